@@ -1,0 +1,30 @@
+"""Errors graphscope raises, each naming the op, the shapes and the user's line."""
+
+
+class GraphscopeError(Exception):
+    """Base class of every error graphscope raises on purpose."""
+
+
+class ShapeError(GraphscopeError, ValueError):
+    """An op was given inputs whose shapes do not fit together."""
+
+
+class InputError(GraphscopeError, TypeError):
+    """A value that is not numeric (or not the expected kind) reached an op."""
+
+
+class BackwardError(GraphscopeError, RuntimeError):
+    """backward() could not run: no upstream for a non-scalar, a bad VJP, ..."""
+
+
+def describe_shapes(values):
+    """'(3, 4) float64, () float' for a list of raw values."""
+    parts = []
+    for v in values:
+        if v.__class__ is float:
+            parts.append("() float")
+        else:
+            shape = getattr(v, "shape", None)
+            dtype = getattr(v, "dtype", type(v).__name__)
+            parts.append(f"{tuple(shape) if shape is not None else '?'} {dtype}")
+    return ", ".join(parts)

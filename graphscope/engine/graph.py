@@ -1,0 +1,146 @@
+"""The recorded graph: one object shared by the stepper, the exporters and the trainer."""
+import numpy as np
+
+from .backward import backward as _backward, topo_order
+from .errors import GraphscopeError
+
+
+class Graph:
+    """All nodes an output depends on, in topological (creation) order.
+
+    ``graph[name_or_id]`` finds a node; ``inputs``/``consumers`` walk edges;
+    ``print(graph)`` shows the tape, one line a node.
+    """
+
+    def __init__(self, output):
+        outputs = tuple(output) if isinstance(output, (list, tuple)) else (output,)
+        self.outputs = outputs
+        self.nodes = topo_order(outputs)
+        self._consumers = None
+        self._by_id = None
+
+    @property
+    def output(self):
+        return self.outputs[0]
+
+    def __len__(self):
+        return len(self.nodes)
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def __contains__(self, node):
+        return self._index().get(getattr(node, "id", None)) is node
+
+    # ---------------------------------------------------------------- lookup
+    def _index(self):
+        if self._by_id is None:
+            self._by_id = {n.id: n for n in self.nodes}
+        return self._by_id
+
+    def node(self, key):
+        """A node by id (int), by name (str), or the node itself."""
+        if hasattr(key, "_value"):
+            if key not in self:
+                raise KeyError(f"{key.name} is not in this graph")
+            return key
+        if isinstance(key, (int, np.integer)):
+            try:
+                return self._index()[int(key)]
+            except KeyError:
+                raise KeyError(f"no node with id {key} in this graph") from None
+        matches = [n for n in self.nodes if n.name == key]
+        if not matches:
+            close = sorted(n.name for n in self.nodes if str(key) in n.name)[:5]
+            hint = f"; similar: {', '.join(close)}" if close else ""
+            raise KeyError(f"no node named {key!r} in this graph{hint}")
+        if len(matches) > 1:
+            raise KeyError(f"{len(matches)} nodes are named {key!r}: ids {[n.id for n in matches]}; look up by id")
+        return matches[0]
+
+    __getitem__ = node
+
+    def position(self, key):
+        """Index of a node in topological order."""
+        node = self.node(key)
+        return self.nodes.index(node)
+
+    def inputs(self, key):
+        return list(self.node(key).inputs)
+
+    def consumers(self, key):
+        """Nodes that take `key` as an input (each once, in topological order)."""
+        if self._consumers is None:
+            cons = {n.id: [] for n in self.nodes}
+            for n in self.nodes:
+                for i in dict.fromkeys(n.inputs):
+                    cons[i.id].append(n)
+            self._consumers = cons
+        return list(self._consumers[self.node(key).id])
+
+    @property
+    def leaves(self):
+        return [n for n in self.nodes if n.fn is None]
+
+    @property
+    def params(self):
+        """Leaves made with gs.param (what an optimizer updates)."""
+        return [n for n in self.nodes if n.fn is None and n.role == "param"]
+
+    @property
+    def ops(self):
+        return [n for n in self.nodes if n.fn is not None]
+
+    # ---------------------------------------------------------------- gradients
+    def backward(self, grad=None):
+        """Backpropagate from the (first) output; see graphscope.engine.backward."""
+        _backward(self.output, grad, order=self.nodes)
+
+    def zero_grad(self):
+        """Clear every node's gradient (parameters included)."""
+        for n in self.nodes:
+            n.grad = None
+
+    # ---------------------------------------------------------------- export
+    def to_networkx(self):
+        """A networkx.MultiDiGraph: node id -> attributes; one edge per input slot."""
+        import networkx as nx
+        g = nx.MultiDiGraph()
+        for n in self.nodes:
+            g.add_node(n.id, name=n.name, op=n.op, shape=n.shape, dtype=str(n.dtype),
+                       scope=n.scope, source=n.source, role=n.role, node=n)
+        for n in self.nodes:
+            for slot, i in enumerate(n.inputs):
+                g.add_edge(i.id, n.id, slot=slot, shape=i.shape)
+        return g
+
+    def summary(self):
+        """The tape as text: one line a node (id, name, op(inputs), shape, value, grad, source)."""
+        from .inspect import summarize_value
+        rows = []
+        for n in self.nodes:
+            call = "leaf" if n.fn is None else f"{n.fn.name}({', '.join(i.name for i in n.inputs)})"
+            grad = "-" if n.grad is None else summarize_value(n.grad)
+            scope = f" [{n.scope}]" if n.scope else ""
+            rows.append((f"%{n.id}", n.name, call, str(n.shape), summarize_value(n._value), grad,
+                         f"{n.source}{scope}"))
+        header = ("id", "name", "op", "shape", "value", "grad", "source")
+        widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header) - 1)]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)) + "  " + header[-1]]
+        for r in rows:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
+        return "\n".join(lines)
+
+    __str__ = summary
+
+    def __repr__(self):
+        return f"<Graph: {len(self.nodes)} nodes, output {self.output.name} {self.output.shape}>"
+
+
+def require_graph(x):
+    """Accept a Graph or an output tensor."""
+    if isinstance(x, Graph):
+        return x
+    if hasattr(x, "_value"):
+        return Graph(x)
+    raise GraphscopeError(f"expected a graphscope Graph or tensor, got {type(x).__name__}")

@@ -1,0 +1,84 @@
+"""Jacobian descriptors: what d(node)/d(input) looks like, without building it.
+
+The structure and formula come from the op table; the shapes from the
+values; the explicit matrix (small Jacobians only) is assembled from the
+op's own VJP applied to the output's basis vectors, so it is right for any
+op, custom ones included, and never needs a second definition.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import GraphscopeError
+from .optable import shape_of, size_of
+
+#: Explicit matrices are built only up to this many entries.
+MAX_EXPLICIT_ENTRIES = 4096
+
+
+@dataclass
+class Jacobian:
+    """d(output)/d(input i) of one node: shapes, structure, formula, matrix on demand."""
+
+    op: str
+    input_index: int
+    out_shape: tuple
+    in_shape: tuple
+    structure: str
+    formula: str
+    _node: object = field(repr=False, compare=False, default=None)
+
+    @property
+    def shape(self):
+        """(output size, input size): the full Jacobian's shape."""
+        return (int(np.prod(self.out_shape, dtype=np.int64)), int(np.prod(self.in_shape, dtype=np.int64)))
+
+    @property
+    def entries(self):
+        return self.shape[0] * self.shape[1]
+
+    @property
+    def is_small(self):
+        return self.entries <= MAX_EXPLICIT_ENTRIES
+
+    def matrix(self, limit=MAX_EXPLICIT_ENTRIES):
+        """The explicit (out.size x in.size) matrix, row by row from the VJP. Small Jacobians only."""
+        if self.entries > limit:
+            raise GraphscopeError(f"the Jacobian of {self.op} wrt input {self.input_index} is {self.shape[0]} x "
+                                  f"{self.shape[1]} = {self.entries} entries, more than the {limit} shown "
+                                  f"explicitly; its structure is {self.structure}: {self.formula}")
+        return explicit_jacobian(self._node, self.input_index)
+
+    def describe(self):
+        """One line: shape, structure and formula."""
+        return f"{self.shape[0]}x{self.shape[1]} {self.structure}: {self.formula}"
+
+
+def describe_jacobian(node, i):
+    """The Jacobian descriptor of d(node)/d(node.inputs[i])."""
+    if node.fn is None:
+        raise GraphscopeError(f"{node.name} is a leaf: it has no inputs and no local Jacobian")
+    if not 0 <= i < len(node.inputs):
+        raise IndexError(f"{node.name} ({node.fn.name}) has {len(node.inputs)} inputs, not {i + 1}")
+    vals = [x._value for x in node.inputs]
+    info = node.fn.jacobian(i, *vals, value=node._value, **node.attrs)
+    return Jacobian(node.fn.name, i, shape_of(node._value), shape_of(vals[i]), info.structure, info.formula, node)
+
+
+def explicit_jacobian(node, i):
+    """J[r, c] = d out.flat[r] / d input_i.flat[c], from one VJP per output entry."""
+    from .backward import input_gradients
+    out = node._value
+    x = node.inputs[i]._value
+    rows = size_of(out)
+    J = np.zeros((rows, size_of(x)), dtype=np.float64)
+    for r in range(rows):
+        if out.__class__ is float:
+            basis = 1.0
+        else:
+            basis = np.zeros(out.shape, dtype=out.dtype)
+            basis.flat[r] = 1.0
+        g = input_gradients(node, basis, all_inputs=True)[i]
+        if g is not None:
+            J[r] = np.ravel(g)
+    return J

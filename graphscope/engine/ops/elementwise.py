@@ -1,0 +1,352 @@
+"""Element-wise ops: arithmetic with numpy broadcasting, and the activations.
+
+Each has a diagonal Jacobian (or a broadcast one when an input was
+broadcast), so its VJP is an element-wise product, never a matrix.
+"""
+import math
+
+import numpy as np
+
+from ..optable import (JacobianInfo, Op, broadcast_jacobian, elementwise_jacobian, reduce_to,
+                       register, safe_div, safe_pow, shape_of)
+
+
+def _broadcast_problem(a, b):
+    try:
+        np.broadcast_shapes(shape_of(a), shape_of(b))
+    except ValueError:
+        return f"shapes {shape_of(a)} and {shape_of(b)} do not broadcast together"
+    return None
+
+
+class _Binary(Op):
+    """Element-wise binary op: numpy broadcasting, checked with a readable message."""
+
+    def check(self, a, b):
+        return _broadcast_problem(a, b)
+
+
+@register
+class Add(_Binary):
+    name = "add"
+
+    def forward(self, a, b):
+        return a + b
+
+    scalar_forward = staticmethod(lambda a, b: a + b)
+
+    def vjp(self, g, a, b, value):
+        return reduce_to(g, a), reduce_to(g, b)
+
+    def jacobian(self, i, a, b, value):
+        return broadcast_jacobian((a, b)[i], value, "d(a+b)/d%s = I" % "ab"[i])
+
+
+@register
+class Sub(_Binary):
+    name = "sub"
+
+    def forward(self, a, b):
+        return a - b
+
+    scalar_forward = staticmethod(lambda a, b: a - b)
+
+    def vjp(self, g, a, b, value):
+        return reduce_to(g, a), reduce_to(-g, b)
+
+    def jacobian(self, i, a, b, value):
+        return broadcast_jacobian((a, b)[i], value, ("d(a-b)/da = I", "d(a-b)/db = -I")[i])
+
+
+@register
+class Mul(_Binary):
+    name = "mul"
+
+    def forward(self, a, b):
+        return a * b
+
+    scalar_forward = staticmethod(lambda a, b: a * b)
+
+    def vjp(self, g, a, b, value):
+        return reduce_to(g * b, a), reduce_to(g * a, b)
+
+    def jacobian(self, i, a, b, value):
+        return broadcast_jacobian((a, b)[i], value, ("d(a*b)/da = diag(b)", "d(a*b)/db = diag(a)")[i])
+
+
+@register
+class Div(_Binary):
+    name = "div"
+
+    def forward(self, a, b):
+        return a / b
+
+    scalar_forward = staticmethod(safe_div)
+
+    def vjp(self, g, a, b, value):
+        ga = safe_div(g, b)
+        return reduce_to(ga, a), reduce_to(-ga * value, b)
+
+    def jacobian(self, i, a, b, value):
+        return broadcast_jacobian((a, b)[i], value, ("d(a/b)/da = diag(1/b)", "d(a/b)/db = diag(-a/b^2)")[i])
+
+
+@register
+class Pow(Op):
+    """x ** p for a number p (an attribute, not an input)."""
+
+    name = "pow"
+
+    def forward(self, x, exponent):
+        return x ** exponent
+
+    scalar_forward = staticmethod(lambda x, exponent: safe_pow(x, exponent))
+
+    def vjp(self, g, x, value, exponent):
+        if exponent == 0:
+            return (g * 0.0,)
+        return (g * exponent * safe_pow(x, exponent - 1),)
+
+    def jacobian(self, i, x, value, exponent):
+        return elementwise_jacobian(x, f"d(x^p)/dx = diag(p x^(p-1)), p = {exponent:g}")
+
+
+@register
+class Neg(Op):
+    name = "neg"
+
+    def forward(self, x):
+        return -x
+
+    scalar_forward = staticmethod(lambda x: -x)
+
+    def vjp(self, g, x, value):
+        return (-g,)
+
+    def jacobian(self, i, x, value):
+        return elementwise_jacobian(x, "d(-x)/dx = -I")
+
+
+def _scalar_exp(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _scalar_log(x):
+    if x > 0:
+        return math.log(x)
+    if x == 0:
+        return -math.inf
+    return math.nan
+
+
+def _scalar_sqrt(x):
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+def _scalar_sigmoid(x):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@register
+class Exp(Op):
+    name = "exp"
+
+    def forward(self, x):
+        return np.exp(x)
+
+    scalar_forward = staticmethod(_scalar_exp)
+
+    def vjp(self, g, x, value):
+        return (g * value,)
+
+    def jacobian(self, i, x, value):
+        return elementwise_jacobian(x, "d exp(x)/dx = diag(exp(x))")
+
+
+@register
+class Log(Op):
+    name = "log"
+
+    def forward(self, x):
+        return np.log(x)
+
+    scalar_forward = staticmethod(_scalar_log)
+
+    def vjp(self, g, x, value):
+        return (safe_div(g, x),)
+
+    def jacobian(self, i, x, value):
+        return elementwise_jacobian(x, "d log(x)/dx = diag(1/x)")
+
+
+@register
+class Sqrt(Op):
+    name = "sqrt"
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    scalar_forward = staticmethod(_scalar_sqrt)
+
+    def vjp(self, g, x, value):
+        return (safe_div(g, 2.0 * value),)
+
+    def jacobian(self, i, x, value):
+        return elementwise_jacobian(x, "d sqrt(x)/dx = diag(1/(2 sqrt(x)))")
+
+
+@register
+class Abs(Op):
+    name = "abs"
+
+    def forward(self, x):
+        return np.abs(x)
+
+    scalar_forward = staticmethod(abs)
+
+    def vjp(self, g, x, value):
+        if x.__class__ is float:
+            return (g * ((x > 0) - (x < 0)),)
+        return (g * np.sign(x),)
+
+    def jacobian(self, i, x, value):
+        return elementwise_jacobian(x, "d|x|/dx = diag(sign(x))")
+
+
+@register
+class Tanh(Op):
+    name = "tanh"
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    scalar_forward = staticmethod(math.tanh)
+
+    def vjp(self, g, x, value):
+        return (g * (1.0 - value * value),)
+
+    def jacobian(self, i, x, value):
+        return elementwise_jacobian(x, "d tanh(x)/dx = diag(1 - tanh(x)^2)")
+
+
+@register
+class Sigmoid(Op):
+    name = "sigmoid"
+
+    def forward(self, x):
+        # stable for large |x|: exp never overflows
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    scalar_forward = staticmethod(_scalar_sigmoid)
+
+    def vjp(self, g, x, value):
+        return (g * value * (1.0 - value),)
+
+    def jacobian(self, i, x, value):
+        return elementwise_jacobian(x, "d sigmoid(x)/dx = diag(s (1 - s)), s = sigmoid(x)")
+
+
+@register
+class Relu(Op):
+    name = "relu"
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    scalar_forward = staticmethod(lambda x: x if x > 0.0 else 0.0)
+
+    def vjp(self, g, x, value):
+        if x.__class__ is float:
+            return (g if x > 0.0 else 0.0,)
+        return (g * (x > 0),)
+
+    def jacobian(self, i, x, value):
+        return elementwise_jacobian(x, "d relu(x)/dx = diag(1[x > 0])")
+
+
+@register
+class LeakyRelu(_Binary):
+    """leaky_relu(x, alpha) = x if x > 0 else alpha * x; alpha is an input, so it can be learned."""
+
+    name = "leaky_relu"
+
+    def forward(self, x, alpha):
+        return np.where(x > 0, x, alpha * x)
+
+    scalar_forward = staticmethod(lambda x, alpha: x if x > 0.0 else alpha * x)
+
+    def vjp(self, g, x, alpha, value):
+        if x.__class__ is float and alpha.__class__ is float:
+            return (g, 0.0) if x > 0.0 else (g * alpha, g * x)
+        pos = np.asarray(x) > 0
+        return (reduce_to(np.where(pos, g, g * alpha), x),
+                reduce_to(np.where(pos, 0.0, g * x), alpha))
+
+    def jacobian(self, i, x, alpha, value):
+        if i == 0:
+            return broadcast_jacobian(x, value, "d/dx = diag(1 if x > 0 else alpha)")
+        return JacobianInfo("scalar" if shape_of(value) == () else "broadcast",
+                            "d/dalpha = (0 if x > 0 else x), summed over where alpha was broadcast")
+
+
+@register
+class Clip(Op):
+    """clip(x, lo, hi): gradient 1 where lo <= x <= hi, else 0 (as torch.clamp)."""
+
+    name = "clip"
+
+    def forward(self, x, lo, hi):
+        return np.clip(x, lo, hi)
+
+    def scalar_forward(self, x, lo, hi):
+        if lo is not None and x < lo:
+            return float(lo)
+        if hi is not None and x > hi:
+            return float(hi)
+        return x
+
+    def check(self, x, lo, hi):
+        if lo is not None and hi is not None and lo > hi:
+            return f"lo = {lo} is greater than hi = {hi}"
+        return None
+
+    def vjp(self, g, x, value, lo, hi):
+        inside = np.ones(shape_of(x), dtype=bool)
+        if lo is not None:
+            inside &= np.asarray(x) >= lo
+        if hi is not None:
+            inside &= np.asarray(x) <= hi
+        return (reduce_to(g * inside, x),)
+
+    def jacobian(self, i, x, value, lo, hi):
+        return elementwise_jacobian(x, f"d clip(x)/dx = diag(1[{lo} <= x <= {hi}])")
+
+
+@register
+class Where(_Binary):
+    """where(cond, a, b): cond is a fixed boolean mask (an attribute), a and b are inputs."""
+
+    name = "where"
+
+    def check(self, a, b, cond):
+        try:
+            np.broadcast_shapes(np.shape(cond), shape_of(a), shape_of(b))
+        except ValueError:
+            return f"condition {np.shape(cond)} and inputs {shape_of(a)}, {shape_of(b)} do not broadcast together"
+        return None
+
+    def forward(self, a, b, cond):
+        return np.where(cond, a, b)
+
+    def vjp(self, g, a, b, value, cond):
+        return reduce_to(np.where(cond, g, 0.0), a), reduce_to(np.where(cond, 0.0, g), b)
+
+    def jacobian(self, i, a, b, value, cond):
+        return broadcast_jacobian((a, b)[i], value, ("d/da = diag(cond)", "d/db = diag(not cond)")[i])

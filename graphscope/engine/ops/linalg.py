@@ -1,0 +1,51 @@
+"""Matrix multiplication: vector, matrix and batched, with numpy's matmul rules."""
+import numpy as np
+
+from ..optable import JacobianInfo, Op, reduce_to, register, shape_of
+
+
+@register
+class MatMul(Op):
+    """a @ b. The VJP is two matmuls (G b^T and a^T G); the Jacobian is never built."""
+
+    name = "matmul"
+    wants_needs = True
+
+    def check(self, a, b):
+        sa, sb = shape_of(a), shape_of(b)
+        if not sa or not sb:
+            return f"matmul needs at least 1-d inputs, got shapes {sa} and {sb} (use * for scalars)"
+        k_a = sa[-1]
+        k_b = sb[0] if len(sb) == 1 else sb[-2]
+        if k_a != k_b:
+            return (f"inner dimensions differ: {sa} @ {sb} contracts {k_a} with {k_b} "
+                    f"(a's last axis must equal b's {'only' if len(sb) == 1 else 'second-to-last'} axis)")
+        try:
+            np.broadcast_shapes(sa[:-2], sb[:-2])
+        except ValueError:
+            return f"batch dimensions {sa[:-2]} and {sb[:-2]} do not broadcast together"
+        return None
+
+    def forward(self, a, b):
+        return np.matmul(a, b)
+
+    def vjp(self, g, a, b, value, needs=(True, True)):
+        # promote 1-d operands to matrices, as numpy does, and put the dropped axes back in g
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = np.asarray(g)
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if needs[0]:
+            ga = reduce_to(g2 @ np.swapaxes(b2, -1, -2), a2).reshape(a.shape)
+        if needs[1]:
+            gb = reduce_to(np.swapaxes(a2, -1, -2) @ g2, b2).reshape(b.shape)
+        return ga, gb
+
+    def jacobian(self, i, a, b, value):
+        if i == 0:
+            return JacobianInfo("matmul", "d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T)")
+        return JacobianInfo("matmul", "d(A@B)/dB = A (x) I   (VJP: dB = A^T @ G)")

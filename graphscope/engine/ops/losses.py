@@ -1,0 +1,121 @@
+"""Softmax, log-softmax and the lecture's losses: softmax cross-entropy, multiclass SVM, L2.
+
+The two classification losses take integer labels as an attribute (not an
+input: labels get no gradient) and average over the batch, as PyTorch's
+losses do by default.
+"""
+import numpy as np
+
+from ..optable import JacobianInfo, Op, register, shape_of
+
+
+def _log_softmax(x, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+@register
+class Softmax(Op):
+    name = "softmax"
+
+    def forward(self, x, axis=-1):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+    def vjp(self, g, x, value, axis=-1):
+        return (value * (g - np.sum(g * value, axis=axis, keepdims=True)),)
+
+    def jacobian(self, i, x, value, axis=-1):
+        return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = diag(s) - s s^T, s = softmax(x)")
+
+
+@register
+class LogSoftmax(Op):
+    name = "log_softmax"
+
+    def forward(self, x, axis=-1):
+        return _log_softmax(x, axis)
+
+    def vjp(self, g, x, value, axis=-1):
+        return (g - np.exp(value) * np.sum(g, axis=axis, keepdims=True),)
+
+    def jacobian(self, i, x, value, axis=-1):
+        return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = I - 1 s^T, s = softmax(x)")
+
+
+class _ClassificationLoss(Op):
+    """scores (N, C) with labels (N,), or scores (C,) with one label; mean over the batch."""
+
+    def check(self, scores, labels):
+        shape = shape_of(scores)
+        labels = np.asarray(labels)
+        if len(shape) not in (1, 2):
+            return f"scores must be (N, C) or (C,), got shape {shape}"
+        if labels.dtype.kind not in "iu":
+            return f"labels must be integers (class indices), got dtype {labels.dtype}"
+        expected = shape[:-1]
+        if labels.shape != expected:
+            return f"labels have shape {labels.shape} but scores {shape} need labels of shape {expected}"
+        if labels.size and (labels.min() < 0 or labels.max() >= shape[-1]):
+            return f"labels must lie in [0, {shape[-1] - 1}] for {shape[-1]} classes, got {labels.min()}..{labels.max()}"
+        return None
+
+    @staticmethod
+    def _rows(scores, labels):
+        s2 = np.atleast_2d(scores)
+        return s2, np.atleast_1d(labels), np.arange(s2.shape[0])
+
+
+@register
+class SoftmaxCrossEntropy(_ClassificationLoss):
+    name = "softmax_cross_entropy"
+
+    def forward(self, scores, labels):
+        s2, y, rows = self._rows(scores, labels)
+        return -np.mean(_log_softmax(s2, -1)[rows, y])
+
+    def vjp(self, g, scores, value, labels):
+        s2, y, rows = self._rows(scores, labels)
+        p = np.exp(_log_softmax(s2, -1))
+        p[rows, y] -= 1.0
+        return ((p * (g / s2.shape[0])).reshape(scores.shape),)
+
+    def jacobian(self, i, scores, value, labels):
+        return JacobianInfo("dense", "dL/ds = (softmax(s) - onehot(y)) / N  (a 1 x N*C row)")
+
+
+@register
+class SvmLoss(_ClassificationLoss):
+    name = "svm_loss"
+
+    def forward(self, scores, labels):
+        s2, y, rows = self._rows(scores, labels)
+        margins = np.maximum(0.0, s2 - s2[rows, y][:, None] + 1.0)
+        margins[rows, y] = 0.0
+        return np.sum(margins) / s2.shape[0]
+
+    def vjp(self, g, scores, value, labels):
+        s2, y, rows = self._rows(scores, labels)
+        active = (s2 - s2[rows, y][:, None] + 1.0 > 0).astype(s2.dtype)
+        active[rows, y] = 0.0
+        active[rows, y] = -active.sum(axis=1)
+        return ((active * (g / s2.shape[0])).reshape(scores.shape),)
+
+    def jacobian(self, i, scores, value, labels):
+        return JacobianInfo("dense", "dL/ds_j = 1[s_j - s_y + 1 > 0] / N, dL/ds_y = -(number of active margins) / N")
+
+
+@register
+class L2(Op):
+    """Squared Frobenius norm ||W||_F^2 (the lecture's regularizer R(W); gradient 2W)."""
+
+    name = "l2"
+
+    def forward(self, w):
+        return np.sum(np.square(w))
+
+    def vjp(self, g, w, value):
+        return (2.0 * g * w,)
+
+    def jacobian(self, i, w, value):
+        return JacobianInfo("dense", "d||W||^2/dW = 2W  (a 1 x W.size row)")

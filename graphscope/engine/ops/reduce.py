@@ -1,0 +1,95 @@
+"""Reductions over axes: sum, mean, max. Their Jacobians are reduce (sum) matrices."""
+import numpy as np
+
+from ..optable import JacobianInfo, Op, register, shape_of
+
+
+def normalize_axis(axis, ndim):
+    """A sorted tuple of non-negative axes (all axes for None); ValueError if out of range."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for ax in axes:
+        ax = int(ax)
+        if not -ndim <= ax < ndim:
+            raise ValueError(f"axis {ax} is out of range for a {ndim}-d input")
+        out.append(ax % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+def expand_back(g, x, axis, keepdims):
+    """Broadcast a reduced gradient back to x's shape (a fresh, writable array)."""
+    shape = shape_of(x)
+    axes = normalize_axis(axis, len(shape))
+    g = np.asarray(g)
+    if not keepdims:
+        g = np.expand_dims(g, axes) if axes else g
+    return np.broadcast_to(g, shape).copy()
+
+
+class _Reduce(Op):
+    def check(self, x, axis=None, keepdims=False):
+        try:
+            normalize_axis(axis, len(shape_of(x)))
+        except (ValueError, TypeError) as exc:
+            return str(exc)
+        return None
+
+    def _count(self, x, axis):
+        shape = shape_of(x)
+        return int(np.prod([shape[a] for a in normalize_axis(axis, len(shape))], dtype=np.int64))
+
+    def jacobian(self, i, x, value, axis=None, keepdims=False):
+        return JacobianInfo("reduce", self.formula + f"  over axis {axis}")
+
+
+@register
+class Sum(_Reduce):
+    name = "sum"
+    formula = "d sum(x)/dx = 1^T (each output sums its inputs: a row of ones)"
+
+    def forward(self, x, axis=None, keepdims=False):
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def vjp(self, g, x, value, axis=None, keepdims=False):
+        out = expand_back(g, x, axis, keepdims)
+        return (float(out) if x.__class__ is float else out,)
+
+
+@register
+class Mean(_Reduce):
+    name = "mean"
+    formula = "d mean(x)/dx = 1^T / n"
+
+    def forward(self, x, axis=None, keepdims=False):
+        return np.mean(x, axis=axis, keepdims=keepdims)
+
+    def vjp(self, g, x, value, axis=None, keepdims=False):
+        out = expand_back(g, x, axis, keepdims) / self._count(x, axis)
+        return (float(out) if x.__class__ is float else out.astype(np.result_type(x), copy=False),)
+
+
+@register
+class Max(_Reduce):
+    """max over axes; where several entries tie for the max the gradient is split evenly."""
+
+    name = "max"
+    formula = "d max(x)/dx = 1[x = max] / (number of ties)"
+
+    def forward(self, x, axis=None, keepdims=False):
+        return np.max(x, axis=axis, keepdims=keepdims)
+
+    def vjp(self, g, x, value, axis=None, keepdims=False):
+        if x.__class__ is float:
+            return (g,)
+        axes = normalize_axis(axis, x.ndim)
+        full = expand_back(value, x, axis, keepdims)
+        mask = (x == full).astype(x.dtype)
+        mask /= mask.sum(axis=axes, keepdims=True)
+        return (mask * expand_back(g, x, axis, keepdims),)
+
+    def jacobian(self, i, x, value, axis=None, keepdims=False):
+        return JacobianInfo("gather", self.formula + f"  over axis {axis}")

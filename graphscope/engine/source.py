@@ -1,0 +1,77 @@
+"""Where a node was made: the user's source line and the module scope.
+
+The source line is captured cheaply when a node is created (a code object and
+a line number, no strings, no frame references) and formatted only when shown.
+"""
+import os
+import sys
+from contextlib import contextmanager
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_internal_cache = {}
+_getframe = sys._getframe
+
+
+def is_internal(filename):
+    """True for files inside the graphscope package (skipped when finding the user's line)."""
+    hit = _internal_cache.get(filename)
+    if hit is None:
+        hit = os.path.abspath(filename).startswith(_PACKAGE_DIR)
+        _internal_cache[filename] = hit
+    return hit
+
+
+def user_frame(depth=2):
+    """The first frame outside graphscope, starting `depth` frames up; None if there is none."""
+    try:
+        f = _getframe(depth)
+    except ValueError:
+        return None
+    cache = _internal_cache
+    while f is not None:
+        fn = f.f_code.co_filename
+        hit = cache.get(fn)
+        if hit is None:
+            hit = is_internal(fn)
+        if not hit:
+            return f
+        f = f.f_back
+    return None
+
+
+def format_location(code, line):
+    """'file.py:12' for a captured code object and line ('<unknown>' when absent)."""
+    if code is None:
+        return "<unknown>"
+    return f"{code.co_filename}:{line}"
+
+
+def caller_location():
+    """The user's 'file:line' for an error raised from inside graphscope."""
+    f = user_frame(2)
+    return "<unknown>" if f is None else f"{f.f_code.co_filename}:{f.f_lineno}"
+
+
+class _ScopeStack:
+    __slots__ = ("current", "stack")
+
+    def __init__(self):
+        self.current = None
+        self.stack = []
+
+
+SCOPES = _ScopeStack()
+
+
+@contextmanager
+def scope(name):
+    """Record every node made inside the block under module scope `name` (nests as 'a/b')."""
+    name = str(name)
+    if not name or "/" in name:
+        raise ValueError(f"scope name must be a non-empty string without '/': {name!r}")
+    SCOPES.stack.append(SCOPES.current)
+    SCOPES.current = name if SCOPES.current is None else f"{SCOPES.current}/{name}"
+    try:
+        yield SCOPES.current
+    finally:
+        SCOPES.current = SCOPES.stack.pop()

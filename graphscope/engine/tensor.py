@@ -1,0 +1,362 @@
+"""Tensors: every value graphscope computes, each one a node of the recorded graph.
+
+A Tensor holds its value (a Python float for 0-d float64 values, the lean
+scalar path, otherwise a numpy array), its gradient after backward, the op
+that made it and that op's input tensors. Nodes reference only their inputs,
+never their consumers or themselves, so a graph has no reference cycles and is
+freed by reference counting alone.
+"""
+import itertools
+
+import numpy as np
+
+from . import source as _source
+from .errors import GraphscopeError, InputError, ShapeError, describe_shapes
+from .optable import OPS, shape_of
+
+_ids = itertools.count(1)
+_NO_ATTRS = {}
+_SCOPES = _source.SCOPES
+_getframe = _source._getframe
+_internal = _source._internal_cache
+_is_internal = _source.is_internal
+_FLOAT_KINDS = (np.float64, np.float32)
+
+
+def as_value(data, what="value"):
+    """Convert user data to a graphscope value: a Python float (0-d float64) or a float ndarray."""
+    c = data.__class__
+    if c is float:
+        return data
+    if c is int:
+        return float(data)
+    if isinstance(data, Tensor):
+        return data._value
+    if c is not np.ndarray:
+        try:
+            data = np.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"{what}: cannot make a tensor from {type(data).__name__} ({exc}) "
+                             f"at {_source.caller_location()}") from None
+    kind = data.dtype.kind
+    if kind == "f":
+        if data.dtype not in _FLOAT_KINDS:
+            data = data.astype(np.float64)
+    elif kind in "iub":
+        data = data.astype(np.float64)
+    else:
+        raise InputError(f"{what}: expected numbers, got an array of dtype {data.dtype} "
+                         f"at {_source.caller_location()}")
+    if data.ndim == 0 and data.dtype == np.float64:
+        return float(data)
+    return data
+
+
+def normalize(v):
+    """Bring an op's raw output to a graphscope value (0-d float64 -> float)."""
+    c = v.__class__
+    if c is float:
+        return v
+    if c is np.ndarray:
+        if v.ndim == 0 and v.dtype == np.float64:
+            return float(v)
+        return v
+    if c is np.float64 or c is int:
+        return float(v)
+    if isinstance(v, np.generic):
+        return normalize(np.asarray(v))
+    return as_value(v)
+
+
+class Tensor:
+    """A value in the recorded graph: a leaf (input, parameter, constant) or an op's output."""
+
+    __slots__ = ("_value", "grad", "fn", "inputs", "attrs", "id", "_name", "scope",
+                 "_code", "_line", "requires_grad", "role")
+    __array_ufunc__ = None  # numpy defers to our reflected operators
+
+    # ---------------------------------------------------------------- identity
+    @property
+    def value(self):
+        """The node's value: a float for a 0-d float64 value, otherwise a numpy array."""
+        return self._value
+
+    @value.setter
+    def value(self, data):
+        if self.fn is not None:
+            raise GraphscopeError(f"{self.name} is computed by op {self.fn.name}; only a leaf's value "
+                                  f"can be assigned (run the graph with feeds to recompute it)")
+        self._value = as_value(data, f"value of {self.name}")
+
+    @property
+    def op(self):
+        """Name of the op that made this node, or None for a leaf."""
+        return None if self.fn is None else self.fn.name
+
+    @property
+    def name(self):
+        """The user's name, or an automatic one such as 'matmul_12' (op and node id)."""
+        n = self._name
+        if n is not None:
+            return n
+        return f"{self.role if self.fn is None else self.fn.name}_{self.id}"
+
+    @name.setter
+    def name(self, name):
+        self._name = None if name is None else str(name)
+
+    @property
+    def source(self):
+        """'file.py:line' of the user's code that made this node."""
+        return _source.format_location(self._code, self._line)
+
+    @property
+    def is_leaf(self):
+        return self.fn is None
+
+    @property
+    def shape(self):
+        return shape_of(self._value)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        v = self._value
+        return 1 if v.__class__ is float else v.size
+
+    @property
+    def dtype(self):
+        v = self._value
+        return np.dtype(np.float64) if v.__class__ is float else v.dtype
+
+    def numpy(self):
+        """A copy of the value as a numpy array."""
+        return np.array(self._value)
+
+    def item(self):
+        """The value as a Python float (one-element tensors only)."""
+        if self.size != 1:
+            raise ShapeError(f"item(): {self.name} has shape {self.shape}, not one element")
+        return float(np.asarray(self._value).reshape(()))
+
+    def __float__(self):
+        return self.item()
+
+    def __len__(self):
+        if self._value.__class__ is float:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._value)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self):
+        v = self._value
+        body = repr(v) if v.__class__ is float else np.array2string(v, precision=4, threshold=8, separator=", ")
+        extra = f", op={self.fn.name}" if self.fn is not None else f", {self.role}"
+        if self.grad is not None:
+            g = self.grad
+            extra += ", grad=" + (repr(g) if g.__class__ is float else np.array2string(g, precision=4, threshold=8, separator=", "))
+        return f"tensor({body}, name={self.name!r}{extra})"
+
+    # ---------------------------------------------------------------- gradients
+    def backward(self, grad=None):
+        """Backpropagate from this node; see ``graphscope.engine.backward.backward``."""
+        from .backward import backward
+        backward(self, grad)
+
+    def zero_grad(self):
+        self.grad = None
+
+    def graph(self):
+        """The recorded graph that ends at this node."""
+        from .graph import Graph
+        return Graph(self)
+
+    def detach(self):
+        """A new constant leaf holding this node's value (no history)."""
+        return leaf(self._value, requires_grad=False, name=None, role="const")
+
+    # ---------------------------------------------------------------- operators
+    def __add__(self, other):
+        return apply(OPS["add"], self, other)
+
+    def __radd__(self, other):
+        return apply(OPS["add"], other, self)
+
+    def __sub__(self, other):
+        return apply(OPS["sub"], self, other)
+
+    def __rsub__(self, other):
+        return apply(OPS["sub"], other, self)
+
+    def __mul__(self, other):
+        return apply(OPS["mul"], self, other)
+
+    def __rmul__(self, other):
+        return apply(OPS["mul"], other, self)
+
+    def __truediv__(self, other):
+        return apply(OPS["div"], self, other)
+
+    def __rtruediv__(self, other):
+        return apply(OPS["div"], other, self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor) or not isinstance(exponent, (int, float, np.number)):
+            raise InputError(f"pow: the exponent must be a number, got {type(exponent).__name__} "
+                             f"at {_source.caller_location()}")
+        return apply(OPS["pow"], self, exponent=float(exponent))
+
+    def __neg__(self):
+        return apply(OPS["neg"], self)
+
+    def __matmul__(self, other):
+        return apply(OPS["matmul"], self, other)
+
+    def __rmatmul__(self, other):
+        return apply(OPS["matmul"], other, self)
+
+    def __getitem__(self, index):
+        return apply(OPS["getitem"], self, index=index)
+
+    # comparisons give plain boolean values (not recorded): for masks and where()
+    def __lt__(self, other):
+        return self._value < _raw(other)
+
+    def __le__(self, other):
+        return self._value <= _raw(other)
+
+    def __gt__(self, other):
+        return self._value > _raw(other)
+
+    def __ge__(self, other):
+        return self._value >= _raw(other)
+
+    # methods mirroring the top-level functions are attached in graphscope.engine.functional
+
+
+def _raw(x):
+    return x._value if isinstance(x, Tensor) else x
+
+
+_new = Tensor.__new__
+
+
+def leaf(data, requires_grad=False, name=None, role="input"):
+    """Make a leaf node (an input, a parameter or a constant)."""
+    t = _new(Tensor)
+    t._value = as_value(data, "tensor")
+    t.grad = None
+    t.fn = None
+    t.inputs = ()
+    t.attrs = _NO_ATTRS
+    t.id = next(_ids)
+    t._name = None if name is None else str(name)
+    t.scope = _SCOPES.current
+    f = _source.user_frame(2)
+    if f is None:
+        t._code = None
+        t._line = 0
+    else:
+        t._code = f.f_code
+        t._line = f.f_lineno
+    t.requires_grad = bool(requires_grad)
+    t.role = role
+    return t
+
+
+def tensor(data, requires_grad=False, name=None):
+    """A leaf tensor; with requires_grad=True backward computes its gradient."""
+    return leaf(data, requires_grad, name, "input")
+
+
+def param(data, name=None):
+    """A trainable parameter: a leaf that requires a gradient."""
+    return leaf(data, True, name, "param")
+
+
+def constant(data, name=None):
+    """A constant leaf (never gets a gradient)."""
+    return leaf(data, False, name, "const")
+
+
+def _const(x):
+    """Wrap a non-tensor operand (a number or an array) as a constant leaf."""
+    t = _new(Tensor)
+    t._value = as_value(x, "operand")
+    t.grad = None
+    t.fn = None
+    t.inputs = ()
+    t.attrs = _NO_ATTRS
+    t.id = next(_ids)
+    t._name = None
+    t.scope = _SCOPES.current
+    t._code = None
+    t._line = 0
+    t.requires_grad = False
+    t.role = "const"
+    return t
+
+
+def apply(op, *args, **attrs):
+    """Run `op` on tensors (numbers are wrapped as constants) and record the output node."""
+    inputs = tuple(a if a.__class__ is Tensor else _const(a) for a in args)
+    vals = [t._value for t in inputs]
+    scalar = op.scalar_forward
+    if scalar is not None and all(v.__class__ is float for v in vals):
+        value = scalar(*vals, **attrs)
+    else:
+        value = _forward_checked(op, inputs, vals, attrs)
+    t = _new(Tensor)
+    t._value = value
+    t.grad = None
+    t.fn = op
+    t.inputs = inputs
+    t.attrs = attrs if attrs else _NO_ATTRS
+    t.id = next(_ids)
+    t._name = None
+    t.scope = _SCOPES.current
+    # the user's line: the first frame outside graphscope (inlined for speed)
+    f = _getframe(1)
+    while f is not None:
+        fn = f.f_code.co_filename
+        hit = _internal.get(fn)
+        if hit is None:
+            hit = _is_internal(fn)
+        if not hit:
+            break
+        f = f.f_back
+    if f is None:
+        t._code = None
+        t._line = 0
+    else:
+        t._code = f.f_code
+        t._line = f.f_lineno
+    rg = False
+    for i in inputs:
+        if i.requires_grad:
+            rg = True
+            break
+    t.requires_grad = rg
+    t.role = None
+    return t
+
+
+def _forward_checked(op, inputs, vals, attrs):
+    """op.forward with its own check first; numpy errors become one graphscope message."""
+    problem = op.check(*vals, **attrs)
+    if problem is None:
+        try:
+            return normalize(op.forward(*vals, **attrs))
+        except GraphscopeError:
+            raise
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+            problem = str(exc)
+    names = ", ".join(t.name for t in inputs)
+    raise ShapeError(f"{op.name}: {problem}\n  inputs: {names}\n  shapes: {describe_shapes(vals)}\n"
+                     f"  at {_source.caller_location()}") from None
