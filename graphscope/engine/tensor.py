@@ -360,3 +360,21 @@ def _forward_checked(op, inputs, vals, attrs):
     names = ", ".join(t.name for t in inputs)
     raise ShapeError(f"{op.name}: {problem}\n  inputs: {names}\n  shapes: {describe_shapes(vals)}\n"
                      f"  at {_source.caller_location()}") from None
+
+
+def _forward_checked_values(op, node, vals, attrs):
+    """Recompute a recorded node (replay): like _forward_checked, naming the node and where it was made."""
+    scalar = op.scalar_forward
+    if scalar is not None and all(v.__class__ is float for v in vals):
+        return scalar(*vals, **attrs)
+    problem = op.check(*vals, **attrs)
+    if problem is None:
+        try:
+            return normalize(op.forward(*vals, **attrs))
+        except GraphscopeError:
+            raise
+        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+            problem = str(exc)
+    names = ", ".join(t.name for t in node.inputs)
+    raise ShapeError(f"{op.name}: {problem} while replaying node {node.name}\n  inputs: {names}\n"
+                     f"  shapes: {describe_shapes(vals)}\n  node made at {node.source}") from None

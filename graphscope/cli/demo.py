@@ -1,18 +1,14 @@
-"""The graphscope command: demo, and the commands of the layers below."""
-import argparse
+"""graphscope demo: the lecture's example graph, forward then backward, in the terminal."""
 import os
-import sys
 
-from .engine.errors import GraphscopeError
-
-SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
+SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 
 
 def _demo(args):
     """Build the lecture's neuron, run backward, and show every node's local rule."""
-    from .engine import Graph, describe_jacobian
-    from .engine.inspect import summarize_value
-    from .userfile import build_output
+    from ..engine import Graph, describe_jacobian
+    from ..engine.inspect import summarize_value
+    from ..userfile import build_output
     path = args.file or os.path.join(SAMPLES_DIR, "neuron.py")
     out = build_output(path)
     graph = Graph(out)
@@ -40,26 +36,10 @@ def _demo(args):
     return 0
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="graphscope",
-                                     description="See backpropagation happen, node by node.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def add_parser(sub):
     demo = sub.add_parser("demo", help="step through the lecture's example graph in the terminal")
     demo.add_argument("file", nargs="?", help="a graph file defining build() (default: samples/neuron.py)")
-    demo.set_defaults(run=_demo)
-    return parser
+    demo.set_defaults(run=run)
 
 
-def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return 2
-    try:
-        return args.run(args)
-    except GraphscopeError as exc:
-        print(f"graphscope {args.command}: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+run = _demo

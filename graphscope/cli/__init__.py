@@ -1,0 +1,34 @@
+"""The graphscope command. Each subcommand lives in its own module with
+``add_parser(subparsers)`` registering it and a ``run(args)`` it points to."""
+import argparse
+import sys
+
+from ..engine.errors import GraphscopeError
+from . import demo
+
+#: Subcommand modules, in the order `graphscope --help` lists them.
+COMMANDS = [demo]
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="graphscope",
+                                     description="See backpropagation happen, node by node.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except GraphscopeError as exc:
+        print(f"graphscope {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
