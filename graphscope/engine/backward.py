@@ -15,6 +15,7 @@ The graph is never freed, so backward can run any number of times.
 import numpy as np
 
 from .errors import BackwardError
+from .hooks import BACKWARD_HOOKS
 from .optable import shape_of
 from . import source as _source
 
@@ -99,7 +100,11 @@ def input_gradients(node, g, all_inputs=False):
 
 def run_vjp(node, g):
     """Apply the local rule at one node: add (dnode/dinput)^T g to each input's gradient."""
-    for inp, gi in zip(node.inputs, input_gradients(node, g)):
+    grads = input_gradients(node, g)
+    if BACKWARD_HOOKS:
+        for hook in BACKWARD_HOOKS:
+            hook(node, g, grads)
+    for inp, gi in zip(node.inputs, grads):
         if gi is not None and inp.requires_grad:
             accumulate(inp, gi, node)
 

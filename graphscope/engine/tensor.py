@@ -12,6 +12,7 @@ import numpy as np
 
 from . import source as _source
 from .errors import GraphscopeError, InputError, ShapeError, describe_shapes
+from .hooks import FORWARD_HOOKS
 from .optable import OPS, shape_of
 
 _ids = itertools.count(1)
@@ -344,6 +345,9 @@ def apply(op, *args, **attrs):
             break
     t.requires_grad = rg
     t.role = None
+    if FORWARD_HOOKS:
+        for hook in FORWARD_HOOKS:
+            hook(t)
     return t
 
 
