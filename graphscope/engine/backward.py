@@ -77,6 +77,8 @@ def backward(root, grad=None, order=None):
         if node.fn is not None:
             node.grad = None
     accumulate(root, seed)
+    hooks = BACKWARD_HOOKS
+    # run_vjp, inlined for the scalar path's sake: this loop runs once per node
     for node in reversed(order):
         fn = node.fn
         if fn is None:
@@ -84,7 +86,24 @@ def backward(root, grad=None, order=None):
         g = node.grad
         if g is None:
             continue
-        run_vjp(node, g)
+        inputs = node.inputs
+        if fn.wants_needs:
+            grads = input_gradients(node, g)
+        elif len(inputs) == 2:
+            grads = fn.vjp(g, inputs[0]._value, inputs[1]._value, value=node._value, **node.attrs)
+        else:
+            grads = fn.vjp(g, *[i._value for i in inputs], value=node._value, **node.attrs)
+        if hooks:
+            for hook in hooks:
+                hook(node, g, grads)
+        for inp, gi in zip(inputs, grads):
+            if gi is None or not inp.requires_grad:
+                continue
+            if gi.__class__ is float and inp._value.__class__ is float:
+                old = inp.grad
+                inp.grad = gi if old is None else old + gi
+            else:
+                accumulate(inp, gi, node)
 
 
 def input_gradients(node, g, all_inputs=False):

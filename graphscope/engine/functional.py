@@ -8,14 +8,14 @@ import numpy as np
 from .errors import InputError
 from .optable import OPS
 from .source import caller_location
-from .tensor import Tensor, apply
+from .tensor import Tensor, apply, apply_unary
 
 
 def _unary(opname, doc):
     op = OPS[opname]
 
     def fn(x):
-        return apply(op, x)
+        return apply_unary(op, x)
 
     fn.__name__ = opname
     fn.__doc__ = doc

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import source as _source
 from .errors import GraphscopeError, InputError, ShapeError, describe_shapes
+from . import ops as _ops  # noqa: F401  (fills the op table read below)
 from .hooks import FORWARD_HOOKS
 from .optable import OPS, shape_of
 
@@ -184,43 +185,43 @@ class Tensor:
 
     # ---------------------------------------------------------------- operators
     def __add__(self, other):
-        return apply(OPS["add"], self, other)
+        return apply_binary(_ADD, self, other)
 
     def __radd__(self, other):
-        return apply(OPS["add"], other, self)
+        return apply_binary(_ADD, other, self)
 
     def __sub__(self, other):
-        return apply(OPS["sub"], self, other)
+        return apply_binary(_SUB, self, other)
 
     def __rsub__(self, other):
-        return apply(OPS["sub"], other, self)
+        return apply_binary(_SUB, other, self)
 
     def __mul__(self, other):
-        return apply(OPS["mul"], self, other)
+        return apply_binary(_MUL, self, other)
 
     def __rmul__(self, other):
-        return apply(OPS["mul"], other, self)
+        return apply_binary(_MUL, other, self)
 
     def __truediv__(self, other):
-        return apply(OPS["div"], self, other)
+        return apply_binary(_DIV, self, other)
 
     def __rtruediv__(self, other):
-        return apply(OPS["div"], other, self)
+        return apply_binary(_DIV, other, self)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor) or not isinstance(exponent, (int, float, np.number)):
             raise InputError(f"pow: the exponent must be a number, got {type(exponent).__name__} "
                              f"at {_source.caller_location()}")
-        return apply(OPS["pow"], self, exponent=float(exponent))
+        return apply(_POW, self, exponent=float(exponent))
 
     def __neg__(self):
-        return apply(OPS["neg"], self)
+        return apply_unary(_NEG, self)
 
     def __matmul__(self, other):
-        return apply(OPS["matmul"], self, other)
+        return apply_binary(_MATMUL, self, other)
 
     def __rmatmul__(self, other):
-        return apply(OPS["matmul"], other, self)
+        return apply_binary(_MATMUL, other, self)
 
     def __getitem__(self, index):
         return apply(OPS["getitem"], self, index=index)
@@ -246,6 +247,7 @@ def _raw(x):
 
 
 _new = Tensor.__new__
+_ADD, _SUB, _MUL, _DIV, _MATMUL, _NEG, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "matmul", "neg", "pow"))
 
 
 def leaf(data, requires_grad=False, name=None, role="input"):
@@ -304,25 +306,17 @@ def _const(x):
     return t
 
 
-def apply(op, *args, **attrs):
-    """Run `op` on tensors (numbers are wrapped as constants) and record the output node."""
-    inputs = tuple(a if a.__class__ is Tensor else _const(a) for a in args)
-    vals = [t._value for t in inputs]
-    scalar = op.scalar_forward
-    if scalar is not None and all(v.__class__ is float for v in vals):
-        value = scalar(*vals, **attrs)
-    else:
-        value = _forward_checked(op, inputs, vals, attrs)
+def _record(op, value, inputs, attrs, requires_grad):
+    """Create the output node of `op` and note the user's source line (the first frame outside graphscope)."""
     t = _new(Tensor)
     t._value = value
     t.grad = None
     t.fn = op
     t.inputs = inputs
-    t.attrs = attrs if attrs else _NO_ATTRS
+    t.attrs = attrs
     t.id = next(_ids)
     t._name = None
     t.scope = _SCOPES.current
-    # the user's line: the first frame outside graphscope (inlined for speed)
     f = _getframe(1)
     while f is not None:
         fn = f.f_code.co_filename
@@ -330,25 +324,63 @@ def apply(op, *args, **attrs):
         if hit is None:
             hit = _is_internal(fn)
         if not hit:
+            t._code = f.f_code
+            t._line = f.f_lineno
             break
         f = f.f_back
-    if f is None:
+    else:
         t._code = None
         t._line = 0
-    else:
-        t._code = f.f_code
-        t._line = f.f_lineno
-    rg = False
-    for i in inputs:
-        if i.requires_grad:
-            rg = True
-            break
-    t.requires_grad = rg
+    t.requires_grad = requires_grad
     t.role = None
     if FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(t)
     return t
+
+
+def apply(op, *args, **attrs):
+    """Run `op` on tensors (numbers are wrapped as constants) and record the output node."""
+    inputs = tuple([a if a.__class__ is Tensor else _const(a) for a in args])
+    vals = [t._value for t in inputs]
+    scalar = op.scalar_forward
+    if scalar is not None and all([v.__class__ is float for v in vals]):
+        value = scalar(*vals, **attrs)
+    else:
+        value = _forward_checked(op, inputs, vals, attrs)
+    rg = False
+    for i in inputs:
+        if i.requires_grad:
+            rg = True
+            break
+    return _record(op, value, inputs, attrs or _NO_ATTRS, rg)
+
+
+def apply_unary(op, x):
+    """apply() for a one-input op without attributes: the scalar path's fast lane."""
+    if x.__class__ is not Tensor:
+        x = _const(x)
+    v = x._value
+    if v.__class__ is float and op.scalar_forward is not None:
+        value = op.scalar_forward(v)
+    else:
+        value = _forward_checked(op, (x,), [v], _NO_ATTRS)
+    return _record(op, value, (x,), _NO_ATTRS, x.requires_grad)
+
+
+def apply_binary(op, a, b):
+    """apply() for a two-input op without attributes: the scalar path's fast lane."""
+    if a.__class__ is not Tensor:
+        a = _const(a)
+    if b.__class__ is not Tensor:
+        b = _const(b)
+    va = a._value
+    vb = b._value
+    if va.__class__ is float and vb.__class__ is float and op.scalar_forward is not None:
+        value = op.scalar_forward(va, vb)
+    else:
+        value = _forward_checked(op, (a, b), [va, vb], _NO_ATTRS)
+    return _record(op, value, (a, b), _NO_ATTRS, a.requires_grad or b.requires_grad)
 
 
 def _forward_checked(op, inputs, vals, attrs):
