@@ -1,0 +1,167 @@
+"""The Stepper: a cursor over a recorded graph's forward then backward events."""
+from ..engine.errors import GraphscopeError
+from ..engine.graph import require_graph
+from .events import BACKWARD, FORWARD
+from .record import Recording
+from .state import StepState
+
+
+class StepError(GraphscopeError, IndexError):
+    """A step number or node that the stepper does not have."""
+
+
+class Stepper:
+    """Walk a graph forward then backward, one node a step.
+
+        st = gs.Stepper(loss)        # records the pass (replays forward, runs backward once)
+        st.next(); st.prev(); st.goto(12); st.goto(-1)   # cheap: the cursor only moves
+        st.event                      # ForwardEvent / BackwardEvent at the cursor
+        st.state.grad(node)           # None = not computed yet at this step
+
+    Steps are numbered from 0: first one forward event per node in
+    topological order (leaves are fed, op nodes recomputed), then one backward
+    event per node that gets a gradient, in reverse topological order.
+    Recording runs the backward pass once with the engine's semantics, so the
+    graph's own ``.grad`` values afterwards are those of ``backward()``
+    (leaves that already held a gradient accumulate, as with ``backward()``).
+    Moving the cursor never touches the graph.
+    """
+
+    def __init__(self, graph, grad=None, step=0):
+        self.graph = require_graph(graph)
+        self._grad = grad
+        self.recording = Recording(self.graph, grad)
+        self._step = 0
+        self.goto(step)
+
+    # ---------------------------------------------------------------- recording
+    @property
+    def events(self):
+        return self.recording.events
+
+    @property
+    def n_forward(self):
+        return self.recording.n_forward
+
+    @property
+    def n_backward(self):
+        return self.recording.n_backward
+
+    @property
+    def backward_note(self):
+        """Why there is no backward phase (None when there is one)."""
+        return self.recording.backward_note
+
+    def __len__(self):
+        return len(self.recording.events)
+
+    def __getitem__(self, step):
+        return self.recording.events[self._index(step)]
+
+    def __iter__(self):
+        """Every event in order (does not move the cursor)."""
+        return iter(self.recording.events)
+
+    def rerun(self):
+        """Record again from the leaves' current values (after editing one); the cursor stays put."""
+        self.recording = Recording(self.graph, self._grad)
+        self._step = min(self._step, len(self) - 1)
+        return self.state
+
+    # ---------------------------------------------------------------- the cursor
+    @property
+    def step(self):
+        return self._step
+
+    @step.setter
+    def step(self, k):
+        self.goto(k)
+
+    @property
+    def event(self):
+        return self.recording.events[self._step]
+
+    @property
+    def state(self):
+        """The state at the cursor."""
+        return StepState(self.recording, self._step)
+
+    @property
+    def phase(self):
+        return FORWARD if self._step < self.n_forward else BACKWARD
+
+    def at(self, step, highlight=True):
+        """The state at any step (negative counts from the end), without moving the cursor."""
+        return StepState(self.recording, self._index(step), highlight)
+
+    def final(self):
+        """The state after the last step, with no node highlighted: every value and gradient."""
+        return StepState(self.recording, len(self) - 1, highlight=False)
+
+    def goto(self, step):
+        """Move the cursor to `step` (negative counts from the end); returns the event there."""
+        self._step = self._index(step)
+        return self.event
+
+    def next(self):
+        """One step on (stays on the last step); returns the event."""
+        if self._step < len(self) - 1:
+            self._step += 1
+        return self.event
+
+    def prev(self):
+        """One step back (stays on step 0); returns the event."""
+        if self._step > 0:
+            self._step -= 1
+        return self.event
+
+    def first(self):
+        return self.goto(0)
+
+    def last(self):
+        return self.goto(-1)
+
+    @property
+    def at_end(self):
+        return self._step == len(self) - 1
+
+    # ---------------------------------------------------------------- finding steps
+    def find(self, node, phase=FORWARD):
+        """The step at which `node` (a node, its name or id) is visited in `phase` ('forward' or 'backward')."""
+        n = self._node(node)
+        i = self.recording.position[n]
+        if phase == FORWARD:
+            return i
+        if phase != BACKWARD:
+            raise StepError(f"phase must be 'forward' or 'backward', not {phase!r}")
+        if self.backward_note:
+            raise StepError(f"{n.name} has no backward step: {self.backward_note}")
+        step = self.recording.backward_step[i]
+        if step < 0:
+            why = "it does not require a gradient" if not n.requires_grad else "no gradient reaches it"
+            raise StepError(f"{n.name} has no backward step: {why}")
+        return step
+
+    def _node(self, key):
+        try:
+            return self.graph.node(key)
+        except KeyError as exc:
+            raise StepError(exc.args[0] if exc.args else str(exc)) from None
+
+    def _index(self, step):
+        n = len(self)
+        try:
+            k = int(step)
+        except (TypeError, ValueError):
+            raise StepError(f"a step is a whole number, not {step!r}") from None
+        if k != step:
+            raise StepError(f"a step is a whole number, not {step!r}")
+        if not -n <= k < n:
+            raise StepError(f"step {step} is out of range: this graph has {n} steps, 0..{n - 1} "
+                            f"({self.n_forward} forward, {self.n_backward} backward; negative steps count "
+                            f"from the end)")
+        return k % n
+
+    def __repr__(self):
+        return (f"<Stepper: {self.n_forward} forward + {self.n_backward} backward steps, "
+                f"at step {self._step} ({self.phase} {self.event.node.name})>")

@@ -1,0 +1,92 @@
+"""The events a stepper walks: one forward event per node, then one backward event per node that gets a gradient."""
+from ..engine.jacobian import describe_jacobian
+
+FORWARD = "forward"
+BACKWARD = "backward"
+
+
+class ForwardEvent:
+    """Step `step`: `node`'s value is computed (replayed from its inputs; a leaf's value is fed)."""
+
+    __slots__ = ("step", "node", "value")
+    phase = FORWARD
+
+    def __init__(self, step, node, value):
+        self.step = step
+        self.node = node
+        self.value = value
+
+    @property
+    def edges(self):
+        return ()
+
+    def __repr__(self):
+        return f"<step {self.step} forward {self.node.name}>"
+
+
+class BackwardEvent:
+    """Step `step`: the local rule at `node`: for each input, contribution = (dnode/dinput)^T upstream.
+
+    ``upstream`` is dL/dnode (complete: every consumer has already been
+    visited). A leaf's backward event has no edges: it marks its gradient
+    as complete.
+    """
+
+    __slots__ = ("step", "node", "upstream", "edges", "is_seed")
+    phase = BACKWARD
+
+    def __init__(self, step, node, upstream, edges, is_seed=False):
+        self.step = step
+        self.node = node
+        self.upstream = upstream
+        self.edges = edges
+        self.is_seed = is_seed  # the output's event: upstream is the seed (dL/dL = 1), not a sum
+
+    @property
+    def is_leaf(self):
+        return self.node.fn is None
+
+    def __repr__(self):
+        return f"<step {self.step} backward {self.node.name}>"
+
+
+class EdgeGradient:
+    """What flows along one input edge of a backward step.
+
+    ``contribution`` is (dnode/dinput)^T upstream, from the op's VJP;
+    ``accumulated`` the input's gradient right after adding it; both are None
+    when the input needs no gradient. ``complete`` is True when no later step
+    adds to the input's gradient. ``jacobian`` describes dnode/dinput.
+    """
+
+    __slots__ = ("node", "slot", "input", "contribution", "accumulated", "complete", "_jacobian")
+
+    def __init__(self, node, slot, inp, contribution, accumulated):
+        self.node = node
+        self.slot = slot
+        self.input = inp
+        self.contribution = contribution
+        self.accumulated = accumulated
+        self.complete = False
+        self._jacobian = None
+
+    @property
+    def needs_grad(self):
+        return self.contribution is not None
+
+    @property
+    def jacobian(self):
+        """The Jacobian descriptor of d(node)/d(input): shape, structure, formula, ``matrix()`` when small."""
+        if self._jacobian is None:
+            self._jacobian = describe_jacobian(self.node, self.slot)
+        return self._jacobian
+
+    def local_matrix(self, max_entries=16):
+        """The explicit local Jacobian when it has at most `max_entries` entries, else None."""
+        jac = self.jacobian
+        if jac.entries > max_entries:
+            return None
+        return jac.matrix()
+
+    def __repr__(self):
+        return f"<edge {self.input.name} -> {self.node.name} (input {self.slot})>"

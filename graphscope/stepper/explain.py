@@ -1,0 +1,109 @@
+"""Words and numbers for a step: shared by the demo, the HTML player's side panel and the notebook.
+
+``details(event, output)`` gives a plain dict (JSON-ready); ``lines(...)``
+the same as indented text lines.
+"""
+import numpy as np
+
+from ..engine.inspect import summarize_value
+from .events import FORWARD
+
+#: Local Jacobians with at most this many entries are shown in full.
+SMALL_MATRIX = 16
+
+
+def call(node):
+    """'q = add(x, y)' for an op node, 'x (input)' for a leaf."""
+    if node.fn is None:
+        return f"{node.name} ({node.role})"
+    return f"{node.name} = {node.fn.name}({', '.join(i.name for i in node.inputs)})"
+
+
+def d(out, node):
+    """'df/dq': the derivative of the output with respect to a node, in the lecture's notation."""
+    return f"d{out.name}/d{node.name}"
+
+
+def shape_text(node_or_value):
+    shape = node_or_value.shape if hasattr(node_or_value, "shape") else np.shape(node_or_value)
+    return "scalar" if shape == () else "x".join(str(s) for s in shape)
+
+
+def matrix_text(m):
+    """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise."""
+    if m.size == 1:
+        return summarize_value(float(m.reshape(())))
+    rows = ("[" + ", ".join(f"{x:.4g}" for x in row) + "]" for row in m)
+    return "[" + ", ".join(rows) + "]"
+
+
+def title(event, output):
+    """One line naming the step."""
+    node = event.node
+    if event.phase == FORWARD:
+        if node.fn is None:
+            return f"forward: {node.name} = {summarize_value(event.value)} ({node.role}, fed)"
+        return f"forward: {call(node)} = {summarize_value(event.value)}"
+    if node.fn is None:
+        return f"backward: {d(output, node)} = {summarize_value(event.upstream)} (leaf: gradient complete)"
+    seed = " (the seed)" if event.is_seed else ""
+    return f"backward: at {call(node)}, upstream {d(output, node)} = {summarize_value(event.upstream)}{seed}"
+
+
+def edge_details(edge, upstream, output):
+    """What flows along one input edge of a backward step (upstream: the step's dL/dnode), as text fields."""
+    node, inp = edge.node, edge.input
+    info = {"input": inp.name, "slot": edge.slot, "shape": shape_text(inp)}
+    if not edge.needs_grad:
+        info["note"] = f"{inp.name} needs no gradient ({inp.role or 'no input of it requires one'})"
+        return info
+    jac = edge.jacobian
+    info["jacobian"] = jac.describe()
+    info["local_name"] = f"d{node.name}/d{inp.name}"
+    small = edge.local_matrix(SMALL_MATRIX)
+    info["local"] = matrix_text(small) if small is not None else f"{jac.shape[0]}x{jac.shape[1]} {jac.structure}"
+    info["contribution"] = summarize_value(edge.contribution)
+    info["accumulated_name"] = d(output, inp)
+    info["accumulated"] = summarize_value(edge.accumulated)
+    info["complete"] = edge.complete
+    if small is not None and small.size == 1:
+        info["product"] = f"{summarize_value(upstream)} x {info['local']} = {info['contribution']}"
+    return info
+
+
+def details(event, output):
+    """The step as a dict: step, phase, node, title, value/upstream, and per edge its numbers."""
+    node = event.node
+    out = {"step": event.step, "phase": event.phase, "node": node.name, "op": node.op or node.role,
+           "shape": shape_text(node), "title": title(event, output), "source": node.source,
+           "scope": node.scope or ""}
+    if event.phase == FORWARD:
+        out["value"] = summarize_value(event.value)
+        return out
+    out["upstream_name"] = d(output, node)
+    out["upstream"] = summarize_value(event.upstream)
+    out["edges"] = [edge_details(e, event.upstream, output) for e in event.edges]
+    return out
+
+
+def lines(event, output):
+    """The step as indented text lines (the demo's walk)."""
+    info = details(event, output)
+    head = f"step {event.step:>3}  {info['title']}"
+    if event.phase == FORWARD or not event.edges:
+        return [head]
+    rows = [head]
+    for e in info["edges"]:
+        to = f"      to {e['input']} (input {e['slot']}, {e['shape']}):"
+        if "note" in e:
+            rows.append(f"{to} {e['note']}")
+            continue
+        rows.append(f"{to} local {e['local_name']} = {e['local']}   [{e['jacobian']}]")
+        pad = " " * 8
+        if "product" in e:
+            rows.append(f"{pad}contribution = upstream x local = {e['product']}")
+        else:
+            rows.append(f"{pad}contribution = (local)^T upstream = {e['contribution']}")
+        status = "complete" if e["complete"] else "partial: more consumers to come"
+        rows.append(f"{pad}{e['accumulated_name']} = {e['accumulated']}   ({status})")
+    return rows

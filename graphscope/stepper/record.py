@@ -1,0 +1,136 @@
+"""Recording a graph's forward and backward pass once, as events plus per-node timelines.
+
+The forward pass replays every node (``engine.replay.recompute``); the
+backward pass applies the engine's own pieces (``seed_gradient``,
+``input_gradients``, ``accumulate``) in the engine's order and with its
+semantics: intermediate gradients start from nothing, leaves that require a
+gradient accumulate onto what they hold, nodes that need no gradient get
+none. Afterwards the graph holds exactly what ``backward()`` would have left.
+
+Each node's gradient is kept as a timeline (the steps where it changed and
+the value after each change), so the state at any step is a lookup, never a
+replay.
+"""
+import numpy as np
+
+from ..engine.backward import accumulate, input_gradients, seed_gradient
+from ..engine.errors import BackwardError
+from ..engine.hooks import BACKWARD_HOOKS
+from ..engine.replay import recompute
+from .events import BackwardEvent, EdgeGradient, ForwardEvent
+
+
+class Recording:
+    """Events of one forward + backward pass over `graph`, and every node's gradient timeline.
+
+    - ``events``: forward events (one per node, topological order), then
+      backward events (reverse topological order, one per node that gets a
+      gradient);
+    - ``position[node]``: the node's index in ``graph.nodes`` (= its forward step);
+    - ``grad_steps[i]`` / ``grad_values[i]``: steps where node i's gradient
+      changed and its value after each change (None when it never changes);
+    - ``baseline[i]``: the gradient node i held before the pass (leaves only);
+    - ``backward_step[i]``: the step of node i's own backward event, or -1;
+    - ``backward_note``: why there is no backward phase, when there is none.
+    """
+
+    def __init__(self, graph, grad=None):
+        self.graph = graph
+        nodes = graph.nodes
+        self.position = {n: i for i, n in enumerate(nodes)}
+        self.events = []
+        self.baseline = [n.grad if n.fn is None else None for n in nodes]
+        self.grad_steps = [None] * len(nodes)
+        self.grad_values = [None] * len(nodes)
+        self.backward_step = [-1] * len(nodes)
+        self.backward_note = None
+        self._replay_forward(nodes)
+        self.n_forward = len(self.events)
+        seed = self._seed(grad)
+        if seed is not None:
+            self._run_backward(nodes, seed)
+        self.n_backward = len(self.events) - self.n_forward
+        self._mark_complete()
+
+    # ---------------------------------------------------------------- forward
+    def _replay_forward(self, nodes):
+        events = self.events
+        for i, node in enumerate(nodes):
+            value = recompute(node)
+            if node.fn is None and value.__class__ is np.ndarray:
+                value = value.copy()  # a later in-place edit of the leaf must not rewrite history
+            events.append(ForwardEvent(i, node, value))
+
+    # ---------------------------------------------------------------- backward
+    def _seed(self, grad):
+        """The output's upstream gradient, or None (with a note) when there is no backward phase."""
+        root = self.graph.output
+        if not root.requires_grad:
+            self.backward_note = (f"no backward phase: nothing {root.name} depends on requires a gradient "
+                                  f"(make parameters with gs.param(...) or tensor(..., requires_grad=True))")
+            return None
+        if grad is None and root.size != 1:
+            self.backward_note = (f"no backward phase: the output {root.name} has shape {root.shape}, not one "
+                                  f"number; pass its upstream gradient (grad=...) or reduce it to a scalar")
+            return None
+        try:
+            return seed_gradient(root, grad)
+        except BackwardError as exc:
+            raise BackwardError(f"stepper: {exc}") from None
+
+    def _change(self, i, step, grad):
+        steps = self.grad_steps[i]
+        if steps is None:
+            self.grad_steps[i] = [step]
+            self.grad_values[i] = [grad]
+        else:
+            steps.append(step)
+            self.grad_values[i].append(grad)
+
+    def _run_backward(self, nodes, seed):
+        position = self.position
+        events = self.events
+        root = self.graph.output
+        for node in nodes:
+            if node.fn is not None:
+                node.grad = None
+        accumulate(root, seed)
+        self._change(position[root], len(events), root.grad)
+        for node in reversed(nodes):
+            g = node.grad
+            if g is None or not node.requires_grad:
+                continue
+            step = len(events)
+            self.backward_step[position[node]] = step
+            if node.fn is None:
+                events.append(BackwardEvent(step, node, g, (), is_seed=node is root))
+                continue
+            grads = input_gradients(node, g)
+            if BACKWARD_HOOKS:
+                for hook in BACKWARD_HOOKS:
+                    hook(node, g, grads)
+            edges = []
+            for slot, (inp, gi) in enumerate(zip(node.inputs, grads)):
+                if gi is not None and inp.requires_grad:
+                    accumulate(inp, gi, node)
+                    self._change(position[inp], step, inp.grad)
+                    edges.append(EdgeGradient(node, slot, inp, gi, inp.grad))
+                else:
+                    edges.append(EdgeGradient(node, slot, inp, None, None))
+            events.append(BackwardEvent(step, node, g, tuple(edges), is_seed=node is root))
+
+    def _mark_complete(self):
+        """Flag each edge whose contribution is the last one its input receives."""
+        last = {}
+        for ev in self.events[self.n_forward:]:
+            for edge in ev.edges:
+                if edge.contribution is not None:
+                    last[edge.input] = edge
+        for edge in last.values():
+            edge.complete = True
+
+    # ---------------------------------------------------------------- lookups
+    def complete_step(self, i):
+        """The step after which node i's gradient no longer changes (-1 if it never gets one)."""
+        steps = self.grad_steps[i]
+        return -1 if steps is None else steps[-1]
