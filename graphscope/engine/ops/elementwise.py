@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..optable import (JacobianInfo, Op, broadcast_jacobian, elementwise_jacobian, reduce_to,
+from ..optable import (Op, broadcast_jacobian, elementwise_jacobian, reduce_to,
                        register, safe_div, safe_pow, shape_of)
 
 
@@ -292,8 +292,7 @@ class LeakyRelu(_Binary):
     def jacobian(self, i, x, alpha, value):
         if i == 0:
             return broadcast_jacobian(x, value, "d/dx = diag(1 if x > 0 else alpha)")
-        return JacobianInfo("scalar" if shape_of(value) == () else "broadcast",
-                            "d/dalpha = (0 if x > 0 else x), summed over where alpha was broadcast")
+        return broadcast_jacobian(alpha, value, "d/dalpha = diag(0 if x > 0 else x)")
 
 
 @register

@@ -34,10 +34,10 @@ class MatMul(Op):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = np.asarray(g)
+        if b.ndim == 1:   # first: for vector @ vector, g is 0-d and gets its last axis here
+            g2 = np.expand_dims(g2, -1)
         if a.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
         ga = gb = None
         if needs[0]:
             ga = reduce_to(g2 @ np.swapaxes(b2, -1, -2), a2).reshape(a.shape)
