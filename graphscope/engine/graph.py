@@ -1,8 +1,16 @@
-"""The recorded graph: one object shared by the stepper, the exporters and the trainer."""
+"""The recorded graph: one object shared by the stepper, the exporters and the trainer.
+
+It is also a program: ``graph.run(feeds)`` recomputes every node on new leaf
+values (see ``graphscope.engine.replay`` for what replay can and cannot
+change), ``graph.step_forward(k)`` computes one node, and ``graph.backward()``
+recomputes the gradients.
+"""
 import numpy as np
 
+from . import replay as _replay
+from .anomaly import find_nonfinite as _find_nonfinite
 from .backward import backward as _backward, topo_order
-from .errors import GraphscopeError
+from .errors import GraphscopeError, ShapeError
 
 
 class Graph:
@@ -91,6 +99,84 @@ class Graph:
     def ops(self):
         return [n for n in self.nodes if n.fn is not None]
 
+    # ---------------------------------------------------------------- replay
+    def feed(self, feeds):
+        """Set leaf values (and attributes) without recomputing anything; see ``run`` for the keys."""
+        _replay.apply_feeds(_replay.resolve_feeds(self, feeds))
+
+    def run(self, feeds=None, affected_only=False):
+        """Recompute every node, in order, on new leaf values; return the (first) output's value.
+
+        ``feeds`` maps a leaf (the tensor, its name or its id) to its new value,
+        and ``(node, "attribute")`` to a new attribute value (e.g. a loss's
+        ``labels`` for a new batch). Sizes no op fixes, such as the batch axis,
+        may change. The ops run as recorded: Python control flow that depended
+        on the data when the graph was built is not re-decided, and a feed that
+        does not fit an op raises a ShapeError naming the node, op, shapes,
+        where the node was made and what was fed.
+
+        ``affected_only=True`` recomputes only the nodes that depend on the fed
+        leaves (what editing one leaf needs). Op nodes' gradients are cleared
+        (they belonged to the old values); leaf gradients are kept, as leaf
+        gradients accumulate (see ``graphscope.engine.backward``). Call
+        ``backward()`` afterwards for the new gradients.
+        """
+        resolved = _replay.resolve_feeds(self, feeds)
+        _replay.apply_feeds(resolved)
+        nodes = self.nodes
+        if affected_only:
+            nodes = _replay.downstream(nodes, [f.node for f in resolved])
+        for n in self.nodes:
+            if n.fn is not None:
+                n.grad = None
+        try:
+            _replay.replay(nodes)
+        except ShapeError as exc:
+            raise _replay.explain_replay_error(exc, resolved) from None
+        return self.output._value
+
+    def step_forward(self, k):
+        """Compute only the node at topological position `k` from its inputs' current values; return it.
+
+        What the stepper calls once per forward step: after ``step_forward(0)``
+        ... ``step_forward(len(graph) - 1)`` every node holds its recomputed
+        value, exactly as ``run()`` leaves them. Leaves keep their values.
+        """
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+            raise GraphscopeError(f"step_forward(k): k is a position 0..{len(self.nodes) - 1}, "
+                                  f"got {type(k).__name__} (use graph.position(node) for a node)")
+        if not -len(self.nodes) <= k < len(self.nodes):
+            raise IndexError(f"step_forward({k}): the graph has {len(self.nodes)} nodes (positions 0..{len(self.nodes) - 1})")
+        node = self.nodes[k]
+        _replay.recompute(node)
+        return node
+
+    def downstream(self, keys):
+        """The nodes that are `keys` or depend on one of them, in topological order."""
+        if not isinstance(keys, (list, tuple, set)):
+            keys = (keys,)
+        return _replay.downstream(self.nodes, [self.node(k) for k in keys])
+
+    # ---------------------------------------------------------------- debugging
+    def find_nonfinite(self):
+        """Where the first NaN/inf was born (a ``NonFinite`` record: node, phase, reason), or None.
+
+        Forward values are searched first (the first node whose value is
+        non-finite while its inputs are finite), then gradients (the first node
+        in backward order whose VJP made a non-finite contribution from a
+        finite upstream). See ``graphscope.engine.anomaly``.
+        """
+        return _find_nonfinite(self.nodes)
+
+    def save(self, path):
+        """Write the graph (structure, values, gradients) to one file; read it back with ``gs.load_graph``.
+
+        The file format lives in ``graphscope.interop.graphfile`` (imported
+        here on first use: the engine does not depend on it to run).
+        """
+        from ..interop.graphfile import save_graph
+        return save_graph(self, path)
+
     # ---------------------------------------------------------------- gradients
     def backward(self, grad=None):
         """Backpropagate from the (first) output; see graphscope.engine.backward."""
@@ -135,6 +221,15 @@ class Graph:
 
     def __repr__(self):
         return f"<Graph: {len(self.nodes)} nodes, output {self.output.name} {self.output.shape}>"
+
+
+def load_graph(path):
+    """Read a graph written by ``Graph.save``: its nodes keep names, scopes, sources, values, gradients.
+
+    Delegates to ``graphscope.interop.graphfile.load_graph`` (imported on first use).
+    """
+    from ..interop.graphfile import load_graph as _load
+    return _load(path)
 
 
 def require_graph(x):

@@ -1,11 +1,28 @@
 """Replay: the recorded graph as a program, re-run node by node on new leaf values.
 
 No Python-level model code runs again: each node's op is applied to its
-inputs' current values. Data-dependent Python control flow (an ``if`` on a
-value while building) is baked into the graph as it was recorded and does
-not replay differently.
+inputs' current values, with the attributes it was recorded with. What was
+decided in Python while the graph was built is baked in:
+
+- data-dependent control flow (an ``if`` on a value, a loop whose length
+  depends on the data) replays the branch taken when the graph was recorded;
+- attributes are fixed (a ``reshape`` to ``(128, 784)``, the labels of a
+  loss, an index array, a ``where`` mask) unless a feed replaces them
+  (``feeds={(node, "labels"): y}``).
+
+Sizes no op fixes, typically the batch axis, may change freely. A feed whose
+shape breaks an op raises a ShapeError naming the node, its op, the shapes,
+where the node was made and what was fed.
+
+Every recomputed node is shown to the forward observers in
+``graphscope.engine.hooks`` (so ``detect_anomaly`` watches replays too).
 """
-from .tensor import _forward_checked_values
+import numpy as np
+
+from .errors import GraphscopeError, ShapeError
+from .hooks import FORWARD_HOOKS
+from .optable import shape_of
+from .tensor import Tensor, _forward_checked_values, as_value
 
 
 def recompute(node):
@@ -14,4 +31,124 @@ def recompute(node):
     if fn is None:
         return node._value
     node._value = _forward_checked_values(fn, node, [i._value for i in node.inputs], node.attrs)
+    if FORWARD_HOOKS:
+        for hook in FORWARD_HOOKS:
+            hook(node)
     return node._value
+
+
+def replay(nodes):
+    """Recompute every op node of `nodes` (given inputs before outputs) from the current leaf values."""
+    hooks = FORWARD_HOOKS
+    for node in nodes:
+        fn = node.fn
+        if fn is None:
+            continue
+        node._value = _forward_checked_values(fn, node, [i._value for i in node.inputs], node.attrs)
+        if hooks:
+            for hook in hooks:
+                hook(node)
+
+
+def downstream(nodes, sources):
+    """The nodes of `nodes` (topological order) that are in `sources` or depend on one of them."""
+    hit = {id(s) for s in sources}
+    out = []
+    for node in nodes:
+        if id(node) in hit:
+            out.append(node)
+            continue
+        for i in node.inputs:
+            if id(i) in hit:
+                hit.add(id(node))
+                out.append(node)
+                break
+    return out
+
+
+class Feed:
+    """One resolved feed: a leaf's new value, or a new value for one attribute of a node."""
+
+    __slots__ = ("node", "attr", "value", "old_shape")
+
+    def __init__(self, node, attr, value, old_shape):
+        self.node = node
+        self.attr = attr
+        self.value = value
+        self.old_shape = old_shape
+
+    def describe(self):
+        what = self.node.name if self.attr is None else f"{self.node.name}.{self.attr}"
+        return f"{what}: {shape_of(self.value)} (recorded {self.old_shape})"
+
+
+def resolve_feeds(graph, feeds):
+    """Check `feeds` against the graph and convert the values; nothing is changed yet.
+
+    Keys: a leaf (the tensor, its name or its id), or ``(node, attribute_name)``
+    to replace an attribute such as a loss's ``labels``.
+    """
+    if feeds is None:
+        return []
+    if not hasattr(feeds, "items"):
+        raise GraphscopeError(f"feeds must be a dict {{leaf or name: value}}, got {type(feeds).__name__}")
+    resolved = []
+    for key, value in feeds.items():
+        if isinstance(key, tuple):
+            resolved.append(_attr_feed(graph, key, value))
+        else:
+            resolved.append(_leaf_feed(graph, key, value))
+    return resolved
+
+
+def _lookup(graph, key):
+    try:
+        return graph.node(key)
+    except KeyError as exc:
+        raise GraphscopeError(f"feed: {exc.args[0]}") from None
+
+
+def _leaf_feed(graph, key, value):
+    node = _lookup(graph, key)
+    if node.fn is not None:
+        raise GraphscopeError(f"feed: {node.name} is computed by op {node.fn.name} (made at {node.source}); "
+                              f"only leaves (inputs, parameters, constants) can be fed")
+    if isinstance(value, Tensor):
+        value = value._value
+    return Feed(node, None, as_value(value, f"feed for {node.name}"), shape_of(node._value))
+
+
+def _attr_feed(graph, key, value):
+    if len(key) != 2 or not isinstance(key[1], str):
+        raise GraphscopeError(f"feed: an attribute feed is keyed (node, 'attribute name'), got {key!r}")
+    node = _lookup(graph, key[0])
+    attr = key[1]
+    if attr not in node.attrs:
+        known = ", ".join(sorted(node.attrs)) or "none"
+        raise GraphscopeError(f"feed: node {node.name} (op {node.op}) has no attribute {attr!r}; "
+                              f"its attributes: {known}")
+    if isinstance(value, Tensor):
+        value = value._value
+    old = node.attrs[attr]
+    if hasattr(old, "shape") and not hasattr(value, "shape"):
+        value = np.asarray(value)
+    return Feed(node, attr, value, getattr(old, "shape", None))
+
+
+def apply_feeds(resolved):
+    """Set the fed leaf values and attributes (attribute dicts are replaced, never mutated)."""
+    for feed in resolved:
+        if feed.attr is None:
+            feed.node._value = feed.value
+        else:
+            feed.node.attrs = {**feed.node.attrs, feed.attr: feed.value}
+
+
+def explain_replay_error(exc, resolved):
+    """A replay ShapeError with the feeds that led to it and a note on what replay cannot change."""
+    if not resolved:
+        return exc
+    fed = "\n".join(f"    {f.describe()}" for f in resolved)
+    return ShapeError(f"{exc}\n  fed:\n{fed}\n  replay runs the ops as recorded: a feed may change sizes no op fixes "
+                      f"(such as the batch axis); anything else must be fed too (e.g. (node, 'labels')) or the "
+                      f"graph built again")

@@ -1,0 +1,174 @@
+"""Custom ops: a forward and a VJP (and optionally a Jacobian description) in a few lines.
+
+    import numpy as np
+    import graphscope as gs
+
+    @gs.custom_op
+    def cube(x):
+        "x ** 3, element-wise."
+        return x ** 3
+
+    @cube.vjp
+    def _(g, x, value):
+        return (3 * x ** 2 * g,)          # one gradient per input
+
+    @cube.jacobian                        # optional: what the stepper and the pictures show
+    def _(i, x, value):
+        return gs.JacobianInfo("diagonal", "d x^3/dx = diag(3 x^2)")
+
+    y = cube(gs.param(np.ones(3)))        # a recorded node with op 'cube'
+
+The op goes into the same op table as the built-ins (``gs.OPS["cube"]``), so
+it is recorded with its scope and source line, replayed, stepped, drawn,
+saved and checked (``gs.check_nodes``) like any other. Positional arguments
+of a call are the op's inputs (tensors, or numbers and arrays that become
+constants); keyword arguments are attributes, passed to forward, vjp,
+jacobian and check alike (and saved with the graph).
+
+The functions see raw values (numpy arrays, or Python floats for 0-d
+float64 values) and return raw values:
+
+- ``forward(*xs, **attrs) -> value``
+- ``vjp(g, *xs, value, **attrs) -> tuple of gradients``, one per input, each
+  shaped like its input (``None`` for an input that gets no gradient; a
+  single-input op may return the gradient itself)
+- ``jacobian(i, *xs, value, **attrs) -> JacobianInfo`` or ``(structure, formula)``
+- ``check(*xs, **attrs) -> str | None``: why the inputs do not fit, if they do not
+
+Defining an op again under the same name replaces the earlier custom op
+(handy when a notebook cell or a file runs twice); a built-in op's name
+cannot be taken.
+"""
+import re
+
+from .errors import BackwardError
+from .optable import OPS, STRUCTURES, JacobianInfo, Op, register
+from .tensor import apply
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
+
+
+class CustomOp:
+    """A user-defined op: call it on tensors to record a node; decorate functions onto it."""
+
+    def __init__(self, forward, name=None, vjp=None, jacobian=None, check=None, differentiable=None):
+        if not callable(forward):
+            raise TypeError(f"custom_op: forward must be a function, got {type(forward).__name__}")
+        name = forward.__name__ if name is None else name
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValueError(f"custom_op: op name {name!r} must be an identifier (letters, digits, '_', '.')")
+        self.name = name
+        self._forward = forward
+        self._vjp = vjp
+        self._jacobian = jacobian
+        self._check = check
+        self.__doc__ = forward.__doc__
+        self.__name__ = name
+        self.op = _register(self, differentiable)
+
+    # ---------------------------------------------------------------- decorators
+    def vjp(self, fn):
+        """Decorator: set the vector-Jacobian product ``fn(g, *xs, value, **attrs)``."""
+        self._vjp = fn
+        return fn
+
+    def jacobian(self, fn):
+        """Decorator: set the Jacobian description ``fn(i, *xs, value, **attrs)``."""
+        self._jacobian = fn
+        return fn
+
+    def check(self, fn):
+        """Decorator: set the input check ``fn(*xs, **attrs) -> reason or None``."""
+        self._check = fn
+        return fn
+
+    # ---------------------------------------------------------------- use
+    def __call__(self, *inputs, **attrs):
+        """Apply the op to tensors and record the output node."""
+        return apply(self.op, *inputs, **attrs)
+
+    def __repr__(self):
+        return f"<custom op {self.name}>"
+
+
+def custom_op(forward=None, *, name=None, vjp=None, jacobian=None, check=None, differentiable=None):
+    """Define an op from its forward function; use as ``@gs.custom_op`` or ``@gs.custom_op(name=...)``.
+
+    ``vjp``, ``jacobian`` and ``check`` may be given here or decorated on
+    afterwards (``@op.vjp``). ``differentiable`` is an optional tuple of bools
+    saying which inputs can get gradients. See the module doc for the contract.
+    """
+    def make(fn):
+        return CustomOp(fn, name=name, vjp=vjp, jacobian=jacobian, check=check, differentiable=differentiable)
+    return make if forward is None else make(forward)
+
+
+def is_custom(op):
+    """True for an op defined with custom_op (as opposed to a built-in)."""
+    return getattr(op, "handle", None) is not None
+
+
+def unregister(name):
+    """Remove a custom op from the op table (nodes already recorded keep working)."""
+    op = OPS.get(name)
+    if op is None:
+        raise KeyError(f"no op named {name!r} is registered")
+    if not is_custom(op):
+        raise ValueError(f"{name!r} is a built-in op and cannot be removed")
+    del OPS[name]
+
+
+def _register(handle, differentiable):
+    existing = OPS.get(handle.name)
+    if existing is not None:
+        if not is_custom(existing):
+            raise ValueError(f"custom_op: {handle.name!r} is the name of a built-in op; choose another name")
+        del OPS[handle.name]
+    cls = type(f"CustomOp_{handle.name.replace('.', '_')}", (_CustomBase,),
+               {"name": handle.name, "handle": handle, "__doc__": handle.__doc__,
+                "differentiable": None if differentiable is None else tuple(bool(d) for d in differentiable)})
+    register(cls)
+    return OPS[handle.name]
+
+
+class _CustomBase(Op):
+    """The op-table entry of a custom op: every method reads the user's functions from its handle."""
+
+    handle = None
+
+    def forward(self, *xs, **attrs):
+        return self.handle._forward(*xs, **attrs)
+
+    def check(self, *xs, **attrs):
+        fn = self.handle._check
+        return None if fn is None else fn(*xs, **attrs)
+
+    def vjp(self, g, *xs, value, **attrs):
+        fn = self.handle._vjp
+        if fn is None:
+            raise BackwardError(f"custom op {self.name} has no VJP: define one with @{self.name}.vjp "
+                                f"(a function (g, *inputs, value, **attrs) -> one gradient per input)")
+        grads = fn(g, *xs, value=value, **attrs)
+        if not isinstance(grads, (tuple, list)):
+            if len(xs) != 1:
+                raise BackwardError(f"custom op {self.name}: the VJP must return a tuple of {len(xs)} gradients "
+                                    f"(one per input), got a single {type(grads).__name__}")
+            grads = (grads,)
+        if len(grads) != len(xs):
+            raise BackwardError(f"custom op {self.name}: the VJP returned {len(grads)} gradients for "
+                                f"{len(xs)} inputs (return one per input, None where there is none)")
+        return tuple(grads)
+
+    def jacobian(self, i, *xs, value, **attrs):
+        fn = self.handle._jacobian
+        if fn is None:
+            return JacobianInfo("dense", f"d {self.name} / d input {i} (custom op: no description given)")
+        info = fn(i, *xs, value=value, **attrs)
+        if isinstance(info, str):
+            info = JacobianInfo("dense", info)
+        elif not isinstance(info, JacobianInfo):
+            info = JacobianInfo(*info)
+        if info.structure not in STRUCTURES:
+            raise ValueError(f"custom op {self.name}: Jacobian structure {info.structure!r} is not one of "
+                             f"{', '.join(STRUCTURES)}")
+        return info
