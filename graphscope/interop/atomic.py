@@ -1,0 +1,55 @@
+"""Atomic file writes: write a temporary file next to the target, then rename it into place.
+
+A crash or an error while writing leaves the old file (or no file), never a
+half-written one.
+"""
+import os
+import tempfile
+from contextlib import contextmanager
+
+from ..engine.errors import GraphscopeError
+
+
+class FileWriteError(GraphscopeError, OSError):
+    """A file could not be written (missing folder, no permission, a directory in the way, ...)."""
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_write(path, what="file"):
+    """``with atomic_write(path) as f:`` a binary file object; on success it replaces `path` at once."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileWriteError(f"cannot write {what} {path}: the folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise FileWriteError(f"cannot write {what} {path}: it is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise FileWriteError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise FileWriteError(f"cannot write {what} {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(tmp):
+    try:
+        os.remove(tmp)
+    except OSError:
+        pass

@@ -1,0 +1,326 @@
+"""Graph files: a recorded graph saved as JSON (structure) plus .npz (arrays), in one zip archive.
+
+    graph.save("model.gsgraph")           # or gs.interop.save_graph(graph, path)
+    graph = gs.load_graph("model.gsgraph")
+
+The archive holds two members:
+
+- ``graph.json``: ``{"format": "graphscope-graph", "version": 1, "outputs": [ids],
+  "nodes": [...]}``, one entry per node in topological order: ``id``, ``name``,
+  ``op`` (null for a leaf), ``role`` (input/param/const for leaves), ``inputs``
+  (ids of earlier nodes), ``attrs`` (see ``attrcodec``), ``scope``, ``source``
+  (``{"file", "line", "function"}`` or null), ``requires_grad``, ``shape``,
+  ``dtype``, ``value`` and ``grad`` (keys into the arrays, grad may be null);
+- ``arrays.npz``: every array, read back with ``allow_pickle=False``.
+
+Writing is atomic (a temporary file renamed into place). Reading validates
+everything and reports the first problem in one message (GraphFileError):
+not a graph file, truncated or damaged, a newer format version, malformed
+JSON, an op this session does not define (import or define the custom op
+first), a missing array, an array of the wrong shape or dtype, inputs that
+do not exist or do not fit their op.
+
+Loaded nodes keep their names, scopes, source locations, values and
+gradients, and can be replayed (``graph.run``) and backpropagated. They get
+fresh ids from the engine's counter, in file order, so they never collide
+with nodes already in the session and inputs still come before outputs.
+"""
+import io
+import json
+import os
+import time
+import zipfile
+import zlib
+
+import numpy as np
+
+from ..engine.errors import GraphscopeError
+from ..engine.graph import Graph, require_graph
+from ..engine.optable import OPS
+from ..engine.tensor import leaf
+from .atomic import atomic_write
+from .attrcodec import ArrayStore, AttrError, decode, encode
+
+FORMAT = "graphscope-graph"
+VERSION = 1
+GRAPH_MEMBER = "graph.json"
+ARRAYS_MEMBER = "arrays.npz"
+_ROLES = ("input", "param", "const")
+
+
+class GraphFileError(GraphscopeError):
+    """A graph file that cannot be written or read: the message says which file and what is wrong."""
+
+
+class SavedSource:
+    """Where a loaded node was made, as saved: stands in for the code object a recorded node keeps."""
+
+    __slots__ = ("co_filename", "co_name")
+
+    def __init__(self, filename, function):
+        self.co_filename = filename
+        self.co_name = function
+
+
+# ---------------------------------------------------------------- writing
+
+def save_graph(graph, path):
+    """Write a Graph (or the graph ending at a tensor) to `path` atomically; return the path."""
+    graph = require_graph(graph)
+    store = ArrayStore()
+    doc = {"format": FORMAT, "version": VERSION, "outputs": [n.id for n in graph.outputs],
+           "nodes": [_encode_node(n, store) for n in graph.nodes]}
+    now = time.localtime()[:6]
+    with atomic_write(path, "graph file") as f:
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
+            z.writestr(zipfile.ZipInfo(GRAPH_MEMBER, now), _json_text(doc))
+            with z.open(zipfile.ZipInfo(ARRAYS_MEMBER, now), "w", force_zip64=True) as member:
+                np.savez(member, **store.arrays)
+    return os.fspath(path)
+
+
+def _json_text(doc):
+    """The document as JSON with one node a line (readable with `unzip -p FILE graph.json`)."""
+    head = {k: v for k, v in doc.items() if k != "nodes"}
+    nodes = ",\n  ".join(json.dumps(n, allow_nan=False) for n in doc["nodes"])
+    return (json.dumps(head, allow_nan=False)[:-1] + ',\n "nodes": [\n  ' + nodes + "\n ]\n}\n").encode("utf-8")
+
+
+def _encode_node(n, store):
+    try:
+        attrs = {k: encode(v, store) for k, v in n.attrs.items()}
+    except AttrError as exc:
+        raise GraphFileError(f"cannot save node {n.name} (op {n.op}, made at {n.source}): "
+                             f"attribute: {exc}") from None
+    code = n._code
+    source = None if code is None else {"file": code.co_filename, "line": int(n._line),
+                                        "function": getattr(code, "co_name", "")}
+    value = np.asarray(n._value)
+    return {"id": n.id, "name": n.name, "op": n.op, "role": n.role, "inputs": [i.id for i in n.inputs],
+            "attrs": attrs, "scope": n.scope, "source": source, "requires_grad": bool(n.requires_grad),
+            "shape": list(value.shape), "dtype": str(value.dtype),
+            "value": store.put(value), "grad": None if n.grad is None else store.put(np.asarray(n.grad))}
+
+
+# ---------------------------------------------------------------- reading
+
+def load_graph(path):
+    """Read a graph file written by save_graph; a Graph whose nodes are ready to replay and backpropagate."""
+    path = os.fspath(path)
+    doc, npz = _open(path)
+    with npz:
+        return _Reader(path, doc, npz).build()
+
+
+def _open(path):
+    """The parsed graph.json and the open arrays.npz of a graph file, or a GraphFileError."""
+    if not os.path.exists(path):
+        raise GraphFileError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise GraphFileError(f"{path}: is a directory, not a graph file")
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            for member in (GRAPH_MEMBER, ARRAYS_MEMBER):
+                if member not in names:
+                    raise GraphFileError(f"{path}: not a graphscope graph file (no {member} inside)")
+            raw = z.read(GRAPH_MEMBER)
+            blob = z.read(ARRAYS_MEMBER)
+    except zipfile.BadZipFile as exc:
+        raise GraphFileError(f"{path}: not a graphscope graph file, or truncated/damaged "
+                             f"(a graph file is a zip archive: {exc})") from None
+    except (zlib.error, EOFError, OSError) as exc:
+        raise GraphFileError(f"{path}: damaged or truncated graph file ({exc})") from None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GraphFileError(f"{path}: {GRAPH_MEMBER} is not valid JSON ({exc})") from None
+    _check_header(path, doc)
+    try:
+        npz = np.load(io.BytesIO(blob), allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is damaged ({exc})") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is a single array, not an .npz archive")
+    return doc, npz
+
+
+def _check_header(path, doc):
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise GraphFileError(f"{path}: not a graphscope graph file ({GRAPH_MEMBER} lacks "
+                             f"\"format\": \"{FORMAT}\")")
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise GraphFileError(f"{path}: invalid format version {version!r}")
+    if version > VERSION:
+        raise GraphFileError(f"{path}: written in graph-file format version {version}, newer than this "
+                             f"graphscope reads (version {VERSION}): upgrade graphscope")
+    for key, kind in (("nodes", list), ("outputs", list)):
+        if not isinstance(doc.get(key), kind):
+            raise GraphFileError(f"{path}: {GRAPH_MEMBER} needs a list \"{key}\"")
+
+
+class _Reader:
+    """Validates the nodes of one file and builds them, in file order."""
+
+    def __init__(self, path, doc, npz):
+        self.path = path
+        self.doc = doc
+        self.npz = npz
+        self.by_id = {}
+
+    def fail(self, text, entry=None, k=None):
+        where = "" if k is None else f"node {k}" + (f" ({entry.get('name')!r})" if isinstance(entry, dict)
+                                                    and isinstance(entry.get("name"), str) else "") + ": "
+        return GraphFileError(f"{self.path}: {where}{text}")
+
+    def array(self, key):
+        if not isinstance(key, str):
+            raise AttrError(f"an array reference must be a key string, got {key!r}")
+        if key not in self.npz.files:
+            raise AttrError(f"array {key!r} is missing from {ARRAYS_MEMBER}")
+        try:
+            return self.npz[key]
+        except ValueError as exc:
+            if "pickle" in str(exc):
+                raise AttrError(f"array {key!r} holds Python objects; graph files hold numbers only, "
+                                f"and objects are never unpickled") from None
+            raise AttrError(f"array {key!r} is damaged ({exc})") from None
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise AttrError(f"array {key!r} is damaged or truncated ({exc})") from None
+
+    def build(self):
+        entries = self.doc["nodes"]
+        self._check_ops(entries)
+        for k, entry in enumerate(entries):
+            try:
+                node = self._node(k, entry)
+            except AttrError as exc:
+                raise self.fail(str(exc), entry, k) from None
+            self.by_id[entry["id"]] = node
+        outputs = []
+        for oid in self.doc["outputs"]:
+            if not _is_int(oid) or oid not in self.by_id:
+                raise self.fail(f"output {oid!r} is not the id of a node in the file")
+            outputs.append(self.by_id[oid])
+        if not outputs:
+            raise self.fail("the file names no output node")
+        return Graph(outputs)
+
+    def _check_ops(self, entries):
+        """Every op must be defined in this session; list all that are not, at once."""
+        missing = sorted({e["op"] for e in entries if isinstance(e, dict) and isinstance(e.get("op"), str)
+                          and e["op"] not in OPS})
+        if missing:
+            raise self.fail(f"the graph uses op{'s' if len(missing) > 1 else ''} {', '.join(missing)}, not "
+                            f"defined in this session: import or define {'them' if len(missing) > 1 else 'it'} "
+                            f"first (custom ops are defined with gs.custom_op)")
+
+    def _node(self, k, entry):
+        if not isinstance(entry, dict):
+            raise AttrError(f"expected a JSON object, got {type(entry).__name__}")
+        for key in ("id", "name", "op", "inputs", "attrs", "value", "shape", "dtype"):
+            if key not in entry:
+                raise AttrError(f"the field {key!r} is missing")
+        nid, name, op = entry["id"], entry["name"], entry["op"]
+        if not _is_int(nid):
+            raise AttrError(f"id must be an integer, got {nid!r}")
+        if nid in self.by_id:
+            raise AttrError(f"id {nid} is used twice")
+        if not isinstance(name, str):
+            raise AttrError(f"name must be a string, got {name!r}")
+        inputs = self._inputs(entry["inputs"], op)
+        value = self._value(entry)
+        grad = self._grad(entry, value)
+        attrs = entry["attrs"]
+        if not isinstance(attrs, dict):
+            raise AttrError(f"attrs must be a JSON object, got {type(attrs).__name__}")
+        attrs = {key: decode(v, self.array) for key, v in attrs.items()}
+        role = entry.get("role")
+        if op is None:
+            if role not in _ROLES:
+                raise AttrError(f"a leaf's role must be one of {', '.join(_ROLES)}, got {role!r}")
+            if attrs:
+                raise AttrError("a leaf has no attributes")
+        else:
+            if not isinstance(op, str):
+                raise AttrError(f"op must be a string or null, got {op!r}")
+            problem = OPS[op].check(*[i._value for i in inputs], **attrs)
+            if problem:
+                raise AttrError(f"its saved inputs do not fit op {op}: {problem}")
+        scope = entry.get("scope")
+        if scope is not None and not isinstance(scope, str):
+            raise AttrError(f"scope must be a string or null, got {scope!r}")
+        t = leaf(0.0, bool(entry.get("requires_grad", False)), name, role if op is None else "input")
+        t._value = value
+        t.grad = grad
+        if op is not None:
+            t.fn = OPS[op]
+            t.inputs = inputs
+            t.role = None
+            if attrs:
+                t.attrs = attrs
+        t.scope = scope
+        t._code, t._line = self._source(entry.get("source"))
+        return t
+
+    def _inputs(self, ids, op):
+        if not isinstance(ids, list):
+            raise AttrError(f"inputs must be a list of ids, got {type(ids).__name__}")
+        if op is None and ids:
+            raise AttrError("a leaf (op null) cannot have inputs")
+        if op is not None and not ids:
+            raise AttrError(f"op {op} has no inputs")
+        nodes = []
+        for i in ids:
+            if not _is_int(i) or i not in self.by_id:
+                raise AttrError(f"input {i!r} is not the id of a node earlier in the file "
+                                f"(inputs must come before the nodes that use them)")
+            nodes.append(self.by_id[i])
+        return tuple(nodes)
+
+    def _value(self, entry):
+        value = self._float_array(entry["value"], "value")
+        shape, dtype = entry["shape"], entry["dtype"]
+        if not isinstance(shape, list) or not all(_is_int(s) for s in shape):
+            raise AttrError(f"shape must be a list of integers, got {shape!r}")
+        if list(value.shape) != shape:
+            raise AttrError(f"its value has shape {value.shape} but the node's shape is {tuple(shape)}")
+        if str(value.dtype) != dtype:
+            raise AttrError(f"its value has dtype {value.dtype} but the node's dtype is {dtype}")
+        return _raw(value)
+
+    def _grad(self, entry, value):
+        key = entry.get("grad")
+        if key is None:
+            return None
+        grad = self._float_array(key, "gradient")
+        shape = np.shape(value)
+        if grad.shape != shape:
+            raise AttrError(f"its gradient has shape {grad.shape} but its value has shape {shape}")
+        return _raw(grad)
+
+    def _float_array(self, key, what):
+        a = self.array(key)
+        if a.dtype.kind != "f":
+            raise AttrError(f"its {what} has dtype {a.dtype}; values and gradients are float arrays")
+        return a
+
+    def _source(self, source):
+        if source is None:
+            return None, 0
+        if (not isinstance(source, dict) or not isinstance(source.get("file"), str)
+                or not _is_int(source.get("line"))):
+            raise AttrError(f"source must be {{\"file\": str, \"line\": int}} or null, got {source!r}")
+        return SavedSource(source["file"], str(source.get("function", ""))), source["line"]
+
+
+def _is_int(x):
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _raw(a):
+    """The engine's form of a value: a Python float for 0-d float64, otherwise the array."""
+    if a.ndim == 0 and a.dtype == np.float64:
+        return float(a)
+    return a
