@@ -18,6 +18,8 @@ import sys
 import time
 import traceback
 
+from .common import CLOCKS, set_clock
+
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 PREFIX = "bench_"
 
@@ -54,10 +56,10 @@ def run_in_process(name, quick):
         main()
 
 
-def run_subprocess(name, quick):
+def run_subprocess(name, quick, clock):
     """Run one benchmark in a fresh interpreter; returns its exit status."""
     root = os.path.dirname(BENCH_DIR)
-    cmd = [sys.executable, "-m", "bench", "--in-process", name] + (["--quick"] if quick else [])
+    cmd = [sys.executable, "-m", "bench", "--in-process", "--clock", clock, name] + (["--quick"] if quick else [])
     env = dict(os.environ)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     sys.stdout.flush()
@@ -81,6 +83,9 @@ def parse_args(argv, names):
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and few repetitions: a smoke run in seconds, figures not meaningful")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="time with the process's CPU time (default: robust when other programs share "
+                             "the cores) or wall time")
     parser.add_argument("--in-process", action="store_true",
                         help="run in this process instead of one fresh subprocess each (for profilers)")
     args = parser.parse_args(argv)
@@ -99,6 +104,7 @@ def main(argv=None):
             print(f"{n:12s} {first_doc_line(n)}")
         return 0
     selected = args.names or names
+    set_clock(args.clock)
     failed = []
     for i, name in enumerate(selected):
         if len(selected) > 1 or not args.in_process:
@@ -111,11 +117,13 @@ def main(argv=None):
             try:
                 run_in_process(name, args.quick)
                 status = 0
+            except BrokenPipeError:
+                raise
             except Exception:  # one broken benchmark must not hide the others' figures
                 traceback.print_exc()
                 status = 1
         else:
-            status = run_subprocess(name, args.quick)
+            status = run_subprocess(name, args.quick, args.clock)
         if status != 0:
             failed.append(name)
         if len(selected) > 1 or not args.in_process:
@@ -127,5 +135,16 @@ def main(argv=None):
     return 0
 
 
+def _quiet_broken_pipe():
+    """The reader went away (``python -m bench | head``): stop without a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    except BrokenPipeError:
+        status = _quiet_broken_pipe()
+    sys.exit(status)

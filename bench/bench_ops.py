@@ -7,7 +7,10 @@ statement in a ``timeit`` loop with the garbage collector on:
 - graphscope: the same op on graphscope tensors, recording included (a node
   with its op, inputs, value, name, scope and the user's source line);
 - torch: PyTorch eager on CPU tensors, float64, the first input with
-  ``requires_grad=True`` (so autograd records the op too).
+  ``requires_grad=True`` (so autograd records the op too), on one thread:
+  numpy and graphscope use one, and on a machine whose cores are busy an
+  OpenMP team turns an 8x8 softmax from microseconds into milliseconds
+  (measured: 4 us on one thread, 5 us to 7.6 ms on two).
 
 Forward+backward then times one op and its backward from an explicit
 upstream gradient (graphscope versus torch), clearing the input's gradient
@@ -146,13 +149,25 @@ def geometric_mean(values):
 
 def main(quick=False):
     """Run the benchmark and print its tables; returns the figures as a dict."""
-    config = QUICK if quick else FULL
-    heading("Per-op overhead on small tensors (graphscope vs numpy vs PyTorch eager)")
     torch = load_torch()
+    if torch is None:
+        return run(QUICK if quick else FULL, None, quick)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return run(QUICK if quick else FULL, torch, quick)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def run(config, torch, quick):
+    """Time every case (torch may be None) and print the tables."""
+    heading("Per-op overhead on small tensors (graphscope vs numpy vs PyTorch eager)")
     if torch is None:
         print("PyTorch is not installed: its columns are skipped (pip install torch==2.13.0).")
     else:
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU eager, float64")
+        print(f"torch {torch.__version__}, CPU eager, float64, {torch.get_num_threads()} thread "
+              f"(as numpy and graphscope; see the module doc)")
     runs = f"{config.number} calls" if config.number else f">= {config.min_time:g} s"
     print(f"timing: best of {config.repeat} runs of {runs} each, microseconds per op, GC on"
           f"{' (quick mode: figures are not meaningful)' if quick else ''}")
