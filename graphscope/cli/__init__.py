@@ -4,10 +4,10 @@ import argparse
 import sys
 
 from ..engine.errors import GraphscopeError
-from . import demo
+from . import check, demo
 
 #: Subcommand modules, in the order `graphscope --help` lists them.
-COMMANDS = [demo]
+COMMANDS = [demo, check]
 
 
 def build_parser():

@@ -126,6 +126,7 @@ def _register(handle, differentiable):
         del OPS[handle.name]
     cls = type(f"CustomOp_{handle.name.replace('.', '_')}", (_CustomBase,),
                {"name": handle.name, "handle": handle, "__doc__": handle.__doc__,
+                "__module__": getattr(handle._forward, "__module__", None) or __name__,
                 "differentiable": None if differentiable is None else tuple(bool(d) for d in differentiable)})
     register(cls)
     return OPS[handle.name]

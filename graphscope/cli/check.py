@@ -1,0 +1,89 @@
+"""graphscope check FILE: which node's backward is wrong, which node made a NaN.
+
+Runs, on the graph a sample's build() returns (or a saved graph file):
+
+1. the NaN/Inf origin search (the node that first made a non-finite value or
+   gradient);
+2. the per-node check: every op node's VJP against finite differences of its
+   own forward, one table row a node, in topological order;
+3. the whole-graph gradcheck of the leaves that require a gradient.
+
+Exit code 0 when everything passed, 1 when a node failed (or the file could
+not be checked).
+"""
+import os
+
+DESCRIPTION = __doc__.split("\n\n", 1)[1]
+
+
+def _load(path):
+    """The Graph to check: a sample's build() output, or a saved graph file."""
+    from ..engine import Graph
+    if path.endswith(".py"):
+        from ..userfile import build_output
+        return Graph(build_output(path))
+    from ..interop.graphfile import load_graph
+    return load_graph(path)
+
+
+def _check(args):
+    from ..engine import check_nodes, gradcheck
+    from ..engine.anomaly import find_nonfinite
+    graph = _load(args.file)
+    out = graph.output
+    ops = len(graph.ops)
+    print(f"graphscope check {args.file}: {len(graph)} nodes ({ops} ops), output {out.name} {out.shape}")
+    failed = False
+
+    origin = find_nonfinite(graph.nodes)
+    if origin is not None:
+        failed = True
+        print(f"\nnon-finite {'value' if origin.phase == 'forward' else 'gradient'}: "
+              + origin.describe().replace("\n", "\n  "))
+
+    print(f"\nper-node check: each node's VJP against finite differences of its own forward "
+          f"(at most {args.coords} entries per input, seed {args.seed}, rtol {args.rtol:g})")
+    report = check_nodes(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed)
+    if args.failures_only:
+        print(report.table(failures_only=True) if report.failures else "(no failing nodes)")
+    else:
+        print(report.table())
+    print(("FAIL: " if not report.ok else "") + report.summary())
+    failed = failed or not report.ok
+
+    if not args.nodes_only:
+        leaves = [n for n in graph.leaves if n.requires_grad]
+        if not leaves:
+            print("\nwhole-graph gradcheck: skipped (no leaf requires a gradient)")
+        else:
+            print(f"\nwhole-graph gradcheck of {out.name} against its leaves:")
+            whole = gradcheck(graph, eps=args.eps, rtol=args.rtol, max_coords=args.coords, seed=args.seed,
+                              locate=False)
+            print(whole.table())
+            print(("FAIL: " if not whole.ok else "") + whole.summary())
+            failed = failed or not whole.ok
+    print(f"\n{'FAILED' if failed else 'passed'}: {os.path.basename(args.file)}")
+    return 1 if failed else 0
+
+
+def add_parser(sub):
+    p = sub.add_parser("check", help="check every node's backward numerically and find where NaNs start",
+                       description=DESCRIPTION)
+    p.add_argument("file", help="a sample (.py defining build()) or a saved graph file (graph.save(...))")
+    p.add_argument("--coords", type=int, default=20, metavar="N",
+                   help="entries sampled per input (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampling and the probes (default 0)")
+    p.add_argument("--eps", type=float, default=1e-6,
+                   help="finite-difference step, scaled by max(1, |x|) per entry (default 1e-6)")
+    p.add_argument("--rtol", type=float, default=1e-5, help="relative error that fails a node (default 1e-5)")
+    p.add_argument("--failures-only", action="store_true", help="list only the failing nodes in the table")
+    p.add_argument("--nodes-only", action="store_true", help="skip the whole-graph gradcheck of the leaves")
+    p.set_defaults(run=run)
+
+
+def run(args):
+    if args.coords < 1:
+        raise SystemExit("graphscope check: --coords must be at least 1")
+    if args.eps <= 0 or args.rtol <= 0:
+        raise SystemExit("graphscope check: --eps and --rtol must be positive")
+    return _check(args)
