@@ -27,7 +27,7 @@ import numpy as np
 
 import graphscope as gs
 
-from .common import Table, fmt_us, heading, per_call, ratio, ratio_cell
+from .common import Table, fmt_us, heading, per_call, ratio, ratio_cell, recording_note
 
 TARGET_VS_TORCH = 1.0
 
@@ -117,14 +117,17 @@ def backward_stmt(expr):
 
 
 def check_case(case, spaces):
-    """Raise RuntimeError unless the libraries agree on the value (and gs/torch on the gradient)."""
+    """Raise RuntimeError unless the libraries agree on the value (and gs/torch on the gradient).
+
+    Returns the graphscope output node.
+    """
     want = eval(case.numpy, spaces["numpy"])
-    got = eval(case.graphscope, spaces["graphscope"]).value
-    if not np.allclose(got, want, rtol=1e-12, atol=1e-12):
+    node = eval(case.graphscope, spaces["graphscope"])
+    if not np.allclose(node.value, want, rtol=1e-12, atol=1e-12):
         raise RuntimeError(f"{case.label}: graphscope's value differs from numpy's; not timing different work")
     t = spaces.get("torch")
     if t is None:
-        return
+        return node
     if not np.allclose(eval(case.torch, t).detach().numpy(), want, rtol=1e-12, atol=1e-12):
         raise RuntimeError(f"{case.label}: torch's value differs from numpy's; not timing different work")
     g = spaces["graphscope"]
@@ -132,6 +135,7 @@ def check_case(case, spaces):
     exec(backward_stmt(case.torch), t)
     if not np.allclose(g["x"].grad, t["x"].grad.numpy(), rtol=1e-12, atol=1e-12):
         raise RuntimeError(f"{case.label}: graphscope's gradient differs from torch's; not timing different work")
+    return node
 
 
 def time_stmt(stmt, space, config):
@@ -176,9 +180,12 @@ def run(config, torch, quick):
     forward = Table(["op", "shape", "numpy us", "graphscope us", "torch us", "gs/numpy", "gs/torch"])
     both = Table(["op (forward+backward)", "shape", "graphscope us", "torch us", "gs/torch"])
     results = {}
+    notes = []
     for case in CASES:
         spaces = namespaces(case, torch)
-        check_case(case, spaces)
+        note = recording_note(check_case(case, spaces))
+        if note.startswith("WARNING") or not notes:
+            notes.append(note)
         row = {
             "numpy": time_stmt(case.numpy, spaces["numpy"], config),
             "graphscope": time_stmt(case.graphscope, spaces["graphscope"], config),
@@ -196,6 +203,9 @@ def run(config, torch, quick):
         both.add(case.label, shape, fmt_us(row["graphscope_fb"]), fmt_us(row["torch_fb"]),
                  ratio_cell(row["gs/torch fb"], TARGET_VS_TORCH))
 
+    for note in notes:
+        print(note)
+    print()
     print("forward (one op, recording included)")
     forward.print()
     print()
@@ -210,7 +220,7 @@ def run(config, torch, quick):
     for label, value in summary.items():
         print(f"geometric mean {label}: {ratio_cell(value) if value is not None else 'n/a (torch not installed)'}")
     sys.stdout.flush()
-    return {"ops": results, "summary": summary}
+    return {"ops": results, "summary": summary, "recording": notes}
 
 
 if __name__ == "__main__":

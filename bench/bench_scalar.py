@@ -27,7 +27,8 @@ import numpy as np
 
 import graphscope as gs
 
-from .common import GCClock, Table, fmt_seconds, gc_mode, heading, per_run, ratio, ratio_cell, tracked_objects
+from .common import (GCClock, Table, fmt_seconds, gc_mode, heading, per_run, ratio, ratio_cell, recording_note,
+                     tracked_objects)
 
 SEED = 1337
 ALPHA = 1e-4
@@ -232,15 +233,14 @@ def count_nodes(root, children):
 
 
 def graph_footprint(engine):
-    """(nodes per step, GC-tracked objects per node) of one forward+backward, graph kept alive."""
+    """(nodes per step, GC-tracked objects per node, loss node) of one forward+backward, graph kept alive."""
     with gc_mode(False):
         before = tracked_objects()
         total, _ = engine.loss()
         total.backward()
         after = tracked_objects()
         nodes = count_nodes(total, engine.children)
-        del total
-    return nodes, (after - before) / nodes
+    return nodes, (after - before) / nodes, total
 
 
 def check_same_computation(mg, gsm):
@@ -339,7 +339,13 @@ def main(quick=False):
     table = Table(["engine", "GC", "s/step (median)", "best", "in GC", "collections/step",
                    "nodes/step", "tracked objects/node"])
     for engine in engines:
-        nodes, per_node = graph_footprint(engine)
+        nodes, per_node, loss_node = graph_footprint(engine)
+        if engine.name == "graphscope":
+            note = recording_note(loss_node)
+            results["recording"] = note
+            print(note)
+            print()
+        del loss_node
         for gc_on in (True, False):
             timing, gc_share, collections = time_engine(engine, gc_on, config)
             key = f"{engine.name} gc {'on' if gc_on else 'off'}"

@@ -40,7 +40,7 @@ def test_discovery_finds_the_engine_benchmarks():
 def test_help_lists_benchmarks_and_options():
     proc = run_cli("--help")
     assert proc.returncode == 0, proc.stderr
-    for word in ("--quick", "--in-process", "scalar", "ops", "micrograd"):
+    for word in ("--quick", "--in-process", "--clock", "scalar", "ops", "micrograd"):
         assert word in proc.stdout
 
 
@@ -77,6 +77,7 @@ def test_scalar_quick_prints_table_ratios_and_same_loss(capsys):
     for line in RATIO_LINES:
         assert line in out
     assert "-> same computation" in out
+    assert "carries its source line bench_scalar.py:" in out
     assert "tracked objects/node" in out and "nodes/step" in out
     check = results["check"]
     assert check["same"]
@@ -132,6 +133,7 @@ def test_ops_quick_prints_both_tables_with_torch(capsys):
         row = results["ops"][case.label]
         assert all(row[k] > 0 for k in ("numpy", "graphscope", "torch", "graphscope_fb", "torch_fb"))
         assert case.label in out
+    assert "carries its source line" in out
     assert "geometric mean forward gs/torch: " in out and "n/a" not in out
 
 
@@ -170,6 +172,16 @@ def test_table_aligns_columns_and_ratio_cells_judge_targets():
     assert common.ratio(1.0, None) is None and common.ratio(3.0, 2.0) == 1.5
 
 
+def test_recording_note_flags_a_node_without_source_line():
+    import graphscope as gs
+    x = gs.tensor(1.0, requires_grad=True)
+    y = x * 2.0
+    assert common.recording_note(y).startswith("recording: graphscope node mul_")
+    assert "test_bench_smoke.py:" in common.recording_note(y)
+    constant = y.inputs[1]  # a number wrapped by the engine: no user line of its own
+    assert common.recording_note(constant).startswith("WARNING: graphscope recorded no source line")
+
+
 def test_timing_helpers_measure_and_restore_gc():
     import gc
     was = gc.isenabled()
@@ -182,3 +194,5 @@ def test_timing_helpers_measure_and_restore_gc():
         assert not gc.isenabled()
     assert gc.isenabled() == was
     assert common.fmt_seconds(1.4111) == "1.41 s" and common.fmt_seconds(9.115e-4) == "912 us"
+    with pytest.raises(ValueError, match="unknown clock"):
+        common.set_clock("sundial")
