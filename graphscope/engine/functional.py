@@ -118,7 +118,13 @@ def log_softmax(x, axis=-1):
 
 
 def _labels(labels):
-    return np.asarray(labels._value if isinstance(labels, Tensor) else labels)
+    """Class indices as given; a tensor's (float) values become integers when they are whole numbers."""
+    if isinstance(labels, Tensor):
+        values = np.asarray(labels._value)
+        if np.all(np.isfinite(values)) and np.all(values == np.round(values)):
+            return values.astype(np.int64)
+        return values
+    return np.asarray(labels)
 
 
 def softmax_cross_entropy(scores, labels):
