@@ -1,0 +1,156 @@
+"""DOT source for a view of a graph at one state (a step of a stepper, or the graph as it is)."""
+from . import theme
+from .labels import box_label, caption_label, edge_label, node_label
+from .texts import edge_grad_text, state_nodes
+from .view import NODE, _safe
+from ..stepper.events import FORWARD
+from ..stepper.state import CURRENT, DONE, INACTIVE
+
+#: Views with more items than this get the cheaper layout settings.
+LARGE = 400
+
+
+def look_of(item, state):
+    """The theme.LOOKS key for an item at this state."""
+    if item.kind == NODE:
+        return _node_look(item.node, state)
+    statuses = [state.status(n) for n in item.nodes]
+    if CURRENT in statuses:
+        return "current"
+    if state.phase == FORWARD:
+        if all(s == DONE for s in statuses):
+            return "computed"
+        return "computed" if DONE in statuses else "pending"
+    active = [s for s in statuses if s != INACTIVE]
+    if not active:
+        return "inactive"
+    return "backpropagated" if all(s == DONE for s in active) else "computed"
+
+
+def _node_look(node, state):
+    status = state.status(node)
+    if status == CURRENT:
+        return "current"
+    if state.phase == FORWARD:
+        return "computed" if status == DONE else "pending"
+    if status == INACTIVE or (state.step is None and not node.requires_grad):
+        return "inactive"
+    if state.step is None:
+        return "backpropagated" if node.grad is not None else "computed"
+    return "backpropagated" if status == DONE else "computed"
+
+
+def _attrs(pairs):
+    out = []
+    for k, v in pairs.items():
+        if isinstance(v, str) and v.startswith("<") and v.endswith(">"):
+            out.append(f"{k}={v}")
+        else:
+            out.append(f'{k}="{_quote(v)}"')
+    return " ".join(out)
+
+
+def _quote(v):
+    return str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def tooltip(item):
+    if item.kind != NODE:
+        scopes = ", ".join(item.scopes)
+        return f"{scopes}: {len(item.nodes)} nodes"
+    n = item.node
+    what = n.name if n.fn is None else f"{n.name} = {n.fn.name}({', '.join(i.name for i in n.inputs)})"
+    where = f"\nmade at {n.source}" if n.source != "<unknown>" else ""
+    scope = f"\nscope {n.scope}" if n.scope else ""
+    return f"{what}{where}{scope}"
+
+
+def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope"):
+    """The DOT text of `view` drawn at `state`; `widths` (texts.Widths) keeps sizes equal across steps."""
+    widths = widths or _NO_WIDTHS
+    large = len(view.items) > LARGE
+    lines = [f"digraph {name} {{"]
+    attrs = theme.graph_attrs(large, rankdir)
+    if caption:
+        text = state.caption() + (f"  ({view.note})" if view.note and state.step is None else "")
+        attrs["label"] = caption_label(text, widths.get("caption"), legend)
+    lines.append(f"  graph [{_attrs(attrs)}];")
+    lines.append(f'  node [shape=plain margin=0 fontname="{theme.FONT}" fontsize="{theme.FONT_SIZE}"];')
+    lines.append(f'  edge [fontname="{theme.FONT}" fontsize="{theme.SMALL}" arrowsize="0.7" color="{theme.EDGE_DONE}"];')
+    looks = {}
+    node_lines = {}
+    for item in view.items:
+        key = look_of(item, state)
+        looks[item.key] = key
+        look = theme.LOOKS[key]
+        label = node_label(item, state, widths, look) if item.kind == NODE else box_label(item, state, widths, look)
+        node_lines[item.key] = f"{item.key} [{_attrs({'label': label, 'tooltip': tooltip(item), 'id': item.key})}];"
+    _emit_clusters(lines, view, node_lines)
+    for i, edge in enumerate(view.edges):
+        lines.append(_edge_line(i, edge, state, widths, looks))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _emit_clusters(lines, view, node_lines):
+    tree = view.clusters()
+    children = {}
+    for scope in tree:
+        if scope:
+            children.setdefault(scope.rpartition("/")[0], []).append(scope)
+    names = {}
+
+    def cluster_name(scope):
+        base = "cluster_" + _safe(scope)
+        name, k = base, 2
+        while name in names.values():
+            name, k = f"{base}_{k}", k + 1
+        names[scope] = name
+        return name
+
+    def emit(scope, indent):
+        pad = "  " * indent
+        for item in tree.get(scope, []):
+            lines.append(pad + node_lines[item.key])
+        for child in sorted(children.get(scope, [])):
+            if not _has_items(child, tree, children):
+                continue
+            label = f'<<FONT COLOR="{theme.CLUSTER_INK}"><B>{child.rsplit("/", 1)[-1]}</B></FONT>>'
+            lines.append(f"{pad}subgraph {cluster_name(child)} {{")
+            lines.append(f'{pad}  graph [label={label} style="rounded,filled" fillcolor="{theme.CLUSTER_FILL}" '
+                         f'color="{theme.CLUSTER_BORDER}" fontsize="{theme.FONT_SIZE}" labeljust="l" margin="10"];')
+            emit(child, indent + 1)
+            lines.append(pad + "}")
+
+    emit("", 1)
+
+
+def _has_items(scope, tree, children):
+    return bool(tree.get(scope)) or any(_has_items(c, tree, children) for c in children.get(scope, []))
+
+
+def _edge_line(index, edge, state, widths, looks):
+    grad_now = edge_grad_text(edge, state) if state.step is not None else ""
+    label = edge_label(index, edge, state, widths, grad_now)
+    attrs = {"id": f"e{index}_{edge.src.key}_{edge.dst.key}"}
+    if label:
+        attrs["label"] = label
+    src_pending = looks[edge.src.key] == "pending"
+    dst = edge.dst
+    current = state.current
+    into_current = current is not None and (current is dst.node if dst.kind == NODE else current in state_nodes(dst))
+    if into_current:
+        attrs.update(color=theme.EDGE_CURRENT, penwidth="2")
+    elif grad_now:
+        attrs.update(color=theme.EDGE_GRAD, penwidth="1.5")
+    elif src_pending:
+        attrs.update(color=theme.EDGE_PENDING, style="dashed")
+    return f"  {edge.src.key} -> {edge.dst.key} [{_attrs(attrs)}];"
+
+
+class _NoWidths:
+    def get(self, key):
+        return 0
+
+
+_NO_WIDTHS = _NoWidths()

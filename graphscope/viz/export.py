@@ -1,0 +1,115 @@
+"""The library calls: to_dot / to_svg / to_png / to_pdf / to_html, export(path) and write_frames(folder)."""
+import os
+import re
+
+from ..engine.errors import GraphscopeError
+from ..stepper import FORWARD
+from .picture import Picture
+from .render import dot_program, write_atomic
+from .view import FOLD_MIN, _safe
+
+#: Output formats by file extension.
+FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+
+#: PNG resolution: sharp on a slide.
+PNG_DPI = 150
+
+
+def _picture(obj, depth, collapse, fold, caption=True):
+    return obj if isinstance(obj, Picture) else Picture(obj, depth=depth, collapse=collapse, fold=fold,
+                                                        caption=caption)
+
+
+def to_dot(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True):
+    """DOT text of `obj` (a Graph, tensor, Stepper or Picture) at a step (see Picture.state); needs no Graphviz."""
+    pic = _picture(obj, depth, collapse, fold, caption)
+    return pic.dot(pic.state(step, node, phase))
+
+
+def _rendered(fmt, obj, step, node, phase, depth, collapse, fold, caption, dpi=None):
+    dot_program()  # fail first, before any work, when Graphviz is missing
+    pic = _picture(obj, depth, collapse, fold, caption)
+    return pic.render(pic.state(step, node, phase), fmt, dpi=dpi)
+
+
+def to_svg(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True):
+    """SVG text of `obj` at a step (needs Graphviz's dot)."""
+    return _rendered("svg", obj, step, node, phase, depth, collapse, fold, caption).decode("utf-8")
+
+
+def to_png(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
+           dpi=PNG_DPI):
+    """PNG bytes of `obj` at a step (needs Graphviz's dot)."""
+    return _rendered("png", obj, step, node, phase, depth, collapse, fold, caption, dpi)
+
+
+def to_pdf(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True):
+    """PDF bytes of `obj` at a step (needs Graphviz's dot)."""
+    return _rendered("pdf", obj, step, node, phase, depth, collapse, fold, caption)
+
+
+def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None):
+    """The self-contained HTML step-player of every step, opening at `step` (or `node` in `phase`)."""
+    from .player import player_html
+    dot_program()
+    pic = _picture(obj, depth, collapse, fold, caption=False)
+    pic.ensure_stepper()
+    start = pic.state(step, node, phase) if (step is not None or node is not None) else None
+    return player_html(pic, start=0 if start is None or start.step is None else start.step, title=title)
+
+
+def format_of(path):
+    """The output format for a file name, from its extension."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in FORMATS:
+        raise GraphscopeError(f"{path}: unknown output format {ext or '(no extension)'!r}; use one of "
+                              f"{', '.join(sorted(set(FORMATS)))}")
+    return FORMATS[ext]
+
+
+def export(obj, path, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None):
+    """Write `obj` at a step to `path`, in the format its extension names; returns the format."""
+    fmt = format_of(path)
+    if fmt == "dot":
+        data = to_dot(obj, step, node, phase, depth, collapse, fold)
+    elif fmt == "html":
+        data = to_html(obj, step, node, phase, depth, collapse, fold, title=title)
+    else:
+        data = _rendered(fmt, obj, step, node, phase, depth, collapse, fold, True,
+                         PNG_DPI if fmt == "png" else None)
+    write_atomic(path, data)
+    return fmt
+
+
+_FRAME = re.compile(r"^step_\d+_(forward|backward)_[A-Za-z0-9_]*\.svg$")
+
+
+def frame_name(step, event, width):
+    return f"step_{step:0{width}d}_{event.phase}_{_safe(event.node.name)}.svg"
+
+
+def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN):
+    """One SVG per step in `folder` (created if needed), named in step order; returns the paths.
+
+    Frames left by an earlier run in the same folder are removed, so the
+    folder holds exactly this graph's steps.
+    """
+    dot_program()
+    pic = _picture(obj, depth, collapse, fold)
+    st = pic.ensure_stepper()
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise GraphscopeError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
+    svgs = pic.step_svgs()
+    width = max(3, len(str(len(st) - 1)))
+    paths = []
+    for k, svg in enumerate(svgs):
+        path = os.path.join(folder, frame_name(k, st[k], width))
+        write_atomic(path, svg)
+        paths.append(path)
+    keep = {os.path.basename(p) for p in paths}
+    for name in os.listdir(folder):
+        if _FRAME.match(name) and name not in keep:
+            os.unlink(os.path.join(folder, name))
+    return paths

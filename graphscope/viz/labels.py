@@ -1,0 +1,149 @@
+"""Graphviz HTML-like labels: one card per node or box, a small table per edge.
+
+Every card is an outer table holding one inner table. The outer table's
+border plus padding add up to the same size whatever the status (a thick
+border for the current node, a thin one with more padding otherwise), so
+highlighting a node never changes its size.
+"""
+from html import escape
+
+from . import theme
+from .texts import grad_text, item_output, progress_text, shape_text, value_text
+from .view import BOX, FOLD, pattern_name
+
+_BORDER = {True: (3, 1), False: (1, 3)}  # thick -> (border, padding); both add up to 4 per side
+
+
+def esc(text):
+    return escape(str(text), quote=True)
+
+
+def mono(text, width=0, color=theme.INK, size=theme.FONT_SIZE - 1):
+    """Monospaced text padded to `width` characters (non-breaking spaces keep the room)."""
+    body = esc(text.ljust(width)).replace(" ", "&#160;")
+    return f'<FONT FACE="{theme.MONO}" POINT-SIZE="{size}" COLOR="{color}">{body}</FONT>'
+
+
+def small(text, color=theme.MUTED):
+    return f'<FONT POINT-SIZE="{theme.SMALL}" COLOR="{color}">{esc(text)}</FONT>'
+
+
+def card(look, head_left, head_right, rows):
+    """A node card: header (bold name, italic kind) and rows of (key, html) or a full-width html string."""
+    border, pad = _BORDER[look.thick]
+    style = "rounded,dashed" if look.dashed else "rounded"
+    head = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+            f'<TD ALIGN="LEFT"><FONT COLOR="{look.ink}"><B>{esc(head_left)}</B></FONT></TD>'
+            f'<TD ALIGN="RIGHT">&#160;&#160;<FONT COLOR="{look.ink}"><I>{esc(head_right)}</I></FONT></TD></TR></TABLE>')
+    body = [f'<TR><TD COLSPAN="2" BGCOLOR="{look.head}">{head}</TD></TR>']
+    for row in rows:
+        if isinstance(row, str):
+            body.append(f'<TR><TD ALIGN="LEFT" COLSPAN="2">{row}</TD></TR>')
+        else:
+            key, html = row
+            body.append(f'<TR><TD ALIGN="LEFT">{small(key)}</TD><TD ALIGN="LEFT">{html}</TD></TR>')
+    inner = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">{"".join(body)}</TABLE>')
+    return (f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{pad}" STYLE="{style}" '
+            f'COLOR="{look.border}" BGCOLOR="{look.fill}"><TR><TD>{inner}</TD></TR></TABLE>>')
+
+
+def value_rows(item_key, node, state, widths, look):
+    """The 'value' row, and the 'grad' row for nodes that need a gradient."""
+    v = state.value(node)
+    rows = [("value", mono(value_text(v), widths.get((item_key, "value")), look.ink if v is not None else theme.MUTED))]
+    if node.requires_grad:
+        g = state.grad(node)
+        text = grad_text(g, state.grad_status(node))
+        rows.append(("grad", mono(text, widths.get((item_key, "grad")), theme.GRAD_INK if g is not None else theme.MUTED)))
+    return rows
+
+
+def node_label(item, state, widths, look):
+    node = item.node
+    if node.fn is None and node.role == "const" and node._name is None:
+        return constant_label(item, state, widths, look)
+    kind = node.fn.name if node.fn is not None else node.role
+    meta = shape_text(node.shape) + ("" if str(node.dtype) == "float64" else f" {node.dtype}")
+    return card(look, node.name, kind, [small(meta)] + value_rows(item.key, node, state, widths, look))
+
+
+def constant_label(item, state, widths, look):
+    """An unnamed constant (a number written in the user's formula): just its value."""
+    border, pad = _BORDER[look.thick]
+    style = "rounded,dashed" if look.dashed else "rounded"
+    v = state.value(item.node)
+    text = mono(value_text(v), widths.get((item.key, "value")), look.ink if v is not None else theme.MUTED)
+    return (f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{pad + 2}" STYLE="{style}" '
+            f'COLOR="{look.border}" BGCOLOR="{look.head}"><TR><TD>{text}</TD></TR></TABLE>>')
+
+
+def box_label(item, state, widths, look):
+    """A collapsed module, or a folded run of identical blocks."""
+    out = item_output(item)
+    if item.kind == FOLD:
+        first, last = item.scopes[0], item.scopes[-1]
+        block = [n for n in item.nodes if n.scope == first or (n.scope or "").startswith(first + "/")]
+        head, kind = f"{pattern_name(block)} \u00d7 {len(item.scopes)}", "repeated"
+        rows = [("blocks", esc(f"{_short(first)} \u2026 {_short(last)}"))]
+        params = [n for n in block if n.fn is None and n.requires_grad]
+        param_key = "params/block"
+    else:
+        head, kind = _short(item.scopes[0]), "module"
+        rows = []
+        params = [n for n in item.nodes if n.fn is None and n.requires_grad]
+        param_key = "params"
+    rows.append(("in", esc(_shapes(item.inputs)) or small("none")))
+    rows.append(("out", esc(_shapes(item.outputs))))
+    if params:
+        rows.append((param_key, esc(_params(params))))
+    rows += value_rows(item.key, out, state, widths, look)
+    rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
+    return card(look, head, kind, rows)
+
+
+def edge_label(index, edge, state, widths, grad_text_now):
+    """Shape of the tensor on the edge, then (backward) the gradient that flowed back along it."""
+    rows = []
+    shape = edge.tensor.shape
+    if shape != ():
+        rows.append(f'<TR><TD>{small(shape_text(shape))}</TD></TR>')
+    width = widths.get(("edge", index))
+    if width or grad_text_now:
+        rows.append(f'<TR><TD>{mono(grad_text_now, width, theme.GRAD_INK, theme.SMALL)}</TD></TR>')
+    if not rows:
+        return None
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>>'
+
+
+def caption_label(text, width, legend=True):
+    """The picture's title line (padded so every step's picture has the same size) and a colour legend."""
+    rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
+    if legend:
+        cells = []
+        for key, words in (("pending", "not computed yet"), ("computed", "value computed"),
+                           ("current", "this step"), ("backpropagated", "gradient passed on")):
+            look = theme.LOOKS[key]
+            cells.append(f'<TD BGCOLOR="{look.head}" BORDER="1" COLOR="{look.border}" WIDTH="14" HEIGHT="10"></TD>'
+                         f'<TD ALIGN="LEFT">{small(" " + words + "    ", theme.MUTED)}</TD>')
+        legend_table = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+                        f'<TR>{"".join(cells)}</TR></TABLE>')
+        rows.append(f'<TR><TD ALIGN="LEFT">{legend_table}</TD></TR>')
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{"".join(rows)}</TABLE>>'
+
+
+def _short(scope):
+    return scope.rsplit("/", 1)[-1]
+
+
+def _shapes(tensors, limit=3):
+    parts = [shape_text(t.shape) for t in tensors[:limit]]
+    if len(tensors) > limit:
+        parts.append(f"+{len(tensors) - limit}")
+    return ", ".join(parts)
+
+
+def _params(params, limit=3):
+    parts = [f"{p.name} {shape_text(p.shape)}" for p in params[:limit]]
+    if len(params) > limit:
+        parts.append(f"+{len(params) - limit} more")
+    return ", ".join(parts)

@@ -1,0 +1,117 @@
+"""A Picture: one graph drawn with fixed options, any of whose steps renders to DOT or SVG."""
+import re
+
+from ..engine.errors import GraphscopeError
+from ..engine.graph import require_graph
+from ..stepper import FORWARD, GraphState, Stepper
+from .dot import LARGE, dot_source
+from .render import have_dot, render, render_svgs
+from .texts import Widths
+from .view import FOLD_MIN, View
+
+FINAL = "final"
+RANKDIRS = ("LR", "TB")
+#: Automatic orientation: the layout whose text is largest when the picture is fitted onto a 16:9 slide,
+#: preferring left-to-right (the lecture's pictures) a little.
+SLIDE = (16.0, 9.0)
+LR_PREFERENCE = 1.05
+
+
+class Picture:
+    """Draw `obj` (a Stepper, a Graph or an output tensor).
+
+    ``depth``/``collapse``/``fold`` choose what is drawn (see ``viz.view``);
+    ``caption`` adds a title line and colour legend. A Graph or tensor is
+    drawn as it is unless a step is asked for; then a Stepper is recorded
+    for it (which runs the backward pass once, as ``backward()`` does).
+    ``rankdir`` is 'LR' (left to right), 'TB' (top to bottom) or None: the
+    one whose picture is closer to a slide's 16:9 (LR without Graphviz).
+    """
+
+    def __init__(self, obj, depth=None, collapse=(), fold=FOLD_MIN, caption=True, legend=True, rankdir=None):
+        if isinstance(obj, Stepper):
+            self.stepper, self.graph = obj, obj.graph
+        else:
+            self.stepper, self.graph = None, require_graph(obj)
+        if isinstance(collapse, str):
+            collapse = (collapse,)
+        self.view = View(self.graph, depth=depth, collapse=collapse, fold=fold)
+        self.caption = caption
+        self.legend = legend
+        self._widths = None
+        if rankdir is not None and rankdir not in RANKDIRS:
+            raise GraphscopeError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
+        self._rankdir = rankdir
+
+    @property
+    def note(self):
+        """Set when scopes were collapsed automatically to keep a large graph readable."""
+        return self.view.note
+
+    def ensure_stepper(self):
+        if self.stepper is None:
+            self.stepper = Stepper(self.graph)
+        return self.stepper
+
+    @property
+    def widths(self):
+        if self._widths is None and self.stepper is not None:
+            self._widths = Widths(self.view, self.stepper.recording)
+        return self._widths
+
+    def state(self, step=None, node=None, phase=FORWARD):
+        """The state to draw: a step number, 'final' (everything, nothing highlighted), a node in a phase,
+        or (none given) the stepper's cursor / the graph as it is."""
+        if node is not None:
+            if step is not None:
+                raise GraphscopeError("give either a step or a node (with its phase), not both")
+            st = self.ensure_stepper()
+            return st.at(st.find(node, phase))
+        if step is None:
+            return self.stepper.state if self.stepper is not None else GraphState(self.graph)
+        st = self.ensure_stepper()
+        if step == FINAL:
+            return st.final()
+        return st.at(step)
+
+    @property
+    def rankdir(self):
+        if self._rankdir is None:
+            self._rankdir = self._pick_rankdir()
+        return self._rankdir
+
+    def _pick_rankdir(self):
+        """Lay the picture out both ways and keep the one that shows its text largest on a slide."""
+        if len(self.view.items) > LARGE or not have_dot():
+            return "LR"
+        state = self.stepper.final() if self.stepper is not None else GraphState(self.graph)
+        svgs = render_svgs([self._source(state, d) for d in RANKDIRS])
+        best, best_scale = "LR", 0.0
+        for rankdir, svg in zip(RANKDIRS, svgs):
+            m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+            if not m:
+                return "LR"
+            width, height = max(float(m.group(1)), 1.0), max(float(m.group(2)), 1.0)
+            scale = min(SLIDE[0] / width, SLIDE[1] / height) * (LR_PREFERENCE if rankdir == "LR" else 1.0)
+            if scale > best_scale:
+                best, best_scale = rankdir, scale
+        return best
+
+    def _source(self, state, rankdir):
+        widths = self.widths if state.step is not None else None
+        return dot_source(self.view, state, widths, caption=self.caption, legend=self.legend, rankdir=rankdir)
+
+    def dot(self, state):
+        return self._source(state, self.rankdir)
+
+    def render(self, state, fmt, dpi=None):
+        return render(self.dot(state), fmt, dpi=dpi)
+
+    def svg(self, state):
+        return self.render(state, "svg").decode("utf-8")
+
+    def step_svgs(self, steps=None):
+        """SVG text of many steps (all by default) from one `dot` run."""
+        st = self.ensure_stepper()
+        steps = range(len(st)) if steps is None else steps
+        return render_svgs([self.dot(st.at(k)) for k in steps])

@@ -1,0 +1,45 @@
+"""The self-contained HTML step-player: every step's SVG inlined, buttons, slider, keys, a side panel.
+
+The page needs no network and loads no external script, so it can be put
+on a course page or opened from disk.
+"""
+import json
+import os
+import re
+from html import escape
+
+from ..stepper import explain
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+#: Milliseconds between steps when playing.
+PLAY_INTERVAL_MS = 900
+
+_PLACEHOLDER = re.compile(r"\{\{([A-Z]+)\}\}")
+_XML_PROLOGUE = re.compile(r"^\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?(<!--.*?-->\s*)*", re.S)
+
+
+def _asset(name):
+    with open(os.path.join(HERE, name), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def inline_svg(svg):
+    """An SVG document as an element to put inside HTML (no XML prologue, doctype or comments before it)."""
+    return _XML_PROLOGUE.sub("", svg, count=1)
+
+
+def player_html(picture, start=0, title=None):
+    """The page for every step of `picture` (a viz.Picture with a stepper), opening at step `start`."""
+    from .. import __version__
+    st = picture.ensure_stepper()
+    out = st.graph.output
+    svgs = picture.step_svgs()
+    steps = [{"svg": inline_svg(svg), "details": explain.details(ev, out)} for ev, svg in zip(st.events, svgs)]
+    data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS}
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    title = title or f"{out.name}: forward then backward"
+    subtitle = (f"{len(st.graph.nodes)} nodes, {st.n_forward} forward + {st.n_backward} backward steps"
+                + (f"; {st.backward_note}" if st.backward_note else ""))
+    values = {"CSS": _asset("player.css"), "JS": _asset("player.js"), "TITLE": escape(title),
+              "SUBTITLE": escape(subtitle), "VERSION": escape(__version__), "DATA": payload}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _asset("player.html"))

@@ -1,0 +1,168 @@
+"""The changing texts of a picture (values, gradients, progress, edge gradients) and the room they need.
+
+Every text that changes from step to step is set in a monospaced font and
+padded to the longest text it takes at any step (``Widths``), so each node
+and edge label keeps its size across steps and Graphviz lays out every step
+of a graph identically: frames and the HTML player do not jump.
+"""
+import numpy as np
+
+from ..stepper.events import FORWARD
+from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, PARTIAL, StepState
+from .view import FOLD, NODE
+
+NOT_YET = "not computed yet"
+GRAD_ARROW = "\u2190 "  # "<-": a gradient flows back along the edge
+
+
+def compact(v):
+    """A short text for a value: '-4' for scalars, '[1, 2, 3]' for up to 4 entries, else 'μ=0.12 σ=0.5'."""
+    if v.__class__ is float:
+        return f"{v:.4g}"
+    a = np.asarray(v)
+    if a.size == 1:
+        return f"{float(a.reshape(())):.4g}"
+    if a.size <= 4:
+        return "[" + ", ".join(f"{x:.3g}" for x in a.ravel()) + "]"
+    finite = a[np.isfinite(a)]
+    bad = a.size - finite.size
+    if not finite.size:
+        return f"all {bad} non-finite"
+    if not bad and finite.min() == finite.max():
+        return f"all {float(finite.flat[0]):.4g}"
+    text = f"\u03bc={finite.mean():.3g} \u03c3={finite.std():.2g}"
+    return text + (f" ({bad} non-finite)" if bad else "")
+
+
+def value_text(v):
+    return NOT_YET if v is None else compact(v)
+
+
+def grad_text(g, status):
+    if g is None or status == NO_GRAD:
+        return NOT_YET
+    s = compact(g)
+    if status == PARTIAL:
+        return s + " (partial)"
+    if status == EARLIER:
+        return s + " (earlier passes)"
+    return s
+
+
+def shape_text(shape):
+    return "scalar" if shape == () else "x".join(str(s) for s in shape)
+
+
+def item_output(item):
+    """The tensor a box shows the value and gradient of: its (first) output."""
+    return item.outputs[0] if item.outputs else item.nodes[-1]
+
+
+def progress_text(item, state):
+    """'> relu_9  4/7 computed' for a box: how far the pass has got inside it."""
+    nodes = item.nodes
+    if state.step is None:
+        return f"{len(nodes)} nodes"
+    cur = state.current
+    here = f"> {inner_name(item, cur)}  " if cur is not None and cur in state_nodes(item) else ""
+    if state.phase == FORWARD:
+        done = sum(1 for n in nodes if state.has_value(n))
+        return f"{here}{done}/{len(nodes)} computed"
+    needing = [n for n in nodes if n.requires_grad]
+    done = sum(1 for n in needing if state.status(n) in ("done", "current"))
+    return f"{here}{done}/{len(needing)} backpropagated"
+
+
+def inner_name(item, node):
+    """A node's name as seen from inside a box: 'W' in box fc1, 'block3/W' in a fold of blocks."""
+    scope = node.scope or ""
+    base = item.parent_scope if item.kind == FOLD else item.scopes[0]
+    if base and scope.startswith(base + "/"):
+        scope = scope[len(base) + 1:]
+    elif scope == base:
+        scope = ""
+    return f"{scope}/{node.name}" if scope else node.name
+
+
+def state_nodes(item):
+    """The item's nodes as a set (cached on the item)."""
+    s = getattr(item, "_node_set", None)
+    if s is None:
+        s = item._node_set = set(item.nodes)
+    return s
+
+
+def edge_grad(edge, state):
+    """The gradient that has flowed back along `edge` so far (None before any)."""
+    total = None
+    for consumer, slot in reversed(edge.uses):  # the order the backward pass visits them
+        g = state.edge_gradient(consumer, slot)
+        if g is not None:
+            total = g if total is None else total + g
+    return total
+
+
+def edge_grad_text(edge, state):
+    g = edge_grad(edge, state)
+    return "" if g is None else GRAD_ARROW + compact(g)
+
+
+class Widths:
+    """The longest text each changing row of a view takes over every step of a recording."""
+
+    def __init__(self, view, recording):
+        self.chars = {}
+        for item in view.items:
+            self._item(item, recording)
+        for i, edge in enumerate(view.edges):
+            self._edge(i, edge, recording)
+        self._caption(recording)
+
+    def get(self, key):
+        return self.chars.get(key, 0)
+
+    def _fit(self, key, texts):
+        self.chars[key] = max(max((len(t) for t in texts), default=0), self.chars.get(key, 0))
+
+    def _item(self, item, rec):
+        node = item.node if item.kind == NODE else item_output(item)
+        i = rec.position[node]
+        self._fit((item.key, "value"), [NOT_YET, value_text(rec.events[i].value)])
+        if node.requires_grad:
+            self._fit((item.key, "grad"), self._grad_texts(rec, i))
+        if item.kind != NODE:
+            longest = max((len(inner_name(item, n)) for n in item.nodes), default=0)
+            total = len(item.nodes)
+            needing = sum(1 for n in item.nodes if n.requires_grad)
+            self._fit((item.key, "progress"), [
+                "> " + "x" * longest + "  " + f"{total}/{total} computed",
+                "> " + "x" * longest + "  " + f"{needing}/{needing} backpropagated"])
+
+    @staticmethod
+    def _grad_texts(rec, i):
+        texts = [NOT_YET]
+        if rec.baseline[i] is not None:
+            texts.append(grad_text(rec.baseline[i], EARLIER))
+        values = rec.grad_values[i] or []
+        for j, g in enumerate(values):
+            texts.append(grad_text(g, COMPLETE if j == len(values) - 1 else PARTIAL))
+        return texts
+
+    def _edge(self, index, edge, rec):
+        contribs = []
+        for consumer, slot in edge.uses:
+            step = rec.backward_step[rec.position[consumer]]
+            if step >= 0 and rec.events[step].edges:
+                g = rec.events[step].edges[slot].contribution
+                if g is not None:
+                    contribs.append((step, g))
+        contribs.sort(key=lambda sg: sg[0])
+        texts, total = [], None
+        for _, g in contribs:
+            total = g if total is None else total + g
+            texts.append(GRAD_ARROW + compact(total))
+        self._fit(("edge", index), texts)
+
+    def _caption(self, rec):
+        self._fit("caption", [StepState(rec, k).caption() for k in range(len(rec.events))])
+

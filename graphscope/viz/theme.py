@@ -1,0 +1,67 @@
+"""The look of a picture: fonts, colours per node status, Graphviz attributes."""
+from dataclasses import dataclass
+
+FONT = "Helvetica,Arial,sans-serif"
+MONO = "DejaVu Sans Mono,Menlo,Consolas,monospace"
+FONT_SIZE = 12
+SMALL = 10
+
+INK = "#212529"
+MUTED = "#868e96"
+GRAD_INK = "#c92a2a"
+VALUE_INK = "#2b8a3e"
+
+
+@dataclass(frozen=True)
+class Look:
+    """Colours of one kind of node."""
+
+    border: str
+    head: str      # header row background
+    fill: str      # body background
+    ink: str       # text colour
+    dashed: bool = False
+    thick: bool = False
+
+
+LOOKS = {
+    # forward phase: not computed yet
+    "pending": Look("#adb5bd", "#f1f3f5", "#ffffff", "#868e96", dashed=True),
+    # value computed (forward done; in the backward phase: waiting for its gradient)
+    "computed": Look("#2f9e44", "#d3f9d8", "#ffffff", INK),
+    # backward done: the local rule ran at this node
+    "backpropagated": Look("#e03131", "#ffe3e3", "#ffffff", INK),
+    # the node this step is about
+    "current": Look("#e8590c", "#ffc078", "#fff4e6", INK, thick=True),
+    # backward phase: needs no gradient
+    "inactive": Look("#ced4da", "#f8f9fa", "#ffffff", "#495057"),
+}
+
+EDGE_DONE = "#495057"
+EDGE_PENDING = "#ced4da"
+EDGE_GRAD = "#e03131"
+EDGE_CURRENT = "#e8590c"
+
+CLUSTER_FILL = "#f8f9fa"
+CLUSTER_BORDER = "#ced4da"
+CLUSTER_INK = "#495057"
+
+
+def graph_attrs(large, rankdir="LR"):
+    """Graph-level attributes; `large` graphs get cheaper layout settings."""
+    attrs = {
+        "rankdir": rankdir,
+        "bgcolor": "white",
+        "fontname": FONT,
+        "fontsize": str(FONT_SIZE),
+        "nodesep": "0.25",
+        "ranksep": "0.45",
+        "pad": "0.2",
+        "labelloc": "t",
+        "labeljust": "l",
+        "newrank": "true",
+    }
+    if large:
+        attrs.update({"nslimit": "2", "nslimit1": "2", "mclimit": "0.3", "remincross": "false",
+                      "searchsize": "10", "splines": "line", "ranksep": "0.35"})
+    return attrs

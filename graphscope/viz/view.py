@@ -1,0 +1,275 @@
+"""What a picture draws: nodes, collapsed module boxes, folded runs of repeated blocks, and the edges between them.
+
+The view depends only on the graph's structure and the drawing options, never
+on the step, so every step of one graph is drawn with the same items (and
+Graphviz lays them out the same way).
+
+- A scope collapses into one box when ``depth`` says so (scopes nested deeper
+  than ``depth`` levels) or when named in ``collapse``.
+- ``fold``: a run of at least that many consecutive sibling scopes with
+  identical structure, each feeding the next (e.g. block1..block8 of
+  Linear+ReLU), is drawn as one box "Linear+ReLU x 8".
+- With neither given, a graph with more than ``MAX_ITEMS`` items collapses
+  its scopes from the deepest level up until it fits (``note`` says so).
+"""
+import re
+from dataclasses import dataclass, field
+
+from ..engine.errors import GraphscopeError
+
+#: Above this many drawn items, scopes are collapsed automatically (when depth/collapse are not given).
+MAX_ITEMS = 300
+#: Default minimum run length of identical sibling blocks that fold into one box.
+FOLD_MIN = 3
+
+NODE, BOX, FOLD = "node", "box", "fold"
+
+
+class ViewError(GraphscopeError, ValueError):
+    """Drawing options that do not fit the graph (an unknown scope, a negative depth)."""
+
+
+@dataclass(eq=False)
+class Item:
+    """One drawn thing: a single node, a collapsed scope (box), or a folded run of blocks."""
+
+    key: str                 # the Graphviz node name: stable, no colons
+    kind: str                # NODE, BOX or FOLD
+    nodes: list              # the graph nodes inside, topological order
+    parent_scope: str        # the scope whose cluster holds it ('' = top level)
+    scopes: tuple = ()       # BOX: (scope,); FOLD: the folded sibling scopes in order
+    inputs: list = field(default_factory=list)    # BOX/FOLD: outside tensors consumed inside
+    outputs: list = field(default_factory=list)   # BOX/FOLD: inside tensors used outside (or the graph's output)
+
+    @property
+    def node(self):
+        return self.nodes[0]
+
+
+@dataclass(eq=False)
+class Edge:
+    """Tensor `tensor` flowing from item `src` into item `dst`, consumed by (node, slot) pairs there."""
+
+    src: Item
+    dst: Item
+    tensor: object
+    uses: list  # [(consumer node, input slot)]
+
+
+class View:
+    """The items, edges and clusters of one picture of `graph`."""
+
+    def __init__(self, graph, depth=None, collapse=(), fold=FOLD_MIN):
+        if depth is not None and depth < 0:
+            raise ViewError(f"depth must be 0 or more, not {depth}")
+        self.graph = graph
+        self.note = None
+        self.scopes = _all_scopes(graph)
+        collapsed = {self._resolve_scope(name) for name in collapse}
+        runs = _fold_runs(graph, self.scopes, fold) if fold else []
+        self._build(collapsed, depth, runs)
+        if depth is None and not collapse and len(self.items) > MAX_ITEMS and self.scopes:
+            self._auto_collapse(runs)
+
+    # ---------------------------------------------------------------- options
+    def _resolve_scope(self, name):
+        """A scope by full path ('net/fc1') or by its last part when that is unique ('fc1')."""
+        if name in self.scopes:
+            return name
+        matches = [s for s in self.scopes if s.rsplit("/", 1)[-1] == name]
+        if len(matches) == 1:
+            return matches[0]
+        known = ", ".join(sorted(self.scopes)) or "none (build nodes inside `with gs.scope(name):`)"
+        if matches:
+            raise ViewError(f"scope {name!r} is ambiguous: {', '.join(matches)}; give the full path")
+        raise ViewError(f"no scope named {name!r} in this graph; scopes: {known}")
+
+    def _auto_collapse(self, runs):
+        deepest = max(s.count("/") + 1 for s in self.scopes)
+        for depth in range(deepest - 1, -1, -1):
+            self._build(set(), depth, runs)
+            if len(self.items) <= MAX_ITEMS:
+                break
+        self.note = (f"{len(self.graph.nodes)} nodes: scopes deeper than {depth} level(s) drawn as boxes "
+                     f"(choose with --depth / --collapse)")
+        self.depth = depth
+
+    # ---------------------------------------------------------------- building
+    def _build(self, collapsed, depth, runs):
+        self.depth = depth
+        fold_of = {}
+        for run in runs:
+            for s in run:
+                fold_of[s] = run
+        items, item_of, by_group = [], {}, {}
+        for node in self.graph.nodes:
+            group = _group(node.scope, collapsed, depth, fold_of)
+            if group is None:
+                item = Item(f"n{node.id}", NODE, [node], node.scope or "")
+                items.append(item)
+            else:
+                item = by_group.get(group)
+                if item is None:
+                    item = _group_item(group, fold_of)
+                    by_group[group] = item
+                    items.append(item)
+                item.nodes.append(node)
+            item_of[node] = item
+        self.items = items
+        self.item_of = item_of
+        self.edges = _edges(self.graph, items, item_of)
+        self._ports(items)
+
+    def _ports(self, items):
+        """Each box's inputs (outside tensors used inside) and outputs (inside tensors used outside)."""
+        for e in self.edges:
+            if e.dst.kind != NODE and e.tensor not in e.dst.inputs:
+                e.dst.inputs.append(e.tensor)
+            if e.src.kind != NODE and e.tensor not in e.src.outputs:
+                e.src.outputs.append(e.tensor)
+        for out in self.graph.outputs:
+            item = self.item_of[out]
+            if item.kind != NODE and out not in item.outputs:
+                item.outputs.append(out)
+
+    # ---------------------------------------------------------------- clusters
+    def clusters(self):
+        """{scope: [items directly inside]} for every scope drawn as a cluster, plus '' for the top level."""
+        tree = {"": []}
+        for item in self.items:
+            scope = item.parent_scope
+            tree.setdefault(scope, []).append(item)
+            while scope:  # make every ancestor cluster exist
+                scope = scope.rpartition("/")[0]
+                tree.setdefault(scope, [])
+        return tree
+
+
+def _all_scopes(graph):
+    """Every scope path with nodes in it, and all their ancestors."""
+    scopes = set()
+    for n in graph.nodes:
+        s = n.scope
+        while s:
+            scopes.add(s)
+            s = s.rpartition("/")[0]
+    return scopes
+
+
+def _group(scope, collapsed, depth, fold_of):
+    """The box or fold a node in `scope` belongs to (None: drawn as itself)."""
+    if not scope:
+        return None
+    parts = scope.split("/")
+    for level in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:level])
+        if prefix in fold_of:
+            return fold_of[prefix]
+        if prefix in collapsed or (depth is not None and level > depth):
+            return prefix
+    return None
+
+
+def _group_item(group, fold_of):
+    if isinstance(group, tuple):  # a folded run of scopes
+        parent = group[0].rpartition("/")[0]
+        return Item(f"f_{_safe(group[0])}_x{len(group)}", FOLD, [], parent, scopes=group)
+    return Item(f"s_{_safe(group)}", BOX, [], group.rpartition("/")[0], scopes=(group,))
+
+
+def _safe(text):
+    """A Graphviz-safe name fragment (letters, digits, underscores)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def _edges(graph, items, item_of):
+    edges, index = [], {}
+    for node in graph.nodes:
+        dst = item_of[node]
+        for slot, inp in enumerate(node.inputs):
+            src = item_of[inp]
+            if src is dst:
+                continue
+            key = (src.key, dst.key, inp.id, slot if dst.kind == NODE else None)
+            edge = index.get(key)
+            if edge is None:
+                edge = index[key] = Edge(src, dst, inp, [])
+                edges.append(edge)
+            edge.uses.append((node, slot))
+    return edges
+
+
+# ---------------------------------------------------------------- folding repeated blocks
+
+def _fold_runs(graph, scopes, min_run):
+    """Runs (tuples of sibling scopes) of at least `min_run` identical blocks, each feeding the next."""
+    if min_run < 2:
+        min_run = 2
+    members = {s: [] for s in scopes}
+    for n in graph.nodes:
+        s = n.scope
+        while s:
+            members[s].append(n)
+            s = s.rpartition("/")[0]
+    siblings = {}
+    for s in scopes:
+        siblings.setdefault(s.rpartition("/")[0], []).append(s)
+    runs, folded = [], set()
+    for parent in sorted(siblings, key=lambda p: (p.count("/") if p else -1, p)):
+        if any(parent == f or parent.startswith(f + "/") for f in folded):
+            continue  # already inside a folded run
+        order = sorted(siblings[parent], key=lambda s: members[s][0].id)
+        sigs = [_signature(s, members[s]) for s in order]
+        run = [order[0]]
+        for prev, cur, sig_prev, sig_cur in zip(order, order[1:], sigs, sigs[1:]):
+            if sig_cur == sig_prev and _feeds(members[prev], members[cur]):
+                run.append(cur)
+                continue
+            if len(run) >= min_run:
+                runs.append(tuple(run))
+            run = [cur]
+        if len(run) >= min_run:
+            runs.append(tuple(run))
+        for run in runs:
+            folded.update(run)
+    return runs
+
+
+def _signature(scope, nodes):
+    """The structure of a block: per node its op (or leaf role), shape, dtype, sub-scope and where its inputs come from."""
+    local = {n: i for i, n in enumerate(nodes)}
+    cut = len(scope) + 1
+    sig = []
+    for n in nodes:
+        refs = tuple(local.get(i, ("outside", i.shape)) for i in n.inputs)
+        sig.append((n.op or n.role, n.shape, str(n.dtype), (n.scope or "")[cut:], refs))
+    return tuple(sig)
+
+
+def _feeds(earlier, later):
+    inside = set(earlier)
+    return any(i in inside for n in later for i in n.inputs)
+
+
+def pattern_name(nodes):
+    """A short name for the ops of a block: 'Linear+ReLU' for matmul, add, relu."""
+    ops = [n.op for n in nodes if n.op]
+    names, i = [], 0
+    while i < len(ops):
+        op = ops[i]
+        if op == "matmul":
+            names.append("Linear")
+            i += 2 if i + 1 < len(ops) and ops[i + 1] == "add" else 1
+            continue
+        names.append(_FRIENDLY.get(op, op))
+        i += 1
+    collapsed = []
+    for name in names:
+        if not collapsed or collapsed[-1] != name:
+            collapsed.append(name)
+    return "+".join(collapsed) or "leaves"
+
+
+_FRIENDLY = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
+             "softmax": "Softmax", "log_softmax": "LogSoftmax", "softmax_cross_entropy": "SoftmaxCE",
+             "svm_loss": "SVMLoss"}
