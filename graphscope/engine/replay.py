@@ -37,9 +37,13 @@ def recompute(node):
     return node._value
 
 
-def replay(nodes):
-    """Recompute every op node of `nodes` (given inputs before outputs) from the current leaf values."""
-    hooks = FORWARD_HOOKS
+def replay(nodes, observed=True):
+    """Recompute every op node of `nodes` (given inputs before outputs) from the current leaf values.
+
+    ``observed=False`` hides the recomputation from the forward observers (for
+    internal replays, such as a gradient check's nudged evaluations).
+    """
+    hooks = FORWARD_HOOKS if observed else ()
     for node in nodes:
         fn = node.fn
         if fn is None:
