@@ -1,0 +1,325 @@
+"""Graph files: round trips keep everything, malformed files give one clear error, writes are atomic."""
+import io
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope.engine.custom import unregister
+from graphscope.interop import GraphFileError, load_graph, save_graph
+from graphscope.interop.atomic import FileWriteError
+from optable_guard import op_table_guard  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures("op_table_guard")
+
+
+def two_layer(rng, dtype=np.float64):
+    X = gs.tensor(rng.normal(size=(4, 3)).astype(dtype), name="X")
+    W1 = gs.param(rng.normal(size=(3, 5)).astype(dtype), name="W1")
+    W2 = gs.param(rng.normal(size=(5, 2)).astype(dtype), name="W2")
+    with gs.scope("fc1"):
+        h = gs.tanh(X @ W1)
+    with gs.scope("fc2"):
+        scores = h @ W2
+    loss = gs.softmax_cross_entropy(scores, np.array([0, 1, 1, 0])) + 0.01 * gs.l2(W1)
+    loss.name = "loss"
+    return loss
+
+
+def same_attr(a, b):
+    """Attribute equality that compares arrays by dtype and content and NaN equal to NaN."""
+    if isinstance(a, np.ndarray) or isinstance(a, np.generic):
+        return type(a) is type(b) and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(same_attr(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_attr(a[k], b[k]) for k in a)
+    if isinstance(a, float) and a != a:
+        return isinstance(b, float) and b != b
+    return type(a) is type(b) and a == b
+
+
+def assert_same_graph(g1, g2):
+    assert len(g1) == len(g2)
+    for a, b in zip(g1.nodes, g2.nodes):
+        assert (a.name, a.op, a.role, a.scope, a.source, a.requires_grad) == \
+               (b.name, b.op, b.role, b.scope, b.source, b.requires_grad)
+        assert [g1.position(i) for i in a.inputs] == [g2.position(i) for i in b.inputs]
+        assert type(a.value) is type(b.value) and a.dtype == b.dtype
+        np.testing.assert_array_equal(a.value, b.value)
+        assert (a.grad is None) == (b.grad is None)
+        if a.grad is not None:
+            assert type(a.grad) is type(b.grad)
+            np.testing.assert_array_equal(a.grad, b.grad)
+        assert a.attrs.keys() == b.attrs.keys()
+        assert all(same_attr(a.attrs[k], b.attrs[k]) for k in a.attrs), (a.name, a.attrs, b.attrs)
+
+
+# ---------------------------------------------------------------- round trips
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_round_trip_keeps_names_scopes_sources_values_and_gradients(rng, tmp_path, dtype):
+    loss = two_layer(rng, dtype)
+    loss.backward()
+    graph = loss.graph()
+    path = tmp_path / "model.gsgraph"
+    assert graph.save(path) == os.fspath(path)
+    loaded = gs.load_graph(path)
+    assert_same_graph(graph, loaded)
+    assert loaded.output.name == "loss" and loaded["W1"].role == "param"
+    assert loaded["matmul_" + str(graph.nodes[3].id)].scope == "fc1"   # automatic names kept as they were
+    assert "test_graphfile.py:" in loaded["W1"].source
+
+
+def test_a_loaded_graph_replays_and_backpropagates_like_the_original(rng, tmp_path):
+    loss = two_layer(rng)
+    graph = loss.graph()
+    graph.save(tmp_path / "g.gsgraph")
+    loaded = load_graph(tmp_path / "g.gsgraph")
+    X_new = rng.normal(size=(6, 3))
+    labels = np.array([1, 0, 1, 1, 0, 0])
+    for g in (graph, loaded):
+        loss_node = next(n for n in g if n.op == "softmax_cross_entropy")
+        g.zero_grad()
+        g.run({"X": X_new, (loss_node, "labels"): labels})
+        g.backward()
+    assert loaded.output.value == graph.output.value
+    for name in ("W1", "W2"):
+        np.testing.assert_array_equal(loaded[name].grad, graph[name].grad)
+
+
+def test_loaded_ids_are_fresh_and_in_file_order(rng, tmp_path):
+    loss = two_layer(rng)
+    graph = loss.graph()
+    graph.save(tmp_path / "g.gsgraph")
+    newest_before = gs.tensor(0.0).id
+    loaded = load_graph(tmp_path / "g.gsgraph")
+    ids = [n.id for n in loaded]
+    assert min(ids) > newest_before and ids == sorted(ids)
+    assert all(i.id < n.id for n in loaded for i in n.inputs)
+    assert not {n.id for n in graph} & set(ids)
+
+
+def every_kind_of_attribute(rng):
+    """Nodes whose attributes cover every type the op table uses, plus a custom op's odd ones."""
+    @gs.custom_op
+    def tagged(x, **attrs):
+        return x * 1.0
+
+    tagged.vjp(lambda g, x, value, **attrs: (g,))
+    x = gs.param(rng.normal(size=(4, 5)), name="x")
+    labels = np.array([0, 4, 2, 1])
+    mask = x.value > 0
+    parts = [
+        x[1:3, None, ...], x[np.array([0, 2]), 1:], x[mask], x[..., 0], x[np.arange(4), labels], x[::-2, 3],
+        gs.where(mask, x, x * 2.0), gs.clip(x, None, 0.5), gs.abs(x) ** 2.5, gs.sum(x, axis=(0, 1), keepdims=True),
+        gs.transpose(x, (1, 0)), gs.reshape(x, (5, 4)), gs.softmax(x, axis=0),
+        gs.softmax_cross_entropy(x, labels), gs.svm_loss(x, labels),
+        tagged(x, nan=float("nan"), inf=float("-inf"), big=2 ** 70, np_int=np.int64(3), np_float=np.float32(0.5),
+               flag=np.bool_(True), text="é", nothing=None, items=[1, (2, slice(None, 3))],
+               table={"k": np.array([1.5, 2.5], dtype=np.float32)}, plain=True),
+    ]
+    total = parts[0].sum()
+    for p in parts[1:]:
+        total = total + p.sum()
+    return total
+
+
+def test_every_attribute_type_round_trips(rng, tmp_path):
+    total = every_kind_of_attribute(rng)
+    total.backward()
+    graph = total.graph()
+    save_graph(total, tmp_path / "attrs.gsgraph")       # a tensor is accepted as well as a Graph
+    loaded = load_graph(tmp_path / "attrs.gsgraph")
+    assert_same_graph(graph, loaded)
+    index = next(n for n in loaded if n.op == "getitem").attrs["index"]
+    assert index[0] == slice(1, 3) and index[1] is None and index[2] is Ellipsis
+    x_new = rng.normal(size=(4, 5))
+    for g in (graph, loaded):
+        g.zero_grad()
+        g.run({"x": x_new})
+        g.backward()
+    assert loaded.output.value == graph.output.value
+    np.testing.assert_array_equal(loaded["x"].grad, graph["x"].grad)
+
+
+def test_a_custom_op_must_be_defined_before_loading(rng, tmp_path):
+    def define():
+        @gs.custom_op
+        def swish(x):
+            return x / (1.0 + np.exp(-x))
+
+        @swish.vjp
+        def _(g, x, value):
+            s = 1.0 / (1.0 + np.exp(-x))
+            return (g * (s + x * s * (1 - s)),)
+        return swish
+
+    swish = define()
+    x = gs.param(rng.normal(size=(3,)), name="x")
+    loss = gs.sum(swish(x))
+    loss.graph().save(tmp_path / "custom.gsgraph")
+    unregister("swish")
+    with pytest.raises(GraphFileError, match=r"uses op swish, not defined in this session: import or define it "
+                                             r"first \(custom ops are defined with gs.custom_op\)"):
+        load_graph(tmp_path / "custom.gsgraph")
+    define()
+    loaded = load_graph(tmp_path / "custom.gsgraph")
+    loaded.backward()
+    assert loaded.nodes[1].op == "swish" and loaded.nodes[1].fn is gs.OPS["swish"]
+    assert gs.check_nodes(loaded).ok
+
+
+# ---------------------------------------------------------------- malformed files
+
+def saved(rng, tmp_path):
+    loss = two_layer(rng)
+    loss.backward()
+    path = tmp_path / "g.gsgraph"
+    loss.graph().save(path)
+    return path
+
+
+def parts_of(path):
+    with zipfile.ZipFile(path) as z:
+        doc = json.loads(z.read("graph.json"))
+        with np.load(io.BytesIO(z.read("arrays.npz"))) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    return doc, arrays
+
+
+def write_parts(path, doc=None, arrays=None, raw_json=None, raw_npz=None):
+    """A zip with graph.json and arrays.npz (either may be left out by passing neither form)."""
+    with zipfile.ZipFile(path, "w") as z:
+        if doc is not None or raw_json is not None:
+            z.writestr("graph.json", raw_json if raw_json is not None else json.dumps(doc))
+        if arrays is not None or raw_npz is not None:
+            if raw_npz is None:
+                buf = io.BytesIO()
+                np.savez(buf, **arrays)
+                raw_npz = buf.getvalue()
+            z.writestr("arrays.npz", raw_npz)
+
+
+def node_named(doc, prefix):
+    return next(n for n in doc["nodes"] if n["name"].startswith(prefix))
+
+
+def _edit_doc(edit):
+    def apply(path):
+        doc, arrays = parts_of(path)
+        edit(doc, arrays)
+        write_parts(path, doc, arrays)
+    return apply
+
+
+def _truncate(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _pickled_array(doc, arrays):
+    arrays[node_named(doc, "X")["value"]] = np.array([{"evil": 1}, None], dtype=object)
+
+
+def _later_input(doc, arrays):
+    node_named(doc, "matmul")["inputs"][0] = doc["nodes"][-1]["id"]
+
+
+MALFORMED = {
+    "not a zip": (lambda p: p.write_text("hello, I am not a graph"), r"not a graphscope graph file, or truncated"),
+    "truncated": (_truncate, r"not a graphscope graph file, or truncated/damaged"),
+    "no graph.json": (lambda p: write_parts(p, arrays=parts_of(p)[1]), r"no graph.json inside"),
+    "no arrays.npz": (lambda p: write_parts(p, doc=parts_of(p)[0]), r"no arrays.npz inside"),
+    "invalid JSON": (lambda p: write_parts(p, arrays=parts_of(p)[1], raw_json="{nodes: [}"),
+                     r"graph.json is not valid JSON"),
+    "wrong format": (_edit_doc(lambda d, a: d.update(format="something-else")), r"lacks \"format\""),
+    "newer version": (_edit_doc(lambda d, a: d.update(version=99)),
+                      r"format version 99, newer than this graphscope reads \(version 1\): upgrade"),
+    "bad version": (_edit_doc(lambda d, a: d.update(version="1")), r"invalid format version '1'"),
+    "nodes not a list": (_edit_doc(lambda d, a: d.update(nodes={})), r"needs a list \"nodes\""),
+    "damaged npz": (lambda p: write_parts(p, doc=parts_of(p)[0], raw_npz=b"PK\x03\x04garbage"),
+                    r"arrays.npz is damaged"),
+    "unknown op": (_edit_doc(lambda d, a: node_named(d, "tanh").update(op="frobnicate")),
+                   r"uses op frobnicate, not defined in this session: import or define it first"),
+    "missing array": (_edit_doc(lambda d, a: a.pop(node_named(d, "W1")["value"])),
+                      r"node 1 \('W1'\): array 'a\d+' is missing from arrays.npz"),
+    "wrong shape": (_edit_doc(lambda d, a: node_named(d, "W1").update(shape=[5, 3])),
+                    r"'W1'\): its value has shape \(3, 5\) but the node's shape is \(5, 3\)"),
+    "wrong dtype": (_edit_doc(lambda d, a: node_named(d, "W1").update(dtype="float32")),
+                    r"its value has dtype float64 but the node's dtype is float32"),
+    "integer value": (_edit_doc(lambda d, a: a.update({node_named(d, "X")["value"]: np.zeros((4, 3), int)})),
+                      r"its value has dtype int64; values and gradients are float arrays"),
+    "wrong gradient shape": (_edit_doc(lambda d, a: a.update({node_named(d, "W1")["grad"]: np.zeros(2)})),
+                             r"its gradient has shape \(2,\) but its value has shape \(3, 5\)"),
+    "pickled objects": (_edit_doc(_pickled_array), r"holds Python objects; .* never unpickled"),
+    "input defined later": (_edit_doc(_later_input), r"is not the id of a node earlier in the file"),
+    "duplicate id": (_edit_doc(lambda d, a: d["nodes"][1].update(id=d["nodes"][0]["id"])), r"id \d+ is used twice"),
+    "missing field": (_edit_doc(lambda d, a: node_named(d, "tanh").pop("value")), r"the field 'value' is missing"),
+    "unknown attribute type": (_edit_doc(lambda d, a: node_named(d, "softmax").update(
+        attrs={"labels": {"pickle": "x"}})), r"unknown attribute type 'pickle'"),
+    "inputs that do not fit": (_edit_doc(lambda d, a: node_named(d, "matmul").update(
+        inputs=[node_named(d, "W1")["id"]] * 2)), r"its saved inputs do not fit op matmul: inner dimensions differ"),
+    "leaf with inputs": (_edit_doc(lambda d, a: node_named(d, "W2").update(inputs=[d["nodes"][0]["id"]])),
+                         r"a leaf \(op null\) cannot have inputs"),
+    "bad output": (_edit_doc(lambda d, a: d.update(outputs=[12345])), r"output 12345 is not the id of a node"),
+    "bad role": (_edit_doc(lambda d, a: node_named(d, "X").update(role="wizard")), r"role must be one of"),
+    "bad source": (_edit_doc(lambda d, a: node_named(d, "X").update(source="here")), r"source must be"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_file_gives_one_clear_error(rng, tmp_path, case):
+    path = saved(rng, tmp_path)
+    damage, message = MALFORMED[case]
+    damage(path)
+    with pytest.raises(GraphFileError, match=message) as err:
+        load_graph(path)
+    assert str(err.value).startswith(str(path))
+    assert "Traceback" not in str(err.value)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(GraphFileError, match="no such file"):
+        load_graph(tmp_path / "nope.gsgraph")
+    with pytest.raises(GraphFileError, match="is a directory"):
+        load_graph(tmp_path)
+
+
+# ---------------------------------------------------------------- atomic writes
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(rng, tmp_path, monkeypatch):
+    path = saved(rng, tmp_path)
+    before = path.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(np, "savez", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        two_layer(rng).graph().save(path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["g.gsgraph"]
+
+
+def test_write_errors_are_clear(rng, tmp_path):
+    loss = two_layer(rng)
+    with pytest.raises(FileWriteError, match="the folder .*missing.* does not exist"):
+        loss.graph().save(tmp_path / "missing" / "g.gsgraph")
+    with pytest.raises(FileWriteError, match="it is a directory"):
+        loss.graph().save(tmp_path)
+
+
+def test_an_attribute_that_cannot_be_saved_names_the_node(rng, tmp_path):
+    @gs.custom_op
+    def holder(x, thing):
+        return x * 1.0
+
+    out = holder(gs.tensor(np.ones(2)), thing=object())
+    with pytest.raises(GraphFileError, match=r"cannot save node holder_\d+ \(op holder, made at .*test_graphfile.py"
+                                             r":\d+\): attribute: values of type object cannot be saved"):
+        out.graph().save(tmp_path / "x.gsgraph")
+    assert os.listdir(tmp_path) == []
