@@ -4,10 +4,10 @@ import argparse
 import sys
 
 from ..engine.errors import GraphscopeError
-from . import check, demo
+from . import check, demo, export
 
 #: Subcommand modules, in the order `graphscope --help` lists them.
-COMMANDS = [demo, check]
+COMMANDS = [demo, check, export]
 
 
 def build_parser():

@@ -1,45 +1,89 @@
-"""graphscope demo: the lecture's example graph, forward then backward, in the terminal."""
+"""graphscope demo: the lecture's example, walked forward then backward, one node a step.
+
+The graph is f(x, y, z) = (x + y) z with x = -2, y = 5, z = -4. The forward
+pass computes every node's value from its inputs; the backward pass then
+visits the nodes outputs-first and, at each, applies the local rule
+"gradient = upstream x local": for every input, the contribution is the
+upstream gradient times the local Jacobian, and the input's gradient is the
+sum of the contributions it receives.
+"""
 import os
+import sys
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
+DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "neuron.py")
+
+
+def lecture_example():
+    """The lecture's first graph, built in: f = (x + y) * z at x = -2, y = 5, z = -4."""
+    from .. import engine as gs
+    x = gs.tensor(-2.0, requires_grad=True, name="x")
+    y = gs.tensor(5.0, requires_grad=True, name="y")
+    z = gs.tensor(-4.0, requires_grad=True, name="z")
+    q = x + y
+    q.name = "q"
+    f = q * z
+    f.name = "f"
+    return f
+
+
+def _output(path):
+    """The output to walk: the file's build(), or the built-in lecture example."""
+    if path is not None:
+        from ..userfile import build_output
+        return build_output(path), path
+    if os.path.exists(DEFAULT_SAMPLE):
+        from ..userfile import build_output
+        return build_output(DEFAULT_SAMPLE), DEFAULT_SAMPLE
+    return lecture_example(), "the lecture's example f = (x + y) * z (built in)"
+
+
+def walk(out, origin, write):
+    """Write the forward-then-backward walk of `out`'s graph, one step a paragraph."""
+    from ..engine.inspect import summarize_value
+    from ..stepper import Stepper, explain
+    st = Stepper(out)
+    graph = st.graph
+    write(f"graphscope demo: {origin}")
+    write(f"{len(graph)} nodes, output {out.name}; {st.n_forward} forward steps then {st.n_backward} backward steps\n")
+    write("forward pass: each node's value from its inputs' values (inputs before outputs)")
+    for ev in st.events[:st.n_forward]:
+        write("\n".join(explain.lines(ev, out)))
+    if st.backward_note:
+        write(f"\n{st.backward_note}")
+        return
+    write(f"\nbackward pass: outputs before inputs; at each node, for each input,\n"
+          f"  contribution = upstream x local  (upstream = d{out.name}/d(node), local = d(node)/d(input))\n"
+          f"  and the input's gradient is the sum of the contributions it receives")
+    for ev in st.events[st.n_forward:]:
+        write("")
+        write("\n".join(explain.lines(ev, out)))
+    write(f"\ngradients of {out.name}:")
+    for n in graph.leaves:
+        if n.requires_grad:
+            write(f"  {explain.d(out, n):>12} = {summarize_value(n.grad)}")
+    write("\nnext: graphscope export FILE -o steps.html (the step-player), --step K -o step.svg (one picture)")
 
 
 def _demo(args):
-    """Build the lecture's neuron, run backward, and show every node's local rule."""
-    from ..engine import Graph, describe_jacobian
-    from ..engine.inspect import summarize_value
-    from ..userfile import build_output
-    path = args.file or os.path.join(SAMPLES_DIR, "neuron.py")
-    out = build_output(path)
-    graph = Graph(out)
-    print(f"graphscope demo: {path}\n")
-    print("forward pass (inputs before outputs):")
-    for n in graph:
-        call = "leaf" if n.fn is None else f"{n.fn.name}({', '.join(i.name for i in n.inputs)})"
-        print(f"  {n.name:>10} = {call:<24} -> {summarize_value(n.value)}")
-    graph.backward()
-    print("\nbackward pass (gradient = upstream x local):")
-    for n in reversed(graph.nodes):
-        if n.fn is None or n.grad is None:
-            continue
-        print(f"  at {n.name} (upstream dL/d{n.name} = {summarize_value(n.grad)})")
-        for i, x in enumerate(n.inputs):
-            if not x.requires_grad:
-                continue
-            jac = describe_jacobian(n, i)
-            print(f"      d{n.name}/d{x.name}: {jac.describe()}")
-        print()
-    print("gradients of the leaves:")
-    for n in graph.leaves:
-        if n.requires_grad:
-            print(f"  dL/d{n.name} = {summarize_value(n.grad)}")
+    out, origin = _output(args.file)
+    try:
+        walk(out, origin, print)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) went away: stop quietly, and keep Python from complaining at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return 0
 
 
 def add_parser(sub):
-    demo = sub.add_parser("demo", help="step through the lecture's example graph in the terminal")
-    demo.add_argument("file", nargs="?", help="a graph file defining build() (default: samples/neuron.py)")
-    demo.set_defaults(run=run)
+    p = sub.add_parser("demo", help="walk the lecture's example graph forward then backward, step by step",
+                       description=__doc__.split("\n\n", 1)[1])
+    p.add_argument("file", nargs="?",
+                   help="a graph file defining build() (default: the lecture's example, samples/neuron.py)")
+    p.set_defaults(run=run)
 
 
 run = _demo

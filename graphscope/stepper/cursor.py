@@ -63,7 +63,15 @@ class Stepper:
         return iter(self.recording.events)
 
     def rerun(self):
-        """Record again from the leaves' current values (after editing one); the cursor stays put."""
+        """Record again from the leaves' current values (after editing one); the cursor stays put.
+
+        The new pass replaces this stepper's earlier one: leaves get back the
+        gradients they held before it, then accumulate the new contributions.
+        """
+        old = self.recording
+        for node, baseline in zip(self.graph.nodes, old.baseline):
+            if node.fn is None:
+                node.grad = baseline
         self.recording = Recording(self.graph, self._grad)
         self._step = min(self._step, len(self) - 1)
         return self.state

@@ -113,6 +113,9 @@ class StepState:
         """One line: 'step 7 of 0..9 · backward · at q = add(x, y)'."""
         ev = self.event
         last = len(self.recording.events) - 1
+        if not self.highlight:
+            done = "every value and gradient" if self.recording.n_backward else "every value"
+            return f"after all {last + 1} steps: {done}"
         node = ev.node
         what = node.name if node.fn is None else f"{node.name} = {node.fn.name}({', '.join(i.name for i in node.inputs)})"
         return f"step {self.step} of 0..{last} · {self.phase} · at {what}"

@@ -9,6 +9,7 @@
 DOT text never needs Graphviz; SVG, PNG and PDF need its `dot` program
 (``GraphvizMissing`` says how to install it).
 """
+from . import notebook  # noqa: F401  (installed by graphscope/__init__.py)
 from .export import FORMATS, export, to_dot, to_html, to_pdf, to_png, to_svg, write_frames
 from .picture import FINAL, Picture
 from .render import GraphvizMissing, RenderError, have_dot

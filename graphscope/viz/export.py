@@ -5,7 +5,8 @@ import re
 from ..engine.errors import GraphscopeError
 from ..stepper import FORWARD
 from .picture import Picture
-from .render import dot_program, write_atomic
+from ..interop.atomic import atomic_write
+from .render import dot_program
 from .view import FOLD_MIN, _safe
 
 #: Output formats by file extension.
@@ -58,6 +59,12 @@ def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), f
     return player_html(pic, start=0 if start is None or start.step is None else start.step, title=title)
 
 
+def write_atomic(path, data, what="picture"):
+    """Write text or bytes through a temporary file renamed into place: never a half-written file."""
+    with atomic_write(path, what) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
 def format_of(path):
     """The output format for a file name, from its extension."""
     ext = os.path.splitext(path)[1].lower()
@@ -106,7 +113,7 @@ def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN):
     paths = []
     for k, svg in enumerate(svgs):
         path = os.path.join(folder, frame_name(k, st[k], width))
-        write_atomic(path, svg)
+        write_atomic(path, svg, "frame")
         paths.append(path)
     keep = {os.path.basename(p) for p in paths}
     for name in os.listdir(folder):

@@ -1,5 +1,4 @@
 """Running Graphviz's `dot` program: found up front, one clear message when it is missing."""
-import os
 import re
 import shutil
 import subprocess
@@ -74,21 +73,3 @@ def render_svgs(sources, timeout=600):
     if len(docs) != len(sources):
         raise RenderError(f"dot returned {len(docs)} pictures for {len(sources)} graphs")
     return docs
-
-
-def write_atomic(path, data):
-    """Write bytes or text to `path` through a temporary file and a rename: never a half-written file."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise GraphscopeError(f"cannot write {path}: folder {folder} does not exist")
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise GraphscopeError(f"cannot write {path}: {exc.strerror or exc}") from None

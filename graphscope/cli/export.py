@@ -1,0 +1,114 @@
+"""graphscope export FILE -o OUT: a picture of the graph at any step, frames of every step, or the HTML player.
+
+The output format follows the extension of OUT:
+
+  .dot   Graphviz source (needs no Graphviz installed)
+  .svg   .png   .pdf   a picture (needs Graphviz's `dot`)
+  .html  the self-contained step-player: every step's picture, prev / next / play,
+         a slider, arrow keys, and the numbers of each step beside it
+
+Without --step or --node the picture shows the end of the walk: every value
+and every gradient. Steps are numbered from 0: first one forward step per
+node (inputs before outputs), then one backward step per node that gets a
+gradient (outputs before inputs); negative steps count from the end.
+"""
+import argparse
+import os
+import sys
+
+EXAMPLES = """examples:
+  graphscope export samples/neuron.py -o neuron.svg               every value and gradient
+  graphscope export samples/neuron.py -o step6.png --step 6       the 7th step
+  graphscope export samples/two_layer.py -o h.svg --node h --phase backward
+  graphscope export samples/deep_mlp.py -o deep.pdf --depth 0     every module as one box
+  graphscope export samples/two_layer.py -o steps.html            the step-player
+  graphscope export samples/two_layer.py --frames frames/         one SVG per step
+"""
+
+
+def load_graph_file(path):
+    """The graph to draw: a sample's build() output, or a saved graph file."""
+    from ..engine import Graph
+    if path.endswith(".py"):
+        from ..userfile import build_output
+        return Graph(build_output(path))
+    from ..interop.graphfile import load_graph
+    return load_graph(path)
+
+
+def _export(args):
+    from ..engine.errors import GraphscopeError
+    from ..stepper import Stepper
+    from ..viz import FINAL, Picture, export, write_frames
+    from ..viz.export import format_of
+    if not args.output and not args.frames:
+        raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html) and/or --frames DIR")
+    if args.phase and args.node is None:
+        raise GraphscopeError("--phase goes with --node NAME (the step where that node is visited)")
+    if args.output:
+        format_of(args.output)  # an unknown extension fails before any work
+    graph = load_graph_file(args.file)
+    stepper = Stepper(graph)
+    picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
+                      caption=not args.no_caption, rankdir=args.rankdir)
+    if picture.note:
+        print(f"note: {picture.note}", file=sys.stderr)
+    if args.output:
+        fmt = format_of(args.output)
+        step = args.step if (args.step is not None or args.node is not None or fmt == "html") else FINAL
+        export(picture, args.output, step=step, node=args.node, phase=args.phase or "forward", title=args.title)
+        if fmt == "html":
+            what = f"step-player, {len(stepper)} steps"
+        else:
+            what = picture.state(step, args.node, args.phase or "forward").caption()
+        print(f"wrote {args.output} ({what})")
+    if args.frames:
+        paths = write_frames(picture, args.frames)
+        print(f"wrote {len(paths)} frames to {args.frames}{os.sep} "
+              f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
+    return 0
+
+
+def _depth(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of scope levels, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"depth must be 0 or more, got {n}")
+    return n
+
+
+def add_parser(sub):
+    p = sub.add_parser("export", help="draw the graph at any step (SVG, PNG, PDF, DOT) or write the HTML step-player",
+                       description=__doc__.split("\n\n", 1)[1], epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", help="a sample (.py defining build()) or a saved graph file")
+    p.add_argument("-o", "--output", metavar="OUT", help="the file to write; its extension picks the format")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--step", type=int, metavar="K",
+                       help="draw step K (0-based; -1 is the last); with .html: the step the player opens at")
+    where.add_argument("--node", metavar="NAME", help="draw the step where node NAME (or its id) is visited")
+    p.add_argument("--phase", choices=("forward", "backward"),
+                   help="with --node: the forward step (its value is computed; default) or the backward step "
+                        "(the local rule runs at it)")
+    p.add_argument("--depth", type=_depth, metavar="N",
+                   help="draw scopes nested deeper than N levels as single boxes with their in/out shapes "
+                        "(0: every top-level module is one box)")
+    p.add_argument("--collapse", action="append", metavar="SCOPE",
+                   help="draw module SCOPE as one box (repeat for several); a full path 'net/fc1' or its last part")
+    fold = p.add_mutually_exclusive_group()
+    fold.add_argument("--fold", type=int, default=3, metavar="N",
+                      help="fold runs of at least N identical consecutive blocks into one 'Linear+ReLU x 8' box "
+                           "(default 3)")
+    fold.add_argument("--no-fold", dest="fold", action="store_const", const=0, help="never fold repeated blocks")
+    p.add_argument("--rankdir", choices=("LR", "TB"),
+                   help="left-to-right or top-to-bottom (default: whichever fits a 16:9 slide better)")
+    p.add_argument("--frames", metavar="DIR",
+                   help="also write one SVG per step into DIR, named in step order (step_000_forward_x.svg, ...)")
+    p.add_argument("--title", help="the HTML player's title (default: the output's name)")
+    p.add_argument("--no-caption", action="store_true", help="leave out the title line and colour legend")
+    p.set_defaults(run=run)
+
+
+run = _export

@@ -1,0 +1,75 @@
+"""Inline pictures in Jupyter: a Graph shows itself as SVG, a Stepper as its current step with the step's numbers.
+
+``install()`` (called by ``import graphscope``) puts ``_repr_svg_`` on Graph
+and ``_repr_html_`` on Stepper; the engine and the stepper never import viz.
+"""
+from html import escape
+
+from ..engine.graph import Graph
+from ..stepper import Stepper, explain
+from .picture import Picture
+from .render import GraphvizMissing, RenderError, have_dot
+
+#: Graphs larger than this are not drawn inline (Jupyter shows their text instead).
+MAX_INLINE_NODES = 2000
+
+
+def graph_svg(graph):
+    """The graph as it is (values, and gradients once backward ran) as SVG; None without Graphviz or when huge."""
+    if len(graph.nodes) > MAX_INLINE_NODES or not have_dot():
+        return None
+    pic = Picture(graph)
+    return _inline(pic.svg(pic.state()))
+
+
+def stepper_html(stepper):
+    """The stepper's current step: the picture beside a table of the step's numbers."""
+    details = explain.details(stepper.event, stepper.graph.output)
+    if len(stepper.graph.nodes) > MAX_INLINE_NODES:
+        picture = f"<p><i>{len(stepper.graph.nodes)} nodes: too many to draw inline; use gs.viz.export</i></p>"
+    else:
+        try:
+            pic = Picture(stepper)
+            picture = _inline(pic.svg(pic.state()))
+        except (GraphvizMissing, RenderError) as exc:
+            picture = f"<pre>{escape(str(exc))}</pre>"
+    return (f'<div class="graphscope-step" style="display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap">'
+            f'<div style="flex:1 1 480px;min-width:0;overflow:auto">{picture}</div>'
+            f'<div style="flex:0 0 320px;font-size:13px">{_details_table(details)}</div></div>')
+
+
+def _details_table(d):
+    rows = [("step", f"{d['step']} ({d['phase']})"), ("node", f"{d['node']} ({d['op']})"), ("shape", d["shape"])]
+    if d["phase"] == "forward":
+        rows.append(("value", d["value"]))
+    else:
+        rows.append((f"upstream {d['upstream_name']}", d["upstream"]))
+        for e in d["edges"]:
+            if "note" in e:
+                rows.append((f"to {e['input']}", e["note"]))
+                continue
+            rows.append((f"local {e['local_name']}", f"{e['local']}  [{e['jacobian']}]"))
+            rows.append((f"contribution to {e['input']}", e.get("product") or e["contribution"]))
+            rows.append((e["accumulated_name"], e["accumulated"] + ("" if e["complete"] else " (partial)")))
+    body = "".join(f'<tr><th style="text-align:left;padding-right:8px">{escape(k)}</th>'
+                   f'<td style="text-align:left;font-family:monospace">{escape(str(v))}</td></tr>' for k, v in rows)
+    return f"<p><b>{escape(d['title'])}</b></p><table>{body}</table>"
+
+
+def _inline(svg):
+    from .player import inline_svg
+    return inline_svg(svg)
+
+
+def _graph_repr_svg(self):
+    return graph_svg(self)
+
+
+def _stepper_repr_html(self):
+    return stepper_html(self)
+
+
+def install():
+    """Give Graph and Stepper their notebook pictures."""
+    Graph._repr_svg_ = _graph_repr_svg
+    Stepper._repr_html_ = _stepper_repr_html
