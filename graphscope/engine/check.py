@@ -91,6 +91,11 @@ class InputCheck:
     def size(self):
         return int(np.prod(self.shape, dtype=np.int64))
 
+    @property
+    def status(self):
+        """'FAIL', 'skip' (nothing could be checked) or 'ok'."""
+        return "FAIL" if not self.ok else "skip" if not self.checked else "ok"
+
     def describe(self, entries=3):
         """One line, plus up to `entries` of the worst entries when it failed."""
         label = self.name if self.slot is None else f"input {self.slot} ({self.name} {self.shape})"
@@ -180,9 +185,13 @@ class NodeReport:
     def summary(self):
         """One line, or the first failure in full."""
         n_ops = len(self.rows)
+        skipped = sum(r.status == "skip" for r in self.rows)
         first = self.first_failure
         if first is None:
-            return f"all {n_ops} op nodes passed"
+            if not skipped:
+                return f"all {n_ops} op nodes passed"
+            return (f"{n_ops - skipped} of {n_ops} op nodes passed, {skipped} skipped "
+                    f"(their values are not finite: see find_nonfinite)")
         return (f"{len(self.failures)} of {n_ops} op nodes failed; first failing node:\n  " +
                 first.describe().replace("\n", "\n  "))
 
@@ -211,13 +220,19 @@ class GradcheckReport:
 
     def table(self):
         header = ("leaf", "shape", "checked", "max rel err", "max abs err", "status")
-        body = [(leaf.name, str(leaf.shape), f"{leaf.checked}/{leaf.size}", f"{leaf.max_rel:.1e}",
-                 f"{leaf.max_abs:.1e}", "ok" if leaf.ok else "FAIL") for leaf in self.leaves]
+        body = [(leaf.name, str(leaf.shape), f"{leaf.checked}/{leaf.size}",
+                 f"{leaf.max_rel:.1e}" if leaf.checked else "-", f"{leaf.max_abs:.1e}" if leaf.checked else "-",
+                 leaf.status) for leaf in self.leaves]
         return format_table(header, body)
 
     def summary(self):
         if self.ok:
-            return f"gradcheck of {self.output.name}: all {len(self.leaves)} leaves passed"
+            checked = [leaf for leaf in self.leaves if leaf.status == "ok"]
+            text = f"gradcheck of {self.output.name}: {_count(checked, 'leaf', 'leaves')} passed"
+            if len(checked) < len(self.leaves):
+                text += (f", {len(self.leaves) - len(checked)} skipped (no finite differences: "
+                         f"the output is not finite around them)")
+            return text
         lines = [f"gradcheck of {self.output.name}: the gradient of "
                  f"{', '.join(leaf.name for leaf in self.leaves if not leaf.ok)} is wrong"]
         lines += [f"  {leaf.describe(entries=1)}" for leaf in self.leaves if not leaf.ok]
@@ -235,6 +250,10 @@ class GradcheckReport:
 
 
 # ---------------------------------------------------------------- helpers
+
+def _count(items, one, many):
+    return f"{len(items)} {one if len(items) == 1 else many}"
+
 
 def format_table(header, rows):
     """Left-aligned columns separated by two spaces, the last column unpadded."""

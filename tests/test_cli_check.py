@@ -1,0 +1,76 @@
+"""graphscope check FILE: a readable table, the failing node named, exit code 1 on failure."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from graphscope.cli import main
+from optable_guard import op_table_guard  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures("op_table_guard")
+SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
+
+
+def run_check(capsys, *args):
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_wrong_backward_sample_fails_at_the_swish_node(capsys):
+    path = os.path.join(SAMPLES, "wrong_backward.py")
+    code, out, _ = run_check(capsys, path)
+    assert code == 1
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("#"))
+    assert header.split()[:4] == ["#", "node", "op", "shapes"]
+    failing = [line for line in lines if " FAIL " in f" {line} " and line.split()[0].isdigit()]
+    assert len(failing) == 1
+    assert "swish" in failing[0] and "block4" in failing[0] and "wrong_backward.py:" in failing[0]
+    assert "1 of 36 op nodes failed; first failing node:" in out
+    assert "(op swish) (8, 16) -> (8, 16), scope block4, made at" in out
+    assert "whole-graph gradcheck of loss" in out and "FAILED: wrong_backward.py" in out
+
+
+def test_a_right_custom_op_passes(capsys):
+    code, out, _ = run_check(capsys, os.path.join(SAMPLES, "custom_op.py"))
+    assert code == 0
+    assert "all 6 op nodes passed" in out
+    assert "gradcheck of loss: 4 leaves passed" in out and out.rstrip().endswith("passed: custom_op.py")
+
+
+def test_nan_sample_names_the_origin(capsys):
+    code, out, _ = run_check(capsys, os.path.join(SAMPLES, "nan_origin.py"), "--nodes-only")
+    assert code == 1
+    assert "non-finite value: log_" in out and "(op log) made a non-finite value from finite inputs" in out
+    assert "scope: naive_log_softmax" in out and "nan_origin.py:" in out
+    assert "whole-graph gradcheck" not in out
+
+
+def test_a_saved_graph_file_can_be_checked(capsys, tmp_path):
+    import graphscope as gs
+    from graphscope.userfile import build_output
+    path = tmp_path / "model.gsgraph"
+    gs.Graph(build_output(os.path.join(SAMPLES, "wrong_backward.py"))).save(path)
+    code, out, _ = run_check(capsys, str(path), "--failures-only", "--nodes-only", "--coords", "5")
+    assert code == 1
+    rows = [line for line in out.splitlines() if line[:1].isdigit()]
+    assert len(rows) == 1 and "swish" in rows[0]
+    assert "at most 5 entries per input" in out
+
+
+def test_a_missing_file_and_bad_options(capsys, tmp_path):
+    code, _, err = run_check(capsys, str(tmp_path / "none.py"))
+    assert code == 1 and "graphscope check:" in err and "no such file" in err
+    code, _, err = run_check(capsys, str(tmp_path / "none.gsgraph"))
+    assert code == 1 and "no such file" in err
+    with pytest.raises(SystemExit, match="--coords must be at least 1"):
+        main(["check", os.path.join(SAMPLES, "custom_op.py"), "--coords", "0"])
+
+
+def test_the_console_script_exit_code():
+    result = subprocess.run([sys.executable, "-m", "graphscope", "check", os.path.join(SAMPLES, "wrong_backward.py"),
+                             "--nodes-only", "--failures-only"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "swish" in result.stdout and result.stderr == ""
