@@ -304,7 +304,9 @@ def main(quick=False):
     print(f"workload: MLP {'-'.join(map(str, sizes))} ({n_params} parameters) on {config.points} moons points,")
     print(f"          max-margin loss + {ALPHA:g} * L2; one step = forward + zero_grad + backward + SGD update")
     print(f"timing:   median of {config.repeat} runs of {config.steps_per_run} consecutive step(s) "
-          f"after one warm-up step;\n          GC off: an untimed gc.collect() between runs{' (quick mode: tiny sizes, figures are not meaningful)' if quick else ''}")
+          f"after one warm-up step;\n          GC off: an untimed gc.collect() between runs")
+    if quick:
+        print("quick mode: tiny sizes, the figures are not meaningful")
     print()
 
     results = {"config": config, "engines": {}}
