@@ -24,20 +24,35 @@ def topo_order(roots):
     """Every node the roots depend on, inputs before outputs (creation order: sorted by id)."""
     if not isinstance(roots, (list, tuple)):
         roots = (roots,)
-    seen = set(roots)
+    seen = {r.id: r for r in roots}
     stack = list(roots)
     push = stack.append
-    add = seen.add
     while stack:
         for inp in stack.pop().inputs:
-            if inp not in seen:
-                add(inp)
+            i = inp.id
+            if i not in seen:
+                seen[i] = inp
                 push(inp)
-    return sorted(seen, key=_node_id)
+    return [seen[i] for i in sorted(seen)]
 
 
-def _node_id(node):
-    return node.id
+def _gradient_order(root):
+    """The nodes backward must visit (those requiring a gradient), outputs first; their old grads cleared."""
+    if root.fn is not None:
+        root.grad = None
+    seen = {root.id: root}
+    stack = [root]
+    push = stack.append
+    while stack:
+        for inp in stack.pop().inputs:
+            if inp.requires_grad:
+                i = inp.id
+                if i not in seen:
+                    seen[i] = inp
+                    push(inp)
+                    if inp.fn is not None:
+                        inp.grad = None
+    return [seen[i] for i in sorted(seen, reverse=True)]
 
 
 def seed_gradient(root, grad):
@@ -70,16 +85,18 @@ def backward(root, grad=None, order=None):
         raise BackwardError(f"backward() on {root.name}: nothing it depends on requires a gradient "
                             f"(make parameters with gs.param(...) or tensor(..., requires_grad=True))"
                             f"\n  at {_source.caller_location()}")
-    if order is None:
-        order = topo_order(root)
     seed = seed_gradient(root, grad)
-    for node in order:
-        if node.fn is not None:
-            node.grad = None
+    if order is None:
+        order = _gradient_order(root)
+    else:
+        for node in order:
+            if node.fn is not None:
+                node.grad = None
+        order = order[::-1]
     accumulate(root, seed)
     hooks = BACKWARD_HOOKS
-    # run_vjp, inlined for the scalar path's sake: this loop runs once per node
-    for node in reversed(order):
+    # run_vjp, inlined with a lane for the scalar path: this loop runs once per node
+    for node in order:
         fn = node.fn
         if fn is None:
             continue
@@ -87,23 +104,27 @@ def backward(root, grad=None, order=None):
         if g is None:
             continue
         inputs = node.inputs
-        if fn.wants_needs:
-            grads = input_gradients(node, g)
-        elif len(inputs) == 2:
-            grads = fn.vjp(g, inputs[0]._value, inputs[1]._value, value=node._value, **node.attrs)
-        else:
-            grads = fn.vjp(g, *[i._value for i in inputs], value=node._value, **node.attrs)
-        if hooks:
-            for hook in hooks:
-                hook(node, g, grads)
-        for inp, gi in zip(inputs, grads):
-            if gi is None or not inp.requires_grad:
+        if (g.__class__ is float and fn.scalar_vjp is not None and node._value.__class__ is float
+                and not node.attrs and not hooks):
+            # every input is a float here: no broadcasting to undo, no shapes to check
+            if len(inputs) == 2:
+                a, b = inputs
+                ga, gb = fn.scalar_vjp(g, a._value, b._value, node._value)
+                if a.requires_grad:
+                    old = a.grad
+                    a.grad = ga if old is None else old + ga
+                if b.requires_grad:
+                    old = b.grad
+                    b.grad = gb if old is None else old + gb
                 continue
-            if gi.__class__ is float and inp._value.__class__ is float:
-                old = inp.grad
-                inp.grad = gi if old is None else old + gi
-            else:
-                accumulate(inp, gi, node)
+            if len(inputs) == 1:
+                a = inputs[0]
+                if a.requires_grad:
+                    ga = fn.scalar_vjp(g, a._value, node._value)[0]
+                    old = a.grad
+                    a.grad = ga if old is None else old + ga
+                continue
+        run_vjp(node, g)
 
 
 def input_gradients(node, g, all_inputs=False):
@@ -114,7 +135,9 @@ def input_gradients(node, g, all_inputs=False):
     if fn.wants_needs:
         needs = (True,) * len(inputs) if all_inputs else tuple(i.requires_grad for i in inputs)
         return fn.vjp(g, *vals, value=node._value, needs=needs, **node.attrs)
-    return fn.vjp(g, *vals, value=node._value, **node.attrs)
+    if node.attrs:
+        return fn.vjp(g, *vals, value=node._value, **node.attrs)
+    return fn.vjp(g, *vals, value=node._value)
 
 
 def run_vjp(node, g):

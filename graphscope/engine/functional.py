@@ -164,17 +164,9 @@ def getitem(x, index):
 
 # ---------------------------------------------------------------- tensor methods
 
-def _method(fn):
-    def method(self, *args, **kwargs):
-        return fn(self, *args, **kwargs)
-    method.__name__ = fn.__name__
-    method.__doc__ = fn.__doc__
-    return method
-
-
 for _fn in (exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu, sum, mean, max, reshape, transpose,
             clip, softmax, log_softmax, l2):
-    setattr(Tensor, _fn.__name__, _method(_fn))
-Tensor.__abs__ = _method(abs)
-Tensor.__getitem__ = lambda self, index: getitem(self, index)
-Tensor.T = property(lambda self: transpose(self), doc="The transpose (axes reversed).")
+    setattr(Tensor, _fn.__name__, _fn)  # x.relu() is relu(x)
+Tensor.__abs__ = abs
+Tensor.__getitem__ = getitem
+Tensor.T = property(transpose, doc="The transpose (axes reversed).")

@@ -9,6 +9,9 @@ Contract of an op class:
 - ``forward(*xs, **attrs) -> value``: numpy (or plain Python float) inputs.
 - ``scalar_forward(*xs, **attrs)`` (optional): the same on Python floats,
   used on the lean scalar path when every input is a Python float.
+- ``scalar_vjp(g, *xs, value)`` (optional, ops without attributes): the VJP specialized to
+  Python floats (no broadcasting to undo), used when the node's value and
+  every input are floats. Tests check it against ``vjp``.
 - ``vjp(g, *xs, value, **attrs) -> tuple``: one gradient per input, each
   shaped like that input (``None`` where the input gets no gradient), computed
   without ever building the Jacobian.
@@ -46,6 +49,7 @@ class Op:
 
     name = ""
     scalar_forward = None
+    scalar_vjp = None
     differentiable = None
     wants_needs = False
 

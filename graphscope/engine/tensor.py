@@ -306,8 +306,13 @@ def _const(x):
     return t
 
 
-def _record(op, value, inputs, attrs, requires_grad):
-    """Create the output node of `op` and note the user's source line (the first frame outside graphscope)."""
+def _record(op, value, inputs, attrs, requires_grad, depth):
+    """Create the output node of `op` and note the user's source line.
+
+    The user's line is the first frame outside graphscope, looked for from
+    `depth` frames up (the caller's best guess: each frame object stepped
+    over costs an allocation, so the fast lanes start right at the user's).
+    """
     t = _new(Tensor)
     t._value = value
     t.grad = None
@@ -317,7 +322,7 @@ def _record(op, value, inputs, attrs, requires_grad):
     t.id = next(_ids)
     t._name = None
     t.scope = _SCOPES.current
-    f = _getframe(1)
+    f = _getframe(depth)
     while f is not None:
         fn = f.f_code.co_filename
         hit = _internal.get(fn)
@@ -353,7 +358,7 @@ def apply(op, *args, **attrs):
         if i.requires_grad:
             rg = True
             break
-    return _record(op, value, inputs, attrs or _NO_ATTRS, rg)
+    return _record(op, value, inputs, attrs or _NO_ATTRS, rg, 2)
 
 
 def apply_unary(op, x):
@@ -365,7 +370,7 @@ def apply_unary(op, x):
         value = op.scalar_forward(v)
     else:
         value = _forward_checked(op, (x,), [v], _NO_ATTRS)
-    return _record(op, value, (x,), _NO_ATTRS, x.requires_grad)
+    return _record(op, value, (x,), _NO_ATTRS, x.requires_grad, 3)
 
 
 def apply_binary(op, a, b):
@@ -380,7 +385,7 @@ def apply_binary(op, a, b):
         value = op.scalar_forward(va, vb)
     else:
         value = _forward_checked(op, (a, b), [va, vb], _NO_ATTRS)
-    return _record(op, value, (a, b), _NO_ATTRS, a.requires_grad or b.requires_grad)
+    return _record(op, value, (a, b), _NO_ATTRS, a.requires_grad or b.requires_grad, 3)
 
 
 def _forward_checked(op, inputs, vals, attrs):

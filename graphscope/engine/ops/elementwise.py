@@ -38,6 +38,8 @@ class Add(_Binary):
     def vjp(self, g, a, b, value):
         return reduce_to(g, a), reduce_to(g, b)
 
+    scalar_vjp = staticmethod(lambda g, a, b, value: (g, g))
+
     def jacobian(self, i, a, b, value):
         return broadcast_jacobian((a, b)[i], value, "d(a+b)/d%s = I" % "ab"[i])
 
@@ -54,6 +56,8 @@ class Sub(_Binary):
     def vjp(self, g, a, b, value):
         return reduce_to(g, a), reduce_to(-g, b)
 
+    scalar_vjp = staticmethod(lambda g, a, b, value: (g, -g))
+
     def jacobian(self, i, a, b, value):
         return broadcast_jacobian((a, b)[i], value, ("d(a-b)/da = I", "d(a-b)/db = -I")[i])
 
@@ -69,6 +73,8 @@ class Mul(_Binary):
 
     def vjp(self, g, a, b, value):
         return reduce_to(g * b, a), reduce_to(g * a, b)
+
+    scalar_vjp = staticmethod(lambda g, a, b, value: (g * b, g * a))
 
     def jacobian(self, i, a, b, value):
         return broadcast_jacobian((a, b)[i], value, ("d(a*b)/da = diag(b)", "d(a*b)/db = diag(a)")[i])
@@ -123,6 +129,8 @@ class Neg(Op):
     def vjp(self, g, x, value):
         return (-g,)
 
+    scalar_vjp = vjp
+
     def jacobian(self, i, x, value):
         return elementwise_jacobian(x, "d(-x)/dx = -I")
 
@@ -164,6 +172,8 @@ class Exp(Op):
 
     def vjp(self, g, x, value):
         return (g * value,)
+
+    scalar_vjp = vjp
 
     def jacobian(self, i, x, value):
         return elementwise_jacobian(x, "d exp(x)/dx = diag(exp(x))")
@@ -231,6 +241,8 @@ class Tanh(Op):
     def vjp(self, g, x, value):
         return (g * (1.0 - value * value),)
 
+    scalar_vjp = vjp
+
     def jacobian(self, i, x, value):
         return elementwise_jacobian(x, "d tanh(x)/dx = diag(1 - tanh(x)^2)")
 
@@ -249,6 +261,8 @@ class Sigmoid(Op):
     def vjp(self, g, x, value):
         return (g * value * (1.0 - value),)
 
+    scalar_vjp = vjp
+
     def jacobian(self, i, x, value):
         return elementwise_jacobian(x, "d sigmoid(x)/dx = diag(s (1 - s)), s = sigmoid(x)")
 
@@ -266,6 +280,8 @@ class Relu(Op):
         if x.__class__ is float:
             return (g if x > 0.0 else 0.0,)
         return (g * (x > 0),)
+
+    scalar_vjp = staticmethod(lambda g, x, value: (g if x > 0.0 else 0.0,))
 
     def jacobian(self, i, x, value):
         return elementwise_jacobian(x, "d relu(x)/dx = diag(1[x > 0])")
