@@ -5,12 +5,14 @@ border plus padding add up to the same size whatever the status (a thick
 border for the current node, a thin one with more padding otherwise), so
 highlighting a node never changes its size.
 """
+import re
 from html import escape
 
 from . import theme
 from .texts import grad_text, item_output, progress_text, shape_text, value_text
 from .view import BOX, FOLD, pattern_name
 
+_SPACES = re.compile(r" {2,}")
 _BORDER = {True: (3, 1), False: (1, 3)}  # thick -> (border, padding); both add up to 4 per side
 
 
@@ -20,7 +22,8 @@ def esc(text):
 
 def mono(text, width=0, color=theme.INK, size=theme.FONT_SIZE - 1):
     """Monospaced text padded to `width` characters (non-breaking spaces keep the room)."""
-    body = esc(text.ljust(width)).replace(" ", "&#160;")
+    body = _SPACES.sub(lambda m: " " + "&#160;" * (len(m.group(0)) - 1), esc(text))
+    body += "&#160;" * max(0, width - len(text))
     return f'<FONT FACE="{theme.MONO}" POINT-SIZE="{size}" COLOR="{color}">{body}</FONT>'
 
 

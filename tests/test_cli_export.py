@@ -1,0 +1,113 @@
+"""graphscope export: formats by extension, --step / --node / --phase, --depth / --collapse, --frames, errors."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from graphscope.cli import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NEURON = os.path.join(ROOT, "samples", "neuron.py")
+TWO_LAYER = os.path.join(ROOT, "samples", "two_layer.py")
+
+
+def same_drawing(a, b):
+    """Equal DOT text up to the node ids (each run records a fresh graph with fresh ids)."""
+    def normal(text):
+        ids = {}
+        return re.sub(r"n(\d+)(?!\d)", lambda m: "n%d" % ids.setdefault(m.group(1), len(ids)), text)
+    return normal(a) == normal(b)
+
+
+def run(capsys, *args):
+    code = main(["export", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_svg_of_the_final_step_by_default(capsys, tmp_path):
+    out_file = tmp_path / "neuron.svg"
+    code, out, err = run(capsys, NEURON, "-o", str(out_file))
+    assert code == 0, err
+    svg = out_file.read_text()
+    assert svg.startswith("<?xml") and "</svg>" in svg
+    assert "after all 10 steps" in svg.replace("\xa0", " ")
+    assert f"wrote {out_file}" in out and "every value and gradient" in out
+
+
+def test_step_node_and_phase(capsys, tmp_path):
+    code, out, _ = run(capsys, NEURON, "-o", str(tmp_path / "s.dot"), "--step", "6")
+    assert code == 0 and "step 6 of 0..9 · backward · at q = add(x, y)" in out
+    by_step = (tmp_path / "s.dot").read_text()
+    code, out, _ = run(capsys, NEURON, "-o", str(tmp_path / "n.dot"), "--node", "q", "--phase", "backward")
+    assert code == 0 and same_drawing((tmp_path / "n.dot").read_text(), by_step)
+    code, out, _ = run(capsys, NEURON, "-o", str(tmp_path / "last.png"), "--step", "-1")
+    assert code == 0 and (tmp_path / "last.png").read_bytes().startswith(b"\x89PNG")
+    assert "step 9 of 0..9" in out
+
+
+def test_collapse_depth_and_no_fold(capsys, tmp_path):
+    deep = os.path.join(ROOT, "samples", "deep_mlp.py")
+    code, _, _ = run(capsys, TWO_LAYER, "-o", str(tmp_path / "c.dot"), "--collapse", "fc1", "--collapse", "fc2")
+    dot = (tmp_path / "c.dot").read_text()
+    assert code == 0 and "s_fc1 [" in dot and "s_fc2 [" in dot
+    code, _, _ = run(capsys, deep, "-o", str(tmp_path / "d.dot"), "--depth", "0")
+    dot = (tmp_path / "d.dot").read_text()
+    assert code == 0 and "s_input [" in dot and "f_block1_x8 [" in dot and "s_output [" in dot
+    code, _, _ = run(capsys, deep, "-o", str(tmp_path / "u.dot"), "--no-fold", "--rankdir", "TB")
+    dot = (tmp_path / "u.dot").read_text()
+    assert code == 0 and "f_block1" not in dot and 'rankdir="TB"' in dot
+
+
+def test_html_player_and_frames(capsys, tmp_path):
+    frames = tmp_path / "frames"
+    code, out, err = run(capsys, NEURON, "-o", str(tmp_path / "steps.html"), "--frames", str(frames),
+                         "--title", "The lecture's neuron")
+    assert code == 0, err
+    html = (tmp_path / "steps.html").read_text()
+    assert "<title>The lecture&#x27;s neuron · graphscope step-player</title>" in html
+    assert "step-player, 10 steps" in out and "wrote 10 frames" in out
+    assert sorted(os.listdir(frames))[0] == "step_000_forward_x.svg" and len(os.listdir(frames)) == 10
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "x.jpg"], "unknown output format '.jpg'"),
+    ([], "nothing to write: give -o OUT"),
+    (["-o", "x.svg", "--phase", "backward"], "--phase goes with --node"),
+    (["-o", "x.svg", "--step", "10"], "step 10 is out of range: this graph has 10 steps, 0..9"),
+    (["-o", "x.svg", "--node", "nope"], "no node named 'nope'"),
+    (["-o", "x.svg", "--collapse", "fc1"], "no scope named 'fc1'"),
+])
+def test_mistakes_get_one_clear_message(capsys, tmp_path, args, message):
+    args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]
+    code, out, err = run(capsys, NEURON, *args)
+    assert code == 1
+    assert message in err and err.startswith("graphscope export: ") and "Traceback" not in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_file_without_build_is_named(capsys, tmp_path):
+    bad = tmp_path / "nobuild.py"
+    bad.write_text("x = 1\n")
+    code, _, err = run(capsys, str(bad), "-o", str(tmp_path / "x.svg"))
+    assert code == 1 and "does not define build()" in err
+
+
+def test_missing_graphviz(capsys, tmp_path, monkeypatch):
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real(name, *a, **k))
+    code, _, err = run(capsys, NEURON, "-o", str(tmp_path / "x.svg"))
+    assert code == 1 and "apt-get install graphviz" in err and not (tmp_path / "x.svg").exists()
+    assert err.count("\n") < 12
+    code, _, err = run(capsys, NEURON, "-o", str(tmp_path / "x.dot"))
+    assert code == 0 and (tmp_path / "x.dot").read_text().startswith("digraph")
+
+
+def test_help_has_examples():
+    proc = subprocess.run([sys.executable, "-m", "graphscope", "export", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    for word in ("--step", "--node", "--phase", "--depth", "--collapse", "--frames", ".html", "examples:"):
+        assert word in proc.stdout

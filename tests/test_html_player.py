@@ -1,0 +1,127 @@
+"""The HTML step-player: one self-contained file, driven in a real headless Chromium."""
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import pytest
+
+import graphscope as gs
+from graphscope import viz
+from graphscope.stepper import Stepper
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def lecture():
+    x = gs.tensor(-2.0, requires_grad=True, name="x")
+    y = gs.tensor(5.0, requires_grad=True, name="y")
+    z = gs.tensor(-4.0, requires_grad=True, name="z")
+    q = x + y
+    q.name = "q"
+    f = q * z
+    f.name = "f"
+    return f
+
+
+@pytest.fixture(scope="module")
+def player_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("player") / "steps.html"
+    viz.export(Stepper(lecture()), str(path))
+    return path
+
+
+def steps_data(html):
+    m = re.search(r'<script id="steps-data" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(m.group(1))
+
+
+def test_player_is_one_self_contained_file(player_file):
+    html = player_file.read_text()
+    assert "<script src" not in html and "<link" not in html and "@import" not in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert not re.search(r"url\(\s*['\"]?https?:", html)
+    data = steps_data(html)
+    assert len(data["steps"]) == 10 and data["start"] == 0
+    assert all(s["svg"].startswith("<svg") for s in data["steps"])
+    assert data["steps"][6]["details"]["phase"] == "backward"
+    assert data["steps"][6]["details"]["edges"][0]["product"] == "-4 x 1 = -4"
+    for control in ('id="prev"', 'id="next"', 'id="play"', 'id="slider"', 'id="panel"'):
+        assert control in html
+
+
+def test_player_opens_at_the_step_asked_for(tmp_path):
+    path = tmp_path / "p.html"
+    viz.export(lecture(), str(path), node="q", phase="backward")
+    assert steps_data(path.read_text())["start"] == 6
+
+
+# ---------------------------------------------------------------- in Chromium
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("no Chromium and chromedriver installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    profile = tempfile.mkdtemp(prefix="graphscope-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,900",
+                 f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def shown(driver):
+    """(step number shown, picture's step, picture's SVG text, panel text)."""
+    from selenium.webdriver.common.by import By
+    picture = driver.find_element(By.ID, "picture")
+    return (driver.find_element(By.ID, "step-number").text, picture.get_attribute("data-step"),
+            picture.get_attribute("innerHTML"), driver.find_element(By.ID, "panel").text)
+
+
+def test_next_prev_keys_and_slider_change_step_and_picture(browser, player_file):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    browser.get(player_file.as_uri())
+    number, data_step, svg0, panel = shown(browser)
+    assert (number, data_step) == ("0", "0") and "<svg" in svg0
+    assert "forward: x = -2" in panel
+    browser.find_element(By.ID, "next").click()
+    number, data_step, svg1, panel = shown(browser)
+    assert (number, data_step) == ("1", "1")
+    assert svg1 != svg0 and "forward: y = 5" in panel
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
+    assert shown(browser)[0] == "2"
+    browser.find_element(By.ID, "prev").click()
+    assert shown(browser)[0] == "1"
+    browser.execute_script("var s = document.getElementById('slider'); s.value = '6';"
+                           "s.dispatchEvent(new Event('input'));")
+    number, _, svg6, panel = shown(browser)
+    assert number == "6" and "upstream df/dq" in panel and "-4 x 1 = -4" in panel and "(complete)" in panel
+    assert browser.find_element(By.ID, "phase").text == "backward"
+    browser.find_element(By.ID, "last").click()
+    assert shown(browser)[0] == "9"
+    browser.find_element(By.ID, "next").click()          # stays on the last step
+    assert shown(browser)[0] == "9"
+    assert browser.get_log("browser") == []               # no script errors
+
+
+def test_play_advances_by_itself(browser, player_file):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser.get(player_file.as_uri())
+    browser.find_element(By.ID, "first").click()
+    browser.find_element(By.ID, "play").click()
+    WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "step-number").text not in ("", "0"))
+    browser.find_element(By.ID, "play").click()          # pause
+    assert int(shown(browser)[0]) >= 1

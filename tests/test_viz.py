@@ -1,0 +1,256 @@
+"""Pictures: DOT labels, highlight and clusters; collapsing and folding; SVG/PNG/PDF; a missing Graphviz."""
+import os
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope import viz
+from graphscope.stepper import Stepper
+from graphscope.userfile import build_output
+from graphscope.viz import theme
+from graphscope.viz.texts import GRAD_ARROW, compact
+
+SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
+CURRENT = theme.LOOKS["current"]
+PENDING = theme.LOOKS["pending"]
+DONE_BACK = theme.LOOKS["backpropagated"]
+
+
+def lecture():
+    x = gs.tensor(-2.0, requires_grad=True, name="x")
+    y = gs.tensor(5.0, requires_grad=True, name="y")
+    z = gs.tensor(-4.0, requires_grad=True, name="z")
+    q = x + y
+    q.name = "q"
+    f = q * z
+    f.name = "f"
+    return f
+
+
+def sample(name):
+    return build_output(os.path.join(SAMPLES, f"{name}.py"))
+
+
+def node_line(dot, node):
+    """The DOT statement that draws `node` (named by its stable id)."""
+    lines = [ln for ln in dot.splitlines() if ln.strip().startswith(f"n{node.id} [")]
+    assert len(lines) == 1, f"expected one statement for n{node.id}"
+    return lines[0]
+
+
+def edge_line(dot, src, dst):
+    lines = [ln for ln in dot.splitlines() if re.match(rf"\s*{src} -> {dst} \[", ln)]
+    assert len(lines) == 1, f"expected one edge {src} -> {dst}"
+    return lines[0]
+
+
+def cluster_body(dot, scope):
+    """The text of `subgraph cluster_<scope> { ... }` (up to its closing brace)."""
+    start = dot.index(f"subgraph cluster_{scope} {{")
+    depth, i = 0, start
+    while True:
+        if dot[i] == "{":
+            depth += 1
+        elif dot[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return dot[start:i]
+        i += 1
+
+
+# ---------------------------------------------------------------- DOT: labels and highlight
+
+def test_dot_uses_stable_ids_and_html_labels():
+    st = Stepper(lecture())
+    dot = viz.to_dot(st, step=3)
+    assert "shape=plain margin=0" in dot
+    for n in st.graph:
+        line = node_line(dot, n)
+        assert "label=<<TABLE" in line
+        assert ":" not in line.split("[", 1)[0]
+    assert dot.count(" -> ") == 4
+
+
+def test_forward_step_shows_values_so_far_and_not_computed_yet():
+    st = Stepper(lecture())
+    g = {n.name: n for n in st.graph}
+    dot = viz.to_dot(st, step=3)
+    q, f = node_line(dot, g["q"]), node_line(dot, g["f"])
+    assert "<B>q</B>" in q and "<I>add</I>" in q and ">3&#160;" in q
+    assert "not computed yet" in f and "-12" not in f
+    assert "-12" not in dot and "&#160;0&#160;" not in dot      # nothing not yet computed shows as a number
+    assert f'COLOR="{CURRENT.border}"' in q and 'BORDER="3"' in q
+    assert f'COLOR="{CURRENT.border}"' not in f and "dashed" in f
+    for other in ("x", "y", "z"):
+        assert f'COLOR="{CURRENT.border}"' not in node_line(dot, g[other])
+    # the inputs flowing into the current node are highlighted
+    assert theme.EDGE_CURRENT in edge_line(dot, f"n{g['x'].id}", f"n{g['q'].id}")
+    assert "step 3 of 0..9" in dot and "forward" in dot
+
+
+def test_backward_step_shows_gradients_on_nodes_and_edges():
+    st = Stepper(lecture())
+    g = {n.name: n for n in st.graph}
+    dot = viz.to_dot(st, step=6)                 # the local rule at q
+    assert GRAD_ARROW + "-4" in edge_line(dot, f"n{g['q'].id}", f"n{g['f'].id}")
+    assert GRAD_ARROW + "3" in edge_line(dot, f"n{g['z'].id}", f"n{g['f'].id}")
+    assert GRAD_ARROW + "-4" in edge_line(dot, f"n{g['x'].id}", f"n{g['q'].id}")
+    f = node_line(dot, g["f"])
+    assert f'COLOR="{DONE_BACK.border}"' in f and ">1&#160;" in f
+    assert f'COLOR="{CURRENT.border}"' in node_line(dot, g["q"])
+    dot5 = viz.to_dot(st, step=5)                # before q's step nothing flows into x yet
+    assert GRAD_ARROW not in edge_line(dot5, f"n{g['x'].id}", f"n{g['q'].id}")
+    assert "not computed yet" in node_line(dot5, g["x"])
+
+
+def test_node_and_phase_pick_the_step():
+    st = Stepper(lecture())
+    assert viz.to_dot(st, node="q", phase="backward") == viz.to_dot(st, step=6)
+    assert viz.to_dot(st, node="q") == viz.to_dot(st, step=3)
+
+
+def test_graph_as_it_is_is_drawn_without_running_backward():
+    f = lecture()
+    dot = viz.to_dot(f)
+    assert all(n.grad is None for n in f.graph())
+    assert "-12" in dot and "not computed yet" in dot
+    f.backward()
+    assert "-4" in node_line(viz.to_dot(f), f.graph()["x"])
+
+
+def test_two_layer_clusters_and_edge_shapes():
+    out = sample("two_layer")
+    g = out.graph()
+    dot = viz.to_dot(Stepper(out), step="final")
+    fc1, fc2 = cluster_body(dot, "fc1"), cluster_body(dot, "fc2")
+    for name in ("W1", "b1", "h"):
+        assert f"n{g[name].id} [" in fc1 and f"n{g[name].id} [" not in fc2
+    for name in ("W2", "b2", "scores"):
+        assert f"n{g[name].id} [" in fc2
+    assert f"n{g['X'].id} [" not in fc1 and f"n{g['loss'].id} [" not in fc2
+    assert ">4x3<" in edge_line(dot, f"n{g['X'].id}", f"n{g.consumers('X')[0].id}")
+    assert ">3x5<" in edge_line(dot, f"n{g['W1'].id}", f"n{g.consumers('W1')[0].id}")
+    assert "after all 21 steps" in dot
+
+
+def test_collapse_and_depth_draw_modules_as_boxes():
+    out = sample("two_layer")
+    g = out.graph()
+    dot = viz.to_dot(out, collapse="fc1")
+    assert "s_fc1 [" in dot and f"n{g['W1'].id} [" not in dot and f"n{g['W2'].id} [" in dot
+    box = [ln for ln in dot.splitlines() if ln.strip().startswith("s_fc1 [")][0]
+    assert "<I>module</I>" in box and ">4x3<" in box and ">4x5<" in box and "W1 3x5, b1 5" in box
+    assert re.search(rf"n{g['X'].id} -> s_fc1 ", dot) and re.search(r"s_fc1 -> n\d+ ", dot)
+    both = viz.to_dot(out, depth=0)
+    assert "s_fc1 [" in both and "s_fc2 [" in both and re.search(r"s_fc1 -> s_fc2 ", both)
+
+
+def test_unknown_scope_names_the_known_ones():
+    with pytest.raises(viz.ViewError, match="no scope named 'fc9'.*fc1, fc2"):
+        viz.to_dot(sample("two_layer"), collapse="fc9")
+
+
+def test_repeated_blocks_fold():
+    out = sample("deep_mlp")
+    dot = viz.to_dot(out)
+    folds = [ln for ln in dot.splitlines() if ln.strip().startswith("f_block1_x8 [")]
+    assert len(folds) == 1
+    assert "Linear+ReLU \u00d7 8" in folds[0] and "block1 \u2026 block8" in folds[0] and "W 32x32, b 32" in folds[0]
+    assert "cluster_block" not in dot and "cluster_input" in dot
+    unfolded = viz.to_dot(out, fold=0)
+    assert "f_block1" not in unfolded and unfolded.count("subgraph cluster_block") == 8
+
+
+def test_a_fold_shows_where_the_step_is_inside_it():
+    st = Stepper(sample("deep_mlp"))
+    relu3 = next(n for n in st.graph if n.scope == "block3" and n.op == "relu")
+    dot = viz.to_dot(st, node=relu3)
+    fold = [ln for ln in dot.splitlines() if ln.strip().startswith("f_block1_x8 [")][0]
+    assert "&gt; block3/" + relu3.name in fold and f'COLOR="{CURRENT.border}"' in fold
+
+
+def test_compact_values():
+    assert compact(-4.0) == "-4"
+    assert compact(np.array([1.0, 2.5, -3.0])) == "[1, 2.5, -3]"
+    assert compact(np.zeros(10)) == "all 0"
+    assert compact(np.array([0.0, 1.0, 2.0, 3.0, 4.0])) == "\u03bc=2 \u03c3=1.4"
+    assert compact(np.array([1.0, np.nan, 2.0, 3.0, 4.0])).endswith("(1 non-finite)")
+
+
+# ---------------------------------------------------------------- rendering with dot
+
+def svg_node_positions(svg):
+    """{node id: the position of its first text}: where Graphviz put each node."""
+    out = {}
+    for m in re.finditer(r'<g id="(n\d+|s_\w+|f_\w+)" class="node">.*?<text[^>]* x="([\d.-]+)" y="([\d.-]+)"', svg, re.S):
+        out[m.group(1)] = (m.group(2), m.group(3))
+    return out
+
+
+def test_svg_renders_and_every_step_has_the_same_layout():
+    pic = viz.Picture(Stepper(sample("two_layer")))
+    svgs = pic.step_svgs()
+    assert len(svgs) == 21 and all(s.lstrip().startswith("<?xml") and s.rstrip().endswith("</svg>") for s in svgs)
+    sizes = {re.search(r'<svg width="[^"]+" height="[^"]+"', s).group(0) for s in svgs}
+    assert len(sizes) == 1, "the picture's size changes from step to step"
+    positions = [svg_node_positions(s) for s in svgs]
+    assert len(positions[0]) == 11 and all(p == positions[0] for p in positions), "nodes move between steps"
+    assert svgs[3] != svgs[4]
+
+
+def test_png_and_pdf_bytes():
+    f = lecture()
+    assert viz.to_png(f, step=6).startswith(b"\x89PNG\r\n\x1a\n")
+    assert viz.to_pdf(f, step=6).startswith(b"%PDF")
+    assert "<svg" in viz.to_svg(f, step=6)
+
+
+def test_export_writes_by_extension_atomically(tmp_path):
+    f = lecture()
+    for ext, magic in ((".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF"), (".dot", b"digraph")):
+        path = tmp_path / f"pic{ext}"
+        viz.export(f, str(path), step=4)
+        assert path.read_bytes().startswith(magic)
+    assert sorted(os.listdir(tmp_path)) == ["pic.dot", "pic.pdf", "pic.png", "pic.svg"]  # no temp files left
+    with pytest.raises(gs.GraphscopeError, match="unknown output format '.jpg'"):
+        viz.export(f, str(tmp_path / "pic.jpg"))
+    with pytest.raises(gs.GraphscopeError, match="does not exist"):
+        viz.export(f, str(tmp_path / "missing" / "pic.svg"))
+
+
+def test_frames_one_svg_per_step_in_order(tmp_path):
+    st = Stepper(lecture())
+    (tmp_path / "step_099_forward_old.svg").write_text("stale")
+    (tmp_path / "notes.txt").write_text("mine")
+    paths = viz.write_frames(st, str(tmp_path))
+    names = sorted(os.listdir(tmp_path))
+    assert len(paths) == 10 and names == sorted([os.path.basename(p) for p in paths] + ["notes.txt"])
+    assert [os.path.basename(p) for p in paths] == sorted(os.path.basename(p) for p in paths)
+    assert os.path.basename(paths[3]) == "step_003_forward_q.svg"
+    assert os.path.basename(paths[6]) == "step_006_backward_q.svg"
+    assert "step 6 of 0..9" in open(paths[6]).read()
+
+
+# ---------------------------------------------------------------- without Graphviz
+
+@pytest.fixture
+def no_dot(monkeypatch):
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real(name, *a, **k))
+
+
+def test_missing_dot_gives_one_install_message(no_dot, tmp_path):
+    f = lecture()
+    with pytest.raises(viz.GraphvizMissing) as err:
+        viz.to_svg(f)
+    message = str(err.value)
+    assert "apt-get install graphviz" in message and "brew install graphviz" in message and ".dot" in message
+    with pytest.raises(viz.GraphvizMissing):
+        viz.export(f, str(tmp_path / "pic.png"))
+    assert not os.listdir(tmp_path)                         # nothing half-written
+    viz.export(f, str(tmp_path / "pic.dot"), step=3)        # DOT needs no Graphviz
+    assert (tmp_path / "pic.dot").read_text().startswith("digraph")
+    assert 'rankdir="LR"' in viz.to_dot(f)
