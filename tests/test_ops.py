@@ -33,7 +33,7 @@ from numgrad import numerical_jacobian, numerical_vjp, relative_error
 VJP_TOLERANCE = 1e-6
 TORCH_TOLERANCE = 1e-10
 
-examples = settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+examples = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # ---------------------------------------------------------------- cases
@@ -676,3 +676,48 @@ def test_large_elementwise_jacobian_is_described_not_built(rng):
 def test_leaf_has_no_jacobian():
     with pytest.raises(gs.GraphscopeError, match="leaf"):
         gs.describe_jacobian(gs.tensor(1.0, name="a"), 0)
+
+
+# ---------------------------------------------------------------- at the kinks: the documented subgradients
+
+KINKS = {   # label: (graphscope, PyTorch, input, the documented gradient of sum(f(x)))
+    "relu at 0": (gs.relu, lambda torch, x: torch.relu(x), [-1.0, 0.0, 2.0], [0.0, 0.0, 1.0]),
+    "abs at 0": (gs.abs, lambda torch, x: torch.abs(x), [-1.0, 0.0, 2.0], [-1.0, 0.0, 1.0]),
+    "leaky_relu at 0": (lambda x: gs.leaky_relu(x, 0.1), lambda torch, x: torch.where(x > 0, x, 0.1 * x),
+                        [-1.0, 0.0, 2.0], [0.1, 0.1, 1.0]),
+    "clip at its bounds": (lambda x: gs.clip(x, -1, 1), lambda torch, x: torch.clamp(x, -1, 1),
+                           [-2.0, -1.0, 0.0, 1.0, 2.0], [0.0, 1.0, 1.0, 1.0, 0.0]),
+    "max with a tie": (gs.max, lambda torch, x: torch.amax(x, dim=0), [1.0, 3.0, 3.0, 2.0], [0.0, 0.5, 0.5, 0.0]),
+    "max with a three-way tie": (gs.max, lambda torch, x: torch.amax(x, dim=0), [2.0, 2.0, 2.0], [1 / 3] * 3),
+    "svm margin exactly 0": (lambda s: gs.svm_loss(s, 2),
+                             lambda torch, s: torch.nn.functional.multi_margin_loss(s[None], torch.tensor([2])) * 3,
+                             [1.0, 0.0, 2.0], [0.0, 0.0, 0.0]),
+}
+
+
+@pytest.mark.parametrize("label", sorted(KINKS))
+@pytest.mark.parametrize("scalar_path", [False, True])
+def test_gradient_at_kinks_is_the_documented_one(label, scalar_path):
+    build, _, x, expected = KINKS[label]
+    if scalar_path and label.startswith(("relu", "abs", "leaky", "clip")):
+        grads = []
+        for v in x:                     # one 0-d float at a time: the lean scalar path
+            t = gs.tensor(v, requires_grad=True)
+            build(t).backward()
+            assert t.grad.__class__ is float
+            grads.append(t.grad)
+    else:
+        t = gs.tensor(np.array(x), requires_grad=True)
+        gs.sum(build(t)).backward()
+        grads = t.grad
+    np.testing.assert_allclose(grads, expected, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("label", sorted(KINKS))
+def test_gradient_at_kinks_matches_torch(torch, label):
+    build, torch_build, x, _ = KINKS[label]
+    t = gs.tensor(np.array(x), requires_grad=True)
+    gs.sum(build(t)).backward()
+    tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    torch_build(torch, tx).sum().backward()
+    np.testing.assert_allclose(t.grad, tx.grad.numpy(), rtol=1e-15, atol=0)
