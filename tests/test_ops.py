@@ -461,7 +461,7 @@ def _rows_pick_one(M, node, i):
 
 
 def _is_broadcast(M, node, i):
-    """The input really was broadcast (else the claim would be diagonal), and each output entry reads one input entry."""
+    """The input really was broadcast (else the claim would be diagonal); each output entry reads one input entry."""
     return np.shape(node.inputs[i].value) != np.shape(node.value) and _rows_pick_one(M, node, i)
 
 
