@@ -70,7 +70,8 @@ def seed_gradient(root, grad):
     g = grad._value if hasattr(grad, "_value") else grad
     if v.__class__ is float:
         if np.size(g) != 1:
-            raise BackwardError(f"backward(): upstream gradient of shape {np.shape(g)} for scalar {root.name}")
+            raise BackwardError(f"backward(): upstream gradient of shape {np.shape(g)} for scalar {root.name} "
+                                f"(it must have one element)\n  at {_source.caller_location()}")
         return float(np.asarray(g).reshape(()))
     g = np.asarray(g, dtype=v.dtype)
     if g.shape != v.shape:
@@ -164,6 +165,8 @@ def accumulate(node, g, via=None):
             g = np.asarray(g, dtype=v.dtype)
         if g.shape != v.shape:
             raise _bad_vjp(via, node, g)
+        if g.dtype != v.dtype:  # a float32 input mixed with float64 gets a float32 gradient, as in PyTorch
+            g = g.astype(v.dtype)
     old = node.grad
     node.grad = g if old is None else old + g
 

@@ -19,7 +19,10 @@ Contract of an op class:
   one-line formula of d(out)/d(input i). Shapes and the explicit matrix are
   derived from forward/vjp (see ``graphscope.engine.jacobian``).
 - ``check(*xs, **attrs) -> str | None`` (optional): a readable reason the
-  inputs do not fit, checked before forward runs.
+  inputs do not fit, asked for when forward raised (so the common case pays
+  nothing). An op whose numpy forward would silently accept bad inputs
+  (e.g. negative labels, which numpy indexing wraps around) validates them
+  in forward itself with ``raise ValueError(self.check(...))``.
 - ``differentiable`` (optional tuple of bools): which inputs can get gradients.
 """
 import math

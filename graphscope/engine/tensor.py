@@ -288,6 +288,16 @@ def constant(data, name=None):
     return leaf(data, False, name, "const")
 
 
+def _operand(op, x, others):
+    """Wrap a non-tensor operand of `op` as a constant leaf; a bad one is named with the op and its partners."""
+    try:
+        return _const(x)
+    except InputError:
+        partners = ", ".join(f"{o.name} {o.shape}" for o in others if o.__class__ is Tensor)
+        raise InputError(f"{op.name}: operand {x!r:.60} is not numeric (expected numbers, a numpy array or a "
+                         f"tensor; the other operands: {partners or 'none'})\n  at {_source.caller_location()}") from None
+
+
 def _const(x):
     """Wrap a non-tensor operand (a number or an array) as a constant leaf."""
     t = _new(Tensor)
@@ -346,76 +356,87 @@ def _record(op, value, inputs, attrs, requires_grad, depth):
 
 def apply(op, *args, **attrs):
     """Run `op` on tensors (numbers are wrapped as constants) and record the output node."""
-    inputs = tuple([a if a.__class__ is Tensor else _const(a) for a in args])
-    vals = [t._value for t in inputs]
-    scalar = op.scalar_forward
-    if scalar is not None and all([v.__class__ is float for v in vals]):
-        value = scalar(*vals, **attrs)
-    else:
-        value = _forward_checked(op, inputs, vals, attrs)
+    inputs = args
+    for a in args:
+        if a.__class__ is not Tensor:
+            inputs = tuple([a if a.__class__ is Tensor else _operand(op, a, args) for a in args])
+            break
     rg = False
     for i in inputs:
         if i.requires_grad:
             rg = True
             break
-    return _record(op, value, inputs, attrs or _NO_ATTRS, rg, 2)
+    return _record(op, _compute_or_raise(op, inputs, attrs), inputs, attrs or _NO_ATTRS, rg, 2)
 
 
 def apply_unary(op, x):
     """apply() for a one-input op without attributes: the scalar path's fast lane."""
     if x.__class__ is not Tensor:
-        x = _const(x)
+        x = _operand(op, x, ())
     v = x._value
     if v.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(v)
     else:
-        value = _forward_checked(op, (x,), [v], _NO_ATTRS)
+        value = _compute_or_raise(op, (x,), _NO_ATTRS)
     return _record(op, value, (x,), _NO_ATTRS, x.requires_grad, 3)
 
 
 def apply_binary(op, a, b):
     """apply() for a two-input op without attributes: the scalar path's fast lane."""
     if a.__class__ is not Tensor:
-        a = _const(a)
+        a = _operand(op, a, (b,))
     if b.__class__ is not Tensor:
-        b = _const(b)
+        b = _operand(op, b, (a,))
     va = a._value
     vb = b._value
     if va.__class__ is float and vb.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(va, vb)
     else:
-        value = _forward_checked(op, (a, b), [va, vb], _NO_ATTRS)
+        value = _compute_or_raise(op, (a, b), _NO_ATTRS)
     return _record(op, value, (a, b), _NO_ATTRS, a.requires_grad or b.requires_grad, 3)
 
 
-def _forward_checked(op, inputs, vals, attrs):
-    """op.forward with its own check first; numpy errors become one graphscope message."""
-    problem = op.check(*vals, **attrs)
-    if problem is None:
+class ForwardFailed(Exception):
+    """Internal: an op's forward rejected its inputs; carries the readable reason."""
+
+
+def compute(op, vals, attrs):
+    """The op's value on raw input values: the scalar lane when every input is a float.
+
+    numpy's own exceptions become ForwardFailed with the op's explanation
+    (``op.check``) or numpy's message; nothing of numpy's traceback survives.
+    """
+    scalar = op.scalar_forward
+    if scalar is not None and all([v.__class__ is float for v in vals]):
+        return scalar(*vals, **attrs)
+    try:
+        return normalize(op.forward(*vals, **attrs))
+    except GraphscopeError:
+        raise
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, ZeroDivisionError, OverflowError) as exc:
         try:
-            return normalize(op.forward(*vals, **attrs))
-        except GraphscopeError:
-            raise
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
-            problem = str(exc)
-    names = ", ".join(t.name for t in inputs)
-    raise ShapeError(f"{op.name}: {problem}\n  inputs: {names}\n  shapes: {describe_shapes(vals)}\n"
-                     f"  at {_source.caller_location()}") from None
+            problem = op.check(*vals, **attrs)
+        except Exception:  # an explanation must never hide the failure it explains
+            problem = None
+        raise ForwardFailed(problem or str(exc)) from None
+
+
+def _compute_or_raise(op, inputs, attrs):
+    """compute() for a node being recorded: failures name the op, inputs, shapes and the user's line."""
+    vals = [t._value for t in inputs]
+    try:
+        return compute(op, vals, attrs)
+    except ForwardFailed as exc:
+        names = ", ".join(t.name for t in inputs)
+        raise ShapeError(f"{op.name}: {exc}\n  inputs: {names}\n  shapes: {describe_shapes(vals)}\n"
+                         f"  at {_source.caller_location()}") from None
 
 
 def _forward_checked_values(op, node, vals, attrs):
-    """Recompute a recorded node (replay): like _forward_checked, naming the node and where it was made."""
-    scalar = op.scalar_forward
-    if scalar is not None and all(v.__class__ is float for v in vals):
-        return scalar(*vals, **attrs)
-    problem = op.check(*vals, **attrs)
-    if problem is None:
-        try:
-            return normalize(op.forward(*vals, **attrs))
-        except GraphscopeError:
-            raise
-        except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
-            problem = str(exc)
-    names = ", ".join(t.name for t in node.inputs)
-    raise ShapeError(f"{op.name}: {problem} while replaying node {node.name}\n  inputs: {names}\n"
-                     f"  shapes: {describe_shapes(vals)}\n  node made at {node.source}") from None
+    """compute() for a recorded node replayed on new values: failures name the node and where it was made."""
+    try:
+        return compute(op, vals, attrs)
+    except ForwardFailed as exc:
+        names = ", ".join(t.name for t in node.inputs)
+        raise ShapeError(f"{op.name}: {exc} while replaying node {node.name}\n  inputs: {names}\n"
+                         f"  shapes: {describe_shapes(vals)}\n  node made at {node.source}") from None

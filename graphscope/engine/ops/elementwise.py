@@ -318,6 +318,8 @@ class Clip(Op):
     name = "clip"
 
     def forward(self, x, lo, hi):
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(self.check(x, lo, hi))  # numpy would silently return hi everywhere
         return np.clip(x, lo, hi)
 
     def scalar_forward(self, x, lo, hi):

@@ -60,6 +60,13 @@ class _ClassificationLoss(Op):
             return f"labels must lie in [0, {shape[-1] - 1}] for {shape[-1]} classes, got {labels.min()}..{labels.max()}"
         return None
 
+    def _checked_rows(self, scores, labels):
+        """_rows after validating: numpy indexing would silently wrap negative labels around."""
+        problem = self.check(scores, labels)
+        if problem:
+            raise ValueError(problem)
+        return self._rows(scores, labels)
+
     @staticmethod
     def _rows(scores, labels):
         s2 = np.atleast_2d(scores)
@@ -71,7 +78,7 @@ class SoftmaxCrossEntropy(_ClassificationLoss):
     name = "softmax_cross_entropy"
 
     def forward(self, scores, labels):
-        s2, y, rows = self._rows(scores, labels)
+        s2, y, rows = self._checked_rows(scores, labels)
         return -np.mean(_log_softmax(s2, -1)[rows, y])
 
     def vjp(self, g, scores, value, labels):
@@ -89,7 +96,7 @@ class SvmLoss(_ClassificationLoss):
     name = "svm_loss"
 
     def forward(self, scores, labels):
-        s2, y, rows = self._rows(scores, labels)
+        s2, y, rows = self._checked_rows(scores, labels)
         margins = np.maximum(0.0, s2 - s2[rows, y][:, None] + 1.0)
         margins[rows, y] = 0.0
         return np.sum(margins) / s2.shape[0]

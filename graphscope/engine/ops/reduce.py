@@ -52,7 +52,7 @@ class Sum(_Reduce):
     formula = "d sum(x)/dx = 1^T (each output sums its inputs: a row of ones)"
 
     def forward(self, x, axis=None, keepdims=False):
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return np.add.reduce(np.asarray(x), axis=axis, keepdims=keepdims)
 
     def vjp(self, g, x, value, axis=None, keepdims=False):
         out = expand_back(g, x, axis, keepdims)
@@ -80,7 +80,7 @@ class Max(_Reduce):
     formula = "d max(x)/dx = 1[x = max] / (number of ties)"
 
     def forward(self, x, axis=None, keepdims=False):
-        return np.max(x, axis=axis, keepdims=keepdims)
+        return np.maximum.reduce(np.asarray(x), axis=axis, keepdims=keepdims)
 
     def vjp(self, g, x, value, axis=None, keepdims=False):
         if x.__class__ is float:
