@@ -164,7 +164,8 @@ def test_a_custom_op_must_be_defined_before_loading(rng, tmp_path):
     loss.graph().save(tmp_path / "custom.gsgraph")
     unregister("swish")
     with pytest.raises(GraphFileError, match=r"uses op swish, not defined in this session: import or define it "
-                                             r"first \(custom ops are defined with gs.custom_op\)"):
+                                             r"first \(custom ops are defined with gs.custom_op; swish was "
+                                             r"defined in .*test_graphfile.py\)"):
         load_graph(tmp_path / "custom.gsgraph")
     define()
     loaded = load_graph(tmp_path / "custom.gsgraph")

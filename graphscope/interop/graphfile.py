@@ -6,7 +6,7 @@
 The archive holds two members:
 
 - ``graph.json``: ``{"format": "graphscope-graph", "version": 1, "outputs": [ids],
-  "nodes": [...]}``, one entry per node in topological order: ``id``, ``name``,
+  "custom_ops": {name: {"module", "file"}}, "nodes": [...]}``, one entry per node in topological order: ``id``, ``name``,
   ``op`` (null for a leaf), ``role`` (input/param/const for leaves), ``inputs``
   (ids of earlier nodes), ``attrs`` (see ``attrcodec``), ``scope``, ``source``
   (``{"file", "line", "function"}`` or null), ``requires_grad``, ``shape``,
@@ -25,6 +25,7 @@ gradients, and can be replayed (``graph.run``) and backpropagated. They get
 fresh ids from the engine's counter, in file order, so they never collide
 with nodes already in the session and inputs still come before outputs.
 """
+import inspect
 import io
 import json
 import os
@@ -69,7 +70,7 @@ def save_graph(graph, path):
     graph = require_graph(graph)
     store = ArrayStore()
     doc = {"format": FORMAT, "version": VERSION, "outputs": [n.id for n in graph.outputs],
-           "nodes": [_encode_node(n, store) for n in graph.nodes]}
+           "custom_ops": _custom_ops(graph), "nodes": [_encode_node(n, store) for n in graph.nodes]}
     now = time.localtime()[:6]
     with atomic_write(path, "graph file") as f:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
@@ -84,6 +85,20 @@ def _json_text(doc):
     head = {k: v for k, v in doc.items() if k != "nodes"}
     nodes = ",\n  ".join(json.dumps(n, allow_nan=False) for n in doc["nodes"])
     return (json.dumps(head, allow_nan=False)[:-1] + ',\n "nodes": [\n  ' + nodes + "\n ]\n}\n").encode("utf-8")
+
+
+def _custom_ops(graph):
+    """{op name: where its forward is defined} for the custom ops in the graph (a hint for loading)."""
+    found = {}
+    for n in graph.nodes:
+        handle = getattr(n.fn, "handle", None)
+        if handle is not None and n.fn.name not in found:
+            try:
+                where = inspect.getsourcefile(handle._forward)
+            except TypeError:
+                where = None
+            found[n.fn.name] = {"module": getattr(handle._forward, "__module__", None), "file": where}
+    return found
 
 
 def _encode_node(n, store):
@@ -212,9 +227,14 @@ class _Reader:
         missing = sorted({e["op"] for e in entries if isinstance(e, dict) and isinstance(e.get("op"), str)
                           and e["op"] not in OPS})
         if missing:
+            hints = self.doc.get("custom_ops")
+            hints = hints if isinstance(hints, dict) else {}
+            where = [f"{name} was defined in {hints[name]['file']}" for name in missing
+                     if isinstance(hints.get(name), dict) and isinstance(hints[name].get("file"), str)]
             raise self.fail(f"the graph uses op{'s' if len(missing) > 1 else ''} {', '.join(missing)}, not "
                             f"defined in this session: import or define {'them' if len(missing) > 1 else 'it'} "
-                            f"first (custom ops are defined with gs.custom_op)")
+                            f"first (custom ops are defined with gs.custom_op"
+                            + (f"; {'; '.join(where)}" if where else "") + ")")
 
     def _node(self, k, entry):
         if not isinstance(entry, dict):
