@@ -9,9 +9,15 @@ import numpy as np
 from ..optable import JacobianInfo, Op, register, shape_of
 
 
+# ufunc reductions rather than np.max/np.sum: the same result without numpy's Python-level dispatch
+_max = np.maximum.reduce
+_sum = np.add.reduce
+
+
 def _log_softmax(x, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    x = np.asarray(x)
+    shifted = x - _max(x, axis=axis, keepdims=True)
+    return shifted - np.log(_sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 @register
@@ -19,11 +25,12 @@ class Softmax(Op):
     name = "softmax"
 
     def forward(self, x, axis=-1):
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        return e / np.sum(e, axis=axis, keepdims=True)
+        x = np.asarray(x)
+        e = np.exp(x - _max(x, axis=axis, keepdims=True))
+        return e / _sum(e, axis=axis, keepdims=True)
 
     def vjp(self, g, x, value, axis=-1):
-        return (value * (g - np.sum(g * value, axis=axis, keepdims=True)),)
+        return (value * (g - _sum(np.asarray(g * value), axis=axis, keepdims=True)),)
 
     def jacobian(self, i, x, value, axis=-1):
         return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = diag(s) - s s^T, s = softmax(x)")
@@ -37,7 +44,7 @@ class LogSoftmax(Op):
         return _log_softmax(x, axis)
 
     def vjp(self, g, x, value, axis=-1):
-        return (g - np.exp(value) * np.sum(g, axis=axis, keepdims=True),)
+        return (g - np.exp(value) * _sum(np.asarray(g), axis=axis, keepdims=True),)
 
     def jacobian(self, i, x, value, axis=-1):
         return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = I - 1 s^T, s = softmax(x)")
