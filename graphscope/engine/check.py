@@ -13,19 +13,23 @@ Both work in float64 on copies (a float32 graph is checked in float64 and
 left untouched), sample at most ``max_coords`` entries per input with a
 seeded generator, and use a step h = eps * max(1, |x|) per entry. An entry
 passes when the relative error |a - n| / max(|a|, |n|) is at most ``rtol``,
-or the absolute error is within the floating-point noise of the finite
-difference (plus ``atol``). At a kink (relu at 0, max with ties, abs at 0)
-the two one-sided differences disagree; there any value between them is a
-valid (sub)gradient and passes; such entries are counted as ``kinks``.
+or the absolute error is within the finite difference's own rounding and
+truncation error (plus ``atol``): a derivative that is zero up to noise. At
+a kink (relu at exactly 0, x on a clip bound) the two one-sided differences
+disagree; there any value between them is a valid (sub)gradient and passes;
+such entries are counted as ``kinks``. Entries whose nudged forward is not
+finite (an input nudged out of an op's domain) are skipped and counted.
+
+Ops that draw random numbers in their forward (a dropout mask drawn anew on
+every call) cannot be checked this way: keep their randomness in an
+attribute (a fixed mask) while checking.
 """
-import os
-from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import List, Optional
 
 import numpy as np
 
 from .backward import backward as _backward, input_gradients
+from .checkreport import Entry, GradcheckError, GradcheckReport, InputCheck, NodeCheck, NodeReport
 from .errors import GraphscopeError
 from .graph import require_graph
 from .optable import shape_of
@@ -39,236 +43,6 @@ _NOISE = 16.0
 _ONE_SIDED = 1e-7
 #: One-sided differences further apart than this (relatively) mark a kink.
 _KINK = 1e-3
-
-
-class GradcheckError(GraphscopeError, AssertionError):
-    """A gradient check failed (raised by gradcheck(..., raise_on_failure=True))."""
-
-
-# ---------------------------------------------------------------- results
-
-@dataclass
-class Entry:
-    """One sampled entry: analytic and numerical derivative and their errors."""
-
-    index: tuple
-    analytic: float
-    numerical: float
-    abs_err: float
-    rel_err: float
-    #: why it passed: "rel" (relative error within rtol), "abs" (error within the finite
-    #: difference's own rounding/truncation error: a near-zero derivative), "kink"
-    #: (between the one-sided differences at a kink); or "fail"
-    basis: str = "rel"
-
-    @property
-    def ok(self):
-        return self.basis != "fail"
-
-    def describe(self):
-        where = "" if self.index == () else f"{list(self.index)} "
-        return (f"entry {where}analytic {self.analytic:.6g}, numerical {self.numerical:.6g}, "
-                f"relative error {self.rel_err:.2g}" + (" (at a kink)" if self.basis == "kink" else ""))
-
-
-@dataclass
-class InputCheck:
-    """The check of one input of a node (per-node check) or of one leaf (gradcheck)."""
-
-    name: str
-    shape: tuple
-    slot: Optional[int] = None
-    checked: int = 0
-    skipped: int = 0
-    kinks: int = 0
-    max_rel: float = 0.0
-    max_abs: float = 0.0
-    worst: List[Entry] = field(default_factory=list)
-    note: str = ""
-    ok: bool = True
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    @property
-    def status(self):
-        """'FAIL', 'skip' (nothing could be checked) or 'ok'."""
-        return "FAIL" if not self.ok else "skip" if not self.checked else "ok"
-
-    def describe(self, entries=3):
-        """One line, plus up to `entries` of the worst entries when it failed."""
-        label = self.name if self.slot is None else f"input {self.slot} ({self.name} {self.shape})"
-        if self.note and not self.checked:
-            return f"{label}: {self.note}"
-        text = (f"{label}: max relative error {self.max_rel:.2g} over {self.checked} of {self.size} entries"
-                + (f", {self.kinks} at kinks" if self.kinks else "")
-                + (f", {self.skipped} skipped (non-finite)" if self.skipped else ""))
-        if self.note:
-            text += f"; {self.note}"
-        if not self.ok and self.worst and entries:
-            text += "\n      worst " + "\n      ".join(e.describe() for e in self.worst[:entries])
-        return text
-
-
-@dataclass
-class NodeCheck:
-    """The per-node check of one op node: its VJP against its own forward."""
-
-    node: object
-    position: int
-    status: str                 # "ok", "FAIL", "error", "skip"
-    inputs: List[InputCheck] = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def ok(self):
-        return self.status in ("ok", "skip")
-
-    @property
-    def max_rel(self):
-        return max((i.max_rel for i in self.inputs), default=0.0)
-
-    @property
-    def status_text(self):
-        """'ok', 'ok (2 kinks)', 'FAIL', 'skip (leaf)', ..."""
-        kinks = sum(i.kinks for i in self.inputs)
-        note = self.note or (f"{kinks} kink{'s' if kinks > 1 else ''}" if kinks else "")
-        return self.status + (f" ({note})" if note else "")
-
-    @property
-    def shapes(self):
-        """'(4, 8), (8,) -> (4, 8)': input shapes and output shape."""
-        ins = ", ".join(str(shape_of(i._value)) for i in self.node.inputs)
-        return f"{ins} -> {shape_of(self.node._value)}"
-
-    def describe(self):
-        """Several lines: the node, op, shapes, scope and source, then each input's result."""
-        n = self.node
-        head = (f"{n.name} (op {n.op}) {self.shapes}, scope {n.scope or '(top level)'}, made at {n.source}: "
-                f"{self.status}" + (f" ({self.note})" if self.note else ""))
-        return "\n".join([head] + [f"    {i.describe()}" for i in self.inputs])
-
-
-@dataclass
-class NodeReport:
-    """The per-node check of a whole graph, in topological order."""
-
-    rows: List[NodeCheck]
-
-    @property
-    def ok(self):
-        return all(r.ok for r in self.rows)
-
-    def __bool__(self):
-        return self.ok
-
-    @property
-    def failures(self):
-        return [r for r in self.rows if not r.ok]
-
-    @property
-    def first_failure(self):
-        """The first failing node in topological order (the one to look at first), or None."""
-        bad = self.failures
-        return bad[0] if bad else None
-
-    def table(self, failures_only=False):
-        """A readable table: one row per op node, inputs before outputs."""
-        rows = self.failures if failures_only else self.rows
-        header = ("#", "node", "op", "shapes", "scope", "max rel err", "checked", "status", "source")
-        body = [(str(r.position), r.node.name, r.node.op, r.shapes, r.node.scope or "-",
-                 "-" if not r.inputs else f"{r.max_rel:.1e}", str(sum(i.checked for i in r.inputs)),
-                 r.status_text, short_source(r.node.source)) for r in rows]
-        return format_table(header, body)
-
-    def summary(self):
-        """One line, or the first failure in full."""
-        n_ops = len(self.rows)
-        skipped = sum(r.status == "skip" for r in self.rows)
-        first = self.first_failure
-        if first is None:
-            if not skipped:
-                return f"all {n_ops} op nodes passed"
-            return (f"{n_ops - skipped} of {n_ops} op nodes passed, {skipped} skipped "
-                    f"(their values are not finite: see find_nonfinite)")
-        return (f"{len(self.failures)} of {n_ops} op nodes failed; first failing node:\n  " +
-                first.describe().replace("\n", "\n  "))
-
-    def __str__(self):
-        return self.table() + "\n\n" + self.summary()
-
-
-@dataclass
-class GradcheckReport:
-    """gradcheck's answer: per leaf, the analytic gradient against finite differences of the output."""
-
-    output: object
-    leaves: List[InputCheck]
-    nodes: Optional[NodeReport] = None
-
-    @property
-    def ok(self):
-        return all(leaf.ok for leaf in self.leaves)
-
-    def __bool__(self):
-        return self.ok
-
-    @property
-    def max_rel(self):
-        return max((leaf.max_rel for leaf in self.leaves), default=0.0)
-
-    def table(self):
-        header = ("leaf", "shape", "checked", "max rel err", "max abs err", "status")
-        body = [(leaf.name, str(leaf.shape), f"{leaf.checked}/{leaf.size}",
-                 f"{leaf.max_rel:.1e}" if leaf.checked else "-", f"{leaf.max_abs:.1e}" if leaf.checked else "-",
-                 leaf.status) for leaf in self.leaves]
-        return format_table(header, body)
-
-    def summary(self):
-        if self.ok:
-            checked = [leaf for leaf in self.leaves if leaf.status == "ok"]
-            text = f"gradcheck of {self.output.name}: {_count(checked, 'leaf', 'leaves')} passed"
-            if len(checked) < len(self.leaves):
-                text += (f", {len(self.leaves) - len(checked)} skipped (no finite differences: "
-                         f"the output is not finite around them)")
-            return text
-        lines = [f"gradcheck of {self.output.name}: the gradient of "
-                 f"{', '.join(leaf.name for leaf in self.leaves if not leaf.ok)} is wrong"]
-        lines += [f"  {leaf.describe(entries=1)}" for leaf in self.leaves if not leaf.ok]
-        if self.nodes is not None:
-            first = self.nodes.first_failure
-            if first is not None:
-                lines.append("  the per-node check blames: " + first.describe().replace("\n", "\n  "))
-            else:
-                lines.append("  every node's own VJP passed the per-node check: look at how the graph was built "
-                             "(e.g. a value used after an in-place change)")
-        return "\n".join(lines)
-
-    def __str__(self):
-        return self.table() + "\n\n" + self.summary()
-
-
-# ---------------------------------------------------------------- helpers
-
-def _count(items, one, many):
-    return f"{len(items)} {one if len(items) == 1 else many}"
-
-
-def format_table(header, rows):
-    """Left-aligned columns separated by two spaces, the last column unpadded."""
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in [header] + rows]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def short_source(source):
-    """'samples/x.py:12' relative to the working directory when the file is below it."""
-    path, sep, line = source.rpartition(":")
-    if not sep or not os.path.isabs(path):
-        return source
-    rel = os.path.relpath(path)
-    return f"{rel}:{line}" if not rel.startswith("..") else source
 
 
 def _to64(v):
@@ -293,10 +67,11 @@ def _measure(diff, a, x0, eps, rtol, atol):
 
     ``change`` is the probed output's change when the entry moves by `step`,
     ``noise`` the magnitude of what was subtracted (for the rounding allowance).
-    A forward difference that agrees within rtol settles it in one evaluation;
-    otherwise the central difference decides. A failing entry gets a second look: a central difference with step 2h
-    estimates the truncation error (Richardson), and one-sided differences
-    that disagree mark a kink, where anything between them passes.
+    A forward difference that agrees to 1e-7 settles it in one evaluation;
+    otherwise the central difference decides. A failing entry gets a second
+    look: a central difference with step 2h estimates the truncation error
+    (Richardson), and one-sided differences that disagree mark a kink, where
+    anything between them passes.
     """
     h = eps * max(1.0, abs(x0))
     dp, noise_p = diff(h)
