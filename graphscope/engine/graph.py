@@ -109,8 +109,9 @@ class Graph:
 
         ``feeds`` maps a leaf (the tensor, its name or its id) to its new value,
         and ``(node, "attribute")`` to a new attribute value (e.g. a loss's
-        ``labels`` for a new batch). Sizes no op fixes, such as the batch axis,
-        may change. The ops run as recorded: Python control flow that depended
+        ``labels`` for a new batch). A fed value keeps its own dtype, as with
+        ``leaf.value = ...``. Sizes no op fixes, such as the batch axis, may
+        change. The ops run as recorded: Python control flow that depended
         on the data when the graph was built is not re-decided, and a feed that
         does not fit an op raises a ShapeError naming the node, op, shapes,
         where the node was made and what was fed.
