@@ -114,7 +114,8 @@ class Graph:
         change. The ops run as recorded: Python control flow that depended
         on the data when the graph was built is not re-decided, and a feed that
         does not fit an op raises a ShapeError naming the node, op, shapes,
-        where the node was made and what was fed.
+        where the node was made and what was fed (the graph is then put back
+        as it was before the call).
 
         ``affected_only=True`` recomputes only the nodes that depend on the fed
         leaves (what editing one leaf needs). Op nodes' gradients are cleared
@@ -133,6 +134,12 @@ class Graph:
         try:
             _replay.replay(nodes)
         except ShapeError as exc:
+            # put the graph back as it was: old feeds, values recomputed from them
+            _replay.apply_feeds(resolved, undo=True)
+            try:
+                _replay.replay(nodes, observed=False)
+            except GraphscopeError:
+                pass
             raise _replay.explain_replay_error(exc, resolved) from None
         return self.output._value
 

@@ -21,7 +21,6 @@ import numpy as np
 
 from .errors import GraphscopeError, ShapeError
 from .hooks import FORWARD_HOOKS
-from .optable import shape_of
 from .tensor import Tensor, _forward_checked_values, as_value
 
 
@@ -73,17 +72,17 @@ def downstream(nodes, sources):
 class Feed:
     """One resolved feed: a leaf's new value, or a new value for one attribute of a node."""
 
-    __slots__ = ("node", "attr", "value", "old_shape")
+    __slots__ = ("node", "attr", "value", "old")
 
-    def __init__(self, node, attr, value, old_shape):
+    def __init__(self, node, attr, value):
         self.node = node
         self.attr = attr
         self.value = value
-        self.old_shape = old_shape
+        self.old = node._value if attr is None else node.attrs[attr]
 
     def describe(self):
         what = self.node.name if self.attr is None else f"{self.node.name}.{self.attr}"
-        return f"{what}: {shape_of(self.value)} (recorded {self.old_shape})"
+        return f"{what}: {np.shape(self.value)} (was {np.shape(self.old)})"
 
 
 def resolve_feeds(graph, feeds):
@@ -119,7 +118,7 @@ def _leaf_feed(graph, key, value):
                               f"only leaves (inputs, parameters, constants) can be fed")
     if isinstance(value, Tensor):
         value = value._value
-    return Feed(node, None, as_value(value, f"feed for {node.name}"), shape_of(node._value))
+    return Feed(node, None, as_value(value, f"feed for {node.name}"))
 
 
 def _attr_feed(graph, key, value):
@@ -133,19 +132,22 @@ def _attr_feed(graph, key, value):
                               f"its attributes: {known}")
     if isinstance(value, Tensor):
         value = value._value
-    old = node.attrs[attr]
-    if hasattr(old, "shape") and not hasattr(value, "shape"):
+    if hasattr(node.attrs[attr], "shape") and not hasattr(value, "shape"):
         value = np.asarray(value)
-    return Feed(node, attr, value, getattr(old, "shape", None))
+    return Feed(node, attr, value)
 
 
-def apply_feeds(resolved):
-    """Set the fed leaf values and attributes (attribute dicts are replaced, never mutated)."""
-    for feed in resolved:
+def apply_feeds(resolved, undo=False):
+    """Set the fed leaf values and attributes (attribute dicts are replaced, never mutated).
+
+    ``undo=True`` puts back what was there before.
+    """
+    for feed in (reversed(resolved) if undo else resolved):
+        value = feed.old if undo else feed.value
         if feed.attr is None:
-            feed.node._value = feed.value
+            feed.node._value = value
         else:
-            feed.node.attrs = {**feed.node.attrs, feed.attr: feed.value}
+            feed.node.attrs = {**feed.node.attrs, feed.attr: value}
 
 
 def explain_replay_error(exc, resolved):
