@@ -127,7 +127,7 @@ class StepState:
 class GraphState:
     """The graph as it is now (values, and gradients if backward ran): the same questions as StepState."""
 
-    __slots__ = ("graph",)
+    __slots__ = ("graph", "phase")
     step = None
     event = None
     current = None
@@ -135,10 +135,7 @@ class GraphState:
 
     def __init__(self, graph):
         self.graph = graph
-
-    @property
-    def phase(self):
-        return BACKWARD if any(n.grad is not None for n in self.graph.nodes) else FORWARD
+        self.phase = BACKWARD if any(n.grad is not None for n in graph.nodes) else FORWARD
 
     def value(self, node):
         return node._value

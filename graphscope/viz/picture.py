@@ -4,7 +4,7 @@ import re
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
 from ..stepper import FORWARD, GraphState, Stepper
-from .dot import LARGE, dot_source
+from .dot import dot_source
 from .render import have_dot, render, render_svgs
 from .texts import Widths
 from .view import FOLD_MIN, View
@@ -15,6 +15,8 @@ RANKDIRS = ("LR", "TB")
 #: preferring left-to-right (the lecture's pictures) a little.
 SLIDE = (16.0, 9.0)
 LR_PREFERENCE = 1.05
+#: Larger pictures are not laid out twice to choose: they go left to right.
+PROBE_MAX_ITEMS = 150
 
 
 class Picture:
@@ -82,7 +84,7 @@ class Picture:
 
     def _pick_rankdir(self):
         """Lay the picture out both ways and keep the one that shows its text largest on a slide."""
-        if len(self.view.items) > LARGE or not have_dot():
+        if len(self.view.items) > PROBE_MAX_ITEMS or not have_dot():
             return "LR"
         state = self.stepper.final() if self.stepper is not None else GraphState(self.graph)
         svgs = render_svgs([self._source(state, d) for d in RANKDIRS])
