@@ -34,6 +34,7 @@ float64 values) and return raw values:
   single-input op may return the gradient itself)
 - ``jacobian(i, *xs, value, **attrs) -> JacobianInfo`` or ``(structure, formula)``
 - ``check(*xs, **attrs) -> str | None``: why the inputs do not fit, if they do not
+  (asked when forward raises: the message a ShapeError shows instead of numpy's)
 
 Defining an op again under the same name replaces the earlier custom op
 (handy when a notebook cell or a file runs twice); a built-in op's name
