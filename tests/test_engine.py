@@ -1,4 +1,5 @@
 """The engine as a whole: fan-out, deep graphs, scalar expressions, backward semantics, the recorded graph."""
+import gc
 import inspect
 import math
 import sys
@@ -393,3 +394,19 @@ def test_node_attributes():
     assert out.name == "out" and h.name == f"relu_{h.id}" and W2.inputs == ()
     assert gs.constant(1.0).role == "const" and gs.constant(1.0).requires_grad is False
     assert gs.Graph([out, h]).outputs == (out, h)
+
+
+def test_a_graph_is_freed_without_the_cycle_collector(rng):
+    gc.collect()
+    gc.disable()
+    try:
+        loss, W, b, h = small_net(rng)
+        x = gs.tensor(2.0, requires_grad=True)
+        y = micrograd_expression(gs, x, x * 0.5)
+        loss.backward()
+        y.backward()
+        assert str(loss.graph())
+        del loss, W, b, h, x, y
+        assert gc.collect() == 0, "recorded nodes formed reference cycles"
+    finally:
+        gc.enable()
