@@ -178,6 +178,7 @@ def test_compact_values():
     assert compact(np.zeros(10)) == "all 0"
     assert compact(np.array([0.0, 1.0, 2.0, 3.0, 4.0])) == "\u03bc=2 \u03c3=1.4"
     assert compact(np.array([1.0, np.nan, 2.0, 3.0, 4.0])).endswith("(1 non-finite)")
+    assert compact(np.array([1e-18, 0.05, -0.05, 0.1, -0.1])) == "\u03bc\u22480 \u03c3=0.071"  # a zero mean
 
 
 # ---------------------------------------------------------------- rendering with dot

@@ -30,7 +30,9 @@ def compact(v):
         return f"all {bad} non-finite"
     if not bad and finite.min() == finite.max():
         return f"all {float(finite.flat[0]):.4g}"
-    text = f"\u03bc={finite.mean():.3g} \u03c3={finite.std():.2g}"
+    mean, std = finite.mean(), finite.std()
+    mu = "\u22480" if abs(mean) < 1e-6 * std else f"={mean:.3g}"  # rounding noise of a zero mean
+    text = f"\u03bc{mu} \u03c3={std:.2g}"
     return text + (f" ({bad} non-finite)" if bad else "")
 
 
