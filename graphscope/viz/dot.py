@@ -1,8 +1,8 @@
 """DOT source for a view of a graph at one state (a step of a stepper, or the graph as it is)."""
 from . import theme
 from .labels import box_label, caption_label, edge_label, node_label
-from .texts import edge_grad_text, state_nodes
-from .view import NODE, _safe
+from .texts import edge_grad_text
+from .view import NODE, safe_name
 from ..stepper.events import FORWARD
 from ..stepper.state import CURRENT, DONE, INACTIVE
 
@@ -101,7 +101,7 @@ def _emit_clusters(lines, view, node_lines):
     names = {}
 
     def cluster_name(scope):
-        base = "cluster_" + _safe(scope)
+        base = "cluster_" + safe_name(scope)
         name, k = base, 2
         while name in names.values():
             name, k = f"{base}_{k}", k + 1
@@ -138,7 +138,7 @@ def _edge_line(index, edge, state, widths, looks):
     src_pending = looks[edge.src.key] == "pending"
     dst = edge.dst
     current = state.current
-    into_current = current is not None and (current is dst.node if dst.kind == NODE else current in state_nodes(dst))
+    into_current = current is not None and (current is dst.node if dst.kind == NODE else current in dst.node_set)
     if into_current:
         attrs.update(color=theme.EDGE_CURRENT, penwidth="2")
     elif grad_now:

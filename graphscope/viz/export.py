@@ -7,7 +7,7 @@ from ..stepper import FORWARD
 from .picture import Picture
 from ..interop.atomic import atomic_write
 from .render import dot_program
-from .view import FOLD_MIN, _safe
+from .view import FOLD_MIN, safe_name
 
 #: Output formats by file extension.
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "pdf", ".html": "html", ".htm": "html"}
@@ -92,7 +92,7 @@ _FRAME = re.compile(r"^step_\d+_(forward|backward)_[A-Za-z0-9_]*\.svg$")
 
 
 def frame_name(step, event, width):
-    return f"step_{step:0{width}d}_{event.phase}_{_safe(event.node.name)}.svg"
+    return f"step_{step:0{width}d}_{event.phase}_{safe_name(event.node.name)}.svg"
 
 
 def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN):

@@ -10,7 +10,7 @@ from html import escape
 
 from . import theme
 from .texts import grad_text, item_output, progress_text, shape_text, value_text
-from .view import BOX, FOLD, pattern_name
+from .view import FOLD, pattern_name
 
 _SPACES = re.compile(r" {2,}")
 _BORDER = {True: (3, 1), False: (1, 3)}  # thick -> (border, padding); both add up to 4 per side

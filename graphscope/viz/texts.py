@@ -66,7 +66,7 @@ def progress_text(item, state):
     if state.step is None:
         return f"{len(nodes)} nodes"
     cur = state.current
-    here = f"> {inner_name(item, cur)}  " if cur is not None and cur in state_nodes(item) else ""
+    here = f"> {inner_name(item, cur)}  " if cur is not None and cur in item.node_set else ""
     if state.phase == FORWARD:
         done = sum(1 for n in nodes if state.has_value(n))
         return f"{here}{done}/{len(nodes)} computed"
@@ -84,14 +84,6 @@ def inner_name(item, node):
     elif scope == base:
         scope = ""
     return f"{scope}/{node.name}" if scope else node.name
-
-
-def state_nodes(item):
-    """The item's nodes as a set (cached on the item)."""
-    s = getattr(item, "_node_set", None)
-    if s is None:
-        s = item._node_set = set(item.nodes)
-    return s
 
 
 def edge_grad(edge, state):

@@ -14,6 +14,7 @@ Graphviz lays them out the same way).
 """
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..engine.errors import GraphscopeError
 
@@ -44,6 +45,10 @@ class Item:
     @property
     def node(self):
         return self.nodes[0]
+
+    @cached_property
+    def node_set(self):
+        return set(self.nodes)
 
 
 @dataclass(eq=False)
@@ -173,11 +178,11 @@ def _group(scope, collapsed, depth, fold_of):
 def _group_item(group, fold_of):
     if isinstance(group, tuple):  # a folded run of scopes
         parent = group[0].rpartition("/")[0]
-        return Item(f"f_{_safe(group[0])}_x{len(group)}", FOLD, [], parent, scopes=group)
-    return Item(f"s_{_safe(group)}", BOX, [], group.rpartition("/")[0], scopes=(group,))
+        return Item(f"f_{safe_name(group[0])}_x{len(group)}", FOLD, [], parent, scopes=group)
+    return Item(f"s_{safe_name(group)}", BOX, [], group.rpartition("/")[0], scopes=(group,))
 
 
-def _safe(text):
+def safe_name(text):
     """A Graphviz-safe name fragment (letters, digits, underscores)."""
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
