@@ -46,6 +46,7 @@ def test_player_is_one_self_contained_file(player_file):
     data = steps_data(html)
     assert len(data["steps"]) == 10 and data["start"] == 0
     assert all(s["svg"].startswith("<svg") for s in data["steps"])
+    assert "step 3 of" not in data["steps"][3]["svg"]  # the page shows the step; the pictures carry no caption
     assert data["steps"][6]["details"]["phase"] == "backward"
     assert data["steps"][6]["details"]["edges"][0]["product"] == "-4 x 1 = -4"
     for control in ('id="prev"', 'id="next"', 'id="play"', 'id="slider"', 'id="panel"'):

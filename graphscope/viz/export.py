@@ -53,7 +53,7 @@ def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), f
     """The self-contained HTML step-player of every step, opening at `step` (or `node` in `phase`)."""
     from .player import player_html
     dot_program()
-    pic = _picture(obj, depth, collapse, fold, caption=False)
+    pic = _picture(obj, depth, collapse, fold).without_caption()  # the page shows the step's title itself
     pic.ensure_stepper()
     start = pic.state(step, node, phase) if (step is not None or node is not None) else None
     return player_html(pic, start=0 if start is None or start.step is None else start.step, title=title)

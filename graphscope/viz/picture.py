@@ -1,4 +1,5 @@
 """A Picture: one graph drawn with fixed options, any of whose steps renders to DOT or SVG."""
+import copy
 import re
 
 from ..engine.errors import GraphscopeError
@@ -44,6 +45,14 @@ class Picture:
         if rankdir is not None and rankdir not in RANKDIRS:
             raise GraphscopeError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
         self._rankdir = rankdir
+
+    def without_caption(self):
+        """The same picture (same view, stepper and label widths) with no title line or legend."""
+        if not self.caption:
+            return self
+        other = copy.copy(self)
+        other.caption = False
+        return other
 
     @property
     def note(self):
