@@ -377,7 +377,7 @@ def apply_unary(op, x):
     if v.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(v)
     else:
-        value = _compute_or_raise(op, (x,), _NO_ATTRS)
+        value = _compute_or_raise(op, (x,), _NO_ATTRS, compute_array)
     return _record(op, value, (x,), _NO_ATTRS, x.requires_grad, 3)
 
 
@@ -392,7 +392,7 @@ def apply_binary(op, a, b):
     if va.__class__ is float and vb.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(va, vb)
     else:
-        value = _compute_or_raise(op, (a, b), _NO_ATTRS)
+        value = _compute_or_raise(op, (a, b), _NO_ATTRS, compute_array)
     return _record(op, value, (a, b), _NO_ATTRS, a.requires_grad or b.requires_grad, 3)
 
 
@@ -401,14 +401,16 @@ class ForwardFailed(Exception):
 
 
 def compute(op, vals, attrs):
-    """The op's value on raw input values: the scalar lane when every input is a float.
-
-    numpy's own exceptions become ForwardFailed with the op's explanation
-    (``op.check``) or numpy's message; nothing of numpy's traceback survives.
-    """
+    """The op's value on raw input values: the scalar lane when every input is a float, else numpy."""
     scalar = op.scalar_forward
     if scalar is not None and all([v.__class__ is float for v in vals]):
         return scalar(*vals, **attrs)
+    return compute_array(op, vals, attrs)
+
+
+def compute_array(op, vals, attrs):
+    """The op's numpy forward. numpy's own exceptions become ForwardFailed with the op's explanation
+    (``op.check``) or numpy's message; nothing of numpy's traceback survives."""
     try:
         return normalize(op.forward(*vals, **attrs))
     except GraphscopeError:
@@ -421,7 +423,7 @@ def compute(op, vals, attrs):
         raise ForwardFailed(problem or str(exc)) from None
 
 
-def _compute_or_raise(op, inputs, attrs):
+def _compute_or_raise(op, inputs, attrs, compute=compute):
     """compute() for a node being recorded: failures name the op, inputs, shapes and the user's line."""
     vals = [t._value for t in inputs]
     try:
