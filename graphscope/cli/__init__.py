@@ -1,6 +1,7 @@
 """The graphscope command. Each subcommand lives in its own module with
 ``add_parser(subparsers)`` registering it and a ``run(args)`` it points to."""
 import argparse
+import os
 import sys
 
 from ..engine.errors import GraphscopeError
@@ -26,9 +27,15 @@ def main(argv=None):
         parser.print_help()
         return 2
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()
+        return code
     except GraphscopeError as exc:
         print(f"graphscope {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) went away: stop quietly, and keep Python from complaining at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -8,7 +8,6 @@ upstream gradient times the local Jacobian, and the input's gradient is the
 sum of the contributions it receives.
 """
 import os
-import sys
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "neuron.py")
@@ -67,14 +66,7 @@ def walk(out, origin, write):
 
 def _demo(args):
     out, origin = _output(args.file)
-    try:
-        walk(out, origin, print)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # the reader (e.g. `| head`) went away: stop quietly, and keep Python from complaining at exit
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
+    walk(out, origin, print)
     return 0
 
 
