@@ -25,15 +25,20 @@ _is_internal = _source.is_internal
 _FLOAT_KINDS = (np.float64, np.float32)
 
 
-def as_value(data, what="value"):
-    """Convert user data to a graphscope value: a Python float (0-d float64) or a float ndarray."""
+def as_value(data, what="value", copy=False):
+    """Convert user data to a graphscope value: a Python float (0-d float64) or a float ndarray.
+
+    With copy=True the value never shares memory with the caller's array, so
+    changing that array later does not change what the graph recorded.
+    """
+    if isinstance(data, Tensor):
+        data = data._value
     c = data.__class__
     if c is float:
         return data
+    original = data
     if c is int:
         return float(data)
-    if isinstance(data, Tensor):
-        return data._value
     if c is not np.ndarray:
         try:
             data = np.asarray(data)
@@ -51,6 +56,8 @@ def as_value(data, what="value"):
                          f"at {_source.caller_location()}")
     if data.ndim == 0 and data.dtype == np.float64:
         return float(data)
+    if copy and data is original:
+        data = data.copy()
     return data
 
 
@@ -253,7 +260,7 @@ _ADD, _SUB, _MUL, _DIV, _MATMUL, _NEG, _POW = (OPS[n] for n in ("add", "sub", "m
 def leaf(data, requires_grad=False, name=None, role="input"):
     """Make a leaf node (an input, a parameter or a constant)."""
     t = _new(Tensor)
-    t._value = as_value(data, "tensor")
+    t._value = as_value(data, "tensor", copy=True)
     t.grad = None
     t.fn = None
     t.inputs = ()
@@ -301,7 +308,7 @@ def _operand(op, x, others):
 def _const(x):
     """Wrap a non-tensor operand (a number or an array) as a constant leaf."""
     t = _new(Tensor)
-    t._value = as_value(x, "operand")
+    t._value = as_value(x, "operand", copy=True)
     t.grad = None
     t.fn = None
     t.inputs = ()
