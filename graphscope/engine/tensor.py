@@ -384,7 +384,12 @@ def apply_unary(op, x):
     if v.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(v)
     else:
-        value = _compute_or_raise(op, (x,), _NO_ATTRS, compute_array)
+        try:
+            value = op.forward(v)
+        except Exception:  # run it again the careful way, to explain the failure
+            value = _compute_or_raise(op, (x,), _NO_ATTRS, compute_array)
+        if value.__class__ is not np.ndarray or value.ndim == 0:
+            value = normalize(value)
     return _record(op, value, (x,), _NO_ATTRS, x.requires_grad, 3)
 
 
@@ -399,7 +404,12 @@ def apply_binary(op, a, b):
     if va.__class__ is float and vb.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(va, vb)
     else:
-        value = _compute_or_raise(op, (a, b), _NO_ATTRS, compute_array)
+        try:
+            value = op.forward(va, vb)
+        except Exception:  # run it again the careful way, to explain the failure
+            value = _compute_or_raise(op, (a, b), _NO_ATTRS, compute_array)
+        if value.__class__ is not np.ndarray or value.ndim == 0:
+            value = normalize(value)
     return _record(op, value, (a, b), _NO_ATTRS, a.requires_grad or b.requires_grad, 3)
 
 
