@@ -7,23 +7,12 @@ import tempfile
 
 import pytest
 
-import graphscope as gs
 from graphscope import viz
+from graphscope.examples import lecture_example as lecture
 from graphscope.stepper import Stepper
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
-def lecture():
-    x = gs.tensor(-2.0, requires_grad=True, name="x")
-    y = gs.tensor(5.0, requires_grad=True, name="y")
-    z = gs.tensor(-4.0, requires_grad=True, name="z")
-    q = x + y
-    q.name = "q"
-    f = q * z
-    f.name = "f"
-    return f
 
 
 @pytest.fixture(scope="module")

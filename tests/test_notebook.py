@@ -2,18 +2,8 @@
 import shutil
 
 import graphscope as gs
+from graphscope.examples import lecture_example as lecture
 from graphscope.stepper import Stepper
-
-
-def lecture():
-    x = gs.tensor(-2.0, requires_grad=True, name="x")
-    y = gs.tensor(5.0, requires_grad=True, name="y")
-    z = gs.tensor(-4.0, requires_grad=True, name="z")
-    q = x + y
-    q.name = "q"
-    f = q * z
-    f.name = "f"
-    return f
 
 
 def test_graph_repr_svg_shows_the_graph_as_it_is():

@@ -11,22 +11,12 @@ import numpy as np
 import pytest
 
 import graphscope as gs
+from graphscope.examples import lecture_example as lecture
 from graphscope.engine.hooks import BACKWARD_HOOKS
 from graphscope.stepper import BACKWARD, FORWARD, StepError, Stepper, explain
 from graphscope.userfile import build_output
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
-
-
-def lecture():
-    x = gs.tensor(-2.0, requires_grad=True, name="x")
-    y = gs.tensor(5.0, requires_grad=True, name="y")
-    z = gs.tensor(-4.0, requires_grad=True, name="z")
-    q = x + y
-    q.name = "q"
-    f = q * z
-    f.name = "f"
-    return f
 
 
 def names(nodes):

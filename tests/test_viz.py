@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import graphscope as gs
+from graphscope.examples import lecture_example as lecture
 from graphscope import viz
 from graphscope.stepper import Stepper
 from graphscope.userfile import build_output
@@ -17,17 +18,6 @@ SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CURRENT = theme.LOOKS["current"]
 PENDING = theme.LOOKS["pending"]
 DONE_BACK = theme.LOOKS["backpropagated"]
-
-
-def lecture():
-    x = gs.tensor(-2.0, requires_grad=True, name="x")
-    y = gs.tensor(5.0, requires_grad=True, name="y")
-    z = gs.tensor(-4.0, requires_grad=True, name="z")
-    q = x + y
-    q.name = "q"
-    f = q * z
-    f.name = "f"
-    return f
 
 
 def sample(name):

@@ -13,27 +13,14 @@ SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.pa
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "neuron.py")
 
 
-def lecture_example():
-    """The lecture's first graph, built in: f = (x + y) * z at x = -2, y = 5, z = -4."""
-    from .. import engine as gs
-    x = gs.tensor(-2.0, requires_grad=True, name="x")
-    y = gs.tensor(5.0, requires_grad=True, name="y")
-    z = gs.tensor(-4.0, requires_grad=True, name="z")
-    q = x + y
-    q.name = "q"
-    f = q * z
-    f.name = "f"
-    return f
-
-
 def _output(path):
-    """The output to walk: the file's build(), or the built-in lecture example."""
+    """The output to walk and where it comes from: the file's build(), samples/neuron.py, or the built-in example."""
+    from ..userfile import build_output
+    if path is None and os.path.exists(DEFAULT_SAMPLE):
+        path = DEFAULT_SAMPLE
     if path is not None:
-        from ..userfile import build_output
         return build_output(path), path
-    if os.path.exists(DEFAULT_SAMPLE):
-        from ..userfile import build_output
-        return build_output(DEFAULT_SAMPLE), DEFAULT_SAMPLE
+    from ..examples import lecture_example
     return lecture_example(), "the lecture's example f = (x + y) * z (built in)"
 
 
