@@ -1,4 +1,4 @@
-"""Load a user's graph file (a sample): an ordinary Python file defining build()."""
+"""Load what a user hands the CLI: a graph file (an ordinary Python file defining build()) or a saved graph."""
 import importlib.util
 import os
 import sys
@@ -55,6 +55,20 @@ def build_output(path):
         raise UserFileError(f"{path}: build() returned {type(out).__name__}; it must return a graphscope tensor "
                             f"(the output whose graph is explored)")
     return out
+
+
+def load_graph_file(path, imports=()):
+    """The Graph a command works on: a .py file's build() output, or a graph saved with ``graph.save``.
+
+    `imports` are Python files run first, to define the custom ops a saved graph uses.
+    """
+    from .engine.graph import Graph
+    for module in imports:
+        load_module(module)
+    if path.endswith(".py"):
+        return Graph(build_output(path))
+    from .interop.graphfile import load_graph
+    return load_graph(path)
 
 
 def _user_traceback(exc, path):

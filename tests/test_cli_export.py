@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from graphscope.cli import main
+from optable_guard import op_table_guard  # noqa: F401  (fixture)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEURON = os.path.join(ROOT, "samples", "neuron.py")
@@ -94,6 +95,22 @@ def test_a_file_without_build_is_named(capsys, tmp_path):
     bad.write_text("x = 1\n")
     code, _, err = run(capsys, str(bad), "-o", str(tmp_path / "x.svg"))
     assert code == 1 and "does not define build()" in err
+
+
+def test_a_saved_graph_with_a_custom_op_is_drawn_after_import(capsys, tmp_path, op_table_guard):
+    import graphscope as gs
+    from graphscope.engine.custom import unregister
+    from graphscope.userfile import build_output
+    sample = os.path.join(ROOT, "samples", "custom_op.py")
+    saved = tmp_path / "custom.gsgraph"
+    gs.Graph(build_output(sample)).save(saved)
+    unregister("swish")
+    out_file = tmp_path / "custom.dot"
+    code, _, err = run(capsys, str(saved), "-o", str(out_file))
+    assert code == 1 and "swish" in err and "not defined in this session" in err and not out_file.exists()
+    code, out, err = run(capsys, str(saved), "-o", str(out_file), "--import", sample)
+    assert code == 0, err
+    assert "<I>swish</I>" in out_file.read_text()
 
 
 def test_missing_graphviz(capsys, tmp_path, monkeypatch):

@@ -13,19 +13,9 @@ not be checked).
 """
 import os
 
+from .common import add_graph_arguments
+
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
-
-
-def _load(path, imports=()):
-    """The Graph to check: a sample's build() output, or a saved graph file (after running `imports`)."""
-    from ..engine import Graph
-    from ..userfile import build_output, load_module
-    if path.endswith(".py"):
-        return Graph(build_output(path))
-    for module in imports:
-        load_module(module)  # defines the custom ops the saved graph uses
-    from ..interop.graphfile import load_graph
-    return load_graph(path)
 
 
 def _check(args):
@@ -33,8 +23,9 @@ def _check(args):
 
     from ..engine import check_nodes, gradcheck
     from ..engine.anomaly import find_nonfinite
+    from ..userfile import load_graph_file
     with np.errstate(all="ignore"):  # non-finite values are reported below, at the node that made them
-        graph = _load(args.file, args.imports)
+        graph = load_graph_file(args.file, args.imports)
     out = graph.output
     ops = len(graph.ops)
     print(f"graphscope check {args.file}: {len(graph)} nodes ({ops} ops), output {out.name} {out.shape}")
@@ -74,9 +65,7 @@ def _check(args):
 def add_parser(sub):
     p = sub.add_parser("check", help="check every node's backward numerically and find where NaNs start",
                        description=DESCRIPTION)
-    p.add_argument("file", help="a sample (.py defining build()) or a saved graph file (graph.save(...))")
-    p.add_argument("--import", dest="imports", action="append", default=[], metavar="FILE.py",
-                   help="run this Python file first, to define the custom ops a saved graph uses (repeatable)")
+    add_graph_arguments(p)
     p.add_argument("--coords", type=int, default=20, metavar="N",
                    help="entries sampled per input (default 20)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampling and the probes (default 0)")

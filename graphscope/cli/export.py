@@ -16,6 +16,8 @@ import argparse
 import os
 import sys
 
+from .common import add_graph_arguments
+
 EXAMPLES = """examples:
   graphscope export samples/neuron.py -o neuron.svg               every value and gradient
   graphscope export samples/neuron.py -o step6.png --step 6       the 7th step
@@ -26,19 +28,10 @@ EXAMPLES = """examples:
 """
 
 
-def load_graph_file(path):
-    """The graph to draw: a sample's build() output, or a saved graph file."""
-    from ..engine import Graph
-    if path.endswith(".py"):
-        from ..userfile import build_output
-        return Graph(build_output(path))
-    from ..interop.graphfile import load_graph
-    return load_graph(path)
-
-
 def _export(args):
     from ..engine.errors import GraphscopeError
     from ..stepper import Stepper
+    from ..userfile import load_graph_file
     from ..viz import FINAL, Picture, export, write_frames
     from ..viz.export import format_of
     if not args.output and not args.frames:
@@ -47,7 +40,7 @@ def _export(args):
         raise GraphscopeError("--phase goes with --node NAME (the step where that node is visited)")
     if args.output:
         format_of(args.output)  # an unknown extension fails before any work
-    graph = load_graph_file(args.file)
+    graph = load_graph_file(args.file, args.imports)
     stepper = Stepper(graph)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
                       caption=not args.no_caption, rankdir=args.rankdir)
@@ -83,7 +76,7 @@ def add_parser(sub):
     p = sub.add_parser("export", help="draw the graph at any step (SVG, PNG, PDF, DOT) or write the HTML step-player",
                        description=__doc__.split("\n\n", 1)[1], epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", help="a sample (.py defining build()) or a saved graph file")
+    add_graph_arguments(p)
     p.add_argument("-o", "--output", metavar="OUT", help="the file to write; its extension picks the format")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--step", type=int, metavar="K",
