@@ -26,8 +26,10 @@ class Softmax(Op):
 
     def forward(self, x, axis=-1):
         x = np.asarray(x)
-        e = np.exp(x - _max(x, axis=axis, keepdims=True))
-        return e / _sum(e, axis=axis, keepdims=True)
+        e = x - _max(x, axis=axis, keepdims=True)
+        np.exp(e, out=e)  # in place: e is this call's own array
+        e /= _sum(e, axis=axis, keepdims=True)
+        return e
 
     def vjp(self, g, x, value, axis=-1):
         return (value * (g - _sum(np.asarray(g * value), axis=axis, keepdims=True)),)
