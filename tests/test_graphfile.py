@@ -10,7 +10,7 @@ import pytest
 import graphscope as gs
 from graphscope.engine.custom import unregister
 from graphscope.interop import GraphFileError, load_graph, save_graph
-from graphscope.interop.atomic import FileWriteError
+from graphscope.util.atomic import FileWriteError
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("op_table_guard")

@@ -39,7 +39,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
 from ..engine.tensor import leaf
-from .atomic import atomic_write
+from ..util.atomic import atomic_write
 from .attrcodec import ArrayStore, AttrError, decode, encode
 
 FORMAT = "graphscope-graph"

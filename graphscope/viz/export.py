@@ -4,8 +4,8 @@ import re
 
 from ..engine.errors import GraphscopeError
 from ..stepper import FORWARD
+from ..util.atomic import atomic_write
 from .picture import Picture
-from ..interop.atomic import atomic_write
 from .render import dot_program
 from .view import FOLD_MIN, safe_name
 

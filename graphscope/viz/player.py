@@ -9,6 +9,7 @@ import re
 from html import escape
 
 from ..stepper import explain
+from ..version import __version__
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: Milliseconds between steps when playing.
@@ -30,7 +31,6 @@ def inline_svg(svg):
 
 def player_html(picture, start=0, title=None):
     """The page for every step of `picture` (a viz.Picture with a stepper), opening at step `start`."""
-    from .. import __version__
     st = picture.ensure_stepper()
     out = st.graph.output
     svgs = picture.step_svgs()
