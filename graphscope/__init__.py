@@ -6,10 +6,12 @@
 """
 from .engine import *  # noqa: F401,F403
 from .engine import __all__ as _engine_all
-from . import stepper, viz  # noqa: E402
-from .stepper import Stepper  # noqa: E402
+from . import interop, stepper, viz
+from .interop import load_graph
+from .stepper import Stepper
+from .version import __version__
 
-__version__ = "0.1.0"
-__all__ = list(_engine_all) + ["__version__", "Stepper", "stepper", "viz"]
+__all__ = list(_engine_all) + ["__version__", "load_graph", "Stepper", "interop", "stepper", "viz"]
 
+interop.install()       # Graph.save writes a graph file
 viz.notebook.install()  # Graph and Stepper show themselves inline in Jupyter

@@ -11,7 +11,7 @@ from .errors import BackwardError, GraphscopeError, InputError, ShapeError
 from .functional import (abs, clip, concat, exp, getitem, l2, leaky_relu, log, log_softmax, matmul, max, mean,
                          relu, reshape, sigmoid, softmax, softmax_cross_entropy, sqrt, stack, sum, svm_loss, tanh,
                          transpose, where)
-from .graph import Graph, load_graph
+from .graph import Graph
 from .jacobian import Jacobian, describe_jacobian
 from .optable import OPS, JacobianInfo, Op, get_op, register
 from .source import scope
@@ -22,7 +22,7 @@ __all__ = [
     "OPS", "Op", "JacobianInfo", "register", "get_op", "Jacobian", "describe_jacobian",
     "GraphscopeError", "ShapeError", "InputError", "BackwardError",
     "gradcheck", "check_nodes", "check_node", "GradcheckReport", "NodeReport", "GradcheckError",
-    "detect_anomaly", "AnomalyError", "NonFinite", "custom_op", "CustomOp", "load_graph",
+    "detect_anomaly", "AnomalyError", "NonFinite", "custom_op", "CustomOp",
     "abs", "clip", "concat", "exp", "getitem", "l2", "leaky_relu", "log", "log_softmax", "matmul", "max", "mean",
     "relu", "reshape", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "sum", "svm_loss", "tanh",
     "transpose", "where",

@@ -4,6 +4,10 @@ It is also a program: ``graph.run(feeds)`` recomputes every node on new leaf
 values (see ``graphscope.engine.replay`` for what replay can and cannot
 change), ``graph.step_forward(k)`` computes one node, and ``graph.backward()``
 recomputes the gradients.
+
+``graph.save(path)`` and ``gs.load_graph(path)`` come from the layer above
+(``graphscope.interop.graphfile``, which adds ``save`` when graphscope is
+imported): the engine itself never touches files.
 """
 import numpy as np
 
@@ -176,15 +180,6 @@ class Graph:
         """
         return _find_nonfinite(self.nodes)
 
-    def save(self, path):
-        """Write the graph (structure, values, gradients) to one file; read it back with ``gs.load_graph``.
-
-        The file format lives in ``graphscope.interop.graphfile`` (imported
-        here on first use: the engine does not depend on it to run).
-        """
-        from ..interop.graphfile import save_graph
-        return save_graph(self, path)
-
     # ---------------------------------------------------------------- gradients
     def backward(self, grad=None):
         """Backpropagate from the (first) output; see graphscope.engine.backward."""
@@ -229,15 +224,6 @@ class Graph:
 
     def __repr__(self):
         return f"<Graph: {len(self.nodes)} nodes, output {self.output.name} {self.output.shape}>"
-
-
-def load_graph(path):
-    """Read a graph written by ``Graph.save``: its nodes keep names, scopes, sources, values, gradients.
-
-    Delegates to ``graphscope.interop.graphfile.load_graph`` (imported on first use).
-    """
-    from ..interop.graphfile import load_graph as _load
-    return _load(path)
 
 
 def require_graph(x):

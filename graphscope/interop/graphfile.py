@@ -117,6 +117,16 @@ def _encode_node(n, store):
             "value": store.put(value), "grad": None if n.grad is None else store.put(np.asarray(n.grad))}
 
 
+def _graph_save(graph, path):
+    """Write the graph (structure, values, gradients) to one file atomically; read it back with ``gs.load_graph``."""
+    return save_graph(graph, path)
+
+
+def install():
+    """Give Graph its ``save`` method (called by ``import graphscope``; the engine never imports this layer)."""
+    Graph.save = _graph_save
+
+
 # ---------------------------------------------------------------- reading
 
 def load_graph(path):
