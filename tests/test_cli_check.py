@@ -83,6 +83,19 @@ def test_a_missing_file_and_bad_options(capsys, tmp_path):
         main(["check", os.path.join(SAMPLES, "custom_op.py"), "--coords", "0"])
 
 
+def test_a_vjp_that_raises_fails_its_node_and_stops_the_whole_graph_check(capsys, tmp_path):
+    sample = tmp_path / "buggy.py"
+    sample.write_text("import numpy as np\nimport graphscope as gs\n\n\n@gs.custom_op\ndef cube(x):\n"
+                      "    return x ** 3\n\n\n@cube.vjp\ndef _(g, x, value):\n    return (3 * x ** 2 * gg,)\n\n\n"
+                      "def build():\n    return gs.sum(cube(gs.param(np.ones(3), name='x')))\n")
+    code, out, err = run_check(capsys, str(sample))
+    assert code == 1 and err == ""
+    row = next(line for line in out.splitlines() if line.startswith("1 "))
+    assert "cube" in row and "error (VJP raised NameError: name 'gg' is not defined)" in row
+    assert "FAIL: backward could not run: cube: the VJP raised NameError" in out
+    assert "buggy.py:12 in _: return (3 * x ** 2 * gg,)" in out and "Traceback" not in out
+
+
 def test_the_console_script_exit_code():
     result = subprocess.run([sys.executable, "-m", "graphscope", "check", os.path.join(SAMPLES, "wrong_backward.py"),
                              "--nodes-only", "--failures-only"], capture_output=True, text=True, timeout=120)

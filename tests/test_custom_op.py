@@ -122,6 +122,48 @@ def test_vjp_with_the_wrong_number_of_gradients():
         out.backward()
 
 
+def test_a_vjp_that_raises_is_named_with_its_line_the_op_and_the_node():
+    @gs.custom_op
+    def cube(x):
+        return x ** 3
+
+    @cube.vjp
+    def _(g, x, value):
+        return (3 * x ** 2 * g + missing_name,)  # noqa: F821  (the bug being reported)
+
+    vjp_line = test_a_vjp_that_raises_is_named_with_its_line_the_op_and_the_node.__code__.co_firstlineno + 7
+    y = cube(gs.param(np.ones(3), name="x"))
+    y.name = "y"
+    loss = y.sum()
+    with pytest.raises(gs.BackwardError) as info:
+        loss.backward()
+    text = str(info.value)
+    assert text.startswith("cube: the VJP raised NameError: name 'missing_name' is not defined")
+    assert f"test_custom_op.py:{vjp_line} in _: return (3 * x ** 2 * g + missing_name,)" in text
+    assert "upstream: (3,) float64; inputs: (3,) float64" in text and f"node y made at {y.source}" in text
+    assert isinstance(info.value.cause, NameError)
+
+    row = gs.check_nodes(loss).rows[0]
+    assert row.node is y and row.status == "error"
+    assert row.note == "VJP raised NameError: name 'missing_name' is not defined"
+
+
+def test_a_jacobian_description_that_raises_is_named():
+    @gs.custom_op
+    def cube(x):
+        return x ** 3
+
+    cube.jacobian(lambda i, x, value: {}["no such key"])
+    y = cube(gs.param(np.ones(3)))
+    with pytest.raises(gs.GraphscopeError, match=r"(?s)cube: describing the Jacobian wrt input 0 raised KeyError: "
+                                                 r"'no such key'\n  at .*test_custom_op.py:\d+ in <lambda>.*"
+                                                 r"made at .*test_custom_op.py"):
+        gs.describe_jacobian(y, 0)
+    cube.jacobian(lambda i, x, value: ("diagonal",))
+    with pytest.raises(gs.GraphscopeError, match=r"must return gs.JacobianInfo\(structure, formula\)"):
+        gs.describe_jacobian(y, 0)
+
+
 def test_check_gives_a_shape_error_at_the_users_line():
     @gs.custom_op
     def rowdot(a, b):

@@ -21,7 +21,7 @@ DESCRIPTION = __doc__.split("\n\n", 1)[1]
 def _check(args):
     import numpy as np
 
-    from ..engine import check_nodes, gradcheck
+    from ..engine import BackwardError, check_nodes, gradcheck
     from ..engine.anomaly import find_nonfinite
     from ..userfile import load_graph_file
     with np.errstate(all="ignore"):  # non-finite values are reported below, at the node that made them
@@ -53,11 +53,16 @@ def _check(args):
             print("\nwhole-graph gradcheck: skipped (no leaf requires a gradient)")
         else:
             print(f"\nwhole-graph gradcheck of {out.name} against its leaves:")
-            whole = gradcheck(graph, eps=args.eps, rtol=args.rtol, max_coords=args.coords, seed=args.seed,
-                              locate=False)
-            print(whole.table())
-            print(("FAIL: " if not whole.ok else "") + whole.summary())
-            failed = failed or not whole.ok
+            try:
+                whole = gradcheck(graph, eps=args.eps, rtol=args.rtol, max_coords=args.coords, seed=args.seed,
+                                  locate=False)
+            except BackwardError as exc:  # e.g. a VJP that raises: the per-node table above names the node
+                print("FAIL: backward could not run: " + str(exc).replace("\n", "\n  "))
+                failed = True
+            else:
+                print(whole.table())
+                print(("FAIL: " if not whole.ok else "") + whole.summary())
+                failed = failed or not whole.ok
     print(f"\n{'FAILED' if failed else 'passed'}: {os.path.basename(args.file)}")
     return 1 if failed else 0
 

@@ -14,7 +14,7 @@ The graph is never freed, so backward can run any number of times.
 """
 import numpy as np
 
-from .errors import BackwardError
+from .errors import BackwardError, GraphscopeError, VJPError, describe_shapes
 from .hooks import BACKWARD_HOOKS
 from .optable import shape_of
 from . import source as _source
@@ -129,16 +129,37 @@ def backward(root, grad=None, order=None):
 
 
 def input_gradients(node, g, all_inputs=False):
-    """The node's VJP: one contribution per input (None where an input needs none, unless all_inputs)."""
+    """The node's VJP: one contribution per input (None where an input needs none, unless all_inputs).
+
+    When the op's VJP raises (a bug in a custom op's VJP, say), a VJPError
+    names the op, the node, the shapes and the line of the VJP that failed.
+    """
     fn = node.fn
     inputs = node.inputs
     vals = [i._value for i in inputs]
-    if fn.wants_needs:
-        needs = (True,) * len(inputs) if all_inputs else tuple(i.requires_grad for i in inputs)
-        return fn.vjp(g, *vals, value=node._value, needs=needs, **node.attrs)
-    if node.attrs:
-        return fn.vjp(g, *vals, value=node._value, **node.attrs)
-    return fn.vjp(g, *vals, value=node._value)
+    try:
+        if fn.wants_needs:
+            needs = (True,) * len(inputs) if all_inputs else tuple(i.requires_grad for i in inputs)
+            return fn.vjp(g, *vals, value=node._value, needs=needs, **node.attrs)
+        if node.attrs:
+            return fn.vjp(g, *vals, value=node._value, **node.attrs)
+        return fn.vjp(g, *vals, value=node._value)
+    except GraphscopeError:
+        raise
+    except Exception as exc:
+        raise _vjp_failed(node, g, vals, exc) from None
+
+
+def _vjp_failed(node, g, vals, exc):
+    """A VJPError for `exc` raised by the VJP of `node` (a recorded node, or a check's stand-in for one)."""
+    where = _source.user_code_lines(exc.__traceback__)
+    name = getattr(node, "name", None)
+    lines = [f"{node.fn.name}: the VJP raised {type(exc).__name__}: {exc}"]
+    lines += [f"  at {line}" for line in where[-1:]]
+    lines.append(f"  upstream: {describe_shapes([g])}; inputs: {describe_shapes(vals)}")
+    if name is not None:
+        lines.append(f"  node {name} made at {node.source}")
+    return VJPError("\n".join(lines), exc)
 
 
 def run_vjp(node, g):

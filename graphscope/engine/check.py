@@ -30,7 +30,7 @@ import numpy as np
 
 from .backward import backward as _backward, input_gradients
 from .checkreport import Entry, GradcheckError, GradcheckReport, InputCheck, NodeCheck, NodeReport
-from .errors import GraphscopeError
+from .errors import GraphscopeError, VJPError
 from .graph import require_graph
 from .optable import shape_of
 from .replay import downstream, replay
@@ -162,7 +162,8 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
     try:
         grads = input_gradients(shim, u, all_inputs=True)
     except Exception as exc:  # the op's own VJP raised: that is the finding
-        return NodeCheck(node, position, "error", note=f"VJP raised {type(exc).__name__}: {exc}")
+        cause = exc.cause if isinstance(exc, VJPError) else exc
+        return NodeCheck(node, position, "error", note=f"VJP raised {type(cause).__name__}: {cause}")
     if len(grads) != len(xs):
         return NodeCheck(node, position, "error", note=f"VJP returned {len(grads)} gradients for {len(xs)} inputs")
     diff = fn.differentiable

@@ -42,11 +42,15 @@ cannot be taken.
 """
 import re
 
-from .errors import BackwardError
+from .errors import BackwardError, GraphscopeError
 from .optable import OPS, STRUCTURES, JacobianInfo, Op, register
 from .tensor import apply
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
+
+
+class CustomOpError(GraphscopeError, ValueError):
+    """A custom op's function returned something the op contract does not allow."""
 
 
 class CustomOp:
@@ -169,8 +173,13 @@ class _CustomBase(Op):
         if isinstance(info, str):
             info = JacobianInfo("dense", info)
         elif not isinstance(info, JacobianInfo):
-            info = JacobianInfo(*info)
+            try:
+                info = JacobianInfo(*info)
+            except TypeError:
+                raise CustomOpError(f"custom op {self.name}: the Jacobian description must return "
+                                    f"gs.JacobianInfo(structure, formula) or a (structure, formula) pair, "
+                                    f"got {info!r:.80}") from None
         if info.structure not in STRUCTURES:
-            raise ValueError(f"custom op {self.name}: Jacobian structure {info.structure!r} is not one of "
+            raise CustomOpError(f"custom op {self.name}: Jacobian structure {info.structure!r} is not one of "
                              f"{', '.join(STRUCTURES)}")
         return info

@@ -17,6 +17,14 @@ class BackwardError(GraphscopeError, RuntimeError):
     """backward() could not run: no upstream for a non-scalar, a bad VJP, ..."""
 
 
+class VJPError(BackwardError):
+    """An op's VJP raised (typically a bug in a custom op's VJP); ``cause`` is what it raised."""
+
+    def __init__(self, message, cause):
+        super().__init__(message)
+        self.cause = cause
+
+
 def describe_shapes(values):
     """'(3, 4) float64, () float' for a list of raw values."""
     parts = []

@@ -11,6 +11,7 @@ import numpy as np
 
 from .errors import GraphscopeError
 from .optable import shape_of, size_of
+from .source import user_code_lines
 
 #: Explicit matrices are built only up to this many entries.
 MAX_EXPLICIT_ENTRIES = 4096
@@ -61,7 +62,14 @@ def describe_jacobian(node, i):
     if not 0 <= i < len(node.inputs):
         raise IndexError(f"{node.name} ({node.fn.name}) has {len(node.inputs)} inputs, not {i + 1}")
     vals = [x._value for x in node.inputs]
-    info = node.fn.jacobian(i, *vals, value=node._value, **node.attrs)
+    try:
+        info = node.fn.jacobian(i, *vals, value=node._value, **node.attrs)
+    except GraphscopeError:
+        raise
+    except Exception as exc:  # a custom op's description with a bug: name it, never a bare traceback
+        where = "".join(f"\n  at {line}" for line in user_code_lines(exc.__traceback__)[-1:])
+        raise GraphscopeError(f"{node.fn.name}: describing the Jacobian wrt input {i} raised "
+                              f"{type(exc).__name__}: {exc}{where}\n  node {node.name} made at {node.source}") from None
     return Jacobian(node.fn.name, i, shape_of(node._value), shape_of(vals[i]), info.structure, info.formula, node)
 
 

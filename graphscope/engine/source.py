@@ -46,6 +46,44 @@ def format_location(code, line):
     return f"{code.co_filename}:{line}"
 
 
+def display_path(path):
+    """`path` relative to the current directory when the file is below it; otherwise as it is."""
+    if not os.path.isabs(path):
+        return path
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
+    return path if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
+
+
+def display_location(location):
+    """'samples/x.py:12' for '/home/me/samples/x.py:12' when below the current directory (see display_path).
+
+    What every view shows of a node's ``source``; ``node.source`` itself
+    stays absolute, so it means the same file wherever it is read.
+    """
+    path, sep, line = location.rpartition(":")
+    if not sep or not line.isdigit():
+        return location
+    return f"{display_path(path)}:{line}"
+
+
+def user_code_lines(tb):
+    """'file.py:12 in f: code' for each frame of traceback `tb` in the user's code (not graphscope's, not numpy's)."""
+    import traceback
+    lines = []
+    for frame in traceback.extract_tb(tb):
+        if is_internal(frame.filename) or _in_numpy(frame.filename):
+            continue
+        lines.append(f"{display_path(frame.filename)}:{frame.lineno} in {frame.name}: {frame.line}")
+    return lines
+
+
+def _in_numpy(filename):
+    return f"{os.sep}numpy{os.sep}" in filename
+
+
 def caller_location():
     """The user's 'file:line' for an error raised from inside graphscope."""
     f = user_frame(2)
