@@ -5,13 +5,14 @@ topological order; ``first_failure`` is the node to look at); ``gradcheck``
 returns a GradcheckReport (one InputCheck per leaf). Both print as readable
 tables and are true when everything passed.
 """
-import os
 from dataclasses import dataclass, field
 from typing import List, Optional
 
 import numpy as np
 
 from .errors import GraphscopeError
+from .inspect import format_table
+from .source import display_location
 from .optable import shape_of
 
 
@@ -153,7 +154,7 @@ class NodeReport:
         header = ("#", "node", "op", "shapes", "scope", "max rel err", "checked", "status", "source")
         body = [(str(r.position), r.node.name, r.node.op, r.shapes, r.node.scope or "-",
                  "-" if not r.inputs else f"{r.max_rel:.1e}", str(sum(i.checked for i in r.inputs)),
-                 r.status_text, short_source(r.node.source)) for r in rows]
+                 r.status_text, display_location(r.node.source)) for r in rows]
         return format_table(header, body)
 
     def summary(self):
@@ -227,19 +228,3 @@ class GradcheckReport:
 
 def _count(items, one, many):
     return f"{len(items)} {one if len(items) == 1 else many}"
-
-
-def format_table(header, rows):
-    """Left-aligned columns separated by two spaces, the last column unpadded."""
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in [header] + rows]
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def short_source(source):
-    """'samples/x.py:12' relative to the working directory when the file is below it."""
-    path, sep, line = source.rpartition(":")
-    if not sep or not os.path.isabs(path):
-        return source
-    rel = os.path.relpath(path)
-    return f"{rel}:{line}" if not rel.startswith("..") else source

@@ -15,6 +15,7 @@ from . import replay as _replay
 from .anomaly import find_nonfinite as _find_nonfinite
 from .backward import backward as _backward, topo_order
 from .errors import GraphscopeError, ShapeError
+from .inspect import call_text, format_table, summarize_value
 
 
 class Graph:
@@ -205,20 +206,14 @@ class Graph:
 
     def summary(self):
         """The tape as text: one line a node (id, name, op(inputs), shape, value, grad, source)."""
-        from .inspect import summarize_value
         rows = []
         for n in self.nodes:
-            call = "leaf" if n.fn is None else f"{n.fn.name}({', '.join(i.name for i in n.inputs)})"
+            call = "leaf" if n.fn is None else call_text(n)
             grad = "-" if n.grad is None else summarize_value(n.grad)
             scope = f" [{n.scope}]" if n.scope else ""
             rows.append((f"%{n.id}", n.name, call, str(n.shape), summarize_value(n._value), grad,
                          f"{n.source}{scope}"))
-        header = ("id", "name", "op", "shape", "value", "grad", "source")
-        widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header) - 1)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)) + "  " + header[-1]]
-        for r in rows:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
-        return "\n".join(lines)
+        return format_table(("id", "name", "op", "shape", "value", "grad", "source"), rows)
 
     __str__ = summary
 

@@ -1,4 +1,4 @@
-"""Short readable summaries of values and gradients, shared by every view."""
+"""Short readable texts of values, shapes, nodes and tables, shared by every view."""
 import numpy as np
 
 
@@ -17,3 +17,25 @@ def summarize_value(v, max_entries=4, precision=4):
     bad = a.size - finite.size
     stats = f"mean={finite.mean():.3g} std={finite.std():.3g}" if finite.size else "no finite entries"
     return stats + (f" ({bad} non-finite)" if bad else "")
+
+
+def shape_text(shape):
+    """'scalar' for (), '3x4' for (3, 4)."""
+    return "scalar" if shape == () else "x".join(str(s) for s in shape)
+
+
+def call_text(node):
+    """'add(x, y)': the node's op applied to its inputs' names."""
+    return f"{node.fn.name}({', '.join(i.name for i in node.inputs)})"
+
+
+def describe_call(node):
+    """'q = add(x, y)' for an op node, just the name for a leaf."""
+    return node.name if node.fn is None else f"{node.name} = {call_text(node)}"
+
+
+def format_table(header, rows):
+    """Left-aligned columns separated by two spaces, the last column unpadded."""
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header) - 1)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in [header] + rows]
+    return "\n".join(line.rstrip() for line in lines)

@@ -5,7 +5,7 @@ the same as indented text lines.
 """
 import numpy as np
 
-from ..engine.inspect import summarize_value
+from ..engine.inspect import describe_call, shape_text as _shape_text, summarize_value
 from .events import FORWARD
 
 #: Local Jacobians with at most this many entries are shown in full.
@@ -16,7 +16,7 @@ def call(node):
     """'q = add(x, y)' for an op node, 'x (input)' for a leaf."""
     if node.fn is None:
         return f"{node.name} ({node.role})"
-    return f"{node.name} = {node.fn.name}({', '.join(i.name for i in node.inputs)})"
+    return describe_call(node)
 
 
 def d(out, node):
@@ -25,8 +25,8 @@ def d(out, node):
 
 
 def shape_text(node_or_value):
-    shape = node_or_value.shape if hasattr(node_or_value, "shape") else np.shape(node_or_value)
-    return "scalar" if shape == () else "x".join(str(s) for s in shape)
+    """'scalar' or '3x4': the shape of a node or a raw value."""
+    return _shape_text(node_or_value.shape if hasattr(node_or_value, "shape") else np.shape(node_or_value))
 
 
 def matrix_text(m):

@@ -7,6 +7,7 @@ questions for a graph as it is (no stepping), e.g. for a notebook picture.
 """
 from bisect import bisect_right
 
+from ..engine.inspect import describe_call
 from .events import BACKWARD, FORWARD
 
 # node status
@@ -116,9 +117,7 @@ class StepState:
         if not self.highlight:
             done = "every value and gradient" if self.recording.n_backward else "every value"
             return f"after all {last + 1} steps: {done}"
-        node = ev.node
-        what = node.name if node.fn is None else f"{node.name} = {node.fn.name}({', '.join(i.name for i in node.inputs)})"
-        return f"step {self.step} of 0..{last} · {self.phase} · at {what}"
+        return f"step {self.step} of 0..{last} · {self.phase} · at {describe_call(ev.node)}"
 
     def __repr__(self):
         return f"<StepState step {self.step} {self.phase} at {self.event.node.name}>"

@@ -1,10 +1,11 @@
 """DOT source for a view of a graph at one state (a step of a stepper, or the graph as it is)."""
+from ..engine.inspect import describe_call
+from ..stepper.events import FORWARD
+from ..stepper.state import CURRENT, DONE, INACTIVE
 from . import theme
 from .labels import box_label, caption_label, edge_label, node_label
 from .texts import edge_grad_text
 from .view import NODE, safe_name
-from ..stepper.events import FORWARD
-from ..stepper.state import CURRENT, DONE, INACTIVE
 
 #: Views with more items than this get the cheaper layout settings.
 LARGE = 400
@@ -59,7 +60,7 @@ def tooltip(item):
         scopes = ", ".join(item.scopes)
         return f"{scopes}: {len(item.nodes)} nodes"
     n = item.node
-    what = n.name if n.fn is None else f"{n.name} = {n.fn.name}({', '.join(i.name for i in n.inputs)})"
+    what = describe_call(n)
     where = f"\nmade at {n.source}" if n.source != "<unknown>" else ""
     scope = f"\nscope {n.scope}" if n.scope else ""
     return f"{what}{where}{scope}"

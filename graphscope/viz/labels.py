@@ -8,8 +8,9 @@ highlighting a node never changes its size.
 import re
 from html import escape
 
+from ..engine.inspect import shape_text
 from . import theme
-from .texts import grad_text, item_output, progress_text, shape_text, value_text
+from .texts import grad_text, item_output, progress_text, value_text
 from .view import FOLD, pattern_name
 
 _SPACES = re.compile(r" {2,}")

@@ -51,10 +51,6 @@ def grad_text(g, status):
     return s
 
 
-def shape_text(shape):
-    return "scalar" if shape == () else "x".join(str(s) for s in shape)
-
-
 def item_output(item):
     """The tensor a box shows the value and gradient of: its (first) output."""
     return item.outputs[0] if item.outputs else item.nodes[-1]
