@@ -24,33 +24,27 @@ from .hooks import FORWARD_HOOKS
 from .tensor import Tensor, _forward_checked_values, as_value
 
 
-def recompute(node):
-    """Compute one node's value again from its inputs' current values (leaves are left as they are)."""
+def recompute(node, observed=True):
+    """Compute one node's value again from its inputs' current values (leaves are left as they are).
+
+    ``observed=False`` hides the recomputation from the forward observers (for
+    internal replays, such as a gradient check's nudged evaluations).
+    """
     fn = node.fn
     if fn is None:
         return node._value
     node._value = _forward_checked_values(fn, node, [i._value for i in node.inputs], node.attrs)
-    if FORWARD_HOOKS:
+    if observed and FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(node)
     return node._value
 
 
 def replay(nodes, observed=True):
-    """Recompute every op node of `nodes` (given inputs before outputs) from the current leaf values.
-
-    ``observed=False`` hides the recomputation from the forward observers (for
-    internal replays, such as a gradient check's nudged evaluations).
-    """
-    hooks = FORWARD_HOOKS if observed else ()
+    """Recompute every op node of `nodes` (given inputs before outputs) from the current leaf values."""
     for node in nodes:
-        fn = node.fn
-        if fn is None:
-            continue
-        node._value = _forward_checked_values(fn, node, [i._value for i in node.inputs], node.attrs)
-        if hooks:
-            for hook in hooks:
-                hook(node)
+        if node.fn is not None:
+            recompute(node, observed)
 
 
 def downstream(nodes, sources):
