@@ -222,6 +222,30 @@ def test_operand_that_is_not_a_number(op, bad):
     check_message(info.value, lambda_line(bad), f"{op}:", "(2, 3)", "expected numbers")
 
 
+ARGUMENTS = [   # (op, what the message says is wrong, the bad call)
+    ("sum", "axis must be a whole number, a tuple of them or None, got 'rows'", lambda: x23.sum(axis="rows")),
+    ("mean", "axis must be a whole number, got 0.5", lambda: gs.mean(x23, axis=(0.5,))),
+    ("softmax", "axis must be a whole number, got None", lambda: gs.softmax(x23, axis=None)),
+    ("concat", "axis must be a whole number, got 1.0", lambda: gs.concat([x23, x23], axis=1.0)),
+    ("reshape", "shape must be a whole number, got 'a'", lambda: x23.reshape("a", 3)),
+    ("transpose", "axes must be a sequence of whole numbers, got 'ab'", lambda: gs.transpose(x23, "ab")),
+    ("clip", "lo must be a number or None, got 'a'", lambda: gs.clip(x23, "a", 1.0)),
+]
+
+
+@pytest.mark.parametrize("op, problem, bad", ARGUMENTS, ids=[f"{op}-{k}" for k, (op, _, _) in enumerate(ARGUMENTS)])
+def test_arguments_that_are_not_numbers(op, problem, bad):
+    with pytest.raises(gs.InputError) as info:
+        bad()
+    check_message(info.value, lambda_line(bad), f"{op}:", problem)
+
+
+@pytest.mark.parametrize("output, what", [(3, "got int"), ([x23, "loss"], "got str"), ([], "an empty list")])
+def test_a_graph_of_something_that_is_not_a_tensor(output, what):
+    with pytest.raises(gs.InputError, match=rf"Graph\(output\): expected a graphscope tensor.*{what}"):
+        gs.Graph(output)
+
+
 def test_exponent_that_is_a_tensor():
     with pytest.raises(gs.InputError) as info:
         line = line_here(); x23 ** gs.tensor(2.0)  # noqa: E702

@@ -37,25 +37,55 @@ def leaky_relu(x, alpha=0.01):
     return apply(OPS["leaky_relu"], x, alpha)
 
 
-def _axis(axis):
-    if axis is None or isinstance(axis, (int, np.integer)):
-        return None if axis is None else int(axis)
-    return tuple(int(a) for a in axis)
+def _whole(value, what, op):
+    """`value` as an int, or an InputError naming the op and the argument."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    raise InputError(f"{op}: {what} must be a whole number, got {value!r:.40} at {caller_location()}")
+
+
+def _wholes(values, what, op):
+    """A tuple of ints from a sequence, or an InputError naming the op and the argument."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise InputError(f"{op}: {what} must be a sequence of whole numbers, got {values!r:.40} "
+                         f"at {caller_location()}")
+    return tuple(_whole(v, what, op) for v in values)
+
+
+def _number(value, what, op):
+    """`value` as a float (None stays None), or an InputError naming the op and the argument."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value)
+    raise InputError(f"{op}: {what} must be a number or None, got {value!r:.40} at {caller_location()}")
+
+
+def _axis(axis, op):
+    """None (every axis), an int, or a tuple of ints; an InputError naming the op otherwise."""
+    if axis is None:
+        return None
+    if isinstance(axis, (tuple, list)):
+        return _wholes(axis, "axis", op)
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+        return int(axis)
+    raise InputError(f"{op}: axis must be a whole number, a tuple of them or None, got {axis!r:.40} "
+                     f"at {caller_location()}")
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     """Sum over `axis` (all axes by default)."""
-    return apply(OPS["sum"], x, axis=_axis(axis), keepdims=bool(keepdims))
+    return apply(OPS["sum"], x, axis=_axis(axis, "sum"), keepdims=bool(keepdims))
 
 
 def mean(x, axis=None, keepdims=False):
     """Mean over `axis` (all axes by default)."""
-    return apply(OPS["mean"], x, axis=_axis(axis), keepdims=bool(keepdims))
+    return apply(OPS["mean"], x, axis=_axis(axis, "mean"), keepdims=bool(keepdims))
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
     """Max over `axis`; tied maxima share the gradient equally."""
-    return apply(OPS["max"], x, axis=_axis(axis), keepdims=bool(keepdims))
+    return apply(OPS["max"], x, axis=_axis(axis, "max"), keepdims=bool(keepdims))
 
 
 def matmul(a, b):
@@ -65,26 +95,26 @@ def matmul(a, b):
 
 def reshape(x, *shape):
     """x with a new shape (same entries); one axis may be -1."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
         shape = shape[0]
-    return apply(OPS["reshape"], x, shape=tuple(int(s) for s in shape))
+    return apply(OPS["reshape"], x, shape=_wholes(shape, "shape", "reshape"))
 
 
 def transpose(x, axes=None):
     """Permute axes (reverse them by default)."""
-    return apply(OPS["transpose"], x, axes=None if axes is None else tuple(int(a) for a in axes))
+    return apply(OPS["transpose"], x, axes=None if axes is None else _wholes(axes, "axes", "transpose"))
 
 
 def concat(tensors, axis=0):
     """Join tensors along an existing axis."""
     tensors = _sequence(tensors, "concat")
-    return apply(OPS["concat"], *tensors, axis=int(axis))
+    return apply(OPS["concat"], *tensors, axis=_whole(axis, "axis", "concat"))
 
 
 def stack(tensors, axis=0):
     """Join tensors along a new axis."""
     tensors = _sequence(tensors, "stack")
-    return apply(OPS["stack"], *tensors, axis=int(axis))
+    return apply(OPS["stack"], *tensors, axis=_whole(axis, "axis", "stack"))
 
 
 def _sequence(tensors, what):
@@ -104,17 +134,17 @@ def where(condition, a, b):
 
 def clip(x, lo=None, hi=None):
     """Clamp to [lo, hi] (either may be None); gradient 1 inside, 0 outside."""
-    return apply(OPS["clip"], x, lo=None if lo is None else float(lo), hi=None if hi is None else float(hi))
+    return apply(OPS["clip"], x, lo=_number(lo, "lo", "clip"), hi=_number(hi, "hi", "clip"))
 
 
 def softmax(x, axis=-1):
     """e**x / sum(e**x) along `axis`, computed stably."""
-    return apply(OPS["softmax"], x, axis=int(axis))
+    return apply(OPS["softmax"], x, axis=_whole(axis, "axis", "softmax"))
 
 
 def log_softmax(x, axis=-1):
     """log(softmax(x)) along `axis`, computed stably."""
-    return apply(OPS["log_softmax"], x, axis=int(axis))
+    return apply(OPS["log_softmax"], x, axis=_whole(axis, "axis", "log_softmax"))
 
 
 def _labels(labels):

@@ -14,7 +14,7 @@ import numpy as np
 from . import replay as _replay
 from .anomaly import find_nonfinite as _find_nonfinite
 from .backward import backward as _backward, topo_order
-from .errors import GraphscopeError, ShapeError
+from .errors import GraphscopeError, InputError, ShapeError
 from .inspect import call_text, format_table, summarize_value
 
 
@@ -27,6 +27,12 @@ class Graph:
 
     def __init__(self, output):
         outputs = tuple(output) if isinstance(output, (list, tuple)) else (output,)
+        for out in outputs:
+            if not hasattr(out, "_value"):
+                raise InputError(f"Graph(output): expected a graphscope tensor (or a list of them), "
+                                 f"got {type(out).__name__}")
+        if not outputs:
+            raise InputError("Graph(output): expected a graphscope tensor, got an empty list")
         self.outputs = outputs
         self.nodes = topo_order(outputs)
         self._consumers = None
