@@ -21,6 +21,7 @@ import numpy as np
 
 from .errors import GraphscopeError, ShapeError
 from .hooks import FORWARD_HOOKS
+from .optable import shape_of
 from .tensor import Tensor, _forward_checked_values, as_value
 
 
@@ -112,7 +113,15 @@ def _leaf_feed(graph, key, value):
                               f"only leaves (inputs, parameters, constants) can be fed")
     if isinstance(value, Tensor):
         value = value._value
-    return Feed(node, None, as_value(value, f"feed for {node.name}"))
+    new = as_value(value, f"feed for {node.name}")
+    old = node._value
+    if len(shape_of(new)) != len(shape_of(old)):
+        raise GraphscopeError(f"feed for {node.name}: shape {shape_of(new)} has {len(shape_of(new))} axes but "
+                              f"{node.name} was recorded with shape {shape_of(old)}; a feed may change sizes "
+                              f"(such as the batch axis), not the number of axes")
+    if old.__class__ is not float and new.__class__ is not float and new.dtype != old.dtype:
+        new = new.astype(old.dtype)  # the graph keeps the dtypes it was recorded with
+    return Feed(node, None, new)
 
 
 def _attr_feed(graph, key, value):

@@ -92,10 +92,25 @@ class Tensor:
 
     @value.setter
     def value(self, data):
+        """Assign a leaf's value (what an optimizer step or an edit does): same shape, same dtype.
+
+        Nodes computed from it keep their old values until the graph runs
+        again (``graph.run()``); to change a shape, such as a new batch size,
+        feed it: ``graph.run({leaf: new_value})`` checks every op on the way.
+        """
         if self.fn is not None:
             raise GraphscopeError(f"{self.name} is computed by op {self.fn.name}; only a leaf's value "
                                   f"can be assigned (run the graph with feeds to recompute it)")
-        self._value = as_value(data, f"value of {self.name}")
+        new = as_value(data, f"value of {self.name}")
+        old = self._value
+        if shape_of(new) != shape_of(old):
+            raise ShapeError(f"value of {self.name}: a new value of shape {shape_of(new)} does not fit a leaf of "
+                             f"shape {shape_of(old)}; to run the graph on a new shape use "
+                             f"graph.run({{{self.name!r}: value}}), which checks every op\n"
+                             f"  at {_source.caller_location()}")
+        if old.__class__ is not float and new.dtype != old.dtype:
+            new = new.astype(old.dtype)
+        self._value = new
 
     @property
     def op(self):
@@ -220,6 +235,13 @@ class Tensor:
             raise InputError(f"pow: the exponent must be a number, got {type(exponent).__name__} "
                              f"at {_source.caller_location()}")
         return apply(_POW, self, exponent=float(exponent))
+
+    def __rpow__(self, base):
+        """number ** tensor, recorded as exp(log(base) * tensor) (base > 0)."""
+        if isinstance(base, (int, float, np.number)) and not isinstance(base, bool) and base > 0:
+            return (self * float(np.log(base))).exp()
+        raise InputError(f"pow: {base!r} ** {self.name}: the base of a tensor exponent must be a positive number "
+                         f"(for x ** y with tensors write gs.exp(y * gs.log(x)))\n  at {_source.caller_location()}")
 
     def __neg__(self):
         return apply_unary(_NEG, self)
