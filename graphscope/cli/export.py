@@ -38,8 +38,7 @@ def _export(args):
         raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html) and/or --frames DIR")
     if args.phase and args.node is None:
         raise GraphscopeError("--phase goes with --node NAME (the step where that node is visited)")
-    if args.output:
-        format_of(args.output)  # an unknown extension fails before any work
+    fmt = format_of(args.output) if args.output else None  # an unknown extension fails before any work
     graph = load_graph_file(args.file, args.imports)
     stepper = Stepper(graph)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
@@ -47,7 +46,6 @@ def _export(args):
     if picture.note:
         print(f"note: {picture.note}", file=sys.stderr)
     if args.output:
-        fmt = format_of(args.output)
         step = args.step if (args.step is not None or args.node is not None or fmt == "html") else FINAL
         export(picture, args.output, step=step, node=args.node, phase=args.phase or "forward", title=args.title)
         if fmt == "html":

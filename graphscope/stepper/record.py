@@ -128,9 +128,3 @@ class Recording:
                     last[edge.input] = edge
         for edge in last.values():
             edge.complete = True
-
-    # ---------------------------------------------------------------- lookups
-    def complete_step(self, i):
-        """The step after which node i's gradient no longer changes (-1 if it never gets one)."""
-        steps = self.grad_steps[i]
-        return -1 if steps is None else steps[-1]

@@ -56,6 +56,7 @@ def _quote(v):
 
 
 def tooltip(item):
+    """The hover text of an item: what computes the node, where it was made, its scope."""
     if item.kind != NODE:
         scopes = ", ".join(item.scopes)
         return f"{scopes}: {len(item.nodes)} nodes"

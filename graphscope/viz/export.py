@@ -92,6 +92,7 @@ _FRAME = re.compile(r"^step_\d+_(forward|backward)_[A-Za-z0-9_]*\.svg$")
 
 
 def frame_name(step, event, width):
+    """'step_007_backward_q.svg': the step number zero-padded to `width`, so names sort in step order."""
     return f"step_{step:0{width}d}_{event.phase}_{safe_name(event.node.name)}.svg"
 
 

@@ -8,6 +8,7 @@ from html import escape
 from ..engine.graph import Graph
 from ..stepper import Stepper, explain
 from .picture import Picture
+from .player import inline_svg
 from .render import GraphvizMissing, RenderError, have_dot
 
 #: Graphs larger than this are not drawn inline (Jupyter shows their text instead).
@@ -19,7 +20,7 @@ def graph_svg(graph):
     if len(graph.nodes) > MAX_INLINE_NODES or not have_dot():
         return None
     pic = Picture(graph)
-    return _inline(pic.svg(pic.state()))
+    return inline_svg(pic.svg(pic.state()))
 
 
 def stepper_html(stepper):
@@ -30,7 +31,7 @@ def stepper_html(stepper):
     else:
         try:
             pic = Picture(stepper)
-            picture = _inline(pic.svg(pic.state()))
+            picture = inline_svg(pic.svg(pic.state()))
         except (GraphvizMissing, RenderError) as exc:
             picture = f"<pre>{escape(str(exc))}</pre>"
     return (f'<div class="graphscope-step" style="display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap">'
@@ -54,11 +55,6 @@ def _details_table(d):
     body = "".join(f'<tr><th style="text-align:left;padding-right:8px">{escape(k)}</th>'
                    f'<td style="text-align:left;font-family:monospace">{escape(str(v))}</td></tr>' for k, v in rows)
     return f"<p><b>{escape(d['title'])}</b></p><table>{body}</table>"
-
-
-def _inline(svg):
-    from .player import inline_svg
-    return inline_svg(svg)
 
 
 def _graph_repr_svg(self):

@@ -60,12 +60,14 @@ class Picture:
         return self.view.note
 
     def ensure_stepper(self):
+        """The stepper whose steps are drawn, recorded on first use for a Graph or tensor."""
         if self.stepper is None:
             self.stepper = Stepper(self.graph)
         return self.stepper
 
     @property
     def widths(self):
+        """texts.Widths: the room each changing text takes at its longest (None before a stepper exists)."""
         if self._widths is None and self.stepper is not None:
             self._widths = Widths(self.view, self.stepper.recording)
         return self._widths
@@ -113,9 +115,11 @@ class Picture:
         return dot_source(self.view, state, widths, caption=self.caption, legend=self.legend, rankdir=rankdir)
 
     def dot(self, state):
+        """The DOT text of the picture at `state` (see ``state()``)."""
         return self._source(state, self.rankdir)
 
     def render(self, state, fmt, dpi=None):
+        """The picture at `state` rendered by Graphviz as 'svg', 'png' or 'pdf' bytes."""
         return render(self.dot(state), fmt, dpi=dpi)
 
     def svg(self, state):

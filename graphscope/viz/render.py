@@ -35,6 +35,7 @@ def dot_program():
 
 
 def have_dot():
+    """True when Graphviz's `dot` program is on the PATH."""
     return shutil.which("dot") is not None
 
 

@@ -37,10 +37,12 @@ def compact(v):
 
 
 def value_text(v):
+    """A value's text in a label: 'not computed yet' before the forward pass reaches it."""
     return NOT_YET if v is None else compact(v)
 
 
 def grad_text(g, status):
+    """A gradient's text in a label, marked '(partial)' or '(earlier passes)' by its status."""
     if g is None or status == NO_GRAD:
         return NOT_YET
     s = compact(g)
@@ -93,6 +95,7 @@ def edge_grad(edge, state):
 
 
 def edge_grad_text(edge, state):
+    """'<- 0.5': the gradient flowed back along `edge` so far ('' before any)."""
     g = edge_grad(edge, state)
     return "" if g is None else GRAD_ARROW + compact(g)
 
