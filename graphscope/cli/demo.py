@@ -15,11 +15,12 @@ DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "neuron.py")
 
 def _output(path):
     """The output to walk and where it comes from: the file's build(), samples/neuron.py, or the built-in example."""
+    from ..engine.source import display_path
     from ..userfile import build_output
     if path is None and os.path.exists(DEFAULT_SAMPLE):
         path = DEFAULT_SAMPLE
     if path is not None:
-        return build_output(path), path
+        return build_output(path), display_path(path)
     from ..examples import lecture_example
     return lecture_example(), "the lecture's example f = (x + y) * z (built in)"
 

@@ -16,6 +16,7 @@ from .anomaly import find_nonfinite as _find_nonfinite
 from .backward import backward as _backward, topo_order
 from .errors import GraphscopeError, InputError, ShapeError
 from .inspect import call_text, format_table, summarize_value
+from .source import display_location
 
 
 class Graph:
@@ -218,7 +219,7 @@ class Graph:
             grad = "-" if n.grad is None else summarize_value(n.grad)
             scope = f" [{n.scope}]" if n.scope else ""
             rows.append((f"%{n.id}", n.name, call, str(n.shape), summarize_value(n._value), grad,
-                         f"{n.source}{scope}"))
+                         f"{display_location(n.source)}{scope}"))
         return format_table(("id", "name", "op", "shape", "value", "grad", "source"), rows)
 
     __str__ = summary

@@ -60,8 +60,9 @@ def display_path(path):
 def display_location(location):
     """'samples/x.py:12' for '/home/me/samples/x.py:12' when below the current directory (see display_path).
 
-    What every view shows of a node's ``source``; ``node.source`` itself
-    stays absolute, so it means the same file wherever it is read.
+    What every view (pictures, the step-player, the stepper's words, tables)
+    shows of a node's ``source``. ``node.source`` itself, and error messages,
+    keep the absolute path: it means the same file wherever it is read.
     """
     path, sep, line = location.rpartition(":")
     if not sep or not line.isdigit():
@@ -76,7 +77,7 @@ def user_code_lines(tb):
     for frame in traceback.extract_tb(tb):
         if is_internal(frame.filename) or _in_numpy(frame.filename):
             continue
-        lines.append(f"{display_path(frame.filename)}:{frame.lineno} in {frame.name}: {frame.line}")
+        lines.append(f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}")
     return lines
 
 

@@ -6,6 +6,7 @@ the same as indented text lines.
 import numpy as np
 
 from ..engine.inspect import describe_call, shape_text as _shape_text, summarize_value
+from ..engine.source import display_location
 from .events import FORWARD
 
 #: Local Jacobians with at most this many entries are shown in full.
@@ -75,7 +76,7 @@ def details(event, output):
     """The step as a dict: step, phase, node, title, value/upstream, and per edge its numbers."""
     node = event.node
     out = {"step": event.step, "phase": event.phase, "node": node.name, "op": node.op or node.role,
-           "shape": shape_text(node), "title": title(event, output), "source": node.source,
+           "shape": shape_text(node), "title": title(event, output), "source": display_location(node.source),
            "scope": node.scope or ""}
     if event.phase == FORWARD:
         out["value"] = summarize_value(event.value)

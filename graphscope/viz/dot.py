@@ -1,5 +1,6 @@
 """DOT source for a view of a graph at one state (a step of a stepper, or the graph as it is)."""
 from ..engine.inspect import describe_call
+from ..engine.source import display_location
 from ..stepper.events import FORWARD
 from ..stepper.state import CURRENT, DONE, INACTIVE
 from . import theme
@@ -62,7 +63,7 @@ def tooltip(item):
         return f"{scopes}: {len(item.nodes)} nodes"
     n = item.node
     what = describe_call(n)
-    where = f"\nmade at {n.source}" if n.source != "<unknown>" else ""
+    where = f"\nmade at {display_location(n.source)}" if n.source != "<unknown>" else ""
     scope = f"\nscope {n.scope}" if n.scope else ""
     return f"{what}{where}{scope}"
 
