@@ -1,5 +1,6 @@
 """Load what a user hands the CLI: a graph file (an ordinary Python file defining build()) or a saved graph."""
 import importlib.util
+import inspect
 import os
 import sys
 import traceback
@@ -15,6 +16,8 @@ def load_module(path):
     """Run the file at `path` as a fresh module and return it."""
     if not os.path.exists(path):
         raise UserFileError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise UserFileError(f"{path}: is a folder, not a Python file that defines build()")
     if not path.endswith(".py"):
         raise UserFileError(f"{path}: expected a Python file (.py) that defines build()")
     name = "graphscope_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
@@ -45,6 +48,7 @@ def build_output(path):
     """Load the file and call its build(); return the tensor whose graph is explored."""
     module = load_module(path)
     build = require(module, path, "build", "a function build() that returns the output tensor (usually the loss)")
+    _check_callable_without_arguments(build, path)
     try:
         out = build()
     except GraphscopeError as exc:
@@ -55,6 +59,22 @@ def build_output(path):
         raise UserFileError(f"{path}: build() returned {type(out).__name__}; it must return a graphscope tensor "
                             f"(the output whose graph is explored)")
     return out
+
+
+def _check_callable_without_arguments(build, path):
+    """graphscope calls build() with no arguments: say so when it cannot be."""
+    if not callable(build):
+        raise UserFileError(f"{path}: build is {type(build).__name__}, not a function: define "
+                            f"def build(): ... returning the output tensor (usually the loss)")
+    try:
+        params = inspect.signature(build).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): let the call decide
+        return
+    required = [p.name for p in params if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if required:
+        raise UserFileError(f"{path}: build() needs {', '.join(required)}, but graphscope calls it with no "
+                            f"arguments: give {'them defaults' if len(required) > 1 else 'it a default'} "
+                            f"(e.g. def build({required[0]}=...):)")
 
 
 def load_graph_file(path, imports=()):
@@ -72,7 +92,10 @@ def load_graph_file(path, imports=()):
 
 
 def _user_traceback(exc, path):
-    """The traceback lines from the user's file only, then the error."""
+    """The traceback lines from the user's file only, then the error (a syntax error: its line)."""
+    if isinstance(exc, SyntaxError):
+        where = f"  {os.path.basename(exc.filename or path)}:{exc.lineno}: {(exc.text or '').strip()}\n"
+        return f"{where}  SyntaxError: {exc.msg}"
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if os.path.abspath(f.filename) == os.path.abspath(path)]
     lines = [f"  {os.path.basename(f.filename)}:{f.lineno} in {f.name}: {f.line}" for f in frames]

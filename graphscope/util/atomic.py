@@ -26,7 +26,8 @@ def atomic_write(path, what="file"):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise FileWriteError(f"cannot write {what} {path}: the folder {folder} does not exist")
+        problem = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
+        raise FileWriteError(f"cannot write {what} {path}: the folder {folder} {problem}")
     if os.path.isdir(path):
         raise FileWriteError(f"cannot write {what} {path}: it is a directory")
     try:

@@ -105,6 +105,8 @@ def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN):
     dot_program()
     pic = _picture(obj, depth, collapse, fold)
     st = pic.ensure_stepper()
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise GraphscopeError(f"cannot write frames into {folder}: it is a file, not a folder")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
