@@ -123,6 +123,17 @@ def test_missing_graphviz(capsys, tmp_path, monkeypatch):
     assert code == 0 and (tmp_path / "x.dot").read_text().startswith("digraph")
 
 
+def test_export_node_by_id(capsys, tmp_path):
+    # in a fresh process the lecture's nodes get ids 1..5 in the order the file makes them: q is 4
+    for key in ("q", "4", "%4"):
+        result = subprocess.run([sys.executable, "-m", "graphscope", "export", NEURON, "-o", str(tmp_path / "q.dot"),
+                                 "--node", key, "--phase", "backward"], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "step 6 of 0..9 · backward · at q = add(x, y)" in result.stdout
+    code, _, err = run(capsys, "export", NEURON, "-o", str(tmp_path / "x.dot"), "--node", "999")
+    assert code == 1 and "no node with id 999 in this graph" in err
+
+
 def test_help_has_examples():
     proc = subprocess.run([sys.executable, "-m", "graphscope", "export", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0

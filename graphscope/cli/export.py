@@ -45,19 +45,28 @@ def _export(args):
                       caption=not args.no_caption, rankdir=args.rankdir)
     if picture.note:
         print(f"note: {picture.note}", file=sys.stderr)
+    node = None if args.node is None else node_key(graph, args.node)
     if args.output:
-        step = args.step if (args.step is not None or args.node is not None or fmt == "html") else FINAL
-        export(picture, args.output, step=step, node=args.node, phase=args.phase or "forward", title=args.title)
+        step = args.step if (args.step is not None or node is not None or fmt == "html") else FINAL
+        export(picture, args.output, step=step, node=node, phase=args.phase or "forward", title=args.title)
         if fmt == "html":
             what = f"step-player, {len(stepper)} steps"
         else:
-            what = picture.state(step, args.node, args.phase or "forward").caption()
+            what = picture.state(step, node, args.phase or "forward").caption()
         print(f"wrote {args.output} ({what})")
     if args.frames:
         paths = write_frames(picture, args.frames)
         print(f"wrote {len(paths)} frames to {args.frames}{os.sep} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
     return 0
+
+
+def node_key(graph, text):
+    """--node's node: its name, or its id ('12', or '%12' as print(graph) shows it) when no node has that name."""
+    if any(n.name == text for n in graph.nodes):
+        return text
+    digits = text[1:] if text.startswith("%") else text
+    return int(digits) if digits.isdigit() else text
 
 
 def _depth(text):
@@ -79,7 +88,8 @@ def add_parser(sub):
     where = p.add_mutually_exclusive_group()
     where.add_argument("--step", type=int, metavar="K",
                        help="draw step K (0-based; -1 is the last); with .html: the step the player opens at")
-    where.add_argument("--node", metavar="NAME", help="draw the step where node NAME (or its id) is visited")
+    where.add_argument("--node", metavar="NAME", help="draw the step where node NAME (or its id, as print(graph) "
+                                                      "shows it: 12 or %%12) is visited")
     p.add_argument("--phase", choices=("forward", "backward"),
                    help="with --node: the forward step (its value is computed; default) or the backward step "
                         "(the local rule runs at it)")
