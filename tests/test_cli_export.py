@@ -97,7 +97,8 @@ def test_a_file_without_build_is_named(capsys, tmp_path):
     assert code == 1 and "does not define build()" in err
 
 
-def test_a_saved_graph_with_a_custom_op_is_drawn_after_import(capsys, tmp_path, op_table_guard):
+@pytest.mark.usefixtures("op_table_guard")
+def test_a_saved_graph_with_a_custom_op_is_drawn_after_import(capsys, tmp_path):
     import graphscope as gs
     from graphscope.engine.custom import unregister
     from graphscope.userfile import build_output
@@ -130,7 +131,7 @@ def test_export_node_by_id(capsys, tmp_path):
                                  "--node", key, "--phase", "backward"], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         assert "step 6 of 0..9 · backward · at q = add(x, y)" in result.stdout
-    code, _, err = run(capsys, "export", NEURON, "-o", str(tmp_path / "x.dot"), "--node", "999")
+    code, _, err = run(capsys, NEURON, "-o", str(tmp_path / "x.dot"), "--node", "999")
     assert code == 1 and "no node with id 999 in this graph" in err
 
 
