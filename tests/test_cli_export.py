@@ -135,6 +135,18 @@ def test_export_node_by_id(capsys, tmp_path):
     assert code == 1 and "no node with id 999 in this graph" in err
 
 
+def test_a_nan_is_named_once_and_numpy_does_not_warn(tmp_path):
+    sample = os.path.join(ROOT, "samples", "nan_origin.py")
+    result = subprocess.run([sys.executable, "-m", "graphscope", "export", sample, "-o", str(tmp_path / "nan.dot")],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    with open(sample) as fh:
+        line = next(k for k, text in enumerate(fh, 1) if "gs.log(" in text)
+    assert result.stderr.splitlines() == [
+        f"note: non-finite values (-inf): the first is made at log_3 (op log), samples/nan_origin.py:{line}; "
+        f"`graphscope check {sample}` says more"]
+
+
 def test_help_has_examples():
     proc = subprocess.run([sys.executable, "-m", "graphscope", "export", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0

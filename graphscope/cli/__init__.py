@@ -26,8 +26,10 @@ def main(argv=None):
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    import numpy as np
     try:
-        code = args.run(args)
+        with np.errstate(all="ignore"):  # a NaN is shown where it is made (see cli.common), never warned about
+            code = args.run(args)
         sys.stdout.flush()
         return code
     except GraphscopeError as exc:

@@ -9,6 +9,8 @@ sum of the contributions it receives.
 """
 import os
 
+from .common import nonfinite_note
+
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "neuron.py")
 
@@ -49,6 +51,9 @@ def walk(out, origin, write):
     for n in graph.leaves:
         if n.requires_grad:
             write(f"  {explain.d(out, n):>12} = {summarize_value(n.grad)}")
+    note = nonfinite_note(graph, origin)
+    if note:
+        write(f"\n{note}")
     write("\nnext: graphscope export FILE -o steps.html (the step-player), --step K -o step.svg (one picture)")
 
 

@@ -16,7 +16,7 @@ import argparse
 import os
 import sys
 
-from .common import add_graph_arguments
+from .common import add_graph_arguments, nonfinite_note
 
 EXAMPLES = """examples:
   graphscope export samples/neuron.py -o neuron.svg               every value and gradient
@@ -45,6 +45,9 @@ def _export(args):
                       caption=not args.no_caption, rankdir=args.rankdir)
     if picture.note:
         print(f"note: {picture.note}", file=sys.stderr)
+    nan_note = nonfinite_note(graph, args.file)
+    if nan_note:
+        print(nan_note, file=sys.stderr)
     node = None if args.node is None else node_key(graph, args.node)
     if args.output:
         step = args.step if (args.step is not None or node is not None or fmt == "html") else FINAL
