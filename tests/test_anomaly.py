@@ -31,6 +31,15 @@ def test_log_of_zero_names_the_log_node():
     assert _line(test_log_of_zero_names_the_log_node, 5) in text
 
 
+def test_inside_detect_anomaly_numpy_does_not_warn():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning would escape as an exception
+        with pytest.raises(gs.AnomalyError, match="op log"):
+            with gs.detect_anomaly():
+                gs.log(gs.param(np.zeros(3)))
+
+
 def test_zero_over_zero_names_the_div_node():
     a = gs.param(np.zeros(4), name="a")
     b = gs.tensor(np.array([0.0, 1.0, 2.0, 3.0]), name="b")

@@ -223,6 +223,8 @@ def detect_anomaly(forward=True, backward=True):
     ``forward``: watch every node recorded or replayed in the block;
     ``backward``: watch every VJP run by ``backward()`` in the block.
     Checking costs one finiteness test per value, so use it while debugging.
+    numpy's floating-point warnings are silenced in the block: the
+    AnomalyError names the node instead.
 
         with gs.detect_anomaly():
             loss = model(x)
@@ -236,7 +238,8 @@ def detect_anomaly(forward=True, backward=True):
         BACKWARD_HOOKS.append(_check_backward)
         added.append((BACKWARD_HOOKS, _check_backward))
     try:
-        yield
+        with np.errstate(all="ignore"):
+            yield
     finally:
         for hooks, hook in added:
             # remove this block's entry (the last one: blocks nest)

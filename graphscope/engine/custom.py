@@ -50,7 +50,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
 
 
 class CustomOpError(GraphscopeError, ValueError):
-    """A custom op's function returned something the op contract does not allow."""
+    """A custom op that breaks the op contract: a bad name, a taken name, a malformed Jacobian description."""
 
 
 class CustomOp:
@@ -61,7 +61,7 @@ class CustomOp:
             raise TypeError(f"custom_op: forward must be a function, got {type(forward).__name__}")
         name = forward.__name__ if name is None else name
         if not isinstance(name, str) or not _NAME.match(name):
-            raise ValueError(f"custom_op: op name {name!r} must be an identifier (letters, digits, '_', '.')")
+            raise CustomOpError(f"custom_op: op name {name!r} must be an identifier (letters, digits, '_', '.')")
         self.name = name
         self._forward = forward
         self._vjp = vjp
@@ -119,7 +119,7 @@ def unregister(name):
     if op is None:
         raise KeyError(f"no op named {name!r} is registered")
     if not is_custom(op):
-        raise ValueError(f"{name!r} is a built-in op and cannot be removed")
+        raise CustomOpError(f"{name!r} is a built-in op and cannot be removed")
     del OPS[name]
 
 
@@ -127,7 +127,7 @@ def _register(handle, differentiable):
     existing = OPS.get(handle.name)
     if existing is not None:
         if not is_custom(existing):
-            raise ValueError(f"custom_op: {handle.name!r} is the name of a built-in op; choose another name")
+            raise CustomOpError(f"custom_op: {handle.name!r} is the name of a built-in op; choose another name")
         del OPS[handle.name]
     cls = type(f"CustomOp_{handle.name.replace('.', '_')}", (_CustomBase,),
                {"name": handle.name, "handle": handle, "__doc__": handle.__doc__,
