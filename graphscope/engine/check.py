@@ -34,7 +34,7 @@ from .errors import GraphscopeError, VJPError
 from .graph import require_graph
 from .optable import shape_of
 from .replay import downstream, replay
-from .tensor import _forward_checked_values
+from .tensor import compute_for_node
 
 _EPS64 = np.finfo(np.float64).eps
 #: Noise allowance: this many float64 roundings of the values that were differenced.
@@ -144,7 +144,7 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
     xs = [_to64(i._value) for i in node.inputs]
     attrs = node.attrs
     try:
-        out0 = _forward_checked_values(fn, node, xs, attrs)
+        out0 = compute_for_node(fn, node, xs, attrs)
     except GraphscopeError as exc:
         return NodeCheck(node, position, "error", note=f"forward failed: {exc}")
     if out0.__class__ is not float:
@@ -210,7 +210,7 @@ def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, at
                 work[i] = x0 + step
             else:
                 flat[c] = x0 + step
-            out = np.asarray(_forward_checked_values(fn, node, work, attrs))
+            out = np.asarray(compute_for_node(fn, node, work, attrs))
             d = out - out0
             return float(np.sum(u * d)), float(np.sum(u_abs * (np.abs(out) + out0_abs) * (d != 0)))
 

@@ -22,7 +22,7 @@ import numpy as np
 from .errors import GraphscopeError, ShapeError
 from .hooks import FORWARD_HOOKS
 from .optable import shape_of
-from .tensor import Tensor, _forward_checked_values, as_value
+from .tensor import Tensor, compute_for_node, as_value
 
 
 def recompute(node, observed=True):
@@ -34,7 +34,7 @@ def recompute(node, observed=True):
     fn = node.fn
     if fn is None:
         return node._value
-    node._value = _forward_checked_values(fn, node, [i._value for i in node.inputs], node.attrs)
+    node._value = compute_for_node(fn, node, [i._value for i in node.inputs], node.attrs)
     if observed and FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(node)

@@ -473,7 +473,7 @@ def _compute_or_raise(op, inputs, attrs, compute=compute):
                          f"  at {_source.caller_location()}") from None
 
 
-def _forward_checked_values(op, node, vals, attrs):
+def compute_for_node(op, node, vals, attrs):
     """compute() for a recorded node replayed on new values: failures name the node and where it was made."""
     try:
         return compute(op, vals, attrs)
