@@ -5,6 +5,7 @@ a line number, no strings, no frame references) and formatted only when shown.
 """
 import os
 import sys
+import traceback
 from contextlib import contextmanager
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -72,7 +73,6 @@ def display_location(location):
 
 def user_code_lines(tb):
     """'file.py:12 in f: code' for each frame of traceback `tb` in the user's code (not graphscope's, not numpy's)."""
-    import traceback
     lines = []
     for frame in traceback.extract_tb(tb):
         if is_internal(frame.filename) or _in_numpy(frame.filename):
