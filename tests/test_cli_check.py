@@ -63,13 +63,14 @@ def test_a_saved_graph_file_can_be_checked(capsys, tmp_path):
 def test_a_saved_graph_with_a_custom_op_needs_its_definition(capsys, tmp_path):
     import graphscope as gs
     from graphscope.engine.custom import unregister
+    from graphscope.engine.source import display_path
     from graphscope.userfile import build_output
     sample = os.path.join(SAMPLES, "custom_op.py")
     path = tmp_path / "custom.gsgraph"
     gs.Graph(build_output(sample)).save(path)
     unregister("swish")
     code, _, err = run_check(capsys, str(path), "--nodes-only")
-    assert code == 1 and f"swish was defined in {sample}" in err
+    assert code == 1 and f"--nodes-only --import {display_path(sample)}\n" in err
     code, out, _ = run_check(capsys, str(path), "--nodes-only", "--import", sample)
     assert code == 0 and "all 6 op nodes passed" in out
 

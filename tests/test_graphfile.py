@@ -163,9 +163,9 @@ def test_a_custom_op_must_be_defined_before_loading(rng, tmp_path):
     loss = gs.sum(swish(x))
     loss.graph().save(tmp_path / "custom.gsgraph")
     unregister("swish")
-    with pytest.raises(GraphFileError, match=r"uses op swish, not defined in this session: import or define it "
-                                             r"first \(custom ops are defined with gs.custom_op; swish was "
-                                             r"defined in .*test_graphfile.py\)"):
+    with pytest.raises(GraphFileError, match=r"uses op swish, not defined in this session: import the module "
+                                             r"defining it before gs.load_graph \(custom ops are defined with "
+                                             r"gs.custom_op; swish was defined in .*test_graphfile.py\)"):
         load_graph(tmp_path / "custom.gsgraph")
     define()
     loaded = load_graph(tmp_path / "custom.gsgraph")
@@ -245,7 +245,8 @@ MALFORMED = {
     "damaged npz": (lambda p: write_parts(p, doc=parts_of(p)[0], raw_npz=b"PK\x03\x04garbage"),
                     r"arrays.npz is damaged"),
     "unknown op": (_edit_doc(lambda d, a: node_named(d, "tanh").update(op="frobnicate")),
-                   r"uses op frobnicate, not defined in this session: import or define it first"),
+                   r"uses op frobnicate, not defined in this session: import the module defining it before "
+                   r"gs.load_graph"),
     "missing array": (_edit_doc(lambda d, a: a.pop(node_named(d, "W1")["value"])),
                       r"node 1 \('W1'\): array 'a\d+' is missing from arrays.npz"),
     "wrong shape": (_edit_doc(lambda d, a: node_named(d, "W1").update(shape=[5, 3])),

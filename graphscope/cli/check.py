@@ -13,7 +13,7 @@ not be checked).
 """
 import os
 
-from .common import add_graph_arguments
+from .common import add_graph_arguments, load_graph
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -21,8 +21,7 @@ DESCRIPTION = __doc__.split("\n\n", 1)[1]
 def _check(args):
     from ..engine import BackwardError, check_nodes, gradcheck
     from ..engine.anomaly import find_nonfinite
-    from ..userfile import load_graph_file
-    graph = load_graph_file(args.file, args.imports)
+    graph = load_graph(args)
     out = graph.output
     ops = len(graph.ops)
     print(f"graphscope check {args.file}: {len(graph)} nodes ({ops} ops), output {out.name} {out.shape}")

@@ -1,4 +1,11 @@
-"""What the commands that read a graph share: their arguments, and the note on NaNs."""
+"""What the commands that read a graph share: their arguments, loading the graph, and the note on NaNs."""
+import os
+import shlex
+
+from ..engine.errors import GraphscopeError
+
+#: The file a suggested --import names when the file defining a custom op is not known.
+SOME_OPS_FILE = "my_ops.py"
 
 
 def add_graph_arguments(parser):
@@ -7,6 +14,43 @@ def add_graph_arguments(parser):
     parser.add_argument("--import", dest="imports", action="append", default=[], metavar="FILE.py",
                         help="run this Python file first, to define the custom ops a saved graph uses "
                              "(repeatable)")
+
+
+def load_graph(args):
+    """The Graph of args.file, after running the --import files; a missing custom op names --import."""
+    from ..interop import UnknownOpError
+    from ..userfile import load_graph_file
+    try:
+        return load_graph_file(args.file, args.imports)
+    except UnknownOpError as exc:
+        raise GraphscopeError(missing_ops_text(exc, args)) from None
+
+
+def missing_ops_text(exc, args):
+    """What to type when a saved graph uses custom ops not defined: the same command with --import FILE."""
+    from ..engine.source import display_path
+    files, unknown = [], []
+    for name in exc.ops:
+        where = exc.defined_in.get(name)
+        if where and os.path.isfile(where):
+            if display_path(where) not in files:
+                files.append(display_path(where))
+        else:
+            unknown.append(name)
+    if unknown:
+        files.append(SOME_OPS_FILE)
+    given = f"the files given with --import ({', '.join(args.imports)}) do not define {exc.them()}; " \
+        if args.imports else ""
+    command = list(getattr(args, "argv", None) or [args.command, args.file])
+    for f in files:
+        command += ["--import", f]
+    lines = [f"{exc.path}: {exc.uses()}: {given}name the Python file that defines {exc.them()} with --import:",
+             f"  graphscope {shlex.join(command)}"]
+    for name in unknown:
+        where = exc.defined_in.get(name)
+        lines.append(f"  ({SOME_OPS_FILE}: the file that defines {name}"
+                     + (f"; it was defined in {where}, which is no longer there)" if where else ")"))
+    return "\n".join(lines)
 
 
 def nonfinite_note(graph, file):

@@ -16,7 +16,7 @@ import argparse
 import os
 import sys
 
-from .common import add_graph_arguments, nonfinite_note
+from .common import add_graph_arguments, load_graph, nonfinite_note
 
 EXAMPLES = """examples:
   graphscope export samples/neuron.py -o neuron.svg               every value and gradient
@@ -31,7 +31,6 @@ EXAMPLES = """examples:
 def _export(args):
     from ..engine.errors import GraphscopeError
     from ..stepper import Stepper
-    from ..userfile import load_graph_file
     from ..viz import FINAL, Picture, export, write_frames
     from ..viz.export import format_of
     if not args.output and not args.frames:
@@ -39,7 +38,7 @@ def _export(args):
     if args.phase and args.node is None:
         raise GraphscopeError("--phase goes with --node NAME (the step where that node is visited)")
     fmt = format_of(args.output) if args.output else None  # an unknown extension fails before any work
-    graph = load_graph_file(args.file, args.imports)
+    graph = load_graph(args)
     stepper = Stepper(graph)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
                       caption=not args.no_caption, rankdir=args.rankdir)

@@ -16,8 +16,8 @@ The archive holds two members:
 Writing is atomic (a temporary file renamed into place). Reading validates
 everything and reports the first problem in one message (GraphFileError):
 not a graph file, truncated or damaged, a newer format version, malformed
-JSON, an op this session does not define (import or define the custom op
-first), a missing array, an array of the wrong shape or dtype, inputs that
+JSON, an op this session does not define (UnknownOpError: import the module
+defining the custom op first), a missing array, an array of the wrong shape or dtype, inputs that
 do not exist or do not fit their op.
 
 Loaded nodes keep their names, scopes, source locations, values and
@@ -51,6 +51,30 @@ _ROLES = ("input", "param", "const")
 
 class GraphFileError(GraphscopeError):
     """A graph file that cannot be written or read: the message says which file and what is wrong."""
+
+
+class UnknownOpError(GraphFileError):
+    """A graph file uses ops (custom ones) that are not defined in this session.
+
+    ``ops`` lists their names; ``defined_in`` maps a name to the file that
+    defined it when the graph was saved (where known), so a caller can say how
+    to define them its own way (the command line names its --import option).
+    """
+
+    def __init__(self, path, ops, defined_in):
+        self.path, self.ops, self.defined_in = path, list(ops), dict(defined_in)
+        super().__init__(f"{path}: {self.uses()}: import the module defining {self.them()} before "
+                         f"gs.load_graph (custom ops are defined with gs.custom_op"
+                         + "".join(f"; {name} was defined in {where}" for name, where in self.defined_in.items())
+                         + ")")
+
+    def uses(self):
+        """'the graph uses op swish, not defined in this session'."""
+        return (f"the graph uses op{'s' if len(self.ops) > 1 else ''} {', '.join(self.ops)}, "
+                f"not defined in this session")
+
+    def them(self):
+        return "them" if len(self.ops) > 1 else "it"
 
 
 class SavedSource:
@@ -239,12 +263,9 @@ class _Reader:
         if missing:
             hints = self.doc.get("custom_ops")
             hints = hints if isinstance(hints, dict) else {}
-            where = [f"{name} was defined in {hints[name]['file']}" for name in missing
-                     if isinstance(hints.get(name), dict) and isinstance(hints[name].get("file"), str)]
-            raise self.fail(f"the graph uses op{'s' if len(missing) > 1 else ''} {', '.join(missing)}, not "
-                            f"defined in this session: import or define {'them' if len(missing) > 1 else 'it'} "
-                            f"first (custom ops are defined with gs.custom_op"
-                            + (f"; {'; '.join(where)}" if where else "") + ")")
+            defined_in = {name: hints[name]["file"] for name in missing
+                          if isinstance(hints.get(name), dict) and isinstance(hints[name].get("file"), str)}
+            raise UnknownOpError(self.path, missing, defined_in)
 
     def _node(self, k, entry):
         if not isinstance(entry, dict):

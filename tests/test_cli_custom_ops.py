@@ -1,0 +1,81 @@
+"""A saved graph whose custom op is not defined: each command says how to run it again with --import."""
+import shlex
+
+import pytest
+
+import graphscope as gs
+from graphscope.cli import main
+from graphscope.engine.custom import unregister
+from graphscope.userfile import build_output
+from optable_guard import op_table_guard  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures("op_table_guard")
+
+OPS_FILE = '''import numpy as np
+import graphscope as gs
+
+
+@gs.custom_op
+def softsign(x):
+    return x / (1.0 + np.abs(x))
+
+
+@softsign.vjp
+def _(g, x, value):
+    return (g / (1.0 + np.abs(x)) ** 2,)
+
+
+def build():
+    return gs.sum(softsign(gs.param(np.linspace(-2.0, 2.0, 5), name="w")))
+'''
+
+#: command -> the arguments after FILE
+COMMANDS = {"check": ["--nodes-only"], "export": ["-o", "out dir/x.dot"]}
+
+
+@pytest.fixture
+def saved(tmp_path, monkeypatch):
+    """model.gsgraph in the current directory, using the op softsign that ops.py defines (now undefined)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ops.py").write_text(OPS_FILE)
+    (tmp_path / "out dir").mkdir()
+    gs.Graph(build_output("ops.py")).save("model.gsgraph")
+    unregister("softsign")
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_the_message_is_the_same_command_with_import(capsys, saved, command):
+    typed = [command, "model.gsgraph", *COMMANDS[command]]
+    assert main(typed) == 1
+    err = capsys.readouterr().err
+    suggestion = f"graphscope {shlex.join(typed)} --import ops.py"
+    assert err == (f"graphscope {command}: model.gsgraph: the graph uses op softsign, not defined in this "
+                   f"session: name the Python file that defines it with --import:\n  {suggestion}\n")
+    assert "before gs.load_graph" not in err
+    assert main(shlex.split(suggestion)[1:]) == 0  # and the suggestion works as typed
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_defining_file_that_is_gone_gets_a_placeholder(capsys, saved, command):
+    (saved / "ops.py").unlink()
+    (saved / "other.py").write_text("x = 1\n")
+    typed = [command, "model.gsgraph", "--import", "other.py", *COMMANDS[command]]
+    assert main(typed) == 1
+    err = capsys.readouterr().err
+    assert ("the files given with --import (other.py) do not define it; name the Python file that defines it "
+            "with --import:\n") in err
+    assert f"  graphscope {shlex.join(typed)} --import my_ops.py\n" in err
+    assert f"  (my_ops.py: the file that defines softsign; it was defined in {saved / 'ops.py'}, " \
+           f"which is no longer there)" in err
+
+
+def test_the_library_message_says_to_import_before_load_graph(saved):
+    from graphscope.interop import UnknownOpError
+    with pytest.raises(UnknownOpError) as err:
+        gs.load_graph("model.gsgraph")
+    assert err.value.ops == ["softsign"] and err.value.defined_in == {"softsign": str(saved / "ops.py")}
+    assert str(err.value) == ("model.gsgraph: the graph uses op softsign, not defined in this session: import the "
+                              "module defining it before gs.load_graph (custom ops are defined with gs.custom_op; "
+                              f"softsign was defined in {saved / 'ops.py'})")
+    assert "--import" not in str(err.value)
