@@ -1,5 +1,6 @@
 """graphscope check FILE: a readable table, the failing node named, exit code 1 on failure."""
 import os
+import re
 import subprocess
 import sys
 
@@ -46,6 +47,37 @@ def test_nan_sample_names_the_origin(capsys):
     assert "non-finite value: log_" in out and "(op log) made a non-finite value from finite inputs" in out
     assert "scope: naive_log_softmax" in out and "nan_origin.py:" in out
     assert "whole-graph gradcheck" not in out
+
+
+def _graphscope(*args, cwd):
+    """The command run as a user runs it: a fresh process (automatic node names count from the same start)."""
+    return subprocess.run([sys.executable, "-m", "graphscope", *args], cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("sample, pattern, phase", [
+    ("nan_origin.py", r"non-finite value: (log_\d+) \(op log\)", "forward"),
+    ("wrong_backward.py", r"first failing node:\n  (swish_\d+) \(op swish\)", "backward")])
+def test_the_node_to_look_at_is_named_with_the_export_command_that_draws_it(tmp_path, sample, pattern, phase):
+    import re
+    import shlex
+    path = os.path.join(SAMPLES, sample)
+    checked = _graphscope("check", path, "--nodes-only", "--failures-only", cwd=tmp_path)
+    assert checked.returncode == 1 and "find_nonfinite" not in checked.stdout
+    name = re.search(pattern, checked.stdout).group(1)
+    look = f"graphscope export {path} --node {name}" + (" --phase backward" if phase == "backward" else "") \
+        + f" -o {name}.svg"
+    assert f"\n  to look at it: {look}\n" in checked.stdout
+    drawn = _graphscope(*shlex.split(look)[1:], cwd=tmp_path)
+    assert drawn.returncode == 0 and (tmp_path / f"{name}.svg").exists()
+    assert f"{phase} · at {name} = " in drawn.stdout
+
+
+def test_nodes_skipped_for_non_finite_values_point_at_the_origin(capsys):
+    code, out, _ = run_check(capsys, os.path.join(SAMPLES, "nan_origin.py"), "--nodes-only")
+    assert code == 1
+    assert re.search(r"1 of 5 op nodes passed, 4 skipped \(their values are not finite: the first non-finite value "
+                     r"is made at log_\d+, named above\)", out)
+    assert "find_nonfinite" not in out
 
 
 def test_a_saved_graph_file_can_be_checked(capsys, tmp_path):

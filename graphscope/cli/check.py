@@ -13,7 +13,7 @@ not be checked).
 """
 import os
 
-from .common import add_graph_arguments, load_graph
+from .common import add_graph_arguments, export_command, load_graph
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -32,6 +32,7 @@ def _check(args):
         failed = True
         print(f"\nnon-finite {'value' if origin.phase == 'forward' else 'gradient'}: "
               + origin.describe().replace("\n", "\n  "))
+        print(f"  to look at it: {export_command(args.file, graph, origin.node, origin.phase)}")
 
     print(f"\nper-node check: each node's VJP against finite differences of its own forward "
           f"(at most {args.coords} entries per input, seed {args.seed}, rtol {args.rtol:g})")
@@ -40,7 +41,11 @@ def _check(args):
         print(report.table(failures_only=True) if report.failures else "(no failing nodes)")
     else:
         print(report.table())
-    print(("FAIL: " if not report.ok else "") + report.summary())
+    hint = None if origin is None else f"the first non-finite value is made at {origin.name}, named above"
+    print(("FAIL: " if not report.ok else "") + report.summary(nonfinite_hint=hint))
+    first = report.first_failure
+    if first is not None:
+        print(f"  to look at it: {export_command(args.file, graph, first.node, 'backward')}")
     failed = failed or not report.ok
 
     if not args.nodes_only:

@@ -64,3 +64,17 @@ def nonfinite_note(graph, file):
     kind = "value" if origin.phase == "forward" else "gradient"
     return (f"note: non-finite {kind}s ({origin.kind}): the first is made at {origin.name} ({made}), "
             f"{display_location(origin.source)}; `graphscope check {file}` says more")
+
+
+def export_command(file, graph, node, phase="forward"):
+    """'graphscope export FILE --node NAME -o NAME.svg': the command that draws the step where `node` is visited.
+
+    The backward step when `phase` is 'backward' and the node has one, else the forward step; the node is
+    named by its name, or by its id ('%12') when several nodes share the name.
+    """
+    from ..viz.view import safe_name
+    key = node.name if sum(n.name == node.name for n in graph.nodes) == 1 else f"%{node.id}"
+    words = ["graphscope", "export", file, "--node", key]
+    if phase == "backward" and node.requires_grad:
+        words += ["--phase", "backward"]
+    return shlex.join(words + ["-o", f"{safe_name(node.name)}.svg"])

@@ -157,16 +157,22 @@ class NodeReport:
                  r.status_text, display_location(r.node.source)) for r in rows]
         return format_table(header, body)
 
-    def summary(self):
-        """One line, or the first failure in full."""
+    def summary(self, nonfinite_hint=None):
+        """One line, or the first failure in full.
+
+        Nodes skipped because their values are not finite get `nonfinite_hint`
+        (where to look for the first non-finite value), by default a pointer to
+        ``graph.find_nonfinite()``.
+        """
         n_ops = len(self.rows)
         skipped = sum(r.status == "skip" for r in self.rows)
         first = self.first_failure
         if first is None:
             if not skipped:
                 return f"all {n_ops} op nodes passed"
+            hint = nonfinite_hint or "graph.find_nonfinite() names the node that made the first"
             return (f"{n_ops - skipped} of {n_ops} op nodes passed, {skipped} skipped "
-                    f"(their values are not finite: see find_nonfinite)")
+                    f"(their values are not finite: {hint})")
         return (f"{len(self.failures)} of {n_ops} op nodes failed; first failing node:\n  " +
                 first.describe().replace("\n", "\n  "))
 
