@@ -80,6 +80,26 @@ def test_nodes_skipped_for_non_finite_values_point_at_the_origin(capsys):
     assert "find_nonfinite" not in out
 
 
+def test_the_export_command_for_a_saved_graph_keeps_its_imports(capsys, tmp_path, monkeypatch):
+    import shlex
+    import graphscope as gs
+    from graphscope.engine.custom import unregister
+    from graphscope.engine.source import display_path
+    from graphscope.userfile import build_output
+    monkeypatch.chdir(tmp_path)
+    sample = os.path.join(SAMPLES, "wrong_backward.py")
+    gs.Graph(build_output(sample)).save("model.gsgraph")
+    unregister("swish")
+    code, out, _ = run_check(capsys, "model.gsgraph", "--import", sample, "--nodes-only", "--failures-only")
+    assert code == 1
+    swish = re.search(r"first failing node:\n  (swish_\d+) \(op swish\)", out).group(1)
+    look = (f"graphscope export model.gsgraph --import {display_path(sample)} --node {swish} --phase backward "
+            f"-o {swish}.svg")
+    assert f"\n  to look at it: {look}\n" in out
+    unregister("swish")
+    assert main(shlex.split(look)[1:]) == 0 and (tmp_path / f"{swish}.svg").exists()
+
+
 def test_a_saved_graph_file_can_be_checked(capsys, tmp_path):
     import graphscope as gs
     from graphscope.userfile import build_output

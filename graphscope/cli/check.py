@@ -32,7 +32,7 @@ def _check(args):
         failed = True
         print(f"\nnon-finite {'value' if origin.phase == 'forward' else 'gradient'}: "
               + origin.describe().replace("\n", "\n  "))
-        print(f"  to look at it: {export_command(args.file, graph, origin.node, origin.phase)}")
+        print(f"  to look at it: {export_command(args.file, args.imports, graph, origin.node, origin.phase)}")
 
     print(f"\nper-node check: each node's VJP against finite differences of its own forward "
           f"(at most {args.coords} entries per input, seed {args.seed}, rtol {args.rtol:g})")
@@ -45,7 +45,7 @@ def _check(args):
     print(("FAIL: " if not report.ok else "") + report.summary(nonfinite_hint=hint))
     first = report.first_failure
     if first is not None:
-        print(f"  to look at it: {export_command(args.file, graph, first.node, 'backward')}")
+        print(f"  to look at it: {export_command(args.file, args.imports, graph, first.node, 'backward')}")
     failed = failed or not report.ok
 
     if not args.nodes_only:

@@ -53,7 +53,20 @@ def missing_ops_text(exc, args):
     return "\n".join(lines)
 
 
-def nonfinite_note(graph, file):
+def file_command(command, file, imports=(), *options):
+    """'graphscope COMMAND FILE --import M.py ... OPTIONS', quoted as a shell needs, for the user to type.
+
+    FILE is shown relative to the current directory when below it; the --import files come along, so the
+    command works on a saved graph with custom ops too.
+    """
+    from ..engine.source import display_path
+    words = [command, display_path(file)]
+    for module in imports:
+        words += ["--import", module]
+    return "graphscope " + shlex.join(words + list(options))
+
+
+def nonfinite_note(graph, file, imports=()):
     """'note: ...' naming the node that makes the first NaN or infinity, or None when everything is finite."""
     from ..engine.anomaly import find_nonfinite
     from ..engine.source import display_location
@@ -63,10 +76,10 @@ def nonfinite_note(graph, file):
     made = "a leaf's data" if origin.reason == "leaf" else f"op {origin.op}"
     kind = "value" if origin.phase == "forward" else "gradient"
     return (f"note: non-finite {kind}s ({origin.kind}): the first is made at {origin.name} ({made}), "
-            f"{display_location(origin.source)}; `graphscope check {file}` says more")
+            f"{display_location(origin.source)}; `{file_command('check', file, imports)}` says more")
 
 
-def export_command(file, graph, node, phase="forward"):
+def export_command(file, imports, graph, node, phase="forward"):
     """'graphscope export FILE --node NAME -o NAME.svg': the command that draws the step where `node` is visited.
 
     The backward step when `phase` is 'backward' and the node has one, else the forward step; the node is
@@ -74,7 +87,7 @@ def export_command(file, graph, node, phase="forward"):
     """
     from ..viz.view import safe_name
     key = node.name if sum(n.name == node.name for n in graph.nodes) == 1 else f"%{node.id}"
-    words = ["graphscope", "export", file, "--node", key]
+    options = ["--node", key]
     if phase == "backward" and node.requires_grad:
-        words += ["--phase", "backward"]
-    return shlex.join(words + ["-o", f"{safe_name(node.name)}.svg"])
+        options += ["--phase", "backward"]
+    return file_command("export", file, imports, *options, "-o", f"{safe_name(node.name)}.svg")

@@ -44,7 +44,7 @@ def _export(args):
                       caption=not args.no_caption, rankdir=args.rankdir)
     if picture.note:
         print(f"note: {picture.note}", file=sys.stderr)
-    nan_note = nonfinite_note(graph, args.file)
+    nan_note = nonfinite_note(graph, args.file, args.imports)
     if nan_note:
         print(nan_note, file=sys.stderr)
     node = None if args.node is None else node_key(graph, args.node)
