@@ -30,7 +30,7 @@ def build():
 '''
 
 #: command -> the arguments after FILE
-COMMANDS = {"check": ["--nodes-only"], "export": ["-o", "out dir/x.dot"]}
+COMMANDS = {"check": ["--nodes-only"], "demo": [], "export": ["-o", "out dir/x.dot"]}
 
 
 @pytest.fixture

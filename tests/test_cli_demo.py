@@ -1,8 +1,10 @@
 """graphscope demo: the lecture's example walked forward then backward, with or without samples/."""
+import shlex
 import subprocess
 import sys
 
 from graphscope.cli import demo, main
+from graphscope.engine.source import display_path
 
 
 def test_demo_walks_forward_then_backward_with_the_lectures_numbers(capsys):
@@ -41,3 +43,57 @@ def test_demo_piped_into_head_stops_quietly():
                           text=True)
     assert proc.stdout.count("\n") == 2 and proc.stdout.startswith("graphscope demo:")
     assert proc.stderr == ""
+
+
+def _typed(line):
+    """The arguments of a 'graphscope ...' command shown to the user."""
+    words = shlex.split(line.split("   (")[0])
+    assert words[0] == "graphscope"
+    return words[1:]
+
+
+def _hints(out):
+    """The commands of the closing 'next:' hint."""
+    return [_typed(line) for line in out.split("\nnext:\n", 1)[1].splitlines() if line.strip()]
+
+
+def test_the_closing_hint_names_the_file_just_shown(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    shown = display_path(demo.DEFAULT_SAMPLE)
+    assert f"graphscope demo: {shown}\n" in out and "FILE" not in out
+    hints = _hints(out)
+    assert hints == [["export", shown, "-o", "steps.html"], ["export", shown, "--step", "6", "-o", "step6.svg"]]
+    assert main(hints[1]) == 0 and (tmp_path / "step6.svg").exists()
+    assert "step 6 of 0..9 · backward · at q = add(x, y)" in capsys.readouterr().out
+
+
+def test_the_built_in_example_is_saved_where_the_hint_says_then_exported(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(demo, "DEFAULT_SAMPLE", str(tmp_path / "missing.py"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    hints = _hints(capsys.readouterr().out)
+    assert hints[0] == ["demo", "--save", "lecture.gsgraph"]
+    assert [h[:2] for h in hints[1:]] == [["export", "lecture.gsgraph"]] * 2
+    for hint in hints:
+        assert main(hint) == 0
+    out = capsys.readouterr().out
+    assert "saved the graph to lecture.gsgraph" in out and "wrote step6.svg" in out and "wrote steps.html" in out
+
+
+def test_a_saved_graph_walks_like_its_sample(capsys, tmp_path, monkeypatch):
+    import graphscope as gs
+    from graphscope.userfile import build_output
+    monkeypatch.chdir(tmp_path)
+    gs.Graph(build_output(demo.DEFAULT_SAMPLE)).save("neuron.gsgraph")
+    assert main(["demo", "neuron.gsgraph"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("graphscope demo: neuron.gsgraph\n")
+    assert "step   6  backward: at q = add(x, y), upstream df/dq = -4" in out and "df/dz = 3" in out
+    assert _hints(out)[0] == ["export", "neuron.gsgraph", "-o", "steps.html"]
+
+
+def test_save_wants_a_graph_file_name(capsys):
+    assert main(["demo", "--save", "neuron.py"]) == 1
+    assert "--save neuron.py: a graph is saved as a graph file" in capsys.readouterr().err

@@ -8,9 +8,16 @@ from ..engine.errors import GraphscopeError
 SOME_OPS_FILE = "my_ops.py"
 
 
-def add_graph_arguments(parser):
-    """FILE (a .py defining build(), or a saved graph) and --import FILE.py (defines custom ops first)."""
-    parser.add_argument("file", help="a sample (.py defining build()) or a saved graph file (graph.save(...))")
+def add_graph_arguments(parser, optional_help=None):
+    """FILE (a .py defining build(), or a saved graph) and --import FILE.py (defines custom ops first).
+
+    With `optional_help` FILE may be left out; the text says what is used then.
+    """
+    what = "a sample (.py defining build()) or a saved graph file (graph.save(...))"
+    if optional_help:
+        parser.add_argument("file", nargs="?", help=f"{what}; {optional_help}")
+    else:
+        parser.add_argument("file", help=what)
     parser.add_argument("--import", dest="imports", action="append", default=[], metavar="FILE.py",
                         help="run this Python file first, to define the custom ops a saved graph uses "
                              "(repeatable)")

@@ -6,33 +6,53 @@ visits the nodes outputs-first and, at each, applies the local rule
 "gradient = upstream x local": for every input, the contribution is the
 upstream gradient times the local Jacobian, and the input's gradient is the
 sum of the contributions it receives.
+
+Any other graph walks the same way: a sample file defining build(), or a
+graph saved with graph.save(...) (or with --save here).
 """
 import os
 
-from .common import nonfinite_note
+from .common import add_graph_arguments, file_command, load_graph, nonfinite_note
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "neuron.py")
+#: Where the closing hint suggests saving the built-in example (no file of it exists to export).
+BUILT_IN_SAVE = "lecture.gsgraph"
 
 
-def _output(path):
-    """The output to walk and where it comes from: the file's build(), samples/neuron.py, or the built-in example."""
-    from ..engine.source import display_path
-    from ..userfile import build_output
-    if path is None and os.path.exists(DEFAULT_SAMPLE):
-        path = DEFAULT_SAMPLE
-    if path is not None:
-        return build_output(path), display_path(path)
+class Shown:
+    """The graph the demo walks and where it comes from: its file (None for the built-in example)."""
+
+    def __init__(self, graph, file, imports=()):
+        self.graph, self.file, self.imports = graph, file, list(imports)
+
+    @property
+    def origin(self):
+        from ..engine.source import display_path
+        return "the lecture's example f = (x + y) * z (built in)" if self.file is None else display_path(self.file)
+
+    def command(self, name, *options):
+        """'graphscope NAME FILE --import ... OPTIONS': a command on the same file, as the user can type it."""
+        return file_command(name, self.file, self.imports, *options)
+
+
+def _shown(args):
+    """The file's graph (a sample or a saved graph), samples/neuron.py, or the built-in example."""
+    if args.file is None and os.path.exists(DEFAULT_SAMPLE):
+        args.file = DEFAULT_SAMPLE
+    if args.file is not None:
+        return Shown(load_graph(args), args.file, args.imports)
+    from ..engine.graph import Graph
     from ..examples import lecture_example
-    return lecture_example(), "the lecture's example f = (x + y) * z (built in)"
+    return Shown(Graph(lecture_example()), None)
 
 
-def walk(out, origin, write):
-    """Write the forward-then-backward walk of `out`'s graph, one step a paragraph."""
+def walk(graph, origin, write):
+    """Write the forward-then-backward walk of `graph`, one step a paragraph; return its Stepper."""
     from ..engine.inspect import summarize_value
     from ..stepper import Stepper, explain
-    st = Stepper(out)
-    graph = st.graph
+    st = Stepper(graph)
+    out = graph.output
     write(f"graphscope demo: {origin}")
     write(f"{len(graph)} nodes, output {out.name}; {st.n_forward} forward steps then {st.n_backward} backward steps\n")
     write("forward pass: each node's value from its inputs' values (inputs before outputs)")
@@ -40,7 +60,7 @@ def walk(out, origin, write):
         write("\n".join(explain.lines(ev, out)))
     if st.backward_note:
         write(f"\n{st.backward_note}")
-        return
+        return st
     write(f"\nbackward pass: outputs before inputs; at each node, for each input,\n"
           f"  contribution = upstream x local  (upstream = d{out.name}/d(node), local = d(node)/d(input))\n"
           f"  and the input's gradient is the sum of the contributions it receives")
@@ -51,23 +71,50 @@ def walk(out, origin, write):
     for n in graph.leaves:
         if n.requires_grad:
             write(f"  {explain.d(out, n):>12} = {summarize_value(n.grad)}")
-    note = nonfinite_note(graph, origin)
-    if note:
-        write(f"\n{note}")
-    write("\nnext: graphscope export FILE -o steps.html (the step-player), --step K -o step.svg (one picture)")
+    return st
+
+
+def next_steps(shown, stepper, saved=None):
+    """The closing hint: the export commands for the file just shown (or for where the example can be saved)."""
+    k = min(stepper.n_forward + 1, len(stepper) - 1)  # the first backward step after the seed: the local rule
+    first = []
+    if shown.file is None:  # the built-in example has no file: export the saved one
+        target = saved
+        if target is None:
+            target = BUILT_IN_SAVE if os.access(os.getcwd(), os.W_OK) else os.path.join("~", BUILT_IN_SAVE)
+            first = [f"  graphscope demo --save {target}   (writes this example to {target})"]
+        shown = Shown(shown.graph, target)
+    return "\n".join(["next:"] + first + [
+        f"  {shown.command('export', '-o', 'steps.html')}   (the step-player)",
+        f"  {shown.command('export', '--step', str(k), '-o', f'step{k}.svg')}   (one picture: step {k})"])
 
 
 def _demo(args):
-    out, origin = _output(args.file)
-    walk(out, origin, print)
+    from ..engine.errors import GraphscopeError
+    from ..interop import save_graph
+    if args.save is not None and args.save.endswith(".py"):
+        raise GraphscopeError(f"--save {args.save}: a graph is saved as a graph file, e.g. --save lecture.gsgraph "
+                              f"(a .py file is a sample you write, defining build())")
+    shown = _shown(args)
+    st = walk(shown.graph, shown.origin, print)
+    note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
+    if note:
+        print(f"\n{note}")
+    saved = None
+    if args.save is not None:
+        save_graph(shown.graph, os.path.expanduser(args.save))
+        saved = args.save
+        print(f"\nsaved the graph to {saved}")
+    print("\n" + next_steps(shown, st, saved))
     return 0
 
 
 def add_parser(sub):
     p = sub.add_parser("demo", help="walk the lecture's example graph forward then backward, step by step",
                        description=__doc__.split("\n\n", 1)[1])
-    p.add_argument("file", nargs="?",
-                   help="a graph file defining build() (default: the lecture's example, samples/neuron.py)")
+    add_graph_arguments(p, optional_help="default: the lecture's example, samples/neuron.py")
+    p.add_argument("--save", metavar="FILE.gsgraph",
+                   help="also save the walked graph (values and gradients) as a graph file, to export or check")
     p.set_defaults(run=run)
 
 
