@@ -42,6 +42,25 @@ def test_player_is_one_self_contained_file(player_file):
         assert control in html
 
 
+def footer_of(out, path):
+    """The page footer (the colour key) of the player of `out`'s graph."""
+    viz.export(out, str(path))
+    return path.read_text().split("<footer>", 1)[1].split("</footer>", 1)[0]
+
+
+def test_player_legend_has_the_pictures_colours(tmp_path):
+    import numpy as np
+    import graphscope as gs
+    from graphscope.viz import theme
+    x = gs.tensor(np.ones(3), name="x")
+    footer = footer_of(gs.sum(x * gs.param(np.ones(3), name="w")), tmp_path / "p.html")
+    for key, words in theme.LEGEND:
+        look = theme.LOOKS[key]
+        assert re.search(rf'<i class="sw {key}" style="background: {look.head}; border-color: {look.border}'
+                         rf'[^"]*"></i>{words}</span>', footer), key
+    assert "needs no gradient" not in footer_of(lecture(), tmp_path / "q.html")  # every node needs one there
+
+
 def test_player_opens_at_the_step_asked_for(tmp_path):
     path = tmp_path / "p.html"
     viz.export(lecture(), str(path), node="q", phase="backward")

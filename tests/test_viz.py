@@ -111,6 +111,44 @@ def test_graph_as_it_is_is_drawn_without_running_backward():
     assert "-4" in node_line(viz.to_dot(f), f.graph()["x"])
 
 
+def _rgb(hex_colour):
+    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def test_needs_no_gradient_has_its_own_colour_not_the_grey_of_not_computed_yet():
+    inactive, pending = theme.LOOKS["inactive"], theme.LOOKS["pending"]
+    border = _rgb(inactive.border)
+    assert border.max() - border.min() >= 80                       # a colour, not a grey
+    assert np.linalg.norm(border - _rgb(pending.border)) >= 80     # far from the pending border
+    head = _rgb(inactive.head)
+    assert head.max() - head.min() >= 16 and inactive.ink == theme.INK and not inactive.dashed
+    others = {key: _rgb(look.border) for key, look in theme.LOOKS.items() if key != "inactive"}
+    assert min(np.linalg.norm(border - c) for c in others.values()) >= 80
+
+
+def test_inputs_and_constants_are_drawn_as_needing_no_gradient_with_a_legend_entry():
+    x = gs.tensor(np.array([1.0, -2.0, 3.0]), name="x")
+    w = gs.param(np.array([0.5, 0.25, -1.0]), name="w")
+    scale = gs.constant(2.0, name="scale")
+    loss = gs.sum(x * w * scale)
+    st = Stepper(loss)
+    inactive = theme.LOOKS["inactive"]
+    legend_entry = f'BGCOLOR="{inactive.head}" BORDER="1" COLOR="{inactive.border}"'
+    for step in (viz.FINAL, st.n_forward + 1, 1):                 # the end, a backward step, a forward step
+        dot = viz.to_dot(st, step=step)
+        assert "needs no gradient" in dot and legend_entry in dot  # every step: the same legend, the same size
+        if step != 1:
+            for leaf in (x, scale):
+                assert f'COLOR="{inactive.border}" BGCOLOR="{inactive.fill}"' in node_line(dot, leaf)
+            assert inactive.border not in node_line(dot, w)
+    assert inactive.border not in node_line(viz.to_dot(st, step=1), x)  # forward: computed like any value
+
+
+def test_the_legend_leaves_out_needs_no_gradient_when_every_node_needs_one():
+    dot = viz.to_dot(Stepper(lecture()), step=viz.FINAL)
+    assert "value computed" in dot and "needs no gradient" not in dot
+
+
 def test_two_layer_clusters_and_edge_shapes():
     out = sample("two_layer")
     g = out.graph()

@@ -42,6 +42,16 @@ def _node_look(node, state):
     return "backpropagated" if status == DONE else "computed"
 
 
+def legend_keys(view, state):
+    """The looks the legend explains: 'needs no gradient' only for a graph that has such nodes and a backward
+    pass (the same at every step, so every step's picture has the same size)."""
+    keys = [key for key, _ in theme.LEGEND if key != "inactive"]
+    backward = state.recording.n_backward > 0 if state.step is not None else state.phase != FORWARD
+    if backward and any(not n.requires_grad for n in view.graph.nodes):
+        keys.append("inactive")
+    return keys
+
+
 def _attrs(pairs):
     out = []
     for k, v in pairs.items():
@@ -76,7 +86,7 @@ def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR"
     attrs = theme.graph_attrs(large, rankdir)
     if caption:
         text = state.caption() + (f"  ({view.note})" if view.note and state.step is None else "")
-        attrs["label"] = caption_label(text, widths.get("caption"), legend)
+        attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(view, state))
     lines.append(f"  graph [{_attrs(attrs)}];")
     lines.append(f'  node [shape=plain margin=0 fontname="{theme.FONT}" fontsize="{theme.FONT_SIZE}"];')
     lines.append(f'  edge [fontname="{theme.FONT}" fontsize="{theme.SMALL}" arrowsize="0.7" color="{theme.EDGE_DONE}"];')

@@ -119,13 +119,17 @@ def edge_label(index, edge, state, widths, grad_text_now):
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>>'
 
 
-def caption_label(text, width, legend=True):
-    """The picture's title line (padded so every step's picture has the same size) and a colour legend."""
+def caption_label(text, width, legend=True, keys=None):
+    """The picture's title line (padded so every step's picture has the same size) and a colour legend.
+
+    `keys` are the theme.LEGEND entries to show (default: all).
+    """
     rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
     if legend:
         cells = []
-        for key, words in (("pending", "not computed yet"), ("computed", "value computed"),
-                           ("current", "this step"), ("backpropagated", "gradient passed on")):
+        for key, words in theme.LEGEND:
+            if keys is not None and key not in keys:
+                continue
             look = theme.LOOKS[key]
             cells.append(f'<TD BGCOLOR="{look.head}" BORDER="1" COLOR="{look.border}" WIDTH="14" HEIGHT="10"></TD>'
                          f'<TD ALIGN="LEFT">{small(" " + words + "    ", theme.MUTED)}</TD>')

@@ -9,6 +9,8 @@ import re
 from html import escape
 
 from ..stepper import explain
+from . import theme
+from .dot import legend_keys
 from ..version import __version__
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,6 +31,18 @@ def inline_svg(svg):
     return _XML_PROLOGUE.sub("", svg, count=1)
 
 
+def legend_html(keys):
+    """The page's colour key: one swatch per look in `keys`, coloured as the pictures are (viz.theme)."""
+    spans = []
+    for key, words in theme.LEGEND:
+        if key in keys:
+            look = theme.LOOKS[key]
+            style = (f"background: {look.head}; border-color: {look.border}"
+                     + ("; border-style: dashed" if look.dashed else ""))
+            spans.append(f'<span class="key"><i class="sw {key}" style="{style}"></i>{escape(words)}</span>')
+    return "\n  ".join(spans)
+
+
 def player_html(picture, start=0, title=None):
     """The page for every step of `picture` (a viz.Picture with a stepper), opening at step `start`."""
     st = picture.ensure_stepper()
@@ -41,5 +55,6 @@ def player_html(picture, start=0, title=None):
     subtitle = (f"{len(st.graph.nodes)} nodes, {st.n_forward} forward + {st.n_backward} backward steps"
                 + (f"; {st.backward_note}" if st.backward_note else ""))
     values = {"CSS": _asset("player.css"), "JS": _asset("player.js"), "TITLE": escape(title),
-              "SUBTITLE": escape(subtitle), "VERSION": escape(__version__), "DATA": payload}
+              "SUBTITLE": escape(subtitle), "VERSION": escape(__version__), "DATA": payload,
+              "LEGEND": legend_html(legend_keys(picture.view, st.at(0)))}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _asset("player.html"))

@@ -33,9 +33,14 @@ LOOKS = {
     "backpropagated": Look("#e03131", "#ffe3e3", "#ffffff", INK),
     # the node this step is about
     "current": Look("#e8590c", "#ffc078", "#fff4e6", INK, thick=True),
-    # backward phase: needs no gradient
-    "inactive": Look("#ced4da", "#f8f9fa", "#ffffff", "#495057"),
+    # backward phase: needs no gradient (inputs, constants, what depends on them only): computed, and done
+    # with, so a colour of its own, not the grey of "not computed yet"
+    "inactive": Look("#4dabf7", "#e7f5ff", "#ffffff", INK),
 }
+
+#: The colour legend under a picture's title: (look, words), in the order a walk meets them.
+LEGEND = (("pending", "not computed yet"), ("computed", "value computed"), ("current", "this step"),
+          ("backpropagated", "gradient passed on"), ("inactive", "needs no gradient"))
 
 EDGE_DONE = "#495057"
 EDGE_PENDING = "#ced4da"
