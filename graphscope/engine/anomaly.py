@@ -23,6 +23,7 @@ import numpy as np
 from .backward import input_gradients, topo_order
 from .errors import GraphscopeError
 from .hooks import BACKWARD_HOOKS, FORWARD_HOOKS
+from .inspect import number_text
 
 
 class AnomalyError(GraphscopeError, FloatingPointError):
@@ -129,7 +130,7 @@ def nonfinite_summary(v):
 def describe_tensor(name, v):
     """'x (3, 4) float64 in [-1.2, 3.4]' (with the non-finite count when there are any)."""
     if v.__class__ is float:
-        return f"{name} = {v:.4g}"
+        return f"{name} = {number_text(v)}"
     a = np.asarray(v)
     text = f"{name} {tuple(a.shape)} {a.dtype}"
     if a.size == 0:
@@ -138,10 +139,10 @@ def describe_tensor(name, v):
         return text + f" in [{a.min()}, {a.max()}]"
     ok = np.isfinite(a)
     if ok.all():
-        return text + f" in [{a.min():.4g}, {a.max():.4g}]"
+        return text + f" in [{number_text(a.min())}, {number_text(a.max())}]"
     kind, count, size = nonfinite_summary(a)
     finite = a[ok]
-    rest = f", finite entries in [{finite.min():.4g}, {finite.max():.4g}]" if finite.size else ""
+    rest = f", finite entries in [{number_text(finite.min())}, {number_text(finite.max())}]" if finite.size else ""
     return text + f" with {kind} in {count} of {size} entries{rest}"
 
 

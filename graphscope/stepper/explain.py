@@ -5,7 +5,7 @@ the same as indented text lines.
 """
 import numpy as np
 
-from ..engine.inspect import describe_call, shape_text as _shape_text, summarize_value
+from ..engine.inspect import describe_call, number_text, shape_text as _shape_text, summarize_value
 from ..engine.source import display_location
 from .events import FORWARD
 
@@ -34,7 +34,7 @@ def matrix_text(m):
     """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise."""
     if m.size == 1:
         return summarize_value(float(m.reshape(())))
-    rows = ("[" + ", ".join(f"{x:.4g}" for x in row) + "]" for row in m)
+    rows = ("[" + ", ".join(number_text(x) for x in row) + "]" for row in m)
     return "[" + ", ".join(rows) + "]"
 
 

@@ -5,8 +5,7 @@ padded to the longest text it takes at any step (``Widths``), so each node
 and edge label keeps its size across steps and Graphviz lays out every step
 of a graph identically: frames and the HTML player do not jump.
 """
-import numpy as np
-
+from ..engine.inspect import summarize_value
 from ..stepper.events import FORWARD
 from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, PARTIAL, StepState
 from .view import FOLD, NODE
@@ -16,24 +15,8 @@ GRAD_ARROW = "\u2190 "  # "<-": a gradient flows back along the edge
 
 
 def compact(v):
-    """A short text for a value: '-4' for scalars, '[1, 2, 3]' for up to 4 entries, else 'μ=0.12 σ=0.5'."""
-    if v.__class__ is float:
-        return f"{v:.4g}"
-    a = np.asarray(v)
-    if a.size == 1:
-        return f"{float(a.reshape(())):.4g}"
-    if a.size <= 4:
-        return "[" + ", ".join(f"{x:.3g}" for x in a.ravel()) + "]"
-    finite = a[np.isfinite(a)]
-    bad = a.size - finite.size
-    if not finite.size:
-        return f"all {bad} non-finite"
-    if not bad and finite.min() == finite.max():
-        return f"all {float(finite.flat[0]):.4g}"
-    mean, std = finite.mean(), finite.std()
-    mu = "\u22480" if abs(mean) < 1e-6 * std else f"={mean:.3g}"  # rounding noise of a zero mean
-    text = f"\u03bc{mu} \u03c3={std:.2g}"
-    return text + (f" ({bad} non-finite)" if bad else "")
+    """A short text for a value: '-4', '[1, 2, 3]', 'all 0' or 'μ=0.12 σ=0.5' (the text views' rules, shorter)."""
+    return summarize_value(v, short=True)
 
 
 def value_text(v):
