@@ -5,6 +5,7 @@ import os
 import sys
 
 from ..engine.errors import GraphscopeError
+from ..version import __version__
 from . import check, demo, export
 
 #: Subcommand modules, in the order `graphscope --help` lists them.
@@ -14,6 +15,7 @@ COMMANDS = [demo, check, export]
 def build_parser():
     parser = argparse.ArgumentParser(prog="graphscope",
                                      description="See backpropagation happen, node by node.")
+    parser.add_argument("--version", action="version", version=f"graphscope {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
