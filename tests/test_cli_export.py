@@ -74,6 +74,16 @@ def test_html_player_and_frames(capsys, tmp_path):
     assert sorted(os.listdir(frames))[0] == "step_000_forward_x.svg" and len(os.listdir(frames)) == 10
 
 
+@pytest.mark.parametrize("folder", ["fr", "fr/", "out/fr/"])
+def test_frames_folder_is_named_with_one_slash(capsys, tmp_path, monkeypatch, folder):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, NEURON, "--frames", folder)
+    assert code == 0, err
+    shown = folder.rstrip("/") + os.sep
+    assert out == f"wrote 10 frames to {shown} (step_000_forward_x.svg .. step_009_backward_x.svg)\n"
+    assert len(os.listdir(shown)) == 10
+
+
 @pytest.mark.parametrize("args, message", [
     (["-o", "x.jpg"], "unknown output format '.jpg'"),
     ([], "nothing to write: give -o OUT"),

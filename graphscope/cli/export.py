@@ -58,7 +58,7 @@ def _export(args):
         print(f"wrote {args.output} ({what})")
     if args.frames:
         paths = write_frames(picture, args.frames)
-        print(f"wrote {len(paths)} frames to {args.frames}{os.sep} "
+        print(f"wrote {len(paths)} frames to {os.path.join(args.frames, '')} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
     return 0
 
