@@ -248,7 +248,7 @@ MALFORMED = {
                    r"uses op frobnicate, not defined in this session: import the module defining it before "
                    r"gs.load_graph"),
     "missing array": (_edit_doc(lambda d, a: a.pop(node_named(d, "W1")["value"])),
-                      r"node 1 \('W1'\): array 'a\d+' is missing from arrays.npz"),
+                      r"node id \d+ \('W1'\): array 'a\d+' is missing from arrays.npz"),
     "wrong shape": (_edit_doc(lambda d, a: node_named(d, "W1").update(shape=[5, 3])),
                     r"'W1'\): its value has shape \(3, 5\) but the node's shape is \(5, 3\)"),
     "wrong dtype": (_edit_doc(lambda d, a: node_named(d, "W1").update(dtype="float32")),
@@ -282,6 +282,30 @@ def test_a_malformed_file_gives_one_clear_error(rng, tmp_path, case):
         load_graph(path)
     assert str(err.value).startswith(str(path))
     assert "Traceback" not in str(err.value)
+
+
+def test_a_bad_node_is_named_by_its_id_and_name_as_in_the_file(rng, tmp_path):
+    path = saved(rng, tmp_path)
+    doc, _ = parts_of(path)
+    k, matmul = next((k, n) for k, n in enumerate(doc["nodes"]) if n["name"].startswith("matmul"))
+    assert matmul["id"] != k  # ids are the engine's, not places in the list
+    _edit_doc(lambda d, a: d["nodes"][k].update(inputs=[12345]))(path)
+    with pytest.raises(GraphFileError) as err:
+        load_graph(path)
+    assert f": node id {matmul['id']} ({matmul['name']!r}): input 12345 is not the id" in str(err.value)
+    assert f"node {k} " not in str(err.value)
+
+
+def test_a_node_whose_id_cannot_name_it_is_named_by_its_place(rng, tmp_path):
+    path = saved(rng, tmp_path)
+    doc, _ = parts_of(path)
+    first, second = doc["nodes"][0], doc["nodes"][1]
+    _edit_doc(lambda d, a: d["nodes"][1].update(id=first["id"]))(path)
+    with pytest.raises(GraphFileError, match=rf": nodes\[1\] \({second['name']!r}\): id {first['id']} is used twice"):
+        load_graph(path)
+    _edit_doc(lambda d, a: d["nodes"][1].update(id="seven"))(path)
+    with pytest.raises(GraphFileError, match=rf": nodes\[1\] \({second['name']!r}\): id must be an integer"):
+        load_graph(path)
 
 
 def test_missing_file_and_directory(tmp_path):

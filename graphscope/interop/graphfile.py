@@ -219,9 +219,16 @@ class _Reader:
         self.by_id = {}
 
     def fail(self, text, entry=None, k=None):
-        where = "" if k is None else f"node {k}" + (f" ({entry.get('name')!r})" if isinstance(entry, dict)
-                                                    and isinstance(entry.get("name"), str) else "") + ": "
+        where = "" if k is None else self.who(entry, k) + ": "
         return GraphFileError(f"{self.path}: {where}{text}")
+
+    def who(self, entry, k):
+        """A node as the file names it: 'node id 7 ('W1')'; 'nodes[3]' (its place in the list, from 0) when its
+        id cannot tell it apart."""
+        entry = entry if isinstance(entry, dict) else {}
+        nid, name = entry.get("id"), entry.get("name")
+        text = f"node id {nid}" if _is_int(nid) and nid not in self.by_id else f"nodes[{k}]"
+        return text + (f" ({name!r})" if isinstance(name, str) else "")
 
     def array(self, key):
         if not isinstance(key, str):
