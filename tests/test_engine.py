@@ -349,6 +349,16 @@ def test_print_graph_shows_one_line_per_node(capsys):
     assert "[fc1/act]" in lines[1 + graph.position(h2)]
 
 
+def test_print_graph_names_each_leaf_by_its_role():
+    x = gs.tensor(np.ones(2), name="x")
+    w = gs.param(np.ones(2), name="w")
+    c = gs.constant(2.0, name="c")
+    graph = (x * w * c).graph()
+    rows = {line.split()[1]: line.split()[2] for line in str(graph).splitlines()[1:]}
+    assert (rows["x"], rows["w"], rows["c"]) == ("input", "param", "const")
+    assert "leaf" not in str(graph)
+
+
 def test_nested_scopes():
     out, x, W1, h, h2, W2 = build_two_layer()
     assert x.scope is None and W2.scope is None and out.scope is None

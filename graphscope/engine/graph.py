@@ -212,10 +212,10 @@ class Graph:
         return g
 
     def summary(self):
-        """The tape as text: one line a node (id, name, op(inputs), shape, value, grad, source)."""
+        """The tape as text: one line a node (id, name, op(inputs) or a leaf's role, shape, value, grad, source)."""
         rows = []
         for n in self.nodes:
-            call = "leaf" if n.fn is None else call_text(n)
+            call = n.role if n.fn is None else call_text(n)  # input / param / const, as the pictures say
             grad = "-" if n.grad is None else summarize_value(n.grad)
             scope = f" [{n.scope}]" if n.scope else ""
             rows.append((f"%{n.id}", n.name, call, str(n.shape), summarize_value(n._value), grad,
