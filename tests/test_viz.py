@@ -149,6 +149,22 @@ def test_the_legend_leaves_out_needs_no_gradient_when_every_node_needs_one():
     assert "value computed" in dot and "needs no gradient" not in dot
 
 
+@pytest.mark.parametrize("call, returns", [("to_svg", "the SVG text"), ("to_dot", "the DOT text"),
+                                           ("to_png", "the PNG bytes"), ("to_pdf", "the PDF bytes"),
+                                           ("to_html", "the HTML text")])
+def test_a_file_name_where_the_step_goes_points_to_export(tmp_path, monkeypatch, call, returns):
+    import pathlib
+    monkeypatch.chdir(tmp_path)
+    f = lecture()
+    for where in ("x.svg", "slides/f.PNG", pathlib.Path("x.html")):
+        with pytest.raises(gs.GraphscopeError) as err:
+            getattr(viz, call)(f, where)
+        assert str(err.value) == (f"{call} returns {returns}; to write a file use "
+                                  f"gs.viz.export(graph, {str(where)!r})")
+    assert os.listdir(tmp_path) == []
+    assert "after all 10 steps" in viz.to_dot(f, "final")  # a step's name still works
+
+
 def test_two_layer_clusters_and_edge_shapes():
     out = sample("two_layer")
     g = out.graph()

@@ -21,8 +21,16 @@ def _picture(obj, depth, collapse, fold, caption=True):
                                                         caption=caption)
 
 
+def _not_a_path(call, returns, step):
+    """A file name given where the step goes (``to_svg(graph, "x.svg")``): say that export writes files."""
+    if isinstance(step, os.PathLike) or (isinstance(step, str) and os.path.splitext(step)[1].lower() in FORMATS):
+        path = os.fspath(step)
+        raise GraphscopeError(f"{call} returns {returns}; to write a file use gs.viz.export(graph, {path!r})")
+
+
 def to_dot(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True):
     """DOT text of `obj` (a Graph, tensor, Stepper or Picture) at a step (see Picture.state); needs no Graphviz."""
+    _not_a_path("to_dot", "the DOT text", step)
     pic = _picture(obj, depth, collapse, fold, caption)
     return pic.dot(pic.state(step, node, phase))
 
@@ -35,22 +43,26 @@ def _rendered(fmt, obj, step, node, phase, depth, collapse, fold, caption, dpi=N
 
 def to_svg(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True):
     """SVG text of `obj` at a step (needs Graphviz's dot)."""
+    _not_a_path("to_svg", "the SVG text", step)
     return _rendered("svg", obj, step, node, phase, depth, collapse, fold, caption).decode("utf-8")
 
 
 def to_png(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
            dpi=PNG_DPI):
     """PNG bytes of `obj` at a step (needs Graphviz's dot)."""
+    _not_a_path("to_png", "the PNG bytes", step)
     return _rendered("png", obj, step, node, phase, depth, collapse, fold, caption, dpi)
 
 
 def to_pdf(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True):
     """PDF bytes of `obj` at a step (needs Graphviz's dot)."""
+    _not_a_path("to_pdf", "the PDF bytes", step)
     return _rendered("pdf", obj, step, node, phase, depth, collapse, fold, caption)
 
 
 def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None):
     """The self-contained HTML step-player of every step, opening at `step` (or `node` in `phase`)."""
+    _not_a_path("to_html", "the HTML text", step)
     from .player import player_html
     dot_program()
     pic = _picture(obj, depth, collapse, fold).without_caption()  # the page shows the step's title itself
