@@ -90,11 +90,9 @@ def next_steps(shown, stepper, saved=None):
 
 
 def _demo(args):
-    from ..engine.errors import GraphscopeError
     from ..interop import save_graph
-    if args.save is not None and args.save.endswith(".py"):
-        raise GraphscopeError(f"--save {args.save}: a graph is saved as a graph file, e.g. --save lecture.gsgraph "
-                              f"(a .py file is a sample you write, defining build())")
+    if args.save is not None:
+        _check_save_path(args.save)
     shown = _shown(args)
     st = walk(shown.graph, shown.origin, print)
     note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
@@ -107,6 +105,19 @@ def _demo(args):
         print(f"\nsaved the graph to {saved}")
     print("\n" + next_steps(shown, st, saved))
     return 0
+
+
+def _check_save_path(path):
+    """--save's file, checked before the walk is printed: a graph file name in a folder that exists."""
+    from ..engine.errors import GraphscopeError
+    if path.endswith(".py"):
+        raise GraphscopeError(f"--save {path}: a graph is saved as a graph file, e.g. --save lecture.gsgraph "
+                              f"(a .py file is a sample you write, defining build())")
+    full = os.path.expanduser(path)
+    folder = os.path.dirname(os.path.abspath(full))
+    if os.path.isdir(full) or not os.path.isdir(folder):
+        problem = "is a folder" if os.path.isdir(full) else f"the folder {folder} does not exist"
+        raise GraphscopeError(f"--save {path}: {problem}; give a graph file name, e.g. --save lecture.gsgraph")
 
 
 def add_parser(sub):
