@@ -1,4 +1,5 @@
 """graphscope demo: the lecture's example walked forward then backward, with or without samples/."""
+import os
 import shlex
 import subprocess
 import sys
@@ -31,7 +32,6 @@ def test_demo_without_samples_uses_the_built_in_example(capsys, monkeypatch, tmp
 
 
 def test_demo_of_another_file(capsys):
-    import os
     two = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "two_layer.py")
     assert main(["demo", two]) == 0
     out = capsys.readouterr().out
@@ -80,6 +80,25 @@ def test_the_built_in_example_is_saved_where_the_hint_says_then_exported(capsys,
         assert main(hint) == 0
     out = capsys.readouterr().out
     assert "saved the graph to lecture.gsgraph" in out and "wrote step6.svg" in out and "wrote steps.html" in out
+
+
+def test_the_built_in_example_goes_to_the_home_folder_when_the_current_one_is_read_only(capsys, tmp_path,
+                                                                                        monkeypatch):
+    home = tmp_path / "home me"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(demo, "DEFAULT_SAMPLE", str(tmp_path / "missing.py"))
+    (tmp_path / "read-only").mkdir()
+    monkeypatch.chdir(tmp_path / "read-only")
+    writable = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: path != os.getcwd() and writable(path, mode, **kw))
+    assert main(["demo"]) == 0
+    hints = _hints(capsys.readouterr().out)
+    target = str(home / "lecture.gsgraph")
+    assert hints[0] == ["demo", "--save", target] and hints[1][:2] == ["export", target]
+    for hint in hints:
+        assert main(hint) == 0
+    assert (home / "lecture.gsgraph").exists()
 
 
 def test_a_saved_graph_walks_like_its_sample(capsys, tmp_path, monkeypatch):

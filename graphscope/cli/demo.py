@@ -11,6 +11,7 @@ Any other graph walks the same way: a sample file defining build(), or a
 graph saved with graph.save(...) (or with --save here).
 """
 import os
+import shlex
 
 from .common import add_graph_arguments, file_command, load_graph, nonfinite_note
 
@@ -81,8 +82,9 @@ def next_steps(shown, stepper, saved=None):
     if shown.file is None:  # the built-in example has no file: export the saved one
         target = saved
         if target is None:
-            target = BUILT_IN_SAVE if os.access(os.getcwd(), os.W_OK) else os.path.join("~", BUILT_IN_SAVE)
-            first = [f"  graphscope demo --save {target}   (writes this example to {target})"]
+            writable = os.access(os.getcwd(), os.W_OK)
+            target = BUILT_IN_SAVE if writable else os.path.join(os.path.expanduser("~"), BUILT_IN_SAVE)
+            first = [f"  graphscope demo --save {shlex.quote(target)}   (writes this example to {target})"]
         shown = Shown(shown.graph, target)
     return "\n".join(["next:"] + first + [
         f"  {shown.command('export', '-o', 'steps.html')}   (the step-player)",
