@@ -395,7 +395,17 @@ def apply(op, *args, **attrs):
         if i.requires_grad:
             rg = True
             break
-    return _record(op, _compute_or_raise(op, inputs, attrs), inputs, attrs or _NO_ATTRS, rg, 2)
+    if len(inputs) == 1 and op.scalar_forward is None:
+        # the common case of an array op with attributes (sum, reshape, softmax, ...): no lists, no scalar test
+        try:
+            value = op.forward(inputs[0]._value, **attrs)
+        except Exception:  # run it again the careful way, to explain the failure
+            value = _compute_or_raise(op, inputs, attrs)
+        if value.__class__ is not np.ndarray or value.ndim == 0:
+            value = normalize(value)
+    else:
+        value = _compute_or_raise(op, inputs, attrs)
+    return _record(op, value, inputs, attrs or _NO_ATTRS, rg, 2)
 
 
 def apply_unary(op, x):
