@@ -4,8 +4,8 @@ from ..engine.source import display_location
 from ..stepper.events import FORWARD
 from ..stepper.state import CURRENT, DONE, INACTIVE
 from . import theme
-from .labels import box_label, caption_label, edge_label, node_label
-from .texts import edge_grad_text
+from .labels import Alert, box_label, caption_label, edge_label, node_label
+from .texts import edge_grad_text, inner_name
 from .view import NODE, safe_name
 
 #: Views with more items than this get the cheaper layout settings.
@@ -78,15 +78,28 @@ def tooltip(item):
     return f"{what}{where}{scope}"
 
 
-def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope"):
-    """The DOT text of `view` drawn at `state`; `widths` (texts.Widths) keeps sizes equal across steps."""
+def alert_of(item, state, origin):
+    """The warning row of an item when it is (or holds) the origin of a non-finite value (origin.OriginMark)."""
+    if origin is None or not origin.marks(item):
+        return None
+    text = origin.text if item.kind == NODE else f"{origin.text}: {inner_name(item, origin.node)}"
+    return Alert(text, origin.shown(state))
+
+
+def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
+    """The DOT text of `view` drawn at `state`; `widths` (texts.Widths) keeps sizes equal across steps.
+
+    `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; its legend
+    entry is there at every step of a graph that has one, so every step's picture has the same size.
+    """
     widths = widths or _NO_WIDTHS
     large = len(view.items) > LARGE
     lines = [f"digraph {name} {{"]
     attrs = theme.graph_attrs(large, rankdir)
     if caption:
         text = state.caption() + (f"  ({view.note})" if view.note and state.step is None else "")
-        attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(view, state))
+        attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(view, state),
+                                       origin=origin is not None)
     lines.append(f"  graph [{_attrs(attrs)}];")
     lines.append(f'  node [shape=plain margin=0 fontname="{theme.FONT}" fontsize="{theme.FONT_SIZE}"];')
     lines.append(f'  edge [fontname="{theme.FONT}" fontsize="{theme.SMALL}" arrowsize="0.7" color="{theme.EDGE_DONE}"];')
@@ -96,7 +109,9 @@ def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR"
         key = look_of(item, state)
         looks[item.key] = key
         look = theme.LOOKS[key]
-        label = node_label(item, state, widths, look) if item.kind == NODE else box_label(item, state, widths, look)
+        alert = alert_of(item, state, origin)
+        draw = node_label if item.kind == NODE else box_label
+        label = draw(item, state, widths, look, alert)
         node_lines[item.key] = f"{item.key} [{_attrs({'label': label, 'tooltip': tooltip(item), 'id': item.key})}];"
     _emit_clusters(lines, view, node_lines)
     for i, edge in enumerate(view.edges):

@@ -6,6 +6,7 @@ border for the current node, a thin one with more padding otherwise), so
 highlighting a node never changes its size.
 """
 import re
+from dataclasses import dataclass, replace
 from html import escape
 
 from ..engine.inspect import shape_text
@@ -13,6 +14,8 @@ from . import theme
 from .texts import grad_text, item_output, progress_text, value_text
 from .view import FOLD, pattern_name
 
+#: The legend words of the origin of a non-finite value.
+ORIGIN_KEY = "\u26a0 " + theme.ORIGIN_LEGEND
 _SPACES = re.compile(r" {2,}")
 _BORDER = {True: (3, 1), False: (1, 3)}  # thick -> (border, padding); both add up to 4 per side
 
@@ -32,14 +35,40 @@ def small(text, color=theme.MUTED):
     return f'<FONT POINT-SIZE="{theme.SMALL}" COLOR="{color}">{esc(text)}</FONT>'
 
 
-def card(look, head_left, head_right, rows):
-    """A node card: header (bold name, italic kind) and rows of (key, html) or a full-width html string."""
+@dataclass(frozen=True)
+class Alert:
+    """A warning row under a card's header (viz.origin); before it applies (`shown` false) an empty row of the
+    same size holds its room, so the card keeps its size across steps."""
+
+    text: str
+    shown: bool
+
+
+def alert_look(look, alert):
+    """The look of a card carrying `alert`: the origin's border colour, thick (the same size: see _BORDER)."""
+    return replace(look, border=theme.ORIGIN_BORDER, thick=True) if alert is not None and alert.shown else look
+
+
+def alert_row(alert):
+    """The <TR> of an alert: bold warning text on the origin's colour, or its empty room."""
+    if alert.shown:
+        text = mono(alert.text, 0, theme.ORIGIN_INK, theme.SMALL)
+        return f'<TR><TD ALIGN="LEFT" COLSPAN="2" BGCOLOR="{theme.ORIGIN_HEAD}"><B>{text}</B></TD></TR>'
+    return f'<TR><TD ALIGN="LEFT" COLSPAN="2"><B>{mono("", len(alert.text), theme.MUTED, theme.SMALL)}</B></TD></TR>'
+
+
+def card(look, head_left, head_right, rows, alert=None):
+    """A node card: header (bold name, italic kind), an optional Alert row, and rows of (key, html) or a
+    full-width html string."""
+    look = alert_look(look, alert)
     border, pad = _BORDER[look.thick]
     style = "rounded,dashed" if look.dashed else "rounded"
     head = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
             f'<TD ALIGN="LEFT"><FONT COLOR="{look.ink}"><B>{esc(head_left)}</B></FONT></TD>'
             f'<TD ALIGN="RIGHT">&#160;&#160;<FONT COLOR="{look.ink}"><I>{esc(head_right)}</I></FONT></TD></TR></TABLE>')
     body = [f'<TR><TD COLSPAN="2" BGCOLOR="{look.head}">{head}</TD></TR>']
+    if alert is not None:
+        body.append(alert_row(alert))
     for row in rows:
         if isinstance(row, str):
             body.append(f'<TR><TD ALIGN="LEFT" COLSPAN="2">{row}</TD></TR>')
@@ -62,26 +91,29 @@ def value_rows(item_key, node, state, widths, look):
     return rows
 
 
-def node_label(item, state, widths, look):
+def node_label(item, state, widths, look, alert=None):
+    """A node's card: name, kind, shape, value, gradient (and the Alert of the origin of a non-finite value)."""
     node = item.node
     if node.fn is None and node.role == "const" and node._name is None:
-        return constant_label(item, state, widths, look)
+        return constant_label(item, state, widths, look, alert)
     kind = node.fn.name if node.fn is not None else node.role
     meta = shape_text(node.shape) + ("" if str(node.dtype) == "float64" else f" {node.dtype}")
-    return card(look, node.name, kind, [small(meta)] + value_rows(item.key, node, state, widths, look))
+    return card(look, node.name, kind, [small(meta)] + value_rows(item.key, node, state, widths, look), alert)
 
 
-def constant_label(item, state, widths, look):
-    """An unnamed constant (a number written in the user's formula): just its value."""
+def constant_label(item, state, widths, look, alert=None):
+    """An unnamed constant (a number written in the user's formula): just its value (and an Alert row)."""
+    look = alert_look(look, alert)
     border, pad = _BORDER[look.thick]
     style = "rounded,dashed" if look.dashed else "rounded"
     v = state.value(item.node)
     text = mono(value_text(v), widths.get((item.key, "value")), look.ink if v is not None else theme.MUTED)
+    rows = f'<TR><TD>{text}</TD></TR>' + (alert_row(alert).replace(' COLSPAN="2"', "") if alert else "")
     return (f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{pad + 2}" STYLE="{style}" '
-            f'COLOR="{look.border}" BGCOLOR="{look.head}"><TR><TD>{text}</TD></TR></TABLE>>')
+            f'COLOR="{look.border}" BGCOLOR="{look.head}">{rows}</TABLE>>')
 
 
-def box_label(item, state, widths, look):
+def box_label(item, state, widths, look, alert=None):
     """A collapsed module, or a folded run of identical blocks."""
     out = item_output(item)
     if item.kind == FOLD:
@@ -102,7 +134,7 @@ def box_label(item, state, widths, look):
         rows.append((param_key, esc(_params(params))))
     rows += value_rows(item.key, out, state, widths, look)
     rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
-    return card(look, head, kind, rows)
+    return card(look, head, kind, rows, alert)
 
 
 def edge_label(index, edge, state, widths, grad_text_now):
@@ -119,10 +151,11 @@ def edge_label(index, edge, state, widths, grad_text_now):
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>>'
 
 
-def caption_label(text, width, legend=True, keys=None):
+def caption_label(text, width, legend=True, keys=None, origin=False):
     """The picture's title line (padded so every step's picture has the same size) and a colour legend.
 
-    `keys` are the theme.LEGEND entries to show (default: all).
+    `keys` are the theme.LEGEND entries to show (default: all); `origin` adds the entry of the node that made
+    the first non-finite value (viz.origin).
     """
     rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
     if legend:
@@ -133,6 +166,9 @@ def caption_label(text, width, legend=True, keys=None):
             look = theme.LOOKS[key]
             cells.append(f'<TD BGCOLOR="{look.head}" BORDER="1" COLOR="{look.border}" WIDTH="14" HEIGHT="10"></TD>'
                          f'<TD ALIGN="LEFT">{small(" " + words + "    ", theme.MUTED)}</TD>')
+        if origin:
+            cells.append(f'<TD BGCOLOR="{theme.ORIGIN_HEAD}" BORDER="2" COLOR="{theme.ORIGIN_BORDER}" WIDTH="14" '
+                         f'HEIGHT="10"></TD><TD ALIGN="LEFT">{small(" " + ORIGIN_KEY, theme.ORIGIN_INK)}</TD>')
         legend_table = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
                         f'<TR>{"".join(cells)}</TR></TABLE>')
         rows.append(f'<TR><TD ALIGN="LEFT">{legend_table}</TD></TR>')

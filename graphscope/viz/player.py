@@ -11,6 +11,7 @@ from html import escape
 from ..stepper import explain
 from . import theme
 from .dot import legend_keys
+from .labels import ORIGIN_KEY
 from ..version import __version__
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,8 +32,9 @@ def inline_svg(svg):
     return _XML_PROLOGUE.sub("", svg, count=1)
 
 
-def legend_html(keys):
-    """The page's colour key: one swatch per look in `keys`, coloured as the pictures are (viz.theme)."""
+def legend_html(keys, origin=False):
+    """The page's colour key: one swatch per look in `keys`, coloured as the pictures are (viz.theme), and
+    with `origin` the mark of the node that made the first non-finite value."""
     spans = []
     for key, words in theme.LEGEND:
         if key in keys:
@@ -40,6 +42,10 @@ def legend_html(keys):
             style = (f"background: {look.head}; border-color: {look.border}"
                      + ("; border-style: dashed" if look.dashed else ""))
             spans.append(f'<span class="key"><i class="sw {key}" style="{style}"></i>{escape(words)}</span>')
+    if origin:
+        style = f"background: {theme.ORIGIN_HEAD}; border-color: {theme.ORIGIN_BORDER}; border-width: 2px"
+        spans.append(f'<span class="key" style="color: {theme.ORIGIN_INK}"><i class="sw origin" style="{style}"></i>'
+                     f'{escape(ORIGIN_KEY)}</span>')
     return "\n  ".join(spans)
 
 
@@ -56,5 +62,5 @@ def player_html(picture, start=0, title=None):
                 + (f"; {st.backward_note}" if st.backward_note else ""))
     values = {"CSS": _asset("player.css"), "JS": _asset("player.js"), "TITLE": escape(title),
               "SUBTITLE": escape(subtitle), "VERSION": escape(__version__), "DATA": payload,
-              "LEGEND": legend_html(legend_keys(picture.view, st.at(0)))}
+              "LEGEND": legend_html(legend_keys(picture.view, st.at(0)), picture.origin(st.at(0)) is not None)}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _asset("player.html"))

@@ -42,6 +42,12 @@ LOOKS = {
 LEGEND = (("pending", "not computed yet"), ("computed", "value computed"), ("current", "this step"),
           ("backpropagated", "gradient passed on"), ("inactive", "needs no gradient"))
 
+#: The node that made the graph's first NaN or infinity (viz.origin): its border, its warning row, its legend words.
+ORIGIN_BORDER = "#9c36b5"
+ORIGIN_HEAD = "#f3d9fa"
+ORIGIN_INK = "#862e9c"
+ORIGIN_LEGEND = "first non-finite made here"
+
 EDGE_DONE = "#495057"
 EDGE_PENDING = "#ced4da"
 EDGE_GRAD = "#e03131"
