@@ -252,9 +252,6 @@ class Tensor:
     def __rmatmul__(self, other):
         return apply_binary(_MATMUL, other, self)
 
-    def __getitem__(self, index):
-        return apply(OPS["getitem"], self, index=index)
-
     # comparisons give plain boolean values (not recorded): for masks and where()
     def __lt__(self, other):
         return self._value < _raw(other)
@@ -268,7 +265,8 @@ class Tensor:
     def __ge__(self, other):
         return self._value >= _raw(other)
 
-    # methods mirroring the top-level functions are attached in graphscope.engine.functional
+    # x[index], abs(x) and the methods mirroring the top-level functions (x.tanh(), x.sum(), ...)
+    # are attached in graphscope.engine.functional, where those functions are defined
 
 
 def _raw(x):
@@ -279,27 +277,32 @@ _new = Tensor.__new__
 _ADD, _SUB, _MUL, _DIV, _MATMUL, _NEG, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "matmul", "neg", "pow"))
 
 
-def leaf(data, requires_grad=False, name=None, role="input"):
-    """Make a leaf node (an input, a parameter or a constant)."""
+def _new_leaf(value, requires_grad, name, role, frame):
+    """A leaf node holding `value`, made at `frame` (the user's frame, or None when unknown)."""
     t = _new(Tensor)
-    t._value = as_value(data, "tensor", copy=True)
+    t._value = value
     t.grad = None
     t.fn = None
     t.inputs = ()
     t.attrs = _NO_ATTRS
     t.id = next(_ids)
-    t._name = None if name is None else str(name)
+    t._name = name
     t.scope = _SCOPES.current
-    f = _source.user_frame(2)
-    if f is None:
+    if frame is None:
         t._code = None
         t._line = 0
     else:
-        t._code = f.f_code
-        t._line = f.f_lineno
-    t.requires_grad = bool(requires_grad)
+        t._code = frame.f_code
+        t._line = frame.f_lineno
+    t.requires_grad = requires_grad
     t.role = role
     return t
+
+
+def leaf(data, requires_grad=False, name=None, role="input"):
+    """Make a leaf node (an input, a parameter or a constant)."""
+    return _new_leaf(as_value(data, "tensor", copy=True), bool(requires_grad),
+                     None if name is None else str(name), role, _source.user_frame(2))
 
 
 def tensor(data, requires_grad=False, name=None):
@@ -329,20 +332,7 @@ def _operand(op, x, others):
 
 def _const(x):
     """Wrap a non-tensor operand (a number or an array) as a constant leaf."""
-    t = _new(Tensor)
-    t._value = as_value(x, "operand", copy=True)
-    t.grad = None
-    t.fn = None
-    t.inputs = ()
-    t.attrs = _NO_ATTRS
-    t.id = next(_ids)
-    t._name = None
-    t.scope = _SCOPES.current
-    t._code = None
-    t._line = 0
-    t.requires_grad = False
-    t.role = "const"
-    return t
+    return _new_leaf(as_value(x, "operand", copy=True), False, None, "const", None)
 
 
 def _record(op, value, inputs, attrs, requires_grad, depth):
