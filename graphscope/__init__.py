@@ -10,8 +10,11 @@ from . import interop, stepper, viz
 from .interop import load_graph
 from .stepper import Stepper
 from .version import __version__
+from . import train
+from .train import data, layer_stats, LayerStats, snapshot_params
 
 __all__ = list(_engine_all) + ["__version__", "load_graph", "Stepper", "interop", "stepper", "viz"]
+__all__ += ["train", "data", "layer_stats", "LayerStats", "snapshot_params"]
 
 interop.install()       # Graph.save writes a graph file
 viz.notebook.install()  # Graph and Stepper show themselves inline in Jupyter

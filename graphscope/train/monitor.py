@@ -1,0 +1,246 @@
+"""Per-layer statistics of a recorded graph: the lecture's "collect statistics at each layer".
+
+``layer_stats(graph)`` after forward and backward gives, for each module scope
+(``gs.scope("fc1")`` or a ``gs.nn`` module), the scope's activation and the
+gradient that reached it: mean, std, histogram, and the fraction of dead ReLUs
+or saturated tanh / sigmoid units. Given the parameters' values from before an
+optimizer step (``snapshot_params(graph)``), it adds each parameter's
+update/weight ratio, which the lecture wants near 1e-3.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine.errors import InputError, ShapeError
+from ..engine.graph import require_graph
+
+#: The lecture's rule of thumb for ||update|| / ||weights|| per step, and the band around it called healthy.
+UPDATE_RATIO_TARGET = 1e-3
+UPDATE_RATIO_BAND = (1e-4, 1e-2)
+TANH_SATURATED = 0.99
+SIGMOID_SATURATED = (0.01, 0.99)
+HISTOGRAM_BINS = 20
+
+
+@dataclass
+class Histogram:
+    """``counts[i]`` values lie in ``[edges[i], edges[i + 1])`` (the last bin is closed), as numpy.histogram."""
+
+    counts: np.ndarray
+    edges: np.ndarray
+
+
+@dataclass
+class Summary:
+    """Mean, std, range and histogram of the finite entries of an array; ``nonfinite`` counts the others."""
+
+    mean: float
+    std: float
+    min: float
+    max: float
+    histogram: Histogram
+    nonfinite: int = 0
+
+    @classmethod
+    def of(cls, values, bins=HISTOGRAM_BINS):
+        a = np.asarray(values, dtype=np.float64).ravel()
+        finite = a[np.isfinite(a)]
+        nonfinite = a.size - finite.size
+        if finite.size == 0:
+            nan = float("nan")
+            return cls(nan, nan, nan, nan, Histogram(np.zeros(bins, np.int64), np.full(bins + 1, nan)), nonfinite)
+        counts, edges = np.histogram(finite, bins=bins)
+        return cls(float(finite.mean()), float(finite.std()), float(finite.min()), float(finite.max()),
+                   Histogram(counts, edges), nonfinite)
+
+
+@dataclass
+class ParamStats:
+    """One parameter: its size, its gradient's, and (given the values before a step) the step's."""
+
+    name: str
+    shape: tuple
+    norm: float
+    grad_norm: float = None
+    update_norm: float = None
+    #: ||value - before|| / ||before||; None without ``params_before`` or when ||before|| is 0 (zero-initialized)
+    update_ratio: float = None
+
+    @property
+    def verdict(self):
+        """'ok', 'low' (learning rate too small?) or 'high' (too large?) against the lecture's ~1e-3."""
+        if self.update_ratio is None:
+            return None
+        low, high = UPDATE_RATIO_BAND
+        return "low" if self.update_ratio < low else "high" if self.update_ratio > high else "ok"
+
+
+@dataclass
+class LayerStats:
+    """Statistics of one module scope.
+
+    ``activation`` summarizes the output of the scope's last op node;
+    ``gradient`` the gradient of the loss with respect to it (None before
+    backward). ``fraction`` is the share of dead ReLU units (units zero on
+    every example of the batch) or of saturated tanh (|a| > 0.99) or sigmoid
+    (a < 0.01 or a > 0.99) entries, as ``fraction_kind`` says ("dead" or
+    "saturated"); None when the last op is no such activation.
+    """
+
+    scope: str
+    node: str
+    op: str
+    shape: tuple
+    activation: Summary
+    gradient: Summary = None
+    fraction: float = None
+    fraction_kind: str = None
+    params: list = field(default_factory=list)
+
+
+class LayerStatsList(list):
+    """The ``LayerStats`` of a graph, in the order their scopes first appear; ``table()`` renders them."""
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            for s in self:
+                if s.scope == key:
+                    return s
+            raise KeyError(f"no module scope {key!r}; scopes: {', '.join(s.scope for s in self) or 'none'}")
+        return super().__getitem__(key)
+
+    def table(self):
+        """A plain-text table: one row per scope, then one row per parameter."""
+        if not self:
+            return "no module scopes in this graph (record layers inside gs.scope(...) or gs.nn modules)"
+        rows = [("scope", "output", "shape", "act mean", "act std", "dead/sat", "grad mean", "grad std")]
+        for s in self:
+            g = s.gradient
+            rows.append((s.scope, f"{s.node} ({s.op})", _shape_text(s.shape), _num(s.activation.mean),
+                         _num(s.activation.std), _fraction_text(s), _num(g.mean) if g else "not computed",
+                         _num(g.std) if g else "-"))
+        text = _render(rows)
+        params = [p for s in self for p in s.params]
+        if params:
+            updated = any(p.update_norm is not None for p in params)
+            prows = [("parameter", "shape", "|w|", "|grad|") + (("|update|", "update/weight") if updated else ())]
+            for p in params:
+                row = (p.name, _shape_text(p.shape), _num(p.norm), _num(p.grad_norm))
+                if updated:
+                    ratio = "-" if p.update_ratio is None else f"{p.update_ratio:.2e} {p.verdict}"
+                    row += (_num(p.update_norm), ratio)
+                prows.append(row)
+            text += "\n\n" + _render(prows)
+            if updated:
+                text += f"\n(update/weight: the lecture's rule of thumb is about {UPDATE_RATIO_TARGET:.0e} per step)"
+        return text
+
+    __str__ = table
+
+
+def snapshot_params(graph):
+    """{parameter node: a copy of its value}: take it before ``optimizer.step()``, pass it to ``layer_stats``."""
+    return {p: np.array(p.value, copy=True) for p in require_graph(graph).params}
+
+
+def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS):
+    """Per-scope statistics of a recorded graph (or its output tensor): a ``LayerStatsList`` of ``LayerStats``.
+
+    A scope's activation is the output of its last op node in topological
+    order (for a ``with gs.scope("layer1"): h = gs.tanh(x @ W)`` block, h).
+    Nodes outside any scope (such as the loss) are left out. A scope's
+    parameters are the ``gs.param`` leaves made in it or fed directly into
+    its ops. ``params_before`` maps parameters (nodes, names or ids) to their
+    values before an update; each parameter found there gets its ratio.
+    """
+    graph = require_graph(graph)
+    before = _resolve_before(graph, params_before)
+    last, params = {}, {}
+    for node in graph.nodes:
+        if node.fn is None:
+            if node.role == "param" and node.scope is not None:
+                params.setdefault(node.scope, {})[node.id] = node
+            continue
+        if node.scope is None:
+            continue
+        last[node.scope] = node
+        for i in node.inputs:
+            if i.fn is None and i.role == "param":
+                params.setdefault(node.scope, {})[i.id] = i
+    out = LayerStatsList()
+    for scope, node in last.items():
+        value = np.asarray(node.value)
+        fraction, kind = _dead_or_saturated(node.op, value)
+        out.append(LayerStats(
+            scope=scope, node=node.name, op=node.op, shape=value.shape,
+            activation=Summary.of(value, bins),
+            gradient=None if node.grad is None else Summary.of(node.grad, bins),
+            fraction=fraction, fraction_kind=kind,
+            params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, {}).values()]))
+    return out
+
+
+def _dead_or_saturated(op, a):
+    if a.size == 0:
+        return None, None
+    if op == "relu":
+        units = (a <= 0).all(axis=0) if a.ndim >= 2 else (a <= 0)
+        return float(units.mean()), "dead"
+    if op == "tanh":
+        return float((np.abs(a) > TANH_SATURATED).mean()), "saturated"
+    if op == "sigmoid":
+        low, high = SIGMOID_SATURATED
+        return float(((a < low) | (a > high)).mean()), "saturated"
+    return None, None
+
+
+def _param_stats(p, before):
+    value = np.asarray(p.value, dtype=np.float64)
+    stats = ParamStats(p.name, value.shape, float(np.linalg.norm(value.ravel())),
+                       None if p.grad is None else float(np.linalg.norm(np.asarray(p.grad, np.float64).ravel())))
+    if before is not None:
+        before = np.asarray(before, dtype=np.float64)
+        stats.update_norm = float(np.linalg.norm((value - before).ravel()))
+        scale = float(np.linalg.norm(before.ravel()))
+        stats.update_ratio = stats.update_norm / scale if scale > 0 else None
+    return stats
+
+
+def _resolve_before(graph, params_before):
+    """{param id: value before} from a mapping keyed by parameter nodes, names or ids."""
+    if params_before is None:
+        return {}
+    if not hasattr(params_before, "items"):
+        raise InputError(f"layer_stats: params_before must map parameters (nodes, names or ids) to their values "
+                        f"before the update, such as snapshot_params(graph); got {type(params_before).__name__}")
+    resolved = {}
+    for key, value in params_before.items():
+        try:
+            node = graph.node(key)
+        except KeyError as e:
+            raise InputError(f"layer_stats: params_before names {getattr(key, 'name', key)!r}, which is not a "
+                           f"node of this graph ({e.args[0]})") from None
+        if np.shape(value) != np.shape(node.value):
+            raise ShapeError(f"layer_stats: params_before[{node.name!r}] has shape {np.shape(value)}, but "
+                             f"{node.name} has shape {np.shape(node.value)}")
+        resolved[node.id] = value
+    return resolved
+
+
+def _shape_text(shape):
+    return "x".join(map(str, shape)) or "scalar"
+
+
+def _num(x):
+    return "-" if x is None else f"{x:.3g}"
+
+
+def _fraction_text(s):
+    return "-" if s.fraction is None else f"{s.fraction:.0%} {s.fraction_kind}"
+
+
+def _render(rows):
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
