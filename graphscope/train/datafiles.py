@@ -118,7 +118,8 @@ def _find_files(folder, stems, candidates, data_set, hint):
         else:
             found[key] = hit
     if missing:
-        raise DataError(f"{data_set}: {folder} lacks {', '.join(missing)}; expected the files "
+        what = f"has none of the {data_set} files" if not found else f"lacks {', '.join(missing)}"
+        raise DataError(f"{data_set}: {os.path.abspath(folder)} {what}; expected the files "
                         f"{', '.join(stems.values())} {hint}")
     return found
 
