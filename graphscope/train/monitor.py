@@ -43,15 +43,27 @@ class Summary:
 
     @classmethod
     def of(cls, values, bins=HISTOGRAM_BINS):
-        a = np.asarray(values, dtype=np.float64).ravel()
-        finite = a[np.isfinite(a)]
+        a = np.asarray(values).ravel()
+        if not np.issubdtype(a.dtype, np.floating):
+            a = a.astype(np.float64)
+        finite_mask = np.isfinite(a)
+        finite = a if finite_mask.all() else a[finite_mask]
         nonfinite = a.size - finite.size
         if finite.size == 0:
             nan = float("nan")
             return cls(nan, nan, nan, nan, Histogram(np.zeros(bins, np.int64), np.full(bins + 1, nan)), nonfinite)
-        counts, edges = np.histogram(finite, bins=bins)
-        return cls(float(finite.mean()), float(finite.std()), float(finite.min()), float(finite.max()),
-                   Histogram(counts, edges), nonfinite)
+        low, high = float(finite.min()), float(finite.max())
+        return cls(float(finite.mean(dtype=np.float64)), float(finite.std(dtype=np.float64)), low, high,
+                   _histogram(finite, low, high, bins), nonfinite)
+
+
+def _histogram(a, low, high, bins):
+    """numpy.histogram's counts over [low, high] (its uniform-bin case), without its chunked search."""
+    if high <= low:
+        return Histogram(*np.histogram(a, bins=bins))
+    index = ((a - low) * (bins / (high - low))).astype(np.intp)
+    np.minimum(index, bins - 1, out=index)
+    return Histogram(np.bincount(index, minlength=bins), np.linspace(low, high, bins + 1))
 
 
 @dataclass
@@ -195,15 +207,18 @@ def _dead_or_saturated(op, a):
 
 
 def _param_stats(p, before):
-    value = np.asarray(p.value, dtype=np.float64)
-    stats = ParamStats(p.name, value.shape, float(np.linalg.norm(value.ravel())),
-                       None if p.grad is None else float(np.linalg.norm(np.asarray(p.grad, np.float64).ravel())))
+    value = np.asarray(p.value)
+    stats = ParamStats(p.name, value.shape, _norm(value), None if p.grad is None else _norm(p.grad))
     if before is not None:
         before = np.asarray(before, dtype=np.float64)
-        stats.update_norm = float(np.linalg.norm((value - before).ravel()))
-        scale = float(np.linalg.norm(before.ravel()))
+        stats.update_norm = _norm(value - before)
+        scale = _norm(before)
         stats.update_ratio = stats.update_norm / scale if scale > 0 else None
     return stats
+
+
+def _norm(a):
+    return float(np.linalg.norm(np.asarray(a).ravel()))
 
 
 def _resolve_before(graph, params_before):

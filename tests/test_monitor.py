@@ -1,0 +1,194 @@
+"""Per-layer statistics (graphscope.train.monitor), on the lecture's 10-layer tanh experiment and small graphs."""
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope.train.monitor import layer_stats, snapshot_params
+
+
+def tanh_net(weight_std, rng, layers=10, units=500, examples=1000):
+    """The lecture's experiment: unit Gaussian inputs through `layers` tanh layers of `units` units."""
+    h = gs.tensor(rng.standard_normal((examples, units), dtype=np.float32), name="x")
+    for i in range(1, layers + 1):
+        with gs.scope(f"layer{i}"):
+            W = gs.param(rng.standard_normal((units, units), dtype=np.float32) * np.float32(weight_std), name=f"W{i}")
+            h = gs.tanh(h @ W)
+    loss = gs.mean(h * h)
+    loss.backward()
+    return layer_stats(loss)
+
+
+@pytest.fixture(scope="module")
+def experiment():
+    rng = np.random.default_rng(0)
+    return {name: tanh_net(std, rng) for name, std in
+            [("small", 0.01), ("large", 1.0), ("xavier", 1 / np.sqrt(500))]}
+
+
+def stds(stats):
+    return np.array([s.activation.std for s in stats])
+
+
+def test_every_layer_scope_is_reported_in_order_with_its_tanh_output(experiment):
+    stats = experiment["xavier"]
+    assert [s.scope for s in stats] == [f"layer{i}" for i in range(1, 11)]
+    assert all(s.op == "tanh" and s.shape == (1000, 500) and s.fraction_kind == "saturated" for s in stats)
+    assert [p.name for p in stats["layer3"].params] == ["W3"]
+
+
+def test_small_init_makes_activations_vanish(experiment):
+    s = stds(experiment["small"])
+    assert s[-1] < 1e-3 * s[0]
+    assert np.all(np.diff(s) < 0)
+    # the gradients reaching the weights vanish with them
+    grad_norms = [s.params[0].grad_norm for s in experiment["small"]]
+    assert max(grad_norms) < 1e-6 * min(p.grad_norm for s in experiment["xavier"] for p in s.params)
+
+
+def test_unit_gaussian_init_saturates_most_units(experiment):
+    fractions = [s.fraction for s in experiment["large"]]
+    assert min(fractions) > 0.5
+    assert all(s.activation.histogram.counts[[0, -1]].sum() > 0.5 * 1000 * 500 for s in experiment["large"])
+
+
+def test_xavier_init_keeps_activations_within_ten_times(experiment):
+    s = stds(experiment["xavier"])
+    assert s.max() < 10 * s.min()
+    assert max(st.fraction for st in experiment["xavier"]) < 0.05
+
+
+def test_summaries_and_histograms_describe_the_arrays():
+    rng = np.random.default_rng(1)
+    x = gs.tensor(rng.standard_normal((30, 4)), name="x")
+    with gs.scope("fc"):
+        W = gs.param(rng.standard_normal((4, 6)), name="W")
+        h = gs.sigmoid(x @ W * 5.0)
+    loss = gs.sum(h * h)
+    loss.backward()
+    (s,) = layer_stats(loss, bins=7)
+    a, g = h.value, h.grad
+    assert s.node == h.name and s.op == "sigmoid"
+    assert (s.activation.mean, s.activation.std) == pytest.approx((a.mean(), a.std()))
+    assert (s.gradient.mean, s.gradient.std) == pytest.approx((g.mean(), g.std()))
+    assert s.fraction == pytest.approx(((a < 0.01) | (a > 0.99)).mean()) and s.fraction > 0
+    counts, edges = s.gradient.histogram.counts, s.gradient.histogram.edges
+    assert counts.sum() == g.size and len(edges) == 8
+    np.testing.assert_array_equal(counts, np.histogram(g, bins=7)[0])
+    assert edges[0] == pytest.approx(g.min()) and edges[-1] == pytest.approx(g.max())
+    assert s.params[0].grad_norm == pytest.approx(np.linalg.norm(W.grad))
+
+
+def test_dead_relus_are_units_zero_on_every_example():
+    x = gs.tensor(np.abs(np.random.default_rng(2).standard_normal((20, 3))) + 0.1, name="x")
+    with gs.scope("fc1"):
+        W = gs.param(np.array([[1.0, -1.0, 1.0, -2.0], [1.0, -1.0, -1.0, -2.0], [1.0, -1.0, 0.5, -2.0]]), name="W")
+        h = gs.relu(x @ W)
+    alive_somewhere = (h.value > 0).any(axis=0)
+    (s,) = layer_stats(gs.sum(h))
+    assert s.fraction_kind == "dead"
+    assert s.fraction == pytest.approx(1 - alive_somewhere.mean())
+    assert s.fraction >= 0.5  # columns 1 and 3 are negative for positive inputs
+
+
+def test_update_weight_ratio_after_a_step():
+    rng = np.random.default_rng(3)
+    x = gs.tensor(rng.standard_normal((16, 5)), name="x")
+    with gs.scope("fc"):
+        W = gs.param(rng.standard_normal((5, 3)) * 0.1, name="W")
+        b = gs.param(np.zeros(3), name="b")
+        h = gs.tanh(x @ W + b)
+    loss = gs.mean(h * h)
+    loss.backward()
+    before = snapshot_params(loss)
+    lr = 1e-2
+    for p in (W, b):
+        p.value = p.value - lr * p.grad
+    stats = layer_stats(loss, params_before=before)
+    w, bias = stats["fc"].params
+    expected = lr * np.linalg.norm(W.grad) / np.linalg.norm(before[W])
+    assert w.update_ratio == pytest.approx(expected)
+    assert w.verdict == ("low" if expected < 1e-4 else "high" if expected > 1e-2 else "ok")
+    assert bias.update_norm == pytest.approx(lr * np.linalg.norm(b.grad)) and bias.update_ratio is None
+    table = stats.table()
+    assert f"{expected:.2e} {w.verdict}" in table and "rule of thumb is about 1e-03" in table
+    # keyed by name, as a user might write it
+    by_name = layer_stats(loss, params_before={"W": before[W]})
+    assert by_name["fc"].params[0].update_ratio == pytest.approx(expected)
+    assert by_name["fc"].params[1].update_ratio is None
+
+
+def test_ratio_verdicts_follow_the_rule_of_thumb():
+    x = gs.tensor(np.ones((2, 2)), name="x")
+    with gs.scope("fc"):
+        W = gs.param(np.eye(2), name="W")
+        out = x @ W
+    verdicts = []
+    for step in (1e-6, 1e-3, 1e-1):
+        verdicts.append(layer_stats(out, {W: np.eye(2) * (1 + step)})["fc"].params[0].verdict)
+    assert verdicts == ["low", "ok", "high"]
+
+
+def test_table_before_backward_says_gradients_are_not_computed():
+    x = gs.tensor(np.ones((2, 3)), name="x")
+    with gs.scope("hidden"):
+        h = gs.tanh(x @ gs.param(np.full((3, 2), 0.1), name="W"))
+    stats = layer_stats(h)
+    assert stats["hidden"].gradient is None
+    table = stats.table()
+    lines = table.splitlines()
+    assert lines[0].split()[:3] == ["scope", "output", "shape"]
+    assert lines[2].startswith("hidden") and "not computed" in lines[2] and "2x2" in lines[2]
+    assert "update/weight" not in table  # no update was given
+
+
+def test_scopes_nest_and_unscoped_nodes_are_left_out():
+    x = gs.tensor(np.ones((2, 2)), name="x")
+    with gs.scope("net"):
+        with gs.scope("fc1"):
+            h = gs.relu(x @ gs.param(np.eye(2), name="W1"))
+        with gs.scope("fc2"):
+            out = h @ gs.param(np.eye(2), name="W2")
+    loss = gs.sum(out)
+    loss.backward()
+    stats = layer_stats(loss.graph())
+    assert [s.scope for s in stats] == ["net/fc1", "net/fc2"]
+    assert stats["net/fc2"].fraction is None and stats["net/fc2"].op == "matmul"
+    with pytest.raises(KeyError, match=r"no module scope 'fc3'; scopes: net/fc1, net/fc2"):
+        stats["fc3"]
+
+
+def test_a_graph_without_scopes_says_how_to_get_some():
+    loss = gs.sum(gs.tensor(np.ones(3), name="x") * 2.0)
+    stats = layer_stats(loss)
+    assert list(stats) == [] and "gs.scope" in stats.table()
+
+
+def test_nonfinite_entries_are_counted_not_averaged():
+    x = gs.tensor(np.array([[1.0, np.inf], [2.0, 3.0]]), name="x")
+    with gs.scope("s"):
+        h = x * 1.0
+    s = layer_stats(h)["s"]
+    assert s.activation.nonfinite == 1 and s.activation.mean == pytest.approx(2.0)
+
+
+def test_scalar_graphs_work_too():
+    a = gs.tensor(0.5, requires_grad=True, name="a")
+    with gs.scope("neuron"):
+        out = gs.tanh(a * gs.param(3.0, name="w"))
+    out.backward()
+    s = layer_stats(out)["neuron"]
+    assert s.shape == () and s.activation.mean == pytest.approx(np.tanh(1.5))
+    assert s.gradient.mean == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("before, message", [
+    ({"nope": np.eye(2)}, r"params_before names 'nope', which is not a node of this graph"),
+    ({"W": np.eye(3)}, r"params_before\['W'\] has shape \(3, 3\), but W has shape \(2, 2\)"),
+    ([np.eye(2)], r"params_before must map parameters"),
+])
+def test_bad_params_before_gets_one_clear_message(before, message):
+    x = gs.tensor(np.ones((2, 2)), name="x")
+    with gs.scope("fc"):
+        out = x @ gs.param(np.eye(2), name="W")
+    with pytest.raises(gs.GraphscopeError, match=message):
+        layer_stats(out, params_before=before)
