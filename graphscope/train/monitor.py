@@ -128,7 +128,7 @@ class LayerStatsList(list):
         rows = [("scope", "output", "shape", "act mean", "act std", "dead/sat", "grad mean", "grad std")]
         for s in self:
             g = s.gradient
-            rows.append((s.scope, f"{s.node} ({s.op})", _shape_text(s.shape), _num(s.activation.mean),
+            rows.append((s.scope, s.node if s.node.startswith(f"{s.op}_") else f"{s.node} ({s.op})", _shape_text(s.shape), _num(s.activation.mean),
                          _num(s.activation.std), _fraction_text(s), _num(g.mean) if g else "not computed",
                          _num(g.std) if g else "-"))
         text = _render(rows)
