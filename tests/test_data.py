@@ -156,6 +156,27 @@ def test_labels_swapped_for_images_have_the_wrong_rank(tmp_path):
         data.load_mnist(tmp_path)
 
 
+def test_mnist_files_of_another_idx_type_are_refused(tmp_path):
+    write_mnist(tmp_path)
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros(5, ">f4"), type_byte=0x0D))
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte: holds float32 values; MNIST files hold unsigned"):
+        data.load_mnist(tmp_path)
+
+
+def test_other_idx_types_are_read_big_endian(tmp_path):
+    path = tmp_path / "values"
+    path.write_bytes(idx_bytes(np.array([[1.5, -2.0]], ">f8"), type_byte=0x0E))
+    values = read_idx(path)
+    assert values.dtype == np.float64 and values.tolist() == [[1.5, -2.0]]
+
+
+def test_mnist_folder_with_a_tilde_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "mnist").mkdir()
+    write_mnist(tmp_path / "mnist")
+    assert data.load_mnist("~/mnist").x_train.shape == (5, 784)
+
+
 def test_mnist_with_more_images_than_labels(tmp_path):
     write_mnist(tmp_path)
     (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros(2, np.uint8)))

@@ -105,7 +105,7 @@ def _size_message(path, shape, dtype, expected, actual, header):
 
 def _find_files(folder, stems, candidates, data_set, hint):
     """{key: path} for each expected file in `folder`, or one DataError naming every file expected."""
-    folder = os.fspath(folder)
+    folder = os.path.expanduser(os.fspath(folder))
     if not os.path.isdir(folder):
         problem = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
         raise DataError(f"{data_set}: {folder} {problem}; name the folder holding {', '.join(stems.values())}")
@@ -132,12 +132,16 @@ def load_mnist(folder, flatten=True):
     paths = _find_files(folder, MNIST_FILES, _mnist_candidates, "MNIST",
                         "(each may end in .gz), as downloaded from the MNIST page")
     arrays = {key: read_idx(paths[key], ndim=3 if key.startswith("x") else 1) for key in MNIST_FILES}
+    for key, array in arrays.items():
+        if array.dtype != np.uint8:
+            raise DataError(f"{paths[key]}: holds {array.dtype} values; MNIST files hold unsigned bytes "
+                            f"(IDX type 08)")
     for part in ("train", "test"):
         x, y = arrays["x_" + part], arrays["y_" + part]
         xp, yp = (os.path.basename(paths[k + "_" + part]) for k in "xy")
         if len(x) != len(y):
             raise DataError(f"MNIST: {xp} holds {len(x)} images but {yp} holds {len(y)} labels")
-        _check_labels(y, 10, os.path.join(folder, yp))
+        _check_labels(y, 10, paths["y_" + part])
         arrays["x_" + part] = _pixels(x, (len(x), -1) if flatten else x.shape)
         arrays["y_" + part] = y.astype(np.int64)
     return Split(**arrays)
@@ -169,7 +173,7 @@ def read_cifar_batch(path):
 
 def _cifar_folder(folder):
     """The folder itself, or its cifar-10-batches-bin subfolder (where the archive unpacks)."""
-    folder = os.fspath(folder)
+    folder = os.path.expanduser(os.fspath(folder))
     sub = os.path.join(folder, "cifar-10-batches-bin")
     if not os.path.isfile(os.path.join(folder, CIFAR_TEST)) and os.path.isdir(sub):
         return sub
