@@ -286,7 +286,8 @@ def test_standardize_scales_by_the_training_std_and_leaves_constant_features(rng
 
 
 def test_preprocessing_rejects_sets_of_other_shapes():
-    with pytest.raises(DataError, match=r"standardize: argument 2 has examples of shape \(4,\), but x_train's are \(3,\)"):
+    with pytest.raises(DataError, match=r"standardize: argument 2 has examples of shape \(4,\), "
+                                        r"but x_train's are \(3,\)"):
         data.standardize(np.ones((5, 3)), np.ones((2, 4)))
     with pytest.raises(DataError, match=r"zero_center: x_train is empty"):
         data.zero_center(np.ones((0, 3)))

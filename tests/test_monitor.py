@@ -157,6 +157,18 @@ def test_scopes_nest_and_unscoped_nodes_are_left_out():
         stats["fc3"]
 
 
+def test_a_shared_parameter_is_listed_once_under_the_first_scope_using_it():
+    shared = gs.param(np.eye(2), name="W")  # made outside any scope, as a module's __init__ might
+    x = gs.tensor(np.ones((3, 2)), name="x")
+    with gs.scope("enc"):
+        h = gs.tanh(x @ shared)
+    with gs.scope("dec"):
+        out = gs.tanh(h @ shared) + gs.param(np.zeros(2), name="b")
+    stats = layer_stats(gs.sum(out))
+    assert [p.name for s in stats for p in s.params] == ["W", "b"]
+    assert [p.name for p in stats["dec"].params] == ["b"]
+
+
 def test_a_graph_without_scopes_says_how_to_get_some():
     loss = gs.sum(gs.tensor(np.ones(3), name="x") * 2.0)
     stats = layer_stats(loss)

@@ -128,9 +128,9 @@ class LayerStatsList(list):
         rows = [("scope", "output", "shape", "act mean", "act std", "dead/sat", "grad mean", "grad std")]
         for s in self:
             g = s.gradient
-            rows.append((s.scope, s.node if s.node.startswith(f"{s.op}_") else f"{s.node} ({s.op})", _shape_text(s.shape), _num(s.activation.mean),
-                         _num(s.activation.std), _fraction_text(s), _num(g.mean) if g else "not computed",
-                         _num(g.std) if g else "-"))
+            output = s.node if s.node.startswith(f"{s.op}_") else f"{s.node} ({s.op})"
+            rows.append((s.scope, output, _shape_text(s.shape), _num(s.activation.mean), _num(s.activation.std),
+                         _fraction_text(s), _num(g.mean) if g else "not computed", _num(g.std) if g else "-"))
         text = _render(rows)
         params = [p for s in self for p in s.params]
         if params:
@@ -161,24 +161,27 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS):
     A scope's activation is the output of its last op node in topological
     order (for a ``with gs.scope("layer1"): h = gs.tanh(x @ W)`` block, h).
     Nodes outside any scope (such as the loss) are left out. A scope's
-    parameters are the ``gs.param`` leaves made in it or fed directly into
-    its ops. ``params_before`` maps parameters (nodes, names or ids) to their
-    values before an update; each parameter found there gets its ratio.
+    parameters are the ``gs.param`` leaves fed directly into its ops (a
+    shared one goes to the first scope using it), or else made in it.
+    ``params_before`` maps parameters (nodes, names or ids) to their values
+    before an update; each parameter found there gets its ratio.
     """
     graph = require_graph(graph)
     before = _resolve_before(graph, params_before)
-    last, params = {}, {}
+    last, owner = {}, {}  # scope -> its last op node; param id -> (scope, param)
     for node in graph.nodes:
-        if node.fn is None:
-            if node.role == "param" and node.scope is not None:
-                params.setdefault(node.scope, {})[node.id] = node
-            continue
-        if node.scope is None:
+        if node.fn is None or node.scope is None:
             continue
         last[node.scope] = node
         for i in node.inputs:
-            if i.fn is None and i.role == "param":
-                params.setdefault(node.scope, {})[i.id] = i
+            if i.fn is None and i.role == "param" and i.id not in owner:
+                owner[i.id] = (node.scope, i)
+    for p in graph.params:
+        if p.id not in owner and p.scope in last:
+            owner[p.id] = (p.scope, p)
+    params = {}
+    for scope, p in owner.values():
+        params.setdefault(scope, []).append(p)
     out = LayerStatsList()
     for scope, node in last.items():
         value = np.asarray(node.value)
@@ -188,7 +191,7 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS):
             activation=Summary.of(value, bins),
             gradient=None if node.grad is None else Summary.of(node.grad, bins),
             fraction=fraction, fraction_kind=kind,
-            params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, {}).values()]))
+            params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, [])]))
     return out
 
 
