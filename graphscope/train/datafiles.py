@@ -142,7 +142,7 @@ def load_mnist(folder, flatten=True):
         if len(x) != len(y):
             raise DataError(f"MNIST: {xp} holds {len(x)} images but {yp} holds {len(y)} labels")
         _check_labels(y, 10, paths["y_" + part])
-        arrays["x_" + part] = _pixels(x, (len(x), -1) if flatten else x.shape)
+        arrays["x_" + part] = _pixels([x], (784,) if flatten else (28, 28))
         arrays["y_" + part] = y.astype(np.int64)
     return Split(**arrays)
 
@@ -156,7 +156,7 @@ CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
 
 
 def read_cifar_batch(path):
-    """(images (N, 3, 32, 32) uint8, labels (N,) uint8) from one CIFAR-10 binary batch file."""
+    """(images (N, 3072) uint8, labels (N,) uint8) from one CIFAR-10 binary batch file (views of one buffer)."""
     path = os.fspath(path)
     try:
         size = os.path.getsize(path)
@@ -168,7 +168,7 @@ def read_cifar_batch(path):
         raise DataError(f"{path}: cannot be read ({e})") from None
     labels = records[:, 0]
     _check_labels(labels, 10, path)
-    return records[:, 1:].reshape(-1, 3, 32, 32), labels
+    return records[:, 1:], labels
 
 
 def _cifar_folder(folder):
@@ -197,10 +197,9 @@ def load_cifar10(folder, flatten=True):
                         "(the binary version, cifar-10-binary.tar.gz)")
     train = [read_cifar_batch(paths[name]) for name in CIFAR_TRAIN]
     x_test, y_test = read_cifar_batch(paths[CIFAR_TEST])
-    x_train = np.concatenate([x for x, _ in train])
-    y_train = np.concatenate([y for _, y in train])
-    return Split(_pixels(x_train, (len(x_train), -1) if flatten else x_train.shape), y_train.astype(np.int64),
-                 _pixels(x_test, (len(x_test), -1) if flatten else x_test.shape), y_test.astype(np.int64))
+    tail = (3072,) if flatten else (3, 32, 32)
+    return Split(_pixels([x for x, _ in train], tail), np.concatenate([y for _, y in train]).astype(np.int64),
+                 _pixels([x_test], tail), y_test.astype(np.int64))
 
 
 # ---------------------------------------------------------------------- shared checks
@@ -212,6 +211,11 @@ def _check_labels(labels, classes, path):
                         f"({bad.size} such label(s)): not a {classes}-class label file")
 
 
-def _pixels(x, shape):
-    """uint8 pixels as float32 in [0, 1], reshaped."""
-    return (x.astype(np.float32) / np.float32(255)).reshape(shape)
+def _pixels(parts, tail):
+    """uint8 pixel arrays (N_i, ...) stacked into one float32 array (sum N_i, *tail) in [0, 1], in one pass."""
+    out = np.empty((sum(len(p) for p in parts),) + tail, np.float32)
+    row = 0
+    for p in parts:
+        np.divide(p.reshape((len(p),) + tail), np.float32(255), out=out[row:row + len(p)])
+        row += len(p)
+    return out
