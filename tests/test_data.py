@@ -95,6 +95,17 @@ def test_mnist_reads_idx_files_gzipped_or_not(tmp_path, gz):
     assert data.load_mnist(tmp_path, flatten=False).x_test.shape == (3, 28, 28)
 
 
+def test_idx_images_of_another_size_keep_their_shape(tmp_path):
+    """Fashion-MNIST and friends share the format; nothing assumes 28 x 28 beyond the file names."""
+    rng = np.random.default_rng(1)
+    for key, stem in MNIST_FILES.items():
+        shape = (4, 5, 3) if key.startswith("x") else (4,)
+        (tmp_path / (stem + ".gz")).write_bytes(gzip.compress(idx_bytes(rng.integers(0, 10, shape, dtype=np.uint8))))
+    assert data.load_mnist(tmp_path).x_train.shape == (4, 15)
+    images = data.load_mnist(tmp_path, flatten=False).x_test
+    assert images.shape == (4, 5, 3) and images.flags.writeable
+
+
 def test_mnist_in_a_wrong_folder_names_every_file_expected(tmp_path):
     (tmp_path / "train-images-idx3-ubyte").write_bytes(idx_bytes(np.zeros((1, 28, 28), np.uint8)))
     with pytest.raises(DataError) as info:

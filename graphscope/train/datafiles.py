@@ -51,14 +51,13 @@ def _mnist_candidates(stem):
 
 def _read_exactly(f, n):
     """The next n bytes of an open (possibly gzipped) file, read in chunks so a lying header allocates nothing."""
-    parts, got = [], 0
-    while got < n:
-        chunk = f.read(min(_CHUNK, n - got))
+    data = bytearray()
+    while len(data) < n:
+        chunk = f.read(min(_CHUNK, n - len(data)))
         if not chunk:
             break
-        parts.append(chunk)
-        got += len(chunk)
-    return b"".join(parts), got
+        data += chunk
+    return data, len(data)
 
 
 def read_idx(path, ndim=None):
@@ -83,18 +82,21 @@ def read_idx(path, ndim=None):
             shape = tuple(int(d) for d in np.frombuffer(dims_raw, ">u4"))
             expected = int(np.prod(shape, dtype=object)) * dtype.itemsize
             header = 4 + 4 * rank
-            if opener is open:
+            if opener is open:  # the size is known before reading: check it, then read straight into the array
                 actual = os.fstat(f.fileno()).st_size - header
                 if actual != expected:
                     raise DataError(_size_message(path, shape, dtype, expected, actual, header))
-            data, got = _read_exactly(f, expected)
-            extra = f.read(1)
-            if got != expected or extra:
-                actual = got + len(extra) + sum(len(c) for c in iter(lambda: f.read(_CHUNK), b""))
-                raise DataError(_size_message(path, shape, dtype, expected, actual, header))
+                array = np.fromfile(f, dtype, count=expected // dtype.itemsize)
+            else:  # gzip: decompress at most what the header announces, chunk by chunk
+                data, got = _read_exactly(f, expected)
+                extra = f.read(1)
+                if got != expected or extra:
+                    actual = got + len(extra) + sum(len(c) for c in iter(lambda: f.read(_CHUNK), b""))
+                    raise DataError(_size_message(path, shape, dtype, expected, actual, header))
+                array = np.frombuffer(data, dtype)
     except (OSError, EOFError, zlib.error) as e:
         raise DataError(f"{path}: cannot be read ({e})") from None
-    return np.frombuffer(data, dtype).reshape(shape).astype(dtype.newbyteorder("="))
+    return array.reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
 def _size_message(path, shape, dtype, expected, actual, header):
@@ -142,7 +144,7 @@ def load_mnist(folder, flatten=True):
         if len(x) != len(y):
             raise DataError(f"MNIST: {xp} holds {len(x)} images but {yp} holds {len(y)} labels")
         _check_labels(y, 10, paths["y_" + part])
-        arrays["x_" + part] = _pixels([x], (784,) if flatten else (28, 28))
+        arrays["x_" + part] = _pixels([x], (int(np.prod(x.shape[1:])),) if flatten else x.shape[1:])
         arrays["y_" + part] = y.astype(np.int64)
     return Split(**arrays)
 
