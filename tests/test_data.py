@@ -41,7 +41,8 @@ def test_moons_are_two_half_circles_without_noise():
 @pytest.mark.parametrize("call, message", [
     (lambda: data.spiral(n_per_class=0), "n_per_class must be an integer >= 1"),
     (lambda: data.spiral(classes=1), "classes must be an integer >= 2"),
-    (lambda: data.moons(noise=-1), "noise must be >= 0"),
+    (lambda: data.moons(noise=-1), "moons: noise must be >= 0"),
+    (lambda: data.spiral(noise=-0.5), "spiral: noise must be >= 0"),
 ])
 def test_generated_sets_reject_bad_arguments(call, message):
     with pytest.raises(DataError, match=message):

@@ -27,6 +27,8 @@ def spiral(n_per_class=100, classes=3, seed=0, noise=0.2):
     """
     _require_count(n_per_class, "n_per_class", 1)
     _require_count(classes, "classes", 2)
+    if noise < 0:
+        raise DataError(f"spiral: noise must be >= 0, got {noise}")
     rng = np.random.default_rng(seed)
     r = np.linspace(0.0, 1.0, n_per_class)
     x = np.empty((n_per_class * classes, 2))
