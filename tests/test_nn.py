@@ -236,3 +236,15 @@ def test_graph_files_keep_batchnorm_and_dropout_attributes(tmp_path, rng):
         nn.set_training(graph, False)
         graph.run()
     np.testing.assert_allclose(loaded.output.value, scores.value, rtol=1e-12)
+
+
+def test_readme_example_runs(capsys):
+    import pathlib
+    import re
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Layers and optimizers", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "True" and printed[-1] == "dict_keys(['m', 'v'])"
+    assert float(printed[1].split()[1]) < 0.2
