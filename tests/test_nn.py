@@ -248,3 +248,17 @@ def test_readme_example_runs(capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "True" and printed[-1] == "dict_keys(['m', 'v'])"
     assert float(printed[1].split()[1]) < 0.2
+
+
+def test_a_float32_network_computes_in_float32(rng):
+    net = nn.MLP([4, 6, 3], batchnorm=True, dropout=0.2, rng=0, dtype="float32")
+    assert {p.value.dtype for p in net.parameters()} == {np.dtype(np.float32)}
+    x = gs.tensor(rng.standard_normal((8, 4)).astype(np.float32), name="x")
+    loss = gs.softmax_cross_entropy(net(x), rng.integers(0, 3, 8))
+    graph = loss.graph()
+    assert all(n.dtype == np.float32 for n in graph.ops[:-1])
+    net.eval()
+    graph.run()
+    assert all(n.dtype == np.float32 for n in graph.ops[:-1])
+    with pytest.raises(gs.GraphscopeError, match="dtype must be float64 or float32"):
+        nn.Linear(2, 2, dtype="int8")

@@ -129,6 +129,9 @@ def test_make_by_name_and_bad_arguments(rng):
         assert type(optim.make(name, params, 0.1)) is cls
     opt = optim.make("ADAM", params, 0.1, betas=(0.8, 0.9))
     assert opt.betas == (0.8, 0.9)
+    momentum = optim.Momentum(params, 0.1, momentum=0.9)
+    momentum.momentum = 0.5
+    assert momentum.state_dict()["hyper"] == {"momentum": 0.5}
     with pytest.raises(gs.GraphscopeError, match="known: sgd, momentum, nesterov, adagrad, rmsprop, adam"):
         optim.make("adadelta", params, 0.1)
     with pytest.raises(gs.GraphscopeError, match="learning rate must be a positive number"):

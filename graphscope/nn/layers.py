@@ -40,17 +40,28 @@ def set_training(graph, flag):
     return count
 
 
+def _float_dtype(dtype, who):
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        dtype = None
+    if dtype not in (np.float64, np.float32):
+        raise GraphscopeError(f"{who}: dtype must be float64 or float32, got {dtype!r}")
+    return dtype
+
+
 class Linear(Module):
     """scores = x @ W + b, W of shape (in_features, out_features).
 
     ``init``: a name ('xavier', 'glorot', 'he', 'normal', 'zeros'), 'normal(std=0.1)'
     or a function f(shape, rng); ``bias``: the biases' constant value (0, or 0.01
-    for ReLU units) or None for no bias; ``rng``: a seed or numpy Generator.
+    for ReLU units) or None for no bias; ``rng``: a seed or numpy Generator;
+    ``dtype``: the parameters' dtype (float64 or float32).
     """
 
     prefix = "fc"
 
-    def __init__(self, in_features, out_features, init="xavier", bias=0.0, rng=None, name=None):
+    def __init__(self, in_features, out_features, init="xavier", bias=0.0, rng=None, dtype="float64", name=None):
         super().__init__(name or self.prefix)
         for what, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
@@ -58,8 +69,9 @@ class Linear(Module):
         self.in_features, self.out_features = int(in_features), int(out_features)
         weights = np.asarray(_init.get(init)((self.in_features, self.out_features), rng=_init.as_rng(rng)),
                              dtype=np.float64)
-        self.W = self.add_param("W", weights)
-        self.b = None if bias is None else self.add_param("b", _init.constant((self.out_features,), bias))
+        dtype = _float_dtype(dtype, "Linear")
+        self.W = self.add_param("W", weights.astype(dtype))
+        self.b = None if bias is None else self.add_param("b", _init.constant((self.out_features,), bias).astype(dtype))
 
     def forward(self, x):
         out = x @ self.W
@@ -145,14 +157,20 @@ class BatchNorm1d(_Modal):
     prefix = "bn"
     op_name = "batch_norm"
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, name=None):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype="float64", name=None):
         super().__init__(name or self.prefix)
+        if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) or num_features < 1:
+            raise GraphscopeError(f"BatchNorm1d: num_features must be a positive whole number, got {num_features!r}")
+        if not 0.0 <= momentum <= 1.0 or not eps > 0:
+            raise GraphscopeError(f"BatchNorm1d: momentum must be in [0, 1] and eps positive, got momentum={momentum!r}, "
+                                  f"eps={eps!r}")
         self.num_features = int(num_features)
         self.eps, self.momentum = float(eps), float(momentum)
-        self.gamma = self.add_param("gamma", np.ones(self.num_features))
-        self.beta = self.add_param("beta", np.zeros(self.num_features))
-        self.running_mean = self._buffers["running_mean"] = np.zeros(self.num_features)
-        self.running_var = self._buffers["running_var"] = np.ones(self.num_features)
+        dtype = _float_dtype(dtype, "BatchNorm1d")
+        self.gamma = self.add_param("gamma", np.ones(self.num_features, dtype))
+        self.beta = self.add_param("beta", np.zeros(self.num_features, dtype))
+        self.running_mean = self._buffers["running_mean"] = np.zeros(self.num_features, dtype)
+        self.running_var = self._buffers["running_var"] = np.ones(self.num_features, dtype)
 
     def forward(self, x):
         attrs = {"training": self.training, "eps": self.eps, "momentum": self.momentum,

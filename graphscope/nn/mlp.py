@@ -14,11 +14,11 @@ class MLP(Sequential):
     layer's affine map and its activation (as the lecture places it), dropout
     after the activation. ``init`` defaults to He for ReLU-like activations and
     Xavier otherwise; ``bias`` is the biases' constant; ``rng`` seeds weights and
-    dropout masks.
+    dropout masks; ``dtype`` is the parameters' (float64 or float32).
     """
 
     def __init__(self, sizes, activation="relu", batchnorm=False, dropout=0.0, init=None, bias=0.0, rng=None,
-                 name=None):
+                 dtype="float64", name=None):
         sizes = list(sizes)
         if len(sizes) < 2 or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in sizes):
             raise GraphscopeError(f"MLP: sizes must list at least two positive layer sizes "
@@ -30,11 +30,11 @@ class MLP(Sequential):
         rng = _init.as_rng(rng)
         layers = []
         for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
-            layers.append(Linear(n_in, n_out, init=init, bias=bias, rng=rng))
+            layers.append(Linear(n_in, n_out, init=init, bias=bias, rng=rng, dtype=dtype))
             if k == len(sizes) - 2:
                 break
             if batchnorm:
-                layers.append(BatchNorm1d(n_out))
+                layers.append(BatchNorm1d(n_out, dtype=dtype))
             layers.append(ACTIVATIONS[activation]())
             if dropout:
                 layers.append(Dropout(dropout, rng=rng))

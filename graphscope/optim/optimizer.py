@@ -54,6 +54,13 @@ class Optimizer:
             return hyper[name]
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
+    def __setattr__(self, name, value):
+        hyper = self.__dict__.get("hyper")
+        if hyper is not None and name in hyper:
+            hyper[name] = value        # opt.momentum = 0.5 changes the rule's hyperparameter
+        else:
+            object.__setattr__(self, name, value)
+
     # ---------------------------------------------------------------- updating
     def delta(self, state, g):
         """The step to add to a parameter with gradient `g` (state arrays updated in place)."""
