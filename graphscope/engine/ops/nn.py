@@ -18,10 +18,15 @@ from ..optable import JacobianInfo, Op, register, shape_of
 
 # ---------------------------------------------------------------- batch norm
 
+_sum = np.add.reduce   # ufunc reductions: the same result without numpy's Python-level dispatch
+
+
 def _batch_stats(x):
-    """Per-feature mean and biased variance of a (N, D) batch."""
-    mean = x.mean(axis=0)
-    return mean, x.var(axis=0)
+    """Per-feature mean, centred batch and biased variance of a (N, D) batch."""
+    n = x.shape[0]
+    mean = _sum(x, axis=0) / n
+    centred = x - mean
+    return mean, centred, _sum(centred * centred, axis=0) / n
 
 
 @register
@@ -58,12 +63,12 @@ class BatchNorm(Op):
     def _normalized(self, x, training, eps, running_mean, running_var):
         """xhat and 1/sigma for the mode."""
         if training:
-            mean, var = _batch_stats(x)
+            _, centred, var = _batch_stats(x)
         else:
-            mean = running_mean.astype(x.dtype, copy=False)
+            centred = x - running_mean.astype(x.dtype, copy=False)
             var = running_var.astype(x.dtype, copy=False)
         inv_std = 1.0 / np.sqrt(var + eps)
-        return (x - mean) * inv_std, inv_std
+        return centred * inv_std, inv_std
 
     def forward(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None):
         problem = self.check(x, gamma, beta, training, eps, momentum, running_mean, running_var)
@@ -75,14 +80,17 @@ class BatchNorm(Op):
     def vjp(self, g, x, gamma, beta, value, training=True, eps=1e-5, momentum=0.1, running_mean=None,
             running_var=None):
         xhat, inv_std = self._normalized(x, training, eps, running_mean, running_var)
-        dgamma = (g * xhat).sum(axis=0)
-        dbeta = g.sum(axis=0)
-        dxhat = g * gamma
-        if training:
-            n = x.shape[0]
-            dx = (inv_std / n) * (n * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))
-        else:
-            dx = dxhat * inv_std
+        dgamma = _sum(g * xhat, axis=0)
+        dbeta = _sum(g, axis=0)
+        scale = gamma * inv_std
+        if not training:
+            return g * scale, dgamma, dbeta
+        # the coupled form: dx = gamma/(N sigma) (N g - sum_n g - xhat sum_n g xhat), with the sums being dbeta, dgamma
+        n = x.shape[0]
+        dx = xhat * (dgamma / n)
+        dx += dbeta / n
+        np.subtract(g, dx, out=dx)
+        dx *= scale
         return dx, dgamma, dbeta
 
     def jacobian(self, i, x, gamma, beta, value, training=True, **attrs):
@@ -110,7 +118,7 @@ def update_running_stats(attrs, x):
     """r = (1 - momentum) r + momentum * batch statistic, unbiased variance (PyTorch's rule), in place."""
     m = attrs["momentum"]
     n = x.shape[0]
-    mean, var = _batch_stats(x)
+    mean, _, var = _batch_stats(x)
     rm, rv = attrs["running_mean"], attrs["running_var"]
     rm *= 1.0 - m
     rm += m * mean
