@@ -99,6 +99,8 @@ def test_learnable_leaky_relu_gets_a_gradient(rng):
     x = gs.tensor(np.array([-2.0, 1.0, -0.5]))
     gs.sum(layer(x)).backward()
     assert layer.alpha.grad == pytest.approx(-2.5)
+    layer.zero_grad()
+    assert layer.alpha.grad is None
     assert nn.LeakyReLU().parameters() == []
 
 

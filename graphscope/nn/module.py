@@ -73,6 +73,11 @@ class Module:
         """The trainable leaves, in order (what an optimizer takes)."""
         return [p for _, p in self.named_parameters()]
 
+    def zero_grad(self):
+        """Clear the parameters' gradients."""
+        for p in self.parameters():
+            p.grad = None
+
     def named_buffers(self):
         return [(m._qualified(what), b) for m in self.modules() for what, b in m._buffers.items()]
 
