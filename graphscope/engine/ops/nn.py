@@ -52,10 +52,12 @@ class BatchNorm(Op):
         if len(xs) != 2:
             return f"batch norm takes a (N, D) batch, got shape {xs}"
         d = xs[1]
+        if running_mean is None or running_var is None:
+            return "batch norm needs running_mean and running_var attributes (gs.nn.BatchNorm1d records them)"
         for what, v in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
                         ("running_var", running_var)):
-            if shape_of(v) != (d,):
-                return f"{what} must have shape ({d},) for {d} features, got {shape_of(v)}"
+            if np.shape(v) != (d,):
+                return f"{what} must have shape ({d},) for {d} features, got {np.shape(v)}"
         if training and xs[0] < 2:
             return f"batch norm in training mode needs at least 2 examples per batch, got {xs[0]}"
         return None
