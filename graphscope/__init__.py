@@ -7,6 +7,8 @@
 from .engine import *  # noqa: F401,F403
 from .engine import __all__ as _engine_all
 from . import interop, stepper, viz
+from . import nn
+from . import optim
 from .interop import load_graph
 from .stepper import Stepper
 from .version import __version__

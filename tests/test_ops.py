@@ -248,6 +248,30 @@ def stack_cases(draw, rng):
     return [Case(f"axis {axis}", [uniform(rng, shape) for _ in range(count)], {"axis": axis})]
 
 
+def batch_norm_cases(draw, rng):
+    """(N, D) batches in both modes; entries spread apart so a feature's batch variance is never tiny."""
+    n, d = draw(st.integers(2, 5)), draw(st.integers(1, 4))
+    out = []
+    for training in (True, False):
+        x = np.asarray(distinct(rng, (n, d)))
+        attrs = {"training": training, "eps": 1e-5, "momentum": 0.1,
+                 "running_mean": rng.uniform(-1, 1, d), "running_var": rng.uniform(0.5, 2.0, d)}
+        out.append(Case(f"training={training}", [x, uniform(rng, (d,), 0.5, 2.0), uniform(rng, (d,))], attrs))
+    return out
+
+
+def dropout_cases(draw, rng):
+    """A fixed mask (what a recorded step shows), a scalar, and test time (dropout off)."""
+    p = draw(st.sampled_from([0.0, 0.25, 0.5, 0.8]))
+    shape = draw(sh.shapes(min_dims=1))
+
+    def attrs(shape, training=True):
+        return {"p": p, "training": training, "mask": np.asarray(rng.random(shape) >= p), "seed": 7, "draw": 0}
+    return [Case(f"p = {p}", [uniform(rng, shape)], attrs(shape)),
+            Case(f"0-d, p = {p}", [uniform(rng, ())], attrs(())),
+            Case("test time", [uniform(rng, shape)], attrs(shape, training=False))]
+
+
 # ---------------------------------------------------------------- the same ops in PyTorch
 
 def _torch_dims(axis, ndim):
@@ -286,6 +310,17 @@ def _torch_svm(torch, s, labels):
 
 def _torch_transpose(torch, x, axes=None):
     return torch.permute(x, tuple(reversed(range(x.ndim))) if axes is None else axes)
+
+
+def _torch_batch_norm(torch, x, gamma, beta, training, eps, momentum, running_mean, running_var):
+    # copies: PyTorch updates its running averages in place
+    return torch.nn.functional.batch_norm(x, torch.tensor(running_mean), torch.tensor(running_var), gamma, beta,
+                                          training=training, momentum=momentum, eps=eps)
+
+
+def _torch_dropout(torch, x, p, training, mask, seed, draw):
+    # PyTorch draws its own mask; the same computation with graphscope's mask
+    return x * torch.as_tensor(mask) / (1 - p) if training else torch.nn.functional.dropout(x, p, training=False)
 
 
 @dataclass(frozen=True)
@@ -328,6 +363,8 @@ SPECS = {
     "getitem": Spec(getitem_cases, lambda torch, x, index: x[_torch_index(torch, index)]),
     "concat": Spec(concat_cases, lambda torch, *xs, axis: torch.cat(xs, dim=axis)),
     "stack": Spec(stack_cases, lambda torch, *xs, axis: torch.stack(xs, dim=axis)),
+    "batch_norm": Spec(batch_norm_cases, _torch_batch_norm),
+    "dropout": Spec(dropout_cases, _torch_dropout),
 }
 
 OP_NAMES = sorted(SPECS)

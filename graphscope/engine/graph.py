@@ -144,7 +144,7 @@ class Graph:
             if n.fn is not None:
                 n.grad = None
         try:
-            _replay.replay(nodes)
+            _replay.replay(nodes, refresh=True)  # a new pass: fresh dropout masks, running averages
         except ShapeError as exc:
             # put the graph back as it was: old feeds, values recomputed from them
             _replay.apply_feeds(resolved, undo=True)

@@ -25,15 +25,22 @@ from .optable import shape_of
 from .tensor import Tensor, compute_for_node, as_value
 
 
-def recompute(node, observed=True):
+def recompute(node, observed=True, refresh=False):
     """Compute one node's value again from its inputs' current values (leaves are left as they are).
 
     ``observed=False`` hides the recomputation from the forward observers (for
     internal replays, such as a gradient check's nudged evaluations).
+    ``refresh=True`` (``graph.run`` only) first calls the op's optional
+    ``refresh(attrs, *xs) -> dict | None`` hook, whose dict replaces the node's
+    attributes: a fresh dropout mask, batch norm's running averages.
     """
     fn = node.fn
     if fn is None:
         return node._value
+    if refresh and getattr(fn, "refresh", None) is not None:
+        attrs = fn.refresh(node.attrs, *[i._value for i in node.inputs])
+        if attrs is not None:
+            node.attrs = attrs
     node._value = compute_for_node(fn, node, [i._value for i in node.inputs], node.attrs)
     if observed and FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
@@ -41,11 +48,11 @@ def recompute(node, observed=True):
     return node._value
 
 
-def replay(nodes, observed=True):
+def replay(nodes, observed=True, refresh=False):
     """Recompute every op node of `nodes` (given inputs before outputs) from the current leaf values."""
     for node in nodes:
         if node.fn is not None:
-            recompute(node, observed)
+            recompute(node, observed, refresh)
 
 
 def downstream(nodes, sources):

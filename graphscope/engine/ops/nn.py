@@ -1,0 +1,181 @@
+"""Batch normalization and dropout: the two ops that behave differently in training and at test time.
+
+Both keep everything that varies between passes in their attributes (numbers,
+booleans and numpy arrays, so a graph file saves them), and both define
+``refresh(attrs, *xs)``: what ``graph.run`` calls before recomputing such a
+node. Batch norm's refresh folds the new batch's statistics into its running
+averages; dropout's draws a fresh mask. The stepper and the gradient checks
+never call it, so a step is exactly the recorded computation (dropout's mask
+fixed).
+
+``training`` (an attribute) switches the mode: ``gs.nn.set_training`` sets it
+on a recorded graph.
+"""
+import numpy as np
+
+from ..optable import JacobianInfo, Op, register, shape_of
+
+
+# ---------------------------------------------------------------- batch norm
+
+_sum = np.add.reduce   # ufunc reductions: the same result without numpy's Python-level dispatch
+
+
+def _batch_stats(x):
+    """Per-feature mean, centred batch and biased variance of a (N, D) batch."""
+    n = x.shape[0]
+    mean = _sum(x, axis=0) / n
+    centred = x - mean
+    return mean, centred, _sum(centred * centred, axis=0) / n
+
+
+@register
+class BatchNorm(Op):
+    """y = gamma * (x - mu) / sqrt(var + eps) + beta per feature of a (N, D) batch.
+
+    Training (``training=True``): mu and var are the batch's own mean and biased
+    variance, so every output of a feature depends on every input of that
+    feature: the VJP is the coupled one,
+    dx = gamma / (N sigma) * (N g - sum_n g - xhat * sum_n(g xhat)).
+    Test time: mu and var are the running averages (``running_mean``,
+    ``running_var``), constants, and the op is an element-wise affine map.
+
+    The running averages follow PyTorch: ``r = (1 - momentum) r + momentum * batch``
+    with the unbiased batch variance (cs231n writes ``r = m r + (1 - m) batch``
+    with m = 0.9 and the biased variance: momentum 0.1 here is its 0.9).
+    """
+
+    name = "batch_norm"
+
+    def check(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None):
+        xs = shape_of(x)
+        if len(xs) != 2:
+            return f"batch norm takes a (N, D) batch, got shape {xs}"
+        d = xs[1]
+        if running_mean is None or running_var is None:
+            return "batch norm needs running_mean and running_var attributes (gs.nn.BatchNorm1d records them)"
+        for what, v in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
+                        ("running_var", running_var)):
+            if np.shape(v) != (d,):
+                return f"{what} must have shape ({d},) for {d} features, got {np.shape(v)}"
+        if training and xs[0] < 2:
+            return f"batch norm in training mode needs at least 2 examples per batch, got {xs[0]}"
+        return None
+
+    def _normalized(self, x, training, eps, running_mean, running_var):
+        """xhat and 1/sigma for the mode."""
+        if training:
+            _, centred, var = _batch_stats(x)
+        else:
+            centred = x - running_mean.astype(x.dtype, copy=False)
+            var = running_var.astype(x.dtype, copy=False)
+        inv_std = 1.0 / np.sqrt(var + eps)
+        return centred * inv_std, inv_std
+
+    def forward(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None):
+        problem = self.check(x, gamma, beta, training, eps, momentum, running_mean, running_var)
+        if problem:
+            raise ValueError(problem)
+        xhat, _ = self._normalized(x, training, eps, running_mean, running_var)
+        return gamma * xhat + beta
+
+    def vjp(self, g, x, gamma, beta, value, training=True, eps=1e-5, momentum=0.1, running_mean=None,
+            running_var=None):
+        xhat, inv_std = self._normalized(x, training, eps, running_mean, running_var)
+        dgamma = _sum(g * xhat, axis=0)
+        dbeta = _sum(g, axis=0)
+        scale = gamma * inv_std
+        if not training:
+            return g * scale, dgamma, dbeta
+        # the coupled form: dx = gamma/(N sigma) (N g - sum_n g - xhat sum_n g xhat), with the sums being dbeta, dgamma
+        n = x.shape[0]
+        dx = xhat * (dgamma / n)
+        dx += dbeta / n
+        np.subtract(g, dx, out=dx)
+        dx *= scale
+        return dx, dgamma, dbeta
+
+    def jacobian(self, i, x, gamma, beta, value, training=True, **attrs):
+        if i == 0:
+            if training:
+                return JacobianInfo("dense", "coupled through the batch mean and variance: each y[m,d] depends on "
+                                             "every x[n,d] of its feature; dx = gamma/(N sigma) (N g - sum_n g - "
+                                             "xhat sum_n g*xhat)")
+            return JacobianInfo("diagonal", "test time: dy/dx = diag(gamma / sqrt(running_var + eps))")
+        if i == 1:
+            return JacobianInfo("broadcast", "dy[n,d]/dgamma[d] = xhat[n,d]  (VJP sums over the batch)")
+        return JacobianInfo("broadcast", "dy[n,d]/dbeta[d] = 1  (VJP sums over the batch)")
+
+    def refresh(self, attrs, x, gamma, beta):
+        """Fold this batch into the running averages (in place), in training mode only."""
+        if not attrs.get("training", True):
+            return None
+        if self.check(x, gamma, beta, **attrs):
+            return None  # forward raises the readable error
+        update_running_stats(attrs, x)
+        return None
+
+
+def update_running_stats(attrs, x):
+    """r = (1 - momentum) r + momentum * batch statistic, unbiased variance (PyTorch's rule), in place."""
+    m = attrs["momentum"]
+    n = x.shape[0]
+    mean, _, var = _batch_stats(x)
+    rm, rv = attrs["running_mean"], attrs["running_var"]
+    rm *= 1.0 - m
+    rm += m * mean
+    rv *= 1.0 - m
+    rv += m * var * (n / (n - 1))
+
+
+# ---------------------------------------------------------------- dropout
+
+def draw_mask(shape, p, seed, draw):
+    """Mask number `draw` of a dropout node: each unit kept with probability 1 - p (reproducible from seed)."""
+    return np.random.default_rng([seed, draw]).random(shape) >= p
+
+
+@register
+class Dropout(Op):
+    """Inverted dropout: y = x * mask / (1 - p) in training, y = x at test time.
+
+    The binary ``mask`` (True = kept) is an attribute, so a step shows which
+    units were dropped and a gradient check sees a fixed mask. Replay draws
+    mask number ``draw + 1`` from ``seed`` (reproducible, savable).
+    """
+
+    name = "dropout"
+
+    def check(self, x, p=0.5, training=True, mask=None, seed=0, draw=0):
+        if not 0.0 <= p < 1.0:
+            return f"dropout probability p must be in [0, 1), got {p}"
+        if training and np.shape(mask) != shape_of(x):
+            return (f"the dropout mask has shape {np.shape(mask)} but the input has shape {shape_of(x)} "
+                    f"(replay with graph.run draws a mask of the new shape)")
+        return None
+
+    def forward(self, x, p=0.5, training=True, mask=None, seed=0, draw=0):
+        if not training:
+            return x * 1.0
+        problem = self.check(x, p, training, mask, seed, draw)
+        if problem:
+            raise ValueError(problem)
+        return x * mask * (1.0 / (1.0 - p))
+
+    def vjp(self, g, x, value, p=0.5, training=True, mask=None, seed=0, draw=0):
+        if not training:
+            return (g * 1.0,)
+        return (g * mask * (1.0 / (1.0 - p)),)
+
+    def jacobian(self, i, x, value, p=0.5, training=True, **attrs):
+        if not training:
+            return JacobianInfo("scalar" if np.size(x) == 1 else "identity", "test time: dropout is off, dy/dx = I")
+        return JacobianInfo("scalar" if np.size(x) == 1 else "diagonal",
+                            f"dy/dx = diag(mask / (1 - p)), p = {p:g}: 0 where a unit was dropped")
+
+    def refresh(self, attrs, x):
+        """A fresh mask for the new pass (training mode only)."""
+        if not attrs.get("training", True):
+            return None
+        draw = attrs.get("draw", 0) + 1
+        return {**attrs, "draw": draw, "mask": draw_mask(shape_of(x), attrs["p"], attrs["seed"], draw)}

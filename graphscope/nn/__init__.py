@@ -1,0 +1,13 @@
+"""gs.nn: layers, initialization and modes, recorded like any other ops.
+
+    net = gs.nn.MLP([2, 100, 3], batchnorm=True, dropout=0.5, rng=0)
+    loss = gs.softmax_cross_entropy(net(x), y)   # ops recorded in scopes fc1, bn1, relu1, drop1, fc2
+    net.eval()                                   # running averages, dropout off (the recorded nodes too)
+"""
+from . import init
+from .layers import BatchNorm1d, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, set_training
+from .mlp import MLP
+from .module import Module, Sequential
+
+__all__ = ["Module", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "BatchNorm1d", "Dropout",
+           "MLP", "init", "set_training"]

@@ -1,0 +1,144 @@
+"""The Optimizer base class: parameters, learning rate, state per parameter, state_dict.
+
+A rule subclass names its hyperparameters (``hyper``) and its per-parameter
+state (``slots``, e.g. ``("m", "v")``) and writes one method,
+``delta(state, g) -> step``: the change to add to the parameter, written as
+the lecture writes the rule. The base class applies it in place.
+"""
+import numpy as np
+
+from ..engine import GraphscopeError
+
+
+def _as_params(params):
+    """A list of leaf tensors requiring gradients, from a list, a gs.nn Module or a Graph."""
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()
+    elif hasattr(params, "params") and hasattr(params, "nodes"):
+        params = params.params
+    params = list(params)
+    if not params:
+        raise GraphscopeError("the optimizer got no parameters (pass gs.param leaves, a module or a graph)")
+    for p in params:
+        if not hasattr(p, "_value") or p.fn is not None or not p.requires_grad:
+            what = getattr(p, "name", type(p).__name__)
+            raise GraphscopeError(f"optimizer: {what} is not a leaf that requires a gradient (use gs.param)")
+    return params
+
+
+def _check_lr(lr, who):
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)) or not lr > 0 \
+            or not np.isfinite(lr):
+        raise GraphscopeError(f"{who}: the learning rate must be a positive number, got {lr!r}")
+    return float(lr)
+
+
+class Optimizer:
+    """Base class: ``step()``, ``zero_grad()``, ``state_dict()`` / ``load_state_dict()``, ``state_of(p)``."""
+
+    #: Per-parameter state arrays, in the lecture's names, zero at the start.
+    slots = ()
+
+    def __init__(self, params, lr, **hyper):
+        self.params = _as_params(params)
+        self.lr = _check_lr(lr, type(self).__name__)
+        self.hyper = hyper
+        self.t = 0
+        self._index = {id(p): i for i, p in enumerate(self.params)}
+        self._state = [{s: np.zeros_like(np.asarray(p._value)) for s in self.slots} for p in self.params]
+        self._last = [None] * len(self.params)
+
+    def __getattr__(self, name):
+        hyper = self.__dict__.get("hyper", {})
+        if name in hyper:
+            return hyper[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def __setattr__(self, name, value):
+        hyper = self.__dict__.get("hyper")
+        if hyper is not None and name in hyper:
+            hyper[name] = value        # opt.momentum = 0.5 changes the rule's hyperparameter
+        else:
+            object.__setattr__(self, name, value)
+
+    # ---------------------------------------------------------------- updating
+    def delta(self, state, g):
+        """The step to add to a parameter with gradient `g` (state arrays updated in place)."""
+        raise NotImplementedError
+
+    def step(self):
+        """Apply one update to every parameter that has a gradient (in place on array values)."""
+        self.t += 1
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                self._last[i] = None
+                continue
+            d = self.delta(self._state[i], np.asarray(g))
+            value = p._value
+            if value.__class__ is float:
+                p._value = float(value + d)
+            else:
+                value += d
+            self._last[i] = d
+
+    def zero_grad(self):
+        """Clear the parameters' gradients (leaf gradients accumulate across backward calls)."""
+        for p in self.params:
+            p.grad = None
+
+    # ---------------------------------------------------------------- inspecting
+    def _position(self, param):
+        try:
+            return self._index[id(param)]
+        except KeyError:
+            raise GraphscopeError(f"{getattr(param, 'name', param)} is not one of this optimizer's parameters") from None
+
+    def state_of(self, param):
+        """The rule's state for `param` ({'velocity': v}, {'m': m, 'v': v}, ...; empty for SGD), as copies."""
+        return {k: np.array(v) for k, v in self._state[self._position(param)].items()}
+
+    def last_update(self, param):
+        """The step the last ``step()`` added to `param` (an ndarray), or None."""
+        d = self._last[self._position(param)]
+        return None if d is None else np.asarray(d)
+
+    # ---------------------------------------------------------------- saving
+    def state_dict(self):
+        """Plain numbers, strings and numpy arrays: type, lr, t, hyper, and the state of each parameter in order."""
+        return {"type": type(self).__name__, "lr": self.lr, "t": self.t,
+                "hyper": {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.hyper.items()},
+                "state": [{k: np.array(v) for k, v in s.items()} for s in self._state]}
+
+    def load_state_dict(self, d):
+        """Restore from ``state_dict()`` (checked: type, hyperparameters, one state per parameter, shapes)."""
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(d, dict) or not {"type", "lr", "t", "hyper", "state"} <= set(d):
+            raise GraphscopeError(f"{who}: expected a dict with type, lr, t, hyper and state")
+        if d["type"] != type(self).__name__:
+            raise GraphscopeError(f"{who}: the state was saved by {d['type']}, not {type(self).__name__}")
+        if set(d["hyper"]) != set(self.hyper):
+            raise GraphscopeError(f"{who}: hyperparameters {sorted(d['hyper'])} do not match {sorted(self.hyper)}")
+        if len(d["state"]) != len(self.params):
+            raise GraphscopeError(f"{who}: the state holds {len(d['state'])} parameters, this optimizer has "
+                                  f"{len(self.params)}")
+        for p, saved, mine in zip(self.params, d["state"], self._state):
+            if set(saved) != set(mine):
+                raise GraphscopeError(f"{who}: state of {p.name} has {sorted(saved)}, expected {sorted(mine)}")
+            for k, v in saved.items():
+                if np.shape(v) != mine[k].shape:
+                    raise GraphscopeError(f"{who}: {k} of {p.name} has shape {np.shape(v)}, the parameter "
+                                          f"{mine[k].shape}")
+        t = d["t"]
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+            raise GraphscopeError(f"{who}: t must be a whole number of steps, got {t!r}")
+        self.lr = _check_lr(d["lr"], who)
+        self.t = int(t)
+        self.hyper = {k: (tuple(v) if isinstance(self.hyper[k], tuple) else v) for k, v in d["hyper"].items()}
+        for saved, mine in zip(d["state"], self._state):
+            for k, v in saved.items():
+                np.copyto(mine[k], v)
+
+    def __repr__(self):
+        hyper = "".join(f", {k}={v}" for k, v in self.hyper.items())
+        return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr:g}{hyper}, t={self.t})"

@@ -1,0 +1,154 @@
+"""The lecture's six update rules under PyTorch's names.
+
+Each ``delta`` is the rule as the lecture writes it (x += delta). All equal
+``torch.optim`` at a constant learning rate (tested over 20 steps in float64):
+``SGD``, ``SGD(momentum=mu)``, ``SGD(momentum=mu, nesterov=True)``,
+``Adagrad``, ``RMSprop`` and ``Adam``. Where the written form differs from
+PyTorch's, the docstring says how.
+"""
+import numpy as np
+
+from ..engine import GraphscopeError
+from .optimizer import Optimizer
+
+
+def _fraction(value, what, who, allow_zero=True):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
+            or not (0.0 <= value < 1.0) or (value == 0 and not allow_zero):
+        raise GraphscopeError(f"{who}: {what} must be in {'[0' if allow_zero else '(0'}, 1), got {value!r}")
+    return float(value)
+
+
+def _positive(value, what, who):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value > 0:
+        raise GraphscopeError(f"{who}: {what} must be a positive number, got {value!r}")
+    return float(value)
+
+
+class SGD(Optimizer):
+    """Vanilla gradient descent: x += -lr * dx."""
+
+    def delta(self, state, g):
+        return -self.lr * g
+
+
+class Momentum(Optimizer):
+    """Momentum: v = mu * v - lr * dx; x += v (v = 0 at the start).
+
+    PyTorch's SGD(momentum=mu) keeps b = mu * b + dx and steps -lr * b: the same
+    as v = -lr * b while lr is constant; after a change of lr, PyTorch's
+    velocity takes the new rate at once and this v only for the new gradient.
+    """
+
+    slots = ("velocity",)
+
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, lr, momentum=_fraction(momentum, "momentum", "Momentum"))
+
+    def delta(self, state, g):
+        v = state["velocity"]
+        v *= self.momentum
+        v -= self.lr * g
+        return v.copy()
+
+
+class Nesterov(Optimizer):
+    """Nesterov momentum in cs231n's form: v_prev = v; v = mu v - lr dx; x += -mu v_prev + (1 + mu) v.
+
+    That is the lookahead gradient rewritten in the variable x that is
+    stored; PyTorch's SGD(momentum=mu, nesterov=True) steps -lr (dx + mu b)
+    with b = mu b + dx, equal while lr is constant.
+    """
+
+    slots = ("velocity",)
+
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, lr, momentum=_fraction(momentum, "momentum", "Nesterov"))
+
+    def delta(self, state, g):
+        v = state["velocity"]
+        mu = self.momentum
+        v_prev = v.copy()
+        v *= mu
+        v -= self.lr * g
+        return -mu * v_prev + (1.0 + mu) * v
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: cache += dx^2; x += -lr * dx / (sqrt(cache) + eps).
+
+    As PyTorch's Adagrad with lr_decay = 0 and initial_accumulator_value = 0
+    (eps defaults to PyTorch's 1e-10).
+    """
+
+    slots = ("cache",)
+
+    def __init__(self, params, lr, eps=1e-10):
+        super().__init__(params, lr, eps=_positive(eps, "eps", "AdaGrad"))
+
+    def delta(self, state, g):
+        cache = state["cache"]
+        cache += g * g
+        return -self.lr * g / (np.sqrt(cache) + self.eps)
+
+
+class RMSProp(Optimizer):
+    """RMSProp: cache = alpha * cache + (1 - alpha) * dx^2; x += -lr * dx / (sqrt(cache) + eps).
+
+    alpha is the lecture's decay rate (PyTorch's RMSprop alpha, default 0.99).
+    """
+
+    slots = ("cache",)
+
+    def __init__(self, params, lr, alpha=0.99, eps=1e-8):
+        super().__init__(params, lr, alpha=_fraction(alpha, "alpha", "RMSProp"), eps=_positive(eps, "eps", "RMSProp"))
+
+    def delta(self, state, g):
+        cache = state["cache"]
+        cache *= self.alpha
+        cache += (1.0 - self.alpha) * g * g
+        return -self.lr * g / (np.sqrt(cache) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam with bias correction: m = b1 m + (1 - b1) dx; v = b2 v + (1 - b2) dx^2;
+    x += -lr * m_hat / (sqrt(v_hat) + eps) with m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t).
+
+    PyTorch computes the same as lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+    """
+
+    slots = ("m", "v")
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        try:
+            b1, b2 = betas
+        except (TypeError, ValueError):
+            raise GraphscopeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}") from None
+        betas = (_fraction(b1, "beta1", "Adam"), _fraction(b2, "beta2", "Adam"))
+        super().__init__(params, lr, betas=betas, eps=_positive(eps, "eps", "Adam"))
+
+    def delta(self, state, g):
+        b1, b2 = self.betas
+        m, v = state["m"], state["v"]
+        m *= b1
+        m += (1.0 - b1) * g
+        v *= b2
+        v += (1.0 - b2) * g * g
+        m_hat = m / (1.0 - b1 ** self.t)
+        v_hat = v / (1.0 - b2 ** self.t)
+        return -self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+RULES = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad, "rmsprop": RMSProp,
+         "adam": Adam}
+
+
+def make(name, params, lr, **hyper):
+    """An optimizer by its lower-case name (sgd, momentum, nesterov, adagrad, rmsprop, adam)."""
+    cls = RULES.get(str(name).lower())
+    if cls is None:
+        raise GraphscopeError(f"unknown optimizer {name!r}; known: {', '.join(RULES)}")
+    try:
+        return cls(params, lr, **hyper)
+    except TypeError as exc:
+        raise GraphscopeError(f"{cls.__name__}: {exc}") from None

@@ -1,0 +1,190 @@
+"""gs.optim: each update rule against torch.optim, state_dict round trips, make(), schedules."""
+import math
+
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope import optim
+
+STEPS = 20
+
+# graphscope rule and its hyperparameters, the torch.optim class and its arguments
+RULES = {
+    "sgd": (optim.SGD, {}, "SGD", {}),
+    "momentum": (optim.Momentum, {"momentum": 0.9}, "SGD", {"momentum": 0.9}),
+    "momentum 0.5": (optim.Momentum, {"momentum": 0.5}, "SGD", {"momentum": 0.5}),
+    "nesterov": (optim.Nesterov, {"momentum": 0.9}, "SGD", {"momentum": 0.9, "nesterov": True}),
+    "adagrad": (optim.AdaGrad, {"eps": 1e-10}, "Adagrad", {"eps": 1e-10}),
+    "rmsprop": (optim.RMSProp, {"alpha": 0.9, "eps": 1e-8}, "RMSprop", {"alpha": 0.9, "eps": 1e-8}),
+    "adam": (optim.Adam, {"betas": (0.9, 0.999), "eps": 1e-8}, "Adam", {"betas": (0.9, 0.999), "eps": 1e-8}),
+}
+
+
+def problem(rng):
+    """Start values of a small nonlinear least-squares problem: W (3, 4), b (4,), a scalar c."""
+    return {"W": rng.standard_normal((3, 4)), "b": rng.standard_normal(4), "c": 0.7,
+            "x": rng.standard_normal((5, 3)), "t": rng.standard_normal((5, 4))}
+
+
+def build(start):
+    """The recorded loss sum((tanh(x W + b) * c - t)^2) and its parameters."""
+    W, b, c = gs.param(start["W"], name="W"), gs.param(start["b"], name="b"), gs.param(start["c"], name="c")
+    loss = gs.sum((gs.tanh(gs.tensor(start["x"]) @ W + b) * c - start["t"]) ** 2)
+    return loss, [W, b, c]
+
+
+def train(opt, loss, steps):
+    graph = loss.graph()
+    for _ in range(steps):
+        opt.zero_grad()
+        graph.run()
+        graph.backward()
+        opt.step()
+
+
+@pytest.mark.parametrize("label", sorted(RULES))
+def test_rule_matches_torch_over_20_steps(torch, label, rng):
+    cls, hyper, torch_name, torch_hyper = RULES[label]
+    start = problem(rng)
+    loss, params = build(start)
+    opt = cls(params, 0.05, **hyper)
+    train(opt, loss, STEPS)
+
+    tp = [torch.tensor(np.asarray(start[k], dtype=np.float64), requires_grad=True) for k in ("W", "b", "c")]
+    topt = getattr(torch.optim, torch_name)(tp, lr=0.05, **torch_hyper)
+    x, t = torch.tensor(start["x"]), torch.tensor(start["t"])
+    for _ in range(STEPS):
+        topt.zero_grad()
+        ((torch.tanh(x @ tp[0] + tp[1]) * tp[2] - t) ** 2).sum().backward()
+        topt.step()
+    assert opt.t == STEPS
+    for p, q in zip(params, tp):
+        moved = np.abs(np.asarray(p.value) - np.asarray(start[p.name])).max()
+        assert moved > 1e-3, f"{p.name} barely moved"
+        np.testing.assert_allclose(p.value, q.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=p.name)
+
+
+@pytest.mark.parametrize("label", sorted(RULES))
+def test_updates_are_in_place_and_reported(label, rng):
+    cls, hyper, _, _ = RULES[label]
+    loss, params = build(problem(rng))
+    W = params[0]
+    array = W.value
+    before = W.value.copy()
+    opt = cls(params, 0.05, **hyper)
+    assert opt.last_update(W) is None
+    train(opt, loss, 1)
+    assert W.value is array
+    np.testing.assert_allclose(opt.last_update(W), W.value - before, rtol=1e-12, atol=1e-15)
+    state = opt.state_of(W)
+    assert set(state) == set(cls.slots)
+    for v in state.values():
+        assert v.shape == W.shape and np.abs(v).max() > 0
+
+
+@pytest.mark.parametrize("label", sorted(RULES))
+def test_state_dict_round_trip_continues_as_if_never_stopped(label, rng):
+    cls, hyper, _, _ = RULES[label]
+    start = problem(rng)
+    loss, params = build(start)
+    straight = cls(params, 0.05, **hyper)
+    train(straight, loss, 10)
+
+    loss2, params2 = build(start)
+    first = cls(params2, 0.05, **hyper)
+    train(first, loss2, 4)
+    saved = first.state_dict()
+    values = [np.array(p.value) for p in params2]
+    assert all(isinstance(a, np.ndarray) for s in saved["state"] for a in s.values())
+
+    loss3, params3 = build({**start, "W": values[0], "b": values[1], "c": float(values[2])})
+    resumed = cls(params3, 1.0, **hyper)
+    resumed.load_state_dict(saved)
+    assert resumed.t == 4 and resumed.lr == 0.05
+    train(resumed, loss3, 6)
+    for p, q in zip(params, params3):
+        np.testing.assert_array_equal(p.value, q.value)
+
+
+def test_load_state_dict_says_what_is_wrong(rng):
+    _, params = build(problem(rng))
+    adam = optim.Adam(params, 0.01)
+    with pytest.raises(gs.GraphscopeError, match="saved by SGD"):
+        adam.load_state_dict(optim.SGD(params, 0.1).state_dict())
+    saved = adam.state_dict()
+    with pytest.raises(gs.GraphscopeError, match="holds 2 parameters"):
+        adam.load_state_dict({**saved, "state": saved["state"][:2]})
+    broken = {**saved, "state": [dict(s) for s in saved["state"]]}
+    broken["state"][0]["m"] = np.zeros((2, 2))
+    with pytest.raises(gs.GraphscopeError, match=r"m of W has shape \(2, 2\)"):
+        adam.load_state_dict(broken)
+    with pytest.raises(gs.GraphscopeError, match="expected a dict"):
+        adam.load_state_dict({"lr": 1})
+
+
+def test_make_by_name_and_bad_arguments(rng):
+    _, params = build(problem(rng))
+    for name, cls in optim.RULES.items():
+        assert type(optim.make(name, params, 0.1)) is cls
+    opt = optim.make("ADAM", params, 0.1, betas=(0.8, 0.9))
+    assert opt.betas == (0.8, 0.9)
+    momentum = optim.Momentum(params, 0.1, momentum=0.9)
+    momentum.momentum = 0.5
+    assert momentum.state_dict()["hyper"] == {"momentum": 0.5}
+    with pytest.raises(gs.GraphscopeError, match="known: sgd, momentum, nesterov, adagrad, rmsprop, adam"):
+        optim.make("adadelta", params, 0.1)
+    with pytest.raises(gs.GraphscopeError, match="learning rate must be a positive number"):
+        optim.SGD(params, -1)
+    with pytest.raises(gs.GraphscopeError, match="momentum must be in"):
+        optim.Momentum(params, 0.1, momentum=1.5)
+    with pytest.raises(gs.GraphscopeError, match="not a leaf that requires a gradient"):
+        optim.SGD([gs.tensor([1.0])], 0.1)
+    with pytest.raises(gs.GraphscopeError, match="Adam: .*unexpected keyword"):
+        optim.make("adam", params, 0.1, momentum=0.9)
+
+
+def test_optimizer_takes_a_module_or_a_graph():
+    net = gs.nn.MLP([3, 4, 2], rng=0)
+    assert optim.SGD(net, 0.1).params == net.parameters()
+    loss = gs.sum(net(gs.tensor(np.ones((2, 3)))))
+    assert optim.SGD(loss.graph(), 0.1).params == net.parameters()
+
+
+def test_parameters_without_gradient_are_left_alone(rng):
+    _, params = build(problem(rng))
+    before = params[0].value.copy()
+    opt = optim.Adam(params, 0.1)
+    opt.step()
+    np.testing.assert_array_equal(params[0].value, before)
+    assert opt.last_update(params[0]) is None
+
+
+def test_float32_parameters_stay_float32(rng):
+    W = gs.param(rng.standard_normal((3, 2)).astype(np.float32))
+    gs.sum(W * W).backward()
+    opt = optim.Adam([W], 0.1)
+    opt.step()
+    assert W.value.dtype == np.float32 and opt.state_of(W)["m"].dtype == np.float32
+
+
+# ---------------------------------------------------------------- schedules
+
+def test_schedules_follow_the_lecture():
+    assert optim.exponential(0.1, 0.5)(3) == pytest.approx(0.1 * math.exp(-1.5), rel=1e-15)
+    assert optim.inverse_time(0.1, 0.5)(4) == pytest.approx(0.1 / 3, rel=1e-15)
+    step = optim.step_decay(0.1, 0.5, 10)
+    assert [step(m) for m in (0, 9, 10, 25)] == pytest.approx([0.1, 0.1, 0.05, 0.025], rel=1e-15)
+    assert all(s(0) == 0.1 for s in (optim.exponential(0.1, 2), optim.inverse_time(0.1, 2), step))
+    assert repr(optim.inverse_time(0.1, 0.5)) == "inverse_time(lr0=0.1, k=0.5): lr = lr0 / (1 + k * epoch)"
+
+
+def test_parse_schedule():
+    assert repr(optim.parse_schedule("exp:0.1", 0.5)) == repr(optim.exponential(0.5, 0.1))
+    assert optim.parse_schedule("inv:1", 0.5)(1) == 0.25
+    assert optim.parse_schedule("step:0.1:2", 1.0)(5) == pytest.approx(0.01)
+    for bad in ("exp", "cos:1", "step:0.5", "exp:x", "step:0.5:0"):
+        with pytest.raises(gs.GraphscopeError, match="exp:K.*inv:K.*step:FACTOR:EVERY"):
+            optim.parse_schedule(bad, 0.1)
+    with pytest.raises(gs.GraphscopeError, match="epoch must be a whole number"):
+        optim.exponential(0.1, 1)(-1)
