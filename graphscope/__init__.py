@@ -15,3 +15,4 @@ __all__ = list(_engine_all) + ["__version__", "load_graph", "Stepper", "interop"
 
 interop.install()       # Graph.save writes a graph file
 viz.notebook.install()  # Graph and Stepper show themselves inline in Jupyter
+from .train import Trainer, TrainingDiverged, History  # noqa: E402
