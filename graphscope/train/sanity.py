@@ -17,7 +17,7 @@ from ..engine.errors import GraphscopeError
 SUBSET = 20
 #: Relative distance from the expected initial loss still called close.
 INITIAL_TOLERANCE = 0.25
-OVERFIT_STEPS = 300
+OVERFIT_STEPS = 1000
 PROBE_REG = 1e3
 
 
@@ -136,16 +136,14 @@ def _overfit_subset(trainer, x, y):
     xs, ys = x[pick], y[pick]
     trainer.reg = 0.0
     trainer.optimizer.lr = trainer.lr0
-    acc = None
     steps = 0
     for steps in range(1, OVERFIT_STEPS + 1):
         loss = trainer._step(xs, ys)
         if not math.isfinite(loss):
             return Check(f"overfit {n} examples", f"the loss became {loss} after {steps} steps", False,
                          "the learning rate is too large")
-        c = trainer.roles.correct(ys)
-        acc = None if c is None else c / n
-        if acc == 1.0:
+        c = trainer.roles.correct(ys)  # scored before this step's update: confirm with the updated weights
+        if c == n and trainer.evaluate(xs, ys)[0] == 1.0:
             break
     final_acc, final_loss = trainer.evaluate(xs, ys)
     if final_acc is None:

@@ -95,12 +95,22 @@ class Trainer:
 
     # ---------------------------------------------------------------- setup
     def _cast_leaves(self):
-        """Bring every array leaf (parameters, inputs, constants) to the training dtype, once."""
+        """Bring every array leaf (parameters, inputs, constants) to the training dtype, once.
+
+        The optimizer's state (made before, in the old dtype) is cast too, through its state_dict.
+        """
+        cast = False
         for leaf in self.graph.leaves:
             v = leaf._value
             if v.__class__ is np.ndarray and v.dtype != self.dtype:
                 leaf._value = v.astype(self.dtype)
                 leaf.grad = None
+                cast = True
+        if cast:
+            state = self.optimizer.state_dict()
+            moved = [{k: (np.asarray(a, dtype=self.dtype) if np.asarray(a).dtype.kind == "f" else a)
+                      for k, a in s.items()} for s in state.get("state") or []]
+            self.optimizer.load_state_dict({**state, "state": moved})
 
     def settings(self, n_train=None):
         """How this run trains, as plain JSON-able values (kept in the history and checkpoints)."""

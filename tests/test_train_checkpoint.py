@@ -1,0 +1,113 @@
+"""Checkpoints: exact resumption, atomic writes, validation on load; a divergence keeps the last good one."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope.train import CheckpointError, TrainingDiverged
+from graphscope.train.checkpoint import META
+
+from train_helpers import SGD, Momentum, spiral, two_layer
+
+
+@pytest.fixture(scope="module")
+def data():
+    return spiral(n_per_class=40)
+
+
+def trainer(x, y, epochs, opt=Momentum, lr=0.05, **kw):
+    loss = two_layer(x, y, seed=1)
+    return gs.Trainer(loss, opt(loss.graph().params, lr), batch_size=16, epochs=epochs, reg=1e-3, seed=7,
+                      schedule=lambda m: lr * 0.9 ** m, progress=False, **kw)
+
+
+def test_resuming_gives_exactly_the_uninterrupted_run(data, tmp_path):
+    x, y = data
+    whole = trainer(x, y, 4)
+    full = whole.fit(x, y, x, y)
+    first = trainer(x, y, 2, checkpoint=tmp_path / "ck")
+    first.fit(x, y, x, y)
+    resumed = trainer(x, y, 4)
+    for p in resumed.params:  # prove the parameters come from the checkpoint, not from the same init
+        p.value = np.zeros_like(p.value)
+    resumed.load_checkpoint(tmp_path / "ck")
+    assert resumed.epoch == 2 and resumed.optimizer.t == 2 * 8
+    history = resumed.fit(x, y, x, y)
+    assert history.loss == full.loss
+    assert history.val_acc == full.val_acc and history.lr == full.lr
+    for p, q in zip(resumed.params, whole.params):
+        np.testing.assert_array_equal(p.value, q.value)
+    for a, b in zip(resumed.optimizer.v, whole.optimizer.v):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_checkpoint_folder_is_json_plus_npz_without_leftovers(data, tmp_path):
+    x, y = data
+    folder = tmp_path / "ck"
+    trainer(x, y, 3, checkpoint=folder).fit(x, y)
+    files = sorted(os.listdir(folder))
+    assert len(files) == 2 and files[1] == META and files[0].startswith("arrays-") and files[0].endswith(".npz")
+    meta = json.loads((folder / META).read_text())
+    assert meta["epoch"] == 3 and meta["optimizer"]["type"] == "Momentum"
+    assert meta["settings"]["reg"] == 1e-3 and meta["settings"]["dtype"] == "float32"
+    assert [p["name"] for p in meta["params"]] == ["W1", "b1", "W2", "b2"]
+    assert len(meta["history"]["loss"]) == 3 * 8
+    with np.load(folder / files[0], allow_pickle=False) as npz:
+        assert sorted(npz.files)[:2] == ["optimizer/0/velocity", "optimizer/1/velocity"]
+
+
+def test_divergence_keeps_the_last_good_checkpoint(data, tmp_path):
+    x, y = data
+    folder = tmp_path / "ck"
+    t = trainer(x, y, 4, checkpoint=folder)
+    t.fit(x, y)
+    good = json.loads((folder / META).read_text())
+    t.epochs = 6
+    t.schedule = lambda m: 1e12  # blows up in epoch 5
+    with pytest.raises(TrainingDiverged, match=f"the last good checkpoint is {folder} \\(after epoch 4\\)"):
+        t.fit(x, y)
+    assert json.loads((folder / META).read_text()) == good
+
+
+def test_loading_checks_the_model_and_the_files(data, tmp_path):
+    x, y = data
+    folder = tmp_path / "ck"
+    trainer(x, y, 1, checkpoint=folder).fit(x, y)
+    with pytest.raises(CheckpointError, match="no such folder"):
+        trainer(x, y, 1).load_checkpoint(tmp_path / "nope")
+    W = gs.param(np.zeros((2, 3)), name="W")
+    other = gs.Trainer(gs.softmax_cross_entropy(gs.tensor(x, name="x") @ W, y), Momentum([W], 0.1))
+    with pytest.raises(CheckpointError, match="holds 4 parameters but the optimizer updates 1"):
+        other.load_checkpoint(folder)
+    with pytest.raises(CheckpointError, match="saved with optimizer Momentum, loaded into SGD"):
+        trainer(x, y, 1, opt=SGD).load_checkpoint(folder)
+    arrays = next(f for f in os.listdir(folder) if f.endswith(".npz"))
+    data_bytes = (folder / arrays).read_bytes()
+    (folder / arrays).write_bytes(data_bytes[:-10] + b"0123456789")
+    fresh = trainer(x, y, 1)
+    before = [p.value.copy() for p in fresh.params]
+    with pytest.raises(CheckpointError, match="does not match checkpoint.json"):
+        fresh.load_checkpoint(folder)
+    for p, b in zip(fresh.params, before):  # nothing changed by a failed load
+        np.testing.assert_array_equal(p.value, b)
+    (folder / META).write_text("{not json")
+    with pytest.raises(CheckpointError, match="not readable JSON"):
+        fresh.load_checkpoint(folder)
+
+
+def test_arrays_that_need_pickle_are_refused(data, tmp_path):
+    import hashlib
+    import io
+    x, y = data
+    folder = tmp_path / "ck"
+    trainer(x, y, 1, checkpoint=folder).fit(x, y)
+    meta = json.loads((folder / META).read_text())
+    buf = io.BytesIO()
+    np.savez(buf, **{"param/0": np.array([{"evil": 1}], dtype=object)})
+    (folder / meta["arrays"]).write_bytes(buf.getvalue())
+    meta["sha256"] = hashlib.sha256(buf.getvalue()).hexdigest()
+    (folder / META).write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="without pickle"):
+        trainer(x, y, 1).load_checkpoint(folder)
