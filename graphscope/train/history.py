@@ -66,11 +66,18 @@ class History:
         with atomic_write(path, "history") as f:
             f.write(self.to_json().encode())
 
-    def table(self):
-        """One row per epoch: mean loss, train and validation accuracy, learning rate, time."""
+    def table(self, max_rows=None):
+        """One row per epoch: mean loss, train and validation accuracy, learning rate, time.
+
+        With `max_rows`, a long run shows evenly spaced epochs (always the first and the last).
+        """
         losses = self.epoch_loss()
         rows = []
-        for e in range(self.epochs):
+        shown = range(self.epochs)
+        if max_rows and self.epochs > max_rows:
+            step = -(-self.epochs // max_rows)
+            shown = sorted(set(range(0, self.epochs, step)) | {self.epochs - 1})
+        for e in shown:
             rows.append((str(e + 1), _num(losses[e] if e < len(losses) else None),
                          _pct(_at(self.train_acc, e)), _pct(_at(self.val_acc, e)), _num(_at(self.val_loss, e)),
                          f"{self.lr[e]:.3g}", _secs(_at(self.seconds, e))))
