@@ -54,7 +54,8 @@ class SGD:
         for p in self.params:
             g = p.grad
             g *= self.lr
-            p.value -= g
+            v = p.value
+            v -= g  # in place, on the parameter's own array
         self.t += 1
 
     def state_dict(self):

@@ -63,6 +63,14 @@ class GraphRoles:
             out[self.label_leaf] = yb
         return out
 
+    def set_batch(self, xb, yb):
+        """Put a batch into the graph directly (what graph.run's feeds do, once they were checked)."""
+        self.input._value = xb
+        for n in self.labelled:
+            n.attrs = {**n.attrs, "labels": yb}  # replaced, never mutated, as graph.run does
+        if self.label_leaf is not None:
+            self.label_leaf._value = yb
+
     def recorded_data(self):
         """The input and labels the graph was recorded with (a data set of its own)."""
         x = np.asarray(self.input.value)

@@ -91,6 +91,7 @@ class Trainer:
         self.epoch = 0                  # epochs completed
         self.history = History()
         self._stop = False
+        self._plan = None
         self._cast_leaves()
 
     # ---------------------------------------------------------------- setup
@@ -162,19 +163,32 @@ class Trainer:
             return
         k = 2.0 * self.reg
         for w in self.weights:
-            if w.grad is None:
-                w.grad = k * w._value
-            else:
-                w.grad += k * w._value
+            # a new array: a gradient may be shared with a node's (an add passes its upstream on as it is)
+            w.grad = k * w._value if w.grad is None else w.grad + k * w._value
 
     def _step(self, xb, yb):
-        """Forward, backward, regularization gradient, update; returns the loss (data + reg)."""
+        """Forward, backward, regularization gradient, update; returns the loss (data + reg).
+
+        The first batch runs through ``graph.run``, which checks the feeds against every op; later
+        ones through the flattened Plan (graphscope.train.plan), falling back to the general path
+        (and its error messages) when anything is unusual.
+        """
         self.optimizer.zero_grad()
-        self.graph.run(self.roles.feeds(xb, yb))
+        plan = self._plan
+        fast = plan is not None and plan.usable()
+        if fast:
+            self.roles.set_batch(xb, yb)
+            fast = plan.forward()
+        if not fast:
+            self.graph.run(self.roles.feeds(xb, yb))
+            if self._plan is None:
+                from .plan import Plan
+                self._plan = Plan(self.graph)
         loss = float(self.loss._value) + self._reg_term()
         if not math.isfinite(loss):
             return loss
-        self.graph.backward()
+        if not (fast and plan.backward()):
+            self.graph.backward()
         self._add_reg_gradient()
         self.optimizer.step()
         return loss
