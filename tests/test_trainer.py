@@ -214,3 +214,42 @@ def test_history_json_round_trip(data, tmp_path):
     assert back.loss == pytest.approx(history.loss) and back.val_acc == history.val_acc
     assert back.settings["batch_size"] == 100 and back.settings["iterations_per_epoch"] == 3
     assert math.isclose(back.epoch_loss()[0], sum(history.loss[:3]) / 3)
+
+
+def test_the_flattened_plan_trains_exactly_like_the_general_path(data, monkeypatch):
+    from graphscope.engine import hooks
+    x, y = data[0].astype(np.float64), data[1]
+    runs = []
+    for observed in (False, True):
+        if observed:  # an observer makes the trainer use graph.run and graph.backward for every batch
+            monkeypatch.setattr(hooks, "FORWARD_HOOKS", [lambda node: None])
+            import graphscope.train.plan as plan_module
+            monkeypatch.setattr(plan_module, "FORWARD_HOOKS", hooks.FORWARD_HOOKS)
+        loss = two_layer(x, y, seed=5)
+        trainer = gs.Trainer(loss, Momentum(loss.graph().params, 0.05), batch_size=32, epochs=2, reg=1e-3,
+                             dtype="float64", progress=False)
+        history = trainer.fit(x, y)
+        runs.append((history.loss, [p.value.copy() for p in trainer.params], trainer._plan.usable()))
+    (fast_loss, fast_params, fast_used), (slow_loss, slow_params, slow_used) = runs
+    assert fast_used and not slow_used
+    assert fast_loss == slow_loss
+    for a, b in zip(fast_params, slow_params):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_bad_labels_in_a_later_batch_get_the_ops_message(data):
+    x, y = data
+    trainer = make(x, y, epochs=1, batch_size=100, shuffle=False)
+    bad = y.copy()
+    bad[250] = 7
+    with pytest.raises(gs.ShapeError, match=r"labels must lie in \[0, 2\] for 3 classes"):
+        trainer.fit(x, bad)
+
+
+def test_optimizer_state_follows_the_training_dtype(data):
+    x, y = data
+    loss = two_layer(x.astype(np.float64), y)
+    opt = Momentum(loss.graph().params, 0.1)
+    assert opt.v[0].dtype == np.float64
+    gs.Trainer(loss, opt)
+    assert all(v.dtype == np.float32 for v in opt.v)

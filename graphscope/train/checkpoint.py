@@ -39,7 +39,7 @@ def save_checkpoint(trainer, folder):
     arrays = {f"param/{i}": np.asarray(p.value) for i, p in enumerate(trainer.params)}
     opt = trainer.optimizer.state_dict()
     opt_meta = {k: v for k, v in opt.items() if k != "state"}
-    state = opt.get("state") or []
+    state = [s or {} for s in opt.get("state") or []]
     opt_meta["state_names"] = [sorted(s) for s in state]
     for i, s in enumerate(state):
         for name, value in s.items():

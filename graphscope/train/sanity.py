@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from .trainer import copied_state
 
 SUBSET = 20
 #: Relative distance from the expected initial loss still called close.
@@ -78,9 +79,7 @@ class _Snapshot:
     def __init__(self, trainer):
         self.trainer = trainer
         self.values = [np.array(p.value, copy=True) for p in trainer.params]
-        self.opt = trainer.optimizer.state_dict()
-        self.opt = {**self.opt, "state": [{k: np.array(v, copy=True) for k, v in s.items()}
-                                          for s in self.opt.get("state") or []]}
+        self.opt = copied_state(trainer.optimizer)
         self.rng = trainer.rng.bit_generator.state
         self.history, self.epoch, self.reg = trainer.history, trainer.epoch, trainer.reg
 
@@ -92,8 +91,7 @@ class _Snapshot:
             else:
                 p.value = float(v)
             p.grad = None
-        t.optimizer.load_state_dict({**self.opt, "state": [{k: v.copy() for k, v in s.items()}
-                                                           for s in self.opt["state"]]})
+        t.optimizer.load_state_dict(copied_state(self.opt))
         t.rng.bit_generator.state = self.rng
         t.history, t.epoch, t.reg = self.history, self.epoch, self.reg
 

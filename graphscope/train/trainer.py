@@ -108,10 +108,7 @@ class Trainer:
                 leaf.grad = None
                 cast = True
         if cast:
-            state = self.optimizer.state_dict()
-            moved = [{k: (np.asarray(a, dtype=self.dtype) if np.asarray(a).dtype.kind == "f" else a)
-                      for k, a in s.items()} for s in state.get("state") or []]
-            self.optimizer.load_state_dict({**state, "state": moved})
+            self.optimizer.load_state_dict(copied_state(self.optimizer, self.dtype))
 
     def settings(self, n_train=None):
         """How this run trains, as plain JSON-able values (kept in the history and checkpoints)."""
@@ -201,7 +198,7 @@ class Trainer:
         if self.checkpoint is not None and self.epoch > 0:
             kept = f"\n  the last good checkpoint is {self.checkpoint} (after epoch {self.epoch})"
         elif self.checkpoint is not None:
-            kept = f"\n  no checkpoint was written (no epoch finished)"
+            kept = "\n  no checkpoint was written (no epoch finished)"
         message = (f"training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch + 1})\n  "
                    + where.replace("\n", "\n  ") + kept +
                    "\n  try a smaller learning rate (or check the inputs for NaNs)")
@@ -328,6 +325,16 @@ class Trainer:
     def __repr__(self):
         return (f"<Trainer: {self.loss.name} with {_optimizer_name(self.optimizer)} lr {self.optimizer.lr:g}, "
                 f"batch {self.batch_size}, epoch {self.epoch}/{self.epochs}>")
+
+
+def copied_state(optimizer_or_state, dtype=None):
+    """An optimizer's state_dict with every per-parameter array copied (and float arrays cast to `dtype`)."""
+    d = optimizer_or_state if isinstance(optimizer_or_state, dict) else optimizer_or_state.state_dict()
+
+    def copy(a):
+        a = np.asarray(a)
+        return a.astype(dtype) if dtype is not None and a.dtype.kind == "f" else a.copy()
+    return {**d, "state": [{k: copy(a) for k, a in (s or {}).items()} for s in d.get("state") or []]}
 
 
 def _optimizer_name(optimizer):
