@@ -24,9 +24,9 @@ class Trial:
     lr: float
     reg: float
     epochs: int
-    train_acc: Optional[float]
+    train_acc: Optional[float]  # the last epoch's (as the trainer measures it, from the batches' scores)
     val_acc: Optional[float]
-    loss: float
+    loss: float                 # mean over the last epoch's iterations
     diverged: bool = False
 
     @property
@@ -57,7 +57,7 @@ class SearchResult:
         for rank, t in enumerate(self.ranked[:limit], 1):
             rows.append((str(rank), t.stage, f"{t.lr:.3g}", f"{t.reg:.3g}", str(t.epochs),
                          "diverged" if t.diverged else f"{t.loss:.4g}", _pct(t.train_acc), _pct(t.val_acc)))
-        return format_table(("rank", "stage", "lr", "reg", "epochs", "final loss", "train acc", "val acc"), rows)
+        return format_table(("rank", "stage", "lr", "reg", "epochs", "last epoch loss", "train acc", "val acc"), rows)
 
 
 def _pct(v):
@@ -173,7 +173,7 @@ def _trial(stage, loss, graph, initial, make_optimizer, lr, reg, epochs, batch_s
         h = trainer.fit(x_train, y_train, x_val, y_val)
     except TrainingDiverged:
         return Trial(stage, lr, reg, epochs, None, None, math.nan, diverged=True)
-    return Trial(stage, lr, reg, epochs, h.train_acc[-1], h.val_acc[-1], h.loss[-1])
+    return Trial(stage, lr, reg, epochs, h.train_acc[-1], h.val_acc[-1], h.epoch_loss()[-1])
 
 
 def _tell(out, t):
