@@ -99,9 +99,12 @@ def test_sanity_flag_prints_each_check_with_a_verdict(capsys, optim):
     assert "log(C) = log(3)" in lines[0] and "overfit 20 examples" in lines[2]
 
 
-def test_divergence_exits_1_naming_the_node(capsys, optim):
-    code, _, err = run(capsys, "train", SPIRAL, "--lr", "1e30", "--epochs", "3")
+def test_divergence_exits_1_naming_the_node(capsys, optim, tmp_path):
+    code, out, err = run(capsys, "train", SPIRAL, "--lr", "1e30", "--epochs", "3", "--history",
+                         str(tmp_path / "h.json"))
     assert code == 1
+    saved = json.loads((tmp_path / "h.json").read_text())
+    assert saved["stopped"] == "diverged" and "history up to the divergence" in out
     assert err.startswith("graphscope train: training diverged: the loss is")
     assert "try a smaller learning rate" in err and "Traceback" not in err
 

@@ -67,8 +67,9 @@ def option_problems(args):
 
 
 def report_bad_options(command, problems):
+    """One line per problem on standard error; exit status 2."""
     for line in problems:
-        print(f"graphscope {command}: {line}", file=sys.stderr)
+        print(f"graphscope {command}: {' '.join(str(line).split())}", file=sys.stderr)
     return 2
 
 
@@ -126,7 +127,14 @@ def run(args):
           + f"; {type(optimizer).__name__} lr {args.lr:g}"
           + (f" ({args.schedule})" if args.schedule else "")
           + f", batch {args.batch_size}, {args.epochs} epochs, reg {args.reg:g}, {args.dtype}")
-    history = trainer.fit(x_train, y_train, x_val, y_val)
+    from ..train import TrainingDiverged
+    try:
+        history = trainer.fit(x_train, y_train, x_val, y_val)
+    except TrainingDiverged:
+        if args.history:  # what happened up to the blow-up is what one wants to look at
+            trainer.history.save(args.history)
+            print(f"history up to the divergence written to {args.history}")
+        raise
     print()
     print(history.table(max_rows=20))
     from ..viz.curves import terminal_curve
