@@ -60,7 +60,7 @@ def test_train_prints_the_table_and_curve_and_writes_history_plot_and_checkpoint
                          "--batch-size", "32", "--reg", "1e-4", "--history", str(hist), "--plot", str(png),
                          "--checkpoint", str(ck))
     assert code == 0, err
-    assert "training loss of" in out and "300 examples, 300 for validation; SGD lr 0.5" in out
+    assert f"training {SPIRAL}: 300 examples, 300 for validation; SGD lr 0.5" in out
     header = next(line for line in out.splitlines() if line.startswith("epoch"))
     assert header.split()[:4] == ["epoch", "loss", "train", "acc"]
     assert "training loss" in out and "iteration" in out  # the terminal curve

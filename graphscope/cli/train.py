@@ -122,7 +122,7 @@ def run(args):
     if args.resume:
         trainer.load_checkpoint(args.resume)
         print(f"resumed from {args.resume} after epoch {trainer.epoch}")
-    print(f"training {trainer.loss.name} of {args.file}: {len(x_train)} examples"
+    print(f"training {args.file}: {len(x_train)} examples"
           + (f", {len(x_val)} for validation" if x_val is not None else "")
           + f"; {type(optimizer).__name__} lr {args.lr:g}"
           + (f" ({args.schedule})" if args.schedule else "")
