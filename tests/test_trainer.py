@@ -253,3 +253,15 @@ def test_optimizer_state_follows_the_training_dtype(data):
     assert opt.v[0].dtype == np.float64
     gs.Trainer(loss, opt)
     assert all(v.dtype == np.float32 for v in opt.v)
+
+
+def test_an_input_that_requires_a_gradient_gets_none_from_training(data):
+    x, y = data
+    W = gs.param(np.zeros((2, 3)), name="W")
+    X = gs.tensor(x[:10], requires_grad=True, name="x")
+    loss = gs.softmax_cross_entropy(X @ W, y[:10])
+    trainer = gs.Trainer(loss, SGD([W], 0.5), batch_size=32, epochs=2, progress=False)  # last batch: 12 rows
+    trainer.fit(x, y)
+    assert X.grad is None and W.grad is not None
+    matmul = next(step for step in trainer._plan.backward_steps if step[0].op == "matmul")
+    assert matmul[3] == (False, True)  # dX skipped, dW computed

@@ -22,15 +22,17 @@ from ..engine.tensor import normalize
 class Plan:
     """forward(): every op node recomputed in order; backward(): the VJPs that reach a parameter."""
 
-    def __init__(self, graph):
+    def __init__(self, graph, fed=()):
+        """`fed`: the leaves the batches go into; they never get a gradient, whatever requires_grad says."""
         self.graph = graph
         self.loss = graph.output
         self.forward_steps = [(n, n.fn.forward, n.inputs) for n in graph.ops]
         self.backward_steps = []
+        skip = {id(leaf) for leaf in fed if leaf is not None}
         for n in reversed(graph.ops):
             if not n.requires_grad:
                 continue
-            needs = tuple(bool(i.requires_grad) for i in n.inputs)
+            needs = tuple(bool(i.requires_grad) and id(i) not in skip for i in n.inputs)
             self.backward_steps.append((n, n.fn, n.inputs, needs))
         self.grad_nodes = [n for n, _, _, _ in self.backward_steps]
 

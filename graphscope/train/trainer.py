@@ -120,7 +120,10 @@ class Trainer:
                 "params": [p.name for p in self.params]}
 
     def stop(self):
-        """Ask a running fit to stop after the current batch (safe to call from another thread)."""
+        """Ask a running fit to stop after the current batch (safe to call from another thread).
+
+        The unfinished epoch is not counted: a later fit() trains it again, with a new shuffle.
+        """
         self._stop = True
 
     # ---------------------------------------------------------------- data
@@ -180,12 +183,15 @@ class Trainer:
             self.graph.run(self.roles.feeds(xb, yb))
             if self._plan is None:
                 from .plan import Plan
-                self._plan = Plan(self.graph)
+                self._plan = Plan(self.graph, fed=(self.roles.input, self.roles.label_leaf))
         loss = float(self.loss._value) + self._reg_term()
         if not math.isfinite(loss):
             return loss
         if not (fast and plan.backward()):
             self.graph.backward()
+            for leaf in (self.roles.input, self.roles.label_leaf):
+                if leaf is not None:  # a fed leaf that requires a gradient would pile up one per batch size
+                    leaf.grad = None
         self._add_reg_gradient()
         self.optimizer.step()
         return loss
