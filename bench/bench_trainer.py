@@ -282,6 +282,10 @@ def main(quick=False):
     print("BLAS threads: " + (os.environ.get("OPENBLAS_NUM_THREADS", "default") if _BLAS_PINNED
                               else "as set by whatever imported numpy first (run in its own process to pin 1)")
           + (f"; torch threads: {torch.get_num_threads()}" if torch is not None else ""))
+    for batch, ab, ac in verdicts:
+        print(f"targets at batch {batch}: (a)/(b) {ab:.2f} <= {TARGET_NUMPY:.2f} "
+              f"{'met' if ab <= TARGET_NUMPY else 'MISSED'}; (a)/(c) "
+              + ("n/a" if ac is None else f"{ac:.2f} <= {TARGET_TORCH:.2f} {'met' if ac <= TARGET_TORCH else 'MISSED'}"))
 
 
 if __name__ == "__main__":
