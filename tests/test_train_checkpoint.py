@@ -111,3 +111,20 @@ def test_arrays_that_need_pickle_are_refused(data, tmp_path):
     (folder / META).write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match="without pickle"):
         trainer(x, y, 1).load_checkpoint(folder)
+
+
+def test_tuples_in_the_optimizer_settings_come_back_as_tuples(data, tmp_path):
+    class WithBetas(Momentum):
+        def state_dict(self):
+            d = super().state_dict()
+            d["hyper"]["betas"] = (0.9, 0.999)
+            return d
+
+        def load_state_dict(self, d):
+            assert d["hyper"]["betas"] == (0.9, 0.999)  # a list here would not be the same settings
+            super().load_state_dict(d)
+    x, y = data
+    trainer(x, y, 1, opt=WithBetas, checkpoint=tmp_path / "ck").fit(x, y)
+    again = trainer(x, y, 2, opt=WithBetas)
+    again.load_checkpoint(tmp_path / "ck")
+    assert again.epoch == 1

@@ -149,6 +149,7 @@ def load_checkpoint(trainer, folder):
             entry[k] = a
         state.append(entry)
     opt["state"] = state
+    opt = _shaped_like(opt, trainer.optimizer.state_dict())
     try:
         rng = np.random.default_rng()
         rng.bit_generator.state = meta["rng"]
@@ -166,6 +167,15 @@ def load_checkpoint(trainer, folder):
     trainer.history = history
     trainer.epoch = int(meta["epoch"])
     return meta
+
+
+def _shaped_like(saved, live):
+    """JSON turns tuples (Adam's betas) into lists: give them back the live optimizer's form."""
+    if isinstance(saved, dict) and isinstance(live, dict):
+        return {k: _shaped_like(v, live[k]) if k in live else v for k, v in saved.items()}
+    if isinstance(saved, list) and isinstance(live, tuple):
+        return tuple(saved)
+    return saved
 
 
 def _jsonable(d):
