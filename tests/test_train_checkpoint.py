@@ -9,6 +9,7 @@ import graphscope as gs
 from graphscope.train import CheckpointError, TrainingDiverged
 from graphscope.train.checkpoint import META
 
+from optable_guard import op_table_guard  # noqa: F401  (fixture)
 from train_helpers import SGD, Momentum, spiral, two_layer
 
 
@@ -128,3 +129,52 @@ def test_tuples_in_the_optimizer_settings_come_back_as_tuples(data, tmp_path):
     again = trainer(x, y, 2, opt=WithBetas)
     again.load_checkpoint(tmp_path / "ck")
     assert again.epoch == 1
+
+
+@pytest.fixture
+def noisy_op(op_table_guard):
+    """A dropout-like op registered for one test: y = x * noise, a fresh noise per pass from (seed, draw)."""
+    from graphscope.engine.optable import JacobianInfo, Op, register
+
+    class Noisy(Op):
+        name = "noisy_test_op"
+
+        def forward(self, x, noise=None, seed=0, draw=0):
+            return x * noise
+
+        def vjp(self, g, x, value, noise=None, seed=0, draw=0):
+            return (g * noise,)
+
+        def jacobian(self, i, x, value, **attrs):
+            return JacobianInfo("diagonal", "diag(noise)")
+
+        def refresh(self, attrs, x):
+            draw = attrs["draw"] + 1
+            rng = np.random.default_rng([attrs["seed"], draw])
+            return {**attrs, "draw": draw, "noise": rng.uniform(0.5, 1.5, size=x.shape).astype(x.dtype)}
+
+    register(Noisy)
+    return gs.OPS["noisy_test_op"]
+
+
+def noisy_trainer(x, y, epochs, **kw):
+    rng = np.random.default_rng(0)
+    W = gs.param(rng.normal(size=(2, 3)), name="W")
+    X = gs.tensor(x[:16], name="x")
+    noisy = gs.apply(gs.OPS["noisy_test_op"], X @ W, noise=np.ones((16, 3)), seed=3, draw=0)
+    loss = gs.softmax_cross_entropy(noisy, y[:16])
+    return gs.Trainer(loss, Momentum([W], 0.1), batch_size=16, epochs=epochs, seed=2, progress=False, **kw)
+
+
+def test_every_batch_refreshes_stateful_nodes_and_a_resume_restores_them(data, tmp_path, noisy_op):
+    x, y = data
+    whole = noisy_trainer(x, y, 4)
+    full = whole.fit(x, y)
+    node = next(n for n in whole.graph.ops if n.op == "noisy_test_op")
+    assert node.attrs["draw"] >= 4 * 8 - 1  # a fresh noise for (at least) every batch after the first
+    noisy_trainer(x, y, 2, checkpoint=tmp_path / "ck").fit(x, y)
+    resumed = noisy_trainer(x, y, 4)
+    resumed.load_checkpoint(tmp_path / "ck")
+    assert resumed.fit(x, y).loss == full.loss
+    meta = json.loads((tmp_path / "ck" / META).read_text())
+    assert meta["nodes"][0]["op"] == "noisy_test_op" and meta["nodes"][0]["arrays"] == ["noise"]

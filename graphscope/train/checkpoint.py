@@ -5,7 +5,8 @@ Atomic: the arrays file is named by its content hash and written first (atomical
 ``checkpoint.json``, which names it, replaces the old one in one rename; only then are arrays files
 that no checkpoint names removed. A crash at any point leaves the previous checkpoint whole.
 Resuming from one gives exactly the run that was not interrupted: parameters, optimizer state,
-history, epoch count and the shuffling RNG's state are all restored.
+history, epoch count, the shuffling RNG's state and the attributes of dropout and batch-norm nodes
+(mask draw count, running averages) are all restored.
 """
 import hashlib
 import io
@@ -44,6 +45,7 @@ def save_checkpoint(trainer, folder):
     for i, s in enumerate(state):
         for name, value in s.items():
             arrays[f"optimizer/{i}/{name}"] = np.asarray(value)
+    nodes = _save_node_state(trainer, arrays)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     data = buf.getvalue()
@@ -57,6 +59,7 @@ def save_checkpoint(trainer, folder):
         "params": [{"name": p.name, "shape": list(np.shape(p.value)), "dtype": str(np.asarray(p.value).dtype)}
                    for p in trainer.params],
         "optimizer": _jsonable(opt_meta),
+        "nodes": nodes,
         "rng": trainer.rng.bit_generator.state,
         "settings": trainer.settings(trainer.history.settings.get("n_train")),
         "history": trainer.history.to_dict(),
@@ -156,6 +159,7 @@ def load_checkpoint(trainer, folder):
     except (TypeError, ValueError, KeyError) as exc:
         raise CheckpointError(f"{where}: bad RNG state ({exc})") from None
     history = History.from_dict(meta["history"], f"{where}: history")
+    node_attrs = _read_node_state(trainer, meta.get("nodes", []), arrays, where)
     # everything checked: now change the trainer
     trainer.optimizer.load_state_dict(opt)
     for p, a in zip(trainer.params, values):
@@ -163,10 +167,54 @@ def load_checkpoint(trainer, folder):
             np.copyto(p.value, a, casting="unsafe")  # in place: whoever holds the array sees the restored one
         else:
             p.value = float(a)
+    for node, attrs in node_attrs:
+        node.attrs = attrs
     trainer.rng = rng
     trainer.history = history
     trainer.epoch = int(meta["epoch"])
     return meta
+
+
+def stateful_nodes(graph):
+    """Op nodes whose attributes change from pass to pass (ops with a ``refresh`` hook: dropout's mask
+    and draw count, batch norm's running averages): part of a run's state."""
+    return [n for n in graph.ops if getattr(n.fn, "refresh", None) is not None]
+
+
+def _save_node_state(trainer, arrays):
+    """The attributes of the stateful nodes: numbers in the JSON, arrays in `arrays`."""
+    out = []
+    for i, node in enumerate(stateful_nodes(trainer.graph)):
+        plain, kept = {}, []
+        for k, v in node.attrs.items():
+            if isinstance(v, np.ndarray):
+                arrays[f"node/{i}/{k}"] = v
+                kept.append(k)
+            elif v is None or isinstance(v, (bool, int, float, str, np.number, np.bool_)):
+                plain[k] = _jsonable(v)
+        out.append({"op": node.op, "name": node.name, "attrs": plain, "arrays": kept})
+    return out
+
+
+def _read_node_state(trainer, saved, arrays, where):
+    """[(node, new attrs)] for the stateful nodes, checked against the graph."""
+    nodes = stateful_nodes(trainer.graph)
+    if not isinstance(saved, list) or len(saved) != len(nodes):
+        raise CheckpointError(f"{where}: holds the state of {len(saved) if isinstance(saved, list) else '?'} "
+                              f"dropout/batch-norm nodes but the graph has {len(nodes)}")
+    out = []
+    for i, (node, s) in enumerate(zip(nodes, saved)):
+        if not isinstance(s, dict) or s.get("op") != node.op:
+            raise CheckpointError(f"{where}: stateful node {i} was op {s.get('op') if isinstance(s, dict) else '?'}, "
+                                  f"the graph's is {node.name} (op {node.op})")
+        attrs = {**node.attrs, **(s.get("attrs") or {})}
+        for k in s.get("arrays") or []:
+            a = arrays.get(f"node/{i}/{k}")
+            if a is None:
+                raise CheckpointError(f"{where}: {k} of {node.name} is missing from the arrays")
+            attrs[k] = a.copy()
+        out.append((node, attrs))
+    return out
 
 
 def _shaped_like(saved, live):

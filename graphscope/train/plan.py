@@ -8,8 +8,10 @@ each node get one (the ``needs`` an op like matmul uses to skip a product).
 Each step then calls the op table's own ``forward`` and ``vjp`` directly:
 the ops stay defined once, in the op table.
 
-Anything unusual falls back to the general path, which says what went wrong
-in its usual words: an op that raises, or observers installed
+Ops with a ``refresh(attrs, *inputs)`` hook (dropout's fresh mask, batch
+norm's running averages) are refreshed before each pass, as ``graph.run``
+does. Anything unusual falls back to the general path, which says what went
+wrong in its usual words: an op that raises, or observers installed
 (``detect_anomaly`` and other hooks see every node through ``graph.run``).
 """
 import numpy as np
@@ -26,7 +28,7 @@ class Plan:
         """`fed`: the leaves the batches go into; they never get a gradient, whatever requires_grad says."""
         self.graph = graph
         self.loss = graph.output
-        self.forward_steps = [(n, n.fn.forward, n.inputs) for n in graph.ops]
+        self.forward_steps = [(n, n.fn.forward, n.inputs, getattr(n.fn, "refresh", None)) for n in graph.ops]
         self.backward_steps = []
         skip = {id(leaf) for leaf in fed if leaf is not None}
         for n in reversed(graph.ops):
@@ -44,7 +46,11 @@ class Plan:
     def forward(self):
         """Recompute every op node from the current leaf values; False when an op raised (use graph.run)."""
         try:
-            for node, forward, inputs in self.forward_steps:
+            for node, forward, inputs, refresh in self.forward_steps:
+                if refresh is not None:  # as graph.run does: a fresh dropout mask, batch norm's running averages
+                    attrs = refresh(node.attrs, *[i._value for i in inputs])
+                    if attrs is not None:
+                        node.attrs = attrs
                 node._value = normalize(forward(*[i._value for i in inputs], **node.attrs))
         except Exception:
             return False

@@ -17,6 +17,7 @@ from ..engine.graph import Graph
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
+from .plan import Plan
 from .progress import Bar, wanted
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -91,8 +92,8 @@ class Trainer:
         self.epoch = 0                  # epochs completed
         self.history = History()
         self._stop = False
-        self._plan = None
         self._cast_leaves()
+        self._plan = Plan(self.graph, fed=(self.roles.input, self.roles.label_leaf))
 
     # ---------------------------------------------------------------- setup
     def _cast_leaves(self):
@@ -169,21 +170,17 @@ class Trainer:
     def _step(self, xb, yb):
         """Forward, backward, regularization gradient, update; returns the loss (data + reg).
 
-        The first batch runs through ``graph.run``, which checks the feeds against every op; later
-        ones through the flattened Plan (graphscope.train.plan), falling back to the general path
-        (and its error messages) when anything is unusual.
+        Batches run through the flattened Plan (graphscope.train.plan), falling back to the general
+        path, ``graph.run`` and ``graph.backward``, and its error messages, when anything is unusual.
         """
         self.optimizer.zero_grad()
         plan = self._plan
-        fast = plan is not None and plan.usable()
+        fast = plan.usable()
         if fast:
             self.roles.set_batch(xb, yb)
             fast = plan.forward()
         if not fast:
-            self.graph.run(self.roles.feeds(xb, yb))
-            if self._plan is None:
-                from .plan import Plan
-                self._plan = Plan(self.graph, fed=(self.roles.input, self.roles.label_leaf))
+            self.graph.run(self.roles.feeds(xb, yb))  # the general path: its checks, its error messages
         loss = float(self.loss._value) + self._reg_term()
         if not math.isfinite(loss):
             return loss
