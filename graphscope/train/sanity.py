@@ -112,7 +112,8 @@ def _initial_loss(trainer, x, y):
     else:
         expected, formula = math.log(classes), f"log(C) = log({classes}) = {math.log(classes):.4g}"
     off = abs(loss - expected) / expected
-    return Check("initial loss", f"{loss:.4g}, expected about {formula} ({100 * off:.0f}% off)",
+    trained = f" (after {trainer.epoch} epochs of training: meant for the initial weights)" if trainer.epoch else ""
+    return Check("initial loss", f"{loss:.4g}, expected about {formula} ({100 * off:.0f}% off){trained}",
                  math.isfinite(loss) and off <= INITIAL_TOLERANCE,
                  "the initial weights are too large (or too small to break symmetry): "
                  "start with small random weights, e.g. std 0.01 or He/Xavier scaling")
