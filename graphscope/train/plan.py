@@ -14,6 +14,8 @@ does. Anything unusual falls back to the general path, which says what went
 wrong in its usual words: an op that raises, or observers installed
 (``detect_anomaly`` and other hooks see every node through ``graph.run``).
 """
+from functools import partial
+
 import numpy as np
 
 from ..engine.backward import accumulate, seed_gradient
@@ -35,8 +37,10 @@ class Plan:
             if not n.requires_grad:
                 continue
             needs = tuple(bool(i.requires_grad) and id(i) not in skip for i in n.inputs)
-            self.backward_steps.append((n, n.fn, n.inputs, needs))
-        self.grad_nodes = [n for n, _, _, _ in self.backward_steps]
+            vjp = partial(n.fn.vjp, needs=needs) if n.fn.wants_needs else n.fn.vjp
+            targets = tuple((k, i) for k, (i, need) in enumerate(zip(n.inputs, needs)) if need)
+            self.backward_steps.append((n, vjp, n.inputs, needs, targets))
+        self.grad_nodes = [step[0] for step in self.backward_steps]
 
     @staticmethod
     def usable():
@@ -63,17 +67,14 @@ class Plan:
         loss = self.loss
         loss.grad = seed_gradient(loss, None)
         try:
-            for node, fn, inputs, needs in self.backward_steps:
+            for node, vjp, inputs, _, targets in self.backward_steps:
                 g = node.grad
                 if g is None:
                     continue
-                vals = [i._value for i in inputs]
-                if fn.wants_needs:
-                    grads = fn.vjp(g, *vals, value=node._value, needs=needs, **node.attrs)
-                else:
-                    grads = fn.vjp(g, *vals, value=node._value, **node.attrs)
-                for inp, gi, need in zip(inputs, grads, needs):
-                    if need and gi is not None:
+                grads = vjp(g, *[i._value for i in inputs], value=node._value, **node.attrs)
+                for k, inp in targets:
+                    gi = grads[k]
+                    if gi is not None:
                         v = inp._value
                         if (inp.grad is None and gi.__class__ is np.ndarray and v.__class__ is np.ndarray
                                 and gi.dtype == v.dtype and gi.shape == v.shape):
