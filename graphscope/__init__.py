@@ -20,3 +20,4 @@ __all__ += ["train", "data", "layer_stats", "LayerStats", "snapshot_params"]
 
 interop.install()       # Graph.save writes a graph file
 viz.notebook.install()  # Graph and Stepper show themselves inline in Jupyter
+from .train import Trainer, TrainingDiverged, History  # noqa: E402

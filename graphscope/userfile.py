@@ -46,7 +46,11 @@ def require(module, path, attr, what):
 
 def build_output(path):
     """Load the file and call its build(); return the tensor whose graph is explored."""
-    module = load_module(path)
+    return call_build(load_module(path), path)
+
+
+def call_build(module, path):
+    """The tensor the loaded file's build() returns, or a message naming what is wrong."""
     build = require(module, path, "build", "a function build() that returns the output tensor (usually the loss)")
     _check_callable_without_arguments(build, path)
     try:

@@ -7,9 +7,11 @@ import sys
 from ..engine.errors import GraphscopeError
 from ..version import __version__
 from . import check, demo, export
+from . import search as search_command, train as train_command
 
 #: Subcommand modules, in the order `graphscope --help` lists them.
 COMMANDS = [demo, check, export]
+COMMANDS += [train_command, search_command]
 
 
 def build_parser():

@@ -1,5 +1,12 @@
-"""Training the recorded graph: data sets, per-layer statistics (and the trainer)."""
+"""Training the recorded graph: gs.Trainer, its history, checkpoints, sanity checks, search,
+data sets and per-layer statistics."""
 from . import data
+from .checkpoint import CheckpointError
 from .data import digits, load_cifar10, load_mnist, moons, spiral, standardize, train_val_split, zero_center
 from .datafiles import DataError
+from .events import BatchEnd, EpochEnd, Stopped
+from .history import History
 from .monitor import LayerStats, layer_stats, snapshot_params
+from .sanity import SanityReport, sanity_check
+from .search import SearchResult, Trial, search
+from .trainer import Trainer, TrainingDiverged

@@ -1,0 +1,76 @@
+"""graphscope search FILE.py: look for a good learning rate and regularization strength.
+
+Coarse then fine, as the lecture advises: a first round of short trials
+(random log-uniform samples, or a grid) over wide ranges, then a second,
+longer round in the ranges of the best trials. Every trial starts from the
+same initial weights. The trials are printed as they finish, then as a
+table sorted by validation accuracy, with the command that trains the best.
+"""
+import math
+import shlex
+
+from .train import add_training_arguments, optimizer_factory, option_problems, report_bad_options
+
+DESCRIPTION = __doc__.split("\n\n", 1)[1]
+
+
+def add_parser(sub):
+    p = sub.add_parser("search", help="random or grid search of the learning rate and regularization",
+                       description=DESCRIPTION)
+    add_training_arguments(p, epochs_default=2)
+    p.add_argument("--method", choices=("random", "grid"), default="random", help="how to pick (default random)")
+    p.add_argument("--trials", type=int, default=8, help="trials in the coarse round (default 8)")
+    p.add_argument("--fine-trials", type=int, metavar="N",
+                   help="trials in the fine round, each with twice the epochs (default: as many as --trials; 0: none)")
+    p.add_argument("--lr-range", type=float, nargs=2, default=(1e-4, 1.0), metavar=("LOW", "HIGH"),
+                   help="learning rates to try (default 1e-4 1)")
+    p.add_argument("--reg-range", type=float, nargs=2, default=(1e-6, 1e-1), metavar=("LOW", "HIGH"),
+                   help="regularization strengths to try (default 1e-6 0.1; 0 0 for none)")
+    p.set_defaults(run=run)
+
+
+def _range_problems(args):
+    problems = []
+    for option, (lo, hi), zero_ok in (("--lr-range", args.lr_range, False), ("--reg-range", args.reg_range, True)):
+        ok = math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi and (lo > 0 or (zero_ok and hi == 0))
+        if not ok:
+            problems.append(f"{option} {lo:g} {hi:g}: needs 0 < LOW <= HIGH" + (" (or 0 0)" if zero_ok else ""))
+    if args.trials < 1:
+        problems.append(f"--trials must be at least 1, got {args.trials}")
+    if args.fine_trials is not None and args.fine_trials < 0:
+        problems.append(f"--fine-trials must be 0 or more, got {args.fine_trials}")
+    return problems
+
+
+def run(args):
+    problems = option_problems(args) + _range_problems(args)
+    if problems:
+        return report_bad_options("search", problems)
+    from .trainfile import load_training_file
+    from ..engine.errors import GraphscopeError
+    loss, (x_train, y_train, x_val, y_val) = load_training_file(args.file)
+    make = optimizer_factory(args.optimizer)
+    try:
+        make(loss.graph().params, args.lr_range[0])
+    except GraphscopeError as exc:
+        if "optim is missing" in str(exc):
+            raise
+        return report_bad_options("search", [f"--optimizer {args.optimizer}: {exc}"])
+    from ..train import search
+    reg = (0.0, 0.0) if args.reg_range[1] == 0 else tuple(args.reg_range)
+    print(f"searching lr in [{args.lr_range[0]:g}, {args.lr_range[1]:g}], reg in [{reg[0]:g}, {reg[1]:g}] "
+          f"({args.method}, {args.optimizer}, batch {args.batch_size}) on {len(x_train)} examples")
+    result = search(loss, make, x_train, y_train, x_val, y_val, method=args.method, trials=args.trials,
+                    lr=tuple(args.lr_range), reg=reg, epochs=args.epochs, fine_trials=args.fine_trials,
+                    batch_size=args.batch_size, seed=args.seed, dtype=args.dtype,
+                    progress=False if args.no_progress else None, out=print)
+    print()
+    print(result.table())
+    best = result.best
+    if best.diverged:
+        print("\nevery trial diverged: try smaller learning rates (--lr-range)")
+        return 1
+    words = ["graphscope", "train", args.file, "--optimizer", args.optimizer, "--lr", f"{best.lr:.3g}",
+             "--reg", f"{best.reg:.3g}", "--batch-size", str(args.batch_size)]
+    print(f"\nbest: lr {best.lr:.3g}, reg {best.reg:.3g}; train it longer with:\n  {shlex.join(words)}")
+    return 0

@@ -1,0 +1,241 @@
+"""Checkpoints: a folder holding ``checkpoint.json`` (settings, history, RNG state, optimizer hyperparameters)
+and ``arrays-<hash>.npz`` (parameters and optimizer state), read with ``allow_pickle=False`` and validated.
+
+Atomic: the arrays file is named by its content hash and written first (atomically); then
+``checkpoint.json``, which names it, replaces the old one in one rename; only then are arrays files
+that no checkpoint names removed. A crash at any point leaves the previous checkpoint whole.
+Resuming from one gives exactly the run that was not interrupted: parameters, optimizer state,
+history, epoch count, the shuffling RNG's state and the attributes of dropout and batch-norm nodes
+(mask draw count, running averages) are all restored.
+"""
+import hashlib
+import io
+import json
+import os
+
+import numpy as np
+
+from ..engine.errors import GraphscopeError
+from ..util.atomic import atomic_write
+from .history import History, _finite_or_null
+
+FORMAT = "graphscope-checkpoint"
+VERSION = 1
+META = "checkpoint.json"
+
+
+class CheckpointError(GraphscopeError):
+    """A checkpoint folder is missing, damaged, or does not fit the graph and optimizer it is loaded into."""
+
+
+def save_checkpoint(trainer, folder):
+    """Write `trainer`'s state into `folder` (made if missing); returns the folder."""
+    folder = os.fspath(folder)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CheckpointError(f"checkpoint {folder}: is a file, not a folder")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise CheckpointError(f"checkpoint {folder}: cannot make the folder: {exc.strerror or exc}") from None
+    arrays = {f"param/{i}": np.asarray(p.value) for i, p in enumerate(trainer.params)}
+    opt = trainer.optimizer.state_dict()
+    opt_meta = {k: v for k, v in opt.items() if k != "state"}
+    state = [s or {} for s in opt.get("state") or []]
+    opt_meta["state_names"] = [sorted(s) for s in state]
+    for i, s in enumerate(state):
+        for name, value in s.items():
+            arrays[f"optimizer/{i}/{name}"] = np.asarray(value)
+    nodes = _save_node_state(trainer, arrays)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    data = buf.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    arrays_name = f"arrays-{digest[:16]}.npz"
+    with atomic_write(os.path.join(folder, arrays_name), "checkpoint arrays") as f:
+        f.write(data)
+    meta = {
+        "format": FORMAT, "version": VERSION, "arrays": arrays_name, "sha256": digest,
+        "epoch": trainer.epoch,
+        "params": [{"name": p.name, "shape": list(np.shape(p.value)), "dtype": str(np.asarray(p.value).dtype)}
+                   for p in trainer.params],
+        "optimizer": _jsonable(opt_meta),
+        "nodes": nodes,
+        "rng": trainer.rng.bit_generator.state,
+        "settings": trainer.settings(trainer.history.settings.get("n_train")),
+        "history": trainer.history.to_dict(),
+    }
+    text = json.dumps(_finite_or_null(meta), indent=1)
+    with atomic_write(os.path.join(folder, META), "checkpoint") as f:
+        f.write(text.encode())
+    for old in os.listdir(folder):
+        if old.startswith("arrays-") and old.endswith(".npz") and old != arrays_name:
+            try:
+                os.remove(os.path.join(folder, old))
+            except OSError:
+                pass
+    return folder
+
+
+def read_checkpoint(folder):
+    """(meta dict, arrays dict) of a checkpoint folder, checked for form and integrity."""
+    folder = os.fspath(folder)
+    path = os.path.join(folder, META)
+    if not os.path.isdir(folder):
+        raise CheckpointError(f"checkpoint {folder}: no such folder")
+    if not os.path.isfile(path):
+        raise CheckpointError(f"checkpoint {folder}: no {META} in it (not a checkpoint folder, or none was "
+                              f"written yet)")
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {path}: not readable JSON ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint {path}: not a graphscope checkpoint")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"checkpoint {path}: format version {meta.get('version')!r}; this graphscope "
+                              f"reads version {VERSION}")
+    for key, kind in (("arrays", str), ("sha256", str), ("epoch", int), ("params", list), ("optimizer", dict),
+                      ("rng", dict), ("history", dict)):
+        if not isinstance(meta.get(key), kind):
+            raise CheckpointError(f"checkpoint {path}: '{key}' is missing or not a {kind.__name__}")
+    name = meta["arrays"]
+    if os.path.basename(name) != name or not name.endswith(".npz"):
+        raise CheckpointError(f"checkpoint {path}: bad arrays file name {name!r}")
+    try:
+        with open(os.path.join(folder, name), "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise CheckpointError(f"checkpoint {folder}: cannot read {name}: {exc.strerror or exc}") from None
+    if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+        raise CheckpointError(f"checkpoint {folder}: {name} does not match {META} (damaged or replaced)")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except Exception as exc:  # a damaged zip, or object arrays that would need pickle
+        raise CheckpointError(f"checkpoint {folder}: cannot read {name} without pickle: {exc}") from None
+    return meta, arrays
+
+
+def load_checkpoint(trainer, folder):
+    """Restore `trainer` from `folder`: parameters, optimizer state, history, epoch, RNG state."""
+    meta, arrays = read_checkpoint(folder)
+    where = f"checkpoint {os.fspath(folder)}"
+    saved = meta["params"]
+    if len(saved) != len(trainer.params):
+        raise CheckpointError(f"{where}: holds {len(saved)} parameters but the optimizer updates "
+                              f"{len(trainer.params)}; it was saved from another model")
+    values = []
+    for i, (p, s) in enumerate(zip(trainer.params, saved)):
+        a = arrays.get(f"param/{i}")
+        if a is None:
+            raise CheckpointError(f"{where}: parameter {i} ({s.get('name')}) is missing from the arrays")
+        if tuple(a.shape) != tuple(np.shape(p.value)):
+            raise CheckpointError(f"{where}: parameter {s.get('name')} has shape {tuple(a.shape)} but {p.name} "
+                                  f"has shape {tuple(np.shape(p.value))}")
+        if a.dtype.kind != "f":
+            raise CheckpointError(f"{where}: parameter {s.get('name')} holds {a.dtype}, not floats")
+        values.append(a)
+    opt = dict(meta["optimizer"])
+    names = opt.pop("state_names", [])
+    if opt.get("type") not in (None, type(trainer.optimizer).__name__,
+                               trainer.optimizer.state_dict().get("type")):
+        raise CheckpointError(f"{where}: saved with optimizer {opt.get('type')}, loaded into "
+                              f"{type(trainer.optimizer).__name__}")
+    state = []
+    for i, keys in enumerate(names):
+        entry = {}
+        for k in keys:
+            a = arrays.get(f"optimizer/{i}/{k}")
+            if a is None:
+                raise CheckpointError(f"{where}: optimizer state {k} of parameter {i} is missing from the arrays")
+            entry[k] = a
+        state.append(entry)
+    opt["state"] = state
+    opt = _shaped_like(opt, trainer.optimizer.state_dict())
+    try:
+        rng = np.random.default_rng()
+        rng.bit_generator.state = meta["rng"]
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"{where}: bad RNG state ({exc})") from None
+    history = History.from_dict(meta["history"], f"{where}: history")
+    node_attrs = _read_node_state(trainer, meta.get("nodes", []), arrays, where)
+    # everything checked: now change the trainer
+    trainer.optimizer.load_state_dict(opt)
+    for p, a in zip(trainer.params, values):
+        if isinstance(p.value, np.ndarray):
+            np.copyto(p.value, a, casting="unsafe")  # in place: whoever holds the array sees the restored one
+        else:
+            p.value = float(a)
+    for node, attrs in node_attrs:
+        node.attrs = attrs
+    trainer.rng = rng
+    trainer.history = history
+    trainer.epoch = int(meta["epoch"])
+    return meta
+
+
+def stateful_nodes(graph):
+    """Op nodes whose attributes change from pass to pass (ops with a ``refresh`` hook: dropout's mask
+    and draw count, batch norm's running averages): part of a run's state."""
+    return [n for n in graph.ops if getattr(n.fn, "refresh", None) is not None]
+
+
+def _save_node_state(trainer, arrays):
+    """The attributes of the stateful nodes: numbers in the JSON, arrays in `arrays`."""
+    out = []
+    for i, node in enumerate(stateful_nodes(trainer.graph)):
+        plain, kept = {}, []
+        for k, v in node.attrs.items():
+            if isinstance(v, np.ndarray):
+                arrays[f"node/{i}/{k}"] = v
+                kept.append(k)
+            elif v is None or isinstance(v, (bool, int, float, str, np.number, np.bool_)):
+                plain[k] = _jsonable(v)
+        out.append({"op": node.op, "name": node.name, "attrs": plain, "arrays": kept})
+    return out
+
+
+def _read_node_state(trainer, saved, arrays, where):
+    """[(node, new attrs)] for the stateful nodes, checked against the graph."""
+    nodes = stateful_nodes(trainer.graph)
+    if not isinstance(saved, list) or len(saved) != len(nodes):
+        raise CheckpointError(f"{where}: holds the state of {len(saved) if isinstance(saved, list) else '?'} "
+                              f"dropout/batch-norm nodes but the graph has {len(nodes)}")
+    out = []
+    for i, (node, s) in enumerate(zip(nodes, saved)):
+        if not isinstance(s, dict) or s.get("op") != node.op:
+            raise CheckpointError(f"{where}: stateful node {i} was op {s.get('op') if isinstance(s, dict) else '?'}, "
+                                  f"the graph's is {node.name} (op {node.op})")
+        attrs = {**node.attrs, **(s.get("attrs") or {})}
+        for k in s.get("arrays") or []:
+            a = arrays.get(f"node/{i}/{k}")
+            if a is None:
+                raise CheckpointError(f"{where}: {k} of {node.name} is missing from the arrays")
+            attrs[k] = a.copy()
+        out.append((node, attrs))
+    return out
+
+
+def _shaped_like(saved, live):
+    """JSON turns tuples (Adam's betas) into lists: give them back the live optimizer's form."""
+    if isinstance(saved, dict) and isinstance(live, dict):
+        return {k: _shaped_like(v, live[k]) if k in live else v for k, v in saved.items()}
+    if isinstance(saved, list) and isinstance(live, tuple):
+        return tuple(saved)
+    return saved
+
+
+def _jsonable(d):
+    """Numbers, strings, lists and dicts of them; numpy scalars and small arrays become plain values."""
+    if isinstance(d, dict):
+        return {str(k): _jsonable(v) for k, v in d.items()}
+    if isinstance(d, (list, tuple)):
+        return [_jsonable(v) for v in d]
+    if isinstance(d, np.ndarray):
+        return d.tolist()
+    if isinstance(d, np.generic):
+        return d.item()
+    if d is None or isinstance(d, (bool, int, float, str)):
+        return d
+    return repr(d)

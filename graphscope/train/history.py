@@ -1,0 +1,115 @@
+"""What a training run leaves behind: loss per iteration, accuracies and learning rate per epoch."""
+import json
+import math
+from dataclasses import dataclass, field
+
+from ..engine.errors import GraphscopeError
+from ..engine.inspect import format_table
+
+#: Lists kept per epoch (one entry each).
+PER_EPOCH = ("train_acc", "val_acc", "val_loss", "lr", "seconds")
+
+
+@dataclass
+class History:
+    """``loss``: one entry per iteration (the data loss plus reg * sum ||W||^2);
+    ``train_acc`` (from the batches' own scores), ``val_acc``, ``val_loss``, ``lr``,
+    ``seconds``: one entry per epoch (None where not measured); ``settings``: how it was trained.
+    """
+
+    loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+    stopped: str = ""
+
+    @property
+    def epochs(self):
+        return len(self.lr)
+
+    @property
+    def iterations(self):
+        return len(self.loss)
+
+    def epoch_loss(self):
+        """Mean loss of each epoch's iterations."""
+        per = self.settings.get("iterations_per_epoch") or 0
+        if not per:
+            return []
+        return [sum(self.loss[i:i + per]) / len(self.loss[i:i + per]) for i in range(0, len(self.loss), per)]
+
+    def to_dict(self):
+        return {"loss": list(self.loss), **{k: list(getattr(self, k)) for k in PER_EPOCH},
+                "settings": dict(self.settings), "stopped": self.stopped}
+
+    @classmethod
+    def from_dict(cls, d, what="history"):
+        if not isinstance(d, dict):
+            raise GraphscopeError(f"{what}: expected a JSON object, got {type(d).__name__}")
+        out = cls(settings=dict(d.get("settings") or {}), stopped=str(d.get("stopped") or ""))
+        for key in ("loss",) + PER_EPOCH:
+            values = d.get(key, [])
+            if not isinstance(values, list) or not all(v is None or isinstance(v, (int, float)) for v in values):
+                raise GraphscopeError(f"{what}: '{key}' must be a list of numbers")
+            setattr(out, key, [None if v is None else float(v) for v in values])
+        return out
+
+    def to_json(self):
+        return json.dumps(_finite_or_null(self.to_dict()), indent=1)
+
+    def save(self, path):
+        """Write the history as JSON, atomically."""
+        from ..util.atomic import atomic_write
+        with atomic_write(path, "history") as f:
+            f.write(self.to_json().encode())
+
+    def table(self, max_rows=None):
+        """One row per epoch: mean loss, train and validation accuracy, learning rate, time.
+
+        With `max_rows`, a long run shows evenly spaced epochs (always the first and the last).
+        """
+        losses = self.epoch_loss()
+        rows = []
+        shown = range(self.epochs)
+        if max_rows and self.epochs > max_rows:
+            step = -(-self.epochs // max_rows)
+            shown = sorted(set(range(0, self.epochs, step)) | {self.epochs - 1})
+        for e in shown:
+            rows.append((str(e + 1), _num(losses[e] if e < len(losses) else None),
+                         _pct(_at(self.train_acc, e)), _pct(_at(self.val_acc, e)), _num(_at(self.val_loss, e)),
+                         f"{self.lr[e]:.3g}", _secs(_at(self.seconds, e))))
+        return format_table(("epoch", "loss", "train acc", "val acc", "val loss", "lr", "time"), rows)
+
+    def __repr__(self):
+        last = f", last loss {self.loss[-1]:.4g}" if self.loss else ""
+        return f"<History: {self.epochs} epochs, {self.iterations} iterations{last}>"
+
+
+def _at(values, i):
+    return values[i] if i < len(values) else None
+
+
+def _num(v):
+    return "-" if v is None else f"{v:.4g}"
+
+
+def _pct(v):
+    return "-" if v is None else f"{100 * v:.1f}%"
+
+
+def _secs(v):
+    return "-" if v is None else f"{v:.2f}s"
+
+
+def _finite_or_null(d):
+    """JSON has no NaN: a non-finite number is written as null."""
+    if isinstance(d, dict):
+        return {k: _finite_or_null(v) for k, v in d.items()}
+    if isinstance(d, list):
+        return [_finite_or_null(v) for v in d]
+    if isinstance(d, float) and not math.isfinite(d):
+        return None
+    return d

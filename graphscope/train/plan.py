@@ -1,0 +1,86 @@
+"""The recorded graph flattened for training: one forward list and one backward list, fixed before the first batch.
+
+The trainer runs the same graph thousands of times, so it settles once what
+the general walkers (``graph.run``, ``graph.backward``) decide at every call:
+which nodes to recompute, which nodes need a gradient (those a parameter
+depends on; the input's gradient is never computed), and which inputs of
+each node get one (the ``needs`` an op like matmul uses to skip a product).
+Each step then calls the op table's own ``forward`` and ``vjp`` directly:
+the ops stay defined once, in the op table.
+
+Ops with a ``refresh(attrs, *inputs)`` hook (dropout's fresh mask, batch
+norm's running averages) are refreshed before each pass, as ``graph.run``
+does. Anything unusual falls back to the general path, which says what went
+wrong in its usual words: an op that raises, or observers installed
+(``detect_anomaly`` and other hooks see every node through ``graph.run``).
+"""
+from functools import partial
+
+import numpy as np
+
+from ..engine.backward import accumulate, seed_gradient
+from ..engine.hooks import BACKWARD_HOOKS, FORWARD_HOOKS
+from ..engine.tensor import normalize
+
+
+class Plan:
+    """forward(): every op node recomputed in order; backward(): the VJPs that reach a parameter."""
+
+    def __init__(self, graph, fed=()):
+        """`fed`: the leaves the batches go into; they never get a gradient, whatever requires_grad says."""
+        self.graph = graph
+        self.loss = graph.output
+        self.forward_steps = [(n, n.fn.forward, n.inputs, getattr(n.fn, "refresh", None)) for n in graph.ops]
+        self.backward_steps = []
+        skip = {id(leaf) for leaf in fed if leaf is not None}
+        for n in reversed(graph.ops):
+            if not n.requires_grad:
+                continue
+            needs = tuple(bool(i.requires_grad) and id(i) not in skip for i in n.inputs)
+            vjp = partial(n.fn.vjp, needs=needs) if n.fn.wants_needs else n.fn.vjp
+            targets = tuple((k, i) for k, (i, need) in enumerate(zip(n.inputs, needs)) if need)
+            self.backward_steps.append((n, vjp, n.inputs, needs, targets))
+        self.grad_nodes = [step[0] for step in self.backward_steps]
+
+    @staticmethod
+    def usable():
+        """False while observers are installed: they must see every node through the general path."""
+        return not FORWARD_HOOKS and not BACKWARD_HOOKS
+
+    def forward(self):
+        """Recompute every op node from the current leaf values; False when an op raised (use graph.run)."""
+        try:
+            for node, forward, inputs, refresh in self.forward_steps:
+                if refresh is not None:  # as graph.run does: a fresh dropout mask, batch norm's running averages
+                    attrs = refresh(node.attrs, *[i._value for i in inputs])
+                    if attrs is not None:
+                        node.attrs = attrs
+                node._value = normalize(forward(*[i._value for i in inputs], **node.attrs))
+        except Exception:
+            return False
+        return True
+
+    def backward(self):
+        """Gradients of the loss for every node that leads to a parameter; False when a VJP raised."""
+        for n in self.grad_nodes:
+            n.grad = None
+        loss = self.loss
+        loss.grad = seed_gradient(loss, None)
+        try:
+            for node, vjp, inputs, _, targets in self.backward_steps:
+                g = node.grad
+                if g is None:
+                    continue
+                grads = vjp(g, *[i._value for i in inputs], value=node._value, **node.attrs)
+                for k, inp in targets:
+                    gi = grads[k]
+                    if gi is not None:
+                        v = inp._value
+                        if (inp.grad is None and gi.__class__ is np.ndarray and v.__class__ is np.ndarray
+                                and gi.dtype == v.dtype and gi.shape == v.shape):
+                            inp.grad = gi  # what accumulate() would do, without its checks
+                        else:
+                            accumulate(inp, gi, node)
+        except Exception:
+            return False
+        return True

@@ -1,0 +1,350 @@
+"""gs.Trainer: mini-batch training of the recorded graph by replay.
+
+Each batch is fed into the graph the user built (``graph.run(feeds)``), then
+``graph.backward()`` and ``optimizer.step()``; no second definition of the model.
+Regularization: ``E = L + reg * sum ||W||_F^2`` over the parameters with two or
+more axes (weights, not biases). The trainer adds its gradient ``2 reg W`` to
+each weight's gradient after backward (nothing is added to the graph), and
+the reported loss includes the term.
+"""
+import math
+import time
+
+import numpy as np
+
+from ..engine.errors import GraphscopeError
+from ..engine.graph import Graph
+from .events import BatchEnd, EpochEnd, Stopped
+from .feeds import GraphRoles
+from .history import History
+from .plan import Plan
+from .progress import Bar, wanted
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+#: Rows per validation pass (validation needs no gradient, so bigger chunks than a batch are fine).
+VAL_CHUNK = 2048
+
+
+class TrainingDiverged(GraphscopeError):
+    """The loss became NaN or infinite; ``origin`` names the node that made the first non-finite value."""
+
+    def __init__(self, message, origin=None, epoch=None, iteration=None):
+        super().__init__(message)
+        self.origin = origin
+        self.epoch = epoch
+        self.iteration = iteration
+
+
+class Trainer:
+    """Train a recorded loss: ``history = gs.Trainer(loss, optimizer, ...).fit(x_train, y_train, x_val, y_val)``.
+
+    `optimizer` is any object with the gs.optim interface (``params``, ``lr``,
+    ``step()``, ``zero_grad()``, ``state_dict()``, ``load_state_dict()``).
+    `schedule` is a callable ``epoch -> lr`` (0-based epoch) applied at the
+    start of every epoch. `epochs` is the total: a resumed trainer
+    (``load_checkpoint``) trains the epochs that are left. `dtype`
+    ("float32" or "float64") is what the graph computes in: its leaves are cast
+    once, here. `x`, `y`, `scores` name (or are) the input leaf, the labels leaf
+    and the scores node when the graph does not say (see graphscope.train.feeds).
+    `checkpoint`: a folder written after every epoch (see graphscope.train.checkpoint).
+    `callbacks` are called with BatchEnd, EpochEnd and Stopped events.
+    """
+
+    def __init__(self, loss, optimizer, batch_size=64, epochs=10, schedule=None, reg=0.0, seed=0, shuffle=True,
+                 dtype="float32", progress=None, callbacks=(), *, x=None, y=None, scores=None, checkpoint=None):
+        if not hasattr(loss, "_value"):
+            raise GraphscopeError(f"Trainer(loss, ...): loss must be the recorded loss tensor, got {type(loss).__name__}")
+        if loss.size != 1:
+            raise GraphscopeError(f"Trainer: the loss {loss.name} has shape {loss.shape}; it must be one number "
+                                  f"(e.g. gs.softmax_cross_entropy(scores, labels), or .mean() of a loss per example)")
+        for attr in ("params", "lr", "step", "zero_grad", "state_dict", "load_state_dict"):
+            if not hasattr(optimizer, attr):
+                raise GraphscopeError(f"Trainer: the optimizer {type(optimizer).__name__} has no {attr}; "
+                                      f"pass a gs.optim optimizer, e.g. gs.optim.SGD(graph.params, lr=0.1)")
+        self.graph = loss.graph() if not isinstance(loss, Graph) else loss
+        self.loss = self.graph.output
+        self.optimizer = optimizer
+        self.batch_size = _positive_int(batch_size, "batch_size")
+        self.epochs = _positive_int(epochs, "epochs", minimum=0)
+        if not (isinstance(reg, (int, float)) and math.isfinite(reg) and reg >= 0):
+            raise GraphscopeError(f"Trainer: reg must be a number >= 0, got {reg!r}")
+        self.reg = float(reg)
+        self.schedule = schedule
+        self.seed = seed
+        self.shuffle = bool(shuffle)
+        if str(dtype) not in DTYPES:
+            raise GraphscopeError(f"Trainer: dtype must be 'float32' or 'float64', got {dtype!r}")
+        self.dtype = np.dtype(DTYPES[str(dtype)])
+        self.progress = progress
+        self.callbacks = list(callbacks)
+        self.checkpoint = checkpoint
+        self.roles = GraphRoles(self.graph, x=x, y=y, scores=scores)
+        in_graph = {id(p) for p in self.graph.nodes}
+        for p in optimizer.params:
+            if id(p) not in in_graph:
+                raise GraphscopeError(f"Trainer: the optimizer updates {getattr(p, 'name', p)!r}, which the loss "
+                                      f"{self.loss.name} does not depend on; give it the graph's parameters "
+                                      f"(loss.graph().params)")
+        self.params = list(optimizer.params)
+        self.weights = [p for p in self.graph.params if p.ndim >= 2]
+        self.lr0 = float(optimizer.lr)
+        self.rng = np.random.default_rng(seed)
+        self.epoch = 0                  # epochs completed
+        self.history = History()
+        self._stop = False
+        self._cast_leaves()
+        self._plan = Plan(self.graph, fed=(self.roles.input, self.roles.label_leaf))
+
+    # ---------------------------------------------------------------- setup
+    def _cast_leaves(self):
+        """Bring every array leaf (parameters, inputs, constants) to the training dtype, once.
+
+        The optimizer's state (made before, in the old dtype) is cast too, through its state_dict.
+        """
+        cast = False
+        for leaf in self.graph.leaves:
+            v = leaf._value
+            if v.__class__ is np.ndarray and v.dtype != self.dtype:
+                leaf._value = v.astype(self.dtype)
+                leaf.grad = None
+                cast = True
+        if cast:
+            self.optimizer.load_state_dict(copied_state(self.optimizer, self.dtype))
+
+    def settings(self, n_train=None):
+        """How this run trains, as plain JSON-able values (kept in the history and checkpoints)."""
+        return {"optimizer": _optimizer_name(self.optimizer), "lr": self.lr0, "batch_size": self.batch_size,
+                "epochs": self.epochs, "reg": self.reg, "seed": self.seed, "shuffle": self.shuffle,
+                "dtype": self.dtype.name, "schedule": None if self.schedule is None else repr(self.schedule),
+                "n_train": n_train, "iterations_per_epoch": None if n_train is None else
+                -(-n_train // self.batch_size), "classes": self.roles.classes,
+                "params": [p.name for p in self.params]}
+
+    def stop(self):
+        """Ask a running fit to stop after the current batch (safe to call from another thread).
+
+        The unfinished epoch is not counted: a later fit() trains it again, with a new shuffle.
+        """
+        self._stop = True
+
+    # ---------------------------------------------------------------- data
+    def _labels(self, y, what):
+        y = np.asarray(y)
+        if self.roles.labelled:
+            if y.dtype.kind == "f" and np.all(y == np.round(y)):
+                y = y.astype(np.int64)
+            if y.dtype.kind not in "iu":
+                raise GraphscopeError(f"{what}: class labels must be integers, got dtype {y.dtype}")
+            return y.astype(np.int64, copy=False)
+        return np.ascontiguousarray(y, dtype=self.dtype)
+
+    def _data(self, x, y, what):
+        if x is None or y is None:
+            raise GraphscopeError(f"{what}: give both the examples and their labels")
+        x = np.ascontiguousarray(x, dtype=self.dtype)
+        y = self._labels(y, f"{what} labels")
+        if len(x) != len(y):
+            raise GraphscopeError(f"{what}: {len(x)} examples but {len(y)} labels")
+        if len(x) == 0:
+            raise GraphscopeError(f"{what}: no examples")
+        want = self.roles.input.shape[1:]
+        if x.shape[1:] != want:
+            raise GraphscopeError(f"{what}: examples of shape {x.shape[1:]} but the input {self.roles.input.name} "
+                                  f"takes rows of shape {want} (it was recorded as {self.roles.input.shape})")
+        return x, y
+
+    # ---------------------------------------------------------------- one step
+    def _reg_term(self):
+        if not self.reg:
+            return 0.0
+        return self.reg * sum(float(np.vdot(w._value, w._value)) for w in self.weights)
+
+    def _add_reg_gradient(self):
+        if not self.reg:
+            return
+        k = 2.0 * self.reg
+        for w in self.weights:
+            # a new array: a gradient may be shared with a node's (an add passes its upstream on as it is)
+            w.grad = k * w._value if w.grad is None else w.grad + k * w._value
+
+    def _step(self, xb, yb):
+        """Forward, backward, regularization gradient, update; returns the loss (data + reg).
+
+        Batches run through the flattened Plan (graphscope.train.plan), falling back to the general
+        path, ``graph.run`` and ``graph.backward``, and its error messages, when anything is unusual.
+        """
+        self.optimizer.zero_grad()
+        plan = self._plan
+        fast = plan.usable()
+        if fast:
+            self.roles.set_batch(xb, yb)
+            fast = plan.forward()
+        if not fast:
+            self.graph.run(self.roles.feeds(xb, yb))  # the general path: its checks, its error messages
+        loss = float(self.loss._value) + self._reg_term()
+        if not math.isfinite(loss):
+            return loss
+        if not (fast and plan.backward()):
+            self.graph.backward()
+            for leaf in (self.roles.input, self.roles.label_leaf):
+                if leaf is not None:  # a fed leaf that requires a gradient would pile up one per batch size
+                    leaf.grad = None
+        self._add_reg_gradient()
+        self.optimizer.step()
+        return loss
+
+    def _diverged(self, loss, epoch, iteration):
+        origin = self.graph.find_nonfinite()
+        where = origin.describe() if origin is not None else \
+            f"the regularization term (reg {self.reg:g} * sum ||W||^2) is {loss}"
+        kept = ""
+        if self.checkpoint is not None and self.epoch > 0:
+            kept = f"\n  the last good checkpoint is {self.checkpoint} (after epoch {self.epoch})"
+        elif self.checkpoint is not None:
+            kept = "\n  no checkpoint was written (no epoch finished)"
+        message = (f"training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch + 1})\n  "
+                   + where.replace("\n", "\n  ") + kept +
+                   "\n  try a smaller learning rate (or check the inputs for NaNs)")
+        return TrainingDiverged(message, origin=origin, epoch=epoch, iteration=iteration)
+
+    def _emit(self, event):
+        for cb in self.callbacks:
+            cb(event)
+
+    # ---------------------------------------------------------------- evaluation
+    def _set_training(self, flag):
+        try:
+            from ..nn import set_training
+        except ImportError:  # no gs.nn: no batch norm or dropout nodes to switch
+            return
+        set_training(self.graph, flag)
+
+    def evaluate(self, x, y):
+        """(accuracy or None, mean data loss) of the graph in eval mode on (x, y); parameters unchanged."""
+        x, y = self._data(x, y, "evaluate")
+        self._set_training(False)
+        try:
+            correct, total_loss = 0, 0.0
+            for i in range(0, len(x), VAL_CHUNK):
+                xb, yb = x[i:i + VAL_CHUNK], y[i:i + VAL_CHUNK]
+                self.graph.run(self.roles.feeds(xb, yb))
+                total_loss += float(self.loss._value) * len(xb)
+                c = self.roles.correct(yb)
+                correct = None if c is None or correct is None else correct + c
+        finally:
+            self._set_training(True)
+        return (None if correct is None else correct / len(x)), total_loss / len(x)
+
+    # ---------------------------------------------------------------- the loop
+    def fit(self, x_train, y_train, x_val=None, y_val=None):
+        """Train until `epochs` epochs are done (or stop()); returns the History (also ``trainer.history``).
+
+        A NaN or infinite loss stops at once with TrainingDiverged naming the node that made it;
+        the parameters keep the values of the last finite step.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a NaN is reported where it is made
+            return self._fit(x_train, y_train, x_val, y_val)
+
+    def _fit(self, x_train, y_train, x_val, y_val):
+        x_train, y_train = self._data(x_train, y_train, "fit: training data")
+        has_val = x_val is not None or y_val is not None
+        if has_val:
+            x_val, y_val = self._data(x_val, y_val, "fit: validation data")
+        n = len(x_train)
+        batches = -(-n // self.batch_size)
+        h = self.history
+        h.settings = self.settings(n)
+        h.stopped = ""
+        self._stop = False
+        self._set_training(True)
+        todo = max(0, self.epochs - self.epoch)
+        with Bar(todo * batches, "training", wanted(self.progress)) as bar:
+            while self.epoch < self.epochs:
+                epoch = self.epoch
+                lr = float(self.schedule(epoch)) if self.schedule is not None else float(self.optimizer.lr)
+                self.optimizer.lr = lr
+                order = self.rng.permutation(n) if self.shuffle else None
+                t0 = time.perf_counter()
+                correct, loss_sum = 0, 0.0
+                for b in range(batches):
+                    idx = slice(b * self.batch_size, (b + 1) * self.batch_size)
+                    if order is not None:
+                        idx = order[idx]
+                    xb, yb = x_train[idx], y_train[idx]
+                    loss = self._step(xb, yb)
+                    iteration = len(h.loss) + 1
+                    if not math.isfinite(loss):
+                        exc = self._diverged(loss, epoch, iteration)
+                        h.stopped = "diverged"
+                        self._emit(Stopped("diverged", epoch, iteration, str(exc)))
+                        raise exc
+                    h.loss.append(loss)
+                    loss_sum += loss
+                    c = self.roles.correct(yb)
+                    correct = None if c is None or correct is None else correct + c
+                    if self.callbacks:
+                        self._emit(BatchEnd(epoch, iteration, b + 1, batches, loss,
+                                            None if c is None else c / len(yb), lr))
+                    bar.advance(f"epoch {epoch + 1}/{self.epochs}  loss {loss:.4g}")
+                    if self._stop:
+                        h.stopped = "stopped"
+                        self._emit(Stopped("stopped", epoch, iteration,
+                                           f"stopped after batch {b + 1} of epoch {epoch + 1}"))
+                        return h
+                train_acc = None if correct is None else correct / n
+                val_acc = val_loss = None
+                if has_val:
+                    val_acc, val_loss = self.evaluate(x_val, y_val)
+                seconds = time.perf_counter() - t0
+                h.train_acc.append(train_acc)
+                h.val_acc.append(val_acc)
+                h.val_loss.append(val_loss)
+                h.lr.append(lr)
+                h.seconds.append(seconds)
+                self.epoch += 1
+                if self.checkpoint is not None:
+                    self.save_checkpoint(self.checkpoint)
+                self._emit(EpochEnd(epoch, self.epochs, loss_sum / batches, train_acc, val_acc, val_loss, lr,
+                                    seconds))
+        return h
+
+    # ---------------------------------------------------------------- checkpoints
+    def save_checkpoint(self, folder):
+        """Write parameters, optimizer state, history, settings and RNG state to `folder` (atomically)."""
+        from .checkpoint import save_checkpoint
+        return save_checkpoint(self, folder)
+
+    def load_checkpoint(self, folder):
+        """Restore what save_checkpoint wrote; fit() then trains the epochs that are left."""
+        from .checkpoint import load_checkpoint
+        return load_checkpoint(self, folder)
+
+    # ---------------------------------------------------------------- sanity
+    def sanity_check(self, x=None, y=None, out=print):
+        """The lecture's checks before training (see graphscope.train.sanity); parameters are left unchanged."""
+        from .sanity import sanity_check
+        return sanity_check(self, x, y, out=out)
+
+    def __repr__(self):
+        return (f"<Trainer: {self.loss.name} with {_optimizer_name(self.optimizer)} lr {self.optimizer.lr:g}, "
+                f"batch {self.batch_size}, epoch {self.epoch}/{self.epochs}>")
+
+
+def copied_state(optimizer_or_state, dtype=None):
+    """An optimizer's state_dict with every per-parameter array copied (and float arrays cast to `dtype`)."""
+    d = optimizer_or_state if isinstance(optimizer_or_state, dict) else optimizer_or_state.state_dict()
+
+    def copy(a):
+        a = np.asarray(a)
+        return a.astype(dtype) if dtype is not None and a.dtype.kind == "f" else a.copy()
+    return {**d, "state": [{k: copy(a) for k, a in (s or {}).items()} for s in d.get("state") or []]}
+
+
+def _optimizer_name(optimizer):
+    return type(optimizer).__name__
+
+
+def _positive_int(v, what, minimum=1):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+        raise GraphscopeError(f"Trainer: {what} must be an integer >= {minimum}, got {v!r}")
+    return int(v)

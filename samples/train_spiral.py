@@ -1,0 +1,50 @@
+"""Train a 2-layer ReLU net on cs231n's 3-class spiral (300 points), the lecture's first training demo.
+
+    graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --epochs 200 --batch-size 32 --reg 1e-4
+    graphscope train samples/train_spiral.py --sanity
+    graphscope search samples/train_spiral.py --trials 6 --epochs 20
+    graphscope export samples/train_spiral.py -o spiral.svg
+"""
+import numpy as np
+
+import graphscope as gs
+
+CLASSES, PER_CLASS, HIDDEN = 3, 100, 100
+
+
+def spiral(seed=0):
+    """`CLASSES` arms of `PER_CLASS` noisy 2-d points each: float32 features, int64 labels."""
+    rng = np.random.default_rng(seed)
+    xs, ys = [], []
+    for c in range(CLASSES):
+        r = np.linspace(0.0, 1.0, PER_CLASS)
+        t = np.linspace(4.0 * c, 4.0 * (c + 1), PER_CLASS) + rng.normal(scale=0.2, size=PER_CLASS)
+        xs.append(np.c_[r * np.sin(t), r * np.cos(t)])
+        ys.append(np.full(PER_CLASS, c))
+    return np.concatenate(xs).astype(np.float32), np.concatenate(ys).astype(np.int64)
+
+
+def data():
+    """Every point to train on, and a second spiral (another noise draw) to validate on."""
+    x, y = spiral(seed=0)
+    x_val, y_val = spiral(seed=1)
+    return x, y, x_val, y_val
+
+
+def build():
+    """The loss on a first batch; the trainer replays this graph on every batch."""
+    x, y = spiral(seed=0)
+    rng = np.random.default_rng(0)
+    X = gs.tensor(x[::10], name="x")
+    with gs.scope("fc1"):
+        W1 = gs.param(rng.normal(scale=np.sqrt(2.0 / 2), size=(2, HIDDEN)), name="fc1.W")
+        b1 = gs.param(np.zeros(HIDDEN), name="fc1.b")
+        h = gs.relu(X @ W1 + b1)
+    with gs.scope("fc2"):
+        W2 = gs.param(rng.normal(scale=0.01, size=(HIDDEN, CLASSES)), name="fc2.W")
+        b2 = gs.param(np.zeros(CLASSES), name="fc2.b")
+        scores = h @ W2 + b2
+        scores.name = "scores"
+    loss = gs.softmax_cross_entropy(scores, y[::10])
+    loss.name = "loss"
+    return loss

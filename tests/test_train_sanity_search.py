@@ -1,0 +1,82 @@
+"""The trainer's sanity checks and the hyperparameter search."""
+import math
+
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope.train import search
+
+from train_helpers import SGD, spiral, two_layer
+
+
+@pytest.fixture(scope="module")
+def data():
+    return spiral()
+
+
+def test_sanity_checks_pass_on_a_small_init_and_leave_the_trainer_as_it_was(data):
+    x, y = data
+    loss = two_layer(x, y, std=0.01)
+    trainer = gs.Trainer(loss, SGD(loss.graph().params, 1.0), progress=False)
+    before = [p.value.copy() for p in trainer.params]
+    lines = []
+    report = trainer.sanity_check(x, y, out=lines.append)
+    assert report.ok, str(report)
+    assert [c.name for c in report.checks] == ["initial loss", "regularization raises the loss",
+                                               "overfit 20 examples"]
+    assert f"expected about log(C) = log(3) = {math.log(3):.4g}" in lines[0] and lines[0].startswith("[ok  ]")
+    assert "100% training accuracy" in lines[2]
+    assert lines[-1] == "sanity checks passed"
+    for p, b in zip(trainer.params, before):
+        np.testing.assert_array_equal(p.value, b)
+    assert trainer.optimizer.t == 0 and trainer.history.loss == []
+
+
+def test_sanity_checks_catch_a_bad_init_and_a_too_small_learning_rate(data):
+    x, y = data
+    loss = two_layer(x, y, std=10.0)
+    report = gs.Trainer(loss, SGD(loss.graph().params, 1e-9), progress=False).sanity_check(out=None)
+    initial, reg, overfit = report.checks
+    assert not initial.ok and "too large" in initial.line()
+    assert reg.ok
+    assert not overfit.ok and not report.ok
+
+
+def test_random_search_is_log_uniform_sorted_and_restores_the_parameters(data):
+    x, y = data
+    loss = two_layer(x, y, std=0.01)
+    before = [p.value.astype(np.float32) for p in loss.graph().params]  # the trainer computes in float32
+    told = []
+    result = search(loss, SGD, x, y, x, y, trials=4, epochs=1, fine_trials=2, batch_size=100,
+                    lr=(1e-3, 1e3), reg=(1e-5, 1e-1), out=told.append)
+    assert len(result.trials) == 6 and len(told) == 6
+    assert [t.stage for t in result.trials] == ["coarse"] * 4 + ["fine"] * 2
+    assert all(1e-3 <= t.lr <= 1e3 and 1e-5 <= t.reg <= 1e-1 for t in result.trials)
+    assert all(t.epochs == (1 if t.stage == "coarse" else 2) for t in result.trials)
+    scores = [t.score for t in result.ranked]
+    assert scores == sorted(scores, reverse=True) and result.best is result.ranked[0]
+    best_coarse = max((t for t in result.trials if t.stage == "coarse"), key=lambda t: t.score)
+    assert all(best_coarse.lr / 2 <= t.lr <= best_coarse.lr * 2 or t.stage == "coarse" for t in result.trials[4:])
+    assert result.table().splitlines()[0].split()[:3] == ["rank", "stage", "lr"]
+    for p, b in zip(loss.graph().params, before):
+        np.testing.assert_array_equal(p.value, b)
+
+
+def test_grid_search_spans_the_ranges_and_ranks_diverged_trials_last(data):
+    x, y = data
+    loss = two_layer(x, y)
+    result = search(loss, SGD, x, y, method="grid", trials=4, fine_trials=0, epochs=1, batch_size=100,
+                    lr=(1e-2, 1e30), reg=(1e-4, 1e-2))
+    assert sorted({t.lr for t in result.trials}) == pytest.approx([1e-2, 1e30])
+    assert sorted({t.reg for t in result.trials}) == pytest.approx([1e-4, 1e-2])
+    assert result.ranked[-1].diverged and "diverged" in result.table().splitlines()[-1]
+
+
+def test_search_rejects_bad_ranges(data):
+    x, y = data
+    loss = two_layer(x, y)
+    with pytest.raises(gs.GraphscopeError, match="lr range .* must satisfy 0 < low <= high"):
+        search(loss, SGD, x, y, lr=(1.0, 0.1))
+    with pytest.raises(gs.GraphscopeError, match="method must be 'random' or 'grid'"):
+        search(loss, SGD, x, y, method="bayes")
