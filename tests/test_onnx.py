@@ -169,3 +169,34 @@ def test_interrupted_export_keeps_the_previous_model(tmp_path, monkeypatch):
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.onnx"]
     assert_matches(path, first)
+
+
+# ---------------------------------------------------------------- graphscope export FILE -o model.onnx
+
+def test_cli_exports_a_sample_and_a_saved_graph(tmp_path, capsys):
+    from graphscope.cli import main
+    target = tmp_path / "two_layer.onnx"
+    assert main(["export", os.path.join(SAMPLES, "two_layer.py"), "-o", str(target)]) == 0
+    assert "inputs: X" in capsys.readouterr().out
+    graph = gs.Graph(_sample("two_layer").build())
+    assert_matches(target, graph)
+    saved = tmp_path / "two_layer.gsgraph"
+    graph.save(saved)
+    again = tmp_path / "again.onnx"
+    assert main(["export", str(saved), "-o", str(again)]) == 0
+    assert_matches(again, graph)
+
+
+def test_cli_names_the_custom_op_and_writes_nothing(tmp_path, capsys, op_table_guard):
+    from graphscope.cli import main
+    target = tmp_path / "c.onnx"
+    assert main(["export", os.path.join(SAMPLES, "custom_op.py"), "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "op swish (node swish_" in err and "custom_op.py:" in err and "Traceback" not in err
+    assert not target.exists()
+
+
+def test_cli_rejects_step_options_with_onnx(tmp_path, capsys):
+    from graphscope.cli import main
+    assert main(["export", os.path.join(SAMPLES, "neuron.py"), "-o", str(tmp_path / "n.onnx"), "--step", "2"]) == 1
+    assert "--step picks a step of a picture" in capsys.readouterr().err

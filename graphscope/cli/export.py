@@ -1,4 +1,4 @@
-"""graphscope export FILE -o OUT: a picture of the graph at any step, frames of every step, or the HTML player.
+"""graphscope export FILE -o OUT: a picture of the graph at any step, frames of every step, the HTML player, or ONNX.
 
 The output format follows the extension of OUT:
 
@@ -6,6 +6,8 @@ The output format follows the extension of OUT:
   .svg   .png   .pdf   a picture (needs Graphviz's `dot`)
   .html  the self-contained step-player: every step's picture, prev / next / play,
          a slider, arrow keys, and the numbers of each step beside it
+  .onnx  the model for ONNX tools (Netron, onnxruntime): the leaves that are not
+         parameters are its inputs, by name; parameters are initializers
 
 Without --step or --node the picture shows the end of the walk: every value
 and every gradient. Steps are numbered from 0: first one forward step per
@@ -18,6 +20,9 @@ import sys
 
 from .common import add_graph_arguments, load_graph, nonfinite_note
 
+#: The extension that writes an ONNX model rather than a picture.
+ONNX = ".onnx"
+
 EXAMPLES = """examples:
   graphscope export samples/neuron.py -o neuron.svg               every value and gradient
   graphscope export samples/neuron.py -o step6.png --step 6       the 7th step
@@ -25,6 +30,7 @@ EXAMPLES = """examples:
   graphscope export samples/deep_mlp.py -o deep.pdf --depth 0     every module as one box
   graphscope export samples/two_layer.py -o steps.html            the step-player
   graphscope export samples/two_layer.py --frames frames/         one SVG per step
+  graphscope export samples/two_layer.py -o two_layer.onnx        the model, for onnxruntime or Netron
 """
 
 
@@ -37,7 +43,9 @@ def _export(args):
         raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html) and/or --frames DIR")
     if args.phase and args.node is None:
         raise GraphscopeError("--phase goes with --node NAME (the step where that node is visited)")
-    fmt = format_of(args.output) if args.output else None  # an unknown extension fails before any work
+    if args.output and os.path.splitext(args.output)[1].lower() == ONNX:
+        return _export_onnx(args)
+    fmt = format_of(args.output, extra=(ONNX,)) if args.output else None  # an unknown extension fails before work
     graph = load_graph(args)
     stepper = Stepper(graph)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
@@ -60,6 +68,31 @@ def _export(args):
         paths = write_frames(picture, args.frames)
         print(f"wrote {len(paths)} frames to {os.path.join(args.frames, '')} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
+    return 0
+
+
+def _export_onnx(args):
+    """-o MODEL.onnx: the whole model (pictures' step options do not apply), and --frames beside it."""
+    from ..engine.errors import GraphscopeError
+    from ..interop.onnx import export_problem, to_onnx
+    steps = [opt for opt, given in (("--step", args.step is not None), ("--node", args.node is not None)) if given]
+    verb = "pick" if len(steps) > 1 else "picks"
+    if steps:
+        raise GraphscopeError(f"{' and '.join(steps)} {verb} a step of a picture; -o {args.output} writes the whole "
+                              f"model: leave {'them' if len(steps) > 1 else 'it'} out")
+    graph = load_graph(args)
+    problem = export_problem(graph)
+    if problem:
+        raise GraphscopeError(f"{args.file}: {problem}")
+    to_onnx(graph, args.output)
+    inputs = [n.name for n in graph.leaves if n.role == "input"]
+    print(f"wrote {args.output} (ONNX, {len(graph.ops)} ops; inputs: {', '.join(inputs) or 'none'}; "
+          f"outputs: {', '.join(o.name for o in graph.outputs)})")
+    if args.frames:
+        from ..viz import Picture, write_frames
+        paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold),
+                             args.frames)
+        print(f"wrote {len(paths)} frames to {os.path.join(args.frames, '')}")
     return 0
 
 
