@@ -19,13 +19,23 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
+    parser.set_defaults(commands=sub.choices)
     return parser
+
+
+def parse(parser, argv):
+    """The parsed arguments; an option the command does not know is that command's usage error (exit 2)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = args.commands.get(getattr(args, "command", None) or "", parser)
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def main(argv=None):
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     args.argv = argv  # what was typed: messages suggest the same command with an option added
     if not getattr(args, "run", None):
         parser.print_help()

@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 
-from .common import add_graph_arguments, load_graph, nonfinite_note
+from .common import add_graph_arguments, load_graph, nonfinite_note, whole_number
 
 #: The extension that writes an ONNX model rather than a picture.
 ONNX = ".onnx"
@@ -104,16 +104,6 @@ def node_key(graph, text):
     return int(digits) if digits.isdigit() else text
 
 
-def _depth(text):
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of scope levels, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"depth must be 0 or more, got {n}")
-    return n
-
-
 def add_parser(sub):
     p = sub.add_parser("export", help="draw the graph at any step (SVG, PNG, PDF, DOT) or write the HTML step-player",
                        description=__doc__.split("\n\n", 1)[1], epilog=EXAMPLES,
@@ -128,13 +118,13 @@ def add_parser(sub):
     p.add_argument("--phase", choices=("forward", "backward"),
                    help="with --node: the forward step (its value is computed; default) or the backward step "
                         "(the local rule runs at it)")
-    p.add_argument("--depth", type=_depth, metavar="N",
+    p.add_argument("--depth", type=whole_number(0, "depth", "a whole number of scope levels"), metavar="N",
                    help="draw scopes nested deeper than N levels as single boxes with their in/out shapes "
                         "(0: every top-level module is one box)")
     p.add_argument("--collapse", action="append", metavar="SCOPE",
                    help="draw module SCOPE as one box (repeat for several); a full path 'net/fc1' or its last part")
     fold = p.add_mutually_exclusive_group()
-    fold.add_argument("--fold", type=int, default=3, metavar="N",
+    fold.add_argument("--fold", type=whole_number(0, "the fold length"), default=3, metavar="N",
                       help="fold runs of at least N identical consecutive blocks into one 'Linear+ReLU x 8' box "
                            "(default 3)")
     fold.add_argument("--no-fold", dest="fold", action="store_const", const=0, help="never fold repeated blocks")
