@@ -43,6 +43,9 @@ def _export(args):
         raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html) and/or --frames DIR")
     if args.phase and args.node is None:
         raise GraphscopeError("--phase goes with --node NAME (the step where that node is visited)")
+    if args.output and os.path.isdir(args.output):
+        raise GraphscopeError(f"-o {args.output}: is a folder; give a file name whose extension picks the format, "
+                              f"e.g. -o {os.path.join(args.output, 'graph.svg')}")
     if args.output and os.path.splitext(args.output)[1].lower() == ONNX:
         return _export_onnx(args)
     fmt = format_of(args.output, extra=(ONNX,)) if args.output else None  # an unknown extension fails before work

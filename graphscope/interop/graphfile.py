@@ -243,9 +243,9 @@ class _Reader:
             raise AttrError(f"an array reference must be a key string, got {key!r}")
         if key not in self.npz.files:
             raise AttrError(f"array {key!r} is missing from {ARRAYS_MEMBER}")
+        if key + ".npy" not in self.members:
+            raise AttrError(f"array {key!r} is not stored as an .npy member of {ARRAYS_MEMBER}")
         try:
-            if key + ".npy" not in self.members:
-                raise AttrError(f"array {key!r} is not stored as an .npy member of {ARRAYS_MEMBER}")
             check_npy(self.npz.zip, key + ".npy", self.npz_size)
             return self.npz[key]
         except UnsafeFile as exc:
