@@ -41,7 +41,7 @@ from ..engine.optable import OPS
 from ..engine.tensor import ForwardFailed, compute, leaf
 from ..util.atomic import atomic_write
 from .attrcodec import ArrayStore, AttrError, decode, encode
-from .safeio import ZIP_ERRORS, UnsafeFile, _no_pickle, check_npy, parse_json, read_member
+from .safeio import ZIP_ERRORS, UnsafeFile, describe, check_npy, parse_json, read_member
 
 FORMAT = "graphscope-graph"
 VERSION = 1
@@ -181,9 +181,9 @@ def _open(path):
         raise GraphFileError(f"{path}: {exc}") from None
     except zipfile.BadZipFile as exc:
         raise GraphFileError(f"{path}: not a graphscope graph file, or truncated/damaged "
-                             f"(a graph file is a zip archive: {exc})") from None
+                             f"(a graph file is a zip archive: {describe(exc)})") from None
     except ZIP_ERRORS as exc:
-        raise GraphFileError(f"{path}: damaged or truncated graph file ({exc})") from None
+        raise GraphFileError(f"{path}: damaged or truncated graph file ({describe(exc)})") from None
     try:
         doc = parse_json(raw, GRAPH_MEMBER)
     except UnsafeFile as exc:
@@ -194,7 +194,7 @@ def _open(path):
     try:
         npz = np.load(io.BytesIO(blob), allow_pickle=False)
     except ZIP_ERRORS as exc:
-        raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is damaged ({_no_pickle(exc)})") from None
+        raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is damaged ({describe(exc)})") from None
     if not isinstance(npz, np.lib.npyio.NpzFile):
         raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is a single array, not an .npz archive")
     return doc, npz, len(blob)
@@ -251,7 +251,7 @@ class _Reader:
         except UnsafeFile as exc:
             raise AttrError(f"array {key!r}: {exc}") from None
         except ZIP_ERRORS as exc:
-            raise AttrError(f"array {key!r} is damaged or truncated ({_no_pickle(exc)})") from None
+            raise AttrError(f"array {key!r} is damaged or truncated ({describe(exc)})") from None
 
     def build(self):
         entries = self.doc["nodes"]
@@ -389,7 +389,7 @@ def _check_consistent(op, inputs, attrs, value):
     try:
         problem = op.check(*vals, **attrs)
     except Exception as exc:  # an attribute of the wrong kind can trip the check itself
-        problem = f"{type(exc).__name__}: {exc}"
+        problem = f"{type(exc).__name__}: {describe(exc)}"
     if problem:
         raise AttrError(f"its saved inputs do not fit op {op.name}: {problem}")
     try:
@@ -401,7 +401,7 @@ def _check_consistent(op, inputs, attrs, value):
         raise AttrError(f"op {op.name} of its saved inputs would need more memory than there is") from None
     except Exception as exc:  # a custom op's forward, or a built-in given attributes of the wrong kind
         raise AttrError(f"op {op.name} fails on its saved inputs and attributes "
-                        f"({type(exc).__name__}: {exc})") from None
+                        f"({type(exc).__name__}: {describe(exc)})") from None
     if np.shape(expected) != np.shape(value):
         raise AttrError(f"its saved value has shape {np.shape(value)}, but op {op.name} of its saved inputs "
                         f"gives shape {np.shape(expected)}: the file contradicts itself")

@@ -57,7 +57,7 @@ def read_member(z, name, archive_size):
         with z.open(info) as f:
             data = f.read(info.file_size + 1)
     except ZIP_ERRORS as exc:
-        raise UnsafeFile(f"{name} is damaged or truncated ({exc})") from None
+        raise UnsafeFile(f"{name} is damaged or truncated ({describe(exc)})") from None
     if len(data) != info.file_size:
         raise UnsafeFile(f"{name} holds {len(data)} bytes but declares {info.file_size} (damaged)")
     return data
@@ -75,7 +75,7 @@ def parse_json(raw, what):
     except RecursionError:
         raise UnsafeFile(f"{what} is nested too deeply to be a graph file") from None
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
-        raise UnsafeFile(f"{what} is not valid JSON ({exc})") from None
+        raise UnsafeFile(f"{what} is not valid JSON ({describe(exc)})") from None
     _check_depth(doc, what)
     return doc
 
@@ -114,7 +114,7 @@ def check_npy(z, name, archive_size):
     except UnsafeFile:
         raise
     except ZIP_ERRORS as exc:
-        raise UnsafeFile(f"{name} is not a readable .npy array ({_no_pickle(exc)})") from None
+        raise UnsafeFile(f"{name} is not a readable .npy array ({describe(exc)})") from None
     if dtype.hasobject:
         raise UnsafeFile(f"{name} holds Python objects; graphscope files hold numbers only, and objects are "
                          f"never unpickled")
@@ -127,7 +127,9 @@ def check_npy(z, name, archive_size):
                          f"{max(info.file_size - header, 0)} bytes of data (damaged)")
 
 
-def _no_pickle(exc):
-    """numpy's message without its advice to load with pickle (graphscope never unpickles)."""
-    text = str(exc)
-    return "not an .npy array" if "pickle" in text.lower() else text
+def describe(exc, limit=160):
+    """A library's error message, short (zipfile quotes whole headers) and without numpy's advice to use pickle."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if "pickle" in text.lower():
+        return "not an .npy array"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
