@@ -109,13 +109,16 @@ def test_inputs_initializers_names_scopes_and_dtype(tmp_path):
     with gs.scope("fc1"):
         w = gs.param(np.full((3, 4), 0.5, np.float32), name="W")
         h = gs.relu(x @ w)
+        h_line = sys._getframe().f_lineno - 1
         h.name = "h"
     loss = gs.mean(h * 2.0)
     model = onnx.load(gs.Graph(loss).to_onnx(tmp_path / "m.onnx"))
     assert [i.name for i in model.graph.input] == ["x"]
     assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
     assert "W" in {t.name for t in model.graph.initializer}
-    assert "fc1/h" in {n.name for n in model.graph.node}
+    made = {n.name: n.doc_string for n in model.graph.node}
+    assert "fc1/h" in made and made["fc1/h"].startswith("graphscope op relu, made at ")
+    assert made["fc1/h"].endswith(f"test_onnx.py:{h_line}")
     assert "h" in {o for n in model.graph.node for o in n.output}
     assert_matches(tmp_path / "m.onnx", gs.Graph(loss))
 

@@ -54,6 +54,7 @@ class Builder:
         self.onnx, self.helper = onnx, onnx.helper
         self.nodes, self.initializers, self.used = [], [], set()
         self.value_names = {}
+        self.origins = {}
         for n in sorted(graph.nodes, key=lambda n: n.fn is not None):  # leaves claim their names first
             self.value_names[n.id] = self.unique(n.name)
 
@@ -75,6 +76,12 @@ class Builder:
         base = f"{node.scope}/{node.name}" if node.scope else node.name
         return base if part is None else f"{base}/{part}"
 
+    def made_at(self, node):
+        """'graphscope op tanh, made at model.py:12' (Netron shows it with the node), computed once per node."""
+        if node.id not in self.origins:
+            self.origins[node.id] = f"graphscope op {node.op}, made at {display_location(node.source)}"
+        return self.origins[node.id]
+
     def const(self, node, what, array):
         """An initializer for a fixed array a row needs (an exponent, labels, axes, ...); its name."""
         name = self.unique(f"{node.name}.{what}")
@@ -84,7 +91,8 @@ class Builder:
     def op(self, onnx_op, inputs, node, part=None, **attrs):
         """Add one ONNX node; without `part` it makes the node's own output (its name), else a helper value."""
         output = self.value_names[node.id] if part is None else self.unique(f"{node.name}/{part}")
-        self.nodes.append(self.helper.make_node(onnx_op, inputs, [output], name=self.node_name(node, part), **attrs))
+        self.nodes.append(self.helper.make_node(onnx_op, inputs, [output], name=self.node_name(node, part),
+                                                doc_string=self.made_at(node), **attrs))
         return output
 
     def cast(self, name, source, target_dtype, node):
