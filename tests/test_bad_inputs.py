@@ -229,6 +229,39 @@ def test_an_intact_file_still_loads(saved):
     assert [n.name for n in graph.nodes][:2] == ["x", "r"]
 
 
+# ---------------------------------------------------------------- the library's file calls
+
+def _graph():
+    return gs.Graph(gs.tanh(gs.tensor(np.ones(2), name="x")))
+
+
+LIBRARY_CASES = {
+    "load_graph(None)": (lambda t: gs.load_graph(None), r"graph file's path must be a str or pathlib\.Path, got NoneType"),
+    "load_graph(3)": (lambda t: gs.load_graph(3), r"got int 3"),
+    "load_graph('')": (lambda t: gs.load_graph(""), r"the graph file's path is empty"),
+    "load_graph(folder)": (lambda t: gs.load_graph(t), r"is a directory, not a graph file"),
+    "load_graph(missing)": (lambda t: gs.load_graph(t / "none.gsgraph"), r"none\.gsgraph: no such file"),
+    "load_graph(an ONNX model)": (lambda t: gs.load_graph(_graph().to_onnx(t / "m.onnx")),
+                                  r"m\.onnx: not a graphscope graph file"),
+    "save(None)": (lambda t: _graph().save(None), r"graph file's path must be a str"),
+    "save(folder)": (lambda t: _graph().save(t), r"cannot write graph file .*: it is a directory"),
+    "save(missing folder)": (lambda t: _graph().save(t / "no" / "g.gsgraph"), r"the folder .*no does not exist"),
+    "to_onnx(None)": (lambda t: _graph().to_onnx(None), r"ONNX model's path must be a str"),
+    "to_onnx(folder)": (lambda t: _graph().to_onnx(t), r"cannot write ONNX model .*: it is a directory"),
+    "to_onnx(under a file)": (lambda t: _graph().to_onnx(os.path.join(a_file(t), "m.onnx")),
+                              r"the folder .*a_file is a file, not a folder"),
+    "to_onnx(not a graph)": (lambda t: gs.interop.to_onnx("x", t / "m.onnx"), r"expected a graphscope Graph or tensor"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIBRARY_CASES))
+def test_bad_library_file_call(tmp_path, case):
+    call, message = LIBRARY_CASES[case]
+    with pytest.raises(gs.GraphscopeError, match=message):
+        call(tmp_path)
+    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+
+
 # ---------------------------------------------------------------- no lost work
 
 def test_an_interrupted_graph_save_keeps_the_previous_file(saved, monkeypatch):

@@ -39,7 +39,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
 from ..engine.tensor import ForwardFailed, compute, leaf
-from ..util.atomic import atomic_write
+from ..util.atomic import atomic_write, require_path
 from .attrcodec import ArrayStore, AttrError, decode, encode
 from .safeio import ZIP_ERRORS, UnsafeFile, describe, check_npy, parse_json, read_member
 
@@ -156,7 +156,7 @@ def install():
 
 def load_graph(path):
     """Read a graph file written by save_graph; a Graph whose nodes are ready to replay and backpropagate."""
-    path = os.fspath(path)
+    path = require_path(path, "graph file")
     doc, npz, npz_size = _open(path)
     with npz:
         return _Reader(path, doc, npz, npz_size).build()

@@ -24,7 +24,7 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
 from ..engine.source import display_location
-from ..util.atomic import atomic_write
+from ..util.atomic import atomic_write, require_path
 from .onnxmap import ONNX_OPS, Unsupported
 
 #: The ONNX operator set the exporter writes (ReduceMean/ReduceMax take their axes as an input from 18 on).
@@ -160,10 +160,11 @@ def to_model(graph):
 
 def to_onnx(graph, path):
     """Write the graph as an ONNX model to `path` (atomically); return the path."""
+    path = require_path(path, "ONNX model")
     data = to_model(graph).SerializeToString()
     with atomic_write(path, "ONNX model") as f:
         f.write(data)
-    return str(path)
+    return path
 
 
 def _graph_to_onnx(graph, path):
