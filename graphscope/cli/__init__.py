@@ -1,5 +1,12 @@
 """The graphscope command. Each subcommand lives in its own module with
-``add_parser(subparsers)`` registering it and a ``run(args)`` it points to."""
+``add_parser(subparsers)`` registering it and a ``run(args)`` it points to.
+
+Exit status: 0 done; 1 a problem was found in the graph (``check``: a wrong
+backward, a NaN); 2 the command could not do its work (a usage error, a file
+that is missing, unreadable or lacks what the command needs, an output that
+cannot be written), with one message on stderr and never a traceback;
+130 interrupted.
+"""
 import argparse
 import os
 import sys
@@ -7,6 +14,10 @@ import sys
 from ..engine.errors import GraphscopeError
 from ..version import __version__
 from . import check, demo, export
+
+#: Exit status of a command that found a problem in the graph, and of one that could not do its work.
+FOUND_PROBLEM = 1
+ERROR = 2
 
 #: Subcommand modules, in the order `graphscope --help` lists them.
 COMMANDS = [demo, check, export]
@@ -39,7 +50,7 @@ def main(argv=None):
     args.argv = argv  # what was typed: messages suggest the same command with an option added
     if not getattr(args, "run", None):
         parser.print_help()
-        return 2
+        return ERROR
     import numpy as np
     try:
         with np.errstate(all="ignore"):  # a NaN is shown where it is made (see cli.common), never warned about
@@ -48,7 +59,7 @@ def main(argv=None):
         return code
     except GraphscopeError as exc:
         print(f"graphscope {args.command}: {exc}", file=sys.stderr)
-        return 1
+        return ERROR
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

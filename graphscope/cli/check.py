@@ -8,8 +8,8 @@ Runs, on the graph a sample's build() returns (or a saved graph file):
    own forward, one table row a node, in topological order;
 3. the whole-graph gradcheck of the leaves that require a gradient.
 
-Exit code 0 when everything passed, 1 when a node failed (or the file could
-not be checked).
+Exit status 0 when everything passed, 1 when a node failed or a NaN was
+found, 2 when the file could not be checked.
 """
 import os
 
