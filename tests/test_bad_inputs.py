@@ -185,7 +185,7 @@ BAD_GRAPH_FILES = {
                                          r"float64 \(800000000000000 bytes\), but the member holds 48 bytes"),
     "very deep JSON": (deep_json(100_000), r"graph\.json is nested too deeply|nests lists and objects more"),
     "deep JSON": (deep_json(200), r"graph\.json nests lists and objects more than 64 deep"),
-    "integer with 5000 digits": (long_integer, r"graph\.json holds a number with 5000 digits"),
+    "integer with 5000 digits": (long_integer, r"graph\.json holds an integer with 5000 digits"),
     "damaged arrays.npz": (garbage_npz, r"arrays\.npz is damaged \(not an \.npz archive\)$"),
     "array stored without .npy": (edit_json(npz_member_not_npy), r"'x'\): array 'a\d+' is not stored as an \.npy"),
     "reshape that cannot hold its input": (edit_json(reshape_cannot_hold),
@@ -227,6 +227,14 @@ def test_bad_graph_file_on_the_command_line(saved, capsys, case):
 def test_an_intact_file_still_loads(saved):
     graph = load_graph(saved)
     assert [n.name for n in graph.nodes][:2] == ["x", "r"]
+
+
+def test_long_digit_runs_in_names_are_not_numbers(tmp_path):
+    name = "run_" + "7" * 200
+    x = gs.tensor(np.ones(2), name=name)
+    path = tmp_path / "digits.gsgraph"
+    gs.Graph(gs.sum(x)).save(path)
+    assert load_graph(path).nodes[0].name == name
 
 
 # ---------------------------------------------------------------- the library's file calls

@@ -6,7 +6,6 @@ against what is possible before reading or allocating, and raises
 ``UnsafeFile`` with one readable reason; callers put the file's name in front.
 """
 import json
-import re
 import zipfile
 import zlib
 
@@ -21,7 +20,6 @@ MAX_DEFLATE_RATIO = 1100
 MAX_JSON_DEPTH = 64
 #: Integers in a JSON document: none that graphscope writes needs more (ids, shapes, axes, lines).
 MAX_INT_DIGITS = 30
-_LONG_NUMBER = re.compile(rb"[0-9]{%d,}" % (MAX_INT_DIGITS + 1))
 #: What can go wrong inside zipfile and zlib on damaged data.
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
               OverflowError, IndexError, KeyError, TypeError, UnicodeDecodeError)
@@ -65,13 +63,17 @@ def read_member(z, name, archive_size):
 
 def parse_json(raw, what):
     """The JSON document in `raw` (bytes), refusing very deep nesting and integers with very many digits."""
-    long_number = _LONG_NUMBER.search(raw)
-    if long_number:
-        digits = len(re.match(rb"[0-9]+", raw[long_number.start():]).group())
-        raise UnsafeFile(f"{what} holds a number with {digits} digits (at byte {long_number.start()}); "
-                         f"graph files hold no number longer than {MAX_INT_DIGITS} digits")
+    def parse_int(text):  # JSON integers reach here as text: a long one is never converted
+        digits = len(text.lstrip("-"))
+        if digits > MAX_INT_DIGITS:
+            raise UnsafeFile(f"{what} holds an integer with {digits} digits; graph files hold no integer "
+                             f"longer than {MAX_INT_DIGITS} digits")
+        return int(text)
+
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        doc = json.loads(raw.decode("utf-8"), parse_int=parse_int)
+    except UnsafeFile:
+        raise
     except RecursionError:
         raise UnsafeFile(f"{what} is nested too deeply to be a graph file") from None
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
