@@ -175,7 +175,43 @@ def deep_attribute(doc, parts):
     node(doc, "r")["attrs"] = {"shape": value}
 
 
+def replace_member(name, data):
+    def damage(path):
+        parts = members(path)
+        parts[name] = data
+        write_members(path, parts)
+    return damage
+
+
+def single_npy(path):
+    buf = io.BytesIO()
+    np.save(buf, np.zeros(3))
+    replace_member("arrays.npz", buf.getvalue())(path)
+
+
+def npz_member_deflate64(path):
+    parts = members(path)
+    inner = io.BytesIO(parts["arrays.npz"])
+    patch = patch_member_header("a0.npy", 8, 10, 9)
+    tmp = path.with_suffix(".npz")
+    tmp.write_bytes(inner.getvalue())
+    patch(tmp)
+    parts["arrays.npz"] = tmp.read_bytes()
+    tmp.unlink()
+    write_members(path, parts)
+
+
 BAD_GRAPH_FILES = {
+    "empty file": (lambda p: p.write_bytes(b""), r"not a graphscope graph file, or truncated/damaged"),
+    "empty zip": (lambda p: write_members(p, {}), r"not a graphscope graph file \(no graph\.json inside\)"),
+    "graph.json not UTF-8": (replace_member("graph.json", b"\xff\xfe{}"), r"graph\.json is not valid JSON"),
+    "graph.json a list": (replace_member("graph.json", b"[1, 2]"), r"lacks \"format\": \"graphscope-graph\""),
+    "no nodes, no outputs": (edit_json(lambda d, parts: d.update(nodes=[], outputs=[])),
+                             r"the file names no output node"),
+    "arrays.npz a single array": (single_npy, r"arrays\.npz is damaged \(not an \.npz archive\)"),
+    "Deflate64 inside arrays.npz": (npz_member_deflate64, r"a0\.npy is compressed with Deflate64"),
+    "NaN as a shape": (edit_json(lambda d, parts: node(d, "x").update(shape=[2, "NaN"])),
+                       r"\('x'\): shape must be a list of integers"),
     "Deflate64 member": (patch_member_header("graph.json", 8, 10, 9),
                          r"graph\.json is compressed with Deflate64, which graphscope cannot read"),
     "bzip2 member": (patch_member_header("arrays.npz", 8, 10, 12), r"arrays\.npz is compressed with bzip2"),
