@@ -150,6 +150,17 @@ def test_duplicate_names_mixed_dtypes_and_a_leaf_output(tmp_path):
     np.testing.assert_allclose(got[1], [0.0, 1.0, 2.0])
 
 
+def test_a_mapping_that_emits_a_bad_model_is_caught_by_the_checker(tmp_path, monkeypatch):
+    def wrong(b, node, x):
+        return b.op("Tanh", [x, x], node)  # Tanh takes one input
+
+    monkeypatch.setitem(onnxmap.ONNX_OPS, "tanh", wrong)
+    target = tmp_path / "bad.onnx"
+    with pytest.raises(OnnxExportError, match="fails onnx's checker"):
+        gs.Graph(gs.tanh(gs.tensor(np.ones(2), name="x"))).to_onnx(target)
+    assert not target.exists()
+
+
 def test_missing_onnx_package_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(OnnxExportError, match=r"pip install 'graphscope\[onnx\]'"):

@@ -154,7 +154,11 @@ def to_model(graph):
     body = onnx.helper.make_graph(b.nodes, "graphscope", inputs, outputs, b.initializers)
     model = onnx.helper.make_model(body, producer_name=PRODUCER, opset_imports=[onnx.helper.make_opsetid("", OPSET)])
     model.ir_version = IR_VERSION
-    onnx.checker.check_model(model)
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except Exception as exc:  # onnx's ValidationError / InferenceError: a mapping row emitted something wrong
+        raise OnnxExportError(f"the exported model fails onnx's checker (a bug in graphscope's ONNX mapping; "
+                              f"please report it): {' '.join(str(exc).split())[:300]}") from None
     return model
 
 
