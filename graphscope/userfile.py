@@ -96,7 +96,10 @@ def load_graph_file(path, imports=()):
 
 
 def _user_traceback(exc, path):
-    """The traceback lines from the user's file only, then the error (a syntax error: its line)."""
+    """The traceback lines from the user's file only, then the error (a syntax error: its line; endless
+    recursion: the line that calls itself, once)."""
+    if isinstance(exc, RecursionError):
+        return _recursion_text(exc, path)
     if isinstance(exc, SyntaxError):
         where = f"  {os.path.basename(exc.filename or path)}:{exc.lineno}: {(exc.text or '').strip()}\n"
         return f"{where}  SyntaxError: {exc.msg}"
@@ -104,3 +107,23 @@ def _user_traceback(exc, path):
               if os.path.abspath(f.filename) == os.path.abspath(path)]
     lines = [f"  {os.path.basename(f.filename)}:{f.lineno} in {f.name}: {f.line}" for f in frames]
     return "\n".join(lines + [f"  {type(exc).__name__}: {exc}"])
+
+
+def _recursion_text(exc, path):
+    """'  model.py:7 in build: return build() calls itself without end (RecursionError, 990 calls deep)'."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if os.path.abspath(f.filename) == os.path.abspath(path)]
+    if not mine:
+        return f"  RecursionError: {exc} (the recursion is outside {os.path.basename(path)})"
+    counts = {}
+    for f in mine:
+        counts[(f.lineno, f.name)] = counts.get((f.lineno, f.name), 0) + 1
+    (line, name), times = max(counts.items(), key=lambda item: item[1])
+    text = next(f.line for f in mine if (f.lineno, f.name) == (line, name))
+    if times < 10:  # the deep recursion is in code this file calls, not in the file itself
+        last = mine[-1]
+        return (f"  {os.path.basename(path)}:{last.lineno} in {last.name}: {last.line}\n"
+                f"  RecursionError: {exc} (in code called from this line)")
+    return (f"  {os.path.basename(path)}:{line} in {name}: {text}\n"
+            f"  RecursionError: this line calls itself without end ({times} calls deep); "
+            f"give the recursion a base case that stops it")

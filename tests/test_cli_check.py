@@ -122,18 +122,20 @@ def test_a_saved_graph_with_a_custom_op_needs_its_definition(capsys, tmp_path):
     gs.Graph(build_output(sample)).save(path)
     unregister("swish")
     code, _, err = run_check(capsys, str(path), "--nodes-only")
-    assert code == 1 and f"--nodes-only --import {display_path(sample)}\n" in err
+    assert code == 2 and f"--nodes-only --import {display_path(sample)}\n" in err
     code, out, _ = run_check(capsys, str(path), "--nodes-only", "--import", sample)
     assert code == 0 and "all 6 op nodes passed" in out
 
 
 def test_a_missing_file_and_bad_options(capsys, tmp_path):
     code, _, err = run_check(capsys, str(tmp_path / "none.py"))
-    assert code == 1 and "graphscope check:" in err and "no such file" in err
+    assert code == 2 and "graphscope check:" in err and "no such file" in err
     code, _, err = run_check(capsys, str(tmp_path / "none.gsgraph"))
-    assert code == 1 and "no such file" in err
-    with pytest.raises(SystemExit, match="--coords must be at least 1"):
+    assert code == 2 and "no such file" in err
+    with pytest.raises(SystemExit) as exit_:
         main(["check", os.path.join(SAMPLES, "custom_op.py"), "--coords", "0"])
+    assert exit_.value.code == 2
+    assert "argument --coords: the number of entries must be 1 or more, got 0" in capsys.readouterr().err
 
 
 def test_a_vjp_that_raises_fails_its_node_and_stops_the_whole_graph_check(capsys, tmp_path):

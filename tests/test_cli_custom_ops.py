@@ -47,7 +47,7 @@ def saved(tmp_path, monkeypatch):
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_the_message_is_the_same_command_with_import(capsys, saved, command):
     typed = [command, "model.gsgraph", *COMMANDS[command]]
-    assert main(typed) == 1
+    assert main(typed) == 2
     err = capsys.readouterr().err
     suggestion = f"graphscope {shlex.join(typed)} --import ops.py"
     assert err == (f"graphscope {command}: model.gsgraph: the graph uses op softsign, not defined in this "
@@ -61,7 +61,7 @@ def test_a_defining_file_that_is_gone_gets_a_placeholder(capsys, saved, command)
     (saved / "ops.py").unlink()
     (saved / "other.py").write_text("x = 1\n")
     typed = [command, "model.gsgraph", "--import", "other.py", *COMMANDS[command]]
-    assert main(typed) == 1
+    assert main(typed) == 2
     err = capsys.readouterr().err
     assert ("the files given with --import (other.py) do not define it; name the Python file that defines it "
             "with --import:\n") in err

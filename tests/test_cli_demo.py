@@ -114,12 +114,12 @@ def test_a_saved_graph_walks_like_its_sample(capsys, tmp_path, monkeypatch):
 
 
 def test_save_wants_a_graph_file_name_in_a_folder_that_exists_before_walking(capsys, tmp_path):
-    assert main(["demo", "--save", "neuron.py"]) == 1
+    assert main(["demo", "--save", "neuron.py"]) == 2
     out, err = capsys.readouterr()
     assert "--save neuron.py: a graph is saved as a graph file" in err and out == ""
     missing = tmp_path / "missing" / "g.gsgraph"
-    assert main(["demo", "--save", str(missing)]) == 1
+    assert main(["demo", "--save", str(missing)]) == 2
     out, err = capsys.readouterr()
     assert f"the folder {missing.parent} does not exist" in err and out == ""
-    assert main(["demo", "--save", str(tmp_path)]) == 1
+    assert main(["demo", "--save", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err

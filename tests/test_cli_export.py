@@ -95,7 +95,7 @@ def test_frames_folder_is_named_with_one_slash(capsys, tmp_path, monkeypatch, fo
 def test_mistakes_get_one_clear_message(capsys, tmp_path, args, message):
     args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]
     code, out, err = run(capsys, NEURON, *args)
-    assert code == 1
+    assert code == 2
     assert message in err and err.startswith("graphscope export: ") and "Traceback" not in err
     assert os.listdir(tmp_path) == []
 
@@ -104,7 +104,7 @@ def test_a_file_without_build_is_named(capsys, tmp_path):
     bad = tmp_path / "nobuild.py"
     bad.write_text("x = 1\n")
     code, _, err = run(capsys, str(bad), "-o", str(tmp_path / "x.svg"))
-    assert code == 1 and "does not define build()" in err
+    assert code == 2 and "does not define build()" in err
 
 
 @pytest.mark.usefixtures("op_table_guard")
@@ -118,7 +118,7 @@ def test_a_saved_graph_with_a_custom_op_is_drawn_after_import(capsys, tmp_path):
     unregister("swish")
     out_file = tmp_path / "custom.dot"
     code, _, err = run(capsys, str(saved), "-o", str(out_file))
-    assert code == 1 and "swish" in err and "not defined in this session" in err and not out_file.exists()
+    assert code == 2 and "swish" in err and "not defined in this session" in err and not out_file.exists()
     code, out, err = run(capsys, str(saved), "-o", str(out_file), "--import", sample)
     assert code == 0, err
     assert "<I>swish</I>" in out_file.read_text()
@@ -128,7 +128,7 @@ def test_missing_graphviz(capsys, tmp_path, monkeypatch):
     real = shutil.which
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real(name, *a, **k))
     code, _, err = run(capsys, NEURON, "-o", str(tmp_path / "x.svg"))
-    assert code == 1 and "apt-get install graphviz" in err and not (tmp_path / "x.svg").exists()
+    assert code == 2 and "apt-get install graphviz" in err and not (tmp_path / "x.svg").exists()
     assert err.count("\n") < 12
     code, _, err = run(capsys, NEURON, "-o", str(tmp_path / "x.dot"))
     assert code == 0 and (tmp_path / "x.dot").read_text().startswith("digraph")
@@ -142,7 +142,7 @@ def test_export_node_by_id(capsys, tmp_path):
         assert result.returncode == 0, result.stderr
         assert "step 6 of 0..9 · backward · at q = add(x, y)" in result.stdout
     code, _, err = run(capsys, NEURON, "-o", str(tmp_path / "x.dot"), "--node", "999")
-    assert code == 1 and "no node with id 999 in this graph" in err
+    assert code == 2 and "no node with id 999 in this graph" in err
 
 
 def test_a_nan_is_named_once_and_numpy_does_not_warn(tmp_path):

@@ -46,12 +46,12 @@ def test_a_file_without_data_is_told_what_to_add(capsys, tmp_path):
     path = tmp_path / "nodata.py"
     path.write_text("import graphscope as gs\n\ndef build():\n    return gs.param(1.0) * 2\n")
     code, _, err = run(capsys, "train", str(path))
-    assert code == 1
+    assert code == 2
     assert "does not define data(): add a function data() that returns (x_train, y_train, x_val, y_val)" in err
     path.write_text("import numpy as np\nimport graphscope as gs\n\ndef build():\n    return gs.param(1.0) * 2\n\n"
                     "def data():\n    return np.zeros((3, 2)), np.zeros(3)\n")
     code, _, err = run(capsys, "train", str(path))
-    assert code == 1 and "data() returned a 2-tuple; it must return (x_train, y_train, x_val, y_val)" in err
+    assert code == 2 and "data() returned a 2-tuple; it must return (x_train, y_train, x_val, y_val)" in err
 
 
 def test_train_prints_the_table_and_curve_and_writes_history_plot_and_checkpoint(capsys, tmp_path, optim):

@@ -47,7 +47,7 @@ def test_a_bad_graph_file_gets_one_message(capsys, tmp_path, command, name):
     path.write_text(text)
     extra = [a.format(tmp=tmp_path) for a in COMMANDS[command]]
     code, out, err = run(capsys, command, str(path), *extra)
-    assert code == 1
+    assert code == 2
     assert err.startswith(f"graphscope {command}: ") and message in err, err
     assert "Traceback" not in err and "site-packages" not in err and "graphscope/" not in err
     assert sorted(set(os.listdir(tmp_path)) - {"__pycache__"}) == [name]  # nothing written
@@ -57,22 +57,22 @@ def test_a_bad_graph_file_gets_one_message(capsys, tmp_path, command, name):
 def test_a_missing_file_or_a_folder(capsys, tmp_path, command):
     extra = [a.format(tmp=tmp_path) for a in COMMANDS[command]]
     code, _, err = run(capsys, command, str(tmp_path / "nowhere.py"), *extra)
-    assert code == 1 and err == f"graphscope {command}: {tmp_path / 'nowhere.py'}: no such file\n"
+    assert code == 2 and err == f"graphscope {command}: {tmp_path / 'nowhere.py'}: no such file\n"
     folder = tmp_path / "folder.py"
     folder.mkdir()
     code, _, err = run(capsys, command, str(folder), *extra)
-    assert code == 1 and f"{folder}: is a folder, not a Python file" in err
+    assert code == 2 and f"{folder}: is a folder, not a Python file" in err
 
 
 def test_export_output_that_cannot_be_written(capsys, tmp_path):
     a_file = tmp_path / "a_file"
     a_file.write_text("")
     code, _, err = run(capsys, "export", NEURON, "-o", str(a_file / "out.svg"))
-    assert code == 1 and f"the folder {a_file} is a file, not a folder" in err
+    assert code == 2 and f"the folder {a_file} is a file, not a folder" in err
     code, _, err = run(capsys, "export", NEURON, "-o", str(tmp_path / "missing" / "out.svg"))
-    assert code == 1 and "does not exist" in err
+    assert code == 2 and "does not exist" in err
     code, _, err = run(capsys, "export", NEURON, "--frames", str(a_file))
-    assert code == 1 and f"cannot write frames into {a_file}: it is a file, not a folder" in err
+    assert code == 2 and f"cannot write frames into {a_file}: it is a file, not a folder" in err
     assert sorted(os.listdir(tmp_path)) == ["a_file"]
 
 

@@ -1,5 +1,12 @@
 """The graphscope command. Each subcommand lives in its own module with
-``add_parser(subparsers)`` registering it and a ``run(args)`` it points to."""
+``add_parser(subparsers)`` registering it and a ``run(args)`` it points to.
+
+Exit status: 0 done; 1 a problem was found in the graph (``check``: a wrong
+backward, a NaN); 2 the command could not do its work (a usage error, a file
+that is missing, unreadable or lacks what the command needs, an output that
+cannot be written), with one message on stderr and never a traceback;
+130 interrupted.
+"""
 import argparse
 import os
 import sys
@@ -8,6 +15,10 @@ from ..engine.errors import GraphscopeError
 from ..version import __version__
 from . import check, demo, export
 from . import search as search_command, train as train_command
+
+#: Exit status of a command that found a problem in the graph, and of one that could not do its work.
+FOUND_PROBLEM = 1
+ERROR = 2
 
 #: Subcommand modules, in the order `graphscope --help` lists them.
 COMMANDS = [demo, check, export]
@@ -21,17 +32,27 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
+    parser.set_defaults(commands=sub.choices)
     return parser
+
+
+def parse(parser, argv):
+    """The parsed arguments; an option the command does not know is that command's usage error (exit 2)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = args.commands.get(getattr(args, "command", None) or "", parser)
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def main(argv=None):
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     args.argv = argv  # what was typed: messages suggest the same command with an option added
     if not getattr(args, "run", None):
         parser.print_help()
-        return 2
+        return ERROR
     import numpy as np
     try:
         with np.errstate(all="ignore"):  # a NaN is shown where it is made (see cli.common), never warned about
@@ -40,7 +61,7 @@ def main(argv=None):
         return code
     except GraphscopeError as exc:
         print(f"graphscope {args.command}: {exc}", file=sys.stderr)
-        return 1
+        return ERROR
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -8,12 +8,12 @@ Runs, on the graph a sample's build() returns (or a saved graph file):
    own forward, one table row a node, in topological order;
 3. the whole-graph gradcheck of the leaves that require a gradient.
 
-Exit code 0 when everything passed, 1 when a node failed (or the file could
-not be checked).
+Exit status 0 when everything passed, 1 when a node failed or a NaN was
+found, 2 when the file could not be checked.
 """
 import os
 
-from .common import add_graph_arguments, export_command, load_graph
+from .common import add_graph_arguments, export_command, load_graph, positive_number, whole_number
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -72,20 +72,16 @@ def add_parser(sub):
     p = sub.add_parser("check", help="check every node's backward numerically and find where NaNs start",
                        description=DESCRIPTION)
     add_graph_arguments(p)
-    p.add_argument("--coords", type=int, default=20, metavar="N",
+    p.add_argument("--coords", type=whole_number(1, "the number of entries"), default=20, metavar="N",
                    help="entries sampled per input (default 20)")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampling and the probes (default 0)")
-    p.add_argument("--eps", type=float, default=1e-6,
+    p.add_argument("--eps", type=positive_number, default=1e-6,
                    help="finite-difference step, scaled by max(1, |x|) per entry (default 1e-6)")
-    p.add_argument("--rtol", type=float, default=1e-5, help="relative error that fails a node (default 1e-5)")
+    p.add_argument("--rtol", type=positive_number, default=1e-5, help="relative error that fails a node (default 1e-5)")
     p.add_argument("--failures-only", action="store_true", help="list only the failing nodes in the table")
     p.add_argument("--nodes-only", action="store_true", help="skip the whole-graph gradcheck of the leaves")
     p.set_defaults(run=run)
 
 
 def run(args):
-    if args.coords < 1:
-        raise SystemExit("graphscope check: --coords must be at least 1")
-    if args.eps <= 0 or args.rtol <= 0:
-        raise SystemExit("graphscope check: --eps and --rtol must be positive")
     return _check(args)

@@ -1,4 +1,6 @@
-"""What the commands that read a graph share: their arguments, loading the graph, and the note on NaNs."""
+"""What the commands that read a graph share: their arguments, option types, loading the graph, the note on NaNs."""
+import argparse
+import math
 import os
 import shlex
 
@@ -6,6 +8,30 @@ from ..engine.errors import GraphscopeError
 
 #: The file a suggested --import names when the file defining a custom op is not known.
 SOME_OPS_FILE = "my_ops.py"
+
+
+def whole_number(least, name, what="a whole number"):
+    """An argparse type: an integer of at least `least` (a bad one is that command's usage error, exit 2)."""
+    def parse(text):
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if n < least:
+            raise argparse.ArgumentTypeError(f"{name} must be {least} or more, got {n}")
+        return n
+    return parse
+
+
+def positive_number(text):
+    """An argparse type: a finite number greater than 0 (nan, inf, 0 and negatives are refused)."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(x) or x <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, got {text}")
+    return x
 
 
 def add_graph_arguments(parser, optional_help=None):

@@ -1,4 +1,4 @@
-"""graphscope export FILE -o OUT: a picture of the graph at any step, frames of every step, or the HTML player.
+"""graphscope export FILE -o OUT: a picture of the graph at any step, frames of every step, the HTML player, or ONNX.
 
 The output format follows the extension of OUT:
 
@@ -6,6 +6,8 @@ The output format follows the extension of OUT:
   .svg   .png   .pdf   a picture (needs Graphviz's `dot`)
   .html  the self-contained step-player: every step's picture, prev / next / play,
          a slider, arrow keys, and the numbers of each step beside it
+  .onnx  the model for ONNX tools (Netron, onnxruntime): the leaves that are not
+         parameters are its inputs, by name; parameters are initializers
 
 Without --step or --node the picture shows the end of the walk: every value
 and every gradient. Steps are numbered from 0: first one forward step per
@@ -16,7 +18,10 @@ import argparse
 import os
 import sys
 
-from .common import add_graph_arguments, load_graph, nonfinite_note
+from .common import add_graph_arguments, load_graph, nonfinite_note, whole_number
+
+#: The extension that writes an ONNX model rather than a picture.
+ONNX = ".onnx"
 
 EXAMPLES = """examples:
   graphscope export samples/neuron.py -o neuron.svg               every value and gradient
@@ -25,6 +30,7 @@ EXAMPLES = """examples:
   graphscope export samples/deep_mlp.py -o deep.pdf --depth 0     every module as one box
   graphscope export samples/two_layer.py -o steps.html            the step-player
   graphscope export samples/two_layer.py --frames frames/         one SVG per step
+  graphscope export samples/two_layer.py -o two_layer.onnx        the model, for onnxruntime or Netron
 """
 
 
@@ -37,7 +43,12 @@ def _export(args):
         raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html) and/or --frames DIR")
     if args.phase and args.node is None:
         raise GraphscopeError("--phase goes with --node NAME (the step where that node is visited)")
-    fmt = format_of(args.output) if args.output else None  # an unknown extension fails before any work
+    if args.output and os.path.isdir(args.output):
+        raise GraphscopeError(f"-o {args.output}: is a folder; give a file name whose extension picks the format, "
+                              f"e.g. -o {os.path.join(args.output, 'graph.svg')}")
+    if args.output and os.path.splitext(args.output)[1].lower() == ONNX:
+        return _export_onnx(args)
+    fmt = format_of(args.output, extra=(ONNX,)) if args.output else None  # an unknown extension fails before work
     graph = load_graph(args)
     stepper = Stepper(graph)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
@@ -63,22 +74,37 @@ def _export(args):
     return 0
 
 
+def _export_onnx(args):
+    """-o MODEL.onnx: the whole model (pictures' step options do not apply), and --frames beside it."""
+    from ..engine.errors import GraphscopeError
+    from ..interop.onnx import export_problem, to_onnx
+    steps = [opt for opt, given in (("--step", args.step is not None), ("--node", args.node is not None)) if given]
+    verb = "pick" if len(steps) > 1 else "picks"
+    if steps:
+        raise GraphscopeError(f"{' and '.join(steps)} {verb} a step of a picture; -o {args.output} writes the whole "
+                              f"model: leave {'them' if len(steps) > 1 else 'it'} out")
+    graph = load_graph(args)
+    problem = export_problem(graph)
+    if problem:
+        raise GraphscopeError(f"{args.file}: {problem}")
+    to_onnx(graph, args.output)
+    inputs = [n.name for n in graph.leaves if n.role == "input"]
+    print(f"wrote {args.output} (ONNX, {len(graph.ops)} ops; inputs: {', '.join(inputs) or 'none'}; "
+          f"outputs: {', '.join(o.name for o in graph.outputs)})")
+    if args.frames:
+        from ..viz import Picture, write_frames
+        paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold),
+                             args.frames)
+        print(f"wrote {len(paths)} frames to {os.path.join(args.frames, '')}")
+    return 0
+
+
 def node_key(graph, text):
     """--node's node: its name, or its id ('12', or '%12' as print(graph) shows it) when no node has that name."""
     if any(n.name == text for n in graph.nodes):
         return text
     digits = text[1:] if text.startswith("%") else text
     return int(digits) if digits.isdigit() else text
-
-
-def _depth(text):
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of scope levels, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"depth must be 0 or more, got {n}")
-    return n
 
 
 def add_parser(sub):
@@ -95,13 +121,13 @@ def add_parser(sub):
     p.add_argument("--phase", choices=("forward", "backward"),
                    help="with --node: the forward step (its value is computed; default) or the backward step "
                         "(the local rule runs at it)")
-    p.add_argument("--depth", type=_depth, metavar="N",
+    p.add_argument("--depth", type=whole_number(0, "depth", "a whole number of scope levels"), metavar="N",
                    help="draw scopes nested deeper than N levels as single boxes with their in/out shapes "
                         "(0: every top-level module is one box)")
     p.add_argument("--collapse", action="append", metavar="SCOPE",
                    help="draw module SCOPE as one box (repeat for several); a full path 'net/fc1' or its last part")
     fold = p.add_mutually_exclusive_group()
-    fold.add_argument("--fold", type=int, default=3, metavar="N",
+    fold.add_argument("--fold", type=whole_number(0, "the fold length"), default=3, metavar="N",
                       help="fold runs of at least N identical consecutive blocks into one 'Linear+ReLU x 8' box "
                            "(default 3)")
     fold.add_argument("--no-fold", dest="fold", action="store_const", const=0, help="never fold repeated blocks")

@@ -130,11 +130,12 @@ def run(args):
     from ..train import TrainingDiverged
     try:
         history = trainer.fit(x_train, y_train, x_val, y_val)
-    except TrainingDiverged:
+    except TrainingDiverged as exc:
         if args.history:  # what happened up to the blow-up is what one wants to look at
             trainer.history.save(args.history)
             print(f"history up to the divergence written to {args.history}")
-        raise
+        print(f"graphscope train: {exc}", file=sys.stderr)
+        return 1  # a problem found in the graph, not a command that could not run
     print()
     print(history.table(max_rows=20))
     from ..viz.curves import terminal_curve

@@ -38,9 +38,10 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
-from ..engine.tensor import leaf
-from ..util.atomic import atomic_write
+from ..engine.tensor import ForwardFailed, compute, leaf
+from ..util.atomic import atomic_write, require_path
 from .attrcodec import ArrayStore, AttrError, decode, encode
+from .safeio import ZIP_ERRORS, UnsafeFile, describe, check_npy, parse_json, read_member
 
 FORMAT = "graphscope-graph"
 VERSION = 1
@@ -155,10 +156,10 @@ def install():
 
 def load_graph(path):
     """Read a graph file written by save_graph; a Graph whose nodes are ready to replay and backpropagate."""
-    path = os.fspath(path)
-    doc, npz = _open(path)
+    path = require_path(path, "graph file")
+    doc, npz, npz_size = _open(path)
     with npz:
-        return _Reader(path, doc, npz).build()
+        return _Reader(path, doc, npz, npz_size).build()
 
 
 def _open(path):
@@ -167,31 +168,36 @@ def _open(path):
         raise GraphFileError(f"{path}: no such file")
     if os.path.isdir(path):
         raise GraphFileError(f"{path}: is a directory, not a graph file")
+    size = os.path.getsize(path)
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
             for member in (GRAPH_MEMBER, ARRAYS_MEMBER):
                 if member not in names:
                     raise GraphFileError(f"{path}: not a graphscope graph file (no {member} inside)")
-            raw = z.read(GRAPH_MEMBER)
-            blob = z.read(ARRAYS_MEMBER)
+            raw = read_member(z, GRAPH_MEMBER, size)
+            blob = read_member(z, ARRAYS_MEMBER, size)
+    except UnsafeFile as exc:
+        raise GraphFileError(f"{path}: {exc}") from None
     except zipfile.BadZipFile as exc:
         raise GraphFileError(f"{path}: not a graphscope graph file, or truncated/damaged "
-                             f"(a graph file is a zip archive: {exc})") from None
-    except (zlib.error, EOFError, OSError) as exc:
-        raise GraphFileError(f"{path}: damaged or truncated graph file ({exc})") from None
+                             f"(a graph file is a zip archive: {describe(exc)})") from None
+    except ZIP_ERRORS as exc:
+        raise GraphFileError(f"{path}: damaged or truncated graph file ({describe(exc)})") from None
     try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GraphFileError(f"{path}: {GRAPH_MEMBER} is not valid JSON ({exc})") from None
+        doc = parse_json(raw, GRAPH_MEMBER)
+    except UnsafeFile as exc:
+        raise GraphFileError(f"{path}: {exc}") from None
     _check_header(path, doc)
+    if not blob.startswith(b"PK"):
+        raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is damaged (not an .npz archive)")
     try:
         npz = np.load(io.BytesIO(blob), allow_pickle=False)
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is damaged ({exc})") from None
+    except ZIP_ERRORS as exc:
+        raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is damaged ({describe(exc)})") from None
     if not isinstance(npz, np.lib.npyio.NpzFile):
         raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is a single array, not an .npz archive")
-    return doc, npz
+    return doc, npz, len(blob)
 
 
 def _check_header(path, doc):
@@ -212,10 +218,12 @@ def _check_header(path, doc):
 class _Reader:
     """Validates the nodes of one file and builds them, in file order."""
 
-    def __init__(self, path, doc, npz):
+    def __init__(self, path, doc, npz, npz_size):
         self.path = path
         self.doc = doc
         self.npz = npz
+        self.npz_size = npz_size
+        self.members = set(npz.zip.namelist())
         self.by_id = {}
 
     def fail(self, text, entry=None, k=None):
@@ -235,15 +243,15 @@ class _Reader:
             raise AttrError(f"an array reference must be a key string, got {key!r}")
         if key not in self.npz.files:
             raise AttrError(f"array {key!r} is missing from {ARRAYS_MEMBER}")
+        if key + ".npy" not in self.members:
+            raise AttrError(f"array {key!r} is not stored as an .npy member of {ARRAYS_MEMBER}")
         try:
+            check_npy(self.npz.zip, key + ".npy", self.npz_size)
             return self.npz[key]
-        except ValueError as exc:
-            if "pickle" in str(exc):
-                raise AttrError(f"array {key!r} holds Python objects; graph files hold numbers only, "
-                                f"and objects are never unpickled") from None
-            raise AttrError(f"array {key!r} is damaged ({exc})") from None
-        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-            raise AttrError(f"array {key!r} is damaged or truncated ({exc})") from None
+        except UnsafeFile as exc:
+            raise AttrError(f"array {key!r}: {exc}") from None
+        except ZIP_ERRORS as exc:
+            raise AttrError(f"array {key!r} is damaged or truncated ({describe(exc)})") from None
 
     def build(self):
         entries = self.doc["nodes"]
@@ -303,9 +311,7 @@ class _Reader:
         else:
             if not isinstance(op, str):
                 raise AttrError(f"op must be a string or null, got {op!r}")
-            problem = OPS[op].check(*[i._value for i in inputs], **attrs)
-            if problem:
-                raise AttrError(f"its saved inputs do not fit op {op}: {problem}")
+            _check_consistent(OPS[op], inputs, attrs, value)
         scope = entry.get("scope")
         if scope is not None and not isinstance(scope, str):
             raise AttrError(f"scope must be a string or null, got {scope!r}")
@@ -371,6 +377,34 @@ class _Reader:
                 or not _is_int(source.get("line"))):
             raise AttrError(f"source must be {{\"file\": str, \"line\": int}} or null, got {source!r}")
         return SavedSource(source["file"], str(source.get("function", ""))), source["line"]
+
+
+def _check_consistent(op, inputs, attrs, value):
+    """The op must accept the saved inputs and attributes and give a value of the saved shape.
+
+    A file that contradicts itself (a reshape whose shape cannot hold its input, a scalar loss saved as a
+    vector) is refused on load rather than at the first replay. The saved value is kept as it is.
+    """
+    vals = [i._value for i in inputs]
+    try:
+        problem = op.check(*vals, **attrs)
+    except Exception as exc:  # an attribute of the wrong kind can trip the check itself
+        problem = f"{type(exc).__name__}: {describe(exc)}"
+    if problem:
+        raise AttrError(f"its saved inputs do not fit op {op.name}: {problem}")
+    try:
+        with np.errstate(all="ignore"):
+            expected = compute(op, vals, attrs)
+    except (ForwardFailed, GraphscopeError) as exc:
+        raise AttrError(f"its saved inputs do not fit op {op.name}: {exc}") from None
+    except MemoryError:
+        raise AttrError(f"op {op.name} of its saved inputs would need more memory than there is") from None
+    except Exception as exc:  # a custom op's forward, or a built-in given attributes of the wrong kind
+        raise AttrError(f"op {op.name} fails on its saved inputs and attributes "
+                        f"({type(exc).__name__}: {describe(exc)})") from None
+    if np.shape(expected) != np.shape(value):
+        raise AttrError(f"its saved value has shape {np.shape(value)}, but op {op.name} of its saved inputs "
+                        f"gives shape {np.shape(expected)}: the file contradicts itself")
 
 
 def _is_int(x):

@@ -14,6 +14,24 @@ class FileWriteError(GraphscopeError, OSError):
     """A file could not be written (missing folder, no permission, a directory in the way, ...)."""
 
 
+class PathTypeError(GraphscopeError, TypeError):
+    """Something that is not a file path was given where one is needed."""
+
+
+def require_path(path, what="file"):
+    """`path` as a str, or a PathTypeError naming what was given instead (None, a number, ...)."""
+    if isinstance(path, bytes):
+        return os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise PathTypeError(f"the {what}'s path must be a str or pathlib.Path, got {type(path).__name__} {path!r:.40}")
+    path = os.fspath(path)
+    if not isinstance(path, str):
+        path = os.fsdecode(path)
+    if not path:
+        raise PathTypeError(f"the {what}'s path is empty")
+    return path
+
+
 def _umask():
     mask = os.umask(0)
     os.umask(mask)
@@ -23,7 +41,7 @@ def _umask():
 @contextmanager
 def atomic_write(path, what="file"):
     """``with atomic_write(path) as f:`` a binary file object; on success it replaces `path` at once."""
-    path = os.fspath(path)
+    path = require_path(path, what)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         problem = "is a file, not a folder" if os.path.exists(folder) else "does not exist"

@@ -77,12 +77,12 @@ def write_atomic(path, data, what="picture"):
         fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
-def format_of(path):
-    """The output format for a file name, from its extension."""
+def format_of(path, extra=()):
+    """The output format for a file name, from its extension (`extra`: more extensions the caller writes)."""
     ext = os.path.splitext(path)[1].lower()
     if ext not in FORMATS:
         raise GraphscopeError(f"{path}: unknown output format {ext or '(no extension)'!r}; use one of "
-                              f"{', '.join(sorted(set(FORMATS)))}")
+                              f"{', '.join(sorted(set(FORMATS) | set(extra)))}")
     return FORMATS[ext]
 
 
@@ -119,17 +119,25 @@ def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN):
     st = pic.ensure_stepper()
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise GraphscopeError(f"cannot write frames into {folder}: it is a file, not a folder")
+    svgs = pic.step_svgs()  # render first: a failure leaves no folder behind
+    created = not os.path.isdir(folder)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
         raise GraphscopeError(f"cannot create folder {folder}: {exc.strerror or exc}") from None
-    svgs = pic.step_svgs()
     width = max(3, len(str(len(st) - 1)))
     paths = []
-    for k, svg in enumerate(svgs):
-        path = os.path.join(folder, frame_name(k, st[k], width))
-        write_atomic(path, svg, "frame")
-        paths.append(path)
+    try:
+        for k, svg in enumerate(svgs):
+            path = os.path.join(folder, frame_name(k, st[k], width))
+            write_atomic(path, svg, "frame")
+            paths.append(path)
+    except BaseException:
+        if created:
+            for path in paths:
+                os.unlink(path)
+            os.rmdir(folder)
+        raise
     keep = {os.path.basename(p) for p in paths}
     for name in os.listdir(folder):
         if _FRAME.match(name) and name not in keep:

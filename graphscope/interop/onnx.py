@@ -1,0 +1,182 @@
+"""ONNX export: a recorded (and possibly trained) graph as an ONNX model that Netron shows and onnxruntime runs.
+
+    graph.to_onnx("model.onnx")          # or gs.interop.to_onnx(graph_or_tensor, path)
+    graphscope export FILE -o model.onnx
+
+- The graph's non-parameter leaves (role ``input``) become the model's inputs
+  under their node names (a leaf named ``x`` is the input ``x``); parameters
+  and constants become initializers holding their current values.
+- Every op node becomes the ONNX nodes its row in ``onnxmap.ONNX_OPS`` emits,
+  named ``scope/name`` (the helper nodes a row adds get ``scope/name/part``);
+  its output keeps the node's name. The graph's outputs are the model's
+  outputs.
+- The element type follows each node's dtype (float64 graphs export as
+  DOUBLE); an input of another float type is cast first, as numpy promotes.
+- Shapes are the recorded ones. Losses export as their value, with their labels
+  fixed as initializers.
+
+An op without a mapping (a custom op) stops the export with one message
+naming the op and the node that uses it. Needs the ``onnx`` package
+(``pip install graphscope[onnx]``); the file is written atomically.
+"""
+import numpy as np
+
+from ..engine.errors import GraphscopeError
+from ..engine.graph import require_graph
+from ..engine.source import display_location
+from ..util.atomic import atomic_write, require_path
+from .onnxmap import ONNX_OPS, Unsupported
+
+#: The ONNX operator set the exporter writes (ReduceMean/ReduceMax take their axes as an input from 18 on).
+OPSET = 18
+#: IR version written: one that onnxruntime 1.17 and later load.
+IR_VERSION = 9
+PRODUCER = "graphscope"
+
+
+class OnnxExportError(GraphscopeError):
+    """A graph that cannot be exported to ONNX: the message names the op and the node."""
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise OnnxExportError("ONNX export needs the onnx package: pip install 'graphscope[onnx]' "
+                              "(or pip install onnx)") from None
+    return onnx
+
+
+class Builder:
+    """Collects ONNX nodes, initializers and unique value names while the graph is walked."""
+
+    def __init__(self, onnx, graph):
+        self.onnx, self.helper = onnx, onnx.helper
+        self.nodes, self.initializers, self.used = [], [], set()
+        self.value_names = {}
+        self.origins = {}
+        for n in sorted(graph.nodes, key=lambda n: n.fn is not None):  # leaves claim their names first
+            self.value_names[n.id] = self.unique(n.name)
+
+    def unique(self, name):
+        name = name or "value"
+        candidate, k = name, 1
+        while candidate in self.used:
+            k += 1
+            candidate = f"{name}_{k}"
+        self.used.add(candidate)
+        return candidate
+
+    @staticmethod
+    def ndim(node):
+        return len(node.shape)
+
+    @staticmethod
+    def node_name(node, part=None):
+        base = f"{node.scope}/{node.name}" if node.scope else node.name
+        return base if part is None else f"{base}/{part}"
+
+    def made_at(self, node):
+        """'graphscope op tanh, made at model.py:12' (Netron shows it with the node), computed once per node."""
+        if node.id not in self.origins:
+            self.origins[node.id] = f"graphscope op {node.op}, made at {display_location(node.source)}"
+        return self.origins[node.id]
+
+    def const(self, node, what, array):
+        """An initializer for a fixed array a row needs (an exponent, labels, axes, ...); its name."""
+        name = self.unique(f"{node.name}.{what}")
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.array(array, order="C"), name))
+        return name
+
+    def op(self, onnx_op, inputs, node, part=None, **attrs):
+        """Add one ONNX node; without `part` it makes the node's own output (its name), else a helper value."""
+        output = self.value_names[node.id] if part is None else self.unique(f"{node.name}/{part}")
+        self.nodes.append(self.helper.make_node(onnx_op, inputs, [output], name=self.node_name(node, part),
+                                                doc_string=self.made_at(node), **attrs))
+        return output
+
+    def cast(self, name, source, target_dtype, node):
+        """`name` cast to the node's element type when its dtype differs (numpy's promotion)."""
+        if np.dtype(source.dtype) == np.dtype(target_dtype):
+            return name
+        return self.op("Cast", [name], node, f"cast_{name}", to=self.element_type(target_dtype))
+
+    def element_type(self, dtype):
+        return self.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+    def value_info(self, node):
+        return self.helper.make_tensor_value_info(self.value_names[node.id], self.element_type(node.dtype),
+                                                  list(node.shape))
+
+
+def export_problem(graph):
+    """Why `graph` cannot be exported (the first op without a mapping, and where it is used), or None."""
+    for n in graph.ops:
+        row = ONNX_OPS.get(n.op)
+        if row is None or isinstance(row, Unsupported):
+            why = (row.reason if row is not None else
+                   "it is a custom op (gs.custom_op), which has no ONNX form" if getattr(n.fn, "handle", None)
+                   else "it has no entry in graphscope.interop.onnxmap.ONNX_OPS")
+            return (f"cannot export to ONNX: op {n.op} (node {n.name}, made at {display_location(n.source)}) "
+                    f"has no ONNX mapping: {why}")
+    return None
+
+
+def to_model(graph):
+    """The graph (or the graph ending at a tensor) as an ``onnx.ModelProto``, checked by onnx's checker."""
+    graph = require_graph(graph)
+    problem = export_problem(graph)
+    if problem:
+        raise OnnxExportError(problem)
+    onnx = _onnx()
+    b = Builder(onnx, graph)
+    inputs = []
+    for n in graph.leaves:
+        if n.role == "input":
+            inputs.append(b.value_info(n))
+        else:
+            b.initializers.append(onnx.numpy_helper.from_array(np.asarray(n._value), b.value_names[n.id]))
+    for n in graph.ops:
+        names = [b.cast(b.value_names[i.id], i, n.dtype, n) for i in n.inputs]
+        try:
+            ONNX_OPS[n.op](b, n, *names, **n.attrs)
+        except (TypeError, ValueError, IndexError) as exc:
+            raise OnnxExportError(f"cannot export node {n.name} (op {n.op}, made at {display_location(n.source)}) "
+                                  f"to ONNX: {exc}") from None
+    outputs = []
+    for out in graph.outputs:
+        if out.fn is None:  # a leaf as output: ONNX wants a node making it
+            name = b.unique(f"{out.name}_output")
+            b.nodes.append(onnx.helper.make_node("Identity", [b.value_names[out.id]], [name], name=name))
+            outputs.append(onnx.helper.make_tensor_value_info(name, b.element_type(out.dtype), list(out.shape)))
+        else:
+            outputs.append(b.value_info(out))
+    body = onnx.helper.make_graph(b.nodes, "graphscope", inputs, outputs, b.initializers)
+    model = onnx.helper.make_model(body, producer_name=PRODUCER, opset_imports=[onnx.helper.make_opsetid("", OPSET)])
+    model.ir_version = IR_VERSION
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except Exception as exc:  # onnx's ValidationError / InferenceError: a mapping row emitted something wrong
+        raise OnnxExportError(f"the exported model fails onnx's checker (a bug in graphscope's ONNX mapping; "
+                              f"please report it): {' '.join(str(exc).split())[:300]}") from None
+    return model
+
+
+def to_onnx(graph, path):
+    """Write the graph as an ONNX model to `path` (atomically); return the path."""
+    path = require_path(path, "ONNX model")
+    data = to_model(graph).SerializeToString()
+    with atomic_write(path, "ONNX model") as f:
+        f.write(data)
+    return path
+
+
+def _graph_to_onnx(graph, path):
+    """Write this graph as an ONNX model (inputs: the non-parameter leaves by name; parameters: initializers)."""
+    return to_onnx(graph, path)
+
+
+def install():
+    """Give Graph its ``to_onnx`` method."""
+    from ..engine.graph import Graph
+    Graph.to_onnx = _graph_to_onnx

@@ -1,0 +1,164 @@
+"""How each op of the op table becomes ONNX nodes: one row per op name, in one place.
+
+A row is a function ``emit(b, node, *inputs, **attrs) -> output name`` that
+adds ONNX nodes through the builder `b` (see ``graphscope.interop.onnx``):
+`inputs` are the ONNX names of the node's inputs, already cast to the
+node's element type, and `attrs` are the node's recorded attributes. An op
+that has no ONNX form is listed as ``Unsupported(reason)``, so the exporter
+names it and the node using it. ``tests/test_onnx.py`` walks the op table:
+an op with neither fails it.
+
+Losses export as their value (labels are fixed, stored as initializers);
+dropout exports in eval mode (the identity).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """An op with no ONNX mapping, and why."""
+
+    reason: str
+
+
+def _same(onnx_op):
+    """A row for an op that is one ONNX op with the same inputs."""
+    def emit(b, node, *inputs):
+        return b.op(onnx_op, list(inputs), node)
+    return emit
+
+
+def _pow(b, node, x, exponent):
+    return b.op("Pow", [x, b.const(node, "exponent", np.asarray(exponent, dtype=node.dtype))], node)
+
+
+def _leaky_relu(b, node, x, alpha):
+    positive = b.op("Greater", [x, b.const(node, "zero", np.zeros((), node.dtype))], node, "positive")
+    return b.op("Where", [positive, x, b.op("Mul", [alpha, x], node, "scaled")], node)
+
+
+def _clip(b, node, x, lo, hi):
+    bounds = [("" if v is None else b.const(node, what, np.asarray(v, dtype=node.dtype)))
+              for v, what in ((lo, "lo"), (hi, "hi"))]
+    while bounds and bounds[-1] == "":
+        bounds.pop()
+    return b.op("Clip", [x] + bounds, node)
+
+
+def _where(b, node, a, c, cond):
+    return b.op("Where", [b.const(node, "cond", np.asarray(cond, dtype=bool)), a, c], node)
+
+
+def _reduce(onnx_op):
+    def emit(b, node, x, axis=None, keepdims=False):
+        axes = None if axis is None else (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        if b.ndim(node.inputs[0]) == 0 or axes == ():  # numpy reduces nothing; ONNX would reduce everything
+            return b.op("Identity", [x], node)
+        inputs = [x]
+        if axes is not None:
+            inputs.append(b.const(node, "axes", np.asarray(axes, dtype=np.int64).reshape(-1)))
+        return b.op(onnx_op, inputs, node, keepdims=int(bool(keepdims)))
+    return emit
+
+
+def _along_axis(onnx_op):
+    def emit(b, node, x, axis=-1):
+        return b.op(onnx_op, [x], node, axis=int(axis))
+    return emit
+
+
+def _batch_of(b, node, scores, labels):
+    """Scores as (N, C) and labels as an int64 (N, 1) initializer (a single example gets N = 1)."""
+    labels = np.asarray(labels, dtype=np.int64).reshape(-1, 1)
+    if b.ndim(node.inputs[0]) == 1:
+        scores = b.op("Unsqueeze", [scores, b.const(node, "batch_axis", np.array([0], np.int64))], node, "batch")
+    return scores, labels
+
+
+def _softmax_cross_entropy(b, node, scores, labels):
+    scores, labels = _batch_of(b, node, scores, labels)
+    log_p = b.op("LogSoftmax", [scores], node, "log_p", axis=1)
+    picked = b.op("GatherElements", [log_p, b.const(node, "labels", labels)], node, "picked", axis=1)
+    return b.op("Neg", [b.op("ReduceMean", [picked], node, "mean", keepdims=0)], node)
+
+
+def _svm_loss(b, node, scores, labels):
+    scores, labels = _batch_of(b, node, scores, labels)
+    n, classes = labels.shape[0], node.inputs[0].shape[-1]
+    correct = b.op("GatherElements", [scores, b.const(node, "labels", labels)], node, "correct", axis=1)
+    one = b.const(node, "one", np.ones((), node.dtype))
+    margins = b.op("Relu", [b.op("Add", [b.op("Sub", [scores, correct], node, "diff"), one], node, "shifted")],
+                   node, "margins")
+    others = np.ones((n, classes), node.dtype)
+    others[np.arange(n), labels[:, 0]] = 0.0
+    kept = b.op("Mul", [margins, b.const(node, "other_classes", others)], node, "kept")
+    total = b.op("ReduceSum", [kept], node, "total", keepdims=0)
+    return b.op("Div", [total, b.const(node, "batch", np.asarray(n, node.dtype))], node)
+
+
+def _l2(b, node, w):
+    if b.ndim(node.inputs[0]) == 0:
+        return b.op("Mul", [w, w], node)
+    return b.op("ReduceSumSquare", [w], node, keepdims=0)
+
+
+def _reshape(b, node, x, shape):
+    shape = tuple(node.shape)  # the recorded result: no -1 to infer, and a 0 means an empty axis
+    return b.op("Reshape", [x, b.const(node, "shape", np.asarray(shape, dtype=np.int64).reshape(-1))], node,
+                allowzero=1)
+
+
+def _transpose(b, node, x, axes=None):
+    ndim = b.ndim(node.inputs[0])
+    if ndim == 0:
+        return b.op("Identity", [x], node)
+    perm = list(reversed(range(ndim))) if axes is None else [int(a) % ndim for a in axes]
+    return b.op("Transpose", [x], node, perm=perm)
+
+
+def _getitem(b, node, x, index):
+    """Any numpy index (slices, integers, arrays, masks, None): a Gather of fixed flat positions."""
+    shape = tuple(node.inputs[0].shape)
+    positions = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)[index]
+    flat = b.op("Reshape", [x, b.const(node, "flat", np.array([-1], np.int64))], node, "flat")
+    return b.op("Gather", [flat, b.const(node, "positions", np.asarray(positions, dtype=np.int64))], node, axis=0)
+
+
+def _concat(b, node, *xs, axis=0):
+    return b.op("Concat", list(xs), node, axis=int(axis))
+
+
+def _stack(b, node, *xs, axis=0):
+    axes = b.const(node, "axis", np.array([int(axis)], np.int64))
+    parts = [b.op("Unsqueeze", [x, axes], node, f"part{k}") for k, x in enumerate(xs)]
+    return b.op("Concat", parts, node, axis=int(axis) % (b.ndim(node.inputs[0]) + 1))
+
+
+def _batch_norm(b, node, x, gamma, beta, eps=1e-5, running_mean=None, running_var=None, **mode):
+    """Batch norm at test time: BatchNormalization with the running averages as initializers."""
+    dtype = np.dtype(node.inputs[0].dtype)
+    mean = b.const(node, "running_mean", np.asarray(running_mean, dtype=dtype))
+    var = b.const(node, "running_var", np.asarray(running_var, dtype=dtype))
+    return b.op("BatchNormalization", [x, gamma, beta, mean, var], node, epsilon=float(eps))
+
+
+def _first_input(b, node, x, *rest, **attrs):
+    return b.op("Identity", [x], node)
+
+
+#: Op name -> emit function, or Unsupported(reason).
+ONNX_OPS = {
+    "add": _same("Add"), "sub": _same("Sub"), "mul": _same("Mul"), "div": _same("Div"),
+    "pow": _pow, "neg": _same("Neg"), "exp": _same("Exp"), "log": _same("Log"), "sqrt": _same("Sqrt"),
+    "abs": _same("Abs"), "tanh": _same("Tanh"), "sigmoid": _same("Sigmoid"), "relu": _same("Relu"),
+    "leaky_relu": _leaky_relu, "clip": _clip, "where": _where,
+    "matmul": _same("MatMul"),
+    "sum": _reduce("ReduceSum"), "mean": _reduce("ReduceMean"), "max": _reduce("ReduceMax"),
+    "softmax": _along_axis("Softmax"), "log_softmax": _along_axis("LogSoftmax"),
+    "softmax_cross_entropy": _softmax_cross_entropy, "svm_loss": _svm_loss, "l2": _l2,
+    "reshape": _reshape, "transpose": _transpose, "getitem": _getitem, "concat": _concat, "stack": _stack,
+    # batch norm and dropout export in eval mode (running averages; dropout passes its input through)
+    "batch_norm": _batch_norm, "dropout": _first_input,
+}
