@@ -66,8 +66,9 @@ def gradients(f):
 
 
 def _numbers(v):
-    """[-0.1966 -0.3932]: a short rendering of a gradient or input."""
-    return np.array2string(np.asarray(v), precision=4, suppress_small=True)
+    """[-0.1966, -0.3932]: a short rendering of a gradient or input."""
+    v = np.asarray(v, dtype=np.float64)
+    return f"{v:.4g}" if v.ndim == 0 else "[" + ", ".join(f"{e:.4g}" for e in v) + "]"
 
 
 def main(argv=None):
