@@ -32,7 +32,9 @@ def _inputs(w, x, b):
 def build(w=W, x=X, b=B):
     """f = sigmoid(w @ x + b): the neuron with the sigmoid as one op."""
     w, x, b = _inputs(w, x, b)
-    a = w @ x + b
+    dot = w @ x
+    dot.name = "dot"
+    a = dot + b
     a.name = "a"
     f = gs.sigmoid(a)
     f.name = "f"
