@@ -79,7 +79,8 @@ def main(argv=None):
     parser.parse_args(argv)
     f, circuit = build(), build_gates()
     s = f.item()
-    print(f"f = sigmoid(w . x + b), w = {_numbers(W)}, x = {_numbers(X)}, b = {B:g}: w . x + b = {f.graph().node('a').item():g}, "
+    a = f.graph().node("a").item()
+    print(f"f = sigmoid(w . x + b), w = {_numbers(W)}, x = {_numbers(X)}, b = {B:g}: w . x + b = {a:g}, "
           f"f = {s:.4f}, local gradient s (1 - s) = {s * (1 - s):.4f}")
     print(f"the sigmoid as one node: {len(f.graph())} nodes; as the lecture's gate circuit: "
           f"{len(circuit.graph())} nodes\n")

@@ -9,7 +9,7 @@
 - Gradient descent on one example's scores: the SVM stops moving them once
   every margin exceeds 1; the softmax keeps pushing the right class up.
 
-build() returns svm + softmax on one shared scores node, so one backward pass
+build() returns total = svm + softmax on one shared scores node, so one backward pass
 shows each loss's own contribution to d/dscores, side by side:
 
     python samples/svm_vs_softmax.py [--fast]
@@ -34,14 +34,14 @@ LOSSES = {"svm": gs.svm_loss, "softmax": gs.softmax_cross_entropy}
 
 
 def build(scores=SCORES, labels=LABELS):
-    """svm + softmax, both on the same scores node (each loss is a mean over the examples)."""
+    """total = svm + softmax, both on the same scores node (each loss is a mean over the examples)."""
     s = gs.param(np.array(scores, dtype=np.float64), name="scores")
     total = None
     for name, loss_fn in LOSSES.items():
         loss = loss_fn(s, labels)
         loss.name = name
         total = loss if total is None else total + loss
-    total.name = "svm_plus_softmax"
+    total.name = "total"
     return total
 
 
