@@ -12,12 +12,13 @@
 build() returns total = svm + softmax on one shared scores node, so one backward pass
 shows each loss's own contribution to d/dscores, side by side:
 
-    python samples/svm_vs_softmax.py [--fast]
+    python samples/svm_vs_softmax.py [--fast] [--plot descent.png]
     graphscope demo samples/svm_vs_softmax.py
     graphscope export samples/svm_vs_softmax.py -o losses.svg
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -91,14 +92,52 @@ def descend(loss, scores, label, steps, lr=0.5):
     return history
 
 
-def _fast(argv):
+PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+def plot_descent(runs, path):
+    """Loss and margin against step, one line per loss, written to `path` (.png, .svg or .pdf; needs matplotlib)."""
+    fmt = _plot_format(path)
+    if fmt not in PLOT_FORMATS:
+        raise ValueError(f"{path}: a plot is written as .{', .'.join(PLOT_FORMATS)}")
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise SystemExit("--plot needs matplotlib: pip install matplotlib") from None
+    from graphscope.util.atomic import atomic_write
+    fig = Figure(figsize=(9, 3.5), layout="constrained")
+    ax_loss, ax_margin = fig.subplots(1, 2)
+    for name, history in runs.items():
+        steps = range(len(history))
+        ax_loss.plot(steps, [row[0] for row in history], label=name)
+        ax_margin.plot(steps, [row[1] for row in history], label=name)
+    ax_margin.axhline(1.0, color="gray", linestyle=":", linewidth=1)
+    ax_loss.set(xlabel="step", ylabel="loss", title="loss")
+    ax_margin.set(xlabel="step", ylabel="s_y - max other score", title="margin (the svm stops above 1)")
+    ax_loss.legend()
+    fig.suptitle("gradient descent on one example's scores")
+    with atomic_write(path, "plot") as f:
+        fig.savefig(f, format=fmt)
+
+
+def _plot_format(path):
+    return os.path.splitext(path)[1].lstrip(".").lower()
+
+
+def _options(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fast", action="store_true", help="fewer descent steps (also GRAPHSCOPE_FAST=1)")
-    return parser.parse_args(argv).fast or os.environ.get("GRAPHSCOPE_FAST") == "1"
+    parser.add_argument("--plot", metavar="FILE", help="also draw the descent as .png, .svg or .pdf (matplotlib)")
+    options = parser.parse_args(argv)
+    if options.plot and _plot_format(options.plot) not in PLOT_FORMATS:
+        parser.error(f"--plot {options.plot}: give a file ending in .{', .'.join(PLOT_FORMATS)}")
+    options.fast = options.fast or os.environ.get("GRAPHSCOPE_FAST") == "1"
+    return options
 
 
 def main(argv=None):
-    steps = 40 if _fast(argv) else 200
+    options = _options(argv)
+    steps = 40 if options.fast else 200
     print("the lecture's scores, one example per row; each loss on its own:")
     rows = []
     for k, found in enumerate(per_example()):
@@ -128,6 +167,13 @@ def main(argv=None):
     still = next(t for t, row in enumerate(runs["svm"]) if row[0] == 0.0)
     print(f"the svm loss is 0 from step {still} on (margin {runs['svm'][still][1]:.2f} > 1) and the scores stop "
           f"moving; the softmax keeps pushing: margin {runs['softmax'][-1][1]:.2f} after {steps} steps")
+    if options.plot:
+        try:
+            plot_descent(runs, options.plot)
+        except gs.GraphscopeError as exc:  # a missing folder, no permission: one line, no traceback
+            print(f"svm_vs_softmax.py: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {options.plot}")
     return 0
 
 

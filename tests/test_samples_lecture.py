@@ -142,6 +142,27 @@ def test_svm_vs_softmax_build_shares_one_scores_node():
     np.testing.assert_allclose(scores.grad, expected, rtol=1e-12)
 
 
+def test_svm_vs_softmax_plots_the_descent(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    sample = load("svm_vs_softmax")
+    path = tmp_path / "descent.png"
+    assert sample.main(["--fast", "--plot", str(path)]) == 0
+    assert path.read_bytes().startswith(b"\x89PNG") and f"wrote {path}" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["descent.png"]  # no temporary file left
+
+
+def test_svm_vs_softmax_plot_mistakes_get_one_line(tmp_path, capsys):
+    sample = load("svm_vs_softmax")
+    with pytest.raises(SystemExit) as exit_:
+        sample.main(["--fast", "--plot", str(tmp_path / "descent.txt")])
+    assert exit_.value.code == 2 and "give a file ending in .png, .svg, .pdf" in capsys.readouterr().err
+    pytest.importorskip("matplotlib")
+    missing = tmp_path / "no" / "descent.svg"
+    assert sample.main(["--fast", "--plot", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write plot" in err and "does not exist" in err
+
+
 # ---------------------------------------------------------------- gradient_check.py
 
 def test_gradcheck_passes_with_the_right_vjp():
