@@ -182,6 +182,25 @@ def test_the_right_vjp_is_softplus_derivative_as_in_pytorch(torch):
     np.testing.assert_allclose(h.graph().node("x").grad, t.grad.numpy(), rtol=1e-12)
 
 
+def test_the_centred_difference_error_falls_with_h_until_rounding_takes_over():
+    sample = load("gradient_check")
+    analytic, rows = sample.step_size_errors()
+    errors = {h: err for h, _, err in rows}
+    best = min(errors, key=errors.get)
+    assert 1e-6 <= best <= 1e-3 and errors[best] < 1e-8
+    assert errors[1e-1] > 100 * errors[best] and errors[1e-12] > 100 * errors[best]  # truncation, rounding
+    assert errors[1e-1] > errors[1e-2] > errors[1e-3]  # truncation error shrinks like h^2
+
+
+def test_the_centred_difference_leaves_the_graph_as_it_was():
+    sample = load("gradient_check")
+    loss = sample.build()
+    before, W1 = loss.item(), np.array(loss.graph().node("W1").value)
+    sample.centred_difference(loss, "W1", (0, 0), 1e-3)
+    assert loss.item() == before
+    np.testing.assert_array_equal(loss.graph().node("W1").value, W1)
+
+
 def test_the_wrong_vjp_is_caught_at_its_node():
     report = load("gradient_check").check("softplus_wrong")
     assert not report.ok
