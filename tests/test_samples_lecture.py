@@ -226,6 +226,11 @@ def test_the_4096_relu_jacobian_is_diagonal_and_never_built():
     np.testing.assert_allclose(x.grad, (x.value > 0) * W.value.sum(axis=0), rtol=1e-12)
 
 
+def test_a_mini_batch_relu_jacobian_is_described_at_its_full_size():
+    found = load("jacobians").batched_relu_jacobian(batch=100)
+    assert found.shape == (409600, 409600) and found.structure == "diagonal" and not found.is_small
+
+
 def test_the_small_jacobians_in_full():
     sample = load("jacobians")
     loss = sample.build(n=4, m=2, seed=1)
