@@ -96,7 +96,7 @@ PLOT_FORMATS = ("png", "svg", "pdf")
 
 
 def plot_descent(runs, path):
-    """Loss and margin against step, one line per loss, written to `path` (.png, .svg or .pdf; needs matplotlib)."""
+    """Loss and margin against step, one line per loss, to `path` (.png, .svg or .pdf; needs matplotlib)."""
     fmt = _plot_format(path)
     if fmt not in PLOT_FORMATS:
         raise ValueError(f"{path}: a plot is written as .{', .'.join(PLOT_FORMATS)}")
