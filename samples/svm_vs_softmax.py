@@ -139,14 +139,14 @@ def main(argv=None):
     options = _options(argv)
     steps = 40 if options.fast else 200
     print("the lecture's scores, one example per row; each loss on its own:")
-    rows = []
-    for k, found in enumerate(per_example()):
+    rows, examples = [], per_example()
+    for k, found in enumerate(examples):
         rows.append((CLASSES[LABELS[k]], " ".join(f"{v:g}" for v in SCORES[k]))
                     + tuple(x for name in LOSSES for x in (f"{found[name][0]:.3f}",
                                                             f"{np.linalg.norm(found[name][1]):.3g}")))
     print(format_table(("example", "scores (cat car frog)", "svm", "|d svm/ds|", "softmax", "|d softmax/ds|"),
                        rows))
-    car = per_example()[1]
+    car = examples[CLASSES.index("car")]
     print(f"the car beats every class by more than 1: svm loss {car['svm'][0]:g} and gradient "
           f"{np.abs(car['svm'][1]).max():g}, softmax loss {car['softmax'][0]:.3f} and gradient "
           f"{np.linalg.norm(car['softmax'][1]):.3g}\n")
