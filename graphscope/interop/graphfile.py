@@ -38,7 +38,7 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
-from ..engine.tensor import leaf
+from ..engine.record import leaf
 from ..util.atomic import atomic_write
 from .attrcodec import ArrayStore, AttrError, decode, encode
 
@@ -115,13 +115,13 @@ def _custom_ops(graph):
     """{op name: where its forward is defined} for the custom ops in the graph (a hint for loading)."""
     found = {}
     for n in graph.nodes:
-        handle = getattr(n.fn, "handle", None)
-        if handle is not None and n.fn.name not in found:
+        handle = getattr(n.op_def, "handle", None)
+        if handle is not None and n.op_def.name not in found:
             try:
                 where = inspect.getsourcefile(handle._forward)
             except TypeError:
                 where = None
-            found[n.fn.name] = {"module": getattr(handle._forward, "__module__", None), "file": where}
+            found[n.op_def.name] = {"module": getattr(handle._forward, "__module__", None), "file": where}
     return found
 
 
@@ -303,7 +303,7 @@ class _Reader:
         else:
             if not isinstance(op, str):
                 raise AttrError(f"op must be a string or null, got {op!r}")
-            problem = OPS[op].check(*[i._value for i in inputs], **attrs)
+            problem = OPS[op].input_problem(*[i._value for i in inputs], **attrs)
             if problem:
                 raise AttrError(f"its saved inputs do not fit op {op}: {problem}")
         scope = entry.get("scope")
@@ -313,7 +313,7 @@ class _Reader:
         t._value = value
         t.grad = grad
         if op is not None:
-            t.fn = OPS[op]
+            t.op_def = OPS[op]
             t.inputs = inputs
             t.role = None
             if attrs:

@@ -5,7 +5,7 @@ the same as indented text lines.
 """
 import numpy as np
 
-from ..engine.inspect import describe_call, number_text, shape_text as _shape_text, summarize_value
+from ..engine.formatting import describe_call, number_text, shape_text as _shape_text, summarize_value
 from ..engine.source import display_location
 from .events import FORWARD
 
@@ -15,7 +15,7 @@ SMALL_MATRIX = 16
 
 def call(node):
     """'q = add(x, y)' for an op node, 'x (input)' for a leaf."""
-    if node.fn is None:
+    if node.op_def is None:
         return f"{node.name} ({node.role})"
     return describe_call(node)
 
@@ -42,10 +42,10 @@ def title(event, output):
     """One line naming the step."""
     node = event.node
     if event.phase == FORWARD:
-        if node.fn is None:
+        if node.op_def is None:
             return f"forward: {node.name} = {summarize_value(event.value)} ({node.role}, fed)"
         return f"forward: {call(node)} = {summarize_value(event.value)}"
-    if node.fn is None:
+    if node.op_def is None:
         return f"backward: {d(output, node)} = {summarize_value(event.upstream)} (leaf: gradient complete)"
     seed = " (the seed)" if event.is_seed else ""
     return f"backward: at {call(node)}, upstream {d(output, node)} = {summarize_value(event.upstream)}{seed}"

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from html import escape
 
-from ..engine.inspect import shape_text
+from ..engine.formatting import shape_text
 from . import theme
 from .texts import grad_text, item_output, progress_text, value_text
 from .view import FOLD, pattern_name

@@ -60,12 +60,12 @@ def shape_text(shape):
 
 def call_text(node):
     """'add(x, y)': the node's op applied to its inputs' names."""
-    return f"{node.fn.name}({', '.join(i.name for i in node.inputs)})"
+    return f"{node.op_def.name}({', '.join(i.name for i in node.inputs)})"
 
 
 def describe_call(node):
     """'q = add(x, y)' for an op node, just the name for a leaf."""
-    return node.name if node.fn is None else f"{node.name} = {call_text(node)}"
+    return node.name if node.op_def is None else f"{node.name} = {call_text(node)}"
 
 
 def format_table(header, rows):
