@@ -54,7 +54,9 @@ def summarize_value(v, max_entries=4, precision=4, short=False):
 
 
 def shape_text(shape):
-    """'scalar' for (), '3x4' for (3, 4)."""
+    """'scalar' for (), '3x4' for (3, 4): of a shape, a node or a raw value."""
+    if not isinstance(shape, tuple):
+        shape = shape.shape if hasattr(shape, "shape") else np.shape(shape)
     return "scalar" if shape == () else "x".join(str(s) for s in shape)
 
 

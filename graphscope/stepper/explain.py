@@ -5,9 +5,12 @@ the same as indented text lines.
 """
 import numpy as np
 
-from ..engine.formatting import describe_call, number_text, shape_text as _shape_text, summarize_value
+from ..engine.formatting import describe_call, number_text, shape_text, summarize_value
 from ..engine.source import display_location
 from .events import FORWARD
+
+#: How a forward step names a leaf's value: inputs and parameters are fed; a constant is fixed in the graph.
+LEAF_WORDS = {"input": "input, fed", "param": "param, fed", "const": "constant, fixed when recorded"}
 
 #: Local Jacobians with at most this many entries are shown in full.
 SMALL_MATRIX = 16
@@ -25,11 +28,6 @@ def d(out, node):
     return f"d{out.name}/d{node.name}"
 
 
-def shape_text(node_or_value):
-    """'scalar' or '3x4': the shape of a node or a raw value."""
-    return _shape_text(node_or_value.shape if hasattr(node_or_value, "shape") else np.shape(node_or_value))
-
-
 def matrix_text(m):
     """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise."""
     if m.size == 1:
@@ -43,7 +41,7 @@ def title(event, output):
     node = event.node
     if event.phase == FORWARD:
         if node.op_def is None:
-            return f"forward: {node.name} = {summarize_value(event.value)} ({node.role}, fed)"
+            return f"forward: {node.name} = {summarize_value(event.value)} ({LEAF_WORDS.get(node.role, node.role)})"
         return f"forward: {call(node)} = {summarize_value(event.value)}"
     if node.op_def is None:
         return f"backward: {d(output, node)} = {summarize_value(event.upstream)} (leaf: gradient complete)"
