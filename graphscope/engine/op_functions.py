@@ -10,7 +10,7 @@ function's name to it; ``on_change`` tells the packages that export them.
 import inspect
 
 from .optable import LISTENERS, OPS, Op
-from .record import apply, apply_binary, apply_unary
+from .record import apply_binary, apply_to, apply_unary
 from .tensor import Tensor
 
 #: Public name -> function made from an op, in registration order.
@@ -71,12 +71,11 @@ def make_function(op):
         arguments = op.arguments
 
         def fn(*args, **kwargs):
-            inputs, attrs = arguments(*args, **kwargs)
-            return apply(op, *inputs, **attrs)
+            return apply_to(op, *arguments(*args, **kwargs))
         fn.__signature__ = inspect.signature(arguments)
     else:
         def fn(*inputs, **attrs):
-            return apply(op, *inputs, **attrs)
+            return apply_to(op, inputs, attrs)
     fn.__name__ = fn.__qualname__ = op.function or op.name
     fn.__doc__ = type(op).__doc__ if type(op).__doc__ is not Op.__doc__ else None
     fn.__module__ = "graphscope"

@@ -107,6 +107,11 @@ def _wrapped(lane, op, args, attrs):
 
 def apply(op, *args, **attrs):
     """Run `op` on tensors (numbers are wrapped as constants) and record the output node."""
+    return apply_to(op, args, attrs)
+
+
+def apply_to(op, args, attrs):
+    """apply() with the inputs as a tuple and the attributes as a dict (what the op functions call)."""
     inputs = args
     for a in args:
         if a.__class__ is not Tensor:
@@ -126,7 +131,7 @@ def apply(op, *args, **attrs):
             value = normalize(value)
     else:
         value = compute_or_explain(op, inputs, attrs)
-    return _record(op, value, inputs, attrs or NO_ATTRS, rg, 2)
+    return _record(op, value, inputs, attrs or NO_ATTRS, rg, 3)
 
 
 def apply_unary(op, x):
