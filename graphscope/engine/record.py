@@ -45,7 +45,7 @@ def constant(data, name=None):
 def _operand(op, x, others):
     """Wrap a non-tensor operand of `op` as a constant leaf; a bad one is named with the op and its partners.
 
-    Its source line is filled in by ``_record`` (the line of the node it feeds).
+    Its source line is filled in by ``_share_line`` (the line of the node it feeds).
     """
     try:
         return new_leaf(as_value(x, "operand", copy=True), False, None, "const", None)
@@ -93,13 +93,15 @@ def _record(op, value, inputs, attrs, requires_grad, depth):
     return t
 
 
-def _wrapped(lane, op, args, attrs):
-    """Record `op` on `args` of which some are plain numbers or arrays: they become constant leaves that
-    carry the source line of the node they feed (``2 * x`` makes a constant at the user's line)."""
-    inputs = [a if a.__class__ is Tensor else _operand(op, a, args) for a in args]
-    node = lane(op, *inputs, **attrs)
-    for given, i in zip(args, inputs):
-        if given is not i:
+def _operands(op, args):
+    """`args` with every number or array wrapped as a constant leaf (its line is set by ``_share_line``)."""
+    return tuple([a if a.__class__ is Tensor else _operand(op, a, args) for a in args])
+
+
+def _share_line(node):
+    """Give constants made from plain numbers for `node` (``2 * x``) the user's line that made the node."""
+    for i in node.inputs:
+        if i._code is None and i.op_def is None and i.role == "const":
             i._code = node._code
             i._line = node._line
     return node
@@ -107,15 +109,18 @@ def _wrapped(lane, op, args, attrs):
 
 def apply(op, *args, **attrs):
     """Run `op` on tensors (numbers are wrapped as constants) and record the output node."""
-    return apply_to(op, args, attrs)
+    return apply_to(op, args, attrs, 4)
 
 
-def apply_to(op, args, attrs):
-    """apply() with the inputs as a tuple and the attributes as a dict (what the op functions call)."""
+def apply_to(op, args, attrs, depth=3):
+    """apply() with the inputs as a tuple and the attributes as a dict (what the op functions call).
+
+    `depth`: how many frames up from the recorder the user's frame is expected (see ``_record``).
+    """
     inputs = args
     for a in args:
         if a.__class__ is not Tensor:
-            return _wrapped(apply, op, args, attrs)
+            return _share_line(apply_to(op, _operands(op, args), attrs, depth + 1))
     rg = False
     for i in inputs:
         if i.requires_grad:
@@ -131,13 +136,14 @@ def apply_to(op, args, attrs):
             value = normalize(value)
     else:
         value = compute_or_explain(op, inputs, attrs)
-    return _record(op, value, inputs, attrs or NO_ATTRS, rg, 3)
+    return _record(op, value, inputs, attrs or NO_ATTRS, rg, depth)
 
 
 def apply_unary(op, x):
     """apply() for a one-input op without attributes: the scalar path's fast lane."""
-    if x.__class__ is not Tensor:
-        return _wrapped(apply_unary, op, (x,), NO_ATTRS)
+    wrapped = x.__class__ is not Tensor
+    if wrapped:
+        x = _operand(op, x, ())
     v = x._value
     if v.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(v)
@@ -148,13 +154,18 @@ def apply_unary(op, x):
             value = compute_or_explain(op, (x,), NO_ATTRS, compute_array)
         if value.__class__ is not np.ndarray or value.ndim == 0:
             value = normalize(value)
-    return _record(op, value, (x,), NO_ATTRS, x.requires_grad, 3)
+    node = _record(op, value, (x,), NO_ATTRS, x.requires_grad, 3)
+    return _share_line(node) if wrapped else node
 
 
 def apply_binary(op, a, b):
     """apply() for a two-input op without attributes: the scalar path's fast lane."""
-    if a.__class__ is not Tensor or b.__class__ is not Tensor:
-        return _wrapped(apply_binary, op, (a, b), NO_ATTRS)
+    wrapped = a.__class__ is not Tensor or b.__class__ is not Tensor
+    if wrapped:
+        if a.__class__ is not Tensor:
+            a = _operand(op, a, (b,))
+        if b.__class__ is not Tensor:
+            b = _operand(op, b, (a,))
     va = a._value
     vb = b._value
     if va.__class__ is float and vb.__class__ is float and op.scalar_forward is not None:
@@ -166,4 +177,5 @@ def apply_binary(op, a, b):
             value = compute_or_explain(op, (a, b), NO_ATTRS, compute_array)
         if value.__class__ is not np.ndarray or value.ndim == 0:
             value = normalize(value)
-    return _record(op, value, (a, b), NO_ATTRS, a.requires_grad or b.requires_grad, 3)
+    node = _record(op, value, (a, b), NO_ATTRS, a.requires_grad or b.requires_grad, 3)
+    return _share_line(node) if wrapped else node
