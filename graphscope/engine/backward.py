@@ -171,12 +171,18 @@ def backward_steps(order, accumulate_grads=True, totals=False):
 def call_vjp(op, g, vals, value, attrs, node=None):
     """``op.vjp`` on raw values: one contribution per input, the one way every caller runs a VJP.
 
+    On Python floats (and no attributes) the op's ``scalar_vjp`` answers when it has one, so an
+    op's ``vjp`` never needs a branch for floats of its own.
+
     When the VJP raises (a bug in a custom op's VJP, say), a VJPError names
     the op, the shapes, the line of the VJP that failed and, given one, the node.
     """
     try:
         if attrs:
             return op.vjp(g, *vals, value=value, **attrs)
+        if (op.scalar_vjp is not None and g.__class__ is float and value.__class__ is float
+                and all([v.__class__ is float for v in vals])):
+            return op.scalar_vjp(g, *vals, value)
         return op.vjp(g, *vals, value=value)
     except GraphscopeError:
         raise

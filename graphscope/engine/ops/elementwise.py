@@ -253,9 +253,9 @@ class Abs(Op):
     scalar_forward = staticmethod(abs)
 
     def vjp(self, g, x, value):
-        if x.__class__ is float:
-            return (g * ((x > 0) - (x < 0)),)
         return (g * np.sign(x),)
+
+    scalar_vjp = staticmethod(lambda g, x, value: (g * ((x > 0) - (x < 0)),))
 
     def jacobian(self, i, x, value):
         return elementwise_jacobian(x, "d|x|/dx = diag(sign(x))")
@@ -321,8 +321,6 @@ class Relu(Op):
     scalar_forward = staticmethod(lambda x: x if x > 0.0 else 0.0)
 
     def vjp(self, g, x, value):
-        if x.__class__ is float:
-            return (g if x > 0.0 else 0.0,)
         return (g * (x > 0),)
 
     scalar_vjp = staticmethod(lambda g, x, value: (g if x > 0.0 else 0.0,))
@@ -348,11 +346,11 @@ class LeakyRelu(_Binary):
     scalar_forward = staticmethod(lambda x, alpha: x if x > 0.0 else alpha * x)
 
     def vjp(self, g, x, alpha, value):
-        if x.__class__ is float and alpha.__class__ is float:
-            return (g, 0.0) if x > 0.0 else (g * alpha, g * x)
         pos = np.asarray(x) > 0
         return (reduce_to(np.where(pos, g, g * alpha), x),
                 reduce_to(np.where(pos, 0.0, g * x), alpha))
+
+    scalar_vjp = staticmethod(lambda g, x, alpha, value: (g, 0.0) if x > 0.0 else (g * alpha, g * x))
 
     def jacobian(self, i, x, alpha, value):
         if i == 0:
