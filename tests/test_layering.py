@@ -181,3 +181,9 @@ def test_the_circle_finder_finds_a_circle_through_a_function_level_import(tmp_pa
              "graphscope.engine.b": {t for _, t in imports("graphscope.engine.b", b, False)}}
     assert import_cycles(edges) == [["graphscope.engine.a", "graphscope.engine.b"]]
     assert import_cycles({"x": {"y"}, "y": set()}) == []
+
+
+def test_no_module_shadows_the_standard_library():
+    """A module named like a standard one (``inspect.py``) hides it from its neighbours' absolute imports in tools."""
+    clash = sorted(m for m in KNOWN if m.rpartition(".")[2] in sys.stdlib_module_names)
+    assert not clash, f"modules named like standard-library modules: {clash}"

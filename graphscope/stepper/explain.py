@@ -3,7 +3,6 @@
 ``details(event, output)`` gives a plain dict (JSON-ready); ``lines(...)``
 the same as indented text lines.
 """
-import numpy as np
 
 from ..engine.formatting import describe_call, number_text, shape_text, summarize_value
 from ..engine.source import display_location
