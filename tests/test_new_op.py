@@ -10,6 +10,7 @@ import pytest
 
 import graphscope as gs
 from graphscope.engine import optable
+from graphscope.engine.graph import Graph
 from graphscope.engine.optable import JacobianInfo, Op, elementwise_jacobian, register
 
 
@@ -153,3 +154,19 @@ def test_a_failed_run_puts_refreshed_attributes_back(shifted):
     with pytest.raises(gs.ShapeError):
         loss.graph().run({x: np.zeros(3)})
     assert y.attrs == {"shift": 1.0}
+
+
+@pytest.mark.parametrize("attrs, message", [
+    ({"function": "Graph"}, "'Graph' is taken by graphscope's own Graph"),
+    ({"function": "tanh"}, "'tanh' is taken by op tanh"),
+    ({"method": "backward"}, "Tensor already has backward"),
+    ({"operators": ("__add__",)}, "Tensor already has __add__"),
+])
+def test_a_name_that_is_taken_is_refused_and_nothing_changes(attrs, message):
+    cls = type("Clash", (Softsign,), {"name": "clash", **attrs})
+    before_add, backward = gs.Tensor.__add__, gs.Tensor.backward
+    with pytest.raises(ValueError, match=message):
+        register(cls)
+    assert "clash" not in gs.OPS and gs.Graph is Graph and "Graph" in gs.__all__ and "Graph" in gs.engine.__all__
+    assert gs.tanh.op is gs.OPS["tanh"] and gs.Tensor.__add__ is before_add and "tanh" in gs.__all__
+    assert gs.Tensor.backward is backward and not hasattr(gs.Tensor, "clash") and not hasattr(gs.Tensor, "Graph")

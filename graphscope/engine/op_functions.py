@@ -31,10 +31,15 @@ def on_change(callback):
 def export_to(namespace, names):
     """Keep a module's `namespace` (its globals()) and `names` (its __all__) in step with FUNCTIONS."""
     def export(name, fn):
+        taken = namespace.get(name)
+        if fn is not None and taken is not None and getattr(taken, "op", None) is None:
+            raise ValueError(f"op {fn.op.name}: the function name {name!r} is taken by graphscope's own "
+                             f"{name}; give the op another `function` name")
         if fn is None:
-            namespace.pop(name, None)
-            if name in names:
-                names.remove(name)
+            if getattr(taken, "op", None) is not None:  # never graphscope's own name
+                del namespace[name]
+                if name in names:
+                    names.remove(name)
         else:
             namespace[name] = fn
             if name not in names:
@@ -104,12 +109,19 @@ _REFLECTABLE = {"add", "sub", "mul", "truediv", "matmul", "pow", "floordiv", "mo
 
 
 def _added(op):
-    fn = make_function(op)
-    attached = {}
+    other = FUNCTIONS.get(op.function)
+    if other is not None and other.op.name != op.name:
+        raise ValueError(f"op {op.name}: the function name {op.function!r} is taken by op {other.op.name}")
+    names = list(op.operators)
     if op.method:
-        attached[op.method if isinstance(op.method, str) else fn.__name__] = fn
-    for name in op.operators:
-        attached[name] = _operator(op, fn, name)
+        names.append(op.method if isinstance(op.method, str) else op.function or op.name)
+    taken = [n for n in names if n in Tensor.__dict__]
+    if taken:
+        raise ValueError(f"op {op.name}: Tensor already has {', '.join(taken)} (its own, or another op's)")
+    fn = make_function(op)
+    attached = {name: _operator(op, fn, name) for name in op.operators}
+    if op.method:
+        attached[names[-1]] = fn
     for name, method in attached.items():
         setattr(Tensor, name, method)
     _ATTACHED[op.name] = attached
@@ -123,7 +135,7 @@ def _removed(op):
     for name in _ATTACHED.pop(op.name, {}):
         if name in Tensor.__dict__:
             delattr(Tensor, name)
-    if op.function and op.function in FUNCTIONS:
+    if op.function and getattr(FUNCTIONS.get(op.function), "op", None) is op:
         del FUNCTIONS[op.function]
         for callback in _WATCHERS:
             callback(op.function, None)

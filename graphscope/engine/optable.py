@@ -113,7 +113,15 @@ def register(cls):
     if old is not None:
         _tell(old, False)
     op = OPS[cls.name] = cls()
-    _tell(op, True)
+    try:
+        _tell(op, True)
+    except Exception:  # e.g. its function's name is taken: the table stays as it was
+        _tell(op, False)
+        del OPS[cls.name]
+        if old is not None:
+            OPS[cls.name] = old
+            _tell(old, True)
+        raise
     return cls
 
 
