@@ -11,6 +11,10 @@ Semantics of repeated calls (as in PyTorch, minus the freeing):
   keep ``grad = None`` ("not computed"), never a zero that looks computed.
 
 The graph is never freed, so backward can run any number of times.
+
+There is one backward walk, ``backward_steps``: ``backward()`` drains it,
+the stepper's recording turns its steps into events, and the non-finite
+search re-reads a finished pass with it. Every VJP runs through ``call_vjp``.
 """
 from collections import deque
 

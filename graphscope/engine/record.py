@@ -72,7 +72,7 @@ def _record(op, value, inputs, attrs, requires_grad, depth):
     t._name = None
     t.scope = _SCOPES.current
     f = _getframe(depth)
-    while f is not None:
+    while f is not None:  # source.user_frame, inlined: this runs once per recorded node
         fn = f.f_code.co_filename
         hit = _internal.get(fn)
         if hit is None:
