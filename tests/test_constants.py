@@ -1,5 +1,9 @@
-"""Constants made from plain numbers (``2 * x``, ``1e-3 * w``) are nodes like any other: a source line, honest words."""
+"""Constants made from plain numbers (``2 * x``, ``1e-3 * w``) are nodes like any other: a source line, honest words.
+
+Also the old name of a node's op, ``node.fn``, kept read-only beside ``node.op_def``.
+"""
 import numpy as np
+import pytest
 
 import graphscope as gs
 from graphscope.stepper import explain
@@ -33,3 +37,12 @@ def test_the_stepper_calls_a_constant_fixed_and_an_input_fed():
     titles = [explain.title(ev, y) for ev in stepper.events[:2]]
     assert titles[0] == "forward: x = 2 (param, fed)"
     assert "fed" not in titles[1] and "constant" in titles[1]
+
+
+def test_node_fn_is_a_read_only_alias_of_op_def():
+    x = gs.param(np.ones(2))
+    y = x.tanh()
+    assert y.fn is y.op_def is gs.OPS["tanh"] and y.op == "tanh" and x.fn is None
+    with pytest.raises(AttributeError):
+        y.fn = gs.OPS["exp"]
+    assert y.op_def is gs.OPS["tanh"]
