@@ -6,6 +6,7 @@
 """
 from .engine import *  # noqa: F401,F403
 from .engine import __all__ as _engine_all
+from .engine import op_functions as _op_functions
 from . import interop, stepper, viz
 from . import nn
 from . import optim
@@ -17,6 +18,9 @@ from .train import data, layer_stats, LayerStats, snapshot_params
 
 __all__ = list(_engine_all) + ["__version__", "load_graph", "Stepper", "interop", "stepper", "viz"]
 __all__ += ["train", "data", "layer_stats", "LayerStats", "snapshot_params"]
+
+
+_op_functions.export_to(globals(), __all__)  # gs.tanh, ... and any op registered later
 
 interop.install()       # Graph.save writes a graph file
 viz.notebook.install()  # Graph and Stepper show themselves inline in Jupyter

@@ -52,10 +52,10 @@ def main(argv=None):
     stepper = gs.Stepper(f)
     print(f"f(x, y, z) = (x + y) z at x = {X:g}, y = {Y:g}, z = {Z:g}")
     print("forward:  " + ";  ".join(f"{explain.call(e.node)} = {e.value:g}"
-                                   for e in stepper.events[:stepper.n_forward] if e.node.fn is not None))
+                                   for e in stepper.events[:stepper.n_forward] if e.node.op_def is not None))
     print("backward: at each op node, for each input, contribution = upstream x local")
     for event in stepper.events[stepper.n_forward:]:
-        if event.node.fn is not None:
+        if event.node.op_def is not None:
             print("\n".join(explain.lines(event, f)))
     recorded = gradients(f)
     print("\nthe recorded gradients against the hand-derived ones:")

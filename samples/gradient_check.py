@@ -24,7 +24,7 @@ import os
 import numpy as np
 
 import graphscope as gs
-from graphscope.engine.inspect import format_table
+from graphscope.engine.formatting import format_table
 
 REG = 1e-3
 #: Step sizes h for the numerical gradient: too large truncates, too small rounds.

@@ -17,7 +17,7 @@ import tracemalloc
 import numpy as np
 
 import graphscope as gs
-from graphscope.engine.inspect import format_table
+from graphscope.engine.formatting import format_table
 
 N, M = 4096, 10
 
@@ -39,7 +39,7 @@ def build(n=N, m=M, seed=0):
 def jacobians(output):
     """(node, input, Jacobian descriptor) for every input of every op node, inputs before outputs."""
     return [(node, inp, gs.describe_jacobian(node, i))
-            for node in output.graph().nodes if node.fn is not None for i, inp in enumerate(node.inputs)]
+            for node in output.graph().nodes if node.op_def is not None for i, inp in enumerate(node.inputs)]
 
 
 def batched_relu_jacobian(batch=100, n=N, seed=0):

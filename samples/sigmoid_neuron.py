@@ -17,7 +17,7 @@ import argparse
 import numpy as np
 
 import graphscope as gs
-from graphscope.engine.inspect import format_table
+from graphscope.engine.formatting import format_table
 
 W, X, B = [2.0, -3.0], [-1.0, -2.0], -3.0
 

@@ -23,7 +23,7 @@ import sys
 import numpy as np
 
 import graphscope as gs
-from graphscope.engine.inspect import format_table
+from graphscope.engine.formatting import format_table
 
 #: The lecture's scores: rows are examples (a cat, a car, a frog image), columns the classes.
 CLASSES = ("cat", "car", "frog")

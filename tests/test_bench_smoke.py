@@ -178,8 +178,9 @@ def test_recording_note_flags_a_node_without_source_line():
     y = x * 2.0
     assert common.recording_note(y).startswith("recording: graphscope node mul_")
     assert "test_bench_smoke.py:" in common.recording_note(y)
-    constant = y.inputs[1]  # a number wrapped by the engine: no user line of its own
-    assert common.recording_note(constant).startswith("WARNING: graphscope recorded no source line")
+    assert "test_bench_smoke.py:" in common.recording_note(y.inputs[1])  # the wrapped 2.0 shares y's line
+    detached = y.detach()  # a leaf made without a user line
+    assert common.recording_note(detached).startswith("WARNING: graphscope recorded no source line")
 
 
 def test_timing_helpers_measure_and_restore_gc():

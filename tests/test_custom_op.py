@@ -33,7 +33,7 @@ def test_custom_op_records_a_node_like_a_builtin(rng):
     with gs.scope("act"):
         y = swish(x, beta=2.0)
     line = test_custom_op_records_a_node_like_a_builtin.__code__.co_firstlineno + 4
-    assert y.op == "swish" and gs.OPS["swish"] is y.fn
+    assert y.op == "swish" and gs.OPS["swish"] is y.op_def
     assert y.inputs == (x,) and y.attrs == {"beta": 2.0}
     assert y.scope == "act" and y.name.startswith("swish_")
     assert y.source.endswith(f"test_custom_op.py:{line}")
@@ -185,7 +185,7 @@ def test_redefining_replaces_builtin_names_are_refused_and_unregister():
     old_node = first(gs.param(np.ones(2)))
     second = define_swish()
     assert gs.OPS["swish"] is second.op and second.op is not first.op
-    assert old_node.fn is first.op                      # nodes keep the op they were made with
+    assert old_node.op_def is first.op                      # nodes keep the op they were made with
     with pytest.raises(ValueError, match="'add' is the name of a built-in op"):
         gs.custom_op(lambda x: x, name="add")
     with pytest.raises(ValueError, match="must be an identifier"):

@@ -397,7 +397,7 @@ def test_node_attributes():
     out, x, W1, h, h2, W2 = build_two_layer()
     assert (x.role, W1.role, h.role) == ("input", "param", None)
     assert (x.op, h.op, out.op) == (None, "relu", "sum")
-    assert h.fn is gs.OPS["relu"]
+    assert h.op_def is gs.OPS["relu"]
     assert out.attrs == {"axis": None, "keepdims": False}
     assert x.requires_grad is False and W1.requires_grad is True and h.requires_grad is True
     assert x.id < W1.id < h.id < h2.id < W2.id < out.id

@@ -170,7 +170,7 @@ def test_a_custom_op_must_be_defined_before_loading(rng, tmp_path):
     define()
     loaded = load_graph(tmp_path / "custom.gsgraph")
     loaded.backward()
-    assert loaded.nodes[1].op == "swish" and loaded.nodes[1].fn is gs.OPS["swish"]
+    assert loaded.nodes[1].op == "swish" and loaded.nodes[1].op_def is gs.OPS["swish"]
     assert gs.check_nodes(loaded).ok
 
 

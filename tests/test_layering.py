@@ -125,3 +125,65 @@ def test_the_rules_catch_an_upward_import(tmp_path):
     path.write_text("def draw():\n    from ..viz import to_svg\n    return to_svg\n")
     assert imports("graphscope.engine.bad", path, False) == [(2, "graphscope.viz")]
     assert "viz" not in LAYERS["engine"]
+
+
+def import_cycles(edges):
+    """Every import circle (a strongly connected set of more than one module, or a module importing itself)."""
+    index, low, on_stack, stack, cycles = {}, {}, set(), [], []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1 or v in edges.get(v, ()):
+                cycles.append(sorted(group))
+
+    for v in list(edges):
+        if v not in index:
+            visit(v)
+    return cycles
+
+
+def import_edges():
+    """Module -> the graphscope modules it imports (top-level and inside functions alike)."""
+    edges = {}
+    for module, _, _, target in internal_imports():
+        if target in KNOWN and target != module:
+            edges.setdefault(module, set()).add(target)
+    return edges
+
+
+def test_no_import_circle_anywhere_in_the_package():
+    cycles = import_cycles(import_edges())
+    assert not cycles, "import circles (function-level imports count):\n" + "\n".join(
+        " <-> ".join(c) for c in cycles)
+
+
+def test_the_circle_finder_finds_a_circle_through_a_function_level_import(tmp_path):
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("from .b import g\n")
+    b.write_text("def g():\n    from .a import f\n")
+    edges = {"graphscope.engine.a": {t for _, t in imports("graphscope.engine.a", a, False)},
+             "graphscope.engine.b": {t for _, t in imports("graphscope.engine.b", b, False)}}
+    assert import_cycles(edges) == [["graphscope.engine.a", "graphscope.engine.b"]]
+    assert import_cycles({"x": {"y"}, "y": set()}) == []
+
+
+def test_no_module_shadows_the_standard_library():
+    """A module named like a standard one (``inspect.py``) hides it from its neighbours' absolute imports in tools."""
+    clash = sorted(m for m in KNOWN if m.rpartition(".")[2] in sys.stdlib_module_names)
+    assert not clash, f"modules named like standard-library modules: {clash}"

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import graphscope as gs
 import strategies as sh
+from graphscope.engine.backward import call_vjp
 from graphscope.engine.jacobian import MAX_EXPLICIT_ENTRIES
 from graphscope.engine.optable import STRUCTURES
 from numgrad import numerical_jacobian, numerical_vjp, relative_error
@@ -448,7 +449,7 @@ def check_vjp(op, case, rng):
         err = relative_error(leaf.grad, numeric)
         assert err < VJP_TOLERANCE, f"backward: input {i} relative error {err:.2e} ({case})"
 
-    grads = op.vjp(g, *[leaf.value for leaf in leaves], value=out.value, **case.attrs)
+    grads = call_vjp(op, g, [leaf.value for leaf in leaves], out.value, case.attrs)
     assert len(grads) == len(leaves), case
     for i, (grad, numeric) in enumerate(zip(grads, expected)):
         assert np.shape(grad) == np.shape(case.inputs[i]), case
@@ -759,3 +760,37 @@ def test_gradient_at_kinks_matches_torch(torch, label):
     tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     torch_build(torch, tx).sum().backward()
     np.testing.assert_allclose(t.grad, tx.grad.numpy(), rtol=1e-15, atol=0)
+
+
+
+#: Python-float inputs (and attributes) for every op with a scalar lane; a new lane needs a row here.
+SCALAR_CASES = {
+    "add": ([(-1.3, 0.7), (2.1, -0.4)], {}), "sub": ([(-1.3, 0.7), (2.1, -0.4)], {}),
+    "mul": ([(-1.3, 0.7), (2.1, -0.4)], {}), "div": ([(-1.3, 0.7), (2.1, -0.4)], {}),
+    "pow": ([(1.3,), (2.1,)], {"exponent": 3.0}), "neg": ([(-1.3,), (2.1,)], {}),
+    "exp": ([(-1.3,), (2.1,)], {}), "log": ([(1.3,), (0.2,)], {}), "sqrt": ([(1.3,), (0.2,)], {}),
+    "abs": ([(-1.3,), (2.1,)], {}), "tanh": ([(-1.3,), (2.1,)], {}), "sigmoid": ([(-1.3,), (2.1,)], {}),
+    "relu": ([(-1.3,), (2.1,)], {}), "leaky_relu": ([(-1.3, 0.1), (2.1, 0.2)], {}),
+    "clip": ([(-1.3,), (0.4,), (2.1,)], {"lo": -1.0, "hi": 1.0}),
+}
+
+
+def test_every_scalar_lane_has_cases():
+    lanes = {n for n, op in gs.OPS.items() if op.scalar_forward is not None or op.scalar_vjp is not None}
+    assert lanes == set(SCALAR_CASES)
+
+
+@pytest.mark.parametrize("name", sorted(SCALAR_CASES))
+def test_scalar_lanes_agree_with_the_numpy_forward_and_vjp(name):
+    """An op's scalar_forward / scalar_vjp (the Python-float lanes) give what forward / vjp give on 0-d arrays."""
+    op = gs.OPS[name]
+    cases, attrs = SCALAR_CASES[name]
+    for xs in cases:
+        arrays = [np.array(x) for x in xs]
+        value = op.forward(*arrays, **attrs)
+        if op.scalar_forward is not None:
+            assert op.scalar_forward(*xs, **attrs) == pytest.approx(float(value), rel=1e-14)
+        if op.scalar_vjp is not None:
+            want = op.vjp(0.6, *arrays, value=value, **attrs)
+            got = op.scalar_vjp(0.6, *xs, float(value))
+            assert [float(a) for a in got] == pytest.approx([float(w) for w in want], rel=1e-14)

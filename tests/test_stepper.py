@@ -164,7 +164,7 @@ def test_two_layer_every_step_matches_the_engine():
             r = twin_of[n]
             expected = 1.0 if n is out else None
             for consumer in visited:
-                if consumer.fn is None:
+                if consumer.op_def is None:
                     continue
                 for inp, gi in zip(consumer.inputs, ref_contrib[consumer][1]):
                     if inp is r and gi is not None and inp.requires_grad:
@@ -174,7 +174,7 @@ def test_two_layer_every_step_matches_the_engine():
                 assert got is None, f"step {ev.step}: {n.name} has a gradient before any consumer gave it one"
             else:
                 np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
-        if ev.node.fn is not None:
+        if ev.node.op_def is not None:
             np.testing.assert_allclose(ev.upstream, ref_contrib[twin_of[ev.node]][0], rtol=1e-12)
     # final step: every gradient equals the engine's, and so do the graph's own .grad values
     final = st.final()

@@ -7,8 +7,8 @@ import pytest
 
 import graphscope as gs
 from graphscope.cli import main
-from graphscope.engine.anomaly import describe_tensor
-from graphscope.engine.inspect import summarize_value
+from graphscope.engine.nonfinite import describe_tensor
+from graphscope.engine.formatting import summarize_value
 from graphscope.stepper import Stepper, explain
 from graphscope.viz.texts import compact
 

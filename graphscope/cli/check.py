@@ -20,7 +20,7 @@ DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
 def _check(args):
     from ..engine import BackwardError, check_nodes, gradcheck
-    from ..engine.anomaly import find_nonfinite
+    from ..engine.nonfinite import find_nonfinite
     graph = load_graph(args)
     out = graph.output
     ops = len(graph.ops)

@@ -101,7 +101,7 @@ def file_command(command, file, imports=(), *options):
 
 def nonfinite_note(graph, file, imports=()):
     """'note: ...' naming the node that makes the first NaN or infinity, or None when everything is finite."""
-    from ..engine.anomaly import find_nonfinite
+    from ..engine.nonfinite import find_nonfinite
     from ..engine.source import display_location
     origin = find_nonfinite(graph.nodes)
     if origin is None:

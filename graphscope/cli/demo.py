@@ -50,7 +50,7 @@ def _shown(args):
 
 def walk(graph, origin, write):
     """Write the forward-then-backward walk of `graph`, one step a paragraph; return its Stepper."""
-    from ..engine.inspect import summarize_value
+    from ..engine.formatting import summarize_value
     from ..stepper import Stepper, explain
     st = Stepper(graph)
     out = graph.output

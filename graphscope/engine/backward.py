@@ -11,7 +11,13 @@ Semantics of repeated calls (as in PyTorch, minus the freeing):
   keep ``grad = None`` ("not computed"), never a zero that looks computed.
 
 The graph is never freed, so backward can run any number of times.
+
+There is one backward walk, ``backward_steps``: ``backward()`` drains it,
+the stepper's recording turns its steps into events, and the non-finite
+search re-reads a finished pass with it. Every VJP runs through ``call_vjp``.
 """
+from collections import deque
+
 import numpy as np
 
 from .errors import BackwardError, GraphscopeError, VJPError, describe_shapes
@@ -38,7 +44,7 @@ def topo_order(roots):
 
 def _gradient_order(root):
     """The nodes backward must visit (those requiring a gradient), outputs first; their old grads cleared."""
-    if root.fn is not None:
+    if root.op_def is not None:
         root.grad = None
     seen = {root.id: root}
     stack = [root]
@@ -50,7 +56,7 @@ def _gradient_order(root):
                 if i not in seen:
                     seen[i] = inp
                     push(inp)
-                    if inp.fn is not None:
+                    if inp.op_def is not None:
                         inp.grad = None
     return [seen[i] for i in sorted(seen, reverse=True)]
 
@@ -90,87 +96,127 @@ def backward(root, grad=None, order=None):
     if order is None:
         order = _gradient_order(root)
     else:
-        for node in order:
-            if node.fn is not None:
-                node.grad = None
+        clear_gradients(order)
         order = order[::-1]
     accumulate(root, seed)
+    _drain(backward_steps(order))
+
+
+_drain = deque(maxlen=0).extend
+
+
+def clear_gradients(nodes):
+    """Forget the op nodes' gradients (they are recomputed from scratch); leaves keep theirs (they accumulate)."""
+    for node in nodes:
+        if node.op_def is not None:
+            node.grad = None
+
+
+def backward_steps(order, accumulate_grads=True, totals=False):
+    """The backward walk: one step per node of `order` (outputs first) that holds an upstream gradient.
+
+    Yields ``(node, upstream, contributions, after)``: the node's gradient,
+    its VJP's contribution to each input (``()`` for a leaf; only inputs that
+    require a gradient receive theirs) and, with ``totals=True``, each
+    input's gradient right after its own contribution was added (None where
+    none; an input used twice, as in ``x * x``, shows both stages), else None.
+    With ``accumulate_grads`` (what ``backward()`` and the stepper's
+    recording do) the contributions are added to the inputs' gradients, after
+    the backward observers saw them, before the step is yielded. Without it
+    nothing changes: each node's upstream is the gradient it already holds
+    (the non-finite origin search re-reads a finished backward pass this way).
+    """
     hooks = BACKWARD_HOOKS
-    # run_vjp, inlined with a lane for the scalar path: this loop runs once per node
     for node in order:
-        fn = node.fn
-        if fn is None:
-            continue
         g = node.grad
         if g is None:
             continue
+        fn = node.op_def
+        if fn is None:
+            yield node, g, (), None
+            continue
         inputs = node.inputs
-        if (g.__class__ is float and fn.scalar_vjp is not None and node._value.__class__ is float
-                and not node.attrs and not hooks):
-            # every input is a float here: no broadcasting to undo, no shapes to check
+        if (accumulate_grads and not totals and g.__class__ is float and fn.scalar_vjp is not None
+                and node._value.__class__ is float and not node.attrs and not hooks):
+            # the scalar path's lane: every input is a float here, no broadcasting to undo, no shapes to check
             if len(inputs) == 2:
                 a, b = inputs
-                ga, gb = fn.scalar_vjp(g, a._value, b._value, node._value)
+                grads = fn.scalar_vjp(g, a._value, b._value, node._value)
                 if a.requires_grad:
                     old = a.grad
-                    a.grad = ga if old is None else old + ga
+                    a.grad = grads[0] if old is None else old + grads[0]
                 if b.requires_grad:
                     old = b.grad
-                    b.grad = gb if old is None else old + gb
+                    b.grad = grads[1] if old is None else old + grads[1]
+                yield node, g, grads, None
                 continue
             if len(inputs) == 1:
                 a = inputs[0]
+                grads = fn.scalar_vjp(g, a._value, node._value)
                 if a.requires_grad:
-                    ga = fn.scalar_vjp(g, a._value, node._value)[0]
                     old = a.grad
-                    a.grad = ga if old is None else old + ga
+                    a.grad = grads[0] if old is None else old + grads[0]
+                yield node, g, grads, None
                 continue
-        run_vjp(node, g)
+        grads = input_gradients(node, g)
+        after = [None] * len(inputs) if totals else None
+        if accumulate_grads:
+            if hooks:
+                for hook in hooks:
+                    hook(node, g, grads)
+            for slot, (inp, gi) in enumerate(zip(inputs, grads)):
+                if gi is not None and inp.requires_grad:
+                    accumulate(inp, gi, node)
+                    if totals:
+                        after[slot] = inp.grad
+        yield node, g, grads, after
 
 
-def input_gradients(node, g, all_inputs=False):
-    """The node's VJP: one contribution per input (None where an input needs none, unless all_inputs).
+def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
+    """``op.vjp`` on raw values: one contribution per input, the one way every caller runs a VJP.
 
-    When the op's VJP raises (a bug in a custom op's VJP, say), a VJPError
-    names the op, the node, the shapes and the line of the VJP that failed.
+    On Python floats (and no attributes) the op's ``scalar_vjp`` answers when it has one, so an
+    op's ``vjp`` never needs a branch for floats of its own.
+
+    A VJP may give a zero-argument function instead of a contribution that costs real work
+    (matmul's ``G @ B^T``); it is called here only for the inputs ``needs`` marks (all of them
+    when ``needs`` is None), and the others get None, so nobody pays for a gradient nobody reads.
+
+    When the VJP raises (a bug in a custom op's VJP, say), a VJPError names
+    the op, the shapes, the line of the VJP that failed and, given one, the node.
     """
-    fn = node.fn
-    inputs = node.inputs
-    vals = [i._value for i in inputs]
     try:
-        if fn.wants_needs:
-            needs = (True,) * len(inputs) if all_inputs else tuple(i.requires_grad for i in inputs)
-            return fn.vjp(g, *vals, value=node._value, needs=needs, **node.attrs)
-        if node.attrs:
-            return fn.vjp(g, *vals, value=node._value, **node.attrs)
-        return fn.vjp(g, *vals, value=node._value)
+        if attrs:
+            grads = op.vjp(g, *vals, value=value, **attrs)
+        elif (op.scalar_vjp is not None and g.__class__ is float and value.__class__ is float
+                and all([v.__class__ is float for v in vals])):
+            return op.scalar_vjp(g, *vals, value)
+        else:
+            grads = op.vjp(g, *vals, value=value)
+        for gi in grads:
+            if callable(gi):
+                return tuple([(gi() if needs is None or needs[k] else None) if callable(gi) else gi
+                              for k, gi in enumerate(grads)])
+        return grads
     except GraphscopeError:
         raise
     except Exception as exc:
-        raise _vjp_failed(node, g, vals, exc) from None
+        where = _source.user_code_lines(exc.__traceback__)
+        lines = [f"{op.name}: the VJP raised {type(exc).__name__}: {exc}"]
+        lines += [f"  at {line}" for line in where[-1:]]
+        lines.append(f"  upstream: {describe_shapes([g])}; inputs: {describe_shapes(vals)}")
+        if node is not None:
+            lines.append(f"  node {node.name} made at {node.source}")
+        raise VJPError("\n".join(lines), exc) from None
 
 
-def _vjp_failed(node, g, vals, exc):
-    """A VJPError for `exc` raised by the VJP of `node` (a recorded node, or a check's stand-in for one)."""
-    where = _source.user_code_lines(exc.__traceback__)
-    name = getattr(node, "name", None)
-    lines = [f"{node.fn.name}: the VJP raised {type(exc).__name__}: {exc}"]
-    lines += [f"  at {line}" for line in where[-1:]]
-    lines.append(f"  upstream: {describe_shapes([g])}; inputs: {describe_shapes(vals)}")
-    if name is not None:
-        lines.append(f"  node {name} made at {node.source}")
-    return VJPError("\n".join(lines), exc)
-
-
-def run_vjp(node, g):
-    """Apply the local rule at one node: add (dnode/dinput)^T g to each input's gradient."""
-    grads = input_gradients(node, g)
-    if BACKWARD_HOOKS:
-        for hook in BACKWARD_HOOKS:
-            hook(node, g, grads)
-    for inp, gi in zip(node.inputs, grads):
-        if gi is not None and inp.requires_grad:
-            accumulate(inp, gi, node)
+def input_gradients(node, g, needs=None):
+    """The recorded node's VJP: one contribution per input (see ``call_vjp``); by default the inputs
+    that require a gradient."""
+    inputs = node.inputs
+    if needs is None:
+        needs = [i.requires_grad for i in inputs]
+    return call_vjp(node.op_def, g, [i._value for i in inputs], node._value, node.attrs, node, needs)
 
 
 def accumulate(node, g, via=None):
@@ -193,7 +239,7 @@ def accumulate(node, g, via=None):
 
 
 def _bad_vjp(via, node, g):
-    op = via.fn.name if via is not None else "backward"
+    op = via.op_def.name if via is not None else "backward"
     return BackwardError(f"{op}: the VJP returned a gradient of shape {np.shape(g)} for input {node.name} "
                          f"of shape {shape_of(node._value)}"
                          + (f"\n  node {via.name} made at {via.source}" if via is not None else ""))

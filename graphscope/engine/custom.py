@@ -43,8 +43,8 @@ cannot be taken.
 import re
 
 from .errors import BackwardError, GraphscopeError
-from .optable import OPS, STRUCTURES, JacobianInfo, Op, register
-from .tensor import apply
+from .optable import OPS, STRUCTURES, JacobianInfo, Op, register, unregister as _unregister
+from .record import apply
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
 
@@ -120,7 +120,7 @@ def unregister(name):
         raise KeyError(f"no op named {name!r} is registered")
     if not is_custom(op):
         raise CustomOpError(f"{name!r} is a built-in op and cannot be removed")
-    del OPS[name]
+    _unregister(name)
 
 
 def _register(handle, differentiable):
@@ -145,7 +145,7 @@ class _CustomBase(Op):
     def forward(self, *xs, **attrs):
         return self.handle._forward(*xs, **attrs)
 
-    def check(self, *xs, **attrs):
+    def input_problem(self, *xs, **attrs):
         fn = self.handle._check
         return None if fn is None else fn(*xs, **attrs)
 

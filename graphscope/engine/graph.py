@@ -12,10 +12,10 @@ imported): the engine itself never touches files.
 import numpy as np
 
 from . import replay as _replay
-from .anomaly import find_nonfinite as _find_nonfinite
-from .backward import backward as _backward, topo_order
+from .nonfinite import find_nonfinite as _find_nonfinite
+from .backward import backward as _backward, clear_gradients, topo_order
 from .errors import GraphscopeError, InputError, ShapeError
-from .inspect import call_text, format_table, summarize_value
+from .formatting import call_text, format_table, summarize_value
 from .source import display_location
 
 
@@ -100,16 +100,16 @@ class Graph:
 
     @property
     def leaves(self):
-        return [n for n in self.nodes if n.fn is None]
+        return [n for n in self.nodes if n.op_def is None]
 
     @property
     def params(self):
         """Leaves made with gs.param (what an optimizer updates)."""
-        return [n for n in self.nodes if n.fn is None and n.role == "param"]
+        return [n for n in self.nodes if n.op_def is None and n.role == "param"]
 
     @property
     def ops(self):
-        return [n for n in self.nodes if n.fn is not None]
+        return [n for n in self.nodes if n.op_def is not None]
 
     # ---------------------------------------------------------------- replay
     def feed(self, feeds):
@@ -140,14 +140,15 @@ class Graph:
         nodes = self.nodes
         if affected_only:
             nodes = _replay.downstream(nodes, [f.node for f in resolved])
-        for n in self.nodes:
-            if n.fn is not None:
-                n.grad = None
+        clear_gradients(self.nodes)
+        attrs = [(n, n.attrs) for n in nodes if n.op_def is not None and n.op_def.refresh is not None]
         try:
-            _replay.replay(nodes, refresh=True)  # a new pass: fresh dropout masks, running averages
+            _replay.replay(nodes, refresh=True)
         except ShapeError as exc:
-            # put the graph back as it was: old feeds, values recomputed from them
+            # put the graph back as it was: old feeds and attributes, values recomputed from them
             _replay.apply_feeds(resolved, undo=True)
+            for n, old in attrs:
+                n.attrs = old
             try:
                 _replay.replay(nodes, observed=False)
             except GraphscopeError:
@@ -184,7 +185,7 @@ class Graph:
         Forward values are searched first (the first node whose value is
         non-finite while its inputs are finite), then gradients (the first node
         in backward order whose VJP made a non-finite contribution from a
-        finite upstream). See ``graphscope.engine.anomaly``.
+        finite upstream). See ``graphscope.engine.nonfinite``.
         """
         return _find_nonfinite(self.nodes)
 
@@ -215,7 +216,7 @@ class Graph:
         """The tape as text: one line a node (id, name, op(inputs) or a leaf's role, shape, value, grad, source)."""
         rows = []
         for n in self.nodes:
-            call = n.role if n.fn is None else call_text(n)  # input / param / const, as the pictures say
+            call = n.role if n.op_def is None else call_text(n)  # input / param / const, as the pictures say
             grad = "-" if n.grad is None else summarize_value(n.grad)
             scope = f" [{n.scope}]" if n.scope else ""
             rows.append((f"%{n.id}", n.name, call, str(n.shape), summarize_value(n._value), grad,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .backward import input_gradients
 from .errors import GraphscopeError
 from .optable import shape_of, size_of
 from .source import user_code_lines
@@ -57,25 +58,24 @@ class Jacobian:
 
 def describe_jacobian(node, i):
     """The Jacobian descriptor of d(node)/d(node.inputs[i])."""
-    if node.fn is None:
+    if node.op_def is None:
         raise GraphscopeError(f"{node.name} is a leaf: it has no inputs and no local Jacobian")
     if not 0 <= i < len(node.inputs):
-        raise IndexError(f"{node.name} ({node.fn.name}) has {len(node.inputs)} inputs, not {i + 1}")
+        raise IndexError(f"{node.name} ({node.op_def.name}) has {len(node.inputs)} inputs, not {i + 1}")
     vals = [x._value for x in node.inputs]
     try:
-        info = node.fn.jacobian(i, *vals, value=node._value, **node.attrs)
+        info = node.op_def.jacobian(i, *vals, value=node._value, **node.attrs)
     except GraphscopeError:
         raise
     except Exception as exc:  # a custom op's description with a bug: name it, never a bare traceback
         where = "".join(f"\n  at {line}" for line in user_code_lines(exc.__traceback__)[-1:])
-        raise GraphscopeError(f"{node.fn.name}: describing the Jacobian wrt input {i} raised "
+        raise GraphscopeError(f"{node.op_def.name}: describing the Jacobian wrt input {i} raised "
                               f"{type(exc).__name__}: {exc}{where}\n  node {node.name} made at {node.source}") from None
-    return Jacobian(node.fn.name, i, shape_of(node._value), shape_of(vals[i]), info.structure, info.formula, node)
+    return Jacobian(node.op_def.name, i, shape_of(node._value), shape_of(vals[i]), info.structure, info.formula, node)
 
 
 def explicit_jacobian(node, i):
     """J[r, c] = d out.flat[r] / d input_i.flat[c], from one VJP per output entry."""
-    from .backward import input_gradients
     out = node._value
     x = node.inputs[i]._value
     rows = size_of(out)
@@ -86,7 +86,7 @@ def explicit_jacobian(node, i):
         else:
             basis = np.zeros(out.shape, dtype=out.dtype)
             basis.flat[r] = 1.0
-        g = input_gradients(node, basis, all_inputs=True)[i]
+        g = input_gradients(node, basis)[i]
         if g is not None:
             J[r] = np.ravel(g)
     return J

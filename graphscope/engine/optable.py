@@ -6,6 +6,16 @@ gradient checker, the stepper, the exporters and the op-by-op tests.
 Contract of an op class:
 
 - ``name``: the op's name in graphs, pictures and files.
+- ``function`` (optional): the name of the top-level function (``gs.tanh``)
+  made from the op; None (the default) makes none.
+- ``method`` (optional): True to make that function a Tensor method too
+  (``x.tanh()``), or a method name of its own.
+- ``operators`` (optional): Tensor operators that apply the op, e.g.
+  ``("__add__", "__radd__")`` (a reflected one swaps its two operands).
+- ``arguments(*args, **kwargs) -> (inputs, attrs)`` (optional): turns a call of
+  the function into the op's inputs (tuple) and attributes (dict), checking
+  and normalizing them (its signature is the function's). Without it,
+  positional arguments are inputs and keyword arguments attributes.
 - ``forward(*xs, **attrs) -> value``: numpy (or plain Python float) inputs.
 - ``scalar_forward(*xs, **attrs)`` (optional): the same on Python floats,
   used on the lean scalar path when every input is a Python float.
@@ -18,19 +28,33 @@ Contract of an op class:
 - ``jacobian(i, *xs, value, **attrs) -> JacobianInfo``: the structure and a
   one-line formula of d(out)/d(input i). Shapes and the explicit matrix are
   derived from forward/vjp (see ``graphscope.engine.jacobian``).
-- ``check(*xs, **attrs) -> str | None`` (optional): a readable reason the
-  inputs do not fit, asked for when forward raised (so the common case pays
-  nothing). An op whose numpy forward would silently accept bad inputs
-  (e.g. negative labels, which numpy indexing wraps around) validates them
-  in forward itself with ``raise ValueError(self.check(...))``.
+- ``input_problem(*xs, **attrs) -> str | None`` (optional; ``check`` is its
+  older name and still works): a readable reason the inputs do not fit,
+  asked for when forward raised (so the common case pays nothing). An op
+  whose numpy forward would silently accept bad inputs (e.g. negative
+  labels, which numpy indexing wraps around) validates them in forward
+  itself with ``raise ValueError(self.input_problem(...))``.
+- ``refresh(attrs, *xs) -> dict | None`` (optional): called by ``graph.run``
+  before it recomputes a node of this op; a dict returned replaces the
+  node's attributes (a fresh dropout mask, updated running averages).
+  Stepping forward, the stepper's replay and the gradient checks never call
+  it: they recompute exactly what was recorded.
 - ``differentiable`` (optional tuple of bools): which inputs can get gradients.
+
+The scalar lanes are written one way: ``scalar_forward = staticmethod(f)`` /
+``scalar_vjp = staticmethod(f)`` (or ``scalar_vjp = vjp`` when the VJP
+works on floats as it is).
 """
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from .values import shape_of, size_of  # noqa: F401  (helpers for op code)
+
 OPS = {}
+#: Called as ``listener(op, added)`` when an op is registered (added=True) or removed.
+LISTENERS = []
 
 #: Structures a Jacobian can have, from cheapest to most general.
 STRUCTURES = (
@@ -54,7 +78,11 @@ class Op:
     scalar_forward = None
     scalar_vjp = None
     differentiable = None
-    wants_needs = False
+    function = None
+    method = False
+    operators = ()
+    arguments = None
+    refresh = None
 
     def forward(self, *xs, **attrs):
         raise NotImplementedError
@@ -64,6 +92,9 @@ class Op:
 
     def jacobian(self, i, *xs, value, **attrs):
         return JacobianInfo("dense", f"d {self.name} / d input {i}")
+
+    def input_problem(self, *xs, **attrs):
+        return self.check(*xs, **attrs)
 
     def check(self, *xs, **attrs):
         return None
@@ -78,8 +109,32 @@ def register(cls):
         raise ValueError(f"op class {cls.__name__} has no name")
     if cls.name in OPS and type(OPS[cls.name]) is not cls:
         raise ValueError(f"an op named {cls.name!r} is already registered ({type(OPS[cls.name]).__name__})")
-    OPS[cls.name] = cls()
+    old = OPS.get(cls.name)
+    if old is not None:
+        _tell(old, False)
+    op = OPS[cls.name] = cls()
+    try:
+        _tell(op, True)
+    except Exception:  # e.g. its function's name is taken: the table stays as it was
+        _tell(op, False)
+        del OPS[cls.name]
+        if old is not None:
+            OPS[cls.name] = old
+            _tell(old, True)
+        raise
     return cls
+
+
+def unregister(name):
+    """Remove the op registered under `name` (its function and Tensor methods go with it)."""
+    op = get_op(name)
+    del OPS[name]
+    _tell(op, False)
+
+
+def _tell(op, added):
+    for listener in LISTENERS:
+        listener(op, added)
 
 
 def get_op(name):
@@ -91,15 +146,6 @@ def get_op(name):
 
 
 # ---------------------------------------------------------------- helpers for op code
-
-def shape_of(x):
-    """Shape of a raw value: () for a Python float."""
-    return () if x.__class__ is float else x.shape
-
-
-def size_of(x):
-    return 1 if x.__class__ is float else x.size
-
 
 def reduce_to(g, x):
     """Sum a broadcast gradient `g` back to the shape of input value `x`."""

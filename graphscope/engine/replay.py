@@ -19,10 +19,20 @@ Every recomputed node is shown to the forward observers in
 """
 import numpy as np
 
-from .errors import GraphscopeError, ShapeError
+from .compute import ForwardFailed, compute
+from .errors import GraphscopeError, ShapeError, describe_shapes
 from .hooks import FORWARD_HOOKS
-from .optable import shape_of
-from .tensor import Tensor, compute_for_node, as_value
+from .values import as_value, shape_of
+
+
+def compute_for_node(op, node, vals, attrs):
+    """The op's value for a recorded node on (new) raw values: failures name the node and where it was made."""
+    try:
+        return compute(op, vals, attrs)
+    except ForwardFailed as exc:
+        names = ", ".join(t.name for t in node.inputs)
+        raise ShapeError(f"{op.name}: {exc} while replaying node {node.name}\n  inputs: {names}\n"
+                         f"  shapes: {describe_shapes(vals)}\n  node made at {node.source}") from None
 
 
 def recompute(node, observed=True, refresh=False):
@@ -30,18 +40,19 @@ def recompute(node, observed=True, refresh=False):
 
     ``observed=False`` hides the recomputation from the forward observers (for
     internal replays, such as a gradient check's nudged evaluations).
-    ``refresh=True`` (``graph.run`` only) first calls the op's optional
-    ``refresh(attrs, *xs) -> dict | None`` hook, whose dict replaces the node's
-    attributes: a fresh dropout mask, batch norm's running averages.
+    ``refresh=True`` (``graph.run``) first lets an op with a ``refresh`` hook
+    replace the node's attributes (a fresh dropout mask); everything else
+    recomputes exactly what was recorded.
     """
-    fn = node.fn
-    if fn is None:
+    op = node.op_def
+    if op is None:
         return node._value
-    if refresh and getattr(fn, "refresh", None) is not None:
-        attrs = fn.refresh(node.attrs, *[i._value for i in node.inputs])
+    vals = [i._value for i in node.inputs]
+    if refresh and op.refresh is not None:
+        attrs = op.refresh(node.attrs, *vals)
         if attrs is not None:
             node.attrs = attrs
-    node._value = compute_for_node(fn, node, [i._value for i in node.inputs], node.attrs)
+    node._value = compute_for_node(op, node, vals, node.attrs)
     if observed and FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(node)
@@ -51,7 +62,7 @@ def recompute(node, observed=True, refresh=False):
 def replay(nodes, observed=True, refresh=False):
     """Recompute every op node of `nodes` (given inputs before outputs) from the current leaf values."""
     for node in nodes:
-        if node.fn is not None:
+        if node.op_def is not None:
             recompute(node, observed, refresh)
 
 
@@ -115,10 +126,10 @@ def _lookup(graph, key):
 
 def _leaf_feed(graph, key, value):
     node = _lookup(graph, key)
-    if node.fn is not None:
-        raise GraphscopeError(f"feed: {node.name} is computed by op {node.fn.name} (made at {node.source}); "
+    if node.op_def is not None:
+        raise GraphscopeError(f"feed: {node.name} is computed by op {node.op_def.name} (made at {node.source}); "
                               f"only leaves (inputs, parameters, constants) can be fed")
-    if isinstance(value, Tensor):
+    if hasattr(value, "_value"):  # a tensor
         value = value._value
     new = as_value(value, f"feed for {node.name}")
     old = node._value
@@ -140,7 +151,7 @@ def _attr_feed(graph, key, value):
         known = ", ".join(sorted(node.attrs)) or "none"
         raise GraphscopeError(f"feed: node {node.name} (op {node.op}) has no attribute {attr!r}; "
                               f"its attributes: {known}")
-    if isinstance(value, Tensor):
+    if hasattr(value, "_value"):  # a tensor
         value = value._value
     if hasattr(node.attrs[attr], "shape") and not hasattr(value, "shape"):
         value = np.asarray(value)

@@ -38,7 +38,8 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
-from ..engine.tensor import ForwardFailed, compute, leaf
+from ..engine.compute import ForwardFailed, compute
+from ..engine.record import leaf
 from ..util.atomic import atomic_write, require_path
 from .attrcodec import ArrayStore, AttrError, decode, encode
 from .safeio import ZIP_ERRORS, UnsafeFile, describe, check_npy, parse_json, read_member
@@ -116,13 +117,13 @@ def _custom_ops(graph):
     """{op name: where its forward is defined} for the custom ops in the graph (a hint for loading)."""
     found = {}
     for n in graph.nodes:
-        handle = getattr(n.fn, "handle", None)
-        if handle is not None and n.fn.name not in found:
+        handle = getattr(n.op_def, "handle", None)
+        if handle is not None and n.op_def.name not in found:
             try:
                 where = inspect.getsourcefile(handle._forward)
             except TypeError:
                 where = None
-            found[n.fn.name] = {"module": getattr(handle._forward, "__module__", None), "file": where}
+            found[n.op_def.name] = {"module": getattr(handle._forward, "__module__", None), "file": where}
     return found
 
 
@@ -319,7 +320,7 @@ class _Reader:
         t._value = value
         t.grad = grad
         if op is not None:
-            t.fn = OPS[op]
+            t.op_def = OPS[op]
             t.inputs = inputs
             t.role = None
             if attrs:
@@ -387,7 +388,7 @@ def _check_consistent(op, inputs, attrs, value):
     """
     vals = [i._value for i in inputs]
     try:
-        problem = op.check(*vals, **attrs)
+        problem = op.input_problem(*vals, **attrs)
     except Exception as exc:  # an attribute of the wrong kind can trip the check itself
         problem = f"{type(exc).__name__}: {describe(exc)}"
     if problem:

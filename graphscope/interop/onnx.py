@@ -55,7 +55,7 @@ class Builder:
         self.nodes, self.initializers, self.used = [], [], set()
         self.value_names = {}
         self.origins = {}
-        for n in sorted(graph.nodes, key=lambda n: n.fn is not None):  # leaves claim their names first
+        for n in sorted(graph.nodes, key=lambda n: n.op_def is not None):  # leaves claim their names first
             self.value_names[n.id] = self.unique(n.name)
 
     def unique(self, name):
@@ -115,7 +115,7 @@ def export_problem(graph):
         row = ONNX_OPS.get(n.op)
         if row is None or isinstance(row, Unsupported):
             why = (row.reason if row is not None else
-                   "it is a custom op (gs.custom_op), which has no ONNX form" if getattr(n.fn, "handle", None)
+                   "it is a custom op (gs.custom_op), which has no ONNX form" if getattr(n.op_def, "handle", None)
                    else "it has no entry in graphscope.interop.onnxmap.ONNX_OPS")
             return (f"cannot export to ONNX: op {n.op} (node {n.name}, made at {display_location(n.source)}) "
                     f"has no ONNX mapping: {why}")
@@ -145,7 +145,7 @@ def to_model(graph):
                                   f"to ONNX: {exc}") from None
     outputs = []
     for out in graph.outputs:
-        if out.fn is None:  # a leaf as output: ONNX wants a node making it
+        if out.op_def is None:  # a leaf as output: ONNX wants a node making it
             name = b.unique(f"{out.name}_output")
             b.nodes.append(onnx.helper.make_node("Identity", [b.value_names[out.id]], [name], name=name))
             outputs.append(onnx.helper.make_tensor_value_info(name, b.element_type(out.dtype), list(out.shape)))

@@ -34,7 +34,7 @@ def set_training(graph, flag):
         nodes = list(graph)
     count = 0
     for node in nodes:
-        if node.fn is not None and node.fn.name in _MODAL_OPS:
+        if node.op_def is not None and node.op_def.name in _MODAL_OPS:
             node.attrs = {**node.attrs, "training": bool(flag)}
             count += 1
     return count

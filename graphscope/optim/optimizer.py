@@ -20,7 +20,7 @@ def _as_params(params):
     if not params:
         raise GraphscopeError("the optimizer got no parameters (pass gs.param leaves, a module or a graph)")
     for p in params:
-        if not hasattr(p, "_value") or p.fn is not None or not p.requires_grad:
+        if not hasattr(p, "_value") or p.op_def is not None or not p.requires_grad:
             what = getattr(p, "name", type(p).__name__)
             raise GraphscopeError(f"optimizer: {what} is not a leaf that requires a gradient (use gs.param)")
     return params

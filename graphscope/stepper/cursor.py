@@ -70,7 +70,7 @@ class Stepper:
         """
         old = self.recording
         for node, baseline in zip(self.graph.nodes, old.baseline):
-            if node.fn is None:
+            if node.op_def is None:
                 node.grad = baseline
         self.recording = Recording(self.graph, self._grad)
         self._step = min(self._step, len(self) - 1)

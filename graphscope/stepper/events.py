@@ -44,7 +44,7 @@ class BackwardEvent:
 
     @property
     def is_leaf(self):
-        return self.node.fn is None
+        return self.node.op_def is None
 
     def __repr__(self):
         return f"<step {self.step} backward {self.node.name}>"

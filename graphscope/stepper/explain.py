@@ -3,11 +3,13 @@
 ``details(event, output)`` gives a plain dict (JSON-ready); ``lines(...)``
 the same as indented text lines.
 """
-import numpy as np
 
-from ..engine.inspect import describe_call, number_text, shape_text as _shape_text, summarize_value
+from ..engine.formatting import describe_call, number_text, shape_text, summarize_value
 from ..engine.source import display_location
 from .events import FORWARD
+
+#: How a forward step names a leaf's value: inputs and parameters are fed; a constant is fixed in the graph.
+LEAF_WORDS = {"input": "input, fed", "param": "param, fed", "const": "constant, fixed when recorded"}
 
 #: Local Jacobians with at most this many entries are shown in full.
 SMALL_MATRIX = 16
@@ -15,7 +17,7 @@ SMALL_MATRIX = 16
 
 def call(node):
     """'q = add(x, y)' for an op node, 'x (input)' for a leaf."""
-    if node.fn is None:
+    if node.op_def is None:
         return f"{node.name} ({node.role})"
     return describe_call(node)
 
@@ -23,11 +25,6 @@ def call(node):
 def d(out, node):
     """'df/dq': the derivative of the output with respect to a node, in the lecture's notation."""
     return f"d{out.name}/d{node.name}"
-
-
-def shape_text(node_or_value):
-    """'scalar' or '3x4': the shape of a node or a raw value."""
-    return _shape_text(node_or_value.shape if hasattr(node_or_value, "shape") else np.shape(node_or_value))
 
 
 def matrix_text(m):
@@ -42,10 +39,10 @@ def title(event, output):
     """One line naming the step."""
     node = event.node
     if event.phase == FORWARD:
-        if node.fn is None:
-            return f"forward: {node.name} = {summarize_value(event.value)} ({node.role}, fed)"
+        if node.op_def is None:
+            return f"forward: {node.name} = {summarize_value(event.value)} ({LEAF_WORDS.get(node.role, node.role)})"
         return f"forward: {call(node)} = {summarize_value(event.value)}"
-    if node.fn is None:
+    if node.op_def is None:
         return f"backward: {d(output, node)} = {summarize_value(event.upstream)} (leaf: gradient complete)"
     seed = " (the seed)" if event.is_seed else ""
     return f"backward: at {call(node)}, upstream {d(output, node)} = {summarize_value(event.upstream)}{seed}"

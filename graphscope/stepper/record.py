@@ -1,9 +1,8 @@
 """Recording a graph's forward and backward pass once, as events plus per-node timelines.
 
 The forward pass replays every node (``engine.replay.recompute``); the
-backward pass applies the engine's own pieces (``seed_gradient``,
-``input_gradients``, ``accumulate``) in the engine's order and with its
-semantics: intermediate gradients start from nothing, leaves that require a
+backward pass is the engine's own walk (``engine.backward.backward_steps``),
+with its order and its semantics: intermediate gradients start from nothing, leaves that require a
 gradient accumulate onto what they hold, nodes that need no gradient get
 none. Afterwards the graph holds exactly what ``backward()`` would have left.
 
@@ -13,9 +12,8 @@ replay.
 """
 import numpy as np
 
-from ..engine.backward import accumulate, input_gradients, seed_gradient
+from ..engine.backward import accumulate, backward_steps, clear_gradients, seed_gradient
 from ..engine.errors import BackwardError
-from ..engine.hooks import BACKWARD_HOOKS
 from ..engine.replay import recompute
 from .events import BackwardEvent, EdgeGradient, ForwardEvent
 
@@ -39,7 +37,7 @@ class Recording:
         nodes = graph.nodes
         self.position = {n: i for i, n in enumerate(nodes)}
         self.events = []
-        self.baseline = [n.grad if n.fn is None else None for n in nodes]
+        self.baseline = [n.grad if n.op_def is None else None for n in nodes]
         self.grad_steps = [None] * len(nodes)
         self.grad_values = [None] * len(nodes)
         self.backward_step = [-1] * len(nodes)
@@ -57,7 +55,7 @@ class Recording:
         events = self.events
         for i, node in enumerate(nodes):
             value = recompute(node)
-            if node.fn is None and value.__class__ is np.ndarray:
+            if node.op_def is None and value.__class__ is np.ndarray:
                 value = value.copy()  # a later in-place edit of the leaf must not rewrite history
             events.append(ForwardEvent(i, node, value))
 
@@ -91,30 +89,19 @@ class Recording:
         position = self.position
         events = self.events
         root = self.graph.output
-        for node in nodes:
-            if node.fn is not None:
-                node.grad = None
+        clear_gradients(nodes)
         accumulate(root, seed)
         self._change(position[root], len(events), root.grad)
-        for node in reversed(nodes):
-            g = node.grad
-            if g is None or not node.requires_grad:
+        for node, g, grads, after in backward_steps(nodes[::-1], totals=True):
+            if not node.requires_grad:
                 continue
             step = len(events)
             self.backward_step[position[node]] = step
-            if node.fn is None:
-                events.append(BackwardEvent(step, node, g, (), is_seed=node is root))
-                continue
-            grads = input_gradients(node, g)
-            if BACKWARD_HOOKS:
-                for hook in BACKWARD_HOOKS:
-                    hook(node, g, grads)
             edges = []
             for slot, (inp, gi) in enumerate(zip(node.inputs, grads)):
                 if gi is not None and inp.requires_grad:
-                    accumulate(inp, gi, node)
-                    self._change(position[inp], step, inp.grad)
-                    edges.append(EdgeGradient(node, slot, inp, gi, inp.grad))
+                    self._change(position[inp], step, after[slot])
+                    edges.append(EdgeGradient(node, slot, inp, gi, after[slot]))
                 else:
                     edges.append(EdgeGradient(node, slot, inp, None, None))
             events.append(BackwardEvent(step, node, g, tuple(edges), is_seed=node is root))

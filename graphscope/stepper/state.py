@@ -7,7 +7,7 @@ questions for a graph as it is (no stepping), e.g. for a notebook picture.
 """
 from bisect import bisect_right
 
-from ..engine.inspect import describe_call
+from ..engine.formatting import describe_call
 from .events import BACKWARD, FORWARD
 
 # node status

@@ -178,7 +178,7 @@ def load_checkpoint(trainer, folder):
 def stateful_nodes(graph):
     """Op nodes whose attributes change from pass to pass (ops with a ``refresh`` hook: dropout's mask
     and draw count, batch norm's running averages): part of a run's state."""
-    return [n for n in graph.ops if getattr(n.fn, "refresh", None) is not None]
+    return [n for n in graph.ops if n.op_def.refresh is not None]
 
 
 def _save_node_state(trainer, arrays):

@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..engine.errors import GraphscopeError
-from ..engine.inspect import format_table
+from ..engine.formatting import format_table
 
 #: Lists kept per epoch (one entry each).
 PER_EPOCH = ("train_acc", "val_acc", "val_loss", "lr", "seconds")

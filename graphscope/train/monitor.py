@@ -170,11 +170,11 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS):
     before = _resolve_before(graph, params_before)
     last, owner = {}, {}  # scope -> its last op node; param id -> (scope, param)
     for node in graph.nodes:
-        if node.fn is None or node.scope is None:
+        if node.op_def is None or node.scope is None:
             continue
         last[node.scope] = node
         for i in node.inputs:
-            if i.fn is None and i.role == "param" and i.id not in owner:
+            if i.op_def is None and i.role == "param" and i.id not in owner:
                 owner[i.id] = (node.scope, i)
     for p in graph.params:
         if p.id not in owner and p.scope in last:

@@ -4,9 +4,10 @@ The trainer runs the same graph thousands of times, so it settles once what
 the general walkers (``graph.run``, ``graph.backward``) decide at every call:
 which nodes to recompute, which nodes need a gradient (those a parameter
 depends on; the input's gradient is never computed), and which inputs of
-each node get one (the ``needs`` an op like matmul uses to skip a product).
-Each step then calls the op table's own ``forward`` and ``vjp`` directly:
-the ops stay defined once, in the op table.
+each node get one (the ``needs`` with which ``call_vjp`` skips a product, such
+as matmul's gradient for the input batch). Each step then calls the op
+table's own ``forward`` and, through the engine's ``call_vjp``, its VJP: the
+ops stay defined once, in the op table.
 
 Ops with a ``refresh(attrs, *inputs)`` hook (dropout's fresh mask, batch
 norm's running averages) are refreshed before each pass, as ``graph.run``
@@ -14,13 +15,11 @@ does. Anything unusual falls back to the general path, which says what went
 wrong in its usual words: an op that raises, or observers installed
 (``detect_anomaly`` and other hooks see every node through ``graph.run``).
 """
-from functools import partial
-
 import numpy as np
 
-from ..engine.backward import accumulate, seed_gradient
+from ..engine.backward import accumulate, call_vjp, seed_gradient
 from ..engine.hooks import BACKWARD_HOOKS, FORWARD_HOOKS
-from ..engine.tensor import normalize
+from ..engine.values import normalize
 
 
 class Plan:
@@ -30,16 +29,15 @@ class Plan:
         """`fed`: the leaves the batches go into; they never get a gradient, whatever requires_grad says."""
         self.graph = graph
         self.loss = graph.output
-        self.forward_steps = [(n, n.fn.forward, n.inputs, getattr(n.fn, "refresh", None)) for n in graph.ops]
+        self.forward_steps = [(n, n.op_def.forward, n.inputs, n.op_def.refresh) for n in graph.ops]
         self.backward_steps = []
         skip = {id(leaf) for leaf in fed if leaf is not None}
         for n in reversed(graph.ops):
             if not n.requires_grad:
                 continue
             needs = tuple(bool(i.requires_grad) and id(i) not in skip for i in n.inputs)
-            vjp = partial(n.fn.vjp, needs=needs) if n.fn.wants_needs else n.fn.vjp
             targets = tuple((k, i) for k, (i, need) in enumerate(zip(n.inputs, needs)) if need)
-            self.backward_steps.append((n, vjp, n.inputs, needs, targets))
+            self.backward_steps.append((n, n.op_def, n.inputs, needs, targets))
         self.grad_nodes = [step[0] for step in self.backward_steps]
 
     @staticmethod
@@ -67,11 +65,11 @@ class Plan:
         loss = self.loss
         loss.grad = seed_gradient(loss, None)
         try:
-            for node, vjp, inputs, _, targets in self.backward_steps:
+            for node, op, inputs, needs, targets in self.backward_steps:
                 g = node.grad
                 if g is None:
                     continue
-                grads = vjp(g, *[i._value for i in inputs], value=node._value, **node.attrs)
+                grads = call_vjp(op, g, [i._value for i in inputs], node._value, node.attrs, node, needs)
                 for k, inp in targets:
                     gi = grads[k]
                     if gi is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.errors import GraphscopeError
-from .trainer import copied_state
+from .optimizer_state import copied_state
 
 SUBSET = 20
 #: Relative distance from the expected initial loss still called close.

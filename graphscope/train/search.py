@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 
 from ..engine.errors import GraphscopeError
-from ..engine.inspect import format_table
+from ..engine.formatting import format_table
 from .progress import Bar, wanted
 from .trainer import Trainer, TrainingDiverged
 

@@ -17,6 +17,7 @@ from ..engine.graph import Graph
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
+from .optimizer_state import copied_state
 from .plan import Plan
 from .progress import Bar, wanted
 
@@ -328,16 +329,6 @@ class Trainer:
     def __repr__(self):
         return (f"<Trainer: {self.loss.name} with {_optimizer_name(self.optimizer)} lr {self.optimizer.lr:g}, "
                 f"batch {self.batch_size}, epoch {self.epoch}/{self.epochs}>")
-
-
-def copied_state(optimizer_or_state, dtype=None):
-    """An optimizer's state_dict with every per-parameter array copied (and float arrays cast to `dtype`)."""
-    d = optimizer_or_state if isinstance(optimizer_or_state, dict) else optimizer_or_state.state_dict()
-
-    def copy(a):
-        a = np.asarray(a)
-        return a.astype(dtype) if dtype is not None and a.dtype.kind == "f" else a.copy()
-    return {**d, "state": [{k: copy(a) for k, a in (s or {}).items()} for s in d.get("state") or []]}
 
 
 def _optimizer_name(optimizer):

@@ -1,5 +1,5 @@
 """DOT source for a view of a graph at one state (a step of a stepper, or the graph as it is)."""
-from ..engine.inspect import describe_call
+from ..engine.formatting import describe_call
 from ..engine.source import display_location
 from ..stepper.events import FORWARD
 from ..stepper.state import CURRENT, DONE, INACTIVE

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from html import escape
 
-from ..engine.inspect import shape_text
+from ..engine.formatting import shape_text
 from . import theme
 from .texts import grad_text, item_output, progress_text, value_text
 from .view import FOLD, pattern_name
@@ -94,9 +94,9 @@ def value_rows(item_key, node, state, widths, look):
 def node_label(item, state, widths, look, alert=None):
     """A node's card: name, kind, shape, value, gradient (and the Alert of the origin of a non-finite value)."""
     node = item.node
-    if node.fn is None and node.role == "const" and node._name is None:
+    if node.op_def is None and node.role == "const" and node._name is None:
         return constant_label(item, state, widths, look, alert)
-    kind = node.fn.name if node.fn is not None else node.role
+    kind = node.op_def.name if node.op_def is not None else node.role
     meta = shape_text(node.shape) + ("" if str(node.dtype) == "float64" else f" {node.dtype}")
     return card(look, node.name, kind, [small(meta)] + value_rows(item.key, node, state, widths, look), alert)
 
@@ -121,12 +121,12 @@ def box_label(item, state, widths, look, alert=None):
         block = [n for n in item.nodes if n.scope == first or (n.scope or "").startswith(first + "/")]
         head, kind = f"{pattern_name(block)} \u00d7 {len(item.scopes)}", "repeated"
         rows = [("blocks", esc(f"{_short(first)} \u2026 {_short(last)}"))]
-        params = [n for n in block if n.fn is None and n.requires_grad]
+        params = [n for n in block if n.op_def is None and n.requires_grad]
         param_key = "params/block"
     else:
         head, kind = _short(item.scopes[0]), "module"
         rows = []
-        params = [n for n in item.nodes if n.fn is None and n.requires_grad]
+        params = [n for n in item.nodes if n.op_def is None and n.requires_grad]
         param_key = "params"
     rows.append(("in", esc(_shapes(item.inputs)) or small("none")))
     rows.append(("out", esc(_shapes(item.outputs))))

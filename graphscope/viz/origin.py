@@ -9,7 +9,7 @@ non-finite). Nodes that merely pass the value on are not marked.
 """
 import numpy as np
 
-from ..engine.anomaly import find_nonfinite, is_finite
+from ..engine.nonfinite import find_nonfinite, is_finite
 from .view import NODE
 
 #: The warning row in the origin's label, by (phase, reason) of the engine's NonFinite record.

@@ -5,7 +5,7 @@ padded to the longest text it takes at any step (``Widths``), so each node
 and edge label keeps its size across steps and Graphviz lays out every step
 of a graph identically: frames and the HTML player do not jump.
 """
-from ..engine.inspect import summarize_value
+from ..engine.formatting import summarize_value
 from ..stepper.events import FORWARD
 from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, PARTIAL, StepState
 from .view import FOLD, NODE

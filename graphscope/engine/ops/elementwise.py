@@ -7,8 +7,11 @@ import math
 
 import numpy as np
 
+from ..arguments import number, raw
+from ..errors import InputError
 from ..optable import (Op, broadcast_jacobian, elementwise_jacobian, reduce_to,
                        register, safe_div, safe_pow, shape_of)
+from ..source import caller_location
 
 
 def _broadcast_problem(a, b):
@@ -22,13 +25,14 @@ def _broadcast_problem(a, b):
 class _Binary(Op):
     """Element-wise binary op: numpy broadcasting, checked with a readable message."""
 
-    def check(self, a, b):
+    def input_problem(self, a, b):
         return _broadcast_problem(a, b)
 
 
 @register
 class Add(_Binary):
     name = "add"
+    operators = ("__add__", "__radd__")
 
     def forward(self, a, b):
         return a + b
@@ -47,6 +51,7 @@ class Add(_Binary):
 @register
 class Sub(_Binary):
     name = "sub"
+    operators = ("__sub__", "__rsub__")
 
     def forward(self, a, b):
         return a - b
@@ -65,6 +70,7 @@ class Sub(_Binary):
 @register
 class Mul(_Binary):
     name = "mul"
+    operators = ("__mul__", "__rmul__")
 
     def forward(self, a, b):
         return a * b
@@ -83,6 +89,7 @@ class Mul(_Binary):
 @register
 class Div(_Binary):
     name = "div"
+    operators = ("__truediv__", "__rtruediv__")
 
     def forward(self, a, b):
         return a / b
@@ -102,6 +109,13 @@ class Pow(Op):
     """x ** p for a number p (an attribute, not an input)."""
 
     name = "pow"
+    operators = ("__pow__",)
+
+    def arguments(self, x, exponent):
+        if hasattr(exponent, "_value") or not isinstance(exponent, (int, float, np.number)):
+            raise InputError(f"pow: the exponent must be a number, got {type(exponent).__name__} "
+                             f"at {caller_location()}")
+        return (x,), {"exponent": float(exponent)}
 
     def forward(self, x, exponent):
         return x ** exponent
@@ -120,6 +134,7 @@ class Pow(Op):
 @register
 class Neg(Op):
     name = "neg"
+    operators = ("__neg__",)
 
     def forward(self, x):
         return -x
@@ -163,7 +178,11 @@ def _scalar_sigmoid(x):
 
 @register
 class Exp(Op):
+    """e**x, element-wise."""
+
     name = "exp"
+    function = "exp"
+    method = True
 
     def forward(self, x):
         return np.exp(x)
@@ -181,7 +200,11 @@ class Exp(Op):
 
 @register
 class Log(Op):
+    """Natural logarithm, element-wise."""
+
     name = "log"
+    function = "log"
+    method = True
 
     def forward(self, x):
         return np.log(x)
@@ -197,7 +220,11 @@ class Log(Op):
 
 @register
 class Sqrt(Op):
+    """Square root, element-wise."""
+
     name = "sqrt"
+    function = "sqrt"
+    method = True
 
     def forward(self, x):
         return np.sqrt(x)
@@ -213,7 +240,12 @@ class Sqrt(Op):
 
 @register
 class Abs(Op):
+    """|x|, element-wise (gradient sign(x), 0 at 0)."""
+
     name = "abs"
+    function = "abs"
+    method = True
+    operators = ("__abs__",)
 
     def forward(self, x):
         return np.abs(x)
@@ -221,9 +253,9 @@ class Abs(Op):
     scalar_forward = staticmethod(abs)
 
     def vjp(self, g, x, value):
-        if x.__class__ is float:
-            return (g * ((x > 0) - (x < 0)),)
         return (g * np.sign(x),)
+
+    scalar_vjp = staticmethod(lambda g, x, value: (g * ((x > 0) - (x < 0)),))
 
     def jacobian(self, i, x, value):
         return elementwise_jacobian(x, "d|x|/dx = diag(sign(x))")
@@ -231,7 +263,11 @@ class Abs(Op):
 
 @register
 class Tanh(Op):
+    """Hyperbolic tangent, element-wise."""
+
     name = "tanh"
+    function = "tanh"
+    method = True
 
     def forward(self, x):
         return np.tanh(x)
@@ -249,7 +285,11 @@ class Tanh(Op):
 
 @register
 class Sigmoid(Op):
+    """Logistic sigmoid 1 / (1 + e**-x), element-wise."""
+
     name = "sigmoid"
+    function = "sigmoid"
+    method = True
 
     def forward(self, x):
         # stable for large |x|: exp never overflows
@@ -269,7 +309,11 @@ class Sigmoid(Op):
 
 @register
 class Relu(Op):
+    """max(x, 0), element-wise (gradient 0 at 0)."""
+
     name = "relu"
+    function = "relu"
+    method = True
 
     def forward(self, x):
         return np.maximum(x, 0)
@@ -277,8 +321,6 @@ class Relu(Op):
     scalar_forward = staticmethod(lambda x: x if x > 0.0 else 0.0)
 
     def vjp(self, g, x, value):
-        if x.__class__ is float:
-            return (g if x > 0.0 else 0.0,)
         return (g * (x > 0),)
 
     scalar_vjp = staticmethod(lambda g, x, value: (g if x > 0.0 else 0.0,))
@@ -289,9 +331,14 @@ class Relu(Op):
 
 @register
 class LeakyRelu(_Binary):
-    """leaky_relu(x, alpha) = x if x > 0 else alpha * x; alpha is an input, so it can be learned."""
+    """x if x > 0 else alpha * x; alpha may be a tensor (e.g. a gs.param, to learn it)."""
 
     name = "leaky_relu"
+    function = "leaky_relu"
+    method = True
+
+    def arguments(self, x, alpha=0.01):
+        return (x, alpha), {}
 
     def forward(self, x, alpha):
         return np.where(x > 0, x, alpha * x)
@@ -299,11 +346,11 @@ class LeakyRelu(_Binary):
     scalar_forward = staticmethod(lambda x, alpha: x if x > 0.0 else alpha * x)
 
     def vjp(self, g, x, alpha, value):
-        if x.__class__ is float and alpha.__class__ is float:
-            return (g, 0.0) if x > 0.0 else (g * alpha, g * x)
         pos = np.asarray(x) > 0
         return (reduce_to(np.where(pos, g, g * alpha), x),
                 reduce_to(np.where(pos, 0.0, g * x), alpha))
+
+    scalar_vjp = staticmethod(lambda g, x, alpha, value: (g, 0.0) if x > 0.0 else (g * alpha, g * x))
 
     def jacobian(self, i, x, alpha, value):
         if i == 0:
@@ -311,25 +358,33 @@ class LeakyRelu(_Binary):
         return broadcast_jacobian(alpha, value, "d/dalpha = diag(0 if x > 0 else x)")
 
 
+def _scalar_clip(x, lo, hi):
+    if lo is not None and x < lo:
+        return float(lo)
+    if hi is not None and x > hi:
+        return float(hi)
+    return x
+
+
 @register
 class Clip(Op):
-    """clip(x, lo, hi): gradient 1 where lo <= x <= hi, else 0 (as torch.clamp)."""
+    """Clamp to [lo, hi] (either may be None); gradient 1 inside, 0 outside (as torch.clamp)."""
 
     name = "clip"
+    function = "clip"
+    method = True
+
+    def arguments(self, x, lo=None, hi=None):
+        return (x,), {"lo": number(lo, "lo", "clip"), "hi": number(hi, "hi", "clip")}
 
     def forward(self, x, lo, hi):
         if lo is not None and hi is not None and lo > hi:
-            raise ValueError(self.check(x, lo, hi))  # numpy would silently return hi everywhere
+            raise ValueError(self.input_problem(x, lo, hi))  # numpy would silently return hi everywhere
         return np.clip(x, lo, hi)
 
-    def scalar_forward(self, x, lo, hi):
-        if lo is not None and x < lo:
-            return float(lo)
-        if hi is not None and x > hi:
-            return float(hi)
-        return x
+    scalar_forward = staticmethod(_scalar_clip)
 
-    def check(self, x, lo, hi):
+    def input_problem(self, x, lo, hi):
         if lo is not None and hi is not None and lo > hi:
             return f"lo = {lo} is greater than hi = {hi}"
         return None
@@ -348,11 +403,15 @@ class Clip(Op):
 
 @register
 class Where(_Binary):
-    """where(cond, a, b): cond is a fixed boolean mask (an attribute), a and b are inputs."""
+    """a where condition holds, else b; the condition is a fixed boolean mask (an attribute), a and b are inputs."""
 
     name = "where"
+    function = "where"
 
-    def check(self, a, b, cond):
+    def arguments(self, condition, a, b):
+        return (a, b), {"cond": np.asarray(raw(condition), dtype=bool)}
+
+    def input_problem(self, a, b, cond):
         try:
             np.broadcast_shapes(np.shape(cond), shape_of(a), shape_of(b))
         except ValueError:

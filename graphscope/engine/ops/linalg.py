@@ -1,6 +1,7 @@
 """Matrix multiplication: vector, matrix and batched, with numpy's matmul rules."""
 import numpy as np
 
+
 from ..optable import JacobianInfo, Op, reduce_to, register, shape_of
 
 
@@ -9,9 +10,10 @@ class MatMul(Op):
     """a @ b. The VJP is two matmuls (G b^T and a^T G); the Jacobian is never built."""
 
     name = "matmul"
-    wants_needs = True
+    function = "matmul"
+    operators = ("__matmul__", "__rmatmul__")
 
-    def check(self, a, b):
+    def input_problem(self, a, b):
         sa, sb = shape_of(a), shape_of(b)
         if not sa or not sb:
             return f"matmul needs at least 1-d inputs, got shapes {sa} and {sb} (use * for scalars)"
@@ -29,7 +31,7 @@ class MatMul(Op):
     def forward(self, a, b):
         return np.matmul(a, b)
 
-    def vjp(self, g, a, b, value, needs=(True, True)):
+    def vjp(self, g, a, b, value):
         # promote 1-d operands to matrices, as numpy does, and put the dropped axes back in g
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -38,12 +40,9 @@ class MatMul(Op):
             g2 = np.expand_dims(g2, -1)
         if a.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        ga = gb = None
-        if needs[0]:
-            ga = reduce_to(g2 @ np.swapaxes(b2, -1, -2), a2).reshape(a.shape)
-        if needs[1]:
-            gb = reduce_to(np.swapaxes(a2, -1, -2) @ g2, b2).reshape(b.shape)
-        return ga, gb
+        # each product is only computed for an input that needs it (see call_vjp)
+        return (lambda: reduce_to(g2 @ np.swapaxes(b2, -1, -2), a2).reshape(a.shape),
+                lambda: reduce_to(np.swapaxes(a2, -1, -2) @ g2, b2).reshape(b.shape))
 
     def jacobian(self, i, a, b, value):
         if i == 0:

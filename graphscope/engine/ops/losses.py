@@ -6,6 +6,7 @@ losses do by default.
 """
 import numpy as np
 
+from ..arguments import labels as labels_of, whole
 from ..optable import JacobianInfo, Op, register, shape_of
 
 
@@ -22,7 +23,14 @@ def _log_softmax(x, axis):
 
 @register
 class Softmax(Op):
+    """e**x / sum(e**x) along `axis`, computed stably."""
+
     name = "softmax"
+    function = "softmax"
+    method = True
+
+    def arguments(self, x, axis=-1):
+        return (x,), {"axis": whole(axis, "axis", "softmax")}
 
     def forward(self, x, axis=-1):
         x = np.asarray(x)
@@ -40,7 +48,14 @@ class Softmax(Op):
 
 @register
 class LogSoftmax(Op):
+    """log(softmax(x)) along `axis`, computed stably."""
+
     name = "log_softmax"
+    function = "log_softmax"
+    method = True
+
+    def arguments(self, x, axis=-1):
+        return (x,), {"axis": whole(axis, "axis", "log_softmax")}
 
     def forward(self, x, axis=-1):
         return _log_softmax(x, axis)
@@ -55,7 +70,10 @@ class LogSoftmax(Op):
 class _ClassificationLoss(Op):
     """scores (N, C) with labels (N,), or scores (C,) with one label; mean over the batch."""
 
-    def check(self, scores, labels):
+    def arguments(self, scores, labels):
+        return (scores,), {"labels": labels_of(labels)}
+
+    def input_problem(self, scores, labels):
         shape = shape_of(scores)
         labels = np.asarray(labels)
         if len(shape) not in (1, 2):
@@ -71,7 +89,7 @@ class _ClassificationLoss(Op):
 
     def _checked_rows(self, scores, labels):
         """_rows after validating: numpy indexing would silently wrap negative labels around."""
-        problem = self.check(scores, labels)
+        problem = self.input_problem(scores, labels)
         if problem:
             raise ValueError(problem)
         return self._rows(scores, labels)
@@ -85,6 +103,7 @@ class _ClassificationLoss(Op):
 @register
 class SoftmaxCrossEntropy(_ClassificationLoss):
     name = "softmax_cross_entropy"
+    function = "softmax_cross_entropy"
 
     def forward(self, scores, labels):
         s2, y, rows = self._checked_rows(scores, labels)
@@ -103,6 +122,7 @@ class SoftmaxCrossEntropy(_ClassificationLoss):
 @register
 class SvmLoss(_ClassificationLoss):
     name = "svm_loss"
+    function = "svm_loss"
 
     def forward(self, scores, labels):
         s2, y, rows = self._checked_rows(scores, labels)
@@ -123,9 +143,11 @@ class SvmLoss(_ClassificationLoss):
 
 @register
 class L2(Op):
-    """Squared Frobenius norm ||W||_F^2 (the lecture's regularizer R(W); gradient 2W)."""
+    """Squared Frobenius norm sum(W**2): the lecture's regularizer R(W), gradient 2W."""
 
     name = "l2"
+    function = "l2"
+    method = True
 
     def forward(self, w):
         return np.sum(np.square(w))

@@ -1,6 +1,7 @@
 """Reductions over axes: sum, mean, max. Their Jacobians are reduce (sum) matrices."""
 import numpy as np
 
+from ..arguments import axis as axis_of
 from ..optable import JacobianInfo, Op, register, shape_of
 
 
@@ -31,7 +32,12 @@ def expand_back(g, x, axis, keepdims):
 
 
 class _Reduce(Op):
-    def check(self, x, axis=None, keepdims=False):
+    method = True
+
+    def arguments(self, x, axis=None, keepdims=False):
+        return (x,), {"axis": axis_of(axis, self.name), "keepdims": bool(keepdims)}
+
+    def input_problem(self, x, axis=None, keepdims=False):
         try:
             normalize_axis(axis, len(shape_of(x)))
         except (ValueError, TypeError) as exc:
@@ -48,7 +54,10 @@ class _Reduce(Op):
 
 @register
 class Sum(_Reduce):
+    """Sum over `axis` (all axes by default)."""
+
     name = "sum"
+    function = "sum"
     formula = "d sum(x)/dx = 1^T (each output sums its inputs: a row of ones)"
 
     def forward(self, x, axis=None, keepdims=False):
@@ -61,7 +70,10 @@ class Sum(_Reduce):
 
 @register
 class Mean(_Reduce):
+    """Mean over `axis` (all axes by default)."""
+
     name = "mean"
+    function = "mean"
     formula = "d mean(x)/dx = 1^T / n"
 
     def forward(self, x, axis=None, keepdims=False):
@@ -77,6 +89,7 @@ class Max(_Reduce):
     """max over axes; where several entries tie for the max the gradient is split evenly."""
 
     name = "max"
+    function = "max"
     formula = "d max(x)/dx = 1[x = max] / (number of ties)"
 
     def forward(self, x, axis=None, keepdims=False):

@@ -1,12 +1,22 @@
 """Ops that move entries around: reshape, transpose, indexing, concat, stack."""
 import numpy as np
 
+from ..arguments import index as index_of, tensors as tensors_of, whole, wholes
 from ..optable import JacobianInfo, Op, register, shape_of
 
 
 @register
 class Reshape(Op):
+    """x with a new shape (same entries); one axis may be -1."""
+
     name = "reshape"
+    function = "reshape"
+    method = True
+
+    def arguments(self, x, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
+            shape = shape[0]
+        return (x,), {"shape": wholes(shape, "shape", "reshape")}
 
     def forward(self, x, shape):
         return np.reshape(x, shape)
@@ -20,9 +30,16 @@ class Reshape(Op):
 
 @register
 class Transpose(Op):
-    name = "transpose"
+    """Permute axes (reverse them by default)."""
 
-    def check(self, x, axes=None):
+    name = "transpose"
+    function = "transpose"
+    method = True
+
+    def arguments(self, x, axes=None):
+        return (x,), {"axes": None if axes is None else wholes(axes, "axes", "transpose")}
+
+    def input_problem(self, x, axes=None):
         if axes is not None and sorted(int(a) % max(len(shape_of(x)), 1) for a in axes) != list(range(len(shape_of(x)))):
             return f"axes {tuple(axes)} are not a permutation of the {len(shape_of(x))} axes of {shape_of(x)}"
         return None
@@ -47,9 +64,14 @@ def _has_array(index):
 
 @register
 class GetItem(Op):
-    """x[index]: basic slicing and integer-array gather (e.g. picking each row's correct class score)."""
+    """x[index]: integers, slices, None, ..., integer-array gather and boolean masks."""
 
     name = "getitem"
+    function = "getitem"
+    operators = ("__getitem__",)
+
+    def arguments(self, x, index):
+        return (x,), {"index": index_of(index)}
 
     def forward(self, x, index):
         if x.__class__ is float:
@@ -70,6 +92,9 @@ class GetItem(Op):
 class _Join(Op):
     """n-ary ops joining inputs along an axis; the VJP splits g back."""
 
+    def arguments(self, tensors, axis=0):
+        return tuple(tensors_of(tensors, self.name)), {"axis": whole(axis, "axis", self.name)}
+
     def jacobian(self, i, *xs, value, axis=0):
         return JacobianInfo("gather", f"{self.name} along axis {axis}: input {i} is a block of the output "
                                       f"(J is a selection matrix)")
@@ -77,7 +102,10 @@ class _Join(Op):
 
 @register
 class Concat(_Join):
+    """Join tensors along an existing axis."""
+
     name = "concat"
+    function = "concat"
 
     def forward(self, *xs, axis=0):
         return np.concatenate(xs, axis=axis)
@@ -89,7 +117,10 @@ class Concat(_Join):
 
 @register
 class Stack(_Join):
+    """Join tensors along a new axis."""
+
     name = "stack"
+    function = "stack"
 
     def forward(self, *xs, axis=0):
         return np.stack(xs, axis=axis)

@@ -54,18 +54,20 @@ def summarize_value(v, max_entries=4, precision=4, short=False):
 
 
 def shape_text(shape):
-    """'scalar' for (), '3x4' for (3, 4)."""
+    """'scalar' for (), '3x4' for (3, 4): of a shape, a node or a raw value."""
+    if not isinstance(shape, tuple):
+        shape = shape.shape if hasattr(shape, "shape") else np.shape(shape)
     return "scalar" if shape == () else "x".join(str(s) for s in shape)
 
 
 def call_text(node):
     """'add(x, y)': the node's op applied to its inputs' names."""
-    return f"{node.fn.name}({', '.join(i.name for i in node.inputs)})"
+    return f"{node.op_def.name}({', '.join(i.name for i in node.inputs)})"
 
 
 def describe_call(node):
     """'q = add(x, y)' for an op node, just the name for a leaf."""
-    return node.name if node.fn is None else f"{node.name} = {call_text(node)}"
+    return node.name if node.op_def is None else f"{node.name} = {call_text(node)}"
 
 
 def format_table(header, rows):

@@ -20,10 +20,10 @@ from typing import Optional
 
 import numpy as np
 
-from .backward import input_gradients, topo_order
+from .backward import backward_steps, topo_order
 from .errors import GraphscopeError
 from .hooks import BACKWARD_HOOKS, FORWARD_HOOKS
-from .inspect import number_text
+from .formatting import number_text
 
 
 class AnomalyError(GraphscopeError, FloatingPointError):
@@ -95,7 +95,7 @@ class NonFinite:
                     f"contributions overflowed, or a leaf's gradient was already non-finite before this "
                     f"backward (leaf gradients accumulate until zero_grad())")
         lines = [head]
-        if n.fn is not None:
+        if n.op_def is not None:
             lines.append("  inputs: " + "; ".join(describe_tensor(i.name, i._value) for i in n.inputs))
         if self.phase == "backward" and n.grad is not None:
             lines.append("  upstream: " + describe_tensor(f"dL/d{n.name}", n.grad))
@@ -162,7 +162,7 @@ def forward_origin(nodes):
     for node in nodes:
         v = node._value
         if not is_finite(v):
-            return _record(node, "forward", "leaf" if node.fn is None else "op", v)
+            return _record(node, "forward", "leaf" if node.op_def is None else "op", v)
     return None
 
 
@@ -174,15 +174,10 @@ def backward_origin(nodes):
     """
     if all(is_finite(n.grad) for n in nodes):
         return None
-    for node in reversed(nodes):
-        g = node.grad
-        if g is None:
-            continue
+    for node, g, grads, _ in backward_steps(nodes[::-1], accumulate_grads=False):
         if not is_finite(g):
             return _record(node, "backward", "upstream", g)
-        if node.fn is None:
-            continue
-        origin = _bad_contribution(node, g, input_gradients(node, g))
+        origin = _bad_contribution(node, g, grads)
         if origin is not None:
             return origin
     return None

@@ -24,17 +24,14 @@ Ops that draw random numbers in their forward (a dropout mask drawn anew on
 every call) cannot be checked this way: keep their randomness in an
 attribute (a fixed mask) while checking.
 """
-from types import SimpleNamespace
-
 import numpy as np
 
-from .backward import backward as _backward, input_gradients
-from .checkreport import Entry, GradcheckError, GradcheckReport, InputCheck, NodeCheck, NodeReport
+from .backward import backward as _backward, call_vjp
 from .errors import GraphscopeError, VJPError
+from .gradcheck_report import Entry, GradcheckError, GradcheckReport, InputCheck, NodeCheck, NodeReport
 from .graph import require_graph
 from .optable import shape_of
-from .replay import downstream, replay
-from .tensor import compute_for_node
+from .replay import compute_for_node, downstream, replay
 
 _EPS64 = np.finfo(np.float64).eps
 #: Noise allowance: this many float64 roundings of the values that were differenced.
@@ -137,7 +134,7 @@ def check_node(node, upstream=None, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0
 
 
 def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
-    fn = node.fn
+    fn = node.op_def
     if fn is None:
         return NodeCheck(node, position, "skip", note="leaf")
     rng = np.random.default_rng([seed, position])
@@ -157,10 +154,8 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
         u = _to64(upstream.value if hasattr(upstream, "_value") else upstream)
         if u.__class__ is not float and out0.__class__ is float:
             u = float(np.asarray(u).reshape(()))
-    shim = SimpleNamespace(fn=fn, attrs=attrs, _value=out0,
-                           inputs=[SimpleNamespace(_value=x, requires_grad=True) for x in xs])
     try:
-        grads = input_gradients(shim, u, all_inputs=True)
+        grads = call_vjp(fn, u, xs, out0, attrs)
     except Exception as exc:  # the op's own VJP raised: that is the finding
         cause = exc.cause if isinstance(exc, VJPError) else exc
         return NodeCheck(node, position, "error", note=f"VJP raised {type(cause).__name__}: {cause}")
@@ -235,7 +230,7 @@ def check_nodes(output, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0, seed=0):
     """
     graph = require_graph(output)
     rows = [check_node(n, None, max_coords, eps, rtol, atol, seed, position=k)
-            for k, n in enumerate(graph.nodes) if n.fn is not None]
+            for k, n in enumerate(graph.nodes) if n.op_def is not None]
     return NodeReport(rows)
 
 
@@ -308,7 +303,7 @@ def _resolve_wrt(graph, wrt):
             node = graph.node(key)
         except KeyError as exc:
             raise GraphscopeError(f"gradcheck: {exc.args[0]}") from None
-        if node.fn is not None:
+        if node.op_def is not None:
             raise GraphscopeError(f"gradcheck: wrt must be leaves; {node.name} is computed by op {node.op}")
         leaves.append(node)
     return leaves
@@ -319,7 +314,7 @@ def _set_requires_grad(nodes, leaves):
     for leaf in leaves:
         leaf.requires_grad = True
     for n in nodes:
-        if n.fn is not None and not n.requires_grad:
+        if n.op_def is not None and not n.requires_grad:
             n.requires_grad = any(i.requires_grad for i in n.inputs)
 
 

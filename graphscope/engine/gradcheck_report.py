@@ -11,7 +11,7 @@ from typing import List, Optional
 import numpy as np
 
 from .errors import GraphscopeError
-from .inspect import format_table
+from .formatting import format_table
 from .source import display_location
 from .optable import shape_of
 

@@ -1,0 +1,42 @@
+"""Computing an op's value on raw values, and explaining why it failed (never numpy's traceback)."""
+from .errors import GraphscopeError, ShapeError, describe_shapes
+from .source import caller_location
+from .values import normalize
+
+
+class ForwardFailed(Exception):
+    """Internal: an op's forward rejected its inputs; carries the readable reason."""
+
+
+def compute(op, vals, attrs):
+    """The op's value on raw input values: the scalar lane when every input is a float, else numpy."""
+    scalar = op.scalar_forward
+    if scalar is not None and all([v.__class__ is float for v in vals]):
+        return scalar(*vals, **attrs)
+    return compute_array(op, vals, attrs)
+
+
+def compute_array(op, vals, attrs):
+    """The op's numpy forward. numpy's own exceptions become ForwardFailed with the op's explanation
+    (``op.input_problem``) or numpy's message; nothing of numpy's traceback survives."""
+    try:
+        return normalize(op.forward(*vals, **attrs))
+    except GraphscopeError:
+        raise
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, ZeroDivisionError, OverflowError) as exc:
+        try:
+            problem = op.input_problem(*vals, **attrs)
+        except Exception:  # an explanation must never hide the failure it explains
+            problem = None
+        raise ForwardFailed(problem or str(exc)) from None
+
+
+def compute_or_explain(op, inputs, attrs, compute=compute):
+    """compute() for a node being recorded: failures name the op, inputs, shapes and the user's line."""
+    vals = [t._value for t in inputs]
+    try:
+        return compute(op, vals, attrs)
+    except ForwardFailed as exc:
+        names = ", ".join(t.name for t in inputs)
+        raise ShapeError(f"{op.name}: {exc}\n  inputs: {names}\n  shapes: {describe_shapes(vals)}\n"
+                         f"  at {caller_location()}") from None

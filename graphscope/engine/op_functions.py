@@ -1,0 +1,150 @@
+"""The top-level functions (``gs.tanh``), Tensor methods (``x.tanh()``) and operators (``x + y``), made
+from the op table.
+
+Nothing here is written per op: each op's ``function``, ``method``,
+``operators`` and ``arguments`` (see ``graphscope.engine.optable``) say what
+to make. Ops registered later (a test's or a user's op file) get theirs at
+registration, and lose them when unregistered. ``FUNCTIONS`` maps each
+function's name to it; ``on_change`` tells the packages that export them.
+"""
+import inspect
+
+from .optable import LISTENERS, OPS, Op
+from .record import apply_binary, apply_to, apply_unary
+from .tensor import Tensor
+
+#: Public name -> function made from an op, in registration order.
+FUNCTIONS = {}
+#: Called as ``callback(name, function_or_None)`` when a function appears or goes.
+_WATCHERS = []
+#: Op name -> the Tensor attributes made for it (to remove them with the op).
+_ATTACHED = {}
+
+
+def on_change(callback):
+    """Call ``callback(name, function)`` for every function now and whenever one appears (None: removed)."""
+    _WATCHERS.append(callback)
+    for name, fn in FUNCTIONS.items():
+        callback(name, fn)
+
+
+def export_to(namespace, names):
+    """Keep a module's `namespace` (its globals()) and `names` (its __all__) in step with FUNCTIONS."""
+    def export(name, fn):
+        taken = namespace.get(name)
+        if fn is not None and taken is not None and getattr(taken, "op", None) is None:
+            raise ValueError(f"op {fn.op.name}: the function name {name!r} is taken by graphscope's own "
+                             f"{name}; give the op another `function` name")
+        if fn is None:
+            if getattr(taken, "op", None) is not None:  # never graphscope's own name
+                del namespace[name]
+                if name in names:
+                    names.remove(name)
+        else:
+            namespace[name] = fn
+            if name not in names:
+                names.append(name)
+    on_change(export)
+
+
+def _lane(op):
+    """apply_unary / apply_binary for an op whose forward takes exactly one / two inputs and nothing else."""
+    if op.arguments is not None:
+        return None
+    try:
+        params = list(inspect.signature(op.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    plain = all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in params)
+    if plain and len(params) == 1:
+        return apply_unary
+    if plain and len(params) == 2:
+        return apply_binary
+    return None
+
+
+def make_function(op):
+    """The function that applies `op`: its arguments normalized by ``op.arguments``, the node recorded."""
+    lane = _lane(op)
+    if lane is apply_unary:
+        def fn(x):
+            return apply_unary(op, x)
+    elif lane is apply_binary:
+        def fn(a, b):
+            return apply_binary(op, a, b)
+    elif op.arguments is not None:
+        arguments = op.arguments
+
+        def fn(*args, **kwargs):
+            return apply_to(op, *arguments(*args, **kwargs))
+        fn.__signature__ = inspect.signature(arguments)
+    else:
+        def fn(*inputs, **attrs):
+            return apply_to(op, inputs, attrs)
+    fn.__name__ = fn.__qualname__ = op.function or op.name
+    fn.__doc__ = type(op).__doc__ if type(op).__doc__ is not Op.__doc__ else None
+    fn.__module__ = "graphscope"
+    fn.op = op
+    return fn
+
+
+def _operator(op, fn, name):
+    """A Tensor operator applying `op`; ``__r<name>__`` swaps the operands (``2 * x`` is mul(2, x))."""
+    reflected = name.startswith("__r") and name[3:-2] in _REFLECTABLE
+    if reflected and _lane(op) is apply_binary:
+        def method(self, other, _op=op, _apply=apply_binary):
+            return _apply(_op, other, self)
+    elif reflected:
+        def method(self, other):
+            return fn(other, self)
+    else:
+        method = fn
+    if method is not fn:
+        method.__name__ = name
+        method.__doc__ = f"{op.name}, as a Tensor operator."
+    return method
+
+
+_REFLECTABLE = {"add", "sub", "mul", "truediv", "matmul", "pow", "floordiv", "mod"}
+
+
+def _added(op):
+    other = FUNCTIONS.get(op.function)
+    if other is not None and other.op.name != op.name:
+        raise ValueError(f"op {op.name}: the function name {op.function!r} is taken by op {other.op.name}")
+    names = list(op.operators)
+    if op.method:
+        names.append(op.method if isinstance(op.method, str) else op.function or op.name)
+    taken = [n for n in names if n in Tensor.__dict__]
+    if taken:
+        raise ValueError(f"op {op.name}: Tensor already has {', '.join(taken)} (its own, or another op's)")
+    fn = make_function(op)
+    attached = {name: _operator(op, fn, name) for name in op.operators}
+    if op.method:
+        attached[names[-1]] = fn
+    for name, method in attached.items():
+        setattr(Tensor, name, method)
+    _ATTACHED[op.name] = attached
+    if op.function:
+        FUNCTIONS[op.function] = fn
+        for callback in _WATCHERS:
+            callback(op.function, fn)
+
+
+def _removed(op):
+    for name in _ATTACHED.pop(op.name, {}):
+        if name in Tensor.__dict__:
+            delattr(Tensor, name)
+    if op.function and getattr(FUNCTIONS.get(op.function), "op", None) is op:
+        del FUNCTIONS[op.function]
+        for callback in _WATCHERS:
+            callback(op.function, None)
+
+
+def _listener(op, added):
+    (_added if added else _removed)(op)
+
+
+for _op in list(OPS.values()):
+    _added(_op)
+LISTENERS.append(_listener)

@@ -1,0 +1,71 @@
+"""Values: what a node holds (a Python float for 0-d float64, else a float ndarray) and how user data becomes one."""
+import numpy as np
+
+from .errors import InputError
+from .source import caller_location
+
+_FLOAT_KINDS = (np.float64, np.float32)
+
+
+def as_value(data, what="value", copy=False):
+    """Convert user data (a number, an array, a tensor) to a graphscope value.
+
+    With copy=True the value never shares memory with the caller's array, so
+    changing that array later does not change what the graph recorded.
+    """
+    c = data.__class__
+    if c is float:
+        return data
+    if c is int:
+        return float(data)
+    if hasattr(data, "_value"):  # a tensor
+        data = data._value
+        c = data.__class__
+        if c is float:
+            return data
+    original = data
+    if c is not np.ndarray:
+        try:
+            data = np.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"{what}: cannot make a tensor from {type(data).__name__} ({exc}) "
+                             f"at {caller_location()}") from None
+    kind = data.dtype.kind
+    if kind == "f":
+        if data.dtype not in _FLOAT_KINDS:
+            data = data.astype(np.float64)
+    elif kind in "iub":
+        data = data.astype(np.float64)
+    else:
+        raise InputError(f"{what}: expected numbers, got an array of dtype {data.dtype} at {caller_location()}")
+    if data.ndim == 0 and data.dtype == np.float64:
+        return float(data)
+    if copy and data is original:
+        data = data.copy()
+    return data
+
+
+def normalize(v):
+    """Bring an op's raw output to a graphscope value (0-d float64 -> float)."""
+    c = v.__class__
+    if c is float:
+        return v
+    if c is np.ndarray:
+        if v.ndim == 0 and v.dtype == np.float64:
+            return float(v)
+        return v
+    if c is np.float64 or c is int:
+        return float(v)
+    if isinstance(v, np.generic):
+        return normalize(np.asarray(v))
+    return as_value(v)
+
+
+def shape_of(x):
+    """Shape of a raw value: () for a Python float."""
+    return () if x.__class__ is float else x.shape
+
+
+def size_of(x):
+    """Number of entries of a raw value: 1 for a Python float."""
+    return 1 if x.__class__ is float else x.size

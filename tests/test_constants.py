@@ -1,0 +1,48 @@
+"""Constants made from plain numbers (``2 * x``, ``1e-3 * w``) are nodes like any other: a source line, honest words.
+
+Also the old name of a node's op, ``node.fn``, kept read-only beside ``node.op_def``.
+"""
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope.stepper import explain
+
+
+def test_a_number_operand_gets_the_line_of_the_node_it_feeds():
+    x = gs.param(np.ones(3), name="x")
+    y = (2 * x).sum() + 1e-3 * x.l2()
+    line = test_a_number_operand_gets_the_line_of_the_node_it_feeds.__code__.co_firstlineno + 2
+    graph = y.graph()
+    consts = [n for n in graph.nodes if n.role == "const"]
+    assert len(consts) == 2
+    for c in consts:
+        assert c.source.endswith(f"test_constants.py:{line}")
+    assert "<unknown>" not in str(graph)
+
+
+def test_array_operands_and_unary_calls_get_a_line_too():
+    x = gs.tensor(np.ones(2))
+    y = gs.where(np.array([True, False]), x, np.zeros(2))
+    z = gs.exp(0.5)
+    line = test_array_operands_and_unary_calls_get_a_line_too.__code__.co_firstlineno + 2
+    assert y.inputs[1].source.endswith(f"test_constants.py:{line}")
+    assert z.inputs[0].source.endswith(f"test_constants.py:{line + 1}")
+
+
+def test_the_stepper_calls_a_constant_fixed_and_an_input_fed():
+    x = gs.param(2.0, name="x")
+    y = 3.0 * x
+    stepper = gs.Stepper(y.graph())
+    titles = [explain.title(ev, y) for ev in stepper.events[:2]]
+    assert titles[0] == "forward: x = 2 (param, fed)"
+    assert "fed" not in titles[1] and "constant" in titles[1]
+
+
+def test_node_fn_is_a_read_only_alias_of_op_def():
+    x = gs.param(np.ones(2))
+    y = x.tanh()
+    assert y.fn is y.op_def is gs.OPS["tanh"] and y.op == "tanh" and x.fn is None
+    with pytest.raises(AttributeError):
+        y.fn = gs.OPS["exp"]
+    assert y.op_def is gs.OPS["tanh"]
