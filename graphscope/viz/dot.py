@@ -1,8 +1,8 @@
 """DOT source for a view of a graph at one state (a step of a stepper, or the graph as it is)."""
 from ..engine.inspect import describe_call
 from ..engine.source import display_location
-from ..stepper.events import FORWARD
-from ..stepper.state import CURRENT, DONE, INACTIVE
+from ..stepper.events import BACKWARD
+from ..stepper.state import LOOK_INACTIVE
 from . import theme
 from .labels import Alert, box_label, caption_label, edge_label, node_label
 from .texts import edge_grad_text, inner_name
@@ -14,41 +14,15 @@ LARGE = 400
 
 def look_of(item, state):
     """The theme.LOOKS key for an item at this state."""
-    if item.kind == NODE:
-        return _node_look(item.node, state)
-    statuses = [state.status(n) for n in item.nodes]
-    if CURRENT in statuses:
-        return "current"
-    if state.phase == FORWARD:
-        if all(s == DONE for s in statuses):
-            return "computed"
-        return "computed" if DONE in statuses else "pending"
-    active = [s for s in statuses if s != INACTIVE]
-    if not active:
-        return "inactive"
-    return "backpropagated" if all(s == DONE for s in active) else "computed"
-
-
-def _node_look(node, state):
-    status = state.status(node)
-    if status == CURRENT:
-        return "current"
-    if state.phase == FORWARD:
-        return "computed" if status == DONE else "pending"
-    if status == INACTIVE or (state.step is None and not node.requires_grad):
-        return "inactive"
-    if state.step is None:
-        return "backpropagated" if node.grad is not None else "computed"
-    return "backpropagated" if status == DONE else "computed"
+    return state.look(item.node) if item.kind == NODE else state.group_look(item.nodes)
 
 
 def legend_keys(view, state):
     """The looks the legend explains: 'needs no gradient' only for a graph that has such nodes and a backward
     pass (the same at every step, so every step's picture has the same size)."""
-    keys = [key for key, _ in theme.LEGEND if key != "inactive"]
-    backward = state.recording.n_backward > 0 if state.step is not None else state.phase != FORWARD
-    if backward and any(not n.requires_grad for n in view.graph.nodes):
-        keys.append("inactive")
+    keys = [key for key, _ in theme.LEGEND if key != LOOK_INACTIVE]
+    if BACKWARD in state.phases and any(not n.requires_grad for n in view.graph.nodes):
+        keys.append(LOOK_INACTIVE)
     return keys
 
 
@@ -97,7 +71,7 @@ def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR"
     lines = [f"digraph {name} {{"]
     attrs = theme.graph_attrs(large, rankdir)
     if caption:
-        text = state.caption() + (f"  ({view.note})" if view.note and state.step is None else "")
+        text = state.caption() + (f"  ({view.note})" if view.note else "")
         attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(view, state),
                                        origin=origin is not None)
     lines.append(f"  graph [{_attrs(attrs)}];")
@@ -158,7 +132,7 @@ def _has_items(scope, tree, children):
 
 
 def _edge_line(index, edge, state, widths, looks):
-    grad_now = edge_grad_text(edge, state) if state.step is not None else ""
+    grad_now = edge_grad_text(edge, state)
     label = edge_label(index, edge, state, widths, grad_now)
     attrs = {"id": f"e{index}_{edge.src.key}_{edge.dst.key}"}
     if label:

@@ -46,7 +46,7 @@ class Picture:
         if rankdir is not None and rankdir not in RANKDIRS:
             raise GraphscopeError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
         self._rankdir = rankdir
-        self._origin = None  # (recording, its OriginMark or None)
+        self._origin = None  # (the values_key of the state asked about, its OriginMark or None)
 
     def without_caption(self):
         """The same picture (same view, stepper and label widths) with no title line or legend."""
@@ -115,19 +115,16 @@ class Picture:
     def origin(self, state):
         """The origin.OriginMark of the node that made the first non-finite value drawn at `state`, or None.
 
-        Asked of the engine once per recording of the walk; a graph as it is (no step) is asked afresh for
-        each picture, since its values and gradients may have changed since the last one.
+        Asked of the engine once per ``state.values_key``: once per recording of a walk, afresh for each
+        picture of a graph as it is (its values and gradients may have changed since the last one).
         """
-        if state.step is None:
-            return origin_mark(state.graph)
-        rec = state.recording
-        if self._origin is None or self._origin[0] is not rec:
-            self._origin = (rec, origin_mark(rec.graph, rec))
+        key = state.values_key
+        if self._origin is None or self._origin[0] is not key:
+            self._origin = (key, origin_mark(state.graph))
         return self._origin[1]
 
     def _source(self, state, rankdir):
-        widths = self.widths if state.step is not None else None
-        return dot_source(self.view, state, widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
+        return dot_source(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
                           origin=self.origin(state))
 
     def dot(self, state):
