@@ -60,7 +60,7 @@ def test_collapse_depth_and_no_fold(capsys, tmp_path):
     assert code == 0 and "s_input [" in dot and "f_block1_x8 [" in dot and "s_output [" in dot
     code, _, _ = run(capsys, deep, "-o", str(tmp_path / "u.dot"), "--no-fold", "--rankdir", "TB")
     dot = (tmp_path / "u.dot").read_text()
-    assert code == 0 and "f_block1" not in dot and 'rankdir="TB"' in dot
+    assert code == 0 and "f_block1" not in dot and "rankdir=TB" in dot
 
 
 def test_html_player_and_frames(capsys, tmp_path):

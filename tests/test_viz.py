@@ -1,7 +1,6 @@
 """Pictures: DOT labels, highlight and clusters; collapsing and folding; SVG/PNG/PDF; a missing Graphviz."""
 import os
 import re
-import shutil
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ from graphscope import viz
 from graphscope.stepper import Stepper
 from graphscope.userfile import build_output
 from graphscope.viz import theme
+from graphscope.viz.render import render as render_dot
 from graphscope.viz.texts import GRAD_ARROW, compact
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
@@ -56,7 +56,9 @@ def cluster_body(dot, scope):
 def test_dot_uses_stable_ids_and_html_labels():
     st = Stepper(lecture())
     dot = viz.to_dot(st, step=3)
-    assert "shape=plain margin=0" in dot
+    graph = viz.Picture(st).graph_at(st.at(3))
+    assert graph.node_attr["shape"] == "plain" and graph.node_attr["margin"] == "0"
+    assert graph.source == dot
     for n in st.graph:
         line = node_line(dot, n)
         assert "label=<<TABLE" in line
@@ -282,9 +284,9 @@ def test_frames_one_svg_per_step_in_order(tmp_path):
 # ---------------------------------------------------------------- without Graphviz
 
 @pytest.fixture
-def no_dot(monkeypatch):
-    real = shutil.which
-    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real(name, *a, **k))
+def no_dot(monkeypatch, tmp_path_factory):
+    """No `dot` anywhere: an empty folder is the whole PATH (both our look-up and the graphviz package fail)."""
+    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("empty_path")))
 
 
 def test_missing_dot_gives_one_install_message(no_dot, tmp_path):
@@ -298,4 +300,19 @@ def test_missing_dot_gives_one_install_message(no_dot, tmp_path):
     assert not os.listdir(tmp_path)                         # nothing half-written
     viz.export(f, str(tmp_path / "pic.dot"), step=3)        # DOT needs no Graphviz
     assert (tmp_path / "pic.dot").read_text().startswith("digraph")
-    assert 'rankdir="LR"' in viz.to_dot(f)
+    assert "rankdir=LR" in viz.to_dot(f)
+
+
+def test_graphviz_package_not_finding_dot_gives_the_install_message(no_dot):
+    """Drawing straight from a Picture (no look-up first): the graphviz package's ExecutableNotFound is mapped."""
+    pic = viz.Picture(lecture(), rankdir="LR")
+    for render in (lambda: pic.svg(pic.state()), lambda: pic.step_svgs([0, 1])):
+        with pytest.raises(viz.GraphvizMissing) as err:
+            render()
+        assert "apt-get install graphviz" in str(err.value)
+
+
+def test_dot_failing_names_its_message():
+    with pytest.raises(viz.RenderError) as err:
+        render_dot("digraph { a -> }", "svg")
+    assert "dot failed" in str(err.value) and "syntax error" in str(err.value)

@@ -5,7 +5,7 @@ import re
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
 from ..stepper import FORWARD, GraphState, Stepper
-from .dot import dot_source
+from .dot import dot_graph
 from .origin import origin_mark
 from .render import have_dot, render, render_svgs
 from .texts import Widths
@@ -100,7 +100,7 @@ class Picture:
         if len(self.view.items) > PROBE_MAX_ITEMS or not have_dot():
             return "LR"
         state = self.stepper.final() if self.stepper is not None else GraphState(self.graph)
-        svgs = render_svgs([self._source(state, d) for d in RANKDIRS])
+        svgs = render_svgs([self._graph(state, d) for d in RANKDIRS])
         best, best_scale = "LR", 0.0
         for rankdir, svg in zip(RANKDIRS, svgs):
             m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
@@ -123,17 +123,21 @@ class Picture:
             self._origin = (key, origin_mark(state.graph))
         return self._origin[1]
 
-    def _source(self, state, rankdir):
-        return dot_source(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
+    def _graph(self, state, rankdir):
+        return dot_graph(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
                           origin=self.origin(state))
 
     def dot(self, state):
         """The DOT text of the picture at `state` (see ``state()``)."""
-        return self._source(state, self.rankdir)
+        return self.graph_at(state).source
+
+    def graph_at(self, state):
+        """The graphviz.Digraph of the picture at `state`."""
+        return self._graph(state, self.rankdir)
 
     def render(self, state, fmt, dpi=None):
         """The picture at `state` rendered by Graphviz as 'svg', 'png' or 'pdf' bytes."""
-        return render(self.dot(state), fmt, dpi=dpi)
+        return render(self.graph_at(state), fmt, dpi=dpi)
 
     def svg(self, state):
         return self.render(state, "svg").decode("utf-8")
@@ -142,4 +146,4 @@ class Picture:
         """SVG text of many steps (all by default) from one `dot` run."""
         st = self.ensure_stepper()
         steps = range(len(st)) if steps is None else steps
-        return render_svgs([self.dot(st.at(k)) for k in steps])
+        return render_svgs([self.graph_at(st.at(k)) for k in steps])
