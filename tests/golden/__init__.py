@@ -13,15 +13,16 @@ written) and leave the wording to these files.
 import os
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 UPDATE_COMMAND = "python -m tests.golden --update"
 
 
-def graphscope(*args):
-    """stdout then stderr of `python -m graphscope ARGS` run from the project root, with the root written <root>."""
-    proc = subprocess.run([sys.executable, "-m", "graphscope", *args], cwd=ROOT, capture_output=True, text=True,
+def graphscope(*args, cwd=ROOT):
+    """stdout then stderr of `python -m graphscope ARGS` run from `cwd` (the project root), the root written <root>."""
+    proc = subprocess.run([sys.executable, "-m", "graphscope", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=300)
     text = f"$ graphscope {' '.join(args)}\n{proc.stdout}"
     if proc.stderr:
@@ -30,20 +31,35 @@ def graphscope(*args):
     return text.replace(ROOT + os.sep, "<root>/")
 
 
-def neuron_dot_at_step_3():
-    """The DOT text of the lecture's neuron at forward step 3: labels, padding, colours, ids."""
-    from graphscope.examples import lecture_example
-    from graphscope import viz
-    from graphscope.stepper import Stepper
-    return viz.to_dot(Stepper(lecture_example()), step=3)
+def drawn(sample, *args):
+    """The DOT file `graphscope export samples/SAMPLE -o FILE.dot ARGS` writes (a fresh process: stable ids)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "picture.dot")
+        said = graphscope("export", f"samples/{sample}", "-o", out, *args)
+        if not os.path.exists(out):
+            raise AssertionError(f"no picture written:\n{said}")
+        with open(out, encoding="utf-8") as fh:
+            return fh.read()
 
 
-def neuron_dot_backward():
-    """The DOT text of the lecture's neuron at its second-to-last step (edge gradients, partial gradients)."""
-    from graphscope.examples import lecture_example
-    from graphscope import viz
-    from graphscope.stepper import Stepper
-    return viz.to_dot(Stepper(lecture_example()), step=-2)
+#: Users' files that cannot be used, by name: what each command says about them.
+BAD_FILES = {
+    "raises.py": "def build():\n    raise ValueError('no data here')\n",
+    "needs_args.py": "def build(batch, seed):\n    pass\n",
+    "shapes.py": ("import numpy as np\nimport graphscope as gs\n\n\ndef build():\n"
+                  "    return gs.tensor(np.ones((2, 3))) @ gs.tensor(np.ones((2, 3)))\n"),
+}
+
+
+def bad_files():
+    """`graphscope export` on each of BAD_FILES, written to a fresh folder and named as seen from it."""
+    with tempfile.TemporaryDirectory() as folder:
+        texts = []
+        for name, text in BAD_FILES.items():
+            with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:
+                fh.write(text)
+            texts.append(graphscope("export", name, "-o", "out.svg", cwd=folder))
+        return "\n".join(texts).replace(os.path.realpath(folder), "<folder>").replace(folder, "<folder>")
 
 
 #: file name -> what makes its text
@@ -53,8 +69,9 @@ CASES = {
     "check_custom_op.txt": lambda: graphscope("check", "samples/custom_op.py"),
     "export_step_out_of_range.txt": lambda: graphscope("export", "samples/neuron.py", "-o", "never.dot",
                                                        "--step", "99"),
-    "neuron_step3.dot": neuron_dot_at_step_3,
-    "neuron_backward.dot": neuron_dot_backward,
+    "bad_user_files.txt": bad_files,
+    "neuron_step3.dot": lambda: drawn("neuron.py", "--step", "3"),
+    "neuron_backward.dot": lambda: drawn("neuron.py", "--step", "8"),
 }
 
 
