@@ -13,7 +13,7 @@ from graphscope.stepper import Stepper
 from graphscope.userfile import build_output
 from graphscope.viz import theme
 from graphscope.viz.render import render as render_dot
-from graphscope.viz.texts import GRAD_ARROW, NOT_YET, compact
+from graphscope.viz.step_texts import GRAD_ARROW, NOT_YET, compact
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
 CURRENT = theme.LOOKS["current"]

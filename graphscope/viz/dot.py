@@ -11,8 +11,8 @@ from ..engine.source import display_location
 from ..stepper.events import BACKWARD
 from ..stepper.state import LOOK_INACTIVE
 from . import theme
-from .labels import Alert, box_label, caption_label, edge_label, esc, node_label
-from .texts import edge_grad_text, inner_name
+from .html_labels import Alert, box_label, caption_label, edge_label, esc, node_label
+from .step_texts import edge_grad_text, inner_name
 from .view import NODE, safe_name
 
 #: Views with more items than this get the cheaper layout settings.
@@ -59,7 +59,7 @@ def alert_of(item, state, origin):
 
 
 def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
-    """The graphviz.Digraph of `view` drawn at `state`; `widths` (texts.Widths) keeps sizes equal across steps.
+    """The graphviz.Digraph of `view` drawn at `state`; `widths` (step_texts.Widths) keeps sizes equal across steps.
 
     `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; its legend
     entry is there at every step of a graph that has one, so every step's picture has the same size.

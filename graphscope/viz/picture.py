@@ -8,7 +8,7 @@ from ..stepper import FORWARD, GraphState, Stepper
 from .dot import dot_graph
 from .origin import origin_mark
 from .render import have_dot, render, render_svgs
-from .texts import Widths
+from .step_texts import Widths
 from .view import FOLD_MIN, View
 
 FINAL = "final"
@@ -69,7 +69,7 @@ class Picture:
 
     @property
     def widths(self):
-        """texts.Widths: the room each changing text takes at its longest (None before a stepper exists)."""
+        """step_texts.Widths: the room each changing text takes at its longest (None before a stepper exists)."""
         if self._widths is None and self.stepper is not None:
             self._widths = Widths(self.view, self.stepper.recording)
         return self._widths
