@@ -86,3 +86,12 @@ def test_the_non_finite_origin_is_marked_in_both(make):
         state = make(y)
     pic = Picture(y, rankdir="LR")
     assert "first non-finite value made here" in pic.dot(state)
+
+
+def test_phase_names_come_from_one_place():
+    st = Stepper(lecture())
+    assert [st.at(k).phase for k in range(len(st))] == [e.phase for e in st.events]
+    assert {e.phase for e in st.events} == set(PHASES)
+    with pytest.raises(gs.GraphscopeError) as err:
+        st.find("q", "sideways")
+    assert all(repr(phase) in str(err.value) for phase in PHASES)
