@@ -64,6 +64,7 @@ def bad_files():
 
 #: file name -> what makes its text
 CASES = {
+    "demo_neuron.txt": lambda: graphscope("demo"),
     "check_wrong_backward.txt": lambda: graphscope("check", "samples/wrong_backward.py"),
     "check_nan_origin.txt": lambda: graphscope("check", "samples/nan_origin.py", "--nodes-only"),
     "check_custom_op.txt": lambda: graphscope("check", "samples/custom_op.py"),
