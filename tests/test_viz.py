@@ -324,3 +324,16 @@ def test_dot_failing_names_its_message():
     with pytest.raises(viz.RenderError) as err:
         render_dot("digraph { a -> }", "svg")
     assert "dot failed" in str(err.value) and "syntax error" in str(err.value)
+
+
+def test_names_with_quotes_backslashes_and_markup_are_drawn_as_written():
+    """graphviz.Digraph quotes attribute values; labels escape markup: such names neither break dot nor vanish."""
+    odd = 'w"1\\<b>&'
+    with gs.scope("blk<1> & \"2\""):
+        w = gs.param(np.ones(2), name=odd)
+        y = gs.sum(w * w)
+    svg = viz.to_svg(y, step=-1)
+    assert html.escape(odd, quote=False) in svg or html.escape(odd) in svg
+    assert "blk&lt;1&gt; &amp;" in svg
+    tooltips = [html.unescape(t) for t in re.findall(r'xlink:title="([^"]*)"', svg)]
+    assert any(t.startswith(odd + "\n") and t.endswith('scope blk<1> & "2"') for t in tooltips)   # lines kept
