@@ -44,16 +44,21 @@ def saved(tmp_path, monkeypatch):
     return tmp_path
 
 
+def suggested(err):
+    """The commands a message suggests, one per line '  graphscope ...', as argument lists."""
+    return [shlex.split(line)[1:] for line in err.splitlines() if line.startswith("  graphscope ")]
+
+
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_the_message_is_the_same_command_with_import(capsys, saved, command):
     typed = [command, "model.gsgraph", *COMMANDS[command]]
     assert main(typed) == 2
     err = capsys.readouterr().err
-    suggestion = f"graphscope {shlex.join(typed)} --import ops.py"
-    assert err == (f"graphscope {command}: model.gsgraph: the graph uses op softsign, not defined in this "
-                   f"session: name the Python file that defines it with --import:\n  {suggestion}\n")
-    assert "before gs.load_graph" not in err
-    assert main(shlex.split(suggestion)[1:]) == 0  # and the suggestion works as typed
+    assert err.startswith(f"graphscope {command}: model.gsgraph: ") and "softsign" in err
+    (suggestion,) = suggested(err)
+    assert suggestion == typed + ["--import", "ops.py"]           # the same command, with the file to import
+    assert "before gs.load_graph" not in err                     # the library's advice is not the command's
+    assert main(suggestion) == 0                                 # and the suggestion works as typed
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -63,11 +68,9 @@ def test_a_defining_file_that_is_gone_gets_a_placeholder(capsys, saved, command)
     typed = [command, "model.gsgraph", "--import", "other.py", *COMMANDS[command]]
     assert main(typed) == 2
     err = capsys.readouterr().err
-    assert ("the files given with --import (other.py) do not define it; name the Python file that defines it "
-            "with --import:\n") in err
-    assert f"  graphscope {shlex.join(typed)} --import my_ops.py\n" in err
-    assert f"  (my_ops.py: the file that defines softsign; it was defined in {saved / 'ops.py'}, " \
-           f"which is no longer there)" in err
+    assert "other.py" in err and "softsign" in err                # names the file that did not define it
+    assert suggested(err) == [typed + ["--import", "my_ops.py"]]  # a placeholder for the file to write
+    assert str(saved / "ops.py") in err                          # where it was defined, now gone
 
 
 def test_the_library_message_says_to_import_before_load_graph(saved):
@@ -75,7 +78,6 @@ def test_the_library_message_says_to_import_before_load_graph(saved):
     with pytest.raises(UnknownOpError) as err:
         gs.load_graph("model.gsgraph")
     assert err.value.ops == ["softsign"] and err.value.defined_in == {"softsign": str(saved / "ops.py")}
-    assert str(err.value) == ("model.gsgraph: the graph uses op softsign, not defined in this session: import the "
-                              "module defining it before gs.load_graph (custom ops are defined with gs.custom_op; "
-                              f"softsign was defined in {saved / 'ops.py'})")
-    assert "--import" not in str(err.value)
+    message = str(err.value)
+    assert "softsign" in message and "gs.load_graph" in message and str(saved / "ops.py") in message
+    assert "--import" not in message

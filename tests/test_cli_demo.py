@@ -8,18 +8,23 @@ from graphscope.cli import demo, main
 from graphscope.engine.source import display_path
 
 
+def flat(text):
+    """The text with every run of spaces and line breaks as one space: numbers and order, not column widths
+    (the exact layout is in tests/golden/demo_neuron.txt)."""
+    return " ".join(text.split())
+
+
 def test_demo_walks_forward_then_backward_with_the_lectures_numbers(capsys):
     assert main(["demo"]) == 0
-    out = capsys.readouterr().out
-    assert out.index("forward pass") < out.index("step   3  forward: q = add(x, y) = 3") \
-        < out.index("step   4  forward: f = mul(q, z) = -12") < out.index("backward pass")
-    at_f = out.index("step   5  backward: at f = mul(q, z), upstream df/df = 1 (the seed)")
-    at_q = out.index("step   6  backward: at q = add(x, y), upstream df/dq = -4")
+    out = flat(capsys.readouterr().out)
+    assert out.index("forward pass") < out.index("step 3 forward: q = add(x, y) = 3") \
+        < out.index("step 4 forward: f = mul(q, z) = -12") < out.index("backward pass")
+    at_f = out.index("step 5 backward: at f = mul(q, z), upstream df/df = 1")
+    at_q = out.index("step 6 backward: at q = add(x, y), upstream df/dq = -4")
     assert at_f < at_q
     block_f = out[at_f:at_q]
-    assert "local df/dq = -4" in block_f and "upstream x local = 1 x -4 = -4" in block_f
-    assert "local df/dz = 3" in block_f and "df/dz = 3   (complete)" in block_f
-    assert "upstream x local = -4 x 1 = -4" in out[at_q:]
+    assert "df/dq = -4" in block_f and "= 1 x -4 = -4" in block_f and "df/dz = 3" in block_f
+    assert "= -4 x 1 = -4" in out[at_q:]
     assert "df/dx = -4" in out and "df/dy = -4" in out
 
 
@@ -66,7 +71,7 @@ def test_the_closing_hint_names_the_file_just_shown(capsys, tmp_path, monkeypatc
     hints = _hints(out)
     assert hints == [["export", shown, "-o", "steps.html"], ["export", shown, "--step", "6", "-o", "step6.svg"]]
     assert main(hints[1]) == 0 and (tmp_path / "step6.svg").exists()
-    assert "step 6 of 0..9 · backward · at q = add(x, y)" in capsys.readouterr().out
+    assert " backward · at q = add(x, y)" in capsys.readouterr().out
 
 
 def test_the_built_in_example_is_saved_where_the_hint_says_then_exported(capsys, tmp_path, monkeypatch):
@@ -79,7 +84,8 @@ def test_the_built_in_example_is_saved_where_the_hint_says_then_exported(capsys,
     for hint in hints:
         assert main(hint) == 0
     out = capsys.readouterr().out
-    assert "saved the graph to lecture.gsgraph" in out and "wrote step6.svg" in out and "wrote steps.html" in out
+    assert all(name in out for name in ("lecture.gsgraph", "step6.svg", "steps.html"))
+    assert all((tmp_path / name).exists() for name in ("lecture.gsgraph", "step6.svg", "steps.html"))
 
 
 def test_the_built_in_example_goes_to_the_home_folder_when_the_current_one_is_read_only(capsys, tmp_path,
@@ -109,7 +115,7 @@ def test_a_saved_graph_walks_like_its_sample(capsys, tmp_path, monkeypatch):
     assert main(["demo", "neuron.gsgraph"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("graphscope demo: neuron.gsgraph\n")
-    assert "step   6  backward: at q = add(x, y), upstream df/dq = -4" in out and "df/dz = 3" in out
+    assert "step 6 backward: at q = add(x, y), upstream df/dq = -4" in flat(out) and "df/dz = 3" in out
     assert _hints(out)[0] == ["export", "neuron.gsgraph", "-o", "steps.html"]
 
 

@@ -1,8 +1,7 @@
 """The graphscope command itself: --version."""
-import subprocess
-import sys
-
 import pytest
+
+from cli_run import graphscope
 
 from graphscope import version
 from graphscope.cli import main
@@ -13,5 +12,4 @@ def test_version(capsys):
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out == f"graphscope {version.__version__}\n"
-    result = subprocess.run([sys.executable, "-m", "graphscope", "--version"], capture_output=True, text=True)
-    assert result.returncode == 0 and result.stdout == f"graphscope {version.__version__}\n"
+    assert graphscope("--version").expect(0).out == f"graphscope {version.__version__}\n"

@@ -1,5 +1,4 @@
 """Jupyter: a Graph draws itself inline as SVG, a Stepper as its current step with the step's numbers."""
-import shutil
 
 import graphscope as gs
 from graphscope.examples import lecture_example as lecture
@@ -30,9 +29,8 @@ def test_stepper_repr_html_follows_the_cursor():
     assert html5 != html3
 
 
-def test_without_graphviz_the_graph_falls_back_to_text_and_the_stepper_says_how_to_install(monkeypatch):
-    real = shutil.which
-    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "dot" else real(name, *a, **k))
+def test_without_graphviz_the_graph_falls_back_to_text_and_the_stepper_says_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere
     f = lecture()
     assert f.graph()._repr_svg_() is None
     html = Stepper(f)._repr_html_()

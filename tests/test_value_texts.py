@@ -10,7 +10,7 @@ from graphscope.cli import main
 from graphscope.engine.nonfinite import describe_tensor
 from graphscope.engine.formatting import summarize_value
 from graphscope.stepper import Stepper, explain
-from graphscope.viz.texts import compact
+from graphscope.viz.step_texts import compact
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
 

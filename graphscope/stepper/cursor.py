@@ -1,7 +1,7 @@
 """The Stepper: a cursor over a recorded graph's forward then backward events."""
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
-from .events import BACKWARD, FORWARD
+from .events import FORWARD, PHASES
 from .record import Recording
 from .state import StepState
 
@@ -96,7 +96,7 @@ class Stepper:
 
     @property
     def phase(self):
-        return FORWARD if self._step < self.n_forward else BACKWARD
+        return self.event.phase
 
     def at(self, step, highlight=True):
         """The state at any step (negative counts from the end), without moving the cursor."""
@@ -135,13 +135,13 @@ class Stepper:
 
     # ---------------------------------------------------------------- finding steps
     def find(self, node, phase=FORWARD):
-        """The step at which `node` (a node, its name or id) is visited in `phase` ('forward' or 'backward')."""
+        """The step at which `node` (a node, its name or id) is visited in `phase` (one of events.PHASES)."""
+        if phase not in PHASES:
+            raise StepError(f"phase must be {' or '.join(map(repr, PHASES))}, not {phase!r}")
         n = self._node(node)
         i = self.recording.position[n]
         if phase == FORWARD:
             return i
-        if phase != BACKWARD:
-            raise StepError(f"phase must be 'forward' or 'backward', not {phase!r}")
         if self.backward_note:
             raise StepError(f"{n.name} has no backward step: {self.backward_note}")
         step = self.recording.backward_step[i]

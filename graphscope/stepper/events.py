@@ -1,8 +1,10 @@
 """The events a stepper walks: one forward event per node, then one backward event per node that gets a gradient."""
 from ..engine.jacobian import describe_jacobian
 
+# The phases of a walk, in the order it meets them: every other module names a phase through these.
 FORWARD = "forward"
 BACKWARD = "backward"
+PHASES = (FORWARD, BACKWARD)
 
 
 class ForwardEvent:

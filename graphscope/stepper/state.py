@@ -1,9 +1,15 @@
 """What the graph looks like at one step: values, gradients, who is done, current or pending.
 
-A ``StepState`` answers every question by looking up the recording (a
-bisect in a node's gradient timeline), so building one for any step costs
-nothing and never replays the graph. ``GraphState`` answers the same
-questions for a graph as it is (no stepping), e.g. for a notebook picture.
+Two kinds of state answer the same questions (``phase``, ``phases``,
+``current``, ``status``, ``look``, ``value``, ``grad``, ``grad_status``,
+``edge_gradient``, ``caption``), so a picture, the player or a text view
+draws either without asking which it has:
+
+- ``StepState``: after one step of a recording. Every answer is a lookup
+  in the recording (a bisect in a node's gradient timeline), so building
+  one for any step costs nothing and never replays the graph.
+- ``GraphState``: the graph as it is (no stepping), e.g. for a notebook
+  picture: values, and gradients if ``backward()`` ran.
 """
 from bisect import bisect_right
 
@@ -23,8 +29,60 @@ COMPLETE = "complete"
 EARLIER = "earlier"         # a leaf's gradient accumulated by earlier passes, before this one reached it
 NOT_NEEDED = "not needed"   # the node does not require a gradient
 
+# a node's look: what a picture shows about it (viz.theme colours each)
+LOOK_PENDING = "pending"                # forward phase: not computed yet
+LOOK_COMPUTED = "computed"              # value computed; in the backward phase: waiting for its gradient
+LOOK_CURRENT = "current"                # the node this step is about
+LOOK_BACKPROPAGATED = "backpropagated"  # its backward step ran
+LOOK_INACTIVE = "inactive"              # backward phase: needs no gradient
+LOOKS = (LOOK_PENDING, LOOK_COMPUTED, LOOK_CURRENT, LOOK_BACKPROPAGATED, LOOK_INACTIVE)
 
-class StepState:
+#: The look of a node by (phase, status); a phase added later (an optimizer's update) adds its rows here.
+_LOOK = {
+    (FORWARD, DONE): LOOK_COMPUTED,
+    (FORWARD, PENDING): LOOK_PENDING,
+    (FORWARD, INACTIVE): LOOK_PENDING,
+    (BACKWARD, DONE): LOOK_BACKPROPAGATED,
+    (BACKWARD, PENDING): LOOK_COMPUTED,
+    (BACKWARD, INACTIVE): LOOK_INACTIVE,
+}
+
+
+class State:
+    """What both kinds of state share: looks derived from status and phase, and summaries of node groups."""
+
+    __slots__ = ()
+
+    def look(self, node):
+        """The node's look (LOOKS): 'current', 'pending', 'computed', 'backpropagated' or 'inactive'."""
+        status = self.status(node)
+        return LOOK_CURRENT if status == CURRENT else _LOOK[(self.phase, status)]
+
+    def group_look(self, nodes):
+        """The look of a box of `nodes`: current if one is, else how far the phase has got inside it."""
+        statuses = [self.status(n) for n in nodes]
+        if CURRENT in statuses:
+            return LOOK_CURRENT
+        if self.phase == FORWARD:
+            return LOOK_COMPUTED if DONE in statuses else LOOK_PENDING
+        active = [s for s in statuses if s != INACTIVE]
+        if not active:
+            return LOOK_INACTIVE
+        return LOOK_BACKPROPAGATED if all(s == DONE for s in active) else LOOK_COMPUTED
+
+    def progress(self, nodes):
+        """(done, of, phase) for a group of nodes: how many of those the phase visits it has been through."""
+        if self.phase == FORWARD:
+            return sum(1 for n in nodes if self.has_value(n)), len(nodes), FORWARD
+        needing = [n for n in nodes if n.requires_grad]
+        return sum(1 for n in needing if self.status(n) in (DONE, CURRENT)), len(needing), self.phase
+
+    def backward_reached(self, node):
+        """True once the backward pass has run `node`'s local rule (its inputs got their contributions)."""
+        return self.phase != FORWARD and self.status(node) in (DONE, CURRENT)
+
+
+class StepState(State):
     """The state after step `step` of a recording (every event up to and including it applied)."""
 
     __slots__ = ("recording", "step", "highlight")
@@ -36,12 +94,26 @@ class StepState:
 
     # ---------------------------------------------------------------- the step
     @property
+    def graph(self):
+        return self.recording.graph
+
+    @property
     def event(self):
         return self.recording.events[self.step]
 
     @property
     def phase(self):
-        return FORWARD if self.step < self.recording.n_forward else BACKWARD
+        return self.event.phase
+
+    @property
+    def phases(self):
+        """The phases of the whole walk this state is a step of (the same at every step)."""
+        return (FORWARD, BACKWARD) if self.recording.n_backward else (FORWARD,)
+
+    @property
+    def values_key(self):
+        """Stays the same object while the values and gradients this state can show do not change."""
+        return self.recording
 
     @property
     def current(self):
@@ -123,8 +195,13 @@ class StepState:
         return f"<StepState step {self.step} {self.phase} at {self.event.node.name}>"
 
 
-class GraphState:
-    """The graph as it is now (values, and gradients if backward ran): the same questions as StepState."""
+class GraphState(State):
+    """The graph as it is now (values, and gradients if backward ran): the same questions as StepState.
+
+    Nothing is current; every value is there; in the backward phase (some
+    gradient exists) a node that needs a gradient is done once it has one,
+    and one that needs none is inactive.
+    """
 
     __slots__ = ("graph", "phase")
     step = None
@@ -135,6 +212,15 @@ class GraphState:
     def __init__(self, graph):
         self.graph = graph
         self.phase = BACKWARD if any(n.grad is not None for n in graph.nodes) else FORWARD
+
+    @property
+    def phases(self):
+        return (FORWARD, BACKWARD) if self.phase == BACKWARD else (FORWARD,)
+
+    @property
+    def values_key(self):
+        """A graph's values may change between two states of it: each state is its own key."""
+        return self
 
     def value(self, node):
         return node._value
@@ -151,12 +237,20 @@ class GraphState:
         return NO_GRAD if node.grad is None else COMPLETE
 
     def status(self, node):
-        return DONE
+        if self.phase == FORWARD:
+            return DONE
+        if not node.requires_grad:
+            return INACTIVE
+        return DONE if node.grad is not None else PENDING
 
     def edge_gradient(self, consumer, slot):
+        """Contributions along edges are not kept by ``backward()``: only a recording has them."""
         return None
 
     def caption(self):
         out = self.graph.output
         grads = "with gradients" if self.phase == BACKWARD else "forward values (backward not run)"
         return f"{len(self.graph.nodes)} nodes · output {out.name} {out.shape} · {grads}"
+
+    def __repr__(self):
+        return f"<GraphState {len(self.graph.nodes)} nodes {self.phase}>"

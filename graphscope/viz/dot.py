@@ -1,11 +1,18 @@
-"""DOT source for a view of a graph at one state (a step of a stepper, or the graph as it is)."""
+"""The Graphviz graph of a view at one state (a step of a stepper, or the graph as it is).
+
+Built with the ``graphviz`` package's ``Digraph``: it quotes names and
+attribute values, passes HTML-like labels (``<...>``) through untouched,
+and nests the clusters of scopes as subgraphs.
+"""
+import graphviz
+
 from ..engine.formatting import describe_call
 from ..engine.source import display_location
-from ..stepper.events import FORWARD
-from ..stepper.state import CURRENT, DONE, INACTIVE
+from ..stepper.events import BACKWARD
+from ..stepper.state import LOOK_INACTIVE
 from . import theme
-from .labels import Alert, box_label, caption_label, edge_label, node_label
-from .texts import edge_grad_text, inner_name
+from .html_labels import Alert, box_label, caption_label, edge_label, esc, node_label
+from .step_texts import edge_grad_text, inner_name
 from .view import NODE, safe_name
 
 #: Views with more items than this get the cheaper layout settings.
@@ -14,56 +21,21 @@ LARGE = 400
 
 def look_of(item, state):
     """The theme.LOOKS key for an item at this state."""
-    if item.kind == NODE:
-        return _node_look(item.node, state)
-    statuses = [state.status(n) for n in item.nodes]
-    if CURRENT in statuses:
-        return "current"
-    if state.phase == FORWARD:
-        if all(s == DONE for s in statuses):
-            return "computed"
-        return "computed" if DONE in statuses else "pending"
-    active = [s for s in statuses if s != INACTIVE]
-    if not active:
-        return "inactive"
-    return "backpropagated" if all(s == DONE for s in active) else "computed"
-
-
-def _node_look(node, state):
-    status = state.status(node)
-    if status == CURRENT:
-        return "current"
-    if state.phase == FORWARD:
-        return "computed" if status == DONE else "pending"
-    if status == INACTIVE or (state.step is None and not node.requires_grad):
-        return "inactive"
-    if state.step is None:
-        return "backpropagated" if node.grad is not None else "computed"
-    return "backpropagated" if status == DONE else "computed"
+    return state.look(item.node) if item.kind == NODE else state.group_look(item.nodes)
 
 
 def legend_keys(view, state):
     """The looks the legend explains: 'needs no gradient' only for a graph that has such nodes and a backward
     pass (the same at every step, so every step's picture has the same size)."""
-    keys = [key for key, _ in theme.LEGEND if key != "inactive"]
-    backward = state.recording.n_backward > 0 if state.step is not None else state.phase != FORWARD
-    if backward and any(not n.requires_grad for n in view.graph.nodes):
-        keys.append("inactive")
+    keys = [key for key, _ in theme.LEGEND if key != LOOK_INACTIVE]
+    if BACKWARD in state.phases and any(not n.requires_grad for n in view.graph.nodes):
+        keys.append(LOOK_INACTIVE)
     return keys
 
 
-def _attrs(pairs):
-    out = []
-    for k, v in pairs.items():
-        if isinstance(v, str) and v.startswith("<") and v.endswith(">"):
-            out.append(f"{k}={v}")
-        else:
-            out.append(f'{k}="{_quote(v)}"')
-    return " ".join(out)
-
-
-def _quote(v):
-    return str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+def dot_text(text):
+    """A plain attribute value as DOT reads it: backslashes kept, newlines as line breaks (graphviz quotes)."""
+    return str(text).replace("\\", "\\\\").replace("\n", "\\n")
 
 
 def tooltip(item):
@@ -86,79 +58,80 @@ def alert_of(item, state, origin):
     return Alert(text, origin.shown(state))
 
 
-def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
-    """The DOT text of `view` drawn at `state`; `widths` (texts.Widths) keeps sizes equal across steps.
+def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
+    """The graphviz.Digraph of `view` drawn at `state`; `widths` (step_texts.Widths) keeps sizes equal across steps.
 
     `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; its legend
     entry is there at every step of a graph that has one, so every step's picture has the same size.
     """
     widths = widths or _NO_WIDTHS
     large = len(view.items) > LARGE
-    lines = [f"digraph {name} {{"]
     attrs = theme.graph_attrs(large, rankdir)
     if caption:
-        text = state.caption() + (f"  ({view.note})" if view.note and state.step is None else "")
+        text = state.caption() + (f"  ({view.note})" if view.note else "")
         attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(view, state),
                                        origin=origin is not None)
-    lines.append(f"  graph [{_attrs(attrs)}];")
-    lines.append(f'  node [shape=plain margin=0 fontname="{theme.FONT}" fontsize="{theme.FONT_SIZE}"];')
-    lines.append(f'  edge [fontname="{theme.FONT}" fontsize="{theme.SMALL}" arrowsize="0.7" color="{theme.EDGE_DONE}"];')
-    looks = {}
-    node_lines = {}
-    for item in view.items:
-        key = look_of(item, state)
-        looks[item.key] = key
-        look = theme.LOOKS[key]
-        alert = alert_of(item, state, origin)
+    graph = graphviz.Digraph(
+        name, graph_attr=attrs,
+        node_attr=dict(shape="plain", margin="0", fontname=theme.FONT, fontsize=str(theme.FONT_SIZE)),
+        edge_attr=dict(fontname=theme.FONT, fontsize=str(theme.SMALL), arrowsize="0.7", color=theme.EDGE_DONE))
+    looks = {item.key: look_of(item, state) for item in view.items}
+
+    def add_node(target, item):
+        look = theme.LOOKS[looks[item.key]]
         draw = node_label if item.kind == NODE else box_label
-        label = draw(item, state, widths, look, alert)
-        node_lines[item.key] = f"{item.key} [{_attrs({'label': label, 'tooltip': tooltip(item), 'id': item.key})}];"
-    _emit_clusters(lines, view, node_lines)
+        label = draw(item, state, widths, look, alert_of(item, state, origin))
+        target.node(item.key, label=label, tooltip=dot_text(tooltip(item)), id=item.key)
+
+    _add_clusters(graph, view, add_node)
     for i, edge in enumerate(view.edges):
-        lines.append(_edge_line(i, edge, state, widths, looks))
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        _add_edge(graph, i, edge, state, widths, looks)
+    return graph
 
 
-def _emit_clusters(lines, view, node_lines):
+def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
+    """The DOT text of `view` drawn at `state` (see ``dot_graph``)."""
+    return dot_graph(view, state, widths, caption, legend, rankdir, name, origin).source
+
+
+def _add_clusters(graph, view, add_node):
+    """Every item, inside nested subgraphs `cluster_<scope>` for the scopes drawn open."""
     tree = view.clusters()
     children = {}
     for scope in tree:
         if scope:
             children.setdefault(scope.rpartition("/")[0], []).append(scope)
-    names = {}
+    names = set()
 
     def cluster_name(scope):
         base = "cluster_" + safe_name(scope)
         name, k = base, 2
-        while name in names.values():
+        while name in names:
             name, k = f"{base}_{k}", k + 1
-        names[scope] = name
+        names.add(name)
         return name
 
-    def emit(scope, indent):
-        pad = "  " * indent
+    def add(target, scope):
         for item in tree.get(scope, []):
-            lines.append(pad + node_lines[item.key])
+            add_node(target, item)
         for child in sorted(children.get(scope, [])):
             if not _has_items(child, tree, children):
                 continue
-            label = f'<<FONT COLOR="{theme.CLUSTER_INK}"><B>{child.rsplit("/", 1)[-1]}</B></FONT>>'
-            lines.append(f"{pad}subgraph {cluster_name(child)} {{")
-            lines.append(f'{pad}  graph [label={label} style="rounded,filled" fillcolor="{theme.CLUSTER_FILL}" '
-                         f'color="{theme.CLUSTER_BORDER}" fontsize="{theme.FONT_SIZE}" labeljust="l" margin="10"];')
-            emit(child, indent + 1)
-            lines.append(pad + "}")
+            label = f'<<FONT COLOR="{theme.CLUSTER_INK}"><B>{esc(child.rsplit("/", 1)[-1])}</B></FONT>>'
+            attrs = dict(label=label, style="rounded,filled", fillcolor=theme.CLUSTER_FILL,
+                         color=theme.CLUSTER_BORDER, fontsize=str(theme.FONT_SIZE), labeljust="l", margin="10")
+            with target.subgraph(name=cluster_name(child), graph_attr=attrs) as sub:
+                add(sub, child)
 
-    emit("", 1)
+    add(graph, "")
 
 
 def _has_items(scope, tree, children):
     return bool(tree.get(scope)) or any(_has_items(c, tree, children) for c in children.get(scope, []))
 
 
-def _edge_line(index, edge, state, widths, looks):
-    grad_now = edge_grad_text(edge, state) if state.step is not None else ""
+def _add_edge(graph, index, edge, state, widths, looks):
+    grad_now = edge_grad_text(edge, state)
     label = edge_label(index, edge, state, widths, grad_now)
     attrs = {"id": f"e{index}_{edge.src.key}_{edge.dst.key}"}
     if label:
@@ -173,7 +146,7 @@ def _edge_line(index, edge, state, widths, looks):
         attrs.update(color=theme.EDGE_GRAD, penwidth="1.5")
     elif src_pending:
         attrs.update(color=theme.EDGE_PENDING, style="dashed")
-    return f"  {edge.src.key} -> {edge.dst.key} [{_attrs(attrs)}];"
+    graph.edge(edge.src.key, edge.dst.key, **attrs)
 
 
 class _NoWidths:

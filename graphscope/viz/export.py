@@ -67,8 +67,8 @@ def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), f
     dot_program()
     pic = _picture(obj, depth, collapse, fold).without_caption()  # the page shows the step's title itself
     pic.ensure_stepper()
-    start = pic.state(step, node, phase) if (step is not None or node is not None) else None
-    return player_html(pic, start=0 if start is None or start.step is None else start.step, title=title)
+    start = pic.state(step, node, phase).step if (step is not None or node is not None) else 0
+    return player_html(pic, start=start, title=title)
 
 
 def write_atomic(path, data, what="picture"):

@@ -5,10 +5,10 @@ import re
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
 from ..stepper import FORWARD, GraphState, Stepper
-from .dot import dot_source
+from .dot import dot_graph
 from .origin import origin_mark
 from .render import have_dot, render, render_svgs
-from .texts import Widths
+from .step_texts import Widths
 from .view import FOLD_MIN, View
 
 FINAL = "final"
@@ -46,7 +46,7 @@ class Picture:
         if rankdir is not None and rankdir not in RANKDIRS:
             raise GraphscopeError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
         self._rankdir = rankdir
-        self._origin = None  # (recording, its OriginMark or None)
+        self._origin = None  # (the values_key of the state asked about, its OriginMark or None)
 
     def without_caption(self):
         """The same picture (same view, stepper and label widths) with no title line or legend."""
@@ -69,7 +69,7 @@ class Picture:
 
     @property
     def widths(self):
-        """texts.Widths: the room each changing text takes at its longest (None before a stepper exists)."""
+        """step_texts.Widths: the room each changing text takes at its longest (None before a stepper exists)."""
         if self._widths is None and self.stepper is not None:
             self._widths = Widths(self.view, self.stepper.recording)
         return self._widths
@@ -100,7 +100,7 @@ class Picture:
         if len(self.view.items) > PROBE_MAX_ITEMS or not have_dot():
             return "LR"
         state = self.stepper.final() if self.stepper is not None else GraphState(self.graph)
-        svgs = render_svgs([self._source(state, d) for d in RANKDIRS])
+        svgs = render_svgs([self._graph(state, d) for d in RANKDIRS])
         best, best_scale = "LR", 0.0
         for rankdir, svg in zip(RANKDIRS, svgs):
             m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
@@ -115,28 +115,29 @@ class Picture:
     def origin(self, state):
         """The origin.OriginMark of the node that made the first non-finite value drawn at `state`, or None.
 
-        Asked of the engine once per recording of the walk; a graph as it is (no step) is asked afresh for
-        each picture, since its values and gradients may have changed since the last one.
+        Asked of the engine once per ``state.values_key``: once per recording of a walk, afresh for each
+        picture of a graph as it is (its values and gradients may have changed since the last one).
         """
-        if state.step is None:
-            return origin_mark(state.graph)
-        rec = state.recording
-        if self._origin is None or self._origin[0] is not rec:
-            self._origin = (rec, origin_mark(rec.graph, rec))
+        key = state.values_key
+        if self._origin is None or self._origin[0] is not key:
+            self._origin = (key, origin_mark(state.graph))
         return self._origin[1]
 
-    def _source(self, state, rankdir):
-        widths = self.widths if state.step is not None else None
-        return dot_source(self.view, state, widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
+    def _graph(self, state, rankdir):
+        return dot_graph(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
                           origin=self.origin(state))
 
     def dot(self, state):
         """The DOT text of the picture at `state` (see ``state()``)."""
-        return self._source(state, self.rankdir)
+        return self.graph_at(state).source
+
+    def graph_at(self, state):
+        """The graphviz.Digraph of the picture at `state`."""
+        return self._graph(state, self.rankdir)
 
     def render(self, state, fmt, dpi=None):
         """The picture at `state` rendered by Graphviz as 'svg', 'png' or 'pdf' bytes."""
-        return render(self.dot(state), fmt, dpi=dpi)
+        return render(self.graph_at(state), fmt, dpi=dpi)
 
     def svg(self, state):
         return self.render(state, "svg").decode("utf-8")
@@ -145,4 +146,4 @@ class Picture:
         """SVG text of many steps (all by default) from one `dot` run."""
         st = self.ensure_stepper()
         steps = range(len(st)) if steps is None else steps
-        return render_svgs([self.dot(st.at(k)) for k in steps])
+        return render_svgs([self.graph_at(st.at(k)) for k in steps])

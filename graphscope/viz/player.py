@@ -11,7 +11,7 @@ from html import escape
 from ..stepper import explain
 from . import theme
 from .dot import legend_keys
-from .labels import ORIGIN_KEY
+from .html_labels import ORIGIN_KEY
 from ..version import __version__
 
 HERE = os.path.dirname(os.path.abspath(__file__))

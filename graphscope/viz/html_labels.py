@@ -11,7 +11,7 @@ from html import escape
 
 from ..engine.formatting import shape_text
 from . import theme
-from .texts import grad_text, item_output, progress_text, value_text
+from .step_texts import grad_text, item_output, progress_text, value_text
 from .view import FOLD, pattern_name
 
 #: The legend words of the origin of a non-finite value.

@@ -6,12 +6,14 @@ and edge label keeps its size across steps and Graphviz lays out every step
 of a graph identically: frames and the HTML player do not jump.
 """
 from ..engine.formatting import summarize_value
-from ..stepper.events import FORWARD
+from ..stepper.events import BACKWARD, FORWARD
 from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, PARTIAL, StepState
 from .view import FOLD, NODE
 
 NOT_YET = "not computed yet"
 GRAD_ARROW = "\u2190 "  # "<-": a gradient flows back along the edge
+#: What a box's progress counts in each phase.
+PROGRESS_WORDS = {FORWARD: "computed", BACKWARD: "backpropagated"}
 
 
 def compact(v):
@@ -43,17 +45,10 @@ def item_output(item):
 
 def progress_text(item, state):
     """'> relu_9  4/7 computed' for a box: how far the pass has got inside it."""
-    nodes = item.nodes
-    if state.step is None:
-        return f"{len(nodes)} nodes"
     cur = state.current
     here = f"> {inner_name(item, cur)}  " if cur is not None and cur in item.node_set else ""
-    if state.phase == FORWARD:
-        done = sum(1 for n in nodes if state.has_value(n))
-        return f"{here}{done}/{len(nodes)} computed"
-    needing = [n for n in nodes if n.requires_grad]
-    done = sum(1 for n in needing if state.status(n) in ("done", "current"))
-    return f"{here}{done}/{len(needing)} backpropagated"
+    done, of, phase = state.progress(item.nodes)
+    return f"{here}{done}/{of} {PROGRESS_WORDS[phase]}"
 
 
 def inner_name(item, node):
@@ -111,8 +106,8 @@ class Widths:
             total = len(item.nodes)
             needing = sum(1 for n in item.nodes if n.requires_grad)
             self._fit((item.key, "progress"), [
-                "> " + "x" * longest + "  " + f"{total}/{total} computed",
-                "> " + "x" * longest + "  " + f"{needing}/{needing} backpropagated"])
+                "> " + "x" * longest + "  " + f"{total}/{total} {PROGRESS_WORDS[FORWARD]}",
+                "> " + "x" * longest + "  " + f"{needing}/{needing} {PROGRESS_WORDS[BACKWARD]}"])
 
     @staticmethod
     def _grad_texts(rec, i):
