@@ -6,10 +6,10 @@ import sys
 
 from ..engine.errors import GraphscopeError
 from ..version import __version__
-from . import check, demo, export
+from . import check, demo, export, tui
 
 #: Subcommand modules, in the order `graphscope --help` lists them.
-COMMANDS = [demo, check, export]
+COMMANDS = [demo, tui, check, export]
 
 
 def build_parser():

@@ -131,10 +131,11 @@ class Session:
             self.stepper.goto(self.stepper.find(node))
 
     def status_text(self):
-        """'backward · step 7 of 0..9 · scope fc1 · two_layer.py:12'."""
+        """'backward · step 7/9 · h · fc1 · two_layer.py:12': phase, step k of 0..N, node, scope, source line."""
         node = self.node
-        parts = [self.stepper.phase, f"step {self.step} of 0..{len(self.stepper) - 1}",
-                 f"at {node.name}", f"scope {node.scope or '(top)'}"]
+        parts = [self.stepper.phase, f"step {self.step}/{len(self.stepper) - 1}", node.name]
+        if node.scope:
+            parts.append(node.scope)
         where = display_location(node.source)
         if where:
             parts.append(where)

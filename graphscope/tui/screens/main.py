@@ -27,10 +27,11 @@ class MainScreen(Screen):
     """Step with n/p (or Right/Left); ctrl+p lists every command."""
 
     BINDINGS = [
-        Binding("n,right", "next", "next step"),
-        Binding("p,left", "prev", "previous step"),
-        Binding("home", "first", "first step", show=False),
-        Binding("end", "last", "last step", show=False),
+        # priority: the graph view and the tape would otherwise take these keys to scroll
+        Binding("n,right", "next", "next step", priority=True),
+        Binding("p,left", "prev", "previous step", priority=True),
+        Binding("home", "first", "first step", show=False, priority=True),
+        Binding("end", "last", "last step", show=False, priority=True),
         Binding("f", "phase_end('forward')", "end of forward"),
         Binding("b", "phase_end('backward')", "end of backward"),
         Binding("g", "goto_node", "go to node"),
@@ -49,6 +50,7 @@ class MainScreen(Screen):
         super().__init__()
         self.session = session
         self.predicting = False
+        self.verdict = None  # predict mode: how the last guess compared
 
     def compose(self):
         yield Static(id="status")
@@ -119,6 +121,7 @@ class MainScreen(Screen):
             verdict = self.guard(self.session.judge, question, text)
             if verdict is FAILED:
                 return
+            self.verdict = verdict
             self.session.goto(question.step)
             self.notify(verdict.text(), title="right" if verdict.right else "not quite",
                         severity="information" if verdict.right else "warning")

@@ -3,6 +3,7 @@ from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -52,10 +53,11 @@ class GraphView(ScrollView, can_focus=True):
     """Pan with the arrow keys (when focused), the mouse or the scroll bars; the current node stays in sight."""
 
     DEFAULT_CSS = """
-    GraphView { background: $surface; }
+    GraphView { background: $surface; scrollbar-size: 1 1; }
     """
-    BINDINGS = [("up", "scroll_up", "pan up"), ("down", "scroll_down", "pan down"),
-                ("shift+left", "scroll_left", "pan left"), ("shift+right", "scroll_right", "pan right")]
+    BINDINGS = [Binding("up", "scroll_up", "pan up", show=False), Binding("down", "scroll_down", "pan down", show=False),
+                Binding("shift+left", "scroll_left", "pan left", show=False),
+                Binding("shift+right", "scroll_right", "pan right", show=False)]
 
     def __init__(self, session, **kwargs):
         super().__init__(**kwargs)

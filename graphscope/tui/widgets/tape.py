@@ -13,8 +13,9 @@ from ...viz import theme
 from ..messages import NodeChosen
 
 #: (title, width) of each column.
-COLUMNS = (("#", 5), ("node", 12), ("op", 9), ("inputs", 14), ("shape", 7), ("value", 16), ("gradient", 16),
-           ("status", 9))
+COLUMNS = (("#", 5), ("node", 12), ("op", 9), ("status", 8), ("value", 16), ("gradient", 16), ("shape", 7),
+           ("inputs", 16))
+STATUS = 3  # the column that picks a row's colour
 
 STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": Style(color=theme.INK),
                 "pending": Style(color=theme.MUTED), "inactive": Style(color="#1c7ed6")}
@@ -27,9 +28,9 @@ def cells(node, k, state):
     grad = state.grad(node)
     gstatus = state.grad_status(node)
     gtext = {"none": "-", "not needed": "n/a"}.get(gstatus) or summarize_value(grad, short=True)
-    return (str(k), node.name, node.op or node.role or "leaf", ", ".join(i.name for i in node.inputs),
-            explain.shape_text(node), "-" if value is None else summarize_value(value, short=True), gtext,
-            state.status(node))
+    return (str(k), node.name, node.op or node.role or "leaf", state.status(node),
+            "-" if value is None else summarize_value(value, short=True), gtext, explain.shape_text(node),
+            ", ".join(i.name for i in node.inputs))
 
 
 def fit(texts):
@@ -40,7 +41,7 @@ class Tape(ScrollView, can_focus=True):
     """Up/Down move the highlight, Enter (or a click) goes to that node's step."""
 
     DEFAULT_CSS = """
-    Tape { background: $surface; }
+    Tape { background: $surface; scrollbar-size: 1 1; }
     """
     BINDINGS = [Binding("up", "cursor(-1)", "row up", show=False), Binding("down", "cursor(1)", "row down", show=False),
                 Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
@@ -99,7 +100,7 @@ class Tape(ScrollView, can_focus=True):
         state = self.session.state
         node = self.nodes[row]
         texts = cells(node, row, state)
-        style = STATUS_STYLE.get(texts[-1], STATUS_STYLE["done"])
+        style = STATUS_STYLE.get(texts[STATUS], STATUS_STYLE["done"])
         if row == self.cursor_row:
             style = style + Style(reverse=True)
         text = fit(texts)[sx:sx + w].ljust(w)
