@@ -80,8 +80,15 @@ class Session:
         self.stepper = Stepper(graph)
         self.collapsed = set()
         self.fold = FOLD_MIN
-        self.view = View(graph)
+        self._view = None
         self.checks = {}  # node -> NodeCheck, from "check this node" / "check all"
+
+    @property
+    def view(self):
+        """What the graph view draws (viz.View: nodes, collapsed scopes, folded blocks), built when first asked."""
+        if self._view is None:
+            self._view = View(self.graph)
+        return self._view
 
     # ---------------------------------------------------------------- the step
     @property
@@ -229,7 +236,7 @@ class Session:
         else:
             raise ViewError(f"{node.name} is at the top level: no scope to collapse")
         # depth: everything not named in `collapsed` is drawn open (no automatic collapsing any more)
-        self.view = View(self.graph, depth=1 << 16, collapse=sorted(self.collapsed), fold=self.fold)
+        self._view = View(self.graph, depth=1 << 16, collapse=sorted(self.collapsed), fold=self.fold)
         return changed
 
     # ---------------------------------------------------------------- predict mode

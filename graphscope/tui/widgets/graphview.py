@@ -14,8 +14,11 @@ from ...viz.layout import layout
 from ...viz.view import BOX, FOLD, pattern_name
 from ..messages import NodeChosen
 
-#: Rows per bucket of the spatial index (what a window looks up).
+#: Rows and columns per bucket of the spatial index (what a window looks up).
 CHUNK = 16
+CHUNK_W = 32
+#: Graphs with more nodes than this are laid out in a thread after the screen first paints.
+BACKGROUND_NODES = 2000
 
 # line directions, as bits: a cell's edge character joins the directions it has
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
@@ -64,31 +67,56 @@ class GraphView(ScrollView, can_focus=True):
         self.session = session
         self.follow = True
         self._window = None
-        self.relayout()
+        self.layout_ = None
+
+    def on_mount(self):
+        if len(self.session.graph.nodes) <= BACKGROUND_NODES:
+            self.relayout()
+        else:  # the screen paints first; the graph appears when laid out
+            self.set_timer(0.05, lambda: self.run_worker(self._lay_out_in_background, thread=True, exclusive=True,
+                                                         group="layout"))
 
     # ---------------------------------------------------------------- layout and index
     def relayout(self):
         """Lay the session's view out again (after a scope collapsed or expanded)."""
+        self._apply(self._lay_out())
+
+    def _lay_out(self):
         view = self.session.view
-        self.labels = {item.key: label(item) for item in view.items}
-        self.layout_ = layout(view, self.labels)
-        self.items = {item.key: item for item in view.items}
-        self._index()
+        labels = {item.key: label(item) for item in view.items}
+        lay = layout(view, labels)
+        return labels, lay, {item.key: item for item in view.items}, _index(lay)
+
+    def _lay_out_in_background(self):
+        result = self._lay_out()
+        self.app.call_from_thread(self._apply, result)
+
+    def _apply(self, result):
+        self.labels, self.layout_, self.items, (self._boxes, self._rows, self._cols) = result
         self.virtual_size = Size(self.layout_.width, self.layout_.height)
         self._window = None
-        self.refresh()
+        self.show_step()
 
-    def _index(self):
-        boxes, segs = {}, {}
-        for key, box in self.layout_.boxes.items():
-            for c in range(box.y // CHUNK, (box.y + box.h - 1) // CHUNK + 1):
-                boxes.setdefault(c, []).append(key)
-        for n, (edge, points) in enumerate(self.layout_.routes):
-            for (x1, y1), (x2, y2) in zip(points, points[1:]):
-                lo, hi = min(y1, y2), max(y1, y2)
-                for c in range(lo // CHUNK, hi // CHUNK + 1):
-                    segs.setdefault(c, []).append((n, x1, y1, x2, y2))
-        self._boxes, self._segs = boxes, segs
+    def _segments_in(self, x0, y0, w, h):
+        """The edge segments that may cross the window (each once)."""
+        seen = set()
+        for cell in _cells(x0, y0, x0 + w - 1, y0 + h - 1):
+            for seg in self._rows.get(cell, ()):
+                if seg not in seen:
+                    seen.add(seg)
+                    yield seg
+        for c in range(x0 // CHUNK_W, (x0 + w - 1) // CHUNK_W + 1):
+            for seg in self._cols.get(c, ()):
+                if min(seg[2], seg[4]) < y0 + h and max(seg[2], seg[4]) >= y0:
+                    yield seg
+
+    def _boxes_in(self, x0, y0, w, h):
+        seen = set()
+        for cell in _cells(x0, y0, x0 + w - 1, y0 + h - 1):
+            for key in self._boxes.get(cell, ()):
+                if key not in seen:
+                    seen.add(key)
+                    yield key
 
     def box_of(self, node):
         item = self.session.view.item_of[node]
@@ -98,6 +126,9 @@ class GraphView(ScrollView, can_focus=True):
     def show_step(self):
         """Redraw for the session's current step, scrolling the current node into the middle when following."""
         self._window = None
+        if self.layout_ is None:
+            self.refresh()
+            return
         if self.follow:
             box = self.box_of(self.session.node)
             region = Region(box.x, box.y, box.w, box.h)
@@ -114,6 +145,9 @@ class GraphView(ScrollView, can_focus=True):
     def render_line(self, y):
         sx, sy = self.scroll_offset
         w, h = self.scrollable_content_region.size
+        if self.layout_ is None:
+            text = f" laying out the graph ({len(self.session.graph.nodes)} nodes)…" if y == 0 else ""
+            return Strip([Segment(text.ljust(w), EDGE_STYLE)], w)
         key = (sx, sy, w, h, self.session.step, id(self.layout_))
         if self._window is None or self._window[0] != key:
             self._window = (key, self._draw(sx, sy, w, h))
@@ -128,17 +162,11 @@ class GraphView(ScrollView, can_focus=True):
         styles = [[None] * w for _ in range(h)]
         bits = [[0] * w for _ in range(h)]
         hot = [[False] * w for _ in range(h)]
-        chunks = range(y0 // CHUNK, (y0 + h - 1) // CHUNK + 1)
-        seen = set()
-        for c in chunks:
-            for seg in self._segs.get(c, ()):
-                if seg in seen:
-                    continue
-                seen.add(seg)
-                n, x1, y1, x2, y2 = seg
-                edge = self.layout_.routes[n][0]
-                is_hot = edge.dst is current or edge.src is current
-                _stroke(bits, hot, x1 - x0, y1 - y0, x2 - x0, y2 - y0, w, h, is_hot)
+        segments = list(self._segments_in(x0, y0, w, h))
+        for n, x1, y1, x2, y2 in segments:
+            edge = self.layout_.routes[n][0]
+            is_hot = edge.dst is current or edge.src is current
+            _stroke(bits, hot, x1 - x0, y1 - y0, x2 - x0, y2 - y0, w, h, is_hot)
         for r in range(h):
             row_bits, row_chars, row_styles, row_hot = bits[r], chars[r], styles[r], hot[r]
             for c in range(w):
@@ -146,21 +174,13 @@ class GraphView(ScrollView, can_focus=True):
                     row_chars[c] = LINES[row_bits[c]]
                     row_styles[c] = EDGE_HOT if row_hot[c] else EDGE_STYLE
         # arrowheads
-        for c in chunks:
-            for seg in self._segs.get(c, ()):
-                n, x1, y1, x2, y2 = seg
-                points = self.layout_.routes[n][1]
-                if (x2, y2) == points[-1] and 0 <= x2 - x0 < w and 0 <= y2 - y0 < h:
-                    chars[y2 - y0][x2 - x0] = "▶"
-        drawn = set()
-        for c in chunks:
-            for key in self._boxes.get(c, ()):
-                if key in drawn:
-                    continue
-                drawn.add(key)
-                item = self.items[key]
-                self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state,
-                          item is current, x0, y0, w, h)
+        for n, x1, y1, x2, y2 in segments:
+            if (x2, y2) == self.layout_.routes[n][1][-1] and 0 <= x2 - x0 < w and 0 <= y2 - y0 < h:
+                chars[y2 - y0][x2 - x0] = "▶"
+        for key in self._boxes_in(x0, y0, w, h):
+            item = self.items[key]
+            self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state, item is current,
+                      x0, y0, w, h)
         return [Strip(_segments(chars[r], styles[r]), w) for r in range(h)]
 
     def _box(self, chars, styles, box, text, item, state, is_current, x0, y0, w, h):
@@ -182,11 +202,35 @@ class GraphView(ScrollView, can_focus=True):
 
     # ---------------------------------------------------------------- mouse
     def on_click(self, event):
+        if self.layout_ is None:
+            return
         x, y = event.x + self.scroll_offset.x, event.y + self.scroll_offset.y
         for key, box in self.layout_.boxes.items():
             if box.x <= x < box.right and box.y <= y < box.y + box.h:
                 self.post_message(NodeChosen(self.items[key].nodes[-1]))
                 return
+
+
+def _index(lay):
+    """Boxes and horizontal segments by (row chunk, column chunk); vertical segments by column chunk."""
+    boxes, rows, cols = {}, {}, {}
+    for key, box in lay.boxes.items():
+        for cell in _cells(box.x, box.y, box.right - 1, box.y + box.h - 1):
+            boxes.setdefault(cell, []).append(key)
+    for n, (edge, points) in enumerate(lay.routes):
+        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+            if y1 == y2:
+                for cell in _cells(min(x1, x2), y1, max(x1, x2), y1):
+                    rows.setdefault(cell, []).append((n, x1, y1, x2, y2))
+            else:
+                cols.setdefault(x1 // CHUNK_W, []).append((n, x1, y1, x2, y2))
+    return boxes, rows, cols
+
+
+def _cells(x1, y1, x2, y2):
+    """The index buckets a rectangle (inclusive corners) touches."""
+    return [(cy, cx) for cy in range(max(y1, 0) // CHUNK, max(y2, 0) // CHUNK + 1)
+            for cx in range(max(x1, 0) // CHUNK_W, max(x2, 0) // CHUNK_W + 1)]
 
 
 def _stroke(bits, hot, x1, y1, x2, y2, w, h, is_hot):
