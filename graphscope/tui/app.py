@@ -16,6 +16,7 @@ class GraphscopeApp(App):
         super().__init__(**kwargs)
         self.session = Session(graph, origin, file)
         self.sub_title = origin
+        self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
 
     def on_mount(self):
         self.push_screen(MainScreen(self.session))

@@ -56,7 +56,7 @@ class GraphView(ScrollView, can_focus=True):
     """Pan with the arrow keys (when focused), the mouse or the scroll bars; the current node stays in sight."""
 
     DEFAULT_CSS = """
-    GraphView { background: $surface; scrollbar-size: 1 1; }
+    GraphView { background: white; scrollbar-size: 1 1; }
     """
     BINDINGS = [Binding("up", "scroll_up", "pan up", show=False), Binding("down", "scroll_down", "pan down", show=False),
                 Binding("shift+left", "scroll_left", "pan left", show=False),
@@ -147,7 +147,7 @@ class GraphView(ScrollView, can_focus=True):
         w, h = self.scrollable_content_region.size
         if self.layout_ is None:
             text = f" laying out the graph ({len(self.session.graph.nodes)} nodes)…" if y == 0 else ""
-            return Strip([Segment(text.ljust(w), EDGE_STYLE)], w)
+            return Strip([Segment(text.ljust(w), self.rich_style + EDGE_STYLE)], w)
         key = (sx, sy, w, h, self.session.step, id(self.layout_))
         if self._window is None or self._window[0] != key:
             self._window = (key, self._draw(sx, sy, w, h))
@@ -181,7 +181,8 @@ class GraphView(ScrollView, can_focus=True):
             item = self.items[key]
             self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state, item is current,
                       x0, y0, w, h)
-        return [Strip(_segments(chars[r], styles[r]), w) for r in range(h)]
+        base = self.rich_style
+        return [Strip(_segments(chars[r], styles[r], base), w) for r in range(h)]
 
     def _box(self, chars, styles, box, text, item, state, is_current, x0, y0, w, h):
         key = look_of(item, state)
@@ -258,11 +259,12 @@ def _stroke(bits, hot, x1, y1, x2, y2, w, h, is_hot):
         hot[y][x1] = hot[y][x1] or is_hot
 
 
-def _segments(chars, styles):
-    """Runs of equally styled characters as rich Segments."""
+def _segments(chars, styles, base):
+    """Runs of equally styled characters as rich Segments, over the widget's own style (its background)."""
     out, start = [], 0
     for i in range(1, len(chars) + 1):
         if i == len(chars) or styles[i] is not styles[start]:
-            out.append(Segment("".join(chars[start:i]), styles[start]))
+            style = base if styles[start] is None else base + styles[start]
+            out.append(Segment("".join(chars[start:i]), style))
             start = i
     return out

@@ -41,7 +41,7 @@ class Tape(ScrollView, can_focus=True):
     """Up/Down move the highlight, Enter (or a click) goes to that node's step."""
 
     DEFAULT_CSS = """
-    Tape { background: $surface; scrollbar-size: 1 1; }
+    Tape { background: white; scrollbar-size: 1 1; }
     """
     BINDINGS = [Binding("up", "cursor(-1)", "row up", show=False), Binding("down", "cursor(1)", "row down", show=False),
                 Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
@@ -93,10 +93,10 @@ class Tape(ScrollView, can_focus=True):
         w = self.scrollable_content_region.width
         if y == 0:  # the header stays put
             text = fit(title for title, _ in COLUMNS)
-            return Strip([Segment(text[sx:sx + w].ljust(w), HEADER_STYLE)], w)
+            return Strip([Segment(text[sx:sx + w].ljust(w), self.rich_style + HEADER_STYLE)], w)
         row = y - 1 + self.scroll_offset.y
         if row >= len(self.nodes):
-            return Strip.blank(w)
+            return Strip.blank(w, self.rich_style)
         state = self.session.state
         node = self.nodes[row]
         texts = cells(node, row, state)
@@ -104,4 +104,4 @@ class Tape(ScrollView, can_focus=True):
         if row == self.cursor_row:
             style = style + Style(reverse=True)
         text = fit(texts)[sx:sx + w].ljust(w)
-        return Strip([Segment(text, style)], w)
+        return Strip([Segment(text, self.rich_style + style)], w)
