@@ -7,7 +7,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tui_apps import sample_app  # noqa: E402
+from tui_apps import named_layer_app, sample_app  # noqa: E402
 
 pytest.importorskip("pytest_textual_snapshot")
 from graphscope.viz import have_dot  # noqa: E402
@@ -30,7 +30,7 @@ def test_main_screen_backward_inspector(snap_compare, monkeypatch):
 
 def test_inspector_with_a_matrix_and_a_gradient_check(snap_compare, monkeypatch):
     monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert snap_compare(sample_app("two_layer.py"), press=["f", "n", "n", "n", "c"], terminal_size=SIZE)
+    assert snap_compare(named_layer_app(), press=["f", "n", "n", "c"], terminal_size=SIZE)
 
 
 def test_predict_mode_asks_for_the_local_gradient(snap_compare, monkeypatch):
@@ -45,4 +45,4 @@ def test_help_screen(snap_compare, monkeypatch):
 
 def test_main_screen_at_80x24(snap_compare, monkeypatch):
     monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert snap_compare(sample_app("two_layer.py"), press=["b"], terminal_size=(80, 24))
+    assert snap_compare(named_layer_app(), press=["f", "n", "n", "n"], terminal_size=(80, 24))
