@@ -77,7 +77,8 @@ class Session:
         self.graph = graph
         self.origin = origin
         self.file = file
-        self.stepper = Stepper(graph)
+        with np.errstate(all="ignore"):  # a NaN is shown where it is made (the ! key), never warned about
+            self.stepper = Stepper(graph)
         self.collapsed = set()
         self.fold = FOLD_MIN
         self._view = None
@@ -207,8 +208,9 @@ class Session:
             raise GraphscopeError(f"{text!r} is not a number or a list of numbers") from None
         if value.shape != old.shape:
             raise GraphscopeError(f"{node.name} has shape {old.shape}; {text!r} has shape {value.shape}")
-        self.graph.run({node: float(value) if value.ndim == 0 and isinstance(node.value, float) else value})
-        self.stepper.rerun()
+        with np.errstate(all="ignore"):
+            self.graph.run({node: float(value) if value.ndim == 0 and isinstance(node.value, float) else value})
+            self.stepper.rerun()
         self.checks.clear()
 
     # ---------------------------------------------------------------- export

@@ -73,8 +73,8 @@ class GraphView(ScrollView, can_focus=True):
         if len(self.session.graph.nodes) <= BACKGROUND_NODES:
             self.relayout()
         else:  # the screen paints first; the graph appears when laid out
-            self.set_timer(0.05, lambda: self.run_worker(self._lay_out_in_background, thread=True, exclusive=True,
-                                                         group="layout"))
+            self.call_after_refresh(self.run_worker, self._lay_out_in_background, thread=True, exclusive=True,
+                                    group="layout")
 
     # ---------------------------------------------------------------- layout and index
     def relayout(self):
