@@ -32,8 +32,8 @@ class MainScreen(Screen):
         Binding("p,left", "prev", "previous step", priority=True),
         Binding("home", "first", "first step", show=False, priority=True),
         Binding("end", "last", "last step", show=False, priority=True),
-        Binding("f", "phase_end('forward')", "end of forward"),
-        Binding("b", "phase_end('backward')", "end of backward"),
+        Binding("f", f"phase_end('{FORWARD}')", "end of forward"),
+        Binding("b", f"phase_end('{BACKWARD}')", "end of backward"),
         Binding("g", "goto_node", "go to node"),
         Binding("exclamation_mark", "nonfinite", "first NaN/inf", show=False),
         Binding("c", "check_node", "check node"),
@@ -218,5 +218,3 @@ class MainScreen(Screen):
             keys = b.key.replace("exclamation_mark", "!").replace("question_mark", "?")
             yield SystemCommand(b.description.capitalize(), f"key: {keys}", partial(self.run_action, b.action))
 
-
-__all__ = ["MainScreen", "FORWARD", "BACKWARD", "RESERVED_KEYS"]
