@@ -70,3 +70,15 @@ def test_large_views_are_laid_out_by_layers_without_asking_dot(monkeypatch):
     monkeypatch.setattr(layout_module, "have_dot", lambda: pytest.fail("dot must not be asked"))
     view = lecture_view()
     assert layout(view, labels_of(view)).engine == LAYERS
+
+
+def test_a_failing_dot_falls_back_to_layers(monkeypatch):
+    import graphscope.viz.layout as layout_module
+
+    def broken(view, widths):
+        raise RuntimeError("dot crashed")
+
+    monkeypatch.setattr(layout_module, "_dot_boxes", broken)
+    view = lecture_view()
+    lay = layout(view, labels_of(view), engine=DOT)
+    assert lay.engine == LAYERS and set(lay.boxes) == {item.key for item in view.items}

@@ -68,7 +68,11 @@ def layout(view, labels, engine=None):
         engine = DOT if len(view.items) <= DOT_MAX and have_dot() else LAYERS
     widths = {item.key: box_width(labels[item.key]) for item in view.items}
     if engine == DOT:
-        boxes = _dot_boxes(view, widths)
+        try:
+            boxes = _dot_boxes(view, widths)
+        except Exception:  # noqa: BLE001 - dot missing or crashed: the layers need no program
+            engine = LAYERS
+            boxes = _layer_boxes(view, widths)
     else:
         boxes = _layer_boxes(view, widths)
     lay = Layout(boxes, engine=engine)
