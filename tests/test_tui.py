@@ -287,8 +287,24 @@ async def test_a_large_graph_is_laid_out_by_layers_and_draws_only_its_window():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         view = app.screen.query_one(GraphView)
+        for _ in range(200):  # laid out in a thread: wait for it (at most about 10 s)
+            if view.layout_ is not None:
+                break
+            await pilot.pause(0.05)
         assert view.layout_.engine == "layers"
         assert view.virtual_size.height > view.size.height
         await pilot.press("end")
         await settle(pilot)
         assert status(app).startswith(f"backward · step {len(app.session.stepper) - 1}/")
+
+
+async def test_clicking_a_box_in_the_graph_goes_to_that_node():
+    app = sample_app("neuron.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(GraphView)
+        node = app.session.graph.node("z")
+        box = view.box_of(node)
+        await pilot.click(GraphView, offset=(box.x + 2 - view.scroll_offset.x, box.mid_y - view.scroll_offset.y))
+        await settle(pilot)
+        assert status(app).startswith("forward · step 2/9 · z")

@@ -1,11 +1,15 @@
 """The inspector: the current node's value and, in the backward phase, upstream x local = contribution per input."""
+import numpy as np
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...engine.inspect import summarize_value
+from ...engine.inspect import number_text, summarize_value
 from ...stepper import BACKWARD, FORWARD, explain
 from ...viz import theme
+
+#: Values with more entries than this are summarized (mean, std, then min and max).
+SHOWN_ENTRIES = 4
 
 
 def inspector_text(session):
@@ -24,6 +28,8 @@ def inspector_text(session):
     value = session.state.value(node)
     text.append("value  ", style="bold")
     text.append(("not computed yet" if value is None else summarize_value(value)) + "\n", style=theme.VALUE_INK)
+    if value is not None and np.size(value) > SHOWN_ENTRIES:
+        text.append(f"       min={number_text(np.min(value))} max={number_text(np.max(value))}\n", style=theme.VALUE_INK)
     if event.phase == BACKWARD:
         _backward(text, info, event)
     elif event.phase != FORWARD:
