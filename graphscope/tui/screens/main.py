@@ -9,7 +9,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...engine.errors import GraphscopeError
-from ...stepper import BACKWARD, FORWARD
+from ...engine.inspect import summarize_value
+from ...stepper import BACKWARD, FORWARD, explain
 from ..messages import NodeChosen, StepChanged
 from ..widgets.graphview import GraphView
 from ..widgets.inspector import Inspector
@@ -108,12 +109,16 @@ class MainScreen(Screen):
             if question is not None:
                 self.ask(question)
                 return
+            if st[st.step + 1].edges:
+                self.notify("no local Jacobian small enough to guess at this step", title="predict mode")
         self.guard(st.next)
 
     def ask(self, question):
         event = self.session.stepper[question.step]
-        prompt = (f"next: step {question.step}, backward at {event.node.name}\n"
-                  f"{question.prompt}")
+        state = self.session.state
+        given = ", ".join(f"{i.name} = {summarize_value(state.value(i), short=True)}" for i in event.node.inputs)
+        prompt = (f"next: step {question.step}, backward at {explain.call(event.node)}\n"
+                  f"where {given}\n{question.prompt}")
 
         def answered(text):
             if text is None:
