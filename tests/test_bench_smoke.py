@@ -197,3 +197,17 @@ def test_timing_helpers_measure_and_restore_gc():
     assert common.fmt_seconds(1.4111) == "1.41 s" and common.fmt_seconds(9.115e-4) == "912 us"
     with pytest.raises(ValueError, match="unknown clock"):
         common.set_clock("sundial")
+
+
+# ---------------------------------------------------------------- tui: first paint and step redraw
+
+def test_tui_quick_prints_first_paint_and_step_redraws(capsys):
+    from bench import bench_tui
+    results = bench_tui.main(quick=True)
+    out = capsys.readouterr().out
+    for row in ("gs.Stepper(graph) (baseline)", "first paint", "graph view drawn", "forward step redraw",
+                "backward step redraw"):
+        assert row in out
+    assert results["nodes"] >= 1000 and results["layout"] in ("dot", "layers")
+    assert 0 < results["first_paint"] <= results["graph_drawn"]
+    assert results["forward_step"] > 0 and results["backward_step"] > 0

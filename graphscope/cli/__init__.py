@@ -13,7 +13,7 @@ import sys
 
 from ..engine.errors import GraphscopeError
 from ..version import __version__
-from . import check, demo, export
+from . import check, demo, export, tui
 from . import search as search_command, train as train_command
 
 #: Exit status of a command that found a problem in the graph, and of one that could not do its work.
@@ -21,8 +21,7 @@ FOUND_PROBLEM = 1
 ERROR = 2
 
 #: Subcommand modules, in the order `graphscope --help` lists them.
-COMMANDS = [demo, check, export]
-COMMANDS += [train_command, search_command]
+COMMANDS = [demo, tui, check, export, train_command, search_command]
 
 
 def build_parser():

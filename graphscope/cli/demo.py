@@ -9,9 +9,13 @@ sum of the contributions it receives.
 
 Any other graph walks the same way: a sample file defining build(), or a
 graph saved with graph.save(...) (or with --save here).
+
+In a terminal the demo opens the terminal UI (as `graphscope tui` does);
+when its output is piped, or with --text or --save, it prints the walk.
 """
 import os
 import shlex
+import sys
 
 from .common import add_graph_arguments, file_command, load_graph, nonfinite_note
 
@@ -91,11 +95,19 @@ def next_steps(shown, stepper, saved=None):
         f"  {shown.command('export', '--step', str(k), '-o', f'step{k}.svg')}   (one picture: step {k})"])
 
 
+def opens_tui(args):
+    """The demo opens the TUI when its output is a terminal (not piped, not CI) and --text/--save are not given."""
+    return not args.text and args.save is None and sys.stdout.isatty() and sys.stdin.isatty()
+
+
 def _demo(args):
     from ..interop import save_graph
     if args.save is not None:
         _check_save_path(args.save)
     shown = _shown(args)
+    if opens_tui(args):
+        from .tui import open_tui
+        return open_tui(shown.graph, shown.origin, shown.file)
     st = walk(shown.graph, shown.origin, print)
     note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
     if note:
@@ -128,6 +140,9 @@ def add_parser(sub):
     add_graph_arguments(p, optional_help="default: the lecture's example, samples/neuron.py")
     p.add_argument("--save", metavar="FILE.gsgraph",
                    help="also save the walked graph (values and gradients) as a graph file, to export or check")
+    p.add_argument("--text", action="store_true",
+                   help="print the walk as text (what the demo does when its output is not a terminal) "
+                        "instead of opening the terminal UI")
     p.set_defaults(run=run)
 
 

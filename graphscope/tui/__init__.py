@@ -1,0 +1,9 @@
+"""The Textual terminal UI: step through a graph's forward and backward passes node by node.
+
+    from graphscope.tui import GraphscopeApp
+    GraphscopeApp(graph, origin="two_layer.py").run()
+"""
+from .app import GraphscopeApp, run_app
+from .session import Session
+
+__all__ = ["GraphscopeApp", "Session", "run_app"]

@@ -1,0 +1,33 @@
+"""The graphscope Textual app: opens the main screen on a graph; every command also in the palette."""
+from textual.app import App
+
+from .screens.main import MainScreen
+from .session import Session
+
+
+class GraphscopeApp(App):
+    """Step through `graph`'s forward and backward passes; `origin` names where it came from (the title)."""
+
+    CSS_PATH = "graphscope.tcss"
+    TITLE = "graphscope"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, graph, origin="", file=None, **kwargs):
+        super().__init__(**kwargs)
+        self.session = Session(graph, origin, file)
+        self.sub_title = origin
+        self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
+
+    def on_mount(self):
+        self.push_screen(MainScreen(self.session))
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MainScreen):
+            yield from screen.commands()
+
+
+def run_app(graph, origin="", file=None):
+    """Open the TUI on `graph` in this terminal; returns the exit code."""
+    GraphscopeApp(graph, origin, file).run()
+    return 0

@@ -1,0 +1,49 @@
+"""Modal dialogs: an error or a message, and a one-line question (edit a value, predict a gradient)."""
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class MessageDialog(ModalScreen):
+    """A message (an error, a check report) in a box; any of Escape, Enter or q closes it."""
+
+    BINDINGS = [Binding("escape,enter,q", "dismiss", "close")]
+
+    def __init__(self, title, message, error=False):
+        super().__init__(classes="error" if error else "")
+        self.title_text, self.message = title, message
+
+    def compose(self):
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title")
+            yield Static(self.message, id="dialog-message", markup=False)
+            yield Button("OK", id="dialog-ok", variant="primary")
+
+    def on_button_pressed(self, event):
+        self.dismiss()
+
+
+class AskDialog(ModalScreen):
+    """A question with one line to type; dismisses with the text (None when cancelled with Escape)."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def __init__(self, title, prompt, value=""):
+        super().__init__()
+        self.title_text, self.prompt, self.value = title, prompt, value
+
+    def compose(self):
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title")
+            yield Static(self.prompt, id="dialog-message", markup=False)
+            yield Input(self.value, id="dialog-input")
+
+    def on_mount(self):
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event):
+        self.dismiss(event.value)
+
+    def action_cancel(self):
+        self.dismiss(None)

@@ -1,0 +1,38 @@
+"""The help screen: what graphscope's main screen shows, and every key."""
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+INTRO = """[b]graphscope[/b]: step through backpropagation node by node.
+
+The [b]graph[/b] (top left) shows every node: grey dashed = not computed yet,
+green = value computed, orange = this step, red = gradient passed on,
+blue = needs no gradient. The [b]tape[/b] (bottom left) lists the nodes in
+order. The [b]inspector[/b] (right) shows the current node: its value, and in
+the backward phase, for each input, upstream × local = contribution and the
+input's accumulated gradient.
+"""
+
+
+def keys_text(bindings):
+    """One line per binding: its keys and what it does."""
+    rows = []
+    for b in bindings:
+        keys = ", ".join(k.strip() for k in b.key.split(","))
+        rows.append(f"  [b]{keys:<18}[/b] {b.description}")
+    return "\n".join(rows)
+
+
+class HelpScreen(ModalScreen):
+    """Escape, ? or q closes it."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "close")]
+
+    def __init__(self, bindings):
+        super().__init__()
+        self.bindings = bindings
+
+    def compose(self):
+        with VerticalScroll(id="help"):
+            yield Static(INTRO + "\n[b]Keys[/b] (each also in the command palette, ctrl+p)\n" + keys_text(self.bindings))

@@ -1,0 +1,225 @@
+"""The main screen: graph view, tape, inspector, status line and footer; every step key."""
+from functools import partial
+
+from textual import on
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ...engine.errors import GraphscopeError
+from ...engine.formatting import summarize_value
+from ...stepper import BACKWARD, FORWARD, explain
+from ..messages import NodeChosen, StepChanged
+from ..widgets.graphview import GraphView
+from ..widgets.inspector import Inspector
+from ..widgets.tape import Tape
+from .dialogs import AskDialog, MessageDialog
+from .help import HelpScreen
+
+#: Keys kept free for the layer screen ("l") and the training screen ("r").
+RESERVED_KEYS = ("l", "r")
+#: What `guard` returns when the action failed (its error is on screen).
+FAILED = object()
+
+
+class MainScreen(Screen):
+    """Step with n/p (or Right/Left); ctrl+p lists every command."""
+
+    BINDINGS = [
+        # priority: the graph view and the tape would otherwise take these keys to scroll
+        Binding("n,right", "next", "next step", priority=True),
+        Binding("p,left", "prev", "previous step", priority=True),
+        Binding("home", "first", "first step", show=False, priority=True),
+        Binding("end", "last", "last step", show=False, priority=True),
+        Binding("f", f"phase_end('{FORWARD}')", "end of forward"),
+        Binding("b", f"phase_end('{BACKWARD}')", "end of backward"),
+        Binding("g", "goto_node", "go to node"),
+        Binding("exclamation_mark", "nonfinite", "first NaN/inf", show=False),
+        Binding("c", "check_node", "check node"),
+        Binding("C", "check_all", "check all", show=False),
+        Binding("e", "edit_leaf", "edit leaf", show=False),
+        Binding("s", "export_svg", "export SVG", show=False),
+        Binding("o", "toggle_scope", "collapse/expand scope", show=False),
+        Binding("t", "predict", "predict mode", show=False),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+        self.predicting = False
+        self.verdict = None  # predict mode: how the last guess compared
+
+    def compose(self):
+        yield Static(id="status")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield GraphView(self.session, id="graph")
+                yield Tape(self.session, id="tape")
+            yield Inspector(self.session, id="inspector")
+        yield Footer()
+
+    def on_mount(self):
+        self.query_one(GraphView).focus()
+        self.call_after_refresh(self.show_step)
+
+    # ---------------------------------------------------------------- redrawing
+    def show_step(self):
+        """Every part of the screen redraws for the current step."""
+        status = self.session.status_text()
+        if self.predicting:
+            status += " · predict mode"
+        self.query_one("#status", Static).update(status)
+        self.query_one(GraphView).show_step()
+        self.query_one(Tape).show_step()
+        self.query_one(Inspector).show_step()
+
+    def moved(self):
+        self.post_message(StepChanged(self.session.step))
+
+    @on(StepChanged)
+    def on_step_changed(self, message):
+        self.show_step()
+
+    @on(NodeChosen)
+    def on_node_chosen(self, message):
+        self.guard(self.session.goto_node, message.node)
+
+    def guard(self, action, *args):
+        """Run an action; a graphscope error (or any failure) shows in a dialog, never a traceback."""
+        try:
+            result = action(*args)
+        except GraphscopeError as exc:
+            self.app.push_screen(MessageDialog("Cannot do that", str(exc), error=True))
+            return FAILED
+        except Exception as exc:  # noqa: BLE001 - a failure in the user's graph must not take the screen down
+            self.app.push_screen(MessageDialog("Something went wrong", f"{type(exc).__name__}: {exc}", error=True))
+            return FAILED
+        self.moved()
+        return result
+
+    # ---------------------------------------------------------------- stepping
+    def action_next(self):
+        st = self.session.stepper
+        if self.predicting and not st.at_end:
+            question = self.session.question(st.step + 1)
+            if question is not None:
+                self.ask(question)
+                return
+            if st[st.step + 1].edges:
+                self.notify("no local Jacobian small enough to guess at this step", title="predict mode")
+        self.guard(st.next)
+
+    def ask(self, question):
+        event = self.session.stepper[question.step]
+        state = self.session.state
+        given = ", ".join(f"{i.name} = {summarize_value(state.value(i), short=True)}" for i in event.node.inputs)
+        prompt = (f"next: step {question.step}, backward at {explain.call(event.node)}\n"
+                  f"where {given}\n{question.prompt}")
+
+        def answered(text):
+            if text is None:
+                return
+            verdict = self.guard(self.session.judge, question, text)
+            if verdict is FAILED:
+                return
+            self.verdict = verdict
+            self.session.goto(question.step)
+            self.notify(verdict.text(), title="right" if verdict.right else "not quite",
+                        severity="information" if verdict.right else "warning")
+            self.moved()
+
+        self.app.push_screen(AskDialog("Predict the local gradient", prompt), answered)
+
+    def action_prev(self):
+        self.guard(self.session.stepper.prev)
+
+    def action_first(self):
+        self.guard(self.session.stepper.first)
+
+    def action_last(self):
+        self.guard(self.session.stepper.last)
+
+    def action_phase_end(self, phase):
+        self.guard(self.session.goto_phase_end, phase)
+
+    # ---------------------------------------------------------------- finding
+    def action_goto_node(self):
+        items = [(f"{n.name}  ({n.op or n.role or 'leaf'})", partial(self.guard, self.session.goto_node, n))
+                 for n in self.session.graph.nodes]
+        self.app.search_commands(items, placeholder="Go to node (type part of its name)…")
+
+    def action_nonfinite(self):
+        origin = self.guard(self.session.first_nonfinite)
+        if origin is None:
+            self.notify("every value and gradient is finite", title="no NaN or infinity")
+        elif origin is not FAILED:
+            self.notify(f"first non-finite {origin.phase} {origin.kind} made at {origin.name}", severity="warning")
+
+    # ---------------------------------------------------------------- checks
+    def action_check_node(self):
+        result = self.guard(self.session.check_here)
+        if result is not FAILED:
+            self.notify(f"{result.node.name}: {result.status_text} (max relative error {result.max_rel:.1e})",
+                        title="gradient check", severity="information" if result.ok else "error")
+
+    def action_check_all(self):
+        report = self.guard(self.session.check_all)
+        if report is FAILED:
+            return
+        bad = report.first_failure
+        if bad is None:
+            self.notify(f"all {len(report.rows)} op nodes pass", title="gradient check")
+        else:
+            self.notify(f"{len(report.failures)} failing; first: {bad.node.name} ({bad.node.op})",
+                        title="gradient check", severity="error")
+
+    # ---------------------------------------------------------------- editing and export
+    def action_edit_leaf(self):
+        node = self.session.node
+        if node.op_def is not None:
+            self.app.push_screen(MessageDialog("Edit a leaf", f"{node.name} is computed by {node.op}: go to a leaf "
+                                               f"(an input or a parameter) to edit its value", error=True))
+            return
+
+        def edited(text):
+            if text is not None and self.guard(self.session.edit_leaf, node, text) is not FAILED:
+                self.query_one(Tape).reset()
+                self.notify(f"{node.name} = {text}: every value and gradient after it recomputed", title="edited")
+
+        self.app.push_screen(AskDialog(f"Edit {node.name}", f"new value of {node.name} (same shape):",
+                                       self.session.leaf_text(node)), edited)
+
+    def action_export_svg(self):
+        path = self.guard(self.session.export_svg)
+        if path is not FAILED:
+            self.notify(path, title="step exported")
+
+    def action_toggle_scope(self):
+        changed = self.guard(self.session.toggle_scope, self.session.node)
+        if changed is not FAILED:
+            self.query_one(GraphView).relayout()
+            self.notify(changed)
+
+    def action_predict(self):
+        self.predicting = not self.predicting
+        self.notify("before each backward step, guess its local gradient" if self.predicting else "off",
+                    title="predict mode")
+        self.moved()
+
+    def action_help(self):
+        self.app.push_screen(HelpScreen(self.BINDINGS))
+
+    def action_quit(self):
+        self.app.exit()
+
+    # ---------------------------------------------------------------- command palette
+    def commands(self):
+        """A palette command for every binding."""
+        for b in self.BINDINGS:
+            keys = b.key.replace("exclamation_mark", "!").replace("question_mark", "?")
+            yield SystemCommand(b.description.capitalize(), f"key: {keys}", partial(self.run_action, b.action))
+

@@ -1,0 +1,266 @@
+"""What the TUI shows and does, without any widget: a stepper over a graph, and the questions the screens ask.
+
+Everything comes from the stepper (events, states, explain's texts) and the
+engine (checks, non-finite origins, replay); nothing here computes a gradient.
+"""
+import ast
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine import check_node, check_nodes
+from ..engine.errors import GraphscopeError
+from ..engine.source import display_location
+from ..stepper import BACKWARD, Stepper, StepError
+from ..viz.view import BOX, FOLD, FOLD_MIN, View, ViewError
+
+#: A guess counts as right within this relative (and absolute) tolerance.
+GUESS_RTOL = 1e-3
+GUESS_ATOL = 1e-6
+
+
+@dataclass(frozen=True)
+class PhaseRange:
+    """The steps of one phase: name ('forward', 'backward', ...) and its first and last step."""
+
+    name: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Question:
+    """Predict mode: one entry of the local Jacobian d(node)/d(input) at a backward step."""
+
+    step: int
+    edge: object
+    row: int
+    col: int
+    truth: float
+
+    @property
+    def prompt(self):
+        jac = self.edge.jacobian
+        name = f"d{self.edge.node.name}/d{self.edge.input.name}"
+        if jac.shape == (1, 1):
+            return f"local gradient {name} = ?"
+        return f"local gradient {name} ({jac.shape[0]}x{jac.shape[1]}), entry [{self.row}, {self.col}] = ?"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a guess compares with the truth."""
+
+    guess: float
+    truth: float
+
+    @property
+    def right(self):
+        return abs(self.guess - self.truth) <= GUESS_ATOL + GUESS_RTOL * abs(self.truth)
+
+    def text(self):
+        if self.right:
+            return f"right: {_num(self.truth)}"
+        off = self.guess - self.truth
+        return f"not quite: it is {_num(self.truth)}, you said {_num(self.guess)} (off by {_num(off)})"
+
+
+def _num(x):
+    return f"{x:.6g}"
+
+
+class Session:
+    """A graph being stepped through: the stepper, the drawn view, and the actions of the main screen."""
+
+    def __init__(self, graph, origin="", file=None):
+        self.graph = graph
+        self.origin = origin
+        self.file = file
+        with np.errstate(all="ignore"):  # a NaN is shown where it is made (the ! key), never warned about
+            self.stepper = Stepper(graph)
+        self.collapsed = set()
+        self.fold = FOLD_MIN
+        self._view = None
+        self.checks = {}  # node -> NodeCheck, from "check this node" / "check all"
+
+    @property
+    def view(self):
+        """What the graph view draws (viz.View: nodes, collapsed scopes, folded blocks), built when first asked."""
+        if self._view is None:
+            self._view = View(self.graph)
+        return self._view
+
+    # ---------------------------------------------------------------- the step
+    @property
+    def output(self):
+        return self.graph.output
+
+    @property
+    def state(self):
+        return self.stepper.state
+
+    @property
+    def step(self):
+        return self.stepper.step
+
+    @property
+    def node(self):
+        return self.stepper.event.node
+
+    def phases(self):
+        """The phases in step order, each a PhaseRange (names come from the stepper's events)."""
+        ranges, start = [], 0
+        events = self.stepper.events
+        for k in range(1, len(events) + 1):
+            if k == len(events) or events[k].phase != events[start].phase:
+                ranges.append(PhaseRange(events[start].phase, start, k - 1))
+                start = k
+        return ranges
+
+    def phase_range(self, name):
+        for r in self.phases():
+            if r.name == name:
+                return r
+        note = self.stepper.backward_note
+        raise StepError(f"this graph has no {name} phase" + (f": {note}" if note else ""))
+
+    def goto(self, step):
+        self.stepper.goto(step)
+
+    def goto_phase_end(self, name):
+        self.stepper.goto(self.phase_range(name).last)
+
+    def goto_node(self, node):
+        """The node's step in the current phase when it has one there, else its forward step."""
+        try:
+            self.stepper.goto(self.stepper.find(node, self.stepper.phase))
+        except StepError:
+            self.stepper.goto(self.stepper.find(node))
+
+    def status_text(self):
+        """'backward · step 7/9 · h · fc1 · two_layer.py:12': phase, step k of 0..N, node, scope, source line."""
+        node = self.node
+        parts = [self.stepper.phase, f"step {self.step}/{len(self.stepper) - 1}", node.name]
+        if node.scope:
+            parts.append(node.scope)
+        where = display_location(node.source)
+        if where:
+            parts.append(where)
+        return " · ".join(parts)
+
+    # ---------------------------------------------------------------- finding nodes
+    def find_node(self, name):
+        try:
+            return self.graph.node(name)
+        except KeyError as exc:
+            raise GraphscopeError(exc.args[0] if exc.args else f"no node named {name!r}") from None
+
+    def first_nonfinite(self):
+        """Go to the step that made the first NaN or infinity; returns the NonFinite record (None: all finite)."""
+        origin = self.graph.find_nonfinite()
+        if origin is not None:
+            phase = BACKWARD if origin.phase == BACKWARD else self.stepper.events[0].phase
+            try:
+                self.stepper.goto(self.stepper.find(origin.node, phase))
+            except StepError:
+                self.stepper.goto(self.stepper.find(origin.node))
+        return origin
+
+    # ---------------------------------------------------------------- gradient checks
+    def check_here(self):
+        """The engine's gradient check of the current node (a NodeCheck)."""
+        result = check_node(self.node, position=self.graph.position(self.node))
+        self.checks[self.node] = result
+        return result
+
+    def check_all(self):
+        """Check every op node; go to the first failing one (its backward step when it has one). Returns the report."""
+        report = check_nodes(self.graph)
+        for row in report.rows:
+            self.checks[row.node] = row
+        bad = report.first_failure
+        if bad is not None:
+            try:
+                self.stepper.goto(self.stepper.find(bad.node, BACKWARD))
+            except StepError:
+                self.stepper.goto(self.stepper.find(bad.node))
+        return report
+
+    # ---------------------------------------------------------------- editing a leaf
+    def leaf_text(self, node):
+        value = self.state.value(node)
+        value = node.value if value is None else value
+        return repr(float(value)) if np.ndim(value) == 0 else repr(np.asarray(value).tolist())
+
+    def edit_leaf(self, node, text):
+        """Give leaf `node` the value written in `text` (a number or nested list) and record the pass again."""
+        if node.op_def is not None:
+            raise GraphscopeError(f"{node.name} is computed by {node.op}; only a leaf's value can be edited")
+        try:
+            data = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            raise GraphscopeError(f"{text!r} is not a number or a list of numbers") from None
+        old = np.asarray(node.value)
+        try:
+            value = np.asarray(data, dtype=old.dtype)
+        except (TypeError, ValueError):
+            raise GraphscopeError(f"{text!r} is not a number or a list of numbers") from None
+        if value.shape != old.shape:
+            raise GraphscopeError(f"{node.name} has shape {old.shape}; {text!r} has shape {value.shape}")
+        with np.errstate(all="ignore"):
+            self.graph.run({node: float(value) if value.ndim == 0 and isinstance(node.value, float) else value})
+            self.stepper.rerun()
+        self.checks.clear()
+
+    # ---------------------------------------------------------------- export
+    def export_svg(self, path=None):
+        """Write the current step as an SVG picture; returns the path."""
+        from ..viz.export import export
+        from ..viz.view import safe_name
+        if path is None:
+            path = f"graphscope-step{self.step}-{safe_name(self.node.name)}.svg"
+        export(self.stepper, path, step=self.step, collapse=sorted(self.collapsed))
+        return os.path.abspath(path)
+
+    # ---------------------------------------------------------------- scopes
+    def toggle_scope(self, node):
+        """Expand the box or fold holding `node`, or collapse the scope it is drawn in; returns what changed."""
+        item = self.view.item_of[node]
+        boxes = {it.scopes[0] for it in self.view.items if it.kind == BOX}
+        if item.kind == FOLD:
+            self.fold, changed = 0, f"{item.scopes[0]} .. {item.scopes[-1]} unfolded"
+            self.collapsed = boxes
+        elif item.kind == BOX:
+            self.collapsed, changed = boxes - {item.scopes[0]}, f"{item.scopes[0]} expanded"
+        elif node.scope:
+            self.collapsed, changed = boxes | {node.scope}, f"{node.scope} collapsed"
+        else:
+            raise ViewError(f"{node.name} is at the top level: no scope to collapse")
+        # depth: everything not named in `collapsed` is drawn open (no automatic collapsing any more)
+        self._view = View(self.graph, depth=1 << 16, collapse=sorted(self.collapsed), fold=self.fold)
+        return changed
+
+    # ---------------------------------------------------------------- predict mode
+    def question(self, step):
+        """The predict-mode question for `step` (a backward step with a small local Jacobian), or None."""
+        event = self.stepper[step]
+        if event.phase != BACKWARD:
+            return None
+        for edge in event.edges:
+            if not edge.needs_grad:
+                continue
+            m = edge.local_matrix(16)
+            if m is None:
+                continue
+            m = np.asarray(m, dtype=float).reshape(edge.jacobian.shape)
+            return Question(step, edge, 0, 0, float(m[0, 0]))
+        return None
+
+    @staticmethod
+    def judge(question, text):
+        try:
+            guess = float(ast.literal_eval(text.strip()))
+        except (ValueError, SyntaxError, TypeError):
+            raise GraphscopeError(f"{text!r} is not a number") from None
+        return Verdict(guess, question.truth)

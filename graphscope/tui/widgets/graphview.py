@@ -1,0 +1,270 @@
+"""The graph drawn with box-drawing characters: laid out once (viz.layout), only the visible window drawn."""
+from functools import lru_cache
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...viz import theme
+from ...viz.dot import look_of
+from ...viz.layout import layout
+from ...viz.view import BOX, FOLD, pattern_name
+from ..messages import NodeChosen
+
+#: Rows and columns per bucket of the spatial index (what a window looks up).
+CHUNK = 16
+CHUNK_W = 32
+#: Graphs with more nodes than this are laid out in a thread after the screen first paints.
+BACKGROUND_NODES = 2000
+
+# line directions, as bits: a cell's edge character joins the directions it has
+UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
+LINES = {0: " ", UP: "│", DOWN: "│", UP | DOWN: "│", LEFT: "─", RIGHT: "─", LEFT | RIGHT: "─",
+         DOWN | RIGHT: "╭", DOWN | LEFT: "╮", UP | RIGHT: "╰", UP | LEFT: "╯",
+         UP | DOWN | RIGHT: "├", UP | DOWN | LEFT: "┤", DOWN | LEFT | RIGHT: "┬", UP | LEFT | RIGHT: "┴",
+         UP | DOWN | LEFT | RIGHT: "┼"}
+THIN = "┌┐└┘─│"
+THICK = "┏┓┗┛━┃"
+DASHED = "┌┐└┘╌┆"
+
+EDGE_STYLE = Style(color=theme.MUTED)
+EDGE_HOT = Style(color=theme.EDGE_CURRENT, bold=True)
+
+
+def label(item):
+    """The text in an item's box: 'q add' for a node, 'fc1 [+]' for a collapsed scope, 'Linear+ReLU x 8' for a fold."""
+    if item.kind == BOX:
+        return f"{item.scopes[0].rsplit('/', 1)[-1]} [+]"
+    if item.kind == FOLD:
+        return f"{pattern_name(item.nodes[:len(item.nodes) // len(item.scopes)])} x {len(item.scopes)}"
+    node = item.node
+    return node.name if node.op_def is None else f"{node.name} {node.op}"
+
+
+@lru_cache(maxsize=None)
+def look_style(key, current=False):
+    look = theme.LOOKS[key]
+    if current:
+        return Style(color="#000000", bgcolor=look.head, bold=True), Style(color=look.border, bold=True)
+    return Style(color=look.ink), Style(color=look.border)
+
+
+class GraphView(ScrollView, can_focus=True):
+    """Pan with the arrow keys (when focused), the mouse or the scroll bars; the current node stays in sight."""
+
+    DEFAULT_CSS = """
+    GraphView { background: white; scrollbar-size: 1 1; }
+    """
+    BINDINGS = [Binding("up", "scroll_up", "pan up", show=False), Binding("down", "scroll_down", "pan down", show=False),
+                Binding("shift+left", "scroll_left", "pan left", show=False),
+                Binding("shift+right", "scroll_right", "pan right", show=False)]
+
+    def __init__(self, session, **kwargs):
+        super().__init__(**kwargs)
+        self.session = session
+        self.follow = True
+        self._window = None
+        self.layout_ = None
+
+    def on_mount(self):
+        if len(self.session.graph.nodes) <= BACKGROUND_NODES:
+            self.relayout()
+        else:  # the screen paints first; the graph appears when laid out
+            self.call_after_refresh(self.run_worker, self._lay_out_in_background, thread=True, exclusive=True,
+                                    group="layout")
+
+    # ---------------------------------------------------------------- layout and index
+    def relayout(self):
+        """Lay the session's view out again (after a scope collapsed or expanded)."""
+        self._apply(self._lay_out())
+
+    def _lay_out(self):
+        view = self.session.view
+        labels = {item.key: label(item) for item in view.items}
+        lay = layout(view, labels)
+        return labels, lay, {item.key: item for item in view.items}, _index(lay)
+
+    def _lay_out_in_background(self):
+        result = self._lay_out()
+        self.app.call_from_thread(self._apply, result)
+
+    def _apply(self, result):
+        self.labels, self.layout_, self.items, (self._boxes, self._rows, self._cols) = result
+        self.virtual_size = Size(self.layout_.width, self.layout_.height)
+        self._window = None
+        self.show_step()
+
+    def _segments_in(self, x0, y0, w, h):
+        """The edge segments that may cross the window (each once)."""
+        seen = set()
+        for cell in _cells(x0, y0, x0 + w - 1, y0 + h - 1):
+            for seg in self._rows.get(cell, ()):
+                if seg not in seen:
+                    seen.add(seg)
+                    yield seg
+        for c in range(x0 // CHUNK_W, (x0 + w - 1) // CHUNK_W + 1):
+            for seg in self._cols.get(c, ()):
+                if min(seg[2], seg[4]) < y0 + h and max(seg[2], seg[4]) >= y0:
+                    yield seg
+
+    def _boxes_in(self, x0, y0, w, h):
+        seen = set()
+        for cell in _cells(x0, y0, x0 + w - 1, y0 + h - 1):
+            for key in self._boxes.get(cell, ()):
+                if key not in seen:
+                    seen.add(key)
+                    yield key
+
+    def box_of(self, node):
+        item = self.session.view.item_of[node]
+        return self.layout_.boxes[item.key]
+
+    # ---------------------------------------------------------------- following the cursor
+    def show_step(self):
+        """Redraw for the session's current step, scrolling the current node into the middle when following."""
+        self._window = None
+        if self.layout_ is None:
+            self.refresh()
+            return
+        if self.follow:
+            box = self.box_of(self.session.node)
+            region = Region(box.x, box.y, box.w, box.h)
+            self.scroll_to_center_region(region)
+        self.refresh()
+
+    def scroll_to_center_region(self, region):
+        w, h = self.scrollable_content_region.size
+        x = region.x + region.width // 2 - w // 2
+        y = region.y + region.height // 2 - h // 2
+        self.scroll_to(max(0, x), max(0, y), animate=False, immediate=True)
+
+    # ---------------------------------------------------------------- drawing
+    def render_line(self, y):
+        sx, sy = self.scroll_offset
+        w, h = self.scrollable_content_region.size
+        if self.layout_ is None:
+            text = f" laying out the graph ({len(self.session.graph.nodes)} nodes)…" if y == 0 else ""
+            return Strip([Segment(text.ljust(w), self.rich_style + EDGE_STYLE)], w)
+        key = (sx, sy, w, h, self.session.step, id(self.layout_))
+        if self._window is None or self._window[0] != key:
+            self._window = (key, self._draw(sx, sy, w, h))
+        strips = self._window[1]
+        return strips[y] if 0 <= y < len(strips) else Strip.blank(w)
+
+    def _draw(self, x0, y0, w, h):
+        """The visible window as strips: edges first (joined by direction bits), then boxes over them."""
+        state = self.session.state
+        current = self.session.view.item_of[self.session.node]
+        chars = [[" "] * w for _ in range(h)]
+        styles = [[None] * w for _ in range(h)]
+        bits = [[0] * w for _ in range(h)]
+        hot = [[False] * w for _ in range(h)]
+        segments = list(self._segments_in(x0, y0, w, h))
+        for n, x1, y1, x2, y2 in segments:
+            edge = self.layout_.routes[n][0]
+            is_hot = edge.dst is current or edge.src is current
+            _stroke(bits, hot, x1 - x0, y1 - y0, x2 - x0, y2 - y0, w, h, is_hot)
+        for r in range(h):
+            row_bits, row_chars, row_styles, row_hot = bits[r], chars[r], styles[r], hot[r]
+            for c in range(w):
+                if row_bits[c]:
+                    row_chars[c] = LINES[row_bits[c]]
+                    row_styles[c] = EDGE_HOT if row_hot[c] else EDGE_STYLE
+        # arrowheads
+        for n, x1, y1, x2, y2 in segments:
+            if (x2, y2) == self.layout_.routes[n][1][-1] and 0 <= x2 - x0 < w and 0 <= y2 - y0 < h:
+                chars[y2 - y0][x2 - x0] = "▶"
+        for key in self._boxes_in(x0, y0, w, h):
+            item = self.items[key]
+            self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state, item is current,
+                      x0, y0, w, h)
+        base = self.rich_style
+        return [Strip(_segments(chars[r], styles[r], base), w) for r in range(h)]
+
+    def _box(self, chars, styles, box, text, item, state, is_current, x0, y0, w, h):
+        key = look_of(item, state)
+        look = theme.LOOKS[key]
+        ink, border = look_style(key, is_current)
+        tl, tr, bl, br, hz, vt = THICK if is_current else DASHED if look.dashed else THIN
+        rows = [tl + hz * (box.w - 2) + tr, vt + " " + text.ljust(box.w - 4) + " " + vt, bl + hz * (box.w - 2) + br]
+        for i, line in enumerate(rows):
+            r = box.y + i - y0
+            if not 0 <= r < h:
+                continue
+            for j, ch in enumerate(line):
+                c = box.x + j - x0
+                if 0 <= c < w:
+                    chars[r][c] = ch
+                    inside = i == 1 and 1 < j < box.w - 2
+                    styles[r][c] = ink if inside or (i == 1 and j in (1, box.w - 2) and is_current) else border
+
+    # ---------------------------------------------------------------- mouse
+    def on_click(self, event):
+        if self.layout_ is None:
+            return
+        x, y = event.x + self.scroll_offset.x, event.y + self.scroll_offset.y
+        for key, box in self.layout_.boxes.items():
+            if box.x <= x < box.right and box.y <= y < box.y + box.h:
+                self.post_message(NodeChosen(self.items[key].nodes[-1]))
+                return
+
+
+def _index(lay):
+    """Boxes and horizontal segments by (row chunk, column chunk); vertical segments by column chunk."""
+    boxes, rows, cols = {}, {}, {}
+    for key, box in lay.boxes.items():
+        for cell in _cells(box.x, box.y, box.right - 1, box.y + box.h - 1):
+            boxes.setdefault(cell, []).append(key)
+    for n, (edge, points) in enumerate(lay.routes):
+        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+            if y1 == y2:
+                for cell in _cells(min(x1, x2), y1, max(x1, x2), y1):
+                    rows.setdefault(cell, []).append((n, x1, y1, x2, y2))
+            else:
+                cols.setdefault(x1 // CHUNK_W, []).append((n, x1, y1, x2, y2))
+    return boxes, rows, cols
+
+
+def _cells(x1, y1, x2, y2):
+    """The index buckets a rectangle (inclusive corners) touches."""
+    return [(cy, cx) for cy in range(max(y1, 0) // CHUNK, max(y2, 0) // CHUNK + 1)
+            for cx in range(max(x1, 0) // CHUNK_W, max(x2, 0) // CHUNK_W + 1)]
+
+
+def _stroke(bits, hot, x1, y1, x2, y2, w, h, is_hot):
+    """Mark a horizontal or vertical segment's cells with the directions the line runs through them."""
+    if y1 == y2:
+        if not 0 <= y1 < h:
+            return
+        lo, hi = min(x1, x2), max(x1, x2)
+        row, hrow = bits[y1], hot[y1]
+        for x in range(max(lo, 0), min(hi, w - 1) + 1):
+            if x > lo:
+                row[x] |= LEFT
+            if x < hi:
+                row[x] |= RIGHT
+            hrow[x] = hrow[x] or is_hot
+        return
+    if not 0 <= x1 < w:
+        return
+    lo, hi = min(y1, y2), max(y1, y2)
+    for y in range(max(lo, 0), min(hi, h - 1) + 1):
+        if y > lo:
+            bits[y][x1] |= UP
+        if y < hi:
+            bits[y][x1] |= DOWN
+        hot[y][x1] = hot[y][x1] or is_hot
+
+
+def _segments(chars, styles, base):
+    """Runs of equally styled characters as rich Segments, over the widget's own style (its background)."""
+    out, start = [], 0
+    for i in range(1, len(chars) + 1):
+        if i == len(chars) or styles[i] is not styles[start]:
+            style = base if styles[start] is None else base + styles[start]
+            out.append(Segment("".join(chars[start:i]), style))
+            start = i
+    return out

@@ -1,0 +1,70 @@
+"""graphscope tui and the demo's choice between the terminal UI and the printed walk."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from graphscope.cli import main
+from graphscope.cli import tui as tui_cli
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE = os.path.join(ROOT, "samples", "two_layer.py")
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """Record what the TUI would open on, instead of opening it."""
+    calls = []
+    monkeypatch.setattr(tui_cli, "open_tui", lambda graph, origin, file=None: calls.append((graph, origin, file)) or 0)
+    return calls
+
+
+def test_tui_opens_the_files_graph(opened):
+    assert main(["tui", SAMPLE]) == 0
+    (graph, origin, file), = opened
+    assert graph.output.name == "loss" and origin.endswith("two_layer.py") and file == SAMPLE
+
+
+@pytest.mark.parametrize("source, message", [
+    ("x = 1\n", "does not define build()"),
+    ("def build():\n    raise ValueError('boom')\n", "ValueError: boom"),
+    ("import graphscope as gs\nimport numpy as np\n"
+     "def build():\n    return gs.tensor(np.ones((2, 3))) @ gs.tensor(np.ones((2, 3)))\n", "matmul"),
+])
+def test_errors_before_the_screen_opens_are_one_message_and_exit_2(tmp_path, capsys, opened, source, message):
+    path = tmp_path / "bad.py"
+    path.write_text(source)
+    assert main(["tui", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("graphscope tui: ") and message in err
+    assert "Traceback" not in err and not opened
+
+
+def test_port_needs_serve(capsys, opened):
+    assert main(["tui", SAMPLE, "--port", "9000"]) == 2
+    assert "--port goes with --serve" in capsys.readouterr().err
+
+
+def test_demo_opens_the_tui_in_a_terminal(monkeypatch, opened):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    assert main(["demo"]) == 0
+    (graph, origin, file), = opened
+    assert graph.output.name == "f" and len(graph) == 5
+
+
+def test_demo_prints_the_walk_with_text_even_in_a_terminal(monkeypatch, opened, capsys):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    assert main(["demo", "--text"]) == 0
+    assert not opened
+    assert "backward pass" in capsys.readouterr().out
+
+
+def test_demo_piped_prints_the_walk():
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "graphscope", "demo"], capture_output=True, text=True, env=env,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    assert "forward pass" in proc.stdout and "backward pass" in proc.stdout

@@ -1,0 +1,108 @@
+"""graphscope tui --serve: the app served by textual-serve on 127.0.0.1, driven in headless Chromium.
+
+The terminal in the page is drawn on a canvas, so the test compares the
+canvas's pixels: a keypress must change the screen, and stepping on, back
+and on again must give the same screen as the first step on.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=20.0, what="the page"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def served():
+    pytest.importorskip("textual_serve")
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "graphscope", "tui", os.path.join(ROOT, "samples", "neuron.py"),
+                             "--serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: _listening(port) or proc.poll() is not None, what="the server")
+        assert proc.poll() is None, proc.communicate()[0]
+        yield port
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def _listening(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def browser():
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("no Chromium and chromedriver installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    profile = tempfile.mkdtemp(prefix="graphscope-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1200,800",
+                 f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_the_served_page_loads_and_a_keypress_steps(served, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    browser.get(f"http://127.0.0.1:{served}")
+    start = browser.find_element(By.ID, "start")
+    if start.is_displayed():
+        start.click()
+    canvas = "document.querySelector('.xterm-text-layer')"
+    wait_for(lambda: browser.execute_script(f"return !!{canvas}"), what="the terminal")
+
+    def screen():
+        return browser.execute_script(f"return {canvas}.toDataURL()")
+
+    def press_and_wait(key, before):
+        ActionChains(browser).send_keys(key).perform()
+        return wait_for(lambda: (lambda now: now if now != before else None)(screen()), what=f"a redraw after {key!r}")
+
+    browser.execute_script("document.querySelector('.xterm-helper-textarea').focus()")
+    time.sleep(1.0)  # the app's first frames
+    first = wait_for(lambda: (lambda a: a if a == screen() else None)(screen()), what="a settled screen")
+    step1 = press_and_wait("n", first)
+    time.sleep(0.5)
+    step1 = screen()
+    back = press_and_wait("p", step1)
+    time.sleep(0.5)
+    press_and_wait("n", screen())
+    time.sleep(0.5)
+    assert screen() == step1 != back

@@ -1,0 +1,48 @@
+"""Snapshots of the terminal UI (pytest-textual-snapshot): the main screen in each phase, the inspector,
+predict mode and help. Update them with ``pytest tests/test_tui_snapshots.py --snapshot-update`` after a
+deliberate change, and look at the report before committing."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tui_apps import named_layer_app, sample_app  # noqa: E402
+
+pytest.importorskip("pytest_textual_snapshot")
+from graphscope.viz import have_dot  # noqa: E402
+
+if not have_dot():  # the graph view's shape comes from Graphviz; the layered fallback looks different
+    pytest.skip("Graphviz's dot is not installed", allow_module_level=True)
+
+SIZE = (100, 30)
+
+
+def test_main_screen_forward(snap_compare, monkeypatch):
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(sample_app("neuron.py"), press=["n", "n", "n"], terminal_size=SIZE)
+
+
+def test_main_screen_backward_inspector(snap_compare, monkeypatch):
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(sample_app("neuron.py"), press=["f", "n", "n"], terminal_size=SIZE)
+
+
+def test_inspector_with_a_matrix_and_a_gradient_check(snap_compare, monkeypatch):
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(named_layer_app(), press=["f", "n", "n", "c"], terminal_size=SIZE)
+
+
+def test_predict_mode_asks_for_the_local_gradient(snap_compare, monkeypatch):
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(sample_app("neuron.py"), press=["f", "n", "t", "n"], terminal_size=SIZE)
+
+
+def test_help_screen(snap_compare, monkeypatch):
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(sample_app("neuron.py"), press=["question_mark"], terminal_size=SIZE)
+
+
+def test_main_screen_at_80x24(snap_compare, monkeypatch):
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(named_layer_app(), press=["f", "n", "n", "n"], terminal_size=(80, 24))
