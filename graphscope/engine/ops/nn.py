@@ -47,7 +47,7 @@ class BatchNorm(Op):
 
     name = "batch_norm"
 
-    def check(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None):
+    def input_problem(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None):
         xs = shape_of(x)
         if len(xs) != 2:
             return f"batch norm takes a (N, D) batch, got shape {xs}"
@@ -73,7 +73,7 @@ class BatchNorm(Op):
         return centred * inv_std, inv_std
 
     def forward(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None):
-        problem = self.check(x, gamma, beta, training, eps, momentum, running_mean, running_var)
+        problem = self.input_problem(x, gamma, beta, training, eps, momentum, running_mean, running_var)
         if problem:
             raise ValueError(problem)
         xhat, _ = self._normalized(x, training, eps, running_mean, running_var)
@@ -110,7 +110,7 @@ class BatchNorm(Op):
         """Fold this batch into the running averages (in place), in training mode only."""
         if not attrs.get("training", True):
             return None
-        if self.check(x, gamma, beta, **attrs):
+        if self.input_problem(x, gamma, beta, **attrs):
             return None  # forward raises the readable error
         update_running_stats(attrs, x)
         return None
@@ -146,7 +146,7 @@ class Dropout(Op):
 
     name = "dropout"
 
-    def check(self, x, p=0.5, training=True, mask=None, seed=0, draw=0):
+    def input_problem(self, x, p=0.5, training=True, mask=None, seed=0, draw=0):
         if not 0.0 <= p < 1.0:
             return f"dropout probability p must be in [0, 1), got {p}"
         if training and np.shape(mask) != shape_of(x):
@@ -157,7 +157,7 @@ class Dropout(Op):
     def forward(self, x, p=0.5, training=True, mask=None, seed=0, draw=0):
         if not training:
             return x * 1.0
-        problem = self.check(x, p, training, mask, seed, draw)
+        problem = self.input_problem(x, p, training, mask, seed, draw)
         if problem:
             raise ValueError(problem)
         return x * mask * (1.0 / (1.0 - p))
