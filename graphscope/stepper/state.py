@@ -282,6 +282,13 @@ class GraphState(State):
     def grad(self, node):
         return node.grad
 
+    def value_before_update(self, node):
+        """No update is recorded here: the value as it is."""
+        return node._value
+
+    def update_step_of(self, node):
+        return -1
+
     def grad_status(self, node):
         if not node.requires_grad:
             return NOT_NEEDED
