@@ -167,3 +167,12 @@ def test_the_picture_at_an_update_step_highlights_the_parameter_and_shows_its_ne
     assert "update · Adam b: step |d|=" in dot.replace("&#160;", " ")
     assert compact(st[k].value_after) in dot and compact(st[k].value_before) not in dot
     assert compact(st[k].value_before) in pic.dot(pic.state(k - 1))
+
+
+def test_the_notebook_view_of_an_update_step_lists_its_numbers():
+    from graphscope.viz.notebook import stepper_html
+    loss, params = build()
+    st = gs.Stepper(loss, optimizer=make("RMSProp", params))
+    st.goto(st.find(params[0], UPDATE))
+    html = stepper_html(st)
+    assert "RMSProp cache" in html and "update/weight" in html and "gradient dloss/dW" in html
