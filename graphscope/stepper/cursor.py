@@ -168,8 +168,8 @@ class Stepper:
         if phase == UPDATE:
             step = self.recording.update_step[i]
             if step < 0:
-                why = (self.update_note or "no optimizer was given (Stepper(loss, optimizer=opt))") \
-                    if not self.n_update else "the optimizer does not update it"
+                given = "no optimizer was given (--optimizer NAME, or Stepper(loss, optimizer=opt))"
+                why = (self.update_note or given) if not self.n_update else "the optimizer does not update it"
                 raise StepError(f"{n.name} has no update step: {why}")
             return step
         if self.backward_note:
