@@ -12,7 +12,9 @@ The output format follows the extension of OUT:
 Without --step or --node the picture shows the end of the walk: every value
 and every gradient. Steps are numbered from 0: first one forward step per
 node (inputs before outputs), then one backward step per node that gets a
-gradient (outputs before inputs); negative steps count from the end.
+gradient (outputs before inputs), then with --optimizer one update step per
+parameter (the optimizer's step, its state and the update/weight ratio);
+negative steps count from the end.
 """
 import argparse
 import os
@@ -31,6 +33,7 @@ EXAMPLES = """examples:
   graphscope export samples/deep_mlp.py -o deep.pdf --depth 0     every module as one box
   graphscope export samples/two_layer.py -o steps.html            the step-player
   graphscope export samples/two_layer.py --frames frames/         one SVG per step
+  graphscope export samples/two_layer.py --optimizer adam --node W2 --phase update -o w2.svg
   graphscope export samples/two_layer.py -o two_layer.onnx        the model, for onnxruntime or Netron
 """
 
