@@ -176,3 +176,14 @@ def test_the_notebook_view_of_an_update_step_lists_its_numbers():
     st.goto(st.find(params[0], UPDATE))
     html = stepper_html(st)
     assert "RMSProp cache" in html and "update/weight" in html and "gradient dloss/dW" in html
+
+
+def test_rerun_without_apply_shows_the_same_update_again():
+    loss, params = build()
+    opt = make("Adam", params)
+    st = gs.Stepper(loss, optimizer=opt)
+    first = [ev.delta for ev in st.events[-3:]]
+    st.rerun()
+    assert opt.t == 0
+    for a, ev in zip(first, st.events[-3:]):
+        np.testing.assert_array_equal(a, ev.delta)
