@@ -134,3 +134,20 @@ def test_play_advances_by_itself(browser, player_file):
     WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "step-number").text not in ("", "0"))
     browser.find_element(By.ID, "play").click()          # pause
     assert int(shown(browser)[0]) >= 1
+
+
+def test_the_panel_of_an_update_step_shows_gradient_state_step_and_ratio(browser, tmp_path):
+    import graphscope as gs
+    f = lecture()
+    leaves = [n for n in f.graph().leaves if n.requires_grad]
+    st = Stepper(f, optimizer=gs.optim.Momentum(leaves, lr=0.1))
+    path = tmp_path / "update.html"
+    viz.export(st, str(path), step=-1)
+    browser.get(path.as_uri())
+    number, _, svg, panel = shown(browser)
+    from selenium.webdriver.common.by import By
+    assert number == str(len(st) - 1)
+    assert browser.find_element(By.ID, "phase").text == "update"
+    assert "gradient df/dz" in panel and "Momentum velocity" in panel and "0 \u2192 -0.3" in panel
+    assert "update/weight" in panel and "<svg" in svg
+    assert browser.get_log("browser") == []

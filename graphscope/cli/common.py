@@ -6,6 +6,9 @@ import shlex
 
 from ..engine.errors import GraphscopeError
 
+#: The learning rate of --optimizer when --lr is not given (as `graphscope train`'s).
+DEFAULT_LR = 0.01
+
 #: The file a suggested --import names when the file defining a custom op is not known.
 SOME_OPS_FILE = "my_ops.py"
 
@@ -32,6 +35,55 @@ def positive_number(text):
     if not math.isfinite(x) or x <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, got {text}")
     return x
+
+
+def optimizer_factory(name):
+    """make(params, lr) for gs.optim's optimizer called `name`."""
+    try:
+        from ..optim import make
+    except ImportError:
+        raise GraphscopeError("this graphscope has no optimizers (graphscope.optim is missing)") from None
+
+    def build(params, lr):
+        return make(name, params, lr)
+    return build
+
+
+def add_optimizer_arguments(parser):
+    """--optimizer NAME and --lr LR: add the update phase (one optimizer step per parameter) to the walk."""
+    parser.add_argument("--optimizer", metavar="NAME",
+                        help="after forward and backward, walk one update of this optimizer (sgd, momentum, "
+                             "nesterov, adagrad, rmsprop or adam): per parameter its gradient, the optimizer's "
+                             "state, the step and the update/weight ratio; the parameters are left as they were")
+    parser.add_argument("--lr", type=positive_number, metavar="LR",
+                        help=f"the optimizer's learning rate (default {DEFAULT_LR:g})")
+
+
+def make_optimizer(graph, args):
+    """The optimizer --optimizer/--lr ask for, over the graph's parameters, or None when none is asked for."""
+    name = getattr(args, "optimizer", None)
+    if name is None:
+        if getattr(args, "lr", None) is not None:
+            raise GraphscopeError("--lr goes with --optimizer NAME (e.g. --optimizer adam --lr 1e-3)")
+        return None
+    if not graph.params:
+        raise GraphscopeError(f"--optimizer {name}: the graph has no parameters to update (make them with "
+                              f"gs.param(...))")
+    lr = DEFAULT_LR if args.lr is None else args.lr
+    try:
+        return optimizer_factory(name)(graph.params, lr)
+    except GraphscopeError as exc:
+        raise GraphscopeError(f"--optimizer {name}: {exc}") from None
+
+
+def optimizer_options(args):
+    """['--optimizer', NAME, '--lr', LR] as given (to pass the same update phase on to another command)."""
+    words = []
+    if getattr(args, "optimizer", None):
+        words += ["--optimizer", args.optimizer]
+    if getattr(args, "lr", None) is not None:
+        words += ["--lr", repr(args.lr)]
+    return words
 
 
 def add_graph_arguments(parser, optional_help=None):

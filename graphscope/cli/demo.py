@@ -17,7 +17,8 @@ import os
 import shlex
 import sys
 
-from .common import add_graph_arguments, file_command, load_graph, nonfinite_note
+from .common import (add_graph_arguments, add_optimizer_arguments, file_command, load_graph, make_optimizer,
+                     nonfinite_note)
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "neuron.py")
@@ -52,14 +53,17 @@ def _shown(args):
     return Shown(Graph(lecture_example()), None)
 
 
-def walk(graph, origin, write):
-    """Write the forward-then-backward walk of `graph`, one step a paragraph; return its Stepper."""
+def walk(graph, origin, write, optimizer=None):
+    """Write the forward-then-backward walk of `graph` (then the optimizer's update, given one), one step a
+    paragraph; return its Stepper."""
     from ..engine.formatting import summarize_value
     from ..stepper import Stepper, explain
-    st = Stepper(graph)
+    st = Stepper(graph, optimizer=optimizer)
     out = graph.output
     write(f"graphscope demo: {origin}")
-    write(f"{len(graph)} nodes, output {out.name}; {st.n_forward} forward steps then {st.n_backward} backward steps\n")
+    update = f" then {st.n_update} update steps" if st.n_update else ""
+    write(f"{len(graph)} nodes, output {out.name}; {st.n_forward} forward steps then {st.n_backward} backward "
+          f"steps{update}\n")
     write("forward pass: each node's value from its inputs' values (inputs before outputs)")
     for ev in st.events[:st.n_forward]:
         write("\n".join(explain.lines(ev, out)))
@@ -69,14 +73,30 @@ def walk(graph, origin, write):
     write(f"\nbackward pass: outputs before inputs; at each node, for each input,\n"
           f"  contribution = upstream x local  (upstream = d{out.name}/d(node), local = d(node)/d(input))\n"
           f"  and the input's gradient is the sum of the contributions it receives")
-    for ev in st.events[st.n_forward:]:
+    for ev in st.events[st.n_forward:st.n_forward + st.n_backward]:
         write("")
         write("\n".join(explain.lines(ev, out)))
     write(f"\ngradients of {out.name}:")
     for n in graph.leaves:
         if n.requires_grad:
             write(f"  {explain.d(out, n):>12} = {summarize_value(n.grad)}")
+    if optimizer is not None:
+        walk_update(st, optimizer, write)
     return st
+
+
+def walk_update(st, optimizer, write):
+    """Write the update phase: one optimizer step per parameter (or why there is none)."""
+    from ..stepper import explain
+    if st.update_note:
+        write(f"\n{st.update_note}")
+        return
+    write(f"\nupdate: one step of {optimizer!r}; for each parameter the optimizer's state before -> after,\n"
+          f"  the step it adds and the update/weight ratio ||step|| / ||weights|| (rule of thumb: about 1e-3);\n"
+          f"  the parameters are then put back as they were")
+    for ev in st.events[st.n_forward + st.n_backward:]:
+        write("")
+        write("\n".join(explain.lines(ev, st.graph.output)))
 
 
 def next_steps(shown, stepper, saved=None):
@@ -105,10 +125,11 @@ def _demo(args):
     if args.save is not None:
         _check_save_path(args.save)
     shown = _shown(args)
+    optimizer = make_optimizer(shown.graph, args)
     if opens_tui(args):
         from .tui import open_tui
-        return open_tui(shown.graph, shown.origin, shown.file)
-    st = walk(shown.graph, shown.origin, print)
+        return open_tui(shown.graph, shown.origin, shown.file, optimizer)
+    st = walk(shown.graph, shown.origin, print, optimizer)
     note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
     if note:
         print(f"\n{note}")
@@ -143,6 +164,7 @@ def add_parser(sub):
     p.add_argument("--text", action="store_true",
                    help="print the walk as text (what the demo does when its output is not a terminal) "
                         "instead of opening the terminal UI")
+    add_optimizer_arguments(p)
     p.set_defaults(run=run)
 
 

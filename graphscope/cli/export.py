@@ -12,13 +12,16 @@ The output format follows the extension of OUT:
 Without --step or --node the picture shows the end of the walk: every value
 and every gradient. Steps are numbered from 0: first one forward step per
 node (inputs before outputs), then one backward step per node that gets a
-gradient (outputs before inputs); negative steps count from the end.
+gradient (outputs before inputs), then with --optimizer one update step per
+parameter (the optimizer's step, its state and the update/weight ratio);
+negative steps count from the end.
 """
 import argparse
 import os
 import sys
 
-from .common import add_graph_arguments, load_graph, nonfinite_note, whole_number
+from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, nonfinite_note,
+                     whole_number)
 
 #: The extension that writes an ONNX model rather than a picture.
 ONNX = ".onnx"
@@ -30,6 +33,7 @@ EXAMPLES = """examples:
   graphscope export samples/deep_mlp.py -o deep.pdf --depth 0     every module as one box
   graphscope export samples/two_layer.py -o steps.html            the step-player
   graphscope export samples/two_layer.py --frames frames/         one SVG per step
+  graphscope export samples/two_layer.py --optimizer adam --node W2 --phase update -o w2.svg
   graphscope export samples/two_layer.py -o two_layer.onnx        the model, for onnxruntime or Netron
 """
 
@@ -50,7 +54,9 @@ def _export(args):
         return _export_onnx(args)
     fmt = format_of(args.output, extra=(ONNX,)) if args.output else None  # an unknown extension fails before work
     graph = load_graph(args)
-    stepper = Stepper(graph)
+    stepper = Stepper(graph, optimizer=make_optimizer(graph, args))
+    if stepper.update_note:
+        print(f"note: {stepper.update_note}", file=sys.stderr)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
                       caption=not args.no_caption, rankdir=args.rankdir)
     if picture.note:
@@ -118,9 +124,9 @@ def add_parser(sub):
                        help="draw step K (0-based; -1 is the last); with .html: the step the player opens at")
     where.add_argument("--node", metavar="NAME", help="draw the step where node NAME (or its id, as print(graph) "
                                                       "shows it: 12 or %%12) is visited")
-    p.add_argument("--phase", choices=("forward", "backward"),
-                   help="with --node: the forward step (its value is computed; default) or the backward step "
-                        "(the local rule runs at it)")
+    p.add_argument("--phase", choices=("forward", "backward", "update"),
+                   help="with --node: the forward step (its value is computed; default), the backward step "
+                        "(the local rule runs at it) or, with --optimizer, the update step of a parameter")
     p.add_argument("--depth", type=whole_number(0, "depth", "a whole number of scope levels"), metavar="N",
                    help="draw scopes nested deeper than N levels as single boxes with their in/out shapes "
                         "(0: every top-level module is one box)")
@@ -135,6 +141,7 @@ def add_parser(sub):
                    help="left-to-right or top-to-bottom (default: whichever fits a 16:9 slide better)")
     p.add_argument("--frames", metavar="DIR",
                    help="also write one SVG per step into DIR, named in step order (step_000_forward_x.svg, ...)")
+    add_optimizer_arguments(p)
     p.add_argument("--title", help="the HTML player's title (default: the output's name)")
     p.add_argument("--no-caption", action="store_true", help="leave out the title line and colour legend")
     p.set_defaults(run=run)

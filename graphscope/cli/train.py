@@ -11,6 +11,7 @@ import math
 import sys
 
 from ..engine.errors import GraphscopeError
+from .common import optimizer_factory
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -71,18 +72,6 @@ def report_bad_options(command, problems):
     for line in problems:
         print(f"graphscope {command}: {' '.join(str(line).split())}", file=sys.stderr)
     return 2
-
-
-def optimizer_factory(name):
-    """make(params, lr) for gs.optim's optimizer called `name`."""
-    try:
-        from ..optim import make
-    except ImportError:
-        raise GraphscopeError("this graphscope has no optimizers (graphscope.optim is missing)") from None
-
-    def build(params, lr):
-        return make(name, params, lr)
-    return build
 
 
 def _schedule(text, lr):

@@ -8,15 +8,15 @@ keys. With --serve the same app is served to a browser on this machine.
 import shlex
 import sys
 
-from .common import add_graph_arguments, load_graph
+from .common import add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, optimizer_options
 
 DEFAULT_PORT = 8000
 
 
-def open_tui(graph, origin, file=None):
-    """Run the TUI in this terminal on `graph`."""
+def open_tui(graph, origin, file=None, optimizer=None):
+    """Run the TUI in this terminal on `graph` (with the update phase of `optimizer`, given one)."""
     from ..tui import run_app
-    return run_app(graph, origin, file)
+    return run_app(graph, origin, file, optimizer)
 
 
 def serve(args, port):
@@ -29,6 +29,7 @@ def serve(args, port):
     words = [sys.executable, "-m", "graphscope", "tui", args.file]
     for module in args.imports:
         words += ["--import", module]
+    words += optimizer_options(args)
     print(f"graphscope tui: serving {args.file} on http://127.0.0.1:{port} (ctrl+c stops)", flush=True)
     Server(shlex.join(words), host="127.0.0.1", port=port, title=f"graphscope {args.file}").serve()
     return 0
@@ -37,9 +38,10 @@ def serve(args, port):
 def _tui(args):
     from ..engine.source import display_path
     graph = load_graph(args)  # errors before the screen opens: one message, exit 2 (see run)
+    optimizer = make_optimizer(graph, args)
     if args.serve:
         return serve(args, args.port)
-    return open_tui(graph, display_path(args.file), args.file)
+    return open_tui(graph, display_path(args.file), args.file, optimizer)
 
 
 def run(args):
@@ -64,4 +66,5 @@ def add_parser(sub):
     add_graph_arguments(p)
     p.add_argument("--serve", action="store_true", help="serve the app to a browser at http://127.0.0.1:PORT")
     p.add_argument("--port", type=int, default=None, help=f"the port for --serve (default {DEFAULT_PORT})")
+    add_optimizer_arguments(p)
     p.set_defaults(run=run)

@@ -1,7 +1,7 @@
 """The Stepper: a cursor over a recorded graph's forward then backward events."""
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
-from .events import FORWARD, PHASES
+from .events import FORWARD, PHASES, UPDATE
 from .record import Recording
 from .state import StepState
 
@@ -11,7 +11,7 @@ class StepError(GraphscopeError, IndexError):
 
 
 class Stepper:
-    """Walk a graph forward then backward, one node a step.
+    """Walk a graph forward then backward (then, given an optimizer, through its update), one node a step.
 
         st = gs.Stepper(loss)        # records the pass (replays forward, runs backward once)
         st.next(); st.prev(); st.goto(12); st.goto(-1)   # cheap: the cursor only moves
@@ -25,12 +25,26 @@ class Stepper:
     graph's own ``.grad`` values afterwards are those of ``backward()``
     (leaves that already held a gradient accumulate, as with ``backward()``).
     Moving the cursor never touches the graph.
+
+    Given an ``optimizer`` (gs.optim's, or anything with its interface:
+    ``params``, ``step()``, ``state_of(p)``, ``last_update(p)``,
+    ``state_dict()``, ``load_state_dict()``), an update phase follows: one
+    UpdateEvent per parameter the optimizer changed, with its gradient, the
+    optimizer's state before and after, the step and the update/weight
+    ratio. Recording runs one real ``optimizer.step()``; by default
+    (``apply=False``) the parameters' values and the optimizer's state are
+    then put back, so stepping through shows the update without changing the
+    model (the gradients stay, as after ``backward()``). ``apply=True`` keeps
+    the step taken: the recording is then one training iteration (and each
+    ``rerun()`` takes another).
     """
 
-    def __init__(self, graph, grad=None, step=0):
+    def __init__(self, graph, grad=None, step=0, optimizer=None, apply=False):
         self.graph = require_graph(graph)
         self._grad = grad
-        self.recording = Recording(self.graph, grad)
+        self.optimizer = optimizer
+        self.apply = apply
+        self.recording = Recording(self.graph, grad, optimizer, apply)
         self._step = 0
         self.goto(step)
 
@@ -46,6 +60,15 @@ class Stepper:
     @property
     def n_backward(self):
         return self.recording.n_backward
+
+    @property
+    def n_update(self):
+        return self.recording.n_update
+
+    @property
+    def update_note(self):
+        """Why an optimizer was given but there is no update phase (None otherwise)."""
+        return self.recording.update_note
 
     @property
     def backward_note(self):
@@ -72,7 +95,7 @@ class Stepper:
         for node, baseline in zip(self.graph.nodes, old.baseline):
             if node.op_def is None:
                 node.grad = baseline
-        self.recording = Recording(self.graph, self._grad)
+        self.recording = Recording(self.graph, self._grad, self.optimizer, self.apply)
         self._step = min(self._step, len(self) - 1)
         return self.state
 
@@ -142,6 +165,13 @@ class Stepper:
         i = self.recording.position[n]
         if phase == FORWARD:
             return i
+        if phase == UPDATE:
+            step = self.recording.update_step[i]
+            if step < 0:
+                given = "no optimizer was given (--optimizer NAME, or Stepper(loss, optimizer=opt))"
+                why = (self.update_note or given) if not self.n_update else "the optimizer does not update it"
+                raise StepError(f"{n.name} has no update step: {why}")
+            return step
         if self.backward_note:
             raise StepError(f"{n.name} has no backward step: {self.backward_note}")
         step = self.recording.backward_step[i]
@@ -166,10 +196,15 @@ class Stepper:
             raise StepError(f"a step is a whole number, not {step!r}")
         if not -n <= k < n:
             raise StepError(f"step {step} is out of range: this graph has {n} steps, 0..{n - 1} "
-                            f"({self.n_forward} forward, {self.n_backward} backward; negative steps count "
+                            f"({self._counts()}; negative steps count "
                             f"from the end)")
         return k % n
 
+    def _counts(self):
+        counts = f"{self.n_forward} forward, {self.n_backward} backward"
+        return counts + (f", {self.n_update} update" if self.n_update else "")
+
     def __repr__(self):
-        return (f"<Stepper: {self.n_forward} forward + {self.n_backward} backward steps, "
+        update = f" + {self.n_update} update" if self.n_update else ""
+        return (f"<Stepper: {self.n_forward} forward + {self.n_backward} backward{update} steps, "
                 f"at step {self._step} ({self.phase} {self.event.node.name})>")

@@ -1,10 +1,14 @@
-"""The events a stepper walks: one forward event per node, then one backward event per node that gets a gradient."""
+"""The events a stepper walks: one forward event per node, then one backward event per node that gets a gradient,
+then (given an optimizer) one update event per parameter."""
+import numpy as np
+
 from ..engine.jacobian import describe_jacobian
 
 # The phases of a walk, in the order it meets them: every other module names a phase through these.
 FORWARD = "forward"
 BACKWARD = "backward"
-PHASES = (FORWARD, BACKWARD)
+UPDATE = "update"
+PHASES = (FORWARD, BACKWARD, UPDATE)
 
 
 class ForwardEvent:
@@ -92,3 +96,46 @@ class EdgeGradient:
 
     def __repr__(self):
         return f"<edge {self.input.name} -> {self.node.name} (input {self.slot})>"
+
+
+class UpdateEvent:
+    """Step `step`: the optimizer's update of parameter `node`: value_after = value_before + delta.
+
+    ``grad`` is the gradient the optimizer read; ``state_before`` /
+    ``state_after`` its state for the parameter, by the names the optimizer
+    gives (``{'velocity': v}``, ``{'m': m, 'v': v}``, ``{}`` for SGD);
+    ``delta`` the step added; ``ratio`` the update/weight ratio
+    ||delta|| / ||value_before|| (the lecture's rule of thumb: about 1e-3),
+    None when the parameter is all zeros.
+    """
+
+    __slots__ = ("step", "node", "grad", "value_before", "value_after", "state_before", "state_after", "delta",
+                 "ratio", "optimizer")
+    phase = UPDATE
+
+    def __init__(self, step, node, grad, value_before, value_after, state_before, state_after, delta, optimizer):
+        self.step = step
+        self.node = node
+        self.grad = grad
+        self.value_before = value_before
+        self.value_after = value_after
+        self.state_before = state_before
+        self.state_after = state_after
+        self.delta = delta
+        self.optimizer = optimizer  # the optimizer's name, e.g. 'Adam'
+        self.ratio = update_ratio(delta, value_before)
+
+    @property
+    def edges(self):
+        return ()
+
+    def __repr__(self):
+        return f"<step {self.step} update {self.node.name}>"
+
+
+def update_ratio(delta, value):
+    """||delta|| / ||value|| (Frobenius norms), or None when the value is all zeros."""
+    scale = float(np.linalg.norm(np.ravel(value)))
+    if scale == 0.0 or not np.isfinite(scale):
+        return None
+    return float(np.linalg.norm(np.ravel(delta))) / scale

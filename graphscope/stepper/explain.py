@@ -6,7 +6,8 @@ the same as indented text lines.
 
 from ..engine.formatting import describe_call, number_text, shape_text, summarize_value
 from ..engine.source import display_location
-from .events import FORWARD
+from .events import FORWARD, UPDATE
+from .state import ratio_text
 
 #: How a forward step names a leaf's value: inputs and parameters are fed; a constant is fixed in the graph.
 LEAF_WORDS = {"input": "input, fed", "param": "param, fed", "const": "constant, fixed when recorded"}
@@ -38,6 +39,9 @@ def matrix_text(m):
 def title(event, output):
     """One line naming the step."""
     node = event.node
+    if event.phase == UPDATE:
+        return (f"update: {node.name} += step = {summarize_value(event.delta)} ({event.optimizer}; "
+                f"update/weight {ratio_text(event.ratio)})")
     if event.phase == FORWARD:
         if node.op_def is None:
             return f"forward: {node.name} = {summarize_value(event.value)} ({LEAF_WORDS.get(node.role, node.role)})"
@@ -69,6 +73,41 @@ def edge_details(edge, upstream, output):
     return info
 
 
+def ratio_verdict(ratio):
+    """How an update/weight ratio compares with the lecture's rule of thumb (about 1e-3)."""
+    if ratio is None:
+        return "the weights are all 0: no ratio"
+    if ratio > 1e-2:
+        return "large: the learning rate may be too high; rule of thumb about 1e-3"
+    if ratio < 1e-4:
+        return "small: the learning rate may be too low; rule of thumb about 1e-3"
+    return "about the rule of thumb, 1e-3"
+
+
+def update_details(event, output):
+    """An update step's numbers as text fields: gradient, optimizer state before/after, step, values, ratio."""
+    node = event.node
+    return {"optimizer": event.optimizer, "grad_name": d(output, node), "grad": summarize_value(event.grad),
+            "state": [{"name": k, "before": summarize_value(event.state_before[k]),
+                       "after": summarize_value(event.state_after[k])} for k in event.state_after],
+            "step_taken": summarize_value(event.delta), "value_before": summarize_value(event.value_before),
+            "value_after": summarize_value(event.value_after), "ratio": ratio_text(event.ratio),
+            "ratio_verdict": ratio_verdict(event.ratio)}
+
+
+def update_lines(info, pad=" " * 6):
+    """An update step's fields (update_details) as text lines."""
+    rows = [f"{pad}gradient {info['grad_name']} = {info['grad']}"]
+    for s in info["state"]:
+        rows.append(f"{pad}{info['optimizer']} state {s['name']}: {s['before']} -> {s['after']}")
+    if not info["state"]:
+        rows.append(f"{pad}{info['optimizer']} keeps no state: the step is -lr x gradient")
+    rows.append(f"{pad}step = {info['step_taken']}")
+    rows.append(f"{pad}{info['node']}: {info['value_before']} -> {info['value_after']}")
+    rows.append(f"{pad}update/weight = {info['ratio']}   ({info['ratio_verdict']})")
+    return rows
+
+
 def details(event, output):
     """The step as a dict: step, phase, node, title, value/upstream, and per edge its numbers."""
     node = event.node
@@ -77,6 +116,9 @@ def details(event, output):
            "scope": node.scope or ""}
     if event.phase == FORWARD:
         out["value"] = summarize_value(event.value)
+        return out
+    if event.phase == UPDATE:
+        out.update(update_details(event, output))
         return out
     out["upstream_name"] = d(output, node)
     out["upstream"] = summarize_value(event.upstream)
@@ -88,6 +130,8 @@ def lines(event, output):
     """The step as indented text lines (the demo's walk)."""
     info = details(event, output)
     head = f"step {event.step:>3}  {info['title']}"
+    if event.phase == UPDATE:
+        return [head] + update_lines(info)
     if event.phase == FORWARD or not event.edges:
         return [head]
     rows = [head]

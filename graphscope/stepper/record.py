@@ -1,4 +1,4 @@
-"""Recording a graph's forward and backward pass once, as events plus per-node timelines.
+"""Recording a graph's forward and backward pass (and an optimizer's update) once, as events plus per-node timelines.
 
 The forward pass replays every node (``engine.replay.recompute``); the
 backward pass is the engine's own walk (``engine.backward.backward_steps``),
@@ -9,13 +9,26 @@ none. Afterwards the graph holds exactly what ``backward()`` would have left.
 Each node's gradient is kept as a timeline (the steps where it changed and
 the value after each change), so the state at any step is a lookup, never a
 replay.
+
+Given an optimizer (anything with ``params``, ``step()``, ``state_of(p)``,
+``last_update(p)``, ``state_dict()`` and ``load_state_dict(d)``: the
+interface of ``gs.optim``, never imported here), one real ``step()`` runs
+after the backward pass and each parameter of the graph it changed gets an
+update event. With ``apply=False`` (the stepper's default) the parameters'
+values and the optimizer's state are put back afterwards, so recording shows
+the step without taking it; with ``apply=True`` the step stays taken, as in
+one training iteration.
 """
 import numpy as np
 
 from ..engine.backward import accumulate, backward_steps, clear_gradients, seed_gradient
 from ..engine.errors import BackwardError
 from ..engine.replay import recompute
-from .events import BackwardEvent, EdgeGradient, ForwardEvent
+from ..engine.errors import GraphscopeError
+from .events import BackwardEvent, EdgeGradient, ForwardEvent, UpdateEvent
+
+#: What the stepper uses of an optimizer.
+OPTIMIZER_INTERFACE = ("params", "step", "state_of", "last_update", "state_dict", "load_state_dict")
 
 
 class Recording:
@@ -29,10 +42,13 @@ class Recording:
       changed and its value after each change (None when it never changes);
     - ``baseline[i]``: the gradient node i held before the pass (leaves only);
     - ``backward_step[i]``: the step of node i's own backward event, or -1;
-    - ``backward_note``: why there is no backward phase, when there is none.
+    - ``backward_note``: why there is no backward phase, when there is none;
+    - ``update_step[i]``: the step of parameter i's update event, or -1;
+      ``n_update`` the number of update events; ``update_note``: why an
+      optimizer was given but there is no update phase.
     """
 
-    def __init__(self, graph, grad=None):
+    def __init__(self, graph, grad=None, optimizer=None, apply=False):
         self.graph = graph
         nodes = graph.nodes
         self.position = {n: i for i, n in enumerate(nodes)}
@@ -42,6 +58,9 @@ class Recording:
         self.grad_values = [None] * len(nodes)
         self.backward_step = [-1] * len(nodes)
         self.backward_note = None
+        self.update_step = [-1] * len(nodes)
+        self.update_note = None
+        self.optimizer = optimizer
         self._replay_forward(nodes)
         self.n_forward = len(self.events)
         seed = self._seed(grad)
@@ -49,6 +68,9 @@ class Recording:
             self._run_backward(nodes, seed)
         self.n_backward = len(self.events) - self.n_forward
         self._mark_complete()
+        if optimizer is not None:
+            self._run_update(optimizer, apply)
+        self.n_update = len(self.events) - self.n_forward - self.n_backward
 
     # ---------------------------------------------------------------- forward
     def _replay_forward(self, nodes):
@@ -115,3 +137,48 @@ class Recording:
                     last[edge.input] = edge
         for edge in last.values():
             edge.complete = True
+
+    # ---------------------------------------------------------------- update
+    def _run_update(self, optimizer, apply):
+        """One optimizer step: an update event per parameter of the graph it changed (put back unless `apply`)."""
+        missing = [name for name in OPTIMIZER_INTERFACE if not hasattr(optimizer, name)]
+        if missing:
+            raise GraphscopeError(f"stepper: optimizer={type(optimizer).__name__} is not an optimizer (it has no "
+                                  f"{', '.join(missing)}); pass one of gs.optim's, e.g. gs.optim.Adam(params)")
+        if self.backward_note:
+            self.update_note = "no update phase: " + self.backward_note.split(": ", 1)[-1]
+            return
+        params = [p for p in optimizer.params if p in self.position]
+        if not params:
+            self.update_note = "no update phase: none of the optimizer's parameters is in this graph"
+            return
+        before = {p: (self.events[self.position[p]].value, optimizer.state_of(p)) for p in params}
+        saved = None if apply else optimizer.state_dict()
+        try:
+            optimizer.step()
+            name = type(optimizer).__name__
+            for p in params:
+                delta = optimizer.last_update(p)
+                if delta is None:  # no gradient reached it: the optimizer left it alone
+                    continue
+                value, state = before[p]
+                after = p._value.copy() if p._value.__class__ is np.ndarray else p._value
+                step = len(self.events)
+                self.update_step[self.position[p]] = step
+                self.events.append(UpdateEvent(step, p, np.array(p.grad), value, after, state, optimizer.state_of(p),
+                                               np.array(delta), name))
+        finally:
+            if saved is not None:
+                for p in params:
+                    _put_back(p, before[p][0])
+                optimizer.load_state_dict(saved)
+        if len(self.events) == self.n_forward + self.n_backward:
+            self.update_note = "no update phase: no parameter of the optimizer got a gradient"
+
+
+def _put_back(param, value):
+    """Give `param` its value from before the update (in place when it is an array, so views of it stay valid)."""
+    if param._value.__class__ is np.ndarray and np.shape(value) == param._value.shape:
+        np.copyto(param._value, value)
+    else:
+        param._value = value

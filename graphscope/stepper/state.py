@@ -13,8 +13,10 @@ draws either without asking which it has:
 """
 from bisect import bisect_right
 
+import numpy as np
+
 from ..engine.formatting import describe_call
-from .events import BACKWARD, FORWARD
+from .events import BACKWARD, FORWARD, UPDATE
 
 # node status
 PENDING = "pending"
@@ -45,7 +47,21 @@ _LOOK = {
     (BACKWARD, DONE): LOOK_BACKPROPAGATED,
     (BACKWARD, PENDING): LOOK_COMPUTED,
     (BACKWARD, INACTIVE): LOOK_INACTIVE,
+    # the update phase: a parameter waits for its update, then is done; the rest keep their backward look
+    (UPDATE, DONE): LOOK_BACKPROPAGATED,
+    (UPDATE, PENDING): LOOK_COMPUTED,
+    (UPDATE, INACTIVE): LOOK_INACTIVE,
 }
+
+
+def ratio_text(ratio):
+    """'1.2e-03' for an update/weight ratio; 'n/a (weights 0)' when the weights were all zero."""
+    return "n/a (weights 0)" if ratio is None else f"{ratio:.1e}"
+
+
+def update_words(event):
+    """'step ||d||=0.012, update/weight 1.2e-03': the size of an update step and its ratio to the weights."""
+    return f"step |d|={float(np.linalg.norm(np.ravel(event.delta))):.2g}, update/weight {ratio_text(event.ratio)}"
 
 
 class State:
@@ -74,11 +90,16 @@ class State:
         """(done, of, phase) for a group of nodes: how many of those the phase visits it has been through."""
         if self.phase == FORWARD:
             return sum(1 for n in nodes if self.has_value(n)), len(nodes), FORWARD
+        if self.phase == UPDATE:
+            updated = [n for n in nodes if self.update_step_of(n) >= 0]
+            return sum(1 for n in updated if self.status(n) in (DONE, CURRENT)), len(updated), UPDATE
         needing = [n for n in nodes if n.requires_grad]
         return sum(1 for n in needing if self.status(n) in (DONE, CURRENT)), len(needing), self.phase
 
     def backward_reached(self, node):
         """True once the backward pass has run `node`'s local rule (its inputs got their contributions)."""
+        if self.phase == UPDATE:
+            return True
         return self.phase != FORWARD and self.status(node) in (DONE, CURRENT)
 
 
@@ -108,7 +129,8 @@ class StepState(State):
     @property
     def phases(self):
         """The phases of the whole walk this state is a step of (the same at every step)."""
-        return (FORWARD, BACKWARD) if self.recording.n_backward else (FORWARD,)
+        rec = self.recording
+        return (FORWARD,) + ((BACKWARD,) if rec.n_backward else ()) + ((UPDATE,) if rec.n_update else ())
 
     @property
     def values_key(self):
@@ -129,9 +151,26 @@ class StepState(State):
         return self.recording.position[node]
 
     def value(self, node):
-        """The node's value once the forward pass reached it, else None ("not computed yet")."""
+        """The node's value once the forward pass reached it (a parameter's new value once its update ran),
+        else None ("not computed yet")."""
+        i = self._pos(node)
+        if i > self.step:
+            return None
+        rec = self.recording
+        at = rec.update_step[i]
+        if 0 <= at <= self.step:
+            return rec.events[at].value_after
+        return rec.events[i].value
+
+    def value_before_update(self, node):
+        """A parameter's value before the optimizer's update (its forward value), or None before the forward
+        pass reached it."""
         i = self._pos(node)
         return self.recording.events[i].value if i <= self.step else None
+
+    def update_step_of(self, node):
+        """The step of `node`'s update event, or -1 (not a parameter the optimizer updated)."""
+        return self.recording.update_step[self._pos(node)]
 
     def has_value(self, node):
         return self._pos(node) <= self.step
@@ -159,11 +198,19 @@ class StepState(State):
         return COMPLETE if steps[-1] <= self.step else PARTIAL
 
     def status(self, node):
-        """'current', 'done', 'pending', or in the backward phase 'inactive' (needs no gradient)."""
+        """'current', 'done', 'pending', or in the backward phase 'inactive' (needs no gradient).
+
+        In the update phase a parameter is pending until its update, the
+        other nodes are done (their backward step ran) or inactive.
+        """
         rec = self.recording
         k = self.step
         if k < rec.n_forward:
             at = self._pos(node)
+        elif k >= rec.n_forward + rec.n_backward:
+            at = rec.update_step[self._pos(node)]
+            if at < 0:
+                return DONE if rec.backward_step[self._pos(node)] >= 0 else INACTIVE
         else:
             at = rec.backward_step[self._pos(node)]
             if at < 0:
@@ -187,8 +234,12 @@ class StepState(State):
         ev = self.event
         last = len(self.recording.events) - 1
         if not self.highlight:
-            done = "every value and gradient" if self.recording.n_backward else "every value"
+            rec = self.recording
+            done = "every value and gradient" if rec.n_backward else "every value"
+            done += ", parameters updated" if rec.n_update else ""
             return f"after all {last + 1} steps: {done}"
+        if ev.phase == UPDATE:
+            return f"step {self.step} of 0..{last} · update · {ev.optimizer} {ev.node.name}: {update_words(ev)}"
         return f"step {self.step} of 0..{last} · {self.phase} · at {describe_call(ev.node)}"
 
     def __repr__(self):
@@ -230,6 +281,13 @@ class GraphState(State):
 
     def grad(self, node):
         return node.grad
+
+    def value_before_update(self, node):
+        """No update is recorded here: the value as it is."""
+        return node._value
+
+    def update_step_of(self, node):
+        return -1
 
     def grad_status(self, node):
         if not node.requires_grad:

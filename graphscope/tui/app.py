@@ -12,9 +12,9 @@ class GraphscopeApp(App):
     TITLE = "graphscope"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, graph, origin="", file=None, **kwargs):
+    def __init__(self, graph, origin="", file=None, optimizer=None, **kwargs):
         super().__init__(**kwargs)
-        self.session = Session(graph, origin, file)
+        self.session = Session(graph, origin, file, optimizer)
         self.sub_title = origin
         self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
 
@@ -27,7 +27,7 @@ class GraphscopeApp(App):
             yield from screen.commands()
 
 
-def run_app(graph, origin="", file=None):
-    """Open the TUI on `graph` in this terminal; returns the exit code."""
-    GraphscopeApp(graph, origin, file).run()
+def run_app(graph, origin="", file=None, optimizer=None):
+    """Open the TUI on `graph` (with `optimizer`'s update phase, given one) in this terminal; returns the exit code."""
+    GraphscopeApp(graph, origin, file, optimizer).run()
     return 0

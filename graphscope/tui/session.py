@@ -12,7 +12,7 @@ import numpy as np
 from ..engine import check_node, check_nodes
 from ..engine.errors import GraphscopeError
 from ..engine.source import display_location
-from ..stepper import BACKWARD, Stepper, StepError
+from ..stepper import BACKWARD, UPDATE, Stepper, StepError
 from ..viz.view import BOX, FOLD, FOLD_MIN, View, ViewError
 
 #: A guess counts as right within this relative (and absolute) tolerance.
@@ -73,12 +73,12 @@ def _num(x):
 class Session:
     """A graph being stepped through: the stepper, the drawn view, and the actions of the main screen."""
 
-    def __init__(self, graph, origin="", file=None):
+    def __init__(self, graph, origin="", file=None, optimizer=None):
         self.graph = graph
         self.origin = origin
         self.file = file
         with np.errstate(all="ignore"):  # a NaN is shown where it is made (the ! key), never warned about
-            self.stepper = Stepper(graph)
+            self.stepper = Stepper(graph, optimizer=optimizer)
         self.collapsed = set()
         self.fold = FOLD_MIN
         self._view = None
@@ -122,7 +122,9 @@ class Session:
         for r in self.phases():
             if r.name == name:
                 return r
-        note = self.stepper.backward_note
+        note = self.stepper.update_note if name == UPDATE else self.stepper.backward_note
+        if name == UPDATE and note is None:
+            note = "no optimizer was given (graphscope tui FILE --optimizer adam)"
         raise StepError(f"this graph has no {name} phase" + (f": {note}" if note else ""))
 
     def goto(self, step):
@@ -130,6 +132,9 @@ class Session:
 
     def goto_phase_end(self, name):
         self.stepper.goto(self.phase_range(name).last)
+
+    def goto_phase_start(self, name):
+        self.stepper.goto(self.phase_range(name).first)
 
     def goto_node(self, node):
         """The node's step in the current phase when it has one there, else its forward step."""

@@ -43,6 +43,11 @@ def _details_table(d):
     rows = [("step", f"{d['step']} ({d['phase']})"), ("node", f"{d['node']} ({d['op']})"), ("shape", d["shape"])]
     if d["phase"] == "forward":
         rows.append(("value", d["value"]))
+    elif d["phase"] == "update":
+        rows.append((f"gradient {d['grad_name']}", d["grad"]))
+        rows += [(f"{d['optimizer']} {s['name']}", f"{s['before']} \u2192 {s['after']}") for s in d["state"]]
+        rows += [("step", d["step_taken"]), ("value", f"{d['value_before']} \u2192 {d['value_after']}"),
+                 ("update/weight", f"{d['ratio']} ({d['ratio_verdict']})")]
     else:
         rows.append((f"upstream {d['upstream_name']}", d["upstream"]))
         for e in d["edges"]:

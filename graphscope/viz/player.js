@@ -34,6 +34,16 @@
     return '<div class="edge">' + head + "<dl>" + rows + "</dl></div>";
   }
 
+  function updateHtml(d) {
+    var rows = row("gradient " + d.grad_name, d.grad, "grad");
+    d.state.forEach(function (st) {
+      rows += row(d.optimizer + " " + st.name, st.before + " \u2192 " + st.after);
+    });
+    rows += row("step", d.step_taken) + row("value", d.value_before + " \u2192 " + d.value_after);
+    rows += row("update/weight", d.ratio + "  (" + d.ratio_verdict + ")");
+    return rows + "</dl>";
+  }
+
   function panelHtml(s) {
     var d = s.details;
     var html = "<h2>" + esc(d.node) + " <small>" + esc(d.op) + "</small></h2>";
@@ -45,6 +55,9 @@
       html += row("value", d.value);
       html += "</dl>";
       return html;
+    }
+    if (d.phase === "update") {
+      return html + updateHtml(d);
     }
     html += row("upstream " + d.upstream_name, d.upstream, "grad") + "</dl>";
     if (d.edges.length) {

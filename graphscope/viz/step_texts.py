@@ -6,14 +6,14 @@ and edge label keeps its size across steps and Graphviz lays out every step
 of a graph identically: frames and the HTML player do not jump.
 """
 from ..engine.formatting import summarize_value
-from ..stepper.events import BACKWARD, FORWARD
+from ..stepper.events import BACKWARD, FORWARD, UPDATE
 from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, PARTIAL, StepState
 from .view import FOLD, NODE
 
 NOT_YET = "not computed yet"
 GRAD_ARROW = "\u2190 "  # "<-": a gradient flows back along the edge
 #: What a box's progress counts in each phase.
-PROGRESS_WORDS = {FORWARD: "computed", BACKWARD: "backpropagated"}
+PROGRESS_WORDS = {FORWARD: "computed", BACKWARD: "backpropagated", UPDATE: "updated"}
 
 
 def compact(v):
@@ -98,7 +98,9 @@ class Widths:
     def _item(self, item, rec):
         node = item.node if item.kind == NODE else item_output(item)
         i = rec.position[node]
-        self._fit((item.key, "value"), [NOT_YET, value_text(rec.events[i].value)])
+        updated = rec.update_step[i]
+        after = [value_text(rec.events[updated].value_after)] if updated >= 0 else []
+        self._fit((item.key, "value"), [NOT_YET, value_text(rec.events[i].value)] + after)
         if node.requires_grad:
             self._fit((item.key, "grad"), self._grad_texts(rec, i))
         if item.kind != NODE:

@@ -11,7 +11,9 @@ green = value computed, orange = this step, red = gradient passed on,
 blue = needs no gradient. The [b]tape[/b] (bottom left) lists the nodes in
 order. The [b]inspector[/b] (right) shows the current node: its value, and in
 the backward phase, for each input, upstream × local = contribution and the
-input's accumulated gradient.
+input's accumulated gradient. With --optimizer an update phase follows (u):
+per parameter its gradient, the optimizer's state, the step and the
+update/weight ratio.
 """
 
 

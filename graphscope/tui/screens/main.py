@@ -10,7 +10,7 @@ from textual.widgets import Footer, Static
 
 from ...engine.errors import GraphscopeError
 from ...engine.formatting import summarize_value
-from ...stepper import BACKWARD, FORWARD, explain
+from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ..messages import NodeChosen, StepChanged
 from ..widgets.graphview import GraphView
 from ..widgets.inspector import Inspector
@@ -35,6 +35,7 @@ class MainScreen(Screen):
         Binding("end", "last", "last step", show=False, priority=True),
         Binding("f", f"phase_end('{FORWARD}')", "end of forward"),
         Binding("b", f"phase_end('{BACKWARD}')", "end of backward"),
+        Binding("u", f"phase_start('{UPDATE}')", "start of update", show=False),
         Binding("g", "goto_node", "go to node"),
         Binding("exclamation_mark", "nonfinite", "first NaN/inf", show=False),
         Binding("c", "check_node", "check node"),
@@ -145,6 +146,9 @@ class MainScreen(Screen):
 
     def action_phase_end(self, phase):
         self.guard(self.session.goto_phase_end, phase)
+
+    def action_phase_start(self, phase):
+        self.guard(self.session.goto_phase_start, phase)
 
     # ---------------------------------------------------------------- finding
     def action_goto_node(self):

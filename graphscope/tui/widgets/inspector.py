@@ -1,11 +1,12 @@
-"""The inspector: the current node's value and, in the backward phase, upstream x local = contribution per input."""
+"""The inspector: the current node's value; in the backward phase upstream x local = contribution per input; in the
+update phase the gradient, the optimizer's state, the step and the update/weight ratio."""
 import numpy as np
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...engine.formatting import number_text, summarize_value
-from ...stepper import BACKWARD, FORWARD, explain
+from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ...viz import theme
 
 #: Values with more entries than this are summarized (mean, std, then min and max).
@@ -32,6 +33,8 @@ def inspector_text(session):
         text.append(f"       min={number_text(np.min(value))} max={number_text(np.max(value))}\n", style=theme.VALUE_INK)
     if event.phase == BACKWARD:
         _backward(text, info, event)
+    elif event.phase == UPDATE:
+        _update(text, info)
     elif event.phase != FORWARD:
         text.append(f"\n{event.phase} step\n")
     check = session.checks.get(node)
@@ -61,6 +64,25 @@ def _backward(text, info, event):
         status = "complete" if e["complete"] else "partial: more consumers to come"
         text.append(f"  {e['accumulated_name']} = {e['accumulated']}", style=theme.GRAD_INK)
         text.append(f"  ({status})\n", style=theme.MUTED)
+
+
+def _update(text, info):
+    """gradient, the optimizer's state before -> after, step, value before -> after, update/weight ratio."""
+    text.append("gradient  ", style="bold")
+    text.append(f"{info['grad_name']} = {info['grad']}\n", style=theme.GRAD_INK)
+    text.append(f"\n{info['optimizer']} state", style="bold")
+    if not info["state"]:
+        text.append(": none (the step is -lr × gradient)\n", style=theme.MUTED)
+    else:
+        text.append("  before → after\n", style=theme.MUTED)
+    for s in info["state"]:
+        text.append(f"  {s['name']}: {s['before']} → {s['after']}\n")
+    text.append("\nstep  ", style="bold")
+    text.append(f"{info['step_taken']}\n", style=f"bold {theme.GRAD_INK}")
+    text.append(f"  {info['node']}: {info['value_before']} → {info['value_after']}\n", style=theme.VALUE_INK)
+    text.append("\nupdate/weight  ", style="bold")
+    text.append(f"{info['ratio']}\n")
+    text.append(f"  {info['ratio_verdict']}\n", style=theme.MUTED)
 
 
 class Inspector(VerticalScroll):
