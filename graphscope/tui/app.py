@@ -3,18 +3,23 @@ from textual.app import App
 
 from .screens.main import MainScreen
 from .session import Session
+from .training import TrainingOptions
 
 
 class GraphscopeApp(App):
-    """Step through `graph`'s forward and backward passes; `origin` names where it came from (the title)."""
+    """Step through `graph`'s forward and backward passes; `origin` names where it came from (the title).
+
+    `training` (TrainingOptions) is how the training screen trains `file`'s graph.
+    """
 
     CSS_PATH = "graphscope.tcss"
     TITLE = "graphscope"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, graph, origin="", file=None, **kwargs):
+    def __init__(self, graph, origin="", file=None, training=None, **kwargs):
         super().__init__(**kwargs)
         self.session = Session(graph, origin, file)
+        self.training_options = training or TrainingOptions()
         self.sub_title = origin
         self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
 
@@ -27,7 +32,7 @@ class GraphscopeApp(App):
             yield from screen.commands()
 
 
-def run_app(graph, origin="", file=None):
+def run_app(graph, origin="", file=None, training=None):
     """Open the TUI on `graph` in this terminal; returns the exit code."""
-    GraphscopeApp(graph, origin, file).run()
+    GraphscopeApp(graph, origin, file, training).run()
     return 0
