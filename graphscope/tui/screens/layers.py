@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...train.monitor import UPDATE_RATIO_TARGET, layer_stats
 from ..widgets.plots import HistogramPlot
 
-COLUMNS = ("scope", "output", "act mean", "act std", "dead/sat", "grad mean", "grad std", "update/weight")
+COLUMNS = ("scope", "op", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
 NO_SCOPES = ("This graph has no module scopes. Record layers inside gs.scope(\"name\") blocks "
              "(or gs.nn modules) to see their statistics here.")
 
@@ -23,7 +23,8 @@ def _num(x):
 
 
 def _fraction(s):
-    return "-" if s.fraction is None else f"{s.fraction:.0%} {s.fraction_kind}"
+    """'3% dead' or '90% sat' (saturated), '-' for an op that is neither ReLU, tanh nor sigmoid."""
+    return "-" if s.fraction is None else f"{s.fraction:.0%} {s.fraction_kind[:4].rstrip('u')}"
 
 
 def _ratio(s):
@@ -76,8 +77,7 @@ class LayerScreen(Screen):
         table.add_columns(*COLUMNS)
         for s in self.stats:
             g = s.gradient
-            output = s.node if s.node.startswith(f"{s.op}_") else f"{s.node} ({s.op})"
-            table.add_row(s.scope, output, _num(s.activation.mean), _num(s.activation.std), _fraction(s),
+            table.add_row(s.scope, s.op, _num(s.activation.mean), _num(s.activation.std), _fraction(s),
                           _num(g.mean) if g else "not computed", _num(g.std) if g else "-", _ratio(s), key=s.scope)
         table.focus()
         self.show_scope(0)

@@ -133,13 +133,13 @@ class TrainingScreen(Screen):
             lr = event.lr
         parts = [f"epoch {min(run.trainer.epoch + 1, run.options.epochs)}/{run.options.epochs}"
                  if self.running else f"epochs done {run.trainer.epoch}/{run.options.epochs}",
-                 f"iteration {len(losses)}", f"loss {losses[-1]:.4g}" if losses else "loss -", f"lr {lr:g}",
-                 f"train acc {_pct(h.train_acc[-1] if h.train_acc else None)}",
-                 f"val acc {_pct(h.val_acc[-1] if h.val_acc else None)}"]
+                 f"iteration {len(losses)}", f"loss {losses[-1]:.4g}" if losses else "loss -", f"lr {lr:g}"]
+        accuracies = (f"train acc {_pct(h.train_acc[-1] if h.train_acc else None)} · "
+                      f"val acc {_pct(h.val_acc[-1] if h.val_acc else None)}")
         state = "paused" if self.running and run.paused else "training" if self.running else self.outcome
         if isinstance(event, Stopped) and event.reason == "stopped":
             state = f"stopping: {event.message}"
-        text = " · ".join(parts) + "\n" + state
+        text = " · ".join(parts) + "\n" + accuracies + "\n" + state
         if not self.running and self.options.checkpoint and run.trainer.epoch:
             text += f"\ncheckpoint kept: {self.options.checkpoint} (after epoch {run.trainer.epoch})"
         if not self.running:
