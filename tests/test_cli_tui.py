@@ -16,7 +16,8 @@ SAMPLE = os.path.join(ROOT, "samples", "two_layer.py")
 def opened(monkeypatch):
     """Record what the TUI would open on, instead of opening it."""
     calls = []
-    monkeypatch.setattr(tui_cli, "open_tui", lambda graph, origin, file=None: calls.append((graph, origin, file)) or 0)
+    monkeypatch.setattr(tui_cli, "open_tui",
+                        lambda graph, origin, file=None, training=None: calls.append((graph, origin, file)) or 0)
     return calls
 
 

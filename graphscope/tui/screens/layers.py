@@ -28,9 +28,12 @@ def _fraction(s):
 
 
 def _ratio(s):
-    """The scope's parameters' update/weight ratios with the monitor's verdict, '-' before any update."""
-    known = [p for p in s.params if p.update_ratio is not None]
-    return ", ".join(f"{p.update_ratio:.1e} {p.verdict}" for p in known) or "-"
+    """The update/weight ratio of the scope's weight (else its first parameter) and the monitor's verdict.
+
+    '-' before any update; the line under the histograms lists every parameter's.
+    """
+    known = sorted((p for p in s.params if p.update_ratio is not None), key=lambda p: len(p.shape) < 2)
+    return f"{known[0].update_ratio:.1e} {known[0].verdict}" if known else "-"
 
 
 def _param_line(p):
@@ -67,7 +70,7 @@ class LayerScreen(Screen):
 
     def _status(self):
         when = "after training" if self.session.trained else "as recorded"
-        ratio = f" · update/weight: about {UPDATE_RATIO_TARGET:.0e} is healthy" if self.session.params_before else ""
+        ratio = f" · upd/weight ~{UPDATE_RATIO_TARGET:.0e} is healthy" if self.session.params_before else ""
         return f"layer statistics · {len(self.stats)} scopes · {when}{ratio}"
 
     def on_mount(self):

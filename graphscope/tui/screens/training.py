@@ -50,7 +50,8 @@ class TrainingScreen(Screen):
         self._last_report = 0.0
 
     def compose(self):
-        yield Static(f"training · {self.options.text()}", id="training-status")
+        origin = f" {self.session.origin}" if self.session.origin else ""
+        yield Static(f"training{origin} · {self.options.text()}", id="training-status")
         yield Static("", id="training-message")
         yield CurvePlot(id="training-curve")
         yield Static("", id="training-figures")

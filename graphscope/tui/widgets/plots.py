@@ -12,13 +12,16 @@ from textual_plotext import PlotextPlot
 class HistogramPlot(PlotextPlot):
     """One histogram (a monitor ``Summary``): bars over its bins, its range on the x axis."""
 
+    title = ""  # what the plot shows now
+
     def show(self, title, summary):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title(title)
         if summary is None or not any(summary.histogram.counts):
-            plt.title(f"{title}: not computed yet" if summary is None else f"{title}: no finite values")
+            title = f"{title}: not computed yet" if summary is None else f"{title}: no finite values"
+            plt.title(title)
         else:
             edges, counts = summary.histogram.edges, summary.histogram.counts
             centers = [(float(a) + float(b)) / 2 for a, b in zip(edges[:-1], edges[1:])]
@@ -27,6 +30,7 @@ class HistogramPlot(PlotextPlot):
             plt.bar(centers, [int(c) for c in counts], width=1.0, reset_ticks=False, color="blue")
             plt.xticks([centers[0], centers[len(centers) // 2], centers[-1]],
                        [f"{centers[0]:.2g}", f"{centers[len(centers) // 2]:.2g}", f"{centers[-1]:.2g}"])
+        self.title = title
         self.refresh()
 
 
@@ -49,6 +53,6 @@ class CurvePlot(PlotextPlot):
             points = [((k + 1) * per, a) for k, a in enumerate(accs) if a is not None]
             if points:
                 plt.plot([x for x, _ in points], [y for _, y in points], label=label, color=color,
-                         yside="right", marker="dot")
+                         yside="right", marker="braille")
         plt.xlabel("iteration")
         self.refresh()
