@@ -69,3 +69,31 @@ def test_demo_piped_prints_the_walk():
                           timeout=60, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     assert "forward pass" in proc.stdout and "backward pass" in proc.stdout
+
+
+def test_training_options_reach_the_training_screen_with_the_trainers_defaults_otherwise(monkeypatch):
+    from graphscope.train import Trainer
+    import inspect
+    given = []
+    monkeypatch.setattr(tui_cli, "open_tui", lambda graph, origin, file=None, training=None: given.append(training) or 0)
+    spiral = os.path.join(ROOT, "samples", "train_spiral.py")
+    assert main(["tui", spiral, "--optimizer", "adam", "--lr", "0.002", "--epochs", "4"]) == 0
+    assert main(["tui", spiral]) == 0
+    chosen, default = given
+    assert (chosen.optimizer, chosen.lr, chosen.epochs) == ("adam", 0.002, 4)
+    defaults = inspect.signature(Trainer.__init__).parameters
+    assert (default.optimizer, default.lr) == ("sgd", 0.01)
+    assert (default.epochs, default.batch_size) == (defaults["epochs"].default, defaults["batch_size"].default)
+    assert chosen.batch_size == defaults["batch_size"].default
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--lr", "0"], "--lr must be a positive number"),
+    (["--epochs", "0"], "--epochs must be at least 1"),
+    (["--batch-size", "-2"], "--batch-size must be at least 1"),
+    (["--optimizer", "adamw"], "--optimizer adamw: unknown optimizer; known: sgd"),
+])
+def test_bad_training_options_are_one_line_each_and_exit_2(capsys, opened, options, message):
+    assert main(["tui", SAMPLE] + options) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("graphscope tui: ") and message in err and not opened
