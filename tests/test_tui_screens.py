@@ -137,7 +137,7 @@ async def test_training_runs_to_the_end_and_the_graph_shows_the_trained_paramete
 
 async def test_pause_holds_the_run_and_stop_ends_it_keeping_the_checkpoint(tmp_path):
     checkpoint = tmp_path / "ckpt"
-    app = training_app(epochs=500, batch_size=4, lr=0.05, checkpoint=str(checkpoint))
+    app = training_app(epochs=500, batch_size=10, lr=0.05, checkpoint=str(checkpoint))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("r")
@@ -157,31 +157,17 @@ async def test_pause_holds_the_run_and_stop_ends_it_keeping_the_checkpoint(tmp_p
         assert app.screen is screen
         await pilot.press("space")
         await pilot.pause(0.2)
-        assert not screen.run.paused
-        await pilot.press("s")
+        assert not screen.run.paused and len(history.loss) > held  # resumed
+        await pilot.press("space", "s")  # a paused run stops too
         await training_finished(pilot)
         assert history.stopped == "stopped" and screen.run.trainer.epoch < 500
         figures = screen.figures_text()
-        assert "stopped" in figures and f"checkpoint kept: {checkpoint}" in figures
+        assert "stopped after batch" in figures and f"checkpoint kept: {checkpoint}" in figures
         assert (checkpoint / os.listdir(checkpoint)[0]).exists()
 
 
-async def test_stop_while_paused_ends_the_run():
-    app = training_app(epochs=500, batch_size=4, lr=0.05)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("r")
-        screen = app.screen
-        await pilot.pause(0.2)
-        await pilot.press("space")
-        await pilot.pause(0.2)
-        await pilot.press("s")
-        await training_finished(pilot)
-        assert screen.run.trainer.history.stopped == "stopped"
-
-
 async def test_a_file_without_data_says_what_to_add():
-    app = tanh_layers_app("xavier")
+    app = sample_app("neuron.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("r")
@@ -193,3 +179,14 @@ async def test_a_file_without_data_says_what_to_add():
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen) and not app.session.trained
+
+
+async def test_a_diverging_run_names_the_node_that_made_the_nan():
+    app = training_app(epochs=5, lr=1e9)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await training_finished(pilot)
+        figures = app.screen.figures_text()
+        assert "training diverged" in figures and "smaller learning rate" in figures
+        assert app.screen.run.trainer.history.stopped == "diverged"

@@ -15,13 +15,14 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from ...engine.errors import GraphscopeError
 from ...train import TrainingDiverged
-from ...train.events import BatchEnd, EpochEnd, Stopped
+from ...train.events import BatchEnd, Stopped
 from ..training import TrainingRun, load_data
 from ..widgets.plots import CurvePlot
 from .layers import LayerScreen
 
-#: The UI hears of a batch at most this often (epoch ends and the run's end always).
-BATCH_REPORT_SECONDS = 0.1
+#: The UI redraws for the trainer's events at most this often (a redraw of the curve takes tens of ms);
+#: the end of the run is always drawn.
+REPORT_SECONDS = 0.25
 
 
 def _pct(x):
@@ -47,6 +48,7 @@ class TrainingScreen(Screen):
         self.run = None
         self.running = False
         self.outcome = ""  # how the last run ended, in words
+        self.stopped = ""  # the trainer's words when stop() ended the run
         self._last_report = 0.0
 
     def compose(self):
@@ -78,7 +80,7 @@ class TrainingScreen(Screen):
             + (f" · checkpoint: {self.options.checkpoint}" if self.options.checkpoint else ""))
         bar = self.query_one(ProgressBar)
         bar.update(total=self.options.epochs * self.run.iterations_per_epoch, progress=0)
-        self.running, self.outcome = True, ""
+        self.running, self.outcome, self.stopped = True, "", ""
         self.show()
         self.run_worker(self._train, thread=True, exclusive=True, group="training")
 
@@ -94,12 +96,13 @@ class TrainingScreen(Screen):
         self._to_ui(self.finished, outcome)
 
     def _from_trainer(self, event):
-        """The trainer's callback (training thread): batch reports thinned out, every other event passed on."""
-        if isinstance(event, BatchEnd):
-            now = time.monotonic()
-            if now - self._last_report < BATCH_REPORT_SECONDS and event.batch < event.batches:
-                return
-            self._last_report = now
+        """The trainer's callback (training thread): events thinned out to a redraw every REPORT_SECONDS."""
+        if isinstance(event, Stopped):
+            self.stopped = event.message
+        now = time.monotonic()
+        if now - self._last_report < REPORT_SECONDS and not isinstance(event, Stopped):
+            return
+        self._last_report = now
         self._to_ui(self.show, event)
 
     def _to_ui(self, callback, *args):
@@ -113,7 +116,7 @@ class TrainingScreen(Screen):
         self.running = False
         history = self.run.trainer.history
         if outcome == "done":
-            outcome = "stopped: " + history.stopped if history.stopped else "done"
+            outcome = f"{self.stopped or 'stopped'} (an unfinished epoch is not counted)" if history.stopped else "done"
         self.outcome = outcome
         try:
             self.session.record_trained(self.run.recorded_feeds(), self.run.params_before)
