@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...train.monitor import UPDATE_RATIO_TARGET, layer_stats
 from ..widgets.plots import HistogramPlot
 
-COLUMNS = ("scope", "op", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
+COLUMNS = ("scope", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
 NO_SCOPES = ("This graph has no module scopes. Record layers inside gs.scope(\"name\") blocks "
              "(or gs.nn modules) to see their statistics here.")
 
@@ -80,7 +80,7 @@ class LayerScreen(Screen):
         table.add_columns(*COLUMNS)
         for s in self.stats:
             g = s.gradient
-            table.add_row(s.scope, s.op, _num(s.activation.mean), _num(s.activation.std), _fraction(s),
+            table.add_row(s.scope, _num(s.activation.mean), _num(s.activation.std), _fraction(s),
                           _num(g.mean) if g else "not computed", _num(g.std) if g else "-", _ratio(s), key=s.scope)
         table.focus()
         self.show_scope(0)
@@ -91,7 +91,7 @@ class LayerScreen(Screen):
     def show_scope(self, row):
         """Draw the histograms and the parameters of the scope in `row`."""
         s = self.stats[row]
-        self.query_one("#activation-histogram", HistogramPlot).show(f"{s.scope} activations ({s.node})",
+        self.query_one("#activation-histogram", HistogramPlot).show(f"{s.scope} activations ({s.node}, {s.op})",
                                                                      s.activation)
         self.query_one("#gradient-histogram", HistogramPlot).show(f"{s.scope} gradients", s.gradient)
         lines = [_param_line(p) for p in s.params] or [f"{s.scope} has no parameters of its own"]
