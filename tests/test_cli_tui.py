@@ -17,7 +17,8 @@ def opened(monkeypatch):
     """Record what the TUI would open on, instead of opening it."""
     calls = []
     monkeypatch.setattr(tui_cli, "open_tui",
-                        lambda graph, origin, file=None, optimizer=None: calls.append((graph, origin, file)) or 0)
+                        lambda graph, origin, file=None, optimizer=None, training=None:
+                        calls.append((graph, origin, file)) or 0)
     return calls
 
 
@@ -69,3 +70,36 @@ def test_demo_piped_prints_the_walk():
                           timeout=60, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     assert "forward pass" in proc.stdout and "backward pass" in proc.stdout
+
+
+def test_training_options_reach_the_training_screen_with_the_trainers_defaults_otherwise(monkeypatch):
+    from graphscope.train import Trainer
+    import inspect
+    given = []
+    monkeypatch.setattr(tui_cli, "open_tui",
+                        lambda graph, origin, file=None, optimizer=None, training=None: given.append(training) or 0)
+    spiral = os.path.join(ROOT, "samples", "train_spiral.py")
+    assert main(["tui", spiral, "--optimizer", "adam", "--lr", "0.002", "--epochs", "4"]) == 0
+    assert main(["tui", spiral]) == 0
+    chosen, default = given
+    assert (chosen.optimizer, chosen.lr, chosen.epochs) == ("adam", 0.002, 4)
+    defaults = inspect.signature(Trainer.__init__).parameters
+    assert (default.optimizer, default.lr) == ("sgd", 0.01)
+    assert (default.epochs, default.batch_size) == (defaults["epochs"].default, defaults["batch_size"].default)
+    assert chosen.batch_size == defaults["batch_size"].default
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--lr", "0"], "--lr: must be a finite number greater than 0"),
+    (["--epochs", "0"], "--epochs must be at least 1"),
+    (["--batch-size", "-2"], "--batch-size must be at least 1"),
+    (["--optimizer", "adamw"], "--optimizer adamw: unknown optimizer; known: sgd"),
+])
+def test_bad_training_options_are_one_line_each_and_exit_2(capsys, opened, options, message):
+    try:
+        code = main(["tui", SAMPLE] + options)
+    except SystemExit as exc:  # a value argparse rejects: the command's usage, then the one line
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "graphscope tui: " in err and message in err and "Traceback" not in err and not opened

@@ -34,3 +34,36 @@ def named_layer_app():
     app = GraphscopeApp(Graph(loss), "a tanh layer")
     app.cursor_blink = False
     return app
+
+
+def tanh_layers_app(init):
+    """The TUI on samples/tanh_layers.py built with `init` ('small', 'large' or 'xavier')."""
+    import importlib.util
+
+    from graphscope.engine.graph import Graph
+    path = os.path.join(SAMPLES, "tanh_layers.py")
+    spec = importlib.util.spec_from_file_location("tanh_layers_sample", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app = GraphscopeApp(Graph(module.build(init=init)), f"samples/tanh_layers.py ({init})", path)
+    app.cursor_blink = False
+    return app
+
+
+def training_app(epochs=3, batch_size=32, lr=0.5, checkpoint=None):
+    """The TUI on samples/train_spiral.py, its training screen set to a short seeded run."""
+    from graphscope.tui import TrainingOptions
+    app = sample_app("train_spiral.py")
+    app.training_options = TrainingOptions(lr=lr, epochs=epochs, batch_size=batch_size, checkpoint=checkpoint)
+    return app
+
+
+async def training_finished(pilot, timeout=60.0):
+    """Wait (letting the UI run) until the training screen's run has ended."""
+    import time
+    screen = pilot.app.screen
+    start = time.monotonic()
+    while screen.running:
+        assert time.monotonic() - start < timeout, "the training run did not end"
+        await pilot.pause(0.05)
+    await pilot.pause()

@@ -3,6 +3,7 @@ import argparse
 import math
 import os
 import shlex
+import sys
 
 from ..engine.errors import GraphscopeError
 
@@ -176,3 +177,26 @@ def export_command(file, imports, graph, node, phase="forward"):
     if phase == "backward" and node.requires_grad:
         options += ["--phase", "backward"]
     return file_command("export", file, imports, *options, "-o", f"{safe_name(node.name)}.svg")
+
+
+def option_problems(args):
+    """One line per bad training option (empty when all are fine); an option left out (None) is fine."""
+    problems = []
+    lr = getattr(args, "lr", None)
+    if lr is not None and not (math.isfinite(lr) and lr > 0):
+        problems.append(f"--lr must be a positive number, got {lr:g}")
+    if args.epochs is not None and args.epochs < 1:
+        problems.append(f"--epochs must be at least 1, got {args.epochs}")
+    if args.batch_size is not None and args.batch_size < 1:
+        problems.append(f"--batch-size must be at least 1, got {args.batch_size}")
+    reg = getattr(args, "reg", None)
+    if reg is not None and not (math.isfinite(reg) and reg >= 0):
+        problems.append(f"--reg must be a number >= 0, got {reg:g}")
+    return problems
+
+
+def report_bad_options(command, problems):
+    """One line per problem on standard error; exit status 2."""
+    for line in problems:
+        print(f"graphscope {command}: {' '.join(str(line).split())}", file=sys.stderr)
+    return 2

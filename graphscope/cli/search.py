@@ -9,8 +9,8 @@ table sorted by validation accuracy, with the command that trains the best.
 import math
 import shlex
 
-from .common import optimizer_factory
-from .train import add_training_arguments, option_problems, report_bad_options
+from .common import optimizer_factory, option_problems, report_bad_options
+from .train import add_training_arguments
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 

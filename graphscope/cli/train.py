@@ -7,11 +7,10 @@ written as JSON (--history) and as a picture (--plot, needs matplotlib).
 A loss that turns NaN or infinite stops the run, names the node that made it
 and exits with status 1; the last good checkpoint (--checkpoint) is kept.
 """
-import math
 import sys
 
 from ..engine.errors import GraphscopeError
-from .common import optimizer_factory
+from .common import optimizer_factory, option_problems, report_bad_options
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -49,29 +48,6 @@ def add_parser(sub):
     p.add_argument("--sanity", action="store_true",
                    help="run the sanity checks (initial loss, regularization, overfit 20 examples) instead of training")
     p.set_defaults(run=run)
-
-
-def option_problems(args):
-    """One line per bad option (empty when all are fine)."""
-    problems = []
-    lr = getattr(args, "lr", None)
-    if lr is not None and not (math.isfinite(lr) and lr > 0):
-        problems.append(f"--lr must be a positive number, got {lr:g}")
-    if args.epochs < 1:
-        problems.append(f"--epochs must be at least 1, got {args.epochs}")
-    if args.batch_size < 1:
-        problems.append(f"--batch-size must be at least 1, got {args.batch_size}")
-    reg = getattr(args, "reg", None)
-    if reg is not None and not (math.isfinite(reg) and reg >= 0):
-        problems.append(f"--reg must be a number >= 0, got {reg:g}")
-    return problems
-
-
-def report_bad_options(command, problems):
-    """One line per problem on standard error; exit status 2."""
-    for line in problems:
-        print(f"graphscope {command}: {' '.join(str(line).split())}", file=sys.stderr)
-    return 2
 
 
 def _schedule(text, lr):

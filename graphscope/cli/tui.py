@@ -3,25 +3,36 @@
 The screen shows the graph (laid out by Graphviz), a tape of every node, and
 an inspector that reads the local rule at each backward step: upstream x
 local = contribution. n / p step, ctrl+p lists every command, ? shows the
-keys. With --serve the same app is served to a browser on this machine.
+keys. l shows per-layer statistics (activations, gradients, histograms); r
+trains a training file's graph (build() and data(), as graphscope train)
+with a live loss curve, using --optimizer, --lr, --epochs, --batch-size.
+With --serve the same app is served to a browser on this machine.
 """
 import shlex
 import sys
 
-from .common import add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, optimizer_options
+from ..engine.errors import GraphscopeError
+from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, option_problems,
+                     optimizer_options, report_bad_options)
 
 DEFAULT_PORT = 8000
 
 
-def open_tui(graph, origin, file=None, optimizer=None):
+def training_options(args):
+    """The training screen's options from the command line (the trainer's defaults for those left out)."""
+    from ..tui import TrainingOptions
+    return TrainingOptions.given(optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
+                                 batch_size=args.batch_size, checkpoint=args.checkpoint)
+
+
+def open_tui(graph, origin, file=None, optimizer=None, training=None):
     """Run the TUI in this terminal on `graph` (with the update phase of `optimizer`, given one)."""
     from ..tui import run_app
-    return run_app(graph, origin, file, optimizer)
+    return run_app(graph, origin, file, optimizer, training)
 
 
 def serve(args, port):
     """Serve `graphscope tui FILE` through textual-serve on 127.0.0.1:`port` until interrupted."""
-    from ..engine.errors import GraphscopeError
     try:
         from textual_serve.server import Server
     except ImportError:
@@ -30,6 +41,9 @@ def serve(args, port):
     for module in args.imports:
         words += ["--import", module]
     words += optimizer_options(args)
+    for option in ("epochs", "batch_size", "checkpoint"):
+        if getattr(args, option) is not None:
+            words += ["--" + option.replace("_", "-"), str(getattr(args, option))]
     print(f"graphscope tui: serving {args.file} on http://127.0.0.1:{port} (ctrl+c stops)", flush=True)
     Server(shlex.join(words), host="127.0.0.1", port=port, title=f"graphscope {args.file}").serve()
     return 0
@@ -41,11 +55,10 @@ def _tui(args):
     optimizer = make_optimizer(graph, args)
     if args.serve:
         return serve(args, args.port)
-    return open_tui(graph, display_path(args.file), args.file, optimizer)
+    return open_tui(graph, display_path(args.file), args.file, optimizer, training_options(args))
 
 
 def run(args):
-    from ..engine.errors import GraphscopeError
     if args.port is not None and not args.serve:
         print("graphscope tui: --port goes with --serve", file=sys.stderr)
         return 2
@@ -53,6 +66,13 @@ def run(args):
         print(f"graphscope tui: --port {args.port}: a port is 1..65535", file=sys.stderr)
         return 2
     args.port = DEFAULT_PORT if args.port is None else args.port
+    problems = option_problems(args)
+    if args.optimizer is not None:
+        from ..optim.rules import RULES
+        if args.optimizer.lower() not in RULES:
+            problems.append(f"--optimizer {args.optimizer}: unknown optimizer; known: {', '.join(RULES)}")
+    if problems:
+        return report_bad_options("tui", problems)
     try:
         return _tui(args)
     except GraphscopeError as exc:
@@ -67,4 +87,10 @@ def add_parser(sub):
     p.add_argument("--serve", action="store_true", help="serve the app to a browser at http://127.0.0.1:PORT")
     p.add_argument("--port", type=int, default=None, help=f"the port for --serve (default {DEFAULT_PORT})")
     add_optimizer_arguments(p)
+    train = p.add_argument_group("training screen (r)", "how r trains a training file (build() and data()); "
+                                 "--optimizer and --lr above choose its optimizer too (default sgd, lr 0.01)")
+    train.add_argument("--epochs", type=int, help="epochs (default: the trainer's, 10)")
+    train.add_argument("--batch-size", type=int, help="examples per batch (default: the trainer's, 64)")
+    train.add_argument("--checkpoint", metavar="DIR", help="write a checkpoint to DIR after every epoch "
+                                                           "(stopping keeps the last one)")
     p.set_defaults(run=run)

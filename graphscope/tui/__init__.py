@@ -5,5 +5,6 @@
 """
 from .app import GraphscopeApp, run_app
 from .session import Session
+from .training import TrainingOptions
 
-__all__ = ["GraphscopeApp", "Session", "run_app"]
+__all__ = ["GraphscopeApp", "Session", "TrainingOptions", "run_app"]

@@ -3,18 +3,23 @@ from textual.app import App
 
 from .screens.main import MainScreen
 from .session import Session
+from .training import TrainingOptions
 
 
 class GraphscopeApp(App):
-    """Step through `graph`'s forward and backward passes; `origin` names where it came from (the title)."""
+    """Step through `graph`'s forward and backward passes; `origin` names where it came from (the title).
+
+    `training` (TrainingOptions) is how the training screen trains `file`'s graph.
+    """
 
     CSS_PATH = "graphscope.tcss"
     TITLE = "graphscope"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, graph, origin="", file=None, optimizer=None, **kwargs):
+    def __init__(self, graph, origin="", file=None, optimizer=None, training=None, **kwargs):
         super().__init__(**kwargs)
         self.session = Session(graph, origin, file, optimizer)
+        self.training_options = training or TrainingOptions()
         self.sub_title = origin
         self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
 
@@ -27,7 +32,8 @@ class GraphscopeApp(App):
             yield from screen.commands()
 
 
-def run_app(graph, origin="", file=None, optimizer=None):
-    """Open the TUI on `graph` (with `optimizer`'s update phase, given one) in this terminal; returns the exit code."""
-    GraphscopeApp(graph, origin, file, optimizer).run()
+def run_app(graph, origin="", file=None, optimizer=None, training=None):
+    """Open the TUI on `graph` in this terminal (with `optimizer`'s update phase, and `training` for the
+    training screen, given them); returns the exit code."""
+    GraphscopeApp(graph, origin, file, optimizer, training).run()
     return 0

@@ -83,6 +83,8 @@ class Session:
         self.fold = FOLD_MIN
         self._view = None
         self.checks = {}  # node -> NodeCheck, from "check this node" / "check all"
+        self.trained = False  # a training run has changed the parameters (the training screen)
+        self.params_before = None  # the parameters before the last training step: update/weight ratios
 
     @property
     def view(self):
@@ -269,3 +271,17 @@ class Session:
         except (ValueError, SyntaxError, TypeError):
             raise GraphscopeError(f"{text!r} is not a number") from None
         return Verdict(guess, question.truth)
+
+    # ---------------------------------------------------------------- after training
+    def record_trained(self, feeds, params_before=None):
+        """Record the pass again on `feeds` (the recorded batch) with the trained parameters.
+
+        `params_before` (parameter -> value before the last step) gives the layer screen its update/weight
+        ratios. The graph view, tape and inspector then show the trained graph.
+        """
+        with np.errstate(all="ignore"):
+            self.graph.run(feeds)
+            self.stepper.rerun()
+        self.trained = True
+        self.params_before = params_before
+        self.checks.clear()

@@ -1,11 +1,12 @@
 """The help screen: what graphscope's main screen shows, and every key."""
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-INTRO = """[b]graphscope[/b]: step through backpropagation node by node.
-
+INTRO = " ".join("""[b]graphscope[/b]: step through backpropagation node by node.
+@@
 The [b]graph[/b] (top left) shows every node: grey dashed = not computed yet,
 green = value computed, orange = this step, red = gradient passed on,
 blue = needs no gradient. The [b]tape[/b] (bottom left) lists the nodes in
@@ -14,14 +15,20 @@ the backward phase, for each input, upstream × local = contribution and the
 input's accumulated gradient. With --optimizer an update phase follows (u):
 per parameter its gradient, the optimizer's state, the step and the
 update/weight ratio.
-"""
+""".split()).replace(" @@ ", "\n\n") + "\n"  # paragraphs the screen wraps to its width
+
+
+def key_name(key):
+    """A key as it is typed: '!' for exclamation_mark, 'C' for C, 'home' for home."""
+    key = key.strip()
+    return key_to_character(key) or key
 
 
 def keys_text(bindings):
     """One line per binding: its keys and what it does."""
     rows = []
     for b in bindings:
-        keys = ", ".join(k.strip() for k in b.key.split(","))
+        keys = ", ".join(key_name(k) for k in b.key.split(","))
         rows.append(f"  [b]{keys:<18}[/b] {b.description}")
     return "\n".join(rows)
 

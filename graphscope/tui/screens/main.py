@@ -17,9 +17,9 @@ from ..widgets.inspector import Inspector
 from ..widgets.tape import Tape
 from .dialogs import AskDialog, MessageDialog
 from .help import HelpScreen
+from .layers import LayerScreen
+from .training import TrainingScreen
 
-#: Keys kept free for the layer screen ("l") and the training screen ("r").
-RESERVED_KEYS = ("l", "r")
 #: What `guard` returns when the action failed (its error is on screen).
 FAILED = object()
 
@@ -44,6 +44,8 @@ class MainScreen(Screen):
         Binding("s", "export_svg", "export SVG", show=False),
         Binding("o", "toggle_scope", "collapse/expand scope", show=False),
         Binding("t", "predict", "predict mode", show=False),
+        Binding("l", "layers", "layer statistics"),
+        Binding("r", "train", "train"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
@@ -213,6 +215,16 @@ class MainScreen(Screen):
         self.notify("before each backward step, guess its local gradient" if self.predicting else "off",
                     title="predict mode")
         self.moved()
+
+    def action_layers(self):
+        self.app.push_screen(LayerScreen(self.session))
+
+    def action_train(self):
+        def trained(changed):
+            if changed:
+                self.query_one(Tape).reset()
+                self.moved()
+        self.app.push_screen(TrainingScreen(self.session, self.app.training_options), trained)
 
     def action_help(self):
         self.app.push_screen(HelpScreen(self.BINDINGS))

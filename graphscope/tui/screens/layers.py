@@ -1,0 +1,98 @@
+"""The layer screen: per module scope, gs.layer_stats' activation and gradient statistics and histograms.
+
+One row per scope (activation mean and std, the dead or saturated fraction,
+gradient mean and std, the update/weight ratio once a training run has taken
+a step); the selected scope's activation and gradient histograms below. The
+numbers all come from graphscope.train.monitor; nothing is computed here.
+"""
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...train.monitor import UPDATE_RATIO_TARGET, layer_stats
+from ..widgets.plots import HistogramPlot
+
+COLUMNS = ("scope", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
+NO_SCOPES = ("This graph has no module scopes. Record layers inside gs.scope(\"name\") blocks "
+             "(or gs.nn modules) to see their statistics here.")
+
+
+def _num(x):
+    return "-" if x is None else f"{x:.3g}"
+
+
+def _fraction(s):
+    """'3% dead' or '90% sat' (saturated), '-' for an op that is neither ReLU, tanh nor sigmoid."""
+    return "-" if s.fraction is None else f"{s.fraction:.0%} {s.fraction_kind[:4].rstrip('u')}"
+
+
+def _ratio(s):
+    """The update/weight ratio of the scope's weight (else its first parameter) and the monitor's verdict.
+
+    '-' before any update; the line under the histograms lists every parameter's.
+    """
+    known = sorted((p for p in s.params if p.update_ratio is not None), key=lambda p: len(p.shape) < 2)
+    return f"{known[0].update_ratio:.1e} {known[0].verdict}" if known else "-"
+
+
+def _param_line(p):
+    text = f"{p.name} {'x'.join(map(str, p.shape))}: |w| {_num(p.norm)}, |grad| {_num(p.grad_norm)}"
+    if p.update_ratio is not None:
+        text += f", |update| {_num(p.update_norm)}, update/weight {p.update_ratio:.2e} ({p.verdict})"
+    return text
+
+
+class LayerScreen(Screen):
+    """Up/down pick a scope; its histograms follow. Escape or l goes back to the graph."""
+
+    BINDINGS = [
+        Binding("escape,l", "app.pop_screen", "back to the graph"),
+        Binding("q", "app.quit", "quit"),
+    ]
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+        self.stats = layer_stats(session.graph, session.params_before)
+
+    def compose(self):
+        yield Static(self._status(), id="layers-status")
+        if not self.stats:
+            yield Static(NO_SCOPES, id="layers-empty")
+        else:
+            yield DataTable(id="layers-table", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="layers-plots"):
+                yield HistogramPlot(id="activation-histogram")
+                yield HistogramPlot(id="gradient-histogram")
+            yield Static(id="layers-params")
+        yield Footer()
+
+    def _status(self):
+        when = "after training" if self.session.trained else "as recorded"
+        ratio = f" · upd/weight ~{UPDATE_RATIO_TARGET:.0e} is healthy" if self.session.params_before else ""
+        return f"layer statistics · {len(self.stats)} scopes · {when}{ratio}"
+
+    def on_mount(self):
+        if not self.stats:
+            return
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        for s in self.stats:
+            g = s.gradient
+            table.add_row(s.scope, _num(s.activation.mean), _num(s.activation.std), _fraction(s),
+                          _num(g.mean) if g else "not computed", _num(g.std) if g else "-", _ratio(s), key=s.scope)
+        table.focus()
+        self.show_scope(0)
+
+    def on_data_table_row_highlighted(self, event):
+        self.show_scope(event.cursor_row)
+
+    def show_scope(self, row):
+        """Draw the histograms and the parameters of the scope in `row`."""
+        s = self.stats[row]
+        self.query_one("#activation-histogram", HistogramPlot).show(f"{s.scope} activations ({s.node}, {s.op})",
+                                                                     s.activation)
+        self.query_one("#gradient-histogram", HistogramPlot).show(f"{s.scope} gradients", s.gradient)
+        lines = [_param_line(p) for p in s.params] or [f"{s.scope} has no parameters of its own"]
+        self.query_one("#layers-params", Static).update("\n".join(lines))

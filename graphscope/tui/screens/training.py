@@ -1,0 +1,194 @@
+"""The training screen: gs.Trainer on the graph in a worker thread, with a live loss curve.
+
+Shows the loss per iteration (and the accuracies per epoch) as the run goes,
+the epoch, iteration, learning rate and accuracies, and a progress bar. The
+trainer's callbacks reach the UI through ``App.call_from_thread``; pause,
+resume and stop act on the run from the UI, which never waits for training.
+When the run ends the graph is recorded again with the trained parameters,
+so the graph and layer screens show the trained graph.
+"""
+import time
+
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, ProgressBar, Static
+
+from ...engine.errors import GraphscopeError
+from ...train import TrainingDiverged
+from ...train.events import BatchEnd, Stopped
+from ..training import TrainingRun, load_data
+from ..widgets.plots import CurvePlot
+from .layers import LayerScreen
+
+#: The UI redraws for the trainer's events at most this often (a redraw of the curve takes tens of ms);
+#: the end of the run is always drawn.
+REPORT_SECONDS = 0.25
+
+
+def _pct(x):
+    return "-" if x is None else f"{x:.1%}"
+
+
+class TrainingScreen(Screen):
+    """Space pauses and resumes, s stops, r trains again, l shows the layers; escape goes back when idle."""
+
+    BINDINGS = [
+        Binding("space", "pause", "pause/resume"),
+        Binding("s", "stop", "stop"),
+        Binding("r", "again", "train again"),
+        Binding("l", "layers", "layers"),
+        Binding("escape", "back", "back to the graph"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, session, options):
+        super().__init__()
+        self.session = session
+        self.options = options
+        self.run = None
+        self.running = False
+        self.outcome = ""  # how the last run ended, in words
+        self.stopped = ""  # the trainer's words when stop() ended the run
+        self._last_report = 0.0
+
+    def compose(self):
+        origin = f" {self.session.origin}" if self.session.origin else ""
+        yield Static(f"training{origin} · {self.options.text()}", id="training-status")
+        yield Static("", id="training-message")
+        yield CurvePlot(id="training-curve")
+        yield Static("", id="training-figures")
+        yield ProgressBar(id="training-progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self):
+        self.start()
+
+    # ---------------------------------------------------------------- the run
+    def start(self):
+        """Load the data, make the trainer and run it in a worker thread; a problem is shown on the screen."""
+        try:
+            data = load_data(self.session.file)
+            self.run = TrainingRun(self.session.graph, data, self.options, self._from_trainer)
+        except GraphscopeError as exc:
+            self.query_one("#training-message", Static).update(f"Cannot train: {exc}")
+            self.query_one("#training-curve").display = False
+            self.query_one("#training-progress").display = False
+            return
+        n_val = len(data[2]) if data[2] is not None else 0
+        self.query_one("#training-message", Static).update(
+            f"{len(data[0])} examples" + (f", {n_val} for validation" if n_val else ", no validation set")
+            + (f" · checkpoint: {self.options.checkpoint}" if self.options.checkpoint else ""))
+        bar = self.query_one(ProgressBar)
+        bar.update(total=self.options.epochs * self.run.iterations_per_epoch, progress=0)
+        self.running, self.outcome, self.stopped = True, "", ""
+        self.show()
+        self.run_worker(self._train, thread=True, exclusive=True, group="training")
+
+    def _train(self):
+        """The worker thread: fit, then hand the outcome to the UI thread."""
+        try:
+            self.run.fit()
+            outcome = "done"
+        except TrainingDiverged as exc:
+            outcome = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a failure in the user's graph is shown, never raised in the UI
+            outcome = f"training failed: {type(exc).__name__}: {exc}"
+        self._to_ui(self.finished, outcome)
+
+    def _from_trainer(self, event):
+        """The trainer's callback (training thread): events thinned out to a redraw every REPORT_SECONDS."""
+        if isinstance(event, Stopped):
+            self.stopped = event.message
+        now = time.monotonic()
+        if now - self._last_report < REPORT_SECONDS and not isinstance(event, Stopped):
+            return
+        self._last_report = now
+        self._to_ui(self.show, event)
+
+    def _to_ui(self, callback, *args):
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app is closing: end the run rather than wait for a UI that is gone
+            self.run.stop()
+
+    def finished(self, outcome):
+        """The UI thread, once the run has ended: record the trained graph again and say how it ended."""
+        self.running = False
+        history = self.run.trainer.history
+        if outcome == "done":
+            outcome = f"{self.stopped or 'stopped'} (an unfinished epoch is not counted)" if history.stopped else "done"
+        self.outcome = outcome
+        try:
+            self.session.record_trained(self.run.recorded_feeds(), self.run.params_before)
+        except GraphscopeError as exc:
+            self.outcome += f"\n(could not record the trained graph again: {exc})"
+        self.show()
+
+    # ---------------------------------------------------------------- drawing
+    def show(self, event=None):
+        """Redraw the curve, the figures and the progress from the run's history."""
+        run = self.run
+        h = run.trainer.history
+        losses = list(h.loss)
+        self.query_one(CurvePlot).show(losses, list(h.train_acc), list(h.val_acc), run.iterations_per_epoch)
+        self.query_one(ProgressBar).update(progress=len(losses))
+        lr = h.lr[-1] if h.lr else run.trainer.optimizer.lr
+        if isinstance(event, BatchEnd):
+            lr = event.lr
+        parts = [f"epoch {min(run.trainer.epoch + 1, run.options.epochs)}/{run.options.epochs}"
+                 if self.running else f"epochs done {run.trainer.epoch}/{run.options.epochs}",
+                 f"iteration {len(losses)}", f"loss {losses[-1]:.4g}" if losses else "loss -", f"lr {lr:g}"]
+        accuracies = (f"train acc {_pct(h.train_acc[-1] if h.train_acc else None)} · "
+                      f"val acc {_pct(h.val_acc[-1] if h.val_acc else None)}")
+        state = "paused" if self.running and run.paused else "training" if self.running else self.outcome
+        if isinstance(event, Stopped) and event.reason == "stopped":
+            state = f"stopping: {event.message}"
+        text = " · ".join(parts) + "\n" + accuracies + "\n" + state
+        if not self.running and self.options.checkpoint and run.trainer.epoch:
+            text += f"\ncheckpoint kept: {self.options.checkpoint} (after epoch {run.trainer.epoch})"
+        if not self.running:
+            text += "\nr trains again, l shows the layers, escape goes back to the trained graph"
+        self.query_one("#training-figures", Static).update(text)
+
+    def figures_text(self):
+        """What the figures line says (the tests read it)."""
+        return str(self.query_one("#training-figures", Static).render())
+
+    # ---------------------------------------------------------------- keys
+    def action_pause(self):
+        if not self.running:
+            self.notify("no training is running (r starts one)")
+            return
+        if self.run.paused:
+            self.run.resume()
+        else:
+            self.run.pause()
+        self.show()
+
+    def action_stop(self):
+        if self.running:
+            self.run.stop()
+            self.notify("stopping after this batch")
+
+    def action_again(self):
+        if self.running:
+            self.notify("training is running: s stops it")
+            return
+        self.start()
+
+    def action_layers(self):
+        if self.running:
+            self.notify("training is running: pause (space) or stop (s) it first", severity="warning")
+            return
+        self.app.push_screen(LayerScreen(self.session))
+
+    def action_back(self):
+        if self.running:
+            self.notify("training is running: s stops it, then escape goes back", severity="warning")
+            return
+        self.dismiss(self.session.trained)
+
+    def action_quit(self):
+        if self.running:
+            self.run.stop()
+        self.app.exit()

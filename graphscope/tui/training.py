@@ -1,0 +1,102 @@
+"""A training run the training screen drives: gs.Trainer on the session's graph, with pause, resume and stop.
+
+The trainer runs in a worker thread; each of its events is handed to a
+``report`` callable (the screen forwards it to the UI thread). Pausing blocks
+the training thread between two batches; stopping asks the trainer to end
+after the current batch (a configured checkpoint keeps the last whole epoch).
+Nothing here draws anything.
+"""
+import inspect
+import threading
+from dataclasses import dataclass
+from typing import Optional
+
+from ..engine.errors import GraphscopeError
+from ..optim import make
+from ..train import Trainer, snapshot_params
+from ..train.events import BatchEnd
+from ..userfile import DATA_WHAT, load_module, training_data
+
+_TRAINER = inspect.signature(Trainer.__init__).parameters
+#: The learning rate when none is given (graphscope train's default too).
+DEFAULT_LR = 0.01
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    """What `graphscope tui FILE --optimizer --lr --epochs --batch-size --checkpoint` asked for."""
+
+    optimizer: str = "sgd"
+    lr: float = DEFAULT_LR
+    epochs: int = _TRAINER["epochs"].default
+    batch_size: int = _TRAINER["batch_size"].default
+    checkpoint: Optional[str] = None
+
+    @classmethod
+    def given(cls, **options):
+        """The options, the trainer's defaults for those left out (None)."""
+        return cls(**{k: v for k, v in options.items() if v is not None})
+
+    def text(self):
+        return f"{self.optimizer} lr {self.lr:g}, {self.epochs} epochs, batch {self.batch_size}"
+
+
+def load_data(path):
+    """(x_train, y_train, x_val, y_val) of the training file at `path`; a GraphscopeError says what is missing."""
+    if not path or not str(path).endswith(".py"):
+        raise GraphscopeError(f"{path or 'this graph'} is not a training file: training needs the Python file "
+                              f"that defines build() (returning the loss) and {DATA_WHAT}")
+    return training_data(load_module(path), path)
+
+
+class TrainingRun:
+    """One fit of the session's graph; `report(event)` gets the trainer's events in the training thread."""
+
+    def __init__(self, graph, data, options, report):
+        self.graph = graph
+        self.data = data
+        self.options = options
+        self.report = report
+        optimizer = make(options.optimizer, graph.params, options.lr)
+        self.trainer = Trainer(graph.output, optimizer, batch_size=options.batch_size, epochs=options.epochs,
+                               progress=False, callbacks=[self._event], checkpoint=options.checkpoint)
+        x, y = self.trainer.roles.recorded_data()
+        self.recorded = (x.copy(), y.copy())  # the batch the graph was built with: shown again afterwards
+        self._go = threading.Event()
+        self._go.set()
+        self._before = snapshot_params(graph)
+        self.params_before = None  # the parameters before the last step taken
+
+    @property
+    def iterations_per_epoch(self):
+        return -(-len(self.data[0]) // self.options.batch_size)
+
+    @property
+    def paused(self):
+        return not self._go.is_set()
+
+    def _event(self, event):
+        if isinstance(event, BatchEnd):
+            self.params_before, self._before = self._before, snapshot_params(self.graph)
+        self.report(event)
+        while not self._go.wait(0.05):  # paused: hold the training thread between two batches
+            pass
+
+    def fit(self):
+        """Train (in the worker thread); returns the History, raises TrainingDiverged or GraphscopeError."""
+        return self.trainer.fit(*self.data)
+
+    def pause(self):
+        self._go.clear()
+
+    def resume(self):
+        self._go.set()
+
+    def stop(self):
+        """End after the current batch (a paused run ends at once)."""
+        self.trainer.stop()
+        self._go.set()
+
+    def recorded_feeds(self):
+        """graph.run's feeds that put the recorded batch back (for showing the trained graph)."""
+        return self.trainer.roles.feeds(*self.recorded)

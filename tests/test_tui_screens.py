@@ -1,0 +1,191 @@
+"""The layer screen (l) and the training screen (r), driven with Pilot: what they show, and their keys."""
+import os
+import sys
+
+import numpy as np
+import pytest
+from textual.widgets import DataTable
+
+from graphscope.tui.screens.layers import LayerScreen
+from graphscope.tui.screens.main import MainScreen
+from graphscope.tui.screens.training import TrainingScreen
+from graphscope.tui.widgets.plots import CurvePlot, HistogramPlot
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tui_apps import sample_app, tanh_layers_app, training_app, training_finished  # noqa: E402
+
+SIZE = (100, 30)
+
+
+def table_rows(screen):
+    table = screen.query_one(DataTable)
+    return [[str(c) for c in table.get_row_at(r)] for r in range(table.row_count)]
+
+
+def column(screen, name):
+    from graphscope.tui.screens.layers import COLUMNS
+    return [row[COLUMNS.index(name)] for row in table_rows(screen)]
+
+
+def text(screen, selector):
+    return str(screen.query_one(selector).render())
+
+
+async def open_layers(pilot):
+    await pilot.pause()
+    await pilot.press("l")
+    await pilot.pause()
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, LayerScreen)
+    return pilot.app.screen
+
+
+async def test_layer_screen_lists_every_scope_and_shows_the_large_inits_saturation():
+    app = tanh_layers_app("large")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_layers(pilot)
+        assert column(screen, "scope") == [f"layer{k}" for k in range(1, 11)]
+        saturated = [int(cell.split("%")[0]) for cell in column(screen, "dead/sat")]
+        assert all(85 <= s <= 95 for s in saturated) and all(c.endswith("sat") for c in column(screen, "dead/sat"))
+        assert len(screen.query(HistogramPlot)) == 2
+        assert screen.query_one("#activation-histogram").plt is not None
+        assert "layer1.W 500x500" in text(screen, "#layers-params")
+
+
+async def test_small_init_shows_activations_vanishing_and_xavier_keeps_them():
+    stds = {}
+    for init in ("small", "xavier"):
+        app = tanh_layers_app(init)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_layers(pilot)
+            stds[init] = [float(s) for s in column(screen, "act std")]
+            assert all(cell.startswith("0%") or cell.startswith("1%") for cell in column(screen, "dead/sat"))
+    assert stds["small"][-1] < 1e-5 < stds["small"][0]  # collapses layer after layer
+    assert all(a > b for a, b in zip(stds["small"], stds["small"][1:]))
+    assert min(stds["xavier"]) > 0.2
+
+
+async def test_selecting_a_scope_draws_its_histograms():
+    app = tanh_layers_app("xavier")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_layers(pilot)
+        histogram = screen.query_one("#activation-histogram", HistogramPlot)
+        gradients = screen.query_one("#gradient-histogram", HistogramPlot)
+        assert (histogram.title, gradients.title) == ("layer1 activations (h1, tanh)", "layer1 gradients")
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert (histogram.title, gradients.title) == ("layer3 activations (h3, tanh)", "layer3 gradients")
+        assert "layer3.W" in text(screen, "#layers-params")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_layer_screen_on_a_graph_without_scopes_says_how_to_get_them():
+    app = sample_app("neuron.py")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_layers(pilot)
+        assert "gs.scope" in text(screen, "#layers-empty")
+        assert not screen.query(DataTable)
+
+
+async def test_both_screens_are_in_the_palette_and_the_help():
+    app = sample_app("neuron.py")
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Layer statistics" in titles and "Train" in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"layer statistics")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LayerScreen)
+
+
+async def test_training_runs_to_the_end_and_the_graph_shows_the_trained_parameters():
+    app = training_app(epochs=3)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        w_before = app.session.graph.node("fc1.W").value.copy()
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen)
+        await training_finished(pilot)
+        figures = screen.figures_text()
+        assert "epochs done 3/3" in figures and "iteration 30" in figures and "done" in figures
+        train_acc = float(figures.split("train acc ")[1].split("%")[0])
+        val_acc = float(figures.split("val acc ")[1].split("%")[0])
+        history = screen.run.trainer.history
+        assert train_acc == pytest.approx(100 * history.train_acc[-1], abs=0.05)
+        assert val_acc == pytest.approx(100 * history.val_acc[-1], abs=0.05)
+        assert screen.query_one(CurvePlot) and screen.query_one("ProgressBar").percentage == 1.0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        w = app.session.graph.node("fc1.W")
+        assert not (w.value == w_before).all()
+        await pilot.press("end")
+        await pilot.pause()
+        np.testing.assert_allclose(app.session.stepper.state.value(w), w.value)  # the stepper recorded it again
+        screen = await open_layers(pilot)
+        assert "after training" in text(screen, "#layers-status")
+        assert all("e-" in cell or "e+" in cell for cell in column(screen, "upd/weight"))
+
+
+async def test_pause_holds_the_run_and_stop_ends_it_keeping_the_checkpoint(tmp_path):
+    checkpoint = tmp_path / "ckpt"
+    app = training_app(epochs=500, batch_size=10, lr=0.05, checkpoint=str(checkpoint))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        screen = app.screen
+        history = None
+        while history is None or len(history.lr) < 1:  # one epoch done: a checkpoint is on disk
+            await pilot.pause(0.05)
+            history = screen.run.trainer.history
+        await pilot.press("space")
+        await pilot.pause(0.3)
+        assert screen.run.paused and "paused" in screen.figures_text()
+        held = len(history.loss)
+        await pilot.pause(0.3)
+        assert len(history.loss) == held  # the training thread waits
+        await pilot.press("escape")  # refused while running
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("space")
+        await pilot.pause(0.2)
+        assert not screen.run.paused and len(history.loss) > held  # resumed
+        await pilot.press("space", "s")  # a paused run stops too
+        await training_finished(pilot)
+        assert history.stopped == "stopped" and screen.run.trainer.epoch < 500
+        figures = screen.figures_text()
+        assert "stopped after batch" in figures and f"checkpoint kept: {checkpoint}" in figures
+        assert (checkpoint / os.listdir(checkpoint)[0]).exists()
+
+
+async def test_a_file_without_data_says_what_to_add():
+    app = sample_app("neuron.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen) and not screen.running
+        message = text(screen, "#training-message")
+        assert "does not define data()" in message and "x_train, y_train, x_val, y_val" in message
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and not app.session.trained
+
+
+async def test_a_diverging_run_names_the_node_that_made_the_nan():
+    app = training_app(epochs=5, lr=1e9)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await training_finished(pilot)
+        figures = app.screen.figures_text()
+        assert "training diverged" in figures and "smaller learning rate" in figures
+        assert app.screen.run.trainer.history.stopped == "diverged"
