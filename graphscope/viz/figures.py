@@ -64,13 +64,15 @@ def terminal_curves(curves, title="", xlabel="iteration", width=72, height=18, c
 def save_histograms(rows, path, title=""):
     """`rows` maps a row label to a list of (panel title, Histogram with ``counts`` and ``edges``).
 
-    One row of small histograms per label (e.g. one init), one panel per layer.
+    One row of small histograms per label (e.g. one init), one panel per layer, on one x range per row
+    (so a spread that shrinks from layer to layer is seen shrinking).
     """
     n_rows = len(rows)
     n_cols = max(len(panels) for panels in rows.values())
     fig = _figure(path, (1.6 * n_cols + 1, 1.5 * n_rows + 0.8))
     axes = np.atleast_2d(fig.subplots(n_rows, n_cols, squeeze=False))
     for r, (label, panels) in enumerate(rows.items()):
+        finite = [e for _, h in panels for e in np.asarray(h.edges)[[0, -1]] if np.isfinite(e)]
         for c in range(n_cols):
             ax = axes[r, c]
             if c >= len(panels):
@@ -80,6 +82,8 @@ def save_histograms(rows, path, title=""):
             edges = np.asarray(hist.edges)
             ax.bar(edges[:-1], hist.counts, width=np.diff(edges), align="edge", color="#4c6ef5")
             ax.set_yticks([])
+            if finite:
+                ax.set_xlim(min(finite), max(finite))
             ax.tick_params(labelsize=6)
             if r == 0:
                 ax.set_title(name, fontsize=8)
