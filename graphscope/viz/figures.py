@@ -16,7 +16,7 @@ def _figure(path, figsize):
     except ImportError:
         raise GraphscopeError(f"cannot write {path}: the plot needs matplotlib: "
                               f"pip install 'graphscope[plot]'") from None
-    return Figure(figsize=figsize, dpi=100)
+    return Figure(figsize=figsize, dpi=100, layout="constrained")
 
 
 def _save(fig, path):
@@ -109,4 +109,26 @@ def save_surface_paths(loss, paths, path, bounds, title=""):
     ax.plot([0], [0], "k*", ms=10)
     ax.set(title=title, xlabel="w1", ylabel="w2", xlim=(x0, x1), ylim=(y0, y1))
     ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def save_scatter(panels, path, xlabel, ylabel, value):
+    """`panels` maps a title to points (x, y, value, kind): one log-log panel each, points coloured by
+    value (the same colour scale in every panel), kinds drawn with their own marker."""
+    fig = _figure(path, (5 * len(panels), 4))
+    axes = np.atleast_1d(fig.subplots(1, len(panels)))
+    values = [p[2] for points in panels.values() for p in points]
+    lo, hi = (min(values), max(values)) if values else (0, 1)
+    markers = {}
+    for ax, (title, points) in zip(axes, panels.items()):
+        for kind in dict.fromkeys(p[3] for p in points):
+            mine = [p for p in points if p[3] == kind]
+            shown = ax.scatter([p[0] for p in mine], [p[1] for p in mine], c=[p[2] for p in mine], vmin=lo,
+                               vmax=hi, cmap="viridis", marker=markers.setdefault(kind, "os^D"[len(markers) % 4]),
+                               label=kind, edgecolors="k", linewidths=0.4)
+        ax.set(xscale="log", yscale="log", title=title, xlabel=xlabel, ylabel=ylabel)
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    if values:
+        fig.colorbar(shown, ax=list(axes), label=value)
     return _save(fig, path)
