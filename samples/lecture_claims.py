@@ -148,14 +148,14 @@ def relu_speed(fast=False, target=0.9):
 
 
 def batchnorm_cost(fast=False):
-    """Seconds per epoch of the same net with and without batch norm."""
+    """Seconds per epoch (the fastest of a few) of the same net with and without batch norm."""
     x, y = gs.train.spiral(n_per_class=500 if fast else 2000, seed=0)
     epochs = 3 if fast else 6
     seconds = {}
     for bn in (False, True):
         loss = lecture.spiral_net(hidden=256, layers=3, seed=0, batchnorm=bn)
         h = lecture.train(loss, "SGD", 0.1, epochs, batch_size=64, x=x, y=y)
-        seconds[bn] = float(np.median(h.seconds))
+        seconds[bn] = float(np.min(h.seconds))  # the fastest epoch: the least disturbed by other work
     extra = seconds[True] / seconds[False] - 1.0
     return Claim("batch norm costs about 30% more compute per epoch",
                  f"{seconds[False]:.3f} s per epoch without, {seconds[True]:.3f} s with (3 hidden layers of 256): "
@@ -180,7 +180,7 @@ def reshuffling(fast=False, seeds=3):
                  f"validation accuracy after {epochs} epochs, mean of {seeds} seeds: reshuffled "
                  f"{100 * np.mean(acc[True]):.1f}%, one fixed order {100 * np.mean(acc[False]):.1f}% "
                  f"({100 * gain:+.1f} points, spread {100 * spread:.1f})",
-                 _grade(gain > 0.02 and gain > 2 * spread, gain > 0))
+                 _grade(gain > 0.02 and gain > 2 * spread, gain > max(spread, 0.005)))
 
 
 def update_rule_ranking(fast=False):

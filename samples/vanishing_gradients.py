@@ -28,9 +28,10 @@ SETUPS = {
 }
 
 
-def build(setup="tanh, Xavier", layers=LAYERS, width=WIDTH, batch=BATCH, seed=0):
+def build(setup="tanh, Xavier", layers=LAYERS, width=WIDTH, batch=16, seed=0):
     """The deep net on a batch of unit-Gaussian inputs, one gs.scope per layer; loss = mean of the last
-    layer's squared activations (something to backpropagate from)."""
+    layer's squared activations (something to backpropagate from). The default batch is small, for
+    exploring (`graphscope tui`, `check`); the measurements use 1000 examples (200 with --fast)."""
     act, std = SETUPS[setup]
     rng = np.random.default_rng(seed)
     h = gs.tensor(rng.standard_normal((batch, width)), name="x")
