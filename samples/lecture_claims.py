@@ -149,18 +149,24 @@ def relu_speed(fast=False, target=0.9):
 
 
 def batchnorm_cost(fast=False):
-    """Seconds per epoch (the fastest of a few) of the same net with and without batch norm."""
+    """Seconds per epoch of the same net with and without batch norm: epochs taken in turns, the fastest
+    epoch of each (so a busy moment of the machine does not land on one side only)."""
     x, y = gs.train.spiral(n_per_class=500 if fast else 2000, seed=0)
-    epochs = 3 if fast else 6
-    seconds = {}
-    for bn in (False, True):
-        loss = lecture.spiral_net(hidden=256, layers=3, seed=0, batchnorm=bn)
-        h = lecture.train(loss, "SGD", 0.1, epochs, batch_size=64, x=x, y=y)
-        seconds[bn] = float(np.min(h.seconds))  # the fastest epoch: the least disturbed by other work
+    rounds = 4 if fast else 8
+    trainers = {bn: gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=64, epochs=0,
+                               progress=False)
+                for bn, loss in ((bn, lecture.spiral_net(hidden=256, layers=3, seed=0, batchnorm=bn))
+                                 for bn in (False, True))}
+    for _ in range(rounds):
+        for trainer in trainers.values():
+            trainer.epochs += 1
+            trainer.fit(x, y)
+    seconds = {bn: float(np.min(t.history.seconds)) for bn, t in trainers.items()}
     extra = seconds[True] / seconds[False] - 1.0
     return Claim("batch norm costs about 30% more compute per epoch",
-                 f"{seconds[False]:.3f} s per epoch without, {seconds[True]:.3f} s with (3 hidden layers of 256): "
-                 f"{100 * extra:+.0f}%", _grade(0.15 <= extra <= 0.5, 0.05 <= extra <= 1.0))
+                 f"{seconds[False]:.3f} s per epoch without, {seconds[True]:.3f} s with (3 hidden layers of 256; "
+                 f"fastest of {rounds} epochs each): {100 * extra:+.0f}%",
+                 _grade(0.15 <= extra <= 0.5, 0.05 <= extra <= 1.0))
 
 
 def reshuffling(fast=False, seeds=3):
