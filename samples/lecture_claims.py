@@ -6,6 +6,7 @@ a 2-D spiral, numpy on a CPU): that is a finding, reported as measured.
     python samples/lecture_claims.py            # every claim at full size; writes docs/lecture_claims.md
     python samples/lecture_claims.py --fast     # smaller runs (what CI runs, under two minutes)
     python samples/lecture_claims.py --fast --markdown claims.md --only init,relu
+    graphscope tui samples/lecture_claims.py    # the first claim's net: its initial loss is about log(10)
 """
 import argparse
 import os
@@ -60,13 +61,24 @@ def _fastest_seconds(fn, repeats):
 
 # ---------------------------------------------------------------- the claims, one function each
 
-def initial_softmax_loss(classes=10, batch=200, seed=0):
-    """The softmax loss of a net with small random weights, against -log(1/C)."""
+def build(classes=10, batch=200, seed=0):
+    """The first claim's graph: a 2-layer net with small random weights, its softmax loss on random data
+    (what `graphscope tui samples/lecture_claims.py` steps through)."""
     rng = np.random.default_rng(seed)
     x = gs.tensor(rng.standard_normal((batch, 50)), name="x")
-    W1 = gs.param(rng.normal(scale=0.01, size=(50, 100)), name="W1")
-    W2 = gs.param(rng.normal(scale=0.01, size=(100, classes)), name="W2")
-    loss = gs.softmax_cross_entropy(gs.relu(x @ W1) @ W2, rng.integers(0, classes, batch))
+    with gs.scope("fc1"):
+        h = gs.relu(x @ gs.param(rng.normal(scale=0.01, size=(50, 100)), name="W1"))
+    with gs.scope("fc2"):
+        scores = h @ gs.param(rng.normal(scale=0.01, size=(100, classes)), name="W2")
+        scores.name = "scores"
+    loss = gs.softmax_cross_entropy(scores, rng.integers(0, classes, batch))
+    loss.name = "loss"
+    return loss
+
+
+def initial_softmax_loss(classes=10, batch=200, seed=0):
+    """The softmax loss of a net with small random weights, against -log(1/C)."""
+    loss = build(classes, batch, seed)
     expected = -np.log(1.0 / classes)
     rel = abs(loss.item() - expected) / expected
     return Claim(f"the initial softmax loss is -log(1/C) (C = {classes})",

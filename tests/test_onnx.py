@@ -70,7 +70,7 @@ def _sample(name):
     return module
 
 
-ALL_SAMPLES = sorted(f[:-3] for f in os.listdir(SAMPLES) if f.endswith(".py"))
+ALL_SAMPLES = sorted(f[:-3] for f in os.listdir(SAMPLES) if f.endswith(".py") and not f.startswith("_"))  # _x.py: shared code
 
 
 @pytest.mark.parametrize("sample", ALL_SAMPLES)

@@ -194,7 +194,7 @@ def test_each_training_sample_runs_and_plots(tmp_path, name):
     assert pictures and all(p.endswith(".png") and (tmp_path / p).stat().st_size > 1000 for p in pictures)
 
 
-@pytest.mark.parametrize("name", TRAINING_SAMPLES)
+@pytest.mark.parametrize("name", TRAINING_SAMPLES + ["lecture_claims"])
 def test_each_training_sample_passes_graphscope_check(capsys, name):
     code = graphscope(["check", os.path.join(SAMPLES, f"{name}.py")])
     assert code == 0, capsys.readouterr().out
