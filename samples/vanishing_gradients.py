@@ -93,7 +93,9 @@ def main(argv=None):
     for i in range(LAYERS):
         print(f"{i + 1:>5}  " + "".join(f"{s[i].activation.std:>12.3g} ({s[i].gradient.std:7.1e})"
                                         for s in stats.values()))
-    print()
+    from graphscope.viz.figures import terminal_curves
+    print(terminal_curves({k: [float(np.log10(s.activation.std)) for s in v] for k, v in stats.items()},
+                          title="log10 of the activation std, per layer", xlabel="layer"))
     ok = True
     for text, holds in claims(verdicts(stats)):
         ok &= holds
