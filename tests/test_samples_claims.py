@@ -11,6 +11,7 @@ import pytest
 
 import graphscope as gs
 from graphscope.cli import main as graphscope
+from optable_guard import op_table_guard  # noqa: F401  (fixture)
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
 TRAINING_SAMPLES = ["update_rules", "vanishing_gradients", "hyperparameter_search"]
@@ -206,3 +207,26 @@ def test_update_rules_trains_with_graphscope_train(capsys, tmp_path):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "epoch 2/2" in out or "2 epochs" in out, out
+
+
+def _readme_block(section):
+    """The first ```python block of the README's `## section`."""
+    text = open(os.path.join(os.path.dirname(SAMPLES), "README.md"), encoding="utf-8").read()
+    part = text[text.index(f"## {section}\n"):]
+    return part[part.index("```python\n") + 10:part.index("```\n", part.index("```python\n") + 10)]
+
+
+def test_the_readme_library_example_prints_what_its_comments_say(capsys):
+    exec(compile(_readme_block("The library in ten lines"), "README.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == ["-4.0 3.0", "-4.0", "1x1 scalar: d(a+b)/da = I"]
+    assert float(lines[-1]) > 0.9                                     # trained
+
+
+def test_the_readme_custom_op_example_backpropagates_through_its_vjp(op_table_guard):
+    scope = {}
+    exec(compile(_readme_block("A custom op"), "README.md", "exec"), scope)
+    a = scope["h"].graph().node("a")
+    x = np.linspace(-2, 2, 5)
+    s = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(a.grad, s + x * s * (1 - s), rtol=1e-12)
