@@ -22,7 +22,7 @@ from graphscope.cli import main
 from graphscope.interop import GraphFileError, load_graph
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
-NEURON = os.path.join(SAMPLES, "neuron.py")
+CHAIN_RULE = os.path.join(SAMPLES, "chain_rule.py")
 TWO_LAYER = os.path.join(SAMPLES, "two_layer.py")
 CUSTOM = os.path.join(SAMPLES, "custom_op.py")
 
@@ -367,21 +367,21 @@ CLI_CASES = {
     "check: missing graph": (lambda t: ["check", str(t / "none.gsgraph")], ERROR, r"none\.gsgraph: no such file"),
     "check: a folder": (lambda t: ["check", str(t)], ERROR, r"is a directory, not a graph file"),
     "check: not a graph": (lambda t: ["check", a_file(t)], ERROR, r"a_file: not a graphscope graph file"),
-    "check: --eps nan": (lambda t: ["check", NEURON, "--eps", "nan"], USAGE,
+    "check: --eps nan": (lambda t: ["check", CHAIN_RULE, "--eps", "nan"], USAGE,
                          r"argument --eps: must be a finite number greater than 0, got nan"),
-    "check: --eps inf": (lambda t: ["check", NEURON, "--eps", "inf"], USAGE, r"argument --eps: .* got inf"),
-    "check: --eps -1e-6": (lambda t: ["check", NEURON, "--eps=-1e-6"], USAGE, r"argument --eps: .* got -1e-6"),
-    "check: --eps -1": (lambda t: ["check", NEURON, "--eps", "-1"], USAGE, r"argument --eps: .* got -1"),
-    "check: --eps 0": (lambda t: ["check", NEURON, "--eps", "0"], USAGE, r"argument --eps: .* got 0"),
-    "check: --eps word": (lambda t: ["check", NEURON, "--eps", "tiny"], USAGE, r"expected a number, got 'tiny'"),
-    "check: --rtol nan": (lambda t: ["check", NEURON, "--rtol", "nan"], USAGE, r"argument --rtol: .* got nan"),
-    "check: --rtol -inf": (lambda t: ["check", NEURON, "--rtol=-inf"], USAGE, r"argument --rtol: .* got -inf"),
-    "check: --coords 0": (lambda t: ["check", NEURON, "--coords", "0"], USAGE, r"must be 1 or more, got 0"),
-    "check: --coords 2.5": (lambda t: ["check", NEURON, "--coords", "2.5"], USAGE, r"expected a whole number"),
-    "check: --seed x": (lambda t: ["check", NEURON, "--seed", "x"], USAGE, r"argument --seed: invalid int"),
-    "check: mistyped option": (lambda t: ["check", NEURON, "--epss", "1"], USAGE,
+    "check: --eps inf": (lambda t: ["check", CHAIN_RULE, "--eps", "inf"], USAGE, r"argument --eps: .* got inf"),
+    "check: --eps -1e-6": (lambda t: ["check", CHAIN_RULE, "--eps=-1e-6"], USAGE, r"argument --eps: .* got -1e-6"),
+    "check: --eps -1": (lambda t: ["check", CHAIN_RULE, "--eps", "-1"], USAGE, r"argument --eps: .* got -1"),
+    "check: --eps 0": (lambda t: ["check", CHAIN_RULE, "--eps", "0"], USAGE, r"argument --eps: .* got 0"),
+    "check: --eps word": (lambda t: ["check", CHAIN_RULE, "--eps", "tiny"], USAGE, r"expected a number, got 'tiny'"),
+    "check: --rtol nan": (lambda t: ["check", CHAIN_RULE, "--rtol", "nan"], USAGE, r"argument --rtol: .* got nan"),
+    "check: --rtol -inf": (lambda t: ["check", CHAIN_RULE, "--rtol=-inf"], USAGE, r"argument --rtol: .* got -inf"),
+    "check: --coords 0": (lambda t: ["check", CHAIN_RULE, "--coords", "0"], USAGE, r"must be 1 or more, got 0"),
+    "check: --coords 2.5": (lambda t: ["check", CHAIN_RULE, "--coords", "2.5"], USAGE, r"expected a whole number"),
+    "check: --seed x": (lambda t: ["check", CHAIN_RULE, "--seed", "x"], USAGE, r"argument --seed: invalid int"),
+    "check: mistyped option": (lambda t: ["check", CHAIN_RULE, "--epss", "1"], USAGE,
                                r"^usage: graphscope check.*unrecognized arguments: --epss 1"),
-    "check: --import missing": (lambda t: ["check", NEURON, "--import", str(t / "ops.py")], ERROR,
+    "check: --import missing": (lambda t: ["check", CHAIN_RULE, "--import", str(t / "ops.py")], ERROR,
                                 r"ops\.py: no such file"),
     "check: recursive build": (lambda t: ["check", recursive_sample(t)], ERROR,
                                r"recursive\.py:6 in build: return build\(\)\n  RecursionError: this line calls "
@@ -398,49 +398,49 @@ CLI_CASES = {
         r"matmul: inner dimensions differ"),
     "check: not a .py": (lambda t: ["check", a_file(t) + ".txt"], ERROR, r"no such file"),
     # export: output paths
-    "export: nothing to write": (lambda t: ["export", NEURON], ERROR, r"nothing to write: give -o OUT"),
-    "export: -o a folder": (lambda t: ["export", NEURON, "-o", str(t)], ERROR,
+    "export: nothing to write": (lambda t: ["export", CHAIN_RULE], ERROR, r"nothing to write: give -o OUT"),
+    "export: -o a folder": (lambda t: ["export", CHAIN_RULE, "-o", str(t)], ERROR,
                             r"-o .*: is a folder; give a file name"),
-    "export: unknown extension": (lambda t: ["export", NEURON, "-o", str(t / "g.jpeg")], ERROR,
+    "export: unknown extension": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.jpeg")], ERROR,
                                   r"g\.jpeg: unknown output format '\.jpeg'; use one of .*\.onnx"),
-    "export: no extension": (lambda t: ["export", NEURON, "-o", str(t / "graph")], ERROR,
+    "export: no extension": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "graph")], ERROR,
                              r"unknown output format '\(no extension\)'"),
-    "export: missing folder": (lambda t: ["export", NEURON, "-o", str(t / "nope" / "g.svg")], ERROR,
+    "export: missing folder": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "nope" / "g.svg")], ERROR,
                                r"cannot write .*g\.svg: the folder .*nope does not exist"),
-    "export: folder is a file": (lambda t: ["export", NEURON, "-o", os.path.join(a_file(t), "g.dot")], ERROR,
+    "export: folder is a file": (lambda t: ["export", CHAIN_RULE, "-o", os.path.join(a_file(t), "g.dot")], ERROR,
                                  r"the folder .*a_file is a file, not a folder"),
-    "export: unwritable place": (lambda t: ["export", NEURON, "-o", "/proc/graphscope-test.dot"], ERROR,
+    "export: unwritable place": (lambda t: ["export", CHAIN_RULE, "-o", "/proc/graphscope-test.dot"], ERROR,
                                  r"cannot write .*/proc/graphscope-test\.dot"),
-    "export: onnx to a missing folder": (lambda t: ["export", NEURON, "-o", str(t / "nope" / "m.onnx")], ERROR,
+    "export: onnx to a missing folder": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "nope" / "m.onnx")], ERROR,
                                          r"cannot write ONNX model .*m\.onnx: the folder .*nope does not exist"),
     "export: onnx with a custom op": (lambda t: ["export", CUSTOM, "-o", str(t / "m.onnx")], ERROR,
                                       r"op swish \(node swish_\d+, made at .*custom_op\.py:\d+\) has no ONNX"),
-    "export: onnx with --step": (lambda t: ["export", NEURON, "-o", str(t / "m.onnx"), "--step", "1"], ERROR,
+    "export: onnx with --step": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "m.onnx"), "--step", "1"], ERROR,
                                  r"--step picks a step of a picture"),
-    "export: frames onto a file": (lambda t: ["export", NEURON, "--frames", a_file(t)], ERROR,
+    "export: frames onto a file": (lambda t: ["export", CHAIN_RULE, "--frames", a_file(t)], ERROR,
                                    r"cannot write frames into .*a_file: it is a file, not a folder"),
     # export: options
-    "export: --fold -5": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--fold", "-5"], USAGE,
+    "export: --fold -5": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--fold", "-5"], USAGE,
                           r"argument --fold: the fold length must be 0 or more, got -5"),
-    "export: --fold x": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--fold", "x"], USAGE,
+    "export: --fold x": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--fold", "x"], USAGE,
                          r"argument --fold: expected a whole number, got 'x'"),
-    "export: --depth -1": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--depth", "-1"], USAGE,
+    "export: --depth -1": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--depth", "-1"], USAGE,
                            r"depth must be 0 or more, got -1"),
-    "export: --step x": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--step", "x"], USAGE,
+    "export: --step x": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--step", "x"], USAGE,
                          r"argument --step: invalid int value: 'x'"),
-    "export: --step 999": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--step", "999"], ERROR,
+    "export: --step 999": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--step", "999"], ERROR,
                            r"step 999 is out of range: this graph has \d+ steps"),
-    "export: --node nope": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--node", "nope"], ERROR,
+    "export: --node nope": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--node", "nope"], ERROR,
                             r"no node named 'nope'"),
-    "export: --phase alone": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--phase", "backward"], ERROR,
+    "export: --phase alone": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--phase", "backward"], ERROR,
                               r"--phase goes with --node NAME"),
-    "export: --phase sideways": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--phase", "up"], USAGE,
+    "export: --phase sideways": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--phase", "up"], USAGE,
                                  r"argument --phase: invalid choice: 'up'"),
-    "export: --rankdir XY": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--rankdir", "XY"], USAGE,
+    "export: --rankdir XY": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--rankdir", "XY"], USAGE,
                              r"argument --rankdir: invalid choice: 'XY'"),
-    "export: --step with --node": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--step", "1", "--node", "x"],
+    "export: --step with --node": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--step", "1", "--node", "x"],
                                    USAGE, r"not allowed with argument"),
-    "export: mistyped option": (lambda t: ["export", NEURON, "-o", str(t / "g.dot"), "--stepp", "3"], USAGE,
+    "export: mistyped option": (lambda t: ["export", CHAIN_RULE, "-o", str(t / "g.dot"), "--stepp", "3"], USAGE,
                                 r"^usage: graphscope export.*unrecognized arguments: --stepp 3"),
     "export: missing file": (lambda t: ["export", str(t / "none.py"), "-o", str(t / "g.dot")], ERROR,
                              r"none\.py: no such file"),
@@ -475,9 +475,9 @@ def test_bad_command_line(tmp_path, capsys, monkeypatch, case):
 
 def test_usage_errors_and_found_problems_print_no_traceback_in_a_real_process(tmp_path):
     """The same front door as a user meets it: a separate process, its exit status and its stderr."""
-    for argv, status in ((["check", NEURON, "--eps", "nan"], USAGE),
+    for argv, status in ((["check", CHAIN_RULE, "--eps", "nan"], USAGE),
                          (["check", recursive_sample(tmp_path)], ERROR),
-                         (["export", NEURON, "-o", str(tmp_path)], ERROR)):
+                         (["export", CHAIN_RULE, "-o", str(tmp_path)], ERROR)):
         result = subprocess.run([sys.executable, "-m", "graphscope", *argv], capture_output=True, text=True,
                                 timeout=120)
         assert result.returncode == status and "Traceback" not in result.stderr, result.stderr
@@ -491,6 +491,6 @@ def test_a_failed_frames_run_leaves_no_folder(tmp_path, capsys, monkeypatch):
         raise gs.GraphscopeError("disk full")
 
     monkeypatch.setattr(viz_export, "write_atomic", fail)
-    code, err = run_cli(capsys, "export", NEURON, "--frames", str(tmp_path / "frames"))
+    code, err = run_cli(capsys, "export", CHAIN_RULE, "--frames", str(tmp_path / "frames"))
     assert code == 2 and "disk full" in err
     assert not (tmp_path / "frames").exists()

@@ -10,7 +10,7 @@ from graphscope.engine.source import display_path
 
 def flat(text):
     """The text with every run of spaces and line breaks as one space: numbers and order, not column widths
-    (the exact layout is in tests/golden/demo_neuron.txt)."""
+    (the exact layout is in tests/golden/demo_chain_rule.txt)."""
     return " ".join(text.split())
 
 
@@ -111,18 +111,18 @@ def test_a_saved_graph_walks_like_its_sample(capsys, tmp_path, monkeypatch):
     import graphscope as gs
     from graphscope.userfile import build_output
     monkeypatch.chdir(tmp_path)
-    gs.Graph(build_output(demo.DEFAULT_SAMPLE)).save("neuron.gsgraph")
-    assert main(["demo", "neuron.gsgraph"]) == 0
+    gs.Graph(build_output(demo.DEFAULT_SAMPLE)).save("chain_rule.gsgraph")
+    assert main(["demo", "chain_rule.gsgraph"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("graphscope demo: neuron.gsgraph\n")
+    assert out.startswith("graphscope demo: chain_rule.gsgraph\n")
     assert "step 6 backward: at q = add(x, y), upstream df/dq = -4" in flat(out) and "df/dz = 3" in out
-    assert _hints(out)[0] == ["export", "neuron.gsgraph", "-o", "steps.html"]
+    assert _hints(out)[0] == ["export", "chain_rule.gsgraph", "-o", "steps.html"]
 
 
 def test_save_wants_a_graph_file_name_in_a_folder_that_exists_before_walking(capsys, tmp_path):
-    assert main(["demo", "--save", "neuron.py"]) == 2
+    assert main(["demo", "--save", "chain_rule.py"]) == 2
     out, err = capsys.readouterr()
-    assert "--save neuron.py: a graph is saved as a graph file" in err and out == ""
+    assert "--save chain_rule.py: a graph is saved as a graph file" in err and out == ""
     missing = tmp_path / "missing" / "g.gsgraph"
     assert main(["demo", "--save", str(missing)]) == 2
     out, err = capsys.readouterr()

@@ -9,7 +9,7 @@ from graphscope.cli import main
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NEURON = os.path.join(ROOT, "samples", "neuron.py")
+CHAIN_RULE = os.path.join(ROOT, "samples", "chain_rule.py")
 TWO_LAYER = os.path.join(ROOT, "samples", "two_layer.py")
 
 
@@ -31,8 +31,8 @@ def named_in_caption(text, phase, node):
 
 
 def test_svg_of_the_final_step_by_default(capsys, tmp_path):
-    out_file = tmp_path / "neuron.svg"
-    code, out, err = run(capsys, NEURON, "-o", str(out_file))
+    out_file = tmp_path / "chain_rule.svg"
+    code, out, err = run(capsys, CHAIN_RULE, "-o", str(out_file))
     assert code == 0, err
     svg = out_file.read_text()
     assert svg.startswith("<?xml") and "</svg>" in svg
@@ -41,15 +41,15 @@ def test_svg_of_the_final_step_by_default(capsys, tmp_path):
 
 
 def test_step_node_and_phase(capsys, tmp_path):
-    code, out, err = run(capsys, NEURON, "-o", str(tmp_path / "s.dot"), "--step", "6")
+    code, out, err = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "s.dot"), "--step", "6")
     assert code == 0, err
     assert named_in_caption(out, "backward", "q")
     by_step = (tmp_path / "s.dot").read_text()
-    code, out, err = run(capsys, NEURON, "-o", str(tmp_path / "n.dot"), "--node", "q", "--phase", "backward")
+    code, out, err = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "n.dot"), "--node", "q", "--phase", "backward")
     assert code == 0 and same_drawing((tmp_path / "n.dot").read_text(), by_step), err
-    code, out, err = run(capsys, NEURON, "-o", str(tmp_path / "last.png"), "--step", "-1")
+    code, out, err = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "last.png"), "--step", "-1")
     assert code == 0 and (tmp_path / "last.png").read_bytes().startswith(b"\x89PNG"), err
-    code, _, _ = run(capsys, NEURON, "-o", str(tmp_path / "nine.dot"), "--step", "9")
+    code, _, _ = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "nine.dot"), "--step", "9")
     assert code == 0 and not same_drawing((tmp_path / "nine.dot").read_text(), by_step)    # another step
 
 
@@ -68,11 +68,11 @@ def test_collapse_depth_and_no_fold(capsys, tmp_path):
 
 def test_html_player_and_frames(capsys, tmp_path):
     frames = tmp_path / "frames"
-    code, out, err = run(capsys, NEURON, "-o", str(tmp_path / "steps.html"), "--frames", str(frames),
-                         "--title", "The lecture's neuron")
+    code, out, err = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "steps.html"), "--frames", str(frames),
+                         "--title", "The chain rule")
     assert code == 0, err
     html = (tmp_path / "steps.html").read_text()
-    assert re.search(r"<title>The lecture&#x27;s neuron\b[^<]*</title>", html)     # the title, escaped
+    assert re.search(r"<title>The chain rule\b[^<]*</title>", html)     # the title, escaped
     assert str(tmp_path / "steps.html") in out and str(frames) in out
     assert sorted(os.listdir(frames))[0] == "step_000_forward_x.svg" and len(os.listdir(frames)) == 10
 
@@ -80,7 +80,7 @@ def test_html_player_and_frames(capsys, tmp_path):
 @pytest.mark.parametrize("folder", ["fr", "fr/", "out/fr/"])
 def test_frames_folder_is_named_with_one_slash(capsys, tmp_path, monkeypatch, folder):
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, NEURON, "--frames", folder)
+    code, out, err = run(capsys, CHAIN_RULE, "--frames", folder)
     assert code == 0, err
     shown = folder.rstrip("/") + os.sep
     assert f" {shown} " in out and f"{shown}{os.sep}" not in out and "//" not in out
@@ -98,7 +98,7 @@ def test_frames_folder_is_named_with_one_slash(capsys, tmp_path, monkeypatch, fo
 ])
 def test_mistakes_get_one_clear_message(capsys, tmp_path, args, named):
     args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]
-    code, out, err = run(capsys, NEURON, *args)
+    code, out, err = run(capsys, CHAIN_RULE, *args)
     assert code == 2 and out == ""
     assert named in err and err.startswith("graphscope export: ") and clean_failure(err)
     assert os.listdir(tmp_path) == []                       # nothing written
@@ -131,19 +131,19 @@ def test_a_saved_graph_with_a_custom_op_is_drawn_after_import(capsys, tmp_path):
 
 def test_missing_graphviz(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere
-    code, _, err = run(capsys, NEURON, "-o", str(tmp_path / "x.svg"))
+    code, _, err = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "x.svg"))
     assert code == 2 and "apt-get install graphviz" in err and not (tmp_path / "x.svg").exists()
     assert err.count("\n") < 12
-    code, _, err = run(capsys, NEURON, "-o", str(tmp_path / "x.dot"))
+    code, _, err = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "x.dot"))
     assert code == 0 and (tmp_path / "x.dot").read_text().startswith("digraph")
 
 
 def test_export_node_by_id(capsys, tmp_path):
     # in a fresh process the lecture's nodes get ids 1..5 in the order the file makes them: q is 4
     for key in ("q", "4", "%4"):
-        ran = graphscope("export", NEURON, "-o", tmp_path / "q.dot", "--node", key, "--phase", "backward").expect(0)
+        ran = graphscope("export", CHAIN_RULE, "-o", tmp_path / "q.dot", "--node", key, "--phase", "backward").expect(0)
         assert named_in_caption(ran.out, "backward", "q")
-    code, _, err = run(capsys, NEURON, "-o", str(tmp_path / "x.dot"), "--node", "999")
+    code, _, err = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "x.dot"), "--node", "999")
     assert code == 2 and "999" in err and clean_failure(err) and not (tmp_path / "x.dot").exists()
 
 

@@ -7,7 +7,7 @@ from cli_run import clean_failure, graphscope
 from graphscope.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NEURON = os.path.join(ROOT, "samples", "neuron.py")
+CHAIN_RULE = os.path.join(ROOT, "samples", "chain_rule.py")
 
 #: file name -> (its text, what the message must name: the file, and where or what went wrong)
 BAD_FILES = {
@@ -62,18 +62,18 @@ def test_a_missing_file_or_a_folder(capsys, tmp_path, command):
 def test_export_output_that_cannot_be_written(capsys, tmp_path):
     a_file = tmp_path / "a_file"
     a_file.write_text("")
-    code, _, err = run(capsys, "export", NEURON, "-o", str(a_file / "out.svg"))
+    code, _, err = run(capsys, "export", CHAIN_RULE, "-o", str(a_file / "out.svg"))
     assert code == 2 and str(a_file) in err and clean_failure(err)
-    code, _, err = run(capsys, "export", NEURON, "-o", str(tmp_path / "missing" / "out.svg"))
+    code, _, err = run(capsys, "export", CHAIN_RULE, "-o", str(tmp_path / "missing" / "out.svg"))
     assert code == 2 and str(tmp_path / "missing") in err and clean_failure(err)
-    code, _, err = run(capsys, "export", NEURON, "--frames", str(a_file))
+    code, _, err = run(capsys, "export", CHAIN_RULE, "--frames", str(a_file))
     assert code == 2 and str(a_file) in err and clean_failure(err)
     assert sorted(os.listdir(tmp_path)) == ["a_file"]
 
 
 @pytest.mark.parametrize("args", [["--step", "x"], ["--phase", "sideways"], ["--depth", "-1"]])
 def test_malformed_options_are_usage_errors(tmp_path, args):
-    ran = graphscope("export", NEURON, "-o", tmp_path / "x.svg", *args).expect(2)
+    ran = graphscope("export", CHAIN_RULE, "-o", tmp_path / "x.svg", *args).expect(2)
     option, value = args
     assert option in ran.err and value in ran.err and clean_failure(ran.err)
     assert ran.err.startswith("usage: graphscope export") and not (tmp_path / "x.svg").exists()

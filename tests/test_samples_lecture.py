@@ -19,7 +19,7 @@ from optable_guard import op_table_guard  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("op_table_guard")  # gradient_check.py defines custom ops
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
-LECTURE_SAMPLES = ["chain_rule", "sigmoid_neuron", "svm_vs_softmax", "gradient_check", "jacobians"]
+LECTURE_SAMPLES = ["chain_rule", "neuron", "svm_vs_softmax", "gradient_check", "jacobians"]
 
 
 def load(name):
@@ -53,11 +53,11 @@ def test_chain_rule_defaults_are_the_lectures_numbers():
     assert f.graph().node("q").item() == 3.0
 
 
-# ---------------------------------------------------------------- sigmoid_neuron.py
+# ---------------------------------------------------------------- neuron.py
 
 @pytest.mark.parametrize("builder", ["build", "build_gates"])
-def test_sigmoid_neuron_gradients_are_s_one_minus_s_times_the_other_factor(builder):
-    sample = load("sigmoid_neuron")
+def test_neuron_gradients_are_s_one_minus_s_times_the_other_factor(builder):
+    sample = load("neuron")
     w, x, b = np.array([2.0, -3.0]), np.array([-1.0, -2.0]), -3.0
     assert (sample.W, sample.X, sample.B) == (list(w), list(x), b)  # cs231n's neuron
     f = getattr(sample, builder)()
@@ -71,8 +71,8 @@ def test_sigmoid_neuron_gradients_are_s_one_minus_s_times_the_other_factor(build
     assert gs.gradcheck(f)
 
 
-def test_sigmoid_neuron_matches_pytorch(torch):
-    sample = load("sigmoid_neuron")
+def test_neuron_matches_pytorch(torch):
+    sample = load("neuron")
     w = torch.tensor(sample.W, dtype=torch.float64, requires_grad=True)
     x = torch.tensor(sample.X, dtype=torch.float64, requires_grad=True)
     b = torch.tensor(sample.B, dtype=torch.float64, requires_grad=True)
@@ -83,7 +83,7 @@ def test_sigmoid_neuron_matches_pytorch(torch):
 
 
 def test_the_gate_circuit_has_more_nodes_than_the_sigmoid_op():
-    sample = load("sigmoid_neuron")
+    sample = load("neuron")
     assert len(sample.build_gates().graph()) > len(sample.build().graph())
     assert "sigmoid" in [n.op for n in sample.build().graph().nodes]
 
@@ -247,7 +247,7 @@ def test_the_small_jacobians_in_full():
 
 KEY_LINES = {
     "chain_rule": r"df/dz = x \+ y = +3 +recorded 3 +equal",
-    "sigmoid_neuron": r"df/dw +s \(1 - s\) x +\[-0\.1966, -0\.3932\] .* equal",
+    "neuron": r"df/dw +s \(1 - s\) x +\[-0\.1966, -0\.3932\] .* equal",
     "svm_vs_softmax": r"the svm loss is 0 from step 3 on .* the softmax keeps pushing: margin [\d.]+ after 40 steps",
     "gradient_check": r"caught at its node: h \(op softplus_wrong\) in scope fc1",
     "jacobians": r"a 4096 x 4096 diagonal Jacobian",

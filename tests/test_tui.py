@@ -52,7 +52,7 @@ async def settle(pilot):
 
 
 async def test_next_prev_home_end_move_the_step_and_the_screen_follows():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert status(app).startswith("forward · step 0/9 · x")
@@ -76,7 +76,7 @@ async def test_next_prev_home_end_move_the_step_and_the_screen_follows():
 
 
 async def test_phase_end_keys_jump_to_the_end_of_each_phase():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
         await settle(pilot)
@@ -87,7 +87,7 @@ async def test_phase_end_keys_jump_to_the_end_of_each_phase():
 
 
 async def test_backward_step_reads_upstream_times_local_equals_contribution():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         app.session.goto(6)  # backward at q = x + y, upstream df/dq = z = -4
         app.screen.moved()
@@ -101,7 +101,7 @@ async def test_backward_step_reads_upstream_times_local_equals_contribution():
 
 
 async def test_go_to_node_searches_names_in_the_palette():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("g")
         await settle(pilot)
@@ -123,7 +123,7 @@ async def test_first_nonfinite_goes_to_the_node_that_made_it():
 
 
 async def test_check_this_node_shows_the_gradient_check_in_the_inspector():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         app.session.goto(3)
         await pilot.press("c")
@@ -144,7 +144,7 @@ async def test_check_all_jumps_to_the_first_failing_node():
 
 
 async def test_editing_a_leaf_recomputes_what_depends_on_it():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")  # at step 0: x = -2
         await settle(pilot)
@@ -161,7 +161,7 @@ async def test_editing_a_leaf_recomputes_what_depends_on_it():
 
 
 async def test_editing_an_op_node_says_only_leaves_can_be_edited():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "e")
         await settle(pilot)
@@ -173,7 +173,7 @@ async def test_editing_an_op_node_says_only_leaves_can_be_edited():
 
 
 async def test_a_bad_edit_shows_in_a_dialog_not_a_traceback():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
         await settle(pilot)
@@ -190,7 +190,7 @@ async def test_export_writes_the_current_step_as_svg(tmp_path, monkeypatch):
     if not have_dot():
         pytest.skip("Graphviz's dot is not installed")
     monkeypatch.chdir(tmp_path)
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n", "s")
         await settle(pilot)
@@ -216,7 +216,7 @@ async def test_collapsing_a_scope_draws_it_as_one_box_and_expanding_brings_it_ba
 
 
 async def test_predict_mode_asks_before_a_backward_step_and_judges_the_guess():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         app.session.goto(5)  # the seed, at f; next: backward at q (local dq/dx = 1)
         await pilot.press("t")
@@ -235,7 +235,7 @@ async def test_predict_mode_asks_before_a_backward_step_and_judges_the_guess():
 
 
 async def test_help_lists_every_key():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         await settle(pilot)
@@ -249,7 +249,7 @@ async def test_help_lists_every_key():
 
 
 async def test_the_palette_holds_every_binding():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for b in MainScreen.BINDINGS:
@@ -264,7 +264,7 @@ async def test_the_palette_holds_every_binding():
 
 
 async def test_choosing_a_tape_row_moves_the_cursor():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one(Tape).focus()
         await pilot.press("down", "down", "down", "enter")
@@ -273,7 +273,7 @@ async def test_choosing_a_tape_row_moves_the_cursor():
 
 
 async def test_q_quits():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
         await settle(pilot)
@@ -299,7 +299,7 @@ async def test_a_large_graph_is_laid_out_by_layers_and_draws_only_its_window():
 
 
 async def test_clicking_a_box_in_the_graph_goes_to_that_node():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         view = app.screen.query_one(GraphView)

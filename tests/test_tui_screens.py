@@ -82,7 +82,7 @@ async def test_selecting_a_scope_draws_its_histograms():
 
 
 async def test_layer_screen_on_a_graph_without_scopes_says_how_to_get_them():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_layers(pilot)
         assert "gs.scope" in text(screen, "#layers-empty")
@@ -90,7 +90,7 @@ async def test_layer_screen_on_a_graph_without_scopes_says_how_to_get_them():
 
 
 async def test_both_screens_are_in_the_palette_and_the_help():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Layer statistics" in titles and "Train" in titles
@@ -166,7 +166,7 @@ async def test_pause_holds_the_run_and_stop_ends_it_keeping_the_checkpoint(tmp_p
 
 
 async def test_a_file_without_data_says_what_to_add():
-    app = sample_app("neuron.py")
+    app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("r")

@@ -40,7 +40,7 @@ def served():
     pytest.importorskip("textual_serve")
     port = free_port()
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "graphscope", "tui", os.path.join(ROOT, "samples", "neuron.py"),
+    proc = subprocess.Popen([sys.executable, "-m", "graphscope", "tui", os.path.join(ROOT, "samples", "chain_rule.py"),
                              "--serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -20,12 +20,12 @@ SIZE = (100, 30)
 
 def test_main_screen_forward(snap_compare, monkeypatch):
     monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert snap_compare(sample_app("neuron.py"), press=["n", "n", "n"], terminal_size=SIZE)
+    assert snap_compare(sample_app("chain_rule.py"), press=["n", "n", "n"], terminal_size=SIZE)
 
 
 def test_main_screen_backward_inspector(snap_compare, monkeypatch):
     monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert snap_compare(sample_app("neuron.py"), press=["f", "n", "n"], terminal_size=SIZE)
+    assert snap_compare(sample_app("chain_rule.py"), press=["f", "n", "n"], terminal_size=SIZE)
 
 
 def test_inspector_with_a_matrix_and_a_gradient_check(snap_compare, monkeypatch):
@@ -35,12 +35,12 @@ def test_inspector_with_a_matrix_and_a_gradient_check(snap_compare, monkeypatch)
 
 def test_predict_mode_asks_for_the_local_gradient(snap_compare, monkeypatch):
     monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert snap_compare(sample_app("neuron.py"), press=["f", "n", "t", "n"], terminal_size=SIZE)
+    assert snap_compare(sample_app("chain_rule.py"), press=["f", "n", "t", "n"], terminal_size=SIZE)
 
 
 def test_help_screen(snap_compare, monkeypatch):
     monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert snap_compare(sample_app("neuron.py"), press=["question_mark"], terminal_size=SIZE)
+    assert snap_compare(sample_app("chain_rule.py"), press=["question_mark"], terminal_size=SIZE)
 
 
 def test_main_screen_at_80x24(snap_compare, monkeypatch):

@@ -86,7 +86,7 @@ def test_demo_option_problems_exit_2(capsys):
     assert code == 2 and "--lr goes with --optimizer" in err
     code, _, err = in_process(main, capsys, "demo", "--text", TWO_LAYER, "--optimizer", "adamw")
     assert code == 2 and "unknown optimizer 'adamw'" in err
-    code, _, err = in_process(main, capsys, "demo", "--text", "--optimizer", "sgd")  # the neuron: no gs.param
+    code, _, err = in_process(main, capsys, "demo", "--text", "--optimizer", "sgd")  # the chain rule example: no gs.param
     assert code == 2 and "has no parameters" in err
 
 

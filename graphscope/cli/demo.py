@@ -21,7 +21,7 @@ from .common import (add_graph_arguments, add_optimizer_arguments, file_command,
                      nonfinite_note)
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
-DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "neuron.py")
+DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "chain_rule.py")
 #: Where the closing hint suggests saving the built-in example (no file of it exists to export).
 BUILT_IN_SAVE = "lecture.gsgraph"
 
@@ -43,7 +43,7 @@ class Shown:
 
 
 def _shown(args):
-    """The file's graph (a sample or a saved graph), samples/neuron.py, or the built-in example."""
+    """The file's graph (a sample or a saved graph), samples/chain_rule.py, or the built-in example."""
     if args.file is None and os.path.exists(DEFAULT_SAMPLE):
         args.file = DEFAULT_SAMPLE
     if args.file is not None:
@@ -158,7 +158,7 @@ def _check_save_path(path):
 def add_parser(sub):
     p = sub.add_parser("demo", help="walk the lecture's example graph forward then backward, step by step",
                        description=__doc__.split("\n\n", 1)[1])
-    add_graph_arguments(p, optional_help="default: the lecture's example, samples/neuron.py")
+    add_graph_arguments(p, optional_help="default: the lecture's example, samples/chain_rule.py")
     p.add_argument("--save", metavar="FILE.gsgraph",
                    help="also save the walked graph (values and gradients) as a graph file, to export or check")
     p.add_argument("--text", action="store_true",

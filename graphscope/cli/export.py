@@ -27,8 +27,8 @@ from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, m
 ONNX = ".onnx"
 
 EXAMPLES = """examples:
-  graphscope export samples/neuron.py -o neuron.svg               every value and gradient
-  graphscope export samples/neuron.py -o step6.png --step 6       the 7th step
+  graphscope export samples/chain_rule.py -o chain_rule.svg     every value and gradient
+  graphscope export samples/chain_rule.py -o step6.png --step 6  the 7th step
   graphscope export samples/two_layer.py -o h.svg --node h --phase backward
   graphscope export samples/deep_mlp.py -o deep.pdf --depth 0     every module as one box
   graphscope export samples/two_layer.py -o steps.html            the step-player

@@ -64,15 +64,15 @@ def bad_files():
 
 #: file name -> what makes its text
 CASES = {
-    "demo_neuron.txt": lambda: graphscope("demo"),
+    "demo_chain_rule.txt": lambda: graphscope("demo"),
     "check_wrong_backward.txt": lambda: graphscope("check", "samples/wrong_backward.py"),
     "check_nan_origin.txt": lambda: graphscope("check", "samples/nan_origin.py", "--nodes-only"),
     "check_custom_op.txt": lambda: graphscope("check", "samples/custom_op.py"),
-    "export_step_out_of_range.txt": lambda: graphscope("export", "samples/neuron.py", "-o", "never.dot",
+    "export_step_out_of_range.txt": lambda: graphscope("export", "samples/chain_rule.py", "-o", "never.dot",
                                                        "--step", "99"),
     "bad_user_files.txt": bad_files,
-    "neuron_step3.dot": lambda: drawn("neuron.py", "--step", "3"),
-    "neuron_backward.dot": lambda: drawn("neuron.py", "--step", "8"),
+    "chain_rule_step3.dot": lambda: drawn("chain_rule.py", "--step", "3"),
+    "chain_rule_backward.dot": lambda: drawn("chain_rule.py", "--step", "8"),
 }
 
 

@@ -1,0 +1,291 @@
+"""Every quantitative claim of the lecture, measured with graphscope: the claim, the numbers, a verdict.
+
+Some claims come out refuted or only partly true at this scale (tiny nets on
+a 2-D spiral, numpy on a CPU): that is a finding, reported as measured.
+
+    python samples/lecture_claims.py            # every claim at full size; writes docs/lecture_claims.md
+    python samples/lecture_claims.py --fast     # smaller runs (what CI runs, under two minutes)
+    python samples/lecture_claims.py --fast --markdown claims.md --only init,relu
+    graphscope tui samples/lecture_claims.py    # the first claim's net: its initial loss is about log(10)
+"""
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import _lecture_b as lecture  # noqa: E402
+import hyperparameter_search  # noqa: E402
+import update_rules  # noqa: E402
+import vanishing_gradients  # noqa: E402
+
+import graphscope as gs  # noqa: E402
+from graphscope.engine.formatting import format_table  # noqa: E402
+from graphscope.util.atomic import atomic_write  # noqa: E402
+
+MARKDOWN = os.path.join(os.path.dirname(HERE), "docs", "lecture_claims.md")
+VERDICTS = ("confirmed", "partly", "refuted")
+
+
+@dataclass
+class Claim:
+    """One claim of the lecture, what graphscope measured and the verdict."""
+
+    claim: str
+    measured: str
+    verdict: str    # one of VERDICTS
+    evidence: str = ""  # the sample that shows it at length
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+
+def _grade(full, some=False):
+    return "confirmed" if full else ("partly" if some else "refuted")
+
+
+def _fastest_seconds(fn, repeats):
+    """The fastest of `repeats` calls: the run least disturbed by other work on the machine."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.min(times))
+
+
+# ---------------------------------------------------------------- the claims, one function each
+
+def build(classes=10, batch=200, seed=0):
+    """The first claim's graph: a 2-layer net with small random weights, its softmax loss on random data
+    (what `graphscope tui samples/lecture_claims.py` steps through)."""
+    rng = np.random.default_rng(seed)
+    x = gs.tensor(rng.standard_normal((batch, 50)), name="x")
+    with gs.scope("fc1"):
+        h = gs.relu(x @ gs.param(rng.normal(scale=0.01, size=(50, 100)), name="W1"))
+    with gs.scope("fc2"):
+        scores = h @ gs.param(rng.normal(scale=0.01, size=(100, classes)), name="W2")
+        scores.name = "scores"
+    loss = gs.softmax_cross_entropy(scores, rng.integers(0, classes, batch))
+    loss.name = "loss"
+    return loss
+
+
+def initial_softmax_loss(classes=10, batch=200, seed=0):
+    """The softmax loss of a net with small random weights, against -log(1/C)."""
+    loss = build(classes, batch, seed)
+    expected = -np.log(1.0 / classes)
+    rel = abs(loss.item() - expected) / expected
+    return Claim(f"the initial softmax loss is -log(1/C) (C = {classes})",
+                 f"{loss.item():.4f} vs -log(1/{classes}) = {expected:.4f} (off by {100 * rel:.2f}%)",
+                 _grade(rel < 0.01, rel < 0.1), "svm_vs_softmax.py")
+
+
+def backward_vs_forward(fast=False):
+    """Time the forward and the backward phase of the same graph (an MLP on a batch)."""
+    rng = np.random.default_rng(0)
+    batch, width = (128, 256) if fast else (256, 512)
+    h = gs.tensor(rng.standard_normal((batch, width)), name="x")
+    for i in range(4):
+        with gs.scope(f"fc{i + 1}"):
+            h = gs.relu(h @ gs.param(rng.normal(scale=np.sqrt(2 / width), size=(width, width))))
+    loss = gs.mean(h * h)
+    graph = loss.graph()
+
+    def backward():
+        graph.zero_grad()
+        graph.backward()
+    repeats = 5 if fast else 20
+    forward_s, backward_s = _fastest_seconds(graph.run, repeats), _fastest_seconds(backward, repeats)
+    ratio = backward_s / forward_s
+    return Claim("backward costs about as much as forward, slightly more",
+                 f"forward {1e3 * forward_s:.1f} ms, backward {1e3 * backward_s:.1f} ms: backward = "
+                 f"{ratio:.2f} x forward (4 layers of {width}, batch {batch}; fastest of {repeats})",
+                 _grade(1.0 <= ratio <= 1.5, 0.8 <= ratio <= 3.0))
+
+
+def elementwise_jacobian(n=4096):
+    """The Jacobian of relu on an n-vector, described (never built)."""
+    x = gs.tensor(np.random.default_rng(0).standard_normal(n), requires_grad=True, name="x")
+    y = gs.relu(x)
+    info = gs.describe_jacobian(y.graph().output, 0)
+    dense_mb = n * n * 8 / 1e6
+    holds = tuple(info.shape) == (n, n) and info.structure == "diagonal"
+    return Claim(f"an element-wise op on a {n}-vector has a {n}x{n} Jacobian that is diagonal",
+                 f"relu: shape {info.shape[0]} x {info.shape[1]}, structure {info.structure} "
+                 f"({dense_mb:.0f} MB if built dense; graphscope never builds it)",
+                 _grade(holds), "jacobians.py")
+
+
+def weight_init(fast=False):
+    """10 tanh layers of 500: N(0, 0.01^2) collapses, N(0, 1) saturates, Xavier keeps the spread."""
+    v = vanishing_gradients.verdicts({s: vanishing_gradients.measure(s, fast) for s in vanishing_gradients.SETUPS})
+    held = [holds for _, holds in vanishing_gradients.claims(v)[:3]]
+    small, big, xavier = (v[k] for k in list(vanishing_gradients.SETUPS)[:3])
+    return Claim("10-layer 500-unit tanh net: activations collapse with N(0, 0.01^2), saturate with N(0, 1), "
+                 "keep their variance with Xavier",
+                 f"last/first layer std {small['last_over_first']:.1e} with 0.01; "
+                 f"{100 * big['saturated_mean']:.0f}% of units saturated with 1.0; "
+                 f"Xavier std {xavier['first_std']:.2f} -> {xavier['last_std']:.2f} (max/min "
+                 f"{xavier['max_over_min']:.1f})", _grade(all(held), any(held)), "vanishing_gradients.py")
+
+
+def epochs_to(history, target):
+    """The first epoch (1-based) whose training accuracy reaches `target`, or None."""
+    return next((i + 1 for i, a in enumerate(history.train_acc) if a is not None and a >= target), None)
+
+
+def relu_speed(fast=False, target=0.9):
+    """Epochs to a target training accuracy with ReLU, tanh and sigmoid on the same net, data, rule and lr."""
+    max_epochs = 150 if fast else 400
+    epochs = {}
+    for act in ("relu", "tanh", "sigmoid"):
+        h = lecture.train(lecture.spiral_net(hidden=100, activation=act, seed=0), "SGD", 0.5, max_epochs)
+        epochs[act] = epochs_to(h, target)
+    relu = epochs["relu"]
+    others = {a: e for a, e in epochs.items() if a != "relu"}
+    shown = ", ".join(f"{a} {e if e else f'not within {max_epochs}'}" for a, e in epochs.items())
+    if relu is None:
+        return Claim("ReLU converges about 6x faster than sigmoid/tanh", f"epochs to {100 * target:.0f}% "
+                     f"training accuracy: {shown}", "refuted", "")
+    ratios = {a: (e if e else max_epochs) / relu for a, e in others.items()}
+    low = min(ratios.values())
+    speedups = ", ".join(f"{'' if others[a] else '> '}{r:.1f}x over {a}" for a, r in ratios.items())
+    text = f"epochs to {100 * target:.0f}% training accuracy: {shown}; ReLU {speedups}"
+    return Claim("ReLU converges about 6x faster than sigmoid/tanh", text, _grade(low >= 4, low >= 1.5))
+
+
+def batchnorm_cost(fast=False):
+    """Seconds per epoch of the same net with and without batch norm: epochs taken in turns, the fastest
+    epoch of each (so a busy moment of the machine does not land on one side only)."""
+    x, y = gs.train.spiral(n_per_class=500 if fast else 2000, seed=0)
+    rounds = 4 if fast else 8
+    trainers = {bn: gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=64, epochs=0,
+                               progress=False)
+                for bn, loss in ((bn, lecture.spiral_net(hidden=256, layers=3, seed=0, batchnorm=bn))
+                                 for bn in (False, True))}
+    for _ in range(rounds):
+        for trainer in trainers.values():
+            trainer.epochs += 1
+            trainer.fit(x, y)
+    seconds = {bn: float(np.min(t.history.seconds)) for bn, t in trainers.items()}
+    extra = seconds[True] / seconds[False] - 1.0
+    return Claim("batch norm costs about 30% more compute per epoch",
+                 f"{seconds[False]:.3f} s per epoch without, {seconds[True]:.3f} s with (3 hidden layers of 256; "
+                 f"fastest of {rounds} epochs each): {100 * extra:+.0f}%",
+                 _grade(0.15 <= extra <= 0.5, 0.05 <= extra <= 1.0))
+
+
+def reshuffling(fast=False, seeds=3):
+    """Validation accuracy after the same epochs: reshuffled every epoch vs one fixed shuffled order."""
+    x, y, x_val, y_val = lecture.spiral_data()
+    order = np.random.default_rng(0).permutation(len(x))
+    x_fixed, y_fixed = x[order], y[order]
+    epochs = 15 if fast else 40
+    acc = {True: [], False: []}
+    for seed in range(seeds):
+        for shuffle in (True, False):
+            h = lecture.train(lecture.spiral_net(seed=seed), "SGD", 0.3, epochs, seed=seed, shuffle=shuffle,
+                              x=x_fixed, y=y_fixed, x_val=x_val, y_val=y_val)
+            acc[shuffle].append(h.val_acc[-1])
+    gain = float(np.mean(acc[True]) - np.mean(acc[False]))
+    spread = float(np.std(np.array(acc[True]) - np.array(acc[False])))
+    return Claim("reshuffling every epoch improves results significantly",
+                 f"validation accuracy after {epochs} epochs, mean of {seeds} seeds: reshuffled "
+                 f"{100 * np.mean(acc[True]):.1f}%, one fixed order {100 * np.mean(acc[False]):.1f}% "
+                 f"({100 * gain:+.1f} points, spread {100 * spread:.1f})",
+                 _grade(gain > 0.02 and gain > 2 * spread, gain > max(spread, 0.005)))
+
+
+def update_rule_ranking(fast=False):
+    """Adam is a good default; SGD is the slowest: the last-epoch loss of the six rules."""
+    losses = update_rules.compare(10 if fast else 30)
+    ranked = sorted(losses, key=lambda r: losses[r][-1])
+    adam_good, sgd_slowest = ranked.index("Adam") < 3, ranked[-1] == "SGD"
+    return Claim("Adam is a good default; SGD is the slowest",
+                 "last-epoch loss: " + ", ".join(f"{r} {losses[r][-1]:.3f}" for r in ranked),
+                 _grade(adam_good and sgd_slowest, adam_good or sgd_slowest), "update_rules.py")
+
+
+def random_vs_grid(fast=False):
+    """The best validation accuracy random and grid search find on the same budget."""
+    s = hyperparameter_search.summary(hyperparameter_search.compare(fast))
+    rnd, grid = s["random"], s["grid"]
+    diff = rnd["best_val"] - grid["best_val"]
+    return Claim("random search beats grid search on the same budget",
+                 f"best validation accuracy {100 * rnd['best_val']:.1f}% (random) vs {100 * grid['best_val']:.1f}% "
+                 f"(grid), {rnd['trials']} trials and {rnd['epochs']} epochs each; coarse learning rates tried: "
+                 f"{rnd['distinct_lr']} vs {grid['distinct_lr']}", _grade(diff > 0.01, diff >= 0),
+                 "hyperparameter_search.py")
+
+
+#: short name -> measuring function (each takes fast= except the instant ones)
+CLAIMS = {
+    "softmax": lambda fast: initial_softmax_loss(),
+    "backward": backward_vs_forward,
+    "jacobian": lambda fast: elementwise_jacobian(),
+    "init": weight_init,
+    "relu": relu_speed,
+    "batchnorm": batchnorm_cost,
+    "shuffle": reshuffling,
+    "rules": update_rule_ranking,
+    "search": random_vs_grid,
+}
+
+
+def measure(names=None, fast=False, out=None):
+    """Measure the named claims (all by default), telling `out` (e.g. print) each as it is done."""
+    results, start = [], time.perf_counter()
+    for name in names or CLAIMS:
+        results.append(CLAIMS[name](fast))
+        if out:
+            out(f"[{time.perf_counter() - start:5.1f} s] {results[-1].verdict:<9} {results[-1].claim}")
+    return results
+
+
+def markdown(claims, fast=False):
+    """The claims as a Markdown table, with how it was made."""
+    def cell(text):
+        return text.replace("|", "\\|")
+    lines = ["| the lecture says | graphscope measured | verdict |", "|---|---|---|"]
+    for c in claims:
+        seen = f" (see `samples/{c.evidence}`)" if c.evidence else ""
+        lines.append(f"| {cell(c.claim)} | {cell(c.measured)}{seen} | **{c.verdict}** |")
+    how = "python samples/lecture_claims.py" + (" --fast" if fast else "")
+    return "\n".join(lines) + f"\n\nMade by `{how}`; timings depend on the machine.\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GRAPHSCOPE_FAST")),
+                        help="smaller runs, under two minutes (also GRAPHSCOPE_FAST=1)")
+    parser.add_argument("--markdown", metavar="FILE.md",
+                        help="write the table there (default: docs/lecture_claims.md on a full run; "
+                             "a --fast run writes only where this says)")
+    parser.add_argument("--only", metavar="NAMES", help=f"comma-separated claims to measure: {', '.join(CLAIMS)}")
+    args = parser.parse_args(argv)
+    names = None
+    if args.only:
+        names = [n.strip() for n in args.only.split(",") if n.strip()]
+        unknown = [n for n in names if n not in CLAIMS]
+        if unknown:
+            parser.error(f"--only: no claim named {', '.join(unknown)}; the claims: {', '.join(CLAIMS)}")
+    claims = measure(names, args.fast, out=print)
+    print()
+    print(format_table(("the lecture says", "graphscope measured", "verdict"),
+                       [(c.claim, c.measured, c.verdict) for c in claims]))
+    path = args.markdown or (None if args.fast else MARKDOWN)
+    if path:
+        with atomic_write(path, "claims table") as f:
+            f.write(markdown(claims, args.fast).encode("utf-8"))
+        print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
