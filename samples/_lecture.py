@@ -39,12 +39,18 @@ def loss_of(net, x, y):
 def fit(net, data, optimizer="sgd", lr=0.1, epochs=10, batch_size=32, reg=0.0, schedule=None, seed=0,
         **hyper):
     """Train `net` on ``data = (x, y, x_val, y_val)`` with gs.Trainer; returns ``(history, trainer)``."""
-    x, y, x_val, y_val = data
+    trainer = make_trainer(net, data, optimizer, lr, epochs, batch_size, reg, schedule, seed, **hyper)
+    return trainer.fit(*data), trainer
+
+
+def make_trainer(net, data, optimizer="sgd", lr=0.1, epochs=10, batch_size=32, reg=0.0, schedule=None, seed=0,
+                 **hyper):
+    """A gs.Trainer for `net` on ``data = (x, y, x_val, y_val)``, recorded on its first batch, in float64."""
+    x, y = data[0], data[1]
     loss = loss_of(net, x[:batch_size], y[:batch_size])
     opt = gs.optim.make(optimizer, loss.graph().params, lr, **hyper)
-    trainer = gs.Trainer(loss, opt, batch_size=batch_size, epochs=epochs, reg=reg, schedule=schedule, seed=seed,
-                         dtype="float64", progress=False)
-    return trainer.fit(x, y, x_val, y_val), trainer
+    return gs.Trainer(loss, opt, batch_size=batch_size, epochs=epochs, reg=reg, schedule=schedule, seed=seed,
+                      dtype="float64", progress=False)
 
 
 def epochs_to(accuracies, target):
