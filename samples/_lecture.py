@@ -9,7 +9,6 @@ path when Python or graphscope runs them).
 """
 import argparse
 import os
-import time
 
 import numpy as np
 
@@ -56,17 +55,6 @@ def make_trainer(net, data, optimizer="sgd", lr=0.1, epochs=10, batch_size=32, r
 def epochs_to(accuracies, target):
     """The first epoch (1-based) whose accuracy reaches `target`, or None."""
     return next((i + 1 for i, a in enumerate(accuracies) if a is not None and a >= target), None)
-
-
-class Timer:
-    """``with Timer() as t: ...``; then ``t.seconds``."""
-
-    def __enter__(self):
-        self.start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.start
 
 
 def terminal_plot(series, title, xlabel="epoch", ylabel="", logy=False, args=None):
