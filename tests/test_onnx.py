@@ -4,7 +4,6 @@ Every op of the table is exported on the cases ``tests/test_ops.py`` draws for i
 and every sample's network; onnxruntime's outputs must match graphscope's forward
 to 1e-5.
 """
-import importlib.util
 import os
 import sys
 
@@ -14,6 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import graphscope as gs
 from graphscope.interop import OnnxExportError, onnxmap
+from graphscope.userfile import load_module
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
 from test_ops import SPECS, _defined_in_graphscope, _import_every_module, draw_cases
 
@@ -64,13 +64,12 @@ def test_every_op_exports_and_runs_like_graphscope(tmp_path, name, data):
 
 
 def _sample(name):
-    spec = importlib.util.spec_from_file_location(f"onnx_sample_{name}", os.path.join(SAMPLES, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """Load samples/NAME.py as the CLI does (its folder on the path, for the samples' shared helper)."""
+    return load_module(os.path.join(SAMPLES, f"{name}.py"))
 
 
-ALL_SAMPLES = sorted(f[:-3] for f in os.listdir(SAMPLES) if f.endswith(".py") and not f.startswith("_"))  # _x.py: shared code
+# every sample; modules named _*.py are helpers the samples share, not samples
+ALL_SAMPLES = sorted(f[:-3] for f in os.listdir(SAMPLES) if f.endswith(".py") and not f.startswith("_"))
 
 
 @pytest.mark.parametrize("sample", ALL_SAMPLES)
