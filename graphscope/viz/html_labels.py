@@ -113,6 +113,13 @@ def constant_label(item, state, widths, look, alert=None):
             f'COLOR="{look.border}" BGCOLOR="{look.head}">{rows}</TABLE>>')
 
 
+def stub_label(item):
+    """A node outside a neighbourhood view: its name in grey, where the rest of the graph attaches."""
+    return (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" STYLE="rounded,dashed" '
+            f'COLOR="{theme.STUB_BORDER}" BGCOLOR="{theme.STUB_FILL}"><TR><TD>'
+            f'{small(chr(0x2026) + " " + item.node.name, theme.MUTED)}</TD></TR></TABLE>>')
+
+
 def box_label(item, state, widths, look, alert=None):
     """A collapsed module, or a folded run of identical blocks."""
     out = item_output(item)
@@ -151,13 +158,17 @@ def edge_label(index, edge, state, widths, grad_text_now):
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>>'
 
 
-def caption_label(text, width, legend=True, keys=None, origin=False):
-    """The picture's title line (padded so every step's picture has the same size) and a colour legend.
+def caption_label(text, width, legend=True, keys=None, origin=False, title=None):
+    """The picture's `title` (when given), its step line (padded so every step's picture has the same size)
+    and a colour legend.
 
     `keys` are the theme.LEGEND entries to show (default: all); `origin` adds the entry of the node that made
     the first non-finite value (viz.origin).
     """
     rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
+    if title:
+        rows.insert(0, f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.TITLE_SIZE}" COLOR="{theme.INK}">'
+                       f'<B>{esc(title)}</B></FONT></TD></TR>')
     if legend:
         cells = []
         for key, words in theme.LEGEND:

@@ -8,6 +8,7 @@ import os
 import re
 from html import escape
 
+from ..engine.source import shared_location
 from ..stepper import explain
 from . import theme
 from .dot import legend_keys
@@ -49,12 +50,19 @@ def legend_html(keys, origin=False):
     return "\n  ".join(spans)
 
 
+def _details(event, output):
+    """The side panel's numbers of a step, with the source line as shared files show it (never absolute)."""
+    info = explain.details(event, output)
+    info["source"] = shared_location(event.node.source)
+    return info
+
+
 def player_html(picture, start=0, title=None):
     """The page for every step of `picture` (a viz.Picture with a stepper), opening at step `start`."""
     st = picture.ensure_stepper()
     out = st.graph.output
     svgs = picture.step_svgs()
-    steps = [{"svg": inline_svg(svg), "details": explain.details(ev, out)} for ev, svg in zip(st.events, svgs)]
+    steps = [{"svg": inline_svg(svg), "details": _details(ev, out)} for ev, svg in zip(st.events, svgs)]
     data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     title = title or f"{out.name}: forward then backward"

@@ -5,6 +5,7 @@ FONT = "Helvetica,Arial,sans-serif"
 MONO = "DejaVu Sans Mono,Menlo,Consolas,monospace"
 FONT_SIZE = 12
 SMALL = 10
+TITLE_SIZE = 16
 
 INK = "#212529"
 MUTED = "#868e96"
@@ -52,6 +53,10 @@ EDGE_DONE = "#495057"
 EDGE_PENDING = "#ced4da"
 EDGE_GRAD = "#e03131"
 EDGE_CURRENT = "#e8590c"
+
+#: A node outside a neighbourhood view (--around): where the rest of the graph attaches.
+STUB_BORDER = "#ced4da"
+STUB_FILL = "#f8f9fa"
 
 CLUSTER_FILL = "#f8f9fa"
 CLUSTER_BORDER = "#ced4da"
