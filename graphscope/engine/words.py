@@ -9,8 +9,9 @@ def plural(count, noun, nouns=None):
 
 def close_names(word, names, limit=3):
     """The names nearest to a misspelled `word`, best first (none when nothing is near)."""
-    names = list(names)
+    names = sorted(set(names))
     close = difflib.get_close_matches(word, names, n=limit, cutoff=0.6)
+    close.sort(key=lambda n: (-difflib.SequenceMatcher(None, word, n).ratio(), n))
     lowered = {n.lower(): n for n in names}
     if not close and word.lower() in lowered:
         close = [lowered[word.lower()]]
