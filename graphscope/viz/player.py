@@ -13,6 +13,7 @@ from ..stepper import explain
 from . import theme
 from .dot import legend_keys
 from .html_labels import ORIGIN_KEY
+from .view import FOLD
 from ..version import __version__
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,11 +51,26 @@ def legend_html(keys, origin=False):
     return "\n  ".join(spans)
 
 
-def _details(event, output):
-    """The side panel's numbers of a step, with the source line as shared files show it (never absolute)."""
+def _details(event, output, view, repeated):
+    """The side panel's numbers of a step: the source line as shared files show it (never absolute), a name
+    that several nodes share with its scope ('block8/W'), and the block of a folded run the node is in."""
+    node = event.node
     info = explain.details(event, output)
-    info["source"] = shared_location(event.node.source)
+    info["source"] = shared_location(node.source)
+    if node.name in repeated and node.scope:
+        info["node"] = f"{node.scope}/{node.name}"
+    item = view.item_of.get(node)
+    if item is not None and item.kind == FOLD:
+        index = next(i for i, s in enumerate(item.scopes) if node.scope == s or node.scope.startswith(s + "/"))
+        info["block"] = f"block {index + 1} of {len(item.scopes)} ({item.scopes[index]})"
     return info
+
+
+def _repeated_names(graph):
+    seen, repeated = set(), set()
+    for n in graph.nodes:
+        (repeated if n.name in seen else seen).add(n.name)
+    return repeated
 
 
 def player_html(picture, start=0, title=None):
@@ -62,7 +78,9 @@ def player_html(picture, start=0, title=None):
     st = picture.ensure_stepper()
     out = st.graph.output
     svgs = picture.step_svgs()
-    steps = [{"svg": inline_svg(svg), "details": _details(ev, out)} for ev, svg in zip(st.events, svgs)]
+    item_of, repeated = picture.view.item_of, _repeated_names(st.graph)
+    steps = [{"svg": inline_svg(svg), "details": _details(ev, out, picture.view, repeated),
+              "key": item_of[ev.node].key if ev.node in item_of else None} for ev, svg in zip(st.events, svgs)]
     data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     title = title or f"{out.name}: forward then backward"
