@@ -101,7 +101,30 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     _add_clusters(graph, view, add_node)
     for i, edge in enumerate(view.edges):
         _add_edge(graph, i, edge, state, widths, looks)
+    for leaf, user in beside(view):
+        graph.body.append(f'\t{{rank=same; {leaf.key}; {user.key}}}\n')
     return graph
+
+
+def beside(view):
+    """(leaf, op) pairs to draw side by side: a parameter, input or constant used by one op in its own scope
+    sits beside that op rather than a rank before it, so pictures do not grow into a staircase."""
+    users = {}
+    for edge in view.edges:
+        users.setdefault(edge.src.key, []).append(edge)
+    pairs, taken = [], set()
+    for item in view.items:
+        if item.kind != NODE or item.node.op_def is not None or item.node.inputs:
+            continue
+        edges = users.get(item.key, [])
+        if len(edges) != 1:
+            continue
+        user = edges[0].dst
+        if user.kind != NODE or user.parent_scope != item.parent_scope or user.key in taken:
+            continue
+        taken.add(user.key)
+        pairs.append((item, user))
+    return pairs
 
 
 def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
