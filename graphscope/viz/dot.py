@@ -101,7 +101,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     _add_clusters(graph, view, add_node)
     for i, edge in enumerate(view.edges):
         _add_edge(graph, i, edge, state, widths, looks)
-    for leaf, user in beside(view):
+    for leaf, user in ([] if large else beside(view)):
         graph.body.append(f'\t{{rank=same; {leaf.key}; {user.key}}}\n')
     return graph
 
