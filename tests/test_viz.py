@@ -143,7 +143,7 @@ def test_inputs_and_constants_are_drawn_as_needing_no_gradient_with_a_legend_ent
     loss = gs.sum(x * w * scale)
     st = Stepper(loss)
     inactive = theme.LOOKS["inactive"]
-    legend_entry = f'BGCOLOR="{inactive.head}" BORDER="1" COLOR="{inactive.border}"'
+    legend_entry = f'COLOR="{inactive.border}">\u25a0</FONT>'  # the legend's swatch
     for step in (viz.FINAL, st.n_forward + 1, 1):                 # the end, a backward step, a forward step
         dot = viz.to_dot(st, step=step)
         assert "needs no gradient" in dot and legend_entry in dot  # every step: the same legend, the same size

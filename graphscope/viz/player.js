@@ -17,7 +17,7 @@
   // the view of the picture: "fit" (the whole graph in the pane) or a scale (1 = 100%: text at 12 px or more),
   // panned by tx, ty pixels; kept from step to step (every step is laid out the same)
   var view = { fit: true, scale: 1, tx: 0, ty: 0 };
-  var FIT_READABLE = 0.75;  // below this fitted scale the text is too small: open at 100% on the current node
+  var FIT_READABLE = 0.9;  // below this fitted scale small text is under 12 px: open at 100% on the current node
   var MIN_SCALE = 0.05, MAX_SCALE = 8;
 
   function esc(text) {
