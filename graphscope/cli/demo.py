@@ -18,6 +18,7 @@ import shlex
 import sys
 
 from .common import add_graph_arguments, file_command, load_graph, nonfinite_note
+from ..engine.words import plural
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "neuron.py")
@@ -59,7 +60,8 @@ def walk(graph, origin, write):
     st = Stepper(graph)
     out = graph.output
     write(f"graphscope demo: {origin}")
-    write(f"{len(graph)} nodes, output {out.name}; {st.n_forward} forward steps then {st.n_backward} backward steps\n")
+    write(f"{plural(len(graph), 'node')}, output {out.name}; {plural(st.n_forward, 'forward step')} then "
+          f"{plural(st.n_backward, 'backward step')}\n")
     write("forward pass: each node's value from its inputs' values (inputs before outputs)")
     for ev in st.events[:st.n_forward]:
         write("\n".join(explain.lines(ev, out)))

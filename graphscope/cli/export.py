@@ -73,7 +73,7 @@ def _export(args):
         print(f"wrote {args.output} ({what})")
     if args.frames:
         paths = write_frames(picture, args.frames)
-        print(f"wrote {len(paths)} frames to {os.path.join(args.frames, '')} "
+        print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
     return 0
 
@@ -93,13 +93,13 @@ def _export_onnx(args):
         raise GraphscopeError(f"{args.file}: {problem}")
     to_onnx(graph, args.output)
     inputs = [n.name for n in graph.leaves if n.role == "input"]
-    print(f"wrote {args.output} (ONNX, {len(graph.ops)} ops; inputs: {', '.join(inputs) or 'none'}; "
+    print(f"wrote {args.output} (ONNX, {plural(len(graph.ops), 'op')}; inputs: {', '.join(inputs) or 'none'}; "
           f"outputs: {', '.join(o.name for o in graph.outputs)})")
     if args.frames:
         from ..viz import Picture, write_frames
         paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold),
                              args.frames)
-        print(f"wrote {len(paths)} frames to {os.path.join(args.frames, '')}")
+        print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')}")
     return 0
 
 

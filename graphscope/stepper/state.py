@@ -15,6 +15,7 @@ from bisect import bisect_right
 
 from ..engine.formatting import describe_call
 from .events import BACKWARD, FORWARD
+from ..engine.words import plural
 
 # node status
 PENDING = "pending"
@@ -188,7 +189,7 @@ class StepState(State):
         last = len(self.recording.events) - 1
         if not self.highlight:
             done = "every value and gradient" if self.recording.n_backward else "every value"
-            return f"after all {last + 1} steps: {done}"
+            return f"after all {plural(last + 1, 'step')}: {done}"
         return f"step {self.step} of 0..{last} · {self.phase} · at {describe_call(ev.node)}"
 
     def __repr__(self):
@@ -250,7 +251,7 @@ class GraphState(State):
     def caption(self):
         out = self.graph.output
         grads = "with gradients" if self.phase == BACKWARD else "forward values (backward not run)"
-        return f"{len(self.graph.nodes)} nodes · output {out.name} {out.shape} · {grads}"
+        return f"{plural(len(self.graph.nodes), 'node')} · output {out.name} {out.shape} · {grads}"
 
     def __repr__(self):
         return f"<GraphState {len(self.graph.nodes)} nodes {self.phase}>"

@@ -14,6 +14,7 @@ from . import theme
 from .html_labels import Alert, box_label, caption_label, edge_label, esc, node_label, stub_label
 from .step_texts import edge_grad_text, inner_name
 from .view import NODE, STUB, safe_name
+from ..engine.words import plural
 
 #: Views with more items than this get the cheaper layout settings.
 LARGE = 400
@@ -53,7 +54,7 @@ def tooltip(item):
         return f"{item.node.name}: outside this neighbourhood (draw it with --node {item.node.name})"
     if item.kind != NODE:
         scopes = ", ".join(item.scopes)
-        return f"{scopes}: {len(item.nodes)} nodes"
+        return f"{scopes}: {plural(len(item.nodes), 'node')}"
     n = item.node
     what = describe_call(n)
     where = f"\nmade at {shared_location(n.source)}" if n.source != "<unknown>" else ""

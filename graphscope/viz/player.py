@@ -15,6 +15,7 @@ from .dot import legend_keys
 from .html_labels import ORIGIN_KEY
 from .view import FOLD
 from ..version import __version__
+from ..engine.words import plural
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: Milliseconds between steps when playing.
@@ -84,7 +85,8 @@ def player_html(picture, start=0, title=None):
     data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     title = title or f"{out.name}: forward then backward"
-    subtitle = (f"{len(st.graph.nodes)} nodes, {st.n_forward} forward + {st.n_backward} backward steps"
+    subtitle = (f"{plural(len(st.graph.nodes), 'node')}, {st.n_forward} forward + "
+                f"{plural(st.n_backward, 'backward step')}"
                 + (f"; {st.backward_note}" if st.backward_note else ""))
     values = {"CSS": _asset("player.css"), "JS": _asset("player.js"), "TITLE": escape(title),
               "SUBTITLE": escape(subtitle), "VERSION": escape(__version__), "DATA": payload,
