@@ -58,7 +58,7 @@ def test_digits_are_scikit_learns_bundled_set():
 
 def test_digits_without_scikit_learn_names_the_data_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # makes the import fail
-    with pytest.raises(DataError, match=r"scikit-learn.*graphscope\[data\]"):
+    with pytest.raises(DataError, match=r"scikit-learn.*pip install -e '\.\[data\]' in graphscope's checkout"):
         data.digits()
 
 

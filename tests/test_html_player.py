@@ -151,3 +151,55 @@ def test_the_panel_of_an_update_step_shows_gradient_state_step_and_ratio(browser
     assert "gradient df/dz" in panel and "Momentum velocity" in panel and "0 \u2192 -0.3" in panel
     assert "update/weight" in panel and "<svg" in svg
     assert browser.get_log("browser") == []
+
+
+def deep_player(tmp_path_factory):
+    from graphscope.userfile import build_output
+    path = tmp_path_factory.mktemp("deep") / "deep.html"
+    viz.export(build_output(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                          "samples", "deep_mlp.py")), str(path))
+    return path
+
+
+def zoom_state(driver):
+    return driver.execute_script(
+        "var svg = document.querySelector('#picture svg');"
+        "return [document.getElementById('zoom-level').textContent, svg.style.transform,"
+        "        document.getElementById('help').hidden];")
+
+
+def test_a_large_graph_opens_at_full_size_on_the_current_node_and_zooms(browser, tmp_path_factory):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    path = deep_player(tmp_path_factory)
+    browser.get(path.as_uri() + "#step=12")
+    level, transform, help_hidden = zoom_state(browser)
+    assert level == "100%" and "scale(1)" in transform and help_hidden   # fitted, its text would be too small
+    current = browser.execute_script(
+        "var key = JSON.parse(document.getElementById('steps-data').textContent).steps[12].key;"
+        "var r = document.querySelector('#picture g#' + key).getBoundingClientRect();"
+        "var p = document.getElementById('picture').getBoundingClientRect();"
+        "return [r.left >= p.left, r.right <= p.right, r.top >= p.top, r.bottom <= p.bottom];")
+    assert all(current)                                                   # the current node is in view
+    panel = browser.find_element(By.ID, "panel").text
+    assert "block 2 of 8" in panel and ("block2/W" in panel or "block2/b" in panel)  # 'W' alone: which block?
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys("f")
+    assert zoom_state(browser)[0].startswith("fit")
+    body.send_keys("f")
+    assert zoom_state(browser)[0] == "100%"
+    body.send_keys("+")
+    assert zoom_state(browser)[0] == "125%"
+    body.send_keys("?")
+    assert zoom_state(browser)[2] is False and "#step=N" in browser.find_element(By.ID, "help").text
+    body.send_keys(Keys.ESCAPE)
+    assert zoom_state(browser)[2] is True
+    assert browser.get_log("browser") == []
+
+
+def test_node_text_is_at_least_12_px_at_full_size(browser, tmp_path_factory):
+    browser.get(deep_player(tmp_path_factory).as_uri() + "#step=12")
+    sizes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#picture svg g.node text'))"
+        ".map(function (t) { return t.getBoundingClientRect().height; });")
+    assert sizes and min(sizes) >= 12

@@ -11,11 +11,12 @@ def test_graph_repr_svg_shows_the_graph_as_it_is():
     svg = g._repr_svg_()
     assert svg.startswith("<svg") and "</svg>" in svg
     assert ">q<" in svg and ">add<" in svg and "&#45;12" in svg
-    assert svg.count("not computed yet") == 1 + 5     # the legend, and each node's gradient
+    assert svg.count("not computed yet") == 5         # each node's gradient (the legend: only what is drawn)
+    assert "value computed" in svg and "this step" not in svg
     assert all(n.grad is None for n in g)             # drawing never runs backward
     f.backward()
     after = g._repr_svg_()
-    assert after.count("not computed yet") == 1 and "&#45;4" in after
+    assert "not computed yet" not in after and "gradient passed on" in after and "&#45;4" in after
 
 
 def test_stepper_repr_html_follows_the_cursor():

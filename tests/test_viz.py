@@ -143,7 +143,7 @@ def test_inputs_and_constants_are_drawn_as_needing_no_gradient_with_a_legend_ent
     loss = gs.sum(x * w * scale)
     st = Stepper(loss)
     inactive = theme.LOOKS["inactive"]
-    legend_entry = f'BGCOLOR="{inactive.head}" BORDER="1" COLOR="{inactive.border}"'
+    legend_entry = f'COLOR="{inactive.border}">\u25a0</FONT>'  # the legend's swatch
     for step in (viz.FINAL, st.n_forward + 1, 1):                 # the end, a backward step, a forward step
         dot = viz.to_dot(st, step=step)
         assert "needs no gradient" in dot and legend_entry in dot  # every step: the same legend, the same size
@@ -155,8 +155,14 @@ def test_inputs_and_constants_are_drawn_as_needing_no_gradient_with_a_legend_ent
 
 
 def test_the_legend_leaves_out_needs_no_gradient_when_every_node_needs_one():
-    dot = viz.to_dot(Stepper(lecture()), step=viz.FINAL)
+    dot = viz.to_dot(Stepper(lecture()), step=3)
     assert "value computed" in dot and "needs no gradient" not in dot
+
+
+def test_the_finished_graphs_legend_shows_only_the_looks_it_draws():
+    dot = viz.to_dot(Stepper(lecture()), step=viz.FINAL)
+    assert "gradient passed on" in dot
+    assert not any(words in dot for words in ("this step", "not computed yet", "value computed"))
 
 
 @pytest.mark.parametrize("call, returns", [("to_svg", "the SVG text"), ("to_dot", "the DOT text"),

@@ -145,7 +145,8 @@ def test_the_png_of_the_sample_shows_the_origin_border(tmp_path):
     viz.export(nan_origin(), str(path))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = viz.to_svg(nan_origin())
-    assert svg.count(f'stroke="{theme.ORIGIN_BORDER}"') >= 2    # the origin's card and the legend swatch
+    assert f'stroke="{theme.ORIGIN_BORDER}"' in svg              # the origin's card
+    assert f'fill="{theme.ORIGIN_BORDER}">\u25a3' in svg          # the legend's swatch
 
 
 def test_the_player_legend_names_the_mark_only_when_there_is_an_origin(tmp_path):

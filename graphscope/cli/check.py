@@ -14,6 +14,7 @@ found, 2 when the file could not be checked.
 import os
 
 from .common import add_graph_arguments, export_command, load_graph, positive_number, whole_number
+from ..engine.words import plural
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -24,7 +25,7 @@ def _check(args):
     graph = load_graph(args)
     out = graph.output
     ops = len(graph.ops)
-    print(f"graphscope check {args.file}: {len(graph)} nodes ({ops} ops), output {out.name} {out.shape}")
+    print(f"graphscope check {args.file}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} {out.shape}")
     failed = False
 
     origin = find_nonfinite(graph.nodes)

@@ -165,8 +165,13 @@ def nonfinite_note(graph, file, imports=()):
             f"{display_location(origin.source)}; `{file_command('check', file, imports)}` says more")
 
 
+#: How many edges around the node a suggested picture shows (a neighbourhood, not the whole graph).
+AROUND = 2
+
+
 def export_command(file, imports, graph, node, phase="forward"):
-    """'graphscope export FILE --node NAME -o NAME.svg': the command that draws the step where `node` is visited.
+    """'graphscope export FILE --node NAME --around 2 -o NAME.svg': the command that draws the step where `node`
+    is visited, with its neighbourhood only.
 
     The backward step when `phase` is 'backward' and the node has one, else the forward step; the node is
     named by its name, or by its id ('%12') when several nodes share the name.
@@ -176,6 +181,7 @@ def export_command(file, imports, graph, node, phase="forward"):
     options = ["--node", key]
     if phase == "backward" and node.requires_grad:
         options += ["--phase", "backward"]
+    options += ["--around", str(AROUND)]
     return file_command("export", file, imports, *options, "-o", f"{safe_name(node.name)}.svg")
 
 

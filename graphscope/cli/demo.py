@@ -19,6 +19,7 @@ import sys
 
 from .common import (add_graph_arguments, add_optimizer_arguments, file_command, load_graph, make_optimizer,
                      nonfinite_note)
+from ..engine.words import plural
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "chain_rule.py")
@@ -61,9 +62,9 @@ def walk(graph, origin, write, optimizer=None):
     st = Stepper(graph, optimizer=optimizer)
     out = graph.output
     write(f"graphscope demo: {origin}")
-    update = f" then {st.n_update} update steps" if st.n_update else ""
-    write(f"{len(graph)} nodes, output {out.name}; {st.n_forward} forward steps then {st.n_backward} backward "
-          f"steps{update}\n")
+    update = f" then {plural(st.n_update, 'update step')}" if st.n_update else ""
+    write(f"{plural(len(graph), 'node')}, output {out.name}; {plural(st.n_forward, 'forward step')} then "
+          f"{plural(st.n_backward, 'backward step')}{update}\n")
     write("forward pass: each node's value from its inputs' values (inputs before outputs)")
     for ev in st.events[:st.n_forward]:
         write("\n".join(explain.lines(ev, out)))

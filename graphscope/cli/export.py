@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 
+from ..engine.words import did_you_mean, plural
 from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, nonfinite_note,
                      whole_number)
 
@@ -30,6 +31,7 @@ EXAMPLES = """examples:
   graphscope export samples/chain_rule.py -o chain_rule.svg     every value and gradient
   graphscope export samples/chain_rule.py -o step6.png --step 6  the 7th step
   graphscope export samples/two_layer.py -o h.svg --node h --phase backward
+  graphscope export samples/two_layer.py -o h.svg --node h --around 1    h and its neighbours only
   graphscope export samples/deep_mlp.py -o deep.pdf --depth 0     every module as one box
   graphscope export samples/two_layer.py -o steps.html            the step-player
   graphscope export samples/two_layer.py --frames frames/         one SVG per step
@@ -47,6 +49,8 @@ def _export(args):
         raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html) and/or --frames DIR")
     if args.phase and args.node is None:
         raise GraphscopeError("--phase goes with --node NAME (the step where that node is visited)")
+    if args.around is not None and args.node is None:
+        raise GraphscopeError("--around goes with --node NAME (the node whose neighbourhood is drawn)")
     if args.output and os.path.isdir(args.output):
         raise GraphscopeError(f"-o {args.output}: is a folder; give a file name whose extension picks the format, "
                               f"e.g. -o {os.path.join(args.output, 'graph.svg')}")
@@ -57,25 +61,25 @@ def _export(args):
     stepper = Stepper(graph, optimizer=make_optimizer(graph, args))
     if stepper.update_note:
         print(f"note: {stepper.update_note}", file=sys.stderr)
+    node = None if args.node is None else node_key(graph, args.node)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
-                      caption=not args.no_caption, rankdir=args.rankdir)
+                      caption=not args.no_caption, rankdir=args.rankdir, around=args.around, focus=node)
     if picture.note:
         print(f"note: {picture.note}", file=sys.stderr)
     nan_note = nonfinite_note(graph, args.file, args.imports)
     if nan_note:
         print(nan_note, file=sys.stderr)
-    node = None if args.node is None else node_key(graph, args.node)
     if args.output:
         step = args.step if (args.step is not None or node is not None or fmt == "html") else FINAL
         export(picture, args.output, step=step, node=node, phase=args.phase or "forward", title=args.title)
         if fmt == "html":
-            what = f"step-player, {len(stepper)} steps"
+            what = f"step-player, {plural(len(stepper), 'step')}"
         else:
             what = picture.state(step, node, args.phase or "forward").caption()
         print(f"wrote {args.output} ({what})")
     if args.frames:
         paths = write_frames(picture, args.frames)
-        print(f"wrote {len(paths)} frames to {os.path.join(args.frames, '')} "
+        print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
     return 0
 
@@ -95,22 +99,29 @@ def _export_onnx(args):
         raise GraphscopeError(f"{args.file}: {problem}")
     to_onnx(graph, args.output)
     inputs = [n.name for n in graph.leaves if n.role == "input"]
-    print(f"wrote {args.output} (ONNX, {len(graph.ops)} ops; inputs: {', '.join(inputs) or 'none'}; "
+    print(f"wrote {args.output} (ONNX, {plural(len(graph.ops), 'op')}; inputs: {', '.join(inputs) or 'none'}; "
           f"outputs: {', '.join(o.name for o in graph.outputs)})")
     if args.frames:
         from ..viz import Picture, write_frames
         paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold),
                              args.frames)
-        print(f"wrote {len(paths)} frames to {os.path.join(args.frames, '')}")
+        print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')}")
     return 0
 
 
 def node_key(graph, text):
-    """--node's node: its name, or its id ('12', or '%12' as print(graph) shows it) when no node has that name."""
+    """--node's node: its name, or its id ('12', or '%12' as print(graph) shows it) when no node has that name.
+
+    An unknown name fails here with the closest names ("did you mean").
+    """
+    from ..engine.errors import GraphscopeError
     if any(n.name == text for n in graph.nodes):
         return text
     digits = text[1:] if text.startswith("%") else text
-    return int(digits) if digits.isdigit() else text
+    if digits.isdigit():
+        return int(digits)
+    raise GraphscopeError(f"--node {text}: no node named {text!r} in this graph"
+                          f"{did_you_mean(text, sorted({n.name for n in graph.nodes}))}")
 
 
 def add_parser(sub):
@@ -124,6 +135,9 @@ def add_parser(sub):
                        help="draw step K (0-based; -1 is the last); with .html: the step the player opens at")
     where.add_argument("--node", metavar="NAME", help="draw the step where node NAME (or its id, as print(graph) "
                                                       "shows it: 12 or %%12) is visited")
+    p.add_argument("--around", type=whole_number(0, "--around", "a whole number of edges"), metavar="K",
+                   help="with --node: draw only that node and the nodes within K edges of it, with stubs where "
+                        "the rest of the graph attaches")
     p.add_argument("--phase", choices=("forward", "backward", "update"),
                    help="with --node: the forward step (its value is computed; default), the backward step "
                         "(the local rule runs at it) or, with --optimizer, the update step of a parameter")
@@ -142,7 +156,9 @@ def add_parser(sub):
     p.add_argument("--frames", metavar="DIR",
                    help="also write one SVG per step into DIR, named in step order (step_000_forward_x.svg, ...)")
     add_optimizer_arguments(p)
-    p.add_argument("--title", help="the HTML player's title (default: the output's name)")
+    p.add_argument("--title", help="a heading above the picture, or the HTML player's title (default: none for "
+                                   "pictures; the player's is 'OUTPUT: forward then backward', OUTPUT the graph's "
+                                   "output node)")
     p.add_argument("--no-caption", action="store_true", help="leave out the title line and colour legend")
     p.set_defaults(run=run)
 

@@ -36,7 +36,7 @@ def serve(args, port):
     try:
         from textual_serve.server import Server
     except ImportError:
-        raise GraphscopeError("--serve needs textual-serve: pip install 'graphscope[serve]'") from None
+        raise GraphscopeError("--serve needs textual-serve: pip install -e '.[serve]' (in graphscope's checkout)") from None
     words = [sys.executable, "-m", "graphscope", "tui", args.file]
     for module in args.imports:
         words += ["--import", module]

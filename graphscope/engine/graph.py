@@ -71,9 +71,8 @@ class Graph:
                 raise KeyError(f"no node with id {key} in this graph") from None
         matches = [n for n in self.nodes if n.name == key]
         if not matches:
-            close = sorted(n.name for n in self.nodes if str(key) in n.name)[:5]
-            hint = f"; similar: {', '.join(close)}" if close else ""
-            raise KeyError(f"no node named {key!r} in this graph{hint}")
+            from .words import did_you_mean
+            raise KeyError(f"no node named {key!r} in this graph{did_you_mean(str(key), {n.name for n in self.nodes})}")
         if len(matches) > 1:
             raise KeyError(f"{len(matches)} nodes are named {key!r}: ids {[n.id for n in matches]}; look up by id")
         return matches[0]

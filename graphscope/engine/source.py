@@ -71,6 +71,19 @@ def display_location(location):
     return f"{display_path(path)}:{line}"
 
 
+def shared_location(location):
+    """What files meant for others show of a node's ``source``: never an absolute path.
+
+    'samples/x.py:12' below the current directory, otherwise 'x.py:12' (relative to the file's own folder), so
+    an exported picture or player carries nothing of the author's machine.
+    """
+    path, sep, line = location.rpartition(":")
+    if not sep or not line.isdigit():
+        return location
+    shown = display_path(path)
+    return f"{os.path.basename(shown) if os.path.isabs(shown) else shown}:{line}"
+
+
 def user_code_lines(tb):
     """'file.py:12 in f: code' for each frame of traceback `tb` in the user's code (not graphscope's, not numpy's)."""
     lines = []

@@ -17,7 +17,7 @@
 
 An op without a mapping (a custom op) stops the export with one message
 naming the op and the node that uses it. Needs the ``onnx`` package
-(``pip install graphscope[onnx]``); the file is written atomically.
+(``pip install -e '.[onnx]'``); the file is written atomically.
 """
 import numpy as np
 
@@ -42,8 +42,8 @@ def _onnx():
     try:
         import onnx
     except ImportError:
-        raise OnnxExportError("ONNX export needs the onnx package: pip install 'graphscope[onnx]' "
-                              "(or pip install onnx)") from None
+        raise OnnxExportError("ONNX export needs the onnx package: pip install onnx onnxruntime "
+                              "(or pip install -e '.[onnx]' in graphscope's checkout)") from None
     return onnx
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..engine.formatting import describe_call
 from .events import BACKWARD, FORWARD, UPDATE
+from ..engine.words import plural
 
 # node status
 PENDING = "pending"
@@ -237,7 +238,7 @@ class StepState(State):
             rec = self.recording
             done = "every value and gradient" if rec.n_backward else "every value"
             done += ", parameters updated" if rec.n_update else ""
-            return f"after all {last + 1} steps: {done}"
+            return f"after all {plural(last + 1, 'step')}: {done}"
         if ev.phase == UPDATE:
             return f"step {self.step} of 0..{last} · update · {ev.optimizer} {ev.node.name}: {update_words(ev)}"
         return f"step {self.step} of 0..{last} · {self.phase} · at {describe_call(ev.node)}"
@@ -308,7 +309,7 @@ class GraphState(State):
     def caption(self):
         out = self.graph.output
         grads = "with gradients" if self.phase == BACKWARD else "forward values (backward not run)"
-        return f"{len(self.graph.nodes)} nodes · output {out.name} {out.shape} · {grads}"
+        return f"{plural(len(self.graph.nodes), 'node')} · output {out.name} {out.shape} · {grads}"
 
     def __repr__(self):
         return f"<GraphState {len(self.graph.nodes)} nodes {self.phase}>"

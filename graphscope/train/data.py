@@ -58,13 +58,13 @@ def moons(n=200, noise=0.1, seed=0):
 def digits():
     """scikit-learn's bundled 8x8 digits: ``(x (1797, 64) float32 pixel values 0..16, y int64 0..9)``.
 
-    Needs scikit-learn: ``pip install 'graphscope[data]'``.
+    Needs scikit-learn: ``pip install -e '.[data]'`` in graphscope's checkout.
     """
     try:
         from sklearn.datasets import load_digits
     except ImportError:
         raise DataError("digits() needs scikit-learn, which is not installed; install graphscope's `data` extra: "
-                        "pip install 'graphscope[data]' (or pip install scikit-learn)") from None
+                        "pip install scikit-learn (or pip install -e '.[data]' in graphscope's checkout)") from None
     bunch = load_digits()
     return bunch.data.astype(np.float32), bunch.target.astype(np.int64)
 

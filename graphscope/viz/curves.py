@@ -39,7 +39,7 @@ def save_training_plot(history, path):
         from matplotlib.figure import Figure
     except ImportError:
         raise GraphscopeError(f"cannot write {path}: the plot needs matplotlib: "
-                              f"pip install 'graphscope[plot]'") from None
+                              f"pip install -e '.[plot]' (in graphscope's checkout)") from None
     from ..util.atomic import atomic_write
     fig = Figure(figsize=(10, 4), dpi=100)
     left, right = fig.subplots(1, 2)

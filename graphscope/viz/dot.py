@@ -7,26 +7,36 @@ and nests the clusters of scopes as subgraphs.
 import graphviz
 
 from ..engine.formatting import describe_call
-from ..engine.source import display_location
+from ..engine.source import shared_location
 from ..stepper.events import BACKWARD
 from ..stepper.state import LOOK_INACTIVE
 from . import theme
-from .html_labels import Alert, box_label, caption_label, edge_label, esc, node_label
+from .html_labels import Alert, box_label, caption_label, edge_label, esc, node_label, stub_label
 from .step_texts import edge_grad_text, inner_name
-from .view import NODE, safe_name
+from .view import NODE, STUB, safe_name
+from ..engine.words import plural
 
 #: Views with more items than this get the cheaper layout settings.
 LARGE = 400
 
 
 def look_of(item, state):
-    """The theme.LOOKS key for an item at this state."""
+    """The theme.LOOKS key for an item at this state (None for a stub: drawn in the stub's own grey)."""
+    if item.kind == STUB:
+        return None
     return state.look(item.node) if item.kind == NODE else state.group_look(item.nodes)
 
 
-def legend_keys(view, state):
-    """The looks the legend explains: 'needs no gradient' only for a graph that has such nodes and a backward
-    pass (the same at every step, so every step's picture has the same size)."""
+def legend_keys(view, state, looks=None):
+    """The looks the legend explains.
+
+    A step of a walk: every look the walk meets ('needs no gradient' only for a graph that has such nodes and
+    a backward pass), the same at every step so every step's picture has the same size. A picture with no
+    current node (the finished graph, the graph as it is; `looks` given): only the looks it shows.
+    """
+    if state.current is None and looks is not None:
+        present = set(looks.values()) - {None}
+        return [key for key, _ in theme.LEGEND if key in present]
     keys = [key for key, _ in theme.LEGEND if key != LOOK_INACTIVE]
     if BACKWARD in state.phases and any(not n.requires_grad for n in view.graph.nodes):
         keys.append(LOOK_INACTIVE)
@@ -40,25 +50,28 @@ def dot_text(text):
 
 def tooltip(item):
     """The hover text of an item: what computes the node, where it was made, its scope."""
+    if item.kind == STUB:
+        return f"{item.node.name}: outside this neighbourhood (draw it with --node {item.node.name})"
     if item.kind != NODE:
         scopes = ", ".join(item.scopes)
-        return f"{scopes}: {len(item.nodes)} nodes"
+        return f"{scopes}: {plural(len(item.nodes), 'node')}"
     n = item.node
     what = describe_call(n)
-    where = f"\nmade at {display_location(n.source)}" if n.source != "<unknown>" else ""
+    where = f"\nmade at {shared_location(n.source)}" if n.source != "<unknown>" else ""
     scope = f"\nscope {n.scope}" if n.scope else ""
     return f"{what}{where}{scope}"
 
 
 def alert_of(item, state, origin):
     """The warning row of an item when it is (or holds) the origin of a non-finite value (origin.OriginMark)."""
-    if origin is None or not origin.marks(item):
+    if origin is None or item.kind == STUB or not origin.marks(item):
         return None
     text = origin.text if item.kind == NODE else f"{origin.text}: {inner_name(item, origin.node)}"
     return Alert(text, origin.shown(state))
 
 
-def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
+def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None,
+              title=None):
     """The graphviz.Digraph of `view` drawn at `state`; `widths` (step_texts.Widths) keeps sizes equal across steps.
 
     `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; its legend
@@ -67,17 +80,20 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     widths = widths or _NO_WIDTHS
     large = len(view.items) > LARGE
     attrs = theme.graph_attrs(large, rankdir)
+    looks = {item.key: look_of(item, state) for item in view.items}
     if caption:
         text = state.caption() + (f"  ({view.note})" if view.note else "")
-        attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(view, state),
-                                       origin=origin is not None)
+        attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(view, state, looks),
+                                       origin=origin is not None, title=title)
     graph = graphviz.Digraph(
         name, graph_attr=attrs,
         node_attr=dict(shape="plain", margin="0", fontname=theme.FONT, fontsize=str(theme.FONT_SIZE)),
         edge_attr=dict(fontname=theme.FONT, fontsize=str(theme.SMALL), arrowsize="0.7", color=theme.EDGE_DONE))
-    looks = {item.key: look_of(item, state) for item in view.items}
 
     def add_node(target, item):
+        if item.kind == STUB:
+            target.node(item.key, label=stub_label(item), tooltip=dot_text(tooltip(item)), id=item.key)
+            return
         look = theme.LOOKS[looks[item.key]]
         draw = node_label if item.kind == NODE else box_label
         label = draw(item, state, widths, look, alert_of(item, state, origin))
@@ -86,7 +102,30 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     _add_clusters(graph, view, add_node)
     for i, edge in enumerate(view.edges):
         _add_edge(graph, i, edge, state, widths, looks)
+    for leaf, user in ([] if large else beside(view)):
+        graph.body.append(f'\t{{rank=same; {leaf.key}; {user.key}}}\n')
     return graph
+
+
+def beside(view):
+    """(leaf, op) pairs to draw side by side: a parameter, input or constant used by one op in its own scope
+    sits beside that op rather than a rank before it, so pictures do not grow into a staircase."""
+    users = {}
+    for edge in view.edges:
+        users.setdefault(edge.src.key, []).append(edge)
+    pairs, taken = [], set()
+    for item in view.items:
+        if item.kind != NODE or item.node.op_def is not None or item.node.inputs:
+            continue
+        edges = users.get(item.key, [])
+        if len(edges) != 1:
+            continue
+        user = edges[0].dst
+        if user.kind != NODE or user.parent_scope != item.parent_scope or user.key in taken:
+            continue
+        taken.add(user.key)
+        pairs.append((item, user))
+    return pairs
 
 
 def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
@@ -137,6 +176,8 @@ def _add_edge(graph, index, edge, state, widths, looks):
     if label:
         attrs["label"] = label
     src_pending = looks[edge.src.key] == "pending"
+    if STUB in (edge.src.kind, edge.dst.kind):
+        attrs.update(style="dashed", arrowhead="none" if edge.dst.kind == STUB else "normal")
     dst = edge.dst
     current = state.current
     into_current = current is not None and (current is dst.node if dst.kind == NODE else current in dst.node_set)

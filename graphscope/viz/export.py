@@ -1,4 +1,5 @@
 """The library calls: to_dot / to_svg / to_png / to_pdf / to_html, export(path) and write_frames(folder)."""
+import copy
 import os
 import re
 
@@ -16,9 +17,15 @@ FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "p
 PNG_DPI = 150
 
 
-def _picture(obj, depth, collapse, fold, caption=True):
-    return obj if isinstance(obj, Picture) else Picture(obj, depth=depth, collapse=collapse, fold=fold,
-                                                        caption=caption)
+def _picture(obj, depth, collapse, fold, caption=True, around=None, node=None, title=None):
+    """`obj` as a Picture; `around` K draws only the neighbourhood of `node` (K edges), `title` heads it."""
+    if isinstance(obj, Picture):
+        if title is not None and title != obj.title:
+            obj = copy.copy(obj)
+            obj.title = title
+        return obj
+    return Picture(obj, depth=depth, collapse=collapse, fold=fold, caption=caption, around=around, focus=node,
+                   title=title)
 
 
 def _not_a_path(call, returns, step):
@@ -28,44 +35,48 @@ def _not_a_path(call, returns, step):
         raise GraphscopeError(f"{call} returns {returns}; to write a file use gs.viz.export(graph, {path!r})")
 
 
-def to_dot(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True):
+def to_dot(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
+           around=None, title=None):
     """DOT text of `obj` (a Graph, tensor, Stepper or Picture) at a step (see Picture.state); needs no Graphviz."""
     _not_a_path("to_dot", "the DOT text", step)
-    pic = _picture(obj, depth, collapse, fold, caption)
+    pic = _picture(obj, depth, collapse, fold, caption, around, node, title)
     return pic.dot(pic.state(step, node, phase))
 
 
-def _rendered(fmt, obj, step, node, phase, depth, collapse, fold, caption, dpi=None):
+def _rendered(fmt, obj, step, node, phase, depth, collapse, fold, caption, dpi=None, around=None, title=None):
     dot_program()  # fail first, before any work, when Graphviz is missing
-    pic = _picture(obj, depth, collapse, fold, caption)
+    pic = _picture(obj, depth, collapse, fold, caption, around, node, title)
     return pic.render(pic.state(step, node, phase), fmt, dpi=dpi)
 
 
-def to_svg(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True):
+def to_svg(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
+           around=None, title=None):
     """SVG text of `obj` at a step (needs Graphviz's dot)."""
     _not_a_path("to_svg", "the SVG text", step)
-    return _rendered("svg", obj, step, node, phase, depth, collapse, fold, caption).decode("utf-8")
+    return _rendered("svg", obj, step, node, phase, depth, collapse, fold, caption, None, around, title).decode("utf-8")
 
 
 def to_png(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
-           dpi=PNG_DPI):
+           dpi=PNG_DPI, around=None, title=None):
     """PNG bytes of `obj` at a step (needs Graphviz's dot)."""
     _not_a_path("to_png", "the PNG bytes", step)
-    return _rendered("png", obj, step, node, phase, depth, collapse, fold, caption, dpi)
+    return _rendered("png", obj, step, node, phase, depth, collapse, fold, caption, dpi, around, title)
 
 
-def to_pdf(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True):
+def to_pdf(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
+           around=None, title=None):
     """PDF bytes of `obj` at a step (needs Graphviz's dot)."""
     _not_a_path("to_pdf", "the PDF bytes", step)
-    return _rendered("pdf", obj, step, node, phase, depth, collapse, fold, caption)
+    return _rendered("pdf", obj, step, node, phase, depth, collapse, fold, caption, None, around, title)
 
 
-def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None):
+def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None,
+            around=None):
     """The self-contained HTML step-player of every step, opening at `step` (or `node` in `phase`)."""
     _not_a_path("to_html", "the HTML text", step)
     from .player import player_html
     dot_program()
-    pic = _picture(obj, depth, collapse, fold).without_caption()  # the page shows the step's title itself
+    pic = _picture(obj, depth, collapse, fold, True, around, node).without_caption()  # the page shows the step's title itself
     pic.ensure_stepper()
     start = pic.state(step, node, phase).step if (step is not None or node is not None) else 0
     return player_html(pic, start=start, title=title)
@@ -86,16 +97,20 @@ def format_of(path, extra=()):
     return FORMATS[ext]
 
 
-def export(obj, path, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None):
-    """Write `obj` at a step to `path`, in the format its extension names; returns the format."""
+def export(obj, path, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None,
+           around=None):
+    """Write `obj` at a step to `path`, in the format its extension names; returns the format.
+
+    `title` heads the picture (the player's page title for .html); `around` K with `node` draws only that
+    node's neighbourhood."""
     fmt = format_of(path)
     if fmt == "dot":
-        data = to_dot(obj, step, node, phase, depth, collapse, fold)
+        data = to_dot(obj, step, node, phase, depth, collapse, fold, around=around, title=title)
     elif fmt == "html":
-        data = to_html(obj, step, node, phase, depth, collapse, fold, title=title)
+        data = to_html(obj, step, node, phase, depth, collapse, fold, title=title, around=around)
     else:
         data = _rendered(fmt, obj, step, node, phase, depth, collapse, fold, True,
-                         PNG_DPI if fmt == "png" else None)
+                         PNG_DPI if fmt == "png" else None, around, title)
     write_atomic(path, data)
     return fmt
 

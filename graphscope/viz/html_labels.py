@@ -113,6 +113,13 @@ def constant_label(item, state, widths, look, alert=None):
             f'COLOR="{look.border}" BGCOLOR="{look.head}">{rows}</TABLE>>')
 
 
+def stub_label(item):
+    """A node outside a neighbourhood view: its name in grey, where the rest of the graph attaches."""
+    return (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" STYLE="rounded,dashed" '
+            f'COLOR="{theme.STUB_BORDER}" BGCOLOR="{theme.STUB_FILL}"><TR><TD>'
+            f'{small(chr(0x2026) + " " + item.node.name, theme.MUTED)}</TD></TR></TABLE>>')
+
+
 def box_label(item, state, widths, look, alert=None):
     """A collapsed module, or a folded run of identical blocks."""
     out = item_output(item)
@@ -151,28 +158,40 @@ def edge_label(index, edge, state, widths, grad_text_now):
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>>'
 
 
-def caption_label(text, width, legend=True, keys=None, origin=False):
-    """The picture's title line (padded so every step's picture has the same size) and a colour legend.
+def caption_label(text, width, legend=True, keys=None, origin=False, title=None):
+    """The picture's `title` (when given), its step line (padded so every step's picture has the same size)
+    and a colour legend.
 
     `keys` are the theme.LEGEND entries to show (default: all); `origin` adds the entry of the node that made
     the first non-finite value (viz.origin).
     """
-    rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
+    cells = []
     if legend:
-        cells = []
         for key, words in theme.LEGEND:
             if keys is not None and key not in keys:
                 continue
             look = theme.LOOKS[key]
-            cells.append(f'<TD BGCOLOR="{look.head}" BORDER="1" COLOR="{look.border}" WIDTH="14" HEIGHT="10"></TD>'
-                         f'<TD ALIGN="LEFT">{small(" " + words + "    ", theme.MUTED)}</TD>')
+            cells.append(_legend_entry(look.head, look.border, 1, small(" " + words + "    ", theme.MUTED)))
         if origin:
-            cells.append(f'<TD BGCOLOR="{theme.ORIGIN_HEAD}" BORDER="2" COLOR="{theme.ORIGIN_BORDER}" WIDTH="14" '
-                         f'HEIGHT="10"></TD><TD ALIGN="LEFT">{small(" " + ORIGIN_KEY, theme.ORIGIN_INK)}</TD>')
-        legend_table = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-                        f'<TR>{"".join(cells)}</TR></TABLE>')
-        rows.append(f'<TR><TD ALIGN="LEFT">{legend_table}</TD></TR>')
+            cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, small(" " + ORIGIN_KEY, theme.ORIGIN_INK)))
+    # the legend's entries sit in the caption's own table, the title and step line spanning them all and a last
+    # empty cell taking what room is left; each entry keeps its swatch beside its words
+    span = len(cells) + 1
+    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
+    if title:
+        rows.insert(0, f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><FONT POINT-SIZE="{theme.TITLE_SIZE}" '
+                       f'COLOR="{theme.INK}"><B>{esc(title)}</B></FONT></TD></TR>')
+    if cells:
+        rows.append(f'<TR>{"".join(cells)}<TD WIDTH="1"></TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{"".join(rows)}</TABLE>>'
+
+
+def _legend_entry(fill, border, thickness, words_html):
+    """One legend entry: a swatch (a square in the look's border colour) and its words, in one cell so a legend
+    shorter than the step line never pulls them apart."""
+    mark = "\u25a0" if thickness == 1 else "\u25a3"
+    return (f'<TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.FONT_SIZE + 2}" COLOR="{border}">{mark}</FONT>'
+            f'{words_html}</TD>')
 
 
 def _short(scope):

@@ -30,16 +30,21 @@ class Picture:
     for it (which runs the backward pass once, as ``backward()`` does).
     ``rankdir`` is 'LR' (left to right), 'TB' (top to bottom) or None: the
     one whose picture is closer to a slide's 16:9 (LR without Graphviz).
+    ``around`` K with ``focus`` (a node, its name or id) draws only that node's
+    neighbourhood: the nodes within K edges of it, and stubs where the rest
+    attaches. ``title`` is a heading above the step line.
     """
 
-    def __init__(self, obj, depth=None, collapse=(), fold=FOLD_MIN, caption=True, legend=True, rankdir=None):
+    def __init__(self, obj, depth=None, collapse=(), fold=FOLD_MIN, caption=True, legend=True, rankdir=None,
+                 around=None, focus=None, title=None):
         if isinstance(obj, Stepper):
             self.stepper, self.graph = obj, obj.graph
         else:
             self.stepper, self.graph = None, require_graph(obj)
         if isinstance(collapse, str):
             collapse = (collapse,)
-        self.view = View(self.graph, depth=depth, collapse=collapse, fold=fold)
+        self.view = View(self.graph, depth=depth, collapse=collapse, fold=fold, focus=focus, around=around)
+        self.title = title
         self.caption = caption
         self.legend = legend
         self._widths = None
@@ -125,7 +130,7 @@ class Picture:
 
     def _graph(self, state, rankdir):
         return dot_graph(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
-                          origin=self.origin(state))
+                         origin=self.origin(state), title=self.title)
 
     def dot(self, state):
         """The DOT text of the picture at `state` (see ``state()``)."""

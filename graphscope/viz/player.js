@@ -10,8 +10,15 @@
   var number = document.getElementById("step-number");
   var phase = document.getElementById("phase");
   var playButton = document.getElementById("play");
+  var help = document.getElementById("help");
+  var zoomLabel = document.getElementById("zoom-level");
   var current = -1;
   var timer = null;
+  // the view of the picture: "fit" (the whole graph in the pane) or a scale (1 = 100%: text at 12 px or more),
+  // panned by tx, ty pixels; kept from step to step (every step is laid out the same)
+  var view = { fit: true, scale: 1, tx: 0, ty: 0 };
+  var FIT_READABLE = 0.9;  // below this fitted scale small text is under 12 px: open at 100% on the current node
+  var MIN_SCALE = 0.05, MAX_SCALE = 8;
 
   function esc(text) {
     return String(text).replace(/[&<>"]/g, function (c) {
@@ -19,8 +26,13 @@
     });
   }
 
+  function breakable(text) {
+    // names and paths break after '/' and '_' (never in the middle of a word)
+    return esc(text).replace(/([\/_])/g, "$1<wbr>");
+  }
+
   function row(key, value, cls) {
-    return "<dt>" + esc(key) + "</dt><dd" + (cls ? ' class="' + cls + '"' : "") + ">" + esc(value) + "</dd>";
+    return "<dt>" + esc(key) + "</dt><dd" + (cls ? ' class="' + cls + '"' : "") + ">" + breakable(value) + "</dd>";
   }
 
   function edgeHtml(e) {
@@ -46,9 +58,10 @@
 
   function panelHtml(s) {
     var d = s.details;
-    var html = "<h2>" + esc(d.node) + " <small>" + esc(d.op) + "</small></h2>";
+    var html = "<h2>" + breakable(d.node) + " <small>" + esc(d.op) + "</small></h2>";
     html += '<div class="title">' + esc(d.title) + "</div><dl>";
     html += row("phase", d.phase) + row("shape", d.shape);
+    if (d.block) { html += row("folded", d.block); }
     if (d.scope) { html += row("scope", d.scope); }
     if (d.source && d.source !== "<unknown>") { html += row("made at", d.source); }
     if (d.phase === "forward") {
@@ -69,13 +82,83 @@
     return html;
   }
 
+  function svgOf() { return picture.querySelector("svg"); }
+
+  function naturalSize(svg) {
+    return { w: svg.width.baseVal.value || 1, h: svg.height.baseVal.value || 1 };
+  }
+
+  function fitScale(svg) {
+    var size = naturalSize(svg);
+    return Math.min(picture.clientWidth / size.w, picture.clientHeight / size.h);
+  }
+
+  function apply() {
+    var svg = svgOf();
+    if (!svg) { return; }
+    var size = naturalSize(svg);
+    if (view.fit) {
+      view.scale = fitScale(svg);
+      view.tx = (picture.clientWidth - size.w * view.scale) / 2;
+      view.ty = Math.max(0, (picture.clientHeight - size.h * view.scale) / 2);
+    }
+    svg.style.transformOrigin = "0 0";
+    svg.style.transform = "translate(" + view.tx + "px," + view.ty + "px) scale(" + view.scale + ")";
+    picture.classList.toggle("fit", view.fit);
+    zoomLabel.textContent = view.fit ? "fit (" + Math.round(view.scale * 100) + "%)" : Math.round(view.scale * 100) + "%";
+  }
+
+  function zoomAt(factor, x, y) {
+    var scale = Math.max(MIN_SCALE, Math.min(MAX_SCALE, view.scale * factor));
+    view.tx = x - (x - view.tx) * scale / view.scale;
+    view.ty = y - (y - view.ty) * scale / view.scale;
+    view.scale = scale;
+    view.fit = false;
+    apply();
+  }
+
+  function zoomCentre(factor) { zoomAt(factor, picture.clientWidth / 2, picture.clientHeight / 2); }
+
+  function currentElement() {
+    var key = steps[current].key;
+    return key ? picture.querySelector("g#" + key) : null;
+  }
+
+  function follow(always) {
+    // pan so the current node is in view (centred when it was outside, or when `always`)
+    if (view.fit) { return; }
+    var el = currentElement();
+    if (!el) { return; }
+    var r = el.getBoundingClientRect(), p = picture.getBoundingClientRect(), margin = 24;
+    var inside = r.left >= p.left + margin && r.right <= p.right - margin &&
+                 r.top >= p.top + margin && r.bottom <= p.bottom - margin;
+    if (inside && !always) { return; }
+    view.tx += (p.left + p.width / 2) - (r.left + r.width / 2);
+    view.ty += (p.top + p.height / 2) - (r.top + r.height / 2);
+    apply();
+  }
+
+  function actualSize() { view.fit = false; view.scale = 1; apply(); follow(true); }
+  function fitView() { view.fit = true; apply(); }
+  function toggleFit() { if (view.fit) { actualSize(); } else { fitView(); } }
+  function pan(dx, dy) { if (view.fit) { return; } view.tx += dx; view.ty += dy; apply(); }
+  function toggleHelp(on) { help.hidden = on === undefined ? !help.hidden : !on; }
+
   function show(k) {
     k = Math.max(0, Math.min(last, k));
     if (k === current) { return; }
+    var first = current < 0;
     current = k;
     var s = steps[k];
     picture.innerHTML = s.svg;
     picture.setAttribute("data-step", String(k));
+    if (first) {
+      var svg = svgOf();
+      view.fit = !svg || fitScale(svg) >= FIT_READABLE;
+      if (!view.fit) { view.scale = 1; }
+    }
+    apply();
+    follow(first);
     panel.innerHTML = panelHtml(s);
     slider.value = String(k);
     number.textContent = String(k);
@@ -102,11 +185,54 @@
   document.getElementById("next").addEventListener("click", function () { stop(); show(current + 1); });
   document.getElementById("last").addEventListener("click", function () { stop(); show(last); });
   playButton.addEventListener("click", play);
-  picture.addEventListener("click", function () { picture.classList.toggle("fit"); });
+  document.getElementById("zoom-in").addEventListener("click", function () { zoomCentre(1.25); });
+  document.getElementById("zoom-out").addEventListener("click", function () { zoomCentre(0.8); });
+  document.getElementById("zoom-fit").addEventListener("click", toggleFit);
+  document.getElementById("help-button").addEventListener("click", function () { toggleHelp(); });
+  document.getElementById("help-close").addEventListener("click", function () { toggleHelp(false); });
+  picture.addEventListener("wheel", function (ev) {
+    var p = picture.getBoundingClientRect();
+    zoomAt(Math.pow(1.0015, -ev.deltaY), ev.clientX - p.left, ev.clientY - p.top);
+    ev.preventDefault();
+  }, { passive: false });
+  var drag = null;
+  picture.addEventListener("mousedown", function (ev) {
+    if (ev.button !== 0) { return; }
+    drag = { x: ev.clientX, y: ev.clientY, moved: false };
+    ev.preventDefault();
+  });
+  window.addEventListener("mousemove", function (ev) {
+    if (!drag) { return; }
+    var dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) { return; }
+    if (view.fit) { view.fit = false; }
+    drag.moved = true;
+    picture.classList.add("dragging");
+    view.tx += dx; view.ty += dy; drag.x = ev.clientX; drag.y = ev.clientY;
+    apply();
+  });
+  window.addEventListener("mouseup", function () {
+    if (drag && !drag.moved) { toggleFit(); }   // a click: fit / 100%
+    drag = null;
+    picture.classList.remove("dragging");
+  });
+  window.addEventListener("resize", apply);
   slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10)); });
   document.addEventListener("keydown", function (ev) {
     if (ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
     var onSlider = ev.target === slider;
+    var step = 80;
+    if (ev.key === "?") { toggleHelp(); ev.preventDefault(); return; }
+    if (ev.key === "Escape") { toggleHelp(false); return; }
+    if (ev.key === "+" || ev.key === "=") { zoomCentre(1.25); ev.preventDefault(); return; }
+    if (ev.key === "-" || ev.key === "_") { zoomCentre(0.8); ev.preventDefault(); return; }
+    if (ev.key === "0") { actualSize(); ev.preventDefault(); return; }
+    if (ev.key === "f") { toggleFit(); ev.preventDefault(); return; }
+    if (ev.key === "c") { follow(true); ev.preventDefault(); return; }
+    if (ev.shiftKey && ev.key.indexOf("Arrow") === 0) {
+      var d = { ArrowLeft: [step, 0], ArrowRight: [-step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] }[ev.key];
+      pan(d[0], d[1]); ev.preventDefault(); return;
+    }
     if (ev.key === "ArrowRight" && !onSlider) { stop(); show(current + 1); ev.preventDefault(); }
     else if (ev.key === "ArrowLeft" && !onSlider) { stop(); show(current - 1); ev.preventDefault(); }
     else if (ev.key === "Home") { stop(); show(0); ev.preventDefault(); }

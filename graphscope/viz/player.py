@@ -8,11 +8,14 @@ import os
 import re
 from html import escape
 
+from ..engine.source import shared_location
 from ..stepper import explain
 from . import theme
 from .dot import legend_keys
 from .html_labels import ORIGIN_KEY
+from .view import FOLD
 from ..version import __version__
+from ..engine.words import plural
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: Milliseconds between steps when playing.
@@ -49,16 +52,41 @@ def legend_html(keys, origin=False):
     return "\n  ".join(spans)
 
 
+def _details(event, output, view, repeated):
+    """The side panel's numbers of a step: the source line as shared files show it (never absolute), a name
+    that several nodes share with its scope ('block8/W'), and the block of a folded run the node is in."""
+    node = event.node
+    info = explain.details(event, output)
+    info["source"] = shared_location(node.source)
+    if node.name in repeated and node.scope:
+        info["node"] = f"{node.scope}/{node.name}"
+    item = view.item_of.get(node)
+    if item is not None and item.kind == FOLD:
+        index = next(i for i, s in enumerate(item.scopes) if node.scope == s or node.scope.startswith(s + "/"))
+        info["block"] = f"block {index + 1} of {len(item.scopes)} ({item.scopes[index]})"
+    return info
+
+
+def _repeated_names(graph):
+    seen, repeated = set(), set()
+    for n in graph.nodes:
+        (repeated if n.name in seen else seen).add(n.name)
+    return repeated
+
+
 def player_html(picture, start=0, title=None):
     """The page for every step of `picture` (a viz.Picture with a stepper), opening at step `start`."""
     st = picture.ensure_stepper()
     out = st.graph.output
     svgs = picture.step_svgs()
-    steps = [{"svg": inline_svg(svg), "details": explain.details(ev, out)} for ev, svg in zip(st.events, svgs)]
+    item_of, repeated = picture.view.item_of, _repeated_names(st.graph)
+    steps = [{"svg": inline_svg(svg), "details": _details(ev, out, picture.view, repeated),
+              "key": item_of[ev.node].key if ev.node in item_of else None} for ev, svg in zip(st.events, svgs)]
     data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     title = title or f"{out.name}: forward then backward"
-    subtitle = (f"{len(st.graph.nodes)} nodes, {st.n_forward} forward + {st.n_backward} backward steps"
+    subtitle = (f"{plural(len(st.graph.nodes), 'node')}, {st.n_forward} forward + "
+                f"{plural(st.n_backward, 'backward step')}"
                 + (f"; {st.backward_note}" if st.backward_note else ""))
     values = {"CSS": _asset("player.css"), "JS": _asset("player.js"), "TITLE": escape(title),
               "SUBTITLE": escape(subtitle), "VERSION": escape(__version__), "DATA": payload,

@@ -8,7 +8,7 @@ of a graph identically: frames and the HTML player do not jump.
 from ..engine.formatting import summarize_value
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
 from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, PARTIAL, StepState
-from .view import FOLD, NODE
+from .view import FOLD, NODE, STUB
 
 NOT_YET = "not computed yet"
 GRAD_ARROW = "\u2190 "  # "<-": a gradient flows back along the edge
@@ -96,6 +96,8 @@ class Widths:
         self.chars[key] = max(max((len(t) for t in texts), default=0), self.chars.get(key, 0))
 
     def _item(self, item, rec):
+        if item.kind == STUB:
+            return
         node = item.node if item.kind == NODE else item_output(item)
         i = rec.position[node]
         updated = rec.update_step[i]

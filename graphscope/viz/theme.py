@@ -5,11 +5,14 @@ FONT = "Helvetica,Arial,sans-serif"
 MONO = "DejaVu Sans Mono,Menlo,Consolas,monospace"
 FONT_SIZE = 12
 SMALL = 10
+TITLE_SIZE = 16
 
 INK = "#212529"
 MUTED = "#868e96"
-GRAD_INK = "#c92a2a"
-VALUE_INK = "#2b8a3e"
+#: Gradients are teal and values blue: neither reads as "error" (red is kept for the non-finite mark), and
+#: the looks stay apart for colour-blind readers (tests/test_viz_palette.py simulates deuteranopia).
+GRAD_INK = "#0b7285"
+VALUE_INK = "#1864ab"
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,14 @@ LOOKS = {
     # forward phase: not computed yet
     "pending": Look("#adb5bd", "#f1f3f5", "#ffffff", "#868e96", dashed=True),
     # value computed (forward done; in the backward phase: waiting for its gradient)
-    "computed": Look("#2f9e44", "#d3f9d8", "#ffffff", INK),
+    "computed": Look("#1971c2", "#d0ebff", "#ffffff", INK),
     # backward done: the local rule ran at this node
-    "backpropagated": Look("#e03131", "#ffe3e3", "#ffffff", INK),
+    "backpropagated": Look("#0c8599", "#c5f6fa", "#ffffff", INK),
     # the node this step is about
-    "current": Look("#e8590c", "#ffc078", "#fff4e6", INK, thick=True),
+    "current": Look("#f08c00", "#ffc078", "#fff4e6", INK, thick=True),
     # backward phase: needs no gradient (inputs, constants, what depends on them only): computed, and done
     # with, so a colour of its own, not the grey of "not computed yet"
-    "inactive": Look("#4dabf7", "#e7f5ff", "#ffffff", INK),
+    "inactive": Look("#74c0fc", "#e7f5ff", "#ffffff", INK),
 }
 
 #: The colour legend under a picture's title: (look, words), in the order a walk meets them.
@@ -43,15 +46,19 @@ LEGEND = (("pending", "not computed yet"), ("computed", "value computed"), ("cur
           ("backpropagated", "gradient passed on"), ("inactive", "needs no gradient"))
 
 #: The node that made the graph's first NaN or infinity (viz.origin): its border, its warning row, its legend words.
-ORIGIN_BORDER = "#9c36b5"
-ORIGIN_HEAD = "#f3d9fa"
-ORIGIN_INK = "#862e9c"
+ORIGIN_BORDER = "#e03131"
+ORIGIN_HEAD = "#ffe3e3"
+ORIGIN_INK = "#c92a2a"
 ORIGIN_LEGEND = "first non-finite made here"
 
 EDGE_DONE = "#495057"
 EDGE_PENDING = "#ced4da"
-EDGE_GRAD = "#e03131"
-EDGE_CURRENT = "#e8590c"
+EDGE_GRAD = "#0c8599"
+EDGE_CURRENT = "#f08c00"
+
+#: A node outside a neighbourhood view (--around): where the rest of the graph attaches.
+STUB_BORDER = "#ced4da"
+STUB_FILL = "#f8f9fa"
 
 CLUSTER_FILL = "#f8f9fa"
 CLUSTER_BORDER = "#ced4da"

@@ -9,6 +9,9 @@ Graphviz lays them out the same way).
 - ``fold``: a run of at least that many consecutive sibling scopes with
   identical structure, each feeding the next (e.g. block1..block8 of
   Linear+ReLU), is drawn as one box "Linear+ReLU x 8".
+- ``around`` (with ``focus``, a node): only the focus and the nodes within
+  that many edges of it are drawn, each as itself; every node outside that
+  is joined to one inside is a small stub showing where the rest attaches.
 - With neither given, a graph with more than ``MAX_ITEMS`` items collapses
   its scopes from the deepest level up until it fits (``note`` says so).
 """
@@ -17,13 +20,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..engine.errors import GraphscopeError
+from ..engine.words import did_you_mean
 
 #: Above this many drawn items, scopes are collapsed automatically (when depth/collapse are not given).
 MAX_ITEMS = 300
 #: Default minimum run length of identical sibling blocks that fold into one box.
 FOLD_MIN = 3
 
-NODE, BOX, FOLD = "node", "box", "fold"
+NODE, BOX, FOLD, STUB = "node", "box", "fold", "stub"
 
 
 class ViewError(GraphscopeError, ValueError):
@@ -35,7 +39,7 @@ class Item:
     """One drawn thing: a single node, a collapsed scope (box), or a folded run of blocks."""
 
     key: str                 # the Graphviz node name: stable, no colons
-    kind: str                # NODE, BOX or FOLD
+    kind: str                # NODE, BOX, FOLD or STUB (a node outside a neighbourhood view, where the rest attaches)
     nodes: list              # the graph nodes inside, topological order
     parent_scope: str        # the scope whose cluster holds it ('' = top level)
     scopes: tuple = ()       # BOX: (scope,); FOLD: the folded sibling scopes in order
@@ -64,17 +68,34 @@ class Edge:
 class View:
     """The items, edges and clusters of one picture of `graph`."""
 
-    def __init__(self, graph, depth=None, collapse=(), fold=FOLD_MIN):
+    def __init__(self, graph, depth=None, collapse=(), fold=FOLD_MIN, focus=None, around=None):
         if depth is not None and depth < 0:
             raise ViewError(f"depth must be 0 or more, not {depth}")
         self.graph = graph
         self.note = None
         self.scopes = _all_scopes(graph)
+        self.focus = self.neighbourhood = None
+        if around is not None:
+            self.focus, self.neighbourhood = self._neighbourhood(focus, around)
+            self._build(set(), None, [])
+            return
         collapsed = {self._resolve_scope(name) for name in collapse}
         runs = _fold_runs(graph, self.scopes, fold) if fold else []
         self._build(collapsed, depth, runs)
         if depth is None and not collapse and len(self.items) > MAX_ITEMS and self.scopes:
             self._auto_collapse(runs)
+
+    def _neighbourhood(self, focus, around):
+        """The focus node and the set of nodes within `around` edges of it (either direction)."""
+        if focus is None:
+            raise ViewError("around goes with a node: the one whose neighbourhood is drawn")
+        if isinstance(around, bool) or not isinstance(around, int) or around < 0:
+            raise ViewError(f"around must be a whole number of edges, 0 or more, not {around!r}")
+        try:
+            centre = self.graph.node(focus)
+        except KeyError as exc:
+            raise ViewError(exc.args[0]) from None
+        return centre, nodes_within(self.graph, centre, around)
 
     # ---------------------------------------------------------------- options
     def _resolve_scope(self, name):
@@ -87,7 +108,8 @@ class View:
         known = ", ".join(sorted(self.scopes)) or "none (build nodes inside `with gs.scope(name):`)"
         if matches:
             raise ViewError(f"scope {name!r} is ambiguous: {', '.join(matches)}; give the full path")
-        raise ViewError(f"no scope named {name!r} in this graph; scopes: {known}")
+        hint = did_you_mean(name, sorted(self.scopes | {s.rsplit("/", 1)[-1] for s in self.scopes}))
+        raise ViewError(f"no scope named {name!r} in this graph{hint}; scopes: {known}")
 
     def _auto_collapse(self, runs):
         deepest = max(s.count("/") + 1 for s in self.scopes)
@@ -107,7 +129,10 @@ class View:
             for s in run:
                 fold_of[s] = run
         items, item_of, by_group = [], {}, {}
+        keep = self.neighbourhood
         for node in self.graph.nodes:
+            if keep is not None and node not in keep:
+                continue
             group = _group(node.scope, collapsed, depth, fold_of)
             if group is None:
                 item = Item(f"n{node.id}", NODE, [node], node.scope or "")
@@ -120,6 +145,11 @@ class View:
                     items.append(item)
                 item.nodes.append(node)
             item_of[node] = item
+        if keep is not None:
+            for node in _attached(self.graph, keep):
+                item = Item(f"x{node.id}", STUB, [node], "")
+                items.append(item)
+                item_of[node] = item
         self.items = items
         self.item_of = item_of
         self.edges = _edges(self.graph, items, item_of)
@@ -128,13 +158,15 @@ class View:
     def _ports(self, items):
         """Each box's inputs (outside tensors used inside) and outputs (inside tensors used outside)."""
         for e in self.edges:
+            if STUB in (e.src.kind, e.dst.kind):
+                continue
             if e.dst.kind != NODE and e.tensor not in e.dst.inputs:
                 e.dst.inputs.append(e.tensor)
             if e.src.kind != NODE and e.tensor not in e.src.outputs:
                 e.src.outputs.append(e.tensor)
         for out in self.graph.outputs:
-            item = self.item_of[out]
-            if item.kind != NODE and out not in item.outputs:
+            item = self.item_of.get(out)
+            if item is not None and item.kind in (BOX, FOLD) and out not in item.outputs:
                 item.outputs.append(out)
 
     # ---------------------------------------------------------------- clusters
@@ -187,13 +219,44 @@ def safe_name(text):
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
 
+def nodes_within(graph, centre, k):
+    """The nodes at most `k` edges from `centre`, following edges either way."""
+    consumers = {}
+    for node in graph.nodes:
+        for inp in node.inputs:
+            consumers.setdefault(inp, []).append(node)
+    seen, frontier = {centre}, [centre]
+    for _ in range(k):
+        nxt = []
+        for node in frontier:
+            for other in list(node.inputs) + consumers.get(node, []):
+                if other not in seen:
+                    seen.add(other)
+                    nxt.append(other)
+        frontier = nxt
+    return seen
+
+
+def _attached(graph, keep):
+    """The nodes outside `keep` joined by an edge to a node inside it, in topological order."""
+    out = []
+    for node in graph.nodes:
+        if node in keep:
+            continue
+        if any(i in keep for i in node.inputs) or any(i is node for n in keep for i in n.inputs):
+            out.append(node)
+    return out
+
+
 def _edges(graph, items, item_of):
     edges, index = [], {}
     for node in graph.nodes:
-        dst = item_of[node]
+        dst = item_of.get(node)
+        if dst is None:
+            continue
         for slot, inp in enumerate(node.inputs):
-            src = item_of[inp]
-            if src is dst:
+            src = item_of.get(inp)
+            if src is None or src is dst or (src.kind == STUB and dst.kind == STUB):
                 continue
             key = (src.key, dst.key, inp.id, slot if dst.kind == NODE else None)
             edge = index.get(key)

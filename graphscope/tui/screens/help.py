@@ -8,8 +8,8 @@ from textual.widgets import Static
 INTRO = " ".join("""[b]graphscope[/b]: step through backpropagation node by node.
 @@
 The [b]graph[/b] (top left) shows every node: grey dashed = not computed yet,
-green = value computed, orange = this step, red = gradient passed on,
-blue = needs no gradient. The [b]tape[/b] (bottom left) lists the nodes in
+blue = value computed, orange = this step, teal = gradient passed on,
+light blue = needs no gradient, red = made the first NaN or infinity. The [b]tape[/b] (bottom left) lists the nodes in
 order. The [b]inspector[/b] (right) shows the current node: its value, and in
 the backward phase, for each input, upstream × local = contribution and the
 input's accumulated gradient. With --optimizer an update phase follows (u):

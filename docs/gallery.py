@@ -1,0 +1,58 @@
+"""Regenerate the gallery: every sample's finished graph as an SVG in docs/gallery/, and the README's picture.
+
+    python -m docs.gallery             # from the repository root
+    python -m docs.gallery --png DIR   # also PNGs (150 dpi), to look at; prints each picture's size and ratio
+
+Run from the repository root, so the source lines in the pictures' tooltips
+read 'samples/x.py:12'.
+"""
+import argparse
+import glob
+import os
+import re
+import sys
+
+import graphscope as gs
+from graphscope.userfile import build_output
+from graphscope.viz.export import write_atomic
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GALLERY = os.path.join(ROOT, "docs", "gallery")
+#: The README's opening picture: the lecture's example at step 6 (the add node gets upstream gradient -4).
+HERO = ("chain_rule", 6, os.path.join(ROOT, "docs", "neuron-step6.svg"))
+
+
+def samples():
+    """Every sample's name and file, in name order (the training file builds a graph too)."""
+    return [(os.path.splitext(os.path.basename(p))[0], p) for p in sorted(glob.glob(os.path.join(ROOT, "samples", "*.py")))]
+
+
+def size_of(svg):
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    return float(m.group(1)), float(m.group(2))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m docs.gallery", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=GALLERY, help="the folder of SVGs (default docs/gallery)")
+    parser.add_argument("--png", metavar="DIR", help="also write each picture as PNG into DIR")
+    args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    if args.png:
+        os.makedirs(args.png, exist_ok=True)
+    for name, path in samples():
+        out = build_output(path)
+        svg = gs.viz.to_svg(out, step="final")
+        write_atomic(os.path.join(args.out, f"{name}.svg"), svg)
+        if args.png:
+            write_atomic(os.path.join(args.png, f"{name}.png"), gs.viz.to_png(out, step="final"))
+        width, height = size_of(svg)
+        print(f"{name:16} {width:6.0f} x {height:5.0f} pt   {width / height:5.2f}:1")
+    name, step, target = HERO
+    if args.out == GALLERY:
+        write_atomic(target, gs.viz.to_svg(build_output(os.path.join(ROOT, "samples", f"{name}.py")), step=step))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

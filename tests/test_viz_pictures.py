@@ -1,0 +1,134 @@
+"""Pictures meant for others: the neighbourhood view (--around), titles, legends of what is drawn, no absolute
+paths in exported files, and "did you mean" for misspelled nodes and scopes."""
+import os
+import re
+
+import pytest
+
+import graphscope as gs
+from cli_run import clean_failure, in_process
+from graphscope.cli import main
+from graphscope.engine.words import did_you_mean, plural
+from graphscope.userfile import build_output
+from graphscope.viz import View, ViewError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TWO_LAYER = os.path.join(ROOT, "samples", "two_layer.py")
+CHAIN_RULE = os.path.join(ROOT, "samples", "chain_rule.py")
+
+
+def two_layer():
+    return build_output(TWO_LAYER).graph()
+
+
+def named(graph):
+    """The two-layer net's nodes by role (automatic names carry ids that change from run to run)."""
+    h = graph["h"]
+    add = h.inputs[0]
+    matmul1, b1 = add.inputs
+    matmul2 = next(n for n in graph.nodes if h in n.inputs)
+    scores = graph["scores"]
+    return {"h": h, "add": add, "matmul1": matmul1, "b1": b1, "matmul2": matmul2, "W2": graph["W2"],
+            "scores": scores, "X": graph["X"], "W1": graph["W1"], "b2": graph["b2"], "loss": graph["loss"]}
+
+
+@pytest.mark.parametrize("around, inside, stubs", [
+    (0, {"h"}, {"add", "matmul2"}),
+    (1, {"h", "add", "matmul2"}, {"matmul1", "b1", "W2", "scores"}),
+    (2, {"h", "add", "matmul2", "matmul1", "b1", "W2", "scores"}, {"X", "W1", "b2", "loss"}),
+])
+def test_the_neighbourhood_is_the_node_and_what_lies_within_k_edges(around, inside, stubs):
+    graph = two_layer()
+    role = {node: name for name, node in named(graph).items()}
+    view = View(graph, focus="h", around=around)
+    assert {role[i.node] for i in view.items if i.kind == "node"} == inside
+    assert {role[i.node] for i in view.items if i.kind == "stub"} == stubs  # where the rest attaches
+    for edge in view.edges:              # every edge touches the neighbourhood; stubs are not joined
+        assert "node" in (edge.src.kind, edge.dst.kind)
+
+
+def test_the_neighbourhood_is_drawn_with_its_stubs_and_nothing_else():
+    out = build_output(TWO_LAYER)
+    nodes = named(out.graph())
+    dot = gs.viz.to_dot(out, node="h", around=1)
+    names = set(re.findall(r"<B>([A-Za-z0-9_]+)</B>", dot))
+    assert names >= {"h", nodes["add"].name, nodes["matmul2"].name} and not names & {"X", "W1", "loss"}
+    assert "\u2026 W2" in dot and "\u2026 X" not in dot
+
+
+def test_around_needs_a_node_and_a_whole_number():
+    with pytest.raises(ViewError, match="around goes with a node"):
+        View(two_layer(), around=1)
+    with pytest.raises(ViewError, match="whole number"):
+        View(two_layer(), focus="h", around=-1)
+    with pytest.raises(ViewError, match="did you mean 'h'"):
+        View(two_layer(), focus="hh", around=1)
+
+
+def test_export_around_and_check_suggests_it(capsys, tmp_path):
+    out = tmp_path / "h.dot"
+    code, _, err = in_process(main, capsys, "export", TWO_LAYER, "-o", out, "--node", "h", "--around", "1")
+    assert code == 0, err
+    assert "W1" not in out.read_text() and "\u2026 W2" in out.read_text()
+    code, _, err = in_process(main, capsys, "export", TWO_LAYER, "-o", out, "--around", "1")
+    assert code == 2 and "--around goes with --node" in err
+    code, out_text, _ = in_process(main, capsys, "check", os.path.join(ROOT, "samples", "wrong_backward.py"))
+    assert "--around 2" in out_text
+
+
+@pytest.mark.parametrize("fmt", ["dot", "svg"])
+def test_title_heads_every_format(tmp_path, fmt):
+    path = tmp_path / f"g.{fmt}"
+    gs.viz.export(build_output(CHAIN_RULE), str(path), title="The chain rule, step by step")
+    assert "The chain rule, step by step" in path.read_text()
+
+
+def test_title_heads_a_png(tmp_path):
+    plain, titled = tmp_path / "a.png", tmp_path / "b.png"
+    f = build_output(CHAIN_RULE)
+    gs.viz.export(f, str(plain))
+    gs.viz.export(f, str(titled), title="A title line")
+    assert _png_height(titled) > _png_height(plain)  # the heading takes a line of its own
+
+
+def _png_height(path):
+    return int.from_bytes(path.read_bytes()[20:24], "big")
+
+
+def test_the_finished_picture_has_no_this_step_in_its_legend():
+    f = build_output(CHAIN_RULE)
+    final = gs.viz.to_dot(f, step="final")
+    stepped = gs.viz.to_dot(f, step=2)
+    assert "this step" not in final and "not computed yet" not in final
+    assert "this step" in stepped and "not computed yet" in stepped
+
+
+def test_exported_files_carry_no_absolute_path(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the sample is outside the current folder: named relative to its own folder
+    for name in ("g.svg", "g.dot", "g.html"):
+        code, _, err = in_process(main, capsys, "export", TWO_LAYER, "-o", name)
+        assert code == 0, err
+        text = (tmp_path / name).read_text()
+        assert ROOT not in text and os.path.dirname(ROOT) not in text, name
+        assert "two_layer.py:" in text, name
+
+
+def test_a_misspelled_node_or_scope_gets_did_you_mean(capsys, tmp_path):
+    code, out, err = in_process(main, capsys, "export", TWO_LAYER, "-o", tmp_path / "x.svg", "--node", "hh")
+    assert code == 2 and "did you mean 'h'?" in err and clean_failure(err)
+    code, out, err = in_process(main, capsys, "export", TWO_LAYER, "-o", tmp_path / "x.svg", "--collapse", "fc3")
+    assert code == 2 and "did you mean" in err and "'fc1'" in err and "'fc2'" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_mistyped_option_prints_that_commands_usage(capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        main(["export", TWO_LAYER, "-o", str(tmp_path / "x.svg"), "--stpe", "3"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "usage: graphscope export" in err and "--stpe" in err
+
+
+def test_words():
+    assert plural(1, "node") == "1 node" and plural(2, "node") == "2 nodes" and plural(0, "box", "boxes") == "0 boxes"
+    assert did_you_mean("W", ["W1", "W2", "loss"]) == "; did you mean 'W1' or 'W2'?"
+    assert did_you_mean("zzz", ["W1", "loss"]) == ""
