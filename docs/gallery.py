@@ -12,6 +12,8 @@ import os
 import re
 import sys
 
+import numpy as np
+
 import graphscope as gs
 from graphscope.userfile import build_output
 from graphscope.viz.export import write_atomic
@@ -19,12 +21,13 @@ from graphscope.viz.export import write_atomic
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GALLERY = os.path.join(ROOT, "docs", "gallery")
 #: The README's opening picture: the lecture's example at step 6 (the add node gets upstream gradient -4).
-HERO = ("chain_rule", 6, os.path.join(ROOT, "docs", "neuron-step6.svg"))
+HERO = ("chain_rule", 6, os.path.join(ROOT, "docs", "chain-rule-step6.svg"))
 
 
 def samples():
-    """Every sample's name and file, in name order (the training file builds a graph too)."""
-    return [(os.path.splitext(os.path.basename(p))[0], p) for p in sorted(glob.glob(os.path.join(ROOT, "samples", "*.py")))]
+    """Every sample's name and file, in name order (_*.py files are the samples' shared helpers, not samples)."""
+    paths = sorted(glob.glob(os.path.join(ROOT, "samples", "*.py")))
+    return [(os.path.splitext(os.path.basename(p))[0], p) for p in paths if not os.path.basename(p).startswith("_")]
 
 
 def size_of(svg):
@@ -41,7 +44,8 @@ def main(argv=None):
     if args.png:
         os.makedirs(args.png, exist_ok=True)
     for name, path in samples():
-        out = build_output(path)
+        with np.errstate(all="ignore"):  # nan_origin makes its -inf on purpose; the picture marks it
+            out = build_output(path)
         svg = gs.viz.to_svg(out, step="final")
         write_atomic(os.path.join(args.out, f"{name}.svg"), svg)
         if args.png:
