@@ -32,7 +32,7 @@ class Shown:
         self.graph, self.file, self.imports = graph, file, list(imports)
 
     @property
-    def origin(self):
+    def provenance(self):
         from ..engine.source import display_path
         return "the lecture's example f = (x + y) * z (built in)" if self.file is None else display_path(self.file)
 
@@ -52,13 +52,13 @@ def _shown(args):
     return Shown(Graph(lecture_example()), None)
 
 
-def walk(graph, origin, write):
+def walk(graph, provenance, write):
     """Write the forward-then-backward walk of `graph`, one step a paragraph; return its Stepper."""
     from ..engine.formatting import summarize_value
     from ..stepper import Stepper, explain
     st = Stepper(graph)
     out = graph.output
-    write(f"graphscope demo: {origin}")
+    write(f"graphscope demo: {provenance}")
     write(f"{len(graph)} nodes, output {out.name}; {st.n_forward} forward steps then {st.n_backward} backward steps\n")
     write("forward pass: each node's value from its inputs' values (inputs before outputs)")
     for ev in st.events[:st.n_forward]:
@@ -107,8 +107,8 @@ def _demo(args):
     shown = _shown(args)
     if opens_tui(args):
         from .tui import open_tui
-        return open_tui(shown.graph, shown.origin, shown.file)
-    st = walk(shown.graph, shown.origin, print)
+        return open_tui(shown.graph, shown.provenance, shown.file)
+    st = walk(shown.graph, shown.provenance, print)
     note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
     if note:
         print(f"\n{note}")

@@ -13,10 +13,10 @@ from .common import add_graph_arguments, load_graph
 DEFAULT_PORT = 8000
 
 
-def open_tui(graph, origin, file=None):
-    """Run the TUI in this terminal on `graph`."""
+def open_tui(graph, provenance, file=None):
+    """Run the TUI in this terminal on `graph`; `provenance` says where the graph came from (the title)."""
     from ..tui import run_app
-    return run_app(graph, origin, file)
+    return run_app(graph, provenance, file)
 
 
 def serve(args, port):

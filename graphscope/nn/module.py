@@ -8,7 +8,7 @@ default for Sequential and MLP) opens no scope of its own.
 """
 import numpy as np
 
-from ..engine import GraphscopeError, param, scope
+from ..engine import GraphscopeError, NotFoundError, param, scope
 from ..engine.source import SCOPES
 
 
@@ -166,7 +166,7 @@ class Sequential(Module):
             for m in self._children:
                 if m.name == i:
                     return m
-            raise KeyError(f"no layer named {i!r}; layers: {', '.join(m.name for m in self._children)}")
+            raise NotFoundError(f"no layer named {i!r}; layers: {', '.join(m.name for m in self._children)}")
         return self._children[i]
 
     def __len__(self):
