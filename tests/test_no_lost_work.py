@@ -45,7 +45,7 @@ def test_ctrl_c_during_training_keeps_the_last_good_checkpoint(data, tmp_path):
     with pytest.raises(TrainingInterrupted) as info:
         t.fit(x, y)
     assert str(info.value) == f"interrupted during epoch 2; the last good checkpoint is {folder} (after epoch 1)"
-    assert isinstance(info.value, KeyboardInterrupt) and info.value.epoch == 1 and info.value.checkpoint == folder
+    assert isinstance(info.value, KeyboardInterrupt) and info.value.epoch == 1 and info.value.checkpoint == str(folder)
     assert t.history.stopped == "interrupted"
     assert sorted(os.listdir(folder))[1:] == [META] and len(os.listdir(folder)) == 2  # no temporary leftovers
     fresh = trainer(x, y)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..engine.errors import GraphscopeError
 from ..interop import safeio
-from ..util.atomic import atomic_write
+from ..util.atomic import atomic_write, require_path
 from .history import History, _finite_or_null
 
 FORMAT = "graphscope-checkpoint"
@@ -36,7 +36,7 @@ class CheckpointError(GraphscopeError):
 
 def save_checkpoint(trainer, folder):
     """Write `trainer`'s state into `folder` (made if missing); returns the folder."""
-    folder = os.fspath(folder)
+    folder = require_path(folder, "checkpoint folder")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CheckpointError(f"checkpoint {folder}: is a file, not a folder")
     try:
@@ -84,7 +84,7 @@ def save_checkpoint(trainer, folder):
 
 def read_checkpoint(folder):
     """(meta dict, arrays dict) of a checkpoint folder, checked for form and integrity."""
-    folder = os.fspath(folder)
+    folder = require_path(folder, "checkpoint folder")
     path = os.path.join(folder, META)
     if not os.path.isdir(folder):
         raise CheckpointError(f"checkpoint {folder}: no such folder")

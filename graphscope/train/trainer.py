@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph
+from ..util.atomic import require_path
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
@@ -84,6 +85,9 @@ class Trainer:
         if not (isinstance(reg, (int, float)) and math.isfinite(reg) and reg >= 0):
             raise GraphscopeError(f"Trainer: reg must be a number >= 0, got {reg!r}")
         self.reg = float(reg)
+        if schedule is not None and not callable(schedule):
+            raise GraphscopeError(f"Trainer: schedule must be a function epoch -> learning rate (e.g. "
+                                  f"gs.optim.exponential(0.1, 0.05)) or None, got {type(schedule).__name__}")
         self.schedule = schedule
         self.seed = seed
         self.shuffle = bool(shuffle)
@@ -91,8 +95,12 @@ class Trainer:
             raise GraphscopeError(f"Trainer: dtype must be 'float32' or 'float64', got {dtype!r}")
         self.dtype = np.dtype(DTYPES[str(dtype)])
         self.progress = progress
-        self.callbacks = list(callbacks)
-        self.checkpoint = checkpoint
+        self.callbacks = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+        for cb in self.callbacks:
+            if not callable(cb):
+                raise GraphscopeError(f"Trainer: callbacks must be functions of an event (a list of them), "
+                                      f"got {type(cb).__name__}")
+        self.checkpoint = None if checkpoint is None else require_path(checkpoint, "checkpoint folder")
         self.roles = GraphRoles(self.graph, x=x, y=y, scores=scores)
         in_graph = {id(p) for p in self.graph.nodes}
         for p in optimizer.params:
@@ -157,7 +165,10 @@ class Trainer:
     def _data(self, x, y, what):
         if x is None or y is None:
             raise GraphscopeError(f"{what}: give both the examples and their labels")
-        x = np.ascontiguousarray(x, dtype=self.dtype)
+        try:
+            x = np.ascontiguousarray(x, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise GraphscopeError(f"{what}: the examples must be numbers ({type(x).__name__}: {exc})") from None
         y = self._labels(y, f"{what} labels")
         if len(x) != len(y):
             raise GraphscopeError(f"{what}: {len(x)} examples but {len(y)} labels")
