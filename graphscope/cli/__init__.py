@@ -61,7 +61,8 @@ def main(argv=None):
     except GraphscopeError as exc:
         print(f"graphscope {args.command}: {exc}", file=sys.stderr)
         return ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C: one line (training says which checkpoint is kept), no traceback
+        print(f"graphscope {args.command}: {str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader (e.g. `| head`) went away: stop quietly, and keep Python from complaining at exit

@@ -34,7 +34,7 @@ class Shown:
         self.graph, self.file, self.imports = graph, file, list(imports)
 
     @property
-    def origin(self):
+    def provenance(self):
         from ..engine.source import display_path
         return "the lecture's example f = (x + y) * z (built in)" if self.file is None else display_path(self.file)
 
@@ -54,14 +54,14 @@ def _shown(args):
     return Shown(Graph(lecture_example()), None)
 
 
-def walk(graph, origin, write, optimizer=None):
+def walk(graph, provenance, write, optimizer=None):
     """Write the forward-then-backward walk of `graph` (then the optimizer's update, given one), one step a
-    paragraph; return its Stepper."""
+    paragraph; `provenance` says where the graph came from; return its Stepper."""
     from ..engine.formatting import summarize_value
     from ..stepper import Stepper, explain
     st = Stepper(graph, optimizer=optimizer)
     out = graph.output
-    write(f"graphscope demo: {origin}")
+    write(f"graphscope demo: {provenance}")
     update = f" then {plural(st.n_update, 'update step')}" if st.n_update else ""
     write(f"{plural(len(graph), 'node')}, output {out.name}; {plural(st.n_forward, 'forward step')} then "
           f"{plural(st.n_backward, 'backward step')}{update}\n")
@@ -129,8 +129,8 @@ def _demo(args):
     optimizer = make_optimizer(shown.graph, args)
     if opens_tui(args):
         from .tui import open_tui
-        return open_tui(shown.graph, shown.origin, shown.file, optimizer)
-    st = walk(shown.graph, shown.origin, print, optimizer)
+        return open_tui(shown.graph, shown.provenance, shown.file, optimizer)
+    st = walk(shown.graph, shown.provenance, print, optimizer)
     note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
     if note:
         print(f"\n{note}")

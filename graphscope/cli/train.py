@@ -5,7 +5,8 @@ x_train, y_train, x_val, y_val). The recorded graph is trained by replay with
 gs.Trainer; the history is printed as a table and a terminal curve, and
 written as JSON (--history) and as a picture (--plot, needs matplotlib).
 A loss that turns NaN or infinite stops the run, names the node that made it
-and exits with status 1; the last good checkpoint (--checkpoint) is kept.
+and exits with status 1; the last good checkpoint (--checkpoint) is kept. Ctrl-C
+stops the run with status 130 and keeps the last good checkpoint too.
 """
 import sys
 

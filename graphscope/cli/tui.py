@@ -25,10 +25,11 @@ def training_options(args):
                                  batch_size=args.batch_size, checkpoint=args.checkpoint)
 
 
-def open_tui(graph, origin, file=None, optimizer=None, training=None):
-    """Run the TUI in this terminal on `graph` (with the update phase of `optimizer`, given one)."""
+def open_tui(graph, provenance, file=None, optimizer=None, training=None):
+    """Run the TUI in this terminal on `graph` (with the update phase of `optimizer`, given one); `provenance`
+    says where the graph came from (the title)."""
     from ..tui import run_app
-    return run_app(graph, origin, file, optimizer, training)
+    return run_app(graph, provenance, file, optimizer, training)
 
 
 def serve(args, port):

@@ -8,7 +8,8 @@ from . import ops  # noqa: F401  (registers the built-in ops)
 from . import op_functions as _op_functions
 from .backward import backward, topo_order
 from .custom import CustomOp, custom_op
-from .errors import BackwardError, GraphscopeError, InputError, ShapeError
+from .errors import (ArgumentError, BackwardError, GraphscopeError, InputError, NotFoundError, PositionError,
+                     ShapeError)
 from .gradcheck import GradcheckError, GradcheckReport, NodeReport, check_node, check_nodes, gradcheck
 from .graph import Graph
 from .jacobian import Jacobian, describe_jacobian
@@ -21,7 +22,8 @@ from .tensor import Tensor
 __all__ = [
     "Tensor", "tensor", "param", "constant", "apply", "scope", "Graph", "backward", "topo_order",
     "OPS", "Op", "JacobianInfo", "register", "unregister", "get_op", "Jacobian", "describe_jacobian",
-    "GraphscopeError", "ShapeError", "InputError", "BackwardError",
+    "GraphscopeError", "ShapeError", "InputError", "BackwardError", "ArgumentError", "NotFoundError",
+    "PositionError",
     "gradcheck", "check_nodes", "check_node", "GradcheckReport", "NodeReport", "GradcheckError",
     "detect_anomaly", "AnomalyError", "NonFinite", "custom_op", "CustomOp",
 ]

@@ -74,6 +74,10 @@ def seed_gradient(root, grad):
                 f"  at {_source.caller_location()}")
         return np.ones_like(v)
     g = grad._value if hasattr(grad, "_value") else grad
+    problem = _not_real(g)
+    if problem:
+        raise BackwardError(f"backward(): the upstream gradient for {root.name} must be real numbers, got {problem}"
+                            f"\n  at {_source.caller_location()}")
     if v.__class__ is float:
         if np.size(g) != 1:
             raise BackwardError(f"backward(): upstream gradient of shape {np.shape(g)} for scalar {root.name} "
@@ -219,9 +223,30 @@ def input_gradients(node, g, needs=None):
     return call_vjp(node.op_def, g, [i._value for i in inputs], node._value, node.attrs, node, needs)
 
 
+def _not_real(g):
+    """None when g is real numbers (a float, an int, a real array); else what it is instead."""
+    if g.__class__ is float:
+        return None
+    try:
+        kind = np.asarray(g).dtype.kind
+    except Exception:  # a ragged list, an object numpy cannot take
+        kind = "O"
+    if kind in "fiub":
+        return None
+    if kind == "c":
+        return f"complex values ({np.asarray(g).dtype}): graphscope's gradients are real"
+    return f"{type(g).__name__} {g!r}"[:120] if kind in "OUS" and np.ndim(g) == 0 else f"an array of dtype {np.asarray(g).dtype}"
+
+
 def accumulate(node, g, via=None):
     """node.grad += g, with g brought to node's value type (float for the scalar path)."""
     v = node._value
+    if g.__class__ is not float and (g.__class__ is not np.ndarray or g.dtype.kind not in "fiub"):
+        problem = _not_real(g)
+        if problem:
+            op = via.op_def.name if via is not None else "backward"
+            raise BackwardError(f"{op}: the VJP returned {problem} as the gradient of input {node.name}"
+                                + (f"\n  node {via.name} made at {via.source}" if via is not None else ""))
     if v.__class__ is float:
         if g.__class__ is not float:
             if np.size(g) != 1:

@@ -20,7 +20,7 @@ def compute_array(op, vals, attrs):
     """The op's numpy forward. numpy's own exceptions become ForwardFailed with the op's explanation
     (``op.input_problem``) or numpy's message; nothing of numpy's traceback survives."""
     try:
-        return normalize(op.forward(*vals, **attrs))
+        return normalize(op.forward(*vals, **attrs), op)
     except GraphscopeError:
         raise
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, ZeroDivisionError, OverflowError) as exc:

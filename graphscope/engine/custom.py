@@ -42,7 +42,7 @@ cannot be taken.
 """
 import re
 
-from .errors import BackwardError, GraphscopeError
+from .errors import BackwardError, GraphscopeError, InputError, NotFoundError
 from .optable import OPS, STRUCTURES, JacobianInfo, Op, register, unregister as _unregister
 from .record import apply
 
@@ -58,7 +58,7 @@ class CustomOp:
 
     def __init__(self, forward, name=None, vjp=None, jacobian=None, check=None, differentiable=None):
         if not callable(forward):
-            raise TypeError(f"custom_op: forward must be a function, got {type(forward).__name__}")
+            raise InputError(f"custom_op: forward must be a function, got {type(forward).__name__}")
         name = forward.__name__ if name is None else name
         if not isinstance(name, str) or not _NAME.match(name):
             raise CustomOpError(f"custom_op: op name {name!r} must be an identifier (letters, digits, '_', '.')")
@@ -117,7 +117,7 @@ def unregister(name):
     """Remove a custom op from the op table (nodes already recorded keep working)."""
     op = OPS.get(name)
     if op is None:
-        raise KeyError(f"no op named {name!r} is registered")
+        raise NotFoundError(f"no op named {name!r} is registered")
     if not is_custom(op):
         raise CustomOpError(f"{name!r} is a built-in op and cannot be removed")
     _unregister(name)

@@ -13,6 +13,21 @@ class InputError(GraphscopeError, TypeError):
     """A value that is not numeric (or not the expected kind) reached an op."""
 
 
+class ArgumentError(GraphscopeError, ValueError):
+    """An argument has the right type but a value graphscope cannot use (a NaN eps, a name with '/')."""
+
+
+class NotFoundError(GraphscopeError, KeyError):
+    """A name or key looked up in graphscope (a node, an op, a layer) does not exist."""
+
+    def __str__(self):  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class PositionError(GraphscopeError, IndexError):
+    """A position (a step, an input index) is outside the range that exists."""
+
+
 class BackwardError(GraphscopeError, RuntimeError):
     """backward() could not run: no upstream for a non-scalar, a bad VJP, ..."""
 

@@ -24,10 +24,12 @@ Ops that draw random numbers in their forward (a dropout mask drawn anew on
 every call) cannot be checked this way: keep their randomness in an
 attribute (a fixed mask) while checking.
 """
+import math
+
 import numpy as np
 
 from .backward import backward as _backward, call_vjp
-from .errors import GraphscopeError, VJPError
+from .errors import ArgumentError, GraphscopeError, VJPError
 from .gradcheck_report import Entry, GradcheckError, GradcheckReport, InputCheck, NodeCheck, NodeReport
 from .graph import require_graph
 from .optable import shape_of
@@ -121,6 +123,18 @@ def _flat_index(shape, c):
     return tuple(int(i) for i in np.unravel_index(int(c), shape)) if shape else ()
 
 
+# ---------------------------------------------------------------- settings
+
+def require_settings(eps, rtol, atol, max_coords, where):
+    """Raise ArgumentError unless the check's settings can decide pass or fail (a NaN eps never passes)."""
+    for label, v, least in (("eps", eps, "greater than 0"), ("rtol", rtol, "0 or more"), ("atol", atol, "0 or more")):
+        ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+        if not ok or (v <= 0 if label == "eps" else v < 0):
+            raise ArgumentError(f"{where}: {label} must be a finite number {least}, got {v!r}")
+    if not isinstance(max_coords, (int, np.integer)) or isinstance(max_coords, bool) or max_coords < 1:
+        raise ArgumentError(f"{where}: max_coords must be a whole number of at least 1, got {max_coords!r}")
+
+
 # ---------------------------------------------------------------- per node
 
 def check_node(node, upstream=None, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0, seed=0, position=0):
@@ -129,6 +143,7 @@ def check_node(node, upstream=None, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0
     ``upstream``: the gradient to pull back (default: a seeded random probe
     shaped like the node's value). Returns a NodeCheck.
     """
+    require_settings(eps, rtol, atol, max_coords, "check_node")
     with np.errstate(all="ignore"):  # nudged inputs may leave an op's domain: such entries are skipped
         return _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position)
 
@@ -228,6 +243,7 @@ def check_nodes(output, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0, seed=0):
     backward is caught at exactly the node that has it. Rows come in
     topological order; ``report.first_failure`` is the node to look at.
     """
+    require_settings(eps, rtol, atol, max_coords, "check_nodes")
     graph = require_graph(output)
     rows = [check_node(n, None, max_coords, eps, rtol, atol, seed, position=k)
             for k, n in enumerate(graph.nodes) if n.op_def is not None]
@@ -249,6 +265,7 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     GradcheckReport (true when every leaf passed); ``raise_on_failure``
     raises GradcheckError with the report's summary instead.
     """
+    require_settings(eps, rtol, atol, max_coords, "gradcheck")
     graph = require_graph(output)
     root = graph.output
     leaves = _resolve_wrt(graph, wrt)

@@ -14,7 +14,7 @@ import numpy as np
 from . import replay as _replay
 from .nonfinite import find_nonfinite as _find_nonfinite
 from .backward import backward as _backward, clear_gradients, topo_order
-from .errors import GraphscopeError, InputError, ShapeError
+from .errors import GraphscopeError, InputError, NotFoundError, PositionError, ShapeError
 from .formatting import call_text, format_table, summarize_value
 from .source import display_location
 
@@ -62,19 +62,19 @@ class Graph:
         """A node by id (int), by name (str), or the node itself."""
         if hasattr(key, "_value"):
             if key not in self:
-                raise KeyError(f"{key.name} is not in this graph")
+                raise NotFoundError(f"{key.name} is not in this graph")
             return key
         if isinstance(key, (int, np.integer)):
             try:
                 return self._index()[int(key)]
             except KeyError:
-                raise KeyError(f"no node with id {key} in this graph") from None
+                raise NotFoundError(f"no node with id {key} in this graph") from None
         matches = [n for n in self.nodes if n.name == key]
         if not matches:
             from .words import did_you_mean
-            raise KeyError(f"no node named {key!r} in this graph{did_you_mean(str(key), {n.name for n in self.nodes})}")
+            raise NotFoundError(f"no node named {key!r} in this graph{did_you_mean(str(key), {n.name for n in self.nodes})}")
         if len(matches) > 1:
-            raise KeyError(f"{len(matches)} nodes are named {key!r}: ids {[n.id for n in matches]}; look up by id")
+            raise NotFoundError(f"{len(matches)} nodes are named {key!r}: ids {[n.id for n in matches]}; look up by id")
         return matches[0]
 
     __getitem__ = node
@@ -166,7 +166,7 @@ class Graph:
             raise GraphscopeError(f"step_forward(k): k is a position 0..{len(self.nodes) - 1}, "
                                   f"got {type(k).__name__} (use graph.position(node) for a node)")
         if not -len(self.nodes) <= k < len(self.nodes):
-            raise IndexError(f"step_forward({k}): the graph has {len(self.nodes)} nodes (positions 0..{len(self.nodes) - 1})")
+            raise PositionError(f"step_forward({k}): the graph has {len(self.nodes)} nodes (positions 0..{len(self.nodes) - 1})")
         node = self.nodes[k]
         _replay.recompute(node)
         return node

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backward import input_gradients
-from .errors import GraphscopeError
+from .errors import GraphscopeError, PositionError
 from .optable import shape_of, size_of
 from .source import user_code_lines
 
@@ -60,8 +60,10 @@ def describe_jacobian(node, i):
     """The Jacobian descriptor of d(node)/d(node.inputs[i])."""
     if node.op_def is None:
         raise GraphscopeError(f"{node.name} is a leaf: it has no inputs and no local Jacobian")
-    if not 0 <= i < len(node.inputs):
-        raise IndexError(f"{node.name} ({node.op_def.name}) has {len(node.inputs)} inputs, not {i + 1}")
+    n = len(node.inputs)
+    if not isinstance(i, (int, np.integer)) or isinstance(i, bool) or not 0 <= i < n:
+        raise PositionError(f"describe_jacobian({node.name}, {i!r}): the input index must be 0..{n - 1}: "
+                            f"{node.name} ({node.op_def.name}) has {n} input{'s' if n != 1 else ''}")
     vals = [x._value for x in node.inputs]
     try:
         info = node.op_def.jacobian(i, *vals, value=node._value, **node.attrs)

@@ -9,6 +9,7 @@ function's name to it; ``on_change`` tells the packages that export them.
 """
 import inspect
 
+from .errors import ArgumentError
 from .optable import LISTENERS, OPS, Op
 from .record import apply_binary, apply_to, apply_unary
 from .tensor import Tensor
@@ -33,7 +34,7 @@ def export_to(namespace, names):
     def export(name, fn):
         taken = namespace.get(name)
         if fn is not None and taken is not None and getattr(taken, "op", None) is None:
-            raise ValueError(f"op {fn.op.name}: the function name {name!r} is taken by graphscope's own "
+            raise ArgumentError(f"op {fn.op.name}: the function name {name!r} is taken by graphscope's own "
                              f"{name}; give the op another `function` name")
         if fn is None:
             if getattr(taken, "op", None) is not None:  # never graphscope's own name
@@ -111,13 +112,13 @@ _REFLECTABLE = {"add", "sub", "mul", "truediv", "matmul", "pow", "floordiv", "mo
 def _added(op):
     other = FUNCTIONS.get(op.function)
     if other is not None and other.op.name != op.name:
-        raise ValueError(f"op {op.name}: the function name {op.function!r} is taken by op {other.op.name}")
+        raise ArgumentError(f"op {op.name}: the function name {op.function!r} is taken by op {other.op.name}")
     names = list(op.operators)
     if op.method:
         names.append(op.method if isinstance(op.method, str) else op.function or op.name)
     taken = [n for n in names if n in Tensor.__dict__]
     if taken:
-        raise ValueError(f"op {op.name}: Tensor already has {', '.join(taken)} (its own, or another op's)")
+        raise ArgumentError(f"op {op.name}: Tensor already has {', '.join(taken)} (its own, or another op's)")
     fn = make_function(op)
     attached = {name: _operator(op, fn, name) for name in op.operators}
     if op.method:

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import ArgumentError, NotFoundError
 from .values import shape_of, size_of  # noqa: F401  (helpers for op code)
 
 OPS = {}
@@ -106,9 +107,9 @@ class Op:
 def register(cls):
     """Class decorator: instantiate the op and put it in the table under ``cls.name``."""
     if not cls.name:
-        raise ValueError(f"op class {cls.__name__} has no name")
+        raise ArgumentError(f"op class {cls.__name__} has no name")
     if cls.name in OPS and type(OPS[cls.name]) is not cls:
-        raise ValueError(f"an op named {cls.name!r} is already registered ({type(OPS[cls.name]).__name__})")
+        raise ArgumentError(f"an op named {cls.name!r} is already registered ({type(OPS[cls.name]).__name__})")
     old = OPS.get(cls.name)
     if old is not None:
         _tell(old, False)
@@ -142,7 +143,7 @@ def get_op(name):
     try:
         return OPS[name]
     except KeyError:
-        raise KeyError(f"unknown op {name!r}; known ops: {', '.join(sorted(OPS))}") from None
+        raise NotFoundError(f"unknown op {name!r}; known ops: {', '.join(sorted(OPS))}") from None
 
 
 # ---------------------------------------------------------------- helpers for op code

@@ -133,7 +133,7 @@ def apply_to(op, args, attrs, depth=3):
         except Exception:  # run it again the careful way, to explain the failure
             value = compute_or_explain(op, inputs, attrs)
         if value.__class__ is not np.ndarray or value.ndim == 0:
-            value = normalize(value)
+            value = normalize(value, op)
     else:
         value = compute_or_explain(op, inputs, attrs)
     return _record(op, value, inputs, attrs or NO_ATTRS, rg, depth)
@@ -153,7 +153,7 @@ def apply_unary(op, x):
         except Exception:  # run it again the careful way, to explain the failure
             value = compute_or_explain(op, (x,), NO_ATTRS, compute_array)
         if value.__class__ is not np.ndarray or value.ndim == 0:
-            value = normalize(value)
+            value = normalize(value, op)
     node = _record(op, value, (x,), NO_ATTRS, x.requires_grad, 3)
     return _share_line(node) if wrapped else node
 
@@ -176,6 +176,6 @@ def apply_binary(op, a, b):
         except Exception:  # run it again the careful way, to explain the failure
             value = compute_or_explain(op, (a, b), NO_ATTRS, compute_array)
         if value.__class__ is not np.ndarray or value.ndim == 0:
-            value = normalize(value)
+            value = normalize(value, op)
     node = _record(op, value, (a, b), NO_ATTRS, a.requires_grad or b.requires_grad, 3)
     return _share_line(node) if wrapped else node

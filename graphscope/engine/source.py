@@ -8,6 +8,8 @@ import sys
 import traceback
 from contextlib import contextmanager
 
+from .errors import ArgumentError
+
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _internal_cache = {}
 _getframe = sys._getframe
@@ -115,12 +117,18 @@ class _ScopeStack:
 SCOPES = _ScopeStack()
 
 
-@contextmanager
 def scope(name):
-    """Record every node made inside the block under module scope `name` (nests as 'a/b')."""
-    name = str(name)
-    if not name or "/" in name:
-        raise ValueError(f"scope name must be a non-empty string without '/': {name!r}")
+    """Record every node made inside the block under module scope `name` (nests as 'a/b').
+
+    The name is checked here, when ``gs.scope(...)`` is called, not when the block is entered.
+    """
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ArgumentError(f"gs.scope: a scope name must be a non-empty string without '/', got {name!r}")
+    return _entered(name)
+
+
+@contextmanager
+def _entered(name):
     SCOPES.stack.append(SCOPES.current)
     SCOPES.current = name if SCOPES.current is None else f"{SCOPES.current}/{name}"
     try:

@@ -68,11 +68,6 @@ class Tensor:
         return None if self.op_def is None else self.op_def.name
 
     @property
-    def fn(self):
-        """The op-table entry that made this node: the old name of ``op_def`` (read-only; will be removed)."""
-        return self.op_def
-
-    @property
     def name(self):
         """The user's name, or an automatic one such as 'matmul_12' (op and node id)."""
         n = self._name

@@ -17,7 +17,11 @@ def as_value(data, what="value", copy=False):
     if c is float:
         return data
     if c is int:
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            raise InputError(f"{what}: the integer {str(data)[:12]}... ({len(str(abs(data)))} digits) is too large "
+                             f"for a float64 (largest about 1.8e308) at {caller_location()}") from None
     if hasattr(data, "_value"):  # a tensor
         data = data._value
         c = data.__class__
@@ -45,8 +49,8 @@ def as_value(data, what="value", copy=False):
     return data
 
 
-def normalize(v):
-    """Bring an op's raw output to a graphscope value (0-d float64 -> float)."""
+def normalize(v, op=None):
+    """Bring an op's raw output to a graphscope value (0-d float64 -> float); `op` names the op in errors."""
     c = v.__class__
     if c is float:
         return v
@@ -57,8 +61,11 @@ def normalize(v):
     if c is np.float64 or c is int:
         return float(v)
     if isinstance(v, np.generic):
-        return normalize(np.asarray(v))
-    return as_value(v)
+        return normalize(np.asarray(v), op)
+    name = getattr(op, "name", "an op")
+    if v is None:
+        raise InputError(f"{name}: its forward returned None (a missing `return`?) at {caller_location()}")
+    return as_value(v, f"{name}: its forward's result")
 
 
 def shape_of(x):

@@ -225,6 +225,7 @@ class _Reader:
         self.npz = npz
         self.npz_size = npz_size
         self.members = set(npz.zip.namelist())
+        self.files = set(npz.files)  # npz.files is a list: a lookup in it per array made loading quadratic
         self.by_id = {}
 
     def fail(self, text, entry=None, k=None):
@@ -242,7 +243,7 @@ class _Reader:
     def array(self, key):
         if not isinstance(key, str):
             raise AttrError(f"an array reference must be a key string, got {key!r}")
-        if key not in self.npz.files:
+        if key not in self.files:
             raise AttrError(f"array {key!r} is missing from {ARRAYS_MEMBER}")
         if key + ".npy" not in self.members:
             raise AttrError(f"array {key!r} is not stored as an .npy member of {ARRAYS_MEMBER}")

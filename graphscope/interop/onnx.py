@@ -53,6 +53,7 @@ class Builder:
     def __init__(self, onnx, graph):
         self.onnx, self.helper = onnx, onnx.helper
         self.nodes, self.initializers, self.used = [], [], set()
+        self.suffixes = {}
         self.value_names = {}
         self.origins = {}
         for n in sorted(graph.nodes, key=lambda n: n.op_def is not None):  # leaves claim their names first
@@ -60,10 +61,13 @@ class Builder:
 
     def unique(self, name):
         name = name or "value"
-        candidate, k = name, 1
+        # the next suffix to try per name: 1,000 nodes named 'x' must not try 1 + 2 + ... + 1,000 candidates
+        k = self.suffixes.get(name, 1)
+        candidate = name if k == 1 else f"{name}_{k}"
         while candidate in self.used:
             k += 1
             candidate = f"{name}_{k}"
+        self.suffixes[name] = k
         self.used.add(candidate)
         return candidate
 

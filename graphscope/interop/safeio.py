@@ -61,13 +61,13 @@ def read_member(z, name, archive_size):
     return data
 
 
-def parse_json(raw, what):
+def parse_json(raw, what, max_int_digits=MAX_INT_DIGITS, kind="graph files"):
     """The JSON document in `raw` (bytes), refusing very deep nesting and integers with very many digits."""
     def parse_int(text):  # JSON integers reach here as text: a long one is never converted
         digits = len(text.lstrip("-"))
-        if digits > MAX_INT_DIGITS:
-            raise UnsafeFile(f"{what} holds an integer with {digits} digits; graph files hold no integer "
-                             f"longer than {MAX_INT_DIGITS} digits")
+        if digits > max_int_digits:
+            raise UnsafeFile(f"{what} holds an integer with {digits} digits; {kind} hold no integer "
+                             f"longer than {max_int_digits} digits")
         return int(text)
 
     try:
@@ -75,21 +75,21 @@ def parse_json(raw, what):
     except UnsafeFile:
         raise
     except RecursionError:
-        raise UnsafeFile(f"{what} is nested too deeply to be a graph file") from None
+        raise UnsafeFile(f"{what} is nested too deeply to be one of {kind}") from None
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise UnsafeFile(f"{what} is not valid JSON ({describe(exc)})") from None
-    _check_depth(doc, what)
+    _check_depth(doc, what, kind)
     return doc
 
 
-def _check_depth(doc, what):
+def _check_depth(doc, what, kind="graph files"):
     """Walk the document without recursion; refuse containers nested deeper than MAX_JSON_DEPTH."""
     stack = [(doc, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             raise UnsafeFile(f"{what} nests lists and objects more than {MAX_JSON_DEPTH} deep; "
-                             f"graph files nest a few levels only")
+                             f"{kind} nest a few levels only")
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):

@@ -119,6 +119,9 @@ class LeakyReLU(Module):
 
     def __init__(self, alpha=0.01, learnable=False, name=None):
         super().__init__(name or self.prefix)
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(alpha):
+            raise GraphscopeError(f"LeakyReLU: alpha (the slope for x < 0) must be a finite number, got {alpha!r}")
         self.alpha = self.add_param("alpha", float(alpha)) if learnable else float(alpha)
 
     def forward(self, x):

@@ -8,7 +8,7 @@ default for Sequential and MLP) opens no scope of its own.
 """
 import numpy as np
 
-from ..engine import GraphscopeError, param, scope
+from ..engine import GraphscopeError, NotFoundError, PositionError, param, scope
 from ..engine.source import SCOPES
 
 
@@ -166,8 +166,12 @@ class Sequential(Module):
             for m in self._children:
                 if m.name == i:
                     return m
-            raise KeyError(f"no layer named {i!r}; layers: {', '.join(m.name for m in self._children)}")
-        return self._children[i]
+            raise NotFoundError(f"no layer named {i!r}; layers: {', '.join(m.name for m in self._children)}")
+        try:
+            return self._children[i]
+        except (IndexError, TypeError):
+            raise PositionError(f"Sequential[{i!r}]: there are {len(self._children)} layers (0..{len(self._children) - 1}),"
+                                f" or look one up by name") from None
 
     def __len__(self):
         return len(self._children)

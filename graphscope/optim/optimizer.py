@@ -16,13 +16,22 @@ def _as_params(params):
         params = params.parameters()
     elif hasattr(params, "params") and hasattr(params, "nodes"):
         params = params.params
-    params = list(params)
+    try:
+        params = list(params)
+    except TypeError:
+        raise GraphscopeError(f"the optimizer's params must be a list of gs.param leaves, a module or a graph, "
+                              f"got {type(params).__name__}") from None
     if not params:
         raise GraphscopeError("the optimizer got no parameters (pass gs.param leaves, a module or a graph)")
     for p in params:
         if not hasattr(p, "_value") or p.op_def is not None or not p.requires_grad:
             what = getattr(p, "name", type(p).__name__)
             raise GraphscopeError(f"optimizer: {what} is not a leaf that requires a gradient (use gs.param)")
+    seen = set()
+    for p in params:
+        if id(p) in seen:
+            raise GraphscopeError(f"optimizer: parameter {p.name} is listed twice (it would be updated twice a step)")
+        seen.add(id(p))
     return params
 
 

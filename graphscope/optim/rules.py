@@ -28,6 +28,9 @@ def _positive(value, what, who):
 class SGD(Optimizer):
     """Vanilla gradient descent: x += -lr * dx."""
 
+    def __init__(self, params, lr):  # no hyperparameters: a misspelt one is an error, not silently kept
+        super().__init__(params, lr)
+
     def delta(self, state, g):
         return -self.lr * g
 

@@ -9,4 +9,4 @@ from .history import History
 from .monitor import LayerStats, layer_stats, snapshot_params
 from .sanity import SanityReport, sanity_check
 from .search import SearchResult, Trial, search
-from .trainer import Trainer, TrainingDiverged
+from .trainer import Trainer, TrainingDiverged, TrainingInterrupted

@@ -12,16 +12,22 @@ import hashlib
 import io
 import json
 import os
+import zipfile
 
 import numpy as np
 
 from ..engine.errors import GraphscopeError
-from ..util.atomic import atomic_write
+from ..interop import safeio
+from ..util.atomic import atomic_write, require_path
 from .history import History, _finite_or_null
 
 FORMAT = "graphscope-checkpoint"
 VERSION = 1
 META = "checkpoint.json"
+#: checkpoint.json holds settings and per-epoch history: far less than this even for long runs.
+MAX_META_BYTES = 64 * 1024 * 1024
+#: The longest integer a checkpoint holds: the shuffling RNG's 128-bit state (39 digits).
+MAX_INT_DIGITS = 40
 
 
 class CheckpointError(GraphscopeError):
@@ -30,7 +36,7 @@ class CheckpointError(GraphscopeError):
 
 def save_checkpoint(trainer, folder):
     """Write `trainer`'s state into `folder` (made if missing); returns the folder."""
-    folder = os.fspath(folder)
+    folder = require_path(folder, "checkpoint folder")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CheckpointError(f"checkpoint {folder}: is a file, not a folder")
     try:
@@ -78,18 +84,14 @@ def save_checkpoint(trainer, folder):
 
 def read_checkpoint(folder):
     """(meta dict, arrays dict) of a checkpoint folder, checked for form and integrity."""
-    folder = os.fspath(folder)
+    folder = require_path(folder, "checkpoint folder")
     path = os.path.join(folder, META)
     if not os.path.isdir(folder):
         raise CheckpointError(f"checkpoint {folder}: no such folder")
     if not os.path.isfile(path):
         raise CheckpointError(f"checkpoint {folder}: no {META} in it (not a checkpoint folder, or none was "
                               f"written yet)")
-    try:
-        with open(path, encoding="utf-8") as f:
-            meta = json.load(f)
-    except (OSError, ValueError) as exc:
-        raise CheckpointError(f"checkpoint {path}: not readable JSON ({exc})") from None
+    meta = _read_meta(path)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint {path}: not a graphscope checkpoint")
     if meta.get("version") != VERSION:
@@ -97,8 +99,15 @@ def read_checkpoint(folder):
                               f"reads version {VERSION}")
     for key, kind in (("arrays", str), ("sha256", str), ("epoch", int), ("params", list), ("optimizer", dict),
                       ("rng", dict), ("history", dict)):
-        if not isinstance(meta.get(key), kind):
+        if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
             raise CheckpointError(f"checkpoint {path}: '{key}' is missing or not a {kind.__name__}")
+    if meta["epoch"] < 0:
+        raise CheckpointError(f"checkpoint {path}: 'epoch' is {meta['epoch']}; it counts finished epochs (0 or more)")
+    for i, p in enumerate(meta["params"]):
+        if not isinstance(p, dict):
+            raise CheckpointError(f"checkpoint {path}: 'params'[{i}] is not an object")
+    if not isinstance(meta.get("nodes", []), list):
+        raise CheckpointError(f"checkpoint {path}: 'nodes' is not a list")
     name = meta["arrays"]
     if os.path.basename(name) != name or not name.endswith(".npz"):
         raise CheckpointError(f"checkpoint {path}: bad arrays file name {name!r}")
@@ -109,12 +118,42 @@ def read_checkpoint(folder):
         raise CheckpointError(f"checkpoint {folder}: cannot read {name}: {exc.strerror or exc}") from None
     if hashlib.sha256(data).hexdigest() != meta["sha256"]:
         raise CheckpointError(f"checkpoint {folder}: {name} does not match {META} (damaged or replaced)")
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except Exception as exc:  # a damaged zip, or object arrays that would need pickle
-        raise CheckpointError(f"checkpoint {folder}: cannot read {name} without pickle: {exc}") from None
+    arrays = _read_arrays(data, f"checkpoint {folder}: {name}")
     return meta, arrays
+
+
+def _read_meta(path):
+    """checkpoint.json, parsed within bounds (size, nesting, digits)."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_META_BYTES:
+            raise CheckpointError(f"checkpoint {path}: {size} bytes, more than a checkpoint's settings and "
+                                  f"history ever take ({MAX_META_BYTES} bytes)")
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise CheckpointError(f"checkpoint {path}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        return safeio.parse_json(raw, "it", max_int_digits=MAX_INT_DIGITS, kind="checkpoints")
+    except safeio.UnsafeFile as exc:
+        raise CheckpointError(f"checkpoint {path}: {exc}") from None
+
+
+def _read_arrays(data, where):
+    """The arrays of an .npz held in `data`: every member's declared shape is checked before numpy allocates."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = z.namelist()
+            for member in names:
+                if not member.endswith(".npy"):
+                    raise safeio.UnsafeFile(f"{member} is not an .npy array")
+                safeio.check_npy(z, member, len(data))
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except safeio.UnsafeFile as exc:
+        raise CheckpointError(f"{where}: {exc}") from None
+    except Exception as exc:  # a damaged zip: zipfile and numpy raise many kinds
+        raise CheckpointError(f"{where}: not a readable .npz archive ({safeio.describe(exc)})") from None
 
 
 def load_checkpoint(trainer, folder):

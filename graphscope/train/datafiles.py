@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..util.atomic import require_path
 
 
 class DataError(GraphscopeError, ValueError):
@@ -107,7 +108,7 @@ def _size_message(path, shape, dtype, expected, actual, header):
 
 def _find_files(folder, stems, candidates, data_set, hint):
     """{key: path} for each expected file in `folder`, or one DataError naming every file expected."""
-    folder = os.path.expanduser(os.fspath(folder))
+    folder = os.path.expanduser(require_path(folder, f"{data_set} folder"))
     if not os.path.isdir(folder):
         problem = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
         raise DataError(f"{data_set}: {folder} {problem}; name the folder holding {', '.join(stems.values())}")
@@ -175,7 +176,7 @@ def read_cifar_batch(path):
 
 def _cifar_folder(folder):
     """The folder itself, or its cifar-10-batches-bin subfolder (where the archive unpacks)."""
-    folder = os.path.expanduser(os.fspath(folder))
+    folder = os.path.expanduser(require_path(folder, "CIFAR-10 folder"))
     sub = os.path.join(folder, "cifar-10-batches-bin")
     if not os.path.isfile(os.path.join(folder, CIFAR_TEST)) and os.path.isdir(sub):
         return sub

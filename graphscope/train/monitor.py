@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.errors import InputError, ShapeError
+from ..engine.errors import InputError, NotFoundError, ShapeError
 from ..engine.graph import require_graph
 
 #: The lecture's rule of thumb for ||update|| / ||weights|| per step, and the band around it called healthy.
@@ -118,7 +118,7 @@ class LayerStatsList(list):
             for s in self:
                 if s.scope == key:
                     return s
-            raise KeyError(f"no module scope {key!r}; scopes: {', '.join(s.scope for s in self) or 'none'}")
+            raise NotFoundError(f"no module scope {key!r}; scopes: {', '.join(s.scope for s in self) or 'none'}")
         return super().__getitem__(key)
 
     def table(self):

@@ -8,12 +8,14 @@ each weight's gradient after backward (nothing is added to the graph), and
 the reported loss includes the term.
 """
 import math
+import os
 import time
 
 import numpy as np
 
 from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph
+from ..util.atomic import require_path
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
@@ -34,6 +36,19 @@ class TrainingDiverged(GraphscopeError):
         self.origin = origin
         self.epoch = epoch
         self.iteration = iteration
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or a callback raising KeyboardInterrupt) stopped fit(); the message names the last good checkpoint.
+
+    A KeyboardInterrupt still, so whatever stops on Ctrl-C stops on this too; ``epoch`` is the number of
+    finished epochs and ``checkpoint`` the folder holding the last one written (None when none was).
+    """
+
+    def __init__(self, message, epoch, checkpoint):
+        super().__init__(message)
+        self.epoch = epoch
+        self.checkpoint = checkpoint
 
 
 class Trainer:
@@ -70,6 +85,9 @@ class Trainer:
         if not (isinstance(reg, (int, float)) and math.isfinite(reg) and reg >= 0):
             raise GraphscopeError(f"Trainer: reg must be a number >= 0, got {reg!r}")
         self.reg = float(reg)
+        if schedule is not None and not callable(schedule):
+            raise GraphscopeError(f"Trainer: schedule must be a function epoch -> learning rate (e.g. "
+                                  f"gs.optim.exponential(0.1, 0.05)) or None, got {type(schedule).__name__}")
         self.schedule = schedule
         self.seed = seed
         self.shuffle = bool(shuffle)
@@ -77,8 +95,12 @@ class Trainer:
             raise GraphscopeError(f"Trainer: dtype must be 'float32' or 'float64', got {dtype!r}")
         self.dtype = np.dtype(DTYPES[str(dtype)])
         self.progress = progress
-        self.callbacks = list(callbacks)
-        self.checkpoint = checkpoint
+        self.callbacks = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+        for cb in self.callbacks:
+            if not callable(cb):
+                raise GraphscopeError(f"Trainer: callbacks must be functions of an event (a list of them), "
+                                      f"got {type(cb).__name__}")
+        self.checkpoint = None if checkpoint is None else require_path(checkpoint, "checkpoint folder")
         self.roles = GraphRoles(self.graph, x=x, y=y, scores=scores)
         in_graph = {id(p) for p in self.graph.nodes}
         for p in optimizer.params:
@@ -91,6 +113,7 @@ class Trainer:
         self.lr0 = float(optimizer.lr)
         self.rng = np.random.default_rng(seed)
         self.epoch = 0                  # epochs completed
+        self.saved_epoch = None         # the epoch count of the last checkpoint written (None: none yet)
         self.history = History()
         self._stop = False
         self._cast_leaves()
@@ -142,7 +165,10 @@ class Trainer:
     def _data(self, x, y, what):
         if x is None or y is None:
             raise GraphscopeError(f"{what}: give both the examples and their labels")
-        x = np.ascontiguousarray(x, dtype=self.dtype)
+        try:
+            x = np.ascontiguousarray(x, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise GraphscopeError(f"{what}: the examples must be numbers ({type(x).__name__}: {exc})") from None
         y = self._labels(y, f"{what} labels")
         if len(x) != len(y):
             raise GraphscopeError(f"{what}: {len(x)} examples but {len(y)} labels")
@@ -244,7 +270,25 @@ class Trainer:
         the parameters keep the values of the last finite step.
         """
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a NaN is reported where it is made
-            return self._fit(x_train, y_train, x_val, y_val)
+            try:
+                return self._fit(x_train, y_train, x_val, y_val)
+            except TrainingInterrupted:
+                raise
+            except KeyboardInterrupt:
+                self.history.stopped = "interrupted"
+                raise self._interrupted() from None
+
+    def _interrupted(self):
+        """The TrainingInterrupted for Ctrl-C now: one line saying what is kept."""
+        where = f"interrupted during epoch {self.epoch + 1}"
+        if self.checkpoint is None:
+            kept = "no checkpoint folder was given, nothing was saved"
+        elif self.saved_epoch is None:
+            kept = f"no checkpoint was written to {self.checkpoint} (no epoch finished)"
+        else:
+            kept = f"the last good checkpoint is {self.checkpoint} (after epoch {self.saved_epoch})"
+        return TrainingInterrupted(f"{where}; {kept}", self.saved_epoch or 0,
+                                   None if self.saved_epoch is None else self.checkpoint)
 
     def _fit(self, x_train, y_train, x_val, y_val):
         x_train, y_train = self._data(x_train, y_train, "fit: training data")
@@ -305,6 +349,7 @@ class Trainer:
                 self.epoch += 1
                 if self.checkpoint is not None:
                     self.save_checkpoint(self.checkpoint)
+                    self.saved_epoch = self.epoch
                 self._emit(EpochEnd(epoch, self.epochs, loss_sum / batches, train_acc, val_acc, val_loss, lr,
                                     seconds))
         return h
@@ -318,7 +363,10 @@ class Trainer:
     def load_checkpoint(self, folder):
         """Restore what save_checkpoint wrote; fit() then trains the epochs that are left."""
         from .checkpoint import load_checkpoint
-        return load_checkpoint(self, folder)
+        meta = load_checkpoint(self, folder)
+        if self.checkpoint is not None and os.path.abspath(self.checkpoint) == os.path.abspath(folder):
+            self.saved_epoch = self.epoch  # that folder already holds this state
+        return meta
 
     # ---------------------------------------------------------------- sanity
     def sanity_check(self, x=None, y=None, out=print):

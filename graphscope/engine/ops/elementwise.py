@@ -409,7 +409,11 @@ class Where(_Binary):
     function = "where"
 
     def arguments(self, condition, a, b):
-        return (a, b), {"cond": np.asarray(raw(condition), dtype=bool)}
+        cond = np.asarray(raw(condition))
+        if cond.dtype.kind not in "biuf":  # np.asarray(..., dtype=bool) would call every string true
+            raise InputError(f"where: the condition must be booleans (or numbers), got an array of dtype "
+                             f"{cond.dtype} at {caller_location()}")
+        return (a, b), {"cond": cond.astype(bool)}
 
     def input_problem(self, a, b, cond):
         try:

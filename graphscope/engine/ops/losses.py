@@ -80,6 +80,8 @@ class _ClassificationLoss(Op):
             return f"scores must be (N, C) or (C,), got shape {shape}"
         if labels.dtype.kind not in "iu":
             return f"labels must be integers (class indices), got dtype {labels.dtype}"
+        if 0 in shape:
+            return f"scores of shape {shape} hold no scores: the loss of an empty batch is undefined"
         expected = shape[:-1]
         if labels.shape != expected:
             return f"labels have shape {labels.shape} but scores {shape} need labels of shape {expected}"

@@ -77,6 +77,9 @@ class Mean(_Reduce):
     formula = "d mean(x)/dx = 1^T / n"
 
     def forward(self, x, axis=None, keepdims=False):
+        if x.__class__ is not float and self._count(x, axis) == 0:  # numpy would warn and return NaN
+            raise ValueError(f"the mean of no numbers is undefined: the input of shape {x.shape} has no entries "
+                             f"along {'its axes' if axis is None else f'axis {axis}'}")
         return np.mean(x, axis=axis, keepdims=keepdims)
 
     def vjp(self, g, x, value, axis=None, keepdims=False):

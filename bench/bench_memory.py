@@ -1,0 +1,86 @@
+"""Memory per scalar node: peak bytes (tracemalloc) of recording plus backward, and what stepping and saving add.
+
+The workload is a big scalar graph: a neuron-like sum ``sum_i w_i * x_i`` over
+Python-float leaves, then ``tanh``, recorded node by node (each node holds its
+op, inputs, name, scope and source line) and differentiated. Each phase is
+measured as the peak of tracemalloc's traced memory above what was held
+before the phase began, divided by the graph's node count:
+
+- record + backward: the graph and its gradients (target: under 400 bytes a node);
+- stepping: a Stepper built on the graph and walked from the first event to the last;
+- saving: ``graph.save`` to a graph file in a temporary folder.
+
+tracemalloc counts Python allocations (numpy's included); it slows the run,
+so only bytes are reported here, never seconds.
+"""
+import os
+import tempfile
+import tracemalloc
+
+import graphscope as gs
+from graphscope.stepper import Stepper
+
+from .common import Table, heading
+
+#: Bytes a scalar node may take for recording plus backward.
+TARGET_BYTES_PER_NODE = 400
+
+
+def scalar_graph(terms):
+    """tanh(sum_i w_i * x_i + b): about 3 nodes per term (x, w, their product; the running sum)."""
+    acc = gs.param(0.1, name="b")
+    for i in range(terms):
+        x = gs.tensor(((i % 11) - 5) / 5.0, name="x")
+        w = gs.param(((i % 7) - 3) / 30.0, name="w")
+        acc = acc + w * x
+    return gs.tanh(acc)
+
+
+def peak_during(fn):
+    """(result, peak bytes traced while fn ran, above what was traced when it began)."""
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    result = fn()
+    return result, tracemalloc.get_traced_memory()[1] - before
+
+
+def measure(terms):
+    """{phase: bytes per node} and the node count, for a scalar graph of about 4 * terms nodes."""
+    tracemalloc.start()
+    try:
+        def record_and_backward():
+            out = scalar_graph(terms)
+            out.backward()
+            return out
+        out, recorded = peak_during(record_and_backward)
+        graph = gs.Graph(out)
+        n = len(graph.nodes)
+
+        def step_through():
+            stepper = Stepper(graph)
+            stepper.goto(len(stepper.events) - 1)
+            return stepper
+        _, stepping = peak_during(step_through)
+        with tempfile.TemporaryDirectory() as folder:
+            _, saving = peak_during(lambda: graph.save(os.path.join(folder, "big.gsgraph")))
+    finally:
+        tracemalloc.stop()
+    return n, {"record + backward": recorded / n, "stepping": stepping / n, "saving": saving / n}
+
+
+def main(quick=False):
+    heading("memory per scalar node (tracemalloc peak above the start of each phase)")
+    terms = 5_000 if quick else 25_000
+    n, per_node = measure(terms)
+    table = Table(["phase", "bytes per node", "target"])
+    for phase, b in per_node.items():
+        target = f"< {TARGET_BYTES_PER_NODE}" if phase == "record + backward" else "-"
+        table.add(phase, f"{b:,.0f}", target)
+    table.print()
+    print(f"{n:,} nodes; record + backward {'within' if per_node['record + backward'] < TARGET_BYTES_PER_NODE else 'OVER'}"
+          f" the target")
+    return per_node
+
+
+if __name__ == "__main__":
+    main()
