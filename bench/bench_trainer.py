@@ -110,9 +110,20 @@ def batch_order(shuffle, seed=0):
     return rng.permutation if shuffle else np.arange
 
 
+def epoch_of(step, batch, shuffle):
+    """epoch(xs, ys): `step` on each mini-batch of one epoch, in gs.Trainer's order."""
+    order_of = batch_order(shuffle)
+
+    def epoch(xs, ys):
+        order = order_of(len(xs))
+        for i in range(0, len(xs), batch):
+            idx = order[i:i + batch]
+            step(xs[idx], ys[idx])
+    return epoch
+
+
 def numpy_by_hand(weights, batch, shuffle=True):
     W1, b1, W2, b2, W3, b3 = [w.copy() for w in weights]
-    order_of = batch_order(shuffle)
 
     def step(X, y):
         nonlocal W1, b1, W2, b2, W3, b3
@@ -145,12 +156,7 @@ def numpy_by_hand(weights, batch, shuffle=True):
         b3 -= LR * db3
         return loss
 
-    def epoch(xs, ys):
-        order = order_of(len(xs))
-        for i in range(0, len(xs), batch):
-            idx = order[i:i + batch]
-            step(xs[idx], ys[idx])
-    return epoch, lambda: [W1, b1, W2, b2, W3, b3]
+    return epoch_of(step, batch, shuffle), lambda: [W1, b1, W2, b2, W3, b3]
 
 
 # ---------------------------------------------------------------- (c) PyTorch eager
@@ -164,7 +170,6 @@ def torch_eager(torch, weights, batch, shuffle=True):
     model = torch.nn.Sequential(layers[0], torch.nn.ReLU(), layers[1], torch.nn.ReLU(), layers[2])
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     lossf = torch.nn.CrossEntropyLoss()
-    order_of = batch_order(shuffle)
 
     def step(X, y):
         opt.zero_grad(set_to_none=True)
@@ -173,18 +178,12 @@ def torch_eager(torch, weights, batch, shuffle=True):
         opt.step()
         return loss
 
-    def epoch(xs, ys):
-        order = order_of(len(xs))
-        for i in range(0, len(xs), batch):
-            idx = order[i:i + batch]
-            step(xs[idx], ys[idx])
-
     def weights_now():
         out = []
         for layer in layers:
             out += [layer.weight.detach().numpy().T, layer.bias.detach().numpy()]
         return out
-    return epoch, weights_now
+    return epoch_of(step, batch, shuffle), weights_now
 
 
 def load_torch():
