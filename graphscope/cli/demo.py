@@ -157,7 +157,8 @@ def _check_save_path(path):
 
 
 def add_parser(sub):
-    p = sub.add_parser("demo", help="walk the lecture's example graph forward then backward, step by step",
+    p = sub.add_parser("demo", help="step through the lecture's example (the terminal UI in a terminal; "
+                                    "--text: the walk as text)",
                        description=__doc__.split("\n\n", 1)[1])
     add_graph_arguments(p, optional_help="default: the lecture's example, samples/chain_rule.py")
     p.add_argument("--save", metavar="FILE.gsgraph",
