@@ -18,7 +18,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import _lecture_b as lecture  # noqa: E402
+import _lecture as lecture  # noqa: E402
 import hyperparameter_search  # noqa: E402
 import update_rules  # noqa: E402
 import vanishing_gradients  # noqa: E402
