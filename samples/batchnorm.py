@@ -13,7 +13,7 @@ import numpy as np
 import graphscope as gs
 from _lecture import fit, loss_of, parse_args, save_lines, terminal_plot
 
-DEPTH, WIDTH = 6, 50
+DEPTH, WIDTH, BATCH = 6, 50, 30
 POOR_INIT = "normal(std=0.01)"
 
 
@@ -39,7 +39,7 @@ def measure(fast=True):
     out = {"epochs": epochs}
     for name, bn in (("plain", False), ("batchnorm", True)):
         model = net(batchnorm=bn)
-        history, trainer = fit(model, data(fast), optimizer="sgd", lr=0.1, epochs=epochs, batch_size=30)
+        history, trainer = fit(model, data(fast), optimizer="sgd", lr=0.1, epochs=epochs, batch_size=BATCH)
         x, y, _, _ = data(fast)
         accuracy, loss = trainer.evaluate(x, y)
         out[name] = {"train_loss": loss, "train_acc": accuracy, "loss_curve": history.epoch_loss(),

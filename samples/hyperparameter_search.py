@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _lecture_b as lecture  # noqa: E402
+import _lecture as lecture  # noqa: E402
 
 import graphscope as gs  # noqa: E402
 

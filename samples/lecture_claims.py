@@ -18,7 +18,10 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import _lecture_b as lecture  # noqa: E402
+import _lecture as lecture  # noqa: E402
+import activations  # noqa: E402
+import batchnorm  # noqa: E402
+import dropout  # noqa: E402
 import hyperparameter_search  # noqa: E402
 import update_rules  # noqa: E402
 import vanishing_gradients  # noqa: E402
@@ -135,50 +138,47 @@ def weight_init(fast=False):
                  f"{xavier['max_over_min']:.1f})", _grade(all(held), any(held)), "vanishing_gradients.py")
 
 
-def epochs_to(history, target):
-    """The first epoch (1-based) whose training accuracy reaches `target`, or None."""
-    return next((i + 1 for i, a in enumerate(history.train_acc) if a is not None and a >= target), None)
-
-
-def relu_speed(fast=False, target=0.9):
-    """Epochs to a target training accuracy with ReLU, tanh and sigmoid on the same net, data, rule and lr."""
-    max_epochs = 150 if fast else 400
-    epochs = {}
-    for act in ("relu", "tanh", "sigmoid"):
-        h = lecture.train(lecture.spiral_net(hidden=100, activation=act, seed=0), "SGD", 0.5, max_epochs)
-        epochs[act] = epochs_to(h, target)
+def relu_speed(fast=False):
+    """Epochs to the target training accuracy with ReLU, tanh and sigmoid: samples/activations.py's runs
+    (the same net, data, rule and lr for each)."""
+    m = activations.measure(fast)
+    target, max_epochs = m["target"], m["epochs"]
+    epochs = {act: m[act]["epochs_to_target"] for act in ("relu", "tanh", "sigmoid")}
     relu = epochs["relu"]
     others = {a: e for a, e in epochs.items() if a != "relu"}
     shown = ", ".join(f"{a} {e if e else f'not within {max_epochs}'}" for a, e in epochs.items())
     if relu is None:
         return Claim("ReLU converges about 6x faster than sigmoid/tanh", f"epochs to {100 * target:.0f}% "
-                     f"training accuracy: {shown}", "refuted", "")
+                     f"training accuracy: {shown}", "refuted", "activations.py")
     ratios = {a: (e if e else max_epochs) / relu for a, e in others.items()}
     low = min(ratios.values())
     speedups = ", ".join(f"{'' if others[a] else '> '}{r:.1f}x over {a}" for a, r in ratios.items())
     text = f"epochs to {100 * target:.0f}% training accuracy: {shown}; ReLU {speedups}"
-    return Claim("ReLU converges about 6x faster than sigmoid/tanh", text, _grade(low >= 4, low >= 1.5))
+    return Claim("ReLU converges about 6x faster than sigmoid/tanh", text, _grade(low >= 4, low >= 1.5),
+                 "activations.py")
 
 
 def batchnorm_cost(fast=False):
-    """Seconds per epoch of the same net with and without batch norm: epochs taken in turns, the fastest
-    epoch of each (so a busy moment of the machine does not land on one side only)."""
-    x, y = gs.train.spiral(n_per_class=500 if fast else 2000, seed=0)
-    rounds = 4 if fast else 8
-    trainers = {bn: gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=64, epochs=0,
-                               progress=False)
-                for bn, loss in ((bn, lecture.spiral_net(hidden=256, layers=3, seed=0, batchnorm=bn))
-                                 for bn in (False, True))}
-    for _ in range(rounds):
-        for trainer in trainers.values():
-            trainer.epochs += 1
-            trainer.fit(x, y)
-    seconds = {bn: float(np.min(t.history.seconds)) for bn, t in trainers.items()}
-    extra = seconds[True] / seconds[False] - 1.0
+    """Seconds per epoch of the same net with and without batch norm: samples/batchnorm.py's runs."""
+    m = batchnorm.measure(fast)
+    plain, bn = m["plain"]["seconds_per_epoch"], m["batchnorm"]["seconds_per_epoch"]
+    extra = m["cost_ratio"] - 1.0
     return Claim("batch norm costs about 30% more compute per epoch",
-                 f"{seconds[False]:.3f} s per epoch without, {seconds[True]:.3f} s with (3 hidden layers of 256; "
-                 f"fastest of {rounds} epochs each): {100 * extra:+.0f}%",
-                 _grade(0.15 <= extra <= 0.5, 0.05 <= extra <= 1.0))
+                 f"{plain:.4f} s per epoch without, {bn:.4f} s with ({batchnorm.DEPTH} hidden layers of {batchnorm.WIDTH}, "
+                 f"batch {batchnorm.BATCH}, so per-op overhead weighs; median of {m['epochs']} epochs each): "
+                 f"{100 * extra:+.0f}%", _grade(0.15 <= extra <= 0.5, 0.05 <= extra <= 1.0), "batchnorm.py")
+
+
+def dropout_gap(fast=False):
+    """The train/validation accuracy gap with and without dropout: samples/dropout.py's runs."""
+    m = dropout.measure(fast)
+    plain, drop = m["plain"], m["dropout"]
+    narrower, val_kept = drop["gap"] < plain["gap"], drop["val_acc"] >= plain["val_acc"]
+    return Claim("dropout reduces overfitting",
+                 f"train - validation accuracy after {m['epochs']} epochs: {100 * plain['gap']:.1f} points "
+                 f"without, {100 * drop['gap']:.1f} with p = {m['p']}; validation {100 * plain['val_acc']:.1f}% "
+                 f"without, {100 * drop['val_acc']:.1f}% with", _grade(narrower and val_kept, narrower),
+                 "dropout.py")
 
 
 def reshuffling(fast=False, seeds=3):
@@ -232,6 +232,7 @@ CLAIMS = {
     "init": weight_init,
     "relu": relu_speed,
     "batchnorm": batchnorm_cost,
+    "dropout": dropout_gap,
     "shuffle": reshuffling,
     "rules": update_rule_ranking,
     "search": random_vs_grid,

@@ -1,6 +1,13 @@
-"""Shared fixtures: a seeded random generator and PyTorch as the gradient oracle."""
+"""Shared fixtures: a seeded random generator, PyTorch as the gradient oracle, headless Chromium."""
+import os
+import shutil
+import tempfile
+
 import numpy as np
 import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 @pytest.fixture
@@ -13,3 +20,25 @@ def rng():
 def torch():
     """PyTorch (compare in float64), or a clean skip where it is not installed."""
     return pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium driven by selenium, with a throwaway profile, or a clean skip without one."""
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.skip("no Chromium and chromedriver installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    profile = tempfile.mkdtemp(prefix="graphscope-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,900",
+                 f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -2,8 +2,6 @@
 import json
 import os
 import re
-import shutil
-import tempfile
 
 import pytest
 
@@ -11,8 +9,6 @@ from graphscope import viz
 from graphscope.examples import lecture_example as lecture
 from graphscope.stepper import Stepper
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
@@ -68,27 +64,6 @@ def test_player_opens_at_the_step_asked_for(tmp_path):
 
 
 # ---------------------------------------------------------------- in Chromium
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip("no Chromium and chromedriver installed (apt-get install chromium chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    profile = tempfile.mkdtemp(prefix="graphscope-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,900",
-                 f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
 
 def shown(driver):
     """(step number shown, picture's step, picture's SVG text, panel text)."""

@@ -128,8 +128,8 @@ def test_weight_init_claim(claims):
 
 
 def test_epochs_to_reads_the_first_epoch_at_the_target(claims):
-    history = gs.History(train_acc=[0.5, 0.89, 0.9, 0.95])
-    assert claims.epochs_to(history, 0.9) == 3 and claims.epochs_to(history, 0.99) is None
+    accuracies = [0.5, 0.89, None, 0.9, 0.95]
+    assert claims.lecture.epochs_to(accuracies, 0.9) == 4 and claims.lecture.epochs_to(accuracies, 0.99) is None
 
 
 def test_relu_speed_claim_reports_epochs_per_activation(claims):
@@ -141,6 +141,17 @@ def test_relu_speed_claim_reports_epochs_per_activation(claims):
 def test_batchnorm_cost_claim(claims):
     c = claims.batchnorm_cost(fast=True)
     assert "s per epoch without" in c.measured and c.verdict in claims.VERDICTS
+
+
+def test_dropout_claim_reads_the_dropout_samples_runs(claims, monkeypatch):
+    runs = {"epochs": 5, "p": 0.5, "plain": {"gap": 0.3, "val_acc": 0.6}, "dropout": {"gap": 0.1, "val_acc": 0.7}}
+    monkeypatch.setattr(claims.dropout, "measure", lambda fast: runs)
+    c = claims.dropout_gap(fast=True)
+    assert c.verdict == "confirmed" and "30.0 points without, 10.0 with p = 0.5" in c.measured
+    runs["dropout"]["val_acc"] = 0.5  # a narrower gap bought with worse validation accuracy
+    assert claims.dropout_gap(fast=True).verdict == "partly"
+    runs["dropout"]["gap"] = 0.4
+    assert claims.dropout_gap(fast=True).verdict == "refuted"
 
 
 def test_reshuffling_claim_compares_the_same_runs(claims):

@@ -265,3 +265,19 @@ def test_an_input_that_requires_a_gradient_gets_none_from_training(data):
     assert X.grad is None and W.grad is not None
     matmul = next(step for step in trainer._plan.backward_steps if step[0].op == "matmul")
     assert matmul[3] == (False, True)  # dX skipped, dW computed
+
+
+def test_an_mlp_reaches_97_percent_validation_accuracy_on_digits_within_30_epochs():
+    """The quality bar: standardized digits, a one-hidden-layer MLP, Adam, 30 epochs, seeded."""
+    x, y = gs.data.digits()
+    x_train, y_train, x_val, y_val = gs.data.train_val_split(x, y, val_fraction=0.2, seed=0)
+    x_train, x_val = gs.data.standardize(x_train, x_val)
+    net = gs.nn.MLP([64, 256, 10], rng=0)
+    loss = gs.softmax_cross_entropy(net(gs.tensor(x_train[:32], name="x")), y_train[:32])
+    trainer = gs.Trainer(loss, gs.optim.Adam(loss.graph().params, lr=3e-3), batch_size=32, epochs=30, reg=1e-3,
+                         seed=0, progress=False)
+    history = trainer.fit(x_train, y_train, x_val, y_val)
+    assert history.epochs == 30 and len(history.val_acc) == 30
+    assert max(history.val_acc) >= 0.97
+    acc, _ = trainer.evaluate(x_val, y_val)
+    assert acc >= 0.97

@@ -6,18 +6,14 @@ change it, and stepping on, back and on again must give the same status line
 as the first step on.
 """
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 def free_port():
@@ -36,8 +32,9 @@ def wait_for(predicate, timeout=20.0, what="the page"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served():
+    """The TUI served on a free port; module-scoped like `browser`, which disconnects before it stops."""
     pytest.importorskip("textual_serve")
     port = free_port()
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -56,27 +53,6 @@ def served():
 def _listening(port):
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture
-def browser():
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip("no Chromium and chromedriver installed (apt-get install chromium chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    profile = tempfile.mkdtemp(prefix="graphscope-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1200,800",
-                 f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_the_served_page_loads_and_a_keypress_steps(served, browser):
