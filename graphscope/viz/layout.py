@@ -3,13 +3,15 @@
     lay = layout(view, labels)       # labels: {item.key: text inside the box}
     lay.boxes["n3"]                  # Box(x, y, w, h): top-left cell and size
     lay.routes                       # [(edge, [(x, y), ...])]: corner points, left to right
+    lay.frames                       # [Frame(scope, x, y, w, h)]: a scope's cluster, outermost first
 
-Graphviz (``dot``, its ``plain`` output) places the items, so the terminal
-shows the same shape as the pictures. Without ``dot``, or for views too big
-for it to lay out quickly, items are placed by topological layers: a column
-per layer, in the order of their inputs.
+Graphviz (``dot``, its ``json`` output) places the items inside the clusters
+of their scopes, so the terminal shows the same shape and the same layer
+frames as the pictures. Without ``dot``, or for views too big for it to lay
+out quickly, items are placed by topological layers: a column per layer, in
+the order of their inputs, without frames.
 """
-import re
+import json
 from dataclasses import dataclass, field
 
 from .render import have_dot
@@ -47,11 +49,28 @@ class Box:
 
 
 @dataclass
+class Frame:
+    """A scope's frame: its path ('block1/fc'), top-left cell (x, y), width and height in cells."""
+
+    scope: str
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def title(self):
+        """The scope's own name, drawn on the frame's top border."""
+        return self.scope.rsplit("/", 1)[-1]
+
+
+@dataclass
 class Layout:
-    """Boxes by item key, edge routes, the grid's size and which engine placed them."""
+    """Boxes by item key, scope frames, edge routes, the grid's size and which engine placed them."""
 
     boxes: dict
     routes: list = field(default_factory=list)
+    frames: list = field(default_factory=list)
     width: int = 0
     height: int = 0
     engine: str = LAYERS
@@ -67,18 +86,20 @@ def layout(view, labels, engine=None):
     if engine is None:
         engine = DOT if len(view.items) <= DOT_MAX and have_dot() else LAYERS
     widths = {item.key: box_width(labels[item.key]) for item in view.items}
+    frames = []
     if engine == DOT:
         try:
-            boxes = _dot_boxes(view, widths)
+            boxes, frames = _dot_boxes(view, widths)
         except Exception:  # noqa: BLE001 - dot missing or crashed: the layers need no program
             engine = LAYERS
             boxes = _layer_boxes(view, widths)
     else:
         boxes = _layer_boxes(view, widths)
-    lay = Layout(boxes, engine=engine)
+    lay = Layout(boxes, frames=frames, engine=engine)
     lay.routes = [(e, _route(boxes[e.src.key], boxes[e.dst.key])) for e in view.edges]
-    lay.width = max((b.right for b in boxes.values()), default=0) + 2
-    lay.height = max((b.y + b.h for b in boxes.values()), default=0) + 1
+    rects = [(b.right, b.y + b.h) for b in boxes.values()] + [(f.x + f.w, f.y + f.h) for f in frames]
+    lay.width = max((r for r, _ in rects), default=0) + 2
+    lay.height = max((b for _, b in rects), default=0) + 1
     return lay
 
 
@@ -97,12 +118,33 @@ def _route(src, dst):
 
 # ---------------------------------------------------------------- Graphviz
 
+#: Room between a frame and what it holds, in points (x, y): two cells across, about one down.
+FRAME_MARGIN = "14,12"
+#: Font size (points) at which a frame's title is about a cell wide per character, so the frame fits its title.
+TITLE_POINTS = 13
+
+
 def dot_source(view, widths):
-    """DOT text with one fixed-size box per item (sized in cells), clusters left out: positions only."""
+    """DOT text with one fixed-size box per item (sized in cells), inside nested clusters of their scopes."""
     lines = ["digraph G {", "rankdir=LR; nodesep=0.2; ranksep=0.5; splines=false;",
              f"node [shape=box fixedsize=true height={BOX_H * CELL_H:.2f} label=\"\"];"]
-    for item in view.items:
-        lines.append(f'"{item.key}" [width={widths[item.key] * CELL_W:.2f}];')
+    tree = view.clusters()
+    children = {}
+    for scope in tree:
+        if scope:
+            children.setdefault(scope.rpartition("/")[0], []).append(scope)
+
+    def add(scope, indent):
+        pad = "  " * indent
+        for item in tree.get(scope, []):
+            lines.append(f'{pad}"{item.key}" [width={widths[item.key] * CELL_W:.2f}];')
+        for k, child in enumerate(sorted(children.get(scope, []))):
+            lines.append(f'{pad}subgraph "cluster_{len(lines)}_{k}" {{ label={json.dumps(child)}; '
+                         f'id={json.dumps(child)}; margin="{FRAME_MARGIN}"; fontsize={TITLE_POINTS}; labeljust=l;')
+            add(child, indent + 1)
+            lines.append(pad + "}")
+
+    add("", 1)
     seen = set()
     for e in view.edges:
         pair = (e.src.key, e.dst.key)
@@ -113,31 +155,34 @@ def dot_source(view, widths):
     return "\n".join(lines)
 
 
-_NODE = re.compile(r'^node ("(?:[^"\\]|\\.)*"|\S+) (\S+) (\S+) (\S+) (\S+)')
-
-
 def _dot_boxes(view, widths):
     import graphviz
-    plain = graphviz.Source(dot_source(view, widths)).pipe(format="plain").decode("utf-8")
-    return parse_plain(plain, widths)
+    laid_out = graphviz.Source(dot_source(view, widths)).pipe(format="json").decode("utf-8")
+    return parse_json(laid_out, widths)
 
 
-def parse_plain(plain, widths):
-    """Boxes from Graphviz `plain` output (inches, y up) converted to cells (y down)."""
-    height = 0.0
-    centres = {}
-    for line in plain.splitlines():
-        if line.startswith("graph "):
-            height = float(line.split()[3])
-        m = _NODE.match(line)
-        if m:
-            centres[m.group(1).strip('"')] = (float(m.group(2)), float(m.group(3)))
-    boxes = {}
-    for key, (x, y) in centres.items():
-        w = widths[key]
-        cx, cy = x / CELL_W, (height - y) / CELL_H
-        boxes[key] = Box(max(0, round(cx - w / 2)), max(0, round(cy - BOX_H / 2)), w)
-    return boxes
+def parse_json(text, widths):
+    """Boxes and frames from Graphviz's `json` output (points, y up), converted to cells (y down)."""
+    data = json.loads(text)
+    height = _floats(data["bb"])[3] / 72
+    boxes, frames = {}, []
+    for obj in data.get("objects", []):
+        if "pos" in obj and obj.get("name") in widths:
+            x, y = (v / 72 for v in _floats(obj["pos"]))
+            w = widths[obj["name"]]
+            cx, cy = x / CELL_W, (height - y) / CELL_H
+            boxes[obj["name"]] = Box(max(0, round(cx - w / 2)), max(0, round(cy - BOX_H / 2)), w)
+        elif "bb" in obj and str(obj.get("name", "")).startswith("cluster"):
+            x1, y1, x2, y2 = (v / 72 for v in _floats(obj["bb"]))
+            left, top = round(x1 / CELL_W), round((height - y2) / CELL_H)
+            frames.append(Frame(obj.get("id", obj.get("label", "")), max(0, left), max(0, top),
+                                round(x2 / CELL_W) - left, round((height - y1) / CELL_H) - top))
+    frames.sort(key=lambda f: f.scope.count("/"))
+    return boxes, frames
+
+
+def _floats(text):
+    return [float(v) for v in text.split(",")]
 
 
 # ---------------------------------------------------------------- topological layers

@@ -29,9 +29,12 @@ LINES = {0: " ", UP: "│", DOWN: "│", UP | DOWN: "│", LEFT: "─", RIGHT: "
 THIN = "┌┐└┘─│"
 THICK = "┏┓┗┛━┃"
 DASHED = "┌┐└┘╌┆"
+FRAME = "╭╮╰╯─│"
 
 EDGE_STYLE = Style(color=theme.MUTED)
 EDGE_HOT = Style(color=theme.EDGE_CURRENT, bold=True)
+FRAME_STYLE = Style(color=theme.CLUSTER_BORDER)
+FRAME_TITLE = Style(color=theme.CLUSTER_INK, bold=True)
 
 
 def label(item):
@@ -162,6 +165,8 @@ class GraphView(ScrollView, can_focus=True):
         styles = [[None] * w for _ in range(h)]
         bits = [[0] * w for _ in range(h)]
         hot = [[False] * w for _ in range(h)]
+        for frame in self.layout_.frames:
+            _frame(chars, styles, frame, x0, y0, w, h)
         segments = list(self._segments_in(x0, y0, w, h))
         for n, x1, y1, x2, y2 in segments:
             edge = self.layout_.routes[n][0]
@@ -210,6 +215,25 @@ class GraphView(ScrollView, can_focus=True):
             if box.x <= x < box.right and box.y <= y < box.y + box.h:
                 self.post_message(NodeChosen(self.items[key].nodes[-1]))
                 return
+
+
+def _frame(chars, styles, frame, x0, y0, w, h):
+    """A scope's rounded frame with its title on the top border, clipped to the window."""
+    if frame.x >= x0 + w or frame.x + frame.w <= x0 or frame.y >= y0 + h or frame.y + frame.h <= y0:
+        return
+    tl, tr, bl, br, hz, vt = FRAME
+    title = f" {frame.title} "[:max(0, frame.w - 4)]
+    top = tl + hz + title + hz * (frame.w - 3 - len(title)) + tr
+    cells = [(frame.y, frame.x + j, ch, FRAME_TITLE if 2 <= j < 2 + len(title) and ch != " " else FRAME_STYLE)
+             for j, ch in enumerate(top)]
+    cells += [(frame.y + frame.h - 1, frame.x + j, ch, FRAME_STYLE)
+              for j, ch in enumerate(bl + hz * (frame.w - 2) + br)]
+    for y in range(frame.y + 1, frame.y + frame.h - 1):
+        cells += [(y, frame.x, vt, FRAME_STYLE), (y, frame.x + frame.w - 1, vt, FRAME_STYLE)]
+    for y, x, ch, style in cells:
+        if 0 <= y - y0 < h and 0 <= x - x0 < w:
+            chars[y - y0][x - x0] = ch
+            styles[y - y0][x - x0] = style
 
 
 def _index(lay):
