@@ -7,6 +7,13 @@
 With weights this small the plain net's activations shrink layer by layer and
 it barely learns; batch norm rescales every layer to unit variance, so the same
 net with the same init trains.
+
+With `graphscope train`, validation accuracy sits at chance (33%) for the
+first few epochs while training accuracy climbs: validation runs in eval
+mode, on batch norm's running averages, which start at mean 0 and variance 1
+and move 10% of the way per batch (momentum 0.1) towards this net's variances
+of about 1e-4 (weights of std 0.01); until they get there, every layer's
+output is divided by about 100 too much. The warm-up is batch norm's, not a bug.
 """
 import numpy as np
 
