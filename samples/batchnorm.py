@@ -11,9 +11,9 @@ net with the same init trains.
 With `graphscope train`, validation accuracy sits at chance (33%) for the
 first few epochs while training accuracy climbs: validation runs in eval
 mode, on batch norm's running averages, which start at mean 0 and variance 1
-and move 10% of the way per batch (momentum 0.1) towards this net's variances
-of about 1e-4 (weights of std 0.01); until they get there, every layer's
-output is divided by about 100 too much. The warm-up is batch norm's, not a bug.
+and move 10% of the way per batch (momentum 0.1) towards this net's far
+smaller variances (weights of std 0.01); until they get there, each layer's
+output is scaled down 10 to 100 times, and the six layers compound it. The warm-up is batch norm's, not a bug.
 """
 import numpy as np
 
