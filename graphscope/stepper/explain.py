@@ -3,17 +3,15 @@
 ``details(event, output)`` gives a plain dict (JSON-ready); ``lines(...)``
 the same as indented text lines.
 """
+import numpy as np
 
-from ..engine.formatting import describe_call, number_text, shape_text, summarize_value
+from ..engine.formatting import describe_call, shape_text, summarize_value
 from ..engine.source import display_location
 from .events import FORWARD, UPDATE
 from .state import ratio_text
 
 #: How a forward step names a leaf's value: inputs and parameters are fed; a constant is fixed in the graph.
 LEAF_WORDS = {"input": "input, fed", "param": "param, fed", "const": "constant, fixed when recorded"}
-
-#: Local Jacobians with at most this many entries are shown in full.
-SMALL_MATRIX = 16
 
 
 def call(node):
@@ -29,11 +27,8 @@ def d(out, node):
 
 
 def matrix_text(m):
-    """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise."""
-    if m.size == 1:
-        return summarize_value(float(m.reshape(())))
-    rows = ("[" + ", ".join(number_text(x) for x in row) + "]" for row in m)
-    return "[" + ", ".join(rows) + "]"
+    """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise: its entries as any view lists an array's."""
+    return summarize_value(np.asarray(m, dtype=np.float64))
 
 
 def title(event, output):
@@ -62,7 +57,7 @@ def edge_details(edge, upstream, output):
     jac = edge.jacobian
     info["jacobian"] = jac.describe()
     info["local_name"] = f"d{node.name}/d{inp.name}"
-    small = edge.local_matrix(SMALL_MATRIX)
+    small = edge.local_matrix()
     info["local"] = matrix_text(small) if small is not None else f"{jac.shape[0]}x{jac.shape[1]} {jac.structure}"
     info["contribution"] = summarize_value(edge.contribution)
     info["accumulated_name"] = d(output, inp)
