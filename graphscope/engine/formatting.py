@@ -26,7 +26,7 @@ ZERO_MEAN_RTOL = 1e-12
 
 NOT_COMPUTED = "not computed yet"
 #: An entry split where columns line up: its integer part (with the sign), then the rest ('.25', 'e-05').
-_INTEGER_PART = re.compile(r"-?(?:\d+|nan|inf)")
+_INTEGER_PART = re.compile(r"-?\d+")
 
 
 def number_text(x, digits=SCALAR_DIGITS):
@@ -115,21 +115,21 @@ def _entry_texts(a):
 
 
 def _listed_lines(a, align):
-    """An array's entries nested in brackets as numpy prints them, one line per innermost row."""
+    """An array's entries nested in brackets as numpy prints them, one line per innermost row; `align` lines the
+    rows' columns up on their decimal points."""
     if a.size == 0:
         return ["[]"]
     entries = _entry_texts(a)
     width = a.shape[-1] if a.ndim else 1
     rows = [entries[k:k + width] for k in range(0, len(entries), width)]
-    if align and len(rows) > 1:
-        rows = _aligned(rows)
+    bodies = _aligned(rows) if align and len(rows) > 1 else [", ".join(row) for row in rows]
     lead = a.shape[:-1]
     lines = []
     for k, index in enumerate(np.ndindex(*lead) if lead else [()]):
         opens = 1 + _trailing(index, [0] * len(lead))
         closes = 1 + _trailing(index, [n - 1 for n in lead])
         comma = "," if k < len(rows) - 1 else ""
-        lines.append(" " * (len(lead) + 1 - opens) + "[" * opens + ", ".join(rows[k]) + "]" * closes + comma)
+        lines.append(" " * (len(lead) + 1 - opens) + "[" * opens + bodies[k] + "]" * closes + comma)
     return lines
 
 
@@ -144,16 +144,29 @@ def _trailing(index, bound):
 
 
 def _aligned(rows):
-    """The rows' entries padded so each column lines up on its decimal point."""
-    def parts(text):
-        m = _INTEGER_PART.match(text)
-        return (text, "") if m is None else (m.group(0), text[m.end():])
+    """Each row's entries joined so the columns line up on their decimal points ('-0.5,  1.25'); 'nan' and 'inf'
+    stand right-aligned in their column, as numpy prints them."""
+    split = [[_number_parts(t) for t in row] for row in rows]
+    padded = [[None] * len(rows[0]) for _ in rows]  # (spaces before, text, spaces after) of each entry
+    for j in range(len(rows[0])):
+        numbers = [row[j] for row in split if row[j] is not None]
+        left = max((len(p[0]) for p in numbers), default=0)
+        right = max((len(p[1]) for p in numbers), default=0)
+        width = max([left + right] + [len(row[j]) for row, parts in zip(rows, split) if parts[j] is None])
+        for i, (row, parts) in enumerate(zip(rows, split)):
+            p = parts[j]
+            if p is None:
+                padded[i][j] = (width - len(row[j]), row[j], 0)
+            else:
+                padded[i][j] = (width - right - len(p[0]), row[j], right - len(p[1]))
+    return [" ".join(" " * pre + text + ("," + " " * post if j < len(row) - 1 else "")
+                     for j, (pre, text, post) in enumerate(row)) for row in padded]
 
-    split = [[parts(t) for t in row] for row in rows]
-    columns = list(zip(*split))
-    left = [max(len(p[0]) for p in col) for col in columns]
-    right = [max(len(p[1]) for p in col) for col in columns]
-    return [[p[0].rjust(left[j]) + p[1].ljust(right[j]) for j, p in enumerate(row)] for row in split]
+
+def _number_parts(text):
+    """(integer part with its sign, the rest: '.25', 'e-05') of a number's text; None for 'nan' or 'inf'."""
+    m = _INTEGER_PART.match(text)
+    return None if m is None else (m.group(0), text[m.end():])
 
 
 def shape_text(shape):
