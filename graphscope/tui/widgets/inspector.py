@@ -15,6 +15,10 @@ from ...viz import theme
 #: 'upstream × local = contribution' with the numbers is written as one line when it is at most this long;
 #: longer (or with listed matrices), the contribution stands alone under it.
 PRODUCT_CHARS = 48
+#: A listed matrix stands beside a lead of at most this many characters ('value  '), else on the lines under it,
+#: indented this much.
+LEAD_CHARS = 10
+MATRIX_INDENT = 4
 
 
 def inspector_text(session):
@@ -52,8 +56,12 @@ def inspector_text(session):
 
 def block(text, lead, value, style, end="\n"):
     """Append `value` as the views write it (after `lead`, already appended): a listed matrix one row a line,
-    each row under the first."""
+    each row under the first; under a long lead the rows start on the next line, indented."""
     lines = ["not computed yet"] if value is None else value_lines(value)
+    if len(lines) > 1 and len(lead) > LEAD_CHARS:
+        text.append("\n")
+        lead = " " * MATRIX_INDENT
+        text.append(lead)
     text.append(("\n" + " " * len(lead)).join(lines) + end, style=style)
 
 
