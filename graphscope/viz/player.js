@@ -38,6 +38,8 @@
   }
 
   function row(key, value, cls) {
+    // a matrix's rows take the panel's whole width, under their name
+    cls = [cls, String(value).indexOf("[[") < 0 ? "" : "rows"].join(" ").trim();
     return "<dt>" + esc(key) + "</dt><dd" + (cls ? ' class="' + cls + '"' : "") + ">" + numbers(value) + "</dd>";
   }
 
