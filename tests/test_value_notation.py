@@ -119,8 +119,8 @@ def test_every_view_writes_a_value_with_the_same_words(views, walk, name):
     inspector = inspector_text(session).plain
     for value in views["values"][name]:
         text = summarize_value(value)
-        for view, written in (("text walk", walk), ("picture", svg_text(views["svg"])),
-                              ("player", views["panel"]), ("inspector", inspector), ("graph summary", views["summary"])):
+        for view, written in (("text walk", walk), ("picture", svg_text(views["svg"])), ("player", views["panel"]),
+                              ("inspector", inspector), ("graph summary", views["summary"])):
             assert squash(text) in squash(written), (view, text)
     for view, written in (("text walk", walk), ("picture", svg_text(views["svg"])), ("player", views["panel"]),
                           ("inspector", inspector)):

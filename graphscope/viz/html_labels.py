@@ -92,11 +92,12 @@ def card(look, head_left, head_right, rows, alert=None):
 def value_rows(item_key, node, state, widths, look):
     """The 'value' row, and the 'grad' row for nodes that need a gradient."""
     v = state.value(node)
-    rows = [("value", _changing(value_text(v), widths, (item_key, "value"), look.ink if v is not None else theme.MUTED))]
+    ink = look.ink if v is not None else theme.MUTED
+    rows = [("value", _changing(value_text(v), widths, (item_key, "value"), ink))]
     if node.requires_grad:
         g = state.grad(node)
-        text = grad_text(g, state.grad_status(node))
-        rows.append(("grad", _changing(text, widths, (item_key, "grad"), theme.GRAD_INK if g is not None else theme.MUTED)))
+        ink = theme.GRAD_INK if g is not None else theme.MUTED
+        rows.append(("grad", _changing(grad_text(g, state.grad_status(node)), widths, (item_key, "grad"), ink)))
     return rows
 
 
@@ -166,7 +167,8 @@ def edge_label(index, edge, state, widths, grad_text_now):
         rows.append(f'<TR><TD>{small(shape_text(shape))}</TD></TR>')
     width = widths.get(("edge", index))
     if width or grad_text_now:
-        rows.append(f'<TR><TD>{_changing(grad_text_now, widths, ("edge", index), theme.GRAD_INK, theme.SMALL)}</TD></TR>')
+        text = _changing(grad_text_now, widths, ("edge", index), theme.GRAD_INK, theme.SMALL)
+        rows.append(f'<TR><TD>{text}</TD></TR>')
     if not rows:
         return None
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>>'

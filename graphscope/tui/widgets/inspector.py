@@ -38,7 +38,8 @@ def inspector_text(session):
     text.append("value  ", style="bold")
     block(text, "value  ", value, theme.VALUE_INK)
     if value is not None and not shown_in_full(value):
-        text.append(f"       min={number_text(np.min(value))} max={number_text(np.max(value))}\n", style=theme.VALUE_INK)
+        text.append(f"       min={number_text(np.min(value))} max={number_text(np.max(value))}\n",
+                    style=theme.VALUE_INK)
     if event.phase == BACKWARD:
         _backward(text, info, event)
     elif event.phase == UPDATE:
