@@ -25,6 +25,8 @@ MEAN_WORD, STD_WORD = "mean", "std"
 ZERO_MEAN_RTOL = 1e-12
 
 NOT_COMPUTED = "not computed yet"
+#: How a summary writes a mean that is rounding noise.
+ZERO_MEAN = "\u22480"
 #: An entry split where columns line up: its integer part (with the sign), then the rest ('.25', 'e-05').
 _INTEGER_PART = re.compile(r"-?\d+")
 
@@ -43,13 +45,13 @@ def mean_is_noise(mean, std, dtype=np.float64):
 
 def mean_text(mean, std, dtype=np.float64):
     """A summary's mean: '≈0' when it is rounding noise next to `std`, else its ENTRY_DIGITS digits."""
-    return "\u22480" if mean_is_noise(mean, std, dtype) else number_text(mean, ENTRY_DIGITS)
+    return ZERO_MEAN if mean_is_noise(mean, std, dtype) else number_text(mean, ENTRY_DIGITS)
 
 
 def summary_text(mean, std, dtype=np.float64):
     """'mean=0.12 std=0.5' ('mean≈0 std=0.5' for a mean that is rounding noise): the one summary notation."""
     m = mean_text(mean, std, dtype)
-    return f"{MEAN_WORD}{m if m.startswith(chr(0x2248)) else '=' + m} {STD_WORD}={number_text(std, ENTRY_DIGITS)}"
+    return f"{MEAN_WORD}{m if m == ZERO_MEAN else '=' + m} {STD_WORD}={number_text(std, ENTRY_DIGITS)}"
 
 
 def stat_text(x):
