@@ -91,13 +91,14 @@ def test_a_12_entry_gradient_shows_its_12_numbers_in_the_text_walk_and_the_pictu
     assert grad.size == SHOWN_ENTRIES
     text = summarize_value(grad)
     assert len(NUMBER.findall(text)) == 12 and text.startswith("[[")
-    assert f"dloss/dW = {text}" in walk
+    assert squash(f"dloss/dW = {text}") in squash(walk)
     card = card_texts(views["svg"], "W")
     assert squash(text) in squash("".join(card))
     rows = value_lines(grad)
-    assert len(rows) == 4  # a 4x3 matrix: 4 rows of 3 numbers, one a line
+    assert len(rows) == 4  # a 4x3 matrix: 4 rows of 3 numbers, one a line, in the picture and the text walk
     for row in rows:
         assert squash(row) in [squash(t) for t in card] and len(NUMBER.findall(row)) == 3
+        assert any(line.strip().startswith(row.strip()) for line in walk.splitlines())
 
 
 def test_a_13_entry_gradient_shows_the_summary_in_the_text_walk_and_the_picture(views, walk):
