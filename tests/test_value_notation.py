@@ -157,3 +157,17 @@ def test_a_local_jacobian_is_listed_up_to_the_same_number_of_entries():
     edge = st2[st2.find(h, "backward")].edges[0]
     assert edge.local_matrix() is None  # 4x4: 16 entries, described
     assert explain.edge_details(edge, None, st2.graph.output)["local"] == "4x4 diagonal"
+
+
+def test_every_step_of_a_picture_with_listed_matrices_has_the_same_size():
+    """Rows of a matrix, '(partial)' gradients and 'not computed yet' all fit the room kept for the longest."""
+    A = gs.param(np.arange(6.0).reshape(2, 3) / 4 - 0.5, name="A")
+    h = gs.tanh(A)
+    loss = gs.sum(h * h) + gs.sum(h * 2.0)  # h fans out: its gradient is partial, then complete
+    pic = viz.Picture(Stepper(loss), rankdir="LR")
+    svgs = pic.step_svgs()
+    sizes = {re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups() for svg in svgs}
+    assert len(sizes) == 1
+    assert any("(partial)" in svg_text(svg) for svg in svgs)
+    rows = value_lines(Stepper(loss).final().grad(h))
+    assert len(rows) == 2 and all(squash(r) in squash(svg_text(svgs[-1])) for r in rows)
