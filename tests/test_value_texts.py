@@ -15,7 +15,7 @@ from graphscope.viz.step_texts import compact
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
 
 
-def zero_mean(ratio, n=12, dtype=np.float64):
+def zero_mean(ratio, n=24, dtype=np.float64):
     """An array whose mean is `ratio` times its std (about 0.1)."""
     a = np.linspace(-0.15, 0.15, n)
     a = a - a.mean()
@@ -25,7 +25,7 @@ def zero_mean(ratio, n=12, dtype=np.float64):
 def test_negative_zero_is_shown_as_zero():
     assert summarize_value(-0.0) == "0" and compact(-0.0) == "0"
     assert summarize_value(np.array([-0.0, 1.5])) == "[0, 1.5]" == compact(np.array([-0.0, 1.5]))
-    assert summarize_value(np.full(6, -0.0)) == "all 0" == compact(np.full(6, -0.0))
+    assert summarize_value(np.full(13, -0.0)) == "all 0" == compact(np.full(13, -0.0))
     assert explain.matrix_text(np.array([[1.0, -0.0], [0.0, -2.0]])) == "[[1, 0], [0, -2]]"
     assert explain.matrix_text(np.array([[-0.0]])) == "0"
     assert describe_tensor("x", np.array([-0.0, 1.0])) == "x (2,) float64 in [0, 1]"
@@ -45,15 +45,14 @@ def test_explicit_jacobians_in_the_walk_have_no_negative_zeros():
 @pytest.mark.parametrize("ratio", [0.0, -2e-17, 3e-15, 9e-13])
 def test_a_mean_that_is_rounding_noise_is_zero_in_text_and_pictures(ratio):
     a = zero_mean(ratio)
-    assert re.fullmatch(r"mean\u22480 std=0\.\d+", summarize_value(a))
-    assert re.fullmatch(r"\u03bc\u22480 \u03c3=0\.\d+", compact(a))
+    assert re.fullmatch(r"mean\u22480 std=0\.\d+", summarize_value(a)) and compact(a) == summarize_value(a)
 
 
 @pytest.mark.parametrize("ratio", [2e-12, 1e-9, 1e-7, 1e-3])
 def test_a_small_real_mean_is_shown_in_text_and_pictures(ratio):
     a = zero_mean(ratio)
     assert "\u2248" not in summarize_value(a) and "\u2248" not in compact(a)
-    assert summarize_value(a).startswith("mean=") and compact(a).startswith("\u03bc=")
+    assert summarize_value(a).startswith("mean=") and compact(a) == summarize_value(a)
 
 
 def test_text_and_pictures_agree_on_which_means_are_zero():
@@ -65,7 +64,7 @@ def test_text_and_pictures_agree_on_which_means_are_zero():
 
 def test_float32_rounding_is_coarser():
     a = zero_mean(3e-8, dtype=np.float32)
-    assert summarize_value(a).startswith("mean\u22480") and compact(a).startswith("\u03bc\u22480")
+    assert summarize_value(a).startswith("mean\u22480") and compact(a) == summarize_value(a)
 
 
 def test_the_demo_and_the_side_panel_show_no_rounding_noise(capsys):

@@ -235,10 +235,12 @@ def test_a_fold_shows_where_the_step_is_inside_it():
 def test_compact_values():
     assert compact(-4.0) == "-4"
     assert compact(np.array([1.0, 2.5, -3.0])) == "[1, 2.5, -3]"
-    assert compact(np.zeros(10)) == "all 0"
-    assert compact(np.array([0.0, 1.0, 2.0, 3.0, 4.0])) == "\u03bc=2 \u03c3=1.4"
-    assert compact(np.array([1.0, np.nan, 2.0, 3.0, 4.0])).endswith("(1 non-finite)")
-    assert compact(np.array([1e-18, 0.05, -0.05, 0.1, -0.1])) == "\u03bc\u22480 \u03c3=0.071"  # a zero mean
+    assert compact(np.zeros(10)) == "[0, 0, 0, 0, 0, 0, 0, 0, 0, 0]"  # at most 12 entries: listed
+    assert compact(np.zeros(13)) == "all 0"
+    assert compact(np.arange(13.0)) == "mean=6 std=3.74"
+    assert compact(np.r_[np.nan, np.arange(12.0)]).endswith("(1 non-finite)")
+    assert compact(np.r_[1e-18, np.linspace(-0.1, 0.1, 12)]) == "mean\u22480 std=0.0603"  # a zero mean
+    assert compact(np.array([[1.0, -2.5], [30.0, 4.0]])) == "[[ 1, -2.5],\n [30,  4]]"  # by rows, aligned
 
 
 # ---------------------------------------------------------------- rendering with dot

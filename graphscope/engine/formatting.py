@@ -1,14 +1,37 @@
-"""Short readable texts of values, shapes, nodes and tables, shared by every view."""
+"""Short readable texts of values, shapes, nodes and tables, shared by every view.
+
+A value is written the same way everywhere (the text walk, the TUI, the
+pictures, the step-player, the layer statistics): a scalar as a number, an
+array of at most ``SHOWN_ENTRIES`` entries as its entries (nested by rows, as
+numpy prints it), a larger one as ``mean=0.12 std=0.5``. Views with room
+for several lines lay a listed matrix out one row a line (``value_lines``).
+"""
+import re
+
 import numpy as np
 
 
+#: Arrays with at most this many entries are shown entry by entry in every view; larger ones by their summary.
+SHOWN_ENTRIES = 12
+#: Significant digits of a scalar value.
+SCALAR_DIGITS = 4
+#: Significant digits of a listed entry and of a summary's mean and std: 12 of them still fit on a picture's label.
+ENTRY_DIGITS = 3
+#: The words of a summary, in every view: 'mean=0.12 std=0.5'.
+MEAN_WORD, STD_WORD = "mean", "std"
 #: A mean this close to 0 next to the spread (|mean| <= ZERO_MEAN_RTOL * std) is shown as 0 ('mean≈0'):
 #: it is the rounding noise of a zero mean (e.g. the gradient of softmax cross-entropy summed over classes).
 #: float64 arrays use this; narrower floats, whose rounding is coarser, 10 machine epsilons.
 ZERO_MEAN_RTOL = 1e-12
 
+NOT_COMPUTED = "not computed yet"
+#: How a summary writes a mean that is rounding noise.
+ZERO_MEAN = "\u22480"
+#: An entry split where columns line up: its integer part (with the sign), then the rest ('.25', 'e-05').
+_INTEGER_PART = re.compile(r"-?\d+")
 
-def number_text(x, digits=4):
+
+def number_text(x, digits=SCALAR_DIGITS):
     """A number in `digits` significant digits, never '-0' (a negative zero is shown as 0)."""
     return f"{float(x) + 0.0:.{digits}g}"
 
@@ -20,37 +43,132 @@ def mean_is_noise(mean, std, dtype=np.float64):
     return abs(mean) <= rtol * std
 
 
-def summarize_value(v, max_entries=4, precision=4, short=False):
-    """A value in a few characters, the same rules for every view.
+def mean_text(mean, std, dtype=np.float64):
+    """A summary's mean: '≈0' when it is rounding noise next to `std`, else its ENTRY_DIGITS digits."""
+    return ZERO_MEAN if mean_is_noise(mean, std, dtype) else number_text(mean, ENTRY_DIGITS)
 
-    '0.5' for a scalar, '[0.1, 0.2, 0.3]' for up to `max_entries` entries,
-    'all 0' when every entry is the same, else 'mean=0.12 std=0.5' of the
-    finite entries (a mean that is rounding noise next to the spread shows as
-    'mean≈0'), with '(2 non-finite)' when there are any. Negative zeros show
-    as 0. ``short`` is the pictures' form: 'μ=0.12 σ=0.5', listed entries
-    and the spread with a digit less.
+
+def summary_text(mean, std, dtype=np.float64):
+    """'mean=0.12 std=0.5' ('mean≈0 std=0.5' for a mean that is rounding noise): the one summary notation."""
+    m = mean_text(mean, std, dtype)
+    return f"{MEAN_WORD}{m if m == ZERO_MEAN else '=' + m} {STD_WORD}={number_text(std, ENTRY_DIGITS)}"
+
+
+def stat_text(x):
+    """A statistic in a table (a mean, a std, a norm): ENTRY_DIGITS digits, as summaries write them; '-' for none."""
+    return "-" if x is None else number_text(x, ENTRY_DIGITS)
+
+
+def summarize_value(v):
+    """A value in one line, the same words in every view.
+
+    '0.5' for a scalar; the entries of an array of at most SHOWN_ENTRIES
+    ('[0.1, 0.2, 0.3]', a matrix '[[1, 2], [3, 4]]', in ENTRY_DIGITS digits);
+    'all 0' when every entry of a larger one is the same, else
+    'mean=0.12 std=0.5' of its finite entries (summary_text), with
+    '(2 non-finite)' when there are any. Negative zeros show as 0.
     """
     if v is None:
-        return "not computed yet"
+        return NOT_COMPUTED
     if v.__class__ is float:
-        return number_text(v, precision)
+        return number_text(v)
     a = np.asarray(v)
     if a.size == 1:
-        return number_text(a.reshape(())[()], precision)
-    less = 1 if short else 0  # the pictures' digit less for entries and the spread
-    if a.size <= max_entries:
-        return "[" + ", ".join(number_text(x, precision - less) for x in a.ravel()) + "]"
+        return _scalar_text(a.reshape(())[()], a.dtype)
+    if a.size <= SHOWN_ENTRIES:
+        return " ".join(line.strip() for line in _listed_lines(a, align=False))
     finite = a[np.isfinite(a)]
     bad = a.size - finite.size
     if not finite.size:
         return f"all {bad} non-finite"
     if not bad and finite.min() == finite.max():
-        return f"all {number_text(finite.flat[0], precision)}"
-    mean, std = finite.mean(), finite.std()
-    mean_name, std_name = ("\u03bc", "\u03c3") if short else ("mean", "std")
-    mean_text = "\u22480" if mean_is_noise(mean, std, a.dtype) else f"={number_text(mean, 3)}"
-    text = f"{mean_name}{mean_text} {std_name}={number_text(std, 3 - less)}"
+        return f"all {_scalar_text(finite.flat[0], a.dtype)}"
+    text = summary_text(finite.mean(), finite.std(), a.dtype)
     return text + (f" ({bad} non-finite)" if bad else "")
+
+
+def value_lines(v):
+    """A value's text as lines for a view with room for several: a listed array with several rows one row a
+    line, its columns lined up on the decimal point (as numpy prints it); anything else one line.
+
+    The lines hold the same numbers, in the same order, as ``summarize_value(v)``: only spaces differ.
+    """
+    if v is None or v.__class__ is float:
+        return [summarize_value(v)]
+    a = np.asarray(v)
+    if a.size <= 1 or a.size > SHOWN_ENTRIES or a.ndim < 2:
+        return [summarize_value(a)]
+    return _listed_lines(a, align=True)
+
+
+def shown_in_full(v):
+    """True when `v` is shown entry by entry (a scalar, or an array of at most SHOWN_ENTRIES entries)."""
+    return v is not None and np.size(v) <= SHOWN_ENTRIES
+
+
+def _scalar_text(x, dtype):
+    return str(int(x)) if np.dtype(dtype).kind in "biu" else number_text(x)
+
+
+def _entry_texts(a):
+    if a.dtype.kind in "biu":
+        return [str(int(x)) for x in a.ravel()]
+    return [number_text(x, ENTRY_DIGITS) for x in a.ravel()]
+
+
+def _listed_lines(a, align):
+    """An array's entries nested in brackets as numpy prints them, one line per innermost row; `align` lines the
+    rows' columns up on their decimal points."""
+    if a.size == 0:
+        return ["[]"]
+    entries = _entry_texts(a)
+    width = a.shape[-1] if a.ndim else 1
+    rows = [entries[k:k + width] for k in range(0, len(entries), width)]
+    bodies = _aligned(rows) if align and len(rows) > 1 else [", ".join(row) for row in rows]
+    lead = a.shape[:-1]
+    lines = []
+    for k, index in enumerate(np.ndindex(*lead) if lead else [()]):
+        opens = 1 + _trailing(index, [0] * len(lead))
+        closes = 1 + _trailing(index, [n - 1 for n in lead])
+        comma = "," if k < len(rows) - 1 else ""
+        lines.append(" " * (len(lead) + 1 - opens) + "[" * opens + bodies[k] + "]" * closes + comma)
+    return lines
+
+
+def _trailing(index, bound):
+    """How many of the last components of `index` equal `bound`'s: the brackets that open (or close) there."""
+    count = 0
+    for i, b in zip(reversed(index), reversed(bound)):
+        if i != b:
+            break
+        count += 1
+    return count
+
+
+def _aligned(rows):
+    """Each row's entries joined so the columns line up on their decimal points ('-0.5,  1.25'); 'nan' and 'inf'
+    stand right-aligned in their column, as numpy prints them."""
+    split = [[_number_parts(t) for t in row] for row in rows]
+    padded = [[None] * len(rows[0]) for _ in rows]  # (spaces before, text, spaces after) of each entry
+    for j in range(len(rows[0])):
+        numbers = [row[j] for row in split if row[j] is not None]
+        left = max((len(p[0]) for p in numbers), default=0)
+        right = max((len(p[1]) for p in numbers), default=0)
+        width = max([left + right] + [len(row[j]) for row, parts in zip(rows, split) if parts[j] is None])
+        for i, (row, parts) in enumerate(zip(rows, split)):
+            p = parts[j]
+            if p is None:
+                padded[i][j] = (width - len(row[j]), row[j], 0)
+            else:
+                padded[i][j] = (width - right - len(p[0]), row[j], right - len(p[1]))
+    return [" ".join(" " * pre + text + ("," + " " * post if j < len(row) - 1 else "")
+                     for j, (pre, text, post) in enumerate(row)) for row in padded]
+
+
+def _number_parts(text):
+    """(integer part with its sign, the rest: '.25', 'e-05') of a number's text; None for 'nan' or 'inf'."""
+    m = _INTEGER_PART.match(text)
+    return None if m is None else (m.group(0), text[m.end():])
 
 
 def shape_text(shape):

@@ -2,6 +2,7 @@
 then (given an optimizer) one update event per parameter."""
 import numpy as np
 
+from ..engine.formatting import SHOWN_ENTRIES
 from ..engine.jacobian import describe_jacobian
 
 # The phases of a walk, in the order it meets them: every other module names a phase through these.
@@ -87,8 +88,9 @@ class EdgeGradient:
             self._jacobian = describe_jacobian(self.node, self.slot)
         return self._jacobian
 
-    def local_matrix(self, max_entries=16):
-        """The explicit local Jacobian when it has at most `max_entries` entries, else None."""
+    def local_matrix(self, max_entries=SHOWN_ENTRIES):
+        """The explicit local Jacobian when it has at most `max_entries` entries (by default as many as any view
+        lists: formatting.SHOWN_ENTRIES), else None."""
         jac = self.jacobian
         if jac.entries > max_entries:
             return None

@@ -1,19 +1,18 @@
 """Words and numbers for a step: shared by the demo, the HTML player's side panel and the notebook.
 
-``details(event, output)`` gives a plain dict (JSON-ready); ``lines(...)``
-the same as indented text lines.
+``details(event, output)`` gives a plain dict (JSON-ready), each value in
+one line; ``lines(...)`` the same as indented text lines, where a listed
+matrix stands one row a line.
 """
+import numpy as np
 
-from ..engine.formatting import describe_call, number_text, shape_text, summarize_value
+from ..engine.formatting import describe_call, shape_text, summarize_value, value_lines
 from ..engine.source import display_location
 from .events import FORWARD, UPDATE
 from .state import ratio_text
 
 #: How a forward step names a leaf's value: inputs and parameters are fed; a constant is fixed in the graph.
 LEAF_WORDS = {"input": "input, fed", "param": "param, fed", "const": "constant, fixed when recorded"}
-
-#: Local Jacobians with at most this many entries are shown in full.
-SMALL_MATRIX = 16
 
 
 def call(node):
@@ -29,27 +28,39 @@ def d(out, node):
 
 
 def matrix_text(m):
-    """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise."""
-    if m.size == 1:
-        return summarize_value(float(m.reshape(())))
-    rows = ("[" + ", ".join(number_text(x) for x in row) + "]" for row in m)
-    return "[" + ", ".join(rows) + "]"
+    """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise: its entries as any view lists an array's."""
+    return summarize_value(np.asarray(m, dtype=np.float64))
 
 
 def title(event, output):
     """One line naming the step."""
+    before, value, after = _title_parts(event, output)
+    return before + summarize_value(value) + after
+
+
+def _title_parts(event, output):
+    """(the words before the value, the value, the words after it) of the step's title."""
     node = event.node
     if event.phase == UPDATE:
-        return (f"update: {node.name} += step = {summarize_value(event.delta)} ({event.optimizer}; "
-                f"update/weight {ratio_text(event.ratio)})")
+        return (f"update: {node.name} += step = ", event.delta,
+                f" ({event.optimizer}; update/weight {ratio_text(event.ratio)})")
     if event.phase == FORWARD:
         if node.op_def is None:
-            return f"forward: {node.name} = {summarize_value(event.value)} ({LEAF_WORDS.get(node.role, node.role)})"
-        return f"forward: {call(node)} = {summarize_value(event.value)}"
+            return f"forward: {node.name} = ", event.value, f" ({LEAF_WORDS.get(node.role, node.role)})"
+        return f"forward: {call(node)} = ", event.value, ""
     if node.op_def is None:
-        return f"backward: {d(output, node)} = {summarize_value(event.upstream)} (leaf: gradient complete)"
-    seed = " (the seed)" if event.is_seed else ""
-    return f"backward: at {call(node)}, upstream {d(output, node)} = {summarize_value(event.upstream)}{seed}"
+        return f"backward: {d(output, node)} = ", event.upstream, " (leaf: gradient complete)"
+    return f"backward: at {call(node)}, upstream {d(output, node)} = ", event.upstream, \
+        " (the seed)" if event.is_seed else ""
+
+
+def written(before, value, after="", indent=" " * 12):
+    """Text lines of `before`, the value, `after`: one line, or for a listed matrix `before` alone and then the
+    matrix one row a line, indented by `indent`, `after` ending the last row."""
+    rows = value_lines(value)
+    if len(rows) == 1:
+        return [before + rows[0] + after]
+    return [before.rstrip()] + [indent + row for row in rows[:-1]] + [indent + rows[-1] + after]
 
 
 def edge_details(edge, upstream, output):
@@ -62,7 +73,7 @@ def edge_details(edge, upstream, output):
     jac = edge.jacobian
     info["jacobian"] = jac.describe()
     info["local_name"] = f"d{node.name}/d{inp.name}"
-    small = edge.local_matrix(SMALL_MATRIX)
+    small = edge.local_matrix()
     info["local"] = matrix_text(small) if small is not None else f"{jac.shape[0]}x{jac.shape[1]} {jac.structure}"
     info["contribution"] = summarize_value(edge.contribution)
     info["accumulated_name"] = d(output, inp)
@@ -95,17 +106,26 @@ def update_details(event, output):
             "ratio_verdict": ratio_verdict(event.ratio)}
 
 
-def update_lines(info, pad=" " * 6):
-    """An update step's fields (update_details) as text lines."""
-    rows = [f"{pad}gradient {info['grad_name']} = {info['grad']}"]
+def update_lines(event, info, pad=" " * 6):
+    """An update step's fields (update_details) as text lines; listed matrices one row a line."""
+    deeper = pad + " " * 4
+    rows = written(f"{pad}gradient {info['grad_name']} = ", event.grad, indent=deeper)
     for s in info["state"]:
-        rows.append(f"{pad}{info['optimizer']} state {s['name']}: {s['before']} -> {s['after']}")
+        name = f"{pad}{info['optimizer']} state {s['name']}"
+        rows += _before_after(name, event.state_before[s["name"]], event.state_after[s["name"]], deeper)
     if not info["state"]:
         rows.append(f"{pad}{info['optimizer']} keeps no state: the step is -lr x gradient")
-    rows.append(f"{pad}step = {info['step_taken']}")
-    rows.append(f"{pad}{info['node']}: {info['value_before']} -> {info['value_after']}")
+    rows += written(f"{pad}step = ", event.delta, indent=deeper)
+    rows += _before_after(f"{pad}{info['node']}", event.value_before, event.value_after, deeper)
     rows.append(f"{pad}update/weight = {info['ratio']}   ({info['ratio_verdict']})")
     return rows
+
+
+def _before_after(name, before, after, indent):
+    """'name: before -> after' in one line; listed matrices as 'name before:' and 'name after:' with their rows."""
+    if len(value_lines(before)) == 1 and len(value_lines(after)) == 1:
+        return [f"{name}: {summarize_value(before)} -> {summarize_value(after)}"]
+    return written(f"{name} before: ", before, indent=indent) + written(f"{name} after: ", after, indent=indent)
 
 
 def details(event, output):
@@ -127,25 +147,30 @@ def details(event, output):
 
 
 def lines(event, output):
-    """The step as indented text lines (the demo's walk)."""
+    """The step as indented text lines (the demo's walk); a listed matrix stands one row a line."""
     info = details(event, output)
-    head = f"step {event.step:>3}  {info['title']}"
+    before, value, after = _title_parts(event, output)
+    head = written(f"step {event.step:>3}  {before}", value, after)
     if event.phase == UPDATE:
-        return [head] + update_lines(info)
+        return head + update_lines(event, info)
     if event.phase == FORWARD or not event.edges:
-        return [head]
-    rows = [head]
-    for e in info["edges"]:
+        return head
+    rows = head
+    pad, deeper = " " * 8, " " * 12
+    for e, edge in zip(info["edges"], event.edges):
         to = f"      to {e['input']} (input {e['slot']}, {e['shape']}):"
         if "note" in e:
             rows.append(f"{to} {e['note']}")
             continue
-        rows.append(f"{to} local {e['local_name']} = {e['local']}   [{e['jacobian']}]")
-        pad = " " * 8
+        local = edge.local_matrix()
+        if local is None:  # described, not listed
+            rows.append(f"{to} local {e['local_name']} = {e['local']}   [{e['jacobian']}]")
+        else:
+            rows += written(f"{to} local {e['local_name']} = ", local, f"   [{e['jacobian']}]", deeper)
         if "product" in e:
             rows.append(f"{pad}contribution = upstream x local = {e['product']}")
         else:
-            rows.append(f"{pad}contribution = (local)^T upstream = {e['contribution']}")
+            rows += written(f"{pad}contribution = (local)^T upstream = ", edge.contribution, indent=deeper)
         status = "complete" if e["complete"] else "partial: more consumers to come"
-        rows.append(f"{pad}{e['accumulated_name']} = {e['accumulated']}   ({status})")
+        rows += written(f"{pad}{e['accumulated_name']} = ", edge.accumulated, f"   ({status})", deeper)
     return rows

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine.errors import InputError, NotFoundError, ShapeError
+from ..engine.formatting import mean_text, stat_text
 from ..engine.graph import require_graph
 
 #: The lecture's rule of thumb for ||update|| / ||weights|| per step, and the band around it called healthy.
@@ -40,6 +41,13 @@ class Summary:
     max: float
     histogram: Histogram
     nonfinite: int = 0
+    #: the entries' dtype: how coarse their rounding is (a mean that is rounding noise reads as '≈0')
+    dtype: str = "float64"
+
+    @property
+    def mean_text(self):
+        """The mean as every view writes a summary's: '≈0' when it is rounding noise next to the std."""
+        return mean_text(self.mean, self.std, self.dtype)
 
     @classmethod
     def of(cls, values, bins=HISTOGRAM_BINS):
@@ -51,10 +59,11 @@ class Summary:
         nonfinite = a.size - finite.size
         if finite.size == 0:
             nan = float("nan")
-            return cls(nan, nan, nan, nan, Histogram(np.zeros(bins, np.int64), np.full(bins + 1, nan)), nonfinite)
+            return cls(nan, nan, nan, nan, Histogram(np.zeros(bins, np.int64), np.full(bins + 1, nan)), nonfinite,
+                       str(a.dtype))
         low, high = float(finite.min()), float(finite.max())
         return cls(float(finite.mean(dtype=np.float64)), float(finite.std(dtype=np.float64)), low, high,
-                   _histogram(finite, low, high, bins), nonfinite)
+                   _histogram(finite, low, high, bins), nonfinite, str(a.dtype))
 
 
 def _histogram(a, low, high, bins):
@@ -129,18 +138,18 @@ class LayerStatsList(list):
         for s in self:
             g = s.gradient
             output = s.node if s.node.startswith(f"{s.op}_") else f"{s.node} ({s.op})"
-            rows.append((s.scope, output, _shape_text(s.shape), _num(s.activation.mean), _num(s.activation.std),
-                         _fraction_text(s), _num(g.mean) if g else "not computed", _num(g.std) if g else "-"))
+            rows.append((s.scope, output, _shape_text(s.shape), s.activation.mean_text, stat_text(s.activation.std),
+                         _fraction_text(s), g.mean_text if g else "not computed", stat_text(g.std) if g else "-"))
         text = _render(rows)
         params = [p for s in self for p in s.params]
         if params:
             updated = any(p.update_norm is not None for p in params)
             prows = [("parameter", "shape", "|w|", "|grad|") + (("|update|", "update/weight") if updated else ())]
             for p in params:
-                row = (p.name, _shape_text(p.shape), _num(p.norm), _num(p.grad_norm))
+                row = (p.name, _shape_text(p.shape), stat_text(p.norm), stat_text(p.grad_norm))
                 if updated:
                     ratio = "-" if p.update_ratio is None else f"{p.update_ratio:.2e} {p.verdict}"
-                    row += (_num(p.update_norm), ratio)
+                    row += (stat_text(p.update_norm), ratio)
                 prows.append(row)
             text += "\n\n" + _render(prows)
             if updated:
@@ -249,8 +258,6 @@ def _shape_text(shape):
     return "x".join(map(str, shape)) or "scalar"
 
 
-def _num(x):
-    return "-" if x is None else f"{x:.3g}"
 
 
 def _fraction_text(s):

@@ -257,7 +257,7 @@ class Session:
         for edge in event.edges:
             if not edge.needs_grad:
                 continue
-            m = edge.local_matrix(16)
+            m = edge.local_matrix()
             if m is None:
                 continue
             m = np.asarray(m, dtype=float).reshape(edge.jacobian.shape)

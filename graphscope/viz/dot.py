@@ -194,5 +194,8 @@ class _NoWidths:
     def get(self, key):
         return 0
 
+    def lines(self, key):
+        return 0
+
 
 _NO_WIDTHS = _NoWidths()

@@ -11,7 +11,7 @@ from html import escape
 
 from ..engine.formatting import shape_text
 from . import theme
-from .step_texts import grad_text, item_output, progress_text, value_text
+from .step_texts import grad_text, item_output, lines_of, progress_text, value_text
 from .view import FOLD, pattern_name
 
 #: The legend words of the origin of a non-finite value.
@@ -24,11 +24,20 @@ def esc(text):
     return escape(str(text), quote=True)
 
 
-def mono(text, width=0, color=theme.INK, size=theme.FONT_SIZE - 1):
-    """Monospaced text padded to `width` characters (non-breaking spaces keep the room)."""
-    body = _SPACES.sub(lambda m: " " + "&#160;" * (len(m.group(0)) - 1), esc(text))
-    body += "&#160;" * max(0, width - len(text))
+def mono(text, width=0, color=theme.INK, size=theme.FONT_SIZE - 1, lines=0):
+    """Monospaced text, each line padded to `width` characters and the text to `lines` lines (non-breaking
+    spaces keep the room); the lines of a listed matrix (step_texts.compact) stand one under the other."""
+    rows = lines_of(text)
+    rows += [""] * max(0, lines - len(rows))
+    body = "<BR/>".join(_padded(row, width) for row in rows)
     return f'<FONT FACE="{theme.MONO}" POINT-SIZE="{size}" COLOR="{color}">{body}</FONT>'
+
+
+def _padded(line, width):
+    body = _SPACES.sub(lambda m: " " + "&#160;" * (len(m.group(0)) - 1), esc(line))
+    if line.startswith(" "):  # a matrix row's indent: a leading space alone would be dropped
+        body = "&#160;" + body[1:]
+    return body + "&#160;" * max(0, width - len(line))
 
 
 def small(text, color=theme.MUTED):
@@ -74,7 +83,7 @@ def card(look, head_left, head_right, rows, alert=None):
             body.append(f'<TR><TD ALIGN="LEFT" COLSPAN="2">{row}</TD></TR>')
         else:
             key, html = row
-            body.append(f'<TR><TD ALIGN="LEFT">{small(key)}</TD><TD ALIGN="LEFT">{html}</TD></TR>')
+            body.append(f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{small(key)}</TD><TD ALIGN="LEFT">{html}</TD></TR>')
     inner = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">{"".join(body)}</TABLE>')
     return (f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{pad}" STYLE="{style}" '
             f'COLOR="{look.border}" BGCOLOR="{look.fill}"><TR><TD>{inner}</TD></TR></TABLE>>')
@@ -83,12 +92,18 @@ def card(look, head_left, head_right, rows, alert=None):
 def value_rows(item_key, node, state, widths, look):
     """The 'value' row, and the 'grad' row for nodes that need a gradient."""
     v = state.value(node)
-    rows = [("value", mono(value_text(v), widths.get((item_key, "value")), look.ink if v is not None else theme.MUTED))]
+    ink = look.ink if v is not None else theme.MUTED
+    rows = [("value", _changing(value_text(v), widths, (item_key, "value"), ink))]
     if node.requires_grad:
         g = state.grad(node)
-        text = grad_text(g, state.grad_status(node))
-        rows.append(("grad", mono(text, widths.get((item_key, "grad")), theme.GRAD_INK if g is not None else theme.MUTED)))
+        ink = theme.GRAD_INK if g is not None else theme.MUTED
+        rows.append(("grad", _changing(grad_text(g, state.grad_status(node)), widths, (item_key, "grad"), ink)))
     return rows
+
+
+def _changing(text, widths, key, color, size=theme.FONT_SIZE - 1):
+    """A text that changes from step to step, in the room it takes at its longest (step_texts.Widths)."""
+    return mono(text, widths.get(key), color, size, widths.lines(key))
 
 
 def node_label(item, state, widths, look, alert=None):
@@ -107,7 +122,7 @@ def constant_label(item, state, widths, look, alert=None):
     border, pad = _BORDER[look.thick]
     style = "rounded,dashed" if look.dashed else "rounded"
     v = state.value(item.node)
-    text = mono(value_text(v), widths.get((item.key, "value")), look.ink if v is not None else theme.MUTED)
+    text = _changing(value_text(v), widths, (item.key, "value"), look.ink if v is not None else theme.MUTED)
     rows = f'<TR><TD>{text}</TD></TR>' + (alert_row(alert).replace(' COLSPAN="2"', "") if alert else "")
     return (f'<<TABLE BORDER="{border}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{pad + 2}" STYLE="{style}" '
             f'COLOR="{look.border}" BGCOLOR="{look.head}">{rows}</TABLE>>')
@@ -152,7 +167,8 @@ def edge_label(index, edge, state, widths, grad_text_now):
         rows.append(f'<TR><TD>{small(shape_text(shape))}</TD></TR>')
     width = widths.get(("edge", index))
     if width or grad_text_now:
-        rows.append(f'<TR><TD>{mono(grad_text_now, width, theme.GRAD_INK, theme.SMALL)}</TD></TR>')
+        text = _changing(grad_text_now, widths, ("edge", index), theme.GRAD_INK, theme.SMALL)
+        rows.append(f'<TR><TD>{text}</TD></TR>')
     if not rows:
         return None
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>>'

@@ -31,8 +31,16 @@
     return esc(text).replace(/([\/_])/g, "$1<wbr>");
   }
 
+  function numbers(text) {
+    // a listed matrix ('[[1, 2], [3, 4]]', as every view writes it) stands one row a line, as in the pictures
+    var html = breakable(text);
+    return text.indexOf("[[") < 0 ? html : html.replace(/\], (?=\[)/g, "],<br>\u00a0");
+  }
+
   function row(key, value, cls) {
-    return "<dt>" + esc(key) + "</dt><dd" + (cls ? ' class="' + cls + '"' : "") + ">" + breakable(value) + "</dd>";
+    // a matrix's rows take the panel's whole width, under their name
+    cls = [cls, String(value).indexOf("[[") < 0 ? "" : "rows"].join(" ").trim();
+    return "<dt>" + esc(key) + "</dt><dd" + (cls ? ' class="' + cls + '"' : "") + ">" + numbers(value) + "</dd>";
   }
 
   function edgeHtml(e) {

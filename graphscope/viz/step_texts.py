@@ -1,24 +1,33 @@
 """The changing texts of a picture (values, gradients, progress, edge gradients) and the room they need.
 
+Values are written as every other view writes them (engine.formatting): a
+listed matrix takes one line per row, so a text may hold several lines.
 Every text that changes from step to step is set in a monospaced font and
-padded to the longest text it takes at any step (``Widths``), so each node
-and edge label keeps its size across steps and Graphviz lays out every step
-of a graph identically: frames and the HTML player do not jump.
+padded to the longest text it takes at any step, in characters and in lines
+(``Widths``), so each node and edge label keeps its size across steps and
+Graphviz lays out every step of a graph identically: frames and the HTML
+player do not jump.
 """
-from ..engine.formatting import summarize_value
+from ..engine.formatting import NOT_COMPUTED, value_lines
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
 from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, PARTIAL, StepState
 from .view import FOLD, NODE, STUB
 
-NOT_YET = "not computed yet"
+NOT_YET = NOT_COMPUTED
 GRAD_ARROW = "\u2190 "  # "<-": a gradient flows back along the edge
 #: What a box's progress counts in each phase.
 PROGRESS_WORDS = {FORWARD: "computed", BACKWARD: "backpropagated", UPDATE: "updated"}
 
 
 def compact(v):
-    """A short text for a value: '-4', '[1, 2, 3]', 'all 0' or 'μ=0.12 σ=0.5' (the text views' rules, shorter)."""
-    return summarize_value(v, short=True)
+    """A value's text in a picture: '-4', '[1, 2, 3]', 'all 0' or 'mean=0.12 std=0.5', the words of every view;
+    a listed matrix one row a line (formatting.value_lines)."""
+    return "\n".join(value_lines(v))
+
+
+def lines_of(text):
+    """The lines of a picture's text (a listed matrix has one per row)."""
+    return text.split("\n")
 
 
 def value_text(v):
@@ -75,7 +84,12 @@ def edge_grad(edge, state):
 def edge_grad_text(edge, state):
     """'<- 0.5': the gradient flowed back along `edge` so far ('' before any)."""
     g = edge_grad(edge, state)
-    return "" if g is None else GRAD_ARROW + compact(g)
+    return "" if g is None else arrow_text(g)
+
+
+def arrow_text(g):
+    """'<- 0.5': a gradient on an edge; the rows of a listed matrix stand under its first one."""
+    return GRAD_ARROW + compact(g).replace("\n", "\n" + " " * len(GRAD_ARROW))
 
 
 class Widths:
@@ -83,6 +97,7 @@ class Widths:
 
     def __init__(self, view, recording):
         self.chars = {}
+        self.rows = {}
         for item in view.items:
             self._item(item, recording)
         for i, edge in enumerate(view.edges):
@@ -90,10 +105,17 @@ class Widths:
         self._caption(recording)
 
     def get(self, key):
+        """The characters of the longest line the text of `key` takes."""
         return self.chars.get(key, 0)
 
+    def lines(self, key):
+        """The most lines the text of `key` takes."""
+        return self.rows.get(key, 0)
+
     def _fit(self, key, texts):
-        self.chars[key] = max(max((len(t) for t in texts), default=0), self.chars.get(key, 0))
+        lines = [lines_of(t) for t in texts]
+        self.chars[key] = max(max((len(x) for ls in lines for x in ls), default=0), self.chars.get(key, 0))
+        self.rows[key] = max(max((len(ls) for ls in lines), default=0), self.rows.get(key, 0))
 
     def _item(self, item, rec):
         if item.kind == STUB:
@@ -135,7 +157,7 @@ class Widths:
         texts, total = [], None
         for _, g in contribs:
             total = g if total is None else total + g
-            texts.append(GRAD_ARROW + compact(total))
+            texts.append(arrow_text(total))
         self._fit(("edge", index), texts)
 
     def _caption(self, rec):

@@ -10,16 +10,13 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ...engine.formatting import stat_text
 from ...train.monitor import UPDATE_RATIO_TARGET, layer_stats
 from ..widgets.plots import HistogramPlot
 
 COLUMNS = ("scope", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
 NO_SCOPES = ("This graph has no module scopes. Record layers inside gs.scope(\"name\") blocks "
              "(or gs.nn modules) to see their statistics here.")
-
-
-def _num(x):
-    return "-" if x is None else f"{x:.3g}"
 
 
 def _fraction(s):
@@ -37,9 +34,9 @@ def _ratio(s):
 
 
 def _param_line(p):
-    text = f"{p.name} {'x'.join(map(str, p.shape))}: |w| {_num(p.norm)}, |grad| {_num(p.grad_norm)}"
+    text = f"{p.name} {'x'.join(map(str, p.shape))}: |w| {stat_text(p.norm)}, |grad| {stat_text(p.grad_norm)}"
     if p.update_ratio is not None:
-        text += f", |update| {_num(p.update_norm)}, update/weight {p.update_ratio:.2e} ({p.verdict})"
+        text += f", |update| {stat_text(p.update_norm)}, update/weight {p.update_ratio:.2e} ({p.verdict})"
     return text
 
 
@@ -80,8 +77,8 @@ class LayerScreen(Screen):
         table.add_columns(*COLUMNS)
         for s in self.stats:
             g = s.gradient
-            table.add_row(s.scope, _num(s.activation.mean), _num(s.activation.std), _fraction(s),
-                          _num(g.mean) if g else "not computed", _num(g.std) if g else "-", _ratio(s), key=s.scope)
+            table.add_row(s.scope, s.activation.mean_text, stat_text(s.activation.std), _fraction(s),
+                          g.mean_text if g else "not computed", stat_text(g.std) if g else "-", _ratio(s), key=s.scope)
         table.focus()
         self.show_scope(0)
 

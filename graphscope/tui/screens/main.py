@@ -119,7 +119,7 @@ class MainScreen(Screen):
     def ask(self, question):
         event = self.session.stepper[question.step]
         state = self.session.state
-        given = ", ".join(f"{i.name} = {summarize_value(state.value(i), short=True)}" for i in event.node.inputs)
+        given = ", ".join(f"{i.name} = {summarize_value(state.value(i))}" for i in event.node.inputs)
         prompt = (f"next: step {question.step}, backward at {explain.call(event.node)}\n"
                   f"where {given}\n{question.prompt}")
 

@@ -13,7 +13,7 @@ from ...viz import theme
 from ..messages import NodeChosen
 
 #: (title, width) of each column.
-COLUMNS = (("#", 5), ("node", 12), ("op", 9), ("status", 8), ("value", 16), ("gradient", 16), ("shape", 7),
+COLUMNS = (("#", 5), ("node", 12), ("op", 9), ("status", 8), ("value", 22), ("gradient", 22), ("shape", 7),
            ("inputs", 16))
 STATUS = 3  # the column that picks a row's colour
 
@@ -27,9 +27,9 @@ def cells(node, k, state):
     value = state.value(node)
     grad = state.grad(node)
     gstatus = state.grad_status(node)
-    gtext = {"none": "-", "not needed": "n/a"}.get(gstatus) or summarize_value(grad, short=True)
+    gtext = {"none": "-", "not needed": "n/a"}.get(gstatus) or summarize_value(grad)
     return (str(k), node.name, node.op or node.role or "leaf", state.status(node),
-            "-" if value is None else summarize_value(value, short=True), gtext, explain.shape_text(node),
+            "-" if value is None else summarize_value(value), gtext, explain.shape_text(node),
             ", ".join(i.name for i in node.inputs))
 
 
