@@ -13,6 +13,7 @@ from ..stepper.state import LOOK_INACTIVE
 from . import theme
 from .html_labels import Alert, box_label, caption_label, edge_label, esc, node_label, stub_label
 from .step_texts import edge_grad_text, inner_name
+from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
 from ..engine.words import plural
 
@@ -71,11 +72,13 @@ def alert_of(item, state, origin):
 
 
 def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None,
-              title=None):
+              title=None, rows=1):
     """The graphviz.Digraph of `view` drawn at `state`; `widths` (step_texts.Widths) keeps sizes equal across steps.
 
     `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; its legend
     entry is there at every step of a graph that has one, so every step's picture has the same size.
+    `rows` > 1 folds the flow into that many rows (columns top to bottom) where its clusters allow.
+    Edge labels are small nodes inside the cluster of the edge's ends (large views: Graphviz's own labels).
     """
     widths = widths or _NO_WIDTHS
     large = len(view.items) > LARGE
@@ -99,33 +102,42 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
         label = draw(item, state, widths, look, alert_of(item, state, origin))
         target.node(item.key, label=label, tooltip=dot_text(tooltip(item)), id=item.key)
 
-    _add_clusters(graph, view, add_node)
-    for i, edge in enumerate(view.edges):
-        _add_edge(graph, i, edge, state, widths, looks)
-    for leaf, user in ([] if large else beside(view)):
-        graph.body.append(f'\t{{rank=same; {leaf.key}; {user.key}}}\n')
+    pairs = [] if large else beside(view)
+    plan = fold(view, pairs, rows) if rows > 1 and not large else None
+    drawn = [_edge_drawing(i, edge, state, widths, looks, inline=not large) for i, edge in enumerate(view.edges)]
+    if plan is not None:
+        for edge, (label_node, _) in zip(view.edges, drawn):
+            if label_node is not None:
+                plan.place_label(label_node[0], edge)
+    extras = {}
+    for edge, (label_node, _) in zip(view.edges, drawn):
+        if label_node is not None:
+            extras.setdefault(label_scope(edge), []).append(label_node)
+    _add_clusters(graph, view, add_node, extras)
+    for edge, (label_node, segments) in zip(view.edges, drawn):
+        for tail, head, attrs in segments:
+            if plan is not None and plan.crosses_keys(tail, head):
+                attrs["constraint"] = "false"
+            graph.edge(tail, head, **attrs)
+    label_of = {edge.src.key + ">" + edge.dst.key: node[0] for edge, (node, _) in zip(view.edges, drawn) if node}
+    for leaf, user in pairs:
+        middle = label_of.get(leaf.key + ">" + user.key)
+        graph.body.append(f'\t{{rank=same; {leaf.key}; {middle + "; " if middle else ""}{user.key}}}\n')
+    for src, leaf in ([] if large else late_leaves(view, pairs)):
+        if plan is None or not plan.crosses_keys(src.key, leaf.key):
+            graph.edge(src.key, leaf.key, style="invis")
+    if plan is not None:
+        _fold_rows(graph, plan, rankdir)
     return graph
 
 
-def beside(view):
-    """(leaf, op) pairs to draw side by side: a parameter, input or constant used by one op in its own scope
-    sits beside that op rather than a rank before it, so pictures do not grow into a staircase."""
-    users = {}
-    for edge in view.edges:
-        users.setdefault(edge.src.key, []).append(edge)
-    pairs, taken = [], set()
-    for item in view.items:
-        if item.kind != NODE or item.node.op_def is not None or item.node.inputs:
-            continue
-        edges = users.get(item.key, [])
-        if len(edges) != 1:
-            continue
-        user = edges[0].dst
-        if user.kind != NODE or user.parent_scope != item.parent_scope or user.key in taken:
-            continue
-        taken.add(user.key)
-        pairs.append((item, user))
-    return pairs
+def _fold_rows(graph, plan, rankdir):
+    """Rows of a folded flow: their first items share a rank, each row drawn after (below / right of) the last."""
+    keys = plan.anchors
+    graph.body.append(f'\t{{rank=same; {"; ".join(keys)}}}\n')
+    for before, after in zip(keys, keys[1:]):
+        graph.edge(before, after, style="invis")  # a flat edge: its tail comes first along the rank
+
 
 
 def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
@@ -133,8 +145,10 @@ def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR"
     return dot_graph(view, state, widths, caption, legend, rankdir, name, origin).source
 
 
-def _add_clusters(graph, view, add_node):
-    """Every item, inside nested subgraphs `cluster_<scope>` for the scopes drawn open."""
+def _add_clusters(graph, view, add_node, extras=None):
+    """Every item, inside nested subgraphs `cluster_<scope>` for the scopes drawn open; `extras` {scope: [(name,
+    attrs)]}: more nodes (edge labels) drawn in a scope's cluster."""
+    extras = extras or {}
     tree = view.clusters()
     children = {}
     for scope in tree:
@@ -153,6 +167,8 @@ def _add_clusters(graph, view, add_node):
     def add(target, scope):
         for item in tree.get(scope, []):
             add_node(target, item)
+        for key, attrs in extras.get(scope, []):
+            target.node(key, **attrs)
         for child in sorted(children.get(scope, [])):
             if not _has_items(child, tree, children):
                 continue
@@ -169,15 +185,19 @@ def _has_items(scope, tree, children):
     return bool(tree.get(scope)) or any(_has_items(c, tree, children) for c in children.get(scope, []))
 
 
-def _add_edge(graph, index, edge, state, widths, looks):
+def _edge_drawing(index, edge, state, widths, looks, inline=True):
+    """How an edge is drawn: (its label node (name, attrs) or None, [(tail, head, attrs)] segments).
+
+    `inline`: a labelled edge runs into a small label node and on out of it (Graphviz then keeps labels apart
+    and inside their cluster); otherwise one edge carries Graphviz's own label.
+    """
     grad_now = edge_grad_text(edge, state)
     label = edge_label(index, edge, state, widths, grad_now)
-    attrs = {"id": f"e{index}_{edge.src.key}_{edge.dst.key}"}
-    if label:
-        attrs["label"] = label
+    edge_id = f"e{index}_{edge.src.key}_{edge.dst.key}"
+    attrs = {}
     src_pending = looks[edge.src.key] == "pending"
     if STUB in (edge.src.kind, edge.dst.kind):
-        attrs.update(style="dashed", arrowhead="none" if edge.dst.kind == STUB else "normal")
+        attrs.update(style="dashed")
     dst = edge.dst
     current = state.current
     into_current = current is not None and (current is dst.node if dst.kind == NODE else current in dst.node_set)
@@ -187,7 +207,22 @@ def _add_edge(graph, index, edge, state, widths, looks):
         attrs.update(color=theme.EDGE_GRAD, penwidth="1.5")
     elif src_pending:
         attrs.update(color=theme.EDGE_PENDING, style="dashed")
-    graph.edge(edge.src.key, edge.dst.key, **attrs)
+    head = dict(attrs, id=edge_id)
+    if dst.kind == STUB:
+        head["arrowhead"] = "none"
+    if not label:
+        return None, [(edge.src.key, dst.key, head)]
+    if not inline:
+        return None, [(edge.src.key, dst.key, dict(head, label=label))]
+    name = f"l{index}"
+    ends = f"{_item_name(edge.src)} \u2192 {_item_name(dst)}"
+    node = (name, {"label": label, "id": f"{edge_id}_label", "tooltip": dot_text(ends)})
+    tail = dict(attrs, id=f"{edge_id}_tail", arrowhead="none")
+    return node, [(edge.src.key, name, tail), (name, dst.key, head)]
+
+
+def _item_name(item):
+    return item.node.name if item.kind in (NODE, STUB) else ", ".join(item.scopes)
 
 
 class _NoWidths:
