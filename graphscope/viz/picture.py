@@ -185,6 +185,10 @@ class Picture:
         """The graphviz.Digraph of the picture at `state`."""
         return self._graph(state, self.rankdir, self.rows)
 
+    def graph_for(self, state, rankdir, rows=1):
+        """The graphviz.Digraph at `state` laid out in a given direction and number of rows (not the chosen ones)."""
+        return self._graph(state, rankdir, rows)
+
     def render(self, state, fmt, dpi=None):
         """The picture at `state` rendered by Graphviz as 'svg', 'png' or 'pdf' bytes."""
         return render(self.graph_at(state), fmt, dpi=dpi)
