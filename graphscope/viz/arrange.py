@@ -95,7 +95,7 @@ class Rows:
 
 
 #: The fewest layers a row of a folded flow holds.
-MIN_LAYERS = 2
+MIN_LAYERS = 1
 
 
 def layers(view, pairs):

@@ -72,17 +72,20 @@ def alert_of(item, state, origin):
 
 
 def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None,
-              title=None, rows=1):
+              title=None, rows=1, aspect=None):
     """The graphviz.Digraph of `view` drawn at `state`; `widths` (step_texts.Widths) keeps sizes equal across steps.
 
     `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; its legend
     entry is there at every step of a graph that has one, so every step's picture has the same size.
-    `rows` > 1 folds the flow into that many rows (columns top to bottom) where its clusters allow.
+    `rows` > 1 folds the flow into that many rows (columns top to bottom) where its clusters allow; `aspect`
+    (Graphviz's ratio: height / width) spreads the layout to that shape.
     Edge labels are small nodes inside the cluster of the edge's ends (large views: Graphviz's own labels).
     """
     widths = widths or _NO_WIDTHS
     large = len(view.items) > LARGE
     attrs = theme.graph_attrs(large, rankdir)
+    if aspect is not None:
+        attrs["ratio"] = f"{aspect:.2f}"
     looks = {item.key: look_of(item, state) for item in view.items}
     if caption:
         text = state.caption() + (f"  ({view.note})" if view.note else "")

@@ -24,6 +24,12 @@ PROBE_MAX_ITEMS = 150
 FOLD_COST = 0.9
 #: At most this many rows (columns).
 MAX_ROWS = 4
+#: The width:height a picture is spread into when it is a little outside (16:9 is 1.78)...
+RATIO_BAND = (1.3, 2.0)
+#: ...by at most this factor (more would be mostly empty space), in at most SPREAD_TRIES layouts.
+MAX_SPREAD = 1.9
+SPREAD_TRIES = 3
+SPREAD_TOLERANCE = 0.05
 
 
 def svg_size(svg):
@@ -80,6 +86,7 @@ class Picture:
             raise GraphscopeError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
         self._rankdir = rankdir
         self._rows = None
+        self._aspect = None  # Graphviz's ratio spreading the chosen layout into RATIO_BAND (None: as drawn)
         self._origin = None  # (the values_key of the state asked about, its OriginMark or None)
 
     def without_caption(self):
@@ -160,7 +167,40 @@ class Picture:
             score = slide_scale(*size) * (LR_PREFERENCE if d == "LR" else 1.0) * (FOLD_COST if k > 1 else 1.0)
             if score > best_score:
                 best, best_score = (d, k), score
+        self._aspect = self._spread(state, *best, sizes.get(best))
         return best
+
+    def _spread(self, state, rankdir, rows, size):
+        """Graphviz's `ratio` (height / width of the drawing) that spreads a picture a little too wide or too
+        tall for a slide into RATIO_BAND, or None (in the band already, or it would take more than MAX_SPREAD)."""
+        if size is None:
+            return None
+        low, high = RATIO_BAND
+        ratio = size[0] / size[1]
+        target = high if ratio > high else low if ratio < low else None
+        if target is None or max(ratio / target, target / ratio) > MAX_SPREAD:
+            return None
+        across = target == high if rankdir == "LR" else True  # spreading across the ranks, not along them
+        if across and rows == 1 and self._widest_layer() < 2:
+            return None  # one line of items: spreading would only add empty space
+        aspect = 1.0 / target
+        for _ in range(SPREAD_TRIES):  # the caption is not spread: correct the guess by what came out
+            size = svg_size(render_svgs([self._graph(state, rankdir, rows, aspect)])[0])
+            if size is None:
+                return None
+            got = size[0] / size[1]
+            if abs(got - target) <= SPREAD_TOLERANCE:
+                break
+            aspect *= got / target
+        return aspect
+
+    def _widest_layer(self):
+        """The most items any layer of the flow holds."""
+        layer = arrange.layers(self.view, arrange.beside(self.view))
+        counts = {}
+        for value in layer.values():
+            counts[value] = counts.get(value, 0) + 1
+        return max(counts.values(), default=0)
 
     def origin(self, state):
         """The origin.OriginMark of the node that made the first non-finite value drawn at `state`, or None.
@@ -173,9 +213,10 @@ class Picture:
             self._origin = (key, origin_mark(state.graph))
         return self._origin[1]
 
-    def _graph(self, state, rankdir, rows=None):
+    def _graph(self, state, rankdir, rows=None, aspect=None):
         return dot_graph(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
-                         origin=self.origin(state), title=self.title, rows=self.rows if rows is None else rows)
+                         origin=self.origin(state), title=self.title, rows=self.rows if rows is None else rows,
+                         aspect=aspect)
 
     def dot(self, state):
         """The DOT text of the picture at `state` (see ``state()``)."""
@@ -183,7 +224,7 @@ class Picture:
 
     def graph_at(self, state):
         """The graphviz.Digraph of the picture at `state`."""
-        return self._graph(state, self.rankdir, self.rows)
+        return self._graph(state, self.rankdir, self.rows, self._aspect)
 
     def graph_for(self, state, rankdir, rows=1):
         """The graphviz.Digraph at `state` laid out in a given direction and number of rows (not the chosen ones)."""
