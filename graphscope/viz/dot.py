@@ -108,39 +108,37 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     pairs = [] if large else beside(view)
     plan = fold(view, pairs, rows) if rows > 1 and not large else None
     drawn = [_edge_drawing(i, edge, state, widths, looks, inline=not large) for i, edge in enumerate(view.edges)]
-    if plan is not None:
-        for edge, (label_node, _) in zip(view.edges, drawn):
-            if label_node is not None:
-                plan.place_label(label_node[0], edge)
-    extras = {}
+    labels = {}  # scope: [(name, attrs)] of the edge labels drawn in its cluster
     for edge, (label_node, _) in zip(view.edges, drawn):
         if label_node is not None:
-            extras.setdefault(label_scope(edge), []).append(label_node)
-    _add_clusters(graph, view, add_node, extras)
-    for edge, (label_node, segments) in zip(view.edges, drawn):
-        for tail, head, attrs in segments:
+            labels.setdefault(label_scope(edge), []).append(label_node)
+            if plan is not None:
+                plan.place_label(label_node[0], edge)
+    _add_clusters(graph, view, add_node, labels)
+    for _, segments in drawn:
+        for tail, head, edge_attrs in segments:
             if plan is not None and plan.crosses_keys(tail, head):
-                attrs["constraint"] = "false"
-            graph.edge(tail, head, **attrs)
-    label_of = {edge.src.key + ">" + edge.dst.key: node[0] for edge, (node, _) in zip(view.edges, drawn) if node}
-    for leaf, user in pairs:
-        middle = label_of.get(leaf.key + ">" + user.key)
-        graph.body.append(f'\t{{rank=same; {leaf.key}; {middle + "; " if middle else ""}{user.key}}}\n')
-    for src, leaf in ([] if large else late_leaves(view, pairs)):
-        if plan is None or not plan.crosses_keys(src.key, leaf.key):
-            graph.edge(src.key, leaf.key, style="invis")
-    if plan is not None:
-        _fold_rows(graph, plan, rankdir)
+                edge_attrs["constraint"] = "false"  # an edge between rows does not pull on ranks
+            graph.edge(tail, head, **edge_attrs)
+    if not large:
+        _rank_hints(graph, view, drawn, pairs, plan)
     return graph
 
 
-def _fold_rows(graph, plan, rankdir):
-    """Rows of a folded flow: their first items share a rank, each row drawn after (below / right of) the last."""
-    keys = plan.anchors
-    graph.body.append(f'\t{{rank=same; {"; ".join(keys)}}}\n')
-    for before, after in zip(keys, keys[1:]):
-        graph.edge(before, after, style="invis")  # a flat edge: its tail comes first along the rank
-
+def _rank_hints(graph, view, drawn, pairs, plan):
+    """Leaves beside their op (with the edge's label between them), other leaves of a scope after what enters
+    it, and the rows of a folded flow: their first items at one rank, each row drawn after the one before."""
+    label_of = {(edge.src.key, edge.dst.key): node[0] for edge, (node, _) in zip(view.edges, drawn) if node}
+    for leaf, user in pairs:
+        middle = label_of.get((leaf.key, user.key))
+        graph.body.append(f'\t{{rank=same; {leaf.key}; {middle + "; " if middle else ""}{user.key}}}\n')
+    for src, leaf in late_leaves(view, pairs):
+        if plan is None or not plan.crosses_keys(src.key, leaf.key):
+            graph.edge(src.key, leaf.key, style="invis")
+    if plan is not None:
+        graph.body.append(f'\t{{rank=same; {"; ".join(plan.anchors)}}}\n')
+        for before, after in zip(plan.anchors, plan.anchors[1:]):
+            graph.edge(before, after, style="invis")  # a flat edge: its tail comes first along the rank
 
 
 def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
