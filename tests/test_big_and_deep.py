@@ -55,9 +55,12 @@ def test_a_100000_node_scalar_graph(tmp_path, low_recursion_limit):
     stepper = Stepper(graph)
     stepper.goto(len(stepper.events) - 1)
     graph.step_forward(len(graph.nodes) - 1)
-    picture = Picture(graph, collapse=[f"block{k}" for k in range(BLOCKS)], rankdir="LR")
-    dot = picture.dot(picture.state(None, None, "forward"))
+    picture = Picture(graph, collapse=[f"block{k}" for k in range(BLOCKS)])  # the default direction
+    state = picture.state(None, None, "forward")
+    dot = picture.dot(state)
     assert dot.count("cluster_") == 0 and len(dot) < 100_000  # every block is one box
+    assert "(mul+add)\u00d71000 \u00d7 25" in dot  # the block's 2,000 ops named by their repeating unit
+    assert "<svg" in picture.svg(state)  # drawn: no label wider than Graphviz's 16-bit table sizes
     graph.to_onnx(tmp_path / "big.onnx")
     assert (tmp_path / "big.onnx").stat().st_size > 100_000
 

@@ -152,7 +152,8 @@ def add_parser(sub):
                            "(default 3)")
     fold.add_argument("--no-fold", dest="fold", action="store_const", const=0, help="never fold repeated blocks")
     p.add_argument("--rankdir", choices=("LR", "TB"),
-                   help="left-to-right or top-to-bottom (default: whichever fits a 16:9 slide better)")
+                   help="left-to-right or top-to-bottom (default: whichever shows the text larger on a 16:9 "
+                        "slide); either way a long flow may fold into rows (columns)")
     p.add_argument("--frames", metavar="DIR",
                    help="also write one SVG per step into DIR, named in step order (step_000_forward_x.svg, ...)")
     add_optimizer_arguments(p)

@@ -13,6 +13,7 @@ from ..stepper.state import LOOK_INACTIVE
 from . import theme
 from .html_labels import Alert, box_label, caption_label, edge_label, esc, node_label, stub_label
 from .step_texts import edge_grad_text, inner_name
+from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
 from ..engine.words import plural
 
@@ -71,15 +72,20 @@ def alert_of(item, state, origin):
 
 
 def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None,
-              title=None):
+              title=None, rows=1, aspect=None):
     """The graphviz.Digraph of `view` drawn at `state`; `widths` (step_texts.Widths) keeps sizes equal across steps.
 
     `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; its legend
     entry is there at every step of a graph that has one, so every step's picture has the same size.
+    `rows` > 1 folds the flow into that many rows (columns top to bottom) where its clusters allow; `aspect`
+    (Graphviz's ratio: height / width) spreads the layout to that shape.
+    Edge labels are small nodes inside the cluster of the edge's ends (large views: Graphviz's own labels).
     """
     widths = widths or _NO_WIDTHS
     large = len(view.items) > LARGE
     attrs = theme.graph_attrs(large, rankdir)
+    if aspect is not None:
+        attrs["ratio"] = f"{aspect:.2f}"
     looks = {item.key: look_of(item, state) for item in view.items}
     if caption:
         text = state.caption() + (f"  ({view.note})" if view.note else "")
@@ -99,33 +105,40 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
         label = draw(item, state, widths, look, alert_of(item, state, origin))
         target.node(item.key, label=label, tooltip=dot_text(tooltip(item)), id=item.key)
 
-    _add_clusters(graph, view, add_node)
-    for i, edge in enumerate(view.edges):
-        _add_edge(graph, i, edge, state, widths, looks)
-    for leaf, user in ([] if large else beside(view)):
-        graph.body.append(f'\t{{rank=same; {leaf.key}; {user.key}}}\n')
+    pairs = [] if large else beside(view)
+    plan = fold(view, pairs, rows) if rows > 1 and not large else None
+    drawn = [_edge_drawing(i, edge, state, widths, looks, inline=not large) for i, edge in enumerate(view.edges)]
+    labels = {}  # scope: [(name, attrs)] of the edge labels drawn in its cluster
+    for edge, (label_node, _) in zip(view.edges, drawn):
+        if label_node is not None:
+            labels.setdefault(label_scope(edge), []).append(label_node)
+            if plan is not None:
+                plan.place_label(label_node[0], edge)
+    _add_clusters(graph, view, add_node, labels)
+    for _, segments in drawn:
+        for tail, head, edge_attrs in segments:
+            if plan is not None and plan.crosses_keys(tail, head):
+                edge_attrs["constraint"] = "false"  # an edge between rows does not pull on ranks
+            graph.edge(tail, head, **edge_attrs)
+    if not large:
+        _rank_hints(graph, view, drawn, pairs, plan)
     return graph
 
 
-def beside(view):
-    """(leaf, op) pairs to draw side by side: a parameter, input or constant used by one op in its own scope
-    sits beside that op rather than a rank before it, so pictures do not grow into a staircase."""
-    users = {}
-    for edge in view.edges:
-        users.setdefault(edge.src.key, []).append(edge)
-    pairs, taken = [], set()
-    for item in view.items:
-        if item.kind != NODE or item.node.op_def is not None or item.node.inputs:
-            continue
-        edges = users.get(item.key, [])
-        if len(edges) != 1:
-            continue
-        user = edges[0].dst
-        if user.kind != NODE or user.parent_scope != item.parent_scope or user.key in taken:
-            continue
-        taken.add(user.key)
-        pairs.append((item, user))
-    return pairs
+def _rank_hints(graph, view, drawn, pairs, plan):
+    """Leaves beside their op (with the edge's label between them), other leaves of a scope after what enters
+    it, and the rows of a folded flow: their first items at one rank, each row drawn after the one before."""
+    label_of = {(edge.src.key, edge.dst.key): node[0] for edge, (node, _) in zip(view.edges, drawn) if node}
+    for leaf, user in pairs:
+        middle = label_of.get((leaf.key, user.key))
+        graph.body.append(f'\t{{rank=same; {leaf.key}; {middle + "; " if middle else ""}{user.key}}}\n')
+    for src, leaf in late_leaves(view, pairs):
+        if plan is None or not plan.crosses_keys(src.key, leaf.key):
+            graph.edge(src.key, leaf.key, style="invis")
+    if plan is not None:
+        graph.body.append(f'\t{{rank=same; {"; ".join(plan.anchors)}}}\n')
+        for before, after in zip(plan.anchors, plan.anchors[1:]):
+            graph.edge(before, after, style="invis")  # a flat edge: its tail comes first along the rank
 
 
 def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
@@ -133,8 +146,10 @@ def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR"
     return dot_graph(view, state, widths, caption, legend, rankdir, name, origin).source
 
 
-def _add_clusters(graph, view, add_node):
-    """Every item, inside nested subgraphs `cluster_<scope>` for the scopes drawn open."""
+def _add_clusters(graph, view, add_node, extras=None):
+    """Every item, inside nested subgraphs `cluster_<scope>` for the scopes drawn open; `extras` {scope: [(name,
+    attrs)]}: more nodes (edge labels) drawn in a scope's cluster."""
+    extras = extras or {}
     tree = view.clusters()
     children = {}
     for scope in tree:
@@ -153,6 +168,8 @@ def _add_clusters(graph, view, add_node):
     def add(target, scope):
         for item in tree.get(scope, []):
             add_node(target, item)
+        for key, attrs in extras.get(scope, []):
+            target.node(key, **attrs)
         for child in sorted(children.get(scope, [])):
             if not _has_items(child, tree, children):
                 continue
@@ -169,15 +186,19 @@ def _has_items(scope, tree, children):
     return bool(tree.get(scope)) or any(_has_items(c, tree, children) for c in children.get(scope, []))
 
 
-def _add_edge(graph, index, edge, state, widths, looks):
+def _edge_drawing(index, edge, state, widths, looks, inline=True):
+    """How an edge is drawn: (its label node (name, attrs) or None, [(tail, head, attrs)] segments).
+
+    `inline`: a labelled edge runs into a small label node and on out of it (Graphviz then keeps labels apart
+    and inside their cluster); otherwise one edge carries Graphviz's own label.
+    """
     grad_now = edge_grad_text(edge, state)
     label = edge_label(index, edge, state, widths, grad_now)
-    attrs = {"id": f"e{index}_{edge.src.key}_{edge.dst.key}"}
-    if label:
-        attrs["label"] = label
+    edge_id = f"e{index}_{edge.src.key}_{edge.dst.key}"
+    attrs = {}
     src_pending = looks[edge.src.key] == "pending"
     if STUB in (edge.src.kind, edge.dst.kind):
-        attrs.update(style="dashed", arrowhead="none" if edge.dst.kind == STUB else "normal")
+        attrs.update(style="dashed")
     dst = edge.dst
     current = state.current
     into_current = current is not None and (current is dst.node if dst.kind == NODE else current in dst.node_set)
@@ -187,7 +208,22 @@ def _add_edge(graph, index, edge, state, widths, looks):
         attrs.update(color=theme.EDGE_GRAD, penwidth="1.5")
     elif src_pending:
         attrs.update(color=theme.EDGE_PENDING, style="dashed")
-    graph.edge(edge.src.key, edge.dst.key, **attrs)
+    head = dict(attrs, id=edge_id)
+    if dst.kind == STUB:
+        head["arrowhead"] = "none"
+    if not label:
+        return None, [(edge.src.key, dst.key, head)]
+    if not inline:
+        return None, [(edge.src.key, dst.key, dict(head, label=label))]
+    name = f"l{index}"
+    ends = f"{_item_name(edge.src)} \u2192 {_item_name(dst)}"
+    node = (name, {"label": label, "id": f"{edge_id}_label", "tooltip": dot_text(ends)})
+    tail = dict(attrs, id=f"{edge_id}_tail", arrowhead="none")
+    return node, [(edge.src.key, name, tail), (name, dst.key, head)]
+
+
+def _item_name(item):
+    return item.node.name if item.kind in (NODE, STUB) else ", ".join(item.scopes)
 
 
 class _NoWidths:

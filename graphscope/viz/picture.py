@@ -5,6 +5,7 @@ import re
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
 from ..stepper import FORWARD, GraphState, Stepper
+from . import arrange
 from .dot import dot_graph
 from .origin import origin_mark
 from .render import have_dot, render, render_svgs
@@ -19,6 +20,37 @@ SLIDE = (16.0, 9.0)
 LR_PREFERENCE = 1.05
 #: Larger pictures are not laid out twice to choose: they go left to right.
 PROBE_MAX_ITEMS = 150
+#: A folded flow is chosen only when it shows the text this much larger than the best unfolded layout (1/0.9).
+FOLD_COST = 0.9
+#: At most this many rows (columns).
+MAX_ROWS = 4
+#: The width:height a picture is spread into when it is a little outside (16:9 is 1.78)...
+RATIO_BAND = (1.3, 2.0)
+#: ...by at most this factor (more would be mostly empty space), in at most SPREAD_TRIES layouts.
+MAX_SPREAD = 1.9
+SPREAD_TRIES = 3
+SPREAD_TOLERANCE = 0.05
+
+
+def svg_size(svg):
+    """(width, height) in points of an SVG drawn by Graphviz, or None."""
+    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    return (max(float(m.group(1)), 1.0), max(float(m.group(2)), 1.0)) if m else None
+
+
+def slide_scale(width, height):
+    """How much a picture of this size is enlarged to fit a 16:9 slide (larger: larger text)."""
+    return min(SLIDE[0] / width, SLIDE[1] / height)
+
+
+def _rows_for(size, rankdir):
+    """The number of rows (LR) or columns (TB) that brings a picture of `size` closest to 16:9."""
+    if size is None:
+        return 1
+    ratio, target = size[0] / size[1], SLIDE[0] / SLIDE[1]
+    # folding into k rows divides the width by about k and multiplies the height by k (columns: the reverse)
+    k = (ratio / target) ** 0.5 if rankdir == "LR" else (target / ratio) ** 0.5
+    return max(1, min(MAX_ROWS, int(k + 0.3)))
 
 
 class Picture:
@@ -29,7 +61,9 @@ class Picture:
     drawn as it is unless a step is asked for; then a Stepper is recorded
     for it (which runs the backward pass once, as ``backward()`` does).
     ``rankdir`` is 'LR' (left to right), 'TB' (top to bottom) or None: the
-    one whose picture is closer to a slide's 16:9 (LR without Graphviz).
+    one whose picture shows its text largest on a 16:9 slide (LR without
+    Graphviz); a long flow is also folded into rows (columns top to bottom)
+    when that shows it larger still (see ``rows``).
     ``around`` K with ``focus`` (a node, its name or id) draws only that node's
     neighbourhood: the nodes within K edges of it, and stubs where the rest
     attaches. ``title`` is a heading above the step line.
@@ -51,6 +85,8 @@ class Picture:
         if rankdir is not None and rankdir not in RANKDIRS:
             raise GraphscopeError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
         self._rankdir = rankdir
+        self._rows = None
+        self._aspect = None  # Graphviz's ratio spreading the chosen layout into RATIO_BAND (None: as drawn)
         self._origin = None  # (the values_key of the state asked about, its OriginMark or None)
 
     def without_caption(self):
@@ -96,26 +132,75 @@ class Picture:
 
     @property
     def rankdir(self):
-        if self._rankdir is None:
-            self._rankdir = self._pick_rankdir()
+        if self._rankdir is None or self._rows is None:
+            self._rankdir, self._rows = self._pick_layout()
         return self._rankdir
 
-    def _pick_rankdir(self):
-        """Lay the picture out both ways and keep the one that shows its text largest on a slide."""
+    @property
+    def rows(self):
+        """How many rows (columns top to bottom) the flow is folded into to fit a slide (1: not folded)."""
+        self.rankdir
+        return self._rows
+
+    def _pick_layout(self):
+        """The direction and fold whose picture shows its text largest on a 16:9 slide: laid out both ways,
+        then folded into the number of rows (columns) that brings each closest to 16:9 where its clusters allow."""
+        asked = self._rankdir
         if len(self.view.items) > PROBE_MAX_ITEMS or not have_dot():
-            return "LR"
+            return asked or "LR", 1
         state = self.stepper.final() if self.stepper is not None else GraphState(self.graph)
-        svgs = render_svgs([self._graph(state, d) for d in RANKDIRS])
-        best, best_scale = "LR", 0.0
-        for rankdir, svg in zip(RANKDIRS, svgs):
-            m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-            if not m:
-                return "LR"
-            width, height = max(float(m.group(1)), 1.0), max(float(m.group(2)), 1.0)
-            scale = min(SLIDE[0] / width, SLIDE[1] / height) * (LR_PREFERENCE if rankdir == "LR" else 1.0)
-            if scale > best_scale:
-                best, best_scale = rankdir, scale
+        directions = (asked,) if asked else RANKDIRS
+        candidates = [(d, 1) for d in directions]
+        sizes = dict(zip(candidates, map(svg_size, render_svgs([self._graph(state, d, 1) for d in directions]))))
+        folds = []
+        for d in directions:
+            k = _rows_for(sizes[(d, 1)], d)
+            for rows in range(max(2, k), min(k + 1, MAX_ROWS) + 1):  # the estimate, and one more
+                if arrange.fold(self.view, arrange.beside(self.view), rows) is not None:
+                    folds.append((d, rows))
+        if folds:
+            sizes.update(zip(folds, map(svg_size, render_svgs([self._graph(state, d, k) for d, k in folds]))))
+        best, best_score = (asked or "LR", 1), 0.0
+        for (d, k), size in sizes.items():
+            if size is None:
+                continue
+            score = slide_scale(*size) * (LR_PREFERENCE if d == "LR" else 1.0) * (FOLD_COST if k > 1 else 1.0)
+            if score > best_score:
+                best, best_score = (d, k), score
+        self._aspect = self._spread(state, *best, sizes.get(best))
         return best
+
+    def _spread(self, state, rankdir, rows, size):
+        """Graphviz's `ratio` (height / width of the drawing) that spreads a picture a little too wide or too
+        tall for a slide into RATIO_BAND, or None (in the band already, or it would take more than MAX_SPREAD)."""
+        if size is None:
+            return None
+        low, high = RATIO_BAND
+        ratio = size[0] / size[1]
+        target = high if ratio > high else low if ratio < low else None
+        if target is None or max(ratio / target, target / ratio) > MAX_SPREAD:
+            return None
+        across = target == high if rankdir == "LR" else True  # spreading across the ranks, not along them
+        if across and rows == 1 and self._widest_layer() < 2:
+            return None  # one line of items: spreading would only add empty space
+        aspect = 1.0 / target
+        for _ in range(SPREAD_TRIES):  # the caption is not spread: correct the guess by what came out
+            size = svg_size(render_svgs([self._graph(state, rankdir, rows, aspect)])[0])
+            if size is None:
+                return None
+            got = size[0] / size[1]
+            if abs(got - target) <= SPREAD_TOLERANCE:
+                break
+            aspect *= got / target
+        return aspect
+
+    def _widest_layer(self):
+        """The most items any layer of the flow holds."""
+        layer = arrange.layers(self.view, arrange.beside(self.view))
+        counts = {}
+        for value in layer.values():
+            counts[value] = counts.get(value, 0) + 1
+        return max(counts.values(), default=0)
 
     def origin(self, state):
         """The origin.OriginMark of the node that made the first non-finite value drawn at `state`, or None.
@@ -128,9 +213,10 @@ class Picture:
             self._origin = (key, origin_mark(state.graph))
         return self._origin[1]
 
-    def _graph(self, state, rankdir):
+    def _graph(self, state, rankdir, rows=None, aspect=None):
         return dot_graph(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
-                         origin=self.origin(state), title=self.title)
+                         origin=self.origin(state), title=self.title, rows=self.rows if rows is None else rows,
+                         aspect=aspect)
 
     def dot(self, state):
         """The DOT text of the picture at `state` (see ``state()``)."""
@@ -138,7 +224,11 @@ class Picture:
 
     def graph_at(self, state):
         """The graphviz.Digraph of the picture at `state`."""
-        return self._graph(state, self.rankdir)
+        return self._graph(state, self.rankdir, self.rows, self._aspect)
+
+    def graph_for(self, state, rankdir, rows=1):
+        """The graphviz.Digraph at `state` laid out in a given direction and number of rows (not the chosen ones)."""
+        return self._graph(state, rankdir, rows)
 
     def render(self, state, fmt, dpi=None):
         """The picture at `state` rendered by Graphviz as 'svg', 'png' or 'pdf' bytes."""

@@ -147,7 +147,7 @@ class View:
             item_of[node] = item
         if keep is not None:
             for node in _attached(self.graph, keep):
-                item = Item(f"x{node.id}", STUB, [node], "")
+                item = Item(f"x{node.id}", STUB, [node], node.scope or "")  # drawn inside its scope's cluster
                 items.append(item)
                 item_of[node] = item
         self.items = items
@@ -335,7 +335,34 @@ def pattern_name(nodes):
     for name in names:
         if not collapsed or collapsed[-1] != name:
             collapsed.append(name)
-    return "+".join(collapsed) or "leaves"
+    text = "+".join(_repeats(collapsed)) or "leaves"
+    return text if len(text) <= PATTERN_MAX else text[:PATTERN_MAX - 1] + "\u2026"
+
+
+#: Longest block name drawn; a label wider than Graphviz's HTML-table coordinates (16 bits) makes `dot` abort.
+PATTERN_MAX = 60
+#: Longest repeated unit written once with its count: 'mul+add' x 1000 reads '(mul+add)x1000'.
+_UNIT_MAX = 4
+
+
+def _repeats(names):
+    """`names` with each run of 3 or more copies of a short unit written once: ['(mul+add)\u00d71000']."""
+    out, i = [], 0
+    while i < len(names):
+        best_unit, best_count = 1, 1
+        for unit in range(2, _UNIT_MAX + 1):
+            count = 1
+            while names[i + count * unit:i + (count + 1) * unit] == names[i:i + unit]:
+                count += 1
+            if count >= 3 and count * unit > best_count * best_unit:
+                best_unit, best_count = unit, count
+        if best_count >= 3:
+            out.append(f"({'+'.join(names[i:i + best_unit])})\u00d7{best_count}")
+            i += best_unit * best_count
+        else:
+            out.append(names[i])
+            i += 1
+    return out
 
 
 _FRIENDLY = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
