@@ -11,6 +11,7 @@ import graphscope as gs
 from graphscope.engine.custom import unregister
 from graphscope.interop import VERSION, GraphFileError, load_graph, save_graph
 from graphscope.util.atomic import FileWriteError
+from graphfile_samples import assert_same_graph
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("op_table_guard")
@@ -27,35 +28,6 @@ def two_layer(rng, dtype=np.float64):
     loss = gs.softmax_cross_entropy(scores, np.array([0, 1, 1, 0])) + 0.01 * gs.l2(W1)
     loss.name = "loss"
     return loss
-
-
-def same_attr(a, b):
-    """Attribute equality that compares arrays by dtype and content and NaN equal to NaN."""
-    if isinstance(a, np.ndarray) or isinstance(a, np.generic):
-        return type(a) is type(b) and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
-    if isinstance(a, (tuple, list)):
-        return type(a) is type(b) and len(a) == len(b) and all(same_attr(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same_attr(a[k], b[k]) for k in a)
-    if isinstance(a, float) and a != a:
-        return isinstance(b, float) and b != b
-    return type(a) is type(b) and a == b
-
-
-def assert_same_graph(g1, g2):
-    assert len(g1) == len(g2)
-    for a, b in zip(g1.nodes, g2.nodes):
-        assert (a.name, a.op, a.role, a.scope, a.source, a.requires_grad) == \
-               (b.name, b.op, b.role, b.scope, b.source, b.requires_grad)
-        assert [g1.position(i) for i in a.inputs] == [g2.position(i) for i in b.inputs]
-        assert type(a.value) is type(b.value) and a.dtype == b.dtype
-        np.testing.assert_array_equal(a.value, b.value)
-        assert (a.grad is None) == (b.grad is None)
-        if a.grad is not None:
-            assert type(a.grad) is type(b.grad)
-            np.testing.assert_array_equal(a.grad, b.grad)
-        assert a.attrs.keys() == b.attrs.keys()
-        assert all(same_attr(a.attrs[k], b.attrs[k]) for k in a.attrs), (a.name, a.attrs, b.attrs)
 
 
 # ---------------------------------------------------------------- round trips
@@ -128,11 +100,12 @@ def every_kind_of_attribute(rng):
     return total
 
 
-def test_every_attribute_type_round_trips(rng, tmp_path):
+@pytest.mark.parametrize("version", [VERSION, 1])
+def test_every_attribute_type_round_trips(rng, tmp_path, version):
     total = every_kind_of_attribute(rng)
     total.backward()
     graph = total.graph()
-    save_graph(total, tmp_path / "attrs.gsgraph")       # a tensor is accepted as well as a Graph
+    save_graph(total, tmp_path / "attrs.gsgraph", version=version)  # a tensor is accepted as well as a Graph
     loaded = load_graph(tmp_path / "attrs.gsgraph")
     assert_same_graph(graph, loaded)
     index = next(n for n in loaded if n.op == "getitem").attrs["index"]
