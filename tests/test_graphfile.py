@@ -379,7 +379,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(rng, tmp_path, monk
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(np, "savez", boom)
+    monkeypatch.setattr(np.lib.format, "write_array", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         two_layer(rng).graph().save(path)
     assert path.read_bytes() == before

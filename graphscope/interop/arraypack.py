@@ -10,12 +10,14 @@
   when asked for (``save_graph(..., version=1)``).
 
 A writer (``Packed``, ``OneArrayEach``) hands out references while the nodes
-are encoded and writes the member at the end; a reader (``PackedReader``,
+are encoded and writes the member at the end (``write``); a reader (``PackedReader``,
 ``OneArrayEachReader``) resolves a reference from the file into an array,
 checking the reference, the member's compression and its ``.npy`` header
 against the bytes the member holds before anything is allocated, and raises
 ``AttrError`` naming the array and what is wrong.
 """
+import zipfile
+
 import numpy as np
 
 from .attrcodec import AttrError
@@ -51,12 +53,19 @@ class Packed:
         rows.append(value)
         return [group, len(rows) - 1]
 
-    def arrays(self):
-        """{member key: stacked array}, one per group, for ``np.savez``."""
-        stacked = {}
-        for group, ((dtype, shape), rows) in enumerate(zip(self._kinds, self._rows)):
-            stacked[f"g{group}"] = np.array(rows, dtype=dtype) if not shape else np.stack(rows)
-        return stacked
+    def write(self, fileobj):
+        """Write the .npz: group g as ``g<g>.npy`` of shape (rows, *shape), streamed row by row (never a second
+        copy of the arrays in memory)."""
+        with zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as z:
+            for group, ((dtype, shape), rows) in enumerate(zip(self._kinds, self._rows)):
+                with z.open(f"g{group}.npy", "w", force_zip64=True) as f:
+                    if not shape:  # scalars: one array of them (mostly Python floats)
+                        np.lib.format.write_array(f, np.array(rows, dtype=dtype), allow_pickle=False)
+                        continue
+                    np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(dtype),
+                                                             "fortran_order": False, "shape": (len(rows),) + shape})
+                    for row in rows:
+                        f.write(np.ascontiguousarray(row).data)
 
 
 class OneArrayEach:
@@ -70,8 +79,9 @@ class OneArrayEach:
         self._arrays[key] = np.asarray(value)
         return key
 
-    def arrays(self):
-        return self._arrays
+    def write(self, fileobj):
+        """Write the .npz: ``a<k>.npy`` for each array."""
+        np.savez(fileobj, **self._arrays)
 
 
 WRITERS = {1: OneArrayEach, 2: Packed}
@@ -107,6 +117,7 @@ class PackedReader(_Reader):
     def __init__(self, npz, npz_size):
         super().__init__(npz, npz_size)
         self._groups = {}
+        self._handed_out = set()
 
     def __call__(self, ref):
         if ref.__class__ is not list or len(ref) != 2 or ref[0].__class__ is not int or ref[1].__class__ is not int:
@@ -118,7 +129,12 @@ class PackedReader(_Reader):
         if not 0 <= row < len(stack):
             raise AttrError(f"array [{group}, {row}]: group {group} (g{group}.npy) holds {len(stack)} "
                             f"arrays, so it has no row {row}")
-        return stack[row, ...].copy()  # its own array, as in version 1: nothing a file names twice is shared
+        # A row is a view of its group (no second copy of the data), except when the file names it again:
+        # then a copy, so that no two nodes share an array (as none did when each array was read on its own).
+        if (group, row) in self._handed_out:
+            return stack[row, ...].copy()
+        self._handed_out.add((group, row))
+        return stack[row, ...]
 
     def _group(self, group):
         if f"g{group}" not in self.files:

@@ -117,7 +117,7 @@ def save_graph(graph, path, version=VERSION):
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
             z.writestr(zipfile.ZipInfo(GRAPH_MEMBER, now), text)
             with z.open(zipfile.ZipInfo(ARRAYS_MEMBER, now), "w", force_zip64=True) as member:
-                np.savez(member, **store.arrays())
+                store.write(member)
     return os.fspath(path)
 
 
