@@ -133,6 +133,21 @@ def test_a_scalar_graph_is_one_member_of_floats(tmp_path):
     assert all(type(n.value) is float for n in loaded.nodes)
 
 
+def test_views_and_empty_arrays_round_trip(tmp_path):
+    """Values that are views in another order (a transpose, a strided slice) and an array with no elements."""
+    a = gs.param(np.arange(12.0).reshape(3, 4), name="a")
+    empty = gs.param(np.zeros((0, 3)), name="empty")
+    t, strided = gs.transpose(a), a[:, ::2]
+    loss = gs.sum(t) + gs.sum(empty) + gs.sum(strided * 2.0)
+    loss.backward()
+    graph = loss.graph()
+    assert not t.value.flags["C_CONTIGUOUS"] and not strided.value.flags["C_CONTIGUOUS"]
+    graph.save(tmp_path / "views.gsgraph")
+    loaded = load_graph(tmp_path / "views.gsgraph")
+    assert_same_graph(graph, loaded)
+    assert loaded["empty"].value.shape == (0, 3) and loaded["empty"].grad.shape == (0, 3)
+
+
 def test_loaded_arrays_share_no_memory(tmp_path):
     """Rows of one packed member come back as separate arrays, even when a file names one row twice."""
     a = gs.param(np.ones(3), name="a")

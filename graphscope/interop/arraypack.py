@@ -4,7 +4,7 @@
   ``.npy`` member: group g is ``g<g>.npy``, of shape ``(count, *shape)``, and
   the reference ``[g, row]`` (two JSON integers) names one of its rows. A
   scalar graph of 100,000 nodes is one member of 200,000 floats (values and
-  gradients), not 200,000 members, so it saves and loads in about a second.
+  gradients), not 200,000 members, so it saves and loads in a second or two.
 - version 1, **one array each**: one ``.npy`` member per array, the
   reference being its key: ``"a7"`` is ``a7.npy``. Still read; written only
   when asked for (``save_graph(..., version=1)``).
