@@ -1,4 +1,4 @@
-"""Memory per scalar node: peak bytes (tracemalloc) of recording plus backward, and what stepping and saving add.
+"""Memory per scalar node: peak bytes (tracemalloc) of recording plus backward, and what stepping, saving and loading add.
 
 The workload is a big scalar graph: a neuron-like sum ``sum_i w_i * x_i`` over
 Python-float leaves, then ``tanh``, recorded node by node (each node holds its
@@ -8,7 +8,8 @@ before the phase began, divided by the graph's node count:
 
 - record + backward: the graph and its gradients (target: under 400 bytes a node);
 - stepping: a Stepper built on the graph and walked from the first event to the last;
-- saving: ``graph.save`` to a graph file in a temporary folder.
+- saving: ``graph.save`` to a graph file in a temporary folder;
+- loading: ``gs.load_graph`` of that file (the loaded graph included).
 
 tracemalloc counts Python allocations (numpy's included); it slows the run,
 so only bytes are reported here, never seconds.
@@ -62,10 +63,13 @@ def measure(terms):
             return stepper
         _, stepping = peak_during(step_through)
         with tempfile.TemporaryDirectory() as folder:
-            _, saving = peak_during(lambda: graph.save(os.path.join(folder, "big.gsgraph")))
+            path = os.path.join(folder, "big.gsgraph")
+            _, saving = peak_during(lambda: graph.save(path))
+            _, loading = peak_during(lambda: gs.load_graph(path))
     finally:
         tracemalloc.stop()
-    return n, {"record + backward": recorded / n, "stepping": stepping / n, "saving": saving / n}
+    return n, {"record + backward": recorded / n, "stepping": stepping / n, "saving": saving / n,
+               "loading": loading / n}
 
 
 def main(quick=False):

@@ -97,15 +97,25 @@ def patch_member_header(member, field_local, field_central, value):
     return damage
 
 
+def group_member(doc, name):
+    """The arrays.npz member holding node `name`'s value: 'g3.npy' for the reference [3, row]."""
+    return f"g{node(doc, name)['value'][0]}.npy"
+
+
+def npy_bytes(array):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, array)
+    return buf.getvalue()
+
+
 def huge_npy_header(path):
     parts = members(path)
     doc = json.loads(parts["graph.json"])
-    key = node(doc, "x")["value"]
     arrays = npz_parts(parts["arrays.npz"])
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
                                                   "shape": (10 ** 7, 10 ** 7)})
-    arrays[key + ".npy"] = header.getvalue() + b"\0" * 48
+    arrays[group_member(doc, "x")] = header.getvalue() + b"\0" * 48
     parts["arrays.npz"] = npz_bytes(arrays)
     write_members(path, parts)
 
@@ -148,10 +158,8 @@ def reshape_cannot_hold(doc, parts):
 def loss_saved_as_vector(doc, parts):
     arrays = npz_parts(parts["arrays.npz"])
     loss = node(doc, "loss")
-    buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.zeros(3))
-    arrays[loss["value"] + ".npy"] = buf.getvalue()
-    loss["shape"], loss["grad"] = [3], None
+    arrays[f"g{len(arrays)}.npy"] = npy_bytes(np.zeros((1, 3)))  # a group of its own, of one row
+    loss["value"], loss["shape"], loss["grad"] = [len(arrays) - 1, 0], [3], None
     parts["arrays.npz"] = npz_bytes(arrays)
 
 
@@ -163,8 +171,8 @@ def garbage_npz(path):
 
 def npz_member_not_npy(doc, parts):
     arrays = npz_parts(parts["arrays.npz"])
-    key = node(doc, "x")["value"]
-    arrays[key] = arrays.pop(key + ".npy")
+    member = group_member(doc, "x")
+    arrays[member[:-len(".npy")]] = arrays.pop(member)
     parts["arrays.npz"] = npz_bytes(arrays)
 
 
@@ -196,7 +204,7 @@ def single_npy(path):
 def npz_member_deflate64(path):
     parts = members(path)
     inner = io.BytesIO(parts["arrays.npz"])
-    patch = patch_member_header("a0.npy", 8, 10, 9)
+    patch = patch_member_header("g0.npy", 8, 10, 9)
     tmp = path.with_suffix(".npz")
     tmp.write_bytes(inner.getvalue())
     patch(tmp)
@@ -213,7 +221,7 @@ BAD_GRAPH_FILES = {
     "no nodes, no outputs": (edit_json(lambda d, parts: d.update(nodes=[], outputs=[])),
                              r"the file names no output node"),
     "arrays.npz a single array": (single_npy, r"arrays\.npz is damaged \(not an \.npz archive\)"),
-    "Deflate64 inside arrays.npz": (npz_member_deflate64, r"a0\.npy is compressed with Deflate64"),
+    "Deflate64 inside arrays.npz": (npz_member_deflate64, r"g0\.npy is compressed with Deflate64"),
     "NaN as a shape": (edit_json(lambda d, parts: node(d, "x").update(shape=[2, "NaN"])),
                        r"\('x'\): shape must be a list of integers"),
     "Deflate64 member": (patch_member_header("graph.json", 8, 10, 9),
@@ -221,13 +229,14 @@ BAD_GRAPH_FILES = {
     "bzip2 member": (patch_member_header("arrays.npz", 8, 10, 12), r"arrays\.npz is compressed with bzip2"),
     "encrypted member": (patch_member_header("graph.json", 6, 8, 1), r"graph\.json is encrypted"),
     "impossible declared size": (zip_bomb_declaration, r"graph\.json declares 4294967294 bytes, more than"),
-    "huge .npy shape": (huge_npy_header, r"array 'a\d+': a\d+\.npy declares shape \(10000000, 10000000\) of "
+    "huge .npy shape": (huge_npy_header, r"array group (\d+): g\1\.npy declares shape \(10000000, 10000000\) of "
                                          r"float64 \(800000000000000 bytes\), but the member holds 48 bytes"),
     "very deep JSON": (deep_json(100_000), r"graph\.json is nested too deeply|nests lists and objects more"),
     "deep JSON": (deep_json(200), r"graph\.json nests lists and objects more than 64 deep"),
     "integer with 5000 digits": (long_integer, r"graph\.json holds an integer with 5000 digits"),
     "damaged arrays.npz": (garbage_npz, r"arrays\.npz is damaged \(not an \.npz archive\)$"),
-    "array stored without .npy": (edit_json(npz_member_not_npy), r"'x'\): array 'a\d+' is not stored as an \.npy"),
+    "array stored without .npy": (edit_json(npz_member_not_npy),
+                                  r"'x'\): array group \d+ is not stored as an \.npy"),
     "reshape that cannot hold its input": (edit_json(reshape_cannot_hold),
                                            r"\('r'\): its saved inputs do not fit op reshape: "),
     "scalar loss saved as a vector": (edit_json(loss_saved_as_vector),

@@ -9,8 +9,9 @@ import pytest
 
 import graphscope as gs
 from graphscope.engine.custom import unregister
-from graphscope.interop import GraphFileError, load_graph, save_graph
+from graphscope.interop import VERSION, GraphFileError, load_graph, save_graph
 from graphscope.util.atomic import FileWriteError
+from graphfile_samples import assert_same_graph
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("op_table_guard")
@@ -27,35 +28,6 @@ def two_layer(rng, dtype=np.float64):
     loss = gs.softmax_cross_entropy(scores, np.array([0, 1, 1, 0])) + 0.01 * gs.l2(W1)
     loss.name = "loss"
     return loss
-
-
-def same_attr(a, b):
-    """Attribute equality that compares arrays by dtype and content and NaN equal to NaN."""
-    if isinstance(a, np.ndarray) or isinstance(a, np.generic):
-        return type(a) is type(b) and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
-    if isinstance(a, (tuple, list)):
-        return type(a) is type(b) and len(a) == len(b) and all(same_attr(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same_attr(a[k], b[k]) for k in a)
-    if isinstance(a, float) and a != a:
-        return isinstance(b, float) and b != b
-    return type(a) is type(b) and a == b
-
-
-def assert_same_graph(g1, g2):
-    assert len(g1) == len(g2)
-    for a, b in zip(g1.nodes, g2.nodes):
-        assert (a.name, a.op, a.role, a.scope, a.source, a.requires_grad) == \
-               (b.name, b.op, b.role, b.scope, b.source, b.requires_grad)
-        assert [g1.position(i) for i in a.inputs] == [g2.position(i) for i in b.inputs]
-        assert type(a.value) is type(b.value) and a.dtype == b.dtype
-        np.testing.assert_array_equal(a.value, b.value)
-        assert (a.grad is None) == (b.grad is None)
-        if a.grad is not None:
-            assert type(a.grad) is type(b.grad)
-            np.testing.assert_array_equal(a.grad, b.grad)
-        assert a.attrs.keys() == b.attrs.keys()
-        assert all(same_attr(a.attrs[k], b.attrs[k]) for k in a.attrs), (a.name, a.attrs, b.attrs)
 
 
 # ---------------------------------------------------------------- round trips
@@ -128,11 +100,12 @@ def every_kind_of_attribute(rng):
     return total
 
 
-def test_every_attribute_type_round_trips(rng, tmp_path):
+@pytest.mark.parametrize("version", [VERSION, 1])
+def test_every_attribute_type_round_trips(rng, tmp_path, version):
     total = every_kind_of_attribute(rng)
     total.backward()
     graph = total.graph()
-    save_graph(total, tmp_path / "attrs.gsgraph")       # a tensor is accepted as well as a Graph
+    save_graph(total, tmp_path / "attrs.gsgraph", version=version)  # a tensor is accepted as well as a Graph
     loaded = load_graph(tmp_path / "attrs.gsgraph")
     assert_same_graph(graph, loaded)
     index = next(n for n in loaded if n.op == "getitem").attrs["index"]
@@ -176,11 +149,11 @@ def test_a_custom_op_must_be_defined_before_loading(rng, tmp_path):
 
 # ---------------------------------------------------------------- malformed files
 
-def saved(rng, tmp_path):
+def saved(rng, tmp_path, version=VERSION):
     loss = two_layer(rng)
     loss.backward()
     path = tmp_path / "g.gsgraph"
-    loss.graph().save(path)
+    loss.graph().save(path, version=version)
     return path
 
 
@@ -209,6 +182,19 @@ def node_named(doc, prefix):
     return next(n for n in doc["nodes"] if n["name"].startswith(prefix))
 
 
+def add_array(doc, arrays, array):
+    """Keep `array` in the file on its own; its reference (a new group of one row; in version 1 a new key)."""
+    if doc["version"] == 1:
+        arrays[f"a{len(arrays)}"] = array
+        return f"a{len(arrays) - 1}"
+    arrays[f"g{len(arrays)}"] = np.asarray(array)[None]
+    return [len(arrays) - 1, 0]
+
+
+def no_such_array(doc):
+    return "a999" if doc["version"] == 1 else [999, 0]
+
+
 def _edit_doc(edit):
     def apply(path):
         doc, arrays = parts_of(path)
@@ -223,7 +209,7 @@ def _truncate(path):
 
 
 def _pickled_array(doc, arrays):
-    arrays[node_named(doc, "X")["value"]] = np.array([{"evil": 1}, None], dtype=object)
+    node_named(doc, "X")["value"] = add_array(doc, arrays, np.array([{"evil": 1}, None], dtype=object))
 
 
 def _later_input(doc, arrays):
@@ -239,7 +225,7 @@ MALFORMED = {
                      r"graph.json is not valid JSON"),
     "wrong format": (_edit_doc(lambda d, a: d.update(format="something-else")), r"lacks \"format\""),
     "newer version": (_edit_doc(lambda d, a: d.update(version=99)),
-                      r"format version 99, newer than this graphscope reads \(version 1\): upgrade"),
+                      rf"format version 99, newer than this graphscope reads \(version {VERSION}\): upgrade"),
     "bad version": (_edit_doc(lambda d, a: d.update(version="1")), r"invalid format version '1'"),
     "nodes not a list": (_edit_doc(lambda d, a: d.update(nodes={})), r"needs a list \"nodes\""),
     "damaged npz": (lambda p: write_parts(p, doc=parts_of(p)[0], raw_npz=b"PK\x03\x04garbage"),
@@ -247,17 +233,10 @@ MALFORMED = {
     "unknown op": (_edit_doc(lambda d, a: node_named(d, "tanh").update(op="frobnicate")),
                    r"uses op frobnicate, not defined in this session: import the module defining it before "
                    r"gs.load_graph"),
-    "missing array": (_edit_doc(lambda d, a: a.pop(node_named(d, "W1")["value"])),
-                      r"node id \d+ \('W1'\): array 'a\d+' is missing from arrays.npz"),
     "wrong shape": (_edit_doc(lambda d, a: node_named(d, "W1").update(shape=[5, 3])),
                     r"'W1'\): its value has shape \(3, 5\) but the node's shape is \(5, 3\)"),
     "wrong dtype": (_edit_doc(lambda d, a: node_named(d, "W1").update(dtype="float32")),
                     r"its value has dtype float64 but the node's dtype is float32"),
-    "integer value": (_edit_doc(lambda d, a: a.update({node_named(d, "X")["value"]: np.zeros((4, 3), int)})),
-                      r"its value has dtype int64; values and gradients are float arrays"),
-    "wrong gradient shape": (_edit_doc(lambda d, a: a.update({node_named(d, "W1")["grad"]: np.zeros(2)})),
-                             r"its gradient has shape \(2,\) but its value has shape \(3, 5\)"),
-    "pickled objects": (_edit_doc(_pickled_array), r"holds Python objects; .* never unpickled"),
     "input defined later": (_edit_doc(_later_input), r"is not the id of a node earlier in the file"),
     "duplicate id": (_edit_doc(lambda d, a: d["nodes"][1].update(id=d["nodes"][0]["id"])), r"id \d+ is used twice"),
     "missing field": (_edit_doc(lambda d, a: node_named(d, "tanh").pop("value")), r"the field 'value' is missing"),
@@ -282,6 +261,82 @@ def test_a_malformed_file_gives_one_clear_error(rng, tmp_path, case):
         load_graph(path)
     assert str(err.value).startswith(str(path))
     assert "Traceback" not in str(err.value)
+
+
+def _edit_node(prefix, field, make):
+    """Point a node's value or grad at a new array `make(doc, arrays)` returns (or at any reference)."""
+    return _edit_doc(lambda d, a: node_named(d, prefix).update({field: make(d, a)}))
+
+
+#: Bad arrays, in both layouts: version 2 (packed groups) and version 1 (one member each).
+BAD_ARRAYS = {
+    "missing array": (_edit_node("W1", "value", lambda d, a: no_such_array(d)),
+                      r"node id \d+ \('W1'\): array (group 999 \(g999\.npy\)|'a999') is missing from arrays.npz$"),
+    "integer value": (_edit_node("X", "value", lambda d, a: add_array(d, a, np.zeros((4, 3), int))),
+                      r"\('X'\): its value has dtype int64; values and gradients are float arrays"),
+    "wrong gradient shape": (_edit_node("W1", "grad", lambda d, a: add_array(d, a, np.zeros(2))),
+                             r"\('W1'\): its gradient has shape \(2,\) but its value has shape \(3, 5\)"),
+    "pickled objects": (_edit_doc(_pickled_array), r"\('X'\): .*holds Python objects; .* never unpickled"),
+    "reference of the wrong kind": (_edit_node("W2", "value", lambda d, a: 7),
+                                    r"\('W2'\): an array reference must be (\[group, row\], two integers|a key "
+                                    r"string such as 'a7'); got 7$"),
+}
+
+
+@pytest.mark.parametrize("version", [2, 1])
+@pytest.mark.parametrize("case", sorted(BAD_ARRAYS))
+def test_a_bad_array_gives_one_clear_error_in_either_layout(rng, tmp_path, case, version):
+    path = saved(rng, tmp_path, version)
+    damage, message = BAD_ARRAYS[case]
+    damage(path)
+    with pytest.raises(GraphFileError, match=message) as err:
+        load_graph(path)
+    assert str(err.value).startswith(f"{path}: node id ")
+
+
+def _group_of(prefix, doc):
+    return node_named(doc, prefix)["value"][0]
+
+
+#: Version 2 only: references into the packed groups.
+BAD_REFERENCES = {
+    "row past the group's end": (_edit_node("W1", "grad", lambda d, a: [_group_of("W1", d), 40]),
+                                 r"\('W1'\): array \[(\d+), 40\]: group \1 \(g\1\.npy\) holds 2 arrays, so it "
+                                 r"has no row 40$"),
+    "negative row": (_edit_node("W1", "grad", lambda d, a: [_group_of("W1", d), -1]),
+                     r"\('W1'\): array \[\d+, -1\]: group \d+ \(g\d+\.npy\) holds 2 arrays, so it has no row -1$"),
+    "negative group": (_edit_node("W1", "grad", lambda d, a: [-1, 0]), r"array group -1 \(g-1\.npy\) is missing"),
+    "booleans": (_edit_node("X", "value", lambda d, a: [False, True]),
+                 r"\('X'\): an array reference must be \[group, row\], two integers; got \[False, True\]"),
+    "three numbers": (_edit_node("X", "value", lambda d, a: [0, 0, 0]), r"must be \[group, row\], two integers"),
+    "a version-1 key": (_edit_node("X", "value", lambda d, a: "a0"), r"must be \[group, row\], two integers; got 'a0'"),
+    "a group of one number": (_edit_node("X", "value", lambda d, a: (a.update(g9=np.float64(1.0)), [9, 0])[1]),
+                              r"\('X'\): array group 9 \(g9\.npy\) is a single number, not a stack of arrays"),
+    "a group stored without .npy": (lambda p: _rename_npz_member(p, "g0.npy", "g0"),
+                                    r"array group 0 is not stored as an \.npy member of arrays\.npz"),
+}
+
+
+def _rename_npz_member(path, old, new):
+    with zipfile.ZipFile(path) as z:
+        doc, blob = z.read("graph.json"), z.read("arrays.npz")
+    with zipfile.ZipFile(io.BytesIO(blob)) as inner:
+        members = {new if name == old else name: inner.read(name) for name in inner.namelist()}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as inner:
+        for name, data in members.items():
+            inner.writestr(name, data)
+    write_parts(path, raw_json=doc, raw_npz=buf.getvalue())
+
+
+@pytest.mark.parametrize("case", sorted(BAD_REFERENCES))
+def test_a_bad_reference_into_the_packed_arrays_gives_one_clear_error(rng, tmp_path, case):
+    path = saved(rng, tmp_path)
+    damage, message = BAD_REFERENCES[case]
+    damage(path)
+    with pytest.raises(GraphFileError, match=message) as err:
+        load_graph(path)
+    assert str(err.value).startswith(f"{path}: node id ")
 
 
 def test_a_bad_node_is_named_by_its_id_and_name_as_in_the_file(rng, tmp_path):
@@ -324,7 +379,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(rng, tmp_path, monk
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(np, "savez", boom)
+    monkeypatch.setattr(np.lib.format, "write_array", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         two_layer(rng).graph().save(path)
     assert path.read_bytes() == before

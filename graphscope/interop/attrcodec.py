@@ -1,4 +1,4 @@
-"""Op attributes to JSON and back, arrays kept aside for the .npz.
+"""Op attributes to JSON and back, arrays kept aside for the .npz (see ``arraypack``).
 
 JSON scalars (None, bools, ints, finite floats, strings) are written as they
 are; everything else is a one-key object naming its type:
@@ -6,8 +6,9 @@ are; everything else is a one-key object naming its type:
     {"tuple": [...]}   {"list": [...]}   {"dict": {"key": ...}}
     {"slice": [start, stop, step]}        {"ellipsis": null}
     {"float": "nan" | "inf" | "-inf"}
-    {"array": "a7"}    a numpy array stored in the .npz under that key
-    {"scalar": "a8"}   a numpy scalar (np.int64(3), np.float32(0.5), ...), stored as a 0-d array
+    {"array": REF}     a numpy array kept in the .npz; REF is what the array store handed out
+                       ([group, row] in format version 2, a key "a7" in version 1)
+    {"scalar": REF}    a numpy scalar (np.int64(3), np.float32(0.5), ...), kept as a 0-d array
 
 That covers every attribute of the built-in ops (axes, shapes, exponents,
 bounds, label arrays, where-masks, index tuples with slices, None, Ellipsis,
@@ -22,20 +23,8 @@ class AttrError(ValueError):
     """An attribute that cannot be written or a malformed encoded attribute."""
 
 
-class ArrayStore:
-    """Collects arrays while encoding, handing out keys 'a0', 'a1', ..."""
-
-    def __init__(self):
-        self.arrays = {}
-
-    def put(self, array):
-        key = f"a{len(self.arrays)}"
-        self.arrays[key] = array
-        return key
-
-
 def encode(value, store):
-    """A JSON-ready form of one attribute value (arrays go to `store`)."""
+    """A JSON-ready form of one attribute value (arrays go to `store`, whose ``put`` returns their reference)."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -67,7 +56,8 @@ def encode(value, store):
 
 
 def decode(data, arrays):
-    """The attribute value back from its JSON form; `arrays(key)` returns a stored array."""
+    """The attribute value back from its JSON form; `arrays(reference)` returns a stored array (and checks the
+    reference)."""
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
@@ -92,11 +82,11 @@ def decode(data, arrays):
             raise AttrError(f"a special float must be 'nan', 'inf' or '-inf', got {_short(body)}")
         return float(body)
     if tag == "array":
-        return arrays(_expect(body, str, tag))
+        return arrays(body)
     if tag == "scalar":
-        value = arrays(_expect(body, str, tag))
+        value = arrays(body)
         if value.ndim != 0:
-            raise AttrError(f"scalar attribute {body} holds an array of shape {value.shape}")
+            raise AttrError(f"scalar attribute {_short(body)} holds an array of shape {value.shape}")
         return value[()]
     raise AttrError(f"unknown attribute type {tag!r}")
 

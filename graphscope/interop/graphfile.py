@@ -5,19 +5,22 @@
 
 The archive holds two members:
 
-- ``graph.json``: ``{"format": "graphscope-graph", "version": 1, "outputs": [ids],
-  "custom_ops": {name: {"module", "file"}}, "nodes": [...]}``, one entry per node in topological order: ``id``, ``name``,
-  ``op`` (null for a leaf), ``role`` (input/param/const for leaves), ``inputs``
+- ``graph.json``: ``{"format": "graphscope-graph", "version": 2, "outputs": [ids],
+  "custom_ops": {name: {"module", "file"}}, "nodes": [...]}``, one entry per node in topological order, one
+  a line: ``id``, ``name``, ``op`` (null for a leaf), ``role`` (input/param/const for leaves), ``inputs``
   (ids of earlier nodes), ``attrs`` (see ``attrcodec``), ``scope``, ``source``
   (``{"file", "line", "function"}`` or null), ``requires_grad``, ``shape``,
-  ``dtype``, ``value`` and ``grad`` (keys into the arrays, grad may be null);
-- ``arrays.npz``: every array, read back with ``allow_pickle=False``.
+  ``dtype``, ``value`` and ``grad`` (references into the arrays, grad may be null);
+- ``arrays.npz``: every array, read back with ``allow_pickle=False``. In version 2 arrays of one dtype and
+  shape are packed into one member, ``g<k>.npy`` of shape ``(count, *shape)``, and a reference is
+  ``[k, row]``; version 1 (still read; written by ``save_graph(..., version=1)``) has one member per
+  array, ``a<k>.npy``, referenced as ``"a<k>"`` (see ``arraypack``).
 
 Writing is atomic (a temporary file renamed into place). Reading validates
 everything and reports the first problem in one message (GraphFileError):
 not a graph file, truncated or damaged, a newer format version, malformed
 JSON, an op this session does not define (UnknownOpError: import the module
-defining the custom op first), a missing array, an array of the wrong shape or dtype, inputs that
+defining the custom op first), a missing array or row, an array of the wrong shape or dtype, inputs that
 do not exist or do not fit their op.
 
 Loaded nodes keep their names, scopes, source locations, values and
@@ -25,13 +28,14 @@ gradients, and can be replayed (``graph.run``) and backpropagated. They get
 fresh ids from the engine's counter, in file order, so they never collide
 with nodes already in the session and inputs still come before outputs.
 """
+import gc
 import inspect
 import io
 import json
 import os
 import time
 import zipfile
-import zlib
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -39,16 +43,18 @@ from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
 from ..engine.compute import ForwardFailed, compute
-from ..engine.record import leaf
+from ..engine.tensor import new_leaf
 from ..util.atomic import atomic_write, require_path
-from .attrcodec import ArrayStore, AttrError, decode, encode
-from .safeio import ZIP_ERRORS, UnsafeFile, describe, check_npy, parse_json, read_member
+from .arraypack import MEMBER as ARRAYS_MEMBER, READERS, WRITERS
+from .attrcodec import AttrError, decode, encode
+from .safeio import ZIP_ERRORS, UnsafeFile, describe, parse_json, read_member
 
 FORMAT = "graphscope-graph"
-VERSION = 1
+VERSION = 2
 GRAPH_MEMBER = "graph.json"
-ARRAYS_MEMBER = "arrays.npz"
 _ROLES = ("input", "param", "const")
+_FLOAT64 = np.dtype(np.float64)
+_LINES_A_WRITE = 4096  # lines of graph.json (nodes) encoded, then written at once
 
 
 class GraphFileError(GraphscopeError):
@@ -91,26 +97,44 @@ class SavedSource:
 
 # ---------------------------------------------------------------- writing
 
-def save_graph(graph, path):
-    """Write a Graph (or the graph ending at a tensor) to `path` atomically; return the path."""
+def save_graph(graph, path, version=VERSION):
+    """Write a Graph (or the graph ending at a tensor) to `path` atomically; return the path.
+
+    `version` 1 writes the layout of graphscope releases before packing (one array a member), for
+    readers that only know it; it is slower to write and read for graphs of many nodes.
+    """
     graph = require_graph(graph)
-    store = ArrayStore()
-    doc = {"format": FORMAT, "version": VERSION, "outputs": [n.id for n in graph.outputs],
-           "custom_ops": _custom_ops(graph), "nodes": [_encode_node(n, store) for n in graph.nodes]}
+    if not _is_int(version) or version not in WRITERS:
+        raise GraphFileError(f"cannot write graph-file format version {version!r}: "
+                             f"choose one of {', '.join(map(str, WRITERS))}")
+    store = WRITERS[version]()
+    head = {"format": FORMAT, "version": version, "outputs": [n.id for n in graph.outputs],
+            "custom_ops": _custom_ops(graph)}
     now = time.localtime()[:6]
-    with atomic_write(path, "graph file") as f:
+    with _collector_paused(), atomic_write(path, "graph file") as f:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
-            z.writestr(zipfile.ZipInfo(GRAPH_MEMBER, now), _json_text(doc))
+            with z.open(zipfile.ZipInfo(GRAPH_MEMBER, now), "w", force_zip64=True) as member:
+                _write_json(member, head, (_encode_node(n, store) for n in graph.nodes))
             with z.open(zipfile.ZipInfo(ARRAYS_MEMBER, now), "w", force_zip64=True) as member:
-                np.savez(member, **store.arrays)
+                store.write(member)
     return os.fspath(path)
 
 
-def _json_text(doc):
-    """The document as JSON with one node a line (readable with `unzip -p FILE graph.json`)."""
-    head = {k: v for k, v in doc.items() if k != "nodes"}
-    nodes = ",\n  ".join(json.dumps(n, allow_nan=False) for n in doc["nodes"])
-    return (json.dumps(head, allow_nan=False)[:-1] + ',\n "nodes": [\n  ' + nodes + "\n ]\n}\n").encode("utf-8")
+def _write_json(out, head, nodes):
+    """The document as JSON with one node a line (readable with `unzip -p FILE graph.json`).
+
+    Written a few thousand lines at a time: a node's JSON object lives only until its line is out, so saving
+    a big graph never holds the whole document (measured by ``python -m bench memory``).
+    """
+    encode = json.JSONEncoder(allow_nan=False).encode  # one encoder for every node (json.dumps makes one a call)
+    out.write((encode(head)[:-1] + ',\n "nodes": [\n').encode("utf-8"))
+    lines = []
+    for k, node in enumerate(nodes):
+        lines.append(("  " if k == 0 else ",\n  ") + encode(node))
+        if len(lines) == _LINES_A_WRITE:
+            out.write("".join(lines).encode("utf-8"))
+            lines.clear()
+    out.write(("".join(lines) + "\n ]\n}\n").encode("utf-8"))
 
 
 def _custom_ops(graph):
@@ -129,23 +153,31 @@ def _custom_ops(graph):
 
 def _encode_node(n, store):
     try:
-        attrs = {k: encode(v, store) for k, v in n.attrs.items()}
+        attrs = {k: encode(v, store) for k, v in n.attrs.items()} if n.attrs else {}
     except AttrError as exc:
         raise GraphFileError(f"cannot save node {n.name} (op {n.op}, made at {n.source}): "
                              f"attribute: {exc}") from None
     code = n._code
     source = None if code is None else {"file": code.co_filename, "line": int(n._line),
                                         "function": getattr(code, "co_name", "")}
-    value = np.asarray(n._value)
+    value = n._value
+    if value.__class__ is float:  # the scalar lane's values: no numpy on the way out
+        shape, dtype = [], "float64"
+    else:
+        value = np.asarray(value)
+        shape, dtype = list(value.shape), str(value.dtype)
     return {"id": n.id, "name": n.name, "op": n.op, "role": n.role, "inputs": [i.id for i in n.inputs],
             "attrs": attrs, "scope": n.scope, "source": source, "requires_grad": bool(n.requires_grad),
-            "shape": list(value.shape), "dtype": str(value.dtype),
-            "value": store.put(value), "grad": None if n.grad is None else store.put(np.asarray(n.grad))}
+            "shape": shape, "dtype": dtype,
+            "value": store.put(value), "grad": None if n.grad is None else store.put(n.grad)}
 
 
-def _graph_save(graph, path):
-    """Write the graph (structure, values, gradients) to one file atomically; read it back with ``gs.load_graph``."""
-    return save_graph(graph, path)
+def _graph_save(graph, path, version=VERSION):
+    """Write the graph (structure, values, gradients) to one file atomically; read it back with ``gs.load_graph``.
+
+    ``version=1`` writes the older layout (one array a member) for graphscope releases that only read it.
+    """
+    return save_graph(graph, path, version)
 
 
 def install():
@@ -158,9 +190,27 @@ def install():
 def load_graph(path):
     """Read a graph file written by save_graph; a Graph whose nodes are ready to replay and backpropagate."""
     path = require_path(path, "graph file")
-    doc, npz, npz_size = _open(path)
-    with npz:
-        return _Reader(path, doc, npz, npz_size).build()
+    with _collector_paused():
+        doc, npz, npz_size = _open(path)
+        with npz:
+            return _Reader(path, doc, npz, npz_size).build()
+
+
+@contextmanager
+def _collector_paused():
+    """Python's garbage collector off for the block (and back as it was after).
+
+    Saving and loading make a few containers per node (JSON objects, lists, nodes), none in a reference
+    cycle, and the collector would walk them all again and again as they pile up: about a third of the
+    time for a 100,000-node graph.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _open(path):
@@ -222,10 +272,7 @@ class _Reader:
     def __init__(self, path, doc, npz, npz_size):
         self.path = path
         self.doc = doc
-        self.npz = npz
-        self.npz_size = npz_size
-        self.members = set(npz.zip.namelist())
-        self.files = set(npz.files)  # npz.files is a list: a lookup in it per array made loading quadratic
+        self.array = READERS[doc["version"]](npz, npz_size)  # a reference in the file -> its array
         self.by_id = {}
 
     def fail(self, text, entry=None, k=None):
@@ -240,30 +287,16 @@ class _Reader:
         text = f"node id {nid}" if _is_int(nid) and nid not in self.by_id else f"nodes[{k}]"
         return text + (f" ({name!r})" if isinstance(name, str) else "")
 
-    def array(self, key):
-        if not isinstance(key, str):
-            raise AttrError(f"an array reference must be a key string, got {key!r}")
-        if key not in self.files:
-            raise AttrError(f"array {key!r} is missing from {ARRAYS_MEMBER}")
-        if key + ".npy" not in self.members:
-            raise AttrError(f"array {key!r} is not stored as an .npy member of {ARRAYS_MEMBER}")
-        try:
-            check_npy(self.npz.zip, key + ".npy", self.npz_size)
-            return self.npz[key]
-        except UnsafeFile as exc:
-            raise AttrError(f"array {key!r}: {exc}") from None
-        except ZIP_ERRORS as exc:
-            raise AttrError(f"array {key!r} is damaged or truncated ({describe(exc)})") from None
-
     def build(self):
         entries = self.doc["nodes"]
         self._check_ops(entries)
-        for k, entry in enumerate(entries):
-            try:
-                node = self._node(k, entry)
-            except AttrError as exc:
-                raise self.fail(str(exc), entry, k) from None
-            self.by_id[entry["id"]] = node
+        with np.errstate(all="ignore"):  # recomputing saved nodes (_check_consistent) warns of nothing
+            for k, entry in enumerate(entries):
+                try:
+                    node = self._node(k, entry)
+                except AttrError as exc:
+                    raise self.fail(str(exc), entry, k) from None
+                self.by_id[entry["id"]] = node
         outputs = []
         for oid in self.doc["outputs"]:
             if not _is_int(oid) or oid not in self.by_id:
@@ -317,8 +350,7 @@ class _Reader:
         scope = entry.get("scope")
         if scope is not None and not isinstance(scope, str):
             raise AttrError(f"scope must be a string or null, got {scope!r}")
-        t = leaf(0.0, bool(entry.get("requires_grad", False)), name, role if op is None else "input")
-        t._value = value
+        t = new_leaf(value, bool(entry.get("requires_grad", False)), name, role, None)
         t.grad = grad
         if op is not None:
             t.op_def = OPS[op]
@@ -352,7 +384,7 @@ class _Reader:
             raise AttrError(f"shape must be a list of integers, got {shape!r}")
         if list(value.shape) != shape:
             raise AttrError(f"its value has shape {value.shape} but the node's shape is {tuple(shape)}")
-        if str(value.dtype) != dtype:
+        if _dtype_name(value.dtype) != dtype:
             raise AttrError(f"its value has dtype {value.dtype} but the node's dtype is {dtype}")
         return _raw(value)
 
@@ -361,7 +393,7 @@ class _Reader:
         if key is None:
             return None
         grad = self._float_array(key, "gradient")
-        shape = np.shape(value)
+        shape = () if value.__class__ is float else value.shape
         if grad.shape != shape:
             raise AttrError(f"its gradient has shape {grad.shape} but its value has shape {shape}")
         return _raw(grad)
@@ -388,15 +420,16 @@ def _check_consistent(op, inputs, attrs, value):
     vector) is refused on load rather than at the first replay. The saved value is kept as it is.
     """
     vals = [i._value for i in inputs]
+    scalar_lane = op.scalar_forward is not None and all([v.__class__ is float for v in vals])
+    if not scalar_lane:  # on Python floats an op is checked as recording checks it: by computing it
+        try:
+            problem = op.input_problem(*vals, **attrs)
+        except Exception as exc:  # an attribute of the wrong kind can trip the check itself
+            problem = f"{type(exc).__name__}: {describe(exc)}"
+        if problem:
+            raise AttrError(f"its saved inputs do not fit op {op.name}: {problem}")
     try:
-        problem = op.input_problem(*vals, **attrs)
-    except Exception as exc:  # an attribute of the wrong kind can trip the check itself
-        problem = f"{type(exc).__name__}: {describe(exc)}"
-    if problem:
-        raise AttrError(f"its saved inputs do not fit op {op.name}: {problem}")
-    try:
-        with np.errstate(all="ignore"):
-            expected = compute(op, vals, attrs)
+        expected = compute(op, vals, attrs)
     except (ForwardFailed, GraphscopeError) as exc:
         raise AttrError(f"its saved inputs do not fit op {op.name}: {exc}") from None
     except MemoryError:
@@ -404,17 +437,28 @@ def _check_consistent(op, inputs, attrs, value):
     except Exception as exc:  # a custom op's forward, or a built-in given attributes of the wrong kind
         raise AttrError(f"op {op.name} fails on its saved inputs and attributes "
                         f"({type(exc).__name__}: {describe(exc)})") from None
-    if np.shape(expected) != np.shape(value):
+    if (expected.__class__ is not float or value.__class__ is not float) and np.shape(expected) != np.shape(value):
         raise AttrError(f"its saved value has shape {np.shape(value)}, but op {op.name} of its saved inputs "
                         f"gives shape {np.shape(expected)}: the file contradicts itself")
 
 
+_DTYPE_NAMES = {}
+
+
+def _dtype_name(dtype):
+    """str(dtype), remembered (numpy takes microseconds to spell a dtype; a big graph asks per node)."""
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype)
+    return name
+
+
 def _is_int(x):
-    return isinstance(x, int) and not isinstance(x, bool)
+    return x.__class__ is int  # JSON gives exact ints; bool, a subclass of int, is not one
 
 
 def _raw(a):
     """The engine's form of a value: a Python float for 0-d float64, otherwise the array."""
-    if a.ndim == 0 and a.dtype == np.float64:
+    if a.ndim == 0 and a.dtype is _FLOAT64:
         return float(a)
     return a
