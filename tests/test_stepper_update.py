@@ -169,6 +169,25 @@ def test_the_picture_at_an_update_step_highlights_the_parameter_and_shows_its_ne
     assert compact(st[k].value_before) in pic.dot(pic.state(k - 1))
 
 
+def test_a_parameters_card_shows_the_step_and_the_optimizers_state_once_its_update_ran():
+    import re
+
+    from graphscope.viz import Picture
+    from graphscope.viz.step_texts import NOT_YET, compact
+    loss, (W, b, s) = build()
+    st = gs.Stepper(loss, optimizer=make("Adam", [W, b, s]))
+    pic = Picture(st, rankdir="LR")
+    k = st.find(b, UPDATE)  # a vector: its texts are one line in the picture
+    ev = st[k]
+    after = pic.dot(pic.state(k)).replace("&#160;", " ")
+    for text in (compact(ev.delta), compact(ev.state_after["m"]), compact(ev.state_after["v"])):
+        assert text in after
+    before = pic.dot(pic.state(k - 1)).replace("&#160;", " ")
+    assert compact(ev.state_after["v"]) not in before and NOT_YET in before
+    sizes = {re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups() for svg in pic.step_svgs()}
+    assert len(sizes) == 1  # the rows' room is kept on every step
+
+
 def test_the_notebook_view_of_an_update_step_lists_its_numbers():
     from graphscope.viz.notebook import stepper_html
     loss, params = build()

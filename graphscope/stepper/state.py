@@ -173,6 +173,11 @@ class StepState(State):
         """The step of `node`'s update event, or -1 (not a parameter the optimizer updated)."""
         return self.recording.update_step[self._pos(node)]
 
+    def update_event(self, node):
+        """`node`'s UpdateEvent once its update has run (at or before this step), else None."""
+        at = self.update_step_of(node)
+        return self.recording.events[at] if 0 <= at <= self.step else None
+
     def has_value(self, node):
         return self._pos(node) <= self.step
 
@@ -289,6 +294,9 @@ class GraphState(State):
 
     def update_step_of(self, node):
         return -1
+
+    def update_event(self, node):
+        return None
 
     def grad_status(self, node):
         if not node.requires_grad:

@@ -11,7 +11,7 @@ from html import escape
 
 from ..engine.formatting import shape_text
 from . import theme
-from .step_texts import grad_text, item_output, lines_of, progress_text, value_text
+from .step_texts import NOT_YET, grad_text, item_output, lines_of, progress_text, update_keys, update_texts, value_text
 from .view import FOLD, pattern_name
 
 #: The legend words of the origin of a non-finite value.
@@ -98,7 +98,20 @@ def value_rows(item_key, node, state, widths, look):
         g = state.grad(node)
         ink = theme.GRAD_INK if g is not None else theme.MUTED
         rows.append(("grad", _changing(grad_text(g, state.grad_status(node)), widths, (item_key, "grad"), ink)))
-    return rows
+    return rows + update_rows(item_key, node, state, widths, look)
+
+
+def update_rows(item_key, node, state, widths, look):
+    """A parameter the optimizer updates: the step taken and its state ('m', 'v', 'velocity', ...) once its
+    update has run, their room kept (empty) before."""
+    at = state.update_step_of(node)
+    if at < 0:
+        return []
+    recorded = state.recording.events[at]
+    done = state.update_event(node)
+    texts = update_texts(done) if done is not None else {}
+    return [(key, _changing(texts.get(key, NOT_YET), widths, (item_key, key), look.ink if done else theme.MUTED))
+            for key in update_keys(recorded)]
 
 
 def _changing(text, widths, key, color, size=theme.FONT_SIZE - 1):

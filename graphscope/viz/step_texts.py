@@ -92,6 +92,18 @@ def arrow_text(g):
     return GRAD_ARROW + compact(g).replace("\n", "\n" + " " * len(GRAD_ARROW))
 
 
+def update_texts(event):
+    """A parameter's update as picture rows: {'step': the step taken, 'm': the state after, ...}."""
+    texts = {"step": value_text(event.delta)}
+    texts.update((name, value_text(value)) for name, value in event.state_after.items())
+    return texts
+
+
+def update_keys(event):
+    """The names of those rows, in order ('step', then the optimizer's state)."""
+    return ["step"] + list(event.state_after)
+
+
 class Widths:
     """The longest text each changing row of a view takes over every step of a recording."""
 
@@ -125,6 +137,9 @@ class Widths:
         updated = rec.update_step[i]
         after = [value_text(rec.events[updated].value_after)] if updated >= 0 else []
         self._fit((item.key, "value"), [NOT_YET, value_text(rec.events[i].value)] + after)
+        if updated >= 0:
+            for key, texts in update_texts(rec.events[updated]).items():
+                self._fit((item.key, key), [NOT_YET, texts])
         if node.requires_grad:
             self._fit((item.key, "grad"), self._grad_texts(rec, i))
         if item.kind != NODE:
