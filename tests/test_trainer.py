@@ -187,6 +187,38 @@ def test_graphs_it_cannot_read_get_a_message_naming_what_to_name(data):
         gs.Trainer(loss, SGD([W], 0.1), x="a", batch_size=0)
 
 
+@pytest.mark.parametrize("setting, value, words", [
+    ("epochs", 0, "epochs must be an integer >= 1, got 0"),
+    ("epochs", -2, "epochs must be an integer >= 1, got -2"),
+    ("epochs", 2.0, "epochs must be an integer >= 1, got 2.0"),
+    ("batch_size", -1, "batch_size must be an integer >= 1, got -1"),
+    ("batch_size", 32.5, "batch_size must be an integer >= 1, got 32.5"),
+    ("batch_size", "32", "batch_size must be an integer >= 1, got '32'"),
+    ("batch_size", True, "batch_size must be an integer >= 1, got True"),
+    ("seed", "abc", "seed must be an integer >= 0 or None, got 'abc'"),
+    ("reg", float("inf"), "reg must be a number >= 0, got inf"),
+])
+def test_bad_settings_are_refused_with_one_line_naming_them(data, setting, value, words):
+    x, y = data
+    with pytest.raises(gs.ArgumentError) as info:
+        make(x, y, **{setting: value})
+    assert str(info.value) == f"Trainer: {words}"
+
+
+def test_every_bad_setting_is_named_in_the_one_message_and_later_changes_are_checked_too(data):
+    x, y = data
+    with pytest.raises(gs.ArgumentError, match=r"^Trainer: batch_size must be an integer >= 1, got 0; "
+                                               r"epochs must be an integer >= 1, got 0$"):
+        make(x, y, batch_size=0, epochs=0)
+    trainer = make(x, y, epochs=1)
+    for setting in ("epochs", "batch_size"):
+        with pytest.raises(gs.ArgumentError, match=f"Trainer: {setting} must be an integer >= 1, got 0"):
+            setattr(trainer, setting, 0)
+    trainer.epochs, trainer.batch_size = np.int64(2), 100
+    assert (trainer.epochs, trainer.batch_size) == (2, 100) and type(trainer.epochs) is int
+    assert trainer.fit(x, y).epochs == 2
+
+
 def test_bad_data_gets_one_clear_message(data):
     x, y = data
     trainer = make(x, y, epochs=1)
