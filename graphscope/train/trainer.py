@@ -343,8 +343,9 @@ class Trainer:
                 order = self.rng.permutation(n) if self.shuffle else None
                 t0 = time.perf_counter()
                 correct, loss_sum = 0, 0.0
+                bs = self.batch_size
                 for b in range(batches):
-                    idx = slice(b * self.batch_size, (b + 1) * self.batch_size)
+                    idx = slice(b * bs, (b + 1) * bs)
                     if order is not None:
                         idx = order[idx]
                     xb, yb = x_train[idx], y_train[idx]
@@ -362,7 +363,7 @@ class Trainer:
                     if self.callbacks:
                         self._emit(BatchEnd(epoch, iteration, b + 1, batches, loss,
                                             None if c is None else c / len(yb), lr))
-                    bar.advance(f"epoch {epoch + 1}/{self.epochs}  loss {loss:.4g}")
+                    bar.advance(lambda: f"epoch {epoch + 1}/{self.epochs}  loss {loss:.4g}")
                     if self._stop:
                         h.stopped = "stopped"
                         self._emit(Stopped("stopped", epoch, iteration,
