@@ -98,7 +98,8 @@ class Optimizer:
                 continue
             value = p._value
             out = last[i]
-            if out is None or (value.__class__ is not float and out.dtype != value.dtype):
+            if out is None or (value.__class__ is not float
+                               and (out.dtype != value.dtype or out.shape != value.shape)):
                 out = last[i] = self._buffer(value)
                 if self.uses_scratch:
                     scratch[i] = self._buffer(value)
