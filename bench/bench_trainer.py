@@ -93,11 +93,11 @@ def graphscope_trainer(weights, x, y, batch, shuffle=True):
                 h = gs.relu(h)
     h.name = "scores"
     loss = gs.softmax_cross_entropy(h, y[:batch])
-    trainer = gs.Trainer(loss, make_sgd(params, LR), batch_size=batch, epochs=0, seed=0,
+    trainer = gs.Trainer(loss, make_sgd(params, LR), batch_size=batch, epochs=1, seed=0,
                          shuffle=shuffle, progress=False)
 
     def epoch(xs, ys):
-        trainer.epochs += 1
+        trainer.epochs = trainer.epoch + 1  # one more epoch, with the next shuffle
         trainer.fit(xs, ys)
     return epoch, lambda: [p.value for p in params]
 

@@ -83,14 +83,56 @@ def test_an_interrupted_checkpoint_write_keeps_the_previous_checkpoint(data, tmp
 
     monkeypatch.setattr(os, "replace", crash)
     t.epochs = 2
-    with pytest.raises(TrainingInterrupted, match=r"the last good checkpoint is .*ck \(after epoch 1\)"):
+    with pytest.raises(TrainingInterrupted) as info:
         t.fit(x, y)
+    assert str(info.value) == (f"interrupted while writing the checkpoint of epoch 2; the last good checkpoint "
+                               f"is {folder} (after epoch 1)")
+    assert info.value.epoch == 1 and t.epoch == 2  # trained in memory, not saved
     monkeypatch.undo()
     meta = json.loads((folder / META).read_text())
     assert meta["epoch"] == 1 and (folder / META).read_bytes() == before[META]
     assert (folder / meta["arrays"]).read_bytes() == before[meta["arrays"]]
     assert not [n for n in os.listdir(folder) if n.endswith(".tmp")]
     assert trainer(x, y).load_checkpoint(folder)["epoch"] == 1
+
+
+def test_ctrl_c_after_the_new_checkpoint_is_in_place_names_it(data, tmp_path, monkeypatch):
+    """Cut during the clean-up of the previous arrays file: the folder already holds epoch 2's checkpoint."""
+    x, y = data
+    folder = tmp_path / "ck"
+    t = trainer(x, y, epochs=1, checkpoint=folder)
+    t.fit(x, y)
+
+    def interrupt(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "remove", interrupt)
+    t.epochs = 2
+    with pytest.raises(TrainingInterrupted) as info:
+        t.fit(x, y)
+    monkeypatch.undo()
+    assert str(info.value) == (f"interrupted while writing the checkpoint of epoch 2; the last good checkpoint "
+                               f"is {folder} (after epoch 2)")
+    assert info.value.epoch == 2 and info.value.checkpoint == str(folder)
+    assert trainer(x, y).load_checkpoint(folder)["epoch"] == 2
+
+
+def test_ctrl_c_while_the_first_checkpoint_is_written_says_none_was(data, tmp_path, monkeypatch):
+    x, y = data
+    folder = tmp_path / "ck"
+    real_replace = os.replace
+
+    def crash(src, dst):
+        if str(dst).endswith(META):
+            raise KeyboardInterrupt
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(TrainingInterrupted) as info:
+        trainer(x, y, epochs=2, checkpoint=folder).fit(x, y)
+    assert str(info.value) == (f"interrupted while writing the checkpoint of epoch 1; no checkpoint was written "
+                               f"to {folder} (its write was cut short)")
+    assert info.value.checkpoint is None
 
 
 def test_graphscope_train_exits_130_with_one_line_on_ctrl_c(tmp_path, capsys, monkeypatch):

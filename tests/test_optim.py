@@ -168,6 +168,67 @@ def test_float32_parameters_stay_float32(rng):
     assert W.value.dtype == np.float32 and opt.state_of(W)["m"].dtype == np.float32
 
 
+@pytest.mark.parametrize("label", sorted(RULES))
+def test_a_step_allocates_nothing_the_size_of_a_parameter(label, rng):
+    """State, last step and scratch are made once per parameter; later steps only reuse them."""
+    import tracemalloc
+    cls, hyper, _, _ = RULES[label]
+    W = gs.param(rng.standard_normal((400, 500)).astype(np.float32), name="W")
+    W.grad = rng.standard_normal((400, 500)).astype(np.float32)
+    opt = cls([W], 0.01, **hyper)
+    opt.step()  # the first step makes the buffers
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        opt.step()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peak < W.value.nbytes / 10, f"{label}: a step allocated {peak} bytes"
+
+
+def test_steps_are_bit_for_bit_the_lectures_formulas(rng):
+    W = gs.param(rng.standard_normal((30, 20)).astype(np.float32), name="W")
+    grads = [rng.standard_normal((30, 20)).astype(np.float32) for _ in range(3)]
+    sgd, momentum = optim.SGD([W], 0.05), optim.Momentum([W], 0.05, momentum=0.9)
+    value, v = W.value.copy(), np.zeros_like(W.value)
+    for g in grads:
+        W.grad = g
+        sgd.step()
+        value = value + -0.05 * g
+        np.testing.assert_array_equal(W.value, value)
+        momentum.step()
+        v = 0.9 * v - 0.05 * g
+        value = value + v
+        np.testing.assert_array_equal(W.value, value)
+        np.testing.assert_array_equal(momentum.last_update(W), v)
+
+
+def test_last_update_is_a_copy_that_later_steps_leave_alone(rng):
+    W = gs.param(rng.standard_normal((3, 2)))
+    opt = optim.SGD([W], 0.1)
+    W.grad = np.ones((3, 2))
+    opt.step()
+    first = opt.last_update(W)
+    W.grad = np.full((3, 2), 5.0)
+    opt.step()
+    np.testing.assert_array_equal(first, np.full((3, 2), -0.1))
+    np.testing.assert_array_equal(opt.last_update(W), np.full((3, 2), -0.5))
+
+
+def test_state_follows_a_parameter_cast_to_float32(rng):
+    """The trainer casts a float64 model to float32: the rule's state and steps follow, no float64 left."""
+    x = rng.standard_normal((20, 3)).astype(np.float32)
+    y = rng.integers(0, 2, 20)
+    W = gs.param(rng.standard_normal((3, 2)), name="W")
+    loss = gs.softmax_cross_entropy(gs.tensor(x, name="x") @ W, y)
+    opt = optim.Nesterov([W], 0.1)
+    gs.Trainer(loss, opt, batch_size=10, epochs=1, progress=False).fit(x, y)
+    assert W.value.dtype == np.float32
+    assert opt.state_of(W)["velocity"].dtype == np.float32 and opt.last_update(W).dtype == np.float32
+
+
 # ---------------------------------------------------------------- schedules
 
 def test_schedules_follow_the_lecture():

@@ -187,6 +187,38 @@ def test_graphs_it_cannot_read_get_a_message_naming_what_to_name(data):
         gs.Trainer(loss, SGD([W], 0.1), x="a", batch_size=0)
 
 
+@pytest.mark.parametrize("setting, value, words", [
+    ("epochs", 0, "epochs must be an integer >= 1, got 0"),
+    ("epochs", -2, "epochs must be an integer >= 1, got -2"),
+    ("epochs", 2.0, "epochs must be an integer >= 1, got 2.0"),
+    ("batch_size", -1, "batch_size must be an integer >= 1, got -1"),
+    ("batch_size", 32.5, "batch_size must be an integer >= 1, got 32.5"),
+    ("batch_size", "32", "batch_size must be an integer >= 1, got '32'"),
+    ("batch_size", True, "batch_size must be an integer >= 1, got True"),
+    ("seed", "abc", "seed must be an integer >= 0 or None, got 'abc'"),
+    ("reg", float("inf"), "reg must be a number >= 0, got inf"),
+])
+def test_bad_settings_are_refused_with_one_line_naming_them(data, setting, value, words):
+    x, y = data
+    with pytest.raises(gs.ArgumentError) as info:
+        make(x, y, **{setting: value})
+    assert str(info.value) == f"Trainer: {words}"
+
+
+def test_every_bad_setting_is_named_in_the_one_message_and_later_changes_are_checked_too(data):
+    x, y = data
+    with pytest.raises(gs.ArgumentError, match=r"^Trainer: batch_size must be an integer >= 1, got 0; "
+                                               r"epochs must be an integer >= 1, got 0$"):
+        make(x, y, batch_size=0, epochs=0)
+    trainer = make(x, y, epochs=1)
+    for setting in ("epochs", "batch_size"):
+        with pytest.raises(gs.ArgumentError, match=f"Trainer: {setting} must be an integer >= 1, got 0"):
+            setattr(trainer, setting, 0)
+    trainer.epochs, trainer.batch_size = np.int64(2), 100
+    assert (trainer.epochs, trainer.batch_size) == (2, 100) and type(trainer.epochs) is int
+    assert trainer.fit(x, y).epochs == 2
+
+
 def test_bad_data_gets_one_clear_message(data):
     x, y = data
     trainer = make(x, y, epochs=1)
@@ -237,6 +269,47 @@ def test_the_flattened_plan_trains_exactly_like_the_general_path(data, monkeypat
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_walk_the_plan_gives_up_halfway_adds_each_gradient_once(data):
+    """A custom VJP that scales its upstream in place works on the general path but not on the plan's
+    read-only seed; the plan gives up after the softmax branch filled W1..b2 and must leave them as they were
+    (else the general path would add its gradients on top)."""
+    from graphscope.engine import hooks
+    import graphscope.train.plan as plan_module
+
+    @gs.custom_op(name="half_square_in_place")
+    def half_square(w):
+        return 0.5 * np.sum(w * w)
+
+    @half_square.vjp
+    def _(g, w, value):
+        g = np.asarray(g)
+        g *= 1.0  # a VJP that changes its upstream in place (harmless on a fresh array)
+        return (g * w,)
+
+    x, y = data
+    runs = []
+    for observed in (False, True):
+        if observed:  # the general path for every batch
+            hooks.FORWARD_HOOKS.append(lambda node: None)
+        try:
+            rng = np.random.default_rng(5)
+            W1, b1 = gs.param(rng.normal(size=(2, 16)), name="W1"), gs.param(np.zeros(16), name="b1")
+            W2, b2 = gs.param(rng.normal(size=(16, 3)) * 0.3, name="W2"), gs.param(np.zeros(3), name="b2")
+            penalty = half_square(W1)  # recorded first, so walked last, with the seed the add passes on
+            scores = gs.relu(gs.tensor(x, name="x") @ W1 + b1) @ W2 + b2
+            loss = gs.softmax_cross_entropy(scores, y) + penalty
+            trainer = gs.Trainer(loss, SGD(loss.graph().params, 0.1), batch_size=50, epochs=2, progress=False)
+            history = trainer.fit(x, y)
+        finally:
+            if observed:
+                hooks.FORWARD_HOOKS.pop()
+        assert plan_module.Plan.usable() is True
+        runs.append((history.loss, [p.value.copy() for p in trainer.params]))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_bad_labels_in_a_later_batch_get_the_ops_message(data):
     x, y = data
     trainer = make(x, y, epochs=1, batch_size=100, shuffle=False)
@@ -281,3 +354,18 @@ def test_an_mlp_reaches_97_percent_validation_accuracy_on_digits_within_30_epoch
     assert max(history.val_acc) >= 0.97
     acc, _ = trainer.evaluate(x_val, y_val)
     assert acc >= 0.97
+
+
+def test_the_progress_bar_redraws_a_few_times_however_many_batches_and_ends_full(monkeypatch):
+    from rich.progress import Progress
+    from graphscope.train.progress import Bar
+    updates = []
+    real = Progress.update
+    monkeypatch.setattr(Progress, "update", lambda self, task, **kw: (updates.append(kw), real(self, task, **kw)))
+    notes = []
+    with Bar(5000, "training", True) as bar:
+        for i in range(5000):
+            bar.advance(lambda i=i: notes.append(i) or f"batch {i}")
+        progress = bar._progress
+    assert progress.tasks[0].completed == 5000
+    assert len(updates) < 50 and len(notes) == len(updates) - 1  # the last update only adds the count

@@ -155,16 +155,22 @@ def reduce_to(g, x):
             return g
         return float(np.sum(g))
     shape = x.shape
-    g = np.asarray(g)
+    if g.__class__ is not np.ndarray:
+        g = np.asarray(g)
     if g.shape == shape:
         return g
     extra = g.ndim - len(shape)
     if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
+        g = _sum(g, axis=_LEADING[extra] if extra < len(_LEADING) else tuple(range(extra)))
+    if 1 in shape:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if axes:
+            g = _sum(g, axis=axes, keepdims=True)
+    return g if g.shape == shape else g.reshape(shape)
+
+
+_sum = np.add.reduce  # what ndarray.sum runs, without its Python-level dispatch
+_LEADING = tuple(tuple(range(k)) for k in range(8))
 
 
 def safe_div(a, b):

@@ -2,8 +2,13 @@
 
 A rule subclass names its hyperparameters (``hyper``) and its per-parameter
 state (``slots``, e.g. ``("m", "v")``) and writes one method,
-``delta(state, g) -> step``: the change to add to the parameter, written as
-the lecture writes the rule. The base class applies it in place.
+``delta(state, g, out, scratch)``: the change to add to the parameter, written
+as the lecture writes the rule, into ``out``. The base class applies it in place.
+
+Nothing is allocated per step: each parameter's state, its last step (``out``,
+what ``last_update`` and the update/weight ratio read) and, for the rules that
+need one, a scratch array for intermediate products are made once, in the
+parameter's dtype (a float32 model keeps float32 state), and reused.
 """
 import numpy as np
 
@@ -47,6 +52,8 @@ class Optimizer:
 
     #: Per-parameter state arrays, in the lecture's names, zero at the start.
     slots = ()
+    #: Whether ``delta`` needs a scratch array the size of the parameter (None is passed otherwise).
+    uses_scratch = False
 
     def __init__(self, params, lr, **hyper):
         self.params = _as_params(params)
@@ -55,7 +62,9 @@ class Optimizer:
         self.t = 0
         self._index = {id(p): i for i, p in enumerate(self.params)}
         self._state = [{s: np.zeros_like(np.asarray(p._value)) for s in self.slots} for p in self.params]
-        self._last = [None] * len(self.params)
+        self._last = [None] * len(self.params)      # each parameter's step buffer, made at its first step
+        self._scratch = [None] * len(self.params)
+        self._stepped = [False] * len(self.params)  # whether the last step() moved it (it had a gradient)
 
     def __getattr__(self, name):
         hyper = self.__dict__.get("hyper", {})
@@ -71,25 +80,40 @@ class Optimizer:
             object.__setattr__(self, name, value)
 
     # ---------------------------------------------------------------- updating
-    def delta(self, state, g):
-        """The step to add to a parameter with gradient `g` (state arrays updated in place)."""
+    def delta(self, state, g, out, scratch):
+        """Write into `out` the step to add to a parameter with gradient `g` (state arrays updated in place).
+
+        `out` and `scratch` (None unless ``uses_scratch``) have the parameter's shape and dtype.
+        """
         raise NotImplementedError
 
     def step(self):
         """Apply one update to every parameter that has a gradient (in place on array values)."""
         self.t += 1
+        last, scratch, stepped = self._last, self._scratch, self._stepped
         for i, p in enumerate(self.params):
             g = p.grad
             if g is None:
-                self._last[i] = None
+                stepped[i] = False
                 continue
-            d = self.delta(self._state[i], np.asarray(g))
             value = p._value
+            out = last[i]
+            if out is None or (value.__class__ is not float
+                               and (out.dtype != value.dtype or out.shape != value.shape)):
+                out = last[i] = self._buffer(value)
+                if self.uses_scratch:
+                    scratch[i] = self._buffer(value)
+            self.delta(self._state[i], g, out, scratch[i])
             if value.__class__ is float:
-                p._value = float(value + d)
+                p._value = float(value + out)
             else:
-                value += d
-            self._last[i] = d
+                value += out
+            stepped[i] = True
+
+    @staticmethod
+    def _buffer(value):
+        """An array for one parameter's step: its shape and dtype (0-d float64 for a Python float)."""
+        return np.zeros_like(np.asarray(value))
 
     def zero_grad(self):
         """Clear the parameters' gradients (leaf gradients accumulate across backward calls)."""
@@ -108,9 +132,9 @@ class Optimizer:
         return {k: np.array(v) for k, v in self._state[self._position(param)].items()}
 
     def last_update(self, param):
-        """The step the last ``step()`` added to `param` (an ndarray), or None."""
-        d = self._last[self._position(param)]
-        return None if d is None else np.asarray(d)
+        """The step the last ``step()`` added to `param` (a copy, an ndarray), or None when it had no gradient."""
+        i = self._position(param)
+        return np.array(self._last[i]) if self._stepped[i] else None
 
     # ---------------------------------------------------------------- saving
     def state_dict(self):
@@ -144,9 +168,12 @@ class Optimizer:
         self.lr = _check_lr(d["lr"], who)
         self.t = int(t)
         self.hyper = {k: (tuple(v) if isinstance(self.hyper[k], tuple) else v) for k, v in d["hyper"].items()}
-        for saved, mine in zip(d["state"], self._state):
+        for p, saved, mine in zip(self.params, d["state"], self._state):
+            dtype = np.asarray(p._value).dtype
             for k, v in saved.items():
-                np.copyto(mine[k], v)
+                if mine[k].dtype != dtype:  # the parameter was cast (the trainer's float32): its state follows
+                    mine[k] = np.zeros_like(mine[k], dtype=dtype)
+                np.copyto(mine[k], v, casting="unsafe")
 
     def __repr__(self):
         hyper = "".join(f", {k}={v}" for k, v in self.hyper.items())

@@ -1,6 +1,9 @@
 """The lecture's six update rules under PyTorch's names.
 
-Each ``delta`` is the rule as the lecture writes it (x += delta). All equal
+Each ``delta`` is the rule as the lecture writes it (x += delta), computed
+into the parameter's step buffer ``out`` (and ``scratch``) with the same
+operations in the same order as the formula, so nothing is allocated per
+step and the result is bit for bit the formula's. All equal
 ``torch.optim`` at a constant learning rate (tested over 20 steps in float64):
 ``SGD``, ``SGD(momentum=mu)``, ``SGD(momentum=mu, nesterov=True)``,
 ``Adagrad``, ``RMSprop`` and ``Adam``. Where the written form differs from
@@ -31,8 +34,8 @@ class SGD(Optimizer):
     def __init__(self, params, lr):  # no hyperparameters: a misspelt one is an error, not silently kept
         super().__init__(params, lr)
 
-    def delta(self, state, g):
-        return -self.lr * g
+    def delta(self, state, g, out, scratch):
+        np.multiply(g, -self.lr, out=out)  # -lr * dx
 
 
 class Momentum(Optimizer):
@@ -48,11 +51,11 @@ class Momentum(Optimizer):
     def __init__(self, params, lr, momentum=0.9):
         super().__init__(params, lr, momentum=_fraction(momentum, "momentum", "Momentum"))
 
-    def delta(self, state, g):
+    def delta(self, state, g, out, scratch):
         v = state["velocity"]
         v *= self.momentum
-        v -= self.lr * g
-        return v.copy()
+        v -= np.multiply(g, self.lr, out=out)  # v = mu v - lr dx
+        np.copyto(out, v)
 
 
 class Nesterov(Optimizer):
@@ -64,17 +67,18 @@ class Nesterov(Optimizer):
     """
 
     slots = ("velocity",)
+    uses_scratch = True
 
     def __init__(self, params, lr, momentum=0.9):
         super().__init__(params, lr, momentum=_fraction(momentum, "momentum", "Nesterov"))
 
-    def delta(self, state, g):
+    def delta(self, state, g, out, scratch):
         v = state["velocity"]
         mu = self.momentum
-        v_prev = v.copy()
+        np.multiply(v, -mu, out=out)                   # -mu v_prev
         v *= mu
-        v -= self.lr * g
-        return -mu * v_prev + (1.0 + mu) * v
+        v -= np.multiply(g, self.lr, out=scratch)      # v = mu v - lr dx
+        out += np.multiply(v, 1.0 + mu, out=scratch)   # + (1 + mu) v
 
 
 class AdaGrad(Optimizer):
@@ -85,14 +89,15 @@ class AdaGrad(Optimizer):
     """
 
     slots = ("cache",)
+    uses_scratch = True
 
     def __init__(self, params, lr, eps=1e-10):
         super().__init__(params, lr, eps=_positive(eps, "eps", "AdaGrad"))
 
-    def delta(self, state, g):
+    def delta(self, state, g, out, scratch):
         cache = state["cache"]
-        cache += g * g
-        return -self.lr * g / (np.sqrt(cache) + self.eps)
+        cache += np.multiply(g, g, out=scratch)
+        _scaled_step(g, cache, -self.lr, self.eps, out, scratch)
 
 
 class RMSProp(Optimizer):
@@ -102,15 +107,18 @@ class RMSProp(Optimizer):
     """
 
     slots = ("cache",)
+    uses_scratch = True
 
     def __init__(self, params, lr, alpha=0.99, eps=1e-8):
         super().__init__(params, lr, alpha=_fraction(alpha, "alpha", "RMSProp"), eps=_positive(eps, "eps", "RMSProp"))
 
-    def delta(self, state, g):
+    def delta(self, state, g, out, scratch):
         cache = state["cache"]
         cache *= self.alpha
-        cache += (1.0 - self.alpha) * g * g
-        return -self.lr * g / (np.sqrt(cache) + self.eps)
+        np.multiply(g, 1.0 - self.alpha, out=scratch)
+        scratch *= g
+        cache += scratch                               # (1 - alpha) dx^2
+        _scaled_step(g, cache, -self.lr, self.eps, out, scratch)
 
 
 class Adam(Optimizer):
@@ -121,6 +129,7 @@ class Adam(Optimizer):
     """
 
     slots = ("m", "v")
+    uses_scratch = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         try:
@@ -130,16 +139,29 @@ class Adam(Optimizer):
         betas = (_fraction(b1, "beta1", "Adam"), _fraction(b2, "beta2", "Adam"))
         super().__init__(params, lr, betas=betas, eps=_positive(eps, "eps", "Adam"))
 
-    def delta(self, state, g):
+    def delta(self, state, g, out, scratch):
         b1, b2 = self.betas
         m, v = state["m"], state["v"]
         m *= b1
-        m += (1.0 - b1) * g
+        m += np.multiply(g, 1.0 - b1, out=scratch)     # (1 - b1) dx
         v *= b2
-        v += (1.0 - b2) * g * g
-        m_hat = m / (1.0 - b1 ** self.t)
-        v_hat = v / (1.0 - b2 ** self.t)
-        return -self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        np.multiply(g, 1.0 - b2, out=scratch)
+        scratch *= g
+        v += scratch                                   # (1 - b2) dx^2
+        np.divide(m, 1.0 - b1 ** self.t, out=out)      # m_hat
+        out *= -self.lr
+        np.divide(v, 1.0 - b2 ** self.t, out=scratch)  # v_hat
+        np.sqrt(scratch, out=scratch)
+        scratch += self.eps
+        out /= scratch                                 # -lr m_hat / (sqrt(v_hat) + eps)
+
+
+def _scaled_step(g, cache, neg_lr, eps, out, scratch):
+    """out = -lr * dx / (sqrt(cache) + eps), AdaGrad's and RMSProp's step (scratch is overwritten)."""
+    np.sqrt(cache, out=scratch)
+    scratch += eps
+    np.multiply(g, neg_lr, out=out)
+    out /= scratch
 
 
 RULES = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad, "rmsprop": RMSProp,

@@ -39,6 +39,13 @@ class Plan:
             targets = tuple((k, i) for k, (i, need) in enumerate(zip(n.inputs, needs)) if need)
             self.backward_steps.append((n, n.op_def, n.inputs, needs, targets))
         self.grad_nodes = [step[0] for step in self.backward_steps]
+        seen = {}
+        for step in self.backward_steps:
+            for _, i in step[4]:
+                if i.op_def is None:
+                    seen[id(i)] = i
+        self.grad_leaves = list(seen.values())  # leaves accumulate: put back as they were if a walk fails
+        self._seed = None  # the loss's upstream gradient, 1, made once (read-only: nothing may change it)
 
     @staticmethod
     def usable():
@@ -59,11 +66,20 @@ class Plan:
         return True
 
     def backward(self):
-        """Gradients of the loss for every node that leads to a parameter; False when a VJP raised."""
+        """Gradients of the loss for every node that leads to a parameter; False when a VJP raised (the
+        leaves' gradients are then as they were before)."""
         for n in self.grad_nodes:
             n.grad = None
         loss = self.loss
-        loss.grad = seed_gradient(loss, None)
+        seed, v = self._seed, loss._value
+        if seed is None or seed.__class__ is not v.__class__ or (
+                seed.__class__ is np.ndarray and (seed.dtype != v.dtype or seed.shape != v.shape)):
+            seed = self._seed = seed_gradient(loss, None)
+            if seed.__class__ is np.ndarray:
+                seed.flags.writeable = False
+        loss.grad = seed
+        leaves = self.grad_leaves
+        before = [leaf.grad for leaf in leaves]
         try:
             for node, op, inputs, needs, targets in self.backward_steps:
                 g = node.grad
@@ -80,5 +96,7 @@ class Plan:
                         else:
                             accumulate(inp, gi, node)
         except Exception:
+            for leaf, grad in zip(leaves, before):  # the general path then adds each contribution once
+                leaf.grad = grad
             return False
         return True

@@ -1,5 +1,9 @@
 """A rich progress bar in a terminal; nothing at all otherwise (a pipe, a log file, progress=False)."""
 import sys
+import time
+
+#: Seconds between two redraws of the bar's count and note: advancing costs nothing in between.
+REDRAW = 0.05
 
 
 def wanted(progress):
@@ -18,6 +22,8 @@ class Bar:
         self.enabled = enabled
         self._progress = None
         self._task = None
+        self._pending = 0       # steps advanced since the bar last heard of them
+        self._shown_at = 0.0
 
     def __enter__(self):
         if self.enabled:
@@ -32,11 +38,24 @@ class Bar:
         return self
 
     def advance(self, note=None, steps=1):
-        if self._progress is not None:
-            fields = {} if note is None else {"note": note}
-            self._progress.update(self._task, advance=steps, **fields)
+        """Count `steps` more done; `note` (a string, or a function making one, called only when the bar is
+        redrawn) is shown beside the bar. Cheap: the bar hears of it at most every REDRAW seconds."""
+        if self._progress is None:
+            return
+        self._pending += steps
+        now = time.monotonic()
+        if now - self._shown_at >= REDRAW:
+            self._flush(note, now)
+
+    def _flush(self, note=None, now=None):
+        fields = {} if note is None else {"note": note() if callable(note) else note}
+        self._progress.update(self._task, advance=self._pending, **fields)
+        self._pending = 0
+        self._shown_at = time.monotonic() if now is None else now
 
     def __exit__(self, *exc):
         if self._progress is not None:
+            if self._pending:
+                self._flush()
             self._progress.stop()
         return False

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from ..engine.errors import GraphscopeError
+from ..engine.errors import ArgumentError, GraphscopeError
 from ..engine.graph import Graph
 from ..util.atomic import require_path
 from .events import BatchEnd, EpochEnd, Stopped
@@ -22,8 +22,8 @@ from .history import History
 from .optimizer_state import copied_state
 from .plan import Plan
 from .progress import Bar, wanted
+from .settings import DTYPES, setting_problems
 
-DTYPES = {"float32": np.float32, "float64": np.float64}
 #: Rows per validation pass (validation needs no gradient, so bigger chunks than a batch are fine).
 VAL_CHUNK = 2048
 
@@ -77,22 +77,19 @@ class Trainer:
             if not hasattr(optimizer, attr):
                 raise GraphscopeError(f"Trainer: the optimizer {type(optimizer).__name__} has no {attr}; "
                                       f"pass a gs.optim optimizer, e.g. gs.optim.SGD(graph.params, lr=0.1)")
+        problems = setting_problems(batch_size=batch_size, epochs=epochs, reg=reg, seed=seed, dtype=dtype,
+                                    schedule=schedule)
+        if problems:
+            raise ArgumentError("Trainer: " + "; ".join(problems))
         self.graph = loss.graph() if not isinstance(loss, Graph) else loss
         self.loss = self.graph.output
         self.optimizer = optimizer
-        self.batch_size = _positive_int(batch_size, "batch_size")
-        self.epochs = _positive_int(epochs, "epochs", minimum=0)
-        if not (isinstance(reg, (int, float)) and math.isfinite(reg) and reg >= 0):
-            raise GraphscopeError(f"Trainer: reg must be a number >= 0, got {reg!r}")
+        self.batch_size = batch_size
+        self.epochs = epochs
         self.reg = float(reg)
-        if schedule is not None and not callable(schedule):
-            raise GraphscopeError(f"Trainer: schedule must be a function epoch -> learning rate (e.g. "
-                                  f"gs.optim.exponential(0.1, 0.05)) or None, got {type(schedule).__name__}")
         self.schedule = schedule
         self.seed = seed
         self.shuffle = bool(shuffle)
-        if str(dtype) not in DTYPES:
-            raise GraphscopeError(f"Trainer: dtype must be 'float32' or 'float64', got {dtype!r}")
         self.dtype = np.dtype(DTYPES[str(dtype)])
         self.progress = progress
         self.callbacks = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
@@ -116,8 +113,28 @@ class Trainer:
         self.saved_epoch = None         # the epoch count of the last checkpoint written (None: none yet)
         self.history = History()
         self._stop = False
+        self._writing = None            # the epoch whose checkpoint is being written (None: none is)
         self._cast_leaves()
         self._plan = Plan(self.graph, fed=(self.roles.input, self.roles.label_leaf))
+
+    # ---------------------------------------------------------------- settings that may change between fits
+    @property
+    def epochs(self):
+        """The total number of epochs fit() trains up to (an integer >= 1; checked when set)."""
+        return self._epochs
+
+    @epochs.setter
+    def epochs(self, value):
+        self._epochs = _checked("epochs", value)
+
+    @property
+    def batch_size(self):
+        """Examples per mini-batch (an integer >= 1; checked when set)."""
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, value):
+        self._batch_size = _checked("batch_size", value)
 
     # ---------------------------------------------------------------- setup
     def _cast_leaves(self):
@@ -281,14 +298,29 @@ class Trainer:
     def _interrupted(self):
         """The TrainingInterrupted for Ctrl-C now: one line saying what is kept."""
         where = f"interrupted during epoch {self.epoch + 1}"
+        unsaved = "no epoch finished"
+        if self._writing is not None:  # epoch `_writing` had finished; its checkpoint was being written
+            where = f"interrupted while writing the checkpoint of epoch {self._writing}"
+            unsaved = "its write was cut short"
+            self.saved_epoch = self._checkpoint_on_disk()
+            self._writing = None
         if self.checkpoint is None:
             kept = "no checkpoint folder was given, nothing was saved"
         elif self.saved_epoch is None:
-            kept = f"no checkpoint was written to {self.checkpoint} (no epoch finished)"
+            kept = f"no checkpoint was written to {self.checkpoint} ({unsaved})"
         else:
             kept = f"the last good checkpoint is {self.checkpoint} (after epoch {self.saved_epoch})"
         return TrainingInterrupted(f"{where}; {kept}", self.saved_epoch or 0,
                                    None if self.saved_epoch is None else self.checkpoint)
+
+    def _checkpoint_on_disk(self):
+        """The epoch of the whole checkpoint in the checkpoint folder (a write cut short leaves the previous one,
+        or the new one when only the clean-up was cut), or None when it holds none."""
+        from .checkpoint import CheckpointError, read_checkpoint
+        try:
+            return read_checkpoint(self.checkpoint)[0]["epoch"]
+        except CheckpointError:
+            return None
 
     def _fit(self, x_train, y_train, x_val, y_val):
         x_train, y_train = self._data(x_train, y_train, "fit: training data")
@@ -311,8 +343,9 @@ class Trainer:
                 order = self.rng.permutation(n) if self.shuffle else None
                 t0 = time.perf_counter()
                 correct, loss_sum = 0, 0.0
+                bs = self.batch_size
                 for b in range(batches):
-                    idx = slice(b * self.batch_size, (b + 1) * self.batch_size)
+                    idx = slice(b * bs, (b + 1) * bs)
                     if order is not None:
                         idx = order[idx]
                     xb, yb = x_train[idx], y_train[idx]
@@ -330,7 +363,7 @@ class Trainer:
                     if self.callbacks:
                         self._emit(BatchEnd(epoch, iteration, b + 1, batches, loss,
                                             None if c is None else c / len(yb), lr))
-                    bar.advance(f"epoch {epoch + 1}/{self.epochs}  loss {loss:.4g}")
+                    bar.advance(lambda: f"epoch {epoch + 1}/{self.epochs}  loss {loss:.4g}")
                     if self._stop:
                         h.stopped = "stopped"
                         self._emit(Stopped("stopped", epoch, iteration,
@@ -348,8 +381,9 @@ class Trainer:
                 h.seconds.append(seconds)
                 self.epoch += 1
                 if self.checkpoint is not None:
+                    self._writing = self.epoch
                     self.save_checkpoint(self.checkpoint)
-                    self.saved_epoch = self.epoch
+                    self.saved_epoch, self._writing = self.epoch, None
                 self._emit(EpochEnd(epoch, self.epochs, loss_sum / batches, train_acc, val_acc, val_loss, lr,
                                     seconds))
         return h
@@ -383,7 +417,9 @@ def _optimizer_name(optimizer):
     return type(optimizer).__name__
 
 
-def _positive_int(v, what, minimum=1):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise GraphscopeError(f"Trainer: {what} must be an integer >= {minimum}, got {v!r}")
-    return int(v)
+def _checked(name, value):
+    """`value` of the integer setting `name` as an int, or ArgumentError naming what is wrong."""
+    problems = setting_problems(**{name: value})
+    if problems:
+        raise ArgumentError("Trainer: " + "; ".join(problems))
+    return int(value)

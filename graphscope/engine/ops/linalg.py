@@ -32,6 +32,9 @@ class MatMul(Op):
         return np.matmul(a, b)
 
     def vjp(self, g, a, b, value):
+        # each product is only computed for an input that needs it (see call_vjp)
+        if a.ndim == 2 and b.ndim == 2:  # the common case: no promoted axes, no batch axes to sum back
+            return (lambda: g @ b.T), (lambda: a.T @ g)
         # promote 1-d operands to matrices, as numpy does, and put the dropped axes back in g
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -40,7 +43,6 @@ class MatMul(Op):
             g2 = np.expand_dims(g2, -1)
         if a.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        # each product is only computed for an input that needs it (see call_vjp)
         return (lambda: reduce_to(g2 @ np.swapaxes(b2, -1, -2), a2).reshape(a.shape),
                 lambda: reduce_to(np.swapaxes(a2, -1, -2) @ g2, b2).reshape(b.shape))
 

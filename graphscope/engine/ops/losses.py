@@ -12,13 +12,22 @@ from ..optable import JacobianInfo, Op, register, shape_of
 
 # ufunc reductions rather than np.max/np.sum: the same result without numpy's Python-level dispatch
 _max = np.maximum.reduce
+_min = np.minimum.reduce
 _sum = np.add.reduce
 
 
 def _log_softmax(x, axis):
     x = np.asarray(x)
-    shifted = x - _max(x, axis=axis, keepdims=True)
-    return shifted - np.log(_sum(np.exp(shifted), axis=axis, keepdims=True))
+    out = x - _max(x, axis=axis, keepdims=True)  # shifted: this call's own array, updated in place
+    out -= np.log(_sum(np.exp(out), axis=axis, keepdims=True))
+    return out
+
+
+def _mean(a):
+    """np.mean(a) with np.mean's own arithmetic (the sum, divided by the count in float64, in a's dtype),
+    without its Python-level dispatch."""
+    total = _sum(a, axis=None)
+    return total.dtype.type(total / np.intp(a.size))
 
 
 @register
@@ -85,7 +94,7 @@ class _ClassificationLoss(Op):
         expected = shape[:-1]
         if labels.shape != expected:
             return f"labels have shape {labels.shape} but scores {shape} need labels of shape {expected}"
-        if labels.size and (labels.min() < 0 or labels.max() >= shape[-1]):
+        if labels.size and (_min(labels, axis=None) < 0 or _max(labels, axis=None) >= shape[-1]):
             return f"labels must lie in [0, {shape[-1] - 1}] for {shape[-1]} classes, got {labels.min()}..{labels.max()}"
         return None
 
@@ -98,8 +107,9 @@ class _ClassificationLoss(Op):
 
     @staticmethod
     def _rows(scores, labels):
-        s2 = np.atleast_2d(scores)
-        return s2, np.atleast_1d(labels), np.arange(s2.shape[0])
+        if scores.ndim == 1:  # one example: a batch of one
+            scores, labels = scores[None, :], np.reshape(labels, (1,))
+        return scores, labels, np.arange(scores.shape[0])
 
 
 @register
@@ -109,13 +119,17 @@ class SoftmaxCrossEntropy(_ClassificationLoss):
 
     def forward(self, scores, labels):
         s2, y, rows = self._checked_rows(scores, labels)
-        return -np.mean(_log_softmax(s2, -1)[rows, y])
+        shifted = s2 - _max(s2, axis=-1, keepdims=True)
+        log_p = shifted[rows, y] - np.log(_sum(np.exp(shifted), axis=-1))  # log-softmax at the labels only
+        return -_mean(log_p)
 
     def vjp(self, g, scores, value, labels):
         s2, y, rows = self._rows(scores, labels)
-        p = np.exp(_log_softmax(s2, -1))
+        p = _log_softmax(s2, -1)
+        np.exp(p, out=p)
         p[rows, y] -= 1.0
-        return ((p * (g / s2.shape[0])).reshape(scores.shape),)
+        p *= g / s2.shape[0]
+        return (p.reshape(scores.shape),)
 
     def jacobian(self, i, scores, value, labels):
         return JacobianInfo("dense", "dL/ds = (softmax(s) - onehot(y)) / N  (a 1 x N*C row)")
