@@ -144,6 +144,28 @@ def test_make_by_name_and_bad_arguments(rng):
         optim.make("adam", params, 0.1, momentum=0.9)
 
 
+@pytest.mark.parametrize("setting, value, words", [
+    ("lr", -5, "learning rate must be a positive number"), ("lr", float("nan"), "learning rate"),
+    ("momentum", 1.5, "momentum must be in"), ("betas", (0.9, 1.0), "beta2 must be in"),
+    ("betas", 0.9, "betas must be a pair"), ("eps", 0.0, "eps must be a positive number"),
+    ("alpha", -0.1, "alpha must be in")])
+def test_settings_changed_after_construction_are_checked_like_at_construction(rng, setting, value, words):
+    _, params = build(problem(rng))
+    cls = next(c for c in (optim.SGD, optim.Momentum, optim.Adam, optim.RMSProp)
+               if setting == "lr" or setting in c.hyper_checks)
+    opt = cls(params, 0.1)
+    before = opt.state_dict()
+    with pytest.raises(gs.GraphscopeError, match=words):
+        setattr(opt, setting, value)
+    assert opt.state_dict()["lr"] == before["lr"] and opt.state_dict()["hyper"] == before["hyper"]
+    bad = dict(before, hyper=dict(before["hyper"])) if setting != "lr" else dict(before, lr=value)
+    if setting != "lr":
+        bad["hyper"][setting] = value
+    with pytest.raises(gs.GraphscopeError, match=words):
+        opt.load_state_dict(bad)
+    assert opt.state_dict()["lr"] == before["lr"] and opt.state_dict()["hyper"] == before["hyper"]
+
+
 def test_optimizer_takes_a_module_or_a_graph():
     net = gs.nn.MLP([3, 4, 2], rng=0)
     assert optim.SGD(net, 0.1).params == net.parameters()

@@ -54,11 +54,14 @@ class Optimizer:
     slots = ()
     #: Whether ``delta`` needs a scratch array the size of the parameter (None is passed otherwise).
     uses_scratch = False
+    #: Each hyperparameter's check, ``check(value, name, rule_name) -> value``: run at construction and
+    #: whenever it is set later (``opt.momentum = 0.5``), so a bad value never reaches a step.
+    hyper_checks = {}
 
     def __init__(self, params, lr, **hyper):
         self.params = _as_params(params)
-        self.lr = _check_lr(lr, type(self).__name__)
-        self.hyper = hyper
+        self.lr = lr
+        self.hyper = {name: self._checked(name, value) for name, value in hyper.items()}
         self.t = 0
         self._index = {id(p): i for i, p in enumerate(self.params)}
         self._state = [{s: np.zeros_like(np.asarray(p._value)) for s in self.slots} for p in self.params]
@@ -75,9 +78,22 @@ class Optimizer:
     def __setattr__(self, name, value):
         hyper = self.__dict__.get("hyper")
         if hyper is not None and name in hyper:
-            hyper[name] = value        # opt.momentum = 0.5 changes the rule's hyperparameter
+            hyper[name] = self._checked(name, value)  # opt.momentum = 0.5 changes the rule's hyperparameter
         else:
             object.__setattr__(self, name, value)
+
+    @property
+    def lr(self):
+        """The learning rate; setting it (a schedule, or by hand) checks it is a positive number."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        self._lr = _check_lr(value, type(self).__name__)
+
+    def _checked(self, name, value):
+        check = self.hyper_checks.get(name)
+        return value if check is None else check(value, name, type(self).__name__)
 
     # ---------------------------------------------------------------- updating
     def delta(self, state, g, out, scratch):
@@ -165,9 +181,10 @@ class Optimizer:
         t = d["t"]
         if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
             raise GraphscopeError(f"{who}: t must be a whole number of steps, got {t!r}")
+        hyper = {k: self._checked(k, v) for k, v in d["hyper"].items()}  # checked before anything changes
         self.lr = _check_lr(d["lr"], who)
         self.t = int(t)
-        self.hyper = {k: (tuple(v) if isinstance(self.hyper[k], tuple) else v) for k, v in d["hyper"].items()}
+        self.hyper = hyper
         for p, saved, mine in zip(self.params, d["state"], self._state):
             dtype = np.asarray(p._value).dtype
             for k, v in saved.items():

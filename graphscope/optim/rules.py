@@ -15,17 +15,26 @@ from ..engine import GraphscopeError
 from .optimizer import Optimizer
 
 
-def _fraction(value, what, who, allow_zero=True):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
-            or not (0.0 <= value < 1.0) or (value == 0 and not allow_zero):
-        raise GraphscopeError(f"{who}: {what} must be in {'[0' if allow_zero else '(0'}, 1), got {value!r}")
+def _fraction(value, what, who):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+            or not 0.0 <= value < 1.0:
+        raise GraphscopeError(f"{who}: {what} must be in [0, 1), got {value!r}")
     return float(value)
 
 
 def _positive(value, what, who):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not value > 0 \
+            or not np.isfinite(value):
         raise GraphscopeError(f"{who}: {what} must be a positive number, got {value!r}")
     return float(value)
+
+
+def _betas(value, what, who):
+    try:
+        b1, b2 = value
+    except (TypeError, ValueError):
+        raise GraphscopeError(f"{who}: {what} must be a pair (beta1, beta2), got {value!r}") from None
+    return (_fraction(b1, "beta1", who), _fraction(b2, "beta2", who))
 
 
 class SGD(Optimizer):
@@ -47,9 +56,10 @@ class Momentum(Optimizer):
     """
 
     slots = ("velocity",)
+    hyper_checks = {"momentum": _fraction}
 
     def __init__(self, params, lr, momentum=0.9):
-        super().__init__(params, lr, momentum=_fraction(momentum, "momentum", "Momentum"))
+        super().__init__(params, lr, momentum=momentum)
 
     def delta(self, state, g, out, scratch):
         v = state["velocity"]
@@ -68,9 +78,10 @@ class Nesterov(Optimizer):
 
     slots = ("velocity",)
     uses_scratch = True
+    hyper_checks = {"momentum": _fraction}
 
     def __init__(self, params, lr, momentum=0.9):
-        super().__init__(params, lr, momentum=_fraction(momentum, "momentum", "Nesterov"))
+        super().__init__(params, lr, momentum=momentum)
 
     def delta(self, state, g, out, scratch):
         v = state["velocity"]
@@ -90,9 +101,10 @@ class AdaGrad(Optimizer):
 
     slots = ("cache",)
     uses_scratch = True
+    hyper_checks = {"eps": _positive}
 
     def __init__(self, params, lr, eps=1e-10):
-        super().__init__(params, lr, eps=_positive(eps, "eps", "AdaGrad"))
+        super().__init__(params, lr, eps=eps)
 
     def delta(self, state, g, out, scratch):
         cache = state["cache"]
@@ -108,9 +120,10 @@ class RMSProp(Optimizer):
 
     slots = ("cache",)
     uses_scratch = True
+    hyper_checks = {"alpha": _fraction, "eps": _positive}
 
     def __init__(self, params, lr, alpha=0.99, eps=1e-8):
-        super().__init__(params, lr, alpha=_fraction(alpha, "alpha", "RMSProp"), eps=_positive(eps, "eps", "RMSProp"))
+        super().__init__(params, lr, alpha=alpha, eps=eps)
 
     def delta(self, state, g, out, scratch):
         cache = state["cache"]
@@ -130,14 +143,10 @@ class Adam(Optimizer):
 
     slots = ("m", "v")
     uses_scratch = True
+    hyper_checks = {"betas": _betas, "eps": _positive}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        try:
-            b1, b2 = betas
-        except (TypeError, ValueError):
-            raise GraphscopeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}") from None
-        betas = (_fraction(b1, "beta1", "Adam"), _fraction(b2, "beta2", "Adam"))
-        super().__init__(params, lr, betas=betas, eps=_positive(eps, "eps", "Adam"))
+        super().__init__(params, lr, betas=betas, eps=eps)
 
     def delta(self, state, g, out, scratch):
         b1, b2 = self.betas
