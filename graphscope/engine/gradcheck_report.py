@@ -120,7 +120,7 @@ class NodeCheck:
     def describe(self):
         """Several lines: the node, op, shapes, scope and source, then each input's result."""
         n = self.node
-        head = (f"{n.name} (op {n.op}) {self.shapes}, scope {n.scope or '(top level)'}, made at {n.source}: "
+        head = (f"{n.name} (op {n.op}) {self.shapes}, scope {n.scope or '(top level)'}, made at {display_location(n.source)}: "
                 f"{self.status}" + (f" ({self.note})" if self.note else ""))
         return "\n".join([head] + [f"    {i.describe()}" for i in self.inputs])
 
