@@ -470,9 +470,9 @@ CLI_CASES = {
                               r"^usage: graphscope demo.*unrecognized arguments: --saev"),
     "demo: recursive build": (lambda t: ["demo", recursive_sample(t)], ERROR, r"RecursionError: this line calls"),
     # train: options
-    "train: --lr 0": (lambda t: ["train", SPIRAL, "--lr", "0"], ERROR, r"graphscope train: --lr must be a positive "
-                                                                         r"number, got 0"),
-    "train: --lr nan": (lambda t: ["train", SPIRAL, "--lr", "nan"], ERROR, r"--lr must be a positive number, got nan"),
+    "train: --lr 0": (lambda t: ["train", SPIRAL, "--lr", "0"], ERROR, r"graphscope train: --lr must be a finite "
+                                                                         r"number greater than 0, got 0"),
+    "train: --lr nan": (lambda t: ["train", SPIRAL, "--lr", "nan"], ERROR, r"--lr must be a finite number greater than 0, got nan"),
     "train: --lr x": (lambda t: ["train", SPIRAL, "--lr", "x"], USAGE, r"argument --lr: invalid float value: 'x'"),
     "train: --epochs -1": (lambda t: ["train", SPIRAL, "--epochs", "-1"], ERROR, r"--epochs must be at least 1, got -1"),
     "train: --batch-size 0": (lambda t: ["train", SPIRAL, "--batch-size", "0"], ERROR,

@@ -32,7 +32,7 @@ def test_bad_options_get_one_line_each_and_exit_2(capsys):
     code, out, err = run(capsys, "train", SPIRAL, "--lr", "-1", "--batch-size", "0", "--epochs", "0",
                          "--reg", "-0.5")
     assert code == 2 and out == ""
-    assert err.splitlines() == ["graphscope train: --lr must be a positive number, got -1",
+    assert err.splitlines() == ["graphscope train: --lr must be a finite number greater than 0, got -1",
                                 "graphscope train: --epochs must be at least 1, got 0",
                                 "graphscope train: --batch-size must be at least 1, got 0",
                                 "graphscope train: --reg must be a number >= 0, got -0.5"]
