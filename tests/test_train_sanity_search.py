@@ -76,7 +76,7 @@ def test_grid_search_spans_the_ranges_and_ranks_diverged_trials_last(data):
 def test_search_rejects_bad_ranges(data):
     x, y = data
     loss = two_layer(x, y)
-    with pytest.raises(gs.GraphscopeError, match="lr range .* must satisfy 0 < low <= high"):
+    with pytest.raises(gs.GraphscopeError, match=r"the lr range \(1, 0.1\) must satisfy 0 < low <= high"):
         search(loss, SGD, x, y, lr=(1.0, 0.1))
     with pytest.raises(gs.GraphscopeError, match="method must be 'random' or 'grid'"):
         search(loss, SGD, x, y, method="bayes")
