@@ -255,7 +255,7 @@ def output_problems(args):
     plot = getattr(args, "plot", None)
     if plot:
         from ..viz.curves import plot_format_problem
-        problems.append(plot_format_problem(plot) or output_file_problem("--plot", plot))
+        problems.append(output_file_problem("--plot", plot) or plot_format_problem(plot))
     checkpoint = getattr(args, "checkpoint", None)
     if checkpoint:
         problems.append(output_folder_problem("--checkpoint", checkpoint))

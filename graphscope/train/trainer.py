@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph
+from ..engine.words import plural
 from ..util.atomic import require_path
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
@@ -292,8 +293,8 @@ class Trainer:
 
     def _fit(self, x_train, y_train, x_val, y_val):
         if self.epoch >= self.epochs:
-            raise GraphscopeError(f"fit: nothing to train: {self.epoch} of epochs={self.epochs} are done (epochs is "
-                                  f"the total); set trainer.epochs to more than {self.epoch} to train further")
+            raise GraphscopeError(f"fit: nothing to train: {plural(self.epoch, 'epoch')} done, epochs={self.epochs} "
+                                  f"(the total); set trainer.epochs to {self.epoch + 1} or more to train further")
         x_train, y_train = self._data(x_train, y_train, "fit: training data")
         has_val = x_val is not None or y_val is not None
         if has_val:
