@@ -495,7 +495,7 @@ CLI_CASES = {
                                       str(t / "p.bmp")], ERROR, r"p\.bmp: ends in \.bmp; the plot is written as \.eps, "),
     "train: --history in a missing folder": (lambda t: ["train", SPIRAL, "--epochs", "1", "--no-progress",
                                                         "--history", str(t / "no" / "h.json")], ERROR,
-                                             r"cannot write history .*h\.json: the folder .*no does not exist"),
+                                             r"--history .*h\.json: the folder .*no does not exist"),
     # train: what the training file's data() returns
     "train: no data()": (lambda t: ["train", CHAIN_RULE], ERROR, r"chain_rule\.py does not define data\(\)"),
     "train: data() returns 2 things": (lambda t: ["train", training_file(t, "return x, y")], ERROR,
