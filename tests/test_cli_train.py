@@ -173,6 +173,15 @@ def test_every_output_is_checked_before_training(capsys, tmp_path):
     assert (tmp_path / "c.jpg").read_bytes()[:2] == b"\xff\xd8"
 
 
+def test_plot_without_matplotlib_is_refused_before_training(capsys, tmp_path, monkeypatch):
+    import graphscope.viz.curves as curves
+    monkeypatch.setattr(curves, "plot_formats", lambda: ())  # what it finds when matplotlib is not installed
+    code, out, err = run(capsys, "train", SPIRAL, "--plot", str(tmp_path / "c.png"))
+    assert code == 2 and out == ""
+    assert err == (f"graphscope train: --plot {tmp_path / 'c.png'}: the plot needs matplotlib: "
+                   f"pip install -e '.[plot]' (in graphscope's checkout)\n")
+
+
 def interrupt_after(monkeypatch, epochs):
     """Ctrl-C right after the trainer's `epochs`-th epoch ends (as a user would press it, between batches)."""
     from graphscope.train import EpochEnd

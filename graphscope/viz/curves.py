@@ -16,12 +16,12 @@ NOT_PICTURES = ("pgf", "raw", "rgba")
 
 
 def terminal_curve(history, width=72, height=16, color=False):
-    """The loss per iteration (and its mean per epoch) as text, drawn by plotext; '' with nothing to draw.
+    """The loss per iteration (and its mean per epoch) as text, drawn by plotext; '' with fewer than 2 points.
 
     `color=False` leaves out the terminal colour codes (for pipes and files).
     """
     import plotext as plt
-    if not history.loss:
+    if len(history.loss) < 2:  # one point is no curve
         return ""
     plt.clear_figure()
     plt.plotsize(width, height)
