@@ -1,13 +1,21 @@
 """Train a 2-layer ReLU net on cs231n's 3-class spiral (300 points), the lecture's first training demo.
 
+    python samples/train_spiral.py [OPTIONS]    # the first command below; OPTIONS (e.g. --epochs 50) are added
     graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --epochs 200 --batch-size 32 --reg 1e-4
     graphscope train samples/train_spiral.py --sanity
     graphscope search samples/train_spiral.py --trials 6 --epochs 20
     graphscope export samples/train_spiral.py -o spiral.svg
 """
+import os
+import shlex
+import sys
+
 import numpy as np
 
 import graphscope as gs
+
+#: What `python samples/train_spiral.py` runs: `graphscope train` on this file with these options.
+TRAIN_OPTIONS = ["--optimizer", "sgd", "--lr", "0.5", "--epochs", "200", "--batch-size", "32", "--reg", "1e-4"]
 
 CLASSES, PER_CLASS, HIDDEN = 3, 100, 100
 
@@ -48,3 +56,17 @@ def build():
     loss = gs.softmax_cross_entropy(scores, y[::10])
     loss.name = "loss"
     return loss
+
+
+def main(argv=None):
+    """`graphscope train` on this file with TRAIN_OPTIONS and `argv` added (a later option wins): the table,
+    the curve and the final accuracies; returns its exit status."""
+    from graphscope.cli import main as graphscope
+    here = os.path.relpath(__file__) if not os.path.relpath(__file__).startswith("..") else __file__
+    args = ["train", here, *TRAIN_OPTIONS, *(sys.argv[1:] if argv is None else argv)]
+    print(f"$ graphscope {shlex.join(args)}")
+    return graphscope(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

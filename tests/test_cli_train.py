@@ -1,6 +1,8 @@
 """graphscope train / graphscope search on samples/train_spiral.py."""
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 
@@ -22,6 +24,15 @@ def optim():
     return optim
 
 
+def table_rows(out):
+    """The history table's rows (epoch, loss, accuracies, val loss, lr), without the time column."""
+    return [line.split()[:6] for line in out.splitlines() if re.match(r"\d+ +\d", line) and "┤" not in line]
+
+
+def epochs_in_table(out):
+    return [row[0] for row in table_rows(out)]
+
+
 def run(capsys, *args):
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -32,7 +43,7 @@ def test_bad_options_get_one_line_each_and_exit_2(capsys):
     code, out, err = run(capsys, "train", SPIRAL, "--lr", "-1", "--batch-size", "0", "--epochs", "0",
                          "--reg", "-0.5")
     assert code == 2 and out == ""
-    assert err.splitlines() == ["graphscope train: --lr must be a positive number, got -1",
+    assert err.splitlines() == ["graphscope train: --lr must be a finite number greater than 0, got -1",
                                 "graphscope train: --epochs must be at least 1, got 0",
                                 "graphscope train: --batch-size must be at least 1, got 0",
                                 "graphscope train: --reg must be a number >= 0, got -0.5"]
@@ -72,16 +83,43 @@ def test_train_prints_the_table_and_curve_and_writes_history_plot_and_checkpoint
     assert json.loads((ck / "checkpoint.json").read_text())["epoch"] == 60
 
 
-def test_resume_continues_to_the_same_result(capsys, tmp_path, optim):
-    common = ["--optimizer", "sgd", "--lr", "0.5", "--batch-size", "32"]
-    assert main(["train", SPIRAL, *common, "--epochs", "4", "--history", str(tmp_path / "a.json")]) == 0
-    assert main(["train", SPIRAL, *common, "--epochs", "2", "--checkpoint", str(tmp_path / "ck")]) == 0
-    assert main(["train", SPIRAL, *common, "--epochs", "4", "--resume", str(tmp_path / "ck"),
-                 "--history", str(tmp_path / "b.json")]) == 0
-    out = capsys.readouterr().out
-    assert "resumed from" in out and "after epoch 2" in out
+def test_resume_goes_on_with_the_checkpoint_settings_to_the_uninterrupted_result(capsys, tmp_path, optim):
+    settings = ["--optimizer", "sgd", "--lr", "0.5", "--batch-size", "32", "--reg", "1e-4", "--schedule", "exp:0.1"]
+    ck = tmp_path / "ck"
+    assert main(["train", SPIRAL, *settings, "--epochs", "4", "--history", str(tmp_path / "a.json")]) == 0
+    assert main(["train", SPIRAL, *settings, "--epochs", "2", "--checkpoint", str(ck)]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, "train", SPIRAL, "--epochs", "4", "--resume", str(ck), "--history",
+                         str(tmp_path / "b.json"))
+    assert code == 0, err
+    header = out.splitlines()[0]
+    assert "SGD lr 0.5 (exp:0.1), batch 32, reg 0.0001, float32, 4 epochs" in header
+    assert header.endswith(f"resuming after epoch 2 of 4 (from {ck})")
     a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
-    assert a["loss"] == b["loss"] and a["val_acc"] == b["val_acc"]
+    assert a["loss"] == b["loss"] and a["val_acc"] == b["val_acc"] and a["lr"] == b["lr"]
+    whole, resumed = (run(capsys, "train", SPIRAL, *settings, "--epochs", "4")[1], out)
+    assert table_rows(whole) == table_rows(resumed)  # the saved epochs as they were (time aside)
+
+
+def test_resume_refuses_options_that_contradict_the_checkpoint_and_says_when_nothing_is_left(capsys, tmp_path, optim):
+    ck = tmp_path / "ck"
+    assert main(["train", SPIRAL, "--lr", "0.5", "--batch-size", "32", "--schedule", "exp:0.1", "--epochs", "2",
+                 "--checkpoint", str(ck), "--no-progress"]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, "train", SPIRAL, "--epochs", "3", "--resume", str(ck), "--optimizer", "adam",
+                         "--lr", "0.01", "--batch-size", "32", "--schedule", "inv:0.1", "--dtype", "float64")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"graphscope train: --optimizer adam: the checkpoint {ck} was trained with --optimizer sgd",
+        f"graphscope train: --lr 0.01: the checkpoint {ck} was trained with --lr 0.5",
+        f"graphscope train: --dtype float64: the checkpoint {ck} was trained with --dtype float32",
+        f"graphscope train: --schedule inv:0.1: the checkpoint {ck} was trained with --schedule exp:0.1"]
+    code, out, err = run(capsys, "train", SPIRAL, "--epochs", "1", "--resume", str(ck))
+    assert code == 2 and out == ""
+    assert err == (f"graphscope train: nothing to train: the checkpoint {ck} has 2 epochs, --epochs 1 (the total, "
+                   f"not the epochs to add: give --epochs 3 or more to train further)\n")
+    code, _, err = run(capsys, "train", SPIRAL, "--resume", str(ck))  # its run is complete
+    assert code == 2 and "has all 2 epochs of its run; give --epochs 3 or more" in err
 
 
 def test_unknown_optimizer_and_bad_schedule_exit_2(capsys, optim):
@@ -91,12 +129,104 @@ def test_unknown_optimizer_and_bad_schedule_exit_2(capsys, optim):
     assert code == 2 and len(err.splitlines()) == 1 and "--schedule bogus" in err
 
 
-def test_sanity_flag_prints_each_check_with_a_verdict(capsys, optim):
-    code, out, _ = run(capsys, "train", SPIRAL, "--sanity", "--lr", "1.0")
+def test_sanity_passes_on_the_sample_as_its_docstring_suggests(capsys, optim):
+    with open(SPIRAL) as f:
+        assert "    graphscope train samples/train_spiral.py --sanity\n" in f.read()
+    code, out, _ = run(capsys, "train", SPIRAL, "--sanity")  # the default lr, 0.01
     assert code == 0, out
     lines = [line for line in out.splitlines() if line.startswith("[")]
     assert len(lines) == 3 and all(line.startswith("[ok  ]") for line in lines)
-    assert "log(C) = log(3)" in lines[0] and "overfit 20 examples" in lines[2]
+    assert "log(C) = log(3)" in lines[0] and "overfit 20 examples: 100% training accuracy" in lines[2]
+    assert "at lr 0.01: 80% after 1000 steps: too small a learning rate" in lines[2]
+    assert out.splitlines()[-1] == "sanity checks passed"
+
+
+def test_sanity_refuses_the_options_of_a_run(capsys, tmp_path):
+    code, out, err = run(capsys, "train", SPIRAL, "--sanity", "--plot", str(tmp_path / "p.png"),
+                         "--history", str(tmp_path / "h.json"))
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "graphscope train: --plot: --sanity only checks the model before training (no run to draw); "
+        "leave out one of them",
+        "graphscope train: --history: --sanity only checks the model before training (no run to write); "
+        "leave out one of them"]
+
+
+def test_every_output_is_checked_before_training(capsys, tmp_path):
+    missing = tmp_path / "missing"
+    code, out, err = run(capsys, "train", SPIRAL, "--history", str(missing / "h.json"), "--checkpoint",
+                         str(tmp_path / "h.json" / "ck"), "--epochs", "1")
+    assert code == 2 and out == ""  # nothing trained
+    assert err.splitlines() == [f"graphscope train: --history {missing / 'h.json'}: the folder {missing} does not "
+                                f"exist"]
+    (tmp_path / "afile").write_text("")
+    for plot, problem in ((tmp_path / "x.bmp", "ends in .bmp; the plot is written as .eps, .gif, .jpg"),
+                          (missing / "c.png", f"the folder {missing} does not exist"),
+                          (tmp_path, "is a folder; give a file name")):
+        code, out, err = run(capsys, "train", SPIRAL, "--plot", str(plot), "--epochs", "1")
+        assert code == 2 and out == "" and err.startswith(f"graphscope train: --plot {plot}: {problem}")
+    code, out, err = run(capsys, "train", SPIRAL, "--checkpoint", str(tmp_path / "afile" / "ck"), "--epochs", "1")
+    assert code == 2 and out == "" and err == (f"graphscope train: --checkpoint {tmp_path / 'afile' / 'ck'}: "
+                                               f"{tmp_path / 'afile'} is a file, not a folder\n")
+    code, _, err = run(capsys, "train", SPIRAL, "--plot", str(tmp_path / "c.jpg"), "--epochs", "1", "--no-progress")
+    assert code == 0, err  # a format matplotlib writes
+    assert (tmp_path / "c.jpg").read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_plot_without_matplotlib_is_refused_before_training(capsys, tmp_path, monkeypatch):
+    import graphscope.viz.curves as curves
+    monkeypatch.setattr(curves, "plot_formats", lambda: ())  # what it finds when matplotlib is not installed
+    code, out, err = run(capsys, "train", SPIRAL, "--plot", str(tmp_path / "c.png"))
+    assert code == 2 and out == ""
+    assert err == (f"graphscope train: --plot {tmp_path / 'c.png'}: the plot needs matplotlib: "
+                   f"pip install -e '.[plot]' (in graphscope's checkout)\n")
+
+
+def interrupt_after(monkeypatch, epochs):
+    """Ctrl-C right after the trainer's `epochs`-th epoch ends (as a user would press it, between batches)."""
+    from graphscope.train import EpochEnd
+    from graphscope.train import trainer as trainer_module
+    emit = trainer_module.Trainer._emit
+
+    def emit_then_interrupt(self, event):
+        emit(self, event)
+        if isinstance(event, EpochEnd) and event.epoch + 1 == epochs:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(trainer_module.Trainer, "_emit", emit_then_interrupt)
+
+
+def test_ctrl_c_prints_the_table_and_writes_history_and_plot_of_the_epochs_completed(capsys, tmp_path, monkeypatch,
+                                                                                      optim):
+    interrupt_after(monkeypatch, 3)
+    hist, png = tmp_path / "h.json", tmp_path / "c.png"
+    code, out, err = run(capsys, "train", SPIRAL, "--epochs", "10", "--no-progress", "--history", str(hist),
+                         "--plot", str(png))
+    assert code == 130 and len(err.splitlines()) == 1 and err.startswith("graphscope train: interrupted")
+    assert "interrupted: what follows shows the 3 epochs completed" in out
+    assert epochs_in_table(out) == ["1", "2", "3"]
+    assert f"history of the 3 epochs completed written to {hist}" in out and "plot of the 3 epochs" in out
+    saved = json.loads(hist.read_text())
+    assert saved["stopped"] == "interrupted" and len(saved["val_acc"]) == 3 and len(saved["loss"]) == 3 * 5
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ctrl_c_in_search_prints_the_finished_trials_and_the_best_command(capsys, monkeypatch, optim):
+    search_module = sys.modules["graphscope.train.search"]
+    trial, calls = search_module._trial, []
+
+    def third_is_interrupted(*args, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return trial(*args, **kw)
+    monkeypatch.setattr(search_module, "_trial", third_is_interrupted)
+    code, out, err = run(capsys, "search", SPIRAL, "--trials", "5", "--epochs", "1", "--no-progress")
+    assert code == 130
+    assert err == "graphscope search: interrupted during trial 3; 2 trials had finished\n"
+    lines = out.splitlines()
+    start = lines.index("interrupted: the trials that finished") + 2
+    assert lines[start].startswith("rank") and [r[:1] for r in lines[start + 1:start + 4]] == ["1", "2", ""]
+    assert lines[-1].startswith(f"  graphscope train {SPIRAL} --lr ")
 
 
 def test_divergence_exits_1_naming_the_node(capsys, optim, tmp_path):
@@ -119,6 +249,42 @@ def test_search_prints_a_sorted_table_and_the_best_command(capsys, optim):
     assert [r.split()[0] for r in rows] == ["1", "2", "3", "4", "5"]
     assert sorted(r.split()[1] for r in rows) == ["coarse"] * 3 + ["fine"] * 2
     assert "graphscope train" in lines[-1] and "--lr" in lines[-1] and "--reg" in lines[-1]
+
+
+def test_search_suggests_the_command_that_repeats_its_best_trial(capsys, tmp_path, optim):
+    code, out, err = run(capsys, "search", SPIRAL, "--trials", "2", "--fine-trials", "1", "--epochs", "2",
+                         "--batch-size", "50", "--seed", "3", "--dtype", "float64", "--reg-range", "0", "0",
+                         "--no-progress")
+    assert code == 0, err
+    assert "no regularization" in out.splitlines()[0]
+    lines = out.splitlines()
+    best = lines[lines.index(next(line for line in lines if line.startswith("rank"))) + 1].split()
+    command = shlex.split(lines[-1])
+    assert command[:3] == ["graphscope", "train", SPIRAL] and "--reg" not in command  # reg 0 is train's default
+    for option, value in (("--seed", "3"), ("--dtype", "float64"), ("--batch-size", "50"), ("--epochs", best[4])):
+        assert command[command.index(option) + 1] == value
+    assert main(command[1:] + ["--history", str(tmp_path / "h.json"), "--no-progress"]) == 0
+    again = json.loads((tmp_path / "h.json").read_text())
+    assert f"{100 * again['val_acc'][-1]:.1f}%" == best[-1] and f"{again['lr'][0]:.3g}" == best[2]
+    code, _, err = run(capsys, "search", SPIRAL, "--reg-range", "0", "1e-2")
+    assert code == 2 and err == "graphscope search: --reg-range 0 0.01: needs 0 < LOW <= HIGH (or 0 0)\n"
+
+
+def test_headers_say_what_a_run_really_does(capsys, optim):
+    code, out, _ = run(capsys, "train", SPIRAL, "--batch-size", "100000", "--epochs", "1", "--no-progress")
+    assert code == 0
+    assert out.splitlines()[0].endswith("SGD lr 0.01, batch 300 (all of them: --batch-size 100000 is more than "
+                                        "the 300 examples), reg 0, float32, 1 epoch")
+
+
+def test_running_the_sample_trains_it_and_prints_the_table():
+    proc = subprocess.run([sys.executable, SPIRAL, "--epochs", "3", "--no-progress"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == ("$ graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --epochs 200 "
+                        "--batch-size 32 --reg 1e-4 --epochs 3 --no-progress")
+    assert epochs_in_table(proc.stdout) == ["1", "2", "3"]
 
 
 def test_help_lists_the_commands():

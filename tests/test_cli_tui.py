@@ -90,7 +90,8 @@ def test_training_options_reach_the_training_screen_with_the_trainers_defaults_o
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--lr", "0"], "--lr: must be a finite number greater than 0"),
+    (["--lr", "0"], "graphscope tui: --lr must be a finite number greater than 0, got 0"),
+    (["--lr", "-1"], "graphscope tui: --lr must be a finite number greater than 0, got -1"),
     (["--epochs", "0"], "--epochs must be at least 1"),
     (["--batch-size", "-2"], "--batch-size must be at least 1"),
     (["--optimizer", "adamw"], "--optimizer adamw: unknown optimizer; known: sgd"),

@@ -178,3 +178,36 @@ def test_every_batch_refreshes_stateful_nodes_and_a_resume_restores_them(data, t
     assert resumed.fit(x, y).loss == full.loss
     meta = json.loads((tmp_path / "ck" / META).read_text())
     assert meta["nodes"][0]["op"] == "noisy_test_op" and meta["nodes"][0]["arrays"] == ["noise"]
+
+
+def test_loading_into_a_trainer_with_other_settings_is_refused_naming_them(data, tmp_path):
+    from graphscope.train.checkpoint import read_settings
+    x, y = data
+    folder = tmp_path / "ck"
+    loss = two_layer(x, y, seed=1)
+    schedule = gs.optim.schedules.exponential(0.05, 0.1)
+    gs.Trainer(loss, Momentum(loss.graph().params, 0.05), batch_size=16, epochs=2, reg=1e-3, seed=7,
+               schedule=schedule, progress=False, checkpoint=folder).fit(x, y)
+    saved = read_settings(folder)
+    assert (saved["done"], saved["batch_size"], saved["reg"], saved["seed"], saved["lr"]) == (2, 16, 1e-3, 7, 0.05)
+    assert saved["schedule"] == {"type": "Exponential", "lr0": 0.05, "k": 0.1}
+    loss = two_layer(x, y, seed=1)
+    other = gs.Trainer(loss, Momentum(loss.graph().params, 0.05), batch_size=32, epochs=4, reg=1e-3, seed=7,
+                       schedule=gs.optim.schedules.exponential(0.05, 0.2), progress=False)
+    before = [p.value.copy() for p in other.params]
+    with pytest.raises(CheckpointError, match=r"saved by a run with other settings: batch_size 16 \(this trainer: "
+                                              r"32\); schedule Exponential\(lr0=0.05, k=0.1\) \(this trainer: "
+                                              r"Exponential\(lr0=0.05, k=0.2\)\)\. Resuming goes on"):
+        other.load_checkpoint(folder)
+    assert other.epoch == 0 and all(np.array_equal(p.value, b) for p, b in zip(other.params, before))
+
+
+def test_fit_with_every_epoch_done_says_so_and_a_larger_total_trains_on(data):
+    x, y = data
+    t = trainer(x, y, 1)
+    t.fit(x, y)
+    with pytest.raises(gs.GraphscopeError, match=r"fit: nothing to train: 1 epoch done, epochs=1 \(the total\); "
+                                                 r"set trainer.epochs to 2 or more"):
+        t.fit(x, y)
+    t.epochs = 2
+    assert t.fit(x, y).epochs == 2 and t.epoch == 2

@@ -76,7 +76,60 @@ def test_grid_search_spans_the_ranges_and_ranks_diverged_trials_last(data):
 def test_search_rejects_bad_ranges(data):
     x, y = data
     loss = two_layer(x, y)
-    with pytest.raises(gs.GraphscopeError, match="lr range .* must satisfy 0 < low <= high"):
+    with pytest.raises(gs.GraphscopeError, match=r"the lr range \(1, 0.1\) must satisfy 0 < low <= high"):
         search(loss, SGD, x, y, lr=(1.0, 0.1))
     with pytest.raises(gs.GraphscopeError, match="method must be 'random' or 'grid'"):
         search(loss, SGD, x, y, method="bayes")
+
+
+def test_a_reg_range_of_0_0_searches_no_regularization_and_values_tried_are_short(data):
+    x, y = data
+    loss = two_layer(x, y, std=0.01)
+    result = search(loss, SGD, x, y, trials=3, epochs=1, fine_trials=1, batch_size=100, lr=(1e-3, 1.0),
+                    reg=(0, 0))
+    assert [t.reg for t in result.trials] == [0.0] * 4
+    assert all(float(f"{t.lr:.3g}") == t.lr for t in result.trials)  # the command line can type them exactly
+    with pytest.raises(gs.GraphscopeError, match=r"the reg range \(0, 0.1\) must satisfy 0 < low <= high "
+                                                 r"\(sampled log-uniformly\), or be \(0, 0\) for none"):
+        search(loss, SGD, x, y, reg=(0, 0.1))
+
+
+def test_sanity_check_returns_its_report_and_prints_nothing(data, capsys):
+    x, y = data
+    loss = two_layer(x, y, std=0.01)
+    report = gs.Trainer(loss, SGD(loss.graph().params, 1.0), progress=False).sanity_check(x, y)
+    assert capsys.readouterr().out == ""
+    assert str(report).splitlines()[-1] == "sanity checks passed" and len(str(report).splitlines()) == 4
+
+
+def test_overfit_check_finds_a_rate_at_which_the_subset_fits(data):
+    x, y = data
+    loss = two_layer(x, y, std=0.01)
+    report = gs.Trainer(loss, SGD(loss.graph().params, 0.01), progress=False).sanity_check(x, y)
+    overfit = report.checks[2]
+    assert overfit.ok, overfit.line()
+    assert "100% training accuracy" in overfit.figure and "at lr 0.01: " in overfit.figure
+    assert "too small a learning rate" in overfit.figure
+
+
+def test_a_wrong_feature_size_quotes_the_shape_the_input_was_recorded_with(data):
+    x, y = data
+    loss = two_layer(x[:30], y[:30])
+    trainer = gs.Trainer(loss, SGD(loss.graph().params, 0.1), batch_size=64, epochs=1, progress=False)
+    trainer.fit(x, y)
+    trainer.epochs = 2
+    with pytest.raises(gs.GraphscopeError, match=r"examples of shape \(3,\) but the input x takes rows of shape "
+                                                 r"\(2,\) \(it was recorded as \(30, 2\)\)"):
+        trainer.fit(np.zeros((5, 3)), y[:5])
+
+
+def test_the_terminal_curve_of_a_blow_up_has_short_labels_on_a_log_axis():
+    from graphscope.viz.curves import terminal_curve
+    history = gs.train.History(loss=list(np.geomspace(1.0, 6e26, 50)), lr=[0.1] * 5,
+                               settings={"iterations_per_epoch": 10})
+    text = terminal_curve(history)
+    labels = [line.split("┤")[0].strip() for line in text.splitlines() if "┤" in line]
+    assert labels[0] == "6e+26" and labels[-1] == "1" and max(map(len, labels)) <= 8
+    assert "loss (log scale)" in text
+    calm = terminal_curve(gs.train.History(loss=[1.0, 0.5, 0.25], lr=[0.1], settings={"iterations_per_epoch": 3}))
+    assert "log scale" not in calm

@@ -38,6 +38,13 @@ def positive_number(text):
     return x
 
 
+def lr_problem(lr):
+    """The line that refuses a learning rate (None when it is fine or not given): one wording for every command."""
+    if lr is None or (math.isfinite(lr) and lr > 0):
+        return None
+    return f"--lr must be a finite number greater than 0, got {lr:g}"
+
+
 def optimizer_factory(name):
     """make(params, lr) for gs.optim's optimizer called `name`."""
     try:
@@ -56,7 +63,7 @@ def add_optimizer_arguments(parser):
                         help="after forward and backward, walk one update of this optimizer (sgd, momentum, "
                              "nesterov, adagrad, rmsprop or adam): per parameter its gradient, the optimizer's "
                              "state, the step and the update/weight ratio; the parameters are left as they were")
-    parser.add_argument("--lr", type=positive_number, metavar="LR",
+    parser.add_argument("--lr", type=float, metavar="LR",
                         help=f"the optimizer's learning rate (default {DEFAULT_LR:g})")
 
 
@@ -67,6 +74,8 @@ def make_optimizer(graph, args):
         if getattr(args, "lr", None) is not None:
             raise GraphscopeError("--lr goes with --optimizer NAME (e.g. --optimizer adam --lr 1e-3)")
         return None
+    if lr_problem(args.lr):
+        raise GraphscopeError(lr_problem(args.lr))
     if not graph.params:
         raise GraphscopeError(f"--optimizer {name}: the graph has no parameters to update (make them with "
                               f"gs.param(...))")
@@ -187,10 +196,7 @@ def export_command(file, imports, graph, node, phase="forward"):
 
 def option_problems(args):
     """One line per bad training option (empty when all are fine); an option left out (None) is fine."""
-    problems = []
-    lr = getattr(args, "lr", None)
-    if lr is not None and not (math.isfinite(lr) and lr > 0):
-        problems.append(f"--lr must be a positive number, got {lr:g}")
+    problems = [lr_problem(getattr(args, "lr", None))] if lr_problem(getattr(args, "lr", None)) else []
     if args.epochs is not None and args.epochs < 1:
         problems.append(f"--epochs must be at least 1, got {args.epochs}")
     if args.batch_size is not None and args.batch_size < 1:
@@ -206,3 +212,51 @@ def report_bad_options(command, problems):
     for line in problems:
         print(f"graphscope {command}: {' '.join(str(line).split())}", file=sys.stderr)
     return 2
+
+
+#: What `graphscope train` uses for an option left out (search's suggested command leaves these out too).
+TRAIN_DEFAULTS = {"optimizer": "sgd", "lr": DEFAULT_LR, "batch_size": 64, "reg": 0.0, "seed": 0,
+                  "dtype": "float32", "epochs": 10, "schedule": None, "shuffle": True}
+
+
+def output_file_problem(option, path):
+    """Why `path` cannot be written (its folder is missing or not writable, it is a folder), or None."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        return f"{option} {path}: is a folder; give a file name"
+    if not os.path.isdir(folder):
+        problem = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
+        return f"{option} {path}: the folder {folder} {problem}"
+    if not os.access(folder, os.W_OK):
+        return f"{option} {path}: the folder {folder} is not writable"
+    return None
+
+
+def output_folder_problem(option, path):
+    """Why the folder `path` cannot be made or written into (the first part that exists decides), or None."""
+    where = os.path.abspath(path)
+    if os.path.exists(where) and not os.path.isdir(where):
+        return f"{option} {path}: is a file, not a folder"
+    while not os.path.exists(where):
+        where = os.path.dirname(where)
+    if not os.path.isdir(where):
+        return f"{option} {path}: {where} is a file, not a folder"
+    if not os.access(where, os.W_OK):
+        return f"{option} {path}: the folder {where} is not writable"
+    return None
+
+
+def output_problems(args):
+    """One line per output a training command was asked to write but could not (checked before any training)."""
+    problems = []
+    history = getattr(args, "history", None)
+    if history:
+        problems.append(output_file_problem("--history", history))
+    plot = getattr(args, "plot", None)
+    if plot:
+        from ..viz.curves import plot_format_problem
+        problems.append(output_file_problem("--plot", plot) or plot_format_problem(plot))
+    checkpoint = getattr(args, "checkpoint", None)
+    if checkpoint:
+        problems.append(output_folder_problem("--checkpoint", checkpoint))
+    return [p for p in problems if p]

@@ -4,13 +4,15 @@ Coarse then fine, as the lecture advises: a first round of short trials
 (random log-uniform samples, or a grid) over wide ranges, then a second,
 longer round in the ranges of the best trials. Every trial starts from the
 same initial weights. The trials are printed as they finish, then as a
-table sorted by validation accuracy, with the command that trains the best.
+table sorted by validation accuracy, with the `graphscope train` command that
+repeats the best trial exactly. Ctrl-C still prints the trials that finished.
 """
 import math
 import shlex
 
-from .common import optimizer_factory, option_problems, report_bad_options
-from .train import add_training_arguments
+from ..engine.words import plural
+from .common import TRAIN_DEFAULTS, optimizer_factory, option_problems, report_bad_options
+from .train import add_training_arguments, fill_defaults
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -44,6 +46,7 @@ def _range_problems(args):
 
 
 def run(args):
+    fill_defaults(args)
     problems = option_problems(args) + _range_problems(args)
     if problems:
         return report_bad_options("search", problems)
@@ -57,21 +60,44 @@ def run(args):
         if "optim is missing" in str(exc):
             raise
         return report_bad_options("search", [f"--optimizer {args.optimizer}: {exc}"])
-    from ..train import search
+    from ..train.search import SearchInterrupted, search
     reg = (0.0, 0.0) if args.reg_range[1] == 0 else tuple(args.reg_range)
-    print(f"searching lr in [{args.lr_range[0]:g}, {args.lr_range[1]:g}], reg in [{reg[0]:g}, {reg[1]:g}] "
+    regs = "no regularization" if reg[1] == 0 else f"reg in [{reg[0]:g}, {reg[1]:g}]"
+    print(f"searching lr in [{args.lr_range[0]:g}, {args.lr_range[1]:g}], {regs} "
           f"({args.method}, {args.optimizer}, batch {args.batch_size}) on {len(x_train)} examples")
-    result = search(loss, make, x_train, y_train, x_val, y_val, method=args.method, trials=args.trials,
-                    lr=tuple(args.lr_range), reg=reg, epochs=args.epochs, fine_trials=args.fine_trials,
-                    batch_size=args.batch_size, seed=args.seed, dtype=args.dtype,
-                    progress=False if args.no_progress else None, out=print)
+    try:
+        result = search(loss, make, x_train, y_train, x_val, y_val, method=args.method, trials=args.trials,
+                        lr=tuple(args.lr_range), reg=reg, epochs=args.epochs, fine_trials=args.fine_trials,
+                        batch_size=args.batch_size, seed=args.seed, dtype=args.dtype,
+                        progress=False if args.no_progress else None, out=print)
+    except SearchInterrupted as exc:
+        if exc.result.trials:
+            print("\ninterrupted: the trials that finished")
+            report(exc.result, args)
+        raise  # graphscope's main says where it stopped and exits 130
+    return report(result, args)
+
+
+def report(result, args):
+    """Print the ranking and the command that repeats the best trial; 1 when every trial diverged."""
     print()
     print(result.table())
     best = result.best
     if best.diverged:
         print("\nevery trial diverged: try smaller learning rates (--lr-range)")
         return 1
-    words = ["graphscope", "train", args.file, "--optimizer", args.optimizer, "--lr", f"{best.lr:.3g}",
-             "--reg", f"{best.reg:.3g}", "--batch-size", str(args.batch_size)]
-    print(f"\nbest: lr {best.lr:.3g}, reg {best.reg:.3g}; train it longer with:\n  {shlex.join(words)}")
+    print(f"\nbest: lr {best.lr:.3g}, reg {best.reg:.3g} after {plural(best.epochs, 'epoch')}; the same run "
+          f"(raise --epochs to train it longer):\n  {shlex.join(best_command(best, args))}")
     return 0
+
+
+def best_command(trial, args):
+    """`graphscope train FILE ...` with every setting of `trial` that differs from train's defaults: it repeats
+    the trial exactly (the values tried have 3 significant digits, typed here in full)."""
+    settings = {"optimizer": args.optimizer, "lr": trial.lr, "reg": trial.reg, "batch_size": args.batch_size,
+                "epochs": trial.epochs, "seed": args.seed, "dtype": args.dtype}
+    words = ["graphscope", "train", args.file]
+    for key, value in settings.items():
+        if value != TRAIN_DEFAULTS[key]:
+            words += ["--" + key.replace("_", "-"), repr(value) if isinstance(value, float) else str(value)]
+    return words

@@ -3,71 +3,185 @@
 A training file defines build() (returning the loss) and data() (returning
 x_train, y_train, x_val, y_val). The recorded graph is trained by replay with
 gs.Trainer; the history is printed as a table and a terminal curve, and
-written as JSON (--history) and as a picture (--plot, needs matplotlib).
-A loss that turns NaN or infinite stops the run, names the node that made it
-and exits with status 1; the last good checkpoint (--checkpoint) is kept. Ctrl-C
-stops the run with status 130 and keeps the last good checkpoint too.
+written as JSON (--history) and as a picture (--plot, needs matplotlib). Every
+output is checked before training starts. --resume DIR goes on with the run
+saved in DIR, with its settings (an option that contradicts them is refused;
+only --epochs, the total, may grow). A loss that turns NaN or infinite stops
+the run, names the node that made it and exits with status 1; Ctrl-C stops it
+with status 130. Either way the table, --history and --plot show the epochs
+completed and the last good checkpoint (--checkpoint) is kept.
 """
+import dataclasses
 import sys
 
 from ..engine.errors import GraphscopeError
-from .common import optimizer_factory, option_problems, report_bad_options
+from ..engine.words import plural
+from .common import (TRAIN_DEFAULTS, optimizer_factory, option_problems, output_problems, report_bad_options)
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
+#: The option that sets each resumable setting (--no-shuffle sets shuffle to False).
+OPTIONS = {"optimizer": "--optimizer", "lr": "--lr", "batch_size": "--batch-size", "reg": "--reg", "seed": "--seed",
+           "dtype": "--dtype", "schedule": "--schedule", "shuffle": "--no-shuffle"}
+#: Options --sanity does not use (it trains nothing: no history, curves or checkpoints to write or read).
+NOT_WITH_SANITY = ("plot", "history", "checkpoint", "resume")
+#: The command line's schedule forms, by the gs.optim schedule class they make.
+SCHEDULE_SPECS = {"Exponential": ("exp", "k"), "InverseTime": ("inv", "k"), "StepDecay": ("step", "factor", "every")}
 
-def add_training_arguments(p, epochs_default=10):
-    """Options train and search share: the file, the optimizer and the batches."""
+
+def add_training_arguments(p, epochs_default=None):
+    """Options train and search share: the file, the optimizer and the batches. Left out, they are None
+    (train then takes them from --resume's checkpoint, else from TRAIN_DEFAULTS)."""
+    d = TRAIN_DEFAULTS
     p.add_argument("file", help="a training file: build() returns the loss, data() returns "
                                 "(x_train, y_train, x_val, y_val)")
-    p.add_argument("--optimizer", default="sgd", metavar="NAME",
-                   help="sgd, momentum, nesterov, adagrad, rmsprop or adam (default sgd)")
-    p.add_argument("--epochs", type=int, default=epochs_default, help=f"epochs (default {epochs_default})")
-    p.add_argument("--batch-size", type=int, default=64, help="examples per batch (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the shuffling (default 0)")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
-                   help="what the graph computes in (default float32)")
+    p.add_argument("--optimizer", metavar="NAME",
+                   help=f"sgd, momentum, nesterov, adagrad, rmsprop or adam (default {d['optimizer']})")
+    epochs = d["epochs"] if epochs_default is None else epochs_default
+    p.add_argument("--epochs", type=int, default=epochs_default,
+                   help=f"epochs in all (default {epochs}" + (", or the checkpoint's with --resume)"
+                                                              if epochs_default is None else ")"))
+    p.add_argument("--batch-size", type=int, help=f"examples per batch (default {d['batch_size']})")
+    p.add_argument("--seed", type=int, help=f"seed of the shuffling (default {d['seed']})")
+    p.add_argument("--dtype", choices=("float32", "float64"),
+                   help=f"what the graph computes in (default {d['dtype']})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even in a terminal")
+
+
+def fill_defaults(args):
+    """Every training option left out (None) set to `graphscope train`'s default."""
+    for key, value in TRAIN_DEFAULTS.items():
+        if key in OPTIONS and key != "shuffle" and getattr(args, key, "absent") is None:
+            setattr(args, key, value)
+    if getattr(args, "epochs", "absent") is None:
+        args.epochs = TRAIN_DEFAULTS["epochs"]
 
 
 def add_parser(sub):
     p = sub.add_parser("train", help="train a training file's graph (mini-batch SGD, Adam, ...)",
                        description=DESCRIPTION)
     add_training_arguments(p)
-    p.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
-    p.add_argument("--reg", type=float, default=0.0,
+    p.add_argument("--lr", type=float, help=f"learning rate (default {TRAIN_DEFAULTS['lr']:g})")
+    p.add_argument("--reg", type=float,
                    help="L2 regularization strength: loss + REG * sum ||W||^2 over the weights (default 0)")
     p.add_argument("--schedule", metavar="SPEC",
                    help="learning-rate decay per epoch: exp:K, inv:K or step:FACTOR:EVERY")
     p.add_argument("--no-shuffle", action="store_true", help="feed the batches in the same order every epoch")
     p.add_argument("--history", metavar="OUT.json", help="write the history (loss, accuracies, lr, settings)")
     p.add_argument("--checkpoint", metavar="DIR", help="write a checkpoint to DIR after every epoch")
-    p.add_argument("--resume", metavar="DIR", help="continue from the checkpoint in DIR up to --epochs in all "
-                                                   "(checkpoints then go to DIR unless --checkpoint says otherwise)")
-    p.add_argument("--plot", metavar="OUT.png", help="draw loss and accuracy curves (.png, .svg or .pdf; "
+    p.add_argument("--resume", metavar="DIR",
+                   help="go on with the run saved in DIR, with its settings, up to --epochs in all (default: the "
+                        "saved run's total); checkpoints then go to DIR unless --checkpoint says otherwise")
+    p.add_argument("--plot", metavar="OUT.png", help="draw loss and accuracy curves (.png, .svg, .pdf, .jpg, ...; "
                                                      "needs matplotlib)")
     p.add_argument("--sanity", action="store_true",
-                   help="run the sanity checks (initial loss, regularization, overfit 20 examples) instead of training")
+                   help="instead of training, run the sanity checks (initial loss, regularization, overfit 20 "
+                        "examples), each printing the number it measured and a verdict")
     p.set_defaults(run=run)
 
 
-def _schedule(text, lr):
-    from ..optim.schedules import parse_schedule
-    return parse_schedule(text, lr)
+# ---------------------------------------------------------------- settings
 
+def schedule_spec(state):
+    """The command line's text ('exp:0.1') of a saved schedule (checkpoint.schedule_state's form), or None."""
+    if not state or state.get("type") not in SCHEDULE_SPECS:
+        return None
+    name, *keys = SCHEDULE_SPECS[state["type"]]
+    return ":".join([name] + [repr(state[k]) for k in keys])  # repr: read back, it is the same number
+
+
+def _schedule(text, lr, problems):
+    """The schedule --schedule TEXT makes (None without one); a bad one is a problem line."""
+    if not text:
+        return None
+    try:
+        from ..optim.schedules import parse_schedule
+        return parse_schedule(text, lr)
+    except ImportError:
+        problems.append("--schedule needs graphscope.optim, which this graphscope does not have")
+    except GraphscopeError as exc:
+        problems.append(f"--schedule {text}: {exc}")
+    return None
+
+
+def resume_settings(args, problems):
+    """Take the settings left out from --resume's checkpoint; one problem per option that contradicts it.
+
+    Returns (epochs done, the saved schedule's state).
+    """
+    from ..train.checkpoint import read_settings, same_setting
+    saved = read_settings(args.resume)
+    where = f"the checkpoint {args.resume} was trained with"
+    for key in ("optimizer", "lr", "batch_size", "reg", "seed", "dtype"):
+        value, given = saved.get(key), getattr(args, key)
+        if key == "optimizer" and value is not None:
+            value, given = str(value).lower(), None if given is None else given.lower()
+        if given is None:
+            setattr(args, key, TRAIN_DEFAULTS[key] if value is None else value)
+        elif value is not None and not same_setting(value, given):
+            problems.append(f"{OPTIONS[key]} {_text(getattr(args, key))}: {where} {OPTIONS[key]} {_text(value)}")
+    if saved.get("shuffle") is False:
+        args.no_shuffle = True
+    elif args.no_shuffle:
+        problems.append(f"--no-shuffle: {where} a fresh shuffle every epoch")
+    state = saved.get("schedule")
+    if state is not None and "repr" in state:
+        problems.append(f"--resume {args.resume}: its run decays the learning rate by a schedule the command line "
+                        f"cannot rebuild ({state['repr']}); resume it from Python (gs.train.checkpoint.read_settings)")
+    elif args.schedule is not None and schedule_spec(state) != args.schedule.strip():
+        given = _schedule(args.schedule, args.lr, [])
+        from ..train.checkpoint import schedule_state
+        if given is None or schedule_state(given) != state:
+            problems.append(f"--schedule {args.schedule}: {where} "
+                            + (f"--schedule {schedule_spec(state)}" if state else "no schedule"))
+    args.schedule = schedule_spec(state)
+    if args.epochs is None:
+        args.epochs = saved.get("epochs") if isinstance(saved.get("epochs"), int) else saved["done"]
+    return saved["done"]
+
+
+def _text(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def nothing_to_train(args, done, epochs_given):
+    """The line saying the checkpoint already holds --epochs epochs, or None when there is some to train."""
+    if args.epochs > done:
+        return None
+    if epochs_given:
+        return (f"nothing to train: the checkpoint {args.resume} has {plural(done, 'epoch')}, --epochs "
+                f"{args.epochs} (the total, not the epochs to add: give --epochs {done + 1} or more to train further)")
+    return (f"nothing to train: the checkpoint {args.resume} has all {plural(done, 'epoch')} of its run; give "
+            f"--epochs {done + 1} or more (the total) to train further")
+
+
+def sanity_problems(args):
+    """--sanity trains nothing: the options about a run's outputs are refused with it, one line each."""
+    if not args.sanity:
+        return []
+    return [f"--{name}: --sanity only checks the model before training (no run to {verb}); leave out one of them"
+            for name, verb in zip(NOT_WITH_SANITY, ("draw", "write", "save", "resume"))
+            if getattr(args, name)]
+
+
+# ---------------------------------------------------------------- the command
 
 def run(args):
-    problems = option_problems(args)
-    schedule = None
-    if args.schedule:
-        try:
-            schedule = _schedule(args.schedule, args.lr)
-        except ImportError:
-            problems.append("--schedule needs graphscope.optim, which this graphscope does not have")
-        except GraphscopeError as exc:
-            problems.append(f"--schedule {args.schedule}: {exc}")
+    epochs_given = args.epochs is not None
+    problems = option_problems(args) + sanity_problems(args)
+    done = 0
+    if args.resume and not args.sanity:
+        done = resume_settings(args, problems)
+    else:
+        fill_defaults(args)
+    schedule = _schedule(args.schedule, args.lr, problems)
+    problems += output_problems(args)
     if problems:
         return report_bad_options("train", problems)
+    if args.resume:
+        stop = nothing_to_train(args, done, epochs_given)
+        if stop:
+            return report_bad_options("train", [stop])
     from .trainfile import load_training_file
     loss, (x_train, y_train, x_val, y_val) = load_training_file(args.file)
     try:
@@ -83,39 +197,65 @@ def run(args):
                       checkpoint=args.checkpoint or args.resume)
     if args.sanity:
         print(f"sanity checks of {args.file} ({type(optimizer).__name__}, lr {args.lr:g}):")
-        report = trainer.sanity_check(x_train, y_train)
+        report = trainer.sanity_check(x_train, y_train, out=print)
         return 0 if report.ok else 1
     if args.resume:
         trainer.load_checkpoint(args.resume)
-        print(f"resumed from {args.resume} after epoch {trainer.epoch}")
-    print(f"training {args.file}: {len(x_train)} examples"
-          + (f", {len(x_val)} for validation" if x_val is not None else "")
-          + f"; {type(optimizer).__name__} lr {args.lr:g}"
-          + (f" ({args.schedule})" if args.schedule else "")
-          + f", batch {args.batch_size}, {args.epochs} epochs, reg {args.reg:g}, {args.dtype}")
-    from ..train import TrainingDiverged
+    print(header(args, optimizer, trainer, len(x_train), None if x_val is None else len(x_val)))
+    from ..train import TrainingDiverged, TrainingInterrupted
     try:
         history = trainer.fit(x_train, y_train, x_val, y_val)
     except TrainingDiverged as exc:
-        if args.history:  # what happened up to the blow-up is what one wants to look at
-            trainer.history.save(args.history)
-            print(f"history up to the divergence written to {args.history}")
+        show(trainer.history, args, "up to the divergence")
         print(f"graphscope train: {exc}", file=sys.stderr)
         return 1  # a problem found in the graph, not a command that could not run
-    print()
-    print(history.table(max_rows=20))
-    from ..viz.curves import terminal_curve
+    except TrainingInterrupted:
+        completed = completed_epochs(trainer.history)
+        if completed.epochs:
+            print(f"\ninterrupted: what follows shows the {plural(completed.epochs, 'epoch')} completed")
+            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
+        else:
+            print("\ninterrupted before the first epoch ended: no history or plot written")
+        raise  # graphscope's main says which checkpoint is kept and exits 130
+    show(history, args)
+    if args.checkpoint or args.resume:
+        print(f"checkpoint: {args.checkpoint or args.resume} (after epoch {trainer.epoch})")
+    return 0
+
+
+def header(args, optimizer, trainer, n_train, n_val):
+    """'training FILE: 300 examples, ...; SGD lr 0.5 (exp:0.1), batch 32, reg 0.0001, float32, 8 epochs'."""
+    batch = f"batch {args.batch_size}" if args.batch_size <= n_train else \
+        f"batch {n_train} (all of them: --batch-size {args.batch_size} is more than the {n_train} examples)"
+    line = (f"training {args.file}: {n_train} examples" + (f", {n_val} for validation" if n_val else "")
+            + f"; {type(optimizer).__name__} lr {args.lr:g}" + (f" ({args.schedule})" if args.schedule else "")
+            + f", {batch}, reg {args.reg:g}, {args.dtype}" + (", no shuffling" if args.no_shuffle else "")
+            + f", {plural(args.epochs, 'epoch')}")
+    if args.resume:
+        line += f"; resuming after epoch {trainer.epoch} of {args.epochs} (from {args.resume})"
+    return line
+
+
+def completed_epochs(history):
+    """The history without the iterations of an unfinished last epoch."""
+    per = history.settings.get("iterations_per_epoch") or 0
+    return dataclasses.replace(history, loss=list(history.loss[:history.epochs * per] if per else history.loss))
+
+
+def show(history, args, which=""):
+    """Print the table and the terminal curve; write --history and --plot (`which`: what part of the run)."""
+    from ..viz.curves import save_training_plot, terminal_curve
+    if history.epochs:
+        print()
+        print(history.table(max_rows=20))
     curve = terminal_curve(history, color=sys.stdout.isatty())
     if curve:
         print()
         print(curve)
+    which = f" {which}" if which else ""
     if args.history:
         history.save(args.history)
-        print(f"history written to {args.history}")
-    if args.plot:
-        from ..viz.curves import save_training_plot
+        print(f"history{which} written to {args.history}")
+    if args.plot and history.loss:
         save_training_plot(history, args.plot)
-        print(f"plot written to {args.plot}")
-    if args.checkpoint or args.resume:
-        print(f"checkpoint: {args.checkpoint or args.resume} (after epoch {trainer.epoch})")
-    return 0
+        print(f"plot{which} written to {args.plot}")

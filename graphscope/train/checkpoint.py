@@ -11,6 +11,7 @@ history, epoch count, the shuffling RNG's state and the attributes of dropout an
 import hashlib
 import io
 import json
+import math
 import os
 import zipfile
 
@@ -68,6 +69,7 @@ def save_checkpoint(trainer, folder):
         "nodes": nodes,
         "rng": trainer.rng.bit_generator.state,
         "settings": trainer.settings(trainer.history.settings.get("n_train")),
+        "schedule": schedule_state(trainer.schedule),
         "history": trainer.history.to_dict(),
     }
     text = json.dumps(_finite_or_null(meta), indent=1)
@@ -82,9 +84,81 @@ def save_checkpoint(trainer, folder):
     return folder
 
 
-def read_checkpoint(folder):
-    """(meta dict, arrays dict) of a checkpoint folder, checked for form and integrity."""
-    folder = require_path(folder, "checkpoint folder")
+def schedule_state(schedule):
+    """A gs.optim schedule as JSON, exactly (``{"type": "Exponential", "lr0": 0.5, "k": 0.1}``); None for none;
+    ``{"repr": ...}`` for any other callable (which cannot be rebuilt or compared)."""
+    if schedule is None:
+        return None
+    try:
+        from ..optim import schedules
+    except ImportError:
+        schedules = None
+    kind = type(schedule).__name__
+    if schedules is not None and isinstance(schedule, schedules.Schedule) and getattr(schedules, kind, None) \
+            is type(schedule):
+        return {"type": kind, **{k: v for k, v in vars(schedule).items()}}
+    return {"repr": repr(schedule)}
+
+
+def read_settings(folder):
+    """How the run saved in `folder` was trained: its settings (optimizer, lr, batch_size, reg, seed, shuffle,
+    dtype, epochs (the total it was asked for), ...) plus ``"done"`` (the epochs finished) and ``"schedule"``
+    (schedule_state's form). Reads checkpoint.json only (checked as read_checkpoint checks it)."""
+    meta = _checked_meta(require_path(folder, "checkpoint folder"))
+    settings = meta.get("settings")
+    if not isinstance(settings, dict):
+        raise CheckpointError(f"checkpoint {os.fspath(folder)}: 'settings' is missing or not an object")
+    if "schedule" in meta:
+        schedule = meta["schedule"]
+    else:  # written before schedules were kept exactly: their repr only
+        schedule = None if settings.get("schedule") is None else {"repr": settings["schedule"]}
+    return {**settings, "done": meta["epoch"], "schedule": schedule}
+
+
+#: The settings a resumed run must share with the run it continues, and how to read each off a trainer.
+RESUMED_SETTINGS = {"batch_size": lambda t: t.batch_size, "reg": lambda t: t.reg, "seed": lambda t: t.seed,
+                    "shuffle": lambda t: t.shuffle, "dtype": lambda t: t.dtype.name, "lr": lambda t: t.lr0}
+
+
+def same_setting(saved, given):
+    """Equal settings; floats compare to 1e-12 (they went through JSON)."""
+    if isinstance(saved, float) or isinstance(given, float):
+        try:
+            return math.isclose(float(saved), float(given), rel_tol=1e-12, abs_tol=0.0)
+        except (TypeError, ValueError):
+            return False
+    return saved == given
+
+
+def settings_differences(settings, trainer):
+    """'batch_size 32 (this trainer: 64)' for each setting where `trainer` differs from the saved run."""
+    out = []
+    for key, read in RESUMED_SETTINGS.items():
+        if key in settings and not same_setting(settings[key], read(trainer)):
+            out.append(f"{key} {settings[key]!r} (this trainer: {read(trainer)!r})")
+    saved, mine = settings.get("schedule", "unknown"), schedule_state(trainer.schedule)
+    if saved != "unknown" and ((saved is None) != (mine is None) or (
+            saved and mine and "repr" not in saved and "repr" not in mine and not _same_schedule(saved, mine))):
+        out.append(f"schedule {schedule_text(saved)} (this trainer: {schedule_text(mine)})")
+    return out
+
+
+def schedule_text(state):
+    """schedule_state's form, readable: 'exponential(lr0=0.5, k=0.1)', 'none'."""
+    if state is None:
+        return "none"
+    if "repr" in state:
+        return str(state["repr"])
+    args = ", ".join(f"{k}={v!r}" for k, v in state.items() if k != "type")
+    return f"{state.get('type', '?')}({args})"
+
+
+def _same_schedule(a, b):
+    return a.keys() == b.keys() and all(same_setting(a[k], b[k]) for k in a)
+
+
+def _checked_meta(folder):
+    """checkpoint.json of `folder`, parsed and checked for form."""
     path = os.path.join(folder, META)
     if not os.path.isdir(folder):
         raise CheckpointError(f"checkpoint {folder}: no such folder")
@@ -108,6 +182,16 @@ def read_checkpoint(folder):
             raise CheckpointError(f"checkpoint {path}: 'params'[{i}] is not an object")
     if not isinstance(meta.get("nodes", []), list):
         raise CheckpointError(f"checkpoint {path}: 'nodes' is not a list")
+    if not isinstance(meta.get("schedule"), (dict, type(None))):
+        raise CheckpointError(f"checkpoint {path}: 'schedule' is not an object")
+    return meta
+
+
+def read_checkpoint(folder):
+    """(meta dict, arrays dict) of a checkpoint folder, checked for form and integrity."""
+    folder = require_path(folder, "checkpoint folder")
+    meta = _checked_meta(folder)
+    path = os.path.join(folder, META)
     name = meta["arrays"]
     if os.path.basename(name) != name or not name.endswith(".npz"):
         raise CheckpointError(f"checkpoint {path}: bad arrays file name {name!r}")
@@ -199,6 +283,12 @@ def load_checkpoint(trainer, folder):
         raise CheckpointError(f"{where}: bad RNG state ({exc})") from None
     history = History.from_dict(meta["history"], f"{where}: history")
     node_attrs = _read_node_state(trainer, meta.get("nodes", []), arrays, where)
+    if isinstance(meta.get("settings"), dict):
+        differ = settings_differences({**meta["settings"], "schedule": meta.get("schedule", "unknown")}, trainer)
+        if differ:
+            raise CheckpointError(f"{where}: saved by a run with other settings: " + "; ".join(differ) +
+                                  ". Resuming goes on with the saved run's settings (only epochs, the total, may "
+                                  "grow): make the Trainer with those (gs.train.checkpoint.read_settings(folder))")
     # everything checked: now change the trainer
     trainer.optimizer.load_state_dict(opt)
     for p, a in zip(trainer.params, values):

@@ -40,6 +40,7 @@ class GraphRoles:
             self.scores = None  # not one row of class scores per example: no accuracy
         if not any(n is self.input for n in graph.leaves):
             raise GraphscopeError(f"Trainer: the input {self.input.name} must be a leaf of the graph")
+        self.recorded_shape = tuple(self.input.shape)  # before any batch is fed: what messages quote
 
     def _find_scores(self):
         for n in self.graph.nodes:

@@ -1,9 +1,10 @@
-"""The lecture's sanity checks before a long run, each printing its figure and a verdict:
+"""The lecture's sanity checks before a long run, each with the number it measured and a verdict:
 
 1. the initial loss is close to what chance gives: log(C) for the softmax loss, C - 1 for the SVM
    loss with small weights (C classes), measured without regularization;
 2. adding regularization raises the loss;
-3. a small random subset (20 examples) can be overfitted to 100% training accuracy.
+3. a small random subset (20 examples) can be overfitted to 100% training accuracy, at the trainer's
+   learning rate or, when that is too slow, at 10x and 100x it (1/10 and 1/100 when it blows up or stalls).
 
 The trainer's parameters, optimizer state, RNG and history are put back afterwards.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..engine.words import plural
 from .optimizer_state import copied_state
 
 SUBSET = 20
@@ -45,12 +47,18 @@ class SanityReport:
     def ok(self):
         return all(c.ok for c in self.checks)
 
+    def summary(self):
+        failed = sum(not c.ok for c in self.checks)
+        return "sanity checks passed" if not failed else f"sanity checks: {failed} of {len(self.checks)} failed"
+
     def __str__(self):
-        return "\n".join(c.line() for c in self.checks)
+        return "\n".join([c.line() for c in self.checks] + [self.summary()])
 
 
-def sanity_check(trainer, x=None, y=None, out=print):
-    """Run the three checks on (x, y) (default: the data the graph was recorded with); returns a SanityReport."""
+def sanity_check(trainer, x=None, y=None, out=None):
+    """Run the three checks on (x, y) (default: the data the graph was recorded with); returns a SanityReport
+    (``print(report)`` shows each check's line and the summary). `out`, when given (e.g. print), is told each
+    check's line as it ends, then the summary."""
     if (x is None) != (y is None):
         raise GraphscopeError("sanity_check: give both x and y, or neither (then the recorded batch is used)")
     if x is None:
@@ -62,14 +70,13 @@ def sanity_check(trainer, x=None, y=None, out=print):
     try:
         for check in (_initial_loss, _regularization, _overfit_subset):
             saved.restore()
-            result = check(trainer, x, y)
+            result = check(trainer, x, y, saved)
             checks.append(result)
             say(result.line())
     finally:
         saved.restore()
     report = SanityReport(checks)
-    say("sanity checks passed" if report.ok else
-        f"sanity checks: {sum(not c.ok for c in checks)} of {len(checks)} failed")
+    say(report.summary())
     return report
 
 
@@ -101,7 +108,7 @@ def _data_loss(trainer, x, y):
     return trainer.evaluate(x, y)[1]
 
 
-def _initial_loss(trainer, x, y):
+def _initial_loss(trainer, x, y, saved=None):
     loss = _data_loss(trainer, x, y)
     classes = trainer.roles.classes
     kinds = {n.op for n in trainer.roles.labelled}
@@ -119,7 +126,7 @@ def _initial_loss(trainer, x, y):
                  "start with small random weights, e.g. std 0.01 or He/Xavier scaling")
 
 
-def _regularization(trainer, x, y):
+def _regularization(trainer, x, y, saved=None):
     if not trainer.weights:
         return Check("regularization raises the loss", "no weights (parameters with 2+ axes) to regularize", True)
     plain = _data_loss(trainer, x, y)
@@ -129,25 +136,87 @@ def _regularization(trainer, x, y):
                  with_reg > plain, "the weights are all zero: the regularization has nothing to act on")
 
 
-def _overfit_subset(trainer, x, y):
+#: Learning rates the overfit check tries, as factors of the trainer's: its own first; when that is too slow for
+#: OVERFIT_STEPS, larger ones (a 20-example subset wants a larger step than the whole set); when it blows up
+#: or the loss does not go down, smaller ones. The lecture's point is that the model *can* fit a tiny subset at some reasonable rate.
+LARGER, SMALLER = (10.0, 100.0), (0.1, 0.01)
+
+
+@dataclass
+class _Attempt:
+    """One try at overfitting the subset at one learning rate."""
+
+    lr: float
+    steps: int
+    acc: object      # final training accuracy on the subset (None without class scores)
+    loss: float      # final loss on the subset (or the non-finite one)
+    first_loss: float
+
+    @property
+    def diverged(self):
+        return not math.isfinite(self.loss)
+
+    @property
+    def improved(self):
+        """The loss went down (a rate too small, not too large: no blow-up, no stall)."""
+        return not self.diverged and self.loss < self.first_loss
+
+    @property
+    def fitted(self):
+        if self.diverged:
+            return False
+        if self.acc is None:
+            return self.loss < 0.1 * max(self.first_loss, 1e-12) or self.loss < 1e-3
+        return self.acc == 1.0
+
+    def outcome(self):
+        if self.diverged:
+            return f"the loss became {self.loss} after {plural(self.steps, 'step')}"
+        reached = f"loss {self.loss:.3g}" if self.acc is None else f"{100 * self.acc:.0f}%"
+        return f"{reached} after {plural(self.steps, 'step')}"
+
+
+def _overfit_subset(trainer, x, y, saved):
     n = min(SUBSET, len(x))
     pick = np.sort(np.random.default_rng(trainer.seed).choice(len(x), n, replace=False))
     xs, ys = x[pick], y[pick]
+    lr0 = trainer.lr0
+    attempts = [_overfit_at(trainer, xs, ys, lr0, saved)]
+    for factor in (LARGER if attempts[0].improved else SMALLER):
+        if attempts[-1].fitted or (factor > 1 and attempts[-1].diverged):
+            break
+        attempts.append(_overfit_at(trainer, xs, ys, lr0 * factor, saved))
+    name = f"overfit {n} examples"
+    best = attempts[-1]
+    if best.fitted:
+        what = "100% training accuracy" if best.acc is not None else f"loss {best.loss:.3g}"
+        figure = f"{what} after {plural(best.steps, 'step')} (loss {best.loss:.3g}, lr {best.lr:g}, no regularization)"
+        if len(attempts) > 1:
+            figure += f"; at lr {lr0:g}: {attempts[0].outcome()}: " + (
+                "too small a learning rate for a quick start" if attempts[0].improved else
+                "too large a learning rate (the loss did not go down)")
+        return Check(name, figure, True)
+    tried = "; ".join(f"lr {a.lr:g}: {a.outcome()}" for a in attempts)
+    way = "larger" if attempts[-1].improved else "smaller"
+    return Check(name, f"not fitted: {tried} (no regularization)", False,
+                 f"the model cannot fit even a few examples at these rates: try a {way} learning rate, or check "
+                 f"the model (too small? its gradients, with `graphscope check`)")
+
+
+def _overfit_at(trainer, xs, ys, lr, saved):
+    """Train on the subset alone at `lr` (from the saved state) until it is fitted or OVERFIT_STEPS are done."""
+    saved.restore()
     trainer.reg = 0.0
-    trainer.optimizer.lr = trainer.lr0
+    trainer.optimizer.lr = lr
+    first = None
     steps = 0
     for steps in range(1, OVERFIT_STEPS + 1):
         loss = trainer._step(xs, ys)
+        first = loss if first is None else first
         if not math.isfinite(loss):
-            return Check(f"overfit {n} examples", f"the loss became {loss} after {steps} steps", False,
-                         "the learning rate is too large")
+            return _Attempt(lr, steps, None, loss, first)
         c = trainer.roles.correct(ys)  # scored before this step's update: confirm with the updated weights
-        if c == n and trainer.evaluate(xs, ys)[0] == 1.0:
+        if c == len(ys) and trainer.evaluate(xs, ys)[0] == 1.0:
             break
-    final_acc, final_loss = trainer.evaluate(xs, ys)
-    if final_acc is None:
-        return Check(f"overfit {n} examples", f"loss {final_loss:.4g} after {steps} steps (no accuracy to read)",
-                     final_loss < 0.1 * max(loss, 1e-12) or final_loss < 1e-3)
-    return Check(f"overfit {n} examples", f"{100 * final_acc:.0f}% training accuracy after {steps} steps "
-                 f"(loss {final_loss:.3g}, lr {trainer.lr0:g}, no regularization)", final_acc == 1.0,
-                 "the model cannot fit even a few examples: raise the learning rate or check the model")
+    acc, final = trainer.evaluate(xs, ys)
+    return _Attempt(lr, steps, acc, final, first)

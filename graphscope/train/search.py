@@ -12,8 +12,21 @@ import numpy as np
 
 from ..engine.errors import GraphscopeError
 from ..engine.formatting import format_table
+from ..engine.words import plural
 from .progress import Bar, wanted
 from .trainer import Trainer, TrainingDiverged
+
+
+#: Significant digits of the learning rates and regularization strengths tried.
+SHORT = 3
+
+
+class SearchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the search; ``result`` holds the trials that finished (a SearchResult, maybe empty)."""
+
+    def __init__(self, message, result):
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass
@@ -70,8 +83,9 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     """Coarse search over `lr` x `reg` ranges, then a fine one around the best coarse trials.
 
     `method`: "random" (log-uniform samples) or "grid" (a square grid of about `trials` points).
-    A reg range whose low end is 0 searches reg = 0 only. `out`, when given (e.g. print), is told
-    each trial as it finishes. Returns a SearchResult (``.table()``, ``.best``).
+    The values tried have 3 significant digits. A reg range (0, 0) searches reg = 0 only. `out`, when given
+    (e.g. print), is told each trial as it finishes. Returns a SearchResult (``.table()``, ``.best``); Ctrl-C
+    raises SearchInterrupted holding the finished trials' SearchResult.
     """
     if method not in ("random", "grid"):
         raise GraphscopeError(f"search: method must be 'random' or 'grid', got {method!r}")
@@ -101,6 +115,10 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
                                        batch_size, seed, dtype, x_train, y_train, x_val, y_val))
                     _tell(out, done[-1])
                     bar.advance(_note(done), fine_epochs)
+    except KeyboardInterrupt:
+        raise SearchInterrupted(f"interrupted during trial {len(done) + 1}; "
+                                + (f"{plural(len(done), 'trial')} had finished" if done else "no trial had finished"),
+                                SearchResult(done)) from None
     finally:
         for p, v in zip(graph.params, initial):
             _put(p, v)
@@ -112,9 +130,11 @@ def _range(r, what, allow_zero=False):
         lo, hi = (float(v) for v in r)
     except (TypeError, ValueError):
         raise GraphscopeError(f"search: {what} must be a (low, high) pair of numbers, got {r!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi or hi <= 0 or lo < 0 or (lo == 0 and not allow_zero):
-        raise GraphscopeError(f"search: {what} range {r!r} must satisfy 0 < low <= high"
-                              + (" (or low = high = 0)" if allow_zero else ""))
+    if allow_zero and lo == hi == 0:
+        return 0.0, 0.0
+    if not (math.isfinite(lo) and math.isfinite(hi)) or not 0 < lo <= hi:
+        raise GraphscopeError(f"search: the {what} range ({lo:g}, {hi:g}) must satisfy 0 < low <= high (sampled "
+                              f"log-uniformly)" + (", or be (0, 0) for none" if allow_zero else ""))
     return lo, hi
 
 
@@ -133,12 +153,18 @@ def _log_uniform(rng, r):
     lo, hi = r
     if lo == 0:
         return 0.0
-    return float(10 ** rng.uniform(math.log10(lo), math.log10(hi)))
+    return _short(10 ** rng.uniform(math.log10(lo), math.log10(hi)), r)
 
 
 def _log_grid(r, n):
     lo, hi = r
-    return [float(v) for v in np.geomspace(lo, hi, n)] if n > 1 else [float(math.sqrt(lo * hi))]
+    return [_short(v, r) for v in np.geomspace(lo, hi, n)] if n > 1 else [_short(math.sqrt(lo * hi), r)]
+
+
+def _short(v, r):
+    """`v` to SHORT significant digits, kept in the range `r`: the value tried is the one the table shows and
+    the suggested command types, so the command repeats the trial exactly."""
+    return min(max(float(f"{float(v):.{SHORT}g}"), r[0]), r[1])
 
 
 def _narrow(ranked, lr, reg):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine.errors import ArgumentError, GraphscopeError
 from ..engine.graph import Graph
+from ..engine.words import plural
 from ..util.atomic import require_path
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
@@ -194,7 +195,7 @@ class Trainer:
         want = self.roles.input.shape[1:]
         if x.shape[1:] != want:
             raise GraphscopeError(f"{what}: examples of shape {x.shape[1:]} but the input {self.roles.input.name} "
-                                  f"takes rows of shape {want} (it was recorded as {self.roles.input.shape})")
+                                  f"takes rows of shape {want} (it was recorded as {self.roles.recorded_shape})")
         return x, y
 
     # ---------------------------------------------------------------- one step
@@ -323,6 +324,9 @@ class Trainer:
             return None
 
     def _fit(self, x_train, y_train, x_val, y_val):
+        if self.epoch >= self.epochs:
+            raise GraphscopeError(f"fit: nothing to train: {plural(self.epoch, 'epoch')} done, epochs={self.epochs} "
+                                  f"(the total); set trainer.epochs to {self.epoch + 1} or more to train further")
         x_train, y_train = self._data(x_train, y_train, "fit: training data")
         has_val = x_val is not None or y_val is not None
         if has_val:
@@ -403,8 +407,9 @@ class Trainer:
         return meta
 
     # ---------------------------------------------------------------- sanity
-    def sanity_check(self, x=None, y=None, out=print):
-        """The lecture's checks before training (see graphscope.train.sanity); parameters are left unchanged."""
+    def sanity_check(self, x=None, y=None, out=None):
+        """The lecture's checks before training (see graphscope.train.sanity): returns a SanityReport (print it);
+        `out` (e.g. print) is told each check as it ends. Parameters are left unchanged."""
         from .sanity import sanity_check
         return sanity_check(self, x, y, out=out)
 

@@ -2,17 +2,26 @@
 (matplotlib, the optional ``plot`` extra). Takes any object with a History's lists (``loss``,
 ``train_acc``, ``val_acc``, ``lr``), so it does not depend on the trainer."""
 import io
+import math
+import os
 
 from ..engine.errors import GraphscopeError
 
+#: How many y-axis labels the terminal curve gets.
+Y_TICKS = 5
+#: A loss spanning more than this factor (a run blowing up) is drawn on a log axis.
+LOG_SPAN = 1e3
+#: Formats matplotlib writes that are not pictures to look at (raw pixels) or need LaTeX (pgf).
+NOT_PICTURES = ("pgf", "raw", "rgba")
+
 
 def terminal_curve(history, width=72, height=16, color=False):
-    """The loss per iteration (and its mean per epoch) as text, drawn by plotext; '' with nothing to draw.
+    """The loss per iteration (and its mean per epoch) as text, drawn by plotext; '' with fewer than 2 points.
 
     `color=False` leaves out the terminal colour codes (for pipes and files).
     """
     import plotext as plt
-    if not history.loss:
+    if len(history.loss) < 2:  # one point is no curve
         return ""
     plt.clear_figure()
     plt.plotsize(width, height)
@@ -24,6 +33,7 @@ def terminal_curve(history, width=72, height=16, color=False):
     if means and per and len(means) > 1:
         plt.plot([min(len(history.loss), (e + 1) * per) for e in range(len(means))], means,
                  label="mean per epoch", marker="dot")
+    _y_axis(plt, [v for v in history.loss if math.isfinite(v)] + list(means))
     plt.xlabel("iteration")
     plt.title("training loss")
     text = plt.build()
@@ -31,8 +41,49 @@ def terminal_curve(history, width=72, height=16, color=False):
     return text if color else plt.uncolorize(text)
 
 
+def _y_axis(plt, values):
+    """Readable y labels (3 significant digits, never a 27-digit number); a log axis when the loss spans
+    more than LOG_SPAN (a run that blew up), so its start is not flattened to a line at the bottom."""
+    if not values:
+        return
+    lo, hi = min(values), max(values)
+    if lo > 0 and hi / lo > LOG_SPAN:
+        plt.yscale("log")
+        ticks = [lo * (hi / lo) ** (i / (Y_TICKS - 1)) for i in range(Y_TICKS)]
+        plt.ylabel("loss (log scale)")
+    elif hi > lo:
+        ticks = [lo + (hi - lo) * i / (Y_TICKS - 1) for i in range(Y_TICKS)]
+    else:
+        ticks = [lo]
+    plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
+
+
+def plot_formats():
+    """The file name endings save_training_plot writes (those matplotlib writes as pictures), or () without
+    matplotlib."""
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        return ()
+    return tuple(f for f in FigureCanvasBase.get_supported_filetypes() if f not in NOT_PICTURES)
+
+
+def plot_format_problem(path, option="--plot"):
+    """Why save_training_plot cannot write `path` (no matplotlib, an ending it does not write), or None."""
+    formats = plot_formats()
+    if not formats:
+        return (f"{option} {path}: the plot needs matplotlib: pip install -e '.[plot]' "
+                f"(in graphscope's checkout)")
+    ending = os.path.splitext(str(path))[1].lower().lstrip(".")
+    if ending not in formats:
+        what = f"ends in .{ending}" if ending else "has no ending"
+        return f"{option} {path}: {what}; the plot is written as " + ", ".join(f".{f}" for f in formats)
+    return None
+
+
 def save_training_plot(history, path):
-    """Write loss (left) and accuracies (right) as a PNG/SVG/PDF picture, atomically."""
+    """Write loss (left) and accuracies (right) as a picture (.png, .svg, .pdf, .jpg, ...: see plot_formats),
+    atomically; a loss spanning more than LOG_SPAN is drawn on a log axis."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -41,13 +92,20 @@ def save_training_plot(history, path):
         raise GraphscopeError(f"cannot write {path}: the plot needs matplotlib: "
                               f"pip install -e '.[plot]' (in graphscope's checkout)") from None
     from ..util.atomic import atomic_write
+    problem = plot_format_problem(path, "cannot write")
+    if problem:
+        raise GraphscopeError(problem)
+    fmt = os.path.splitext(str(path))[1].lower().lstrip(".")
     fig = Figure(figsize=(10, 4), dpi=100)
     left, right = fig.subplots(1, 2)
     left.plot(range(1, len(history.loss) + 1), history.loss, lw=0.8, label="loss per iteration")
+    finite = [v for v in history.loss if math.isfinite(v)]
+    if finite and min(finite) > 0 and max(finite) / min(finite) > LOG_SPAN:
+        left.set_yscale("log")
     left.set_xlabel("iteration")
     left.set_ylabel("loss")
     left.set_title("loss")
-    left.grid(alpha=0.3)
+    left.grid(color="0.85")
     epochs = range(1, len(history.lr) + 1)
     for key, label in (("train_acc", "train"), ("val_acc", "validation")):
         values = getattr(history, key, [])
@@ -58,13 +116,10 @@ def save_training_plot(history, path):
     right.set_xlabel("epoch")
     right.set_ylabel("accuracy")
     right.set_title("accuracy")
-    right.grid(alpha=0.3)
+    right.grid(color="0.85")  # opaque colours only: PostScript has no transparency
     if right.has_data():
-        right.legend()
+        right.legend(framealpha=1)
     fig.tight_layout()
-    fmt = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else "png"
-    if fmt not in ("png", "svg", "pdf"):
-        raise GraphscopeError(f"cannot write {path}: the plot is written as .png, .svg or .pdf")
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt)
     with atomic_write(path, "plot") as f:
