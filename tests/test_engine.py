@@ -287,7 +287,7 @@ def test_lookup_by_name_id_and_node():
     assert graph[h.name] is h and h.name == f"relu_{h.id}"
     assert graph[W1] is W1
     assert W1 in graph and gs.tensor(1.0) not in graph
-    with pytest.raises(KeyError, match="no node named 'W' in this graph; did you mean 'W1' or 'W2'\?"):
+    with pytest.raises(KeyError, match=r"no node named 'W' in this graph; did you mean 'W1' or 'W2'\?"):
         graph["W"]
     with pytest.raises(KeyError, match="no node named 'V3'"):
         graph["V3"]
