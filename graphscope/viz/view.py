@@ -18,6 +18,7 @@ Graphviz lays them out the same way).
 - With neither given, a graph with more than ``MAX_ITEMS`` items collapses
   its scopes from the deepest level up until it fits (``note`` says so).
 """
+import heapq
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -356,19 +357,23 @@ def _best_runs(order, members, min_run):
                     if nxt - start >= min_run * period:
                         candidates.append((start, nxt, period))
                     start = nxt
+    def rank(start, stop, period):
+        return (-sum(sizes[start:stop]), period, -_numbered_alike(order, start, stop, period), start)
+
+    # lazy greedy: a run's rank only worsens as others take its scopes, so a popped run whose rank is still
+    # current is the best one left
+    heap = [(rank(*c), *c) for c in candidates]
+    heapq.heapify(heap)
     taken, chosen = [False] * len(order), []
-    while True:
-        best = None
-        for start, stop, period in candidates:
-            start, stop = _free_span(taken, start, stop, period)
-            if (stop - start) // period < min_run:
-                continue
-            rank = (-sum(sizes[start:stop]), period, -_numbered_alike(order, start, stop, period), start)
-            if best is None or rank < best[0]:
-                best = (rank, start, stop, period)
-        if best is None:
-            break
-        _, start, stop, period = best
+    while heap:
+        old, start, stop, period = heapq.heappop(heap)
+        start, stop = _free_span(taken, start, stop, period)
+        if (stop - start) // period < min_run:
+            continue
+        now = rank(start, stop, period)
+        if now != old:
+            heapq.heappush(heap, (now, start, stop, period))
+            continue
         taken[start:stop] = [True] * (stop - start)
         chosen.append((start, Run(tuple(order[start:stop]), period)))
     return [run for _, run in sorted(chosen)]
