@@ -148,8 +148,8 @@ def add_parser(sub):
                    help="draw module SCOPE as one box (repeat for several); a full path 'net/fc1' or its last part")
     fold = p.add_mutually_exclusive_group()
     fold.add_argument("--fold", type=whole_number(0, "the fold length"), default=3, metavar="N",
-                      help="fold runs of at least N identical consecutive blocks into one 'Linear+ReLU x 8' box "
-                           "(default 3)")
+                      help="fold runs of at least N identical consecutive blocks into one 'Linear+ReLU x 8' box; a block "
+                           "is a scope or a group of up to 4 sibling scopes (fc, bn, relu) (default 3)")
     fold.add_argument("--no-fold", dest="fold", action="store_const", const=0, help="never fold repeated blocks")
     p.add_argument("--rankdir", choices=("LR", "TB"),
                    help="left-to-right or top-to-bottom (default: whichever shows the text larger on a 16:9 "

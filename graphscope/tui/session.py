@@ -13,6 +13,7 @@ from ..engine import check_node, check_nodes
 from ..engine.errors import GraphscopeError
 from ..engine.source import display_location
 from ..stepper import BACKWARD, UPDATE, Stepper, StepError
+from ..viz.step_texts import fold_block_text
 from ..viz.view import BOX, FOLD, FOLD_MIN, View, ViewError
 
 #: A guess counts as right within this relative (and absolute) tolerance.
@@ -146,11 +147,15 @@ class Session:
             self.stepper.goto(self.stepper.find(node))
 
     def status_text(self):
-        """'backward · step 7/9 · h · fc1 · two_layer.py:12': phase, step k of 0..N, node, scope, source line."""
+        """'backward · step 7/9 · h · fc1 · two_layer.py:12': phase, step k of 0..N, node, scope (and which block
+        of a folded run it is in: 'fc3 · block 2 of 5'), source line."""
         node = self.node
         parts = [self.stepper.phase, f"step {self.step}/{len(self.stepper) - 1}", node.name]
         if node.scope:
             parts.append(node.scope)
+            item = self.view.item_of.get(node)
+            if item is not None and item.kind == FOLD:
+                parts.append(fold_block_text(item, node, scopes=False))
         where = display_location(node.source)
         if where:
             parts.append(where)

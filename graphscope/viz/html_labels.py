@@ -149,12 +149,12 @@ def stub_label(item):
 
 
 def box_label(item, state, widths, look, alert=None):
-    """A collapsed module, or a folded run of identical blocks."""
+    """A collapsed module, or a folded run of identical blocks (each one scope or a group of sibling scopes)."""
     out = item_output(item)
     if item.kind == FOLD:
         first, last = item.scopes[0], item.scopes[-1]
-        block = [n for n in item.nodes if n.scope == first or (n.scope or "").startswith(first + "/")]
-        head, kind = f"{pattern_name(block)} \u00d7 {len(item.scopes)}", "repeated"
+        block = item.block_nodes(0)
+        head, kind = f"{pattern_name(block)} \u00d7 {item.blocks}", "repeated"
         rows = [("blocks", esc(f"{_short(first)} \u2026 {_short(last)}"))]
         params = [n for n in block if n.op_def is None and n.requires_grad]
         param_key = "params/block"

@@ -13,6 +13,7 @@ from ..stepper import explain
 from . import theme
 from .dot import legend_keys
 from .html_labels import ORIGIN_KEY
+from .step_texts import fold_block_text
 from .view import FOLD
 from ..version import __version__
 from ..engine.words import plural
@@ -62,8 +63,7 @@ def _details(event, output, view, repeated):
         info["node"] = f"{node.scope}/{node.name}"
     item = view.item_of.get(node)
     if item is not None and item.kind == FOLD:
-        index = next(i for i, s in enumerate(item.scopes) if node.scope == s or node.scope.startswith(s + "/"))
-        info["block"] = f"block {index + 1} of {len(item.scopes)} ({item.scopes[index]})"
+        info["block"] = fold_block_text(item, node)
     return info
 
 

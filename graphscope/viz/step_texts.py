@@ -60,6 +60,13 @@ def progress_text(item, state):
     return f"{here}{done}/{of} {PROGRESS_WORDS[phase]}"
 
 
+def fold_block_text(item, node, scopes=True):
+    """Which block of a fold `node` is in: 'block 3 of 5 (fc4, bn4, relu4)' (without `scopes`: 'block 3 of 5')."""
+    index = item.block_of(node)
+    text = f"block {index + 1} of {item.blocks}"
+    return f"{text} ({', '.join(item.block_scopes(index))})" if scopes else text
+
+
 def inner_name(item, node):
     """A node's name as seen from inside a box: 'W' in box fc1, 'block3/W' in a fold of blocks."""
     scope = node.scope or ""

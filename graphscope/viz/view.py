@@ -6,18 +6,23 @@ Graphviz lays them out the same way).
 
 - A scope collapses into one box when ``depth`` says so (scopes nested deeper
   than ``depth`` levels) or when named in ``collapse``.
-- ``fold``: a run of at least that many consecutive sibling scopes with
-  identical structure, each feeding the next (e.g. block1..block8 of
-  Linear+ReLU), is drawn as one box "Linear+ReLU x 8".
+- ``fold``: a run of at least that many consecutive sibling blocks with
+  identical structure, each feeding the next, is drawn as one box. A block is
+  one scope (block1..block8 of Linear+ReLU: "Linear+ReLU x 8") or a group of
+  up to ``FOLD_GROUP_MAX`` consecutive sibling scopes (gs.nn.MLP's fc2, bn2,
+  relu2, fc3, bn3, relu3, ...: "Linear+BatchNorm+ReLU x 5"); where runs
+  overlap, the one hiding the most nodes wins.
 - ``around`` (with ``focus``, a node): only the focus and the nodes within
   that many edges of it are drawn, each as itself; every node outside that
   is joined to one inside is a small stub showing where the rest attaches.
 - With neither given, a graph with more than ``MAX_ITEMS`` items collapses
   its scopes from the deepest level up until it fits (``note`` says so).
 """
+import heapq
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from ..engine.errors import GraphscopeError
 from ..engine.words import did_you_mean
@@ -26,6 +31,8 @@ from ..engine.words import did_you_mean
 MAX_ITEMS = 300
 #: Default minimum run length of identical sibling blocks that fold into one box.
 FOLD_MIN = 3
+#: Largest group of consecutive sibling scopes that repeats as one block (fc, bn, relu, dropout: 4).
+FOLD_GROUP_MAX = 4
 
 NODE, BOX, FOLD, STUB = "node", "box", "fold", "stub"
 
@@ -42,7 +49,8 @@ class Item:
     kind: str                # NODE, BOX, FOLD or STUB (a node outside a neighbourhood view, where the rest attaches)
     nodes: list              # the graph nodes inside, topological order
     parent_scope: str        # the scope whose cluster holds it ('' = top level)
-    scopes: tuple = ()       # BOX: (scope,); FOLD: the folded sibling scopes in order
+    scopes: tuple = ()       # BOX: (scope,); FOLD: every folded sibling scope in order, block after block
+    period: int = 1          # FOLD: how many consecutive scopes make one block
     inputs: list = field(default_factory=list)    # BOX/FOLD: outside tensors consumed inside
     outputs: list = field(default_factory=list)   # BOX/FOLD: inside tensors used outside (or the graph's output)
 
@@ -53,6 +61,25 @@ class Item:
     @cached_property
     def node_set(self):
         return set(self.nodes)
+
+    @property
+    def blocks(self):
+        """FOLD: how many blocks are folded (a box or node: 1)."""
+        return len(self.scopes) // self.period if self.kind == FOLD else 1
+
+    def block_scopes(self, index):
+        """FOLD: the scopes of block `index` (0-based), e.g. ('fc3', 'bn3', 'relu3')."""
+        return self.scopes[index * self.period:(index + 1) * self.period]
+
+    def block_nodes(self, index=0):
+        """The graph nodes of block `index` of a fold, in topological order."""
+        scopes = self.block_scopes(index)
+        return [n for n in self.nodes if _within(n.scope, scopes)]
+
+    def block_of(self, node):
+        """FOLD: the 0-based block that `node` is in."""
+        index = next(i for i, s in enumerate(self.scopes) if _within(node.scope, (s,)))
+        return index // self.period
 
 
 @dataclass(eq=False)
@@ -126,7 +153,7 @@ class View:
         self.depth = depth
         fold_of = {}
         for run in runs:
-            for s in run:
+            for s in run.scopes:
                 fold_of[s] = run
         items, item_of, by_group = [], {}, {}
         keep = self.neighbourhood
@@ -193,6 +220,12 @@ def _all_scopes(graph):
     return scopes
 
 
+def _within(scope, scopes):
+    """Whether `scope` is one of `scopes` or nested inside one."""
+    scope = scope or ""
+    return any(scope == s or scope.startswith(s + "/") for s in scopes)
+
+
 def _group(scope, collapsed, depth, fold_of):
     """The box or fold a node in `scope` belongs to (None: drawn as itself)."""
     if not scope:
@@ -208,9 +241,10 @@ def _group(scope, collapsed, depth, fold_of):
 
 
 def _group_item(group, fold_of):
-    if isinstance(group, tuple):  # a folded run of scopes
-        parent = group[0].rpartition("/")[0]
-        return Item(f"f_{safe_name(group[0])}_x{len(group)}", FOLD, [], parent, scopes=group)
+    if isinstance(group, Run):  # a folded run of blocks
+        first, blocks = group.scopes[0], len(group.scopes) // group.period
+        return Item(f"f_{safe_name(first)}_x{blocks}", FOLD, [], first.rpartition("/")[0],
+                    scopes=group.scopes, period=group.period)
     return Item(f"s_{safe_name(group)}", BOX, [], group.rpartition("/")[0], scopes=(group,))
 
 
@@ -269,10 +303,17 @@ def _edges(graph, items, item_of):
 
 # ---------------------------------------------------------------- folding repeated blocks
 
+class Run(NamedTuple):
+    """A folded run: its sibling scopes in order, `period` of them to a block."""
+
+    scopes: tuple
+    period: int = 1
+
+
 def _fold_runs(graph, scopes, min_run):
-    """Runs (tuples of sibling scopes) of at least `min_run` identical blocks, each feeding the next."""
-    if min_run < 2:
-        min_run = 2
+    """Runs of at least `min_run` identical blocks (1 to FOLD_GROUP_MAX consecutive sibling scopes), each feeding
+    the next; among overlapping runs, the one hiding the most nodes is kept (a tie: fewer scopes to a block)."""
+    min_run = max(min_run, 2)
     members = {s: [] for s in scopes}
     for n in graph.nodes:
         s = n.scope
@@ -286,21 +327,79 @@ def _fold_runs(graph, scopes, min_run):
     for parent in sorted(siblings, key=lambda p: (p.count("/") if p else -1, p)):
         if any(parent == f or parent.startswith(f + "/") for f in folded):
             continue  # already inside a folded run
-        order = sorted(siblings[parent], key=lambda s: members[s][0].id)
-        sigs = [_signature(s, members[s]) for s in order]
-        run = [order[0]]
-        for prev, cur, sig_prev, sig_cur in zip(order, order[1:], sigs, sigs[1:]):
-            if sig_cur == sig_prev and _feeds(members[prev], members[cur]):
-                run.append(cur)
-                continue
-            if len(run) >= min_run:
-                runs.append(tuple(run))
-            run = [cur]
-        if len(run) >= min_run:
-            runs.append(tuple(run))
-        for run in runs:
-            folded.update(run)
+        order = sorted(siblings[parent], key=lambda s: _first_id(members[s]))
+        found = _best_runs(order, members, min_run)
+        runs += found
+        for run in found:
+            folded.update(run.scopes)
     return runs
+
+
+def _first_id(nodes):
+    """Where a scope starts: its first computed node (parameters are often made long before their block runs)."""
+    return next((n.id for n in nodes if n.op), nodes[0].id)
+
+
+def _best_runs(order, members, min_run):
+    """The non-overlapping runs of repeated blocks among the sibling scopes `order`, best first."""
+    interned = {}
+    sigs = [interned.setdefault(_signature(s, members[s]), len(interned)) for s in order]
+    sizes = [len(members[s]) for s in order]
+    candidates = []
+    for period in range(1, FOLD_GROUP_MAX + 1):
+        for phase in range(period):
+            start = phase
+            for at in range(phase, len(order) - period + 1, period):
+                nxt = at + period
+                same = (nxt + period <= len(order) and sigs[at:nxt] == sigs[nxt:nxt + period]
+                        and _feeds(members[order[nxt - 1]], members[order[nxt]]))
+                if not same:
+                    if nxt - start >= min_run * period:
+                        candidates.append((start, nxt, period))
+                    start = nxt
+    def rank(start, stop, period):
+        return (-sum(sizes[start:stop]), period, -_numbered_alike(order, start, stop, period), start)
+
+    # lazy greedy: a run's rank only worsens as others take its scopes, so a popped run whose rank is still
+    # current is the best one left
+    heap = [(rank(*c), *c) for c in candidates]
+    heapq.heapify(heap)
+    taken, chosen = [False] * len(order), []
+    while heap:
+        old, start, stop, period = heapq.heappop(heap)
+        start, stop = _free_span(taken, start, stop, period)
+        if (stop - start) // period < min_run:
+            continue
+        now = rank(start, stop, period)
+        if now != old:
+            heapq.heappush(heap, (now, start, stop, period))
+            continue
+        taken[start:stop] = [True] * (stop - start)
+        chosen.append((start, Run(tuple(order[start:stop]), period)))
+    return [run for _, run in sorted(chosen)]
+
+
+def _free_span(taken, start, stop, period):
+    """The longest stretch of whole blocks of [start, stop) that no chosen run has taken."""
+    best, run_start = (start, start), None
+    for at in range(start, stop + 1, period):
+        free = at < stop and not any(taken[at:at + period])
+        if free and run_start is None:
+            run_start = at
+        elif not free and run_start is not None:
+            if at - run_start > best[1] - best[0]:
+                best = (run_start, at)
+            run_start = None
+    return best
+
+
+def _numbered_alike(order, start, stop, period):
+    """How many blocks have one layer number in all their scopes' names (fc3, bn3, relu3): the natural grouping."""
+    count = 0
+    for at in range(start, stop, period):
+        numbers = {re.search(r"\d*$", s.rsplit("/", 1)[-1]).group() for s in order[at:at + period]}
+        count += len(numbers) == 1 and "" not in numbers
+    return count
 
 
 def _signature(scope, nodes):
@@ -365,6 +464,6 @@ def _repeats(names):
     return out
 
 
-_FRIENDLY = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
+_FRIENDLY = {"batch_norm": "BatchNorm", "dropout": "Dropout", "relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
              "softmax": "Softmax", "log_softmax": "LogSoftmax", "softmax_cross_entropy": "SoftmaxCE",
              "svm_loss": "SVMLoss"}

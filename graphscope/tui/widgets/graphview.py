@@ -42,7 +42,7 @@ def label(item):
     if item.kind == BOX:
         return f"{item.scopes[0].rsplit('/', 1)[-1]} [+]"
     if item.kind == FOLD:
-        return f"{pattern_name(item.nodes[:len(item.nodes) // len(item.scopes)])} x {len(item.scopes)}"
+        return f"{pattern_name(item.block_nodes(0))} x {item.blocks}"
     node = item.node
     return node.name if node.op_def is None else f"{node.name} {node.op}"
 
