@@ -356,3 +356,16 @@ def test_names_with_quotes_backslashes_and_markup_are_drawn_as_written():
     assert "blk&lt;1&gt; &amp;" in svg
     tooltips = [html.unescape(t) for t in re.findall(r'xlink:title="([^"]*)"', svg)]
     assert any(t.startswith(odd + "\n") and t.endswith('scope blk<1> & "2"') for t in tooltips)   # lines kept
+
+
+def test_drawing_leaves_the_gradients_as_they_were_so_a_second_picture_is_the_same():
+    rng = np.random.default_rng(0)
+    W = gs.param(rng.normal(size=(3, 2)), name="W")
+    loss = gs.sum(gs.tanh(gs.tensor(rng.normal(size=(4, 3)), name="x") @ W))
+    first = viz.to_svg(loss, step="final")
+    assert W.grad is None  # the picture's backward pass did not pile up in the parameter
+    assert viz.to_svg(loss, step="final") == first
+    loss.backward()
+    kept = W.grad.copy()
+    viz.to_svg(loss, step="final")
+    np.testing.assert_array_equal(W.grad, kept)
