@@ -3,6 +3,7 @@
 The source line is captured cheaply when a node is created (a code object and
 a line number, no strings, no frame references) and formatted only when shown.
 """
+import functools
 import os
 import sys
 import traceback
@@ -53,8 +54,14 @@ def display_path(path):
     """`path` relative to the current directory when the file is below it; otherwise as it is."""
     if not os.path.isabs(path):
         return path
+    return _relative_below(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=1024)
+def _relative_below(path, cwd):
+    """display_path's answer for an absolute `path` seen from `cwd` (a picture asks once per node)."""
     try:
-        rel = os.path.relpath(path)
+        rel = os.path.relpath(path, cwd)
     except ValueError:  # another drive (Windows)
         return path
     return path if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
