@@ -308,3 +308,12 @@ async def test_clicking_a_box_in_the_graph_goes_to_that_node():
         await pilot.click(GraphView, offset=(box.x + 2 - view.scroll_offset.x, box.mid_y - view.scroll_offset.y))
         await settle(pilot)
         assert status(app).startswith("forward · step 2/9 · z")
+
+
+def test_the_tape_never_shows_a_number_cut_short_at_its_right_edge():
+    from graphscope.tui.widgets.tape import window
+    line = "4  b1  param  mean=1.66e-05 std=0.00229  32x50"
+    assert window(line, 0, 26) == "4  b1  param  …".ljust(26)  # the cut number is not shown
+    assert window(line, 0, len(line)) == line
+    assert window(line, 0, 34) == "4  b1  param  mean=1.66e-05 …".ljust(34)
+    assert window(line, 3, 10) == "b1  param ".ljust(10)  # ends at a space: nothing cut

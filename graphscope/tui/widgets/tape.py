@@ -37,6 +37,15 @@ def fit(texts):
     return " ".join(t[:w].ljust(w) if len(t) <= w else t[:w - 1] + "…" for t, (_, w) in zip(texts, COLUMNS))
 
 
+def window(line, start, width):
+    """`line`'s characters start..start+width, a word cut at the right edge shown as '…' (never a number
+    cut short: 'mean=1.66e' for 1.66e-05 would read as another number)."""
+    piece = line[start:start + width]
+    if start + width < len(line) and line[start + width] != " " and piece and piece[-1] != " ":
+        piece = piece[:piece.rfind(" ") + 1] + "…"
+    return piece.ljust(width)
+
+
 class Tape(ScrollView, can_focus=True):
     """Up/Down move the highlight, Enter (or a click) goes to that node's step."""
 
@@ -93,7 +102,7 @@ class Tape(ScrollView, can_focus=True):
         w = self.scrollable_content_region.width
         if y == 0:  # the header stays put
             text = fit(title for title, _ in COLUMNS)
-            return Strip([Segment(text[sx:sx + w].ljust(w), self.rich_style + HEADER_STYLE)], w)
+            return Strip([Segment(window(text, sx, w), self.rich_style + HEADER_STYLE)], w)
         row = y - 1 + self.scroll_offset.y
         if row >= len(self.nodes):
             return Strip.blank(w, self.rich_style)
@@ -103,5 +112,5 @@ class Tape(ScrollView, can_focus=True):
         style = STATUS_STYLE.get(texts[STATUS], STATUS_STYLE["done"])
         if row == self.cursor_row:
             style = style + Style(reverse=True)
-        text = fit(texts)[sx:sx + w].ljust(w)
+        text = window(fit(texts), sx, w)
         return Strip([Segment(text, self.rich_style + style)], w)
