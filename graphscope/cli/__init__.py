@@ -12,6 +12,7 @@ import os
 import sys
 
 from ..engine.errors import GraphscopeError
+from ..engine.words import did_you_mean
 from ..version import __version__
 from . import check, demo, export, tui
 from . import search as search_command, train as train_command
@@ -40,7 +41,9 @@ def parse(parser, argv):
     args, extra = parser.parse_known_args(argv)
     if extra:
         command = args.commands.get(getattr(args, "command", None) or "", parser)
-        command.error(f"unrecognized arguments: {' '.join(extra)}")
+        known = sorted(o for action in command._actions for o in action.option_strings)
+        hints = "".join(did_you_mean(word.split("=", 1)[0], known) for word in extra if word.startswith("-"))
+        command.error(f"unrecognized arguments: {' '.join(extra)}{hints}")
     return args
 
 
