@@ -165,7 +165,9 @@ def test_the_picture_at_an_update_step_highlights_the_parameter_and_shows_its_ne
     k = st.find(b, UPDATE)
     dot = pic.dot(pic.state(k))
     assert "update · Adam b: step |d|=" in dot.replace("&#160;", " ")
-    assert compact(st[k].value_after) in dot and compact(st[k].value_before) not in dot
+    text = dot.replace("&#160;", " ")
+    assert compact(st[k].value_after) in text
+    assert text.count(compact(st[k].value_before)) == 1 and ">before<" in text  # only in the 'before' row
     assert compact(st[k].value_before) in pic.dot(pic.state(k - 1))
 
 
@@ -180,8 +182,10 @@ def test_a_parameters_card_shows_the_step_and_the_optimizers_state_once_its_upda
     k = st.find(b, UPDATE)  # a vector: its texts are one line in the picture
     ev = st[k]
     after = pic.dot(pic.state(k)).replace("&#160;", " ")
-    for text in (compact(ev.delta), compact(ev.state_after["m"]), compact(ev.state_after["v"])):
+    for text in (compact(ev.value_before), compact(ev.delta), compact(ev.state_after["m"]),
+                 compact(ev.state_after["v"])):
         assert text in after
+    assert ">before<" in after  # the value row above is the new value: the old one is named
     before = pic.dot(pic.state(k - 1)).replace("&#160;", " ")
     assert compact(ev.state_after["v"]) not in before and NOT_YET in before
     sizes = {re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups() for svg in pic.step_svgs()}

@@ -100,15 +100,16 @@ def arrow_text(g):
 
 
 def update_texts(event):
-    """A parameter's update as picture rows: {'step': the step taken, 'm': the state after, ...}."""
-    texts = {"step": value_text(event.delta)}
+    """A parameter's update as picture rows under its (new) value: {'before': the value before the step,
+    'step': the step taken, 'm': the optimizer's state after it, ...}."""
+    texts = {"before": value_text(event.value_before), "step": value_text(event.delta)}
     texts.update((name, value_text(value)) for name, value in event.state_after.items())
     return texts
 
 
 def update_keys(event):
-    """The names of those rows, in order ('step', then the optimizer's state)."""
-    return ["step"] + list(event.state_after)
+    """The names of those rows, in order ('before', 'step', then the optimizer's state)."""
+    return ["before", "step"] + list(event.state_after)
 
 
 class Widths:
