@@ -49,16 +49,22 @@ def build_output(path):
     return call_build(load_module(path), path)
 
 
+def _call_user(fn, path, what):
+    """fn() of the user's file; when it fails, one message naming `what` failed (graphscope's own words, or the
+    user's traceback)."""
+    try:
+        return fn()
+    except GraphscopeError as exc:
+        raise UserFileError(f"{path}: {what} failed: {exc}") from None
+    except Exception as exc:
+        raise UserFileError(f"{path}: {what} failed:\n{_user_traceback(exc, path)}") from None
+
+
 def call_build(module, path):
     """The tensor the loaded file's build() returns, or a message naming what is wrong."""
     build = require(module, path, "build", "a function build() that returns the output tensor (usually the loss)")
     _check_callable_without_arguments(build, path)
-    try:
-        out = build()
-    except GraphscopeError as exc:
-        raise UserFileError(f"{path}: build() failed: {exc}") from None
-    except Exception as exc:
-        raise UserFileError(f"{path}: build() failed:\n{_user_traceback(exc, path)}") from None
+    out = _call_user(build, path, "build()")
     if not hasattr(out, "_value"):
         raise UserFileError(f"{path}: build() returned {type(out).__name__}; it must return a graphscope tensor "
                             f"(the output whose graph is explored)")
@@ -105,12 +111,7 @@ def training_data(module, path):
     data_fn = require(module, path, "data", DATA_WHAT)
     if not callable(data_fn):
         raise UserFileError(f"{path}: data is {type(data_fn).__name__}, not a function: define {DATA_WHAT}")
-    try:
-        data = data_fn()
-    except GraphscopeError as exc:
-        raise UserFileError(f"{path}: data() failed: {exc}") from None
-    except Exception as exc:
-        raise UserFileError(f"{path}: data() failed:\n{_user_traceback(exc, path)}") from None
+    data = _call_user(data_fn, path, "data()")
     if not isinstance(data, (tuple, list)) or len(data) != 4:
         got = f"a {len(data)}-tuple" if isinstance(data, (tuple, list)) else type(data).__name__
         raise UserFileError(f"{path}: data() returned {got}; it must return (x_train, y_train, x_val, y_val) "
