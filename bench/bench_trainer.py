@@ -7,7 +7,10 @@ same run, the three alternating epoch by epoch:
 (a) ``gs.Trainer`` training the recorded graph by replay;
 (b) the same network written by hand in numpy, cs231n style (explicit
     forward and backward, ``W -= lr * dW``);
-(c) PyTorch CPU eager (``torch.optim.SGD``), on the same number of threads.
+(c) PyTorch CPU eager (``torch.optim.SGD``), on the same number of threads;
+(d) the floor: the same batch gathers and the same six matrix products with
+    nothing else (no bias, ReLU, loss or update), so (d)/(c) is the lowest
+    (a)/(c) that any numpy code calling these products could reach.
 
 All three start from the same weights, see the same batches in the same
 order, and are checked to compute the same loss and the same updated weights
@@ -159,6 +162,23 @@ def numpy_by_hand(weights, batch, shuffle=True):
     return epoch_of(step, batch, shuffle), lambda: [W1, b1, W2, b2, W3, b3]
 
 
+# ---------------------------------------------------------------- (d) the products alone
+
+def products_only(weights, batch, shuffle=True):
+    """The forward and backward matrix products of (b), on the same batches, and nothing else."""
+    W1, _, W2, _, W3, _ = weights
+
+    def step(X, y):
+        h1 = X @ W1
+        h2 = h1 @ W2
+        scores = h2 @ W3  # stands in for the scores' gradient: the same shape
+        dh2 = scores @ W3.T
+        dh1 = dh2 @ W2.T
+        return h2.T @ scores, h1.T @ dh2, X.T @ dh1
+
+    return epoch_of(step, batch, shuffle), lambda: weights
+
+
 # ---------------------------------------------------------------- (c) PyTorch eager
 
 def torch_eager(torch, weights, batch, shuffle=True):
@@ -218,6 +238,7 @@ def measure(x, y, batch, rounds, torch):
     if torch is not None:
         c_epoch, _ = torch_eager(torch, weights, batch)
         runs["c"] = c_epoch
+    runs["d"] = products_only(weights, batch)[0]
     times = {k: [] for k in runs}
     for r in range(rounds):
         for k, fn in runs.items():
@@ -258,24 +279,27 @@ def main(quick=False):
             f"{n:,} float32 examples")
     if torch is None:
         print("(c) PyTorch is not installed: pip install torch==2.13.0 for that baseline")
-    table = Table(["batch", "(a) gs.Trainer", "(b) numpy", "(c) torch", "(a)/(b)", "(a)/(c)",
-                   "peak mem (a)", "peak mem (b)"])
+    table = Table(["batch", "(a) gs.Trainer", "(b) numpy", "(c) torch", "(d) floor", "(a)/(b)", "(a)/(c)",
+                   "(d)/(c)", "peak mem (a)", "peak mem (b)"])
     verdicts = []
     for batch in batches:
         verify(x, y, batch, torch)
         t, mem_a, mem_b = measure(x, y, batch, rounds, torch)
         ab = float(np.median(t["a"] / t["b"]))
         ac = float(np.median(t["a"] / t["c"])) if "c" in t else None
+        dc = float(np.median(t["d"] / t["c"])) if "c" in t else None
         table.add(batch, fmt_seconds(float(t["a"].min())), fmt_seconds(float(t["b"].min())),
-                  fmt_seconds(float(t["c"].min())) if "c" in t else "n/a",
+                  fmt_seconds(float(t["c"].min())) if "c" in t else "n/a", fmt_seconds(float(t["d"].min())),
                   ratio_cell(ab, TARGET_NUMPY), ratio_cell(ac, TARGET_TORCH),
-                  f"{mem_a / 2**20:.1f} MiB", f"{mem_b / 2**20:.1f} MiB")
+                  "n/a" if dc is None else f"{dc:.2f}x", f"{mem_a / 2**20:.1f} MiB", f"{mem_b / 2**20:.1f} MiB")
         verdicts.append((batch, ab, ac))
     print(table.render())
     print()
     print(f"times: the best epoch of {rounds} rounds, the three variants alternating epoch by epoch "
           f"({clock_name()} clock);")
     print("ratios: the median over rounds of the per-round ratio, which cancels load from other programs.")
+    print("(d) floor: the batch gathers and the six matrix products alone; (d)/(c) is the lowest (a)/(c) numpy "
+          "code making these products can reach.")
     print("before timing, (a), (b) and (c) were checked to give the same weights after three SGD steps.")
     print("peak mem: the most memory numpy held above the data during 8 steps (tracemalloc).")
     print("BLAS threads: " + (os.environ.get("OPENBLAS_NUM_THREADS", "default") if _BLAS_PINNED

@@ -12,7 +12,8 @@ def test_trainer_benchmark_runs_and_prints_its_table():
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     header = next(line for line in out.splitlines() if line.startswith("batch"))
-    for column in ("(a) gs.Trainer", "(b) numpy", "(c) torch", "(a)/(b)", "(a)/(c)", "peak mem (a)"):
+    for column in ("(a) gs.Trainer", "(b) numpy", "(c) torch", "(d) floor", "(a)/(b)", "(a)/(c)", "(d)/(c)",
+                   "peak mem (a)"):
         assert column in header
     rows = [line.split()[0] for line in out.splitlines() if line[:3] in ("128", "32 ")]
     assert rows == ["128", "32"]

@@ -214,6 +214,38 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
         raise VJPError("\n".join(lines), exc) from None
 
 
+def bound_vjp(node, needs):
+    """``g -> contributions``: what ``call_vjp(op, g, <inputs' values now>, <node's value now>, <node's attrs
+    now>, node, needs)`` returns, with what call_vjp settles at every call settled once, for callers that run
+    the same node's VJP thousands of times (the trainer's plan). An error is raised as it comes: such a
+    caller falls back to the general walk, whose call_vjp words the message."""
+    op, inputs = node.op_def, node.inputs
+    if op.scalar_vjp is not None and node._value.__class__ is float:
+        return lambda g: call_vjp(op, g, [i._value for i in inputs], node._value, node.attrs, node, needs)
+    vjp = op.vjp
+    if len(inputs) == 1:
+        (a,) = inputs
+
+        def raw(g):
+            return vjp(g, a._value, value=node._value, **node.attrs)
+    elif len(inputs) == 2:
+        a, b = inputs
+
+        def raw(g):
+            return vjp(g, a._value, b._value, value=node._value, **node.attrs)
+    else:
+        def raw(g):
+            return vjp(g, *[i._value for i in inputs], value=node._value, **node.attrs)
+
+    def contributions(g):
+        grads = raw(g)
+        for gi in grads:
+            if callable(gi):  # call_vjp's contract: a deferred product is made only for an input that needs it
+                return tuple([(gi() if need else None) if callable(gi) else gi for gi, need in zip(grads, needs)])
+        return grads
+    return contributions
+
+
 def input_gradients(node, g, needs=None):
     """The recorded node's VJP: one contribution per input (see ``call_vjp``); by default the inputs
     that require a gradient."""

@@ -17,7 +17,7 @@ wrong in its usual words: an op that raises, or observers installed
 """
 import numpy as np
 
-from ..engine.backward import accumulate, call_vjp, seed_gradient
+from ..engine.backward import accumulate, bound_vjp, seed_gradient
 from ..engine.hooks import BACKWARD_HOOKS, FORWARD_HOOKS
 from ..engine.values import normalize
 
@@ -29,7 +29,7 @@ class Plan:
         """`fed`: the leaves the batches go into; they never get a gradient, whatever requires_grad says."""
         self.graph = graph
         self.loss = graph.output
-        self.forward_steps = [(n, n.op_def.forward, n.inputs, n.op_def.refresh) for n in graph.ops]
+        self.forward_steps = [_recompute(n) for n in graph.ops]
         self.backward_steps = []
         skip = {id(leaf) for leaf in fed if leaf is not None}
         for n in reversed(graph.ops):
@@ -37,11 +37,11 @@ class Plan:
                 continue
             needs = tuple(bool(i.requires_grad) and id(i) not in skip for i in n.inputs)
             targets = tuple((k, i) for k, (i, need) in enumerate(zip(n.inputs, needs)) if need)
-            self.backward_steps.append((n, n.op_def, n.inputs, needs, targets))
+            self.backward_steps.append((n, bound_vjp(n, needs), targets, needs))
         self.grad_nodes = [step[0] for step in self.backward_steps]
         seen = {}
         for step in self.backward_steps:
-            for _, i in step[4]:
+            for _, i in step[2]:
                 if i.op_def is None:
                     seen[id(i)] = i
         self.grad_leaves = list(seen.values())  # leaves accumulate: put back as they were if a walk fails
@@ -55,12 +55,8 @@ class Plan:
     def forward(self):
         """Recompute every op node from the current leaf values; False when an op raised (use graph.run)."""
         try:
-            for node, forward, inputs, refresh in self.forward_steps:
-                if refresh is not None:  # as graph.run does: a fresh dropout mask, batch norm's running averages
-                    attrs = refresh(node.attrs, *[i._value for i in inputs])
-                    if attrs is not None:
-                        node.attrs = attrs
-                node._value = normalize(forward(*[i._value for i in inputs], **node.attrs))
+            for recompute in self.forward_steps:
+                recompute()
         except Exception:
             return False
         return True
@@ -81,11 +77,11 @@ class Plan:
         leaves = self.grad_leaves
         before = [leaf.grad for leaf in leaves]
         try:
-            for node, op, inputs, needs, targets in self.backward_steps:
+            for node, contributions, targets, _ in self.backward_steps:
                 g = node.grad
                 if g is None:
                     continue
-                grads = call_vjp(op, g, [i._value for i in inputs], node._value, node.attrs, node, needs)
+                grads = contributions(g)
                 for k, inp in targets:
                     gi = grads[k]
                     if gi is not None:
@@ -100,3 +96,30 @@ class Plan:
                 leaf.grad = grad
             return False
         return True
+
+
+def _recompute(node):
+    """A function recomputing `node`'s value from its inputs' current values, as graph.run does (refresh first)."""
+    op, inputs = node.op_def, node.inputs
+    forward, refresh = op.forward, op.refresh
+    if refresh is not None:  # a fresh dropout mask, batch norm's running averages
+        def run():
+            values = [i._value for i in inputs]
+            attrs = refresh(node.attrs, *values)
+            if attrs is not None:
+                node.attrs = attrs
+            node._value = normalize(forward(*values, **node.attrs))
+    elif len(inputs) == 1:
+        (a,) = inputs
+
+        def run():
+            node._value = normalize(forward(a._value, **node.attrs))
+    elif len(inputs) == 2:
+        a, b = inputs
+
+        def run():
+            node._value = normalize(forward(a._value, b._value, **node.attrs))
+    else:
+        def run():
+            node._value = normalize(forward(*[i._value for i in inputs], **node.attrs))
+    return run

@@ -14,6 +14,26 @@ from ..optable import (Op, broadcast_jacobian, elementwise_jacobian, reduce_to,
 from ..source import caller_location
 
 
+_ZEROS = {}          # (shape, dtype) -> a read-only array of zeros, for relu
+_ZEROS_KEPT = 16     # shapes remembered
+_ZEROS_LARGEST = 1 << 22  # elements: larger arrays compare against a scalar 0
+
+
+def _zeros_like(x):
+    """Zeros of x's shape and dtype, made once per shape: numpy's maximum runs ~3x faster against an
+    array than against the scalar 0 (same result, bit for bit)."""
+    if x.size > _ZEROS_LARGEST:
+        return 0
+    key = (x.shape, x.dtype)
+    z = _ZEROS.get(key)
+    if z is None:
+        if len(_ZEROS) >= _ZEROS_KEPT:
+            _ZEROS.clear()
+        z = _ZEROS[key] = np.zeros(x.shape, x.dtype)
+        z.flags.writeable = False
+    return z
+
+
 def _broadcast_problem(a, b):
     try:
         np.broadcast_shapes(shape_of(a), shape_of(b))
@@ -316,7 +336,7 @@ class Relu(Op):
     method = True
 
     def forward(self, x):
-        return np.maximum(x, 0)
+        return np.maximum(x, _zeros_like(x)) if x.__class__ is np.ndarray else np.maximum(x, 0)
 
     scalar_forward = staticmethod(lambda x: x if x > 0.0 else 0.0)
 

@@ -1,0 +1,85 @@
+"""The shortcuts the trainer's plan takes give exactly what the general path gives.
+
+``bound_vjp`` settles once what ``call_vjp`` decides at every call; relu's
+forward compares against a cached array of zeros instead of the scalar 0.
+Both must change nothing but the time taken.
+"""
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope.engine import ops
+from graphscope.engine.backward import bound_vjp, call_vjp
+from graphscope.engine.optable import get_op
+
+
+def _nodes_with_an_upstream(loss):
+    """Every op node of loss's graph after a backward pass, with its upstream gradient."""
+    loss.backward()
+    return [n for n in loss.graph().ops if n.grad is not None]
+
+
+def _mlp_loss(rng):
+    """An MLP with batch norm and dropout (ops with attributes, three inputs, refresh hooks), softmax loss."""
+    net = gs.nn.MLP([4, 6, 5, 3], batchnorm=True, dropout=0.25, rng=np.random.default_rng(0))
+    x = gs.tensor(rng.normal(size=(8, 4)), name="x")
+    return gs.softmax_cross_entropy(net(x), rng.integers(0, 3, size=8))
+
+
+def _scalar_loss():
+    """A graph of Python floats: the ops' scalar VJPs answer there."""
+    w, b = gs.param(0.5, name="w"), gs.param(-0.25, name="b")
+    return gs.tanh(w * gs.tensor(2.0, name="x") + b) ** 2
+
+
+@pytest.mark.parametrize("make", [_mlp_loss, lambda rng: _scalar_loss()], ids=["mlp", "scalar"])
+def test_bound_vjp_gives_what_call_vjp_gives_for_every_node(make, rng):
+    loss = make(rng)
+    nodes = _nodes_with_an_upstream(loss)
+    kinds = {n.op_def.name for n in nodes}
+    assert len(kinds) >= 4
+    for node in nodes:
+        for needs in ([i.requires_grad for i in node.inputs], [False] * len(node.inputs)):
+            expected = call_vjp(node.op_def, node.grad, [i._value for i in node.inputs], node._value,
+                                node.attrs, node, needs)
+            got = bound_vjp(node, needs)(node.grad)
+            assert len(got) == len(expected)
+            for a, b in zip(got, expected):
+                if b is None:
+                    assert a is None, f"{node.name}: a gradient no input needed was computed"
+                else:
+                    np.testing.assert_array_equal(a, b, err_msg=node.name)
+
+
+def test_bound_vjp_reads_the_values_and_attributes_of_each_call(rng):
+    """Bound once, it must see new batches: the inputs' values and the labels change between calls."""
+    scores = gs.tensor(rng.normal(size=(5, 3)), requires_grad=True, name="scores")
+    loss = gs.softmax_cross_entropy(scores, np.array([0, 1, 2, 0, 1]))
+    node = loss.graph().output
+    contributions = bound_vjp(node, [True])
+    scores._value = rng.normal(size=(5, 3))
+    node.attrs = {**node.attrs, "labels": np.array([2, 2, 2, 2, 2])}
+    expected = call_vjp(node.op_def, 1.0, [scores._value], node._value, node.attrs, node, [True])
+    np.testing.assert_array_equal(contributions(1.0)[0], expected[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_forward_is_bit_for_bit_numpys_maximum_with_zero(dtype, rng, monkeypatch):
+    special = np.array([-1.0, 0.0, -0.0, np.nan, np.inf, -np.inf, 2.0, 1e-40, -1e-40], dtype)
+    relu = get_op("relu")
+    for x in (special, rng.normal(size=(64, 33)).astype(dtype)):
+        assert relu.forward(x).tobytes() == np.maximum(x, 0).tobytes()
+        assert relu.forward(x).dtype == dtype
+    monkeypatch.setattr(ops.elementwise, "_ZEROS_LARGEST", 4)  # the path for arrays too large to cache zeros for
+    assert relu.forward(special).tobytes() == np.maximum(special, 0).tobytes()
+
+
+def test_relus_cached_zeros_stay_few_and_read_only(monkeypatch):
+    monkeypatch.setattr(ops.elementwise, "_ZEROS", {})
+    relu = get_op("relu")
+    for n in range(1, 3 * ops.elementwise._ZEROS_KEPT):
+        relu.forward(np.ones(n))
+    cache = ops.elementwise._ZEROS
+    assert 0 < len(cache) <= ops.elementwise._ZEROS_KEPT
+    z = next(iter(cache.values()))
+    assert not z.flags.writeable and not z.any()
