@@ -197,11 +197,7 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
             return op.scalar_vjp(g, *vals, value)
         else:
             grads = op.vjp(g, *vals, value=value)
-        for gi in grads:
-            if callable(gi):
-                return tuple([(gi() if needs is None or needs[k] else None) if callable(gi) else gi
-                              for k, gi in enumerate(grads)])
-        return grads
+        return _made_as_needed(grads, needs)
     except GraphscopeError:
         raise
     except Exception as exc:
@@ -238,12 +234,18 @@ def bound_vjp(node, needs):
             return vjp(g, *[i._value for i in inputs], value=node._value, **node.attrs)
 
     def contributions(g):
-        grads = raw(g)
-        for gi in grads:
-            if callable(gi):  # call_vjp's contract: a deferred product is made only for an input that needs it
-                return tuple([(gi() if need else None) if callable(gi) else gi for gi, need in zip(grads, needs)])
-        return grads
+        return _made_as_needed(raw(g), needs)
     return contributions
+
+
+def _made_as_needed(grads, needs):
+    """A VJP's contributions with each deferred product (a zero-argument function) made for an input that
+    `needs` marks (every input when None) and None for the others."""
+    for gi in grads:
+        if callable(gi):
+            return tuple([(gi() if needs is None or needs[k] else None) if callable(gi) else gi
+                          for k, gi in enumerate(grads)])
+    return grads
 
 
 def input_gradients(node, g, needs=None):
