@@ -250,6 +250,8 @@ def ratio_cell(r, target=None):
     if r is None or (isinstance(r, float) and math.isnan(r)):
         return "n/a"
     text = f"{r:.2f}x"
+    if target is not None and f"{r:.2f}" == f"{target:.2f}" and r != target:
+        text = f"{r:.3f}x"  # 1.004 printed as 1.00 would read as met
     if target is not None:
         text += f" (<= {target:.2f} {'met' if r <= target else 'MISSED'})"
     return text
