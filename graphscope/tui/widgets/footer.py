@@ -10,7 +10,7 @@ class KeyFooter(Footer):
     its bindings most needed first, so a narrow terminal loses the least needed (all stay in the help screen and
     the command palette)."""
 
-    def __init__(self, roomy=120, **kwargs):
+    def __init__(self, roomy=80, **kwargs):
         super().__init__(**kwargs)
         self.roomy = roomy
 
