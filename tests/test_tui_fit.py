@@ -37,23 +37,23 @@ def inspector_lines(app):
     return [body.render_line(y).text.rstrip() for y in range(body.size.height)]
 
 
-def broken_rows(lines):
-    """Lines where a bracketed row is cut: one opened and not closed on its line, or closed and not opened. A
-    long row cut between its entries as numpy cuts it (the next line indented, starting with a number) is one row.
-    """
-    joined = []
-    for line in lines:
-        if joined and joined[-1].endswith(",") and re.match(r"\s+-?\d", line):
-            joined[-1] += " " + line.strip()
-        else:
-            joined.append(line)
-    broken = []
-    for line in joined:
-        opened_last = line.rfind("[")
-        closed_first = line.find("]")
-        if (opened_last >= 0 and "]" not in line[opened_last:]) or (closed_first >= 0 and "[" not in line[:closed_first]):
-            broken.append(line)
-    return broken
+def matrices_shown(session):
+    """Every listed matrix (more than one row) the inspector shows at the session's step: the node's value, the
+    upstream gradient, and per input the contribution, the accumulated gradient and the local Jacobian."""
+    event = session.stepper.event
+    values = [session.state.value(event.node), getattr(event, "upstream", None)]
+    for edge in getattr(event, "edges", None) or ():
+        if edge.needs_grad:
+            values += [edge.contribution, edge.accumulated, edge.local_matrix()]
+    return [v for v in values if v is not None and len(value_lines(v)) > 1]
+
+
+def whole_rows(lines, value):
+    """'rows' when every row of `value` stands whole on one line, 'summary' when the value is summarized instead,
+    None when a row is broken (or missing)."""
+    if all(any(row.strip() in line for line in lines) for row in value_lines(value)):
+        return "rows"
+    return "summary" if any(summary_line(value) in line for line in lines) else None
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -67,11 +67,10 @@ async def test_no_matrix_row_is_broken_over_two_lines_at_any_backward_step(size)
         listed = 0
         while st.event.phase == BACKWARD:
             lines = inspector_lines(app)
-            assert not broken_rows(lines), (st.step, lines)
+            shown = [whole_rows(lines, v) for v in matrices_shown(app.session)]
+            assert None not in shown, (st.step, lines)
             upstream = st.event.upstream
-            if upstream is not None and len(value_lines(upstream)) > 1:  # a 4x3 gradient: listed whole, row by row
-                for row in value_lines(upstream):
-                    assert any(row.strip() in line for line in lines), (st.step, row, lines)
+            if len(value_lines(upstream)) > 1 and whole_rows(lines, upstream) == "rows":  # a 4x3 gradient, by rows
                 listed += 1
             if st.at_end:
                 break
@@ -90,7 +89,8 @@ async def test_the_inspector_lays_its_text_out_again_when_the_terminal_is_resize
         await pilot.resize_terminal(80, 24)
         await settle(pilot)
         narrow = inspector_lines(app)
-        assert "value" in narrow and not broken_rows(narrow)  # the name alone, its rows under it
+        assert "value" in narrow  # the name alone, its rows under it
+        assert all(whole_rows(narrow, v) == "rows" for v in matrices_shown(app.session))
         assert max(len(line) for line in narrow) <= app.screen.query_one(Inspector).text_width()
 
 
@@ -101,8 +101,7 @@ def test_a_matrix_too_wide_for_the_pane_is_summarized_in_the_one_notation():
     session = Session(Graph(loss))
     widest = max(len(row) for row in value_lines(W.value))
     narrow = inspector_text(session, width=widest - 1).plain
-    assert f"value  {summary_line(W.value)}{TOO_WIDE_NOTE}" in narrow
-    assert not broken_rows(narrow.splitlines())
+    assert f"value  {summary_line(W.value)}{TOO_WIDE_NOTE}" in narrow.splitlines()
     wide = inspector_text(session, width=widest + 10).plain  # room for the rows under the name: listed
     assert all(row.strip() in wide for row in value_lines(W.value))
 
@@ -151,3 +150,15 @@ def test_footer_words_are_short_and_the_help_says_them_in_full():
         assert full_words(b) in text
         if b.show:
             assert len(b.description) <= 15, b  # a footer word
+
+
+def test_a_long_row_is_cut_between_its_entries_as_numpy_cuts_it():
+    from graphscope.engine.formatting import summarize_value
+    from graphscope.tui.widgets.inspector import wrapped
+    row = summarize_value(np.array([[0.0866, -0.171, 0.084, 0.0831, 0.0835, -0.167, 0.103, -0.176, 0.0725, -0.157,
+                                     0.0948, 0.0621]]))
+    lines = wrapped(row, 30)
+    assert len(lines) > 1 and all(len(line) <= 30 for line in lines)
+    assert all(line.startswith("  ") and not line.startswith("   ") for line in lines[1:])  # past the '[['
+    assert all(line.endswith(",") for line in lines[:-1])
+    assert " ".join(line.strip() for line in lines) == row  # every entry whole, in order

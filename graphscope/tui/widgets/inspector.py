@@ -4,8 +4,8 @@ update phase the gradient, the optimizer's state, the step and the update/weight
 Values read as in every other view (engine.formatting); a listed matrix
 stands one row a line, its columns lined up. The text is laid out for the
 pane's width: a matrix whose rows do not fit stands under its name, and when
-they do not fit there either it is summarized (mean=.. std=..), so a row is
-never broken over two lines."""
+they do not fit there either it is summarized (mean=.. std=..); a long
+vector is cut between its entries. A row is never broken mid-number."""
 import numpy as np
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -74,9 +74,7 @@ def block(text, lead, value, style, width=None, end="\n"):
     widest = max(len(line) for line in lines)
     if (len(lines) > 1 and len(lead) > LEAD_CHARS) or not fits(len(lead) + widest, width):
         if fits(MATRIX_INDENT + widest, width):
-            text.append("\n")
-            lead = " " * MATRIX_INDENT
-            text.append(lead)
+            lead = _next_line(text)
         elif len(lines) > 1:
             summary = summary_line(value)
             text.append(summary, style=style)
@@ -85,11 +83,16 @@ def block(text, lead, value, style, width=None, end="\n"):
             return
         elif lines[0].startswith("["):  # one long row (a vector): cut between its entries, as numpy does
             if len(lead) > LEAD_CHARS:
-                text.append("\n")
-                lead = " " * MATRIX_INDENT
-                text.append(lead)
+                lead = _next_line(text)
             lines = wrapped(lines[0], width - len(lead))
     text.append(("\n" + " " * len(lead)).join(lines) + end, style=style)
+
+
+def _next_line(text):
+    """Start a value on the next line, indented; returns the new lead."""
+    lead = " " * MATRIX_INDENT
+    text.append("\n" + lead)
+    return lead
 
 
 def wrapped(row, room):
