@@ -6,6 +6,8 @@ stands one row a line, its columns lined up. The text is laid out for the
 pane's width: a matrix whose rows do not fit stands under its name, and when
 they do not fit there either it is summarized (mean=.. std=..); a long
 vector is cut between its entries. A row is never broken mid-number."""
+import textwrap
+
 import numpy as np
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -69,7 +71,8 @@ def inspector_text(session, width=None):
 def block(text, lead, value, style, width=None, end="\n"):
     """Append `value` as the views write it (after `lead`, already appended): a listed matrix one row a line,
     each row under the first. Under a long lead, or when the value does not fit beside it, it starts on the next
-    line, indented; a matrix whose rows do not fit there either is summarized (formatting.summary_line)."""
+    line, indented; a matrix whose rows do not fit there either is summarized (formatting.summary_line).
+    Returns the column the last line ends at (`end` aside)."""
     lines = [NOT_COMPUTED] if value is None else value_lines(value)
     widest = max(len(line) for line in lines)
     if (len(lines) > 1 and len(lead) > LEAD_CHARS) or not fits(len(lead) + widest, width):
@@ -78,14 +81,24 @@ def block(text, lead, value, style, width=None, end="\n"):
         elif len(lines) > 1:
             summary = summary_line(value)
             text.append(summary, style=style)
-            note = fits(len(lead) + len(summary) + len(TOO_WIDE_NOTE), width) and end == "\n"
-            text.append((TOO_WIDE_NOTE if note else "") + end, style=theme.MUTED)
-            return
+            note = TOO_WIDE_NOTE if fits(len(lead) + len(summary) + len(TOO_WIDE_NOTE), width) and end == "\n" else ""
+            text.append(note + end, style=theme.MUTED)
+            return len(lead) + len(summary) + len(note)
         elif lines[0].startswith("["):  # one long row (a vector): cut between its entries, as numpy does
             if len(lead) > LEAD_CHARS:
                 lead = _next_line(text)
             lines = wrapped(lines[0], width - len(lead))
     text.append(("\n" + " " * len(lead)).join(lines) + end, style=style)
+    return len(lead) + len(lines[-1])
+
+
+def hanging(line, width):
+    """`line` cut between words to `width` columns, the lines after the first indented under its text."""
+    if fits(len(line), width):
+        return line
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return "\n".join(textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                                   break_on_hyphens=False))
 
 
 def _next_line(text):
@@ -134,15 +147,17 @@ def _backward(text, info, event, width):
         else:  # long lists or matrices: the upstream stands above, the contribution and local matrix get their rows
             text.append("  = ")
         block(text, "  = ", edge.contribution, f"bold {theme.GRAD_INK}", width)
-        text.append(f"  local {e['local_name']}: {e['jacobian']}\n")
+        text.append(hanging(f"  local {e['local_name']}: {e['jacobian']}", width) + "\n")
         if local is not None and not in_line:
             text.append("  ")
             block(text, "  ", local, None, width)
         status = "complete" if e["complete"] else "partial: more consumers to come"
         lead = f"  {e['accumulated_name']} = "
         text.append(lead, style=theme.GRAD_INK)
-        block(text, lead, edge.accumulated, theme.GRAD_INK, width, end="")
-        text.append(f"  ({status})\n", style=theme.MUTED)
+        column = block(text, lead, edge.accumulated, theme.GRAD_INK, width, end="")
+        words = f"({status})"
+        gap = "  " if fits(column + 2 + len(words), width) else "\n" + " " * MATRIX_INDENT  # never cut at column 0
+        text.append(f"{gap}{words}\n", style=theme.MUTED)
 
 
 def shown_on_one_line(*values):
