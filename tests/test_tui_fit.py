@@ -131,6 +131,20 @@ async def test_the_footer_shows_the_step_and_phase_keys_whole(width):
             assert {"l", "r"} <= shown and not footer.compact
 
 
+async def test_the_footer_behind_a_dialog_shows_no_cut_key():
+    app = two_layer_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        await pilot.press("question_mark")  # the main screen's footer is composed again behind the help
+        await settle(pilot)
+        await pilot.pause(0.2)
+        keys = [k for k in footer.query("FooterKey") if k.display and k.parent.display]
+        palette = next(k for k in keys if k.has_class(PALETTE_KEY))
+        assert all(k.virtual_region.right <= palette.virtual_region.x for k in keys if k is not palette)
+        assert {"f", "b", "question_mark", "q"} <= {k.key for k in keys}
+
+
 async def test_the_footer_gives_its_keys_back_when_the_terminal_widens():
     app = two_layer_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -3,6 +3,8 @@ from textual.widgets import Footer
 
 #: The class Footer gives the command palette's key, docked at the right.
 PALETTE_KEY = "-command-palette"
+#: How many refreshes to wait for the keys to be laid out before measuring them.
+LAYOUT_TRIES = 5
 
 
 class KeyFooter(Footer):
@@ -22,8 +24,11 @@ class KeyFooter(Footer):
         await super().recompose()
         self.call_after_refresh(self.hide_cut_keys)
 
-    def hide_cut_keys(self):
+    def hide_cut_keys(self, tries=LAYOUT_TRIES):
         """Hide every key (or group of keys) from the first that does not fit whole before the palette's key."""
+        if any(not c.virtual_region for c in self.children) and tries > 1:  # not laid out yet (a screen behind
+            self.call_after_refresh(self.hide_cut_keys, tries - 1)          # a dialog is laid out later)
+            return
         palette = [c for c in self.children if c.has_class(PALETTE_KEY)]
         room = self.size.width - sum(c.outer_size.width for c in palette)
         cut = False
