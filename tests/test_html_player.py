@@ -79,11 +79,11 @@ def test_next_prev_keys_and_slider_change_step_and_picture(browser, player_file)
     browser.get(player_file.as_uri())
     number, data_step, svg0, panel = shown(browser)
     assert (number, data_step) == ("0", "0") and "<svg" in svg0
-    assert "forward: x = -2" in panel
+    assert "forward: x (input, fed)" in panel and "value\n-2" in panel  # the value under the title, once
     browser.find_element(By.ID, "next").click()
     number, data_step, svg1, panel = shown(browser)
     assert (number, data_step) == ("1", "1")
-    assert svg1 != svg0 and "forward: y = 5" in panel
+    assert svg1 != svg0 and "forward: y" in panel and "value\n5" in panel
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
     assert shown(browser)[0] == "2"
     browser.find_element(By.ID, "prev").click()

@@ -11,7 +11,7 @@ import pytest
 
 from graphscope.tui import GraphscopeApp
 from graphscope.tui.screens.dialogs import AskDialog, MessageDialog
-from graphscope.tui.screens.help import HelpScreen
+from graphscope.tui.screens.help import HelpScreen, full_words
 from graphscope.tui.screens.main import MainScreen
 from graphscope.tui.widgets.graphview import GraphView
 from graphscope.tui.widgets.tape import Tape
@@ -242,7 +242,7 @@ async def test_help_lists_every_key():
         assert isinstance(app.screen, HelpScreen)
         text = str(app.screen.query_one("#help Static").render())
         for b in MainScreen.BINDINGS:
-            assert b.description in text
+            assert full_words(b) in text
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
@@ -253,7 +253,7 @@ async def test_the_palette_holds_every_binding():
     async with app.run_test(size=SIZE) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for b in MainScreen.BINDINGS:
-            assert b.description.capitalize() in titles
+            assert full_words(b).capitalize() in titles
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"end of backward")

@@ -77,6 +77,15 @@ def summarize_value(v):
         return _scalar_text(a.reshape(())[()], a.dtype)
     if a.size <= SHOWN_ENTRIES:
         return " ".join(line.strip() for line in _listed_lines(a, align=False))
+    return summary_line(a)
+
+
+def summary_line(v):
+    """An array of any size in the words summarize_value gives one too large to list: 'mean=0.12 std=0.5' of its
+    finite entries (summary_text), 'all 0' when they are all the same, '(2 non-finite)' when some are not.
+
+    For a view too narrow to list a small matrix's rows: the same notation, never fewer digits."""
+    a = np.asarray(v)
     finite = a[np.isfinite(a)]
     bad = a.size - finite.size
     if not finite.size:

@@ -38,6 +38,13 @@ def title(event, output):
     return before + summarize_value(value) + after
 
 
+def heading(event, output):
+    """The title without its value, for a view that shows the value just under it ('forward: q = add(x, y)',
+    'backward: at q = add(x, y), upstream dL/dq')."""
+    before, _, after = _title_parts(event, output)
+    return before.rstrip(" =") + after
+
+
 def _title_parts(event, output):
     """(the words before the value, the value, the words after it) of the step's title."""
     node = event.node

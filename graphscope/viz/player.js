@@ -3,6 +3,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("steps-data").textContent);
   var steps = data.steps;
+  var rowsOf = data.rows || {};  // a listed matrix's one-line text -> its rows, columns lined up
   var last = steps.length - 1;
   var picture = document.getElementById("picture");
   var panel = document.getElementById("panel");
@@ -27,20 +28,36 @@
   }
 
   function breakable(text) {
-    // names and paths break after '/' and '_' (never in the middle of a word)
-    return esc(text).replace(/([\/_])/g, "$1<wbr>");
+    // names break after '/' ('block2/W'), never inside a name ('matmul_9')
+    return esc(text).replace(/\//g, "/<wbr>");
   }
 
-  function numbers(text) {
-    // a listed matrix ('[[1, 2], [3, 4]]', as every view writes it) stands one row a line, as in the pictures
-    var html = breakable(text);
-    return text.indexOf("[[") < 0 ? html : html.replace(/\], (?=\[)/g, "],<br>\u00a0");
+
+  function row(key, value, cls, after) {
+    // a listed matrix ('[[1, 2], [3, 4]]', as every view writes it) stands one row a line under its name, its
+    // columns lined up as in the pictures; a row is never broken (the panel scrolls sideways instead)
+    var lines = rowsOf[value];
+    var body = lines ? lines.map(esc).join("\n") : breakable(value);
+    if (after) { body += '<span class="after">' + esc(after) + "</span>"; }
+    cls = [cls, lines ? "rows" : ""].join(" ").trim();
+    return "<dt" + (lines ? ' class="rows"' : "") + ">" + breakable(key) + "</dt><dd" +
+           (cls ? ' class="' + cls + '"' : "") + ">" + body + "</dd>";
   }
 
-  function row(key, value, cls) {
-    // a matrix's rows take the panel's whole width, under their name
-    cls = [cls, String(value).indexOf("[[") < 0 ? "" : "rows"].join(" ").trim();
-    return "<dt>" + esc(key) + "</dt><dd" + (cls ? ' class="' + cls + '"' : "") + ">" + numbers(value) + "</dd>";
+  function pathRow(key, path) {
+    // a source path breaks only after a '/', each folder and the file name whole; a name wider than the panel
+    // loses its start ('…network_with_softmax.py:20', the line stays in view), the whole path on hover
+    var parts = path.split("/");
+    var html = parts.map(function (part, i) {
+      return '<span class="path"><bdi>' + esc(part + (i < parts.length - 1 ? "/" : "")) + "</bdi></span>";
+    }).join("");
+    return "<dt>" + esc(key) + '</dt><dd title="' + esc(path) + '">' + html + "</dd>";
+  }
+
+  function beforeAfter(key, before, after, cls) {
+    // 'before → after' on one line; listed matrices as two, 'before' then 'after'
+    if (!rowsOf[before] && !rowsOf[after]) { return row(key, before + " \u2192 " + after, cls); }
+    return row(key + " before", before, cls) + row(key + " after", after, cls);
   }
 
   function edgeHtml(e) {
@@ -50,16 +67,16 @@
     }
     var rows = row("local " + e.local_name, e.local) + row("Jacobian", e.jacobian);
     rows += row("contribution", e.product ? "upstream \u00d7 local = " + e.product : e.contribution, "grad");
-    rows += row(e.accumulated_name, e.accumulated + (e.complete ? "  (complete)" : "  (partial)"), "grad");
+    rows += row(e.accumulated_name, e.accumulated, "grad", e.complete ? "  (complete)" : "  (partial)");
     return '<div class="edge">' + head + "<dl>" + rows + "</dl></div>";
   }
 
   function updateHtml(d) {
     var rows = row("gradient " + d.grad_name, d.grad, "grad");
     d.state.forEach(function (st) {
-      rows += row(d.optimizer + " " + st.name, st.before + " \u2192 " + st.after);
+      rows += beforeAfter(d.optimizer + " " + st.name, st.before, st.after);
     });
-    rows += row("step", d.step_taken) + row("value", d.value_before + " \u2192 " + d.value_after);
+    rows += row("step", d.step_taken) + beforeAfter("value", d.value_before, d.value_after);
     rows += row("update/weight", d.ratio + "  (" + d.ratio_verdict + ")");
     return rows + "</dl>";
   }
@@ -71,7 +88,8 @@
     html += row("phase", d.phase) + row("shape", d.shape);
     if (d.block) { html += row("folded", d.block); }
     if (d.scope) { html += row("scope", d.scope); }
-    if (d.source && d.source !== "<unknown>") { html += row("made at", d.source); }
+    // a source path stays on one line, cut at its start when too long (the file and line stay), whole on hover
+    if (d.source && d.source !== "<unknown>") { html += pathRow("made at", d.source); }
     if (d.phase === "forward") {
       html += row("value", d.value);
       html += "</dl>";
@@ -250,6 +268,7 @@
 
   slider.max = String(last);
   document.getElementById("step-last").textContent = String(last);
+  number.style.minWidth = String(last).length + "ch";
   var m = /step=(\d+)/.exec(location.hash);
   show(m ? parseInt(m[1], 10) : data.start);
 })();

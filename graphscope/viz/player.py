@@ -8,6 +8,9 @@ import os
 import re
 from html import escape
 
+import numpy as np
+
+from ..engine.formatting import summarize_value, value_lines
 from ..engine.source import shared_location
 from ..stepper import explain
 from . import theme
@@ -54,10 +57,12 @@ def legend_html(keys, origin=False):
 
 
 def _details(event, output, view, repeated):
-    """The side panel's numbers of a step: the source line as shared files show it (never absolute), a name
-    that several nodes share with its scope ('block8/W'), and the block of a folded run the node is in."""
+    """The side panel's numbers of a step: the title without its value (the panel shows it just under, a matrix
+    by rows), the source line as shared files show it (never absolute), a name that several nodes share with its
+    scope ('block8/W'), and the block of a folded run the node is in."""
     node = event.node
     info = explain.details(event, output)
+    info["title"] = explain.heading(event, output)
     info["source"] = shared_location(node.source)
     if node.name in repeated and node.scope:
         info["node"] = f"{node.scope}/{node.name}"
@@ -65,6 +70,32 @@ def _details(event, output, view, repeated):
     if item is not None and item.kind == FOLD:
         info["block"] = fold_block_text(item, node)
     return info
+
+
+def _shown_values(event):
+    """The arrays a step's panel shows: its value or upstream; per edge the local matrix, the contribution and
+    the input's gradient; an update's gradient, optimizer state, step and values."""
+    values = [getattr(event, name, None) for name in ("value", "upstream", "grad", "delta", "value_before",
+                                                      "value_after")]
+    for states in (getattr(event, "state_before", None), getattr(event, "state_after", None)):
+        values += list((states or {}).values())
+    for edge in getattr(event, "edges", None) or ():
+        if edge.needs_grad:
+            local = edge.local_matrix()
+            values += [edge.contribution, edge.accumulated, None if local is None else np.asarray(local, np.float64)]
+    return values
+
+
+def listed_rows(events):
+    """{a listed matrix's one-line text: its rows, columns lined up (formatting.value_lines)} for every matrix the
+    panels show: the page lays a matrix out by rows as the pictures do."""
+    rows = {}
+    for event in events:
+        for value in _shown_values(event):
+            lines = [] if value is None else value_lines(value)
+            if len(lines) > 1:
+                rows[summarize_value(value)] = lines
+    return rows
 
 
 def _repeated_names(graph):
@@ -82,7 +113,7 @@ def player_html(picture, start=0, title=None):
     item_of, repeated = picture.view.item_of, _repeated_names(st.graph)
     steps = [{"svg": inline_svg(svg), "details": _details(ev, out, picture.view, repeated),
               "key": item_of[ev.node].key if ev.node in item_of else None} for ev, svg in zip(st.events, svgs)]
-    data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS}
+    data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS, "rows": listed_rows(st.events)}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     title = title or f"{out.name}: forward then backward"
     subtitle = (f"{plural(len(st.graph.nodes), 'node')}, {st.n_forward} forward + "

@@ -24,12 +24,17 @@ def key_name(key):
     return key_to_character(key) or key
 
 
+def full_words(binding):
+    """What a binding does, in full: its tooltip when its footer word is short ('go to' -> 'go to node')."""
+    return binding.tooltip or binding.description
+
+
 def keys_text(bindings):
-    """One line per binding: its keys and what it does."""
+    """One line per binding: its keys and what it does (in full: its tooltip when it has one)."""
     rows = []
     for b in bindings:
         keys = ", ".join(key_name(k) for k in b.key.split(","))
-        rows.append(f"  [b]{keys:<18}[/b] {b.description}")
+        rows.append(f"  [b]{keys:<18}[/b] {full_words(b)}")
     return "\n".join(rows)
 
 

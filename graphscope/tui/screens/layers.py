@@ -8,10 +8,11 @@ numbers all come from graphscope.train.monitor; nothing is computed here.
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from ...engine.formatting import stat_text
 from ...train.monitor import UPDATE_RATIO_TARGET, layer_stats
+from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
 
 COLUMNS = ("scope", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
@@ -44,7 +45,7 @@ class LayerScreen(Screen):
     """Up/down pick a scope; its histograms follow. Escape or l goes back to the graph."""
 
     BINDINGS = [
-        Binding("escape,l", "app.pop_screen", "back to the graph"),
+        Binding("escape,l", "app.pop_screen", "back", tooltip="back to the graph"),
         Binding("q", "app.quit", "quit"),
     ]
 
@@ -63,7 +64,7 @@ class LayerScreen(Screen):
                 yield HistogramPlot(id="activation-histogram")
                 yield HistogramPlot(id="gradient-histogram")
             yield Static(id="layers-params")
-        yield Footer()
+        yield KeyFooter()
 
     def _status(self):
         when = "after training" if self.session.trained else "as recorded"

@@ -6,49 +6,57 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...engine.errors import GraphscopeError
 from ...engine.formatting import summarize_value
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ..messages import NodeChosen, StepChanged
+from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
 from ..widgets.inspector import Inspector
 from ..widgets.tape import Tape
 from .dialogs import AskDialog, MessageDialog
-from .help import HelpScreen
+from .help import HelpScreen, full_words
 from .layers import LayerScreen
 from .training import TrainingScreen
 
 #: What `guard` returns when the action failed (its error is on screen).
 FAILED = object()
+#: The footer shows previous/next as one group: '←→ step'.
+STEP_KEYS = Binding.Group("step", compact=True)
 
 
 class MainScreen(Screen):
     """Step with n/p (or Right/Left); ctrl+p lists every command."""
 
+    #: The footer shows the shown bindings in this order, most needed first: what a narrow terminal has no room for
+    #: falls off its right end (every key is in the help screen and the palette). A footer word is short; the
+    #: binding's tooltip says it in full (the help screen, the palette and the footer's hover use it).
     BINDINGS = [
         # priority: the graph view and the tape would otherwise take these keys to scroll
-        Binding("n,right", "next", "next step", priority=True),
-        Binding("p,left", "prev", "previous step", priority=True),
+        Binding("p,left", "prev", "previous step", priority=True, group=STEP_KEYS),
+        Binding("n,right", "next", "next step", priority=True, group=STEP_KEYS),
         Binding("home", "first", "first step", show=False, priority=True),
         Binding("end", "last", "last step", show=False, priority=True),
-        Binding("f", f"phase_end('{FORWARD}')", "end of forward"),
-        Binding("b", f"phase_end('{BACKWARD}')", "end of backward"),
-        Binding("u", f"phase_start('{UPDATE}')", "start of update", show=False),
-        Binding("g", "goto_node", "go to node"),
+        Binding("f", f"phase_end('{FORWARD}')", "forward end", tooltip="end of forward"),
+        Binding("b", f"phase_end('{BACKWARD}')", "backward end", tooltip="end of backward"),
+        Binding("u", f"phase_start('{UPDATE}')", "update", tooltip="start of update", show=False),
+        Binding("g", "goto_node", "go to", tooltip="go to node"),
+        Binding("c", "check_node", "check", tooltip="check node"),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+        Binding("l", "layers", "layers", tooltip="layer statistics"),
+        Binding("r", "train", "train"),
         Binding("exclamation_mark", "nonfinite", "first NaN/inf", show=False),
-        Binding("c", "check_node", "check node"),
         Binding("C", "check_all", "check all", show=False),
         Binding("e", "edit_leaf", "edit leaf", show=False),
         Binding("s", "export_svg", "export SVG", show=False),
         Binding("o", "toggle_scope", "collapse/expand scope", show=False),
         Binding("t", "predict", "predict mode", show=False),
-        Binding("l", "layers", "layer statistics"),
-        Binding("r", "train", "train"),
-        Binding("question_mark", "help", "help"),
-        Binding("q", "quit", "quit"),
     ]
+    #: Below this many columns the footer drops its spacing (Footer.compact) so the step keys, help and quit fit 80.
+    ROOMY_FOOTER = 120
 
     def __init__(self, session):
         super().__init__()
@@ -63,7 +71,7 @@ class MainScreen(Screen):
                 yield GraphView(self.session, id="graph")
                 yield Tape(self.session, id="tape")
             yield Inspector(self.session, id="inspector")
-        yield Footer()
+        yield KeyFooter(roomy=self.ROOMY_FOOTER)
 
     def on_mount(self):
         self.query_one(GraphView).focus()
@@ -237,5 +245,5 @@ class MainScreen(Screen):
         """A palette command for every binding."""
         for b in self.BINDINGS:
             keys = b.key.replace("exclamation_mark", "!").replace("question_mark", "?")
-            yield SystemCommand(b.description.capitalize(), f"key: {keys}", partial(self.run_action, b.action))
+            yield SystemCommand(full_words(b).capitalize(), f"key: {keys}", partial(self.run_action, b.action))
 

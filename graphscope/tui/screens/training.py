@@ -11,12 +11,13 @@ import time
 
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from ...engine.errors import GraphscopeError
 from ...train import TrainingDiverged
 from ...train.events import BatchEnd, Stopped
 from ..training import TrainingRun, load_data
+from ..widgets.footer import KeyFooter
 from ..widgets.plots import CurvePlot
 from .layers import LayerScreen
 
@@ -35,9 +36,9 @@ class TrainingScreen(Screen):
     BINDINGS = [
         Binding("space", "pause", "pause/resume"),
         Binding("s", "stop", "stop"),
-        Binding("r", "again", "train again"),
+        Binding("r", "again", "again", tooltip="train again"),
         Binding("l", "layers", "layers"),
-        Binding("escape", "back", "back to the graph"),
+        Binding("escape", "back", "back", tooltip="back to the graph"),
         Binding("q", "quit", "quit"),
     ]
 
@@ -58,7 +59,7 @@ class TrainingScreen(Screen):
         yield CurvePlot(id="training-curve")
         yield Static("", id="training-figures")
         yield ProgressBar(id="training-progress", show_eta=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self):
         self.start()

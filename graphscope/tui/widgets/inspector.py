@@ -2,13 +2,18 @@
 update phase the gradient, the optimizer's state, the step and the update/weight ratio.
 
 Values read as in every other view (engine.formatting); a listed matrix
-stands one row a line, its columns lined up."""
+stands one row a line, its columns lined up. The text is laid out for the
+pane's width: a matrix whose rows do not fit stands under its name, and when
+they do not fit there either it is summarized (mean=.. std=..); a long
+vector is cut between its entries. A row is never broken mid-number."""
+import textwrap
+
 import numpy as np
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...engine.formatting import number_text, shown_in_full, value_lines
+from ...engine.formatting import NOT_COMPUTED, number_text, shown_in_full, summary_line, value_lines
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ...viz import theme
 
@@ -19,10 +24,18 @@ PRODUCT_CHARS = 48
 #: indented this much.
 LEAD_CHARS = 10
 MATRIX_INDENT = 4
+#: After a matrix summarized because its rows are wider than the pane (when the words fit on its line).
+TOO_WIDE_NOTE = "  (widen to list)"
 
 
-def inspector_text(session):
-    """The inspector's contents for the session's current step, as rich Text."""
+def fits(columns, width):
+    """True when `columns` characters fit on a line of `width` (None: any width)."""
+    return width is None or columns <= width
+
+
+def inspector_text(session, width=None):
+    """The inspector's contents for the session's current step, as rich Text laid out for `width` columns
+    (None: as wide as its longest line)."""
     st = session.stepper
     event, out = st.event, session.output
     info = explain.details(event, out)
@@ -33,17 +46,17 @@ def inspector_text(session):
                 style=theme.MUTED)
     if info["source"]:
         text.append(f"{info['source']}\n", style=theme.MUTED)
-    text.append(f"{info['title']}\n\n")
+    text.append(f"{explain.heading(event, out)}\n\n")  # its value stands just under it
     value = session.state.value(node)
     text.append("value  ", style="bold")
-    block(text, "value  ", value, theme.VALUE_INK)
+    block(text, "value  ", value, theme.VALUE_INK, width)
     if value is not None and not shown_in_full(value):
         text.append(f"       min={number_text(np.min(value))} max={number_text(np.max(value))}\n",
                     style=theme.VALUE_INK)
     if event.phase == BACKWARD:
-        _backward(text, info, event)
+        _backward(text, info, event, width)
     elif event.phase == UPDATE:
-        _update(text, info, event)
+        _update(text, info, event, width)
     elif event.phase != FORWARD:
         text.append(f"\n{event.phase} step\n")
     check = session.checks.get(node)
@@ -55,22 +68,66 @@ def inspector_text(session):
     return text
 
 
-def block(text, lead, value, style, end="\n"):
+def block(text, lead, value, style, width=None, end="\n"):
     """Append `value` as the views write it (after `lead`, already appended): a listed matrix one row a line,
-    each row under the first; under a long lead the rows start on the next line, indented."""
-    lines = ["not computed yet"] if value is None else value_lines(value)
-    if len(lines) > 1 and len(lead) > LEAD_CHARS:
-        text.append("\n")
-        lead = " " * MATRIX_INDENT
-        text.append(lead)
+    each row under the first. Under a long lead, or when the value does not fit beside it, it starts on the next
+    line, indented; a matrix whose rows do not fit there either is summarized (formatting.summary_line).
+    Returns the column the last line ends at (`end` aside)."""
+    lines = [NOT_COMPUTED] if value is None else value_lines(value)
+    widest = max(len(line) for line in lines)
+    if (len(lines) > 1 and len(lead) > LEAD_CHARS) or not fits(len(lead) + widest, width):
+        if fits(MATRIX_INDENT + widest, width):
+            lead = _next_line(text)
+        elif len(lines) > 1:
+            summary = summary_line(value)
+            text.append(summary, style=style)
+            note = TOO_WIDE_NOTE if fits(len(lead) + len(summary) + len(TOO_WIDE_NOTE), width) and end == "\n" else ""
+            text.append(note + end, style=theme.MUTED)
+            return len(lead) + len(summary) + len(note)
+        elif lines[0].startswith("["):  # one long row (a vector): cut between its entries, as numpy does
+            if len(lead) > LEAD_CHARS:
+                lead = _next_line(text)
+            lines = wrapped(lines[0], width - len(lead))
     text.append(("\n" + " " * len(lead)).join(lines) + end, style=style)
+    return len(lead) + len(lines[-1])
 
 
-def _backward(text, info, event):
+def hanging(line, width):
+    """`line` cut between words to `width` columns, the lines after the first indented under its text."""
+    if fits(len(line), width):
+        return line
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return "\n".join(textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                                   break_on_hyphens=False))
+
+
+def _next_line(text):
+    """Start a value on the next line, indented; returns the new lead."""
+    lead = " " * MATRIX_INDENT
+    text.append("\n" + lead)
+    return lead
+
+
+def wrapped(row, room):
+    """A one-line list cut between its entries into lines of at most `room` characters where it can be, the
+    lines after the first indented past its opening brackets (as numpy wraps a long row)."""
+    depth = len(row) - len(row.lstrip("["))
+    entries = row.split(", ")
+    lines, line = [], entries[0]
+    for entry in entries[1:]:
+        if len(line) + len(", ") + len(entry) + len(",") <= room:
+            line += ", " + entry
+        else:
+            lines.append(line + ",")
+            line = " " * depth + entry
+    return lines + [line]
+
+
+def _backward(text, info, event, width):
     text.append("upstream  ", style="bold")
     lead = f"{info['upstream_name']} = "
     text.append(lead, style=theme.GRAD_INK)
-    block(text, "upstream  " + lead, event.upstream, theme.GRAD_INK)
+    block(text, "upstream  " + lead, event.upstream, theme.GRAD_INK, width)
     if not event.edges:
         text.append("a leaf: its gradient is complete\n" if event.node.op_def is None else "")
     for e, edge in zip(info["edges"], event.edges):
@@ -83,21 +140,24 @@ def _backward(text, info, event):
         local = edge.local_matrix()
         product = f"  {info['upstream']} × {e['local']} = "
         in_line = (shown_on_one_line(event.upstream, local, edge.contribution)
-                   and len(product) + len(e["contribution"]) <= PRODUCT_CHARS)
+                   and fits(len(product) + len(e["contribution"]), PRODUCT_CHARS)
+                   and fits(len(product) + len(e["contribution"]), width))
         if in_line:
             text.append(product)
         else:  # long lists or matrices: the upstream stands above, the contribution and local matrix get their rows
             text.append("  = ")
-        block(text, "  = ", edge.contribution, f"bold {theme.GRAD_INK}")
-        text.append(f"  local {e['local_name']}: {e['jacobian']}\n")
+        block(text, "  = ", edge.contribution, f"bold {theme.GRAD_INK}", width)
+        text.append(hanging(f"  local {e['local_name']}: {e['jacobian']}", width) + "\n")
         if local is not None and not in_line:
             text.append("  ")
-            block(text, "  ", local, None)
+            block(text, "  ", local, None, width)
         status = "complete" if e["complete"] else "partial: more consumers to come"
         lead = f"  {e['accumulated_name']} = "
         text.append(lead, style=theme.GRAD_INK)
-        block(text, lead, edge.accumulated, theme.GRAD_INK, end="")
-        text.append(f"  ({status})\n", style=theme.MUTED)
+        column = block(text, lead, edge.accumulated, theme.GRAD_INK, width, end="")
+        words = f"({status})"
+        gap = "  " if fits(column + 2 + len(words), width) else "\n" + " " * MATRIX_INDENT  # never cut at column 0
+        text.append(f"{gap}{words}\n", style=theme.MUTED)
 
 
 def shown_on_one_line(*values):
@@ -105,42 +165,47 @@ def shown_on_one_line(*values):
     return all(v is None or len(value_lines(v)) == 1 for v in values)
 
 
-def _update(text, info, event):
+def _update(text, info, event, width):
     """gradient, the optimizer's state before -> after, step, value before -> after, update/weight ratio."""
     text.append("gradient  ", style="bold")
     lead = f"{info['grad_name']} = "
     text.append(lead, style=theme.GRAD_INK)
-    block(text, "gradient  " + lead, event.grad, theme.GRAD_INK)
+    block(text, "gradient  " + lead, event.grad, theme.GRAD_INK, width)
     text.append(f"\n{info['optimizer']} state", style="bold")
     if not info["state"]:
         text.append(": none (the step is -lr × gradient)\n", style=theme.MUTED)
     else:
         text.append("  before → after\n", style=theme.MUTED)
     for s in info["state"]:
-        _before_after(text, f"  {s['name']}", event.state_before[s["name"]], event.state_after[s["name"]], None)
+        _before_after(text, f"  {s['name']}", event.state_before[s["name"]], event.state_after[s["name"]], None,
+                      width)
     text.append("\nstep  ", style="bold")
-    block(text, "step  ", event.delta, f"bold {theme.GRAD_INK}")
-    _before_after(text, f"  {info['node']}", event.value_before, event.value_after, theme.VALUE_INK)
+    block(text, "step  ", event.delta, f"bold {theme.GRAD_INK}", width)
+    _before_after(text, f"  {info['node']}", event.value_before, event.value_after, theme.VALUE_INK, width)
     text.append("\nupdate/weight  ", style="bold")
     text.append(f"{info['ratio']}\n")
     text.append(f"  {info['ratio_verdict']}\n", style=theme.MUTED)
 
 
-def _before_after(text, name, before, after, style):
-    """'  W: before → after' on one line; listed matrices as two blocks, 'before' then 'after'."""
+def _before_after(text, name, before, after, style, width):
+    """'  W: before → after' on one line (when narrow, '→ after' under 'before'); listed matrices as two blocks,
+    'before' then 'after'."""
     if shown_on_one_line(before, after):
-        text.append(f"{name}: {value_lines(before)[0]} → {value_lines(after)[0]}\n", style=style)
+        head, tail = f"{name}: {value_lines(before)[0]}", f"→ {value_lines(after)[0]}"
+        gap = " " if fits(len(head) + 1 + len(tail), width) else "\n" + " " * (len(name) + 2)
+        text.append(head + gap + tail + "\n", style=style)
         return
     for word, value in (("before", before), ("after", after)):
         lead = f"{name} {word}: "
         text.append(lead, style=style)
-        block(text, lead, value, style)
+        block(text, lead, value, style, width)
 
 
 class Inspector(VerticalScroll):
     """Scrolls when the node has many inputs or a long check report."""
 
     DEFAULT_CSS = """
+    Inspector { scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
     Inspector > Static { width: 100%; }
     """
 
@@ -148,9 +213,19 @@ class Inspector(VerticalScroll):
         super().__init__(**kwargs)
         self.session = session
         self.body = Static(id="inspector-body")
+        self.laid_out_for = None  # the width the text was last laid out for
 
     def compose(self):
         yield self.body
 
+    def text_width(self):
+        """The columns the text has (inside the border, padding and scrollbar gutter); None before layout."""
+        return self.scrollable_content_region.width or None
+
     def show_step(self):
-        self.body.update(inspector_text(self.session))
+        self.laid_out_for = self.text_width()
+        self.body.update(inspector_text(self.session, self.laid_out_for))
+
+    def on_resize(self):
+        if self.laid_out_for is not None and self.text_width() != self.laid_out_for:
+            self.show_step()
