@@ -69,8 +69,9 @@ def failure(event, output, shared=False):
     inputs = ", ".join(i.name for i in node.inputs if i.requires_grad) or "its inputs"
     info["stopped"] = f"the backward pass stops here: nothing flows back to {inputs}"
     if event.unreached:
+        them = "it" if len(event.unreached) == 1 else "them"
         info["unreached"] = (f"not reached: {', '.join(n.name for n in event.unreached)} "
-                             f"(they keep no gradient from this pass)")
+                             f"(no backward step ran at {them})")
     return info
 
 

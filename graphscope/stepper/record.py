@@ -46,7 +46,9 @@ class Recording:
     - ``broken``: the node whose VJP failed (raised, or returned a gradient
       of the wrong shape), or None; its step (``error_step``) is an error
       step (``BackwardEvent.error``) and the last of the backward phase:
-      the nodes the pass had not reached keep no gradient (``unreached``);
+      the nodes the pass had not reached keep no gradient (``unreached``),
+      and those some of whose contributions never came keep a partial one
+      (``incomplete``: their indices);
     - ``update_step[i]``: the step of parameter i's update event, or -1;
       ``n_update`` the number of update events; ``update_note``: why an
       optimizer was given but there is no update phase.
@@ -64,6 +66,7 @@ class Recording:
         self.backward_note = None
         self.broken = None
         self.error_step = -1
+        self.incomplete = set()  # a stopped pass: the nodes whose gradient lacks a contribution that never came
         self.update_step = [-1] * len(nodes)
         self.update_note = None
         self.optimizer = optimizer
@@ -147,6 +150,9 @@ class Recording:
         self.backward_step[self.position[node]] = step
         nodes = self.graph.nodes
         unreached = tuple(nodes[i] for i in range(len(nodes) - 1, -1, -1) if self.unreached(i))
+        position = self.position
+        for consumer in (node,) + unreached:  # what these would have passed on never came
+            self.incomplete.update(position[inp] for inp in consumer.inputs if inp.requires_grad)
         self.events.append(BackwardEvent(step, node, node.grad, (), is_seed=node is self.graph.output, error=error,
                                          unreached=unreached))
 
@@ -164,7 +170,7 @@ class Recording:
                 if edge.contribution is not None:
                     last[edge.input] = edge
         for node, edge in last.items():
-            edge.complete = not self.unreached(self.position[node])  # a pass that stopped completes nothing after
+            edge.complete = self.position[node] not in self.incomplete
 
     # ---------------------------------------------------------------- update
     def _run_update(self, optimizer, apply):

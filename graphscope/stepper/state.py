@@ -221,7 +221,7 @@ class StepState(State):
         stopped = self.stopped_at is not None and rec.unreached(i)
         if steps is None or steps[0] > self.step:
             return EARLIER if rec.baseline[i] is not None else NOT_REACHED if stopped else NO_GRAD
-        return COMPLETE if steps[-1] <= self.step and not rec.unreached(i) else PARTIAL
+        return COMPLETE if steps[-1] <= self.step and i not in rec.incomplete else PARTIAL
 
     def status(self, node):
         """'current', 'done', 'pending', or in the backward phase 'inactive' (needs no gradient).

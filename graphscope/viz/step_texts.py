@@ -168,7 +168,7 @@ class Widths:
             texts.append(grad_text(rec.baseline[i], EARLIER))
         values = rec.grad_values[i] or []
         for j, g in enumerate(values):
-            texts.append(grad_text(g, COMPLETE if j == len(values) - 1 and not rec.unreached(i) else PARTIAL))
+            texts.append(grad_text(g, COMPLETE if j == len(values) - 1 and i not in rec.incomplete else PARTIAL))
         if rec.unreached(i):
             texts.append(not_reached_text(rec.broken))
         return texts
