@@ -64,8 +64,10 @@ def walk(graph, provenance, write, optimizer=None):
     out = graph.output
     write(f"graphscope demo: {provenance}")
     update = f" then {plural(st.n_update, 'update step')}" if st.n_update else ""
+    broken = st.recording.broken
+    stopped = f" (the last: {broken.name}, whose VJP fails)" if broken is not None else ""
     write(f"{plural(len(graph), 'node')}, output {out.name}; {plural(st.n_forward, 'forward step')} then "
-          f"{plural(st.n_backward, 'backward step')}{update}\n")
+          f"{plural(st.n_backward, 'backward step')}{stopped}{update}\n")
     write("forward pass: each node's value from its inputs' values (inputs before outputs)")
     for ev in st.events[:st.n_forward]:
         write("\n".join(explain.lines(ev, out)))
