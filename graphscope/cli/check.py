@@ -46,7 +46,7 @@ def _check(args):
     print(("FAIL: " if not report.ok else "") + report.summary(nonfinite_hint=hint))
     first = report.first_failure
     if first is not None:
-        print(f"  to look at it: {export_command(args.file, args.imports, graph, first.node, 'backward')}")
+        print(first_failure_hint(args, graph, first.node))
     failed = failed or not report.ok
 
     if not args.nodes_only:
@@ -67,6 +67,32 @@ def _check(args):
                 failed = failed or not whole.ok
     print(f"\n{'FAILED' if failed else 'passed'}: {os.path.basename(args.file)}")
     return 1 if failed else 0
+
+
+def first_failure_hint(args, graph, node):
+    """'  to look at it: graphscope export ...': the picture of `node`'s backward step; when the backward pass
+    stops earlier, at another node whose VJP fails, `node` has no backward step: its forward step, and that
+    other node's backward step."""
+    recording = stopped_recording(graph)
+    if recording is None or not recording.unreached(recording.position[node]):
+        return f"  to look at it: {export_command(args.file, args.imports, graph, node, 'backward')}"
+    broken = recording.broken
+    return (f"  to look at it: {export_command(args.file, args.imports, graph, node, 'forward')}\n"
+            f"  (the backward pass stops before it, at {broken.name}, whose VJP fails: "
+            f"{export_command(args.file, args.imports, graph, broken, 'backward')})")
+
+
+def stopped_recording(graph):
+    """The stepper's recording of `graph` when its backward pass stops at a failed VJP, else None; the graph's
+    gradients are put back as they were."""
+    from ..stepper import Stepper
+    grads = [(n, n.grad) for n in graph.nodes]
+    try:
+        recording = Stepper(graph).recording
+    finally:
+        for n, g in grads:
+            n.grad = g
+    return recording if recording.broken is not None else None
 
 
 def add_parser(sub):

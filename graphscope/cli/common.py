@@ -174,6 +174,18 @@ def nonfinite_note(graph, file, imports=()):
             f"{display_location(origin.source)}; `{file_command('check', file, imports)}` says more")
 
 
+def warn_broken_backward(command, stepper, file, imports=()):
+    """One warning line on stderr when the walk's backward pass stopped at a node whose VJP failed (the pictures
+    and the walk show that step; the command still succeeds)."""
+    rec = stepper.recording
+    if rec.broken is None:
+        return
+    error = rec.events[rec.error_step].error
+    check = f"; `{file_command('check', file, imports)}` checks every VJP" if file is not None else ""
+    print(f"graphscope {command}: warning: the backward pass stopped at {rec.broken.name} (step {rec.error_step}): "
+          f"{error.summary}{check}", file=sys.stderr)
+
+
 #: How many edges around the node a suggested picture shows (a neighbourhood, not the whole graph).
 AROUND = 2
 

@@ -18,7 +18,7 @@ import shlex
 import sys
 
 from .common import (add_graph_arguments, add_optimizer_arguments, file_command, load_graph, make_optimizer,
-                     nonfinite_note)
+                     nonfinite_note, warn_broken_backward)
 from ..engine.words import plural
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
@@ -59,12 +59,15 @@ def walk(graph, provenance, write, optimizer=None):
     paragraph; `provenance` says where the graph came from; return its Stepper."""
     from ..engine.formatting import summarize_value
     from ..stepper import Stepper, explain
+    from ..stepper.state import NOT_REACHED, not_reached_text
     st = Stepper(graph, optimizer=optimizer)
     out = graph.output
     write(f"graphscope demo: {provenance}")
     update = f" then {plural(st.n_update, 'update step')}" if st.n_update else ""
+    broken = st.recording.broken
+    stopped = f" (the last: {broken.name}, whose VJP fails)" if broken is not None else ""
     write(f"{plural(len(graph), 'node')}, output {out.name}; {plural(st.n_forward, 'forward step')} then "
-          f"{plural(st.n_backward, 'backward step')}{update}\n")
+          f"{plural(st.n_backward, 'backward step')}{stopped}{update}\n")
     write("forward pass: each node's value from its inputs' values (inputs before outputs)")
     for ev in st.events[:st.n_forward]:
         write("\n".join(explain.lines(ev, out)))
@@ -77,10 +80,13 @@ def walk(graph, provenance, write, optimizer=None):
     for ev in st.events[st.n_forward:st.n_forward + st.n_backward]:
         write("")
         write("\n".join(explain.lines(ev, out)))
+    final = st.final()
     write(f"\ngradients of {out.name}:")
     for n in graph.leaves:
         if n.requires_grad:
-            write(f"  {explain.d(out, n):>12} = {summarize_value(n.grad)}")
+            grad = not_reached_text(final.stopped_at) if final.grad_status(n) == NOT_REACHED else \
+                summarize_value(n.grad)
+            write(f"  {explain.d(out, n):>12} = {grad}")
     if optimizer is not None:
         walk_update(st, optimizer, write)
     return st
@@ -103,6 +109,10 @@ def walk_update(st, optimizer, write):
 def next_steps(shown, stepper, saved=None):
     """The closing hint: the export commands for the file just shown (or for where the example can be saved)."""
     k = min(stepper.n_forward + 1, len(stepper) - 1)  # the first backward step after the seed: the local rule
+    what = f"step {k}"
+    broken = stepper.recording.broken
+    if broken is not None:  # the step to look at is the one whose VJP failed
+        k, what = stepper.recording.error_step, f"step {stepper.recording.error_step}, where {broken.name}'s VJP failed"
     first = []
     if shown.file is None:  # the built-in example has no file: export the saved one
         target = saved
@@ -113,7 +123,7 @@ def next_steps(shown, stepper, saved=None):
         shown = Shown(shown.graph, target)
     return "\n".join(["next:"] + first + [
         f"  {shown.command('export', '-o', 'steps.html')}   (the step-player)",
-        f"  {shown.command('export', '--step', str(k), '-o', f'step{k}.svg')}   (one picture: step {k})"])
+        f"  {shown.command('export', '--step', str(k), '-o', f'step{k}.svg')}   (one picture: {what})"])
 
 
 def opens_tui(args):
@@ -131,6 +141,7 @@ def _demo(args):
         from .tui import open_tui
         return open_tui(shown.graph, shown.provenance, shown.file, optimizer)
     st = walk(shown.graph, shown.provenance, print, optimizer)
+    warn_broken_backward("demo", st, shown.file, shown.imports)
     note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
     if note:
         print(f"\n{note}")

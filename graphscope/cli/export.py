@@ -22,7 +22,7 @@ import sys
 
 from ..engine.words import did_you_mean, plural
 from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, nonfinite_note,
-                     whole_number)
+                     warn_broken_backward, whole_number)
 
 #: The extension that writes an ONNX model rather than a picture.
 ONNX = ".onnx"
@@ -59,7 +59,8 @@ def _export(args):
     fmt = format_of(args.output, extra=(ONNX,)) if args.output else None  # an unknown extension fails before work
     graph = load_graph(args)
     stepper = Stepper(graph, optimizer=make_optimizer(graph, args))
-    if stepper.update_note:
+    warn_broken_backward("export", stepper, args.file, args.imports)
+    if stepper.update_note and stepper.recording.broken is None:  # (the warning above says why there is none)
         print(f"note: {stepper.update_note}", file=sys.stderr)
     node = None if args.node is None else node_key(graph, args.node)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,

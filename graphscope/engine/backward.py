@@ -162,15 +162,28 @@ def backward_steps(order, accumulate_grads=True, totals=False):
                     a.grad = grads[0] if old is None else old + grads[0]
                 yield node, g, grads, None
                 continue
-        grads = input_gradients(node, g)
+        try:
+            grads = input_gradients(node, g)
+            # every contribution is checked before any is added: a step whose VJP fails changes nothing
+            fitted = [fitted_gradient(inp, gi, node) if gi is not None and inp.requires_grad else None
+                      for inp, gi in zip(inputs, grads)] if accumulate_grads else None
+        except BackwardError as exc:
+            if exc.node is None:
+                exc.node = node
+            fn = vjp_function(node.op_def) if exc.location is None else None
+            if fn is not None:
+                exc.location = f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}"
+                exc.detail = f"in {fn.__name__}"
+            raise
         after = [None] * len(inputs) if totals else None
         if accumulate_grads:
             if hooks:
                 for hook in hooks:
                     hook(node, g, grads)
-            for slot, (inp, gi) in enumerate(zip(inputs, grads)):
-                if gi is not None and inp.requires_grad:
-                    accumulate(inp, gi, node)
+            for slot, (inp, gi) in enumerate(zip(inputs, fitted)):
+                if gi is not None:
+                    old = inp.grad
+                    inp.grad = gi if old is None else old + gi
                     if totals:
                         after[slot] = inp.grad
         yield node, g, grads, after
@@ -201,13 +214,16 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
     except GraphscopeError:
         raise
     except Exception as exc:
-        where = _source.user_code_lines(exc.__traceback__)
+        location, detail = (_source.user_code_frames(exc.__traceback__) or [(None, "")])[-1]
         lines = [f"{op.name}: the VJP raised {type(exc).__name__}: {exc}"]
-        lines += [f"  at {line}" for line in where[-1:]]
+        if location is not None:
+            lines.append(f"  at {location} {detail}")
         lines.append(f"  upstream: {describe_shapes([g])}; inputs: {describe_shapes(vals)}")
         if node is not None:
             lines.append(f"  node {node.name} made at {node.source}")
-        raise VJPError("\n".join(lines), exc) from None
+        error = VJPError("\n".join(lines), exc, location, detail)
+        error.node = node
+        raise error from None
 
 
 def bound_vjp(node, needs):
@@ -274,13 +290,20 @@ def _not_real(g):
 
 def accumulate(node, g, via=None):
     """node.grad += g, with g brought to node's value type (float for the scalar path)."""
+    g = fitted_gradient(node, g, via)
+    old = node.grad
+    node.grad = g if old is None else old + g
+
+
+def fitted_gradient(node, g, via=None):
+    """`g` as a gradient of `node` (its shape, its value's type and dtype); a BackwardError naming `via` (the node
+    whose VJP returned it) and that VJP's function when it is not one."""
     v = node._value
     if g.__class__ is not float and (g.__class__ is not np.ndarray or g.dtype.kind not in "fiub"):
         problem = _not_real(g)
         if problem:
             op = via.op_def.name if via is not None else "backward"
-            raise BackwardError(f"{op}: the VJP returned {problem} as the gradient of input {node.name}"
-                                + (f"\n  node {via.name} made at {via.source}" if via is not None else ""))
+            raise _vjp_result_error(f"{op}: the VJP returned {problem} as the gradient of input {node.name}", via)
     if v.__class__ is float:
         if g.__class__ is not float:
             if np.size(g) != 1:
@@ -293,12 +316,37 @@ def accumulate(node, g, via=None):
             raise _bad_vjp(via, node, g)
         if g.dtype != v.dtype:  # a float32 input mixed with float64 gets a float32 gradient, as in PyTorch
             g = g.astype(v.dtype)
-    old = node.grad
-    node.grad = g if old is None else old + g
+    return g
 
 
 def _bad_vjp(via, node, g):
     op = via.op_def.name if via is not None else "backward"
-    return BackwardError(f"{op}: the VJP returned a gradient of shape {np.shape(g)} for input {node.name} "
-                         f"of shape {shape_of(node._value)}"
-                         + (f"\n  node {via.name} made at {via.source}" if via is not None else ""))
+    return _vjp_result_error(f"{op}: the VJP returned a gradient of shape {np.shape(g)} for input {node.name} "
+                             f"of shape {shape_of(node._value)}", via)
+
+
+def _vjp_result_error(summary, via):
+    """The BackwardError of a VJP that returned something that is not a gradient: the user's VJP function (a
+    custom op's) and the node."""
+    error = BackwardError(summary)
+    if via is None:
+        return error
+    lines = [summary]
+    fn = vjp_function(via.op_def)
+    if fn is not None:
+        code = fn.__code__
+        error.location = f"{code.co_filename}:{code.co_firstlineno}"
+        error.detail = f"in {fn.__name__} (the VJP that returned it)"
+        lines.append(f"  at {error.location} {error.detail}")
+    lines.append(f"  node {via.name} made at {via.source}")
+    error.args = ("\n".join(lines),)
+    error.node = via
+    return error
+
+
+def vjp_function(op):
+    """The user's function behind a custom op's VJP (None for a built-in op, whose VJP is graphscope's)."""
+    handle = getattr(op, "handle", None)
+    fn = getattr(handle, "_vjp", None)
+    return fn if getattr(fn, "__code__", None) is not None and not _source.is_internal(fn.__code__.co_filename) \
+        else None

@@ -29,15 +29,29 @@ class PositionError(GraphscopeError, IndexError):
 
 
 class BackwardError(GraphscopeError, RuntimeError):
-    """backward() could not run: no upstream for a non-scalar, a bad VJP, ..."""
+    """backward() could not run: no upstream for a non-scalar, a bad VJP, ...
+
+    When a node's VJP failed, ``node`` is that node, and ``location`` / ``detail`` the user's line that
+    shows it ('file.py:10', 'in sq_vjp: return ...'), or None; ``summary`` is the message's first line.
+    """
+
+    node = None
+    location = None
+    detail = ""
+
+    @property
+    def summary(self):
+        return str(self).split("\n", 1)[0]
 
 
 class VJPError(BackwardError):
     """An op's VJP raised (typically a bug in a custom op's VJP); ``cause`` is what it raised."""
 
-    def __init__(self, message, cause):
+    def __init__(self, message, cause, location=None, detail=""):
         super().__init__(message)
         self.cause = cause
+        self.location = location
+        self.detail = detail
 
 
 def describe_shapes(values):

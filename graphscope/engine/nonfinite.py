@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 
 from .backward import backward_steps, topo_order
-from .errors import GraphscopeError
+from .errors import BackwardError, GraphscopeError
 from .hooks import BACKWARD_HOOKS, FORWARD_HOOKS
 from .formatting import number_text
 
@@ -174,12 +174,15 @@ def backward_origin(nodes):
     """
     if all(is_finite(n.grad) for n in nodes):
         return None
-    for node, g, grads, _ in backward_steps(nodes[::-1], accumulate_grads=False):
-        if not is_finite(g):
-            return _record(node, "backward", "upstream", g)
-        origin = _bad_contribution(node, g, grads)
-        if origin is not None:
-            return origin
+    try:
+        for node, g, grads, _ in backward_steps(nodes[::-1], accumulate_grads=False):
+            if not is_finite(g):
+                return _record(node, "backward", "upstream", g)
+            origin = _bad_contribution(node, g, grads)
+            if origin is not None:
+                return origin
+    except BackwardError:  # a VJP that fails stopped the pass here too: nothing after it holds a gradient of it
+        return None
     return None
 
 

@@ -95,12 +95,14 @@ def shared_location(location):
 
 def user_code_lines(tb):
     """'file.py:12 in f: code' for each frame of traceback `tb` in the user's code (not graphscope's, not numpy's)."""
-    lines = []
-    for frame in traceback.extract_tb(tb):
-        if is_internal(frame.filename) or _in_numpy(frame.filename):
-            continue
-        lines.append(f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}")
-    return lines
+    return [f"{location} {detail}" for location, detail in user_code_frames(tb)]
+
+
+def user_code_frames(tb):
+    """('file.py:12', 'in f: code') for each frame of traceback `tb` in the user's code."""
+    return [(f"{frame.filename}:{frame.lineno}", f"in {frame.name}: {frame.line}")
+            for frame in traceback.extract_tb(tb)
+            if not (is_internal(frame.filename) or _in_numpy(frame.filename))]
 
 
 def _in_numpy(filename):

@@ -177,6 +177,10 @@ class Stepper:
         step = self.recording.backward_step[i]
         if step < 0:
             why = "it does not require a gradient" if not n.requires_grad else "no gradient reaches it"
+            if self.recording.unreached(i):
+                broken = self.recording.broken
+                why = (f"the backward pass stopped at {broken.name} before reaching it ({broken.name}'s VJP failed "
+                       f"at step {self.recording.error_step})")
             raise StepError(f"{n.name} has no backward step: {why}")
         return step
 

@@ -37,17 +37,25 @@ class BackwardEvent:
     ``upstream`` is dL/dnode (complete: every consumer has already been
     visited). A leaf's backward event has no edges: it marks its gradient
     as complete.
+
+    ``error`` is set on the step whose VJP failed (it raised, or returned a
+    gradient of the wrong shape): the engine's BackwardError, naming what
+    went wrong and the user's line. That step has no edges (nothing flowed
+    back) and is the last of the backward phase: the pass stopped there;
+    ``unreached`` lists the nodes it never reached (outputs first).
     """
 
-    __slots__ = ("step", "node", "upstream", "edges", "is_seed")
+    __slots__ = ("step", "node", "upstream", "edges", "is_seed", "error", "unreached")
     phase = BACKWARD
 
-    def __init__(self, step, node, upstream, edges, is_seed=False):
+    def __init__(self, step, node, upstream, edges, is_seed=False, error=None, unreached=()):
         self.step = step
         self.node = node
         self.upstream = upstream
         self.edges = edges
         self.is_seed = is_seed  # the output's event: upstream is the seed (dL/dL = 1), not a sum
+        self.error = error
+        self.unreached = unreached
 
     @property
     def is_leaf(self):

@@ -7,8 +7,8 @@ matrix stands one row a line.
 import numpy as np
 
 from ..engine.formatting import describe_call, shape_text, summarize_value, value_lines
-from ..engine.source import display_location
-from .events import FORWARD, UPDATE
+from ..engine.source import display_location, shared_location
+from .events import BACKWARD, FORWARD, UPDATE
 from .state import ratio_text
 
 #: How a forward step names a leaf's value: inputs and parameters are fed; a constant is fixed in the graph.
@@ -57,8 +57,29 @@ def _title_parts(event, output):
         return f"forward: {call(node)} = ", event.value, ""
     if node.op_def is None:
         return f"backward: {d(output, node)} = ", event.upstream, " (leaf: gradient complete)"
+    if event.error is not None:
+        return f"backward: at {call(node)}, upstream {d(output, node)} = ", event.upstream, \
+            " -- its VJP failed"
     return f"backward: at {call(node)}, upstream {d(output, node)} = ", event.upstream, \
         " (the seed)" if event.is_seed else ""
+
+
+def failure(event, output, shared=False):
+    """What the error step of a failed VJP says, as text fields: the engine's words ('sq2: the VJP returned a
+    gradient of shape () for input a of shape (3,)'), the user's line ('at badvjp.py:16 in sq2_vjp ...'; with
+    `shared` never an absolute path) and the nodes the pass never reached."""
+    error, node = event.error, event.node
+    info = {"error": error.summary}
+    if error.location is not None:
+        where = shared_location(error.location) if shared else display_location(error.location)
+        info["error_at"] = f"at {where} {error.detail}".rstrip()
+    inputs = ", ".join(i.name for i in node.inputs if i.requires_grad) or "its inputs"
+    info["stopped"] = f"the backward pass stops here: nothing flows back to {inputs}"
+    if event.unreached:
+        them = "it" if len(event.unreached) == 1 else "them"
+        info["unreached"] = (f"not reached: {', '.join(n.name for n in event.unreached)} "
+                             f"(no backward step ran at {them})")
+    return info
 
 
 def written(before, value, after="", indent=" " * 12):
@@ -150,7 +171,20 @@ def details(event, output):
     out["upstream_name"] = d(output, node)
     out["upstream"] = summarize_value(event.upstream)
     out["edges"] = [edge_details(e, event.upstream, output) for e in event.edges]
+    if event.error is not None:
+        out.update(failure(event, output))
     return out
+
+
+def failure_lines(info, pad=" " * 6):
+    """An error step's fields (``failure``) as text lines: what the VJP did wrong, where, and where the pass ends."""
+    rows = [f"{pad}VJP failed: {info['error']}"]
+    if "error_at" in info:
+        rows.append(f"{pad}  {info['error_at']}")
+    rows.append(f"{pad}{info['stopped']}")
+    if "unreached" in info:
+        rows.append(f"{pad}{info['unreached']}")
+    return rows
 
 
 def lines(event, output):
@@ -160,6 +194,8 @@ def lines(event, output):
     head = written(f"step {event.step:>3}  {before}", value, after)
     if event.phase == UPDATE:
         return head + update_lines(event, info)
+    if event.phase == BACKWARD and event.error is not None:
+        return head + failure_lines(info)
     if event.phase == FORWARD or not event.edges:
         return head
     rows = head

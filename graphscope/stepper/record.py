@@ -43,6 +43,12 @@ class Recording:
     - ``baseline[i]``: the gradient node i held before the pass (leaves only);
     - ``backward_step[i]``: the step of node i's own backward event, or -1;
     - ``backward_note``: why there is no backward phase, when there is none;
+    - ``broken``: the node whose VJP failed (raised, or returned a gradient
+      of the wrong shape), or None; its step (``error_step``) is an error
+      step (``BackwardEvent.error``) and the last of the backward phase:
+      the nodes the pass had not reached keep no gradient (``unreached``),
+      and those some of whose contributions never came keep a partial one
+      (``incomplete``: their indices);
     - ``update_step[i]``: the step of parameter i's update event, or -1;
       ``n_update`` the number of update events; ``update_note``: why an
       optimizer was given but there is no update phase.
@@ -58,6 +64,9 @@ class Recording:
         self.grad_values = [None] * len(nodes)
         self.backward_step = [-1] * len(nodes)
         self.backward_note = None
+        self.broken = None
+        self.error_step = -1
+        self.incomplete = set()  # a stopped pass: the nodes whose gradient lacks a contribution that never came
         self.update_step = [-1] * len(nodes)
         self.update_note = None
         self.optimizer = optimizer
@@ -114,19 +123,44 @@ class Recording:
         clear_gradients(nodes)
         accumulate(root, seed)
         self._change(position[root], len(events), root.grad)
-        for node, g, grads, after in backward_steps(nodes[::-1], totals=True):
-            if not node.requires_grad:
-                continue
-            step = len(events)
-            self.backward_step[position[node]] = step
-            edges = []
-            for slot, (inp, gi) in enumerate(zip(node.inputs, grads)):
-                if gi is not None and inp.requires_grad:
-                    self._change(position[inp], step, after[slot])
-                    edges.append(EdgeGradient(node, slot, inp, gi, after[slot]))
-                else:
-                    edges.append(EdgeGradient(node, slot, inp, None, None))
-            events.append(BackwardEvent(step, node, g, tuple(edges), is_seed=node is root))
+        try:
+            for node, g, grads, after in backward_steps(nodes[::-1], totals=True):
+                if not node.requires_grad:
+                    continue
+                step = len(events)
+                self.backward_step[position[node]] = step
+                edges = []
+                for slot, (inp, gi) in enumerate(zip(node.inputs, grads)):
+                    if gi is not None and inp.requires_grad:
+                        self._change(position[inp], step, after[slot])
+                        edges.append(EdgeGradient(node, slot, inp, gi, after[slot]))
+                    else:
+                        edges.append(EdgeGradient(node, slot, inp, None, None))
+                events.append(BackwardEvent(step, node, g, tuple(edges), is_seed=node is root))
+        except BackwardError as exc:
+            if exc.node is None or exc.node not in position:
+                raise
+            self._stop(exc)
+
+    def _stop(self, error):
+        """The error step of the node whose VJP failed: the pass ends there (its inputs got nothing from it)."""
+        node = error.node
+        step = len(self.events)
+        self.broken, self.error_step = node, step
+        self.backward_step[self.position[node]] = step
+        nodes = self.graph.nodes
+        unreached = tuple(nodes[i] for i in range(len(nodes) - 1, -1, -1) if self.unreached(i))
+        position = self.position
+        for consumer in (node,) + unreached:  # what these would have passed on never came
+            self.incomplete.update(position[inp] for inp in consumer.inputs if inp.requires_grad)
+        self.events.append(BackwardEvent(step, node, node.grad, (), is_seed=node is self.graph.output, error=error,
+                                         unreached=unreached))
+
+    def unreached(self, i):
+        """True when node i needed a gradient but the backward pass stopped (at ``broken``) before reaching it."""
+        broken = self.broken
+        return (broken is not None and i < self.position[broken] and self.backward_step[i] < 0
+                and self.graph.nodes[i].requires_grad)
 
     def _mark_complete(self):
         """Flag each edge whose contribution is the last one its input receives."""
@@ -135,8 +169,8 @@ class Recording:
             for edge in ev.edges:
                 if edge.contribution is not None:
                     last[edge.input] = edge
-        for edge in last.values():
-            edge.complete = True
+        for node, edge in last.items():
+            edge.complete = self.position[node] not in self.incomplete
 
     # ---------------------------------------------------------------- update
     def _run_update(self, optimizer, apply):
@@ -147,6 +181,9 @@ class Recording:
                                   f"{', '.join(missing)}); pass one of gs.optim's, e.g. gs.optim.Adam(params)")
         if self.backward_note:
             self.update_note = "no update phase: " + self.backward_note.split(": ", 1)[-1]
+            return
+        if self.broken is not None:
+            self.update_note = f"no update phase: {stopped_words(self.broken)}"
             return
         params = [p for p in optimizer.params if p in self.position]
         if not params:
@@ -174,6 +211,11 @@ class Recording:
                 optimizer.load_state_dict(saved)
         if len(self.events) == self.n_forward + self.n_backward:
             self.update_note = "no update phase: no parameter of the optimizer got a gradient"
+
+
+def stopped_words(node):
+    """'the backward pass stopped at sq2_4 (its VJP failed)'."""
+    return f"the backward pass stopped at {node.name} (its VJP failed)"
 
 
 def _put_back(param, value):

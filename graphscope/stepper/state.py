@@ -24,6 +24,8 @@ PENDING = "pending"
 CURRENT = "current"
 DONE = "done"
 INACTIVE = "inactive"  # backward phase: the node needs no gradient
+FAILED = "failed"      # backward phase, after its step: the node whose VJP failed (the pass stopped there)
+UNREACHED = "unreached"  # backward phase, from the failed step on: needed a gradient, never reached
 
 # gradient status
 NO_GRAD = "none"            # not computed yet
@@ -31,6 +33,7 @@ PARTIAL = "partial"         # some consumers have contributed, not all
 COMPLETE = "complete"
 EARLIER = "earlier"         # a leaf's gradient accumulated by earlier passes, before this one reached it
 NOT_NEEDED = "not needed"   # the node does not require a gradient
+NOT_REACHED = "not reached"  # the backward pass stopped (a VJP failed) before it reached the node
 
 # a node's look: what a picture shows about it (viz.theme colours each)
 LOOK_PENDING = "pending"                # forward phase: not computed yet
@@ -48,11 +51,20 @@ _LOOK = {
     (BACKWARD, DONE): LOOK_BACKPROPAGATED,
     (BACKWARD, PENDING): LOOK_COMPUTED,
     (BACKWARD, INACTIVE): LOOK_INACTIVE,
+    # a pass that stopped at a failed VJP: the node holds its gradient but passed nothing on; the ones after it
+    # wait for a gradient that never comes (viz marks the failed one in the error colour)
+    (BACKWARD, FAILED): LOOK_COMPUTED,
+    (BACKWARD, UNREACHED): LOOK_COMPUTED,
     # the update phase: a parameter waits for its update, then is done; the rest keep their backward look
     (UPDATE, DONE): LOOK_BACKPROPAGATED,
     (UPDATE, PENDING): LOOK_COMPUTED,
     (UPDATE, INACTIVE): LOOK_INACTIVE,
 }
+
+
+def not_reached_text(node):
+    """What a node the backward pass never reached shows instead of a gradient."""
+    return f"not reached: the backward pass stopped at {node.name}"
 
 
 def ratio_text(ratio):
@@ -147,6 +159,13 @@ class StepState(State):
     def is_final(self):
         return self.step == len(self.recording.events) - 1
 
+    @property
+    def stopped_at(self):
+        """The node whose VJP failed once the walk has reached its step (the backward pass stopped there), else
+        None."""
+        rec = self.recording
+        return rec.broken if rec.broken is not None and self.step >= rec.error_step else None
+
     # ---------------------------------------------------------------- per node
     def _pos(self, node):
         return self.recording.position[node]
@@ -199,15 +218,18 @@ class StepState(State):
         rec = self.recording
         i = self._pos(node)
         steps = rec.grad_steps[i]
+        stopped = self.stopped_at is not None and rec.unreached(i)
         if steps is None or steps[0] > self.step:
-            return EARLIER if rec.baseline[i] is not None else NO_GRAD
-        return COMPLETE if steps[-1] <= self.step else PARTIAL
+            return EARLIER if rec.baseline[i] is not None else NOT_REACHED if stopped else NO_GRAD
+        return COMPLETE if steps[-1] <= self.step and i not in rec.incomplete else PARTIAL
 
     def status(self, node):
         """'current', 'done', 'pending', or in the backward phase 'inactive' (needs no gradient).
 
         In the update phase a parameter is pending until its update, the
-        other nodes are done (their backward step ran) or inactive.
+        other nodes are done (their backward step ran) or inactive. A backward
+        pass that stopped at a failed VJP leaves that node 'failed' after its
+        step, and the nodes it never reached 'unreached' from that step on.
         """
         rec = self.recording
         k = self.step
@@ -220,9 +242,11 @@ class StepState(State):
         else:
             at = rec.backward_step[self._pos(node)]
             if at < 0:
+                if rec.unreached(self._pos(node)):
+                    return UNREACHED if k >= rec.error_step else PENDING
                 return INACTIVE
         if at == k:
-            return CURRENT if self.highlight else DONE
+            return CURRENT if self.highlight else FAILED if node is rec.broken else DONE
         return DONE if at < k else PENDING
 
     def edge_gradient(self, consumer, slot):
@@ -242,11 +266,14 @@ class StepState(State):
         if not self.highlight:
             rec = self.recording
             done = "every value and gradient" if rec.n_backward else "every value"
+            if rec.broken is not None:
+                done = f"every value; the backward pass stopped at {rec.broken.name}: its VJP failed"
             done += ", parameters updated" if rec.n_update else ""
             return f"after all {plural(last + 1, 'step')}: {done}"
         if ev.phase == UPDATE:
             return f"step {self.step} of 0..{last} · update · {ev.optimizer} {ev.node.name}: {update_words(ev)}"
-        return f"step {self.step} of 0..{last} · {self.phase} · at {describe_call(ev.node)}"
+        stop = " · its VJP failed: the backward pass stops here" if getattr(ev, "error", None) is not None else ""
+        return f"step {self.step} of 0..{last} · {self.phase} · at {describe_call(ev.node)}{stop}"
 
     def __repr__(self):
         return f"<StepState step {self.step} {self.phase} at {self.event.node.name}>"
@@ -265,6 +292,7 @@ class GraphState(State):
     event = None
     current = None
     highlight = False
+    stopped_at = None
 
     def __init__(self, graph):
         self.graph = graph

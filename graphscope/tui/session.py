@@ -159,6 +159,8 @@ class Session:
         where = display_location(node.source)
         if where:
             parts.append(where)
+        if getattr(self.stepper.event, "error", None) is not None:
+            parts.append("its VJP failed: the backward pass stopped here")
         return " · ".join(parts)
 
     # ---------------------------------------------------------------- finding nodes

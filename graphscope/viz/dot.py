@@ -90,7 +90,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     if caption:
         text = state.caption() + (f"  ({view.note})" if view.note else "")
         attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(view, state, looks),
-                                       origin=origin is not None, title=title)
+                                       origin=origin.legend if origin is not None else False, title=title)
     graph = graphviz.Digraph(
         name, graph_attr=attrs,
         node_attr=dict(shape="plain", margin="0", fontname=theme.FONT, fontsize=str(theme.FONT_SIZE)),

@@ -60,10 +60,12 @@ def alert_look(look, alert):
 
 def alert_row(alert):
     """The <TR> of an alert: bold warning text on the origin's colour, or its empty room."""
-    if alert.shown:
-        text = mono(alert.text, 0, theme.ORIGIN_INK, theme.SMALL)
+    if alert.shown:  # lines padded to the longest: they stand left-aligned
+        text = mono(alert.text, max(len(row) for row in lines_of(alert.text)), theme.ORIGIN_INK, theme.SMALL)
         return f'<TR><TD ALIGN="LEFT" COLSPAN="2" BGCOLOR="{theme.ORIGIN_HEAD}"><B>{text}</B></TD></TR>'
-    return f'<TR><TD ALIGN="LEFT" COLSPAN="2"><B>{mono("", len(alert.text), theme.MUTED, theme.SMALL)}</B></TD></TR>'
+    rows = lines_of(alert.text)
+    room = mono("", max(len(row) for row in rows), theme.MUTED, theme.SMALL, len(rows))
+    return f'<TR><TD ALIGN="LEFT" COLSPAN="2"><B>{room}</B></TD></TR>'
 
 
 def card(look, head_left, head_right, rows, alert=None):
@@ -97,7 +99,8 @@ def value_rows(item_key, node, state, widths, look):
     if node.requires_grad:
         g = state.grad(node)
         ink = theme.GRAD_INK if g is not None else theme.MUTED
-        rows.append(("grad", _changing(grad_text(g, state.grad_status(node)), widths, (item_key, "grad"), ink)))
+        text = grad_text(g, state.grad_status(node), state.stopped_at)
+        rows.append(("grad", _changing(text, widths, (item_key, "grad"), ink)))
     return rows + update_rows(item_key, node, state, widths, look)
 
 
@@ -192,7 +195,8 @@ def caption_label(text, width, legend=True, keys=None, origin=False, title=None)
     and a colour legend.
 
     `keys` are the theme.LEGEND entries to show (default: all); `origin` adds the entry of the node that made
-    the first non-finite value (viz.origin).
+    the first non-finite value (viz.origin), or with a text, the entry of another mark in the same colour (the
+    node whose VJP failed).
     """
     cells = []
     if legend:
@@ -202,7 +206,8 @@ def caption_label(text, width, legend=True, keys=None, origin=False, title=None)
             look = theme.LOOKS[key]
             cells.append(_legend_entry(look.head, look.border, 1, small(" " + words + "    ", theme.MUTED)))
         if origin:
-            cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, small(" " + ORIGIN_KEY, theme.ORIGIN_INK)))
+            words = mark_key(origin)
+            cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, small(" " + words, theme.ORIGIN_INK)))
     # the legend's entries sit in the caption's own table, the title and step line spanning them all and a last
     # empty cell taking what room is left; each entry keeps its swatch beside its words
     span = len(cells) + 1
@@ -213,6 +218,11 @@ def caption_label(text, width, legend=True, keys=None, origin=False, title=None)
     if cells:
         rows.append(f'<TR>{"".join(cells)}<TD WIDTH="1"></TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{"".join(rows)}</TABLE>>'
+
+
+def mark_key(origin):
+    """The legend words of a marked node: the non-finite origin's (`origin` True), or the words given."""
+    return origin if isinstance(origin, str) else ORIGIN_KEY
 
 
 def _legend_entry(fill, border, thickness, words_html):

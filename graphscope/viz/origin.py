@@ -1,4 +1,5 @@
-"""The mark on the node that made a graph's first NaN or infinity (the engine's ``find_nonfinite`` says which).
+"""The mark on the node that made a graph's first NaN or infinity (the engine's ``find_nonfinite`` says which),
+or on the node whose VJP failed and stopped a recorded backward pass (``BrokenMark``).
 
 The engine is asked once per picture of a graph as it is, or once per
 recording of a walk. A stepped picture shows the mark from the step where
@@ -7,10 +8,13 @@ backward step whose VJP makes the first non-finite gradient (for a
 non-finite upstream gradient: the first step where the node's gradient is
 non-finite). Nodes that merely pass the value on are not marked.
 """
+import textwrap
+
 import numpy as np
 
 from ..engine.nonfinite import find_nonfinite, is_finite
 from ..stepper.events import BACKWARD, FORWARD
+from . import theme
 from .view import NODE
 
 #: The warning row in the origin's label, by (phase, reason) of the engine's NonFinite record.
@@ -24,6 +28,8 @@ WARNINGS = {
 
 class OriginMark:
     """Where the first non-finite value or gradient of a graph was made, and at which steps to show it."""
+
+    legend = "\u26a0 " + theme.ORIGIN_LEGEND
 
     def __init__(self, origin):
         self.origin = origin
@@ -46,6 +52,44 @@ class OriginMark:
 
     def __repr__(self):
         return f"<OriginMark {self.node.name} ({self.origin.phase})>"
+
+
+#: The longest line of a failed VJP's reason in its node's card.
+ALERT_CHARS = 36
+
+
+class BrokenMark:
+    """The node whose VJP failed (it raised, or returned a gradient of the wrong shape) in a recorded walk: marked
+    in the error colour from its error step on, with what went wrong in the engine's words."""
+
+    legend = "\u26a0 " + theme.BROKEN_LEGEND
+
+    def __init__(self, recording):
+        self.node = recording.broken
+        summary = recording.events[recording.error_step].error.summary
+        prefix = f"{self.node.op}: "
+        reason = summary[len(prefix):] if summary.startswith(prefix) else summary
+        # a few short lines (a card is as wide as its widest line)
+        self.text = "\n".join(["\u26a0 backward stopped here:"] + textwrap.wrap(reason, ALERT_CHARS))
+
+    def marks(self, item):
+        return item.node is self.node if item.kind == NODE else self.node in item.node_set
+
+    def shown(self, state):
+        """True from the error step on."""
+        return state.stopped_at is not None
+
+    def __repr__(self):
+        return f"<BrokenMark {self.node.name}>"
+
+
+def mark_of(state):
+    """The mark a picture of `state` carries: the failed VJP's node of a walk whose backward pass stopped, else
+    the origin of the first non-finite value (None when there is neither)."""
+    recording = getattr(state, "recording", None)
+    if recording is not None and recording.broken is not None:
+        return BrokenMark(recording)
+    return origin_mark(state.graph)
 
 
 def origin_mark(graph):

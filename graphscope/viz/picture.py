@@ -7,7 +7,7 @@ from ..engine.graph import require_graph
 from ..stepper import FORWARD, GraphState, Stepper
 from . import arrange
 from .dot import dot_graph
-from .origin import origin_mark
+from .origin import mark_of
 from .render import have_dot, render, render_svgs
 from .step_texts import Widths
 from .view import FOLD_MIN, View
@@ -213,14 +213,15 @@ class Picture:
         return max(counts.values(), default=0)
 
     def origin(self, state):
-        """The origin.OriginMark of the node that made the first non-finite value drawn at `state`, or None.
+        """The origin.OriginMark of the node that made the first non-finite value drawn at `state` (for a walk whose
+        backward pass stopped at a failed VJP: the origin.BrokenMark of that node), or None.
 
         Asked of the engine once per ``state.values_key``: once per recording of a walk, afresh for each
         picture of a graph as it is (its values and gradients may have changed since the last one).
         """
         key = state.values_key
         if self._origin is None or self._origin[0] is not key:
-            self._origin = (key, origin_mark(state.graph))
+            self._origin = (key, mark_of(state))
         return self._origin[1]
 
     def _graph(self, state, rankdir, rows=None, aspect=None):

@@ -99,6 +99,11 @@
       return html + updateHtml(d);
     }
     html += row("upstream " + d.upstream_name, d.upstream, "grad") + "</dl>";
+    if (d.error) {  // the step whose VJP failed: what went wrong, where, and where the pass ends
+      html += '<p class="note failed"><b>VJP failed: ' + esc(d.error) + "</b>" +
+        (d.error_at ? "<br>" + breakable(d.error_at) : "") + "</p>";
+      return html + '<p class="note">' + esc(d.stopped) + (d.unreached ? "<br>" + esc(d.unreached) : "") + "</p>";
+    }
     if (d.edges.length) {
       html += '<p class="rule">local rule: contribution = (local Jacobian)<sup>T</sup> \u00b7 upstream</p>';
       html += d.edges.map(edgeHtml).join("");

@@ -15,7 +15,7 @@ from ..engine.source import shared_location
 from ..stepper import explain
 from . import theme
 from .dot import legend_keys
-from .html_labels import ORIGIN_KEY
+from .html_labels import mark_key
 from .step_texts import fold_block_text
 from .view import FOLD
 from ..version import __version__
@@ -41,7 +41,8 @@ def inline_svg(svg):
 
 def legend_html(keys, origin=False):
     """The page's colour key: one swatch per look in `keys`, coloured as the pictures are (viz.theme), and
-    with `origin` the mark of the node that made the first non-finite value."""
+    with `origin` the mark of the node that made the first non-finite value (or, a text, of the node whose VJP
+    failed, in these words)."""
     spans = []
     for key, words in theme.LEGEND:
         if key in keys:
@@ -52,7 +53,7 @@ def legend_html(keys, origin=False):
     if origin:
         style = f"background: {theme.ORIGIN_HEAD}; border-color: {theme.ORIGIN_BORDER}; border-width: 2px"
         spans.append(f'<span class="key" style="color: {theme.ORIGIN_INK}"><i class="sw origin" style="{style}"></i>'
-                     f'{escape(ORIGIN_KEY)}</span>')
+                     f'{escape(mark_key(origin))}</span>')
     return "\n  ".join(spans)
 
 
@@ -64,6 +65,8 @@ def _details(event, output, view, repeated):
     info = explain.details(event, output)
     info["title"] = explain.heading(event, output)
     info["source"] = shared_location(node.source)
+    if getattr(event, "error", None) is not None:
+        info.update(explain.failure(event, output, shared=True))
     if node.name in repeated and node.scope:
         info["node"] = f"{node.scope}/{node.name}"
     item = view.item_of.get(node)
@@ -116,10 +119,13 @@ def player_html(picture, start=0, title=None):
     data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS, "rows": listed_rows(st.events)}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     title = title or f"{out.name}: forward then backward"
+    broken = st.recording.broken
     subtitle = (f"{plural(len(st.graph.nodes), 'node')}, {st.n_forward} forward + "
                 f"{plural(st.n_backward, 'backward step')}"
-                + (f"; {st.backward_note}" if st.backward_note else ""))
+                + (f"; {st.backward_note}" if st.backward_note else "")
+                + (f"; the backward pass stopped at {broken.name}: its VJP failed" if broken is not None else ""))
+    mark = picture.origin(st.at(0))
     values = {"CSS": _asset("player.css"), "JS": _asset("player.js"), "TITLE": escape(title),
               "SUBTITLE": escape(subtitle), "VERSION": escape(__version__), "DATA": payload,
-              "LEGEND": legend_html(legend_keys(picture.view, st.at(0)), picture.origin(st.at(0)) is not None)}
+              "LEGEND": legend_html(legend_keys(picture.view, st.at(0)), mark.legend if mark is not None else False)}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _asset("player.html"))

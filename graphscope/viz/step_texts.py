@@ -10,7 +10,7 @@ player do not jump.
 """
 from ..engine.formatting import NOT_COMPUTED, value_lines
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
-from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, PARTIAL, StepState
+from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text
 from .view import FOLD, NODE, STUB
 
 NOT_YET = NOT_COMPUTED
@@ -35,8 +35,11 @@ def value_text(v):
     return NOT_YET if v is None else compact(v)
 
 
-def grad_text(g, status):
-    """A gradient's text in a label, marked '(partial)' or '(earlier passes)' by its status."""
+def grad_text(g, status, stopped_at=None):
+    """A gradient's text in a label, marked '(partial)' or '(earlier passes)' by its status; 'not reached: the
+    backward pass stopped at sq2_4' for a node the pass never reached (`stopped_at`: where it stopped)."""
+    if status == NOT_REACHED and stopped_at is not None:
+        return not_reached_text(stopped_at)
     if g is None or status == NO_GRAD:
         return NOT_YET
     s = compact(g)
@@ -165,7 +168,9 @@ class Widths:
             texts.append(grad_text(rec.baseline[i], EARLIER))
         values = rec.grad_values[i] or []
         for j, g in enumerate(values):
-            texts.append(grad_text(g, COMPLETE if j == len(values) - 1 else PARTIAL))
+            texts.append(grad_text(g, COMPLETE if j == len(values) - 1 and i not in rec.incomplete else PARTIAL))
+        if rec.unreached(i):
+            texts.append(not_reached_text(rec.broken))
         return texts
 
     def _edge(self, index, edge, rec):

@@ -50,6 +50,8 @@ ORIGIN_BORDER = "#e03131"
 ORIGIN_HEAD = "#ffe3e3"
 ORIGIN_INK = "#c92a2a"
 ORIGIN_LEGEND = "first non-finite made here"
+#: The node whose VJP failed and stopped the backward pass: the same mark, these legend words.
+BROKEN_LEGEND = "backward stopped here: its VJP failed"
 
 EDGE_DONE = "#495057"
 EDGE_PENDING = "#ced4da"

@@ -128,6 +128,13 @@ def _backward(text, info, event, width):
     lead = f"{info['upstream_name']} = "
     text.append(lead, style=theme.GRAD_INK)
     block(text, "upstream  " + lead, event.upstream, theme.GRAD_INK, width)
+    if event.error is not None:  # the step whose VJP failed: the engine's words, the user's line, where it ends
+        text.append(f"\nVJP failed: {info['error']}\n", style=f"bold {theme.ORIGIN_INK}")
+        if "error_at" in info:
+            text.append(f"  {info['error_at']}\n", style=theme.ORIGIN_INK)
+        text.append(f"\n{info['stopped']}\n" + (f"{info['unreached']}\n" if "unreached" in info else ""),
+                    style=theme.MUTED)
+        return
     if not event.edges:
         text.append("a leaf: its gradient is complete\n" if event.node.op_def is None else "")
     for e, edge in zip(info["edges"], event.edges):

@@ -18,7 +18,8 @@ COLUMNS = (("#", 5), ("node", 12), ("op", 9), ("status", 8), ("value", 22), ("gr
 STATUS = 3  # the column that picks a row's colour
 
 STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": Style(color=theme.INK),
-                "pending": Style(color=theme.MUTED), "inactive": Style(color="#1c7ed6")}
+                "pending": Style(color=theme.MUTED), "inactive": Style(color="#1c7ed6"),
+                "failed": Style(color=theme.ORIGIN_INK, bold=True), "unreached": Style(color=theme.MUTED)}
 HEADER_STYLE = Style(bold=True, underline=True)
 
 
@@ -27,7 +28,7 @@ def cells(node, k, state):
     value = state.value(node)
     grad = state.grad(node)
     gstatus = state.grad_status(node)
-    gtext = {"none": "-", "not needed": "n/a"}.get(gstatus) or summarize_value(grad)
+    gtext = {"none": "-", "not needed": "n/a", "not reached": "not reached"}.get(gstatus) or summarize_value(grad)
     return (str(k), node.name, node.op or node.role or "leaf", state.status(node),
             "-" if value is None else summarize_value(value), gtext, explain.shape_text(node),
             ", ".join(i.name for i in node.inputs))
