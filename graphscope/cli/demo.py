@@ -54,14 +54,14 @@ def _shown(args):
     return Shown(Graph(lecture_example()), None)
 
 
-def walk(graph, provenance, write, optimizer=None):
+def walk(graph, provenance, write, optimizer=None, command="demo"):
     """Write the forward-then-backward walk of `graph` (then the optimizer's update, given one), one step a
     paragraph; `provenance` says where the graph came from; return its Stepper."""
     from ..engine.formatting import summarize_value
     from ..stepper import Stepper, explain
     st = Stepper(graph, optimizer=optimizer)
     out = graph.output
-    write(f"graphscope demo: {provenance}")
+    write(f"graphscope {command}: {provenance}")
     update = f" then {plural(st.n_update, 'update step')}" if st.n_update else ""
     write(f"{plural(len(graph), 'node')}, output {out.name}; {plural(st.n_forward, 'forward step')} then "
           f"{plural(st.n_backward, 'backward step')}{update}\n")
@@ -116,13 +116,33 @@ def next_steps(shown, stepper, saved=None):
         f"  {shown.command('export', '--step', str(k), '-o', f'step{k}.svg')}   (one picture: step {k})"])
 
 
+def in_terminal():
+    """True when the terminal UI can run: standard input and output are a terminal (not piped, redirected or
+    run by CI), or Textual was given a driver that needs none (textual-serve's). Else demo and tui print the
+    walk as text."""
+    return (sys.stdout.isatty() and sys.stdin.isatty()) or bool(os.environ.get("TEXTUAL_DRIVER"))
+
+
 def opens_tui(args):
     """The demo opens the TUI when its output is a terminal (not piped, not CI) and --text/--save are not given."""
-    return not args.text and args.save is None and sys.stdout.isatty() and sys.stdin.isatty()
+    return not args.text and args.save is None and in_terminal()
+
+
+def print_walk(shown, optimizer=None, save=None, command="demo"):
+    """Print the walk as text, the note on NaNs, the saved file (given `save`) and the next commands; exit 0."""
+    from ..interop import save_graph
+    st = walk(shown.graph, shown.provenance, print, optimizer, command)
+    note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
+    if note:
+        print(f"\n{note}")
+    if save is not None:
+        save_graph(shown.graph, os.path.expanduser(save))
+        print(f"\nsaved the graph to {save}")
+    print("\n" + next_steps(shown, st, save))
+    return 0
 
 
 def _demo(args):
-    from ..interop import save_graph
     if args.save is not None:
         _check_save_path(args.save)
     shown = _shown(args)
@@ -130,17 +150,7 @@ def _demo(args):
     if opens_tui(args):
         from .tui import open_tui
         return open_tui(shown.graph, shown.provenance, shown.file, optimizer)
-    st = walk(shown.graph, shown.provenance, print, optimizer)
-    note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
-    if note:
-        print(f"\n{note}")
-    saved = None
-    if args.save is not None:
-        save_graph(shown.graph, os.path.expanduser(args.save))
-        saved = args.save
-        print(f"\nsaved the graph to {saved}")
-    print("\n" + next_steps(shown, st, saved))
-    return 0
+    return print_walk(shown, optimizer, args.save)
 
 
 def _check_save_path(path):
