@@ -110,18 +110,17 @@ def _export_onnx(args):
 
 
 def node_key(graph, text):
-    """--node's node: its name, or its id ('12', or '%12' as print(graph) shows it) when no node has that name.
+    """--node's node id: by name, scope path ('block3/W') or id ('12', or '%12' as print(graph) shows it).
 
-    An unknown name fails here with the closest names ("did you mean").
+    An unknown name fails here with the closest names ("did you mean"); a shared one with the paths that tell
+    the nodes apart.
     """
     from ..engine.errors import GraphscopeError
-    if any(n.name == text for n in graph.nodes):
-        return text
-    digits = text[1:] if text.startswith("%") else text
-    if digits.isdigit():
-        return int(digits)
-    raise GraphscopeError(f"--node {text}: no node named {text!r} in this graph"
-                          f"{did_you_mean(text, sorted({n.name for n in graph.nodes}))}")
+    key = int(text) if text.isdigit() and not any(n.name == text for n in graph.nodes) else text
+    try:
+        return graph.node(key).id
+    except KeyError as exc:
+        raise GraphscopeError(f"--node {text}: {exc}") from None
 
 
 def add_parser(sub):
