@@ -87,9 +87,11 @@ def run(args):
     args.port = DEFAULT_PORT if args.port is None else args.port
     problems = option_problems(args)
     if args.optimizer is not None:
+        from ..engine.words import did_you_mean
         from ..optim.rules import RULES
         if args.optimizer.lower() not in RULES:
-            problems.append(f"--optimizer {args.optimizer}: unknown optimizer; known: {', '.join(RULES)}")
+            problems.append(f"--optimizer {args.optimizer}: unknown optimizer; known: {', '.join(RULES)}"
+                            f"{did_you_mean(args.optimizer.lower(), list(RULES))}")
     if problems:
         return report_bad_options("tui", problems)
     try:

@@ -210,7 +210,7 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
         lines += [f"  at {line}" for line in where[-1:]]
         lines.append(f"  upstream: {describe_shapes([g])}; inputs: {describe_shapes(vals)}")
         if node is not None:
-            lines.append(f"  node {node.name} made at {node.source}")
+            lines.append(f"  node {node.name} made at {_source.display_location(node.source)}")
         raise VJPError("\n".join(lines), exc) from None
 
 
@@ -246,7 +246,7 @@ def accumulate(node, g, via=None):
         if problem:
             op = via.op_def.name if via is not None else "backward"
             raise BackwardError(f"{op}: the VJP returned {problem} as the gradient of input {node.name}"
-                                + (f"\n  node {via.name} made at {via.source}" if via is not None else ""))
+                                + (f"\n  node {via.name} made at {_source.display_location(via.source)}" if via is not None else ""))
     if v.__class__ is float:
         if g.__class__ is not float:
             if np.size(g) != 1:
@@ -267,4 +267,4 @@ def _bad_vjp(via, node, g):
     op = via.op_def.name if via is not None else "backward"
     return BackwardError(f"{op}: the VJP returned a gradient of shape {np.shape(g)} for input {node.name} "
                          f"of shape {shape_of(node._value)}"
-                         + (f"\n  node {via.name} made at {via.source}" if via is not None else ""))
+                         + (f"\n  node {via.name} made at {_source.display_location(via.source)}" if via is not None else ""))

@@ -183,7 +183,7 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
     diff = fn.differentiable
     row = NodeCheck(node, position, "ok")
     for i, (x, inp) in enumerate(zip(xs, node.inputs)):
-        result = InputCheck(inp.name, shape_of(x), slot=i)
+        result = InputCheck(inp.name, shape_of(x), slot=i, needed=inp.requires_grad)
         if diff is not None and i < len(diff) and not diff[i]:
             result.note = "not differentiable (declared by the op)"
         elif np.asarray(x).dtype.kind != "f":

@@ -71,6 +71,8 @@ class InputCheck:
     worst: List[Entry] = field(default_factory=list)
     note: str = ""
     ok: bool = True
+    #: its gradient is used (the input requires one); an unused gradient that is all 0 is not worth a warning
+    needed: bool = True
 
     @property
     def size(self):
@@ -78,8 +80,8 @@ class InputCheck:
 
     @property
     def unjudged(self):
-        """True when it passed only because both derivatives are 0 at every entry checked."""
-        return self.ok and self.checked > 0 and self.zeros == self.checked
+        """True when it passed only because both derivatives are 0 at every entry checked (and it is needed)."""
+        return self.ok and self.needed and self.checked > 0 and self.zeros == self.checked
 
     @property
     def status(self):
