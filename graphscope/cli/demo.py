@@ -13,6 +13,7 @@ graph saved with graph.save(...) (or with --save here).
 In a terminal the demo opens the terminal UI (as `graphscope tui` does);
 when its output is piped, or with --text or --save, it prints the walk.
 """
+import argparse
 import os
 import shlex
 import sys
@@ -25,6 +26,15 @@ SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.pa
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "chain_rule.py")
 #: Where the closing hint suggests saving the built-in example (no file of it exists to export).
 BUILT_IN_SAVE = "lecture.gsgraph"
+
+EXAMPLES = """examples:
+  graphscope demo                                  the lecture's f = (x + y) z (the terminal UI in a terminal)
+  graphscope demo --text                           the same walk, printed
+  graphscope demo samples/two_layer.py --text      any file that defines build(), or a saved graph
+  graphscope demo samples/two_layer.py --text --optimizer adam   then one Adam update per parameter
+  graphscope demo --save lecture.gsgraph           also save the walked graph, to export or check it
+  graphscope demo model.gsgraph --import my_ops.py a saved graph whose custom ops my_ops.py defines
+"""
 
 
 class Shown:
@@ -169,7 +179,8 @@ def _check_save_path(path):
 def add_parser(sub):
     p = sub.add_parser("demo", help="step through the lecture's example (the terminal UI in a terminal; "
                                     "--text: the walk as text)",
-                       description=__doc__.split("\n\n", 1)[1])
+                       description=__doc__.split("\n\n", 1)[1], epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     add_graph_arguments(p, optional_help="default: the lecture's example, samples/chain_rule.py")
     p.add_argument("--save", metavar="FILE.gsgraph",
                    help="also save the walked graph (values and gradients) as a graph file, to export or check")

@@ -5,9 +5,10 @@ Coarse then fine, as the lecture advises: a first round of short trials
 longer round in the ranges of the best trials (--fine-epochs each, by
 default twice --epochs). Every trial starts from the same initial weights;
 the optimizer, batch size, seed and dtype come from the options, else from
-the training file's settings(), else from train's defaults. The trials are printed as they finish, then as a
-table sorted by validation accuracy, with the `graphscope train` command that
-repeats the best trial exactly. Ctrl-C still prints the trials that finished.
+the training file's settings(), else from train's defaults. The trials are
+printed as they finish, then as a table sorted by validation accuracy, with
+the `graphscope train` command that repeats the best trial exactly. Ctrl-C
+still prints the trials that finished.
 """
 import argparse
 import math

@@ -6,16 +6,19 @@ no data). The file may also define settings(), returning the settings it
 trains best with, e.g. {"optimizer": "adam", "lr": 0.01, "epochs": 150,
 "batch_size": 30, "schedule": "exp:0.02"} (also: reg, seed, dtype): they
 replace train's defaults, options given on the command line replace them,
-and the header says where each setting came from. The recorded graph is
-trained by replay with
-gs.Trainer; the history is printed as a table and a terminal curve, and
-written as JSON (--history) and as a picture (--plot, needs matplotlib). Every
-output is checked before training starts. --resume DIR goes on with the run
-saved in DIR, with its settings (an option that contradicts them is refused;
-only --epochs, the total, may grow). A loss that turns NaN or infinite stops
-the run, names the node that made it and exits with status 1; Ctrl-C stops it
-with status 130. Either way the table, --history and --plot show the epochs
-completed and the last good checkpoint (--checkpoint) is kept.
+and the header says where each setting came from.
+
+The recorded graph is trained by replay with gs.Trainer; the history is
+printed as a table and a terminal curve, and written as JSON (--history) and
+as a picture (--plot, needs matplotlib). Every output is checked before
+training starts.
+
+--resume DIR goes on with the run saved in DIR, with its settings (an option
+that contradicts them is refused; only --epochs, the total, may grow). A
+loss that turns NaN or infinite stops the run, names the node that made it
+and exits with status 1; Ctrl-C stops it with status 130. Either way the
+table, --history and --plot show the epochs completed and the last good
+checkpoint (--checkpoint) is kept.
 """
 import argparse
 import dataclasses
@@ -324,6 +327,8 @@ def show(history, args, which=""):
         print()
         print(curve)
     which = f" {which}" if which else ""
+    if getattr(args, "origins", None):
+        history.settings["from"] = dict(args.origins)  # where each setting came from (given, settings(), default)
     if args.history:
         history.save(args.history)
         print(f"history{which} written to {args.history}")

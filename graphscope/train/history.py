@@ -101,7 +101,7 @@ def _pct(v):
 
 
 def _secs(v):
-    """An epoch's time, readable at every scale: '0.7ms', '42ms', '1.85s', '2m 05s' (an epoch of a small net takes
+    """An epoch's time, readable at every scale: '0.7ms', '42ms', '1.85s', '2m05s' (an epoch of a small net takes
     milliseconds: in seconds with 2 decimals every row would read 0.00s)."""
     if v is None:
         return "-"
@@ -112,7 +112,7 @@ def _secs(v):
     if v < 60:
         return f"{v:.2f}s"
     minutes, seconds = divmod(int(round(v)), 60)
-    return f"{minutes}m {seconds:02d}s"
+    return f"{minutes}m{seconds:02d}s"
 
 
 def _finite_or_null(d):
