@@ -27,6 +27,7 @@ import sys
 from ..engine.errors import GraphscopeError
 from ..engine.words import plural
 from .common import (TRAIN_DEFAULTS, optimizer_factory, option_problems, output_problems, report_bad_options)
+from .trainfile import SETTINGS
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -41,7 +42,7 @@ EXAMPLES = """examples:
 """
 
 #: The settings a training file's settings() may suggest, in the order the header lists them.
-SETTING_KEYS = ("optimizer", "lr", "schedule", "batch_size", "reg", "seed", "dtype", "epochs")
+SETTING_KEYS = tuple(SETTINGS)
 #: Where a setting came from: the command line, the training file's settings(), train's defaults.
 GIVEN, SUGGESTED, DEFAULT = "given", "settings()", "default"
 

@@ -10,17 +10,18 @@ from ..userfile import DATA_WHAT, UserFileError, _call_user, call_build, load_mo
 NEEDS = ("a training file is a .py that defines build() (returning the loss) and data() (returning "
          "x_train, y_train, x_val, y_val)")
 
-#: What settings() may set, each with a check of its value (None when it is fine) and what it must be.
+#: What settings() may set (in the order train's header lists them), each with a check of its value and what
+#: it must be.
 SETTINGS = {
     "optimizer": (lambda v: isinstance(v, str), "an optimizer's name, e.g. 'adam'"),
     "lr": (lambda v: _number(v) and math.isfinite(v) and v > 0, "a finite number greater than 0"),
-    "epochs": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
-    "batch_size": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
-    "reg": (lambda v: _number(v) and math.isfinite(v) and v >= 0, "a number >= 0"),
     "schedule": (lambda v: v is None or isinstance(v, str), "None or a schedule as --schedule takes it, "
                                                              "e.g. 'exp:0.02'"),
+    "batch_size": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "reg": (lambda v: _number(v) and math.isfinite(v) and v >= 0, "a number >= 0"),
     "seed": (lambda v: _whole(v), "a whole number"),
     "dtype": (lambda v: v in ("float32", "float64"), "'float32' or 'float64'"),
+    "epochs": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
 }
 
 

@@ -65,7 +65,7 @@ def serve(args, port):
 
 def _tui(args):
     from ..engine.source import display_path
-    from .demo import Shown, in_terminal, print_walk
+    from .walk import Shown, in_terminal, print_walk
     graph = load_graph(args)  # errors before the screen opens: one message, exit 2 (see run)
     optimizer = make_optimizer(graph, args)
     if args.serve:

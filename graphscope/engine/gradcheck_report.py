@@ -130,10 +130,16 @@ class NodeCheck:
         return [i for i in self.inputs if i.unjudged] if self.status == "ok" else []
 
     @property
+    def judged_nothing(self):
+        """True when every input it checked passed only because both derivatives are 0 there."""
+        zero = self.unjudged
+        return bool(zero) and len(zero) == sum(1 for i in self.inputs if i.checked)
+
+    @property
     def status_text(self):
         """'ok', 'ok (2 kinks)', 'FAIL', 'skip (leaf)', 'not judged (all 0)', 'ok; W not judged (all 0)', ..."""
         zero = self.unjudged
-        if zero and len(zero) == sum(1 for i in self.inputs if i.checked):
+        if self.judged_nothing:
             return f"{NOT_JUDGED} (all 0)"
         if zero:
             return f"ok; {', '.join(i.name for i in zero)} {NOT_JUDGED} (all 0)"
@@ -193,7 +199,7 @@ class NodeReport:
         rows = self.failures if failures_only else self.rows
         header = ("#", "node", "op", "shapes", "scope", "max rel err", "checked", "status", "source")
         body = [(str(r.position), r.node.name, r.node.op, r.shapes, r.node.scope or "-",
-                 "-" if not r.inputs or r.status_text.startswith(NOT_JUDGED) else f"{r.max_rel:.1e}",
+                 "-" if not r.inputs or r.judged_nothing else f"{r.max_rel:.1e}",
                  str(sum(i.checked for i in r.inputs)),
                  r.status_text, display_location(r.node.source)) for r in rows]
         return format_table(header, body)
@@ -302,8 +308,7 @@ def unjudged_text(names, what="a wrong VJP"):
 
     'warning: at cube_4 the analytic and numerical gradients are both 0 at every entry checked: ...'
     """
-    shown = ", ".join(names[:NAMES_SHOWN]) + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN
-                                              else "")
+    shown = _listed(names, f" and {len(names) - NAMES_SHOWN} more")
     these = "this gradient is" if len(names) == 1 else "these gradients are"
     it = "it is" if len(names) == 1 else "they are"
     return (f"warning: at {shown} the analytic and numerical gradients are both 0 at every entry checked, so "
@@ -315,8 +320,12 @@ def unjudged_count(names):
     """', 2 not judged (all 0): x, W' for a summary line ('' when there are none)."""
     if not names:
         return ""
-    shown = ", ".join(names[:NAMES_SHOWN]) + (" ..." if len(names) > NAMES_SHOWN else "")
-    return f", {len(names)} {NOT_JUDGED} (all 0): {shown}"
+    return f", {len(names)} {NOT_JUDGED} (all 0): {_listed(names, ' ...')}"
+
+
+def _listed(names, more):
+    """The first NAMES_SHOWN names, then `more` when there are others."""
+    return ", ".join(names[:NAMES_SHOWN]) + (more if len(names) > NAMES_SHOWN else "")
 
 
 def _count(items, one, many):
