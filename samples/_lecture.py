@@ -10,6 +10,7 @@ path when Python or graphscope runs them).
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -76,7 +77,9 @@ def terminal_plot(series, title, xlabel="epoch", ylabel="", logy=False, args=Non
     plt.title(title)
     plt.xlabel(xlabel)
     plt.ylabel(ylabel)
-    plt.show()
+    text = plt.build()
+    plt.clear_figure()
+    print(text if sys.stdout.isatty() else plt.uncolorize(text))  # no colour codes in a pipe or a file
 
 
 def save_lines(folder, filename, series, title, xlabel="epoch", ylabel="", logy=False, styles=None):

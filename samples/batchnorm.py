@@ -2,7 +2,7 @@
 
     python samples/batchnorm.py [--fast] [--plot DIR]
     graphscope tui samples/batchnorm.py
-    graphscope train samples/batchnorm.py --epochs 20
+    graphscope train samples/batchnorm.py --epochs 20   # settings() below: SGD, lr 0.1, batch 30
 
 With weights this small the plain net's activations shrink layer by layer and
 it barely learns; batch norm rescales every layer to unit variance, so the same
@@ -40,13 +40,20 @@ def build():
     return loss_of(net(), x[:32], y[:32])
 
 
+def settings():
+    """What `graphscope train samples/batchnorm.py` trains with (measure()'s run; options replace them)."""
+    return {"optimizer": "sgd", "lr": 0.1, "batch_size": BATCH, "epochs": 40, "dtype": "float64"}
+
+
 def measure(fast=True):
     """Per variant: final training loss and accuracy, per-epoch curves, median seconds per epoch; and the BN cost ratio."""
     epochs = 15 if fast else 40
     out = {"epochs": epochs}
     for name, bn in (("plain", False), ("batchnorm", True)):
         model = net(batchnorm=bn)
-        history, trainer = fit(model, data(fast), optimizer="sgd", lr=0.1, epochs=epochs, batch_size=BATCH)
+        s = settings()
+        history, trainer = fit(model, data(fast), optimizer=s["optimizer"], lr=s["lr"], epochs=epochs,
+                               batch_size=s["batch_size"])
         x, y, _, _ = data(fast)
         accuracy, loss = trainer.evaluate(x, y)
         out[name] = {"train_loss": loss, "train_acc": accuracy, "loss_curve": history.epoch_loss(),

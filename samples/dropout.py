@@ -29,13 +29,20 @@ def build():
     return loss_of(net(), x, y)
 
 
+def settings():
+    """What `graphscope train samples/dropout.py` trains with (measure()'s run; options replace them)."""
+    return {"optimizer": "adam", "lr": 0.01, "batch_size": 60, "epochs": 300, "dtype": "float64"}
+
+
 def measure(fast=True):
     """Per variant: training and validation accuracy (eval mode) and their gap; validation curves."""
     epochs = 150 if fast else 300
     out = {"epochs": epochs, "p": P}
     for name, p in (("plain", 0.0), ("dropout", P)):
         d = data(fast)
-        history, trainer = fit(net(dropout=p), d, optimizer="adam", lr=0.01, epochs=epochs, batch_size=60)
+        s = settings()
+        history, trainer = fit(net(dropout=p), d, optimizer=s["optimizer"], lr=s["lr"], epochs=epochs,
+                               batch_size=s["batch_size"])
         train_acc, _ = trainer.evaluate(d[0], d[1])
         val_acc, _ = trainer.evaluate(d[2], d[3])
         out[name] = {"train_acc": train_acc, "val_acc": val_acc, "gap": train_acc - val_acc,

@@ -2,7 +2,8 @@
 
     python samples/fc_net.py [--fast] [--plot DIR]
     graphscope tui samples/fc_net.py
-    graphscope train samples/fc_net.py --optimizer adam --lr 0.01 --schedule exp:0.02 --epochs 150
+    graphscope train samples/fc_net.py              # with settings() below: Adam, lr 0.01, exp:0.02, 150 epochs
+    graphscope train samples/fc_net.py --epochs 20  # an option replaces a setting
 """
 import graphscope as gs
 from _lecture import fit, loss_of, parse_args, save_lines, terminal_plot
@@ -20,6 +21,12 @@ def data(fast=False):
     return x, y, x_val, y_val
 
 
+def settings():
+    """What `graphscope train samples/fc_net.py` trains with (the run measure() makes; options replace them)."""
+    return {"optimizer": "adam", "lr": LR, "schedule": "exp:0.02", "epochs": EPOCHS, "batch_size": 30,
+            "dtype": "float64"}
+
+
 def net(seed=0):
     """2 -> HIDDEN (ReLU) -> 3: fc1, relu1, fc2."""
     return gs.nn.MLP([2, HIDDEN, 3], activation="relu", rng=seed)
@@ -34,8 +41,9 @@ def build():
 def measure(fast=True):
     """Train the net; returns final and per-epoch training/validation accuracy and loss."""
     x, y, x_val, y_val = data(fast)
-    history, trainer = fit(net(), (x, y, x_val, y_val), optimizer="adam", lr=LR, epochs=EPOCHS, batch_size=30,
-                           schedule=gs.optim.schedules.exponential(LR, 0.02))
+    s = settings()
+    history, trainer = fit(net(), (x, y, x_val, y_val), optimizer=s["optimizer"], lr=s["lr"], epochs=s["epochs"],
+                           batch_size=s["batch_size"], schedule=gs.optim.schedules.parse_schedule(s["schedule"], s["lr"]))
     train_acc, _ = trainer.evaluate(x, y)  # the trained net on every training point
     return {"train_acc": train_acc, "val_acc": history.val_acc[-1], "target": TARGET,
             "epochs": len(history.train_acc), "train_acc_curve": list(history.train_acc),

@@ -28,6 +28,11 @@ def net(init="zeros", seed=0):
     return gs.nn.MLP([2, HIDDEN, 3], activation="tanh", init=init, bias=0.1, rng=seed)
 
 
+def settings():
+    """What `graphscope train samples/weight_init_zero.py` trains with (measure()'s run; options replace them)."""
+    return {"optimizer": "sgd", "lr": 0.5, "batch_size": 30, "epochs": 30, "dtype": "float64"}
+
+
 def build():
     x, y, _, _ = data()
     return loss_of(net(), x[:32], y[:32])
@@ -43,7 +48,9 @@ def unit_spread(model):
 def run(init, fast):
     model = net(init)
     epochs = 10 if fast else 30
-    history, trainer = fit(model, data(fast), optimizer="sgd", lr=0.5, epochs=epochs, batch_size=30)
+    s = settings()
+    history, trainer = fit(model, data(fast), optimizer=s["optimizer"], lr=s["lr"], epochs=epochs,
+                           batch_size=s["batch_size"])
     x, y, _, _ = data(fast)
     accuracy, _ = trainer.evaluate(x, y)
     return {"spread": unit_spread(model), "moved": float(np.abs(model[0].W.value).max()), "train_acc": accuracy,

@@ -383,7 +383,8 @@ ERROR = 2  # the command could not do its work: one message, prefixed with the c
 CLI_CASES = {
     # the front door itself
     "no command": (lambda t: [], USAGE, r""),  # the help, on stdout
-    "unknown command": (lambda t: ["frobnicate"], USAGE, r"invalid choice: 'frobnicate'"),
+    "unknown command": (lambda t: ["frobnicate"], USAGE, r"unknown command 'frobnicate'; the commands: demo, tui"),
+    "mistyped command": (lambda t: ["chekc", "x.py"], USAGE, r"unknown command 'chekc'.*did you mean 'check'\?"),
     "unknown top option": (lambda t: ["--bogus"], USAGE, r"unrecognized arguments: --bogus"),
     # check
     "check: no file": (lambda t: ["check"], USAGE, r"the following arguments are required: file"),

@@ -14,7 +14,9 @@ SAMPLE = os.path.join(ROOT, "samples", "two_layer.py")
 
 @pytest.fixture
 def opened(monkeypatch):
-    """Record what the TUI would open on, instead of opening it."""
+    """In a terminal, record what the TUI would open on, instead of opening it."""
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     calls = []
     monkeypatch.setattr(tui_cli, "open_tui",
                         lambda graph, origin, file=None, optimizer=None, training=None:
@@ -64,6 +66,25 @@ def test_demo_prints_the_walk_with_text_even_in_a_terminal(monkeypatch, opened, 
     assert "backward pass" in capsys.readouterr().out
 
 
+def test_tui_not_in_a_terminal_prints_the_walk_as_the_demo_does_and_exits():
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop("TEXTUAL_DRIVER", None)
+    sample = os.path.join(ROOT, "samples", "chain_rule.py")
+    proc = subprocess.run([sys.executable, "-m", "graphscope", "tui", sample], capture_output=True, text=True,
+                          env=env, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout                   # no escape codes in a file
+    assert "forward pass" in proc.stdout and "backward pass" in proc.stdout and "df/dx" in proc.stdout
+    assert proc.stderr.startswith("graphscope tui: not a terminal") and "graphscope demo" in proc.stderr
+
+
+def test_tui_help_says_what_it_does_without_a_terminal(capsys):
+    with pytest.raises(SystemExit):
+        main(["tui", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "when standard input or output is not one (piped, redirected, run by CI), tui prints the walk" in text
+
+
 def test_demo_piped_prints_the_walk():
     env = dict(os.environ, PYTHONPATH=ROOT)
     proc = subprocess.run([sys.executable, "-m", "graphscope", "demo"], capture_output=True, text=True, env=env,
@@ -76,6 +97,8 @@ def test_training_options_reach_the_training_screen_with_the_trainers_defaults_o
     from graphscope.train import Trainer
     import inspect
     given = []
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr(tui_cli, "open_tui",
                         lambda graph, origin, file=None, optimizer=None, training=None: given.append(training) or 0)
     spiral = os.path.join(ROOT, "samples", "train_spiral.py")

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import graphscope as gs
+from graphscope.engine.source import display_location
 from graphscope.engine.custom import unregister
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
 
@@ -140,7 +141,7 @@ def test_a_vjp_that_raises_is_named_with_its_line_the_op_and_the_node():
     text = str(info.value)
     assert text.startswith("cube: the VJP raised NameError: name 'missing_name' is not defined")
     assert f"test_custom_op.py:{vjp_line} in _: return (3 * x ** 2 * g + missing_name,)" in text
-    assert "upstream: (3,) float64; inputs: (3,) float64" in text and f"node y made at {y.source}" in text
+    assert "upstream: (3,) float64; inputs: (3,) float64" in text and f"node y made at {display_location(y.source)}" in text
     assert isinstance(info.value.cause, NameError)
 
     row = gs.check_nodes(loss).rows[0]

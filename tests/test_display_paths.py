@@ -1,9 +1,12 @@
-"""Every view shows a node's source file relative to the current directory when the file is below it.
+"""Every view and every message shows a node's source file (or the user's line) relative to the current
+directory when the file is below it: one rule, so a message names a file as the table beside it does.
 
-node.source itself (and error messages) keep the absolute path.
+node.source itself keeps the absolute path.
 """
+import inspect
 import os
 
+import numpy as np
 import pytest
 
 import graphscope as gs
@@ -45,6 +48,22 @@ def test_below_the_current_directory_views_show_a_relative_path(monkeypatch):
     for view, text in views(loss, y).items():
         assert shown in text, f"{view}: {text}"
         assert HERE not in text, f"{view} shows the absolute path: {text}"
+
+
+def test_messages_name_the_file_as_the_tables_do(monkeypatch):
+    x = gs.param([1.0, -1.0], name="x")
+    with np.errstate(invalid="ignore"):
+        y = gs.log(x)                                  # log(-1) = nan: the message names this line
+    loss = gs.sum(y)
+    monkeypatch.chdir(os.path.dirname(TESTS))
+    shown = os.path.join("tests", NAME) + ":" + y.source.rsplit(":", 1)[1]
+    origin = loss.graph().find_nonfinite().describe()
+    assert f"made at {shown}" in origin and HERE not in origin, origin
+    with pytest.raises(gs.ShapeError) as caught:
+        line = inspect.currentframe().f_lineno + 1
+        gs.tensor([1.0, 2.0]) + gs.tensor([1.0, 2.0, 3.0])
+    message = str(caught.value)
+    assert f"at {os.path.join('tests', NAME)}:{line}" in message and HERE not in message, message
 
 
 def test_elsewhere_views_keep_the_absolute_path_and_shared_files_its_name(monkeypatch, tmp_path):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import graphscope as gs
+from graphscope.engine.source import display_location
 
 HERE = os.path.abspath(__file__)
 
@@ -25,7 +26,8 @@ def check_message(error, line, *parts):
     for part in parts:
         assert part in message, f"{part!r} missing from the message:\n{message}"
     assert os.path.basename(HERE) in message, message
-    assert f"{HERE}:{line}" in message, f"expected {HERE}:{line} in:\n{message}"
+    where = display_location(f"{HERE}:{line}")  # as the tables show it: relative below the current folder
+    assert where in message, f"expected {where} in:\n{message}"
     assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__), \
         "an internal exception is chained to the error (a raw traceback from inside)"
 

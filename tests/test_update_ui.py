@@ -92,6 +92,8 @@ def test_demo_option_problems_exit_2(capsys):
 
 def test_tui_command_builds_the_optimizer(monkeypatch):
     calls = []
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)   # in a terminal (else tui prints the walk)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     monkeypatch.setattr(tui_cli, "open_tui", lambda graph, origin, file=None, optimizer=None, training=None:
                         calls.append(optimizer) or 0)
     assert main(["tui", TWO_LAYER, "--optimizer", "rmsprop", "--lr", "0.002"]) == 0

@@ -5,7 +5,8 @@ Exit status: 0 done; 1 a problem was found in the graph (``check``: a wrong
 backward, a NaN); 2 the command could not do its work (a usage error, a file
 that is missing, unreadable or lacks what the command needs, an output that
 cannot be written), with one message on stderr and never a traceback;
-130 interrupted.
+3 (``check`` only) nothing failed, but some node or leaf could not be judged
+(its gradients are 0 wherever checked); 130 interrupted.
 """
 import argparse
 import os
@@ -24,6 +25,17 @@ ERROR = 2
 #: Subcommand modules, in the order `graphscope --help` lists them.
 COMMANDS = [demo, tui, check, export, train_command, search_command]
 
+EXAMPLES = """examples:
+  graphscope demo                                   the lecture's f = (x + y) z, step by step
+  graphscope tui samples/two_layer.py               step through a graph in the terminal
+  graphscope check samples/wrong_backward.py        which node's backward is wrong
+  graphscope export samples/chain_rule.py -o step6.svg --step 6
+  graphscope train samples/fc_net.py                train a training file (build() and data())
+  graphscope search samples/train_spiral.py --trials 9 --epochs 5
+
+graphscope COMMAND --help shows a command's options, with examples.
+"""
+
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="graphscope",
@@ -33,11 +45,19 @@ def build_parser():
     for module in COMMANDS:
         module.add_parser(sub)
     parser.set_defaults(commands=sub.choices)
+    parser.epilog = EXAMPLES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
 def parse(parser, argv):
-    """The parsed arguments; an option the command does not know is that command's usage error (exit 2)."""
+    """The parsed arguments; a mistyped command or an option the command does not know is a usage error
+    (exit 2) with the nearest names."""
+    commands = parser.get_default("commands")
+    first = next((word for word in argv if not word.startswith("-")), None)
+    if first is not None and first not in commands and not any(w in ("-h", "--help", "--version") for w in argv):
+        parser.error(f"unknown command {first!r}; the commands: {', '.join(commands)}"
+                     f"{did_you_mean(first, list(commands))}")
     args, extra = parser.parse_known_args(argv)
     if extra:
         command = args.commands.get(getattr(args, "command", None) or "", parser)

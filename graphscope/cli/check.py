@@ -8,15 +8,33 @@ Runs, on the graph a sample's build() returns (or a saved graph file):
    own forward, one table row a node, in topological order;
 3. the whole-graph gradcheck of the leaves that require a gradient.
 
+Where a node's analytic and numerical gradients are both 0 at every entry
+checked, a wrong VJP would pass as well: such nodes and leaves are marked
+"not judged (all 0)" and named in a warning; check again with other input
+values.
+
 Exit status 0 when everything passed, 1 when a node failed or a NaN was
-found, 2 when the file could not be checked.
+found, 3 when nothing failed but some node or leaf could not be judged
+(its gradients are all 0 where checked), 2 when the file could not be
+checked.
 """
+import argparse
 import os
 
 from .common import add_graph_arguments, export_command, load_graph, positive_number, whole_number
 from ..engine.words import plural
 
+#: Exit status when nothing failed but some gradients were 0 wherever checked (not a plain pass).
+NOT_JUDGED = 3
+
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
+
+EXAMPLES = """examples:
+  graphscope check samples/wrong_backward.py            names the node whose VJP is wrong (exit status 1)
+  graphscope check samples/nan_origin.py                names the node that makes the first -inf
+  graphscope check samples/two_layer.py --failures-only --coords 50
+  graphscope check model.gsgraph --import my_ops.py     a saved graph whose custom ops my_ops.py defines
+"""
 
 
 def _check(args):
@@ -48,6 +66,7 @@ def _check(args):
     if first is not None:
         print(first_failure_hint(args, graph, first.node))
     failed = failed or not report.ok
+    unjudged = [plural(len(report.unjudged), "op node")] if report.unjudged else []
 
     if not args.nodes_only:
         leaves = [n for n in graph.leaves if n.requires_grad]
@@ -65,8 +84,18 @@ def _check(args):
                 print(whole.table())
                 print(("FAIL: " if not whole.ok else "") + whole.summary())
                 failed = failed or not whole.ok
-    print(f"\n{'FAILED' if failed else 'passed'}: {os.path.basename(args.file)}")
-    return 1 if failed else 0
+                if whole.unjudged:
+                    unjudged.append(plural(len(whole.unjudged), "leaf", "leaves"))
+    name = os.path.basename(args.file)
+    if failed:
+        print(f"\nFAILED: {name}")
+        return 1
+    if unjudged:
+        print(f"\npassed, but {' and '.join(unjudged)} could not be judged (gradients 0 wherever checked; "
+              f"exit status {NOT_JUDGED}): {name}")
+        return NOT_JUDGED
+    print(f"\npassed: {name}")
+    return 0
 
 
 def first_failure_hint(args, graph, node):
@@ -97,7 +126,7 @@ def stopped_recording(graph):
 
 def add_parser(sub):
     p = sub.add_parser("check", help="check every node's backward numerically and find where NaNs start",
-                       description=DESCRIPTION)
+                       description=DESCRIPTION, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_graph_arguments(p)
     p.add_argument("--coords", type=whole_number(1, "the number of entries"), default=20, metavar="N",
                    help="entries sampled per input (default 20)")

@@ -195,10 +195,10 @@ def export_command(file, imports, graph, node, phase="forward"):
     is visited, with its neighbourhood only.
 
     The backward step when `phase` is 'backward' and the node has one, else the forward step; the node is
-    named by its name, or by its id ('%12') when several nodes share the name.
+    named by its name, or when several nodes share it by its scope path ('block3/W') or id ('%12').
     """
     from ..viz.view import safe_name
-    key = node.name if sum(n.name == node.name for n in graph.nodes) == 1 else f"%{node.id}"
+    key = graph.key_of(node)
     options = ["--node", key]
     if phase == "backward" and node.requires_grad:
         options += ["--phase", "backward"]

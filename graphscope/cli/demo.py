@@ -13,34 +13,23 @@ graph saved with graph.save(...) (or with --save here).
 In a terminal the demo opens the terminal UI (as `graphscope tui` does);
 when its output is piped, or with --text or --save, it prints the walk.
 """
+import argparse
 import os
-import shlex
-import sys
 
-from .common import (add_graph_arguments, add_optimizer_arguments, file_command, load_graph, make_optimizer,
-                     nonfinite_note, warn_broken_backward)
-from ..engine.words import plural
+from .common import add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer
+from .walk import Shown, in_terminal, print_walk
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "chain_rule.py")
-#: Where the closing hint suggests saving the built-in example (no file of it exists to export).
-BUILT_IN_SAVE = "lecture.gsgraph"
 
-
-class Shown:
-    """The graph the demo walks and where it comes from: its file (None for the built-in example)."""
-
-    def __init__(self, graph, file, imports=()):
-        self.graph, self.file, self.imports = graph, file, list(imports)
-
-    @property
-    def provenance(self):
-        from ..engine.source import display_path
-        return "the lecture's example f = (x + y) * z (built in)" if self.file is None else display_path(self.file)
-
-    def command(self, name, *options):
-        """'graphscope NAME FILE --import ... OPTIONS': a command on the same file, as the user can type it."""
-        return file_command(name, self.file, self.imports, *options)
+EXAMPLES = """examples:
+  graphscope demo                                  the lecture's f = (x + y) z (the terminal UI in a terminal)
+  graphscope demo --text                           the same walk, printed
+  graphscope demo samples/two_layer.py --text      any file that defines build(), or a saved graph
+  graphscope demo samples/two_layer.py --text --optimizer adam   then one Adam update per parameter
+  graphscope demo --save lecture.gsgraph           also save the walked graph, to export or check it
+  graphscope demo model.gsgraph --import my_ops.py a saved graph whose custom ops my_ops.py defines
+"""
 
 
 def _shown(args):
@@ -54,85 +43,12 @@ def _shown(args):
     return Shown(Graph(lecture_example()), None)
 
 
-def walk(graph, provenance, write, optimizer=None):
-    """Write the forward-then-backward walk of `graph` (then the optimizer's update, given one), one step a
-    paragraph; `provenance` says where the graph came from; return its Stepper."""
-    from ..engine.formatting import summarize_value
-    from ..stepper import Stepper, explain
-    from ..stepper.state import NOT_REACHED, not_reached_text
-    st = Stepper(graph, optimizer=optimizer)
-    out = graph.output
-    write(f"graphscope demo: {provenance}")
-    update = f" then {plural(st.n_update, 'update step')}" if st.n_update else ""
-    broken = st.recording.broken
-    stopped = f" (the last: {broken.name}, whose VJP fails)" if broken is not None else ""
-    write(f"{plural(len(graph), 'node')}, output {out.name}; {plural(st.n_forward, 'forward step')} then "
-          f"{plural(st.n_backward, 'backward step')}{stopped}{update}\n")
-    write("forward pass: each node's value from its inputs' values (inputs before outputs)")
-    for ev in st.events[:st.n_forward]:
-        write("\n".join(explain.lines(ev, out)))
-    if st.backward_note:
-        write(f"\n{st.backward_note}")
-        return st
-    write(f"\nbackward pass: outputs before inputs; at each node, for each input,\n"
-          f"  contribution = upstream x local  (upstream = d{out.name}/d(node), local = d(node)/d(input))\n"
-          f"  and the input's gradient is the sum of the contributions it receives")
-    for ev in st.events[st.n_forward:st.n_forward + st.n_backward]:
-        write("")
-        write("\n".join(explain.lines(ev, out)))
-    final = st.final()
-    write(f"\ngradients of {out.name}:")
-    for n in graph.leaves:
-        if n.requires_grad:
-            grad = not_reached_text(final.stopped_at) if final.grad_status(n) == NOT_REACHED else \
-                summarize_value(n.grad)
-            write(f"  {explain.d(out, n):>12} = {grad}")
-    if optimizer is not None:
-        walk_update(st, optimizer, write)
-    return st
-
-
-def walk_update(st, optimizer, write):
-    """Write the update phase: one optimizer step per parameter (or why there is none)."""
-    from ..stepper import explain
-    if st.update_note:
-        write(f"\n{st.update_note}")
-        return
-    write(f"\nupdate: one step of {optimizer!r}; for each parameter the optimizer's state before -> after,\n"
-          f"  the step it adds and the update/weight ratio ||step|| / ||weights|| (rule of thumb: about 1e-3);\n"
-          f"  the parameters are then put back as they were")
-    for ev in st.events[st.n_forward + st.n_backward:]:
-        write("")
-        write("\n".join(explain.lines(ev, st.graph.output)))
-
-
-def next_steps(shown, stepper, saved=None):
-    """The closing hint: the export commands for the file just shown (or for where the example can be saved)."""
-    k = min(stepper.n_forward + 1, len(stepper) - 1)  # the first backward step after the seed: the local rule
-    what = f"step {k}"
-    broken = stepper.recording.broken
-    if broken is not None:  # the step to look at is the one whose VJP failed
-        k, what = stepper.recording.error_step, f"step {stepper.recording.error_step}, where {broken.name}'s VJP failed"
-    first = []
-    if shown.file is None:  # the built-in example has no file: export the saved one
-        target = saved
-        if target is None:
-            writable = os.access(os.getcwd(), os.W_OK)
-            target = BUILT_IN_SAVE if writable else os.path.join(os.path.expanduser("~"), BUILT_IN_SAVE)
-            first = [f"  graphscope demo --save {shlex.quote(target)}   (writes this example to {target})"]
-        shown = Shown(shown.graph, target)
-    return "\n".join(["next:"] + first + [
-        f"  {shown.command('export', '-o', 'steps.html')}   (the step-player)",
-        f"  {shown.command('export', '--step', str(k), '-o', f'step{k}.svg')}   (one picture: {what})"])
-
-
 def opens_tui(args):
     """The demo opens the TUI when its output is a terminal (not piped, not CI) and --text/--save are not given."""
-    return not args.text and args.save is None and sys.stdout.isatty() and sys.stdin.isatty()
+    return not args.text and args.save is None and in_terminal()
 
 
 def _demo(args):
-    from ..interop import save_graph
     if args.save is not None:
         _check_save_path(args.save)
     shown = _shown(args)
@@ -140,18 +56,7 @@ def _demo(args):
     if opens_tui(args):
         from .tui import open_tui
         return open_tui(shown.graph, shown.provenance, shown.file, optimizer)
-    st = walk(shown.graph, shown.provenance, print, optimizer)
-    warn_broken_backward("demo", st, shown.file, shown.imports)
-    note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
-    if note:
-        print(f"\n{note}")
-    saved = None
-    if args.save is not None:
-        save_graph(shown.graph, os.path.expanduser(args.save))
-        saved = args.save
-        print(f"\nsaved the graph to {saved}")
-    print("\n" + next_steps(shown, st, saved))
-    return 0
+    return print_walk(shown, optimizer, args.save)
 
 
 def _check_save_path(path):
@@ -170,7 +75,8 @@ def _check_save_path(path):
 def add_parser(sub):
     p = sub.add_parser("demo", help="step through the lecture's example (the terminal UI in a terminal; "
                                     "--text: the walk as text)",
-                       description=__doc__.split("\n\n", 1)[1])
+                       description=__doc__.split("\n\n", 1)[1], epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     add_graph_arguments(p, optional_help="default: the lecture's example, samples/chain_rule.py")
     p.add_argument("--save", metavar="FILE.gsgraph",
                    help="also save the walked graph (values and gradients) as a graph file, to export or check")

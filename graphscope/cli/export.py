@@ -33,6 +33,7 @@ EXAMPLES = """examples:
   graphscope export samples/two_layer.py -o h.svg --node h --phase backward
   graphscope export samples/two_layer.py -o h.svg --node h --around 1    h and its neighbours only
   graphscope export samples/deep_mlp.py -o deep.pdf --depth 0     every module as one box
+  graphscope export samples/deep_mlp.py -o w3.svg --node block3/W --around 1   one of ten nodes named W
   graphscope export samples/two_layer.py -o steps.html            the step-player
   graphscope export samples/two_layer.py --frames frames/         one SVG per step
   graphscope export samples/two_layer.py --optimizer adam --node W2 --phase update -o w2.svg
@@ -111,18 +112,17 @@ def _export_onnx(args):
 
 
 def node_key(graph, text):
-    """--node's node: its name, or its id ('12', or '%12' as print(graph) shows it) when no node has that name.
+    """--node's node id: by name, scope path ('block3/W') or id ('12', or '%12' as print(graph) shows it).
 
-    An unknown name fails here with the closest names ("did you mean").
+    An unknown name fails here with the closest names ("did you mean"); a shared one with the paths that tell
+    the nodes apart.
     """
     from ..engine.errors import GraphscopeError
-    if any(n.name == text for n in graph.nodes):
-        return text
-    digits = text[1:] if text.startswith("%") else text
-    if digits.isdigit():
-        return int(digits)
-    raise GraphscopeError(f"--node {text}: no node named {text!r} in this graph"
-                          f"{did_you_mean(text, sorted({n.name for n in graph.nodes}))}")
+    key = int(text) if text.isdigit() and not any(n.name == text for n in graph.nodes) else text
+    try:
+        return graph.node(key).id
+    except KeyError as exc:
+        raise GraphscopeError(f"--node {text}: {exc}") from None
 
 
 def add_parser(sub):
@@ -134,8 +134,9 @@ def add_parser(sub):
     where = p.add_mutually_exclusive_group()
     where.add_argument("--step", type=int, metavar="K",
                        help="draw step K (0-based; -1 is the last); with .html: the step the player opens at")
-    where.add_argument("--node", metavar="NAME", help="draw the step where node NAME (or its id, as print(graph) "
-                                                      "shows it: 12 or %%12) is visited")
+    where.add_argument("--node", metavar="NAME", help="draw the step where node NAME is visited: a name, a scope "
+                                                      "path for a name several nodes share (block3/W), or an id "
+                                                      "as print(graph) shows it (12 or %%12)")
     p.add_argument("--around", type=whole_number(0, "--around", "a whole number of edges"), metavar="K",
                    help="with --node: draw only that node and the nodes within K edges of it, with stubs where "
                         "the rest of the graph attaches")

@@ -1,24 +1,50 @@
 """graphscope train FILE.py: train the graph a training file builds on the data it returns.
 
 A training file defines build() (returning the loss) and data() (returning
-x_train, y_train, x_val, y_val). The recorded graph is trained by replay with
-gs.Trainer; the history is printed as a table and a terminal curve, and
-written as JSON (--history) and as a picture (--plot, needs matplotlib). Every
-output is checked before training starts. --resume DIR goes on with the run
-saved in DIR, with its settings (an option that contradicts them is refused;
-only --epochs, the total, may grow). A loss that turns NaN or infinite stops
-the run, names the node that made it and exits with status 1; Ctrl-C stops it
-with status 130. Either way the table, --history and --plot show the epochs
-completed and the last good checkpoint (--checkpoint) is kept.
+x_train, y_train, x_val, y_val); a saved graph cannot be trained (it holds
+no data). The file may also define settings(), returning the settings it
+trains best with, e.g. {"optimizer": "adam", "lr": 0.01, "epochs": 150,
+"batch_size": 30, "schedule": "exp:0.02"} (also: reg, seed, dtype): they
+replace train's defaults, options given on the command line replace them,
+and the header says where each setting came from.
+
+The recorded graph is trained by replay with gs.Trainer; the history is
+printed as a table and a terminal curve, and written as JSON (--history) and
+as a picture (--plot, needs matplotlib). Every output is checked before
+training starts.
+
+--resume DIR goes on with the run saved in DIR, with its settings (an option
+that contradicts them is refused; only --epochs, the total, may grow). A
+loss that turns NaN or infinite stops the run, names the node that made it
+and exits with status 1; Ctrl-C stops it with status 130. Either way the
+table, --history and --plot show the epochs completed and the last good
+checkpoint (--checkpoint) is kept.
 """
+import argparse
 import dataclasses
 import sys
 
 from ..engine.errors import GraphscopeError
 from ..engine.words import plural
 from .common import (TRAIN_DEFAULTS, optimizer_factory, option_problems, output_problems, report_bad_options)
+from .trainfile import SETTINGS
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
+
+EXAMPLES = """examples:
+  graphscope train samples/fc_net.py                   with the settings fc_net.py's settings() suggests
+  graphscope train samples/fc_net.py --epochs 20       the same, 20 epochs (an option beats settings())
+  graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --epochs 200 --batch-size 32 --reg 1e-4
+  graphscope train samples/train_spiral.py --schedule exp:0.01 --history h.json --plot curves.png
+  graphscope train samples/train_spiral.py --checkpoint ck/ --epochs 8
+  graphscope train samples/train_spiral.py --resume ck/ --epochs 20   on to 20 epochs in all, with ck/'s settings
+  graphscope train samples/train_spiral.py --sanity    initial loss, regularization, overfit 20 examples
+"""
+
+#: The settings a training file's settings() may suggest, in the order the header lists them.
+SETTING_KEYS = tuple(SETTINGS)
+#: Where a setting came from: the command line, the training file's settings(), train's defaults.
+GIVEN, SUGGESTED, DEFAULT = "given", "settings()", "default"
 
 #: The option that sets each resumable setting (--no-shuffle sets shuffle to False).
 OPTIONS = {"optimizer": "--optimizer", "lr": "--lr", "batch_size": "--batch-size", "reg": "--reg", "seed": "--seed",
@@ -29,43 +55,63 @@ NOT_WITH_SANITY = ("plot", "history", "checkpoint", "resume")
 SCHEDULE_SPECS = {"Exponential": ("exp", "k"), "InverseTime": ("inv", "k"), "StepDecay": ("step", "factor", "every")}
 
 
-def add_training_arguments(p, epochs_default=None):
+def add_training_arguments(p, epochs_help=None):
     """Options train and search share: the file, the optimizer and the batches. Left out, they are None
-    (train then takes them from --resume's checkpoint, else from TRAIN_DEFAULTS)."""
+    (train then takes them from --resume's checkpoint, else from the file's settings(), else from
+    TRAIN_DEFAULTS). `epochs_help`: what --epochs means and its default, when not train's."""
     d = TRAIN_DEFAULTS
-    p.add_argument("file", help="a training file: build() returns the loss, data() returns "
-                                "(x_train, y_train, x_val, y_val)")
+    p.add_argument("file", help="a training file: a .py whose build() returns the loss and whose data() returns "
+                                "(x_train, y_train, x_val, y_val); a saved graph has no data to train on")
     p.add_argument("--optimizer", metavar="NAME",
-                   help=f"sgd, momentum, nesterov, adagrad, rmsprop or adam (default {d['optimizer']})")
-    epochs = d["epochs"] if epochs_default is None else epochs_default
-    p.add_argument("--epochs", type=int, default=epochs_default,
-                   help=f"epochs in all (default {epochs}" + (", or the checkpoint's with --resume)"
-                                                              if epochs_default is None else ")"))
-    p.add_argument("--batch-size", type=int, help=f"examples per batch (default {d['batch_size']})")
-    p.add_argument("--seed", type=int, help=f"seed of the shuffling (default {d['seed']})")
+                   help=f"sgd, momentum, nesterov, adagrad, rmsprop or adam (default: settings()'s, else "
+                        f"{d['optimizer']})")
+    p.add_argument("--epochs", type=int,
+                   help=epochs_help or f"epochs in all (default: the checkpoint's with --resume, else settings()'s, "
+                                       f"else {d['epochs']})")
+    p.add_argument("--batch-size", type=int, help=f"examples per batch (default: settings()'s, else {d['batch_size']})")
+    p.add_argument("--seed", type=int, help=f"seed of the shuffling (default: settings()'s, else {d['seed']})")
     p.add_argument("--dtype", choices=("float32", "float64"),
-                   help=f"what the graph computes in (default {d['dtype']})")
+                   help=f"what the graph computes in (default: settings()'s, else {d['dtype']})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even in a terminal")
 
 
-def fill_defaults(args):
-    """Every training option left out (None) set to `graphscope train`'s default."""
-    for key, value in TRAIN_DEFAULTS.items():
-        if key in OPTIONS and key != "shuffle" and getattr(args, key, "absent") is None:
-            setattr(args, key, value)
-    if getattr(args, "epochs", "absent") is None:
-        args.epochs = TRAIN_DEFAULTS["epochs"]
+def fill_defaults(args, suggested=None):
+    """Every training setting left out (None) set to the training file's `suggested` one, else to `graphscope
+    train`'s default; returns where each came from ({key: GIVEN, SUGGESTED or DEFAULT})."""
+    suggested = suggested or {}
+    origins = {}
+    for key in SETTING_KEYS:
+        if not hasattr(args, key):
+            continue
+        if getattr(args, key) is not None:
+            origins[key] = GIVEN
+        elif key in suggested:
+            setattr(args, key, suggested[key])
+            origins[key] = SUGGESTED
+        else:
+            setattr(args, key, TRAIN_DEFAULTS[key])
+            origins[key] = DEFAULT
+    return origins
+
+
+def setting_name(key, origins, file_name):
+    """How a message names a setting: '--lr' when given or defaulted, "lr of fc_net.py's settings()" else."""
+    if (origins or {}).get(key) == SUGGESTED:
+        return f"{key} of {file_name}'s settings()"
+    return "--" + key.replace("_", "-")
 
 
 def add_parser(sub):
     p = sub.add_parser("train", help="train a training file's graph (mini-batch SGD, Adam, ...)",
-                       description=DESCRIPTION)
+                       description=DESCRIPTION, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_training_arguments(p)
-    p.add_argument("--lr", type=float, help=f"learning rate (default {TRAIN_DEFAULTS['lr']:g})")
+    p.add_argument("--lr", type=float, help=f"learning rate (default: settings()'s, else {TRAIN_DEFAULTS['lr']:g})")
     p.add_argument("--reg", type=float,
-                   help="L2 regularization strength: loss + REG * sum ||W||^2 over the weights (default 0)")
+                   help="L2 regularization strength: loss + REG * sum ||W||^2 over the weights (default: "
+                        "settings()'s, else 0)")
     p.add_argument("--schedule", metavar="SPEC",
-                   help="learning-rate decay per epoch: exp:K, inv:K or step:FACTOR:EVERY")
+                   help="learning-rate decay per epoch: exp:K, inv:K or step:FACTOR:EVERY; none: no decay, "
+                        "whatever settings() suggests (default: settings()'s, else none)")
     p.add_argument("--no-shuffle", action="store_true", help="feed the batches in the same order every epoch")
     p.add_argument("--history", metavar="OUT.json", help="write the history (loss, accuracies, lr, settings)")
     p.add_argument("--checkpoint", metavar="DIR", help="write a checkpoint to DIR after every epoch")
@@ -90,9 +136,9 @@ def schedule_spec(state):
     return ":".join([name] + [repr(state[k]) for k in keys])  # repr: read back, it is the same number
 
 
-def _schedule(text, lr, problems):
-    """The schedule --schedule TEXT makes (None without one); a bad one is a problem line."""
-    if not text:
+def _schedule(text, lr, problems, label="--schedule"):
+    """The schedule --schedule TEXT makes (None without one, or with 'none'); a bad one is a problem line."""
+    if not text or no_schedule(text):
         return None
     try:
         from ..optim.schedules import parse_schedule
@@ -100,8 +146,13 @@ def _schedule(text, lr, problems):
     except ImportError:
         problems.append("--schedule needs graphscope.optim, which this graphscope does not have")
     except GraphscopeError as exc:
-        problems.append(f"--schedule {text}: {exc}")
+        problems.append(f"{label} {text}: {exc}")
     return None
+
+
+def no_schedule(text):
+    """True for --schedule none: no decay, even when the training file's settings() suggests one."""
+    return text is not None and text.strip().lower() == "none"
 
 
 def resume_settings(args, problems):
@@ -128,7 +179,7 @@ def resume_settings(args, problems):
     if state is not None and "repr" in state:
         problems.append(f"--resume {args.resume}: its run decays the learning rate by a schedule the command line "
                         f"cannot rebuild ({state['repr']}); resume it from Python (gs.train.checkpoint.read_settings)")
-    elif args.schedule is not None and schedule_spec(state) != args.schedule.strip():
+    elif args.schedule is not None and (schedule_spec(state) or "none") != args.schedule.strip():
         given = _schedule(args.schedule, args.lr, [])
         from ..train.checkpoint import schedule_state
         if given is None or schedule_state(given) != state:
@@ -167,14 +218,16 @@ def sanity_problems(args):
 # ---------------------------------------------------------------- the command
 
 def run(args):
+    from .trainfile import TrainingFile
     epochs_given = args.epochs is not None
     problems = option_problems(args) + sanity_problems(args)
-    done = 0
+    training_file = TrainingFile(args.file)  # a saved graph or a file without data() is refused here (exit 2)
+    done, origins = 0, None
     if args.resume and not args.sanity:
         done = resume_settings(args, problems)
     else:
-        fill_defaults(args)
-    schedule = _schedule(args.schedule, args.lr, problems)
+        origins = fill_defaults(args, training_file.settings)
+    schedule = _schedule(args.schedule, args.lr, problems, setting_name("schedule", origins, training_file.name))
     problems += output_problems(args)
     if problems:
         return report_bad_options("train", problems)
@@ -182,14 +235,14 @@ def run(args):
         stop = nothing_to_train(args, done, epochs_given)
         if stop:
             return report_bad_options("train", [stop])
-    from .trainfile import load_training_file
-    loss, (x_train, y_train, x_val, y_val) = load_training_file(args.file)
+    loss, (x_train, y_train, x_val, y_val) = training_file.load()
     try:
         optimizer = optimizer_factory(args.optimizer)(loss.graph().params, args.lr)
     except GraphscopeError as exc:
         if "optim is missing" in str(exc):
             raise
-        return report_bad_options("train", [f"--optimizer {args.optimizer}: {exc}"])
+        name = setting_name("optimizer", origins, training_file.name)
+        return report_bad_options("train", [f"{name} {args.optimizer}: {exc}"])
     from ..train import Trainer
     trainer = Trainer(loss, optimizer, batch_size=args.batch_size, epochs=args.epochs, schedule=schedule,
                       reg=args.reg, seed=args.seed, shuffle=not args.no_shuffle, dtype=args.dtype,
@@ -202,6 +255,9 @@ def run(args):
     if args.resume:
         trainer.load_checkpoint(args.resume)
     print(header(args, optimizer, trainer, len(x_train), None if x_val is None else len(x_val)))
+    if origins is not None:
+        print(origins_line(args, origins, training_file))
+    args.origins = origins
     from ..train import TrainingDiverged, TrainingInterrupted
     try:
         history = trainer.fit(x_train, y_train, x_val, y_val)
@@ -223,12 +279,31 @@ def run(args):
     return 0
 
 
+def origins_line(args, origins, training_file):
+    """'settings: --epochs 5 given; optimizer adam, lr 0.01 from fc_net.py's settings(); defaults: reg 0, ...'."""
+    def text(key):
+        value = getattr(args, key)
+        if key == "schedule":
+            value = "none" if value is None or no_schedule(value) else value
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        return f"--{key.replace('_', '-')} {shown}" if origins[key] == GIVEN else f"{key.replace('_', ' ')} {shown}"
+    parts = []
+    for origin, where in ((GIVEN, "given"), (SUGGESTED, f"from {training_file.name}'s settings()"),
+                          (DEFAULT, "train's defaults")):
+        keys = [k for k in SETTING_KEYS if origins.get(k) == origin]
+        if keys:
+            listed = ", ".join(text(k) for k in keys)
+            parts.append(f"{where}: {listed}" if origin == DEFAULT else f"{listed} {where}")
+    return "settings: " + "; ".join(parts)
+
+
 def header(args, optimizer, trainer, n_train, n_val):
     """'training FILE: 300 examples, ...; SGD lr 0.5 (exp:0.1), batch 32, reg 0.0001, float32, 8 epochs'."""
     batch = f"batch {args.batch_size}" if args.batch_size <= n_train else \
         f"batch {n_train} (all of them: --batch-size {args.batch_size} is more than the {n_train} examples)"
     line = (f"training {args.file}: {n_train} examples" + (f", {n_val} for validation" if n_val else "")
-            + f"; {type(optimizer).__name__} lr {args.lr:g}" + (f" ({args.schedule})" if args.schedule else "")
+            + f"; {type(optimizer).__name__} lr {args.lr:g}"
+            + (f" ({args.schedule})" if args.schedule and not no_schedule(args.schedule) else "")
             + f", {batch}, reg {args.reg:g}, {args.dtype}" + (", no shuffling" if args.no_shuffle else "")
             + f", {plural(args.epochs, 'epoch')}")
     if args.resume:
@@ -253,6 +328,8 @@ def show(history, args, which=""):
         print()
         print(curve)
     which = f" {which}" if which else ""
+    if getattr(args, "origins", None):
+        history.settings["from"] = dict(args.origins)  # where each setting came from (given, settings(), default)
     if args.history:
         history.save(args.history)
         print(f"history{which} written to {args.history}")

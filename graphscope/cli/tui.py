@@ -7,7 +7,12 @@ keys. l shows per-layer statistics (activations, gradients, histograms); r
 trains a training file's graph (build() and data(), as graphscope train)
 with a live loss curve, using --optimizer, --lr, --epochs, --batch-size.
 With --serve the same app is served to a browser on this machine.
+
+The terminal UI needs a terminal: when standard input or output is not one
+(piped, redirected, run by CI), tui prints the walk as text instead, as
+`graphscope demo` does, and says so on standard error.
 """
+import argparse
 import shlex
 import sys
 
@@ -16,6 +21,14 @@ from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, m
                      optimizer_options, report_bad_options)
 
 DEFAULT_PORT = 8000
+
+EXAMPLES = """examples:
+  graphscope tui samples/two_layer.py                    n / p step, ? shows the keys, q quits
+  graphscope tui samples/two_layer.py --optimizer adam   with the update phase: one Adam step per parameter
+  graphscope tui samples/train_spiral.py --epochs 50     r trains it (50 epochs) with a live loss curve
+  graphscope tui samples/two_layer.py --serve --port 8080   in a browser at http://127.0.0.1:8080
+  graphscope tui samples/chain_rule.py > walk.txt        not a terminal: the walk as text
+"""
 
 
 def training_options(args):
@@ -52,10 +65,15 @@ def serve(args, port):
 
 def _tui(args):
     from ..engine.source import display_path
+    from .walk import Shown, in_terminal, print_walk
     graph = load_graph(args)  # errors before the screen opens: one message, exit 2 (see run)
     optimizer = make_optimizer(graph, args)
     if args.serve:
         return serve(args, args.port)
+    if not in_terminal():
+        print("graphscope tui: not a terminal (input or output is piped or redirected): printing the walk as "
+              "text, as `graphscope demo` does", file=sys.stderr, flush=True)
+        return print_walk(Shown(graph, args.file, args.imports), optimizer, command="tui")
     return open_tui(graph, display_path(args.file), args.file, optimizer, training_options(args))
 
 
@@ -69,9 +87,11 @@ def run(args):
     args.port = DEFAULT_PORT if args.port is None else args.port
     problems = option_problems(args)
     if args.optimizer is not None:
+        from ..engine.words import did_you_mean
         from ..optim.rules import RULES
         if args.optimizer.lower() not in RULES:
-            problems.append(f"--optimizer {args.optimizer}: unknown optimizer; known: {', '.join(RULES)}")
+            problems.append(f"--optimizer {args.optimizer}: unknown optimizer; known: {', '.join(RULES)}"
+                            f"{did_you_mean(args.optimizer.lower(), list(RULES))}")
     if problems:
         return report_bad_options("tui", problems)
     try:
@@ -82,8 +102,10 @@ def run(args):
 
 
 def add_parser(sub):
-    p = sub.add_parser("tui", help="step through a graph in the terminal (graph, tape, inspector)",
-                       description=__doc__.split("\n\n", 1)[1])
+    p = sub.add_parser("tui", help="step through a graph in the terminal (graph, tape, inspector; piped: the "
+                                   "walk as text)",
+                       description=__doc__.split("\n\n", 1)[1], epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     add_graph_arguments(p)
     p.add_argument("--serve", action="store_true", help="serve the app to a browser at http://127.0.0.1:PORT")
     p.add_argument("--port", type=int, default=None, help=f"the port for --serve (default {DEFAULT_PORT})")

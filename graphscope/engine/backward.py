@@ -217,10 +217,10 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
         location, detail = (_source.user_code_frames(exc.__traceback__) or [(None, "")])[-1]
         lines = [f"{op.name}: the VJP raised {type(exc).__name__}: {exc}"]
         if location is not None:
-            lines.append(f"  at {location} {detail}")
+            lines.append(f"  at {_source.display_location(location)} {detail}")
         lines.append(f"  upstream: {describe_shapes([g])}; inputs: {describe_shapes(vals)}")
         if node is not None:
-            lines.append(f"  node {node.name} made at {node.source}")
+            lines.append(f"  node {node.name} made at {_source.display_location(node.source)}")
         error = VJPError("\n".join(lines), exc, location, detail)
         error.node = node
         raise error from None
@@ -337,8 +337,8 @@ def _vjp_result_error(summary, via):
         code = fn.__code__
         error.location = f"{code.co_filename}:{code.co_firstlineno}"
         error.detail = f"in {fn.__name__} (the VJP that returned it)"
-        lines.append(f"  at {error.location} {error.detail}")
-    lines.append(f"  node {via.name} made at {via.source}")
+        lines.append(f"  at {_source.display_location(error.location)} {error.detail}")
+    lines.append(f"  node {via.name} made at {_source.display_location(via.source)}")
     error.args = ("\n".join(lines),)
     error.node = via
     return error

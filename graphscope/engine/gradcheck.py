@@ -79,7 +79,8 @@ def _measure(diff, a, x0, eps, rtol, atol):
     if err <= min(rtol, _ONE_SIDED) * max(abs(a), abs(fwd)):
         # the forward difference already agrees closely (as it does for an op linear in this input,
         # matmul included): one evaluation instead of two
-        return Entry((), float(a), float(fwd), float(err), err / max(abs(a), abs(fwd), 1e-300), "rel")
+        return Entry((), float(a), float(fwd), float(err), err / max(abs(a), abs(fwd), 1e-300), "rel",
+                     zero=a == 0 and fwd == 0)
     dm, noise_m = diff(-h)
     n = (dp - dm) / (2 * h)
     tol = atol + _NOISE * _EPS64 * (noise_p + noise_m) / h
@@ -97,7 +98,9 @@ def _measure(diff, a, x0, eps, rtol, atol):
             slack = 1e-4 * max(abs(fwd), abs(bwd)) + 2 * tol
             if min(fwd, bwd) - slack <= a <= max(fwd, bwd) + slack:
                 basis = "kink"
-    return Entry((), float(a), float(n), float(abs_err), float(rel), basis)
+    # both vanish (up to the difference's own rounding and truncation error): nothing was compared
+    zero = basis != "fail" and max(abs(a), abs(n)) <= tol
+    return Entry((), float(a), float(n), float(abs_err), float(rel), basis, zero=bool(zero))
 
 
 def _collect(result, entries, worst=3):
@@ -106,6 +109,7 @@ def _collect(result, entries, worst=3):
     result.skipped += len(entries) - len(good)
     result.checked += len(good)
     result.kinks += sum(e.basis == "kink" for e in good)
+    result.zeros += sum(e.zero for e in good)
     if good:
         # near-zero derivatives (within noise) and kinks pass without a meaningful relative error
         telling = [e for e in good if e.basis in ("rel", "fail")]
@@ -179,7 +183,7 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
     diff = fn.differentiable
     row = NodeCheck(node, position, "ok")
     for i, (x, inp) in enumerate(zip(xs, node.inputs)):
-        result = InputCheck(inp.name, shape_of(x), slot=i)
+        result = InputCheck(inp.name, shape_of(x), slot=i, needed=inp.requires_grad)
         if diff is not None and i < len(diff) and not diff[i]:
             result.note = "not differentiable (declared by the op)"
         elif np.asarray(x).dtype.kind != "f":

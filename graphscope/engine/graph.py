@@ -59,7 +59,11 @@ class Graph:
         return self._by_id
 
     def node(self, key):
-        """A node by id (int), by name (str), or the node itself."""
+        """A node by id (int, or '%12' as print(graph) shows it), by name ('W'), by scope path ('block3/W',
+        'net/block3/W': the end of the node's full path suffices when it is unique), or the node itself.
+
+        A name several nodes share is refused with the paths that tell them apart.
+        """
         if hasattr(key, "_value"):
             if key not in self:
                 raise NotFoundError(f"{key.name} is not in this graph")
@@ -69,13 +73,47 @@ class Graph:
                 return self._index()[int(key)]
             except KeyError:
                 raise NotFoundError(f"no node with id {key} in this graph") from None
-        matches = [n for n in self.nodes if n.name == key]
-        if not matches:
-            from .words import did_you_mean
-            raise NotFoundError(f"no node named {key!r} in this graph{did_you_mean(str(key), {n.name for n in self.nodes})}")
-        if len(matches) > 1:
-            raise NotFoundError(f"{len(matches)} nodes are named {key!r}: ids {[n.id for n in matches]}; look up by id")
-        return matches[0]
+        text = str(key)
+        matches = [n for n in self.nodes if n.name == text]
+        if not matches and "/" in text:
+            matches = [n for n in self.nodes if _ends_with_path(scope_path(n), text)]
+        exact = [n for n in matches if scope_path(n) == text]  # a full path wins over the end of a longer one
+        if len(exact) == 1:
+            return exact[0]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise NotFoundError(self._ambiguous(text, matches))
+        if text.startswith("%") and text[1:].isdigit():
+            return self.node(int(text[1:]))
+        from .words import did_you_mean
+        names = {scope_path(n) for n in self.nodes} if "/" in text else {n.name for n in self.nodes}
+        raise NotFoundError(f"no node named {text!r} in this graph{did_you_mean(text, names)}")
+
+    def _ambiguous(self, text, matches):
+        """'10 nodes are named 'W': block1/W, block2/W, ...; say which' (ids where even the paths are shared)."""
+        what = "are named" if "/" not in text else "have the path"
+        keys = [self.key_of(n) for n in matches]
+        shown = ", ".join(keys[:AMBIGUOUS_SHOWN]) + (f" and {len(keys) - AMBIGUOUS_SHOWN} more"
+                                                      if len(keys) > AMBIGUOUS_SHOWN else "")
+        by_id = any(k.startswith("%") for k in keys)
+        return (f"{len(matches)} nodes {what} {text!r}: {shown}; say which"
+                + (" (by id, %N, where even the scope paths are the same)" if by_id else ""))
+
+    def key_of(self, node):
+        """The shortest text ``graph.node`` finds `node` by: its name when no other node has it, else the
+        shortest end of its scope path that no other node's path ends with ('block3/W'), else its id ('%12')."""
+        node = self.node(node)
+        path = scope_path(node)
+        others = [scope_path(n) for n in self.nodes if n is not node and n.name == node.name]
+        if not others:
+            return node.name
+        parts = path.split("/")
+        for k in range(2, len(parts) + 1):
+            key = "/".join(parts[-k:])
+            if not any(_ends_with_path(other, key) for other in others):
+                return key
+        return f"%{node.id}"
 
     __getitem__ = node
 
@@ -226,6 +264,20 @@ class Graph:
 
     def __repr__(self):
         return f"<Graph: {len(self.nodes)} nodes, output {self.output.name} {self.output.shape}>"
+
+
+#: How many nodes a message about a shared name lists before '... and N more'.
+AMBIGUOUS_SHOWN = 12
+
+
+def scope_path(node):
+    """'block3/W': a node's module scope and name (just the name at the top level), as pictures show it."""
+    return f"{node.scope}/{node.name}" if node.scope else node.name
+
+
+def _ends_with_path(path, key):
+    """True when `key` is `path` or its end at a '/' ('block3/W' ends 'net/block3/W', not 'net/xblock3/W')."""
+    return path == key or path.endswith("/" + key)
 
 
 def require_graph(x):

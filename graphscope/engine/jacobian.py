@@ -12,7 +12,7 @@ import numpy as np
 from .backward import input_gradients
 from .errors import GraphscopeError, PositionError
 from .optable import shape_of, size_of
-from .source import user_code_lines
+from .source import display_location, user_code_lines
 
 #: Explicit matrices are built only up to this many entries.
 MAX_EXPLICIT_ENTRIES = 4096
@@ -72,7 +72,7 @@ def describe_jacobian(node, i):
     except Exception as exc:  # a custom op's description with a bug: name it, never a bare traceback
         where = "".join(f"\n  at {line}" for line in user_code_lines(exc.__traceback__)[-1:])
         raise GraphscopeError(f"{node.op_def.name}: describing the Jacobian wrt input {i} raised "
-                              f"{type(exc).__name__}: {exc}{where}\n  node {node.name} made at {node.source}") from None
+                              f"{type(exc).__name__}: {exc}{where}\n  node {node.name} made at {display_location(node.source)}") from None
     return Jacobian(node.op_def.name, i, shape_of(node._value), shape_of(vals[i]), info.structure, info.formula, node)
 
 

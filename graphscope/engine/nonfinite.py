@@ -24,6 +24,7 @@ from .backward import backward_steps, topo_order
 from .errors import BackwardError, GraphscopeError
 from .hooks import BACKWARD_HOOKS, FORWARD_HOOKS
 from .formatting import number_text
+from .source import display_location
 
 
 class AnomalyError(GraphscopeError, FloatingPointError):
@@ -34,7 +35,7 @@ class AnomalyError(GraphscopeError, FloatingPointError):
         self.seen_at = seen_at
         text = f"detect_anomaly: {origin.describe()}"
         if seen_at is not None and seen_at is not origin.node:
-            text += f"\n  (noticed at {seen_at.name}, op {seen_at.op}, made at {seen_at.source})"
+            text += f"\n  (noticed at {seen_at.name}, op {seen_at.op}, made at {display_location(seen_at.source)})"
         super().__init__(text)
 
 
@@ -100,7 +101,7 @@ class NonFinite:
         if self.phase == "backward" and n.grad is not None:
             lines.append("  upstream: " + describe_tensor(f"dL/d{n.name}", n.grad))
         lines.append(f"  scope: {n.scope or '(top level)'}")
-        lines.append(f"  made at {n.source}")
+        lines.append(f"  made at {display_location(n.source)}")
         return "\n".join(lines)
 
     __str__ = describe

@@ -23,6 +23,7 @@ from .compute import ForwardFailed, compute
 from .errors import GraphscopeError, ShapeError, describe_shapes
 from .hooks import FORWARD_HOOKS
 from .values import as_value, shape_of
+from .source import display_location
 
 
 def compute_for_node(op, node, vals, attrs):
@@ -32,7 +33,7 @@ def compute_for_node(op, node, vals, attrs):
     except ForwardFailed as exc:
         names = ", ".join(t.name for t in node.inputs)
         raise ShapeError(f"{op.name}: {exc} while replaying node {node.name}\n  inputs: {names}\n"
-                         f"  shapes: {describe_shapes(vals)}\n  node made at {node.source}") from None
+                         f"  shapes: {describe_shapes(vals)}\n  node made at {display_location(node.source)}") from None
 
 
 def recompute(node, observed=True, refresh=False):
@@ -127,7 +128,7 @@ def _lookup(graph, key):
 def _leaf_feed(graph, key, value):
     node = _lookup(graph, key)
     if node.op_def is not None:
-        raise GraphscopeError(f"feed: {node.name} is computed by op {node.op_def.name} (made at {node.source}); "
+        raise GraphscopeError(f"feed: {node.name} is computed by op {node.op_def.name} (made at {display_location(node.source)}); "
                               f"only leaves (inputs, parameters, constants) can be fed")
     if hasattr(value, "_value"):  # a tensor
         value = value._value

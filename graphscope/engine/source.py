@@ -71,8 +71,9 @@ def display_location(location):
     """'samples/x.py:12' for '/home/me/samples/x.py:12' when below the current directory (see display_path).
 
     What every view (pictures, the step-player, the stepper's words, tables)
-    shows of a node's ``source``. ``node.source`` itself, and error messages,
-    keep the absolute path: it means the same file wherever it is read.
+    and every message shows of a node's ``source`` or the user's line, so a
+    message names a file as the table beside it does. ``node.source``
+    itself keeps the absolute path: it means the same file wherever it is read.
     """
     path, sep, line = location.rpartition(":")
     if not sep or not line.isdigit():
@@ -95,7 +96,7 @@ def shared_location(location):
 
 def user_code_lines(tb):
     """'file.py:12 in f: code' for each frame of traceback `tb` in the user's code (not graphscope's, not numpy's)."""
-    return [f"{location} {detail}" for location, detail in user_code_frames(tb)]
+    return [f"{display_location(location)} {detail}" for location, detail in user_code_frames(tb)]
 
 
 def user_code_frames(tb):
@@ -110,9 +111,9 @@ def _in_numpy(filename):
 
 
 def caller_location():
-    """The user's 'file:line' for an error raised from inside graphscope."""
+    """The user's 'file:line' for an error raised from inside graphscope (as display_location shows it)."""
     f = user_frame(2)
-    return "<unknown>" if f is None else f"{f.f_code.co_filename}:{f.f_lineno}"
+    return "<unknown>" if f is None else display_location(f"{f.f_code.co_filename}:{f.f_lineno}")
 
 
 class _ScopeStack:

@@ -43,6 +43,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
 from ..engine.compute import ForwardFailed, compute
+from ..engine.source import display_location
 from ..engine.tensor import new_leaf
 from ..util.atomic import atomic_write, require_path
 from .arraypack import MEMBER as ARRAYS_MEMBER, READERS, WRITERS
@@ -155,7 +156,7 @@ def _encode_node(n, store):
     try:
         attrs = {k: encode(v, store) for k, v in n.attrs.items()} if n.attrs else {}
     except AttrError as exc:
-        raise GraphFileError(f"cannot save node {n.name} (op {n.op}, made at {n.source}): "
+        raise GraphFileError(f"cannot save node {n.name} (op {n.op}, made at {display_location(n.source)}): "
                              f"attribute: {exc}") from None
     code = n._code
     source = None if code is None else {"file": code.co_filename, "line": int(n._line),

@@ -181,7 +181,9 @@ def make(name, params, lr, **hyper):
     """An optimizer by its lower-case name (sgd, momentum, nesterov, adagrad, rmsprop, adam)."""
     cls = RULES.get(str(name).lower())
     if cls is None:
-        raise GraphscopeError(f"unknown optimizer {name!r}; known: {', '.join(RULES)}")
+        from ..engine.words import did_you_mean
+        raise GraphscopeError(f"unknown optimizer {name!r}; known: {', '.join(RULES)}"
+                              f"{did_you_mean(str(name).lower(), list(RULES))}")
     try:
         return cls(params, lr, **hyper)
     except TypeError as exc:

@@ -11,6 +11,7 @@ A graph that cannot be read this way gets a message naming what to name or pass.
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..engine.source import display_location
 
 #: Ops whose ``labels`` attribute holds the class indices of the batch.
 LABELLED_OPS = ("softmax_cross_entropy", "svm_loss")
@@ -32,7 +33,7 @@ class GraphRoles:
                 f"end the graph in one of those losses, or name the labels leaf "
                 f"gs.tensor(..., name='y') (or pass y=<that leaf>)")
         if len(self.labelled) > 1 and self.label_leaf is None:
-            where = ", ".join(f"{n.name} ({n.source})" for n in self.labelled)
+            where = ", ".join(f"{n.name} ({display_location(n.source)})" for n in self.labelled)
             raise GraphscopeError(f"Trainer: the graph has {len(self.labelled)} classification losses ({where}); "
                                   f"the trainer feeds one batch of labels: keep one loss per graph")
         self.scores = _lookup(graph, scores, "scores") if scores is not None else self._find_scores()
@@ -113,6 +114,6 @@ def _find_input(graph, label_leaf):
         raise GraphscopeError("Trainer: the graph has no input leaf to feed the examples into: make the "
                               "features a leaf gs.tensor(x_batch, name='x') (not a parameter or a constant), "
                               "or pass x=<that leaf>")
-    names = ", ".join(f"{n.name} {n.shape} ({n.source})" for n in free[:6])
+    names = ", ".join(f"{n.name} {n.shape} ({display_location(n.source)})" for n in free[:6])
     raise GraphscopeError(f"Trainer: the graph has {len(free)} input leaves ({names}); name the one that "
                           f"takes the examples 'x' (gs.tensor(..., name='x')) or pass x=<that leaf>")

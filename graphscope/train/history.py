@@ -101,7 +101,18 @@ def _pct(v):
 
 
 def _secs(v):
-    return "-" if v is None else f"{v:.2f}s"
+    """An epoch's time, readable at every scale: '0.7ms', '42ms', '1.85s', '2m05s' (an epoch of a small net takes
+    milliseconds: in seconds with 2 decimals every row would read 0.00s)."""
+    if v is None:
+        return "-"
+    if v < 0.01:
+        return f"{v * 1e3:.1f}ms"
+    if v < 1:
+        return f"{v * 1e3:.0f}ms"
+    if v < 60:
+        return f"{v:.2f}s"
+    minutes, seconds = divmod(int(round(v)), 60)
+    return f"{minutes}m{seconds:02d}s"
 
 
 def _finite_or_null(d):
