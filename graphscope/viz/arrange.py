@@ -70,28 +70,44 @@ def label_scope(edge):
 class Rows:
     """A flow folded into `len(starts)` rows: row k holds the items whose layer is in [starts[k], starts[k+1]).
 
-    ``anchors`` are the keys of one item per row, drawn at the same rank, each row after the one before; edges
-    joining rows do not pull on ranks.
+    The rows snake: every other row runs backwards (right to left; bottom to top for columns), so the flow
+    leaves a row at ``exits[k]`` and enters the next one at ``anchors[k + 1]`` right beside it, at the same
+    rank; ``last`` is the last row's far end. Other edges joining rows do not pull on ranks.
     """
 
     starts: list
     row_of: dict = field(default_factory=dict)
     anchors: list = field(default_factory=list)
+    exits: list = field(default_factory=list)
+    last: str = None
 
     def place_label(self, key, edge):
-        """Put `key`, the label of `edge`, in its row: a label between rows starts the next row (ahead of the
-        item it leads to, and as that row's anchor when the item was)."""
-        if not self.crosses(edge):
-            self.row_of[key] = self.row_of[edge.src.key]
-            return
-        self.row_of[key] = self.row_of[edge.dst.key]
-        self.anchors = [key if anchor == edge.dst.key else anchor for anchor in self.anchors]
+        """Put `key`, the label of `edge`, in its row: the row of both ends, or (an edge between rows) of the
+        item it leads to."""
+        self.row_of[key] = self.row_of[edge.dst.key if self.crosses(edge) else edge.src.key]
 
     def crosses(self, edge):
         return self.crosses_keys(edge.src.key, edge.dst.key)
 
     def crosses_keys(self, a, b):
         return self.row_of.get(a) != self.row_of.get(b)
+
+    def backwards(self, key):
+        """Whether the row of `key` runs backwards (right to left, or bottom to top)."""
+        return self.row_of.get(key, 0) % 2 == 1
+
+    def near_ends(self):
+        """The item at the near end of each row (left; top for columns): its first item, or a backwards row's
+        last. Drawn at one rank, in row order, they keep the rows in order."""
+        lasts = self.exits + [self.last]
+        return [lasts[k] if k % 2 else self.anchors[k] for k in range(len(self.starts))]
+
+    def joins(self):
+        """(exit, entry) keys of each pair of rows after one another: drawn at one rank, the exit first."""
+        return list(zip(self.exits, self.anchors[1:]))
+
+    def is_join(self, edge):
+        return (edge.src.key, edge.dst.key) in self.joins()
 
 
 #: The fewest layers a row of a folded flow holds.
@@ -151,25 +167,41 @@ def fold(view, pairs, rows):
     cuts = cut_points(view, layer)
     if len(cuts) < rows - 1:
         return None
+    ops = {layer[item.key] for item in view.items if not _is_leaf(item)}
     starts = [0]
     for k in range(1, rows):
         ideal = count * k / rows
-        # every row at least MIN_LAYERS long, and room left for the rows after this one
+        # every row at least MIN_LAYERS long and holding an op (not just an input), and room left for the
+        # rows after this one
         choices = [c for c in cuts if c - starts[-1] >= MIN_LAYERS and count - c >= MIN_LAYERS * (rows - k)
-                   and len([d for d in cuts if d > c]) >= rows - 1 - k]
+                   and len([d for d in cuts if d > c]) >= rows - 1 - k
+                   and any(starts[-1] <= o < c for o in ops) and len([o for o in ops if o >= c]) >= rows - k]
         if not choices:
             return None
         starts.append(min(choices, key=lambda c: abs(c - ideal)))
     plan = Rows(starts)
     for item in view.items:
         plan.row_of[item.key] = sum(1 for s in starts if layer[item.key] >= s) - 1
-    entered = {edge.dst.key for edge in view.edges if plan.crosses(edge)}
+    entered = {}  # key: the rows edges enter it from
+    for edge in view.edges:
+        if plan.crosses(edge):
+            entered.setdefault(edge.dst.key, set()).add(plan.row_of[edge.src.key])
     for k, start in enumerate(starts):
         firsts = [item for item in view.items if layer[item.key] == start and plan.row_of[item.key] == k]
         if not firsts:
             return None
-        entries = [item for item in firsts if item.key in entered]  # the item the flow enters the row at
+        # the item the flow enters the row at: from the row before, else from any other row
+        entries = [i for i in firsts if k - 1 in entered.get(i.key, ())] or [i for i in firsts if i.key in entered]
         plan.anchors.append((entries or firsts)[0].key)
+    for k in range(len(starts)):
+        row = [item for item in view.items if plan.row_of[item.key] == k]
+        last = max(row, key=lambda i: (layer[i.key], not _is_leaf(i)))
+        if k == len(starts) - 1:
+            plan.last = last.key
+            break
+        entry = plan.anchors[k + 1]
+        feeding = [e.src for e in view.edges if e.dst.key == entry and plan.row_of[e.src.key] == k]
+        plan.exits.append(max(feeding, key=lambda i: layer[i.key]).key if feeding else last.key)
     return plan
 
 
