@@ -110,8 +110,10 @@ class Rows:
         return (edge.src.key, edge.dst.key) in self.joins()
 
 
-#: The fewest layers a row of a folded flow holds.
+#: The fewest layers a row of a folded flow holds, and the fewest of them with ops (a row of inputs alone
+#: would only add a bend).
 MIN_LAYERS = 1
+MIN_OPS = 1
 
 
 def layers(view, pairs):
@@ -171,11 +173,12 @@ def fold(view, pairs, rows):
     starts = [0]
     for k in range(1, rows):
         ideal = count * k / rows
-        # every row at least MIN_LAYERS long and holding an op (not just an input), and room left for the
-        # rows after this one
+        # every row at least MIN_LAYERS long and holding MIN_OPS layers of ops (not just inputs), and room
+        # left for the rows after this one
         choices = [c for c in cuts if c - starts[-1] >= MIN_LAYERS and count - c >= MIN_LAYERS * (rows - k)
                    and len([d for d in cuts if d > c]) >= rows - 1 - k
-                   and any(starts[-1] <= o < c for o in ops) and len([o for o in ops if o >= c]) >= rows - k]
+                   and len([o for o in ops if starts[-1] <= o < c]) >= MIN_OPS
+                   and len([o for o in ops if o >= c]) >= MIN_OPS * (rows - k)]
         if not choices:
             return None
         starts.append(min(choices, key=lambda c: abs(c - ideal)))

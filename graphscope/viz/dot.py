@@ -85,6 +85,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     widths = widths or _NO_WIDTHS
     large = len(view.items) > LARGE
     attrs = theme.graph_attrs(large, rankdir)
+    attrs["outputorder"] = "edgesfirst"  # labels drawn over the edges that run behind them (EdgeLine.behind)
     if aspect is not None:
         attrs["ratio"] = f"{aspect:.2f}"
     looks = {item.key: look_of(item, state) for item in view.items}
@@ -119,10 +120,16 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
             if plan is not None:
                 plan.place_label(label_node[0], edge)
     _add_clusters(graph, view, add_node, labels)
+    turns = {}  # (exit, entry): how many turns between them so far (x * x joins two rows twice)
     for edge, course, (label_node, segments) in zip(view.edges, courses, drawn):
+        if course == TURN:
+            ends = (edge.src.key, edge.dst.key)
+            turns[ends] = turns.get(ends, 0) + 1
         for tail, head, edge_attrs in segments:
             if plan is not None:
                 tail, head, edge_attrs = _in_rows(plan, course, tail, head, edge_attrs, label_node)
+            if course == TURN and turns[ends] > 1:
+                edge_attrs["minlen"] = str(turns[ends])  # one turn around the other: they do not cross
             graph.edge(tail, head, **edge_attrs)
     if not large:
         _rank_hints(graph, view, drawn, pairs, plan)
@@ -261,8 +268,8 @@ def _edge_drawing(index, edge, state, widths, looks, inline=True, course=("LR", 
         color = theme.EDGE_PENDING
         attrs.update(color=color, style="dashed")
     rankdir, way = course
-    line = EdgeLine(color, attrs.get("style") == "dashed",
-                    vertical=(way in (ACROSS, TURN)) == (rankdir == "LR"), centred=way == ACROSS)
+    line = EdgeLine(color, attrs.get("style") == "dashed", vertical=(way == TURN) == (rankdir == "LR"),
+                    behind=way == ACROSS, background=theme.CLUSTER_FILL if label_scope(edge) else "white")
     label = edge_label(index, edge, state, widths, grad_now, line if inline else None)
     head = dict(attrs, id=edge_id)
     if dst.kind == STUB:
@@ -276,7 +283,7 @@ def _edge_drawing(index, edge, state, widths, looks, inline=True, course=("LR", 
     node = (name, {"label": label, "id": f"{edge_id}_label", "tooltip": dot_text(ends)})
     tail = dict(attrs, id=f"{edge_id}_tail", arrowhead="none")
     side = _ENTRY.get((rankdir, way))
-    if side is None:  # both ends at one rank: the edge runs on to the label's centre, where its line is
+    if side is None:  # both ends at one rank: the edge runs on to the label's centre, behind its texts
         return node, [(edge.src.key, name, dict(tail, headclip="false")), (name, dst.key, dict(head, tailclip="false"))]
     tail["headport"] = f"{LINE_PORT}:{side}"
     return node, [(edge.src.key, name, tail), (name, dst.key, dict(head, tailport=f"{LINE_PORT}:{_OPPOSITE[side]}"))]

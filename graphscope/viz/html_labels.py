@@ -174,65 +174,51 @@ def box_label(item, state, widths, look, alert=None):
 
 @dataclass(frozen=True)
 class EdgeLine:
-    """The stretch of an edge drawn through its label, so the edge reads as one unbroken line at every step (the
-    label keeps room for a gradient that may not exist yet): the edge's colour, dash (one point thick, whatever the edge's width, so the label keeps its size), and whether
-    it crosses the label top to bottom (`vertical`, the texts to its right) or left to right (the shape above,
-    the gradient below). Edges meet it at the port LINE_PORT, or (`centred`: the line through the label's centre,
-    the texts to one side and as much room on the other) at the label's sides."""
+    """How an edge reads as one unbroken line through its label at every step (the label keeps room for a
+    gradient that may not exist yet).
+
+    Along the flow the label draws the stretch itself, one point thick in the edge's colour and dash, where
+    edges meet it (the port LINE_PORT): across the label top to bottom (`vertical`, the texts to its right)
+    or left to right (the shape above, the gradient below). Between two items at one rank (`behind`, where
+    Graphviz cannot aim an edge at a port) the edge runs on to the label's centre, behind texts drawn on
+    `background`: only the texts shown at this step hide it.
+    """
 
     color: str
     dashed: bool = False
     vertical: bool = False
-    centred: bool = False
+    behind: bool = False
+    background: str = "white"
 
 
 LINE_PORT = "line"
-#: Points a character of a label's small text takes at most (the room on each side of a vertical line).
-_CHAR_POINTS = 6.5
-#: Points a line of a label's small text takes at most (the room above a horizontal line through the centre).
-_LINE_POINTS = 13.5
 
 
 def edge_label(index, edge, state, widths, grad_text_now, line=None):
     """Shape of the tensor on the edge, then (backward) the gradient that flowed back along it; `line` (an
     EdgeLine) draws the edge through the label."""
-    texts = []
     shape = edge.tensor.shape
+    rows = []  # (text, shown now)
     if shape != ():
-        texts.append(small(shape_text(shape)))
-    width = widths.get(("edge", index))
-    if width or grad_text_now:
-        texts.append(_changing(grad_text_now, widths, ("edge", index), theme.GRAD_INK, theme.SMALL))
-    if not texts:
+        rows.append((small(shape_text(shape)), True))
+    if widths.get(("edge", index)) or grad_text_now:
+        rows.append((_changing(grad_text_now, widths, ("edge", index), theme.GRAD_INK, theme.SMALL), bool(grad_text_now)))
+    if not rows:
         return None
     table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
-    if line is None:
-        return f'<{table}{"".join(f"<TR><TD>{t}</TD></TR>" for t in texts)}</TABLE>>'
+    if line is None or line.behind:
+        fill = (lambda shown: f' BGCOLOR="{line.background}"' if shown else "") if line else (lambda shown: "")
+        return f'<{table}{"".join(f"<TR><TD{fill(shown)}>{text}</TD></TR>" for text, shown in rows)}</TABLE>>'
     style = f'BORDER="1" COLOR="{line.color}" STYLE="{"dashed" if line.dashed else "solid"}"'
-    # Graphviz draws the line on a cell's left (top) side, the cell two points wide (high)
-    if line.centred:  # room as large as the texts on the other side keeps the line through the label's centre
-        if line.vertical:
-            chars = max([len(shape_text(shape)) if shape != () else 0, width] +
-                        [len(x) for x in lines_of(grad_text_now)])
-            side = f'WIDTH="{round(chars * _CHAR_POINTS) + 4}"'
-            column = "".join(f'<TR><TD ALIGN="LEFT">{t}</TD></TR>' for t in texts)
-            return (f'<{table}<TR><TD {side}></TD><TD WIDTH="2"></TD><TD WIDTH="1" SIDES="L" {style}></TD>'
-                    f'<TD {side} ALIGN="LEFT">{table}{column}</TABLE></TD></TR></TABLE>>')
-        lines = (shape != ()) + max(widths.lines(("edge", index)), len(lines_of(grad_text_now)) if grad_text_now else 0)
-        side = f'HEIGHT="{round(lines * _LINE_POINTS) + 2}"'
-        column = "".join(f"<TR><TD>{t}</TD></TR>" for t in texts)
-        return (f'<{table}<TR><TD {side}></TD></TR><TR><TD HEIGHT="2"></TD></TR><TR><TD HEIGHT="1" SIDES="T" '
-                f'{style}></TD></TR><TR><TD {side}>{table}{column}</TABLE></TD></TR></TABLE>>')
-    if line.vertical:  # the port, no wide, just left of the line
-        rule = f'<TD PORT="{LINE_PORT}" WIDTH="0"></TD><TD WIDTH="1" SIDES="L" {style}></TD>'
-    else:  # the port, no high, just above the line
-        rule = f'<TD PORT="{LINE_PORT}" HEIGHT="0"></TD></TR><TR><TD HEIGHT="1" SIDES="T" {style}></TD>'
+    # Graphviz draws the line on a cell's left (top) side: the port, no wide (high), sits just beside it
     if line.vertical:  # the texts to the right of the line
-        column = "".join(f'<TR><TD ALIGN="LEFT">{t}</TD></TR>' for t in texts)
-        return f'<{table}<TR>{rule}<TD ALIGN="LEFT">{table}{column}</TABLE></TD></TR></TABLE>>'
-    rows = [f"<TR><TD>{t}</TD></TR>" for t in texts]  # the shape above the line, the gradient below
-    rows.insert(1 if shape != () else 0, f"<TR>{rule}</TR>")
-    return f'<{table}{"".join(rows)}</TABLE>>'
+        column = "".join(f'<TR><TD ALIGN="LEFT">{text}</TD></TR>' for text, _ in rows)
+        return (f'<{table}<TR><TD PORT="{LINE_PORT}" WIDTH="0"></TD><TD WIDTH="1" SIDES="L" {style}></TD>'
+                f'<TD ALIGN="LEFT">{table}{column}</TABLE></TD></TR></TABLE>>')
+    cells = [f"<TR><TD>{text}</TD></TR>" for text, _ in rows]  # the shape above the line, the gradient below
+    cells.insert(1 if shape != () else 0,
+                 f'<TR><TD PORT="{LINE_PORT}" HEIGHT="0"></TD></TR><TR><TD HEIGHT="1" SIDES="T" {style}></TD></TR>')
+    return f'<{table}{"".join(cells)}</TABLE>>'
 
 
 def caption_label(text, width, legend=True, keys=None, origin=False, title=None):
