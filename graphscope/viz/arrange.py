@@ -10,7 +10,7 @@
 """
 from dataclasses import dataclass, field
 
-from .view import NODE
+from .view import NODE, STUB
 
 
 def beside(view):
@@ -140,8 +140,9 @@ def layers(view, pairs):
         if item.key not in layer:
             layer[item.key] = 1 + max((layer[p] for p in preds[item.key] if p in layer), default=-1)
     users = _users(view)
-    for item in view.items:  # other leaves sit just before their first user, as Graphviz draws them
-        if _is_leaf(item) and item.key not in with_beside and users.get(item.key):
+    for item in view.items:  # other leaves (and stubs feeding the view) sit just before their first user
+        if (_is_leaf(item) or item.kind == STUB and not preds[item.key]) and item.key not in with_beside \
+                and users.get(item.key):
             layer[item.key] = max(0, min(layer[e.dst.key] for e in users[item.key]) - 1)
     for leaf, op in with_beside.items():
         layer[leaf] = layer[op]
@@ -169,7 +170,7 @@ def fold(view, pairs, rows):
     cuts = cut_points(view, layer)
     if len(cuts) < rows - 1:
         return None
-    ops = {layer[item.key] for item in view.items if not _is_leaf(item)}
+    ops = {layer[item.key] for item in view.items if not _is_leaf(item) and item.kind != STUB}
     starts = [0]
     for k in range(1, rows):
         ideal = count * k / rows

@@ -20,6 +20,8 @@ from ..engine.words import plural
 
 #: Views with more items than this get the cheaper layout settings.
 LARGE = 400
+#: The share of the theme's rank separation kept where edge labels are nodes of their own rank.
+LABEL_RANKSEP = 0.5
 
 
 def look_of(item, state):
@@ -86,6 +88,8 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     large = len(view.items) > LARGE
     attrs = theme.graph_attrs(large, rankdir)
     attrs["outputorder"] = "edgesfirst"  # labels drawn over the edges that run behind them (EdgeLine.behind)
+    if not large:  # a label node takes a rank of its own between an edge's ends: half the room on each side of
+        attrs["ranksep"] = f"{float(attrs['ranksep']) * LABEL_RANKSEP:.3g}"  # it, as Graphviz gives its own labels
     if aspect is not None:
         attrs["ratio"] = f"{aspect:.2f}"
     looks = {item.key: look_of(item, state) for item in view.items}
@@ -165,7 +169,7 @@ def _in_rows(plan, course, tail, head, attrs, label_node):
         if into != forwards_row:
             return head, tail, _backwards(attrs)
         return tail, head, attrs
-    if course in (ACROSS, TURN):
+    if course == TURN:
         return tail, head, attrs
     if plan.crosses_keys(tail, head):
         return tail, head, dict(attrs, constraint="false")  # an edge between rows does not pull on ranks
