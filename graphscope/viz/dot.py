@@ -161,7 +161,8 @@ def _course(edge, beside_pairs, plan):
 
 def _in_rows(plan, course, tail, head, attrs, label_node):
     """A segment (tail, head, attrs) of a folded flow as drawn: an edge between rows does not pull on ranks,
-    one in a backwards row runs head to tail, and a turn's label lies one rank beyond both of its ends."""
+    one in a backwards row runs head to tail, and a turn's label lies one rank beyond both of its ends.
+    A leaf beside its op in a backwards row is turned round too, so Graphviz keeps it clear of the turn."""
     if course == TURN and label_node is not None:
         into = head == label_node[0]
         forwards_row = not plan.backwards(tail) if into else plan.backwards(head)  # the row the turn leaves
@@ -181,7 +182,8 @@ def _in_rows(plan, course, tail, head, attrs, label_node):
 def _backwards(attrs):
     """The attributes of a segment drawn head to tail (``dir=back``), so its rank runs the other way while its
     arrow still points along the flow."""
-    swap = {"headport": "tailport", "tailport": "headport", "arrowhead": "arrowtail"}
+    swap = {"headport": "tailport", "tailport": "headport", "headclip": "tailclip", "tailclip": "headclip",
+            "arrowhead": "arrowtail"}
     return dict({swap.get(k, k): v for k, v in attrs.items()}, dir="back")
 
 

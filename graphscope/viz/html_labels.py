@@ -210,14 +210,14 @@ def edge_label(index, edge, state, widths, grad_text_now, line=None):
         fill = (lambda shown: f' BGCOLOR="{line.background}"' if shown else "") if line else (lambda shown: "")
         return f'<{table}{"".join(f"<TR><TD{fill(shown)}>{text}</TD></TR>" for text, shown in rows)}</TABLE>>'
     style = f'BORDER="1" COLOR="{line.color}" STYLE="{"dashed" if line.dashed else "solid"}"'
-    # Graphviz draws the line on a cell's left (top) side: the port, no wide (high), sits just beside it
+    # the line is a cell's side; the port, no wide (high), sits just beside it, where the line runs
     if line.vertical:  # the texts to the right of the line
         column = "".join(f'<TR><TD ALIGN="LEFT">{text}</TD></TR>' for text, _ in rows)
         return (f'<{table}<TR><TD PORT="{LINE_PORT}" WIDTH="0"></TD><TD WIDTH="1" SIDES="L" {style}></TD>'
                 f'<TD ALIGN="LEFT">{table}{column}</TABLE></TD></TR></TABLE>>')
     cells = [f"<TR><TD>{text}</TD></TR>" for text, _ in rows]  # the shape above the line, the gradient below
     cells.insert(1 if shape != () else 0,
-                 f'<TR><TD PORT="{LINE_PORT}" HEIGHT="0"></TD></TR><TR><TD HEIGHT="1" SIDES="T" {style}></TD></TR>')
+                 f'<TR><TD HEIGHT="1" SIDES="B" {style}></TD></TR><TR><TD PORT="{LINE_PORT}" HEIGHT="0"></TD></TR>')
     return f'<{table}{"".join(cells)}</TABLE>>'
 
 
