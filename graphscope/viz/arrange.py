@@ -6,7 +6,8 @@
   shares a rank with the cluster before it (the cause of diagonal staircases).
 - ``label_scope``: the cluster an edge's label is drawn in (labels are small nodes, so Graphviz keeps them
   inside their cluster and apart from each other).
-- ``Rows``: a long flow folded into rows (left to right) or columns (top to bottom) so a picture fits a slide.
+- ``Rows``: a long flow folded into rows (left to right) or columns (top to bottom) so a picture fits a slide,
+  every other row running backwards (a snake).
 """
 from dataclasses import dataclass, field
 
@@ -71,15 +72,14 @@ class Rows:
     """A flow folded into `len(starts)` rows: row k holds the items whose layer is in [starts[k], starts[k+1]).
 
     The rows snake: every other row runs backwards (right to left; bottom to top for columns), so the flow
-    leaves a row at ``exits[k]`` and enters the next one at ``anchors[k + 1]`` right beside it, at the same
-    rank; ``last`` is the last row's far end. Other edges joining rows do not pull on ranks.
+    leaves a row at ``exits[k]`` and turns into the next one at ``anchors[k + 1]`` right beside it (their
+    joins). Other edges joining rows do not pull on ranks.
     """
 
     starts: list
     row_of: dict = field(default_factory=dict)
     anchors: list = field(default_factory=list)
     exits: list = field(default_factory=list)
-    last: str = None
 
     def place_label(self, key, edge):
         """Put `key`, the label of `edge`, in its row: the row of both ends, or (an edge between rows) of the
@@ -96,14 +96,8 @@ class Rows:
         """Whether the row of `key` runs backwards (right to left, or bottom to top)."""
         return self.row_of.get(key, 0) % 2 == 1
 
-    def near_ends(self):
-        """The item at the near end of each row (left; top for columns): its first item, or a backwards row's
-        last. Drawn at one rank, in row order, they keep the rows in order."""
-        lasts = self.exits + [self.last]
-        return [lasts[k] if k % 2 else self.anchors[k] for k in range(len(self.starts))]
-
     def joins(self):
-        """(exit, entry) keys of each pair of rows after one another: drawn at one rank, the exit first."""
+        """(exit, entry) keys of each pair of rows after one another: where the flow turns into the next row."""
         return list(zip(self.exits, self.anchors[1:]))
 
     def is_join(self, edge):
@@ -197,12 +191,9 @@ def fold(view, pairs, rows):
         # the item the flow enters the row at: from the row before, else from any other row
         entries = [i for i in firsts if k - 1 in entered.get(i.key, ())] or [i for i in firsts if i.key in entered]
         plan.anchors.append((entries or firsts)[0].key)
-    for k in range(len(starts)):
+    for k in range(len(starts) - 1):
         row = [item for item in view.items if plan.row_of[item.key] == k]
         last = max(row, key=lambda i: (layer[i.key], not _is_leaf(i)))
-        if k == len(starts) - 1:
-            plan.last = last.key
-            break
         entry = plan.anchors[k + 1]
         feeding = [e.src for e in view.edges if e.dst.key == entry and plan.row_of[e.src.key] == k]
         plan.exits.append(max(feeding, key=lambda i: layer[i.key]).key if feeding else last.key)

@@ -126,14 +126,15 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     _add_clusters(graph, view, add_node, labels)
     turns = {}  # (exit, entry): how many turns between them so far (x * x joins two rows twice)
     for edge, course, (label_node, segments) in zip(view.edges, courses, drawn):
+        nested = 0
         if course == TURN:
             ends = (edge.src.key, edge.dst.key)
-            turns[ends] = turns.get(ends, 0) + 1
+            nested = turns[ends] = turns.get(ends, 0) + 1
         for tail, head, edge_attrs in segments:
             if plan is not None:
                 tail, head, edge_attrs = _in_rows(plan, course, tail, head, edge_attrs, label_node)
-            if course == TURN and turns[ends] > 1:
-                edge_attrs["minlen"] = str(turns[ends])  # one turn around the other: they do not cross
+            if nested > 1:
+                edge_attrs["minlen"] = str(nested)  # one turn around the other: they do not cross
             graph.edge(tail, head, **edge_attrs)
     if not large:
         _rank_hints(graph, view, drawn, pairs, plan)
@@ -251,8 +252,8 @@ def _edge_drawing(index, edge, state, widths, looks, inline=True, course=("LR", 
 
     `inline`: a labelled edge runs into a small label node, through it (html_labels.EdgeLine) and on out of
     it, so it reads as one line whether or not its gradient is shown yet (Graphviz then keeps labels apart and
-    inside their cluster); otherwise one edge carries Graphviz's own label. `course` (rankdir, FORWARDS,
-    BACKWARDS or ACROSS) says which way the edge crosses its label.
+    inside their cluster); otherwise one edge carries Graphviz's own label. `course` (rankdir, and FORWARDS,
+    BACKWARDS, ACROSS or TURN) says which way the edge crosses its label.
     """
     grad_now = edge_grad_text(edge, state)
     edge_id = f"e{index}_{edge.src.key}_{edge.dst.key}"

@@ -202,13 +202,15 @@ def edge_label(index, edge, state, widths, grad_text_now, line=None):
     if shape != ():
         rows.append((small(shape_text(shape)), True))
     if widths.get(("edge", index)) or grad_text_now:
-        rows.append((_changing(grad_text_now, widths, ("edge", index), theme.GRAD_INK, theme.SMALL), bool(grad_text_now)))
+        grad = _changing(grad_text_now, widths, ("edge", index), theme.GRAD_INK, theme.SMALL)
+        rows.append((grad, bool(grad_text_now)))
     if not rows:
         return None
     table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
     if line is None or line.behind:
-        fill = (lambda shown: f' BGCOLOR="{line.background}"' if shown else "") if line else (lambda shown: "")
-        return f'<{table}{"".join(f"<TR><TD{fill(shown)}>{text}</TD></TR>" for text, shown in rows)}</TABLE>>'
+        fill = f' BGCOLOR="{line.background}"' if line is not None else ""
+        cells = [f"<TR><TD{fill if shown else ''}>{text}</TD></TR>" for text, shown in rows]
+        return f'<{table}{"".join(cells)}</TABLE>>'
     style = f'BORDER="1" COLOR="{line.color}" STYLE="{"dashed" if line.dashed else "solid"}"'
     # the line is a cell's side; the port, no wide (high), sits just beside it, where the line runs
     if line.vertical:  # the texts to the right of the line
