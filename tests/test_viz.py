@@ -41,10 +41,15 @@ def edge_line(dot, src, dst):
     """The DOT statements that draw the edge src -> dst: one edge, or two running through its label node (with
     the label node's statement)."""
     drawn = [ln for ln in dot.splitlines() if "style=invis" not in ln]
-    lines = [ln for ln in drawn if re.match(rf"\s*{src} -> {dst} \[", ln)]
+    ends = []  # (tail, head, statement) along the flow: a segment drawn backwards (dir=back) turned round
+    for ln in drawn:
+        if m := re.match(r"\s*(\S+) -> (\S+) \[", ln):
+            ends.append((m.group(2), m.group(1), ln) if "dir=back" in ln else (m.group(1), m.group(2), ln))
+    lines = [ln for tail, head, ln in ends if re.fullmatch(src, tail) and re.fullmatch(dst, head)]
     if not lines:
-        heads = {m.group(1): ln for ln in drawn if (m := re.match(rf"\s*(l\d+) -> {dst} \[", ln))}
-        tails = [(m.group(1), ln) for ln in drawn if (m := re.match(rf"\s*{src} -> (l\d+) \[", ln))]
+        heads = {tail: ln for tail, head, ln in ends
+                 if re.fullmatch(r"l\d+", tail) and re.fullmatch(dst, head)}
+        tails = [(head, ln) for tail, head, ln in ends if re.fullmatch(src, tail) and re.fullmatch(r"l\d+", head)]
         lines = [tail + "\n" + heads[name] + "\n" + label_line(dot, name) for name, tail in tails if name in heads]
     assert len(lines) == 1, f"expected one edge {src} -> {dst}"
     return lines[0]

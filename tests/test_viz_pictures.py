@@ -85,7 +85,8 @@ def test_title_heads_every_format(tmp_path, fmt):
 
 def test_title_heads_a_png(tmp_path):
     plain, titled = tmp_path / "a.png", tmp_path / "b.png"
-    f = build_output(CHAIN_RULE)
+    # a picture in the slide's band as drawn (one spread into it keeps its shape, title and all)
+    f = build_output(os.path.join(ROOT, "samples", "svm_vs_softmax.py"))
     gs.viz.export(f, str(plain))
     gs.viz.export(f, str(titled), title="A title line")
     assert _png_height(titled) > _png_height(plain)  # the heading takes a line of its own

@@ -6,11 +6,12 @@
   shares a rank with the cluster before it (the cause of diagonal staircases).
 - ``label_scope``: the cluster an edge's label is drawn in (labels are small nodes, so Graphviz keeps them
   inside their cluster and apart from each other).
-- ``Rows``: a long flow folded into rows (left to right) or columns (top to bottom) so a picture fits a slide.
+- ``Rows``: a long flow folded into rows (left to right) or columns (top to bottom) so a picture fits a slide,
+  every other row running backwards (a snake).
 """
 from dataclasses import dataclass, field
 
-from .view import NODE
+from .view import NODE, STUB
 
 
 def beside(view):
@@ -70,22 +71,20 @@ def label_scope(edge):
 class Rows:
     """A flow folded into `len(starts)` rows: row k holds the items whose layer is in [starts[k], starts[k+1]).
 
-    ``anchors`` are the keys of one item per row, drawn at the same rank, each row after the one before; edges
-    joining rows do not pull on ranks.
+    The rows snake: every other row runs backwards (right to left; bottom to top for columns), so the flow
+    leaves a row at ``exits[k]`` and turns into the next one at ``anchors[k + 1]`` right beside it (their
+    joins). Other edges joining rows do not pull on ranks.
     """
 
     starts: list
     row_of: dict = field(default_factory=dict)
     anchors: list = field(default_factory=list)
+    exits: list = field(default_factory=list)
 
     def place_label(self, key, edge):
-        """Put `key`, the label of `edge`, in its row: a label between rows starts the next row (ahead of the
-        item it leads to, and as that row's anchor when the item was)."""
-        if not self.crosses(edge):
-            self.row_of[key] = self.row_of[edge.src.key]
-            return
-        self.row_of[key] = self.row_of[edge.dst.key]
-        self.anchors = [key if anchor == edge.dst.key else anchor for anchor in self.anchors]
+        """Put `key`, the label of `edge`, in its row: the row of both ends, or (an edge between rows) of the
+        item it leads to."""
+        self.row_of[key] = self.row_of[edge.dst.key if self.crosses(edge) else edge.src.key]
 
     def crosses(self, edge):
         return self.crosses_keys(edge.src.key, edge.dst.key)
@@ -93,9 +92,22 @@ class Rows:
     def crosses_keys(self, a, b):
         return self.row_of.get(a) != self.row_of.get(b)
 
+    def backwards(self, key):
+        """Whether the row of `key` runs backwards (right to left, or bottom to top)."""
+        return self.row_of.get(key, 0) % 2 == 1
 
-#: The fewest layers a row of a folded flow holds.
+    def joins(self):
+        """(exit, entry) keys of each pair of rows after one another: where the flow turns into the next row."""
+        return list(zip(self.exits, self.anchors[1:]))
+
+    def is_join(self, edge):
+        return (edge.src.key, edge.dst.key) in self.joins()
+
+
+#: The fewest layers a row of a folded flow holds, and the fewest of them with ops (a row of inputs alone
+#: would only add a bend).
 MIN_LAYERS = 1
+MIN_OPS = 1
 
 
 def layers(view, pairs):
@@ -122,8 +134,9 @@ def layers(view, pairs):
         if item.key not in layer:
             layer[item.key] = 1 + max((layer[p] for p in preds[item.key] if p in layer), default=-1)
     users = _users(view)
-    for item in view.items:  # other leaves sit just before their first user, as Graphviz draws them
-        if _is_leaf(item) and item.key not in with_beside and users.get(item.key):
+    for item in view.items:  # other leaves (and stubs feeding the view) sit just before their first user
+        if (_is_leaf(item) or item.kind == STUB and not preds[item.key]) and item.key not in with_beside \
+                and users.get(item.key):
             layer[item.key] = max(0, min(layer[e.dst.key] for e in users[item.key]) - 1)
     for leaf, op in with_beside.items():
         layer[leaf] = layer[op]
@@ -151,25 +164,39 @@ def fold(view, pairs, rows):
     cuts = cut_points(view, layer)
     if len(cuts) < rows - 1:
         return None
+    ops = {layer[item.key] for item in view.items if not _is_leaf(item) and item.kind != STUB}
     starts = [0]
     for k in range(1, rows):
         ideal = count * k / rows
-        # every row at least MIN_LAYERS long, and room left for the rows after this one
+        # every row at least MIN_LAYERS long and holding MIN_OPS layers of ops (not just inputs), and room
+        # left for the rows after this one
         choices = [c for c in cuts if c - starts[-1] >= MIN_LAYERS and count - c >= MIN_LAYERS * (rows - k)
-                   and len([d for d in cuts if d > c]) >= rows - 1 - k]
+                   and len([d for d in cuts if d > c]) >= rows - 1 - k
+                   and len([o for o in ops if starts[-1] <= o < c]) >= MIN_OPS
+                   and len([o for o in ops if o >= c]) >= MIN_OPS * (rows - k)]
         if not choices:
             return None
         starts.append(min(choices, key=lambda c: abs(c - ideal)))
     plan = Rows(starts)
     for item in view.items:
         plan.row_of[item.key] = sum(1 for s in starts if layer[item.key] >= s) - 1
-    entered = {edge.dst.key for edge in view.edges if plan.crosses(edge)}
+    entered = {}  # key: the rows edges enter it from
+    for edge in view.edges:
+        if plan.crosses(edge):
+            entered.setdefault(edge.dst.key, set()).add(plan.row_of[edge.src.key])
     for k, start in enumerate(starts):
         firsts = [item for item in view.items if layer[item.key] == start and plan.row_of[item.key] == k]
         if not firsts:
             return None
-        entries = [item for item in firsts if item.key in entered]  # the item the flow enters the row at
+        # the item the flow enters the row at: from the row before, else from any other row
+        entries = [i for i in firsts if k - 1 in entered.get(i.key, ())] or [i for i in firsts if i.key in entered]
         plan.anchors.append((entries or firsts)[0].key)
+    for k in range(len(starts) - 1):
+        row = [item for item in view.items if plan.row_of[item.key] == k]
+        last = max(row, key=lambda i: (layer[i.key], not _is_leaf(i)))
+        entry = plan.anchors[k + 1]
+        feeding = [e.src for e in view.edges if e.dst.key == entry and plan.row_of[e.src.key] == k]
+        plan.exits.append(max(feeding, key=lambda i: layer[i.key]).key if feeding else last.key)
     return plan
 
 

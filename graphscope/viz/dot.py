@@ -11,7 +11,8 @@ from ..engine.source import shared_location
 from ..stepper.events import BACKWARD
 from ..stepper.state import LOOK_INACTIVE
 from . import theme
-from .html_labels import Alert, box_label, caption_label, edge_label, esc, node_label, stub_label
+from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, node_label,
+                          stub_label)
 from .step_texts import edge_grad_text, inner_name
 from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
@@ -19,6 +20,8 @@ from ..engine.words import plural
 
 #: Views with more items than this get the cheaper layout settings.
 LARGE = 400
+#: The share of the theme's rank separation kept where edge labels are nodes of their own rank.
+LABEL_RANKSEP = 0.5
 
 
 def look_of(item, state):
@@ -84,6 +87,9 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     widths = widths or _NO_WIDTHS
     large = len(view.items) > LARGE
     attrs = theme.graph_attrs(large, rankdir)
+    attrs["outputorder"] = "edgesfirst"  # labels drawn over the edges that run behind them (EdgeLine.behind)
+    if not large:  # a label node takes a rank of its own between an edge's ends: half the room on each side of
+        attrs["ranksep"] = f"{float(attrs['ranksep']) * LABEL_RANKSEP:.3g}"  # it, as Graphviz gives its own labels
     if aspect is not None:
         attrs["ratio"] = f"{aspect:.2f}"
     looks = {item.key: look_of(item, state) for item in view.items}
@@ -107,7 +113,10 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
 
     pairs = [] if large else beside(view)
     plan = fold(view, pairs, rows) if rows > 1 and not large else None
-    drawn = [_edge_drawing(i, edge, state, widths, looks, inline=not large) for i, edge in enumerate(view.edges)]
+    beside_pairs = {(leaf.key, op.key) for leaf, op in pairs}
+    courses = [_course(edge, beside_pairs, plan) for edge in view.edges]
+    drawn = [_edge_drawing(i, edge, state, widths, looks, inline=not large, course=(rankdir, course))
+             for (i, edge), course in zip(enumerate(view.edges), courses)]
     labels = {}  # scope: [(name, attrs)] of the edge labels drawn in its cluster
     for edge, (label_node, _) in zip(view.edges, drawn):
         if label_node is not None:
@@ -115,30 +124,82 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
             if plan is not None:
                 plan.place_label(label_node[0], edge)
     _add_clusters(graph, view, add_node, labels)
-    for _, segments in drawn:
+    turns = {}  # (exit, entry): how many turns between them so far (x * x joins two rows twice)
+    for edge, course, (label_node, segments) in zip(view.edges, courses, drawn):
+        nested = 0
+        if course == TURN:
+            ends = (edge.src.key, edge.dst.key)
+            nested = turns[ends] = turns.get(ends, 0) + 1
         for tail, head, edge_attrs in segments:
-            if plan is not None and plan.crosses_keys(tail, head):
-                edge_attrs["constraint"] = "false"  # an edge between rows does not pull on ranks
+            if plan is not None:
+                tail, head, edge_attrs = _in_rows(plan, course, tail, head, edge_attrs, label_node)
+            if nested > 1:
+                edge_attrs["minlen"] = str(nested)  # one turn around the other: they do not cross
             graph.edge(tail, head, **edge_attrs)
     if not large:
         _rank_hints(graph, view, drawn, pairs, plan)
     return graph
 
 
+#: How an edge runs through its label: along the flow (forwards, or backwards in a row of a snake), across it
+#: (a leaf beside its op: both ends at one rank), or turning from one row of a snake into the next (TURN: the
+#: label one rank beyond the row's last item and the next row's first, which sit at one rank).
+FORWARDS, BACKWARDS, ACROSS, TURN = "forwards", "backwards", "across", "turn"
+#: The side of a label the edge enters it at, by direction and course (it leaves at the opposite side).
+_ENTRY = {("LR", FORWARDS): "w", ("LR", BACKWARDS): "e", ("TB", FORWARDS): "n", ("TB", BACKWARDS): "s",
+          ("LR", TURN): "n", ("TB", TURN): "w"}
+_OPPOSITE = {"w": "e", "e": "w", "n": "s", "s": "n"}
+
+
+def _course(edge, beside_pairs, plan):
+    """How `edge` runs through its label (FORWARDS, BACKWARDS, ACROSS or TURN)."""
+    if (edge.src.key, edge.dst.key) in beside_pairs:
+        return ACROSS
+    if plan is not None and plan.is_join(edge):
+        return TURN
+    return BACKWARDS if plan is not None and plan.backwards(edge.dst.key) else FORWARDS
+
+
+def _in_rows(plan, course, tail, head, attrs, label_node):
+    """A segment (tail, head, attrs) of a folded flow as drawn: an edge between rows does not pull on ranks,
+    one in a backwards row runs head to tail, and a turn's label lies one rank beyond both of its ends.
+    A leaf beside its op in a backwards row is turned round too, so Graphviz keeps it clear of the turn."""
+    if course == TURN and label_node is not None:
+        into = head == label_node[0]
+        forwards_row = not plan.backwards(tail) if into else plan.backwards(head)  # the row the turn leaves
+        # the far end of a forwards row: the label ranks after both ends; the near end of a backwards row: before
+        if into != forwards_row:
+            return head, tail, _backwards(attrs)
+        return tail, head, attrs
+    if course == TURN:
+        return tail, head, attrs
+    if plan.crosses_keys(tail, head):
+        return tail, head, dict(attrs, constraint="false")  # an edge between rows does not pull on ranks
+    if plan.backwards(head):
+        return head, tail, _backwards(attrs)
+    return tail, head, attrs
+
+
+def _backwards(attrs):
+    """The attributes of a segment drawn head to tail (``dir=back``), so its rank runs the other way while its
+    arrow still points along the flow."""
+    swap = {"headport": "tailport", "tailport": "headport", "headclip": "tailclip", "tailclip": "headclip",
+            "arrowhead": "arrowtail"}
+    return dict({swap.get(k, k): v for k, v in attrs.items()}, dir="back")
+
+
 def _rank_hints(graph, view, drawn, pairs, plan):
     """Leaves beside their op (with the edge's label between them), other leaves of a scope after what enters
-    it, and the rows of a folded flow: their first items at one rank, each row drawn after the one before."""
+    it (in the same row of a folded flow)."""
     label_of = {(edge.src.key, edge.dst.key): node[0] for edge, (node, _) in zip(view.edges, drawn) if node}
     for leaf, user in pairs:
         middle = label_of.get((leaf.key, user.key))
         graph.body.append(f'\t{{rank=same; {leaf.key}; {middle + "; " if middle else ""}{user.key}}}\n')
     for src, leaf in late_leaves(view, pairs):
-        if plan is None or not plan.crosses_keys(src.key, leaf.key):
+        if plan is None:
             graph.edge(src.key, leaf.key, style="invis")
-    if plan is not None:
-        graph.body.append(f'\t{{rank=same; {"; ".join(plan.anchors)}}}\n')
-        for before, after in zip(plan.anchors, plan.anchors[1:]):
-            graph.edge(before, after, style="invis")  # a flat edge: its tail comes first along the rank
+        elif not plan.crosses_keys(src.key, leaf.key):
+            graph.edge(*((leaf.key, src.key) if plan.backwards(leaf.key) else (src.key, leaf.key)), style="invis")
 
 
 def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
@@ -186,14 +247,15 @@ def _has_items(scope, tree, children):
     return bool(tree.get(scope)) or any(_has_items(c, tree, children) for c in children.get(scope, []))
 
 
-def _edge_drawing(index, edge, state, widths, looks, inline=True):
+def _edge_drawing(index, edge, state, widths, looks, inline=True, course=("LR", FORWARDS)):
     """How an edge is drawn: (its label node (name, attrs) or None, [(tail, head, attrs)] segments).
 
-    `inline`: a labelled edge runs into a small label node and on out of it (Graphviz then keeps labels apart
-    and inside their cluster); otherwise one edge carries Graphviz's own label.
+    `inline`: a labelled edge runs into a small label node, through it (html_labels.EdgeLine) and on out of
+    it, so it reads as one line whether or not its gradient is shown yet (Graphviz then keeps labels apart and
+    inside their cluster); otherwise one edge carries Graphviz's own label. `course` (rankdir, and FORWARDS,
+    BACKWARDS, ACROSS or TURN) says which way the edge crosses its label.
     """
     grad_now = edge_grad_text(edge, state)
-    label = edge_label(index, edge, state, widths, grad_now)
     edge_id = f"e{index}_{edge.src.key}_{edge.dst.key}"
     attrs = {}
     src_pending = looks[edge.src.key] == "pending"
@@ -202,12 +264,20 @@ def _edge_drawing(index, edge, state, widths, looks, inline=True):
     dst = edge.dst
     current = state.current
     into_current = current is not None and (current is dst.node if dst.kind == NODE else current in dst.node_set)
+    color = theme.EDGE_DONE
     if into_current:
-        attrs.update(color=theme.EDGE_CURRENT, penwidth="2")
+        color = theme.EDGE_CURRENT
+        attrs.update(color=color, penwidth="2")
     elif grad_now:
-        attrs.update(color=theme.EDGE_GRAD, penwidth="1.5")
+        color = theme.EDGE_GRAD
+        attrs.update(color=color, penwidth="1.5")
     elif src_pending:
-        attrs.update(color=theme.EDGE_PENDING, style="dashed")
+        color = theme.EDGE_PENDING
+        attrs.update(color=color, style="dashed")
+    rankdir, way = course
+    line = EdgeLine(color, attrs.get("style") == "dashed", vertical=(way == TURN) == (rankdir == "LR"),
+                    behind=way == ACROSS, background=theme.CLUSTER_FILL if label_scope(edge) else "white")
+    label = edge_label(index, edge, state, widths, grad_now, line if inline else None)
     head = dict(attrs, id=edge_id)
     if dst.kind == STUB:
         head["arrowhead"] = "none"
@@ -219,7 +289,11 @@ def _edge_drawing(index, edge, state, widths, looks, inline=True):
     ends = f"{_item_name(edge.src)} \u2192 {_item_name(dst)}"
     node = (name, {"label": label, "id": f"{edge_id}_label", "tooltip": dot_text(ends)})
     tail = dict(attrs, id=f"{edge_id}_tail", arrowhead="none")
-    return node, [(edge.src.key, name, tail), (name, dst.key, head)]
+    side = _ENTRY.get((rankdir, way))
+    if side is None:  # both ends at one rank: the edge runs on to the label's centre, behind its texts
+        return node, [(edge.src.key, name, dict(tail, headclip="false")), (name, dst.key, dict(head, tailclip="false"))]
+    tail["headport"] = f"{LINE_PORT}:{side}"
+    return node, [(edge.src.key, name, tail), (name, dst.key, dict(head, tailport=f"{LINE_PORT}:{_OPPOSITE[side]}"))]
 
 
 def _item_name(item):

@@ -175,19 +175,55 @@ def box_label(item, state, widths, look, alert=None):
     return card(look, head, kind, rows, alert)
 
 
-def edge_label(index, edge, state, widths, grad_text_now):
-    """Shape of the tensor on the edge, then (backward) the gradient that flowed back along it."""
-    rows = []
+@dataclass(frozen=True)
+class EdgeLine:
+    """How an edge reads as one unbroken line through its label at every step (the label keeps room for a
+    gradient that may not exist yet).
+
+    Along the flow the label draws the stretch itself, one point thick in the edge's colour and dash, where
+    edges meet it (the port LINE_PORT): across the label top to bottom (`vertical`, the texts to its right)
+    or left to right (the shape above, the gradient below). Between two items at one rank (`behind`, where
+    Graphviz cannot aim an edge at a port) the edge runs on to the label's centre, behind texts drawn on
+    `background`: only the texts shown at this step hide it.
+    """
+
+    color: str
+    dashed: bool = False
+    vertical: bool = False
+    behind: bool = False
+    background: str = "white"
+
+
+LINE_PORT = "line"
+
+
+def edge_label(index, edge, state, widths, grad_text_now, line=None):
+    """Shape of the tensor on the edge, then (backward) the gradient that flowed back along it; `line` (an
+    EdgeLine) draws the edge through the label."""
     shape = edge.tensor.shape
+    rows = []  # (text, shown now)
     if shape != ():
-        rows.append(f'<TR><TD>{small(shape_text(shape))}</TD></TR>')
-    width = widths.get(("edge", index))
-    if width or grad_text_now:
-        text = _changing(grad_text_now, widths, ("edge", index), theme.GRAD_INK, theme.SMALL)
-        rows.append(f'<TR><TD>{text}</TD></TR>')
+        rows.append((small(shape_text(shape)), True))
+    if widths.get(("edge", index)) or grad_text_now:
+        grad = _changing(grad_text_now, widths, ("edge", index), theme.GRAD_INK, theme.SMALL)
+        rows.append((grad, bool(grad_text_now)))
     if not rows:
         return None
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>>'
+    table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+    if line is None or line.behind:
+        fill = f' BGCOLOR="{line.background}"' if line is not None else ""
+        cells = [f"<TR><TD{fill if shown else ''}>{text}</TD></TR>" for text, shown in rows]
+        return f'<{table}{"".join(cells)}</TABLE>>'
+    style = f'BORDER="1" COLOR="{line.color}" STYLE="{"dashed" if line.dashed else "solid"}"'
+    # the line is a cell's side; the port, no wide (high), sits just beside it, where the line runs
+    if line.vertical:  # the texts to the right of the line
+        column = "".join(f'<TR><TD ALIGN="LEFT">{text}</TD></TR>' for text, _ in rows)
+        return (f'<{table}<TR><TD PORT="{LINE_PORT}" WIDTH="0"></TD><TD WIDTH="1" SIDES="L" {style}></TD>'
+                f'<TD ALIGN="LEFT">{table}{column}</TABLE></TD></TR></TABLE>>')
+    cells = [f"<TR><TD>{text}</TD></TR>" for text, _ in rows]  # the shape above the line, the gradient below
+    cells.insert(1 if shape != () else 0,
+                 f'<TR><TD HEIGHT="1" SIDES="B" {style}></TD></TR><TR><TD PORT="{LINE_PORT}" HEIGHT="0"></TD></TR>')
+    return f'<{table}{"".join(cells)}</TABLE>>'
 
 
 def caption_label(text, width, legend=True, keys=None, origin=False, title=None):

@@ -187,10 +187,11 @@ class Picture:
             return None
         low, high = RATIO_BAND
         ratio = size[0] / size[1]
-        target = high if ratio > high else low if ratio < low else None
+        # aimed inside the band by the tolerance, so what comes out is in the band
+        target = high - SPREAD_TOLERANCE if ratio > high else low + SPREAD_TOLERANCE if ratio < low else None
         if target is None or max(ratio / target, target / ratio) > MAX_SPREAD:
             return None
-        across = target == high if rankdir == "LR" else True  # spreading across the ranks, not along them
+        across = ratio > high if rankdir == "LR" else True  # spreading across the ranks, not along them
         if across and rows == 1 and self._widest_layer() < 2:
             return None  # one line of items: spreading would only add empty space
         aspect = 1.0 / target
