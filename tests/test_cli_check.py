@@ -148,6 +148,7 @@ def test_a_vjp_that_raises_fails_its_node_and_stops_the_whole_graph_check(capsys
     assert code == 1 and err == "" and clean_failure(out)
     (row,) = [" ".join(row) for name, row in rows(out).items() if name.startswith("cube")]
     assert "NameError" in row
+    assert " - 0 " in f" {row} " and "e+00" not in row  # nothing was compared: no error figure in the table
     assert "buggy.py:12" in out and "gg" in out                  # the user's line that raised
 
 
@@ -166,3 +167,15 @@ def test_a_file_that_cannot_be_imported_is_told_apart_from_a_failed_check(tmp_pa
     assert "no_such_module_here" in ran.err and "broken.py:1" in ran.err
     failed = graphscope("check", os.path.join(SAMPLES, "wrong_backward.py"), "--nodes-only", cwd=tmp_path).expect(1)
     assert failed_check(failed.code, failed.out, failed.err, "swish_") and failed.err == ""
+
+
+def test_a_vjp_of_the_wrong_shape_fails_its_node_without_an_error_figure(capsys, tmp_path):
+    sample = tmp_path / "shape.py"
+    sample.write_text("import numpy as np\nimport graphscope as gs\n\n\n@gs.custom_op\ndef sq(x):\n"
+                      "    return x * x\n\n\n@sq.vjp\ndef _(g, x, value):\n    return (np.sum(2 * x * g),)\n\n\n"
+                      "def build():\n    return gs.sum(sq(gs.param(np.ones(3), name='x')))\n")
+    code, out, err = run_check(capsys, str(sample))
+    assert code == 1 and clean_failure(out)
+    (row,) = [row for name, row in rows(out).items() if name.startswith("sq")]
+    assert "FAIL" in row and "shape" in out
+    assert row[7:9] == ["-", "0"], row  # max rel err, checked: nothing was compared, so no figure

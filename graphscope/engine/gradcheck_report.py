@@ -199,7 +199,7 @@ class NodeReport:
         rows = self.failures if failures_only else self.rows
         header = ("#", "node", "op", "shapes", "scope", "max rel err", "checked", "status", "source")
         body = [(str(r.position), r.node.name, r.node.op, r.shapes, r.node.scope or "-",
-                 "-" if not r.inputs or r.judged_nothing else f"{r.max_rel:.1e}",
+                 "-" if not any(i.checked for i in r.inputs) or r.judged_nothing else f"{r.max_rel:.1e}",
                  str(sum(i.checked for i in r.inputs)),
                  r.status_text, display_location(r.node.source)) for r in rows]
         return format_table(header, body)
