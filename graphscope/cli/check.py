@@ -20,53 +20,40 @@ DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
 
 def _check(args):
-    from ..engine import BackwardError, check_nodes, gradcheck
-    from ..engine.nonfinite import find_nonfinite
+    from ..engine.graphcheck import check_graph
     graph = load_graph(args)
     out = graph.output
     ops = len(graph.ops)
     print(f"graphscope check {args.file}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} {out.shape}")
-    failed = False
+    result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
+                         whole=not args.nodes_only)
 
-    origin = find_nonfinite(graph.nodes)
+    origin = result.origin
     if origin is not None:
-        failed = True
-        print(f"\nnon-finite {'value' if origin.phase == 'forward' else 'gradient'}: "
-              + origin.describe().replace("\n", "\n  "))
+        print("\n" + result.origin_text())
         print(f"  to look at it: {export_command(args.file, args.imports, graph, origin.node, origin.phase)}")
 
     print(f"\nper-node check: each node's VJP against finite differences of its own forward "
           f"(at most {args.coords} entries per input, seed {args.seed}, rtol {args.rtol:g})")
-    report = check_nodes(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed)
+    report = result.nodes
     if args.failures_only:
         print(report.table(failures_only=True) if report.failures else "(no failing nodes)")
     else:
         print(report.table())
-    hint = None if origin is None else f"the first non-finite value is made at {origin.name}, named above"
-    print(("FAIL: " if not report.ok else "") + report.summary(nonfinite_hint=hint))
+    print(result.nodes_summary(named=", named above"))
     first = report.first_failure
     if first is not None:
         print(f"  to look at it: {export_command(args.file, args.imports, graph, first.node, 'backward')}")
-    failed = failed or not report.ok
 
-    if not args.nodes_only:
-        leaves = [n for n in graph.leaves if n.requires_grad]
-        if not leaves:
-            print("\nwhole-graph gradcheck: skipped (no leaf requires a gradient)")
-        else:
-            print(f"\nwhole-graph gradcheck of {out.name} against its leaves:")
-            try:
-                whole = gradcheck(graph, eps=args.eps, rtol=args.rtol, max_coords=args.coords, seed=args.seed,
-                                  locate=False)
-            except BackwardError as exc:  # e.g. a VJP that raises: the per-node table above names the node
-                print("FAIL: backward could not run: " + str(exc).replace("\n", "\n  "))
-                failed = True
-            else:
-                print(whole.table())
-                print(("FAIL: " if not whole.ok else "") + whole.summary())
-                failed = failed or not whole.ok
-    print(f"\n{'FAILED' if failed else 'passed'}: {os.path.basename(args.file)}")
-    return 1 if failed else 0
+    if result.whole_leaves == 0:
+        print("\nwhole-graph gradcheck: skipped (no leaf requires a gradient)")
+    elif result.whole_leaves:
+        print(f"\nwhole-graph gradcheck of {out.name} against its leaves:")
+        if result.whole is not None:
+            print(result.whole.table())
+        print(result.whole_summary())
+    print(f"\n{result.verdict}: {os.path.basename(args.file)}")
+    return 1 if result.failed else 0
 
 
 def add_parser(sub):

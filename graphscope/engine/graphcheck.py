@@ -1,0 +1,84 @@
+"""The whole check of a graph: one verdict, as ``graphscope check`` prints it and the TUI's check-all shows it.
+
+``check_graph`` runs the three checks ``graphscope check`` reports, each its
+own report: where the first NaN or infinity is made (nonfinite), every op
+node's VJP against finite differences of its own forward (check_nodes), and
+the whole-graph gradcheck of the leaves that require a gradient. The graph
+fails when any of them finds something; ``verdict`` is the word for it.
+"""
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import BackwardError
+from .gradcheck import check_nodes, gradcheck
+from .gradcheck_report import GradcheckReport, NodeReport
+from .nonfinite import find_nonfinite
+
+#: The verdicts.
+PASSED = "passed"
+FAILED = "FAILED"
+
+
+@dataclass
+class GraphCheck:
+    """The three checks of one graph. ``whole`` is None when the whole-graph gradcheck did not run: not asked for
+    (``whole_leaves`` is None), no leaf requires a gradient (``whole_leaves`` is 0), or its backward pass raised
+    (``whole_error`` says what)."""
+
+    origin: object  # the NonFinite record of the first NaN/inf, or None
+    nodes: NodeReport
+    whole: Optional[GradcheckReport] = None
+    whole_leaves: Optional[int] = None
+    whole_error: str = ""
+
+    @property
+    def failed(self):
+        """True when a value or gradient is not finite, a node's VJP is wrong, a leaf's gradient is wrong, or the
+        backward pass could not run."""
+        return (self.origin is not None or not self.nodes.ok or bool(self.whole_error)
+                or (self.whole is not None and not self.whole.ok))
+
+    @property
+    def verdict(self):
+        """'passed' or 'FAILED'."""
+        return FAILED if self.failed else PASSED
+
+    def origin_text(self):
+        """'non-finite value: log_3 (op log) made ...' (several lines), or '' when everything is finite."""
+        if self.origin is None:
+            return ""
+        what = "value" if self.origin.phase == "forward" else "gradient"
+        return f"non-finite {what}: " + self.origin.describe().replace("\n", "\n  ")
+
+    def nodes_summary(self, named=""):
+        """The per-node check's counts ('FAIL: ' first when a node failed); nodes skipped because their values are not
+        finite are pointed at the node that made the first one, followed by `named` (', named above')."""
+        hint = None if self.origin is None else f"the first non-finite value is made at {self.origin.name}{named}"
+        return ("FAIL: " if not self.nodes.ok else "") + self.nodes.summary(nonfinite_hint=hint)
+
+    def whole_summary(self):
+        """The whole-graph gradcheck's counts ('FAIL: ' first when a leaf failed), or why its backward pass could not
+        run; '' when it did not run."""
+        if self.whole_error:
+            return "FAIL: backward could not run: " + self.whole_error.replace("\n", "\n  ")
+        if self.whole is None:
+            return ""
+        return ("FAIL: " if not self.whole.ok else "") + self.whole.summary()
+
+
+def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
+    """Check `graph` (a Graph) as ``graphscope check`` does, with its defaults: a GraphCheck.
+
+    `whole` false leaves out the whole-graph gradcheck (``--nodes-only``).
+    """
+    origin = find_nonfinite(graph.nodes)
+    nodes = check_nodes(graph, max_coords=max_coords, eps=eps, rtol=rtol, seed=seed)
+    result = GraphCheck(origin, nodes)
+    if whole:
+        result.whole_leaves = sum(1 for n in graph.leaves if n.requires_grad)
+        if result.whole_leaves:
+            try:
+                result.whole = gradcheck(graph, eps=eps, rtol=rtol, max_coords=max_coords, seed=seed, locate=False)
+            except BackwardError as exc:  # e.g. a VJP that raises: the per-node check names the node
+                result.whole_error = str(exc)
+    return result
