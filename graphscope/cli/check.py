@@ -40,7 +40,7 @@ def _check(args):
         print(report.table(failures_only=True) if report.failures else "(no failing nodes)")
     else:
         print(report.table())
-    print(result.nodes_summary(named=", named above"))
+    print(("FAIL: " if not report.ok else "") + result.nodes_summary(named=", named above"))
     first = report.first_failure
     if first is not None:
         print(f"  to look at it: {export_command(args.file, args.imports, graph, first.node, 'backward')}")
@@ -51,7 +51,7 @@ def _check(args):
         print(f"\nwhole-graph gradcheck of {out.name} against its leaves:")
         if result.whole is not None:
             print(result.whole.table())
-        print(result.whole_summary())
+        print(("FAIL: " if result.whole_failed else "") + result.whole_summary())
     print(f"\n{result.verdict}: {os.path.basename(args.file)}")
     return 1 if result.failed else 0
 

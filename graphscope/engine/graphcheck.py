@@ -35,8 +35,12 @@ class GraphCheck:
     def failed(self):
         """True when a value or gradient is not finite, a node's VJP is wrong, a leaf's gradient is wrong, or the
         backward pass could not run."""
-        return (self.origin is not None or not self.nodes.ok or bool(self.whole_error)
-                or (self.whole is not None and not self.whole.ok))
+        return self.origin is not None or not self.nodes.ok or self.whole_failed
+
+    @property
+    def whole_failed(self):
+        """True when a leaf's gradient is wrong or the whole-graph gradcheck's backward pass could not run."""
+        return bool(self.whole_error) or (self.whole is not None and not self.whole.ok)
 
     @property
     def verdict(self):
@@ -51,19 +55,16 @@ class GraphCheck:
         return f"non-finite {what}: " + self.origin.describe().replace("\n", "\n  ")
 
     def nodes_summary(self, named=""):
-        """The per-node check's counts ('FAIL: ' first when a node failed); nodes skipped because their values are not
-        finite are pointed at the node that made the first one, followed by `named` (', named above')."""
+        """The per-node check's counts; nodes skipped because their values are not finite are pointed at the node
+        that made the first one, followed by `named` (', named above')."""
         hint = None if self.origin is None else f"the first non-finite value is made at {self.origin.name}{named}"
-        return ("FAIL: " if not self.nodes.ok else "") + self.nodes.summary(nonfinite_hint=hint)
+        return self.nodes.summary(nonfinite_hint=hint)
 
     def whole_summary(self):
-        """The whole-graph gradcheck's counts ('FAIL: ' first when a leaf failed), or why its backward pass could not
-        run; '' when it did not run."""
+        """The whole-graph gradcheck's counts, or why its backward pass could not run; '' when it did not run."""
         if self.whole_error:
-            return "FAIL: backward could not run: " + self.whole_error.replace("\n", "\n  ")
-        if self.whole is None:
-            return ""
-        return ("FAIL: " if not self.whole.ok else "") + self.whole.summary()
+            return "backward could not run: " + self.whole_error.replace("\n", "\n  ")
+        return "" if self.whole is None else self.whole.summary()
 
 
 def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
