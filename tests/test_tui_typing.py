@@ -87,3 +87,15 @@ async def test_a_path_typed_right_after_g_goes_to_that_node():
         burst(app, "g", *"block3/W", "enter")
         await settled(pilot, lambda: app.session.step != 0 and isinstance(app.screen, MainScreen))
         assert (app.session.node.name, app.session.node.scope) == ("W", "block3")
+
+
+async def test_escape_still_cancels_the_edit():
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst(app, "e", "backspace", "7")
+        await settled(pilot, lambda: isinstance(app.screen, AskDialog)
+                      and app.screen.query_one("#dialog-input").value == "7")
+        burst(app, "escape")  # the box does not bind Escape: it goes on up to the dialog, which cancels
+        await settled(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert x_value(app) == -2.0
