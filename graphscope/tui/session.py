@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import check_node
-from ..engine.graphcheck import check_graph
 from ..engine.errors import GraphscopeError
+from ..engine.graphcheck import check_graph
 from ..engine.source import display_location
 from ..stepper import BACKWARD, UPDATE, Stepper, StepError
 from ..viz.step_texts import fold_block_text
@@ -165,8 +165,8 @@ class Session:
     # ---------------------------------------------------------------- finding nodes
     def node_choices(self):
         """(label, node) for every node in graph order, as the go-to search lists them: 'block3/W  (param)', the
-        node's scope path (as ``graphscope export --node`` and the step-player name it) and its op or role, so nodes
-        that share a name are told apart and a scope's name finds its nodes."""
+        node's scope path (as the step-player names a node whose name others share) and its op or role, so nodes
+        that share a name are told apart and typing a scope's name finds its nodes."""
         return [(f"{scope_path(n)}  ({n.op or n.role or 'leaf'})", n) for n in self.graph.nodes]
 
     def find_node(self, name):
