@@ -49,6 +49,16 @@ def test_a_non_finite_value_fails_the_graph_though_every_node_it_reaches_is_skip
     assert f"made at {result.origin.name}, named above" in summary
 
 
+def test_a_gradient_that_is_not_finite_is_found_though_backward_was_never_called():
+    x = gs.param(np.array([0.0, 1.0]), name="x")
+    graph = Graph(gs.sum(gs.sqrt(x)))  # finite values; d sqrt(x)/dx = inf at 0
+    result = check_graph(graph)
+    assert result.origin is not None and result.origin.phase == "backward" and result.origin.node.op == "sqrt"
+    assert result.origin_text().startswith("non-finite gradient: ")
+    assert result.nodes.ok and result.verdict == FAILED
+    assert all(n.grad is None for n in graph.nodes)  # the gradients computed for the search are put back
+
+
 def test_a_wrong_vjp_fails_its_node_and_its_leaf():
     x = gs.param(np.array([1.0, 2.0]), name="x")
     graph = Graph(gs.sum(cube(lambda g, x, value: (2 * x ** 2 * g,))(x)))

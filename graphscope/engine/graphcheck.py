@@ -1,13 +1,16 @@
 """The whole check of a graph: one verdict, as ``graphscope check`` prints it and the TUI's check-all shows it.
 
 ``check_graph`` runs the three checks ``graphscope check`` reports, each its
-own report: where the first NaN or infinity is made (nonfinite), every op
+own report: where the first NaN or infinity is made (nonfinite; gradients
+included, computed for the search when backward has not run), every op
 node's VJP against finite differences of its own forward (check_nodes), and
 the whole-graph gradcheck of the leaves that require a gradient. The graph
 fails when any of them finds something; ``verdict`` is the word for it.
 """
 from dataclasses import dataclass
 from typing import Optional
+
+import numpy as np
 
 from .errors import BackwardError
 from .gradcheck import check_nodes, gradcheck
@@ -72,7 +75,7 @@ def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
 
     `whole` false leaves out the whole-graph gradcheck (``--nodes-only``).
     """
-    origin = find_nonfinite(graph.nodes)
+    origin = first_nonfinite(graph)
     nodes = check_nodes(graph, max_coords=max_coords, eps=eps, rtol=rtol, seed=seed)
     result = GraphCheck(origin, nodes)
     if whole:
@@ -83,3 +86,27 @@ def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
             except BackwardError as exc:  # e.g. a VJP that raises: the per-node check names the node
                 result.whole_error = str(exc)
     return result
+
+
+def first_nonfinite(graph):
+    """Where the first NaN or infinity is made, among the values and the gradients (a NonFinite record, or None).
+
+    A graph whose backward pass has not run yet (a sample's build() only records the forward pass) gets its
+    gradients computed for the search, as the TUI's recording computes them, and put back after it: a gradient
+    that is not finite is found whether or not backward() was called.
+    """
+    out = graph.output
+    if out.grad is not None or not out.requires_grad or np.size(out._value) != 1:
+        return find_nonfinite(graph.nodes)
+    saved = [(n, n.grad) for n in graph.nodes]
+    try:
+        with np.errstate(all="ignore"):  # the search names what is not finite; numpy need not warn about it
+            graph.backward()
+    except BackwardError:  # a VJP that fails: the per-node check and the whole-graph gradcheck say which
+        for n, grad in saved:
+            n.grad = grad
+    try:
+        return find_nonfinite(graph.nodes)
+    finally:
+        for n, grad in saved:
+            n.grad = grad
