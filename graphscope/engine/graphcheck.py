@@ -95,17 +95,21 @@ def first_nonfinite(graph):
     gradients computed for the search, as the TUI's recording computes them, and put back after it: a gradient
     that is not finite is found whether or not backward() was called.
     """
+    with np.errstate(all="ignore"):  # the search names what is not finite; numpy need not warn about it
+        return _first_nonfinite(graph)
+
+
+def _first_nonfinite(graph):
     out = graph.output
     if out.grad is not None or not out.requires_grad or np.size(out._value) != 1:
         return find_nonfinite(graph.nodes)
     saved = [(n, n.grad) for n in graph.nodes]
     try:
-        with np.errstate(all="ignore"):  # the search names what is not finite; numpy need not warn about it
-            graph.backward()
+        graph.backward()
+        return find_nonfinite(graph.nodes)
     except BackwardError:  # a VJP that fails: the per-node check and the whole-graph gradcheck say which
         for n, grad in saved:
             n.grad = grad
-    try:
         return find_nonfinite(graph.nodes)
     finally:
         for n, grad in saved:
