@@ -22,10 +22,8 @@ import argparse
 import os
 
 from .common import add_graph_arguments, export_command, load_graph, positive_number, whole_number
+from ..engine.graphcheck import NOT_JUDGED_STATUS as NOT_JUDGED  # exit status: nothing failed, not all judged
 from ..engine.words import plural
-
-#: Exit status when nothing failed but some gradients were 0 wherever checked (not a plain pass).
-NOT_JUDGED = 3
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -38,64 +36,42 @@ EXAMPLES = """examples:
 
 
 def _check(args):
-    from ..engine import BackwardError, check_nodes, gradcheck
-    from ..engine.nonfinite import find_nonfinite
+    from ..engine.graphcheck import check_graph
     graph = load_graph(args)
     out = graph.output
     ops = len(graph.ops)
     print(f"graphscope check {args.file}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} {out.shape}")
-    failed = False
+    result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
+                         whole=not args.nodes_only)
 
-    origin = find_nonfinite(graph.nodes)
+    origin = result.origin
     if origin is not None:
-        failed = True
-        print(f"\nnon-finite {'value' if origin.phase == 'forward' else 'gradient'}: "
-              + origin.describe().replace("\n", "\n  "))
+        print("\n" + result.origin_text())
         print(f"  to look at it: {export_command(args.file, args.imports, graph, origin.node, origin.phase)}")
 
     print(f"\nper-node check: each node's VJP against finite differences of its own forward "
           f"(at most {args.coords} entries per input, seed {args.seed}, rtol {args.rtol:g})")
-    report = check_nodes(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed)
+    report = result.nodes
     if args.failures_only:
         print(report.table(failures_only=True) if report.failures else "(no failing nodes)")
     else:
         print(report.table())
-    hint = None if origin is None else f"the first non-finite value is made at {origin.name}, named above"
-    print(("FAIL: " if not report.ok else "") + report.summary(nonfinite_hint=hint))
+    print(("FAIL: " if not report.ok else "") + result.nodes_summary(named=", named above"))
     first = report.first_failure
     if first is not None:
         print(first_failure_hint(args, graph, first.node))
-    failed = failed or not report.ok
-    unjudged = [plural(len(report.unjudged), "op node")] if report.unjudged else []
 
-    if not args.nodes_only:
-        leaves = [n for n in graph.leaves if n.requires_grad]
-        if not leaves:
-            print("\nwhole-graph gradcheck: skipped (no leaf requires a gradient)")
-        else:
-            print(f"\nwhole-graph gradcheck of {out.name} against its leaves:")
-            try:
-                whole = gradcheck(graph, eps=args.eps, rtol=args.rtol, max_coords=args.coords, seed=args.seed,
-                                  locate=False)
-            except BackwardError as exc:  # e.g. a VJP that raises: the per-node table above names the node
-                print("FAIL: backward could not run: " + str(exc).replace("\n", "\n  "))
-                failed = True
-            else:
-                print(whole.table())
-                print(("FAIL: " if not whole.ok else "") + whole.summary())
-                failed = failed or not whole.ok
-                if whole.unjudged:
-                    unjudged.append(plural(len(whole.unjudged), "leaf", "leaves"))
-    name = os.path.basename(args.file)
-    if failed:
-        print(f"\nFAILED: {name}")
-        return 1
-    if unjudged:
-        print(f"\npassed, but {' and '.join(unjudged)} could not be judged (gradients 0 wherever checked; "
-              f"exit status {NOT_JUDGED}): {name}")
-        return NOT_JUDGED
-    print(f"\npassed: {name}")
-    return 0
+    if result.whole_leaves == 0:
+        print("\nwhole-graph gradcheck: skipped (no leaf requires a gradient)")
+    elif result.whole_leaves:
+        print(f"\nwhole-graph gradcheck of {out.name} against its leaves:")
+        if result.whole is not None:
+            print(result.whole.table())
+        print(("FAIL: " if result.whole_failed else "") + result.whole_summary())
+    status = 1 if result.failed else NOT_JUDGED if result.unjudged else 0
+    print(f"\n{result.verdict}{f' (exit status {status})' if status == NOT_JUDGED else ''}: "
+          f"{os.path.basename(args.file)}")
+    return status
 
 
 def first_failure_hint(args, graph, node):

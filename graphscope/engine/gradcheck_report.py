@@ -153,6 +153,15 @@ class NodeCheck:
         ins = ", ".join(str(shape_of(i._value)) for i in self.node.inputs)
         return f"{ins} -> {shape_of(self.node._value)}"
 
+    @property
+    def error_figure(self):
+        """Its largest relative error ('1.1e-10'), or None when no entry was compared (a skipped node, or inputs
+        that cannot be checked) or every entry compared was 0 both ways (not judged): such a node has no error
+        figure."""
+        if not any(i.checked for i in self.inputs) or self.judged_nothing:
+            return None
+        return f"{self.max_rel:.1e}"
+
     def describe(self):
         """Several lines: the node, op, shapes, scope and source, then each input's result."""
         n = self.node
@@ -199,8 +208,7 @@ class NodeReport:
         rows = self.failures if failures_only else self.rows
         header = ("#", "node", "op", "shapes", "scope", "max rel err", "checked", "status", "source")
         body = [(str(r.position), r.node.name, r.node.op, r.shapes, r.node.scope or "-",
-                 "-" if not any(i.checked for i in r.inputs) or r.judged_nothing else f"{r.max_rel:.1e}",
-                 str(sum(i.checked for i in r.inputs)),
+                 r.error_figure or "-", str(sum(i.checked for i in r.inputs)),
                  r.status_text, display_location(r.node.source)) for r in rows]
         return format_table(header, body)
 

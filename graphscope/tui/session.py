@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import check_node, check_nodes
+from ..engine import check_node
 from ..engine.errors import GraphscopeError
+from ..engine.graphcheck import check_graph
 from ..engine.source import display_location
 from ..stepper import BACKWARD, UPDATE, Stepper, StepError
 from ..viz.step_texts import fold_block_text
@@ -164,6 +165,12 @@ class Session:
         return " · ".join(parts)
 
     # ---------------------------------------------------------------- finding nodes
+    def node_choices(self):
+        """(label, node) for every node in graph order, as the go-to search lists them: 'block3/W  (param)', the
+        node's scope path (as the step-player names a node whose name others share) and its op or role, so nodes
+        that share a name are told apart and typing a scope's name finds its nodes."""
+        return [(f"{scope_path(n)}  ({n.op or n.role or 'leaf'})", n) for n in self.graph.nodes]
+
     def find_node(self, name):
         try:
             return self.graph.node(name)
@@ -174,12 +181,16 @@ class Session:
         """Go to the step that made the first NaN or infinity; returns the NonFinite record (None: all finite)."""
         origin = self.graph.find_nonfinite()
         if origin is not None:
-            phase = BACKWARD if origin.phase == BACKWARD else self.stepper.events[0].phase
-            try:
-                self.stepper.goto(self.stepper.find(origin.node, phase))
-            except StepError:
-                self.stepper.goto(self.stepper.find(origin.node))
+            self._goto_origin(origin)
         return origin
+
+    def _goto_origin(self, origin):
+        """Go to the step that made a NaN or infinity (a NonFinite record): its backward step or its forward step."""
+        phase = BACKWARD if origin.phase == BACKWARD else self.stepper.events[0].phase
+        try:
+            self.stepper.goto(self.stepper.find(origin.node, phase))
+        except StepError:
+            self.stepper.goto(self.stepper.find(origin.node))
 
     # ---------------------------------------------------------------- gradient checks
     def check_here(self):
@@ -189,17 +200,22 @@ class Session:
         return result
 
     def check_all(self):
-        """Check every op node; go to the first failing one (its backward step when it has one). Returns the report."""
-        report = check_nodes(self.graph)
-        for row in report.rows:
+        """The graph checked as ``graphscope check`` checks it (engine.graphcheck: a GraphCheck, same verdict and
+        counts); then go to the first failing node (its backward step when it has one), else to the step that made
+        the first NaN or infinity."""
+        with np.errstate(all="ignore"):
+            result = check_graph(self.graph)
+        for row in result.nodes.rows:
             self.checks[row.node] = row
-        bad = report.first_failure
+        bad = result.nodes.first_failure
         if bad is not None:
             try:
                 self.stepper.goto(self.stepper.find(bad.node, BACKWARD))
             except StepError:
                 self.stepper.goto(self.stepper.find(bad.node))
-        return report
+        elif result.origin is not None:
+            self._goto_origin(result.origin)
+        return result
 
     # ---------------------------------------------------------------- editing a leaf
     def leaf_text(self, node):
@@ -292,3 +308,8 @@ class Session:
         self.trained = True
         self.params_before = params_before
         self.checks.clear()
+
+
+def scope_path(node):
+    """'block3/W': a node's scope and name ('loss' at the top level)."""
+    return f"{node.scope}/{node.name}" if node.scope else node.name

@@ -2,7 +2,9 @@
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Label, Static
+
+from ..widgets.ordered_input import OrderedInput
 
 
 class MessageDialog(ModalScreen):
@@ -37,10 +39,10 @@ class AskDialog(ModalScreen):
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="dialog-title")
             yield Static(self.prompt, id="dialog-message", markup=False)
-            yield Input(self.value, id="dialog-input")
+            yield OrderedInput(self.value, id="dialog-input")
 
     def on_mount(self):
-        self.query_one(Input).focus()
+        self.query_one(OrderedInput).focus()
 
     def on_input_submitted(self, event):
         self.dismiss(event.value)

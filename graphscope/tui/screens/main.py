@@ -23,6 +23,8 @@ from .training import TrainingScreen
 
 #: What `guard` returns when the action failed (its error is on screen).
 FAILED = object()
+#: How long check-all's message stays when something failed (it says more than the usual toast).
+CHECK_ALL_SECONDS = 12
 #: The footer shows previous/next as one group: '←→ step'.
 STEP_KEYS = Binding.Group("step", compact=True)
 
@@ -34,7 +36,8 @@ class MainScreen(Screen):
     #: falls off its right end (every key is in the help screen and the palette). A footer word is short; the
     #: binding's tooltip says it in full (the help screen, the palette and the footer's hover use it).
     BINDINGS = [
-        # priority: the graph view and the tape would otherwise take these keys to scroll
+        # priority: the graph view and the tape would otherwise take these keys to scroll; g and e open a box to type
+        # in at once, so the keys typed right after them (a fast typist, a paste) land in it
         Binding("p,left", "prev", "previous step", priority=True, group=STEP_KEYS),
         Binding("n,right", "next", "next step", priority=True, group=STEP_KEYS),
         Binding("home", "first", "first step", show=False, priority=True),
@@ -42,7 +45,7 @@ class MainScreen(Screen):
         Binding("f", f"phase_end('{FORWARD}')", "forward end", tooltip="end of forward"),
         Binding("b", f"phase_end('{BACKWARD}')", "backward end", tooltip="end of backward"),
         Binding("u", f"phase_start('{UPDATE}')", "update", tooltip="start of update", show=False),
-        Binding("g", "goto_node", "go to", tooltip="go to node"),
+        Binding("g", "goto_node", "go to", tooltip="go to node", priority=True),
         Binding("c", "check_node", "check", tooltip="check node"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
@@ -50,7 +53,7 @@ class MainScreen(Screen):
         Binding("r", "train", "train"),
         Binding("exclamation_mark", "nonfinite", "first NaN/inf", show=False),
         Binding("C", "check_all", "check all", show=False),
-        Binding("e", "edit_leaf", "edit leaf", show=False),
+        Binding("e", "edit_leaf", "edit leaf", show=False, priority=True),
         Binding("s", "export_svg", "export SVG", show=False),
         Binding("o", "toggle_scope", "collapse/expand scope", show=False),
         Binding("t", "predict", "predict mode", show=False),
@@ -162,9 +165,8 @@ class MainScreen(Screen):
 
     # ---------------------------------------------------------------- finding
     def action_goto_node(self):
-        items = [(f"{n.name}  ({n.op or n.role or 'leaf'})", partial(self.guard, self.session.goto_node, n))
-                 for n in self.session.graph.nodes]
-        self.app.search_commands(items, placeholder="Go to node (type part of its name)…")
+        items = [(label, partial(self.guard, self.session.goto_node, n)) for label, n in self.session.node_choices()]
+        self.app.search_commands(items, placeholder="Go to node (type part of its name or scope: block3/W)…")
 
     def action_nonfinite(self):
         origin = self.guard(self.session.first_nonfinite)
@@ -177,19 +179,17 @@ class MainScreen(Screen):
     def action_check_node(self):
         result = self.guard(self.session.check_here)
         if result is not FAILED:
-            self.notify(f"{result.node.name}: {result.status_text} (max relative error {result.max_rel:.1e})",
+            figure = result.error_figure  # None when nothing was compared (a leaf, a skipped node)
+            self.notify(f"{result.node.name}: {result.status_text}"
+                        + (f" (max relative error {figure})" if figure else ""), markup=False,
                         title="gradient check", severity="information" if result.ok else "error")
 
     def action_check_all(self):
-        report = self.guard(self.session.check_all)
-        if report is FAILED:
-            return
-        bad = report.first_failure
-        if bad is None:
-            self.notify(f"all {len(report.rows)} op nodes pass", title="gradient check")
-        else:
-            self.notify(f"{len(report.failures)} failing; first: {bad.node.name} ({bad.node.op})",
-                        title="gradient check", severity="error")
+        result = self.guard(self.session.check_all)
+        if result is not FAILED:
+            self.notify(check_all_text(result), title=f"gradient check: {result.verdict}", markup=False,
+                        severity="error" if result.failed else "information",
+                        timeout=CHECK_ALL_SECONDS if result.failed else None)
 
     # ---------------------------------------------------------------- editing and export
     def action_edit_leaf(self):
@@ -247,3 +247,20 @@ class MainScreen(Screen):
             keys = b.key.replace("exclamation_mark", "!").replace("question_mark", "?")
             yield SystemCommand(full_words(b).capitalize(), f"key: {keys}", partial(self.run_action, b.action))
 
+
+def check_all_text(result):
+    """What check-all says, in `graphscope check`'s words and counts (a GraphCheck): where the first NaN or infinity
+    is made, the per-node check's counts, the whole-graph gradcheck's; a failing node's details are in the inspector,
+    where check-all goes."""
+    lines = []
+    bad = result.nodes.first_failure
+    if result.origin is not None:  # check-all goes to it when no node failed, else ! does
+        lines.append(result.origin.describe().splitlines()[0] + (" (! goes there)" if bad else ", shown"))
+    nodes = result.nodes_summary().splitlines()[0]
+    if bad is not None:  # the summary's 'first failing node:' is followed by its details: name it instead
+        nodes = f"{nodes.rstrip(':')} {bad.node.name} ({bad.node.op}), shown"
+    lines.append(nodes)
+    whole = result.whole_summary()
+    if whole:
+        lines.append(whole.splitlines()[0])
+    return "\n".join(lines)

@@ -1,0 +1,135 @@
+"""The whole check of a graph: one verdict, as ``graphscope check`` prints it and the TUI's check-all shows it.
+
+``check_graph`` runs the three checks ``graphscope check`` reports, each its
+own report: where the first NaN or infinity is made (nonfinite; gradients
+included, computed for the search when backward has not run), every op
+node's VJP against finite differences of its own forward (check_nodes), and
+the whole-graph gradcheck of the leaves that require a gradient. The graph
+fails when any of them finds something; ``verdict`` is the word for it.
+"""
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .errors import BackwardError
+from .gradcheck import check_nodes, gradcheck
+from .gradcheck_report import GradcheckReport, NodeReport
+from .nonfinite import find_nonfinite
+from .words import plural
+
+#: The verdicts.
+PASSED = "passed"
+FAILED = "FAILED"
+#: `graphscope check`'s exit status when nothing failed but some gradients were 0 wherever checked.
+NOT_JUDGED_STATUS = 3
+
+
+@dataclass
+class GraphCheck:
+    """The three checks of one graph. ``whole`` is None when the whole-graph gradcheck did not run: not asked for
+    (``whole_leaves`` is None), no leaf requires a gradient (``whole_leaves`` is 0), or its backward pass raised
+    (``whole_error`` says what)."""
+
+    origin: object  # the NonFinite record of the first NaN/inf, or None
+    nodes: NodeReport
+    whole: Optional[GradcheckReport] = None
+    whole_leaves: Optional[int] = None
+    whole_error: str = ""
+
+    @property
+    def failed(self):
+        """True when a value or gradient is not finite, a node's VJP is wrong, a leaf's gradient is wrong, or the
+        backward pass could not run."""
+        return self.origin is not None or not self.nodes.ok or self.whole_failed
+
+    @property
+    def whole_failed(self):
+        """True when a leaf's gradient is wrong or the whole-graph gradcheck's backward pass could not run."""
+        return bool(self.whole_error) or (self.whole is not None and not self.whole.ok)
+
+    @property
+    def unjudged(self):
+        """What passed only because its gradients are 0 wherever checked ('1 op node', '2 leaves'), when nothing
+        failed: the check cannot tell a right VJP from a wrong one there."""
+        if self.failed:
+            return []
+        counts = [plural(len(self.nodes.unjudged), "op node")] if self.nodes.unjudged else []
+        if self.whole is not None and self.whole.unjudged:
+            counts.append(plural(len(self.whole.unjudged), "leaf", "leaves"))
+        return counts
+
+    @property
+    def verdict(self):
+        """'passed', 'FAILED', or 'passed, but 1 op node and 2 leaves could not be judged (...)' (graphscope check
+        then exits with NOT_JUDGED_STATUS)."""
+        if self.failed:
+            return FAILED
+        if self.unjudged:
+            return f"{PASSED}, but {' and '.join(self.unjudged)} could not be judged (gradients 0 wherever checked)"
+        return PASSED
+
+    def origin_text(self):
+        """'non-finite value: log_3 (op log) made ...' (several lines), or '' when everything is finite."""
+        if self.origin is None:
+            return ""
+        what = "value" if self.origin.phase == "forward" else "gradient"
+        return f"non-finite {what}: " + self.origin.describe().replace("\n", "\n  ")
+
+    def nodes_summary(self, named=""):
+        """The per-node check's counts; nodes skipped because their values are not finite are pointed at the node
+        that made the first one, followed by `named` (', named above')."""
+        hint = None if self.origin is None else f"the first non-finite value is made at {self.origin.name}{named}"
+        return self.nodes.summary(nonfinite_hint=hint)
+
+    def whole_summary(self):
+        """The whole-graph gradcheck's counts, or why its backward pass could not run; '' when it did not run."""
+        if self.whole_error:
+            return "backward could not run: " + self.whole_error.replace("\n", "\n  ")
+        return "" if self.whole is None else self.whole.summary()
+
+
+def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
+    """Check `graph` (a Graph) as ``graphscope check`` does, with its defaults: a GraphCheck.
+
+    `whole` false leaves out the whole-graph gradcheck (``--nodes-only``).
+    """
+    origin = first_nonfinite(graph)
+    nodes = check_nodes(graph, max_coords=max_coords, eps=eps, rtol=rtol, seed=seed)
+    result = GraphCheck(origin, nodes)
+    if whole:
+        result.whole_leaves = sum(1 for n in graph.leaves if n.requires_grad)
+        if result.whole_leaves:
+            try:
+                result.whole = gradcheck(graph, eps=eps, rtol=rtol, max_coords=max_coords, seed=seed, locate=False)
+            except BackwardError as exc:  # e.g. a VJP that raises: the per-node check names the node
+                result.whole_error = str(exc)
+    return result
+
+
+def first_nonfinite(graph):
+    """Where the first NaN or infinity is made, among the values and the gradients (a NonFinite record, or None).
+
+    A graph whose backward pass has not run yet (a sample's build() only records the forward pass) gets its
+    gradients computed for the search, as the TUI's recording computes them, and put back after it: a gradient
+    that is not finite is found whether or not backward() was called.
+    """
+    with np.errstate(all="ignore"):  # the search names what is not finite; numpy need not warn about it
+        return _first_nonfinite(graph)
+
+
+def _first_nonfinite(graph):
+    out = graph.output
+    if out.grad is not None or not out.requires_grad or np.size(out._value) != 1:
+        return find_nonfinite(graph.nodes)
+    saved = [(n, n.grad) for n in graph.nodes]
+    try:
+        graph.backward()
+        return find_nonfinite(graph.nodes)
+    except BackwardError:  # a VJP that fails: the per-node check and the whole-graph gradcheck say which
+        for n, grad in saved:
+            n.grad = grad
+        return find_nonfinite(graph.nodes)
+    finally:
+        for n, grad in saved:
+            n.grad = grad

@@ -1,0 +1,98 @@
+"""The TUI's gradient checks say what `graphscope check` says: check-all (C) gives its verdict and its counts, and
+a node that nothing was compared at (a leaf, a node whose value is not finite) shows no error figure (c)."""
+import os
+
+import numpy as np
+import pytest
+
+from cli_run import in_process
+from graphscope.cli import main
+from graphscope.tui import GraphscopeApp
+from graphscope.userfile import load_graph_file
+
+SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
+SIZE = (100, 30)
+
+
+def sample_app(name):
+    """The TUI on samples/NAME, every notification it shows kept in ``app.told`` as (title, message, severity)."""
+    path = os.path.join(SAMPLES, name)
+    with np.errstate(all="ignore"):  # nan_origin.py makes its -inf on purpose
+        graph = load_graph_file(path)
+    app = GraphscopeApp(graph, name, path)
+    app.cursor_blink = False
+    app.told = []
+    notify = app.notify
+
+    def told(message, *, title="", severity="information", **kwargs):
+        app.told.append((title, message, severity))
+        return notify(message, title=title, severity=severity, **kwargs)
+
+    app.notify = told
+    return app
+
+
+def status(app):
+    return str(app.screen.query_one("#status").render())
+
+
+def cli_check(capsys, name):
+    """`graphscope check samples/NAME`: (exit status, the per-node summary's first line, the verdict word)."""
+    code, out, _ = in_process(main, capsys, "check", os.path.join(SAMPLES, name))
+    lines = out.splitlines()
+    counts = next(line for line in lines if " op nodes " in line and not line.startswith("per-node"))
+    verdict = lines[-1].split(":")[0]
+    return code, counts.removeprefix("FAIL: "), verdict
+
+
+@pytest.mark.parametrize("name", ["nan_origin.py", "wrong_backward.py", "chain_rule.py"])
+async def test_check_all_gives_the_verdict_and_counts_of_graphscope_check(capsys, name):
+    code, counts, verdict = cli_check(capsys, name)
+    app = sample_app(name)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")
+        await pilot.pause()
+        title, message, severity = app.told[-1]
+    assert title == f"gradient check: {verdict}"
+    assert severity == ("error" if code else "information")
+    # the counts, without what follows them: which node (named after its own counter in each process)
+    counted = counts.split(";")[0].split(" (")[0]
+    assert counted in message, f"the CLI says {counts!r}; the TUI said {message!r}"
+
+
+async def test_check_all_on_a_graph_whose_nodes_pass_but_whose_value_is_not_finite_fails_and_shows_the_origin():
+    app = sample_app("nan_origin.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")
+        await pilot.pause()
+        title, message, _ = app.told[-1]
+        assert "FAILED" in title and "pass" not in title
+        assert "1 of 5 op nodes passed, 4 skipped" in message and "all 5" not in message
+        log = app.session.node  # no node failed: check-all goes where the first -inf is made
+        assert log.op == "log" and f" · {log.name} · " in status(app)
+        assert f"{log.name} (op log) made a non-finite value" in message
+
+
+async def test_check_all_names_the_first_failing_node_and_goes_to_it():
+    app = sample_app("wrong_backward.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")
+        await pilot.pause()
+        _, message, _ = app.told[-1]
+        bad = app.session.node
+        assert f"first failing node {bad.name} ({bad.op}), shown" in message
+        assert bad.op == "swish" and app.session.checks[bad].status == "FAIL"
+
+
+async def test_a_node_where_nothing_was_compared_shows_no_error_figure():
+    app = sample_app("nan_origin.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")  # step 0: the leaf `scores`
+        await pilot.press("n", "c")  # softmax_2: checked, its figure shown
+        await pilot.press("n", "c")  # log: its value is -inf, nothing compared
+        await pilot.pause()
+        log = app.session.node
+        leaf, softmax, not_finite = (message for _, message, _ in app.told[-3:])
+    assert leaf == "scores: skip (leaf)"
+    assert log.op == "log" and not_finite == f"{log.name}: skip (its value is not finite)"
+    assert softmax.startswith("softmax_") and ": ok (max relative error " in softmax and softmax.endswith(")")

@@ -1,0 +1,101 @@
+"""Keys that arrive in one burst (a fast typist, a paste, `tmux send-keys e BSpace ... 1 Enter`) act in the order
+they were typed: the box a key opens takes the keys after it, and Backspace is not overtaken by the text typed
+after it."""
+import os
+import time
+
+from textual import events
+
+from graphscope.tui import GraphscopeApp
+from graphscope.tui.screens.dialogs import AskDialog, MessageDialog
+from graphscope.tui.screens.main import MainScreen
+from graphscope.userfile import load_graph_file
+
+SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
+SIZE = (100, 30)
+#: The characters of the named keys these tests type.
+CHARACTERS = {"minus": "-"}
+
+
+def sample_app(name):
+    path = os.path.join(SAMPLES, name)
+    app = GraphscopeApp(load_graph_file(path), name, path)
+    app.cursor_blink = False
+    return app
+
+
+def burst(app, *keys):
+    """Send `keys` as a terminal delivers a burst: all queued at once, none waiting for the one before it
+    (Pilot's press waits for the app to settle after each key)."""
+    for key in keys:
+        event = events.Key(key, CHARACTERS.get(key, key if len(key) == 1 else None))
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def settled(pilot, done, timeout=10.0):
+    """Let the app work until `done()` is true."""
+    start = time.monotonic()
+    while not done():
+        assert time.monotonic() - start < timeout, "the keys were never handled"
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def x_value(app):
+    return app.session.graph.node("x").value
+
+
+def message(app):
+    return str(app.screen.query_one("#dialog-message").render())
+
+
+async def test_backspace_then_a_number_then_enter_in_one_burst_edits_the_leaf():
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")  # at step 0, x = -2: its box opens holding '-2.0'
+        assert isinstance(app.screen, AskDialog)
+        burst(app, *["backspace"] * 5, "1", "enter")
+        await settled(pilot, lambda: not isinstance(app.screen, AskDialog))
+        assert not isinstance(app.screen, MessageDialog), message(app)
+        assert x_value(app) == 1.0
+
+
+async def test_the_keys_after_e_in_the_same_burst_land_in_the_box_it_opens():
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst(app, "e", *["backspace"] * 5, "1", "enter")
+        await settled(pilot, lambda: x_value(app) != -2.0 or isinstance(app.screen, MessageDialog))
+        assert isinstance(app.screen, MainScreen), message(app)
+        assert x_value(app) == 1.0
+
+
+async def test_editing_keys_in_the_middle_of_typing_act_where_they_were_typed():
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        burst(app, "backspace", "3", "7", "backspace", "5", "left", "left", "minus", "end", ".", "2", "5", "enter")
+        await settled(pilot, lambda: not isinstance(app.screen, AskDialog))
+        assert x_value(app) == -35.25
+
+
+async def test_a_path_typed_right_after_g_goes_to_that_node():
+    app = sample_app("deep_mlp.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst(app, "g", *"block3/W", "enter")
+        await settled(pilot, lambda: app.session.step != 0 and isinstance(app.screen, MainScreen))
+        assert (app.session.node.name, app.session.node.scope) == ("W", "block3")
+
+
+async def test_escape_still_cancels_the_edit():
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst(app, "e", "backspace", "7")
+        await settled(pilot, lambda: isinstance(app.screen, AskDialog)
+                      and app.screen.query_one("#dialog-input").value == "7")
+        burst(app, "escape")  # the box does not bind Escape: it goes on up to the dialog, which cancels
+        await settled(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert x_value(app) == -2.0
