@@ -1,7 +1,12 @@
-"""Load what a user hands the CLI: a graph file (an ordinary Python file defining build()) or a saved graph."""
+"""Load what a user hands the CLI: a graph file (an ordinary Python file defining build()) or a saved graph.
+
+``FILE.py:NAME`` names another function of the file to build the graph with
+(``samples/neuron.py:build_gates``): one file may hold several graphs.
+"""
 import importlib.util
 import inspect
 import os
+import re
 import sys
 import traceback
 
@@ -12,8 +17,23 @@ class UserFileError(GraphscopeError):
     """A user's file is missing, does not define what a command needs, or failed to run."""
 
 
+_TARGET = re.compile(r"^(?P<file>.+\.py):(?P<function>[A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def split_target(path):
+    """('samples/neuron.py', 'build_gates') for 'samples/neuron.py:build_gates'; (path, 'build') otherwise."""
+    m = _TARGET.match(path)
+    return (m["file"], m["function"]) if m else (path, "build")
+
+
+def is_python_file(path):
+    """True for 'model.py' and 'model.py:build_other' (a graph file), False for a saved graph."""
+    return split_target(path)[0].endswith(".py")
+
+
 def load_module(path):
-    """Run the file at `path` as a fresh module and return it."""
+    """Run the file at `path` (a ``FILE.py:NAME`` target runs FILE.py) as a fresh module and return it."""
+    path = split_target(path)[0]
     if not os.path.exists(path):
         raise UserFileError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -61,30 +81,38 @@ def _call_user(fn, path, what):
 
 
 def call_build(module, path):
-    """The tensor the loaded file's build() returns, or a message naming what is wrong."""
-    build = require(module, path, "build", "a function build() that returns the output tensor (usually the loss)")
-    _check_callable_without_arguments(build, path)
-    out = _call_user(build, path, "build()")
+    """The tensor the loaded file's build() (or the NAME of a ``FILE.py:NAME`` target) returns, or a message
+    naming what is wrong."""
+    file, name = split_target(path)
+    if name != "build" and not hasattr(module, name):
+        from .engine.words import did_you_mean
+        functions = sorted(k for k, v in vars(module).items()
+                           if callable(v) and not k.startswith("_") and getattr(v, "__module__", None) == module.__name__)
+        raise UserFileError(f"{file} does not define {name}(); the functions it defines: "
+                            f"{', '.join(functions) or 'none'}{did_you_mean(name, functions)}")
+    build = require(module, file, name, f"a function {name}() that returns the output tensor (usually the loss)")
+    _check_callable_without_arguments(build, file, name)
+    out = _call_user(build, file, f"{name}()")
     if not hasattr(out, "_value"):
-        raise UserFileError(f"{path}: build() returned {type(out).__name__}; it must return a graphscope tensor "
+        raise UserFileError(f"{file}: {name}() returned {type(out).__name__}; it must return a graphscope tensor "
                             f"(the output whose graph is explored)")
     return out
 
 
-def _check_callable_without_arguments(build, path):
+def _check_callable_without_arguments(build, path, name="build"):
     """graphscope calls build() with no arguments: say so when it cannot be."""
     if not callable(build):
-        raise UserFileError(f"{path}: build is {type(build).__name__}, not a function: define "
-                            f"def build(): ... returning the output tensor (usually the loss)")
+        raise UserFileError(f"{path}: {name} is {type(build).__name__}, not a function: define "
+                            f"def {name}(): ... returning the output tensor (usually the loss)")
     try:
         params = inspect.signature(build).parameters.values()
     except (TypeError, ValueError):  # no signature to read (a builtin): let the call decide
         return
     required = [p.name for p in params if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if required:
-        raise UserFileError(f"{path}: build() needs {', '.join(required)}, but graphscope calls it with no "
+        raise UserFileError(f"{path}: {name}() needs {', '.join(required)}, but graphscope calls it with no "
                             f"arguments: give {'them defaults' if len(required) > 1 else 'it a default'} "
-                            f"(e.g. def build({required[0]}=...):)")
+                            f"(e.g. def {name}({required[0]}=...):)")
 
 
 def load_graph_file(path, imports=()):
@@ -95,7 +123,7 @@ def load_graph_file(path, imports=()):
     from .engine.graph import Graph
     for module in imports:
         load_module(module)
-    if path.endswith(".py"):
+    if is_python_file(path):
         return Graph(build_output(path))
     from .interop.graphfile import load_graph
     return load_graph(path)

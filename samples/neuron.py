@@ -11,6 +11,7 @@ The same neuron built from the primitive gates of the lecture's circuit
     python samples/neuron.py               # recorded against hand-derived gradients
     graphscope demo samples/neuron.py      # the sigmoid as one node
     graphscope export samples/neuron.py -o neuron.svg
+    graphscope export samples/neuron.py:build_gates -o gates.svg   # the circuit of gates
 """
 import argparse
 

@@ -101,7 +101,8 @@ def add_graph_arguments(parser, optional_help=None):
 
     With `optional_help` FILE may be left out; the text says what is used then.
     """
-    what = "a sample (.py defining build()) or a saved graph file (graph.save(...))"
+    what = ("a sample (.py defining build(); FILE.py:NAME builds the graph with NAME() instead) or a saved graph "
+            "file (graph.save(...))")
     if optional_help:
         parser.add_argument("file", nargs="?", help=f"{what}; {optional_help}")
     else:

@@ -4,7 +4,8 @@ import math
 import os
 
 from ..engine.words import did_you_mean
-from ..userfile import DATA_WHAT, UserFileError, _call_user, call_build, load_module, training_data
+from ..userfile import (DATA_WHAT, UserFileError, _call_user, call_build, is_python_file, load_module,
+                        split_target, training_data)
 
 #: What a training file must define, and why.
 NEEDS = ("a training file is a .py that defines build() (returning the loss) and data() (returning "
@@ -37,13 +38,13 @@ class TrainingFile:
     """A loaded training file: its module, its path and the settings it suggests (``{}`` without settings())."""
 
     def __init__(self, path):
-        if not path.endswith(".py"):
+        if not is_python_file(path):
             saved = " is a saved graph: it holds a graph but no data to train it on" \
                 if path.endswith(".gsgraph") else " is not a Python file"
             raise UserFileError(f"{path}{saved}; {NEEDS}")
         self.path = path
         self.module = load_module(path)
-        missing = [f"{name}()" for name in ("build", "data") if not hasattr(self.module, name)]
+        missing = [f"{name}()" for name in (split_target(path)[1], "data") if not hasattr(self.module, name)]
         if len(missing) == 2:
             raise UserFileError(f"{path} defines neither build() nor data(): {NEEDS}")
         if missing == ["data()"]:

@@ -15,7 +15,7 @@ from ..engine.errors import GraphscopeError
 from ..optim import make
 from ..train import Trainer, snapshot_params
 from ..train.events import BatchEnd
-from ..userfile import DATA_WHAT, load_module, training_data
+from ..userfile import DATA_WHAT, is_python_file, load_module, training_data
 
 _TRAINER = inspect.signature(Trainer.__init__).parameters
 #: The learning rate when none is given (graphscope train's default too).
@@ -43,7 +43,7 @@ class TrainingOptions:
 
 def load_data(path):
     """(x_train, y_train, x_val, y_val) of the training file at `path`; a GraphscopeError says what is missing."""
-    if not path or not str(path).endswith(".py"):
+    if not path or not is_python_file(str(path)):
         raise GraphscopeError(f"{path or 'this graph'} is not a training file: training needs the Python file "
                               f"that defines build() (returning the loss) and {DATA_WHAT}")
     return training_data(load_module(path), path)
