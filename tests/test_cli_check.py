@@ -139,12 +139,18 @@ def test_a_missing_file_and_bad_options(capsys, tmp_path):
     assert "argument --coords: the number of entries must be 1 or more, got 0" in capsys.readouterr().err
 
 
+def custom_op_file(tmp_path, name, op, forward, vjp_returns):
+    """A graph file: sum(op(x)) of a custom op with that forward expression and that VJP return line (line 12)."""
+    sample = tmp_path / name
+    sample.write_text(f"import numpy as np\nimport graphscope as gs\n\n\n@gs.custom_op\ndef {op}(x):\n"
+                      f"    return {forward}\n\n\n@{op}.vjp\ndef _(g, x, value):\n    return {vjp_returns}\n\n\n"
+                      f"def build():\n    return gs.sum({op}(gs.param(np.ones(3), name='x')))\n")
+    return str(sample)
+
+
 def test_a_vjp_that_raises_fails_its_node_and_stops_the_whole_graph_check(capsys, tmp_path):
-    sample = tmp_path / "buggy.py"
-    sample.write_text("import numpy as np\nimport graphscope as gs\n\n\n@gs.custom_op\ndef cube(x):\n"
-                      "    return x ** 3\n\n\n@cube.vjp\ndef _(g, x, value):\n    return (3 * x ** 2 * gg,)\n\n\n"
-                      "def build():\n    return gs.sum(cube(gs.param(np.ones(3), name='x')))\n")
-    code, out, err = run_check(capsys, str(sample))
+    sample = custom_op_file(tmp_path, "buggy.py", "cube", "x ** 3", "(3 * x ** 2 * gg,)")
+    code, out, err = run_check(capsys, sample)
     assert code == 1 and err == "" and clean_failure(out)
     (row,) = [" ".join(row) for name, row in rows(out).items() if name.startswith("cube")]
     assert "NameError" in row
@@ -170,11 +176,8 @@ def test_a_file_that_cannot_be_imported_is_told_apart_from_a_failed_check(tmp_pa
 
 
 def test_a_vjp_of_the_wrong_shape_fails_its_node_without_an_error_figure(capsys, tmp_path):
-    sample = tmp_path / "shape.py"
-    sample.write_text("import numpy as np\nimport graphscope as gs\n\n\n@gs.custom_op\ndef sq(x):\n"
-                      "    return x * x\n\n\n@sq.vjp\ndef _(g, x, value):\n    return (np.sum(2 * x * g),)\n\n\n"
-                      "def build():\n    return gs.sum(sq(gs.param(np.ones(3), name='x')))\n")
-    code, out, err = run_check(capsys, str(sample))
+    sample = custom_op_file(tmp_path, "shape.py", "sq", "x * x", "(np.sum(2 * x * g),)")
+    code, out, err = run_check(capsys, sample)
     assert code == 1 and clean_failure(out)
     (row,) = [row for name, row in rows(out).items() if name.startswith("sq")]
     assert "FAIL" in row and "shape" in out
