@@ -120,7 +120,8 @@ class TrainingScreen(Screen):
             outcome = f"{self.stopped or 'stopped'} (an unfinished epoch is not counted)" if history.stopped else "done"
         self.outcome = outcome
         try:
-            self.session.record_trained(self.run.recorded_feeds(), self.run.params_before)
+            self.session.record_trained(self.run.recorded_feeds(), self.run.params_before,
+                                         self.run.trainer.optimizer)
         except GraphscopeError as exc:
             self.outcome += f"\n(could not record the trained graph again: {exc})"
         self.show()
