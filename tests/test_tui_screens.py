@@ -221,3 +221,36 @@ async def test_after_training_the_update_walk_steps_the_trained_optimizer_and_ag
             assert cell.startswith(f"{events[graph.node(f'{scope}.W')].ratio:.1e} ")
         assert f"update/weight {events[graph.node('fc1.W')].ratio:.2e}" in text(screen, "#layers-params")
         assert "the next Adam step" in text(screen, "#layers-status")
+
+
+def test_histogram_axes_start_where_the_values_start_and_count_in_whole_numbers():
+    from graphscope.train.monitor import Summary
+    from graphscope.tui.widgets.plots import count_ticks, edge_ticks
+    relu = np.maximum(np.random.default_rng(0).normal(size=2000), 0)
+    edges = Summary.of(relu).histogram.edges
+    ticks, labels = edge_ticks(edges)
+    assert labels[0] == "0" and ticks[-1] == pytest.approx(relu.max())
+    for top in (1, 7, 1977, 2002):
+        ticks, labels = count_ticks(top)
+        assert ticks[0] == 0 and ticks[-1] <= top < ticks[-1] + (ticks[1] - ticks[0]) and len(ticks) <= 5
+        assert labels == [str(t) for t in ticks] and all(isinstance(t, int) for t in ticks)
+
+
+async def test_the_legend_stands_above_the_curves_and_stopping_is_said_without_a_toast():
+    app = training_app(epochs=500, batch_size=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        screen = app.screen
+        while len(screen.run.trainer.history.loss) < 3:
+            await pilot.pause(0.05)
+        await pilot.press("s")
+        await pilot.pause()
+        assert not list(app._notifications)  # no toast covers the figures: they say it
+        await training_finished(pilot)
+        assert "stopped after batch" in screen.figures_text()
+        curve = screen.query_one(CurvePlot)
+        accuracies = ["train acc", "val acc"] if screen.run.trainer.history.train_acc else []
+        assert [label for label, _ in curve.legend] == ["loss"] + accuracies
+        legend = screen.query_one("#training-legend")
+        assert "loss" in str(legend.render()) and legend.region.bottom <= curve.region.y
