@@ -63,7 +63,8 @@ def test_the_full_layout_is_kept_when_it_fits_and_narrower_tapes_keep_node_value
         assert {"node", "value", "gradient"} <= set(titles) and line_width(layout(width)) <= width
     assert [c.title for c in layout(72)] == ["#", "node", "status", "value", "gradient"]
     wide = {c.title: c.width for c in layout(200)}
-    assert wide["value"] == wide["gradient"] > 22  # the room left over goes to the numbers
+    assert wide["value"] == wide["gradient"] > 22  # the room left over goes to the numbers, then the inputs
+    assert line_width(layout(200)) == 200 and wide["inputs"] > 16
 
 
 def test_a_value_too_long_for_its_cell_is_written_shorter_in_the_same_notation():

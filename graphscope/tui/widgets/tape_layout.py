@@ -42,7 +42,8 @@ def line_width(columns):
 
 def layout(width):
     """The columns for a tape `width` characters wide: FULL narrowed step by step (NARROWING) until they fit,
-    the room left over given to the value and gradient columns. The narrowest layout may still be wider."""
+    the room left over given to the value and gradient columns (up to NUMBERS_MAX), then to the inputs. The
+    narrowest layout may still be wider."""
     columns = list(FULL)
     for change in NARROWING:
         if line_width(columns) <= width:
@@ -58,6 +59,8 @@ def layout(width):
         extra = max(0, min(NUMBERS_MAX - columns[i].width, share))
         columns[i] = replace(columns[i], width=columns[i].width + extra)
         spare -= extra
+    if spare > 0 and columns[-1].title == "inputs":  # the rest to the inputs' names
+        columns[-1] = replace(columns[-1], width=columns[-1].width + spare)
     return tuple(columns)
 
 
