@@ -96,8 +96,9 @@ async def test_backward_step_reads_upstream_times_local_equals_contribution():
         assert "upstream  df/dq = -4" in text
         assert "-4 × 1 = -4" in text
         assert "df/dx = -4" in text and "(complete)" in text
-        rows = tape_rows(app)
-        assert any(r.split()[1] == "q" and "current" in r for r in rows[1:])
+        tape = app.screen.query_one(Tape)
+        assert tape.nodes[tape.cursor_row].name == "q"  # the tape's highlighted row
+        assert "q" in [r.split()[1] for r in tape_rows(app)[1:]]
 
 
 async def test_go_to_node_searches_names_in_the_palette():

@@ -126,7 +126,7 @@ async def test_training_runs_to_the_end_and_the_graph_shows_the_trained_paramete
         assert isinstance(app.screen, MainScreen)
         w = app.session.graph.node("fc1.W")
         assert not (w.value == w_before).all()
-        await pilot.press("end")
+        await pilot.press("b")  # the end of the backward pass (the trained optimizer's update phase follows)
         await pilot.pause()
         np.testing.assert_allclose(app.session.stepper.state.value(w), w.value)  # the stepper recorded it again
         screen = await open_layers(pilot)
@@ -189,3 +189,68 @@ async def test_a_diverging_run_names_the_node_that_made_the_nan():
         figures = app.screen.figures_text()
         assert "training diverged" in figures and "smaller learning rate" in figures
         assert app.screen.run.trainer.history.stopped == "diverged"
+
+
+async def test_after_training_the_update_walk_steps_the_trained_optimizer_and_agrees_with_the_layer_screen():
+    from graphscope.optim import make
+    from graphscope.tui import GraphscopeApp, TrainingOptions
+    from graphscope.userfile import load_graph_file
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "train_spiral.py")
+    graph = load_graph_file(path)
+    app = GraphscopeApp(graph, "samples/train_spiral.py", path, optimizer=make("adam", graph.params, 0.01),
+                        training=TrainingOptions(optimizer="adam", lr=0.01, epochs=3, batch_size=32))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await training_finished(pilot)
+        trained = app.screen.run.trainer.optimizer
+        t = trained.t
+        events = app.session.update_events()
+        assert set(events) == set(graph.params) and t > 1
+        for p, event in events.items():
+            state = trained.state_of(p)
+            assert np.abs(state["m"]).max() > 0
+            for name in ("m", "v"):
+                np.testing.assert_array_equal(event.state_before[name], state[name])  # not a fresh Adam's zeros
+        assert trained.t == t  # recording the step put the optimizer's state back
+        screen = await open_layers(pilot)
+        ratios = dict(zip(column(screen, "scope"), column(screen, "upd/weight")))
+        assert ratios
+        for scope, cell in ratios.items():
+            assert cell.startswith(f"{events[graph.node(f'{scope}.W')].ratio:.1e} ")
+        assert f"update/weight {events[graph.node('fc1.W')].ratio:.2e}" in text(screen, "#layers-params")
+        assert "the next Adam step" in text(screen, "#layers-status")
+
+
+def test_histogram_axes_start_where_the_values_start_and_count_in_whole_numbers():
+    from graphscope.train.monitor import Summary
+    from graphscope.tui.widgets.plots import count_ticks, edge_ticks
+    relu = np.maximum(np.random.default_rng(0).normal(size=2000), 0)
+    edges = Summary.of(relu).histogram.edges
+    ticks, labels = edge_ticks(edges)
+    assert labels[0] == "0" and ticks[-1] == pytest.approx(relu.max())
+    for top in (1, 7, 1977, 2002):
+        ticks, labels = count_ticks(top)
+        assert ticks[0] == 0 and ticks[-1] <= top < ticks[-1] + (ticks[1] - ticks[0]) and len(ticks) <= 5
+        assert labels == [str(t) for t in ticks] and all(isinstance(t, int) for t in ticks)
+
+
+async def test_the_legend_stands_above_the_curves_and_stopping_is_said_without_a_toast():
+    app = training_app(epochs=500, batch_size=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        screen = app.screen
+        while len(screen.run.trainer.history.loss) < 3:
+            await pilot.pause(0.05)
+        await pilot.press("s")
+        await pilot.pause()
+        assert not list(app._notifications)  # no toast covers the figures: they say it
+        await training_finished(pilot)
+        assert "stopped after batch" in screen.figures_text()
+        curve = screen.query_one(CurvePlot)
+        accuracies = ["train acc", "val acc"] if screen.run.trainer.history.train_acc else []
+        assert [label for label, _ in curve.legend] == ["loss"] + accuracies
+        legend = screen.query_one("#training-legend")
+        assert "loss" in str(legend.render()) and legend.region.bottom <= curve.region.y

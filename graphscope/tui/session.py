@@ -296,18 +296,27 @@ class Session:
         return Verdict(guess, question.truth)
 
     # ---------------------------------------------------------------- after training
-    def record_trained(self, feeds, params_before=None):
+    def record_trained(self, feeds, params_before=None, optimizer=None):
         """Record the pass again on `feeds` (the recorded batch) with the trained parameters.
 
-        `params_before` (parameter -> value before the last step) gives the layer screen its update/weight
-        ratios. The graph view, tape and inspector then show the trained graph.
+        `optimizer` is the one the trainer stepped: the update phase is then its next step, from its state
+        after training (Adam's m, v and t), not a fresh optimizer's first. `params_before` (parameter ->
+        value before the last step) gives the layer screen its ratios when there is no update phase. The
+        graph view, tape and inspector then show the trained graph.
         """
+        if optimizer is not None:
+            self.stepper.optimizer = optimizer
         with np.errstate(all="ignore"):
             self.graph.run(feeds)
             self.stepper.rerun()
         self.trained = True
         self.params_before = params_before
         self.checks.clear()
+
+
+    def update_events(self):
+        """{parameter node: its UpdateEvent} of the update phase (empty without one): the step `u` walks."""
+        return {e.node: e for e in self.stepper.events if e.phase == UPDATE}
 
 
 def scope_path(node):

@@ -4,7 +4,15 @@ One row per scope (activation mean and std, the dead or saturated fraction,
 gradient mean and std, the update/weight ratio once a training run has taken
 a step); the selected scope's activation and gradient histograms below. The
 numbers all come from graphscope.train.monitor; nothing is computed here.
+
+When the walk has an update phase (--optimizer, or after a training run: the
+trained optimizer's next step), the update/weight ratios are those of that
+phase's steps, the very numbers `u` walks through; otherwise they come from the
+values before the training run's last step.
 """
+from dataclasses import replace
+
+import numpy as np
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -41,6 +49,22 @@ def _param_line(p):
     return text
 
 
+def with_walked_updates(stats, events):
+    """`stats` whose parameters the update phase steps (`events`: parameter node -> UpdateEvent) carry that
+    step's |update| and update/weight ratio (the event's own), so this screen and the update walk agree."""
+    by_name = {}
+    for node, event in events.items():
+        by_name.setdefault(node.name, []).append(event)
+    for s in stats:
+        for i, p in enumerate(s.params):
+            found = by_name.get(p.name, ())
+            if len(found) == 1:  # a name two parameters share is left as the monitor measured it
+                event = found[0]
+                s.params[i] = replace(p, update_norm=float(np.linalg.norm(np.ravel(event.delta))),
+                                      update_ratio=event.ratio)
+    return stats
+
+
 class LayerScreen(Screen):
     """Up/down pick a scope; its histograms follow. Escape or l goes back to the graph."""
 
@@ -52,7 +76,9 @@ class LayerScreen(Screen):
     def __init__(self, session):
         super().__init__()
         self.session = session
-        self.stats = layer_stats(session.graph, session.params_before)
+        self.updates = session.update_events()
+        self.stats = layer_stats(session.graph, None if self.updates else session.params_before)
+        with_walked_updates(self.stats, self.updates)
 
     def compose(self):
         yield Static(self._status(), id="layers-status")
@@ -68,7 +94,12 @@ class LayerScreen(Screen):
 
     def _status(self):
         when = "after training" if self.session.trained else "as recorded"
-        ratio = f" · upd/weight ~{UPDATE_RATIO_TARGET:.0e} is healthy" if self.session.params_before else ""
+        ratio = ""
+        if self.updates:
+            optimizer = next(iter(self.updates.values())).optimizer
+            ratio = f" · upd/weight: the next {optimizer} step (u), ~{UPDATE_RATIO_TARGET:.0e} is healthy"
+        elif self.session.params_before:
+            ratio = f" · upd/weight of the last step, ~{UPDATE_RATIO_TARGET:.0e} is healthy"
         return f"layer statistics · {len(self.stats)} scopes · {when}{ratio}"
 
     def on_mount(self):

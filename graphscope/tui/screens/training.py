@@ -18,7 +18,7 @@ from ...train import TrainingDiverged
 from ...train.events import BatchEnd, Stopped
 from ..training import TrainingRun, load_data
 from ..widgets.footer import KeyFooter
-from ..widgets.plots import CurvePlot
+from ..widgets.plots import CurvePlot, legend_markup
 from .layers import LayerScreen
 
 #: The UI redraws for the trainer's events at most this often (a redraw of the curve takes tens of ms);
@@ -50,12 +50,14 @@ class TrainingScreen(Screen):
         self.running = False
         self.outcome = ""  # how the last run ended, in words
         self.stopped = ""  # the trainer's words when stop() ended the run
+        self.stopping = False  # s was pressed: the run ends after the current batch
         self._last_report = 0.0
 
     def compose(self):
         origin = f" {self.session.origin}" if self.session.origin else ""
         yield Static(f"training{origin} · {self.options.text()}", id="training-status")
         yield Static("", id="training-message")
+        yield Static("", id="training-legend")
         yield CurvePlot(id="training-curve")
         yield Static("", id="training-figures")
         yield ProgressBar(id="training-progress", show_eta=False)
@@ -81,7 +83,7 @@ class TrainingScreen(Screen):
             + (f" · checkpoint: {self.options.checkpoint}" if self.options.checkpoint else ""))
         bar = self.query_one(ProgressBar)
         bar.update(total=self.options.epochs * self.run.iterations_per_epoch, progress=0)
-        self.running, self.outcome, self.stopped = True, "", ""
+        self.running, self.outcome, self.stopped, self.stopping = True, "", "", False
         self.show()
         self.run_worker(self._train, thread=True, exclusive=True, group="training")
 
@@ -120,7 +122,8 @@ class TrainingScreen(Screen):
             outcome = f"{self.stopped or 'stopped'} (an unfinished epoch is not counted)" if history.stopped else "done"
         self.outcome = outcome
         try:
-            self.session.record_trained(self.run.recorded_feeds(), self.run.params_before)
+            self.session.record_trained(self.run.recorded_feeds(), self.run.params_before,
+                                         self.run.trainer.optimizer)
         except GraphscopeError as exc:
             self.outcome += f"\n(could not record the trained graph again: {exc})"
         self.show()
@@ -131,7 +134,9 @@ class TrainingScreen(Screen):
         run = self.run
         h = run.trainer.history
         losses = list(h.loss)
-        self.query_one(CurvePlot).show(losses, list(h.train_acc), list(h.val_acc), run.iterations_per_epoch)
+        curve = self.query_one(CurvePlot)
+        curve.show(losses, list(h.train_acc), list(h.val_acc), run.iterations_per_epoch)
+        self.query_one("#training-legend", Static).update(legend_markup(*curve.legend))
         self.query_one(ProgressBar).update(progress=len(losses))
         lr = h.lr[-1] if h.lr else run.trainer.optimizer.lr
         if isinstance(event, BatchEnd):
@@ -144,6 +149,8 @@ class TrainingScreen(Screen):
         state = "paused" if self.running and run.paused else "training" if self.running else self.outcome
         if isinstance(event, Stopped) and event.reason == "stopped":
             state = f"stopping: {event.message}"
+        elif self.running and self.stopping:
+            state = "stopping after this batch"
         text = " · ".join(parts) + "\n" + accuracies + "\n" + state
         if not self.running and self.options.checkpoint and run.trainer.epoch:
             text += f"\ncheckpoint kept: {self.options.checkpoint} (after epoch {run.trainer.epoch})"
@@ -167,9 +174,10 @@ class TrainingScreen(Screen):
         self.show()
 
     def action_stop(self):
-        if self.running:
+        if self.running:  # said in the figures, where a toast would cover nothing
+            self.stopping = True
             self.run.stop()
-            self.notify("stopping after this batch")
+            self.show()
 
     def action_again(self):
         if self.running:

@@ -27,32 +27,74 @@ class HistogramPlot(PlotextPlot):
             centers = [(float(a) + float(b)) / 2 for a, b in zip(edges[:-1], edges[1:])]
             if len(set(centers)) == 1:  # every value equal: one bar
                 centers, counts = [centers[0]], [int(sum(counts))]
-            plt.bar(centers, [int(c) for c in counts], width=1.0, reset_ticks=False, color="blue")
-            plt.xticks([centers[0], centers[len(centers) // 2], centers[-1]],
-                       [f"{centers[0]:.2g}", f"{centers[len(centers) // 2]:.2g}", f"{centers[-1]:.2g}"])
+            counts = [int(c) for c in counts]
+            plt.bar(centers, counts, width=1.0, reset_ticks=False, color="blue")
+            if len(centers) > 1:  # the axis runs over the bins' edges: a ReLU's from 0
+                ticks, labels = edge_ticks(edges)
+                plt.xlim(ticks[0], ticks[-1])
+                plt.xticks(ticks, labels)
+            else:
+                plt.xticks(centers, [f"{centers[0]:.2g}"])
+            plt.yticks(*count_ticks(max(counts)))
         self.title = title
         self.refresh()
 
 
+def edge_ticks(edges):
+    """(ticks, labels) of a histogram's value axis: its first, middle and last bin edge (where the values start,
+    e.g. 0 for a ReLU's, not the first bin's middle)."""
+    ticks = [float(edges[0]), float(edges[len(edges) // 2]), float(edges[-1])]
+    return ticks, [f"{t + 0.0:.2g}" for t in ticks]
+
+
+def count_ticks(top, n=4):
+    """(ticks, labels) of a histogram's count axis: whole round numbers (steps of 1, 2 or 5 times a power of ten)
+    from 0 up to `top`, at most n + 1 of them."""
+    rough = max(1.0, top / n)
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(int(k * power) for k in (1, 2, 5, 10) if k * power >= rough)
+    ticks = list(range(0, top + 1, step))
+    return ticks, [str(t) for t in ticks]
+
+
+def legend_markup(*labels):
+    """The curves' legend as Textual markup, for a line above the plot (plotext's own would cover the curves):
+    (label, colour) pairs, '━━ loss  ━━ train acc'."""
+    return "  ".join(f"[{color}]━━[/] {label}" for label, color in labels)
+
+
 class CurvePlot(PlotextPlot):
-    """Training curves: the loss per iteration, and per epoch the train and validation accuracy."""
+    """Training curves: the loss per iteration, and per epoch the train and validation accuracy.
+
+    The curves carry no plotext legend (it would cover the first iterations): ``legend`` lists what is
+    drawn, (label, colour) pairs, for legend_markup.
+    """
+
+    legend = ()
 
     def show(self, losses, train_acc=(), val_acc=(), iterations_per_epoch=None):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         finite = [(i + 1, v) for i, v in enumerate(losses) if math.isfinite(v)]
+        self.legend = ()
         if not finite:
             plt.title("loss: no step taken yet")
             self.refresh()
             return
-        plt.title("loss per iteration")
-        plt.plot([i for i, _ in finite], [v for _, v in finite], label="loss", color="blue", marker="braille")
+        plt.title("loss per iteration (left axis), accuracy per epoch (right axis)")
+        plt.plot([i for i, _ in finite], [v for _, v in finite], color="blue", marker="braille")
+        legend = [("loss", "blue")]
         per = iterations_per_epoch or 1
         for accs, label, color in ((train_acc, "train acc", "green"), (val_acc, "val acc", "red")):
             points = [((k + 1) * per, a) for k, a in enumerate(accs) if a is not None]
             if points:
-                plt.plot([x for x, _ in points], [y for _, y in points], label=label, color=color,
-                         yside="right", marker="braille")
+                plt.plot([x for x, _ in points], [y for _, y in points], color=color, yside="right", marker="braille")
+                legend.append((label, color))
+        last = finite[-1][0]
+        if last > 1:  # whole iterations on the x axis
+            ticks = sorted({1 + round(k * (last - 1) / 4) for k in range(5)})
+            plt.xticks(ticks, [str(t) for t in ticks])
         plt.xlabel("iteration")
+        self.legend = tuple(legend)
         self.refresh()

@@ -1,4 +1,8 @@
-"""The tape: one row per node in topological order, drawn only where visible (10,000 rows scroll smoothly)."""
+"""The tape: one row per node in topological order, drawn only where visible (10,000 rows scroll smoothly).
+
+Its columns fit its width (tape_layout): narrower tapes drop the columns the
+inspector repeats and write values shorter, never as a bare '…'.
+"""
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -7,15 +11,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...engine.formatting import summarize_value
 from ...stepper import explain
 from ...viz import theme
 from ..messages import NodeChosen
-
-#: (title, width) of each column.
-COLUMNS = (("#", 5), ("node", 12), ("op", 9), ("status", 8), ("value", 22), ("gradient", 22), ("shape", 7),
-           ("inputs", 16))
-STATUS = 3  # the column that picks a row's colour
+from .tape_layout import FULL, NUMBERS, fitted_value, layout, line_width
 
 STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": Style(color=theme.INK),
                 "pending": Style(color=theme.MUTED), "inactive": Style(color="#1c7ed6"),
@@ -23,19 +22,23 @@ STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": S
 HEADER_STYLE = Style(bold=True, underline=True)
 
 
-def cells(node, k, state):
-    """The texts of one tape row."""
+def cells(node, k, state, widths=None):
+    """The texts of one tape row, by column title; the value and gradient written to fit `widths`
+    (title -> characters; the full layout's when not given)."""
+    widths = widths or {c.title: c.width for c in FULL}
     value = state.value(node)
-    grad = state.grad(node)
     gstatus = state.grad_status(node)
-    gtext = {"none": "-", "not needed": "n/a", "not reached": "not reached"}.get(gstatus) or summarize_value(grad)
-    return (str(k), node.name, node.op or node.role or "leaf", state.status(node),
-            "-" if value is None else summarize_value(value), gtext, explain.shape_text(node),
-            ", ".join(i.name for i in node.inputs))
+    gtext = ({"none": "-", "not needed": "n/a", "not reached": "not reached"}.get(gstatus)
+             or fitted_value(state.grad(node), widths[NUMBERS[1]]))
+    return {"#": str(k), "node": node.name, "op": node.op or node.role or "leaf", "status": state.status(node),
+            "value": "-" if value is None else fitted_value(value, widths[NUMBERS[0]]), "gradient": gtext,
+            "shape": explain.shape_text(node), "inputs": ", ".join(i.name for i in node.inputs)}
 
 
-def fit(texts):
-    return " ".join(t[:w].ljust(w) if len(t) <= w else t[:w - 1] + "…" for t, (_, w) in zip(texts, COLUMNS))
+def fit(texts, columns):
+    """One line of `texts` (title -> text) in `columns`, a text too long for its column ending in '…'."""
+    return " ".join((t if len(t) <= c.width else t[:c.width - 1] + "…").ljust(c.width)
+                    for c, t in ((c, texts[c.title]) for c in columns))
 
 
 def window(line, start, width):
@@ -62,14 +65,21 @@ class Tape(ScrollView, can_focus=True):
     def __init__(self, session, **kwargs):
         super().__init__(**kwargs)
         self.session = session
-        self.width = sum(w for _, w in COLUMNS) + len(COLUMNS)
+        self.columns = FULL
         self.reset()
 
     def reset(self):
         """Re-read the graph (after a recompute the nodes are the same; their values may differ)."""
         self.nodes = self.session.graph.nodes
-        self.virtual_size = Size(self.width, len(self.nodes) + 1)
+        self.virtual_size = Size(line_width(self.columns), len(self.nodes) + 1)
         self.refresh()
+
+    def on_resize(self, event):
+        """Lay the columns out for the new width (less the vertical scrollbar's)."""
+        columns = layout(event.size.width - self.styles.scrollbar_size_vertical)
+        if columns != self.columns:
+            self.columns = columns
+            self.reset()
 
     def show_step(self):
         """Highlight and scroll to the current node's row."""
@@ -102,16 +112,16 @@ class Tape(ScrollView, can_focus=True):
         sx = self.scroll_offset.x
         w = self.scrollable_content_region.width
         if y == 0:  # the header stays put
-            text = fit(title for title, _ in COLUMNS)
+            text = fit({c.title: c.title for c in self.columns}, self.columns)
             return Strip([Segment(window(text, sx, w), self.rich_style + HEADER_STYLE)], w)
         row = y - 1 + self.scroll_offset.y
         if row >= len(self.nodes):
             return Strip.blank(w, self.rich_style)
         state = self.session.state
         node = self.nodes[row]
-        texts = cells(node, row, state)
-        style = STATUS_STYLE.get(texts[STATUS], STATUS_STYLE["done"])
+        texts = cells(node, row, state, {c.title: c.width for c in self.columns})
+        style = STATUS_STYLE.get(texts["status"], STATUS_STYLE["done"])
         if row == self.cursor_row:
             style = style + Style(reverse=True)
-        text = window(fit(texts), sx, w)
+        text = window(fit(texts, self.columns), sx, w)
         return Strip([Segment(text, self.rich_style + style)], w)

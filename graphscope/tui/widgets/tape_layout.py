@@ -1,0 +1,115 @@
+"""The tape's columns at a given width, and a value written to fit its cell.
+
+At 200 columns the tape shows every column; narrower, it drops the columns
+the inspector repeats (inputs, shape, op, status: the row's colour tells it)
+and narrows the others, so the value and gradient columns stay readable at
+80x24. A value too long for its cell is written shorter in the same notation
+as everywhere else (formatting.summarize_value): a listed array as its
+'mean=.. std=..' summary, then with fewer digits, then its mean alone; a
+number with fewer digits. A cell never shows a number cut short.
+"""
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ...engine.formatting import (MEAN_WORD, STD_WORD, ZERO_MEAN, mean_is_noise, number_text, summarize_value,
+                                  summary_line)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One tape column: its title and width in characters."""
+
+    title: str
+    width: int
+
+
+#: Every column at its full width, in order.
+FULL = (Column("#", 5), Column("node", 12), Column("op", 9), Column("status", 8), Column("value", 22),
+        Column("gradient", 22), Column("shape", 7), Column("inputs", 16))
+#: The two columns that get what room is left, and at most this wide.
+NUMBERS = ("value", "gradient")
+NUMBERS_MAX = 30
+#: What goes first as the tape narrows, in this order: ("drop", title) or ("narrow", titles, width).
+NARROWING = (("drop", "inputs"), ("narrow", NUMBERS, 18), ("drop", "shape"), ("drop", "op"), ("drop", "status"),
+             ("narrow", ("node",), 8), ("narrow", NUMBERS, 14), ("narrow", ("#",), 3), ("narrow", NUMBERS, 12))
+
+
+def line_width(columns):
+    """The characters a row of `columns` takes (a space between two columns)."""
+    return sum(c.width for c in columns) + len(columns) - 1
+
+
+def layout(width):
+    """The columns for a tape `width` characters wide: FULL narrowed step by step (NARROWING) until they fit,
+    the room left over given to the value and gradient columns (up to NUMBERS_MAX), then to the inputs. The
+    narrowest layout may still be wider."""
+    columns = list(FULL)
+    for change in NARROWING:
+        if line_width(columns) <= width:
+            break
+        if change[0] == "drop":
+            columns = [c for c in columns if c.title != change[1]]
+        else:
+            columns = [replace(c, width=change[2]) if c.title in change[1] else c for c in columns]
+    spare = width - line_width(columns)
+    for k, title in enumerate(NUMBERS):  # the spare room shared out, the first column getting the odd one
+        i = next(i for i, c in enumerate(columns) if c.title == title)
+        share = -(-spare // (len(NUMBERS) - k))
+        extra = max(0, min(NUMBERS_MAX - columns[i].width, share))
+        columns[i] = replace(columns[i], width=columns[i].width + extra)
+        spare -= extra
+    if spare > 0 and columns[-1].title == "inputs":  # the rest to the inputs' names
+        columns[-1] = replace(columns[-1], width=columns[-1].width + spare)
+    return tuple(columns)
+
+
+def fitted_value(v, width):
+    """`v` (a value or gradient) in at most `width` characters: summarize_value's text when it fits, else the
+    first shorter form of it that does (see the module's docstring)."""
+    text = summarize_value(v)
+    if len(text) <= width:
+        return text
+    for short in _shorter_forms(v):
+        if len(short) <= width:
+            return short
+    return cut(text, width)
+
+
+def _shorter_forms(v):
+    """Ever shorter texts of `v`, in summarize_value's notation."""
+    a = np.asarray(v)
+    if a.size == 1:
+        x = a.reshape(())[()]
+        if a.dtype.kind == "f":
+            yield from (number_text(x, digits) for digits in (3, 2, 1))
+        return
+    finite = a[np.isfinite(a)]
+    bad = a.size - finite.size
+    yield summary_line(a)
+    if not finite.size:
+        yield f"{bad} non-finite"
+        return
+    mean, std = finite.mean(), finite.std()
+    noise = mean_is_noise(mean, std, a.dtype)
+    for digits in (2, 1):
+        m = ZERO_MEAN if noise else "=" + number_text(mean, digits)
+        summary = f"{MEAN_WORD}{m} {STD_WORD}={number_text(std, digits)}"
+        yield summary + (f" ({bad} non-finite)" if bad else "")
+    if bad:
+        yield f"{MEAN_WORD}{ZERO_MEAN if noise else '=' + number_text(mean, 2)} ({bad} non-finite)"
+        yield f"{bad} non-finite"
+        return
+    for digits in (3, 2, 1):
+        yield f"{MEAN_WORD}{ZERO_MEAN if noise else '=' + number_text(mean, digits)}"
+
+
+def cut(text, width):
+    """`text` in `width` characters: whole words, '…' where the rest is left out (a number is never cut short
+    unless it is the first word)."""
+    if len(text) <= width:
+        return text
+    head = text[:width - 1]
+    if " " in head and text[width - 1] != " ":
+        head = head[:head.rfind(" ") + 1]
+    return head.rstrip() + "…" if head.strip() else text[:width - 1] + "…"

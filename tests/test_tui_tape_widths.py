@@ -1,0 +1,84 @@
+"""The tape at narrow widths: its columns fit, and no value or gradient cell is a bare '…'."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from graphscope.engine.formatting import summarize_value
+from graphscope.optim import make
+from graphscope.tui import GraphscopeApp
+from graphscope.tui.widgets.tape import Tape
+from graphscope.tui.widgets.tape_layout import FULL, NUMBERS, fitted_value, layout, line_width
+from graphscope.userfile import load_graph_file
+
+SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def two_layer_app():
+    path = os.path.join(SAMPLES, "two_layer.py")
+    graph = load_graph_file(path)
+    app = GraphscopeApp(graph, "samples/two_layer.py", path, optimizer=make("adam", graph.params, 0.01))
+    app.cursor_blink = False
+    return app
+
+
+def number_cells(tape):
+    """(value, gradient) texts of every row as drawn, cut at the column boundaries of the tape's layout."""
+    starts, x = {}, 0
+    for c in tape.columns:
+        starts[c.title] = (x, x + c.width)
+        x += c.width + 1
+    rows = []
+    for y in range(1, min(len(tape.nodes) + 1, tape.scrollable_content_region.height)):
+        line = tape.render_line(y).text
+        rows.append(tuple(line[slice(*starts[t])].strip() for t in NUMBERS))
+    return rows
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)])
+async def test_after_the_backward_pass_every_value_and_gradient_cell_reads(size):
+    app = two_layer_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        tape = app.screen.query_one(Tape)
+        assert line_width(tape.columns) <= tape.scrollable_content_region.width  # nothing off to the right
+        rows = number_cells(tape)
+        assert len(rows) >= 5
+        for value, grad in rows:
+            assert value and grad and not value.endswith("…") and not grad.endswith("…"), rows
+        assert any(grad.startswith("mean") for _, grad in rows)  # gradients are shown, not dropped
+        state, width = app.session.state, next(c.width for c in tape.columns if c.title == "value")
+        for node, (value, _) in zip(tape.nodes, rows):
+            full = summarize_value(state.value(node))
+            assert value == full or len(full) > width  # shortened only when the whole text does not fit
+
+
+def test_the_full_layout_is_kept_when_it_fits_and_narrower_tapes_keep_node_value_and_gradient():
+    assert layout(line_width(FULL)) == FULL
+    for width in (38, 40, 60, 72, 90):
+        titles = [c.title for c in layout(width)]
+        assert {"node", "value", "gradient"} <= set(titles) and line_width(layout(width)) <= width
+    assert [c.title for c in layout(72)] == ["#", "node", "status", "value", "gradient"]
+    wide = {c.title: c.width for c in layout(200)}
+    assert wide["value"] == wide["gradient"] > 22  # the room left over goes to the numbers, then the inputs
+    assert line_width(layout(200)) == 200 and wide["inputs"] > 16
+
+
+def test_a_value_too_long_for_its_cell_is_written_shorter_in_the_same_notation():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(30, 4)) * 1e-5
+    assert fitted_value(a, 40) == summarize_value(a)
+    assert fitted_value(a, 14) == f"mean={a.mean():.3g}"
+    assert fitted_value(a, 22) == f"mean={a.mean():.1g} std={a.std():.1g}"
+    small = np.array([0.1164, -0.1683, 0.0521, 0.25])
+    assert fitted_value(small, 30) == "[0.116, -0.168, 0.0521, 0.25]"
+    assert fitted_value(small, 22) == "mean=0.0625 std=0.151"
+    assert fitted_value(1.23456789e-5, 7) == "1.2e-05"
+    bad = np.array([1.0, np.nan, 3.0] * 5)
+    assert fitted_value(bad, 22) == "mean=2 (5 non-finite)" and fitted_value(bad, 13) == "5 non-finite"
+    for width in range(6, 30):
+        text = fitted_value(a, width)
+        assert len(text) <= width and text != "…"
