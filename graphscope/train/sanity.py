@@ -21,7 +21,6 @@ from ..engine.errors import GraphscopeError
 from ..engine.words import plural
 from .checkpoint import stateful_nodes
 from .optimizer_state import copied_state
-from .trainer import VAL_CHUNK
 
 SUBSET = 20
 #: Relative distance of the initial loss from what the initial scores give an untrained net, still called close.
@@ -184,16 +183,10 @@ def score_spread(scores):
 def _loss_and_scores(trainer, loss_node, x, y):
     """The loss of (x, y) in eval mode (the graph's output, as trainer.evaluate gives it) and the scores the
     classification loss `loss_node` was given."""
-    trainer._set_training(False)
-    try:
-        total, rows = 0.0, []
-        for i in range(0, len(x), VAL_CHUNK):
-            xb, yb = x[i:i + VAL_CHUNK], y[i:i + VAL_CHUNK]
-            trainer.graph.run(trainer.roles.feeds(xb, yb))
-            total += float(trainer.loss.value) * len(xb)
-            rows.append(np.array(loss_node.inputs[0].value, dtype=np.float64, ndmin=2))
-    finally:
-        trainer._set_training(True)
+    total, rows = 0.0, []
+    for xb, _ in trainer._eval_passes(x, y):
+        total += float(trainer.loss.value) * len(xb)
+        rows.append(np.array(loss_node.inputs[0].value, dtype=np.float64, ndmin=2))
     return total / len(x), np.concatenate(rows)
 
 

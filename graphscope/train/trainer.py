@@ -267,18 +267,23 @@ class Trainer:
     def evaluate(self, x, y):
         """(accuracy or None, mean data loss) of the graph in eval mode on (x, y); parameters unchanged."""
         x, y = self._data(x, y, "evaluate")
+        correct, total_loss = 0, 0.0
+        for xb, yb in self._eval_passes(x, y):
+            total_loss += float(self.loss._value) * len(xb)
+            c = self.roles.correct(yb)
+            correct = None if c is None or correct is None else correct + c
+        return (None if correct is None else correct / len(x)), total_loss / len(x)
+
+    def _eval_passes(self, x, y):
+        """Run the graph in eval mode on (x, y), VAL_CHUNK rows at a time, yielding each chunk after its pass."""
         self._set_training(False)
         try:
-            correct, total_loss = 0, 0.0
             for i in range(0, len(x), VAL_CHUNK):
                 xb, yb = x[i:i + VAL_CHUNK], y[i:i + VAL_CHUNK]
                 self.graph.run(self.roles.feeds(xb, yb))
-                total_loss += float(self.loss._value) * len(xb)
-                c = self.roles.correct(yb)
-                correct = None if c is None or correct is None else correct + c
+                yield xb, yb
         finally:
             self._set_training(True)
-        return (None if correct is None else correct / len(x)), total_loss / len(x)
 
     # ---------------------------------------------------------------- the loop
     def fit(self, x_train, y_train, x_val=None, y_val=None):
