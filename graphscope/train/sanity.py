@@ -28,6 +28,8 @@ INITIAL_TOLERANCE = 0.25
 #: The widest spread of the initial class scores (std across classes) still called small: He/Xavier init on
 #: standardized inputs gives about 1 to 1.5; raw pixels or too large weights give 5 and more.
 SPREAD_LIMIT = 3.0
+#: How many (label, class) margins the expected SVM loss computes at once (rows x C x C).
+SVM_PAIRS = 1 << 22
 OVERFIT_STEPS = 1000
 PROBE_REG = 1e3
 
@@ -151,8 +153,9 @@ def _initial_loss(trainer, x, y, saved=None):
     if finite and spread > SPREAD_LIMIT:
         return Check("initial loss", figure, False,
                      f"the initial scores are spread too widely ({spread:.2f} > {SPREAD_LIMIT:g}; He/Xavier init on "
-                     f"standardized inputs gives about 1 to 1.5), so the loss is {100 * (loss - at_zero) / at_zero:.0f}% "
-                     f"above {formula}: the inputs are badly scaled or the initial weights too large. Standardize the inputs (zero mean, unit variance per feature: "
+                     f"standardized inputs gives about 1 to 1.5), so the loss is "
+                     f"{100 * (loss - at_zero) / at_zero:.0f}% above {formula}: the inputs are badly scaled or the "
+                     f"initial weights too large. Standardize the inputs (zero mean, unit variance per feature: "
                      f"gs.data.standardize) or start with smaller weights (He/Xavier scaling, or std 0.01)")
     return Check("initial loss", figure, finite and off <= INITIAL_TOLERANCE,
                  "the loss is not what these scores give for labels they know nothing of: the net was trained "
@@ -167,8 +170,14 @@ def expected_untrained_loss(scores, svm=False):
     spread s); SVM, mean over rows of (1/C) sum_y sum_(j != y) max(0, s_j - s_y + 1) (C - 1 for equal scores)."""
     s = np.asarray(scores, dtype=np.float64)
     if svm:
-        margins = np.maximum(0.0, s[:, None, :] - s[:, :, None] + 1.0)   # [row, label y, class j]
-        return float((margins.sum(axis=(1, 2)) / s.shape[1] - 1.0).mean())  # j == y adds max(0, 1) = 1 per label
+        classes = s.shape[1]
+        rows = max(1, SVM_PAIRS // (classes * classes))
+        total = 0.0
+        for i in range(0, len(s), rows):
+            part = s[i:i + rows]
+            margins = np.maximum(0.0, part[:, None, :] - part[:, :, None] + 1.0)   # [row, label y, class j]
+            total += float(margins.sum()) / classes - len(part)   # j == y adds max(0, 1) = 1 for each label
+        return total / len(s)
     top = s.max(axis=1, keepdims=True)
     logsumexp = np.log(np.exp(s - top).sum(axis=1)) + top[:, 0]
     return float((logsumexp - s.mean(axis=1)).mean())
