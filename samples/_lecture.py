@@ -130,10 +130,11 @@ def spiral_net(hidden=100, activation="relu", seed=0, layers=1, batchnorm=False)
         with gs.scope(f"fc{i}"):
             gain = 2.0 if activation == "relu" else 1.0
             W = gs.param(rng.normal(scale=np.sqrt(gain / fan_in), size=(fan_in, hidden)), name=f"fc{i}.W")
-            b = gs.param(np.zeros(hidden), name=f"fc{i}.b")
-            a = h @ W + b
-            if batchnorm:
+            a = h @ W
+            if batchnorm:  # no bias before batch norm: it would be subtracted again (beta is the bias)
                 a = gs.nn.BatchNorm1d(hidden, name=f"bn{i}")(a)
+            else:
+                a = a + gs.param(np.zeros(hidden), name=f"fc{i}.b")
             h = getattr(gs, activation)(a)
         fan_in = hidden
     with gs.scope("out"):

@@ -136,9 +136,35 @@ def test_sanity_passes_on_the_sample_as_its_docstring_suggests(capsys, optim):
     assert code == 0, out
     lines = [line for line in out.splitlines() if line.startswith("[")]
     assert len(lines) == 3 and all(line.startswith("[ok  ]") for line in lines)
-    assert "log(C) = log(3)" in lines[0] and "overfit 20 examples: 100% training accuracy" in lines[2]
+    assert "to log(3) = 1.099" in lines[0] and "overfit 20 examples: 100% training accuracy" in lines[2]
     assert "at lr 0.01: 80% after 1000 steps: too small a learning rate" in lines[2]
     assert out.splitlines()[-1] == "sanity checks passed"
+
+
+BATCHNORM_DIGITS = """
+import graphscope as gs
+x, y = gs.data.digits()
+x_train, y_train, x_val, y_val = gs.data.train_val_split(x, y, val_fraction=0.2, seed=0)
+x_train, x_val = gs.data.standardize(x_train, x_val)
+
+def data():
+    return x_train, y_train, x_val, y_val
+
+def build():
+    net = gs.nn.MLP([64, 64, 64, 10], batchnorm=True, rng=0)
+    return gs.softmax_cross_entropy(net(gs.tensor(x_train[:32], name="x")), y_train[:32])
+"""
+
+
+def test_sanity_passes_a_default_batch_norm_mlp_and_prints_both_figures(capsys, optim, tmp_path):
+    pytest.importorskip("sklearn")
+    path = tmp_path / "bn_digits.py"
+    path.write_text(BATCHNORM_DIGITS)
+    code, out, _ = run(capsys, "train", str(path), "--sanity")
+    first = next(line for line in out.splitlines() if "initial loss" in line)
+    assert code == 0 and first.startswith("[ok  ]"), out
+    assert re.search(r"initial loss: 2\.\d+, expected about 2\.\d+ for these initial scores \(\d+% off\); their "
+                     r"spread [\d.]+ across classes adds [\d.]+ to log\(10\) = 2\.303", first), first
 
 
 def test_sanity_refuses_the_options_of_a_run(capsys, tmp_path):

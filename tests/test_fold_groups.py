@@ -40,7 +40,7 @@ def test_an_mlp_with_batchnorm_folds_its_layers_into_one_box_of_groups():
     assert fold.period == 3 and fold.blocks == 3 and fold.block_scopes(1) == ("fc2", "bn2", "relu2")
     line = fold_line(viz.to_dot(out))
     assert "Linear+BatchNorm+ReLU \u00d7 3" in line and "fc1 \u2026 relu3" in line
-    assert "fc1.W 6x6, fc1.b 6, bn1.gamma 6, +1 more" in line   # the parameters of one block
+    assert "fc1.W 6x6, bn1.gamma 6, bn1.beta 6<" in line   # the parameters of one block (no bias before bn)
     assert label(fold) == "Linear+BatchNorm+ReLU x 3"
 
 

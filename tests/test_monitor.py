@@ -204,3 +204,45 @@ def test_bad_params_before_gets_one_clear_message(before, message):
         out = x @ gs.param(np.eye(2), name="W")
     with pytest.raises(gs.GraphscopeError, match=message):
         layer_stats(out, params_before=before)
+
+
+# ---------------------------------------------------------------- after Trainer.fit
+
+@pytest.fixture(scope="module")
+def fitted():
+    """A small MLP fitted for 2 epochs with validation: 100 training rows in batches of 32 (the last has 4)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((100, 5)), rng.integers(0, 3, 100)
+    x_val, y_val = rng.standard_normal((37, 5)), rng.integers(0, 3, 37)
+    net = gs.nn.MLP([5, 8, 3], rng=0)
+    loss = gs.softmax_cross_entropy(net(gs.tensor(x[:32], name="x")), y[:32])
+    trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=32, epochs=2,
+                         shuffle=False, dtype="float64", progress=False)
+    trainer.fit(x, y, x_val, y_val)
+    return trainer, x, y
+
+
+def test_after_fit_the_statistics_describe_the_last_training_batch_not_the_validation_pass(fitted):
+    trainer, x, y = fitted
+    stats = layer_stats(trainer.graph)
+    assert [s.shape for s in stats] == [(4, 8), (4, 8), (4, 3)]            # the last batch: rows 96..99
+    assert all(s.gradient is not None for s in stats) and "not computed" not in stats.table()
+    assert np.array_equal(trainer.roles.input.value, x[96:])
+    before = [p.value - trainer.optimizer.last_update(p) for p in trainer.params]
+    hidden = np.maximum(x[96:] @ before[0] + before[1], 0)             # the pass the last step was computed on
+    np.testing.assert_allclose(trainer.graph[stats["relu1"].node].value, hidden)
+
+
+def test_the_trainer_s_statistics_have_the_update_weight_ratio_of_its_last_step(fitted):
+    trainer, _, _ = fitted
+    for stats in (gs.layer_stats(trainer), trainer.layer_stats(), layer_stats(trainer.graph,
+                                                                             optimizer=trainer.optimizer)):
+        w = stats["fc1"].params[0]
+        delta = trainer.optimizer.last_update(trainer.params[0])
+        assert w.name == "fc1.W" and w.update_ratio == pytest.approx(
+            np.linalg.norm(delta) / np.linalg.norm(trainer.params[0].value - delta), rel=1e-12)
+        assert "update/weight" in stats.table()
+    plain = layer_stats(trainer.graph).table()
+    assert next(line for line in plain.splitlines() if line.startswith("parameter")).split() == \
+        ["parameter", "shape", "|w|", "|grad|"]
+    assert "no update/weight column: no optimizer step given; use gs.layer_stats(trainer)" in plain

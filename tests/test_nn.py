@@ -52,13 +52,13 @@ def small_batch(rng, n=16, d=4):
 def test_mlp_names_its_scopes_and_parameters(rng):
     net = nn.MLP([4, 8, 8, 3], batchnorm=True, dropout=0.5, rng=0)
     assert [m.name for m in net] == ["fc1", "bn1", "relu1", "drop1", "fc2", "bn2", "relu2", "drop2", "fc3"]
-    assert [n for n, _ in net.named_parameters()] == ["fc1.W", "fc1.b", "bn1.gamma", "bn1.beta", "fc2.W",
-                                                      "fc2.b", "bn2.gamma", "bn2.beta", "fc3.W", "fc3.b"]
+    assert [n for n, _ in net.named_parameters()] == ["fc1.W", "bn1.gamma", "bn1.beta", "fc2.W",
+                                                      "bn2.gamma", "bn2.beta", "fc3.W", "fc3.b"]
     x, y = small_batch(rng)
     loss = gs.softmax_cross_entropy(net(x), y)
     graph = loss.graph()
     scopes = [n.scope for n in graph.ops]
-    assert scopes[:-1] == ["fc1", "fc1", "bn1", "relu1", "drop1", "fc2", "fc2", "bn2", "relu2", "drop2", "fc3", "fc3"]
+    assert scopes[:-1] == ["fc1", "bn1", "relu1", "drop1", "fc2", "bn2", "relu2", "drop2", "fc3", "fc3"]
     assert {p.name: p.scope for p in graph.params}["bn2.gamma"] == "bn2"
     assert graph.params == net.parameters()
     plain = nn.MLP([4, 5, 3], activation="tanh")
@@ -79,7 +79,7 @@ def test_module_state_dict_round_trip(rng):
     net = nn.MLP([4, 6, 3], batchnorm=True, rng=0)
     net(small_batch(rng)[0])        # moves the running averages
     state = net.state_dict()
-    assert set(state) == {"fc1.W", "fc1.b", "bn1.gamma", "bn1.beta", "bn1.running_mean", "bn1.running_var",
+    assert set(state) == {"fc1.W", "bn1.gamma", "bn1.beta", "bn1.running_mean", "bn1.running_var",
                           "fc2.W", "fc2.b"}
     other = nn.MLP([4, 6, 3], batchnorm=True, rng=1)
     array = other[0].W.value
@@ -91,6 +91,55 @@ def test_module_state_dict_round_trip(rng):
         other.load_state_dict({k: v for k, v in state.items() if k != "fc2.b"})
     with pytest.raises(gs.GraphscopeError, match=r"fc1.W has shape \(2, 2\)"):
         other.load_state_dict({**state, "fc1.W": np.zeros((2, 2))})
+
+
+def test_linear_bias_false_makes_no_bias_and_a_bad_bias_is_named():
+    for no_bias in (False, None):
+        layer = nn.Linear(3, 2, bias=no_bias)
+        assert layer.b is None and [n for n, _ in layer.named_parameters()] == ["fc.W"]
+        assert "bias=False" in repr(layer)
+    assert np.array_equal(nn.Linear(3, 2, bias=True).b.value, np.zeros(2))
+    with pytest.raises(gs.GraphscopeError, match="Linear: bias must be .* got 'zero'"):
+        nn.Linear(3, 2, bias="zero")
+
+
+def test_mlp_gives_no_bias_to_a_linear_before_batch_norm_and_keeps_the_others(rng):
+    bn = nn.MLP([4, 6, 6, 3], batchnorm=True, bias=0.01, rng=0)
+    assert [m.b is None for m in bn if isinstance(m, nn.Linear)] == [True, True, False]
+    assert np.array_equal(bn["fc3"].b.value, np.full(3, 0.01))
+    plain = nn.MLP([4, 6, 3], bias=0.01, rng=0)
+    assert all(m.b is not None for m in plain if isinstance(m, nn.Linear))
+    assert all(m.b is None for m in nn.MLP([4, 6, 3], bias=False) if isinstance(m, nn.Linear))
+    x, y = small_batch(rng)
+    report = gs.check_nodes(gs.softmax_cross_entropy(bn(x), y))
+    assert report.conclusive and not report.unjudged   # no bias whose gradient is always 0
+
+
+def old_batchnorm_state(rng):
+    """A state_dict as gs.nn.MLP([4, 6, 3], batchnorm=True) saved it when fc1 had a bias, and that model."""
+    old = nn.Sequential(nn.Linear(4, 6, init="he", rng=0), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3, rng=0))
+    old[0].b.value[:] = rng.standard_normal(6)
+    for _ in range(3):
+        old(gs.tensor(rng.standard_normal((16, 4)) + 2.0))   # running averages that include the bias
+    return old.state_dict(), old
+
+
+def test_loading_a_state_with_a_bias_before_batch_norm_says_what_changed_and_how_to_convert(rng):
+    state, old = old_batchnorm_state(rng)
+    net = nn.MLP([4, 6, 3], batchnorm=True, rng=1)
+    with pytest.raises(gs.GraphscopeError) as err:
+        net.load_state_dict(state)
+    message = str(err.value)
+    assert "unexpected ['fc1.b']" in message and "fc1 has no bias in this model" in message
+    assert "batch norm's beta is the bias" in message
+    fix = "state['bn1.running_mean'] -= state.pop('fc1.b')"
+    assert fix in message
+    exec(fix, {"state": state})                       # the conversion the message gives is exact
+    net.load_state_dict(state)
+    x = gs.tensor(rng.standard_normal((8, 4)))
+    for mode in ("train", "eval"):
+        getattr(old, mode)(), getattr(net, mode)()
+        np.testing.assert_allclose(net(x).value, old(x).value, rtol=1e-12, atol=1e-12)
 
 
 def test_learnable_leaky_relu_gets_a_gradient(rng):

@@ -211,3 +211,23 @@ def test_fit_with_every_epoch_done_says_so_and_a_larger_total_trains_on(data):
         t.fit(x, y)
     t.epochs = 2
     assert t.fit(x, y).epochs == 2 and t.epoch == 2
+
+
+def test_a_checkpoint_with_a_bias_before_batch_norm_is_refused_naming_the_bias(data, tmp_path):
+    x, y = data
+
+    def batchnorm_trainer(net):
+        loss = gs.softmax_cross_entropy(net(gs.tensor(x[:32], name="x")), y[:32])
+        return gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), epochs=1, progress=False)
+
+    # what gs.nn.MLP([2, 8, 3], batchnorm=True) made before: fc1 with a bias, then bn1
+    older = gs.nn.Sequential(gs.nn.Linear(2, 8, rng=0), gs.nn.BatchNorm1d(8), gs.nn.ReLU(),
+                             gs.nn.Linear(8, 3, rng=0))
+    batchnorm_trainer(older).save_checkpoint(tmp_path / "ck")
+    assert older[0].b is not None
+    with pytest.raises(CheckpointError) as err:
+        batchnorm_trainer(gs.nn.MLP([2, 8, 3], batchnorm=True, rng=0)).load_checkpoint(tmp_path / "ck")
+    message = str(err.value)
+    assert "holds 6 parameters but the optimizer updates 5" in message
+    assert "(only the checkpoint has fc1.b)" in message and "fc1 has no bias in this model" in message
+    assert message.endswith("It cannot be resumed: start a new run.")

@@ -1,11 +1,12 @@
 """The trainer's sanity checks and the hyperparameter search."""
 import math
+import re
 
 import numpy as np
 import pytest
 
 import graphscope as gs
-from graphscope.train import search
+from graphscope.train import sanity, search
 
 from train_helpers import SGD, spiral, two_layer
 
@@ -25,7 +26,8 @@ def test_sanity_checks_pass_on_a_small_init_and_leave_the_trainer_as_it_was(data
     assert report.ok, str(report)
     assert [c.name for c in report.checks] == ["initial loss", "regularization raises the loss",
                                                "overfit 20 examples"]
-    assert f"expected about log(C) = log(3) = {math.log(3):.4g}" in lines[0] and lines[0].startswith("[ok  ]")
+    assert f"to log(3) = {math.log(3):.4g}" in lines[0] and lines[0].startswith("[ok  ]")
+    assert "expected about 1.099 for these initial scores (0% off)" in lines[0]
     assert "100% training accuracy" in lines[2]
     assert lines[-1] == "sanity checks passed"
     for p, b in zip(trainer.params, before):
@@ -38,7 +40,7 @@ def test_sanity_checks_catch_a_bad_init_and_a_too_small_learning_rate(data):
     loss = two_layer(x, y, std=10.0)
     report = gs.Trainer(loss, SGD(loss.graph().params, 1e-9), progress=False).sanity_check(out=None)
     initial, reg, overfit = report.checks
-    assert not initial.ok and "too large" in initial.line()
+    assert not initial.ok and "spread too widely" in initial.line() and "too large" in initial.line()
     assert reg.ok
     assert not overfit.ok and not report.ok
 
@@ -133,3 +135,69 @@ def test_the_terminal_curve_of_a_blow_up_has_short_labels_on_a_log_axis():
     assert "loss (log scale)" in text
     calm = terminal_curve(gs.train.History(loss=[1.0, 0.5, 0.25], lr=[0.1], settings={"iterations_per_epoch": 3}))
     assert "log scale" not in calm
+
+
+# ---------------------------------------------------------------- the initial loss, judged by the initial scores
+
+@pytest.fixture(scope="module")
+def digits():
+    pytest.importorskip("sklearn")
+    x, y = gs.data.digits()
+    return x, gs.data.standardize(x), y
+
+
+def initial_check(scores_of, x, y, seed=0):
+    """The initial-loss check of softmax_cross_entropy(scores_of(net, x), y) for gs.nn.MLP([64, 64, 10], rng=seed)."""
+    net = gs.nn.MLP([x.shape[1], 64, 10], rng=seed)
+    loss = gs.softmax_cross_entropy(scores_of(net, gs.tensor(x[:32], name="x")), y[:32])
+    trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), progress=False)
+    return trainer.sanity_check(x, y).checks[0]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_default_mlp_on_standardized_digits_passes_the_initial_loss_check_for_every_seed(digits, seed):
+    _, standardized, y = digits
+    check = initial_check(lambda net, x: net(x), standardized, y, seed)
+    assert check.ok, check.line()
+    loss, expected = (float(v) for v in re.findall(r"([\d.]+), expected about ([\d.]+)", check.figure)[0])
+    assert loss > 1.15 * math.log(10) and expected > 1.15 * math.log(10)   # above log(10), as He init gives
+    assert "to log(10) = 2.303" in check.figure
+
+
+def test_raw_digits_and_scores_scaled_100x_fail_the_initial_loss_check(digits):
+    raw, standardized, y = digits
+    for scores_of, x in ((lambda net, x: net(x), raw), (lambda net, x: net(x) * 100.0, standardized)):
+        check = initial_check(scores_of, x, y)
+        assert not check.ok and "spread too widely" in check.line() and "gs.data.standardize" in check.line()
+
+
+def test_a_loss_that_is_not_what_the_scores_give_fails_the_initial_loss_check(digits):
+    _, standardized, y = digits
+    net = gs.nn.MLP([64, 64, 10], rng=0)
+    doubled = 2.0 * gs.softmax_cross_entropy(net(gs.tensor(standardized[:32], name="x")), y[:32])   # a bug
+    trainer = gs.Trainer(doubled, gs.optim.SGD(doubled.graph().params, lr=0.1), progress=False)
+    check = trainer.sanity_check(standardized, y).checks[0]
+    assert not check.ok and "not what these scores give for labels they know nothing of" in check.line()
+
+
+@pytest.mark.parametrize("loss_fn", [gs.softmax_cross_entropy, gs.svm_loss])
+def test_the_expected_untrained_loss_is_the_mean_loss_over_every_label(loss_fn):
+    scores = np.random.default_rng(0).normal(scale=1.5, size=(7, 4))
+    every_label = np.mean([float(loss_fn(gs.tensor(scores), np.full(7, c)).value) for c in range(4)])
+    svm = loss_fn is gs.svm_loss
+    assert sanity.expected_untrained_loss(scores, svm) == pytest.approx(every_label, rel=1e-12)
+    assert sanity.expected_untrained_loss(np.zeros((3, 4)), svm) == pytest.approx(3.0 if svm else math.log(4))
+    assert sanity.score_spread(scores) == pytest.approx(np.sqrt(scores.var(axis=1).mean()))
+
+
+def test_sanity_checks_put_back_running_averages_and_dropout_draws(data):
+    x, y = data
+    net = gs.nn.MLP([2, 20, 3], batchnorm=True, dropout=0.2, rng=0)
+    loss = gs.softmax_cross_entropy(net(gs.tensor(x[:32], name="x")), y[:32])
+    trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), progress=False)
+    running = net["bn1"].running_mean.copy()
+    draws = net["drop1"]._recorded[-1].attrs["draw"]
+    assert trainer.sanity_check(x, y).ok
+    np.testing.assert_array_equal(net["bn1"].running_mean, running)
+    assert net["drop1"]._recorded[-1].attrs["draw"] == draws
+    assert net["bn1"]._recorded[-1].attrs["running_mean"] is net["bn1"].running_mean

@@ -50,12 +50,25 @@ def _float_dtype(dtype, who):
     return dtype
 
 
+def _bias_value(bias):
+    """Linear's ``bias`` as the biases' constant, or None for no bias (False or None)."""
+    if bias is None or bias is False:
+        return None
+    if bias is True:
+        return 0.0
+    if not isinstance(bias, (int, float, np.integer, np.floating)) or not np.isfinite(bias):
+        raise GraphscopeError(f"Linear: bias must be the biases' starting value (a finite number, e.g. 0 or 0.01), "
+                              f"or False for no bias; got {bias!r}")
+    return float(bias)
+
+
 class Linear(Module):
     """scores = x @ W + b, W of shape (in_features, out_features).
 
     ``init``: a name ('xavier', 'glorot', 'he', 'normal', 'zeros'), 'normal(std=0.1)'
     or a function f(shape, rng); ``bias``: the biases' constant value (0, or 0.01
-    for ReLU units) or None for no bias; ``rng``: a seed or numpy Generator;
+    for ReLU units; True means 0), or False / None for no bias, as before batch
+    norm, whose beta is the bias; ``rng``: a seed or numpy Generator;
     ``dtype``: the parameters' dtype (float64 or float32).
     """
 
@@ -71,6 +84,7 @@ class Linear(Module):
                              dtype=np.float64)
         dtype = _float_dtype(dtype, "Linear")
         self.W = self.add_param("W", weights.astype(dtype))
+        bias = _bias_value(bias)
         self.b = None if bias is None else self.add_param("b", _init.constant((self.out_features,), bias).astype(dtype))
 
     def forward(self, x):

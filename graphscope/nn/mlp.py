@@ -13,8 +13,10 @@ class MLP(Sequential):
     ``sizes``: [inputs, hidden..., classes]. Batch norm goes between each hidden
     layer's affine map and its activation (as the lecture places it), dropout
     after the activation. ``init`` defaults to He for ReLU-like activations and
-    Xavier otherwise; ``bias`` is the biases' constant; ``rng`` seeds weights and
-    dropout masks; ``dtype`` is the parameters' (float64 or float32).
+    Xavier otherwise; ``bias`` is the biases' constant (False: no biases); ``rng``
+    seeds weights and dropout masks; ``dtype`` is the parameters' (float64 or float32).
+    A Linear followed by batch norm has no bias: the normalization subtracts
+    it again (its gradient is always 0), and batch norm's beta is the bias.
     """
 
     def __init__(self, sizes, activation="relu", batchnorm=False, dropout=0.0, init=None, bias=0.0, rng=None,
@@ -30,8 +32,10 @@ class MLP(Sequential):
         rng = _init.as_rng(rng)
         layers = []
         for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
-            layers.append(Linear(n_in, n_out, init=init, bias=bias, rng=rng, dtype=dtype))
-            if k == len(sizes) - 2:
+            last = k == len(sizes) - 2
+            layers.append(Linear(n_in, n_out, init=init, bias=bias if last or not batchnorm else False, rng=rng,
+                                 dtype=dtype))
+            if last:
                 break
             if batchnorm:
                 layers.append(BatchNorm1d(n_out, dtype=dtype))

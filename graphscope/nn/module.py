@@ -110,7 +110,14 @@ class Module:
         missing = sorted(set(targets) - set(state))
         unexpected = sorted(set(state) - set(targets))
         if missing or unexpected:
-            raise GraphscopeError(f"load_state_dict: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
+            hint = bias_before_batchnorm_hint(unexpected, targets)
+            if hint:
+                hint += (" To load this state, drop each such bias and subtract it from the running_mean of the "
+                         "batch norm after it (" + "; ".join(self._bias_fix(name) for name in unexpected
+                                                           if name.endswith(".b") and name[:-2] + ".W" in targets)
+                         + "): the outputs stay the same in training and test mode.")
+            raise GraphscopeError(f"load_state_dict: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}"
+                                  + (f". {hint}" if hint else ""))
         for name, target in targets.items():
             value = np.asarray(state[name])
             current = target.value if hasattr(target, "value") else target
@@ -127,6 +134,19 @@ class Module:
             else:
                 np.copyto(target, value)
 
+    def _bias_fix(self, bias_name):
+        """"state['bn1.running_mean'] -= state.pop('fc1.b')" for the bias of the Linear before batch norm bn1."""
+        layer = bias_name[:-2]
+        after = None
+        for m in self.modules():
+            kids = m._children
+            for a, b in zip(kids, kids[1:]):
+                if a.name == layer and "running_mean" in b._buffers:
+                    after = b._qualified("running_mean")
+        if after is None:
+            return f"state.pop('{bias_name}')"
+        return f"state['{after}'] -= state.pop('{bias_name}')"
+
     # ---------------------------------------------------------------- display
     def extra_repr(self):
         return ""
@@ -139,6 +159,21 @@ class Module:
             return head
         inner = "\n".join("  " + line for c in self._children for line in repr(c).splitlines())
         return f"{head[:-1]}\n{inner}\n)"
+
+
+def bias_before_batchnorm_hint(extra, names):
+    """Why saved parameters 'X.b' are unexpected when the model has X.W but no X.b, or "".
+
+    `extra`: names the saved state holds that the model lacks; `names`: the model's. gs.nn.MLP(batchnorm=True)
+    once gave its Linears before batch norm a bias; it no longer does (its gradient is always 0).
+    """
+    layers = [n[:-2] for n in extra if n.endswith(".b") and n[:-2] + ".W" in names]
+    if not layers:
+        return ""
+    have = "has" if len(layers) == 1 else "have"
+    return (f"{', '.join(layers)} {have} no bias in this model: a Linear followed by batch norm has none (the "
+            f"normalization subtracts it again, so its gradient is always 0; batch norm's beta is the bias). "
+            f"The saved state comes from a model that had one, as gs.nn.MLP(batchnorm=True) made before.")
 
 
 class Sequential(Module):

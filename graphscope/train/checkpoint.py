@@ -19,6 +19,7 @@ import numpy as np
 
 from ..engine.errors import GraphscopeError
 from ..interop import safeio
+from ..nn.module import bias_before_batchnorm_hint
 from ..util.atomic import atomic_write, require_path
 from .history import History, _finite_or_null
 
@@ -223,6 +224,21 @@ def _read_meta(path):
         raise CheckpointError(f"checkpoint {path}: {exc}") from None
 
 
+def _names_differ(saved, mine):
+    """'; only the checkpoint has fc1.b; ...' for parameters one side names and the other does not (with the
+    reason when they are biases of Linears before batch norm)."""
+    extra = [n for n in saved if n not in mine]
+    lacking = [n for n in mine if n not in saved]
+    out = ""
+    if extra:
+        out += f" (only the checkpoint has {', '.join(map(str, extra))}"
+        out += f"; only this model has {', '.join(lacking)})" if lacking else ")"
+    elif lacking:
+        out += f" (only this model has {', '.join(lacking)})"
+    hint = bias_before_batchnorm_hint([n for n in extra if isinstance(n, str)], mine)
+    return out + (f". {hint} It cannot be resumed: start a new run." if hint else "")
+
+
 def _read_arrays(data, where):
     """The arrays of an .npz held in `data`: every member's declared shape is checked before numpy allocates."""
     try:
@@ -247,7 +263,8 @@ def load_checkpoint(trainer, folder):
     saved = meta["params"]
     if len(saved) != len(trainer.params):
         raise CheckpointError(f"{where}: holds {len(saved)} parameters but the optimizer updates "
-                              f"{len(trainer.params)}; it was saved from another model")
+                              f"{len(trainer.params)}; it was saved from another model"
+                              + _names_differ([s.get("name") for s in saved], [p.name for p in trainer.params]))
     values = []
     for i, (p, s) in enumerate(zip(trainer.params, saved)):
         a = arrays.get(f"param/{i}")

@@ -58,6 +58,13 @@ def moons(n=200, noise=0.1, seed=0):
 def digits():
     """scikit-learn's bundled 8x8 digits: ``(x (1797, 64) float32 pixel values 0..16, y int64 0..9)``.
 
+    The pixels are raw counts from 0 to 16, not scaled (MNIST and CIFAR-10 come in [0, 1]): standardize
+    before training, with statistics from the training part only::
+
+        x_train, y_train, x_val, y_val = gs.data.train_val_split(x, y)
+        x_train, x_val = gs.data.standardize(x_train, x_val)
+
+    (an He-initialized net on the raw values starts far above log(10), and the sanity check says so).
     Needs scikit-learn: ``pip install -e '.[data]'`` in graphscope's checkout.
     """
     try:

@@ -122,6 +122,10 @@ class LayerStats:
 class LayerStatsList(list):
     """The ``LayerStats`` of a graph, in the order their scopes first appear; ``table()`` renders them."""
 
+    #: True when the gradients were there but no step was known (no params_before, no optimizer): the table
+    #: then says how to get the update/weight column.
+    step_unknown = False
+
     def __getitem__(self, key):
         if isinstance(key, str):
             for s in self:
@@ -154,6 +158,9 @@ class LayerStatsList(list):
             text += "\n\n" + _render(prows)
             if updated:
                 text += f"\n(update/weight: the lecture's rule of thumb is about {UPDATE_RATIO_TARGET:.0e} per step)"
+            elif self.step_unknown:
+                text += ("\n(no update/weight column: no optimizer step given; use gs.layer_stats(trainer), "
+                         "optimizer=opt, or params_before=gs.snapshot_params(graph) taken before opt.step())")
         return text
 
     __str__ = table
@@ -164,8 +171,11 @@ def snapshot_params(graph):
     return {p: np.array(p.value, copy=True) for p in require_graph(graph).params}
 
 
-def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS):
-    """Per-scope statistics of a recorded graph (or its output tensor): a ``LayerStatsList`` of ``LayerStats``.
+def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None):
+    """Per-scope statistics of a recorded graph (or its output tensor, or a gs.Trainer): a ``LayerStatsList``.
+
+    They describe the graph's last pass: after ``Trainer.fit`` the last training batch (fit puts the graph
+    back after each validation pass), after ``trainer.evaluate(x, y)`` that evaluation (no gradients).
 
     A scope's activation is the output of its last op node in topological
     order (for a ``with gs.scope("layer1"): h = gs.tanh(x @ W)`` block, h).
@@ -173,10 +183,18 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS):
     parameters are the ``gs.param`` leaves fed directly into its ops (a
     shared one goes to the first scope using it), or else made in it.
     ``params_before`` maps parameters (nodes, names or ids) to their values
-    before an update; each parameter found there gets its ratio.
+    before an update; each parameter found there gets its ratio. Given an
+    ``optimizer`` (the gs.optim interface: ``last_update(p)``), or a Trainer
+    (its optimizer), the parameters it stepped get the ratio of its last step.
     """
+    if hasattr(graph, "optimizer") and hasattr(graph, "graph") and not hasattr(graph, "_value"):
+        optimizer = graph.optimizer if optimizer is None else optimizer
+        graph = graph.graph
     graph = require_graph(graph)
     before = _resolve_before(graph, params_before)
+    if optimizer is not None:
+        for p, value in last_step_before(graph, optimizer).items():
+            before.setdefault(p, value)
     last, owner = {}, {}  # scope -> its last op node; param id -> (scope, param)
     for node in graph.nodes:
         if node.op_def is None or node.scope is None:
@@ -201,6 +219,22 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS):
             gradient=None if node.grad is None else Summary.of(node.grad, bins),
             fraction=fraction, fraction_kind=kind,
             params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, [])]))
+    out.step_unknown = not before and any(p.grad is not None for p in graph.params)
+    return out
+
+
+def last_step_before(graph, optimizer):
+    """{param id: its value before `optimizer`'s last step} for the graph's parameters that step changed."""
+    if not hasattr(optimizer, "last_update"):
+        raise InputError(f"layer_stats: optimizer must have last_update(param) (a gs.optim optimizer), got "
+                         f"{type(optimizer).__name__}")
+    stepped = {id(p) for p in getattr(optimizer, "params", ())}
+    out = {}
+    for p in graph.params:
+        if id(p) in stepped:
+            delta = optimizer.last_update(p)
+            if delta is not None:
+                out[p.id] = np.asarray(p.value, dtype=np.float64) - np.asarray(delta, dtype=np.float64)
     return out
 
 

@@ -1,12 +1,16 @@
 """The lecture's sanity checks before a long run, each with the number it measured and a verdict:
 
 1. the initial loss is close to what chance gives: log(C) for the softmax loss, C - 1 for the SVM
-   loss with small weights (C classes), measured without regularization;
+   loss (C classes) when the weights are small. With He/Xavier init the scores spread (std s across
+   classes) and chance gives more (log(C) + s^2/2 for small s): the loss is compared with the mean loss
+   of the actual initial scores for labels drawn uniformly, and the spread itself must stay small
+   (badly scaled inputs or too large weights spread it far); measured without regularization, in eval mode;
 2. adding regularization raises the loss;
 3. a small random subset (20 examples) can be overfitted to 100% training accuracy, at the trainer's
    learning rate or, when that is too slow, at 10x and 100x it (1/10 and 1/100 when it blows up or stalls).
 
-The trainer's parameters, optimizer state, RNG and history are put back afterwards.
+The trainer's parameters, optimizer state, RNG, history and the batch-norm and dropout nodes' state
+(running averages, mask draws) are put back afterwards.
 """
 import math
 from dataclasses import dataclass
@@ -15,11 +19,17 @@ import numpy as np
 
 from ..engine.errors import GraphscopeError
 from ..engine.words import plural
+from .checkpoint import stateful_nodes
 from .optimizer_state import copied_state
 
 SUBSET = 20
-#: Relative distance from the expected initial loss still called close.
+#: Relative distance of the initial loss from what the initial scores give an untrained net, still called close.
 INITIAL_TOLERANCE = 0.25
+#: The widest spread of the initial class scores (std across classes) still called small: He/Xavier init on
+#: standardized inputs gives about 1 to 1.5; raw pixels or too large weights give 5 and more.
+SPREAD_LIMIT = 3.0
+#: How many (label, class) margins the expected SVM loss computes at once (rows x C x C).
+SVM_PAIRS = 1 << 22
 OVERFIT_STEPS = 1000
 PROBE_REG = 1e3
 
@@ -70,7 +80,8 @@ def sanity_check(trainer, x=None, y=None, out=None):
     try:
         for check in (_initial_loss, _regularization, _overfit_subset):
             saved.restore()
-            result = check(trainer, x, y, saved)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a blow-up is in the verdict
+                result = check(trainer, x, y, saved)
             checks.append(result)
             say(result.line())
     finally:
@@ -81,11 +92,14 @@ def sanity_check(trainer, x=None, y=None, out=None):
 
 
 class _Snapshot:
-    """Parameters, optimizer state, RNG, history and epoch of a trainer, to put back after the checks."""
+    """Parameters, optimizer state, RNG, history, epoch and the batch-norm and dropout nodes' attributes
+    (running averages, mask draw count) of a trainer, to put back after the checks."""
 
     def __init__(self, trainer):
         self.trainer = trainer
         self.values = [np.array(p.value, copy=True) for p in trainer.params]
+        self.nodes = [(n, {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in n.attrs.items()})
+                      for n in stateful_nodes(trainer.graph)]
         self.opt = copied_state(trainer.optimizer)
         self.rng = trainer.rng.bit_generator.state
         self.history, self.epoch, self.reg = trainer.history, trainer.epoch, trainer.reg
@@ -99,6 +113,16 @@ class _Snapshot:
                 p.value = float(v)
             p.grad = None
         t.optimizer.load_state_dict(copied_state(self.opt))
+        for node, attrs in self.nodes:
+            restored = {}
+            for k, v in attrs.items():
+                now = node.attrs.get(k)
+                if isinstance(v, np.ndarray) and isinstance(now, np.ndarray) and now.shape == v.shape:
+                    np.copyto(now, v)  # in place: a BatchNorm1d module holds the same running-average arrays
+                    restored[k] = now
+                else:
+                    restored[k] = v.copy() if isinstance(v, np.ndarray) else v
+            node.attrs = {**node.attrs, **restored}
         t.rng.bit_generator.state = self.rng
         t.history, t.epoch, t.reg = self.history, self.epoch, self.reg
 
@@ -109,21 +133,70 @@ def _data_loss(trainer, x, y):
 
 
 def _initial_loss(trainer, x, y, saved=None):
-    loss = _data_loss(trainer, x, y)
-    classes = trainer.roles.classes
-    kinds = {n.op for n in trainer.roles.labelled}
-    if classes is None or not kinds:
+    loss_node = trainer.roles.labelled[0] if trainer.roles.labelled else None
+    if loss_node is None:
+        loss = _data_loss(trainer, x, y)
         return Check("initial loss", f"{loss:.4g} (no class scores: nothing to compare with)", math.isfinite(loss))
-    if "svm_loss" in kinds:
-        expected, formula = classes - 1.0, f"C - 1 = {classes - 1}"
-    else:
-        expected, formula = math.log(classes), f"log(C) = log({classes}) = {math.log(classes):.4g}"
-    off = abs(loss - expected) / expected
+    trainer.reg = 0.0
+    loss, scores = _loss_and_scores(trainer, loss_node, x, y)
+    svm = loss_node.op == "svm_loss"
+    classes = scores.shape[1]
+    at_zero, formula = (classes - 1.0, f"C - 1 = {classes - 1}") if svm else \
+        (math.log(classes), f"log({classes}) = {math.log(classes):.4g}")
+    expected = expected_untrained_loss(scores, svm)
+    spread = score_spread(scores)
+    off = abs(loss - expected) / expected if expected > 0 else (0.0 if loss == expected else math.inf)
     trained = f" (after {trainer.epoch} epochs of training: meant for the initial weights)" if trainer.epoch else ""
-    return Check("initial loss", f"{loss:.4g}, expected about {formula} ({100 * off:.0f}% off){trained}",
-                 math.isfinite(loss) and off <= INITIAL_TOLERANCE,
-                 "the initial weights are too large (or too small to break symmetry): "
-                 "start with small random weights, e.g. std 0.01 or He/Xavier scaling")
+    figure = (f"{loss:.4g}, expected about {expected:.4g} for these initial scores ({100 * off:.0f}% off); "
+              f"their spread {spread:.2f} across classes adds {max(expected - at_zero, 0.0):.3f} to {formula}{trained}")
+    finite = math.isfinite(loss) and math.isfinite(expected)
+    if finite and spread > SPREAD_LIMIT:
+        return Check("initial loss", figure, False,
+                     f"the initial scores are spread too widely ({spread:.2f} > {SPREAD_LIMIT:g}; He/Xavier init on "
+                     f"standardized inputs gives about 1 to 1.5), so the loss is "
+                     f"{100 * (loss - at_zero) / at_zero:.0f}% above {formula}: the inputs are badly scaled or the "
+                     f"initial weights too large. Standardize the inputs (zero mean, unit variance per feature: "
+                     f"gs.data.standardize) or start with smaller weights (He/Xavier scaling, or std 0.01)")
+    return Check("initial loss", figure, finite and off <= INITIAL_TOLERANCE,
+                 "the loss is not what these scores give for labels they know nothing of: the net was trained "
+                 "already, the labels leak into the inputs, or the loss (or an op before it) computes something else"
+                 if finite else "the initial loss is not a finite number: find the node that made it with "
+                 "`graphscope check` or gs.detect_anomaly()")
+
+
+def expected_untrained_loss(scores, svm=False):
+    """The mean loss of `scores` (N, C) when each row's label is equally likely to be any class, as for a net
+    that has learned nothing: softmax, mean over rows of logsumexp(s) - mean(s) (log(C) + s^2/2 for a small
+    spread s); SVM, mean over rows of (1/C) sum_y sum_(j != y) max(0, s_j - s_y + 1) (C - 1 for equal scores)."""
+    s = np.asarray(scores, dtype=np.float64)
+    if svm:
+        classes = s.shape[1]
+        rows = max(1, SVM_PAIRS // (classes * classes))
+        total = 0.0
+        for i in range(0, len(s), rows):
+            part = s[i:i + rows]
+            margins = np.maximum(0.0, part[:, None, :] - part[:, :, None] + 1.0)   # [row, label y, class j]
+            total += float(margins.sum()) / classes - len(part)   # j == y adds max(0, 1) = 1 for each label
+        return total / len(s)
+    top = s.max(axis=1, keepdims=True)
+    logsumexp = np.log(np.exp(s - top).sum(axis=1)) + top[:, 0]
+    return float((logsumexp - s.mean(axis=1)).mean())
+
+
+def score_spread(scores):
+    """How far each row's class scores lie apart: the root mean over rows of their variance across classes."""
+    s = np.asarray(scores, dtype=np.float64)
+    return float(np.sqrt(s.var(axis=1).mean()))
+
+
+def _loss_and_scores(trainer, loss_node, x, y):
+    """The loss of (x, y) in eval mode (the graph's output, as trainer.evaluate gives it) and the scores the
+    classification loss `loss_node` was given."""
+    total, rows = 0.0, []
+    for xb, _ in trainer._eval_passes(x, y):
+        total += float(trainer.loss.value) * len(xb)
+        rows.append(np.array(loss_node.inputs[0].value, dtype=np.float64, ndmin=2))
+    return total / len(x), np.concatenate(rows)
 
 
 def _regularization(trainer, x, y, saved=None):

@@ -267,18 +267,23 @@ class Trainer:
     def evaluate(self, x, y):
         """(accuracy or None, mean data loss) of the graph in eval mode on (x, y); parameters unchanged."""
         x, y = self._data(x, y, "evaluate")
+        correct, total_loss = 0, 0.0
+        for xb, yb in self._eval_passes(x, y):
+            total_loss += float(self.loss._value) * len(xb)
+            c = self.roles.correct(yb)
+            correct = None if c is None or correct is None else correct + c
+        return (None if correct is None else correct / len(x)), total_loss / len(x)
+
+    def _eval_passes(self, x, y):
+        """Run the graph in eval mode on (x, y), VAL_CHUNK rows at a time, yielding each chunk after its pass."""
         self._set_training(False)
         try:
-            correct, total_loss = 0, 0.0
             for i in range(0, len(x), VAL_CHUNK):
                 xb, yb = x[i:i + VAL_CHUNK], y[i:i + VAL_CHUNK]
                 self.graph.run(self.roles.feeds(xb, yb))
-                total_loss += float(self.loss._value) * len(xb)
-                c = self.roles.correct(yb)
-                correct = None if c is None or correct is None else correct + c
+                yield xb, yb
         finally:
             self._set_training(True)
-        return (None if correct is None else correct / len(x)), total_loss / len(x)
 
     # ---------------------------------------------------------------- the loop
     def fit(self, x_train, y_train, x_val=None, y_val=None):
@@ -376,7 +381,9 @@ class Trainer:
                 train_acc = None if correct is None else correct / n
                 val_acc = val_loss = None
                 if has_val:
+                    kept = _last_pass(self.graph)
                     val_acc, val_loss = self.evaluate(x_val, y_val)
+                    _put_back(kept)  # the graph shows the last training batch again (gs.layer_stats reads it)
                 seconds = time.perf_counter() - t0
                 h.train_acc.append(train_acc)
                 h.val_acc.append(val_acc)
@@ -406,6 +413,13 @@ class Trainer:
             self.saved_epoch = self.epoch  # that folder already holds this state
         return meta
 
+    # ---------------------------------------------------------------- statistics
+    def layer_stats(self, bins=None):
+        """gs.layer_stats of the graph's last pass (after fit: the last training batch), with the update/weight
+        ratio of the optimizer's last step."""
+        from .monitor import HISTOGRAM_BINS, layer_stats
+        return layer_stats(self.graph, bins=bins or HISTOGRAM_BINS, optimizer=self.optimizer)
+
     # ---------------------------------------------------------------- sanity
     def sanity_check(self, x=None, y=None, out=None):
         """The lecture's checks before training (see graphscope.train.sanity): returns a SanityReport (print it);
@@ -416,6 +430,17 @@ class Trainer:
     def __repr__(self):
         return (f"<Trainer: {self.loss.name} with {_optimizer_name(self.optimizer)} lr {self.optimizer.lr:g}, "
                 f"batch {self.batch_size}, epoch {self.epoch}/{self.epochs}>")
+
+
+def _last_pass(graph):
+    """Every node's value, gradient and attributes as the last pass left them (references: a pass replaces
+    values and attribute dicts, it never changes them in place)."""
+    return [(n, n._value, n.grad, n.attrs) for n in graph.nodes]
+
+
+def _put_back(kept):
+    for n, value, grad, attrs in kept:
+        n._value, n.grad, n.attrs = value, grad, attrs
 
 
 def _optimizer_name(optimizer):
