@@ -11,7 +11,8 @@ from html import escape
 
 from ..engine.formatting import shape_text
 from . import theme
-from .step_texts import NOT_YET, grad_text, item_output, lines_of, progress_text, update_keys, update_texts, value_text
+from .step_texts import (NOT_YET, box_value_text, grad_text, item_output, lines_of, progress_text, update_keys,
+                         update_texts, value_text)
 from .view import FOLD, pattern_name
 
 #: The legend words of the origin of a non-finite value.
@@ -91,11 +92,12 @@ def card(look, head_left, head_right, rows, alert=None):
             f'COLOR="{look.border}" BGCOLOR="{look.fill}"><TR><TD>{inner}</TD></TR></TABLE>>')
 
 
-def value_rows(item_key, node, state, widths, look):
-    """The 'value' row, and the 'grad' row for nodes that need a gradient."""
+def value_rows(item_key, node, state, widths, look, waiting=NOT_YET):
+    """The 'value' row (`waiting`: its text before the value exists), and the 'grad' row for nodes that need a
+    gradient."""
     v = state.value(node)
     ink = look.ink if v is not None else theme.MUTED
-    rows = [("value", _changing(value_text(v), widths, (item_key, "value"), ink))]
+    rows = [("value", _changing(value_text(v) if v is not None else waiting, widths, (item_key, "value"), ink))]
     if node.requires_grad:
         g = state.grad(node)
         ink = theme.GRAD_INK if g is not None else theme.MUTED
@@ -170,7 +172,7 @@ def box_label(item, state, widths, look, alert=None):
     rows.append(("out", esc(_shapes(item.outputs))))
     if params:
         rows.append((param_key, esc(_params(params))))
-    rows += value_rows(item.key, out, state, widths, look)
+    rows += value_rows(item.key, out, state, widths, look, box_value_text(item, state))
     rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
     return card(look, head, kind, rows, alert)
 
