@@ -8,10 +8,11 @@ import graphviz
 
 from ..engine.formatting import describe_call
 from ..engine.source import shared_location
-from ..stepper.state import LOOK_BACKPROPAGATED, LOOK_CURRENT, LOOK_PENDING
+from ..stepper.events import BACKWARD
+from ..stepper.state import LOOK_BACKPROPAGATED, LOOK_CURRENT, LOOK_INACTIVE, LOOK_PENDING
 from . import theme
-from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, node_label,
-                          stub_label)
+from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, mark_key,
+                          node_label, stub_label)
 from .step_texts import edge_grad_text, inner_name
 from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
@@ -28,6 +29,15 @@ def look_of(item, state):
     if item.kind == STUB:
         return None
     return state.look(item.node) if item.kind == NODE else state.group_look(item.nodes)
+
+
+def walk_legend_keys(view, state):
+    """Every look a walk's steps may draw ('needs no gradient' only for a graph that has such nodes and a
+    backward pass): the room its pictures keep for their legends, so every step's picture has the same size."""
+    keys = [key for key, _ in theme.LEGEND if key != LOOK_INACTIVE]
+    if BACKWARD in state.phases and any(not n.requires_grad for n in view.graph.nodes):
+        keys.append(LOOK_INACTIVE)
+    return keys
 
 
 def legend_keys(looks, edge_looks=()):
@@ -111,9 +121,14 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     looks, edge_looks = drawn_looks(view, state)
     if caption:
         text = state.caption() + (f"  ({view.note})" if view.note else "")
+        room = ()
+        if state.current is not None:  # a step of a walk: room for every entry its steps may list
+            words = dict(theme.LEGEND)
+            room = [words[key] for key in walk_legend_keys(view, state)]
+            room += [mark_key(origin.legend)] if origin is not None else []
         attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(looks, edge_looks),
                                        origin=origin.legend if mark_shown(view, state, origin) else False,
-                                       title=title)
+                                       title=title, room=room)
     graph = graphviz.Digraph(
         name, graph_attr=attrs,
         node_attr=dict(shape="plain", margin="0", fontname=theme.FONT, fontsize=str(theme.FONT_SIZE)),

@@ -228,34 +228,54 @@ def edge_label(index, edge, state, widths, grad_text_now, line=None):
     return f'<{table}{"".join(cells)}</TABLE>>'
 
 
-def caption_label(text, width, legend=True, keys=None, origin=False, title=None):
+def caption_label(text, width, legend=True, keys=None, origin=False, title=None, room=()):
     """The picture's `title` (when given), its step line (padded so every step's picture has the same size)
     and a colour legend.
 
     `keys` are the theme.LEGEND entries to show (default: all); `origin` adds the entry of the node that made
     the first non-finite value (viz.origin), or with a text, the entry of another mark in the same colour (the
-    node whose VJP failed).
+    node whose VJP failed). `room`: the words of every entry any step of the walk shows; the step line is
+    padded to at least their width, so a step whose legend lists fewer looks keeps the picture's size.
     """
+    if legend and room:
+        width = max(width, legend_chars(room))
     cells = []
     if legend:
         for key, words in theme.LEGEND:
             if keys is not None and key not in keys:
                 continue
             look = theme.LOOKS[key]
-            cells.append(_legend_entry(look.head, look.border, 1, small(" " + words + "    ", theme.MUTED)))
+            cells.append(_legend_entry(look.head, look.border, 1, small(" " + words, theme.MUTED) + _GAP))
         if origin:
             words = mark_key(origin)
-            cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, small(" " + words, theme.ORIGIN_INK)))
-    # the legend's entries sit in the caption's own table, the title and step line spanning them all and a last
-    # empty cell taking what room is left; each entry keeps its swatch beside its words
-    span = len(cells) + 1
-    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
+            words_html = small(" " + words, theme.ORIGIN_INK) + _GAP
+            cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, words_html))
+    # the legend's entries follow each other in one left-aligned cell under the step line, however many there
+    # are (so a step listing fewer looks keeps the caption's width); each entry keeps its swatch beside its words
+    rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
     if title:
-        rows.insert(0, f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><FONT POINT-SIZE="{theme.TITLE_SIZE}" '
+        rows.insert(0, f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.TITLE_SIZE}" '
                        f'COLOR="{theme.INK}"><B>{esc(title)}</B></FONT></TD></TR>')
     if cells:
-        rows.append(f'<TR>{"".join(cells)}<TD WIDTH="1"></TD></TR>')
+        rows.append(f'<TR><TD ALIGN="LEFT">{"".join(cells)}</TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{"".join(rows)}</TABLE>>'
+
+
+#: Generous widths (points) of a legend entry, to pad the step line (monospaced: MONO_ADVANCE of its size per
+#: character) to at least the legend's width: a character of its words (swatch included), and each entry's cell.
+LEGEND_LETTER = 0.6 * theme.SMALL
+LEGEND_CELL = 6
+MONO_ADVANCE = 0.6
+
+
+def legend_chars(words):
+    """How many characters of the step line are at least as wide as a legend of entries with these `words`."""
+    points = sum(LEGEND_CELL + LEGEND_LETTER * len(" " + w + "    ") for w in words)
+    return int(points / (MONO_ADVANCE * theme.FONT_SIZE)) + 1
+
+
+#: The room between two legend entries.
+_GAP = "&#160;" * 4
 
 
 def mark_key(origin):
@@ -264,11 +284,9 @@ def mark_key(origin):
 
 
 def _legend_entry(fill, border, thickness, words_html):
-    """One legend entry: a swatch (a square in the look's border colour) and its words, in one cell so a legend
-    shorter than the step line never pulls them apart."""
+    """One legend entry: a swatch (a square in the look's border colour) and its words."""
     mark = "\u25a0" if thickness == 1 else "\u25a3"
-    return (f'<TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.FONT_SIZE + 2}" COLOR="{border}">{mark}</FONT>'
-            f'{words_html}</TD>')
+    return f'<FONT POINT-SIZE="{theme.FONT_SIZE + 2}" COLOR="{border}">{mark}</FONT>{words_html}'
 
 
 def _short(scope):
