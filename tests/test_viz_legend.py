@@ -111,6 +111,9 @@ def test_only_the_edge_the_step_uses_is_amber_into_a_fold():
         edges = amber_edges(picture, st.at(step))
         assert all(any(c is current for c, _ in e.uses) for e in edges), step
         assert not any(e.dst is fold for e in edges)                          # relu_6 -> the fold is not used
+    exit_index = next(i for i, e in enumerate(picture.view.edges) if e.src is fold)
+    exit_line = next(ln for ln in picture.dot(st.at(20)).splitlines() if f"id=e{exit_index}_" in ln and "->" in ln)
+    assert theme.EDGE_PENDING in exit_line and "dashed" in exit_line  # its output is not computed yet
     entry = next(e for e in picture.view.edges if e.dst is fold)
     first_use = st.find(entry.uses[0][0], "forward")                         # block 1's matmul reads it
     assert entry in amber_edges(picture, st.at(first_use))

@@ -56,13 +56,14 @@ def drawn_looks(view, state):
 def edge_look(edge, state, looks):
     """The theme.LOOKS key an edge is drawn in: 'current' when this step's node uses it (consumes it going
     forwards, sends a gradient back along it going backwards), 'backpropagated' once a gradient has flowed back
-    along it, 'pending' while its tail is not computed yet; None: a plain edge."""
+    along it, 'pending' while the tensor it carries is not computed yet (also out of a box the pass is inside);
+    None: a plain edge."""
     current = state.current
     if current is not None and any(consumer is current for consumer, _ in edge.uses):
         return LOOK_CURRENT
     if edge_grad_text(edge, state):
         return LOOK_BACKPROPAGATED
-    if looks[edge.src.key] == LOOK_PENDING:
+    if looks[edge.src.key] == LOOK_PENDING or not state.has_value(edge.tensor):
         return LOOK_PENDING
     return None
 
