@@ -233,6 +233,10 @@ def _rank_hints(graph, view, drawn, pairs, plan):
             graph.edge(src.key, leaf.key, style="invis")
         elif not plan.crosses_keys(src.key, leaf.key):
             graph.edge(*((leaf.key, src.key) if plan.backwards(leaf.key) else (src.key, leaf.key)), style="invis")
+    if plan is not None:  # each row before the next (above it; columns: left of it): a flat edge orders its ends
+        for exit_key, entry_key in plan.joins():
+            graph.body.append(f'\t{{rank=same; {exit_key}; {entry_key}}}\n')
+            graph.edge(exit_key, entry_key, style="invis")
 
 
 def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
