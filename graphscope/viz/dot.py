@@ -156,7 +156,9 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
             labels.setdefault(label_scope(edge), []).append(label_node)
             if plan is not None:
                 plan.place_label(label_node[0], edge)
-    _add_clusters(graph, view, add_node, labels)
+    label_of = {(edge.src.key, edge.dst.key): node[0] for edge, (node, _) in zip(view.edges, drawn) if node}
+    together = [(leaf, label_of.get((leaf.key, op.key)), op) for leaf, op in pairs]
+    _add_clusters(graph, view, add_node, labels, together)
     turns = {}  # (exit, entry): how many turns between them so far (x * x joins two rows twice)
     for edge, course, (label_node, segments) in zip(view.edges, courses, drawn):
         nested = 0
@@ -170,7 +172,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
                 edge_attrs["minlen"] = str(nested)  # one turn around the other: they do not cross
             graph.edge(tail, head, **edge_attrs)
     if not large:
-        _rank_hints(graph, view, drawn, pairs, plan)
+        _rank_hints(graph, view, pairs, plan)
     return graph
 
 
@@ -221,13 +223,9 @@ def _backwards(attrs):
     return dict({swap.get(k, k): v for k, v in attrs.items()}, dir="back")
 
 
-def _rank_hints(graph, view, drawn, pairs, plan):
-    """Leaves beside their op (with the edge's label between them), other leaves of a scope after what enters
-    it (in the same row of a folded flow)."""
-    label_of = {(edge.src.key, edge.dst.key): node[0] for edge, (node, _) in zip(view.edges, drawn) if node}
-    for leaf, user in pairs:
-        middle = label_of.get((leaf.key, user.key))
-        graph.body.append(f'\t{{rank=same; {leaf.key}; {middle + "; " if middle else ""}{user.key}}}\n')
+def _rank_hints(graph, view, pairs, plan):
+    """Leaves of a scope after what enters it (in the same row of a folded flow), each row of a folded flow
+    before the next."""
     for src, leaf in late_leaves(view, pairs):
         if plan is None:
             graph.edge(src.key, leaf.key, style="invis")
@@ -244,10 +242,17 @@ def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR"
     return dot_graph(view, state, widths, caption, legend, rankdir, name, origin).source
 
 
-def _add_clusters(graph, view, add_node, extras=None):
+def _add_clusters(graph, view, add_node, extras=None, together=()):
     """Every item, inside nested subgraphs `cluster_<scope>` for the scopes drawn open; `extras` {scope: [(name,
-    attrs)]}: more nodes (edge labels) drawn in a scope's cluster."""
+    attrs)]}: more nodes (edge labels) drawn in a scope's cluster; `together` [(leaf, its edge's label name or
+    None, op)]: a leaf beside its op, the three at one rank in an unseen cluster of their own, so nothing else
+    comes between them."""
     extras = extras or {}
+    groups = {}  # scope: the (leaf, label, op) groups in its cluster
+    grouped = set()
+    for leaf, label, op in together:
+        groups.setdefault(leaf.parent_scope, []).append((leaf, label, op))
+        grouped.update((leaf.key, label, op.key))
     tree = view.clusters()
     children = {}
     for scope in tree:
@@ -265,9 +270,21 @@ def _add_clusters(graph, view, add_node, extras=None):
 
     def add(target, scope):
         for item in tree.get(scope, []):
-            add_node(target, item)
+            if item.key not in grouped:
+                add_node(target, item)
+        label_attrs = {}
         for key, attrs in extras.get(scope, []):
-            target.node(key, **attrs)
+            if key in grouped:
+                label_attrs[key] = attrs
+            else:
+                target.node(key, **attrs)
+        for leaf, label, op in groups.get(scope, []):
+            with target.subgraph(name=f"cluster_beside_{op.key}", graph_attr=_BESIDE) as sub:
+                add_node(sub, leaf)
+                if label is not None:
+                    sub.node(label, **label_attrs[label])
+                add_node(sub, op)
+                sub.body.append(f'\t{{rank=same; {leaf.key}; {label + "; " if label else ""}{op.key}}}\n')
         for child in sorted(children.get(scope, [])):
             if not _has_items(child, tree, children):
                 continue
@@ -278,6 +295,10 @@ def _add_clusters(graph, view, add_node, extras=None):
                 add(sub, child)
 
     add(graph, "")
+
+
+#: The unseen cluster holding a leaf beside its op.
+_BESIDE = {"style": "invis", "margin": "0", "label": ""}
 
 
 def _has_items(scope, tree, children):
