@@ -245,11 +245,10 @@ def caption_label(text, width, legend=True, keys=None, origin=False, title=None,
             if keys is not None and key not in keys:
                 continue
             look = theme.LOOKS[key]
-            cells.append(_legend_entry(look.head, look.border, 1, small(" " + words, theme.MUTED) + _GAP))
+            cells.append(_legend_entry(look.head, look.border, 1, small(" " + words, theme.MUTED)))
         if origin:
             words = mark_key(origin)
-            words_html = small(" " + words, theme.ORIGIN_INK) + _GAP
-            cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, words_html))
+            cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, small(" " + words, theme.ORIGIN_INK)))
     # the legend's entries follow each other in one left-aligned cell under the step line, however many there
     # are (so a step listing fewer looks keeps the caption's width); each entry keeps its swatch beside its words
     rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
@@ -257,7 +256,7 @@ def caption_label(text, width, legend=True, keys=None, origin=False, title=None,
         rows.insert(0, f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.TITLE_SIZE}" '
                        f'COLOR="{theme.INK}"><B>{esc(title)}</B></FONT></TD></TR>')
     if cells:
-        rows.append(f'<TR><TD ALIGN="LEFT">{"".join(cells)}</TD></TR>')
+        rows.append(f'<TR><TD ALIGN="LEFT">{_GAP.join(cells)}</TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{"".join(rows)}</TABLE>>'
 
 
