@@ -161,7 +161,8 @@ def test_the_picture_marks_the_broken_node_in_the_error_colour_from_its_step_on(
     assert f"not reached: the backward pass stopped at {node.name}" in at
     card = next(line for line in before.splitlines() if line.strip().startswith(f"{key} ["))
     assert theme.ORIGIN_BORDER not in card and "backward stopped here:" not in card
-    assert "not reached" not in before and theme.BROKEN_LEGEND in before  # the legend is there at every step
+    assert theme.BROKEN_LEGEND in at                                        # the legend explains the mark shown
+    assert "not reached" not in before and theme.BROKEN_LEGEND not in before  # and lists no mark before it
 
 
 def test_a_normal_graph_has_no_error_step_and_no_mark(tmp_path):

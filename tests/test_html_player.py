@@ -178,3 +178,18 @@ def test_node_text_is_at_least_12_px_at_full_size(browser, tmp_path_factory):
         "return Array.from(document.querySelectorAll('#picture svg g.node text'))"
         ".map(function (t) { return t.getBoundingClientRect().height; });")
     assert sizes and min(sizes) >= 12
+
+
+def test_the_legend_lists_at_each_step_only_the_looks_its_picture_draws(browser, player_file):
+    from selenium.webdriver.common.by import By
+    browser.get(player_file.as_uri())
+
+    def keys():
+        return {k.get_attribute("data-look") for k in browser.find_elements(By.CSS_SELECTOR, "footer .key")
+                if k.is_displayed()}
+    data = steps_data(player_file.read_text())
+    browser.find_element(By.ID, "first").click()
+    assert keys() == set(data["steps"][0]["looks"]) and "backpropagated" not in keys()
+    browser.find_element(By.ID, "last").click()
+    assert keys() == set(data["steps"][-1]["looks"]) and "pending" not in keys()
+    assert browser.get_log("browser") == []

@@ -91,7 +91,7 @@ def test_the_mark_appears_at_the_forward_step_that_computes_the_origin_and_stays
     for k in range(len(st)):
         dot = pic.dot(st.at(k))
         assert marked(dot, log) == (k >= made), k
-        assert theme.ORIGIN_LEGEND in dot, k                    # the legend is there at every step
+        assert (theme.ORIGIN_LEGEND in dot) == (k >= made), k  # the legend explains the mark once it is shown
 
 
 def test_a_backward_origin_is_marked_from_its_backward_step_on():

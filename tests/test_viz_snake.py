@@ -8,8 +8,9 @@ import subprocess
 
 import pytest
 
+import graphscope as gs
 from graphscope.userfile import build_output
-from graphscope.viz import Picture, theme
+from graphscope.viz import Picture, arrange, theme
 from graphscope.viz.picture import svg_size
 from graphscope.viz.render import dot_program
 
@@ -144,3 +145,42 @@ def test_a_small_neighbourhood_reads_on_a_slide():
     pic = Picture(sample("two_layer"), around=2, focus="h")
     width, height = svg_size(pic.svg(pic.state(node="h", phase="backward")))
     assert min(1920 / width, 1080 / height) >= 1.1, (width, height, pic.rankdir, pic.rows)
+
+
+def gate_circuit():
+    """The lecture's neuron as a circuit of scalar gates, each weight and input a leaf of its own."""
+    w0, x0 = gs.tensor(2.0, requires_grad=True, name="w0"), gs.tensor(-1.0, requires_grad=True, name="x0")
+    w1, x1 = gs.tensor(-3.0, requires_grad=True, name="w1"), gs.tensor(-2.0, requires_grad=True, name="x1")
+    w2 = gs.tensor(-3.0, requires_grad=True, name="w2")
+    f = 1.0 / (1.0 + gs.exp(-(w0 * x0 + w1 * x1 + w2)))
+    f.name = "f"
+    return f
+
+
+def test_a_short_flow_is_drawn_straight():
+    """deep_mlp with every module a box: five items in a line, not folded round in a loop."""
+    assert Picture(sample("deep_mlp"), depth=0).rows == 1
+
+
+def test_folded_rows_follow_each_other_top_to_bottom():
+    pic = Picture(gate_circuit(), rankdir="LR")
+    nodes, _ = layout(pic.graph_for(pic.state(20), "LR", 2))
+    key = {op: next(pic.view.item_of[n].key for n in pic.graph.nodes if n.op == op) for op in ("mul", "exp")}
+    assert pic.rows > 1
+    first, second = centre(nodes[key["mul"]]), centre(nodes[key["exp"]])  # the first row's op, the second's
+    assert first[1] > second[1]  # Graphviz's y grows upwards: the first row lies above the second
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_a_leaf_beside_its_op_has_nothing_between_them(rankdir):
+    pic = Picture(gate_circuit(), rankdir=rankdir)
+    pairs = [(leaf.key, op.key) for leaf, op in arrange.beside(pic.view)]
+    assert pairs
+    nodes, _ = layout(pic.graph_for(pic.state(20), rankdir, pic.rows))
+    across = 0 if rankdir == "TB" else 1  # beside: along x (TB) or y (LR)
+    cards = [obj for name, obj in nodes.items() if name.startswith("n")]
+    for leaf, op in pairs:
+        low, high = sorted((centre(nodes[leaf])[across], centre(nodes[op])[across]))
+        same_rank = [c for c in cards if abs(centre(c)[1 - across] - centre(nodes[op])[1 - across]) < 1]
+        between = [c["name"] for c in same_rank if low < centre(c)[across] < high]
+        assert between == [], (leaf, op, between)

@@ -130,7 +130,8 @@ def update_details(event, output):
             "state": [{"name": k, "before": summarize_value(event.state_before[k]),
                        "after": summarize_value(event.state_after[k])} for k in event.state_after],
             "step_taken": summarize_value(event.delta), "value_before": summarize_value(event.value_before),
-            "value_after": summarize_value(event.value_after), "ratio": ratio_text(event.ratio),
+            "value_after": summarize_value(event.value_after),
+            "ratio": "n/a" if event.ratio is None else ratio_text(event.ratio),  # the verdict says why
             "ratio_verdict": ratio_verdict(event.ratio)}
 
 

@@ -19,6 +19,8 @@ values and the optimizer's state are put back afterwards, so recording shows
 the step without taking it; with ``apply=True`` the step stays taken, as in
 one training iteration.
 """
+from functools import cached_property
+
 import numpy as np
 
 from ..engine.backward import accumulate, backward_steps, clear_gradients, seed_gradient
@@ -80,6 +82,14 @@ class Recording:
         if optimizer is not None:
             self._run_update(optimizer, apply)
         self.n_update = len(self.events) - self.n_forward - self.n_backward
+
+    @cached_property
+    def repeated_names(self):
+        """The names several nodes of the graph share (W in every block): captions give those their scope path."""
+        seen, repeated = set(), set()
+        for node in self.graph.nodes:
+            (repeated if node.name in seen else seen).add(node.name)
+        return repeated
 
     # ---------------------------------------------------------------- forward
     def _replay_forward(self, nodes):

@@ -16,6 +16,7 @@ from bisect import bisect_right
 import numpy as np
 
 from ..engine.formatting import describe_call
+from ..engine.graph import scope_path
 from .events import BACKWARD, FORWARD, UPDATE
 from ..engine.words import plural
 
@@ -270,10 +271,14 @@ class StepState(State):
                 done = f"every value; the backward pass stopped at {rec.broken.name}: its VJP failed"
             done += ", parameters updated" if rec.n_update else ""
             return f"after all {plural(last + 1, 'step')}: {done}"
+        node = ev.node
+        # a name several nodes share ('W' in every block) with its scope path: 'block3/W'
+        name = scope_path(node) if node.name in self.recording.repeated_names else node.name
         if ev.phase == UPDATE:
-            return f"step {self.step} of 0..{last} · update · {ev.optimizer} {ev.node.name}: {update_words(ev)}"
+            return f"step {self.step} of 0..{last} · update · {ev.optimizer} {name}: {update_words(ev)}"
         stop = " · its VJP failed: the backward pass stops here" if getattr(ev, "error", None) is not None else ""
-        return f"step {self.step} of 0..{last} · {self.phase} · at {describe_call(ev.node)}{stop}"
+        call = describe_call(node)[len(node.name):]
+        return f"step {self.step} of 0..{last} · {self.phase} · at {name}{call}{stop}"
 
     def __repr__(self):
         return f"<StepState step {self.step} {self.phase} at {self.event.node.name}>"

@@ -104,9 +104,9 @@ class Rows:
         return (edge.src.key, edge.dst.key) in self.joins()
 
 
-#: The fewest layers a row of a folded flow holds, and the fewest of them with ops (a row of inputs alone
-#: would only add a bend).
-MIN_LAYERS = 1
+#: The fewest layers a row of a folded flow holds (a row of one or two only turns the flow round in a loop: a
+#: short flow reads better straight), and the fewest of them with ops (a row of inputs alone would only add a bend).
+MIN_LAYERS = 3
 MIN_OPS = 1
 
 

@@ -9,10 +9,10 @@ import graphviz
 from ..engine.formatting import describe_call
 from ..engine.source import shared_location
 from ..stepper.events import BACKWARD
-from ..stepper.state import LOOK_INACTIVE
+from ..stepper.state import LOOK_BACKPROPAGATED, LOOK_CURRENT, LOOK_INACTIVE, LOOK_PENDING
 from . import theme
-from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, node_label,
-                          stub_label)
+from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, mark_key,
+                          node_label, stub_label)
 from .step_texts import edge_grad_text, inner_name
 from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
@@ -31,20 +31,41 @@ def look_of(item, state):
     return state.look(item.node) if item.kind == NODE else state.group_look(item.nodes)
 
 
-def legend_keys(view, state, looks=None):
-    """The looks the legend explains.
-
-    A step of a walk: every look the walk meets ('needs no gradient' only for a graph that has such nodes and
-    a backward pass), the same at every step so every step's picture has the same size. A picture with no
-    current node (the finished graph, the graph as it is; `looks` given): only the looks it shows.
-    """
-    if state.current is None and looks is not None:
-        present = set(looks.values()) - {None}
-        return [key for key, _ in theme.LEGEND if key in present]
+def walk_legend_keys(view, state):
+    """Every look a walk's steps may draw ('needs no gradient' only for a graph that has such nodes and a
+    backward pass): the room its pictures keep for their legends, so every step's picture has the same size."""
     keys = [key for key, _ in theme.LEGEND if key != LOOK_INACTIVE]
     if BACKWARD in state.phases and any(not n.requires_grad for n in view.graph.nodes):
         keys.append(LOOK_INACTIVE)
     return keys
+
+
+def legend_keys(looks, edge_looks=()):
+    """The looks the legend explains: exactly those drawn, on items (`looks`: {item key: look}) and on edges
+    (`edge_looks`: each edge's look, None for a plain one), in theme.LEGEND order."""
+    present = (set(looks.values()) | set(edge_looks)) - {None}
+    return [key for key, _ in theme.LEGEND if key in present]
+
+
+def drawn_looks(view, state):
+    """({item key: look}, [each edge's look]) of `view` drawn at `state`."""
+    looks = {item.key: look_of(item, state) for item in view.items}
+    return looks, [edge_look(edge, state, looks) for edge in view.edges]
+
+
+def edge_look(edge, state, looks):
+    """The theme.LOOKS key an edge is drawn in: 'current' when this step's node uses it (consumes it going
+    forwards, sends a gradient back along it going backwards), 'backpropagated' once a gradient has flowed back
+    along it, 'pending' while the tensor it carries is not computed yet (also out of a box the pass is inside);
+    None: a plain edge."""
+    current = state.current
+    if current is not None and any(consumer is current for consumer, _ in edge.uses):
+        return LOOK_CURRENT
+    if edge_grad_text(edge, state):
+        return LOOK_BACKPROPAGATED
+    if looks[edge.src.key] == LOOK_PENDING or not state.has_value(edge.tensor):
+        return LOOK_PENDING
+    return None
 
 
 def dot_text(text):
@@ -74,12 +95,18 @@ def alert_of(item, state, origin):
     return Alert(text, origin.shown(state))
 
 
+def mark_shown(view, state, origin):
+    """Whether `view` drawn at `state` shows the mark of `origin` (an origin.OriginMark, or None)."""
+    alerts = (alert_of(item, state, origin) for item in view.items)
+    return any(alert is not None and alert.shown for alert in alerts)
+
+
 def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None,
               title=None, rows=1, aspect=None):
     """The graphviz.Digraph of `view` drawn at `state`; `widths` (step_texts.Widths) keeps sizes equal across steps.
 
-    `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; its legend
-    entry is there at every step of a graph that has one, so every step's picture has the same size.
+    `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; like every
+    legend entry, its own is there only at the steps that show it.
     `rows` > 1 folds the flow into that many rows (columns top to bottom) where its clusters allow; `aspect`
     (Graphviz's ratio: height / width) spreads the layout to that shape.
     Edge labels are small nodes inside the cluster of the edge's ends (large views: Graphviz's own labels).
@@ -92,11 +119,17 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
         attrs["ranksep"] = f"{float(attrs['ranksep']) * LABEL_RANKSEP:.3g}"  # it, as Graphviz gives its own labels
     if aspect is not None:
         attrs["ratio"] = f"{aspect:.2f}"
-    looks = {item.key: look_of(item, state) for item in view.items}
+    looks, edge_looks = drawn_looks(view, state)
     if caption:
         text = state.caption() + (f"  ({view.note})" if view.note else "")
-        attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(view, state, looks),
-                                       origin=origin.legend if origin is not None else False, title=title)
+        room = ()
+        if state.current is not None:  # a step of a walk: room for every entry its steps may list
+            words = dict(theme.LEGEND)
+            room = [words[key] for key in walk_legend_keys(view, state)]
+            room += [mark_key(origin.legend)] if origin is not None else []
+        attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(looks, edge_looks),
+                                       origin=origin.legend if mark_shown(view, state, origin) else False,
+                                       title=title, room=room)
     graph = graphviz.Digraph(
         name, graph_attr=attrs,
         node_attr=dict(shape="plain", margin="0", fontname=theme.FONT, fontsize=str(theme.FONT_SIZE)),
@@ -115,15 +148,17 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     plan = fold(view, pairs, rows) if rows > 1 and not large else None
     beside_pairs = {(leaf.key, op.key) for leaf, op in pairs}
     courses = [_course(edge, beside_pairs, plan) for edge in view.edges]
-    drawn = [_edge_drawing(i, edge, state, widths, looks, inline=not large, course=(rankdir, course))
-             for (i, edge), course in zip(enumerate(view.edges), courses)]
+    drawn = [_edge_drawing(i, edge, state, widths, look, inline=not large, course=(rankdir, course))
+             for (i, edge), course, look in zip(enumerate(view.edges), courses, edge_looks)]
     labels = {}  # scope: [(name, attrs)] of the edge labels drawn in its cluster
     for edge, (label_node, _) in zip(view.edges, drawn):
         if label_node is not None:
             labels.setdefault(label_scope(edge), []).append(label_node)
             if plan is not None:
                 plan.place_label(label_node[0], edge)
-    _add_clusters(graph, view, add_node, labels)
+    label_of = {(edge.src.key, edge.dst.key): node[0] for edge, (node, _) in zip(view.edges, drawn) if node}
+    together = [(leaf, label_of.get((leaf.key, op.key)), op) for leaf, op in pairs]
+    _add_clusters(graph, view, add_node, labels, together)
     turns = {}  # (exit, entry): how many turns between them so far (x * x joins two rows twice)
     for edge, course, (label_node, segments) in zip(view.edges, courses, drawn):
         nested = 0
@@ -137,7 +172,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
                 edge_attrs["minlen"] = str(nested)  # one turn around the other: they do not cross
             graph.edge(tail, head, **edge_attrs)
     if not large:
-        _rank_hints(graph, view, drawn, pairs, plan)
+        _rank_hints(graph, view, pairs, plan)
     return graph
 
 
@@ -188,18 +223,18 @@ def _backwards(attrs):
     return dict({swap.get(k, k): v for k, v in attrs.items()}, dir="back")
 
 
-def _rank_hints(graph, view, drawn, pairs, plan):
-    """Leaves beside their op (with the edge's label between them), other leaves of a scope after what enters
-    it (in the same row of a folded flow)."""
-    label_of = {(edge.src.key, edge.dst.key): node[0] for edge, (node, _) in zip(view.edges, drawn) if node}
-    for leaf, user in pairs:
-        middle = label_of.get((leaf.key, user.key))
-        graph.body.append(f'\t{{rank=same; {leaf.key}; {middle + "; " if middle else ""}{user.key}}}\n')
+def _rank_hints(graph, view, pairs, plan):
+    """Leaves of a scope after what enters it (in the same row of a folded flow), each row of a folded flow
+    before the next."""
     for src, leaf in late_leaves(view, pairs):
         if plan is None:
             graph.edge(src.key, leaf.key, style="invis")
         elif not plan.crosses_keys(src.key, leaf.key):
             graph.edge(*((leaf.key, src.key) if plan.backwards(leaf.key) else (src.key, leaf.key)), style="invis")
+    if plan is not None:  # each row before the next (above it; columns: left of it): a flat edge orders its ends
+        for exit_key, entry_key in plan.joins():
+            graph.body.append(f'\t{{rank=same; {exit_key}; {entry_key}}}\n')
+            graph.edge(exit_key, entry_key, style="invis")
 
 
 def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None):
@@ -207,10 +242,17 @@ def dot_source(view, state, widths=None, caption=True, legend=True, rankdir="LR"
     return dot_graph(view, state, widths, caption, legend, rankdir, name, origin).source
 
 
-def _add_clusters(graph, view, add_node, extras=None):
+def _add_clusters(graph, view, add_node, extras=None, together=()):
     """Every item, inside nested subgraphs `cluster_<scope>` for the scopes drawn open; `extras` {scope: [(name,
-    attrs)]}: more nodes (edge labels) drawn in a scope's cluster."""
+    attrs)]}: more nodes (edge labels) drawn in a scope's cluster; `together` [(leaf, its edge's label name or
+    None, op)]: a leaf beside its op, the three at one rank in an unseen cluster of their own, so nothing else
+    comes between them."""
     extras = extras or {}
+    groups = {}  # scope: the (leaf, label, op) groups in its cluster
+    grouped = set()
+    for leaf, label, op in together:
+        groups.setdefault(leaf.parent_scope, []).append((leaf, label, op))
+        grouped.update((leaf.key, label, op.key))
     tree = view.clusters()
     children = {}
     for scope in tree:
@@ -228,9 +270,21 @@ def _add_clusters(graph, view, add_node, extras=None):
 
     def add(target, scope):
         for item in tree.get(scope, []):
-            add_node(target, item)
+            if item.key not in grouped:
+                add_node(target, item)
+        label_attrs = {}
         for key, attrs in extras.get(scope, []):
-            target.node(key, **attrs)
+            if key in grouped:
+                label_attrs[key] = attrs
+            else:
+                target.node(key, **attrs)
+        for leaf, label, op in groups.get(scope, []):
+            with target.subgraph(name=f"cluster_beside_{op.key}", graph_attr=_BESIDE) as sub:
+                add_node(sub, leaf)
+                if label is not None:
+                    sub.node(label, **label_attrs[label])
+                add_node(sub, op)
+                sub.body.append(f'\t{{rank=same; {leaf.key}; {label + "; " if label else ""}{op.key}}}\n')
         for child in sorted(children.get(scope, [])):
             if not _has_items(child, tree, children):
                 continue
@@ -243,12 +297,17 @@ def _add_clusters(graph, view, add_node, extras=None):
     add(graph, "")
 
 
+#: The unseen cluster holding a leaf beside its op.
+_BESIDE = {"style": "invis", "margin": "0", "label": ""}
+
+
 def _has_items(scope, tree, children):
     return bool(tree.get(scope)) or any(_has_items(c, tree, children) for c in children.get(scope, []))
 
 
-def _edge_drawing(index, edge, state, widths, looks, inline=True, course=("LR", FORWARDS)):
-    """How an edge is drawn: (its label node (name, attrs) or None, [(tail, head, attrs)] segments).
+def _edge_drawing(index, edge, state, widths, look, inline=True, course=("LR", FORWARDS)):
+    """How an edge is drawn in its `look` (edge_look): (its label node (name, attrs) or None, [(tail, head,
+    attrs)] segments).
 
     `inline`: a labelled edge runs into a small label node, through it (html_labels.EdgeLine) and on out of
     it, so it reads as one line whether or not its gradient is shown yet (Graphviz then keeps labels apart and
@@ -258,22 +317,12 @@ def _edge_drawing(index, edge, state, widths, looks, inline=True, course=("LR", 
     grad_now = edge_grad_text(edge, state)
     edge_id = f"e{index}_{edge.src.key}_{edge.dst.key}"
     attrs = {}
-    src_pending = looks[edge.src.key] == "pending"
     if STUB in (edge.src.kind, edge.dst.kind):
         attrs.update(style="dashed")
     dst = edge.dst
-    current = state.current
-    into_current = current is not None and (current is dst.node if dst.kind == NODE else current in dst.node_set)
-    color = theme.EDGE_DONE
-    if into_current:
-        color = theme.EDGE_CURRENT
-        attrs.update(color=color, penwidth="2")
-    elif grad_now:
-        color = theme.EDGE_GRAD
-        attrs.update(color=color, penwidth="1.5")
-    elif src_pending:
-        color = theme.EDGE_PENDING
-        attrs.update(color=color, style="dashed")
+    color = _EDGE_COLOR.get(look, theme.EDGE_DONE)
+    if look is not None:
+        attrs.update(color=color, **_EDGE_STYLE[look])
     rankdir, way = course
     line = EdgeLine(color, attrs.get("style") == "dashed", vertical=(way == TURN) == (rankdir == "LR"),
                     behind=way == ACROSS, background=theme.CLUSTER_FILL if label_scope(edge) else "white")
@@ -294,6 +343,12 @@ def _edge_drawing(index, edge, state, widths, looks, inline=True, course=("LR", 
         return node, [(edge.src.key, name, dict(tail, headclip="false")), (name, dst.key, dict(head, tailclip="false"))]
     tail["headport"] = f"{LINE_PORT}:{side}"
     return node, [(edge.src.key, name, tail), (name, dst.key, dict(head, tailport=f"{LINE_PORT}:{_OPPOSITE[side]}"))]
+
+
+#: The colour and the line of an edge in each look (edge_look); a plain edge is theme.EDGE_DONE.
+_EDGE_COLOR = {LOOK_CURRENT: theme.EDGE_CURRENT, LOOK_BACKPROPAGATED: theme.EDGE_GRAD, LOOK_PENDING: theme.EDGE_PENDING}
+_EDGE_STYLE = {LOOK_CURRENT: {"penwidth": "2"}, LOOK_BACKPROPAGATED: {"penwidth": "1.5"},
+               LOOK_PENDING: {"style": "dashed"}}
 
 
 def _item_name(item):

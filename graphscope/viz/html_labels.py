@@ -11,7 +11,8 @@ from html import escape
 
 from ..engine.formatting import shape_text
 from . import theme
-from .step_texts import NOT_YET, grad_text, item_output, lines_of, progress_text, update_keys, update_texts, value_text
+from .step_texts import (NOT_YET, box_value_text, grad_text, item_output, lines_of, progress_text, update_keys,
+                         update_texts, value_text)
 from .view import FOLD, pattern_name
 
 #: The legend words of the origin of a non-finite value.
@@ -91,11 +92,12 @@ def card(look, head_left, head_right, rows, alert=None):
             f'COLOR="{look.border}" BGCOLOR="{look.fill}"><TR><TD>{inner}</TD></TR></TABLE>>')
 
 
-def value_rows(item_key, node, state, widths, look):
-    """The 'value' row, and the 'grad' row for nodes that need a gradient."""
+def value_rows(item_key, node, state, widths, look, waiting=NOT_YET):
+    """The 'value' row (`waiting`: its text before the value exists), and the 'grad' row for nodes that need a
+    gradient."""
     v = state.value(node)
     ink = look.ink if v is not None else theme.MUTED
-    rows = [("value", _changing(value_text(v), widths, (item_key, "value"), ink))]
+    rows = [("value", _changing(value_text(v) if v is not None else waiting, widths, (item_key, "value"), ink))]
     if node.requires_grad:
         g = state.grad(node)
         ink = theme.GRAD_INK if g is not None else theme.MUTED
@@ -170,7 +172,7 @@ def box_label(item, state, widths, look, alert=None):
     rows.append(("out", esc(_shapes(item.outputs))))
     if params:
         rows.append((param_key, esc(_params(params))))
-    rows += value_rows(item.key, out, state, widths, look)
+    rows += value_rows(item.key, out, state, widths, look, box_value_text(item, state))
     rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
     return card(look, head, kind, rows, alert)
 
@@ -226,34 +228,53 @@ def edge_label(index, edge, state, widths, grad_text_now, line=None):
     return f'<{table}{"".join(cells)}</TABLE>>'
 
 
-def caption_label(text, width, legend=True, keys=None, origin=False, title=None):
+def caption_label(text, width, legend=True, keys=None, origin=False, title=None, room=()):
     """The picture's `title` (when given), its step line (padded so every step's picture has the same size)
     and a colour legend.
 
     `keys` are the theme.LEGEND entries to show (default: all); `origin` adds the entry of the node that made
     the first non-finite value (viz.origin), or with a text, the entry of another mark in the same colour (the
-    node whose VJP failed).
+    node whose VJP failed). `room`: the words of every entry any step of the walk shows; the step line is
+    padded to at least their width, so a step whose legend lists fewer looks keeps the picture's size.
     """
+    if legend and room:
+        width = max(width, legend_chars(room))
     cells = []
     if legend:
         for key, words in theme.LEGEND:
             if keys is not None and key not in keys:
                 continue
             look = theme.LOOKS[key]
-            cells.append(_legend_entry(look.head, look.border, 1, small(" " + words + "    ", theme.MUTED)))
+            cells.append(_legend_entry(look.head, look.border, 1, small(" " + words, theme.MUTED)))
         if origin:
             words = mark_key(origin)
             cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, small(" " + words, theme.ORIGIN_INK)))
-    # the legend's entries sit in the caption's own table, the title and step line spanning them all and a last
-    # empty cell taking what room is left; each entry keeps its swatch beside its words
-    span = len(cells) + 1
-    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
+    # the legend's entries follow each other in one left-aligned cell under the step line, however many there
+    # are (so a step listing fewer looks keeps the caption's width); each entry keeps its swatch beside its words
+    rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
     if title:
-        rows.insert(0, f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><FONT POINT-SIZE="{theme.TITLE_SIZE}" '
+        rows.insert(0, f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.TITLE_SIZE}" '
                        f'COLOR="{theme.INK}"><B>{esc(title)}</B></FONT></TD></TR>')
     if cells:
-        rows.append(f'<TR>{"".join(cells)}<TD WIDTH="1"></TD></TR>')
+        rows.append(f'<TR><TD ALIGN="LEFT">{_GAP.join(cells)}</TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{"".join(rows)}</TABLE>>'
+
+
+#: Generous widths (points) of a legend entry, to pad the step line (monospaced: MONO_ADVANCE of its size per
+#: character) to at least the legend's width: a character of its words (swatch included), and each entry's cell.
+LEGEND_LETTER = 0.6 * theme.SMALL
+LEGEND_CELL = 6
+MONO_ADVANCE = 0.6
+
+
+def legend_chars(words):
+    """How many characters of the step line are at least as wide as a legend of entries with these `words`."""
+    points = sum(LEGEND_CELL + LEGEND_LETTER * len(" " + w + "    ") for w in words)
+    return int(points / (MONO_ADVANCE * theme.FONT_SIZE)) + 1
+
+
+#: The room between two legend entries.
+_GAP = "&#160;" * 4
 
 
 def mark_key(origin):
@@ -262,11 +283,9 @@ def mark_key(origin):
 
 
 def _legend_entry(fill, border, thickness, words_html):
-    """One legend entry: a swatch (a square in the look's border colour) and its words, in one cell so a legend
-    shorter than the step line never pulls them apart."""
+    """One legend entry: a swatch (a square in the look's border colour) and its words."""
     mark = "\u25a0" if thickness == 1 else "\u25a3"
-    return (f'<TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.FONT_SIZE + 2}" COLOR="{border}">{mark}</FONT>'
-            f'{words_html}</TD>')
+    return f'<FONT POINT-SIZE="{theme.FONT_SIZE + 2}" COLOR="{border}">{mark}</FONT>{words_html}'
 
 
 def _short(scope):

@@ -7,6 +7,7 @@
   var last = steps.length - 1;
   var picture = document.getElementById("picture");
   var panel = document.getElementById("panel");
+  var keys = Array.prototype.slice.call(document.querySelectorAll("footer .key[data-look]"));
   var slider = document.getElementById("slider");
   var number = document.getElementById("step-number");
   var phase = document.getElementById("phase");
@@ -193,6 +194,7 @@
     panel.innerHTML = panelHtml(s);
     slider.value = String(k);
     number.textContent = String(k);
+    keys.forEach(function (key) { key.hidden = s.looks.indexOf(key.getAttribute("data-look")) < 0; });
     phase.textContent = s.details.phase;
     phase.className = "badge " + s.details.phase;
     if (history.replaceState) { history.replaceState(null, "", "#step=" + k); }

@@ -14,7 +14,7 @@ from ..engine.formatting import summarize_value, value_lines
 from ..engine.source import shared_location
 from ..stepper import explain
 from . import theme
-from .dot import legend_keys
+from .dot import drawn_looks, legend_keys, mark_shown
 from .html_labels import mark_key
 from .step_texts import fold_block_text
 from .view import FOLD
@@ -39,22 +39,34 @@ def inline_svg(svg):
     return _XML_PROLOGUE.sub("", svg, count=1)
 
 
+#: The legend key of the mark of a non-finite origin (or of a failed VJP) among a step's looks.
+MARK = "origin"
+
+
 def legend_html(keys, origin=False):
     """The page's colour key: one swatch per look in `keys`, coloured as the pictures are (viz.theme), and
     with `origin` the mark of the node that made the first non-finite value (or, a text, of the node whose VJP
-    failed, in these words)."""
+    failed, in these words). Each entry names its look (``data-look``): the page shows at each step only the
+    entries of the looks that step's picture draws (``step_looks``)."""
     spans = []
     for key, words in theme.LEGEND:
         if key in keys:
             look = theme.LOOKS[key]
             style = (f"background: {look.head}; border-color: {look.border}"
                      + ("; border-style: dashed" if look.dashed else ""))
-            spans.append(f'<span class="key"><i class="sw {key}" style="{style}"></i>{escape(words)}</span>')
+            spans.append(f'<span class="key" data-look="{key}"><i class="sw {key}" style="{style}"></i>'
+                         f'{escape(words)}</span>')
     if origin:
         style = f"background: {theme.ORIGIN_HEAD}; border-color: {theme.ORIGIN_BORDER}; border-width: 2px"
-        spans.append(f'<span class="key" style="color: {theme.ORIGIN_INK}"><i class="sw origin" style="{style}"></i>'
-                     f'{escape(mark_key(origin))}</span>')
+        spans.append(f'<span class="key" data-look="{MARK}" style="color: {theme.ORIGIN_INK}">'
+                     f'<i class="sw origin" style="{style}"></i>{escape(mark_key(origin))}</span>')
     return "\n  ".join(spans)
+
+
+def step_looks(picture, state):
+    """The legend keys of the looks the picture draws at `state` (MARK when it shows the origin's mark)."""
+    keys = legend_keys(*drawn_looks(picture.view, state))
+    return keys + [MARK] if mark_shown(picture.view, state, picture.origin(state)) else keys
 
 
 def _details(event, output, view, repeated):
@@ -108,24 +120,44 @@ def _repeated_names(graph):
     return repeated
 
 
+def _phase_counts(st):
+    """[(phase, its number of steps)] of the walk's phases that have steps, in the order they run."""
+    counts = (("forward", st.n_forward), ("backward", st.n_backward), ("update", st.n_update))
+    return [(phase, n) for phase, n in counts if n]
+
+
+def walk_words(st):
+    """'forward then backward', 'forward, backward then update': the phases the page walks through."""
+    phases = [phase for phase, _ in _phase_counts(st)]
+    return phases[0] if len(phases) == 1 else f"{', '.join(phases[:-1])} then {phases[-1]}"
+
+
+def step_counts(st):
+    """'11 forward + 10 backward + 4 update steps': how many steps each phase takes."""
+    counts = _phase_counts(st)
+    words = [f"{n} {phase}" for phase, n in counts[:-1]]
+    return " + ".join(words + [plural(counts[-1][1], f"{counts[-1][0]} step")])
+
+
 def player_html(picture, start=0, title=None):
     """The page for every step of `picture` (a viz.Picture with a stepper), opening at step `start`."""
     st = picture.ensure_stepper()
     out = st.graph.output
     svgs = picture.step_svgs()
     item_of, repeated = picture.view.item_of, _repeated_names(st.graph)
-    steps = [{"svg": inline_svg(svg), "details": _details(ev, out, picture.view, repeated),
-              "key": item_of[ev.node].key if ev.node in item_of else None} for ev, svg in zip(st.events, svgs)]
+    looks = [step_looks(picture, st.at(k)) for k in range(len(st.events))]
+    steps = [{"svg": inline_svg(svg), "details": _details(ev, out, picture.view, repeated), "looks": shown,
+              "key": item_of[ev.node].key if ev.node in item_of else None}
+             for ev, svg, shown in zip(st.events, svgs, looks)]
     data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS, "rows": listed_rows(st.events)}
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    title = title or f"{out.name}: forward then backward"
+    title = title or f"{out.name}: {walk_words(st)}"
     broken = st.recording.broken
-    subtitle = (f"{plural(len(st.graph.nodes), 'node')}, {st.n_forward} forward + "
-                f"{plural(st.n_backward, 'backward step')}"
+    subtitle = (f"{plural(len(st.graph.nodes), 'node')}, {step_counts(st)}"
                 + (f"; {st.backward_note}" if st.backward_note else "")
                 + (f"; the backward pass stopped at {broken.name}: its VJP failed" if broken is not None else ""))
-    mark = picture.origin(st.at(0))
+    mark = picture.origin(st.at(0)) if any(MARK in shown for shown in looks) else None
     values = {"CSS": _asset("player.css"), "JS": _asset("player.js"), "TITLE": escape(title),
               "SUBTITLE": escape(subtitle), "VERSION": escape(__version__), "DATA": payload,
-              "LEGEND": legend_html(legend_keys(picture.view, st.at(0)), mark.legend if mark is not None else False)}
+              "LEGEND": legend_html(set().union(*looks), mark.legend if mark is not None else False)}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _asset("player.html"))

@@ -63,6 +63,13 @@ def progress_text(item, state):
     return f"{here}{done}/{of} {PROGRESS_WORDS[phase]}"
 
 
+def box_value_text(item, state):
+    """The value row of a box or fold before its output is computed: '15 of 40 computed' once the forward pass
+    is inside it (as its progress line says), 'not computed yet' before."""
+    done, of, phase = state.progress(item.nodes)
+    return f"{done} of {of} {PROGRESS_WORDS[FORWARD]}" if phase == FORWARD and done else NOT_YET
+
+
 def fold_block_text(item, node, scopes=True):
     """Which block of a fold `node` is in: 'block 3 of 5 (fc4, bn4, relu4)' (without `scopes`: 'block 3 of 5')."""
     index = item.block_of(node)
@@ -147,7 +154,8 @@ class Widths:
         i = rec.position[node]
         updated = rec.update_step[i]
         after = [value_text(rec.events[updated].value_after)] if updated >= 0 else []
-        self._fit((item.key, "value"), [NOT_YET, value_text(rec.events[i].value)] + after)
+        inside = [f"{len(item.nodes)} of {len(item.nodes)} {PROGRESS_WORDS[FORWARD]}"] if item.kind != NODE else []
+        self._fit((item.key, "value"), [NOT_YET, value_text(rec.events[i].value)] + after + inside)
         if updated >= 0:
             for key, texts in update_texts(rec.events[updated]).items():
                 self._fit((item.key, key), [NOT_YET, texts])
