@@ -240,3 +240,30 @@ async def test_the_tui_steps_to_the_error_step_and_says_the_pass_stopped(tmp_pat
         await pilot.press("p")
         await pilot.pause()
         assert "stopped" not in str(app.screen.query_one("#status").render())
+
+
+async def test_the_tui_graph_draws_the_broken_box_in_the_error_colour_from_its_step_on(tmp_path):
+    from graphscope.tui import GraphscopeApp
+    from graphscope.tui.widgets.graphview import GraphView
+    path = write(tmp_path, "raises")
+    app = GraphscopeApp(load_graph_file(str(path)), "raises.py", str(path))
+    app.cursor_blink = False
+
+    def border_colours():
+        """The colours of the box-drawing characters on the row that holds the broken node's label."""
+        view = app.screen.query_one(GraphView)
+        for y in range(view.scrollable_content_region.height):
+            strip = view.render_line(y)
+            if re.search(r"(?<!good_)sq_raises_\d", strip.text):
+                return {seg.style.color.name for seg in strip if seg.style and seg.style.color
+                        and seg.text.strip() and set(seg.text.strip()) <= set("│┃┆")}
+        raise AssertionError("the broken node's box is not on screen")
+
+    red = theme.ORIGIN_BORDER.lower()
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.press("f")  # the end of the forward pass: nothing has failed yet
+        await pilot.pause()
+        assert red not in {c.lower() for c in border_colours()}
+        await pilot.press("b")  # the error step and after
+        await pilot.pause()
+        assert red in {c.lower() for c in border_colours()}

@@ -11,6 +11,7 @@ from textual.strip import Strip
 from ...viz import theme
 from ...viz.dot import look_of
 from ...viz.layout import layout
+from ...viz.origin import BrokenMark
 from ...viz.view import BOX, FOLD, pattern_name
 from ..messages import NodeChosen
 
@@ -35,6 +36,8 @@ EDGE_STYLE = Style(color=theme.MUTED)
 EDGE_HOT = Style(color=theme.EDGE_CURRENT, bold=True)
 FRAME_STYLE = Style(color=theme.CLUSTER_BORDER)
 FRAME_TITLE = Style(color=theme.CLUSTER_INK, bold=True)
+#: The border of the box whose VJP failed, from its error step on (the pictures' "backward stopped here").
+BROKEN_BORDER = Style(color=theme.ORIGIN_BORDER, bold=True)
 
 
 def label(item):
@@ -182,18 +185,22 @@ class GraphView(ScrollView, can_focus=True):
         for n, x1, y1, x2, y2 in segments:
             if (x2, y2) == self.layout_.routes[n][1][-1] and 0 <= x2 - x0 < w and 0 <= y2 - y0 < h:
                 chars[y2 - y0][x2 - x0] = "▶"
+        broken = broken_mark(state)
         for key in self._boxes_in(x0, y0, w, h):
             item = self.items[key]
+            marked = broken is not None and broken.marks(item)
             self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state, item is current,
-                      x0, y0, w, h)
+                      x0, y0, w, h, marked)
         base = self.rich_style
         return [Strip(_segments(chars[r], styles[r], base), w) for r in range(h)]
 
-    def _box(self, chars, styles, box, text, item, state, is_current, x0, y0, w, h):
+    def _box(self, chars, styles, box, text, item, state, is_current, x0, y0, w, h, marked=False):
         key = look_of(item, state)
         look = theme.LOOKS[key]
         ink, border = look_style(key, is_current)
-        tl, tr, bl, br, hz, vt = THICK if is_current else DASHED if look.dashed else THIN
+        if marked:
+            border = BROKEN_BORDER
+        tl, tr, bl, br, hz, vt = THICK if is_current or marked else DASHED if look.dashed else THIN
         rows = [tl + hz * (box.w - 2) + tr, vt + " " + text.ljust(box.w - 4) + " " + vt, bl + hz * (box.w - 2) + br]
         for i, line in enumerate(rows):
             r = box.y + i - y0
@@ -215,6 +222,15 @@ class GraphView(ScrollView, can_focus=True):
             if box.x <= x < box.right and box.y <= y < box.y + box.h:
                 self.post_message(NodeChosen(self.items[key].nodes[-1]))
                 return
+
+
+def broken_mark(state):
+    """The mark of the node whose VJP failed, while the step shown is at or after its error step (else None)."""
+    recording = state.recording
+    if recording.broken is None:
+        return None
+    mark = BrokenMark(recording)
+    return mark if mark.shown(state) else None
 
 
 def _frame(chars, styles, frame, x0, y0, w, h):
