@@ -10,7 +10,7 @@ from cli_run import clean_failure, in_process
 from graphscope.cli import main
 from graphscope.engine.words import did_you_mean, plural
 from graphscope.userfile import build_output
-from graphscope.viz import View, ViewError
+from graphscope.viz import Picture, View, ViewError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TWO_LAYER = os.path.join(ROOT, "samples", "two_layer.py")
@@ -133,3 +133,14 @@ def test_words():
     assert plural(1, "node") == "1 node" and plural(2, "node") == "2 nodes" and plural(0, "box", "boxes") == "0 boxes"
     assert did_you_mean("W", ["W1", "W2", "loss"]) == "; did you mean 'W1' or 'W2'?"
     assert did_you_mean("zzz", ["W1", "loss"]) == ""
+
+
+def test_a_backward_step_of_scalars_writes_its_products_under_the_step_line():
+    """The lecture's step 6: at q = add(x, y) the upstream -4 times each local 1 is each contribution -4."""
+    from graphscope.userfile import build_output
+    pic = Picture(build_output(os.path.join(ROOT, "samples", "chain_rule.py")))
+    svg = pic.svg(pic.state(6))
+    assert "upstream × local = contribution: to x &#45;4 × 1 = &#45;4, to y &#45;4 × 1 = &#45;4" in svg
+    assert "upstream × local" not in pic.svg(pic.state(3))  # a forward step: no products
+    arrays = Picture(build_output(os.path.join(ROOT, "samples", "two_layer.py")))
+    assert "upstream × local" not in arrays.svg(arrays.state(15))  # matrices: their products are in the player

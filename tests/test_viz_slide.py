@@ -43,7 +43,7 @@ def test_an_unfolded_long_chain_would_not_fit():
 
 
 def test_a_picture_a_little_too_wide_is_spread_to_the_band_and_a_single_line_is_not():
-    pic = Picture(sample("chain_rule"))  # the lecture's five nodes: 2.4:1 as Graphviz draws them
+    pic = Picture(sample("neuron"))  # the lecture's neuron: 2.9:1 as Graphviz draws it
     state = pic.state("final")
     width, height = svg_size(render(pic.graph_for(state, pic.rankdir, pic.rows), "svg").decode())
     assert width / height > RATIO_BAND[1]

@@ -112,6 +112,25 @@ def edge_details(edge, upstream, output):
     return info
 
 
+def products_line(event, output):
+    """'upstream × local = contribution: to x -4 × 1 = -4, to y -4 × 1 = -4': a backward step's products, when
+    every local gradient it passes on is a single number (the lecture's circuits of scalars); else ''."""
+    if event.phase != BACKWARD or not event.edges or getattr(event, "error", None) is not None \
+            or np.size(event.node._value) != 1:
+        return ""
+    parts = []
+    for edge in event.edges:
+        if not edge.needs_grad:
+            continue
+        if np.size(edge.input._value) != 1:
+            return ""
+        info = edge_details(edge, event.upstream, output)
+        if "product" not in info:
+            return ""
+        parts.append(f"to {info['input']} {info['product'].replace(' x ', ' × ')}")
+    return "upstream × local = contribution: " + ", ".join(parts) if parts else ""
+
+
 def ratio_verdict(ratio):
     """How an update/weight ratio compares with the lecture's rule of thumb (about 1e-3)."""
     if ratio is None:

@@ -13,7 +13,7 @@ from ..stepper.state import LOOK_BACKPROPAGATED, LOOK_CURRENT, LOOK_INACTIVE, LO
 from . import theme
 from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, mark_key,
                           node_label, stub_label)
-from .step_texts import edge_grad_text, inner_name
+from .step_texts import caption_text, edge_grad_text, inner_name
 from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
 from ..engine.words import plural
@@ -121,7 +121,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
         attrs["ratio"] = f"{aspect:.2f}"
     looks, edge_looks = drawn_looks(view, state)
     if caption:
-        text = state.caption() + (f"  ({view.note})" if view.note else "")
+        text = caption_text(state, f"  ({view.note})" if view.note else "")
         room = ()
         if state.current is not None:  # a step of a walk: room for every entry its steps may list
             words = dict(theme.LEGEND)
@@ -129,7 +129,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
             room += [mark_key(origin.legend)] if origin is not None else []
         attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(looks, edge_looks),
                                        origin=origin.legend if mark_shown(view, state, origin) else False,
-                                       title=title, room=room)
+                                       title=title, room=room, lines=widths.lines("caption"))
     graph = graphviz.Digraph(
         name, graph_attr=attrs,
         node_attr=dict(shape="plain", margin="0", fontname=theme.FONT, fontsize=str(theme.FONT_SIZE)),

@@ -10,6 +10,7 @@ player do not jump.
 """
 from ..engine.formatting import NOT_COMPUTED, value_lines
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
+from ..stepper.explain import products_line
 from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text
 from .view import FOLD, NODE, STUB
 
@@ -197,5 +198,14 @@ class Widths:
         self._fit(("edge", index), texts)
 
     def _caption(self, rec):
-        self._fit("caption", [StepState(rec, k).caption() for k in range(len(rec.events))])
+        self._fit("caption", [caption_text(StepState(rec, k)) for k in range(len(rec.events))])
+
+
+def caption_text(state, note=""):
+    """A picture's step line (with `note` after it) and, at a backward step of scalars, the step's products
+    upstream × local = contribution on the line under it."""
+    text = state.caption() + note
+    event = getattr(state, "event", None) if getattr(state, "highlight", False) else None
+    story = products_line(event, state.graph.output) if event is not None else ""
+    return f"{text}\n{story}" if story else text
 
