@@ -108,11 +108,16 @@ def edge_details(edge, upstream, output):
     info["accumulated"] = summarize_value(edge.accumulated)
     info["complete"] = edge.complete
     if small is not None and small.size == 1:
-        info["product"] = f"{summarize_value(upstream)} x {info['local']} = {info['contribution']}"
+        info["product"] = product_text(upstream, small, edge.contribution)
     return info
 
 
-def products_line(event, output):
+def product_text(upstream, local, contribution, times="x"):
+    """'-4 x 1 = -4': upstream times a one-number local gradient equals the contribution."""
+    return f"{summarize_value(upstream)} {times} {matrix_text(local)} = {summarize_value(contribution)}"
+
+
+def products_line(event):
     """'upstream × local = contribution: to x -4 × 1 = -4, to y -4 × 1 = -4': a backward step's products, when
     every local gradient it passes on is a single number (the lecture's circuits of scalars); else ''."""
     if event.phase != BACKWARD or not event.edges or getattr(event, "error", None) is not None \
@@ -122,12 +127,10 @@ def products_line(event, output):
     for edge in event.edges:
         if not edge.needs_grad:
             continue
-        if np.size(edge.input._value) != 1:
+        local = edge.local_matrix(max_entries=1) if np.size(edge.input._value) == 1 else None
+        if local is None:
             return ""
-        info = edge_details(edge, event.upstream, output)
-        if "product" not in info:
-            return ""
-        parts.append(f"to {info['input']} {info['product'].replace(' x ', ' × ')}")
+        parts.append(f"to {edge.input.name} {product_text(event.upstream, local, edge.contribution, '×')}")
     return "upstream × local = contribution: " + ", ".join(parts) if parts else ""
 
 

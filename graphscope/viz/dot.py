@@ -47,13 +47,16 @@ def legend_keys(looks, edge_looks=()):
     return [key for key, _ in theme.LEGEND if key in present]
 
 
-def drawn_looks(view, state):
-    """({item key: look}, [each edge's look]) of `view` drawn at `state`."""
+def drawn_looks(view, state, grads=None):
+    """({item key: look}, [each edge's look]) of `view` drawn at `state`; `grads`: each edge's edge_grad_text,
+    when the caller has them already."""
     looks = {item.key: look_of(item, state) for item in view.items}
-    return looks, [edge_look(edge, state, looks) for edge in view.edges]
+    if grads is None:
+        grads = [edge_grad_text(edge, state) for edge in view.edges]
+    return looks, [edge_look(edge, state, looks, grad) for edge, grad in zip(view.edges, grads)]
 
 
-def edge_look(edge, state, looks):
+def edge_look(edge, state, looks, grad_text):
     """The theme.LOOKS key an edge is drawn in: 'current' when this step's node uses it (consumes it going
     forwards, sends a gradient back along it going backwards), 'backpropagated' once a gradient has flowed back
     along it, 'pending' while the tensor it carries is not computed yet (also out of a box the pass is inside);
@@ -61,7 +64,7 @@ def edge_look(edge, state, looks):
     current = state.current
     if current is not None and any(consumer is current for consumer, _ in edge.uses):
         return LOOK_CURRENT
-    if edge_grad_text(edge, state):
+    if grad_text:  # edge_grad_text: a gradient has flowed back along it
         return LOOK_BACKPROPAGATED
     if looks[edge.src.key] == LOOK_PENDING or not state.has_value(edge.tensor):
         return LOOK_PENDING
@@ -119,7 +122,8 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
         attrs["ranksep"] = f"{float(attrs['ranksep']) * LABEL_RANKSEP:.3g}"  # it, as Graphviz gives its own labels
     if aspect is not None:
         attrs["ratio"] = f"{aspect:.2f}"
-    looks, edge_looks = drawn_looks(view, state)
+    grads = [edge_grad_text(edge, state) for edge in view.edges]
+    looks, edge_looks = drawn_looks(view, state, grads)
     if caption:
         text = caption_text(state, f"  ({view.note})" if view.note else "")
         room = ()
@@ -148,8 +152,8 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     plan = fold(view, pairs, rows) if rows > 1 and not large else None
     beside_pairs = {(leaf.key, op.key) for leaf, op in pairs}
     courses = [_course(edge, beside_pairs, plan) for edge in view.edges]
-    drawn = [_edge_drawing(i, edge, state, widths, look, inline=not large, course=(rankdir, course))
-             for (i, edge), course, look in zip(enumerate(view.edges), courses, edge_looks)]
+    drawn = [_edge_drawing(i, edge, state, widths, look, grad, inline=not large, course=(rankdir, course))
+             for (i, edge), course, look, grad in zip(enumerate(view.edges), courses, edge_looks, grads)]
     labels = {}  # scope: [(name, attrs)] of the edge labels drawn in its cluster
     for edge, (label_node, _) in zip(view.edges, drawn):
         if label_node is not None:
@@ -305,16 +309,15 @@ def _has_items(scope, tree, children):
     return bool(tree.get(scope)) or any(_has_items(c, tree, children) for c in children.get(scope, []))
 
 
-def _edge_drawing(index, edge, state, widths, look, inline=True, course=("LR", FORWARDS)):
-    """How an edge is drawn in its `look` (edge_look): (its label node (name, attrs) or None, [(tail, head,
-    attrs)] segments).
+def _edge_drawing(index, edge, state, widths, look, grad_now, inline=True, course=("LR", FORWARDS)):
+    """How an edge is drawn in its `look` (edge_look), `grad_now` its edge_grad_text: (its label node (name,
+    attrs) or None, [(tail, head, attrs)] segments).
 
     `inline`: a labelled edge runs into a small label node, through it (html_labels.EdgeLine) and on out of
     it, so it reads as one line whether or not its gradient is shown yet (Graphviz then keeps labels apart and
     inside their cluster); otherwise one edge carries Graphviz's own label. `course` (rankdir, and FORWARDS,
     BACKWARDS, ACROSS or TURN) says which way the edge crosses its label.
     """
-    grad_now = edge_grad_text(edge, state)
     edge_id = f"e{index}_{edge.src.key}_{edge.dst.key}"
     attrs = {}
     if STUB in (edge.src.kind, edge.dst.kind):

@@ -206,6 +206,6 @@ def caption_text(state, note=""):
     upstream × local = contribution on the line under it."""
     text = state.caption() + note
     event = getattr(state, "event", None) if getattr(state, "highlight", False) else None
-    story = products_line(event, state.graph.output) if event is not None else ""
+    story = products_line(event) if event is not None else ""
     return f"{text}\n{story}" if story else text
 
