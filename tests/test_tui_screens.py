@@ -254,3 +254,45 @@ async def test_the_legend_stands_above_the_curves_and_stopping_is_said_without_a
         assert [label for label, _ in curve.legend] == ["loss"] + accuracies
         legend = screen.query_one("#training-legend")
         assert "loss" in str(legend.render()) and legend.region.bottom <= curve.region.y
+
+
+async def test_training_again_goes_on_from_where_the_run_is_with_the_optimizers_state():
+    from graphscope.optim import make
+    from graphscope.tui import TrainingOptions
+    app = sample_app("train_spiral.py")
+    app.training_options = TrainingOptions(optimizer="adam", lr=0.01, epochs=2, batch_size=32)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await training_finished(pilot)
+        screen = app.screen
+        run = screen.run
+        optimizer, first = run.trainer.optimizer, list(run.trainer.history.loss)
+        t = optimizer.t
+        assert "r trains 2 more epochs (optimizer state kept)" in screen.figures_text()
+        await pilot.press("r")  # on the training screen
+        await pilot.pause()
+        await training_finished(pilot)
+        history = run.trainer.history
+        assert screen.run is run and run.trainer.optimizer is optimizer and optimizer.t == 2 * t
+        assert history.loss[:len(first)] == first and len(history.loss) == 2 * len(first)
+        assert "epochs done 4/4" in screen.figures_text() and len(history.lr) == 4
+        assert screen.query_one("ProgressBar").percentage == 1.0
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("r")  # on the graph screen: a new training screen, the same run
+        await pilot.pause()
+        await training_finished(pilot)
+        assert app.screen.run is run and optimizer.t == 3 * t and len(history.lr) == 6
+        assert "epochs done 6/6" in app.screen.figures_text()
+        # the same six epochs in one go give the same parameters: continuing is one run, not three
+        from graphscope.train import Trainer
+        from graphscope.tui.training import load_data
+        from graphscope.userfile import load_graph_file
+        path = app.session.file
+        graph = load_graph_file(path)
+        straight = Trainer(graph.output, make("adam", graph.params, 0.01), batch_size=32, epochs=6, progress=False)
+        straight.fit(*load_data(path))
+        for p in graph.params:
+            np.testing.assert_allclose(app.session.graph.node(p.name).value, p.value, rtol=1e-5, atol=1e-6)

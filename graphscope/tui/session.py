@@ -86,6 +86,7 @@ class Session:
         self._view = None
         self.checks = {}  # node -> NodeCheck, from "check this node" / "check all"
         self.trained = False  # a training run has changed the parameters (the training screen)
+        self.training_run = None  # the training screen's TrainingRun: training again continues it
         self.params_before = None  # the parameters before the last training step: update/weight ratios
 
     @property

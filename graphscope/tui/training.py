@@ -1,5 +1,8 @@
 """A training run the training screen drives: gs.Trainer on the session's graph, with pause, resume and stop.
 
+A run trains ``options.epochs`` epochs; ``more()`` makes it train as many again
+from where it is, as one run: the same optimizer (its state, such as Adam's
+moments, kept), the same history (the curve goes on), the schedule counting on.
 The trainer runs in a worker thread; each of its events is handed to a
 ``report`` callable (the screen forwards it to the UI thread). Pausing blocks
 the training thread between two batches; stopping asks the trainer to end
@@ -66,6 +69,19 @@ class TrainingRun:
         self._go.set()
         self._before = snapshot_params(graph)
         self.params_before = None  # the parameters before the last step taken
+
+    def more(self, report):
+        """Train `options.epochs` more epochs on the next fit(), from the parameters as they are now (an edited
+        leaf included); `report` gets the events from now on (the screen showing the run)."""
+        self.report = report
+        self.trainer.epochs = self.trainer.epoch + self.options.epochs
+        self._before = snapshot_params(self.graph)
+        self._go.set()
+
+    @property
+    def epochs(self):
+        """The epochs this run trains up to (options.epochs times the number of fits)."""
+        return self.trainer.epochs
 
     @property
     def iterations_per_epoch(self):

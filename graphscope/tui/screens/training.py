@@ -31,12 +31,12 @@ def _pct(x):
 
 
 class TrainingScreen(Screen):
-    """Space pauses and resumes, s stops, r trains again, l shows the layers; escape goes back when idle."""
+    """Space pauses and resumes, s stops, r trains more epochs, l shows the layers; escape goes back when idle."""
 
     BINDINGS = [
         Binding("space", "pause", "pause/resume"),
         Binding("s", "stop", "stop"),
-        Binding("r", "again", "again", tooltip="train again"),
+        Binding("r", "again", "more", tooltip="train more epochs, from where the run is"),
         Binding("l", "layers", "layers"),
         Binding("escape", "back", "back", tooltip="back to the graph"),
         Binding("q", "quit", "quit"),
@@ -69,9 +69,16 @@ class TrainingScreen(Screen):
     # ---------------------------------------------------------------- the run
     def start(self):
         """Load the data, make the trainer and run it in a worker thread; a problem is shown on the screen."""
+        run = self.session.training_run
         try:
-            data = load_data(self.session.file)
-            self.run = TrainingRun(self.session.graph, data, self.options, self._from_trainer)
+            if run is None:
+                data = load_data(self.session.file)
+                run = self.session.training_run = TrainingRun(self.session.graph, data, self.options,
+                                                              self._from_trainer)
+            else:  # training again goes on from here: same optimizer state, the curve continues
+                data = run.data
+                run.more(self._from_trainer)
+            self.run = run
         except GraphscopeError as exc:
             self.query_one("#training-message", Static).update(f"Cannot train: {exc}")
             self.query_one("#training-curve").display = False
@@ -82,7 +89,7 @@ class TrainingScreen(Screen):
             f"{len(data[0])} examples" + (f", {n_val} for validation" if n_val else ", no validation set")
             + (f" · checkpoint: {self.options.checkpoint}" if self.options.checkpoint else ""))
         bar = self.query_one(ProgressBar)
-        bar.update(total=self.options.epochs * self.run.iterations_per_epoch, progress=0)
+        bar.update(total=run.epochs * run.iterations_per_epoch, progress=len(run.trainer.history.loss))
         self.running, self.outcome, self.stopped, self.stopping = True, "", "", False
         self.show()
         self.run_worker(self._train, thread=True, exclusive=True, group="training")
@@ -141,8 +148,8 @@ class TrainingScreen(Screen):
         lr = h.lr[-1] if h.lr else run.trainer.optimizer.lr
         if isinstance(event, BatchEnd):
             lr = event.lr
-        parts = [f"epoch {min(run.trainer.epoch + 1, run.options.epochs)}/{run.options.epochs}"
-                 if self.running else f"epochs done {run.trainer.epoch}/{run.options.epochs}",
+        parts = [f"epoch {min(run.trainer.epoch + 1, run.epochs)}/{run.epochs}"
+                 if self.running else f"epochs done {run.trainer.epoch}/{run.epochs}",
                  f"iteration {len(losses)}", f"loss {losses[-1]:.4g}" if losses else "loss -", f"lr {lr:g}"]
         accuracies = (f"train acc {_pct(h.train_acc[-1] if h.train_acc else None)} · "
                       f"val acc {_pct(h.val_acc[-1] if h.val_acc else None)}")
@@ -155,7 +162,8 @@ class TrainingScreen(Screen):
         if not self.running and self.options.checkpoint and run.trainer.epoch:
             text += f"\ncheckpoint kept: {self.options.checkpoint} (after epoch {run.trainer.epoch})"
         if not self.running:
-            text += "\nr trains again, l shows the layers, escape goes back to the trained graph"
+            text += (f"\nr trains {run.options.epochs} more epochs (optimizer state kept), l shows the layers, "
+                     f"escape shows the trained graph")
         self.query_one("#training-figures", Static).update(text)
 
     def figures_text(self):
