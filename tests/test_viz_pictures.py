@@ -144,3 +144,42 @@ def test_a_backward_step_of_scalars_writes_its_products_under_the_step_line():
     assert "upstream × local" not in pic.svg(pic.state(3))  # a forward step: no products
     arrays = Picture(build_output(os.path.join(ROOT, "samples", "two_layer.py")))
     assert "upstream × local" not in arrays.svg(arrays.state(15))  # matrices: their products are in the player
+
+
+def _fan_out_graph():
+    """A 4x3 matrix `a` used once (into `h`) and `h` used twice (its gradient is the sum of two contributions)."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = gs.tensor(rng.normal(size=(4, 3)), name="x")
+    w = gs.param(rng.normal(size=(3, 3)), name="w")
+    a = gs.matmul(x, w)
+    a.name = "a"
+    h = gs.tanh(a)
+    h.name = "h"
+    loss = gs.sum(h * h + gs.exp(h))
+    loss.name = "L"
+    loss.backward()
+    return loss
+
+
+def test_an_edge_names_a_listed_gradient_its_card_shows_and_writes_out_a_part_of_one():
+    """A listed matrix on the edge leaving a card that shows it (the edge carries every use) is named there,
+    not written out twice; edges carrying one use of several (a's h goes into mul twice and exp) keep their
+    numbers; a stub's edge keeps them too (its card shows no gradient)."""
+    from graphscope.viz.step_texts import GRAD_ARROW, arrow_text, edge_grad_text
+    loss = _fan_out_graph()
+    graph = loss.graph()
+    pic = Picture(loss)
+    state = pic.state(-1)
+    svg = pic.svg(state)
+    assert "\u2190 \u2202L/\u2202a" in svg  # a goes into tanh only: its card's grad row is the edge's gradient
+    assert "\u2202L/\u2202h" not in svg     # h has three uses, three edges: each writes its own contribution
+    texts = [(e.tensor.name, e.dst.node.op, edge_grad_text(e, state)) for e in View(graph).edges]
+    assert ("a", "tanh", GRAD_ARROW + "\u2202L/\u2202a") in texts
+    from_h = [text for tensor, _, text in texts if tensor == "h"]  # mul's two slots, exp
+    assert len(from_h) == 3 and all("\n" in text and "\u2202" not in text for text in from_h)
+    exp_node = next(n for n in graph.nodes if n.op == "exp")
+    assert ("h", "exp", arrow_text(exp_node.value)) in texts  # upstream 1 x exp(h): the numbers
+    view = View(graph, focus="h", around=0)
+    stub_edges = [e for e in view.edges if e.src.kind == "stub"]
+    assert stub_edges and not any(e.gradient_name for e in stub_edges)

@@ -102,7 +102,16 @@ def edge_grad(edge, state):
 def edge_grad_text(edge, state):
     """'<- 0.5': the gradient flowed back along `edge` so far ('' before any)."""
     g = edge_grad(edge, state)
-    return "" if g is None else arrow_text(g)
+    return "" if g is None else edge_text(edge, g)
+
+
+def edge_text(edge, g):
+    """The text of gradient `g` on `edge`: arrow_text, or for a listed matrix the card beside shows already,
+    its name ('<- ∂loss/∂scores', edge.gradient_name)."""
+    text = arrow_text(g)
+    if edge.gradient_name and "\n" in text:
+        return GRAD_ARROW + edge.gradient_name
+    return text
 
 
 def arrow_text(g):
@@ -194,7 +203,7 @@ class Widths:
         texts, total = [], None
         for _, g in contribs:
             total = g if total is None else total + g
-            texts.append(arrow_text(total))
+            texts.append(edge_text(edge, total))
         self._fit(("edge", index), texts)
 
     def _caption(self, rec):

@@ -20,6 +20,7 @@ Graphviz lays them out the same way).
 """
 import heapq
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -90,6 +91,10 @@ class Edge:
     dst: Item
     tensor: object
     uses: list  # [(consumer node, input slot)]
+    #: '∂loss/∂scores' when the gradient along the edge is all of its tensor's gradient (the edge carries every use
+    #: of it) and the card it leaves shows that gradient: a listed matrix is then named on the edge, not written
+    #: out a second time; '' otherwise.
+    gradient_name: str = ""
 
 
 class View:
@@ -298,6 +303,12 @@ def _edges(graph, items, item_of):
                 edge = index[key] = Edge(src, dst, inp, [])
                 edges.append(edge)
             edge.uses.append((node, slot))
+    uses = Counter(id(i) for node in graph.nodes for i in node.inputs)
+    for edge in edges:
+        src, tensor = edge.src, edge.tensor
+        card = src.kind == NODE or (src.kind != STUB and src.outputs and src.outputs[0] is tensor)
+        if card and len(edge.uses) == uses[id(tensor)]:
+            edge.gradient_name = f"\u2202{graph.output.name}/\u2202{tensor.name}"
     return edges
 
 
