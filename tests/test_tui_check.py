@@ -96,3 +96,29 @@ async def test_a_node_where_nothing_was_compared_shows_no_error_figure():
     assert leaf == "scores: skip (leaf)"
     assert log.op == "log" and not_finite == f"{log.name}: skip (its value is not finite)"
     assert softmax.startswith("softmax_") and ": ok (max relative error " in softmax and softmax.endswith(")")
+
+
+async def test_check_all_on_a_large_graph_says_it_is_checking_before_the_check_holds_the_screen(tmp_path, monkeypatch):
+    from graphscope.tui.screens import main as main_screen
+    monkeypatch.setattr(main_screen, "CHECK_NOTICE_PAINT", 1.0)  # time to look at the screen before the check
+    ops = main_screen.CHECK_NOTICE_OPS + 1
+    path = tmp_path / "chain.py"
+    path.write_text("import graphscope as gs\n\n\ndef build():\n    h = gs.param(0.3, name='x')\n"
+                    f"    for _ in range({ops}):\n        h = gs.tanh(h)\n    return h\n")
+    graph = load_graph_file(str(path))
+    app = GraphscopeApp(graph, "chain.py", str(path))
+    app.told = []
+    notify = app.notify
+    app.notify = lambda message, *, title="", severity="information", **kw: (
+        app.told.append((title, message, severity)), notify(message, title=title, severity=severity, **kw))[1]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")
+        await pilot.pause()
+        assert app.told == [("gradient check", f"checking {ops:,} op nodes against finite differences: this takes "
+                                               "a few seconds", "information")]
+        assert not app.session.checks  # the check has not run yet: the notice is painted first
+        while len(app.told) < 2:
+            await pilot.pause(0.1)
+        title, message, _ = app.told[-1]
+        assert title.startswith("gradient check: ") and f"all {ops} op nodes passed" in message
+        assert len(app.session.checks) == ops

@@ -25,6 +25,10 @@ from .training import TrainingScreen
 FAILED = object()
 #: How long check-all's message stays when something failed (it says more than the usual toast).
 CHECK_ALL_SECONDS = 12
+#: A graph with more op nodes than this is told that the check-all is running before it runs (seconds of work).
+CHECK_NOTICE_OPS = 2000
+#: How long the notice has to appear before the check holds the screen.
+CHECK_NOTICE_PAINT = 0.1
 #: The footer shows previous/next as one group: '←→ step'.
 STEP_KEYS = Binding.Group("step", compact=True)
 
@@ -185,6 +189,17 @@ class MainScreen(Screen):
                         title="gradient check", severity="information" if result.ok else "error")
 
     def action_check_all(self):
+        ops = sum(1 for n in self.session.graph.nodes if n.op_def is not None)
+        if ops <= CHECK_NOTICE_OPS:
+            self._check_all()
+            return
+        self.notify(f"checking {ops:,} op nodes against finite differences: this takes a few seconds",
+                    title="gradient check", markup=False)
+        self.set_timer(CHECK_NOTICE_PAINT, partial(self._check_all, noticed=True))  # the notice shows first
+
+    def _check_all(self, noticed=False):
+        if noticed:
+            self.app.clear_notifications()  # the notice that the check is running
         result = self.guard(self.session.check_all)
         if result is not FAILED:
             self.notify(check_all_text(result), title=f"gradient check: {result.verdict}", markup=False,
