@@ -183,3 +183,21 @@ def test_an_edge_names_a_listed_gradient_its_card_shows_and_writes_out_a_part_of
     view = View(graph, focus="h", around=0)
     stub_edges = [e for e in view.edges if e.src.kind == "stub"]
     assert stub_edges and not any(e.gradient_name for e in stub_edges)
+
+
+def test_a_backward_step_of_arrays_writes_each_inputs_jacobian_under_the_step_line():
+    """At matmul(h, W2) the picture gives both local Jacobians' full shapes, structure and VJP formula, and the
+    shapes their contributions came out in; a forward step, and a leaf's backward step, write none."""
+    from graphscope.stepper import BACKWARD
+    out = build_output(TWO_LAYER)
+    nodes = named(out.graph())
+    pic = Picture(out)
+    svg = pic.svg(pic.state(node=nodes["matmul2"], phase=BACKWARD)).replace("\xa0", " ")  # runs of spaces kept
+    h, w2 = nodes["h"], nodes["W2"]
+    n, c = nodes["scores"].shape
+    k = h.shape[1]
+    assert f"upstream {n}x{c} · local Jacobian → contribution" in svg
+    assert f"to h   {n * c}x{n * k} matmul: d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T) → {n}x{k}" in svg
+    assert f"to W2  {n * c}x{w2.size} matmul: d(A@B)/dB = A (x) I   (VJP: dB = A^T @ G) → {k}x{c}" in svg
+    assert "local Jacobian" not in pic.svg(pic.state(3))  # forward
+    assert "local Jacobian" not in pic.svg(pic.state(node=w2, phase=BACKWARD))  # a leaf passes nothing on

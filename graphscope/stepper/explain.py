@@ -134,6 +134,32 @@ def products_line(event):
     return "upstream × local = contribution: " + ", ".join(parts) if parts else ""
 
 
+def jacobian_lines(event):
+    """A backward step of arrays, input by input: the local Jacobian's full shape, structure and formula, and the
+    shape of the contribution its VJP made (never building the Jacobian):
+
+        upstream 4x3 · local Jacobian → contribution
+        to h   12x20 matmul: d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T) → 4x5
+
+    '' at other steps."""
+    if event.phase != BACKWARD or not event.edges or getattr(event, "error", None) is not None:
+        return ""
+    rows = [(edge.input.name, edge.jacobian.describe(), shape_text(edge.contribution))
+            for edge in event.edges if edge.needs_grad and edge.contribution is not None]
+    if not rows:
+        return ""
+    width = max(len(name) for name, _, _ in rows)
+    lines = [f"upstream {shape_text(event.upstream)} · local Jacobian \u2192 contribution"]
+    lines += [f"to {name:<{width}}  {jacobian} \u2192 {shape}" for name, jacobian, shape in rows]
+    return "\n".join(lines)
+
+
+def backward_story(event):
+    """What a picture writes under a backward step's line: the products of scalars (products_line), else each
+    input's local Jacobian (jacobian_lines); '' at other steps."""
+    return products_line(event) or jacobian_lines(event)
+
+
 def ratio_verdict(ratio):
     """How an update/weight ratio compares with the lecture's rule of thumb (about 1e-3)."""
     if ratio is None:

@@ -10,7 +10,7 @@ player do not jump.
 """
 from ..engine.formatting import NOT_COMPUTED, value_lines
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
-from ..stepper.explain import products_line
+from ..stepper.explain import backward_story
 from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text
 from .view import FOLD, NODE, STUB
 
@@ -211,10 +211,11 @@ class Widths:
 
 
 def caption_text(state, note=""):
-    """A picture's step line (with `note` after it) and, at a backward step of scalars, the step's products
-    upstream × local = contribution on the line under it."""
+    """A picture's step line (with `note` after it) and, under it at a backward step, what the step computed:
+    for scalars its products upstream × local = contribution, for arrays each input's local Jacobian (shape,
+    structure, formula) and its contribution's shape (explain.backward_story)."""
     text = state.caption() + note
     event = getattr(state, "event", None) if getattr(state, "highlight", False) else None
-    story = products_line(event) if event is not None else ""
+    story = backward_story(event) if event is not None else ""
     return f"{text}\n{story}" if story else text
 
