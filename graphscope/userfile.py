@@ -32,8 +32,10 @@ def is_python_file(path):
 
 
 def load_module(path):
-    """Run the file at `path` (a ``FILE.py:NAME`` target runs FILE.py) as a fresh module and return it."""
-    path = split_target(path)[0]
+    """Run the file at `path` (a ``FILE.py:NAME`` target runs FILE.py) as a fresh module and return it.
+
+    Messages name the file as tables do (``file_text``: 'model.py' for './model.py')."""
+    path = file_text(split_target(path)[0])
     if not os.path.exists(path):
         raise UserFileError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -84,6 +86,7 @@ def call_build(module, path):
     """The tensor the loaded file's build() (or the NAME of a ``FILE.py:NAME`` target) returns, or a message
     naming what is wrong."""
     file, name = split_target(path)
+    file = file_text(file)
     if name != "build" and not hasattr(module, name):
         from .engine.words import did_you_mean
         functions = sorted(k for k, v in vars(module).items()
@@ -166,12 +169,29 @@ def _user_traceback(exc, path):
     if isinstance(exc, RecursionError):
         return _recursion_text(exc, path)
     if isinstance(exc, SyntaxError):
-        where = f"  {os.path.basename(exc.filename or path)}:{exc.lineno}: {(exc.text or '').strip()}\n"
-        return f"{where}  SyntaxError: {exc.msg}"
+        return _syntax_text(exc, path)
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if os.path.abspath(f.filename) == os.path.abspath(path)]
-    lines = [f"  {os.path.basename(f.filename)}:{f.lineno} in {f.name}: {f.line}" for f in frames]
+    lines = [f"  {file_text(f.filename)}:{f.lineno} in {f.name}: {f.line}" for f in frames]
     return "\n".join(lines + [f"  {type(exc).__name__}: {exc}"])
+
+
+def file_text(path):
+    """A user's file as every message names it: relative to the current folder when below it, else in full."""
+    from .engine.source import display_path
+    return display_path(os.path.abspath(path))
+
+
+def _syntax_text(exc, path):
+    """'  model.py:3:12: def build(:' with a caret under column 12, then '  SyntaxError: invalid syntax'."""
+    text = (exc.text or "").rstrip("\n")
+    where = f"{file_text(exc.filename or path)}:{exc.lineno}" + (f":{exc.offset}" if exc.offset else "")
+    lines = [f"  {where}: {text.strip()}"]
+    if exc.offset and text.strip():
+        column = exc.offset - 1 - (len(text) - len(text.lstrip()))  # the caret under the stripped line
+        if column >= 0:
+            lines.append(" " * (len(f"  {where}: ") + column) + "^")
+    return "\n".join(lines + [f"  SyntaxError: {exc.msg}"])
 
 
 def _recursion_text(exc, path):
@@ -179,7 +199,7 @@ def _recursion_text(exc, path):
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if os.path.abspath(f.filename) == os.path.abspath(path)]
     if not mine:
-        return f"  RecursionError: {exc} (the recursion is outside {os.path.basename(path)})"
+        return f"  RecursionError: {exc} (the recursion is outside {file_text(path)})"
     counts = {}
     for f in mine:
         counts[(f.lineno, f.name)] = counts.get((f.lineno, f.name), 0) + 1
@@ -187,8 +207,8 @@ def _recursion_text(exc, path):
     text = next(f.line for f in mine if (f.lineno, f.name) == (line, name))
     if times < 10:  # the deep recursion is in code this file calls, not in the file itself
         last = mine[-1]
-        return (f"  {os.path.basename(path)}:{last.lineno} in {last.name}: {last.line}\n"
+        return (f"  {file_text(path)}:{last.lineno} in {last.name}: {last.line}\n"
                 f"  RecursionError: {exc} (in code called from this line)")
-    return (f"  {os.path.basename(path)}:{line} in {name}: {text}\n"
+    return (f"  {file_text(path)}:{line} in {name}: {text}\n"
             f"  RecursionError: this line calls itself without end ({times} calls deep); "
             f"give the recursion a base case that stops it")

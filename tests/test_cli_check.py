@@ -175,10 +175,10 @@ def test_a_file_that_cannot_be_imported_is_told_apart_from_a_failed_check(tmp_pa
     assert failed_check(failed.code, failed.out, failed.err, "swish_") and failed.err == ""
 
 
-def test_a_vjp_of_the_wrong_shape_fails_its_node_without_an_error_figure(capsys, tmp_path):
+def test_a_vjp_of_the_wrong_shape_fails_its_node_with_what_failed_as_its_figure(capsys, tmp_path):
     sample = custom_op_file(tmp_path, "shape.py", "sq", "x * x", "(np.sum(2 * x * g),)")
     code, out, err = run_check(capsys, sample)
     assert code == 1 and clean_failure(out)
     (row,) = [row for name, row in rows(out).items() if name.startswith("sq")]
     assert "FAIL" in row and "shape" in out
-    assert row[7:9] == ["-", "0"], row  # max rel err, checked: nothing was compared, so no figure
+    assert row[7:10] == ["wrong", "shape", "0"], row  # max rel err, checked: nothing was compared: what failed

@@ -16,6 +16,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.words import did_you_mean
 from ..version import __version__
 from . import check, demo, export, tui
+from .closedpipe import reader_may_leave
 from . import search as search_command, train as train_command
 
 #: Exit status of a command that found a problem in the graph, and of one that could not do its work.
@@ -77,9 +78,10 @@ def main(argv=None):
         return ERROR
     import numpy as np
     try:
-        with np.errstate(all="ignore"):  # a NaN is shown where it is made (see cli.common), never warned about
+        # a reader that leaves (`| head`) changes nothing: the command ends as it would have, with its exit status
+        with reader_may_leave() as out, np.errstate(all="ignore"):  # a NaN is shown where it is made, not warned of
             code = args.run(args)
-        sys.stdout.flush()
+            out.flush()
         return code
     except GraphscopeError as exc:
         print(f"graphscope {args.command}: {exc}", file=sys.stderr)
@@ -87,7 +89,6 @@ def main(argv=None):
     except KeyboardInterrupt as exc:  # Ctrl-C: one line (training says which checkpoint is kept), no traceback
         print(f"graphscope {args.command}: {str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # the reader (e.g. `| head`) went away: stop quietly, and keep Python from complaining at exit
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except BrokenPipeError:  # written past sys.stdout (a stream kept from before): the work stopped half-way
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no complaint from Python at exit
+        return ERROR

@@ -19,9 +19,9 @@ found, 3 when nothing failed but some node or leaf could not be judged
 checked.
 """
 import argparse
-import os
 
-from .common import add_graph_arguments, export_command, load_graph, positive_number, whole_number
+from .common import add_graph_arguments, export_command, load_graph, user_file_text, whole_number
+from ..engine.checksettings import EPS_RANGE, setting_problem
 from ..engine.graphcheck import NOT_JUDGED_STATUS as NOT_JUDGED  # exit status: nothing failed, not all judged
 from ..engine.words import plural
 
@@ -40,7 +40,8 @@ def _check(args):
     graph = load_graph(args)
     out = graph.output
     ops = len(graph.ops)
-    print(f"graphscope check {args.file}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} {out.shape}")
+    shown = user_file_text(args.file)
+    print(f"graphscope check {shown}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} {out.shape}")
     result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
                          whole=not args.nodes_only)
 
@@ -69,8 +70,7 @@ def _check(args):
             print(result.whole.table())
         print(("FAIL: " if result.whole_failed else "") + result.whole_summary())
     status = 1 if result.failed else NOT_JUDGED if result.unjudged else 0
-    print(f"\n{result.verdict}{f' (exit status {status})' if status == NOT_JUDGED else ''}: "
-          f"{os.path.basename(args.file)}")
+    print(f"\n{result.verdict}{f' (exit status {status})' if status == NOT_JUDGED else ''}: {shown}")
     return status
 
 
@@ -100,16 +100,35 @@ def stopped_recording(graph):
     return recording if recording.broken is not None else None
 
 
+def check_setting(label, parse, what):
+    """An argparse type for the check setting `label`: parsed by `parse`, refused (exit 2, one line) for any value
+    the library's checks would refuse, in the same words."""
+    def setting(text):
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        problem = setting_problem(label, value, shown=text)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+    return setting
+
+
 def add_parser(sub):
     p = sub.add_parser("check", help="check every node's backward numerically and find where NaNs start",
                        description=DESCRIPTION, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_graph_arguments(p)
+    low, high = EPS_RANGE
     p.add_argument("--coords", type=whole_number(1, "the number of entries"), default=20, metavar="N",
                    help="entries sampled per input (default 20)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sampling and the probes (default 0)")
-    p.add_argument("--eps", type=positive_number, default=1e-6,
-                   help="finite-difference step, scaled by max(1, |x|) per entry (default 1e-6)")
-    p.add_argument("--rtol", type=positive_number, default=1e-5, help="relative error that fails a node (default 1e-5)")
+    p.add_argument("--seed", type=check_setting("seed", int, "a whole number"), default=0,
+                   help="seed of the sampling and the probes, 0 or more (default 0)")
+    p.add_argument("--eps", type=check_setting("eps", float, "a number"), default=1e-6,
+                   help=f"finite-difference step, scaled by max(1, |x|) per entry, from {low:g} to {high:g} "
+                        f"(default 1e-6)")
+    p.add_argument("--rtol", type=check_setting("rtol", float, "a number"), default=1e-5,
+                   help="relative error that fails a node, from 0 to below 1 (default 1e-5)")
     p.add_argument("--failures-only", action="store_true", help="list only the failing nodes in the table")
     p.add_argument("--nodes-only", action="store_true", help="skip the whole-graph gradcheck of the leaves")
     p.set_defaults(run=run)

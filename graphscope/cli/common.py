@@ -112,6 +112,16 @@ def add_graph_arguments(parser, optional_help=None):
                              "(repeatable)")
 
 
+def user_file_text(target):
+    """A user's file (or FILE.py:NAME target) as every message and table names it: relative to the current folder
+    when below it, else in full (``source.display_path``), so a header, a table row and a verdict agree."""
+    from ..engine.source import display_path
+    from ..userfile import split_target
+    path, name = split_target(target)
+    shown = display_path(os.path.abspath(path))
+    return shown if path == target else f"{shown}:{name}"
+
+
 def load_graph(args):
     """The Graph of args.file, after running the --import files; a missing custom op names --import."""
     from ..interop import UnknownOpError

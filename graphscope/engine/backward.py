@@ -91,7 +91,10 @@ def seed_gradient(root, grad):
 
 
 def backward(root, grad=None, order=None):
-    """Fill ``.grad`` of every node `root` depends on that needs one. See the module doc."""
+    """Fill ``.grad`` of every node `root` depends on that needs one. See the module doc.
+
+    numpy warns of nothing on the way: a gradient that is not finite is named, with the node that made it, by
+    ``graph.find_nonfinite()`` or ``gs.detect_anomaly()``."""
     if not root.requires_grad:
         raise BackwardError(f"backward() on {root.name}: nothing it depends on requires a gradient "
                             f"(make parameters with gs.param(...) or tensor(..., requires_grad=True))"
@@ -103,7 +106,8 @@ def backward(root, grad=None, order=None):
         clear_gradients(order)
         order = order[::-1]
     accumulate(root, seed)
-    _drain(backward_steps(order))
+    with np.errstate(all="ignore"):  # a NaN or inf is named by find_nonfinite()/detect_anomaly(), not by numpy
+        _drain(backward_steps(order))
 
 
 _drain = deque(maxlen=0).extend
@@ -342,6 +346,16 @@ def _vjp_result_error(summary, via):
     error.args = ("\n".join(lines),)
     error.node = via
     return error
+
+
+def vjp_source(op):
+    """(name, 'file:line') of the function that computes `op`'s VJP: a custom op's VJP function, a built-in op's
+    ``vjp`` method; None when it cannot be found (a callable without code, an op without a vjp)."""
+    fn = getattr(getattr(op, "handle", None), "_vjp", None) or getattr(type(op), "vjp", None)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    return fn.__qualname__, f"{code.co_filename}:{code.co_firstlineno}"
 
 
 def vjp_function(op):

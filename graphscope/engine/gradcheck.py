@@ -29,8 +29,10 @@ import math
 import numpy as np
 
 from .backward import backward as _backward, call_vjp
+from .checksettings import require_settings, require_upstream, setting_problem
 from .errors import ArgumentError, GraphscopeError, VJPError
-from .gradcheck_report import Entry, GradcheckError, GradcheckReport, InputCheck, NodeCheck, NodeReport
+from .gradcheck_report import (NOTHING_TO_CHECK, VALUE_NOT_FINITE, Entry, GradcheckError, GradcheckReport, InputCheck,
+                               NodeCheck, NodeReport)
 from .graph import require_graph
 from .optable import shape_of
 from .replay import compute_for_node, downstream, replay
@@ -73,6 +75,9 @@ def _measure(diff, a, x0, eps, rtol, atol):
     anything between them passes.
     """
     h = eps * max(1.0, abs(x0))
+    if not math.isfinite(a):  # a gradient that is not finite is never right, whatever the difference says
+        (dp, _), (dm, _) = diff(h), diff(-h)
+        return Entry((), float(a), float((dp - dm) / (2 * h)), math.inf, math.inf, "fail")
     dp, noise_p = diff(h)
     fwd = dp / h
     err = abs(a - fwd)
@@ -104,8 +109,13 @@ def _measure(diff, a, x0, eps, rtol, atol):
 
 
 def _collect(result, entries, worst=3):
-    """Fill an InputCheck from its entries."""
-    good = [e for e in entries if np.isfinite(e.numerical)]
+    """Fill an InputCheck from its entries.
+
+    An entry whose finite difference is not finite is skipped, unless its analytic derivative is not finite
+    either: a non-finite gradient fails wherever it is. When every sampled entry was skipped, nothing was
+    compared: the input is not judged.
+    """
+    good = [e for e in entries if math.isfinite(e.numerical) or not math.isfinite(e.analytic)]
     result.skipped += len(entries) - len(good)
     result.checked += len(good)
     result.kinks += sum(e.basis == "kink" for e in good)
@@ -118,6 +128,12 @@ def _collect(result, entries, worst=3):
         result.ok = result.ok and all(e.ok for e in good)
         bad = sorted((e for e in good if not e.ok), key=lambda e: -e.rel_err)
         result.worst = (bad or sorted(telling, key=lambda e: -e.rel_err))[:worst]
+        infinite = [e for e in good if not math.isfinite(e.analytic)]
+        if infinite:
+            result.problem = "not finite"
+            kinds = " and ".join(sorted({"nan" if e.analytic != e.analytic else f"{e.analytic:g}" for e in infinite}))
+            result.note = result.note or (f"the analytic gradient is not finite at {len(infinite)} of the "
+                                          f"{len(good)} entries checked ({kinds})")
     elif entries:
         result.note = result.note or "every sampled entry gave a non-finite finite difference"
     return result
@@ -127,27 +143,22 @@ def _flat_index(shape, c):
     return tuple(int(i) for i in np.unravel_index(int(c), shape)) if shape else ()
 
 
-# ---------------------------------------------------------------- settings
-
-def require_settings(eps, rtol, atol, max_coords, where):
-    """Raise ArgumentError unless the check's settings can decide pass or fail (a NaN eps never passes)."""
-    for label, v, least in (("eps", eps, "greater than 0"), ("rtol", rtol, "0 or more"), ("atol", atol, "0 or more")):
-        ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
-        if not ok or (v <= 0 if label == "eps" else v < 0):
-            raise ArgumentError(f"{where}: {label} must be a finite number {least}, got {v!r}")
-    if not isinstance(max_coords, (int, np.integer)) or isinstance(max_coords, bool) or max_coords < 1:
-        raise ArgumentError(f"{where}: max_coords must be a whole number of at least 1, got {max_coords!r}")
-
-
 # ---------------------------------------------------------------- per node
 
 def check_node(node, upstream=None, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0, seed=0, position=0):
     """Check one op node's VJP against finite differences of its own forward on its recorded inputs.
 
     ``upstream``: the gradient to pull back (default: a seeded random probe
-    shaped like the node's value). Returns a NodeCheck.
+    shaped like the node's value); ``position`` numbers the node in reports and
+    seeds its probe. Returns a NodeCheck (``print(check)`` shows it readably).
+    Every setting is validated first (see ``graphscope.engine.checksettings``).
     """
-    require_settings(eps, rtol, atol, max_coords, "check_node")
+    if not hasattr(node, "op_def"):
+        raise ArgumentError(f"check_node: expected a graphscope tensor (a node of a graph), got {type(node).__name__}")
+    require_settings("check_node", eps=eps, rtol=rtol, atol=atol, max_coords=max_coords, seed=seed)
+    if setting_problem("seed", position):
+        raise ArgumentError(f"check_node: position {setting_problem('seed', position)}")
+    require_upstream("check_node", upstream, shape_of(node._value))
     with np.errstate(all="ignore"):  # nudged inputs may leave an op's domain: such entries are skipped
         return _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position)
 
@@ -166,7 +177,7 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
     if out0.__class__ is not float:
         out0 = np.array(out0)  # a copy: reshape, transpose, slicing give views of the inputs nudged below
     if not np.all(np.isfinite(out0)):
-        return NodeCheck(node, position, "skip", note="its value is not finite")
+        return NodeCheck(node, position, "skip", note=VALUE_NOT_FINITE)
     if upstream is None:
         u = float(rng.standard_normal()) if out0.__class__ is float else rng.standard_normal(np.shape(out0))
     else:
@@ -193,6 +204,8 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
         row.inputs.append(result)
     if not all(r.ok for r in row.inputs):
         row.status = "FAIL"
+    elif not any(r.checked or r.skipped for r in row.inputs):
+        row.status, row.note = "skip", NOTHING_TO_CHECK
     return row
 
 
@@ -206,6 +219,7 @@ def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, at
     ga = np.asarray(ga, dtype=np.float64)
     if ga.shape != shape and not (ga.size == 1 and shape == ()):
         result.ok = False
+        result.problem = "wrong shape"
         result.note = f"the VJP returned shape {ga.shape} for an input of shape {shape}"
         return
     ga = ga.reshape(shape)
@@ -245,12 +259,14 @@ def check_nodes(output, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0, seed=0):
     Each node's VJP is checked against finite differences of its own forward
     on its recorded inputs, with a seeded random upstream probe, so a wrong
     backward is caught at exactly the node that has it. Rows come in
-    topological order; ``report.first_failure`` is the node to look at.
+    topological order; ``report.first_failure`` is the node to look at;
+    ``print(report)`` shows the table and the summary.
     """
-    require_settings(eps, rtol, atol, max_coords, "check_nodes")
+    require_settings("check_nodes", eps=eps, rtol=rtol, atol=atol, max_coords=max_coords, seed=seed)
     graph = require_graph(output)
-    rows = [check_node(n, None, max_coords, eps, rtol, atol, seed, position=k)
-            for k, n in enumerate(graph.nodes) if n.op_def is not None]
+    with np.errstate(all="ignore"):  # nudged inputs may leave an op's domain: such entries are skipped
+        rows = [_check_node(n, None, max_coords, eps, rtol, atol, seed, k)
+                for k, n in enumerate(graph.nodes) if n.op_def is not None]
     return NodeReport(rows)
 
 
@@ -266,12 +282,14 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     replayed in float64 for every nudged entry and left exactly as it was
     (values, gradients). With ``locate`` (default) a failure also runs
     ``check_nodes`` to name the node whose VJP is wrong. Returns a
-    GradcheckReport (true when every leaf passed); ``raise_on_failure``
-    raises GradcheckError with the report's summary instead.
+    GradcheckReport (true when every leaf passed; ``print(report)`` shows
+    the table and the summary); ``raise_on_failure`` raises GradcheckError
+    with the report's summary instead. Every setting is validated first.
     """
-    require_settings(eps, rtol, atol, max_coords, "gradcheck")
+    require_settings("gradcheck", eps=eps, rtol=rtol, atol=atol, max_coords=max_coords, seed=seed)
     graph = require_graph(output)
     root = graph.output
+    require_upstream("gradcheck", upstream, shape_of(root._value))
     leaves = _resolve_wrt(graph, wrt)
     rng = np.random.default_rng([seed, 1 << 20])
     saved = [(n, n._value, n.grad, n.requires_grad) for n in graph.nodes]

@@ -9,7 +9,12 @@ Where the analytic and the numerical derivative are both 0 at every entry
 checked, a right VJP and a wrong one look the same (2x^2 for 3x^2 at x = 0
 passes): such inputs, nodes and leaves pass but are reported as not judged
 (``report.unjudged``; ``report.conclusive`` is false), with one wording for
-both reports (``unjudged_text``).
+both reports (``unjudged_text``). So are those where no entry could be compared at all (every
+finite difference sampled was not finite): a check of 0 entries says nothing.
+
+Every report prints as readable text (``print(gs.check_node(node))``,
+``print(gs.check_nodes(loss))``) and has a one-line ``repr``; ``describe()``
+and ``table()``/``summary()`` give the same text in parts.
 """
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -17,9 +22,27 @@ from typing import List, Optional
 import numpy as np
 
 from .errors import GraphscopeError
+from .backward import vjp_source
 from .formatting import format_table
-from .source import display_location
 from .optable import shape_of
+from .source import display_location
+from .words import plural
+
+
+#: The status of an input, node or leaf that passed without a verdict.
+NOT_JUDGED = "not judged"
+#: Why: the analytic and numerical derivatives are 0 at every entry compared ...
+ALL_ZERO = "all 0"
+#: ... or no entry could be compared: every finite difference sampled was not finite.
+NO_DIFFERENCES = "no finite differences"
+#: The note of a node skipped because its value is not finite (the NaN-origin search says where that starts).
+VALUE_NOT_FINITE = "its value is not finite"
+#: The note of a node none of whose inputs can be checked (integer or declared non-differentiable inputs).
+NOTHING_TO_CHECK = "no input it can be differentiated in"
+#: How many failing nodes a NodeReport summary describes in full.
+FAILURES_DETAILED = 5
+#: How many names an unjudged_text lists before '... and N more'.
+NAMES_SHOWN = 6
 
 
 class GradcheckError(GraphscopeError, AssertionError):
@@ -30,7 +53,7 @@ class GradcheckError(GraphscopeError, AssertionError):
 
 @dataclass
 class Entry:
-    """One sampled entry: analytic and numerical derivative and their errors."""
+    """One sampled entry: analytic and numerical derivative and their errors (``str()`` is ``describe()``)."""
 
     index: tuple
     analytic: float
@@ -53,10 +76,15 @@ class Entry:
         return (f"entry {where}analytic {self.analytic:.6g}, numerical {self.numerical:.6g}, "
                 f"relative error {self.rel_err:.2g}" + (" (at a kink)" if self.basis == "kink" else ""))
 
+    __str__ = describe
 
-@dataclass
+
+@dataclass(repr=False)
 class InputCheck:
-    """The check of one input of a node (per-node check) or of one leaf (gradcheck)."""
+    """The check of one input of a node (per-node check) or of one leaf (gradcheck).
+
+    ``str()`` is ``describe()``; ``repr()`` one line.
+    """
 
     name: str
     shape: tuple
@@ -73,28 +101,44 @@ class InputCheck:
     ok: bool = True
     #: its gradient is used (the input requires one); an unused gradient that is all 0 is not worth a warning
     needed: bool = True
+    #: what failed when it is not a measured error: 'wrong shape', 'not finite'
+    problem: str = ""
 
     @property
     def size(self):
         return int(np.prod(self.shape, dtype=np.int64))
 
     @property
+    def unjudged_reason(self):
+        """Why it passed without a verdict: ALL_ZERO (both derivatives are 0 at every entry checked, and it is
+        needed), NO_DIFFERENCES (every sampled entry's finite difference was not finite: 0 entries compared), or
+        None."""
+        if not self.ok:
+            return None
+        if not self.checked:
+            return NO_DIFFERENCES if self.skipped else None
+        return ALL_ZERO if self.needed and self.zeros == self.checked else None
+
+    @property
     def unjudged(self):
-        """True when it passed only because both derivatives are 0 at every entry checked (and it is needed)."""
-        return self.ok and self.needed and self.checked > 0 and self.zeros == self.checked
+        """True when it passed without a verdict (see ``unjudged_reason``)."""
+        return self.unjudged_reason is not None
 
     @property
     def status(self):
-        """'FAIL', 'skip' (nothing could be checked), 'not judged' (all 0) or 'ok'."""
-        return "FAIL" if not self.ok else "skip" if not self.checked else NOT_JUDGED if self.unjudged else "ok"
+        """'FAIL', 'not judged' (all 0, or no entry could be compared), 'skip' (nothing to check) or 'ok'."""
+        return "FAIL" if not self.ok else NOT_JUDGED if self.unjudged else "skip" if not self.checked else "ok"
 
     def describe(self, entries=3):
         """One line, plus up to `entries` of the worst entries when it failed."""
         label = self.name if self.slot is None else f"input {self.slot} ({self.name} {self.shape})"
+        if self.unjudged_reason == NO_DIFFERENCES:
+            return (f"{label}: {NOT_JUDGED}: 0 of {self.size} entries compared; every finite difference of the "
+                    f"{self.skipped} sampled was not finite")
         if self.note and not self.checked:
             return f"{label}: {self.note}"
         if self.unjudged:
-            return (f"{label}: not judged: analytic and numerical derivatives are both 0 at all "
+            return (f"{label}: {NOT_JUDGED}: analytic and numerical derivatives are both 0 at all "
                     f"{self.checked} entries checked")
         text = (f"{label}: max relative error {self.max_rel:.2g} over {self.checked} of {self.size} entries"
                 + (f", {self.kinks} at kinks" if self.kinks else "")
@@ -105,10 +149,18 @@ class InputCheck:
             text += "\n      worst " + "\n      ".join(e.describe() for e in self.worst[:entries])
         return text
 
+    __str__ = describe
 
-@dataclass
+    def __repr__(self):
+        return f"<InputCheck {self.name} {self.shape}: {self.status}, {self.checked} checked, max rel err {self.max_rel:.1e}>"
+
+
+@dataclass(repr=False)
 class NodeCheck:
-    """The per-node check of one op node: its VJP against its own forward."""
+    """The per-node check of one op node: its VJP against its own forward.
+
+    ``str()`` is ``describe()`` (several readable lines); ``repr()`` one line.
+    """
 
     node: object
     position: int
@@ -126,23 +178,30 @@ class NodeCheck:
 
     @property
     def unjudged(self):
-        """The inputs that passed only because both derivatives are 0 at every entry checked."""
+        """The inputs that passed without a verdict: both derivatives 0 at every entry checked, or no entry
+        compared (every finite difference sampled was not finite)."""
         return [i for i in self.inputs if i.unjudged] if self.status == "ok" else []
 
     @property
     def judged_nothing(self):
-        """True when every input it checked passed only because both derivatives are 0 there."""
+        """True when every input it tried passed without a verdict."""
         zero = self.unjudged
-        return bool(zero) and len(zero) == sum(1 for i in self.inputs if i.checked)
+        return bool(zero) and len(zero) == sum(1 for i in self.inputs if i.checked or i.skipped)
+
+    @property
+    def unjudged_reason(self):
+        """ALL_ZERO or NO_DIFFERENCES (its inputs' reason, when they share one), 'several reasons', or None."""
+        reasons = {i.unjudged_reason for i in self.unjudged}
+        return None if not reasons else reasons.pop() if len(reasons) == 1 else "several reasons"
 
     @property
     def status_text(self):
         """'ok', 'ok (2 kinks)', 'FAIL', 'skip (leaf)', 'not judged (all 0)', 'ok; W not judged (all 0)', ..."""
         zero = self.unjudged
         if self.judged_nothing:
-            return f"{NOT_JUDGED} (all 0)"
+            return f"{NOT_JUDGED} ({self.unjudged_reason})"
         if zero:
-            return f"ok; {', '.join(i.name for i in zero)} {NOT_JUDGED} (all 0)"
+            return "ok; " + ", ".join(f"{i.name} {NOT_JUDGED} ({i.unjudged_reason})" for i in zero)
         kinks = sum(i.kinks for i in self.inputs)
         note = self.note or (f"{kinks} kink{'s' if kinks > 1 else ''}" if kinks else "")
         return self.status + (f" ({note})" if note else "")
@@ -155,24 +214,52 @@ class NodeCheck:
 
     @property
     def error_figure(self):
-        """Its largest relative error ('1.1e-10'), or None when no entry was compared (a skipped node, or inputs
-        that cannot be checked) or every entry compared was 0 both ways (not judged): such a node has no error
-        figure."""
+        """Its largest relative error ('1.1e-10'), or None when no entry was compared or every entry compared was 0
+        both ways (not judged). A failed node's figure is that of its failing inputs (None when what failed is not
+        a measured error, such as a gradient of the wrong shape: ``failure`` says it)."""
+        if self.status == "FAIL":
+            measured = [i for i in self.inputs if not i.ok and i.checked]
+            return f"{max(i.max_rel for i in measured):.1e}" if measured else None
         if not any(i.checked for i in self.inputs) or self.judged_nothing:
             return None
         return f"{self.max_rel:.1e}"
 
+    @property
+    def failure(self):
+        """What failed when it is not a measured error ('wrong shape'), else ''."""
+        return next((i.problem for i in self.inputs if not i.ok and i.problem), "")
+
+    @property
+    def vjp_text(self):
+        """'VJP sq_vjp at scratch/myops.py:9': where its op's VJP is defined ('' when that is not known)."""
+        found = vjp_source(self.node.op_def)
+        return "" if found is None else f"VJP {found[0]} at {display_location(found[1])}"
+
     def describe(self):
-        """Several lines: the node, op, shapes, scope and source, then each input's result."""
+        """Several lines: the node, op, shapes, scope and source (and, when it failed, where its op's VJP is
+        defined), then each input's result."""
         n = self.node
         head = (f"{n.name} (op {n.op}) {self.shapes}, scope {n.scope or '(top level)'}, made at {display_location(n.source)}: "
                 f"{self.status}" + (f" ({self.note})" if self.note else ""))
-        return "\n".join([head] + [f"    {i.describe()}" for i in self.inputs])
+        lines = [head]
+        if self.status in ("FAIL", "error") and self.vjp_text:
+            lines.append(f"    its {self.vjp_text}")
+        return "\n".join(lines + [f"    {i.describe()}" for i in self.inputs])
+
+    __str__ = describe
+
+    def __repr__(self):
+        figure = self.error_figure
+        return (f"<NodeCheck {self.node.name} (op {self.node.op}): {self.status_text}"
+                + (f", max rel err {figure}" if figure else "") + ">")
 
 
-@dataclass
+@dataclass(repr=False)
 class NodeReport:
-    """The per-node check of a whole graph, in topological order."""
+    """The per-node check of a whole graph, in topological order.
+
+    ``str()`` is the table and the summary; ``repr()`` one line.
+    """
 
     rows: List[NodeCheck]
 
@@ -195,12 +282,12 @@ class NodeReport:
 
     @property
     def unjudged(self):
-        """The nodes with an input whose analytic and numerical derivatives are both 0 at every entry checked."""
+        """The nodes with an input that passed without a verdict (all 0, or no entry compared)."""
         return [r for r in self.rows if r.unjudged]
 
     @property
     def conclusive(self):
-        """False when some node passed only because its gradients are 0 where they were checked."""
+        """False when some node passed without a verdict (its gradients 0 where checked, or nothing compared)."""
         return not self.unjudged
 
     def table(self, failures_only=False):
@@ -208,39 +295,57 @@ class NodeReport:
         rows = self.failures if failures_only else self.rows
         header = ("#", "node", "op", "shapes", "scope", "max rel err", "checked", "status", "source")
         body = [(str(r.position), r.node.name, r.node.op, r.shapes, r.node.scope or "-",
-                 r.error_figure or "-", str(sum(i.checked for i in r.inputs)),
+                 r.error_figure or r.failure or "-", str(sum(i.checked for i in r.inputs)),
                  r.status_text, display_location(r.node.source)) for r in rows]
         return format_table(header, body)
 
-    def summary(self, nonfinite_hint=None):
-        """One line, or the first failure in full.
+    def summary(self, nonfinite_hint=None, detailed=FAILURES_DETAILED):
+        """One line, or the failing nodes in full: the first, then up to `detailed` - 1 others, then how many more.
 
         Nodes skipped because their values are not finite get `nonfinite_hint`
         (where to look for the first non-finite value), by default a pointer to
         ``graph.find_nonfinite()``.
         """
         n_ops = len(self.rows)
-        skipped = sum(r.status == "skip" for r in self.rows)
-        zero = [r.node.name for r in self.unjudged]
-        warning = f"\n{unjudged_text(zero)}" if zero else ""
-        first = self.first_failure
-        if first is None:
-            passed = n_ops - skipped - len(zero)
+        not_finite = sum(r.status == "skip" and r.note == VALUE_NOT_FINITE for r in self.rows)
+        nothing = sum(r.status == "skip" and r.note != VALUE_NOT_FINITE for r in self.rows)
+        unjudged = [(r.node.name, r.unjudged_reason) for r in self.unjudged]
+        warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged))
+        bad = self.failures
+        if not bad:
+            passed = n_ops - not_finite - nothing - len(unjudged)
             text = f"all {n_ops} op nodes passed" if passed == n_ops else f"{passed} of {n_ops} op nodes passed"
-            if skipped:
+            if not_finite:
                 hint = nonfinite_hint or "graph.find_nonfinite() names the node that made the first"
-                text += f", {skipped} skipped (their values are not finite: {hint})"
-            return text + unjudged_count(zero) + warning
-        return (f"{len(self.failures)} of {n_ops} op nodes failed{unjudged_count(zero)}; first failing node:\n  "
-                + first.describe().replace("\n", "\n  ") + warning)
+                text += f", {not_finite} skipped (their values are not finite: {hint})"
+            if nothing:
+                text += f", {nothing} skipped ({NOTHING_TO_CHECK})"
+            return text + unjudged_count(unjudged) + warning
+        lines = [f"{len(bad)} of {n_ops} op nodes failed{unjudged_count(unjudged)}; first failing node:",
+                 "  " + bad[0].describe().replace("\n", "\n  ")]
+        shown = bad[1:max(detailed, 1)]
+        if shown:
+            lines.append("other failing nodes:")
+            lines += ["  " + r.describe().replace("\n", "\n  ") for r in shown]
+        if len(bad) > 1 + len(shown):
+            lines.append(f"and {plural(len(bad) - 1 - len(shown), 'more failing node')} (in the table)")
+        return "\n".join(lines) + warning
 
     def __str__(self):
         return self.table() + "\n\n" + self.summary()
 
+    def __repr__(self):
+        bad = len(self.failures)
+        verdict = f"{bad} failed" if bad else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
+        return f"<NodeReport of {plural(len(self.rows), 'op node')}: {verdict}>"
 
-@dataclass
+
+@dataclass(repr=False)
 class GradcheckReport:
-    """gradcheck's answer: per leaf, the analytic gradient against finite differences of the output."""
+    """gradcheck's answer: per leaf, the analytic gradient against finite differences of the output.
+
+    ``str()`` is the table and the summary; ``repr()`` one line.
+    """
 
     output: object
     leaves: List[InputCheck]
@@ -259,32 +364,31 @@ class GradcheckReport:
 
     @property
     def unjudged(self):
-        """The leaves whose analytic and numerical gradients are both 0 at every entry checked."""
+        """The leaves that passed without a verdict: gradient 0 at every entry checked, or no entry compared."""
         return [leaf for leaf in self.leaves if leaf.unjudged]
 
     @property
     def conclusive(self):
-        """False when some leaf passed only because its gradient is 0 where it was checked."""
+        """False when some leaf passed without a verdict."""
         return not self.unjudged
 
     def table(self):
         header = ("leaf", "shape", "checked", "max rel err", "max abs err", "status")
         body = [(leaf.name, str(leaf.shape), f"{leaf.checked}/{leaf.size}",
-                 f"{leaf.max_rel:.1e}" if leaf.status in ("ok", "FAIL") else "-",
-                 f"{leaf.max_abs:.1e}" if leaf.status in ("ok", "FAIL") else "-",
-                 leaf.status + (" (all 0)" if leaf.unjudged else "")) for leaf in self.leaves]
+                 _figure(leaf, leaf.max_rel), _figure(leaf, leaf.max_abs),
+                 leaf.status + (f" ({leaf.unjudged_reason})" if leaf.unjudged else "")) for leaf in self.leaves]
         return format_table(header, body)
 
     def summary(self):
-        zero = self.unjudged
+        unjudged = [(leaf.name, leaf.unjudged_reason) for leaf in self.unjudged]
+        warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, "a wrong gradient"))
         if self.ok:
             checked = [leaf for leaf in self.leaves if leaf.status == "ok"]
             skipped = sum(leaf.status == "skip" for leaf in self.leaves)
             text = f"gradcheck of {self.output.name}: {_count(checked, 'leaf', 'leaves')} passed"
             if skipped:
-                text += f", {skipped} skipped (no finite differences: the output is not finite around them)"
-            names = [leaf.name for leaf in zero]
-            return text + unjudged_count(names) + (f"\n{unjudged_text(names, 'a wrong gradient')}" if zero else "")
+                text += f", {skipped} skipped (nothing to check)"
+            return text + unjudged_count(unjudged) + warning
         lines = [f"gradcheck of {self.output.name}: the gradient of "
                  f"{', '.join(leaf.name for leaf in self.leaves if not leaf.ok)} is wrong"]
         lines += [f"  {leaf.describe(entries=1)}" for leaf in self.leaves if not leaf.ok]
@@ -295,21 +399,25 @@ class GradcheckReport:
             else:
                 lines.append("  every node's own VJP passed the per-node check: look at how the graph was built "
                              "(e.g. a value used after an in-place change)")
-        if zero:
-            lines.append(unjudged_text([leaf.name for leaf in zero], "a wrong gradient"))
-        return "\n".join(lines)
+        return "\n".join(lines) + warning
 
     def __str__(self):
         return self.table() + "\n\n" + self.summary()
 
+    def __repr__(self):
+        bad = sum(not leaf.ok for leaf in self.leaves)
+        verdict = f"{bad} wrong" if bad else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
+        return f"<GradcheckReport of {self.output.name} over {_count(self.leaves, 'leaf', 'leaves')}: {verdict}>"
+
+
+def _figure(leaf, value):
+    """A leaf's error in the table: measured ('1.2e-08', 'inf' for a gradient that is not finite) or '-'."""
+    if leaf.status == "FAIL" and not leaf.checked:
+        return leaf.problem or "-"
+    return f"{value:.1e}" if leaf.status in ("ok", "FAIL") else "-"
+
 
 # ---------------------------------------------------------------- helpers
-
-#: The status of an input, node or leaf whose compared derivatives are all 0.
-NOT_JUDGED = "not judged"
-#: How many names an unjudged_text lists before '... and N more'.
-NAMES_SHOWN = 6
-
 
 def unjudged_text(names, what="a wrong VJP"):
     """The warning about inputs, nodes or leaves whose compared gradients are all 0: one wording for every report.
@@ -324,11 +432,30 @@ def unjudged_text(names, what="a wrong VJP"):
             f"norm is), check again at input values where {it} not (not all zeros, not symmetric around 0)")
 
 
-def unjudged_count(names):
-    """', 2 not judged (all 0): x, W' for a summary line ('' when there are none)."""
-    if not names:
-        return ""
-    return f", {len(names)} {NOT_JUDGED} (all 0): {_listed(names, ' ...')}"
+def no_differences_text(names):
+    """The warning about inputs, nodes or leaves where no entry could be compared (every finite difference sampled
+    was not finite)."""
+    shown = _listed(names, f" and {len(names) - NAMES_SHOWN} more")
+    return (f"warning: at {shown} no entry could be compared: every finite difference sampled was not finite (a "
+            f"nudge of eps * max(1, |x|) leaves the op's domain or overflows), so nothing was checked "
+            f"({NOT_JUDGED}); check again with a smaller eps or at other input values")
+
+
+def unjudged_warnings(items, what="a wrong VJP"):
+    """The warning lines for (name, reason) pairs that passed without a verdict: one per reason."""
+    zero = [name for name, reason in items if reason != NO_DIFFERENCES]
+    none = [name for name, reason in items if reason != ALL_ZERO]
+    return ([unjudged_text(zero, what)] if zero else []) + ([no_differences_text(none)] if none else [])
+
+
+def unjudged_count(items):
+    """', 2 not judged (all 0): x, W' for a summary line ('' when there are none); `items` are (name, reason)
+    pairs, or names (all 0)."""
+    groups = {}
+    for item in items:
+        name, reason = (item, ALL_ZERO) if isinstance(item, str) else item
+        groups.setdefault(reason, []).append(name)
+    return "".join(f", {len(names)} {NOT_JUDGED} ({reason}): {_listed(names, ' ...')}" for reason, names in groups.items())
 
 
 def _listed(names, more):

@@ -12,9 +12,10 @@ from typing import Optional
 
 import numpy as np
 
+from .checksettings import require_settings
 from .errors import BackwardError
 from .gradcheck import check_nodes, gradcheck
-from .gradcheck_report import GradcheckReport, NodeReport
+from .gradcheck_report import ALL_ZERO, NO_DIFFERENCES, GradcheckReport, NodeReport
 from .nonfinite import find_nonfinite
 from .words import plural
 
@@ -25,7 +26,7 @@ FAILED = "FAILED"
 NOT_JUDGED_STATUS = 3
 
 
-@dataclass
+@dataclass(repr=False)
 class GraphCheck:
     """The three checks of one graph. ``whole`` is None when the whole-graph gradcheck did not run: not asked for
     (``whole_leaves`` is None), no leaf requires a gradient (``whole_leaves`` is 0), or its backward pass raised
@@ -50,8 +51,8 @@ class GraphCheck:
 
     @property
     def unjudged(self):
-        """What passed only because its gradients are 0 wherever checked ('1 op node', '2 leaves'), when nothing
-        failed: the check cannot tell a right VJP from a wrong one there."""
+        """What passed without a verdict ('1 op node', '2 leaves'), when nothing failed: its gradients are 0
+        wherever checked, or no entry could be compared; the check cannot tell a right VJP from a wrong one there."""
         if self.failed:
             return []
         counts = [plural(len(self.nodes.unjudged), "op node")] if self.nodes.unjudged else []
@@ -66,8 +67,19 @@ class GraphCheck:
         if self.failed:
             return FAILED
         if self.unjudged:
-            return f"{PASSED}, but {' and '.join(self.unjudged)} could not be judged (gradients 0 wherever checked)"
+            return f"{PASSED}, but {' and '.join(self.unjudged)} could not be judged ({'; '.join(self._why())})"
         return PASSED
+
+    def _why(self):
+        """Why some node or leaf could not be judged, each reason once, in words."""
+        checks = [i for r in self.nodes.unjudged for i in r.unjudged] + (self.whole.unjudged if self.whole else [])
+        reasons = {i.unjudged_reason for i in checks}
+        return [text for reason, text in ((ALL_ZERO, "gradients 0 wherever checked"),
+                                          (NO_DIFFERENCES, "no finite difference could be taken"))
+                if reason in reasons]
+
+    def __repr__(self):
+        return f"<GraphCheck: {self.verdict}>"
 
     def origin_text(self):
         """'non-finite value: log_3 (op log) made ...' (several lines), or '' when everything is finite."""
@@ -92,8 +104,10 @@ class GraphCheck:
 def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
     """Check `graph` (a Graph) as ``graphscope check`` does, with its defaults: a GraphCheck.
 
-    `whole` false leaves out the whole-graph gradcheck (``--nodes-only``).
+    `whole` false leaves out the whole-graph gradcheck (``--nodes-only``). The settings are validated before any
+    work (an ArgumentError names the first bad one).
     """
+    require_settings("check", eps=eps, rtol=rtol, max_coords=max_coords, seed=seed)
     origin = first_nonfinite(graph)
     nodes = check_nodes(graph, max_coords=max_coords, eps=eps, rtol=rtol, seed=seed)
     result = GraphCheck(origin, nodes)

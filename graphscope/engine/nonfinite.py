@@ -195,8 +195,12 @@ def _bad_contribution(node, g, grads):
 
 
 def find_nonfinite(nodes):
-    """Where the first NaN/inf was born: forward values first, then gradients; None if all are finite."""
-    return forward_origin(nodes) or backward_origin(nodes)
+    """Where the first NaN/inf was born: forward values first, then gradients; None if all are finite.
+
+    Re-running VJPs on the way raises no numpy warning: the record names the condition.
+    """
+    with np.errstate(all="ignore"):
+        return forward_origin(nodes) or backward_origin(nodes)
 
 
 # ---------------------------------------------------------------- as it happens
