@@ -11,12 +11,15 @@ Runs, on the graph a sample's build() returns (or a saved graph file):
 Where a node's analytic and numerical gradients are both 0 at every entry
 checked, a wrong VJP would pass as well: such nodes and leaves are marked
 "not judged (all 0)" and named in a warning; check again with other input
-values.
+values. One where no entry could be compared (every finite difference
+sampled was not finite) is "not judged (no finite differences)". Each
+failing node is described in full (the first five), with the line of its
+op's VJP.
 
 Exit status 0 when everything passed, 1 when a node failed or a NaN was
-found, 3 when nothing failed but some node or leaf could not be judged
-(its gradients are all 0 where checked), 2 when the file could not be
-checked.
+found, 3 when nothing failed but some node or leaf could not be judged,
+2 when the file could not be checked or an option is out of range; the
+same when the output's reader leaves early (`graphscope check FILE | head`).
 """
 import argparse
 
