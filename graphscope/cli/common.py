@@ -165,8 +165,7 @@ def file_command(command, file, imports=(), *options):
     FILE is shown relative to the current directory when below it; the --import files come along, so the
     command works on a saved graph with custom ops too.
     """
-    from ..engine.source import display_path
-    words = [command, display_path(file)]
+    words = [command, user_file_text(file)]
     for module in imports:
         words += ["--import", module]
     return "graphscope " + shlex.join(words + list(options))
