@@ -8,6 +8,7 @@ import pytest
 from cli_run import in_process
 from graphscope.cli import main
 from graphscope.tui import GraphscopeApp
+from graphscope.tui.widgets.inspector import inspector_text
 from graphscope.userfile import load_graph_file
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
@@ -82,6 +83,8 @@ async def test_check_all_names_the_first_failing_node_and_goes_to_it():
         bad = app.session.node
         assert f"first failing node {bad.name} ({bad.op}), shown" in message
         assert bad.op == "swish" and app.session.checks[bad].status == "FAIL"
+        shown = inspector_text(app.session).plain  # the inspector names where the wrong VJP is defined
+        assert "gradient check: FAIL\n  its VJP swish_vjp at " in shown and "wrong_backward.py:21" in shown
 
 
 async def test_a_node_where_nothing_was_compared_shows_no_error_figure():

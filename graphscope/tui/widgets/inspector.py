@@ -63,6 +63,8 @@ def inspector_text(session, width=None):
     if check is not None:
         text.append("\ngradient check: ", style="bold")
         text.append(check.status_text + "\n", style="green" if check.ok else "bold red")
+        if not check.ok and check.vjp_text:
+            text.append(f"  its {check.vjp_text}\n")
         for inp in check.inputs:
             text.append(f"  {inp.describe()}\n")
     return text
