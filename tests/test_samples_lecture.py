@@ -26,7 +26,11 @@ def load(name):
     """Import samples/NAME.py from its path as a fresh module."""
     spec = importlib.util.spec_from_file_location(f"lecture_sample_{name}", os.path.join(SAMPLES, f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, SAMPLES)  # for the samples' shared _cli and _lecture modules
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(SAMPLES)
     return module
 
 
