@@ -1,4 +1,4 @@
-"""Demo 2: a deep ReLU net under a poor init (N(0, 0.01^2)), without and with batch norm; and BN's cost per epoch.
+"""Demo 2: a deep ReLU net under a poor init (N(0, 0.01^2)), without and with batch norm; and BN's cost per step.
 
     python samples/batchnorm.py [--fast] [--plot DIR] [--no-terminal-plot]
     graphscope tui samples/batchnorm.py

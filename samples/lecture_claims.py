@@ -264,7 +264,7 @@ def measure(names=None, fast=False, out=None):
     return results
 
 
-def markdown(claims, fast=False):
+def markdown(claims, fast=False, path="FILE.md"):
     """The claims as a Markdown table, with how it was made."""
     def cell(text):
         return text.replace("|", "\\|")
@@ -272,7 +272,7 @@ def markdown(claims, fast=False):
     for c in claims:
         seen = f" (see `samples/{c.evidence}`)" if c.evidence else ""
         lines.append(f"| {cell(c.claim)} | {cell(c.measured)}{seen} | **{c.verdict}** |")
-    how = "python samples/lecture_claims.py" + (" --fast" if fast else "")
+    how = "python samples/lecture_claims.py" + (" --fast" if fast else "") + f" --markdown {path}"
     return "\n".join(lines) + f"\n\nMade by `{how}`; timings depend on the machine.\n"
 
 
@@ -315,7 +315,7 @@ def main(argv=None):
                        [(c.claim, c.measured, c.verdict) for c in claims]))
     if args.markdown:
         with atomic_write(args.markdown, "claims table") as f:
-            f.write(markdown(claims, args.fast).encode("utf-8"))
+            f.write(markdown(claims, args.fast, args.markdown).encode("utf-8"))
         print(f"\nwrote {args.markdown}")
     return 0
 
