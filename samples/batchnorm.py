@@ -59,7 +59,7 @@ def step_seconds(fast=True):
         graph.zero_grad()
         graph.backward()
     return median_cpu_seconds({name: (lambda g=g: step(g)) for name, g in graphs.items()},
-                              runs=COST_RUNS, calls=20)
+                              runs=COST_RUNS, calls=100)
 
 
 def measure(fast=True):

@@ -103,6 +103,17 @@ def test_plot_takes_a_folder_or_one_figures_file(cli, tmp_path):
         assert message in cli.plot_problem(given, figures, "x.py"), given
 
 
+def test_a_figure_that_cannot_be_written_ends_the_run_in_one_line(cli, tmp_path, capsys):
+    import graphscope as gs
+
+    def full_disk(path):
+        raise gs.GraphscopeError(f"cannot write plot {path}: No space left on device")
+    with pytest.raises(SystemExit) as stop:
+        cli.Plot(str(tmp_path), ("a.png",), "x.py").write("a.png", full_disk)
+    assert stop.value.code == f"x.py: cannot write plot {tmp_path / 'a.png'}: No space left on device"
+    assert "wrote" not in capsys.readouterr().out
+
+
 def test_fast_comes_from_the_flag_or_graphscope_fast_1(cli, monkeypatch):
     monkeypatch.delenv("GRAPHSCOPE_FAST", raising=False)
     assert cli.parse_args("x.py", "doc", ["--fast"]).fast and not cli.parse_args("x.py", "doc", []).fast
