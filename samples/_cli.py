@@ -59,7 +59,7 @@ def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=F
 
 def _figures_text(figures):
     if not figures:
-        return "Figures: none; this sample prints its findings as text, so it takes no --plot."
+        return "Figures: none; this sample draws no figures, so it takes no --plot."
     return f"Figures (--plot PATH): {', '.join(figures)}."
 
 
@@ -156,3 +156,21 @@ def terminal_plot(series, title, xlabel="epoch", ylabel="", logy=False, args=Non
     text = plt.build()
     plt.clear_figure()
     print(text if sys.stdout.isatty() else plt.uncolorize(text))  # no colour codes in a pipe or a file
+
+
+def explore(sample_file, doc, build, argv=None):
+    """What ``python samples/NAME.py`` does for a sample made to be explored by graphscope's commands: record its
+    graph, say what it holds, and name the commands that step through it, draw it and check it."""
+    parse_args(sample_file, doc, argv)
+    with np.errstate(all="ignore"):  # a sample may make inf or NaN on purpose: `graphscope check` tells where
+        out = build()
+    name = os.path.basename(sample_file)
+    path = os.path.join("samples", name)
+    value = f"{out.item():.6g}" if np.size(out.value) == 1 else f"shape {np.shape(out.value)}"
+    finite = "" if np.all(np.isfinite(out.value)) else " (not finite: `graphscope check` names the node that made it)"
+    print(f"{name} records a graph of {len(out.graph())} nodes; its output {out.name} = {value}{finite}. "
+          f"Explore it with:")
+    for command in (f"graphscope tui {path}", f"graphscope demo {path}",
+                    f"graphscope export {path} -o {name[:-3]}.svg", f"graphscope check {path}"):
+        print(f"    {command}")
+    return 0

@@ -10,7 +10,8 @@ same initial weights; the better one is reported as measured (on a problem
 this small, either can win).
 
     python samples/hyperparameter_search.py [--fast] [--plot PATH]
-    graphscope search samples/hyperparameter_search.py --trials 9 --epochs 5   # SGD, batch 32: settings() below
+    graphscope search samples/hyperparameter_search.py --trials 9 --epochs 5 --lr-range 1e-3 10 --reg-range 1e-6 0.1
+        # the sample's random search: its ranges, SGD and batch 32 from settings() below
     graphscope train samples/hyperparameter_search.py   # the best trial the full random search finds (settings())
 """
 import os

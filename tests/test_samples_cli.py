@@ -6,6 +6,7 @@ import glob
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -28,6 +29,8 @@ FIGURES = {
     "learning_rate": ("learning_rate_loss.png", "learning_rate_decay.png"), "update_rules": ("rules.png", "surface.png"),
     "vanishing_gradients": ("histograms.png", "stds.png"),
 }
+#: Samples made to be explored by graphscope's commands: run on their own, they say what they hold and how.
+EXPLORE = ("two_layer", "deep_mlp", "custom_op", "wrong_backward", "nan_origin", "tanh_layers")
 
 
 def load(name):
@@ -53,7 +56,7 @@ def cli():
 
 def test_every_sample_that_runs_on_its_own_is_listed_here():
     runnable = [n for n in ALL if "__main__" in open(os.path.join(SAMPLES, f"{n}.py"), encoding="utf-8").read()]
-    assert sorted(runnable) == sorted(FIGURES)
+    assert sorted(runnable) == sorted([*FIGURES, *EXPLORE])
 
 
 @pytest.mark.parametrize("name", sorted(FIGURES))
@@ -70,17 +73,32 @@ def test_help_names_fast_and_what_plot_does(name, capsys):
 
 
 @pytest.mark.parametrize("name", sorted(n for n, f in FIGURES.items() if not f))
-def test_a_sample_that_draws_nothing_refuses_plot_in_one_line(name, tmp_path):
-    result = run_sample(name, "--plot", str(tmp_path / "figs"))
-    assert result.returncode == 2 and result.stdout == ""
-    assert f"{name}.py draws no figures" in result.stderr and "Traceback" not in result.stderr
+def test_a_sample_that_draws_nothing_refuses_plot_in_one_line(name, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        load(name).main(["--plot", str(tmp_path / "figs")])
+    captured = capsys.readouterr()
+    assert stop.value.code == 2 and captured.out == ""
+    assert captured.err.splitlines()[-1].endswith(f"{name}.py draws no figures (it prints its findings as text); "
+                                                  f"run it without --plot")
+
+
+@pytest.mark.parametrize("name", EXPLORE)
+def test_a_sample_made_to_be_explored_names_the_commands_that_explore_it(name):
+    result = run_sample(name, "--fast")
+    assert result.returncode == 0 and result.stderr == ""  # no numpy warning, even where the sample makes inf
+    assert re.match(rf"{name}\.py records a graph of \d+ nodes; its output \w+ = ", result.stdout)
+    for command in ("tui", "export", "check"):
+        assert f"graphscope {command} samples/{name}.py" in result.stdout
+    assert ("not finite" in result.stdout) == (name == "nan_origin")
 
 
 @pytest.mark.parametrize("name", sorted(n for n, f in FIGURES.items() if len(f) > 1))
-def test_a_file_name_is_refused_where_a_sample_draws_several_figures(name, tmp_path):
-    result = run_sample(name, "--fast", "--plot", str(tmp_path / "one.png"))
-    assert result.returncode == 2 and result.stdout == ""  # refused before the run
-    assert "give a folder to write them into" in result.stderr and FIGURES[name][1] in result.stderr
+def test_a_file_name_is_refused_where_a_sample_draws_several_figures(name, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        load(name).main(["--fast", "--plot", str(tmp_path / "one.png")])
+    captured = capsys.readouterr()
+    assert stop.value.code == 2 and captured.out == ""  # refused before the run
+    assert "give a folder to write them into" in captured.err and FIGURES[name][1] in captured.err
 
 
 def test_plot_takes_a_folder_or_one_figures_file(cli, tmp_path):
@@ -123,9 +141,11 @@ def test_fast_comes_from_the_flag_or_graphscope_fast_1(cli, monkeypatch):
     assert cli.parse_args("x.py", "doc", []).fast
 
 
-def test_one_figure_goes_into_a_folder_or_to_a_file(tmp_path):
-    assert run_sample("svm_vs_softmax", "--fast", "--plot", str(tmp_path / "figs")).returncode == 0
-    assert run_sample("svm_vs_softmax", "--fast", "--plot", str(tmp_path / "descent.svg")).returncode == 0
+def test_one_figure_goes_into_a_folder_or_to_a_file(tmp_path, capsys):
+    sample = load("svm_vs_softmax")
+    assert sample.main(["--fast", "--plot", str(tmp_path / "figs")]) == 0
+    assert sample.main(["--fast", "--plot", str(tmp_path / "descent.svg")]) == 0
+    assert f"wrote {tmp_path / 'figs' / 'descent.png'}" in capsys.readouterr().out
     assert (tmp_path / "figs" / "descent.png").stat().st_size > 5000
     assert (tmp_path / "descent.svg").read_text().lstrip().startswith("<?xml")
 
