@@ -30,9 +30,9 @@ def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=F
     """The sample's options, parsed: ``fast`` (bool), ``plot`` (a Plot, false when not given) and, with
     `terminal`, ``no_terminal_plot``.
 
-    `sample_file` is the sample's ``__file__``, `doc` its docstring (shown by --help), `fast` what --fast does in it, `figures` the file names
-    of the figures it draws, `terminal` whether it draws curves in the terminal, `add_options(parser)` adds its
-    own options. With `known_only`, returns ``(args, the arguments left over)``.
+    `sample_file` is the sample's ``__file__``, `doc` its docstring (shown by --help), `fast` what --fast does
+    in it, `figures` the file names of the figures it draws, `terminal` whether it draws curves in the terminal;
+    `add_options(parser)` adds its own options. With `known_only`, returns ``(args, the arguments left over)``.
     """
     prog = os.path.basename(sample_file)
     parser = argparse.ArgumentParser(prog=prog, description=doc.strip(), epilog=_figures_text(figures),
@@ -117,7 +117,8 @@ class Plot:
         return self.given if _is_file_name(self.given) else os.path.join(self.given, figure)
 
     def write(self, figure, draw):
-        """``draw(path)`` writes `figure`; says where. A failure (a full disk, a folder gone) ends the run in one line."""
+        """``draw(path)`` writes `figure` and this says where; a failure (a full disk, a folder gone) ends the run
+        in one line."""
         from graphscope import GraphscopeError
         path = self.path(figure)
         try:
