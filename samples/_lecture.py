@@ -1,5 +1,5 @@
-"""Shared pieces of the lecture's training samples: the spiral data and a small net on it, and training runs
-with gs.Trainer. (Their command line is _cli.py's.) The samples import this module by name (their own folder is
+"""Shared pieces of the lecture's training samples: the spiral data and a small net on it, training runs with
+gs.Trainer, and steady CPU timings (one BLAS thread, medians of interleaved runs). (Their command line is _cli.py's.) The samples import this module by name (their own folder is
 on the path when Python or graphscope runs them).
 """
 import contextlib

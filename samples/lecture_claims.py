@@ -84,6 +84,10 @@ def initial_softmax_loss(classes=10, batch=200, seed=0):
                  _grade(rel < 0.01, rel < 0.1), "svm_vs_softmax.py")
 
 
+def _threads():
+    return "one BLAS thread" if lecture.blas_pinned() else "BLAS threads not pinned (no threadpoolctl)"
+
+
 #: backward / forward: "about as much, slightly more" (confirmed), the same order (partly), else refuted.
 BACKWARD_BANDS = {"confirmed": (1.0, 1.5), "partly": (0.8, 3.0)}
 
@@ -108,9 +112,8 @@ def backward_vs_forward(fast=False, layers=4, width=512, batch=256):
     # forward: one matmul per layer; backward: dW for each layer and dX for all but the first (x needs none)
     predicted = (2 * layers - 1) / layers
     low, high = BACKWARD_BANDS["confirmed"]
-    threads = "one BLAS thread" if lecture.blas_pinned() else "BLAS threads not pinned"
     return Claim("backward costs about as much as forward, slightly more",
-                 f"CPU time per pass, median of {runs} interleaved runs after a warm-up ({threads}; {layers} ReLU "
+                 f"CPU time per pass, median of {runs} interleaved runs after a warm-up ({_threads()}; {layers} ReLU "
                  f"layers of {width}, batch {batch}): forward {1e3 * forward_s:.1f} ms, backward "
                  f"{1e3 * backward_s:.1f} ms, backward = {ratio:.2f} x forward; the matmuls predict "
                  f"{predicted:.2f}x ({layers} forward, {2 * layers - 1} backward); confirmed within {low:g}-{high:g}x, "
@@ -164,7 +167,7 @@ def relu_speed(fast=False):
                  "activations.py")
 
 
-#: batch norm's extra time per epoch: "about 30%" (confirmed), up to double (partly), else refuted.
+#: batch norm's extra CPU time per training step: "about 30%" (confirmed), up to double (partly), else refuted.
 BATCHNORM_BANDS = {"confirmed": (0.15, 0.5), "partly": (0.05, 1.0)}
 
 
@@ -176,7 +179,7 @@ def batchnorm_cost(fast=False):
     (low, high), (some_low, some_high) = BATCHNORM_BANDS["confirmed"], BATCHNORM_BANDS["partly"]
     return Claim("batch norm costs about 30% more compute per epoch",
                  f"CPU time of a training step (forward and backward of a batch of {batchnorm.BATCH}; median of "
-                 f"{m['cost_runs']} interleaved runs after a warm-up, one BLAS thread): {1e3 * plain:.2f} ms "
+                 f"{m['cost_runs']} interleaved runs after a warm-up, {_threads()}): {1e3 * plain:.2f} ms "
                  f"without, {1e3 * bn:.2f} ms with ({batchnorm.DEPTH} hidden layers of {batchnorm.WIDTH}, so "
                  f"per-op overhead weighs): {100 * extra:+.0f}%; confirmed within {100 * low:+.0f} to "
                  f"{100 * high:+.0f}%, partly within {100 * some_low:+.0f} to {100 * some_high:+.0f}%",
