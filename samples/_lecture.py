@@ -1,31 +1,13 @@
-"""Shared pieces of the lecture's training samples: the command line, the spiral data and a small net on
-it, training runs with gs.Trainer, and plots.
-
-Every training sample runs as ``python samples/NAME.py [--fast] [--plot DIR]``:
-``--fast`` (or the environment variable GRAPHSCOPE_FAST=1) shrinks data and
-epochs to what CI runs; ``--plot DIR`` writes the sample's figures as PNG
-with matplotlib; a terminal curve is drawn with plotext whenever stdout is
-shown. The samples import this module by name (their own folder is on the
-path when Python or graphscope runs them).
+"""Shared pieces of the lecture's training samples: the spiral data and a small net on it, training runs with
+gs.Trainer, and steady CPU timings (one BLAS thread, medians of interleaved runs). (Their command line is _cli.py's.) The samples import this module by name (their own folder is
+on the path when Python or graphscope runs them).
 """
-import argparse
-import os
-import sys
+import contextlib
+import time
 
 import numpy as np
 
 import graphscope as gs
-
-
-def parse_args(description, argv=None):
-    """``--fast`` and ``--plot DIR``; ``fast`` is also on when GRAPHSCOPE_FAST=1."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--fast", action="store_true", help="small data and few epochs (what CI runs)")
-    parser.add_argument("--plot", metavar="DIR", help="write the figures as PNG files into DIR")
-    parser.add_argument("--no-terminal-plot", action="store_true", help="skip the plotext curve in the terminal")
-    args = parser.parse_args(argv)
-    args.fast = args.fast or os.environ.get("GRAPHSCOPE_FAST") == "1"
-    return args
 
 
 def loss_of(net, x, y):
@@ -57,54 +39,6 @@ def make_trainer(net, data, optimizer="sgd", lr=0.1, epochs=10, batch_size=32, r
 def epochs_to(accuracies, target):
     """The first epoch (1-based) whose accuracy reaches `target`, or None."""
     return next((i + 1 for i, a in enumerate(accuracies) if a is not None and a >= target), None)
-
-
-def terminal_plot(series, title, xlabel="epoch", ylabel="", logy=False, args=None):
-    """Draw ``{label: values}`` as lines in the terminal with plotext (skipped with --no-terminal-plot)."""
-    if args is not None and args.no_terminal_plot:
-        return
-    import plotext as plt
-    plt.clear_figure()
-    plt.plotsize(72, 18)
-    plt.theme("clear")
-    for label, values in series.items():
-        values = np.asarray(values, dtype=float)
-        keep = np.isfinite(values)
-        xs = np.arange(1, len(values) + 1)[keep]
-        plt.plot(list(xs), list(values[keep]), label=label)
-    if logy:
-        plt.yscale("log")
-    plt.title(title)
-    plt.xlabel(xlabel)
-    plt.ylabel(ylabel)
-    text = plt.build()
-    plt.clear_figure()
-    print(text if sys.stdout.isatty() else plt.uncolorize(text))  # no colour codes in a pipe or a file
-
-
-def save_lines(folder, filename, series, title, xlabel="epoch", ylabel="", logy=False, styles=None):
-    """Write ``{label: values}`` as a matplotlib line plot to folder/filename; returns the path."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    os.makedirs(folder, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for label, values in series.items():
-        values = np.asarray(values, dtype=float)
-        ax.plot(np.arange(1, len(values) + 1), values, (styles or {}).get(label, "-"), label=label)
-    if logy:
-        ax.set_yscale("log")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    path = os.path.join(folder, filename)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print(f"wrote {path}")
-    return path
 
 
 # ---------------------------------------------------------------- the spiral and a net on it
@@ -161,3 +95,44 @@ def epoch_means(history):
     """The mean training loss of each epoch."""
     per = history.settings["iterations_per_epoch"]
     return [float(np.mean(history.loss[i:i + per])) for i in range(0, len(history.loss), per)]
+
+
+# ---------------------------------------------------------------- timing
+
+def blas_pinned():
+    """Whether one_blas_thread() can pin numpy's BLAS (threadpoolctl is installed)."""
+    try:
+        import threadpoolctl  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def one_blas_thread():
+    """A context in which numpy's BLAS runs on one thread, so that timings measure the work rather than how
+    threads share a busy machine; a no-op without threadpoolctl."""
+    if not blas_pinned():
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(1)
+
+
+def cpu_seconds(fn, calls=3):
+    """The CPU time of one call of `fn`, averaged over `calls` calls in a row."""
+    t0 = time.process_time()
+    for _ in range(calls):
+        fn()
+    return (time.process_time() - t0) / calls
+
+
+def median_cpu_seconds(fns, runs, calls=3):
+    """{name: the median CPU seconds of one call of fns[name]}, the functions timed in turn (interleaved, so a
+    busy spell weighs on each alike) after one warm-up call each, on one BLAS thread."""
+    with one_blas_thread():
+        for fn in fns.values():
+            fn()
+        times = {name: [] for name in fns}
+        for _ in range(runs):
+            for name, fn in fns.items():
+                times[name].append(cpu_seconds(fn, calls))
+    return {name: float(np.median(t)) for name, t in times.items()}

@@ -1,6 +1,6 @@
 """Sigmoid vs tanh vs ReLU vs leaky ReLU on the same net and data: epochs to a target training accuracy.
 
-    python samples/activations.py [--fast] [--plot DIR]
+    python samples/activations.py [--fast] [--plot PATH] [--no-terminal-plot]
     graphscope tui samples/activations.py
     graphscope train samples/activations.py --epochs 30
 
@@ -8,7 +8,8 @@ Each activation gets the same 2-hidden-layer net, the same spiral, the same
 SGD settings and its usual init (He for the ReLUs, Xavier otherwise).
 """
 import graphscope as gs
-from _lecture import epochs_to, fit, loss_of, parse_args, save_lines, terminal_plot
+from _cli import parse_args, terminal_plot
+from _lecture import epochs_to, fit, loss_of
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
 TARGET = 0.9
@@ -48,7 +49,8 @@ def measure(fast=True):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], argv)
+    args = parse_args(__file__, __doc__, argv, fast="60 points per class instead of 100, at most 40 epochs "
+                      "instead of 100", figures=("activations_accuracy.png",), terminal=True)
     m = measure(fast=args.fast)
     print(f"epochs to {TARGET:.0%} training accuracy on the spiral (same net, data and SGD; at most {m['epochs']}):")
     for activation in ACTIVATIONS:
@@ -62,8 +64,8 @@ def main(argv=None):
     curves = {a: m[a]["train_acc_curve"] for a in ACTIVATIONS}
     terminal_plot(curves, "activations: training accuracy per epoch", ylabel="accuracy", args=args)
     if args.plot:
-        save_lines(args.plot, "activations_accuracy.png", curves, "training accuracy per epoch by activation",
-                   ylabel="accuracy")
+        args.plot.curves("activations_accuracy.png", curves, "training accuracy per epoch by activation",
+                         ylabel="accuracy")
     return m
 
 

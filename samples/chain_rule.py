@@ -11,7 +11,7 @@ gradient is upstream x local:
     graphscope demo samples/chain_rule.py   # the same walk, step by step
     graphscope export samples/chain_rule.py --step 6 -o step6.svg
 """
-import argparse
+from _cli import parse_args
 
 import graphscope as gs
 from graphscope.stepper import explain
@@ -45,9 +45,7 @@ def gradients(f):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="accepted for CI; this sample is instant anyway")
-    parser.parse_args(argv)
+    parse_args(__file__, __doc__, argv)
     f = build()
     stepper = gs.Stepper(f)
     print(f"f(x, y, z) = (x + y) z at x = {X:g}, y = {Y:g}, z = {Z:g}")

@@ -40,3 +40,8 @@ def build(seed=0):
     loss = gs.softmax_cross_entropy(scores, labels)
     loss.name = "loss"
     return loss
+
+
+if __name__ == "__main__":
+    from _cli import explore
+    raise SystemExit(explore(__file__, __doc__, build))

@@ -1,13 +1,14 @@
 """Demo 4: a net big enough to memorize a small noisy data set, without and with dropout: the train/validation gap.
 
-    python samples/dropout.py [--fast] [--plot DIR]
+    python samples/dropout.py [--fast] [--plot PATH] [--no-terminal-plot]
     graphscope tui samples/dropout.py
     graphscope train samples/dropout.py --epochs 100
 
 Accuracies are measured in eval mode (dropout off) after training.
 """
 import graphscope as gs
-from _lecture import fit, loss_of, parse_args, save_lines, terminal_plot
+from _cli import parse_args, terminal_plot
+from _lecture import fit, loss_of
 
 P = 0.5
 NOISE, WIDTH = 1.0, 100
@@ -51,7 +52,8 @@ def measure(fast=True):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], argv)
+    args = parse_args(__file__, __doc__, argv, fast="150 epochs instead of 300", figures=("dropout_val_loss.png",),
+                      terminal=True)
     m = measure(fast=args.fast)
     print(f"2 hidden layers of {WIDTH} ReLU units, 60 noisy training points (full batch), {m['epochs']} epochs of Adam:")
     for name in ("plain", "dropout"):
@@ -62,7 +64,7 @@ def main(argv=None):
     curves = {f"{name} validation loss": m[name]["val_loss_curve"] for name in ("plain", "dropout")}
     terminal_plot(curves, "dropout: validation loss per epoch", ylabel="loss", args=args)
     if args.plot:
-        save_lines(args.plot, "dropout_val_loss.png", curves, "validation loss without and with dropout", ylabel="loss")
+        args.plot.curves("dropout_val_loss.png", curves, "validation loss without and with dropout", ylabel="loss")
     return m
 
 

@@ -1,14 +1,16 @@
 """Demo 1: a 2-layer fully connected ReLU net trained with backprop on the 3-class spiral (>= 98% training accuracy).
 
-    python samples/fc_net.py [--fast] [--plot DIR]
+    python samples/fc_net.py [--fast] [--plot DIR] [--no-terminal-plot]
     graphscope tui samples/fc_net.py
     graphscope train samples/fc_net.py              # with settings() below: Adam, lr 0.01, exp:0.02, 150 epochs
     graphscope train samples/fc_net.py --epochs 20  # an option replaces a setting
 """
 import graphscope as gs
-from _lecture import fit, loss_of, parse_args, save_lines, terminal_plot
+from _cli import parse_args, terminal_plot
+from _lecture import fit, loss_of
 
 HIDDEN = 100
+FIGURES = ("fc_net_accuracy.png", "fc_net_loss.png")
 TARGET = 0.98
 LR, EPOCHS = 0.01, 150
 
@@ -51,7 +53,8 @@ def measure(fast=True):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], argv)
+    args = parse_args(__file__, __doc__, argv, fast="60 points per class instead of 100", figures=FIGURES,
+                      terminal=True)
     m = measure(fast=args.fast)
     print(f"2-layer net ({HIDDEN} ReLU units) on the spiral, {m['epochs']} epochs of Adam (lr {LR}, exponential decay)")
     print(f"training accuracy {m['train_acc']:.1%}  validation accuracy {m['val_acc']:.1%}")
@@ -59,9 +62,9 @@ def main(argv=None):
     curves = {"train accuracy": m["train_acc_curve"], "validation accuracy": m["val_acc_curve"]}
     terminal_plot(curves, "fc_net: accuracy per epoch", ylabel="accuracy", args=args)
     if args.plot:
-        save_lines(args.plot, "fc_net_accuracy.png", curves, "2-layer ReLU net on the spiral", ylabel="accuracy")
-        save_lines(args.plot, "fc_net_loss.png", {"training loss": m["loss_curve"]}, "training loss per epoch",
-                   ylabel="loss", logy=True)
+        args.plot.curves("fc_net_accuracy.png", curves, "2-layer ReLU net on the spiral", ylabel="accuracy")
+        args.plot.curves("fc_net_loss.png", {"training loss": m["loss_curve"]}, "training loss per epoch",
+                         ylabel="loss", logy=True)
     return m
 
 

@@ -18,12 +18,10 @@ the numerical one (centred differences (f(x + h) - f(x - h)) / 2h). Here:
     graphscope check samples/gradient_check.py     # the correct net: passes
     graphscope check samples/wrong_backward.py     # a wrong VJP caught from the command line
 """
-import argparse
-import os
-
 import numpy as np
 
 import graphscope as gs
+from _cli import parse_args
 from graphscope.engine.formatting import format_table
 
 REG = 1e-3
@@ -123,14 +121,8 @@ def entries_table(report):
     return format_table(("leaf", "entry", "analytic", "numerical", "relative error", ""), rows)
 
 
-def _fast(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="check fewer entries (also GRAPHSCOPE_FAST=1)")
-    return parser.parse_args(argv).fast or os.environ.get("GRAPHSCOPE_FAST") == "1"
-
-
 def main(argv=None):
-    fast = _fast(argv)
+    fast = parse_args(__file__, __doc__, argv, fast="gs.gradcheck samples 6 entries per leaf instead of 30").fast
     print("relative error |a - n| / max(|a|, |n|): above 1e-2 the gradient is probably wrong; "
           "1e-7 and less, happy\n")
     analytic, rows = step_size_errors()

@@ -8,15 +8,15 @@ dense 10 x 4096 Jacobian with respect to h (it is W) and a 10 x 40960 one
 with respect to W (I kron h^T), applied as two matrix products. With a
 mini-batch of 100 such vectors the relu's Jacobian is 409,600 x 409,600.
 
-    python samples/jacobians.py            # every node's Jacobian, the small case in full, backward's memory
+    python samples/jacobians.py [--fast]   # every node's Jacobian, the small case in full, backward's memory
     graphscope demo samples/jacobians.py   # the descriptions step by step
 """
-import argparse
 import tracemalloc
 
 import numpy as np
 
 import graphscope as gs
+from _cli import parse_args
 from graphscope.engine.formatting import format_table
 
 N, M = 4096, 10
@@ -72,9 +72,7 @@ def _matrix(m):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="accepted for CI; this sample is fast anyway")
-    parser.parse_args(argv)
+    parse_args(__file__, __doc__, argv)
     loss = build()
     rows = [(f"d{node.name}/d{inp.name}", node.op, f"{j.shape[0]} x {j.shape[1]}", f"{j.entries:,}",
              _bytes_text(8 * j.entries), j.structure, j.formula) for node, inp, j in jacobians(loss)]

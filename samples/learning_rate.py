@@ -1,8 +1,10 @@
 """Learning rates: too small, too large and good on the same net and data; then exponential and inverse-time decay.
 
-    python samples/learning_rate.py [--fast] [--plot DIR]
+    python samples/learning_rate.py [--fast] [--plot DIR] [--no-terminal-plot]
     graphscope tui samples/learning_rate.py
-    graphscope train samples/learning_rate.py --lr 0.5 --schedule exp:0.05
+    graphscope train samples/learning_rate.py                      # settings() below: the good rate, SGD lr 0.5
+    graphscope train samples/learning_rate.py --lr 50              # the rate that blows up
+    graphscope train samples/learning_rate.py --schedule exp:0.05  # the good rate, decaying
 
 The too-large rate diverges (the trainer stops at the first non-finite loss)
 or oscillates; the too-small one barely moves the loss from log(3).
@@ -10,7 +12,8 @@ or oscillates; the too-small one barely moves the loss from log(3).
 import numpy as np
 
 import graphscope as gs
-from _lecture import loss_of, make_trainer, parse_args, save_lines, terminal_plot
+from _cli import parse_args, terminal_plot
+from _lecture import loss_of, make_trainer
 
 RATES = {"too small": 1e-4, "good": 0.5, "too large": 50.0}
 DECAYS = {"exponential": lambda lr0: gs.optim.schedules.exponential(lr0, 0.05),
@@ -27,6 +30,11 @@ def net(seed=0):
     return gs.nn.MLP([2, 100, 3], rng=seed)
 
 
+def settings():
+    """What `graphscope train samples/learning_rate.py` trains with: the good rate's run (options replace them)."""
+    return {"optimizer": "sgd", "lr": RATES["good"], "batch_size": 30, "epochs": 50, "dtype": "float64"}
+
+
 def build():
     x, y, _, _ = data()
     return loss_of(net(), x[:30], y[:30])
@@ -34,8 +42,10 @@ def build():
 
 def train(fast, lr, schedule=None):
     """Train with SGD at `lr` (or a schedule); the per-iteration losses, whether it diverged, the final accuracy."""
-    epochs = 20 if fast else 50
-    trainer = make_trainer(net(), data(fast), optimizer="sgd", lr=lr, epochs=epochs, batch_size=30, schedule=schedule)
+    s = settings()
+    epochs = 20 if fast else s["epochs"]
+    trainer = make_trainer(net(), data(fast), optimizer=s["optimizer"], lr=lr, epochs=epochs,
+                           batch_size=s["batch_size"], schedule=schedule)
     try:
         trainer.fit(*data(fast))
         diverged = False
@@ -66,7 +76,8 @@ def verdicts(m):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], argv)
+    args = parse_args(__file__, __doc__, argv, fast="50 points per class instead of 100, 20 epochs instead of 50",
+                      figures=("learning_rate_loss.png", "learning_rate_decay.png"), terminal=True)
     m = measure(fast=args.fast)
     print("SGD on a 2-layer net on the spiral; loss at the first iteration -> mean of the last 10:")
     for name, row in m.items():
@@ -80,10 +91,10 @@ def main(argv=None):
     curves = {name: row["loss_curve"] for name, row in m.items()}
     terminal_plot(curves, "learning_rate: loss per iteration", xlabel="iteration", ylabel="loss", logy=True, args=args)
     if args.plot:
-        save_lines(args.plot, "learning_rate_loss.png", {n: m[n]["loss_curve"] for n in RATES},
-                   "too small, good and too large learning rates", xlabel="iteration", ylabel="loss", logy=True)
-        save_lines(args.plot, "learning_rate_decay.png", {n: m[n]["lr_curve"] for n in DECAYS},
-                   "learning-rate decay per epoch", ylabel="learning rate")
+        args.plot.curves("learning_rate_loss.png", {n: m[n]["loss_curve"] for n in RATES},
+                         "too small, good and too large learning rates", xlabel="iteration", ylabel="loss", logy=True)
+        args.plot.curves("learning_rate_decay.png", {n: m[n]["lr_curve"] for n in DECAYS},
+                         "learning-rate decay per epoch", ylabel="learning rate")
     return m
 
 

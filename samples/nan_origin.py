@@ -20,3 +20,8 @@ def build():
     loss = -gs.mean(picked)
     loss.name = "loss"
     return loss
+
+
+if __name__ == "__main__":
+    from _cli import explore
+    raise SystemExit(explore(__file__, __doc__, build))

@@ -13,7 +13,7 @@ The same neuron built from the primitive gates of the lecture's circuit
     graphscope export samples/neuron.py -o neuron.svg
     graphscope export samples/neuron.py:build_gates -o gates.svg   # the circuit of gates
 """
-import argparse
+from _cli import parse_args
 
 import numpy as np
 
@@ -75,9 +75,7 @@ def _numbers(v):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="accepted for CI; this sample is instant anyway")
-    parser.parse_args(argv)
+    parse_args(__file__, __doc__, argv)
     f, circuit = build(), build_gates()
     s = f.item()
     a = f.graph().node("a").item()

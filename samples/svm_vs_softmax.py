@@ -12,17 +12,17 @@
 build() returns total = svm + softmax on one shared scores node, so one backward pass
 shows each loss's own contribution to d/dscores, side by side:
 
-    python samples/svm_vs_softmax.py [--fast] [--plot descent.png]
+    python samples/svm_vs_softmax.py [--fast] [--plot PATH]
+    python samples/svm_vs_softmax.py --plot descent.svg   # the descent drawn as .png, .svg or .pdf
+    python samples/svm_vs_softmax.py --plot figures       # figures/descent.png
     graphscope demo samples/svm_vs_softmax.py
     graphscope export samples/svm_vs_softmax.py -o losses.svg
+    graphscope check samples/svm_vs_softmax.py
 """
-import argparse
-import os
-import sys
-
 import numpy as np
 
 import graphscope as gs
+from _cli import parse_args
 from graphscope.engine.formatting import format_table
 
 #: The lecture's scores: rows are examples (a cat, a car, a frog image), columns the classes.
@@ -97,13 +97,11 @@ PLOT_FORMATS = ("png", "svg", "pdf")
 
 def plot_descent(runs, path):
     """Loss and margin against step, one line per loss, to `path` (.png, .svg or .pdf; needs matplotlib)."""
-    fmt = _plot_format(path)
+    fmt = path.rsplit(".", 1)[-1].lower()
     if fmt not in PLOT_FORMATS:
         raise ValueError(f"{path}: a plot is written as .{', .'.join(PLOT_FORMATS)}")
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise SystemExit("--plot needs matplotlib: pip install matplotlib") from None
+    from matplotlib.figure import Figure
+
     from graphscope.util.atomic import atomic_write
     fig = Figure(figsize=(9, 3.5), layout="constrained")
     ax_loss, ax_margin = fig.subplots(1, 2)
@@ -120,23 +118,8 @@ def plot_descent(runs, path):
         fig.savefig(f, format=fmt)
 
 
-def _plot_format(path):
-    return os.path.splitext(path)[1].lstrip(".").lower()
-
-
-def _options(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="fewer descent steps (also GRAPHSCOPE_FAST=1)")
-    parser.add_argument("--plot", metavar="FILE", help="also draw the descent as .png, .svg or .pdf (matplotlib)")
-    options = parser.parse_args(argv)
-    if options.plot and _plot_format(options.plot) not in PLOT_FORMATS:
-        parser.error(f"--plot {options.plot}: give a file ending in .{', .'.join(PLOT_FORMATS)}")
-    options.fast = options.fast or os.environ.get("GRAPHSCOPE_FAST") == "1"
-    return options
-
-
 def main(argv=None):
-    options = _options(argv)
+    options = parse_args(__file__, __doc__, argv, fast="40 descent steps instead of 200", figures=("descent.png",))
     steps = 40 if options.fast else 200
     print("the lecture's scores, one example per row; each loss on its own:")
     rows, examples = [], per_example()
@@ -168,12 +151,7 @@ def main(argv=None):
     print(f"the svm loss is 0 from step {still} on (margin {runs['svm'][still][1]:.2f} > 1) and the scores stop "
           f"moving; the softmax keeps pushing: margin {runs['softmax'][-1][1]:.2f} after {steps} steps")
     if options.plot:
-        try:
-            plot_descent(runs, options.plot)
-        except gs.GraphscopeError as exc:  # a missing folder, no permission: one line, no traceback
-            print(f"svm_vs_softmax.py: {exc}", file=sys.stderr)
-            return 1
-        print(f"wrote {options.plot}")
+        options.plot.write("descent.png", lambda path: plot_descent(runs, path))
     return 0
 
 

@@ -35,3 +35,8 @@ def build(init="xavier"):
     loss = gs.mean(h)
     loss.name = "loss"
     return loss
+
+
+if __name__ == "__main__":
+    from _cli import explore
+    raise SystemExit(explore(__file__, __doc__, build))

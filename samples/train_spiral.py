@@ -1,10 +1,16 @@
 """Train a 2-layer ReLU net on cs231n's 3-class spiral (300 points), the lecture's first training demo.
 
-    python samples/train_spiral.py [OPTIONS]    # the first command below; OPTIONS (e.g. --epochs 50) are added
+    python samples/train_spiral.py [--fast] [--plot PATH] [OPTIONS]   # the first command below, OPTIONS added
     graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --epochs 200 --batch-size 32 --reg 1e-4
     graphscope train samples/train_spiral.py --sanity
     graphscope search samples/train_spiral.py --trials 6 --epochs 20
     graphscope export samples/train_spiral.py -o spiral.svg
+
+Run by Python, it is `graphscope train` with the options above: --fast trains
+40 epochs instead of 200, --plot writes the curves (into a folder as
+train_spiral.png, or to a .png, .svg or .pdf file), and any other option is
+graphscope train's (`graphscope train --help`), a later one replacing an
+earlier one (e.g. --epochs 50, --optimizer adam --lr 0.01).
 """
 import os
 import shlex
@@ -16,6 +22,8 @@ import graphscope as gs
 
 #: What `python samples/train_spiral.py` runs: `graphscope train` on this file with these options.
 TRAIN_OPTIONS = ["--optimizer", "sgd", "--lr", "0.5", "--epochs", "200", "--batch-size", "32", "--reg", "1e-4"]
+#: What --fast changes: the epochs.
+FAST_OPTIONS = ["--epochs", "40"]
 
 CLASSES, PER_CLASS, HIDDEN = 3, 100, 100
 
@@ -59,11 +67,18 @@ def build():
 
 
 def main(argv=None):
-    """`graphscope train` on this file with TRAIN_OPTIONS and `argv` added (a later option wins): the table,
-    the curve and the final accuracies; returns its exit status."""
+    """`graphscope train` on this file with TRAIN_OPTIONS (FAST_OPTIONS with --fast), --plot's file and the
+    other options of `argv` added (a later option wins): the table, the curve and the final accuracies; returns
+    its exit status."""
+    from _cli import parse_args
+
     from graphscope.cli import main as graphscope
+    options, rest = parse_args(__file__, __doc__, sys.argv[1:] if argv is None else argv,
+                               fast="40 epochs instead of 200", figures=("train_spiral.png",), known_only=True)
+    if options.plot:
+        rest = ["--plot", options.plot.path("train_spiral.png"), *rest]
     here = os.path.relpath(__file__) if not os.path.relpath(__file__).startswith("..") else __file__
-    args = ["train", here, *TRAIN_OPTIONS, *(sys.argv[1:] if argv is None else argv)]
+    args = ["train", here, *TRAIN_OPTIONS, *(FAST_OPTIONS if options.fast else []), *rest]
     print(f"$ graphscope {shlex.join(args)}")
     return graphscope(args)
 

@@ -27,3 +27,8 @@ def build():
     loss = gs.softmax_cross_entropy(scores, labels)
     loss.name = "loss"
     return loss
+
+
+if __name__ == "__main__":
+    from _cli import explore
+    raise SystemExit(explore(__file__, __doc__, build))

@@ -10,10 +10,10 @@ direction and shallow in the other, L(w) = (0.05 w1^2 + 2 w2^2) / 2, SGD
 jitters across the steep direction and crawls along the shallow one;
 momentum builds up speed along it; the adaptive rules rescale each direction.
 
-    python samples/update_rules.py [--fast] [--plot DIR]   # losses, then rules.png and surface.png
-    graphscope train samples/update_rules.py --optimizer adam --lr 0.01 --epochs 30
+    python samples/update_rules.py [--fast] [--plot DIR] [--no-terminal-plot]   # losses; rules.png, surface.png
+    graphscope train samples/update_rules.py                             # settings() below: Adam's run, lr 0.01
+    graphscope train samples/update_rules.py --optimizer sgd --lr 0.05   # another rule's run
 """
-import argparse
 import os
 import sys
 
@@ -21,6 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _lecture as lecture  # noqa: E402
+from _cli import parse_args, terminal_plot  # noqa: E402
 
 import graphscope as gs  # noqa: E402
 
@@ -30,11 +31,19 @@ RULES = {"SGD": 0.05, "Momentum": 0.05, "Nesterov": 0.05, "AdaGrad": 0.05, "RMSP
 SURFACE_RULES = {"SGD": 0.9, "Momentum": 0.1, "Nesterov": 0.1, "AdaGrad": 1.0, "RMSProp": 0.1, "Adam": 0.3}
 CURVATURE = np.array([0.05, 2.0])
 START = np.array([-9.0, 1.5])
+BATCH = 32
+FIGURES = ("rules.png", "surface.png")
 
 
 def data():
     """The spiral to train on and a second draw of it to validate on."""
     return lecture.spiral_data()
+
+
+def settings():
+    """What `graphscope train samples/update_rules.py` trains with: Adam's run of compare() (options replace
+    them; --optimizer NAME --lr RULES' rate gives another rule's run)."""
+    return {"optimizer": "adam", "lr": RULES["Adam"], "batch_size": BATCH, "epochs": 30}
 
 
 def build():
@@ -44,7 +53,8 @@ def build():
 
 def compare(epochs=30):
     """{rule: the mean training loss of each epoch}, every rule from the same start on the same batches."""
-    return {rule: lecture.epoch_means(lecture.train(build(), rule, lr, epochs)) for rule, lr in RULES.items()}
+    return {rule: lecture.epoch_means(lecture.train(build(), rule, lr, epochs, batch_size=BATCH))
+            for rule, lr in RULES.items()}
 
 
 def surface(w1, w2):
@@ -91,29 +101,22 @@ def findings(losses, paths):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GRAPHSCOPE_FAST")),
-                        help="10 epochs instead of 30 (also GRAPHSCOPE_FAST=1)")
-    parser.add_argument("--plot", metavar="DIR", help="write rules.png (loss curves) and surface.png there")
-    args = parser.parse_args(argv)
-    epochs = 10 if args.fast else 30
+    args = parse_args(__file__, __doc__, argv, fast="10 epochs instead of 30", figures=FIGURES, terminal=True)
+    epochs = 10 if args.fast else settings()["epochs"]
     losses, paths = compare(epochs), trajectories()
     print(f"mean training loss per epoch, 2-layer ReLU net on the spiral, {epochs} epochs:")
     for rule, ls in sorted(losses.items(), key=lambda kv: kv[1][-1]):
         print(f"  {rule:<9} lr {RULES[rule]:<5g} first epoch {ls[0]:.3f}  last epoch {ls[-1]:.3f}")
-    from graphscope.viz.figures import terminal_curves
-    print(terminal_curves(losses, title="mean loss per epoch", xlabel="epoch"))
+    terminal_plot(losses, "mean loss per epoch", ylabel="loss", args=args)
     ok = True
     for text, holds in findings(losses, paths):
         ok &= holds
         print(f"  {'confirmed' if holds else 'REFUTED':>9}: {text}")
     if args.plot:
-        from graphscope.viz.figures import save_curves, save_surface_paths
-        os.makedirs(args.plot, exist_ok=True)
-        print("wrote", save_curves(losses, os.path.join(args.plot, "rules.png"),
-                                   "the same net, data and batches: loss per epoch", xlabel="epoch"))
-        print("wrote", save_surface_paths(surface, paths, os.path.join(args.plot, "surface.png"),
-                                          (-10, 2, -2.5, 2.5), "L(w) = (0.05 w1^2 + 2 w2^2) / 2: each rule's path"))
+        from graphscope.viz.figures import save_surface_paths
+        args.plot.curves("rules.png", losses, "the same net, data and batches: loss per epoch", ylabel="loss")
+        args.plot.write("surface.png", lambda path: save_surface_paths(
+            surface, paths, path, (-10, 2, -2.5, 2.5), "L(w) = (0.05 w1^2 + 2 w2^2) / 2: each rule's path"))
     return 0 if ok else 1
 
 

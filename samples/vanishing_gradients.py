@@ -8,15 +8,13 @@ Xavier (std 1 / sqrt(fan_in)) keeps the activations' spread from layer to
 layer. ReLU with Xavier halves the variance at every layer; ReLU with He
 (std sqrt(2 / fan_in)) keeps it.
 
-    python samples/vanishing_gradients.py [--fast] [--plot DIR]   # per-layer std table, histograms
+    python samples/vanishing_gradients.py [--fast] [--plot DIR] [--no-terminal-plot]   # per-layer stds
     graphscope export samples/vanishing_gradients.py -o deep.svg --depth 0
 """
-import argparse
-import os
-
 import numpy as np
 
 import graphscope as gs
+from _cli import parse_args, terminal_plot
 
 LAYERS, WIDTH, BATCH = 10, 500, 1000
 #: name -> (activation, std of the weights given fan_in)
@@ -81,11 +79,8 @@ def claims(v):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", default=bool(os.environ.get("GRAPHSCOPE_FAST")),
-                        help="a batch of 200 instead of 1000 (also GRAPHSCOPE_FAST=1)")
-    parser.add_argument("--plot", metavar="DIR", help="write histograms.png and stds.png there")
-    args = parser.parse_args(argv)
+    args = parse_args(__file__, __doc__, argv, fast="a batch of 200 instead of 1000",
+                      figures=("histograms.png", "stds.png"), terminal=True)
     stats = {setup: measure(setup, args.fast) for setup in SETUPS}
     print(f"{LAYERS} layers of {WIDTH} units; activation std per layer (and the gradient's std at it):\n")
     header = "layer  " + "".join(f"{k:>22}" for k in SETUPS)
@@ -93,22 +88,19 @@ def main(argv=None):
     for i in range(LAYERS):
         print(f"{i + 1:>5}  " + "".join(f"{s[i].activation.std:>12.3g} ({s[i].gradient.std:7.1e})"
                                         for s in stats.values()))
-    from graphscope.viz.figures import terminal_curves
-    print(terminal_curves({k: [float(np.log10(s.activation.std)) for s in v] for k, v in stats.items()},
-                          title="log10 of the activation std, per layer", xlabel="layer"))
+    terminal_plot({k: [float(np.log10(s.activation.std)) for s in v] for k, v in stats.items()},
+                  "log10 of the activation std, per layer", xlabel="layer", args=args)
     ok = True
     for text, holds in claims(verdicts(stats)):
         ok &= holds
         print(f"  {'confirmed' if holds else 'REFUTED':>9}: {text}")
     if args.plot:
-        from graphscope.viz.figures import save_curves, save_histograms
-        os.makedirs(args.plot, exist_ok=True)
+        from graphscope.viz.figures import save_histograms
         rows = {k: [(s.scope, s.activation.histogram) for s in v] for k, v in stats.items()}
-        print("wrote", save_histograms(rows, os.path.join(args.plot, "histograms.png"),
-                                       "activations per layer (rows: init)"))
-        print("wrote", save_curves({k: [s.activation.std for s in v] for k, v in stats.items()},
-                                   os.path.join(args.plot, "stds.png"), "activation std per layer",
-                                   xlabel="layer", ylabel="std", logy=True))
+        args.plot.write("histograms.png", lambda path: save_histograms(rows, path,
+                                                                      "activations per layer (rows: init)"))
+        args.plot.curves("stds.png", {k: [s.activation.std for s in v] for k, v in stats.items()},
+                         "activation std per layer", xlabel="layer", ylabel="std", logy=True)
     return 0 if ok else 1
 
 

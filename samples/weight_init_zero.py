@@ -1,18 +1,18 @@
 """Zero (constant) initialization: every hidden unit computes the same thing and gets the same gradient, forever.
 
-    python samples/weight_init_zero.py [--fast] [--plot DIR]
+    python samples/weight_init_zero.py [--fast] [--plot PATH] [--no-terminal-plot]
     graphscope tui samples/weight_init_zero.py
     graphscope train samples/weight_init_zero.py --epochs 20
 
-All weights start at 0 (biases at 0.1, so the tanh units are not all exactly
-zero and the weights do move): after training steps the hidden units are still
-copies of one another, so the net is no better than one hidden unit. The same
-net with random (Xavier) weights breaks the symmetry.
+All weights start at 0 (biases at 0.1, so the tanh units are not all exactly zero and the weights
+do move): after training steps the hidden units are still copies of one another, so the net is no
+better than one hidden unit. The same net with random (Xavier) weights breaks the symmetry.
 """
 import numpy as np
 
 import graphscope as gs
-from _lecture import fit, loss_of, parse_args, save_lines, terminal_plot
+from _cli import parse_args, terminal_plot
+from _lecture import fit, loss_of
 
 HIDDEN = 20
 
@@ -63,7 +63,8 @@ def measure(fast=True):
 
 
 def main(argv=None):
-    args = parse_args(__doc__.splitlines()[0], argv)
+    args = parse_args(__file__, __doc__, argv, fast="50 points per class instead of 100, 10 epochs instead of 30",
+                      figures=("weight_init_zero_loss.png",), terminal=True)
     m = measure(fast=args.fast)
     z, r = m["zeros"], m["xavier"]
     print(f"after {z['steps']} SGD steps on the spiral ({HIDDEN} tanh hidden units):")
@@ -75,8 +76,7 @@ def main(argv=None):
     curves = {f"{k} init": v["loss_curve"] for k, v in m.items()}
     terminal_plot(curves, "weight_init_zero: training loss per epoch", ylabel="loss", args=args)
     if args.plot:
-        save_lines(args.plot, "weight_init_zero_loss.png", curves, "zero vs Xavier init: training loss",
-                   ylabel="loss")
+        args.plot.curves("weight_init_zero_loss.png", curves, "zero vs Xavier init: training loss", ylabel="loss")
     return m
 
 

@@ -138,10 +138,10 @@ def test_epoch_times_read_at_every_scale():
 
 
 def test_a_terminal_plot_in_a_pipe_has_no_colour_codes(capsys):
-    spec = importlib.util.spec_from_file_location("lecture_helpers", os.path.join(SAMPLES, "_lecture.py"))
-    lecture = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(lecture)
-    lecture.terminal_plot({"loss": [3.0, 2.0, 1.5, 1.2]}, "curve")
+    spec = importlib.util.spec_from_file_location("sample_cli", os.path.join(SAMPLES, "_cli.py"))
+    sample_cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample_cli)
+    sample_cli.terminal_plot({"loss": [3.0, 2.0, 1.5, 1.2]}, "curve")
     out = capsys.readouterr().out
     assert "curve" in out and "\x1b" not in out
 

@@ -21,7 +21,11 @@ def load(name):
     """Import samples/NAME.py from its path as a fresh module."""
     spec = importlib.util.spec_from_file_location(f"claims_sample_{name}", os.path.join(SAMPLES, f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, SAMPLES)  # for the samples' shared _cli and _lecture modules
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(SAMPLES)
     return module
 
 
@@ -112,10 +116,29 @@ def test_initial_softmax_loss_claim(claims):
     assert claims.initial_softmax_loss(classes=3).claim.endswith("(C = 3)")
 
 
-def test_backward_vs_forward_claim_measures_both_phases(claims):
-    c = claims.backward_vs_forward(fast=True)
+def test_backward_vs_forward_claim_measures_both_phases_and_says_how(claims):
+    c = claims.backward_vs_forward(fast=True, layers=3, width=64, batch=32)
     assert c.verdict in claims.VERDICTS
     assert "forward" in c.measured and "backward =" in c.measured
+    assert "CPU time" in c.measured and "median of 5 interleaved runs" in c.measured
+    assert "the matmuls predict 1.67x (3 forward, 5 backward)" in c.measured
+    assert "confirmed within 1-1.5x, partly within 0.8-3x" in c.measured
+
+
+def test_a_timing_claims_verdict_follows_its_stated_band(claims, monkeypatch):
+    def timed(forward, backward):
+        monkeypatch.setattr(claims.lecture, "median_cpu_seconds", lambda fns, runs: {"forward": forward,
+                                                                                     "backward": backward})
+        return claims.backward_vs_forward(fast=True, layers=1, width=4, batch=2).verdict
+    assert [timed(1.0, r) for r in (1.2, 1.9, 3.5, 0.5)] == ["confirmed", "partly", "refuted", "refuted"]
+
+
+def test_timings_are_the_median_of_interleaved_cpu_times(claims):
+    calls = []
+    seconds = claims.lecture.median_cpu_seconds({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+                                                runs=3, calls=2)
+    assert set(seconds) == {"a", "b"} and all(s >= 0 for s in seconds.values())
+    assert calls == ["a", "b"] + ["a", "a", "b", "b"] * 3  # a warm-up call each, then turns
 
 
 def test_elementwise_jacobian_claim(claims):
@@ -140,7 +163,8 @@ def test_relu_speed_claim_reports_epochs_per_activation(claims):
 
 def test_batchnorm_cost_claim(claims):
     c = claims.batchnorm_cost(fast=True)
-    assert "s per epoch without" in c.measured and c.verdict in claims.VERDICTS
+    assert "CPU time of a training step" in c.measured and "ms without" in c.measured
+    assert "confirmed within +15 to +50%, partly within +5 to +100%" in c.measured and c.verdict in claims.VERDICTS
 
 
 def test_dropout_claim_reads_the_dropout_samples_runs(claims, monkeypatch):
@@ -188,6 +212,25 @@ def test_lecture_claims_runs_as_a_script_and_writes_markdown(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "confirmed the initial softmax loss" in result.stdout
     assert out.read_text().count("**confirmed**") == 2
+
+
+def test_a_plain_lecture_claims_run_writes_no_file(tmp_path):
+    tracked = os.path.join(os.path.dirname(SAMPLES), "docs", "lecture_claims.md")
+    before = (open(tracked, "rb").read(), os.stat(tracked).st_mtime_ns)
+    result = subprocess.run([sys.executable, os.path.join(SAMPLES, "lecture_claims.py"), "--only", "softmax"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "confirmed" in result.stdout and "wrote" not in result.stdout
+    assert (open(tracked, "rb").read(), os.stat(tracked).st_mtime_ns) == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lecture_claims_refuses_a_markdown_path_it_cannot_write(tmp_path):
+    result = subprocess.run([sys.executable, os.path.join(SAMPLES, "lecture_claims.py"), "--only", "softmax",
+                             "--markdown", str(tmp_path / "no" / "claims.md")], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and "there is no folder" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""  # refused before measuring
 
 
 def test_lecture_claims_names_an_unknown_claim():

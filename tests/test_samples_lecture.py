@@ -26,7 +26,11 @@ def load(name):
     """Import samples/NAME.py from its path as a fresh module."""
     spec = importlib.util.spec_from_file_location(f"lecture_sample_{name}", os.path.join(SAMPLES, f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, SAMPLES)  # for the samples' shared _cli and _lecture modules
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(SAMPLES)
     return module
 
 
@@ -155,12 +159,14 @@ def test_svm_vs_softmax_plot_mistakes_get_one_line(tmp_path, capsys):
     sample = load("svm_vs_softmax")
     with pytest.raises(SystemExit) as exit_:
         sample.main(["--fast", "--plot", str(tmp_path / "descent.txt")])
-    assert exit_.value.code == 2 and "give a file ending in .png, .svg, .pdf" in capsys.readouterr().err
+    assert exit_.value.code == 2 and "give a folder, or a file ending in .png, .svg, .pdf" in capsys.readouterr().err
     pytest.importorskip("matplotlib")
     missing = tmp_path / "no" / "descent.svg"
-    assert sample.main(["--fast", "--plot", str(missing)]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot write plot" in err and "does not exist" in err
+    with pytest.raises(SystemExit) as exit_:  # refused before the run, not after it
+        sample.main(["--fast", "--plot", str(missing)])
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2 and captured.out == ""
+    assert captured.err.splitlines()[-1].endswith(f"--plot {missing}: there is no folder {missing.parent}")
 
 
 # ---------------------------------------------------------------- gradient_check.py

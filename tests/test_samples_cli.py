@@ -1,0 +1,182 @@
+"""The samples' one command line (samples/_cli.py): every runnable sample takes --fast and says in --help what
+--plot does in it; --plot takes a folder, or a file where the sample draws one figure, and is refused in one
+line otherwise; every training sample but train_spiral.py suggests its settings, so `graphscope train` trains
+it as the sample does."""
+import glob
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from graphscope.cli import main as graphscope
+from optable_guard import op_table_guard  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.usefixtures("op_table_guard")  # gradient_check.py defines custom ops
+SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
+ALL = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(SAMPLES, "[!_]*.py")))
+#: Samples that run on their own (``python samples/NAME.py``) and the figures each draws.
+FIGURES = {
+    "chain_rule": (), "neuron": (), "gradient_check": (), "jacobians": (), "lecture_claims": (),
+    "svm_vs_softmax": ("descent.png",), "train_spiral": ("train_spiral.png",),
+    "activations": ("activations_accuracy.png",), "dropout": ("dropout_val_loss.png",),
+    "weight_init_zero": ("weight_init_zero_loss.png",), "hyperparameter_search": ("search.png",),
+    "fc_net": ("fc_net_accuracy.png", "fc_net_loss.png"), "batchnorm": ("batchnorm_loss.png", "batchnorm_accuracy.png"),
+    "learning_rate": ("learning_rate_loss.png", "learning_rate_decay.png"), "update_rules": ("rules.png", "surface.png"),
+    "vanishing_gradients": ("histograms.png", "stds.png"),
+}
+#: Samples made to be explored by graphscope's commands: run on their own, they say what they hold and how.
+EXPLORE = ("two_layer", "deep_mlp", "custom_op", "wrong_backward", "nan_origin", "tanh_layers")
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"cli_sample_{name}", os.path.join(SAMPLES, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, SAMPLES)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(SAMPLES)
+    return module
+
+
+def run_sample(name, *args, cwd=None, env=None):
+    return subprocess.run([sys.executable, os.path.join(SAMPLES, f"{name}.py"), *args], capture_output=True,
+                          text=True, timeout=120, cwd=cwd, env=env)
+
+
+@pytest.fixture(scope="module")
+def cli():
+    return load("_cli")
+
+
+def test_every_sample_that_runs_on_its_own_is_listed_here():
+    runnable = [n for n in ALL if "__main__" in open(os.path.join(SAMPLES, f"{n}.py"), encoding="utf-8").read()]
+    assert sorted(runnable) == sorted([*FIGURES, *EXPLORE])
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_help_names_fast_and_what_plot_does(name, capsys):
+    with pytest.raises(SystemExit) as stop:
+        load(name).main(["--help"])
+    out = capsys.readouterr().out
+    assert stop.value.code == 0
+    assert "--fast" in out and "--plot PATH" in out and f"python samples/{name}.py" in out  # the docstring's usage
+    if FIGURES[name]:
+        assert all(figure in out for figure in FIGURES[name])
+    else:
+        assert "draws no figures" in out
+
+
+@pytest.mark.parametrize("name", sorted(n for n, f in FIGURES.items() if not f))
+def test_a_sample_that_draws_nothing_refuses_plot_in_one_line(name, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        load(name).main(["--plot", str(tmp_path / "figs")])
+    captured = capsys.readouterr()
+    assert stop.value.code == 2 and captured.out == ""
+    assert captured.err.splitlines()[-1].endswith(f"{name}.py draws no figures (it prints its findings as text); "
+                                                  f"run it without --plot")
+
+
+@pytest.mark.parametrize("name", EXPLORE)
+def test_a_sample_made_to_be_explored_names_the_commands_that_explore_it(name):
+    result = run_sample(name, "--fast")
+    assert result.returncode == 0 and result.stderr == ""  # no numpy warning, even where the sample makes inf
+    assert re.match(rf"{name}\.py records a graph of \d+ nodes; its output \w+ = ", result.stdout)
+    for command in ("tui", "export", "check"):
+        assert f"graphscope {command} samples/{name}.py" in result.stdout
+    assert ("not finite" in result.stdout) == (name == "nan_origin")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, f in FIGURES.items() if len(f) > 1))
+def test_a_file_name_is_refused_where_a_sample_draws_several_figures(name, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        load(name).main(["--fast", "--plot", str(tmp_path / "one.png")])
+    captured = capsys.readouterr()
+    assert stop.value.code == 2 and captured.out == ""  # refused before the run
+    assert "give a folder to write them into" in captured.err and FIGURES[name][1] in captured.err
+
+
+def test_plot_takes_a_folder_or_one_figures_file(cli, tmp_path):
+    one, two = ("a.png",), ("a.png", "b.png")
+    folder = cli.parse_args("x.py", "doc", ["--plot", str(tmp_path / "new" / "figs")], figures=two).plot
+    assert os.path.isdir(tmp_path / "new" / "figs")  # made before the run, so a bad path fails at once
+    assert folder.path("b.png") == str(tmp_path / "new" / "figs" / "b.png")
+    assert cli.parse_args("x.py", "doc", ["--plot", str(tmp_path / "d.svg")], figures=one).plot.path("a.png") \
+        == str(tmp_path / "d.svg")
+    assert not cli.parse_args("x.py", "doc", [], figures=one).plot
+    (tmp_path / "taken").write_text("")
+    problems = {
+        (str(tmp_path / "d.txt"), one): "give a folder, or a file ending in .png, .svg, .pdf",
+        (str(tmp_path / "no" / "d.png"), one): "there is no folder",
+        (str(tmp_path / "taken"), one): "is a file; give a folder",
+        (str(tmp_path / "d.png"), two): "x.py draws 2 figures (a.png, b.png); give a folder",
+        (str(tmp_path), ()): "x.py draws no figures",
+    }
+    for (given, figures), message in problems.items():
+        assert message in cli.plot_problem(given, figures, "x.py"), given
+
+
+def test_a_figure_that_cannot_be_written_ends_the_run_in_one_line(cli, tmp_path, capsys):
+    import graphscope as gs
+
+    def full_disk(path):
+        raise gs.GraphscopeError(f"cannot write plot {path}: No space left on device")
+    with pytest.raises(SystemExit) as stop:
+        cli.Plot(str(tmp_path), ("a.png",), "x.py").write("a.png", full_disk)
+    assert stop.value.code == f"x.py: cannot write plot {tmp_path / 'a.png'}: No space left on device"
+    assert "wrote" not in capsys.readouterr().out
+
+
+def test_fast_comes_from_the_flag_or_graphscope_fast_1(cli, monkeypatch):
+    monkeypatch.delenv("GRAPHSCOPE_FAST", raising=False)
+    assert cli.parse_args("x.py", "doc", ["--fast"]).fast and not cli.parse_args("x.py", "doc", []).fast
+    monkeypatch.setenv("GRAPHSCOPE_FAST", "0")
+    assert not cli.parse_args("x.py", "doc", []).fast
+    monkeypatch.setenv("GRAPHSCOPE_FAST", "1")
+    assert cli.parse_args("x.py", "doc", []).fast
+
+
+def test_one_figure_goes_into_a_folder_or_to_a_file(tmp_path, capsys):
+    sample = load("svm_vs_softmax")
+    assert sample.main(["--fast", "--plot", str(tmp_path / "figs")]) == 0
+    assert sample.main(["--fast", "--plot", str(tmp_path / "descent.svg")]) == 0
+    assert f"wrote {tmp_path / 'figs' / 'descent.png'}" in capsys.readouterr().out
+    assert (tmp_path / "figs" / "descent.png").stat().st_size > 5000
+    assert (tmp_path / "descent.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_train_spiral_takes_fast_and_a_plot_folder(tmp_path):
+    result = run_sample("train_spiral", "--fast", "--plot", str(tmp_path), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "--epochs 200 --batch-size 32 --reg 1e-4 --epochs 40" in result.stdout.splitlines()[0]
+    assert "40 epochs" in result.stdout and (tmp_path / "train_spiral.png").stat().st_size > 5000
+
+
+# ---------------------------------------------------------------- settings()
+
+def test_every_training_sample_but_train_spiral_suggests_its_settings():
+    from graphscope.cli.trainfile import file_settings
+    training = [n for n in ALL if hasattr(load(n), "data")]
+    assert {"fc_net", "learning_rate", "update_rules", "hyperparameter_search", "train_spiral"} <= set(training)
+    for name in training:
+        module = load(name)
+        if name == "train_spiral":  # shows the options: `python samples/train_spiral.py` passes them to train
+            assert not hasattr(module, "settings")
+            continue
+        assert hasattr(module, "settings"), f"{name}.py defines data() but not settings()"
+        assert {"optimizer", "lr", "epochs", "batch_size"} <= set(file_settings(module, name))
+
+
+def test_graphscope_train_trains_update_rules_as_the_sample_trains_adam(tmp_path, capsys):
+    sample = load("update_rules")
+    own = sample.lecture.train(sample.build(), "Adam", sample.RULES["Adam"], 2, batch_size=sample.BATCH)
+    history = tmp_path / "h.json"
+    code = graphscope(["train", os.path.join(SAMPLES, "update_rules.py"), "--epochs", "2", "--history", str(history),
+                       "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    np.testing.assert_allclose(json.loads(history.read_text())["loss"], own.loss, rtol=1e-6)
