@@ -116,12 +116,6 @@ def atomic_write(path, what="file", durable=True):
 TEMP_SUFFIX = ".tmp"
 
 
-def is_temporary(name, target):
-    """True when the file `name` is one of atomic_write's temporary files for `target` (a file name): left behind
-    only when the process was killed while writing."""
-    return name.startswith(f".{target}.") and name.endswith(TEMP_SUFFIX)
-
-
 def _remove(tmp):
     try:
         os.remove(tmp)
