@@ -46,6 +46,11 @@ def save_checkpoint(trainer, folder, durable=True):
     names and temporary files a killed write left are removed. `durable`: flush to the disk (fsync), see
     graphscope.util.atomic; the trainer's per-epoch writes do that at most every SYNC_EVERY seconds.
     """
+    with interrupts_held():  # a few milliseconds: cut short, the checkpoint would lag what the run reports
+        return _save(trainer, folder, durable)
+
+
+def _save(trainer, folder, durable):
     folder = require_path(folder, "checkpoint folder")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CheckpointError(f"checkpoint {folder}: is a file, not a folder")
@@ -82,8 +87,7 @@ def save_checkpoint(trainer, folder, durable=True):
         "history": history,
     }
     text = json.dumps(_finite_or_null(meta), separators=(",", ":"))
-    with interrupts_held():
-        _replace(folder, arrays_name, data, text.encode(), durable)
+    _replace(folder, arrays_name, data, text.encode(), durable)
     return folder
 
 
@@ -165,19 +169,20 @@ def _read_history(saved, arrays, where):
 
 
 def new_run_problem(folder, replace=False, resume="trainer.load_checkpoint(folder)",
-                    overwrite="Trainer(..., overwrite_checkpoint=True)"):
+                    overwrite="Trainer(..., overwrite_checkpoint=True)", label=None):
     """Why a new run must not write its checkpoints into `folder`, or None (it is missing, empty, or holds only what
     a checkpoint write that was cut short left). A checkpoint in it would be replaced (fine when `replace`): the
     line names what it holds and the ways on (`resume`, another folder, `overwrite`: as the caller spells them). A
     folder holding other files and no checkpoint is refused always: checkpoints are not written among a user's
-    files."""
+    files. `label`: how the line names the folder (default 'checkpoint folder FOLDER')."""
     folder = require_path(folder, "checkpoint folder")
+    label = label or f"checkpoint folder {folder}"
     if not os.path.isdir(folder):
         return None
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
-        return f"checkpoint folder {folder}: cannot list it: {exc.strerror or exc}"
+        return f"{label}: cannot list it: {exc.strerror or exc}"
     if META in names:
         if replace:
             return None
@@ -185,13 +190,13 @@ def new_run_problem(folder, replace=False, resume="trainer.load_checkpoint(folde
             held = checkpoint_summary(folder)
         except CheckpointError as exc:
             held = f"a checkpoint that cannot be read ({str(exc).split(': ', 1)[-1]})"
-        return (f"checkpoint folder {folder} holds {held}; a new run would replace it: use {resume} to continue it, "
+        return (f"{label} holds {held}; a new run would replace it: use {resume} to continue it, "
                 f"give another folder, or {overwrite} to replace it")
     others = [n for n in names if not is_leftover(n)]
     if not others:
         return None
     shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-    return (f"checkpoint folder {folder} is not empty and holds no checkpoint ({shown}); give a new or empty folder "
+    return (f"{label} is not empty and holds no checkpoint ({shown}); give a new or empty folder "
             f"(a checkpoint is never written among other files)")
 
 
