@@ -22,6 +22,7 @@ checkpoint (--checkpoint) is kept.
 """
 import argparse
 import dataclasses
+import os
 import sys
 
 from ..engine.errors import GraphscopeError
@@ -236,14 +237,12 @@ def checkpoint_problems(args):
 
 
 def _same_folder(a, b):
-    import os
     return os.path.abspath(a) == os.path.abspath(b)
 
 
 def _same_file(saved, given):
     """True when the file a checkpoint names (as given then) is `given` now: the same path, the same file, or,
     when the saved path leads nowhere from here (another working folder), the same file name."""
-    import os
     if os.path.normpath(saved) == os.path.normpath(given):
         return True
     if os.path.exists(saved):
