@@ -13,8 +13,11 @@ printed as a table and a terminal curve, and written as JSON (--history) and
 as a picture (--plot, needs matplotlib). Every output is checked before
 training starts.
 
---resume DIR goes on with the run saved in DIR, with its settings (an option
-that contradicts them is refused; only --epochs, the total, may grow). A
+--checkpoint DIR keeps every epoch; a new run refuses a DIR that holds a
+checkpoint (--overwrite replaces it) or other files. --resume DIR goes on
+with the run saved in DIR: the same training file and model, with its
+settings (an option that contradicts them is refused; only --epochs, the
+total, may grow). A
 loss that turns NaN or infinite stops the run, names the node that made it
 and exits with status 1; Ctrl-C stops it with status 130. Either way the
 table, --history and --plot show the epochs completed and the last good
