@@ -164,7 +164,7 @@ def test_damaged_checkpoint_json(saved, tmp_path, case):
     text = (folder / META).read_bytes()
     data, message = {
         "deep": (b"[" * 5000 + b"]" * 5000, r"nested too deeply|more than 64 deep"),
-        "long integer": (text.replace(b'"epoch": 1', b'"epoch": 1' + b"0" * 4000), r"an integer with 4001 digits"),
+        "long integer": (text.replace(b'"epoch":1', b'"epoch":1' + b"0" * 4000), r"an integer with 4001 digits"),
         "truncated": (text[:len(text) // 2], r"is not valid JSON"),
         "empty": (b"", r"is not valid JSON"),
         "huge": (None, r"more than a checkpoint's settings and history ever take"),

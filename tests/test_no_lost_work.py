@@ -85,8 +85,8 @@ def test_an_interrupted_checkpoint_write_keeps_the_previous_checkpoint(data, tmp
     t.epochs = 2
     with pytest.raises(TrainingInterrupted) as info:
         t.fit(x, y)
-    assert str(info.value) == (f"interrupted while writing the checkpoint of epoch 2; the last good checkpoint "
-                               f"is {folder} (after epoch 1)")
+    assert str(info.value) == (f"interrupted as the checkpoint of epoch 2 was written; that write was undone: the "
+                               f"last good checkpoint is {folder} (after epoch 1)")
     assert info.value.epoch == 1 and t.epoch == 2  # trained in memory, not saved
     monkeypatch.undo()
     meta = json.loads((folder / META).read_text())
@@ -111,8 +111,8 @@ def test_ctrl_c_after_the_new_checkpoint_is_in_place_names_it(data, tmp_path, mo
     with pytest.raises(TrainingInterrupted) as info:
         t.fit(x, y)
     monkeypatch.undo()
-    assert str(info.value) == (f"interrupted while writing the checkpoint of epoch 2; the last good checkpoint "
-                               f"is {folder} (after epoch 2)")
+    assert str(info.value) == (f"interrupted as the checkpoint of epoch 2 was written; it was finished first: the "
+                               f"last good checkpoint is {folder} (after epoch 2)")
     assert info.value.epoch == 2 and info.value.checkpoint == str(folder)
     assert trainer(x, y).load_checkpoint(folder)["epoch"] == 2
 
@@ -130,8 +130,8 @@ def test_ctrl_c_while_the_first_checkpoint_is_written_says_none_was(data, tmp_pa
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(TrainingInterrupted) as info:
         trainer(x, y, epochs=2, checkpoint=folder).fit(x, y)
-    assert str(info.value) == (f"interrupted while writing the checkpoint of epoch 1; no checkpoint was written "
-                               f"to {folder} (its write was cut short)")
+    assert str(info.value) == (f"interrupted as the checkpoint of epoch 1 was written; that write was undone: no "
+                               f"checkpoint was written to {folder} (none had been before)")
     assert info.value.checkpoint is None
 
 

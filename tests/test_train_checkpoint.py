@@ -54,9 +54,10 @@ def test_checkpoint_folder_is_json_plus_npz_without_leftovers(data, tmp_path):
     assert meta["epoch"] == 3 and meta["optimizer"]["type"] == "Momentum"
     assert meta["settings"]["reg"] == 1e-3 and meta["settings"]["dtype"] == "float32"
     assert [p["name"] for p in meta["params"]] == ["W1", "b1", "W2", "b2"]
-    assert len(meta["history"]["loss"]) == 3 * 8
+    assert meta["history"]["series"] == "arrays" and "loss" not in meta["history"]  # thousands of numbers: not JSON
     with np.load(folder / files[0], allow_pickle=False) as npz:
-        assert sorted(npz.files)[:2] == ["optimizer/0/velocity", "optimizer/1/velocity"]
+        assert "optimizer/0/velocity" in npz.files and "optimizer/1/velocity" in npz.files
+        assert npz["history/loss"].shape == (3 * 8,) and npz["history/lr"].shape == (3,)
 
 
 def test_divergence_keeps_the_last_good_checkpoint(data, tmp_path):
@@ -80,7 +81,7 @@ def test_loading_checks_the_model_and_the_files(data, tmp_path):
         trainer(x, y, 1).load_checkpoint(tmp_path / "nope")
     W = gs.param(np.zeros((2, 3)), name="W")
     other = gs.Trainer(gs.softmax_cross_entropy(gs.tensor(x, name="x") @ W, y), Momentum([W], 0.1))
-    with pytest.raises(CheckpointError, match="holds 4 parameters but the optimizer updates 1"):
+    with pytest.raises(CheckpointError, match="saved from another model: it holds 4 parameters, this model has 1"):
         other.load_checkpoint(folder)
     with pytest.raises(CheckpointError, match="saved with optimizer Momentum, loaded into SGD"):
         trainer(x, y, 1, opt=SGD).load_checkpoint(folder)
@@ -228,6 +229,6 @@ def test_a_checkpoint_with_a_bias_before_batch_norm_is_refused_naming_the_bias(d
     with pytest.raises(CheckpointError) as err:
         batchnorm_trainer(gs.nn.MLP([2, 8, 3], batchnorm=True, rng=0)).load_checkpoint(tmp_path / "ck")
     message = str(err.value)
-    assert "holds 6 parameters but the optimizer updates 5" in message
+    assert "saved from another model: it holds 6 parameters, this model has 5" in message
     assert "(only the checkpoint has fc1.b)" in message and "fc1 has no bias in this model" in message
     assert message.endswith("It cannot be resumed: start a new run.")

@@ -242,20 +242,19 @@ TRAIN_DEFAULTS = {"optimizer": "sgd", "lr": DEFAULT_LR, "batch_size": 64, "reg":
 
 
 def output_file_problem(option, path):
-    """Why `path` cannot be written (its folder is missing or not writable, it is a folder), or None."""
+    """Why `path` cannot be written ("is a folder", its folder is missing, is not writable, is on a read-only or
+    virtual file system, ...), or None. Tried for real, before any long work (see graphscope.util.atomic)."""
+    from ..util.atomic import folder_problem
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         return f"{option} {path}: is a folder; give a file name"
-    if not os.path.isdir(folder):
-        problem = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
-        return f"{option} {path}: the folder {folder} {problem}"
-    if not os.access(folder, os.W_OK):
-        return f"{option} {path}: the folder {folder} is not writable"
-    return None
+    problem = folder_problem(folder)
+    return None if problem is None else f"{option} {path}: the folder {folder} {problem}"
 
 
 def output_folder_problem(option, path):
-    """Why the folder `path` cannot be made or written into (the first part that exists decides), or None."""
+    """Why the folder `path` cannot be made or written into (the first part of it that exists decides), or None."""
+    from ..util.atomic import folder_problem
     where = os.path.abspath(path)
     if os.path.exists(where) and not os.path.isdir(where):
         return f"{option} {path}: is a file, not a folder"
@@ -263,9 +262,10 @@ def output_folder_problem(option, path):
         where = os.path.dirname(where)
     if not os.path.isdir(where):
         return f"{option} {path}: {where} is a file, not a folder"
-    if not os.access(where, os.W_OK):
-        return f"{option} {path}: the folder {where} is not writable"
-    return None
+    problem = folder_problem(where)
+    if problem is None:
+        return None
+    return f"{option} {path}: " + ("it " if where == os.path.abspath(path) else f"the folder {where} ") + problem
 
 
 def output_problems(args):

@@ -22,7 +22,7 @@ import sys
 
 from ..engine.words import did_you_mean, plural
 from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, nonfinite_note,
-                     warn_broken_backward, whole_number)
+                     output_file_problem, output_folder_problem, warn_broken_backward, whole_number)
 
 #: The extension that writes an ONNX model rather than a picture.
 ONNX = ".onnx"
@@ -55,6 +55,10 @@ def _export(args):
     if args.output and os.path.isdir(args.output):
         raise GraphscopeError(f"-o {args.output}: is a folder; give a file name whose extension picks the format, "
                               f"e.g. -o {os.path.join(args.output, 'graph.svg')}")
+    problem = (args.output and output_file_problem("-o", args.output)) or \
+        (args.frames and output_folder_problem("--frames", args.frames))
+    if problem:
+        raise GraphscopeError(problem)
     if args.output and os.path.splitext(args.output)[1].lower() == ONNX:
         return _export_onnx(args)
     fmt = format_of(args.output, extra=(ONNX,)) if args.output else None  # an unknown extension fails before work

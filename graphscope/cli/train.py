@@ -13,8 +13,11 @@ printed as a table and a terminal curve, and written as JSON (--history) and
 as a picture (--plot, needs matplotlib). Every output is checked before
 training starts.
 
---resume DIR goes on with the run saved in DIR, with its settings (an option
-that contradicts them is refused; only --epochs, the total, may grow). A
+--checkpoint DIR keeps every epoch; a new run refuses a DIR that holds a
+checkpoint (--overwrite replaces it) or other files. --resume DIR goes on
+with the run saved in DIR: the same training file and model, with its
+settings (an option that contradicts them is refused; only --epochs, the
+total, may grow). A
 loss that turns NaN or infinite stops the run, names the node that made it
 and exits with status 1; Ctrl-C stops it with status 130. Either way the
 table, --history and --plot show the epochs completed and the last good
@@ -22,6 +25,7 @@ checkpoint (--checkpoint) is kept.
 """
 import argparse
 import dataclasses
+import os
 import sys
 
 from ..engine.errors import GraphscopeError
@@ -114,7 +118,11 @@ def add_parser(sub):
                         "whatever settings() suggests (default: settings()'s, else none)")
     p.add_argument("--no-shuffle", action="store_true", help="feed the batches in the same order every epoch")
     p.add_argument("--history", metavar="OUT.json", help="write the history (loss, accuracies, lr, settings)")
-    p.add_argument("--checkpoint", metavar="DIR", help="write a checkpoint to DIR after every epoch")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="write a checkpoint to DIR after every epoch; a new run refuses a DIR that holds a checkpoint "
+                        "(--resume DIR goes on with it, --overwrite replaces it) or other files")
+    p.add_argument("--overwrite", action="store_true",
+                   help="let a new run replace the checkpoint in --checkpoint DIR")
     p.add_argument("--resume", metavar="DIR",
                    help="go on with the run saved in DIR, with its settings, up to --epochs in all (default: the "
                         "saved run's total); checkpoints then go to DIR unless --checkpoint says otherwise")
@@ -191,6 +199,60 @@ def resume_settings(args, problems):
     return saved["done"]
 
 
+#: Where a resumed run's settings came from, for --history's settings.from.
+FROM_CHECKPOINT = "checkpoint"
+
+
+def given_settings(args):
+    """The settings the command line gives (before any is filled in from a checkpoint or settings())."""
+    return {key for key in SETTING_KEYS if getattr(args, key, None) is not None} | \
+        ({"shuffle"} if getattr(args, "no_shuffle", False) else set())
+
+
+def resumed_origins(given):
+    """{setting: 'given' or 'checkpoint'}: a resumed run takes every setting left out from its checkpoint."""
+    return {key: GIVEN if key in given else FROM_CHECKPOINT for key in SETTING_KEYS}
+
+
+def checkpoint_problems(args):
+    """Whether the checkpoint folders fit the run: a new run's --checkpoint must not hold another run (without
+    --overwrite) or other files; --resume must be a checkpoint of this training file. One line each."""
+    from ..train.checkpoint import CheckpointError, new_run_problem, saved_file
+    problems = []
+    if args.overwrite and not args.checkpoint:
+        problems.append("--overwrite goes with --checkpoint DIR (the folder whose checkpoint a new run replaces)")
+    target = args.checkpoint
+    if target and not (args.resume and _same_folder(target, args.resume)):
+        problem = new_run_problem(target, replace=args.overwrite, resume=f"--resume {target}",
+                                  overwrite="--overwrite", label=f"--checkpoint {target}")
+        if problem:
+            problems.append(problem)
+    if args.resume:
+        try:
+            made_by = saved_file(args.resume)
+        except CheckpointError as exc:
+            return problems + [str(exc)]
+        if made_by is not None and not _same_file(made_by, args.file):
+            problems.append(f"--resume {args.resume}: it holds a run of {made_by}, not of {args.file}; resume it with "
+                            f"graphscope train {made_by} --resume {args.resume}, or train {args.file} with another "
+                            f"--checkpoint folder")
+    return problems
+
+
+def _same_folder(a, b):
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _same_file(saved, given):
+    """True when the file a checkpoint names (as given then) is `given` now: the same path, the same file, or,
+    when the saved path leads nowhere from here (another working folder), the same file name."""
+    if os.path.normpath(saved) == os.path.normpath(given):
+        return True
+    if os.path.exists(saved):
+        return os.path.exists(given) and os.path.samefile(saved, given)
+    return os.path.basename(saved) == os.path.basename(given)
+
+
 def _text(value):
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -220,6 +282,7 @@ def sanity_problems(args):
 def run(args):
     from .trainfile import TrainingFile
     epochs_given = args.epochs is not None
+    given = given_settings(args)
     problems = option_problems(args) + sanity_problems(args)
     training_file = TrainingFile(args.file)  # a saved graph or a file without data() is refused here (exit 2)
     done, origins = 0, None
@@ -228,13 +291,9 @@ def run(args):
     else:
         origins = fill_defaults(args, training_file.settings)
     schedule = _schedule(args.schedule, args.lr, problems, setting_name("schedule", origins, training_file.name))
-    problems += output_problems(args)
+    problems += output_problems(args) + checkpoint_problems(args)
     if problems:
         return report_bad_options("train", problems)
-    if args.resume:
-        stop = nothing_to_train(args, done, epochs_given)
-        if stop:
-            return report_bad_options("train", [stop])
     loss, (x_train, y_train, x_val, y_val) = training_file.load()
     try:
         optimizer = optimizer_factory(args.optimizer)(loss.graph().params, args.lr)
@@ -247,15 +306,20 @@ def run(args):
     trainer = Trainer(loss, optimizer, batch_size=args.batch_size, epochs=args.epochs, schedule=schedule,
                       reg=args.reg, seed=args.seed, shuffle=not args.no_shuffle, dtype=args.dtype,
                       progress=False if args.no_progress else None,
-                      checkpoint=args.checkpoint or args.resume)
+                      checkpoint=args.checkpoint or args.resume, overwrite_checkpoint=args.overwrite)
+    trainer.file = args.file  # as given: what a checkpoint records and --resume compares
     if args.sanity:
         print(f"sanity checks of {args.file} ({type(optimizer).__name__}, lr {args.lr:g}):")
         report = trainer.sanity_check(x_train, y_train, out=print)
         return 0 if report.ok else 1
     if args.resume:
-        trainer.load_checkpoint(args.resume)
+        trainer.load_checkpoint(args.resume)  # the model is checked first: a different one is named as such
+        stop = nothing_to_train(args, done, epochs_given)
+        if stop:
+            return report_bad_options("train", [stop])
+        origins = resumed_origins(given)
     print(header(args, optimizer, trainer, len(x_train), None if x_val is None else len(x_val)))
-    if origins is not None:
+    if origins is not None and not args.resume:
         print(origins_line(args, origins, training_file))
     args.origins = origins
     from ..train import TrainingDiverged, TrainingInterrupted
@@ -265,11 +329,14 @@ def run(args):
         show(trainer.history, args, "up to the divergence")
         print(f"graphscope train: {exc}", file=sys.stderr)
         return 1  # a problem found in the graph, not a command that could not run
-    except TrainingInterrupted:
+    except TrainingInterrupted as exc:
         completed = completed_epochs(trainer.history)
         if completed.epochs:
             print(f"\ninterrupted: what follows shows the {plural(completed.epochs, 'epoch')} completed")
             show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
+            if exc.checkpoint is not None and exc.epoch != completed.epochs:
+                print(f"note: the checkpoint {exc.checkpoint} holds epoch {exc.epoch}, not {completed.epochs}: "
+                      f"resuming it trains epoch {exc.epoch + 1} again")
         else:
             print("\ninterrupted before the first epoch ended: no history or plot written")
         raise  # graphscope's main says which checkpoint is kept and exits 130

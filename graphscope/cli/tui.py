@@ -63,6 +63,19 @@ def serve(args, port):
     return 0
 
 
+def checkpoint_problems(args):
+    """--checkpoint DIR for the training screen: writable, and not holding another run or other files (a new run
+    there would replace it; `graphscope train FILE --resume DIR` goes on with it)."""
+    if not args.checkpoint:
+        return []
+    from ..train.checkpoint import new_run_problem
+    from .common import output_folder_problem
+    problem = output_folder_problem("--checkpoint", args.checkpoint) or new_run_problem(
+        args.checkpoint, resume=f"graphscope train {args.file} --resume {args.checkpoint}",
+        overwrite="remove the folder", label=f"--checkpoint {args.checkpoint}")
+    return [problem] if problem else []
+
+
 def _tui(args):
     from ..engine.source import display_path
     from .walk import Shown, in_terminal, print_walk
@@ -92,6 +105,7 @@ def run(args):
         if args.optimizer.lower() not in RULES:
             problems.append(f"--optimizer {args.optimizer}: unknown optimizer; known: {', '.join(RULES)}"
                             f"{did_you_mean(args.optimizer.lower(), list(RULES))}")
+    problems += checkpoint_problems(args)
     if problems:
         return report_bad_options("tui", problems)
     try:

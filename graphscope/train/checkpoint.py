@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import time
 import zipfile
 
 import numpy as np
@@ -20,8 +21,9 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..interop import safeio
 from ..nn.module import bias_before_batchnorm_hint
-from ..util.atomic import atomic_write, require_path
-from .history import History, _finite_or_null
+from ..util.atomic import TEMP_SUFFIX, atomic_write, require_path
+from ..util.interrupts import interrupts_held
+from .history import PER_EPOCH, History, _finite_or_null
 
 FORMAT = "graphscope-checkpoint"
 VERSION = 1
@@ -36,8 +38,19 @@ class CheckpointError(GraphscopeError):
     """A checkpoint folder is missing, damaged, or does not fit the graph and optimizer it is loaded into."""
 
 
-def save_checkpoint(trainer, folder):
-    """Write `trainer`'s state into `folder` (made if missing); returns the folder."""
+def save_checkpoint(trainer, folder, durable=True):
+    """Write `trainer`'s state into `folder` (made if missing); returns the folder.
+
+    A Ctrl-C during the write is held until it is done (the checkpoint is then whole and new); any other
+    failure leaves the previous checkpoint and removes what this write had added. Arrays files no checkpoint
+    names and temporary files a killed write left are removed. `durable`: flush to the disk (fsync), see
+    graphscope.util.atomic; the trainer's per-epoch writes do that at most every SYNC_EVERY seconds.
+    """
+    with interrupts_held():  # a few milliseconds: cut short, the checkpoint would lag what the run reports
+        return _save(trainer, folder, durable)
+
+
+def _save(trainer, folder, durable):
     folder = require_path(folder, "checkpoint folder")
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise CheckpointError(f"checkpoint {folder}: is a file, not a folder")
@@ -54,16 +67,16 @@ def save_checkpoint(trainer, folder):
         for name, value in s.items():
             arrays[f"optimizer/{i}/{name}"] = np.asarray(value)
     nodes = _save_node_state(trainer, arrays)
+    history = _save_history(trainer.history, arrays)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     data = buf.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     arrays_name = f"arrays-{digest[:16]}.npz"
-    with atomic_write(os.path.join(folder, arrays_name), "checkpoint arrays") as f:
-        f.write(data)
     meta = {
         "format": FORMAT, "version": VERSION, "arrays": arrays_name, "sha256": digest,
         "epoch": trainer.epoch,
+        "file": getattr(trainer, "file", None),
         "params": [{"name": p.name, "shape": list(np.shape(p.value)), "dtype": str(np.asarray(p.value).dtype)}
                    for p in trainer.params],
         "optimizer": _jsonable(opt_meta),
@@ -71,18 +84,136 @@ def save_checkpoint(trainer, folder):
         "rng": trainer.rng.bit_generator.state,
         "settings": trainer.settings(trainer.history.settings.get("n_train")),
         "schedule": schedule_state(trainer.schedule),
-        "history": trainer.history.to_dict(),
+        "history": history,
     }
-    text = json.dumps(_finite_or_null(meta), indent=1)
-    with atomic_write(os.path.join(folder, META), "checkpoint") as f:
-        f.write(text.encode())
-    for old in os.listdir(folder):
-        if old.startswith("arrays-") and old.endswith(".npz") and old != arrays_name:
-            try:
-                os.remove(os.path.join(folder, old))
-            except OSError:
-                pass
+    text = json.dumps(_finite_or_null(meta), separators=(",", ":"))
+    _replace(folder, arrays_name, data, text.encode(), durable)
     return folder
+
+
+#: The trainer's per-epoch checkpoint writes flush to the disk (fsync) at most this often, and at the last epoch:
+#: a flush takes milliseconds, as long as a small model's whole epoch. A killed process never loses a checkpoint
+#: either way (the files are replaced by renames); only an OS crash or power cut could take back the last seconds.
+SYNC_EVERY = 10.0
+_synced = {}  # folder -> time.monotonic() of its last flushed write
+
+
+def save_epoch_checkpoint(trainer, folder):
+    """The write after each epoch: save_checkpoint, flushed to the disk at the last epoch and every SYNC_EVERY s."""
+    key = os.path.abspath(folder)
+    now = time.monotonic()
+    durable = trainer.epoch >= trainer.epochs or now - _synced.get(key, -math.inf) >= SYNC_EVERY
+    save_checkpoint(trainer, folder, durable=durable)
+    if durable:
+        _synced[key] = now
+    return folder
+
+
+def _replace(folder, arrays_name, data, meta, durable):
+    """Write the arrays file, then checkpoint.json naming it; then remove what no checkpoint names. On any failure
+    the new arrays file goes again (unless the old checkpoint names it too) and the old checkpoint stays."""
+    new = os.path.join(folder, arrays_name)
+    existed = os.path.exists(new)
+    try:
+        with atomic_write(new, "checkpoint arrays", durable=durable) as f:
+            f.write(data)
+        with atomic_write(os.path.join(folder, META), "checkpoint", durable=durable) as f:
+            f.write(meta)
+    except BaseException:
+        if not existed:
+            _remove(new)
+        raise
+    for old in os.listdir(folder):
+        if old != arrays_name and is_leftover(old):
+            _remove(os.path.join(folder, old))
+
+
+def is_leftover(name):
+    """True for a file of checkpoint writes that checkpoint.json need not name: an arrays file (the one it names
+    excepted by the caller) or a temporary file of a write that was killed."""
+    return (name.startswith("arrays-") and name.endswith(".npz")) or \
+        (name.startswith((f".{META}.", ".arrays-")) and name.endswith(TEMP_SUFFIX))
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+#: The History lists a checkpoint keeps in its arrays file (not in checkpoint.json: a long run's thousands of
+#: losses would make every epoch's write re-encode them all as text).
+HISTORY_SERIES = ("loss",) + PER_EPOCH
+
+
+def _save_history(history, arrays):
+    """The history's settings and ending as JSON; its number lists go into `arrays` (None as NaN)."""
+    out = history.to_dict()
+    for key in HISTORY_SERIES:
+        arrays[f"history/{key}"] = np.array([math.nan if v is None else v for v in out.pop(key)], dtype=np.float64)
+    out["series"] = "arrays"
+    return out
+
+
+def _read_history(saved, arrays, where):
+    """The History a checkpoint holds (its lists from the arrays file, or, in older checkpoints, the JSON)."""
+    if saved.get("series") == "arrays":
+        saved = dict(saved)
+        for key in HISTORY_SERIES:
+            a = arrays.get(f"history/{key}")
+            if a is None or a.ndim != 1 or a.dtype.kind != "f":
+                raise CheckpointError(f"{where}: history {key} is missing from the arrays or is not a list of numbers")
+            saved[key] = [None if math.isnan(v) else v for v in a.tolist()]
+    return History.from_dict(saved, f"{where}: history")
+
+
+def new_run_problem(folder, replace=False, resume="trainer.load_checkpoint(folder)",
+                    overwrite="Trainer(..., overwrite_checkpoint=True)", label=None):
+    """Why a new run must not write its checkpoints into `folder`, or None (it is missing, empty, or holds only what
+    a checkpoint write that was cut short left). A checkpoint in it would be replaced (fine when `replace`): the
+    line names what it holds and the ways on (`resume`, another folder, `overwrite`: as the caller spells them). A
+    folder holding other files and no checkpoint is refused always: checkpoints are not written among a user's
+    files. `label`: how the line names the folder (default 'checkpoint folder FOLDER')."""
+    folder = require_path(folder, "checkpoint folder")
+    label = label or f"checkpoint folder {folder}"
+    if not os.path.isdir(folder):
+        return None
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError as exc:
+        return f"{label}: cannot list it: {exc.strerror or exc}"
+    if META in names:
+        if replace:
+            return None
+        try:
+            held = checkpoint_summary(folder)
+        except CheckpointError as exc:
+            held = f"a checkpoint that cannot be read ({str(exc).split(': ', 1)[-1]})"
+        return (f"{label} holds {held}; a new run would replace it: use {resume} to continue it, "
+                f"give another folder, or {overwrite} to replace it")
+    others = [n for n in names if not is_leftover(n)]
+    if not others:
+        return None
+    shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    return (f"{label} is not empty and holds no checkpoint ({shown}); give a new or empty folder "
+            f"(a checkpoint is never written among other files)")
+
+
+def checkpoint_summary(folder):
+    """'epoch 12 of samples/train_spiral.py with Adam (lr 0.01)': what the checkpoint in `folder` holds."""
+    meta = _checked_meta(require_path(folder, "checkpoint folder"))
+    settings = meta.get("settings") if isinstance(meta.get("settings"), dict) else {}
+    made = f" of {meta['file']}" if isinstance(meta.get("file"), str) else ""
+    opt = meta["optimizer"].get("type") or settings.get("optimizer") or "an unknown optimizer"
+    lr = settings.get("lr")
+    return f"epoch {meta['epoch']}{made} with {opt}" + (f" (lr {lr:g})" if isinstance(lr, float) else "")
+
+
+def saved_file(folder):
+    """The training file (as it was given) whose run the checkpoint in `folder` holds, or None when not recorded."""
+    meta = _checked_meta(require_path(folder, "checkpoint folder"))
+    return meta.get("file") if isinstance(meta.get("file"), str) else None
 
 
 def schedule_state(schedule):
@@ -224,19 +355,81 @@ def _read_meta(path):
         raise CheckpointError(f"checkpoint {path}: {exc}") from None
 
 
-def _names_differ(saved, mine):
-    """'; only the checkpoint has fc1.b; ...' for parameters one side names and the other does not (with the
-    reason when they are biases of Linears before batch norm)."""
-    extra = [n for n in saved if n not in mine]
-    lacking = [n for n in mine if n not in saved]
-    out = ""
+def model_fingerprint(params):
+    """[(name, shape)] of the parameters an optimizer updates, in order: what a checkpoint must match."""
+    out = []
+    for p in params:
+        if isinstance(p, dict):  # a checkpoint's 'params' entry
+            out.append((p.get("name"), tuple(p.get("shape") or ()) if isinstance(p.get("shape"), list) else None))
+        else:
+            out.append((p.name, tuple(np.shape(p.value))))
+    return out
+
+
+def model_problem(saved, params, graph=None):
+    """Why the parameters `saved` in a checkpoint do not fit the model's `params` (names, shapes, order), or None.
+
+    The batch-norm-bias hint is given only when that is the whole difference: the checkpoint has exactly
+    some X.b the model lacks, and each such X.W feeds a batch norm in `graph`.
+    """
+    saved, mine = model_fingerprint(saved), model_fingerprint(params)
+    if saved == mine:
+        return None
+    names_saved, names_mine = [n for n, _ in saved], [n for n, _ in mine]
+    extra = [str(n) for n in names_saved if n not in names_mine]
+    lacking = [n for n in names_mine if n not in names_saved]
+    if not extra and not lacking and len(saved) == len(mine):
+        if sorted(map(str, names_saved)) == sorted(names_mine) and names_saved != names_mine:
+            return (f"it was saved from another model: the same parameters in another order "
+                    f"({', '.join(map(str, names_saved))}; this model: {', '.join(names_mine)})")
+        shapes = [f"{n} {_shape(a)} (this model: {_shape(b)})" for (n, a), (_, b) in zip(saved, mine) if a != b]
+        return "it was saved from another model: shapes differ: " + "; ".join(shapes)
+    text = (f"it was saved from another model: it holds {len(saved)} parameters, this model has {len(mine)}"
+            if len(saved) != len(mine) else "it was saved from another model")
     if extra:
-        out += f" (only the checkpoint has {', '.join(map(str, extra))}"
-        out += f"; only this model has {', '.join(lacking)})" if lacking else ")"
+        text += f" (only the checkpoint has {', '.join(extra)}" + (f"; only this model has {', '.join(lacking)})"
+                                                                   if lacking else ")")
     elif lacking:
-        out += f" (only this model has {', '.join(lacking)})"
-    hint = bias_before_batchnorm_hint([n for n in extra if isinstance(n, str)], mine)
-    return out + (f". {hint} It cannot be resumed: start a new run." if hint else "")
+        text += f" (only this model has {', '.join(lacking)})"
+    if not lacking and extra and graph is not None and all(_bias_before_batchnorm(graph, n) for n in extra):
+        text += f". {bias_before_batchnorm_hint(extra, names_mine)} It cannot be resumed: start a new run."
+    return text
+
+
+def _shape(shape):
+    return "?" if shape is None else str(shape)
+
+
+def _bias_before_batchnorm(graph, name):
+    """True when `name` is 'X.b' and the model's X.W (with no X.b) goes through a matmul into a batch norm."""
+    if not name.endswith(".b"):
+        return False
+    weights = [p for p in graph.params if p.name == name[:-2] + ".W"]
+    if len(weights) != 1:
+        return False
+    return any(user.op == "batch_norm" for op in graph.consumers(weights[0]) for user in graph.consumers(op))
+
+
+def hyper_differences(saved, mine):
+    """'alpha 0.99 (this optimizer: 0.9)' for each hyperparameter the saved optimizer had another value of."""
+    if not isinstance(saved, dict) or not isinstance(mine, dict):
+        return []
+    out = []
+    for key in sorted(set(saved) | set(mine)):
+        a, b = saved.get(key), mine.get(key)
+        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+            same = len(a) == len(b) and all(same_setting(x, y) for x, y in zip(a, b))
+        else:
+            same = same_setting(a, b)
+        if not same:
+            out.append(f"{key} {_hyper_text(a)} (this optimizer: {_hyper_text(b)})")
+    return out
+
+
+def _hyper_text(v):
+    if isinstance(v, (list, tuple)):
+        return "(" + ", ".join(_hyper_text(x) for x in v) + ")"
+    return "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _read_arrays(data, where):
@@ -261,10 +454,9 @@ def load_checkpoint(trainer, folder):
     meta, arrays = read_checkpoint(folder)
     where = f"checkpoint {os.fspath(folder)}"
     saved = meta["params"]
-    if len(saved) != len(trainer.params):
-        raise CheckpointError(f"{where}: holds {len(saved)} parameters but the optimizer updates "
-                              f"{len(trainer.params)}; it was saved from another model"
-                              + _names_differ([s.get("name") for s in saved], [p.name for p in trainer.params]))
+    problem = model_problem(saved, trainer.params, trainer.graph)
+    if problem:
+        raise CheckpointError(f"{where}: {problem}")
     values = []
     for i, (p, s) in enumerate(zip(trainer.params, saved)):
         a = arrays.get(f"param/{i}")
@@ -282,6 +474,14 @@ def load_checkpoint(trainer, folder):
                                trainer.optimizer.state_dict().get("type")):
         raise CheckpointError(f"{where}: saved with optimizer {opt.get('type')}, loaded into "
                               f"{type(trainer.optimizer).__name__}")
+    live = trainer.optimizer.state_dict()
+    if set(opt) != set(live) - {"state"} or type(opt.get("hyper")) is not type(live.get("hyper")):
+        raise CheckpointError(f"{where}: its optimizer entry holds {', '.join(sorted(opt)) or 'nothing'}; "
+                              f"{type(trainer.optimizer).__name__} keeps {', '.join(sorted(set(live) - {'state'}))}")
+    differ = hyper_differences(opt.get("hyper"), live.get("hyper"))
+    if differ:
+        raise CheckpointError(f"{where}: saved by {opt.get('type')} with " + "; ".join(differ) + ". Resuming goes on "
+                              f"with the saved run's optimizer: make it with the saved values (or start a new run)")
     state = []
     for i, keys in enumerate(names):
         entry = {}
@@ -298,7 +498,7 @@ def load_checkpoint(trainer, folder):
         rng.bit_generator.state = meta["rng"]
     except (TypeError, ValueError, KeyError) as exc:
         raise CheckpointError(f"{where}: bad RNG state ({exc})") from None
-    history = History.from_dict(meta["history"], f"{where}: history")
+    history = _read_history(meta["history"], arrays, where)
     node_attrs = _read_node_state(trainer, meta.get("nodes", []), arrays, where)
     if isinstance(meta.get("settings"), dict):
         differ = settings_differences({**meta["settings"], "schedule": meta.get("schedule", "unknown")}, trainer)

@@ -63,12 +63,16 @@ class Trainer:
     ("float32" or "float64") is what the graph computes in: its leaves are cast
     once, here. `x`, `y`, `scores` name (or are) the input leaf, the labels leaf
     and the scores node when the graph does not say (see graphscope.train.feeds).
-    `checkpoint`: a folder written after every epoch (see graphscope.train.checkpoint).
+    `checkpoint`: a folder written after every epoch (see graphscope.train.checkpoint); a new run refuses a folder
+    that holds a checkpoint (load_checkpoint it to go on with that run, or pass ``overwrite_checkpoint=True``)
+    or other files. ``trainer.file`` (the file that built the loss, as the loss's source line says) is recorded in
+    checkpoints; set it to name the file otherwise.
     `callbacks` are called with BatchEnd, EpochEnd and Stopped events.
     """
 
     def __init__(self, loss, optimizer, batch_size=64, epochs=10, schedule=None, reg=0.0, seed=0, shuffle=True,
-                 dtype="float32", progress=None, callbacks=(), *, x=None, y=None, scores=None, checkpoint=None):
+                 dtype="float32", progress=None, callbacks=(), *, x=None, y=None, scores=None, checkpoint=None,
+                 overwrite_checkpoint=False):
         if not hasattr(loss, "_value"):
             raise GraphscopeError(f"Trainer(loss, ...): loss must be the recorded loss tensor, got {type(loss).__name__}")
         if loss.size != 1:
@@ -99,6 +103,8 @@ class Trainer:
                 raise GraphscopeError(f"Trainer: callbacks must be functions of an event (a list of them), "
                                       f"got {type(cb).__name__}")
         self.checkpoint = None if checkpoint is None else require_path(checkpoint, "checkpoint folder")
+        self.overwrite_checkpoint = bool(overwrite_checkpoint)
+        self.file = _source_file(self.loss)
         self.roles = GraphRoles(self.graph, x=x, y=y, scores=scores)
         in_graph = {id(p) for p in self.graph.nodes}
         for p in optimizer.params:
@@ -303,12 +309,14 @@ class Trainer:
 
     def _interrupted(self):
         """The TrainingInterrupted for Ctrl-C now: one line saying what is kept."""
-        where = f"interrupted during epoch {self.epoch + 1}"
+        where = f"interrupted during epoch {self.epoch + 1}; "
         unsaved = "no epoch finished"
         if self._writing is not None:  # epoch `_writing` had finished; its checkpoint was being written
-            where = f"interrupted while writing the checkpoint of epoch {self._writing}"
-            unsaved = "its write was cut short"
             self.saved_epoch = self._checkpoint_on_disk()
+            done = self.saved_epoch == self._writing  # Ctrl-C is held until a write is done, where it can be
+            where = (f"interrupted as the checkpoint of epoch {self._writing} was written; "
+                     + ("it was finished first: " if done else "that write was undone: "))
+            unsaved = "none had been before"
             self._writing = None
         if self.checkpoint is None:
             kept = "no checkpoint folder was given, nothing was saved"
@@ -316,7 +324,7 @@ class Trainer:
             kept = f"no checkpoint was written to {self.checkpoint} ({unsaved})"
         else:
             kept = f"the last good checkpoint is {self.checkpoint} (after epoch {self.saved_epoch})"
-        return TrainingInterrupted(f"{where}; {kept}", self.saved_epoch or 0,
+        return TrainingInterrupted(f"{where}{kept}", self.saved_epoch or 0,
                                    None if self.saved_epoch is None else self.checkpoint)
 
     def _checkpoint_on_disk(self):
@@ -329,6 +337,7 @@ class Trainer:
             return None
 
     def _fit(self, x_train, y_train, x_val, y_val):
+        self._check_checkpoint_folder()
         if self.epoch >= self.epochs:
             raise GraphscopeError(f"fit: nothing to train: {plural(self.epoch, 'epoch')} done, epochs={self.epochs} "
                                   f"(the total); set trainer.epochs to {self.epoch + 1} or more to train further")
@@ -393,7 +402,7 @@ class Trainer:
                 self.epoch += 1
                 if self.checkpoint is not None:
                     self._writing = self.epoch
-                    self.save_checkpoint(self.checkpoint)
+                    self._save_epoch_checkpoint()
                     self.saved_epoch, self._writing = self.epoch, None
                 self._emit(EpochEnd(epoch, self.epochs, loss_sum / batches, train_acc, val_acc, val_loss, lr,
                                     seconds))
@@ -404,6 +413,19 @@ class Trainer:
         """Write parameters, optimizer state, history, settings and RNG state to `folder` (atomically)."""
         from .checkpoint import save_checkpoint
         return save_checkpoint(self, folder)
+
+    def _save_epoch_checkpoint(self):
+        from .checkpoint import save_epoch_checkpoint
+        save_epoch_checkpoint(self, self.checkpoint)
+
+    def _check_checkpoint_folder(self):
+        """Before the first write of this run: refuse a checkpoint folder holding another run or other files."""
+        if self.checkpoint is None or self.saved_epoch is not None:
+            return  # none, or it holds this run already
+        from .checkpoint import CheckpointError, new_run_problem
+        problem = new_run_problem(self.checkpoint, replace=self.overwrite_checkpoint)
+        if problem:
+            raise CheckpointError(f"fit: {problem}")
 
     def load_checkpoint(self, folder):
         """Restore what save_checkpoint wrote; fit() then trains the epochs that are left."""
@@ -430,6 +452,15 @@ class Trainer:
     def __repr__(self):
         return (f"<Trainer: {self.loss.name} with {_optimizer_name(self.optimizer)} lr {self.optimizer.lr:g}, "
                 f"batch {self.batch_size}, epoch {self.epoch}/{self.epochs}>")
+
+
+def _source_file(node):
+    """The file of the user's line that made `node` (relative to the current folder when below it), or None."""
+    from ..engine.source import display_path
+    source = getattr(node, "source", None)
+    if not isinstance(source, str) or ":" not in source:
+        return None
+    return display_path(source.rsplit(":", 1)[0])
 
 
 def _last_pass(graph):

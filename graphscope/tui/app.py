@@ -1,4 +1,6 @@
 """The graphscope Textual app: opens the main screen on a graph; every command also in the palette."""
+import sys
+
 from textual.app import App
 
 from .screens.main import MainScreen
@@ -35,5 +37,9 @@ class GraphscopeApp(App):
 def run_app(graph, origin="", file=None, optimizer=None, training=None):
     """Open the TUI on `graph` in this terminal (with `optimizer`'s update phase, and `training` for the
     training screen, given them); returns the exit code."""
-    GraphscopeApp(graph, origin, file, optimizer, training).run()
+    app = GraphscopeApp(graph, origin, file, optimizer, training)
+    app.run()
+    run = app.session.training_run
+    if run is not None:  # say what the training screen's run left behind, once the screen is gone
+        print(f"graphscope tui: {run.kept()}", file=sys.stderr)
     return 0

@@ -67,6 +67,8 @@ class TrainingRun:
         self.recorded = (x.copy(), y.copy())  # the batch the graph was built with: shown again afterwards
         self._go = threading.Event()
         self._go.set()
+        self._idle = threading.Event()  # set while no fit() runs
+        self._idle.set()
         self._before = snapshot_params(graph)
         self.params_before = None  # the parameters before the last step taken
 
@@ -100,7 +102,25 @@ class TrainingRun:
 
     def fit(self):
         """Train (in the worker thread); returns the History, raises TrainingDiverged or GraphscopeError."""
-        return self.trainer.fit(*self.data)
+        self._idle.clear()
+        try:
+            return self.trainer.fit(*self.data)
+        finally:
+            self._idle.set()
+
+    def kept(self, wait=5.0):
+        """One line saying how far the run got and what is kept on disk, once it has ended (waiting up to `wait`
+        seconds for the current batch and checkpoint write): printed when the app quits."""
+        self.stop()
+        self._idle.wait(wait)
+        t = self.trainer
+        line = f"training: {t.epoch} of {t.epochs} epochs done"
+        if t.checkpoint is None:
+            return line + "; nothing was saved (--checkpoint DIR keeps every epoch)"
+        if t.saved_epoch is None:
+            return line + f"; no checkpoint was written to {t.checkpoint} (no epoch finished)"
+        return line + f"; the checkpoint {t.checkpoint} holds epoch {t.saved_epoch}" + \
+            (f" (resume it: graphscope train {t.file} --resume {t.checkpoint})" if t.file else "")
 
     def pause(self):
         self._go.clear()
