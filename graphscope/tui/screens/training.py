@@ -125,8 +125,9 @@ class TrainingScreen(Screen):
         """The UI thread, once the run has ended: record the trained graph again and say how it ended."""
         self.running = False
         history = self.run.trainer.history
-        if outcome == "done":
-            outcome = f"{self.stopped or 'stopped'} (an unfinished epoch is not counted)" if history.stopped else "done"
+        if outcome == "done" and history.stopped:
+            unfinished = len(history.loss) % self.run.iterations_per_epoch  # batches of an epoch cut short
+            outcome = (self.stopped or "stopped") + (" (an unfinished epoch is not counted)" if unfinished else "")
         self.outcome = outcome
         try:
             self.session.record_trained(self.run.recorded_feeds(), self.run.params_before,
