@@ -78,3 +78,26 @@ def test_stop_during_the_last_batch_lets_the_epoch_count():
     assert [type(e) for e in events[-2:]] == [EpochEnd, Stopped]
     assert events[-1].message == "stopped after epoch 1" and history.epochs == 1 and len(history.loss) == 4
     assert history.val_acc[0] is not None
+
+
+def test_the_tuis_stop_while_paused_at_an_epochs_end_keeps_that_epoch_and_trains_no_more():
+    import os
+    import threading
+
+    from graphscope.tui import TrainingOptions
+    from graphscope.tui.training import TrainingRun, load_data
+    from graphscope.userfile import load_graph_file
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "train_spiral.py")
+    events = []
+
+    def report(event):  # the screen: the user pauses at the first epoch's end, then presses s
+        events.append(event)
+        if isinstance(event, EpochEnd) and event.epoch == 0:
+            run.pause()
+            threading.Timer(0.1, run.stop).start()
+
+    graph = load_graph_file(path)
+    run = TrainingRun(graph, load_data(path), TrainingOptions(lr=0.1, epochs=4, batch_size=32), report)
+    history = run.fit()
+    assert isinstance(events[-2], EpochEnd) and events[-1].message == "stopped after epoch 1"
+    assert run.trainer.epoch == 1 and len(history.loss) == run.iterations_per_epoch
