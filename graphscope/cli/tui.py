@@ -109,10 +109,10 @@ def _tui(args):
     from .walk import Shown, in_terminal, print_walk
     graph = load_graph(args)  # errors before the screen opens: one message, exit 2 (see run)
     training = training_options(args)
-    walk = args
+    walk_args = args
     if args.optimizer is None and args.lr is not None and training.settings_file:
-        walk = argparse.Namespace(**{**vars(args), "lr": None})  # --lr alone sets the training's rate, no walk step
-    optimizer = make_optimizer(graph, walk)
+        walk_args = argparse.Namespace(**{**vars(args), "lr": None})  # --lr alone: the training's rate, no walk step
+    optimizer = make_optimizer(graph, walk_args)
     if args.serve:
         return serve(args, args.port)
     if not in_terminal():
