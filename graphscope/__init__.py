@@ -7,6 +7,7 @@
 from .engine import *  # noqa: F401,F403
 from .engine import __all__ as _engine_all
 from .engine import op_functions as _op_functions
+from .engine import words as _words
 from . import interop, stepper, viz
 from . import nn
 from . import optim
@@ -21,6 +22,8 @@ __all__ += ["train", "data", "layer_stats", "LayerStats", "snapshot_params"]
 
 
 _op_functions.export_to(globals(), __all__)  # gs.tanh, ... and any op registered later
+
+__getattr__ = _words.suggesting_getattr(globals(), __name__)  # gs.layerstats: did you mean 'layer_stats'?
 
 interop.install()       # Graph.save writes a graph file
 viz.notebook.install()  # Graph and Stepper show themselves inline in Jupyter

@@ -28,8 +28,8 @@ def test_initializers_are_seeded_and_zeros_and_constants_are_exact():
     assert not init.zeros((3, 2)).any()
     assert np.array_equal(init.constant((3,), 0.01), [0.01] * 3)
     assert init.get("normal(std=0.5)")((2000, 500), rng=0).std() == pytest.approx(0.5, rel=0.01)
-    with pytest.raises(gs.GraphscopeError, match="unknown initializer 'kaiming'.*xavier"):
-        init.get("kaiming")
+    with pytest.raises(gs.GraphscopeError, match="unknown initializer 'kaimingg'.*xavier"):
+        init.get("kaimingg")
 
 
 def test_linear_uses_init_bias_and_rng():

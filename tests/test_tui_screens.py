@@ -161,7 +161,10 @@ async def test_pause_holds_the_run_and_stop_ends_it_keeping_the_checkpoint(tmp_p
         await training_finished(pilot)
         assert history.stopped == "stopped" and screen.run.trainer.epoch < 500
         figures = screen.figures_text()
-        assert "stopped after batch" in figures and f"checkpoint kept: {checkpoint}" in figures
+        done = screen.run.trainer.epoch
+        # paused between two batches, or at an epoch's end (then nothing of the next epoch was trained)
+        assert f"stopped after epoch {done}\n" in figures or f"of epoch {done + 1} (an unfinished" in figures
+        assert f"checkpoint kept: {checkpoint} (after epoch {done})" in figures
         assert (checkpoint / os.listdir(checkpoint)[0]).exists()
 
 

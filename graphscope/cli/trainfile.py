@@ -25,6 +25,14 @@ SETTINGS = {
     "epochs": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
 }
 
+#: Other names people give the settings (lower case), for the did-you-mean of an unknown one.
+SETTING_ALIASES = {"learning_rate": "lr", "learningrate": "lr", "step_size": "lr", "batch": "batch_size",
+                   "batchsize": "batch_size", "minibatch_size": "batch_size", "n_epochs": "epochs",
+                   "num_epochs": "epochs", "max_epochs": "epochs", "epoch": "epochs", "weight_decay": "reg",
+                   "l2": "reg", "lambda": "reg", "regularization": "reg", "optim": "optimizer", "opt": "optimizer",
+                   "optimiser": "optimizer", "lr_schedule": "schedule", "scheduler": "schedule", "decay": "schedule",
+                   "lr_decay": "schedule", "random_seed": "seed", "rng": "seed", "precision": "dtype"}
+
 
 def _number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -73,11 +81,16 @@ def file_settings(module, path):
     got = _call_user(fn, path, "settings()")
     if not isinstance(got, dict):
         raise UserFileError(f"{path}: settings() returned {type(got).__name__}; it must return a dict ({example})")
+    problems = []
     for key, value in got.items():
         if key not in SETTINGS:
-            raise UserFileError(f"{path}: settings() returned an unknown setting {key!r}"
-                                f"{did_you_mean(str(key), list(SETTINGS))}; known: {', '.join(SETTINGS)}")
-        fits, what = SETTINGS[key]
-        if not fits(value):
-            raise UserFileError(f"{path}: settings() returned {key} {value!r}; it must be {what}")
+            problems.append(f"unknown setting {key!r}{did_you_mean(str(key), list(SETTINGS), SETTING_ALIASES)}")
+        elif not SETTINGS[key][0](value):
+            problems.append(f"{key} {value!r}; it must be {SETTINGS[key][1]}")
+    if problems:  # every bad key and value at once: one fix, not one run per mistake
+        known = f"\n  (known settings: {', '.join(SETTINGS)})" if any("unknown" in p for p in problems) else ""
+        if len(problems) == 1:
+            raise UserFileError(f"{path}: settings() returned {problems[0]}{known}")
+        raise UserFileError(f"{path}: settings() returned {len(problems)} bad settings:\n  "
+                            + "\n  ".join(problems) + known)
     return dict(got)

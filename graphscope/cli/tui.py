@@ -4,21 +4,26 @@ The screen shows the graph (laid out by Graphviz), a tape of every node, and
 an inspector that reads the local rule at each backward step: upstream x
 local = contribution. n / p step, ctrl+p lists every command, ? shows the
 keys. l shows per-layer statistics (activations, gradients, histograms); r
-trains a training file's graph (build() and data(), as graphscope train)
-with a live loss curve, using --optimizer, --lr, --epochs, --batch-size.
-With --serve the same app is served to a browser on this machine.
+trains a training file's graph (build() and data()) with a live loss curve,
+with the settings `graphscope train FILE` uses: the training options given
+here, else the file's settings(), else train's defaults (the training
+screen says which came from where). With --serve the same app is served to
+a browser on this machine.
 
 The terminal UI needs a terminal: when standard input or output is not one
 (piped, redirected, run by CI), tui prints the walk as text instead, as
 `graphscope demo` does, and says so on standard error.
 """
 import argparse
+import os
 import shlex
 import sys
+import types
 
 from ..engine.errors import GraphscopeError
-from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, option_problems,
-                     optimizer_options, report_bad_options)
+from ..engine.words import did_you_mean
+from .common import (TRAIN_DEFAULTS, add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer,
+                     option_problems, optimizer_options, report_bad_options)
 
 DEFAULT_PORT = 8000
 
@@ -26,16 +31,52 @@ EXAMPLES = """examples:
   graphscope tui samples/two_layer.py                    n / p step, ? shows the keys, q quits
   graphscope tui samples/two_layer.py --optimizer adam   with the update phase: one Adam step per parameter
   graphscope tui samples/train_spiral.py --epochs 50     r trains it (50 epochs) with a live loss curve
+  graphscope tui samples/fc_net.py --epochs 30           r trains as `graphscope train` does (settings()), 30 epochs
   graphscope tui samples/two_layer.py --serve --port 8080   in a browser at http://127.0.0.1:8080
   graphscope tui samples/chain_rule.py > walk.txt        not a terminal: the walk as text
 """
 
 
+#: The training options tui passes on to the training screen (and to the served app), by attribute.
+TRAINING_OPTIONS = ("epochs", "batch_size", "schedule", "reg", "seed", "dtype", "checkpoint")
+
+
+def suggested_settings(path):
+    """(the settings() the training file at `path` suggests, the file's name), or ({}, None) when `path` is not a
+    training file (a saved graph, or a .py without data())."""
+    from ..userfile import is_python_file, load_module, split_target
+    from .trainfile import file_settings
+    if not path or not is_python_file(path):
+        return {}, None
+    module = load_module(path)
+    if not hasattr(module, "data"):
+        return {}, None
+    return file_settings(module, path), os.path.basename(split_target(path)[0])
+
+
 def training_options(args):
-    """The training screen's options from the command line (the trainer's defaults for those left out)."""
+    """The training screen's options, resolved as `graphscope train` resolves its own (the same code): the
+    options given, else the training file's settings(), else train's defaults. A bad one (an unknown optimizer
+    or schedule, given or suggested) is a GraphscopeError naming where it came from."""
+    from ..optim.rules import RULES
     from ..tui import TrainingOptions
-    return TrainingOptions.given(optimizer=args.optimizer, lr=args.lr, epochs=args.epochs,
-                                 batch_size=args.batch_size, checkpoint=args.checkpoint)
+    from .train import _schedule, fill_defaults, no_schedule, origins_line, setting_name
+    suggested, name = suggested_settings(args.file)
+    resolved = argparse.Namespace(**vars(args))  # args keep what was typed (the walk's --optimizer reads it)
+    origins = fill_defaults(resolved, suggested)
+    problems = []
+    if str(resolved.optimizer).lower() not in RULES:
+        problems.append(f"{setting_name('optimizer', origins, name)} {resolved.optimizer}: unknown optimizer; "
+                        f"known: {', '.join(RULES)}{did_you_mean(str(resolved.optimizer).lower(), list(RULES))}")
+    _schedule(resolved.schedule, resolved.lr, problems, setting_name("schedule", origins, name))
+    if problems:
+        raise GraphscopeError("\n".join(problems))
+    schedule = None if resolved.schedule is None or no_schedule(resolved.schedule) else resolved.schedule
+    text = origins_line(resolved, origins, types.SimpleNamespace(name=name)) if name else ""
+    return TrainingOptions(optimizer=resolved.optimizer, lr=resolved.lr, epochs=resolved.epochs,
+                           batch_size=resolved.batch_size, checkpoint=args.checkpoint, schedule=schedule,
+                           reg=resolved.reg, seed=resolved.seed, dtype=resolved.dtype,
+                           origins=origins if name else {}, settings_file=name or "", origins_text=text)
 
 
 def open_tui(graph, provenance, file=None, optimizer=None, training=None):
@@ -55,7 +96,7 @@ def serve(args, port):
     for module in args.imports:
         words += ["--import", module]
     words += optimizer_options(args)
-    for option in ("epochs", "batch_size", "checkpoint"):
+    for option in TRAINING_OPTIONS:
         if getattr(args, option) is not None:
             words += ["--" + option.replace("_", "-"), str(getattr(args, option))]
     print(f"graphscope tui: serving {args.file} on http://127.0.0.1:{port} (ctrl+c stops)", flush=True)
@@ -80,14 +121,18 @@ def _tui(args):
     from ..engine.source import display_path
     from .walk import Shown, in_terminal, print_walk
     graph = load_graph(args)  # errors before the screen opens: one message, exit 2 (see run)
-    optimizer = make_optimizer(graph, args)
+    training = training_options(args)
+    walk_args = args
+    if args.optimizer is None and args.lr is not None and training.settings_file:
+        walk_args = argparse.Namespace(**{**vars(args), "lr": None})  # --lr alone: the training's rate, no walk step
+    optimizer = make_optimizer(graph, walk_args)
     if args.serve:
         return serve(args, args.port)
     if not in_terminal():
         print("graphscope tui: not a terminal (input or output is piped or redirected): printing the walk as "
               "text, as `graphscope demo` does", file=sys.stderr, flush=True)
         return print_walk(Shown(graph, args.file, args.imports), optimizer, command="tui")
-    return open_tui(graph, display_path(args.file), args.file, optimizer, training_options(args))
+    return open_tui(graph, display_path(args.file), args.file, optimizer, training)
 
 
 def run(args):
@@ -100,7 +145,6 @@ def run(args):
     args.port = DEFAULT_PORT if args.port is None else args.port
     problems = option_problems(args)
     if args.optimizer is not None:
-        from ..engine.words import did_you_mean
         from ..optim.rules import RULES
         if args.optimizer.lower() not in RULES:
             problems.append(f"--optimizer {args.optimizer}: unknown optimizer; known: {', '.join(RULES)}"
@@ -124,10 +168,22 @@ def add_parser(sub):
     p.add_argument("--serve", action="store_true", help="serve the app to a browser at http://127.0.0.1:PORT")
     p.add_argument("--port", type=int, default=None, help=f"the port for --serve (default {DEFAULT_PORT})")
     add_optimizer_arguments(p)
-    train = p.add_argument_group("training screen (r)", "how r trains a training file (build() and data()); "
-                                 "--optimizer and --lr above choose its optimizer too (default sgd, lr 0.01)")
-    train.add_argument("--epochs", type=int, help="epochs (default: the trainer's, 10)")
-    train.add_argument("--batch-size", type=int, help="examples per batch (default: the trainer's, 64)")
+    d = TRAIN_DEFAULTS
+    train = p.add_argument_group("training screen (r)", "how r trains a training file (build() and data()), as "
+                                 "`graphscope train` does:\nan option given here, else the file's settings(), else "
+                                 "train's default.\n--optimizer and --lr above choose its optimizer too (default "
+                                 f"{d['optimizer']}, lr {d['lr']:g});\n--lr alone sets the training's rate only.")
+    train.add_argument("--epochs", type=int, help=f"epochs each r trains (default: settings()'s, else {d['epochs']})")
+    train.add_argument("--batch-size", type=int,
+                       help=f"examples per batch (default: settings()'s, else {d['batch_size']})")
+    train.add_argument("--schedule", metavar="SPEC",
+                       help="learning-rate decay per epoch: exp:K, inv:K or step:FACTOR:EVERY; none: no decay "
+                            "(default: settings()'s, else none)")
+    train.add_argument("--reg", type=float, help="L2 regularization strength: loss + REG * sum ||W||^2 "
+                                                 "(default: settings()'s, else 0)")
+    train.add_argument("--seed", type=int, help=f"seed of the shuffling (default: settings()'s, else {d['seed']})")
+    train.add_argument("--dtype", choices=("float32", "float64"),
+                       help=f"what the graph computes in while training (default: settings()'s, else {d['dtype']})")
     train.add_argument("--checkpoint", metavar="DIR", help="write a checkpoint to DIR after every epoch "
                                                            "(stopping keeps the last one)")
     p.set_defaults(run=run)

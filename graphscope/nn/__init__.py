@@ -4,6 +4,7 @@
     loss = gs.softmax_cross_entropy(net(x), y)   # ops recorded in scopes fc1, bn1, relu1, drop1, fc2
     net.eval()                                   # running averages, dropout off (the recorded nodes too)
 """
+from ..engine.words import suggesting_getattr
 from . import init
 from .layers import BatchNorm1d, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, set_training
 from .mlp import MLP
@@ -11,3 +12,5 @@ from .module import Module, Sequential
 
 __all__ = ["Module", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "BatchNorm1d", "Dropout",
            "MLP", "init", "set_training"]
+
+__getattr__ = suggesting_getattr(globals(), __name__)  # gs.nn.Dropot: did you mean 'Dropout'?

@@ -73,22 +73,43 @@ def he(shape, rng=None):
 
 INITIALIZERS = {"zeros": zeros, "normal": normal, "xavier": xavier, "glorot": glorot, "he": he}
 
+#: Other names for the same initializers (compared in lower case, '-' as '_'): PyTorch's and Keras's
+#: spellings. PyTorch's xavier_normal_ is Glorot's 2 / (fan_in + fan_out); the lecture's Xavier,
+#: 1 / fan_in, is LeCun's.
+SYNONYMS = {"kaiming": "he", "kaiming_normal": "he", "he_normal": "he", "msra": "he",
+            "xavier_normal": "glorot", "glorot_normal": "glorot", "lecun": "xavier", "lecun_normal": "xavier",
+            "zero": "zeros", "gaussian": "normal", "randn": "normal"}
+
+
+def _canonical(name):
+    """The INITIALIZERS key a spelling means ('He', 'kaiming' -> 'he'), or None."""
+    key = name.strip().lower().replace("-", "_")
+    key = SYNONYMS.get(key, key)
+    return key if key in INITIALIZERS else None
+
 
 def get(spec):
-    """An initializer from a name ('he', 'normal', ...), 'normal(std=0.1)'-style text, or a callable."""
+    """An initializer from a name ('he', 'normal', ...; any case, or a synonym such as 'kaiming'),
+    'normal(std=0.1)'-style text, or a callable."""
     if callable(spec):
         return spec
+    suggestion = ""
     if isinstance(spec, str):
         name, _, rest = spec.partition("(")
-        fn = INITIALIZERS.get(name.strip())
+        key = _canonical(name)
+        fn = INITIALIZERS.get(key)
         if fn is not None and not rest:
             return fn
         if fn is normal and rest.endswith(")"):
-            key, _, value = rest[:-1].partition("=")
+            std, _, value = rest[:-1].partition("=")
             try:
-                if key.strip() == "std":
+                if std.strip() == "std":
                     return functools.partial(normal, std=float(value))
             except ValueError:
                 pass
-    raise GraphscopeError(f"unknown initializer {spec!r}: use one of {', '.join(INITIALIZERS)}, "
-                          f"'normal(std=0.1)', or a function f(shape, rng) -> array")
+        if key is None:
+            from ..engine.words import did_you_mean
+            suggestion = did_you_mean(name.strip().lower(), list(INITIALIZERS) + list(SYNONYMS))
+    raise GraphscopeError(f"unknown initializer {spec!r}: use one of {', '.join(INITIALIZERS)} (any case, or "
+                          f"PyTorch's and Keras's names: kaiming, lecun, glorot_normal, ...), 'normal(std=0.1)', "
+                          f"or a function f(shape, rng) -> array{suggestion}")

@@ -25,8 +25,12 @@ class MLP(Sequential):
         if len(sizes) < 2 or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in sizes):
             raise GraphscopeError(f"MLP: sizes must list at least two positive layer sizes "
                                   f"[inputs, ..., outputs], got {sizes!r}")
+        given = activation
+        activation = given.strip().lower().replace("-", "_") if isinstance(given, str) else given
         if activation not in ACTIVATIONS:
-            raise GraphscopeError(f"MLP: unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}")
+            from ..engine.words import did_you_mean
+            raise GraphscopeError(f"MLP: unknown activation {given!r}; use one of {', '.join(ACTIVATIONS)} (any case)"
+                                  f"{did_you_mean(str(activation), list(ACTIVATIONS))}")
         if init is None:
             init = "he" if activation in ("relu", "leaky_relu") else "xavier"
         rng = _init.as_rng(rng)

@@ -2,11 +2,18 @@
 
     opt = gs.optim.Adam(net.parameters(), lr=1e-3)
     loss.backward(); opt.step(); opt.zero_grad()
+
+PyTorch's spellings are the same classes: ``RMSprop`` is ``RMSProp``, ``Adagrad`` is ``AdaGrad``.
+PyTorch's ``SGD(momentum=0.9)`` and ``SGD(momentum=0.9, nesterov=True)`` are the lecture's
+``Momentum`` and ``Nesterov`` here (SGD says so when given them).
 """
 from . import schedules
 from .optimizer import Optimizer
-from .rules import RULES, SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp, make
+from ..engine.words import suggesting_getattr
+from .rules import RULES, SGD, AdaGrad, Adagrad, Adam, Momentum, Nesterov, RMSProp, RMSprop, make
 from .schedules import exponential, inverse_time, parse_schedule, step_decay
 
-__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "make", "RULES",
-           "schedules", "exponential", "inverse_time", "step_decay", "parse_schedule"]
+__all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "Adagrad", "RMSprop", "make",
+           "RULES", "schedules", "exponential", "inverse_time", "step_decay", "parse_schedule"]
+
+__getattr__ = suggesting_getattr(globals(), __name__)  # gs.optim.Adamm: did you mean 'Adam'?

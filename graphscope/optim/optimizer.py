@@ -10,9 +10,24 @@ what ``last_update`` and the update/weight ratio read) and, for the rules that
 need one, a scratch array for intermediate products are made once, in the
 parameter's dtype (a float32 model keeps float32 state), and reused.
 """
+import inspect
+
 import numpy as np
 
 from ..engine import GraphscopeError
+from ..engine.words import did_you_mean, no_attribute
+
+#: What a PyTorch keyword means here, for the rules that do not take it.
+PYTORCH_KEYWORDS = {
+    "weight_decay": "L2 regularization is the trainer's here: gs.Trainer(..., reg=weight_decay / 2) adds "
+                    "2 * reg * W to the weights' gradients (biases are left alone)",
+    "momentum": "the lecture's momentum rules are gs.optim.Momentum and gs.optim.Nesterov",
+    "nesterov": "the lecture's Nesterov momentum is gs.optim.Nesterov(params, lr, momentum=0.9)",
+}
+
+
+class OptimizerArgumentError(GraphscopeError, TypeError):
+    """An optimizer was given a keyword it does not take (a TypeError, as Python's own would be)."""
 
 
 def _as_params(params):
@@ -58,6 +73,21 @@ class Optimizer:
     #: whenever it is set later (``opt.momentum = 0.5``), so a bad value never reaches a step.
     hyper_checks = {}
 
+    def __new__(cls, *args, **kwargs):
+        """Check the keywords before __init__ sees them: a misspelt or PyTorch-only one gets one line saying
+        what to write instead (Python's TypeError would only name it)."""
+        takes = inspect.signature(cls.__init__).parameters
+        if not any(p.kind is p.VAR_KEYWORD for p in takes.values()):
+            known = [n for n, p in takes.items() if n != "self" and p.kind is not p.VAR_POSITIONAL]
+            for name in kwargs:
+                if name not in takes:
+                    hint = PYTORCH_KEYWORDS.get(name)
+                    raise OptimizerArgumentError(
+                        f"{cls.__name__}() takes no keyword {name!r}" + (f": {hint}" if hint else
+                                                                          did_you_mean(name, known))
+                        + f" ({cls.__name__} takes {', '.join(known)})")
+        return super().__new__(cls)
+
     def __init__(self, params, lr, **hyper):
         self.params = _as_params(params)
         self.lr = lr
@@ -73,7 +103,7 @@ class Optimizer:
         hyper = self.__dict__.get("hyper", {})
         if name in hyper:
             return hyper[name]
-        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        raise no_attribute(type(self).__name__, name, set(dir(type(self))) | set(self.__dict__) | set(hyper))
 
     def __setattr__(self, name, value):
         hyper = self.__dict__.get("hyper")

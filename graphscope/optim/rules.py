@@ -12,7 +12,7 @@ PyTorch's, the docstring says how.
 import numpy as np
 
 from ..engine import GraphscopeError
-from .optimizer import Optimizer
+from .optimizer import Optimizer, OptimizerArgumentError
 
 
 def _fraction(value, what, who):
@@ -38,9 +38,19 @@ def _betas(value, what, who):
 
 
 class SGD(Optimizer):
-    """Vanilla gradient descent: x += -lr * dx."""
+    """Vanilla gradient descent: x += -lr * dx.
 
-    def __init__(self, params, lr):  # no hyperparameters: a misspelt one is an error, not silently kept
+    PyTorch's ``momentum`` and ``nesterov`` are accepted only off (0, False): with momentum on they are the
+    lecture's other rules, ``Momentum(params, lr, momentum=mu)`` and ``Nesterov(params, lr, momentum=mu)``,
+    each its own class with its own state (velocity), and SGD says so instead of quietly changing rule.
+    """
+
+    def __init__(self, params, lr, momentum=0, nesterov=False):  # no hyperparameters of its own
+        if nesterov or momentum:
+            rule, mu = ("Nesterov", momentum or 0.9) if nesterov else ("Momentum", momentum)
+            raise OptimizerArgumentError(
+                f"SGD(momentum={momentum!r}" + (", nesterov=True" if nesterov else "") + f") is the lecture's "
+                f"{rule} rule here: gs.optim.{rule}(params, lr, momentum={mu!r}) (SGD is plain gradient descent)")
         super().__init__(params, lr)
 
     def delta(self, state, g, out, scratch):
@@ -173,12 +183,16 @@ def _scaled_step(g, cache, neg_lr, eps, out, scratch):
     out /= scratch
 
 
+#: PyTorch's spellings: the same classes.
+RMSprop = RMSProp
+Adagrad = AdaGrad
+
 RULES = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad, "rmsprop": RMSProp,
          "adam": Adam}
 
 
 def make(name, params, lr, **hyper):
-    """An optimizer by its lower-case name (sgd, momentum, nesterov, adagrad, rmsprop, adam)."""
+    """An optimizer by its name (sgd, momentum, nesterov, adagrad, rmsprop, adam; any case: 'RMSprop' too)."""
     cls = RULES.get(str(name).lower())
     if cls is None:
         from ..engine.words import did_you_mean
@@ -186,5 +200,7 @@ def make(name, params, lr, **hyper):
                               f"{did_you_mean(str(name).lower(), list(RULES))}")
     try:
         return cls(params, lr, **hyper)
+    except GraphscopeError:
+        raise  # already says which rule and keyword
     except TypeError as exc:
         raise GraphscopeError(f"{cls.__name__}: {exc}") from None

@@ -11,6 +11,7 @@ Features are float32 and labels int64 throughout.
 """
 import numpy as np
 
+from ..engine.words import suggesting_getattr
 from .datafiles import CIFAR_CLASSES, DataError, Split, load_cifar10, load_mnist  # noqa: F401
 
 __all__ = ["spiral", "moons", "digits", "load_mnist", "load_cifar10", "zero_center", "standardize",
@@ -140,3 +141,6 @@ def train_val_split(x, y, val_fraction=0.2, seed=0):
 def _require_count(value, name, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise DataError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+__getattr__ = suggesting_getattr(globals(), __name__)  # gs.data.load_mnst: did you mean 'load_mnist'?

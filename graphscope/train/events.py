@@ -32,7 +32,11 @@ class EpochEnd:
 
 @dataclass(frozen=True)
 class Stopped:
-    """The run ended early: `reason` is 'stopped' (trainer.stop()) or 'diverged' (a NaN or inf loss)."""
+    """The run ended early: `reason` is 'stopped' (trainer.stop()) or 'diverged' (a NaN or inf loss).
+
+    `epoch` is the 0-based epoch the run was in; stopped at an epoch's end ('stopped after epoch N'), it is N,
+    the epoch that was not begun.
+    """
 
     reason: str
     epoch: int

@@ -169,9 +169,13 @@ class Trainer:
                 "params": [p.name for p in self.params]}
 
     def stop(self):
-        """Ask a running fit to stop after the current batch (safe to call from another thread).
+        """Ask a running fit to stop before its next batch (safe to call from another thread).
 
-        The unfinished epoch is not counted: a later fit() trains it again, with a new shuffle.
+        Asked during an epoch (a BatchEnd callback, another thread), the fit ends after the current batch
+        and the unfinished epoch is not counted: a later fit() trains it again, with a new shuffle. Asked
+        at an epoch's end (an EpochEnd callback: early stopping) or during the last batch, that epoch
+        counts and nothing of the next is trained: the parameters, the optimizer and the shuffling are
+        those of a run of that many epochs ('stopped after epoch N').
         """
         self._stop = True
 
@@ -356,6 +360,9 @@ class Trainer:
         with Bar(todo * batches, "training", wanted(self.progress)) as bar:
             while self.epoch < self.epochs:
                 epoch = self.epoch
+                if self._stop:  # asked at an epoch's end: nothing of the next epoch is drawn, shuffled or trained
+                    return self._stopped(epoch, f"stopped after epoch {epoch}" if epoch else
+                                         "stopped before the first batch")
                 lr = float(self.schedule(epoch)) if self.schedule is not None else float(self.optimizer.lr)
                 self.optimizer.lr = lr
                 order = self.rng.permutation(n) if self.shuffle else None
@@ -363,6 +370,8 @@ class Trainer:
                 correct, loss_sum = 0, 0.0
                 bs = self.batch_size
                 for b in range(batches):
+                    if b and self._stop:  # asked during the epoch: it ends before this batch, the epoch uncounted
+                        return self._stopped(epoch, f"stopped after batch {b} of epoch {epoch + 1}")
                     idx = slice(b * bs, (b + 1) * bs)
                     if order is not None:
                         idx = order[idx]
@@ -382,11 +391,6 @@ class Trainer:
                         self._emit(BatchEnd(epoch, iteration, b + 1, batches, loss,
                                             None if c is None else c / len(yb), lr))
                     bar.advance(lambda: f"epoch {epoch + 1}/{self.epochs}  loss {loss:.4g}")
-                    if self._stop:
-                        h.stopped = "stopped"
-                        self._emit(Stopped("stopped", epoch, iteration,
-                                           f"stopped after batch {b + 1} of epoch {epoch + 1}"))
-                        return h
                 train_acc = None if correct is None else correct / n
                 val_acc = val_loss = None
                 if has_val:
@@ -407,6 +411,12 @@ class Trainer:
                 self._emit(EpochEnd(epoch, self.epochs, loss_sum / batches, train_acc, val_acc, val_loss, lr,
                                     seconds))
         return h
+
+    def _stopped(self, epoch, message):
+        """End a fit that stop() asked to end, before a batch: say so to the history and the callbacks."""
+        self.history.stopped = "stopped"
+        self._emit(Stopped("stopped", epoch, len(self.history.loss), message))
+        return self.history
 
     # ---------------------------------------------------------------- checkpoints
     def save_checkpoint(self, folder):

@@ -1,6 +1,9 @@
 """A training run the training screen drives: gs.Trainer on the session's graph, with pause, resume and stop.
 
-A run trains ``options.epochs`` epochs; ``more()`` makes it train as many again
+The options are resolved as `graphscope train` resolves its own (the `graphscope tui`
+command does it: its options, else the training file's settings(), else train's
+defaults); ``TrainingOptions.origins`` says where each came from. A run trains
+``options.epochs`` epochs; ``more()`` makes it train as many again
 from where it is, as one run: the same optimizer (its state, such as Adam's
 moments, kept), the same history (the curve goes on), the schedule counting on.
 The trainer runs in a worker thread; each of its events is handed to a
@@ -11,11 +14,12 @@ Nothing here draws anything.
 """
 import inspect
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from ..engine.errors import GraphscopeError
-from ..optim import make
+from ..optim import RULES, make
+from ..optim.schedules import parse_schedule
 from ..train import Trainer, snapshot_params
 from ..train.events import BatchEnd
 from ..userfile import DATA_WHAT, is_python_file, load_module, training_data
@@ -25,15 +29,32 @@ _TRAINER = inspect.signature(Trainer.__init__).parameters
 DEFAULT_LR = 0.01
 
 
+#: Where a setting came from, as `graphscope train` says it (TrainingOptions.origins' values).
+GIVEN, SUGGESTED, DEFAULT = "given", "settings()", "default"
+
+
 @dataclass(frozen=True)
 class TrainingOptions:
-    """What `graphscope tui FILE --optimizer --lr --epochs --batch-size --checkpoint` asked for."""
+    """How the training screen trains: `graphscope tui FILE`'s training options, the file's settings() and
+    train's defaults, resolved (see graphscope.cli.tui); made by hand, they are used as they are.
+
+    `schedule` is the command line's text ('exp:0.02') or None; `origins` maps each setting to GIVEN,
+    SUGGESTED or DEFAULT, `settings_file` names the training file whose settings() was read and
+    `origins_text` is the line `graphscope train` prints about them (all empty: not said).
+    """
 
     optimizer: str = "sgd"
     lr: float = DEFAULT_LR
     epochs: int = _TRAINER["epochs"].default
     batch_size: int = _TRAINER["batch_size"].default
     checkpoint: Optional[str] = None
+    schedule: Optional[str] = None
+    reg: float = _TRAINER["reg"].default
+    seed: int = _TRAINER["seed"].default
+    dtype: str = _TRAINER["dtype"].default
+    origins: dict = field(default_factory=dict)
+    settings_file: str = ""
+    origins_text: str = ""
 
     @classmethod
     def given(cls, **options):
@@ -41,7 +62,29 @@ class TrainingOptions:
         return cls(**{k: v for k, v in options.items() if v is not None})
 
     def text(self):
-        return f"{self.optimizer} lr {self.lr:g}, {self.epochs} epochs, batch {self.batch_size}"
+        """'Adam lr 0.02 (exp:0.02), batch 30, reg 0, float64, 150 epochs': what the run trains with, in the
+        words of `graphscope train`'s header."""
+        rule = RULES.get(str(self.optimizer).lower())
+        return (f"{rule.__name__ if rule else self.optimizer} lr {self.lr:g}"
+                + (f" ({self.schedule})" if self.schedule else "")
+                + f", batch {self.batch_size}, reg {self.reg:g}, {self.dtype}, {self.epochs} epochs")
+
+    def source_text(self):
+        """Where the settings came from, in a few words for the status line ('' when not said): "settings(),
+        --epochs given", "train's defaults", ... (origins_text says it setting by setting)."""
+        if not self.origins:
+            return ""
+        given = [k for k, v in self.origins.items() if v == GIVEN]
+        parts = ["settings()"] if SUGGESTED in self.origins.values() else []
+        if not parts and DEFAULT in self.origins.values():
+            parts.append("train's defaults")
+        if given:
+            parts.append(", ".join("--" + k.replace("_", "-") for k in given) + " given")
+        return ", ".join(parts)
+
+    def make_schedule(self):
+        """The learning-rate schedule the trainer applies (None without one)."""
+        return None if not self.schedule else parse_schedule(self.schedule, self.lr)
 
 
 def load_data(path):
@@ -62,7 +105,9 @@ class TrainingRun:
         self.report = report
         optimizer = make(options.optimizer, graph.params, options.lr)
         self.trainer = Trainer(graph.output, optimizer, batch_size=options.batch_size, epochs=options.epochs,
-                               progress=False, callbacks=[self._event], checkpoint=options.checkpoint)
+                               schedule=options.make_schedule(), reg=options.reg, seed=options.seed,
+                               dtype=options.dtype, progress=False, callbacks=[self._event],
+                               checkpoint=options.checkpoint)
         x, y = self.trainer.roles.recorded_data()
         self.recorded = (x.copy(), y.copy())  # the batch the graph was built with: shown again afterwards
         self._go = threading.Event()
@@ -129,7 +174,8 @@ class TrainingRun:
         self._go.set()
 
     def stop(self):
-        """End after the current batch (a paused run ends at once)."""
+        """End before the next batch: after the current one, or where it is paused (at an epoch's end: nothing of
+        the next epoch is trained)."""
         self.trainer.stop()
         self._go.set()
 

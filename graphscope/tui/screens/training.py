@@ -55,7 +55,9 @@ class TrainingScreen(Screen):
 
     def compose(self):
         origin = f" {self.session.origin}" if self.session.origin else ""
-        yield Static(f"training{origin} · {self.options.text()}", id="training-status")
+        source = self.options.source_text()
+        yield Static(f"training{origin} · {self.options.text()}" + (f" · {source}" if source else ""),
+                     id="training-status")
         yield Static("", id="training-message")
         yield Static("", id="training-legend")
         yield CurvePlot(id="training-curve")
@@ -87,7 +89,8 @@ class TrainingScreen(Screen):
         n_val = len(data[2]) if data[2] is not None else 0
         self.query_one("#training-message", Static).update(
             f"{len(data[0])} examples" + (f", {n_val} for validation" if n_val else ", no validation set")
-            + (f" · checkpoint: {self.options.checkpoint}" if self.options.checkpoint else ""))
+            + (f" · checkpoint: {self.options.checkpoint}" if self.options.checkpoint else "")
+            + (f"\n{self.options.origins_text}" if self.options.origins_text else ""))
         bar = self.query_one(ProgressBar)
         bar.update(total=run.epochs * run.iterations_per_epoch, progress=len(run.trainer.history.loss))
         self.running, self.outcome, self.stopped, self.stopping = True, "", "", False
@@ -125,8 +128,9 @@ class TrainingScreen(Screen):
         """The UI thread, once the run has ended: record the trained graph again and say how it ended."""
         self.running = False
         history = self.run.trainer.history
-        if outcome == "done":
-            outcome = f"{self.stopped or 'stopped'} (an unfinished epoch is not counted)" if history.stopped else "done"
+        if outcome == "done" and history.stopped:
+            unfinished = len(history.loss) % self.run.iterations_per_epoch  # batches of an epoch cut short
+            outcome = (self.stopped or "stopped") + (" (an unfinished epoch is not counted)" if unfinished else "")
         self.outcome = outcome
         try:
             self.session.record_trained(self.run.recorded_feeds(), self.run.params_before,
