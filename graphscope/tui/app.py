@@ -2,6 +2,7 @@
 from textual.app import App
 
 from .screens.main import MainScreen
+from .screens.too_small import TooSmallScreen, too_small
 from .session import Session
 from .training import TrainingOptions
 
@@ -25,6 +26,16 @@ class GraphscopeApp(App):
 
     def on_mount(self):
         self.push_screen(MainScreen(self.session))
+        self.fit_terminal(self.size)
+
+    def on_resize(self, event):
+        self.fit_terminal(event.size)  # before Textual's own handler: self.size is still the old size
+
+    def fit_terminal(self, size):
+        """A terminal too small for graphscope gets one message over every screen (TooSmallScreen); it goes, and
+        the screen under it comes back, when the terminal grows."""
+        if too_small(size) and not isinstance(self.screen, TooSmallScreen):
+            self.push_screen(TooSmallScreen(size))
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
