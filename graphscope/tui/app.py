@@ -22,14 +22,17 @@ class GraphscopeApp(App):
         self.session = Session(graph, origin, file, optimizer)
         self.training_options = training or TrainingOptions()
         self.sub_title = origin
+        self.started = False  # the main screen has been pushed
         self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
 
     def on_mount(self):
         self.push_screen(MainScreen(self.session))
+        self.started = True
         self.fit_terminal(self.size)
 
     def on_resize(self, event):
-        self.fit_terminal(event.size)  # before Textual's own handler: self.size is still the old size
+        if self.started:  # before, the main screen is not there yet: on_mount looks at the size
+            self.fit_terminal(event.size)  # before Textual's own handler: self.size is still the old size
 
     def fit_terminal(self, size):
         """A terminal too small for graphscope gets one message over every screen (TooSmallScreen); it goes, and

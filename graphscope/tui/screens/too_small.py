@@ -29,6 +29,7 @@ class TooSmallScreen(Screen):
     def __init__(self, size):
         super().__init__()
         self.terminal = size
+        self.closing = False
 
     def compose(self):
         yield Static(too_small_text(self.terminal) + "\nq quits", id="too-small", markup=False)
@@ -43,7 +44,8 @@ class TooSmallScreen(Screen):
         """Say the terminal's size, or close when it is big enough."""
         self.terminal = size
         if not too_small(size):
-            if self.is_current:
+            if self.app.screen is self and not self.closing:
+                self.closing = True  # a resize and a resume may both ask
                 self.dismiss()
             return
         self.query_one("#too-small", Static).update(too_small_text(size) + "\nq quits")

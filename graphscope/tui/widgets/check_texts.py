@@ -73,10 +73,13 @@ def entry_lines(entries, width=None, indent=INDENT):
                  for r in rows]
         if fits(max(len(line) for line in lines), width):
             return [line.rstrip() for line in lines], True
-    lines = []
+    lines, under = [], indent + "  "
     for where, analytic, numerical, rel in cells:
-        parts = [f"{indent}{where} analytic {analytic}", f"numerical {numerical}", f"rel err {rel}"]
-        lines += cut_between(parts, width, indent + "  ")
+        figures = [f"analytic {analytic}", f"numerical {numerical}", f"rel err {rel}"]
+        entry = cut_between([f"{indent}{where} {figures[0]}"] + figures[1:], width, under)
+        if not fits(len(entry[0]), width):  # the place on a line of its own, the figures under it
+            entry = [indent + where] + cut_between([under + figures[0]] + figures[1:], width, under)
+        lines += entry
     return lines, False
 
 

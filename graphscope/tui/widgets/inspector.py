@@ -28,7 +28,7 @@ MATRIX_INDENT = 4
 TOO_WIDE_NOTE = "  (widen to list)"
 #: The rows a notification takes at the top of the pane (graphscope.tcss shows them there): the checks a check
 #: scrolls to stand under it.
-NOTICE_ROWS = 6
+NOTICE_ROWS = 7
 
 
 def inspector_text(session, width=None):
@@ -49,7 +49,7 @@ def step_text(session, width=None):
                 style=theme.MUTED)
     if info["source"]:
         text.append(f"{info['source']}\n", style=theme.MUTED)
-    text.append(f"{explain.heading(event, out)}\n\n")  # its value stands just under it
+    text.append(hanging(explain.heading(event, out), width) + "\n\n")  # its value stands just under it
     value = session.state.value(node)
     text.append("value  ", style="bold")
     block(text, "value  ", value, theme.VALUE_INK, width)
@@ -195,6 +195,15 @@ def _before_after(text, name, before, after, style, width):
         block(text, lead, value, style, width)
 
 
+def _first_line(whole, tail, console, width):
+    """The screen line `tail`'s first words stand on, where `whole` (ending in `tail`) is drawn `width` wide (a line
+    longer than that wraps, as the pane wraps it)."""
+    words = tail[len(tail.plain) - len(tail.plain.lstrip("\n")):]
+    if width is None:
+        return whole.plain.count("\n") - words.plain.count("\n")
+    return len(whole.wrap(console, width)) - len(words.wrap(console, width))
+
+
 class Inspector(VerticalScroll):
     """Scrolls when the node has many inputs or a long check report; after a check it scrolls to the checks."""
 
@@ -222,8 +231,9 @@ class Inspector(VerticalScroll):
         self.laid_out_for = width = self.text_width()
         text = step_text(self.session, width)
         checks = checks_text(self.session, width)
-        self.checks_line = text.plain.count("\n") + 1 if checks.plain else None  # after the blank line
-        self.body.update(text + checks)
+        whole = text + checks
+        self.checks_line = _first_line(whole, checks, self.app.console, width) if checks.plain else None
+        self.body.update(whole)
         if self.revealing:
             self.revealing = False
             self.call_after_refresh(self.scroll_to_checks)
