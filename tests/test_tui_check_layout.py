@@ -152,3 +152,17 @@ def test_a_session_without_checks_shows_none():
     session = Session(wrong_matmul_app().session.graph)
     from graphscope.tui.widgets.inspector import checks_text
     assert checks_text(session, 40).plain == ""
+
+
+async def test_every_notification_replaces_the_last_one_on_any_screen():
+    app = wrong_matmul_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("t", "t", "exclamation_mark")  # predict mode on, off, then 'no NaN or infinity'
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert [t._notification.title for t in toasts(app)] == ["no NaN or infinity"]
+        for k in range(3):  # as the training screen tells them
+            app.notify(f"training is running: s stops it ({k})")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert [t._notification.message for t in toasts(app)] == ["training is running: s stops it (2)"]

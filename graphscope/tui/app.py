@@ -40,6 +40,12 @@ class GraphscopeApp(App):
         if too_small(size) and not isinstance(self.screen, TooSmallScreen):
             self.push_screen(TooSmallScreen(size))
 
+    def notify(self, message, **kwargs):
+        """One notification at a time: a new one replaces the one shown, so they never pile up over the screen (the
+        clearing is queued before the new one, from any thread, as Textual queues the notification itself)."""
+        self.call_later(self.clear_notifications)
+        super().notify(message, **kwargs)
+
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         if isinstance(screen, MainScreen):

@@ -106,8 +106,7 @@ class MainScreen(Screen):
         self.guard(self.session.goto_node, message.node)
 
     def tell(self, message, **kwargs):
-        """A notification that replaces the one shown before: one at a time, never a pile over the screen."""
-        self.app.clear_notifications()
+        """A notification (it replaces the one shown: GraphscopeApp.notify), its text as written, never markup."""
         self.notify(message, markup=False, **kwargs)
 
     def guard(self, action, *args):
