@@ -12,9 +12,9 @@ from ...engine.errors import GraphscopeError
 from ...engine.formatting import summarize_value
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ..messages import NodeChosen, StepChanged
+from ..widgets.check_texts import check_all_notice
 from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
-from ..widgets.check_texts import check_all_notice
 from ..widgets.inspector import Inspector
 from ..widgets.tape import Tape
 from .dialogs import AskDialog, MessageDialog

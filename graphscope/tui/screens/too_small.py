@@ -17,6 +17,7 @@ def too_small(size, least=MIN_SIZE):
 
 
 def too_small_text(size, least=MIN_SIZE):
+    """'terminal too small: 40 x 10, graphscope needs at least 80 x 20'."""
     return (f"terminal too small: {size.width} x {size.height}, graphscope needs at least "
             f"{least.width} x {least.height}")
 
@@ -32,7 +33,7 @@ class TooSmallScreen(Screen):
         self.closing = False
 
     def compose(self):
-        yield Static(too_small_text(self.terminal) + "\nq quits", id="too-small", markup=False)
+        yield Static(self.message(), id="too-small", markup=False)
 
     def on_resize(self, event):
         self.fit(event.size)
@@ -48,4 +49,7 @@ class TooSmallScreen(Screen):
                 self.closing = True  # a resize and a resume may both ask
                 self.dismiss()
             return
-        self.query_one("#too-small", Static).update(too_small_text(size) + "\nq quits")
+        self.query_one("#too-small", Static).update(self.message())
+
+    def message(self):
+        return too_small_text(self.terminal) + "\nq quits"

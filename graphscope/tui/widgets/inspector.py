@@ -29,6 +29,8 @@ TOO_WIDE_NOTE = "  (widen to list)"
 #: The rows a notification takes at the top of the pane (graphscope.tcss shows them there): the checks a check
 #: scrolls to stand under it.
 NOTICE_ROWS = 7
+#: How many refreshes to wait for new text to be laid out before scrolling in it.
+LAYOUT_TRIES = 5
 
 
 def inspector_text(session, width=None):
@@ -195,13 +197,15 @@ def _before_after(text, name, before, after, style, width):
         block(text, lead, value, style, width)
 
 
+def _line_count(text, console, width):
+    """The screen lines `text` takes `width` wide (a line longer than that wraps, as the pane wraps it)."""
+    return text.plain.count("\n") + 1 if width is None else len(text.wrap(console, width))
+
+
 def _first_line(whole, tail, console, width):
-    """The screen line `tail`'s first words stand on, where `whole` (ending in `tail`) is drawn `width` wide (a line
-    longer than that wraps, as the pane wraps it)."""
+    """The screen line `tail`'s first words stand on, where `whole` (ending in `tail`) is drawn `width` wide."""
     words = tail[len(tail.plain) - len(tail.plain.lstrip("\n")):]
-    if width is None:
-        return whole.plain.count("\n") - words.plain.count("\n")
-    return len(whole.wrap(console, width)) - len(words.wrap(console, width))
+    return _line_count(whole, console, width) - _line_count(words, console, width)
 
 
 class Inspector(VerticalScroll):
@@ -217,6 +221,7 @@ class Inspector(VerticalScroll):
         self.session = session
         self.body = Static(id="inspector-body")
         self.laid_out_for = None  # the width the text was last laid out for
+        self.lines = 0  # the lines the text takes in the pane
         self.checks_line = None  # the line the checks' paragraphs start at (None: no check to show)
         self.revealing = False  # the next redraw scrolls to the checks
 
@@ -232,6 +237,7 @@ class Inspector(VerticalScroll):
         text = step_text(self.session, width)
         checks = checks_text(self.session, width)
         whole = text + checks
+        self.lines = _line_count(whole, self.app.console, width)
         self.checks_line = _first_line(whole, checks, self.app.console, width) if checks.plain else None
         self.body.update(whole)
         if self.revealing:
@@ -242,11 +248,16 @@ class Inspector(VerticalScroll):
         """Scroll to the checks' paragraphs when the text is next drawn (after a check has run)."""
         self.revealing = True
 
-    def scroll_to_checks(self):
+    def scroll_to_checks(self, tries=LAYOUT_TRIES):
         """The checks just under the check's notification (at the pane's top), or as high as the text's end lets
         them (the end then at the bottom)."""
-        if self.checks_line is not None:
-            self.scroll_to(y=max(0, self.checks_line - NOTICE_ROWS), animate=False, immediate=True)
+        if self.checks_line is None:
+            return
+        y = max(0, self.checks_line - NOTICE_ROWS)
+        if self.max_scroll_y < min(y, self.lines - self.scrollable_content_region.height) and tries > 1:
+            self.call_after_refresh(self.scroll_to_checks, tries - 1)  # the new text is not laid out yet
+            return
+        self.scroll_to(y=y, animate=False, immediate=True)
 
     def on_resize(self):
         if self.laid_out_for is not None and self.text_width() != self.laid_out_for:
