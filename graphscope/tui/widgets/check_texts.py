@@ -29,8 +29,7 @@ def node_check_text(check, width=None):
     """This node's check (a NodeCheck) as rich Text: its status, then per input its name and status, what was found
     and, when it failed, its worst entries."""
     text = Text()
-    text.append("gradient check: ", style="bold")
-    text.append(check.status_text + "\n", style="green" if check.ok else "bold red")
+    _heading(text, "gradient check: ", check.status_text, "green" if check.ok else "bold red", width)
     for inp in check.inputs:
         _input_head(text, inp, width)
         text.append(hanging(INDENT + inp.result_text(), width) + "\n")
@@ -42,16 +41,17 @@ def node_check_text(check, width=None):
     return text
 
 
+def _heading(text, lead, verdict, style, width):
+    """'gradient check: FAIL': the bold lead, then the verdict in its colour, cut between words when long."""
+    line = hanging(lead + verdict, width)
+    text.append(line[:len(lead)], style="bold")
+    text.append(line[len(lead):] + "\n", style=style)
+
+
 def _input_head(text, inp, width):
     """'a (input 0, 4x4): FAIL', as the inspector's backward step names an input, its status in its colour."""
     name = inp.name if inp.slot is None else f"{inp.name} (input {inp.slot}, {shape_text(tuple(inp.shape))})"
-    line = hanging(f"{name}: {inp.status}", width)
-    style = STATUS_STYLE.get(inp.status, theme.MUTED)
-    if line.endswith(inp.status):
-        text.append(line[:-len(inp.status)], style="bold")
-        text.append(inp.status + "\n", style=style)
-    else:
-        text.append(line + "\n", style="bold")
+    _heading(text, f"{name}: ", inp.status, STATUS_STYLE.get(inp.status, theme.MUTED), width)
 
 
 def entry_cells(entry):
@@ -104,9 +104,7 @@ def graph_check_text(result, width=None):
     """Check-all's report (a GraphCheck) as rich Text: its verdict, then what it found, each line cut between words
     and indented under the verdict."""
     text = Text()
-    head = hanging(f"check all (C): {result.verdict}", width)
-    text.append(head[:len("check all (C): ")], style="bold")
-    text.append(head[len("check all (C): "):] + "\n", style="bold red" if result.failed else "green")
+    _heading(text, "check all (C): ", result.verdict, "bold red" if result.failed else "green", width)
     for line in check_all_lines(result):
         text.append(hanging(INDENT + line, width) + "\n")
     return text
