@@ -46,3 +46,16 @@ def test_help_screen(snap_compare, monkeypatch):
 def test_main_screen_at_80x24(snap_compare, monkeypatch):
     monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert snap_compare(named_layer_app(), press=["f", "n", "n", "n"], terminal_size=(80, 24))
+
+
+def test_a_failing_check_all_at_80x24(snap_compare, monkeypatch):
+    """C on a custom op whose VJP is wrong: the inspector lists the worst entries one a line under their titles and
+    check-all's report; one notification, at the top right, over the inspector only."""
+    from tui_apps import wrong_matmul_app
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(wrong_matmul_app(), press=["c", "C"], terminal_size=(80, 24))
+
+
+def test_a_terminal_too_small_says_so(snap_compare, monkeypatch):
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(named_layer_app(), terminal_size=(40, 10))

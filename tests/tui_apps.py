@@ -67,3 +67,34 @@ async def training_finished(pilot, timeout=60.0):
         assert time.monotonic() - start < timeout, "the training run did not end"
         await pilot.pause(0.05)
     await pilot.pause()
+
+
+def wrong_matmul_app():
+    """The TUI on a 4x4 product by a custom op whose VJP is wrong for its first input (g @ b instead of g @ b.T),
+    its nodes named (auto names carry global ids, not stable)."""
+    import numpy as np
+
+    import graphscope as gs
+    from graphscope.engine.graph import Graph
+
+    @gs.custom_op(name="wrong_mm")
+    def wrong_mm(a, b):
+        """a @ b."""
+        return a @ b
+
+    @wrong_mm.vjp
+    def wrong_mm_vjp(g, a, b, value):
+        return g @ b, a.T @ g  # wrong: the first is g @ b.T
+
+    rng = np.random.default_rng(0)
+    a = gs.param(rng.normal(size=(4, 4)), name="a")
+    b = gs.param(rng.normal(size=(4, 4)), name="b")
+    h = wrong_mm(a, b)
+    h.name = "h"
+    t = gs.tanh(h)
+    t.name = "t"
+    loss = gs.sum(t)
+    loss.name = "loss"
+    app = GraphscopeApp(Graph(loss), "a wrong matmul")
+    app.cursor_blink = False
+    return app

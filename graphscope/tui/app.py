@@ -4,6 +4,7 @@ import sys
 from textual.app import App
 
 from .screens.main import MainScreen
+from .screens.too_small import TooSmallScreen, too_small
 from .session import Session
 from .training import TrainingOptions
 
@@ -23,10 +24,29 @@ class GraphscopeApp(App):
         self.session = Session(graph, origin, file, optimizer)
         self.training_options = training or TrainingOptions()
         self.sub_title = origin
+        self.started = False  # the main screen has been pushed
         self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
 
     def on_mount(self):
         self.push_screen(MainScreen(self.session))
+        self.started = True
+        self.fit_terminal(self.size)
+
+    def on_resize(self, event):
+        if self.started:  # before, the main screen is not there yet: on_mount looks at the size
+            self.fit_terminal(event.size)  # before Textual's own handler: self.size is still the old size
+
+    def fit_terminal(self, size):
+        """A terminal too small for graphscope gets one message over every screen (TooSmallScreen); it goes, and
+        the screen under it comes back, when the terminal grows."""
+        if too_small(size) and not isinstance(self.screen, TooSmallScreen):
+            self.push_screen(TooSmallScreen(size))
+
+    def notify(self, message, **kwargs):
+        """One notification at a time: a new one replaces the one shown, so they never pile up over the screen (the
+        clearing is queued before the new one, from any thread, as Textual queues the notification itself)."""
+        self.call_later(self.clear_notifications)
+        super().notify(message, **kwargs)
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

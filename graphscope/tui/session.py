@@ -85,6 +85,7 @@ class Session:
         self.fold = FOLD_MIN
         self._view = None
         self.checks = {}  # node -> NodeCheck, from "check this node" / "check all"
+        self.graph_check = None  # the last "check all"'s GraphCheck (the inspector shows its report)
         self.trained = False  # a training run has changed the parameters (the training screen)
         self.training_run = None  # the training screen's TrainingRun: training again continues it
         self.params_before = None  # the parameters before the last training step: update/weight ratios
@@ -208,6 +209,7 @@ class Session:
             result = check_graph(self.graph)
         for row in result.nodes.rows:
             self.checks[row.node] = row
+        self.graph_check = result
         bad = result.nodes.first_failure
         if bad is not None:
             try:
@@ -217,6 +219,11 @@ class Session:
         elif result.origin is not None:
             self._goto_origin(result.origin)
         return result
+
+    def forget_checks(self):
+        """Drop every check's result (the values they were made at have changed)."""
+        self.checks.clear()
+        self.graph_check = None
 
     # ---------------------------------------------------------------- editing a leaf
     def leaf_text(self, node):
@@ -242,7 +249,7 @@ class Session:
         with np.errstate(all="ignore"):
             self.graph.run({node: float(value) if value.ndim == 0 and isinstance(node.value, float) else value})
             self.stepper.rerun()
-        self.checks.clear()
+        self.forget_checks()
 
     # ---------------------------------------------------------------- export
     def export_svg(self, path=None):
@@ -312,7 +319,7 @@ class Session:
             self.stepper.rerun()
         self.trained = True
         self.params_before = params_before
-        self.checks.clear()
+        self.forget_checks()
 
 
     def update_events(self):

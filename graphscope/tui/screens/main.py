@@ -12,6 +12,7 @@ from ...engine.errors import GraphscopeError
 from ...engine.formatting import summarize_value
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ..messages import NodeChosen, StepChanged
+from ..widgets.check_texts import check_all_notice
 from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
 from ..widgets.inspector import Inspector
@@ -23,8 +24,6 @@ from .training import TrainingScreen
 
 #: What `guard` returns when the action failed (its error is on screen).
 FAILED = object()
-#: How long check-all's message stays when something failed (it says more than the usual toast).
-CHECK_ALL_SECONDS = 12
 #: A graph with more op nodes than this is told that the check-all is running before it runs (seconds of work).
 CHECK_NOTICE_OPS = 2000
 #: How long the notice has to appear before the check holds the screen.
@@ -106,6 +105,10 @@ class MainScreen(Screen):
     def on_node_chosen(self, message):
         self.guard(self.session.goto_node, message.node)
 
+    def tell(self, message, **kwargs):
+        """A notification (it replaces the one shown: GraphscopeApp.notify), its text as written, never markup."""
+        self.notify(message, markup=False, **kwargs)
+
     def guard(self, action, *args):
         """Run an action; a graphscope error (or any failure) shows in a dialog, never a traceback."""
         try:
@@ -128,7 +131,7 @@ class MainScreen(Screen):
                 self.ask(question)
                 return
             if st[st.step + 1].edges:
-                self.notify("no local Jacobian small enough to guess at this step", title="predict mode")
+                self.tell("no local Jacobian small enough to guess at this step", title="predict mode")
         self.guard(st.next)
 
     def ask(self, question):
@@ -146,8 +149,8 @@ class MainScreen(Screen):
                 return
             self.verdict = verdict
             self.session.goto(question.step)
-            self.notify(verdict.text(), title="right" if verdict.right else "not quite",
-                        severity="information" if verdict.right else "warning")
+            self.tell(verdict.text(), title="right" if verdict.right else "not quite",
+                      severity="information" if verdict.right else "warning")
             self.moved()
 
         self.app.push_screen(AskDialog("Predict the local gradient", prompt), answered)
@@ -175,36 +178,35 @@ class MainScreen(Screen):
     def action_nonfinite(self):
         origin = self.guard(self.session.first_nonfinite)
         if origin is None:
-            self.notify("every value and gradient is finite", title="no NaN or infinity")
+            self.tell("every value and gradient is finite", title="no NaN or infinity")
         elif origin is not FAILED:
-            self.notify(f"first non-finite {origin.phase} {origin.kind} made at {origin.name}", severity="warning")
+            self.tell(f"first non-finite {origin.phase} {origin.kind} made at {origin.name}", severity="warning")
 
     # ---------------------------------------------------------------- checks
     def action_check_node(self):
         result = self.guard(self.session.check_here)
         if result is not FAILED:
             figure = result.error_figure  # None when nothing was compared (a leaf, a skipped node)
-            self.notify(f"{result.node.name}: {result.status_text}"
-                        + (f" (max relative error {figure})" if figure else ""), markup=False,
-                        title="gradient check", severity="information" if result.ok else "error")
+            self.tell(f"{result.node.name}: {result.status_text}"
+                      + (f" (max relative error {figure})" if figure else ""),
+                      title="gradient check", severity="information" if result.ok else "error")
+            self.query_one(Inspector).reveal_checks()  # the details stand there
 
     def action_check_all(self):
         ops = sum(1 for n in self.session.graph.nodes if n.op_def is not None)
         if ops <= CHECK_NOTICE_OPS:
             self._check_all()
             return
-        self.notify(f"checking {ops:,} op nodes against finite differences: this takes a few seconds",
-                    title="gradient check", markup=False)
-        self.set_timer(CHECK_NOTICE_PAINT, partial(self._check_all, noticed=True))  # the notice shows first
+        self.tell(f"checking {ops:,} op nodes against finite differences: this takes a few seconds",
+                  title="gradient check")
+        self.set_timer(CHECK_NOTICE_PAINT, self._check_all)  # the notice shows first
 
-    def _check_all(self, noticed=False):
-        if noticed:
-            self.app.clear_notifications()  # the notice that the check is running
+    def _check_all(self):
         result = self.guard(self.session.check_all)
         if result is not FAILED:
-            self.notify(check_all_text(result), title=f"gradient check: {result.verdict}", markup=False,
-                        severity="error" if result.failed else "information",
-                        timeout=CHECK_ALL_SECONDS if result.failed else None)
+            title, message = check_all_notice(result)
+            self.tell(message, title=title, severity="error" if result.failed else "information")
+            self.query_one(Inspector).reveal_checks()  # the report stands there, where a notification hides nothing
 
     # ---------------------------------------------------------------- editing and export
     def action_edit_leaf(self):
@@ -217,7 +219,7 @@ class MainScreen(Screen):
         def edited(text):
             if text is not None and self.guard(self.session.edit_leaf, node, text) is not FAILED:
                 self.query_one(Tape).reset()
-                self.notify(f"{node.name} = {text}: every value and gradient after it recomputed", title="edited")
+                self.tell(f"{node.name} = {text}: every value and gradient after it recomputed", title="edited")
 
         self.app.push_screen(AskDialog(f"Edit {node.name}", f"new value of {node.name} (same shape):",
                                        self.session.leaf_text(node)), edited)
@@ -225,18 +227,18 @@ class MainScreen(Screen):
     def action_export_svg(self):
         path = self.guard(self.session.export_svg)
         if path is not FAILED:
-            self.notify(path, title="step exported")
+            self.tell(path, title="step exported")
 
     def action_toggle_scope(self):
         changed = self.guard(self.session.toggle_scope, self.session.node)
         if changed is not FAILED:
             self.query_one(GraphView).relayout()
-            self.notify(changed)
+            self.tell(changed)
 
     def action_predict(self):
         self.predicting = not self.predicting
-        self.notify("before each backward step, guess its local gradient" if self.predicting else "off",
-                    title="predict mode")
+        self.tell("before each backward step, guess its local gradient" if self.predicting else "off",
+                  title="predict mode")
         self.moved()
 
     def action_layers(self):
@@ -262,20 +264,3 @@ class MainScreen(Screen):
             keys = b.key.replace("exclamation_mark", "!").replace("question_mark", "?")
             yield SystemCommand(full_words(b).capitalize(), f"key: {keys}", partial(self.run_action, b.action))
 
-
-def check_all_text(result):
-    """What check-all says, in `graphscope check`'s words and counts (a GraphCheck): where the first NaN or infinity
-    is made, the per-node check's counts, the whole-graph gradcheck's; a failing node's details are in the inspector,
-    where check-all goes."""
-    lines = []
-    bad = result.nodes.first_failure
-    if result.origin is not None:  # check-all goes to it when no node failed, else ! does
-        lines.append(result.origin.describe().splitlines()[0] + (" (! goes there)" if bad else ", shown"))
-    nodes = result.nodes_summary().splitlines()[0]
-    if bad is not None:  # the summary's 'first failing node:' is followed by its details: name it instead
-        nodes = f"{nodes.rstrip(':')} {bad.node.name} ({bad.node.op}), shown"
-    lines.append(nodes)
-    whole = result.whole_summary()
-    if whole:
-        lines.append(whole.splitlines()[0])
-    return "\n".join(lines)

@@ -6,8 +6,6 @@ stands one row a line, its columns lined up. The text is laid out for the
 pane's width: a matrix whose rows do not fit stands under its name, and when
 they do not fit there either it is summarized (mean=.. std=..); a long
 vector is cut between its entries. A row is never broken mid-number."""
-import textwrap
-
 import numpy as np
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -16,6 +14,8 @@ from textual.widgets import Static
 from ...engine.formatting import NOT_COMPUTED, number_text, shown_in_full, summary_line, value_lines
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ...viz import theme
+from .check_texts import graph_check_text, node_check_text
+from .text_fit import fits, hanging, wrapped
 
 #: 'upstream × local = contribution' with the numbers is written as one line when it is at most this long;
 #: longer (or with listed matrices), the contribution stands alone under it.
@@ -26,16 +26,21 @@ LEAD_CHARS = 10
 MATRIX_INDENT = 4
 #: After a matrix summarized because its rows are wider than the pane (when the words fit on its line).
 TOO_WIDE_NOTE = "  (widen to list)"
-
-
-def fits(columns, width):
-    """True when `columns` characters fit on a line of `width` (None: any width)."""
-    return width is None or columns <= width
+#: The rows a notification takes at the top of the pane (graphscope.tcss shows them there): the checks a check
+#: scrolls to stand under it.
+NOTICE_ROWS = 7
+#: How many refreshes to wait for new text to be laid out before scrolling in it.
+LAYOUT_TRIES = 5
 
 
 def inspector_text(session, width=None):
     """The inspector's contents for the session's current step, as rich Text laid out for `width` columns
-    (None: as wide as its longest line)."""
+    (None: as wide as its longest line): the step, then the gradient checks."""
+    return step_text(session, width) + checks_text(session, width)
+
+
+def step_text(session, width=None):
+    """What the inspector says about the current step (its node, value, and the backward or update step)."""
     st = session.stepper
     event, out = st.event, session.output
     info = explain.details(event, out)
@@ -46,7 +51,7 @@ def inspector_text(session, width=None):
                 style=theme.MUTED)
     if info["source"]:
         text.append(f"{info['source']}\n", style=theme.MUTED)
-    text.append(f"{explain.heading(event, out)}\n\n")  # its value stands just under it
+    text.append(hanging(explain.heading(event, out), width) + "\n\n")  # its value stands just under it
     value = session.state.value(node)
     text.append("value  ", style="bold")
     block(text, "value  ", value, theme.VALUE_INK, width)
@@ -59,14 +64,20 @@ def inspector_text(session, width=None):
         _update(text, info, event, width)
     elif event.phase != FORWARD:
         text.append(f"\n{event.phase} step\n")
-    check = session.checks.get(node)
+    return text
+
+
+def checks_text(session, width=None):
+    """The gradient checks' paragraphs (check_texts), each after a blank line: the current node's check (c, or C's
+    check of it) and check-all's report (C); empty before any check."""
+    text = Text()
+    check = session.checks.get(session.node)
     if check is not None:
-        text.append("\ngradient check: ", style="bold")
-        text.append(check.status_text + "\n", style="green" if check.ok else "bold red")
-        if not check.ok and check.vjp_text:
-            text.append(f"  its {check.vjp_text}\n")
-        for inp in check.inputs:
-            text.append(f"  {inp.describe()}\n")
+        text.append("\n")
+        text.append(node_check_text(check, width))
+    if session.graph_check is not None:
+        text.append("\n")
+        text.append(graph_check_text(session.graph_check, width))
     return text
 
 
@@ -94,35 +105,11 @@ def block(text, lead, value, style, width=None, end="\n"):
     return len(lead) + len(lines[-1])
 
 
-def hanging(line, width):
-    """`line` cut between words to `width` columns, the lines after the first indented under its text."""
-    if fits(len(line), width):
-        return line
-    indent = " " * (len(line) - len(line.lstrip()) + 2)
-    return "\n".join(textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
-                                   break_on_hyphens=False))
-
-
 def _next_line(text):
     """Start a value on the next line, indented; returns the new lead."""
     lead = " " * MATRIX_INDENT
     text.append("\n" + lead)
     return lead
-
-
-def wrapped(row, room):
-    """A one-line list cut between its entries into lines of at most `room` characters where it can be, the
-    lines after the first indented past its opening brackets (as numpy wraps a long row)."""
-    depth = len(row) - len(row.lstrip("["))
-    entries = row.split(", ")
-    lines, line = [], entries[0]
-    for entry in entries[1:]:
-        if len(line) + len(", ") + len(entry) + len(",") <= room:
-            line += ", " + entry
-        else:
-            lines.append(line + ",")
-            line = " " * depth + entry
-    return lines + [line]
 
 
 def _backward(text, info, event, width):
@@ -210,8 +197,19 @@ def _before_after(text, name, before, after, style, width):
         block(text, lead, value, style, width)
 
 
+def _line_count(text, console, width):
+    """The screen lines `text` takes `width` wide (a line longer than that wraps, as the pane wraps it)."""
+    return text.plain.count("\n") + 1 if width is None else len(text.wrap(console, width))
+
+
+def _first_line(whole, tail, console, width):
+    """The screen line `tail`'s first words stand on, where `whole` (ending in `tail`) is drawn `width` wide."""
+    words = tail[len(tail.plain) - len(tail.plain.lstrip("\n")):]
+    return _line_count(whole, console, width) - _line_count(words, console, width)
+
+
 class Inspector(VerticalScroll):
-    """Scrolls when the node has many inputs or a long check report."""
+    """Scrolls when the node has many inputs or a long check report; after a check it scrolls to the checks."""
 
     DEFAULT_CSS = """
     Inspector { scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
@@ -223,6 +221,9 @@ class Inspector(VerticalScroll):
         self.session = session
         self.body = Static(id="inspector-body")
         self.laid_out_for = None  # the width the text was last laid out for
+        self.lines = 0  # the lines the text takes in the pane
+        self.checks_line = None  # the line the checks' paragraphs start at (None: no check to show)
+        self.revealing = False  # the next redraw scrolls to the checks
 
     def compose(self):
         yield self.body
@@ -232,8 +233,31 @@ class Inspector(VerticalScroll):
         return self.scrollable_content_region.width or None
 
     def show_step(self):
-        self.laid_out_for = self.text_width()
-        self.body.update(inspector_text(self.session, self.laid_out_for))
+        self.laid_out_for = width = self.text_width()
+        text = step_text(self.session, width)
+        checks = checks_text(self.session, width)
+        whole = text + checks
+        self.lines = _line_count(whole, self.app.console, width)
+        self.checks_line = _first_line(whole, checks, self.app.console, width) if checks.plain else None
+        self.body.update(whole)
+        if self.revealing:
+            self.revealing = False
+            self.call_after_refresh(self.scroll_to_checks)
+
+    def reveal_checks(self):
+        """Scroll to the checks' paragraphs when the text is next drawn (after a check has run)."""
+        self.revealing = True
+
+    def scroll_to_checks(self, tries=LAYOUT_TRIES):
+        """The checks just under the check's notification (at the pane's top), or as high as the text's end lets
+        them (the end then at the bottom)."""
+        if self.checks_line is None:
+            return
+        y = max(0, self.checks_line - NOTICE_ROWS)
+        if self.max_scroll_y < min(y, self.lines - self.scrollable_content_region.height) and tries > 1:
+            self.call_after_refresh(self.scroll_to_checks, tries - 1)  # the new text is not laid out yet
+            return
+        self.scroll_to(y=y, animate=False, immediate=True)
 
     def on_resize(self):
         if self.laid_out_for is not None and self.text_width() != self.laid_out_for:
