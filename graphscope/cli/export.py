@@ -19,10 +19,11 @@ negative steps count from the end.
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 
 from ..engine.words import did_you_mean, plural
-from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, nonfinite_note,
-                     warn_broken_backward, whole_number)
+from .common import (add_graph_arguments, add_optimizer_arguments, export_command, file_command, load_graph,
+                     make_optimizer, nonfinite_note, warn_broken_backward, whole_number)
 
 #: The extension that writes an ONNX model rather than a picture.
 ONNX = ".onnx"
@@ -73,17 +74,72 @@ def _export(args):
         print(nan_note, file=sys.stderr)
     if args.output:
         step = args.step if (args.step is not None or node is not None or fmt == "html") else FINAL
-        export(picture, args.output, step=step, node=node, phase=args.phase or "forward", title=args.title)
+        with too_big_explained(args, graph, f"-o {args.output}"), progress_bar(f"drawing {args.output}") as shown:
+            export(picture, args.output, step=step, node=node, phase=args.phase or "forward", title=args.title,
+                   progress=shown)
         if fmt == "html":
             what = f"step-player, {plural(len(stepper), 'step')}"
         else:
             what = picture.state(step, node, args.phase or "forward").caption()
         print(f"wrote {args.output} ({what})")
     if args.frames:
-        paths = write_frames(picture, args.frames)
+        with too_big_explained(args, graph, f"--frames {args.frames}"), progress_bar("drawing frames") as shown:
+            paths = write_frames(picture, args.frames, progress=shown)
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
     return 0
+
+
+@contextmanager
+def too_big_explained(args, graph, option):
+    """A picture or player too large for Graphviz (refused before drawing), or a crash of dot: one message with
+    its size and the commands that draw less (GraphscopeError: exit 2)."""
+    from ..engine.errors import GraphscopeError
+    from ..viz.limits import TooBig
+    from ..viz.render import DotCrashed
+    try:
+        yield
+    except (TooBig, DotCrashed) as exc:
+        headline = getattr(exc, "headline", str(exc))
+        raise GraphscopeError(f"{option}: {headline}.\n{smaller_drawings(args, graph)}") from None
+
+
+def smaller_drawings(args, graph):
+    """What to type instead of drawing everything: a node's neighbourhood, modules as boxes (when the graph has
+    modules), the terminal UI, the DOT text."""
+    from ..engine.source import display_path
+    out = graph.output
+    lines = [(f"one step: {out.name} and its neighbours within 2 edges (any --node NAME --around K)",
+              export_command(args.file, args.imports, graph, out, "backward" if out.requires_grad else "forward"))]
+    if any(n.scope for n in graph.nodes):
+        lines.append(("modules drawn as single boxes", "--depth N, or --collapse SCOPE"))
+    lines.append(("every step, in the terminal", file_command("tui", args.file, args.imports)))
+    dot = os.path.splitext(display_path(args.output or "graph"))[0] + ".dot"
+    lines.append(("the whole graph as DOT text, which needs no Graphviz",
+                  file_command("export", args.file, args.imports, "-o", dot)))
+    return "draw less instead:" + "".join(f"\n  {what}:\n    {command}" for what, command in lines)
+
+
+@contextmanager
+def progress_bar(description):
+    """A progress bar on standard error while many pictures are drawn (none when it is not a terminal); yields
+    the progress(done, total) callback, or None when there is no terminal to show it."""
+    from ..train.progress import Bar, wanted
+    if not wanted(None):
+        yield None
+        return
+    state = {}
+
+    def shown(done, total):
+        if "bar" not in state:
+            state["bar"] = Bar(total, description, True).__enter__()
+        state["bar"].advance(steps=done - state.get("done", 0))
+        state["done"] = done
+    try:
+        yield shown
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
 
 
 def _export_onnx(args):

@@ -1,5 +1,6 @@
 """The graphscope Textual app: opens the main screen on a graph; every command also in the palette."""
 from textual.app import App
+from textual.binding import Binding
 
 from .screens.main import MainScreen
 from .session import Session
@@ -15,6 +16,9 @@ class GraphscopeApp(App):
     CSS_PATH = "graphscope.tcss"
     TITLE = "graphscope"
     ENABLE_COMMAND_PALETTE = True
+    #: ctrl+c quits, as in any terminal program (Textual's default only says to press another key); a text box
+    #: with a selection still copies it
+    BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False)]
 
     def __init__(self, graph, origin="", file=None, optimizer=None, training=None, **kwargs):
         super().__init__(**kwargs)
