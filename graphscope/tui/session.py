@@ -248,10 +248,18 @@ class Session:
     def export_svg(self, path=None):
         """Write the current step as an SVG picture; returns the path."""
         from ..viz.export import export
+        from ..viz.limits import TooBig
+        from ..viz.render import DotCrashed
         from ..viz.view import safe_name
         if path is None:
             path = f"graphscope-step{self.step}-{safe_name(self.node.name)}.svg"
-        export(self.stepper, path, step=self.step, collapse=sorted(self.collapsed))
+        try:
+            export(self.stepper, path, step=self.step, collapse=sorted(self.collapsed))
+        except (TooBig, DotCrashed) as exc:
+            where = self.graph.key_of(self.node)
+            raise GraphscopeError(f"{getattr(exc, 'headline', exc)}; collapse scopes with o, or draw this node's "
+                                  f"neighbourhood from the command line: graphscope export FILE --node {where} "
+                                  f"--around 2 -o {safe_name(self.node.name)}.svg") from None
         return os.path.abspath(path)
 
     # ---------------------------------------------------------------- scopes
