@@ -98,7 +98,7 @@ async def wait_for(pilot, condition, seconds=20):
 
 async def test_the_graph_view_lays_a_view_above_the_limits_out_by_layers(monkeypatch):
     monkeypatch.setattr(layout_module, "DOT_MAX", 10)
-    monkeypatch.setattr(graphview, "BACKGROUND_ITEMS", 10)  # in the background, as a huge graph is
+    monkeypatch.setattr(graphview, "BACKGROUND_NODES", 10)  # in the background, as a huge graph is
     app = GraphscopeApp(Graph(chain(30)), "a chain")
     async with app.run_test(size=(100, 30)) as pilot:
         view = app.screen.query_one(GraphView)
@@ -112,7 +112,7 @@ async def test_q_quits_at_once_while_dot_lays_the_graph_out_and_dot_is_killed(mo
     pid_file = tmp_path / "dot.pid"
     monkeypatch.setenv("PATH", fake_dot(tmp_path, f"echo $$ > {pid_file}; exec sleep 60") + os.pathsep
                        + os.environ["PATH"])
-    monkeypatch.setattr(graphview, "BACKGROUND_ITEMS", 5)
+    monkeypatch.setattr(graphview, "BACKGROUND_NODES", 5)
     app = GraphscopeApp(Graph(chain(10)), "a chain")           # 21 items: dot's, in the background
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: pid_file.exists() and pid_file.read_text().strip())

@@ -23,8 +23,8 @@ from ...viz.view import BOX, FOLD, pattern_name
 from ..messages import NodeChosen
 from .spatial import LayoutIndex
 
-#: Views with more items than this are laid out in a thread after the screen first paints.
-BACKGROUND_ITEMS = 2000
+#: Graphs with more nodes than this are laid out (and their view built) in a thread after the screen first paints.
+BACKGROUND_NODES = 2000
 
 # line directions, as bits: a cell's edge character joins the directions it has
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
@@ -92,14 +92,12 @@ class GraphView(ScrollView, can_focus=True):
         """Lay the session's view out again (after a scope collapsed or expanded): at once when it is small, else
         in a thread while the view says it is laying out."""
         self._stop_layout()
-        view = self.session.view
-        if len(view.items) <= BACKGROUND_ITEMS:
-            self._apply(self._job, self._lay_out(view, self._job))
+        if len(self.session.graph.nodes) <= BACKGROUND_NODES:
+            self._apply(self._job, self._lay_out(self._job))
             return
         self.layout_ = None
         self.refresh()
-        job = self._job
-        thread = threading.Thread(target=self._lay_out_in_background, args=(view, job), daemon=True,
+        thread = threading.Thread(target=self._lay_out_in_background, args=(self._job,), daemon=True,
                                   name="graphscope-layout")
         self.call_after_refresh(thread.start)
 
@@ -115,14 +113,15 @@ class GraphView(ScrollView, can_focus=True):
         """True while a layout runs in the background (the view says so instead of drawing)."""
         return self.layout_ is None
 
-    def _lay_out(self, view, job):
+    def _lay_out(self, job):
+        view = self.session.view  # built here, in the thread, when it is a large one
         labels = {item.key: label(item) for item in view.items}
         lay = layout(view, labels, job=job)
         return labels, lay, {item.key: item for item in view.items}, LayoutIndex(lay)
 
-    def _lay_out_in_background(self, view, job):
+    def _lay_out_in_background(self, job):
         try:
-            result = self._lay_out(view, job)
+            result = self._lay_out(job)
         except Cancelled:
             return
         if job.cancelled:
