@@ -216,3 +216,16 @@ def test_the_player_reports_its_progress_as_its_pictures_are_drawn():
 def test_signal_names():
     from graphscope.viz.render import signal_name
     assert signal_name(9).startswith("SIGKILL") and signal_name(999) == "signal 999"
+
+
+async def test_s_on_a_view_too_large_to_draw_says_what_to_do_and_writes_nothing(monkeypatch, tmp_path):
+    from graphscope.tui.screens.dialogs import MessageDialog
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(limits, "PICTURE_MAX_ITEMS", 5)
+    app = GraphscopeApp(Graph(chain(10)), "a chain", file=str(tmp_path / "chain.py"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageDialog))
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "21 boxes and 20 edges" in text and "graphscope export chain.py --node x --around 2" in text
+    assert os.listdir(tmp_path) == []
