@@ -181,9 +181,22 @@ def node_key(graph, text):
         raise GraphscopeError(f"--node {text}: {exc}") from None
 
 
+def limits_text():
+    """The paragraph of --help on what Graphviz cannot draw (from viz.limits' figures)."""
+    import textwrap
+
+    from ..viz import limits
+    return textwrap.fill(
+        f"Graphviz cannot draw everything: a picture of more than {limits.PICTURE_MAX_ITEMS:,} boxes or "
+        f"{limits.PICTURE_MAX_EDGES:,} edges, or a step-player (or --frames) of more than "
+        f"{limits.PLAYER_MAX_STEPS:,} steps or {limits.PLAYER_MAX_BOXES:,} boxes over all its pictures, is refused "
+        f"before dot runs, with the commands that draw less (--node NAME --around K, --depth N, -o FILE.dot).",
+        78, break_on_hyphens=False)
+
+
 def add_parser(sub):
     p = sub.add_parser("export", help="draw the graph at any step (SVG, PNG, PDF, DOT) or write the HTML step-player",
-                       description=__doc__.split("\n\n", 1)[1], epilog=EXAMPLES,
+                       description=__doc__.split("\n\n", 1)[1] + "\n" + limits_text(), epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_graph_arguments(p)
     p.add_argument("-o", "--output", metavar="OUT", help="the file to write; its extension picks the format")
