@@ -19,7 +19,7 @@ negative steps count from the end.
 import argparse
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from ..engine.words import did_you_mean, plural
 from .common import (add_graph_arguments, add_optimizer_arguments, export_command, file_command, load_graph,
@@ -122,24 +122,22 @@ def smaller_drawings(args, graph):
 
 @contextmanager
 def progress_bar(description):
-    """A progress bar on standard error while many pictures are drawn (none when it is not a terminal); yields
-    the progress(done, total) callback, or None when there is no terminal to show it."""
+    """Yields progress(done, total) for many pictures being drawn: a progress bar on standard error, opened at the
+    first call (None when standard error is not a terminal)."""
     from ..train.progress import Bar, wanted
     if not wanted(None):
         yield None
         return
-    state = {}
+    with ExitStack() as stack:
+        shown = {}
 
-    def shown(done, total):
-        if "bar" not in state:
-            state["bar"] = Bar(total, description, True).__enter__()
-        state["bar"].advance(steps=done - state.get("done", 0))
-        state["done"] = done
-    try:
-        yield shown
-    finally:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
+        def progress(done, total):
+            if not shown:
+                shown["bar"] = stack.enter_context(Bar(total, description, True))
+                shown["done"] = 0
+            shown["bar"].advance(steps=done - shown["done"])
+            shown["done"] = done
+        yield progress
 
 
 def _export_onnx(args):
