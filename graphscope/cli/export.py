@@ -19,10 +19,12 @@ negative steps count from the end.
 import argparse
 import os
 import sys
+from contextlib import ExitStack, contextmanager
 
 from ..engine.words import did_you_mean, plural
-from .common import (add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer, nonfinite_note,
-                     output_file_problem, output_folder_problem, warn_broken_backward, whole_number)
+from .common import (add_graph_arguments, add_optimizer_arguments, export_command, file_command, load_graph,
+                     make_optimizer, nonfinite_note, output_file_problem, output_folder_problem, warn_broken_backward,
+                     whole_number)
 
 #: The extension that writes an ONNX model rather than a picture.
 ONNX = ".onnx"
@@ -77,17 +79,70 @@ def _export(args):
         print(nan_note, file=sys.stderr)
     if args.output:
         step = args.step if (args.step is not None or node is not None or fmt == "html") else FINAL
-        export(picture, args.output, step=step, node=node, phase=args.phase or "forward", title=args.title)
+        with too_big_explained(args, graph, f"-o {args.output}"), progress_bar(f"drawing {args.output}") as shown:
+            export(picture, args.output, step=step, node=node, phase=args.phase or "forward", title=args.title,
+                   progress=shown)
         if fmt == "html":
             what = f"step-player, {plural(len(stepper), 'step')}"
         else:
             what = picture.state(step, node, args.phase or "forward").caption()
         print(f"wrote {args.output} ({what})")
     if args.frames:
-        paths = write_frames(picture, args.frames)
+        with too_big_explained(args, graph, f"--frames {args.frames}"), progress_bar("drawing frames") as shown:
+            paths = write_frames(picture, args.frames, progress=shown)
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
     return 0
+
+
+@contextmanager
+def too_big_explained(args, graph, option):
+    """A picture or player too large for Graphviz (refused before drawing), or a crash of dot: one message with
+    its size and the commands that draw less (GraphscopeError: exit 2)."""
+    from ..engine.errors import GraphscopeError
+    from ..viz.limits import TooBig
+    from ..viz.render import DotCrashed
+    try:
+        yield
+    except (TooBig, DotCrashed) as exc:
+        headline = getattr(exc, "headline", str(exc))
+        raise GraphscopeError(f"{option}: {headline}.\n{smaller_drawings(args, graph)}") from None
+
+
+def smaller_drawings(args, graph):
+    """What to type instead of drawing everything: a node's neighbourhood, modules as boxes (when the graph has
+    modules), the terminal UI, the DOT text."""
+    from ..engine.source import display_path
+    out = graph.output
+    lines = [(f"one step: {out.name} and its neighbours within 2 edges (any --node NAME --around K)",
+              export_command(args.file, args.imports, graph, out, "backward" if out.requires_grad else "forward"))]
+    if any(n.scope for n in graph.nodes):
+        lines.append(("modules drawn as single boxes", "--depth N, or --collapse SCOPE"))
+    lines.append(("every step, in the terminal", file_command("tui", args.file, args.imports)))
+    dot = os.path.splitext(display_path(args.output or "graph"))[0] + ".dot"
+    lines.append(("the whole graph as DOT text, which needs no Graphviz",
+                  file_command("export", args.file, args.imports, "-o", dot)))
+    return "draw less instead:" + "".join(f"\n  {what}:\n    {command}" for what, command in lines)
+
+
+@contextmanager
+def progress_bar(description):
+    """Yields progress(done, total) for many pictures being drawn: a progress bar on standard error, opened at the
+    first call (None when standard error is not a terminal)."""
+    from ..train.progress import Bar, wanted
+    if not wanted(None):
+        yield None
+        return
+    with ExitStack() as stack:
+        shown = {}
+
+        def progress(done, total):
+            if not shown:
+                shown["bar"] = stack.enter_context(Bar(total, description, True))
+                shown["done"] = 0
+            shown["bar"].advance(steps=done - shown["done"])
+            shown["done"] = done
+        yield progress
 
 
 def _export_onnx(args):
@@ -129,9 +184,22 @@ def node_key(graph, text):
         raise GraphscopeError(f"--node {text}: {exc}") from None
 
 
+def limits_text():
+    """The paragraph of --help on what Graphviz cannot draw (from viz.limits' figures)."""
+    import textwrap
+
+    from ..viz import limits
+    return textwrap.fill(
+        f"Graphviz cannot draw everything: a picture of more than {limits.PICTURE_MAX_ITEMS:,} boxes or "
+        f"{limits.PICTURE_MAX_EDGES:,} edges, or a step-player (or --frames) of more than "
+        f"{limits.PLAYER_MAX_STEPS:,} steps or {limits.PLAYER_MAX_BOXES:,} boxes over all its pictures, is refused "
+        f"before dot runs, with the commands that draw less (--node NAME --around K, --depth N, -o FILE.dot).",
+        78, break_on_hyphens=False)
+
+
 def add_parser(sub):
     p = sub.add_parser("export", help="draw the graph at any step (SVG, PNG, PDF, DOT) or write the HTML step-player",
-                       description=__doc__.split("\n\n", 1)[1], epilog=EXAMPLES,
+                       description=__doc__.split("\n\n", 1)[1] + "\n" + limits_text(), epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_graph_arguments(p)
     p.add_argument("-o", "--output", metavar="OUT", help="the file to write; its extension picks the format")

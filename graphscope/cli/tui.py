@@ -15,6 +15,7 @@ The terminal UI needs a terminal: when standard input or output is not one
 `graphscope demo` does, and says so on standard error.
 """
 import argparse
+import gc
 import os
 import shlex
 import sys
@@ -83,7 +84,11 @@ def open_tui(graph, provenance, file=None, optimizer=None, training=None):
     """Run the TUI in this terminal on `graph` (with the update phase of `optimizer`, given one); `provenance`
     says where the graph came from (the title)."""
     from ..tui import run_app
-    return run_app(graph, provenance, file, optimizer, training)
+    code = run_app(graph, provenance, file, optimizer, training)
+    # the process ends next: its last garbage collections would walk every object of the graph, its recording
+    # and its layout (1.4 s at 60,001 nodes); frozen objects are skipped, so the shell comes back at once
+    gc.freeze()
+    return code
 
 
 def serve(args, port):

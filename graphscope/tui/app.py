@@ -2,6 +2,7 @@
 import sys
 
 from textual.app import App
+from textual.binding import Binding
 
 from .screens.main import MainScreen
 from .screens.too_small import TooSmallScreen, too_small
@@ -18,6 +19,9 @@ class GraphscopeApp(App):
     CSS_PATH = "graphscope.tcss"
     TITLE = "graphscope"
     ENABLE_COMMAND_PALETTE = True
+    #: ctrl+c quits, as in any terminal program (Textual's default only says to press another key); a text box
+    #: with a selection still copies it
+    BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False)]
 
     def __init__(self, graph, origin="", file=None, optimizer=None, training=None, **kwargs):
         super().__init__(**kwargs)

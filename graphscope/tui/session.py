@@ -5,6 +5,7 @@ engine (checks, non-finite origins, replay); nothing here computes a gradient.
 """
 import ast
 import os
+import shlex
 from dataclasses import dataclass
 
 import numpy as np
@@ -255,10 +256,20 @@ class Session:
     def export_svg(self, path=None):
         """Write the current step as an SVG picture; returns the path."""
         from ..viz.export import export
+        from ..viz.limits import TooBig
+        from ..viz.render import DotCrashed
         from ..viz.view import safe_name
         if path is None:
             path = f"graphscope-step{self.step}-{safe_name(self.node.name)}.svg"
-        export(self.stepper, path, step=self.step, collapse=sorted(self.collapsed))
+        try:
+            export(self.stepper, path, step=self.step, collapse=sorted(self.collapsed))
+        except (TooBig, DotCrashed) as exc:
+            from ..engine.source import display_path
+            file = shlex.quote(display_path(self.file)) if self.file else "FILE"
+            raise GraphscopeError(f"{getattr(exc, 'headline', exc)}; collapse scopes with o, or draw this node's "
+                                  f"neighbourhood from the command line: graphscope export {file} --node "
+                                  f"{shlex.quote(self.graph.key_of(self.node))} --around 2 -o "
+                                  f"{safe_name(self.node.name)}.svg") from None
         return os.path.abspath(path)
 
     # ---------------------------------------------------------------- scopes

@@ -2,12 +2,14 @@
 import copy
 import os
 import re
+from contextlib import contextmanager
 
 from ..engine.errors import GraphscopeError
 from ..stepper import FORWARD
 from ..util.atomic import atomic_write
+from .limits import LIBRARY_ADVICE, check_picture, check_steps, crash_headline
 from .picture import Picture
-from .render import dot_program
+from .render import DotCrashed, dot_program
 from .view import FOLD_MIN, safe_name
 
 #: Output formats by file extension.
@@ -46,7 +48,22 @@ def to_dot(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fo
 def _rendered(fmt, obj, step, node, phase, depth, collapse, fold, caption, dpi=None, around=None, title=None):
     dot_program()  # fail first, before any work, when Graphviz is missing
     pic = _picture(obj, depth, collapse, fold, caption, around, node, title)
-    return pic.render(pic.state(step, node, phase), fmt, dpi=dpi)
+    check_picture(pic.view)  # limits.TooBig before any DOT text is made
+    with crash_explained(pic.view):
+        return pic.render(pic.state(step, node, phase), fmt, dpi=dpi)
+
+
+@contextmanager
+def crash_explained(view):
+    """A crash of dot (render.DotCrashed) while drawing `view` says the picture's size and what to draw instead
+    (``headline``: the crash and the size, for callers that advise in their own words)."""
+    try:
+        yield
+    except DotCrashed as exc:
+        headline = crash_headline(exc, view)
+        error = DotCrashed(f"{headline}; {LIBRARY_ADVICE}", exc.signal_name)
+        error.headline = headline
+        raise error from None
 
 
 def to_svg(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
@@ -71,15 +88,18 @@ def to_pdf(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fo
 
 
 def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None,
-            around=None):
-    """The self-contained HTML step-player of every step, opening at `step` (or `node` in `phase`)."""
+            around=None, progress=None):
+    """The self-contained HTML step-player of every step, opening at `step` (or `node` in `phase`).
+
+    `progress(done, total)`, given, is called as the steps' pictures are made (for a progress bar)."""
     _not_a_path("to_html", "the HTML text", step)
     from .player import player_html
     dot_program()
     pic = _picture(obj, depth, collapse, fold, True, around, node).without_caption()  # the page shows the step's title itself
-    pic.ensure_stepper()
+    check_steps(pic.view, len(pic.ensure_stepper()))  # limits.TooBig before any picture is drawn
     start = pic.state(step, node, phase).step if (step is not None or node is not None) else 0
-    return player_html(pic, start=start, title=title)
+    with crash_explained(pic.view):
+        return player_html(pic, start=start, title=title, progress=progress)
 
 
 def write_atomic(path, data, what="picture"):
@@ -98,16 +118,17 @@ def format_of(path, extra=()):
 
 
 def export(obj, path, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None,
-           around=None):
+           around=None, progress=None):
     """Write `obj` at a step to `path`, in the format its extension names; returns the format.
 
     `title` heads the picture (the player's page title for .html); `around` K with `node` draws only that
-    node's neighbourhood."""
+    node's neighbourhood; `progress(done, total)` hears how the player's pictures come along. A picture (or
+    player) too large for Graphviz raises limits.TooBig before any drawing."""
     fmt = format_of(path)
     if fmt == "dot":
         data = to_dot(obj, step, node, phase, depth, collapse, fold, around=around, title=title)
     elif fmt == "html":
-        data = to_html(obj, step, node, phase, depth, collapse, fold, title=title, around=around)
+        data = to_html(obj, step, node, phase, depth, collapse, fold, title=title, around=around, progress=progress)
     else:
         data = _rendered(fmt, obj, step, node, phase, depth, collapse, fold, True,
                          PNG_DPI if fmt == "png" else None, around, title)
@@ -123,18 +144,20 @@ def frame_name(step, event, width):
     return f"step_{step:0{width}d}_{event.phase}_{safe_name(event.node.name)}.svg"
 
 
-def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN):
+def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN, progress=None):
     """One SVG per step in `folder` (created if needed), named in step order; returns the paths.
 
     Frames left by an earlier run in the same folder are removed, so the
-    folder holds exactly this graph's steps.
+    folder holds exactly this graph's steps. `progress(done, total)` hears how the pictures come along.
     """
     dot_program()
     pic = _picture(obj, depth, collapse, fold)
     st = pic.ensure_stepper()
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise GraphscopeError(f"cannot write frames into {folder}: it is a file, not a folder")
-    svgs = pic.step_svgs()  # render first: a failure leaves no folder behind
+    check_steps(pic.view, len(st), "a frame sequence")
+    with crash_explained(pic.view):
+        svgs = pic.step_svgs(progress=progress)  # render first: a failure leaves no folder behind
     created = not os.path.isdir(folder)
     try:
         os.makedirs(folder, exist_ok=True)

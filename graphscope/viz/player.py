@@ -139,11 +139,12 @@ def step_counts(st):
     return " + ".join(words + [plural(counts[-1][1], f"{counts[-1][0]} step")])
 
 
-def player_html(picture, start=0, title=None):
-    """The page for every step of `picture` (a viz.Picture with a stepper), opening at step `start`."""
+def player_html(picture, start=0, title=None, progress=None):
+    """The page for every step of `picture` (a viz.Picture with a stepper), opening at step `start`;
+    `progress(done, total)` hears how the steps' pictures come along."""
     st = picture.ensure_stepper()
     out = st.graph.output
-    svgs = picture.step_svgs()
+    svgs = picture.step_svgs(progress=progress)
     item_of, repeated = picture.view.item_of, _repeated_names(st.graph)
     looks = [step_looks(picture, st.at(k)) for k in range(len(st.events))]
     steps = [{"svg": inline_svg(svg), "details": _details(ev, out, picture.view, repeated), "looks": shown,

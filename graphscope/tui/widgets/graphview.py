@@ -1,4 +1,10 @@
-"""The graph drawn with box-drawing characters: laid out once (viz.layout), only the visible window drawn."""
+"""The graph drawn with box-drawing characters: laid out once (viz.layout), only the visible window drawn.
+
+A large view is laid out in a daemon thread after the screen first paints;
+quitting never waits for it: the thread's `dot` is killed and its result
+dropped.
+"""
+import threading
 from functools import lru_cache
 
 from rich.segment import Segment
@@ -11,14 +17,13 @@ from textual.strip import Strip
 from ...viz import theme
 from ...viz.dot import look_of
 from ...viz.layout import layout
+from ...viz.render import Cancelled, DotJob
 from ...viz.origin import BrokenMark
 from ...viz.view import BOX, FOLD, pattern_name
 from ..messages import NodeChosen
+from .spatial import LayoutIndex
 
-#: Rows and columns per bucket of the spatial index (what a window looks up).
-CHUNK = 16
-CHUNK_W = 32
-#: Graphs with more nodes than this are laid out in a thread after the screen first paints.
+#: Graphs with more nodes than this are laid out (and their view built) in a thread after the screen first paints.
 BACKGROUND_NODES = 2000
 
 # line directions, as bits: a cell's edge character joins the directions it has
@@ -74,55 +79,65 @@ class GraphView(ScrollView, can_focus=True):
         self.follow = True
         self._window = None
         self.layout_ = None
+        self._job = DotJob()
 
     def on_mount(self):
-        if len(self.session.graph.nodes) <= BACKGROUND_NODES:
-            self.relayout()
-        else:  # the screen paints first; the graph appears when laid out
-            self.call_after_refresh(self.run_worker, self._lay_out_in_background, thread=True, exclusive=True,
-                                    group="layout")
+        self.relayout()
+
+    def on_unmount(self):
+        self._stop_layout()
 
     # ---------------------------------------------------------------- layout and index
     def relayout(self):
-        """Lay the session's view out again (after a scope collapsed or expanded)."""
-        self._apply(self._lay_out())
+        """Lay the session's view out again (after a scope collapsed or expanded): at once when it is small, else
+        in a thread while the view says it is laying out."""
+        self._stop_layout()
+        if len(self.session.graph.nodes) <= BACKGROUND_NODES:
+            self._apply(self._job, self._lay_out(self._job))
+            return
+        self.layout_ = None
+        self.refresh()
+        thread = threading.Thread(target=self._lay_out_in_background, args=(self._job,), daemon=True,
+                                  name="graphscope-layout")
+        self.call_after_refresh(thread.start)
 
-    def _lay_out(self):
-        view = self.session.view
+    def _stop_layout(self):
+        """Cancel the layout in progress, if any (its `dot` is killed), and start a new job."""
+        job = getattr(self, "_job", None)
+        if job is not None:
+            job.cancel()
+        self._job = DotJob()
+
+    @property
+    def laying_out(self):
+        """True while a layout runs in the background (the view says so instead of drawing)."""
+        return self.layout_ is None
+
+    def _lay_out(self, job):
+        view = self.session.view  # built here, in the thread, when it is a large one
         labels = {item.key: label(item) for item in view.items}
-        lay = layout(view, labels)
-        return labels, lay, {item.key: item for item in view.items}, _index(lay)
+        lay = layout(view, labels, job=job)
+        return labels, lay, {item.key: item for item in view.items}, LayoutIndex(lay)
 
-    def _lay_out_in_background(self):
-        result = self._lay_out()
-        self.app.call_from_thread(self._apply, result)
+    def _lay_out_in_background(self, job):
+        try:
+            result = self._lay_out(job)
+        except Cancelled:
+            return
+        if job.cancelled:
+            return
+        try:
+            self.app.call_from_thread(self._apply, job, result)
+        except RuntimeError:  # the app has closed meanwhile
+            pass
 
-    def _apply(self, result):
-        self.labels, self.layout_, self.items, (self._boxes, self._rows, self._cols) = result
+    def _apply(self, job, result):
+        if job is not self._job or job.cancelled:
+            return  # a later relayout (or quitting) made this one stale
+        self.labels, self.layout_, self.items, self._index = result
         self.virtual_size = Size(self.layout_.width, self.layout_.height)
         self._window = None
         self.show_step()
-
-    def _segments_in(self, x0, y0, w, h):
-        """The edge segments that may cross the window (each once)."""
-        seen = set()
-        for cell in _cells(x0, y0, x0 + w - 1, y0 + h - 1):
-            for seg in self._rows.get(cell, ()):
-                if seg not in seen:
-                    seen.add(seg)
-                    yield seg
-        for c in range(x0 // CHUNK_W, (x0 + w - 1) // CHUNK_W + 1):
-            for seg in self._cols.get(c, ()):
-                if min(seg[2], seg[4]) < y0 + h and max(seg[2], seg[4]) >= y0:
-                    yield seg
-
-    def _boxes_in(self, x0, y0, w, h):
-        seen = set()
-        for cell in _cells(x0, y0, x0 + w - 1, y0 + h - 1):
-            for key in self._boxes.get(cell, ()):
-                if key not in seen:
-                    seen.add(key)
-                    yield key
 
     def box_of(self, node):
         item = self.session.view.item_of[node]
@@ -170,7 +185,7 @@ class GraphView(ScrollView, can_focus=True):
         hot = [[False] * w for _ in range(h)]
         for frame in self.layout_.frames:
             _frame(chars, styles, frame, x0, y0, w, h)
-        segments = list(self._segments_in(x0, y0, w, h))
+        segments = list(self._index.segments_in(x0, y0, w, h))
         for n, x1, y1, x2, y2 in segments:
             edge = self.layout_.routes[n][0]
             is_hot = edge.dst is current or edge.src is current
@@ -186,7 +201,7 @@ class GraphView(ScrollView, can_focus=True):
             if (x2, y2) == self.layout_.routes[n][1][-1] and 0 <= x2 - x0 < w and 0 <= y2 - y0 < h:
                 chars[y2 - y0][x2 - x0] = "▶"
         broken = broken_mark(state)
-        for key in self._boxes_in(x0, y0, w, h):
+        for key in self._index.boxes_in(x0, y0, w, h):
             item = self.items[key]
             marked = broken is not None and broken.marks(item)
             self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state, item is current,
@@ -218,7 +233,8 @@ class GraphView(ScrollView, can_focus=True):
         if self.layout_ is None:
             return
         x, y = event.x + self.scroll_offset.x, event.y + self.scroll_offset.y
-        for key, box in self.layout_.boxes.items():
+        for key in self._index.boxes_in(x, y, 1, 1):
+            box = self.layout_.boxes[key]
             if box.x <= x < box.right and box.y <= y < box.y + box.h:
                 self.post_message(NodeChosen(self.items[key].nodes[-1]))
                 return
@@ -250,28 +266,6 @@ def _frame(chars, styles, frame, x0, y0, w, h):
         if 0 <= y - y0 < h and 0 <= x - x0 < w:
             chars[y - y0][x - x0] = ch
             styles[y - y0][x - x0] = style
-
-
-def _index(lay):
-    """Boxes and horizontal segments by (row chunk, column chunk); vertical segments by column chunk."""
-    boxes, rows, cols = {}, {}, {}
-    for key, box in lay.boxes.items():
-        for cell in _cells(box.x, box.y, box.right - 1, box.y + box.h - 1):
-            boxes.setdefault(cell, []).append(key)
-    for n, (edge, points) in enumerate(lay.routes):
-        for (x1, y1), (x2, y2) in zip(points, points[1:]):
-            if y1 == y2:
-                for cell in _cells(min(x1, x2), y1, max(x1, x2), y1):
-                    rows.setdefault(cell, []).append((n, x1, y1, x2, y2))
-            else:
-                cols.setdefault(x1 // CHUNK_W, []).append((n, x1, y1, x2, y2))
-    return boxes, rows, cols
-
-
-def _cells(x1, y1, x2, y2):
-    """The index buckets a rectangle (inclusive corners) touches."""
-    return [(cy, cx) for cy in range(max(y1, 0) // CHUNK, max(y2, 0) // CHUNK + 1)
-            for cx in range(max(x1, 0) // CHUNK_W, max(x2, 0) // CHUNK_W + 1)]
 
 
 def _stroke(bits, hot, x1, y1, x2, y2, w, h, is_hot):
