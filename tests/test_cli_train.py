@@ -41,12 +41,13 @@ def run(capsys, *args):
 
 def test_bad_options_get_one_line_each_and_exit_2(capsys):
     code, out, err = run(capsys, "train", SPIRAL, "--lr", "-1", "--batch-size", "0", "--epochs", "0",
-                         "--reg", "-0.5")
+                         "--reg", "-0.5", "--seed", "-1")
     assert code == 2 and out == ""
     assert err.splitlines() == ["graphscope train: --lr must be a finite number greater than 0, got -1",
                                 "graphscope train: --epochs must be at least 1, got 0",
                                 "graphscope train: --batch-size must be at least 1, got 0",
-                                "graphscope train: --reg must be a number >= 0, got -0.5"]
+                                "graphscope train: --reg must be a number >= 0, got -0.5",
+                                "graphscope train: --seed must be a whole number >= 0, got -1"]
     code, _, err = run(capsys, "search", SPIRAL, "--lr-range", "1", "0.1", "--trials", "0")
     assert code == 2
     assert err.splitlines() == ["graphscope search: --lr-range 1 0.1: needs 0 < LOW <= HIGH",
@@ -59,6 +60,7 @@ def test_a_file_without_data_is_told_what_to_add(capsys, tmp_path):
     code, _, err = run(capsys, "train", str(path))
     assert code == 2
     assert "does not define data(): add a function data() that returns (x_train, y_train, x_val, y_val)" in err
+    assert err.count("data()") == 2  # said once: 'does not define data(): add a function data() ...'
     path.write_text("import numpy as np\nimport graphscope as gs\n\ndef build():\n    return gs.param(1.0) * 2\n\n"
                     "def data():\n    return np.zeros((3, 2)), np.zeros(3)\n")
     code, _, err = run(capsys, "train", str(path))

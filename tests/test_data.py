@@ -160,6 +160,21 @@ def test_wrong_magic_is_not_an_idx_file(tmp_path, head):
         read_idx(path)
 
 
+@pytest.mark.parametrize("content, found", [(b"", "it is empty"), (b"\x00\x00", "it holds only 2 byte"),
+                                            (b"\x00\x00\x42\x01", "its first 4 bytes are 00 00 42 01")])
+def test_a_file_too_short_or_with_a_wrong_header_says_what_it_holds(tmp_path, content, found):
+    path = tmp_path / "train-labels-idx1-ubyte"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=rf"not an IDX file \({found}.*; an IDX file starts with 00 00, a type byte"):
+        read_idx(path)
+
+
+@pytest.mark.parametrize("load", ["load_mnist", "load_cifar10"])
+def test_flatten_is_a_switch(tmp_path, load):
+    with pytest.raises(DataError, match=rf"{load}: flatten must be True or False, got 'yes'"):
+        getattr(data, load)(tmp_path, "yes")
+
+
 def test_labels_swapped_for_images_have_the_wrong_rank(tmp_path):
     write_mnist(tmp_path)
     (tmp_path / "train-images-idx3-ubyte").write_bytes(idx_bytes(np.zeros(5, np.uint8)))
@@ -273,7 +288,8 @@ def test_cifar_batch_with_a_bad_label(tmp_path, rng):
     write_cifar(tmp_path, rng)
     _, raw = cifar_batch([3, 200], rng)
     (tmp_path / CIFAR_TEST).write_bytes(raw)
-    with pytest.raises(DataError, match=r"test_batch.bin: label 200 is outside 0..9"):
+    with pytest.raises(DataError, match=r"test_batch.bin: label 200 is outside 0..9 .*: not a 10-class CIFAR-10 "
+                                         r"batch \(each record starts with its label byte, 0..9\)"):
         data.load_cifar10(tmp_path)
 
 

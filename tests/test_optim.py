@@ -271,3 +271,6 @@ def test_parse_schedule():
             optim.parse_schedule(bad, 0.1)
     with pytest.raises(gs.GraphscopeError, match="epoch must be a whole number"):
         optim.exponential(0.1, 1)(-1)
+    with pytest.raises(gs.GraphscopeError, match="factor must be at most 1 .* every 3 epochs.*got 2"):
+        optim.parse_schedule("step:2:3", 0.1)  # a step 'decay' that doubles the rate is a typo
+    assert optim.parse_schedule("step:1:3", 0.1)(9) == 0.1  # a constant rate stays allowed

@@ -226,6 +226,9 @@ def option_problems(args):
     reg = getattr(args, "reg", None)
     if reg is not None and not (math.isfinite(reg) and reg >= 0):
         problems.append(f"--reg must be a number >= 0, got {reg:g}")
+    seed = getattr(args, "seed", None)
+    if seed is not None and seed < 0:
+        problems.append(f"--seed must be a whole number >= 0, got {seed}")
     return problems
 
 

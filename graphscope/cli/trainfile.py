@@ -56,7 +56,7 @@ class TrainingFile:
         if len(missing) == 2:
             raise UserFileError(f"{path} defines neither build() nor data(): {NEEDS}")
         if missing == ["data()"]:
-            raise UserFileError(f"{path} does not define data(): add {DATA_WHAT} ({NEEDS})")
+            raise UserFileError(f"{path} does not define data(): add {DATA_WHAT}")
         self.settings = file_settings(self.module, path)
 
     @property

@@ -64,6 +64,9 @@ class StepDecay(Schedule):
     def __init__(self, lr0, factor, every):
         self.lr0 = _number(lr0, "lr0", "step_decay")
         self.factor = _number(factor, "factor", "step_decay")
+        if self.factor > 1:
+            raise GraphscopeError(f"step_decay: factor must be at most 1 (a decay: the rate is multiplied by it every "
+                                  f"{every} epochs), got {factor!r}")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise GraphscopeError(f"step_decay: every must be a whole number of epochs >= 1, got {every!r}")
         self.every = every

@@ -70,9 +70,10 @@ def read_idx(path, ndim=None):
         with opener(path, "rb") as f:
             head, got = _read_exactly(f, 4)
             if got < 4 or head[0] != 0 or head[1] != 0 or head[2] not in IDX_DTYPES:
-                raise DataError(f"{path}: not an IDX file (its first 4 bytes {head.hex() or 'are missing'} should "
-                                f"be 00 00, a type byte ({', '.join(f'{k:02x}' for k in IDX_DTYPES)}) and the "
-                                f"number of dimensions)")
+                found = (f"its first 4 bytes are {head.hex(' ')}" if got == 4 else
+                         "it is empty" if got == 0 else f"it holds only {got} byte(s)")
+                raise DataError(f"{path}: not an IDX file ({found}; an IDX file starts with 00 00, a type byte "
+                                f"({', '.join(f'{k:02x}' for k in IDX_DTYPES)}) and the number of dimensions)")
             dtype, rank = np.dtype(IDX_DTYPES[head[2]]), head[3]
             if ndim is not None and rank != ndim:
                 raise DataError(f"{path}: an IDX file with {rank} dimension(s); {name} should have {ndim}")
@@ -132,6 +133,7 @@ def load_mnist(folder, flatten=True):
 
     Images are (N, 784) rows, or (N, 28, 28) with ``flatten=False``; labels int64 in 0..9.
     """
+    flatten = _flatten_flag(flatten, "load_mnist")
     paths = _find_files(folder, MNIST_FILES, _mnist_candidates, "MNIST",
                         "(each may end in .gz), as downloaded from the MNIST page")
     arrays = {key: read_idx(paths[key], ndim=3 if key.startswith("x") else 1) for key in MNIST_FILES}
@@ -170,7 +172,7 @@ def read_cifar_batch(path):
     except OSError as e:
         raise DataError(f"{path}: cannot be read ({e})") from None
     labels = records[:, 0]
-    _check_labels(labels, 10, path)
+    _check_labels(labels, 10, path, "CIFAR-10 batch (each record starts with its label byte, 0..9)")
     return records[:, 1:], labels
 
 
@@ -190,6 +192,7 @@ def load_cifar10(folder, flatten=True):
     images are (N, 3072) rows (channel-major, as stored), or (N, 3, 32, 32)
     with ``flatten=False``; labels int64 in 0..9 (names in ``CIFAR_CLASSES``).
     """
+    flatten = _flatten_flag(flatten, "load_cifar10")
     folder = _cifar_folder(folder)
     stems = {name: name for name in CIFAR_TRAIN + [CIFAR_TEST]}
     if os.path.isdir(folder) and os.path.isfile(os.path.join(folder, "data_batch_1")):
@@ -207,11 +210,19 @@ def load_cifar10(folder, flatten=True):
 
 # ---------------------------------------------------------------------- shared checks
 
-def _check_labels(labels, classes, path):
+def _check_labels(labels, classes, path, what="label file"):
+    """Every label in 0..classes-1, or a DataError naming the first one outside and `what` holds them."""
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         bad = labels[(labels < 0) | (labels >= classes)]
         raise DataError(f"{path}: label {int(bad[0])} is outside 0..{classes - 1} "
-                        f"({bad.size} such label(s)): not a {classes}-class label file")
+                        f"({bad.size} such label(s)): not a {classes}-class {what}")
+
+
+def _flatten_flag(flatten, who):
+    """`flatten` as given, when it is True or False; a DataError otherwise (a string such as 'yes' is not a switch)."""
+    if not isinstance(flatten, (bool, np.bool_)):
+        raise DataError(f"{who}: flatten must be True or False, got {flatten!r}")
+    return bool(flatten)
 
 
 def _pixels(parts, tail):
