@@ -68,9 +68,22 @@ def test_the_node_to_look_at_is_named_with_the_export_command_that_draws_it(tmp_
     command = shlex.split(look)
     assert command[command.index("--node") + 1] == name
     assert ("--phase" in command) == (phase == "backward")
-    graphscope(*command[1:], cwd=tmp_path).expect(0)
+    assert ("--check" in command) == (phase == "backward")  # a wrong VJP: the picture marks it
+    exported = graphscope(*command[1:], cwd=tmp_path).expect(0)
     drawn = tmp_path / command[command.index("-o") + 1]
     assert drawn.exists() and name in drawn.read_text()
+    if phase == "backward":
+        svg = drawn.read_text()
+        assert f"--check: {name} (swish) is marked: its VJP fails its check" in exported.err
+        assert "VJP check failed here:" in svg and re.search(r"add_\d+: max relative error 0\.\d+ over", svg)
+
+
+def test_export_check_on_a_graph_whose_vjps_all_pass_marks_nothing(tmp_path):
+    out = tmp_path / "two_layer.svg"
+    exported = graphscope("export", os.path.join(SAMPLES, "two_layer.py"), "--check", "-o", str(out),
+                          cwd=tmp_path).expect(0)
+    assert "every op node's VJP passed its check; nothing is marked" in exported.err
+    assert "VJP check failed" not in out.read_text()
 
 
 def test_nodes_skipped_for_non_finite_values_point_at_the_origin(capsys):

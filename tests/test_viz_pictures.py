@@ -201,3 +201,27 @@ def test_a_backward_step_of_arrays_writes_each_inputs_jacobian_under_the_step_li
     assert f"to W2  {n * c}x{w2.size} matmul: d(A@B)/dB = A (x) I   (VJP: dB = A^T @ G) → {k}x{c}" in svg
     assert "local Jacobian" not in pic.svg(pic.state(3))  # forward
     assert "local Jacobian" not in pic.svg(pic.state(node=w2, phase=BACKWARD))  # a leaf passes nothing on
+
+
+def test_a_check_mark_shows_from_the_marked_nodes_backward_step_on():
+    """A VJP that fails its check is marked in its card with each failing input's figure, once its backward step
+    has run (before, the card keeps the mark's room empty: every step has the same size)."""
+    import numpy as np
+    from graphscope.engine.gradcheck import check_nodes
+    from graphscope.stepper import BACKWARD
+    from graphscope.viz.origin import CheckMark
+    out = build_output(os.path.join(ROOT, "samples", "wrong_backward.py"))
+    graph = out.graph()
+    with np.errstate(all="ignore"):
+        failure = check_nodes(graph).first_failure
+    pic = Picture(out, mark=CheckMark(failure), around=1, focus=failure.node)
+    step = pic.ensure_stepper().find(failure.node, BACKWARD)
+    before, at = pic.svg(pic.state(step - 1)), pic.svg(pic.state(step))
+    assert "VJP check failed here:" not in before and "VJP check failed here:" in at
+    (bad,) = [inp for inp in failure.inputs if not inp.ok]
+    assert f"{bad.name}: max relative error {bad.max_rel:.2g}" in at.replace("\xa0", " ")
+    assert _svg_size(before) == _svg_size(at)
+
+
+def _svg_size(svg):
+    return re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg).groups()

@@ -83,7 +83,7 @@ def first_failure_hint(args, graph, node):
     other node's backward step."""
     recording = stopped_recording(graph)
     if recording is None or not recording.unreached(recording.position[node]):
-        return f"  to look at it: {export_command(args.file, args.imports, graph, node, 'backward')}"
+        return f"  to look at it: {export_command(args.file, args.imports, graph, node, 'backward', check=True)}"
     broken = recording.broken
     return (f"  to look at it: {export_command(args.file, args.imports, graph, node, 'forward')}\n"
             f"  (the backward pass stops before it, at {broken.name}, whose VJP fails: "

@@ -200,16 +200,17 @@ def warn_broken_backward(command, stepper, file, imports=()):
 AROUND = 2
 
 
-def export_command(file, imports, graph, node, phase="forward"):
+def export_command(file, imports, graph, node, phase="forward", check=False):
     """'graphscope export FILE --node NAME --around 2 -o NAME.svg': the command that draws the step where `node`
-    is visited, with its neighbourhood only.
+    is visited, with its neighbourhood only (with `check`, marking the VJP that fails its check: --check).
 
     The backward step when `phase` is 'backward' and the node has one, else the forward step; the node is
     named by its name, or when several nodes share it by its scope path ('block3/W') or id ('%12').
     """
     from ..viz.view import safe_name
     key = graph.key_of(node)
-    options = ["--node", key]
+    options = ["--check"] if check else []
+    options += ["--node", key]
     if phase == "backward" and node.requires_grad:
         options += ["--phase", "backward"]
     options += ["--around", str(AROUND)]

@@ -40,6 +40,8 @@ EXAMPLES = """examples:
   graphscope export samples/two_layer.py --frames frames/         one SVG per step
   graphscope export samples/two_layer.py --optimizer adam --node W2 --phase update -o w2.svg
   graphscope export samples/two_layer.py -o two_layer.onnx        the model, for onnxruntime or Netron
+  graphscope export samples/wrong_backward.py --check --node swish_21 --phase backward --around 2 -o bad.svg
+                                                                  the VJP that fails its check, marked
 """
 
 
@@ -71,7 +73,8 @@ def _export(args):
         print(f"note: {stepper.update_note}", file=sys.stderr)
     node = None if args.node is None else node_key(graph, args.node)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
-                      caption=not args.no_caption, rankdir=args.rankdir, around=args.around, focus=node)
+                      caption=not args.no_caption, rankdir=args.rankdir, around=args.around, focus=node,
+                      mark=check_mark(graph, stepper) if args.check else None)
     if picture.note:
         print(f"note: {picture.note}", file=sys.stderr)
     nan_note = nonfinite_note(graph, args.file, args.imports)
@@ -93,6 +96,24 @@ def _export(args):
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
     return 0
+
+
+def check_mark(graph, stepper):
+    """--check: the mark of the first op node whose VJP fails the per-node check (as graphscope check finds it),
+    or None, saying on standard error which node is marked, or that every VJP passed."""
+    import numpy as np
+
+    from ..engine.gradcheck import check_nodes
+    from ..viz.origin import CheckMark
+    if stepper.recording.broken is not None:  # its VJP failed outright: already marked as the backward pass's end
+        return None
+    with np.errstate(all="ignore"):
+        failure = check_nodes(graph).first_failure
+    if failure is None:
+        print("note: --check: every op node's VJP passed its check; nothing is marked", file=sys.stderr)
+        return None
+    print(f"note: --check: {failure.node.name} ({failure.node.op}) is marked: its VJP fails its check", file=sys.stderr)
+    return CheckMark(failure)
 
 
 @contextmanager
@@ -235,6 +256,9 @@ def add_parser(sub):
                                    "pictures; the player's is 'OUTPUT: forward then backward', OUTPUT the graph's "
                                    "output node)")
     p.add_argument("--no-caption", action="store_true", help="leave out the title line and colour legend")
+    p.add_argument("--check", action="store_true",
+                   help="check every op node's VJP against finite differences (as graphscope check does) and mark "
+                        "the first that fails, with its worst relative error, from its backward step on")
     p.set_defaults(run=run)
 
 

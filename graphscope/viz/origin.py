@@ -26,7 +26,18 @@ WARNINGS = {
 }
 
 
-class OriginMark:
+class NodeMark:
+    """A mark on one node of a picture: `text` is the warning row in its card, `legend` the legend's words."""
+
+    node = None
+    text = legend = ""
+
+    def marks(self, item):
+        """True when the drawn item (a node, or a box holding it) is the marked node."""
+        return item.node is self.node if item.kind == NODE else self.node in item.node_set
+
+
+class OriginMark(NodeMark):
     """Where the first non-finite value or gradient of a graph was made, and at which steps to show it."""
 
     legend = "\u26a0 " + theme.ORIGIN_LEGEND
@@ -37,10 +48,6 @@ class OriginMark:
         self.text = WARNINGS[(origin.phase, origin.reason)]
         if origin.phase == BACKWARD and origin.reason == "op":
             self.text += f" (for {self.node.inputs[origin.input_index].name})"
-
-    def marks(self, item):
-        """True when the drawn item (a node, or a box holding it) is the origin."""
-        return item.node is self.node if item.kind == NODE else self.node in item.node_set
 
     def shown(self, state):
         """True when the non-finite value or gradient exists at `state`."""
@@ -58,7 +65,7 @@ class OriginMark:
 ALERT_CHARS = 36
 
 
-class BrokenMark:
+class BrokenMark(NodeMark):
     """The node whose VJP failed (it raised, or returned a gradient of the wrong shape) in a recorded walk: marked
     in the error colour from its error step on, with what went wrong in the engine's words."""
 
@@ -72,12 +79,29 @@ class BrokenMark:
         # a few short lines (a card is as wide as its widest line)
         self.text = "\n".join(["\u26a0 backward stopped here:"] + textwrap.wrap(reason, ALERT_CHARS))
 
-    def marks(self, item):
-        return item.node is self.node if item.kind == NODE else self.node in item.node_set
-
     def shown(self, state):
         """True from the error step on."""
         return state.stopped_at is not None
+
+
+class CheckMark(NodeMark):
+    """A node whose VJP failed the per-node gradient check (a NodeCheck of graphscope.engine.gradcheck): marked in
+    the error colour from its backward step on, with each failing input's worst figure, as `graphscope check`
+    words it (``graphscope export --check``)."""
+
+    legend = "\u26a0 " + theme.CHECK_LEGEND
+
+    def __init__(self, check):
+        self.node = check.node
+        lines = ["\u26a0 VJP check failed here:"]
+        for inp in check.inputs:
+            if not inp.ok:
+                lines += textwrap.wrap(f"{inp.name}: {inp.result_text()}", ALERT_CHARS)
+        self.text = "\n".join(lines)
+
+    def shown(self, state):
+        """True once the backward pass has reached the node (its VJP has run)."""
+        return state.backward_reached(self.node)
 
     def __repr__(self):
         return f"<BrokenMark {self.node.name}>"

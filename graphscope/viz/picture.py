@@ -68,11 +68,12 @@ class Picture:
     when that shows it larger still (see ``rows``).
     ``around`` K with ``focus`` (a node, its name or id) draws only that node's
     neighbourhood: the nodes within K edges of it, and stubs where the rest
-    attaches. ``title`` is a heading above the step line.
+    attaches. ``title`` is a heading above the step line. ``mark`` (an origin.CheckMark, say) is carried instead
+    of the mark of the first non-finite value.
     """
 
     def __init__(self, obj, depth=None, collapse=(), fold=FOLD_MIN, caption=True, legend=True, rankdir=None,
-                 around=None, focus=None, title=None):
+                 around=None, focus=None, title=None, mark=None):
         if isinstance(obj, Stepper):
             self.stepper, self.graph = obj, obj.graph
         else:
@@ -90,6 +91,7 @@ class Picture:
         self._rows = None
         self._aspect = None  # Graphviz's ratio spreading the chosen layout into RATIO_BAND (None: as drawn)
         self._origin = None  # (the values_key of the state asked about, its OriginMark or None)
+        self.mark = mark  # a mark carried instead of the engine's (origin.CheckMark: a VJP that failed its check)
 
     def without_caption(self):
         """The same picture (same view, stepper and label widths) with no title line or legend."""
@@ -222,6 +224,8 @@ class Picture:
         Asked of the engine once per ``state.values_key``: once per recording of a walk, afresh for each
         picture of a graph as it is (its values and gradients may have changed since the last one).
         """
+        if self.mark is not None:
+            return self.mark
         key = state.values_key
         if self._origin is None or self._origin[0] is not key:
             self._origin = (key, mark_of(state))

@@ -52,6 +52,8 @@ ORIGIN_INK = "#c92a2a"
 ORIGIN_LEGEND = "first non-finite made here"
 #: The node whose VJP failed and stopped the backward pass: the same mark, these legend words.
 BROKEN_LEGEND = "backward stopped here: its VJP failed"
+#: A node whose VJP failed the per-node gradient check (export --check): the same mark, these legend words.
+CHECK_LEGEND = "VJP check failed here"
 
 EDGE_DONE = "#495057"
 EDGE_PENDING = "#ced4da"
