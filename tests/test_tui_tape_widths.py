@@ -82,3 +82,15 @@ def test_a_value_too_long_for_its_cell_is_written_shorter_in_the_same_notation()
     for width in range(6, 30):
         text = fitted_value(a, width)
         assert len(text) <= width and text != "…"
+
+
+def test_a_gradient_whose_mean_is_rounding_noise_keeps_its_spread_in_a_narrow_cell():
+    """W2's gradient at 80 columns: 'mean≈0' alone would read as a vanished gradient; its std says how large."""
+    rng = np.random.default_rng(1)
+    g = rng.normal(size=(5, 3)) * 0.059
+    g -= g.mean()  # a softmax gradient's columns sum to 0: the mean is rounding noise
+    assert fitted_value(g, 22).startswith("mean≈0 std=")
+    assert fitted_value(g, 13) == f"std={g.std():.3g}"
+    for width in range(8, 13):  # the tape's number columns are 12 wide at their narrowest
+        text = fitted_value(g, width)
+        assert "mean" not in text and len(text) <= width

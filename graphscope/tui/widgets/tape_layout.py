@@ -5,8 +5,9 @@ the inspector repeats (inputs, shape, op, status: the row's colour tells it)
 and narrows the others, so the value and gradient columns stay readable at
 80x24. A value too long for its cell is written shorter in the same notation
 as everywhere else (formatting.summarize_value): a listed array as its
-'mean=.. std=..' summary, then with fewer digits, then its mean alone; a
-number with fewer digits. A cell never shows a number cut short.
+'mean=.. std=..' summary, then with fewer digits, then its mean alone (its
+std alone when the mean is rounding noise next to it: 'mean≈0' alone would
+read as a vanished gradient); a number with fewer digits. A cell never shows a number cut short.
 """
 from dataclasses import dataclass, replace
 
@@ -100,8 +101,11 @@ def _shorter_forms(v):
         yield f"{MEAN_WORD}{ZERO_MEAN if noise else '=' + number_text(mean, 2)} ({bad} non-finite)"
         yield f"{bad} non-finite"
         return
+    if noise:  # 'mean≈0' alone would read as a vanishing gradient: the spread is the figure that says how large
+        yield from (f"{STD_WORD}={number_text(std, digits)}" for digits in (3, 2, 1))
+        return
     for digits in (3, 2, 1):
-        yield f"{MEAN_WORD}{ZERO_MEAN if noise else '=' + number_text(mean, digits)}"
+        yield f"{MEAN_WORD}={number_text(mean, digits)}"
 
 
 def cut(text, width):
