@@ -192,13 +192,20 @@ def test_a_backward_step_of_arrays_writes_each_inputs_jacobian_under_the_step_li
     out = build_output(TWO_LAYER)
     nodes = named(out.graph())
     pic = Picture(out)
-    svg = pic.svg(pic.state(node=nodes["matmul2"], phase=BACKWARD)).replace("\xa0", " ")  # runs of spaces kept
+    state = pic.state(node=nodes["matmul2"], phase=BACKWARD)
+    svg = pic.svg(state).replace("\xa0", " ")  # runs of spaces kept
     h, w2 = nodes["h"], nodes["W2"]
     n, c = nodes["scores"].shape
     k = h.shape[1]
-    assert f"upstream {n}x{c} · local Jacobian → contribution" in svg
-    assert f"to h   {n * c}x{n * k} matmul: d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T) → {n}x{k}" in svg
-    assert f"to W2  {n * c}x{w2.size} matmul: d(A@B)/dB = A (x) I   (VJP: dB = A^T @ G) → {k}x{c}" in svg
+    from graphscope.engine.formatting import summary_line
+    svg = svg.replace("&#45;", "-")
+
+    def sized(v):
+        return f"{'x'.join(map(str, v.shape))} ({summary_line(v)})"
+    assert f"upstream {sized(state.grad(nodes['matmul2']))} · local Jacobian → contribution" in svg
+    assert (f"to h   {n * c}x{n * k} matmul: d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T) → {sized(state.grad(h))}"
+            in svg)  # h has one consumer: the contribution is its gradient
+    assert f"to W2  {n * c}x{w2.size} matmul: d(A@B)/dB = A (x) I   (VJP: dB = A^T @ G) → {sized(state.grad(w2))}" in svg
     assert "local Jacobian" not in pic.svg(pic.state(3))  # forward
     assert "local Jacobian" not in pic.svg(pic.state(node=w2, phase=BACKWARD))  # a leaf passes nothing on
 

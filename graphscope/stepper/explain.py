@@ -6,7 +6,7 @@ matrix stands one row a line.
 """
 import numpy as np
 
-from ..engine.formatting import describe_call, shape_text, summarize_value, value_lines
+from ..engine.formatting import describe_call, shape_text, summarize_value, summary_line, value_lines
 from ..engine.source import display_location, shared_location
 from .events import BACKWARD, FORWARD, UPDATE
 from .state import ratio_text
@@ -138,20 +138,25 @@ def jacobian_lines(event):
     """A backward step of arrays, input by input: the local Jacobian's full shape, structure and formula, and the
     shape of the contribution its VJP made (never building the Jacobian):
 
-        upstream 4x3 · local Jacobian → contribution
-        to h   12x20 matmul: d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T) → 4x5
+        upstream 4x3 (mean=0.0043 std=0.12) · local Jacobian → contribution
+        to h   12x20 matmul: d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T) → 4x5 (mean=-0.0001 std=0.079)
 
     '' at other steps."""
     if event.phase != BACKWARD or not event.edges or getattr(event, "error", None) is not None:
         return ""
-    rows = [(edge.input.name, edge.jacobian.describe(), shape_text(edge.contribution))
+    rows = [(edge.input.name, edge.jacobian.describe(), _sized(edge.contribution))
             for edge in event.edges if edge.needs_grad and edge.contribution is not None]
     if not rows:
         return ""
     width = max(len(name) for name, _, _ in rows)
-    lines = [f"upstream {shape_text(event.upstream)} · local Jacobian \u2192 contribution"]
-    lines += [f"to {name:<{width}}  {jacobian} \u2192 {shape}" for name, jacobian, shape in rows]
+    lines = [f"upstream {_sized(event.upstream)} · local Jacobian \u2192 contribution"]
+    lines += [f"to {name:<{width}}  {jacobian} \u2192 {sized}" for name, jacobian, sized in rows]
     return "\n".join(lines)
+
+
+def _sized(v):
+    """'4x3 (mean=0.12 std=0.5)': an array's shape and its one-line summary; a number as it is."""
+    return summarize_value(v) if np.size(v) == 1 else f"{shape_text(v)} ({summary_line(np.asarray(v))})"
 
 
 def backward_story(event):
