@@ -132,9 +132,19 @@ def test_the_terminal_curve_of_a_blow_up_has_short_labels_on_a_log_axis():
     text = terminal_curve(history)
     labels = [line.split("┤")[0].strip() for line in text.splitlines() if "┤" in line]
     assert labels[0] == "6e+26" and labels[-1] == "1" and max(map(len, labels)) <= 8
-    assert "loss (log scale)" in text
+    assert "loss (log scale)" in text and "training loss (log scale: it spans more than a factor of 1000)" in text
     calm = terminal_curve(gs.train.History(loss=[1.0, 0.5, 0.25], lr=[0.1], settings={"iterations_per_epoch": 3}))
     assert "log scale" not in calm
+
+
+def test_the_terminal_curve_counts_iterations_in_whole_round_numbers():
+    from graphscope.viz.curves import terminal_curve, whole_ticks
+    assert whole_ticks(47) == [1, 10, 20, 30, 40] and whole_ticks(10) == [1, 2, 4, 6, 8, 10]
+    assert whole_ticks(2) == [1, 2] and len(whole_ticks(123456)) <= 6
+    text = terminal_curve(gs.train.History(loss=list(np.linspace(1, 0.1, 47)), lr=[0.1], settings={}))
+    axis = next(line for line in text.splitlines() if line.split() and line.split()[0] == "1")
+    assert axis.split() == ["1", "10", "20", "30", "40"]  # no '5.8' or '10.5'
+
 
 
 # ---------------------------------------------------------------- the initial loss, judged by the initial scores
@@ -201,3 +211,19 @@ def test_sanity_checks_put_back_running_averages_and_dropout_draws(data):
     np.testing.assert_array_equal(net["bn1"].running_mean, running)
     assert net["drop1"]._recorded[-1].attrs["draw"] == draws
     assert net["bn1"]._recorded[-1].attrs["running_mean"] is net["bn1"].running_mean
+
+
+def test_a_long_runs_table_says_which_epochs_it_shows_and_marks_where_a_run_was_resumed():
+    per = 2
+    history = gs.train.History(loss=list(np.linspace(1, 0.1, 47 * per)), lr=[0.1] * 47,
+                               train_acc=[0.5] * 47, val_acc=[0.5] * 47, val_loss=[1.0] * 47,
+                               seconds=[0.01] * 47, settings={"iterations_per_epoch": per})
+    table = history.table(max_rows=20, resumed_after=30)
+    epochs = [line.split()[0] for line in table.splitlines()[1:-1]]
+    assert epochs[0] == "1" and epochs[-1] == "47" and {"30", "31"} <= set(epochs)  # the resume point is shown
+    (resumed,) = [line for line in table.splitlines() if "\u2190 resumed" in line]
+    assert resumed.split()[0] == "31" and resumed.rstrip().endswith("\u2190 resumed")
+    assert table.splitlines()[-1] == (f"({len(epochs)} of 47 epochs shown: one in 3, the first and the last, and "
+                                      f"where the run was resumed; --history keeps them all)")
+    whole = history.table()
+    assert len(whole.splitlines()) == 48 and "shown" not in whole and "resumed" not in whole

@@ -314,6 +314,7 @@ def run(args):
         return 0 if report.ok else 1
     if args.resume:
         trainer.load_checkpoint(args.resume)  # the model is checked first: a different one is named as such
+        args.resumed_after = trainer.epoch  # the table marks where this run went on
         stop = nothing_to_train(args, done, epochs_given)
         if stop:
             return report_bad_options("train", [stop])
@@ -389,7 +390,7 @@ def show(history, args, which=""):
     from ..viz.curves import save_training_plot, terminal_curve
     if history.epochs:
         print()
-        print(history.table(max_rows=20))
+        print(history.table(max_rows=20, resumed_after=getattr(args, "resumed_after", None)))
     curve = terminal_curve(history, color=sys.stdout.isatty())
     if curve:
         print()

@@ -66,22 +66,34 @@ class History:
         with atomic_write(path, "history") as f:
             f.write(self.to_json().encode())
 
-    def table(self, max_rows=None):
+    def table(self, max_rows=None, resumed_after=None):
         """One row per epoch: mean loss, train and validation accuracy, learning rate, time.
 
-        With `max_rows`, a long run shows evenly spaced epochs (always the first and the last).
+        With `max_rows`, a long run shows evenly spaced epochs (always the first and the last) and says so under
+        the table. `resumed_after` (the epoch a resumed run started from) keeps that epoch's row and the next,
+        the next marked '<- resumed'.
         """
         losses = self.epoch_loss()
         rows = []
         shown = range(self.epochs)
-        if max_rows and self.epochs > max_rows:
+        thinned = bool(max_rows and self.epochs > max_rows)
+        if thinned:
             step = -(-self.epochs // max_rows)
-            shown = sorted(set(range(0, self.epochs, step)) | {self.epochs - 1})
+            shown = set(range(0, self.epochs, step)) | {self.epochs - 1}
+            if resumed_after:
+                shown |= {e for e in (resumed_after - 1, resumed_after) if 0 <= e < self.epochs}
+            shown = sorted(shown)
         for e in shown:
+            mark = "\u2190 resumed" if resumed_after and e == resumed_after else ""
             rows.append((str(e + 1), _num(losses[e] if e < len(losses) else None),
                          _pct(_at(self.train_acc, e)), _pct(_at(self.val_acc, e)), _num(_at(self.val_loss, e)),
-                         f"{self.lr[e]:.3g}", _secs(_at(self.seconds, e))))
-        return format_table(("epoch", "loss", "train acc", "val acc", "val loss", "lr", "time"), rows)
+                         f"{self.lr[e]:.3g}", _secs(_at(self.seconds, e))) + ((mark,) if resumed_after else ()))
+        titles = ("epoch", "loss", "train acc", "val acc", "val loss", "lr", "time") + (("",) if resumed_after else ())
+        text = format_table(titles, rows)
+        if thinned:
+            text += (f"\n({len(shown)} of {self.epochs} epochs shown: one in {step}, the first and the last"
+                     f"{', and where the run was resumed' if resumed_after else ''}; --history keeps them all)")
+        return text
 
     def __repr__(self):
         last = f", last loss {self.loss[-1]:.4g}" if self.loss else ""

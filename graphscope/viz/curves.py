@@ -33,9 +33,11 @@ def terminal_curve(history, width=72, height=16, color=False):
     if means and per and len(means) > 1:
         plt.plot([min(len(history.loss), (e + 1) * per) for e in range(len(means))], means,
                  label="mean per epoch", marker="dot")
-    _y_axis(plt, [v for v in history.loss if math.isfinite(v)] + list(means))
+    log = _y_axis(plt, [v for v in history.loss if math.isfinite(v)] + list(means))
+    ticks = whole_ticks(len(history.loss))
+    plt.xticks(ticks, [str(t) for t in ticks])
     plt.xlabel("iteration")
-    plt.title("training loss")
+    plt.title("training loss (log scale: it spans more than a factor of 1000)" if log else "training loss")
     text = plt.build()
     plt.clear_figure()
     return text if color else plt.uncolorize(text)
@@ -45,17 +47,27 @@ def _y_axis(plt, values):
     """Readable y labels (3 significant digits, never a 27-digit number); a log axis when the loss spans
     more than LOG_SPAN (a run that blew up), so its start is not flattened to a line at the bottom."""
     if not values:
-        return
+        return False
     lo, hi = min(values), max(values)
-    if lo > 0 and hi / lo > LOG_SPAN:
+    log = lo > 0 and hi / lo > LOG_SPAN
+    if log:
         plt.yscale("log")
-        ticks = [lo * (hi / lo) ** (i / (Y_TICKS - 1)) for i in range(Y_TICKS)]
         plt.ylabel("loss (log scale)")
+        ticks = [lo * (hi / lo) ** (i / (Y_TICKS - 1)) for i in range(Y_TICKS)]
     elif hi > lo:
         ticks = [lo + (hi - lo) * i / (Y_TICKS - 1) for i in range(Y_TICKS)]
     else:
         ticks = [lo]
     plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
+    return log
+
+
+def whole_ticks(n, most=6):
+    """Iteration ticks for an axis 1..n: whole numbers at a round spacing (1, 2 or 5 times a power of 10), at most
+    `most` of them, starting at 1."""
+    span = max(n - 1, 1)
+    step = next(m * 10 ** k for k in range(16) for m in (1, 2, 5) if span / (m * 10 ** k) <= most - 1)
+    return [1] + [t for t in range(step, n + 1, step) if t > 1]
 
 
 def plot_formats():
