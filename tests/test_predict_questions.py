@@ -182,3 +182,20 @@ async def test_the_tui_asks_the_loss_question_and_judges_the_answer_worked_from_
         await pilot.pause()
         assert app.session.step == 11
         assert app.screen.verdict.right
+
+
+def test_a_softmax_question_shows_the_row_it_reads():
+    """d p[i, j] / d x[i, k] = p[i, j] (1[j = k] - p[i, k]) from the shown output row."""
+    x = gs.tensor(np.array([[0.3, -1.2, 0.8], [2.0, -0.1, 0.5]]), requires_grad=True, name="x")
+    p = gs.softmax(x)
+    p.name = "p"
+    loss = gs.sum(p * gs.tensor(np.arange(6.0).reshape(2, 3), name="c"))
+    session = Session(loss.graph())
+    event = next(e for e in backward_op_steps(session) if e.node.op == "softmax")
+    for seed in SEEDS:
+        q = question(event, session.output, seed=seed)
+        numbers = shown(q.prompt)
+        (i, j), (_, k) = (tuple(map(int, m.split(","))) for m in re.findall(r"\[(\d+, \d+)\]", q.prompt.splitlines()[-1]))
+        row = np.array(numbers[f"p[{i}, :]"])
+        answer = row[j] * ((j == k) - row[k])
+        assert judged(q, answer) and not judged(q, answer + 0.01), q.prompt

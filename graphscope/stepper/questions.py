@@ -14,6 +14,8 @@ descriptor):
   long inner dimension, one Jacobian entry and its formula instead;
 - a loss over rows of examples (an op with ``labels``): one entry dL/ds[i, j]
   with the row s[i, :], its label and N;
+- block-diagonal along the last axis (softmax, log-softmax): one entry
+  d y[i, j] / d x[i, k] with the rows x[i, :] and y[i, :];
 - reduce, identity, permutation: one entry, with the input entry it reads;
 - any other small Jacobian: one entry, with every input in full.
 
@@ -111,7 +113,7 @@ def question(event, output, seed=None, slot=None):
 def ask_edge(event, edge, output, rng):
     """A question about one input edge, chosen by its Jacobian's structure; None when none fits."""
     jac = edge.jacobian
-    for maker in (_loss_entry, _matmul_contribution, _broadcast_contribution, _pointwise_entry,
+    for maker in (_loss_entry, _row_entry, _matmul_contribution, _broadcast_contribution, _pointwise_entry,
                   _matmul_entry, _sparse_entry, _small_entry):
         q = maker(event, edge, output, rng, jac)
         if q is not None:
@@ -211,6 +213,24 @@ def _loss_entry(event, edge, output, rng, jac):
     return _ask(event, edge, given, f"d{node.name}/d{at(x.name, c_index)}", truth, jac.formula)
 
 
+def _row_entry(event, edge, output, rng, jac):
+    """A row-wise op (softmax along the last axis): d y[.., j] / d x[.., k] within one row, both rows shown."""
+    node, x = edge.node, edge.input
+    shape = np.shape(node._value)
+    axis = node.attrs.get("axis", -1)
+    if jac.structure != "block-diagonal" or not shape or shape != np.shape(x._value) \
+            or axis not in (-1, len(shape) - 1) or shape[-1] > SHOWN_ENTRIES:
+        return None
+    lead = tuple(int(rng.integers(n)) for n in shape[:-1])
+    j, k = int(rng.integers(shape[-1])), int(rng.integers(shape[-1]))
+    row_text = ", ".join(map(str, lead)) + ", :" if lead else ":"
+    given = [f"{x.name}[{row_text}] = {numbers(_value(x)[lead])}",
+             f"{node.name}[{row_text}] = {numbers(_value(node)[lead])}"]
+    r_index, c_index = lead + (j,), lead + (k,)
+    truth = jac.row(np.ravel_multi_index(r_index, shape))[np.ravel_multi_index(c_index, shape)]
+    return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula)
+
+
 def _matmul_contribution(event, edge, output, rng, jac):
     """One entry of a 2-D matmul's contribution: dA[i, k] = G[i, :] . B[k, :] or dB[k, j] = A[:, k] . G[:, j]."""
     node = edge.node
@@ -230,7 +250,7 @@ def _matmul_contribution(event, edge, output, rng, jac):
         if cell is None:
             return None
         i, k = cell
-        given = [f"{up}[{i}, :] = {numbers(g[i])}   (the upstream)", f"{other.name}[{k}, :] = {numbers(b[k])}"]
+        given = [f"upstream {up}[{i}, :] = {numbers(g[i])}", f"{other.name}[{k}, :] = {numbers(b[k])}"]
         why = f"{up}[{i}, :] . {other.name}[{k}, :]  ({jac.formula})"
     else:
         if a.shape[0] > SHOWN_ENTRIES:
@@ -240,7 +260,7 @@ def _matmul_contribution(event, edge, output, rng, jac):
         if cell is None:
             return None
         k, j = cell
-        given = [f"{other.name}[:, {k}] = {numbers(a[:, k])}", f"{up}[:, {j}] = {numbers(g[:, j])}   (the upstream)"]
+        given = [f"{other.name}[:, {k}] = {numbers(a[:, k])}", f"upstream {up}[:, {j}] = {numbers(g[:, j])}"]
         why = f"{other.name}[:, {k}] . {up}[:, {j}]  ({jac.formula})"
     truth = np.asarray(edge.contribution, dtype=np.float64)[cell]
     return _ask(event, edge, given, f"d{output.name}/d{at(edge.input.name, cell)}", truth, why,
@@ -258,12 +278,14 @@ def _broadcast_contribution(event, edge, output, rng, jac):
     where = tuple(slice(None) if k < lead or x_shape[k - lead] == 1 else c_index[k - lead]
                   for k in range(len(out_shape)))
     g = np.asarray(event.upstream, dtype=np.float64)[where]
+    if g.size > SHOWN_ENTRIES:
+        return None
     local = np.array([jac.row(r)[np.ravel_multi_index(c_index, x_shape) if x_shape else 0]
                       for r in np.ravel_multi_index(np.nonzero(_mask(out_shape, where)), out_shape)])
-    if g.size > SHOWN_ENTRIES or not np.all(np.isin(local, (1.0, -1.0))):
+    if not np.all(np.isin(local, (1.0, -1.0))):
         return None  # the local factors vary (a product): asked as a Jacobian entry instead
     slice_text = ", ".join(":" if isinstance(w, slice) else str(w) for w in where)
-    given = [f"d{output.name}/d{node.name}[{slice_text}] = {numbers(g)}   (the upstream)"]
+    given = [f"upstream d{output.name}/d{node.name}[{slice_text}] = {numbers(g)}"]
     truth = np.asarray(edge.contribution, dtype=np.float64)[c_index]
     sign = "" if local[0] > 0 else "minus "
     why = (f"{x.name} {x_shape} was broadcast to {out_shape}: its gradient is {sign}the upstream summed over "
@@ -328,7 +350,7 @@ def _sparse_entry(event, edge, output, rng, jac):
         return None
     c = int(rng.choice(read))
     c_index = np.unravel_index(c, x_shape) if x_shape else ()
-    given = [f"{x.name} has shape {x_shape}, {node.name} shape {out_shape}"]
+    given = [f"{x.name} has shape {x_shape} and {node.name} shape {out_shape}"]
     return _ask(event, edge, given, _local_name(edge, r_index, c_index), row[c], jac.formula)
 
 
