@@ -195,7 +195,31 @@ def test_a_softmax_question_shows_the_row_it_reads():
     for seed in SEEDS:
         q = question(event, session.output, seed=seed)
         numbers = shown(q.prompt)
-        (i, j), (_, k) = (tuple(map(int, m.split(","))) for m in re.findall(r"\[(\d+, \d+)\]", q.prompt.splitlines()[-1]))
+        last = q.prompt.splitlines()[-1]
+        (i, j), (_, k) = (tuple(map(int, m.split(","))) for m in re.findall(r"\[(\d+, \d+)\]", last))
         row = np.array(numbers[f"p[{i}, :]"])
         answer = row[j] * ((j == k) - row[k])
         assert judged(q, answer) and not judged(q, answer + 0.01), q.prompt
+
+
+def test_an_ops_settings_are_shown_when_its_local_gradient_reads_them():
+    """pow's exponent and clip's bounds stand in the prompt: 3 c^2 and 1[lo <= x <= hi] are worked out from it."""
+    x = gs.tensor(np.array([[0.3, -1.2, 0.8], [2.0, -0.1, 0.5]]), requires_grad=True, name="x")
+    c = gs.clip(x, -1.0, 1.0)
+    c.name = "c"
+    cube = c ** 3
+    cube.name = "cube"
+    session = Session(gs.sum(cube).graph())
+    answers = set()
+    for event in (e for e in backward_op_steps(session) if e.node.op in ("pow", "clip")):
+        for seed in SEEDS:
+            q = question(event, session.output, seed=seed)
+            numbers, (name, index) = shown(q.prompt), asked(q.prompt)
+            entry = numbers[f"{name}[{', '.join(map(str, index))}]"]
+            if event.node.op == "pow":
+                answer = numbers["exponent"] * entry ** (numbers["exponent"] - 1)
+            else:
+                answer = float(numbers["lo"] <= entry <= numbers["hi"])
+                answers.add(answer)
+            assert judged(q, answer) and not judged(q, answer + 0.05), q.prompt
+    assert answers == {0.0, 1.0}

@@ -22,6 +22,7 @@ descriptor):
 The answer is the engine's own number: the Jacobian's row from one VJP
 (``Jacobian.row``) or the step's recorded contribution.
 """
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,8 +139,9 @@ def _value(node):
     return np.asarray(node._value, dtype=np.float64)
 
 
-def _entry_lines(node, r_index, attrs=True):
-    """Each input's and the output's entry at output position `r_index`, and the op's settings there."""
+def _entry_lines(node, r_index, formula):
+    """Each input's and the output's entry at output position `r_index`, and the op's settings there that the
+    Jacobian's `formula` names (dropout's mask and p; never a seed)."""
     out_shape = np.shape(node._value)
     lines, seen = [], set()
     for x in node.inputs:
@@ -149,19 +151,20 @@ def _entry_lines(node, r_index, attrs=True):
         xi = source_index(r_index, np.shape(x._value))
         lines.append(f"{at(x.name, xi)} = {num(_value(x)[xi])}")
     lines.append(f"{at(node.name, r_index)} = {num(_value(node)[r_index])}")
-    if attrs:
-        lines += _attr_lines(node, r_index, out_shape)
-    return lines
+    return lines + _attr_lines(node, r_index, out_shape, formula)
 
 
-def _attr_lines(node, r_index, out_shape):
-    """The op's settings that a pointwise entry reads: numbers as they are, arrays (a mask) at the entry."""
+def _attr_lines(node, r_index, out_shape, formula):
+    """The op's settings: its real numbers (an exponent, clip bounds, p) as they are, and the arrays `formula`
+    names (a dropout mask) at the entry; never a count or a seed."""
     lines = []
     for name, v in node.attrs.items():
-        if isinstance(v, (bool, np.bool_)) or v is None:
+        if isinstance(v, (bool, np.bool_, int, np.integer)) or v is None:
             continue
-        if isinstance(v, (int, float, np.integer, np.floating)):
+        if isinstance(v, (float, np.floating)):
             lines.append(f"{name} = {num(v)}")
+            continue
+        if not re.search(rf"\b{re.escape(name)}\b", formula):
             continue
         arr = np.asarray(v)
         if arr.dtype.kind not in "biuf" or arr.ndim == 0 or arr.ndim > len(out_shape):
@@ -311,7 +314,8 @@ def _pointwise_entry(event, edge, output, rng, jac):
     r = np.ravel_multi_index(r_index, out_shape) if out_shape else 0
     c = np.ravel_multi_index(c_index, np.shape(x._value)) if c_index else 0
     truth = jac.row(r)[c]
-    return _ask(event, edge, _entry_lines(node, r_index), _local_name(edge, r_index, c_index), truth, jac.formula)
+    given = _entry_lines(node, r_index, jac.formula)
+    return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula)
 
 
 def _matmul_entry(event, edge, output, rng, jac):
