@@ -79,8 +79,11 @@ def num(x):
 
 
 def numbers(values):
-    """'[0.5, -1, 2]': the entries of an array, every one shown."""
-    return "[" + ", ".join(num(v) for v in np.ravel(values)) + "]"
+    """'[0.5, -1, 2]', '[[1, 2], [3, 4]]': the entries of an array in its nesting, every one shown."""
+    values = np.asarray(values)
+    if values.ndim == 0:
+        return num(values)
+    return "[" + ", ".join(numbers(v) if values.ndim > 1 else num(v) for v in values) + "]"
 
 
 def at(name, index):
@@ -139,16 +142,17 @@ def _value(node):
     return np.asarray(node._value, dtype=np.float64)
 
 
-def _entry_lines(node, r_index, formula):
-    """Each input's and the output's entry at output position `r_index`, and the op's settings there that the
-    Jacobian's `formula` names (dropout's mask and p; never a seed)."""
+def _entry_lines(edge, r_index, c_index, formula):
+    """Each input's and the output's entry at output position `r_index` (the edge's input at `c_index`), and the
+    op's settings (_attr_lines)."""
+    node = edge.node
     out_shape = np.shape(node._value)
     lines, seen = [], set()
     for x in node.inputs:
         if x in seen:
             continue
         seen.add(x)
-        xi = source_index(r_index, np.shape(x._value))
+        xi = c_index if x is edge.input else source_index(r_index, np.shape(x._value))
         lines.append(f"{at(x.name, xi)} = {num(_value(x)[xi])}")
     lines.append(f"{at(node.name, r_index)} = {num(_value(node)[r_index])}")
     return lines + _attr_lines(node, r_index, out_shape, formula)
@@ -308,13 +312,16 @@ def _pointwise_entry(event, edge, output, rng, jac):
     node, x = edge.node, edge.input
     if jac.structure not in POINTWISE:
         return None
-    out_shape = np.shape(node._value)
+    out_shape, x_shape = np.shape(node._value), np.shape(x._value)
     r_index = tuple(int(rng.integers(n)) for n in out_shape)
-    c_index = source_index(r_index, np.shape(x._value))
     r = np.ravel_multi_index(r_index, out_shape) if out_shape else 0
-    c = np.ravel_multi_index(c_index, np.shape(x._value)) if c_index else 0
+    if jac.structure == "identity" and x_shape != out_shape:  # a reshape: the same entry, indexed anew
+        c_index = tuple(int(i) for i in np.unravel_index(r, x_shape)) if x_shape else ()
+    else:
+        c_index = source_index(r_index, x_shape)
+    c = np.ravel_multi_index(c_index, x_shape) if c_index else 0
     truth = jac.row(r)[c]
-    given = _entry_lines(node, r_index, jac.formula)
+    given = _entry_lines(edge, r_index, c_index, jac.formula)
     return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula)
 
 
@@ -367,6 +374,5 @@ def _small_entry(event, edge, output, rng, jac):
     r, c = int(rng.integers(jac.shape[0])), int(rng.integers(jac.shape[1]))
     r_index = np.unravel_index(r, out_shape) if out_shape else ()
     c_index = np.unravel_index(c, x_shape) if x_shape else ()
-    given = [f"{v.name} = {numbers(_value(v)) if np.ndim(v._value) else num(v._value)}"
-             for v in dict.fromkeys(node.inputs)]
+    given = [f"{v.name} = {numbers(_value(v))}" for v in dict.fromkeys(node.inputs)]
     return _ask(event, edge, given, _local_name(edge, r_index, c_index), jac.row(r)[c], jac.formula)
