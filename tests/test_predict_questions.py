@@ -223,3 +223,23 @@ def test_an_ops_settings_are_shown_when_its_local_gradient_reads_them():
                 answers.add(answer)
             assert judged(q, answer) and not judged(q, answer + 0.05), q.prompt
     assert answers == {0.0, 1.0}
+
+
+def test_a_max_and_a_reshape_are_answered_from_their_prompts():
+    """max: 1 at the largest entry of the input shown in full, else 0; reshape: the same entry, so 1."""
+    x = gs.tensor(np.array([[0.3, -1.2, 0.4], [2.0, -0.1, 0.7]]), requires_grad=True, name="x")
+    session = Session((gs.sum(x.reshape((6,)) * 2.0) + gs.max(x)).graph())
+    answers = set()
+    for event in (e for e in backward_op_steps(session) if e.node.op in ("max", "reshape")):
+        for seed in range(40):  # the largest of six entries is asked at some of them
+            q = question(event, session.output, seed=seed)
+            numbers, (_, index) = shown(q.prompt), asked(q.prompt)
+            if event.node.op == "max":
+                whole = np.array(numbers["x"])
+                answer = float(whole[index] == whole.max())
+                answers.add(answer)
+            else:
+                answer = 1.0
+                assert numbers[f"x[{', '.join(map(str, index))}]"] == x.value[index]
+            assert judged(q, answer) and not judged(q, answer + 0.05), q.prompt
+    assert answers == {0.0, 1.0}
