@@ -226,12 +226,13 @@ async def test_predict_mode_asks_before_a_backward_step_and_judges_the_guess():
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, AskDialog)
-        assert "dq/dx" in str(app.screen.query_one("#dialog-message").render())
+        prompt = str(app.screen.query_one("#dialog-message").render())
+        assert "x = -2" in prompt and "y = 5" in prompt and prompt.endswith("local gradient dq/dy = ?")
         app.screen.query_one("#dialog-input").value = "2"
         await pilot.press("enter")
         await settle(pilot)
         assert app.session.step == 6
-        assert app.screen.verdict.text() == "not quite: it is 1, you said 2 (off by 1)"
+        assert app.screen.verdict.text() == "not quite: it is 1, you said 2 (off by 1)\nd(a+b)/db = I"
         assert "× 1 = -4" in inspector(app)
 
 

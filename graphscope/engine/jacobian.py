@@ -51,6 +51,10 @@ class Jacobian:
                                   f"explicitly; its structure is {self.structure}: {self.formula}")
         return explicit_jacobian(self._node, self.input_index)
 
+    def row(self, r):
+        """Row `r` of the Jacobian (d out.flat[r] / d input, flattened) from one VJP: any size, never the matrix."""
+        return jacobian_row(self._node, self.input_index, r)
+
     def describe(self):
         """One line: shape, structure and formula."""
         return f"{self.shape[0]}x{self.shape[1]} {self.structure}: {self.formula}"
@@ -78,17 +82,23 @@ def describe_jacobian(node, i):
 
 def explicit_jacobian(node, i):
     """J[r, c] = d out.flat[r] / d input_i.flat[c], from one VJP per output entry."""
-    out = node._value
-    x = node.inputs[i]._value
-    rows = size_of(out)
-    J = np.zeros((rows, size_of(x)), dtype=np.float64)
+    rows = size_of(node._value)
+    J = np.zeros((rows, size_of(node.inputs[i]._value)), dtype=np.float64)
     for r in range(rows):
-        if out.__class__ is float:
-            basis = 1.0
-        else:
-            basis = np.zeros(out.shape, dtype=out.dtype)
-            basis.flat[r] = 1.0
-        g = input_gradients(node, basis)[i]
-        if g is not None:
-            J[r] = np.ravel(g)
+        J[r] = jacobian_row(node, i, r)
     return J
+
+
+def jacobian_row(node, i, r):
+    """d out.flat[r] / d input_i, flattened (float64): the VJP of the r-th basis vector of the output."""
+    out = node._value
+    if out.__class__ is float:
+        basis = 1.0
+    else:
+        basis = np.zeros(out.shape, dtype=out.dtype)
+        basis.flat[r] = 1.0
+    g = input_gradients(node, basis)[i]
+    row = np.zeros(size_of(node.inputs[i]._value), dtype=np.float64)
+    if g is not None:
+        row[:] = np.ravel(g)
+    return row

@@ -15,6 +15,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.graphcheck import check_graph
 from ..engine.source import display_location
 from ..stepper import BACKWARD, UPDATE, Stepper, StepError
+from ..stepper.questions import question as ask
 from ..viz.step_texts import fold_block_text
 from ..viz.view import BOX, FOLD, FOLD_MIN, View, ViewError
 
@@ -33,30 +34,12 @@ class PhaseRange:
 
 
 @dataclass(frozen=True)
-class Question:
-    """Predict mode: one entry of the local Jacobian d(node)/d(input) at a backward step."""
-
-    step: int
-    edge: object
-    row: int
-    col: int
-    truth: float
-
-    @property
-    def prompt(self):
-        jac = self.edge.jacobian
-        name = f"d{self.edge.node.name}/d{self.edge.input.name}"
-        if jac.shape == (1, 1):
-            return f"local gradient {name} = ?"
-        return f"local gradient {name} ({jac.shape[0]}x{jac.shape[1]}), entry [{self.row}, {self.col}] = ?"
-
-
-@dataclass(frozen=True)
 class Verdict:
     """How a guess compares with the truth."""
 
     guess: float
     truth: float
+    why: str = ""
 
     @property
     def right(self):
@@ -66,7 +49,8 @@ class Verdict:
         if self.right:
             return f"right: {_num(self.truth)}"
         off = self.guess - self.truth
-        return f"not quite: it is {_num(self.truth)}, you said {_num(self.guess)} (off by {_num(off)})"
+        why = f"\n{self.why}" if self.why else ""
+        return f"not quite: it is {_num(self.truth)}, you said {_num(self.guess)} (off by {_num(off)}){why}"
 
 
 def _num(x):
@@ -292,19 +276,13 @@ class Session:
 
     # ---------------------------------------------------------------- predict mode
     def question(self, step):
-        """The predict-mode question for `step` (a backward step with a small local Jacobian), or None."""
-        event = self.stepper[step]
-        if event.phase != BACKWARD:
+        """The predict-mode question before `step` (stepper.questions: one number to work out from the numbers
+        it shows, chosen by the local Jacobian's structure), or None when the step has none."""
+        try:
+            with np.errstate(all="ignore"):
+                return ask(self.stepper[step], self.output)
+        except GraphscopeError:  # an op whose Jacobian cannot be described (a custom op's bug): nothing to ask
             return None
-        for edge in event.edges:
-            if not edge.needs_grad:
-                continue
-            m = edge.local_matrix()
-            if m is None:
-                continue
-            m = np.asarray(m, dtype=float).reshape(edge.jacobian.shape)
-            return Question(step, edge, 0, 0, float(m[0, 0]))
-        return None
 
     @staticmethod
     def judge(question, text):
@@ -312,7 +290,7 @@ class Session:
             guess = float(ast.literal_eval(text.strip()))
         except (ValueError, SyntaxError, TypeError):
             raise GraphscopeError(f"{text!r} is not a number") from None
-        return Verdict(guess, question.truth)
+        return Verdict(guess, question.truth, question.why)
 
     # ---------------------------------------------------------------- after training
     def record_trained(self, feeds, params_before=None, optimizer=None):

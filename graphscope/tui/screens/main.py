@@ -9,8 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from ...engine.errors import GraphscopeError
-from ...engine.formatting import summarize_value
-from ...stepper import BACKWARD, FORWARD, UPDATE, explain
+from ...stepper import BACKWARD, FORWARD, UPDATE
 from ..messages import NodeChosen, StepChanged
 from ..widgets.check_texts import check_all_notice
 from ..widgets.footer import KeyFooter
@@ -131,16 +130,10 @@ class MainScreen(Screen):
                 self.ask(question)
                 return
             if st[st.step + 1].edges:
-                self.tell("no local Jacobian small enough to guess at this step", title="predict mode")
+                self.tell("nothing at this step to work out by hand", title="predict mode")
         self.guard(st.next)
 
     def ask(self, question):
-        event = self.session.stepper[question.step]
-        state = self.session.state
-        given = ", ".join(f"{i.name} = {summarize_value(state.value(i))}" for i in event.node.inputs)
-        prompt = (f"next: step {question.step}, backward at {explain.call(event.node)}\n"
-                  f"where {given}\n{question.prompt}")
-
         def answered(text):
             if text is None:
                 return
@@ -153,7 +146,7 @@ class MainScreen(Screen):
                       severity="information" if verdict.right else "warning")
             self.moved()
 
-        self.app.push_screen(AskDialog("Predict the local gradient", prompt), answered)
+        self.app.push_screen(AskDialog(question.title, question.prompt), answered)
 
     def action_prev(self):
         self.guard(self.session.stepper.prev)

@@ -1,0 +1,378 @@
+"""Predict mode's questions: before a backward step, one number a student can work out from the numbers shown.
+
+What is asked follows the structure of the local Jacobian (the op table's
+descriptor):
+
+- scalar / diagonal / broadcast: one entry d out[e] / d x[e'] of the local
+  Jacobian, with the entries it depends on (each input's and the output's at
+  that position, and the op's settings there: a dropout mask, an exponent);
+- broadcast, when few positions were broadcast: one entry of the contribution,
+  the upstream summed over them (the lecture's "the VJP sums over the broadcast
+  axes"), with those upstream entries;
+- matmul: one entry of the contribution dA[i, k] = G[i, :] . B[k, :] (or
+  dB[k, j] = A[:, k] . G[:, j]) with the row and the column it needs; with a
+  long inner dimension, one Jacobian entry and its formula instead;
+- a loss over rows of examples (an op with ``labels``): one entry dL/ds[i, j]
+  with the row s[i, :], its label and N;
+- block-diagonal along the last axis (softmax, log-softmax): one entry
+  d y[i, j] / d x[i, k] with the rows x[i, :] and y[i, :];
+- reduce, identity, permutation: one entry, with the input entry it reads;
+- any other small Jacobian: one entry, with every input in full.
+
+The answer is the engine's own number: the Jacobian's row from one VJP
+(``Jacobian.row``) or the step's recorded contribution.
+"""
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.formatting import SHOWN_ENTRIES
+from .events import BACKWARD
+from .explain import call
+
+#: Significant digits of every number a question shows: enough that an answer worked out from them lands within
+#: predict mode's tolerance (a relative 1e-3) of the engine's number.
+DIGITS = 6
+#: A dot product is asked only when the shown terms do not cancel below this fraction of their total size
+#: (rounded terms of a cancelling sum would not give the engine's answer to 1e-3).
+MIN_KEPT = 0.05
+#: Structures asked as one Jacobian entry at the position the output reads the input from.
+POINTWISE = ("scalar", "diagonal", "identity", "broadcast")
+#: Structures asked as one entry of a row's nonzero columns (the input entry the output entry reads).
+SPARSE = ("reduce", "permutation")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One number to work out before step `step` is shown: `asked` (its name), the numbers `given` to work it out
+    from, the engine's `truth`, and `why` (how it follows, told after the guess)."""
+
+    step: int
+    edge: object
+    heading: str
+    given: tuple
+    asked: str
+    truth: float
+    why: str
+    contribution: bool = False
+
+    @property
+    def title(self):
+        return "Predict the contribution" if self.contribution else "Predict the local gradient"
+
+    @property
+    def prompt(self):
+        what = "contribution to" if self.contribution else "local gradient"
+        lines = [self.heading]
+        if self.given:
+            lines.append("where " + self.given[0])
+            lines += ["      " + g for g in self.given[1:]]
+        lines.append(f"{what} {self.asked} = ?")
+        return "\n".join(lines)
+
+
+def num(x):
+    """A shown number: DIGITS significant digits, an integer without a point."""
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.{DIGITS}g}"
+
+
+def numbers(values):
+    """'[0.5, -1, 2]', '[[1, 2], [3, 4]]': the entries of an array in its nesting, every one shown."""
+    values = np.asarray(values)
+    if values.ndim == 0:
+        return num(values)
+    return "[" + ", ".join(numbers(v) if values.ndim > 1 else num(v) for v in values) + "]"
+
+
+def at(name, index):
+    """'h[1, 2]'; just 'h' for a 0-d value."""
+    return f"{name}[{', '.join(str(int(i)) for i in index)}]" if len(index) else name
+
+
+def source_index(out_index, in_shape):
+    """The index of an input of shape `in_shape` that numpy broadcasting reads at output index `out_index`."""
+    lead = len(out_index) - len(in_shape)
+    return tuple(0 if n == 1 else out_index[lead + k] for k, n in enumerate(in_shape))
+
+
+def question(event, output, seed=None, slot=None):
+    """The question before backward step `event` (None when no input's local gradient can be asked by hand).
+
+    `seed` (default: the step) picks the input and the entry, so the same step asks the same; `slot` picks the
+    input instead."""
+    if event.phase != BACKWARD or getattr(event, "error", None) is not None:
+        return None
+    rng = np.random.default_rng(event.step if seed is None else seed)
+    edges = [e for e in event.edges if e.needs_grad and (slot is None or e.slot == slot)]
+    rng.shuffle(edges)
+    for edge in edges:
+        asked = ask_edge(event, edge, output, rng)
+        if asked is not None:
+            return asked
+    return None
+
+
+def ask_edge(event, edge, output, rng):
+    """A question about one input edge, chosen by its Jacobian's structure; None when none fits."""
+    jac = edge.jacobian
+    for maker in (_loss_entry, _row_entry, _matmul_contribution, _broadcast_contribution, _pointwise_entry,
+                  _matmul_entry, _sparse_entry, _small_entry):
+        q = maker(event, edge, output, rng, jac)
+        if q is not None:
+            return q
+    return None
+
+
+# ---------------------------------------------------------------- helpers
+def _heading(event):
+    return f"next: step {event.step}, backward at {call(event.node)}"
+
+
+def _ask(event, edge, given, asked, truth, why, contribution=False):
+    return Question(event.step, edge, _heading(event), tuple(given), asked, float(truth), why, contribution)
+
+
+def _local_name(edge, r_index, c_index):
+    return f"d{at(edge.node.name, r_index)}/d{at(edge.input.name, c_index)}"
+
+
+def _value(node):
+    return np.asarray(node._value, dtype=np.float64)
+
+
+def _entry_lines(edge, r_index, c_index, formula):
+    """Each input's and the output's entry at output position `r_index` (the edge's input at `c_index`), and the
+    op's settings (_attr_lines)."""
+    node = edge.node
+    out_shape = np.shape(node._value)
+    lines, seen = [], set()
+    for x in node.inputs:
+        if x in seen:
+            continue
+        seen.add(x)
+        xi = c_index if x is edge.input else source_index(r_index, np.shape(x._value))
+        lines.append(f"{at(x.name, xi)} = {num(_value(x)[xi])}")
+    lines.append(f"{at(node.name, r_index)} = {num(_value(node)[r_index])}")
+    return lines + _attr_lines(node, r_index, out_shape, formula)
+
+
+def _attr_lines(node, r_index, out_shape, formula):
+    """The op's settings: its real numbers (an exponent, clip bounds, p) as they are, and the arrays `formula`
+    names (a dropout mask) at the entry; never a count or a seed."""
+    lines = []
+    for name, v in node.attrs.items():
+        if isinstance(v, (bool, np.bool_, int, np.integer)) or v is None:
+            continue
+        if isinstance(v, (float, np.floating)):
+            lines.append(f"{name} = {num(v)}")
+            continue
+        if not re.search(rf"\b{re.escape(name)}\b", formula):
+            continue
+        arr = np.asarray(v)
+        if arr.dtype.kind not in "biuf" or arr.ndim == 0 or arr.ndim > len(out_shape):
+            continue
+        try:
+            np.broadcast_shapes(arr.shape, out_shape)
+        except ValueError:
+            continue
+        entry = arr[source_index(r_index, arr.shape)]
+        lines.append(f"{at(name, source_index(r_index, arr.shape))} = "
+                     f"{entry if arr.dtype.kind == 'b' else num(entry)}")
+    return lines
+
+
+def _well_conditioned(terms):
+    """True when a sum of `terms` keeps at least MIN_KEPT of their total size (or is exactly 0 by zeros)."""
+    total = float(np.sum(np.abs(terms)))
+    return total == 0.0 or abs(float(np.sum(terms))) >= MIN_KEPT * total
+
+
+def _pick(rng, candidates, good):
+    """A random candidate for which `good` holds, else None."""
+    for k in rng.permutation(len(candidates)):
+        if good(candidates[k]):
+            return candidates[k]
+    return None
+
+
+# ---------------------------------------------------------------- the makers
+def _loss_entry(event, edge, output, rng, jac):
+    """dL/ds[i, j] of a loss over rows of examples: the row s[i, :], its label and N are all it needs."""
+    node, x = edge.node, edge.input
+    labels = node.attrs.get("labels")
+    s = _value(x)
+    if labels is None or np.size(node._value) != 1 or s.ndim not in (1, 2):
+        return None
+    labels = np.reshape(labels, (-1,))
+    s2 = s.reshape(1, -1) if s.ndim == 1 else s
+    if len(labels) != s2.shape[0] or s2.shape[1] > SHOWN_ENTRIES:
+        return None
+    i, j = int(rng.integers(s2.shape[0])), int(rng.integers(s2.shape[1]))
+    row_index = (i,) if s.ndim == 2 else ()
+    c_index = (i, j) if s.ndim == 2 else (j,)
+    truth = jac.row(0)[np.ravel_multi_index(c_index, s.shape)]
+    row_name = f"{x.name}[{i}, :]" if s.ndim == 2 else x.name
+    given = [f"{row_name} = {numbers(s2[i])}",
+             f"{at('labels', row_index) if s.ndim == 2 else 'label'} = {int(labels[i])} (classes 0..{s2.shape[1] - 1})",
+             f"N = {s2.shape[0]} example{'s' if s2.shape[0] != 1 else ''}"]
+    return _ask(event, edge, given, f"d{node.name}/d{at(x.name, c_index)}", truth, jac.formula)
+
+
+def _row_entry(event, edge, output, rng, jac):
+    """A row-wise op (softmax along the last axis): d y[.., j] / d x[.., k] within one row, both rows shown."""
+    node, x = edge.node, edge.input
+    shape = np.shape(node._value)
+    axis = node.attrs.get("axis", -1)
+    if jac.structure != "block-diagonal" or not shape or shape != np.shape(x._value) \
+            or axis not in (-1, len(shape) - 1) or shape[-1] > SHOWN_ENTRIES:
+        return None
+    lead = tuple(int(rng.integers(n)) for n in shape[:-1])
+    j, k = int(rng.integers(shape[-1])), int(rng.integers(shape[-1]))
+    row_text = ", ".join(map(str, lead)) + ", :" if lead else ":"
+    given = [f"{x.name}[{row_text}] = {numbers(_value(x)[lead])}",
+             f"{node.name}[{row_text}] = {numbers(_value(node)[lead])}"]
+    r_index, c_index = lead + (j,), lead + (k,)
+    truth = jac.row(np.ravel_multi_index(r_index, shape))[np.ravel_multi_index(c_index, shape)]
+    return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula)
+
+
+def _matmul_contribution(event, edge, output, rng, jac):
+    """One entry of a 2-D matmul's contribution: dA[i, k] = G[i, :] . B[k, :] or dB[k, j] = A[:, k] . G[:, j]."""
+    node = edge.node
+    if jac.structure != "matmul" or len(node.inputs) != 2:
+        return None
+    a, b = (_value(v) for v in node.inputs)
+    if a.ndim != 2 or b.ndim != 2:
+        return None
+    g = np.asarray(event.upstream, dtype=np.float64)
+    other = node.inputs[1 - edge.slot]
+    up = f"d{output.name}/d{node.name}"
+    if edge.slot == 0:
+        if b.shape[1] > SHOWN_ENTRIES:
+            return None
+        cells = [(i, k) for i in range(a.shape[0]) for k in range(a.shape[1])]
+        cell = _pick(rng, cells, lambda c: _well_conditioned(g[c[0]] * b[c[1]]))
+        if cell is None:
+            return None
+        i, k = cell
+        given = [f"upstream {up}[{i}, :] = {numbers(g[i])}", f"{other.name}[{k}, :] = {numbers(b[k])}"]
+        why = f"{up}[{i}, :] . {other.name}[{k}, :]  ({jac.formula})"
+    else:
+        if a.shape[0] > SHOWN_ENTRIES:
+            return None
+        cells = [(k, j) for k in range(b.shape[0]) for j in range(b.shape[1])]
+        cell = _pick(rng, cells, lambda c: _well_conditioned(a[:, c[0]] * g[:, c[1]]))
+        if cell is None:
+            return None
+        k, j = cell
+        given = [f"{other.name}[:, {k}] = {numbers(a[:, k])}", f"upstream {up}[:, {j}] = {numbers(g[:, j])}"]
+        why = f"{other.name}[:, {k}] . {up}[:, {j}]  ({jac.formula})"
+    truth = np.asarray(edge.contribution, dtype=np.float64)[cell]
+    return _ask(event, edge, given, f"d{output.name}/d{at(edge.input.name, cell)}", truth, why,
+                contribution=True)
+
+
+def _broadcast_contribution(event, edge, output, rng, jac):
+    """One entry of a broadcast input's contribution: the upstream summed over the positions that read it."""
+    node, x = edge.node, edge.input
+    if jac.structure != "broadcast":
+        return None
+    out_shape, x_shape = np.shape(node._value), np.shape(x._value)
+    c_index = tuple(int(rng.integers(n)) for n in x_shape)
+    lead = len(out_shape) - len(x_shape)
+    where = tuple(slice(None) if k < lead or x_shape[k - lead] == 1 else c_index[k - lead]
+                  for k in range(len(out_shape)))
+    g = np.asarray(event.upstream, dtype=np.float64)[where]
+    if g.size > SHOWN_ENTRIES:
+        return None
+    local = np.array([jac.row(r)[np.ravel_multi_index(c_index, x_shape) if x_shape else 0]
+                      for r in np.ravel_multi_index(np.nonzero(_mask(out_shape, where)), out_shape)])
+    if not np.all(np.isin(local, (1.0, -1.0))):
+        return None  # the local factors vary (a product): asked as a Jacobian entry instead
+    slice_text = ", ".join(":" if isinstance(w, slice) else str(w) for w in where)
+    given = [f"upstream d{output.name}/d{node.name}[{slice_text}] = {numbers(g)}"]
+    truth = np.asarray(edge.contribution, dtype=np.float64)[c_index]
+    sign = "" if local[0] > 0 else "minus "
+    why = (f"{x.name} {x_shape} was broadcast to {out_shape}: its gradient is {sign}the upstream summed over "
+           f"[{slice_text}]")
+    return _ask(event, edge, given, f"d{output.name}/d{at(x.name, c_index)}", truth, why,
+                contribution=True)
+
+
+def _mask(shape, where):
+    m = np.zeros(shape, dtype=bool)
+    m[where] = True
+    return m
+
+
+def _pointwise_entry(event, edge, output, rng, jac):
+    """d out[e] / d x[e'] where out[e] reads x[e']: each input's and the output's entry there, and the settings."""
+    node, x = edge.node, edge.input
+    if jac.structure not in POINTWISE:
+        return None
+    out_shape, x_shape = np.shape(node._value), np.shape(x._value)
+    r_index = tuple(int(rng.integers(n)) for n in out_shape)
+    r = np.ravel_multi_index(r_index, out_shape) if out_shape else 0
+    if jac.structure == "identity" and x_shape != out_shape:  # a reshape: the same entry, indexed anew
+        c_index = tuple(int(i) for i in np.unravel_index(r, x_shape)) if x_shape else ()
+    else:
+        c_index = source_index(r_index, x_shape)
+    c = np.ravel_multi_index(c_index, x_shape) if c_index else 0
+    truth = jac.row(r)[c]
+    given = _entry_lines(edge, r_index, c_index, jac.formula)
+    return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula)
+
+
+def _matmul_entry(event, edge, output, rng, jac):
+    """One entry of a 2-D matmul's Jacobian, formula given: d C[i, j] / d A[i', k] = B[k, j] when i' = i, else 0."""
+    node = edge.node
+    if jac.structure != "matmul" or len(node.inputs) != 2:
+        return None
+    a, b = (_value(v) for v in node.inputs)
+    if a.ndim != 2 or b.ndim != 2:
+        return None
+    i, j = int(rng.integers(a.shape[0])), int(rng.integers(b.shape[1]))
+    k = int(rng.integers(a.shape[1]))
+    same = rng.random() < 0.75
+    if edge.slot == 0:
+        i2 = i if same or a.shape[0] == 1 else (i + 1) % a.shape[0]
+        c_index, given = (i2, k), [f"{node.inputs[1].name}[{k}, {j}] = {num(b[k, j])}"]
+    else:
+        j2 = j if same or b.shape[1] == 1 else (j + 1) % b.shape[1]
+        c_index, given = (k, j2), [f"{node.inputs[0].name}[{i}, {k}] = {num(a[i, k])}"]
+    r = np.ravel_multi_index((i, j), np.shape(node._value))
+    truth = jac.row(r)[np.ravel_multi_index(c_index, np.shape(edge.input._value))]
+    given.append(f"(the formula: {jac.formula})")
+    return _ask(event, edge, given, _local_name(edge, (i, j), c_index), truth, jac.formula)
+
+
+def _sparse_entry(event, edge, output, rng, jac):
+    """A reduce or permutation: d out[e] / d x[e'] for an input entry x[e'] that out[e] reads."""
+    node, x = edge.node, edge.input
+    if jac.structure not in SPARSE:
+        return None
+    out_shape, x_shape = np.shape(node._value), np.shape(x._value)
+    r_index = tuple(int(rng.integers(n)) for n in out_shape)
+    row = jac.row(np.ravel_multi_index(r_index, out_shape) if out_shape else 0)
+    read = np.flatnonzero(row)
+    if not len(read):
+        return None
+    c = int(rng.choice(read))
+    c_index = np.unravel_index(c, x_shape) if x_shape else ()
+    given = [f"{x.name} has shape {x_shape} and {node.name} shape {out_shape}"]
+    return _ask(event, edge, given, _local_name(edge, r_index, c_index), row[c], jac.formula)
+
+
+def _small_entry(event, edge, output, rng, jac):
+    """Any small Jacobian: one entry, with every input shown in full."""
+    node, x = edge.node, edge.input
+    if jac.entries > SHOWN_ENTRIES or any(np.size(v._value) > SHOWN_ENTRIES for v in node.inputs):
+        return None
+    out_shape, x_shape = np.shape(node._value), np.shape(x._value)
+    r, c = int(rng.integers(jac.shape[0])), int(rng.integers(jac.shape[1]))
+    r_index = np.unravel_index(r, out_shape) if out_shape else ()
+    c_index = np.unravel_index(c, x_shape) if x_shape else ()
+    given = [f"{v.name} = {numbers(_value(v))}" for v in dict.fromkeys(node.inputs)]
+    return _ask(event, edge, given, _local_name(edge, r_index, c_index), jac.row(r)[c], jac.formula)
