@@ -7,13 +7,15 @@ from textual.binding import Binding
 from .screens.main import MainScreen
 from .screens.too_small import TooSmallScreen, too_small
 from .session import Session
-from .training import TrainingOptions
+from .training import TrainingOptions, resume_run
 
 
 class GraphscopeApp(App):
     """Step through `graph`'s forward and backward passes; `origin` names where it came from (the title).
 
-    `training` (TrainingOptions) is how the training screen trains `file`'s graph.
+    `training` (TrainingOptions) is how the training screen trains `file`'s graph; with ``training.resume`` the
+    app goes on with the run saved in that checkpoint (checked here, before any screen: a GraphscopeError says
+    what does not fit): the graph shows its trained parameters, and r goes on with it.
     """
 
     CSS_PATH = "graphscope.tcss"
@@ -27,6 +29,8 @@ class GraphscopeApp(App):
         super().__init__(**kwargs)
         self.session = Session(graph, origin, file, optimizer)
         self.training_options = training or TrainingOptions()
+        if self.training_options.resume:
+            self.session.continue_run(resume_run(graph, file, self.training_options))
         self.sub_title = origin
         self.started = False  # the main screen has been pushed
         self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
