@@ -48,6 +48,15 @@ EXAMPLES = """examples:
 TRAINING_OPTIONS = ("epochs", "batch_size", "schedule", "reg", "seed", "dtype", "checkpoint", "resume")
 
 
+class BadTrainingOptions(GraphscopeError):
+    """The training options (given, suggested by settings() or contradicting --resume's checkpoint) that cannot
+    be used: one line each in ``problems``."""
+
+    def __init__(self, problems):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
 def suggested_settings(path):
     """(the settings() the training file at `path` suggests, the file's name), or ({}, None) when `path` is not a
     training file (a saved graph, or a .py without data())."""
@@ -85,7 +94,7 @@ def training_options(args):
                         f"known: {', '.join(RULES)}{did_you_mean(str(resolved.optimizer).lower(), list(RULES))}")
     _schedule(resolved.schedule, resolved.lr, problems, setting_name("schedule", origins, name))
     if problems:
-        raise GraphscopeError("\n".join(problems))
+        raise BadTrainingOptions(problems)
     schedule = None if resolved.schedule is None or no_schedule(resolved.schedule) else resolved.schedule
     text = origins_line(resolved, origins, types.SimpleNamespace(name=name)) if name else ""
     return TrainingOptions(optimizer=resolved.optimizer, lr=resolved.lr, epochs=resolved.epochs,
@@ -176,6 +185,8 @@ def run(args):
         return report_bad_options("tui", problems)
     try:
         return _tui(args)
+    except BadTrainingOptions as exc:
+        return report_bad_options("tui", exc.problems)
     except GraphscopeError as exc:
         print(f"graphscope tui: {exc}", file=sys.stderr)
         return 2
