@@ -27,10 +27,11 @@ class GraphscopeApp(App):
 
     def __init__(self, graph, origin="", file=None, optimizer=None, training=None, **kwargs):
         super().__init__(**kwargs)
-        self.session = Session(graph, origin, file, optimizer)
         self.training_options = training or TrainingOptions()
-        if self.training_options.resume:
-            self.session.continue_run(resume_run(graph, file, self.training_options))
+        resumed = resume_run(graph, file, self.training_options) if self.training_options.resume else None
+        self.session = Session(graph, origin, file, resumed.trainer.optimizer if resumed else optimizer)
+        if resumed is not None:
+            self.session.continue_run(resumed)
         self.sub_title = origin
         self.started = False  # the main screen has been pushed
         self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
