@@ -178,3 +178,38 @@ def test_resume_refuses_what_train_refuses_before_the_screen_opens(folder, opene
     assert "Traceback" not in err
     for w in words:
         assert w in err, err
+
+
+def test_resume_passes_on_to_the_served_app_once_checked(folder, capsys, monkeypatch):
+    import textual_serve.server
+    commands = []
+
+    class Server:
+        def __init__(self, command, **kwargs):
+            commands.append(command)
+
+        def serve(self):
+            pass
+
+    monkeypatch.setattr(textual_serve.server, "Server", Server)
+    write_file(folder / "net.py")
+    train(capsys, "net.py", "--epochs", "1", "--checkpoint", "ck")
+    code, _, err = in_process(main, capsys, "tui", "net.py", "--serve", "--resume", "ck", "--checkpoint", "ck2",
+                              "--overwrite")
+    assert code == 0, err
+    assert commands[0].endswith("--checkpoint ck2 --resume ck --overwrite")
+    write_file(folder / "net.py", hidden=6)  # another model: refused here, not in the browser
+    code, _, err = in_process(main, capsys, "tui", "net.py", "--serve", "--resume", "ck")
+    assert code == 2 and len(commands) == 1 and "saved from another model" in err
+
+
+def test_not_in_a_terminal_resume_prints_the_walk_of_the_trained_graph(folder, capsys):
+    write_file(folder / "net.py")
+    train(capsys, "net.py", "--epochs", "1", "--checkpoint", "ck")
+    _, arrays = read_checkpoint("ck")
+    code, fresh, _ = in_process(main, capsys, "tui", "net.py")
+    code, out, err = in_process(main, capsys, "tui", "net.py", "--resume", "ck")
+    assert code == 0, err
+    assert "then 2 update steps" in out and "update" not in fresh.split("\n\n")[0]  # the saved Adam's next step
+    w = out.split("forward: W =", 1)[1].split("(param", 1)[0]
+    assert f"{arrays['param/0'][0, 0]:.3g}," in w and w not in fresh  # the trained W, not the one build() made

@@ -154,14 +154,14 @@ def _tui(args):
     if args.optimizer is None and args.lr is not None and training.settings_file:
         walk_args = argparse.Namespace(**{**vars(args), "lr": None})  # --lr alone: the training's rate, no walk step
     optimizer = make_optimizer(graph, walk_args)
+    if args.resume and (args.serve or not in_terminal()):  # the app checks it itself (before any screen)
+        from ..tui.training import resume_run
+        optimizer = resume_run(graph, args.file, training).trainer.optimizer  # refused here, not in a browser
     if args.serve:
         return serve(args, args.port)
-    if not in_terminal():
+    if not in_terminal():  # with --resume: the trained graph, with the saved optimizer's next step, as the app shows it
         print("graphscope tui: not a terminal (input or output is piped or redirected): printing the walk as "
               "text, as `graphscope demo` does", file=sys.stderr, flush=True)
-        if args.resume:  # the walk of the trained graph, with the saved optimizer's next step (as the app shows it)
-            from ..tui.training import resume_run
-            optimizer = resume_run(graph, args.file, training).trainer.optimizer
         return print_walk(Shown(graph, args.file, args.imports), optimizer, command="tui")
     return open_tui(graph, display_path(args.file), args.file, optimizer, training)  # --resume: the app loads it
 
