@@ -89,7 +89,7 @@ async def test_the_training_screen_states_the_batch_train_takes(folder, opened, 
         await pilot.press("r")
         await training_finished(pilot)
         status = " ".join(str(app.screen.query_one("#training-status").render()).split())
-        assert f"Adam lr 0.05, {said}, reg 0, float64, 1 epochs" in status
+        assert f"Adam lr 0.05, {said}, reg 0, float64, 1 epoch" in status
         assert "batch 64" not in status
 
 

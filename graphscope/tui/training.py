@@ -23,6 +23,7 @@ from typing import Optional
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..engine.words import plural
 from ..optim import RULES, make
 from ..optim.schedules import parse_schedule
 from ..train import Trainer, snapshot_params
@@ -81,7 +82,7 @@ class TrainingOptions:
         return (f"{rule.__name__ if rule else self.optimizer} lr {self.lr:g}"
                 + (f" ({self.schedule})" if self.schedule else "")
                 + f", {batch_text(self.batch_size, n_train)}, reg {self.reg:g}, {self.dtype}"
-                + (", no shuffling" if not self.shuffle else "") + f", {self.epochs} epochs")
+                + (", no shuffling" if not self.shuffle else "") + f", {plural(self.epochs, 'epoch')}")
 
     def source_text(self):
         """Where the settings came from, in a few words for the status line ('' when not said): "settings(),
