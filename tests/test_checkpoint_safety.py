@@ -90,7 +90,8 @@ def test_train_refuses_to_replace_a_checkpoint_naming_what_it_holds(tmp_path, ca
     assert train(SPIRAL, "--epochs", "1", "--checkpoint", "notck", "--overwrite") == 2
     assert "--checkpoint notck is not empty and holds no checkpoint (readme.txt)" in capsys.readouterr().err
     assert main(["tui", SPIRAL, "--checkpoint", "ck"]) == 2  # the training screen's --checkpoint: the same rule
-    assert f"graphscope train {SPIRAL} --resume ck to continue it" in capsys.readouterr().err
+    assert (f"use graphscope tui {SPIRAL} --resume ck (or graphscope train {SPIRAL} --resume ck) to continue it, "
+            f"give another folder, or --overwrite to replace it") in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- --resume checks the file, the model, the optimizer
@@ -265,7 +266,8 @@ def test_quitting_the_training_screen_says_what_was_kept(data, tmp_path):
     run = TrainingRun(loss.graph(), (x, y, None, None), options, lambda event: None)
     run.fit()
     assert run.kept() == (f"training: 2 of 2 epochs done; the checkpoint {tmp_path / 'ck'} holds epoch 2 "
-                          f"(resume it: graphscope train {run.trainer.file} --resume {tmp_path / 'ck'})")
+                          f"(resume it: graphscope tui {run.trainer.file} --resume {tmp_path / 'ck'}, or graphscope "
+                          f"train {run.trainer.file} --resume {tmp_path / 'ck'})")
     plain = TrainingRun(two_layer(x, y, hidden=8, seed=1).graph(), (x, y, None, None),
                         TrainingOptions(epochs=1, batch_size=16), lambda event: None)
     assert plain.kept() == "training: 0 of 1 epochs done; nothing was saved (--checkpoint DIR keeps every epoch)"

@@ -214,16 +214,19 @@ def resumed_origins(given):
     return {key: GIVEN if key in given else FROM_CHECKPOINT for key in SETTING_KEYS}
 
 
-def checkpoint_problems(args):
+def checkpoint_problems(args, command="train"):
     """Whether the checkpoint folders fit the run: a new run's --checkpoint must not hold another run (without
-    --overwrite) or other files; --resume must be a checkpoint of this training file. One line each."""
+    --overwrite) or other files; --resume must be a checkpoint of this training file. One line each, in the words
+    of `graphscope COMMAND` (train, or tui, whose training screen takes the same options)."""
     from ..train.checkpoint import CheckpointError, new_run_problem, saved_file
     problems = []
     if args.overwrite and not args.checkpoint:
         problems.append("--overwrite goes with --checkpoint DIR (the folder whose checkpoint a new run replaces)")
     target = args.checkpoint
     if target and not (args.resume and _same_folder(target, args.resume)):
-        problem = new_run_problem(target, replace=args.overwrite, resume=f"--resume {target}",
+        resume = f"--resume {target}" if command == "train" else \
+            f"{resume_command(command, args.file, target)} (or {resume_command('train', args.file, target)})"
+        problem = new_run_problem(target, replace=args.overwrite, resume=resume,
                                   overwrite="--overwrite", label=f"--checkpoint {target}")
         if problem:
             problems.append(problem)
@@ -234,9 +237,14 @@ def checkpoint_problems(args):
             return problems + [str(exc)]
         if made_by is not None and not _same_file(made_by, args.file):
             problems.append(f"--resume {args.resume}: it holds a run of {made_by}, not of {args.file}; resume it with "
-                            f"graphscope train {made_by} --resume {args.resume}, or train {args.file} with another "
+                            f"{resume_command(command, made_by, args.resume)}, or train {args.file} with another "
                             f"--checkpoint folder")
     return problems
+
+
+def resume_command(command, file, folder):
+    """'graphscope train FILE --resume DIR': the command that goes on with the run saved in `folder`."""
+    return f"graphscope {command} {file} --resume {folder}"
 
 
 def _same_folder(a, b):
@@ -357,7 +365,7 @@ def origins_line(args, origins, training_file):
         return f"--{key.replace('_', '-')} {shown}" if origins[key] == GIVEN else f"{key.replace('_', ' ')} {shown}"
     parts = []
     for origin, where in ((GIVEN, "given"), (SUGGESTED, f"from {training_file.name}'s settings()"),
-                          (DEFAULT, "train's defaults")):
+                          (FROM_CHECKPOINT, "from the checkpoint"), (DEFAULT, "train's defaults")):
         keys = [k for k in SETTING_KEYS if origins.get(k) == origin]
         if keys:
             listed = ", ".join(text(k) for k in keys)
@@ -367,8 +375,8 @@ def origins_line(args, origins, training_file):
 
 def header(args, optimizer, trainer, n_train, n_val):
     """'training FILE: 300 examples, ...; SGD lr 0.5 (exp:0.1), batch 32, reg 0.0001, float32, 8 epochs'."""
-    batch = f"batch {args.batch_size}" if args.batch_size <= n_train else \
-        f"batch {n_train} (all of them: --batch-size {args.batch_size} is more than the {n_train} examples)"
+    from ..train.settings import batch_text
+    batch = batch_text(args.batch_size, n_train)
     line = (f"training {args.file}: {n_train} examples" + (f", {n_val} for validation" if n_val else "")
             + f"; {type(optimizer).__name__} lr {args.lr:g}"
             + (f" ({args.schedule})" if args.schedule and not no_schedule(args.schedule) else "")

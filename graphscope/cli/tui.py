@@ -7,8 +7,12 @@ keys. l shows per-layer statistics (activations, gradients, histograms); r
 trains a training file's graph (build() and data()) with a live loss curve,
 with the settings `graphscope train FILE` uses: the training options given
 here, else the file's settings(), else train's defaults (the training
-screen says which came from where). With --serve the same app is served to
-a browser on this machine.
+screen says which came from where). --resume DIR opens the run saved in DIR (by
+r with --checkpoint, or by `graphscope train`), checked as `graphscope train
+--resume` checks it: the graph shows its trained parameters, the training
+screen its history, and r goes on from its last epoch with its settings,
+writing to DIR. With --serve the same app is served to a browser on this
+machine.
 
 The terminal UI needs a terminal: when standard input or output is not one
 (piped, redirected, run by CI), tui prints the walk as text instead, as
@@ -33,13 +37,24 @@ EXAMPLES = """examples:
   graphscope tui samples/two_layer.py --optimizer adam   with the update phase: one Adam step per parameter
   graphscope tui samples/train_spiral.py --epochs 50     r trains it (50 epochs) with a live loss curve
   graphscope tui samples/fc_net.py --epochs 30           r trains as `graphscope train` does (settings()), 30 epochs
+  graphscope tui samples/fc_net.py --checkpoint ck       r keeps every epoch in ck/ ...
+  graphscope tui samples/fc_net.py --resume ck           ... the trained graph and its curve; r goes on from there
   graphscope tui samples/two_layer.py --serve --port 8080   in a browser at http://127.0.0.1:8080
   graphscope tui samples/chain_rule.py > walk.txt        not a terminal: the walk as text
 """
 
 
 #: The training options tui passes on to the training screen (and to the served app), by attribute.
-TRAINING_OPTIONS = ("epochs", "batch_size", "schedule", "reg", "seed", "dtype", "checkpoint")
+TRAINING_OPTIONS = ("epochs", "batch_size", "schedule", "reg", "seed", "dtype", "checkpoint", "resume")
+
+
+class BadTrainingOptions(GraphscopeError):
+    """The training options (given, suggested by settings() or contradicting --resume's checkpoint) that cannot
+    be used: one line each in ``problems``."""
+
+    def __init__(self, problems):
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 def suggested_settings(path):
@@ -57,26 +72,35 @@ def suggested_settings(path):
 
 def training_options(args):
     """The training screen's options, resolved as `graphscope train` resolves its own (the same code): the
-    options given, else the training file's settings(), else train's defaults. A bad one (an unknown optimizer
+    options given, else the training file's settings(), else train's defaults; with --resume DIR, the options
+    given, else the settings of DIR's run (one that contradicts them is refused). A bad one (an unknown optimizer
     or schedule, given or suggested) is a GraphscopeError naming where it came from."""
     from ..optim.rules import RULES
     from ..tui import TrainingOptions
-    from .train import _schedule, fill_defaults, no_schedule, origins_line, setting_name
+    from .train import (_schedule, fill_defaults, given_settings, no_schedule, origins_line, resume_settings,
+                        resumed_origins, setting_name)
     suggested, name = suggested_settings(args.file)
     resolved = argparse.Namespace(**vars(args))  # args keep what was typed (the walk's --optimizer reads it)
-    origins = fill_defaults(resolved, suggested)
+    resolved.no_shuffle = False
     problems = []
+    if args.resume:
+        resume_settings(resolved, problems)  # --epochs left out: the saved run's total
+        origins = resumed_origins(given_settings(args))
+        name = name or os.path.basename(args.file)
+    else:
+        origins = fill_defaults(resolved, suggested)
     if str(resolved.optimizer).lower() not in RULES:
         problems.append(f"{setting_name('optimizer', origins, name)} {resolved.optimizer}: unknown optimizer; "
                         f"known: {', '.join(RULES)}{did_you_mean(str(resolved.optimizer).lower(), list(RULES))}")
     _schedule(resolved.schedule, resolved.lr, problems, setting_name("schedule", origins, name))
     if problems:
-        raise GraphscopeError("\n".join(problems))
+        raise BadTrainingOptions(problems)
     schedule = None if resolved.schedule is None or no_schedule(resolved.schedule) else resolved.schedule
     text = origins_line(resolved, origins, types.SimpleNamespace(name=name)) if name else ""
     return TrainingOptions(optimizer=resolved.optimizer, lr=resolved.lr, epochs=resolved.epochs,
-                           batch_size=resolved.batch_size, checkpoint=args.checkpoint, schedule=schedule,
-                           reg=resolved.reg, seed=resolved.seed, dtype=resolved.dtype,
+                           batch_size=resolved.batch_size, checkpoint=args.checkpoint or args.resume,
+                           schedule=schedule, reg=resolved.reg, seed=resolved.seed, dtype=resolved.dtype,
+                           shuffle=not resolved.no_shuffle, resume=args.resume, overwrite=args.overwrite,
                            origins=origins if name else {}, settings_file=name or "", origins_text=text)
 
 
@@ -104,22 +128,21 @@ def serve(args, port):
     for option in TRAINING_OPTIONS:
         if getattr(args, option) is not None:
             words += ["--" + option.replace("_", "-"), str(getattr(args, option))]
+    if args.overwrite:
+        words.append("--overwrite")
     print(f"graphscope tui: serving {args.file} on http://127.0.0.1:{port} (ctrl+c stops)", flush=True)
     Server(shlex.join(words), host="127.0.0.1", port=port, title=f"graphscope {args.file}").serve()
     return 0
 
 
 def checkpoint_problems(args):
-    """--checkpoint DIR for the training screen: writable, and not holding another run or other files (a new run
-    there would replace it; `graphscope train FILE --resume DIR` goes on with it)."""
-    if not args.checkpoint:
-        return []
-    from ..train.checkpoint import new_run_problem
+    """--checkpoint and --resume for the training screen, checked as `graphscope train` checks them (the same
+    code): --checkpoint DIR writable and not holding another run (without --overwrite) or other files; --resume
+    DIR a checkpoint of this file. One line each, naming `graphscope tui FILE --resume DIR` as the way on."""
     from .common import output_folder_problem
-    problem = output_folder_problem("--checkpoint", args.checkpoint) or new_run_problem(
-        args.checkpoint, resume=f"graphscope train {args.file} --resume {args.checkpoint}",
-        overwrite="remove the folder", label=f"--checkpoint {args.checkpoint}")
-    return [problem] if problem else []
+    from .train import checkpoint_problems as train_checkpoint_problems
+    problem = args.checkpoint and output_folder_problem("--checkpoint", args.checkpoint)
+    return [problem] if problem else train_checkpoint_problems(args, command="tui")
 
 
 def _tui(args):
@@ -131,13 +154,16 @@ def _tui(args):
     if args.optimizer is None and args.lr is not None and training.settings_file:
         walk_args = argparse.Namespace(**{**vars(args), "lr": None})  # --lr alone: the training's rate, no walk step
     optimizer = make_optimizer(graph, walk_args)
+    if args.resume and (args.serve or not in_terminal()):  # the app checks it itself (before any screen)
+        from ..tui.training import resume_run
+        optimizer = resume_run(graph, args.file, training).trainer.optimizer  # refused here, not in a browser
     if args.serve:
         return serve(args, args.port)
-    if not in_terminal():
+    if not in_terminal():  # with --resume: the trained graph, with the saved optimizer's next step, as the app shows it
         print("graphscope tui: not a terminal (input or output is piped or redirected): printing the walk as "
               "text, as `graphscope demo` does", file=sys.stderr, flush=True)
         return print_walk(Shown(graph, args.file, args.imports), optimizer, command="tui")
-    return open_tui(graph, display_path(args.file), args.file, optimizer, training)
+    return open_tui(graph, display_path(args.file), args.file, optimizer, training)  # --resume: the app loads it
 
 
 def run(args):
@@ -159,6 +185,8 @@ def run(args):
         return report_bad_options("tui", problems)
     try:
         return _tui(args)
+    except BadTrainingOptions as exc:
+        return report_bad_options("tui", exc.problems)
     except GraphscopeError as exc:
         print(f"graphscope tui: {exc}", file=sys.stderr)
         return 2
@@ -178,7 +206,9 @@ def add_parser(sub):
                                  "`graphscope train` does:\nan option given here, else the file's settings(), else "
                                  "train's default.\n--optimizer and --lr above choose its optimizer too (default "
                                  f"{d['optimizer']}, lr {d['lr']:g});\n--lr alone sets the training's rate only.")
-    train.add_argument("--epochs", type=int, help=f"epochs each r trains (default: settings()'s, else {d['epochs']})")
+    train.add_argument("--epochs", type=int, help=f"epochs each r trains (default: settings()'s, else {d['epochs']}); "
+                                                  "with --resume, the first r goes on to --epochs in all (default: "
+                                                  "the saved run's total; a finished run: that many more)")
     train.add_argument("--batch-size", type=int,
                        help=f"examples per batch (default: settings()'s, else {d['batch_size']})")
     train.add_argument("--schedule", metavar="SPEC",
@@ -190,5 +220,13 @@ def add_parser(sub):
     train.add_argument("--dtype", choices=("float32", "float64"),
                        help=f"what the graph computes in while training (default: settings()'s, else {d['dtype']})")
     train.add_argument("--checkpoint", metavar="DIR", help="write a checkpoint to DIR after every epoch "
-                                                           "(stopping keeps the last one)")
+                                                           "(stopping keeps the last one); a DIR holding a "
+                                                           "checkpoint is refused (--resume DIR goes on with it, "
+                                                           "--overwrite replaces it)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="let the training screen's run replace the checkpoint in --checkpoint DIR")
+    train.add_argument("--resume", metavar="DIR",
+                       help="open the run saved in DIR (same file and model; its settings, an option given must "
+                            "agree): the trained graph, its curve, and r goes on from its last epoch, writing to DIR "
+                            "unless --checkpoint says otherwise")
     p.set_defaults(run=run)

@@ -31,3 +31,12 @@ def setting_problems(*, batch_size=_UNSET, epochs=_UNSET, reg=_UNSET, seed=_UNSE
         problems.append(f"schedule must be a function epoch -> learning rate (e.g. gs.optim.exponential(0.1, 0.05)) "
                         f"or None, got {type(schedule).__name__}")
     return problems
+
+
+def batch_text(batch_size, n_train):
+    """'batch 32', or, when `batch_size` is more than the `n_train` examples, the batch the trainer really takes:
+    'batch 5 (all of them: --batch-size 64 is more than the 5 examples)' (graphscope train's header, the TUI's
+    training screen)."""
+    if n_train is None or batch_size <= n_train:
+        return f"batch {batch_size}"
+    return f"batch {n_train} (all of them: --batch-size {batch_size} is more than the {n_train} examples)"

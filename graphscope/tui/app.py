@@ -7,13 +7,15 @@ from textual.binding import Binding
 from .screens.main import MainScreen
 from .screens.too_small import TooSmallScreen, too_small
 from .session import Session
-from .training import TrainingOptions
+from .training import TrainingOptions, resume_run
 
 
 class GraphscopeApp(App):
     """Step through `graph`'s forward and backward passes; `origin` names where it came from (the title).
 
-    `training` (TrainingOptions) is how the training screen trains `file`'s graph.
+    `training` (TrainingOptions) is how the training screen trains `file`'s graph; with ``training.resume`` the
+    app goes on with the run saved in that checkpoint (checked here, before any screen: a GraphscopeError says
+    what does not fit): the graph shows its trained parameters, and r goes on with it.
     """
 
     CSS_PATH = "graphscope.tcss"
@@ -25,8 +27,11 @@ class GraphscopeApp(App):
 
     def __init__(self, graph, origin="", file=None, optimizer=None, training=None, **kwargs):
         super().__init__(**kwargs)
-        self.session = Session(graph, origin, file, optimizer)
         self.training_options = training or TrainingOptions()
+        resumed = resume_run(graph, file, self.training_options) if self.training_options.resume else None
+        self.session = Session(graph, origin, file, resumed.trainer.optimizer if resumed else optimizer)
+        if resumed is not None:
+            self.session.continue_run(resumed)
         self.sub_title = origin
         self.started = False  # the main screen has been pushed
         self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper

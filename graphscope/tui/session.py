@@ -311,6 +311,17 @@ class Session:
         self.forget_checks()
 
 
+    def continue_run(self, run):
+        """Open on a training run loaded from a checkpoint (its parameters already in the graph): the training
+        screen goes on with it, the update phase is its optimizer's next step and the layer screen shows it as
+        trained."""
+        self.training_run = run
+        if self.stepper.optimizer is not run.trainer.optimizer:
+            self.stepper.optimizer = run.trainer.optimizer
+            with np.errstate(all="ignore"):
+                self.stepper.rerun()
+        self.trained = True
+
     def update_events(self):
         """{parameter node: its UpdateEvent} of the update phase (empty without one): the step `u` walks."""
         return {e.node: e for e in self.stepper.events if e.phase == UPDATE}

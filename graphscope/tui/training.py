@@ -6,6 +6,9 @@ defaults); ``TrainingOptions.origins`` says where each came from. A run trains
 ``options.epochs`` epochs; ``more()`` makes it train as many again
 from where it is, as one run: the same optimizer (its state, such as Adam's
 moments, kept), the same history (the curve goes on), the schedule counting on.
+A run may also go on with one saved in a checkpoint (``resume_run``): the
+graph then holds its trained parameters and the trainer its history, and the
+first fit trains on from the saved epoch.
 The trainer runs in a worker thread; each of its events is handed to a
 ``report`` callable (the screen forwards it to the UI thread). Pausing blocks
 the training thread between two batches; stopping asks the trainer to end
@@ -17,11 +20,15 @@ import threading
 from dataclasses import dataclass, field
 from typing import Optional
 
+import numpy as np
+
 from ..engine.errors import GraphscopeError
+from ..engine.words import plural
 from ..optim import RULES, make
 from ..optim.schedules import parse_schedule
 from ..train import Trainer, snapshot_params
 from ..train.events import BatchEnd
+from ..train.settings import batch_text
 from ..userfile import DATA_WHAT, is_python_file, load_module, training_data
 
 _TRAINER = inspect.signature(Trainer.__init__).parameters
@@ -29,8 +36,9 @@ _TRAINER = inspect.signature(Trainer.__init__).parameters
 DEFAULT_LR = 0.01
 
 
-#: Where a setting came from, as `graphscope train` says it (TrainingOptions.origins' values).
-GIVEN, SUGGESTED, DEFAULT = "given", "settings()", "default"
+#: Where a setting came from, as `graphscope train` says it (TrainingOptions.origins' values; a resumed run's
+#: settings come from its checkpoint).
+GIVEN, SUGGESTED, DEFAULT, FROM_CHECKPOINT = "given", "settings()", "default", "checkpoint"
 
 
 @dataclass(frozen=True)
@@ -39,8 +47,10 @@ class TrainingOptions:
     train's defaults, resolved (see graphscope.cli.tui); made by hand, they are used as they are.
 
     `schedule` is the command line's text ('exp:0.02') or None; `origins` maps each setting to GIVEN,
-    SUGGESTED or DEFAULT, `settings_file` names the training file whose settings() was read and
-    `origins_text` is the line `graphscope train` prints about them (all empty: not said).
+    SUGGESTED, DEFAULT or FROM_CHECKPOINT, `settings_file` names the training file whose settings() was read and
+    `origins_text` is the line `graphscope train` prints about them (all empty: not said). `resume` is the
+    checkpoint folder the run goes on with (resume_run), `overwrite` lets a new run replace the checkpoint in
+    `checkpoint`.
     """
 
     optimizer: str = "sgd"
@@ -52,6 +62,9 @@ class TrainingOptions:
     reg: float = _TRAINER["reg"].default
     seed: int = _TRAINER["seed"].default
     dtype: str = _TRAINER["dtype"].default
+    shuffle: bool = _TRAINER["shuffle"].default
+    resume: Optional[str] = None
+    overwrite: bool = False
     origins: dict = field(default_factory=dict)
     settings_file: str = ""
     origins_text: str = ""
@@ -61,13 +74,15 @@ class TrainingOptions:
         """The options, the trainer's defaults for those left out (None)."""
         return cls(**{k: v for k, v in options.items() if v is not None})
 
-    def text(self):
+    def text(self, n_train=None):
         """'Adam lr 0.02 (exp:0.02), batch 30, reg 0, float64, 150 epochs': what the run trains with, in the
-        words of `graphscope train`'s header."""
+        words of `graphscope train`'s header (given the `n_train` examples, the batch it really takes: 'batch 5
+        (all of them: --batch-size 64 is more than the 5 examples)')."""
         rule = RULES.get(str(self.optimizer).lower())
         return (f"{rule.__name__ if rule else self.optimizer} lr {self.lr:g}"
                 + (f" ({self.schedule})" if self.schedule else "")
-                + f", batch {self.batch_size}, reg {self.reg:g}, {self.dtype}, {self.epochs} epochs")
+                + f", {batch_text(self.batch_size, n_train)}, reg {self.reg:g}, {self.dtype}"
+                + (", no shuffling" if not self.shuffle else "") + f", {plural(self.epochs, 'epoch')}")
 
     def source_text(self):
         """Where the settings came from, in a few words for the status line ('' when not said): "settings(),
@@ -76,6 +91,8 @@ class TrainingOptions:
             return ""
         given = [k for k, v in self.origins.items() if v == GIVEN]
         parts = ["settings()"] if SUGGESTED in self.origins.values() else []
+        if FROM_CHECKPOINT in self.origins.values():
+            parts.append("the checkpoint's settings")
         if not parts and DEFAULT in self.origins.values():
             parts.append("train's defaults")
         if given:
@@ -106,8 +123,9 @@ class TrainingRun:
         optimizer = make(options.optimizer, graph.params, options.lr)
         self.trainer = Trainer(graph.output, optimizer, batch_size=options.batch_size, epochs=options.epochs,
                                schedule=options.make_schedule(), reg=options.reg, seed=options.seed,
-                               dtype=options.dtype, progress=False, callbacks=[self._event],
-                               checkpoint=options.checkpoint)
+                               shuffle=options.shuffle, dtype=options.dtype, progress=False,
+                               callbacks=[self._event], checkpoint=options.checkpoint,
+                               overwrite_checkpoint=options.overwrite)
         x, y = self.trainer.roles.recorded_data()
         self.recorded = (x.copy(), y.copy())  # the batch the graph was built with: shown again afterwards
         self._go = threading.Event()
@@ -116,12 +134,27 @@ class TrainingRun:
         self._idle.set()
         self._before = snapshot_params(graph)
         self.params_before = None  # the parameters before the last step taken
+        self.fitted = False  # fit() has run: training again trains options.epochs more
+        self.resumed_epoch = None  # the epoch of the checkpoint the run went on with (resume_run)
+
+    def continue_from(self, folder):
+        """Go on with the run saved in `folder` (the trainer's load_checkpoint checks the model, the optimizer and
+        the settings; a CheckpointError says what differs): its parameters, optimizer state, history and epoch.
+        The first fit trains up to options.epochs in all, or, when the saved run has that many, as many more."""
+        self.trainer.load_checkpoint(folder)
+        done = self.resumed_epoch = self.trainer.epoch
+        self.trainer.epochs = self.options.epochs if self.options.epochs > done else done + self.options.epochs
+        self._before = snapshot_params(self.graph)
+        with np.errstate(all="ignore"):  # the graph shows the saved parameters' pass on the recorded batch
+            self.graph.run(self.recorded_feeds())
 
     def more(self, report):
         """Train `options.epochs` more epochs on the next fit(), from the parameters as they are now (an edited
-        leaf included); `report` gets the events from now on (the screen showing the run)."""
+        leaf included); `report` gets the events from now on (the screen showing the run). A resumed run not
+        fitted yet first goes on to the epochs continue_from() set."""
         self.report = report
-        self.trainer.epochs = self.trainer.epoch + self.options.epochs
+        if self.fitted:
+            self.trainer.epochs = self.trainer.epoch + self.options.epochs
         self._before = snapshot_params(self.graph)
         self._go.set()
 
@@ -148,6 +181,7 @@ class TrainingRun:
     def fit(self):
         """Train (in the worker thread); returns the History, raises TrainingDiverged or GraphscopeError."""
         self._idle.clear()
+        self.fitted = True
         try:
             return self.trainer.fit(*self.data)
         finally:
@@ -165,7 +199,8 @@ class TrainingRun:
         if t.saved_epoch is None:
             return line + f"; no checkpoint was written to {t.checkpoint} (no epoch finished)"
         return line + f"; the checkpoint {t.checkpoint} holds epoch {t.saved_epoch}" + \
-            (f" (resume it: graphscope train {t.file} --resume {t.checkpoint})" if t.file else "")
+            (f" (resume it: graphscope tui {t.file} --resume {t.checkpoint}, or graphscope train {t.file} "
+             f"--resume {t.checkpoint})" if t.file else "")
 
     def pause(self):
         self._go.clear()
@@ -182,3 +217,12 @@ class TrainingRun:
     def recorded_feeds(self):
         """graph.run's feeds that put the recorded batch back (for showing the trained graph)."""
         return self.trainer.roles.feeds(*self.recorded)
+
+
+def resume_run(graph, file, options):
+    """The TrainingRun of `file`'s graph going on with the checkpoint in ``options.resume`` (the data loaded, the
+    checkpoint checked against the model and optimizer, the graph recorded again with the saved parameters);
+    raises a GraphscopeError saying what does not fit. Its events go nowhere until a screen shows the run."""
+    run = TrainingRun(graph, load_data(file), options, lambda event: None)
+    run.continue_from(options.resume)
+    return run

@@ -54,10 +54,7 @@ class TrainingScreen(Screen):
         self._last_report = 0.0
 
     def compose(self):
-        origin = f" {self.session.origin}" if self.session.origin else ""
-        source = self.options.source_text()
-        yield Static(f"training{origin} · {self.options.text()}" + (f" · {source}" if source else ""),
-                     id="training-status")
+        yield Static(self.status_text(), id="training-status")
         yield Static("", id="training-message")
         yield Static("", id="training-legend")
         yield CurvePlot(id="training-curve")
@@ -67,6 +64,13 @@ class TrainingScreen(Screen):
 
     def on_mount(self):
         self.start()
+
+    def status_text(self, n_train=None):
+        """'training net.py · Adam lr 0.05, batch 5 (all of them: ...), ... · settings()': what the run trains
+        with, in `graphscope train`'s words (the batch it really takes once the `n_train` examples are known)."""
+        origin = f" {self.session.origin}" if self.session.origin else ""
+        source = self.options.source_text()
+        return f"training{origin} · {self.options.text(n_train)}" + (f" · {source}" if source else "")
 
     # ---------------------------------------------------------------- the run
     def start(self):
@@ -87,9 +91,11 @@ class TrainingScreen(Screen):
             self.query_one("#training-progress").display = False
             return
         n_val = len(data[2]) if data[2] is not None else 0
+        self.query_one("#training-status", Static).update(self.status_text(len(data[0])))
+        resumed = f" (went on from its epoch {run.resumed_epoch})" if run.resumed_epoch is not None else ""
         self.query_one("#training-message", Static).update(
             f"{len(data[0])} examples" + (f", {n_val} for validation" if n_val else ", no validation set")
-            + (f" · checkpoint: {self.options.checkpoint}" if self.options.checkpoint else "")
+            + (f" · checkpoint: {self.options.checkpoint}{resumed}" if self.options.checkpoint else "")
             + (f"\n{self.options.origins_text}" if self.options.origins_text else ""))
         bar = self.query_one(ProgressBar)
         bar.update(total=run.epochs * run.iterations_per_epoch, progress=len(run.trainer.history.loss))
