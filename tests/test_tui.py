@@ -319,3 +319,15 @@ def test_the_tape_never_shows_a_number_cut_short_at_its_right_edge():
     assert window(line, 0, len(line)) == line
     assert window(line, 0, 34) == "4  b1  param  mean=1.66e-05 …".ljust(34)
     assert window(line, 3, 10) == "b1  param ".ljust(10)  # ends at a space: nothing cut
+
+
+async def test_a_dialog_opens_with_no_notification_lying_over_it():
+    """Predict mode's 'not quite' note, still on screen when the next question opens, would cover its box."""
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=SIZE) as pilot:
+        app.notify("not quite: it is 0.196612, you said 0.25 (off by 0.0533881)", timeout=30)
+        await settle(pilot)
+        assert list(app._notifications)
+        app.push_screen(AskDialog("Predict the local gradient", "dq/dx = ?"))
+        await settle(pilot)
+        assert isinstance(app.screen, AskDialog) and not list(app._notifications)

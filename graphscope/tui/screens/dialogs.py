@@ -7,7 +7,14 @@ from textual.widgets import Button, Label, Static
 from ..widgets.ordered_input import OrderedInput
 
 
-class MessageDialog(ModalScreen):
+class Dialog(ModalScreen):
+    """A modal box: the notification shown when it opens is cleared, so no toast lies over the box."""
+
+    def on_mount(self):
+        self.app.clear_notifications()
+
+
+class MessageDialog(Dialog):
     """A message (an error, a check report) in a box; any of Escape, Enter or q closes it."""
 
     BINDINGS = [Binding("escape,enter,q", "dismiss", "close")]
@@ -26,7 +33,7 @@ class MessageDialog(ModalScreen):
         self.dismiss()
 
 
-class AskDialog(ModalScreen):
+class AskDialog(Dialog):
     """A question with one line to type; dismisses with the text (None when cancelled with Escape)."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
