@@ -13,6 +13,7 @@ from textual.strip import Strip
 
 from ...stepper import explain
 from ...viz import theme
+from ..keys import in_order
 from ..messages import NodeChosen
 from .tape_layout import FULL, NUMBERS, fitted_value, layout, line_width
 
@@ -56,9 +57,13 @@ class Tape(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Tape { background: white; scrollbar-size: 1 1; }
     """
-    BINDINGS = [Binding("up", "cursor(-1)", "row up", show=False), Binding("down", "cursor(1)", "row down", show=False),
-                Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
-                Binding("enter", "choose", "go to row", show=False)]
+    #: Priority bindings, as the screen's (keys.in_order): 'down down enter n' in one burst acts in that order.
+    BINDINGS = in_order([Binding("up", "cursor(-1)", "row up", show=False),
+                         Binding("down", "cursor(1)", "row down", show=False),
+                         Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
+                         Binding("ctrl+pageup", "page_left", show=False),
+                         Binding("ctrl+pagedown", "page_right", show=False),
+                         Binding("enter", "choose", "go to row", show=False)])
 
     cursor_row = reactive(0)
 
