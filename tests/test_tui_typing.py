@@ -172,3 +172,14 @@ async def test_r_then_s_in_one_burst_stops_the_run_even_before_its_thread_trains
         run = app.screen.run
         assert run.trainer.history.stopped == "stopped" and run.trainer.epoch == 0, app.screen.figures_text()
         assert "stopped after batch 1 of epoch 1" in app.screen.figures_text()
+
+
+async def test_the_tape_keys_and_a_step_key_in_one_burst_act_in_order():
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#tape").focus()
+        chosen = app.session.graph.nodes[3]
+        assert await landed(app, pilot, "down", "down", "down", "enter", "n") == app.session.stepper.find(chosen) + 1
+        app.screen.query_one("#graph").focus()
+        assert await landed(app, pilot, "n", "enter") == 1  # Enter means nothing to the graph view

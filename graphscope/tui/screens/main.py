@@ -62,6 +62,7 @@ class MainScreen(Screen):
         Binding("s", "export_svg", "export SVG", show=False),
         Binding("o", "toggle_scope", "collapse/expand scope", show=False),
         Binding("t", "predict", "predict mode", show=False),
+        Binding("enter", "choose_row", "go to the tape's row", show=False),
         Binding("tab", "app.focus_next", "focus next", show=False),
         Binding("shift+tab", "app.focus_previous", "focus previous", show=False),
     ])
@@ -108,6 +109,14 @@ class MainScreen(Screen):
     @on(NodeChosen)
     def on_node_chosen(self, message):
         self.guard(self.session.goto_node, message.node)
+
+    def check_action(self, action, parameters):
+        """Enter goes to the tape's highlighted row when the tape has the focus (elsewhere it does nothing)."""
+        return action != "choose_row" or self.focused is self.query_one(Tape)
+
+    def action_choose_row(self):
+        """The step of the tape's highlighted row, at once (as a message it would be overtaken by the keys after)."""
+        self.guard(self.session.goto_node, self.query_one(Tape).highlighted)
 
     def tell(self, message, **kwargs):
         """A notification (it replaces the one shown: GraphscopeApp.notify), its text as written, never markup."""

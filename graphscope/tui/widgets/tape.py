@@ -57,13 +57,13 @@ class Tape(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Tape { background: white; scrollbar-size: 1 1; }
     """
-    #: Priority bindings, as the screen's (keys.in_order): 'down down enter n' in one burst acts in that order.
+    #: Priority bindings, as the screen's (keys.in_order). Enter is the screen's key (MainScreen.action_choose_row): it
+    #: goes to the row's step at once, so 'down down enter n' in one burst acts in that order.
     BINDINGS = in_order([Binding("up", "cursor(-1)", "row up", show=False),
                          Binding("down", "cursor(1)", "row down", show=False),
                          Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
                          Binding("ctrl+pageup", "page_left", show=False),
-                         Binding("ctrl+pagedown", "page_right", show=False),
-                         Binding("enter", "choose", "go to row", show=False)])
+                         Binding("ctrl+pagedown", "page_right", show=False)])
 
     cursor_row = reactive(0)
 
@@ -104,8 +104,10 @@ class Tape(ScrollView, can_focus=True):
     def action_cursor(self, delta):
         self.cursor_row = max(0, min(len(self.nodes) - 1, self.cursor_row + delta))
 
-    def action_choose(self):
-        self.post_message(NodeChosen(self.nodes[self.cursor_row]))
+    @property
+    def highlighted(self):
+        """The node of the highlighted row."""
+        return self.nodes[self.cursor_row]
 
     def on_click(self, event):
         row = event.y - 1 + self.scroll_offset.y
