@@ -13,6 +13,7 @@ from ...engine.formatting import summarize_value
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ..keys import in_order
 from ..messages import NodeChosen, StepChanged
+from ..node_search import node_palette
 from ..widgets.check_texts import check_all_notice
 from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
@@ -186,7 +187,7 @@ class MainScreen(Screen):
     # ---------------------------------------------------------------- finding
     def action_goto_node(self):
         items = [(label, partial(self.guard, self.session.goto_node, n)) for label, n in self.session.node_choices()]
-        self.app.search_commands(items, placeholder="Go to node (type part of its name or scope: block3/W)…")
+        self.app.push_screen(node_palette(self, items, "Go to node (type part of its name or scope: block3/W)…"))
 
     def action_nonfinite(self):
         origin = self.guard(self.session.first_nonfinite)
