@@ -63,9 +63,10 @@ class MainScreen(Screen):
         Binding("s", "export_svg", "export SVG", show=False),
         Binding("o", "toggle_scope", "collapse/expand scope", show=False),
         Binding("t", "predict", "predict mode", show=False),
-        Binding("enter", "choose_row", "go to the tape's row", show=False),
-        Binding("tab", "app.focus_next", "focus next", show=False),
-        Binding("shift+tab", "app.focus_previous", "focus previous", show=False),
+        Binding("enter", "choose_row", "go to row", tooltip="go to the tape's highlighted row", show=False),
+        Binding("tab", "app.focus_next", "next pane", tooltip="focus the next pane (graph, tape, inspector)",
+                show=False),
+        Binding("shift+tab", "app.focus_previous", "previous pane", tooltip="focus the previous pane", show=False),
     ])
     #: Below this many columns the footer drops its spacing (Footer.compact) so the step keys, help and quit fit 80.
     ROOMY_FOOTER = 120
