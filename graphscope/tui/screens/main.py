@@ -114,7 +114,7 @@ class MainScreen(Screen):
 
     def check_action(self, action, parameters):
         """Enter goes to the tape's highlighted row when the tape has the focus (elsewhere it does nothing)."""
-        return action != "choose_row" or self.focused is self.query_one(Tape)
+        return action != "choose_row" or isinstance(self.focused, Tape)
 
     def action_choose_row(self):
         """The step of the tape's highlighted row, at once (as a message it would be overtaken by the keys after)."""

@@ -52,7 +52,7 @@ def window(line, start, width):
 
 
 class Tape(ScrollView, can_focus=True):
-    """Up/Down move the highlight, Enter (or a click) goes to that node's step."""
+    """Up/Down move the highlight; Enter (bound on the screen) or a click goes to that node's step."""
 
     DEFAULT_CSS = """
     Tape { background: white; scrollbar-size: 1 1; }
