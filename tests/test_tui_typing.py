@@ -110,8 +110,10 @@ async def landed(app, pilot, *keys):
     await pilot.pause()
     await pilot.press("home")
     burst(app, *keys)
-    for _ in range(5):  # every key of the burst has been read and handled: the step stays put
-        await pilot.pause(0.05)
+    seen = []
+    while len(seen) < 4 or len(set(seen[-4:])) > 1 or not app._message_queue.empty():
+        await pilot.pause(0.03)  # every key of the burst has been read and handled: the step stays put
+        seen.append(step(app))
     return step(app)
 
 
@@ -166,7 +168,7 @@ async def test_r_then_s_in_one_burst_stops_the_run_even_before_its_thread_trains
         await pilot.pause()
         burst(app, "r", "s")
         await settled(pilot, lambda: isinstance(app.screen, TrainingScreen) and app.screen.run is not None)
-        await pilot.pause(0.2)  # s has been read
+        await settled(pilot, lambda: app.screen.stopping)  # s has been read
         started.set()
         await training_finished(pilot)
         run = app.screen.run
@@ -180,6 +182,6 @@ async def test_the_tape_keys_and_a_step_key_in_one_burst_act_in_order():
         await pilot.pause()
         app.screen.query_one("#tape").focus()
         chosen = app.session.graph.nodes[3]
-        assert await landed(app, pilot, "down", "down", "down", "enter", "n") == app.session.stepper.find(chosen) + 1
+        assert await landed(app, pilot, "down", "down", "down", "enter", "p") == app.session.stepper.find(chosen) - 1
         app.screen.query_one("#graph").focus()
         assert await landed(app, pilot, "n", "enter") == 1  # Enter means nothing to the graph view
