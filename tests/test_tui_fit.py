@@ -145,6 +145,25 @@ async def test_the_footer_behind_a_dialog_shows_no_cut_key():
         assert {"f", "b", "question_mark", "q"} <= {k.key for k in keys}
 
 
+
+async def test_after_the_go_to_box_the_footer_shows_no_cut_key():
+    """The palette holds the main screen out of layout for as long as it is open: the footer composed again behind it
+    measures its keys when the screen comes back (a cut 'r train' left its 't' in the last cell)."""
+    app = two_layer_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.pause(0.3)
+        await pilot.press("b", "1")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        footer, keys = footer_keys(app)
+        palette = next(k for k in keys if k.has_class(PALETTE_KEY))
+        assert all(k.region.right <= palette.region.x for k in keys if k is not palette), [k.key for k in keys]
+        assert {"f", "b", "question_mark", "q"} <= {k.key for k in keys}
+        assert app.screen.query_one("#status").render().plain.split(" · ")[2] == "b1"
+
 async def test_the_footer_gives_its_keys_back_when_the_terminal_widens():
     app = two_layer_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -68,3 +68,15 @@ async def test_a_scope_path_goes_to_that_node():
         await pilot.press("enter")
         await pilot.pause()
         assert (app.session.node.name, app.session.node.scope) == ("b", "block8")
+
+
+async def test_typing_a_scope_lists_only_that_scopes_nodes_and_other_text_is_still_fuzzy():
+    app = deep_mlp_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g", *"block3")
+        rows = await listed(pilot)
+        assert rows and all(row.startswith("block3/") for row in rows), rows
+        assert len(rows) == sum(1 for label, _ in app.session.node_choices() if label.startswith("block3/"))
+        await pilot.press(*["backspace"] * 6, *"blk3W")  # held by no label: the fuzzy match finds it
+        await pilot.pause(0.3)
+        assert "block3/W  (param)" in await listed(pilot)

@@ -99,3 +99,89 @@ async def test_escape_still_cancels_the_edit():
         burst(app, "escape")  # the box does not bind Escape: it goes on up to the dialog, which cancels
         await settled(pilot, lambda: isinstance(app.screen, MainScreen))
         assert x_value(app) == -2.0
+
+
+def step(app):
+    return app.session.step
+
+
+async def landed(app, pilot, *keys):
+    """Send `keys` from the first step as one burst; the step they land at once the app has handled them all."""
+    await pilot.pause()
+    await pilot.press("home")
+    burst(app, *keys)
+    seen = []
+    while len(seen) < 4 or len(set(seen[-4:])) > 1 or not app._message_queue.empty():
+        await pilot.pause(0.03)  # every key of the burst has been read and handled: the step stays put
+        seen.append(step(app))
+    return step(app)
+
+
+async def test_f_and_b_act_in_order_with_the_step_keys_typed_right_after_them():
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f")
+        forward_end = step(app)
+        await pilot.press("b")
+        backward_end = step(app)
+        assert 2 < forward_end < backward_end
+        assert await landed(app, pilot, "f", "n") == forward_end + 1
+        assert await landed(app, pilot, "n", "n", "f", "n", "n") == forward_end + 2
+        assert await landed(app, pilot, "b", "p") == backward_end - 1
+        assert await landed(app, pilot, "end", "p", "p") == backward_end - 2
+        assert await landed(app, pilot, "f", "right", "b", "left", "left") == backward_end - 2
+
+
+async def test_every_key_of_the_main_screen_acts_where_the_app_reads_it():
+    """A key that went the ordinary road (to the focused widget, then up) is overtaken by a priority key typed after
+    it: so every key the main screen or a pane of it binds is a priority binding, whichever pane has the focus."""
+    from graphscope.tui.keys import in_order  # noqa: F401 - the helper the screen and its panes use
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        panes = list(app.screen.focus_chain)
+        assert len(panes) == 3  # the graph view, the tape, the inspector
+        for pane in panes:
+            pane.focus()
+            await pilot.pause()
+            chain = app.screen._binding_chain
+            keys = {key for _, bindings in chain for key in bindings.key_to_bindings}
+            ordinary = {key for key in keys
+                        if not any(b.priority for _, bindings in chain for b in bindings.key_to_bindings.get(key, ()))}
+            assert ordinary <= {"ctrl+c", "super+c"}, (pane, ordinary)  # copy / quit: nothing comes after them
+
+
+
+
+async def test_r_then_s_in_one_burst_stops_the_run_even_before_its_thread_trains(monkeypatch):
+    import sys
+    import threading
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from tui_apps import training_app, training_finished
+    from graphscope.tui.screens.training import TrainingScreen
+    from graphscope.tui.training import TrainingRun
+    started = threading.Event()  # the training thread waits for it: s is read before the trainer's fit begins
+    fit = TrainingRun.fit
+    monkeypatch.setattr(TrainingRun, "fit", lambda run: started.wait(10) and fit(run))
+    app = training_app(epochs=200, batch_size=10)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        burst(app, "r", "s")
+        await settled(pilot, lambda: isinstance(app.screen, TrainingScreen) and app.screen.run is not None)
+        await settled(pilot, lambda: app.screen.stopping)  # s has been read
+        started.set()
+        await training_finished(pilot)
+        run = app.screen.run
+        assert run.trainer.history.stopped == "stopped" and run.trainer.epoch == 0, app.screen.figures_text()
+        assert "stopped after batch 1 of epoch 1" in app.screen.figures_text()
+
+
+async def test_the_tape_keys_and_a_step_key_in_one_burst_act_in_order():
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#tape").focus()
+        chosen = app.session.graph.nodes[3]
+        assert await landed(app, pilot, "down", "down", "down", "enter", "p") == app.session.stepper.find(chosen) - 1
+        app.screen.query_one("#graph").focus()
+        assert await landed(app, pilot, "n", "enter") == 1  # Enter means nothing to the graph view

@@ -130,6 +130,7 @@ class TrainingRun:
         self.recorded = (x.copy(), y.copy())  # the batch the graph was built with: shown again afterwards
         self._go = threading.Event()
         self._go.set()
+        self._stopping = False  # stop() was asked: a fit not begun yet when it was still stops (after one batch)
         self._idle = threading.Event()  # set while no fit() runs
         self._idle.set()
         self._before = snapshot_params(graph)
@@ -156,6 +157,7 @@ class TrainingRun:
         if self.fitted:
             self.trainer.epochs = self.trainer.epoch + self.options.epochs
         self._before = snapshot_params(self.graph)
+        self._stopping = False
         self._go.set()
 
     @property
@@ -174,6 +176,8 @@ class TrainingRun:
     def _event(self, event):
         if isinstance(event, BatchEnd):
             self.params_before, self._before = self._before, snapshot_params(self.graph)
+        if self._stopping:  # asked before fit() began, which forgets an earlier trainer.stop()
+            self.trainer.stop()
         self.report(event)
         while not self._go.wait(0.05):  # paused: hold the training thread between two batches
             pass
@@ -211,6 +215,7 @@ class TrainingRun:
     def stop(self):
         """End before the next batch: after the current one, or where it is paused (at an epoch's end: nothing of
         the next epoch is trained)."""
+        self._stopping = True
         self.trainer.stop()
         self._go.set()
 

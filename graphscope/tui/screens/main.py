@@ -10,7 +10,9 @@ from textual.widgets import Static
 
 from ...engine.errors import GraphscopeError
 from ...stepper import BACKWARD, FORWARD, UPDATE
+from ..keys import in_order
 from ..messages import NodeChosen, StepChanged
+from ..node_search import node_palette
 from ..widgets.check_texts import check_all_notice
 from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
@@ -37,17 +39,18 @@ class MainScreen(Screen):
     #: The footer shows the shown bindings in this order, most needed first: what a narrow terminal has no room for
     #: falls off its right end (every key is in the help screen and the palette). A footer word is short; the
     #: binding's tooltip says it in full (the help screen, the palette and the footer's hover use it).
-    BINDINGS = [
-        # priority: the graph view and the tape would otherwise take these keys to scroll; g and e open a box to type
-        # in at once, so the keys typed right after them (a fast typist, a paste) land in it
-        Binding("p,left", "prev", "previous step", priority=True, group=STEP_KEYS),
-        Binding("n,right", "next", "next step", priority=True, group=STEP_KEYS),
-        Binding("home", "first", "first step", show=False, priority=True),
-        Binding("end", "last", "last step", show=False, priority=True),
+    #: All priority bindings (keys.in_order): a burst acts in order, the box g or e opens takes the keys typed right
+    #: after it, and the graph view and the tape never take p/n/Home/End to scroll. Tab and shift+tab (Textual's
+    #: focus keys) are here too, so that a burst like 'tab down' moves the tape's highlight, not the graph.
+    BINDINGS = in_order([
+        Binding("p,left", "prev", "previous step", group=STEP_KEYS),
+        Binding("n,right", "next", "next step", group=STEP_KEYS),
+        Binding("home", "first", "first step", show=False),
+        Binding("end", "last", "last step", show=False),
         Binding("f", f"phase_end('{FORWARD}')", "forward end", tooltip="end of forward"),
         Binding("b", f"phase_end('{BACKWARD}')", "backward end", tooltip="end of backward"),
         Binding("u", f"phase_start('{UPDATE}')", "update", tooltip="start of update", show=False),
-        Binding("g", "goto_node", "go to", tooltip="go to node", priority=True),
+        Binding("g", "goto_node", "go to", tooltip="go to node"),
         Binding("c", "check_node", "check", tooltip="check node"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
@@ -55,11 +58,15 @@ class MainScreen(Screen):
         Binding("r", "train", "train"),
         Binding("exclamation_mark", "nonfinite", "first NaN/inf", show=False),
         Binding("C", "check_all", "check all", show=False),
-        Binding("e", "edit_leaf", "edit leaf", show=False, priority=True),
+        Binding("e", "edit_leaf", "edit leaf", show=False),
         Binding("s", "export_svg", "export SVG", show=False),
         Binding("o", "toggle_scope", "collapse/expand scope", show=False),
         Binding("t", "predict", "predict mode", show=False),
-    ]
+        Binding("enter", "choose_row", "go to row", tooltip="go to the tape's highlighted row", show=False),
+        Binding("tab", "app.focus_next", "next pane", tooltip="focus the next pane (graph, tape, inspector)",
+                show=False),
+        Binding("shift+tab", "app.focus_previous", "previous pane", tooltip="focus the previous pane", show=False),
+    ])
     #: Below this many columns the footer drops its spacing (Footer.compact) so the step keys, help and quit fit 80.
     ROOMY_FOOTER = 120
 
@@ -103,6 +110,14 @@ class MainScreen(Screen):
     @on(NodeChosen)
     def on_node_chosen(self, message):
         self.guard(self.session.goto_node, message.node)
+
+    def check_action(self, action, parameters):
+        """Enter goes to the tape's highlighted row when the tape has the focus (elsewhere it does nothing)."""
+        return action != "choose_row" or isinstance(self.focused, Tape)
+
+    def action_choose_row(self):
+        """The step of the tape's highlighted row, at once (as a message it would be overtaken by the keys after)."""
+        self.guard(self.session.goto_node, self.query_one(Tape).highlighted)
 
     def tell(self, message, **kwargs):
         """A notification (it replaces the one shown: GraphscopeApp.notify), its text as written, never markup."""
@@ -166,7 +181,7 @@ class MainScreen(Screen):
     # ---------------------------------------------------------------- finding
     def action_goto_node(self):
         items = [(label, partial(self.guard, self.session.goto_node, n)) for label, n in self.session.node_choices()]
-        self.app.search_commands(items, placeholder="Go to node (type part of its name or scope: block3/W)…")
+        self.app.push_screen(node_palette(self, items, "Go to node (type part of its name or scope: block3/W)…"))
 
     def action_nonfinite(self):
         origin = self.guard(self.session.first_nonfinite)

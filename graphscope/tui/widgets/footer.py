@@ -3,18 +3,29 @@ from textual.widgets import Footer
 
 #: The class Footer gives the command palette's key, docked at the right.
 PALETTE_KEY = "-command-palette"
-#: How many refreshes to wait for the keys to be laid out before measuring them.
-LAYOUT_TRIES = 5
 
 
 class KeyFooter(Footer):
     """Textual's Footer, compact below `roomy` columns, showing only the keys that fit whole: the screen lists
     its bindings most needed first, so a narrow terminal loses the least needed (all stay in the help screen and
-    the command palette)."""
+    the command palette).
+
+    The keys are measured once they are laid out: after each recompose (new keys, a new width), at the screen's
+    next layout, however long that waits (a screen behind a dialog or the command palette is laid out when it
+    comes back); keys measured before would be kept whole and drawn past the edge under the palette's key."""
 
     def __init__(self, roomy=80, **kwargs):
         super().__init__(**kwargs)
         self.roomy = roomy
+        self.measuring = False  # the keys were composed again: hide the cut ones once they are laid out
+
+    def on_mount(self):
+        super().on_mount()
+        self.screen.screen_layout_refresh_signal.subscribe(self, self.laid_out)
+
+    def on_unmount(self):
+        self.screen.screen_layout_refresh_signal.unsubscribe(self)
+        super().on_unmount()
 
     def on_resize(self, event):
         self.compact = event.size.width < self.roomy
@@ -22,13 +33,18 @@ class KeyFooter(Footer):
 
     async def recompose(self):
         await super().recompose()
-        self.call_after_refresh(self.hide_cut_keys)
+        self.measuring = True
+        self.call_after_refresh(self.laid_out)
 
-    def hide_cut_keys(self, tries=LAYOUT_TRIES):
+    def laid_out(self, screen=None):
+        """The screen was laid out (or refreshed): hide the cut keys if the keys composed last are laid out now."""
+        if self.measuring and self.is_attached and self.children \
+                and all(c.virtual_region for c in self.children if c.display):
+            self.measuring = False
+            self.hide_cut_keys()
+
+    def hide_cut_keys(self):
         """Hide every key (or group of keys) from the first that does not fit whole before the palette's key."""
-        if any(not c.virtual_region for c in self.children) and tries > 1:  # not laid out yet (a screen behind
-            self.call_after_refresh(self.hide_cut_keys, tries - 1)          # a dialog is laid out later)
-            return
         palette = [c for c in self.children if c.has_class(PALETTE_KEY)]
         room = self.size.width - sum(c.outer_size.width for c in palette)
         cut = False

@@ -20,6 +20,7 @@ from ...viz.layout import layout
 from ...viz.render import Cancelled, DotJob
 from ...viz.origin import BrokenMark
 from ...viz.view import BOX, FOLD, pattern_name
+from ..keys import in_order
 from ..messages import NodeChosen
 from .spatial import LayoutIndex
 
@@ -69,9 +70,15 @@ class GraphView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     GraphView { background: white; scrollbar-size: 1 1; }
     """
-    BINDINGS = [Binding("up", "scroll_up", "pan up", show=False), Binding("down", "scroll_down", "pan down", show=False),
-                Binding("shift+left", "scroll_left", "pan left", show=False),
-                Binding("shift+right", "scroll_right", "pan right", show=False)]
+    #: Priority bindings, as the screen's (keys.in_order): a burst of pans and steps acts in order.
+    BINDINGS = in_order([Binding("up", "scroll_up", "pan up", show=False),
+                         Binding("down", "scroll_down", "pan down", show=False),
+                         Binding("shift+left", "scroll_left", "pan left", show=False),
+                         Binding("shift+right", "scroll_right", "pan right", show=False),
+                         Binding("pageup", "page_up", "pan a page up", show=False),
+                         Binding("pagedown", "page_down", "pan a page down", show=False),
+                         Binding("ctrl+pageup", "page_left", "pan a page left", show=False),
+                         Binding("ctrl+pagedown", "page_right", "pan a page right", show=False)])
 
     def __init__(self, session, **kwargs):
         super().__init__(**kwargs)

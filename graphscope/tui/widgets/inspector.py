@@ -14,6 +14,7 @@ from textual.widgets import Static
 from ...engine.formatting import NOT_COMPUTED, number_text, shown_in_full, summary_line, value_lines
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ...viz import theme
+from ..keys import in_order
 from .check_texts import graph_check_text, node_check_text
 from .text_fit import fits, hanging, wrapped
 
@@ -215,6 +216,8 @@ class Inspector(VerticalScroll):
     Inspector { scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
     Inspector > Static { width: 100%; }
     """
+    #: Its scrolling keys as priority bindings, as the screen's (keys.in_order): a burst acts in order.
+    BINDINGS = in_order(VerticalScroll.BINDINGS)
 
     def __init__(self, session, **kwargs):
         super().__init__(**kwargs)

@@ -13,6 +13,7 @@ from textual.strip import Strip
 
 from ...stepper import explain
 from ...viz import theme
+from ..keys import in_order
 from ..messages import NodeChosen
 from .tape_layout import FULL, NUMBERS, fitted_value, layout, line_width
 
@@ -51,14 +52,18 @@ def window(line, start, width):
 
 
 class Tape(ScrollView, can_focus=True):
-    """Up/Down move the highlight, Enter (or a click) goes to that node's step."""
+    """Up/Down move the highlight; Enter (bound on the screen) or a click goes to that node's step."""
 
     DEFAULT_CSS = """
     Tape { background: white; scrollbar-size: 1 1; }
     """
-    BINDINGS = [Binding("up", "cursor(-1)", "row up", show=False), Binding("down", "cursor(1)", "row down", show=False),
-                Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
-                Binding("enter", "choose", "go to row", show=False)]
+    #: Priority bindings, as the screen's (keys.in_order). Enter is the screen's key (MainScreen.action_choose_row): it
+    #: goes to the row's step at once, so 'down down enter n' in one burst acts in that order.
+    BINDINGS = in_order([Binding("up", "cursor(-1)", "row up", show=False),
+                         Binding("down", "cursor(1)", "row down", show=False),
+                         Binding("pageup", "cursor(-10)", show=False), Binding("pagedown", "cursor(10)", show=False),
+                         Binding("ctrl+pageup", "page_left", show=False),
+                         Binding("ctrl+pagedown", "page_right", show=False)])
 
     cursor_row = reactive(0)
 
@@ -99,8 +104,10 @@ class Tape(ScrollView, can_focus=True):
     def action_cursor(self, delta):
         self.cursor_row = max(0, min(len(self.nodes) - 1, self.cursor_row + delta))
 
-    def action_choose(self):
-        self.post_message(NodeChosen(self.nodes[self.cursor_row]))
+    @property
+    def highlighted(self):
+        """The node of the highlighted row."""
+        return self.nodes[self.cursor_row]
 
     def on_click(self, event):
         row = event.y - 1 + self.scroll_offset.y
