@@ -238,14 +238,21 @@ def _row_entry(event, edge, output, rng, jac):
     return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula)
 
 
-def _matmul_contribution(event, edge, output, rng, jac):
-    """One entry of a 2-D matmul's contribution: dA[i, k] = G[i, :] . B[k, :] or dB[k, j] = A[:, k] . G[:, j]."""
+def _matmul_operands(edge, jac):
+    """(node, A, B) of a matmul of two 2-D operands, the node `edge` enters; None for any other node."""
     node = edge.node
     if jac.structure != "matmul" or len(node.inputs) != 2:
         return None
     a, b = (_value(v) for v in node.inputs)
-    if a.ndim != 2 or b.ndim != 2:
+    return (node, a, b) if a.ndim == 2 and b.ndim == 2 else None
+
+
+def _matmul_contribution(event, edge, output, rng, jac):
+    """One entry of a 2-D matmul's contribution: dA[i, k] = G[i, :] . B[k, :] or dB[k, j] = A[:, k] . G[:, j]."""
+    operands = _matmul_operands(edge, jac)
+    if operands is None:
         return None
+    node, a, b = operands
     g = np.asarray(event.upstream, dtype=np.float64)
     other = node.inputs[1 - edge.slot]
     up = f"d{output.name}/d{node.name}"
@@ -327,12 +334,10 @@ def _pointwise_entry(event, edge, output, rng, jac):
 
 def _matmul_entry(event, edge, output, rng, jac):
     """One entry of a 2-D matmul's Jacobian, formula given: d C[i, j] / d A[i', k] = B[k, j] when i' = i, else 0."""
-    node = edge.node
-    if jac.structure != "matmul" or len(node.inputs) != 2:
+    operands = _matmul_operands(edge, jac)
+    if operands is None:
         return None
-    a, b = (_value(v) for v in node.inputs)
-    if a.ndim != 2 or b.ndim != 2:
-        return None
+    node, a, b = operands
     i, j = int(rng.integers(a.shape[0])), int(rng.integers(b.shape[1]))
     k = int(rng.integers(a.shape[1]))
     same = rng.random() < 0.75
