@@ -42,3 +42,21 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def served_commands(monkeypatch):
+    """The commands `graphscope tui --serve` hands textual-serve, which is replaced by a stand-in that serves
+    nothing."""
+    import textual_serve.server
+    commands = []
+
+    class Server:
+        def __init__(self, command, **kwargs):
+            commands.append(command)
+
+        def serve(self):
+            pass
+
+    monkeypatch.setattr(textual_serve.server, "Server", Server)
+    return commands

@@ -180,18 +180,8 @@ def test_resume_refuses_what_train_refuses_before_the_screen_opens(folder, opene
         assert w in err, err
 
 
-def test_resume_passes_on_to_the_served_app_once_checked(folder, capsys, monkeypatch):
-    import textual_serve.server
-    commands = []
-
-    class Server:
-        def __init__(self, command, **kwargs):
-            commands.append(command)
-
-        def serve(self):
-            pass
-
-    monkeypatch.setattr(textual_serve.server, "Server", Server)
+def test_resume_passes_on_to_the_served_app_once_checked(folder, capsys, served_commands):
+    commands = served_commands
     write_file(folder / "net.py")
     train(capsys, "net.py", "--epochs", "1", "--checkpoint", "ck")
     code, _, err = in_process(main, capsys, "tui", "net.py", "--serve", "--resume", "ck", "--checkpoint", "ck2",

@@ -95,18 +95,8 @@ def test_bad_settings_stop_tui_before_the_screen_opens(opened, capsys, tmp_path,
         assert w in err, err
 
 
-def test_serve_passes_the_training_options_on(monkeypatch, capsys, training_file):
-    import textual_serve.server
-    commands = []
-
-    class Server:
-        def __init__(self, command, **kwargs):
-            commands.append(command)
-
-        def serve(self):
-            pass
-
-    monkeypatch.setattr(textual_serve.server, "Server", Server)
+def test_serve_passes_the_training_options_on(capsys, training_file, served_commands):
+    commands = served_commands
     code, _, err = in_process(main, capsys, "tui", training_file, "--serve", "--schedule", "inv:0.1", "--reg",
                               "0.5", "--seed", "4", "--dtype", "float32")
     assert code == 0, err
