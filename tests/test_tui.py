@@ -16,6 +16,7 @@ from graphscope.tui.screens.main import MainScreen
 from graphscope.tui.widgets.graphview import GraphView
 from graphscope.tui.widgets.tape import Tape
 from graphscope.userfile import load_graph_file
+from tui_apps import settle
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
 SIZE = (100, 30)
@@ -44,11 +45,6 @@ def tape_rows(app):
     tape = app.screen.query_one(Tape)
     lines = [tape.render_line(y).text for y in range(tape.scrollable_content_region.height)]
     return [line for line in lines if line.strip()]
-
-
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.pause()
 
 
 async def test_next_prev_home_end_move_the_step_and_the_screen_follows():

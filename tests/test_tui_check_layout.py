@@ -18,21 +18,10 @@ from graphscope.tui.widgets.footer import KeyFooter
 from graphscope.tui.widgets.inspector import Inspector
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tui_apps import wrong_matmul_app  # noqa: E402
+from tui_apps import inspector_lines, settle, wrong_matmul_app  # noqa: E402
 
 SIZES = [(80, 24), (100, 30), (120, 35), (200, 50)]
 HEADINGS = ("gradient check: ", "a (input 0, 4x4): ", "b (input 1, 4x4): ", "check all (C): ")
-
-
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.pause()
-
-
-def inspector_lines(app):
-    """The inspector's lines as the screen draws them (its whole height, scrolled or not)."""
-    body = app.screen.query_one("#inspector-body")
-    return [body.render_line(y).text.rstrip() for y in range(body.size.height)]
 
 
 def toasts(app):

@@ -15,6 +15,7 @@ from graphscope.tui.session import Session
 from graphscope.tui.widgets.footer import PALETTE_KEY, KeyFooter
 from graphscope.tui.widgets.inspector import TOO_WIDE_NOTE, Inspector, inspector_text
 from graphscope.userfile import load_graph_file
+from tui_apps import inspector_lines, settle
 
 TWO_LAYER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "two_layer.py")
 SIZES = [(80, 24), (100, 30), (120, 35), (200, 50)]
@@ -24,17 +25,6 @@ def two_layer_app():
     app = GraphscopeApp(load_graph_file(TWO_LAYER), "samples/two_layer.py", TWO_LAYER)
     app.cursor_blink = False
     return app
-
-
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.pause()
-
-
-def inspector_lines(app):
-    """The inspector's text as the screen draws it, one entry per screen line (its whole height, scrolled or not)."""
-    body = app.screen.query_one("#inspector-body")
-    return [body.render_line(y).text.rstrip() for y in range(body.size.height)]
 
 
 def matrices_shown(session):

@@ -10,6 +10,7 @@ from graphscope.userfile import load_graph_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cli_run import in_process  # noqa: E402
+from tui_apps import settle  # noqa: E402
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
 TWO_LAYER = os.path.join(SAMPLES, "two_layer.py")
@@ -31,11 +32,6 @@ def status(app):
 
 def inspector(app):
     return str(app.screen.query_one("#inspector-body").render())
-
-
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.pause()
 
 
 async def test_u_jumps_to_the_update_phase_and_the_inspector_shows_gradient_state_step_and_ratio():

@@ -98,3 +98,15 @@ def wrong_matmul_app():
     app = GraphscopeApp(Graph(loss), "a wrong matmul")
     app.cursor_blink = False
     return app
+
+
+async def settle(pilot):
+    """Let the app handle what a key started (two rounds: a message may post another)."""
+    await pilot.pause()
+    await pilot.pause()
+
+
+def inspector_lines(app):
+    """The inspector's text as the screen draws it, one entry per screen line (its whole height, scrolled or not)."""
+    body = app.screen.query_one("#inspector-body")
+    return [body.render_line(y).text.rstrip() for y in range(body.size.height)]
