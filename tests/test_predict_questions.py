@@ -243,3 +243,20 @@ def test_a_max_and_a_reshape_are_answered_from_their_prompts():
                 assert numbers[f"x[{', '.join(map(str, index))}]"] == x.value[index]
             assert judged(q, answer) and not judged(q, answer + 0.05), q.prompt
     assert answers == {0.0, 1.0}
+
+
+def test_a_wrong_answer_at_a_vjp_that_fails_its_check_is_told_the_vjp_may_be_the_wrong_one():
+    """The truth is the op's own VJP: at wrong_backward.py's swish (a wrong VJP) a guess judged wrong is told that the
+    VJP fails its gradient check; at a correct op it is not."""
+    with np.errstate(all="ignore"):
+        session = Session(load_graph_file(os.path.join(SAMPLES, "wrong_backward.py")))
+    steps = {e.node.op: e.step for e in backward_op_steps(session)}
+    for op, doubted in (("swish", True), ("tanh", False)):
+        q = session.question(steps[op])
+        assert q is not None, op
+        verdict = session.judge(q, repr(q.truth + 1e3))
+        assert not verdict.right
+        assert ("VJP fails its gradient check" in verdict.text()) == doubted, verdict.text()
+        if doubted:
+            assert verdict.text().endswith("your answer may be the right one (c shows the check)")
+    assert session.judge(q, repr(q.truth)).doubt == ""  # a right answer is not second-guessed

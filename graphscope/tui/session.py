@@ -6,7 +6,7 @@ engine (checks, non-finite origins, replay); nothing here computes a gradient.
 import ast
 import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -40,6 +40,7 @@ class Verdict:
     guess: float
     truth: float
     why: str = ""
+    doubt: str = ""  # when the truth comes from a VJP that fails its own gradient check
 
     @property
     def right(self):
@@ -50,7 +51,8 @@ class Verdict:
             return f"right: {_num(self.truth)}"
         off = self.guess - self.truth
         why = f"\n{self.why}" if self.why else ""
-        return f"not quite: it is {_num(self.truth)}, you said {_num(self.guess)} (off by {_num(off)}){why}"
+        doubt = f"\n{self.doubt}" if self.doubt else ""
+        return f"not quite: it is {_num(self.truth)}, you said {_num(self.guess)} (off by {_num(off)}){why}{doubt}"
 
 
 def _num(x):
@@ -284,13 +286,28 @@ class Session:
         except GraphscopeError:  # an op whose Jacobian cannot be described (a custom op's bug): nothing to ask
             return None
 
-    @staticmethod
-    def judge(question, text):
+    def judge(self, question, text):
+        """The Verdict on a typed guess. The truth is the engine's own number (the op's VJP); a guess judged wrong
+        is told when that VJP fails its gradient check, as the guess may then be the right one."""
         try:
             guess = float(ast.literal_eval(text.strip()))
         except (ValueError, SyntaxError, TypeError):
             raise GraphscopeError(f"{text!r} is not a number") from None
-        return Verdict(guess, question.truth, question.why)
+        verdict = Verdict(guess, question.truth, question.why)
+        if verdict.right:
+            return verdict
+        return replace(verdict, doubt=self._vjp_doubt(self.stepper[question.step].node))
+
+    def _vjp_doubt(self, node):
+        """'but ... fails its gradient check' when `node`'s VJP disagrees with finite differences, else ''."""
+        with np.errstate(all="ignore"):
+            result = check_node(node, position=self.graph.position(node))
+        self.checks[node] = result
+        if result.ok:
+            return ""
+        figure = f" (max relative error {result.error_figure})" if result.error_figure else ""
+        return (f"but {node.name}'s VJP fails its gradient check{figure}: that number is the VJP's, "
+                f"and your answer may be the right one (c shows the check)")
 
     # ---------------------------------------------------------------- after training
     def record_trained(self, feeds, params_before=None, optimizer=None):
