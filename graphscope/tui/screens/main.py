@@ -157,7 +157,7 @@ class MainScreen(Screen):
                 return
             self.verdict = verdict
             self.session.goto(question.step)
-            self.tell(verdict.text(), title="right" if verdict.right else "not quite",
+            self.tell(verdict.text(), title="predict mode",
                       severity="information" if verdict.right else "warning")
             self.moved()
 
