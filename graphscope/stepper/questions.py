@@ -228,7 +228,7 @@ def _row_entry(event, edge, output, rng, jac):
     if jac.structure != "block-diagonal" or not shape or shape != np.shape(x._value) \
             or axis not in (-1, len(shape) - 1) or shape[-1] > SHOWN_ENTRIES:
         return None
-    lead = tuple(int(rng.integers(n)) for n in shape[:-1])
+    lead = _random_index(shape[:-1], rng)
     j, k = int(rng.integers(shape[-1])), int(rng.integers(shape[-1]))
     row_text = ", ".join(map(str, lead)) + ", :" if lead else ":"
     given = [f"{x.name}[{row_text}] = {numbers(_value(x)[lead])}",
@@ -287,7 +287,7 @@ def _broadcast_contribution(event, edge, output, rng, jac):
     if jac.structure != "broadcast":
         return None
     out_shape, x_shape = np.shape(node._value), np.shape(x._value)
-    c_index = tuple(int(rng.integers(n)) for n in x_shape)
+    c_index = _random_index(x_shape, rng)
     lead = len(out_shape) - len(x_shape)
     where = tuple(slice(None) if k < lead or x_shape[k - lead] == 1 else c_index[k - lead]
                   for k in range(len(out_shape)))
@@ -308,6 +308,11 @@ def _broadcast_contribution(event, edge, output, rng, jac):
                 contribution=True)
 
 
+def _random_index(shape, rng):
+    """One entry of an array of `shape`, drawn with `rng` (() for a scalar)."""
+    return tuple(int(rng.integers(n)) for n in shape)
+
+
 def _mask(shape, where):
     m = np.zeros(shape, dtype=bool)
     m[where] = True
@@ -320,7 +325,7 @@ def _pointwise_entry(event, edge, output, rng, jac):
     if jac.structure not in POINTWISE:
         return None
     out_shape, x_shape = np.shape(node._value), np.shape(x._value)
-    r_index = tuple(int(rng.integers(n)) for n in out_shape)
+    r_index = _random_index(out_shape, rng)
     r = np.ravel_multi_index(r_index, out_shape) if out_shape else 0
     if jac.structure == "identity" and x_shape != out_shape:  # a reshape: the same entry, indexed anew
         c_index = tuple(int(i) for i in np.unravel_index(r, x_shape)) if x_shape else ()
@@ -359,7 +364,7 @@ def _sparse_entry(event, edge, output, rng, jac):
     if jac.structure not in SPARSE:
         return None
     out_shape, x_shape = np.shape(node._value), np.shape(x._value)
-    r_index = tuple(int(rng.integers(n)) for n in out_shape)
+    r_index = _random_index(out_shape, rng)
     row = jac.row(np.ravel_multi_index(r_index, out_shape) if out_shape else 0)
     read = np.flatnonzero(row)
     if not len(read):
