@@ -3,19 +3,30 @@
 Coarse then fine, as the lecture advises: a first round of short trials
 (random log-uniform samples, or a grid) over wide ranges, then a second,
 longer round in the ranges of the best trials (--fine-epochs each, by
-default twice --epochs). Every trial starts from the same initial weights;
-the optimizer, batch size, seed and dtype come from the options, else from
-the training file's settings(), else from train's defaults. The trials are
-printed as they finish, then as a table sorted by validation accuracy, with
-the `graphscope train` command that repeats the best trial exactly. Ctrl-C
-still prints the trials that finished.
+default twice --epochs). Every trial starts from the same initial weights
+and shuffling seed; the optimizer, batch size, seed and dtype come from the
+options, else from the training file's settings(), else from train's
+defaults. The trials are printed as they finish, then as a table ranked
+within each round (a fine trial trains longer than a coarse one), with the
+`graphscope train` command that repeats the best trial exactly. When the
+best trial learned nothing (it diverged, or its accuracy is near chance) a
+line says so and what to try instead of a command, and the exit status is 1.
+
+-o FILE.json keeps the search as it goes: its settings and every finished
+trial (per-epoch loss and accuracies), rewritten atomically as each trial
+ends, so Ctrl-C (exit 130, the finished trials still ranked) loses only the
+trial that was running. --resume FILE.json goes on with such a search: the
+same training file and settings, its finished trials kept, the others run
+(with the same seeds, so the result is that of the search never stopped).
 """
 import argparse
 import math
+import os
 import shlex
 
 from ..engine.words import plural
-from .common import TRAIN_DEFAULTS, optimizer_factory, option_problems, report_bad_options
+from .common import (TRAIN_DEFAULTS, file_command, optimizer_factory, option_problems, output_file_problem,
+                     report_bad_options, user_file_text)
 from .train import add_training_arguments, fill_defaults, setting_name
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
@@ -25,10 +36,18 @@ EXAMPLES = """examples:
   graphscope search samples/train_spiral.py --trials 9 --epochs 5    9 of 5 epochs, then 9 of 10
   graphscope search samples/train_spiral.py --method grid --trials 9 --fine-trials 0
   graphscope search samples/train_spiral.py --lr-range 1e-3 1 --reg-range 0 0 --optimizer adam
+  graphscope search samples/train_spiral.py -o spiral.json           keep every trial (Ctrl-C too)
+  graphscope search samples/train_spiral.py --resume spiral.json     go on with it: the trials left
 """
 
 #: The settings search takes from a training file's settings() (it searches lr and reg, and sets the epochs).
 FROM_SETTINGS = ("optimizer", "batch_size", "seed", "dtype")
+#: What the search options mean when left out (and not taken from --resume's file).
+SEARCH_DEFAULTS = {"method": "random", "trials": 8, "epochs": 2, "lr_range": (1e-4, 1.0), "reg_range": (1e-6, 1e-1)}
+#: The options a resumed search takes from its file, by the setting they set.
+RESUMED = {"method": "--method", "trials": "--trials", "fine_trials": "--fine-trials", "epochs": "--epochs",
+           "fine_epochs": "--fine-epochs", "lr_range": "--lr-range", "reg_range": "--reg-range",
+           "optimizer": "--optimizer", "batch_size": "--batch-size", "seed": "--seed", "dtype": "--dtype"}
 
 
 def add_parser(sub):
@@ -36,23 +55,31 @@ def add_parser(sub):
                        description=DESCRIPTION, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_training_arguments(p, epochs_help="epochs of each coarse trial (default 2); fine trials train "
                                           "--fine-epochs each")
-    p.set_defaults(epochs=2)
-    p.add_argument("--method", choices=("random", "grid"), default="random", help="how to pick (default random)")
-    p.add_argument("--trials", type=int, default=8, help="trials in the coarse round (default 8)")
+    p.add_argument("--method", choices=("random", "grid"), help="how to pick (default random)")
+    p.add_argument("--trials", type=int, help="trials in the coarse round (default 8)")
     p.add_argument("--fine-trials", type=int, metavar="N",
                    help="trials in the fine round (default: as many as --trials; 0: none)")
     p.add_argument("--fine-epochs", type=int, metavar="N",
                    help="epochs of each fine trial (default: twice --epochs)")
-    p.add_argument("--lr-range", type=float, nargs=2, default=(1e-4, 1.0), metavar=("LOW", "HIGH"),
+    p.add_argument("--lr-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
                    help="learning rates to try (default 1e-4 1)")
-    p.add_argument("--reg-range", type=float, nargs=2, default=(1e-6, 1e-1), metavar=("LOW", "HIGH"),
+    p.add_argument("--reg-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
                    help="regularization strengths to try (default 1e-6 0.1; 0 0 for none)")
+    p.add_argument("-o", "--output", metavar="FILE.json",
+                   help="keep the search in this file: its settings and every finished trial (per-epoch loss and "
+                        "accuracies), rewritten as each trial ends; a file holding another search is refused "
+                        "(--resume it, or --overwrite)")
+    p.add_argument("--resume", metavar="FILE.json",
+                   help="go on with the search kept in FILE.json (-o): its settings (an option that contradicts "
+                        "them is refused), its finished trials kept, the others run and added to the file")
+    p.add_argument("--overwrite", action="store_true", help="let -o replace a file that holds a search")
     p.set_defaults(run=run)
 
 
 def _range_problems(args):
     problems = []
-    for option, (lo, hi), zero_ok in (("--lr-range", args.lr_range, False), ("--reg-range", args.reg_range, True)):
+    for option, pair, zero_ok in (("--lr-range", args.lr_range, False), ("--reg-range", args.reg_range, True)):
+        lo, hi = pair
         ok = math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi and (lo > 0 or (zero_ok and hi == 0))
         if not ok:
             problems.append(f"{option} {lo:g} {hi:g}: needs 0 < LOW <= HIGH" + (" (or 0 0)" if zero_ok else ""))
@@ -68,10 +95,18 @@ def _range_problems(args):
 def run(args):
     from .trainfile import TrainingFile
     from ..engine.errors import GraphscopeError
-    problems = option_problems(args) + _range_problems(args)
+    problems = option_problems(args)
     training_file = TrainingFile(args.file)  # a saved graph or a file without data() is refused here (exit 2)
+    resumed = None
+    if args.resume:
+        resumed, resume_problems = _resumed(args)
+        problems += resume_problems
+    for key, value in SEARCH_DEFAULTS.items():  # first: --epochs is each coarse trial's, never settings()'s
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     suggested = {k: v for k, v in training_file.settings.items() if k in FROM_SETTINGS}
     origins = fill_defaults(args, suggested)
+    problems += _range_problems(args) + _output_problems(args)
     if problems:
         return report_bad_options("search", problems)
     args.train_defaults = {**TRAIN_DEFAULTS, **training_file.settings}  # what `graphscope train FILE` would use
@@ -93,31 +128,158 @@ def run(args):
         f", then {fine_trials} of {plural(fine_epochs, 'epoch')}" if fine_trials else "")
     print(f"searching lr in [{args.lr_range[0]:g}, {args.lr_range[1]:g}], {regs} "
           f"({args.method}, {args.optimizer}, batch {args.batch_size}) on {len(x_train)} examples: {rounds}")
+    if resumed is not None:
+        print(_resuming_line(resumed, args.trials + fine_trials))
+    save = args.output or args.resume
     try:
         result = search(loss, make, x_train, y_train, x_val, y_val, method=args.method, trials=args.trials,
-                        lr=tuple(args.lr_range), reg=reg, epochs=args.epochs, fine_trials=args.fine_trials,
-                        fine_epochs=args.fine_epochs,
-                        batch_size=args.batch_size, seed=args.seed, dtype=args.dtype,
-                        progress=False if args.no_progress else None, out=print)
+                        lr=tuple(args.lr_range), reg=reg, epochs=args.epochs, fine_trials=fine_trials,
+                        fine_epochs=fine_epochs, batch_size=args.batch_size, seed=args.seed, dtype=args.dtype,
+                        progress=False if args.no_progress else None, out=print, save=save, resume=resumed,
+                        about={"file": _file_key(args.file), "optimizer": args.optimizer})
     except SearchInterrupted as exc:
         if exc.result.trials:
             print("\ninterrupted: the trials that finished")
             report(exc.result, args)
-        raise  # graphscope's main says where it stopped and exits 130
-    return report(result, args)
+        go_on = (f"; `{file_command('search', args.file, (), '--resume', save)}` goes on" if save else
+                 "; -o FILE.json would keep them (--resume FILE.json goes on)" if exc.result.trials else "")
+        raise SearchInterrupted(f"{exc}{go_on}", exc.result) from None  # main says it and exits 130
+    code = report(result, args)
+    if save:
+        print(f"\nthe search ({plural(len(result.trials), 'trial')}) is kept in {save}")
+    return code
 
+
+# ---------------------------------------------------------------- -o and --resume
+
+def _file_key(target):
+    """The training file as a search file records it: its real path (and :NAME of a FILE.py:NAME target)."""
+    from ..userfile import split_target
+    path, name = split_target(target)
+    return os.path.realpath(path) + (f":{name}" if path != target else "")
+
+
+def _resumed(args):
+    """(the SearchResult in --resume's file, or None; problems): the file must hold a search of the same training
+    file; every search option left out is set from it, and one given that contradicts it is a problem."""
+    from ..train.search import load_search
+    from ..train.search_result import SearchFileError
+    try:
+        saved = load_search(args.resume)
+    except SearchFileError as exc:
+        return None, [f"--resume {exc}"]
+    settings = saved.settings
+    if settings.get("file") != _file_key(args.file):
+        return None, [f"--resume {args.resume}: it holds a search of {_shown(settings.get('file'))}, not of "
+                      f"{user_file_text(args.file)}"]
+    problems = []
+    for key, option in RESUMED.items():
+        if key not in settings:
+            problems.append(f"--resume {args.resume}: its settings lack {key}")
+            continue
+        given, kept = getattr(args, key), settings[key]
+        if given is None:
+            setattr(args, key, tuple(kept) if isinstance(kept, list) else kept)
+        elif (list(map(float, given)) if isinstance(given, (list, tuple)) else given) != kept:
+            problems.append(f"{option} {_value_text(given)}: the search in {args.resume} was run with {option} "
+                            f"{_value_text(kept)} (a resumed search keeps its settings; -o OTHER.json starts a "
+                            f"new one)")
+    return saved, problems
+
+
+def _shown(file_key):
+    """The training file a search file names, as messages name files."""
+    return user_file_text(file_key) if isinstance(file_key, str) and file_key else "an unknown file"
+
+
+def _value_text(v):
+    return " ".join(f"{x:g}" for x in v) if isinstance(v, (list, tuple)) else str(v)
+
+
+def _resuming_line(resumed, planned):
+    done = len(resumed.trials)
+    if done >= planned:
+        return f"every trial of the search in {resumed.path} had finished ({done} of {planned}): nothing to run"
+    return (f"resuming the search in {resumed.path}: {done} of {planned} trials had finished, "
+            f"{planned - done} to run")
+
+
+def _output_problems(args):
+    """-o's file must be writable, and must not hold another search unless --overwrite (or it is --resume's)."""
+    if args.overwrite and not args.output:
+        return ["--overwrite goes with -o FILE.json (it lets -o replace a file holding a search)"]
+    if not args.output:
+        return []
+    problem = output_file_problem("-o", args.output)
+    if problem:
+        return [problem]
+    same = args.resume and os.path.realpath(args.resume) == os.path.realpath(args.output)
+    if args.overwrite or same or not os.path.isfile(args.output):
+        return []
+    from ..train.search import load_search
+    from ..train.search_result import SearchFileError
+    try:
+        held = load_search(args.output)
+    except SearchFileError:
+        return []  # not a search: replaced, as --history replaces a file
+    if not held.trials:
+        return []
+    return [f"-o {args.output} holds {plural(len(held.trials), 'finished trial')} of a search of "
+            f"{_shown(held.settings.get('file'))}; a new search would replace it: --resume {args.output} goes on "
+            f"with it, or give another file, or --overwrite to replace it"]
+
+
+# ---------------------------------------------------------------- the result
 
 def report(result, args):
-    """Print the ranking and the command that repeats the best trial; 1 when every trial diverged."""
+    """Print the ranking, then the command that repeats the best trial, or why there is none (exit 1)."""
+    from ..train.search_verdict import judge
     print()
     print(result.table())
-    best = result.best
-    if best.diverged:
-        print("\nevery trial diverged: try smaller learning rates (--lr-range)")
+    verdict = judge(result, tuple(args.lr_range))
+    if not verdict.learned:
+        print()
+        for line in verdict_lines(verdict, result, args):
+            print(line)
         return 1
-    print(f"\nbest: lr {best.lr:.3g}, reg {best.reg:.3g} after {plural(best.epochs, 'epoch')}; the same run "
-          f"(raise --epochs to train it longer):\n  {shlex.join(best_command(best, args))}")
+    best = result.best
+    acc = "" if verdict.best_acc is None else f", {100 * verdict.best_acc:.1f}% {_accuracy_of(result)}"
+    print(f"\nbest: lr {best.lr:.3g}, reg {best.reg:.3g} ({best.stage} round, {plural(best.epochs, 'epoch')}{acc}); "
+          f"the same run (raise --epochs to train it longer):\n  {shlex.join(best_command(best, args))}")
     return 0
+
+
+def _accuracy_of(result):
+    """'validation accuracy' or 'training accuracy': what the best trial's figure is ('' for a loss)."""
+    return result.ranked_by if result.ranked_by.endswith("accuracy") else ""
+
+
+def verdict_lines(verdict, result, args):
+    """Why the search found nothing and what to try: the learning rates (with a range), then the model."""
+    lo, hi = args.lr_range
+    n = verdict.trials
+    if verdict.reason == "diverged":
+        lines = [f"nothing learned: every trial diverged (lr {lo:g} to {hi:g})"]
+    else:
+        best = result.best
+        lines = [f"nothing learned: the best {_accuracy_of(result)}, {100 * verdict.best_acc:.1f}% (lr {best.lr:.3g}, "
+                 f"reg {best.reg:.3g}, {best.stage} round), is near chance ({100 * result.chance:.1f}%: always "
+                 f"answering the most common of the {result.classes} classes)"]
+    change = {"smaller": (f"the learning rates are too large: the loss grew or diverged in {verdict.blew_up} of "
+                          f"{plural(n, 'trial')}"),
+              "larger": (f"the learning rates are too small: the loss hardly moved in {verdict.stalled} of "
+                         f"{plural(n, 'trial')}" if 2 * verdict.stalled >= n else
+                         "the learning rates look too small: no trial's loss grew, and the best was near the top of "
+                         "the range"),
+              "": (f"the learning rates do not look like the problem: the loss grew or diverged in only "
+                   f"{verdict.blew_up} of {plural(n, 'trial')}")}[verdict.lr_change]
+    if verdict.lr_range:
+        change += f"; try --lr-range {verdict.lr_range[0]:g} {verdict.lr_range[1]:g}"
+    lines.append(f"  {change}")
+    lines.append(f"  the model: `{file_command('train', args.file, (), '--sanity')}` checks its initial loss and "
+                 f"that it can overfit 20 examples" + ("" if verdict.reason == "diverged" else
+                                                       "; more epochs (--epochs) give every trial longer"))
+    return lines
 
 
 def best_command(trial, args):

@@ -8,5 +8,7 @@ from .events import BatchEnd, EpochEnd, Stopped
 from .history import History
 from .monitor import LayerStats, layer_stats, snapshot_params
 from .sanity import SanityReport, sanity_check
-from .search import SearchResult, Trial, search
+from .search import SearchInterrupted, SearchResult, Trial, load_search, search
+from .search_result import SearchFileError
+from .search_verdict import Verdict, judge as judge_search
 from .trainer import Trainer, TrainingDiverged, TrainingInterrupted

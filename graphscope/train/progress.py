@@ -14,12 +14,14 @@ def wanted(progress):
 
 
 class Bar:
-    """``with Bar(total, "training", enabled) as bar: bar.advance(text)``; silent when not enabled."""
+    """``with Bar(total, "training", enabled) as bar: bar.advance(text)``; silent when not enabled. `unit` (e.g.
+    "epochs") is written after the count: ``210/720 epochs``."""
 
-    def __init__(self, total, description, enabled):
+    def __init__(self, total, description, enabled, unit=""):
         self.total = total
         self.description = description
         self.enabled = enabled
+        self.unit = unit
         self._progress = None
         self._task = None
         self._pending = 0       # steps advanced since the bar last heard of them
@@ -30,7 +32,8 @@ class Bar:
             from rich.console import Console
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                        TimeRemainingColumn)
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            count = [MofNCompleteColumn()] + ([TextColumn(self.unit)] if self.unit else [])
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), *count,
                                       TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[note]}"),
                                       console=Console(stderr=True), transient=True)
             self._progress.start()

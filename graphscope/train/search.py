@@ -1,21 +1,26 @@
 """Hyperparameter search over the learning rate and the regularization strength, as the lecture advises:
 random (log-uniform) rather than grid, a few epochs per trial, coarse then fine.
 
-Every trial starts from the same initial parameters (those the graph holds when the search starts)
-with a fresh optimizer from `make_optimizer(params, lr)`; the parameters are put back at the end.
+Every trial starts from the same initial parameters (those the graph holds when the search starts, with the
+dropout and batch-norm nodes' state as it was) with a fresh optimizer from `make_optimizer(params, lr)` and the
+same shuffling seed, so a trial's result depends on its settings only: a resumed search runs the trials that are
+left and gets what the whole search would have. The parameters are put back at the end.
 """
+import hashlib
 import math
-from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
 from ..engine.errors import GraphscopeError
-from ..engine.formatting import format_table
 from ..engine.words import plural
+from .checkpoint import stateful_nodes
+from .events import EpochEnd
 from .progress import Bar, wanted
+from .search_result import FINISHED, INTERRUPTED, RUNNING, STAGES, SearchResult, Trial, load_search, _pct
+from .search_verdict import chance_of
 from .trainer import Trainer, TrainingDiverged
 
+__all__ = ["search", "SearchResult", "SearchInterrupted", "Trial", "load_search"]
 
 #: Significant digits of the learning rates and regularization strengths tried.
 SHORT = 3
@@ -29,63 +34,19 @@ class SearchInterrupted(KeyboardInterrupt):
         self.result = result
 
 
-@dataclass
-class Trial:
-    """One training run of the search and how it ended."""
-
-    stage: str
-    lr: float
-    reg: float
-    epochs: int
-    train_acc: Optional[float]  # the last epoch's (as the trainer measures it, from the batches' scores)
-    val_acc: Optional[float]
-    loss: float                 # mean over the last epoch's iterations
-    diverged: bool = False
-
-    @property
-    def score(self):
-        """What the trials are sorted by: validation accuracy, else training accuracy, else -loss."""
-        if self.diverged:
-            return -math.inf
-        for acc in (self.val_acc, self.train_acc):
-            if acc is not None:
-                return acc
-        return -self.loss
-
-
-@dataclass
-class SearchResult:
-    trials: list
-
-    @property
-    def ranked(self):
-        return sorted(self.trials, key=lambda t: t.score, reverse=True)
-
-    @property
-    def best(self):
-        return self.ranked[0]
-
-    def table(self, limit=None):
-        rows = []
-        for rank, t in enumerate(self.ranked[:limit], 1):
-            rows.append((str(rank), t.stage, f"{t.lr:.3g}", f"{t.reg:.3g}", str(t.epochs),
-                         "diverged" if t.diverged else f"{t.loss:.4g}", _pct(t.train_acc), _pct(t.val_acc)))
-        return format_table(("rank", "stage", "lr", "reg", "epochs", "last epoch loss", "train acc", "val acc"), rows)
-
-
-def _pct(v):
-    return "-" if v is None else f"{100 * v:.1f}%"
-
-
 def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, method="random", trials=8,
            lr=(1e-4, 1e0), reg=(1e-6, 1e-1), epochs=2, fine_trials=None, fine_epochs=None, batch_size=64,
-           seed=0, dtype="float32", progress=None, out=None):
+           seed=0, dtype="float32", progress=None, out=None, save=None, resume=None, about=None):
     """Coarse search over `lr` x `reg` ranges, then a fine one around the best coarse trials.
 
     `method`: "random" (log-uniform samples) or "grid" (a square grid of about `trials` points).
     The values tried have 3 significant digits. A reg range (0, 0) searches reg = 0 only. `out`, when given
-    (e.g. print), is told each trial as it finishes. Returns a SearchResult (``.table()``, ``.best``); Ctrl-C
-    raises SearchInterrupted holding the finished trials' SearchResult.
+    (e.g. print), is told each trial as it finishes. `save`: a JSON file rewritten (atomically) as each trial
+    finishes, on Ctrl-C and at the end: the settings and every finished trial (see load_search). `resume`: the
+    SearchResult of an earlier run of this very search (``load_search(path)``): its trials are kept, the others
+    run; one run with other settings, data or initial weights is refused. `about`: more settings to record and
+    check on resume (the command line's training file and optimizer name).
+    Returns a SearchResult (``.table()``, ``.best``); Ctrl-C raises SearchInterrupted holding the finished trials.
     """
     if method not in ("random", "grid"):
         raise GraphscopeError(f"search: method must be 'random' or 'grid', got {method!r}")
@@ -97,32 +58,55 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     fine_epochs = 2 * epochs if fine_epochs is None else fine_epochs
     graph = loss.graph()
     initial = [np.array(p.value, copy=True) for p in graph.params]
+    node_state = [(n, _copied(n.attrs)) for n in stateful_nodes(graph)]
+    settings = {"method": method, "trials": trials, "fine_trials": fine_trials, "epochs": epochs,
+                "fine_epochs": fine_epochs, "lr_range": list(lr), "reg_range": list(reg), "batch_size": batch_size,
+                "seed": seed, "dtype": str(dtype), "examples": len(x_train),
+                "data": _fingerprint(x_train, y_train, x_val, y_val, *initial), **(about or {})}
+    record = SearchResult([], settings, *chance_of(y_val if y_val is not None else y_train), status=RUNNING)
+    kept = _kept_trials(resume, settings)
     rng = np.random.default_rng(seed)
-    done = []
-    total = trials * epochs + fine_trials * fine_epochs
+    planned = trials + fine_trials
+    left = max(0, trials - len(kept["coarse"])) * epochs + max(0, fine_trials - len(kept["fine"])) * fine_epochs
+    if save is not None:
+        record.save(save)  # at once: a search stopped in its first trial still leaves its settings to resume
+
+    def run_round(stage, points, n_epochs, bar):
+        for i, (lr_i, reg_i) in enumerate(points):
+            if i < len(kept[stage]):
+                record.trials.append(_same_trial(kept[stage][i], stage, i, lr_i, reg_i, n_epochs, resume))
+                continue
+            _reset(graph, initial, node_state)
+            note = (lambda: _note(record, planned))
+
+            def epoch_done(event):
+                if isinstance(event, EpochEnd):
+                    bar.advance(note)
+            record.trials.append(_trial(stage, loss, make_optimizer, lr_i, reg_i, n_epochs, batch_size, seed,
+                                        dtype, x_train, y_train, x_val, y_val, epoch_done))
+            _tell(out, record.trials[-1])
+            if save is not None:
+                record.save(save)
+
     try:
-        with Bar(total, "search", wanted(progress)) as bar:
-            coarse = _points(method, lr, reg, trials, rng)
-            for lr_i, reg_i in coarse:
-                done.append(_trial("coarse", loss, graph, initial, make_optimizer, lr_i, reg_i, epochs,
-                                   batch_size, seed, dtype, x_train, y_train, x_val, y_val))
-                _tell(out, done[-1])
-                bar.advance(_note(done), epochs)
+        with Bar(left, "search", wanted(progress), unit="epochs") as bar:
+            run_round("coarse", _points(method, lr, reg, trials, rng), epochs, bar)
             if fine_trials:
-                fine_lr, fine_reg = _narrow(SearchResult(done).ranked, lr, reg)
-                for lr_i, reg_i in _points(method, fine_lr, fine_reg, fine_trials, rng):
-                    done.append(_trial("fine", loss, graph, initial, make_optimizer, lr_i, reg_i, fine_epochs,
-                                       batch_size, seed, dtype, x_train, y_train, x_val, y_val))
-                    _tell(out, done[-1])
-                    bar.advance(_note(done), fine_epochs)
+                fine_lr, fine_reg = _narrow(record.ranked, lr, reg)
+                run_round("fine", _points(method, fine_lr, fine_reg, fine_trials, rng), fine_epochs, bar)
     except KeyboardInterrupt:
-        raise SearchInterrupted(f"interrupted during trial {len(done) + 1}; "
-                                + (f"{plural(len(done), 'trial')} had finished" if done else "no trial had finished"),
-                                SearchResult(done)) from None
+        record.status = INTERRUPTED
+        kept_in = _keep(record, save)
+        n = len(record.trials)
+        raise SearchInterrupted(f"interrupted during trial {n + 1} of {planned}; "
+                                + (f"{plural(n, 'trial')} had finished" if n else "no trial had finished")
+                                + kept_in, record) from None
     finally:
-        for p, v in zip(graph.params, initial):
-            _put(p, v)
-    return SearchResult(done)
+        _reset(graph, initial, node_state)
+    record.status = FINISHED
+    if save is not None:
+        record.save(save)
+    return record
 
 
 def _range(r, what, allow_zero=False):
@@ -181,34 +165,113 @@ def _narrow(ranked, lr, reg):
     return fine_lr, (max(reg[0], min(regs) / 2), min(reg[1], max(regs) * 2))
 
 
-def _put(p, v):
-    if isinstance(p.value, np.ndarray):
-        np.copyto(p.value, v, casting="unsafe")
-    else:
-        p.value = float(v)
-    p.grad = None
+# ---------------------------------------------------------------- every trial from the same start
+
+def _copied(attrs):
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in attrs.items()}
 
 
-def _trial(stage, loss, graph, initial, make_optimizer, lr, reg, epochs, batch_size, seed, dtype,
-           x_train, y_train, x_val, y_val):
+def _reset(graph, initial, node_state):
+    """The parameters and the dropout/batch-norm nodes' state as they were when the search started."""
     for p, v in zip(graph.params, initial):
-        _put(p, v)
-    trainer = Trainer(loss, make_optimizer(graph.params, lr), batch_size=batch_size, epochs=epochs, reg=reg,
-                      seed=seed, dtype=dtype, progress=False)
-    try:
-        h = trainer.fit(x_train, y_train, x_val, y_val)
-    except TrainingDiverged:
-        return Trial(stage, lr, reg, epochs, None, None, math.nan, diverged=True)
-    return Trial(stage, lr, reg, epochs, h.train_acc[-1], h.val_acc[-1], h.epoch_loss()[-1])
+        if isinstance(p.value, np.ndarray):
+            np.copyto(p.value, v, casting="unsafe")
+        else:
+            p.value = float(v)
+        p.grad = None
+    for node, attrs in node_state:
+        node.attrs = _copied(attrs)
 
+
+def _fingerprint(*arrays):
+    """A short hash of the data and the initial weights: a search resumed on anything else is refused."""
+    h = hashlib.blake2b(digest_size=12)
+    for a in arrays:
+        if a is None:
+            h.update(b"none;")
+            continue
+        a = np.ascontiguousarray(np.asarray(a))
+        h.update(f"{a.dtype.str}{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _trial(stage, loss, make_optimizer, lr, reg, epochs, batch_size, seed, dtype, x_train, y_train, x_val, y_val,
+           epoch_done):
+    graph = loss.graph()
+    trainer = Trainer(loss, make_optimizer(graph.params, lr), batch_size=batch_size, epochs=epochs, reg=reg,
+                      seed=seed, dtype=dtype, progress=False, callbacks=[epoch_done])
+    diverged = False
+    try:
+        trainer.fit(x_train, y_train, x_val, y_val)
+    except TrainingDiverged:
+        diverged = True
+    h = trainer.history
+    return Trial(stage, lr, reg, epochs, h.epoch_loss()[:h.epochs], list(h.train_acc), list(h.val_acc),
+                 diverged=diverged, seconds=float(sum(s for s in h.seconds if s is not None)),
+                 first_loss=h.loss[0] if h.loss else None)
+
+
+# ---------------------------------------------------------------- resuming
+
+def _kept_trials(resume, settings):
+    """{stage: [Trial]} of `resume` (a SearchResult of this same search), in the order they ran."""
+    kept = {stage: [] for stage in STAGES}
+    if resume is None:
+        return kept
+    if not isinstance(resume, SearchResult):
+        raise GraphscopeError(f"search: resume must be the SearchResult of an earlier run of the search "
+                              f"(gs.train.load_search(path)), got {type(resume).__name__}")
+    where = f"the search in {resume.path}" if resume.path else "the search resumed"
+    if resume.settings.get("data") != settings["data"]:
+        raise GraphscopeError(f"search: {where} was run on other data or other initial weights (was the training "
+                              f"file changed?): its trials would not compare with new ones; start a new search")
+    differ = [k for k in settings if k != "data" and resume.settings.get(k) != settings[k]]
+    if differ:
+        raise GraphscopeError(f"search: {where} was run with "
+                              + ", ".join(f"{k}={resume.settings.get(k)!r}" for k in differ) + "; this one with "
+                              + ", ".join(f"{k}={settings[k]!r}" for k in differ)
+                              + ": resume it with its own settings, or start a new search")
+    for t in resume.trials:
+        kept[t.stage].append(t)
+    return kept
+
+
+def _same_trial(t, stage, i, lr, reg, epochs, resume):
+    """The kept trial `t`, after checking it is the one this search runs at that place."""
+    if (t.lr, t.reg, t.epochs) != (lr, reg, epochs):
+        raise GraphscopeError(f"search: {resume.path or 'the search resumed'}: its {stage} trial {i + 1} tried lr "
+                              f"{t.lr:g}, reg {t.reg:g}, {plural(t.epochs, 'epoch')}, where this search tries lr "
+                              f"{lr:g}, reg {reg:g}, {plural(epochs, 'epoch')}: it was not written by this search")
+    return t
+
+
+def _keep(record, save):
+    """Write the interrupted search to `save` (a second Ctrl-C leaves the previous write); the message's ending."""
+    if save is None:
+        return ""
+    try:
+        record.save(save)
+    except KeyboardInterrupt:
+        return f", kept in {save} except the last"
+    return f", kept in {save}" if record.trials else f"; {save} holds the search's settings"
+
+
+# ---------------------------------------------------------------- what is shown as it goes
 
 def _tell(out, t):
     if out is not None:
         result = "diverged" if t.diverged else (f"loss {t.loss:.4g}, train {_pct(t.train_acc)}, "
                                                 f"val {_pct(t.val_acc)}")
-        out(f"{t.stage:6s} lr {t.lr:.3g}  reg {t.reg:.3g}: {result}")
+        out(f"{t.stage:6s} lr {t.lr:.{SHORT}g}  reg {t.reg:.{SHORT}g}: {result}")
 
 
-def _note(done):
-    best = SearchResult(done).best
-    return f"best lr {best.lr:.2g} reg {best.reg:.2g}"
+def _note(record, planned):
+    """Beside the bar: the trial running, and the best so far with the same digits as the trial lines."""
+    running = f"trial {min(len(record.trials) + 1, planned)}/{planned}"
+    if not record.trials or record.best.diverged:
+        return running
+    best = record.best
+    acc = best.val_acc if best.val_acc is not None else best.train_acc
+    return (f"{running}  best lr {best.lr:.{SHORT}g} reg {best.reg:.{SHORT}g}"
+            + ("" if acc is None else f" ({_pct(acc)}, {best.stage})"))

@@ -1,0 +1,255 @@
+"""What a hyperparameter search leaves behind: its trials, ranked within each round, and the JSON file that keeps
+them (written as trials finish, read back to resume a search)."""
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..engine.errors import GraphscopeError
+from ..engine.formatting import format_table
+from ..engine.words import plural
+
+#: The rounds of a search, in the order they run.
+STAGES = ("coarse", "fine")
+#: What the file's "graphscope" key holds, and the version of its layout.
+KIND, VERSION = "search", 1
+#: A trial blew up when its loss ended this many times higher than it started, and stalled when it moved by less
+#: than this share of itself.
+GREW, STALLED = 1.5, 0.02
+#: A search file's "status": trials still running, stopped by Ctrl-C (or an error), every trial done.
+RUNNING, INTERRUPTED, FINISHED = "running", "interrupted", "finished"
+
+
+class SearchFileError(GraphscopeError):
+    """A search file that cannot be read back: missing, not JSON, not a search, or with a bad entry."""
+
+
+@dataclass
+class Trial:
+    """One training run of the search: its settings and what each epoch measured.
+
+    A diverged trial keeps the epochs it finished before its loss turned NaN or infinite; its ``loss`` is NaN and
+    its accuracies None (it ranks last).
+    """
+
+    stage: str
+    lr: float
+    reg: float
+    epochs: int
+    loss_per_epoch: list = field(default_factory=list)       # the mean of each epoch's iterations
+    train_acc_per_epoch: list = field(default_factory=list)  # from the batches' scores, as the trainer measures it
+    val_acc_per_epoch: list = field(default_factory=list)
+    diverged: bool = False
+    seconds: float = 0.0
+    first_loss: Optional[float] = None   # the first iteration's: the loss at the initial weights on one batch
+
+    @property
+    def loss(self):
+        """The last epoch's mean loss (NaN when the trial diverged)."""
+        return math.nan if self.diverged or not self.loss_per_epoch else self.loss_per_epoch[-1]
+
+    @property
+    def train_acc(self):
+        return None if self.diverged else _last(self.train_acc_per_epoch)
+
+    @property
+    def val_acc(self):
+        return None if self.diverged else _last(self.val_acc_per_epoch)
+
+    @property
+    def score(self):
+        """What the trials are sorted by: validation accuracy, else training accuracy, else -loss."""
+        if self.diverged:
+            return -math.inf
+        for acc in (self.val_acc, self.train_acc):
+            if acc is not None:
+                return acc
+        return -self.loss
+
+    @property
+    def blew_up(self):
+        """It diverged, or its last epoch's loss is GREW times the loss at the initial weights (its first
+        iteration's): the learning rate was too large."""
+        losses = self.loss_per_epoch
+        start = self.first_loss if self.first_loss is not None else (losses[0] if losses else None)
+        return self.diverged or (start is not None and bool(losses) and losses[-1] > GREW * start)
+
+    @property
+    def stalled(self):
+        """Its loss hardly moved (by less than STALLED of itself, from the first epoch's mean to the last's; from
+        the first iteration's in a trial of one epoch): the learning rate was too small."""
+        losses = self.loss_per_epoch
+        start = losses[0] if len(losses) >= 2 else self.first_loss
+        return (not self.diverged and start is not None and bool(losses)
+                and abs(losses[-1] - start) < STALLED * abs(start))
+
+    def to_dict(self):
+        return {"stage": self.stage, "lr": self.lr, "reg": self.reg, "epochs": self.epochs,
+                "diverged": self.diverged, "loss": _finite_or_none(self.loss), "train_acc": self.train_acc,
+                "val_acc": self.val_acc, "loss_per_epoch": list(self.loss_per_epoch),
+                "train_acc_per_epoch": list(self.train_acc_per_epoch),
+                "val_acc_per_epoch": list(self.val_acc_per_epoch), "first_loss": self.first_loss,
+                "seconds": self.seconds}
+
+    @classmethod
+    def from_dict(cls, d, where):
+        if not isinstance(d, dict):
+            raise SearchFileError(f"{where}: expected an object, got {type(d).__name__}")
+        if d.get("stage") not in STAGES:
+            raise SearchFileError(f"{where}: 'stage' must be one of {', '.join(STAGES)}, got {d.get('stage')!r}")
+        lr, reg = _number(d, "lr", where), _number(d, "reg", where)
+        epochs = d.get("epochs")
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+            raise SearchFileError(f"{where}: 'epochs' must be a whole number >= 1, got {epochs!r}")
+        lists = {key: _numbers(d, key, where) for key in
+                 ("loss_per_epoch", "train_acc_per_epoch", "val_acc_per_epoch")}
+        diverged = d.get("diverged", False)
+        if not isinstance(diverged, bool):
+            raise SearchFileError(f"{where}: 'diverged' must be true or false, got {diverged!r}")
+        first = d.get("first_loss")
+        if first is not None and (not isinstance(first, (int, float)) or isinstance(first, bool)):
+            raise SearchFileError(f"{where}: 'first_loss' must be a number or null, got {first!r}")
+        return cls(d["stage"], lr, reg, epochs, diverged=diverged, seconds=float(d.get("seconds") or 0.0),
+                   first_loss=None if first is None else float(first), **lists)
+
+
+@dataclass
+class SearchResult:
+    """The trials of a search (``trials``, in the order they ran), ``ranked`` and ``best``; ``table()`` ranks
+    within each round. ``settings``: how the search was run (what a resumed search must match); ``chance``: the
+    accuracy of always answering the most common label (None when the labels are not classes), over ``classes``
+    classes; ``status``: running, interrupted or finished; ``path``: the file it was read from or written to."""
+
+    trials: list
+    settings: dict = field(default_factory=dict)
+    chance: Optional[float] = None
+    classes: Optional[int] = None
+    status: str = FINISHED
+    path: Optional[str] = None
+
+    @property
+    def ranked(self):
+        """Every trial, best first (across rounds: a coarse trial that beats the longer fine ones is the best)."""
+        return sorted(self.trials, key=lambda t: t.score, reverse=True)
+
+    @property
+    def best(self):
+        return self.ranked[0]
+
+    def stage(self, name):
+        """The trials of one round ('coarse' or 'fine'), best first."""
+        return [t for t in self.ranked if t.stage == name]
+
+    @property
+    def ranked_by(self):
+        """'validation accuracy', 'training accuracy' or 'last epoch loss': what the trials were compared on."""
+        if any(t.val_acc is not None for t in self.trials):
+            return "validation accuracy"
+        if any(t.train_acc is not None for t in self.trials):
+            return "training accuracy"
+        return "last epoch loss"
+
+    def table(self, limit=None):
+        """The fine round's trials then the coarse round's, each ranked within its round (a fine trial trains
+        longer, so the two are not compared), at most `limit` of each; a line under it says how they rank."""
+        rows = []
+        rounds = [s for s in reversed(STAGES) if self.stage(s)]
+        best = self.best if self.trials and not self.best.diverged else None
+        for name in rounds:
+            for rank, t in enumerate(self.stage(name)[:limit], 1):
+                rows.append((str(rank), t.stage, f"{t.lr:.3g}", f"{t.reg:.3g}", str(t.epochs),
+                             "diverged" if t.diverged else f"{t.loss:.4g}", _pct(t.train_acc), _pct(t.val_acc),
+                             "\u2190 best" if t is best else ""))
+        text = format_table(("rank", "stage", "lr", "reg", "epochs", "last epoch loss", "train acc", "val acc", ""),
+                            rows)
+        lengths = [f"{name} trials train {plural(self.stage(name)[0].epochs, 'epoch')}" for name in rounds]
+        if len(rounds) > 1:
+            return text + f"\nranked by {self.ranked_by} within each round ({lengths[0]}, {lengths[1]})"
+        return text + f"\nranked by {self.ranked_by} ({lengths[0]})" if rounds else text
+
+    def to_dict(self):
+        best = self.trials.index(self.best) if self.trials and not self.best.diverged else None
+        return {"graphscope": KIND, "version": VERSION, "status": self.status, "settings": dict(self.settings),
+                "chance": self.chance, "classes": self.classes, "best": best,
+                "trials": [t.to_dict() for t in self.trials]}
+
+    def save(self, path):
+        """Write the search as JSON, atomically (a Ctrl-C or a crash leaves the previous file whole)."""
+        from ..util.atomic import atomic_write
+        with atomic_write(path, "search file") as f:
+            f.write(json.dumps(_finite_or_none(self.to_dict()), indent=1).encode())
+        self.path = path
+
+
+def load_search(path):
+    """The SearchResult a search wrote to `path` (``search(..., save=path)``, ``graphscope search -o``); a file
+    that is missing, not JSON or not a search raises SearchFileError naming what is wrong."""
+    from ..util.atomic import require_path
+    path = require_path(path, "search file")
+    try:
+        with open(path, "rb") as f:
+            d = json.loads(f.read().decode("utf-8"))
+    except FileNotFoundError:
+        raise SearchFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SearchFileError(f"{path}: is a folder, not a search file") from None
+    except OSError as exc:
+        raise SearchFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SearchFileError(f"{path}: is not a search file (not JSON: {exc})") from None
+    if not isinstance(d, dict) or d.get("graphscope") != KIND:
+        raise SearchFileError(f"{path}: is not a search file (written by `graphscope search -o` or "
+                              f"gs.train.search(..., save=...))")
+    if d.get("version") != VERSION:
+        raise SearchFileError(f"{path}: is a search file of version {d.get('version')!r}; this graphscope reads "
+                              f"version {VERSION}")
+    settings, trials = d.get("settings"), d.get("trials")
+    if not isinstance(settings, dict):
+        raise SearchFileError(f"{path}: 'settings' must be an object")
+    if not isinstance(trials, list):
+        raise SearchFileError(f"{path}: 'trials' must be a list")
+    chance = d.get("chance")
+    if chance is not None and not (isinstance(chance, (int, float)) and 0 <= chance <= 1):
+        raise SearchFileError(f"{path}: 'chance' must be a number from 0 to 1 or null, got {chance!r}")
+    classes = d.get("classes")
+    if classes is not None and (not isinstance(classes, int) or classes < 1):
+        raise SearchFileError(f"{path}: 'classes' must be a whole number or null, got {classes!r}")
+    status = d.get("status")
+    if status not in (RUNNING, INTERRUPTED, FINISHED):
+        raise SearchFileError(f"{path}: 'status' must be {RUNNING}, {INTERRUPTED} or {FINISHED}, got {status!r}")
+    return SearchResult([Trial.from_dict(t, f"{path}: trial {i + 1}") for i, t in enumerate(trials)],
+                        settings=settings, chance=chance, classes=classes, status=status, path=path)
+
+
+def _last(values):
+    return values[-1] if values else None
+
+
+def _pct(v):
+    return "-" if v is None else f"{100 * v:.1f}%"
+
+
+def _number(d, key, where):
+    v = d.get(key)
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0:
+        raise SearchFileError(f"{where}: '{key}' must be a number >= 0, got {v!r}")
+    return float(v)
+
+
+def _numbers(d, key, where):
+    values = d.get(key, [])
+    if not isinstance(values, list) or not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+                                               for v in values):
+        raise SearchFileError(f"{where}: '{key}' must be a list of numbers")
+    return [None if v is None else float(v) for v in values]
+
+
+def _finite_or_none(d):
+    """JSON has no NaN: a non-finite number is written as null."""
+    if isinstance(d, dict):
+        return {k: _finite_or_none(v) for k, v in d.items()}
+    if isinstance(d, (list, tuple)):
+        return [_finite_or_none(v) for v in d]
+    if isinstance(d, float) and not math.isfinite(d):
+        return None
+    return d
