@@ -128,8 +128,6 @@ def run(args):
         f", then {fine_trials} of {plural(fine_epochs, 'epoch')}" if fine_trials else "")
     print(f"searching lr in [{args.lr_range[0]:g}, {args.lr_range[1]:g}], {regs} "
           f"({args.method}, {args.optimizer}, batch {args.batch_size}) on {len(x_train)} examples: {rounds}")
-    if resumed is not None:
-        print(_resuming_line(resumed, args.trials + fine_trials))
     save = args.output or args.resume
     try:
         result = search(loss, make, x_train, y_train, x_val, y_val, method=args.method, trials=args.trials,
@@ -137,6 +135,8 @@ def run(args):
                         fine_epochs=fine_epochs, batch_size=args.batch_size, seed=args.seed, dtype=args.dtype,
                         progress=False if args.no_progress else None, out=print, save=save, resume=resumed,
                         about={"file": _file_key(args.file), "optimizer": args.optimizer})
+    except GraphscopeError as exc:  # --resume's file is of other data or weights: said without the library's prefix
+        raise GraphscopeError(str(exc).removeprefix("search: ")) from None
     except SearchInterrupted as exc:
         if exc.result.trials:
             print("\ninterrupted: the trials that finished")
@@ -194,14 +194,6 @@ def _shown(file_key):
 
 def _value_text(v):
     return " ".join(f"{x:g}" for x in v) if isinstance(v, (list, tuple)) else str(v)
-
-
-def _resuming_line(resumed, planned):
-    done = len(resumed.trials)
-    if done >= planned:
-        return f"every trial of the search in {resumed.path} had finished ({done} of {planned}): nothing to run"
-    return (f"resuming the search in {resumed.path}: {done} of {planned} trials had finished, "
-            f"{planned - done} to run")
 
 
 def _output_problems(args):

@@ -67,6 +67,8 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     kept = _kept_trials(resume, settings)
     rng = np.random.default_rng(seed)
     planned = trials + fine_trials
+    if resume is not None and out is not None:
+        out(_resuming(resume, planned))
     left = max(0, trials - len(kept["coarse"])) * epochs + max(0, fine_trials - len(kept["fine"])) * fine_epochs
     if save is not None:
         record.save(save)  # at once: a search stopped in its first trial still leaves its settings to resume
@@ -244,6 +246,14 @@ def _same_trial(t, stage, i, lr, reg, epochs, resume):
                               f"{t.lr:g}, reg {t.reg:g}, {plural(t.epochs, 'epoch')}, where this search tries lr "
                               f"{lr:g}, reg {reg:g}, {plural(epochs, 'epoch')}: it was not written by this search")
     return t
+
+
+def _resuming(resume, planned):
+    where = f"the search in {resume.path}" if resume.path else "the search"
+    done = len(resume.trials)
+    if done >= planned:
+        return f"every trial of {where} had finished ({done} of {planned}): nothing to run"
+    return f"resuming {where}: {done} of {planned} trials had finished, {planned - done} to run"
 
 
 def _keep(record, save):

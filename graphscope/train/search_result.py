@@ -15,7 +15,7 @@ STAGES = ("coarse", "fine")
 KIND, VERSION = "search", 1
 #: A trial blew up when its loss ended this many times higher than it started, and stalled when it moved by less
 #: than this share of itself.
-GREW, STALLED = 1.5, 0.02
+GREW, STALLED = 1.5, 0.005
 #: A search file's "status": trials still running, stopped by Ctrl-C (or an error), every trial done.
 RUNNING, INTERRUPTED, FINISHED = "running", "interrupted", "finished"
 
@@ -129,8 +129,9 @@ class SearchResult:
 
     @property
     def ranked(self):
-        """Every trial, best first (across rounds: a coarse trial that beats the longer fine ones is the best)."""
-        return sorted(self.trials, key=lambda t: t.score, reverse=True)
+        """Every trial, best first (across rounds: a coarse trial that beats the longer fine ones is the best).
+        Ties go to the fine round (the search's answer), then to the higher training accuracy, the lower loss."""
+        return sorted(self.trials, key=_rank_key, reverse=True)
 
     @property
     def best(self):
@@ -163,9 +164,11 @@ class SearchResult:
         text = format_table(("rank", "stage", "lr", "reg", "epochs", "last epoch loss", "train acc", "val acc", ""),
                             rows)
         lengths = [f"{name} trials train {plural(self.stage(name)[0].epochs, 'epoch')}" for name in rounds]
+        by = {"validation accuracy": "validation accuracy, then training accuracy, then loss,",
+              "training accuracy": "training accuracy, then loss,"}.get(self.ranked_by, self.ranked_by)
         if len(rounds) > 1:
-            return text + f"\nranked by {self.ranked_by} within each round ({lengths[0]}, {lengths[1]})"
-        return text + f"\nranked by {self.ranked_by} ({lengths[0]})" if rounds else text
+            return text + f"\nranked by {by} within each round ({lengths[0]}, {lengths[1]})"
+        return text + f"\nranked by {by.rstrip(',')} ({lengths[0]})" if rounds else text
 
     def to_dict(self):
         best = self.trials.index(self.best) if self.trials and not self.best.diverged else None
@@ -219,6 +222,14 @@ def load_search(path):
         raise SearchFileError(f"{path}: 'status' must be {RUNNING}, {INTERRUPTED} or {FINISHED}, got {status!r}")
     return SearchResult([Trial.from_dict(t, f"{path}: trial {i + 1}") for i, t in enumerate(trials)],
                         settings=settings, chance=chance, classes=classes, status=status, path=path)
+
+
+def _rank_key(t):
+    """Sorted on, largest first: the score, then the round, then the training accuracy (when the score is the
+    validation's), then the loss."""
+    train = t.train_acc if t.val_acc is not None and t.train_acc is not None else -math.inf
+    loss = -t.loss if math.isfinite(t.loss) else -math.inf
+    return t.score, STAGES.index(t.stage), train, loss
 
 
 def _last(values):
