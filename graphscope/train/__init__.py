@@ -10,5 +10,5 @@ from .monitor import LayerStats, layer_stats, snapshot_params
 from .sanity import SanityReport, sanity_check
 from .search import SearchInterrupted, SearchResult, Trial, load_search, search
 from .search_result import SearchFileError
-from .search_verdict import Verdict, judge as judge_search
+from .search_verdict import SearchVerdict, judge as judge_search
 from .trainer import Trainer, TrainingDiverged, TrainingInterrupted

@@ -9,12 +9,12 @@ import numpy as np
 #: A best accuracy less than this share of the way from chance to 100% counts as near chance (with 10 balanced
 #: classes: below 28%; with 3: below 46.7%).
 NEAR_CHANCE = 0.2
-#: How far past the searched range a suggested one reaches (a factor, in decades).
+#: How far past the searched range a suggested one reaches (a factor: three decades).
 REACH = 1000.0
 
 
 @dataclass
-class Verdict:
+class SearchVerdict:
     """What a search found: ``learned`` False when every trial diverged or the best stayed near chance.
 
     ``lr_change``: 'smaller' (most trials' loss grew or diverged), 'larger' (most trials' loss hardly moved, or
@@ -24,7 +24,7 @@ class Verdict:
     """
 
     learned: bool
-    reason: str                   # "" | "diverged" | "near chance"
+    reason: str                   # "" | "diverged" | "near chance" | "no trials"
     best_acc: Optional[float]
     threshold: Optional[float]    # the accuracy below which a best trial is near chance
     blew_up: int
@@ -36,6 +36,8 @@ class Verdict:
     def __str__(self):
         if self.learned:
             return "the search learned something"
+        if not self.trials:
+            return "no trial had finished"
         what = ("every trial diverged" if self.reason == "diverged" else
                 f"nothing learned: the best accuracy {100 * self.best_acc:.1f}% is near chance")
         hint = {"smaller": "try smaller learning rates", "larger": "try larger learning rates",
@@ -56,8 +58,11 @@ def chance_of(labels):
 
 
 def judge(result, lr_range=None):
-    """The Verdict on a SearchResult; `lr_range` (default: the result's settings) is the range that was searched."""
+    """What a SearchResult found (a SearchVerdict); `lr_range` (default: the result's settings) is the range that
+    was searched."""
     trials = result.trials
+    if not trials:
+        return SearchVerdict(False, "no trials", None, None, 0, 0, 0, "", None)
     lr_range = lr_range or tuple(result.settings.get("lr_range") or ())
     blew_up = sum(t.blew_up for t in trials)
     stalled = sum(t.stalled for t in trials)
@@ -69,7 +74,7 @@ def judge(result, lr_range=None):
     elif acc is not None and threshold is not None and acc < threshold:
         reason = "near chance"
     else:
-        return Verdict(True, "", acc, threshold, blew_up, stalled, len(trials), "", None)
+        return SearchVerdict(True, "", acc, threshold, blew_up, stalled, len(trials), "", None)
     change, suggested = "", None
     if len(lr_range) == 2:
         lo, hi = lr_range
@@ -77,7 +82,7 @@ def judge(result, lr_range=None):
             change, suggested = "smaller", (_round(lo / REACH), lo)
         elif 2 * stalled >= len(trials) or (blew_up == 0 and _in_top_third(best.lr, lo, hi)):
             change, suggested = "larger", (hi, _round(hi * REACH))
-    return Verdict(False, reason, acc, threshold, blew_up, stalled, len(trials), change, suggested)
+    return SearchVerdict(False, reason, acc, threshold, blew_up, stalled, len(trials), change, suggested)
 
 
 def _in_top_third(lr, lo, hi):
