@@ -74,16 +74,15 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
         record.save(save)  # at once: a search stopped in its first trial still leaves its settings to resume
 
     def run_round(stage, points, n_epochs, bar):
+        def epoch_done(event):  # the bar counts epochs; its note is made only when it is redrawn
+            if isinstance(event, EpochEnd):
+                bar.advance(lambda: _note(record, planned))
+
         for i, (lr_i, reg_i) in enumerate(points):
             if i < len(kept[stage]):
                 record.trials.append(_same_trial(kept[stage][i], stage, i, lr_i, reg_i, n_epochs, resume))
                 continue
             _reset(graph, initial, node_state)
-            note = (lambda: _note(record, planned))
-
-            def epoch_done(event):
-                if isinstance(event, EpochEnd):
-                    bar.advance(note)
             record.trials.append(_trial(stage, loss, make_optimizer, lr_i, reg_i, n_epochs, batch_size, seed,
                                         dtype, x_train, y_train, x_val, y_val, epoch_done))
             _tell(out, record.trials[-1])
