@@ -17,6 +17,7 @@ from ..engine.errors import ArgumentError, GraphscopeError
 from ..engine.graph import Graph
 from ..engine.words import plural
 from ..util.atomic import require_path
+from .divergence import divergence_advice
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
@@ -30,11 +31,13 @@ VAL_CHUNK = 2048
 
 
 class TrainingDiverged(GraphscopeError):
-    """The loss became NaN or infinite; ``origin`` names the node that made the first non-finite value."""
+    """The loss became NaN or infinite; ``origin`` names the node that made the first non-finite value, ``advice``
+    says what to change (the learning rate only when updates came first and the loss grew)."""
 
-    def __init__(self, message, origin=None, epoch=None, iteration=None):
+    def __init__(self, message, origin=None, epoch=None, iteration=None, advice=()):
         super().__init__(message)
         self.origin = origin
+        self.advice = list(advice)  # what to change, one line each (also the message's last lines)
         self.epoch = epoch
         self.iteration = iteration
 
@@ -257,10 +260,12 @@ class Trainer:
             kept = f"\n  the last good checkpoint is {self.checkpoint} (after epoch {self.epoch})"
         elif self.checkpoint is not None:
             kept = "\n  no checkpoint was written (no epoch finished)"
-        message = (f"training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch + 1})\n  "
-                   + where.replace("\n", "\n  ") + kept +
-                   "\n  try a smaller learning rate (or check the inputs for NaNs)")
-        return TrainingDiverged(message, origin=origin, epoch=epoch, iteration=iteration)
+        losses = self.history.loss  # one per update taken before this loss
+        advice = divergence_advice(origin, losses, float(self.optimizer.lr), self.reg)
+        when = ", before any update" if not losses else ""
+        message = (f"training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch + 1}){when}\n  "
+                   + where.replace("\n", "\n  ") + kept + "".join(f"\n  {line}" for line in advice))
+        return TrainingDiverged(message, origin=origin, epoch=epoch, iteration=iteration, advice=advice)
 
     def _emit(self, event):
         for cb in self.callbacks:
