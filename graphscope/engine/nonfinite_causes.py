@@ -106,7 +106,7 @@ def fixable_in_the_model(origin):
     """True when the cause is how the model or loss is written (a log of a softmax or of a sigmoid, a log, sqrt
     or division reaching 0) or the data fed, not values that grew too large (an exp or a sum overflowing)."""
     if origin.reason == "leaf":
-        return True
+        return getattr(origin.node, "role", "") != "param"  # data fed (or a constant) vs a parameter an update broke
     text = cause_of(origin)
     return bool(text) and not text.startswith(OVERFLOWS)
 

@@ -37,9 +37,10 @@ def divergence_advice(origin, losses, lr, reg=0.0):
     (one per update taken), `lr` the learning rate of the step that made it."""
     smaller = f"try a smaller learning rate (lr is {lr:g}; e.g. {lr / 10:g})"
     written = origin is not None and fixable_in_the_model(origin)
-    fix_node = (f"fix {origin.name} ({display_location(origin.source)}) as its why: line says"
-                if written and origin.reason != "leaf"
-                else "clean the data (every example and label finite)" if written else "")
+    fix_node = f"fix {origin.name} ({display_location(origin.source)}) as its why: line says" if written else ""
+    if origin is not None and origin.reason == "leaf" and getattr(origin.node, "role", "") != "param":
+        return ["the batch fed holds NaN or infinity, so the learning rate is not the cause: clean the data "
+                "(every example and label finite)"]
     if not losses:
         head = "no update had happened yet, so the learning rate is not the cause"
         if origin is None:
