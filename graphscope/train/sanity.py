@@ -20,9 +20,8 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.source import display_location
 from ..engine.words import plural
-from .checkpoint import stateful_nodes
-from .optimizer_state import copied_state
-from .trainer import VAL_CHUNK
+from .rewind import TrainerState
+from .settings import VAL_CHUNK
 
 SUBSET = 20
 #: Relative distance of the initial loss from what the initial scores give an untrained net, still called close.
@@ -76,7 +75,7 @@ def sanity_check(trainer, x=None, y=None, out=None):
     if x is None:
         x, y = trainer.roles.recorded_data()
     x, y = trainer._data(x, y, "sanity_check")
-    saved = _Snapshot(trainer)
+    saved = TrainerState(trainer)
     checks = []
     say = out or (lambda *_: None)
     try:
@@ -91,42 +90,6 @@ def sanity_check(trainer, x=None, y=None, out=None):
     report = SanityReport(checks)
     say(report.summary())
     return report
-
-
-class _Snapshot:
-    """Parameters, optimizer state, RNG, history, epoch and the batch-norm and dropout nodes' attributes
-    (running averages, mask draw count) of a trainer, to put back after the checks."""
-
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self.values = [np.array(p.value, copy=True) for p in trainer.params]
-        self.nodes = [(n, {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in n.attrs.items()})
-                      for n in stateful_nodes(trainer.graph)]
-        self.opt = copied_state(trainer.optimizer)
-        self.rng = trainer.rng.bit_generator.state
-        self.history, self.epoch, self.reg = trainer.history, trainer.epoch, trainer.reg
-
-    def restore(self):
-        t = self.trainer
-        for p, v in zip(t.params, self.values):
-            if isinstance(p.value, np.ndarray):
-                np.copyto(p.value, v)
-            else:
-                p.value = float(v)
-            p.grad = None
-        t.optimizer.load_state_dict(copied_state(self.opt))
-        for node, attrs in self.nodes:
-            restored = {}
-            for k, v in attrs.items():
-                now = node.attrs.get(k)
-                if isinstance(v, np.ndarray) and isinstance(now, np.ndarray) and now.shape == v.shape:
-                    np.copyto(now, v)  # in place: a BatchNorm1d module holds the same running-average arrays
-                    restored[k] = now
-                else:
-                    restored[k] = v.copy() if isinstance(v, np.ndarray) else v
-            node.attrs = {**node.attrs, **restored}
-        t.rng.bit_generator.state = self.rng
-        t.history, t.epoch, t.reg = self.history, self.epoch, self.reg
 
 
 def _data_loss(trainer, x, y):

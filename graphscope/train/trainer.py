@@ -24,10 +24,7 @@ from .history import History
 from .optimizer_state import copied_state
 from .plan import Plan
 from .progress import Bar, wanted
-from .settings import DTYPES, setting_problems
-
-#: Rows per validation pass (validation needs no gradient, so bigger chunks than a batch are fine).
-VAL_CHUNK = 2048
+from .settings import DTYPES, VAL_CHUNK, setting_problems
 
 
 class TrainingDiverged(GraphscopeError):
@@ -178,9 +175,14 @@ class Trainer:
         and the unfinished epoch is not counted: a later fit() trains it again, with a new shuffle. Asked
         at an epoch's end (an EpochEnd callback: early stopping) or during the last batch, that epoch
         counts and nothing of the next is trained: the parameters, the optimizer and the shuffling are
-        those of a run of that many epochs ('stopped after epoch N').
+        those of a run of that many epochs ('stopped after epoch N'). Asked while no fit runs, the next fit
+        stops before its first batch and trains nothing ('stopped before the first batch'; cancel_stop() forgets it).
         """
         self._stop = True
+
+    def cancel_stop(self):
+        """Forget a stop() that no fit has acted on yet (one asked while no fit ran)."""
+        self._stop = False
 
     # ---------------------------------------------------------------- data
     def _labels(self, y, what):
@@ -315,6 +317,8 @@ class Trainer:
             except KeyboardInterrupt:
                 self.history.stopped = "interrupted"
                 raise self._interrupted() from None
+            finally:
+                self._stop = False  # acted on (or the fit ended first): it does not stop the next fit
 
     def _interrupted(self):
         """The TrainingInterrupted for Ctrl-C now: one line saying what is kept."""
@@ -359,14 +363,14 @@ class Trainer:
         h = self.history
         h.settings = self.settings(n)
         h.stopped = ""
-        self._stop = False
         self._set_training(True)
+        trained = False  # a batch of this fit was trained
         todo = max(0, self.epochs - self.epoch)
         with Bar(todo * batches, "training", wanted(self.progress)) as bar:
             while self.epoch < self.epochs:
                 epoch = self.epoch
                 if self._stop:  # asked at an epoch's end: nothing of the next epoch is drawn, shuffled or trained
-                    return self._stopped(epoch, f"stopped after epoch {epoch}" if epoch else
+                    return self._stopped(epoch, f"stopped after epoch {epoch}" if trained else
                                          "stopped before the first batch")
                 lr = float(self.schedule(epoch)) if self.schedule is not None else float(self.optimizer.lr)
                 self.optimizer.lr = lr
@@ -382,6 +386,7 @@ class Trainer:
                         idx = order[idx]
                     xb, yb = x_train[idx], y_train[idx]
                     loss = self._step(xb, yb)
+                    trained = True
                     iteration = len(h.loss) + 1
                     if not math.isfinite(loss):
                         exc = self._diverged(loss, epoch, iteration)
