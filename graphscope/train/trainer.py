@@ -306,8 +306,8 @@ class Trainer:
     def fit(self, x_train, y_train, x_val=None, y_val=None):
         """Train until `epochs` epochs are done (or stop()); returns the History (also ``trainer.history``).
 
-        A NaN or infinite loss stops at once with TrainingDiverged naming the node that made it;
-        the parameters keep the values of the last finite step.
+        A NaN or infinite loss stops at once with TrainingDiverged naming the node that made it, why, and what
+        to change (its ``advice``); the parameters keep the values of the last finite step.
         """
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a NaN is reported where it is made
             try:
