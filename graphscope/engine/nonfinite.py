@@ -24,6 +24,7 @@ from .backward import backward_steps, topo_order
 from .errors import BackwardError, GraphscopeError
 from .hooks import BACKWARD_HOOKS, FORWARD_HOOKS
 from .formatting import number_text
+from .nonfinite_causes import cause_of
 from .source import display_location
 
 
@@ -78,8 +79,12 @@ class NonFinite:
     def scope(self):
         return self.node.scope
 
+    def cause(self):
+        """One sentence: why the op made it and what to write instead ('' when no particular reason is known)."""
+        return cause_of(self)
+
     def describe(self):
-        """Several lines: what became non-finite where, the values involved, scope and source line."""
+        """Several lines: what became non-finite where, the values involved, why, scope and source line."""
         n = self.node
         bad = f"{self.kind} in {self.count} of {self.size} entr{'y' if self.size == 1 else 'ies'}"
         if self.phase == "forward" and self.reason == "leaf":
@@ -100,6 +105,9 @@ class NonFinite:
             lines.append("  inputs: " + "; ".join(describe_tensor(i.name, i._value) for i in n.inputs))
         if self.phase == "backward" and n.grad is not None:
             lines.append("  upstream: " + describe_tensor(f"dL/d{n.name}", n.grad))
+        why = self.cause()
+        if why:
+            lines.append(f"  why: {why}")
         lines.append(f"  scope: {n.scope or '(top level)'}")
         lines.append(f"  made at {display_location(n.source)}")
         return "\n".join(lines)

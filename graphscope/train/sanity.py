@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..engine.source import display_location
 from ..engine.words import plural
-from .checkpoint import stateful_nodes
-from .optimizer_state import copied_state
+from .rewind import TrainerState
+from .settings import VAL_CHUNK
 
 SUBSET = 20
 #: Relative distance of the initial loss from what the initial scores give an untrained net, still called close.
@@ -74,7 +75,7 @@ def sanity_check(trainer, x=None, y=None, out=None):
     if x is None:
         x, y = trainer.roles.recorded_data()
     x, y = trainer._data(x, y, "sanity_check")
-    saved = _Snapshot(trainer)
+    saved = TrainerState(trainer)
     checks = []
     say = out or (lambda *_: None)
     try:
@@ -91,42 +92,6 @@ def sanity_check(trainer, x=None, y=None, out=None):
     return report
 
 
-class _Snapshot:
-    """Parameters, optimizer state, RNG, history, epoch and the batch-norm and dropout nodes' attributes
-    (running averages, mask draw count) of a trainer, to put back after the checks."""
-
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self.values = [np.array(p.value, copy=True) for p in trainer.params]
-        self.nodes = [(n, {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in n.attrs.items()})
-                      for n in stateful_nodes(trainer.graph)]
-        self.opt = copied_state(trainer.optimizer)
-        self.rng = trainer.rng.bit_generator.state
-        self.history, self.epoch, self.reg = trainer.history, trainer.epoch, trainer.reg
-
-    def restore(self):
-        t = self.trainer
-        for p, v in zip(t.params, self.values):
-            if isinstance(p.value, np.ndarray):
-                np.copyto(p.value, v)
-            else:
-                p.value = float(v)
-            p.grad = None
-        t.optimizer.load_state_dict(copied_state(self.opt))
-        for node, attrs in self.nodes:
-            restored = {}
-            for k, v in attrs.items():
-                now = node.attrs.get(k)
-                if isinstance(v, np.ndarray) and isinstance(now, np.ndarray) and now.shape == v.shape:
-                    np.copyto(now, v)  # in place: a BatchNorm1d module holds the same running-average arrays
-                    restored[k] = now
-                else:
-                    restored[k] = v.copy() if isinstance(v, np.ndarray) else v
-            node.attrs = {**node.attrs, **restored}
-        t.rng.bit_generator.state = self.rng
-        t.history, t.epoch, t.reg = self.history, self.epoch, self.reg
-
-
 def _data_loss(trainer, x, y):
     trainer.reg = 0.0
     return trainer.evaluate(x, y)[1]
@@ -135,10 +100,9 @@ def _data_loss(trainer, x, y):
 def _initial_loss(trainer, x, y, saved=None):
     loss_node = trainer.roles.labelled[0] if trainer.roles.labelled else None
     if loss_node is None:
-        loss = _data_loss(trainer, x, y)
-        return Check("initial loss", f"{loss:.4g} (no class scores: nothing to compare with)", math.isfinite(loss))
+        return _hand_written_initial_loss(trainer, x, y)
     trainer.reg = 0.0
-    loss, scores = _loss_and_scores(trainer, loss_node, x, y)
+    loss, scores = _loss_and_scores(trainer, loss_node.inputs[0], x, y)
     svm = loss_node.op == "svm_loss"
     classes = scores.shape[1]
     at_zero, formula = (classes - 1.0, f"C - 1 = {classes - 1}") if svm else \
@@ -157,11 +121,50 @@ def _initial_loss(trainer, x, y, saved=None):
                      f"{100 * (loss - at_zero) / at_zero:.0f}% above {formula}: the inputs are badly scaled or the "
                      f"initial weights too large. Standardize the inputs (zero mean, unit variance per feature: "
                      f"gs.data.standardize) or start with smaller weights (He/Xavier scaling, or std 0.01)")
-    return Check("initial loss", figure, finite and off <= INITIAL_TOLERANCE,
+    if not finite:
+        return _not_finite("initial loss", loss, trainer)
+    return Check("initial loss", figure, off <= INITIAL_TOLERANCE,
                  "the loss is not what these scores give for labels they know nothing of: the net was trained "
-                 "already, the labels leak into the inputs, or the loss (or an op before it) computes something else"
-                 if finite else "the initial loss is not a finite number: find the node that made it with "
-                 "`graphscope check` or gs.detect_anomaly()")
+                 "already, the labels leak into the inputs, or the loss (or an op before it) computes something else")
+
+
+def _hand_written_initial_loss(trainer, x, y):
+    """The initial loss of a graph without gs.softmax_cross_entropy or gs.svm_loss: compared, when it has class
+    scores, with what a softmax loss of those scores gives (its mean over the examples, or its sum)."""
+    trainer.reg = 0.0
+    scores_node = trainer.roles.scores
+    if scores_node is None:
+        loss = _data_loss(trainer, x, y)
+        if not math.isfinite(loss):
+            return _not_finite("initial loss", loss, trainer)
+        return Check("initial loss", f"{loss:.4g} (no class scores and no softmax or SVM loss: nothing to compare "
+                                     f"with)", True)
+    loss, scores = _loss_and_scores(trainer, scores_node, x, y)
+    if not math.isfinite(loss):
+        return _not_finite("initial loss", loss, trainer)
+    expected = expected_untrained_loss(scores)
+    rows = min(len(x), VAL_CHUNK)  # a sum is over one pass's rows
+    figure = (f"{loss:.4g}, a loss written by hand on {scores_node.name}: a softmax loss of these "
+              f"{scores.shape[1]}-class scores gives about {expected:.4g} per example "
+              f"({rows * expected:.4g} summed over {plural(rows, 'example')})")
+    for label, target in (("its mean", expected), ("its sum", rows * expected)):
+        if target > 0 and abs(loss - target) / target <= INITIAL_TOLERANCE:
+            return Check("initial loss", f"{figure}: close to {label}", True)
+    return Check("initial loss", f"{figure}: neither, so not compared (another loss?)", True)
+
+
+def _not_finite(name, loss, trainer):
+    """A failed check whose loss is NaN or infinite at the initial parameters (before any update, so at any
+    learning rate): the node that made it, and why."""
+    origin = trainer.graph.find_nonfinite()
+    if origin is None:
+        where = "find the node that made it with `graphscope check` or gs.detect_anomaly()"
+    else:
+        why = origin.cause()
+        where = (f"{origin.name} (op {origin.op}) made it at {display_location(origin.source)}"
+                 + (f": {why}" if why else ""))
+    return Check(name, f"{loss} at the initial parameters, before any update (at any learning rate)", False,
+                 f"not a learning-rate problem (no update has happened): {where}")
 
 
 def expected_untrained_loss(scores, svm=False):
@@ -189,24 +192,32 @@ def score_spread(scores):
     return float(np.sqrt(s.var(axis=1).mean()))
 
 
-def _loss_and_scores(trainer, loss_node, x, y):
-    """The loss of (x, y) in eval mode (the graph's output, as trainer.evaluate gives it) and the scores the
-    classification loss `loss_node` was given."""
+def _loss_and_scores(trainer, scores_node, x, y):
+    """The loss of (x, y) in eval mode (the graph's output, as trainer.evaluate gives it) and the values of
+    `scores_node` (the class scores) on them."""
     total, rows = 0.0, []
     for xb, _ in trainer._eval_passes(x, y):
         total += float(trainer.loss.value) * len(xb)
-        rows.append(np.array(loss_node.inputs[0].value, dtype=np.float64, ndmin=2))
+        rows.append(np.array(scores_node.value, dtype=np.float64, ndmin=2))
     return total / len(x), np.concatenate(rows)
 
 
 def _regularization(trainer, x, y, saved=None):
+    name = "regularization raises the loss"
     if not trainer.weights:
-        return Check("regularization raises the loss", "no weights (parameters with 2+ axes) to regularize", True)
+        return Check(name, "no weights (parameters with 2+ axes) to regularize", True)
     plain = _data_loss(trainer, x, y)
+    if not math.isfinite(plain):
+        return Check(name, f"{plain} without regularization: nothing to compare", False,
+                     "the loss is not finite before any regularization is added (the initial loss check names "
+                     "the node that made it)")
     reg = trainer.reg = PROBE_REG
     with_reg = plain + trainer._reg_term()
-    return Check("regularization raises the loss", f"{plain:.4g} without, {with_reg:.4g} with reg {reg:g}",
-                 with_reg > plain, "the weights are all zero: the regularization has nothing to act on")
+    zero = all(not np.any(w.value) for w in trainer.weights)
+    return Check(name, f"{plain:.4g} without, {with_reg:.4g} with reg {reg:g}", with_reg > plain,
+                 "the weights are all zero: the regularization has nothing to act on" if zero else
+                 f"the regularization term reg * sum ||W||^2 is {with_reg - plain:.4g}: the trainer's "
+                 f"regularization does not reach the loss")
 
 
 #: Learning rates the overfit check tries, as factors of the trainer's: its own first; when that is too slow for
@@ -230,9 +241,19 @@ class _Attempt:
         return not math.isfinite(self.loss)
 
     @property
+    def at_the_start(self):
+        """The loss was not finite before the first update: no learning rate is to blame."""
+        return self.diverged and self.steps == 1
+
+    @property
     def improved(self):
         """The loss went down (a rate too small, not too large: no blow-up, no stall)."""
         return not self.diverged and self.loss < self.first_loss
+
+    @property
+    def flat(self):
+        """The loss hardly moved (less than FLAT of its first value): the steps are too small to matter."""
+        return not self.diverged and abs(self.loss - self.first_loss) <= FLAT * max(abs(self.first_loss), 1e-12)
 
     @property
     def fitted(self):
@@ -249,31 +270,86 @@ class _Attempt:
         return f"{reached} after {plural(self.steps, 'step')}"
 
 
+#: A loss that changed by at most this fraction over an attempt did not move.
+FLAT = 0.01
+#: Gradients smaller than this fraction of their weights (RMS) count as vanished.
+VANISHED = 1e-4
+
+
 def _overfit_subset(trainer, x, y, saved):
     n = min(SUBSET, len(x))
     pick = np.sort(np.random.default_rng(trainer.seed).choice(len(x), n, replace=False))
     xs, ys = x[pick], y[pick]
     lr0 = trainer.lr0
+    name = f"overfit {n} examples"
     attempts = [_overfit_at(trainer, xs, ys, lr0, saved)]
-    for factor in (LARGER if attempts[0].improved else SMALLER):
+    if attempts[0].at_the_start:
+        return _not_finite(name, attempts[0].loss, trainer)
+    for factor in (LARGER if attempts[0].improved or attempts[0].flat else SMALLER):
         if attempts[-1].fitted or (factor > 1 and attempts[-1].diverged):
             break
         attempts.append(_overfit_at(trainer, xs, ys, lr0 * factor, saved))
-    name = f"overfit {n} examples"
     best = attempts[-1]
     if best.fitted:
         what = "100% training accuracy" if best.acc is not None else f"loss {best.loss:.3g}"
         figure = f"{what} after {plural(best.steps, 'step')} (loss {best.loss:.3g}, lr {best.lr:g}, no regularization)"
         if len(attempts) > 1:
             figure += f"; at lr {lr0:g}: {attempts[0].outcome()}: " + (
-                "too small a learning rate for a quick start" if attempts[0].improved else
+                "too small a learning rate for a quick start" if attempts[0].improved or attempts[0].flat else
                 "too large a learning rate (the loss did not go down)")
         return Check(name, figure, True)
     tried = "; ".join(f"lr {a.lr:g}: {a.outcome()}" for a in attempts)
+    figure = f"not fitted: {tried} (no regularization)"
+    if len(attempts) > 1 and all(a.flat for a in attempts):
+        saved.restore()
+        return Check(name, figure, False, _stalled(trainer, xs, ys, attempts))
     way = "larger" if attempts[-1].improved else "smaller"
-    return Check(name, f"not fitted: {tried} (no regularization)", False,
+    return Check(name, figure, False,
                  f"the model cannot fit even a few examples at these rates: try a {way} learning rate, or check "
                  f"the model (too small? its gradients, with `graphscope check`)")
+
+
+def _stalled(trainer, xs, ys, attempts):
+    """Why rates far apart all leave the loss where it was: the gradients vanished before they reached the weights,
+    or (healthy gradients) the rates are all far too small; the gradient/weight ratios say which."""
+    ratios = _gradient_ratios(trainer, xs, ys)
+    rates = [a.lr for a in attempts]
+    span = f"rates {max(rates) / min(rates):g}x apart"
+    listed = ", ".join(f"{name} {ratio:.1e}" for name, ratio in _ends(ratios))
+    largest = max(ratios.values(), default=0.0)
+    top = max(rates)
+    if largest < VANISHED:
+        return (f"{span} leave the loss where it was: the parameters do not move, whatever the rate; their "
+                f"gradients are tiny beside the weights (gradient/weight RMS: {listed}): the gradients vanish. "
+                f"Look at the initialization (too small, e.g. N(0, 0.01^2) in a deep net: use He/Xavier scaling), "
+                f"the activations (saturated tanh or sigmoid, dead ReLUs) and the statistics per layer: "
+                f"gs.layer_stats(loss) or trainer.layer_stats(), or l in `graphscope tui FILE`")
+    step = top * largest
+    return (f"{span} leave the loss where it was, with gradients of a healthy size (gradient/weight RMS: {listed}): "
+            f"each step moves the weights by about lr x that, at most {step:.1e} of them at lr {top:g} (about 1e-3 "
+            f"is a good start): try a learning rate near {1e-3 / largest:.2g}")
+
+
+def _gradient_ratios(trainer, xs, ys):
+    """{weight name: RMS of its gradient / RMS of its values} at the current parameters on (xs, ys)."""
+    trainer.optimizer.zero_grad()
+    trainer.graph.run(trainer.roles.feeds(xs, ys))
+    trainer.graph.backward()
+    for leaf in (trainer.roles.input, trainer.roles.label_leaf):
+        if leaf is not None:
+            leaf.grad = None
+    ratios = {}
+    for w in trainer.weights or trainer.params:
+        size = float(np.sqrt(np.mean(np.square(w.value, dtype=np.float64))))
+        grad = 0.0 if w.grad is None else float(np.sqrt(np.mean(np.square(w.grad, dtype=np.float64))))
+        ratios[w.name] = grad / size if size > 0 else (0.0 if grad == 0 else math.inf)
+    return ratios
+
+
+def _ends(ratios, shown=4):
+    """The (name, ratio) pairs to quote: all of a few, else the first and last two (input side, output side)."""
+    items = list(ratios.items())
+    return items if len(items) <= shown else items[:2] + items[-2:]
 
 
 def _overfit_at(trainer, xs, ys, lr, saved):

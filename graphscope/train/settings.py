@@ -40,3 +40,7 @@ def batch_text(batch_size, n_train):
     if n_train is None or batch_size <= n_train:
         return f"batch {batch_size}"
     return f"batch {n_train} (all of them: --batch-size {batch_size} is more than the {n_train} examples)"
+
+
+#: Rows per evaluation pass (it needs no gradient, so bigger chunks than a batch are fine).
+VAL_CHUNK = 2048

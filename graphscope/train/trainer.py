@@ -17,24 +17,24 @@ from ..engine.errors import ArgumentError, GraphscopeError
 from ..engine.graph import Graph
 from ..engine.words import plural
 from ..util.atomic import require_path
+from .divergence import divergence_advice
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
 from .optimizer_state import copied_state
 from .plan import Plan
 from .progress import Bar, wanted
-from .settings import DTYPES, setting_problems
-
-#: Rows per validation pass (validation needs no gradient, so bigger chunks than a batch are fine).
-VAL_CHUNK = 2048
+from .settings import DTYPES, VAL_CHUNK, setting_problems
 
 
 class TrainingDiverged(GraphscopeError):
-    """The loss became NaN or infinite; ``origin`` names the node that made the first non-finite value."""
+    """The loss became NaN or infinite; ``origin`` names the node that made the first non-finite value, ``advice``
+    says what to change (the learning rate only when updates came first and the loss grew)."""
 
-    def __init__(self, message, origin=None, epoch=None, iteration=None):
+    def __init__(self, message, origin=None, epoch=None, iteration=None, advice=()):
         super().__init__(message)
         self.origin = origin
+        self.advice = list(advice)  # what to change, one line each (also the message's last lines)
         self.epoch = epoch
         self.iteration = iteration
 
@@ -175,9 +175,14 @@ class Trainer:
         and the unfinished epoch is not counted: a later fit() trains it again, with a new shuffle. Asked
         at an epoch's end (an EpochEnd callback: early stopping) or during the last batch, that epoch
         counts and nothing of the next is trained: the parameters, the optimizer and the shuffling are
-        those of a run of that many epochs ('stopped after epoch N').
+        those of a run of that many epochs ('stopped after epoch N'). Asked while no fit runs, the next fit
+        stops before its first batch and trains nothing ('stopped before the first batch'; cancel_stop() forgets it).
         """
         self._stop = True
+
+    def cancel_stop(self):
+        """Forget a stop() that no fit has acted on yet (one asked while no fit ran)."""
+        self._stop = False
 
     # ---------------------------------------------------------------- data
     def _labels(self, y, what):
@@ -257,10 +262,12 @@ class Trainer:
             kept = f"\n  the last good checkpoint is {self.checkpoint} (after epoch {self.epoch})"
         elif self.checkpoint is not None:
             kept = "\n  no checkpoint was written (no epoch finished)"
-        message = (f"training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch + 1})\n  "
-                   + where.replace("\n", "\n  ") + kept +
-                   "\n  try a smaller learning rate (or check the inputs for NaNs)")
-        return TrainingDiverged(message, origin=origin, epoch=epoch, iteration=iteration)
+        losses = self.history.loss  # one per update taken before this loss
+        advice = divergence_advice(origin, losses, float(self.optimizer.lr), self.reg)
+        when = ", before any update" if not losses else ""
+        message = (f"training diverged: the loss is {loss} at iteration {iteration} (epoch {epoch + 1}){when}\n  "
+                   + where.replace("\n", "\n  ") + kept + "".join(f"\n  {line}" for line in advice))
+        return TrainingDiverged(message, origin=origin, epoch=epoch, iteration=iteration, advice=advice)
 
     def _emit(self, event):
         for cb in self.callbacks:
@@ -299,8 +306,8 @@ class Trainer:
     def fit(self, x_train, y_train, x_val=None, y_val=None):
         """Train until `epochs` epochs are done (or stop()); returns the History (also ``trainer.history``).
 
-        A NaN or infinite loss stops at once with TrainingDiverged naming the node that made it;
-        the parameters keep the values of the last finite step.
+        A NaN or infinite loss stops at once with TrainingDiverged naming the node that made it, why, and what
+        to change (its ``advice``); the parameters keep the values of the last finite step.
         """
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a NaN is reported where it is made
             try:
@@ -310,6 +317,8 @@ class Trainer:
             except KeyboardInterrupt:
                 self.history.stopped = "interrupted"
                 raise self._interrupted() from None
+            finally:
+                self._stop = False  # acted on (or the fit ended first): it does not stop the next fit
 
     def _interrupted(self):
         """The TrainingInterrupted for Ctrl-C now: one line saying what is kept."""
@@ -354,14 +363,14 @@ class Trainer:
         h = self.history
         h.settings = self.settings(n)
         h.stopped = ""
-        self._stop = False
         self._set_training(True)
+        trained = False  # a batch of this fit was trained
         todo = max(0, self.epochs - self.epoch)
         with Bar(todo * batches, "training", wanted(self.progress)) as bar:
             while self.epoch < self.epochs:
                 epoch = self.epoch
                 if self._stop:  # asked at an epoch's end: nothing of the next epoch is drawn, shuffled or trained
-                    return self._stopped(epoch, f"stopped after epoch {epoch}" if epoch else
+                    return self._stopped(epoch, f"stopped after epoch {epoch}" if trained else
                                          "stopped before the first batch")
                 lr = float(self.schedule(epoch)) if self.schedule is not None else float(self.optimizer.lr)
                 self.optimizer.lr = lr
@@ -377,6 +386,7 @@ class Trainer:
                         idx = order[idx]
                     xb, yb = x_train[idx], y_train[idx]
                     loss = self._step(xb, yb)
+                    trained = True
                     iteration = len(h.loss) + 1
                     if not math.isfinite(loss):
                         exc = self._diverged(loss, epoch, iteration)

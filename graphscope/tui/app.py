@@ -65,10 +65,12 @@ class GraphscopeApp(App):
 
 def run_app(graph, origin="", file=None, optimizer=None, training=None):
     """Open the TUI on `graph` in this terminal (with `optimizer`'s update phase, and `training` for the
-    training screen, given them); returns the exit code."""
+    training screen, given them); returns the exit code: 1 when the training screen's last run diverged (as
+    `graphscope train` exits), else 0."""
     app = GraphscopeApp(graph, origin, file, optimizer, training)
     app.run()
     run = app.session.training_run
-    if run is not None:  # say what the training screen's run left behind, once the screen is gone
-        print(f"graphscope tui: {run.kept()}", file=sys.stderr)
-    return 0
+    if run is None:
+        return 0
+    print(f"graphscope tui: {run.kept()}", file=sys.stderr)  # what the training screen's run left behind
+    return 1 if run.diverged is not None else 0

@@ -12,7 +12,11 @@ first fit trains on from the saved epoch.
 The trainer runs in a worker thread; each of its events is handed to a
 ``report`` callable (the screen forwards it to the UI thread). Pausing blocks
 the training thread between two batches; stopping asks the trainer to end
-after the current batch (a configured checkpoint keeps the last whole epoch).
+after the current batch (a configured checkpoint keeps the last whole epoch),
+or, asked before the fit began, before its first. A fit that ends before its
+target (stopped, diverged) leaves that target for the next. After a
+divergence ``go_back()`` puts back the state at the end of the last whole
+epoch, kept in memory (the checkpoint's state, when one is written).
 Nothing here draws anything.
 """
 import inspect
@@ -26,8 +30,9 @@ from ..engine.errors import GraphscopeError
 from ..engine.words import plural
 from ..optim import RULES, make
 from ..optim.schedules import parse_schedule
-from ..train import Trainer, snapshot_params
-from ..train.events import BatchEnd
+from ..train import Trainer, TrainingDiverged, snapshot_params
+from ..train.events import BatchEnd, EpochEnd
+from ..train.rewind import TrainerState
 from ..train.settings import batch_text
 from ..userfile import DATA_WHAT, is_python_file, load_module, training_data
 
@@ -130,13 +135,16 @@ class TrainingRun:
         self.recorded = (x.copy(), y.copy())  # the batch the graph was built with: shown again afterwards
         self._go = threading.Event()
         self._go.set()
-        self._stopping = False  # stop() was asked: a fit not begun yet when it was still stops (after one batch)
+        self._stopping = False  # stop() was asked (a fit not begun yet stops before its first batch)
         self._idle = threading.Event()  # set while no fit() runs
         self._idle.set()
         self._before = snapshot_params(graph)
         self.params_before = None  # the parameters before the last step taken
         self.fitted = False  # fit() has run: training again trains options.epochs more
         self.resumed_epoch = None  # the epoch of the checkpoint the run went on with (resume_run)
+        self.diverged = None  # the TrainingDiverged of the last fit (None: it ended otherwise, or none ran)
+        self.good = None  # the trainer's state at the end of the last whole epoch (or the fit's start): go_back()
+        self.went_back = False  # go_back() has put self.good back since the divergence
 
     def continue_from(self, folder):
         """Go on with the run saved in `folder` (the trainer's load_checkpoint checks the model, the optimizer and
@@ -154,11 +162,41 @@ class TrainingRun:
         leaf included); `report` gets the events from now on (the screen showing the run). A resumed run not
         fitted yet first goes on to the epochs continue_from() set."""
         self.report = report
-        if self.fitted:
+        if self.fitted and not self.unfinished:
             self.trainer.epochs = self.trainer.epoch + self.options.epochs
         self._before = snapshot_params(self.graph)
         self._stopping = False
+        self.trainer.cancel_stop()  # a stop asked as the last fit ended is not this one's
         self._go.set()
+
+    @property
+    def unfinished(self):
+        """True when the last fit ended before its target (stopped or diverged): training again goes on to that
+        target rather than adding options.epochs to it."""
+        return self.fitted and self.trainer.epoch < self.trainer.epochs
+
+    @property
+    def exploded(self):
+        """True when the last fit diverged and the parameters are still those that made the loss non-finite."""
+        return self.diverged is not None and not self.went_back
+
+    @property
+    def can_go_back(self):
+        """True when the parameters made the loss non-finite after updates since the last good state (a NaN at the
+        parameters a fit began with has no better state to go back to)."""
+        return self.exploded and self.good is not None and self.good.iterations < self.diverged.iteration - 1
+
+    def go_back(self):
+        """After a divergence: put back the trainer's state at the end of the last whole epoch (what a checkpoint
+        of it holds: parameters, optimizer state, shuffling, batch-norm and dropout state) and cut the curve there;
+        the graph shows that state's pass on the recorded batch. Returns the epoch gone back to."""
+        self.good.restore()
+        self.went_back = True
+        self.params_before = None
+        self._before = snapshot_params(self.graph)
+        with np.errstate(all="ignore"):
+            self.graph.run(self.recorded_feeds())
+        return self.trainer.epoch
 
     @property
     def epochs(self):
@@ -176,8 +214,8 @@ class TrainingRun:
     def _event(self, event):
         if isinstance(event, BatchEnd):
             self.params_before, self._before = self._before, snapshot_params(self.graph)
-        if self._stopping:  # asked before fit() began, which forgets an earlier trainer.stop()
-            self.trainer.stop()
+        elif isinstance(event, EpochEnd):
+            self.good = TrainerState(self.trainer)  # what the epoch's checkpoint holds, kept in memory too
         self.report(event)
         while not self._go.wait(0.05):  # paused: hold the training thread between two batches
             pass
@@ -186,8 +224,15 @@ class TrainingRun:
         """Train (in the worker thread); returns the History, raises TrainingDiverged or GraphscopeError."""
         self._idle.clear()
         self.fitted = True
+        self.good = TrainerState(self.trainer)  # until an epoch ends, the state this fit began from
+        self.diverged, self.went_back = None, False
+        if self._stopping:  # s came before this thread began: the trainer's flag says so, nothing is trained
+            self.trainer.stop()
         try:
             return self.trainer.fit(*self.data)
+        except TrainingDiverged as exc:
+            self.diverged = exc
+            raise
         finally:
             self._idle.set()
 
@@ -198,6 +243,11 @@ class TrainingRun:
         self._idle.wait(wait)
         t = self.trainer
         line = f"training: {t.epoch} of {t.epochs} epochs done"
+        if self.diverged is not None:
+            d = self.diverged
+            line = (f"training diverged at iteration {d.iteration} (epoch {d.epoch + 1}): "
+                    + (f"went back to epoch {t.epoch}; " if self.went_back else "")
+                    + f"{t.epoch} of {t.epochs} epochs done")
         if t.checkpoint is None:
             return line + "; nothing was saved (--checkpoint DIR keeps every epoch)"
         if t.saved_epoch is None:

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import ProgressBar, Static
 
 from ...engine.errors import GraphscopeError
+from ...engine.source import display_location
 from ...train import TrainingDiverged
 from ...train.events import BatchEnd, Stopped
 from ..training import TrainingRun, load_data
@@ -24,19 +25,37 @@ from .layers import LayerScreen
 #: The UI redraws for the trainer's events at most this often (a redraw of the curve takes tens of ms);
 #: the end of the run is always drawn.
 REPORT_SECONDS = 0.25
+#: Below this many lines, the lines about the data and the settings make way for a divergence's report.
+ROOMY_HEIGHT = 30
 
 
 def _pct(x):
     return "-" if x is None else f"{x:.1%}"
 
 
+def divergence_text(exc):
+    """A TrainingDiverged in a few lines for the figures: what happened, the node that made it (where, and why when
+    the op tells), what to change (the checkpoint has a line of its own)."""
+    lines = str(exc).splitlines()
+    origin = exc.origin
+    if origin is None:
+        made = lines[1].strip() if len(lines) > 1 else ""
+    else:
+        what = origin.cause() or origin.describe().splitlines()[0].split(": ", 1)[-1]
+        made = f"{origin.name} (op {origin.op}) made it at {display_location(origin.source)}: {what}" \
+            if origin.phase == "forward" and origin.reason == "op" else origin.describe().splitlines()[0]
+    return "\n".join([lines[0]] + [f"  {line}" for line in [made] + exc.advice if line])
+
+
 class TrainingScreen(Screen):
-    """Space pauses and resumes, s stops, r trains more epochs, l shows the layers; escape goes back when idle."""
+    """Space pauses and resumes, s stops, r trains more epochs, b goes back to the last good state after a
+    divergence, l shows the layers; escape goes back when idle."""
 
     BINDINGS = [
         Binding("space", "pause", "pause/resume"),
         Binding("s", "stop", "stop"),
         Binding("r", "again", "more", tooltip="train more epochs, from where the run is"),
+        Binding("b", "go_back", "last good", tooltip="after a divergence: back to the end of the last whole epoch"),
         Binding("l", "layers", "layers"),
         Binding("escape", "back", "back", tooltip="back to the graph"),
         Binding("q", "quit", "quit"),
@@ -100,6 +119,7 @@ class TrainingScreen(Screen):
         bar = self.query_one(ProgressBar)
         bar.update(total=run.epochs * run.iterations_per_epoch, progress=len(run.trainer.history.loss))
         self.running, self.outcome, self.stopped, self.stopping = True, "", "", False
+        self.refresh_bindings()
         self.show()
         self.run_worker(self._train, thread=True, exclusive=True, group="training")
 
@@ -109,7 +129,7 @@ class TrainingScreen(Screen):
             self.run.fit()
             outcome = "done"
         except TrainingDiverged as exc:
-            outcome = str(exc)
+            outcome = divergence_text(exc)
         except Exception as exc:  # noqa: BLE001 - a failure in the user's graph is shown, never raised in the UI
             outcome = f"training failed: {type(exc).__name__}: {exc}"
         self._to_ui(self.finished, outcome)
@@ -143,6 +163,7 @@ class TrainingScreen(Screen):
                                          self.run.trainer.optimizer)
         except GraphscopeError as exc:
             self.outcome += f"\n(could not record the trained graph again: {exc})"
+        self.refresh_bindings()
         self.show()
 
     # ---------------------------------------------------------------- drawing
@@ -168,13 +189,43 @@ class TrainingScreen(Screen):
             state = f"stopping: {event.message}"
         elif self.running and self.stopping:
             state = "stopping after this batch"
+        # a short terminal gives the settings' lines up to a divergence's report (the status line keeps the settings)
+        self.query_one("#training-message").display = \
+            self.running or run.diverged is None or self.size.height >= ROOMY_HEIGHT
         text = " · ".join(parts) + "\n" + accuracies + "\n" + state
-        if not self.running and self.options.checkpoint and run.trainer.epoch:
-            text += f"\ncheckpoint kept: {self.options.checkpoint} (after epoch {run.trainer.epoch})"
+        if not self.running and self.options.checkpoint and run.trainer.saved_epoch:
+            text += f"\ncheckpoint kept: {self.options.checkpoint} (after epoch {run.trainer.saved_epoch})"
         if not self.running:
-            text += (f"\nr trains {run.options.epochs} more epochs (optimizer state kept), l shows the layers, "
-                     f"escape shows the trained graph")
+            text += "\n" + self.next_text()
         self.query_one("#training-figures", Static).update(text)
+
+    def next_text(self):
+        """What the keys do now that the run has ended (after a divergence: going back first)."""
+        run = self.run
+        epoch = run.good.epoch if run.good is not None else run.trainer.epoch
+        held = self.options.checkpoint and run.trainer.saved_epoch == epoch
+        state = f"the end of epoch {epoch}" if epoch else "the start of the run"
+        if run.exploded and not run.can_go_back:
+            return ("the loss is not finite at these parameters, before any update of this fit: r cannot train "
+                    "from them; change what the lines above say, then open the file again · escape shows the graph "
+                    "(! goes to the first NaN)")
+        if run.exploded:
+            return (f"b goes back to {state} (parameters, optimizer state, curve"
+                    + (f": the checkpoint {self.options.checkpoint}" if held else "")
+                    + "); r does not train from these parameters, which make the loss non-finite · escape shows "
+                      "the graph (! goes to the first NaN)")
+        if run.diverged is not None:
+            d = run.diverged
+            return (f"back at {state}: r trains on to epoch {run.epochs} at lr {run.trainer.lr0:g}, which diverged "
+                    f"at iteration {d.iteration} and would again (to change it, quit and start again with --lr) · l "
+                    f"shows the layers, escape the graph")
+        more = (f"r trains on to epoch {run.epochs}" if run.unfinished else
+                f"r trains {run.options.epochs} more epochs")
+        return f"{more} (optimizer state kept), l shows the layers, escape shows the trained graph"
+
+    def on_resize(self, event):
+        if self.run is not None:
+            self.show()
 
     def figures_text(self):
         """What the figures line says (the tests read it)."""
@@ -201,7 +252,31 @@ class TrainingScreen(Screen):
         if self.running:
             self.notify("training is running: s stops it")
             return
+        if self.run is not None and self.run.exploded:
+            self.notify("the parameters make the loss non-finite: b goes back to the last good ones first"
+                        if self.run.can_go_back else "the loss is not finite before any update: training cannot "
+                        "start until the model is changed", severity="warning")
+            return
         self.start()
+
+    def check_action(self, action, parameters):
+        """b is offered only after a divergence, while the parameters are those that made the loss non-finite and a
+        better state came before them."""
+        if action == "go_back":
+            return bool(self.run is not None and not self.running and self.run.can_go_back)
+        return True
+
+    def action_go_back(self):
+        if not self.check_action("go_back", ()):
+            return
+        self.run.go_back()
+        self.outcome = f"went back: {self.outcome.splitlines()[0]}" if self.outcome else "went back"
+        try:
+            self.session.record_trained(self.run.recorded_feeds(), None, self.run.trainer.optimizer)
+        except GraphscopeError as exc:
+            self.outcome += f"\n(could not record the graph again: {exc})"
+        self.refresh_bindings()
+        self.show()
 
     def action_layers(self):
         if self.running:

@@ -1,0 +1,60 @@
+"""A trainer's whole state in memory, to go back to: the sanity checks put it back after each check, the TUI's
+training screen goes back to the end of the last whole epoch after a divergence.
+
+It holds what a checkpoint holds (parameters, optimizer state, the shuffling RNG, the epoch count, the batch-norm
+and dropout nodes' attributes: running averages, mask draw count) plus the regularization strength, and the
+history's length: putting it back cuts the history to what it was (in place: whoever holds the History sees it).
+"""
+import numpy as np
+
+from .checkpoint import stateful_nodes
+from .history import PER_EPOCH
+from .optimizer_state import copied_state
+
+
+class TrainerState:
+    """``TrainerState(trainer)`` copies the trainer's state now; ``restore()`` puts it back (as often as wanted)."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self.values = [np.array(p.value, copy=True) for p in trainer.params]
+        self.nodes = [(n, {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in n.attrs.items()})
+                      for n in stateful_nodes(trainer.graph)]
+        self.opt = copied_state(trainer.optimizer)
+        self.rng = trainer.rng.bit_generator.state
+        self.epoch, self.reg = trainer.epoch, trainer.reg
+        h = trainer.history
+        self.history = h
+        self.lengths = {key: len(getattr(h, key)) for key in ("loss",) + PER_EPOCH}
+        self.stopped = h.stopped
+
+    @property
+    def iterations(self):
+        """The iterations trained when the state was taken."""
+        return self.lengths["loss"]
+
+    def restore(self):
+        t = self.trainer
+        for p, v in zip(t.params, self.values):
+            if isinstance(p.value, np.ndarray):
+                np.copyto(p.value, v)
+            else:
+                p.value = float(v)
+            p.grad = None
+        t.optimizer.load_state_dict(copied_state(self.opt))
+        for node, attrs in self.nodes:
+            restored = {}
+            for k, v in attrs.items():
+                now = node.attrs.get(k)
+                if isinstance(v, np.ndarray) and isinstance(now, np.ndarray) and now.shape == v.shape:
+                    np.copyto(now, v)  # in place: a BatchNorm1d module holds the same running-average arrays
+                    restored[k] = now
+                else:
+                    restored[k] = v.copy() if isinstance(v, np.ndarray) else v
+            node.attrs = {**node.attrs, **restored}
+        t.rng.bit_generator.state = self.rng
+        t.epoch, t.reg = self.epoch, self.reg
+        t.history = self.history
+        for key, n in self.lengths.items():
+            del getattr(self.history, key)[n:]
+        self.history.stopped = self.stopped
