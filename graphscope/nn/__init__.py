@@ -8,9 +8,9 @@ from ..engine.words import suggesting_getattr
 from . import init
 from .layers import BatchNorm1d, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, set_training
 from .mlp import MLP
-from .module import Module, Sequential
+from .module import Module, ModuleList, Sequential
 
-__all__ = ["Module", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "BatchNorm1d", "Dropout",
+__all__ = ["Module", "ModuleList", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "BatchNorm1d", "Dropout",
            "MLP", "init", "set_training"]
 
 __getattr__ = suggesting_getattr(globals(), __name__)  # gs.nn.Dropot: did you mean 'Dropout'?
