@@ -10,7 +10,7 @@ from .layers import BatchNorm1d, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from .mlp import MLP
 from .module import Module, ModuleList, Sequential
 
-__all__ = ["Module", "ModuleList", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "BatchNorm1d", "Dropout",
-           "MLP", "init", "set_training"]
+__all__ = ["Module", "ModuleList", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "BatchNorm1d",
+           "Dropout", "MLP", "init", "set_training"]
 
 __getattr__ = suggesting_getattr(globals(), __name__)  # gs.nn.Dropot: did you mean 'Dropout'?
