@@ -79,6 +79,7 @@ class Module:
 
     # ---------------------------------------------------------------- registering
     def __setattr__(self, attr, value):
+        """``self.fc1 = layer`` registers a child, ``self.w = gs.param(...)`` a parameter; other values are kept."""
         d = self.__dict__
         registering = isinstance(value, Module) or _is_param(value) or _holds_modules(value)
         if registering and "_children" not in d:
@@ -98,6 +99,7 @@ class Module:
         object.__setattr__(self, attr, value)
 
     def __delattr__(self, attr):
+        """``del self.fc1`` unregisters the child (or parameter) too."""
         if "_children" in self.__dict__:
             self._forget_attribute(attr, None)
         object.__delattr__(self, attr)
@@ -159,6 +161,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward(x)")
 
     def __call__(self, *inputs, **kwargs):
+        """``forward(*inputs)`` with its ops recorded in the module's scope (none for an unnamed container)."""
         if self._name is None:
             return self.forward(*inputs, **kwargs)
         with scope(self._name):
