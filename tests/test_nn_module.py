@@ -180,3 +180,14 @@ def test_help_shows_docstrings_not_comment_banners():
     for method in ("forward", "extra_repr", "name", "named_modules", "__call__"):
         member = inspect.getattr_static(nn.Module, method)
         assert inspect.getdoc(member.fget if isinstance(member, property) else member), method
+
+
+def test_two_children_with_one_name_are_refused():
+    class Clash(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(2, 2)
+            self.head = nn.Linear(2, 2, name="fc1")
+
+    with pytest.raises(gs.GraphscopeError, match=r"Clash\.head: it has a layer named 'fc1' already"):
+        Clash()

@@ -23,7 +23,7 @@ from ..engine.source import SCOPES
 #: Default names held by live layers made without a name: 'fc', 'fc_2', ... -> the layer.
 _DEFAULT_NAMES = weakref.WeakValueDictionary()
 #: The attributes Module.__init__ sets (a subclass that never calls it lacks them).
-_STATE = ("_name", "_params", "_buffers", "_children", "training")
+_STATE = ("_name", "_auto_named", "_params", "_buffers", "_children", "_child_attrs", "training")
 
 
 def _free_default_name(prefix, module):
@@ -116,8 +116,12 @@ class Module:
             raise GraphscopeError(f"{type(self).__name__}.{attr}: a module cannot be its own child")
         if any(c is child for c in self._children):
             return
-        if child._auto_named or child.name is None:
-            child.name = attr
+        name = attr if child._auto_named or child.name is None else child.name
+        if any(c.name == name for c in self._children):
+            raise GraphscopeError(f"{type(self).__name__}.{attr}: it has a layer named {name!r} already; give "
+                                  f"{type(child).__name__} another name (name=...) so their parameters differ")
+        if name != child.name:
+            child.name = name
         self._children.append(child)
         self._child_attrs[attr] = child
 
