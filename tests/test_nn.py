@@ -38,7 +38,8 @@ def test_linear_uses_init_bias_and_rng():
     assert np.array_equal(a.W.value, b.W.value)
     assert a.W.value.var() == pytest.approx(2 / 300, rel=0.03)
     assert np.array_equal(a.b.value, np.full(200, 0.01))
-    assert nn.Linear(3, 2, bias=None).parameters()[0].name == "fc.W" and nn.Linear(3, 2, bias=None).b is None
+    no_bias = nn.Linear(3, 2, bias=None)
+    assert [p.name for p in no_bias.parameters()] == [f"{no_bias.name}.W"] and no_bias.b is None
     zero = nn.Linear(3, 2, init="zeros")
     assert not zero.W.value.any()
 
@@ -96,7 +97,7 @@ def test_module_state_dict_round_trip(rng):
 def test_linear_bias_false_makes_no_bias_and_a_bad_bias_is_named():
     for no_bias in (False, None):
         layer = nn.Linear(3, 2, bias=no_bias)
-        assert layer.b is None and [n for n, _ in layer.named_parameters()] == ["fc.W"]
+        assert layer.b is None and [n for n, _ in layer.named_parameters()] == [f"{layer.name}.W"]
         assert "bias=False" in repr(layer)
     assert np.array_equal(nn.Linear(3, 2, bias=True).b.value, np.zeros(2))
     with pytest.raises(gs.GraphscopeError, match="Linear: bias must be .* got 'zero'"):

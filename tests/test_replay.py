@@ -168,3 +168,20 @@ def test_the_scalar_lecture_graph_replays():
     graph = f.graph()
     assert graph.run({"x": 1.0, "y": 2.0, "z": 3.0}) == 9.0
     assert isinstance(f.value, float)
+
+
+def test_a_labels_feed_keyed_by_a_sum_names_the_loss_that_holds_the_labels(rng):
+    X = gs.tensor(rng.normal(size=(4, 3)), name="X")
+    W = gs.param(rng.normal(size=(3, 2)), name="W")
+    sce = gs.softmax_cross_entropy(X @ W, np.array([0, 1, 1, 0]))
+    loss = sce + 0.01 * gs.l2(W)
+    graph = loss.graph()
+    new_labels = np.array([1, 1, 0, 0])
+    with pytest.raises(gs.GraphscopeError) as info:
+        graph.run({X: X.value, (loss, "labels"): new_labels})
+    message = str(info.value)
+    assert message.startswith(f"feed: node {loss.name} (op add) has no attribute 'labels'; {sce.name} "
+                              f"(op softmax_cross_entropy, made at ")
+    assert f"feed {{({sce.name!r}, 'labels'): ...}}" in message and "\n" not in message
+    graph.run({X: X.value, (sce.name, "labels"): new_labels})   # the key the message gives works
+    np.testing.assert_array_equal(sce.attrs["labels"], new_labels)

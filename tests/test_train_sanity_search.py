@@ -224,6 +224,25 @@ def test_a_long_runs_table_says_which_epochs_it_shows_and_marks_where_a_run_was_
     (resumed,) = [line for line in table.splitlines() if "\u2190 resumed" in line]
     assert resumed.split()[0] == "31" and resumed.rstrip().endswith("\u2190 resumed")
     assert table.splitlines()[-1] == (f"({len(epochs)} of 47 epochs shown: one in 3, the first and the last, and "
-                                      f"where the run was resumed; --history keeps them all)")
-    whole = history.table()
+                                      f"where the run was resumed; table(max_rows=None) shows them all)")
+    assert history.table(resumed_after=30) == table   # 20 rows by default, as graphscope train prints it
+    whole = history.table(max_rows=None)
     assert len(whole.splitlines()) == 48 and "shown" not in whole and "resumed" not in whole
+
+
+def test_the_librarys_history_table_thins_a_long_run_as_the_cli_does(capsys):
+    from argparse import Namespace
+    from graphscope.cli.train import show
+    epochs = 200
+    history = gs.train.History(loss=[1.0] * epochs, lr=[0.1] * epochs, train_acc=[0.5] * epochs,
+                               val_acc=[None] * epochs, val_loss=[None] * epochs, seconds=[0.01] * epochs,
+                               settings={"iterations_per_epoch": 1})
+    table = history.table()
+    rows = table.splitlines()[1:-1]
+    assert len(rows) <= 21 and rows[0].split()[0] == "1" and rows[-1].split()[0] == "200"
+    assert table.splitlines()[-1] == (f"({len(rows)} of 200 epochs shown: one in 10, the first and the last; "
+                                      f"table(max_rows=None) shows them all)")
+    assert len(history.table(max_rows=None).splitlines()) == 201
+    show(history, Namespace(history=None, plot=None))
+    printed = capsys.readouterr().out
+    assert f"({len(rows)} of 200 epochs shown: one in 10, the first and the last; --history keeps them all)" in printed

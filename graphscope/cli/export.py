@@ -7,7 +7,9 @@ The output format follows the extension of OUT:
   .html  the self-contained step-player: every step's picture, prev / next / play,
          a slider, arrow keys, and the numbers of each step beside it
   .onnx  the model for ONNX tools (Netron, onnxruntime): the leaves that are not
-         parameters are its inputs, by name; parameters are initializers
+         parameters are its inputs, by name; parameters are initializers; batch norm
+         and dropout in test mode (running averages, no dropout); --dynamic-batch
+         leaves the batch size free
 
 Without --step or --node the picture shows the end of the walk: every value
 and every gradient. Steps are numbered from 0: first one forward step per
@@ -19,6 +21,7 @@ negative steps count from the end.
 import argparse
 import os
 import sys
+import warnings
 from contextlib import ExitStack, contextmanager
 
 from ..engine.words import did_you_mean, plural
@@ -40,6 +43,7 @@ EXAMPLES = """examples:
   graphscope export samples/two_layer.py --frames frames/         one SVG per step
   graphscope export samples/two_layer.py --optimizer adam --node W2 --phase update -o w2.svg
   graphscope export samples/two_layer.py -o two_layer.onnx        the model, for onnxruntime or Netron
+  graphscope export samples/batchnorm.py -o bn.onnx --dynamic-batch   any batch size (labels: an input)
   graphscope export samples/wrong_backward.py --check --node swish_21 --phase backward --around 2 -o bad.svg
                                                                   the VJP that fails its check, marked
 """
@@ -65,6 +69,9 @@ def _export(args):
         raise GraphscopeError(problem)
     if args.output and os.path.splitext(args.output)[1].lower() == ONNX:
         return _export_onnx(args)
+    if args.dynamic_batch:
+        raise GraphscopeError(f"--dynamic-batch goes with an ONNX model (-o MODEL.onnx)"
+                              f"{'' if not args.output else f', not -o {args.output}'}")
     fmt = format_of(args.output, extra=(ONNX,)) if args.output else None  # an unknown extension fails before work
     graph = load_graph(args)
     stepper = Stepper(graph, optimizer=make_optimizer(graph, args))
@@ -169,7 +176,7 @@ def progress_bar(description):
 def _export_onnx(args):
     """-o MODEL.onnx: the whole model (pictures' step options do not apply), and --frames beside it."""
     from ..engine.errors import GraphscopeError
-    from ..interop.onnx import export_problem, to_onnx
+    from ..interop.onnx import OnnxExportWarning, export_problem, test_mode_note, to_model, write_model
     steps = [opt for opt, given in (("--step", args.step is not None), ("--node", args.node is not None)) if given]
     verb = "pick" if len(steps) > 1 else "picks"
     if steps:
@@ -179,16 +186,28 @@ def _export_onnx(args):
     problem = export_problem(graph)
     if problem:
         raise GraphscopeError(f"{args.file}: {problem}")
-    to_onnx(graph, args.output)
-    inputs = [n.name for n in graph.leaves if n.role == "input"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OnnxExportWarning)   # said below as a note, once
+        model = to_model(graph, dynamic_batch=args.dynamic_batch)
+    write_model(model, args.output)
+    inputs = [f"{i.name} {_shape_text(i)}" for i in model.graph.input]
     print(f"wrote {args.output} (ONNX, {plural(len(graph.ops), 'op')}; inputs: {', '.join(inputs) or 'none'}; "
           f"outputs: {', '.join(o.name for o in graph.outputs)})")
+    note = test_mode_note(graph)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if args.frames:
         from ..viz import Picture, write_frames
         paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold),
                              args.frames)
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')}")
     return 0
+
+
+def _shape_text(value_info):
+    """'(batch, 4)' for an ONNX input of shape [batch, 4]."""
+    dims = [d.dim_param or str(d.dim_value) for d in value_info.type.tensor_type.shape.dim]
+    return f"({', '.join(dims)}{',' if len(dims) == 1 else ''})"
 
 
 def node_key(graph, text):
@@ -249,6 +268,9 @@ def add_parser(sub):
     p.add_argument("--rankdir", choices=("LR", "TB"),
                    help="left-to-right or top-to-bottom (default: whichever shows the text larger on a 16:9 "
                         "slide); either way a long flow may fold into rows (columns)")
+    p.add_argument("--dynamic-batch", action="store_true",
+                   help="with -o MODEL.onnx: leave the batch size free (the inputs' first axis is 'batch'; a "
+                        "loss's labels become an input named labels)")
     p.add_argument("--frames", metavar="DIR",
                    help="also write one SVG per step into DIR, named in step order (step_000_forward_x.svg, ...)")
     add_optimizer_arguments(p)

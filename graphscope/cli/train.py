@@ -398,7 +398,8 @@ def show(history, args, which=""):
     from ..viz.curves import save_training_plot, terminal_curve
     if history.epochs:
         print()
-        print(history.table(max_rows=20, resumed_after=getattr(args, "resumed_after", None)))
+        print(history.table(resumed_after=getattr(args, "resumed_after", None),
+                            all_rows_hint="--history keeps them all"))
     curve = terminal_curve(history, color=sys.stdout.isatty())
     if curve:
         print()

@@ -149,14 +149,35 @@ def _attr_feed(graph, key, value):
     node = _lookup(graph, key[0])
     attr = key[1]
     if attr not in node.attrs:
-        known = ", ".join(sorted(node.attrs)) or "none"
-        raise GraphscopeError(f"feed: node {node.name} (op {node.op}) has no attribute {attr!r}; "
-                              f"its attributes: {known}")
+        raise GraphscopeError(_missing_attribute(graph, node, attr))
     if hasattr(value, "_value"):  # a tensor
         value = value._value
     if hasattr(node.attrs[attr], "shape") and not hasattr(value, "shape"):
         value = np.asarray(value)
     return Feed(node, attr, value)
+
+
+def _missing_attribute(graph, node, attr):
+    """Why (node, attr) cannot be fed, pointing at the nodes upstream that hold `attr` (a loss's labels under
+    ``loss = ce + reg``) and the key to write."""
+    where = f"feed: node {node.name} (op {node.op}) has no attribute {attr!r}"
+    holders, seen, todo = [], set(), list(node.inputs)
+    while todo:
+        n = todo.pop()
+        if n.id in seen:
+            continue
+        seen.add(n.id)
+        if attr in n.attrs:
+            holders.append(n)
+        todo.extend(n.inputs)
+    if not holders:
+        known = ", ".join(sorted(node.attrs)) or "none"
+        return f"{where}; its attributes: {known}"
+    holders.sort(key=lambda n: n.id)
+    named = ", ".join(f"{graph.key_of(n)} (op {n.op}, made at {display_location(n.source)})" for n in holders)
+    first = graph.key_of(holders[0])
+    return (f"{where}; {named}, which {node.name} depends on, {'holds' if len(holders) == 1 else 'hold'} it: "
+            f"feed {{({first!r}, {attr!r}): ...}} (or key it by that tensor in place of its name)")
 
 
 def apply_feeds(resolved, undo=False):

@@ -6,9 +6,9 @@ exports ``gs.load_graph`` from here.
 """
 from . import graphfile, onnx as _onnx
 from .graphfile import FORMAT, VERSION, GraphFileError, UnknownOpError, load_graph, save_graph
-from .onnx import OnnxExportError, to_onnx
+from .onnx import OnnxExportError, OnnxExportWarning, to_onnx
 
-__all__ = ["FORMAT", "VERSION", "GraphFileError", "UnknownOpError", "OnnxExportError", "install", "load_graph",
+__all__ = ["FORMAT", "VERSION", "GraphFileError", "UnknownOpError", "OnnxExportError", "OnnxExportWarning", "install", "load_graph",
            "save_graph", "to_onnx"]
 
 

@@ -221,6 +221,10 @@ def _open(path):
     if os.path.isdir(path):
         raise GraphFileError(f"{path}: is a directory, not a graph file")
     size = os.path.getsize(path)
+    if _looks_like_onnx(path):
+        raise GraphFileError(f"{path}: an ONNX model; graphscope writes ONNX (graph.to_onnx, graphscope export "
+                             f"FILE -o model.onnx) but does not read it: it reads graph files saved with graph.save "
+                             f"(such as model.gsgraph) and Python files that define build()")
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
@@ -250,6 +254,21 @@ def _open(path):
     if not isinstance(npz, np.lib.npyio.NpzFile):
         raise GraphFileError(f"{path}: {ARRAYS_MEMBER} is a single array, not an .npz archive")
     return doc, npz, len(blob)
+
+
+def _looks_like_onnx(path):
+    """True for a file that is not a zip archive and is named .onnx or starts as an ONNX model does.
+
+    An ONNX file is a protobuf ModelProto: field 1 (ir_version, a varint: byte 0x08), then usually field 2
+    (producer_name, byte 0x12) or, without a producer, field 8 (opset_import, byte 0x42) or 7 (graph, 0x3a).
+    """
+    if zipfile.is_zipfile(path):
+        return False
+    if path.lower().endswith(".onnx"):
+        return True
+    with open(path, "rb") as f:
+        head = f.read(3)
+    return len(head) == 3 and head[0] == 0x08 and head[1] < 0x80 and head[2] in (0x12, 0x1a, 0x22, 0x2a, 0x3a, 0x42)
 
 
 def _check_header(path, doc):

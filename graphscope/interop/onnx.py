@@ -13,18 +13,30 @@
 - The element type follows each node's dtype (float64 graphs export as
   DOUBLE); an input of another float type is cast first, as numpy promotes.
 - Shapes are the recorded ones. Losses export as their value, with their labels
-  fixed as initializers.
+  fixed as initializers. With ``dynamic_batch=True`` (``--dynamic-batch``) the
+  inputs' first axis is the symbolic ``batch`` instead, in the outputs that carry
+  it too, and a loss's labels become a model input of shape (batch,) named
+  ``labels`` (see ``onnxbatch`` for the ops that keep examples apart).
+- Batch norm and dropout export in test mode, as after ``net.eval()``: batch
+  norm normalizes with its running averages, dropout passes its input on. A
+  graph whose batch-norm or dropout nodes are in training mode is exported all
+  the same, with an ``OnnxExportWarning`` saying so (its training-mode outputs
+  differ from the model's); the model's doc string says it too.
 
 An op without a mapping (a custom op) stops the export with one message
 naming the op and the node that uses it. Needs the ``onnx`` package
 (``pip install -e '.[onnx]'``); the file is written atomically.
 """
+import sys
+import warnings
+
 import numpy as np
 
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
-from ..engine.source import display_location
+from ..engine.source import display_location, is_internal
 from ..util.atomic import atomic_write, require_path
+from .onnxbatch import BATCH_AXIS, batch_carriers
 from .onnxmap import ONNX_OPS, Unsupported
 
 #: The ONNX operator set the exporter writes (ReduceMean/ReduceMax take their axes as an input from 18 on).
@@ -36,6 +48,16 @@ PRODUCER = "graphscope"
 
 class OnnxExportError(GraphscopeError):
     """A graph that cannot be exported to ONNX: the message names the op and the node."""
+
+
+class OnnxExportWarning(UserWarning):
+    """The exported model computes something else than the graph does now (batch norm or dropout in training
+    mode, exported in test mode)."""
+
+
+#: Ops that export in test mode whatever their recorded mode: op -> (what it is, what it does at test time).
+TEST_MODE_OPS = {"batch_norm": ("batch norm", "batch norm uses its running averages"),
+                 "dropout": ("dropout", "dropout passes its input on")}
 
 
 def _onnx():
@@ -50,9 +72,11 @@ def _onnx():
 class Builder:
     """Collects ONNX nodes, initializers and unique value names while the graph is walked."""
 
-    def __init__(self, onnx, graph):
+    def __init__(self, onnx, graph, dynamic_batch=False):
         self.onnx, self.helper = onnx, onnx.helper
-        self.nodes, self.initializers, self.used = [], [], set()
+        self.dynamic_batch = dynamic_batch
+        self.carriers = batch_carriers(graph) if dynamic_batch else set()
+        self.nodes, self.initializers, self.used, self.extra_inputs = [], [], set(), []
         self.suffixes = {}
         self.value_names = {}
         self.origins = {}
@@ -74,6 +98,16 @@ class Builder:
     @staticmethod
     def ndim(node):
         return len(node.shape)
+
+    def carries(self, node):
+        """True when `node`'s first axis is the free batch axis (only with dynamic_batch)."""
+        return node.id in self.carriers
+
+    def batch_input(self, node, what, dtype):
+        """A model input of shape (batch,) for what the row fixed before (a loss's labels); its name."""
+        name = self.unique(what)
+        self.extra_inputs.append(self.helper.make_tensor_value_info(name, self.element_type(dtype), [BATCH_AXIS]))
+        return name
 
     @staticmethod
     def node_name(node, part=None):
@@ -108,9 +142,12 @@ class Builder:
     def element_type(self, dtype):
         return self.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
 
-    def value_info(self, node):
-        return self.helper.make_tensor_value_info(self.value_names[node.id], self.element_type(node.dtype),
-                                                  list(node.shape))
+    def value_info(self, node, name=None):
+        shape = list(node.shape)
+        if self.carries(node):
+            shape[0] = BATCH_AXIS
+        return self.helper.make_tensor_value_info(name or self.value_names[node.id], self.element_type(node.dtype),
+                                                  shape)
 
 
 def export_problem(graph):
@@ -126,14 +163,35 @@ def export_problem(graph):
     return None
 
 
-def to_model(graph):
-    """The graph (or the graph ending at a tensor) as an ``onnx.ModelProto``, checked by onnx's checker."""
+def test_mode_note(graph):
+    """What export does to batch norm and dropout nodes in training mode (one sentence), or None."""
+    training = [n for n in graph.ops if n.op in TEST_MODE_OPS and n.attrs.get("training")]
+    if not training:
+        return None
+    present = [TEST_MODE_OPS[op] for op in TEST_MODE_OPS if any(n.op == op for n in training)]
+    names = ", ".join(n.scope or n.name for n in training[:6]) + (", ..." if len(training) > 6 else "")
+    return (f"{' and '.join(kind for kind, _ in present)} in training mode ({names}) "
+            f"export{'s' if len(training) == 1 else ''} in test mode, as after net.eval() "
+            f"({'; '.join(does for _, does in present)}): the model's outputs differ from the graph's in training "
+            f"mode; call net.eval() (or gs.nn.set_training(graph, False)) before exporting to compare them")
+
+
+def to_model(graph, dynamic_batch=False):
+    """The graph (or the graph ending at a tensor) as an ``onnx.ModelProto``, checked by onnx's checker.
+
+    ``dynamic_batch=True``: the inputs' first axis (and the outputs' that carry it) is the symbolic 'batch', and
+    a loss's labels are a model input. Batch norm and dropout export in test mode; a graph with either in
+    training mode gets an ``OnnxExportWarning``.
+    """
     graph = require_graph(graph)
     problem = export_problem(graph)
     if problem:
         raise OnnxExportError(problem)
     onnx = _onnx()
-    b = Builder(onnx, graph)
+    try:
+        b = Builder(onnx, graph, dynamic_batch=bool(dynamic_batch))
+    except GraphscopeError as exc:
+        raise OnnxExportError(f"cannot export to ONNX: {exc}") from None
     inputs = []
     for n in graph.leaves:
         if n.role == "input":
@@ -152,32 +210,59 @@ def to_model(graph):
         if out.op_def is None:  # a leaf as output: ONNX wants a node making it
             name = b.unique(f"{out.name}_output")
             b.nodes.append(onnx.helper.make_node("Identity", [b.value_names[out.id]], [name], name=name))
-            outputs.append(onnx.helper.make_tensor_value_info(name, b.element_type(out.dtype), list(out.shape)))
+            outputs.append(b.value_info(out, name))
         else:
             outputs.append(b.value_info(out))
-    body = onnx.helper.make_graph(b.nodes, "graphscope", inputs, outputs, b.initializers)
+    body = onnx.helper.make_graph(b.nodes, "graphscope", inputs + b.extra_inputs, outputs, b.initializers)
     model = onnx.helper.make_model(body, producer_name=PRODUCER, opset_imports=[onnx.helper.make_opsetid("", OPSET)])
     model.ir_version = IR_VERSION
+    if any(n.op in TEST_MODE_OPS for n in graph.ops):
+        model.doc_string = "batch norm and dropout are exported in test mode (running averages; no dropout)"
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as exc:  # onnx's ValidationError / InferenceError: a mapping row emitted something wrong
         raise OnnxExportError(f"the exported model fails onnx's checker (a bug in graphscope's ONNX mapping; "
                               f"please report it): {' '.join(str(exc).split())[:300]}") from None
+    note = test_mode_note(graph)
+    if note:
+        warnings.warn(OnnxExportWarning(f"ONNX export: {note}"), stacklevel=_user_stacklevel())
     return model
 
 
-def to_onnx(graph, path):
-    """Write the graph as an ONNX model to `path` (atomically); return the path."""
+def _user_stacklevel():
+    """The ``stacklevel`` that makes a warning raised by our caller name the user's line (the first frame outside
+    graphscope), as the other messages do."""
+    f, level = sys._getframe(1), 1   # level 1: the function calling warnings.warn
+    while f is not None and is_internal(f.f_code.co_filename):
+        f, level = f.f_back, level + 1
+    return level if f is not None else 1
+
+
+def to_onnx(graph, path, dynamic_batch=False):
+    """Write the graph as an ONNX model to `path` (atomically); return the path.
+
+    ``dynamic_batch=True`` leaves the batch size free (the inputs' first axis; see ``to_model``).
+    """
     path = require_path(path, "ONNX model")
-    data = to_model(graph).SerializeToString()
+    return write_model(to_model(graph, dynamic_batch=dynamic_batch), path)
+
+
+def write_model(model, path):
+    """Write an ``onnx.ModelProto`` to `path` atomically; return the path."""
+    path = require_path(path, "ONNX model")
+    data = model.SerializeToString()
     with atomic_write(path, "ONNX model") as f:
         f.write(data)
     return path
 
 
-def _graph_to_onnx(graph, path):
-    """Write this graph as an ONNX model (inputs: the non-parameter leaves by name; parameters: initializers)."""
-    return to_onnx(graph, path)
+def _graph_to_onnx(graph, path, dynamic_batch=False):
+    """Write this graph as an ONNX model (inputs: the non-parameter leaves by name; parameters: initializers).
+
+    ``dynamic_batch=True``: the batch size (the inputs' first axis) is free. Batch norm and dropout export in
+    test mode (an OnnxExportWarning says so when they are in training mode).
+    """
+    return to_onnx(graph, path, dynamic_batch=dynamic_batch)
 
 
 def install():

@@ -8,8 +8,9 @@ that has no ONNX form is listed as ``Unsupported(reason)``, so the exporter
 names it and the node using it. ``tests/test_onnx.py`` walks the op table:
 an op with neither fails it.
 
-Losses export as their value (labels are fixed, stored as initializers);
-dropout exports in eval mode (the identity).
+Losses export as their value (labels are fixed, stored as initializers, or
+with a free batch size a model input of shape (batch,)); batch norm and
+dropout export in test mode (running averages; dropout is the identity).
 """
 from dataclasses import dataclass
 
@@ -70,32 +71,40 @@ def _along_axis(onnx_op):
 
 
 def _batch_of(b, node, scores, labels):
-    """Scores as (N, C) and labels as an int64 (N, 1) initializer (a single example gets N = 1)."""
+    """Scores as (N, C) (a single example gets N = 1) and the name of the labels as int64 (N, 1): an initializer
+    holding the recorded labels, or when the scores carry a free batch size a model input of shape (batch,)."""
+    if b.carries(node.inputs[0]):
+        given = b.batch_input(node, "labels", np.int64)
+        return scores, b.op("Unsqueeze", [given, b.const(node, "class_axis", np.array([1], np.int64))], node,
+                            "labels_column")
     labels = np.asarray(labels, dtype=np.int64).reshape(-1, 1)
     if b.ndim(node.inputs[0]) == 1:
         scores = b.op("Unsqueeze", [scores, b.const(node, "batch_axis", np.array([0], np.int64))], node, "batch")
-    return scores, labels
+    return scores, b.const(node, "labels", labels)
 
 
 def _softmax_cross_entropy(b, node, scores, labels):
     scores, labels = _batch_of(b, node, scores, labels)
     log_p = b.op("LogSoftmax", [scores], node, "log_p", axis=1)
-    picked = b.op("GatherElements", [log_p, b.const(node, "labels", labels)], node, "picked", axis=1)
+    picked = b.op("GatherElements", [log_p, labels], node, "picked", axis=1)
     return b.op("Neg", [b.op("ReduceMean", [picked], node, "mean", keepdims=0)], node)
 
 
 def _svm_loss(b, node, scores, labels):
+    """sum over the wrong classes of max(0, s_j - s_y + 1), averaged over the examples (any batch size)."""
     scores, labels = _batch_of(b, node, scores, labels)
-    n, classes = labels.shape[0], node.inputs[0].shape[-1]
-    correct = b.op("GatherElements", [scores, b.const(node, "labels", labels)], node, "correct", axis=1)
+    classes = node.inputs[0].shape[-1]
+    correct = b.op("GatherElements", [scores, labels], node, "correct", axis=1)
     one = b.const(node, "one", np.ones((), node.dtype))
     margins = b.op("Relu", [b.op("Add", [b.op("Sub", [scores, correct], node, "diff"), one], node, "shifted")],
                    node, "margins")
-    others = np.ones((n, classes), node.dtype)
-    others[np.arange(n), labels[:, 0]] = 0.0
-    kept = b.op("Mul", [margins, b.const(node, "other_classes", others)], node, "kept")
-    total = b.op("ReduceSum", [kept], node, "total", keepdims=0)
-    return b.op("Div", [total, b.const(node, "batch", np.asarray(n, node.dtype))], node)
+    is_label = b.op("Equal", [labels, b.const(node, "classes", np.arange(classes, dtype=np.int64))], node, "is_label")
+    others = b.op("Cast", [b.op("Not", [is_label], node, "is_other")], node, "other_classes",
+                  to=b.element_type(node.dtype))
+    kept = b.op("Mul", [margins, others], node, "kept")
+    per_example = b.op("ReduceSum", [kept, b.const(node, "class_axis", np.array([1], np.int64))], node,
+                       "per_example", keepdims=0)
+    return b.op("ReduceMean", [per_example], node, keepdims=0)
 
 
 def _l2(b, node, w):

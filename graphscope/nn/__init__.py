@@ -3,14 +3,18 @@
     net = gs.nn.MLP([2, 100, 3], batchnorm=True, dropout=0.5, rng=0)
     loss = gs.softmax_cross_entropy(net(x), y)   # ops recorded in scopes fc1, bn1, relu1, drop1, fc2
     net.eval()                                   # running averages, dropout off (the recorded nodes too)
+
+Your own network subclasses ``gs.nn.Module`` as in PyTorch: ``super().__init__()``, layers assigned to
+attributes (children named after them: fc1.W, ...), ``gs.param`` attributes, ``gs.nn.ModuleList``; see
+``help(gs.nn.Module)``.
 """
 from ..engine.words import suggesting_getattr
 from . import init
 from .layers import BatchNorm1d, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, set_training
 from .mlp import MLP
-from .module import Module, Sequential
+from .module import Module, ModuleList, Sequential
 
-__all__ = ["Module", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "BatchNorm1d", "Dropout",
-           "MLP", "init", "set_training"]
+__all__ = ["Module", "ModuleList", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "BatchNorm1d",
+           "Dropout", "MLP", "init", "set_training"]
 
 __getattr__ = suggesting_getattr(globals(), __name__)  # gs.nn.Dropot: did you mean 'Dropout'?

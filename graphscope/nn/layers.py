@@ -73,9 +73,10 @@ class Linear(Module):
     """
 
     prefix = "fc"
+    named_by_default = True
 
     def __init__(self, in_features, out_features, init="xavier", bias=0.0, rng=None, dtype="float64", name=None):
-        super().__init__(name or self.prefix)
+        super().__init__(name or None)
         for what, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
                 raise GraphscopeError(f"Linear: {what} must be a positive whole number, got {n!r}")
@@ -97,9 +98,10 @@ class Linear(Module):
 
 class _Activation(Module):
     fn = None
+    named_by_default = True
 
     def __init__(self, name=None):
-        super().__init__(name or self.prefix)
+        super().__init__(name or None)
 
     def forward(self, x):
         return type(self).fn(x)
@@ -130,9 +132,10 @@ class LeakyReLU(Module):
     """x if x > 0 else alpha x; ``learnable=True`` makes alpha a parameter ('<name>.alpha')."""
 
     prefix = "lrelu"
+    named_by_default = True
 
     def __init__(self, alpha=0.01, learnable=False, name=None):
-        super().__init__(name or self.prefix)
+        super().__init__(name or None)
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
                 or not np.isfinite(alpha):
             raise GraphscopeError(f"LeakyReLU: alpha (the slope for x < 0) must be a finite number, got {alpha!r}")
@@ -148,6 +151,8 @@ class LeakyReLU(Module):
 
 class _Modal(Module):
     """A layer whose recorded nodes switch with train()/eval()."""
+
+    named_by_default = True
 
     def __init__(self, name):
         super().__init__(name)
@@ -175,7 +180,7 @@ class BatchNorm1d(_Modal):
     op_name = "batch_norm"
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype="float64", name=None):
-        super().__init__(name or self.prefix)
+        super().__init__(name or None)
         if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) or num_features < 1:
             raise GraphscopeError(f"BatchNorm1d: num_features must be a positive whole number, got {num_features!r}")
         if not 0.0 <= momentum <= 1.0 or not eps > 0:
@@ -213,7 +218,7 @@ class Dropout(_Modal):
     op_name = "dropout"
 
     def __init__(self, p=0.5, rng=None, name=None):
-        super().__init__(name or self.prefix)
+        super().__init__(name or None)
         if not isinstance(p, (int, float, np.floating)) or not 0.0 <= p < 1.0:
             raise GraphscopeError(f"Dropout: p (the probability of dropping a unit) must be in [0, 1), got {p!r}")
         self.p = float(p)

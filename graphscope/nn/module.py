@@ -4,37 +4,151 @@ A module called on a tensor records its ops inside ``gs.scope(module.name)``,
 so pictures, the TUI and the layer statistics group them by layer (``fc1``,
 ``bn1``, ...). Parameters are ``gs.param`` leaves named ``<module>.<what>``
 (``fc1.W``, ``fc1.b``, ``bn1.gamma``). A container without a name (the
-default for Sequential and MLP) opens no scope of its own.
+default for Sequential, MLP and a user's own Module subclass) opens no scope of its own.
+
+Children are registered as in PyTorch: assigning a module to an attribute
+(``self.fc1 = gs.nn.Linear(4, 16)``) makes it a child named after the
+attribute when it has no name of its own; assigning a ``gs.param`` registers
+a parameter. A layer made without a name gets a default one that no other
+live layer holds (``fc``, ``fc_2``, ...), so two standalone layers never
+share their parameters' names.
 """
+import weakref
+
 import numpy as np
 
 from ..engine import GraphscopeError, NotFoundError, PositionError, param, scope
 from ..engine.source import SCOPES
 
+#: Default names held by live layers made without a name: 'fc', 'fc_2', ... -> the layer.
+_DEFAULT_NAMES = weakref.WeakValueDictionary()
+#: The attributes Module.__init__ sets (a subclass that never calls it lacks them).
+_STATE = ("_name", "_auto_named", "_params", "_buffers", "_children", "_child_attrs", "training")
+
+
+def _free_default_name(prefix, module):
+    """The first of 'fc', 'fc_2', 'fc_3', ... that no live layer made without a name holds; claimed for `module`."""
+    k, candidate = 1, prefix
+    while candidate in _DEFAULT_NAMES:
+        k += 1
+        candidate = f"{prefix}_{k}"
+    _DEFAULT_NAMES[candidate] = module
+    return candidate
+
+
+def _is_param(value):
+    return getattr(value, "role", None) == "param" and getattr(value, "op_def", True) is None
+
 
 class Module:
-    """Base class of layers: ``forward(x)``, parameters, buffers, children, modes."""
+    """Base class of layers and networks: ``forward(x)``, parameters, buffers, children, modes.
+
+    Write a network as in PyTorch::
+
+        class Net(gs.nn.Module):
+            def __init__(self):
+                super().__init__()                      # first: it sets up the registries
+                self.fc1 = gs.nn.Linear(4, 16, rng=0)   # a child named 'fc1': parameters fc1.W, fc1.b
+                self.drop = gs.nn.Dropout(0.5)
+                self.fc2 = gs.nn.Linear(16, 2, rng=1)
+                self.scale = gs.param(1.0)              # a parameter of Net itself
+            def forward(self, x):
+                return self.fc2(self.drop(gs.relu(self.fc1(x)))) * self.scale
+
+    Assigning a module to an attribute registers it as a child (named after the
+    attribute unless it was given a name); a ``gs.param`` registers a
+    parameter; layers kept in a list go in a ``gs.nn.ModuleList``. Children are
+    what ``parameters()``, ``state_dict()``, ``train()`` and ``eval()`` walk.
+    """
 
     #: The default name of a layer of this kind (Sequential numbers them: fc1, fc2, ...).
     prefix = "module"
+    #: Whether a module made without a name gets a default one ('fc', 'fc_2', ...); containers get none.
+    named_by_default = False
 
     def __init__(self, name=None):
-        self._name = name if name is None else str(name)
-        self._params = {}      # what -> gs.param leaf
-        self._buffers = {}     # what -> ndarray (state that is not trained, e.g. running averages)
-        self._children = []
-        self.training = True
+        d = self.__dict__
+        d["_auto_named"] = name is None and self.named_by_default
+        d["_name"] = _free_default_name(self.prefix, self) if d["_auto_named"] else \
+            (name if name is None else str(name))
+        d["_params"] = {}      # what -> gs.param leaf
+        d["_buffers"] = {}     # what -> ndarray (state that is not trained, e.g. running averages)
+        d["_children"] = []
+        d["_child_attrs"] = {}  # attribute name -> child module registered by assignment
+        d["training"] = True
+
+    # ---------------------------------------------------------------- registering
+    def __setattr__(self, attr, value):
+        """``self.fc1 = layer`` registers a child, ``self.w = gs.param(...)`` a parameter; other values are kept."""
+        d = self.__dict__
+        registering = isinstance(value, Module) or _is_param(value) or _holds_modules(value)
+        if registering and "_children" not in d:
+            raise GraphscopeError(_no_init_message(self, f"assigning self.{attr}"))
+        if "_children" in d:
+            self._forget_attribute(attr, value)
+            if isinstance(value, Module):
+                self._adopt(attr, value)
+            elif _is_param(value) and not any(p is value for p in self._params.values()):
+                if value._name is None:
+                    value.name = self._qualified(attr)
+                self._params[attr] = value
+            elif _holds_modules(value):
+                raise GraphscopeError(f"{type(self).__name__}.{attr}: a plain {type(value).__name__} of modules is "
+                                      f"not registered (its layers would be missing from parameters(), state_dict() "
+                                      f"and eval()); use gs.nn.ModuleList([...])")
+        object.__setattr__(self, attr, value)
+
+    def __delattr__(self, attr):
+        """``del self.fc1`` unregisters the child (or parameter) too."""
+        if "_children" in self.__dict__:
+            self._forget_attribute(attr, None)
+        object.__delattr__(self, attr)
+
+    def __getattr__(self, attr):
+        """Only called when normal lookup fails: a subclass that skipped super().__init__() is told so."""
+        if attr in _STATE and "_children" not in self.__dict__:
+            raise GraphscopeError(_no_init_message(self, f"using {type(self).__name__}"))
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+
+    def _adopt(self, attr, child):
+        """Register `child` under attribute `attr` (named after it when it has no name of its own)."""
+        if child is self:
+            raise GraphscopeError(f"{type(self).__name__}.{attr}: a module cannot be its own child")
+        if any(c is child for c in self._children):
+            return
+        name = attr if child._auto_named or child.name is None else child.name
+        if any(c.name == name for c in self._children):
+            raise GraphscopeError(f"{type(self).__name__}.{attr}: it has a layer named {name!r} already; give "
+                                  f"{type(child).__name__} another name (name=...) so their parameters differ")
+        if name != child.name:
+            child.name = name
+        self._children.append(child)
+        self._child_attrs[attr] = child
+
+    def _forget_attribute(self, attr, value):
+        """Unregister what attribute `attr` registered before it is replaced by `value` (or deleted)."""
+        old = self._child_attrs.pop(attr, None)
+        if old is not None and old is not value:
+            self._children[:] = [c for c in self._children if c is not old]
+        held = self._params.get(attr)
+        if held is not None and held is not value and getattr(self, attr, None) is held:
+            del self._params[attr]
 
     # ---------------------------------------------------------------- names
     @property
     def name(self):
+        """The layer's name: its scope and its parameters' prefix ('fc1'), or None for an unnamed container."""
         return self._name
 
     @name.setter
     def name(self, name):
-        self._name = None if name is None else str(name)
+        if self._auto_named and _DEFAULT_NAMES.get(self._name) is self:
+            del _DEFAULT_NAMES[self._name]   # the default name is free again
+        before = {what: self._qualified(what) for what in self._params}
+        self.__dict__.update(_auto_named=False, _name=None if name is None else str(name))
         for what, p in self._params.items():
-            p.name = self._qualified(what)
+            if p._name in (None, before[what]):   # a parameter the user named keeps its name
+                p.name = self._qualified(what)
 
     def _qualified(self, what):
         return what if self._name is None else f"{self._name}.{what}"
@@ -46,28 +160,58 @@ class Module:
         return p
 
     # ---------------------------------------------------------------- calling
-    def forward(self, x):
+    def forward(self, *inputs):
+        """The computation: override it in a subclass (``__call__`` runs it in the module's scope)."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward(x)")
 
-    def __call__(self, x):
+    def __call__(self, *inputs, **kwargs):
+        """``forward(*inputs)`` with its ops recorded in the module's scope (none for an unnamed container)."""
         if self._name is None:
-            return self.forward(x)
+            return self.forward(*inputs, **kwargs)
         with scope(self._name):
             for p in self._params.values():
                 p.scope = SCOPES.current   # the parameters are drawn with their layer
-            return self.forward(x)
+            return self.forward(*inputs, **kwargs)
 
     # ---------------------------------------------------------------- walking
-    def modules(self):
-        """This module and every module inside it, depth first."""
-        out = [self]
-        for child in self._children:
-            out += child.modules()
+    def named_modules(self):
+        """(path, module) for this module ('') and every module inside it, depth first, each once.
+
+        A path joins the names from this module's children down ('block.fc1'), as PyTorch's does.
+        """
+        out, seen = [], set()
+
+        def walk(m, path):
+            if id(m) in seen:
+                return
+            seen.add(id(m))
+            out.append((path, m))
+            for child in m._children:
+                walk(child, child.name if not path else path if child.name is None else f"{path}.{child.name}")
+        walk(self, "")
         return out
 
+    def modules(self):
+        """This module and every module inside it, depth first."""
+        return [m for _, m in self.named_modules()]
+
+    def _key(self, path, m, what):
+        """The state_dict key of `what` of module `m` at `path`: '<path>.<what>' ('fc1.W', 'block.fc1.W')."""
+        return m._qualified(what) if m is self else f"{path}.{what}" if path else what
+
     def named_parameters(self):
-        """(name, parameter) pairs of this module and its children, in order."""
-        return [(p.name, p) for m in self.modules() for p in m._params.values()]
+        """(name, parameter) pairs of this module and its children, in order, each parameter once.
+
+        Names are the parameters' own (``fc1.W``) for a flat network, qualified by the containers around them
+        (``block.fc1.W``) for nested ones, as ``state_dict()`` keys them.
+        """
+        out, seen = [], set()
+        for path, m in self.named_modules():
+            for what, p in m._params.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append((self._key(path, m, what), p))
+        return out
 
     def parameters(self):
         """The trainable leaves, in order (what an optimizer takes)."""
@@ -79,7 +223,9 @@ class Module:
             p.grad = None
 
     def named_buffers(self):
-        return [(m._qualified(what), b) for m in self.modules() for what, b in m._buffers.items()]
+        """(name, array) pairs of the state that is not trained (batch norm's running averages), keyed as
+        ``named_parameters``."""
+        return [(self._key(path, m, what), b) for path, m in self.named_modules() for what, b in m._buffers.items()]
 
     # ---------------------------------------------------------------- modes
     def train(self, mode=True):
@@ -138,17 +284,19 @@ class Module:
         """"state['bn1.running_mean'] -= state.pop('fc1.b')" for the bias of the Linear before batch norm bn1."""
         layer = bias_name[:-2]
         after = None
+        paths = {id(m): path for path, m in self.named_modules()}
         for m in self.modules():
             kids = m._children
             for a, b in zip(kids, kids[1:]):
-                if a.name == layer and "running_mean" in b._buffers:
-                    after = b._qualified("running_mean")
+                if self._key(paths[id(a)], a, "b") == bias_name and "running_mean" in b._buffers:
+                    after = self._key(paths[id(b)], b, "running_mean")
         if after is None:
             return f"state.pop('{bias_name}')"
         return f"state['{after}'] -= state.pop('{bias_name}')"
 
     # ---------------------------------------------------------------- display
     def extra_repr(self):
+        """The arguments shown inside ``repr(module)``'s parentheses (override it to describe a layer)."""
         return ""
 
     def __repr__(self):
@@ -159,6 +307,18 @@ class Module:
             return head
         inner = "\n".join("  " + line for c in self._children for line in repr(c).splitlines())
         return f"{head[:-1]}\n{inner}\n)"
+
+
+def _holds_modules(value):
+    """True for a plain list, tuple or dict holding gs.nn modules (which PyTorch users keep in a ModuleList)."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return any(isinstance(v, Module) for v in items)
+
+
+def _no_init_message(module, doing):
+    cls = type(module).__name__
+    return (f"{cls}.__init__ must call super().__init__() first, before {doing}: it sets up the registries of "
+            f"layers and parameters (class {cls}(gs.nn.Module): def __init__(self): super().__init__(); ...)")
 
 
 def bias_before_batchnorm_hint(extra, names):
@@ -176,25 +336,35 @@ def bias_before_batchnorm_hint(extra, names):
             f"The saved state comes from a model that had one, as gs.nn.MLP(batchnorm=True) made before.")
 
 
-class Sequential(Module):
-    """Modules applied one after another; unnamed children are named by kind and position (fc1, relu1, fc2, ...)."""
+class _Container(Module):
+    """Modules kept in order; unnamed children are named by kind and position (fc1, relu1, fc2, ...)."""
 
-    prefix = "seq"
-
-    def __init__(self, *modules, name=None):
+    def __init__(self, modules=(), name=None):
         super().__init__(name)
-        counts = {}
+        self._counts = {}
         for m in modules:
-            if not isinstance(m, Module):
-                raise GraphscopeError(f"Sequential takes gs.nn modules, got {type(m).__name__}")
-            counts[m.prefix] = counts.get(m.prefix, 0) + 1
-            if m.name is None or m.name == m.prefix:
-                m.name = f"{m.prefix}{counts[m.prefix]}"
-            self._children.append(m)
-        names = [m.name for m in self._children]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        if duplicated:
-            raise GraphscopeError(f"Sequential: two layers share the name(s) {', '.join(duplicated)}")
+            self.append(m)
+
+    def append(self, module):
+        """Add a module at the end (named by kind and position when it has no name of its own); return self."""
+        kind = type(self).__name__
+        if not isinstance(module, Module):
+            raise GraphscopeError(f"{kind} takes gs.nn modules, got {type(module).__name__}")
+        if any(m is module for m in self._children):
+            raise GraphscopeError(f"{kind}: {module.name or type(module).__name__} is in it already")
+        self._counts[module.prefix] = self._counts.get(module.prefix, 0) + 1
+        if module._auto_named or module.name is None or module.name == module.prefix:
+            module.name = f"{module.prefix}{self._counts[module.prefix]}"
+        if any(m.name == module.name for m in self._children):
+            raise GraphscopeError(f"{kind}: two layers share the name(s) {module.name}")
+        self._children.append(module)
+        return self
+
+    def extend(self, modules):
+        """Append each of `modules`; return self."""
+        for m in modules:
+            self.append(m)
+        return self
 
     def __getitem__(self, i):
         if isinstance(i, str):
@@ -205,8 +375,8 @@ class Sequential(Module):
         try:
             return self._children[i]
         except (IndexError, TypeError):
-            raise PositionError(f"Sequential[{i!r}]: there are {len(self._children)} layers (0..{len(self._children) - 1}),"
-                                f" or look one up by name") from None
+            raise PositionError(f"{type(self).__name__}[{i!r}]: there are {len(self._children)} layers "
+                                f"(0..{len(self._children) - 1}), or look one up by name") from None
 
     def __len__(self):
         return len(self._children)
@@ -214,7 +384,37 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._children)
 
+
+class Sequential(_Container):
+    """Modules applied one after another; unnamed children are named by kind and position (fc1, relu1, fc2, ...)."""
+
+    prefix = "seq"
+
+    def __init__(self, *modules, name=None):
+        super().__init__(modules, name)
+
     def forward(self, x):
+        """Each module applied to the previous one's output."""
         for m in self._children:
             x = m(x)
         return x
+
+
+class ModuleList(_Container):
+    """A list of modules whose parameters, state and modes belong to the module holding it (PyTorch's ModuleList).
+
+    ``self.blocks = gs.nn.ModuleList([gs.nn.Linear(4, 4) for _ in range(3)])`` registers fc1, fc2, fc3 (named by
+    kind and position, as in Sequential); ``forward`` calls them as it likes (``for layer in self.blocks``).
+    Its layers record in their own scopes (fc1, ...) when the parent calls them; state_dict() keys them under
+    the list's name (``blocks.fc1.W``).
+    """
+
+    prefix = "list"
+
+    def __init__(self, modules=(), name=None):
+        super().__init__(modules, name)
+
+    def forward(self, *inputs):
+        """A ModuleList is not called: its parent's forward calls its layers."""
+        raise GraphscopeError("a ModuleList is not called: loop over it in forward (for layer in self.layers: "
+                              "x = layer(x)), or use gs.nn.Sequential to apply its layers in order")

@@ -9,6 +9,9 @@ from ..engine.formatting import format_table
 #: Lists kept per epoch (one entry each).
 PER_EPOCH = ("train_acc", "val_acc", "val_loss", "lr", "seconds")
 
+#: How many epochs History.table shows by default (evenly spaced when the run is longer).
+TABLE_ROWS = 20
+
 
 @dataclass
 class History:
@@ -66,12 +69,13 @@ class History:
         with atomic_write(path, "history") as f:
             f.write(self.to_json().encode())
 
-    def table(self, max_rows=None, resumed_after=None):
+    def table(self, max_rows=TABLE_ROWS, resumed_after=None, all_rows_hint="table(max_rows=None) shows them all"):
         """One row per epoch: mean loss, train and validation accuracy, learning rate, time.
 
-        With `max_rows`, a long run shows evenly spaced epochs (always the first and the last) and says so under
-        the table. `resumed_after` (the epoch a resumed run started from) keeps that epoch's row and the next,
-        the next marked '<- resumed'.
+        A run longer than `max_rows` epochs (20 by default, as ``graphscope train`` prints it) shows evenly
+        spaced epochs (always the first and the last) and says so under the table, ending with `all_rows_hint`;
+        ``max_rows=None`` shows every epoch. `resumed_after` (the epoch a resumed run started from) keeps that
+        epoch's row and the next, the next marked '<- resumed'.
         """
         losses = self.epoch_loss()
         rows = []
@@ -92,7 +96,7 @@ class History:
         text = format_table(titles, rows)
         if thinned:
             text += (f"\n({len(shown)} of {self.epochs} epochs shown: one in {step}, the first and the last"
-                     f"{', and where the run was resumed' if resumed_after else ''}; --history keeps them all)")
+                     f"{', and where the run was resumed' if resumed_after else ''}; {all_rows_hint})")
         return text
 
     def __repr__(self):

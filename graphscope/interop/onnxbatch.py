@@ -1,0 +1,97 @@
+"""Which values carry the batch axis, for an ONNX model whose batch size is free (``dynamic_batch=True``).
+
+The graph's inputs (its non-parameter leaves) must share their first axis,
+the batch. A node carries the batch on its first axis when an input does and
+its op treats each example on its own (element-wise ops, ``x @ W``, softmax
+over the classes, batch norm, dropout, reductions that keep axis 0); a loss
+or a reduction over axis 0 ends it. An op that fixes the recorded batch size
+(a reshape to (128, 784), an index, a concatenation, a constant the size of
+the batch, ``x.T @ x``) stops the export with one message naming the node.
+"""
+import numpy as np
+
+from ..engine.errors import GraphscopeError
+from ..engine.source import display_location
+
+#: Ops that treat each example on its own: an input's batch axis is the output's.
+ROWWISE = frozenset(("add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid",
+                     "relu", "leaky_relu", "clip", "batch_norm", "dropout"))
+#: Ops whose result sums or averages over the batch (the losses take their labels as a model input).
+OVER_THE_BATCH = frozenset(("softmax_cross_entropy", "svm_loss", "l2"))
+#: The symbolic name of the batch axis in the model's inputs and outputs.
+BATCH_AXIS = "batch"
+
+
+class DynamicBatchError(GraphscopeError):
+    """A graph whose ops fix the batch size it was recorded with."""
+
+
+def batch_carriers(graph):
+    """The ids of the nodes whose first axis is the batch (the inputs' first axis), or a DynamicBatchError."""
+    inputs = [n for n in graph.leaves if n.role == "input"]
+    batched = [n for n in inputs if len(n.shape) >= 1]
+    if not batched:
+        raise DynamicBatchError("dynamic batch: the graph has no input with a batch axis (its inputs are the leaves "
+                                "that are not parameters or constants)")
+    sizes = {n.shape[0] for n in batched}
+    if len(sizes) > 1:
+        listed = ", ".join(f"{n.name} {tuple(n.shape)}" for n in batched)
+        raise DynamicBatchError(f"dynamic batch: the inputs' first axes differ ({listed}); the batch axis is the "
+                                f"first axis of every input")
+    carriers = {n.id for n in batched}
+    for node in graph.ops:
+        carried = [i for i in node.inputs if i.id in carriers]
+        if not carried:
+            continue
+        problem = _problem(node, carried, carriers)
+        if problem:
+            raise DynamicBatchError(f"dynamic batch: node {node.name} (op {node.op}, made at "
+                                    f"{display_location(node.source)}) {problem}; export with the recorded batch "
+                                    f"size (without dynamic batch), or export a graph without it")
+        if _keeps_batch(node):
+            carriers.add(node.id)
+    return carriers
+
+
+def _problem(node, carried, carriers):
+    """Why `node` (one of whose inputs carries the batch) fixes the batch size, or None."""
+    ndim = len(node.shape)
+    op, attrs = node.op, node.attrs
+    if op in ROWWISE:
+        if any(len(i.shape) != ndim for i in carried):
+            return "broadcasts the batch axis into another axis"
+        fixed = [i for i in node.inputs if i.id not in carriers and len(i.shape) == ndim and ndim and i.shape[0] > 1]
+        if fixed:
+            return f"combines it with {fixed[0].name} {tuple(fixed[0].shape)}, whose first axis is the recorded batch"
+        return None
+    if op == "matmul":
+        first, second = node.inputs
+        if first.id not in carriers or second.id in carriers or len(first.shape) < 2:
+            return "multiplies along the batch axis (only x @ W, x of shape (batch, ...), keeps examples apart)"
+        return None
+    if op in ("softmax", "log_softmax"):
+        return "normalizes over the batch axis" if int(attrs.get("axis", -1)) % ndim == 0 else None
+    if op in ("sum", "mean", "max"):
+        return None
+    if op in ("softmax_cross_entropy", "svm_loss"):
+        return None if len(node.inputs[0].shape) == 2 else "takes a single example's scores"
+    if op == "l2":
+        return None
+    if op == "transpose":
+        axes = attrs.get("axes")
+        first = (ndim - 1) if axes is None else int(axes[0]) % ndim
+        return None if first == 0 else "moves the batch axis"
+    return "fixes the batch size it was recorded with"
+
+
+def _keeps_batch(node):
+    """True when `node`'s first axis is still the batch (reductions over axis 0 and the losses end it)."""
+    if node.op in OVER_THE_BATCH or not node.shape:
+        return False
+    if node.op in ("sum", "mean", "max"):
+        axis = node.attrs.get("axis")
+        if axis is None:
+            return False
+        axes = [int(a) % len(node.inputs[0].shape) for a in np.atleast_1d(axis)]
+        return 0 not in axes
+    return True
