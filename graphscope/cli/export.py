@@ -50,6 +50,7 @@ def _export(args):
     from ..stepper import Stepper
     from ..viz import FINAL, Picture, export, write_frames
     from ..viz.export import format_of
+    from ..viz.step_texts import update_verdict
     if not args.output and not args.frames:
         raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html) and/or --frames DIR")
     if args.phase and args.node is None:
@@ -88,7 +89,9 @@ def _export(args):
         if fmt == "html":
             what = f"step-player, {plural(len(stepper), 'step')}"
         else:
-            what = picture.state(step, node, args.phase or "forward").caption()
+            state = picture.state(step, node, args.phase or "forward")
+            verdict = update_verdict(state)
+            what = state.caption() + (f" ({verdict})" if verdict else "")
         print(f"wrote {args.output} ({what})")
     if args.frames:
         with too_big_explained(args, graph, f"--frames {args.frames}"), progress_bar("drawing frames") as shown:

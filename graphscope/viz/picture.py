@@ -5,8 +5,9 @@ import re
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
 from ..stepper import FORWARD, GraphState, Stepper
-from . import arrange
-from .dot import dot_graph
+from . import arrange, theme
+from .dot import CAPTION_MIN_CHARS, dot_graph
+from .html_labels import MONO_ADVANCE
 from .origin import mark_of
 from .render import have_dot, render, render_svgs
 from .step_texts import Widths
@@ -30,6 +31,8 @@ RATIO_BAND = (1.3, 2.0)
 MAX_SPREAD = 1.9
 SPREAD_TRIES = 3
 SPREAD_TOLERANCE = 0.05
+#: Points of a drawing's width a caption line does not take: the page's padding on both sides and the label's own.
+CAPTION_MARGIN = 36
 #: Steps drawn per `dot` run when progress is reported (a run costs about 20 ms to start).
 STEP_BATCH = 20
 
@@ -38,6 +41,15 @@ def svg_size(svg):
     """(width, height) in points of an SVG drawn by Graphviz, or None."""
     m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
     return (max(float(m.group(1)), 1.0), max(float(m.group(2)), 1.0)) if m else None
+
+
+def caption_chars_for(size):
+    """The characters a caption line may take in a drawing of `size` (points): about its width, at least
+    CAPTION_MIN_CHARS (None without a size: dot.CAPTION_CHARS)."""
+    if size is None:
+        return None
+    usable = size[0] - CAPTION_MARGIN
+    return max(CAPTION_MIN_CHARS, int(usable / (MONO_ADVANCE * theme.FONT_SIZE)))
 
 
 def slide_scale(width, height):
@@ -90,6 +102,8 @@ class Picture:
         self._rankdir = rankdir
         self._rows = None
         self._aspect = None  # Graphviz's ratio spreading the chosen layout into RATIO_BAND (None: as drawn)
+        # the caption's lines wrap narrow while layouts are tried, then to about the chosen drawing's width
+        self._caption_chars = CAPTION_MIN_CHARS
         self._origin = None  # (the values_key of the state asked about, its OriginMark or None)
         self.mark = mark  # a mark carried instead of the engine's (origin.CheckMark: a VJP that failed its check)
 
@@ -181,6 +195,7 @@ class Picture:
             score = slide_scale(*size) * (LR_PREFERENCE if d == "LR" else 1.0) * (FOLD_COST if k > 1 else 1.0)
             if score > best_score:
                 best, best_score = (d, k), score
+        self._caption_chars = caption_chars_for(sizes.get(best))  # the drawing's own width, before any spread
         self._aspect = self._spread(state, *best, sizes.get(best))
         return best
 
@@ -234,7 +249,7 @@ class Picture:
     def _graph(self, state, rankdir, rows=None, aspect=None):
         return dot_graph(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
                          origin=self.origin(state), title=self.title, rows=self.rows if rows is None else rows,
-                         aspect=aspect)
+                         aspect=aspect, caption_chars=self._caption_chars)
 
     def dot(self, state):
         """The DOT text of the picture at `state` (see ``state()``)."""
