@@ -66,6 +66,13 @@ def test_a_png_is_at_most_the_fit_in_pixels(tmp_path):
     assert just_fits((width, height), SLIDE, slack=2)  # was 1856pt wide (2475 px at 100%)
 
 
+def test_a_pdf_page_is_the_fit(tmp_path):
+    path = tmp_path / "two_layer.pdf"
+    viz.export(build_output(sample("two_layer")), str(path), fit=SLIDE)
+    box = re.search(rb"/MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]", path.read_bytes())
+    assert just_fits((float(box.group(1)), float(box.group(2))), SLIDE_PT)  # no half-inch margin around it
+
+
 def test_the_layout_follows_the_shape_of_the_fit():
     out = build_output(sample("dropout"))
     wide, tall = Picture(out, fit=SLIDE), Picture(out, fit=(1080, 1920))

@@ -93,7 +93,10 @@ def fit_attrs(fit, fmt, dpi=None):
     png = fmt == "png" and dpi
     per_inch = dpi if png else CSS_DPI
     slack = 1 if png else 0  # dot rounds a PNG's pixels up: one less, so the image is never larger than the fit
-    return {"size": f"{(fit[0] - slack) / per_inch:.6g},{(fit[1] - slack) / per_inch:.6g}!"}
+    attrs = {"size": f"{(fit[0] - slack) / per_inch:.6g},{(fit[1] - slack) / per_inch:.6g}!"}
+    if fmt == "pdf":
+        attrs["margin"] = "0"  # a page's own margin (half an inch) would make it larger than the fit
+    return attrs
 
 
 def _rows_for(size, rankdir, slide=SLIDE):
