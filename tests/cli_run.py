@@ -1,4 +1,5 @@
 """Running graphscope as a user runs it, with failures that show what the command said."""
+import os
 import subprocess
 import sys
 
@@ -18,11 +19,14 @@ class Ran:
         return self
 
 
-def graphscope(*args, cwd=None, timeout=300):
-    """`python -m graphscope ARGS` in a fresh process (automatic node names count from the same start)."""
+def graphscope(*args, cwd=None, timeout=300, env=None):
+    """`python -m graphscope ARGS` in a fresh process (automatic node names count from the same start); `env`:
+    variables set (or, empty, unset) for it on top of this process's."""
     args = [str(a) for a in args]
+    if env is not None:
+        env = {k: v for k, v in dict(os.environ, **env).items() if v != "" or k not in env}
     proc = subprocess.run([sys.executable, "-m", "graphscope", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env=env)
     return Ran(args, proc)
 
 

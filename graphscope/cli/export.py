@@ -40,6 +40,7 @@ EXAMPLES = """examples:
   graphscope export samples/deep_mlp.py -o deep.pdf --depth 0     every module as one box
   graphscope export samples/deep_mlp.py -o w3.svg --node block3/W --around 1   one of ten nodes named W
   graphscope export samples/two_layer.py -o steps.html            the step-player
+  graphscope export samples/dropout.py -o dropout.png --fit 1920x1080   a full-HD slide, text as large as fits
   graphscope export samples/two_layer.py --frames frames/         one SVG per step
   graphscope export samples/two_layer.py --optimizer adam --node W2 --phase update -o w2.svg
   graphscope export samples/two_layer.py -o two_layer.onnx        the model, for onnxruntime or Netron
@@ -54,6 +55,7 @@ def _export(args):
     from ..stepper import Stepper
     from ..viz import FINAL, Picture, export, write_frames
     from ..viz.export import format_of
+    from ..viz.step_texts import update_verdict
     if not args.output and not args.frames:
         raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html) and/or --frames DIR")
     if args.phase and args.node is None:
@@ -81,7 +83,7 @@ def _export(args):
     node = None if args.node is None else node_key(graph, args.node)
     picture = Picture(stepper, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
                       caption=not args.no_caption, rankdir=args.rankdir, around=args.around, focus=node,
-                      mark=check_mark(graph, stepper) if args.check else None)
+                      mark=check_mark(graph, stepper) if args.check else None, fit=args.fit)
     if picture.note:
         print(f"note: {picture.note}", file=sys.stderr)
     nan_note = nonfinite_note(graph, args.file, args.imports)
@@ -95,7 +97,9 @@ def _export(args):
         if fmt == "html":
             what = f"step-player, {plural(len(stepper), 'step')}"
         else:
-            what = picture.state(step, node, args.phase or "forward").caption()
+            state = picture.state(step, node, args.phase or "forward")
+            verdict = update_verdict(state)
+            what = state.caption() + (f" ({verdict})" if verdict else "")
         print(f"wrote {args.output} ({what})")
     if args.frames:
         with too_big_explained(args, graph, f"--frames {args.frames}"), progress_bar("drawing frames") as shown:
@@ -198,8 +202,8 @@ def _export_onnx(args):
         print(f"note: {note}", file=sys.stderr)
     if args.frames:
         from ..viz import Picture, write_frames
-        paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold),
-                             args.frames)
+        paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
+                                     fit=args.fit), args.frames)
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')}")
     return 0
 
@@ -237,6 +241,16 @@ def limits_text():
         78, break_on_hyphens=False)
 
 
+def fit_size(text):
+    """--fit's (width, height) in pixels, or argparse's message naming what is wrong."""
+    from ..engine.errors import GraphscopeError
+    from ..viz.picture import parse_fit
+    try:
+        return parse_fit(text)
+    except GraphscopeError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("fit ", "", 1)) from None
+
+
 def add_parser(sub):
     p = sub.add_parser("export", help="draw the graph at any step (SVG, PNG, PDF, DOT) or write the HTML step-player",
                        description=__doc__.split("\n\n", 1)[1] + "\n" + limits_text(), epilog=EXAMPLES,
@@ -271,6 +285,11 @@ def add_parser(sub):
     p.add_argument("--dynamic-batch", action="store_true",
                    help="with -o MODEL.onnx: leave the batch size free (the inputs' first axis is 'batch'; a "
                         "loss's labels become an input named labels)")
+    p.add_argument("--fit", type=fit_size, metavar="WxH",
+                   help="for a slide or a projector: lay the picture out for that shape (rather than 16:9) and "
+                        "scale it to just fit WxH pixels, its text as large as that allows (e.g. 1920x1080; SVG "
+                        "and PDF at 96 pixels an inch, PNG exactly); with .html, the layout only (the player "
+                        "fits each picture to its pane)")
     p.add_argument("--frames", metavar="DIR",
                    help="also write one SVG per step into DIR, named in step order (step_000_forward_x.svg, ...)")
     add_optimizer_arguments(p)

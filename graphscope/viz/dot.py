@@ -13,13 +13,17 @@ from ..stepper.state import LOOK_BACKPROPAGATED, LOOK_CURRENT, LOOK_INACTIVE, LO
 from . import theme
 from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, mark_key,
                           node_label, stub_label)
-from .step_texts import caption_text, edge_grad_text, inner_name
+from .step_texts import caption_text, edge_grad_text, inner_name, wrap_caption
 from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
 from ..engine.words import plural
 
 #: Views with more items than this get the cheaper layout settings.
 LARGE = 400
+#: The characters a caption line takes at most when the drawing's width is not known (a large view, no Graphviz);
+#: a picture wraps its caption to about its drawing's width, but never narrower than CAPTION_MIN_CHARS.
+CAPTION_CHARS = 120
+CAPTION_MIN_CHARS = 72
 #: The share of the theme's rank separation kept where edge labels are nodes of their own rank.
 LABEL_RANKSEP = 0.5
 
@@ -105,7 +109,7 @@ def mark_shown(view, state, origin):
 
 
 def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR", name="graphscope", origin=None,
-              title=None, rows=1, aspect=None):
+              title=None, rows=1, aspect=None, caption_chars=None):
     """The graphviz.Digraph of `view` drawn at `state`; `widths` (step_texts.Widths) keeps sizes equal across steps.
 
     `origin` (an origin.OriginMark, or None) marks the node that made the first non-finite value; like every
@@ -113,6 +117,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     `rows` > 1 folds the flow into that many rows (columns top to bottom) where its clusters allow; `aspect`
     (Graphviz's ratio: height / width) spreads the layout to that shape.
     Edge labels are small nodes inside the cluster of the edge's ends (large views: Graphviz's own labels).
+    `caption_chars` wraps the caption's lines to that many characters (None: CAPTION_CHARS).
     """
     widths = widths or _NO_WIDTHS
     large = len(view.items) > LARGE
@@ -125,15 +130,17 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     grads = [edge_grad_text(edge, state) for edge in view.edges]
     looks, edge_looks = drawn_looks(view, state, grads)
     if caption:
-        text = caption_text(state, f"  ({view.note})" if view.note else "")
+        chars = caption_chars or CAPTION_CHARS
+        text = wrap_caption(caption_text(state, f"  ({view.note})" if view.note else ""), chars)
+        width, lines = widths.caption_room(chars)
         room = ()
         if state.current is not None:  # a step of a walk: room for every entry its steps may list
             words = dict(theme.LEGEND)
             room = [words[key] for key in walk_legend_keys(view, state)]
             room += [mark_key(origin.legend)] if origin is not None else []
-        attrs["label"] = caption_label(text, widths.get("caption"), legend, legend_keys(looks, edge_looks),
+        attrs["label"] = caption_label(text, width, legend, legend_keys(looks, edge_looks),
                                        origin=origin.legend if mark_shown(view, state, origin) else False,
-                                       title=title, room=room, lines=widths.lines("caption"),
+                                       title=title, room=room, lines=lines,
                                        room_below=state.current is None)
     graph = graphviz.Digraph(
         name, graph_attr=attrs,
@@ -365,6 +372,9 @@ class _NoWidths:
 
     def lines(self, key):
         return 0
+
+    def caption_room(self, chars):
+        return 0, 0
 
 
 _NO_WIDTHS = _NoWidths()

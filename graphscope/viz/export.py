@@ -8,7 +8,7 @@ from ..engine.errors import GraphscopeError
 from ..stepper import FORWARD
 from ..util.atomic import atomic_write
 from .limits import LIBRARY_ADVICE, check_picture, check_steps, crash_headline
-from .picture import Picture
+from .picture import Picture, fit_size
 from .render import DotCrashed, dot_program
 from .view import FOLD_MIN, safe_name
 
@@ -19,15 +19,19 @@ FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".pdf": "p
 PNG_DPI = 150
 
 
-def _picture(obj, depth, collapse, fold, caption=True, around=None, node=None, title=None):
-    """`obj` as a Picture; `around` K draws only the neighbourhood of `node` (K edges), `title` heads it."""
+def _picture(obj, depth, collapse, fold, caption=True, around=None, node=None, title=None, fit=None):
+    """`obj` as a Picture; `around` K draws only the neighbourhood of `node` (K edges), `title` heads it, `fit`
+    (width, height pixels, or '1920x1080') lays it out for that shape and scales it to just fit."""
     if isinstance(obj, Picture):
+        if fit is not None and fit_size(fit) != obj.fit:
+            raise GraphscopeError("a Picture is laid out for its own fit: give fit= to Picture(...), not here")
         if title is not None and title != obj.title:
             obj = copy.copy(obj)
             obj.title = title
         return obj
     return Picture(obj, depth=depth, collapse=collapse, fold=fold, caption=caption, around=around, focus=node,
-                   title=title)
+                   title=title, fit=fit)
+
 
 
 def _not_a_path(call, returns, step):
@@ -38,16 +42,18 @@ def _not_a_path(call, returns, step):
 
 
 def to_dot(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
-           around=None, title=None):
-    """DOT text of `obj` (a Graph, tensor, Stepper or Picture) at a step (see Picture.state); needs no Graphviz."""
+           around=None, title=None, fit=None):
+    """DOT text of `obj` (a Graph, tensor, Stepper or Picture) at a step (see Picture.state); needs no Graphviz.
+    With `fit` the DOT says the size to scale to (as an SVG is)."""
     _not_a_path("to_dot", "the DOT text", step)
-    pic = _picture(obj, depth, collapse, fold, caption, around, node, title)
-    return pic.dot(pic.state(step, node, phase))
+    pic = _picture(obj, depth, collapse, fold, caption, around, node, title, fit)
+    return pic.sized(pic.graph_at(pic.state(step, node, phase)), "svg").source
 
 
-def _rendered(fmt, obj, step, node, phase, depth, collapse, fold, caption, dpi=None, around=None, title=None):
+def _rendered(fmt, obj, step, node, phase, depth, collapse, fold, caption, dpi=None, around=None, title=None,
+              fit=None):
     dot_program()  # fail first, before any work, when Graphviz is missing
-    pic = _picture(obj, depth, collapse, fold, caption, around, node, title)
+    pic = _picture(obj, depth, collapse, fold, caption, around, node, title, fit)
     check_picture(pic.view)  # limits.TooBig before any DOT text is made
     with crash_explained(pic.view):
         return pic.render(pic.state(step, node, phase), fmt, dpi=dpi)
@@ -67,35 +73,37 @@ def crash_explained(view):
 
 
 def to_svg(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
-           around=None, title=None):
-    """SVG text of `obj` at a step (needs Graphviz's dot)."""
+           around=None, title=None, fit=None):
+    """SVG text of `obj` at a step (needs Graphviz's dot); `fit` (1920, 1080): scaled to just fit those pixels."""
     _not_a_path("to_svg", "the SVG text", step)
-    return _rendered("svg", obj, step, node, phase, depth, collapse, fold, caption, None, around, title).decode("utf-8")
+    return _rendered("svg", obj, step, node, phase, depth, collapse, fold, caption, None, around, title,
+                     fit).decode("utf-8")
 
 
 def to_png(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
-           dpi=PNG_DPI, around=None, title=None):
-    """PNG bytes of `obj` at a step (needs Graphviz's dot)."""
+           dpi=PNG_DPI, around=None, title=None, fit=None):
+    """PNG bytes of `obj` at a step (needs Graphviz's dot); `fit` (1920, 1080): at most that many pixels."""
     _not_a_path("to_png", "the PNG bytes", step)
-    return _rendered("png", obj, step, node, phase, depth, collapse, fold, caption, dpi, around, title)
+    return _rendered("png", obj, step, node, phase, depth, collapse, fold, caption, dpi, around, title, fit)
 
 
 def to_pdf(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
-           around=None, title=None):
-    """PDF bytes of `obj` at a step (needs Graphviz's dot)."""
+           around=None, title=None, fit=None):
+    """PDF bytes of `obj` at a step (needs Graphviz's dot); `fit` (1920, 1080): a page of that shape."""
     _not_a_path("to_pdf", "the PDF bytes", step)
-    return _rendered("pdf", obj, step, node, phase, depth, collapse, fold, caption, None, around, title)
+    return _rendered("pdf", obj, step, node, phase, depth, collapse, fold, caption, None, around, title, fit)
 
 
 def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None,
-            around=None, progress=None):
+            around=None, progress=None, fit=None):
     """The self-contained HTML step-player of every step, opening at `step` (or `node` in `phase`).
 
-    `progress(done, total)`, given, is called as the steps' pictures are made (for a progress bar)."""
+    `progress(done, total)`, given, is called as the steps' pictures are made (for a progress bar); `fit`
+    lays the pictures out for that shape (the page scales them to its pane itself)."""
     _not_a_path("to_html", "the HTML text", step)
     from .player import player_html
     dot_program()
-    pic = _picture(obj, depth, collapse, fold, True, around, node).without_caption()  # the page shows the step's title itself
+    pic = _picture(obj, depth, collapse, fold, True, around, node, fit=fit).without_caption()  # the page shows the step's title itself
     check_steps(pic.view, len(pic.ensure_stepper()))  # limits.TooBig before any picture is drawn
     start = pic.state(step, node, phase).step if (step is not None or node is not None) else 0
     with crash_explained(pic.view):
@@ -118,20 +126,22 @@ def format_of(path, extra=()):
 
 
 def export(obj, path, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, title=None,
-           around=None, progress=None):
+           around=None, progress=None, fit=None):
     """Write `obj` at a step to `path`, in the format its extension names; returns the format.
 
     `title` heads the picture (the player's page title for .html); `around` K with `node` draws only that
-    node's neighbourhood; `progress(done, total)` hears how the player's pictures come along. A picture (or
+    node's neighbourhood; `progress(done, total)` hears how the player's pictures come along; `fit` (1920, 1080)
+    or '1920x1080' lays the picture out for that shape and scales it to just fit (see Picture). A picture (or
     player) too large for Graphviz raises limits.TooBig before any drawing."""
     fmt = format_of(path)
     if fmt == "dot":
-        data = to_dot(obj, step, node, phase, depth, collapse, fold, around=around, title=title)
+        data = to_dot(obj, step, node, phase, depth, collapse, fold, around=around, title=title, fit=fit)
     elif fmt == "html":
-        data = to_html(obj, step, node, phase, depth, collapse, fold, title=title, around=around, progress=progress)
+        data = to_html(obj, step, node, phase, depth, collapse, fold, title=title, around=around, progress=progress,
+                       fit=fit)
     else:
         data = _rendered(fmt, obj, step, node, phase, depth, collapse, fold, True,
-                         PNG_DPI if fmt == "png" else None, around, title)
+                         PNG_DPI if fmt == "png" else None, around, title, fit)
     write_atomic(path, data)
     return fmt
 
@@ -144,14 +154,15 @@ def frame_name(step, event, width):
     return f"step_{step:0{width}d}_{event.phase}_{safe_name(event.node.name)}.svg"
 
 
-def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN, progress=None):
+def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN, progress=None, fit=None):
     """One SVG per step in `folder` (created if needed), named in step order; returns the paths.
 
     Frames left by an earlier run in the same folder are removed, so the
-    folder holds exactly this graph's steps. `progress(done, total)` hears how the pictures come along.
+    folder holds exactly this graph's steps. `progress(done, total)` hears how the pictures come along; `fit`
+    scales every frame to just fit that many pixels.
     """
     dot_program()
-    pic = _picture(obj, depth, collapse, fold)
+    pic = _picture(obj, depth, collapse, fold, fit=fit)
     st = pic.ensure_stepper()
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise GraphscopeError(f"cannot write frames into {folder}: it is a file, not a folder")

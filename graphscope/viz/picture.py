@@ -5,8 +5,9 @@ import re
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
 from ..stepper import FORWARD, GraphState, Stepper
-from . import arrange
-from .dot import dot_graph
+from . import arrange, theme
+from .dot import CAPTION_MIN_CHARS, dot_graph
+from .html_labels import MONO_ADVANCE
 from .origin import mark_of
 from .render import have_dot, render, render_svgs
 from .step_texts import Widths
@@ -30,6 +31,11 @@ RATIO_BAND = (1.3, 2.0)
 MAX_SPREAD = 1.9
 SPREAD_TRIES = 3
 SPREAD_TOLERANCE = 0.05
+#: Points of a drawing's width a caption line does not take: the page's padding on both sides and the label's own.
+CAPTION_MARGIN = 36
+#: The smallest --fit, in pixels each way; a CSS pixel is 1/96 inch (SVG and PDF sizes are in points, 1/72 inch).
+FIT_MIN_PIXELS = 100
+CSS_DPI = 96
 #: Steps drawn per `dot` run when progress is reported (a run costs about 20 ms to start).
 STEP_BATCH = 20
 
@@ -40,16 +46,64 @@ def svg_size(svg):
     return (max(float(m.group(1)), 1.0), max(float(m.group(2)), 1.0)) if m else None
 
 
-def slide_scale(width, height):
-    """How much a picture of this size is enlarged to fit a 16:9 slide (larger: larger text)."""
-    return min(SLIDE[0] / width, SLIDE[1] / height)
+def caption_chars_for(size):
+    """The characters a caption line may take in a drawing of `size` (points): about its width, at least
+    CAPTION_MIN_CHARS (None without a size: dot.CAPTION_CHARS)."""
+    if size is None:
+        return None
+    usable = size[0] - CAPTION_MARGIN
+    return max(CAPTION_MIN_CHARS, int(usable / (MONO_ADVANCE * theme.FONT_SIZE)))
 
 
-def _rows_for(size, rankdir):
-    """The number of rows (LR) or columns (TB) that brings a picture of `size` closest to 16:9."""
+def slide_scale(width, height, slide=SLIDE):
+    """How much a picture of this size is enlarged to fit a slide (16:9, or `slide`: its width and height;
+    larger: larger text)."""
+    return min(slide[0] / width, slide[1] / height)
+
+
+def ratio_band(slide):
+    """RATIO_BAND for a 16:9 slide, moved with the slide's shape for any other."""
+    shift = (slide[0] / slide[1]) / (SLIDE[0] / SLIDE[1])
+    return RATIO_BAND[0] * shift, RATIO_BAND[1] * shift
+
+
+def parse_fit(text):
+    """(width, height) in pixels from '1920x1080' (the --fit of a slide or a projector), or GraphscopeError."""
+    m = re.fullmatch(r"\s*(\d+)\s*[xX\u00d7]\s*(\d+)\s*", str(text))
+    if not m or min(int(m.group(1)), int(m.group(2))) < FIT_MIN_PIXELS:
+        raise GraphscopeError(f"fit {text!r}: give WIDTHxHEIGHT in pixels, each at least {FIT_MIN_PIXELS}, "
+                              f"e.g. 1920x1080 (a full-HD slide) or 1280x800 (a projector)")
+    return int(m.group(1)), int(m.group(2))
+
+
+def fit_size(fit):
+    """A fit as (width, height) pixels, from '1920x1080' or a pair of whole numbers."""
+    if isinstance(fit, str):
+        return parse_fit(fit)
+    try:
+        width, height = fit
+    except (TypeError, ValueError):
+        raise GraphscopeError(f"fit {fit!r}: give (width, height) in pixels or '1920x1080'") from None
+    return parse_fit(f"{width}x{height}")
+
+
+def fit_attrs(fit, fmt, dpi=None):
+    """Graphviz attributes that scale a drawing up (or down) until it just fits `fit` (width, height) pixels:
+    PNG at `dpi` pixels an inch; SVG and PDF at the CSS pixel (96 an inch, 72 points)."""
+    png = fmt == "png" and dpi
+    per_inch = dpi if png else CSS_DPI
+    slack = 1 if png else 0  # dot rounds a PNG's pixels up: one less, so the image is never larger than the fit
+    attrs = {"size": f"{(fit[0] - slack) / per_inch:.6g},{(fit[1] - slack) / per_inch:.6g}!"}
+    if fmt == "pdf":
+        attrs["margin"] = "0"  # a page's own margin (half an inch) would make it larger than the fit
+    return attrs
+
+
+def _rows_for(size, rankdir, slide=SLIDE):
+    """The number of rows (LR) or columns (TB) that brings a picture of `size` closest to the slide's shape."""
     if size is None:
         return 1
-    ratio, target = size[0] / size[1], SLIDE[0] / SLIDE[1]
+    ratio, target = size[0] / size[1], slide[0] / slide[1]
     # folding into k rows divides the width by about k and multiplies the height by k (columns: the reverse)
     k = (ratio / target) ** 0.5 if rankdir == "LR" else (target / ratio) ** 0.5
     return max(1, min(MAX_ROWS, int(k + 0.3)))
@@ -69,11 +123,13 @@ class Picture:
     ``around`` K with ``focus`` (a node, its name or id) draws only that node's
     neighbourhood: the nodes within K edges of it, and stubs where the rest
     attaches. ``title`` is a heading above the step line. ``mark`` (an origin.CheckMark, say) is carried instead
-    of the mark of the first non-finite value.
+    of the mark of the first non-finite value. ``fit`` (width, height) in pixels, or '1920x1080': the layout
+    whose text is largest in that shape is chosen (rather than 16:9), and the rendered picture is scaled to
+    just fit it (SVG and PDF at 96 pixels an inch, PNG at its dpi).
     """
 
     def __init__(self, obj, depth=None, collapse=(), fold=FOLD_MIN, caption=True, legend=True, rankdir=None,
-                 around=None, focus=None, title=None, mark=None):
+                 around=None, focus=None, title=None, mark=None, fit=None):
         if isinstance(obj, Stepper):
             self.stepper, self.graph = obj, obj.graph
         else:
@@ -90,8 +146,11 @@ class Picture:
         self._rankdir = rankdir
         self._rows = None
         self._aspect = None  # Graphviz's ratio spreading the chosen layout into RATIO_BAND (None: as drawn)
+        # the caption's lines wrap narrow while layouts are tried, then to about the chosen drawing's width
+        self._caption_chars = CAPTION_MIN_CHARS
         self._origin = None  # (the values_key of the state asked about, its OriginMark or None)
         self.mark = mark  # a mark carried instead of the engine's (origin.CheckMark: a VJP that failed its check)
+        self.fit = None if fit is None else fit_size(fit)
 
     def without_caption(self):
         """The same picture (same view, stepper and label widths) with no title line or legend."""
@@ -156,9 +215,15 @@ class Picture:
         self.rankdir
         return self._rows
 
+    @property
+    def slide(self):
+        """The (width, height) the layout is chosen for: the fit, else a 16:9 slide."""
+        return self.fit or SLIDE
+
     def _pick_layout(self):
-        """The direction and fold whose picture shows its text largest on a 16:9 slide: laid out both ways,
-        then folded into the number of rows (columns) that brings each closest to 16:9 where its clusters allow."""
+        """The direction and fold whose picture shows its text largest on the slide (16:9, or the fit): laid out
+        both ways, then folded into the number of rows (columns) that brings each closest to the slide's shape
+        where its clusters allow."""
         asked = self._rankdir
         if len(self.view.items) > PROBE_MAX_ITEMS or not have_dot():
             return asked or "LR", 1
@@ -168,7 +233,7 @@ class Picture:
         sizes = dict(zip(candidates, map(svg_size, render_svgs([self._graph(state, d, 1) for d in directions]))))
         folds = []
         for d in directions:
-            k = _rows_for(sizes[(d, 1)], d)
+            k = _rows_for(sizes[(d, 1)], d, self.slide)
             for rows in range(max(2, k), min(k + 1, MAX_ROWS) + 1):  # the estimate, and one more
                 if arrange.fold(self.view, arrange.beside(self.view), rows) is not None:
                     folds.append((d, rows))
@@ -178,9 +243,10 @@ class Picture:
         for (d, k), size in sizes.items():
             if size is None:
                 continue
-            score = slide_scale(*size) * (LR_PREFERENCE if d == "LR" else 1.0) * (FOLD_COST if k > 1 else 1.0)
+            score = slide_scale(*size, self.slide) * (LR_PREFERENCE if d == "LR" else 1.0) * (FOLD_COST if k > 1 else 1.0)
             if score > best_score:
                 best, best_score = (d, k), score
+        self._caption_chars = caption_chars_for(sizes.get(best))  # the drawing's own width, before any spread
         self._aspect = self._spread(state, *best, sizes.get(best))
         return best
 
@@ -189,7 +255,7 @@ class Picture:
         tall for a slide into RATIO_BAND, or None (in the band already, or it would take more than MAX_SPREAD)."""
         if size is None:
             return None
-        low, high = RATIO_BAND
+        low, high = ratio_band(self.slide)
         ratio = size[0] / size[1]
         # aimed inside the band by the tolerance, so what comes out is in the band
         target = high - SPREAD_TOLERANCE if ratio > high else low + SPREAD_TOLERANCE if ratio < low else None
@@ -234,7 +300,7 @@ class Picture:
     def _graph(self, state, rankdir, rows=None, aspect=None):
         return dot_graph(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
                          origin=self.origin(state), title=self.title, rows=self.rows if rows is None else rows,
-                         aspect=aspect)
+                         aspect=aspect, caption_chars=self._caption_chars)
 
     def dot(self, state):
         """The DOT text of the picture at `state` (see ``state()``)."""
@@ -249,21 +315,33 @@ class Picture:
         return self._graph(state, rankdir, rows)
 
     def render(self, state, fmt, dpi=None):
-        """The picture at `state` rendered by Graphviz as 'svg', 'png' or 'pdf' bytes."""
-        return render(self.graph_at(state), fmt, dpi=dpi)
+        """The picture at `state` rendered by Graphviz as 'svg', 'png' or 'pdf' bytes (scaled to the fit)."""
+        return render(self.sized(self.graph_at(state), fmt, dpi), fmt, dpi=dpi)
+
+    def sized(self, graph, fmt, dpi=None):
+        """`graph` scaled to just fit the picture's fit (fit_attrs) when it has one; else `graph` itself."""
+        if self.fit is None:
+            return graph
+        graph = graph.copy()
+        graph.attr(**fit_attrs(self.fit, fmt, dpi))
+        return graph
 
     def svg(self, state):
         return self.render(state, "svg").decode("utf-8")
 
-    def step_svgs(self, steps=None, progress=None):
+    def step_svgs(self, steps=None, progress=None, fitted=True):
         """SVG text of many steps (all by default) from one `dot` run; with `progress(done, total)`, from one run
-        per STEP_BATCH steps, calling it after each."""
+        per STEP_BATCH steps, calling it after each. `fitted`: scaled to the fit, if any (the player scales its
+        pictures itself)."""
         st = self.ensure_stepper()
         steps = list(range(len(st)) if steps is None else steps)
+
+        def graphs(ks):
+            return [self.sized(self.graph_at(st.at(k)), "svg") if fitted else self.graph_at(st.at(k)) for k in ks]
         if progress is None:
-            return render_svgs([self.graph_at(st.at(k)) for k in steps])
+            return render_svgs(graphs(steps))
         svgs = []
         for first in range(0, len(steps), STEP_BATCH):
-            svgs += render_svgs([self.graph_at(st.at(k)) for k in steps[first:first + STEP_BATCH]])
+            svgs += render_svgs(graphs(steps[first:first + STEP_BATCH]))
             progress(len(svgs), len(steps))
         return svgs

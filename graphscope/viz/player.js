@@ -19,7 +19,9 @@
   // the view of the picture: "fit" (the whole graph in the pane) or a scale (1 = 100%: text at 12 px or more),
   // panned by tx, ty pixels; kept from step to step (every step is laid out the same)
   var view = { fit: true, scale: 1, tx: 0, ty: 0 };
-  var FIT_READABLE = 0.9;  // below this fitted scale small text is under 12 px: open at 100% on the current node
+  // a graph larger than the pane opens fitted (at 80% a card's 12pt text is still about 13 px); only below this
+  // fitted scale, where its text would be too small to read, it opens at 100% on the current node
+  var FIT_READABLE = 0.7;
   var MIN_SCALE = 0.05, MAX_SCALE = 8;
 
   function esc(text) {

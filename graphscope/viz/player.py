@@ -144,7 +144,7 @@ def player_html(picture, start=0, title=None, progress=None):
     `progress(done, total)` hears how the steps' pictures come along."""
     st = picture.ensure_stepper()
     out = st.graph.output
-    svgs = picture.step_svgs(progress=progress)
+    svgs = picture.step_svgs(progress=progress, fitted=False)  # the page fits them to its pane itself
     item_of, repeated = picture.view.item_of, _repeated_names(st.graph)
     looks = [step_looks(picture, st.at(k)) for k in range(len(st.events))]
     steps = [{"svg": inline_svg(svg), "details": _details(ev, out, picture.view, repeated), "looks": shown,

@@ -7,6 +7,7 @@ import threading
 
 
 from ..engine.errors import GraphscopeError
+from .reproducible import steady
 
 #: Output formats `dot` renders for us (DOT text itself needs no program).
 RENDERED = ("svg", "png", "pdf")
@@ -43,13 +44,14 @@ def have_dot():
 
 
 def render(graph, fmt, dpi=None):
-    """`graph` (a graphviz.Digraph, or DOT text) drawn by `dot` as 'svg', 'png' or 'pdf' bytes."""
+    """`graph` (a graphviz.Digraph, or DOT text) drawn by `dot` as 'svg', 'png' or 'pdf' bytes, the same bytes
+    every time (reproducible.steady)."""
     if fmt not in RENDERED:
         raise RenderError(f"cannot render {fmt!r}; formats: {', '.join(RENDERED)}")
     if not isinstance(graph, str) and dpi and fmt == "png":
         graph = graph.copy()
         graph.attr(dpi=str(int(dpi)))
-    return run_dot(_source(graph), fmt)
+    return steady(run_dot(_source(graph), fmt), fmt)
 
 
 def _source(graph):
@@ -64,7 +66,7 @@ def render_svgs(graphs):
     returns str SVGs."""
     if not graphs:
         return []
-    out = run_dot("".join(map(_source, graphs)), "svg")
+    out = steady(run_dot("".join(map(_source, graphs)), "svg"), "svg")
     docs = []
     start = 0
     for m in _SVG_END.finditer(out):

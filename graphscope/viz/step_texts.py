@@ -8,10 +8,13 @@ padded to the longest text it takes at any step, in characters and in lines
 Graphviz lays out every step of a graph identically: frames and the HTML
 player do not jump.
 """
+import re
+import textwrap
+
 from ..engine.formatting import NOT_COMPUTED, value_lines
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
-from ..stepper.explain import backward_story
-from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text
+from ..stepper.explain import backward_story, ratio_verdict
+from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text, ratio_text
 from .view import FOLD, NODE, STUB
 
 NOT_YET = NOT_COMPUTED
@@ -207,15 +210,71 @@ class Widths:
         self._fit(("edge", index), texts)
 
     def _caption(self, rec):
-        self._fit("caption", [caption_text(StepState(rec, k)) for k in range(len(rec.events))])
+        self._captions = [caption_text(StepState(rec, k)) for k in range(len(rec.events))]
+        self._fit("caption", self._captions)
+        self._wrapped = {}
+
+    def caption_room(self, chars):
+        """(characters, lines) the step line and its story take at their longest over every step, wrapped to
+        `chars` characters (wrap_caption)."""
+        if chars not in self._wrapped:
+            lines = [lines_of(wrap_caption(text, chars)) for text in self._captions]
+            self._wrapped[chars] = (max((len(x) for ls in lines for x in ls), default=0),
+                                    max((len(ls) for ls in lines), default=0))
+        return self._wrapped[chars]
+
+
+#: The continuation of a wrapped caption line starts under the text after its lead ('to bn1.gamma  '), when the
+#: lead is at most this share of the line; else this many spaces in.
+WRAP_LEAD_SHARE = 1 / 3
+WRAP_INDENT = 4
+_LEAD = re.compile(r"^\S.*?\S {2,}(?=\S)|^\S.*?: (?=\S)")
+
+
+def wrap_caption(text, chars):
+    """`text` (a caption: its step line and story) with every line longer than `chars` characters broken at
+    spaces; a continuation stands under the words after the line's lead ('to matmul_22  ', 'upstream × local =
+    contribution: ') when that lead is short, else a little indented. Lines of a listed matrix (indented) and
+    words longer than a line are kept whole."""
+    out = []
+    for line in lines_of(text):
+        if len(line) <= chars or line.startswith(" "):
+            out.append(line)
+            continue
+        lead = _LEAD.match(line)
+        indent = len(lead.group(0)) if lead and len(lead.group(0)) <= chars * WRAP_LEAD_SHARE else WRAP_INDENT
+        out += textwrap.wrap(line, chars, subsequent_indent=" " * indent, break_long_words=False,
+                             break_on_hyphens=False, drop_whitespace=True) or [line]
+    return "\n".join(out)
 
 
 def caption_text(state, note=""):
     """A picture's step line (with `note` after it) and, under it at a backward step, what the step computed:
     for scalars its products upstream × local = contribution, for arrays each input's local Jacobian (shape,
-    structure, formula) and its contribution's shape (explain.backward_story)."""
+    structure, formula) and its contribution's shape (explain.backward_story); at an update step, what its
+    update/weight ratio says of the learning rate (ratio_story)."""
     text = state.caption() + note
-    event = getattr(state, "event", None) if getattr(state, "highlight", False) else None
-    story = backward_story(event) if event is not None else ""
+    story = step_event(state) and (backward_story(step_event(state)) or ratio_story(state))
     return f"{text}\n{story}" if story else text
 
+
+def step_event(state):
+    """The event of the step `state` highlights, or None (the graph as it is, or after every step)."""
+    return getattr(state, "event", None) if getattr(state, "highlight", False) else None
+
+
+def ratio_story(state):
+    """'update/weight = 2.3e-02 (large: the learning rate may be too high; ...)' at an update step, in the
+    verdict's words the terminal UI and the player use (update_verdict); '' at other steps."""
+    verdict = update_verdict(state)
+    if not verdict:
+        return ""
+    ratio = step_event(state).ratio
+    return f"update/weight = {'n/a' if ratio is None else ratio_text(ratio)} ({verdict})"
+
+
+def update_verdict(state):
+    """What an update step's update/weight ratio says of the learning rate ('large: ...'), from the one place
+    that judges it (explain.ratio_verdict); '' at other steps."""
+    event = step_event(state)
+    return ratio_verdict(event.ratio) if event is not None and event.phase == UPDATE else ""
