@@ -124,6 +124,32 @@ class Tensor:
     def __float__(self):
         return self.item()
 
+    def __int__(self):
+        """int() of a one-element tensor truncates toward zero, as int(float) does."""
+        return int(self._one_element("int()"))
+
+    def __bool__(self):
+        """The truth of a one-element tensor; for more entries ambiguous (as in numpy and torch): say .any()/.all()."""
+        return bool(self._one_element("the truth value"))
+
+    def _one_element(self, what):
+        v = self._value
+        if v.__class__ is float:
+            return v
+        if v.size != 1:
+            raise ShapeError(f"{what} of {self.name} is ambiguous: it has shape {v.shape}, {v.size} entries; "
+                             f"compare and reduce the values, e.g. (t > 0).any() or (t == 0).all(), "
+                             f"or use t.item() on a one-element tensor\n  at {_source.caller_location()}")
+        return v.reshape(-1)[0].item()
+
+    def __array__(self, dtype=None, copy=None):
+        """np.array(t) / np.asarray(t): the values as a plain ndarray (not recorded; no gradient flows through it)."""
+        v = self._value
+        if copy is False and v.__class__ is float:
+            raise ValueError(f"np.asarray(..., copy=False): {self.name} holds a Python float, not an array")
+        out = np.asarray(v, dtype=dtype)
+        return out.copy() if copy and out is v else out
+
     def __len__(self):
         if self._value.__class__ is float:
             raise TypeError("len() of a 0-d tensor")
@@ -165,7 +191,17 @@ class Tensor:
         raise InputError(f"pow: {base!r} ** {self.name}: the base of a tensor exponent must be a positive number "
                          f"(for x ** y with tensors write gs.exp(y * gs.log(x)))\n  at {_source.caller_location()}")
 
-    # comparisons give plain boolean values (not recorded): for masks and where()
+    # Comparisons are element-wise and give plain boolean values (not recorded): masks for where() and indexing.
+    # Hashing stays by identity (as in torch), so tensors still key dicts and sets; graphscope itself compares
+    # nodes with `is` and looks them up by id, never with == or `in` on a list.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self._value == _raw(other)
+
+    def __ne__(self, other):
+        return self._value != _raw(other)
+
     def __lt__(self, other):
         return self._value < _raw(other)
 
