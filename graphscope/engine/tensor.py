@@ -30,8 +30,23 @@ _SCOPES = _source.SCOPES
 class Tensor:
     """A value in the recorded graph: a leaf (input, parameter, constant) or an op's output."""
 
-    __slots__ = ("_value", "grad", "op_def", "inputs", "attrs", "id", "_name", "scope",
-                 "_code", "_line", "requires_grad", "role")
+    __slots__ = {
+        "_value": "The value (see the value property).",
+        "grad": "dL/d(this node) after backward(): shaped like the value (a float for a 0-d float64 value); None "
+                "until backward reached it (not computed, never a zero). Leaves that require a gradient accumulate "
+                "it over backward() calls, until zero_grad().",
+        "op_def": "The op-table entry that made this node (None for a leaf); see also the op property.",
+        "inputs": "The op's input tensors, in order (() for a leaf).",
+        "attrs": "The op's attributes (axis, labels, a dropout mask, ...), a dict.",
+        "id": "A number unique in this process, increasing in creation order ('%12' in the tape).",
+        "_name": "The user's name, or None (see the name property).",
+        "scope": "The module scope the node was made in ('fc1', 'net/block2'), or None.",
+        "_code": "The code object of the user's line that made the node.",
+        "_line": "The line number of that line.",
+        "requires_grad": "True when backward() computes this node's gradient: a parameter, a leaf made with "
+                         "requires_grad=True, or any op output depending on one.",
+        "role": "What a leaf is: 'input', 'param' or 'const' (None for an op output).",
+    }
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     # ---------------------------------------------------------------- identity
@@ -86,23 +101,28 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        """True for a node no op made (an input, a parameter or a constant)."""
         return self.op_def is None
 
     @property
     def shape(self):
+        """The value's shape, a tuple: () for a scalar."""
         return shape_of(self._value)
 
     @property
     def ndim(self):
+        """The number of axes: 0 for a scalar."""
         return len(self.shape)
 
     @property
     def size(self):
+        """The number of entries: 1 for a scalar."""
         v = self._value
         return 1 if v.__class__ is float else v.size
 
     @property
     def dtype(self):
+        """The value's numpy dtype: float64 (a Python-float scalar too) or float32."""
         v = self._value
         return np.dtype(np.float64) if v.__class__ is float else v.dtype
 
@@ -174,6 +194,8 @@ class Tensor:
         _backward(self, grad)
 
     def zero_grad(self):
+        """Clear this node's gradient (grad = None), as PyTorch's zero_grad(set_to_none=True); graph.zero_grad()
+        clears every node's."""
         self.grad = None
 
     def graph(self):
