@@ -332,3 +332,16 @@ def test_the_losses_and_tensor_attributes_have_docstrings():
         assert "labels" in doc and "(N, C)" in doc and "L = mean_i" in doc and "not one-hot" in doc
     for attr in ("zero_grad", "grad", "shape", "dtype", "requires_grad", "ndim", "size", "is_leaf"):
         assert len(inspect.getdoc(getattr(gs.Tensor, attr)) or "") > 20, attr
+
+
+# ---------------------------------------------------------------- graphscope itself compares nodes by identity
+
+@pytest.mark.parametrize("values", [(2.0, 2.0), (np.ones(3), np.ones(3)), (np.ones(3), np.ones(2))])
+def test_a_collapsed_scope_lists_every_outside_tensor_it_takes_once(values):
+    from graphscope.viz.view import View
+    x1, x2 = gs.tensor(values[0], name="x1"), gs.tensor(values[1], name="x2")  # equal values, two tensors
+    with gs.scope("block"):
+        out = gs.sum(x1 * 2.0) + gs.sum(x2 * 3.0) + gs.sum(x1)
+    view = View(out.graph(), collapse=("block",))
+    box = next(item for item in view.items if item.kind != "node" and item.scopes == ("block",))
+    assert [t.name for t in box.inputs] == ["x1", "x2"] and [t.name for t in box.outputs] == [out.name]
