@@ -40,6 +40,12 @@ def test_equality_is_element_wise_like_the_other_comparisons(a):
     assert type(s == 2.0) is type(s >= 2.0) is bool and (s == 2) and not (s != 2)
 
 
+def test_in_asks_whether_any_entry_equals_without_recording(a):
+    made = a.id
+    assert 1.0 in a and 5.0 not in a and gs.tensor(2.0) in a and 2.0 in gs.tensor(2.0)
+    assert gs.tensor(0.0).id == made + 3  # only the two tensors made above were recorded
+
+
 def test_a_mask_from_equality_selects_in_where(a):
     picked = gs.where(a == 0, a * 0 + 5, a)
     np.testing.assert_array_equal(picked.value, [5.0, 1.0, 2.0])
@@ -267,6 +273,9 @@ def test_transpose_swaps_two_axes_as_torch_and_permutes_as_numpy(torch):
         np.testing.assert_array_equal(t.grad, tx.grad.numpy())
     t = gs.tensor(x)
     np.testing.assert_array_equal(t.transpose(2, 0, 1).value, x.transpose(2, 0, 1))
+    m = gs.tensor(x[0])
+    for same in ((0, 1), [0, 1]):  # a tuple or list is numpy's permutation: (0, 1) keeps a matrix as it is
+        assert m.transpose(same).attrs["axes"] == gs.transpose(m, same).attrs["axes"] == (0, 1)
     np.testing.assert_array_equal(t.transpose((2, 0, 1)).value, x.transpose((2, 0, 1)))
     with pytest.raises(gs.InputError, match=r"transpose: cannot swap axes 0 and 3 of a 3-d input of shape \(2, 3, 4\)"):
         t.transpose(0, 3)

@@ -175,6 +175,10 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self._value)
 
+    def __contains__(self, item):
+        """`value in t`: whether any entry equals it (as torch; nothing is recorded)."""
+        return bool(np.any(self._value == _raw(item)))
+
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]

@@ -41,6 +41,7 @@ class Transpose(Op):
     method = True
 
     def arguments(self, x, *dims, axes=None):
+        swap = len(dims) == 2  # x.transpose(0, 1): two axes one by one
         if len(dims) == 1 and (dims[0] is None or isinstance(dims[0], (tuple, list, np.ndarray))):
             dims = dims[0]
         if dims is not None and len(dims) and axes is not None:
@@ -51,7 +52,7 @@ class Transpose(Op):
         if axes is None:
             return (x,), {"axes": None}
         axes = wholes(axes, "axes", "transpose")
-        return (x,), {"axes": _swapped(x, *axes) if len(axes) == 2 and len(dims or ()) == 2 else axes}
+        return (x,), {"axes": _swapped(x, *axes) if swap else axes}
 
     def input_problem(self, x, axes=None):
         if axes is not None and sorted(int(a) % max(len(shape_of(x)), 1) for a in axes) != list(range(len(shape_of(x)))):
