@@ -42,8 +42,11 @@ class Transpose(Op):
 
     def arguments(self, x, *dims, axes=None):
         swap = len(dims) == 2  # x.transpose(0, 1): two axes one by one
-        if len(dims) == 1 and (dims[0] is None or isinstance(dims[0], (tuple, list, np.ndarray))):
+        if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):  # (2, 0, 1), None, or something to refuse
             dims = dims[0]
+        if isinstance(dims, (str, bytes)) or (dims is not None and not hasattr(dims, "__len__")):
+            raise InputError(f"transpose: axes must be a sequence of whole numbers, got {dims!r:.40} "
+                             f"at {caller_location()}")
         if dims is not None and len(dims) and axes is not None:
             raise InputError(f"transpose: axes given twice, as {tuple(dims)} and axes={axes!r:.40} "
                              f"at {caller_location()}")
