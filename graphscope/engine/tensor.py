@@ -146,20 +146,20 @@ class Tensor:
 
     def __int__(self):
         """int() of a one-element tensor truncates toward zero, as int(float) does."""
-        return int(self._one_element("int()"))
+        return int(self._one_element(f"int({self.name}) takes a one-element tensor"))
 
     def __bool__(self):
         """The truth of a one-element tensor; for more entries ambiguous (as in numpy and torch): say .any()/.all()."""
-        return bool(self._one_element("the truth value"))
+        return bool(self._one_element(f"the truth value of {self.name} is ambiguous"))
 
-    def _one_element(self, what):
+    def _one_element(self, problem):
         v = self._value
         if v.__class__ is float:
             return v
         if v.size != 1:
-            raise ShapeError(f"{what} of {self.name} is ambiguous: it has shape {v.shape}, {v.size} entries; "
-                             f"compare and reduce the values, e.g. (t > 0).any() or (t == 0).all(), "
-                             f"or use t.item() on a one-element tensor\n  at {_source.caller_location()}")
+            name = self.name
+            raise ShapeError(f"{problem}: {name} has shape {v.shape}, {v.size} entries; compare and reduce its "
+                             f"values, e.g. ({name} > 0).any() or ({name} == 0).all()\n  at {_source.caller_location()}")
         return v.reshape(-1)[0].item()
 
     def __array__(self, dtype=None, copy=None):
