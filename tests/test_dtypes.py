@@ -191,7 +191,7 @@ BINARY = {
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b,
-    "where": lambda a, b: gs.where(True, a, b),
+    "where": lambda a, b: gs.where(np.True_, a, b),  # (a Python bool is refused as the mask of arrays)
 }
 
 

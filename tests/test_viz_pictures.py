@@ -26,7 +26,7 @@ def named(graph):
     h = graph["h"]
     add = h.inputs[0]
     matmul1, b1 = add.inputs
-    matmul2 = next(n for n in graph.nodes if h in n.inputs)
+    matmul2 = next(n for n in graph.nodes if any(i is h for i in n.inputs))
     scores = graph["scores"]
     return {"h": h, "add": add, "matmul1": matmul1, "b1": b1, "matmul2": matmul2, "W2": graph["W2"],
             "scores": scores, "X": graph["X"], "W1": graph["W1"], "b2": graph["b2"], "loss": graph["loss"]}

@@ -38,6 +38,7 @@ class Graph:
         self.nodes = topo_order(outputs)
         self._consumers = None
         self._by_id = None
+        self._positions = None
 
     @property
     def output(self):
@@ -120,7 +121,9 @@ class Graph:
     def position(self, key):
         """Index of a node in topological order."""
         node = self.node(key)
-        return self.nodes.index(node)
+        if self._positions is None:
+            self._positions = {n.id: k for k, n in enumerate(self.nodes)}
+        return self._positions[node.id]
 
     def inputs(self, key):
         return list(self.node(key).inputs)

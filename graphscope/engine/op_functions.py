@@ -12,6 +12,7 @@ import inspect
 from .errors import ArgumentError
 from .optable import LISTENERS, OPS, Op
 from .record import apply_binary, apply_to, apply_unary
+from .spellings import call_respelled
 from .tensor import Tensor
 
 #: Public name -> function made from an op, in registration order.
@@ -77,7 +78,11 @@ def make_function(op):
         arguments = op.arguments
 
         def fn(*args, **kwargs):
-            return apply_to(op, *arguments(*args, **kwargs))
+            try:
+                inputs, attrs = arguments(*args, **kwargs)
+            except TypeError as exc:  # PyTorch's dim=, numpy's out=None, ... or one clear message
+                inputs, attrs = call_respelled(op, arguments, args, kwargs, exc)
+            return apply_to(op, inputs, attrs)
         fn.__signature__ = inspect.signature(arguments)
     else:
         def fn(*inputs, **attrs):

@@ -21,25 +21,73 @@ _internal = _source._internal_cache
 _is_internal = _source.is_internal
 
 
-def leaf(data, requires_grad=False, name=None, role="input"):
-    """Make a leaf node (an input, a parameter or a constant)."""
-    return new_leaf(as_value(data, "tensor", copy=True), bool(requires_grad),
-                    None if name is None else str(name), role, _source.user_frame(2))
+def leaf(data, requires_grad=False, name=None, role="input", dtype=None):
+    """Make a leaf node (an input, a parameter or a constant) from numbers or a numpy array, never from tensors."""
+    what = {"input": "tensor", "param": "param", "const": "constant"}.get(role, "tensor")
+    _refuse_tensors(data, what)
+    value = as_value(data, what, copy=True)
+    if dtype is not None:
+        value = _with_dtype(value, dtype, what)
+    return new_leaf(value, bool(requires_grad), None if name is None else str(name), role, _source.user_frame(2))
 
 
-def tensor(data, requires_grad=False, name=None):
-    """A leaf tensor; with requires_grad=True backward computes its gradient."""
-    return leaf(data, requires_grad, name, "input")
+def tensor(data, requires_grad=False, name=None, dtype=None):
+    """A leaf tensor made from a number, a (nested) list or a numpy array; with requires_grad=True backward
+    computes its gradient.
+
+    Values are float64 or float32: float32 data stays float32, everything else
+    (ints, bools, float16) becomes float64; ``dtype=np.float32`` (or "float32",
+    or np.float64) asks for one of the two. A 0-d float64 value is held as a
+    Python float (the scalar path). The data is copied. A tensor is not data:
+    to keep it in the graph use it as it is (``gs.stack`` joins several), and
+    ``t.detach()`` gives a new constant leaf with its value.
+    """
+    return leaf(data, requires_grad, name, "input", dtype)
 
 
-def param(data, name=None):
-    """A trainable parameter: a leaf that requires a gradient."""
-    return leaf(data, True, name, "param")
+def param(data, name=None, dtype=None):
+    """A trainable parameter: a leaf that requires a gradient (data and dtype as for gs.tensor)."""
+    return leaf(data, True, name, "param", dtype)
 
 
-def constant(data, name=None):
-    """A constant leaf (never gets a gradient)."""
-    return leaf(data, False, name, "const")
+def constant(data, name=None, dtype=None):
+    """A constant leaf, which never gets a gradient (data and dtype as for gs.tensor)."""
+    return leaf(data, False, name, "const", dtype)
+
+
+_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def _with_dtype(value, dtype, what):
+    """`value` in float64 or float32, as `dtype` names; an InputError for any other dtype."""
+    try:
+        wanted = np.dtype(dtype)
+    except TypeError:
+        wanted = None
+    if wanted is None or wanted not in _DTYPES:  # (a dtype equals None: np.dtype(None) is float64)
+        raise InputError(f"gs.{what}: dtype={dtype!r:.40} is not one graphscope computes in; use np.float64 "
+                         f"(the default) or np.float32\n  at {_source.caller_location()}")
+    if value.__class__ is float:
+        return value if wanted == np.float64 else np.float32(value).reshape(())
+    return value if value.dtype == wanted else value.astype(wanted)
+
+
+def _refuse_tensors(data, what):
+    """An InputError when `data` is a tensor, or a list holding tensors (they would become a leaf cut off the graph)."""
+    if data.__class__ is Tensor:
+        raise InputError(f"gs.{what}({data.name}): {data.name} is already a tensor; use it as it is to keep it "
+                         f"in the graph, or {data.name}.detach() for a new constant leaf with its value (no "
+                         f"history)\n  at {_source.caller_location()}")
+    if isinstance(data, (list, tuple)) and _holds_tensor(data):
+        raise InputError(f"gs.{what}([...]): the list holds tensors; gs.stack([...]) joins them and keeps them "
+                         f"in the graph (or take their .value for new leaves)\n  at {_source.caller_location()}")
+
+
+def _holds_tensor(items):
+    for item in items:
+        if item.__class__ is Tensor or (isinstance(item, (list, tuple)) and _holds_tensor(item)):
+            return True
+    return False
 
 
 def _operand(op, x, others):

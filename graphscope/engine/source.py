@@ -11,16 +11,21 @@ from contextlib import contextmanager
 
 from .errors import ArgumentError
 
+import numpy
+
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+#: numpy's own files: np.sum(t) calls t.sum from there, and the user's line is the one that called numpy.
+_NUMPY_DIR = os.path.dirname(os.path.abspath(numpy.__file__)) + os.sep
 _internal_cache = {}
 _getframe = sys._getframe
 
 
 def is_internal(filename):
-    """True for files inside the graphscope package (skipped when finding the user's line)."""
+    """True for files inside the graphscope package or numpy (skipped when finding the user's line)."""
     hit = _internal_cache.get(filename)
     if hit is None:
-        hit = os.path.abspath(filename).startswith(_PACKAGE_DIR)
+        path = os.path.abspath(filename)
+        hit = path.startswith(_PACKAGE_DIR) or path.startswith(_NUMPY_DIR)
         _internal_cache[filename] = hit
     return hit
 

@@ -30,8 +30,23 @@ _SCOPES = _source.SCOPES
 class Tensor:
     """A value in the recorded graph: a leaf (input, parameter, constant) or an op's output."""
 
-    __slots__ = ("_value", "grad", "op_def", "inputs", "attrs", "id", "_name", "scope",
-                 "_code", "_line", "requires_grad", "role")
+    __slots__ = {
+        "_value": "The value (see the value property).",
+        "grad": "dL/d(this node) after backward(): shaped like the value (a float for a 0-d float64 value); None "
+                "until backward reached it (not computed, never a zero). Leaves that require a gradient accumulate "
+                "it over backward() calls, until zero_grad().",
+        "op_def": "The op-table entry that made this node (None for a leaf); see also the op property.",
+        "inputs": "The op's input tensors, in order (() for a leaf).",
+        "attrs": "The op's attributes (axis, labels, a dropout mask, ...), a dict.",
+        "id": "A number unique in this process, increasing in creation order ('%12' in the tape).",
+        "_name": "The user's name, or None (see the name property).",
+        "scope": "The module scope the node was made in ('fc1', 'net/block2'), or None.",
+        "_code": "The code object of the user's line that made the node.",
+        "_line": "The line number of that line.",
+        "requires_grad": "True when backward() computes this node's gradient: a parameter, a leaf made with "
+                         "requires_grad=True, or any op output depending on one.",
+        "role": "What a leaf is: 'input', 'param' or 'const' (None for an op output).",
+    }
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
     # ---------------------------------------------------------------- identity
@@ -86,23 +101,28 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        """True for a node no op made (an input, a parameter or a constant)."""
         return self.op_def is None
 
     @property
     def shape(self):
+        """The value's shape, a tuple: () for a scalar."""
         return shape_of(self._value)
 
     @property
     def ndim(self):
+        """The number of axes: 0 for a scalar."""
         return len(self.shape)
 
     @property
     def size(self):
+        """The number of entries: 1 for a scalar."""
         v = self._value
         return 1 if v.__class__ is float else v.size
 
     @property
     def dtype(self):
+        """The value's numpy dtype: float64 (a Python-float scalar too) or float32."""
         v = self._value
         return np.dtype(np.float64) if v.__class__ is float else v.dtype
 
@@ -124,10 +144,40 @@ class Tensor:
     def __float__(self):
         return self.item()
 
+    def __int__(self):
+        """int() of a one-element tensor truncates toward zero, as int(float) does."""
+        return int(self._one_element(f"int({self.name}) takes a one-element tensor"))
+
+    def __bool__(self):
+        """The truth of a one-element tensor; for more entries ambiguous (as in numpy and torch): say .any()/.all()."""
+        return bool(self._one_element(f"the truth value of {self.name} is ambiguous"))
+
+    def _one_element(self, problem):
+        v = self._value
+        if v.__class__ is float:
+            return v
+        if v.size != 1:
+            name = self.name
+            raise ShapeError(f"{problem}: {name} has shape {v.shape}, {v.size} entries; compare and reduce its "
+                             f"values, e.g. ({name} > 0).any() or ({name} == 0).all()\n  at {_source.caller_location()}")
+        return v.reshape(-1)[0].item()
+
+    def __array__(self, dtype=None, copy=None):
+        """np.array(t) / np.asarray(t): the values as a plain ndarray (not recorded; no gradient flows through it)."""
+        v = self._value
+        if copy is False and v.__class__ is float:
+            raise ValueError(f"np.asarray(..., copy=False): {self.name} holds a Python float, not an array")
+        out = np.asarray(v, dtype=dtype)
+        return out.copy() if copy and out is v else out
+
     def __len__(self):
         if self._value.__class__ is float:
             raise TypeError("len() of a 0-d tensor")
         return len(self._value)
+
+    def __contains__(self, item):
+        """`value in t`: whether any entry equals it (as torch; nothing is recorded)."""
+        return bool(np.any(self._value == _raw(item)))
 
     def __iter__(self):
         for i in range(len(self)):
@@ -148,6 +198,8 @@ class Tensor:
         _backward(self, grad)
 
     def zero_grad(self):
+        """Clear this node's gradient (grad = None), as PyTorch's zero_grad(set_to_none=True); graph.zero_grad()
+        clears every node's."""
         self.grad = None
 
     def graph(self):
@@ -165,7 +217,17 @@ class Tensor:
         raise InputError(f"pow: {base!r} ** {self.name}: the base of a tensor exponent must be a positive number "
                          f"(for x ** y with tensors write gs.exp(y * gs.log(x)))\n  at {_source.caller_location()}")
 
-    # comparisons give plain boolean values (not recorded): for masks and where()
+    # Comparisons are element-wise and give plain boolean values (not recorded): masks for where() and indexing.
+    # Hashing stays by identity (as in torch), so tensors still key dicts and sets; graphscope itself compares
+    # nodes with `is` and looks them up by id, never with == or `in` on a list.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self._value == _raw(other)
+
+    def __ne__(self, other):
+        return self._value != _raw(other)
+
     def __lt__(self, other):
         return self._value < _raw(other)
 

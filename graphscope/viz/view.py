@@ -192,13 +192,13 @@ class View:
         for e in self.edges:
             if STUB in (e.src.kind, e.dst.kind):
                 continue
-            if e.dst.kind != NODE and e.tensor not in e.dst.inputs:
+            if e.dst.kind != NODE and not _holds(e.dst.inputs, e.tensor):
                 e.dst.inputs.append(e.tensor)
-            if e.src.kind != NODE and e.tensor not in e.src.outputs:
+            if e.src.kind != NODE and not _holds(e.src.outputs, e.tensor):
                 e.src.outputs.append(e.tensor)
         for out in self.graph.outputs:
             item = self.item_of.get(out)
-            if item is not None and item.kind in (BOX, FOLD) and out not in item.outputs:
+            if item is not None and item.kind in (BOX, FOLD) and not _holds(item.outputs, out):
                 item.outputs.append(out)
 
     # ---------------------------------------------------------------- clusters
@@ -274,6 +274,11 @@ def nodes_within(graph, centre, k):
                     nxt.append(other)
         frontier = nxt
     return seen
+
+
+def _holds(tensors, tensor):
+    """`tensor in tensors` by identity (a tensor's == compares values, element-wise)."""
+    return any(t is tensor for t in tensors)
 
 
 def _attached(graph, keep):

@@ -258,9 +258,16 @@ class Sqrt(Op):
         return elementwise_jacobian(x, "d sqrt(x)/dx = diag(1/(2 sqrt(x)))")
 
 
+def _sign(x):
+    """sign(x) with 0 at NaN (np.sign gives NaN there): torch's gradient of |x| at a NaN."""
+    s = (x > 0).astype(x.dtype)
+    s -= x < 0
+    return s
+
+
 @register
 class Abs(Op):
-    """|x|, element-wise (gradient sign(x), 0 at 0)."""
+    """|x|, element-wise (gradient sign(x), 0 at 0 and at NaN, as in torch)."""
 
     name = "abs"
     function = "abs"
@@ -273,7 +280,7 @@ class Abs(Op):
     scalar_forward = staticmethod(abs)
 
     def vjp(self, g, x, value):
-        return (g * np.sign(x),)
+        return (g * _sign(np.asarray(x)),)
 
     scalar_vjp = staticmethod(lambda g, x, value: (g * ((x > 0) - (x < 0)),))
 
@@ -329,7 +336,7 @@ class Sigmoid(Op):
 
 @register
 class Relu(Op):
-    """max(x, 0), element-wise (gradient 0 at 0)."""
+    """max(x, 0), element-wise (gradient 0 at 0). NaN passes through with gradient 1, as in torch."""
 
     name = "relu"
     function = "relu"
@@ -338,15 +345,15 @@ class Relu(Op):
     def forward(self, x):
         return np.maximum(x, _zeros_like(x)) if x.__class__ is np.ndarray else np.maximum(x, 0)
 
-    scalar_forward = staticmethod(lambda x: x if x > 0.0 else 0.0)
+    scalar_forward = staticmethod(lambda x: 0.0 if x <= 0.0 else x)  # NaN <= 0 is False: a NaN stays NaN
 
     def vjp(self, g, x, value):
-        return (g * (x > 0),)
+        return (g * (value != 0),)  # value is 0 exactly where x <= 0; NaN != 0, so a NaN's gradient passes
 
-    scalar_vjp = staticmethod(lambda g, x, value: (g if x > 0.0 else 0.0,))
+    scalar_vjp = staticmethod(lambda g, x, value: (0.0 if x <= 0.0 else g,))
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d relu(x)/dx = diag(1[x > 0])")
+        return elementwise_jacobian(x, "d relu(x)/dx = diag(1[not x <= 0])  (1 at NaN)")
 
 
 @register
@@ -423,12 +430,21 @@ class Clip(Op):
 
 @register
 class Where(_Binary):
-    """a where condition holds, else b; the condition is a fixed boolean mask (an attribute), a and b are inputs."""
+    """a where condition holds, else b; the condition is a fixed boolean mask (an attribute), a and b are inputs.
+
+    The mask comes from element-wise comparisons (``x == 0``, ``x > y``: plain boolean arrays, not recorded) and
+    broadcasts as numpy's does. A single Python bool (or None) with array inputs is refused: it is almost always a
+    comparison that did not compare element-wise.
+    """
 
     name = "where"
     function = "where"
 
     def arguments(self, condition, a, b):
+        if condition is None or (condition.__class__ is bool and (np.ndim(raw(a)) or np.ndim(raw(b)))):
+            raise InputError(f"where: the condition is {condition!r}, a single Python value, not a mask: every entry "
+                             f"would take the same branch; compare element-wise to get one (x == 0, x > y), or "
+                             f"use a or b directly at {caller_location()}")
         cond = np.asarray(raw(condition))
         if cond.dtype.kind not in "biuf":  # np.asarray(..., dtype=bool) would call every string true
             raise InputError(f"where: the condition must be booleans (or numbers), got an array of dtype "

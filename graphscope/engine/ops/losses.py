@@ -114,6 +114,14 @@ class _ClassificationLoss(Op):
 
 @register
 class SoftmaxCrossEntropy(_ClassificationLoss):
+    """Softmax (cross-entropy) loss averaged over the batch: L = mean_i -log(e^{s_{i,y_i}} / sum_j e^{s_{i,j}}).
+
+    scores: (N, C), one row of class scores per example (or (C,) for one
+    example); labels: N integer class indices in [0, C) (a list, an integer
+    array, or a tensor of whole numbers), not one-hot; they get no gradient.
+    Returns a scalar. Gradient: dL/ds = (softmax(s) - onehot(y)) / N. Computed
+    stably (log-sum-exp); the same as torch.nn.functional.cross_entropy.
+    """
     name = "softmax_cross_entropy"
     function = "softmax_cross_entropy"
 
@@ -137,6 +145,15 @@ class SoftmaxCrossEntropy(_ClassificationLoss):
 
 @register
 class SvmLoss(_ClassificationLoss):
+    """Multiclass SVM (hinge) loss with margin 1, averaged over the batch:
+    L = mean_i sum_{j != y_i} max(0, s_{i,j} - s_{i,y_i} + 1).
+
+    scores: (N, C) (or (C,) for one example); labels: N integer class indices
+    in [0, C), not one-hot, with no gradient. Returns a scalar. Gradient:
+    dL/ds_j = 1[margin_j > 0] / N for j != y, dL/ds_y = -(number of positive
+    margins) / N (0 on a margin of exactly 0). The same as
+    torch.nn.functional.multi_margin_loss(s, y) times C.
+    """
     name = "svm_loss"
     function = "svm_loss"
 

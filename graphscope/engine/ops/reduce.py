@@ -89,11 +89,15 @@ class Mean(_Reduce):
 
 @register
 class Max(_Reduce):
-    """max over axes; where several entries tie for the max the gradient is split evenly."""
+    """max over axes; where several entries tie for the max the gradient is split evenly.
+
+    A NaN is the max (as np.max says): its entry gets the gradient (split among the NaNs of a slice)
+    and the others none, as torch.max gives.
+    """
 
     name = "max"
     function = "max"
-    formula = "d max(x)/dx = 1[x = max] / (number of ties)"
+    formula = "d max(x)/dx = 1[x = max] / (number of ties)  (a NaN is the max)"
 
     def forward(self, x, axis=None, keepdims=False):
         return np.maximum.reduce(np.asarray(x), axis=axis, keepdims=keepdims)
@@ -103,7 +107,10 @@ class Max(_Reduce):
             return (g,)
         axes = normalize_axis(axis, x.ndim)
         full = expand_back(value, x, axis, keepdims)
-        mask = (x == full).astype(x.dtype)
+        mask = x == full
+        if full.dtype.kind == "f" and np.isnan(full).any():  # NaN == NaN is False: the NaNs are the maxima
+            mask |= np.isnan(x)
+        mask = mask.astype(x.dtype)
         mask /= mask.sum(axis=axes, keepdims=True)
         return (mask * expand_back(g, x, axis, keepdims),)
 

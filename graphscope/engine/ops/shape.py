@@ -1,7 +1,9 @@
 """Ops that move entries around: reshape, transpose, indexing, concat, stack."""
 import numpy as np
 
-from ..arguments import index as index_of, tensors as tensors_of, whole, wholes
+from ..arguments import index as index_of, raw, tensors as tensors_of, whole, wholes
+from ..errors import InputError
+from ..source import caller_location
 from ..optable import JacobianInfo, Op, register, shape_of
 
 
@@ -30,14 +32,30 @@ class Reshape(Op):
 
 @register
 class Transpose(Op):
-    """Permute axes (reverse them by default)."""
+    """Permute axes: reversed by default (x.T), or as `axes` says (numpy's ``x.transpose(2, 0, 1)`` or
+    ``axes=(2, 0, 1)``). Two axes given one by one are swapped, as in PyTorch: ``x.transpose(0, 1)``
+    (for a matrix the same as numpy's ``x.transpose(1, 0)``)."""
 
     name = "transpose"
     function = "transpose"
     method = True
 
-    def arguments(self, x, axes=None):
-        return (x,), {"axes": None if axes is None else wholes(axes, "axes", "transpose")}
+    def arguments(self, x, *dims, axes=None):
+        swap = len(dims) == 2  # x.transpose(0, 1): two axes one by one
+        if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):  # (2, 0, 1), None, or something to refuse
+            dims = dims[0]
+        if isinstance(dims, (str, bytes)) or (dims is not None and not hasattr(dims, "__len__")):
+            raise InputError(f"transpose: axes must be a sequence of whole numbers, got {dims!r:.40} "
+                             f"at {caller_location()}")
+        if dims is not None and len(dims) and axes is not None:
+            raise InputError(f"transpose: axes given twice, as {tuple(dims)} and axes={axes!r:.40} "
+                             f"at {caller_location()}")
+        if dims is not None and len(dims):
+            axes = dims
+        if axes is None:
+            return (x,), {"axes": None}
+        axes = wholes(axes, "axes", "transpose")
+        return (x,), {"axes": _swapped(x, *axes) if swap else axes}
 
     def input_problem(self, x, axes=None):
         if axes is not None and sorted(int(a) % max(len(shape_of(x)), 1) for a in axes) != list(range(len(shape_of(x)))):
@@ -55,6 +73,17 @@ class Transpose(Op):
 
     def jacobian(self, i, x, value, axes=None):
         return JacobianInfo("permutation", f"transpose axes {axes or 'reversed'}: J is a permutation matrix")
+
+
+def _swapped(x, a, b):
+    """The permutation that swaps axes a and b of x (PyTorch's transpose(dim0, dim1))."""
+    ndim = np.ndim(raw(x))
+    if not (-ndim <= a < ndim and -ndim <= b < ndim):
+        raise InputError(f"transpose: cannot swap axes {a} and {b} of a {ndim}-d input of shape "
+                         f"{np.shape(raw(x))} at {caller_location()}")
+    perm = list(range(ndim))
+    perm[a], perm[b] = perm[b], perm[a]
+    return tuple(perm)
 
 
 def _has_array(index):
