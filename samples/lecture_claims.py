@@ -137,7 +137,7 @@ def elementwise_jacobian(n=4096):
 def weight_init(fast=False):
     """10 tanh layers of 500: N(0, 0.01^2) collapses, N(0, 1) saturates, Xavier keeps the spread."""
     v = vanishing_gradients.verdicts({s: vanishing_gradients.measure(s, fast) for s in vanishing_gradients.SETUPS})
-    held = [holds for _, holds in vanishing_gradients.claims(v)[:3]]
+    held = [holds for _, holds in vanishing_gradients.activation_claims(v)[:3]]
     small, big, xavier = (v[k] for k in list(vanishing_gradients.SETUPS)[:3])
     return Claim("10-layer 500-unit tanh net: activations collapse with N(0, 0.01^2), saturate with N(0, 1), "
                  "keep their variance with Xavier",

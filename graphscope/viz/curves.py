@@ -6,6 +6,8 @@ import math
 import os
 
 from ..engine.errors import GraphscopeError
+from .figures import DPI, whole_number_axis
+from .ticks import whole_ticks
 
 #: How many y-axis labels the terminal curve gets.
 Y_TICKS = 5
@@ -62,14 +64,6 @@ def _y_axis(plt, values):
     return log
 
 
-def whole_ticks(n, most=6):
-    """Iteration ticks for an axis 1..n: whole numbers at a round spacing (1, 2 or 5 times a power of 10), at most
-    `most` of them, starting at 1."""
-    span = max(n - 1, 1)
-    step = next(m * 10 ** k for k in range(16) for m in (1, 2, 5) if span / (m * 10 ** k) <= most - 1)
-    return [1] + [t for t in range(step, n + 1, step) if t > 1]
-
-
 def plot_formats():
     """The file name endings save_training_plot writes (those matplotlib writes as pictures), or () without
     matplotlib."""
@@ -93,9 +87,10 @@ def plot_format_problem(path, option="--plot"):
     return None
 
 
-def save_training_plot(history, path):
-    """Write loss (left) and accuracies (right) as a picture (.png, .svg, .pdf, .jpg, ...: see plot_formats),
-    atomically; a loss spanning more than LOG_SPAN is drawn on a log axis."""
+def save_training_plot(history, path, dpi=DPI):
+    """Write loss (left) and accuracies (right) as a picture (.png, .svg, .pdf, .jpg, ...: see plot_formats; a
+    raster one at `dpi`), atomically; a loss spanning more than LOG_SPAN is drawn on a log axis, both x axes count
+    in whole numbers."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -108,7 +103,7 @@ def save_training_plot(history, path):
     if problem:
         raise GraphscopeError(problem)
     fmt = os.path.splitext(str(path))[1].lower().lstrip(".")
-    fig = Figure(figsize=(10, 4), dpi=100)
+    fig = Figure(figsize=(10, 4))
     left, right = fig.subplots(1, 2)
     left.plot(range(1, len(history.loss) + 1), history.loss, lw=0.8, label="loss per iteration")
     finite = [v for v in history.loss if math.isfinite(v)]
@@ -123,8 +118,8 @@ def save_training_plot(history, path):
         values = getattr(history, key, [])
         if any(v is not None for v in values):
             right.plot(epochs, [float("nan") if v is None else v for v in values], marker="o", ms=3, label=label)
-    from matplotlib.ticker import MaxNLocator
-    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    whole_number_axis(left.xaxis)
+    whole_number_axis(right.xaxis)
     right.set_xlabel("epoch")
     right.set_ylabel("accuracy")
     right.set_title("accuracy")
@@ -133,7 +128,7 @@ def save_training_plot(history, path):
         right.legend(framealpha=1)
     fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt)
+    fig.savefig(buf, format=fmt, dpi=dpi)
     with atomic_write(path, "plot") as f:
         f.write(buf.getvalue())
     return path
