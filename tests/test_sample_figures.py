@@ -206,3 +206,14 @@ def test_lecture_claims_prints_no_line_wider_than_the_terminal():
     refused = subprocess.run([sys.executable, os.path.join(SAMPLES, "lecture_claims.py"), "--width", "wide"],
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "--width: give a whole number of columns" in refused.stderr
+
+
+def test_the_training_curve_keeps_its_legend_off_the_curves_start():
+    import graphscope as gs
+    from graphscope.viz.curves import terminal_curve
+    history = gs.train.History(loss=list(np.linspace(2.0, 0.2, 40)), lr=[0.1] * 4,
+                               settings={"iterations_per_epoch": 10})
+    text = terminal_curve(history)
+    area = plot_area(text)
+    assert area[0][0] != " " and "loss per" not in "\n".join(area)  # the first, highest loss is drawn
+    assert "⣿ loss per iteration   • mean per epoch" in text.split("└")[1]

@@ -7,18 +7,22 @@ import os
 
 from ..engine.errors import GraphscopeError
 from .figures import DPI, whole_number_axis
+from .textplot import COLORS, legend
 from .ticks import whole_ticks
 
 #: How many y-axis labels the terminal curve gets.
 Y_TICKS = 5
 #: A loss spanning more than this factor (a run blowing up) is drawn on a log axis.
 LOG_SPAN = 1e3
+#: What the loss per iteration (braille dots) and its mean per epoch are drawn with, as the legend shows them.
+CURVE_MARKERS = ("⣿", "•")
 #: Formats matplotlib writes that are not pictures to look at (raw pixels) or need LaTeX (pgf).
 NOT_PICTURES = ("pgf", "raw", "rgba")
 
 
 def terminal_curve(history, width=72, height=16, color=False):
-    """The loss per iteration (and its mean per epoch) as text, drawn by plotext; '' with fewer than 2 points.
+    """The loss per iteration (and its mean per epoch) as text, drawn by plotext, its legend under the plot
+    (never over the curve's start); '' with fewer than 2 points.
 
     `color=False` leaves out the terminal colour codes (for pipes and files).
     """
@@ -28,13 +32,14 @@ def terminal_curve(history, width=72, height=16, color=False):
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("clear")
-    plt.plot(list(range(1, len(history.loss) + 1)), list(history.loss), label="loss per iteration",
-             marker="braille")
+    plt.plot(list(range(1, len(history.loss) + 1)), list(history.loss), marker="braille", color=COLORS[0])
+    labels = ["loss per iteration"]
     means = history.epoch_loss() if hasattr(history, "epoch_loss") else []
     per = history.settings.get("iterations_per_epoch") if hasattr(history, "settings") else None
     if means and per and len(means) > 1:
-        plt.plot([min(len(history.loss), (e + 1) * per) for e in range(len(means))], means,
-                 label="mean per epoch", marker="dot")
+        plt.plot([min(len(history.loss), (e + 1) * per) for e in range(len(means))], means, marker="dot",
+                 color=COLORS[1])
+        labels.append("mean per epoch")
     log = _y_axis(plt, [v for v in history.loss if math.isfinite(v)] + list(means))
     ticks = whole_ticks(len(history.loss))
     plt.xticks(ticks, [str(t) for t in ticks])
@@ -42,7 +47,8 @@ def terminal_curve(history, width=72, height=16, color=False):
     plt.title("training loss (log scale: it spans more than a factor of 1000)" if log else "training loss")
     text = plt.build()
     plt.clear_figure()
-    return text if color else plt.uncolorize(text)
+    text = (text if color else plt.uncolorize(text)).rstrip("\n")
+    return text + "\n" + legend(labels, width, color, markers=CURVE_MARKERS) + "\n"
 
 
 def _y_axis(plt, values):

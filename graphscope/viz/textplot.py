@@ -108,14 +108,14 @@ def _cells(text, marker):
     return [(r, c) for r, row in enumerate(_box(text)) for c, ch in enumerate(row) if ch == marker]
 
 
-def legend(labels, width, color=False, notes=None):
+def legend(labels, width, color=False, notes=None, markers=MARKERS):
     """The legend under the plot: each label after its curve's marker (and its note), as many to a line as fit
     in `width`."""
     import plotext as plt
     notes = notes or [""] * len(labels)
     lines, line, used = [], "  ", 2
     for i, (label, note) in enumerate(zip(labels, notes)):
-        marker = MARKERS[i % len(MARKERS)]
+        marker = markers[i % len(markers)]
         shown = plt.colorize(marker, COLORS[i % len(COLORS)]) if color else marker
         text = f"{label} {note}" if note else label
         entry_width = len(marker) + 1 + len(text)
