@@ -174,6 +174,14 @@ def terminal_plot(series, title, xlabel="epoch", ylabel="", logy=False, args=Non
     print(text_curves(series, title, xlabel=xlabel, ylabel=ylabel, logy=logy, color=sys.stdout.isatty()))
 
 
+def say(text):
+    """Print `text` wrapped to the terminal's width (80 columns in a pipe), each line's continuation indented
+    two spaces past the line's own indent, so no line is cut mid-word by the terminal."""
+    width = max(40, shutil.get_terminal_size((80, 24)).columns - 1)
+    print("\n".join(textwrap.fill(line, width, subsequent_indent=" " * (len(line) - len(line.lstrip(" ")) + 2),
+                                   break_on_hyphens=False) for line in text.split("\n")))
+
+
 def print_findings(findings, refuted="REFUTED"):
     """Print each (text, holds?) as '  confirmed: text' (or `refuted`), wrapped to the terminal's width (80
     columns in a pipe); True when every one holds."""

@@ -12,7 +12,7 @@ or oscillates; the too-small one barely moves the loss from log(3).
 import numpy as np
 
 import graphscope as gs
-from _cli import parse_args, terminal_plot
+from _cli import parse_args, say, terminal_plot
 from _lecture import loss_of, make_trainer
 
 RATES = {"too small": 1e-4, "good": 0.5, "too large": 50.0}
@@ -84,7 +84,7 @@ def main(argv=None):
     args = parse_args(__file__, __doc__, argv, fast="50 points per class instead of 100, 20 epochs instead of 50",
                       figures=("learning_rate_loss.png", "learning_rate_decay.png"), terminal=True)
     m = measure(fast=args.fast)
-    print("SGD on a 2-layer net on the spiral; loss at the first iteration -> mean of the last 10:")
+    say("SGD on a 2-layer net on the spiral; loss at the first iteration -> mean of the last 10:")
     for name, row in m.items():
         end = f"diverged after {len(row['loss_curve'])} iterations" if row["diverged"] else f"{row['last_loss']:.4f}"
         print(f"  {name:13s} lr {row['lr']:<8g} {row['first_loss']:.4f} -> {end}")

@@ -35,7 +35,7 @@ changes from layer to layer, not the setups' numbers at one layer.
 import numpy as np
 
 import graphscope as gs
-from _cli import parse_args, print_findings, terminal_plot
+from _cli import parse_args, print_findings, say, terminal_plot
 
 LAYERS, WIDTH, BATCH = 10, 500, 1000
 FIGURES = ("histograms.png", "stds.png", "gradient_stds.png")
@@ -143,11 +143,11 @@ def main(argv=None):
     args = parse_args(__file__, __doc__, argv, fast="a batch of 200 instead of 1000",
                       figures=FIGURES, terminal=True)
     stats = {setup: measure(setup, args.fast) for setup in SETUPS}
-    print(f"{LAYERS} layers of {WIDTH} units. Forward: the activations' std per layer (and the share of saturated "
-          f"tanh units, |a| > 0.99):\n")
+    say(f"{LAYERS} layers of {WIDTH} units. Forward: the activations' std per layer (and the share of saturated "
+        f"tanh units, |a| > 0.99):\n")
     print(per_layer_table(stats, lambda s: f"{s.activation.std:.3g}" + (
         f" ({100 * s.fraction:.0f}%)" if s.fraction_kind == "saturated" else "")))
-    print("\nBackward (from layer 10 to layer 1): the std of the gradient reaching each layer's output:\n")
+    say("\nBackward (from layer 10 to layer 1): the std of the gradient reaching each layer's output:\n")
     print(per_layer_table(stats, lambda s: f"{s.gradient.std:.2e}"))
     print()
     terminal_plot({k: [s.activation.std for s in v] for k, v in stats.items()},

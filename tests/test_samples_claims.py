@@ -253,10 +253,13 @@ def test_lecture_claims_names_an_unknown_claim():
 
 
 @pytest.mark.parametrize("name", TRAINING_SAMPLES)
-def test_each_training_sample_runs_and_plots(tmp_path, name):
+def test_each_training_sample_runs_and_plots_in_80_columns(tmp_path, name):
     result = subprocess.run([sys.executable, os.path.join(SAMPLES, f"{name}.py"), "--fast", "--plot",
-                             str(tmp_path)], capture_output=True, text=True, timeout=120)
+                             str(tmp_path)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "COLUMNS": "80"})
     assert result.returncode == 0, result.stdout + result.stderr
+    prose = [line for line in result.stdout.splitlines() if not line.startswith("wrote ")]  # a path is as long as it is
+    assert max(map(len, prose)) <= 80  # nothing cut mid-word in an 80-column terminal
     assert "REFUTED" not in result.stdout
     pictures = sorted(p.name for p in tmp_path.iterdir())
     assert pictures and all(p.endswith(".png") and (tmp_path / p).stat().st_size > 1000 for p in pictures)
