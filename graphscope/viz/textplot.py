@@ -11,7 +11,8 @@ from .ticks import log_ticks, nice_ticks, whole_ticks
 MARKERS = ("•", "x", "o", "+", "*", "#")
 #: The colour of each marker's curve on a terminal (plotext's names).
 COLORS = ("blue", "red", "green", "orange", "magenta", "cyan")
-WIDTH, HEIGHT = 72, 18
+#: The plot's size in characters; it narrows in a narrower terminal, down to MIN_WIDTH.
+WIDTH, HEIGHT, MIN_WIDTH = 72, 18, 40
 #: Spaces between two legend entries.
 GAP = 3
 
@@ -26,7 +27,7 @@ def text_curves(series, title="", xlabel="iteration", ylabel="", logy=False, wid
     apart either way, and the legend says which curve lies mostly under another.
     """
     import plotext as plt
-    width = width or min(WIDTH, shutil.get_terminal_size((80, 24)).columns - 1)
+    width = width or max(MIN_WIDTH, min(WIDTH, shutil.get_terminal_size((80, 24)).columns - 1))
     curves = [_points(values, logy) for values in series.values()]
     ys = [y for _, values in curves for y in values]
     n = max((len(v) for v in series.values()), default=1)
@@ -35,7 +36,7 @@ def text_curves(series, title="", xlabel="iteration", ylabel="", logy=False, wid
         return frame.draw([]) + "\n" + legend(list(series), width, color, ["(no finite values)"] * len(series))
     text = frame.draw(curves, color)
     plain = plt.uncolorize(text)
-    notes = [_hidden_note(i, curves[i], frame, plain) for i in range(len(curves))]
+    notes = [_hidden_note(i, curves, frame, plain) for i in range(len(curves))]
     return text + "\n" + legend(list(series), width, color, notes)
 
 
@@ -80,13 +81,13 @@ class _Frame:
         return (text if color else plt.uncolorize(text)).rstrip("\n")
 
 
-def _hidden_note(i, curve, frame, plain):
+def _hidden_note(i, curves, frame, plain):
     """'(mostly under +)' when most of curve i's characters are covered by a later curve, '(no finite values)'
     for a curve with nothing to draw, else ''."""
-    if not curve[0]:
+    if not curves[i][0]:
         return "(no finite values)"
     marker = MARKERS[i % len(MARKERS)]
-    alone = _cells(frame.draw([curve if j == i else ([], []) for j in range(i + 1)], only=i), marker)
+    alone = _cells(frame.draw(curves, only=i), marker)
     drawn = _box(plain)
     covered = [drawn[r][c] for r, c in alone if drawn[r][c] != marker]
     if alone and len(covered) > len(alone) / 2:
