@@ -29,7 +29,7 @@ The gradients' sizes also depend on the loss (its gradient at layer 10 is
 2 a / N, so it scales with the last layer's activations): compare how each
 changes from layer to layer, not the setups' numbers at one layer.
 
-    python samples/vanishing_gradients.py [--fast] [--plot DIR] [--no-terminal-plot]   # per-layer stds
+    python samples/vanishing_gradients.py [--fast] [--plot DIR]   # per-layer stds, histograms
     graphscope export samples/vanishing_gradients.py -o deep.svg --depth 0
 """
 import numpy as np
