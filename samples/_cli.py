@@ -1,38 +1,47 @@
-"""The samples' one command line: ``python samples/NAME.py [--fast] [--plot PATH] [--no-terminal-plot]``.
+"""The samples' one command line: ``python samples/NAME.py [--fast] [--plot PATH] [--dpi N] [--no-terminal-plot]``.
 
 - ``--fast`` (or the environment variable GRAPHSCOPE_FAST=1): every sample
   takes it; a sample that trains or measures runs smaller (what CI runs), an
   instant one runs as it would anyway.
 - ``--plot PATH``: a sample that draws figures writes them as PNG into the
-  folder PATH (made if missing), each under its own name; one that draws a
-  single figure also takes a file name ending in .png, .svg or .pdf. A sample
-  that draws nothing says so in ``--help`` and refuses ``--plot`` in one line.
+  folder PATH (made if missing), each under its own name; given a file name
+  ending in .png, .svg or .pdf it writes that format: the one figure to that
+  file, or several next to it, each named after it and the figure
+  (``--plot slides/vg.svg``: slides/vg_histograms.svg, slides/vg_stds.svg).
+  A sample that draws nothing says so in ``--help`` and refuses ``--plot``
+  in one line.
+- ``--dpi N``: the PNGs' resolution (default 200: sharp on a projector).
 - ``--no-terminal-plot``: skip the curves a sample draws in the terminal.
 
-Every bad ``--plot`` is refused before the sample runs (exit status 2).
+Every bad ``--plot`` or ``--dpi`` is refused before the sample runs (exit status 2).
 The samples import this module by name (their own folder is on the path when
 Python or graphscope runs them).
 """
 import argparse
 import importlib.util
 import os
+import shutil
 import sys
+import textwrap
 
 import numpy as np
 
-#: The picture formats a single figure may be written as (matplotlib writes each).
+#: The picture formats a figure may be written as (matplotlib writes each).
 PICTURE_ENDINGS = (".png", ".svg", ".pdf")
+#: The default resolution of a PNG figure, and the range --dpi takes.
+DPI, DPI_RANGE = 200, (50, 1200)
 INSTANT = "accepted like every sample's --fast; this sample is instant either way"
 
 
 def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=False, add_options=None,
-               known_only=False):
+               known_only=False, dpi=True):
     """The sample's options, parsed: ``fast`` (bool), ``plot`` (a Plot, false when not given) and, with
     `terminal`, ``no_terminal_plot``.
 
     `sample_file` is the sample's ``__file__``, `doc` its docstring (shown by --help), `fast` what --fast does
-    in it, `figures` the file names of the figures it draws, `terminal` whether it draws curves in the terminal;
-    `add_options(parser)` adds its own options. With `known_only`, returns ``(args, the arguments left over)``.
+    in it, `figures` the file names of the figures it draws, `terminal` whether it draws curves in the terminal,
+    `dpi` whether it takes --dpi (given figures); `add_options(parser)` adds its own options. With `known_only`,
+    returns ``(args, the arguments left over)``.
     """
     prog = os.path.basename(sample_file)
     parser = argparse.ArgumentParser(prog=prog, description=doc.strip(), epilog=_figures_text(figures),
@@ -40,8 +49,13 @@ def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=F
     parser.add_argument("--fast", action="store_true", help=f"{fast} (also GRAPHSCOPE_FAST=1)")
     if figures:
         what = (f"write the figure into the folder PATH (as {figures[0]}) or to a file ending in .png, .svg or .pdf"
-                if len(figures) == 1 else "write the figures into the folder PATH (made if missing)")
+                if len(figures) == 1 else
+                "write the figures as PNG into the folder PATH (made if missing), or next to a file name ending in "
+                ".png, .svg or .pdf, in its format (--plot figs/x.svg writes figs/x_NAME.svg for each figure)")
         parser.add_argument("--plot", metavar="PATH", help=what)
+        if dpi:
+            parser.add_argument("--dpi", metavar="N", type=_dpi, default=DPI,
+                                help=f"the PNG figures' dots per inch (default {DPI}: sharp on a projector)")
     else:
         parser.add_argument("--plot", metavar="PATH", help="not taken: this sample draws no figures")
     if terminal:
@@ -53,8 +67,20 @@ def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=F
     problem = None if args.plot is None else plot_problem(args.plot, figures, prog)
     if problem:
         parser.error(problem)
-    args.plot = Plot(args.plot, figures, prog)
+    args.plot = Plot(args.plot, figures, prog, getattr(args, "dpi", DPI))
     return (args, rest) if known_only else args
+
+
+def _dpi(text):
+    """--dpi's value: a whole number within DPI_RANGE, or argparse's one-line refusal."""
+    low, high = DPI_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"give a whole number of dots per inch from {low} to {high}, not {text!r}")
+    return value
 
 
 def _figures_text(figures):
@@ -71,9 +97,6 @@ def plot_problem(given, figures, prog):
     if importlib.util.find_spec("matplotlib") is None:
         return f"{where}: the figures need matplotlib: pip install 'graphscope[plot]'"
     if _is_file_name(given):
-        if len(figures) > 1:
-            return (f"{where}: {prog} draws {len(figures)} figures ({', '.join(figures)}); give a folder to "
-                    f"write them into, e.g. --plot figures")
         if not given.lower().endswith(PICTURE_ENDINGS):
             return f"{where}: give a folder, or a file ending in {', '.join(PICTURE_ENDINGS)}"
         folder = os.path.dirname(given) or "."
@@ -100,12 +123,13 @@ def _is_file_name(given):
 
 
 class Plot:
-    """Where --plot puts each figure: into the folder given, under the figure's own name, or the one file given.
-    False when --plot was not given."""
+    """Where --plot puts each figure, and at what resolution: into the folder given, under the figure's own name
+    (PNG); to the one file given; or, for several figures and a file name, next to it in its format, named after
+    it and the figure. False when --plot was not given."""
 
-    def __init__(self, given, figures, prog="sample"):
+    def __init__(self, given, figures, prog="sample", dpi=DPI):
         self.given, self.figures = given, tuple(figures)
-        self.prog = prog
+        self.prog, self.dpi = prog, dpi
 
     def __bool__(self):
         return self.given is not None
@@ -114,15 +138,20 @@ class Plot:
         """Where `figure` (one of the sample's figure names) is written."""
         if figure not in self.figures:
             raise ValueError(f"{figure} is not one of this sample's figures: {', '.join(self.figures)}")
-        return self.given if _is_file_name(self.given) else os.path.join(self.given, figure)
+        if not _is_file_name(self.given):
+            return os.path.join(self.given, figure)
+        if len(self.figures) == 1:
+            return self.given
+        stem, ending = os.path.splitext(self.given)
+        return f"{stem}_{os.path.splitext(figure)[0]}{ending}"
 
     def write(self, figure, draw):
-        """``draw(path)`` writes `figure` and this says where; a failure (a full disk, a folder gone) ends the run
-        in one line."""
+        """``draw(path, dpi)`` writes `figure` and this says where; a failure (a full disk, a folder gone) ends
+        the run in one line."""
         from graphscope import GraphscopeError
         path = self.path(figure)
         try:
-            draw(path)
+            draw(path, self.dpi)
         except GraphscopeError as exc:
             raise SystemExit(f"{self.prog}: {exc}") from None
         print(f"wrote {path}")
@@ -131,32 +160,36 @@ class Plot:
     def curves(self, figure, series, title, xlabel="epoch", ylabel="", logy=False):
         """Write ``{label: values}`` as line plots, one line per label, as `figure`."""
         from graphscope.viz.figures import save_curves
-        return self.write(figure, lambda path: save_curves(series, path, title, xlabel=xlabel, ylabel=ylabel,
-                                                           logy=logy))
+        return self.write(figure, lambda path, dpi: save_curves(series, path, title, xlabel=xlabel, ylabel=ylabel,
+                                                                logy=logy, dpi=dpi))
 
 
 def terminal_plot(series, title, xlabel="epoch", ylabel="", logy=False, args=None):
-    """Draw ``{label: values}`` as lines in the terminal with plotext (skipped with --no-terminal-plot);
-    non-finite values are left out, colour codes only on a terminal."""
+    """Draw ``{label: values}`` as lines in the terminal (graphscope.viz.textplot: a marker per curve, the legend
+    under the plot, whole-number x ticks), skipped with --no-terminal-plot; non-finite values are left out,
+    colour codes only on a terminal."""
     if args is not None and getattr(args, "no_terminal_plot", False):
         return
-    import plotext as plt
-    plt.clear_figure()
-    plt.plotsize(72, 18)
-    plt.theme("clear")
-    for label, values in series.items():
-        values = np.asarray(values, dtype=float)
-        keep = np.isfinite(values)
-        xs = np.arange(1, len(values) + 1)[keep]
-        plt.plot(list(xs), list(values[keep]), label=label)
-    if logy:
-        plt.yscale("log")
-    plt.title(title)
-    plt.xlabel(xlabel)
-    plt.ylabel(ylabel)
-    text = plt.build()
-    plt.clear_figure()
-    print(text if sys.stdout.isatty() else plt.uncolorize(text))  # no colour codes in a pipe or a file
+    from graphscope.viz.textplot import text_curves
+    print(text_curves(series, title, xlabel=xlabel, ylabel=ylabel, logy=logy, color=sys.stdout.isatty()))
+
+
+def say(text):
+    """Print `text` wrapped to the terminal's width (80 columns in a pipe), each line's continuation indented
+    two spaces past the line's own indent, so no line is cut mid-word by the terminal."""
+    width = max(40, shutil.get_terminal_size((80, 24)).columns - 1)
+    print("\n".join(textwrap.fill(line, width, subsequent_indent=" " * (len(line) - len(line.lstrip(" ")) + 2),
+                                   break_on_hyphens=False) for line in text.split("\n")))
+
+
+def print_findings(findings, refuted="REFUTED"):
+    """Print each (text, holds?) as '  confirmed: text' (or `refuted`), wrapped to the terminal's width (80
+    columns in a pipe); True when every one holds."""
+    width = max(40, shutil.get_terminal_size((80, 24)).columns - 1)
+    for text, holds in findings:
+        verdict = f"  {'confirmed' if holds else refuted:>9}: "
+        print(textwrap.fill(text, width, initial_indent=verdict, subsequent_indent=" " * len(verdict)))
+    return all(holds for _, holds in findings)
 
 
 def explore(sample_file, doc, build, argv=None):

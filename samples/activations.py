@@ -8,7 +8,7 @@ Each activation gets the same 2-hidden-layer net, the same spiral, the same
 SGD settings and its usual init (He for the ReLUs, Xavier otherwise).
 """
 import graphscope as gs
-from _cli import parse_args, terminal_plot
+from _cli import parse_args, say, terminal_plot
 from _lecture import epochs_to, fit, loss_of
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"]
@@ -52,15 +52,15 @@ def main(argv=None):
     args = parse_args(__file__, __doc__, argv, fast="60 points per class instead of 100, at most 40 epochs "
                       "instead of 100", figures=("activations_accuracy.png",), terminal=True)
     m = measure(fast=args.fast)
-    print(f"epochs to {TARGET:.0%} training accuracy on the spiral (same net, data and SGD; at most {m['epochs']}):")
+    say(f"epochs to {TARGET:.0%} training accuracy on the spiral (same net, data and SGD; at most {m['epochs']}):")
     for activation in ACTIVATIONS:
         n = m[activation]["epochs_to_target"]
         print(f"  {activation:10s} {n if n else 'not reached':>12}   final accuracy {m[activation]['final_acc']:.1%}")
     relu = m["relu"]["epochs_to_target"]
     slow = [m[a]["epochs_to_target"] or m["epochs"] + 1 for a in ("sigmoid", "tanh")]
     if relu:
-        print(f"ReLU is {min(slow) / relu:.1f}x faster than the faster of sigmoid/tanh (the lecture says about 6x; "
-              f"'not reached' counts as {m['epochs'] + 1})")
+        say(f"ReLU is {min(slow) / relu:.1f}x faster than the faster of sigmoid/tanh (the lecture says about 6x; "
+            f"'not reached' counts as {m['epochs'] + 1})")
     curves = {a: m[a]["train_acc_curve"] for a in ACTIVATIONS}
     terminal_plot(curves, "activations: training accuracy per epoch", ylabel="accuracy", args=args)
     if args.plot:

@@ -18,7 +18,7 @@ output is scaled down 10 to 100 times, and the six layers compound it. The warm-
 import numpy as np
 
 import graphscope as gs
-from _cli import parse_args, terminal_plot
+from _cli import parse_args, say, terminal_plot
 from _lecture import fit, loss_of, median_cpu_seconds
 
 DEPTH, WIDTH, BATCH = 6, 50, 30
@@ -88,15 +88,15 @@ def main(argv=None):
     args = parse_args(__file__, __doc__, argv, fast="60 points per class instead of 100, 15 epochs instead of 40",
                       figures=("batchnorm_loss.png", "batchnorm_accuracy.png"), terminal=True)
     m = measure(fast=args.fast)
-    print(f"{DEPTH} hidden ReLU layers of {WIDTH}, weights {POOR_INIT}, {m['epochs']} epochs of SGD on the spiral:")
+    say(f"{DEPTH} hidden ReLU layers of {WIDTH}, weights {POOR_INIT}, {m['epochs']} epochs of SGD on the spiral:")
     for name in ("plain", "batchnorm"):
         row = m[name]
         print(f"  {name:9s} training loss {row['train_loss']:.3f}  accuracy {row['train_acc']:.1%}  "
               f"{row['seconds_per_epoch'] * 1000:.1f} ms per epoch")
-    print("  activation std of the last hidden layer on the last batch: "
-          + ", ".join(f"{name} {m[name]['layer_stats'][-2][1]:.3g}" for name in ("plain", "batchnorm")))
-    print(f"batch norm costs {m['cost_ratio'] - 1:+.0%} CPU time per training step (forward and backward, median "
-          f"of {m['cost_runs']} runs; the lecture says about +30%)")
+    say("  activation std of the last hidden layer on the last batch: "
+        + ", ".join(f"{name} {m[name]['layer_stats'][-2][1]:.3g}" for name in ("plain", "batchnorm")))
+    say(f"batch norm costs {m['cost_ratio'] - 1:+.0%} CPU time per training step (forward and backward, median "
+        f"of {m['cost_runs']} runs; the lecture says about +30%)")
     faster = m["batchnorm"]["train_acc"] > m["plain"]["train_acc"] + 0.2
     print(f"claim: with batch norm the poorly initialized net trains much faster: {'confirmed' if faster else 'refuted'}")
     curves = {name: m[name]["loss_curve"] for name in ("plain", "batchnorm")}

@@ -7,7 +7,7 @@
 Accuracies are measured in eval mode (dropout off) after training.
 """
 import graphscope as gs
-from _cli import parse_args, terminal_plot
+from _cli import parse_args, say, terminal_plot
 from _lecture import fit, loss_of
 
 P = 0.5
@@ -55,7 +55,7 @@ def main(argv=None):
     args = parse_args(__file__, __doc__, argv, fast="150 epochs instead of 300", figures=("dropout_val_loss.png",),
                       terminal=True)
     m = measure(fast=args.fast)
-    print(f"2 hidden layers of {WIDTH} ReLU units, 60 noisy training points (full batch), {m['epochs']} epochs of Adam:")
+    say(f"2 hidden layers of {WIDTH} ReLU units, 60 noisy training points (full batch), {m['epochs']} epochs of Adam:")
     for name in ("plain", "dropout"):
         row = m[name]
         print(f"  {name:8s} training {row['train_acc']:.1%}  validation {row['val_acc']:.1%}  gap {row['gap']:+.1%}")

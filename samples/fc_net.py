@@ -6,7 +6,7 @@
     graphscope train samples/fc_net.py --epochs 20  # an option replaces a setting
 """
 import graphscope as gs
-from _cli import parse_args, terminal_plot
+from _cli import parse_args, say, terminal_plot
 from _lecture import fit, loss_of
 
 HIDDEN = 100
@@ -56,7 +56,7 @@ def main(argv=None):
     args = parse_args(__file__, __doc__, argv, fast="60 points per class instead of 100", figures=FIGURES,
                       terminal=True)
     m = measure(fast=args.fast)
-    print(f"2-layer net ({HIDDEN} ReLU units) on the spiral, {m['epochs']} epochs of Adam (lr {LR}, exponential decay)")
+    say(f"2-layer net ({HIDDEN} ReLU units) on the spiral, {m['epochs']} epochs of Adam (lr {LR}, exponential decay)")
     print(f"training accuracy {m['train_acc']:.1%}  validation accuracy {m['val_acc']:.1%}")
     print(f"claim: >= {TARGET:.0%} training accuracy: {'confirmed' if m['train_acc'] >= TARGET else 'refuted'}")
     curves = {"train accuracy": m["train_acc_curve"], "validation accuracy": m["val_acc_curve"]}

@@ -21,9 +21,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _lecture as lecture  # noqa: E402
-from _cli import parse_args  # noqa: E402
+from _cli import parse_args, print_findings  # noqa: E402
 
 import graphscope as gs  # noqa: E402
+from graphscope.viz.figures import DPI  # noqa: E402
 
 LR, REG = (1e-3, 1e1), (1e-6, 1e-1)
 BATCH, FINE_EPOCHS = 32, 10
@@ -88,18 +89,18 @@ def main(argv=None):
     results = compare(args.fast)
     for method, r in results.items():
         print(f"{method} search, coarse then fine:\n{r.table(limit=5)}\n")
-    for text, holds in findings(summary(results)):
-        print(f"  {'confirmed' if holds else 'refuted':>9}: {text}")
+    print_findings(findings(summary(results)), refuted="refuted")
     if args.plot:
-        args.plot.write("search.png", lambda path: save_trials_plot(results, path))
+        args.plot.write("search.png", lambda path, dpi: save_trials_plot(results, path, dpi))
     return 0
 
 
-def save_trials_plot(results, path):
+def save_trials_plot(results, path, dpi=DPI):
     """Every trial as a point in (lr, reg), coloured by validation accuracy, one panel per method."""
     from graphscope.viz.figures import save_scatter
     panels = {method: [(t.lr, t.reg, t.val_acc or 0.0, t.stage) for t in r.trials] for method, r in results.items()}
-    return save_scatter(panels, path, xlabel="learning rate", ylabel="regularization", value="validation accuracy")
+    return save_scatter(panels, path, xlabel="learning rate", ylabel="regularization", value="validation accuracy",
+                        dpi=dpi)
 
 
 if __name__ == "__main__":

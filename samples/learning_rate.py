@@ -12,7 +12,7 @@ or oscillates; the too-small one barely moves the loss from log(3).
 import numpy as np
 
 import graphscope as gs
-from _cli import parse_args, terminal_plot
+from _cli import parse_args, say, terminal_plot
 from _lecture import loss_of, make_trainer
 
 RATES = {"too small": 1e-4, "good": 0.5, "too large": 50.0}
@@ -59,6 +59,11 @@ def train(fast, lr, schedule=None):
             "lr_curve": [schedule(e) for e in range(epochs)] if schedule else None}
 
 
+def epoch_means(losses, epochs):
+    """The mean of each epoch's share of the per-iteration `losses`."""
+    return [float(np.mean(part)) for part in np.array_split(np.asarray(losses, dtype=float), epochs)]
+
+
 def measure(fast=True):
     """Per rate and per decay: the curves, first/last loss, divergence; the decays' learning rates per epoch."""
     out = {name: train(fast, lr) for name, lr in RATES.items()}
@@ -79,7 +84,7 @@ def main(argv=None):
     args = parse_args(__file__, __doc__, argv, fast="50 points per class instead of 100, 20 epochs instead of 50",
                       figures=("learning_rate_loss.png", "learning_rate_decay.png"), terminal=True)
     m = measure(fast=args.fast)
-    print("SGD on a 2-layer net on the spiral; loss at the first iteration -> mean of the last 10:")
+    say("SGD on a 2-layer net on the spiral; loss at the first iteration -> mean of the last 10:")
     for name, row in m.items():
         end = f"diverged after {len(row['loss_curve'])} iterations" if row["diverged"] else f"{row['last_loss']:.4f}"
         print(f"  {name:13s} lr {row['lr']:<8g} {row['first_loss']:.4f} -> {end}")
@@ -88,8 +93,12 @@ def main(argv=None):
         print(f"  {name} decay: lr {lrs[0]:g} at epoch 1 -> {lrs[-1]:.3g} at epoch {len(lrs)}")
     for claim, ok in verdicts(m).items():
         print(f"claim: {claim}: {'confirmed' if ok else 'refuted'}")
-    curves = {name: row["loss_curve"] for name, row in m.items()}
-    terminal_plot(curves, "learning_rate: loss per iteration", xlabel="iteration", ylabel="loss", logy=True, args=args)
+    terminal_plot({n: m[n]["loss_curve"] for n in RATES}, "learning_rate: loss per iteration", xlabel="iteration",
+                  ylabel="loss", logy=True, args=args)
+    epochs = len(m[next(iter(DECAYS))]["lr_curve"])
+    terminal_plot({"constant lr" if n in RATES else f"{n} decay": epoch_means(m[n]["loss_curve"], epochs)
+                   for n in ("good", *DECAYS)}, f"lr {RATES['good']:g}, constant and decaying: mean loss per epoch",
+                  xlabel="epoch", ylabel="loss", args=args)
     if args.plot:
         args.plot.curves("learning_rate_loss.png", {n: m[n]["loss_curve"] for n in RATES},
                          "too small, good and too large learning rates", xlabel="iteration", ylabel="loss", logy=True)

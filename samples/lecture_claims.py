@@ -4,6 +4,7 @@ Some claims come out refuted or only partly true at this scale (tiny nets on
 a 2-D spiral, numpy on a CPU): that is a finding, reported as measured.
 
     python samples/lecture_claims.py             # every claim at full size, printed as a table
+    python samples/lecture_claims.py --width 100 # fit the table to 100 columns (default: the terminal's)
     python samples/lecture_claims.py --fast      # smaller runs (what CI runs, seconds)
     python samples/lecture_claims.py --markdown docs/lecture_claims.md   # also write the table (the README's)
     python samples/lecture_claims.py --fast --markdown claims.md --only init,relu
@@ -14,8 +15,10 @@ on one BLAS thread (when threadpoolctl is installed), so a busy machine
 moves them little; each timing claim names what it measured and the band of
 ratios each verdict stands for.
 """
+import argparse
 import os
 import sys
+import textwrap
 import time
 from dataclasses import dataclass
 
@@ -25,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _lecture as lecture  # noqa: E402
 from _cli import parse_args  # noqa: E402
+from _table import fitted_table, terminal_width  # noqa: E402
 import activations  # noqa: E402
 import batchnorm  # noqa: E402
 import dropout  # noqa: E402
@@ -33,10 +37,11 @@ import update_rules  # noqa: E402
 import vanishing_gradients  # noqa: E402
 
 import graphscope as gs  # noqa: E402
-from graphscope.engine.formatting import format_table  # noqa: E402
 from graphscope.util.atomic import atomic_write  # noqa: E402
 
 VERDICTS = ("confirmed", "partly", "refuted")
+#: The narrowest --width taken: the table prints one block per claim below 50 columns.
+MIN_WIDTH = 30
 
 
 @dataclass
@@ -137,12 +142,14 @@ def elementwise_jacobian(n=4096):
 def weight_init(fast=False):
     """10 tanh layers of 500: N(0, 0.01^2) collapses, N(0, 1) saturates, Xavier keeps the spread."""
     v = vanishing_gradients.verdicts({s: vanishing_gradients.measure(s, fast) for s in vanishing_gradients.SETUPS})
-    held = [holds for _, holds in vanishing_gradients.claims(v)[:3]]
+    held = [holds for _, holds in vanishing_gradients.activation_claims(v)[:3]]
     small, big, xavier = (v[k] for k in list(vanishing_gradients.SETUPS)[:3])
     return Claim("10-layer 500-unit tanh net: activations collapse with N(0, 0.01^2), saturate with N(0, 1), "
                  "keep their variance with Xavier",
                  f"last/first layer std {small['last_over_first']:.1e} with 0.01; "
-                 f"{100 * big['saturated_mean']:.0f}% of units saturated with 1.0; "
+                 f"{100 * big['saturated_mean']:.0f}% of units saturated with 1.0 (local gradient < 0.02), yet "
+                 f"the gradient grows {big['grad_first_over_last']:.1e}x from layer 10 back to layer 1 (it "
+                 f"explodes, it does not vanish); "
                  f"Xavier std {xavier['first_std']:.2f} -> {xavier['last_std']:.2f} (max/min "
                  f"{xavier['max_over_min']:.1f})", _grade(all(held), any(held)), "vanishing_gradients.py")
 
@@ -256,15 +263,24 @@ CLAIMS = {
 }
 
 
-def measure(names=None, fast=False, out=None):
-    """Measure the named claims (all by default), telling `out` (e.g. print) each as it is done."""
+def measure(names=None, fast=False, out=None, width=None):
+    """Measure the named claims (all by default), telling `out` (e.g. print) each as it is done, in a line of at
+    most `width` characters (default: the terminal's)."""
     results, start = [], time.perf_counter()
+    width = width or terminal_width()
     with lecture.one_blas_thread():  # the timings measure work, not how BLAS threads share the machine
         for name in names or CLAIMS:
             results.append(CLAIMS[name](fast))
             if out:
-                out(f"[{time.perf_counter() - start:5.1f} s] {results[-1].verdict:<9} {results[-1].claim}")
+                line = f"[{time.perf_counter() - start:5.1f} s] {results[-1].verdict:<9} {results[-1].claim}"
+                out(textwrap.shorten(line, width, placeholder=" ..."))
     return results
+
+
+def table(claims, width=None):
+    """The claims as a text table fitted to `width` columns (default: the terminal's), cells wrapped."""
+    return fitted_table(("the lecture says", "graphscope measured", "verdict"),
+                        [(c.claim, c.measured, c.verdict) for c in claims], width)
 
 
 def markdown(claims, fast=False, path="FILE.md"):
@@ -284,6 +300,16 @@ def _options(parser):
                         help="also write the table there as Markdown (the README's is docs/lecture_claims.md); "
                              "without it nothing is written")
     parser.add_argument("--only", metavar="NAMES", help=f"comma-separated claims to measure: {', '.join(CLAIMS)}")
+    parser.add_argument("--width", metavar="N", type=_width,
+                        help="fit the table to N columns, wrapping within its cells (default: the terminal's width; "
+                             "80 in a pipe unless COLUMNS is set)")
+
+
+def _width(text):
+    """--width's value: a whole number of columns from MIN_WIDTH, or argparse's one-line refusal."""
+    if not text.isdigit() or int(text) < MIN_WIDTH:
+        raise argparse.ArgumentTypeError(f"give a whole number of columns from {MIN_WIDTH}, not {text!r}")
+    return int(text)
 
 
 def _claim_names(only):
@@ -312,10 +338,9 @@ def main(argv=None):
     if problem:
         print(f"lecture_claims.py: error: {problem}", file=sys.stderr)
         return 2
-    claims = measure(names, args.fast, out=print)
+    claims = measure(names, args.fast, out=print, width=args.width)
     print()
-    print(format_table(("the lecture says", "graphscope measured", "verdict"),
-                       [(c.claim, c.measured, c.verdict) for c in claims]))
+    print(table(claims, args.width))
     if args.markdown:
         with atomic_write(args.markdown, "claims table") as f:
             f.write(markdown(claims, args.fast, args.markdown).encode("utf-8"))

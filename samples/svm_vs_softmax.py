@@ -24,6 +24,7 @@ import numpy as np
 import graphscope as gs
 from _cli import parse_args
 from graphscope.engine.formatting import format_table
+from graphscope.viz.figures import DPI, new_figure, whole_number_axis, write_figure
 
 #: The lecture's scores: rows are examples (a cat, a car, a frog image), columns the classes.
 CLASSES = ("cat", "car", "frog")
@@ -92,18 +93,9 @@ def descend(loss, scores, label, steps, lr=0.5):
     return history
 
 
-PLOT_FORMATS = ("png", "svg", "pdf")
-
-
-def plot_descent(runs, path):
+def plot_descent(runs, path, dpi=DPI):
     """Loss and margin against step, one line per loss, to `path` (.png, .svg or .pdf; needs matplotlib)."""
-    fmt = path.rsplit(".", 1)[-1].lower()
-    if fmt not in PLOT_FORMATS:
-        raise ValueError(f"{path}: a plot is written as .{', .'.join(PLOT_FORMATS)}")
-    from matplotlib.figure import Figure
-
-    from graphscope.util.atomic import atomic_write
-    fig = Figure(figsize=(9, 3.5), layout="constrained")
+    fig = new_figure(path, (9, 3.5))
     ax_loss, ax_margin = fig.subplots(1, 2)
     for name, history in runs.items():
         steps = range(len(history))
@@ -113,9 +105,10 @@ def plot_descent(runs, path):
     ax_loss.set(xlabel="step", ylabel="loss", title="loss")
     ax_margin.set(xlabel="step", ylabel="s_y - max other score", title="margin (the svm stops above 1)")
     ax_loss.legend()
+    for ax in (ax_loss, ax_margin):
+        whole_number_axis(ax.xaxis)
     fig.suptitle("gradient descent on one example's scores")
-    with atomic_write(path, "plot") as f:
-        fig.savefig(f, format=fmt)
+    return write_figure(fig, path, dpi)
 
 
 def main(argv=None):
@@ -151,7 +144,7 @@ def main(argv=None):
     print(f"the svm loss is 0 from step {still} on (margin {runs['svm'][still][1]:.2f} > 1) and the scores stop "
           f"moving; the softmax keeps pushing: margin {runs['softmax'][-1][1]:.2f} after {steps} steps")
     if options.plot:
-        options.plot.write("descent.png", lambda path: plot_descent(runs, path))
+        options.plot.write("descent.png", lambda path, dpi: plot_descent(runs, path, dpi))
     return 0
 
 

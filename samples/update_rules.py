@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _lecture as lecture  # noqa: E402
-from _cli import parse_args, terminal_plot  # noqa: E402
+from _cli import parse_args, print_findings, terminal_plot  # noqa: E402
 
 import graphscope as gs  # noqa: E402
 
@@ -108,15 +108,13 @@ def main(argv=None):
     for rule, ls in sorted(losses.items(), key=lambda kv: kv[1][-1]):
         print(f"  {rule:<9} lr {RULES[rule]:<5g} first epoch {ls[0]:.3f}  last epoch {ls[-1]:.3f}")
     terminal_plot(losses, "mean loss per epoch", ylabel="loss", args=args)
-    ok = True
-    for text, holds in findings(losses, paths):
-        ok &= holds
-        print(f"  {'confirmed' if holds else 'REFUTED':>9}: {text}")
+    ok = print_findings(findings(losses, paths))
     if args.plot:
         from graphscope.viz.figures import save_surface_paths
         args.plot.curves("rules.png", losses, "the same net, data and batches: loss per epoch", ylabel="loss")
-        args.plot.write("surface.png", lambda path: save_surface_paths(
-            surface, paths, path, (-10, 2, -2.5, 2.5), "L(w) = (0.05 w1^2 + 2 w2^2) / 2: each rule's path"))
+        args.plot.write("surface.png", lambda path, dpi: save_surface_paths(
+            surface, paths, path, (-10, 2, -2.5, 2.5), "L(w) = (0.05 w1^2 + 2 w2^2) / 2: each rule's path",
+            dpi=dpi))
     return 0 if ok else 1
 
 

@@ -11,7 +11,7 @@ better than one hidden unit. The same net with random (Xavier) weights breaks th
 import numpy as np
 
 import graphscope as gs
-from _cli import parse_args, terminal_plot
+from _cli import parse_args, say, terminal_plot
 from _lecture import fit, loss_of
 
 HIDDEN = 20
@@ -69,8 +69,8 @@ def main(argv=None):
     z, r = m["zeros"], m["xavier"]
     print(f"after {z['steps']} SGD steps on the spiral ({HIDDEN} tanh hidden units):")
     for name, row in m.items():
-        print(f"  {name:6s} init: largest difference between hidden units {row['spread']:.3g}, "
-              f"largest |W1| {row['moved']:.3g}, training accuracy {row['train_acc']:.1%}")
+        say(f"  {name:6s} init: largest difference between hidden units {row['spread']:.3g}, "
+            f"largest |W1| {row['moved']:.3g}, training accuracy {row['train_acc']:.1%}")
     same = z["spread"] < 1e-9 and z["moved"] > 0
     print(f"claim: with zero init all hidden units stay identical: {'confirmed' if same else 'refuted'}")
     curves = {f"{k} init": v["loss_curve"] for k, v in m.items()}

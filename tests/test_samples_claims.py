@@ -39,11 +39,12 @@ def claims():
 @pytest.fixture(scope="module")
 def init_stats():
     sample = load("vanishing_gradients")
-    return sample, sample.verdicts({s: sample.measure(s, fast=True) for s in sample.SETUPS})
+    stats = {s: sample.measure(s, fast=True) for s in sample.SETUPS}
+    return sample, sample.verdicts(stats), stats
 
 
 def test_small_init_collapses_the_activations(init_stats):
-    _, v = init_stats
+    _, v, _ = init_stats
     small = v["tanh, N(0, 0.01^2)"]
     # each layer scales the std by about sqrt(500) * 0.01 = 0.22: nine layers make ~1e-6
     assert small["last_over_first"] < 1e-3
@@ -52,11 +53,23 @@ def test_small_init_collapses_the_activations(init_stats):
 
 
 def test_unit_init_saturates_and_xavier_and_he_keep_the_spread(init_stats):
-    sample, v = init_stats
+    sample, v, _ = init_stats
     assert v["tanh, N(0, 1)"]["saturated_mean"] > 0.5
     assert v["tanh, Xavier"]["max_over_min"] < 10 and v["tanh, Xavier"]["saturated_mean"] < 0.2
     assert v["relu, He"]["max_over_min"] < 10
     assert all(holds for _, holds in sample.claims(v))
+
+
+def test_vanishing_gradients_says_what_its_gradients_show(init_stats):
+    sample, v, stats = init_stats
+    big, small = v["tanh, N(0, 1)"], v["tanh, N(0, 0.01^2)"]
+    assert big["saturated_mean"] > 0.8 and big["grad_first_over_last"] > 1e3  # saturated, yet growing back
+    assert small["grad_first_over_last"] < 1e-3                              # vanishing
+    assert big["weight_grad_max_over_min"] > 1e3 and v["tanh, Xavier"]["grad_max_over_min"] < 10
+    doc = " ".join(sample.__doc__.split())
+    assert "(gradient 0)" not in doc and "grows about 3.5x per layer toward the input" in doc
+    for value in (lambda s: f"{s.activation.std:.3g} (100%)", lambda s: f"{s.gradient.std:.2e}"):
+        assert max(len(line) for line in sample.per_layer_table(stats, value).splitlines()) <= 80
 
 
 def test_the_net_has_ten_scoped_layers_of_500():
@@ -240,10 +253,13 @@ def test_lecture_claims_names_an_unknown_claim():
 
 
 @pytest.mark.parametrize("name", TRAINING_SAMPLES)
-def test_each_training_sample_runs_and_plots(tmp_path, name):
+def test_each_training_sample_runs_and_plots_in_80_columns(tmp_path, name):
     result = subprocess.run([sys.executable, os.path.join(SAMPLES, f"{name}.py"), "--fast", "--plot",
-                             str(tmp_path)], capture_output=True, text=True, timeout=120)
+                             str(tmp_path)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "COLUMNS": "80"})
     assert result.returncode == 0, result.stdout + result.stderr
+    prose = [line for line in result.stdout.splitlines() if not line.startswith("wrote ")]  # a path is as long as it is
+    assert max(map(len, prose)) <= 80  # nothing cut mid-word in an 80-column terminal
     assert "REFUTED" not in result.stdout
     pictures = sorted(p.name for p in tmp_path.iterdir())
     assert pictures and all(p.endswith(".png") and (tmp_path / p).stat().st_size > 1000 for p in pictures)

@@ -136,12 +136,14 @@ def test_learning_rate_decays_follow_their_formulas():
 
 
 @pytest.mark.parametrize("name", TRAINING_SAMPLES)
-def test_each_training_sample_runs_with_fast_and_prints_its_finding(name, tmp_path):
+def test_each_training_sample_runs_with_fast_and_prints_its_finding_in_80_columns(name, tmp_path):
     result = subprocess.run([sys.executable, os.path.join(SAMPLES, f"{name}.py"), "--fast", "--plot", str(tmp_path)],
                             capture_output=True, text=True, timeout=180,
-                            env={**os.environ, **ONE_BLAS_THREAD})
+                            env={**os.environ, **ONE_BLAS_THREAD, "COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     assert re.search(KEY_LINES[name], result.stdout), result.stdout
+    prose = [line for line in result.stdout.splitlines() if not line.startswith("wrote ")]  # a path is as long as it is
+    assert max(map(len, prose)) <= 80  # nothing cut mid-word in an 80-column terminal
     pngs = [f for f in os.listdir(tmp_path) if f.endswith(".png")]
     assert pngs and all((tmp_path / f).stat().st_size > 5000 for f in pngs)
 

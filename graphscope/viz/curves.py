@@ -6,17 +6,23 @@ import math
 import os
 
 from ..engine.errors import GraphscopeError
+from .figures import DPI, whole_number_axis
+from .textplot import COLORS, legend
+from .ticks import whole_ticks
 
 #: How many y-axis labels the terminal curve gets.
 Y_TICKS = 5
 #: A loss spanning more than this factor (a run blowing up) is drawn on a log axis.
 LOG_SPAN = 1e3
+#: What the loss per iteration (braille dots) and its mean per epoch are drawn with, as the legend shows them.
+CURVE_MARKERS = ("⣿", "•")
 #: Formats matplotlib writes that are not pictures to look at (raw pixels) or need LaTeX (pgf).
 NOT_PICTURES = ("pgf", "raw", "rgba")
 
 
 def terminal_curve(history, width=72, height=16, color=False):
-    """The loss per iteration (and its mean per epoch) as text, drawn by plotext; '' with fewer than 2 points.
+    """The loss per iteration (and its mean per epoch) as text, drawn by plotext, its legend under the plot
+    (never over the curve's start); '' with fewer than 2 points.
 
     `color=False` leaves out the terminal colour codes (for pipes and files).
     """
@@ -26,13 +32,14 @@ def terminal_curve(history, width=72, height=16, color=False):
     plt.clear_figure()
     plt.plotsize(width, height)
     plt.theme("clear")
-    plt.plot(list(range(1, len(history.loss) + 1)), list(history.loss), label="loss per iteration",
-             marker="braille")
+    plt.plot(list(range(1, len(history.loss) + 1)), list(history.loss), marker="braille", color=COLORS[0])
+    labels = ["loss per iteration"]
     means = history.epoch_loss() if hasattr(history, "epoch_loss") else []
     per = history.settings.get("iterations_per_epoch") if hasattr(history, "settings") else None
     if means and per and len(means) > 1:
-        plt.plot([min(len(history.loss), (e + 1) * per) for e in range(len(means))], means,
-                 label="mean per epoch", marker="dot")
+        plt.plot([min(len(history.loss), (e + 1) * per) for e in range(len(means))], means, marker="dot",
+                 color=COLORS[1])
+        labels.append("mean per epoch")
     log = _y_axis(plt, [v for v in history.loss if math.isfinite(v)] + list(means))
     ticks = whole_ticks(len(history.loss))
     plt.xticks(ticks, [str(t) for t in ticks])
@@ -40,7 +47,8 @@ def terminal_curve(history, width=72, height=16, color=False):
     plt.title("training loss (log scale: it spans more than a factor of 1000)" if log else "training loss")
     text = plt.build()
     plt.clear_figure()
-    return text if color else plt.uncolorize(text)
+    text = (text if color else plt.uncolorize(text)).rstrip("\n")
+    return text + "\n" + legend(labels, width, color, markers=CURVE_MARKERS) + "\n"
 
 
 def _y_axis(plt, values):
@@ -60,14 +68,6 @@ def _y_axis(plt, values):
         ticks = [lo]
     plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
     return log
-
-
-def whole_ticks(n, most=6):
-    """Iteration ticks for an axis 1..n: whole numbers at a round spacing (1, 2 or 5 times a power of 10), at most
-    `most` of them, starting at 1."""
-    span = max(n - 1, 1)
-    step = next(m * 10 ** k for k in range(16) for m in (1, 2, 5) if span / (m * 10 ** k) <= most - 1)
-    return [1] + [t for t in range(step, n + 1, step) if t > 1]
 
 
 def plot_formats():
@@ -93,9 +93,10 @@ def plot_format_problem(path, option="--plot"):
     return None
 
 
-def save_training_plot(history, path):
-    """Write loss (left) and accuracies (right) as a picture (.png, .svg, .pdf, .jpg, ...: see plot_formats),
-    atomically; a loss spanning more than LOG_SPAN is drawn on a log axis."""
+def save_training_plot(history, path, dpi=DPI):
+    """Write loss (left) and accuracies (right) as a picture (.png, .svg, .pdf, .jpg, ...: see plot_formats; a
+    raster one at `dpi`), atomically; a loss spanning more than LOG_SPAN is drawn on a log axis, both x axes count
+    in whole numbers."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -108,7 +109,7 @@ def save_training_plot(history, path):
     if problem:
         raise GraphscopeError(problem)
     fmt = os.path.splitext(str(path))[1].lower().lstrip(".")
-    fig = Figure(figsize=(10, 4), dpi=100)
+    fig = Figure(figsize=(10, 4))
     left, right = fig.subplots(1, 2)
     left.plot(range(1, len(history.loss) + 1), history.loss, lw=0.8, label="loss per iteration")
     finite = [v for v in history.loss if math.isfinite(v)]
@@ -123,8 +124,8 @@ def save_training_plot(history, path):
         values = getattr(history, key, [])
         if any(v is not None for v in values):
             right.plot(epochs, [float("nan") if v is None else v for v in values], marker="o", ms=3, label=label)
-    from matplotlib.ticker import MaxNLocator
-    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    whole_number_axis(left.xaxis)
+    whole_number_axis(right.xaxis)
     right.set_xlabel("epoch")
     right.set_ylabel("accuracy")
     right.set_title("accuracy")
@@ -133,7 +134,7 @@ def save_training_plot(history, path):
         right.legend(framealpha=1)
     fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt)
+    fig.savefig(buf, format=fmt, dpi=dpi)
     with atomic_write(path, "plot") as f:
         f.write(buf.getvalue())
     return path
