@@ -255,8 +255,8 @@ def test_ctrl_c_in_search_prints_the_finished_trials_and_the_best_command(capsys
     lines = out.splitlines()
     start = lines.index("interrupted: the trials that finished") + 2
     assert lines[start].startswith("rank") and [r[:1] for r in lines[start + 1:start + 4]] == ["1", "2", "r"]
-    assert lines[start + 3] == ("ranked by validation accuracy, then training accuracy, then loss (coarse trials "
-                                "train 1 epoch)")
+    assert " ".join(lines[start + 3:start + 5]) == ("ranked by validation accuracy, then training accuracy, then loss "
+                                                   "(coarse trials train 1 epoch); loss: the last epoch's")
     assert lines[-1].startswith(f"  graphscope train {SPIRAL} --lr ")
 
 

@@ -134,15 +134,18 @@ def test_the_table_ranks_within_each_round_and_marks_the_best(data):
     x, y = data
     result = search(two_layer(x, y), SGD, x, y, x, y, **SMALL)
     lines = result.table().splitlines()
-    rows = [line.split() for line in lines[1:-1]]
+    end = next(k for k, line in enumerate(lines) if line.startswith("ranked by"))
+    rows = [line.split() for line in lines[1:end]]
     assert [r[:2] for r in rows] == [["1", "fine"], ["2", "fine"], ["1", "coarse"], ["2", "coarse"], ["3", "coarse"]]
     for stage in ("fine", "coarse"):
         accs = [float(r[7].rstrip("%")) for r in rows if r[1] == stage]
         assert accs == sorted(accs, reverse=True)
     marked = [r for r in rows if r[-1] == "best"]
     assert len(marked) == 1 and marked[0][2] == f"{result.best.lr:.3g}"
-    assert lines[-1] == ("ranked by validation accuracy, then training accuracy, then loss, within each round "
-                         "(fine trials train 2 epochs, coarse trials train 1 epoch)")
+    note = " ".join(lines[end:])
+    assert note == ("ranked by validation accuracy, then training accuracy, then loss, within each round "
+                    "(fine trials train 2 epochs, coarse trials train 1 epoch); loss: the last epoch's")
+    assert max(map(len, lines)) <= 80
 
 
 def test_a_tie_goes_to_the_fine_round():

@@ -2,6 +2,7 @@
 them (written as trials finish, read back to resume a search)."""
 import json
 import math
+import textwrap
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -161,14 +162,18 @@ class SearchResult:
                 rows.append((str(rank), t.stage, f"{t.lr:.3g}", f"{t.reg:.3g}", str(t.epochs),
                              "diverged" if t.diverged else f"{t.loss:.4g}", _pct(t.train_acc), _pct(t.val_acc),
                              "\u2190 best" if t is best else ""))
-        text = format_table(("rank", "stage", "lr", "reg", "epochs", "last epoch loss", "train acc", "val acc", ""),
+        text = format_table(("rank", "stage", "lr", "reg", "epochs", "loss", "train acc", "val acc", ""),
                             rows)
         lengths = [f"{name} trials train {plural(self.stage(name)[0].epochs, 'epoch')}" for name in rounds]
         by = {"validation accuracy": "validation accuracy, then training accuracy, then loss,",
               "training accuracy": "training accuracy, then loss,"}.get(self.ranked_by, self.ranked_by)
+        if not rounds:
+            return text
         if len(rounds) > 1:
-            return text + f"\nranked by {by} within each round ({lengths[0]}, {lengths[1]})"
-        return text + f"\nranked by {by.rstrip(',')} ({lengths[0]})" if rounds else text
+            note = f"ranked by {by} within each round ({lengths[0]}, {lengths[1]})"
+        else:
+            note = f"ranked by {by.rstrip(',')} ({lengths[0]})"
+        return text + "\n" + textwrap.fill(note + "; loss: the last epoch's", width=80)
 
     def to_dict(self):
         best = self.trials.index(self.best) if self.trials and not self.best.diverged else None
