@@ -9,13 +9,55 @@ def fits(columns, width):
 
 
 def hanging(line, width, cut_words=False):
-    """`line` cut between words to `width` columns, the lines after the first indented under its text;
-    `cut_words`: a word longer than a line (a file path) is cut too, rather than left for the pane to wrap."""
+    """`line` cut between words to `width` columns, the lines after the first indented under its text. A bracketed
+    formula ('diag(1[x > 0])') and a differential ('d relu(x)/dx') move to the next line whole when they fit there;
+    only one longer than a line is cut inside. `cut_words`: a word longer than a line (a file path) is cut too,
+    rather than left for the pane to wrap."""
     if fits(len(line), width):
         return line
-    indent = " " * (len(line) - len(line.lstrip()) + 2)
-    return "\n".join(textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=cut_words,
-                                   break_on_hyphens=False))
+    lead = len(line) - len(line.lstrip())
+    indent = " " * (lead + 2)
+    lines, current = [], line[:lead]
+    for piece in pieces(line[lead:]):
+        if current.strip() and len(current) + 1 + len(piece) > width:
+            lines.append(current)
+            current = indent
+        elif current.strip():
+            current += " "
+        if len(current) + len(piece) > width:  # longer than a whole line: cut inside it, between its words
+            cut = textwrap.wrap(piece, width, initial_indent=current, subsequent_indent=indent,
+                                break_long_words=cut_words, break_on_hyphens=False)
+            lines += cut[:-1]
+            current = cut[-1]
+        else:
+            current += piece
+    return "\n".join(lines + [current])
+
+
+#: Brackets a line is never cut inside (when the bracketed text fits on a line).
+OPENING, CLOSING = "([{", ")]}"
+
+
+def pieces(text):
+    """`text`'s words, a bracketed group's words kept together ('diag(1[x > 0])') and a lone 'd' kept with what
+    it differentiates ('d relu(x)/dx')."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text + " "):
+        if ch in OPENING:
+            depth += 1
+        elif ch in CLOSING:
+            depth = max(0, depth - 1)
+        elif ch == " " and depth == 0:
+            if i > start:
+                out.append(text[start:i])
+            start = i + 1
+    joined = []
+    for word in out:
+        if joined and joined[-1] == "d":
+            joined[-1] += " " + word
+        else:
+            joined.append(word)
+    return joined
 
 
 def cut_between(parts, room, indent="", sep=", "):

