@@ -2,7 +2,9 @@
 shows the graph (fitted when it fits, following the step when it does not), formulas wrap between their parts,
 the tape's number columns say which statistic they show, and the layer screen's texts are never cut."""
 from graphscope.tui.widgets.text_fit import hanging
-from tui_apps import inspector_lines, sample_app, settle
+import re
+
+from tui_apps import inspector_lines, sample_app, screen_lines, settle
 
 SMALL, LARGE = (80, 24), (160, 45)
 
@@ -31,3 +33,40 @@ async def test_the_inspector_at_160x45_keeps_the_relu_formula_on_one_line():
         await settle(pilot)
         lines = inspector_lines(app)
         assert any("diag(1[x > 0])" in line for line in lines), lines
+
+
+# ---------------------------------------------------------------- the layer screen at 80x24
+def trained_fc_net_app():
+    """samples/fc_net.py with biases that are not zero and an Adam update phase (every ratio has a value)."""
+    import numpy as np
+
+    import graphscope as gs
+    from graphscope.tui import GraphscopeApp
+    from graphscope.userfile import load_graph_file
+    from tui_apps import SAMPLES
+    import os
+    path = os.path.join(SAMPLES, "fc_net.py")
+    graph = load_graph_file(path)
+    for p in graph.params:
+        if p.name.endswith(".b"):
+            p.value = np.full(np.shape(p.value), 0.1)
+    graph.run({})
+    app = GraphscopeApp(graph, "samples/fc_net.py", path, optimizer=gs.optim.Adam(graph.params, lr=1e-3))
+    app.cursor_blink = False
+    return app
+
+
+async def test_the_layer_screen_at_80x24_cuts_no_text():
+    from graphscope.tui.screens.layers import LayerScreen
+    app = trained_fc_net_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, LayerScreen)
+        await settle(pilot)
+        text = " ".join(" ".join(screen_lines(app)).split())
+        assert "~1e-03 is healthy" in text
+        for p in app.screen.stats[0].params:  # fc1's weight and bias: every figure, up to the verdict
+            assert re.search(rf"{re.escape(p.name)} [\dx]+: .*update/weight {p.update_ratio:.2e} \({p.verdict}\)",
+                             text), (p.name, text)
