@@ -70,3 +70,47 @@ async def test_the_layer_screen_at_80x24_cuts_no_text():
         for p in app.screen.stats[0].params:  # fc1's weight and bias: every figure, up to the verdict
             assert re.search(rf"{re.escape(p.name)} [\dx]+: .*update/weight {p.update_ratio:.2e} \({p.verdict}\)",
                              text), (p.name, text)
+
+
+# ---------------------------------------------------------------- notifications never hide the inspector
+def toast_regions(app):
+    from textual.widgets._toast import Toast, ToastRack
+    return [t.region for t in app.screen.get_child_by_type(ToastRack).query(Toast)]
+
+
+async def test_a_wrong_guess_at_80x24_leaves_the_inspectors_numbers_in_sight_and_reads_the_verdict_there():
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        app.session.goto(4)  # the end of forward; next: backward at f = q z, asking df/dz (= q = 3)
+        await pilot.press("t", "n")
+        await settle(pilot)
+        app.screen.query_one("#dialog-input").value = "5"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        inspector = app.screen.query_one("#inspector")
+        (toast,) = toast_regions(app)
+        assert not toast.overlaps(inspector.region) and not toast.overlaps(app.screen.query_one("#tape").region)
+        rows = screen_lines(app)[inspector.region.y:inspector.region.bottom]
+        seen = [row[inspector.content_region.x:inspector.content_region.right] for row in rows]
+        said = " ".join(" ".join(seen).split())
+        assert "predict mode: not quite: it is 3, you said 5 (off by 2)" in said
+        assert "upstream df/df = 1" in said
+        await pilot.press("p")  # the verdict belongs to its step
+        await settle(pilot)
+        assert "not quite" not in " ".join(inspector_lines(app))
+
+
+async def test_the_export_notification_at_80x24_stands_over_the_graph(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        app.session.goto(16)
+        app.screen.show_step()
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        (toast,) = toast_regions(app)
+        graph = app.screen.query_one("#graph").region
+        assert graph.contains_region(toast), (toast, graph)
+        assert list(tmp_path.glob("*.svg"))

@@ -6,7 +6,9 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.css.query import NoMatches
 from textual.widgets import Static
+from textual.widgets._toast import ToastRack
 
 from ...engine.errors import GraphscopeError
 from ...stepper import BACKWARD, FORWARD, UPDATE
@@ -89,6 +91,18 @@ class MainScreen(Screen):
         self.query_one(GraphView).focus()
         self.call_after_refresh(self.show_step)
 
+    def on_resize(self):
+        self.call_after_refresh(self.fit_notifications)
+
+    def fit_notifications(self):
+        """Notifications stand over the graph pane (graphscope.tcss): never lower than its bottom, so they hide
+        neither the tape nor the inspector (a longer one is cut; what it says in full stands in the inspector)."""
+        try:
+            rack = self.get_child_by_type(ToastRack)
+        except NoMatches:
+            return
+        rack.styles.max_height = max(1, self.query_one(GraphView).region.bottom - self.region.y)
+
     # ---------------------------------------------------------------- redrawing
     def show_step(self):
         """Every part of the screen redraws for the current step."""
@@ -157,8 +171,8 @@ class MainScreen(Screen):
                 return
             self.verdict = verdict
             self.session.goto(question.step)
-            self.tell(verdict.text(), title="predict mode",
-                      severity="information" if verdict.right else "warning")
+            # the whole verdict (how the answer follows) heads the inspector, beside the numbers it refers to
+            self.tell(verdict.headline, title="predict mode", severity="information" if verdict.right else "warning")
             self.moved()
 
         self.app.push_screen(AskDialog(question.title, question.prompt), answered)
@@ -245,6 +259,7 @@ class MainScreen(Screen):
 
     def action_predict(self):
         self.predicting = not self.predicting
+        self.session.verdict = None
         self.tell("before each backward step, guess its local gradient" if self.predicting else "off",
                   title="predict mode")
         self.moved()
