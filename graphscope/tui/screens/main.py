@@ -31,6 +31,8 @@ FAILED = object()
 CHECK_NOTICE_OPS = 2000
 #: How long the notice has to appear before the check holds the screen.
 CHECK_NOTICE_PAINT = 0.1
+#: The tape's rows (its header included) when the graph needs the room: graphscope.tcss's #tape height.
+TAPE_ROWS = 9
 #: The footer shows previous/next as one group: '←→ step'.
 STEP_KEYS = Binding.Group("step", compact=True)
 
@@ -92,7 +94,25 @@ class MainScreen(Screen):
         self.call_after_refresh(self.show_step)
 
     def on_resize(self):
-        self.call_after_refresh(self.fit_notifications)
+        self.call_after_refresh(self.fit_panes)
+
+    @on(GraphView.LaidOut)
+    def on_graph_laid_out(self, message):
+        self.call_after_refresh(self.fit_panes)
+
+    def fit_panes(self):
+        """Share the left column's rows out: the tape lists every node when the graph leaves it the room (past its
+        TAPE_ROWS), and is never longer than its nodes; then the notifications' room follows the graph pane."""
+        graph, tape = self.query_one(GraphView), self.query_one(Tape)
+        wanted = graph.wanted_height()
+        if wanted is not None:
+            room = self.query_one("#left").size.height
+            rows = min(len(self.session.graph.nodes) + 1, max(TAPE_ROWS, room - wanted))  # + 1: its header
+            if tape.styles.height is None or tape.styles.height.value != rows:
+                tape.styles.height = rows
+                self.call_after_refresh(self.fit_notifications)  # the graph pane's new size
+                self.call_after_refresh(graph.show_step)  # follow the node in the pane's new size
+        self.fit_notifications()
 
     def fit_notifications(self):
         """Notifications stand over the graph pane (graphscope.tcss): never lower than its bottom, so they hide
