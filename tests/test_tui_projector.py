@@ -114,3 +114,80 @@ async def test_the_export_notification_at_80x24_stands_over_the_graph(tmp_path, 
         graph = app.screen.query_one("#graph").region
         assert graph.contains_region(toast), (toast, graph)
         assert list(tmp_path.glob("*.svg"))
+
+
+# ---------------------------------------------------------------- the graph pane shows the graph
+SCROLLBAR_GLYPHS = set("▏▎▍▌▋▊▉█▁▂▃▄▅▆▇")
+
+
+def pane_lines(app):
+    """The graph pane as drawn: one text line per row."""
+    view = app.screen.query_one("#graph")
+    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+
+
+def whole_in_view(app, k):
+    """True when the box of the graph's k-th node is drawn whole: its label between its two side borders."""
+    view = app.screen.query_one("#graph")
+    node = app.session.graph.nodes[k]
+    box, text = view.box_of(node), view.labels[view.session.view.item_of[node].key]
+    x0, y0 = view.origin
+    w, h = view.scrollable_content_region.size
+    return 0 <= box.x - x0 and box.right - x0 <= w and 0 <= box.y - y0 and box.y + box.h - y0 <= h \
+        and text in pane_lines(app)[box.y - y0 + 1]
+
+
+async def at_step(app, pilot, step):
+    app.session.goto(step)
+    app.screen.show_step()
+    await settle(pilot)
+    await settle(pilot)
+
+
+async def test_at_160x45_the_graph_uses_the_pane_and_the_tape_lists_every_node():
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=LARGE) as pilot:
+        await at_step(app, pilot, 16)  # backward at h
+        view = app.screen.query_one("#graph")
+        assert view.layout_.height <= view.scrollable_content_region.height  # its rows fit: all shown
+        lines = pane_lines(app)
+        drawn = [k for k, line in enumerate(lines) if line.strip()]
+        above, below = drawn[0], len(lines) - 1 - drawn[-1]
+        assert abs(above - below) <= 1, (above, below)  # centred, not hung from the top
+        for k in (5, 0, 1, 3, 4, 6):  # h, X, W1, the first matmul and add, W2
+            assert whole_in_view(app, k), (k, "\n".join(lines))
+        tape = app.screen.query_one("#tape")
+        rows = [tape.render_line(y).text.split() for y in range(1, tape.scrollable_content_region.height)]
+        assert [r[1] for r in rows if r] == [n.name for n in app.session.graph.nodes]
+
+
+async def test_at_80x24_the_graph_keeps_the_current_node_and_its_neighbour_whole_with_no_stray_glyphs():
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=SMALL) as pilot:
+        nodes = app.session.graph.nodes
+        for step, shown in ((16, (5, 4)), (17, (4,)), (12, (9,))):  # h and the add before it; that add; scores
+            await at_step(app, pilot, step)
+            assert app.session.node is nodes[shown[0]]
+            for k in shown:
+                assert whole_in_view(app, k), (step, k, "\n".join(pane_lines(app)))
+            graph = app.screen.query_one("#graph").region
+            for row in screen_lines(app)[graph.y:graph.bottom]:
+                assert not SCROLLBAR_GLYPHS & set(row[graph.x:graph.right]), row
+
+
+async def test_a_graph_smaller_than_the_pane_is_drawn_in_its_middle():
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=SMALL) as pilot:
+        await at_step(app, pilot, 2)
+        lines = pane_lines(app)
+        rows = [k for k, line in enumerate(lines) if line.strip()]
+        cols = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+        ends = [len(line.rstrip()) for line in lines if line.strip()]
+        assert abs(rows[0] - (len(lines) - 1 - rows[-1])) <= 1
+        assert abs(min(cols) - (len(lines[0]) - max(ends))) <= 2
+        view = app.screen.query_one("#graph")
+        box = view.box_of(app.session.graph.nodes[3])  # q
+        x0, y0 = view.origin
+        await pilot.click("#graph", offset=(box.x + 2 - x0, box.mid_y - y0))  # a click finds the drawn box
+        await settle(pilot)
+        assert app.session.node is app.session.graph.nodes[3]

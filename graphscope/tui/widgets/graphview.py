@@ -154,6 +154,7 @@ class GraphView(ScrollView, can_focus=True):
             return  # a later relayout (or quitting) made this one stale
         self.labels, self.layout_, self.items, self._index = result
         self.virtual_size = Size(self.layout_.width, self.layout_.height)
+        self._extent = drawn_extent(self.layout_)
         self._window = None
         self.show_step()
         self.post_message(self.LaidOut())
@@ -195,16 +196,14 @@ class GraphView(ScrollView, can_focus=True):
         return x, y
 
     @property
-    def margins(self):
-        """(columns, rows) left blank before the layout: half the room a graph smaller than the pane leaves."""
-        w, h = self.scrollable_content_region.size
-        return max(0, (w - self.layout_.width) // 2), max(0, (h - self.layout_.height) // 2)
-
-    @property
     def origin(self):
-        """The layout's coordinates at the pane's top-left corner (negative in the margins of a centred graph)."""
-        mx, my = self.margins
-        return self.scroll_offset.x - mx, self.scroll_offset.y - my
+        """The layout's coordinates at the pane's top-left corner: where it is scrolled to, or, along an axis on
+        which the drawing fits in the pane, where the drawing stands in the pane's middle."""
+        (x1, y1), (x2, y2) = self._extent
+        w, h = self.scrollable_content_region.size
+        sx, sy = self.scroll_offset
+        return (x1 - (w - (x2 - x1)) // 2 if x2 - x1 <= w else sx,
+                y1 - (h - (y2 - y1)) // 2 if y2 - y1 <= h else sy)
 
     # ---------------------------------------------------------------- drawing
     def render_line(self, y):
@@ -282,6 +281,15 @@ class GraphView(ScrollView, can_focus=True):
             if box.x <= x < box.right and box.y <= y < box.y + box.h:
                 self.post_message(NodeChosen(self.items[key].nodes[-1]))
                 return
+
+
+def drawn_extent(lay):
+    """((left, top), (right, bottom)) of what a layout draws: its boxes and scope frames (not its spare border)."""
+    rects = [(b.x, b.y, b.right, b.y + b.h) for b in lay.boxes.values()]
+    rects += [(f.x, f.y, f.x + f.w, f.y + f.h) for f in lay.frames]
+    if not rects:
+        return (0, 0), (0, 0)
+    return (min(r[0] for r in rects), min(r[1] for r in rects)), (max(r[2] for r in rects), max(r[3] for r in rects))
 
 
 def best_start(spans, lo, hi, room, length, now):
