@@ -4,6 +4,8 @@ the tape's number columns say which statistic they show, and the layer screen's 
 from graphscope.tui.widgets.text_fit import hanging
 import re
 
+import pytest
+
 from tui_apps import inspector_lines, sample_app, screen_lines, settle
 
 SMALL, LARGE = (80, 24), (160, 45)
@@ -191,3 +193,36 @@ async def test_a_graph_smaller_than_the_pane_is_drawn_in_its_middle():
         await pilot.click("#graph", offset=(box.x + 2 - x0, box.mid_y - y0))  # a click finds the drawn box
         await settle(pilot)
         assert app.session.node is app.session.graph.nodes[3]
+
+
+# ---------------------------------------------------------------- the tape's number columns at 80 columns
+NUMBER = r"(?:-?\d[\d.]*(?:e[-+]\d+)?)"
+
+
+async def test_at_80x24_each_tape_number_column_says_what_it_shows_and_shows_it_in_every_row():
+    import numpy as np
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=SMALL) as pilot:
+        await at_step(app, pilot, 16)  # the teacher's step: add_5, h, W2, b2 have gradients
+        tape = app.screen.query_one("#tape")
+        header = tape.render_line(0).text
+        assert "value mean/std" in header and "grad mean/std" in header
+        start = header.index("grad mean/std")
+        state = app.session.state
+        tape.scroll_to(y=0, animate=False, immediate=True)
+        await settle(pilot)
+        seen = 0
+        for y in range(1, tape.scrollable_content_region.height):
+            row = tape.render_line(y).text
+            node = tape.nodes[y - 1 + tape.scroll_offset.y]
+            cell = row[start:].split()[0] if row[start:].split() else ""
+            if state.grad_status(node) not in ("complete", "partial") or np.size(state.grad(node)) == 1:
+                continue
+            g = np.asarray(state.grad(node))
+            m = re.fullmatch(rf"(≈0|{NUMBER})/({NUMBER})", cell)
+            assert m, (node.name, cell)  # the same statistics in every row ...
+            assert float(m.group(2)) == pytest.approx(g.std(), rel=0.05)  # ... the header says which (2 digits)
+            if m.group(1) != "≈0":
+                assert float(m.group(1)) == pytest.approx(g.mean(), rel=0.05)
+            seen += 1
+        assert seen >= 2
