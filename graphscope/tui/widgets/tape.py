@@ -3,6 +3,7 @@
 Its columns fit its width (tape_layout): narrower tapes drop the columns the
 inspector repeats and write values shorter, never as a bare '…'.
 """
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -77,12 +78,13 @@ class Tape(ScrollView, can_focus=True):
     def reset(self):
         """Re-read the graph (after a recompute the nodes are the same; their values may differ)."""
         self.nodes = self.session.graph.nodes
+        self.arrays = any(np.size(n.value) > 1 for n in self.nodes)  # else no column is compact
         self.virtual_size = Size(line_width(self.columns), len(self.nodes) + 1)
         self.refresh()
 
     def on_resize(self, event):
         """Lay the columns out for the new width (less the vertical scrollbar's)."""
-        columns = layout(event.size.width - self.styles.scrollbar_size_vertical)
+        columns = layout(event.size.width - self.styles.scrollbar_size_vertical, self.arrays)
         if columns != self.columns:
             self.columns = columns
             self.reset()

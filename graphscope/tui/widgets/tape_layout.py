@@ -58,10 +58,11 @@ def line_width(columns):
     return sum(c.width for c in columns) + len(columns) - 1
 
 
-def layout(width):
+def layout(width, arrays=True):
     """The columns for a tape `width` characters wide: FULL narrowed step by step (NARROWING) until they fit,
     the room left over given to the value and gradient columns (up to NUMBERS_MAX), then to the inputs. The
-    narrowest layout may still be wider."""
+    narrowest layout may still be wider. Without `arrays` (a graph of scalars) no column is compact: every cell
+    is a number."""
     columns = list(FULL)
     for change in NARROWING:
         if line_width(columns) <= width:
@@ -79,7 +80,7 @@ def layout(width):
         spare -= extra
     if spare > 0 and columns[-1].title == "inputs":  # the rest to the inputs' names
         columns[-1] = replace(columns[-1], width=columns[-1].width + spare)
-    if any(c.width < COMPACT_BELOW for c in columns if c.title in NUMBERS):
+    if arrays and any(c.width < COMPACT_BELOW for c in columns if c.title in NUMBERS):
         columns = [replace(c, compact=True) if c.title in NUMBERS else c for c in columns]
     return tuple(columns)
 
