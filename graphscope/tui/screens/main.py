@@ -5,8 +5,8 @@ from textual import on
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.css.query import NoMatches
+from textual.screen import Screen
 from textual.widgets import Static
 from textual.widgets._toast import ToastRack
 

@@ -81,6 +81,7 @@ class GraphView(ScrollView, can_focus=True):
     @dataclass
     class LaidOut(Message):
         """The graph view has a new layout: the screen can share its room out again (GraphView.wanted_height)."""
+
     #: Priority bindings, as the screen's (keys.in_order): a burst of pans and steps acts in order.
     BINDINGS = in_order([Binding("up", "scroll_up", "pan up", show=False),
                          Binding("down", "scroll_down", "pan down", show=False),
@@ -181,9 +182,9 @@ class GraphView(ScrollView, can_focus=True):
         self.refresh()
 
     def window_for(self, box):
-        """The scroll offset that shows `box` whole (centred when it is larger than the pane) and, of those, the
-        most other boxes whole; the offset shown now when it is one of them (the view stays put as the step moves
-        within it), else the one nearest to `box` in the middle."""
+        """The scroll offset that shows `box` whole (its top-left corner when it is larger than the pane) and, of
+        those, the most other boxes whole; the offset shown now when it is one of them (the view stays put as the
+        step moves within it), else the one nearest to `box` in the middle."""
         w, h = self.scrollable_content_region.size
         near = [self.layout_.boxes[k] for k in self._index.boxes_in(box.x - w, box.y - h, box.w + 2 * w,
                                                                      box.h + 2 * h)]
@@ -301,8 +302,7 @@ def best_start(spans, lo, hi, room, length, now):
     if first > last:  # larger than the window: its start in sight
         return min(lo, top)
     centred = min(max(first, (lo + hi - room) // 2), last)
-    ends = np.array([e for _, e in spans] or [0])
-    begins = np.array([b for b, _ in spans] or [0])
+    begins, ends = np.array([b for b, _ in spans], dtype=np.int64), np.array([e for _, e in spans], dtype=np.int64)
     starts = np.unique(np.clip(np.concatenate([[now, first, last, centred], begins, ends - room]), first, last))
     whole = ((begins[None, :] >= starts[:, None]) & (ends[None, :] <= starts[:, None] + room)).sum(axis=1)
     best = starts[whole == whole.max()]
