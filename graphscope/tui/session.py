@@ -215,9 +215,10 @@ class Session:
         return result
 
     def forget_checks(self):
-        """Drop every check's result (the values they were made at have changed)."""
+        """Drop every check's result and predict mode's last verdict (the values they were made at have changed)."""
         self.checks.clear()
         self.graph_check = None
+        self.verdict = None
 
     # ---------------------------------------------------------------- editing a leaf
     def leaf_text(self, node):
