@@ -160,7 +160,9 @@ async def test_at_160x45_the_graph_uses_the_pane_and_the_tape_lists_every_node()
             assert whole_in_view(app, k), (k, "\n".join(lines))
         tape = app.screen.query_one("#tape")
         rows = [tape.render_line(y).text.split() for y in range(1, tape.scrollable_content_region.height)]
-        assert [r[1] for r in rows if r] == [n.name for n in app.session.graph.nodes]
+        names = [r[1] for r in rows if r]  # a long automatic name ends in '…' in its column
+        assert len(names) == len(app.session.graph.nodes)
+        assert all(n.name.startswith(shown.rstrip("…")) for shown, n in zip(names, app.session.graph.nodes))
 
 
 async def test_at_80x24_the_graph_keeps_the_current_node_and_its_neighbour_whole_with_no_stray_glyphs():
