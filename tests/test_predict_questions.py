@@ -156,6 +156,24 @@ def test_elementwise_questions_show_what_their_local_gradient_reads():
                 assert judged(q, answer) and not judged(q, answer + 0.05), q.prompt
 
 
+def test_a_question_shows_only_the_numbers_its_answer_needs():
+    """df/dz of f = q z reads q alone (not z, not f = -12); dq/dx of a sum reads nothing; tanh reads its output,
+    not its input."""
+    session = Session(load_graph_file(os.path.join(SAMPLES, "chain_rule.py")))
+    by_op = {e.node.op: e for e in backward_op_steps(session)}
+    mul, add = by_op["mul"], by_op["add"]
+    z = question(mul, session.output, slot=1).prompt
+    assert shown(z) == {"q": 3} and z.endswith("df/dz = ?")
+    assert shown(question(add, session.output, slot=0).prompt) == {}
+
+    x = gs.tensor(np.array([0.3, -1.2]), requires_grad=True, name="x")
+    t = gs.tanh(x)
+    t.name = "t"
+    tanh_session = Session(gs.sum(t).graph())
+    event = next(e for e in backward_op_steps(tanh_session) if e.node.op == "tanh")
+    assert set(shown(question(event, tanh_session.output).prompt)) in ({"t[0]"}, {"t[1]"})
+
+
 def test_a_step_with_nothing_to_work_out_asks_nothing():
     session = two_layer()
     leaf = next(e for e in session.stepper.events if e.phase == BACKWARD and not e.edges)

@@ -1,6 +1,6 @@
 """The TUI's check results at the sizes people use: each worst entry of a failing check stands whole on one line of
-the inspector, indented under its input; check notifications replace each other and stay over the inspector (never
-over the tape's gradient column), the checks scrolled to just under them; a terminal too small for graphscope gets
+the inspector, indented under its input; check notifications replace each other and stay over the graph pane (never
+over the inspector or the tape), the checks scrolled to the inspector's top; a terminal too small for graphscope gets
 one centred message, q quits there, and the screen comes back when the terminal grows."""
 import os
 import sys
@@ -67,7 +67,7 @@ def test_an_entry_table_too_wide_for_the_pane_cuts_each_entry_only_between_its_f
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_check_notifications_replace_each_other_over_the_inspector_with_the_checks_under_them(size):
+async def test_check_notifications_replace_each_other_over_the_graph_with_the_checks_atop_the_inspector(size):
     app = wrong_matmul_app()
     async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.press("f", "n", "n", "n", "c", "p", "c", "C")  # h's step, t's, and check-all
@@ -77,12 +77,14 @@ async def test_check_notifications_replace_each_other_over_the_inspector_with_th
         assert len(shown) == 1 and shown[0]._notification.title == "gradient check: FAILED"
         toast = shown[0].region
         inspector = app.screen.query_one(Inspector)
+        graph = app.screen.query_one("#graph").region
         tape = app.screen.query_one("#tape").region
-        assert toast.x >= inspector.region.x and toast.right <= inspector.region.right
-        assert not toast.overlaps(tape)
-        # the checks scrolled into view, just under the notification
+        assert graph.x <= toast.x and toast.right <= graph.right and toast.bottom <= graph.bottom
+        assert not toast.overlaps(tape) and not toast.overlaps(inspector.region)
+        # the checks scrolled into view: at the inspector's top, or as high as the text's end lets them
         row = inspector.region.y + inspector.checks_line - inspector.scroll_offset.y
-        assert toast.bottom <= row < inspector.region.bottom
+        assert inspector.region.y <= row < inspector.region.bottom
+        assert row == inspector.region.y or inspector.scroll_offset.y == inspector.max_scroll_y
         assert inspector_lines(app)[inspector.checks_line] == "gradient check: FAIL"
 
 

@@ -110,3 +110,8 @@ def inspector_lines(app):
     """The inspector's text as the screen draws it, one entry per screen line (its whole height, scrolled or not)."""
     body = app.screen.query_one("#inspector-body")
     return [body.render_line(y).text.rstrip() for y in range(body.size.height)]
+
+
+def screen_lines(app):
+    """The whole screen as drawn, one text line per terminal row (notifications and dialogs included)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

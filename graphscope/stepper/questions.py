@@ -22,6 +22,7 @@ descriptor):
 The answer is the engine's own number: the Jacobian's row from one VJP
 (``Jacobian.row``) or the step's recorded contribution.
 """
+import inspect
 import re
 from dataclasses import dataclass
 
@@ -147,15 +148,50 @@ def _entry_lines(edge, r_index, c_index, formula):
     op's settings (_attr_lines)."""
     node = edge.node
     out_shape = np.shape(node._value)
+    inputs, output = _read_by(edge, formula)
     lines, seen = [], set()
-    for x in node.inputs:
+    for x in inputs:
         if x in seen:
             continue
         seen.add(x)
         xi = c_index if x is edge.input else source_index(r_index, np.shape(x._value))
         lines.append(f"{at(x.name, xi)} = {num(_value(x)[xi])}")
-    lines.append(f"{at(node.name, r_index)} = {num(_value(node)[r_index])}")
+    if output:
+        lines.append(f"{at(node.name, r_index)} = {num(_value(node)[r_index])}")
     return lines + _attr_lines(node, r_index, out_shape, formula)
+
+
+def _read_by(edge, formula):
+    """(the inputs, whether the output) the local gradient `formula` reads: 'd(a*b)/db = diag(a)' reads a alone,
+    'd tanh(x)/dx = diag(1 - tanh(x)^2)' the output, 'd(a+b)/da = I' nothing. The formula names the inputs as the
+    op's forward does (a, b; x); a formula written otherwise, or an op whose forward cannot be read, reads every
+    input and the output (all are shown)."""
+    node = edge.node
+    everything = list(node.inputs), True
+    m = FORMULA.match(formula)
+    names = _input_names(node)
+    if m is None or names is None or len(names) != len(node.inputs) or names[edge.slot] != m.group("wrt"):
+        return everything
+    rhs = m.group("rhs").split("  (")[0]  # '  (x broadcast ...)' explains; it is not the formula
+    of = m.group("of").strip()
+    output = bool(of) and of in rhs
+    if output:  # tanh(x) in the result is the output's entry: x itself is not needed
+        rhs = rhs.replace(of, " ")
+    return [x for x, name in zip(node.inputs, names) if re.search(rf"\b{re.escape(name)}\b", rhs)], output
+
+
+#: 'd tanh(x)/dx = diag(...)', 'd(a*b)/db = ...', 'dy/dx = ...': what is differentiated, by what, and the result.
+FORMULA = re.compile(r"^d(?P<of>.*?)/d(?P<wrt>\w+) = (?P<rhs>.*)$")
+
+
+def _input_names(node):
+    """The names the op's forward gives its inputs ('a', 'b'; 'x'), None when they cannot be read."""
+    try:
+        params = list(inspect.signature(node.op_def.forward).parameters.values())
+    except (TypeError, ValueError, AttributeError):
+        return None
+    positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return positional[:len(node.inputs)] if len(positional) >= len(node.inputs) else None
 
 
 def _attr_lines(node, r_index, out_shape, formula):

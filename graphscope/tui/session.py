@@ -41,10 +41,16 @@ class Verdict:
     truth: float
     why: str = ""
     doubt: str = ""  # when the truth comes from a VJP that fails its own gradient check
+    step: int = None  # the step the question was about (the inspector shows the verdict there)
 
     @property
     def right(self):
         return abs(self.guess - self.truth) <= GUESS_ATOL + GUESS_RTOL * abs(self.truth)
+
+    @property
+    def headline(self):
+        """The first line of text(): right, or what the answer is and how far the guess was."""
+        return self.text().split("\n", 1)[0]
 
     def text(self):
         if self.right:
@@ -76,6 +82,7 @@ class Session:
         self.trained = False  # a training run has changed the parameters (the training screen)
         self.training_run = None  # the training screen's TrainingRun: training again continues it
         self.params_before = None  # the parameters before the last training step: update/weight ratios
+        self.verdict = None  # predict mode: the last guess judged (a Verdict; the inspector shows it at its step)
 
     @property
     def view(self):
@@ -208,9 +215,10 @@ class Session:
         return result
 
     def forget_checks(self):
-        """Drop every check's result (the values they were made at have changed)."""
+        """Drop every check's result and predict mode's last verdict (the values they were made at have changed)."""
         self.checks.clear()
         self.graph_check = None
+        self.verdict = None
 
     # ---------------------------------------------------------------- editing a leaf
     def leaf_text(self, node):
@@ -293,10 +301,11 @@ class Session:
             guess = float(ast.literal_eval(text.strip()))
         except (ValueError, SyntaxError, TypeError):
             raise GraphscopeError(f"{text!r} is not a number") from None
-        verdict = Verdict(guess, question.truth, question.why)
-        if verdict.right:
-            return verdict
-        return replace(verdict, doubt=self._vjp_doubt(self.stepper[question.step].node))
+        verdict = Verdict(guess, question.truth, question.why, step=question.step)
+        if not verdict.right:
+            verdict = replace(verdict, doubt=self._vjp_doubt(self.stepper[question.step].node))
+        self.verdict = verdict
+        return verdict
 
     def _vjp_doubt(self, node):
         """'but ... fails its gradient check' when `node`'s VJP disagrees with finite differences, else ''."""

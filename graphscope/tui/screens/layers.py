@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -22,6 +22,7 @@ from ...engine.formatting import stat_text
 from ...train.monitor import UPDATE_RATIO_TARGET, layer_stats
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
+from ..widgets.text_fit import cut_between
 
 COLUMNS = ("scope", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
 NO_SCOPES = ("This graph has no module scopes. Record layers inside gs.scope(\"name\") blocks "
@@ -76,6 +77,7 @@ class LayerScreen(Screen):
     def __init__(self, session):
         super().__init__()
         self.session = session
+        self.param_lines = []
         self.updates = session.update_events()
         self.stats = layer_stats(session.graph, None if self.updates else session.params_before)
         with_walked_updates(self.stats, self.updates)
@@ -89,7 +91,8 @@ class LayerScreen(Screen):
             with Horizontal(id="layers-plots"):
                 yield HistogramPlot(id="activation-histogram")
                 yield HistogramPlot(id="gradient-histogram")
-            yield Static(id="layers-params")
+            with VerticalScroll(id="layers-params-pane"):
+                yield Static(id="layers-params")
         yield KeyFooter()
 
     def _status(self):
@@ -123,5 +126,17 @@ class LayerScreen(Screen):
         self.query_one("#activation-histogram", HistogramPlot).show(f"{s.scope} activations ({s.node}, {s.op})",
                                                                      s.activation)
         self.query_one("#gradient-histogram", HistogramPlot).show(f"{s.scope} gradients", s.gradient)
-        lines = [_param_line(p) for p in s.params] or [f"{s.scope} has no parameters of its own"]
-        self.query_one("#layers-params", Static).update("\n".join(lines))
+        self.param_lines = [_param_line(p) for p in s.params] or [f"{s.scope} has no parameters of its own"]
+        self.show_params()
+
+    def show_params(self):
+        """The selected scope's parameter lines, each cut between its figures to the pane's width (a figure and its
+        name stay on one line), the lines after a parameter's first indented."""
+        params = self.query_one("#layers-params", Static)
+        width = params.content_region.width or None
+        lines = [line for text in self.param_lines for line in cut_between(text.split(", "), width, "   ")]
+        params.update("\n".join(lines))
+
+    def on_resize(self):
+        if self.stats:
+            self.call_after_refresh(self.show_params)

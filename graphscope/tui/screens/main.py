@@ -5,8 +5,10 @@ from textual import on
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.widgets._toast import ToastRack
 
 from ...engine.errors import GraphscopeError
 from ...stepper import BACKWARD, FORWARD, UPDATE
@@ -29,6 +31,8 @@ FAILED = object()
 CHECK_NOTICE_OPS = 2000
 #: How long the notice has to appear before the check holds the screen.
 CHECK_NOTICE_PAINT = 0.1
+#: The tape's rows (its header included) when the graph needs the room: graphscope.tcss's #tape height.
+TAPE_ROWS = 9
 #: The footer shows previous/next as one group: '←→ step'.
 STEP_KEYS = Binding.Group("step", compact=True)
 
@@ -88,6 +92,36 @@ class MainScreen(Screen):
     def on_mount(self):
         self.query_one(GraphView).focus()
         self.call_after_refresh(self.show_step)
+
+    def on_resize(self):
+        self.call_after_refresh(self.fit_panes)
+
+    @on(GraphView.LaidOut)
+    def on_graph_laid_out(self, message):
+        self.call_after_refresh(self.fit_panes)
+
+    def fit_panes(self):
+        """Share the left column's rows out: the tape lists every node when the graph leaves it the room (past its
+        TAPE_ROWS), and is never longer than its nodes; then the notifications' room follows the graph pane."""
+        graph, tape = self.query_one(GraphView), self.query_one(Tape)
+        wanted = graph.wanted_height()
+        if wanted is not None:
+            room = self.query_one("#left").size.height
+            rows = min(len(self.session.graph.nodes) + 1, max(TAPE_ROWS, room - wanted))  # + 1: its header
+            if tape.styles.height is None or tape.styles.height.value != rows:
+                tape.styles.height = rows
+                self.call_after_refresh(self.fit_notifications)  # the graph pane's new size
+                self.call_after_refresh(graph.show_step)  # follow the node in the pane's new size
+        self.fit_notifications()
+
+    def fit_notifications(self):
+        """Notifications stand over the graph pane (graphscope.tcss): never lower than its bottom, so they hide
+        neither the tape nor the inspector (a longer one is cut; what it says in full stands in the inspector)."""
+        try:
+            rack = self.get_child_by_type(ToastRack)
+        except NoMatches:
+            return
+        rack.styles.max_height = max(1, self.query_one(GraphView).region.bottom - self.region.y)
 
     # ---------------------------------------------------------------- redrawing
     def show_step(self):
@@ -157,8 +191,8 @@ class MainScreen(Screen):
                 return
             self.verdict = verdict
             self.session.goto(question.step)
-            self.tell(verdict.text(), title="predict mode",
-                      severity="information" if verdict.right else "warning")
+            # the whole verdict (how the answer follows) heads the inspector, beside the numbers it refers to
+            self.tell(verdict.headline, title="predict mode", severity="information" if verdict.right else "warning")
             self.moved()
 
         self.app.push_screen(AskDialog(question.title, question.prompt), answered)
@@ -245,6 +279,7 @@ class MainScreen(Screen):
 
     def action_predict(self):
         self.predicting = not self.predicting
+        self.session.verdict = None
         self.tell("before each backward step, guess its local gradient" if self.predicting else "off",
                   title="predict mode")
         self.moved()

@@ -5,12 +5,15 @@ quitting never waits for it: the thread's `dot` is killed and its result
 dropped.
 """
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -65,11 +68,20 @@ def look_style(key, current=False):
 
 
 class GraphView(ScrollView, can_focus=True):
-    """Pan with the arrow keys (when focused), the mouse or the scroll bars; the current node stays in sight."""
+    """Pan with the arrow keys (when focused) or the mouse; the current node stays in sight.
+
+    A graph smaller than the pane is drawn in its middle; a larger one follows the step: the window keeps the
+    current node whole and, of the windows that do, shows the most other boxes whole (scroll bars would only hide
+    a row and a column of a small pane: the boxes cut at its edges show there is more)."""
 
     DEFAULT_CSS = """
-    GraphView { background: white; scrollbar-size: 1 1; }
+    GraphView { background: white; scrollbar-size: 0 0; }
     """
+
+    @dataclass
+    class LaidOut(Message):
+        """The graph view has a new layout: the screen can share its room out again (GraphView.wanted_height)."""
+
     #: Priority bindings, as the screen's (keys.in_order): a burst of pans and steps acts in order.
     BINDINGS = in_order([Binding("up", "scroll_up", "pan up", show=False),
                          Binding("down", "scroll_down", "pan down", show=False),
@@ -143,8 +155,16 @@ class GraphView(ScrollView, can_focus=True):
             return  # a later relayout (or quitting) made this one stale
         self.labels, self.layout_, self.items, self._index = result
         self.virtual_size = Size(self.layout_.width, self.layout_.height)
+        self._extent = drawn_extent(self.layout_)
         self._window = None
         self.show_step()
+        self.post_message(self.LaidOut())
+
+    def wanted_height(self):
+        """The rows that show the whole layout (its border included); None while it is being laid out."""
+        if self.layout_ is None:
+            return None
+        return self.layout_.height + self.styles.gutter.height
 
     def box_of(self, node):
         item = self.session.view.item_of[node]
@@ -158,24 +178,41 @@ class GraphView(ScrollView, can_focus=True):
             self.refresh()
             return
         if self.follow:
-            box = self.box_of(self.session.node)
-            region = Region(box.x, box.y, box.w, box.h)
-            self.scroll_to_center_region(region)
+            self.scroll_to(*self.window_for(self.box_of(self.session.node)), animate=False, immediate=True)
         self.refresh()
 
-    def scroll_to_center_region(self, region):
+    def window_for(self, box):
+        """The scroll offset that shows `box` whole (its top-left corner when it is larger than the pane) and, of
+        those, the most other boxes whole; the offset shown now when it is one of them (the view stays put as the
+        step moves within it), else the one nearest to `box` in the middle."""
         w, h = self.scrollable_content_region.size
-        x = region.x + region.width // 2 - w // 2
-        y = region.y + region.height // 2 - h // 2
-        self.scroll_to(max(0, x), max(0, y), animate=False, immediate=True)
+        near = [self.layout_.boxes[k] for k in self._index.boxes_in(box.x - w, box.y - h, box.w + 2 * w,
+                                                                     box.h + 2 * h)]
+        now = self.scroll_offset
+        rows = best_start([], box.y, box.y + box.h, h, self.layout_.height, now.y)  # a first guess at the rows
+        across = [b for b in near if rows <= b.y and b.y + b.h <= rows + h]
+        x = best_start([(b.x, b.right) for b in across], box.x, box.right, w, self.layout_.width, now.x)
+        down = [b for b in near if x <= b.x and b.right <= x + w]  # the rows: count the boxes those columns show
+        y = best_start([(b.y, b.y + b.h) for b in down], box.y, box.y + box.h, h, self.layout_.height, now.y)
+        return x, y
+
+    @property
+    def origin(self):
+        """The layout's coordinates at the pane's top-left corner: where it is scrolled to, or, along an axis on
+        which the drawing fits in the pane, where the drawing stands in the pane's middle."""
+        (x1, y1), (x2, y2) = self._extent
+        w, h = self.scrollable_content_region.size
+        sx, sy = self.scroll_offset
+        return (x1 - (w - (x2 - x1)) // 2 if x2 - x1 <= w else sx,
+                y1 - (h - (y2 - y1)) // 2 if y2 - y1 <= h else sy)
 
     # ---------------------------------------------------------------- drawing
     def render_line(self, y):
-        sx, sy = self.scroll_offset
         w, h = self.scrollable_content_region.size
         if self.layout_ is None:
             text = f" laying out the graph ({len(self.session.graph.nodes)} nodes)…" if y == 0 else ""
             return Strip([Segment(text.ljust(w), self.rich_style + EDGE_STYLE)], w)
+        sx, sy = self.origin
         key = (sx, sy, w, h, self.session.step, id(self.layout_))
         if self._window is None or self._window[0] != key:
             self._window = (key, self._draw(sx, sy, w, h))
@@ -239,12 +276,39 @@ class GraphView(ScrollView, can_focus=True):
     def on_click(self, event):
         if self.layout_ is None:
             return
-        x, y = event.x + self.scroll_offset.x, event.y + self.scroll_offset.y
+        x, y = event.x + self.origin[0], event.y + self.origin[1]
         for key in self._index.boxes_in(x, y, 1, 1):
             box = self.layout_.boxes[key]
             if box.x <= x < box.right and box.y <= y < box.y + box.h:
                 self.post_message(NodeChosen(self.items[key].nodes[-1]))
                 return
+
+
+def drawn_extent(lay):
+    """((left, top), (right, bottom)) of what a layout draws: its boxes and scope frames (not its spare border)."""
+    rects = [(b.x, b.y, b.right, b.y + b.h) for b in lay.boxes.values()]
+    rects += [(f.x, f.y, f.x + f.w, f.y + f.h) for f in lay.frames]
+    if not rects:
+        return (0, 0), (0, 0)
+    return (min(r[0] for r in rects), min(r[1] for r in rects)), (max(r[2] for r in rects), max(r[3] for r in rects))
+
+
+def best_start(spans, lo, hi, room, length, now):
+    """Where a window `room` long over a line `length` long starts so that it shows lo..hi whole (else starts at
+    lo) and the most `spans` (start, end) whole: `now` when that is one of the best, else the best nearest to
+    centring lo..hi. 0 when everything fits."""
+    top = max(0, length - room)
+    first, last = max(0, hi - room), min(lo, top)
+    if first > last:  # larger than the window: its start in sight
+        return min(lo, top)
+    centred = min(max(first, (lo + hi - room) // 2), last)
+    begins, ends = np.array([b for b, _ in spans], dtype=np.int64), np.array([e for _, e in spans], dtype=np.int64)
+    starts = np.unique(np.clip(np.concatenate([[now, first, last, centred], begins, ends - room]), first, last))
+    whole = ((begins[None, :] >= starts[:, None]) & (ends[None, :] <= starts[:, None] + room)).sum(axis=1)
+    best = starts[whole == whole.max()]
+    if now in best:
+        return int(now)
+    return int(min(best, key=lambda s: (abs(s - centred), s)))
 
 
 def broken_mark(state):

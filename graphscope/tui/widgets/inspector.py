@@ -27,9 +27,9 @@ LEAD_CHARS = 10
 MATRIX_INDENT = 4
 #: After a matrix summarized because its rows are wider than the pane (when the words fit on its line).
 TOO_WIDE_NOTE = "  (widen to list)"
-#: The rows a notification takes at the top of the pane (graphscope.tcss shows them there): the checks a check
-#: scrolls to stand under it.
-NOTICE_ROWS = 7
+#: A guess judged right (predict mode), in the pictures' palette (open-color green 9); a wrong one is the
+#: pictures' error red.
+RIGHT_INK = "#2b8a3e"
 #: How many refreshes to wait for new text to be laid out before scrolling in it.
 LAYOUT_TRIES = 5
 
@@ -46,7 +46,7 @@ def step_text(session, width=None):
     event, out = st.event, session.output
     info = explain.details(event, out)
     node = event.node
-    text = Text()
+    text = verdict_text(session, width)
     text.append(f"{node.name}", style="bold")
     text.append(f"  {info['op']} · {info['shape']}" + (f" · {info['scope']}" if info["scope"] else "") + "\n",
                 style=theme.MUTED)
@@ -65,6 +65,22 @@ def step_text(session, width=None):
         _update(text, info, event, width)
     elif event.phase != FORWARD:
         text.append(f"\n{event.phase} step\n")
+    return text
+
+
+def verdict_text(session, width=None):
+    """Predict mode's verdict on the guess about the current step ('not quite: it is 3, you said 5 (off by 2)', how
+    the answer follows, and a doubt about the VJP), then a blank line; empty at any other step."""
+    text = Text()
+    verdict = session.verdict
+    if verdict is None or verdict.step != session.step:
+        return text
+    headline, *rest = verdict.text().split("\n")
+    ink = RIGHT_INK if verdict.right else theme.ORIGIN_INK
+    text.append(hanging(f"predict mode: {headline}", width) + "\n", style=f"bold {ink}")
+    for line in rest:
+        text.append(hanging(f"  {line}", width) + "\n", style=theme.MUTED)
+    text.append("\n")
     return text
 
 
@@ -252,11 +268,11 @@ class Inspector(VerticalScroll):
         self.revealing = True
 
     def scroll_to_checks(self, tries=LAYOUT_TRIES):
-        """The checks just under the check's notification (at the pane's top), or as high as the text's end lets
-        them (the end then at the bottom)."""
+        """The checks at the pane's top (notifications stand over the graph, never here), or as high as the text's
+        end lets them (the end then at the bottom)."""
         if self.checks_line is None:
             return
-        y = max(0, self.checks_line - NOTICE_ROWS)
+        y = self.checks_line
         if self.max_scroll_y < min(y, self.lines - self.scrollable_content_region.height) and tries > 1:
             self.call_after_refresh(self.scroll_to_checks, tries - 1)  # the new text is not laid out yet
             return

@@ -3,6 +3,7 @@
 Its columns fit its width (tape_layout): narrower tapes drop the columns the
 inspector repeats and write values shorter, never as a bare '…'.
 """
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -15,7 +16,7 @@ from ...stepper import explain
 from ...viz import theme
 from ..keys import in_order
 from ..messages import NodeChosen
-from .tape_layout import FULL, NUMBERS, fitted_value, layout, line_width
+from .tape_layout import FULL, NUMBERS, cell_value, layout, line_width
 
 STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": Style(color=theme.INK),
                 "pending": Style(color=theme.MUTED), "inactive": Style(color="#1c7ed6"),
@@ -23,16 +24,17 @@ STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": S
 HEADER_STYLE = Style(bold=True, underline=True)
 
 
-def cells(node, k, state, widths=None):
-    """The texts of one tape row, by column title; the value and gradient written to fit `widths`
-    (title -> characters; the full layout's when not given)."""
-    widths = widths or {c.title: c.width for c in FULL}
+def cells(node, k, state, columns=FULL):
+    """The texts of one tape row, by column title; the value and gradient written as `columns` (the layout's
+    columns that hold them) write them."""
+    value_column, grad_column = ({c.title: c for c in columns}.get(t) or next(c for c in FULL if c.title == t)
+                                 for t in NUMBERS)
     value = state.value(node)
     gstatus = state.grad_status(node)
     gtext = ({"none": "-", "not needed": "n/a", "not reached": "not reached"}.get(gstatus)
-             or fitted_value(state.grad(node), widths[NUMBERS[1]]))
+             or cell_value(state.grad(node), grad_column))
     return {"#": str(k), "node": node.name, "op": node.op or node.role or "leaf", "status": state.status(node),
-            "value": "-" if value is None else fitted_value(value, widths[NUMBERS[0]]), "gradient": gtext,
+            "value": "-" if value is None else cell_value(value, value_column), "gradient": gtext,
             "shape": explain.shape_text(node), "inputs": ", ".join(i.name for i in node.inputs)}
 
 
@@ -76,12 +78,13 @@ class Tape(ScrollView, can_focus=True):
     def reset(self):
         """Re-read the graph (after a recompute the nodes are the same; their values may differ)."""
         self.nodes = self.session.graph.nodes
+        self.arrays = any(np.size(n.value) > 1 for n in self.nodes)  # else no column is compact
         self.virtual_size = Size(line_width(self.columns), len(self.nodes) + 1)
         self.refresh()
 
     def on_resize(self, event):
         """Lay the columns out for the new width (less the vertical scrollbar's)."""
-        columns = layout(event.size.width - self.styles.scrollbar_size_vertical)
+        columns = layout(event.size.width - self.styles.scrollbar_size_vertical, self.arrays)
         if columns != self.columns:
             self.columns = columns
             self.reset()
@@ -119,14 +122,14 @@ class Tape(ScrollView, can_focus=True):
         sx = self.scroll_offset.x
         w = self.scrollable_content_region.width
         if y == 0:  # the header stays put
-            text = fit({c.title: c.title for c in self.columns}, self.columns)
+            text = fit({c.title: c.heading for c in self.columns}, self.columns)
             return Strip([Segment(window(text, sx, w), self.rich_style + HEADER_STYLE)], w)
         row = y - 1 + self.scroll_offset.y
         if row >= len(self.nodes):
             return Strip.blank(w, self.rich_style)
         state = self.session.state
         node = self.nodes[row]
-        texts = cells(node, row, state, {c.title: c.width for c in self.columns})
+        texts = cells(node, row, state, self.columns)
         style = STATUS_STYLE.get(texts["status"], STATUS_STYLE["done"])
         if row == self.cursor_row:
             style = style + Style(reverse=True)

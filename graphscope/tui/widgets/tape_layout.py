@@ -3,8 +3,10 @@
 At 200 columns the tape shows every column; narrower, it drops the columns
 the inspector repeats (inputs, shape, op, status: the row's colour tells it)
 and narrows the others, so the value and gradient columns stay readable at
-80x24. A value too long for its cell is written shorter in the same notation
-as everywhere else (formatting.summarize_value): a listed array as its
+80x24. Where the value and gradient columns are too narrow for 'mean=.. std=..'
+they are compact: every array 'mean/std', the header saying so ('grad
+mean/std'), so rows compare down the column. Otherwise a value too long for its
+cell is written shorter in the same notation as everywhere else (formatting.summarize_value): a listed array as its
 'mean=.. std=..' summary, then with fewer digits, then its mean alone (its
 std alone when the mean is rounding noise next to it: 'mean≈0' alone would
 read as a vanished gradient); a number with fewer digits. A cell never shows a number cut short.
@@ -19,10 +21,17 @@ from ...engine.formatting import (MEAN_WORD, STD_WORD, ZERO_MEAN, mean_is_noise,
 
 @dataclass(frozen=True)
 class Column:
-    """One tape column: its title and width in characters."""
+    """One tape column: its title and width in characters; a `compact` number column writes every array as
+    'mean/std' (COMPACT), its header saying so."""
 
     title: str
     width: int
+    compact: bool = False
+
+    @property
+    def heading(self):
+        """The column's header: its title, or for a compact number column 'value mean/std', 'grad mean/std'."""
+        return f"{SHORT_TITLES.get(self.title, self.title)} {COMPACT}" if self.compact else self.title
 
 
 #: Every column at its full width, in order.
@@ -31,9 +40,17 @@ FULL = (Column("#", 5), Column("node", 12), Column("op", 9), Column("status", 8)
 #: The two columns that get what room is left, and at most this wide.
 NUMBERS = ("value", "gradient")
 NUMBERS_MAX = 30
-#: What goes first as the tape narrows, in this order: ("drop", title) or ("narrow", titles, width).
+#: What goes first as the tape narrows, in this order: ("drop", title) or ("narrow", titles, width). The row
+#: number goes last but one: at 80 columns the numbers need its room more (the node's name says which row it is).
 NARROWING = (("drop", "inputs"), ("narrow", NUMBERS, 18), ("drop", "shape"), ("drop", "op"), ("drop", "status"),
-             ("narrow", ("node",), 8), ("narrow", NUMBERS, 14), ("narrow", ("#",), 3), ("narrow", NUMBERS, 12))
+             ("narrow", ("node",), 8), ("narrow", NUMBERS, 14), ("drop", "#"), ("narrow", NUMBERS, 12))
+#: Number columns narrower than this (either of them) are compact: 'mean=-1e-05 std=1e-05', summarize_value's
+#: words at their shortest, needs 21 characters; narrower, a cell would fall back to one statistic ('mean=0.004'
+#: in one row, 'std=0.06' in the next) and rows could not be compared.
+COMPACT_BELOW = 22
+#: How a compact column writes an array, and says so in its header.
+COMPACT = "mean/std"
+SHORT_TITLES = {"gradient": "grad"}
 
 
 def line_width(columns):
@@ -41,10 +58,11 @@ def line_width(columns):
     return sum(c.width for c in columns) + len(columns) - 1
 
 
-def layout(width):
+def layout(width, arrays=True):
     """The columns for a tape `width` characters wide: FULL narrowed step by step (NARROWING) until they fit,
     the room left over given to the value and gradient columns (up to NUMBERS_MAX), then to the inputs. The
-    narrowest layout may still be wider."""
+    narrowest layout may still be wider. Without `arrays` (a graph of scalars) no column is compact: every cell
+    is a number."""
     columns = list(FULL)
     for change in NARROWING:
         if line_width(columns) <= width:
@@ -62,7 +80,31 @@ def layout(width):
         spare -= extra
     if spare > 0 and columns[-1].title == "inputs":  # the rest to the inputs' names
         columns[-1] = replace(columns[-1], width=columns[-1].width + spare)
+    if arrays and any(c.width < COMPACT_BELOW for c in columns if c.title in NUMBERS):
+        columns = [replace(c, compact=True) if c.title in NUMBERS else c for c in columns]
     return tuple(columns)
+
+
+def cell_value(v, column):
+    """`v` (a value or gradient) as `column` writes it: fitted_value, or in a compact column compact_value."""
+    return compact_value(v, column.width) if column.compact else fitted_value(v, column.width)
+
+
+def compact_value(v, width):
+    """`v` in at most `width` characters, every array the same way: 'mean/std' ('0.0044/0.032', '≈0/0.059' when the
+    mean is rounding noise next to the spread); a single number as itself (it is its own mean); an array with
+    non-finite entries as fitted_value says it ('2 non-finite')."""
+    a = np.asarray(v)
+    finite = a[np.isfinite(a)] if a.dtype.kind in "fc" else a
+    if a.size == 1 or a.dtype.kind not in "biuf" or finite.size != a.size:
+        return fitted_value(v, width)
+    mean, std = float(a.mean()), float(a.std())
+    noise = mean != 0 and mean_is_noise(mean, std, a.dtype)  # an exact 0 is written 0
+    for digits in (3, 2, 1):
+        text = f"{ZERO_MEAN if noise else number_text(mean, digits)}/{number_text(std, digits)}"
+        if len(text) <= width:
+            return text
+    return cut(text, width)
 
 
 def fitted_value(v, width):

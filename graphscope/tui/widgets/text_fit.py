@@ -9,13 +9,58 @@ def fits(columns, width):
 
 
 def hanging(line, width, cut_words=False):
-    """`line` cut between words to `width` columns, the lines after the first indented under its text;
-    `cut_words`: a word longer than a line (a file path) is cut too, rather than left for the pane to wrap."""
+    """`line` cut between words to `width` columns, the lines after the first indented under its text. An equation
+    ('d(a+b)/da = I'), a bracketed formula ('diag(1[x > 0])') and a differential ('d relu(x)/dx') move to the next
+    line whole when they fit there (an equation too long for a line is cut between its sides); only a piece longer
+    than a line is cut inside. `cut_words`: a word longer than a line (a file path) is cut too, rather than left
+    for the pane to wrap."""
     if fits(len(line), width):
         return line
-    indent = " " * (len(line) - len(line.lstrip()) + 2)
-    return "\n".join(textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=cut_words,
-                                   break_on_hyphens=False))
+    lead = len(line) - len(line.lstrip())
+    indent = " " * (lead + 2)
+    lines, current = [], line[:lead]
+    glued = pieces(line[lead:])
+    for piece in [part for p in glued for part in ([p] if len(indent) + len(p) <= width else pieces(p, glue=False))]:
+        if current.strip() and len(current) + 1 + len(piece) > width:
+            lines.append(current)
+            current = indent
+        elif current.strip():
+            current += " "
+        if len(current) + len(piece) > width:  # longer than a whole line: cut inside it, between its words
+            cut = textwrap.wrap(piece, width, initial_indent=current, subsequent_indent=indent,
+                                break_long_words=cut_words, break_on_hyphens=False)
+            lines += cut[:-1]
+            current = cut[-1]
+        else:
+            current += piece
+    return "\n".join(lines + [current])
+
+
+#: Brackets a line is never cut inside (when the bracketed text fits on a line).
+OPENING, CLOSING = "([{", ")]}"
+
+
+def pieces(text, glue=True):
+    """`text`'s words, a bracketed group's words kept together ('diag(1[x > 0])'), a lone 'd' with what it
+    differentiates ('d relu(x)/dx') and, with `glue`, an equation's two sides with their '=' ('d(a+b)/da = I')."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text + " "):
+        if ch in OPENING:
+            depth += 1
+        elif ch in CLOSING:
+            depth = max(0, depth - 1)
+        elif ch == " " and depth == 0:
+            if i > start:
+                out.append(text[start:i])
+            start = i + 1
+    joined, equation = [], False
+    for word in out:
+        if joined and (equation or joined[-1] == "d" or (glue and word == "=")):
+            joined[-1] += " " + word
+        else:
+            joined.append(word)
+        equation = glue and word == "="
+    return joined
 
 
 def cut_between(parts, room, indent="", sep=", "):
