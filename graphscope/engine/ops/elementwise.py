@@ -353,7 +353,7 @@ class Relu(Op):
     scalar_vjp = staticmethod(lambda g, x, value: (0.0 if x <= 0.0 else g,))
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d relu(x)/dx = diag(1[not x <= 0])  (1 at NaN)")
+        return elementwise_jacobian(x, "d relu(x)/dx = diag(1[x > 0])")
 
 
 @register
