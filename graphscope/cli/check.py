@@ -10,8 +10,10 @@ Runs, on the graph a sample's build() returns (or a saved graph file):
 
 Where a node's analytic and numerical gradients are both 0 at every entry
 checked, a wrong VJP would pass as well: such nodes and leaves are marked
-"not judged (all 0)" and named in a warning; check again with other input
-values. One where no entry could be compared (every finite difference
+"not judged (all 0)" and named in a warning, which says why when the graph
+shows it (almost no gradient reaches a leaf: a vanishing gradient; another
+input of the node is all 0: dead units or zero weights upstream; a ReLU's
+input is <= 0: dead units), else suggests other input values. One where no entry could be compared (every finite difference
 sampled was not finite) is "not judged (no finite differences)". Each
 failing node is described in full (the first five), with the line of its
 op's VJP.
