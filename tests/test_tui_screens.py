@@ -135,8 +135,7 @@ async def test_training_runs_to_the_end_and_the_graph_shows_the_trained_paramete
         # dead units and activations on the trainer's fixed sample of its training data, and it says so
         sample = len(screen.session.training_run.trainer.layer_sample[0])
         recorded = len(screen.session.training_run.recorded[0])
-        assert f"activations on {sample} training examples (eval mode), gradients on {recorded}" \
-            in status.replace("\n", "")
+        assert f"activations: {sample} training examples (eval), gradients: {recorded}" in status.replace("\n", "")
         assert {s.examples for s in screen.stats} == {sample}
         assert all("e-" in cell or "e+" in cell for cell in column(screen, "upd/weight"))
 

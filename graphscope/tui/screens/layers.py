@@ -120,7 +120,7 @@ class LayerScreen(Screen):
             return ""
         shown = "/".join(map(str, sorted(counts)))
         if grads and grads != counts:
-            return f" · activations on {shown} training examples (eval mode), gradients on {'/'.join(map(str, sorted(grads)))}"
+            return f" · activations: {shown} training examples (eval), gradients: {'/'.join(map(str, sorted(grads)))}"
         return f" · {shown} examples"
 
     def on_mount(self):
