@@ -122,6 +122,17 @@ def test_biases_and_near_zero_weights_get_a_ratio_but_no_verdict_and_the_table_s
     assert "(bias): not judged" in _param_line(bias) and "(high)" not in _param_line(bias)
 
 
+def test_the_update_walk_judges_ratios_by_the_same_rule():
+    from graphscope.stepper import explain
+    from graphscope.stepper.events import update_ratio
+    assert explain.ratio_verdict(0.3, (10,), 0.01, 0.1).startswith("not judged: the rule of thumb is for weight")
+    assert explain.ratio_verdict(0.3, (10, 10), 1e-9, 0.1).startswith("not judged: the weights are ~0")
+    assert explain.ratio_verdict(0.3, (10, 10), 0.1, 0.1).startswith("large: the learning rate may be too high")
+    assert explain.ratio_verdict(0.0, (10, 10), 0.1, 0.0).startswith("not judged: the step was 0")
+    ratio = update_ratio(np.ones(3), np.array([1.0, np.nan, 2.0]))
+    assert math.isnan(ratio) and explain.ratio_verdict(ratio).startswith("nan")
+
+
 def test_a_zero_step_is_not_called_a_low_learning_rate(sick):
     w = sick["dead"].layer_stats()["fc1"].params[0]
     assert w.update_norm == 0 and w.unjudged == "no step" and w.verdict is None

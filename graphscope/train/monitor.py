@@ -19,24 +19,11 @@ import numpy as np
 from ..engine.errors import InputError, NotFoundError, ShapeError
 from ..engine.formatting import mean_text, stat_text
 from ..engine.graph import require_graph
+from ..engine.update_ratio import NEAR_ZERO_RMS, UNJUDGED, UPDATE_RATIO_BAND, UPDATE_RATIO_TARGET, judge  # noqa: F401
 
-#: The lecture's rule of thumb for ||update|| / ||weights|| per step, and the band around it called healthy.
-UPDATE_RATIO_TARGET = 1e-3
-UPDATE_RATIO_BAND = (1e-4, 1e-2)
 TANH_SATURATED = 0.99
 SIGMOID_SATURATED = (0.01, 0.99)
 HISTOGRAM_BINS = 20
-#: A weight whose entries' root mean square is below this (before the step) is ~0: zero-initialized, or grown
-#: from 0 by the steps themselves, so any step looks large next to it and its update/weight ratio is not judged.
-NEAR_ZERO_RMS = 1e-4
-#: Why a ratio is shown without a verdict: the table's short mark and the sentence under the table.
-UNJUDGED = {
-    "bias": ("the rule of thumb is for weight matrices; a bias starts at 0, so its ratio is large whatever the "
-             "learning rate"),
-    "no step": "the step was 0 (no gradient reached it), whatever the learning rate",
-    "|w|≈0": (f"the weights are ~0 (entries' rms below {NEAR_ZERO_RMS:g}: zero init, or grown from 0 by the steps "
-              f"themselves), so any step is large next to them"),
-}
 
 
 @dataclass
@@ -124,31 +111,22 @@ class ParamStats:
     symmetric: bool = None
 
     @property
+    def judgement(self):
+        """graphscope.engine.update_ratio.judge of this ratio: a verdict, a key of UNJUDGED, or None."""
+        return judge(self.update_ratio, self.shape, self.before_rms, self.update_norm)
+
+    @property
     def unjudged(self):
         """Why the ratio gets no verdict (a key of UNJUDGED: 'no step', 'bias', '|w|≈0'), or None when it gets one."""
-        if self.update_ratio is None or not np.isfinite(self.update_ratio):
-            return None
-        if self.update_norm == 0:
-            return "no step"
-        if len(self.shape) < 2:
-            return "bias"
-        if self.before_rms is not None and self.before_rms < NEAR_ZERO_RMS:
-            return "|w|≈0"
-        return None
+        j = self.judgement
+        return j if j in UNJUDGED else None
 
     @property
     def verdict(self):
         """'ok', 'low' (learning rate too small?) or 'high' (too large?) against the lecture's ~1e-3; 'nan' or
         'inf' for a ratio that is not finite; None without a ratio or where it means nothing (``unjudged``)."""
-        r = self.update_ratio
-        if r is None:
-            return None
-        if not np.isfinite(r):
-            return "nan" if np.isnan(r) else "inf"
-        if self.unjudged:
-            return None
-        low, high = UPDATE_RATIO_BAND
-        return "low" if r < low else "high" if r > high else "ok"
+        j = self.judgement
+        return None if j in UNJUDGED else j
 
     def ratio_text(self, digits=2):
         """The ratio with its verdict, as every view writes it: '9.16e-18 low', '4.38e-01 (bias)' (not judged:

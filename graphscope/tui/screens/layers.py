@@ -66,8 +66,10 @@ def with_walked_updates(stats, events):
             found = by_name.get(p.name, ())
             if len(found) == 1:  # a name two parameters share is left as the monitor measured it
                 event = found[0]
+                before = np.asarray(event.value_before, dtype=np.float64)
                 s.params[i] = replace(p, update_norm=float(np.linalg.norm(np.ravel(event.delta))),
-                                      update_ratio=event.ratio)
+                                      update_ratio=event.ratio,
+                                      before_rms=float(np.sqrt(np.mean(before * before))) if before.size else None)
     return stats
 
 
