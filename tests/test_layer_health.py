@@ -233,3 +233,18 @@ def test_watching_layers_changes_nothing_of_the_training():
     assert a.history.loss == b.history.loss and a.history.val_acc == b.history.val_acc
     assert all(np.array_equal(p.value, q.value) for p, q in zip(a.graph.params, b.graph.params))
     assert a.history.layers == [] and len(b.history.layers) == 2
+
+
+def test_a_scalar_scope_after_the_scores_does_not_hide_the_vanishing_gradient():
+    rng = np.random.default_rng(0)
+    h = gs.tensor(rng.standard_normal((16, 10)), name="x")
+    for i in range(1, 6):
+        with gs.scope(f"fc{i}"):
+            h = gs.sigmoid(h @ gs.param(rng.standard_normal((10, 10)) * 0.01, name="W"))
+    with gs.scope("loss"):
+        loss = gs.mean(h * h)
+    loss.backward()
+    stats = layer_stats(loss)
+    assert stats["loss"].gradient.std == 0
+    found = diagnose(stats)
+    assert found.kinds() == {"vanishing"} and "gradient std at fc5" in found[0].text and "loss" not in found[0].names

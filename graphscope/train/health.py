@@ -4,8 +4,8 @@
 
 - vanishing or exploding gradients: a scope whose gradient std is three orders
   of magnitude (``GRADIENT_ORDERS``) below or above the last scope's (the
-  scores, which the loss's gradient reaches first), and scopes no gradient
-  reaches at all (exactly 0);
+  scores, which the loss's gradient reaches first; the last one whose
+  gradient has a spread), and scopes no gradient reaches at all (exactly 0);
 - dead ReLU layers and saturated tanh / sigmoid layers: more than
   ``UNHEALTHY_FRACTION`` (90%) of their units;
 - symmetric weights: a weight matrix whose units all hold the same weights
@@ -98,16 +98,16 @@ def _not_finite(stats):
 def _gradients(stats):
     """Vanishing, exploding and absent gradients, against the last scope's gradient std."""
     with_grad = [s for s in stats if s.gradient is not None and _finite(s.gradient.std)]
-    if len(with_grad) < 2:
+    spread = [i for i, s in enumerate(with_grad) if s.gradient.std > 0]
+    if not spread:
         return []
-    ref = with_grad[-1]
+    ref = with_grad[spread[-1]]  # the last scope with a spread gradient (a scalar loss's scope has none)
+    before = with_grad[:spread[-1]]
     ref_std = ref.gradient.std
-    if ref_std == 0:
-        return []
     factor = 10.0 ** GRADIENT_ORDERS
-    zero = [s for s in with_grad[:-1] if s.gradient.std == 0 and s.gradient.min == 0 == s.gradient.max]
-    small = [s for s in with_grad[:-1] if s not in zero and s.gradient.std * factor < ref_std]
-    large = [s for s in with_grad[:-1] if s.gradient.std > factor * ref_std]
+    zero = [s for s in before if s.gradient.std == 0 and s.gradient.min == 0 == s.gradient.max]
+    small = [s for s in before if s not in zero and s.gradient.std * factor < ref_std]
+    large = [s for s in before if s.gradient.std > factor * ref_std]
     out = []
     against = f"the gradient std at {ref.scope} ({stat_text(ref_std)})"
     if small:

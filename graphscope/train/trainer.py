@@ -468,12 +468,14 @@ class Trainer:
                            activations=self.sample_activations())
 
     def sample_activations(self):
-        """A monitor.Sample: each scope's activation on the layer sample (None before fit has seen data); the
-        graph is left showing its last pass as it was."""
+        """A monitor.Sample: each scope's activation on the layer sample (None before fit has seen data, or when
+        the graph cannot run on it); the graph is left showing its last pass as it was."""
         if self.layer_sample is None:
             return None
         from .monitor import Sample, scope_outputs
         outputs = list(scope_outputs(self.graph).values())
+        if not outputs:
+            return None
         x, y = self.layer_sample
         parts = {node.id: [] for node in outputs}
         kept = _last_pass(self.graph)
@@ -482,6 +484,8 @@ class Trainer:
                 for _ in self._eval_passes(x, y):
                     for node in outputs:
                         parts[node.id].append(np.asarray(node._value))
+        except GraphscopeError:  # a graph that takes only its batch size: the statistics stay the last pass's
+            return None
         finally:
             _put_back(kept)
         values = {k: v[0] if len(v) == 1 else np.concatenate(v) for k, v in parts.items()}
