@@ -48,7 +48,7 @@ EXAMPLES = """examples:
   graphscope train samples/train_spiral.py --checkpoint ck/ --epochs 8
   graphscope train samples/train_spiral.py --resume ck/ --epochs 20   on to 20 epochs in all, with ck/'s settings
   graphscope train samples/train_spiral.py --sanity    initial loss, regularization, overfit 20 examples
-  graphscope train samples/deep_mlp.py --layers         the layer statistics table after training
+  graphscope train samples/train_spiral.py --layers     the layer statistics table after training
 """
 
 #: The settings a training file's settings() may suggest, in the order the header lists them.
