@@ -24,6 +24,9 @@ from ..engine.update_ratio import NEAR_ZERO_RMS, UNJUDGED, UPDATE_RATIO_BAND, UP
 TANH_SATURATED = 0.99
 SIGMOID_SATURATED = (0.01, 0.99)
 HISTOGRAM_BINS = 20
+#: Training examples (evenly spaced, fixed for a run) that Trainer.layer_stats measures activations and dead
+#: units on: a batch's few dozen make the dead fraction depend on which batch came last.
+LAYER_SAMPLE = 500
 
 
 @dataclass

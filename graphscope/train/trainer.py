@@ -27,9 +27,6 @@ from .settings import DTYPES, setting_problems
 
 #: Rows per validation pass (validation needs no gradient, so bigger chunks than a batch are fine).
 VAL_CHUNK = 2048
-#: Training examples (evenly spaced, fixed for a run) that layer_stats measures activations and dead units on:
-#: a batch's few dozen make the dead fraction depend on which batch came last.
-LAYER_SAMPLE = 500
 
 
 class TrainingDiverged(GraphscopeError):
@@ -359,6 +356,7 @@ class Trainer:
             x_val, y_val = self._data(x_val, y_val, "fit: validation data")
         n = len(x_train)
         batches = -(-n // self.batch_size)
+        from .monitor import LAYER_SAMPLE
         self.layer_sample = _evenly_spaced(x_train, y_train, LAYER_SAMPLE)
         h = self.history
         h.settings = self.settings(n)
@@ -461,7 +459,7 @@ class Trainer:
     def layer_stats(self, bins=None):
         """gs.layer_stats with the update/weight ratio of the optimizer's last step; once fit() has seen the data,
         the activations and dead or saturated fractions are measured on a fixed sample of the training data
-        (up to LAYER_SAMPLE evenly spaced examples, eval mode: no dropout, batch norm's running averages), the
+        (up to monitor.LAYER_SAMPLE evenly spaced examples, eval mode: no dropout, batch norm's running averages), the
         gradients on the graph's last pass (the last training batch). The table says which is which."""
         from .monitor import HISTOGRAM_BINS, layer_stats
         return layer_stats(self.graph, bins=bins or HISTOGRAM_BINS, optimizer=self.optimizer,
