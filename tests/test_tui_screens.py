@@ -130,7 +130,13 @@ async def test_training_runs_to_the_end_and_the_graph_shows_the_trained_paramete
         await pilot.pause()
         np.testing.assert_allclose(app.session.stepper.state.value(w), w.value)  # the stepper recorded it again
         screen = await open_layers(pilot)
-        assert "after training" in text(screen, "#layers-status")
+        status = text(screen, "#layers-status")
+        assert "after training" in status
+        # dead units and activations on the trainer's fixed sample of its training data, and it says so
+        sample = len(screen.session.training_run.trainer.layer_sample[0])
+        recorded = len(screen.session.training_run.recorded[0])
+        assert f"activations: {sample} training examples (eval), gradients: {recorded}" in status.replace("\n", "")
+        assert {s.examples for s in screen.stats} == {sample}
         assert all("e-" in cell or "e+" in cell for cell in column(screen, "upd/weight"))
 
 

@@ -10,11 +10,17 @@ Runs, on the graph a sample's build() returns (or a saved graph file):
 
 Where a node's analytic and numerical gradients are both 0 at every entry
 checked, a wrong VJP would pass as well: such nodes and leaves are marked
-"not judged (all 0)" and named in a warning; check again with other input
-values. One where no entry could be compared (every finite difference
+"not judged (all 0)" and named in a warning, which says why when the graph
+shows it (almost no gradient reaches a leaf: a vanishing gradient; another
+input of the node is all 0: dead units or zero weights upstream; a ReLU's
+input is <= 0: dead units), else suggests other input values. One where no entry could be compared (every finite difference
 sampled was not finite) is "not judged (no finite differences)". Each
 failing node is described in full (the first five), with the line of its
 op's VJP.
+
+--layers adds the layer statistics of the graph's pass (the batch build()
+recorded) and their diagnosis: where the gradient vanishes, which units are
+dead, which weights are symmetric.
 
 Exit status 0 when everything passed, 1 when a node failed or a NaN was
 found, 3 when nothing failed but some node or leaf could not be judged,
@@ -34,6 +40,7 @@ EXAMPLES = """examples:
   graphscope check samples/wrong_backward.py            names the node whose VJP is wrong (exit status 1)
   graphscope check samples/nan_origin.py                names the node that makes the first -inf
   graphscope check samples/two_layer.py --failures-only --coords 50
+  graphscope check samples/deep_mlp.py --layers         with the layer statistics and their diagnosis
   graphscope check model.gsgraph --import my_ops.py     a saved graph whose custom ops my_ops.py defines
 """
 
@@ -72,9 +79,20 @@ def _check(args):
         if result.whole is not None:
             print(result.whole.table())
         print(("FAIL: " if result.whole_failed else "") + result.whole_summary())
+    if args.layers:
+        print("\n" + layers_text(graph))
     status = 1 if result.failed else NOT_JUDGED if result.unjudged else 0
     print(f"\n{result.verdict}{f' (exit status {status})' if status == NOT_JUDGED else ''}: {shown}")
     return status
+
+
+def layers_text(graph):
+    """The layer statistics table and diagnosis of the recorded pass (backward first, when it has not run)."""
+    from ..train.monitor import layer_stats
+    from .layerhealth import health_text
+    if graph.output.grad is None:
+        graph.backward()
+    return health_text(layer_stats(graph), "of the recorded pass", show_table=True)
 
 
 def first_failure_hint(args, graph, node):
@@ -134,6 +152,10 @@ def add_parser(sub):
                    help="relative error that fails a node, from 0 to below 1 (default 1e-5)")
     p.add_argument("--failures-only", action="store_true", help="list only the failing nodes in the table")
     p.add_argument("--nodes-only", action="store_true", help="skip the whole-graph gradcheck of the leaves")
+    p.add_argument("--layers", action="store_true",
+                   help="also print the layer statistics of the recorded pass (per scope: activation and gradient "
+                        "mean and std, dead/saturated units) and their diagnosis (vanishing gradients, dead units, "
+                        "symmetric weights)")
     p.set_defaults(run=run)
 
 

@@ -11,7 +11,12 @@ and the header says where each setting came from.
 The recorded graph is trained by replay with gs.Trainer; the history is
 printed as a table and a terminal curve, and written as JSON (--history) and
 as a picture (--plot, needs matplotlib). Every output is checked before
-training starts.
+training starts. After training, a short diagnosis of the layers says when
+a gradient vanishes or explodes, a layer's units are more than 90% dead or
+saturated, or a layer's units all hold the same weights; --layers prints
+the layer statistics table too, and --history keeps one compact record of
+the layers per epoch (gradient std, dead/saturated fraction,
+update/weight ratio, the diagnosis).
 
 --checkpoint DIR keeps every epoch; a new run refuses a DIR that holds a
 checkpoint (--overwrite replaces it) or other files. --resume DIR goes on
@@ -43,6 +48,7 @@ EXAMPLES = """examples:
   graphscope train samples/train_spiral.py --checkpoint ck/ --epochs 8
   graphscope train samples/train_spiral.py --resume ck/ --epochs 20   on to 20 epochs in all, with ck/'s settings
   graphscope train samples/train_spiral.py --sanity    initial loss, regularization, overfit 20 examples
+  graphscope train samples/train_spiral.py --layers     the layer statistics table after training
 """
 
 #: The settings a training file's settings() may suggest, in the order the header lists them.
@@ -54,7 +60,7 @@ GIVEN, SUGGESTED, DEFAULT = "given", "settings()", "default"
 OPTIONS = {"optimizer": "--optimizer", "lr": "--lr", "batch_size": "--batch-size", "reg": "--reg", "seed": "--seed",
            "dtype": "--dtype", "schedule": "--schedule", "shuffle": "--no-shuffle"}
 #: Options --sanity does not use (it trains nothing: no history, curves or checkpoints to write or read).
-NOT_WITH_SANITY = ("plot", "history", "checkpoint", "resume")
+NOT_WITH_SANITY = ("plot", "history", "checkpoint", "resume", "layers")
 #: The command line's schedule forms, by the gs.optim schedule class they make.
 SCHEDULE_SPECS = {"Exponential": ("exp", "k"), "InverseTime": ("inv", "k"), "StepDecay": ("step", "factor", "every")}
 
@@ -128,6 +134,10 @@ def add_parser(sub):
                         "saved run's total); checkpoints then go to DIR unless --checkpoint says otherwise")
     p.add_argument("--plot", metavar="OUT.png", help="draw loss and accuracy curves (.png, .svg, .pdf, .jpg, ...; "
                                                      "needs matplotlib)")
+    p.add_argument("--layers", action="store_true",
+                   help="after training, print the layer statistics table (per scope: activation and gradient "
+                        "mean and std, dead/saturated units, update/weight ratio per parameter) above the layer "
+                        "diagnosis")
     p.add_argument("--sanity", action="store_true",
                    help="instead of training, run the sanity checks (initial loss, regularization, overfit 20 "
                         "examples), each printing the number it measured and a verdict")
@@ -281,7 +291,7 @@ def sanity_problems(args):
     if not args.sanity:
         return []
     return [f"--{name}: --sanity only checks the model before training (no run to {verb}); leave out one of them"
-            for name, verb in zip(NOT_WITH_SANITY, ("draw", "write", "save", "resume"))
+            for name, verb in zip(NOT_WITH_SANITY, ("draw", "write", "save", "resume", "measure"))
             if getattr(args, name)]
 
 
@@ -314,7 +324,8 @@ def run(args):
     trainer = Trainer(loss, optimizer, batch_size=args.batch_size, epochs=args.epochs, schedule=schedule,
                       reg=args.reg, seed=args.seed, shuffle=not args.no_shuffle, dtype=args.dtype,
                       progress=False if args.no_progress else None,
-                      checkpoint=args.checkpoint or args.resume, overwrite_checkpoint=args.overwrite)
+                      checkpoint=args.checkpoint or args.resume, overwrite_checkpoint=args.overwrite,
+                      watch_layers=bool(args.history))
     trainer.file = args.file  # as given: what a checkpoint records and --resume compares
     if args.sanity:
         print(f"sanity checks of {args.file} ({type(optimizer).__name__}, lr {args.lr:g}):")
@@ -336,6 +347,8 @@ def run(args):
         history = trainer.fit(x_train, y_train, x_val, y_val)
     except TrainingDiverged as exc:
         show(trainer.history, args, "up to the divergence")
+        print()
+        print(layer_health(trainer, args, "at the divergence"))
         print(f"graphscope train: {exc}", file=sys.stderr)
         return 1  # a problem found in the graph, not a command that could not run
     except TrainingInterrupted as exc:
@@ -350,9 +363,18 @@ def run(args):
             print("\ninterrupted before the first epoch ended: no history or plot written")
         raise  # graphscope's main says which checkpoint is kept and exits 130
     show(history, args)
+    print()
+    print(layer_health(trainer, args, f"after epoch {trainer.epoch}"))
     if args.checkpoint or args.resume:
         print(f"checkpoint: {args.checkpoint or args.resume} (after epoch {trainer.epoch})")
     return 0
+
+
+def layer_health(trainer, args, when):
+    """The layer diagnosis (with --layers, the statistics table above it) of the trained graph."""
+    from .layerhealth import health_text
+    command = " ".join(["graphscope"] + list(getattr(args, "argv", None) or ["train", args.file]) + ["--layers"])
+    return health_text(trainer.layer_stats(), when, show_table=args.layers, hint=f"the table: {command}")
 
 
 def origins_line(args, origins, training_file):

@@ -31,8 +31,8 @@ import numpy as np
 from .backward import backward as _backward, call_vjp
 from .checksettings import require_settings, require_upstream, setting_problem
 from .errors import ArgumentError, GraphscopeError, VJPError
-from .gradcheck_report import (NOTHING_TO_CHECK, VALUE_NOT_FINITE, Entry, GradcheckError, GradcheckReport, InputCheck,
-                               NodeCheck, NodeReport)
+from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, Entry, GradcheckError, GradcheckReport,
+                               InputCheck, NodeCheck, NodeReport)
 from .graph import require_graph
 from .optable import shape_of
 from .replay import compute_for_node, downstream, replay
@@ -44,6 +44,12 @@ _NOISE = 16.0
 _ONE_SIDED = 1e-7
 #: One-sided differences further apart than this (relatively) mark a kink.
 _KINK = 1e-3
+#: A gradient reaching a leaf's consumers below this fraction of the largest gradient in the graph has vanished:
+#: that, not the input values, is why the leaf's gradient is 0 where checked.
+_VANISHED = 1e-6
+#: A gradient that shrinks by more than this at one node dies there (a ReLU that is off, a product with 0, a local
+#: derivative that is 0 at these input values) rather than vanishing gradually over many layers.
+_ABRUPT = 1e-3
 
 
 def _to64(v):
@@ -201,12 +207,28 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
             result.note = f"not a float input ({np.asarray(x).dtype})"
         else:
             _check_input(fn, node, xs, i, grads[i], u, out0, result, max_coords, eps, rtol, atol, rng)
+            if result.unjudged_reason == ALL_ZERO:
+                result.cause = _local_zero_cause(node, xs, i)
         row.inputs.append(result)
     if not all(r.ok for r in row.inputs):
         row.status = "FAIL"
     elif not any(r.checked or r.skipped for r in row.inputs):
         row.status, row.note = "skip", NOTHING_TO_CHECK
     return row
+
+
+def _local_zero_cause(node, xs, i):
+    """Why input i's pulled-back gradient is all 0 at this node, when its other inputs or its op say: another
+    input is all 0 (a matmul or product with dead units' zeros, or with zero weights), or a ReLU's input is <= 0
+    (dead units); None otherwise."""
+    for j, (x, inp) in enumerate(zip(xs, node.inputs)):
+        if j != i and node.op in ("matmul", "mul") and x.__class__ is not float and np.asarray(x).dtype.kind == "f" \
+                and np.size(x) > 1 and not np.any(x):
+            return "zero input", f"{inp.name}, another input of the node, is all 0"
+    if node.op == "relu":
+        off = float(np.mean(np.asarray(xs[i]) <= 0))
+        return "dead relu", f"{off:.0%} of {node.inputs[i].name}'s entries are <= 0, where the ReLU's gradient is 0"
+    return None
 
 
 def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, atol, rng):
@@ -325,7 +347,98 @@ def _check_leaves(graph, root, leaves, upstream, max_coords, eps, rtol, atol, rn
         n.grad = None
     _backward(root, u, order=graph.nodes)
     probe = 1.0 if u is None else u
-    return [_check_leaf(graph, root, leaf, probe, max_coords, eps, rtol, atol, rng) for leaf in leaves]
+    reaching = _gradients_reaching(graph, root)
+    results = []
+    for leaf in leaves:
+        result = _check_leaf(graph, root, leaf, probe, max_coords, eps, rtol, atol, rng)
+        if result.unjudged_reason == ALL_ZERO:
+            result.cause = reaching(leaf)
+        results.append(result)
+    return results
+
+
+def _gradients_reaching(graph, root):
+    """A function leaf -> why its gradient is all 0, when the graph shows it (see InputCheck.cause), else None.
+
+    ('zero input', ...) when a product (matmul, mul) using the leaf has another input that is all 0;
+    ('vanishing', ...) when the gradient reaching the nodes that use it is tiny next to the largest gradient of
+    the graph's other op nodes (below _VANISHED of it) and shrank there gradually; when it dies at one node (by
+    more than _ABRUPT), that node says why: a ReLU whose inputs are <= 0 there ('dead relu'), a product with an
+    all-0 input ('zero input'); any other (a local derivative that is 0 at these input values, where other input
+    values would help) leaves it unexplained.
+    """
+    def biggest(node):
+        g = node.grad
+        if g is None:
+            return 0.0
+        a = np.abs(np.asarray(g, dtype=np.float64))
+        return float(a.max()) if a.size and np.isfinite(a).all() else math.nan
+
+    sizes = {n.id: biggest(n) for n in graph.nodes if n.op_def is not None and n is not root}
+    finite = [(v, i) for i, v in sizes.items() if math.isfinite(v)]
+    if not finite:
+        return lambda leaf: None
+    top, top_id = max(finite)
+    consumers = {}
+    for n in graph.nodes:
+        for i in n.inputs:
+            if n.op_def is not None:
+                consumers.setdefault(i.id, []).append(n)
+
+    def tiny(n):
+        return n.id in sizes and sizes[n.id] <= _VANISHED * top
+
+    def stop(node):
+        """The first node downstream of `node` with a gradient that is not tiny: where the gradient dies."""
+        seen, todo = set(), [node]
+        while todo:
+            n = todo.pop()
+            for user in consumers.get(n.id, []):
+                if user.id in seen:
+                    continue
+                seen.add(user.id)
+                if user is root or not tiny(user):
+                    return user, n
+                todo.append(user)
+        return None, None
+
+    def cause(leaf):
+        users = consumers.get(leaf.id, [])
+        for n in users:
+            zero = _zero_factor(n, leaf)
+            if zero is not None:
+                return "zero input", f"{leaf.name} is multiplied by {zero.name} at {n.name}, and {zero.name} is all 0"
+        reach = [(sizes[n.id], n) for n in users if n.id in sizes]
+        if not reach or top == 0 or not all(math.isfinite(v) for v, _ in reach):
+            return None
+        most, user = max(reach, key=lambda r: r[0])
+        if most > _VANISHED * top:
+            return None
+        at, below = stop(user)
+        if most > 0 and (at is None or sizes[below.id] > _ABRUPT * sizes.get(at.id, top)):
+            return "vanishing", (f"at most {most:.1e} reaches {leaf.name} (at {user.name}), against {top:.2g} at "
+                                 f"{graph.node(top_id).name}")
+        # the gradient dies at one node: `at` passes (almost) nothing back to `below`
+        if at is not None and at.op == "relu":
+            off = float(np.mean(np.asarray(below._value) <= 0))
+            return "dead relu", f"no gradient passes {at.name}: {off:.0%} of {below.name}'s entries are <= 0"
+        zero = None if at is None else _zero_factor(at, below)
+        if zero is not None:
+            return "zero input", f"the gradient stops at {at.name}, where {zero.name} is all 0"
+        return None
+    return cause
+
+
+def _zero_factor(node, x):
+    """The other input of a product node (matmul, mul) that is all 0 (so x's gradient there is 0), or None."""
+    if node.op not in ("matmul", "mul"):
+        return None
+    for other in node.inputs:
+        v = other._value
+        if other is not x and v.__class__ is not float and np.size(v) > 1 and np.asarray(v).dtype.kind == "f" \
+                and not np.any(v):
+            return other
+    return None
 
 
 def _resolve_wrt(graph, wrt):

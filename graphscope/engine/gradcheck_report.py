@@ -103,6 +103,10 @@ class InputCheck:
     needed: bool = True
     #: what failed when it is not a measured error: 'wrong shape', 'not finite'
     problem: str = ""
+    #: why its gradients are all 0, when the graph says (kind, detail): ('vanishing', 'at most 2e-15 reaches
+    #: add_23, against 0.016 at scores'), ('zero input', 'relu_27 is all 0') or ('dead relu', '97% of its input
+    #: entries are <= 0'); None when nothing explains it (then the input values may)
+    cause: Optional[tuple] = None
 
     @property
     def size(self):
@@ -194,6 +198,11 @@ class NodeCheck:
         """True when every input it tried passed without a verdict."""
         zero = self.unjudged
         return bool(zero) and len(zero) == sum(1 for i in self.inputs if i.checked or i.skipped)
+
+    @property
+    def cause(self):
+        """The first unjudged input's cause (see InputCheck.cause), or None."""
+        return next((i.cause for i in self.unjudged if i.cause), None)
 
     @property
     def unjudged_reason(self):
@@ -317,7 +326,8 @@ class NodeReport:
         not_finite = sum(r.status == "skip" and r.note == VALUE_NOT_FINITE for r in self.rows)
         nothing = sum(r.status == "skip" and r.note != VALUE_NOT_FINITE for r in self.rows)
         unjudged = [(r.node.name, r.unjudged_reason) for r in self.unjudged]
-        warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged))
+        causes = {r.node.name: r.cause for r in self.unjudged}
+        warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, causes=causes))
         bad = self.failures
         if not bad:
             passed = n_ops - not_finite - nothing - len(unjudged)
@@ -388,7 +398,8 @@ class GradcheckReport:
 
     def summary(self):
         unjudged = [(leaf.name, leaf.unjudged_reason) for leaf in self.unjudged]
-        warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, "a wrong gradient"))
+        causes = {leaf.name: leaf.cause for leaf in self.unjudged}
+        warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, "a wrong gradient", causes))
         if self.ok:
             checked = [leaf for leaf in self.leaves if leaf.status == "ok"]
             skipped = sum(leaf.status == "skip" for leaf in self.leaves)
@@ -448,11 +459,39 @@ def no_differences_text(names):
             f"({NOT_JUDGED}); check again with a smaller eps or at other input values")
 
 
-def unjudged_warnings(items, what="a wrong VJP"):
-    """The warning lines for (name, reason) pairs that passed without a verdict: one per reason."""
-    zero = [name for name, reason in items if reason != NO_DIFFERENCES]
+#: Why gradients are all 0, when the graph explains it: what the warning says instead of "try other inputs".
+CAUSE_TEXTS = {
+    "vanishing": ("almost no gradient reaches {it} ({detail}): not the input values but a vanishing gradient (or dead "
+                  "units, or zero weights) between {it} and the output make it 0; {what} would pass as well "
+                  "({not_judged}); graphscope train FILE --layers shows where it vanishes"),
+    "zero input": ("{detail}: dead units or zero weights upstream make it 0, not the input values; {what} would "
+                   "pass as well ({not_judged})"),
+    "dead relu": ("{detail}: dead ReLU units (a large negative bias, or too large a learning rate) make it 0, not "
+                  "the input values; {what} would pass as well ({not_judged})"),
+}
+
+
+def cause_text(names, kind, detail, what="a wrong VJP"):
+    """The warning about unjudged inputs, nodes or leaves whose 0 gradients the graph explains (CAUSE_TEXTS)."""
+    shown = _listed(names, f" and {len(names) - NAMES_SHOWN} more")
+    it = "it" if len(names) == 1 else "them"
+    return (f"warning: at {shown} the analytic and numerical gradients are both 0 at every entry checked because "
+            + CAUSE_TEXTS[kind].format(it=it, detail=detail, what=what, not_judged=NOT_JUDGED))
+
+
+def unjudged_warnings(items, what="a wrong VJP", causes=None):
+    """The warning lines for (name, reason) pairs that passed without a verdict: one per reason, and, for
+    names whose all-0 gradients `causes` explains ({name: (kind, detail)}), one per kind of cause instead."""
+    causes = causes or {}
+    explained = {}
+    for name, reason in items:
+        if reason == ALL_ZERO and causes.get(name):
+            kind, detail = causes[name]
+            explained.setdefault(kind, ([], detail))[0].append(name)
+    zero = [name for name, reason in items if reason != NO_DIFFERENCES and not (reason == ALL_ZERO and causes.get(name))]
     none = [name for name, reason in items if reason != ALL_ZERO]
-    return ([unjudged_text(zero, what)] if zero else []) + ([no_differences_text(none)] if none else [])
+    return ([cause_text(names, kind, detail, what) for kind, (names, detail) in explained.items()]
+            + ([unjudged_text(zero, what)] if zero else []) + ([no_differences_text(none)] if none else []))
 
 
 def unjudged_count(items):

@@ -144,8 +144,12 @@ class UpdateEvent:
 
 
 def update_ratio(delta, value):
-    """||delta|| / ||value|| (Frobenius norms), or None when the value is all zeros."""
-    scale = float(np.linalg.norm(np.ravel(value)))
-    if scale == 0.0 or not np.isfinite(scale):
-        return None
-    return float(np.linalg.norm(np.ravel(delta))) / scale
+    """||delta|| / ||value|| (Frobenius norms), or None when the value is all zeros (nan when the value or the
+    step is not finite: it reads as such, never as a verdict)."""
+    with np.errstate(all="ignore"):
+        scale = float(np.linalg.norm(np.ravel(value)))
+        if scale == 0.0:
+            return None
+        if not np.isfinite(scale):
+            return float("nan")
+        return float(np.linalg.norm(np.ravel(delta))) / scale

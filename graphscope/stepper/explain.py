@@ -8,6 +8,7 @@ import numpy as np
 
 from ..engine.formatting import describe_call, shape_text, summarize_value, summary_line, value_lines
 from ..engine.source import display_location, shared_location
+from ..engine.update_ratio import UNJUDGED, judge
 from .events import BACKWARD, FORWARD, UPDATE
 from .state import ratio_text
 
@@ -165,15 +166,28 @@ def backward_story(event):
     return products_line(event) or jacobian_lines(event)
 
 
-def ratio_verdict(ratio):
-    """How an update/weight ratio compares with the lecture's rule of thumb (about 1e-3)."""
-    if ratio is None:
+def ratio_verdict(ratio, shape=None, before_rms=None, step_norm=None):
+    """How an update/weight ratio compares with the lecture's rule of thumb (about 1e-3); where the ratio means
+    nothing (a bias, weights ~0, a step of 0: graphscope.engine.update_ratio), why it is not judged."""
+    verdict = judge(ratio, shape, before_rms, step_norm)
+    if verdict is None:
         return "the weights are all 0: no ratio"
-    if ratio > 1e-2:
+    if verdict in UNJUDGED:
+        return "not judged: " + UNJUDGED[verdict]
+    if verdict in ("nan", "inf"):
+        return f"{verdict}: the step or the weights are not finite"
+    if verdict == "high":
         return "large: the learning rate may be too high; rule of thumb about 1e-3"
-    if ratio < 1e-4:
+    if verdict == "low":
         return "small: the learning rate may be too low; rule of thumb about 1e-3"
     return "about the rule of thumb, 1e-3"
+
+
+def _event_verdict(event):
+    """ratio_verdict of an update step, knowing its parameter's shape, size and step."""
+    before = np.asarray(event.value_before, dtype=np.float64)
+    rms = float(np.sqrt(np.mean(before * before))) if before.size else None
+    return ratio_verdict(event.ratio, before.shape, rms, float(np.linalg.norm(np.ravel(event.delta))))
 
 
 def update_details(event, output):
@@ -185,7 +199,7 @@ def update_details(event, output):
             "step_taken": summarize_value(event.delta), "value_before": summarize_value(event.value_before),
             "value_after": summarize_value(event.value_after),
             "ratio": "n/a" if event.ratio is None else ratio_text(event.ratio),  # the verdict says why
-            "ratio_verdict": ratio_verdict(event.ratio)}
+            "ratio_verdict": _event_verdict(event)}
 
 
 def update_lines(event, info, pad=" " * 6):

@@ -150,6 +150,7 @@ HISTORY_SERIES = ("loss",) + PER_EPOCH
 def _save_history(history, arrays):
     """The history's settings and ending as JSON; its number lists go into `arrays` (None as NaN)."""
     out = history.to_dict()
+    out.pop("layers", None)  # per-epoch layer records: --history's, not a checkpoint's (they would grow each write)
     for key in HISTORY_SERIES:
         arrays[f"history/{key}"] = np.array([math.nan if v is None else v for v in out.pop(key)], dtype=np.float64)
     out["series"] = "arrays"

@@ -17,7 +17,9 @@ TABLE_ROWS = 20
 class History:
     """``loss``: one entry per iteration (the data loss plus reg * sum ||W||^2);
     ``train_acc`` (from the batches' own scores), ``val_acc``, ``val_loss``, ``lr``,
-    ``seconds``: one entry per epoch (None where not measured); ``settings``: how it was trained.
+    ``seconds``: one entry per epoch (None where not measured); ``settings``: how it was trained;
+    ``layers``: with ``Trainer(watch_layers=True)``, one compact record of the layers' health per epoch
+    (graphscope.train.health.epoch_summary; not kept in checkpoints: a resumed run's start at its resumption).
     """
 
     loss: list = field(default_factory=list)
@@ -28,6 +30,7 @@ class History:
     seconds: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)
     stopped: str = ""
+    layers: list = field(default_factory=list)
 
     @property
     def epochs(self):
@@ -45,8 +48,11 @@ class History:
         return [sum(self.loss[i:i + per]) / len(self.loss[i:i + per]) for i in range(0, len(self.loss), per)]
 
     def to_dict(self):
-        return {"loss": list(self.loss), **{k: list(getattr(self, k)) for k in PER_EPOCH},
-                "settings": dict(self.settings), "stopped": self.stopped}
+        out = {"loss": list(self.loss), **{k: list(getattr(self, k)) for k in PER_EPOCH},
+               "settings": dict(self.settings), "stopped": self.stopped}
+        if self.layers:
+            out["layers"] = list(self.layers)
+        return out
 
     @classmethod
     def from_dict(cls, d, what="history"):
@@ -58,6 +64,10 @@ class History:
             if not isinstance(values, list) or not all(v is None or isinstance(v, (int, float)) for v in values):
                 raise GraphscopeError(f"{what}: '{key}' must be a list of numbers")
             setattr(out, key, [None if v is None else float(v) for v in values])
+        layers = d.get("layers", [])
+        if not isinstance(layers, list) or not all(isinstance(v, dict) for v in layers):
+            raise GraphscopeError(f"{what}: 'layers' must be a list of objects (one per epoch)")
+        out.layers = layers
         return out
 
     def to_json(self):

@@ -5,7 +5,12 @@
 gradient that reached it: mean, std, histogram, and the fraction of dead ReLUs
 or saturated tanh / sigmoid units. Given the parameters' values from before an
 optimizer step (``snapshot_params(graph)``), it adds each parameter's
-update/weight ratio, which the lecture wants near 1e-3.
+update/weight ratio, which the lecture wants near 1e-3 (judged for weight
+matrices that are not ~0: a bias or a zero-initialized weight is made of the
+very steps it would be compared with). Every statistic says how many examples
+it was measured on; ``activations=`` (a ``Sample``) measures the activations
+and the dead or saturated fractions on other examples than the last pass
+(``Trainer.layer_stats`` uses a fixed sample of the training data).
 """
 from dataclasses import dataclass, field
 
@@ -14,13 +19,14 @@ import numpy as np
 from ..engine.errors import InputError, NotFoundError, ShapeError
 from ..engine.formatting import mean_text, stat_text
 from ..engine.graph import require_graph
+from ..engine.update_ratio import NEAR_ZERO_RMS, UNJUDGED, UPDATE_RATIO_BAND, UPDATE_RATIO_TARGET, judge  # noqa: F401
 
-#: The lecture's rule of thumb for ||update|| / ||weights|| per step, and the band around it called healthy.
-UPDATE_RATIO_TARGET = 1e-3
-UPDATE_RATIO_BAND = (1e-4, 1e-2)
 TANH_SATURATED = 0.99
 SIGMOID_SATURATED = (0.01, 0.99)
 HISTOGRAM_BINS = 20
+#: Training examples (evenly spaced, fixed for a run) that Trainer.layer_stats measures activations and dead
+#: units on: a batch's few dozen make the dead fraction depend on which batch came last.
+LAYER_SAMPLE = 500
 
 
 @dataclass
@@ -62,17 +68,32 @@ class Summary:
             return cls(nan, nan, nan, nan, Histogram(np.zeros(bins, np.int64), np.full(bins + 1, nan)), nonfinite,
                        str(a.dtype))
         low, high = float(finite.min()), float(finite.max())
-        return cls(float(finite.mean(dtype=np.float64)), float(finite.std(dtype=np.float64)), low, high,
-                   _histogram(finite, low, high, bins), nonfinite, str(a.dtype))
+        with np.errstate(over="ignore", invalid="ignore"):  # entries near the float range: an inf std, said so
+            mean, std = float(finite.mean(dtype=np.float64)), float(finite.std(dtype=np.float64))
+        return cls(mean, std, low, high, _histogram(finite, low, high, bins), nonfinite, str(a.dtype))
 
 
 def _histogram(a, low, high, bins):
-    """numpy.histogram's counts over [low, high] (its uniform-bin case), without its chunked search."""
+    """numpy.histogram's counts over [low, high] (its uniform-bin case), without its chunked search.
+
+    Computed as ((a - low) / (high - low)) * bins in float64, which stays in [0, bins] whatever the range: a
+    span of subnormal numbers (1e-45 in float32, 1e-310 in float64), whose reciprocal overflows, or one as
+    wide as the float range, whose difference overflows (then both ends are halved first).
+    """
     if high <= low:
         return Histogram(*np.histogram(a, bins=bins))
-    index = ((a - low) * (bins / (high - low))).astype(np.intp)
+    a = np.asarray(a, dtype=np.float64)
+    span = high - low
+    if np.isfinite(span):
+        position = (a - low) / span
+    else:  # high - low overflows: halve everything (exact in binary) so the difference fits
+        position = (a * 0.5 - low * 0.5) / (high * 0.5 - low * 0.5)
+    index = (np.clip(position, 0.0, 1.0) * bins).astype(np.intp)
     np.minimum(index, bins - 1, out=index)
-    return Histogram(np.bincount(index, minlength=bins), np.linspace(low, high, bins + 1))
+    t = np.linspace(0.0, 1.0, bins + 1)
+    edges = low * (1.0 - t) + high * t  # never overflows, unlike low + k * (high - low) / bins
+    edges[0], edges[-1] = low, high
+    return Histogram(np.bincount(index, minlength=bins), edges)
 
 
 @dataclass
@@ -86,14 +107,40 @@ class ParamStats:
     update_norm: float = None
     #: ||value - before|| / ||before||; None without ``params_before`` or when ||before|| is 0 (zero-initialized)
     update_ratio: float = None
+    #: the root mean square of the entries before the step (None without one): tells a ~0 weight
+    before_rms: float = None
+    #: a weight matrix (2+ axes) whose units (columns: one per output) all hold the same weights, as zero or
+    #: constant init leaves them: they compute the same and get the same gradient (None: not a weight matrix)
+    symmetric: bool = None
+
+    @property
+    def judgement(self):
+        """graphscope.engine.update_ratio.judge of this ratio: a verdict, a key of UNJUDGED, or None."""
+        return judge(self.update_ratio, self.shape, self.before_rms, self.update_norm)
+
+    @property
+    def unjudged(self):
+        """Why the ratio gets no verdict (a key of UNJUDGED: 'no step', 'bias', '|w|≈0'), or None when it gets one."""
+        j = self.judgement
+        return j if j in UNJUDGED else None
 
     @property
     def verdict(self):
-        """'ok', 'low' (learning rate too small?) or 'high' (too large?) against the lecture's ~1e-3."""
-        if self.update_ratio is None:
-            return None
-        low, high = UPDATE_RATIO_BAND
-        return "low" if self.update_ratio < low else "high" if self.update_ratio > high else "ok"
+        """'ok', 'low' (learning rate too small?) or 'high' (too large?) against the lecture's ~1e-3; 'nan' or
+        'inf' for a ratio that is not finite; None without a ratio or where it means nothing (``unjudged``)."""
+        j = self.judgement
+        return None if j in UNJUDGED else j
+
+    def ratio_text(self, digits=2):
+        """The ratio with its verdict, as every view writes it: '9.16e-18 low', '4.38e-01 (bias)' (not judged:
+        UNJUDGED says why), 'nan' (never 'nan ok'), '-' without a ratio."""
+        r = self.update_ratio
+        if r is None:
+            return "-"
+        if not np.isfinite(r):
+            return self.verdict
+        why = self.unjudged
+        return f"{r:.{digits}e} " + (f"({why})" if why else self.verdict)
 
 
 @dataclass
@@ -117,6 +164,25 @@ class LayerStats:
     fraction: float = None
     fraction_kind: str = None
     params: list = field(default_factory=list)
+    #: examples (rows of the leading axis) the activation and fraction were measured on, and the gradient
+    #: (None for a value without a batch axis)
+    examples: int = None
+    gradient_examples: int = None
+
+    @property
+    def weight(self):
+        """The scope's first weight matrix (2+ axes), else its first parameter, else None."""
+        return next((p for p in self.params if len(p.shape) >= 2), self.params[0] if self.params else None)
+
+
+@dataclass
+class Sample:
+    """Activations measured on other examples than the graph's last pass: ``values`` maps a node id to its value
+    there, ``what`` says which examples ('500 training examples, eval mode')."""
+
+    values: dict
+    examples: int
+    what: str
 
 
 class LayerStatsList(list):
@@ -125,6 +191,8 @@ class LayerStatsList(list):
     #: True when the gradients were there but no step was known (no params_before, no optimizer): the table
     #: then says how to get the update/weight column.
     step_unknown = False
+    #: which examples the activations and fractions, and the gradients, were measured on (a line each)
+    measured_on = ""
 
     def __getitem__(self, key):
         if isinstance(key, str):
@@ -152,15 +220,18 @@ class LayerStatsList(list):
             for p in params:
                 row = (p.name, _shape_text(p.shape), stat_text(p.norm), stat_text(p.grad_norm))
                 if updated:
-                    ratio = "-" if p.update_ratio is None else f"{p.update_ratio:.2e} {p.verdict}"
-                    row += (stat_text(p.update_norm), ratio)
+                    row += (stat_text(p.update_norm), p.ratio_text())
                 prows.append(row)
             text += "\n\n" + _render(prows)
             if updated:
                 text += f"\n(update/weight: the lecture's rule of thumb is about {UPDATE_RATIO_TARGET:.0e} per step)"
+                for mark in dict.fromkeys(p.unjudged for p in params if p.unjudged):
+                    text += f"\n({mark}: not judged: {UNJUDGED[mark]})"
             elif self.step_unknown:
                 text += ("\n(no update/weight column: no optimizer step given; use gs.layer_stats(trainer), "
                          "optimizer=opt, or params_before=gs.snapshot_params(graph) taken before opt.step())")
+        if self.measured_on:
+            text += "\n" + self.measured_on
         return text
 
     __str__ = table
@@ -171,11 +242,13 @@ def snapshot_params(graph):
     return {p: np.array(p.value, copy=True) for p in require_graph(graph).params}
 
 
-def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None):
+def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, activations=None):
     """Per-scope statistics of a recorded graph (or its output tensor, or a gs.Trainer): a ``LayerStatsList``.
 
     They describe the graph's last pass: after ``Trainer.fit`` the last training batch (fit puts the graph
-    back after each validation pass), after ``trainer.evaluate(x, y)`` that evaluation (no gradients).
+    back after each validation pass), after ``trainer.evaluate(x, y)`` that evaluation (no gradients). Given a
+    Trainer (and nothing else), they are ``trainer.layer_stats()``: activations and dead or saturated fractions
+    on a fixed sample of its training data. ``activations`` (a ``Sample``) replaces the activations measured.
 
     A scope's activation is the output of its last op node in topological
     order (for a ``with gs.scope("layer1"): h = gs.tanh(x @ W)`` block, h).
@@ -188,6 +261,8 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None):
     (its optimizer), the parameters it stepped get the ratio of its last step.
     """
     if hasattr(graph, "optimizer") and hasattr(graph, "graph") and not hasattr(graph, "_value"):
+        if params_before is None and optimizer is None and activations is None and hasattr(graph, "layer_stats"):
+            return graph.layer_stats(bins=bins)
         optimizer = graph.optimizer if optimizer is None else optimizer
         graph = graph.graph
     graph = require_graph(graph)
@@ -195,11 +270,11 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None):
     if optimizer is not None:
         for p, value in last_step_before(graph, optimizer).items():
             before.setdefault(p, value)
-    last, owner = {}, {}  # scope -> its last op node; param id -> (scope, param)
+    last = scope_outputs(graph)
+    owner = {}  # param id -> (scope, param)
     for node in graph.nodes:
         if node.op_def is None or node.scope is None:
             continue
-        last[node.scope] = node
         for i in node.inputs:
             if i.op_def is None and i.role == "param" and i.id not in owner:
                 owner[i.id] = (node.scope, i)
@@ -210,17 +285,55 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None):
     for scope, p in owner.values():
         params.setdefault(scope, []).append(p)
     out = LayerStatsList()
+    measured = activations.values if activations is not None else {}
     for scope, node in last.items():
-        value = np.asarray(node.value)
+        value = np.asarray(measured.get(node.id, node.value))
         fraction, kind = _dead_or_saturated(node.op, value)
         out.append(LayerStats(
             scope=scope, node=node.name, op=node.op, shape=value.shape,
             activation=Summary.of(value, bins),
             gradient=None if node.grad is None else Summary.of(node.grad, bins),
             fraction=fraction, fraction_kind=kind,
-            params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, [])]))
+            params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, [])],
+            examples=_examples(value), gradient_examples=None if node.grad is None else _examples(node.grad)))
     out.step_unknown = not before and any(p.grad is not None for p in graph.params)
+    out.measured_on = _measured_on(out, activations)
     return out
+
+
+def scope_outputs(graph):
+    """{scope: its last op node in topological order}: the node whose value is the scope's activation."""
+    last = {}
+    for node in require_graph(graph).nodes:
+        if node.op_def is not None and node.scope is not None:
+            last[node.scope] = node
+    return last
+
+
+def _examples(value):
+    """The examples a batch value holds (its leading axis), or None for a value without one."""
+    shape = np.shape(value)
+    return int(shape[0]) if len(shape) >= 2 else None
+
+
+def _measured_on(stats, sample):
+    """The line saying which examples the statistics describe ('' when no scope has a batch axis)."""
+    counts = {s.examples for s in stats} - {None}
+    grads = {s.gradient_examples for s in stats} - {None}
+    if not counts:
+        return ""
+    rows = "/".join(str(n) for n in sorted(counts))
+    if sample is not None:
+        line = f"(activations and dead/saturated fractions: {sample.what}"
+        if grads:
+            line += f"; gradients: the last pass, {_count(grads)}"
+        return line + ")"
+    return f"(measured on the graph's last pass: {rows} examples" + (
+        "" if not grads or grads == counts else f"; gradients on {_count(grads)}") + ")"
+
+
+def _count(counts):
+    return "/".join(str(n) for n in sorted(counts)) + (" example" if counts == {1} else " examples")
 
 
 def last_step_before(graph, optimizer):
@@ -239,8 +352,12 @@ def last_step_before(graph, optimizer):
 
 
 def _dead_or_saturated(op, a):
-    if a.size == 0:
+    """(fraction, 'dead' or 'saturated'), (None, None) for other ops; the fraction is nan when some entry is not
+    finite (after divergence no unit is healthy or dead: the numbers mean nothing)."""
+    if a.size == 0 or op not in ("relu", "tanh", "sigmoid"):
         return None, None
+    if not np.isfinite(a).all():
+        return float("nan"), "dead" if op == "relu" else "saturated"
     if op == "relu":
         units = (a <= 0).all(axis=0) if a.ndim >= 2 else (a <= 0)
         return float(units.mean()), "dead"
@@ -254,13 +371,24 @@ def _dead_or_saturated(op, a):
 
 def _param_stats(p, before):
     value = np.asarray(p.value)
-    stats = ParamStats(p.name, value.shape, _norm(value), None if p.grad is None else _norm(p.grad))
+    stats = ParamStats(p.name, value.shape, _norm(value), None if p.grad is None else _norm(p.grad),
+                       symmetric=_identical_units(value))
     if before is not None:
         before = np.asarray(before, dtype=np.float64)
         stats.update_norm = _norm(value - before)
         scale = _norm(before)
         stats.update_ratio = stats.update_norm / scale if scale > 0 else None
+        stats.before_rms = scale / np.sqrt(before.size) if before.size else None
     return stats
+
+
+def _identical_units(w, rtol=1e-5):
+    """True when every column (unit) of a weight matrix equals the first, up to rounding; None for a vector,
+    a matrix of one column, or one that is not finite."""
+    if w.ndim != 2 or w.shape[1] < 2 or not np.isfinite(w).all():
+        return None
+    spread = float(np.max(np.abs(w - w[:, :1])))
+    return spread <= rtol * float(np.max(np.abs(w)))
 
 
 def _norm(a):
@@ -295,7 +423,9 @@ def _shape_text(shape):
 
 
 def _fraction_text(s):
-    return "-" if s.fraction is None else f"{s.fraction:.0%} {s.fraction_kind}"
+    if s.fraction is None:
+        return "-"
+    return f"{s.fraction:.0%} {s.fraction_kind}" if np.isfinite(s.fraction) else "nan"
 
 
 def _render(rows):

@@ -68,11 +68,14 @@ class Trainer:
     or other files. ``trainer.file`` (the file that built the loss, as the loss's source line says) is recorded in
     checkpoints; set it to name the file otherwise.
     `callbacks` are called with BatchEnd, EpochEnd and Stopped events.
+    `watch_layers`: after every epoch, keep a compact record of each layer's health in ``history.layers``
+    (gradient std, dead or saturated fraction, update/weight ratio per scope, and graphscope.train.health's
+    diagnosis), measured as ``layer_stats()`` measures it.
     """
 
     def __init__(self, loss, optimizer, batch_size=64, epochs=10, schedule=None, reg=0.0, seed=0, shuffle=True,
                  dtype="float32", progress=None, callbacks=(), *, x=None, y=None, scores=None, checkpoint=None,
-                 overwrite_checkpoint=False):
+                 overwrite_checkpoint=False, watch_layers=False):
         if not hasattr(loss, "_value"):
             raise GraphscopeError(f"Trainer(loss, ...): loss must be the recorded loss tensor, got {type(loss).__name__}")
         if loss.size != 1:
@@ -119,6 +122,8 @@ class Trainer:
         self.epoch = 0                  # epochs completed
         self.saved_epoch = None         # the epoch count of the last checkpoint written (None: none yet)
         self.history = History()
+        self.watch_layers = bool(watch_layers)
+        self.layer_sample = None        # (x, y): the training examples layer_stats measures activations on
         self._stop = False
         self._writing = None            # the epoch whose checkpoint is being written (None: none is)
         self._cast_leaves()
@@ -360,6 +365,8 @@ class Trainer:
             x_val, y_val = self._data(x_val, y_val, "fit: validation data")
         n = len(x_train)
         batches = -(-n // self.batch_size)
+        from .monitor import LAYER_SAMPLE
+        self.layer_sample = _evenly_spaced(x_train, y_train, LAYER_SAMPLE)
         h = self.history
         h.settings = self.settings(n)
         h.stopped = ""
@@ -413,6 +420,9 @@ class Trainer:
                 h.val_loss.append(val_loss)
                 h.lr.append(lr)
                 h.seconds.append(seconds)
+                if self.watch_layers:
+                    from .health import epoch_summary
+                    h.layers.append(epoch_summary(self.layer_stats(), epoch + 1))
                 self.epoch += 1
                 if self.checkpoint is not None:
                     self._writing = self.epoch
@@ -457,10 +467,37 @@ class Trainer:
 
     # ---------------------------------------------------------------- statistics
     def layer_stats(self, bins=None):
-        """gs.layer_stats of the graph's last pass (after fit: the last training batch), with the update/weight
-        ratio of the optimizer's last step."""
+        """gs.layer_stats with the update/weight ratio of the optimizer's last step; once fit() has seen the data,
+        the activations and dead or saturated fractions are measured on a fixed sample of the training data
+        (up to monitor.LAYER_SAMPLE evenly spaced examples, eval mode: no dropout, batch norm's running averages), the
+        gradients on the graph's last pass (the last training batch). The table says which is which."""
         from .monitor import HISTOGRAM_BINS, layer_stats
-        return layer_stats(self.graph, bins=bins or HISTOGRAM_BINS, optimizer=self.optimizer)
+        return layer_stats(self.graph, bins=bins or HISTOGRAM_BINS, optimizer=self.optimizer,
+                           activations=self.sample_activations())
+
+    def sample_activations(self):
+        """A monitor.Sample: each scope's activation on the layer sample (None before fit has seen data, or when
+        the graph cannot run on it); the graph is left showing its last pass as it was."""
+        if self.layer_sample is None:
+            return None
+        from .monitor import Sample, scope_outputs
+        outputs = list(scope_outputs(self.graph).values())
+        if not outputs:
+            return None
+        x, y = self.layer_sample
+        parts = {node.id: [] for node in outputs}
+        kept = _last_pass(self.graph)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for _ in self._eval_passes(x, y):
+                    for node in outputs:
+                        parts[node.id].append(np.asarray(node._value))
+        except GraphscopeError:  # a graph that takes only its batch size: the statistics stay the last pass's
+            return None
+        finally:
+            _put_back(kept)
+        values = {k: v[0] if len(v) == 1 else np.concatenate(v) for k, v in parts.items()}
+        return Sample(values, len(x), f"{len(x)} training examples (a fixed sample, eval mode)")
 
     # ---------------------------------------------------------------- sanity
     def sanity_check(self, x=None, y=None, out=None):
@@ -481,6 +518,14 @@ def _source_file(node):
     if not isinstance(source, str) or ":" not in source:
         return None
     return display_path(source.rsplit(":", 1)[0])
+
+
+def _evenly_spaced(x, y, k):
+    """(x, y) at up to k evenly spaced rows: a sample fixed for the data, drawn without the trainer's RNG."""
+    if len(x) <= k:
+        return x, y
+    idx = np.linspace(0, len(x) - 1, k).round().astype(np.intp)
+    return x[idx], y[idx]
 
 
 def _last_pass(graph):

@@ -211,6 +211,11 @@ class TrainingRun:
     def paused(self):
         return not self._go.is_set()
 
+    @property
+    def running(self):
+        """True while a fit() runs in the training thread (the graph is then the trainer's alone)."""
+        return not self._idle.is_set()
+
     def _event(self, event):
         if isinstance(event, BatchEnd):
             self.params_before, self._before = self._before, snapshot_params(self.graph)

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ...engine.formatting import stat_text
-from ...train.monitor import UPDATE_RATIO_TARGET, layer_stats
+from ...train.monitor import UNJUDGED, UPDATE_RATIO_TARGET, layer_stats
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
 from ..widgets.text_fit import cut_between
@@ -30,23 +30,29 @@ NO_SCOPES = ("This graph has no module scopes. Record layers inside gs.scope(\"n
 
 
 def _fraction(s):
-    """'3% dead' or '90% sat' (saturated), '-' for an op that is neither ReLU, tanh nor sigmoid."""
-    return "-" if s.fraction is None else f"{s.fraction:.0%} {s.fraction_kind[:4].rstrip('u')}"
+    """'3% dead' or '90% sat' (saturated), 'nan' when the activation is not finite, '-' for an op that is
+    neither ReLU, tanh nor sigmoid."""
+    if s.fraction is None:
+        return "-"
+    return f"{s.fraction:.0%} {s.fraction_kind[:4].rstrip('u')}" if np.isfinite(s.fraction) else "nan"
 
 
 def _ratio(s):
-    """The update/weight ratio of the scope's weight (else its first parameter) and the monitor's verdict.
+    """The update/weight ratio of the scope's weight (else its first parameter) with the monitor's verdict
+    ('2.1e-03 ok', '4.4e-01 (bias)': not judged, 'nan').
 
     '-' before any update; the line under the histograms lists every parameter's.
     """
     known = sorted((p for p in s.params if p.update_ratio is not None), key=lambda p: len(p.shape) < 2)
-    return f"{known[0].update_ratio:.1e} {known[0].verdict}" if known else "-"
+    return known[0].ratio_text(digits=1) if known else "-"
 
 
 def _param_line(p):
     text = f"{p.name} {'x'.join(map(str, p.shape))}: |w| {stat_text(p.norm)}, |grad| {stat_text(p.grad_norm)}"
     if p.update_ratio is not None:
-        text += f", |update| {stat_text(p.update_norm)}, update/weight {p.update_ratio:.2e} ({p.verdict})"
+        text += f", |update| {stat_text(p.update_norm)}, update/weight {p.ratio_text()}"
+        if p.unjudged:
+            text += f": not judged, {UNJUDGED[p.unjudged]}"
     return text
 
 
@@ -61,8 +67,10 @@ def with_walked_updates(stats, events):
             found = by_name.get(p.name, ())
             if len(found) == 1:  # a name two parameters share is left as the monitor measured it
                 event = found[0]
+                before = np.asarray(event.value_before, dtype=np.float64)
                 s.params[i] = replace(p, update_norm=float(np.linalg.norm(np.ravel(event.delta))),
-                                      update_ratio=event.ratio)
+                                      update_ratio=event.ratio,
+                                      before_rms=float(np.sqrt(np.mean(before * before))) if before.size else None)
     return stats
 
 
@@ -79,7 +87,11 @@ class LayerScreen(Screen):
         self.session = session
         self.param_lines = []
         self.updates = session.update_events()
-        self.stats = layer_stats(session.graph, None if self.updates else session.params_before)
+        run = session.training_run
+        # after a training run, dead units are counted on the trainer's fixed sample of the training data
+        sample = run.trainer.sample_activations() if run is not None and session.trained and not run.running \
+            else None
+        self.stats = layer_stats(session.graph, None if self.updates else session.params_before, activations=sample)
         with_walked_updates(self.stats, self.updates)
 
     def compose(self):
@@ -103,7 +115,18 @@ class LayerScreen(Screen):
             ratio = f" · upd/weight: the next {optimizer} step (u), ~{UPDATE_RATIO_TARGET:.0e} is healthy"
         elif self.session.params_before:
             ratio = f" · upd/weight of the last step, ~{UPDATE_RATIO_TARGET:.0e} is healthy"
-        return f"layer statistics · {len(self.stats)} scopes · {when}{ratio}"
+        return f"layer statistics · {len(self.stats)} scopes · {when}{self._examples()}{ratio}"
+
+    def _examples(self):
+        """' · 64 examples' (the recorded batch), or where a training run measured the activations."""
+        counts = {s.examples for s in self.stats} - {None}
+        grads = {s.gradient_examples for s in self.stats} - {None}
+        if not counts:
+            return ""
+        shown = "/".join(map(str, sorted(counts)))
+        if grads and grads != counts:
+            return f" · activations: {shown} training examples (eval), gradients: {'/'.join(map(str, sorted(grads)))}"
+        return f" · {shown} examples"
 
     def on_mount(self):
         if not self.stats:

@@ -1,0 +1,45 @@
+"""The lecture's update/weight rule of thumb, judged in one place for every view of it.
+
+||update|| / ||weights|| per step should be about 1e-3: far below, the
+learning rate may be too low; far above, too high. The ratio means that only
+for a weight matrix whose size is its own: a bias (one axis) starts at 0 and
+a zero-initialized weight grows from 0 by the very steps it is compared with,
+so its ratio is large whatever the rate; a step of 0 (no gradient reached
+the parameter) says nothing of the rate either. ``judge`` returns the
+verdict ('low', 'ok', 'high', 'nan', 'inf') or why there is none (a key of
+``UNJUDGED``). The layer statistics (graphscope.train.monitor) and the
+update phase's explanations (graphscope.stepper.explain) both read it.
+"""
+import math
+
+#: The rule of thumb for ||update|| / ||weights|| per step, and the band around it called healthy.
+UPDATE_RATIO_TARGET = 1e-3
+UPDATE_RATIO_BAND = (1e-4, 1e-2)
+#: A weight whose entries' root mean square is below this (before the step) is ~0.
+NEAR_ZERO_RMS = 1e-4
+#: Why a ratio gets no verdict: a short mark (shown next to the ratio) and the sentence that explains it.
+UNJUDGED = {
+    "no step": "the step was 0 (no gradient reached it), whatever the learning rate",
+    "bias": ("the rule of thumb is for weight matrices; a bias starts at 0, so its ratio is large whatever the "
+             "learning rate"),
+    "|w|≈0": (f"the weights are ~0 (entries' rms below {NEAR_ZERO_RMS:g}: zero init, or grown from 0 by the steps "
+              f"themselves), so any step is large next to them"),
+}
+
+
+def judge(ratio, shape=None, before_rms=None, step_norm=None):
+    """'low', 'ok' or 'high' against the rule of thumb; 'nan' or 'inf' for a ratio that is not finite; a key of
+    UNJUDGED when the ratio means nothing here; None without a ratio. `shape`, `before_rms` (the root mean square
+    of the entries before the step) and `step_norm` (||update||) say what the parameter is, when known."""
+    if ratio is None:
+        return None
+    if not math.isfinite(ratio):
+        return "nan" if math.isnan(ratio) else "inf"
+    if step_norm == 0:
+        return "no step"
+    if shape is not None and len(shape) < 2:
+        return "bias"
+    if before_rms is not None and before_rms < NEAR_ZERO_RMS:
+        return "|w|≈0"
+    low, high = UPDATE_RATIO_BAND
+    return "low" if ratio < low else "high" if ratio > high else "ok"

@@ -1,0 +1,179 @@
+"""Is each layer healthy? A short diagnosis of gs.layer_stats' numbers, in the lecture's words.
+
+``diagnose(stats)`` reads a ``LayerStatsList`` and finds, each as one line:
+
+- vanishing or exploding gradients: a scope whose gradient std is three orders
+  of magnitude (``GRADIENT_ORDERS``) below or above the last scope's (the
+  scores, which the loss's gradient reaches first; the last one whose
+  gradient has a spread), and scopes no gradient reaches at all (exactly 0);
+- dead ReLU layers and saturated tanh / sigmoid layers: more than
+  ``UNHEALTHY_FRACTION`` (90%) of their units;
+- symmetric weights: a weight matrix whose units all hold the same weights
+  (zero or constant init): they compute the same and get the same gradient;
+- statistics that are not finite (a NaN or inf activation or gradient).
+
+``epoch_summary(stats)`` is the compact per-epoch record the trainer keeps
+in its history (per scope: gradient std, dead or saturated fraction, the
+weight's update/weight ratio) with the diagnosis's lines.
+"""
+import math
+from dataclasses import dataclass
+
+from ..engine.formatting import stat_text
+
+#: A gradient std more than this many orders of magnitude from the last scope's is vanishing (or exploding).
+GRADIENT_ORDERS = 3
+#: A layer with more than this share of dead (or saturated) units is reported.
+UNHEALTHY_FRACTION = 0.9
+#: How many scope names a line lists before 'and N more'.
+NAMES_SHOWN = 4
+
+HEALTHY = "no vanishing or exploding gradients, dead or saturated layers, or symmetric weights found"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: its kind ('vanishing', 'exploding', 'no gradient', 'dead', 'saturated', 'symmetric',
+    'not finite'), the scopes (or parameters) it concerns, and the line that says it."""
+
+    kind: str
+    names: tuple
+    text: str
+
+    def __str__(self):
+        return self.text
+
+
+class Diagnosis(list):
+    """The findings of ``diagnose``, in the order above; ``lines()`` their texts, ``str()`` one per line (or the
+    line saying all is well)."""
+
+    def lines(self):
+        return [f.text for f in self]
+
+    def kinds(self):
+        return {f.kind for f in self}
+
+    def __str__(self):
+        return "\n".join(self.lines()) if self else HEALTHY
+
+
+def diagnose(stats):
+    """The Diagnosis of a ``LayerStatsList`` (gs.layer_stats, trainer.layer_stats())."""
+    found = Diagnosis()
+    found += _not_finite(stats)
+    found += _symmetric(stats)
+    found += _fractions(stats, "dead", "dead units",
+                        "they output 0 on every example, so no gradient passes them (a negative bias, too large a "
+                        "learning rate, or a poor init pushed them there): try bias 0 or 0.01, He init, a smaller "
+                        "learning rate, or leaky ReLU")
+    found += _fractions(stats, "saturated", "saturated outputs",
+                        "they sit where tanh/sigmoid is flat (|tanh| > 0.99, sigmoid < 0.01 or > 0.99), so their local "
+                        "gradient is ~0: try smaller weights (Xavier init), standardized inputs, or batch norm")
+    found += _gradients(stats)
+    return found
+
+
+def _finite(x):
+    return x is not None and math.isfinite(x)
+
+
+def _names(names, noun="scopes"):
+    """'fc1, fc2, fc3' or, for more than NAMES_SHOWN, 'fc1 ... sigmoid8 (16 scopes)'."""
+    if len(names) <= NAMES_SHOWN:
+        return ", ".join(names)
+    return f"{names[0]} ... {names[-1]} ({len(names)} {noun})"
+
+
+def _not_finite(stats):
+    bad = [s.scope for s in stats if s.activation.nonfinite or (s.gradient is not None and s.gradient.nonfinite)
+           or (s.gradient is not None and not _finite(s.gradient.std))]
+    if not bad:
+        return []
+    return [Finding("not finite", tuple(bad),
+                    f"not finite: {_names(bad)} hold NaN or inf activations or gradients: the run has diverged (or "
+                    f"is about to): try a smaller learning rate, and gs.detect_anomaly to find the node that made it")]
+
+
+def _gradients(stats):
+    """Vanishing, exploding and absent gradients, against the last scope's gradient std."""
+    with_grad = [s for s in stats if s.gradient is not None and _finite(s.gradient.std)]
+    spread = [i for i, s in enumerate(with_grad) if s.gradient.std > 0]
+    if not spread:
+        return []
+    ref = with_grad[spread[-1]]  # the last scope with a spread gradient (a scalar loss's scope has none)
+    before = with_grad[:spread[-1]]
+    ref_std = ref.gradient.std
+    factor = 10.0 ** GRADIENT_ORDERS
+    zero = [s for s in before if s.gradient.std == 0 and s.gradient.min == 0 == s.gradient.max]
+    small = [s for s in before if s not in zero and s.gradient.std * factor < ref_std]
+    large = [s for s in before if s.gradient.std > factor * ref_std]
+    out = []
+    against = f"the gradient std at {ref.scope} ({stat_text(ref_std)})"
+    if small:
+        low = min(small, key=lambda s: s.gradient.std)
+        out.append(Finding("vanishing", tuple(s.scope for s in small),
+                           f"vanishing gradients: {_names([s.scope for s in small])} get less than 1/{factor:g} of "
+                           f"{against}, down to {stat_text(low.gradient.std)} at {low.scope}: their weights barely "
+                           f"learn; try Xavier or He init, ReLU instead of sigmoid/tanh, or batch norm"))
+    if zero:
+        dead = [s.scope for s in stats if s.fraction_kind == "dead" and _finite(s.fraction) and s.fraction >= 1]
+        zeros = [p.name for s in stats for p in s.params if len(p.shape) >= 2 and p.norm == 0]
+        why = (f"the dead units of {_names(dead)} pass nothing back" if dead else
+               f"the all-0 weights of {_names(zeros, 'weights')} pass nothing back" if zeros else
+               "something between them and the loss passes nothing back (dead units, zero weights)")
+        out.append(Finding("no gradient", tuple(s.scope for s in zero),
+                           f"no gradient: {_names([s.scope for s in zero])} get exactly 0: {why}"))
+    if large:
+        high = max(large, key=lambda s: s.gradient.std)
+        out.append(Finding("exploding", tuple(s.scope for s in large),
+                           f"exploding gradients: {_names([s.scope for s in large])} get more than {factor:g} times "
+                           f"{against}, up to {stat_text(high.gradient.std)} at {high.scope}: try smaller initial "
+                           f"weights (Xavier or He), a smaller learning rate, or batch norm"))
+    return out
+
+
+def _fractions(stats, kind, title, why):
+    bad = [s for s in stats if s.fraction_kind == kind and _finite(s.fraction) and s.fraction > UNHEALTHY_FRACTION]
+    if not bad:
+        return []
+    listed = ", ".join(f"{s.scope} {s.fraction:.0%}" for s in bad[:NAMES_SHOWN])
+    if len(bad) > NAMES_SHOWN:
+        listed += f" and {len(bad) - NAMES_SHOWN} more"
+    counted = next((s.examples for s in bad if s.examples), None)
+    on = f" (on {counted} examples)" if counted else ""
+    return [Finding(kind, tuple(s.scope for s in bad), f"{title}{on}: {listed}: {why}")]
+
+
+def _symmetric(stats):
+    same = [p for s in stats for p in s.params if p.symmetric]
+    if not same:
+        return []
+    units = sorted({p.shape[1] for p in same})
+    count = " or ".join(map(str, units))
+    return [Finding("symmetric", tuple(p.name for p in same),
+                    f"symmetric weights: in {_names([p.name for p in same], 'weights')} all {count} units hold the same "
+                    f"weights (zero or constant init), so they compute the same and get the same gradient, for "
+                    f"ever: draw random initial weights (Xavier, He, or normal with std 0.01)")]
+
+
+def epoch_summary(stats, epoch=None):
+    """The compact record of one epoch's layers: JSON-able, for the history.
+
+    {"epoch": 3, "examples": 500, "scopes": {"relu1": {"grad_std": 0.01, "dead": 0.38, "update_ratio": 2e-3},
+    ...}, "diagnosis": [lines]}: per scope the gradient std, the dead or saturated fraction (when its op has
+    one) and the update/weight ratio of its weight (when it has one and a step was taken).
+    """
+    scopes = {}
+    for s in stats:
+        entry = {"grad_std": None if s.gradient is None else s.gradient.std}
+        if s.fraction_kind:
+            entry[s.fraction_kind] = s.fraction
+        w = s.weight
+        if w is not None and w.update_ratio is not None:
+            entry["update_ratio"] = w.update_ratio
+        scopes[s.scope] = entry
+    out = {"epoch": epoch} if epoch is not None else {}
+    examples = next((s.examples for s in stats if s.examples), None)
+    out.update({"examples": examples, "scopes": scopes, "diagnosis": diagnose(stats).lines()})
+    return out
