@@ -1,5 +1,6 @@
 """gs.nn.Module written as PyTorch users write it: attributes register children and parameters, ModuleList,
 nested names, a forgotten super().__init__(), unique default names for standalone layers, help()."""
+import gc
 import inspect
 import pydoc
 
@@ -149,12 +150,14 @@ def test_a_plain_list_of_layers_points_at_module_list():
 
 
 def test_standalone_layers_made_without_names_never_share_them(rng):
+    gc.collect()  # layers of earlier tests, freed now rather than in the middle of this one
     first, second = nn.Linear(4, 3, rng=0), nn.Linear(3, 2, rng=1)
     assert first.name != second.name and second.name.startswith("fc")
     graph = second(first(batch(rng))).graph()
     assert graph[f"{first.name}.W"] is first.W and graph[f"{second.name}.W"] is second.W
     name = second.name
-    del second
+    del second, graph
+    gc.collect()  # the layer may sit in a reference cycle
     assert nn.Linear(2, 2).name == name   # a freed default name is given again
     seq = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
     assert [m.name for m in seq] == ["fc1", "relu1", "fc2"]   # containers still number their layers
