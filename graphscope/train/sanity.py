@@ -11,6 +11,11 @@
 
 The trainer's parameters, optimizer state, RNG, history and the batch-norm and dropout nodes' state
 (running averages, mask draws) are put back afterwards.
+
+A check that cannot be made for this model (no class scores to compare the initial loss with, a hand-written loss
+that matches neither what a softmax loss gives per example nor summed, no weights to regularize) is not
+performed: its line is marked [skip] with the figure it has and why, the summary counts it apart, and
+``SanityReport.ok`` stays true (nothing was found wrong) while ``complete`` is false.
 """
 import math
 from dataclasses import dataclass
@@ -20,6 +25,7 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.source import display_location
 from ..engine.words import plural
+from .blocked import blocked_lines, blocking_findings
 from .rewind import TrainerState
 from .settings import VAL_CHUNK
 
@@ -37,17 +43,29 @@ PROBE_REG = 1e3
 
 @dataclass
 class Check:
-    """One sanity check: what was measured, what was expected, and whether it passed."""
+    """One sanity check: what was measured, what was expected, and whether it passed; ``performed`` False when
+    it could not be made for this model (then ``ok`` is True: nothing was found wrong, and the figure says why)."""
 
     name: str
     figure: str
     ok: bool
     advice: str = ""
+    performed: bool = True
+
+    @property
+    def status(self):
+        """'ok', 'FAIL' or 'skip' (not performed)."""
+        return "skip" if not self.performed else "ok" if self.ok else "FAIL"
 
     def line(self):
-        verdict = "ok" if self.ok else "FAIL"
-        return f"[{verdict:4s}] {self.name}: {self.figure}" + ("" if self.ok or not self.advice else
-                                                               f"\n       {self.advice}")
+        """'[ok  ] name: figure', '[skip] ...', or '[FAIL] ...' with the advice's lines indented below it."""
+        advice = "" if self.ok or not self.advice else "".join(f"\n       {a}" for a in self.advice.split("\n"))
+        return f"[{self.status:4s}] {self.name}: {self.figure}{advice}"
+
+
+def _skipped(name, figure):
+    """A check not performed: `figure` says what was measured and why nothing was compared."""
+    return Check(name, figure, True, performed=False)
 
 
 @dataclass
@@ -56,11 +74,24 @@ class SanityReport:
 
     @property
     def ok(self):
+        """No check failed (checks not performed do not fail)."""
         return all(c.ok for c in self.checks)
+
+    @property
+    def complete(self):
+        """Every check was performed."""
+        return all(c.performed for c in self.checks)
 
     def summary(self):
         failed = sum(not c.ok for c in self.checks)
-        return "sanity checks passed" if not failed else f"sanity checks: {failed} of {len(self.checks)} failed"
+        skipped = sum(not c.performed for c in self.checks)
+        total = len(self.checks)
+        not_done = f"{skipped} of {total} not performed ([skip])"
+        if failed:
+            return f"sanity checks: {failed} of {total} failed" + (f", {not_done}" if skipped else "")
+        if skipped:
+            return f"sanity checks: {total - skipped} of {total} passed, {not_done}"
+        return "sanity checks passed"
 
     def __str__(self):
         return "\n".join([c.line() for c in self.checks] + [self.summary()])
@@ -137,8 +168,8 @@ def _hand_written_initial_loss(trainer, x, y):
         loss = _data_loss(trainer, x, y)
         if not math.isfinite(loss):
             return _not_finite("initial loss", loss, trainer)
-        return Check("initial loss", f"{loss:.4g} (no class scores and no softmax or SVM loss: nothing to compare "
-                                     f"with)", True)
+        return _skipped("initial loss", f"{loss:.4g}; not compared: no class scores and no softmax or SVM loss, so "
+                                        f"nothing to compare it with")
     loss, scores = _loss_and_scores(trainer, scores_node, x, y)
     if not math.isfinite(loss):
         return _not_finite("initial loss", loss, trainer)
@@ -147,10 +178,13 @@ def _hand_written_initial_loss(trainer, x, y):
     figure = (f"{loss:.4g}, a loss written by hand on {scores_node.name}: a softmax loss of these "
               f"{scores.shape[1]}-class scores gives about {expected:.4g} per example "
               f"({rows * expected:.4g} summed over {plural(rows, 'example')})")
-    for label, target in (("its mean", expected), ("its sum", rows * expected)):
+    targets = (("its mean", expected), ("its sum", rows * expected))
+    for label, target in targets:
         if target > 0 and abs(loss - target) / target <= INITIAL_TOLERANCE:
             return Check("initial loss", f"{figure}: close to {label}", True)
-    return Check("initial loss", f"{figure}: neither, so not compared (another loss?)", True)
+    ratios = ", ".join(f"{loss / target:.2g}x {label}" for label, target in targets if target > 0)
+    return _skipped("initial loss", f"{figure}: neither ({ratios}), so not compared: a loss of another kind, or "
+                                    f"not a softmax loss of {scores_node.name}?")
 
 
 def _not_finite(name, loss, trainer):
@@ -205,7 +239,7 @@ def _loss_and_scores(trainer, scores_node, x, y):
 def _regularization(trainer, x, y, saved=None):
     name = "regularization raises the loss"
     if not trainer.weights:
-        return Check(name, "no weights (parameters with 2+ axes) to regularize", True)
+        return _skipped(name, "not compared: no weights (parameters with 2+ axes) to regularize")
     plain = _data_loss(trainer, x, y)
     if not math.isfinite(plain):
         return Check(name, f"{plain} without regularization: nothing to compare", False,
@@ -291,8 +325,9 @@ def _overfit_subset(trainer, x, y, saved):
         attempts.append(_overfit_at(trainer, xs, ys, lr0 * factor, saved))
     best = attempts[-1]
     if best.fitted:
-        what = "100% training accuracy" if best.acc is not None else f"loss {best.loss:.3g}"
-        figure = f"{what} after {plural(best.steps, 'step')} (loss {best.loss:.3g}, lr {best.lr:g}, no regularization)"
+        figure = (f"100% training accuracy after {plural(best.steps, 'step')} (loss {best.loss:.3g}, "
+                  if best.acc is not None else f"loss {best.loss:.3g} after {plural(best.steps, 'step')} (")
+        figure += f"lr {best.lr:g}, no regularization)"
         if len(attempts) > 1:
             figure += f"; at lr {lr0:g}: {attempts[0].outcome()}: " + (
                 "too small a learning rate for a quick start" if attempts[0].improved or attempts[0].flat else
@@ -300,6 +335,9 @@ def _overfit_subset(trainer, x, y, saved):
         return Check(name, figure, True)
     tried = "; ".join(f"lr {a.lr:g}: {a.outcome()}" for a in attempts)
     figure = f"not fitted: {tried} (no regularization)"
+    blocked = _blocked(trainer, x, y, xs, ys, saved)
+    if blocked:
+        return Check(name, figure, False, blocked)
     if len(attempts) > 1 and all(a.flat for a in attempts):
         saved.restore()
         return Check(name, figure, False, _stalled(trainer, xs, ys, attempts))
@@ -307,6 +345,22 @@ def _overfit_subset(trainer, x, y, saved):
     return Check(name, figure, False,
                  f"the model cannot fit even a few examples at these rates: try a {way} learning rate, or check "
                  f"the model (too small? its gradients, with `graphscope check`)")
+
+
+def _blocked(trainer, x, y, xs, ys, saved):
+    """When the layer diagnosis at the initial parameters finds what no learning rate cures (dead units, no or
+    vanishing gradients, symmetric weights): the advice, led by those findings, with the weights' gradient/weight
+    ratios; '' otherwise."""
+    saved.restore()
+    lines = blocked_lines(blocking_findings(trainer, x, y, batch=(xs, ys)))
+    if not lines:
+        return ""
+    listed = ", ".join(f"{name} {ratio:.1e}" for name, ratio in _ends(_gradient_ratios(trainer, xs, ys)))
+    saved.restore()
+    file = getattr(trainer, "file", None) or "FILE"
+    return "\n".join(lines[:1] + [f"- {line}" for line in lines[1:]] + [
+        f"a larger rate only scales gradients that are 0 or ~0 (gradient/weight RMS: {listed}): fix the model "
+        f"first; the statistics per layer: trainer.layer_stats(), or `graphscope train {file} --layers`"])
 
 
 def _stalled(trainer, xs, ys, attempts):

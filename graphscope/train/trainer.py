@@ -475,16 +475,17 @@ class Trainer:
         return layer_stats(self.graph, bins=bins or HISTOGRAM_BINS, optimizer=self.optimizer,
                            activations=self.sample_activations())
 
-    def sample_activations(self):
-        """A monitor.Sample: each scope's activation on the layer sample (None before fit has seen data, or when
-        the graph cannot run on it); the graph is left showing its last pass as it was."""
-        if self.layer_sample is None:
+    def sample_activations(self, sample=None):
+        """A monitor.Sample: each scope's activation on the layer sample, or on `sample` (x, y) when given (None
+        before fit has seen data, or when the graph cannot run on it); the graph is left showing its last pass."""
+        sample = self.layer_sample if sample is None else sample
+        if sample is None:
             return None
         from .monitor import Sample, scope_outputs
         outputs = list(scope_outputs(self.graph).values())
         if not outputs:
             return None
-        x, y = self.layer_sample
+        x, y = sample
         parts = {node.id: [] for node in outputs}
         kept = _last_pass(self.graph)
         try:
