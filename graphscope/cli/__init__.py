@@ -5,8 +5,10 @@ Exit status: 0 done; 1 a problem was found in the graph (``check``: a wrong
 backward, a NaN); 2 the command could not do its work (a usage error, a file
 that is missing, unreadable or lacks what the command needs, an output that
 cannot be written), with one message on stderr and never a traceback;
-3 (``check`` only) nothing failed, but some node or leaf could not be judged
-(its gradients are 0 wherever checked); 130 interrupted.
+3 (``check`` and ``train --sanity``) nothing failed, but not everything was
+checked (``check``: some node or leaf could not be judged, its gradients 0
+wherever checked; ``--sanity``: a check could not be made for this model,
+marked [skip]); 130 interrupted.
 """
 import argparse
 import os

@@ -257,19 +257,25 @@ def verdict_lines(verdict, result, args):
         lines = [f"nothing learned: the best {_accuracy_of(result)}, {100 * verdict.best_acc:.1f}% (lr {best.lr:.3g}, "
                  f"reg {best.reg:.3g}, {best.stage} round), is near chance ({100 * result.chance:.1f}%: always "
                  f"answering the most common of the {result.classes} classes)"]
+    if verdict.blocked:
+        lines.append(f"  {verdict.blocked[0]}")
+        lines += [f"    {line}" for line in verdict.blocked[1:]]
     change = {"smaller": (f"the learning rates are too large: the loss grew or diverged in {verdict.blew_up} of "
                           f"{plural(n, 'trial')}"),
               "larger": (f"the learning rates are too small: the loss hardly moved in {verdict.stalled} of "
                          f"{plural(n, 'trial')}" if 2 * verdict.stalled >= n else
                          "the learning rates look too small: no trial's loss grew, and the best was near the top of "
                          "the range"),
-              "": (f"the learning rates do not look like the problem: the loss grew or diverged in only "
+              "": (f"so the learning rates are not the problem: the loss hardly moved in {verdict.stalled} of "
+                   f"{plural(n, 'trial')}, and a larger rate only scales gradients that are 0 or ~0: fix the model "
+                   f"first" if verdict.blocked else
+                   f"the learning rates do not look like the problem: the loss grew or diverged in only "
                    f"{verdict.blew_up} of {plural(n, 'trial')}")}[verdict.lr_change]
     if verdict.lr_range:
         change += f"; try --lr-range {verdict.lr_range[0]:g} {verdict.lr_range[1]:g}"
     lines.append(f"  {change}")
     lines.append(f"  the model: `{file_command('train', args.file, (), '--sanity')}` checks its initial loss and "
-                 f"that it can overfit 20 examples" + ("" if verdict.reason == "diverged" else
+                 f"that it can overfit 20 examples" + ("" if verdict.reason == "diverged" or verdict.blocked else
                                                        "; more epochs (--epochs) give every trial longer"))
     return lines
 

@@ -34,6 +34,7 @@ import os
 import sys
 
 from ..engine.errors import GraphscopeError
+from ..engine.graphcheck import NOT_JUDGED_STATUS
 from ..engine.words import plural
 from .common import (TRAIN_DEFAULTS, optimizer_factory, option_problems, output_problems, report_bad_options)
 from .trainfile import SETTINGS
@@ -140,7 +141,9 @@ def add_parser(sub):
                         "diagnosis")
     p.add_argument("--sanity", action="store_true",
                    help="instead of training, run the sanity checks (initial loss, regularization, overfit 20 "
-                        "examples), each printing the number it measured and a verdict")
+                        "examples), each printing the number it measured and a verdict ([ok], [FAIL], or [skip]: "
+                        "not performed for this model); exit status 0 when all passed, 1 when one failed, 3 when "
+                        "none failed but one was skipped")
     p.set_defaults(run=run)
 
 
@@ -330,7 +333,7 @@ def run(args):
     if args.sanity:
         print(f"sanity checks of {args.file} ({type(optimizer).__name__}, lr {args.lr:g}):")
         report = trainer.sanity_check(x_train, y_train, out=print)
-        return 0 if report.ok else 1
+        return 1 if not report.ok else 0 if report.complete else NOT_JUDGED_STATUS  # 3: as check, not all checked
     if args.resume:
         trainer.load_checkpoint(args.resume)  # the model is checked first: a different one is named as such
         args.resumed_after = trainer.epoch  # the table marks where this run went on

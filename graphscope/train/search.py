@@ -17,7 +17,7 @@ from .checkpoint import stateful_nodes
 from .events import EpochEnd
 from .progress import Bar, wanted
 from .search_result import FINISHED, INTERRUPTED, RUNNING, STAGES, SearchResult, Trial, load_search, _pct
-from .search_verdict import chance_of
+from .search_verdict import chance_of, judge
 from .trainer import Trainer, TrainingDiverged
 
 __all__ = ["search", "SearchResult", "SearchInterrupted", "Trial", "load_search"]
@@ -105,9 +105,20 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     finally:
         _reset(graph, initial, node_state)
     record.status = FINISHED
+    if not judge(record, lr).learned:
+        record.blocked = _blocked(loss, make_optimizer, lr, batch_size, seed, dtype, x_train, y_train)
+        _reset(graph, initial, node_state)
     if save is not None:
         record.save(save)
     return record
+
+
+def _blocked(loss, make_optimizer, lr, batch_size, seed, dtype, x_train, y_train):
+    """What no learning rate cures, found by the layer diagnosis at the initial weights (graphscope.train.blocked)."""
+    from .blocked import blocking_findings
+    trainer = Trainer(loss, make_optimizer(loss.graph().params, lr[0]), batch_size=batch_size, seed=seed,
+                      dtype=dtype, progress=False)
+    return blocking_findings(trainer, *trainer._data(x_train, y_train, "search"))
 
 
 def _range(r, what, allow_zero=False):

@@ -127,6 +127,9 @@ class SearchResult:
     classes: Optional[int] = None
     status: str = FINISHED
     path: Optional[str] = None
+    #: when the search learned nothing: what the layer diagnosis finds at the initial weights that no learning rate
+    #: cures (graphscope.train.blocked; health.Finding objects); not kept in the file
+    blocked: list = field(default_factory=list)
 
     @property
     def ranked(self):

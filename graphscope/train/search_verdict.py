@@ -1,10 +1,14 @@
 """Did a search learn anything? A best trial that diverged, or whose accuracy stayed near chance, found nothing;
-the trials' losses then say whether the learning rates were too large or too small, or the model is at fault."""
+the trials' losses then say whether the learning rates were too large or too small, or the model is at fault. When
+the layer diagnosis at the initial weights finds what no rate cures (``SearchResult.blocked``: dead units, no or
+vanishing gradients, symmetric weights), the verdict leads with it and suggests no larger rates."""
 import math
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
+
+from .blocked import blocked_lines
 
 #: A best accuracy less than this share of the way from chance to 100% counts as near chance (with 10 balanced
 #: classes: below 28%; with 3: below 46.7%).
@@ -20,7 +24,8 @@ class SearchVerdict:
     ``lr_change``: 'smaller' (most trials' loss grew or diverged), 'larger' (most trials' loss hardly moved, or
     none grew and the best was at the top of the range) or '' (the learning rate does not look like the problem:
     the model, or too few epochs); ``lr_range``: the range to search next for that change; ``blew_up`` and
-    ``stalled``: how many trials' loss grew (or diverged) and hardly moved.
+    ``stalled``: how many trials' loss grew (or diverged) and hardly moved; ``blocked``: the lines of
+    graphscope.train.blocked (the diagnosis that no learning rate cures), () when it found nothing.
     """
 
     learned: bool
@@ -32,6 +37,7 @@ class SearchVerdict:
     trials: int
     lr_change: str
     lr_range: Optional[tuple]
+    blocked: tuple = ()
 
     def __str__(self):
         if self.learned:
@@ -40,6 +46,8 @@ class SearchVerdict:
             return "no trial had finished"
         what = ("every trial diverged" if self.reason == "diverged" else
                 f"nothing learned: the best accuracy {100 * self.best_acc:.1f}% is near chance")
+        if self.blocked:
+            what += "; " + self.blocked[0] + ": " + "; ".join(self.blocked[1:])
         hint = {"smaller": "try smaller learning rates", "larger": "try larger learning rates",
                 "": "the learning rate does not look like the problem: check the model"}[self.lr_change]
         return f"{what}; {hint}" + (f", lr in {_range_text(self.lr_range)}" if self.lr_range else "")
@@ -76,13 +84,15 @@ def judge(result, lr_range=None):
     else:
         return SearchVerdict(True, "", acc, threshold, blew_up, stalled, len(trials), "", None)
     change, suggested = "", None
+    blocked = tuple(blocked_lines(result.blocked))
     if len(lr_range) == 2:
         lo, hi = lr_range
         if 2 * blew_up >= len(trials):
             change, suggested = "smaller", (_round(lo / REACH), lo)
         elif 2 * stalled >= len(trials) or (blew_up == 0 and _in_top_third(best.lr, lo, hi)):
-            change, suggested = "larger", (hi, _round(hi * REACH))
-    return SearchVerdict(False, reason, acc, threshold, blew_up, stalled, len(trials), change, suggested)
+            if not blocked:  # a larger rate only scales gradients that are 0 or ~0
+                change, suggested = "larger", (hi, _round(hi * REACH))
+    return SearchVerdict(False, reason, acc, threshold, blew_up, stalled, len(trials), change, suggested, blocked)
 
 
 def _in_top_third(lr, lo, hi):
