@@ -113,7 +113,8 @@ def _gradients(stats):
     if small:
         low = min(small, key=lambda s: s.gradient.std)
         out.append(Finding("vanishing", tuple(s.scope for s in small),
-                           f"vanishing gradients: {_names([s.scope for s in small])} get less than 1/{factor:g} of "
+                           f"vanishing gradients: {_names([s.scope for s in small])} {_get(small)} less than "
+                           f"1/{factor:g} of "
                            f"{against}, down to {stat_text(low.gradient.std)} at {low.scope}: their weights barely "
                            f"learn; try Xavier or He init, ReLU instead of sigmoid/tanh, or batch norm"))
     if zero:
@@ -123,14 +124,33 @@ def _gradients(stats):
                f"the all-0 weights of {_names(zeros, 'weights')} pass nothing back" if zeros else
                "something between them and the loss passes nothing back (dead units, zero weights)")
         out.append(Finding("no gradient", tuple(s.scope for s in zero),
-                           f"no gradient: {_names([s.scope for s in zero])} get exactly 0: {why}"))
+                           f"no gradient: {_names([s.scope for s in zero])} {_get(zero)} exactly 0: {why}"))
     if large:
         high = max(large, key=lambda s: s.gradient.std)
         out.append(Finding("exploding", tuple(s.scope for s in large),
-                           f"exploding gradients: {_names([s.scope for s in large])} get more than {factor:g} times "
-                           f"{against}, up to {stat_text(high.gradient.std)} at {high.scope}: try smaller initial "
-                           f"weights (Xavier or He), a smaller learning rate, or batch norm"))
+                           f"exploding gradients: {_names([s.scope for s in large])} {_get(large)} more than "
+                           f"{factor:g} times {against}, up to {stat_text(high.gradient.std)} at {high.scope}"
+                           f"{_dead_yet_reached(stats, large)}: try smaller initial weights (Xavier or He), a "
+                           f"smaller learning rate, or batch norm"))
     return out
+
+
+def _get(scopes):
+    """The verb after a list of scopes: 'relu2 gets', 'fc1, fc2 get' (a scope's gradient: the one reaching its
+    output)."""
+    return "gets" if len(scopes) == 1 else "get"
+
+
+def _dead_yet_reached(stats, large):
+    """What the exploding line adds when some of its scopes are dead units: the gradient measured is the one that
+    reaches their output; none passes through them (dead: they output 0 on every example)."""
+    dead = [s.scope for s in large if s.fraction_kind == "dead" and _finite(s.fraction)
+            and s.fraction > UNHEALTHY_FRACTION]
+    if not dead:
+        return ""
+    one = len(dead) == 1
+    return (f" (the gradient reaching the output of {_names(dead)}: {'its' if one else 'their'} units are dead, "
+            f"they output 0, so none of it passes back through {'it' if one else 'them'})")
 
 
 def _fractions(stats, kind, title, why):
