@@ -126,6 +126,7 @@ def _collect(result, entries, worst=3):
     result.checked += len(good)
     result.kinks += sum(e.basis == "kink" for e in good)
     result.zeros += sum(e.zero for e in good)
+    result.zero_largest = max([result.zero_largest] + [abs(e.analytic) for e in good if e.zero])
     if good:
         # near-zero derivatives (within noise) and kinks pass without a meaningful relative error
         telling = [e for e in good if e.basis in ("rel", "fail")]

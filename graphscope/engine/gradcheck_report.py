@@ -92,8 +92,10 @@ class InputCheck:
     checked: int = 0
     skipped: int = 0
     kinks: int = 0
-    #: entries where the analytic and the numerical derivative are both 0
+    #: entries where the analytic and the numerical derivative are both 0 (up to the finite difference's noise)
     zeros: int = 0
+    #: the largest |analytic derivative| among those entries: 0 when they are exactly 0, 1e-19 when they are ~0
+    zero_largest: float = 0.0
     max_rel: float = 0.0
     max_abs: float = 0.0
     worst: List[Entry] = field(default_factory=list)
@@ -129,6 +131,12 @@ class InputCheck:
         return self.unjudged_reason is not None
 
     @property
+    def reason_label(self):
+        """``unjudged_reason`` as tables say it: 'all 0', 'all ~0' (derivatives of at most 1e-19, not exactly 0),
+        'no finite differences', or None."""
+        return _reason_label(self.unjudged_reason, self.zero_largest)
+
+    @property
     def status(self):
         """'FAIL', 'not judged' (all 0, or no entry could be compared), 'skip' (nothing to check) or 'ok'."""
         return "FAIL" if not self.ok else NOT_JUDGED if self.unjudged else "skip" if not self.checked else "ok"
@@ -147,7 +155,9 @@ class InputCheck:
         if self.note and not self.checked:
             return self.note
         if self.unjudged:
-            return f"{NOT_JUDGED}: analytic and numerical derivatives are both 0 at all {self.checked} entries checked"
+            both = f"~0 (at most {self.zero_largest:.2g})" if self.zero_largest else "0"
+            return (f"{NOT_JUDGED}: analytic and numerical derivatives are both {both} at all {self.checked} entries "
+                    f"checked")
         text = (f"max relative error {self.max_rel:.2g} over {self.checked} of {self.size} entries"
                 + (f", {self.kinks} at kinks" if self.kinks else "")
                 + (f", {self.skipped} skipped (non-finite)" if self.skipped else ""))
@@ -211,13 +221,18 @@ class NodeCheck:
         return None if not reasons else reasons.pop() if len(reasons) == 1 else "several reasons"
 
     @property
+    def reason_label(self):
+        """``unjudged_reason`` as tables say it ('all ~0' when some input's derivatives were not exactly 0)."""
+        return _reason_label(self.unjudged_reason, max((i.zero_largest for i in self.unjudged), default=0.0))
+
+    @property
     def status_text(self):
-        """'ok', 'ok (2 kinks)', 'FAIL', 'skip (leaf)', 'not judged (all 0)', 'ok; W not judged (all 0)', ..."""
+        """'ok', 'ok (2 kinks)', 'FAIL', 'skip (leaf)', 'not judged (all 0)', 'ok; W not judged (all ~0)', ..."""
         zero = self.unjudged
         if self.judged_nothing:
-            return f"{NOT_JUDGED} ({self.unjudged_reason})"
+            return f"{NOT_JUDGED} ({self.reason_label})"
         if zero:
-            return "ok; " + ", ".join(f"{i.name} {NOT_JUDGED} ({i.unjudged_reason})" for i in zero)
+            return "ok; " + ", ".join(f"{i.name} {NOT_JUDGED} ({i.reason_label})" for i in zero)
         kinks = sum(i.kinks for i in self.inputs)
         note = self.note or (f"{kinks} kink{'s' if kinks > 1 else ''}" if kinks else "")
         return self.status + (f" ({note})" if note else "")
@@ -328,6 +343,7 @@ class NodeReport:
         unjudged = [(r.node.name, r.unjudged_reason) for r in self.unjudged]
         causes = {r.node.name: r.cause for r in self.unjudged}
         warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, causes=causes))
+        counted = unjudged_count([(r.node.name, r.reason_label) for r in self.unjudged])
         bad = self.failures
         if not bad:
             passed = n_ops - not_finite - nothing - len(unjudged)
@@ -337,8 +353,8 @@ class NodeReport:
                 text += f", {not_finite} skipped (their values are not finite: {hint})"
             if nothing:
                 text += f", {nothing} skipped ({NOTHING_TO_CHECK})"
-            return text + unjudged_count(unjudged) + warning
-        lines = [f"{len(bad)} of {n_ops} op nodes failed{unjudged_count(unjudged)}; first failing node:",
+            return text + counted + warning
+        lines = [f"{len(bad)} of {n_ops} op nodes failed{counted}; first failing node:",
                  "  " + bad[0].describe().replace("\n", "\n  ")]
         shown = bad[1:max(detailed, 1)]
         if shown:
@@ -393,7 +409,7 @@ class GradcheckReport:
         header = ("leaf", "shape", "checked", "max rel err", "max abs err", "status")
         body = [(leaf.name, str(leaf.shape), f"{leaf.checked}/{leaf.size}",
                  _figure(leaf, leaf.max_rel), _figure(leaf, leaf.max_abs),
-                 leaf.status + (f" ({leaf.unjudged_reason})" if leaf.unjudged else "")) for leaf in self.leaves]
+                 leaf.status + (f" ({leaf.reason_label})" if leaf.unjudged else "")) for leaf in self.leaves]
         return format_table(header, body)
 
     def summary(self):
@@ -406,7 +422,7 @@ class GradcheckReport:
             text = f"gradcheck of {self.output.name}: {_count(checked, 'leaf', 'leaves')} passed"
             if skipped:
                 text += f", {skipped} skipped (nothing to check)"
-            return text + unjudged_count(unjudged) + warning
+            return text + unjudged_count([(leaf.name, leaf.reason_label) for leaf in self.unjudged]) + warning
         lines = [f"gradcheck of {self.output.name}: the gradient of "
                  f"{', '.join(leaf.name for leaf in self.leaves if not leaf.ok)} is wrong"]
         lines += [f"  {leaf.describe(entries=1)}" for leaf in self.leaves if not leaf.ok]
@@ -502,6 +518,16 @@ def unjudged_count(items):
         name, reason = (item, ALL_ZERO) if isinstance(item, str) else item
         groups.setdefault(reason, []).append(name)
     return "".join(f", {len(names)} {NOT_JUDGED} ({reason}): {_listed(names, ' ...')}" for reason, names in groups.items())
+
+
+def _reason_label(reason, largest):
+    """'all ~0' for ALL_ZERO derivatives that were not exactly 0 (`largest` > 0); else the reason itself."""
+    return "all ~0" if reason == ALL_ZERO and largest else reason
+
+
+def zero_text(largest):
+    """'gradients 0' or 'gradients ~0 (at most 1.1e-18)': what an all-0 verdict says of the largest derivative."""
+    return f"gradients ~0 (at most {largest:.2g})" if largest else "gradients 0"
 
 
 def _listed(names, more):

@@ -15,7 +15,7 @@ import numpy as np
 from .checksettings import require_settings
 from .errors import BackwardError
 from .gradcheck import check_nodes, gradcheck
-from .gradcheck_report import ALL_ZERO, NO_DIFFERENCES, GradcheckReport, NodeReport
+from .gradcheck_report import ALL_ZERO, NO_DIFFERENCES, GradcheckReport, NodeReport, zero_text
 from .nonfinite import find_nonfinite
 from .words import plural
 
@@ -74,7 +74,8 @@ class GraphCheck:
         """Why some node or leaf could not be judged, each reason once, in words."""
         checks = [i for r in self.nodes.unjudged for i in r.unjudged] + (self.whole.unjudged if self.whole else [])
         reasons = {i.unjudged_reason for i in checks}
-        return [text for reason, text in ((ALL_ZERO, "gradients 0 wherever checked"),
+        largest = max((i.zero_largest for i in checks if i.unjudged_reason == ALL_ZERO), default=0.0)
+        return [text for reason, text in ((ALL_ZERO, f"{zero_text(largest)} wherever checked"),
                                           (NO_DIFFERENCES, "no finite difference could be taken"))
                 if reason in reasons]
 
