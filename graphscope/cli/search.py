@@ -10,7 +10,10 @@ defaults. The trials are printed as they finish, then as a table ranked
 within each round (a fine trial trains longer than a coarse one), with the
 `graphscope train` command that repeats the best trial exactly. When the
 best trial learned nothing (it diverged, or its accuracy is near chance) a
-line says so and what to try instead of a command, and the exit status is 1.
+line says so and what to try instead of a command, led by the layer
+diagnosis at the initial weights when it finds what no learning rate cures
+(dead units, no or vanishing gradients, symmetric weights), and the exit
+status is 1.
 
 -o FILE.json keeps the search as it goes: its settings and every finished
 trial (per-epoch loss and accuracies), rewritten atomically as each trial

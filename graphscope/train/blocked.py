@@ -9,7 +9,7 @@ findings, and then suggest no larger rate.
 import numpy as np
 
 from .health import diagnose
-from .monitor import LAYER_SAMPLE, layer_stats
+from .monitor import LAYER_SAMPLE, evenly_spaced, layer_stats
 
 #: The kinds of health.Finding that no learning rate cures.
 BLOCKING = ("dead", "no gradient", "vanishing", "symmetric")
@@ -22,7 +22,6 @@ def blocking_findings(trainer, x, y, batch=None):
     order: activations and dead or saturated fractions on up to monitor.LAYER_SAMPLE evenly spaced rows of (x, y)
     (eval mode), gradients from one pass on `batch` ((x, y) rows; default the first batch_size rows). The
     parameters are not changed; their gradients are left from that pass."""
-    from .trainer import _evenly_spaced
     xb, yb = batch if batch is not None else (x[:trainer.batch_size], y[:trainer.batch_size])
     trainer.optimizer.zero_grad()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite pass is not blocking
@@ -31,7 +30,7 @@ def blocking_findings(trainer, x, y, batch=None):
         for leaf in (trainer.roles.input, trainer.roles.label_leaf):
             if leaf is not None:
                 leaf.grad = None
-        sample = trainer.sample_activations(sample=_evenly_spaced(x, y, LAYER_SAMPLE))
+        sample = trainer.sample_activations(sample=evenly_spaced(x, y, LAYER_SAMPLE))
         stats = layer_stats(trainer.graph, activations=sample)
         return [f for f in diagnose(stats) if f.kind in BLOCKING]
 

@@ -301,6 +301,15 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, 
     return out
 
 
+def evenly_spaced(x, y, k):
+    """(x, y) at up to k evenly spaced rows: a sample fixed for the data, drawn without any RNG (the examples
+    Trainer.layer_stats measures activations on)."""
+    if len(x) <= k:
+        return x, y
+    idx = np.linspace(0, len(x) - 1, k).round().astype(np.intp)
+    return x[idx], y[idx]
+
+
 def scope_outputs(graph):
     """{scope: its last op node in topological order}: the node whose value is the scope's activation."""
     last = {}

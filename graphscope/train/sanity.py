@@ -357,10 +357,9 @@ def _blocked(trainer, x, y, xs, ys, saved):
         return ""
     listed = ", ".join(f"{name} {ratio:.1e}" for name, ratio in _ends(_gradient_ratios(trainer, xs, ys)))
     saved.restore()
-    file = getattr(trainer, "file", None) or "FILE"
     return "\n".join(lines[:1] + [f"- {line}" for line in lines[1:]] + [
         f"a larger rate only scales gradients that are 0 or ~0 (gradient/weight RMS: {listed}): fix the model "
-        f"first; the statistics per layer: trainer.layer_stats(), or `graphscope train {file} --layers`"])
+        f"first; the statistics per layer: trainer.layer_stats(), or `graphscope train FILE --layers`"])
 
 
 def _stalled(trainer, xs, ys, attempts):

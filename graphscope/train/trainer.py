@@ -365,8 +365,8 @@ class Trainer:
             x_val, y_val = self._data(x_val, y_val, "fit: validation data")
         n = len(x_train)
         batches = -(-n // self.batch_size)
-        from .monitor import LAYER_SAMPLE
-        self.layer_sample = _evenly_spaced(x_train, y_train, LAYER_SAMPLE)
+        from .monitor import LAYER_SAMPLE, evenly_spaced
+        self.layer_sample = evenly_spaced(x_train, y_train, LAYER_SAMPLE)
         h = self.history
         h.settings = self.settings(n)
         h.stopped = ""
@@ -519,14 +519,6 @@ def _source_file(node):
     if not isinstance(source, str) or ":" not in source:
         return None
     return display_path(source.rsplit(":", 1)[0])
-
-
-def _evenly_spaced(x, y, k):
-    """(x, y) at up to k evenly spaced rows: a sample fixed for the data, drawn without the trainer's RNG."""
-    if len(x) <= k:
-        return x, y
-    idx = np.linspace(0, len(x) - 1, k).round().astype(np.intp)
-    return x[idx], y[idx]
 
 
 def _last_pass(graph):
