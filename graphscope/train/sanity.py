@@ -347,21 +347,6 @@ def _overfit_subset(trainer, x, y, saved):
                  f"the model (too small? its gradients, with `graphscope check`)")
 
 
-def _blocked(trainer, x, y, xs, ys, saved):
-    """When the layer diagnosis at the initial parameters finds what no learning rate cures (dead units, no or
-    vanishing gradients, symmetric weights): the advice, led by those findings, with the weights' gradient/weight
-    ratios; '' otherwise."""
-    saved.restore()
-    lines = blocked_lines(blocking_findings(trainer, x, y, batch=(xs, ys)))
-    if not lines:
-        return ""
-    listed = ", ".join(f"{name} {ratio:.1e}" for name, ratio in _ends(_gradient_ratios(trainer, xs, ys)))
-    saved.restore()
-    return "\n".join(lines[:1] + [f"- {line}" for line in lines[1:]] + [
-        f"a larger rate only scales gradients that are 0 or ~0 (gradient/weight RMS: {listed}): fix the model "
-        f"first; the statistics per layer: trainer.layer_stats(), or `graphscope train FILE --layers`"])
-
-
 def _stalled(trainer, xs, ys, attempts):
     """Why rates far apart all leave the loss where it was: the gradients vanished before they reached the weights,
     or (healthy gradients) the rates are all far too small; the gradient/weight ratios say which."""
@@ -403,6 +388,21 @@ def _ends(ratios, shown=4):
     """The (name, ratio) pairs to quote: all of a few, else the first and last two (input side, output side)."""
     items = list(ratios.items())
     return items if len(items) <= shown else items[:2] + items[-2:]
+
+
+def _blocked(trainer, x, y, xs, ys, saved):
+    """When the layer diagnosis at the initial parameters finds what no learning rate cures (dead units, no or
+    vanishing gradients, symmetric weights): the advice, led by those findings, with the weights' gradient/weight
+    ratios; '' otherwise."""
+    saved.restore()
+    lines = blocked_lines(blocking_findings(trainer, x, y, batch=(xs, ys)))
+    if not lines:
+        return ""
+    listed = ", ".join(f"{name} {ratio:.1e}" for name, ratio in _ends(_gradient_ratios(trainer, xs, ys)))
+    saved.restore()
+    return "\n".join(lines[:1] + [f"- {line}" for line in lines[1:]] + [
+        f"a larger rate only scales gradients that are 0 or ~0 (gradient/weight RMS: {listed}): fix the model "
+        f"first; the statistics per layer: trainer.layer_stats(), or `graphscope train FILE --layers`"])
 
 
 def _overfit_at(trainer, xs, ys, lr, saved):

@@ -47,9 +47,10 @@ class SearchVerdict:
         what = ("every trial diverged" if self.reason == "diverged" else
                 f"nothing learned: the best accuracy {100 * self.best_acc:.1f}% is near chance")
         if self.blocked:
-            what += "; " + self.blocked[0] + ": " + "; ".join(self.blocked[1:])
+            what += "; " + self.blocked[0] + " " + "; ".join(self.blocked[1:])
         hint = {"smaller": "try smaller learning rates", "larger": "try larger learning rates",
-                "": "the learning rate does not look like the problem: check the model"}[self.lr_change]
+                "": "fix the model first" if self.blocked else
+                    "the learning rate does not look like the problem: check the model"}[self.lr_change]
         return f"{what}; {hint}" + (f", lr in {_range_text(self.lr_range)}" if self.lr_range else "")
 
 
