@@ -269,9 +269,10 @@ def verdict_lines(verdict, result, args):
                          f"{plural(n, 'trial')}" if 2 * verdict.stalled >= n else
                          "the learning rates look too small: no trial's loss grew, and the best was near the top of "
                          "the range"),
-              "": (f"so the learning rates are not the problem: the loss hardly moved in {verdict.stalled} of "
-                   f"{plural(n, 'trial')}, and a larger rate only scales gradients that are 0 or ~0: fix the model "
-                   f"first" if verdict.blocked else
+              "": ("so the learning rates are not the problem" + (
+                  f": the loss hardly moved in {verdict.stalled} of {plural(n, 'trial')}, and" if verdict.stalled
+                  else ";") + " a larger rate only scales gradients that are 0 or ~0: fix the model first"
+                   if verdict.blocked else
                    f"the learning rates do not look like the problem: the loss grew or diverged in only "
                    f"{verdict.blew_up} of {plural(n, 'trial')}")}[verdict.lr_change]
     if verdict.lr_range:
