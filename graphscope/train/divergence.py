@@ -15,9 +15,9 @@ from ..engine.source import display_location
 TREND_WINDOW = 20
 #: The last loss above this multiple of the window's lowest (and above the window's first) counts as growing.
 GROWTH = 1.5
-#: Learning rates above this seldom train (SGD on standardized inputs; Adam's good ones are smaller still): the most
-#: suggested after a single update made the loss non-finite.
-COMMON_TOP = 0.1
+#: Learning rates above this seldom train (SGD on standardized inputs; Adam's good ones are smaller still): no
+#: suggested rate is larger, and after a single update made the loss non-finite, none is larger than a tenth of it.
+COMMON_TOP = 1.0
 #: A suggested rate is at least this many times smaller than the one that overshot.
 LEAST_CUT = 10
 #: Without a measured growth (the first update made the loss non-finite), the rate is cut this many times at least.
@@ -43,17 +43,21 @@ def _trend(losses):
 def smaller_rate(losses, lr):
     """(a learning rate plausibly small enough, why) after the finite `losses` grew at `lr`: lr divided by the
     largest growth of the loss in one step (at least LEAST_CUT times smaller), rounded down to 1, 2 or 5 times a
-    power of 10. When the first update made the loss non-finite there is no growth to measure: orders of
-    magnitude smaller (UNMEASURED_CUT), and no more than COMMON_TOP."""
+    power of 10, and never above COMMON_TOP. When the first update made the loss non-finite there is no growth to
+    measure: orders of magnitude smaller (UNMEASURED_CUT), and no more than a tenth of COMMON_TOP."""
     window = list(losses)[-TREND_WINDOW:]
     growth = max((b / a for a, b in zip(window, window[1:]) if a > 0), default=0.0)
     if len(window) < 2:
-        return _round_down(min(lr / UNMEASURED_CUT, COMMON_TOP)), (
-            f"one update made the loss non-finite, so lr is orders of magnitude too large, and rates above "
-            f"{COMMON_TOP:g} seldom train")
-    if growth > LEAST_CUT:
-        return _round_down(lr / growth), f"lr / {growth:.3g}, as the loss grew up to {growth:.3g}-fold in a step"
-    return _round_down(lr / LEAST_CUT), "a tenth of it, then further while the loss still grows"
+        rate, why = lr / UNMEASURED_CUT, "one update made the loss non-finite, so lr is orders of magnitude too large"
+        top = COMMON_TOP / 10
+    elif growth > LEAST_CUT:
+        rate, why, top = lr / growth, f"lr / {growth:.3g}, as the loss grew up to {growth:.3g}-fold in a step", COMMON_TOP
+    else:
+        rate, why, top = lr / LEAST_CUT, "", COMMON_TOP
+    if rate > top:
+        rate, why = top, (f"{why}; " if why else "") + f"rates above {top:g} seldom train"
+    why = why or "a tenth of it, then further while the loss still grows"
+    return _round_down(rate), why
 
 
 def _round_down(x):

@@ -36,7 +36,7 @@ REPORT_SECONDS = 0.25
 ROOMY_HEIGHT = 30
 #: The training thread begins this long after the screen has drawn the run, so that a key typed with r (r s in
 #: one burst, a paste) acts before any batch: s then stops the run before its first batch, space pauses it there.
-START_SECONDS = 0.15
+START_SECONDS = 0.4
 #: Significant digits of the learning rate in the figures (a schedule's 0.00559898 reads 0.0056).
 LR_DIGITS = 3
 
