@@ -158,7 +158,16 @@ class Session:
             parts.append(where)
         if getattr(self.stepper.event, "error", None) is not None:
             parts.append("its VJP failed: the backward pass stopped here")
-        return " · ".join(parts)
+        diverged = self.diverged_text()  # first: a narrow terminal cuts the status line's end
+        return " · ".join(([diverged] if diverged else []) + parts)
+
+    def diverged_text(self):
+        """'training diverged at iteration 26 (! finds the node)' while the graph holds the parameters of a
+        training run that made the loss non-finite (until the training screen goes back)."""
+        run = self.training_run
+        if run is None or not run.exploded:
+            return ""
+        return f"training diverged at iteration {run.diverged.iteration} (! finds the node)"
 
     # ---------------------------------------------------------------- finding nodes
     def node_choices(self):

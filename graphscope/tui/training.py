@@ -31,6 +31,7 @@ from ..engine.words import plural
 from ..optim import RULES, make
 from ..optim.schedules import parse_schedule
 from ..train import Trainer, TrainingDiverged, snapshot_params
+from ..train.divergence import smaller_rate
 from ..train.events import BatchEnd, EpochEnd
 from ..train.rewind import TrainerState
 from ..train.settings import batch_text
@@ -231,6 +232,8 @@ class TrainingRun:
         self.fitted = True
         self.good = TrainerState(self.trainer)  # until an epoch ends, the state this fit began from
         self.diverged, self.went_back = None, False
+        while not self._go.wait(0.05):  # paused before the first batch (space typed with r): nothing trained yet
+            pass
         if self._stopping:  # s came before this thread began: the trainer's flag says so, nothing is trained
             self.trainer.stop()
         try:
@@ -257,9 +260,14 @@ class TrainingRun:
             return line + "; nothing was saved (--checkpoint DIR keeps every epoch)"
         if t.saved_epoch is None:
             return line + f"; no checkpoint was written to {t.checkpoint} (no epoch finished)"
-        return line + f"; the checkpoint {t.checkpoint} holds epoch {t.saved_epoch}" + \
-            (f" (resume it: graphscope tui {t.file} --resume {t.checkpoint}, or graphscope train {t.file} "
-             f"--resume {t.checkpoint})" if t.file else "")
+        line += f"; the checkpoint {t.checkpoint} holds epoch {t.saved_epoch}"
+        if self.diverged is not None:  # resuming keeps the settings (and the shuffling): the same divergence
+            rate, _ = smaller_rate(self.trainer.history.loss, self.trainer.optimizer.lr)
+            return line + (f" (resuming it keeps its settings, lr {t.lr0:g} included, and diverges again at "
+                           f"iteration {self.diverged.iteration}: start a new run with a smaller --lr instead, "
+                           f"e.g. --lr {rate:g})")
+        return line + (f" (resume it: graphscope tui {t.file} --resume {t.checkpoint}, or graphscope train {t.file} "
+                       f"--resume {t.checkpoint})" if t.file else "")
 
     def pause(self):
         self._go.clear()

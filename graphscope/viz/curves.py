@@ -51,13 +51,20 @@ def terminal_curve(history, width=72, height=16, color=False):
     return text + "\n" + legend(labels, width, color, markers=CURVE_MARKERS) + "\n"
 
 
+def log_scale(values):
+    """True when the finite, positive `values` (a loss) span more than LOG_SPAN: a run that blew up, drawn on a
+    log axis so that its start is not flattened to a line at the bottom (every training curve decides so)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return bool(finite) and min(finite) > 0 and max(finite) / min(finite) > LOG_SPAN
+
+
 def _y_axis(plt, values):
     """Readable y labels (3 significant digits, never a 27-digit number); a log axis when the loss spans
     more than LOG_SPAN (a run that blew up), so its start is not flattened to a line at the bottom."""
     if not values:
         return False
     lo, hi = min(values), max(values)
-    log = lo > 0 and hi / lo > LOG_SPAN
+    log = log_scale(values)
     if log:
         plt.yscale("log")
         plt.ylabel("loss (log scale)")
@@ -112,8 +119,7 @@ def save_training_plot(history, path, dpi=DPI):
     fig = Figure(figsize=(10, 4))
     left, right = fig.subplots(1, 2)
     left.plot(range(1, len(history.loss) + 1), history.loss, lw=0.8, label="loss per iteration")
-    finite = [v for v in history.loss if math.isfinite(v)]
-    if finite and min(finite) > 0 and max(finite) / min(finite) > LOG_SPAN:
+    if log_scale(history.loss):
         left.set_yscale("log")
     left.set_xlabel("iteration")
     left.set_ylabel("loss")

@@ -5,7 +5,10 @@ the epoch, iteration, learning rate and accuracies, and a progress bar. The
 trainer's callbacks reach the UI through ``App.call_from_thread``; pause,
 resume and stop act on the run from the UI, which never waits for training.
 When the run ends the graph is recorded again with the trained parameters,
-so the graph and layer screens show the trained graph.
+so the graph and layer screens show the trained graph. A file that cannot be
+trained (no data()) gets a screen saying so, with no settings and no run keys.
+The screen never shows a toast (it would cover the settings): what a key
+cannot do now is said in the figures.
 """
 import time
 
@@ -16,7 +19,10 @@ from textual.widgets import ProgressBar, Static
 from ...engine.errors import GraphscopeError
 from ...engine.source import display_location
 from ...train import TrainingDiverged
+from ...train.divergence import smaller_rate
 from ...train.events import BatchEnd, Stopped
+from ...train.search_result import Trial
+from ...viz.curves import log_scale
 from ..training import TrainingRun, load_data
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import CurvePlot, legend_markup
@@ -25,8 +31,14 @@ from .layers import LayerScreen
 #: The UI redraws for the trainer's events at most this often (a redraw of the curve takes tens of ms);
 #: the end of the run is always drawn.
 REPORT_SECONDS = 0.25
-#: Below this many lines, the lines about the data and the settings make way for a divergence's report.
+#: Below this many lines, the lines about the data and the settings make way for a divergence's report, and the
+#: line saying where each setting came from makes way for the curve (the status line says it in short).
 ROOMY_HEIGHT = 30
+#: The training thread begins this long after the screen has drawn the run, so that a key typed with r (r s in
+#: one burst, a paste) acts before any batch: s then stops the run before its first batch, space pauses it there.
+START_SECONDS = 0.4
+#: Significant digits of the learning rate in the figures (a schedule's 0.00559898 reads 0.0056).
+LR_DIGITS = 3
 
 
 def _pct(x):
@@ -45,6 +57,27 @@ def divergence_text(exc):
         made = f"{origin.name} (op {origin.op}) made it at {display_location(origin.source)}: {what}" \
             if origin.phase == "forward" and origin.reason == "op" else origin.describe().splitlines()[0]
     return "\n".join([lines[0]] + [f"  {line}" for line in [made] + exc.advice if line])
+
+
+def lr_text(lr):
+    """A learning rate in LR_DIGITS significant digits, written as its setting is ('1000', '0.0056', '1e+20')."""
+    return f"{float(f'{lr:.{LR_DIGITS}g}'):g}"
+
+
+def growth_text(history, lr):
+    """'' when the loss did not grow over the run; else what it did, as a search judges a trial (its last epoch's
+    mean loss above GREW times its first loss: train.search_result.Trial.blew_up), 'exploded' when it spans more
+    than the factor that puts the curve on a log axis, and the learning rate to try (train.divergence's
+    suggestion)."""
+    losses, means = list(history.loss), history.epoch_loss()
+    if not means or not Trial("", lr, 0.0, len(means), loss_per_epoch=means, first_loss=losses[0]).blew_up:
+        return ""
+    peak = max(range(len(losses)), key=losses.__getitem__)
+    rate, why = smaller_rate(losses[:peak + 1], lr)
+    how = (f"exploded: {losses[0]:.4g} at first, up to {losses[peak]:.3g} (iteration {peak + 1}), "
+           f"{means[-1]:.4g} in the last epoch" if log_scale(losses) else
+           f"grew: {losses[0]:.4g} at first, {means[-1]:.4g} in the last epoch")
+    return f"but the loss {how}: the updates overshoot: try a smaller learning rate (e.g. {rate:g}: {why})"
 
 
 class TrainingScreen(Screen):
@@ -70,6 +103,8 @@ class TrainingScreen(Screen):
         self.outcome = ""  # how the last run ended, in words
         self.stopped = ""  # the trainer's words when stop() ended the run
         self.stopping = False  # s was pressed: the run ends after the current batch
+        self.untrainable = ""  # why the file cannot be trained (no data()): the screen says only that
+        self.note = ""  # what the last key could not do (said in the figures, never in a toast over the settings)
         self._last_report = 0.0
 
     def compose(self):
@@ -85,6 +120,12 @@ class TrainingScreen(Screen):
         self.start()
 
     def status_text(self, n_train=None):
+        """The settings line (see _settings_text), or, for a file that cannot be trained, only that."""
+        if self.untrainable:
+            return f"{self.session.origin or 'this graph'} cannot be trained"
+        return self._settings_text(n_train)
+
+    def _settings_text(self, n_train=None):
         """'training net.py · Adam lr 0.05, batch 5 (all of them: ...), ... · settings()': what the run trains
         with, in `graphscope train`'s words (the batch it really takes once the `n_train` examples are known)."""
         origin = f" {self.session.origin}" if self.session.origin else ""
@@ -105,9 +146,17 @@ class TrainingScreen(Screen):
                 run.more(self._from_trainer)
             self.run = run
         except GraphscopeError as exc:
-            self.query_one("#training-message", Static).update(f"Cannot train: {exc}")
-            self.query_one("#training-curve").display = False
-            self.query_one("#training-progress").display = False
+            if self.run is None:  # nothing can be trained: no settings, no curve, no run keys
+                self.untrainable = str(exc)
+                for part in ("#training-legend", "#training-curve", "#training-figures", "#training-progress"):
+                    self.query_one(part).display = False
+                self.query_one("#training-status", Static).update(self.status_text())
+                self.query_one("#training-message", Static).update(
+                    f"{exc}\n\nescape goes back to the graph")
+                self.refresh_bindings()
+            else:
+                self.note = f"cannot train again: {exc}"
+                self.show()
             return
         n_val = len(data[2]) if data[2] is not None else 0
         self.query_one("#training-status", Static).update(self.status_text(len(data[0])))
@@ -115,13 +164,24 @@ class TrainingScreen(Screen):
         self.query_one("#training-message", Static).update(
             f"{len(data[0])} examples" + (f", {n_val} for validation" if n_val else ", no validation set")
             + (f" · checkpoint: {self.options.checkpoint}{resumed}" if self.options.checkpoint else "")
-            + (f"\n{self.options.origins_text}" if self.options.origins_text else ""))
+            + (f"\n{self.options.origins_text}" if self.options.origins_text and self.roomy else ""))
         bar = self.query_one(ProgressBar)
         bar.update(total=run.epochs * run.iterations_per_epoch, progress=len(run.trainer.history.loss))
-        self.running, self.outcome, self.stopped, self.stopping = True, "", "", False
+        self.running, self.outcome, self.stopped, self.stopping, self.note = True, "", "", False, ""
         self.refresh_bindings()
         self.show()
-        self.run_worker(self._train, thread=True, exclusive=True, group="training")
+        # the thread begins once the screen is drawn and a moment has passed: keys typed with r act first
+        self.call_after_refresh(self.set_timer, START_SECONDS, self._launch)
+
+    def _launch(self):
+        """Start the training thread (s or q may have ended the run before it began: it then trains nothing)."""
+        if self.running and self.is_attached:
+            self.run_worker(self._train, thread=True, exclusive=True, group="training")
+
+    @property
+    def roomy(self):
+        """True when the terminal has room for the lines about the data and every setting's origin."""
+        return self.app.size.height >= ROOMY_HEIGHT
 
     def _train(self):
         """The worker thread: fit, then hand the outcome to the UI thread."""
@@ -152,11 +212,15 @@ class TrainingScreen(Screen):
 
     def finished(self, outcome):
         """The UI thread, once the run has ended: record the trained graph again and say how it ended."""
-        self.running = False
+        self.running, self.note = False, ""
         history = self.run.trainer.history
         if outcome == "done" and history.stopped:
             unfinished = len(history.loss) % self.run.iterations_per_epoch  # batches of an epoch cut short
             outcome = (self.stopped or "stopped") + (" (an unfinished epoch is not counted)" if unfinished else "")
+            outcome += "\n" + self.held_text()
+        if self.run.diverged is None:
+            grew = growth_text(history, self.run.trainer.optimizer.lr)
+            outcome += f"\n{grew}" if grew else ""
         self.outcome = outcome
         try:
             self.session.record_trained(self.run.recorded_feeds(), self.run.params_before,
@@ -165,6 +229,17 @@ class TrainingScreen(Screen):
             self.outcome += f"\n(could not record the trained graph again: {exc})"
         self.refresh_bindings()
         self.show()
+
+    def held_text(self):
+        """Which parameters the graph holds after a stop: those after the last batch trained."""
+        run = self.run
+        n, per = len(run.trainer.history.loss), run.iterations_per_epoch
+        if n == 0:
+            return "nothing was trained: the graph holds the parameters it began with"
+        batch = n - run.trainer.epoch * per  # batches of the unfinished epoch (0: the stop came at an epoch's end)
+        where = (f"batch {batch} of epoch {run.trainer.epoch + 1}; r trains that epoch again, whole, from them"
+                 if batch > 0 else f"the end of epoch {run.trainer.epoch}")
+        return f"the graph holds the parameters after iteration {n} ({where})"
 
     # ---------------------------------------------------------------- drawing
     def show(self, event=None):
@@ -181,7 +256,8 @@ class TrainingScreen(Screen):
             lr = event.lr
         parts = [f"epoch {min(run.trainer.epoch + 1, run.epochs)}/{run.epochs}"
                  if self.running else f"epochs done {run.trainer.epoch}/{run.epochs}",
-                 f"iteration {len(losses)}", f"loss {losses[-1]:.4g}" if losses else "loss -", f"lr {lr:g}"]
+                 f"iteration {len(losses)}", f"loss {losses[-1]:.4g}" if losses else "loss -",
+                 f"lr {lr_text(lr)}"]
         accuracies = (f"train acc {_pct(h.train_acc[-1] if h.train_acc else None)} · "
                       f"val acc {_pct(h.val_acc[-1] if h.val_acc else None)}")
         state = "paused" if self.running and run.paused else "training" if self.running else self.outcome
@@ -197,6 +273,8 @@ class TrainingScreen(Screen):
             text += f"\ncheckpoint kept: {self.options.checkpoint} (after epoch {run.trainer.saved_epoch})"
         if not self.running:
             text += "\n" + self.next_text()
+        if self.note:
+            text += "\n" + self.note
         self.query_one("#training-figures", Static).update(text)
 
     def next_text(self):
@@ -206,9 +284,11 @@ class TrainingScreen(Screen):
         held = self.options.checkpoint and run.trainer.saved_epoch == epoch
         state = f"the end of epoch {epoch}" if epoch else "the start of the run"
         if run.exploded and not run.can_go_back:
-            return ("the loss is not finite at these parameters, before any update of this fit: r cannot train "
-                    "from them; change what the lines above say, then open the file again · escape shows the graph "
-                    "(! goes to the first NaN)")
+            when = ("before any update of this fit" if run.good is None or run.good.iterations == 0 or
+                    run.diverged.iteration <= 1 else f"the end of epoch {epoch}, the last whole one")
+            return (f"the loss is not finite at these parameters ({when}): there is no better state to go back to "
+                    "and r cannot train from them; change what the lines above say, then open the file again · "
+                    "escape shows the graph (! goes to the first NaN)")
         if run.exploded:
             return (f"b goes back to {state} (parameters, optimizer state, curve"
                     + (f": the checkpoint {self.options.checkpoint}" if held else "")
@@ -216,9 +296,10 @@ class TrainingScreen(Screen):
                       "the graph (! goes to the first NaN)")
         if run.diverged is not None:
             d = run.diverged
+            rate, _ = smaller_rate(run.trainer.history.loss, run.trainer.lr0)
             return (f"back at {state}: r trains on to epoch {run.epochs} at lr {run.trainer.lr0:g}, which diverged "
-                    f"at iteration {d.iteration} and would again (to change it, quit and start again with --lr) · l "
-                    f"shows the layers, escape the graph")
+                    f"at iteration {d.iteration} and would again (to change it, quit and start again with a smaller "
+                    f"--lr, e.g. {rate:g}) · l shows the layers, escape the graph")
         more = (f"r trains on to epoch {run.epochs}" if run.unfinished else
                 f"r trains {run.options.epochs} more epochs")
         return f"{more} (optimizer state kept), l shows the layers, escape shows the trained graph"
@@ -232,9 +313,14 @@ class TrainingScreen(Screen):
         return str(self.query_one("#training-figures", Static).render())
 
     # ---------------------------------------------------------------- keys
+    def say(self, note):
+        """Say in the figures what a key cannot do now (a toast would cover the settings)."""
+        self.note = note
+        if self.run is not None:
+            self.show()
+
     def action_pause(self):
         if not self.running:
-            self.notify("no training is running (r starts one)")
             return
         if self.run.paused:
             self.run.resume()
@@ -249,19 +335,27 @@ class TrainingScreen(Screen):
             self.show()
 
     def action_again(self):
-        if self.running:
-            self.notify("training is running: s stops it")
+        if self.running or self.untrainable:
             return
         if self.run is not None and self.run.exploded:
-            self.notify("the parameters make the loss non-finite: b goes back to the last good ones first"
-                        if self.run.can_go_back else "the loss is not finite before any update: training cannot "
-                        "start until the model is changed", severity="warning")
+            self.say("r: the parameters make the loss non-finite: b goes back to the last good ones first"
+                     if self.run.can_go_back else "r: the loss is not finite at these parameters: training cannot "
+                     "go on from them until the model or the settings change")
             return
         self.start()
 
     def check_action(self, action, parameters):
-        """b is offered only after a divergence, while the parameters are those that made the loss non-finite and a
-        better state came before them."""
+        """Only the keys that can act now are offered: space and s while a run goes on; r and l once it has ended;
+        b after a divergence, while the parameters are those that made the loss non-finite and a better state came
+        before them; for a file that cannot be trained, only escape and q."""
+        if self.untrainable:
+            return action in ("back", "quit")
+        if action in ("pause", "stop"):
+            return self.running
+        if action == "again":  # never from parameters that make the loss non-finite (the figures say what to do)
+            return not self.running and not (self.run is not None and self.run.exploded)
+        if action == "layers":
+            return not self.running
         if action == "go_back":
             return bool(self.run is not None and not self.running and self.run.can_go_back)
         return True
@@ -279,14 +373,13 @@ class TrainingScreen(Screen):
         self.show()
 
     def action_layers(self):
-        if self.running:
-            self.notify("training is running: pause (space) or stop (s) it first", severity="warning")
+        if self.running or self.untrainable:
             return
         self.app.push_screen(LayerScreen(self.session))
 
     def action_back(self):
         if self.running:
-            self.notify("training is running: s stops it, then escape goes back", severity="warning")
+            self.say("escape: training is running: s stops it, then escape goes back")
             return
         self.dismiss(self.session.trained)
 

@@ -8,6 +8,10 @@ import math
 
 from textual_plotext import PlotextPlot
 
+from ...engine.formatting import number_text
+from ...viz.curves import log_scale
+from ...viz.ticks import log_ticks, nice_ticks, whole_ticks
+
 
 class HistogramPlot(PlotextPlot):
     """One histogram (a monitor ``Summary``): bars over its bins, its range on the x axis."""
@@ -64,37 +68,57 @@ def legend_markup(*labels):
 
 
 class CurvePlot(PlotextPlot):
-    """Training curves: the loss per iteration, and per epoch the train and validation accuracy.
+    """Training curves: the loss per iteration (left axis), and per epoch the train and validation accuracy (right
+    axis).
 
-    The curves carry no plotext legend (it would cover the first iterations): ``legend`` lists what is
-    drawn, (label, colour) pairs, for legend_markup.
+    The curves carry no plotext legend or title (they would cover the first iterations, and take a row from a
+    short terminal): ``legend`` lists what is drawn, (label, colour) pairs, for legend_markup, the loss's label
+    saying when its axis is a log scale. The loss axis is chosen as `graphscope train` chooses it
+    (viz.curves.log_scale: a log scale when the loss spans more than a factor of LOG_SPAN); its labels are short
+    (3 significant digits: 1e+36, never a 37-digit number), and the iterations are counted in whole numbers.
     """
 
     legend = ()
+    log = False  # the loss axis is a log scale
 
     def show(self, losses, train_acc=(), val_acc=(), iterations_per_epoch=None):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         finite = [(i + 1, v) for i, v in enumerate(losses) if math.isfinite(v)]
-        self.legend = ()
+        self.legend, self.log = (), False
         if not finite:
             plt.title("loss: no step taken yet")
             self.refresh()
             return
-        plt.title("loss per iteration (left axis), accuracy per epoch (right axis)")
-        plt.plot([i for i, _ in finite], [v for _, v in finite], color="blue", marker="braille")
-        legend = [("loss", "blue")]
+        values = [v for _, v in finite]
+        self.log = log_scale(values)
+        plt.plot([i for i, _ in finite], values, color="blue", marker="braille")
+        legend = [(f"loss (left{', log scale' if self.log else ''})", "blue")]
         per = iterations_per_epoch or 1
         for accs, label, color in ((train_acc, "train acc", "green"), (val_acc, "val acc", "red")):
             points = [((k + 1) * per, a) for k, a in enumerate(accs) if a is not None]
             if points:
                 plt.plot([x for x, _ in points], [y for _, y in points], color=color, yside="right", marker="braille")
                 legend.append((label, color))
+        if len(legend) > 1:
+            legend[-1] = (legend[-1][0] + " (right, per epoch)", legend[-1][1])
+        plt.yticks(*loss_ticks(values, self.log))
+        if self.log:
+            plt.yscale("log")
         last = finite[-1][0]
-        if last > 1:  # whole iterations on the x axis
-            ticks = sorted({1 + round(k * (last - 1) / 4) for k in range(5)})
-            plt.xticks(ticks, [str(t) for t in ticks])
+        ticks = whole_ticks(last)
+        plt.xticks(ticks, [str(t) for t in ticks])
+        if last == 1:  # one point: the axis around it, never 0.5 .. 1.5
+            plt.xlim(0, 2)
         plt.xlabel("iteration")
         self.legend = tuple(legend)
         self.refresh()
+
+
+def loss_ticks(values, log):
+    """(ticks, labels) of the loss axis: powers of 10 on a log axis, round steps on a linear one, each label in 3
+    significant digits."""
+    lo, hi = min(values), max(values)
+    ticks = log_ticks(lo, hi) if log else nice_ticks(lo, hi)
+    return ticks, [number_text(t, 3) for t in ticks]
