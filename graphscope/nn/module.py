@@ -150,6 +150,20 @@ class Module:
             if p._name in (None, before[what]):   # a parameter the user named keeps its name
                 p.name = self._qualified(what)
 
+    def _take_default_name(self):
+        """Name this container by its kind, numbered from 2 ('mlp_2'): another unnamed one records as 'fc1', ..."""
+        prefix = type(self).__name__.lower() if self.prefix == Module.prefix else self.prefix
+        k = 2
+        while f"{prefix}_{k}" in _DEFAULT_NAMES:
+            k += 1
+        self.name = f"{prefix}_{k}"
+        _DEFAULT_NAMES[self._name] = self
+        self.__dict__["_auto_named"] = True   # a parent adopting it still names it after its attribute
+        for path, m in self.named_modules()[1:]:   # its layers' parameters: 'mlp_2.fc1.W', unlike the other's
+            for what, p in m._params.items():
+                if p._name == m._qualified(what):
+                    p.name = f"{self._name}.{path}.{what}"
+
     def _qualified(self, what):
         return what if self._name is None else f"{self._name}.{what}"
 
@@ -165,7 +179,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward(x)")
 
     def __call__(self, *inputs, **kwargs):
-        """``forward(*inputs)`` with its ops recorded in the module's scope (none for an unnamed container)."""
+        """``forward(*inputs)`` with its ops recorded in the module's scope (none for an unnamed container).
+
+        An unnamed container called on the output of another model whose layers hold the same names (two
+        ``gs.nn.MLP``s, each with an fc1) takes a default name first ('mlp_2', 'seq_2', 'net_2', ...), so the
+        two models' layers never share a scope in one graph.
+        """
+        if self._name is None and SCOPES.current is None and _collides(self, inputs):
+            self._take_default_name()
         if self._name is None:
             return self.forward(*inputs, **kwargs)
         with scope(self._name):
@@ -307,6 +328,31 @@ class Module:
             return head
         inner = "\n".join("  " + line for c in self._children for line in repr(c).splitlines())
         return f"{head[:-1]}\n{inner}\n)"
+
+
+def _collides(module, inputs):
+    """True when an unnamed module's layers (or own parameters) would reuse a scope that `inputs` were made in.
+
+    That happens when one model without a name feeds another (``head(enc(x))`` with two MLPs, both with an fc1):
+    recorded without a scope of their own, the two would merge in pictures, layer statistics and lookups.
+    The same module applied again to its own output (shared weights) is no collision.
+    """
+    mine = {c.name for c in module._children if c.name is not None} | set(module._params)
+    if not mine:
+        return False
+    own = {id(p) for p in module.parameters()}
+    collides, seen, todo = False, set(), [t for t in inputs if hasattr(t, "inputs")]
+    while todo:
+        t = todo.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        top = t.scope.split("/", 1)[0] if getattr(t, "scope", None) else None
+        if id(t) in own:
+            return False
+        collides = collides or top in mine or (t.inputs == () and getattr(t, "_name", None) in mine)
+        todo.extend(t.inputs)
+    return collides
 
 
 def _holds_modules(value):
