@@ -14,6 +14,7 @@ live layer holds (``fc``, ``fc_2``, ...), so two standalone layers never
 share their parameters' names.
 """
 import weakref
+from collections import namedtuple
 
 import numpy as np
 
@@ -216,6 +217,31 @@ class Module:
         """This module and every module inside it, depth first."""
         return [m for _, m in self.named_modules()]
 
+    def named_children(self):
+        """(name, module) for each direct child, in order (PyTorch's named_children)."""
+        return [(c.name, c) for c in self._children]
+
+    def children(self):
+        """The direct children, in order (PyTorch's children)."""
+        return list(self._children)
+
+    def __getitem__(self, path):
+        """The module at a (dotted) path from this one: ``net["fc1"]``, ``net["enc.fc1"]`` (or its scope, 'enc/fc1')."""
+        if not isinstance(path, str):
+            raise PositionError(f"{type(self).__name__}[{path!r}]: look a layer up by its (dotted) name, e.g. "
+                                f"{type(self).__name__.lower()}[{self._example_path()!r}]")
+        paths = {p: m for p, m in self.named_modules() if p}
+        if path.replace("/", ".") in paths:   # a scope path ('enc/fc1') names the same layer
+            return paths[path.replace("/", ".")]
+        from ..engine.words import did_you_mean
+        listed = ", ".join(paths) or "none (it has no layers)"
+        raise NotFoundError(f"{type(self).__name__}: no layer named {path!r}; layers: {listed}"
+                            f"{did_you_mean(path, list(paths))}")
+
+    def _example_path(self):
+        paths = [p for p, _ in self.named_modules() if p]
+        return paths[-1] if paths else "fc1"
+
     def _key(self, path, m, what):
         """The state_dict key of `what` of module `m` at `path`: '<path>.<what>' ('fc1.W', 'block.fc1.W')."""
         return m._qualified(what) if m is self else f"{path}.{what}" if path else what
@@ -270,13 +296,17 @@ class Module:
         state.update({name: np.array(b) for name, b in self.named_buffers()})
         return state
 
-    def load_state_dict(self, state):
-        """Copy values from a state_dict into the parameters and buffers (in place; names and shapes checked)."""
+    def load_state_dict(self, state, strict=True):
+        """Copy values from a state_dict into the parameters and buffers (in place; names and shapes checked).
+
+        ``strict=False`` loads the names both hold and leaves the others as they are. Either way it returns
+        ``(missing_keys, unexpected_keys)`` as PyTorch does: what the module has that `state` lacks, and the reverse.
+        """
         targets = dict(self.named_parameters())
         targets.update(self.named_buffers())
         missing = sorted(set(targets) - set(state))
         unexpected = sorted(set(state) - set(targets))
-        if missing or unexpected:
+        if (missing or unexpected) and strict:
             hint = bias_before_batchnorm_hint(unexpected, targets)
             if hint:
                 hint += (" To load this state, drop each such bias and subtract it from the running_mean of the "
@@ -284,7 +314,9 @@ class Module:
                                                            if name.endswith(".b") and name[:-2] + ".W" in targets)
                          + "): the outputs stay the same in training and test mode.")
             raise GraphscopeError(f"load_state_dict: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}"
-                                  + (f". {hint}" if hint else ""))
+                                  + (f". {hint}" if hint else "")
+                                  + " (load_state_dict(state, strict=False) loads the names both hold)")
+        targets = {name: target for name, target in targets.items() if name in state}
         for name, target in targets.items():
             value = np.asarray(state[name])
             current = target.value if hasattr(target, "value") else target
@@ -300,6 +332,7 @@ class Module:
                     target.value = float(value)
             else:
                 np.copyto(target, value)
+        return IncompatibleKeys(missing, unexpected)
 
     def _bias_fix(self, bias_name):
         """"state['bn1.running_mean'] -= state.pop('fc1.b')" for the bias of the Linear before batch norm bn1."""
@@ -328,6 +361,12 @@ class Module:
             return head
         inner = "\n".join("  " + line for c in self._children for line in repr(c).splitlines())
         return f"{head[:-1]}\n{inner}\n)"
+
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict found the module had and the state lacked (missing), and the reverse (unexpected)."""
+
+    __slots__ = ()
 
 
 def _collides(module, inputs):
@@ -414,10 +453,7 @@ class _Container(Module):
 
     def __getitem__(self, i):
         if isinstance(i, str):
-            for m in self._children:
-                if m.name == i:
-                    return m
-            raise NotFoundError(f"no layer named {i!r}; layers: {', '.join(m.name for m in self._children)}")
+            return super().__getitem__(i)
         try:
             return self._children[i]
         except (IndexError, TypeError):
