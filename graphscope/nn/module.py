@@ -23,6 +23,8 @@ from ..engine.source import SCOPES
 
 #: Default names held by live layers made without a name: 'fc', 'fc_2', ... -> the layer.
 _DEFAULT_NAMES = weakref.WeakValueDictionary()
+#: Live unnamed modules called outside any scope -> the ids of the input leaves of their last call.
+_UNSCOPED_CALLS = weakref.WeakKeyDictionary()
 #: The attributes Module.__init__ sets (a subclass that never calls it lacks them).
 _STATE = ("_name", "_auto_named", "_params", "_buffers", "_children", "_child_attrs", "training")
 
@@ -370,28 +372,43 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
 
 
 def _collides(module, inputs):
-    """True when an unnamed module's layers (or own parameters) would reuse a scope that `inputs` were made in.
+    """True when an unnamed module's layers (or own parameters) would share scopes with another model's in a graph.
 
-    That happens when one model without a name feeds another (``head(enc(x))`` with two MLPs, both with an fc1):
-    recorded without a scope of their own, the two would merge in pictures, layer statistics and lookups.
-    The same module applied again to its own output (shared weights) is no collision.
+    That happens when one model without a name feeds another (``head(enc(x))`` with two MLPs, both with an fc1),
+    or when two such models are called on the same input (``a(x) + b(x)``): recorded without a scope of their
+    own, the two would merge in pictures, layer statistics and lookups. The same module applied again (shared
+    weights) is no collision.
     """
-    mine = {c.name for c in module._children if c.name is not None} | set(module._params)
+    mine = _layer_names(module)
     if not mine:
         return False
     own = {id(p) for p in module.parameters()}
-    collides, seen, todo = False, set(), [t for t in inputs if hasattr(t, "inputs")]
+    fed_by_another, leaves, seen = False, set(), set()
+    todo = [t for t in inputs if hasattr(t, "inputs")]
     while todo:
         t = todo.pop()
         if id(t) in seen:
             continue
         seen.add(id(t))
-        top = t.scope.split("/", 1)[0] if getattr(t, "scope", None) else None
         if id(t) in own:
             return False
-        collides = collides or top in mine or (t.inputs == () and getattr(t, "_name", None) in mine)
+        top = t.scope.split("/", 1)[0] if getattr(t, "scope", None) else None
+        fed_by_another = fed_by_another or top in mine or (t.inputs == () and getattr(t, "_name", None) in mine)
+        if t.inputs == () and getattr(t, "role", None) == "input":
+            leaves.add(t.id)   # ids are never reused in a process
         todo.extend(t.inputs)
-    return collides
+    if fed_by_another:
+        return True
+    for other, their_leaves in list(_UNSCOPED_CALLS.items()):
+        if other is not module and other._name is None and their_leaves & leaves and _layer_names(other) & mine:
+            return True
+    _UNSCOPED_CALLS[module] = frozenset(leaves)
+    return False
+
+
+def _layer_names(module):
+    """The names an unnamed module's layers and parameters record under (its children's scopes, its own params)."""
+    return {c.name for c in module._children if c.name is not None} | set(module._params)
 
 
 def _holds_modules(value):
