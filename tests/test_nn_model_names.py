@@ -51,6 +51,9 @@ def test_two_unnamed_models_on_one_input_get_their_own_scopes_too(rng):
     assert a.name is None and b.name == "mlp_2"
     assert [s.scope for s in gs.layer_stats(out)] == ["fc1", "relu1", "fc2", "mlp_2/fc1", "mlp_2/relu1",
                                                       "mlp_2/fc2"]
+    assert b["fc1"].W.name == "mlp_2.fc1.W"
+    b.name = "right"   # a name of the user's own: the layers' parameters are named as under any named model
+    assert b["fc1"].W.name == "fc1.W" and not [k for k in b.state_dict() if "mlp_2" in k]
     other = nn.MLP([2, 8, 3], rng=2)
     other(gs.tensor(rng.standard_normal((8, 2)), name="x"))   # another input: another graph, today's names
     assert other.name is None and other["fc1"].W.name == "fc1.W"

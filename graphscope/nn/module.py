@@ -148,10 +148,15 @@ class Module:
         if self._auto_named and _DEFAULT_NAMES.get(self._name) is self:
             del _DEFAULT_NAMES[self._name]   # the default name is free again
         before = {what: self._qualified(what) for what in self._params}
+        old = self._name
         self.__dict__.update(_auto_named=False, _name=None if name is None else str(name))
         for what, p in self._params.items():
             if p._name in (None, before[what]):   # a parameter the user named keeps its name
                 p.name = self._qualified(what)
+        for path, m in self.named_modules()[1:]:   # its layers' names qualified by a default name ('mlp_2.fc1.W')
+            for what, p in m._params.items():
+                if old is not None and p._name == f"{old}.{path}.{what}":
+                    p.name = m._qualified(what)
 
     def _take_default_name(self):
         """Name this container by its kind, numbered from 2 ('mlp_2'): another unnamed one records as 'fc1', ..."""
