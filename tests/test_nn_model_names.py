@@ -1,5 +1,7 @@
 """Layers of two models never share a scope or a parameter name in one graph; PyTorch's module habits
 (children, named_children, load_state_dict(strict=False), lookup by dotted name)."""
+import gc
+
 import numpy as np
 import pytest
 
@@ -7,6 +9,12 @@ import graphscope as gs
 from graphscope import nn
 
 from train_helpers import spiral
+
+
+@pytest.fixture
+def collected():
+    """Models of earlier tests freed now: a default name ('mlp_2') is numbered past those still alive."""
+    gc.collect()
 
 
 def encoder_and_head(x):
@@ -19,7 +27,7 @@ def encoder_and_head(x):
     return enc, head, X, scores
 
 
-def test_an_unnamed_model_fed_by_another_gets_its_own_scope_and_parameter_names(rng):
+def test_an_unnamed_model_fed_by_another_gets_its_own_scope_and_parameter_names(rng, collected):
     x, y = spiral(n_per_class=20)
     enc, head, X, scores = encoder_and_head(x)
     loss = gs.softmax_cross_entropy(scores, y)
@@ -44,7 +52,7 @@ def test_an_unnamed_model_fed_by_another_gets_its_own_scope_and_parameter_names(
     assert all(not np.array_equal(b, p.value) for b, p in zip(before, params))
 
 
-def test_two_unnamed_models_on_one_input_get_their_own_scopes_too(rng):
+def test_two_unnamed_models_on_one_input_get_their_own_scopes_too(rng, collected):
     X = gs.tensor(rng.standard_normal((8, 2)), name="x")
     a, b = nn.MLP([2, 8, 3], rng=0), nn.MLP([2, 4, 3], rng=1)
     out = a(X) + b(X)
@@ -59,7 +67,7 @@ def test_two_unnamed_models_on_one_input_get_their_own_scopes_too(rng):
     assert other.name is None and other["fc1"].W.name == "fc1.W"
 
 
-def test_containers_and_custom_modules_are_named_by_kind():
+def test_containers_and_custom_modules_are_named_by_kind(collected):
     class Net(nn.Module):
         def __init__(self, n_in):
             super().__init__()
