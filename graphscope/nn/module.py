@@ -4,7 +4,9 @@ A module called on a tensor records its ops inside ``gs.scope(module.name)``,
 so pictures, the TUI and the layer statistics group them by layer (``fc1``,
 ``bn1``, ...). Parameters are ``gs.param`` leaves named ``<module>.<what>``
 (``fc1.W``, ``fc1.b``, ``bn1.gamma``). A container without a name (the
-default for Sequential, MLP and a user's own Module subclass) opens no scope of its own.
+default for Sequential, MLP and a user's own Module subclass) opens no scope of its own,
+unless another unnamed model with layers of the same names is in its graph: then it
+takes a default name ('mlp_2', 'seq_2', 'net_2'; see ``modelnames``).
 
 Children are registered as in PyTorch: assigning a module to an attribute
 (``self.fc1 = gs.nn.Linear(4, 16)``) makes it a child named after the
@@ -20,11 +22,10 @@ import numpy as np
 
 from ..engine import GraphscopeError, NotFoundError, PositionError, param, scope
 from ..engine.source import SCOPES
+from .modelnames import collides
 
 #: Default names held by live layers made without a name: 'fc', 'fc_2', ... -> the layer.
 _DEFAULT_NAMES = weakref.WeakValueDictionary()
-#: Live unnamed modules called outside any scope -> the ids of the input leaves of their last call.
-_UNSCOPED_CALLS = weakref.WeakKeyDictionary()
 #: The attributes Module.__init__ sets (a subclass that never calls it lacks them).
 _STATE = ("_name", "_auto_named", "_params", "_buffers", "_children", "_child_attrs", "training")
 
@@ -189,11 +190,11 @@ class Module:
     def __call__(self, *inputs, **kwargs):
         """``forward(*inputs)`` with its ops recorded in the module's scope (none for an unnamed container).
 
-        An unnamed container called on the output of another model whose layers hold the same names (two
-        ``gs.nn.MLP``s, each with an fc1) takes a default name first ('mlp_2', 'seq_2', 'net_2', ...), so the
-        two models' layers never share a scope in one graph.
+        An unnamed container called on the output of another unnamed model whose layers hold the same names (two
+        ``gs.nn.MLP``s, each with an fc1), or on the same input, takes a default name first ('mlp_2', 'seq_2',
+        'net_2', ...), so the two models' layers never share a scope in one graph.
         """
-        if self._name is None and SCOPES.current is None and _collides(self, inputs):
+        if self._name is None and SCOPES.current is None and collides(self, inputs):
             self._take_default_name()
         if self._name is None:
             return self.forward(*inputs, **kwargs)
@@ -374,46 +375,6 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
     """What load_state_dict found the module had and the state lacked (missing), and the reverse (unexpected)."""
 
     __slots__ = ()
-
-
-def _collides(module, inputs):
-    """True when an unnamed module's layers (or own parameters) would share scopes with another model's in a graph.
-
-    That happens when one model without a name feeds another (``head(enc(x))`` with two MLPs, both with an fc1),
-    or when two such models are called on the same input (``a(x) + b(x)``): recorded without a scope of their
-    own, the two would merge in pictures, layer statistics and lookups. The same module applied again (shared
-    weights) is no collision.
-    """
-    mine = _layer_names(module)
-    if not mine:
-        return False
-    own = {id(p) for p in module.parameters()}
-    fed_by_another, leaves, seen = False, set(), set()
-    todo = [t for t in inputs if hasattr(t, "inputs")]
-    while todo:
-        t = todo.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        if id(t) in own:
-            return False
-        top = t.scope.split("/", 1)[0] if getattr(t, "scope", None) else None
-        fed_by_another = fed_by_another or top in mine or (t.inputs == () and getattr(t, "_name", None) in mine)
-        if t.inputs == () and getattr(t, "role", None) == "input":
-            leaves.add(t.id)   # ids are never reused in a process
-        todo.extend(t.inputs)
-    if fed_by_another:
-        return True
-    for other, their_leaves in list(_UNSCOPED_CALLS.items()):
-        if other is not module and other._name is None and their_leaves & leaves and _layer_names(other) & mine:
-            return True
-    _UNSCOPED_CALLS[module] = frozenset(leaves)
-    return False
-
-
-def _layer_names(module):
-    """The names an unnamed module's layers and parameters record under (its children's scopes, its own params)."""
-    return {c.name for c in module._children if c.name is not None} | set(module._params)
 
 
 def _holds_modules(value):
