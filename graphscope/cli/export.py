@@ -180,7 +180,8 @@ def progress_bar(description):
 def _export_onnx(args):
     """-o MODEL.onnx: the whole model (pictures' step options do not apply), and --frames beside it."""
     from ..engine.errors import GraphscopeError
-    from ..interop.onnx import OnnxExportWarning, export_problem, test_mode_note, to_model, write_model
+    from ..interop.onnx import (OnnxExportWarning, export_problem, file_test_mode_note, fixed_batch_note, to_model,
+                                write_model)
     steps = [opt for opt, given in (("--step", args.step is not None), ("--node", args.node is not None)) if given]
     verb = "pick" if len(steps) > 1 else "picks"
     if steps:
@@ -197,9 +198,11 @@ def _export_onnx(args):
     inputs = [f"{i.name} {_shape_text(i)}" for i in model.graph.input]
     print(f"wrote {args.output} (ONNX, {plural(len(graph.ops), 'op')}; inputs: {', '.join(inputs) or 'none'}; "
           f"outputs: {', '.join(o.name for o in graph.outputs)})")
-    note = test_mode_note(graph)
-    if note:
-        print(f"note: {note}", file=sys.stderr)
+    for note in (file_test_mode_note(graph, args.output, args.file),
+                 fixed_batch_note(graph, args.dynamic_batch, option="--dynamic-batch",
+                                  held=f"the batch {args.file} builds")):
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     if args.frames:
         from ..viz import Picture, write_frames
         paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
@@ -284,7 +287,8 @@ def add_parser(sub):
                         "slide); either way a long flow may fold into rows (columns)")
     p.add_argument("--dynamic-batch", action="store_true",
                    help="with -o MODEL.onnx: leave the batch size free (the inputs' first axis is 'batch'; a "
-                        "loss's labels become an input named labels)")
+                        "loss's labels become an input named labels); without it the model takes exactly the batch size the file "
+                        "builds")
     p.add_argument("--fit", type=fit_size, metavar="WxH",
                    help="for a slide or a projector: lay the picture out for that shape (rather than 16:9) and "
                         "scale it to just fit WxH pixels, its text as large as that allows (e.g. 1920x1080; SVG "

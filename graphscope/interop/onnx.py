@@ -55,9 +55,10 @@ class OnnxExportWarning(UserWarning):
     mode, exported in test mode)."""
 
 
-#: Ops that export in test mode whatever their recorded mode: op -> (what it is, what it does at test time).
-TEST_MODE_OPS = {"batch_norm": ("batch norm", "batch norm uses its running averages"),
-                 "dropout": ("dropout", "dropout passes its input on")}
+#: Ops that export in test mode whatever their recorded mode: op -> (what it is, what it does at test time,
+#: what it does in training mode).
+TEST_MODE_OPS = {"batch_norm": ("batch norm", "batch norm uses its running averages", "batch statistics"),
+                 "dropout": ("dropout", "dropout passes its input on", "random dropout masks")}
 
 
 def _onnx():
@@ -163,17 +164,56 @@ def export_problem(graph):
     return None
 
 
-def test_mode_note(graph):
-    """What export does to batch norm and dropout nodes in training mode (one sentence), or None."""
+def _in_training_mode(graph):
+    """The batch norm and dropout nodes recorded in training mode, and the TEST_MODE_OPS rows they use."""
     training = [n for n in graph.ops if n.op in TEST_MODE_OPS and n.attrs.get("training")]
+    present = [TEST_MODE_OPS[op] for op in TEST_MODE_OPS if any(n.op == op for n in training)]
+    return training, present
+
+
+def _layer_list(nodes):
+    return ", ".join(n.scope or n.name for n in nodes[:6]) + (", ..." if len(nodes) > 6 else "")
+
+
+def test_mode_note(graph):
+    """What export does to batch norm and dropout nodes in training mode (one sentence for a Python user), or None."""
+    training, present = _in_training_mode(graph)
     if not training:
         return None
-    present = [TEST_MODE_OPS[op] for op in TEST_MODE_OPS if any(n.op == op for n in training)]
-    names = ", ".join(n.scope or n.name for n in training[:6]) + (", ..." if len(training) > 6 else "")
-    return (f"{' and '.join(kind for kind, _ in present)} in training mode ({names}) "
+    return (f"{' and '.join(kind for kind, _, _ in present)} in training mode ({_layer_list(training)}) "
             f"export{'s' if len(training) == 1 else ''} in test mode, as after net.eval() "
-            f"({'; '.join(does for _, does in present)}): the model's outputs differ from the graph's in training "
+            f"({'; '.join(does for _, does, _ in present)}): the model's outputs differ from the graph's in training "
             f"mode; call net.eval() (or gs.nn.set_training(graph, False)) before exporting to compare them")
+
+
+def file_test_mode_note(graph, path, source):
+    """The same for the command line: what the file at `path` holds and how it differs from the pass `source`
+    records (no Python advice), or None."""
+    training, present = _in_training_mode(graph)
+    if not training:
+        return None
+    return (f"{path} holds the model in test mode ({'; '.join(does for _, does, _ in present)}: "
+            f"{_layer_list(training)}), as it is used for predictions; its outputs differ from the training-mode "
+            f"pass {source} records ({' and '.join(train for _, _, train in present)})")
+
+
+def fixed_batch_note(graph, dynamic_batch, option="dynamic_batch=True",
+                     held="the batch the graph holds now (after Trainer.fit: its last batch)"):
+    """'the model takes batches of exactly 16 examples (x: 16x2); ...' for an export with the recorded batch size,
+    or None (a free batch size, inputs without a batch of examples, or a graph that fixes its batch size anyway)."""
+    if dynamic_batch:
+        return None
+    inputs = [n for n in graph.leaves if n.role == "input"]
+    if not inputs or any(len(n.shape) < 2 for n in inputs):
+        return None
+    try:
+        batch_carriers(graph)
+    except GraphscopeError:
+        return None
+    size = inputs[0].shape[0]
+    shapes = ", ".join(f"{n.name}: {'x'.join(str(d) for d in n.shape)}" for n in inputs)
+    return (f"the model takes batches of exactly {size} example{'s' if size != 1 else ''} ({shapes}), "
+            f"{held}; export with {option} to take any batch size")
 
 
 def to_model(graph, dynamic_batch=False):
@@ -216,8 +256,12 @@ def to_model(graph, dynamic_batch=False):
     body = onnx.helper.make_graph(b.nodes, "graphscope", inputs + b.extra_inputs, outputs, b.initializers)
     model = onnx.helper.make_model(body, producer_name=PRODUCER, opset_imports=[onnx.helper.make_opsetid("", OPSET)])
     model.ir_version = IR_VERSION
-    if any(n.op in TEST_MODE_OPS for n in graph.ops):
-        model.doc_string = "batch norm and dropout are exported in test mode (running averages; no dropout)"
+    notes = ["batch norm and dropout are exported in test mode (running averages; no dropout)"] \
+        if any(n.op in TEST_MODE_OPS for n in graph.ops) else []
+    batch = fixed_batch_note(graph, dynamic_batch)
+    if batch:
+        notes.append(batch)
+    model.doc_string = "; ".join(notes)
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as exc:  # onnx's ValidationError / InferenceError: a mapping row emitted something wrong

@@ -19,6 +19,8 @@ class MLP(Sequential):
     it again (its gradient is always 0), and batch norm's beta is the bias.
     """
 
+    prefix = "mlp"
+
     def __init__(self, sizes, activation="relu", batchnorm=False, dropout=0.0, init=None, bias=0.0, rng=None,
                  dtype="float64", name=None):
         sizes = list(sizes)

@@ -4,7 +4,9 @@ A module called on a tensor records its ops inside ``gs.scope(module.name)``,
 so pictures, the TUI and the layer statistics group them by layer (``fc1``,
 ``bn1``, ...). Parameters are ``gs.param`` leaves named ``<module>.<what>``
 (``fc1.W``, ``fc1.b``, ``bn1.gamma``). A container without a name (the
-default for Sequential, MLP and a user's own Module subclass) opens no scope of its own.
+default for Sequential, MLP and a user's own Module subclass) opens no scope of its own,
+unless another unnamed model with layers of the same names is in its graph: then it
+takes a default name ('mlp_2', 'seq_2', 'net_2'; see ``modelnames``).
 
 Children are registered as in PyTorch: assigning a module to an attribute
 (``self.fc1 = gs.nn.Linear(4, 16)``) makes it a child named after the
@@ -14,11 +16,13 @@ live layer holds (``fc``, ``fc_2``, ...), so two standalone layers never
 share their parameters' names.
 """
 import weakref
+from collections import namedtuple
 
 import numpy as np
 
 from ..engine import GraphscopeError, NotFoundError, PositionError, param, scope
 from ..engine.source import SCOPES
+from .modelnames import collides
 
 #: Default names held by live layers made without a name: 'fc', 'fc_2', ... -> the layer.
 _DEFAULT_NAMES = weakref.WeakValueDictionary()
@@ -145,10 +149,29 @@ class Module:
         if self._auto_named and _DEFAULT_NAMES.get(self._name) is self:
             del _DEFAULT_NAMES[self._name]   # the default name is free again
         before = {what: self._qualified(what) for what in self._params}
+        old = self._name
         self.__dict__.update(_auto_named=False, _name=None if name is None else str(name))
         for what, p in self._params.items():
             if p._name in (None, before[what]):   # a parameter the user named keeps its name
                 p.name = self._qualified(what)
+        for path, m in self.named_modules()[1:]:   # its layers' names qualified by a default name ('mlp_2.fc1.W')
+            for what, p in m._params.items():
+                if old is not None and p._name == f"{old}.{path}.{what}":
+                    p.name = m._qualified(what)
+
+    def _take_default_name(self):
+        """Name this container by its kind, numbered from 2 ('mlp_2'): another unnamed one records as 'fc1', ..."""
+        prefix = type(self).__name__.lower() if self.prefix == Module.prefix else self.prefix
+        k = 2
+        while f"{prefix}_{k}" in _DEFAULT_NAMES:
+            k += 1
+        self.name = f"{prefix}_{k}"
+        _DEFAULT_NAMES[self._name] = self
+        self.__dict__["_auto_named"] = True   # a parent adopting it still names it after its attribute
+        for path, m in self.named_modules()[1:]:   # its layers' parameters: 'mlp_2.fc1.W', unlike the other's
+            for what, p in m._params.items():
+                if p._name == m._qualified(what):
+                    p.name = f"{self._name}.{path}.{what}"
 
     def _qualified(self, what):
         return what if self._name is None else f"{self._name}.{what}"
@@ -165,7 +188,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward(x)")
 
     def __call__(self, *inputs, **kwargs):
-        """``forward(*inputs)`` with its ops recorded in the module's scope (none for an unnamed container)."""
+        """``forward(*inputs)`` with its ops recorded in the module's scope (none for an unnamed container).
+
+        An unnamed container called on the output of another unnamed model whose layers hold the same names (two
+        ``gs.nn.MLP``s, each with an fc1), or on the same input, takes a default name first ('mlp_2', 'seq_2',
+        'net_2', ...), so the two models' layers never share a scope in one graph.
+        """
+        if self._name is None and SCOPES.current is None and collides(self, inputs):
+            self._take_default_name()
         if self._name is None:
             return self.forward(*inputs, **kwargs)
         with scope(self._name):
@@ -194,6 +224,31 @@ class Module:
     def modules(self):
         """This module and every module inside it, depth first."""
         return [m for _, m in self.named_modules()]
+
+    def named_children(self):
+        """(name, module) for each direct child, in order (PyTorch's named_children)."""
+        return [(c.name, c) for c in self._children]
+
+    def children(self):
+        """The direct children, in order (PyTorch's children)."""
+        return list(self._children)
+
+    def __getitem__(self, path):
+        """The module at a (dotted) path from this one: ``net["fc1"]``, ``net["enc.fc1"]`` (or its scope, 'enc/fc1')."""
+        if not isinstance(path, str):
+            raise PositionError(f"{type(self).__name__}[{path!r}]: look a layer up by its (dotted) name, e.g. "
+                                f"{type(self).__name__.lower()}[{self._example_path()!r}]")
+        paths = {p: m for p, m in self.named_modules() if p}
+        if path.replace("/", ".") in paths:   # a scope path ('enc/fc1') names the same layer
+            return paths[path.replace("/", ".")]
+        from ..engine.words import did_you_mean
+        listed = ", ".join(paths) or "none (it has no layers)"
+        raise NotFoundError(f"{type(self).__name__}: no layer named {path!r}; layers: {listed}"
+                            f"{did_you_mean(path, list(paths))}")
+
+    def _example_path(self):
+        paths = [p for p, _ in self.named_modules() if p]
+        return paths[-1] if paths else "fc1"
 
     def _key(self, path, m, what):
         """The state_dict key of `what` of module `m` at `path`: '<path>.<what>' ('fc1.W', 'block.fc1.W')."""
@@ -249,13 +304,17 @@ class Module:
         state.update({name: np.array(b) for name, b in self.named_buffers()})
         return state
 
-    def load_state_dict(self, state):
-        """Copy values from a state_dict into the parameters and buffers (in place; names and shapes checked)."""
+    def load_state_dict(self, state, strict=True):
+        """Copy values from a state_dict into the parameters and buffers (in place; names and shapes checked).
+
+        ``strict=False`` loads the names both hold and leaves the others as they are. Either way it returns
+        ``(missing_keys, unexpected_keys)`` as PyTorch does: what the module has that `state` lacks, and the reverse.
+        """
         targets = dict(self.named_parameters())
         targets.update(self.named_buffers())
         missing = sorted(set(targets) - set(state))
         unexpected = sorted(set(state) - set(targets))
-        if missing or unexpected:
+        if (missing or unexpected) and strict:
             hint = bias_before_batchnorm_hint(unexpected, targets)
             if hint:
                 hint += (" To load this state, drop each such bias and subtract it from the running_mean of the "
@@ -263,7 +322,9 @@ class Module:
                                                            if name.endswith(".b") and name[:-2] + ".W" in targets)
                          + "): the outputs stay the same in training and test mode.")
             raise GraphscopeError(f"load_state_dict: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}"
-                                  + (f". {hint}" if hint else ""))
+                                  + (f". {hint}" if hint else "")
+                                  + " (load_state_dict(state, strict=False) loads the names both hold)")
+        targets = {name: target for name, target in targets.items() if name in state}
         for name, target in targets.items():
             value = np.asarray(state[name])
             current = target.value if hasattr(target, "value") else target
@@ -279,6 +340,7 @@ class Module:
                     target.value = float(value)
             else:
                 np.copyto(target, value)
+        return IncompatibleKeys(missing, unexpected)
 
     def _bias_fix(self, bias_name):
         """"state['bn1.running_mean'] -= state.pop('fc1.b')" for the bias of the Linear before batch norm bn1."""
@@ -307,6 +369,12 @@ class Module:
             return head
         inner = "\n".join("  " + line for c in self._children for line in repr(c).splitlines())
         return f"{head[:-1]}\n{inner}\n)"
+
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict found the module had and the state lacked (missing), and the reverse (unexpected)."""
+
+    __slots__ = ()
 
 
 def _holds_modules(value):
@@ -368,10 +436,7 @@ class _Container(Module):
 
     def __getitem__(self, i):
         if isinstance(i, str):
-            for m in self._children:
-                if m.name == i:
-                    return m
-            raise NotFoundError(f"no layer named {i!r}; layers: {', '.join(m.name for m in self._children)}")
+            return super().__getitem__(i)
         try:
             return self._children[i]
         except (IndexError, TypeError):

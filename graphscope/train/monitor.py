@@ -193,6 +193,9 @@ class LayerStatsList(list):
     step_unknown = False
     #: which examples the activations and fractions, and the gradients, were measured on (a line each)
     measured_on = ""
+    #: {scope: its parameters' 'name shape' texts} for scopes where two layers recorded (two unnamed models
+    #: with an fc1 each, combined in one graph): their rows mix the layers, and the table says so
+    merged = {}
 
     def __getitem__(self, key):
         if isinstance(key, str):
@@ -213,6 +216,10 @@ class LayerStatsList(list):
             rows.append((s.scope, output, _shape_text(s.shape), s.activation.mean_text, stat_text(s.activation.std),
                          _fraction_text(s), g.mean_text if g else "not computed", stat_text(g.std) if g else "-"))
         text = _render(rows)
+        for scope, held in self.merged.items():
+            text += (f"\nwarning: scope {scope} mixes the ops of several layers ({', '.join(held)}): two models "
+                     f"whose layers share names, or one gs.scope name used twice; give the models different names "
+                     f"(gs.nn.MLP(..., name='head')) so that each layer gets a row of its own")
         params = [p for s in self for p in s.params]
         if params:
             updated = any(p.update_norm is not None for p in params)
@@ -296,6 +303,7 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, 
             fraction=fraction, fraction_kind=kind,
             params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, [])],
             examples=_examples(value), gradient_examples=None if node.grad is None else _examples(node.grad)))
+    out.merged = merged_scopes(params)
     out.step_unknown = not before and any(p.grad is not None for p in graph.params)
     out.measured_on = _measured_on(out, activations)
     return out
@@ -308,6 +316,17 @@ def evenly_spaced(x, y, k):
         return x, y
     idx = np.linspace(0, len(x) - 1, k).round().astype(np.intp)
     return x[idx], y[idx]
+
+
+def merged_scopes(params):
+    """{scope: ['fc1.W 2x32', 'fc1.W 16x16']} for the scopes (of {scope: parameters}) that hold two parameters
+    of one name: several layers recorded there."""
+    merged = {}
+    for scope, ps in params.items():
+        names = [p.name for p in ps]
+        if len(set(names)) < len(names):
+            merged[scope] = [f"{p.name} {_shape_text(p.shape)}" for p in ps if names.count(p.name) > 1]
+    return merged
 
 
 def scope_outputs(graph):
