@@ -221,7 +221,7 @@ def test_a_step_that_writes_nothing_under_its_line_has_its_legend_right_under_it
     rows = re.findall(r"<TR>(.*?)</TR>", re.search(r"label=<<TABLE.*?</TABLE>>", pic.dot(leaf), re.S).group(0))
     assert "at W1" in rows[0] and "<BR/>" not in rows[0]  # the step line alone: no empty lines padding it
     assert "this step" in rows[1] and "gradient passed on" in rows[1]  # the legend right under it
-    assert rows[2].count("<BR/>") >= 2  # then the room of the lines a backward step of arrays writes
+    assert rows[2].count("<BR/>") >= 2  # then the room of the lines other steps write
     assert _svg_size(pic.svg(leaf)) == _svg_size(pic.svg(matmul))
 
 

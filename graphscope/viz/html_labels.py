@@ -255,15 +255,17 @@ def caption_label(text, width, legend=True, keys=None, origin=False, title=None,
             cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, small(" " + words, theme.ORIGIN_INK)))
     # the legend's entries follow each other in one left-aligned cell under the step line, however many there
     # are (so a step listing fewer looks keeps the caption's width); each entry keeps its swatch beside its words
-    spare = max(0, lines - len(lines_of(text)))
-    rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE)}</TD></TR>']
+    spare = max(0, lines - len(lines_of(text))) if cells else 0  # without a legend they pad the text itself
+    rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE, 0 if cells else lines)}</TD></TR>']
     if title:
         rows.insert(0, f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.TITLE_SIZE}" '
                        f'COLOR="{theme.INK}"><B>{esc(title)}</B></FONT></TD></TR>')
     if cells:
         rows.append(f'<TR><TD ALIGN="LEFT">{_GAP.join(cells)}</TD></TR>')
-    if spare:
-        rows.append(f'<TR><TD ALIGN="LEFT">{mono("", 1, theme.INK, theme.FONT_SIZE, spare)}</TD></TR>')
+    if cells and lines > 1:
+        # the room of the lines this step does not write, in a row of its own under the legend; there at every
+        # step (empty at the step that writes the most), so the table's spacing adds up the same at each
+        rows.append(f'<TR><TD ALIGN="LEFT">{mono("", 1, theme.INK, theme.FONT_SIZE, spare) if spare else ""}</TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{"".join(rows)}</TABLE>>'
 
 
