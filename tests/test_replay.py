@@ -91,6 +91,31 @@ def test_a_feed_that_breaks_an_op_names_node_op_shapes_and_place(rng):
         graph.run({"X": rng.normal(size=(2, 6))})      # a new batch size needs new labels too
 
 
+def one_hot_product(rng):
+    """sum((x @ W) * y) with a leaf y recorded as one-hot rows of shape (32, 3): (the loss, W)."""
+    x = gs.tensor(rng.normal(size=(32, 4)), name="x")
+    W = gs.param(rng.normal(size=(4, 3)), name="W")
+    y = gs.tensor(np.eye(3)[rng.integers(0, 3, 32)], name="y")
+    return gs.sum((x @ W) * y), W
+
+
+def test_a_failing_feed_quotes_the_shape_a_leaf_was_recorded_with(rng):
+    """The trainer puts each batch straight into the leaves, then feeds them through graph.run when its fast path
+    fails: the message quotes the shape each leaf was recorded with, not the batch's own again."""
+    loss, W = one_hot_product(rng)
+    trainer = gs.Trainer(loss, gs.optim.SGD([W], lr=0.1), batch_size=32, epochs=1)
+    with pytest.raises(gs.ShapeError) as err:
+        trainer.fit(rng.normal(size=(64, 4)), rng.normal(size=(64, 2)))
+    text = str(err.value)
+    assert "mul: shapes (32, 3) and (32, 2) do not broadcast" in text
+    assert "y: (32, 2) (was (32, 3))" in text and "x: (32, 4) (was (32, 4))" in text  # was: y: (32, 2) (was (32, 2))
+    loss, W = one_hot_product(rng)
+    trainer = gs.Trainer(loss, gs.optim.SGD([W], lr=0.1), batch_size=32, epochs=1)
+    with pytest.raises(gs.GraphscopeError, match=r"feed for y: shape \(32,\) has 1 axes but y was recorded with "
+                                                 r"shape \(32, 3\)"):  # integer labels for a one-hot leaf
+        trainer.fit(rng.normal(size=(64, 4)), rng.integers(0, 3, 64))
+
+
 def test_recorded_control_flow_is_replayed_as_recorded():
     x = gs.tensor(2.0, name="x")
     y = x * 10.0 if x.value > 0 else x * -1.0         # decided once, while recording

@@ -77,6 +77,26 @@ async def test_after_a_divergence_b_goes_back_to_the_last_whole_epoch_and_r_neve
         assert run.diverged.iteration == 22 and run.epochs == 5 and "epochs done 2/5" in screen.figures_text()
 
 
+async def test_at_80_columns_after_a_divergence_the_footer_keeps_esc_and_q(blows_up_in_epoch_3):
+    """b joins the footer after a divergence: a key the screen lists later makes room for it, never the way back
+    or the way out (esc and q were pushed off at 80 columns), and every key shown is whole."""
+    from graphscope.tui.widgets.footer import PALETTE_KEY, KeyFooter
+    app = training_app(epochs=5, batch_size=32, lr=0.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await training_finished(pilot)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert app.screen.run.diverged is not None and app.screen.check_action("go_back", ())
+        keys = [k for k in app.screen.query_one(KeyFooter).query("FooterKey") if k.display and k.parent.display]
+        shown = [k.key for k in keys]
+        assert {"escape", "q", "b", "space", "ctrl+p"} <= set(shown) and "l" not in shown  # l: in the palette
+        palette = next(k for k in keys if k.has_class(PALETTE_KEY))
+        assert all(0 < k.region.width and k.region.right <= palette.region.x for k in keys if k is not palette)
+        assert palette.region.right <= 80
+
+
 def test_quitting_after_a_divergence_says_so_and_exits_1(monkeypatch, capsys):
     def diverging_run(app):
         run = TrainingRun(app.session.graph, load_data(SPIRAL), TrainingOptions(lr=1e9, epochs=3, batch_size=32),

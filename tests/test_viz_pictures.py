@@ -210,6 +210,21 @@ def test_a_backward_step_of_arrays_writes_each_inputs_jacobian_under_the_step_li
     assert "local Jacobian" not in pic.svg(pic.state(node=w2, phase=BACKWARD))  # a leaf passes nothing on
 
 
+def test_a_step_that_writes_nothing_under_its_line_has_its_legend_right_under_it():
+    """A leaf's backward step writes no Jacobians: the room other steps' lines take is kept under the legend, not
+    as an empty band between the step line and its legend, and every step's picture keeps the same size."""
+    from graphscope.stepper import BACKWARD
+    out = build_output(TWO_LAYER)
+    nodes = named(out.graph())
+    pic = Picture(out, around=1, focus=nodes["W1"])  # `export --node W1 --phase backward --around 1`
+    leaf, matmul = (pic.state(node=nodes[key], phase=BACKWARD) for key in ("W1", "matmul1"))
+    rows = re.findall(r"<TR>(.*?)</TR>", re.search(r"label=<<TABLE.*?</TABLE>>", pic.dot(leaf), re.S).group(0))
+    assert "at W1" in rows[0] and "<BR/>" not in rows[0]  # the step line alone: no empty lines padding it
+    assert "this step" in rows[1] and "gradient passed on" in rows[1]  # the legend right under it
+    assert rows[2].count("<BR/>") >= 2  # then the room of the lines other steps write
+    assert _svg_size(pic.svg(leaf)) == _svg_size(pic.svg(matmul))
+
+
 def test_a_check_mark_shows_from_the_marked_nodes_backward_step_on():
     """A VJP that fails its check is marked in its card with each failing input's figure, once its backward step
     has run (before, the card keeps the mark's room empty: every step has the same size)."""

@@ -291,9 +291,11 @@ def add_parser(sub):
                         "builds")
     p.add_argument("--fit", type=fit_size, metavar="WxH",
                    help="for a slide or a projector: lay the picture out for that shape (rather than 16:9) and "
-                        "scale it to just fit WxH pixels, its text as large as that allows (e.g. 1920x1080; SVG "
-                        "and PDF at 96 pixels an inch, PNG exactly); with .html, the layout only (the player "
-                        "fits each picture to its pane)")
+                        "draw it on a canvas of exactly WxH pixels, scaled to just fit and centred on the white "
+                        "background, its text as large as that allows (e.g. 1920x1080). A PNG is WxH pixels; an "
+                        "SVG or a PDF page is WxH CSS pixels, 96 an inch (1920x1080: 1440x810pt); a .dot file "
+                        "says the scale only (the canvas takes the drawing's shape); with .html, the layout only "
+                        "(the player fits each picture to its pane)")
     p.add_argument("--frames", metavar="DIR",
                    help="also write one SVG per step into DIR, named in step order (step_000_forward_x.svg, ...)")
     add_optimizer_arguments(p)

@@ -36,6 +36,9 @@ class Graph:
             raise InputError("Graph(output): expected a graphscope tensor, got an empty list")
         self.outputs = outputs
         self.nodes = topo_order(outputs)
+        # each leaf's shape as the graph was made: what a feed is checked against and replay's messages quote (a
+        # leaf may hold a batch put there directly, as the trainer's fast path does, when a feed then fails)
+        self.recorded_shapes = {n.id: n.shape for n in self.nodes if n.op_def is None}
         self._consumers = None
         self._by_id = None
         self._positions = None

@@ -84,19 +84,21 @@ def downstream(nodes, sources):
 
 
 class Feed:
-    """One resolved feed: a leaf's new value, or a new value for one attribute of a node."""
+    """One resolved feed: a leaf's new value, or a new value for one attribute of a node. `old` is what it
+    replaces (put back by an undo); `recorded`, the shape its messages quote: a leaf's as its graph was made."""
 
-    __slots__ = ("node", "attr", "value", "old")
+    __slots__ = ("node", "attr", "value", "old", "recorded")
 
-    def __init__(self, node, attr, value):
+    def __init__(self, node, attr, value, recorded=None):
         self.node = node
         self.attr = attr
         self.value = value
         self.old = node._value if attr is None else node.attrs[attr]
+        self.recorded = np.shape(self.old) if recorded is None else recorded
 
     def describe(self):
         what = self.node.name if self.attr is None else f"{self.node.name}.{self.attr}"
-        return f"{what}: {np.shape(self.value)} (was {np.shape(self.old)})"
+        return f"{what}: {np.shape(self.value)} (was {self.recorded})"
 
 
 def resolve_feeds(graph, feeds):
@@ -134,13 +136,14 @@ def _leaf_feed(graph, key, value):
         value = value._value
     new = as_value(value, f"feed for {node.name}")
     old = node._value
-    if len(shape_of(new)) != len(shape_of(old)):
+    recorded = graph.recorded_shapes.get(node.id, shape_of(old))
+    if len(shape_of(new)) != len(recorded):
         raise GraphscopeError(f"feed for {node.name}: shape {shape_of(new)} has {len(shape_of(new))} axes but "
-                              f"{node.name} was recorded with shape {shape_of(old)}; a feed may change sizes "
+                              f"{node.name} was recorded with shape {recorded}; a feed may change sizes "
                               f"(such as the batch axis), not the number of axes")
     if old.__class__ is not float and new.__class__ is not float and new.dtype != old.dtype:
         new = new.astype(old.dtype)  # the graph keeps the dtypes it was recorded with
-    return Feed(node, None, new)
+    return Feed(node, None, new, recorded)
 
 
 def _attr_feed(graph, key, value):

@@ -140,8 +140,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
             room += [mark_key(origin.legend)] if origin is not None else []
         attrs["label"] = caption_label(text, width, legend, legend_keys(looks, edge_looks),
                                        origin=origin.legend if mark_shown(view, state, origin) else False,
-                                       title=title, room=room, lines=lines,
-                                       room_below=state.current is None)
+                                       title=title, room=room, lines=lines)
     graph = graphviz.Digraph(
         name, graph_attr=attrs,
         node_attr=dict(shape="plain", margin="0", fontname=theme.FONT, fontsize=str(theme.FONT_SIZE)),

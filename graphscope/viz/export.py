@@ -21,7 +21,7 @@ PNG_DPI = 150
 
 def _picture(obj, depth, collapse, fold, caption=True, around=None, node=None, title=None, fit=None):
     """`obj` as a Picture; `around` K draws only the neighbourhood of `node` (K edges), `title` heads it, `fit`
-    (width, height pixels, or '1920x1080') lays it out for that shape and scales it to just fit."""
+    (width, height pixels, or '1920x1080') lays it out for that shape and draws it on a canvas of exactly that size."""
     if isinstance(obj, Picture):
         if fit is not None and fit_size(fit) != obj.fit:
             raise GraphscopeError("a Picture is laid out for its own fit: give fit= to Picture(...), not here")
@@ -44,10 +44,11 @@ def _not_a_path(call, returns, step):
 def to_dot(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
            around=None, title=None, fit=None):
     """DOT text of `obj` (a Graph, tensor, Stepper or Picture) at a step (see Picture.state); needs no Graphviz.
-    With `fit` the DOT says the size to scale to (as an SVG is)."""
+    With `fit` the DOT says the size to scale to (Graphviz's `size`: the canvas takes the drawing's shape; the
+    exact canvas of an SVG, PNG or PDF needs the layout, which DOT text is drawn without)."""
     _not_a_path("to_dot", "the DOT text", step)
     pic = _picture(obj, depth, collapse, fold, caption, around, node, title, fit)
-    return pic.sized(pic.graph_at(pic.state(step, node, phase)), "svg").source
+    return pic.sized(pic.graph_at(pic.state(step, node, phase))).source
 
 
 def _rendered(fmt, obj, step, node, phase, depth, collapse, fold, caption, dpi=None, around=None, title=None,
@@ -74,7 +75,8 @@ def crash_explained(view):
 
 def to_svg(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
            around=None, title=None, fit=None):
-    """SVG text of `obj` at a step (needs Graphviz's dot); `fit` (1920, 1080): scaled to just fit those pixels."""
+    """SVG text of `obj` at a step (needs Graphviz's dot); `fit` (1920, 1080): a canvas of exactly
+    that many CSS pixels (1440x810pt), the picture scaled to just fit and centred on it."""
     _not_a_path("to_svg", "the SVG text", step)
     return _rendered("svg", obj, step, node, phase, depth, collapse, fold, caption, None, around, title,
                      fit).decode("utf-8")
@@ -82,14 +84,16 @@ def to_svg(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fo
 
 def to_png(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
            dpi=PNG_DPI, around=None, title=None, fit=None):
-    """PNG bytes of `obj` at a step (needs Graphviz's dot); `fit` (1920, 1080): at most that many pixels."""
+    """PNG bytes of `obj` at a step (needs Graphviz's dot); `fit` (1920, 1080): exactly that many
+    pixels, the picture scaled to just fit and centred on the background colour."""
     _not_a_path("to_png", "the PNG bytes", step)
     return _rendered("png", obj, step, node, phase, depth, collapse, fold, caption, dpi, around, title, fit)
 
 
 def to_pdf(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fold=FOLD_MIN, caption=True,
            around=None, title=None, fit=None):
-    """PDF bytes of `obj` at a step (needs Graphviz's dot); `fit` (1920, 1080): a page of that shape."""
+    """PDF bytes of `obj` at a step (needs Graphviz's dot); `fit` (1920, 1080): a page of exactly
+    that many CSS pixels (1440x810pt), the picture scaled to just fit and centred on it."""
     _not_a_path("to_pdf", "the PDF bytes", step)
     return _rendered("pdf", obj, step, node, phase, depth, collapse, fold, caption, None, around, title, fit)
 
@@ -131,7 +135,7 @@ def export(obj, path, step=None, node=None, phase=FORWARD, depth=None, collapse=
 
     `title` heads the picture (the player's page title for .html); `around` K with `node` draws only that
     node's neighbourhood; `progress(done, total)` hears how the player's pictures come along; `fit` (1920, 1080)
-    or '1920x1080' lays the picture out for that shape and scales it to just fit (see Picture). A picture (or
+    or '1920x1080' lays the picture out for that shape and draws it on a canvas of exactly that size (see Picture). A picture (or
     player) too large for Graphviz raises limits.TooBig before any drawing."""
     fmt = format_of(path)
     if fmt == "dot":
@@ -159,7 +163,7 @@ def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN, progress=N
 
     Frames left by an earlier run in the same folder are removed, so the
     folder holds exactly this graph's steps. `progress(done, total)` hears how the pictures come along; `fit`
-    scales every frame to just fit that many pixels.
+    draws every frame on a canvas of exactly that many CSS pixels.
     """
     dot_program()
     pic = _picture(obj, depth, collapse, fold, fit=fit)

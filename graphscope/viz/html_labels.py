@@ -228,7 +228,7 @@ def edge_label(index, edge, state, widths, grad_text_now, line=None):
     return f'<{table}{"".join(cells)}</TABLE>>'
 
 
-def caption_label(text, width, legend=True, keys=None, origin=False, title=None, room=(), lines=0, room_below=False):
+def caption_label(text, width, legend=True, keys=None, origin=False, title=None, room=(), lines=0):
     """The picture's `title` (when given), its step line (padded so every step's picture has the same size)
     and a colour legend.
 
@@ -236,9 +236,10 @@ def caption_label(text, width, legend=True, keys=None, origin=False, title=None,
     the first non-finite value (viz.origin), or with a text, the entry of another mark in the same colour (the
     node whose VJP failed). `room`: the words of every entry any step of the walk shows; the step line is
     padded to at least their width, so a step whose legend lists fewer looks keeps the picture's size; `lines`:
-    the most lines the text takes at any step (a backward step adds what it computed); `room_below` keeps those
-    lines' room under the legend instead of between the text and the legend (a picture that is not a step of a
-    walk: the same size, without a gap under its one line).
+    the most lines the text takes at any step (a backward step adds what it computed). The room of the lines a
+    step's text does not take is kept under the legend: the legend stays right under the text it goes with (no
+    empty band between them at a step that computes nothing, a leaf's backward step), and the graph keeps its
+    place.
     """
     if legend and room:
         width = max(width, legend_chars(room))
@@ -254,15 +255,17 @@ def caption_label(text, width, legend=True, keys=None, origin=False, title=None,
             cells.append(_legend_entry(theme.ORIGIN_HEAD, theme.ORIGIN_BORDER, 2, small(" " + words, theme.ORIGIN_INK)))
     # the legend's entries follow each other in one left-aligned cell under the step line, however many there
     # are (so a step listing fewer looks keeps the caption's width); each entry keeps its swatch beside its words
-    spare = max(0, lines - len(lines_of(text))) if room_below else 0
-    rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE, 0 if spare else lines)}</TD></TR>']
+    spare = max(0, lines - len(lines_of(text))) if cells else 0  # without a legend they pad the text itself
+    rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE, 0 if cells else lines)}</TD></TR>']
     if title:
         rows.insert(0, f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.TITLE_SIZE}" '
                        f'COLOR="{theme.INK}"><B>{esc(title)}</B></FONT></TD></TR>')
     if cells:
         rows.append(f'<TR><TD ALIGN="LEFT">{_GAP.join(cells)}</TD></TR>')
-    if spare:
-        rows.append(f'<TR><TD ALIGN="LEFT">{mono("", 1, theme.INK, theme.FONT_SIZE, spare)}</TD></TR>')
+    if cells and lines > 1:
+        # the room of the lines this step does not write, in a row of its own under the legend; there at every
+        # step (empty at the step that writes the most), so the table's spacing adds up the same at each
+        rows.append(f'<TR><TD ALIGN="LEFT">{mono("", 1, theme.INK, theme.FONT_SIZE, spare) if spare else ""}</TD></TR>')
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{"".join(rows)}</TABLE>>'
 
 

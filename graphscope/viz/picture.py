@@ -6,6 +6,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
 from ..stepper import FORWARD, GraphState, Stepper
 from . import arrange, theme
+from .canvas import Canvas, fit_attrs, svg_size
 from .dot import CAPTION_MIN_CHARS, dot_graph
 from .html_labels import MONO_ADVANCE
 from .origin import mark_of
@@ -33,17 +34,10 @@ SPREAD_TRIES = 3
 SPREAD_TOLERANCE = 0.05
 #: Points of a drawing's width a caption line does not take: the page's padding on both sides and the label's own.
 CAPTION_MARGIN = 36
-#: The smallest --fit, in pixels each way; a CSS pixel is 1/96 inch (SVG and PDF sizes are in points, 1/72 inch).
+#: The smallest --fit, in pixels each way.
 FIT_MIN_PIXELS = 100
-CSS_DPI = 96
 #: Steps drawn per `dot` run when progress is reported (a run costs about 20 ms to start).
 STEP_BATCH = 20
-
-
-def svg_size(svg):
-    """(width, height) in points of an SVG drawn by Graphviz, or None."""
-    m = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-    return (max(float(m.group(1)), 1.0), max(float(m.group(2)), 1.0)) if m else None
 
 
 def caption_chars_for(size):
@@ -87,18 +81,6 @@ def fit_size(fit):
     return parse_fit(f"{width}x{height}")
 
 
-def fit_attrs(fit, fmt, dpi=None):
-    """Graphviz attributes that scale a drawing up (or down) until it just fits `fit` (width, height) pixels:
-    PNG at `dpi` pixels an inch; SVG and PDF at the CSS pixel (96 an inch, 72 points)."""
-    png = fmt == "png" and dpi
-    per_inch = dpi if png else CSS_DPI
-    slack = 1 if png else 0  # dot rounds a PNG's pixels up: one less, so the image is never larger than the fit
-    attrs = {"size": f"{(fit[0] - slack) / per_inch:.6g},{(fit[1] - slack) / per_inch:.6g}!"}
-    if fmt == "pdf":
-        attrs["margin"] = "0"  # a page's own margin (half an inch) would make it larger than the fit
-    return attrs
-
-
 def _rows_for(size, rankdir, slide=SLIDE):
     """The number of rows (LR) or columns (TB) that brings a picture of `size` closest to the slide's shape."""
     if size is None:
@@ -124,8 +106,9 @@ class Picture:
     neighbourhood: the nodes within K edges of it, and stubs where the rest
     attaches. ``title`` is a heading above the step line. ``mark`` (an origin.CheckMark, say) is carried instead
     of the mark of the first non-finite value. ``fit`` (width, height) in pixels, or '1920x1080': the layout
-    whose text is largest in that shape is chosen (rather than 16:9), and the rendered picture is scaled to
-    just fit it (SVG and PDF at 96 pixels an inch, PNG at its dpi).
+    whose text is largest in that shape is chosen (rather than 16:9), and the rendered picture is drawn on a canvas
+    of exactly that size, scaled to just fit and centred on the background colour (SVG and PDF at 96 pixels an
+    inch, PNG at its dpi; DOT text, not laid out, says the scale only).
     """
 
     def __init__(self, obj, depth=None, collapse=(), fold=FOLD_MIN, caption=True, legend=True, rankdir=None,
@@ -315,15 +298,28 @@ class Picture:
         return self._graph(state, rankdir, rows)
 
     def render(self, state, fmt, dpi=None):
-        """The picture at `state` rendered by Graphviz as 'svg', 'png' or 'pdf' bytes (scaled to the fit)."""
-        return render(self.sized(self.graph_at(state), fmt, dpi), fmt, dpi=dpi)
+        """The picture at `state` rendered by Graphviz as 'svg', 'png' or 'pdf' bytes (on the fit's canvas)."""
+        graph = self.graph_at(state)
+        if self.fit is None:
+            return render(graph, fmt, dpi=dpi)
+        canvas = Canvas.fitting(self.fit, render_svgs([graph])[0], fmt, dpi)
+        data = render(self._on(canvas, graph, fmt), fmt, dpi=dpi)
+        return canvas.exact_svg(data.decode("utf-8")).encode("utf-8") if fmt == "svg" else data
 
-    def sized(self, graph, fmt, dpi=None):
-        """`graph` scaled to just fit the picture's fit (fit_attrs) when it has one; else `graph` itself."""
+    @staticmethod
+    def _on(canvas, graph, fmt):
+        """`graph` drawn onto `canvas` (canvas.Canvas)."""
+        graph = graph.copy()
+        graph.attr(**canvas.attrs(fmt))
+        return graph
+
+    def sized(self, graph):
+        """`graph` with the `size` that scales it to just fit the fit (canvas.fit_attrs), for DOT text; else
+        `graph` itself."""
         if self.fit is None:
             return graph
         graph = graph.copy()
-        graph.attr(**fit_attrs(self.fit, fmt, dpi))
+        graph.attr(**fit_attrs(self.fit))
         return graph
 
     def svg(self, state):
@@ -331,17 +327,23 @@ class Picture:
 
     def step_svgs(self, steps=None, progress=None, fitted=True):
         """SVG text of many steps (all by default) from one `dot` run; with `progress(done, total)`, from one run
-        per STEP_BATCH steps, calling it after each. `fitted`: scaled to the fit, if any (the player scales its
-        pictures itself)."""
+        per STEP_BATCH steps, calling it after each. `fitted`: each on the fit's canvas, if there is a fit (two
+        runs: the drawings are measured first; the player scales its pictures itself)."""
         st = self.ensure_stepper()
         steps = list(range(len(st)) if steps is None else steps)
 
-        def graphs(ks):
-            return [self.sized(self.graph_at(st.at(k)), "svg") if fitted else self.graph_at(st.at(k)) for k in ks]
+        def svgs_of(ks):
+            graphs = [self.graph_at(st.at(k)) for k in ks]
+            drawn = render_svgs(graphs)
+            if not fitted or self.fit is None:
+                return drawn
+            canvases = [Canvas.fitting(self.fit, svg, "svg") for svg in drawn]
+            svgs = render_svgs([self._on(c, g, "svg") for c, g in zip(canvases, graphs)])
+            return [c.exact_svg(svg) for c, svg in zip(canvases, svgs)]
         if progress is None:
-            return render_svgs(graphs(steps))
+            return svgs_of(steps)
         svgs = []
         for first in range(0, len(steps), STEP_BATCH):
-            svgs += render_svgs(graphs(steps[first:first + STEP_BATCH]))
+            svgs += svgs_of(steps[first:first + STEP_BATCH])
             progress(len(svgs), len(steps))
         return svgs

@@ -5,10 +5,14 @@ from textual.widgets import Footer
 PALETTE_KEY = "-command-palette"
 
 
+#: The way back and the way out: a narrow footer drops every other key first.
+ALWAYS_SHOWN = ("escape", "q")
+
+
 class KeyFooter(Footer):
-    """Textual's Footer, compact below `roomy` columns, showing only the keys that fit whole: the screen lists
-    its bindings most needed first, so a narrow terminal loses the least needed (all stay in the help screen and
-    the command palette).
+    """Textual's Footer, compact below `roomy` columns, showing only the keys that fit whole: escape and q
+    (ALWAYS_SHOWN) stay, and the screen lists its other bindings most needed first, so a narrow terminal loses the
+    least needed (all stay in the help screen and the command palette).
 
     The keys are measured once they are laid out: after each recompose (new keys, a new width), at the screen's
     next layout, however long that waits (a screen behind a dialog or the command palette is laid out when it
@@ -44,12 +48,21 @@ class KeyFooter(Footer):
             self.hide_cut_keys()
 
     def hide_cut_keys(self):
-        """Hide every key (or group of keys) from the first that does not fit whole before the palette's key."""
+        """Hide every key (or group of keys) from the first that does not fit whole before the palette's key, with
+        room kept for the keys always shown (they are hidden last, from the right, only when they alone do not
+        fit)."""
         palette = [c for c in self.children if c.has_class(PALETTE_KEY)]
+        keys = [c for c in self.children if not c.has_class(PALETTE_KEY)]
         room = self.size.width - sum(c.outer_size.width for c in palette)
+        width = {c: c.virtual_region_with_margin.width for c in keys}
+        kept = [c for c in keys if getattr(c, "key", None) in ALWAYS_SHOWN]
+        if sum(width[c] for c in kept) > room:
+            kept = []  # not even those fit: the keys go from the right, in the order listed
+        room -= sum(width[c] for c in kept)
         cut = False
-        for child in self.children:
-            if child.has_class(PALETTE_KEY):
+        for child in keys:
+            if child in kept:
                 continue
-            cut = cut or child.virtual_region_with_margin.right > room
+            cut = cut or width[child] > room
+            room -= 0 if cut else width[child]
             child.display = not cut
