@@ -124,7 +124,7 @@ def test_biases_and_near_zero_weights_get_a_ratio_but_no_verdict_and_the_table_s
 
 def test_the_update_walk_judges_ratios_by_the_same_rule():
     from graphscope.stepper import explain
-    from graphscope.stepper.events import update_ratio
+    from graphscope.engine.update_ratio import update_ratio
     assert explain.ratio_verdict(0.3, (10,), 0.01, 0.1).startswith("not judged: the rule of thumb is for weight")
     assert explain.ratio_verdict(0.3, (10, 10), 1e-9, 0.1).startswith("not judged: the weights are ~0")
     assert explain.ratio_verdict(0.3, (10, 10), 0.1, 0.1).startswith("large: the learning rate may be too high")
