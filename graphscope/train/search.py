@@ -102,6 +102,10 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
         raise SearchInterrupted(f"interrupted during trial {n + 1} of {planned}; "
                                 + (f"{plural(n, 'trial')} had finished" if n else "no trial had finished")
                                 + kept_in, record) from None
+    except Exception:  # a trial that fails leaves the file as a search to resume, never one still "running"
+        record.status = INTERRUPTED
+        _keep(record, save)
+        raise
     finally:
         _reset(graph, initial, node_state)
     record.status = FINISHED

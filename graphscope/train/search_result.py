@@ -65,7 +65,7 @@ class Trial:
         for acc in (self.val_acc, self.train_acc):
             if acc is not None:
                 return acc
-        return -self.loss
+        return -self.loss if math.isfinite(self.loss) else -math.inf
 
     @property
     def blew_up(self):
@@ -102,8 +102,8 @@ class Trial:
         epochs = d.get("epochs")
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
             raise SearchFileError(f"{where}: 'epochs' must be a whole number >= 1, got {epochs!r}")
-        lists = {key: _numbers(d, key, where) for key in
-                 ("loss_per_epoch", "train_acc_per_epoch", "val_acc_per_epoch")}
+        lists = {"loss_per_epoch": _numbers(d, "loss_per_epoch", where, null=math.nan),  # a loss that was not finite
+                 **{key: _numbers(d, key, where) for key in ("train_acc_per_epoch", "val_acc_per_epoch")}}
         diverged = d.get("diverged", False)
         if not isinstance(diverged, bool):
             raise SearchFileError(f"{where}: 'diverged' must be true or false, got {diverged!r}")
@@ -252,12 +252,13 @@ def _number(d, key, where):
     return float(v)
 
 
-def _numbers(d, key, where):
+def _numbers(d, key, where, null=None):
+    """The list of numbers under `key`; a null (how _finite_or_none writes a NaN or an infinity) reads as `null`."""
     values = d.get(key, [])
     if not isinstance(values, list) or not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
                                                for v in values):
         raise SearchFileError(f"{where}: '{key}' must be a list of numbers")
-    return [None if v is None else float(v) for v in values]
+    return [null if v is None else float(v) for v in values]
 
 
 def _finite_or_none(d):
