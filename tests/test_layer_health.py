@@ -248,3 +248,15 @@ def test_a_scalar_scope_after_the_scores_does_not_hide_the_vanishing_gradient():
     assert stats["loss"].gradient.std == 0
     found = diagnose(stats)
     assert found.kinds() == {"vanishing"} and "gradient std at fc5" in found[0].text and "loss" not in found[0].names
+
+
+def test_putting_a_trainer_state_back_cuts_the_layer_records_with_the_rest_of_the_history():
+    from graphscope.train.rewind import TrainerState
+    trainer = trained("tanh", "xavier", epochs=1, watch_layers=True)
+    state = TrainerState(trainer)
+    x, y = data()
+    trainer.epochs = 2
+    trainer.fit(x[:200], y[:200], x[200:], y[200:])
+    assert len(trainer.history.layers) == len(trainer.history.lr) > 1
+    state.restore()
+    assert len(trainer.history.layers) == len(trainer.history.lr) == 1
