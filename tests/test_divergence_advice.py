@@ -121,3 +121,12 @@ def test_a_squared_weight_that_overflows_after_updates_asks_for_a_smaller_rate_n
     origin = find_nonfinite((w ** 2).graph().nodes)
     advice = " ".join(divergence_advice(origin, [1.0, 1.0, 1.0], lr=0.5))
     assert "try a smaller learning rate (lr is 0.5" in advice and "fix pow" not in advice
+
+
+def test_a_nan_before_any_update_is_told_in_the_same_words_by_the_advice_and_the_training_screen():
+    from graphscope.tui.screens.training import divergence_text
+    exc = diverged(hand_written_softmax_loss(scale=500.0), lr=1e-4)
+    made = exc.origin.blame()
+    assert made.startswith(f"{exc.origin.name} (op log) made it at ") and ": log(softmax(scores))" in made
+    assert made in exc.advice[0]
+    assert divergence_text(exc).count(f"{exc.origin.name} (op log) made it at") == 1

@@ -82,3 +82,11 @@ def test_healthy_gradients_at_a_tiny_rate_ask_for_a_larger_rate_not_a_new_model(
     overfit = trainer.sanity_check(X, Y).checks[2]
     assert not overfit.ok and "gradients of a healthy size" in overfit.advice
     assert "try a learning rate near" in overfit.advice and "vanish" not in overfit.advice
+
+
+def test_nan_data_is_blamed_on_the_leaf_fed_never_on_an_op_of_none():
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    initial = sanity(two_layer(X, Y, hidden=8), lr=0.1, x=bad, y=Y).checks[0]
+    assert not initial.ok and "leaf x (input) holds it, made at " in initial.advice
+    assert "op None" not in initial.advice and "np.isfinite" in initial.advice

@@ -46,7 +46,7 @@ def divergence_advice(origin, losses, lr, reg=0.0):
         if origin is None:
             return [f"{head}: the regularization term overflowed: reg {reg:g} or the initial weights are too large"]
         if written:
-            return [f"{head}: {fix_node}"]
+            return [f"{head}: {origin.blame()}"]
         return [f"{head}: the initial parameters or the inputs are too large: standardize the inputs "
                 f"(gs.data.standardize) and start with smaller weights (He/Xavier scaling, or std 0.01)"]
     trend = _trend(losses)

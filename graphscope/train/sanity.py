@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.errors import GraphscopeError
-from ..engine.source import display_location
 from ..engine.words import plural
 from .rewind import TrainerState
 from .settings import VAL_CHUNK
@@ -160,9 +159,7 @@ def _not_finite(name, loss, trainer):
     if origin is None:
         where = "find the node that made it with `graphscope check` or gs.detect_anomaly()"
     else:
-        why = origin.cause()
-        where = (f"{origin.name} (op {origin.op}) made it at {display_location(origin.source)}"
-                 + (f": {why}" if why else ""))
+        where = origin.blame()
     return Check(name, f"{loss} at the initial parameters, before any update (at any learning rate)", False,
                  f"not a learning-rate problem (no update has happened): {where}")
 

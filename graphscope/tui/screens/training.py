@@ -14,7 +14,6 @@ from textual.screen import Screen
 from textual.widgets import ProgressBar, Static
 
 from ...engine.errors import GraphscopeError
-from ...engine.source import display_location
 from ...train import TrainingDiverged
 from ...train.events import BatchEnd, Stopped
 from ..training import TrainingRun, load_data
@@ -37,14 +36,11 @@ def divergence_text(exc):
     """A TrainingDiverged in a few lines for the figures: what happened, the node that made it (where, and why when
     the op tells), what to change (the checkpoint has a line of its own)."""
     lines = str(exc).splitlines()
-    origin = exc.origin
-    if origin is None:
-        made = lines[1].strip() if len(lines) > 1 else ""
-    else:
-        what = origin.cause() or origin.describe().splitlines()[0].split(": ", 1)[-1]
-        made = f"{origin.name} (op {origin.op}) made it at {display_location(origin.source)}: {what}" \
-            if origin.phase == "forward" and origin.reason == "op" else origin.describe().splitlines()[0]
-    return "\n".join([lines[0]] + [f"  {line}" for line in [made] + exc.advice if line])
+    made = exc.origin.blame() if exc.origin is not None else lines[1].strip() if len(lines) > 1 else ""
+    shown = [line for line in exc.advice if line]
+    if not any(made in line for line in shown):  # (advice before any update names the node itself)
+        shown.insert(0, made)
+    return "\n".join([lines[0]] + [f"  {line}" for line in shown])
 
 
 class TrainingScreen(Screen):
