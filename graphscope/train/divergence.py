@@ -8,20 +8,19 @@ replacement by the engine (``NonFinite.cause``).
 """
 from ..engine.nonfinite_causes import fixable_in_the_model
 from ..engine.source import display_location
+from .loss_trend import GREW
 
 #: How many of the last finite losses the trend is read from.
 TREND_WINDOW = 20
-#: The last loss above this multiple of the window's lowest (and above the window's first) counts as growing.
-GROWTH = 1.5
 
 
 def loss_grew(losses):
     """True when the finite `losses` before a divergence rose: one loss only (the first update made it), or the last
-    of the window above its first and GROWTH times its lowest."""
+    of the window above its first and GREW times its lowest."""
     window = list(losses)[-TREND_WINDOW:]
     if len(window) < 2:
         return bool(window)
-    return window[-1] > window[0] and window[-1] > GROWTH * min(window)
+    return window[-1] > window[0] and window[-1] > GREW * min(window)
 
 
 def _trend(losses):

@@ -9,14 +9,12 @@ from typing import Optional
 from ..engine.errors import GraphscopeError
 from ..engine.formatting import format_table
 from ..engine.words import plural
+from .loss_trend import FLAT_OVER_EPOCHS, GREW
 
 #: The rounds of a search, in the order they run.
 STAGES = ("coarse", "fine")
 #: What the file's "graphscope" key holds, and the version of its layout.
 KIND, VERSION = "search", 1
-#: A trial blew up when its loss ended this many times higher than it started, and stalled when it moved by less
-#: than this share of itself.
-GREW, STALLED = 1.5, 0.005
 #: A search file's "status": trials still running, stopped by Ctrl-C (or an error), every trial done.
 RUNNING, INTERRUPTED, FINISHED = "running", "interrupted", "finished"
 
@@ -77,12 +75,12 @@ class Trial:
 
     @property
     def stalled(self):
-        """Its loss hardly moved (by less than STALLED of itself, from the first epoch's mean to the last's; from
+        """Its loss hardly moved (by less than FLAT_OVER_EPOCHS of itself, from the first epoch's mean to the last's; from
         the first iteration's in a trial of one epoch): the learning rate was too small."""
         losses = self.loss_per_epoch
         start = losses[0] if len(losses) >= 2 else self.first_loss
         return (not self.diverged and start is not None and bool(losses)
-                and abs(losses[-1] - start) < STALLED * abs(start))
+                and abs(losses[-1] - start) < FLAT_OVER_EPOCHS * abs(start))
 
     def to_dict(self):
         return {"stage": self.stage, "lr": self.lr, "reg": self.reg, "epochs": self.epochs,
