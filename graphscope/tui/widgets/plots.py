@@ -8,6 +8,8 @@ import math
 
 from textual_plotext import PlotextPlot
 
+from ...viz.ticks import nice_ticks, round_step, tick_label, whole_ticks
+
 
 class HistogramPlot(PlotextPlot):
     """One histogram (a monitor ``Summary``): bars over its bins, its range on the x axis."""
@@ -50,9 +52,7 @@ def edge_ticks(edges):
 def count_ticks(top, n=4):
     """(ticks, labels) of a histogram's count axis: whole round numbers (steps of 1, 2 or 5 times a power of ten)
     from 0 up to `top`, at most n + 1 of them."""
-    rough = max(1.0, top / n)
-    power = 10 ** math.floor(math.log10(rough))
-    step = next(int(k * power) for k in (1, 2, 5, 10) if k * power >= rough)
+    step = max(1, round(round_step(top, n + 1)))
     ticks = list(range(0, top + 1, step))
     return ticks, [str(t) for t in ticks]
 
@@ -84,6 +84,10 @@ class CurvePlot(PlotextPlot):
             return
         plt.title("loss per iteration (left axis), accuracy per epoch (right axis)")
         plt.plot([i for i, _ in finite], [v for _, v in finite], color="blue", marker="braille")
+        # round steps with short labels, never 3984869818368.0 (linear: plotext 5.3 takes the log of a log axis's
+        # values again at each redraw)
+        ticks = nice_ticks(min(v for _, v in finite), max(v for _, v in finite))
+        plt.yticks(ticks, [tick_label(t) for t in ticks], yside="left")
         legend = [("loss", "blue")]
         per = iterations_per_epoch or 1
         for accs, label, color in ((train_acc, "train acc", "green"), (val_acc, "val acc", "red")):
@@ -93,7 +97,7 @@ class CurvePlot(PlotextPlot):
                 legend.append((label, color))
         last = finite[-1][0]
         if last > 1:  # whole iterations on the x axis
-            ticks = sorted({1 + round(k * (last - 1) / 4) for k in range(5)})
+            ticks = whole_ticks(last)
             plt.xticks(ticks, [str(t) for t in ticks])
         plt.xlabel("iteration")
         self.legend = tuple(legend)
