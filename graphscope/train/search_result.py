@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..engine.errors import GraphscopeError
-from ..engine.formatting import format_table
+from ..engine.formatting import format_table, percent_text
 from ..engine.words import plural
 from .loss_trend import FLAT_OVER_EPOCHS, GREW
 
@@ -158,8 +158,8 @@ class SearchResult:
         for name in rounds:
             for rank, t in enumerate(self.stage(name)[:limit], 1):
                 rows.append((str(rank), t.stage, f"{t.lr:.3g}", f"{t.reg:.3g}", str(t.epochs),
-                             "diverged" if t.diverged else f"{t.loss:.4g}", _pct(t.train_acc), _pct(t.val_acc),
-                             "\u2190 best" if t is best else ""))
+                             "diverged" if t.diverged else f"{t.loss:.4g}", percent_text(t.train_acc),
+                             percent_text(t.val_acc), "\u2190 best" if t is best else ""))
         text = format_table(("rank", "stage", "lr", "reg", "epochs", "loss", "train acc", "val acc", ""),
                             rows)
         lengths = [f"{name} trials train {plural(self.stage(name)[0].epochs, 'epoch')}" for name in rounds]
@@ -237,10 +237,6 @@ def _rank_key(t):
 
 def _last(values):
     return values[-1] if values else None
-
-
-def _pct(v):
-    return "-" if v is None else f"{100 * v:.1f}%"
 
 
 def _number(d, key, where):

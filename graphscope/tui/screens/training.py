@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import ProgressBar, Static
 
 from ...engine.errors import GraphscopeError
+from ...engine.formatting import percent_text
 from ...train import TrainingDiverged
 from ...train.events import BatchEnd, Stopped
 from ..training import TrainingRun, load_data
@@ -26,10 +27,6 @@ from .layers import LayerScreen
 REPORT_SECONDS = 0.25
 #: Below this many lines, the lines about the data and the settings make way for a divergence's report.
 ROOMY_HEIGHT = 30
-
-
-def _pct(x):
-    return "-" if x is None else f"{x:.1%}"
 
 
 def divergence_text(exc):
@@ -178,8 +175,8 @@ class TrainingScreen(Screen):
         parts = [f"epoch {min(run.trainer.epoch + 1, run.epochs)}/{run.epochs}"
                  if self.running else f"epochs done {run.trainer.epoch}/{run.epochs}",
                  f"iteration {len(losses)}", f"loss {losses[-1]:.4g}" if losses else "loss -", f"lr {lr:g}"]
-        accuracies = (f"train acc {_pct(h.train_acc[-1] if h.train_acc else None)} · "
-                      f"val acc {_pct(h.val_acc[-1] if h.val_acc else None)}")
+        accuracies = (f"train acc {percent_text(h.train_acc[-1] if h.train_acc else None)} · "
+                      f"val acc {percent_text(h.val_acc[-1] if h.val_acc else None)}")
         state = "paused" if self.running and run.paused else "training" if self.running else self.outcome
         if isinstance(event, Stopped) and event.reason == "stopped":
             state = f"stopping: {event.message}"
