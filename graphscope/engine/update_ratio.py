@@ -8,7 +8,7 @@ so its ratio is large whatever the rate; a step of 0 (no gradient reached
 the parameter) says nothing of the rate either. ``judge`` returns the
 verdict ('low', 'ok', 'high', 'nan', 'inf') or why there is none (a key of
 ``UNJUDGED``). ``measure_step(before, delta)`` gives what it reads of one
-step (``StepSize``) and ``judge_step`` its verdict: the layer statistics
+step (``StepSize``: what ``judge`` takes): the layer statistics
 (graphscope.train.monitor), the update phase's explanations
 (graphscope.stepper.explain), the pictures' captions and the layer screen all
 measure a step with it.
@@ -63,11 +63,6 @@ class StepSize:
     before_rms: float
     ratio: float
 
-    @property
-    def judgement(self):
-        """``judge`` of this step: a verdict, a key of UNJUDGED, or None without a ratio."""
-        return judge(self.ratio, self.shape, self.before_rms, self.step_norm)
-
 
 def measure_step(before, delta):
     """The StepSize of adding `delta` to a parameter whose value was `before`."""
@@ -76,11 +71,6 @@ def measure_step(before, delta):
         step_norm = float(np.linalg.norm(np.ravel(delta)))
         rms = float(np.sqrt(np.mean(before * before))) if before.size else None
     return StepSize(before.shape, step_norm, rms, update_ratio(delta, before))
-
-
-def judge_step(before, delta):
-    """``judge`` of adding `delta` to a parameter whose value was `before` (its shape, size and step known)."""
-    return measure_step(before, delta).judgement
 
 
 def update_ratio(delta, value):
