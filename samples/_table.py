@@ -22,16 +22,19 @@ def fitted_table(header, rows, width=None):
     When every column fits as it is, the columns are padded to line up; otherwise the wide columns share
     the room left by the narrow ones (in proportion to the square root of their widths, so a long column
     gets more room without starving the others), wrap within their cells, and a blank line separates the
-    rows. Below MIN_TABLE_WIDTH each row is a block of "header: text" lines.
+    rows. Below MIN_TABLE_WIDTH, or when the wide columns cannot each have MIN_COLUMN, each row is a block of
+    "header: text" lines.
     """
     width = width or terminal_width()
     rows = [tuple(str(c) for c in row) for row in rows]
     natural = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     if sum(natural) + GAP * (len(header) - 1) <= width:
         return _lines(header, rows, natural, spaced=False)
-    if width < MIN_TABLE_WIDTH:
+    room = width - GAP * (len(header) - 1)
+    widths = _shares(natural, room)
+    if width < MIN_TABLE_WIDTH or sum(widths) > room:  # (too many wide columns for MIN_COLUMN each)
         return _blocks(header, rows, width)
-    return _lines(header, rows, _shares(natural, width - GAP * (len(header) - 1)), spaced=True)
+    return _lines(header, rows, widths, spaced=True)
 
 
 def _shares(natural, room):

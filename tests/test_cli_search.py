@@ -4,23 +4,11 @@ import os
 import shlex
 import sys
 
-import pytest
-
 from graphscope.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPIRAL = os.path.join(ROOT, "samples", "train_spiral.py")
 QUICK = ["--trials", "3", "--fine-trials", "2", "--epochs", "1", "--batch-size", "100", "--no-progress"]
-
-
-@pytest.fixture(autouse=True)
-def optim():
-    """The optimizers the command builds by name (gs.optim)."""
-    try:
-        import graphscope.optim as optim
-    except ImportError:
-        pytest.skip("graphscope.optim (the optimizers the CLI builds by name) is not in this checkout")
-    return optim
 
 
 def run(capsys, *args):

@@ -100,3 +100,33 @@ def test_the_backward_origin_says_why_the_vjp_made_it():
         loss.backward()
     origin = loss.graph().find_nonfinite()
     assert origin.phase == "backward" and "infinite at x = 0" in origin.cause()
+
+
+@pytest.mark.parametrize("base, exponent, said", [(-1e200, 2.0, "the values overflowed"),
+                                                  (0.0, -1.0, "0 to a negative power is inf"),
+                                                  (-4.0, 0.5, "a negative number to a power that is not whole")])
+def test_a_power_is_blamed_only_where_it_is_undefined(base, exponent, said):
+    from graphscope.engine.nonfinite import find_nonfinite
+    from graphscope.engine.nonfinite_causes import cause_of, fixable_in_the_model
+    w = gs.param(np.array([base, 1.0]), name="w")
+    p = w ** exponent
+    origin = find_nonfinite(p.graph().nodes)
+    assert origin.node is p and cause_of(origin).startswith(said)
+    assert fixable_in_the_model(origin) == (said != "the values overflowed")
+
+
+def test_a_squared_weight_that_overflows_after_updates_asks_for_a_smaller_rate_not_a_fix_of_the_power():
+    from graphscope.engine.nonfinite import find_nonfinite
+    w = gs.param(np.array([-1e200, 1.0]), name="w")
+    origin = find_nonfinite((w ** 2).graph().nodes)
+    advice = " ".join(divergence_advice(origin, [1.0, 1.0, 1.0], lr=0.5))
+    assert "try a smaller learning rate (lr is 0.5" in advice and "fix pow" not in advice
+
+
+def test_a_nan_before_any_update_is_told_in_the_same_words_by_the_advice_and_the_training_screen():
+    from graphscope.tui.screens.training import divergence_text
+    exc = diverged(hand_written_softmax_loss(scale=500.0), lr=1e-4)
+    made = exc.origin.blame()
+    assert made.startswith(f"{exc.origin.name} (op log) made it at ") and ": log(softmax(scores))" in made
+    assert made in exc.advice[0]
+    assert divergence_text(exc).count(f"{exc.origin.name} (op log) made it at") == 1

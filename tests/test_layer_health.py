@@ -98,6 +98,8 @@ def test_after_divergence_the_tables_say_nan_where_they_gave_verdicts():
     scope_row = next(line for line in stats.table().splitlines() if line.startswith("fc1 "))
     assert "nan" in scope_row.split() and "dead" not in scope_row
     assert "not finite" in diagnose(stats).kinds()
+    said = str(diagnose(stats))  # the weights were set to NaN, no update made it: the rate is not to blame
+    assert "gs.detect_anomaly" in said and "try a smaller learning rate" not in said
     from graphscope.tui.screens.layers import _fraction, _param_line, _ratio
     assert _ratio(stats["fc1"]) == "nan" and _fraction(stats["fc1"]) == "nan"
     assert _param_line(stats["fc1"].params[0]).endswith("update/weight nan")
@@ -124,7 +126,7 @@ def test_biases_and_near_zero_weights_get_a_ratio_but_no_verdict_and_the_table_s
 
 def test_the_update_walk_judges_ratios_by_the_same_rule():
     from graphscope.stepper import explain
-    from graphscope.stepper.events import update_ratio
+    from graphscope.engine.update_ratio import update_ratio
     assert explain.ratio_verdict(0.3, (10,), 0.01, 0.1).startswith("not judged: the rule of thumb is for weight")
     assert explain.ratio_verdict(0.3, (10, 10), 1e-9, 0.1).startswith("not judged: the weights are ~0")
     assert explain.ratio_verdict(0.3, (10, 10), 0.1, 0.1).startswith("large: the learning rate may be too high")
@@ -248,3 +250,27 @@ def test_a_scalar_scope_after_the_scores_does_not_hide_the_vanishing_gradient():
     assert stats["loss"].gradient.std == 0
     found = diagnose(stats)
     assert found.kinds() == {"vanishing"} and "gradient std at fc5" in found[0].text and "loss" not in found[0].names
+
+
+def test_putting_a_trainer_state_back_cuts_the_layer_records_with_the_rest_of_the_history():
+    from graphscope.train.rewind import TrainerState
+    trainer = trained("tanh", "xavier", epochs=1, watch_layers=True)
+    state = TrainerState(trainer)
+    x, y = data()
+    trainer.epochs = 2
+    trainer.fit(x[:200], y[:200], x[200:], y[200:])
+    assert len(trainer.history.layers) == len(trainer.history.lr) > 1
+    state.restore()
+    assert len(trainer.history.layers) == len(trainer.history.lr) == 1
+
+
+def test_the_saturated_finding_quotes_the_thresholds_the_monitor_counts_with():
+    from graphscope.train.monitor import SIGMOID_SATURATED, TANH_SATURATED
+    x = gs.tensor(np.random.default_rng(0).normal(size=(16, 4)), name="x")
+    with gs.scope("tanh1"):
+        h = gs.tanh(x @ gs.param(np.full((4, 8), 50.0), name="W"))
+    loss = gs.sum(h)
+    loss.backward()
+    found = next(f for f in diagnose(layer_stats(loss)) if f.kind == "saturated")
+    assert f"|tanh| > {TANH_SATURATED:g}" in found.text
+    assert f"sigmoid < {SIGMOID_SATURATED[0]:g} or > {SIGMOID_SATURATED[1]:g}" in found.text

@@ -193,6 +193,15 @@ def test_the_claims_table_fits_the_width_without_breaking_words():
     assert narrow.splitlines() == ["a  b", "-  -", "x  y"]  # a table that fits is laid out as it is
 
 
+def test_five_wordy_columns_too_many_for_their_minimum_width_become_blocks_within_the_width():
+    table = load("_table")
+    header = tuple(f"column {k}" for k in range(5))
+    rows = [tuple(f"a rather wordy cell number {k} that needs wrapping " * 2 for k in range(5))]
+    text = table.fitted_table(header, rows, 55)  # 5 x MIN_COLUMN and the gaps need 68
+    assert max(map(len, text.splitlines())) <= 55
+    assert text.startswith("column 0: a rather wordy")
+
+
 def test_lecture_claims_prints_no_line_wider_than_the_terminal():
     env = dict(os.environ, COLUMNS="80")
     result = subprocess.run([sys.executable, os.path.join(SAMPLES, "lecture_claims.py"), "--fast", "--only",

@@ -82,3 +82,21 @@ def test_healthy_gradients_at_a_tiny_rate_ask_for_a_larger_rate_not_a_new_model(
     overfit = trainer.sanity_check(X, Y).checks[2]
     assert not overfit.ok and "gradients of a healthy size" in overfit.advice
     assert "try a learning rate near" in overfit.advice and "vanish" not in overfit.advice
+
+
+@pytest.mark.parametrize("rule", ["Adam", "RMSProp", "AdaGrad"])
+def test_an_adaptive_rule_stalled_at_a_tiny_rate_gets_no_rate_computed_as_for_sgd(rule):
+    loss = two_layer(X, Y, hidden=20)
+    trainer = gs.Trainer(loss, getattr(gs.optim, rule)(loss.graph().params, lr=1e-9), progress=False)
+    overfit = trainer.sanity_check(X, Y).checks[2]
+    assert not overfit.ok and "gradients of a healthy size" in overfit.advice
+    assert f"{rule} scales each step by the gradient's running size" in overfit.advice
+    assert "try a learning rate near" not in overfit.advice and "try rates 10x larger than" in overfit.advice
+
+
+def test_nan_data_is_blamed_on_the_leaf_fed_never_on_an_op_of_none():
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    initial = sanity(two_layer(X, Y, hidden=8), lr=0.1, x=bad, y=Y).checks[0]
+    assert not initial.ok and "leaf x (input) holds it, made at " in initial.advice
+    assert "op None" not in initial.advice and "np.isfinite" in initial.advice

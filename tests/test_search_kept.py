@@ -66,6 +66,24 @@ def test_every_finished_trial_is_in_the_file_with_its_epochs_and_ctrl_c_keeps_th
     assert saved["chance"] == pytest.approx(1 / 3) and saved["classes"] == 3
 
 
+def test_a_trial_that_fails_leaves_the_file_interrupted_with_the_trials_before_it(data, tmp_path, monkeypatch):
+    x, y = data
+    path = tmp_path / "search.json"
+    real = SEARCH._trial
+
+    def trial(*args, **kw):
+        if len(trial.begun) == 2:
+            raise MemoryError("out of memory in trial 3")
+        trial.begun.append(args)
+        return real(*args, **kw)
+    trial.begun = []
+    monkeypatch.setattr(SEARCH, "_trial", trial)
+    with pytest.raises(MemoryError, match="trial 3"):
+        search(two_layer(x, y), SGD, x, y, x, y, save=path, **SMALL)
+    kept = load_search(path)
+    assert kept.status == "interrupted" and len(kept.trials) == 2
+
+
 def test_a_ctrl_c_while_the_file_is_written_still_leaves_every_finished_trial(data, tmp_path, monkeypatch):
     x, y = data
     path = tmp_path / "search.json"
@@ -201,3 +219,16 @@ def test_a_search_at_chance_learned_nothing_and_says_whether_the_rates_or_the_mo
 
     good = search(two_layer(x, y), SGD, x, y, x, y, **{**SMALL, "lr": (0.3, 3.0), "epochs": 5, "fine_epochs": 10})
     assert judge_search(good).learned and good.best.val_acc > 0.6
+
+
+def test_a_loss_that_was_not_finite_survives_the_file_and_ranks_last(tmp_path):
+    overflowed = gs.train.Trial("coarse", 3.0, 0.0, 2, [1.0, float("inf")])  # JSON has no inf: written as null
+    fine = gs.train.Trial("coarse", 0.1, 0.0, 2, [1.0, 0.5])
+    path = tmp_path / "search.json"
+    gs.train.SearchResult([overflowed, fine]).save(path)
+    assert json.loads(path.read_text())["trials"][0]["loss_per_epoch"] == [1.0, None]
+    loaded = load_search(path)
+    back = loaded.trials[0]
+    assert back.loss_per_epoch[0] == 1.0 and np.isnan(back.loss) and loaded.best.lr == 0.1
+    rows = loaded.table().splitlines()
+    assert "nan" in next(r for r in rows if " 3 " in r) and "best" in next(r for r in rows if "0.1" in r)

@@ -306,3 +306,23 @@ async def test_training_again_goes_on_from_where_the_run_is_with_the_optimizers_
         straight.fit(*load_data(path))
         for p in graph.params:
             np.testing.assert_allclose(app.session.graph.node(p.name).value, p.value, rtol=1e-5, atol=1e-6)
+
+
+async def test_an_exploding_loss_keeps_the_curves_labels_short_and_its_iterations_round():
+    from textual.app import App
+
+    from graphscope.tui.widgets.plots import CurvePlot
+
+    class CurveApp(App):
+        def compose(self):
+            yield CurvePlot()
+
+    async with CurveApp().run_test(size=(100, 30)) as pilot:
+        curve = pilot.app.query_one(CurvePlot)
+        curve.show(list(np.geomspace(0.5, 4e12, 47)), iterations_per_epoch=10)
+        await pilot.pause()
+        text = curve.render().plain
+    labels = [line.split("┤")[0].strip() for line in text.splitlines() if "┤" in line]
+    assert labels and max(map(len, labels)) <= 6 and "1e+12" in labels  # a power of 10, never 3984869818368.0
+    axis = next(line for line in text.splitlines() if line.split()[:1] == ["1"])
+    assert axis.split() == ["1", "10", "20", "30", "40"]

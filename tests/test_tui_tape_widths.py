@@ -97,3 +97,23 @@ def test_a_gradient_whose_mean_is_rounding_noise_keeps_its_spread_in_a_narrow_ce
     for width in range(8, 13):  # the tape's number columns are 12 wide at their narrowest
         text = fitted_value(g, width)
         assert "mean" not in text and len(text) <= width
+
+
+async def test_reset_lays_the_columns_out_again_for_the_graph_it_reads():
+    from types import SimpleNamespace
+    path = os.path.join(SAMPLES, "chain_rule.py")  # scalars only: no compact column
+    graph = load_graph_file(path)
+    app = GraphscopeApp(graph, "samples/chain_rule.py", path)
+    app.cursor_blink = False
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tape = app.screen.query_one(Tape)
+        width = tape.size.width - tape.styles.scrollbar_size_vertical
+        assert tape.columns == layout(width, False) != layout(width, True)
+        session = tape.session
+        tape.session = SimpleNamespace(graph=load_graph_file(os.path.join(SAMPLES, "two_layer.py")))  # arrays
+        tape.reset()
+        assert tape.arrays and tape.columns == layout(width, True)
+        tape.session = session
+        tape.reset()
+        assert tape.columns == layout(width, False)

@@ -93,8 +93,38 @@ def test_an_update_step_says_what_its_ratio_means(capsys, tmp_path):
                                "--phase", "update", "-o", out)
     assert code == 0
     ratio = float(re.search(r"update/weight (\S+)", said).group(1))
-    verdict = ratio_verdict(ratio)
+    verdict = ratio_verdict(ratio, (5, 3), 0.5, 1.0)  # W2: a weight matrix of a healthy size
     assert verdict.startswith("large")  # Adam at lr 0.01 on two_layer: 2.3e-02
     assert f"({verdict})" in said
     dot = unescape(out.read_text()).replace("\xa0", " ")
     assert f"update/weight = {ratio:.1e} ({verdict})" in " ".join(dot.split())
+
+
+TINY_WEIGHTS = """
+import numpy as np
+import graphscope as gs
+
+
+def build():
+    x = gs.tensor(np.array([[1.0, 2.0]]), name="x")
+    W = gs.param(np.full((2, 2), 1e-6), name="W")
+    b = gs.param(np.full(2, 0.5), name="b")
+    return gs.sum(x @ W + b)
+"""
+
+
+@pytest.mark.parametrize("node, why", [("b", "not judged: the rule of thumb is for weight matrices"),
+                                       ("W", "not judged: the weights are ~0")])
+def test_a_bias_or_a_near_zero_weight_is_not_judged_in_the_picture_nor_the_wrote_line(capsys, tmp_path, node, why):
+    from graphscope.cli import main
+    model = tmp_path / "tiny.py"
+    model.write_text(TINY_WEIGHTS)
+    out = tmp_path / "step.dot"
+    code, said, _ = in_process(main, capsys, "export", model, "--optimizer", "sgd", "--lr", "1",
+                               "--node", node, "--phase", "update", "-o", out)
+    assert code == 0
+    ratio = float(re.search(r"update/weight (\S+)", said).group(1))
+    assert ratio > 1e-2  # large: the old verdict blamed the learning rate
+    assert f"({why}" in said and "too high" not in said
+    dot = " ".join(unescape(out.read_text()).replace("\xa0", " ").split())
+    assert f"update/weight = {ratio:.1e} ({why}" in dot and "too high" not in dot

@@ -36,6 +36,11 @@ def number_text(x, digits=SCALAR_DIGITS):
     return f"{float(x) + 0.0:.{digits}g}"
 
 
+def percent_text(share):
+    """'93.3%' for a share such as an accuracy (0.9333), '-' for None (not measured)."""
+    return "-" if share is None else f"{100 * share:.1f}%"
+
+
 def mean_is_noise(mean, std, dtype=np.float64):
     """True when `mean` is rounding noise around 0 next to `std` (see ZERO_MEAN_RTOL)."""
     dtype = np.dtype(dtype)

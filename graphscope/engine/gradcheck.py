@@ -222,13 +222,11 @@ def _local_zero_cause(node, xs, i):
     """Why input i's pulled-back gradient is all 0 at this node, when its other inputs or its op say: another
     input is all 0 (a matmul or product with dead units' zeros, or with zero weights), or a ReLU's input is <= 0
     (dead units); None otherwise."""
-    for j, (x, inp) in enumerate(zip(xs, node.inputs)):
-        if j != i and node.op in ("matmul", "mul") and x.__class__ is not float and np.asarray(x).dtype.kind == "f" \
-                and np.size(x) > 1 and not np.any(x):
-            return "zero input", f"{inp.name}, another input of the node, is all 0"
+    zero = _zero_factor(node, i, xs)
+    if zero is not None:
+        return "zero input", f"{zero.name}, another input of the node, is all 0"
     if node.op == "relu":
-        off = float(np.mean(np.asarray(xs[i]) <= 0))
-        return "dead relu", f"{off:.0%} of {node.inputs[i].name}'s entries are <= 0, where the ReLU's gradient is 0"
+        return "dead relu", f"{_not_positive(node.inputs[i].name, xs[i])}, where the ReLU's gradient is 0"
     return None
 
 
@@ -421,8 +419,7 @@ def _gradients_reaching(graph, root):
                                  f"{graph.node(top_id).name}")
         # the gradient dies at one node: `at` passes (almost) nothing back to `below`
         if at is not None and at.op == "relu":
-            off = float(np.mean(np.asarray(below._value) <= 0))
-            return "dead relu", f"no gradient passes {at.name}: {off:.0%} of {below.name}'s entries are <= 0"
+            return "dead relu", f"no gradient passes {at.name}: {_not_positive(below.name, below._value)}"
         zero = None if at is None else _zero_factor(at, below)
         if zero is not None:
             return "zero input", f"the gradient stops at {at.name}, where {zero.name} is all 0"
@@ -430,16 +427,23 @@ def _gradients_reaching(graph, root):
     return cause
 
 
-def _zero_factor(node, x):
-    """The other input of a product node (matmul, mul) that is all 0 (so x's gradient there is 0), or None."""
+def _zero_factor(node, x, values=None):
+    """The other input of a product node (matmul, mul) that is all 0 (so x's gradient there is 0), or None. `x`:
+    the input node, or its position; `values`: the inputs' values (by default those recorded)."""
     if node.op not in ("matmul", "mul"):
         return None
-    for other in node.inputs:
-        v = other._value
-        if other is not x and v.__class__ is not float and np.size(v) > 1 and np.asarray(v).dtype.kind == "f" \
+    values = [other._value for other in node.inputs] if values is None else values
+    for j, (other, v) in enumerate(zip(node.inputs, values)):
+        mine = j == x if isinstance(x, int) else other is x
+        if not mine and v.__class__ is not float and np.size(v) > 1 and np.asarray(v).dtype.kind == "f" \
                 and not np.any(v):
             return other
     return None
+
+
+def _not_positive(name, values):
+    """'80% of h's entries are <= 0': where a ReLU passes no gradient back."""
+    return f"{float(np.mean(np.asarray(values) <= 0)):.0%} of {name}'s entries are <= 0"
 
 
 def _resolve_wrt(graph, wrt):

@@ -83,10 +83,27 @@ class NonFinite:
         """One sentence: why the op made it and what to write instead ('' when no particular reason is known)."""
         return cause_of(self)
 
+    def blame(self):
+        """One line: 'p (op log) made it at model.py:12: why' for an op's value (the why from ``cause``, else how
+        many entries are bad), 'leaf x (input) holds it, made at ...: why' for data fed, else describe's first
+        line and where. The sanity checks, the divergence advice and the training screen all say it so."""
+        n, where = self.node, display_location(self.node.source)
+        if self.reason == "leaf":
+            who = f"leaf {n.name} ({n.role}) holds it, made at {where}"
+        elif self.phase == "forward" and self.reason == "op":
+            who = f"{n.name} (op {n.op}) made it at {where}"
+        else:
+            return f"{self.describe().splitlines()[0]} (at {where})"
+        return f"{who}: {self.cause() or self._bad()}"
+
+    def _bad(self):
+        """'nan in 3 of 4 entries'."""
+        return f"{self.kind} in {self.count} of {self.size} entr{'y' if self.size == 1 else 'ies'}"
+
     def describe(self):
         """Several lines: what became non-finite where, the values involved, why, scope and source line."""
         n = self.node
-        bad = f"{self.kind} in {self.count} of {self.size} entr{'y' if self.size == 1 else 'ies'}"
+        bad = self._bad()
         if self.phase == "forward" and self.reason == "leaf":
             head = f"leaf {n.name} ({n.role}) holds non-finite data: {bad}"
         elif self.phase == "forward":

@@ -49,6 +49,20 @@ def _exp_cause(node, x, value):
             f"first ({_STABLE_SOFTMAX}), or keep the inputs smaller")
 
 
+def _pow_cause(node, x):
+    """Why x ** p is not finite when the power itself is undefined: 0 to a negative p (inf) or a negative base
+    to a p that is not whole (nan); '' otherwise (a large base to a whole power merely overflows)."""
+    p = float(node.attrs.get("exponent", 1.0))
+    name = node.inputs[0].name
+    if p < 0 and (x == 0).any():
+        return (f"0 to a negative power is inf: its input {name} holds 0 and the exponent is {p:g}; keep the base "
+                f"away from 0 (e.g. add a small epsilon)")
+    if p != np.floor(p) and (x < 0).any():
+        return (f"a negative number to a power that is not whole is nan: its input {name} reaches "
+                f"{number_text(x.min())} and the exponent is {p:g}; keep the base positive (e.g. abs or relu first)")
+    return ""
+
+
 def _forward_cause(node, inputs, value):
     op = node.op
     x = inputs[0] if inputs else None
@@ -61,9 +75,9 @@ def _forward_cause(node, inputs, value):
     if op == "div" and len(inputs) == 2 and (inputs[1] == 0).any():
         return (f"division by 0: the divisor {node.inputs[1].name} holds 0 (0/0 is nan, x/0 is inf); add a small "
                 f"epsilon to it or keep it away from 0")
-    if op == "pow" and x is not None and (x <= 0).any():
-        return (f"a power of 0 or of a negative number: its input {node.inputs[0].name} reaches "
-                f"{number_text(x.min())} (0 to a negative power is inf, a negative base to a fractional one nan)")
+    power = _pow_cause(node, x) if op == "pow" and x is not None else ""
+    if power:
+        return power
     biggest = max((float(np.abs(a).max()) for a in inputs if a.size and a.dtype.kind in "fiu"), default=0.0)
     if value.dtype.kind == "f" and (np.isinf(value).any() or biggest > np.sqrt(np.finfo(value.dtype).max)):
         return (f"the values overflowed {value.dtype} (largest finite {np.finfo(value.dtype).max:.3g}): its inputs "

@@ -7,14 +7,22 @@ a zero-initialized weight grows from 0 by the very steps it is compared with,
 so its ratio is large whatever the rate; a step of 0 (no gradient reached
 the parameter) says nothing of the rate either. ``judge`` returns the
 verdict ('low', 'ok', 'high', 'nan', 'inf') or why there is none (a key of
-``UNJUDGED``). The layer statistics (graphscope.train.monitor) and the
-update phase's explanations (graphscope.stepper.explain) both read it.
+``UNJUDGED``). ``measure_step(before, delta)`` gives what it reads of one
+step (``StepSize``: what ``judge`` takes): the layer statistics
+(graphscope.train.monitor), the update phase's explanations
+(graphscope.stepper.explain), the pictures' captions and the layer screen all
+measure a step with it.
 """
 import math
+from dataclasses import dataclass
+
+import numpy as np
 
 #: The rule of thumb for ||update|| / ||weights|| per step, and the band around it called healthy.
 UPDATE_RATIO_TARGET = 1e-3
 UPDATE_RATIO_BAND = (1e-4, 1e-2)
+#: The target as the lecture writes it in a sentence ('1e-3').
+UPDATE_RATIO_TARGET_TEXT = f"{UPDATE_RATIO_TARGET:.0e}".replace("e-0", "e-").replace("e+0", "e")
 #: A weight whose entries' root mean square is below this (before the step) is ~0.
 NEAR_ZERO_RMS = 1e-4
 #: Why a ratio gets no verdict: a short mark (shown next to the ratio) and the sentence that explains it.
@@ -43,3 +51,35 @@ def judge(ratio, shape=None, before_rms=None, step_norm=None):
         return "|w|≈0"
     low, high = UPDATE_RATIO_BAND
     return "low" if ratio < low else "high" if ratio > high else "ok"
+
+
+@dataclass(frozen=True)
+class StepSize:
+    """What the rule of thumb reads of one step: the parameter's shape, ||update||, the root mean square of its
+    entries before the step (None when it has none) and ||update|| / ||weights|| (None when the weights were 0)."""
+
+    shape: tuple
+    step_norm: float
+    before_rms: float
+    ratio: float
+
+
+def measure_step(before, delta):
+    """The StepSize of adding `delta` to a parameter whose value was `before`."""
+    before = np.asarray(before, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        step_norm = float(np.linalg.norm(np.ravel(delta)))
+        rms = float(np.sqrt(np.mean(before * before))) if before.size else None
+    return StepSize(before.shape, step_norm, rms, update_ratio(delta, before))
+
+
+def update_ratio(delta, value):
+    """||delta|| / ||value|| (Frobenius norms), or None when the value is all zeros (nan when the value or the
+    step is not finite: it reads as such, never as a verdict)."""
+    with np.errstate(all="ignore"):
+        scale = float(np.linalg.norm(np.ravel(value)))
+        if scale == 0.0:
+            return None
+        if not np.isfinite(scale):
+            return float("nan")
+        return float(np.linalg.norm(np.ravel(delta))) / scale

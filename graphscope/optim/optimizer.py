@@ -69,6 +69,9 @@ class Optimizer:
     slots = ()
     #: Whether ``delta`` needs a scratch array the size of the parameter (None is passed otherwise).
     uses_scratch = False
+    #: Whether a step is lr x the gradient (or a running sum of gradients), so its size follows the gradient's
+    #: (SGD, Momentum, Nesterov); the adaptive rules divide by the gradient's running size, so theirs is ~lr.
+    step_follows_gradient = False
     #: Each hyperparameter's check, ``check(value, name, rule_name) -> value``: run at construction and
     #: whenever it is set later (``opt.momentum = 0.5``), so a bad value never reaches a step.
     hyper_checks = {}

@@ -45,6 +45,8 @@ class SGD(Optimizer):
     each its own class with its own state (velocity), and SGD says so instead of quietly changing rule.
     """
 
+    step_follows_gradient = True
+
     def __init__(self, params, lr, momentum=0, nesterov=False):  # no hyperparameters of its own
         if nesterov or momentum:
             rule, mu = ("Nesterov", momentum or 0.9) if nesterov else ("Momentum", momentum)
@@ -67,6 +69,7 @@ class Momentum(Optimizer):
 
     slots = ("velocity",)
     hyper_checks = {"momentum": _fraction}
+    step_follows_gradient = True
 
     def __init__(self, params, lr, momentum=0.9):
         super().__init__(params, lr, momentum=momentum)
@@ -89,6 +92,7 @@ class Nesterov(Optimizer):
     slots = ("velocity",)
     uses_scratch = True
     hyper_checks = {"momentum": _fraction}
+    step_follows_gradient = True
 
     def __init__(self, params, lr, momentum=0.9):
         super().__init__(params, lr, momentum=momentum)

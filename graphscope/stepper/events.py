@@ -1,9 +1,8 @@
 """The events a stepper walks: one forward event per node, then one backward event per node that gets a gradient,
 then (given an optimizer) one update event per parameter."""
-import numpy as np
-
 from ..engine.formatting import SHOWN_ENTRIES
 from ..engine.jacobian import describe_jacobian
+from ..engine.update_ratio import update_ratio
 
 # The phases of a walk, in the order it meets them: every other module names a phase through these.
 FORWARD = "forward"
@@ -141,15 +140,3 @@ class UpdateEvent:
 
     def __repr__(self):
         return f"<step {self.step} update {self.node.name}>"
-
-
-def update_ratio(delta, value):
-    """||delta|| / ||value|| (Frobenius norms), or None when the value is all zeros (nan when the value or the
-    step is not finite: it reads as such, never as a verdict)."""
-    with np.errstate(all="ignore"):
-        scale = float(np.linalg.norm(np.ravel(value)))
-        if scale == 0.0:
-            return None
-        if not np.isfinite(scale):
-            return float("nan")
-        return float(np.linalg.norm(np.ravel(delta))) / scale

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..engine.formatting import describe_call, shape_text, summarize_value, summary_line, value_lines
 from ..engine.source import display_location, shared_location
-from ..engine.update_ratio import UNJUDGED, judge
+from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET_TEXT, judge, measure_step
 from .events import BACKWARD, FORWARD, UPDATE
 from .state import ratio_text
 
@@ -177,17 +177,17 @@ def ratio_verdict(ratio, shape=None, before_rms=None, step_norm=None):
     if verdict in ("nan", "inf"):
         return f"{verdict}: the step or the weights are not finite"
     if verdict == "high":
-        return "large: the learning rate may be too high; rule of thumb about 1e-3"
+        return f"large: the learning rate may be too high; rule of thumb about {UPDATE_RATIO_TARGET_TEXT}"
     if verdict == "low":
-        return "small: the learning rate may be too low; rule of thumb about 1e-3"
-    return "about the rule of thumb, 1e-3"
+        return f"small: the learning rate may be too low; rule of thumb about {UPDATE_RATIO_TARGET_TEXT}"
+    return f"about the rule of thumb, {UPDATE_RATIO_TARGET_TEXT}"
 
 
-def _event_verdict(event):
-    """ratio_verdict of an update step, knowing its parameter's shape, size and step."""
-    before = np.asarray(event.value_before, dtype=np.float64)
-    rms = float(np.sqrt(np.mean(before * before))) if before.size else None
-    return ratio_verdict(event.ratio, before.shape, rms, float(np.linalg.norm(np.ravel(event.delta))))
+def event_verdict(event):
+    """ratio_verdict of an update step, knowing its parameter's shape, size and step (engine.update_ratio's
+    measure_step): the one verdict the terminal UI, the player, the pictures and `export` give a step."""
+    measured = measure_step(event.value_before, event.delta)
+    return ratio_verdict(event.ratio, measured.shape, measured.before_rms, measured.step_norm)
 
 
 def update_details(event, output):
@@ -199,7 +199,7 @@ def update_details(event, output):
             "step_taken": summarize_value(event.delta), "value_before": summarize_value(event.value_before),
             "value_after": summarize_value(event.value_after),
             "ratio": "n/a" if event.ratio is None else ratio_text(event.ratio),  # the verdict says why
-            "ratio_verdict": _event_verdict(event)}
+            "ratio_verdict": event_verdict(event)}
 
 
 def update_lines(event, info, pad=" " * 6):

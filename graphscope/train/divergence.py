@@ -10,11 +10,10 @@ import math
 
 from ..engine.nonfinite_causes import fixable_in_the_model
 from ..engine.source import display_location
+from .loss_trend import GREW
 
 #: How many of the last finite losses the trend is read from.
 TREND_WINDOW = 20
-#: The last loss above this multiple of the window's lowest (and above the window's first) counts as growing.
-GROWTH = 1.5
 #: Learning rates above this seldom train (SGD on standardized inputs; Adam's good ones are smaller still): no
 #: suggested rate is larger, and after a single update made the loss non-finite, none is larger than a tenth of it.
 COMMON_TOP = 1.0
@@ -26,11 +25,11 @@ UNMEASURED_CUT = 1000
 
 def loss_grew(losses):
     """True when the finite `losses` before a divergence rose: one loss only (the first update made it), or the last
-    of the window above its first and GROWTH times its lowest."""
+    of the window above its first and GREW times its lowest."""
     window = list(losses)[-TREND_WINDOW:]
     if len(window) < 2:
         return bool(window)
-    return window[-1] > window[0] and window[-1] > GROWTH * min(window)
+    return window[-1] > window[0] and window[-1] > GREW * min(window)
 
 
 def _trend(losses):
@@ -82,7 +81,7 @@ def divergence_advice(origin, losses, lr, reg=0.0):
         if origin is None:
             return [f"{head}: the regularization term overflowed: reg {reg:g} or the initial weights are too large"]
         if written:
-            return [f"{head}: {fix_node}"]
+            return [f"{head}: {origin.blame()}"]
         return [f"{head}: the initial parameters or the inputs are too large: standardize the inputs "
                 f"(gs.data.standardize) and start with smaller weights (He/Xavier scaling, or std 0.01)"]
     trend = _trend(losses)

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 from ..engine.formatting import stat_text
+from .monitor import SIGMOID_SATURATED, TANH_SATURATED
 
 #: A gradient std more than this many orders of magnitude from the last scope's is vanishing (or exploding).
 GRADIENT_ORDERS = 3
@@ -68,8 +69,9 @@ def diagnose(stats):
                         "learning rate, or a poor init pushed them there): try bias 0 or 0.01, He init, a smaller "
                         "learning rate, or leaky ReLU")
     found += _fractions(stats, "saturated", "saturated outputs",
-                        "they sit where tanh/sigmoid is flat (|tanh| > 0.99, sigmoid < 0.01 or > 0.99), so their local "
-                        "gradient is ~0: try smaller weights (Xavier init), standardized inputs, or batch norm")
+                        f"they sit where tanh/sigmoid is flat (|tanh| > {TANH_SATURATED:g}, sigmoid < "
+                        f"{SIGMOID_SATURATED[0]:g} or > {SIGMOID_SATURATED[1]:g}), so their local gradient is ~0: try "
+                        f"smaller weights (Xavier init), standardized inputs, or batch norm")
     found += _gradients(stats)
     return found
 
@@ -92,7 +94,9 @@ def _not_finite(stats):
         return []
     return [Finding("not finite", tuple(bad),
                     f"not finite: {_names(bad)} hold NaN or inf activations or gradients: the run has diverged (or "
-                    f"is about to): try a smaller learning rate, and gs.detect_anomaly to find the node that made it")]
+                    f"is about to): find the node that made it with gs.detect_anomaly (or `graphscope check`), "
+                    f"whose why: line says if it is written in an unstable form; the learning rate is to blame only "
+                    f"when the loss grew over the updates before it")]
 
 
 def _gradients(stats):

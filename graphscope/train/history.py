@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..engine.errors import GraphscopeError
-from ..engine.formatting import format_table
+from ..engine.formatting import format_table, percent_text
 
 #: Lists kept per epoch (one entry each).
 PER_EPOCH = ("train_acc", "val_acc", "val_loss", "lr", "seconds")
@@ -99,8 +99,8 @@ class History:
             shown = sorted(shown)
         for e in shown:
             mark = "\u2190 resumed" if resumed_after and e == resumed_after else ""
-            rows.append((str(e + 1), _num(losses[e] if e < len(losses) else None),
-                         _pct(_at(self.train_acc, e)), _pct(_at(self.val_acc, e)), _num(_at(self.val_loss, e)),
+            rows.append((str(e + 1), _num(losses[e] if e < len(losses) else None), percent_text(_at(self.train_acc, e)),
+                         percent_text(_at(self.val_acc, e)), _num(_at(self.val_loss, e)),
                          f"{self.lr[e]:.3g}", _secs(_at(self.seconds, e))) + ((mark,) if resumed_after else ()))
         titles = ("epoch", "loss", "train acc", "val acc", "val loss", "lr", "time") + (("",) if resumed_after else ())
         text = format_table(titles, rows)
@@ -120,10 +120,6 @@ def _at(values, i):
 
 def _num(v):
     return "-" if v is None else f"{v:.4g}"
-
-
-def _pct(v):
-    return "-" if v is None else f"{100 * v:.1f}%"
 
 
 def _secs(v):

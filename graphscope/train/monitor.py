@@ -19,7 +19,7 @@ import numpy as np
 from ..engine.errors import InputError, NotFoundError, ShapeError
 from ..engine.formatting import mean_text, stat_text
 from ..engine.graph import require_graph
-from ..engine.update_ratio import NEAR_ZERO_RMS, UNJUDGED, UPDATE_RATIO_BAND, UPDATE_RATIO_TARGET, judge  # noqa: F401
+from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, judge, measure_step
 
 TANH_SATURATED = 0.99
 SIGMOID_SATURATED = (0.01, 0.99)
@@ -403,10 +403,8 @@ def _param_stats(p, before):
                        symmetric=_identical_units(value))
     if before is not None:
         before = np.asarray(before, dtype=np.float64)
-        stats.update_norm = _norm(value - before)
-        scale = _norm(before)
-        stats.update_ratio = stats.update_norm / scale if scale > 0 else None
-        stats.before_rms = scale / np.sqrt(before.size) if before.size else None
+        step = measure_step(before, value - before)
+        stats.update_norm, stats.update_ratio, stats.before_rms = step.step_norm, step.ratio, step.before_rms
     return stats
 
 

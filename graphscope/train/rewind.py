@@ -3,13 +3,17 @@ training screen goes back to the end of the last whole epoch after a divergence.
 
 It holds what a checkpoint holds (parameters, optimizer state, the shuffling RNG, the epoch count, the batch-norm
 and dropout nodes' attributes: running averages, mask draw count) plus the regularization strength, and the
-history's length: putting it back cuts the history to what it was (in place: whoever holds the History sees it).
+history's length: putting it back cuts the history to what it was (in place: whoever holds the History sees it),
+its per-epoch layer records (``History.layers``) included.
 """
 import numpy as np
 
 from .checkpoint import stateful_nodes
 from .history import PER_EPOCH
 from .optimizer_state import copied_state
+
+#: The history's lists that grow as training goes on: putting a state back cuts each to its length then.
+GROWING = ("loss",) + PER_EPOCH + ("layers",)
 
 
 class TrainerState:
@@ -25,7 +29,7 @@ class TrainerState:
         self.epoch, self.reg = trainer.epoch, trainer.reg
         h = trainer.history
         self.history = h
-        self.lengths = {key: len(getattr(h, key)) for key in ("loss",) + PER_EPOCH}
+        self.lengths = {key: len(getattr(h, key)) for key in GROWING}
         self.stopped = h.stopped
 
     @property

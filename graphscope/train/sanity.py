@@ -23,9 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.errors import GraphscopeError
-from ..engine.source import display_location
+from ..engine.update_ratio import UPDATE_RATIO_TARGET, UPDATE_RATIO_TARGET_TEXT
 from ..engine.words import plural
 from .blocked import blocked_lines, blocking_findings
+from .loss_trend import FLAT_ON_A_FEW
 from .rewind import TrainerState
 from .settings import VAL_CHUNK
 
@@ -194,9 +195,7 @@ def _not_finite(name, loss, trainer):
     if origin is None:
         where = "find the node that made it with `graphscope check` or gs.detect_anomaly()"
     else:
-        why = origin.cause()
-        where = (f"{origin.name} (op {origin.op}) made it at {display_location(origin.source)}"
-                 + (f": {why}" if why else ""))
+        where = origin.blame()
     return Check(name, f"{loss} at the initial parameters, before any update (at any learning rate)", False,
                  f"not a learning-rate problem (no update has happened): {where}")
 
@@ -286,8 +285,9 @@ class _Attempt:
 
     @property
     def flat(self):
-        """The loss hardly moved (less than FLAT of its first value): the steps are too small to matter."""
-        return not self.diverged and abs(self.loss - self.first_loss) <= FLAT * max(abs(self.first_loss), 1e-12)
+        """The loss hardly moved (by at most FLAT_ON_A_FEW of its first value): the steps are too small to matter."""
+        moved = abs(self.loss - self.first_loss)
+        return not self.diverged and moved <= FLAT_ON_A_FEW * max(abs(self.first_loss), 1e-12)
 
     @property
     def fitted(self):
@@ -304,8 +304,6 @@ class _Attempt:
         return f"{reached} after {plural(self.steps, 'step')}"
 
 
-#: A loss that changed by at most this fraction over an attempt did not move.
-FLAT = 0.01
 #: Gradients smaller than this fraction of their weights (RMS) count as vanished.
 VANISHED = 1e-4
 
@@ -362,10 +360,16 @@ def _stalled(trainer, xs, ys, attempts):
                 f"Look at the initialization (too small, e.g. N(0, 0.01^2) in a deep net: use He/Xavier scaling), "
                 f"the activations (saturated tanh or sigmoid, dead ReLUs) and the statistics per layer: "
                 f"gs.layer_stats(loss) or trainer.layer_stats(), or l in `graphscope tui FILE`")
+    healthy = f"{span} leave the loss where it was, with gradients of a healthy size (gradient/weight RMS: {listed})"
+    rule = type(trainer.optimizer).__name__
+    if not getattr(trainer.optimizer, "step_follows_gradient", False):
+        return (f"{healthy}: {rule} scales each step by the gradient's running size, not by the gradient, so these "
+                f"ratios do not say which rate moves the weights by about {UPDATE_RATIO_TARGET_TEXT} of themselves "
+                f"a step: try rates 10x larger than {top:g}, and watch update/weight (trainer.layer_stats())")
     step = top * largest
-    return (f"{span} leave the loss where it was, with gradients of a healthy size (gradient/weight RMS: {listed}): "
-            f"each step moves the weights by about lr x that, at most {step:.1e} of them at lr {top:g} (about 1e-3 "
-            f"is a good start): try a learning rate near {1e-3 / largest:.2g}")
+    return (f"{healthy}: each {rule} step moves the weights by about lr x that, at most {step:.1e} of them at lr "
+            f"{top:g} (about {UPDATE_RATIO_TARGET_TEXT} is a good start): try a learning rate near "
+            f"{UPDATE_RATIO_TARGET / largest:.2g}")
 
 
 def _gradient_ratios(trainer, xs, ys):

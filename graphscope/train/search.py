@@ -12,11 +12,12 @@ import math
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..engine.formatting import percent_text
 from ..engine.words import plural
 from .checkpoint import stateful_nodes
 from .events import EpochEnd
 from .progress import Bar, wanted
-from .search_result import FINISHED, INTERRUPTED, RUNNING, STAGES, SearchResult, Trial, load_search, _pct
+from .search_result import FINISHED, INTERRUPTED, RUNNING, STAGES, SearchResult, Trial, load_search
 from .search_verdict import chance_of, judge
 from .trainer import Trainer, TrainingDiverged
 
@@ -102,6 +103,10 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
         raise SearchInterrupted(f"interrupted during trial {n + 1} of {planned}; "
                                 + (f"{plural(n, 'trial')} had finished" if n else "no trial had finished")
                                 + kept_in, record) from None
+    except Exception:  # a trial that fails leaves the file as a search to resume, never one still "running"
+        record.status = INTERRUPTED
+        _keep(record, save)
+        raise
     finally:
         _reset(graph, initial, node_state)
     record.status = FINISHED
@@ -281,8 +286,8 @@ def _keep(record, save):
 
 def _tell(out, t):
     if out is not None:
-        result = "diverged" if t.diverged else (f"loss {t.loss:.4g}, train {_pct(t.train_acc)}, "
-                                                f"val {_pct(t.val_acc)}")
+        result = "diverged" if t.diverged else (f"loss {t.loss:.4g}, train {percent_text(t.train_acc)}, "
+                                                f"val {percent_text(t.val_acc)}")
         out(f"{t.stage:6s} lr {t.lr:.{SHORT}g}  reg {t.reg:.{SHORT}g}: {result}")
 
 
@@ -294,4 +299,4 @@ def _note(record, planned):
     best = record.best
     acc = best.val_acc if best.val_acc is not None else best.train_acc
     return (f"{running}  best lr {best.lr:.{SHORT}g} reg {best.reg:.{SHORT}g}"
-            + ("" if acc is None else f" ({_pct(acc)}, {best.stage})"))
+            + ("" if acc is None else f" ({percent_text(acc)}, {best.stage})"))

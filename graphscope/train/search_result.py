@@ -7,16 +7,14 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..engine.errors import GraphscopeError
-from ..engine.formatting import format_table
+from ..engine.formatting import format_table, percent_text
 from ..engine.words import plural
+from .loss_trend import FLAT_OVER_EPOCHS, GREW
 
 #: The rounds of a search, in the order they run.
 STAGES = ("coarse", "fine")
 #: What the file's "graphscope" key holds, and the version of its layout.
 KIND, VERSION = "search", 1
-#: A trial blew up when its loss ended this many times higher than it started, and stalled when it moved by less
-#: than this share of itself.
-GREW, STALLED = 1.5, 0.005
 #: A search file's "status": trials still running, stopped by Ctrl-C (or an error), every trial done.
 RUNNING, INTERRUPTED, FINISHED = "running", "interrupted", "finished"
 
@@ -65,7 +63,7 @@ class Trial:
         for acc in (self.val_acc, self.train_acc):
             if acc is not None:
                 return acc
-        return -self.loss
+        return -self.loss if math.isfinite(self.loss) else -math.inf
 
     @property
     def blew_up(self):
@@ -77,12 +75,12 @@ class Trial:
 
     @property
     def stalled(self):
-        """Its loss hardly moved (by less than STALLED of itself, from the first epoch's mean to the last's; from
+        """Its loss hardly moved (by less than FLAT_OVER_EPOCHS of itself, from the first epoch's mean to the last's; from
         the first iteration's in a trial of one epoch): the learning rate was too small."""
         losses = self.loss_per_epoch
         start = losses[0] if len(losses) >= 2 else self.first_loss
         return (not self.diverged and start is not None and bool(losses)
-                and abs(losses[-1] - start) < STALLED * abs(start))
+                and abs(losses[-1] - start) < FLAT_OVER_EPOCHS * abs(start))
 
     def to_dict(self):
         return {"stage": self.stage, "lr": self.lr, "reg": self.reg, "epochs": self.epochs,
@@ -102,8 +100,8 @@ class Trial:
         epochs = d.get("epochs")
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
             raise SearchFileError(f"{where}: 'epochs' must be a whole number >= 1, got {epochs!r}")
-        lists = {key: _numbers(d, key, where) for key in
-                 ("loss_per_epoch", "train_acc_per_epoch", "val_acc_per_epoch")}
+        lists = {"loss_per_epoch": _numbers(d, "loss_per_epoch", where, null=math.nan),  # a loss that was not finite
+                 **{key: _numbers(d, key, where) for key in ("train_acc_per_epoch", "val_acc_per_epoch")}}
         diverged = d.get("diverged", False)
         if not isinstance(diverged, bool):
             raise SearchFileError(f"{where}: 'diverged' must be true or false, got {diverged!r}")
@@ -163,8 +161,8 @@ class SearchResult:
         for name in rounds:
             for rank, t in enumerate(self.stage(name)[:limit], 1):
                 rows.append((str(rank), t.stage, f"{t.lr:.3g}", f"{t.reg:.3g}", str(t.epochs),
-                             "diverged" if t.diverged else f"{t.loss:.4g}", _pct(t.train_acc), _pct(t.val_acc),
-                             "\u2190 best" if t is best else ""))
+                             "diverged" if t.diverged else f"{t.loss:.4g}", percent_text(t.train_acc),
+                             percent_text(t.val_acc), "\u2190 best" if t is best else ""))
         text = format_table(("rank", "stage", "lr", "reg", "epochs", "loss", "train acc", "val acc", ""),
                             rows)
         lengths = [f"{name} trials train {plural(self.stage(name)[0].epochs, 'epoch')}" for name in rounds]
@@ -244,10 +242,6 @@ def _last(values):
     return values[-1] if values else None
 
 
-def _pct(v):
-    return "-" if v is None else f"{100 * v:.1f}%"
-
-
 def _number(d, key, where):
     v = d.get(key)
     if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0:
@@ -255,12 +249,13 @@ def _number(d, key, where):
     return float(v)
 
 
-def _numbers(d, key, where):
+def _numbers(d, key, where, null=None):
+    """The list of numbers under `key`; a null (how _finite_or_none writes a NaN or an infinity) reads as `null`."""
     values = d.get(key, [])
     if not isinstance(values, list) or not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
                                                for v in values):
         raise SearchFileError(f"{where}: '{key}' must be a list of numbers")
-    return [None if v is None else float(v) for v in values]
+    return [null if v is None else float(v) for v in values]
 
 
 def _finite_or_none(d):

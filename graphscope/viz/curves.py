@@ -8,7 +8,7 @@ import os
 from ..engine.errors import GraphscopeError
 from .figures import DPI, whole_number_axis
 from .textplot import COLORS, legend
-from .ticks import whole_ticks
+from .ticks import log_ticks, nice_ticks, tick_label, whole_ticks
 
 #: How many y-axis labels the terminal curve gets.
 Y_TICKS = 5
@@ -59,22 +59,24 @@ def log_scale(values):
 
 
 def _y_axis(plt, values):
-    """Readable y labels (3 significant digits, never a 27-digit number); a log axis when the loss spans
-    more than LOG_SPAN (a run that blew up), so its start is not flattened to a line at the bottom."""
+    """Readable y labels (loss_ticks); a log axis when the loss spans more than LOG_SPAN (a run that blew up), so
+    its start is not flattened to a line at the bottom."""
     if not values:
         return False
-    lo, hi = min(values), max(values)
-    log = log_scale(values)
+    log, ticks = loss_ticks(values)
     if log:
         plt.yscale("log")
         plt.ylabel("loss (log scale)")
-        ticks = [lo * (hi / lo) ** (i / (Y_TICKS - 1)) for i in range(Y_TICKS)]
-    elif hi > lo:
-        ticks = [lo + (hi - lo) * i / (Y_TICKS - 1) for i in range(Y_TICKS)]
-    else:
-        ticks = [lo]
-    plt.yticks(ticks, [f"{t:.3g}" for t in ticks])
+    plt.yticks(ticks, [tick_label(t) for t in ticks])
     return log
+
+
+def loss_ticks(values, most=Y_TICKS):
+    """(log, ticks) of a loss axis over the finite `values`: powers of 10 on a log axis when they span more than
+    LOG_SPAN (log_scale), else round steps (viz.ticks); label them with viz.ticks.tick_label."""
+    lo, hi = min(values), max(values)
+    log = log_scale(values)
+    return log, log_ticks(lo, hi, most) if log else nice_ticks(lo, hi, most)
 
 
 def plot_formats():

@@ -13,7 +13,7 @@ import textwrap
 
 from ..engine.formatting import NOT_COMPUTED, value_lines
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
-from ..stepper.explain import backward_story, ratio_verdict
+from ..stepper.explain import backward_story, event_verdict
 from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text, ratio_text
 from .view import FOLD, NODE, STUB
 
@@ -275,6 +275,6 @@ def ratio_story(state):
 
 def update_verdict(state):
     """What an update step's update/weight ratio says of the learning rate ('large: ...'), from the one place
-    that judges it (explain.ratio_verdict); '' at other steps."""
+    that judges it (explain.event_verdict: a bias's or a ~0 weight's ratio is not judged); '' at other steps."""
     event = step_event(state)
-    return ratio_verdict(event.ratio) if event is not None and event.phase == UPDATE else ""
+    return event_verdict(event) if event is not None and event.phase == UPDATE else ""

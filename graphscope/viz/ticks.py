@@ -42,3 +42,8 @@ def log_ticks(lo, hi, most=6):
         return [lo, middle, hi] if hi > lo else [lo]
     every = math.ceil((high - low + 1) / most)
     return [10.0 ** k for k in range(low, high + 1, every)]
+
+
+def tick_label(t):
+    """An axis label of at most 3 significant digits: '0.25', '1.5e+06', never '3984869818368.0'."""
+    return f"{t + 0.0:.3g}"

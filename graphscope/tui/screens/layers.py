@@ -19,7 +19,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ...engine.formatting import stat_text
-from ...train.monitor import UNJUDGED, UPDATE_RATIO_TARGET, layer_stats
+from ...engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, measure_step
+from ...train.monitor import layer_stats
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
 from ..widgets.text_fit import cut_between
@@ -66,11 +67,9 @@ def with_walked_updates(stats, events):
         for i, p in enumerate(s.params):
             found = by_name.get(p.name, ())
             if len(found) == 1:  # a name two parameters share is left as the monitor measured it
-                event = found[0]
-                before = np.asarray(event.value_before, dtype=np.float64)
-                s.params[i] = replace(p, update_norm=float(np.linalg.norm(np.ravel(event.delta))),
-                                      update_ratio=event.ratio,
-                                      before_rms=float(np.sqrt(np.mean(before * before))) if before.size else None)
+                step = measure_step(found[0].value_before, found[0].delta)
+                s.params[i] = replace(p, update_norm=step.step_norm, update_ratio=step.ratio,
+                                      before_rms=step.before_rms)
     return stats
 
 

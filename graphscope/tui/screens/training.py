@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import ProgressBar, Static
 
 from ...engine.errors import GraphscopeError
-from ...engine.source import display_location
+from ...engine.formatting import percent_text
 from ...train import TrainingDiverged
 from ...train.divergence import smaller_rate
 from ...train.events import BatchEnd, Stopped
@@ -41,22 +41,15 @@ START_SECONDS = 0.4
 LR_DIGITS = 3
 
 
-def _pct(x):
-    return "-" if x is None else f"{x:.1%}"
-
-
 def divergence_text(exc):
     """A TrainingDiverged in a few lines for the figures: what happened, the node that made it (where, and why when
     the op tells), what to change (the checkpoint has a line of its own)."""
     lines = str(exc).splitlines()
-    origin = exc.origin
-    if origin is None:
-        made = lines[1].strip() if len(lines) > 1 else ""
-    else:
-        what = origin.cause() or origin.describe().splitlines()[0].split(": ", 1)[-1]
-        made = f"{origin.name} (op {origin.op}) made it at {display_location(origin.source)}: {what}" \
-            if origin.phase == "forward" and origin.reason == "op" else origin.describe().splitlines()[0]
-    return "\n".join([lines[0]] + [f"  {line}" for line in [made] + exc.advice if line])
+    made = exc.origin.blame() if exc.origin is not None else lines[1].strip() if len(lines) > 1 else ""
+    shown = [line for line in exc.advice if line]
+    if not any(made in line for line in shown):  # (advice before any update names the node itself)
+        shown.insert(0, made)
+    return "\n".join([lines[0]] + [f"  {line}" for line in shown])
 
 
 def lr_text(lr):
@@ -258,8 +251,8 @@ class TrainingScreen(Screen):
                  if self.running else f"epochs done {run.trainer.epoch}/{run.epochs}",
                  f"iteration {len(losses)}", f"loss {losses[-1]:.4g}" if losses else "loss -",
                  f"lr {lr_text(lr)}"]
-        accuracies = (f"train acc {_pct(h.train_acc[-1] if h.train_acc else None)} · "
-                      f"val acc {_pct(h.val_acc[-1] if h.val_acc else None)}")
+        accuracies = (f"train acc {percent_text(h.train_acc[-1] if h.train_acc else None)} · "
+                      f"val acc {percent_text(h.val_acc[-1] if h.val_acc else None)}")
         state = "paused" if self.running and run.paused else "training" if self.running else self.outcome
         if isinstance(event, Stopped) and event.reason == "stopped":
             state = f"stopping: {event.message}"

@@ -8,9 +8,8 @@ import math
 
 from textual_plotext import PlotextPlot
 
-from ...engine.formatting import number_text
-from ...viz.curves import log_scale
-from ...viz.ticks import log_ticks, nice_ticks, whole_ticks
+from ...viz.curves import loss_ticks
+from ...viz.ticks import round_step, tick_label, whole_ticks
 
 
 class HistogramPlot(PlotextPlot):
@@ -54,9 +53,7 @@ def edge_ticks(edges):
 def count_ticks(top, n=4):
     """(ticks, labels) of a histogram's count axis: whole round numbers (steps of 1, 2 or 5 times a power of ten)
     from 0 up to `top`, at most n + 1 of them."""
-    rough = max(1.0, top / n)
-    power = 10 ** math.floor(math.log10(rough))
-    step = next(int(k * power) for k in (1, 2, 5, 10) if k * power >= rough)
+    step = max(1, round(round_step(top, n + 1)))
     ticks = list(range(0, top + 1, step))
     return ticks, [str(t) for t in ticks]
 
@@ -74,7 +71,7 @@ class CurvePlot(PlotextPlot):
     The curves carry no plotext legend or title (they would cover the first iterations, and take a row from a
     short terminal): ``legend`` lists what is drawn, (label, colour) pairs, for legend_markup, the loss's label
     saying when its axis is a log scale. The loss axis is chosen as `graphscope train` chooses it
-    (viz.curves.log_scale: a log scale when the loss spans more than a factor of LOG_SPAN); its labels are short
+    (viz.curves.loss_ticks: a log scale when the loss spans more than a factor of LOG_SPAN); its labels are short
     (3 significant digits: 1e+36, never a 37-digit number), and the iterations are counted in whole numbers.
     """
 
@@ -92,8 +89,11 @@ class CurvePlot(PlotextPlot):
             self.refresh()
             return
         values = [v for _, v in finite]
-        self.log = log_scale(values)
-        plt.plot([i for i, _ in finite], values, color="blue", marker="braille")
+        self.log, loss_axis = loss_ticks(values)
+        # a log axis drawn as log10 of the values on a linear one: plotext's own log scale takes the log of the
+        # values again at every redraw (a resize), and a second log of a loss below 10 is a math domain error
+        drawn = [math.log10(v) for v in values] if self.log else values
+        plt.plot([i for i, _ in finite], drawn, color="blue", marker="braille")
         legend = [(f"loss (left{', log scale' if self.log else ''})", "blue")]
         per = iterations_per_epoch or 1
         for accs, label, color in ((train_acc, "train acc", "green"), (val_acc, "val acc", "red")):
@@ -103,9 +103,7 @@ class CurvePlot(PlotextPlot):
                 legend.append((label, color))
         if len(legend) > 1:
             legend[-1] = (legend[-1][0] + " (right, per epoch)", legend[-1][1])
-        plt.yticks(*loss_ticks(values, self.log))
-        if self.log:
-            plt.yscale("log")
+        plt.yticks([math.log10(t) for t in loss_axis] if self.log else loss_axis, [tick_label(t) for t in loss_axis])
         last = finite[-1][0]
         ticks = whole_ticks(last)
         plt.xticks(ticks, [str(t) for t in ticks])
@@ -116,9 +114,3 @@ class CurvePlot(PlotextPlot):
         self.refresh()
 
 
-def loss_ticks(values, log):
-    """(ticks, labels) of the loss axis: powers of 10 on a log axis, round steps on a linear one, each label in 3
-    significant digits."""
-    lo, hi = min(values), max(values)
-    ticks = log_ticks(lo, hi) if log else nice_ticks(lo, hi)
-    return ticks, [number_text(t, 3) for t in ticks]

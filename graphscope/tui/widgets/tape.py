@@ -75,19 +75,20 @@ class Tape(ScrollView, can_focus=True):
         self.columns = FULL
         self.reset()
 
-    def reset(self):
-        """Re-read the graph (after a recompute the nodes are the same; their values may differ)."""
+    def reset(self, width=None):
+        """Re-read the graph (after a recompute the nodes are the same; their values may differ) and lay the
+        columns out again for it at `width` (by default the tape's own, once it has one)."""
         self.nodes = self.session.graph.nodes
         self.arrays = any(np.size(n.value) > 1 for n in self.nodes)  # else no column is compact
+        width = self.size.width if width is None else width
+        if width:
+            self.columns = layout(width - self.styles.scrollbar_size_vertical, self.arrays)
         self.virtual_size = Size(line_width(self.columns), len(self.nodes) + 1)
         self.refresh()
 
     def on_resize(self, event):
         """Lay the columns out for the new width (less the vertical scrollbar's)."""
-        columns = layout(event.size.width - self.styles.scrollbar_size_vertical, self.arrays)
-        if columns != self.columns:
-            self.columns = columns
-            self.reset()
+        self.reset(event.size.width)
 
     def show_step(self):
         """Highlight and scroll to the current node's row."""
