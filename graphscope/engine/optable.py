@@ -40,6 +40,10 @@ Contract of an op class:
   Stepping forward, the stepper's replay and the gradient checks never call
   it: they recompute exactly what was recorded.
 - ``differentiable`` (optional tuple of bools): which inputs can get gradients.
+- ``boolean`` (optional): True for an op whose value is a boolean mask (the
+  comparisons): it never requires a gradient, and ``bool()`` of a one-element
+  result records the answer as its attribute ``decided`` (its forward then
+  refuses a replay that answers otherwise).
 
 The scalar lanes are written one way: ``scalar_forward = staticmethod(f)`` /
 ``scalar_vjp = staticmethod(f)`` (or ``scalar_vjp = vjp`` when the VJP
@@ -84,6 +88,7 @@ class Op:
     operators = ()
     arguments = None
     refresh = None
+    boolean = False
 
     def forward(self, *xs, **attrs):
         raise NotImplementedError

@@ -127,8 +127,12 @@ def _transpose(b, node, x, axes=None):
     return b.op("Transpose", [x], node, perm=perm)
 
 
-def _getitem(b, node, x, index):
+def _getitem(b, node, x, *parts, index, slots=()):
     """Any numpy index (slices, integers, arrays, masks, None): a Gather of fixed flat positions."""
+    if parts:
+        raise ValueError("its index holds a recorded tensor (a mask such as x[x > 0], or labels), whose positions "
+                         "are computed while the graph runs; ONNX export takes fixed indices (use gs.where for "
+                         "a mask)")
     shape = tuple(node.inputs[0].shape)
     positions = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)[index]
     flat = b.op("Reshape", [x, b.const(node, "flat", np.array([-1], np.int64))], node, "flat")
