@@ -99,6 +99,7 @@ def _define(base, name, symbol, numpy_function, scalar, doc, **extra):
         "__doc__": doc, "name": name, "function": name, "symbol": symbol, "__module__": __name__,
         "numpy_function": staticmethod(numpy_function), "scalar": staticmethod(scalar), **extra})
     register(cls)
+    globals()[cls.__name__] = cls  # a module-level class, as every built-in op's
     return cls
 
 
