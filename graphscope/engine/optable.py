@@ -40,6 +40,9 @@ Contract of an op class:
   Stepping forward, the stepper's replay and the gradient checks never call
   it: they recompute exactly what was recorded.
 - ``differentiable`` (optional tuple of bools): which inputs can get gradients.
+- ``upgrade(inputs, attrs) -> (inputs, attrs)`` (optional): a node of this op
+  as files written before its inputs changed hold it, brought to today's form
+  (``where``'s condition was an attribute, now it is an input).
 - ``boolean`` (optional): True for an op whose value is a boolean mask (the
   comparisons): it never requires a gradient, and ``bool()`` of a one-element
   result records the answer as its attribute ``decided`` (its forward then
@@ -88,6 +91,7 @@ class Op:
     operators = ()
     arguments = None
     refresh = None
+    upgrade = None
     boolean = False
 
     def forward(self, *xs, **attrs):

@@ -461,6 +461,13 @@ class Where(Op):
                              f"{cond.dtype} at {caller_location()}")
         return (mask_constant(cond.astype(bool)), a, b), {}
 
+    def upgrade(self, inputs, attrs):
+        """A where saved with its condition as attribute `cond` (files before it was an input)."""
+        if "cond" in attrs and len(inputs) == 2:
+            rest = {k: v for k, v in attrs.items() if k != "cond"}
+            return (mask_constant(np.asarray(attrs["cond"], dtype=bool)), *inputs), rest
+        return inputs, attrs
+
     def input_problem(self, cond, a, b):
         try:
             np.broadcast_shapes(shape_of(cond), shape_of(a), shape_of(b))
