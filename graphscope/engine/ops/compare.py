@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ..errors import GraphscopeError
+from ..errors import StaleBranchError
 from ..optable import JacobianInfo, Op, register, shape_of
 
 _TRUE = np.array(True)
@@ -26,10 +26,6 @@ _FALSE = np.array(False)
 _TRUE.flags.writeable = False
 _FALSE.flags.writeable = False
 PIECEWISE_CONSTANT = "zero almost everywhere (piecewise constant)"
-
-
-class StaleBranchError(GraphscopeError):
-    """A replay reached a comparison whose recorded answer steered Python control flow, and the answer changed."""
 
 
 def as_mask(value):
