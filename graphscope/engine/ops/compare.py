@@ -28,11 +28,6 @@ _FALSE.flags.writeable = False
 PIECEWISE_CONSTANT = "zero almost everywhere (piecewise constant)"
 
 
-def as_mask(value):
-    """A Python bool (a scalar comparison's answer) as a 0-d boolean array, shared and read-only."""
-    return _TRUE if value else _FALSE
-
-
 def _check_decided(op, value, decided):
     if decided is not None and bool(value) != decided:
         raise StaleBranchError(
@@ -105,10 +100,10 @@ def _truth(x):
 
 # Comparisons. == and != are Tensor methods of their own (Tensor.__eq__/__ne__), so that comparing a tensor
 # with something that is not a number (None, a string) answers False/True, as Python objects do.
-EQUAL = _define(_BinaryPredicate, "equal", "a == b", np.equal, lambda a, b: a == b,
-                "a == b, element-wise (a boolean mask).")
-NOT_EQUAL = _define(_BinaryPredicate, "not_equal", "a != b", np.not_equal, lambda a, b: a != b,
-                    "a != b, element-wise (a boolean mask).")
+_define(_BinaryPredicate, "equal", "a == b", np.equal, lambda a, b: a == b,
+        "a == b, element-wise (a boolean mask).")
+_define(_BinaryPredicate, "not_equal", "a != b", np.not_equal, lambda a, b: a != b,
+        "a != b, element-wise (a boolean mask).")
 _define(_BinaryPredicate, "less", "a < b", np.less, lambda a, b: a < b,
         "a < b, element-wise (a boolean mask).", operators=("__lt__",))
 _define(_BinaryPredicate, "less_equal", "a <= b", np.less_equal, lambda a, b: a <= b,
