@@ -26,7 +26,9 @@ def test_array_operands_and_unary_calls_get_a_line_too():
     y = gs.where(np.array([True, False]), x, np.zeros(2))
     z = gs.exp(0.5)
     line = test_array_operands_and_unary_calls_get_a_line_too.__code__.co_firstlineno + 2
-    assert y.inputs[1].source.endswith(f"test_constants.py:{line}")
+    mask, _, zeros = y.inputs
+    assert mask.role == "const" and mask.source.endswith(f"test_constants.py:{line}")
+    assert zeros.source.endswith(f"test_constants.py:{line}")
     assert z.inputs[0].source.endswith(f"test_constants.py:{line + 1}")
 
 

@@ -15,14 +15,28 @@ LOSSES_WITH_LABELS = ["softmax_cross_entropy", "svm_loss"]
 
 def cast_inputs(case, dtype):
     """The case's inputs as arrays of `dtype` (0-d ones too: no Python floats)."""
-    return [np.asarray(x, dtype=dtype) for x in case.inputs]
+    return [np.asarray(x) if np.asarray(x).dtype == bool else np.asarray(x, dtype=dtype) for x in case.inputs]
 
 
 def run(op, inputs, attrs, rng, upstream=None):
-    leaves = [gs.tensor(x, requires_grad=True) for x in inputs]
+    """The op on leaves (a boolean input as a recorded mask, leaf != 0), backpropagated unless it is a boolean op."""
+    leaves = [gs.tensor(x.astype(np.float64)) != 0 if x.dtype == bool else gs.tensor(x, requires_grad=True)
+              for x in inputs]
     out = gs.apply(op, *leaves, **attrs)
-    out.backward(upstream_for(out.value, rng) if upstream is None else upstream)
+    if not op.boolean:
+        out.backward(upstream_for(out.value, rng) if upstream is None else upstream)
     return out, leaves
+
+
+def check_boolean_op(op, case):
+    """A comparison or logic op gives booleans whatever the float type of its inputs, the same for both."""
+    values = []
+    for dtype in (np.float32, np.float64):
+        out, _ = run(op, cast_inputs(case, dtype), case.attrs, None)
+        assert out.dtype == bool and np.asarray(out.value).dtype == bool and not out.requires_grad, case
+        values.append(np.asarray(out.value))
+    if op.name not in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"):
+        assert np.array_equal(*values), case  # rounding to float32 may move a comparison's ties
 
 
 def close_in_float32(value, reference, scale=1.0):
@@ -61,21 +75,29 @@ def test_every_op_keeps_float32(name, data):
     op = gs.OPS[name]
     rng = np.random.default_rng(data.draw(sh.seeds(), label="upstream seed"))
     for case in draw_cases(name, data):
+        if op.boolean:
+            check_boolean_op(op, case)
+            continue
         out, leaves = run(op, cast_inputs(case, np.float32), case.attrs, rng)
         assert isinstance(out.value, np.ndarray) and out.dtype == np.float32, f"{out.value!r} ({case})"
         assert isinstance(out.grad, np.ndarray) and out.grad.dtype == np.float32, case
         for i, leaf in enumerate(leaves):
+            if leaf.dtype == bool:  # a where's mask gets no gradient
+                continue
             assert leaf.dtype == np.float32
             assert isinstance(leaf.grad, np.ndarray) and leaf.grad.dtype == np.float32, \
                 f"input {i}: gradient {leaf.grad!r} ({case})"
             assert leaf.grad.shape == leaf.shape, case
 
         # the same inputs in float64 (and the same upstream) agree to float32 precision
-        reference, ref_leaves = run(op, [np.asarray(leaf.value, np.float64) for leaf in leaves], case.attrs,
+        reference, ref_leaves = run(op, [np.asarray(leaf.value, bool if leaf.dtype == bool else np.float64)
+                                         for leaf in leaves], case.attrs,
                                     np.random.default_rng(0), upstream=np.asarray(out.grad, np.float64))
         assert close_in_float32(out.value, reference.value), case
         scale = gradient_scale(name, case, leaves, out.grad)
         for i, (leaf, ref) in enumerate(zip(leaves, ref_leaves)):
+            if leaf.dtype == bool:
+                continue
             assert close_in_float32(leaf.grad, ref.grad, scale), f"input {i} ({case})"
 
 
@@ -86,13 +108,17 @@ def test_every_op_keeps_float64(name, data):
     op = gs.OPS[name]
     rng = np.random.default_rng(data.draw(sh.seeds(), label="upstream seed"))
     for case in draw_cases(name, data):
+        if op.boolean:
+            check_boolean_op(op, case)
+            continue
         _, out = record(op, case)
         out.backward(upstream_for(out.value, rng))
         assert out.dtype == np.float64, case
         assert_float64(out.value)
         assert_float64(out.grad)
         for leaf in out.inputs:
-            assert_float64(leaf.grad)
+            if leaf.dtype != bool:  # a where's mask gets no gradient
+                assert_float64(leaf.grad)
 
 
 def test_float32_gradients_agree_with_float64(rng):

@@ -148,10 +148,48 @@ def where_cases(draw, rng):
     sa, sb, sc = draw(sh.broadcast_shapes(num_shapes=3))
     shape = draw(sh.shapes(min_dims=1))
     return [
-        Case("broadcast", [uniform(rng, sa), uniform(rng, sb)], {"cond": rng.random(sc) < 0.5}),
-        Case("scalars with a mask", [uniform(rng, ()), uniform(rng, ())], {"cond": rng.random(shape) < 0.5}),
-        Case("same shape", [uniform(rng, shape), uniform(rng, shape)], {"cond": rng.random(shape) < 0.5}),
+        Case("broadcast", [rng.random(sc) < 0.5, uniform(rng, sa), uniform(rng, sb)]),
+        Case("scalars with a mask", [rng.random(shape) < 0.5, uniform(rng, ()), uniform(rng, ())]),
+        Case("same shape", [rng.random(shape) < 0.5, uniform(rng, shape), uniform(rng, shape)]),
+        Case("scalar mask", [np.bool_(rng.random() < 0.5), uniform(rng, ()), uniform(rng, shape)]),
     ]
+
+
+def predicate_cases(draw, rng):
+    """Comparisons and logic: binary cases with some ties (equal entries), where == and <= differ from < ."""
+    out = []
+    for case in binary_cases()(draw, rng):
+        a, b = (np.array(x) for x in case.inputs)
+        tied = np.broadcast_to(a, np.broadcast_shapes(a.shape, b.shape)).copy()
+        if tied.size > 1:
+            tied.flat[::2] = np.broadcast_to(b, tied.shape).flat[::2]
+        out.append(case)
+        out.append(Case(case.label + " with ties", [leaf_value(tied), case.inputs[1]]))
+    return out
+
+
+def mask_cases(draw, rng):
+    """Masks (and numbers, which count as true when nonzero) for the logical ops."""
+    sa, sb = draw(sh.broadcast_shapes())
+    return [Case("masks", [rng.random(sa) < 0.5, rng.random(sb) < 0.5]),
+            Case("numbers", [leaf_value(rng.integers(0, 2, sa) * 1.5), leaf_value(rng.integers(0, 2, sb) * 1.0)]),
+            Case("scalars", [1.0, 0.0])]
+
+
+def unary_mask_cases(draw, rng):
+    shape = draw(sh.shapes(min_dims=1))
+    x = rng.uniform(-2, 2, shape)
+    x.flat[::3] = np.nan
+    x.flat[1::4] = np.inf
+    return [Case("with NaN and inf", [leaf_value(x)]), Case("scalar", [float("nan")]), Case("scalar", [0.5]),
+            Case("mask", [rng.random(shape) < 0.5])]
+
+
+def any_all_cases(draw, rng):
+    shape = draw(sh.shapes(min_dims=2))
+    mask = rng.random(shape) < 0.3
+    return [Case("all axes", [mask]), Case("axis 0", [mask], {"axis": 0, "keepdims": False}),
+            Case("numbers, axis -1 kept", [leaf_value(mask * 2.0)], {"axis": -1, "keepdims": True})]
 
 
 def matmul_cases(draw, rng):
@@ -348,7 +386,22 @@ SPECS = {
     "relu": Spec(unary_cases(away_from_zero), lambda torch, x: torch.relu(x)),
     "leaky_relu": Spec(leaky_relu_cases, lambda torch, x, alpha: torch.where(x > 0, x, alpha * x)),
     "clip": Spec(clip_cases, _torch_clip),
-    "where": Spec(where_cases, lambda torch, a, b, cond: torch.where(torch.as_tensor(cond), a, b)),
+    "where": Spec(where_cases, lambda torch, cond, a, b: torch.where(cond, a, b)),
+    "equal": Spec(predicate_cases, lambda torch, a, b: a == b),
+    "not_equal": Spec(predicate_cases, lambda torch, a, b: a != b),
+    "less": Spec(predicate_cases, lambda torch, a, b: a < b),
+    "less_equal": Spec(predicate_cases, lambda torch, a, b: a <= b),
+    "greater": Spec(predicate_cases, lambda torch, a, b: a > b),
+    "greater_equal": Spec(predicate_cases, lambda torch, a, b: a >= b),
+    "logical_and": Spec(mask_cases, lambda torch, a, b: torch.logical_and(a, b)),
+    "logical_or": Spec(mask_cases, lambda torch, a, b: torch.logical_or(a, b)),
+    "logical_not": Spec(unary_mask_cases, lambda torch, x: torch.logical_not(x)),
+    "isnan": Spec(unary_mask_cases, lambda torch, x: torch.isnan(x)),
+    "isfinite": Spec(unary_mask_cases, lambda torch, x: torch.isfinite(x)),
+    "any": Spec(any_all_cases, lambda torch, x, axis=None, keepdims=False:
+                torch.any(x) if axis is None else torch.any(x, dim=axis, keepdim=keepdims)),
+    "all": Spec(any_all_cases, lambda torch, x, axis=None, keepdims=False:
+                torch.all(x) if axis is None else torch.all(x, dim=axis, keepdim=keepdims)),
     "matmul": Spec(matmul_cases, lambda torch, a, b: torch.matmul(a, b)),
     "softmax": Spec(along_axis_cases(uniform), lambda torch, x, axis: torch.softmax(x, dim=axis)),
     "log_softmax": Spec(along_axis_cases(uniform), lambda torch, x, axis: torch.log_softmax(x, dim=axis)),
@@ -420,9 +473,32 @@ def forward_of(op, attrs):
 
 
 def record(op, case):
-    """Leaves requiring gradients for the case's inputs, and the recorded output node."""
-    leaves = [gs.tensor(x, requires_grad=True) for x in case.inputs]
+    """Leaves requiring gradients for the case's inputs, and the recorded output node.
+
+    A boolean input (a where-condition, a mask for the logical ops) is a recorded mask, ``leaf != 0``.
+    """
+    leaves = [gs.tensor(np.asarray(x, dtype=np.float64)) != 0 if _is_mask(x) else gs.tensor(x, requires_grad=True)
+              for x in case.inputs]
     return leaves, gs.apply(op, *leaves, **case.attrs)
+
+
+def _is_mask(x):
+    return np.asarray(x).dtype == bool
+
+
+def _differentiable(op, i, x):
+    """Whether input i gets a gradient: a float input the op does not declare non-differentiable."""
+    return not (op.boolean or _is_mask(x) or (op.differentiable is not None and not op.differentiable[i]))
+
+
+def check_predicate(op, case):
+    """A boolean op: its value is forward's, boolean; nothing requires a gradient; its VJP gives none."""
+    leaves, out = record(op, case)
+    direct = np.asarray(op.forward(*[np.asarray(x) for x in case.inputs], **case.attrs))
+    assert np.asarray(out.value).dtype == bool and np.array_equal(out.value, direct), case
+    assert not out.requires_grad, case
+    grads = call_vjp(op, np.ones(np.shape(out.value)), [leaf.value for leaf in leaves], out.value, case.attrs)
+    assert tuple(grads) == (None,) * len(leaves), case
 
 
 def upstream_for(value, rng):
@@ -434,6 +510,8 @@ def upstream_for(value, rng):
 
 def check_vjp(op, case, rng):
     """backward() and the op's vjp, each against finite differences of the forward."""
+    if op.boolean:
+        return check_predicate(op, case)
     leaves, out = record(op, case)
     arrays = [np.asarray(x, dtype=np.float64) for x in case.inputs]
     direct = np.asarray(op.forward(*arrays, **case.attrs))
@@ -444,6 +522,9 @@ def check_vjp(op, case, rng):
 
     out.backward(g)
     for i, (leaf, numeric) in enumerate(zip(leaves, expected)):
+        if not _differentiable(op, i, case.inputs[i]):
+            assert leaf.grad is None, f"input {i} is not differentiable, yet got a gradient ({case})"
+            continue
         assert leaf.grad is not None, f"input {i} got no gradient ({case})"
         assert np.shape(leaf.grad) == np.shape(leaf.value), case
         err = relative_error(leaf.grad, numeric)
@@ -452,6 +533,9 @@ def check_vjp(op, case, rng):
     grads = call_vjp(op, g, [leaf.value for leaf in leaves], out.value, case.attrs)
     assert len(grads) == len(leaves), case
     for i, (grad, numeric) in enumerate(zip(grads, expected)):
+        if not _differentiable(op, i, case.inputs[i]):
+            assert grad is None, case
+            continue
         assert np.shape(grad) == np.shape(case.inputs[i]), case
         err = relative_error(grad, numeric)
         assert err < VJP_TOLERANCE, f"vjp: input {i} relative error {err:.2e} ({case})"
@@ -461,16 +545,25 @@ def check_against_torch(torch, name, case, rng):
     """Values and input gradients equal PyTorch's for the same computation, in float64."""
     op = gs.OPS[name]
     leaves, out = record(op, case)
-    g = upstream_for(out.value, rng)
-    out.backward(g)
-    t_inputs = [torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True) for x in case.inputs]
+    t_inputs = [torch.tensor(np.asarray(x)) if _is_mask(x) else
+                torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=not op.boolean) for x in case.inputs]
     t_out = SPECS[name].torch(torch, *t_inputs, **case.attrs)
     assert tuple(t_out.shape) == np.shape(out.value), case
+    if op.boolean:
+        assert t_out.dtype == torch.bool and np.array_equal(out.value, t_out.numpy()), case
+        return
+    g = upstream_for(out.value, rng)
+    out.backward(g)
     err = relative_error(out.value, t_out.detach().numpy())
     assert err < TORCH_TOLERANCE, f"value relative error {err:.2e} ({case})"
-    t_grads = torch.autograd.grad(t_out, t_inputs, grad_outputs=torch.as_tensor(np.asarray(g, dtype=np.float64)),
-                                  allow_unused=True)
+    wanted = [t for t in t_inputs if t.requires_grad]
+    found = iter(torch.autograd.grad(t_out, wanted, grad_outputs=torch.as_tensor(np.asarray(g, dtype=np.float64)),
+                                     allow_unused=True))
+    t_grads = [next(found) if t.requires_grad else None for t in t_inputs]
     for i, (leaf, t_grad) in enumerate(zip(leaves, t_grads)):
+        if _is_mask(case.inputs[i]):
+            assert leaf.grad is None, case
+            continue
         expected = np.zeros(np.shape(case.inputs[i])) if t_grad is None else t_grad.numpy()
         err = relative_error(leaf.grad, expected)
         assert err < TORCH_TOLERANCE, f"gradient of input {i}: relative error {err:.2e} ({case})"
@@ -564,6 +657,9 @@ def check_jacobians(op, case):
         assert jac.is_small == (jac.entries <= MAX_EXPLICIT_ENTRIES), case
         M = jac.matrix(limit=jac.entries)   # the cases are small enough to build any of them
         assert M.shape == jac.shape, case
+        if not _differentiable(op, i, x):  # piecewise constant: zero almost everywhere (finite differences of a
+            assert jac.structure == "zero" and not M.any(), case  # mask would see its jumps)
+            continue
         numeric = numerical_jacobian(forward_of(op, case.attrs), case.inputs, i)
         err = relative_error(M, numeric)
         assert err < VJP_TOLERANCE, f"input {i}: explicit Jacobian relative error {err:.2e} ({case})"
@@ -613,7 +709,7 @@ def binary_case(name, sa, sb, rng):
         return Case("broadcast", [away_from_zero(rng, sa), uniform(rng, sb, 0.01, 0.5)])
     if name == "where":
         cond = rng.random(np.broadcast_shapes(sa, sb)) < 0.5
-        return Case("broadcast", [uniform(rng, sa), uniform(rng, sb)], {"cond": cond})
+        return Case("broadcast", [cond, uniform(rng, sa), uniform(rng, sb)])
     return Case("broadcast", [uniform(rng, sa), uniform(rng, sb)])
 
 
@@ -772,6 +868,10 @@ SCALAR_CASES = {
     "abs": ([(-1.3,), (2.1,)], {}), "tanh": ([(-1.3,), (2.1,)], {}), "sigmoid": ([(-1.3,), (2.1,)], {}),
     "relu": ([(-1.3,), (2.1,)], {}), "leaky_relu": ([(-1.3, 0.1), (2.1, 0.2)], {}),
     "clip": ([(-1.3,), (0.4,), (2.1,)], {"lo": -1.0, "hi": 1.0}),
+    **{name: ([(-1.3, 0.7), (0.7, 0.7), (2.1, -0.4)], {})
+       for name in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
+                    "logical_or")},
+    **{name: ([(-1.3,), (0.0,), (float("nan"),), (float("inf"),)], {}) for name in ("logical_not", "isnan", "isfinite")},
 }
 
 
@@ -789,7 +889,10 @@ def test_scalar_lanes_agree_with_the_numpy_forward_and_vjp(name):
         arrays = [np.array(x) for x in xs]
         value = op.forward(*arrays, **attrs)
         if op.scalar_forward is not None:
-            assert op.scalar_forward(*xs, **attrs) == pytest.approx(float(value), rel=1e-14)
+            if op.boolean:
+                assert np.array_equal(op.scalar_forward(*xs, **attrs), value), (name, xs)
+            else:
+                assert op.scalar_forward(*xs, **attrs) == pytest.approx(float(value), rel=1e-14)
         if op.scalar_vjp is not None:
             want = op.vjp(0.6, *arrays, value=value, **attrs)
             got = op.scalar_vjp(0.6, *xs, float(value))

@@ -34,10 +34,12 @@ def test_equality_is_element_wise_like_the_other_comparisons(a):
                       (a == gs.tensor([0.0, 5.0, 2.0]), [True, False, True]),
                       (np.array([0.0, 1.0, 5.0]) == a, [True, True, False]),
                       (np.array([0.0, 1.0, 5.0]) != a, [False, False, True])):
-        assert type(got) is type(a >= 1) is np.ndarray and got.dtype == bool
-        np.testing.assert_array_equal(got, want)
+        assert type(got) is type(a >= 1) is gs.Tensor and got.dtype == bool and got.op in ("equal", "not_equal")
+        assert a in got.inputs and not got.requires_grad
+        np.testing.assert_array_equal(got.value, want)
     s = gs.tensor(2.0)
-    assert type(s == 2.0) is type(s >= 2.0) is bool and (s == 2) and not (s != 2)
+    assert (s == 2.0).shape == (s >= 2.0).shape == () and (s == 2) and not (s != 2)
+    assert (s == None) is False and (s != "two") is True  # noqa: E711  (not numbers: unequal, as other objects)
 
 
 def test_in_asks_whether_any_entry_equals_without_recording(a):
@@ -355,3 +357,16 @@ def test_a_collapsed_scope_lists_every_outside_tensor_it_takes_once(values):
     view = View(out.graph(), collapse=("block",))
     box = next(item for item in view.items if item.kind != "node" and item.scopes == ("block",))
     assert [t.name for t in box.inputs] == ["x1", "x2"] and [t.name for t in box.outputs] == [out.name]
+
+
+def test_a_tensor_is_found_in_a_list_by_identity_and_compared_by_value_gets_graphscopes_message(a):
+    other = gs.tensor([0.0, 1.0, 2.0])
+    assert a in [a, other]  # Python tries identity first (and stops at the first hit)
+    with pytest.raises(gs.ShapeError, match=r"is ambiguous.*`t in \[a, b\]`.*any\(t is u for u in items\)"):
+        a in [other]  # noqa: B015
+
+
+def test_dim_and_tolist_as_in_pytorch(a):
+    assert a.dim() == 1 and gs.tensor(np.ones((2, 3))).dim() == 2 and gs.tensor(3.0).dim() == 0
+    assert a.tolist() == [0.0, 1.0, 2.0] and type(a.tolist()[0]) is float
+    assert gs.tensor(3.0).tolist() == 3.0 and (a > 0).tolist() == [False, True, True]

@@ -9,6 +9,11 @@ class ShapeError(GraphscopeError, ValueError):
     """An op was given inputs whose shapes do not fit together."""
 
 
+class StaleBranchError(GraphscopeError):
+    """A replay reached a comparison whose recorded answer chose a Python branch (an ``if`` on it), and the new
+    values answer otherwise: the recorded graph is not what the code would compute."""
+
+
 class InputError(GraphscopeError, TypeError):
     """A value that is not numeric (or not the expected kind) reached an op."""
 

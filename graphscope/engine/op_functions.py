@@ -9,6 +9,8 @@ function's name to it; ``on_change`` tells the packages that export them.
 """
 import inspect
 
+import numpy as np
+
 from .errors import ArgumentError
 from .optable import LISTENERS, OPS, Op
 from .record import apply_binary, apply_to, apply_unary
@@ -57,6 +59,8 @@ def _lane(op):
         params = list(inspect.signature(op.forward).parameters.values())
     except (TypeError, ValueError):
         return None
+    # keyword-only attributes with defaults are set on a node after it is recorded (a comparison's `decided`)
+    params = [p for p in params if not (p.kind is p.KEYWORD_ONLY and p.default is not p.empty)]
     plain = all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in params)
     if plain and len(params) == 1:
         return apply_unary
@@ -111,7 +115,7 @@ def _operator(op, fn, name):
     return method
 
 
-_REFLECTABLE = {"add", "sub", "mul", "truediv", "matmul", "pow", "floordiv", "mod"}
+_REFLECTABLE = {"add", "sub", "mul", "truediv", "matmul", "pow", "floordiv", "mod", "and", "or"}
 
 
 def _added(op):
@@ -154,3 +158,20 @@ def _listener(op, added):
 for _op in list(OPS.values()):
     _added(_op)
 LISTENERS.append(_listener)
+
+
+def _equality(op, missing):
+    """Tensor.__eq__ / __ne__: op `op` (recorded, element-wise) with a number, an array or a tensor; anything
+    else (None, a string, an object) is not equal, as between Python objects (`missing`: what != answers)."""
+    def method(self, other, _op=op, _apply=apply_binary):
+        if other.__class__ is Tensor or other.__class__ is float or isinstance(other, _NUMERIC):
+            return _apply(_op, self, other)
+        return missing
+    method.__name__ = "__ne__" if missing else "__eq__"
+    method.__doc__ = f"{op.name}, element-wise, recorded (a boolean mask); False/True for something not numeric."
+    return method
+
+
+_NUMERIC = (int, float, np.ndarray, np.generic, list, tuple)
+Tensor.__eq__ = _equality(OPS["equal"], False)
+Tensor.__ne__ = _equality(OPS["not_equal"], True)

@@ -40,6 +40,13 @@ Contract of an op class:
   Stepping forward, the stepper's replay and the gradient checks never call
   it: they recompute exactly what was recorded.
 - ``differentiable`` (optional tuple of bools): which inputs can get gradients.
+- ``upgrade(inputs, attrs) -> (inputs, attrs)`` (optional): a node of this op
+  as files written before its inputs changed hold it, brought to today's form
+  (``where``'s condition was an attribute, now it is an input).
+- ``boolean`` (optional): True for an op whose value is a boolean mask (the
+  comparisons): it never requires a gradient, and ``bool()`` of a one-element
+  result records the answer as its attribute ``decided`` (its forward then
+  refuses a replay that answers otherwise).
 
 The scalar lanes are written one way: ``scalar_forward = staticmethod(f)`` /
 ``scalar_vjp = staticmethod(f)`` (or ``scalar_vjp = vjp`` when the VJP
@@ -84,6 +91,8 @@ class Op:
     operators = ()
     arguments = None
     refresh = None
+    upgrade = None
+    boolean = False
 
     def forward(self, *xs, **attrs):
         raise NotImplementedError

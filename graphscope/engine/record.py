@@ -172,7 +172,7 @@ def apply_to(op, args, attrs, depth=3):
     rg = False
     for i in inputs:
         if i.requires_grad:
-            rg = True
+            rg = not op.boolean  # a mask (x > 0) never requires a gradient
             break
     if len(inputs) == 1 and op.scalar_forward is None:
         # the common case of an array op with attributes (sum, reshape, softmax, ...): no lists, no scalar test
@@ -202,7 +202,7 @@ def apply_unary(op, x):
             value = compute_or_explain(op, (x,), NO_ATTRS, compute_array)
         if value.__class__ is not np.ndarray or value.ndim == 0:
             value = normalize(value, op)
-    node = _record(op, value, (x,), NO_ATTRS, x.requires_grad, 3)
+    node = _record(op, value, (x,), NO_ATTRS, x.requires_grad and not op.boolean, 3)
     return _share_line(node) if wrapped else node
 
 
@@ -225,5 +225,5 @@ def apply_binary(op, a, b):
             value = compute_or_explain(op, (a, b), NO_ATTRS, compute_array)
         if value.__class__ is not np.ndarray or value.ndim == 0:
             value = normalize(value, op)
-    node = _record(op, value, (a, b), NO_ATTRS, a.requires_grad or b.requires_grad, 3)
+    node = _record(op, value, (a, b), NO_ATTRS, (a.requires_grad or b.requires_grad) and not op.boolean, 3)
     return _share_line(node) if wrapped else node

@@ -6,9 +6,12 @@ decided in Python while the graph was built is baked in:
 
 - data-dependent control flow (an ``if`` on a value, a loop whose length
   depends on the data) replays the branch taken when the graph was recorded;
+  (an ``if`` on a recorded comparison remembers its answer, and a replay
+  whose values answer otherwise refuses with a StaleBranchError);
 - attributes are fixed (a ``reshape`` to ``(128, 784)``, the labels of a
-  loss, an index array, a ``where`` mask) unless a feed replaces them
-  (``feeds={(node, "labels"): y}``).
+  loss, an index array) unless a feed replaces them
+  (``feeds={(node, "labels"): y}``). Masks made by comparisons of tensors
+  (``gs.where(x > 0, ...)``, ``x[x > 0]``) are nodes, recomputed.
 
 Sizes no op fixes, typically the batch axis, may change freely. A feed whose
 shape breaks an op raises a ShapeError naming the node, its op, the shapes,
@@ -20,7 +23,7 @@ Every recomputed node is shown to the forward observers in
 import numpy as np
 
 from .compute import ForwardFailed, compute
-from .errors import GraphscopeError, ShapeError, describe_shapes
+from .errors import GraphscopeError, ShapeError, StaleBranchError, describe_shapes
 from .hooks import FORWARD_HOOKS
 from .values import as_value, shape_of
 from .source import display_location
@@ -30,6 +33,8 @@ def compute_for_node(op, node, vals, attrs):
     """The op's value for a recorded node on (new) raw values: failures name the node and where it was made."""
     try:
         return compute(op, vals, attrs)
+    except StaleBranchError as exc:
+        raise StaleBranchError(f"{exc}\n  node {node.name} made at {display_location(node.source)}") from None
     except ForwardFailed as exc:
         names = ", ".join(t.name for t in node.inputs)
         raise ShapeError(f"{op.name}: {exc} while replaying node {node.name}\n  inputs: {names}\n"

@@ -149,8 +149,16 @@ class Tensor:
         return int(self._one_element(f"int({self.name}) takes a one-element tensor"))
 
     def __bool__(self):
-        """The truth of a one-element tensor; for more entries ambiguous (as in numpy and torch): say .any()/.all()."""
-        return bool(self._one_element(f"the truth value of {self.name} is ambiguous"))
+        """The truth of a one-element tensor; for more entries ambiguous (as in numpy and torch): say .any()/.all().
+
+        The truth of a recorded comparison (``if x > 0:``) steers Python, which replay cannot redo: the node
+        keeps the answer, and a replay on values that answer otherwise refuses instead of reusing the branch.
+        """
+        answer = bool(self._one_element(f"the truth value of {self.name} is ambiguous"))
+        op = self.op_def
+        if op is not None and op.boolean and self.attrs.get("decided") is not answer:
+            self.attrs = {**self.attrs, "decided": answer}
+        return answer
 
     def _one_element(self, problem):
         v = self._value
@@ -158,9 +166,23 @@ class Tensor:
             return v
         if v.size != 1:
             name = self.name
+            hint = ""
+            if self.op_def is not None and self.op_def.name in ("equal", "not_equal"):
+                hint = ("; `t in [a, b]` and list.index/remove compare with ==, which is element-wise: to find a "
+                        "tensor itself in a list compare identities, any(t is u for u in items)")
             raise ShapeError(f"{problem}: {name} has shape {v.shape}, {v.size} entries; compare and reduce its "
-                             f"values, e.g. ({name} > 0).any() or ({name} == 0).all()\n  at {_source.caller_location()}")
+                             f"values, e.g. ({name} > 0).any() or ({name} == 0).all(){hint}\n"
+                             f"  at {_source.caller_location()}")
         return v.reshape(-1)[0].item()
+
+    def tolist(self):
+        """The value as (nested) Python lists, or a Python number for a 0-d tensor (as torch and numpy)."""
+        v = self._value
+        return v if v.__class__ is float else v.tolist()
+
+    def dim(self):
+        """The number of axes (PyTorch's name for ndim): 0 for a scalar."""
+        return len(self.shape)
 
     def __array__(self, dtype=None, copy=None):
         """np.array(t) / np.asarray(t): the values as a plain ndarray (not recorded; no gradient flows through it)."""
@@ -217,28 +239,10 @@ class Tensor:
         raise InputError(f"pow: {base!r} ** {self.name}: the base of a tensor exponent must be a positive number "
                          f"(for x ** y with tensors write gs.exp(y * gs.log(x)))\n  at {_source.caller_location()}")
 
-    # Comparisons are element-wise and give plain boolean values (not recorded): masks for where() and indexing.
-    # Hashing stays by identity (as in torch), so tensors still key dicts and sets; graphscope itself compares
-    # nodes with `is` and looks them up by id, never with == or `in` on a list.
+    # Comparisons (== != < <= > >=, & | ~) are ops of the op table (graphscope.engine.ops.compare): recorded
+    # boolean masks. Hashing stays by identity (as in torch), so tensors still key dicts and sets; graphscope
+    # itself compares nodes with `is` and looks them up by id, never with == or `in` on a list.
     __hash__ = object.__hash__
-
-    def __eq__(self, other):
-        return self._value == _raw(other)
-
-    def __ne__(self, other):
-        return self._value != _raw(other)
-
-    def __lt__(self, other):
-        return self._value < _raw(other)
-
-    def __le__(self, other):
-        return self._value <= _raw(other)
-
-    def __gt__(self, other):
-        return self._value > _raw(other)
-
-    def __ge__(self, other):
-        return self._value >= _raw(other)
 
 
 def _raw(x):

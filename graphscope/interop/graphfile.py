@@ -366,6 +366,8 @@ class _Reader:
         else:
             if not isinstance(op, str):
                 raise AttrError(f"op must be a string or null, got {op!r}")
+            if op in OPS and OPS[op].upgrade is not None:  # a node saved before the op's inputs changed
+                inputs, attrs = OPS[op].upgrade(inputs, attrs)
             _check_consistent(OPS[op], inputs, attrs, value)
         scope = entry.get("scope")
         if scope is not None and not isinstance(scope, str):
@@ -398,7 +400,7 @@ class _Reader:
         return tuple(nodes)
 
     def _value(self, entry):
-        value = self._float_array(entry["value"], "value")
+        value = self._float_array(entry["value"], "value", masks=True)
         shape, dtype = entry["shape"], entry["dtype"]
         if not isinstance(shape, list) or not all(_is_int(s) for s in shape):
             raise AttrError(f"shape must be a list of integers, got {shape!r}")
@@ -418,10 +420,12 @@ class _Reader:
             raise AttrError(f"its gradient has shape {grad.shape} but its value has shape {shape}")
         return _raw(grad)
 
-    def _float_array(self, key, what):
+    def _float_array(self, key, what, masks=False):
+        """A float array (a boolean one too with masks=True: a comparison's value)."""
         a = self.array(key)
-        if a.dtype.kind != "f":
-            raise AttrError(f"its {what} has dtype {a.dtype}; values and gradients are float arrays")
+        if a.dtype.kind != "f" and not (masks and a.dtype.kind == "b"):
+            raise AttrError(f"its {what} has dtype {a.dtype}; values and gradients are float arrays (a "
+                            f"comparison's value a boolean mask)")
         return a
 
     def _source(self, source):

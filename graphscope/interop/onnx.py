@@ -239,7 +239,8 @@ def to_model(graph, dynamic_batch=False):
         else:
             b.initializers.append(onnx.numpy_helper.from_array(np.asarray(n._value), b.value_names[n.id]))
     for n in graph.ops:
-        names = [b.cast(b.value_names[i.id], i, n.dtype, n) for i in n.inputs]
+        names = [b.value_names[i.id] if n.op_def.boolean or i.dtype == bool else b.cast(b.value_names[i.id], i, n.dtype, n)
+                 for i in n.inputs]  # masks stay boolean; a boolean op casts its inputs itself (onnxmap)
         try:
             ONNX_OPS[n.op](b, n, *names, **n.attrs)
         except (TypeError, ValueError, IndexError) as exc:

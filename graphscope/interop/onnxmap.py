@@ -48,8 +48,31 @@ def _clip(b, node, x, lo, hi):
     return b.op("Clip", [x] + bounds, node)
 
 
-def _where(b, node, a, c, cond):
-    return b.op("Where", [b.const(node, "cond", np.asarray(cond, dtype=bool)), a, c], node)
+def _where(b, node, cond, a, c):
+    return b.op("Where", [b.cast(cond, node.inputs[0], bool, node), a, c], node)
+
+
+def _compare(onnx_op, negate=False):
+    """A comparison: both inputs in numpy's common type, then the ONNX comparison (Not of it for !=)."""
+    def emit(b, node, *xs):
+        common = np.result_type(*(i.dtype for i in node.inputs))
+        xs = [b.cast(x, i, common, node) for x, i in zip(xs, node.inputs)]
+        if negate:
+            return b.op("Not", [b.op(onnx_op, xs, node, "same")], node)
+        return b.op(onnx_op, xs, node)
+    return emit
+
+
+def _logical(onnx_op):
+    """Logic on masks: numbers are cast to booleans first (nonzero is true), as numpy does."""
+    def emit(b, node, *xs):
+        return b.op(onnx_op, [b.cast(x, i, bool, node) for x, i in zip(xs, node.inputs)], node)
+    return emit
+
+
+def _isfinite(b, node, x):
+    nan, inf = b.op("IsNaN", [x], node, "nan"), b.op("IsInf", [x], node, "inf")
+    return b.op("Not", [b.op("Or", [nan, inf], node, "not_finite")], node)
 
 
 def _reduce(onnx_op):
@@ -127,8 +150,12 @@ def _transpose(b, node, x, axes=None):
     return b.op("Transpose", [x], node, perm=perm)
 
 
-def _getitem(b, node, x, index):
+def _getitem(b, node, x, *parts, index, slots=()):
     """Any numpy index (slices, integers, arrays, masks, None): a Gather of fixed flat positions."""
+    if parts:
+        raise ValueError("its index holds a recorded tensor (a mask such as x[x > 0], or labels), whose positions "
+                         "are computed while the graph runs; ONNX export takes fixed indices (use gs.where for "
+                         "a mask)")
     shape = tuple(node.inputs[0].shape)
     positions = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)[index]
     flat = b.op("Reshape", [x, b.const(node, "flat", np.array([-1], np.int64))], node, "flat")
@@ -170,4 +197,10 @@ ONNX_OPS = {
     "reshape": _reshape, "transpose": _transpose, "getitem": _getitem, "concat": _concat, "stack": _stack,
     # batch norm and dropout export in eval mode (running averages; dropout passes its input through)
     "batch_norm": _batch_norm, "dropout": _first_input,
+    "equal": _compare("Equal"), "not_equal": _compare("Equal", negate=True), "less": _compare("Less"),
+    "less_equal": _compare("LessOrEqual"), "greater": _compare("Greater"),
+    "greater_equal": _compare("GreaterOrEqual"), "isnan": _same("IsNaN"), "isfinite": _isfinite,
+    "logical_and": _logical("And"), "logical_or": _logical("Or"), "logical_not": _logical("Not"),
+    "any": Unsupported("a boolean reduction; export (mask * 1.0).max(axis) > 0 instead"),
+    "all": Unsupported("a boolean reduction; export (mask * 1.0).mean(axis) == 1 instead"),
 }

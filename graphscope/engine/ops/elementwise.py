@@ -9,9 +9,10 @@ import numpy as np
 
 from ..arguments import number, raw
 from ..errors import InputError
-from ..optable import (Op, broadcast_jacobian, elementwise_jacobian, reduce_to,
+from ..optable import (JacobianInfo, Op, broadcast_jacobian, elementwise_jacobian, reduce_to,
                        register, safe_div, safe_pow, shape_of)
 from ..source import caller_location
+from ..tensor import new_leaf
 
 
 _ZEROS = {}          # (shape, dtype) -> a read-only array of zeros, for relu
@@ -32,6 +33,11 @@ def _zeros_like(x):
         z = _ZEROS[key] = np.zeros(x.shape, x.dtype)
         z.flags.writeable = False
     return z
+
+
+def mask_constant(mask):
+    """A boolean numpy mask as a constant leaf (its source line is the node's it feeds, as for any operand)."""
+    return new_leaf(mask, False, None, "const", None)
 
 
 def _broadcast_problem(a, b):
@@ -429,40 +435,53 @@ class Clip(Op):
 
 
 @register
-class Where(_Binary):
-    """a where condition holds, else b; the condition is a fixed boolean mask (an attribute), a and b are inputs.
+class Where(Op):
+    """a where condition holds, else b; all three broadcast as numpy's do.
 
-    The mask comes from element-wise comparisons (``x == 0``, ``x > y``: plain boolean arrays, not recorded) and
-    broadcasts as numpy's does. A single Python bool (or None) with array inputs is refused: it is almost always a
-    comparison that did not compare element-wise.
+    The condition is a recorded input: a mask made from tensors (``x > 0``, ``x == y``, ``gs.isnan(x)``) is
+    recomputed with everything else when the graph runs on new values. A numpy array or a list becomes a constant
+    mask. It gets no gradient; a and b get the upstream gradient where they were chosen. A single Python bool (or
+    None) with array inputs is refused: it is almost always a comparison that did not compare element-wise.
     """
 
     name = "where"
     function = "where"
+    differentiable = (False, True, True)
 
     def arguments(self, condition, a, b):
         if condition is None or (condition.__class__ is bool and (np.ndim(raw(a)) or np.ndim(raw(b)))):
             raise InputError(f"where: the condition is {condition!r}, a single Python value, not a mask: every entry "
                              f"would take the same branch; compare element-wise to get one (x == 0, x > y), or "
                              f"use a or b directly at {caller_location()}")
-        cond = np.asarray(raw(condition))
+        if hasattr(condition, "_value"):  # a tensor: recorded, recomputed on replay
+            return (condition, a, b), {}
+        cond = np.asarray(condition)
         if cond.dtype.kind not in "biuf":  # np.asarray(..., dtype=bool) would call every string true
             raise InputError(f"where: the condition must be booleans (or numbers), got an array of dtype "
                              f"{cond.dtype} at {caller_location()}")
-        return (a, b), {"cond": cond.astype(bool)}
+        return (mask_constant(cond.astype(bool)), a, b), {}
 
-    def input_problem(self, a, b, cond):
+    def upgrade(self, inputs, attrs):
+        """A where saved with its condition as attribute `cond` (files before it was an input)."""
+        if "cond" in attrs and len(inputs) == 2:
+            rest = {k: v for k, v in attrs.items() if k != "cond"}
+            return (mask_constant(np.asarray(attrs["cond"], dtype=bool)), *inputs), rest
+        return inputs, attrs
+
+    def input_problem(self, cond, a, b):
         try:
-            np.broadcast_shapes(np.shape(cond), shape_of(a), shape_of(b))
+            np.broadcast_shapes(shape_of(cond), shape_of(a), shape_of(b))
         except ValueError:
-            return f"condition {np.shape(cond)} and inputs {shape_of(a)}, {shape_of(b)} do not broadcast together"
+            return f"condition {shape_of(cond)} and inputs {shape_of(a)}, {shape_of(b)} do not broadcast together"
         return None
 
-    def forward(self, a, b, cond):
+    def forward(self, cond, a, b):
         return np.where(cond, a, b)
 
-    def vjp(self, g, a, b, value, cond):
-        return reduce_to(np.where(cond, g, 0.0), a), reduce_to(np.where(cond, 0.0, g), b)
+    def vjp(self, g, cond, a, b, value):
+        return None, reduce_to(np.where(cond, g, 0.0), a), reduce_to(np.where(cond, 0.0, g), b)
 
-    def jacobian(self, i, a, b, value, cond):
-        return broadcast_jacobian((a, b)[i], value, ("d/da = diag(cond)", "d/db = diag(not cond)")[i])
+    def jacobian(self, i, cond, a, b, value):
+        if i == 0:
+            return JacobianInfo("zero", "d/dcond: zero almost everywhere (piecewise constant)")
+        return broadcast_jacobian((a, b)[i - 1], value, ("d/da = diag(cond)", "d/db = diag(not cond)")[i - 1])

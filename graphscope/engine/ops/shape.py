@@ -93,29 +93,55 @@ def _has_array(index):
 
 @register
 class GetItem(Op):
-    """x[index]: integers, slices, None, ..., integer-array gather and boolean masks."""
+    """x[index]: integers, slices, None, ..., integer-array gather and boolean masks.
+
+    A tensor in the index (a mask ``x[x > 0]``, labels ``s[np.arange(N), y]``) is a recorded input, recomputed
+    when the graph runs on new values; attribute ``slots`` says where in the index it goes (``index`` holds a
+    0 there). Index tensors get no gradient.
+    """
 
     name = "getitem"
     function = "getitem"
     operators = ("__getitem__",)
+    differentiable = (True,) + (False,) * 32
 
     def arguments(self, x, index):
-        return (x,), {"index": index_of(index)}
+        parts = index if isinstance(index, tuple) else (index,)
+        slots = tuple(k for k, p in enumerate(parts) if hasattr(p, "_value") and hasattr(p, "op_def"))
+        if not slots:
+            return (x,), {"index": index_of(index)}
+        template = index_of(tuple(0 if k in slots else p for k, p in enumerate(parts)))
+        return (x, *(parts[k] for k in slots)), {"index": template if isinstance(index, tuple) else 0,
+                                                 "slots": slots}
 
-    def forward(self, x, index):
+    def forward(self, x, *parts, index, slots=()):
         if x.__class__ is float:
             raise IndexError("a 0-d tensor cannot be indexed")
-        return x[index]
+        return x[_filled(index, parts, slots)]
 
-    def vjp(self, g, x, value, index):
+    def vjp(self, g, x, *parts, value, index, slots=()):
         out = np.zeros_like(x)
-        np.add.at(out, index, g)
-        return (out,)
+        np.add.at(out, _filled(index, parts, slots), g)
+        return (out,) + (None,) * len(parts)
 
-    def jacobian(self, i, x, value, index):
-        kind = "gather" if _has_array(index) else "selection"
+    def jacobian(self, i, x, *parts, value, index, slots=()):
+        if i > 0:
+            return JacobianInfo("zero", "d x[index]/d index: zero almost everywhere (piecewise constant)")
+        kind = "gather" if parts or _has_array(index) else "selection"
         return JacobianInfo("gather", f"x[...] ({kind}): each output row of J has a single 1; "
                                       f"VJP scatters (adds) g back into zeros of shape {shape_of(x)}")
+
+
+def _filled(index, parts, slots):
+    """The index with the recorded index tensors' current values in their slots."""
+    if not slots:
+        return index
+    if not isinstance(index, tuple):
+        return index_of(parts[0])
+    filled = list(index)
+    for k, part in zip(slots, parts):
+        filled[k] = index_of(part)
+    return tuple(filled)
 
 
 class _Join(Op):
