@@ -116,12 +116,18 @@ class MainScreen(Screen):
 
     def fit_notifications(self):
         """Notifications stand over the graph pane (graphscope.tcss): never lower than its bottom, so they hide
-        neither the tape nor the inspector (a longer one is cut; what it says in full stands in the inspector)."""
+        neither the tape nor the inspector (a longer one is cut; what it says in full stands in the inspector); and
+        at the pane's end away from the current node's box (its top when the box is in the lower half), so they
+        never hide the node the step is at."""
         try:
             rack = self.get_child_by_type(ToastRack)
         except NoMatches:
             return
-        rack.styles.max_height = max(1, self.query_one(GraphView).region.bottom - self.region.y)
+        graph = self.query_one(GraphView)
+        room = max(1, graph.region.bottom - self.region.y)
+        rack.styles.max_height = room
+        rack.styles.height = room
+        rack.styles.align_vertical = "bottom" if graph.current_in_top_half() else "top"
 
     # ---------------------------------------------------------------- redrawing
     def show_step(self):
@@ -133,6 +139,7 @@ class MainScreen(Screen):
         self.query_one(GraphView).show_step()
         self.query_one(Tape).show_step()
         self.query_one(Inspector).show_step()
+        self.fit_notifications()  # away from the current node's box
 
     def moved(self):
         self.post_message(StepChanged(self.session.step))
@@ -195,7 +202,8 @@ class MainScreen(Screen):
             self.tell(verdict.headline, title="predict mode", severity="information" if verdict.right else "warning")
             self.moved()
 
-        self.app.push_screen(AskDialog(question.title, question.prompt), answered)
+        room = self.query_one("#left").region.width  # beside the inspector, which stays in sight
+        self.app.push_screen(AskDialog(question.title, question.prompt, room=room), answered)
 
     def action_prev(self):
         self.guard(self.session.stepper.prev)
