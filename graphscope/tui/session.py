@@ -18,6 +18,7 @@ from ..stepper import BACKWARD, UPDATE, Stepper, StepError
 from ..stepper.questions import question as ask
 from ..viz.step_texts import fold_block_text
 from ..viz.view import BOX, FOLD, FOLD_MIN, View, ViewError
+from .widgets.check_texts import error_words
 
 #: A guess counts as right within this relative (and absolute) tolerance.
 GUESS_RTOL = 1e-3
@@ -317,7 +318,7 @@ class Session:
         self.checks[node] = result
         if result.ok:
             return ""
-        figure = f" (max relative error {result.error_figure})" if result.error_figure else ""
+        figure = f" (max relative error {error_words(result)})" if result.error_figure else ""
         return (f"but {node.name}'s VJP fails its gradient check{figure}: that number is the VJP's, "
                 f"and your answer may be the right one (c shows the check)")
 

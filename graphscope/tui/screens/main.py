@@ -15,7 +15,7 @@ from ...stepper import BACKWARD, FORWARD, UPDATE
 from ..keys import in_order
 from ..messages import NodeChosen, StepChanged
 from ..node_search import node_palette
-from ..widgets.check_texts import check_all_notice
+from ..widgets.check_texts import check_all_notice, error_words
 from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
 from ..widgets.inspector import Inspector
@@ -236,7 +236,7 @@ class MainScreen(Screen):
     def action_check_node(self):
         result = self.guard(self.session.check_here)
         if result is not FAILED:
-            figure = result.error_figure  # None when nothing was compared (a leaf, a skipped node)
+            figure = error_words(result)  # None when nothing was compared (a leaf, a skipped node)
             self.tell(f"{result.node.name}: {result.status_text}"
                       + (f" (max relative error {figure})" if figure else ""),
                       title="gradient check", severity="information" if result.ok else "error")
