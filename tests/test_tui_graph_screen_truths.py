@@ -138,3 +138,25 @@ def test_the_check_figure_reads_the_same_in_the_notification_and_the_inspector()
         error_figure = "9.8e-01"
     assert error_words(Check()) == "0.98"
     assert "closes" in HelpScreen.CLOSE_WORDS
+
+
+async def test_a_current_box_wider_than_the_pane_is_drawn_whole_with_its_name_shortened():
+    import graphscope as gs
+    from graphscope.engine.graph import Graph
+    from graphscope.tui import GraphscopeApp
+    from graphscope.tui.widgets.graphview import GraphView
+    rng = np.random.default_rng(0)
+    scores = gs.tensor(rng.normal(size=(4, 3)), name="scores")
+    loss = gs.softmax_cross_entropy(scores, rng.integers(0, 3, size=4))
+    loss.name = "softmax_cross_entropy_with_a_long_name_11"
+    app = GraphscopeApp(Graph(loss), "a long name")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        graph = app.screen.query_one(GraphView)
+        assert graph.box_of(app.session.node).w > graph.scrollable_content_region.width
+        rows = [graph.render_line(y).text for y in range(graph.scrollable_content_region.height)]
+        middle = next(row for row in rows if "┃" in row)
+        inside = middle[middle.index("┃") + 1:middle.rindex("┃")]
+        assert middle.count("┃") == 2 and "…" in inside and "_11" in inside
+        assert any(row.strip().startswith("┏") and row.rstrip().endswith("┓") for row in rows)

@@ -12,6 +12,7 @@ class Dialog(ModalScreen):
 
     def on_mount(self):
         self.app.clear_notifications()
+        self.call_after_refresh(self.app.clear_notifications)  # and one a key typed just before posted meanwhile
 
 
 class MessageDialog(Dialog):

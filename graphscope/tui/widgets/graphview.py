@@ -209,12 +209,13 @@ class GraphView(ScrollView, can_focus=True):
         return x, y
 
     def current_in_top_half(self):
-        """True when the current node's box stands (mostly) in the pane's top half (False while laying out)."""
+        """True when the pane has fewer rows above the current node's box than below it (False while laying out):
+        a notification then stands at the bottom."""
         if self.layout_ is None:
             return False
         box = self.box_of(self.session.node)
         top = box.y - self.origin[1]
-        return top + box.h / 2 < self.scrollable_content_region.height / 2
+        return top < self.scrollable_content_region.height - (top + box.h)
 
     @property
     def origin(self):
