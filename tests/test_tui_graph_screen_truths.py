@@ -27,7 +27,8 @@ def session_of(name):
 # ---------------------------------------------------------------- 1: finite arrays, finite statistics
 def test_a_float32_array_of_huge_finite_entries_has_a_finite_std_in_every_summary():
     a = np.linspace(-2.477e18, 1.83e18, 400).astype(np.float32)
-    assert np.isfinite(a).all() and not np.isfinite(np.float32(a.std()))  # float32's own std overflows
+    with np.errstate(over="ignore"):
+        assert np.isfinite(a).all() and not np.isfinite(np.float32(a.std()))  # float32's own std overflows
     std = float(np.std(a.astype(np.float64)))
     for text in (summarize_value(a), summary_line(a), fitted_value(a, 12), compact_value(a, 14)):
         assert "inf" not in text
@@ -91,7 +92,7 @@ def test_tape_names_are_cut_in_the_middle_keeping_their_suffix():
     assert cut_name("matmul_9", 10) == "matmul_9"
     assert cut_name("matmul_9", 7).endswith("_9")
     node = next(c for c in layout(39) if c.title == "node")
-    assert node.width >= 10
+    assert node.width >= len("matmul_10")  # two-digit numbered names stand whole at 80 columns
 
 
 def test_a_small_vector_is_listed_in_a_compact_column_when_it_fits():

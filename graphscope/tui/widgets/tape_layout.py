@@ -43,7 +43,7 @@ NUMBERS_MAX = 30
 #: What goes first as the tape narrows, in this order: ("drop", title) or ("narrow", titles, width). The row
 #: number goes last but one: at 80 columns the numbers need its room more (the node's name says which row it is).
 NARROWING = (("drop", "inputs"), ("narrow", NUMBERS, 18), ("drop", "shape"), ("drop", "op"), ("drop", "status"),
-             ("narrow", ("node",), 10), ("narrow", NUMBERS, 14), ("drop", "#"), ("narrow", NUMBERS, 12))
+             ("narrow", ("node",), 9), ("narrow", NUMBERS, 14), ("drop", "#"), ("narrow", NUMBERS, 12))
 #: Number columns narrower than this (either of them) are compact: 'mean=-1e-05 std=1e-05', summarize_value's
 #: words at their shortest, needs 21 characters; narrower, a cell would fall back to one statistic ('mean=0.004'
 #: in one row, 'std=0.06' in the next) and rows could not be compared.
