@@ -109,7 +109,9 @@ class LayerScreen(Screen):
         if not self.stats:
             yield Static(NO_SCOPES, id="layers-empty")
         else:
-            yield DataTable(id="layers-table", cursor_type="row", zebra_stripes=True)
+            table = DataTable(id="layers-table", cursor_type="row", zebra_stripes=True)
+            table.styles.height = len(self.stats) + 1  # its rows and header from the first frame: the plots
+            yield table  # below are drawn once, at their size
             with Horizontal(id="layers-plots"):
                 yield HistogramPlot(id="activation-histogram")
                 yield HistogramPlot(id="gradient-histogram")

@@ -222,9 +222,10 @@ def _update(text, info, event, width):
 
 
 def _before_after(text, name, before, after, style, width):
-    """'  W: before → after' on one line (when narrow, '→ after' under 'before'); listed matrices as two blocks,
-    'before' then 'after'."""
-    if shown_on_one_line(before, after, width=width):
+    """'  W: before → after' on one line (when narrow, '→ after' under 'before'), an array larger than the one-line
+    views list as its summaries (the step above lists it where it fits); listed matrices as two blocks, 'before'
+    then 'after'."""
+    if all(v is None or len(value_lines(v)) == 1 for v in (before, after)):  # summaries: 'mean=.. → mean=..'
         head, tail = f"{name}: {value_lines(before)[0]}", f"→ {value_lines(after)[0]}"
         gap = " " if fits(len(head) + 1 + len(tail), width) else "\n" + " " * (len(name) + 2)
         text.append(head + gap + tail + "\n", style=style)
