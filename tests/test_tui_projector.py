@@ -161,9 +161,10 @@ async def test_at_160x45_the_graph_uses_the_pane_and_the_tape_lists_every_node()
             assert whole_in_view(app, k), (k, "\n".join(lines))
         tape = app.screen.query_one("#tape")
         rows = [tape.render_line(y).text.split() for y in range(1, tape.scrollable_content_region.height)]
-        names = [r[1] for r in rows if r]  # a long automatic name ends in '…' in its column
+        names = [r[1] for r in rows if r]  # a long automatic name is cut in its middle: 'softma…_11'
         assert len(names) == len(app.session.graph.nodes)
-        assert all(n.name.startswith(shown.rstrip("…")) for shown, n in zip(names, app.session.graph.nodes))
+        assert all(n.name.startswith(shown.partition("…")[0]) and n.name.endswith(shown.partition("…")[2])
+                   for shown, n in zip(names, app.session.graph.nodes))
 
 
 async def test_at_80x24_the_graph_keeps_the_current_node_and_its_neighbour_whole_with_no_stray_glyphs():
@@ -222,6 +223,10 @@ async def test_at_80x24_each_tape_number_column_says_what_it_shows_and_shows_it_
             if state.grad_status(node) not in ("complete", "partial") or np.size(state.grad(node)) == 1:
                 continue
             g = np.asarray(state.grad(node))
+            if cell.startswith("["):  # a small array whose entries fit the cell is listed, entry by entry
+                from graphscope.engine.formatting import SHOWN_ENTRIES, summarize_value
+                assert g.size <= SHOWN_ENTRIES and row[start:].startswith(summarize_value(g)), (node.name, row)
+                continue
             m = re.fullmatch(rf"(≈0|{NUMBER})/({NUMBER})", cell)
             assert m, (node.name, cell)  # the same statistics in every row ...
             assert float(m.group(2)) == pytest.approx(g.std(), rel=0.05)  # ... the header says which (2 digits)

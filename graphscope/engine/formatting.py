@@ -41,6 +41,20 @@ def percent_text(share):
     return "-" if share is None else f"{100 * share:.1f}%"
 
 
+def mean_std(a):
+    """(mean, std) of the entries of `a` (all finite) as Python floats, computed in float64 and scaled by the
+    largest magnitude, so finite entries never give an infinite std (float32's squares overflow past 1.8e19;
+    float64's past 1.3e154)."""
+    x = np.asarray(a, dtype=np.float64)
+    if not x.size:
+        return 0.0, 0.0
+    scale = float(np.max(np.abs(x)))
+    if scale == 0.0 or not np.isfinite(scale):
+        return float(x.mean()), float(x.std())
+    y = x / scale
+    return float(y.mean()) * scale, float(y.std()) * scale
+
+
 def mean_is_noise(mean, std, dtype=np.float64):
     """True when `mean` is rounding noise around 0 next to `std` (see ZERO_MEAN_RTOL)."""
     dtype = np.dtype(dtype)
@@ -97,7 +111,7 @@ def summary_line(v):
         return f"all {bad} non-finite"
     if not bad and finite.min() == finite.max():
         return f"all {_scalar_text(finite.flat[0], a.dtype)}"
-    text = summary_text(finite.mean(), finite.std(), a.dtype)
+    text = summary_text(*mean_std(finite), a.dtype)
     return text + (f" ({bad} non-finite)" if bad else "")
 
 
@@ -112,6 +126,15 @@ def value_lines(v):
     a = np.asarray(v)
     if a.size <= 1 or a.size > SHOWN_ENTRIES or a.ndim < 2:
         return [summarize_value(a)]
+    return _listed_lines(a, align=True)
+
+
+def listed_lines(v):
+    """Every entry of an array of any size, as value_lines lays a listed one out (one row a line, columns lined up):
+    for a view with room to list more than SHOWN_ENTRIES (a wide inspector listing a 5x3 matrix)."""
+    a = np.asarray(v)
+    if a.ndim < 2:
+        return [" ".join(line.strip() for line in _listed_lines(a, align=False))]
     return _listed_lines(a, align=True)
 
 

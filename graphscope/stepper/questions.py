@@ -47,7 +47,8 @@ SPARSE = ("reduce", "permutation")
 @dataclass(frozen=True)
 class Question:
     """One number to work out before step `step` is shown: `asked` (its name), the numbers `given` to work it out
-    from, the engine's `truth`, and `why` (how it follows, told after the guess)."""
+    from, the engine's `truth`, and `why` (how it follows, told after the guess), with `worked` (the formula with
+    the shown numbers put in) and `slips` (numbers a common mistake gives, and what it is)."""
 
     step: int
     edge: object
@@ -57,6 +58,10 @@ class Question:
     truth: float
     why: str
     contribution: bool = False
+    #: The formula with this entry's numbers put in ('(0.216 - 1) / 4 = -0.196'), '' when none is written.
+    worked: str = ""
+    #: Common slips: (the number a slip gives, what it says) pairs ('you did not divide by N = 4').
+    slips: tuple = ()
 
     @property
     def title(self):
@@ -131,8 +136,18 @@ def _heading(event):
     return f"next: step {event.step}, backward at {call(event.node)}"
 
 
-def _ask(event, edge, given, asked, truth, why, contribution=False):
-    return Question(event.step, edge, _heading(event), tuple(given), asked, float(truth), why, contribution)
+def _ask(event, edge, given, asked, truth, why, contribution=False, worked="", slips=()):
+    truth = float(truth)
+    slips = tuple(slips) + ((-truth, "the sign is the other way round"),) if truth else tuple(slips)
+    return Question(event.step, edge, _heading(event), tuple(given), asked, truth, why, contribution, worked, slips)
+
+
+def _dot_worked(xs, ys, truth):
+    """'0.5 × 2 + -1 × 3 = -2': a short dot product written out with its terms (at most SHOWN_ENTRIES // 2 of
+    them), '' when longer."""
+    if len(xs) > SHOWN_ENTRIES // 2:
+        return ""
+    return " + ".join(f"{num(x)} × {num(y)}" for x, y in zip(xs, ys)) + f" = {num(truth)}"
 
 
 def _local_name(edge, r_index, c_index):
@@ -250,10 +265,30 @@ def _loss_entry(event, edge, output, rng, jac):
     c_index = (i, j) if s.ndim == 2 else (j,)
     truth = jac.row(0)[np.ravel_multi_index(c_index, s.shape)]
     row_name = f"{x.name}[{i}, :]" if s.ndim == 2 else x.name
+    n = s2.shape[0]
     given = [f"{row_name} = {numbers(s2[i])}",
              f"{at('labels', row_index) if s.ndim == 2 else 'label'} = {int(labels[i])} (classes 0..{s2.shape[1] - 1})",
-             f"N = {s2.shape[0]} example{'s' if s2.shape[0] != 1 else ''}"]
-    return _ask(event, edge, given, f"d{node.name}/d{at(x.name, c_index)}", truth, jac.formula)
+             f"N = {n} example{'s' if n != 1 else ''}"]
+    worked, slips = _softmax_worked(s2[i], j, int(labels[i]), n, truth)
+    if n > 1:
+        slips += ((truth * n, f"you did not divide by N = {n}"), (truth / n, f"you divided by N = {n} twice"))
+    return _ask(event, edge, given, f"d{node.name}/d{at(x.name, c_index)}", truth, jac.formula,
+                worked=worked, slips=slips)
+
+
+def _softmax_worked(row, j, label, n, truth):
+    """Softmax cross-entropy's entry worked out from the shown row: ('(softmax(s)[j] - onehot) / N = ...' with the
+    numbers, its slips: the softmax alone, the onehot forgotten); ('', ()) when the engine's number is not that (another
+    loss over rows)."""
+    z = np.exp(row - np.max(row))
+    p = z / z.sum()
+    onehot = 1 if j == label else 0
+    if not np.isclose((p[j] - onehot) / n, truth, rtol=1e-6, atol=1e-12):
+        return "", ()
+    worked = f"softmax(s)[{j}] = {num(p[j])}; ({num(p[j])} - {onehot}) / {n} = {num(truth)}"
+    slips = ((p[j] / n, f"that is softmax(s)[{j}] / N: the label's onehot(y)[{j}] = 1 is not subtracted"),) \
+        if onehot else ()
+    return worked, slips
 
 
 def _row_entry(event, edge, output, rng, jac):
@@ -302,6 +337,7 @@ def _matmul_contribution(event, edge, output, rng, jac):
         i, k = cell
         given = [f"upstream {up}[{i}, :] = {numbers(g[i])}", f"{other.name}[{k}, :] = {numbers(b[k])}"]
         why = f"{up}[{i}, :] . {other.name}[{k}, :]  ({jac.formula})"
+        terms = (g[i], b[k])
     else:
         if a.shape[0] > SHOWN_ENTRIES:
             return None
@@ -312,9 +348,10 @@ def _matmul_contribution(event, edge, output, rng, jac):
         k, j = cell
         given = [f"{other.name}[:, {k}] = {numbers(a[:, k])}", f"upstream {up}[:, {j}] = {numbers(g[:, j])}"]
         why = f"{other.name}[:, {k}] . {up}[:, {j}]  ({jac.formula})"
+        terms = (a[:, k], g[:, j])
     truth = np.asarray(edge.contribution, dtype=np.float64)[cell]
     return _ask(event, edge, given, f"d{output.name}/d{at(edge.input.name, cell)}", truth, why,
-                contribution=True)
+                contribution=True, worked=_dot_worked(*terms, truth))
 
 
 def _broadcast_contribution(event, edge, output, rng, jac):

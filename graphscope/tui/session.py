@@ -18,6 +18,7 @@ from ..stepper import BACKWARD, UPDATE, Stepper, StepError
 from ..stepper.questions import question as ask
 from ..viz.step_texts import fold_block_text
 from ..viz.view import BOX, FOLD, FOLD_MIN, View, ViewError
+from .widgets.check_texts import error_words
 
 #: A guess counts as right within this relative (and absolute) tolerance.
 GUESS_RTOL = 1e-3
@@ -42,6 +43,8 @@ class Verdict:
     why: str = ""
     doubt: str = ""  # when the truth comes from a VJP that fails its own gradient check
     step: int = None  # the step the question was about (the inspector shows the verdict there)
+    worked: str = ""  # the formula with the question's numbers put in
+    slip: str = ""  # the common mistake the guess matches ('you did not divide by N = 4')
 
     @property
     def right(self):
@@ -54,11 +57,11 @@ class Verdict:
 
     def text(self):
         if self.right:
-            return f"right: {_num(self.truth)}"
+            return f"right: {_num(self.truth)}" + (f"\n{self.worked}" if self.worked else "")
         off = self.guess - self.truth
-        why = f"\n{self.why}" if self.why else ""
-        doubt = f"\n{self.doubt}" if self.doubt else ""
-        return f"not quite: it is {_num(self.truth)}, you said {_num(self.guess)} (off by {_num(off)}){why}{doubt}"
+        lines = [f"not quite: it is {_num(self.truth)}, you said {_num(self.guess)} (off by {_num(off)})"]
+        lines += [text for text in (self.slip and f"({self.slip})", self.why, self.worked, self.doubt) if text]
+        return "\n".join(lines)
 
 
 def _num(x):
@@ -310,9 +313,10 @@ class Session:
             guess = float(ast.literal_eval(text.strip()))
         except (ValueError, SyntaxError, TypeError):
             raise GraphscopeError(f"{text!r} is not a number") from None
-        verdict = Verdict(guess, question.truth, question.why, step=question.step)
+        verdict = Verdict(guess, question.truth, question.why, step=question.step, worked=question.worked)
         if not verdict.right:
-            verdict = replace(verdict, doubt=self._vjp_doubt(self.stepper[question.step].node))
+            slip = next((words for number, words in question.slips if Verdict(guess, number).right), "")
+            verdict = replace(verdict, slip=slip, doubt=self._vjp_doubt(self.stepper[question.step].node))
         self.verdict = verdict
         return verdict
 
@@ -323,7 +327,7 @@ class Session:
         self.checks[node] = result
         if result.ok:
             return ""
-        figure = f" (max relative error {result.error_figure})" if result.error_figure else ""
+        figure = f" (max relative error {error_words(result)})" if result.error_figure else ""
         return (f"but {node.name}'s VJP fails its gradient check{figure}: that number is the VJP's, "
                 f"and your answer may be the right one (c shows the check)")
 

@@ -12,6 +12,7 @@ class Dialog(ModalScreen):
 
     def on_mount(self):
         self.app.clear_notifications()
+        self.call_after_refresh(self.app.clear_notifications)  # and one a key typed just before posted meanwhile
 
 
 class MessageDialog(Dialog):
@@ -38,9 +39,11 @@ class AskDialog(Dialog):
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
-    def __init__(self, title, prompt, value=""):
-        super().__init__()
-        self.title_text, self.prompt, self.value = title, prompt, value
+    def __init__(self, title, prompt, value="", room=None):
+        """`room`: the columns at the screen's left the box may take (predict mode keeps the inspector beside it in
+        sight: the numbers the question is about); None: centred."""
+        super().__init__(classes="beside" if room else "")
+        self.title_text, self.prompt, self.value, self.room = title, prompt, value, room
 
     def compose(self):
         with Vertical(id="dialog"):
@@ -49,6 +52,9 @@ class AskDialog(Dialog):
             yield OrderedInput(self.value, id="dialog-input")
 
     def on_mount(self):
+        super().on_mount()  # no notification over the question
+        if self.room:
+            self.query_one("#dialog").styles.width = self.room
         self.query_one(OrderedInput).focus()
 
     def on_input_submitted(self, event):

@@ -5,7 +5,7 @@ from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-INTRO = " ".join("""[b]graphscope[/b]: step through backpropagation node by node.
+INTRO = " ".join("""[b]graphscope[/b]: step through backpropagation node by node (Escape, ? or q closes this help).
 @@
 The [b]graph[/b] (top left) shows every node: grey dashed = not computed yet,
 blue = value computed, orange = this step, teal = gradient passed on,
@@ -47,6 +47,10 @@ class HelpScreen(ModalScreen):
         super().__init__()
         self.bindings = bindings
 
+    #: Said on the window's top border, always in sight however far the text is scrolled.
+    CLOSE_WORDS = "Escape, ? or q closes this help"
+
     def compose(self):
-        with VerticalScroll(id="help"):
+        with VerticalScroll(id="help") as pane:
+            pane.border_title = self.CLOSE_WORDS
             yield Static(INTRO + "\n[b]Keys[/b] (each also in the command palette, ctrl+p)\n" + keys_text(self.bindings))

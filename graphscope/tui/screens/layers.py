@@ -54,6 +54,8 @@ def _param_line(p):
         text += f", |update| {stat_text(p.update_norm)}, update/weight {p.ratio_text()}"
         if p.unjudged:
             text += f": not judged, {UNJUDGED[p.unjudged]}"
+    else:
+        text += f", update/weight - ({NO_UPDATE_YET})"
     return text
 
 
@@ -73,10 +75,18 @@ def with_walked_updates(stats, events):
     return stats
 
 
+#: The footer shows Up/Down as one group: '↑↓ pick scope'.
+SCOPE_KEYS = Binding.Group("pick scope", compact=True)
+#: Why a row's upd/weight is '-': no step has been taken yet, and what takes one.
+NO_UPDATE_YET = "no update yet: r trains, or --optimizer walks one"
+
+
 class LayerScreen(Screen):
     """Up/down pick a scope; its histograms follow. Escape or l goes back to the graph."""
 
     BINDINGS = [
+        Binding("up", "scope(-1)", "previous scope", group=SCOPE_KEYS, priority=True),
+        Binding("down", "scope(1)", "next scope", group=SCOPE_KEYS, priority=True),
         Binding("escape,l", "app.pop_screen", "back", tooltip="back to the graph"),
         Binding("q", "app.quit", "quit"),
     ]
@@ -98,7 +108,9 @@ class LayerScreen(Screen):
         if not self.stats:
             yield Static(NO_SCOPES, id="layers-empty")
         else:
-            yield DataTable(id="layers-table", cursor_type="row", zebra_stripes=True)
+            table = DataTable(id="layers-table", cursor_type="row", zebra_stripes=True)
+            table.styles.height = len(self.stats) + 1  # its rows and header from the first frame: the plots
+            yield table  # below are drawn once, at their size
             with Horizontal(id="layers-plots"):
                 yield HistogramPlot(id="activation-histogram")
                 yield HistogramPlot(id="gradient-histogram")
@@ -114,6 +126,8 @@ class LayerScreen(Screen):
             ratio = f" · upd/weight: the next {optimizer} step (u), ~{UPDATE_RATIO_TARGET:.0e} is healthy"
         elif self.session.params_before:
             ratio = f" · upd/weight of the last step, ~{UPDATE_RATIO_TARGET:.0e} is healthy"
+        elif any(p.update_ratio is None for st in self.stats for p in st.params):
+            ratio = f" · upd/weight -: {NO_UPDATE_YET}"
         return f"layer statistics · {len(self.stats)} scopes · {when}{self._examples()}{ratio}"
 
     def _examples(self):
@@ -138,6 +152,12 @@ class LayerScreen(Screen):
                           g.mean_text if g else "not computed", stat_text(g.std) if g else "-", _ratio(s), key=s.scope)
         table.focus()
         self.show_scope(0)
+
+    def action_scope(self, delta):
+        """Move the table's highlight up or down a scope (its histograms and parameters follow)."""
+        if self.stats:
+            table = self.query_one(DataTable)
+            table.move_cursor(row=max(0, min(len(self.stats) - 1, table.cursor_row + delta)))
 
     def on_data_table_row_highlighted(self, event):
         self.show_scope(event.cursor_row)

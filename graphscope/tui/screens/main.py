@@ -15,7 +15,7 @@ from ...stepper import BACKWARD, FORWARD, UPDATE
 from ..keys import in_order
 from ..messages import NodeChosen, StepChanged
 from ..node_search import node_palette
-from ..widgets.check_texts import check_all_notice
+from ..widgets.check_texts import check_all_notice, error_words
 from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
 from ..widgets.inspector import Inspector
@@ -116,12 +116,18 @@ class MainScreen(Screen):
 
     def fit_notifications(self):
         """Notifications stand over the graph pane (graphscope.tcss): never lower than its bottom, so they hide
-        neither the tape nor the inspector (a longer one is cut; what it says in full stands in the inspector)."""
+        neither the tape nor the inspector (a longer one is cut; what it says in full stands in the inspector); and
+        at the pane's end away from the current node's box (its top when the box is in the lower half), so they
+        never hide the node the step is at."""
         try:
             rack = self.get_child_by_type(ToastRack)
         except NoMatches:
             return
-        rack.styles.max_height = max(1, self.query_one(GraphView).region.bottom - self.region.y)
+        graph = self.query_one(GraphView)
+        room = max(1, graph.region.bottom - self.region.y)
+        rack.styles.max_height = room
+        rack.styles.height = room
+        rack.styles.align_vertical = "bottom" if graph.current_in_top_half() else "top"
 
     # ---------------------------------------------------------------- redrawing
     def show_step(self):
@@ -133,6 +139,7 @@ class MainScreen(Screen):
         self.query_one(GraphView).show_step()
         self.query_one(Tape).show_step()
         self.query_one(Inspector).show_step()
+        self.fit_notifications()  # away from the current node's box
 
     def moved(self):
         self.post_message(StepChanged(self.session.step))
@@ -195,7 +202,8 @@ class MainScreen(Screen):
             self.tell(verdict.headline, title="predict mode", severity="information" if verdict.right else "warning")
             self.moved()
 
-        self.app.push_screen(AskDialog(question.title, question.prompt), answered)
+        room = self.query_one("#left").region.width  # beside the inspector, which stays in sight
+        self.app.push_screen(AskDialog(question.title, question.prompt, room=room), answered)
 
     def action_prev(self):
         self.guard(self.session.stepper.prev)
@@ -228,7 +236,7 @@ class MainScreen(Screen):
     def action_check_node(self):
         result = self.guard(self.session.check_here)
         if result is not FAILED:
-            figure = result.error_figure  # None when nothing was compared (a leaf, a skipped node)
+            figure = error_words(result)  # None when nothing was compared (a leaf, a skipped node)
             self.tell(f"{result.node.name}: {result.status_text}"
                       + (f" (max relative error {figure})" if figure else ""),
                       title="gradient check", severity="information" if result.ok else "error")

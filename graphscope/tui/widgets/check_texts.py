@@ -117,3 +117,10 @@ def check_all_notice(result):
     inspector, where a notification hides nothing."""
     counts = result.nodes_summary().splitlines()[0].split(";")[0].split(" (")[0]
     return f"gradient check: {result.verdict}", f"{counts}; the report is in the inspector"
+
+
+def error_words(check):
+    """A node check's largest relative error as the inspector's report writes it ('0.98', '1.1e-10'); None when
+    nothing was measured. The notification and predict mode's doubt say the same figure the same way."""
+    figure = check.error_figure
+    return None if figure is None else f"{float(figure):.2g}"

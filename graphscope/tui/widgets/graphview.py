@@ -26,6 +26,7 @@ from ...viz.view import BOX, FOLD, pattern_name
 from ..keys import in_order
 from ..messages import NodeChosen
 from .spatial import LayoutIndex
+from .tape_layout import cut_name
 
 #: Graphs with more nodes than this are laid out (and their view built) in a thread after the screen first paints.
 BACKGROUND_NODES = 2000
@@ -57,6 +58,17 @@ def label(item):
         return f"{pattern_name(item.block_nodes(0))} x {item.blocks}"
     node = item.node
     return node.name if node.op_def is None else f"{node.name} {node.op}"
+
+
+def shortened(text, width):
+    """A box's `text` in `width` characters: whole when it fits, else its name cut in the middle (the tape's
+    cut_name: 'softma…_11') and, room left, the op after it."""
+    if len(text) <= width:
+        return text
+    name, _, op = text.partition(" ")
+    if op and len(name) + 2 <= width:  # the name whole, the op cut
+        return f"{name} {op}"[:width - 1] + "…"
+    return cut_name(name, max(0, width))
 
 
 @lru_cache(maxsize=None)
@@ -196,6 +208,15 @@ class GraphView(ScrollView, can_focus=True):
         y = best_start([(b.y, b.y + b.h) for b in down], box.y, box.y + box.h, h, self.layout_.height, now.y)
         return x, y
 
+    def current_in_top_half(self):
+        """True when the pane has fewer rows above the current node's box than below it (False while laying out):
+        a notification then stands at the bottom."""
+        if self.layout_ is None:
+            return False
+        box = self.box_of(self.session.node)
+        top = box.y - self.origin[1]
+        return top < self.scrollable_content_region.height - (top + box.h)
+
     @property
     def origin(self):
         """The layout's coordinates at the pane's top-left corner: where it is scrolled to, or, along an axis on
@@ -260,17 +281,21 @@ class GraphView(ScrollView, can_focus=True):
         if marked:
             border = BROKEN_BORDER
         tl, tr, bl, br, hz, vt = THICK if is_current or marked else DASHED if look.dashed else THIN
-        rows = [tl + hz * (box.w - 2) + tr, vt + " " + text.ljust(box.w - 4) + " " + vt, bl + hz * (box.w - 2) + br]
+        bx, bw = box.x, box.w
+        if bw > w:  # wider than the pane: drawn whole within it, its name shortened, never cut mid-border
+            bx, bw = max(box.x, x0), min(box.right, x0 + w) - max(box.x, x0)
+            text = shortened(text, bw - 4)
+        rows = [tl + hz * (bw - 2) + tr, vt + " " + text.ljust(bw - 4) + " " + vt, bl + hz * (bw - 2) + br]
         for i, line in enumerate(rows):
             r = box.y + i - y0
             if not 0 <= r < h:
                 continue
             for j, ch in enumerate(line):
-                c = box.x + j - x0
+                c = bx + j - x0
                 if 0 <= c < w:
                     chars[r][c] = ch
-                    inside = i == 1 and 1 < j < box.w - 2
-                    styles[r][c] = ink if inside or (i == 1 and j in (1, box.w - 2) and is_current) else border
+                    inside = i == 1 and 1 < j < bw - 2
+                    styles[r][c] = ink if inside or (i == 1 and j in (1, bw - 2) and is_current) else border
 
     # ---------------------------------------------------------------- mouse
     def on_click(self, event):

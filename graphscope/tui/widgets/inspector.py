@@ -3,15 +3,18 @@ update phase the gradient, the optimizer's state, the step and the update/weight
 
 Values read as in every other view (engine.formatting); a listed matrix
 stands one row a line, its columns lined up. The text is laid out for the
-pane's width: a matrix whose rows do not fit stands under its name, and when
-they do not fit there either it is summarized (mean=.. std=..); a long
-vector is cut between its entries. A row is never broken mid-number."""
+pane's width: any array of at most LISTED_ROWS rows whose rows fit the pane
+is listed in full (a 5x3 weight matrix at 160 columns, beyond the
+SHOWN_ENTRIES the one-line views list); a matrix whose rows do not fit beside
+its name stands under it, and when they do not fit there either it is
+summarized (mean=.. std=..); a long vector is cut between its entries. A row
+is never broken mid-number."""
 import numpy as np
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...engine.formatting import NOT_COMPUTED, number_text, shown_in_full, summary_line, value_lines
+from ...engine.formatting import NOT_COMPUTED, listed_lines, number_text, shown_in_full, summary_line, value_lines
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from ...viz import theme
 from ..keys import in_order
@@ -25,6 +28,10 @@ PRODUCT_CHARS = 48
 #: indented this much.
 LEAD_CHARS = 10
 MATRIX_INDENT = 4
+#: An array larger than SHOWN_ENTRIES is still listed when its rows fit the pane and it has at most this many rows
+#: (a vector at most this many entries): a 5x3 weight matrix reads in full in a wide inspector.
+LISTED_ROWS = 12
+LISTED_ENTRIES = 144
 #: After a matrix summarized because its rows are wider than the pane (when the words fit on its line).
 TOO_WIDE_NOTE = "  (widen to list)"
 #: A guess judged right (predict mode), in the pictures' palette (open-color green 9); a wrong one is the
@@ -56,7 +63,7 @@ def step_text(session, width=None):
     value = session.state.value(node)
     text.append("value  ", style="bold")
     block(text, "value  ", value, theme.VALUE_INK, width)
-    if value is not None and not shown_in_full(value):
+    if value is not None and not shown_in_full(value) and room_lines(value, width) is None:
         text.append(f"       min={number_text(np.min(value))} max={number_text(np.max(value))}\n",
                     style=theme.VALUE_INK)
     if event.phase == BACKWARD:
@@ -103,7 +110,7 @@ def block(text, lead, value, style, width=None, end="\n"):
     each row under the first. Under a long lead, or when the value does not fit beside it, it starts on the next
     line, indented; a matrix whose rows do not fit there either is summarized (formatting.summary_line).
     Returns the column the last line ends at (`end` aside)."""
-    lines = [NOT_COMPUTED] if value is None else value_lines(value)
+    lines = [NOT_COMPUTED] if value is None else room_lines(value, width) or value_lines(value)
     widest = max(len(line) for line in lines)
     if (len(lines) > 1 and len(lead) > LEAD_CHARS) or not fits(len(lead) + widest, width):
         if fits(MATRIX_INDENT + widest, width):
@@ -120,6 +127,20 @@ def block(text, lead, value, style, width=None, end="\n"):
             lines = wrapped(lines[0], width - len(lead))
     text.append(("\n" + " " * len(lead)).join(lines) + end, style=style)
     return len(lead) + len(lines[-1])
+
+
+def room_lines(value, width):
+    """The lines listing every entry of `value` when it is larger than the one-line views list (SHOWN_ENTRIES) yet
+    small enough to read here: at most LISTED_ROWS rows (a vector at most LISTED_ROWS entries) that fit `width`
+    under a name; None otherwise."""
+    if value is None or shown_in_full(value) or np.ndim(value) < 1 or np.size(value) > LISTED_ENTRIES:
+        return None
+    shape = np.shape(value)
+    rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    if rows > LISTED_ROWS or (len(shape) == 1 and shape[0] > LISTED_ROWS):
+        return None
+    lines = listed_lines(value)
+    return lines if fits(MATRIX_INDENT + max(len(line) for line in lines), width) else None
 
 
 def _next_line(text):
@@ -152,7 +173,7 @@ def _backward(text, info, event, width):
         text.append("  upstream × local = contribution\n", style=theme.MUTED)
         local = edge.local_matrix()
         product = f"  {info['upstream']} × {e['local']} = "
-        in_line = (shown_on_one_line(event.upstream, local, edge.contribution)
+        in_line = (shown_on_one_line(event.upstream, local, edge.contribution, width=width)
                    and fits(len(product) + len(e["contribution"]), PRODUCT_CHARS)
                    and fits(len(product) + len(e["contribution"]), width))
         if in_line:
@@ -173,9 +194,9 @@ def _backward(text, info, event, width):
         text.append(f"{gap}{words}\n", style=theme.MUTED)
 
 
-def shown_on_one_line(*values):
-    """True when every value is written on one line (no listed matrix)."""
-    return all(v is None or len(value_lines(v)) == 1 for v in values)
+def shown_on_one_line(*values, width=None):
+    """True when every value is written on one line in a pane `width` wide (no listed matrix)."""
+    return all(v is None or len(room_lines(v, width) or value_lines(v)) == 1 for v in values)
 
 
 def _update(text, info, event, width):
@@ -201,9 +222,10 @@ def _update(text, info, event, width):
 
 
 def _before_after(text, name, before, after, style, width):
-    """'  W: before → after' on one line (when narrow, '→ after' under 'before'); listed matrices as two blocks,
-    'before' then 'after'."""
-    if shown_on_one_line(before, after):
+    """'  W: before → after' on one line (when narrow, '→ after' under 'before'), an array larger than the one-line
+    views list as its summaries (the step above lists it where it fits); listed matrices as two blocks, 'before'
+    then 'after'."""
+    if all(v is None or len(value_lines(v)) == 1 for v in (before, after)):  # summaries: 'mean=.. → mean=..'
         head, tail = f"{name}: {value_lines(before)[0]}", f"→ {value_lines(after)[0]}"
         gap = " " if fits(len(head) + 1 + len(tail), width) else "\n" + " " * (len(name) + 2)
         text.append(head + gap + tail + "\n", style=style)

@@ -16,7 +16,7 @@ from ...stepper import explain
 from ...viz import theme
 from ..keys import in_order
 from ..messages import NodeChosen
-from .tape_layout import FULL, NUMBERS, cell_value, layout, line_width
+from .tape_layout import FULL, NUMBERS, cell_value, cut_name, layout, line_width
 
 STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": Style(color=theme.INK),
                 "pending": Style(color=theme.MUTED), "inactive": Style(color="#1c7ed6"),
@@ -39,9 +39,10 @@ def cells(node, k, state, columns=FULL):
 
 
 def fit(texts, columns):
-    """One line of `texts` (title -> text) in `columns`, a text too long for its column ending in '…'."""
-    return " ".join((t if len(t) <= c.width else t[:c.width - 1] + "…").ljust(c.width)
-                    for c, t in ((c, texts[c.title]) for c in columns))
+    """One line of `texts` (title -> text) in `columns`, a text too long for its column ending in '…' (a node's name
+    cut in its middle, keeping its numbered suffix: cut_name)."""
+    return " ".join((t if len(t) <= c.width else cut_name(t, c.width) if c.title == "node" else t[:c.width - 1] + "…")
+                    .ljust(c.width) for c, t in ((c, texts[c.title]) for c in columns))
 
 
 def window(line, start, width):

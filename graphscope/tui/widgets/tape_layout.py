@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ...engine.formatting import (MEAN_WORD, STD_WORD, ZERO_MEAN, mean_is_noise, number_text, summarize_value,
-                                  summary_line)
+from ...engine.formatting import (MEAN_WORD, SHOWN_ENTRIES, STD_WORD, ZERO_MEAN, mean_is_noise, mean_std, number_text,
+                                  summarize_value, summary_line)
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ NUMBERS_MAX = 30
 #: What goes first as the tape narrows, in this order: ("drop", title) or ("narrow", titles, width). The row
 #: number goes last but one: at 80 columns the numbers need its room more (the node's name says which row it is).
 NARROWING = (("drop", "inputs"), ("narrow", NUMBERS, 18), ("drop", "shape"), ("drop", "op"), ("drop", "status"),
-             ("narrow", ("node",), 8), ("narrow", NUMBERS, 14), ("drop", "#"), ("narrow", NUMBERS, 12))
+             ("narrow", ("node",), 9), ("narrow", NUMBERS, 14), ("drop", "#"), ("narrow", NUMBERS, 12))
 #: Number columns narrower than this (either of them) are compact: 'mean=-1e-05 std=1e-05', summarize_value's
 #: words at their shortest, needs 21 characters; narrower, a cell would fall back to one statistic ('mean=0.004'
 #: in one row, 'std=0.06' in the next) and rows could not be compared.
@@ -91,14 +91,18 @@ def cell_value(v, column):
 
 
 def compact_value(v, width):
-    """`v` in at most `width` characters, every array the same way: 'mean/std' ('0.0044/0.032', '≈0/0.059' when the
-    mean is rounding noise next to the spread); a single number as itself (it is its own mean); an array with
-    non-finite entries as fitted_value says it ('2 non-finite')."""
+    """`v` in at most `width` characters, every larger array the same way: 'mean/std' ('0.0044/0.032', '≈0/0.059'
+    when the mean is rounding noise next to the spread); a single number as itself (it is its own mean), a small
+    array whose entries fit the cell as its entries ('[-0.197, -0.393]'); an array with non-finite entries as
+    fitted_value says it ('2 non-finite')."""
     a = np.asarray(v)
     finite = a[np.isfinite(a)] if a.dtype.kind in "fc" else a
     if a.size == 1 or a.dtype.kind not in "biuf" or finite.size != a.size:
         return fitted_value(v, width)
-    mean, std = float(a.mean()), float(a.std())
+    listed = summarize_value(a)
+    if a.size <= SHOWN_ENTRIES and len(listed) <= width:  # a small array that fits: its entries, not a summary
+        return listed
+    mean, std = mean_std(a)
     noise = mean != 0 and mean_is_noise(mean, std, a.dtype)  # an exact 0 is written 0
     for digits in (3, 2, 1):
         text = f"{ZERO_MEAN if noise else number_text(mean, digits)}/{number_text(std, digits)}"
@@ -133,7 +137,7 @@ def _shorter_forms(v):
     if not finite.size:
         yield f"{bad} non-finite"
         return
-    mean, std = finite.mean(), finite.std()
+    mean, std = mean_std(finite)
     noise = mean_is_noise(mean, std, a.dtype)
     for digits in (2, 1):
         m = ZERO_MEAN if noise else "=" + number_text(mean, digits)
@@ -148,6 +152,22 @@ def _shorter_forms(v):
         return
     for digits in (3, 2, 1):
         yield f"{MEAN_WORD}={number_text(mean, digits)}"
+
+
+def cut_name(name, width):
+    """A node's `name` in `width` characters: whole when it fits, else cut in the middle so that the part that tells
+    it from its neighbours stays: its head and its numbered suffix ('matmul_9' -> 'mat…ul_9' never, but
+    'softmax_cross_entropy_11' -> 'softm…_11', 'batch_norm_12' -> 'batc…_12')."""
+    if len(name) <= width:
+        return name
+    if width < 2:
+        return name[:width]
+    head, sep, tail = name.rpartition("_")
+    suffix = sep + tail if head and len(tail) <= max(1, width // 2 - 1) else ""
+    if not suffix:  # no short numbered suffix: the name's end is still what differs most often
+        keep = width - 1
+        return name[:keep - keep // 2] + "…" + name[len(name) - keep // 2:] if keep // 2 else name[:keep] + "…"
+    return name[:width - 1 - len(suffix)] + "…" + suffix
 
 
 def cut(text, width):

@@ -36,13 +36,16 @@ def hanging(line, width, cut_words=False):
     return "\n".join(lines + [current])
 
 
+#: A lone operator between two terms: a line is never cut beside it ('(softmax(s) - onehot(y)) / N' stays whole).
+OPERATORS = ("/", "×", "*")
 #: Brackets a line is never cut inside (when the bracketed text fits on a line).
 OPENING, CLOSING = "([{", ")]}"
 
 
 def pieces(text, glue=True):
     """`text`'s words, a bracketed group's words kept together ('diag(1[x > 0])'), a lone 'd' with what it
-    differentiates ('d relu(x)/dx') and, with `glue`, an equation's two sides with their '=' ('d(a+b)/da = I')."""
+    differentiates ('d relu(x)/dx') and, with `glue`, an equation's two sides with their '=' ('d(a+b)/da = I'); always, the
+    terms on either side of a lone operator ('(p - y) / N')."""
     out, depth, start = [], 0, 0
     for i, ch in enumerate(text + " "):
         if ch in OPENING:
@@ -53,13 +56,13 @@ def pieces(text, glue=True):
             if i > start:
                 out.append(text[start:i])
             start = i + 1
-    joined, equation = [], False
+    joined, equation, operator = [], False, False
     for word in out:
-        if joined and (equation or joined[-1] == "d" or (glue and word == "=")):
+        if joined and (equation or operator or joined[-1] == "d" or (glue and word == "=") or word in OPERATORS):
             joined[-1] += " " + word
         else:
             joined.append(word)
-        equation = glue and word == "="
+        equation, operator = glue and word == "=", word in OPERATORS
     return joined
 
 
