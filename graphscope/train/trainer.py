@@ -123,7 +123,7 @@ class Trainer:
         self.saved_epoch = None         # the epoch count of the last checkpoint written (None: none yet)
         self.history = History()
         self.watch_layers = bool(watch_layers)
-        self.layer_sample = None        # (x, y): the training examples layer_stats measures activations on
+        self._layer_source = None       # the last fit's (x, y) as given: layer_sample draws from them
         self._stop = False
         self._writing = None            # the epoch whose checkpoint is being written (None: none is)
         self._cast_leaves()
@@ -359,14 +359,14 @@ class Trainer:
         if self.epoch >= self.epochs:
             raise GraphscopeError(f"fit: nothing to train: {plural(self.epoch, 'epoch')} done, epochs={self.epochs} "
                                   f"(the total); set trainer.epochs to {self.epoch + 1} or more to train further")
+        given = (x_train, y_train)
         x_train, y_train = self._data(x_train, y_train, "fit: training data")
+        self._layer_source = given
         has_val = x_val is not None or y_val is not None
         if has_val:
             x_val, y_val = self._data(x_val, y_val, "fit: validation data")
         n = len(x_train)
         batches = -(-n // self.batch_size)
-        from .monitor import LAYER_SAMPLE, evenly_spaced
-        self.layer_sample = evenly_spaced(x_train, y_train, LAYER_SAMPLE)
         h = self.history
         h.settings = self.settings(n)
         h.stopped = ""
@@ -474,6 +474,17 @@ class Trainer:
         from .monitor import HISTOGRAM_BINS, layer_stats
         return layer_stats(self.graph, bins=bins or HISTOGRAM_BINS, optimizer=self.optimizer,
                            activations=self.sample_activations())
+
+    @property
+    def layer_sample(self):
+        """(x, y): up to monitor.LAYER_SAMPLE evenly spaced examples of the last fit's training data, those
+        layer_stats measures activations on (None before fit has seen data); drawn when asked, so that fit holds
+        no copy of them."""
+        if self._layer_source is None:
+            return None
+        from .monitor import LAYER_SAMPLE, evenly_spaced
+        x, y = evenly_spaced(*[np.asarray(a) for a in self._layer_source], LAYER_SAMPLE)
+        return self._data(x, y, "the layer statistics' sample")
 
     def sample_activations(self, sample=None):
         """A monitor.Sample: each scope's activation on the layer sample, or on `sample` (x, y) when given (None
