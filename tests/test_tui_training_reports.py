@@ -110,7 +110,7 @@ async def test_a_file_that_cannot_be_trained_says_only_that_with_no_settings_or_
 
 
 async def test_keys_that_cannot_act_are_not_offered_and_escape_while_running_is_answered_in_the_figures():
-    app = training_app(epochs=500, batch_size=10, lr=0.05)
+    app = training_app(epochs=100_000, batch_size=10, lr=0.05)  # still running when escape comes
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("r")
