@@ -2,7 +2,6 @@
 curves apart without colour and count layers and epochs in whole numbers; pictures are sharp (200 dpi),
 written in the format their name ends in, with whole-number ticks and no panel that reads as empty; the
 lecture-claims table fits the terminal."""
-import importlib.util
 import os
 import re
 import subprocess
@@ -13,6 +12,7 @@ import pytest
 
 from graphscope.viz import figures, textplot
 from graphscope.viz.ticks import log_ticks, nice_ticks, whole_ticks
+from sample_modules import load_sample
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
 #: Curves shaped like vanishing_gradients' activation stds: three of the four near 1, one falling to 1e-7.
@@ -21,14 +21,7 @@ STDS = {"tanh, N(0, 0.01^2)": list(np.geomspace(0.2, 3e-7, 10)), "tanh, N(0, 1)"
 
 
 def load(name):
-    spec = importlib.util.spec_from_file_location(f"figures_sample_{name}", os.path.join(SAMPLES, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, SAMPLES)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(SAMPLES)
-    return module
+    return load_sample(name, "figures_sample")
 
 
 def plot_area(text):

@@ -1,6 +1,5 @@
 """The training samples' claims (update rules, weight init, hyperparameter search) and lecture_claims.py's
 measuring functions, each asserted on what graphscope measured (fast sizes)."""
-import importlib.util
 import math
 import os
 import subprocess
@@ -12,21 +11,14 @@ import pytest
 import graphscope as gs
 from graphscope.cli import main as graphscope
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
+from sample_modules import load_sample
 
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
 TRAINING_SAMPLES = ["update_rules", "vanishing_gradients", "hyperparameter_search"]
 
 
 def load(name):
-    """Import samples/NAME.py from its path as a fresh module."""
-    spec = importlib.util.spec_from_file_location(f"claims_sample_{name}", os.path.join(SAMPLES, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, SAMPLES)  # for the samples' shared _cli and _lecture modules
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(SAMPLES)
-    return module
+    return load_sample(name, "claims_sample")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 line otherwise; every training sample but train_spiral.py suggests its settings, so `graphscope train` trains
 it as the sample does."""
 import glob
-import importlib.util
 import json
 import os
 import re
@@ -15,6 +14,7 @@ import pytest
 
 from graphscope.cli import main as graphscope
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
+from sample_modules import load_sample
 
 pytestmark = pytest.mark.usefixtures("op_table_guard")  # gradient_check.py defines custom ops
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
@@ -34,14 +34,7 @@ EXPLORE = ("two_layer", "deep_mlp", "custom_op", "wrong_backward", "nan_origin",
 
 
 def load(name):
-    spec = importlib.util.spec_from_file_location(f"cli_sample_{name}", os.path.join(SAMPLES, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, SAMPLES)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(SAMPLES)
-    return module
+    return load_sample(name, "cli_sample")
 
 
 def run_sample(name, *args, cwd=None, env=None):

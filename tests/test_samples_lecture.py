@@ -4,7 +4,6 @@ Every sample is loaded from its path and its functions called (the expected
 numbers are derived here, from the lecture's formulas); each also runs as
 `python samples/NAME.py --fast` and passes `graphscope check`.
 """
-import importlib.util
 import os
 import re
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 import graphscope as gs
 from graphscope.cli import main as graphscope
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
+from sample_modules import load_sample
 
 pytestmark = pytest.mark.usefixtures("op_table_guard")  # gradient_check.py defines custom ops
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
@@ -23,15 +23,7 @@ LECTURE_SAMPLES = ["chain_rule", "neuron", "svm_vs_softmax", "gradient_check", "
 
 
 def load(name):
-    """Import samples/NAME.py from its path as a fresh module."""
-    spec = importlib.util.spec_from_file_location(f"lecture_sample_{name}", os.path.join(SAMPLES, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, SAMPLES)  # for the samples' shared _cli and _lecture modules
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(SAMPLES)
-    return module
+    return load_sample(name, "lecture_sample")
 
 
 def sigmoid(a):
