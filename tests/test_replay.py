@@ -114,6 +114,7 @@ def test_a_failing_feed_quotes_the_shape_a_leaf_was_recorded_with(rng):
     with pytest.raises(gs.GraphscopeError, match=r"feed for y: shape \(32,\) has 1 axes but y was recorded with "
                                                  r"shape \(32, 3\)"):  # integer labels for a one-hot leaf
         trainer.fit(rng.normal(size=(64, 4)), rng.integers(0, 3, 64))
+    assert loss.graph()["y"].value.shape == (32, 3)  # the leaf keeps its recorded batch, not the one that failed
 
 
 def test_recorded_control_flow_is_replayed_as_recorded():

@@ -73,6 +73,20 @@ class GraphRoles:
         if self.label_leaf is not None:
             self.label_leaf._value = yb
 
+    def held(self):
+        """What set_batch replaces (the input's value, the labels), for put_back when a batch fails."""
+        return (self.input._value, [n.attrs for n in self.labelled],
+                None if self.label_leaf is None else self.label_leaf._value)
+
+    def put_back(self, held):
+        """Undo set_batch: the leaves and the labels as held() found them."""
+        x, attrs, y = held
+        self.input._value = x
+        for n, a in zip(self.labelled, attrs):
+            n.attrs = a
+        if self.label_leaf is not None:
+            self.label_leaf._value = y
+
     def recorded_data(self):
         """The input and labels the graph was recorded with (a data set of its own)."""
         x = np.asarray(self.input.value)

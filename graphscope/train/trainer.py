@@ -241,11 +241,16 @@ class Trainer:
         self.optimizer.zero_grad()
         plan = self._plan
         fast = plan.usable()
+        held = self.roles.held()
         if fast:
             self.roles.set_batch(xb, yb)
             fast = plan.forward()
         if not fast:
-            self.graph.run(self.roles.feeds(xb, yb))  # the general path: its checks, its error messages
+            try:
+                self.graph.run(self.roles.feeds(xb, yb))  # the general path: its checks, its error messages
+            except Exception:
+                self.roles.put_back(held)  # the leaves keep what they held, not the batch that failed
+                raise
         loss = float(self.loss._value) + self._reg_term()
         if not math.isfinite(loss):
             return loss
