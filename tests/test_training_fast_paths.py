@@ -83,3 +83,73 @@ def test_relus_cached_zeros_stay_few_and_read_only(monkeypatch):
     assert 0 < len(cache) <= ops.elementwise._ZEROS_KEPT
     z = next(iter(cache.values()))
     assert not z.flags.writeable and not z.any()
+
+
+# ---------------------------------------------------------------- plain SGD: the backward pass computes the steps
+
+class _SGDStepByStep(gs.optim.SGD):
+    """gs.optim.SGD without step_scale: the trainer takes the gradient, then steps (the path before the fusion)."""
+
+    def step_scale(self):
+        return None
+
+
+def _sgd_trainer(opt_class, reg, callbacks=()):
+    from train_helpers import spiral, two_layer
+    x, y = spiral()
+    loss = two_layer(x, y, seed=1)
+    trainer = gs.Trainer(loss, opt_class(loss.graph().params, 0.3), batch_size=32, epochs=3, reg=reg,
+                         dtype="float64", progress=False, callbacks=list(callbacks))
+    return trainer, x, y
+
+
+@pytest.mark.parametrize("reg", [0.0, 1e-3])
+def test_sgd_seeded_with_minus_lr_trains_as_gradient_then_step(reg):
+    """The same losses and parameters (to rounding) and, after fit, the loss's own gradients on the graph."""
+    fused, x, y = _sgd_trainer(gs.optim.SGD, reg)
+    plain, _, _ = _sgd_trainer(_SGDStepByStep, reg)
+    h_fused, h_plain = fused.fit(x, y), plain.fit(x, y)
+    np.testing.assert_allclose(h_fused.loss, h_plain.loss, rtol=1e-9)
+    for a, b in zip(fused.params, plain.params):
+        np.testing.assert_allclose(a.value, b.value, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(fused.optimizer.last_update(a), plain.optimizer.last_update(b),
+                                   rtol=1e-9, atol=1e-12)
+    for a, b in zip(fused.graph.ops, plain.graph.ops):
+        if b.grad is not None:
+            np.testing.assert_allclose(a.grad, b.grad, rtol=1e-9, atol=1e-12, err_msg=a.name)
+    assert fused.optimizer.t == plain.optimizer.t == 30
+
+
+def test_the_fused_sgd_step_is_taken_and_callbacks_see_the_loss_gradients():
+    seen = []
+
+    def watch(event):
+        if isinstance(event, gs.train.BatchEnd):
+            p = trainer.params[0]
+            seen.append((np.array(p.grad), trainer.optimizer.last_update(p)))
+    trainer, x, y = _sgd_trainer(gs.optim.SGD, 0.0, callbacks=[watch])
+    calls = []
+    original = trainer.optimizer.add_steps
+    trainer.optimizer.add_steps = lambda: (calls.append(1), original())
+    trainer.fit(x, y)
+    assert len(calls) == 30  # every batch took the fused path
+    for grad, step in seen:
+        np.testing.assert_allclose(step, -0.3 * grad, rtol=1e-12, atol=1e-15)
+
+
+def test_a_step_after_fused_ones_makes_its_own_buffers():
+    """add_steps keeps the gradients' arrays as the last steps; a later step() must not write into them."""
+    trainer, x, y = _sgd_trainer(gs.optim.SGD, 0.0)
+    trainer.fit(x, y)
+    opt = trainer.optimizer
+    kept = [opt.last_update(p) for p in opt.params]
+    grads = [np.array(p.grad) for p in opt.params]
+    borrowed = list(opt._last)
+    for p, g in zip(opt.params, grads):
+        p.grad = g.copy()
+    opt.step()
+    for array, before in zip(borrowed, kept):
+        np.testing.assert_array_equal(array, before)
+    for p, g in zip(opt.params, grads):
+        np.testing.assert_allclose(opt.last_update(p), -0.3 * g)

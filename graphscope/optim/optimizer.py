@@ -101,6 +101,7 @@ class Optimizer:
         self._last = [None] * len(self.params)      # each parameter's step buffer, made at its first step
         self._scratch = [None] * len(self.params)
         self._stepped = [False] * len(self.params)  # whether the last step() moved it (it had a gradient)
+        self._borrowed = False  # whether _last holds gradient arrays add_steps() added (not buffers of ours)
 
     def __getattr__(self, name):
         hyper = self.__dict__.get("hyper", {})
@@ -136,9 +137,40 @@ class Optimizer:
         """
         raise NotImplementedError
 
+    def step_scale(self):
+        """c when this rule's step is c times the gradient and keeps no state (plain SGD: -lr), else None.
+
+        VJPs are linear in the upstream gradient, so a backward pass seeded with c instead of 1 computes
+        the steps themselves; ``add_steps()`` then adds them, saving a pass over every parameter.
+        """
+        return None
+
+    def add_steps(self):
+        """step() for gradients that already are the steps (a backward pass seeded with ``step_scale()``).
+
+        Each parameter's grad is added to it in place and kept as its last update (no copy: a later
+        step() makes its own buffers again).
+        """
+        self.t += 1
+        self._borrowed = True
+        for i, p in enumerate(self.params):
+            s = p.grad
+            if s is None:
+                self._stepped[i] = False
+                continue
+            value = p._value
+            if value.__class__ is float:
+                p._value = float(value + s)
+            else:
+                value += s
+            self._last[i] = s
+            self._stepped[i] = True
+
     def step(self):
         """Apply one update to every parameter that has a gradient (in place on array values)."""
         self.t += 1
+        if self._borrowed:  # the last steps were gradients' arrays (add_steps): not ours to write into
+            self._last, self._borrowed = [None] * len(self.params), False
         last, scratch, stepped = self._last, self._scratch, self._stepped
         for i, p in enumerate(self.params):
             g = p.grad

@@ -58,6 +58,9 @@ class SGD(Optimizer):
     def delta(self, state, g, out, scratch):
         np.multiply(g, -self.lr, out=out)  # -lr * dx
 
+    def step_scale(self):
+        return -self.lr  # the step is -lr * dx, with no state
+
 
 class Momentum(Optimizer):
     """Momentum: v = mu * v - lr * dx; x += v (v = 0 at the start).

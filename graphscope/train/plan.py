@@ -45,7 +45,8 @@ class Plan:
                 if i.op_def is None:
                     seen[id(i)] = i
         self.grad_leaves = list(seen.values())  # leaves accumulate: put back as they were if a walk fails
-        self._seed = None  # the loss's upstream gradient, 1, made once (read-only: nothing may change it)
+        self._seed = None  # the loss's upstream gradient, made once per scale (read-only: nothing may change it)
+        self._seed_scale = None
 
     @staticmethod
     def usable():
@@ -61,19 +62,17 @@ class Plan:
             return False
         return True
 
-    def backward(self):
+    def backward(self, scale=1.0):
         """Gradients of the loss for every node that leads to a parameter; False when a VJP raised (the
-        leaves' gradients are then as they were before)."""
+        leaves' gradients are then as they were before).
+
+        With `scale` c, every gradient computed is c times the loss's: the pass starts from c instead of
+        1, and VJPs are linear in the upstream gradient (``unscale`` divides them back).
+        """
         for n in self.grad_nodes:
             n.grad = None
         loss = self.loss
-        seed, v = self._seed, loss._value
-        if seed is None or seed.__class__ is not v.__class__ or (
-                seed.__class__ is np.ndarray and (seed.dtype != v.dtype or seed.shape != v.shape)):
-            seed = self._seed = seed_gradient(loss, None)
-            if seed.__class__ is np.ndarray:
-                seed.flags.writeable = False
-        loss.grad = seed
+        loss.grad = self._seed_for(loss._value, scale)
         leaves = self.grad_leaves
         before = [leaf.grad for leaf in leaves]
         try:
@@ -96,6 +95,43 @@ class Plan:
                 leaf.grad = grad
             return False
         return True
+
+    def _seed_for(self, v, scale):
+        """The loss's upstream gradient, `scale` shaped like the loss, made once per scale (read-only)."""
+        seed = self._seed
+        if seed is None or self._seed_scale != scale or seed.__class__ is not v.__class__ or (
+                seed.__class__ is np.ndarray and (seed.dtype != v.dtype or seed.shape != v.shape)):
+            seed = seed_gradient(self.loss, None)
+            if seed.__class__ is np.ndarray:
+                seed = np.full_like(seed, scale)
+                seed.flags.writeable = False
+            else:
+                seed = float(seed * scale)
+            self._seed, self._seed_scale = seed, scale
+        return seed
+
+    def forget_gradients(self):
+        """Clear the gradients a backward pass left (nodes and parameters)."""
+        for n in self.grad_nodes + self.grad_leaves:
+            n.grad = None
+
+    def unscale(self, scale):
+        """Divide by `scale` the gradients a ``backward(scale)`` left, back to the loss's own gradients.
+
+        New arrays, one per array shared between nodes (an add passes its upstream gradient on as it is),
+        so a shared gradient is divided once and an array kept elsewhere (an optimizer's last step) is
+        left as it is.
+        """
+        inverse = 1.0 / scale
+        divided = {}
+        for n in self.grad_nodes + self.grad_leaves:
+            g = n.grad
+            if g is None:
+                continue
+            key = id(g)
+            if key not in divided:
+                divided[key] = (g * inverse) if g.__class__ is float else np.multiply(g, inverse, dtype=g.dtype)
+            n.grad = divided[key]
 
 
 def _recompute(node):

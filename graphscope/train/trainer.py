@@ -128,6 +128,7 @@ class Trainer:
         self._writing = None            # the epoch whose checkpoint is being written (None: none is)
         self._cast_leaves()
         self._plan = Plan(self.graph, fed=(self.roles.input, self.roles.label_leaf))
+        self._scaled_by = None  # the factor of the graph's gradients after the last step (plain SGD), if not 1
 
     # ---------------------------------------------------------------- settings that may change between fits
     @property
@@ -224,10 +225,11 @@ class Trainer:
             return 0.0
         return self.reg * sum(float(np.vdot(w._value, w._value)) for w in self.weights)
 
-    def _add_reg_gradient(self):
+    def _add_reg_gradient(self, scale=1.0):
+        """Add reg's gradient, 2 reg W, to each weight's (times `scale` when the gradients are scaled)."""
         if not self.reg:
             return
-        k = 2.0 * self.reg
+        k = 2.0 * self.reg * scale
         for w in self.weights:
             # a new array: a gradient may be shared with a node's (an add passes its upstream on as it is)
             w.grad = k * w._value if w.grad is None else w.grad + k * w._value
@@ -238,6 +240,9 @@ class Trainer:
         Batches run through the flattened Plan (graphscope.train.plan), falling back to the general
         path, ``graph.run`` and ``graph.backward``, and its error messages, when anything is unusual.
         """
+        if self._scaled_by is not None:  # the last step's scaled gradients: nobody will read them now
+            self._plan.forget_gradients()
+            self._scaled_by = None
         self.optimizer.zero_grad()
         plan = self._plan
         fast = plan.usable()
@@ -254,7 +259,14 @@ class Trainer:
         loss = float(self.loss._value) + self._reg_term()
         if not math.isfinite(loss):
             return loss
-        if not (fast and plan.backward()):
+        scale = self._step_scale() if fast else None
+        if fast and plan.backward(1.0 if scale is None else scale):
+            if scale is not None:  # the gradients are the steps (plain SGD): added without a pass to scale them
+                self._add_reg_gradient(scale)
+                self.optimizer.add_steps()
+                self._scaled_by = scale
+                return loss
+        else:
             self.graph.backward()
             for leaf in (self.roles.input, self.roles.label_leaf):
                 if leaf is not None:  # a fed leaf that requires a gradient would pile up one per batch size
@@ -262,6 +274,19 @@ class Trainer:
         self._add_reg_gradient()
         self.optimizer.step()
         return loss
+
+    def _step_scale(self):
+        """The optimizer's step_scale() (-lr for plain SGD), None for a rule with state or one without the method."""
+        step_scale = getattr(self.optimizer, "step_scale", None)
+        add_steps = getattr(self.optimizer, "add_steps", None)
+        return step_scale() if step_scale is not None and add_steps is not None else None
+
+    def _unscale_gradients(self):
+        """Give the graph the loss's own gradients again after a step that computed them scaled (plain SGD):
+        before anyone else reads them (callbacks, the layer statistics, the end of an epoch or of fit)."""
+        if self._scaled_by is not None:
+            self._plan.unscale(self._scaled_by)
+            self._scaled_by = None
 
     def _diverged(self, loss, epoch, iteration):
         origin = self.graph.find_nonfinite()
@@ -329,6 +354,7 @@ class Trainer:
                 raise self._interrupted() from None
             finally:
                 self._stop = False  # acted on (or the fit ended first): it does not stop the next fit
+                self._unscale_gradients()
 
     def _interrupted(self):
         """The TrainingInterrupted for Ctrl-C now: one line saying what is kept."""
@@ -410,9 +436,11 @@ class Trainer:
                     c = self.roles.correct(yb)
                     correct = None if c is None or correct is None else correct + c
                     if self.callbacks:
+                        self._unscale_gradients()
                         self._emit(BatchEnd(epoch, iteration, b + 1, batches, loss,
                                             None if c is None else c / len(yb), lr))
                     bar.advance(lambda: f"epoch {epoch + 1}/{self.epochs}  loss {loss:.4g}")
+                self._unscale_gradients()
                 train_acc = None if correct is None else correct / n
                 val_acc = val_loss = None
                 if has_val:
