@@ -9,6 +9,11 @@ as matmul's gradient for the input batch). Each step then calls the op
 table's own ``forward`` and, through the engine's ``call_vjp``, its VJP: the
 ops stay defined once, in the op table.
 
+``backward(scale)`` starts the pass from `scale` instead of 1; VJPs are
+linear in the upstream gradient, so every gradient comes out `scale` times
+the loss's: with plain SGD's -lr the parameters' gradients are the steps
+(``unscale`` puts the loss's own gradients back).
+
 Ops with a ``refresh(attrs, *inputs)`` hook (dropout's fresh mask, batch
 norm's running averages) are refreshed before each pass, as ``graph.run``
 does. Anything unusual falls back to the general path, which says what went
