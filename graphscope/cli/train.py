@@ -36,7 +36,8 @@ import sys
 from ..engine.errors import GraphscopeError
 from ..engine.graphcheck import NOT_JUDGED_STATUS
 from ..engine.words import plural
-from .common import (TRAIN_DEFAULTS, optimizer_factory, option_problems, output_problems, report_bad_options)
+from .common import (TRAIN_DEFAULTS, optimizer_factory, optimizer_problem, option_problems, output_problems,
+                     report_bad_options)
 from .trainfile import SETTINGS
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
@@ -103,6 +104,15 @@ def fill_defaults(args, suggested=None):
             setattr(args, key, TRAIN_DEFAULTS[key])
             origins[key] = DEFAULT
     return origins
+
+
+def settings_optimizer_problems(args, origins, file_name):
+    """[the line refusing the optimizer a training file's settings() names], or [] (one given on the command line
+    was checked with the other options)."""
+    if (origins or {}).get("optimizer") != SUGGESTED:
+        return []
+    problem = optimizer_problem(args.optimizer, setting_name("optimizer", origins, file_name))
+    return [problem] if problem else []
 
 
 def setting_name(key, origins, file_name):
@@ -311,6 +321,7 @@ def run(args):
         done = resume_settings(args, problems)
     else:
         origins = fill_defaults(args, training_file.settings)
+        problems += settings_optimizer_problems(args, origins, training_file.name)
     schedule = _schedule(args.schedule, args.lr, problems, setting_name("schedule", origins, training_file.name))
     problems += output_problems(args) + checkpoint_problems(args)
     if problems:
