@@ -138,3 +138,19 @@ def test_a_checkpoint_whose_running_averages_do_not_fit_the_model_is_refused(dat
         trainer(other_loss, 2).load_checkpoint(ck)
     for (m, _), b in zip(batch_norms(other_net, other_loss), before):
         np.testing.assert_array_equal(m.running_var, b)
+
+
+def test_a_batch_that_fails_leaves_the_running_averages_as_they_were(data):
+    """The failing batch was folded into the running averages of the batch norms before the op that failed (twice:
+    by the flattened plan, then by graph.run)."""
+    x, y, _, _ = data
+    net = gs.nn.MLP([2, 16, 3], batchnorm=True, rng=0)
+    offset = gs.tensor(np.zeros((16, 3)), name="offset")  # fixed to the recorded batch: the last, smaller one fails
+    loss = gs.softmax_cross_entropy(net(gs.tensor(x[:16], name="x")) + offset, y[:16])
+    seen = []
+    t = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=16, epochs=1, shuffle=False,
+                   progress=False, callbacks=[lambda e: seen.append(net[1].running_mean.copy())])
+    with pytest.raises(gs.ShapeError, match="do not broadcast"):
+        t.fit(x[:24], y[:24])
+    assert len(seen) == 1 and not np.array_equal(seen[0], np.zeros(16))
+    np.testing.assert_array_equal(net[1].running_mean, seen[0])

@@ -24,6 +24,7 @@ from ..nn.module import bias_before_batchnorm_hint
 from ..util.atomic import TEMP_SUFFIX, atomic_write, require_path
 from ..util.interrupts import interrupts_held
 from .history import PER_EPOCH, History, _finite_or_null
+from .node_state import OWNED_ARRAYS, array_text, node_label, restore_node_attrs, stateful_nodes
 
 FORMAT = "graphscope-checkpoint"
 VERSION = 1
@@ -522,46 +523,6 @@ def load_checkpoint(trainer, folder):
     return meta
 
 
-#: Arrays of stateful nodes that a layer object shares (gs.nn.BatchNorm1d's running averages): a checkpoint's
-#: must have the shape of the model's, as they are loaded in place.
-OWNED_ARRAYS = {"batch_norm": ("running_mean", "running_var")}
-
-
-def _node_label(node):
-    """'bn1's batch_norm_7': a node named with the layer (module scope) that made it, when it has one."""
-    return f"{node.scope}'s {node.name}" if getattr(node, "scope", None) else node.name
-
-
-def _array_text(a):
-    return f"{a.dtype} of shape {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
-
-
-def stateful_nodes(graph):
-    """Op nodes whose attributes change from pass to pass (ops with a ``refresh`` hook: dropout's mask
-    and draw count, batch norm's running averages): part of a run's state."""
-    return [n for n in graph.ops if n.op_def.refresh is not None]
-
-
-def restore_node_attrs(node, saved):
-    """Give a stateful node the attributes `saved`, its arrays written into the node's own arrays (in place) where
-    their shapes agree, a copy of `saved`'s taking the place of the others.
-
-    In place, because a node does not own all of its arrays: a gs.nn.BatchNorm1d module and every node it recorded
-    hold the same running-average arrays (the module computes with them at test time, its state_dict reads them).
-    A new array on the node would leave the module with stale averages. The one way state goes back onto a node:
-    checkpoints, rewinds (TrainerState) and the search's fresh start for each trial all come here.
-    """
-    restored = {}
-    for k, v in saved.items():
-        now = node.attrs.get(k)
-        if isinstance(v, np.ndarray) and isinstance(now, np.ndarray) and now.shape == v.shape and now is not v:
-            np.copyto(now, v, casting="unsafe")
-            restored[k] = now
-        else:
-            restored[k] = v.copy() if isinstance(v, np.ndarray) else v
-    node.attrs = {**node.attrs, **restored}
-
-
 def _save_node_state(trainer, arrays):
     """The attributes of the stateful nodes: numbers in the JSON, arrays in `arrays`."""
     out = []
@@ -596,8 +557,8 @@ def _read_node_state(trainer, saved, arrays, where):
             now = node.attrs.get(k)
             if k in OWNED_ARRAYS.get(node.op, ()) and (not isinstance(now, np.ndarray) or a.shape != now.shape
                                                        or a.dtype.kind != "f"):
-                raise CheckpointError(f"{where}: {k} of {_node_label(node)} holds {a.dtype} of shape {a.shape}; the model's "
-                                      f"is {_array_text(now)}")
+                raise CheckpointError(f"{where}: {k} of {node_label(node)} holds {a.dtype} of shape {a.shape}; the model's "
+                                      f"is {array_text(now)}")
             attrs[k] = a
         out.append((node, attrs))
     return out

@@ -8,7 +8,7 @@ its per-epoch layer records (``History.layers``) included.
 """
 import numpy as np
 
-from .checkpoint import restore_node_attrs, stateful_nodes
+from .node_state import restore_node_attrs, stateful_nodes
 from .history import PER_EPOCH
 from .optimizer_state import copied_state
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.formatting import percent_text
 from ..engine.words import plural
-from .checkpoint import restore_node_attrs, stateful_nodes
+from .node_state import restore_node_attrs, stateful_nodes
 from .events import EpochEnd
 from .progress import Bar, wanted
 from .search_result import FINISHED, INTERRUPTED, RUNNING, STAGES, SearchResult, Trial, load_search
