@@ -45,8 +45,8 @@ DESCRIPTION = __doc__.split("\n\n", 1)[1]
 EXAMPLES = """examples:
   graphscope train samples/fc_net.py                   with the settings fc_net.py's settings() suggests
   graphscope train samples/fc_net.py --epochs 20       the same, 20 epochs (an option beats settings())
-  graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --epochs 200 --batch-size 32 --reg 1e-4
-  graphscope train samples/train_spiral.py --schedule exp:0.01 --history h.json --plot curves.png
+  graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --schedule exp:0.01 --epochs 300 --batch-size 32
+  graphscope train samples/train_spiral.py --schedule step:0.5:50 --history h.json --plot curves.png
   graphscope train samples/train_spiral.py --checkpoint ck/ --epochs 8
   graphscope train samples/train_spiral.py --resume ck/ --epochs 20   on to 20 epochs in all, with ck/'s settings
   graphscope train samples/train_spiral.py --sanity    initial loss, regularization, overfit 20 examples
