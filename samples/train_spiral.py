@@ -1,13 +1,19 @@
 """Train a 2-layer ReLU net on cs231n's 3-class spiral (300 points), the lecture's first training demo.
 
     python samples/train_spiral.py [--fast] [--plot PATH] [OPTIONS]   # the first command below, OPTIONS added
-    graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --epochs 200 --batch-size 32 --reg 1e-4
+    graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --schedule exp:0.01 --epochs 300 \
+        --batch-size 32 --reg 1e-4
     graphscope train samples/train_spiral.py --sanity
     graphscope search samples/train_spiral.py --trials 6 --epochs 20
     graphscope export samples/train_spiral.py -o spiral.svg
 
+The first command ends at 98.7% to 99.3% training accuracy (about 1.5 s; every
+--seed 0..24 ends at 98% or more): the learning rate decays by e^-0.01 an epoch,
+from 0.5 to 0.025. At a constant 0.5 the last steps are too large to settle:
+200 epochs end anywhere between 97% and 99%.
+
 Run by Python, it is `graphscope train` with the options above: --fast trains
-40 epochs instead of 200, --plot writes the curves (into a folder as
+40 epochs instead of 300, --plot writes the curves (into a folder as
 train_spiral.png, or to a .png, .svg or .pdf file), and any other option is
 graphscope train's (`graphscope train --help`), a later one replacing an
 earlier one (e.g. --epochs 50, --optimizer adam --lr 0.01).
@@ -21,7 +27,8 @@ import numpy as np
 import graphscope as gs
 
 #: What `python samples/train_spiral.py` runs: `graphscope train` on this file with these options.
-TRAIN_OPTIONS = ["--optimizer", "sgd", "--lr", "0.5", "--epochs", "200", "--batch-size", "32", "--reg", "1e-4"]
+TRAIN_OPTIONS = ["--optimizer", "sgd", "--lr", "0.5", "--schedule", "exp:0.01", "--epochs", "300", "--batch-size", "32",
+                 "--reg", "1e-4"]
 #: What --fast changes: the epochs.
 FAST_OPTIONS = ["--epochs", "40"]
 
@@ -74,7 +81,7 @@ def main(argv=None):
 
     from graphscope.cli import main as graphscope
     options, rest = parse_args(__file__, __doc__, sys.argv[1:] if argv is None else argv,
-                               fast="40 epochs instead of 200", figures=("train_spiral.png",), known_only=True)
+                               fast="40 epochs instead of 300", figures=("train_spiral.png",), known_only=True)
     if options.plot:
         rest = ["--plot", options.plot.path("train_spiral.png"), *rest]
     here = os.path.relpath(__file__) if not os.path.relpath(__file__).startswith("..") else __file__

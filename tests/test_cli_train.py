@@ -124,6 +124,39 @@ def test_resume_refuses_options_that_contradict_the_checkpoint_and_says_when_not
     assert code == 2 and "has all 2 epochs of its run; give --epochs 3 or more" in err
 
 
+UNKNOWN = "--optimizer foo: unknown optimizer 'foo'; known: sgd, momentum, nesterov, adagrad, rmsprop, adam"
+TWO_LAYER = os.path.join(ROOT, "samples", "two_layer.py")
+
+
+@pytest.mark.parametrize("command, others, lines", [
+    (["train", SPIRAL], ["--lr", "-1", "--batch-size", "0"],
+     ["--lr must be a finite number greater than 0, got -1", "--batch-size must be at least 1, got 0"]),
+    (["train", SPIRAL], ["--epochs", "0"], ["--epochs must be at least 1, got 0"]),
+    (["search", SPIRAL], ["--epochs", "0"], ["--epochs must be at least 1, got 0"]),
+    (["tui", TWO_LAYER], ["--lr", "-1"], ["--lr must be a finite number greater than 0, got -1"]),
+    (["export", TWO_LAYER, "-o", "never.svg"], ["--lr", "-1"], ["--lr must be a finite number greater than 0, got -1"]),
+    (["demo", "--text"], ["--lr", "0"], ["--lr must be a finite number greater than 0, got 0"]),
+])
+def test_an_unknown_optimizer_is_reported_with_the_other_bad_options(capsys, optim, tmp_path, monkeypatch, command,
+                                                                      others, lines):
+    """Every bad option gets its line, the unknown optimizer's too (it was left out when another one was bad)."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *command, "--optimizer", "foo", *others)
+    name = command[0]
+    assert code == 2 and out == "" and err.splitlines() == [f"graphscope {name}: {line}" for line in [UNKNOWN] + lines]
+    assert not os.listdir(tmp_path)
+
+
+def test_an_unknown_optimizer_in_the_files_settings_is_reported_with_the_bad_options(capsys, tmp_path):
+    path = tmp_path / "net.py"
+    path.write_text(open(SPIRAL).read() + "\n\ndef settings():\n    return {'optimizer': 'adma'}\n")
+    code, _, err = run(capsys, "train", str(path), "--epochs", "0")
+    assert code == 2 and err.splitlines() == [
+        "graphscope train: --epochs must be at least 1, got 0",
+        "graphscope train: optimizer of net.py's settings() adma: unknown optimizer 'adma'; known: sgd, momentum, "
+        "nesterov, adagrad, rmsprop, adam; did you mean 'adam'?"]
+
+
 def test_unknown_optimizer_and_bad_schedule_exit_2(capsys, optim):
     code, _, err = run(capsys, "train", SPIRAL, "--optimizer", "nosuch")
     assert code == 2 and len(err.splitlines()) == 1 and "--optimizer nosuch" in err
@@ -313,8 +346,8 @@ def test_running_the_sample_trains_it_and_prints_the_table():
                           text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == ("$ graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --epochs 200 "
-                        "--batch-size 32 --reg 1e-4 --epochs 3 --no-progress")
+    assert lines[0] == ("$ graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --schedule exp:0.01 "
+                        "--epochs 300 --batch-size 32 --reg 1e-4 --epochs 3 --no-progress")
     assert epochs_in_table(proc.stdout) == ["1", "2", "3"]
 
 

@@ -117,7 +117,7 @@ def test_training_options_reach_the_training_screen_with_the_trainers_defaults_o
     (["--lr", "-1"], "graphscope tui: --lr must be a finite number greater than 0, got -1"),
     (["--epochs", "0"], "--epochs must be at least 1"),
     (["--batch-size", "-2"], "--batch-size must be at least 1"),
-    (["--optimizer", "adamw"], "--optimizer adamw: unknown optimizer; known: sgd"),
+    (["--optimizer", "adamw"], "--optimizer adamw: unknown optimizer 'adamw'; known: sgd"),
 ])
 def test_bad_training_options_are_one_line_each_and_exit_2(capsys, opened, options, message):
     try:

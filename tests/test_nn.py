@@ -26,10 +26,36 @@ def test_initializers_are_seeded_and_zeros_and_constants_are_exact():
     g = np.random.default_rng(5)
     assert not np.array_equal(init.xavier((4, 4), rng=g), init.xavier((4, 4), rng=g))  # a Generator moves on
     assert not init.zeros((3, 2)).any()
-    assert np.array_equal(init.constant((3,), 0.01), [0.01] * 3)
+    assert np.array_equal(init.constant((3,), value=0.01), [0.01] * 3)
     assert init.get("normal(std=0.5)")((2000, 500), rng=0).std() == pytest.approx(0.5, rel=0.01)
     with pytest.raises(gs.GraphscopeError, match="unknown initializer 'kaimingg'.*xavier"):
         init.get("kaimingg")
+
+
+@pytest.mark.parametrize("name", ["zeros", "constant", "normal", "xavier", "glorot", "he"])
+def test_every_initializer_takes_the_seed_second_and_its_own_settings_by_name(name):
+    """f(shape, rng): a seed in second place is the seed (it once became normal's std: all zeros)."""
+    f = getattr(init, name)
+    by_position, by_name = f((1000, 400), 7), f((1000, 400), rng=7)
+    np.testing.assert_array_equal(by_position, by_name)
+    if name not in ("zeros", "constant"):
+        assert by_position.var() > 1e-5 and not np.array_equal(by_position, f((1000, 400), 8))
+    own = {"normal": {"std": 0.5}, "constant": {"value": 0.25}}.get(name)
+    if own:
+        w = f((1000, 400), 7, **own)
+        assert (w.std() == pytest.approx(0.5, rel=0.01)) if name == "normal" else (w == 0.25).all()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: init.normal((3, 2), 0.1), r"gs\.nn\.init\.normal\(shape, rng\): rng, the second argument, is the seed "
+                                       r"\(an int\), a numpy Generator or None, got 0\.1; give the std by name: "
+                                       r"normal\(shape, std=0\.1\)"),
+    (lambda: init.constant((3,), 0.01), r"init\.constant\(shape, rng\).*got 0\.01; give the value by name: "
+                                        r"constant\(shape, value=0\.01\)"),
+    (lambda: init.he((3, 2), "0"), r"init\.he\(shape, rng\).*got str$")])
+def test_a_number_in_the_seeds_place_is_refused_naming_the_keyword(call, message):
+    with pytest.raises(gs.GraphscopeError, match=message):
+        call()
 
 
 def test_linear_uses_init_bias_and_rng():

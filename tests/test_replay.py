@@ -117,6 +117,23 @@ def test_a_failing_feed_quotes_the_shape_a_leaf_was_recorded_with(rng):
     assert loss.graph()["y"].value.shape == (32, 3)  # the leaf keeps its recorded batch, not the one that failed
 
 
+def test_a_failing_feed_quotes_the_shape_the_labels_were_recorded_with(rng):
+    """The labels, an attribute of the loss, are put into the graph with the batch too: their 'was' is the shape
+    they were recorded with (it quoted the failing batch's own shape again)."""
+    x = gs.tensor(rng.normal(size=(32, 2)), name="x")
+    W = gs.param(rng.normal(size=(2, 3)), name="W")
+    offset = gs.tensor(np.zeros((32, 3)), name="offset")  # fixed to the recorded batch: a larger one fails
+    loss = gs.softmax_cross_entropy(x @ W + offset, rng.integers(0, 3, 32))
+    trainer = gs.Trainer(loss, gs.optim.SGD([W], lr=0.1), batch_size=64, epochs=1, progress=False)
+    with pytest.raises(gs.ShapeError) as err:
+        trainer.fit(rng.normal(size=(64, 2)), rng.integers(0, 3, 64))
+    text = str(err.value)
+    assert "add: shapes (64, 3) and (32, 3) do not broadcast" in text
+    assert "x: (64, 2) (was (32, 2))" in text and f"{loss.name}.labels: (64,) (was (32,))" in text
+    with pytest.raises(gs.ShapeError, match=r"labels: \(16,\) \(was \(32,\)\)"):  # graph.run's own feeds too
+        loss.graph().run({x: rng.normal(size=(16, 2)), (loss, "labels"): rng.integers(0, 3, 16)})
+
+
 def test_recorded_control_flow_is_replayed_as_recorded():
     x = gs.tensor(2.0, name="x")
     y = x * 10.0 if x.value > 0 else x * -1.0         # decided once, while recording

@@ -145,7 +145,7 @@ def test_one_figure_goes_into_a_folder_or_to_a_file(tmp_path, capsys):
 def test_train_spiral_takes_fast_and_a_plot_folder(tmp_path):
     result = run_sample("train_spiral", "--fast", "--plot", str(tmp_path), "--no-progress")
     assert result.returncode == 0, result.stderr
-    assert "--epochs 200 --batch-size 32 --reg 1e-4 --epochs 40" in result.stdout.splitlines()[0]
+    assert "--epochs 300 --batch-size 32 --reg 1e-4 --epochs 40" in result.stdout.splitlines()[0]
     assert "40 epochs" in result.stdout and (tmp_path / "train_spiral.png").stat().st_size > 5000
 
 

@@ -45,6 +45,37 @@ def test_sanity_checks_catch_a_bad_init_and_a_too_small_learning_rate(data):
     assert not overfit.ok and not report.ok
 
 
+def test_a_recorded_batch_of_one_class_is_named_and_not_overfitted(data):
+    """Spiral's first 30 points are all class 0: a net that always answers 0 fits 20 of them, so the check proved
+    nothing and passed; the initial loss of one class is named too."""
+    x, y = data
+    loss = two_layer(x[:30], y[:30], std=0.01)
+    lines = []
+    report = gs.Trainer(loss, SGD(loss.graph().params, 1.0), progress=False).sanity_check(out=lines.append)
+    initial, _, overfit = report.checks
+    assert initial.ok and initial.figure.endswith("; the recorded batch holds class 0 only (30 examples): pass "
+                                                  "(x, y), e.g. trainer.sanity_check(x_train, y_train)")
+    assert overfit.status == "skip" and lines[2] == (
+        "[skip] overfit 20 examples: not tried: the 20 examples are all class 0 (the recorded batch holds no "
+        "other): overfitting them proves little, a net that always answers 0 fits them; pass (x, y), e.g. "
+        "trainer.sanity_check(x_train, y_train)")
+    assert report.ok and not report.complete and lines[-1] == "sanity checks: 2 of 3 passed, 1 of 3 not performed " \
+                                                              "([skip])"
+    report = gs.Trainer(loss, SGD(loss.graph().params, 1.0), progress=False).sanity_check(x, y)
+    assert report.complete and report.ok and "class 0 only" not in str(report)
+
+
+def test_a_random_subset_of_one_class_gives_way_to_every_class_in_turn():
+    y = np.array([0] * 300 + [1, 2, 1, 2, 1], dtype=np.int64)
+    seed = next(s for s in range(100) if len(set(y[np.random.default_rng(s).choice(len(y), 20, replace=False)])) == 1)
+    pick = sanity._subset(y, 20, seed)
+    assert len(pick) == 20 == len(set(pick.tolist())) and sorted(set(y[pick].tolist())) == [0, 1, 2]
+    assert np.count_nonzero(y[pick] == 1) == 3 and np.count_nonzero(y[pick] == 2) == 2  # all there are
+    other = next(s for s in range(100) if len(set(y[np.random.default_rng(s).choice(len(y), 20, replace=False)])) > 1)
+    np.testing.assert_array_equal(sanity._subset(y, 20, other),  # a subset with several classes is kept as drawn
+                                  np.sort(np.random.default_rng(other).choice(len(y), 20, replace=False)))
+
+
 def test_random_search_is_log_uniform_sorted_and_restores_the_parameters(data):
     x, y = data
     loss = two_layer(x, y, std=0.01)

@@ -19,6 +19,7 @@ from ..engine.words import did_you_mean
 from ..version import __version__
 from . import check, demo, export, tui
 from .closedpipe import reader_may_leave
+from .common import OptionProblems, report_bad_options
 from . import search as search_command, train as train_command
 
 #: Exit status of a command that found a problem in the graph, and of one that could not do its work.
@@ -85,6 +86,8 @@ def main(argv=None):
             code = args.run(args)
             out.flush()
         return code
+    except OptionProblems as exc:
+        return report_bad_options(args.command, exc.problems)
     except GraphscopeError as exc:
         print(f"graphscope {args.command}: {exc}", file=sys.stderr)
         return ERROR

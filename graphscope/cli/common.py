@@ -45,6 +45,27 @@ def lr_problem(lr):
     return f"--lr must be a finite number greater than 0, got {lr:g}"
 
 
+def optimizer_problem(name, label="--optimizer"):
+    """The line that refuses an optimizer's name (None when it is known or not given), `label` naming where it
+    came from (an option, or a training file's settings()): one wording for every command."""
+    if name is None:
+        return None
+    try:
+        from ..optim.rules import unknown_name
+    except ImportError:
+        return None  # no gs.optim: building the optimizer says so
+    problem = unknown_name(name)
+    return None if problem is None else f"{label} {name}: {problem}"
+
+
+class OptionProblems(GraphscopeError):
+    """Options that cannot be used, one line each in ``problems``: the command reports every line (exit 2)."""
+
+    def __init__(self, problems):
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
 def optimizer_factory(name):
     """make(params, lr) for gs.optim's optimizer called `name`."""
     try:
@@ -70,12 +91,14 @@ def add_optimizer_arguments(parser):
 def make_optimizer(graph, args):
     """The optimizer --optimizer/--lr ask for, over the graph's parameters, or None when none is asked for."""
     name = getattr(args, "optimizer", None)
+    lr = getattr(args, "lr", None)
+    problems = [p for p in (optimizer_problem(name), lr_problem(lr)) if p]
+    if name is None and lr is not None:
+        problems.append("--lr goes with --optimizer NAME (e.g. --optimizer adam --lr 1e-3)")
+    if problems:
+        raise OptionProblems(problems)
     if name is None:
-        if getattr(args, "lr", None) is not None:
-            raise GraphscopeError("--lr goes with --optimizer NAME (e.g. --optimizer adam --lr 1e-3)")
         return None
-    if lr_problem(args.lr):
-        raise GraphscopeError(lr_problem(args.lr))
     if not graph.params:
         raise GraphscopeError(f"--optimizer {name}: the graph has no parameters to update (make them with "
                               f"gs.param(...))")
@@ -219,7 +242,8 @@ def export_command(file, imports, graph, node, phase="forward", check=False):
 
 def option_problems(args):
     """One line per bad training option (empty when all are fine); an option left out (None) is fine."""
-    problems = [lr_problem(getattr(args, "lr", None))] if lr_problem(getattr(args, "lr", None)) else []
+    problems = [p for p in (optimizer_problem(getattr(args, "optimizer", None)), lr_problem(getattr(args, "lr", None)))
+                if p]
     if args.epochs is not None and args.epochs < 1:
         problems.append(f"--epochs must be at least 1, got {args.epochs}")
     if args.batch_size is not None and args.batch_size < 1:

@@ -30,7 +30,7 @@ import shlex
 from ..engine.words import plural
 from .common import (TRAIN_DEFAULTS, file_command, optimizer_factory, option_problems, output_file_problem,
                      report_bad_options, user_file_text)
-from .train import add_training_arguments, fill_defaults, setting_name
+from .train import add_training_arguments, fill_defaults, setting_name, settings_optimizer_problems
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -109,6 +109,7 @@ def run(args):
             setattr(args, key, value)
     suggested = {k: v for k, v in training_file.settings.items() if k in FROM_SETTINGS}
     origins = fill_defaults(args, suggested)
+    problems += settings_optimizer_problems(args, origins, training_file.name)
     problems += _range_problems(args) + _output_problems(args)
     if problems:
         return report_bad_options("search", problems)

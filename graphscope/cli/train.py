@@ -36,7 +36,8 @@ import sys
 from ..engine.errors import GraphscopeError
 from ..engine.graphcheck import NOT_JUDGED_STATUS
 from ..engine.words import plural
-from .common import (TRAIN_DEFAULTS, optimizer_factory, option_problems, output_problems, report_bad_options)
+from .common import (TRAIN_DEFAULTS, optimizer_factory, optimizer_problem, option_problems, output_problems,
+                     report_bad_options)
 from .trainfile import SETTINGS
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
@@ -44,8 +45,8 @@ DESCRIPTION = __doc__.split("\n\n", 1)[1]
 EXAMPLES = """examples:
   graphscope train samples/fc_net.py                   with the settings fc_net.py's settings() suggests
   graphscope train samples/fc_net.py --epochs 20       the same, 20 epochs (an option beats settings())
-  graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --epochs 200 --batch-size 32 --reg 1e-4
-  graphscope train samples/train_spiral.py --schedule exp:0.01 --history h.json --plot curves.png
+  graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --schedule exp:0.01 --epochs 300 --batch-size 32
+  graphscope train samples/train_spiral.py --schedule step:0.5:50 --history h.json --plot curves.png
   graphscope train samples/train_spiral.py --checkpoint ck/ --epochs 8
   graphscope train samples/train_spiral.py --resume ck/ --epochs 20   on to 20 epochs in all, with ck/'s settings
   graphscope train samples/train_spiral.py --sanity    initial loss, regularization, overfit 20 examples
@@ -103,6 +104,15 @@ def fill_defaults(args, suggested=None):
             setattr(args, key, TRAIN_DEFAULTS[key])
             origins[key] = DEFAULT
     return origins
+
+
+def settings_optimizer_problems(args, origins, file_name):
+    """[the line refusing the optimizer a training file's settings() names], or [] (one given on the command line
+    was checked with the other options)."""
+    if (origins or {}).get("optimizer") != SUGGESTED:
+        return []
+    problem = optimizer_problem(args.optimizer, setting_name("optimizer", origins, file_name))
+    return [problem] if problem else []
 
 
 def setting_name(key, origins, file_name):
@@ -311,6 +321,7 @@ def run(args):
         done = resume_settings(args, problems)
     else:
         origins = fill_defaults(args, training_file.settings)
+        problems += settings_optimizer_problems(args, origins, training_file.name)
     schedule = _schedule(args.schedule, args.lr, problems, setting_name("schedule", origins, training_file.name))
     problems += output_problems(args) + checkpoint_problems(args)
     if problems:

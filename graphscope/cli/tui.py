@@ -26,9 +26,8 @@ import sys
 import types
 
 from ..engine.errors import GraphscopeError
-from ..engine.words import did_you_mean
 from .common import (TRAIN_DEFAULTS, add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer,
-                     option_problems, optimizer_options, report_bad_options)
+                     option_problems, optimizer_options, optimizer_problem, report_bad_options)
 
 DEFAULT_PORT = 8000
 
@@ -75,7 +74,6 @@ def training_options(args):
     options given, else the training file's settings(), else train's defaults; with --resume DIR, the options
     given, else the settings of DIR's run (one that contradicts them is refused). A bad one (an unknown optimizer
     or schedule, given or suggested) is a GraphscopeError naming where it came from."""
-    from ..optim.rules import RULES
     from ..tui import TrainingOptions
     from .train import (_schedule, fill_defaults, given_settings, no_schedule, origins_line, resume_settings,
                         resumed_origins, setting_name)
@@ -89,9 +87,9 @@ def training_options(args):
         name = name or os.path.basename(args.file)
     else:
         origins = fill_defaults(resolved, suggested)
-    if str(resolved.optimizer).lower() not in RULES:
-        problems.append(f"{setting_name('optimizer', origins, name)} {resolved.optimizer}: unknown optimizer; "
-                        f"known: {', '.join(RULES)}{did_you_mean(str(resolved.optimizer).lower(), list(RULES))}")
+    problem = optimizer_problem(resolved.optimizer, setting_name("optimizer", origins, name))
+    if problem:
+        problems.append(problem)
     _schedule(resolved.schedule, resolved.lr, problems, setting_name("schedule", origins, name))
     if problems:
         raise BadTrainingOptions(problems)
@@ -174,13 +172,7 @@ def run(args):
         print(f"graphscope tui: --port {args.port}: a port is 1..65535", file=sys.stderr)
         return 2
     args.port = DEFAULT_PORT if args.port is None else args.port
-    problems = option_problems(args)
-    if args.optimizer is not None:
-        from ..optim.rules import RULES
-        if args.optimizer.lower() not in RULES:
-            problems.append(f"--optimizer {args.optimizer}: unknown optimizer; known: {', '.join(RULES)}"
-                            f"{did_you_mean(args.optimizer.lower(), list(RULES))}")
-    problems += checkpoint_problems(args)
+    problems = option_problems(args) + checkpoint_problems(args)
     if problems:
         return report_bad_options("tui", problems)
     try:

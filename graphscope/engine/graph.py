@@ -36,9 +36,12 @@ class Graph:
             raise InputError("Graph(output): expected a graphscope tensor, got an empty list")
         self.outputs = outputs
         self.nodes = topo_order(outputs)
-        # each leaf's shape as the graph was made: what a feed is checked against and replay's messages quote (a
-        # leaf may hold a batch put there directly, as the trainer's fast path does, when a feed then fails)
+        # each leaf's shape as the graph was made, and each array attribute's (keyed (id, name): a loss's labels):
+        # what a feed is checked against and replay's messages quote (a leaf or the labels may hold a batch put
+        # there directly, as the trainer's fast path does, when a feed then fails)
         self.recorded_shapes = {n.id: n.shape for n in self.nodes if n.op_def is None}
+        self.recorded_shapes.update({(n.id, k): v.shape for n in self.nodes if n.op_def is not None
+                                     for k, v in n.attrs.items() if isinstance(v, np.ndarray)})
         self._consumers = None
         self._by_id = None
         self._positions = None

@@ -162,7 +162,7 @@ def _attr_feed(graph, key, value):
         value = value._value
     if hasattr(node.attrs[attr], "shape") and not hasattr(value, "shape"):
         value = np.asarray(value)
-    return Feed(node, attr, value)
+    return Feed(node, attr, value, graph.recorded_shapes.get((node.id, attr)))
 
 
 def _missing_attribute(graph, node, attr):

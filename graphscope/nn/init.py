@@ -1,7 +1,9 @@
 """Weight initialization, as the lecture compares them.
 
-Every initializer is ``f(shape, rng=None) -> float64 ndarray`` for a weight of
-shape ``(fan_in, fan_out)`` (graphscope's layers compute ``x @ W``):
+Every initializer is ``f(shape, rng=None, *, <its own keywords>) -> float64 ndarray``
+for a weight of shape ``(fan_in, fan_out)`` (graphscope's layers compute ``x @ W``);
+the second argument is always the seed, what else an initializer takes is given
+by name (``normal(shape, 0, std=0.1)``):
 
 - ``zeros``: every unit computes the same thing and gets the same gradient
   (the symmetry problem);
@@ -10,7 +12,7 @@ shape ``(fan_in, fan_out)`` (graphscope's layers compute ``x @ W``):
 - ``he``: variance 2 / fan_in (for ReLU).
 
 ``rng`` is a seed (int) or a ``numpy.random.Generator``; ``None`` draws fresh
-entropy. Biases: ``constant(shape, value)`` (0, or the lecture's 0.01 for ReLU).
+entropy. Biases: ``constant(shape, value=v)`` (0, or the lecture's 0.01 for ReLU).
 """
 import functools
 
@@ -19,13 +21,23 @@ import numpy as np
 from ..engine import GraphscopeError
 
 
-def as_rng(rng):
-    """A numpy Generator from a seed, a Generator, or None (fresh entropy)."""
+def as_rng(rng, who=None, keyword=None):
+    """A numpy Generator from a seed, a Generator, or None (fresh entropy).
+
+    `who` ('normal'): the initializer the `rng` was given to, and `keyword` ('std'): its own setting that a
+    number in the seed's place was probably meant as; both name the mistake in the message.
+    """
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
         return np.random.default_rng(rng)
-    raise GraphscopeError(f"rng must be a seed (int), a numpy Generator or None, got {type(rng).__name__}")
+    got = repr(rng) if isinstance(rng, (bool, float, np.floating)) else type(rng).__name__
+    if who is None:
+        raise GraphscopeError(f"rng must be a seed (int), a numpy Generator or None, got {got}")
+    meant = (f"; give the {keyword} by name: {who}(shape, {keyword}={rng!r})"
+             if keyword and isinstance(rng, (float, np.floating)) else "")
+    raise GraphscopeError(f"gs.nn.init.{who}(shape, rng): rng, the second argument, is the seed (an int), a numpy "
+                          f"Generator or None, got {got}{meant}")
 
 
 def _fans(shape):
@@ -36,39 +48,41 @@ def _fans(shape):
     return fan_in, fan_out
 
 
-def _gaussian(shape, std, rng):
-    return as_rng(rng).standard_normal(tuple(shape)) * std
+def _gaussian(shape, std, rng, who, keyword=None):
+    return as_rng(rng, who, keyword).standard_normal(tuple(shape)) * std
 
 
 def zeros(shape, rng=None):
     """All zeros (breaks nothing but symmetry: every unit stays the same)."""
+    as_rng(rng, "zeros")
     return np.zeros(tuple(shape))
 
 
-def constant(shape, value=0.0, rng=None):
-    """Every entry `value` (biases: 0, or 0.01 for ReLU units)."""
+def constant(shape, rng=None, *, value=0.0):
+    """Every entry `value` (biases: 0, or 0.01 for ReLU units): ``constant(shape, value=0.01)``."""
+    as_rng(rng, "constant", "value")
     return np.full(tuple(shape), float(value))
 
 
-def normal(shape, std=0.01, rng=None):
-    """N(0, std^2): the lecture's small random numbers."""
-    return _gaussian(shape, std, rng)
+def normal(shape, rng=None, *, std=0.01):
+    """N(0, std^2): the lecture's small random numbers (``normal(shape, seed, std=0.1)``)."""
+    return _gaussian(shape, std, rng, "normal", "std")
 
 
 def xavier(shape, rng=None):
     """N(0, 1 / fan_in): keeps the activations' variance through a linear (or tanh) layer."""
-    return _gaussian(shape, np.sqrt(1.0 / _fans(shape)[0]), rng)
+    return _gaussian(shape, np.sqrt(1.0 / _fans(shape)[0]), rng, "xavier")
 
 
 def glorot(shape, rng=None):
     """N(0, 2 / (fan_in + fan_out)): Glorot and Bengio's compromise between forward and backward."""
     fan_in, fan_out = _fans(shape)
-    return _gaussian(shape, np.sqrt(2.0 / (fan_in + fan_out)), rng)
+    return _gaussian(shape, np.sqrt(2.0 / (fan_in + fan_out)), rng, "glorot")
 
 
 def he(shape, rng=None):
     """N(0, 2 / fan_in): Xavier corrected for ReLU, which zeroes half its inputs."""
-    return _gaussian(shape, np.sqrt(2.0 / _fans(shape)[0]), rng)
+    return _gaussian(shape, np.sqrt(2.0 / _fans(shape)[0]), rng, "he")
 
 
 INITIALIZERS = {"zeros": zeros, "normal": normal, "xavier": xavier, "glorot": glorot, "he": he}

@@ -86,7 +86,7 @@ class Linear(Module):
         dtype = _float_dtype(dtype, "Linear")
         self.W = self.add_param("W", weights.astype(dtype))
         bias = _bias_value(bias)
-        self.b = None if bias is None else self.add_param("b", _init.constant((self.out_features,), bias).astype(dtype))
+        self.b = None if bias is None else self.add_param("b", _init.constant((self.out_features,), value=bias).astype(dtype))
 
     def forward(self, x):
         out = x @ self.W

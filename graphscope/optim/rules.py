@@ -198,13 +198,20 @@ RULES = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaG
          "adam": Adam}
 
 
+def unknown_name(name):
+    """Why `name` names no update rule ("unknown optimizer 'adamw'; known: sgd, ..."), or None when it names one."""
+    if str(name).lower() in RULES:
+        return None
+    from ..engine.words import did_you_mean
+    return f"unknown optimizer {name!r}; known: {', '.join(RULES)}{did_you_mean(str(name).lower(), list(RULES))}"
+
+
 def make(name, params, lr, **hyper):
     """An optimizer by its name (sgd, momentum, nesterov, adagrad, rmsprop, adam; any case: 'RMSprop' too)."""
-    cls = RULES.get(str(name).lower())
-    if cls is None:
-        from ..engine.words import did_you_mean
-        raise GraphscopeError(f"unknown optimizer {name!r}; known: {', '.join(RULES)}"
-                              f"{did_you_mean(str(name).lower(), list(RULES))}")
+    problem = unknown_name(name)
+    if problem:
+        raise GraphscopeError(problem)
+    cls = RULES[str(name).lower()]
     try:
         return cls(params, lr, **hyper)
     except GraphscopeError:

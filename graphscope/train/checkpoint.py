@@ -24,6 +24,7 @@ from ..nn.module import bias_before_batchnorm_hint
 from ..util.atomic import TEMP_SUFFIX, atomic_write, require_path
 from ..util.interrupts import interrupts_held
 from .history import PER_EPOCH, History, _finite_or_null
+from .node_state import OWNED_ARRAYS, array_text, node_label, restore_node_attrs, stateful_nodes
 
 FORMAT = "graphscope-checkpoint"
 VERSION = 1
@@ -515,17 +516,11 @@ def load_checkpoint(trainer, folder):
         else:
             p.value = float(a)
     for node, attrs in node_attrs:
-        node.attrs = attrs
+        restore_node_attrs(node, attrs)
     trainer.rng = rng
     trainer.history = history
     trainer.epoch = int(meta["epoch"])
     return meta
-
-
-def stateful_nodes(graph):
-    """Op nodes whose attributes change from pass to pass (ops with a ``refresh`` hook: dropout's mask
-    and draw count, batch norm's running averages): part of a run's state."""
-    return [n for n in graph.ops if n.op_def.refresh is not None]
 
 
 def _save_node_state(trainer, arrays):
@@ -559,7 +554,12 @@ def _read_node_state(trainer, saved, arrays, where):
             a = arrays.get(f"node/{i}/{k}")
             if a is None:
                 raise CheckpointError(f"{where}: {k} of {node.name} is missing from the arrays")
-            attrs[k] = a.copy()
+            now = node.attrs.get(k)
+            if k in OWNED_ARRAYS.get(node.op, ()) and (not isinstance(now, np.ndarray) or a.shape != now.shape
+                                                       or a.dtype.kind != "f"):
+                raise CheckpointError(f"{where}: {k} of {node_label(node)} holds {a.dtype} of shape {a.shape}; the model's "
+                                      f"is {array_text(now)}")
+            attrs[k] = a
         out.append((node, attrs))
     return out
 

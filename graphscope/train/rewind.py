@@ -8,7 +8,7 @@ its per-epoch layer records (``History.layers``) included.
 """
 import numpy as np
 
-from .checkpoint import stateful_nodes
+from .node_state import restore_node_attrs, stateful_nodes
 from .history import PER_EPOCH
 from .optimizer_state import copied_state
 
@@ -47,15 +47,7 @@ class TrainerState:
             p.grad = None
         t.optimizer.load_state_dict(copied_state(self.opt))
         for node, attrs in self.nodes:
-            restored = {}
-            for k, v in attrs.items():
-                now = node.attrs.get(k)
-                if isinstance(v, np.ndarray) and isinstance(now, np.ndarray) and now.shape == v.shape:
-                    np.copyto(now, v)  # in place: a BatchNorm1d module holds the same running-average arrays
-                    restored[k] = now
-                else:
-                    restored[k] = v.copy() if isinstance(v, np.ndarray) else v
-            node.attrs = {**node.attrs, **restored}
+            restore_node_attrs(node, attrs)  # in place: a BatchNorm1d module holds the same running-average arrays
         t.rng.bit_generator.state = self.rng
         t.epoch, t.reg = self.epoch, self.reg
         t.history = self.history

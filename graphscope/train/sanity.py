@@ -8,6 +8,8 @@
 2. adding regularization raises the loss;
 3. a small random subset (20 examples) can be overfitted to 100% training accuracy, at the trainer's
    learning rate or, when that is too slow, at 10x and 100x it (1/10 and 1/100 when it blows up or stalls).
+   Examples of one class prove nothing (a constant answer fits them): the check is not performed on them, and
+   a subset of one class drawn from data of several gives way to one taking each class in turn.
 
 The trainer's parameters, optimizer state, RNG, history and the batch-norm and dropout nodes' state
 (running averages, mask draws) are put back afterwards.
@@ -104,9 +106,11 @@ def sanity_check(trainer, x=None, y=None, out=None):
     check's line as it ends, then the summary."""
     if (x is None) != (y is None):
         raise GraphscopeError("sanity_check: give both x and y, or neither (then the recorded batch is used)")
-    if x is None:
+    recorded = x is None
+    if recorded:
         x, y = trainer.roles.recorded_data()
     x, y = trainer._data(x, y, "sanity_check")
+    data = Data(x, y, "the recorded batch" if recorded else "the data given")
     saved = TrainerState(trainer)
     checks = []
     say = out or (lambda *_: None)
@@ -114,7 +118,7 @@ def sanity_check(trainer, x=None, y=None, out=None):
         for check in (_initial_loss, _regularization, _overfit_subset):
             saved.restore()
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a blow-up is in the verdict
-                result = check(trainer, x, y, saved)
+                result = check(trainer, data, saved)
             checks.append(result)
             say(result.line())
     finally:
@@ -124,12 +128,53 @@ def sanity_check(trainer, x=None, y=None, out=None):
     return report
 
 
+@dataclass
+class Data:
+    """What the checks run on: examples, labels, and how messages name them ('the recorded batch')."""
+
+    x: object
+    y: object
+    source: str
+
+    @property
+    def single_class(self):
+        """The one class every label is (class labels only), or None."""
+        return single_class(self.y)
+
+    @property
+    def fix(self):
+        """What to do about labels of one class."""
+        return ("pass (x, y), e.g. trainer.sanity_check(x_train, y_train)" if self.source == "the recorded batch"
+                else "give examples of every class")
+
+    def one_class_note(self):
+        """'; the recorded batch holds class 0 only (30 examples): pass (x, y) ...' when it does, else ''."""
+        c = self.single_class
+        if c is None:
+            return ""
+        return f"; {self.source} holds class {c} only ({plural(len(self.y), 'example')}): {self.fix}"
+
+
+def single_class(y):
+    """The class all of `y` (integer class labels, one per example) are, or None (several, or not class labels)."""
+    y = np.asarray(y)
+    if y.ndim != 1 or y.dtype.kind not in "iu" or len(y) < 2 or not (y == y[0]).all():
+        return None
+    return int(y[0])
+
+
 def _data_loss(trainer, x, y):
     trainer.reg = 0.0
     return trainer.evaluate(x, y)[1]
 
 
-def _initial_loss(trainer, x, y, saved=None):
+def _initial_loss(trainer, data, saved=None):
+    check = _initial_loss_of(trainer, data.x, data.y)
+    check.figure += data.one_class_note()  # the loss of one class says little of what chance gives
+    return check
+
+
+def _initial_loss_of(trainer, x, y):
     loss_node = trainer.roles.labelled[0] if trainer.roles.labelled else None
     if loss_node is None:
         return _hand_written_initial_loss(trainer, x, y)
@@ -235,7 +280,8 @@ def _loss_and_scores(trainer, scores_node, x, y):
     return total / len(x), np.concatenate(rows)
 
 
-def _regularization(trainer, x, y, saved=None):
+def _regularization(trainer, data, saved=None):
+    x, y = data.x, data.y
     name = "regularization raises the loss"
     if not trainer.weights:
         return _skipped(name, "not compared: no weights (parameters with 2+ axes) to regularize")
@@ -308,12 +354,18 @@ class _Attempt:
 VANISHED = 1e-4
 
 
-def _overfit_subset(trainer, x, y, saved):
+def _overfit_subset(trainer, data, saved):
+    x, y = data.x, data.y
     n = min(SUBSET, len(x))
-    pick = np.sort(np.random.default_rng(trainer.seed).choice(len(x), n, replace=False))
+    pick = _subset(y, n, trainer.seed)
     xs, ys = x[pick], y[pick]
     lr0 = trainer.lr0
     name = f"overfit {n} examples"
+    one = single_class(ys)
+    if one is not None:  # a constant answer fits them: it says nothing of what the model can learn
+        return _skipped(name, f"not tried: the {n} examples are all class {one} ({data.source} holds no other): "
+                              f"overfitting them proves little, a net that always answers {one} fits them; "
+                              f"{data.fix}")
     attempts = [_overfit_at(trainer, xs, ys, lr0, saved)]
     if attempts[0].at_the_start:
         return _not_finite(name, attempts[0].loss, trainer)
@@ -343,6 +395,22 @@ def _overfit_subset(trainer, x, y, saved):
     return Check(name, figure, False,
                  f"the model cannot fit even a few examples at these rates: try a {way} learning rate, or check "
                  f"the model (too small? its gradients, with `graphscope check`)")
+
+
+def _subset(y, n, seed):
+    """The indices of the `n` examples to overfit, drawn at random (from `seed`); when those are all of one class
+    and the data holds others, every class takes its turn instead, in the same random order."""
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(len(y), n, replace=False))
+    if single_class(y[pick]) is None or single_class(y) is not None:
+        return pick
+    order = rng.permutation(len(y))
+    labels = y[order]
+    rank = np.empty(len(y), dtype=np.int64)  # each example's place among those of its class, in `order`
+    for c in np.unique(labels):
+        where = np.flatnonzero(labels == c)
+        rank[where] = np.arange(len(where))
+    return np.sort(order[np.lexsort((np.arange(len(y)), rank))[:n]])
 
 
 def _stalled(trainer, xs, ys, attempts):

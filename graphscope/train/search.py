@@ -14,7 +14,7 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.formatting import percent_text
 from ..engine.words import plural
-from .checkpoint import stateful_nodes
+from .node_state import restore_node_attrs, stateful_nodes
 from .events import EpochEnd
 from .progress import Bar, wanted
 from .search_result import FINISHED, INTERRUPTED, RUNNING, STAGES, SearchResult, Trial, load_search
@@ -197,7 +197,7 @@ def _reset(graph, initial, node_state):
             p.value = float(v)
         p.grad = None
     for node, attrs in node_state:
-        node.attrs = _copied(attrs)
+        restore_node_attrs(node, attrs)  # in place: a BatchNorm1d module holds the same running-average arrays
 
 
 def _fingerprint(*arrays):

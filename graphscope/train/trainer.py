@@ -21,6 +21,7 @@ from .divergence import divergence_advice
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
+from .node_state import PassState
 from .optimizer_state import copied_state
 from .plan import Plan
 from .progress import Bar, wanted
@@ -129,6 +130,7 @@ class Trainer:
         self._cast_leaves()
         self._plan = Plan(self.graph, fed=(self.roles.input, self.roles.label_leaf))
         self._scaled_by = None  # the factor of the graph's gradients after the last step (plain SGD), if not 1
+        self._pass_state = PassState(self.graph)  # what a batch that fails must not leave behind
 
     # ---------------------------------------------------------------- settings that may change between fits
     @property
@@ -246,15 +248,18 @@ class Trainer:
         self.optimizer.zero_grad()
         plan = self._plan
         fast = plan.usable()
-        held = self.roles.held()
+        held, state = self.roles.held(), self._pass_state.held()
         if fast:
             self.roles.set_batch(xb, yb)
             fast = plan.forward()
+            if not fast:
+                self._pass_state.put_back(state)  # graph.run refreshes them again: this batch counts once
         if not fast:
             try:
                 self.graph.run(self.roles.feeds(xb, yb))  # the general path: its checks, its error messages
             except Exception:
                 self.roles.put_back(held)  # the leaves keep what they held, not the batch that failed
+                self._pass_state.put_back(state)  # and the running averages have not taken it in
                 raise
         loss = float(self.loss._value) + self._reg_term()
         if not math.isfinite(loss):
