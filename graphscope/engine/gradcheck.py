@@ -193,9 +193,11 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
             u = float(np.asarray(u).reshape(()))
     try:
         grads = call_vjp(fn, u, xs, out0, attrs)
-    except Exception as exc:  # the op's own VJP raised: that is the finding
-        cause = exc.cause if isinstance(exc, VJPError) else exc
-        return NodeCheck(node, position, "error", note=f"VJP raised {type(cause).__name__}: {cause}")
+    except VJPError as exc:  # the op's own VJP raised: that is the finding
+        return NodeCheck(node, position, "error", note=exc.short or f"VJP raised {type(exc.cause).__name__}",
+                         detail=str(exc))
+    except Exception as exc:
+        return NodeCheck(node, position, "error", note=f"VJP raised {type(exc).__name__}", detail=str(exc))
     if len(grads) != len(xs):
         return NodeCheck(node, position, "error", note=f"VJP returned {len(grads)} gradients for {len(xs)} inputs")
     diff = fn.differentiable

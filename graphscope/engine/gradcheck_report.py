@@ -188,6 +188,8 @@ class NodeCheck:
     status: str                 # "ok", "FAIL", "error", "skip"
     inputs: List[InputCheck] = field(default_factory=list)
     note: str = ""
+    #: the whole message behind a short note (what a VJP that raised said, translated), shown below the table
+    detail: str = ""
 
     @property
     def ok(self):
@@ -275,6 +277,8 @@ class NodeCheck:
         lines = [head]
         if self.status in ("FAIL", "error") and self.vjp_text:
             lines.append(f"    its {self.vjp_text}")
+        if self.detail:
+            lines.append("    " + self.detail.replace("\n", "\n    "))
         return "\n".join(lines + [f"    {i.describe()}" for i in self.inputs])
 
     __str__ = describe
