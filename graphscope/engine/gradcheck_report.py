@@ -66,6 +66,8 @@ class Entry:
     basis: str = "rel"
     #: both derivatives are 0 (up to the finite difference's noise): the entry cannot tell right from wrong
     zero: bool = False
+    #: set when `analytic` is the VJP's result in this dtype ('float32') and `numerical` float64's VJP result
+    dtype: str = ""
 
     @property
     def ok(self):
@@ -73,6 +75,8 @@ class Entry:
 
     def describe(self):
         where = "" if self.index == () else f"{list(self.index)} "
+        if self.dtype:
+            return f"entry {where}{self.dtype} {self.analytic + 0.0:.6g}, float64 {self.numerical + 0.0:.6g}"
         return (f"entry {where}analytic {self.analytic:.6g}, numerical {self.numerical:.6g}, "
                 f"relative error {self.rel_err:.2g}" + (" (at a kink)" if self.basis == "kink" else ""))
 
@@ -251,7 +255,7 @@ class NodeCheck:
         both ways (not judged). A failed node's figure is that of its failing inputs (None when what failed is not
         a measured error, such as a gradient of the wrong shape: ``failure`` says it)."""
         if self.status == "FAIL":
-            measured = [i for i in self.inputs if not i.ok and i.checked]
+            measured = [i for i in self.inputs if not i.ok and i.checked and not (i.worst and i.worst[0].dtype)]
             return f"{max(i.max_rel for i in measured):.1e}" if measured else None
         if not any(i.checked for i in self.inputs) or self.judged_nothing:
             return None
@@ -450,7 +454,7 @@ class GradcheckReport:
 
 def _figure(leaf, value):
     """A leaf's error in the table: measured ('1.2e-08', 'inf' for a gradient that is not finite) or '-'."""
-    if leaf.status == "FAIL" and not leaf.checked:
+    if leaf.status == "FAIL" and (not leaf.checked or (leaf.worst and leaf.worst[0].dtype)):
         return leaf.problem or "-"
     return f"{value:.1e}" if leaf.status in ("ok", "FAIL") else "-"
 
