@@ -26,6 +26,7 @@ Exit status 0 when everything passed, 1 when a node failed or a NaN was
 found, 3 when nothing failed but some node or leaf could not be judged,
 2 when the file could not be checked or an option is out of range; the
 same when the output's reader leaves early (`graphscope check FILE | head`).
+--json prints the same results as one JSON object (for an autograder).
 """
 import argparse
 
@@ -52,6 +53,8 @@ def _check(args):
     out = graph.output
     ops = len(graph.ops)
     shown = user_file_text(args.file)
+    if args.json:
+        return _check_json(args, graph, shown)
     print(f"graphscope check {shown}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} "
           f"{out.shape}, {value_dtypes(graph)}")
     result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
@@ -88,6 +91,20 @@ def _check(args):
     sampled = result.sampled_text() if not result.failed else ""
     note = f" ({sampled}; --coords all checks every entry)" if sampled else ""
     print(f"\n{result.verdict}{note}{f' (exit status {status})' if status == NOT_JUDGED else ''}: {shown}")
+    return status
+
+
+def _check_json(args, graph, shown):
+    """--json: the same checks, one JSON object on stdout (graphscope.engine.gradcheck_json), the same exit status."""
+    import json
+    from ..engine.graphcheck import check_graph
+    from ..engine.gradcheck_json import graph_check_data
+    result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
+                         whole=not args.nodes_only)
+    status = 1 if result.failed else NOT_JUDGED if result.unjudged else 0
+    settings = {"coords": "all" if args.coords == EVERY_ENTRY else args.coords, "seed": args.seed, "eps": args.eps,
+                "rtol": args.rtol, "nodes_only": args.nodes_only}
+    print(json.dumps(graph_check_data(result, shown, status, settings), indent=2, allow_nan=False))
     return status
 
 
@@ -167,6 +184,9 @@ def add_parser(sub):
     p.add_argument("--rtol", type=check_setting("rtol", float, "a number"), default=1e-5,
                    help="relative error that fails a node, from 0 to below 1 (default 1e-5)")
     p.add_argument("--failures-only", action="store_true", help="list only the failing nodes in the table")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object instead of the text (file, dtype, verdict, exit status, per node and "
+                        "per leaf the status and worst entries); the exit status is the same")
     p.add_argument("--nodes-only", action="store_true", help="skip the whole-graph gradcheck of the leaves")
     p.add_argument("--layers", action="store_true",
                    help="also print the layer statistics of the recorded pass (per scope: activation and gradient "

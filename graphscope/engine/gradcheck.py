@@ -34,6 +34,7 @@ from .errors import ArgumentError, GraphscopeError, VJPError
 from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, Entry, GradcheckError, GradcheckReport,
                                InputCheck, NodeCheck, NodeReport)
 from .graph import require_graph
+from .nonfinite import is_finite, nonfinite_summary
 from .optable import shape_of
 from .replay import compute_for_node, downstream, replay
 
@@ -388,6 +389,8 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
             n.grad = grad
             n.requires_grad = rg
     report = GradcheckReport(root, results)
+    if not is_finite(root._value):
+        report.output_not_finite = nonfinite_summary(root._value)[0]
     if not report.ok and locate:
         report.nodes = check_nodes(graph, max_coords, eps, rtol, atol, seed)
     if not report.ok and raise_on_failure:

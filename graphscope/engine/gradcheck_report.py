@@ -391,6 +391,8 @@ class GradcheckReport:
     output: object
     leaves: List[InputCheck]
     nodes: Optional[NodeReport] = None
+    #: 'nan' when the output's own value is not finite: no finite difference can be taken, whatever eps
+    output_not_finite: str = ""
 
     @property
     def ok(self):
@@ -423,7 +425,13 @@ class GradcheckReport:
     def summary(self):
         unjudged = [(leaf.name, leaf.unjudged_reason) for leaf in self.unjudged]
         causes = {leaf.name: leaf.cause for leaf in self.unjudged}
-        warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, "a wrong gradient", causes))
+        warnings = unjudged_warnings(unjudged, "a wrong gradient", causes)
+        if self.output_not_finite:  # a smaller eps cannot help: the value differenced is not finite to begin with
+            warnings = [line for line in warnings if NO_DIFFERENCES_WORDS not in line] + [
+                f"warning: {self.output.name} is {self.output_not_finite} before any entry is nudged, so no finite "
+                f"difference can be taken whatever eps is ({NOT_JUDGED}); find the node that makes the first "
+                f"non-finite value (graph.find_nonfinite(), or graphscope check) and fix it first"]
+        warning = "".join(f"\n{line}" for line in warnings)
         if self.ok:
             checked = [leaf for leaf in self.leaves if leaf.status == "ok"]
             skipped = sum(leaf.status == "skip" for leaf in self.leaves)
@@ -474,11 +482,15 @@ def unjudged_text(names, what="a wrong VJP"):
             f"norm is), check again at input values where {it} not (not all zeros, not symmetric around 0)")
 
 
+#: What no_differences_text's warning says, and no other warning does.
+NO_DIFFERENCES_WORDS = "no entry could be compared"
+
+
 def no_differences_text(names):
     """The warning about inputs, nodes or leaves where no entry could be compared (every finite difference sampled
     was not finite)."""
     shown = _listed(names, f" and {len(names) - NAMES_SHOWN} more")
-    return (f"warning: at {shown} no entry could be compared: every finite difference sampled was not finite (a "
+    return (f"warning: at {shown} {NO_DIFFERENCES_WORDS}: every finite difference sampled was not finite (a "
             f"nudge of eps * max(1, |x|) leaves the op's domain or overflows), so nothing was checked "
             f"({NOT_JUDGED}); check again with a smaller eps or at other input values")
 
