@@ -234,6 +234,8 @@ class NodeCheck:
     @property
     def status_text(self):
         """'ok', 'ok (2 kinks)', 'FAIL', 'skip (leaf)', 'not judged (all 0)', 'ok; W not judged (all ~0)', ..."""
+        if self.node.op_def is None and self.note:  # a leaf: what the checks of the nodes using it say
+            return self.note
         zero = self.unjudged
         if self.judged_nothing:
             return f"{NOT_JUDGED} ({self.reason_label})"
