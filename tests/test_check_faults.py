@@ -218,3 +218,15 @@ def test_check_json_is_one_object_for_an_autograder(tmp_path):
     assert [leaf["name"] for leaf in data["leaves"]] == ["X"] and data["leaves"][0]["status"] == "FAIL"
     header = graphscope("check", path).expect(1).out.splitlines()[0]
     assert header.endswith(", float32")
+
+
+def test_a_custom_vjp_passing_its_upstream_on_gives_a_gradient_of_its_own(fresh_ops):
+    fresh_ops.append("pass_on")
+    op = gs.custom_op(lambda x: x + 0.0, name="pass_on")
+    op.vjp(lambda g, x, value: (g,))
+    x = gs.param(np.array([1.0, 2.0]), name="x")
+    y = op(x)
+    (y * y).sum().backward()
+    assert x.grad.flags.writeable and x.grad is not y.grad  # neither read-only nor shared with y's gradient
+    x.grad *= 0.5  # what an optimizer may do in place
+    assert np.array_equal(y.grad, [2.0, 4.0])

@@ -219,6 +219,9 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
             return op.scalar_vjp(g, *vals, value)
         else:
             grads = op.vjp(g, *vals, value=value)
+        if roles is not None:  # a gradient that is one of the read-only views (`return (g,)`) becomes an array of its own
+            return tuple([np.array(gi) if gi.__class__ is np.ndarray and not gi.flags.writeable else gi
+                          for gi in _made_as_needed(grads, needs)])
         return _made_as_needed(grads, needs)
     except GraphscopeError:
         raise
