@@ -230,3 +230,12 @@ def test_a_custom_vjp_passing_its_upstream_on_gives_a_gradient_of_its_own(fresh_
     assert x.grad.flags.writeable and x.grad is not y.grad  # neither read-only nor shared with y's gradient
     x.grad *= 0.5  # what an optimizer may do in place
     assert np.array_equal(y.grad, [2.0, 4.0])
+
+
+def test_check_json_of_a_file_that_cannot_be_loaded_is_still_one_object(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("import graphscope as gs\ndef build(:\n")
+    ran = graphscope("check", path, "--json").expect(2)
+    data = json.loads(ran.out)
+    assert data["verdict"] == "error" and data["exit_status"] == 2 and "SyntaxError" in data["error"]
+    assert "SyntaxError" in ran.err  # the message on stderr as without --json

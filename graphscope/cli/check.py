@@ -32,6 +32,8 @@ import argparse
 
 from .common import add_graph_arguments, export_command, load_graph, user_file_text, whole_number
 from ..engine.checksettings import EPS_RANGE, setting_problem
+from ..engine.errors import GraphscopeError
+from ..engine.gradcheck_json import EXIT_STATUSES
 from ..engine.graphcheck import NOT_JUDGED_STATUS as NOT_JUDGED  # exit status: nothing failed, not all judged
 from ..engine.words import plural
 
@@ -49,7 +51,13 @@ EXAMPLES = """examples:
 
 def _check(args):
     from ..engine.graphcheck import check_graph, precision_text, value_dtypes
-    graph = load_graph(args)
+    try:
+        graph = load_graph(args)
+    except GraphscopeError as exc:
+        if args.json:  # an autograder still gets one object: what could not be checked, and exit status 2
+            _print_json({"file": user_file_text(args.file), "verdict": "error", "passed": False, "exit_status": 2,
+                         "exit_statuses": EXIT_STATUSES, "error": str(exc)})
+        raise
     out = graph.output
     ops = len(graph.ops)
     shown = user_file_text(args.file)
@@ -96,7 +104,6 @@ def _check(args):
 
 def _check_json(args, graph, shown):
     """--json: the same checks, one JSON object on stdout (graphscope.engine.gradcheck_json), the same exit status."""
-    import json
     from ..engine.graphcheck import check_graph
     from ..engine.gradcheck_json import graph_check_data
     result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
@@ -104,8 +111,13 @@ def _check_json(args, graph, shown):
     status = 1 if result.failed else NOT_JUDGED if result.unjudged else 0
     settings = {"coords": "all" if args.coords == EVERY_ENTRY else args.coords, "seed": args.seed, "eps": args.eps,
                 "rtol": args.rtol, "nodes_only": args.nodes_only}
-    print(json.dumps(graph_check_data(result, shown, status, settings), indent=2, allow_nan=False))
+    _print_json(graph_check_data(result, shown, status, settings))
     return status
+
+
+def _print_json(data):
+    import json
+    print(json.dumps(data, indent=2, allow_nan=False))
 
 
 def layers_text(graph):
