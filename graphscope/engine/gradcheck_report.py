@@ -162,6 +162,9 @@ class InputCheck:
             both = f"~0 (at most {self.zero_largest:.2g})" if self.zero_largest else "0"
             return (f"{NOT_JUDGED}: analytic and numerical derivatives are both {both} at all {self.checked} entries "
                     f"checked")
+        if self.worst and self.worst[0].dtype:  # right in float64, wrong in the graph's dtype: that first
+            return (f"{self.note}; in float64 against finite differences: max relative error {self.max_rel:.2g} over "
+                    f"{self.checked} of {self.size} entries")
         text = (f"max relative error {self.max_rel:.2g} over {self.checked} of {self.size} entries"
                 + (f", {self.kinks} at kinks" if self.kinks else "")
                 + (f", {self.skipped} skipped (non-finite)" if self.skipped else ""))
