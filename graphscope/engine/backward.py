@@ -231,7 +231,7 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
         line = "" if location is None else f", line {location.rsplit(':', 1)[-1]}"
         if found is not None and found[0]:  # a write into a read-only array
             short = f"VJP {found[0]}{line}"
-            lines = [f"{op.name}: the VJP {found[0]}: {found[1].split(': ', 1)[1]}"]
+            lines = [f"{op.name}: the VJP {found[0]}: {found[1]}"]
         elif found is not None:  # numpy's shape error, told in the VJP's own operands
             short = f"VJP raised {type(exc).__name__}{line}"
             lines = [f"{op.name}: the VJP raised {type(exc).__name__}: {found[1]}", f"  (numpy: {exc})"]

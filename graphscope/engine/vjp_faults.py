@@ -29,8 +29,8 @@ def read_only(v):
     return view
 
 
-def user_frame(tb):
-    """The innermost frame of traceback `tb` that is the user's code (not graphscope's, not numpy's), or None."""
+def _user_entry(tb):
+    """The innermost entry of traceback `tb` in the user's code (not graphscope's, not numpy's), or None."""
     found = None
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
@@ -41,12 +41,14 @@ def user_frame(tb):
 
 
 def explain(exc, tb, roles):
-    """(status, message) for an exception a VJP raised, or None when there is nothing to add to numpy's words.
+    """What a VJP did wrong, in its own words, or None when there is nothing to add to numpy's: (what, advice) for a
+    write into a read-only array ('writes into its input x', 'work on a copy (x = x.copy()) ...'), (None, text)
+    for a shape error ('g (5, 5) @ b (3, 5): ...').
 
     `roles` maps id(array) -> what the array is to the VJP ('upstream gradient', 'input', 'value'), for the
-    read-only views it was given; the name is the VJP's own (the variable written into). status is short ('writes into its input x'); message is the whole sentence.
+    read-only views it was given; the name said is the VJP's own (the variable written into).
     """
-    at = user_frame(tb)
+    at = _user_entry(tb)
     if at is None:
         return None
     frame, line = at.tb_frame, at.tb_lineno
@@ -61,9 +63,8 @@ def explain(exc, tb, roles):
             fix = "work on a copy (y = y.copy()) or build a new array"
         else:
             fix = f"work on a copy ({name} = {name}.copy()) or build a new array"
-        what = f"writes into {role}"
-        return what, (f"the VJP {what}, which is the graph's own recorded array: {fix}; "
-                      f"graphscope gives VJPs read-only arrays so a recorded value is never changed")
+        return f"writes into {role}", (f"{fix}; graphscope gives VJPs read-only arrays so a recorded value is "
+                                       f"never changed")
     if isinstance(exc, ValueError):
         shapes = _operand_shapes(code, frame)
         if shapes:
@@ -104,7 +105,7 @@ def _written_name(code):
 
 
 def _simple(node):
-    """True for an expression safe to evaluate again: a name, its .T / .shape-free attributes, a constant."""
+    """True for an expression safe to evaluate again: a name, a constant, or such an expression's .T / .mT."""
     if isinstance(node, ast.Name) or isinstance(node, ast.Constant):
         return True
     if isinstance(node, ast.Attribute) and node.attr in ("T", "mT"):
