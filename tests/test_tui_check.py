@@ -103,7 +103,8 @@ async def test_a_node_where_nothing_was_compared_shows_no_error_figure():
         await pilot.pause()
         log = app.session.node
         leaf, softmax, not_finite = (message for _, message, _ in app.told[-3:])
-    assert leaf == "scores: skip (leaf)"
+    # a leaf has no VJP: c names the op node its gradient comes from and that node's verdict
+    assert leaf == f"scores: a leaf has no VJP of its own: its gradient comes from {softmax.split(':')[0]} (ok)"
     assert log.op == "log" and not_finite == f"{log.name}: skip (its value is not finite)"
     assert softmax.startswith("softmax_") and ": ok (max relative error " in softmax and softmax.endswith(")")
 
@@ -132,3 +133,20 @@ async def test_check_all_on_a_large_graph_says_it_is_checking_before_the_check_h
         title, message, _ = app.told[-1]
         assert title.startswith("gradient check: ") and f"all {ops} op nodes passed" in message
         assert len(app.session.checks) == ops
+
+
+async def test_c_on_a_leaf_after_check_all_names_the_nodes_using_it_and_the_whole_graph_verdict():
+    app = sample_app("wrong_backward.py")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")
+        await pilot.pause()
+        session = app.session
+        leaf = session.graph.node("W1")  # upstream of the wrong swish VJP: its own matmul passes, its gradient is wrong
+        session.stepper.goto(session.stepper.find(leaf))
+        await pilot.press("c")
+        await pilot.pause()
+        _, message, severity = app.told[-1]
+    user = session.graph.consumers(leaf)[0]
+    assert message.startswith(f"W1: a leaf has no VJP of its own: its gradient comes from {user.name} (ok); "
+                              f"the whole-graph gradcheck (C) says FAIL (max relative error ")
+    assert severity == "error"

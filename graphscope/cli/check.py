@@ -26,11 +26,14 @@ Exit status 0 when everything passed, 1 when a node failed or a NaN was
 found, 3 when nothing failed but some node or leaf could not be judged,
 2 when the file could not be checked or an option is out of range; the
 same when the output's reader leaves early (`graphscope check FILE | head`).
+--json prints the same results as one JSON object (for an autograder).
 """
 import argparse
 
 from .common import add_graph_arguments, export_command, load_graph, user_file_text, whole_number
 from ..engine.checksettings import EPS_RANGE, setting_problem
+from ..engine.errors import GraphscopeError
+from ..engine.gradcheck_json import EXIT_STATUSES
 from ..engine.graphcheck import NOT_JUDGED_STATUS as NOT_JUDGED  # exit status: nothing failed, not all judged
 from ..engine.words import plural
 
@@ -40,18 +43,28 @@ EXAMPLES = """examples:
   graphscope check samples/wrong_backward.py            names the node whose VJP is wrong (exit status 1)
   graphscope check samples/nan_origin.py                names the node that makes the first -inf
   graphscope check samples/two_layer.py --failures-only --coords 50
+  graphscope check samples/two_layer.py --coords all    every entry of every input, none sampled
   graphscope check samples/deep_mlp.py --layers         with the layer statistics and their diagnosis
   graphscope check model.gsgraph --import my_ops.py     a saved graph whose custom ops my_ops.py defines
 """
 
 
 def _check(args):
-    from ..engine.graphcheck import check_graph
-    graph = load_graph(args)
+    from ..engine.graphcheck import check_graph, precision_text, value_dtypes
+    try:
+        graph = load_graph(args)
+    except GraphscopeError as exc:
+        if args.json:  # an autograder still gets one object: what could not be checked, and exit status 2
+            _print_json({"file": user_file_text(args.file), "verdict": "error", "passed": False, "exit_status": 2,
+                         "exit_statuses": EXIT_STATUSES, "error": str(exc)})
+        raise
     out = graph.output
     ops = len(graph.ops)
     shown = user_file_text(args.file)
-    print(f"graphscope check {shown}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} {out.shape}")
+    if args.json:
+        return _check_json(args, graph, shown)
+    print(f"graphscope check {shown}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} "
+          f"{out.shape}, {value_dtypes(graph)}")
     result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
                          whole=not args.nodes_only)
 
@@ -60,8 +73,9 @@ def _check(args):
         print("\n" + result.origin_text())
         print(f"  to look at it: {export_command(args.file, args.imports, graph, origin.node, origin.phase)}")
 
+    coords = "every entry" if args.coords == EVERY_ENTRY else f"at most {args.coords} entries"
     print(f"\nper-node check: each node's VJP against finite differences of its own forward "
-          f"(at most {args.coords} entries per input, seed {args.seed}, rtol {args.rtol:g})")
+          f"({coords} per input, seed {args.seed}, rtol {args.rtol:g}; {precision_text(graph)})")
     report = result.nodes
     if args.failures_only:
         print(report.table(failures_only=True) if report.failures else "(no failing nodes)")
@@ -82,8 +96,28 @@ def _check(args):
     if args.layers:
         print("\n" + layers_text(graph))
     status = 1 if result.failed else NOT_JUDGED if result.unjudged else 0
-    print(f"\n{result.verdict}{f' (exit status {status})' if status == NOT_JUDGED else ''}: {shown}")
+    sampled = result.sampled_text() if not result.failed else ""
+    note = f" ({sampled}; --coords all checks every entry)" if sampled else ""
+    print(f"\n{result.verdict}{note}{f' (exit status {status})' if status == NOT_JUDGED else ''}: {shown}")
     return status
+
+
+def _check_json(args, graph, shown):
+    """--json: the same checks, one JSON object on stdout (graphscope.engine.gradcheck_json), the same exit status."""
+    from ..engine.graphcheck import check_graph
+    from ..engine.gradcheck_json import graph_check_data
+    result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
+                         whole=not args.nodes_only)
+    status = 1 if result.failed else NOT_JUDGED if result.unjudged else 0
+    settings = {"coords": "all" if args.coords == EVERY_ENTRY else args.coords, "seed": args.seed, "eps": args.eps,
+                "rtol": args.rtol, "nodes_only": args.nodes_only}
+    _print_json(graph_check_data(result, shown, status, settings))
+    return status
+
+
+def _print_json(data):
+    import json
+    print(json.dumps(data, indent=2, allow_nan=False))
 
 
 def layers_text(graph):
@@ -121,6 +155,17 @@ def stopped_recording(graph):
     return recording if recording.broken is not None else None
 
 
+#: --coords all: a sample size no input reaches, so every entry is checked.
+EVERY_ENTRY = 1 << 62
+
+
+def coords_setting(text):
+    """--coords: a whole number of at least 1, or 'all' (EVERY_ENTRY)."""
+    if text.strip().lower() == "all":
+        return EVERY_ENTRY
+    return whole_number(1, "the number of entries", "a whole number or 'all'")(text)
+
+
 def check_setting(label, parse, what):
     """An argparse type for the check setting `label`: parsed by `parse`, refused (exit 2, one line) for any value
     the library's checks would refuse, in the same words."""
@@ -141,8 +186,8 @@ def add_parser(sub):
                        description=DESCRIPTION, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_graph_arguments(p)
     low, high = EPS_RANGE
-    p.add_argument("--coords", type=whole_number(1, "the number of entries"), default=20, metavar="N",
-                   help="entries sampled per input (default 20)")
+    p.add_argument("--coords", type=coords_setting, default=20, metavar="N",
+                   help="entries sampled per input (default 20), or 'all' to check every entry")
     p.add_argument("--seed", type=check_setting("seed", int, "a whole number"), default=0,
                    help="seed of the sampling and the probes, 0 or more (default 0)")
     p.add_argument("--eps", type=check_setting("eps", float, "a number"), default=1e-6,
@@ -151,6 +196,9 @@ def add_parser(sub):
     p.add_argument("--rtol", type=check_setting("rtol", float, "a number"), default=1e-5,
                    help="relative error that fails a node, from 0 to below 1 (default 1e-5)")
     p.add_argument("--failures-only", action="store_true", help="list only the failing nodes in the table")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object instead of the text (file, dtype, verdict, exit status, per node and "
+                        "per leaf the status and worst entries); the exit status is the same")
     p.add_argument("--nodes-only", action="store_true", help="skip the whole-graph gradcheck of the leaves")
     p.add_argument("--layers", action="store_true",
                    help="also print the layer statistics of the recorded pass (per scope: activation and gradient "

@@ -23,6 +23,7 @@ import numpy as np
 from .errors import BackwardError, GraphscopeError, VJPError, describe_shapes
 from .hooks import BACKWARD_HOOKS
 from .optable import shape_of
+from .vjp_faults import describe_roles, explain, read_only
 from . import source as _source
 
 
@@ -206,6 +207,10 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
     When the VJP raises (a bug in a custom op's VJP, say), a VJPError names
     the op, the shapes, the line of the VJP that failed and, given one, the node.
     """
+    roles = None
+    if op.handle is not None:  # a custom op's VJP gets read-only views: it cannot change the recorded arrays
+        g, value, vals = read_only(g), read_only(value), [read_only(v) for v in vals]
+        roles = describe_roles(g, vals, value)
     try:
         if attrs:
             grads = op.vjp(g, *vals, value=value, **attrs)
@@ -214,18 +219,32 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
             return op.scalar_vjp(g, *vals, value)
         else:
             grads = op.vjp(g, *vals, value=value)
+        if roles is not None:  # a gradient that is one of the read-only views (`return (g,)`) becomes an array of its own
+            return tuple([np.array(gi) if gi.__class__ is np.ndarray and not gi.flags.writeable else gi
+                          for gi in _made_as_needed(grads, needs)])
         return _made_as_needed(grads, needs)
     except GraphscopeError:
         raise
     except Exception as exc:
         location, detail = (_source.user_code_frames(exc.__traceback__) or [(None, "")])[-1]
-        lines = [f"{op.name}: the VJP raised {type(exc).__name__}: {exc}"]
+        found = explain(exc, exc.__traceback__, roles or {}) if roles is not None else None
+        line = "" if location is None else f", line {location.rsplit(':', 1)[-1]}"
+        if found is not None and found[0]:  # a write into a read-only array
+            short = f"VJP {found[0]}{line}"
+            lines = [f"{op.name}: the VJP {found[0]}: {found[1]}"]
+        elif found is not None:  # numpy's shape error, told in the VJP's own operands
+            short = f"VJP raised {type(exc).__name__}{line}"
+            lines = [f"{op.name}: the VJP raised {type(exc).__name__}: {found[1]}", f"  (numpy: {exc})"]
+        else:
+            short = f"VJP raised {type(exc).__name__}{line}"
+            lines = [f"{op.name}: the VJP raised {type(exc).__name__}: {exc}"]
         if location is not None:
             lines.append(f"  at {_source.display_location(location)} {detail}")
         lines.append(f"  upstream: {describe_shapes([g])}; inputs: {describe_shapes(vals)}")
         if node is not None:
             lines.append(f"  node {node.name} made at {_source.display_location(node.source)}")
         error = VJPError("\n".join(lines), exc, location, detail)
+        error.short = short
         error.node = node
         raise error from None
 
@@ -236,7 +255,8 @@ def bound_vjp(node, needs):
     the same node's VJP thousands of times (the trainer's plan). An error is raised as it comes: such a
     caller falls back to the general walk, whose call_vjp words the message."""
     op, inputs = node.op_def, node.inputs
-    if op.scalar_vjp is not None and node._value.__class__ is float:
+    if op.handle is not None or (op.scalar_vjp is not None and node._value.__class__ is float):
+        # a custom op's VJP always runs through call_vjp, which gives it read-only arrays
         return lambda g: call_vjp(op, g, [i._value for i in inputs], node._value, node.attrs, node, needs)
     vjp = op.vjp
     if len(inputs) == 1:

@@ -52,6 +52,9 @@ class BackwardError(GraphscopeError, RuntimeError):
 class VJPError(BackwardError):
     """An op's VJP raised (typically a bug in a custom op's VJP); ``cause`` is what it raised."""
 
+    #: a short status for a table cell: 'VJP raised ValueError, line 10', 'VJP writes into its input x, line 9'
+    short = ""
+
     def __init__(self, message, cause, location=None, detail=""):
         super().__init__(message)
         self.cause = cause

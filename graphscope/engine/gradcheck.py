@@ -34,6 +34,7 @@ from .errors import ArgumentError, GraphscopeError, VJPError
 from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, Entry, GradcheckError, GradcheckReport,
                                InputCheck, NodeCheck, NodeReport)
 from .graph import require_graph
+from .nonfinite import is_finite, nonfinite_summary
 from .optable import shape_of
 from .replay import compute_for_node, downstream, replay
 
@@ -193,9 +194,11 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
             u = float(np.asarray(u).reshape(()))
     try:
         grads = call_vjp(fn, u, xs, out0, attrs)
-    except Exception as exc:  # the op's own VJP raised: that is the finding
-        cause = exc.cause if isinstance(exc, VJPError) else exc
-        return NodeCheck(node, position, "error", note=f"VJP raised {type(cause).__name__}: {cause}")
+    except VJPError as exc:  # the op's own VJP raised: that is the finding
+        return NodeCheck(node, position, "error", note=exc.short or f"VJP raised {type(exc.cause).__name__}",
+                         detail=str(exc))
+    except Exception as exc:
+        return NodeCheck(node, position, "error", note=f"VJP raised {type(exc).__name__}", detail=str(exc))
     if len(grads) != len(xs):
         return NodeCheck(node, position, "error", note=f"VJP returned {len(grads)} gradients for {len(xs)} inputs")
     diff = fn.differentiable
@@ -211,11 +214,74 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
             if result.unjudged_reason == ALL_ZERO:
                 result.cause = _local_zero_cause(node, xs, i)
         row.inputs.append(result)
+    low = low_precision(node._value)
+    if low is not None:
+        _check_native(fn, node, u, grads, row.inputs, low)
     if not all(r.ok for r in row.inputs):
         row.status = "FAIL"
     elif not any(r.checked or r.skipped for r in row.inputs):
         row.status, row.note = "skip", NOTHING_TO_CHECK
     return row
+
+
+def low_precision(value):
+    """The dtype of a value computed in less than float64 (float32, float16), else None."""
+    dtype = getattr(value, "dtype", None)
+    return dtype if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8 else None
+
+
+def native_tolerance(dtype):
+    """How far a gradient computed in `dtype` may stray from float64's, relative to the gradient's scale."""
+    return float(np.sqrt(np.finfo(dtype).eps))
+
+
+def _check_native(fn, node, u, grads64, results, dtype):
+    """Run the node's VJP again in its own dtype, on its recorded inputs, and fail each input whose gradient there
+    is not float64's (a VJP right in float64 but wrong in float32: a finite-difference step that rounds away)."""
+    u_native = u if u.__class__ is float else np.asarray(u, dtype=dtype)
+    try:
+        native = call_vjp(fn, u_native, [i._value for i in node.inputs], node._value, node.attrs)
+    except Exception as exc:  # it ran in float64: failing only in the graph's dtype is the finding
+        for result in results:
+            if result.ok and result.checked:
+                result.ok, result.problem = False, f"wrong in {dtype}"
+                result.note = f"right in float64, but in {dtype} the VJP raised {type(exc).__name__}: {exc}"
+        return
+    for result, g64, gn in zip(results, grads64, native):
+        if result.ok and result.checked and g64 is not None and gn is not None:
+            compare_native(result, g64, gn, dtype)
+
+
+def compare_native(result, g64, gn, dtype, worst=3):
+    """Fail `result` (an InputCheck that passed in float64) when the gradient `gn` computed in `dtype` is not the
+    float64 gradient `g64` within the dtype's tolerance: 'right in float64, wrong in float32: ...'."""
+    a = np.asarray(g64, dtype=np.float64)
+    try:
+        b = np.asarray(gn, dtype=np.float64).reshape(a.shape)
+    except ValueError:
+        return
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    tol = native_tolerance(dtype)
+    err = np.abs(b - a)
+    bad = ~(err <= tol * (np.abs(a) + scale))  # a NaN or an overflow in the low dtype is bad as well
+    if not bad.any():
+        return
+    flat = np.flatnonzero(bad)
+    order = flat[np.argsort(-np.nan_to_num(err.reshape(-1)[flat], nan=np.inf))][:worst]
+    entries = []
+    for c in order:
+        x, y = float(b.reshape(-1)[c]), float(a.reshape(-1)[c])
+        e = abs(x - y)
+        entries.append(Entry(_flat_index(a.shape, c), x, y, e, e / max(abs(x), abs(y), 1e-300), "fail",
+                             dtype=str(dtype)))
+    first = entries[0]
+    where = f" {list(first.index)}" if first.index else ""
+    result.ok = False
+    result.problem = f"wrong in {dtype}"
+    result.worst = entries
+    result.note = (f"right in float64, wrong in {dtype}: entry{where} is {first.analytic + 0.0:.3g} where float64 "
+                   f"gives {first.numerical + 0.0:.3g} ({len(flat)} of {a.size} entries differ by more than {tol:.1g} of the "
+                   f"gradient's scale)")
 
 
 def _local_zero_cause(node, xs, i):
@@ -274,6 +340,38 @@ def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, at
     _collect(result, entries)
 
 
+def check_leaf(leaf, graph, known=None, whole=None, seed=0):
+    """What the checks say of a leaf, which has no VJP of its own: a NodeCheck whose note names the op nodes its
+    gradient comes from and their verdict for it ('a leaf has no VJP of its own: its gradient comes from mm_3 (FAIL,
+    input B)'). `known`: {node: NodeCheck} already made (others are checked here); `whole`: the whole-graph
+    gradcheck's report, whose verdict on this leaf is added."""
+    known = known or {}
+    parts, failed = [], False
+    for user in graph.consumers(leaf):
+        if user.op_def is None:
+            continue
+        row = known.get(user) or check_node(user, seed=seed, position=graph.position(user))
+        known[user] = row
+        mine = [i for i in row.inputs if user.inputs[i.slot] is leaf]
+        bad = row.status == "error" or any(not i.ok for i in mine)
+        failed = failed or bad
+        verdict = f"{row.status}: {row.note}" if row.status in ("error", "skip") and row.note else "FAIL" if bad else \
+            ", ".join(i.status for i in mine) or row.status_text
+        slots = ", ".join(f"input {i.name}" for i in mine)
+        parts.append(f"{user.name} ({verdict}{', ' + slots if slots and bad else ''})")
+    if not parts:
+        text, status = "a leaf has no VJP of its own, and no op node uses it: nothing to check", "skip"
+    else:
+        text = "a leaf has no VJP of its own: its gradient comes from " + ", ".join(parts)
+        status = "FAIL" if failed else "ok"
+    mine = [i for i in (whole.leaves if whole is not None else []) if i.name == leaf.name]
+    if mine:
+        text += f"; the whole-graph gradcheck (C) says {mine[0].status}" + \
+            (f" ({mine[0].result_text()})" if not mine[0].ok else "")
+        status = "FAIL" if not mine[0].ok else status
+    return NodeCheck(leaf, graph.position(leaf), status, note=text)
+
+
 def check_nodes(output, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0, seed=0):
     """The per-node check of every op node of a graph (or the graph ending at `output`): a NodeReport.
 
@@ -323,6 +421,8 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
             n.grad = grad
             n.requires_grad = rg
     report = GradcheckReport(root, results)
+    if not is_finite(root._value):
+        report.output_not_finite = nonfinite_summary(root._value)[0]
     if not report.ok and locate:
         report.nodes = check_nodes(graph, max_coords, eps, rtol, atol, seed)
     if not report.ok and raise_on_failure:
@@ -332,9 +432,6 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
 
 def _check_leaves(graph, root, leaves, upstream, max_coords, eps, rtol, atol, rng):
     """The gradcheck proper, on the graph cast to float64 (the caller restores it)."""
-    for n in graph.leaves:
-        n._value = _to64(n._value)
-    replay(graph.nodes, observed=False)
     _set_requires_grad(graph.nodes, leaves)
     if upstream is not None:
         u = _to64(upstream.value if hasattr(upstream, "_value") else upstream)
@@ -342,6 +439,10 @@ def _check_leaves(graph, root, leaves, upstream, max_coords, eps, rtol, atol, rn
         u = None
     else:
         u = rng.standard_normal(np.shape(root._value))
+    native = _native_gradients(graph, root, leaves, u)
+    for n in graph.leaves:
+        n._value = _to64(n._value)
+    replay(graph.nodes, observed=False)
     for n in graph.nodes:
         n.grad = None
     _backward(root, u, order=graph.nodes)
@@ -350,10 +451,26 @@ def _check_leaves(graph, root, leaves, upstream, max_coords, eps, rtol, atol, rn
     results = []
     for leaf in leaves:
         result = _check_leaf(graph, root, leaf, probe, max_coords, eps, rtol, atol, rng)
+        if leaf in native and leaf.grad is not None:
+            compare_native(result, leaf.grad, *native[leaf])
         if result.unjudged_reason == ALL_ZERO:
             result.cause = reaching(leaf)
         results.append(result)
     return results
+
+
+def _native_gradients(graph, root, leaves, u):
+    """{leaf: (gradient, dtype)}: the leaves' gradients as the graph computes them in its own dtype, for a graph
+    with values in less than float64 (none otherwise); the gradcheck compares them with float64's."""
+    dtype = next((d for d in map(low_precision, (n._value for n in graph.nodes)) if d is not None), None)
+    if dtype is None:
+        return {}
+    for n in graph.nodes:
+        n.grad = None
+    seed = None if u is None else np.asarray(u, dtype=getattr(root._value, "dtype", np.float64))
+    _backward(root, seed, order=graph.nodes)
+    return {leaf: (np.array(leaf.grad), low_precision(leaf._value) or dtype) for leaf in leaves
+            if leaf.grad is not None}
 
 
 def _gradients_reaching(graph, root):

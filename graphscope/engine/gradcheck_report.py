@@ -66,6 +66,8 @@ class Entry:
     basis: str = "rel"
     #: both derivatives are 0 (up to the finite difference's noise): the entry cannot tell right from wrong
     zero: bool = False
+    #: set when `analytic` is the VJP's result in this dtype ('float32') and `numerical` float64's VJP result
+    dtype: str = ""
 
     @property
     def ok(self):
@@ -73,6 +75,8 @@ class Entry:
 
     def describe(self):
         where = "" if self.index == () else f"{list(self.index)} "
+        if self.dtype:
+            return f"entry {where}{self.dtype} {self.analytic + 0.0:.6g}, float64 {self.numerical + 0.0:.6g}"
         return (f"entry {where}analytic {self.analytic:.6g}, numerical {self.numerical:.6g}, "
                 f"relative error {self.rel_err:.2g}" + (" (at a kink)" if self.basis == "kink" else ""))
 
@@ -158,6 +162,9 @@ class InputCheck:
             both = f"~0 (at most {self.zero_largest:.2g})" if self.zero_largest else "0"
             return (f"{NOT_JUDGED}: analytic and numerical derivatives are both {both} at all {self.checked} entries "
                     f"checked")
+        if self.worst and self.worst[0].dtype:  # right in float64, wrong in the graph's dtype: that first
+            return (f"{self.note}; in float64 against finite differences: max relative error {self.max_rel:.2g} over "
+                    f"{self.checked} of {self.size} entries")
         text = (f"max relative error {self.max_rel:.2g} over {self.checked} of {self.size} entries"
                 + (f", {self.kinks} at kinks" if self.kinks else "")
                 + (f", {self.skipped} skipped (non-finite)" if self.skipped else ""))
@@ -188,6 +195,8 @@ class NodeCheck:
     status: str                 # "ok", "FAIL", "error", "skip"
     inputs: List[InputCheck] = field(default_factory=list)
     note: str = ""
+    #: the whole message behind a short note (what a VJP that raised said, translated), shown below the table
+    detail: str = ""
 
     @property
     def ok(self):
@@ -228,6 +237,8 @@ class NodeCheck:
     @property
     def status_text(self):
         """'ok', 'ok (2 kinks)', 'FAIL', 'skip (leaf)', 'not judged (all 0)', 'ok; W not judged (all ~0)', ..."""
+        if self.node.op_def is None and self.note:  # a leaf: what the checks of the nodes using it say
+            return self.note
         zero = self.unjudged
         if self.judged_nothing:
             return f"{NOT_JUDGED} ({self.reason_label})"
@@ -249,7 +260,7 @@ class NodeCheck:
         both ways (not judged). A failed node's figure is that of its failing inputs (None when what failed is not
         a measured error, such as a gradient of the wrong shape: ``failure`` says it)."""
         if self.status == "FAIL":
-            measured = [i for i in self.inputs if not i.ok and i.checked]
+            measured = [i for i in self.inputs if not i.ok and i.checked and not (i.worst and i.worst[0].dtype)]
             return f"{max(i.max_rel for i in measured):.1e}" if measured else None
         if not any(i.checked for i in self.inputs) or self.judged_nothing:
             return None
@@ -275,6 +286,8 @@ class NodeCheck:
         lines = [head]
         if self.status in ("FAIL", "error") and self.vjp_text:
             lines.append(f"    its {self.vjp_text}")
+        if self.detail:
+            lines.append("    " + self.detail.replace("\n", "\n    "))
         return "\n".join(lines + [f"    {i.describe()}" for i in self.inputs])
 
     __str__ = describe
@@ -383,6 +396,8 @@ class GradcheckReport:
     output: object
     leaves: List[InputCheck]
     nodes: Optional[NodeReport] = None
+    #: 'nan' when the output's own value is not finite: no finite difference can be taken, whatever eps
+    output_not_finite: str = ""
 
     @property
     def ok(self):
@@ -415,7 +430,13 @@ class GradcheckReport:
     def summary(self):
         unjudged = [(leaf.name, leaf.unjudged_reason) for leaf in self.unjudged]
         causes = {leaf.name: leaf.cause for leaf in self.unjudged}
-        warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, "a wrong gradient", causes))
+        warnings = unjudged_warnings(unjudged, "a wrong gradient", causes)
+        if self.output_not_finite:  # a smaller eps cannot help: the value differenced is not finite to begin with
+            warnings = [line for line in warnings if NO_DIFFERENCES_WORDS not in line] + [
+                f"warning: {self.output.name} is {self.output_not_finite} before any entry is nudged, so no finite "
+                f"difference can be taken whatever eps is ({NOT_JUDGED}); find the node that makes the first "
+                f"non-finite value (graph.find_nonfinite(), or graphscope check) and fix it first"]
+        warning = "".join(f"\n{line}" for line in warnings)
         if self.ok:
             checked = [leaf for leaf in self.leaves if leaf.status == "ok"]
             skipped = sum(leaf.status == "skip" for leaf in self.leaves)
@@ -446,7 +467,7 @@ class GradcheckReport:
 
 def _figure(leaf, value):
     """A leaf's error in the table: measured ('1.2e-08', 'inf' for a gradient that is not finite) or '-'."""
-    if leaf.status == "FAIL" and not leaf.checked:
+    if leaf.status == "FAIL" and (not leaf.checked or (leaf.worst and leaf.worst[0].dtype)):
         return leaf.problem or "-"
     return f"{value:.1e}" if leaf.status in ("ok", "FAIL") else "-"
 
@@ -466,11 +487,15 @@ def unjudged_text(names, what="a wrong VJP"):
             f"norm is), check again at input values where {it} not (not all zeros, not symmetric around 0)")
 
 
+#: What no_differences_text's warning says, and no other warning does.
+NO_DIFFERENCES_WORDS = "no entry could be compared"
+
+
 def no_differences_text(names):
     """The warning about inputs, nodes or leaves where no entry could be compared (every finite difference sampled
     was not finite)."""
     shown = _listed(names, f" and {len(names) - NAMES_SHOWN} more")
-    return (f"warning: at {shown} no entry could be compared: every finite difference sampled was not finite (a "
+    return (f"warning: at {shown} {NO_DIFFERENCES_WORDS}: every finite difference sampled was not finite (a "
             f"nudge of eps * max(1, |x|) leaves the op's domain or overflows), so nothing was checked "
             f"({NOT_JUDGED}); check again with a smaller eps or at other input values")
 

@@ -37,6 +37,36 @@ class GraphCheck:
     whole: Optional[GradcheckReport] = None
     whole_leaves: Optional[int] = None
     whole_error: str = ""
+    #: the graph's float dtypes ('float32') and how the checks treated them (see precision_text)
+    dtypes: str = ""
+    precision: str = ""
+
+    @property
+    def sampled(self):
+        """(name, checked, size) of what was checked at only some of its entries: the whole-graph gradcheck's
+        leaves when it ran, else the op nodes' inputs (each input once); a single wrong entry elsewhere passes."""
+        if self.whole is not None:
+            checks = self.whole.leaves
+        else:
+            checks = {}
+            for row in self.nodes.rows:
+                for i in row.inputs:
+                    if i.checked and (i.name not in checks or i.checked < checks[i.name].checked):
+                        checks[i.name] = i
+            checks = list(checks.values())
+        return [(i.name, i.checked + i.skipped, i.size) for i in checks
+                if (i.checked or i.skipped) and i.checked + i.skipped < i.size]
+
+    def sampled_text(self, shown=3):
+        """'sampled 20 of 320 entries of B' (the first `shown`, then how many more), or '' when every entry was
+        checked."""
+        items = self.sampled
+        if not items:
+            return ""
+        parts = [f"{k} of {n} entries of {name}" if j == 0 else f"{k} of {n} of {name}"
+                 for j, (name, k, n) in enumerate(items[:shown])]
+        more = f" and {len(items) - shown} more" if len(items) > shown else ""
+        return "sampled " + ", ".join(parts) + more
 
     @property
     def failed(self):
@@ -102,6 +132,26 @@ class GraphCheck:
         return "" if self.whole is None else self.whole.summary()
 
 
+def value_dtypes(graph):
+    """The float dtypes of a graph's values, narrowest first ('float32', 'float32 and float64'; 'float64' for the
+    scalar path's Python floats): what the header of a check says the graph computes in."""
+    kinds = set()
+    for n in graph.nodes:
+        v = n._value
+        if v.__class__ is float:
+            kinds.add(np.dtype(np.float64))
+        elif getattr(v, "dtype", None) is not None and v.dtype.kind == "f":
+            kinds.add(v.dtype)
+    return " and ".join(str(d) for d in sorted(kinds, key=lambda d: d.itemsize)) or "no float values"
+
+
+def precision_text(graph):
+    """How the checks treat the graph's dtype, for their headers: 'in float64' or 'in float64, and each VJP again
+    in float32 against float64's result'."""
+    low = [d for d in value_dtypes(graph).split(" and ") if d in ("float16", "float32")]
+    return "in float64" + (f", and each VJP again in {' and '.join(low)} against float64's result" if low else "")
+
+
 def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
     """Check `graph` (a Graph) as ``graphscope check`` does, with its defaults: a GraphCheck.
 
@@ -111,7 +161,7 @@ def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
     require_settings("check", eps=eps, rtol=rtol, max_coords=max_coords, seed=seed)
     origin = first_nonfinite(graph)
     nodes = check_nodes(graph, max_coords=max_coords, eps=eps, rtol=rtol, seed=seed)
-    result = GraphCheck(origin, nodes)
+    result = GraphCheck(origin, nodes, dtypes=value_dtypes(graph), precision=precision_text(graph))
     if whole:
         result.whole_leaves = sum(1 for n in graph.leaves if n.requires_grad)
         if result.whole_leaves:

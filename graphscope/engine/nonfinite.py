@@ -62,6 +62,8 @@ class NonFinite:
     count: int
     size: int
     input_index: Optional[int] = None
+    #: the index of the first non-finite entry (() for a 0-d value)
+    first: tuple = ()
 
     @property
     def name(self):
@@ -97,8 +99,35 @@ class NonFinite:
         return f"{who}: {self.cause() or self._bad()}"
 
     def _bad(self):
-        """'nan in 3 of 4 entries'."""
-        return f"{self.kind} in {self.count} of {self.size} entr{'y' if self.size == 1 else 'ies'}"
+        """'nan in 3 of 4 entries, the first at [2] (where x = -0.5)': how many, and, for an op's value, the inputs
+        at the first bad entry."""
+        text = f"{self.kind} in {self.count} of {self.size} entr{'y' if self.size == 1 else 'ies'}"
+        if self.size > 1:
+            text += f", the first at {list(self.first)}"
+            where = self._inputs_at_first()
+            if where:
+                text += f" (where {where})"
+        return text
+
+    def _inputs_at_first(self):
+        """'x = -0.5': the inputs' entries that made the first non-finite entry of an op's value ('' when the inputs
+        do not line up entry by entry with the value, or in the backward pass)."""
+        n = self.node
+        if self.phase != "forward" or self.reason != "op" or n.op_def is None:
+            return ""
+        shape = np.shape(n._value)
+        parts = []
+        for i in n.inputs:
+            v = i._value
+            if np.ndim(v) == 0:
+                parts.append(f"{i.name} = {number_text(float(np.asarray(v)))}")
+                continue
+            try:
+                entry = np.broadcast_to(v, shape)[self.first]
+            except (ValueError, IndexError):
+                return ""
+            parts.append(f"{i.name} = {number_text(entry)}")
+        return ", ".join(parts)
 
     def describe(self):
         """Several lines: what became non-finite where, the values involved, why, scope and source line."""
@@ -174,7 +203,10 @@ def describe_tensor(name, v):
 
 def _record(node, phase, reason, v, input_index=None):
     kind, count, size = nonfinite_summary(v)
-    return NonFinite(node, phase, reason, kind, count, size, input_index)
+    a = np.asarray(v, dtype=np.float64) if v.__class__ is float else np.asarray(v)
+    bad = np.argwhere(~np.isfinite(a))
+    first = tuple(int(k) for k in bad[0]) if len(bad) and a.ndim else ()
+    return NonFinite(node, phase, reason, kind, count, size, input_index, first)
 
 
 # ---------------------------------------------------------------- after the fact

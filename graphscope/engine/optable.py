@@ -93,6 +93,8 @@ class Op:
     refresh = None
     upgrade = None
     boolean = False
+    #: a custom op's handle (its user's functions); None for a built-in op
+    handle = None
 
     def forward(self, *xs, **attrs):
         raise NotImplementedError

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..engine import check_node
+from ..engine.gradcheck import check_leaf
 from ..engine.errors import GraphscopeError
 from ..engine.graphcheck import check_graph
 from ..engine.source import display_location
@@ -203,7 +204,11 @@ class Session:
     # ---------------------------------------------------------------- gradient checks
     def check_here(self):
         """The engine's gradient check of the current node (a NodeCheck)."""
-        result = check_node(self.node, position=self.graph.position(self.node))
+        if self.node.op_def is None:  # a leaf: the checks of the op nodes its gradient comes from
+            whole = self.graph_check.whole if self.graph_check is not None else None
+            result = check_leaf(self.node, self.graph, known=self.checks, whole=whole)
+        else:
+            result = check_node(self.node, position=self.graph.position(self.node))
         self.checks[self.node] = result
         return result
 

@@ -32,6 +32,8 @@ def node_check_text(check, width=None):
     _heading(text, "gradient check: ", check.status_text, "green" if check.ok else "bold red", width)
     if not check.ok and check.vjp_text:  # where the VJP to look at is defined
         text.append(hanging(INDENT + f"its {check.vjp_text}", width, cut_words=True) + "\n")
+    if check.detail:  # what the VJP raised, in its own operands' words (the status says only 'VJP raised ...')
+        text.append(hanging(INDENT + check.detail.split("\n", 1)[0], width) + "\n")
     for inp in check.inputs:
         _input_head(text, inp, width)
         text.append(hanging(INDENT + inp.result_text(), width) + "\n")
@@ -68,7 +70,9 @@ def entry_lines(entries, width=None, indent=INDENT):
     the place left-aligned, the figures right-aligned under their titles) when it fits `width`; else each entry
     cut only between its figures, the lines after its first indented further."""
     cells = [entry_cells(e) for e in entries]
-    rows = [ENTRY_TITLES] + cells
+    # an entry of a VJP run in the graph's dtype is compared with float64's VJP, not with a finite difference
+    titles = ("worst", entries[0].dtype, "float64", "rel err") if entries and entries[0].dtype else ENTRY_TITLES
+    rows = [titles] + cells
     widths = [max(len(r[i]) for r in rows) for i in range(len(ENTRY_TITLES))]
     for gap in GAPS:
         lines = [indent + r[0].ljust(widths[0]) + "".join(" " * gap + c.rjust(w) for c, w in zip(r[1:], widths[1:]))
@@ -77,7 +81,7 @@ def entry_lines(entries, width=None, indent=INDENT):
             return [line.rstrip() for line in lines], True
     lines, under = [], indent + "  "
     for where, analytic, numerical, rel in cells:
-        figures = [f"analytic {analytic}", f"numerical {numerical}", f"rel err {rel}"]
+        figures = [f"{titles[1]} {analytic}", f"{titles[2]} {numerical}", f"rel err {rel}"]
         entry = cut_between([f"{indent}{where} {figures[0]}"] + figures[1:], width, under)
         if not fits(len(entry[0]), width):  # the place on a line of its own, the figures under it
             entry = [indent + where] + cut_between([under + figures[0]] + figures[1:], width, under)
@@ -88,7 +92,7 @@ def entry_lines(entries, width=None, indent=INDENT):
 def check_all_lines(result):
     """What check-all found (a GraphCheck), in `graphscope check`'s words and counts: where the first NaN or infinity
     is made, the per-node check's counts and its first failing node, the whole-graph gradcheck's verdict."""
-    lines = []
+    lines = [f"{result.dtypes} graph, checked {result.precision}"] if result.dtypes else []
     bad = result.nodes.first_failure
     if result.origin is not None:
         lines.append(result.origin.describe().splitlines()[0] + " (! goes there)")
@@ -99,6 +103,9 @@ def check_all_lines(result):
     whole = result.whole_summary()
     if whole:
         lines.append(whole.splitlines()[0])
+    sampled = result.sampled_text() if not result.failed else ""
+    if sampled:  # a single wrong entry elsewhere would pass
+        lines.append(f"{sampled}: a wrong entry outside them would pass (graphscope check --coords all)")
     return lines
 
 
