@@ -34,7 +34,7 @@ def walk(graph, provenance, write, optimizer=None, command="demo"):
     from ..engine.formatting import summarize_value
     from ..stepper import Stepper, explain
     from ..stepper.state import NOT_REACHED, not_reached_text
-    st = Stepper(graph, optimizer=optimizer)
+    st = Stepper(graph, optimizer=optimizer, keep_gradients=True)  # the graph keeps the walk's gradients (--save)
     out = graph.output
     write(f"graphscope {command}: {provenance}")
     update = f" then {plural(st.n_update, 'update step')}" if st.n_update else ""
@@ -59,7 +59,7 @@ def walk(graph, provenance, write, optimizer=None, command="demo"):
     for n in graph.leaves:
         if n.requires_grad:
             grad = not_reached_text(final.stopped_at) if final.grad_status(n) == NOT_REACHED else \
-                summarize_value(n.grad)
+                summarize_value(final.grad(n))
             write(f"  {explain.d(out, n):>12} = {grad}")
     if optimizer is not None:
         walk_update(st, optimizer, write)
