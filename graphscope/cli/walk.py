@@ -107,8 +107,9 @@ def in_terminal():
     return (sys.stdout.isatty() and sys.stdin.isatty()) or bool(os.environ.get("TEXTUAL_DRIVER"))
 
 
-def print_walk(shown, optimizer=None, save=None, command="demo"):
-    """Print the walk as text, the note on NaNs, the saved file (given `save`) and the next commands; exit 0."""
+def print_walk(shown, optimizer=None, save=None, command="demo", save_options=None):
+    """Print the walk as text, the note on NaNs, the saved file (given `save`, written with the walk's gradients;
+    `save_options` go to ``save_graph``: gradients, sources) and the next commands; exit 0."""
     from ..interop import save_graph
     st = walk(shown.graph, shown.provenance, print, optimizer, command)
     warn_broken_backward(command, st, shown.file, shown.imports)
@@ -116,7 +117,9 @@ def print_walk(shown, optimizer=None, save=None, command="demo"):
     if note:
         print(f"\n{note}")
     if save is not None:
-        save_graph(shown.graph, os.path.expanduser(save))
-        print(f"\nsaved the graph to {save}")
+        options = save_options or {}
+        save_graph(shown.graph, os.path.expanduser(save), **options)
+        left_out = [what for what in ("gradients", "sources") if not options.get(what, True)]
+        print(f"\nsaved the graph to {save}" + (f" (without {' and '.join(left_out)})" if left_out else ""))
     print("\n" + next_steps(shown, st, save))
     return 0

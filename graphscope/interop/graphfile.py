@@ -130,7 +130,7 @@ def save_graph(graph, path, version=VERSION, gradients=True, sources=True):
         if not isinstance(flag, bool):
             raise GraphFileError(f"save_graph: {name} must be True or False, got {flag!r}")
     store = WRITERS[version]()
-    where = _PathsFrom(path) if sources else None
+    where = _PathsFrom(require_path(path, "graph file")) if sources else None
     head = {"format": FORMAT, "version": version, "outputs": [n.id for n in graph.outputs],
             "custom_ops": _custom_ops(graph, where), "paths": RELATIVE}
     stale = outdated(graph.nodes)

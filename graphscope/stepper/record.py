@@ -28,6 +28,7 @@ values and the optimizer's state are put back afterwards, so recording shows
 the step without taking it; with ``apply=True`` the step stays taken, as in
 one training iteration.
 """
+from contextlib import contextmanager
 from functools import cached_property
 
 import numpy as np
@@ -97,6 +98,20 @@ class Recording:
             if not kept:  # also when recording failed: the graph is left as it was
                 for node, g in zip(nodes, held):
                     node.grad = g
+
+    @contextmanager
+    def walked_gradients(self):
+        """Inside the block every node of the graph holds the gradient the walk ended with (None where it got
+        none), for code that reads ``.grad`` (the non-finite search); outside it, the graph's own."""
+        nodes = self.graph.nodes
+        held = [n.grad for n in nodes]
+        for node, values in zip(nodes, self.grad_values):
+            node.grad = values[-1] if values else None
+        try:
+            yield
+        finally:
+            for node, g in zip(nodes, held):
+                node.grad = g
 
     @cached_property
     def repeated_names(self):
