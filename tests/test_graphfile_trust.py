@@ -197,6 +197,21 @@ def test_check_fails_on_a_file_whose_values_its_ops_do_not_give(tmp_path, capsys
     assert code == 0 and "graphscope demo: warning: " in err and "saved values disagree" in err
 
 
+async def test_the_terminal_ui_opens_showing_the_warning(tmp_path):
+    from graphscope.tui.app import GraphscopeApp
+    loss = gs.sum(gs.tanh(gs.param(np.array([0.5, -2.0]), name="w")))
+    loss.graph().save(tmp_path / "tanh.gsgraph")
+    path = edited(tmp_path / "tanh.gsgraph", tmp_path / "relu.gsgraph", '"op": "tanh"', '"op": "relu"')
+    with pytest.warns(SavedValuesWarning) as caught:
+        graph = load_graph(path)
+    app = GraphscopeApp(graph, "relu.gsgraph", notes=[str(caught[0].message)])
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert len(shown) == 1 and "saved values disagree with this session's ops" in shown[0]
+        assert app.session.stepper.final().grad(graph["w"]) is not None    # and it steps as any graph
+
+
 def test_a_student_whose_forward_is_wrong_does_not_pass_check(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     ops, build = homework(tmp_path)

@@ -61,7 +61,8 @@ def _demo(args):
     optimizer = make_optimizer(shown.graph, args)
     if opens_tui(args):
         from .tui import open_tui
-        return open_tui(shown.graph, shown.provenance, shown.file, optimizer)
+        notes = getattr(args, "load_warnings", None)  # loading's warnings, shown as it opens
+        return open_tui(shown.graph, shown.provenance, shown.file, optimizer, **({"notes": notes} if notes else {}))
     return print_walk(shown, optimizer, args.save, save_options={"gradients": not args.no_gradients,
                                                                  "sources": not args.no_sources})
 

@@ -62,12 +62,16 @@ def difference(saved, recomputed):
 
 def outdated(nodes):
     """The ids of the op nodes whose value is not their op of their inputs' values now (computed before a leaf
-    changed: an optimizer step, an edit, without ``graph.run()`` since)."""
+    changed: an optimizer step, an edit, without ``graph.run()`` since).
+
+    Only the nodes that read a leaf are recomputed: a value goes out of date when a leaf changes, and a replay
+    recomputes every node below what it replays, so a node fed by op nodes alone agrees with them.
+    """
     ids = []
     with np.errstate(all="ignore"):
         for node in nodes:
             op = node.op_def
-            if op is None:
+            if op is None or all([i.op_def is not None for i in node.inputs]):
                 continue
             try:
                 again = compute(op, [i._value for i in node.inputs], node.attrs)
