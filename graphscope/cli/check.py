@@ -22,10 +22,15 @@ op's VJP.
 recorded) and their diagnosis: where the gradient vanishes, which units are
 dead, which weights are symmetric.
 
-Exit status 0 when everything passed, 1 when a node failed or a NaN was
-found, 3 when nothing failed but some node or leaf could not be judged,
-2 when the file could not be checked or an option is out of range; the
-same when the output's reader leaves early (`graphscope check FILE | head`).
+A saved graph is also checked on load: each op node is recomputed from its
+saved inputs, and a value that disagrees (the ops given with --import are
+not those that wrote the file) fails the check.
+
+Exit status 0 when everything passed, 1 when a node failed, a NaN was found
+or a saved graph's values disagree with its ops, 3 when nothing failed but
+some node or leaf could not be judged, 2 when the file could not be checked
+or an option is out of range; the same when the output's reader leaves early
+(`graphscope check FILE | head`).
 """
 import argparse
 

@@ -371,6 +371,7 @@ class _Reader:
         stale = doc.get("outdated")
         self.outdated = set(stale) if isinstance(stale, list) and all(_is_int(i) for i in stale) else set()
         self.disagreements = Disagreements()
+        self.files = {}  # a file name as stored -> as a path here (_file)
 
     def fail(self, text, entry=None, k=None):
         where = "" if k is None else self.who(entry, k) + ": "
@@ -416,10 +417,15 @@ class _Reader:
                                  {name: self._described(f) for name, f in stored.items()})
 
     def _file(self, stored):
-        """A file name as the file stores it, as a path here: a relative one is relative to the graph file."""
-        if self.folder is None or os.path.isabs(stored) or stored.startswith("<"):
-            return stored
-        return os.path.normpath(os.path.join(self.folder, stored))
+        """A file name as the file stores it, as a path here: a relative one is relative to the graph file (each
+        name worked out once: every node of a big graph names the same few files)."""
+        path = self.files.get(stored)
+        if path is None:
+            path = stored
+            if self.folder is not None and not os.path.isabs(stored) and not stored.startswith("<"):
+                path = os.path.normpath(os.path.join(self.folder, stored))
+            self.files[stored] = path
+        return path
 
     def _described(self, stored):
         """'s1_mm_ok.py (next to the graph file)': a stored file name in words, no path of this machine added."""
