@@ -70,7 +70,7 @@ def test_a_defining_file_that_is_gone_gets_a_placeholder(capsys, saved, command)
     err = capsys.readouterr().err
     assert "other.py" in err and "softsign" in err                # names the file that did not define it
     assert suggested(err) == [typed + ["--import", "my_ops.py"]]  # a placeholder for the file to write
-    assert str(saved / "ops.py") in err                          # where it was defined, now gone
+    assert "it was defined in ops.py (next to the graph file), which is not there" in err   # where, now gone
 
 
 def test_the_library_message_says_to_import_before_load_graph(saved):
@@ -79,5 +79,6 @@ def test_the_library_message_says_to_import_before_load_graph(saved):
         gs.load_graph("model.gsgraph")
     assert err.value.ops == ["softsign"] and err.value.defined_in == {"softsign": str(saved / "ops.py")}
     message = str(err.value)
-    assert "softsign" in message and "gs.load_graph" in message and str(saved / "ops.py") in message
+    assert "softsign" in message and "gs.load_graph" in message
+    assert "softsign was defined in ops.py (next to the graph file)" in message and str(saved) not in message
     assert "--import" not in message

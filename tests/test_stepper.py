@@ -101,9 +101,20 @@ def test_lecture_status_current_done_pending():
     assert final.current is None and {final.status(n) for n in st.graph} == {"done"}
 
 
-def test_lecture_graph_grads_after_recording_equal_engine_backward():
+def test_recording_leaves_the_graphs_gradients_as_they_were():
     f = lecture()
-    Stepper(f)
+    st = Stepper(f)
+    assert [n.grad for n in f.graph()] == [None] * 5              # never differentiated: still none
+    assert [st.final().grad(n) for n in f.graph()] == [-4.0, -4.0, 3.0, -4.0, 1.0]
+    f.backward()                                                  # as if nobody had stepped through it
+    assert [n.grad for n in f.graph()] == [-4.0, -4.0, 3.0, -4.0, 1.0]
+
+
+def test_keep_gradients_leaves_what_zero_grad_then_backward_leaves():
+    f = lecture()
+    f.backward()
+    f.backward()                                                  # leaves hold twice their gradient
+    Stepper(f, keep_gradients=True)
     twin = lecture()
     twin.backward()
     for mine, ref in zip(f.graph(), twin.graph()):
@@ -176,15 +187,15 @@ def test_two_layer_every_step_matches_the_engine():
                 np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
         if ev.node.op_def is not None:
             np.testing.assert_allclose(ev.upstream, ref_contrib[twin_of[ev.node]][0], rtol=1e-12)
-    # final step: every gradient equals the engine's, and so do the graph's own .grad values
+    # final step: every gradient equals the engine's; the graph's own .grad values are left as they were (none)
     final = st.final()
     for n in mine:
         r = twin_of[n]
+        assert n.grad is None
         if r.grad is None:
-            assert final.grad(n) is None and n.grad is None
+            assert final.grad(n) is None
         else:
             np.testing.assert_allclose(final.grad(n), r.grad, rtol=1e-12)
-            np.testing.assert_allclose(n.grad, r.grad, rtol=1e-12)
 
 
 def test_two_layer_input_data_gets_no_gradient_and_no_backward_step():
@@ -244,18 +255,34 @@ def test_same_input_twice_gets_two_contributions():
     first, second = st[st.find(f, "backward")].edges
     assert (first.contribution, first.accumulated, first.complete) == (-3.0, -3.0, False)
     assert (second.contribution, second.accumulated, second.complete) == (-3.0, -6.0, True)
-    assert st.final().grad(x) == -6.0 and x.grad == -6.0
+    assert st.final().grad(x) == -6.0 and x.grad is None
 
 
-def test_leaves_accumulate_like_backward_and_show_earlier_passes():
+def test_the_walk_starts_from_zero_gradients_after_the_user_called_backward():
     f = lecture()
     f.backward()
-    st = Stepper(f)          # a second pass, as a second backward() would be
-    x = st.graph["x"]
-    assert x.grad == -8.0 and st.graph["q"].grad == -4.0   # leaf accumulates, intermediate recomputed
-    assert st.at(0).grad(x) == -4.0 and st.at(0).grad_status(x) == "earlier"
-    assert st.at(4).grad(st.graph["q"]) is None            # intermediates start from nothing
-    assert st.final().grad(x) == -8.0
+    f.backward()                                           # the leaves hold -8, -8, 6: two passes accumulated
+    st = Stepper(f)
+    x, y, z = (st.graph[name] for name in "xyz")
+    assert st.at(0).grad(x) is None and st.at(0).grad_status(x) == "none"   # nothing before the walk reaches it
+    assert st.at(st.n_forward).grad(x) is None
+    assert [st.final().grad(n) for n in (x, y, z)] == [-4.0, -4.0, 3.0]     # the true gradients, not a sum
+    ev = st[st.find("q", "backward")]
+    assert [(e.contribution, e.accumulated) for e in ev.edges] == [(-4.0, -4.0), (-4.0, -4.0)]
+    assert [x.grad, y.grad, z.grad] == [-8.0, -8.0, 6.0]   # the user's own gradients are left alone
+    st.rerun()                                             # and a second walk does not add to the first
+    assert [st.final().grad(n) for n in (x, y, z)] == [-4.0, -4.0, 3.0] and x.grad == -8.0
+    f.backward()                                           # the user's next pass adds to their own, not to ours
+    assert x.grad == -12.0
+
+
+def test_a_failing_walk_leaves_the_graphs_gradients_as_they_were():
+    f = lecture()
+    f.backward()
+    before = [n.grad for n in f.graph()]
+    with pytest.raises(Exception):
+        Stepper(f, optimizer=object())                     # not an optimizer: recording fails after the backward
+    assert [n.grad for n in f.graph()] == before
 
 
 def test_no_backward_phase_is_explained():

@@ -79,7 +79,7 @@ def test_by_default_the_update_is_shown_then_put_back():
     st = gs.Stepper(loss, optimizer=opt)
     assert np.array_equal(W.value, W0) and s.value == s0
     assert opt.t == 0 and all(not np.any(v) for v in opt.state_of(W).values())
-    assert W.grad is not None  # gradients stay, as after backward()
+    assert W.grad is None      # and the graph's gradients as they were: none
     ev = st[st.find(W, UPDATE)]
     assert not np.allclose(ev.value_after, W0)
     assert np.array_equal(ev.value_before, W0)

@@ -40,8 +40,8 @@ def squash(text):
 
 @pytest.fixture(scope="module")
 def views(tmp_path_factory):
-    """The sample's values after one backward pass, and every view of it, each drawn from its own build (leaves
-    accumulate gradients over passes, as in PyTorch): the final picture, the player's panel texts, the TUI."""
+    """The sample's values after one backward pass, and every view of it, each drawn from its own build: the final
+    picture, the player's panel texts, the TUI."""
     from graphscope.userfile import build_output
     folder = tmp_path_factory.mktemp("notation")
     path = folder / "sample.py"
@@ -51,7 +51,7 @@ def views(tmp_path_factory):
         return build_output(str(path)).graph()
 
     graph = fresh()
-    final = Stepper(graph).final()
+    final = Stepper(graph, keep_gradients=True).final()  # the graph summary shows the walk's gradients too
     nodes = {n.name: n for n in graph.nodes}
     values = {name: (final.value(nodes[name]), final.grad(nodes[name])) for name in ("W", "v")}
     svg = viz.to_svg(Stepper(fresh()), step="final")

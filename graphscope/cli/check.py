@@ -22,10 +22,15 @@ op's VJP.
 recorded) and their diagnosis: where the gradient vanishes, which units are
 dead, which weights are symmetric.
 
-Exit status 0 when everything passed, 1 when a node failed or a NaN was
-found, 3 when nothing failed but some node or leaf could not be judged,
-2 when the file could not be checked or an option is out of range; the
-same when the output's reader leaves early (`graphscope check FILE | head`).
+A saved graph is also checked on load: each op node is recomputed from its
+saved inputs, and a value that disagrees (the ops given with --import are
+not those that wrote the file) fails the check.
+
+Exit status 0 when everything passed, 1 when a node failed, a NaN was found
+or a saved graph's values disagree with its ops, 3 when nothing failed but
+some node or leaf could not be judged, 2 when the file could not be checked
+or an option is out of range; the same when the output's reader leaves early
+(`graphscope check FILE | head`).
 --json prints the same results as one JSON object (for an autograder).
 """
 import argparse
@@ -52,7 +57,7 @@ EXAMPLES = """examples:
 def _check(args):
     from ..engine.graphcheck import check_graph, precision_text, value_dtypes
     try:
-        graph = load_graph(args)
+        graph = load_graph(args, report=False)
     except GraphscopeError as exc:
         if args.json:  # an autograder still gets one object: what could not be checked, and exit status 2
             _print_json({"file": user_file_text(args.file), "verdict": "error", "passed": False, "exit_status": 2,
@@ -65,6 +70,8 @@ def _check(args):
         return _check_json(args, graph, shown)
     print(f"graphscope check {shown}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} "
           f"{out.shape}, {value_dtypes(graph)}")
+    for text in args.load_warnings:  # a saved graph whose values its ops do not give: the check fails
+        print(f"\nFAIL: {text}")
     result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
                          whole=not args.nodes_only)
 
@@ -95,10 +102,12 @@ def _check(args):
         print(("FAIL: " if result.whole_failed else "") + result.whole_summary())
     if args.layers:
         print("\n" + layers_text(graph))
-    status = 1 if result.failed else NOT_JUDGED if result.unjudged else 0
-    sampled = result.sampled_text() if not result.failed else ""
+    status = 1 if result.failed or args.load_warnings else NOT_JUDGED if result.unjudged else 0
+    verdict = "FAILED (its saved values disagree with its ops, above)" if args.load_warnings and not result.failed \
+        else result.verdict
+    sampled = result.sampled_text() if status == 0 else ""
     note = f" ({sampled}; --coords all checks every entry)" if sampled else ""
-    print(f"\n{result.verdict}{note}{f' (exit status {status})' if status == NOT_JUDGED else ''}: {shown}")
+    print(f"\n{verdict}{note}{f' (exit status {status})' if status == NOT_JUDGED else ''}: {shown}")
     return status
 
 
@@ -108,10 +117,14 @@ def _check_json(args, graph, shown):
     from ..engine.gradcheck_json import graph_check_data
     result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
                          whole=not args.nodes_only)
-    status = 1 if result.failed else NOT_JUDGED if result.unjudged else 0
+    status = 1 if result.failed or args.load_warnings else NOT_JUDGED if result.unjudged else 0
     settings = {"coords": "all" if args.coords == EVERY_ENTRY else args.coords, "seed": args.seed, "eps": args.eps,
                 "rtol": args.rtol, "nodes_only": args.nodes_only}
-    _print_json(graph_check_data(result, shown, status, settings))
+    data = graph_check_data(result, shown, status, settings)
+    data["saved_values"] = list(args.load_warnings)  # a saved graph whose values its ops do not give: a failure
+    if args.load_warnings:
+        data["passed"], data["verdict"] = False, "FAILED (its saved values disagree with its ops)"
+    _print_json(data)
     return status
 
 

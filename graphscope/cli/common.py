@@ -4,6 +4,7 @@ import math
 import os
 import shlex
 import sys
+import warnings
 
 from ..engine.errors import GraphscopeError
 
@@ -145,14 +146,29 @@ def user_file_text(target):
     return shown if path == target else f"{shown}:{name}"
 
 
-def load_graph(args):
-    """The Graph of args.file, after running the --import files; a missing custom op names --import."""
-    from ..interop import UnknownOpError
+def load_graph(args, report=True):
+    """The Graph of args.file, after running the --import files; a missing custom op names --import.
+
+    A saved graph whose values disagree with this session's ops gets its warning on stderr, as
+    'graphscope COMMAND: warning: ...' (unless `report` is False: the caller reports it); ``args.load_warnings``
+    keeps the texts (``check`` fails on them)."""
+    from ..interop import SavedValuesWarning, UnknownOpError
     from ..userfile import load_graph_file
-    try:
-        return load_graph_file(args.file, args.imports)
-    except UnknownOpError as exc:
-        raise GraphscopeError(missing_ops_text(exc, args)) from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SavedValuesWarning)
+        try:
+            graph = load_graph_file(args.file, args.imports)
+        except UnknownOpError as exc:
+            raise GraphscopeError(missing_ops_text(exc, args)) from None
+    args.load_warnings = []
+    for w in caught:
+        if issubclass(w.category, SavedValuesWarning):
+            args.load_warnings.append(str(w.message))
+            if report:
+                print(f"graphscope {args.command}: warning: {w.message}", file=sys.stderr)
+        else:  # any other warning goes on as it came
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return graph
 
 
 def missing_ops_text(exc, args):
@@ -176,9 +192,9 @@ def missing_ops_text(exc, args):
     lines = [f"{exc.path}: {exc.uses()}: {given}name the Python file that defines {exc.them()} with --import:",
              f"  graphscope {shlex.join(command)}"]
     for name in unknown:
-        where = exc.defined_in.get(name)
+        where = exc.described.get(name)
         lines.append(f"  ({SOME_OPS_FILE}: the file that defines {name}"
-                     + (f"; it was defined in {where}, which is no longer there)" if where else ")"))
+                     + (f"; it was defined in {where}, which is not there)" if where else ")"))
     return "\n".join(lines)
 
 

@@ -28,6 +28,8 @@ EXAMPLES = """examples:
   graphscope demo samples/two_layer.py --text      any file that defines build(), or a saved graph
   graphscope demo samples/two_layer.py --text --optimizer adam   then one Adam update per parameter
   graphscope demo --save lecture.gsgraph           also save the walked graph, to export or check it
+  graphscope demo hw.py --save hw.gsgraph --no-gradients --no-sources
+                                                   a file to hand out: no answers, no paths of this machine
   graphscope demo model.gsgraph --import my_ops.py a saved graph whose custom ops my_ops.py defines
 """
 
@@ -51,12 +53,18 @@ def opens_tui(args):
 def _demo(args):
     if args.save is not None:
         _check_save_path(args.save)
+    elif args.no_gradients or args.no_sources:
+        from ..engine.errors import GraphscopeError
+        option = "--no-gradients" if args.no_gradients else "--no-sources"
+        raise GraphscopeError(f"{option} goes with --save FILE.gsgraph (it says what the saved file leaves out)")
     shown = _shown(args)
     optimizer = make_optimizer(shown.graph, args)
     if opens_tui(args):
         from .tui import open_tui
-        return open_tui(shown.graph, shown.provenance, shown.file, optimizer)
-    return print_walk(shown, optimizer, args.save)
+        notes = getattr(args, "load_warnings", None)  # loading's warnings, shown as it opens
+        return open_tui(shown.graph, shown.provenance, shown.file, optimizer, **({"notes": notes} if notes else {}))
+    return print_walk(shown, optimizer, args.save, save_options={"gradients": not args.no_gradients,
+                                                                 "sources": not args.no_sources})
 
 
 def _check_save_path(path):
@@ -79,7 +87,14 @@ def add_parser(sub):
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_graph_arguments(p, optional_help="default: the lecture's example, samples/chain_rule.py")
     p.add_argument("--save", metavar="FILE.gsgraph",
-                   help="also save the walked graph (values and gradients) as a graph file, to export or check")
+                   help="also save the walked graph (values and gradients) as a graph file, to export or check; "
+                        "source files near it are named relative to it")
+    p.add_argument("--no-gradients", action="store_true",
+                   help="with --save: leave the gradients out of the file (stepping it computes them: a file to "
+                        "hand to students without the answers)")
+    p.add_argument("--no-sources", action="store_true",
+                   help="with --save: leave out where each node was made and which file defines each custom op "
+                        "(no path of this machine in the file)")
     p.add_argument("--text", action="store_true",
                    help="print the walk as text (what the demo does when its output is not a terminal) "
                         "instead of opening the terminal UI")

@@ -76,7 +76,7 @@ def _export(args):
                               f"{'' if not args.output else f', not -o {args.output}'}")
     fmt = format_of(args.output, extra=(ONNX,)) if args.output else None  # an unknown extension fails before work
     graph = load_graph(args)
-    stepper = Stepper(graph, optimizer=make_optimizer(graph, args))
+    stepper = Stepper(graph, optimizer=make_optimizer(graph, args), keep_gradients=True)  # for the NaN note
     warn_broken_backward("export", stepper, args.file, args.imports)
     if stepper.update_note and stepper.recording.broken is None:  # (the warning above says why there is none)
         print(f"note: {stepper.update_note}", file=sys.stderr)

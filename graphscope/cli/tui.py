@@ -102,11 +102,11 @@ def training_options(args):
                            origins=origins if name else {}, settings_file=name or "", origins_text=text)
 
 
-def open_tui(graph, provenance, file=None, optimizer=None, training=None):
+def open_tui(graph, provenance, file=None, optimizer=None, training=None, notes=()):
     """Run the TUI in this terminal on `graph` (with the update phase of `optimizer`, given one); `provenance`
-    says where the graph came from (the title)."""
+    says where the graph came from (the title); `notes` (loading's warnings) are shown as it opens."""
     from ..tui import run_app
-    code = run_app(graph, provenance, file, optimizer, training)
+    code = run_app(graph, provenance, file, optimizer, training, notes)
     # the process ends next: its last garbage collections would walk every object of the graph, its recording
     # and its layout (1.4 s at 60,001 nodes); frozen objects are skipped, so the shell comes back at once
     gc.freeze()
@@ -161,7 +161,9 @@ def _tui(args):
         print("graphscope tui: not a terminal (input or output is piped or redirected): printing the walk as "
               "text, as `graphscope demo` does", file=sys.stderr, flush=True)
         return print_walk(Shown(graph, args.file, args.imports), optimizer, command="tui")
-    return open_tui(graph, display_path(args.file), args.file, optimizer, training)  # --resume: the app loads it
+    notes = {"notes": args.load_warnings} if args.load_warnings else {}  # loading's warnings, shown as it opens
+    # --resume: the app loads it
+    return open_tui(graph, display_path(args.file), args.file, optimizer, training, **notes)
 
 
 def run(args):

@@ -34,7 +34,7 @@ def walk(graph, provenance, write, optimizer=None, command="demo"):
     from ..engine.formatting import summarize_value
     from ..stepper import Stepper, explain
     from ..stepper.state import NOT_REACHED, not_reached_text
-    st = Stepper(graph, optimizer=optimizer)
+    st = Stepper(graph, optimizer=optimizer, keep_gradients=True)  # the graph keeps the walk's gradients (--save)
     out = graph.output
     write(f"graphscope {command}: {provenance}")
     update = f" then {plural(st.n_update, 'update step')}" if st.n_update else ""
@@ -59,7 +59,7 @@ def walk(graph, provenance, write, optimizer=None, command="demo"):
     for n in graph.leaves:
         if n.requires_grad:
             grad = not_reached_text(final.stopped_at) if final.grad_status(n) == NOT_REACHED else \
-                summarize_value(n.grad)
+                summarize_value(final.grad(n))
             write(f"  {explain.d(out, n):>12} = {grad}")
     if optimizer is not None:
         walk_update(st, optimizer, write)
@@ -107,8 +107,9 @@ def in_terminal():
     return (sys.stdout.isatty() and sys.stdin.isatty()) or bool(os.environ.get("TEXTUAL_DRIVER"))
 
 
-def print_walk(shown, optimizer=None, save=None, command="demo"):
-    """Print the walk as text, the note on NaNs, the saved file (given `save`) and the next commands; exit 0."""
+def print_walk(shown, optimizer=None, save=None, command="demo", save_options=None):
+    """Print the walk as text, the note on NaNs, the saved file (given `save`, written with the walk's gradients;
+    `save_options` go to ``save_graph``: gradients, sources) and the next commands; exit 0."""
     from ..interop import save_graph
     st = walk(shown.graph, shown.provenance, print, optimizer, command)
     warn_broken_backward(command, st, shown.file, shown.imports)
@@ -116,7 +117,9 @@ def print_walk(shown, optimizer=None, save=None, command="demo"):
     if note:
         print(f"\n{note}")
     if save is not None:
-        save_graph(shown.graph, os.path.expanduser(save))
-        print(f"\nsaved the graph to {save}")
+        options = save_options or {}
+        save_graph(shown.graph, os.path.expanduser(save), **options)
+        left_out = [what for what in ("gradients", "sources") if not options.get(what, True)]
+        print(f"\nsaved the graph to {save}" + (f" (without {' and '.join(left_out)})" if left_out else ""))
     print("\n" + next_steps(shown, st, save))
     return 0

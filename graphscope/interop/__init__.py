@@ -7,9 +7,10 @@ exports ``gs.load_graph`` from here.
 from . import graphfile, onnx as _onnx
 from .graphfile import FORMAT, VERSION, GraphFileError, UnknownOpError, load_graph, save_graph
 from .onnx import OnnxExportError, OnnxExportWarning, to_onnx
+from .savedvalues import SavedValuesWarning
 
 __all__ = ["FORMAT", "VERSION", "GraphFileError", "UnknownOpError", "OnnxExportError", "OnnxExportWarning", "install", "load_graph",
-           "save_graph", "to_onnx"]
+           "save_graph", "to_onnx", "SavedValuesWarning"]
 
 
 def install():

@@ -6,25 +6,36 @@
 The archive holds two members:
 
 - ``graph.json``: ``{"format": "graphscope-graph", "version": 2, "outputs": [ids],
-  "custom_ops": {name: {"module", "file"}}, "nodes": [...]}``, one entry per node in topological order, one
-  a line: ``id``, ``name``, ``op`` (null for a leaf), ``role`` (input/param/const for leaves), ``inputs``
-  (ids of earlier nodes), ``attrs`` (see ``attrcodec``), ``scope``, ``source``
-  (``{"file", "line", "function"}`` or null), ``requires_grad``, ``shape``,
-  ``dtype``, ``value`` and ``grad`` (references into the arrays, grad may be null);
+  "custom_ops": {name: {"module", "file"}}, "paths": "relative", "outdated": [ids], "nodes": [...]}``, one
+  entry per node in topological order, one a line: ``id``, ``name``, ``op`` (null for a leaf), ``role``
+  (input/param/const for leaves), ``inputs`` (ids of earlier nodes), ``attrs`` (see ``attrcodec``), ``scope``,
+  ``source`` (``{"file", "line", "function"}`` or null), ``requires_grad``, ``shape``,
+  ``dtype``, ``value`` and ``grad`` (references into the arrays, grad may be null). With ``"paths":
+  "relative"`` a relative ``file`` (of a source or a custom op) is relative to the graph file's folder (older
+  files hold absolute paths); ``outdated`` (optional) lists the op nodes whose value was already out of date
+  when saved (computed before a parameter changed; see ``savedvalues``);
 - ``arrays.npz``: every array, read back with ``allow_pickle=False``. In version 2 arrays of one dtype and
   shape are packed into one member, ``g<k>.npy`` of shape ``(count, *shape)``, and a reference is
   ``[k, row]``; version 1 (still read; written by ``save_graph(..., version=1)``) has one member per
   array, ``a<k>.npy``, referenced as ``"a<k>"`` (see ``arraypack``).
 
-Writing is atomic (a temporary file renamed into place). Reading validates
-everything and reports the first problem in one message (GraphFileError):
+Writing is atomic (a temporary file renamed into place). ``gradients=False`` leaves every gradient out and
+``sources=False`` every source location and the files defining custom ops (a file to hand out: no answers, no
+paths of the author's machine); otherwise a source file in or near the graph file's folder is stored relative
+to it. Reading validates everything and reports the first problem in one message (GraphFileError):
 not a graph file, truncated or damaged, a newer format version, malformed
 JSON, an op this session does not define (UnknownOpError: import the module
 defining the custom op first), a missing array or row, an array of the wrong shape or dtype, inputs that
-do not exist or do not fit their op.
+do not exist or do not fit their op. Each op node is recomputed from its saved inputs: a value that disagrees
+with its op gets one SavedValuesWarning naming the first such node (the ops of this session differ from those
+that wrote the file).
 
 Loaded nodes keep their names, scopes, source locations, values and
-gradients, and can be replayed (``graph.run``) and backpropagated. They get
+gradients, and can be replayed (``graph.run``) and backpropagated. As for any
+graph, ``backward()`` adds to the gradients leaves hold (PyTorch's rule), the
+saved ones included: call ``graph.zero_grad()`` first, or load with
+``gradients=False``. The stepper, the terminal UI and the pictures always walk
+from zero gradients. Loaded nodes get
 fresh ids from the engine's counter, in file order, so they never collide
 with nodes already in the session and inputs still come before outputs.
 """
@@ -48,6 +59,7 @@ from ..engine.tensor import new_leaf
 from ..util.atomic import atomic_write, require_path
 from .arraypack import MEMBER as ARRAYS_MEMBER, READERS, WRITERS
 from .attrcodec import AttrError, decode, encode
+from .savedvalues import Disagreements, difference, outdated
 from .safeio import ZIP_ERRORS, UnsafeFile, describe, parse_json, read_member
 
 FORMAT = "graphscope-graph"
@@ -56,6 +68,7 @@ GRAPH_MEMBER = "graph.json"
 _ROLES = ("input", "param", "const")
 _FLOAT64 = np.dtype(np.float64)
 _LINES_A_WRITE = 4096  # lines of graph.json (nodes) encoded, then written at once
+RELATIVE = "relative"  # the header's "paths": relative file names are relative to the graph file's folder
 
 
 class GraphFileError(GraphscopeError):
@@ -70,11 +83,13 @@ class UnknownOpError(GraphFileError):
     to define them its own way (the command line names its --import option).
     """
 
-    def __init__(self, path, ops, defined_in):
+    def __init__(self, path, ops, defined_in, described=None):
         self.path, self.ops, self.defined_in = path, list(ops), dict(defined_in)
+        #: {name: how the file names where it was defined}: 's1_mm_ok.py (next to the graph file)'
+        self.described = {name: (described or {}).get(name, where) for name, where in self.defined_in.items()}
         super().__init__(f"{path}: {self.uses()}: import the module defining {self.them()} before "
                          f"gs.load_graph (custom ops are defined with gs.custom_op"
-                         + "".join(f"; {name} was defined in {where}" for name, where in self.defined_in.items())
+                         + "".join(f"; {name} was defined in {where}" for name, where in self.described.items())
                          + ")")
 
     def uses(self):
@@ -98,24 +113,34 @@ class SavedSource:
 
 # ---------------------------------------------------------------- writing
 
-def save_graph(graph, path, version=VERSION):
+def save_graph(graph, path, version=VERSION, gradients=True, sources=True):
     """Write a Graph (or the graph ending at a tensor) to `path` atomically; return the path.
 
-    `version` 1 writes the layout of graphscope releases before packing (one array a member), for
+    ``gradients=False`` leaves the gradients out (a file for students holds no answers; stepping it computes
+    them). ``sources=False`` leaves out where each node was made and the files defining custom ops;
+    otherwise a file in or near the graph file's folder is stored relative to it, never as an absolute path
+    there. `version` 1 writes the layout of graphscope releases before packing (one array a member), for
     readers that only know it; it is slower to write and read for graphs of many nodes.
     """
     graph = require_graph(graph)
     if not _is_int(version) or version not in WRITERS:
         raise GraphFileError(f"cannot write graph-file format version {version!r}: "
                              f"choose one of {', '.join(map(str, WRITERS))}")
+    for name, flag in (("gradients", gradients), ("sources", sources)):
+        if not isinstance(flag, bool):
+            raise GraphFileError(f"save_graph: {name} must be True or False, got {flag!r}")
     store = WRITERS[version]()
+    where = _PathsFrom(require_path(path, "graph file")) if sources else None
     head = {"format": FORMAT, "version": version, "outputs": [n.id for n in graph.outputs],
-            "custom_ops": _custom_ops(graph)}
+            "custom_ops": _custom_ops(graph, where), "paths": RELATIVE}
+    stale = outdated(graph.nodes)
+    if stale:
+        head["outdated"] = stale
     now = time.localtime()[:6]
     with _collector_paused(), atomic_write(path, "graph file") as f:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
             with z.open(zipfile.ZipInfo(GRAPH_MEMBER, now), "w", force_zip64=True) as member:
-                _write_json(member, head, (_encode_node(n, store) for n in graph.nodes))
+                _write_json(member, head, (_encode_node(n, store, gradients, where) for n in graph.nodes))
             with z.open(zipfile.ZipInfo(ARRAYS_MEMBER, now), "w", force_zip64=True) as member:
                 store.write(member)
     return os.fspath(path)
@@ -138,29 +163,61 @@ def _write_json(out, head, nodes):
     out.write(("".join(lines) + "\n ]\n}\n").encode("utf-8"))
 
 
-def _custom_ops(graph):
-    """{op name: where its forward is defined} for the custom ops in the graph (a hint for loading)."""
+class _PathsFrom:
+    """A source file's name as a graph file stores it: relative to the graph file's folder when the two share a
+    folder below the file system's root (``s1_mm_ok.py``, ``../solutions/ops.py``), else absolute."""
+
+    def __init__(self, graph_file):
+        self.folder = os.path.dirname(os.path.abspath(os.fspath(graph_file)))
+        self.cache = {}
+
+    def __call__(self, filename):
+        stored = self.cache.get(filename)
+        if stored is None:
+            stored = self.cache[filename] = self._stored(filename)
+        return stored
+
+    def _stored(self, filename):
+        if filename.startswith("<"):  # '<stdin>', '<ipython-input-3>': not a file
+            return filename
+        full = os.path.abspath(filename)
+        try:
+            shared = os.path.commonpath([full, self.folder])
+        except ValueError:  # another drive (Windows)
+            return full
+        if os.path.dirname(shared) == shared:  # only the root in common: a relative path says nothing less
+            return full
+        return os.path.relpath(full, self.folder)
+
+
+def _custom_ops(graph, where):
+    """{op name: where its forward is defined} for the custom ops in the graph (a hint for loading; with
+    `where` None, the op names only)."""
     found = {}
     for n in graph.nodes:
         handle = getattr(n.op_def, "handle", None)
         if handle is not None and n.op_def.name not in found:
+            if where is None:
+                found[n.op_def.name] = {"module": None, "file": None}
+                continue
             try:
-                where = inspect.getsourcefile(handle._forward)
+                file = inspect.getsourcefile(handle._forward)
             except TypeError:
-                where = None
-            found[n.op_def.name] = {"module": getattr(handle._forward, "__module__", None), "file": where}
+                file = None
+            found[n.op_def.name] = {"module": getattr(handle._forward, "__module__", None),
+                                    "file": None if file is None else where(file)}
     return found
 
 
-def _encode_node(n, store):
+def _encode_node(n, store, gradients=True, where=None):
     try:
         attrs = {k: encode(v, store) for k, v in n.attrs.items()} if n.attrs else {}
     except AttrError as exc:
         raise GraphFileError(f"cannot save node {n.name} (op {n.op}, made at {display_location(n.source)}): "
                              f"attribute: {exc}") from None
     code = n._code
-    source = None if code is None else {"file": code.co_filename, "line": int(n._line),
-                                        "function": getattr(code, "co_name", "")}
+    source = None if code is None or where is None else {"file": where(code.co_filename), "line": int(n._line),
+                                                         "function": getattr(code, "co_name", "")}
     value = n._value
     if value.__class__ is float:  # the scalar lane's values: no numpy on the way out
         shape, dtype = [], "float64"
@@ -170,15 +227,18 @@ def _encode_node(n, store):
     return {"id": n.id, "name": n.name, "op": n.op, "role": n.role, "inputs": [i.id for i in n.inputs],
             "attrs": attrs, "scope": n.scope, "source": source, "requires_grad": bool(n.requires_grad),
             "shape": shape, "dtype": dtype,
-            "value": store.put(value), "grad": None if n.grad is None else store.put(n.grad)}
+            "value": store.put(value), "grad": None if n.grad is None or not gradients else store.put(n.grad)}
 
 
-def _graph_save(graph, path, version=VERSION):
+def _graph_save(graph, path, version=VERSION, gradients=True, sources=True):
     """Write the graph (structure, values, gradients) to one file atomically; read it back with ``gs.load_graph``.
 
+    ``gradients=False`` leaves the gradients out: a file to hand to students holds no answers (stepping it,
+    or ``backward()``, computes them). ``sources=False`` leaves out where each node was made and which file
+    defines each custom op; otherwise files in or near the graph file's folder are stored relative to it.
     ``version=1`` writes the older layout (one array a member) for graphscope releases that only read it.
     """
-    return save_graph(graph, path, version)
+    return save_graph(graph, path, version, gradients, sources)
 
 
 def install():
@@ -188,13 +248,25 @@ def install():
 
 # ---------------------------------------------------------------- reading
 
-def load_graph(path):
-    """Read a graph file written by save_graph; a Graph whose nodes are ready to replay and backpropagate."""
+def load_graph(path, gradients=True):
+    """Read a graph file written by save_graph; a Graph whose nodes are ready to replay and backpropagate.
+
+    Nodes hold their saved values and gradients. ``backward()`` on the loaded graph adds to the gradients its
+    leaves hold, the saved ones included (PyTorch's rule for leaves): call ``graph.zero_grad()`` first, or load
+    with ``gradients=False``. Each op node is recomputed from its saved inputs; when a saved value disagrees,
+    one SavedValuesWarning names the first such node: the ops of this session differ from those that wrote
+    the file.
+    """
     path = require_path(path, "graph file")
+    if not isinstance(gradients, bool):
+        raise GraphFileError(f"load_graph: gradients must be True or False, got {gradients!r}")
     with _collector_paused():
         doc, npz, npz_size = _open(path)
         with npz:
-            return _Reader(path, doc, npz, npz_size).build()
+            reader = _Reader(path, doc, npz, npz_size, gradients)
+            graph = reader.build()
+    reader.disagreements.warn(path)
+    return graph
 
 
 @contextmanager
@@ -289,11 +361,17 @@ def _check_header(path, doc):
 class _Reader:
     """Validates the nodes of one file and builds them, in file order."""
 
-    def __init__(self, path, doc, npz, npz_size):
+    def __init__(self, path, doc, npz, npz_size, gradients=True):
         self.path = path
         self.doc = doc
         self.array = READERS[doc["version"]](npz, npz_size)  # a reference in the file -> its array
         self.by_id = {}
+        self.gradients = gradients
+        self.folder = os.path.dirname(os.path.abspath(path)) if doc.get("paths") == RELATIVE else None
+        stale = doc.get("outdated")
+        self.outdated = set(stale) if isinstance(stale, list) and all(_is_int(i) for i in stale) else set()
+        self.disagreements = Disagreements()
+        self.files = {}  # a file name as stored -> as a path here (_file)
 
     def fail(self, text, entry=None, k=None):
         where = "" if k is None else self.who(entry, k) + ": "
@@ -310,7 +388,7 @@ class _Reader:
     def build(self):
         entries = self.doc["nodes"]
         self._check_ops(entries)
-        with np.errstate(all="ignore"):  # recomputing saved nodes (_check_consistent) warns of nothing
+        with np.errstate(all="ignore"):  # recomputing saved nodes (_recomputed) warns of nothing
             for k, entry in enumerate(entries):
                 try:
                     node = self._node(k, entry)
@@ -333,9 +411,31 @@ class _Reader:
         if missing:
             hints = self.doc.get("custom_ops")
             hints = hints if isinstance(hints, dict) else {}
-            defined_in = {name: hints[name]["file"] for name in missing
-                          if isinstance(hints.get(name), dict) and isinstance(hints[name].get("file"), str)}
-            raise UnknownOpError(self.path, missing, defined_in)
+            stored = {name: hints[name]["file"] for name in missing
+                      if isinstance(hints.get(name), dict) and isinstance(hints[name].get("file"), str)}
+            raise UnknownOpError(self.path, missing, {name: self._file(f) for name, f in stored.items()},
+                                 {name: self._described(f) for name, f in stored.items()})
+
+    def _file(self, stored):
+        """A file name as the file stores it, as a path here: a relative one is relative to the graph file (each
+        name worked out once: every node of a big graph names the same few files)."""
+        path = self.files.get(stored)
+        if path is None:
+            path = stored
+            if self.folder is not None and not os.path.isabs(stored) and not stored.startswith("<"):
+                path = os.path.normpath(os.path.join(self.folder, stored))
+            self.files[stored] = path
+        return path
+
+    def _described(self, stored):
+        """'s1_mm_ok.py (next to the graph file)': a stored file name in words, no path of this machine added."""
+        if self.folder is None or os.path.isabs(stored) or stored.startswith("<"):
+            return stored
+        if os.path.dirname(stored) == "":
+            return f"{stored} (next to the graph file)"
+        if stored.startswith(os.pardir):
+            return f"{stored} (relative to the graph file's folder)"
+        return f"{stored} (in the graph file's folder)"
 
     def _node(self, k, entry):
         if not isinstance(entry, dict):
@@ -352,12 +452,13 @@ class _Reader:
             raise AttrError(f"name must be a string, got {name!r}")
         inputs = self._inputs(entry["inputs"], op)
         value = self._value(entry)
-        grad = self._grad(entry, value)
+        grad = self._grad(entry, value) if self.gradients else None
         attrs = entry["attrs"]
         if not isinstance(attrs, dict):
             raise AttrError(f"attrs must be a JSON object, got {type(attrs).__name__}")
         attrs = {key: decode(v, self.array) for key, v in attrs.items()}
         role = entry.get("role")
+        gap = None  # how far the saved value is from its op of the saved inputs (None: they agree)
         if op is None:
             if role not in _ROLES:
                 raise AttrError(f"a leaf's role must be one of {', '.join(_ROLES)}, got {role!r}")
@@ -368,7 +469,8 @@ class _Reader:
                 raise AttrError(f"op must be a string or null, got {op!r}")
             if op in OPS and OPS[op].upgrade is not None:  # a node saved before the op's inputs changed
                 inputs, attrs = OPS[op].upgrade(inputs, attrs)
-            _check_consistent(OPS[op], inputs, attrs, value)
+            recomputed = _recomputed(OPS[op], inputs, attrs, value)
+            gap = None if nid in self.outdated else difference(value, recomputed)
         scope = entry.get("scope")
         if scope is not None and not isinstance(scope, str):
             raise AttrError(f"scope must be a string or null, got {scope!r}")
@@ -382,6 +484,8 @@ class _Reader:
                 t.attrs = attrs
         t.scope = scope
         t._code, t._line = self._source(entry.get("source"))
+        if gap is not None:
+            self.disagreements.add(t, value, recomputed, gap)
         return t
 
     def _inputs(self, ids, op):
@@ -434,14 +538,15 @@ class _Reader:
         if (not isinstance(source, dict) or not isinstance(source.get("file"), str)
                 or not _is_int(source.get("line"))):
             raise AttrError(f"source must be {{\"file\": str, \"line\": int}} or null, got {source!r}")
-        return SavedSource(source["file"], str(source.get("function", ""))), source["line"]
+        return SavedSource(self._file(source["file"]), str(source.get("function", ""))), source["line"]
 
 
-def _check_consistent(op, inputs, attrs, value):
-    """The op must accept the saved inputs and attributes and give a value of the saved shape.
+def _recomputed(op, inputs, attrs, value):
+    """The op of the saved inputs and attributes: it must accept them and give a value of the saved shape.
 
     A file that contradicts itself (a reshape whose shape cannot hold its input, a scalar loss saved as a
-    vector) is refused on load rather than at the first replay. The saved value is kept as it is.
+    vector) is refused on load rather than at the first replay. The saved value is kept as it is; the caller
+    compares it with the value returned.
     """
     vals = [i._value for i in inputs]
     scalar_lane = op.scalar_forward is not None and all([v.__class__ is float for v in vals])
@@ -464,6 +569,7 @@ def _check_consistent(op, inputs, attrs, value):
     if (expected.__class__ is not float or value.__class__ is not float) and np.shape(expected) != np.shape(value):
         raise AttrError(f"its saved value has shape {np.shape(value)}, but op {op.name} of its saved inputs "
                         f"gives shape {np.shape(expected)}: the file contradicts itself")
+    return expected
 
 
 _DTYPE_NAMES = {}

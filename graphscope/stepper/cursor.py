@@ -21,10 +21,14 @@ class Stepper:
     Steps are numbered from 0: first one forward event per node in
     topological order (leaves are fed, op nodes recomputed), then one backward
     event per node that gets a gradient, in reverse topological order.
-    Recording runs the backward pass once with the engine's semantics, so the
-    graph's own ``.grad`` values afterwards are those of ``backward()``
-    (leaves that already held a gradient accumulate, as with ``backward()``).
-    Moving the cursor never touches the graph.
+    Recording runs the backward pass once, from zero gradients: what it shows
+    are the gradients of the replayed values, never a sum with gradients the
+    graph already held (those a graph file saved, or a ``backward()`` the
+    user called). It leaves the graph's own ``.grad`` values as they were, so
+    a ``backward()`` after stepping gives what it would have given without
+    (``st.final().grad(node)`` is the walk's gradient). ``keep_gradients=True``
+    leaves the walk's gradients in the graph instead, as ``zero_grad()`` then
+    ``backward()`` would. Moving the cursor never touches the graph.
 
     Given an ``optimizer`` (gs.optim's, or anything with its interface:
     ``params``, ``step()``, ``state_of(p)``, ``last_update(p)``,
@@ -34,17 +38,18 @@ class Stepper:
     ratio. Recording runs one real ``optimizer.step()``; by default
     (``apply=False``) the parameters' values and the optimizer's state are
     then put back, so stepping through shows the update without changing the
-    model (the gradients stay, as after ``backward()``). ``apply=True`` keeps
-    the step taken: the recording is then one training iteration (and each
-    ``rerun()`` takes another).
+    model. ``apply=True`` keeps the step taken: the recording is then one
+    training iteration, ``zero_grad()``, ``backward()``, ``step()`` (the walk's
+    gradients stay in the graph; each ``rerun()`` takes another iteration).
     """
 
-    def __init__(self, graph, grad=None, step=0, optimizer=None, apply=False):
+    def __init__(self, graph, grad=None, step=0, optimizer=None, apply=False, keep_gradients=False):
         self.graph = require_graph(graph)
         self._grad = grad
         self.optimizer = optimizer
         self.apply = apply
-        self.recording = Recording(self.graph, grad, optimizer, apply)
+        self.keep_gradients = keep_gradients
+        self.recording = self._record()
         self._step = 0
         self.goto(step)
 
@@ -88,16 +93,14 @@ class Stepper:
     def rerun(self):
         """Record again from the leaves' current values (after editing one); the cursor stays put.
 
-        The new pass replaces this stepper's earlier one: leaves get back the
-        gradients they held before it, then accumulate the new contributions.
+        The new pass starts from zero gradients, as the first did: it shows the gradients of the new values.
         """
-        old = self.recording
-        for node, baseline in zip(self.graph.nodes, old.baseline):
-            if node.op_def is None:
-                node.grad = baseline
-        self.recording = Recording(self.graph, self._grad, self.optimizer, self.apply)
+        self.recording = self._record()
         self._step = min(self._step, len(self) - 1)
         return self.state
+
+    def _record(self):
+        return Recording(self.graph, self._grad, self.optimizer, self.apply, self.keep_gradients)
 
     # ---------------------------------------------------------------- the cursor
     @property

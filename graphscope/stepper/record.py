@@ -2,9 +2,18 @@
 
 The forward pass replays every node (``engine.replay.recompute``); the
 backward pass is the engine's own walk (``engine.backward.backward_steps``),
-with its order and its semantics: intermediate gradients start from nothing, leaves that require a
-gradient accumulate onto what they hold, nodes that need no gradient get
-none. Afterwards the graph holds exactly what ``backward()`` would have left.
+in its order, from zero gradients: every node, leaves included, starts with
+none, so the walk shows the gradients of the values it replayed, never a
+sum with gradients the graph already held (a loaded graph file's saved ones,
+or those of a ``backward()`` the user called). Nodes that need no gradient
+get none.
+
+Recording does not change the gradients the graph holds: afterwards every
+node's ``.grad`` is put back as it was (None where ``backward()`` never
+ran), so drawing or stepping a model never adds to what a later
+``backward()`` accumulates. ``keep_gradients=True`` (and ``apply=True``, a
+training iteration) leaves the walk's gradients in the graph instead: what
+``zero_grad()`` then ``backward()`` would leave.
 
 Each node's gradient is kept as a timeline (the steps where it changed and
 the value after each change), so the state at any step is a lookup, never a
@@ -19,11 +28,12 @@ values and the optimizer's state are put back afterwards, so recording shows
 the step without taking it; with ``apply=True`` the step stays taken, as in
 one training iteration.
 """
+from contextlib import contextmanager
 from functools import cached_property
 
 import numpy as np
 
-from ..engine.backward import accumulate, backward_steps, clear_gradients, seed_gradient
+from ..engine.backward import accumulate, backward_steps, seed_gradient
 from ..engine.errors import BackwardError
 from ..engine.replay import recompute
 from ..engine.errors import GraphscopeError
@@ -42,7 +52,6 @@ class Recording:
     - ``position[node]``: the node's index in ``graph.nodes`` (= its forward step);
     - ``grad_steps[i]`` / ``grad_values[i]``: steps where node i's gradient
       changed and its value after each change (None when it never changes);
-    - ``baseline[i]``: the gradient node i held before the pass (leaves only);
     - ``backward_step[i]``: the step of node i's own backward event, or -1;
     - ``backward_note``: why there is no backward phase, when there is none;
     - ``broken``: the node whose VJP failed (raised, or returned a gradient
@@ -56,12 +65,11 @@ class Recording:
       optimizer was given but there is no update phase.
     """
 
-    def __init__(self, graph, grad=None, optimizer=None, apply=False):
+    def __init__(self, graph, grad=None, optimizer=None, apply=False, keep_gradients=False):
         self.graph = graph
         nodes = graph.nodes
         self.position = {n: i for i, n in enumerate(nodes)}
         self.events = []
-        self.baseline = [n.grad if n.op_def is None else None for n in nodes]
         self.grad_steps = [None] * len(nodes)
         self.grad_values = [None] * len(nodes)
         self.backward_step = [-1] * len(nodes)
@@ -75,13 +83,35 @@ class Recording:
         self._replay_forward(nodes)
         self.n_forward = len(self.events)
         seed = self._seed(grad)
-        if seed is not None:
-            self._run_backward(nodes, seed)
-        self.n_backward = len(self.events) - self.n_forward
-        self._mark_complete()
-        if optimizer is not None:
-            self._run_update(optimizer, apply)
-        self.n_update = len(self.events) - self.n_forward - self.n_backward
+        held = [n.grad for n in nodes]  # the graph's own gradients: put back after the walk (unless kept)
+        kept = False
+        try:
+            if seed is not None:
+                self._run_backward(nodes, seed)
+            self.n_backward = len(self.events) - self.n_forward
+            self._mark_complete()
+            if optimizer is not None:
+                self._run_update(optimizer, apply)
+            self.n_update = len(self.events) - self.n_forward - self.n_backward
+            kept = keep_gradients or apply
+        finally:
+            if not kept:  # also when recording failed: the graph is left as it was
+                for node, g in zip(nodes, held):
+                    node.grad = g
+
+    @contextmanager
+    def walked_gradients(self):
+        """Inside the block every node of the graph holds the gradient the walk ended with (None where it got
+        none), for code that reads ``.grad`` (the non-finite search); outside it, the graph's own."""
+        nodes = self.graph.nodes
+        held = [n.grad for n in nodes]
+        for node, values in zip(nodes, self.grad_values):
+            node.grad = values[-1] if values else None
+        try:
+            yield
+        finally:
+            for node, g in zip(nodes, held):
+                node.grad = g
 
     @cached_property
     def repeated_names(self):
@@ -130,7 +160,8 @@ class Recording:
         position = self.position
         events = self.events
         root = self.graph.output
-        clear_gradients(nodes)
+        for node in nodes:  # from zero: nothing the graph held is added to
+            node.grad = None
         accumulate(root, seed)
         self._change(position[root], len(events), root.grad)
         try:

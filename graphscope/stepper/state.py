@@ -32,7 +32,6 @@ UNREACHED = "unreached"  # backward phase, from the failed step on: needed a gra
 NO_GRAD = "none"            # not computed yet
 PARTIAL = "partial"         # some consumers have contributed, not all
 COMPLETE = "complete"
-EARLIER = "earlier"         # a leaf's gradient accumulated by earlier passes, before this one reached it
 NOT_NEEDED = "not needed"   # the node does not require a gradient
 NOT_REACHED = "not reached"  # the backward pass stopped (a VJP failed) before it reached the node
 
@@ -210,10 +209,10 @@ class StepState(State):
             j = bisect_right(steps, self.step)
             if j:
                 return rec.grad_values[i][j - 1]
-        return rec.baseline[i]
+        return None
 
     def grad_status(self, node):
-        """'none', 'partial', 'complete', 'earlier' (from earlier passes only) or 'not needed'."""
+        """'none', 'partial', 'complete', 'not reached' or 'not needed'."""
         if not node.requires_grad:
             return NOT_NEEDED
         rec = self.recording
@@ -221,7 +220,7 @@ class StepState(State):
         steps = rec.grad_steps[i]
         stopped = self.stopped_at is not None and rec.unreached(i)
         if steps is None or steps[0] > self.step:
-            return EARLIER if rec.baseline[i] is not None else NOT_REACHED if stopped else NO_GRAD
+            return NOT_REACHED if stopped else NO_GRAD
         return COMPLETE if steps[-1] <= self.step and i not in rec.incomplete else PARTIAL
 
     def status(self, node):

@@ -25,8 +25,9 @@ class GraphscopeApp(App):
     #: with a selection still copies it
     BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False)]
 
-    def __init__(self, graph, origin="", file=None, optimizer=None, training=None, **kwargs):
+    def __init__(self, graph, origin="", file=None, optimizer=None, training=None, notes=(), **kwargs):
         super().__init__(**kwargs)
+        self.notes = list(notes)  # warnings from loading the graph (saved values its ops do not give), shown at once
         self.training_options = training or TrainingOptions()
         resumed = resume_run(graph, file, self.training_options) if self.training_options.resume else None
         self.session = Session(graph, origin, file, resumed.trainer.optimizer if resumed else optimizer)
@@ -40,6 +41,8 @@ class GraphscopeApp(App):
         self.push_screen(MainScreen(self.session))
         self.started = True
         self.fit_terminal(self.size)
+        for text in self.notes:
+            self.notify(text, title="warning", severity="warning", timeout=30)
 
     def on_resize(self, event):
         if self.started:  # before, the main screen is not there yet: on_mount looks at the size
@@ -63,11 +66,11 @@ class GraphscopeApp(App):
             yield from screen.commands()
 
 
-def run_app(graph, origin="", file=None, optimizer=None, training=None):
+def run_app(graph, origin="", file=None, optimizer=None, training=None, notes=()):
     """Open the TUI on `graph` in this terminal (with `optimizer`'s update phase, and `training` for the
-    training screen, given them); returns the exit code: 1 when the training screen's last run diverged (as
-    `graphscope train` exits), else 0."""
-    app = GraphscopeApp(graph, origin, file, optimizer, training)
+    training screen, given them; `notes`: warnings shown as it opens); returns the exit code: 1 when the training
+    screen's last run diverged (as `graphscope train` exits), else 0."""
+    app = GraphscopeApp(graph, origin, file, optimizer, training, notes)
     app.run()
     run = app.session.training_run
     if run is None:

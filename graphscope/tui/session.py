@@ -77,7 +77,7 @@ class Session:
         self.origin = origin
         self.file = file
         with np.errstate(all="ignore"):  # a NaN is shown where it is made (the ! key), never warned about
-            self.stepper = Stepper(graph, optimizer=optimizer)
+            self.stepper = Stepper(graph, optimizer=optimizer, keep_gradients=True)  # the layer screen reads them
         self.collapsed = set()
         self.fold = FOLD_MIN
         self._view = None

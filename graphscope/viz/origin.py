@@ -111,9 +111,12 @@ def mark_of(state):
     """The mark a picture of `state` carries: the failed VJP's node of a walk whose backward pass stopped, else
     the origin of the first non-finite value (None when there is neither)."""
     recording = getattr(state, "recording", None)
-    if recording is not None and recording.broken is not None:
+    if recording is None:
+        return origin_mark(state.graph)
+    if recording.broken is not None:
         return BrokenMark(recording)
-    return origin_mark(state.graph)
+    with recording.walked_gradients():  # the walk's gradients, not those the graph holds
+        return origin_mark(state.graph)
 
 
 def origin_mark(graph):

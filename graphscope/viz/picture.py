@@ -149,19 +149,10 @@ class Picture:
         return self.view.note
 
     def ensure_stepper(self):
-        """The stepper whose steps are drawn, recorded on first use for a Graph or tensor.
-
-        Drawing leaves the model as it was: the recording runs a backward pass, which would add to the
-        leaves' ``.grad`` (as ``backward()`` does), so every node's gradient is put back afterwards and
-        drawing the same graph twice gives the same picture.
-        """
+        """The stepper whose steps are drawn, recorded on first use for a Graph or tensor (recording leaves the
+        model's gradients as they were: drawing the same graph twice gives the same picture)."""
         if self.stepper is None:
-            grads = [(n, n.grad) for n in self.graph.nodes]
-            try:
-                self.stepper = Stepper(self.graph)
-            finally:
-                for n, g in grads:
-                    n.grad = g
+            self.stepper = Stepper(self.graph)
         return self.stepper
 
     @property

@@ -14,7 +14,7 @@ import textwrap
 from ..engine.formatting import NOT_COMPUTED, value_lines
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
 from ..stepper.explain import backward_story, event_verdict
-from ..stepper.state import COMPLETE, EARLIER, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text, ratio_text
+from ..stepper.state import COMPLETE, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text, ratio_text
 from .view import FOLD, NODE, STUB
 
 NOT_YET = NOT_COMPUTED
@@ -40,7 +40,7 @@ def value_text(v):
 
 
 def grad_text(g, status, stopped_at=None):
-    """A gradient's text in a label, marked '(partial)' or '(earlier passes)' by its status; 'not reached: the
+    """A gradient's text in a label, marked '(partial)' by its status; 'not reached: the
     backward pass stopped at sq2_4' for a node the pass never reached (`stopped_at`: where it stopped)."""
     if status == NOT_REACHED and stopped_at is not None:
         return not_reached_text(stopped_at)
@@ -49,8 +49,6 @@ def grad_text(g, status, stopped_at=None):
     s = compact(g)
     if status == PARTIAL:
         return s + " (partial)"
-    if status == EARLIER:
-        return s + " (earlier passes)"
     return s
 
 
@@ -185,8 +183,6 @@ class Widths:
     @staticmethod
     def _grad_texts(rec, i):
         texts = [NOT_YET]
-        if rec.baseline[i] is not None:
-            texts.append(grad_text(rec.baseline[i], EARLIER))
         values = rec.grad_values[i] or []
         for j, g in enumerate(values):
             texts.append(grad_text(g, COMPLETE if j == len(values) - 1 and i not in rec.incomplete else PARTIAL))

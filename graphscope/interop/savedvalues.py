@@ -1,0 +1,112 @@
+"""Saved values against the ops that read them: does a graph file's value of each op node equal its op of the
+node's saved inputs?
+
+A graph file holds every node's value. Loading recomputes each op node from its saved inputs (it must, to check
+that they fit the op) and compares: a value that disagrees means the ops of this session are not the ones that
+wrote the file (a custom op's forward changed, or the file was edited by hand). Saving makes the same comparison
+on the live graph, because a graph may hold values computed before its parameters changed (after an optimizer
+step and before the next ``graph.run()``): those nodes are listed in the file as out of date, so loading does not
+mistake them for a changed op.
+
+The tolerance follows the dtype: sqrt(eps) of the value's dtype (1.5e-8 for float64, 3.5e-4 for float32),
+relative to max(1, the largest saved magnitude). A comparison's boolean value must match exactly; NaN matches NaN.
+"""
+import warnings
+
+import numpy as np
+
+from ..engine.compute import compute
+from ..engine.formatting import summarize_value
+from ..engine.source import display_location
+
+_RTOL = {}
+_FLOAT64_RTOL = float(np.sqrt(np.finfo(np.float64).eps))
+
+
+class SavedValuesWarning(UserWarning):
+    """A graph file's saved values disagree with the ops of this session (see ``savedvalues``)."""
+
+
+def _rtol(dtype):
+    rtol = _RTOL.get(dtype)
+    if rtol is None:
+        rtol = _RTOL[dtype] = float(np.sqrt(np.finfo(dtype).eps)) if dtype.kind == "f" else 0.0
+    return rtol
+
+
+def difference(saved, recomputed):
+    """None when `recomputed` is `saved` within the dtype's tolerance, else their largest absolute difference
+    (nan where one holds NaN and the other does not; 1.0 for boolean values that differ)."""
+    if saved.__class__ is float and recomputed.__class__ is float:  # the scalar lane: no numpy
+        if saved == recomputed:
+            return None
+        gap = abs(saved - recomputed)
+        if gap <= _FLOAT64_RTOL * max(1.0, abs(saved)) or (saved != saved and recomputed != recomputed):
+            return None
+        return gap
+    a, b = np.asarray(saved), np.asarray(recomputed)
+    if a.dtype.kind == "b" or b.dtype.kind == "b":
+        return None if np.array_equal(a, b) else 1.0
+    if np.array_equal(a, b, equal_nan=True):
+        return None
+    with np.errstate(all="ignore"):
+        a64, b64 = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
+        gap = np.where((a64 == b64) | (np.isnan(a64) & np.isnan(b64)), 0.0, np.abs(a64 - b64))
+        if np.isnan(gap).any():
+            return float("nan")
+        largest = float(gap.max()) if gap.size else 0.0
+        finite = np.abs(a64[np.isfinite(a64)])
+        scale = max(1.0, float(finite.max()) if finite.size else 1.0)
+    return None if largest <= _rtol(a.dtype) * scale else largest
+
+
+def outdated(nodes):
+    """The ids of the op nodes whose value is not their op of their inputs' values now (computed before a leaf
+    changed: an optimizer step, an edit, without ``graph.run()`` since).
+
+    Only the nodes that read a leaf are recomputed: a value goes out of date when a leaf changes, and a replay
+    recomputes every node below what it replays, so a node fed by op nodes alone agrees with them.
+    """
+    ids = []
+    with np.errstate(all="ignore"):
+        for node in nodes:
+            op = node.op_def
+            if op is None or all([i.op_def is not None for i in node.inputs]):
+                continue
+            try:
+                again = compute(op, [i._value for i in node.inputs], node.attrs)
+            except Exception:  # an op that fails now: loading the file will say so
+                continue
+            if np.shape(again) == np.shape(node._value) and difference(node._value, again) is not None:
+                ids.append(node.id)
+    return ids
+
+
+class Disagreements:
+    """The op nodes of a file being loaded whose saved value disagrees with their op of their saved inputs."""
+
+    __slots__ = ("first", "count")
+
+    def __init__(self):
+        self.first = None  # (node, saved value, recomputed value, difference)
+        self.count = 0
+
+    def add(self, node, saved, recomputed, gap):
+        if self.first is None:
+            self.first = (node, saved, recomputed, gap)
+        self.count += 1
+
+    def message(self, path):
+        """The one warning: the first node, its op, saved against recomputed, and what that means."""
+        node, saved, recomputed, gap = self.first
+        more = "" if self.count == 1 else f" ({self.count} op nodes disagree; the first in the graph's order is this one)"
+        made = "" if node._code is None else f", made at {display_location(node.source)}"
+        return (f"{path}: saved values disagree with this session's ops: node {node.name} (op {node.op}{made}) "
+                f"was saved as {summarize_value(saved)}, but {node.op} of its saved inputs gives "
+                f"{summarize_value(recomputed)} (max abs diff {gap:.3g}){more}: the ops in this Python differ "
+                f"from those that wrote the file (a custom op's forward changed, or the file was edited). The graph "
+                f"keeps the saved values; stepping it or graph.run() recomputes them with this session's ops")
+
+    def warn(self, path):
+        if self.first is not None:
+            warnings.warn(SavedValuesWarning(self.message(path)), stacklevel=3)  # the caller of load_graph
