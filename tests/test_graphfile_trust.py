@@ -195,6 +195,10 @@ def test_check_fails_on_a_file_whose_values_its_ops_do_not_give(tmp_path, capsys
     assert out.rstrip().splitlines()[-1].startswith("FAILED (its saved values disagree with its ops, above): ")
     code, out, err = in_process(main, capsys, "demo", path, "--text")
     assert code == 0 and "graphscope demo: warning: " in err and "saved values disagree" in err
+    code, out, err = in_process(main, capsys, "check", path, "--json")
+    data = json.loads(out)
+    assert code == 1 and data["exit_status"] == 1 and data["passed"] is False
+    assert len(data["saved_values"]) == 1 and "saved values disagree" in data["saved_values"][0]
 
 
 async def test_the_terminal_ui_opens_showing_the_warning(tmp_path):
