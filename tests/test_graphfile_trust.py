@@ -345,3 +345,12 @@ def test_bad_save_options_are_refused(tmp_path):
         lecture().graph().save(tmp_path / "x.gsgraph", sources=None)
     assert not (tmp_path / "x.gsgraph").exists()
 
+
+
+def test_a_misspelt_built_in_op_in_an_edited_file_gets_a_did_you_mean(tmp_path):
+    loss = gs.sum(gs.tanh(gs.param(np.array([0.5, -2.0]), name="w")))
+    loss.graph().save(tmp_path / "tanh.gsgraph")
+    path = edited(tmp_path / "tanh.gsgraph", tmp_path / "tanhh.gsgraph", '"op": "tanh"', '"op": "tanhh"')
+    with pytest.raises(gs.GraphscopeError, match=r"op 'tanhh', which is neither .*; did you mean 'tanh'\?") as caught:
+        load_graph(path)
+    assert not isinstance(caught.value, UnknownOpError)  # no --import advice: no custom op was ever named so
