@@ -39,6 +39,7 @@ from zero gradients. Loaded nodes get
 fresh ids from the engine's counter, in file order, so they never collide
 with nodes already in the session and inputs still come before outputs.
 """
+import difflib
 import gc
 import inspect
 import io
@@ -56,7 +57,6 @@ from ..engine.optable import OPS
 from ..engine.compute import ForwardFailed, compute
 from ..engine.source import display_location
 from ..engine.tensor import new_leaf
-from ..engine.words import did_you_mean
 from ..util.atomic import atomic_write, require_path
 from .arraypack import MEMBER as ARRAYS_MEMBER, READERS, WRITERS
 from .attrcodec import AttrError, decode, encode
@@ -415,10 +415,12 @@ class _Reader:
             stored = {name: hints[name]["file"] for name in missing
                       if isinstance(hints.get(name), dict) and isinstance(hints[name].get("file"), str)}
             for name in missing:  # no custom op of that name was saved: a misspelt built-in (an edited file)?
-                near = did_you_mean(name, [n for n, op in OPS.items() if op.handle is None]) if name not in hints else ""
+                near = [] if name in hints else difflib.get_close_matches(
+                    name, [n for n, op in OPS.items() if op.handle is None], n=1, cutoff=0.8)
                 if near:
                     raise self.fail(f"the graph uses op {name!r}, which is neither one of graphscope's ops nor a "
-                                    f"custom op the file names{near} (was the file edited by hand?)")
+                                    f"custom op the file names; did you mean {near[0]!r}? (was the file edited "
+                                    f"by hand?)")
             raise UnknownOpError(self.path, missing, {name: self._file(f) for name, f in stored.items()},
                                  {name: self._described(f) for name, f in stored.items()})
 
