@@ -70,20 +70,24 @@ def labels(values):
     return np.asarray(values)
 
 
-def index(value):
-    """Bring an index to numpy form: lists and tensors become integer (or boolean) arrays."""
+def index(value, located=True):
+    """Bring an index to numpy form: lists and tensors become integer (or boolean) arrays.
+
+    ``located=False`` (a replay, which names the node instead) leaves the user's line out of messages.
+    """
     if isinstance(value, tuple):
-        return tuple(_index_part(p) for p in value)
-    return _index_part(value)
+        return tuple(_index_part(p, located) for p in value)
+    return _index_part(value, located)
 
 
-def _index_part(p):
+def _index_part(p, located=True):
     p = raw(p)
     if isinstance(p, (list, np.ndarray)) or p.__class__ is float:
         arr = np.asarray(p)
         if arr.dtype.kind == "f":
             if not np.all(arr == np.round(arr)):
-                raise InputError(f"getitem: index has non-integer values {arr} at {caller_location()}")
+                where = f" at {caller_location()}" if located else ""
+                raise InputError(f"getitem: index has non-integer values {arr}{where}")
             arr = arr.astype(np.int64)
         return arr if arr.ndim else int(arr)
     return p

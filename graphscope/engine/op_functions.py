@@ -51,6 +51,10 @@ def export_to(namespace, names):
     on_change(export)
 
 
+#: The one attribute no op function takes: the answer bool() records on a comparison (graphscope.engine.guards).
+RECORDED_AFTER = "decided"
+
+
 def _lane(op):
     """apply_unary / apply_binary for an op whose forward takes exactly one / two inputs and nothing else."""
     if op.arguments is not None:
@@ -59,8 +63,9 @@ def _lane(op):
         params = list(inspect.signature(op.forward).parameters.values())
     except (TypeError, ValueError):
         return None
-    # keyword-only attributes with defaults are set on a node after it is recorded (a comparison's `decided`)
-    params = [p for p in params if not (p.kind is p.KEYWORD_ONLY and p.default is not p.empty)]
+    # a comparison's `decided` is set on a node after it is recorded (by bool()), never given to its function;
+    # any other keyword (a user op's `forward(self, x, *, k=2.0)`) is an attribute the function must take
+    params = [p for p in params if p.name != RECORDED_AFTER]
     plain = all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in params)
     if plain and len(params) == 1:
         return apply_unary

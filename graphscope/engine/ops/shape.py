@@ -110,6 +110,10 @@ class GetItem(Op):
         slots = tuple(k for k, p in enumerate(parts) if hasattr(p, "_value") and hasattr(p, "op_def"))
         if not slots:
             return (x,), {"index": index_of(index)}
+        for k in slots:
+            index_of(parts[k])  # a bad index tensor is named at the user's line now, not at the first replay
+        if not isinstance(index, tuple):
+            _refuse_number_mask(x, index)
         template = index_of(tuple(0 if k in slots else p for k, p in enumerate(parts)))
         return (x, *(parts[k] for k in slots)), {"index": template if isinstance(index, tuple) else 0,
                                                  "slots": slots}
@@ -137,11 +141,24 @@ def _filled(index, parts, slots):
     if not slots:
         return index
     if not isinstance(index, tuple):
-        return index_of(parts[0])
+        return index_of(parts[0], located=False)
     filled = list(index)
     for k, part in zip(slots, parts):
-        filled[k] = index_of(part)
+        filled[k] = index_of(part, located=False)
     return tuple(filled)
+
+
+def _refuse_number_mask(x, m):
+    """x[m] with m a leaf of 0s and 1s, one per row of x: almost surely a mask made with gs.tensor, which holds
+    booleans as 0.0/1.0 and would pick rows 0 and 1 by position."""
+    v, rows = m._value, np.shape(raw(x))[:1]
+    if (m.op_def is not None or v.__class__ is float or v.ndim != 1 or v.dtype.kind != "f" or not rows
+            or len(v) != rows[0] or len(v) < 2 or not np.all((v == 0) | (v == 1))):
+        return
+    raise InputError(f"getitem: the index {m.name} holds only 0s and 1s, one per row of {getattr(x, 'name', 'x')} "
+                     f"({rows[0]}): a tensor made from booleans holds 0.0/1.0, so it would pick rows 0 and 1 by "
+                     f"position, not mask rows; for a mask index with a comparison ({m.name} > 0) or a numpy bool "
+                     f"array; for positions with an integer numpy array\n  at {caller_location()}")
 
 
 class _Join(Op):
