@@ -17,6 +17,7 @@ from .backward import backward as _backward, clear_gradients, topo_order
 from .errors import GraphscopeError, InputError, NotFoundError, PositionError, ShapeError
 from .formatting import call_text, format_table, summarize_value
 from .source import display_location
+from .values import is_tensor
 
 
 class Graph:
@@ -36,7 +37,7 @@ class Graph:
         """
         outputs = tuple(output) if isinstance(output, (list, tuple)) else (output,)
         for out in outputs:
-            if not hasattr(out, "_value"):
+            if not is_tensor(out):
                 raise InputError(f"Graph(output): expected a graphscope tensor (or a list of them), "
                                  f"got {type(out).__name__}")
         if not outputs:
@@ -79,7 +80,7 @@ class Graph:
 
         A name several nodes share is refused with the paths that tell them apart.
         """
-        if hasattr(key, "_value"):
+        if is_tensor(key):
             if key not in self:
                 raise NotFoundError(f"{key.name} is not in this graph")
             return key
@@ -318,6 +319,6 @@ def require_graph(x):
     """Accept a Graph or an output tensor."""
     if isinstance(x, Graph):
         return x
-    if hasattr(x, "_value"):
+    if is_tensor(x):
         return Graph(x)
     raise GraphscopeError(f"expected a graphscope Graph or tensor, got {type(x).__name__}")

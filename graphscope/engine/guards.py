@@ -150,20 +150,23 @@ def _materialize(steps, leaves, by_id, make_node=_make_node):
     local = {}
     out = []
 
-    def resolve(ref):
+    def resolve(ref, key):
         if ref.__class__ is _Const:
-            return make_node(None, ref.value)
-        node = by_id.get(ref)
-        if node is None:
-            node = local.get(ref)
-        if node is None and ref in leaves:
+            node = make_node(None, ref.value)
+        else:
+            node = by_id.get(ref)
+            if node is None:
+                node = local.get(ref)
+            if node is not None or ref not in leaves:
+                return node
             node = make_node(None, leaves[ref].value)
+        out.append((key, node))  # a constant: listed before the node reading it (graph files save it)
         return node
 
     for step in steps:
         if step.key in by_id:
             continue
-        inputs = [resolve(r) for r in step.inputs]
+        inputs = [resolve(r, step.key) for r in step.inputs]
         if any(i is None for i in inputs):
             return []
         node = make_node(step, inputs)

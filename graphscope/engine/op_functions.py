@@ -165,18 +165,19 @@ for _op in list(OPS.values()):
 LISTENERS.append(_listener)
 
 
-def _equality(op, missing):
+def _equality(op, name):
     """Tensor.__eq__ / __ne__: op `op` (recorded, element-wise) with a number, an array or a tensor; anything
-    else (None, a string, an object) is not equal, as between Python objects (`missing`: what != answers)."""
+    else (None, a string, an object) gets NotImplemented, so Python asks it and then compares identities (a
+    tensor is not equal to None), as between Python objects."""
     def method(self, other, _op=op, _apply=apply_binary):
         if other.__class__ is Tensor or other.__class__ is float or isinstance(other, _NUMERIC):
             return _apply(_op, self, other)
-        return missing
-    method.__name__ = "__ne__" if missing else "__eq__"
-    method.__doc__ = f"{op.name}, element-wise, recorded (a boolean mask); False/True for something not numeric."
+        return NotImplemented
+    method.__name__ = name
+    method.__doc__ = f"{op.name}, element-wise, recorded (a boolean mask); NotImplemented for something not numeric."
     return method
 
 
 _NUMERIC = (int, float, np.ndarray, np.generic, list, tuple)
-Tensor.__eq__ = _equality(OPS["equal"], False)
-Tensor.__ne__ = _equality(OPS["not_equal"], True)
+Tensor.__eq__ = _equality(OPS["equal"], "__eq__")
+Tensor.__ne__ = _equality(OPS["not_equal"], "__ne__")

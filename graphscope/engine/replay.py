@@ -28,7 +28,7 @@ import numpy as np
 from .compute import ForwardFailed, compute
 from .errors import GraphscopeError, ShapeError, describe_shapes
 from .hooks import FORWARD_HOOKS
-from .values import as_value, shape_of
+from .values import as_value, is_tensor, shape_of
 from .source import display_location
 
 
@@ -148,7 +148,7 @@ def _leaf_feed(graph, key, value):
     if node.op_def is not None:
         raise GraphscopeError(f"feed: {node.name} is computed by op {node.op_def.name} (made at {display_location(node.source)}); "
                               f"only leaves (inputs, parameters, constants) can be fed")
-    if hasattr(value, "_value"):  # a tensor
+    if is_tensor(value):
         value = value._value
     new = as_value(value, f"feed for {node.name}")
     old = node._value
@@ -169,7 +169,7 @@ def _attr_feed(graph, key, value):
     attr = key[1]
     if attr not in node.attrs:
         raise GraphscopeError(_missing_attribute(graph, node, attr))
-    if hasattr(value, "_value"):  # a tensor
+    if is_tensor(value):
         value = value._value
     if hasattr(node.attrs[attr], "shape") and not hasattr(value, "shape"):
         value = np.asarray(value)

@@ -5,6 +5,11 @@ from ..arguments import index as index_of, raw, tensors as tensors_of, whole, wh
 from ..errors import InputError
 from ..source import caller_location
 from ..optable import JacobianInfo, Op, register, shape_of
+from ..values import is_tensor
+from .compare import PIECEWISE_CONSTANT
+
+#: numpy's limit on the parts of one index (NPY_MAXDIMS): at most that many index tensors follow x.
+MAX_INDEX_PARTS = 64
 
 
 @register
@@ -103,11 +108,11 @@ class GetItem(Op):
     name = "getitem"
     function = "getitem"
     operators = ("__getitem__",)
-    differentiable = (True,) + (False,) * 32
+    differentiable = (True,) + (False,) * MAX_INDEX_PARTS
 
     def arguments(self, x, index):
         parts = index if isinstance(index, tuple) else (index,)
-        slots = tuple(k for k, p in enumerate(parts) if hasattr(p, "_value") and hasattr(p, "op_def"))
+        slots = tuple(k for k, p in enumerate(parts) if is_tensor(p))
         if not slots:
             return (x,), {"index": index_of(index)}
         for k in slots:
@@ -130,7 +135,7 @@ class GetItem(Op):
 
     def jacobian(self, i, x, *parts, value, index, slots=()):
         if i > 0:
-            return JacobianInfo("zero", "d x[index]/d index: zero almost everywhere (piecewise constant)")
+            return JacobianInfo("zero", f"d x[index]/d index: {PIECEWISE_CONSTANT}")
         kind = "gather" if parts or _has_array(index) else "selection"
         return JacobianInfo("gather", f"x[...] ({kind}): each output row of J has a single 1; "
                                       f"VJP scatters (adds) g back into zeros of shape {shape_of(x)}")

@@ -155,9 +155,10 @@ def _shorter_forms(v):
 
 
 def cut_name(name, width):
-    """A node's `name` in `width` characters: whole when it fits, else cut in the middle so that the part that tells
-    it from its neighbours stays: its head and its numbered suffix ('matmul_9' -> 'mat…ul_9' never, but
-    'softmax_cross_entropy_11' -> 'softm…_11', 'batch_norm_12' -> 'batc…_12')."""
+    """A node's `name` in `width` characters: whole when it fits, else its head, '…' and its numbered suffix, the
+    part that tells it from its neighbours ('softmax_cross_entropy_11' in 9 -> 'softm…_11', 'batch_norm_12' in 8
+    -> 'batc…_12'); a name without a short numbered suffix keeps its head and its end ('activations' in 7 ->
+    'act…ons')."""
     if len(name) <= width:
         return name
     if width < 2:
