@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 import graphscope as gs
-from graphscope.engine import guards
 from graphscope.interop import load_graph
 
 
@@ -180,6 +179,7 @@ def test_a_failed_batch_leaves_every_node_as_it_was():
 
 
 def test_a_node_keeps_only_the_latest_decisions():
+    from graphscope.engine import guards
     w = gs.param(np.array([1.0, 2.0]), name="w")
     for _ in range(3 * guards.KEPT_PER_NODE):
         if (w * 2.0).sum() > 0:
