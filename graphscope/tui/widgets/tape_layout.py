@@ -97,7 +97,7 @@ def compact_value(v, width):
     fitted_value says it ('2 non-finite')."""
     a = np.asarray(v)
     finite = a[np.isfinite(a)] if a.dtype.kind in "fc" else a
-    if a.size == 1 or a.dtype.kind not in "biuf" or finite.size != a.size:
+    if a.size == 1 or a.dtype.kind not in "iuf" or finite.size != a.size:  # a mask: '15/30 true'
         return fitted_value(v, width)
     listed = summarize_value(a)
     if a.size <= SHOWN_ENTRIES and len(listed) <= width:  # a small array that fits: its entries, not a summary
@@ -130,6 +130,10 @@ def _shorter_forms(v):
         x = a.reshape(())[()]
         if a.dtype.kind == "f":
             yield from (number_text(x, digits) for digits in (3, 2, 1))
+        return
+    if a.dtype.kind == "b":
+        yield summary_line(a)
+        yield summary_line(a).replace(" true", "")
         return
     finite = a[np.isfinite(a)]
     bad = a.size - finite.size
