@@ -128,6 +128,10 @@ def test_graph_files_keep_the_guards(tmp_path):
     with pytest.raises(gs.StaleBranchError):
         loaded.run({"x": np.array([[-1.0, -2.0]])})
     assert loaded["x"].value.tolist() == [[2.0, 2.0]]
+    again = gs.Graph(loaded.output)                            # a graph made again from the loaded nodes
+    assert [g.op for g in again.guards] == ["all"]
+    with pytest.raises(gs.StaleBranchError):
+        again.run({"x": np.array([[-1.0, -2.0]])})
 
 
 def test_onnx_export_keeps_the_recorded_branch_and_says_so():

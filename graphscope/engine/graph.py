@@ -44,7 +44,11 @@ class Graph:
             raise InputError("Graph(output): expected a graphscope tensor, got an empty list")
         self.outputs = outputs
         self.nodes = topo_order(outputs)
-        extra = _guards.collect(self.nodes) if guards is None else _guards.chain_of(guards, self.nodes)
+        if guards is None:
+            extra = _guards.collect(self.nodes)
+        else:
+            extra = _guards.chain_of(guards, self.nodes)
+            _guards.keep(guards)  # a graph made later from these nodes (Graph(loaded.output)) holds them too
         self.guards = [node for _, node in extra if node.op_def is not None and "decided" in node.attrs]
         self.program = _guards.interleave(self.nodes, extra)
         # each leaf's shape as the graph was made: what a feed is checked against and replay's messages quote (a

@@ -82,6 +82,12 @@ def note_decision(node, answer, stamp):
     NOTED[0] = True
 
 
+def keep(guard_nodes):
+    """Note given guard nodes (a loaded graph's) as decisions, made when they were."""
+    for g in guard_nodes:
+        note_decision(g, g.attrs["decided"], g.id)
+
+
 def _describe(sources):
     """Steps for the op nodes above `sources` (up to CHAIN_LIMIT, inputs first), constants by value, and the
     nodes to keep the decision on (every node it describes or reads)."""
