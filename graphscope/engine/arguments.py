@@ -7,6 +7,7 @@ import numpy as np
 
 from .errors import InputError
 from .source import caller_location
+from .values import is_tensor
 
 
 def whole(value, what, op):
@@ -47,7 +48,7 @@ def axis(value, op):
 
 def tensors(values, op):
     """A non-empty list of operands (for concat, stack), or an InputError naming the op."""
-    if hasattr(values, "_value") or not hasattr(values, "__iter__"):
+    if is_tensor(values) or not hasattr(values, "__iter__"):
         raise InputError(f"{op}: expected a list of tensors, got {type(values).__name__} at {caller_location()}")
     values = list(values)
     if not values:
@@ -57,12 +58,12 @@ def tensors(values, op):
 
 def raw(x):
     """A tensor's value, anything else as it is."""
-    return x._value if hasattr(x, "_value") else x
+    return x._value if is_tensor(x) else x
 
 
 def labels(values):
     """Class indices as given; a tensor's (float) values become integers when they are whole numbers."""
-    if hasattr(values, "_value"):
+    if is_tensor(values):
         v = np.asarray(values._value)
         if np.all(np.isfinite(v)) and np.all(v == np.round(v)):
             return v.astype(np.int64)
@@ -70,20 +71,24 @@ def labels(values):
     return np.asarray(values)
 
 
-def index(value):
-    """Bring an index to numpy form: lists and tensors become integer (or boolean) arrays."""
+def index(value, located=True):
+    """Bring an index to numpy form: lists and tensors become integer (or boolean) arrays.
+
+    ``located=False`` (a replay, which names the node instead) leaves the user's line out of messages.
+    """
     if isinstance(value, tuple):
-        return tuple(_index_part(p) for p in value)
-    return _index_part(value)
+        return tuple(_index_part(p, located) for p in value)
+    return _index_part(value, located)
 
 
-def _index_part(p):
+def _index_part(p, located=True):
     p = raw(p)
     if isinstance(p, (list, np.ndarray)) or p.__class__ is float:
         arr = np.asarray(p)
         if arr.dtype.kind == "f":
             if not np.all(arr == np.round(arr)):
-                raise InputError(f"getitem: index has non-integer values {arr} at {caller_location()}")
+                where = f" at {caller_location()}" if located else ""
+                raise InputError(f"getitem: index has non-integer values {arr}{where}")
             arr = arr.astype(np.int64)
         return arr if arr.ndim else int(arr)
     return p

@@ -85,7 +85,9 @@ def summarize_value(v):
     ('[0.1, 0.2, 0.3]', a matrix '[[1, 2], [3, 4]]', in ENTRY_DIGITS digits);
     'all 0' when every entry of a larger one is the same, else
     'mean=0.12 std=0.5' of its finite entries (summary_text), with
-    '(2 non-finite)' when there are any. Negative zeros show as 0.
+    '(2 non-finite)' when there are any. Negative zeros show as 0. A mask
+    (booleans) lists its entries as 0 and 1, says 'True' for one entry and
+    '15/30 true' ('all true') when too large to list.
     """
     if v is None:
         return NOT_COMPUTED
@@ -105,6 +107,9 @@ def summary_line(v):
 
     For a view too narrow to list a small matrix's rows: the same notation, never fewer digits."""
     a = np.asarray(v)
+    if a.dtype.kind == "b":  # a mask: how many entries are true
+        true = int(np.count_nonzero(a))
+        return ("all true" if true else "all false") if true in (0, a.size) else f"{true}/{a.size} true"
     finite = a[np.isfinite(a)]
     bad = a.size - finite.size
     if not finite.size:
@@ -144,7 +149,10 @@ def shown_in_full(v):
 
 
 def _scalar_text(x, dtype):
-    return str(int(x)) if np.dtype(dtype).kind in "biu" else number_text(x)
+    kind = np.dtype(dtype).kind
+    if kind == "b":
+        return "True" if x else "False"
+    return str(int(x)) if kind in "iu" else number_text(x)
 
 
 def _entry_texts(a):

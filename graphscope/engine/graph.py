@@ -11,12 +11,13 @@ imported): the engine itself never touches files.
 """
 import numpy as np
 
-from . import replay as _replay
+from . import guards as _guards, replay as _replay
 from .nonfinite import find_nonfinite as _find_nonfinite
 from .backward import backward as _backward, clear_gradients, topo_order
 from .errors import GraphscopeError, InputError, NotFoundError, PositionError, ShapeError
 from .formatting import call_text, format_table, summarize_value
 from .source import display_location
+from .values import is_tensor
 
 
 class Graph:
@@ -26,16 +27,30 @@ class Graph:
     ``print(graph)`` shows the tape, one line a node.
     """
 
-    def __init__(self, output):
+    def __init__(self, output, guards=None):
+        """The graph ending at `output` (a tensor or a list of them).
+
+        ``guards``: the guard nodes to replay with it (what a graph file saved); by default every truth that
+        steered Python while the graph was recorded and that its nodes determine (see
+        ``graphscope.engine.guards``): ``graph.guards``. ``graph.program`` is what replay runs: the nodes with
+        the guards in their place.
+        """
         outputs = tuple(output) if isinstance(output, (list, tuple)) else (output,)
         for out in outputs:
-            if not hasattr(out, "_value"):
+            if not is_tensor(out):
                 raise InputError(f"Graph(output): expected a graphscope tensor (or a list of them), "
                                  f"got {type(out).__name__}")
         if not outputs:
             raise InputError("Graph(output): expected a graphscope tensor, got an empty list")
         self.outputs = outputs
         self.nodes = topo_order(outputs)
+        if guards is None:
+            extra = _guards.collect(self.nodes)
+        else:
+            extra = _guards.chain_of(guards, self.nodes)
+            _guards.keep(guards)  # a graph made later from these nodes (Graph(loaded.output)) holds them too
+        self.guards = [node for _, node in extra if node.op_def is not None and "decided" in node.attrs]
+        self.program = _guards.interleave(self.nodes, extra)
         # each leaf's shape as the graph was made, and each array attribute's (keyed (id, name): a loss's labels):
         # what a feed is checked against and replay's messages quote (a leaf or the labels may hold a batch put
         # there directly, as the trainer's fast path does, when a feed then fails)
@@ -45,6 +60,7 @@ class Graph:
         self._consumers = None
         self._by_id = None
         self._positions = None
+        self._program_positions = None
 
     @property
     def output(self):
@@ -71,7 +87,7 @@ class Graph:
 
         A name several nodes share is refused with the paths that tell them apart.
         """
-        if hasattr(key, "_value"):
+        if is_tensor(key):
             if key not in self:
                 raise NotFoundError(f"{key.name} is not in this graph")
             return key
@@ -172,8 +188,11 @@ class Graph:
         change. The ops run as recorded: Python control flow that depended
         on the data when the graph was built is not re-decided, and a feed that
         does not fit an op raises a ShapeError naming the node, op, shapes,
-        where the node was made and what was fed (the graph is then put back
-        as it was before the call).
+        where the node was made and what was fed. A truth that steered Python
+        while the graph was recorded (``if x > 0:``, ``max(x, 0.0)``) is
+        checked again (``graph.guards``): a new answer raises a
+        StaleBranchError. After any error the graph is put back as it was
+        before the call.
 
         ``affected_only=True`` recomputes only the nodes that depend on the fed
         leaves (what editing one leaf needs). Op nodes' gradients are cleared
@@ -183,14 +202,14 @@ class Graph:
         """
         resolved = _replay.resolve_feeds(self, feeds)
         _replay.apply_feeds(resolved)
-        nodes = self.nodes
+        nodes = self.program
         if affected_only:
             nodes = _replay.downstream(nodes, [f.node for f in resolved])
         clear_gradients(self.nodes)
         attrs = [(n, n.attrs) for n in nodes if n.op_def is not None and n.op_def.refresh is not None]
         try:
             _replay.replay(nodes, refresh=True)
-        except ShapeError as exc:
+        except GraphscopeError as exc:
             # put the graph back as it was: old feeds and attributes, values recomputed from them
             _replay.apply_feeds(resolved, undo=True)
             for n, old in attrs:
@@ -199,7 +218,9 @@ class Graph:
                 _replay.replay(nodes, observed=False)
             except GraphscopeError:
                 pass
-            raise _replay.explain_replay_error(exc, resolved) from None
+            if isinstance(exc, ShapeError):
+                raise _replay.explain_replay_error(exc, resolved) from None
+            raise
         return self.output._value
 
     def step_forward(self, k):
@@ -216,7 +237,19 @@ class Graph:
             raise PositionError(f"step_forward({k}): the graph has {len(self.nodes)} nodes (positions 0..{len(self.nodes) - 1})")
         node = self.nodes[k]
         _replay.recompute(node)
+        if self.guards:
+            self._check_guards_after(node)
         return node
+
+    def _check_guards_after(self, node):
+        """Recompute the guard nodes that come right after `node` in the program (stepping checks them too)."""
+        program = self.program
+        if self._program_positions is None:
+            self._program_positions = {n.id: k for k, n in enumerate(program)}
+        k = self._program_positions[node.id] + 1
+        while k < len(program) and program[k].id not in self._index():
+            _replay.recompute(program[k])
+            k += 1
 
     def downstream(self, keys):
         """The nodes that are `keys` or depend on one of them, in topological order."""
@@ -293,6 +326,6 @@ def require_graph(x):
     """Accept a Graph or an output tensor."""
     if isinstance(x, Graph):
         return x
-    if hasattr(x, "_value"):
+    if is_tensor(x):
         return Graph(x)
     raise GraphscopeError(f"expected a graphscope Graph or tensor, got {type(x).__name__}")

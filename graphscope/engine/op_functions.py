@@ -51,6 +51,10 @@ def export_to(namespace, names):
     on_change(export)
 
 
+#: The one attribute no op function takes: the answer bool() records on a comparison (graphscope.engine.guards).
+RECORDED_AFTER = "decided"
+
+
 def _lane(op):
     """apply_unary / apply_binary for an op whose forward takes exactly one / two inputs and nothing else."""
     if op.arguments is not None:
@@ -59,8 +63,9 @@ def _lane(op):
         params = list(inspect.signature(op.forward).parameters.values())
     except (TypeError, ValueError):
         return None
-    # keyword-only attributes with defaults are set on a node after it is recorded (a comparison's `decided`)
-    params = [p for p in params if not (p.kind is p.KEYWORD_ONLY and p.default is not p.empty)]
+    # a comparison's `decided` is set on a node after it is recorded (by bool()), never given to its function;
+    # any other keyword (a user op's `forward(self, x, *, k=2.0)`) is an attribute the function must take
+    params = [p for p in params if p.name != RECORDED_AFTER]
     plain = all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in params)
     if plain and len(params) == 1:
         return apply_unary
@@ -160,18 +165,19 @@ for _op in list(OPS.values()):
 LISTENERS.append(_listener)
 
 
-def _equality(op, missing):
+def _equality(op, name):
     """Tensor.__eq__ / __ne__: op `op` (recorded, element-wise) with a number, an array or a tensor; anything
-    else (None, a string, an object) is not equal, as between Python objects (`missing`: what != answers)."""
+    else (None, a string, an object) gets NotImplemented, so Python asks it and then compares identities (a
+    tensor is not equal to None), as between Python objects."""
     def method(self, other, _op=op, _apply=apply_binary):
         if other.__class__ is Tensor or other.__class__ is float or isinstance(other, _NUMERIC):
             return _apply(_op, self, other)
-        return missing
-    method.__name__ = "__ne__" if missing else "__eq__"
-    method.__doc__ = f"{op.name}, element-wise, recorded (a boolean mask); False/True for something not numeric."
+        return NotImplemented
+    method.__name__ = name
+    method.__doc__ = f"{op.name}, element-wise, recorded (a boolean mask); NotImplemented for something not numeric."
     return method
 
 
 _NUMERIC = (int, float, np.ndarray, np.generic, list, tuple)
-Tensor.__eq__ = _equality(OPS["equal"], False)
-Tensor.__ne__ = _equality(OPS["not_equal"], True)
+Tensor.__eq__ = _equality(OPS["equal"], "__eq__")
+Tensor.__ne__ = _equality(OPS["not_equal"], "__ne__")

@@ -6,8 +6,11 @@ decided in Python while the graph was built is baked in:
 
 - data-dependent control flow (an ``if`` on a value, a loop whose length
   depends on the data) replays the branch taken when the graph was recorded;
-  (an ``if`` on a recorded comparison remembers its answer, and a replay
-  whose values answer otherwise refuses with a StaleBranchError);
+  a truth that steered Python (``if x > 0:``, ``max(x, 0.0)``, ``while``,
+  ``if a - b:``) is kept as a guard node (``graph.guards``, see
+  ``graphscope.engine.guards``), and a replay whose values answer otherwise
+  refuses with a StaleBranchError; tests of plain numbers (``x.item() > 0``)
+  are not seen;
 - attributes are fixed (a ``reshape`` to ``(128, 784)``, the labels of a
   loss, an index array) unless a feed replaces them
   (``feeds={(node, "labels"): y}``). Masks made by comparisons of tensors
@@ -23,9 +26,9 @@ Every recomputed node is shown to the forward observers in
 import numpy as np
 
 from .compute import ForwardFailed, compute
-from .errors import GraphscopeError, ShapeError, StaleBranchError, describe_shapes
+from .errors import GraphscopeError, ShapeError, describe_shapes
 from .hooks import FORWARD_HOOKS
-from .values import as_value, shape_of
+from .values import as_value, is_tensor, shape_of
 from .source import display_location
 
 
@@ -33,12 +36,20 @@ def compute_for_node(op, node, vals, attrs):
     """The op's value for a recorded node on (new) raw values: failures name the node and where it was made."""
     try:
         return compute(op, vals, attrs)
-    except StaleBranchError as exc:
-        raise StaleBranchError(f"{exc}\n  node {node.name} made at {display_location(node.source)}") from None
+    except GraphscopeError as exc:  # an op's own refusal (a stale branch, a bad index tensor): name the node
+        raise _with_node(exc, f"node {node.name} made at {display_location(node.source)}") from None
     except ForwardFailed as exc:
         names = ", ".join(t.name for t in node.inputs)
         raise ShapeError(f"{op.name}: {exc} while replaying node {node.name}\n  inputs: {names}\n"
                          f"  shapes: {describe_shapes(vals)}\n  node made at {display_location(node.source)}") from None
+
+
+def _with_node(exc, where):
+    """`exc` again (same class) with `where` as a last line."""
+    try:
+        return type(exc)(f"{exc}\n  {where}")
+    except TypeError:  # a subclass taking other arguments: keep it as it is
+        return exc
 
 
 def recompute(node, observed=True, refresh=False):
@@ -137,7 +148,7 @@ def _leaf_feed(graph, key, value):
     if node.op_def is not None:
         raise GraphscopeError(f"feed: {node.name} is computed by op {node.op_def.name} (made at {display_location(node.source)}); "
                               f"only leaves (inputs, parameters, constants) can be fed")
-    if hasattr(value, "_value"):  # a tensor
+    if is_tensor(value):
         value = value._value
     new = as_value(value, f"feed for {node.name}")
     old = node._value
@@ -158,7 +169,7 @@ def _attr_feed(graph, key, value):
     attr = key[1]
     if attr not in node.attrs:
         raise GraphscopeError(_missing_attribute(graph, node, attr))
-    if hasattr(value, "_value"):  # a tensor
+    if is_tensor(value):
         value = value._value
     if hasattr(node.attrs[attr], "shape") and not hasattr(value, "shape"):
         value = np.asarray(value)

@@ -20,6 +20,8 @@ from . import source as _source
 from .backward import backward as _backward
 from .errors import GraphscopeError, InputError, ShapeError
 from .graph import Graph
+from . import guards as _guards
+from .guards import note_decision as _note_decision
 from .values import as_value, shape_of
 
 _ids = itertools.count(1)
@@ -46,6 +48,8 @@ class Tensor:
         "requires_grad": "True when backward() computes this node's gradient: a parameter, a leaf made with "
                          "requires_grad=True, or any op output depending on one.",
         "role": "What a leaf is: 'input', 'param' or 'const' (None for an op output).",
+        "_guards": "The decisions (bool() of a tensor that steered Python) that read this node, set only when "
+                   "there are some (see graphscope.engine.guards).",
     }
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
@@ -151,13 +155,16 @@ class Tensor:
     def __bool__(self):
         """The truth of a one-element tensor; for more entries ambiguous (as in numpy and torch): say .any()/.all().
 
-        The truth of a recorded comparison (``if x > 0:``) steers Python, which replay cannot redo: the node
-        keeps the answer, and a replay on values that answer otherwise refuses instead of reusing the branch.
+        The truth of a tensor (``if x > 0:``, ``max(x, 0.0)``, ``if a - b:``) steers Python, which replay
+        cannot redo: the answer is kept (a comparison's attribute ``decided``, and a guard for graphs made
+        afterwards, see ``graphscope.engine.guards``), and a replay on values that answer otherwise refuses
+        instead of reusing the branch.
         """
         answer = bool(self._one_element(f"the truth value of {self.name} is ambiguous"))
         op = self.op_def
         if op is not None and op.boolean and self.attrs.get("decided") is not answer:
             self.attrs = {**self.attrs, "decided": answer}
+        _note_decision(self, answer, next(_ids))
         return answer
 
     def _one_element(self, problem):
@@ -273,3 +280,5 @@ def new_leaf(value, requires_grad, name, role, frame):
     t.role = role
     return t
 
+
+_guards.NEW_LEAF[0] = new_leaf

@@ -7,6 +7,11 @@ from .source import caller_location
 _FLOAT_KINDS = (np.float64, np.float32)
 
 
+def is_tensor(x):
+    """True for a graphscope tensor (a node of a graph): what every "is this a tensor" test asks."""
+    return hasattr(x, "_value") and hasattr(x, "op_def")
+
+
 def as_value(data, what="value", copy=False):
     """Convert user data (a number, an array, a tensor) to a graphscope value.
 
@@ -22,7 +27,7 @@ def as_value(data, what="value", copy=False):
         except OverflowError:
             raise InputError(f"{what}: the integer {str(data)[:12]}... ({len(str(abs(data)))} digits) is too large "
                              f"for a float64 (largest about 1.8e308) at {caller_location()}") from None
-    if hasattr(data, "_value"):  # a tensor
+    if is_tensor(data):
         data = data._value
         c = data.__class__
         if c is float:

@@ -137,11 +137,13 @@ def save_graph(graph, path, version=VERSION, gradients=True, sources=True):
     stale = outdated(graph.nodes)
     if stale:
         head["outdated"] = stale
+    if graph.guards:  # written after the nodes they read (graph.program); readers before guards ignore them
+        head["guards"] = [n.id for n in graph.guards]
     now = time.localtime()[:6]
     with _collector_paused(), atomic_write(path, "graph file") as f:
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as z:
             with z.open(zipfile.ZipInfo(GRAPH_MEMBER, now), "w", force_zip64=True) as member:
-                _write_json(member, head, (_encode_node(n, store, gradients, where) for n in graph.nodes))
+                _write_json(member, head, (_encode_node(n, store, gradients, where) for n in graph.program))
             with z.open(zipfile.ZipInfo(ARRAYS_MEMBER, now), "w", force_zip64=True) as member:
                 store.write(member)
     return os.fspath(path)
@@ -403,7 +405,18 @@ class _Reader:
             outputs.append(self.by_id[oid])
         if not outputs:
             raise self.fail("the file names no output node")
-        return Graph(outputs)
+        return Graph(outputs, guards=self._guards())
+
+    def _guards(self):
+        """The guard nodes the file lists (the truths that steered Python when the graph was recorded)."""
+        ids = self.doc.get("guards", [])
+        if not isinstance(ids, list) or not all(_is_int(g) and g in self.by_id for g in ids):
+            raise self.fail(f"\"guards\" must list ids of nodes in the file, got {str(ids)[:80]}")
+        guards = [self.by_id[g] for g in ids]
+        for g in guards:
+            if g.op_def is None or not g.op_def.boolean or "decided" not in g.attrs:
+                raise self.fail(f"guard {g.name} is not a decided comparison (op {g.op})")
+        return guards
 
     def _check_ops(self, entries):
         """Every op must be defined in this session; list all that are not, at once."""

@@ -22,6 +22,10 @@
   graph whose batch-norm or dropout nodes are in training mode is exported all
   the same, with an ``OnnxExportWarning`` saying so (its training-mode outputs
   differ from the model's); the model's doc string says it too.
+- A Python ``if`` (``while``, ``max(x, 0.0)``) decided by a tensor while the
+  graph was recorded stays decided: the model computes the recorded branch for
+  every input, where ``graph.run`` would refuse (StaleBranchError). An
+  ``OnnxExportWarning`` and the doc string say so.
 
 An op without a mapping (a custom op) stops the export with one message
 naming the op and the node that uses it. Needs the ``onnx`` package
@@ -242,7 +246,7 @@ def to_model(graph, dynamic_batch=False):
         names = [b.value_names[i.id] if n.op_def.boolean or i.dtype == bool else b.cast(b.value_names[i.id], i, n.dtype, n)
                  for i in n.inputs]  # masks stay boolean; a boolean op casts its inputs itself (onnxmap)
         try:
-            ONNX_OPS[n.op](b, n, *names, **n.attrs)
+            ONNX_OPS[n.op](b, n, *names, **_exported_attrs(n.attrs))
         except (TypeError, ValueError, IndexError) as exc:
             raise OnnxExportError(f"cannot export node {n.name} (op {n.op}, made at {display_location(n.source)}) "
                                   f"to ONNX: {exc}") from None
@@ -262,16 +266,36 @@ def to_model(graph, dynamic_batch=False):
     batch = fixed_batch_note(graph, dynamic_batch)
     if batch:
         notes.append(batch)
+    branches = branch_note(graph)
+    if branches:
+        notes.append(branches)
     model.doc_string = "; ".join(notes)
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as exc:  # onnx's ValidationError / InferenceError: a mapping row emitted something wrong
         raise OnnxExportError(f"the exported model fails onnx's checker (a bug in graphscope's ONNX mapping; "
                               f"please report it): {' '.join(str(exc).split())[:300]}") from None
-    note = test_mode_note(graph)
-    if note:
-        warnings.warn(OnnxExportWarning(f"ONNX export: {note}"), stacklevel=_user_stacklevel())
+    for note in (test_mode_note(graph), branches):
+        if note:
+            warnings.warn(OnnxExportWarning(f"ONNX export: {note}"), stacklevel=_user_stacklevel())
     return model
+
+
+def _exported_attrs(attrs):
+    """An op's attributes for its ONNX row: without ``decided`` (the answer of a Python `if`, no op input)."""
+    return {k: v for k, v in attrs.items() if k != "decided"} if "decided" in attrs else attrs
+
+
+def branch_note(graph):
+    """What an exported model cannot do: re-decide the Python `if`s (and `while`s, max(x, 0.0)) that were
+    decided while the graph was recorded; None when there were none."""
+    decided = [n for n in graph.nodes if "decided" in n.attrs] + list(graph.guards)
+    if not decided:
+        return None
+    where = ", ".join(sorted({display_location(n.source) for n in decided})[:3])
+    return (f"the model keeps the Python branch taken when the graph was recorded ({len(decided)} "
+            f"{'truth' if len(decided) == 1 else 'truths'} of tensors steered Python, at {where}); unlike "
+            f"graph.run, it does not refuse inputs that would take another branch (gs.where replays a choice)")
 
 
 def _user_stacklevel():

@@ -34,7 +34,7 @@ class Plan:
         """`fed`: the leaves the batches go into; they never get a gradient, whatever requires_grad says."""
         self.graph = graph
         self.loss = graph.output
-        self.forward_steps = [_recompute(n) for n in graph.ops]
+        self.forward_steps = [_recompute(n) for n in graph.program if n.op_def is not None]  # guards included
         self.backward_steps = []
         skip = {id(leaf) for leaf in fed if leaf is not None}
         for n in reversed(graph.ops):

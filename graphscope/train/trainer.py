@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine.errors import ArgumentError, GraphscopeError
 from ..engine.graph import Graph
+from ..engine.replay import replay
 from ..engine.words import plural
 from ..util.atomic import require_path
 from .divergence import divergence_advice
@@ -124,7 +125,7 @@ class Trainer:
         self.saved_epoch = None         # the epoch count of the last checkpoint written (None: none yet)
         self.history = History()
         self.watch_layers = bool(watch_layers)
-        self._layer_source = None       # the last fit's (x, y) as given: layer_sample draws from them
+        self._layer_source = None       # a copy of the last fit's sample rows (x, y): what layer_sample gives
         self._stop = False
         self._writing = None            # the epoch whose checkpoint is being written (None: none is)
         self._cast_leaves()
@@ -260,6 +261,7 @@ class Trainer:
             except Exception:
                 self.roles.put_back(held)  # the leaves keep what they held, not the batch that failed
                 self._pass_state.put_back(state)  # and the running averages have not taken it in
+                self._recompute_quietly()  # and the op nodes their values (the fast path had begun the batch)
                 raise
         loss = float(self.loss._value) + self._reg_term()
         if not math.isfinite(loss):
@@ -279,6 +281,14 @@ class Trainer:
         self._add_reg_gradient()
         self.optimizer.step()
         return loss
+
+    def _recompute_quietly(self):
+        """Every node's value again from the leaves as they are (no fresh dropout mask, no running-average
+        update, no observers); a failure leaves the values as they are."""
+        try:
+            replay(self.graph.program, observed=False)
+        except Exception:
+            pass
 
     def _step_scale(self):
         """The optimizer's step_scale() (-lr for plain SGD), None for a rule with state or one without the method."""
@@ -397,7 +407,7 @@ class Trainer:
                                   f"(the total); set trainer.epochs to {self.epoch + 1} or more to train further")
         given = (x_train, y_train)
         x_train, y_train = self._data(x_train, y_train, "fit: training data")
-        self._layer_source = given
+        self._layer_source = self._fixed_sample(given)
         has_val = x_val is not None or y_val is not None
         if has_val:
             x_val, y_val = self._data(x_val, y_val, "fit: validation data")
@@ -513,16 +523,20 @@ class Trainer:
         return layer_stats(self.graph, bins=bins or HISTOGRAM_BINS, optimizer=self.optimizer,
                            activations=self.sample_activations())
 
+    @staticmethod
+    def _fixed_sample(given):
+        """A copy of the rows of (x, y) that layer_sample shows: small, and the caller may reuse its arrays."""
+        from .monitor import LAYER_SAMPLE, evenly_spaced
+        return tuple(np.array(a) for a in evenly_spaced(*[np.asarray(a) for a in given], LAYER_SAMPLE))
+
     @property
     def layer_sample(self):
         """(x, y): up to monitor.LAYER_SAMPLE evenly spaced examples of the last fit's training data, those
-        layer_stats measures activations on (None before fit has seen data); drawn when asked, so that fit holds
-        no copy of them."""
+        layer_stats measures activations on (None before fit has seen data); a copy of just those rows, taken
+        when fit starts, so that changing the data arrays afterwards does not change it."""
         if self._layer_source is None:
             return None
-        from .monitor import LAYER_SAMPLE, evenly_spaced
-        x, y = evenly_spaced(*[np.asarray(a) for a in self._layer_source], LAYER_SAMPLE)
-        return self._data(x, y, "the layer statistics' sample")
+        return self._data(*self._layer_source, "the layer statistics' sample")
 
     def sample_activations(self, sample=None):
         """A monitor.Sample: each scope's activation on the layer sample, or on `sample` (x, y) when given (None

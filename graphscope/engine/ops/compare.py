@@ -12,7 +12,9 @@ their VJP gives no gradient (None) and their output never requires one.
 A comparison whose truth decided Python control flow (``if x > 0:`` calls
 ``bool()`` on it) remembers the answer (attribute ``decided``): a replay
 that computes the other answer refuses (``StaleBranchError``) rather than
-running the branch that was recorded for other values.
+running the branch that was recorded for other values. When the comparison
+is not itself in a graph (nothing but the ``if`` used it), the graph holds a
+copy of it as a guard node (``graphscope.engine.guards``).
 """
 import math
 
@@ -44,13 +46,13 @@ class _Predicate(Op):
     symbol = ""
     boolean = True
 
-    def vjp(self, g, *xs, value, decided=None):
+    def vjp(self, g, *xs, value, **attrs):
         return (None,) * len(xs)
 
-    def jacobian(self, i, *xs, value, decided=None):
+    def jacobian(self, i, *xs, value, **attrs):
         return JacobianInfo("zero", f"d({self.symbol})/d{'ab'[i] if len(xs) == 2 else 'x'}: {PIECEWISE_CONSTANT}")
 
-    def input_problem(self, *xs, decided=None):
+    def input_problem(self, *xs, **attrs):
         try:
             np.broadcast_shapes(*(shape_of(x) for x in xs))
         except ValueError:
@@ -139,15 +141,6 @@ class _Reduction(_Predicate):
 
     def forward(self, x, axis=None, keepdims=False, *, decided=None):
         return _check_decided(self, self.numpy_function(_truth(x), axis=axis, keepdims=keepdims), decided)
-
-    def vjp(self, g, x, value, axis=None, keepdims=False, decided=None):
-        return (None,)
-
-    def jacobian(self, i, x, value, axis=None, keepdims=False, decided=None):
-        return JacobianInfo("zero", f"d {self.name}(x)/dx: {PIECEWISE_CONSTANT}")
-
-    def input_problem(self, x, axis=None, keepdims=False, decided=None):
-        return None
 
 
 # methods only (x.any(), x.all()): as functions they would hide Python's any/all after `from graphscope import *`

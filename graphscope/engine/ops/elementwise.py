@@ -13,6 +13,8 @@ from ..optable import (JacobianInfo, Op, broadcast_jacobian, elementwise_jacobia
                        register, safe_div, safe_pow, shape_of)
 from ..source import caller_location
 from ..tensor import new_leaf
+from ..values import is_tensor
+from .compare import PIECEWISE_CONSTANT
 
 
 _ZEROS = {}          # (shape, dtype) -> a read-only array of zeros, for relu
@@ -138,7 +140,7 @@ class Pow(Op):
     operators = ("__pow__",)
 
     def arguments(self, x, exponent):
-        if hasattr(exponent, "_value") or not isinstance(exponent, (int, float, np.number)):
+        if is_tensor(exponent) or not isinstance(exponent, (int, float, np.number)):
             raise InputError(f"pow: the exponent must be a number, got {type(exponent).__name__} "
                              f"at {caller_location()}")
         return (x,), {"exponent": float(exponent)}
@@ -453,7 +455,7 @@ class Where(Op):
             raise InputError(f"where: the condition is {condition!r}, a single Python value, not a mask: every entry "
                              f"would take the same branch; compare element-wise to get one (x == 0, x > y), or "
                              f"use a or b directly at {caller_location()}")
-        if hasattr(condition, "_value"):  # a tensor: recorded, recomputed on replay
+        if is_tensor(condition):  # recorded, recomputed on replay
             return (condition, a, b), {}
         cond = np.asarray(condition)
         if cond.dtype.kind not in "biuf":  # np.asarray(..., dtype=bool) would call every string true
@@ -483,5 +485,5 @@ class Where(Op):
 
     def jacobian(self, i, cond, a, b, value):
         if i == 0:
-            return JacobianInfo("zero", "d/dcond: zero almost everywhere (piecewise constant)")
+            return JacobianInfo("zero", f"d/dcond: {PIECEWISE_CONSTANT}")
         return broadcast_jacobian((a, b)[i - 1], value, ("d/da = diag(cond)", "d/db = diag(not cond)")[i - 1])

@@ -5,6 +5,11 @@ from ..arguments import index as index_of, raw, tensors as tensors_of, whole, wh
 from ..errors import InputError
 from ..source import caller_location
 from ..optable import JacobianInfo, Op, register, shape_of
+from ..values import is_tensor
+from .compare import PIECEWISE_CONSTANT
+
+#: numpy's limit on the parts of one index (NPY_MAXDIMS): at most that many index tensors follow x.
+MAX_INDEX_PARTS = 64
 
 
 @register
@@ -103,13 +108,17 @@ class GetItem(Op):
     name = "getitem"
     function = "getitem"
     operators = ("__getitem__",)
-    differentiable = (True,) + (False,) * 32
+    differentiable = (True,) + (False,) * MAX_INDEX_PARTS
 
     def arguments(self, x, index):
         parts = index if isinstance(index, tuple) else (index,)
-        slots = tuple(k for k, p in enumerate(parts) if hasattr(p, "_value") and hasattr(p, "op_def"))
+        slots = tuple(k for k, p in enumerate(parts) if is_tensor(p))
         if not slots:
             return (x,), {"index": index_of(index)}
+        for k in slots:
+            index_of(parts[k])  # a bad index tensor is named at the user's line now, not at the first replay
+        if not isinstance(index, tuple):
+            _refuse_number_mask(x, index)
         template = index_of(tuple(0 if k in slots else p for k, p in enumerate(parts)))
         return (x, *(parts[k] for k in slots)), {"index": template if isinstance(index, tuple) else 0,
                                                  "slots": slots}
@@ -126,7 +135,7 @@ class GetItem(Op):
 
     def jacobian(self, i, x, *parts, value, index, slots=()):
         if i > 0:
-            return JacobianInfo("zero", "d x[index]/d index: zero almost everywhere (piecewise constant)")
+            return JacobianInfo("zero", f"d x[index]/d index: {PIECEWISE_CONSTANT}")
         kind = "gather" if parts or _has_array(index) else "selection"
         return JacobianInfo("gather", f"x[...] ({kind}): each output row of J has a single 1; "
                                       f"VJP scatters (adds) g back into zeros of shape {shape_of(x)}")
@@ -137,11 +146,24 @@ def _filled(index, parts, slots):
     if not slots:
         return index
     if not isinstance(index, tuple):
-        return index_of(parts[0])
+        return index_of(parts[0], located=False)
     filled = list(index)
     for k, part in zip(slots, parts):
-        filled[k] = index_of(part)
+        filled[k] = index_of(part, located=False)
     return tuple(filled)
+
+
+def _refuse_number_mask(x, m):
+    """x[m] with m a leaf of 0s and 1s, one per row of x: almost surely a mask made with gs.tensor, which holds
+    booleans as 0.0/1.0 and would pick rows 0 and 1 by position."""
+    v, rows = m._value, np.shape(raw(x))[:1]
+    if (m.op_def is not None or v.__class__ is float or v.ndim != 1 or v.dtype.kind != "f" or not rows
+            or len(v) != rows[0] or len(v) < 2 or not np.all((v == 0) | (v == 1))):
+        return
+    raise InputError(f"getitem: the index {m.name} holds only 0s and 1s, one per row of {getattr(x, 'name', 'x')} "
+                     f"({rows[0]}): a tensor made from booleans holds 0.0/1.0, so it would pick rows 0 and 1 by "
+                     f"position, not mask rows; for a mask index with a comparison ({m.name} > 0) or a numpy bool "
+                     f"array; for positions with an integer numpy array\n  at {caller_location()}")
 
 
 class _Join(Op):

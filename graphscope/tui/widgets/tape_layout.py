@@ -97,7 +97,7 @@ def compact_value(v, width):
     fitted_value says it ('2 non-finite')."""
     a = np.asarray(v)
     finite = a[np.isfinite(a)] if a.dtype.kind in "fc" else a
-    if a.size == 1 or a.dtype.kind not in "biuf" or finite.size != a.size:
+    if a.size == 1 or a.dtype.kind not in "iuf" or finite.size != a.size:  # a mask: '15/30 true'
         return fitted_value(v, width)
     listed = summarize_value(a)
     if a.size <= SHOWN_ENTRIES and len(listed) <= width:  # a small array that fits: its entries, not a summary
@@ -131,6 +131,10 @@ def _shorter_forms(v):
         if a.dtype.kind == "f":
             yield from (number_text(x, digits) for digits in (3, 2, 1))
         return
+    if a.dtype.kind == "b":
+        yield summary_line(a)
+        yield summary_line(a).replace(" true", "")
+        return
     finite = a[np.isfinite(a)]
     bad = a.size - finite.size
     yield summary_line(a)
@@ -155,9 +159,10 @@ def _shorter_forms(v):
 
 
 def cut_name(name, width):
-    """A node's `name` in `width` characters: whole when it fits, else cut in the middle so that the part that tells
-    it from its neighbours stays: its head and its numbered suffix ('matmul_9' -> 'mat…ul_9' never, but
-    'softmax_cross_entropy_11' -> 'softm…_11', 'batch_norm_12' -> 'batc…_12')."""
+    """A node's `name` in `width` characters: whole when it fits, else its head, '…' and its numbered suffix, the
+    part that tells it from its neighbours ('softmax_cross_entropy_11' in 9 -> 'softm…_11', 'batch_norm_12' in 8
+    -> 'batc…_12'); a name without a short numbered suffix keeps its head and its end ('activations' in 7 ->
+    'act…ons')."""
     if len(name) <= width:
         return name
     if width < 2:
