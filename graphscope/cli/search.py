@@ -86,12 +86,13 @@ def _range_problems(args):
         ok = math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi and (lo > 0 or (zero_ok and hi == 0))
         if not ok:
             problems.append(f"{option} {lo:g} {hi:g}: needs 0 < LOW <= HIGH" + (" (or 0 0)" if zero_ok else ""))
-    if args.trials < 1:
-        problems.append(f"--trials must be at least 1, got {args.trials}")
-    if args.fine_trials is not None and args.fine_trials < 0:
-        problems.append(f"--fine-trials must be 0 or more, got {args.fine_trials}")
-    if args.fine_epochs is not None and args.fine_epochs < 1:
-        problems.append(f"--fine-epochs must be at least 1, got {args.fine_epochs}")
+    from ..train.search_result import MAX_EPOCHS, MAX_TRIALS
+    for option, n, least, most in (("--trials", args.trials, 1, MAX_TRIALS),
+                                   ("--fine-trials", args.fine_trials, 0, MAX_TRIALS),
+                                   ("--epochs", args.epochs if args.epochs >= 1 else None, 1, MAX_EPOCHS),
+                                   ("--fine-epochs", args.fine_epochs, 1, MAX_EPOCHS)):
+        if n is not None and not least <= n <= most:
+            problems.append(f"{option} must be a whole number from {least} to {most:,}, got {n}")
     return problems
 
 
@@ -144,8 +145,9 @@ def run(args):
         if exc.result.trials:
             print("\ninterrupted: the trials that finished")
             report(exc.result, args)
-        go_on = (f"; `{file_command('search', args.file, (), '--resume', save)}` goes on" if save else
-                 "; -o FILE.json would keep them (--resume FILE.json goes on)" if exc.result.trials else "")
+        go_on = (f"; `{file_command('search', args.file, (), '--resume', exc.saved)}` goes on" if exc.saved else
+                 "; -o FILE.json would keep them (--resume FILE.json goes on)" if exc.result.trials and not save
+                 else "")
         raise SearchInterrupted(f"{exc}{go_on}", exc.result) from None  # main says it and exits 130
     code = report(result, args)
     if save:
