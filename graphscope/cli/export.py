@@ -65,7 +65,8 @@ def _export(args):
     if args.output and os.path.isdir(args.output):
         raise GraphscopeError(f"-o {args.output}: is a folder; give a file name whose extension picks the format, "
                               f"e.g. -o {os.path.join(args.output, 'graph.svg')}")
-    problem = (args.output and output_file_problem("-o", args.output)) or \
+    from .outputs import DRAWING
+    problem = (args.output and output_file_problem("-o", args.output, DRAWING, [args.file] + args.imports)) or \
         (args.frames and output_folder_problem("--frames", args.frames))
     if problem:
         raise GraphscopeError(problem)

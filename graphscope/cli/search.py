@@ -207,7 +207,8 @@ def _output_problems(args):
         return ["--overwrite goes with -o FILE.json (it lets -o replace a file holding a search)"]
     if not args.output:
         return []
-    problem = output_file_problem("-o", args.output)
+    from .outputs import SEARCH
+    problem = output_file_problem("-o", args.output, SEARCH, [args.file])
     if problem:
         return [problem]
     same = args.resume and os.path.realpath(args.resume) == os.path.realpath(args.output)
@@ -218,7 +219,7 @@ def _output_problems(args):
     try:
         held = load_search(args.output)
     except SearchFileError:
-        return []  # not a search: replaced, as --history replaces a file
+        return []  # a damaged search file: replaced
     if not held.trials:
         return []
     return [f"-o {args.output} holds {plural(len(held.trials), 'finished trial')} of a search of "
