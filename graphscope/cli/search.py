@@ -123,6 +123,12 @@ def run(args):
             raise
         name = setting_name("optimizer", origins, training_file.name)
         return report_bad_options("search", [f"{name} {args.optimizer}: {exc}"])
+    from ..train import Trainer
+    try:  # before anything is said or run: a bad array is named as data() returns it
+        Trainer(loss, make(loss.graph().params, args.lr_range[0]), progress=False).check_data(
+            x_train, y_train, x_val, y_val, where=f"{args.file}'s data()")
+    except GraphscopeError as exc:
+        return report_bad_options("search", [str(exc)])
     from ..train.search import SearchInterrupted, search
     reg = (0.0, 0.0) if args.reg_range[1] == 0 else tuple(args.reg_range)
     regs = "no regularization" if reg[1] == 0 else f"reg in [{reg[0]:g}, {reg[1]:g}]"

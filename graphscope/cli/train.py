@@ -330,6 +330,11 @@ def run(args):
                       checkpoint=args.checkpoint or args.resume, overwrite_checkpoint=args.overwrite,
                       watch_layers=bool(args.history))
     trainer.file = args.file  # as given: what a checkpoint records and --resume compares
+    try:  # before anything is said or trained: a bad array is named as data() returns it
+        x_train, y_train, x_val, y_val = trainer.check_data(x_train, y_train, x_val, y_val,
+                                                            where=f"{args.file}'s data()")
+    except GraphscopeError as exc:
+        return report_bad_options("train", [str(exc)])
     if args.sanity:
         print(f"sanity checks of {args.file} ({type(optimizer).__name__}, lr {args.lr:g}):")
         report = trainer.sanity_check(x_train, y_train, out=print)
@@ -365,6 +370,12 @@ def run(args):
         else:
             print("\ninterrupted before the first epoch ended: no history or plot written")
         raise  # graphscope's main says which checkpoint is kept and exits 130
+    except Exception:  # any other failure keeps the epochs that finished (--history, --plot), then is said
+        completed = completed_epochs(trainer.history)
+        if completed.epochs:
+            print(f"\nstopped by an error: what follows shows the {plural(completed.epochs, 'epoch')} completed")
+            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
+        raise
     show(history, args)
     print()
     print(layer_health(trainer, args, f"after epoch {trainer.epoch}"))

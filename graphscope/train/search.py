@@ -64,6 +64,8 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     _count(epochs, "epochs", 1, MAX_EPOCHS)
     _count(fine_epochs, "fine_epochs", 1, MAX_EPOCHS)
     graph = loss.graph()
+    x_train, y_train, x_val, y_val = Trainer(loss, make_optimizer(graph.params, lr[0]), progress=False).check_data(
+        x_train, y_train, x_val, y_val, where="search")  # a bad array is named before any trial runs
     initial = [np.array(p.value, copy=True) for p in graph.params]
     node_state = [(n, _copied(n.attrs)) for n in stateful_nodes(graph)]
     settings = {"method": method, "trials": trials, "fine_trials": fine_trials, "epochs": epochs,

@@ -19,16 +19,15 @@ class UnreadableFile(GraphscopeError):
 
 
 def readable_problem(path, what, limit):
-    """Why `path` is not read as a `what` ('search file', ...): no such file, a folder, not an ordinary file
-    (a device, a pipe, a socket), or more than `limit` bytes; None when it may be read."""
+    """Why `path` is not read as a `what` ('search file', ...): not an ordinary file (a device, a pipe, a
+    socket), or more than `limit` bytes; None when it may be read, or when it is missing or a folder (which the
+    reader says in its own words)."""
     try:
         info = os.stat(path)
-    except FileNotFoundError:
-        return "no such file"
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}"
+    except OSError:
+        return None
     if stat.S_ISDIR(info.st_mode):
-        return f"is a folder, not a {what}"
+        return None
     if not stat.S_ISREG(info.st_mode):
         return f"is not an ordinary file (a device, a pipe or a socket), so not a {what}"
     if info.st_size > limit:
