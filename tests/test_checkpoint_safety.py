@@ -293,3 +293,14 @@ def test_outputs_that_cannot_be_written_are_named_before_training(capsys, tmp_pa
         from graphscope.util.atomic import atomic_write
         with atomic_write("/proc/y.png", "plot"):
             pass
+
+
+def test_a_checkpoint_whose_epoch_is_not_its_historys_epoch_count_is_refused(data, tmp_path):
+    x, y = data
+    folder = tmp_path / "ck"
+    trainer(x, y, epochs=2, checkpoint=folder).fit(x, y)
+    meta = json.loads((folder / META).read_text())
+    meta["epoch"] = 99
+    (folder / META).write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match=r"'epoch' is 99 but its history holds 2 epochs \(edited or damaged\)"):
+        trainer(x, y, epochs=101).load_checkpoint(folder)

@@ -19,6 +19,7 @@ import zipfile
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..engine.words import plural
 from ..interop import safeio
 from ..nn.module import bias_before_batchnorm_hint
 from ..util.atomic import TEMP_SUFFIX, atomic_write, require_path
@@ -336,7 +337,18 @@ def read_checkpoint(folder):
     if hashlib.sha256(data).hexdigest() != meta["sha256"]:
         raise CheckpointError(f"checkpoint {folder}: {name} does not match {META} (damaged or replaced)")
     arrays = _read_arrays(data, f"checkpoint {folder}: {name}")
+    _check_epoch_count(meta, arrays, path)
     return meta, arrays
+
+
+def _check_epoch_count(meta, arrays, path):
+    """'epoch' must be the number of epochs the history holds (an edited one would resume from nowhere)."""
+    lr = arrays.get("history/lr") if meta["history"].get("series") == "arrays" else meta["history"].get("lr")
+    if lr is None:
+        return   # said by the history's own reader
+    if len(lr) != meta["epoch"]:
+        raise CheckpointError(f"checkpoint {path}: 'epoch' is {meta['epoch']} but its history holds "
+                              f"{plural(len(lr), 'epoch')} (edited or damaged); it cannot be resumed")
 
 
 def _read_meta(path):
