@@ -304,3 +304,23 @@ def test_a_checkpoint_whose_epoch_is_not_its_historys_epoch_count_is_refused(dat
     (folder / META).write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match=r"'epoch' is 99 but its history holds 2 epochs \(edited or damaged\)"):
         trainer(x, y, epochs=101).load_checkpoint(folder)
+
+
+def test_advice_on_a_checkpoint_folder_only_offers_what_would_be_accepted(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _training_file(tmp_path / "a.py", 4)
+    _training_file(tmp_path / "b.py", 4)
+    assert train("a.py", "--epochs", "1", "--checkpoint", "cka") == 0
+    assert train("b.py", "--epochs", "1", "--checkpoint", "ckb") == 0
+    capsys.readouterr()
+    for command in (["train"], ["tui"]):
+        assert main(command + ["b.py", "--checkpoint", "cka"]) == 2
+        err = capsys.readouterr().err
+        assert "--checkpoint cka holds epoch 1 of a.py with SGD (lr 0.01); a new run would replace it: give another " \
+               "folder, or --overwrite to replace it" in err and "--resume" not in err
+    assert train("b.py", "--resume", "ckb", "--checkpoint", "cka", "--epochs", "2") == 2
+    err = capsys.readouterr().err
+    assert "--checkpoint cka holds epoch 1 of a.py with SGD (lr 0.01); a resumed run would replace it: give " \
+           "another folder, or --overwrite to replace it" in err
+    assert train("b.py", "--resume", "b.py") == 2
+    assert "checkpoint b.py: is a file, not a checkpoint folder" in capsys.readouterr().err

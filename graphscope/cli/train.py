@@ -239,8 +239,10 @@ def checkpoint_problems(args, command="train"):
     if target and not (args.resume and _same_folder(target, args.resume)):
         resume = f"--resume {target}" if command == "train" else \
             f"{resume_command(command, args.file, target)} (or {resume_command('train', args.file, target)})"
-        problem = new_run_problem(target, replace=args.overwrite, resume=resume,
-                                  overwrite="--overwrite", label=f"--checkpoint {target}")
+        if args.resume or not _holds_run_of(target, args.file):
+            resume = None  # only a run of this file, not being resumed from elsewhere, may be continued
+        problem = new_run_problem(target, replace=args.overwrite, resume=resume, overwrite="--overwrite",
+                                  label=f"--checkpoint {target}", run="a resumed run" if args.resume else "a new run")
         if problem:
             problems.append(problem)
     if args.resume:
@@ -253,6 +255,16 @@ def checkpoint_problems(args, command="train"):
                             f"{resume_command(command, made_by, args.resume)}, or train {args.file} with another "
                             f"--checkpoint folder")
     return problems
+
+
+def _holds_run_of(folder, file):
+    """True when the checkpoint in `folder` is a run of `file` (or does not say whose it is)."""
+    from ..train.checkpoint import CheckpointError, saved_file
+    try:
+        made_by = saved_file(folder)
+    except (CheckpointError, OSError):
+        return False
+    return made_by is None or _same_file(made_by, file)
 
 
 def resume_command(command, file, folder):

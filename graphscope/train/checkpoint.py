@@ -171,12 +171,13 @@ def _read_history(saved, arrays, where):
 
 
 def new_run_problem(folder, replace=False, resume="trainer.load_checkpoint(folder)",
-                    overwrite="Trainer(..., overwrite_checkpoint=True)", label=None):
+                    overwrite="Trainer(..., overwrite_checkpoint=True)", label=None, run="a new run"):
     """Why a new run must not write its checkpoints into `folder`, or None (it is missing, empty, or holds only what
     a checkpoint write that was cut short left). A checkpoint in it would be replaced (fine when `replace`): the
     line names what it holds and the ways on (`resume`, another folder, `overwrite`: as the caller spells them). A
     folder holding other files and no checkpoint is refused always: checkpoints are not written among a user's
-    files. `label`: how the line names the folder (default 'checkpoint folder FOLDER')."""
+    files. `label`: how the line names the folder (default 'checkpoint folder FOLDER'); `resume` None: continuing
+    it is not offered (it holds another file's run); `run`: what would write there ('a new run', 'a resumed run')."""
     folder = require_path(folder, "checkpoint folder")
     label = label or f"checkpoint folder {folder}"
     if not os.path.isdir(folder):
@@ -192,8 +193,9 @@ def new_run_problem(folder, replace=False, resume="trainer.load_checkpoint(folde
             held = checkpoint_summary(folder)
         except CheckpointError as exc:
             held = f"a checkpoint that cannot be read ({str(exc).split(': ', 1)[-1]})"
-        return (f"{label} holds {held}; a new run would replace it: use {resume} to continue it, "
-                f"give another folder, or {overwrite} to replace it")
+        ways = ([f"use {resume} to continue it"] if resume else []) + ["give another folder",
+                                                                        f"{overwrite} to replace it"]
+        return f"{label} holds {held}; {run} would replace it: " + ", ".join(ways[:-1]) + f", or {ways[-1]}"
     others = [n for n in names if not is_leftover(n)]
     if not others:
         return None
@@ -294,6 +296,9 @@ def _same_schedule(a, b):
 def _checked_meta(folder):
     """checkpoint.json of `folder`, parsed and checked for form."""
     path = os.path.join(folder, META)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CheckpointError(f"checkpoint {folder}: is a file, not a checkpoint folder (a folder that "
+                              f"--checkpoint DIR or Trainer(..., checkpoint=DIR) wrote)")
     if not os.path.isdir(folder):
         raise CheckpointError(f"checkpoint {folder}: no such folder")
     if not os.path.isfile(path):
