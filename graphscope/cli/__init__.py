@@ -12,6 +12,7 @@ marked [skip]); 130 interrupted.
 """
 import argparse
 import os
+import shlex
 import sys
 
 from ..engine.errors import GraphscopeError
@@ -53,14 +54,29 @@ def build_parser():
     return parser
 
 
+#: Words a user may type for a command graphscope spells otherwise, and what to type instead.
+LIKELY = {"onnx": "export FILE -o MODEL.onnx", "draw": "export FILE -o graph.svg",
+          "svg": "export FILE -o graph.svg", "png": "export FILE -o graph.png", "html": "export FILE -o steps.html",
+          "plot": "export FILE -o graph.svg", "render": "export FILE -o graph.svg", "dot": "export FILE -o graph.dot",
+          "fit": "train FILE", "run": "train FILE", "gradcheck": "check FILE", "grad": "check FILE",
+          "verify": "check FILE", "test": "check FILE", "ui": "tui FILE", "view": "tui FILE", "show": "tui FILE",
+          "step": "demo FILE --text", "walk": "demo FILE --text", "tune": "search FILE", "sweep": "search FILE",
+          "hyper": "search FILE", "save": "demo FILE --save graph.gsgraph"}
+
+
 def parse(parser, argv):
     """The parsed arguments; a mistyped command or an option the command does not know is a usage error
     (exit 2) with the nearest names."""
     commands = parser.get_default("commands")
     first = next((word for word in argv if not word.startswith("-")), None)
     if first is not None and first not in commands and not any(w in ("-h", "--help", "--version") for w in argv):
+        likely = LIKELY.get(first.lower())
+        file = next((w for w in argv[argv.index(first) + 1:] if not w.startswith("-")), None)
+        if likely and file:  # the user's own file in the command to type
+            stem = os.path.splitext(os.path.basename(file))[0] or "model"
+            likely = likely.replace("FILE", shlex.quote(file)).replace("MODEL", stem)
         parser.error(f"unknown command {first!r}; the commands: {', '.join(commands)}"
-                     f"{did_you_mean(first, list(commands))}")
+                     + (f"; for {first}, type `graphscope {likely}`" if likely else did_you_mean(first, list(commands))))
     args, extra = parser.parse_known_args(argv)
     if extra:
         command = args.commands.get(getattr(args, "command", None) or "", parser)
