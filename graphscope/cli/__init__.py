@@ -20,6 +20,7 @@ from ..engine.words import did_you_mean
 from ..version import __version__
 from . import check, demo, export, tui
 from .closedpipe import reader_may_leave
+from .helptext import HelpFormatter
 from . import search as search_command, train as train_command
 
 #: Exit status of a command that found a problem in the graph, and of one that could not do its work.
@@ -48,9 +49,11 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
+    for command in sub.choices.values():  # one --help layout: lines as written, none wider than the terminal
+        command.formatter_class = HelpFormatter
     parser.set_defaults(commands=sub.choices)
     parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.formatter_class = HelpFormatter
     return parser
 
 
