@@ -124,3 +124,17 @@ def test_the_command_refuses_a_device_a_huge_file_and_huge_counts_in_one_line(ca
     assert code == 2 and err.splitlines() == [
         "graphscope search: --trials must be a whole number from 1 to 1,000, got 1000000",
         "graphscope search: --fine-epochs must be a whole number from 1 to 100,000, got 0"]
+
+
+def test_ctrl_c_before_a_resumed_searchs_next_trial_ends_leaves_its_file_and_says_so(finished, tmp_path,
+                                                                                    monkeypatch):
+    (x, y), text = finished
+    path = edited(tmp_path, text, lambda d: d.update(trials=d["trials"][:3], status="interrupted"))
+    before = path.read_bytes()
+
+    def interrupted(*args, **kw):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(SEARCH, "_trial", interrupted)
+    with pytest.raises(gs.train.SearchInterrupted, match=f"3 trials had finished, kept in {path}$") as caught:
+        search(two_layer(x, y, hidden=10), SGD, x, y, x, y, save=path, resume=load_search(path), **SMALL)
+    assert caught.value.saved == path and path.read_bytes() == before

@@ -114,10 +114,15 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     except KeyboardInterrupt:
         record.status = INTERRUPTED
         kept_in = _keep(record, save if written["new"] else None)
+        # the file that holds the finished trials: the one written, or the one resumed when nothing new was run
+        held = save if written["new"] else (save if resume is not None and resume.trials and save is not None
+                                             and not _other_file(resume, save) else None)
+        if held and not kept_in:
+            kept_in = f", kept in {held}"
         n = len(record.trials)
         raise SearchInterrupted(f"interrupted during trial {n + 1} of {planned}; "
                                 + (f"{plural(n, 'trial')} had finished" if n else "no trial had finished")
-                                + kept_in, record, save if written["new"] else None) from None
+                                + kept_in, record, held) from None
     except Exception:  # a trial that fails leaves the file as a search to resume, never one still "running"
         record.status = INTERRUPTED
         _keep(record, save if written["new"] else None)
