@@ -128,6 +128,8 @@ def load_graph_file(path, imports=()):
         load_module(module)
     if is_python_file(path):
         return Graph(build_output(path))
+    from .util.readable import MAX_GRAPH_BYTES, require_readable
+    require_readable(path, "graph file", MAX_GRAPH_BYTES, UserFileError)
     from .interop.graphfile import load_graph
     return load_graph(path)
 

@@ -54,8 +54,9 @@ def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=F
                 ".png, .svg or .pdf, in its format (--plot figs/x.svg writes figs/x_NAME.svg for each figure)")
         parser.add_argument("--plot", metavar="PATH", help=what)
         if dpi:
-            parser.add_argument("--dpi", metavar="N", type=_dpi, default=DPI,
-                                help=f"the PNG figures' dots per inch (default {DPI}: sharp on a projector)")
+            parser.add_argument("--dpi", metavar="N", type=_dpi,
+                                help=f"with --plot: the PNG figures' dots per inch (default {DPI}: sharp on a "
+                                     f"projector)")
     else:
         parser.add_argument("--plot", metavar="PATH", help="not taken: this sample draws no figures")
     if terminal:
@@ -64,10 +65,13 @@ def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=F
         add_options(parser)
     args, rest = parser.parse_known_args(argv) if known_only else (parser.parse_args(argv), [])
     args.fast = args.fast or os.environ.get("GRAPHSCOPE_FAST") == "1"
-    problem = None if args.plot is None else plot_problem(args.plot, figures, prog)
+    problem = None if args.plot is None else plot_problem(args.plot, figures, prog, sample_file)
+    if getattr(args, "dpi", None) is not None and args.plot is None:
+        problem = (f"--dpi {args.dpi} goes with --plot PATH (it sets the PNG figures' resolution); add --plot or "
+                   f"leave it out")
     if problem:
         parser.error(problem)
-    args.plot = Plot(args.plot, figures, prog, getattr(args, "dpi", DPI))
+    args.plot = Plot(args.plot, figures, prog, getattr(args, "dpi", None) or DPI)
     return (args, rest) if known_only else args
 
 
@@ -89,11 +93,17 @@ def _figures_text(figures):
     return f"Figures (--plot PATH): {', '.join(figures)}."
 
 
-def plot_problem(given, figures, prog):
-    """What is wrong with --plot `given` for a sample drawing `figures`, in one line; None when it can be written."""
+def plot_problem(given, figures, prog, sample_file=None):
+    """What is wrong with --plot `given` for a sample drawing `figures`, in one line; None when it can be written
+    (the folder tried for real, each figure's file passed through graphscope's output guard)."""
+    from graphscope.cli.common import output_file_problem
+    from graphscope.cli.outputs import PLOT
+    from graphscope.util.atomic import folder_problem
     where = f"--plot {given}"
     if not figures:
         return f"{where}: {prog} draws no figures (it prints its findings as text); run it without --plot"
+    if not given.strip():
+        return "--plot needs a folder or a file name, e.g. --plot figures/"
     if importlib.util.find_spec("matplotlib") is None:
         return f"{where}: the figures need matplotlib: pip install 'graphscope[plot]'"
     if _is_file_name(given):
@@ -105,14 +115,33 @@ def plot_problem(given, figures, prog):
     else:
         if os.path.exists(given) and not os.path.isdir(given):
             return f"{where}: is a file; give a folder to write the figures into"
+        problem = _first_missing_folder_problem(given)
+        if problem:
+            return f"{where}: cannot make the folder: {problem}"
         try:
             os.makedirs(given, exist_ok=True)
         except OSError as exc:
             return f"{where}: cannot make the folder ({exc.strerror})"
         folder = given
-    if not os.access(folder, os.W_OK):
-        return f"{where}: the folder {folder} is not writable"
+    problem = folder_problem(folder)
+    if problem:
+        return f"{where}: the folder {folder} {problem}"
+    plot = Plot(given, figures, prog)
+    for figure in figures:
+        problem = output_file_problem("--plot", plot.path(figure), PLOT, [sample_file] if sample_file else [])
+        if problem:
+            return problem
     return None
+
+
+def _first_missing_folder_problem(path):
+    """Why the folder `path` cannot be made: the part of it that exists cannot take a new folder (or None)."""
+    from graphscope.util.atomic import folder_problem
+    where = os.path.abspath(path)
+    while not os.path.exists(where):
+        where = os.path.dirname(where)
+    return None if os.path.isdir(where) and folder_problem(where) is None else \
+        f"{where} {folder_problem(where) or 'is not a folder'}"
 
 
 def _is_file_name(given):

@@ -293,3 +293,34 @@ def test_outputs_that_cannot_be_written_are_named_before_training(capsys, tmp_pa
         from graphscope.util.atomic import atomic_write
         with atomic_write("/proc/y.png", "plot"):
             pass
+
+
+def test_a_checkpoint_whose_epoch_is_not_its_historys_epoch_count_is_refused(data, tmp_path):
+    x, y = data
+    folder = tmp_path / "ck"
+    trainer(x, y, epochs=2, checkpoint=folder).fit(x, y)
+    meta = json.loads((folder / META).read_text())
+    meta["epoch"] = 99
+    (folder / META).write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match=r"'epoch' is 99 but its history holds 2 epochs \(edited or damaged\)"):
+        trainer(x, y, epochs=101).load_checkpoint(folder)
+
+
+def test_advice_on_a_checkpoint_folder_only_offers_what_would_be_accepted(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _training_file(tmp_path / "a.py", 4)
+    _training_file(tmp_path / "b.py", 4)
+    assert train("a.py", "--epochs", "1", "--checkpoint", "cka") == 0
+    assert train("b.py", "--epochs", "1", "--checkpoint", "ckb") == 0
+    capsys.readouterr()
+    for command in (["train"], ["tui"]):
+        assert main(command + ["b.py", "--checkpoint", "cka"]) == 2
+        err = capsys.readouterr().err
+        assert "--checkpoint cka holds epoch 1 of a.py with SGD (lr 0.01); a new run would replace it: give another " \
+               "folder, or --overwrite to replace it" in err and "--resume" not in err
+    assert train("b.py", "--resume", "ckb", "--checkpoint", "cka", "--epochs", "2") == 2
+    err = capsys.readouterr().err
+    assert "--checkpoint cka holds epoch 1 of a.py with SGD (lr 0.01); a resumed run would replace it: give " \
+           "another folder, or --overwrite to replace it" in err
+    assert train("b.py", "--resume", "b.py") == 2
+    assert "checkpoint b.py: is a file, not a checkpoint folder" in capsys.readouterr().err

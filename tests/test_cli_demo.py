@@ -122,7 +122,8 @@ def test_a_saved_graph_walks_like_its_sample(capsys, tmp_path, monkeypatch):
 def test_save_wants_a_graph_file_name_in_a_folder_that_exists_before_walking(capsys, tmp_path):
     assert main(["demo", "--save", "chain_rule.py"]) == 2
     out, err = capsys.readouterr()
-    assert "--save chain_rule.py: a graph is saved as a graph file" in err and out == ""
+    assert ("--save chain_rule.py: a .py file is source you write (a sample defining build()), never an output: "
+            "give a graph file name, e.g. --save lecture.gsgraph") in err and out == ""
     missing = tmp_path / "missing" / "g.gsgraph"
     assert main(["demo", "--save", str(missing)]) == 2
     out, err = capsys.readouterr()

@@ -51,7 +51,7 @@ def test_bad_options_get_one_line_each_and_exit_2(capsys):
     code, _, err = run(capsys, "search", SPIRAL, "--lr-range", "1", "0.1", "--trials", "0")
     assert code == 2
     assert err.splitlines() == ["graphscope search: --lr-range 1 0.1: needs 0 < LOW <= HIGH",
-                                "graphscope search: --trials must be at least 1, got 0"]
+                                "graphscope search: --trials must be a whole number from 1 to 1,000, got 0"]
 
 
 def test_a_file_without_data_is_told_what_to_add(capsys, tmp_path):

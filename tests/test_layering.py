@@ -25,7 +25,7 @@ LAYERS = {
     "examples": {"engine"},
     "viz": {"stepper", "engine", "util", "version"},
     "train": {"nn", "optim", "engine", "interop", "util"},
-    "userfile": {"engine", "interop"},
+    "userfile": {"engine", "interop", "util"},
     "tui": {"viz", "stepper", "train", "nn", "optim", "engine", "interop", "userfile", "examples", "util",
             "version"},
     "cli": {"tui", "viz", "stepper", "train", "nn", "optim", "engine", "interop", "userfile", "examples", "util",

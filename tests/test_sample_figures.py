@@ -153,7 +153,7 @@ def test_several_figures_go_next_to_a_file_name_in_its_format(tmp_path):
 def test_dpi_is_200_by_default_and_refused_out_of_range(tmp_path, capsys):
     cli = load("_cli")
     assert cli.parse_args("x.py", "doc", [], figures=("a.png",)).plot.dpi == 200
-    assert cli.parse_args("x.py", "doc", ["--dpi", "300"], figures=("a.png",)).plot.dpi == 300
+    assert cli.parse_args("x.py", "doc", ["--plot", str(tmp_path), "--dpi", "300"], figures=("a.png",)).plot.dpi == 300
     for bad in ("10", "x"):
         with pytest.raises(SystemExit) as stop:
             cli.parse_args("x.py", "doc", ["--dpi", bad], figures=("a.png",))

@@ -172,3 +172,21 @@ def test_graphscope_train_trains_update_rules_as_the_sample_trains_adam(tmp_path
                        "--no-progress"])
     assert code == 0, capsys.readouterr().err
     np.testing.assert_allclose(json.loads(history.read_text())["loss"], own.loss, rtol=1e-6)
+
+
+def test_plot_into_a_folder_that_takes_no_files_dpi_alone_and_an_empty_plot_are_refused_before_the_run(cli, tmp_path,
+                                                                                                          capsys):
+    one = ("a.png",)
+    (tmp_path / "notes.png").write_text("my notes")
+    problems = {
+        "/proc/x.png": "the folder /proc cannot be written",
+        "/proc/figs": "cannot make the folder: /proc cannot be written",
+        "": "--plot needs a folder or a file name",
+        str(tmp_path / "notes.png"): "exists and is not a picture",
+    }
+    for given, message in problems.items():
+        assert message in (cli.plot_problem(given, one, "x.py") or ""), given
+    with pytest.raises(SystemExit) as stop:
+        cli.parse_args("x.py", "doc", ["--dpi", "300"], figures=one)
+    assert stop.value.code == 2 and "--dpi 300 goes with --plot PATH" in capsys.readouterr().err
+    assert cli.parse_args("x.py", "doc", ["--plot", str(tmp_path), "--dpi", "300"], figures=one).plot.dpi == 300

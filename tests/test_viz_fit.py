@@ -169,3 +169,12 @@ def test_a_bad_fit_gets_one_clear_message(capsys, tmp_path):
     with pytest.raises(SystemExit):
         main(["export", "--help"])
     assert "--fit WxH" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fit", ["99999x99999", "40000x20000", "16385x100", "16384x16384", "12000x9000",
+                                 "999999999999x200"])
+def test_a_fit_beyond_what_dot_draws_in_reasonable_memory_is_refused_before_drawing(fit):
+    with pytest.raises(GraphscopeError, match="too large: at most 16384 pixels a side and 100 million pixels in all"
+                                              if len(fit) < 14 else "give WIDTHxHEIGHT"):
+        fit_size(fit)
+    assert fit_size("16384x6000") == (16384, 6000) and fit_size("10000x10000") == (10000, 10000)

@@ -12,6 +12,7 @@ marked [skip]); 130 interrupted.
 """
 import argparse
 import os
+import shlex
 import sys
 
 from ..engine.errors import GraphscopeError
@@ -20,6 +21,7 @@ from ..version import __version__
 from . import check, demo, export, tui
 from .closedpipe import reader_may_leave
 from .common import OptionProblems, report_bad_options
+from .helptext import HelpFormatter
 from . import search as search_command, train as train_command
 
 #: Exit status of a command that found a problem in the graph, and of one that could not do its work.
@@ -48,10 +50,22 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
+    for command in sub.choices.values():  # one --help layout: lines as written, none wider than the terminal
+        command.formatter_class = HelpFormatter
     parser.set_defaults(commands=sub.choices)
     parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.formatter_class = HelpFormatter
     return parser
+
+
+#: Words a user may type for a command graphscope spells otherwise, and what to type instead.
+LIKELY = {"onnx": "export FILE -o MODEL.onnx", "draw": "export FILE -o graph.svg",
+          "svg": "export FILE -o graph.svg", "png": "export FILE -o graph.png", "html": "export FILE -o steps.html",
+          "plot": "export FILE -o graph.svg", "render": "export FILE -o graph.svg", "dot": "export FILE -o graph.dot",
+          "fit": "train FILE", "run": "train FILE", "gradcheck": "check FILE", "grad": "check FILE",
+          "verify": "check FILE", "test": "check FILE", "ui": "tui FILE", "view": "tui FILE", "show": "tui FILE",
+          "step": "demo FILE --text", "walk": "demo FILE --text", "tune": "search FILE", "sweep": "search FILE",
+          "hyper": "search FILE", "save": "demo FILE --save graph.gsgraph"}
 
 
 def parse(parser, argv):
@@ -60,8 +74,13 @@ def parse(parser, argv):
     commands = parser.get_default("commands")
     first = next((word for word in argv if not word.startswith("-")), None)
     if first is not None and first not in commands and not any(w in ("-h", "--help", "--version") for w in argv):
+        likely = LIKELY.get(first.lower())
+        file = next((w for w in argv[argv.index(first) + 1:] if not w.startswith("-")), None)
+        if likely and file:  # the user's own file in the command to type
+            stem = os.path.splitext(os.path.basename(file))[0] or "model"
+            likely = likely.replace("FILE", shlex.quote(file)).replace("MODEL", stem)
         parser.error(f"unknown command {first!r}; the commands: {', '.join(commands)}"
-                     f"{did_you_mean(first, list(commands))}")
+                     + (f"; for {first}, type `graphscope {likely}`" if likely else did_you_mean(first, list(commands))))
     args, extra = parser.parse_known_args(argv)
     if extra:
         command = args.commands.get(getattr(args, "command", None) or "", parser)

@@ -285,15 +285,19 @@ TRAIN_DEFAULTS = {"optimizer": "sgd", "lr": DEFAULT_LR, "batch_size": 64, "reg":
                   "dtype": "float32", "epochs": 10, "schedule": None, "shuffle": True}
 
 
-def output_file_problem(option, path):
+def output_file_problem(option, path, kind, inputs=()):
     """Why `path` cannot be written ("is a folder", its folder is missing, is not writable, is on a read-only or
-    virtual file system, ...), or None. Tried for real, before any long work (see graphscope.util.atomic)."""
+    virtual file system, ...) or must not be (the command's input among `inputs`, a .py file, an existing file
+    that is not a `kind`: see cli.outputs), or None. Tried for real, before any long work (graphscope.util.atomic)."""
     from ..util.atomic import folder_problem
+    from .outputs import replace_problem
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         return f"{option} {path}: is a folder; give a file name"
     problem = folder_problem(folder)
-    return None if problem is None else f"{option} {path}: the folder {folder} {problem}"
+    if problem is not None:
+        return f"{option} {path}: the folder {folder} {problem}"
+    return replace_problem(option, path, kind, inputs)
 
 
 def output_folder_problem(option, path):
@@ -314,14 +318,15 @@ def output_folder_problem(option, path):
 
 def output_problems(args):
     """One line per output a training command was asked to write but could not (checked before any training)."""
+    from .outputs import HISTORY, PLOT
     problems = []
     history = getattr(args, "history", None)
     if history:
-        problems.append(output_file_problem("--history", history))
+        problems.append(output_file_problem("--history", history, HISTORY, [args.file]))
     plot = getattr(args, "plot", None)
     if plot:
         from ..viz.curves import plot_format_problem
-        problems.append(output_file_problem("--plot", plot) or plot_format_problem(plot))
+        problems.append(output_file_problem("--plot", plot, PLOT, [args.file]) or plot_format_problem(plot))
     checkpoint = getattr(args, "checkpoint", None)
     if checkpoint:
         problems.append(output_folder_problem("--checkpoint", checkpoint))

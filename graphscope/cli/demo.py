@@ -52,7 +52,7 @@ def opens_tui(args):
 
 def _demo(args):
     if args.save is not None:
-        _check_save_path(args.save)
+        _check_save_path(args)
     elif args.no_gradients or args.no_sources:
         from ..engine.errors import GraphscopeError
         option = "--no-gradients" if args.no_gradients else "--no-sources"
@@ -67,17 +67,15 @@ def _demo(args):
                                                                  "sources": not args.no_sources})
 
 
-def _check_save_path(path):
-    """--save's file, checked before the walk is printed: a graph file name in a folder that exists."""
+def _check_save_path(args):
+    """--save's file, checked before the walk is printed: a graph file name in a folder that can be written, not
+    the file walked, a .py or another kind of file."""
     from ..engine.errors import GraphscopeError
-    if path.endswith(".py"):
-        raise GraphscopeError(f"--save {path}: a graph is saved as a graph file, e.g. --save lecture.gsgraph "
-                              f"(a .py file is a sample you write, defining build())")
-    full = os.path.expanduser(path)
-    folder = os.path.dirname(os.path.abspath(full))
-    if os.path.isdir(full) or not os.path.isdir(folder):
-        problem = "is a folder" if os.path.isdir(full) else f"the folder {folder} does not exist"
-        raise GraphscopeError(f"--save {path}: {problem}; give a graph file name, e.g. --save lecture.gsgraph")
+    from .common import output_file_problem
+    from .outputs import GRAPH
+    problem = output_file_problem("--save", os.path.expanduser(args.save), GRAPH, [args.file] + args.imports)
+    if problem:
+        raise GraphscopeError(problem)
 
 
 def add_parser(sub):

@@ -65,7 +65,8 @@ def _export(args):
     if args.output and os.path.isdir(args.output):
         raise GraphscopeError(f"-o {args.output}: is a folder; give a file name whose extension picks the format, "
                               f"e.g. -o {os.path.join(args.output, 'graph.svg')}")
-    problem = (args.output and output_file_problem("-o", args.output)) or \
+    from .outputs import DRAWING
+    problem = (args.output and output_file_problem("-o", args.output, DRAWING, [args.file] + args.imports)) or \
         (args.frames and output_folder_problem("--frames", args.frames))
     if problem:
         raise GraphscopeError(problem)
@@ -187,13 +188,23 @@ def _export_onnx(args):
     if steps:
         raise GraphscopeError(f"{' and '.join(steps)} {verb} a step of a picture; -o {args.output} writes the whole "
                               f"model: leave {'them' if len(steps) > 1 else 'it'} out")
+    drawn = picture_options(args, with_frames=bool(args.frames))
+    if drawn:
+        them = "them" if len(drawn) > 1 else "it"
+        raise GraphscopeError(f"{' and '.join(drawn)} {'shape' if len(drawn) > 1 else 'shapes'} a picture; -o "
+                              f"{args.output} writes the model, which is not drawn: leave {them} out"
+                              + ("" if args.frames else " (or add --frames DIR, the pictures beside the model)"
+                                 if set(drawn) <= set(FRAME_OPTIONS) else ""))
     graph = load_graph(args)
     problem = export_problem(graph)
     if problem:
         raise GraphscopeError(f"{args.file}: {problem}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OnnxExportWarning)   # said below as a note, once
-        model = to_model(graph, dynamic_batch=args.dynamic_batch)
+        try:
+            model = to_model(graph, dynamic_batch=args.dynamic_batch)
+        except GraphscopeError as exc:  # every ONNX refusal names the file, as export_problem's does
+            raise GraphscopeError(f"{args.file}: {exc}") from None
     write_model(model, args.output)
     inputs = [f"{i.name} {_shape_text(i)}" for i in model.graph.input]
     print(f"wrote {args.output} (ONNX, {plural(len(graph.ops), 'op')}; inputs: {', '.join(inputs) or 'none'}; "
@@ -209,6 +220,17 @@ def _export_onnx(args):
                                      fit=args.fit), args.frames)
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')}")
     return 0
+
+
+#: Picture options that --frames (drawn beside an ONNX model) uses, by attribute; and those no ONNX export uses.
+FRAME_OPTIONS = {"--fit": "fit", "--depth": "depth", "--collapse": "collapse"}
+NEVER_ONNX = {"--rankdir": "rankdir", "--title": "title", "--no-caption": "no_caption", "--check": "check"}
+
+
+def picture_options(args, with_frames):
+    """The picture options given that an ONNX export would ignore (those --frames uses are fine with it)."""
+    options = dict(NEVER_ONNX, **({} if with_frames else FRAME_OPTIONS))
+    return [option for option, attr in options.items() if getattr(args, attr, None)]
 
 
 def _shape_text(value_info):

@@ -86,12 +86,13 @@ def _range_problems(args):
         ok = math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi and (lo > 0 or (zero_ok and hi == 0))
         if not ok:
             problems.append(f"{option} {lo:g} {hi:g}: needs 0 < LOW <= HIGH" + (" (or 0 0)" if zero_ok else ""))
-    if args.trials < 1:
-        problems.append(f"--trials must be at least 1, got {args.trials}")
-    if args.fine_trials is not None and args.fine_trials < 0:
-        problems.append(f"--fine-trials must be 0 or more, got {args.fine_trials}")
-    if args.fine_epochs is not None and args.fine_epochs < 1:
-        problems.append(f"--fine-epochs must be at least 1, got {args.fine_epochs}")
+    from ..train.search_result import MAX_EPOCHS, MAX_TRIALS
+    for option, n, least, most in (("--trials", args.trials, 1, MAX_TRIALS),
+                                   ("--fine-trials", args.fine_trials, 0, MAX_TRIALS),
+                                   ("--epochs", args.epochs if args.epochs >= 1 else None, 1, MAX_EPOCHS),
+                                   ("--fine-epochs", args.fine_epochs, 1, MAX_EPOCHS)):
+        if n is not None and not least <= n <= most:
+            problems.append(f"{option} must be a whole number from {least} to {most:,}, got {n}")
     return problems
 
 
@@ -123,6 +124,12 @@ def run(args):
             raise
         name = setting_name("optimizer", origins, training_file.name)
         return report_bad_options("search", [f"{name} {args.optimizer}: {exc}"])
+    from ..train import Trainer
+    try:  # before anything is said or run: a bad array is named as data() returns it
+        Trainer(loss, make(loss.graph().params, args.lr_range[0]), progress=False).check_data(
+            x_train, y_train, x_val, y_val, where=f"{args.file}'s data()")
+    except GraphscopeError as exc:
+        return report_bad_options("search", [str(exc)])
     from ..train.search import SearchInterrupted, search
     reg = (0.0, 0.0) if args.reg_range[1] == 0 else tuple(args.reg_range)
     regs = "no regularization" if reg[1] == 0 else f"reg in [{reg[0]:g}, {reg[1]:g}]"
@@ -145,8 +152,9 @@ def run(args):
         if exc.result.trials:
             print("\ninterrupted: the trials that finished")
             report(exc.result, args)
-        go_on = (f"; `{file_command('search', args.file, (), '--resume', save)}` goes on" if save else
-                 "; -o FILE.json would keep them (--resume FILE.json goes on)" if exc.result.trials else "")
+        go_on = (f"; `{file_command('search', args.file, (), '--resume', exc.saved)}` goes on" if exc.saved else
+                 "; -o FILE.json would keep them (--resume FILE.json goes on)" if exc.result.trials and not save
+                 else "")
         raise SearchInterrupted(f"{exc}{go_on}", exc.result) from None  # main says it and exits 130
     code = report(result, args)
     if save:
@@ -206,7 +214,8 @@ def _output_problems(args):
         return ["--overwrite goes with -o FILE.json (it lets -o replace a file holding a search)"]
     if not args.output:
         return []
-    problem = output_file_problem("-o", args.output)
+    from .outputs import SEARCH
+    problem = output_file_problem("-o", args.output, SEARCH, [args.file])
     if problem:
         return [problem]
     same = args.resume and os.path.realpath(args.resume) == os.path.realpath(args.output)
@@ -217,7 +226,7 @@ def _output_problems(args):
     try:
         held = load_search(args.output)
     except SearchFileError:
-        return []  # not a search: replaced, as --history replaces a file
+        return []  # a damaged search file: replaced
     if not held.trials:
         return []
     return [f"-o {args.output} holds {plural(len(held.trials), 'finished trial')} of a search of "

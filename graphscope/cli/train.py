@@ -249,8 +249,10 @@ def checkpoint_problems(args, command="train"):
     if target and not (args.resume and _same_folder(target, args.resume)):
         resume = f"--resume {target}" if command == "train" else \
             f"{resume_command(command, args.file, target)} (or {resume_command('train', args.file, target)})"
-        problem = new_run_problem(target, replace=args.overwrite, resume=resume,
-                                  overwrite="--overwrite", label=f"--checkpoint {target}")
+        if args.resume or not _holds_run_of(target, args.file):
+            resume = None  # only a run of this file, not being resumed from elsewhere, may be continued
+        problem = new_run_problem(target, replace=args.overwrite, resume=resume, overwrite="--overwrite",
+                                  label=f"--checkpoint {target}", run="a resumed run" if args.resume else "a new run")
         if problem:
             problems.append(problem)
     if args.resume:
@@ -263,6 +265,16 @@ def checkpoint_problems(args, command="train"):
                             f"{resume_command(command, made_by, args.resume)}, or train {args.file} with another "
                             f"--checkpoint folder")
     return problems
+
+
+def _holds_run_of(folder, file):
+    """True when the checkpoint in `folder` is a run of `file` (or does not say whose it is)."""
+    from ..train.checkpoint import CheckpointError, saved_file
+    try:
+        made_by = saved_file(folder)
+    except (CheckpointError, OSError):
+        return False
+    return made_by is None or _same_file(made_by, file)
 
 
 def resume_command(command, file, folder):
@@ -341,6 +353,11 @@ def run(args):
                       checkpoint=args.checkpoint or args.resume, overwrite_checkpoint=args.overwrite,
                       watch_layers=bool(args.history))
     trainer.file = args.file  # as given: what a checkpoint records and --resume compares
+    try:  # before anything is said or trained: a bad array is named as data() returns it
+        x_train, y_train, x_val, y_val = trainer.check_data(x_train, y_train, x_val, y_val,
+                                                            where=f"{args.file}'s data()")
+    except GraphscopeError as exc:
+        return report_bad_options("train", [str(exc)])
     if args.sanity:
         print(f"sanity checks of {args.file} ({type(optimizer).__name__}, lr {args.lr:g}):")
         report = trainer.sanity_check(x_train, y_train, out=print)
@@ -376,6 +393,12 @@ def run(args):
         else:
             print("\ninterrupted before the first epoch ended: no history or plot written")
         raise  # graphscope's main says which checkpoint is kept and exits 130
+    except Exception:  # any other failure keeps the epochs that finished (--history, --plot), then is said
+        completed = completed_epochs(trainer.history)
+        if completed.epochs:
+            print(f"\nstopped by an error: what follows shows the {plural(completed.epochs, 'epoch')} completed")
+            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
+        raise
     show(history, args)
     print()
     print(layer_health(trainer, args, f"after epoch {trainer.epoch}"))

@@ -68,7 +68,7 @@ def measure_step(before, delta):
     """The StepSize of adding `delta` to a parameter whose value was `before`."""
     before = np.asarray(before, dtype=np.float64)
     with np.errstate(all="ignore"):
-        step_norm = float(np.linalg.norm(np.ravel(delta)))
+        step_norm = float(np.linalg.norm(np.ravel(delta).astype(np.float64)))  # float32 squares overflow at 2e19
         rms = float(np.sqrt(np.mean(before * before))) if before.size else None
     return StepSize(before.shape, step_norm, rms, update_ratio(delta, before))
 
@@ -77,9 +77,9 @@ def update_ratio(delta, value):
     """||delta|| / ||value|| (Frobenius norms), or None when the value is all zeros (nan when the value or the
     step is not finite: it reads as such, never as a verdict)."""
     with np.errstate(all="ignore"):
-        scale = float(np.linalg.norm(np.ravel(value)))
+        scale = float(np.linalg.norm(np.ravel(value).astype(np.float64)))
         if scale == 0.0:
             return None
         if not np.isfinite(scale):
             return float("nan")
-        return float(np.linalg.norm(np.ravel(delta))) / scale
+        return float(np.linalg.norm(np.ravel(delta).astype(np.float64))) / scale

@@ -19,6 +19,7 @@ import zipfile
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..engine.words import plural
 from ..interop import safeio
 from ..nn.module import bias_before_batchnorm_hint
 from ..util.atomic import TEMP_SUFFIX, atomic_write, require_path
@@ -171,12 +172,13 @@ def _read_history(saved, arrays, where):
 
 
 def new_run_problem(folder, replace=False, resume="trainer.load_checkpoint(folder)",
-                    overwrite="Trainer(..., overwrite_checkpoint=True)", label=None):
+                    overwrite="Trainer(..., overwrite_checkpoint=True)", label=None, run="a new run"):
     """Why a new run must not write its checkpoints into `folder`, or None (it is missing, empty, or holds only what
     a checkpoint write that was cut short left). A checkpoint in it would be replaced (fine when `replace`): the
     line names what it holds and the ways on (`resume`, another folder, `overwrite`: as the caller spells them). A
     folder holding other files and no checkpoint is refused always: checkpoints are not written among a user's
-    files. `label`: how the line names the folder (default 'checkpoint folder FOLDER')."""
+    files. `label`: how the line names the folder (default 'checkpoint folder FOLDER'); `resume` None: continuing
+    it is not offered (it holds another file's run); `run`: what would write there ('a new run', 'a resumed run')."""
     folder = require_path(folder, "checkpoint folder")
     label = label or f"checkpoint folder {folder}"
     if not os.path.isdir(folder):
@@ -192,8 +194,9 @@ def new_run_problem(folder, replace=False, resume="trainer.load_checkpoint(folde
             held = checkpoint_summary(folder)
         except CheckpointError as exc:
             held = f"a checkpoint that cannot be read ({str(exc).split(': ', 1)[-1]})"
-        return (f"{label} holds {held}; a new run would replace it: use {resume} to continue it, "
-                f"give another folder, or {overwrite} to replace it")
+        ways = ([f"use {resume} to continue it"] if resume else []) + ["give another folder",
+                                                                        f"{overwrite} to replace it"]
+        return f"{label} holds {held}; {run} would replace it: " + ", ".join(ways[:-1]) + f", or {ways[-1]}"
     others = [n for n in names if not is_leftover(n)]
     if not others:
         return None
@@ -294,6 +297,9 @@ def _same_schedule(a, b):
 def _checked_meta(folder):
     """checkpoint.json of `folder`, parsed and checked for form."""
     path = os.path.join(folder, META)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise CheckpointError(f"checkpoint {folder}: is a file, not a checkpoint folder (a folder that "
+                              f"--checkpoint DIR or Trainer(..., checkpoint=DIR) wrote)")
     if not os.path.isdir(folder):
         raise CheckpointError(f"checkpoint {folder}: no such folder")
     if not os.path.isfile(path):
@@ -337,7 +343,18 @@ def read_checkpoint(folder):
     if hashlib.sha256(data).hexdigest() != meta["sha256"]:
         raise CheckpointError(f"checkpoint {folder}: {name} does not match {META} (damaged or replaced)")
     arrays = _read_arrays(data, f"checkpoint {folder}: {name}")
+    _check_epoch_count(meta, arrays, path)
     return meta, arrays
+
+
+def _check_epoch_count(meta, arrays, path):
+    """'epoch' must be the number of epochs the history holds (an edited one would resume from nowhere)."""
+    lr = arrays.get("history/lr") if meta["history"].get("series") == "arrays" else meta["history"].get("lr")
+    if lr is None:
+        return   # said by the history's own reader
+    if len(lr) != meta["epoch"]:
+        raise CheckpointError(f"checkpoint {path}: 'epoch' is {meta['epoch']} but its history holds "
+                              f"{plural(len(lr), 'epoch')} (edited or damaged); it cannot be resumed")
 
 
 def _read_meta(path):

@@ -52,8 +52,10 @@ class Summary:
 
     @property
     def mean_text(self):
-        """The mean as every view writes a summary's: '≈0' when it is rounding noise next to the std."""
-        return mean_text(self.mean, self.std, self.dtype)
+        """The mean as every view writes a summary's: '≈0' when it is rounding noise next to the std; '(2
+        non-finite)' after it when some entries are not finite (the mean and std are the finite entries')."""
+        text = mean_text(self.mean, self.std, self.dtype)
+        return f"{text} ({self.nonfinite} non-finite)" if self.nonfinite else text
 
     @classmethod
     def of(cls, values, bins=HISTOGRAM_BINS):
@@ -80,8 +82,10 @@ def _histogram(a, low, high, bins):
     span of subnormal numbers (1e-45 in float32, 1e-310 in float64), whose reciprocal overflows, or one as
     wide as the float range, whose difference overflows (then both ends are halved first).
     """
-    if high <= low:
-        return Histogram(*np.histogram(a, bins=bins))
+    if high <= low:  # every entry the same: numpy's bins around it (+-0.5), its middle one holding them all
+        counts = np.zeros(bins, np.int64)
+        counts[bins // 2] = np.size(a)   # (numpy itself fails when 0.5 is below the value's resolution, > 1e16)
+        return Histogram(counts, np.linspace(low - 0.5, low + 0.5, bins + 1))
     a = np.asarray(a, dtype=np.float64)
     span = high - low
     if np.isfinite(span):
@@ -418,7 +422,8 @@ def _identical_units(w, rtol=1e-5):
 
 
 def _norm(a):
-    return float(np.linalg.norm(np.asarray(a).ravel()))
+    """The Frobenius norm, summed in float64: float32 squares overflow for entries beyond about 2e19."""
+    return float(np.linalg.norm(np.asarray(a, dtype=np.float64).ravel()))
 
 
 def _resolve_before(graph, params_before):

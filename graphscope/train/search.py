@@ -8,6 +8,7 @@ left and gets what the whole search would have. The parameters are put back at t
 """
 import hashlib
 import math
+import os
 
 import numpy as np
 
@@ -17,7 +18,8 @@ from ..engine.words import plural
 from .node_state import restore_node_attrs, stateful_nodes
 from .events import EpochEnd
 from .progress import Bar, wanted
-from .search_result import FINISHED, INTERRUPTED, RUNNING, STAGES, SearchResult, Trial, load_search
+from .search_result import (FINISHED, INTERRUPTED, MAX_EPOCHS, MAX_TRIALS, RUNNING, STAGES, SearchResult, Trial,
+                            load_search)
 from .search_verdict import chance_of, judge
 from .trainer import Trainer, TrainingDiverged
 
@@ -28,11 +30,13 @@ SHORT = 3
 
 
 class SearchInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped the search; ``result`` holds the trials that finished (a SearchResult, maybe empty)."""
+    """Ctrl-C stopped the search; ``result`` holds the trials that finished (a SearchResult, maybe empty);
+    ``saved``: the file they are kept in (None when nothing was written: no new trial had finished)."""
 
-    def __init__(self, message, result):
+    def __init__(self, message, result, saved=None):
         super().__init__(message)
         self.result = result
+        self.saved = saved
 
 
 def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, method="random", trials=8,
@@ -53,11 +57,15 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
         raise GraphscopeError(f"search: method must be 'random' or 'grid', got {method!r}")
     lr = _range(lr, "lr")
     reg = _range(reg, "reg", allow_zero=True)
-    if not isinstance(trials, int) or trials < 1:
-        raise GraphscopeError(f"search: trials must be an integer >= 1, got {trials!r}")
     fine_trials = trials if fine_trials is None else fine_trials
     fine_epochs = 2 * epochs if fine_epochs is None else fine_epochs
+    _count(trials, "trials", 1, MAX_TRIALS)
+    _count(fine_trials, "fine_trials", 0, MAX_TRIALS)
+    _count(epochs, "epochs", 1, MAX_EPOCHS)
+    _count(fine_epochs, "fine_epochs", 1, MAX_EPOCHS)
     graph = loss.graph()
+    x_train, y_train, x_val, y_val = Trainer(loss, make_optimizer(graph.params, lr[0]), progress=False).check_data(
+        x_train, y_train, x_val, y_val, where="search")  # a bad array is named before any trial runs
     initial = [np.array(p.value, copy=True) for p in graph.params]
     node_state = [(n, _copied(n.attrs)) for n in stateful_nodes(graph)]
     settings = {"method": method, "trials": trials, "fine_trials": fine_trials, "epochs": epochs,
@@ -65,47 +73,59 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
                 "seed": seed, "dtype": str(dtype), "examples": len(x_train),
                 "data": _fingerprint(x_train, y_train, x_val, y_val, *initial), **(about or {})}
     record = SearchResult([], settings, *chance_of(y_val if y_val is not None else y_train), status=RUNNING)
-    kept = _kept_trials(resume, settings)
     rng = np.random.default_rng(seed)
+    rounds = {"coarse": (_points(method, lr, reg, trials, rng), epochs), "fine": (None, fine_epochs)}
+    kept = _kept_trials(resume, settings, rounds, lambda ranked: _points(method, *_narrow(ranked, lr, reg),
+                                                                          fine_trials, rng))
     planned = trials + fine_trials
     if resume is not None and out is not None:
         out(_resuming(resume, planned))
     left = max(0, trials - len(kept["coarse"])) * epochs + max(0, fine_trials - len(kept["fine"])) * fine_epochs
-    if save is not None:
-        record.save(save)  # at once: a search stopped in its first trial still leaves its settings to resume
+    # the file is written once there is something new in it: a trial run, kept trials copied to another file
+    written = {"new": resume is not None and _other_file(resume, save) and bool(resume.trials)}
 
-    def run_round(stage, points, n_epochs, bar):
+    def run_round(stage, bar):
+        points, n_epochs = rounds[stage]
+
         def epoch_done(event):  # the bar counts epochs; its note is made only when it is redrawn
             if isinstance(event, EpochEnd):
                 bar.advance(lambda: _note(record, planned))
 
         for i, (lr_i, reg_i) in enumerate(points):
             if i < len(kept[stage]):
-                record.trials.append(_same_trial(kept[stage][i], stage, i, lr_i, reg_i, n_epochs, resume))
+                record.trials.append(kept[stage][i])
                 continue
             _reset(graph, initial, node_state)
             record.trials.append(_trial(stage, loss, make_optimizer, lr_i, reg_i, n_epochs, batch_size, seed,
                                         dtype, x_train, y_train, x_val, y_val, epoch_done))
+            written["new"] = True
             _tell(out, record.trials[-1])
             if save is not None:
                 record.save(save)
 
     try:
         with Bar(left, "search", wanted(progress), unit="epochs") as bar:
-            run_round("coarse", _points(method, lr, reg, trials, rng), epochs, bar)
+            run_round("coarse", bar)
             if fine_trials:
-                fine_lr, fine_reg = _narrow(record.ranked, lr, reg)
-                run_round("fine", _points(method, fine_lr, fine_reg, fine_trials, rng), fine_epochs, bar)
+                if rounds["fine"][0] is None:  # (made before anything ran when the file held fine trials)
+                    rounds["fine"] = (_points(method, *_narrow(record.ranked, lr, reg), fine_trials, rng),
+                                      fine_epochs)
+                run_round("fine", bar)
     except KeyboardInterrupt:
         record.status = INTERRUPTED
-        kept_in = _keep(record, save)
+        kept_in = _keep(record, save if written["new"] else None)
+        # the file that holds the finished trials: the one written, or the one resumed when nothing new was run
+        held = save if written["new"] else (save if resume is not None and resume.trials and save is not None
+                                             and not _other_file(resume, save) else None)
+        if held and not kept_in:
+            kept_in = f", kept in {held}"
         n = len(record.trials)
         raise SearchInterrupted(f"interrupted during trial {n + 1} of {planned}; "
                                 + (f"{plural(n, 'trial')} had finished" if n else "no trial had finished")
-                                + kept_in, record) from None
+                                + kept_in, record, held) from None
     except Exception:  # a trial that fails leaves the file as a search to resume, never one still "running"
         record.status = INTERRUPTED
-        _keep(record, save)
+        _keep(record, save if written["new"] else None)
         raise
     finally:
         _reset(graph, initial, node_state)
@@ -113,8 +133,10 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     if not judge(record, lr).learned:
         record.blocked = _blocked(loss, make_optimizer, lr, batch_size, seed, dtype, x_train, y_train)
         _reset(graph, initial, node_state)
-    if save is not None:
+    if save is not None and (written["new"] or (resume is not None and resume.status != FINISHED)):
         record.save(save)
+    elif resume is not None:
+        record.path = resume.path
     return record
 
 
@@ -231,8 +253,11 @@ def _trial(stage, loss, make_optimizer, lr, reg, epochs, batch_size, seed, dtype
 
 # ---------------------------------------------------------------- resuming
 
-def _kept_trials(resume, settings):
-    """{stage: [Trial]} of `resume` (a SearchResult of this same search), in the order they ran."""
+def _kept_trials(resume, settings, rounds, fine_points):
+    """{stage: [Trial]} of `resume` (a SearchResult of this same search), in the order they ran, after checking
+    all of it before anything runs or is written: the same settings, data and initial weights, no more trials
+    than a round has, each trial the one this search runs at its place (the fine round's points, which the
+    coarse trials decide, are put in `rounds` when the file holds fine trials)."""
     kept = {stage: [] for stage in STAGES}
     if resume is None:
         return kept
@@ -251,16 +276,40 @@ def _kept_trials(resume, settings):
                               + ": resume it with its own settings, or start a new search")
     for t in resume.trials:
         kept[t.stage].append(t)
+    counts = {"coarse": settings["trials"], "fine": settings["fine_trials"]}
+    for stage in STAGES:
+        if len(kept[stage]) > counts[stage]:
+            raise GraphscopeError(f"search: {where} holds {len(kept[stage])} {stage} trials, where the search has "
+                                  f"{counts[stage]}: it was not written by this search")
+    if kept["fine"] and len(kept["coarse"]) < counts["coarse"]:
+        raise GraphscopeError(f"search: {where} holds fine trials but only {len(kept['coarse'])} of the "
+                              f"{counts['coarse']} coarse trials they follow: it was not written by this search")
+    _same_trials(kept["coarse"], "coarse", *rounds["coarse"], where)
+    if kept["fine"]:
+        rounds["fine"] = (fine_points(SearchResult(list(kept["coarse"])).ranked), rounds["fine"][1])
+        _same_trials(kept["fine"], "fine", *rounds["fine"], where)
     return kept
 
 
-def _same_trial(t, stage, i, lr, reg, epochs, resume):
-    """The kept trial `t`, after checking it is the one this search runs at that place."""
-    if (t.lr, t.reg, t.epochs) != (lr, reg, epochs):
-        raise GraphscopeError(f"search: {resume.path or 'the search resumed'}: its {stage} trial {i + 1} tried lr "
-                              f"{t.lr:g}, reg {t.reg:g}, {plural(t.epochs, 'epoch')}, where this search tries lr "
-                              f"{lr:g}, reg {reg:g}, {plural(epochs, 'epoch')}: it was not written by this search")
-    return t
+def _same_trials(trials, stage, points, epochs, where):
+    """Check that each kept trial of `stage` is the one this search runs at that place."""
+    for i, (t, (lr, reg)) in enumerate(zip(trials, points)):
+        if (t.lr, t.reg, t.epochs) != (lr, reg, epochs):
+            raise GraphscopeError(f"search: {where}: its {stage} trial {i + 1} tried lr {t.lr:g}, reg {t.reg:g}, "
+                                  f"{plural(t.epochs, 'epoch')}, where this search tries lr {lr:g}, reg {reg:g}, "
+                                  f"{plural(epochs, 'epoch')}: it was not written by this search (or was "
+                                  f"edited); start a new search with -o OTHER.json")
+
+
+def _other_file(resume, save):
+    """True when the search is written to another file than the one resumed."""
+    import os
+    return save is not None and (resume.path is None or os.path.abspath(resume.path) != os.path.abspath(save))
+
+
+def _count(n, what, least, most):
+    if not isinstance(n, int) or isinstance(n, bool) or not least <= n <= most:
+        raise GraphscopeError(f"search: {what} must be a whole number from {least} to {most:,}, got {n!r}")
 
 
 def _resuming(resume, planned):
@@ -279,7 +328,7 @@ def _keep(record, save):
         record.save(save)
     except KeyboardInterrupt:
         return f", kept in {save} except the last"
-    return f", kept in {save}" if record.trials else f"; {save} holds the search's settings"
+    return f", kept in {save}"
 
 
 # ---------------------------------------------------------------- what is shown as it goes

@@ -17,6 +17,9 @@ STAGES = ("coarse", "fine")
 KIND, VERSION = "search", 1
 #: A search file's "status": trials still running, stopped by Ctrl-C (or an error), every trial done.
 RUNNING, INTERRUPTED, FINISHED = "running", "interrupted", "finished"
+#: The most trials a round may have, and the most epochs a trial may train: a search is a few dozen short
+#: trials; more is a typing slip (or a hand-edited file) that would run for days.
+MAX_TRIALS, MAX_EPOCHS = 1000, 100_000
 
 
 class SearchFileError(GraphscopeError):
@@ -194,7 +197,9 @@ def load_search(path):
     """The SearchResult a search wrote to `path` (``search(..., save=path)``, ``graphscope search -o``); a file
     that is missing, not JSON or not a search raises SearchFileError naming what is wrong."""
     from ..util.atomic import require_path
+    from ..util.readable import MAX_JSON_BYTES, require_readable
     path = require_path(path, "search file")
+    require_readable(path, "search file", MAX_JSON_BYTES, SearchFileError)
     try:
         with open(path, "rb") as f:
             d = json.loads(f.read().decode("utf-8"))
@@ -215,6 +220,7 @@ def load_search(path):
     settings, trials = d.get("settings"), d.get("trials")
     if not isinstance(settings, dict):
         raise SearchFileError(f"{path}: 'settings' must be an object")
+    check_settings(settings, path)
     if not isinstance(trials, list):
         raise SearchFileError(f"{path}: 'trials' must be a list")
     chance = d.get("chance")
@@ -228,6 +234,46 @@ def load_search(path):
         raise SearchFileError(f"{path}: 'status' must be {RUNNING}, {INTERRUPTED} or {FINISHED}, got {status!r}")
     return SearchResult([Trial.from_dict(t, f"{path}: trial {i + 1}") for i, t in enumerate(trials)],
                         settings=settings, chance=chance, classes=classes, status=status, path=path)
+
+
+def _whole(low, high=None):
+    def ok(v):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= low and (high is None or v <= high)
+    return ok, f"a whole number from {low:,} to {high:,}" if high is not None else f"a whole number >= {low}"
+
+
+def _pair(zero_ok):
+    def ok(v):
+        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                             and math.isfinite(x) for x in v)):
+            return False
+        lo, hi = v
+        return 0 < lo <= hi or (zero_ok and lo == hi == 0)
+    return ok, "a [low, high] pair with 0 < low <= high" + (", or [0, 0]" if zero_ok else "")
+
+
+def _one_of(*choices):
+    return (lambda v: v in choices), "one of " + ", ".join(repr(c) for c in choices)
+
+
+def _text():
+    return (lambda v: isinstance(v, str) and v != ""), "a non-empty string"
+
+
+#: What each setting a search file records must be (a setting left out is not checked here: the command that
+#: resumes says which it needs).
+SETTING_FORMS = {"method": _one_of("random", "grid"), "trials": _whole(1, MAX_TRIALS),
+                 "fine_trials": _whole(0, MAX_TRIALS), "epochs": _whole(1, MAX_EPOCHS),
+                 "fine_epochs": _whole(1, MAX_EPOCHS), "lr_range": _pair(False), "reg_range": _pair(True),
+                 "batch_size": _whole(1), "seed": _whole(0), "dtype": _one_of("float32", "float64"),
+                 "examples": _whole(0), "data": _text(), "file": _text(), "optimizer": _text()}
+
+
+def check_settings(settings, path):
+    """Raise SearchFileError naming the first setting of a search file that is not of its form."""
+    for key, (ok, form) in SETTING_FORMS.items():
+        if key in settings and not ok(settings[key]):
+            raise SearchFileError(f"{path}: settings.{key} must be {form}, got {settings[key]!r:.60}")
 
 
 def _rank_key(t):

@@ -194,24 +194,49 @@ class Trainer:
         self._stop = False
 
     # ---------------------------------------------------------------- data
-    def _labels(self, y, what):
+    def _labels(self, y, what, name="y"):
         y = np.asarray(y)
         if self.roles.labelled:
             if y.dtype.kind == "f" and np.all(y == np.round(y)):
                 y = y.astype(np.int64)
             if y.dtype.kind not in "iu":
-                raise GraphscopeError(f"{what}: class labels must be integers, got dtype {y.dtype}")
-            return y.astype(np.int64, copy=False)
+                raise GraphscopeError(f"{what} labels: class labels must be integers, got dtype {y.dtype}")
+            y = y.astype(np.int64, copy=False)
+            self._check_label_range(y, what, name)
+            return y
         return np.ascontiguousarray(y, dtype=self.dtype)
 
-    def _data(self, x, y, what):
+    def _check_label_range(self, y, what, name):
+        """Every class label in 0..classes-1, the classes the classification loss's scores have."""
+        scores = self.roles.labelled[0].inputs[0]
+        if not y.size or not scores.shape:
+            return
+        classes = int(scores.shape[-1])
+        bad = (y < 0) | (y >= classes)
+        if bad.any():
+            i = np.unravel_index(int(np.argmax(bad)), y.shape)
+            at = ", ".join(str(int(k)) for k in i)
+            raise GraphscopeError(f"{what}: {name}[{at}] is {int(y[i])}, but the scores have {classes} classes, so "
+                                  f"a label must lie in 0..{classes - 1} ({int(bad.sum())} of {y.size} labels "
+                                  f"{'is' if bad.sum() == 1 else 'are'} out of range)")
+
+    def check_data(self, x_train, y_train, x_val=None, y_val=None, where="fit"):
+        """(x_train, y_train, x_val, y_val) as fit trains on them, after checking each array (numbers, labels
+        that are whole numbers within the classes, matching lengths and shapes); a GraphscopeError names the
+        array (`where`: who gave them, e.g. "fit")."""
+        x_train, y_train = self._data(x_train, y_train, f"{where}: training data", ("x_train", "y_train"))
+        if x_val is not None or y_val is not None:
+            x_val, y_val = self._data(x_val, y_val, f"{where}: validation data", ("x_val", "y_val"))
+        return x_train, y_train, x_val, y_val
+
+    def _data(self, x, y, what, names=("x", "y")):
         if x is None or y is None:
             raise GraphscopeError(f"{what}: give both the examples and their labels")
         try:
             x = np.ascontiguousarray(x, dtype=self.dtype)
         except (TypeError, ValueError) as exc:
             raise GraphscopeError(f"{what}: the examples must be numbers ({type(x).__name__}: {exc})") from None
-        y = self._labels(y, f"{what} labels")
+        y = self._labels(y, what, names[1])
         if len(x) != len(y):
             raise GraphscopeError(f"{what}: {len(x)} examples but {len(y)} labels")
         if len(x) == 0:
@@ -406,11 +431,9 @@ class Trainer:
             raise GraphscopeError(f"fit: nothing to train: {plural(self.epoch, 'epoch')} done, epochs={self.epochs} "
                                   f"(the total); set trainer.epochs to {self.epoch + 1} or more to train further")
         given = (x_train, y_train)
-        x_train, y_train = self._data(x_train, y_train, "fit: training data")
+        x_train, y_train, x_val, y_val = self.check_data(x_train, y_train, x_val, y_val)
         self._layer_source = self._fixed_sample(given)
         has_val = x_val is not None or y_val is not None
-        if has_val:
-            x_val, y_val = self._data(x_val, y_val, "fit: validation data")
         n = len(x_train)
         batches = -(-n // self.batch_size)
         h = self.history

@@ -36,6 +36,10 @@ SPREAD_TOLERANCE = 0.05
 CAPTION_MARGIN = 36
 #: The smallest --fit, in pixels each way.
 FIT_MIN_PIXELS = 100
+#: The largest fit: each side, and the whole canvas. Measured with dot 2.43 (cairo) on chain_rule.py: 8192x8192
+#: takes 5 s and 0.28 GB, 10000x10000 about 8 s and 0.45 GB, 16384x16384 21 s and 1.1 GB; cairo itself stops at
+#: 32767 a side, silently drawing less.
+FIT_MAX_SIDE, FIT_MAX_PIXELS = 16384, 100_000_000
 #: Steps drawn per `dot` run when progress is reported (a run costs about 20 ms to start).
 STEP_BATCH = 20
 
@@ -63,11 +67,16 @@ def ratio_band(slide):
 
 def parse_fit(text):
     """(width, height) in pixels from '1920x1080' (the --fit of a slide or a projector), or GraphscopeError."""
-    m = re.fullmatch(r"\s*(\d+)\s*[xX\u00d7]\s*(\d+)\s*", str(text))
+    m = re.fullmatch(r"\s*(\d{1,9})\s*[xX\u00d7]\s*(\d{1,9})\s*", str(text))
     if not m or min(int(m.group(1)), int(m.group(2))) < FIT_MIN_PIXELS:
         raise GraphscopeError(f"fit {text!r}: give WIDTHxHEIGHT in pixels, each at least {FIT_MIN_PIXELS}, "
                               f"e.g. 1920x1080 (a full-HD slide) or 1280x800 (a projector)")
-    return int(m.group(1)), int(m.group(2))
+    width, height = int(m.group(1)), int(m.group(2))
+    if max(width, height) > FIT_MAX_SIDE or width * height > FIT_MAX_PIXELS:
+        raise GraphscopeError(f"fit {text!r}: too large: at most {FIT_MAX_SIDE} pixels a side and "
+                              f"{FIT_MAX_PIXELS // 1_000_000} million pixels in all (e.g. 10000x10000 or "
+                              f"16384x6000); a picture for print is better drawn as .svg or .pdf, which scale")
+    return width, height
 
 
 def fit_size(fit):
