@@ -12,6 +12,8 @@ from graphscope.engine import ops
 from graphscope.engine.backward import bound_vjp, call_vjp
 from graphscope.engine.optable import get_op
 
+from optable_guard import op_table_guard  # noqa: F401  (fixture)
+
 
 def _nodes_with_an_upstream(loss):
     """Every op node of loss's graph after a backward pass, with its upstream gradient."""
@@ -153,3 +155,50 @@ def test_a_step_after_fused_ones_makes_its_own_buffers():
         np.testing.assert_array_equal(array, before)
     for p, g in zip(opt.params, grads):
         np.testing.assert_allclose(opt.last_update(p), -0.3 * g)
+
+
+def _one_step(make_loss, opt):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 2))
+    y = (x[:, 0] > 0).astype(np.int64)
+    W = gs.param(np.zeros((2, 2)), name="W")
+    loss = make_loss(gs.tensor(x, name="x") @ W, y)
+    trainer = gs.Trainer(loss, opt([W]), progress=False, epochs=1, batch_size=64, dtype="float64")
+    trainer.fit(x, y)
+    return W.value
+
+
+def test_a_subclass_of_sgd_with_its_own_rule_is_stepped_by_its_rule():
+    class SignSGD(gs.optim.SGD):
+        def delta(self, state, g, out, scratch):
+            np.multiply(np.sign(g), -self.lr, out=out)
+
+    W = _one_step(gs.softmax_cross_entropy, lambda params: SignSGD(params, lr=0.1))
+    np.testing.assert_allclose(np.abs(W), 0.1)
+
+
+def test_a_custom_vjp_that_is_not_linear_in_its_upstream_gradient_sees_the_gradient_itself(op_table_guard):
+    clip = gs.custom_op(lambda x: x * 1.0, name="clip_grad")
+    clip.vjp(lambda g, x, value: (np.clip(g, -1e-3, 1e-3),))  # gradient clipping: not linear in g
+    W = _one_step(lambda s, y: gs.softmax_cross_entropy(clip(s), y), lambda params: gs.optim.SGD(params, lr=0.1))
+    assert np.abs(W).max() <= 0.1 * 1e-3 * 64 + 1e-12  # each entry's gradient is a sum of 64 clipped terms
+    W_plain = _one_step(lambda s, y: gs.softmax_cross_entropy(clip(s), y),
+                        lambda params: _SGDStepByStep(params, lr=0.1))
+    np.testing.assert_allclose(W, W_plain, rtol=1e-12)
+
+
+def test_a_batch_whose_backward_pass_fails_leaves_the_running_averages_as_they_were(op_table_guard):
+    bad = gs.custom_op(lambda x: x * 1.0, name="bad_vjp")
+    bad.vjp(lambda g, x, value: (g @ np.ones((3, 3)),))  # raises: the shapes do not fit
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 2)) + 5
+    y = (x[:, 0] > 5).astype(np.int64)
+    bn = gs.nn.BatchNorm1d(2)
+    loss = gs.softmax_cross_entropy(bad(bn(gs.tensor(x, name="x"))), y)
+    before = bn.running_mean.copy(), bn.running_var.copy()
+    trainer = gs.Trainer(loss, gs.optim.SGD(bn.parameters(), lr=0.1), progress=False, epochs=1, batch_size=16,
+                         dtype="float64")
+    with pytest.raises(gs.GraphscopeError, match="bad_vjp"):
+        trainer.fit(x, y)
+    np.testing.assert_array_equal(bn.running_mean, before[0])
+    np.testing.assert_array_equal(bn.running_var, before[1])

@@ -59,7 +59,11 @@ class SGD(Optimizer):
         np.multiply(g, -self.lr, out=out)  # -lr * dx
 
     def step_scale(self):
-        return -self.lr  # the step is -lr * dx, with no state
+        # the step is -lr * dx, with no state; a subclass with its own rule (delta or step) takes its own path
+        cls = type(self)
+        if cls.delta is not SGD.delta or cls.step is not Optimizer.step or cls.add_steps is not Optimizer.add_steps:
+            return None
+        return -self.lr
 
 
 class Momentum(Optimizer):

@@ -9,10 +9,11 @@ as matmul's gradient for the input batch). Each step then calls the op
 table's own ``forward`` and, through the engine's ``call_vjp``, its VJP: the
 ops stay defined once, in the op table.
 
-``backward(scale)`` starts the pass from `scale` instead of 1; VJPs are
-linear in the upstream gradient, so every gradient comes out `scale` times
-the loss's: with plain SGD's -lr the parameters' gradients are the steps
-(``unscale`` puts the loss's own gradients back).
+``backward(scale)`` starts the pass from `scale` instead of 1; the built-in
+ops' VJPs are linear in the upstream gradient, so every gradient comes out
+`scale` times the loss's: with plain SGD's -lr the parameters' gradients are
+the steps (``unscale`` puts the loss's own gradients back). ``linear`` says
+whether that holds: a custom op's VJP may not be linear (a clipping op).
 
 Ops with a ``refresh(attrs, *inputs)`` hook (dropout's fresh mask, batch
 norm's running averages) are refreshed before each pass, as ``graph.run``
@@ -44,6 +45,9 @@ class Plan:
             targets = tuple((k, i) for k, (i, need) in enumerate(zip(n.inputs, needs)) if need)
             self.backward_steps.append((n, bound_vjp(n, needs), targets, needs))
         self.grad_nodes = [step[0] for step in self.backward_steps]
+        #: whether every VJP of the pass is a built-in op's, linear in its upstream gradient (tested against
+        #: PyTorch), so that ``backward(scale)`` scales every gradient; a custom VJP may not be (a clipping op)
+        self.linear = all(n.op_def.handle is None for n in self.grad_nodes)
         seen = {}
         for step in self.backward_steps:
             for _, i in step[2]:

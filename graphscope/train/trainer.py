@@ -291,13 +291,24 @@ class Trainer:
         loss = float(self.loss._value) + self._reg_term()
         if not math.isfinite(loss):
             return loss
+        try:
+            self._backward_and_update(fast)
+        except Exception:  # a VJP or the optimizer raised: the batch leaves no trace, as a failed forward pass
+            self.roles.put_back(held)
+            self._pass_state.put_back(state)
+            self._recompute_quietly()
+            raise
+        return loss
+
+    def _backward_and_update(self, fast):
+        """The gradients of the batch just run (through the plan when `fast`), then the optimizer's step."""
         scale = self._step_scale() if fast else None
-        if fast and plan.backward(1.0 if scale is None else scale):
+        if fast and self._plan.backward(1.0 if scale is None else scale):
             if scale is not None:  # the gradients are the steps (plain SGD): added without a pass to scale them
                 self._add_reg_gradient(scale)
                 self.optimizer.add_steps()
                 self._scaled_by = scale
-                return loss
+                return
         else:
             self.graph.backward()
             for leaf in (self.roles.input, self.roles.label_leaf):
@@ -305,7 +316,6 @@ class Trainer:
                     leaf.grad = None
         self._add_reg_gradient()
         self.optimizer.step()
-        return loss
 
     def _recompute_quietly(self):
         """Every node's value again from the leaves as they are (no fresh dropout mask, no running-average
@@ -316,10 +326,13 @@ class Trainer:
             pass
 
     def _step_scale(self):
-        """The optimizer's step_scale() (-lr for plain SGD), None for a rule with state or one without the method."""
+        """The optimizer's step_scale() (-lr for plain SGD); None for a rule with state, one without the method,
+        or a graph with a custom op (its VJP may not be linear in the upstream gradient, e.g. a clipping op)."""
         step_scale = getattr(self.optimizer, "step_scale", None)
         add_steps = getattr(self.optimizer, "add_steps", None)
-        return step_scale() if step_scale is not None and add_steps is not None else None
+        if step_scale is None or add_steps is None or not self._plan.linear:
+            return None
+        return step_scale()
 
     def _unscale_gradients(self):
         """Give the graph the loss's own gradients again after a step that computed them scaled (plain SGD):
