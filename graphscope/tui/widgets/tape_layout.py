@@ -1,8 +1,8 @@
 """The tape's columns at a given width, and a value written to fit its cell.
 
 At 200 columns the tape shows every column; narrower, it drops the columns
-the inspector repeats (inputs, shape, op, status: the row's colour tells it)
-and narrows the others, so the value and gradient columns stay readable at
+the inspector repeats (inputs, shape, op, status: the mark at the row's start
+tells it, at every width and in any colours) and narrows the others, so the value and gradient columns stay readable at
 80x24. Where the value and gradient columns are too narrow for 'mean=.. std=..'
 they are compact: every array 'mean/std', the header saying so ('grad
 mean/std'), so rows compare down the column. Otherwise a value too long for its
@@ -31,12 +31,14 @@ class Column:
     @property
     def heading(self):
         """The column's header: its title, or for a compact number column 'value mean/std', 'grad mean/std'."""
+        if self.title == "mark":
+            return ""
         return f"{SHORT_TITLES.get(self.title, self.title)} {COMPACT}" if self.compact else self.title
 
 
-#: Every column at its full width, in order.
-FULL = (Column("#", 5), Column("node", 12), Column("op", 9), Column("status", 8), Column("value", 22),
-        Column("gradient", 22), Column("shape", 7), Column("inputs", 16))
+#: Every column at its full width, in order: first a row's mark (MARKS), never dropped.
+FULL = (Column("mark", 1), Column("#", 5), Column("node", 12), Column("op", 9), Column("status", 8),
+        Column("value", 22), Column("gradient", 22), Column("shape", 7), Column("inputs", 16))
 #: The two columns that get what room is left, and at most this wide.
 NUMBERS = ("value", "gradient")
 NUMBERS_MAX = 30
@@ -51,6 +53,11 @@ COMPACT_BELOW = 22
 #: How a compact column writes an array, and says so in its header.
 COMPACT = "mean/std"
 SHORT_TITLES = {"gradient": "grad"}
+#: The mark column's one character per row status: the state reads without colour (NO_COLOR, a monochrome
+#: terminal) and with the status column dropped.
+MARKS = {"current": "▶", "done": "✓", "pending": "·", "inactive": "-", "failed": "✗", "unreached": "?"}
+#: The key to the marks, for the help screen and the README.
+MARKS_KEY = "▶ this step · ✓ done · · pending · - needs no gradient · ✗ its VJP failed · ? not reached"
 
 
 def line_width(columns):
