@@ -37,6 +37,12 @@ LINES = {0: " ", UP: "│", DOWN: "│", UP | DOWN: "│", LEFT: "─", RIGHT: "
          DOWN | RIGHT: "╭", DOWN | LEFT: "╮", UP | RIGHT: "╰", UP | LEFT: "╯",
          UP | DOWN | RIGHT: "├", UP | DOWN | LEFT: "┤", DOWN | LEFT | RIGHT: "┬", UP | LEFT | RIGHT: "┴",
          UP | DOWN | LEFT | RIGHT: "┼"}
+#: The edges carrying the current step's value or gradient where colour cannot tell them (16 colours or none):
+#: heavy lines, turns and junctions included.
+HEAVY_LINES = {0: " ", UP: "┃", DOWN: "┃", UP | DOWN: "┃", LEFT: "━", RIGHT: "━", LEFT | RIGHT: "━",
+               DOWN | RIGHT: "┏", DOWN | LEFT: "┓", UP | RIGHT: "┗", UP | LEFT: "┛",
+               UP | DOWN | RIGHT: "┣", UP | DOWN | LEFT: "┫", DOWN | LEFT | RIGHT: "┳", UP | LEFT | RIGHT: "┻",
+               UP | DOWN | LEFT | RIGHT: "╋"}
 THIN = "┌┐└┘─│"
 THICK = "┏┓┗┛━┃"
 DASHED = "┌┐└┘╌┆"
@@ -255,11 +261,12 @@ class GraphView(ScrollView, can_focus=True):
             edge = self.layout_.routes[n][0]
             is_hot = edge.dst is current or edge.src is current
             _stroke(bits, hot, x1 - x0, y1 - y0, x2 - x0, y2 - y0, w, h, is_hot)
+        hot_lines = HEAVY_LINES if getattr(self.app, "low_colour", False) else LINES
         for r in range(h):
             row_bits, row_chars, row_styles, row_hot = bits[r], chars[r], styles[r], hot[r]
             for c in range(w):
                 if row_bits[c]:
-                    row_chars[c] = LINES[row_bits[c]]
+                    row_chars[c] = (hot_lines if row_hot[c] else LINES)[row_bits[c]]
                     row_styles[c] = EDGE_HOT if row_hot[c] else EDGE_STYLE
         # arrowheads
         for n, x1, y1, x2, y2 in segments:
