@@ -19,8 +19,8 @@ from textual.strip import Strip
 
 from ...viz import theme
 from ...viz.dot import look_of
-from ...viz.layout import layout
-from ...viz.render import Cancelled, DotJob
+from ...viz.layout import LAYERS, layout
+from ...viz.render import Cancelled, DotJob, have_dot
 from ...viz.origin import BrokenMark
 from ...viz.view import BOX, FOLD, pattern_name
 from ..keys import in_order
@@ -183,6 +183,11 @@ class GraphView(ScrollView, can_focus=True):
         if self.layout_ is None:
             return None
         return self.layout_.height + self.styles.gutter.height
+
+    def plain_layout(self):
+        """True when the view is laid out without Graphviz because its `dot` is not installed (a graph too large
+        for dot is laid out in plain columns too, but there dot is not missing)."""
+        return self.layout_ is not None and self.layout_.engine == LAYERS and not have_dot()
 
     def box_of(self, node):
         item = self.session.view.item_of[node]
