@@ -63,7 +63,7 @@ NARROW_TITLES = {"value": "val"}  # in a column too narrow for 'value mean/std'
 #: terminal) and with the status column dropped.
 MARKS = {"current": "▶", "done": "✓", "pending": "·", "inactive": "-", "failed": "✗", "unreached": "?"}
 #: The key to the marks, for the help screen and the README.
-MARKS_KEY = "▶ this step · ✓ done · · pending · - needs no gradient · ✗ its VJP failed · ? not reached"
+MARKS_KEY = "▶ this step, ✓ done, · pending, - needs no gradient, ✗ its VJP failed, ? not reached"
 
 
 def line_width(columns):
