@@ -134,6 +134,18 @@ async def test_every_tape_graph_and_inspector_text_reads_on_xterm_and_the_consol
             assert unreadable(widget) == [], type(widget).__name__
 
 
+async def test_the_footer_and_the_layer_screen_read_in_16_colours():
+    from textual.widgets import DataTable
+    app = app_on("two_layer.py", ANSI)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("l")
+        await settle(pilot)
+        widgets = [app.screen.query_one(DataTable), app.screen.query_one("#layers-status"),
+                   *app.screen.query("FooterKey")]
+        assert len(widgets) > 3
+        assert [bad for w in widgets for bad in unreadable(w)] == []
+
+
 async def test_in_full_colour_the_pictures_palette_stays():
     app = app_on("two_layer.py", FULL)
     async with app.run_test(size=(80, 24)) as pilot:

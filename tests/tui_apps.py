@@ -8,8 +8,7 @@ SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def sample_app(name, colours="full", console=False):
-    """The TUI on samples/NAME, titled with the sample's name (no absolute paths on screen), drawn in `colours`
-    ('full', 'ansi', 'mono': tui.palette) with the Linux console's glyphs when `console`."""
+    """The TUI on samples/NAME, titled with its name (no absolute paths), in `colours` (tui.palette), `console`."""
     path = os.path.join(SAMPLES, name)
     app = GraphscopeApp(load_graph_file(path), f"samples/{name}", path, colours=colours, console=console)
     app.cursor_blink = False
@@ -17,8 +16,7 @@ def sample_app(name, colours="full", console=False):
 
 
 def named_layer_app(colours="full", console=False):
-    """The TUI on a small tanh layer whose nodes are all named (auto names carry global ids, not stable), drawn in
-    `colours` (sample_app)."""
+    """The TUI on a small tanh layer whose nodes are all named (auto names carry global ids, not stable)."""
     import numpy as np
 
     import graphscope as gs

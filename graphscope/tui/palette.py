@@ -82,7 +82,7 @@ def low_colour_style(style):
     fg = None
     if color is not None and not color.is_default:
         triplet = color.get_truecolor()
-        if triplet in ERROR_INKS or (color.type == ColorType.STANDARD and color.number in (1, 9)):
+        if color.type == ColorType.TRUECOLOR and triplet in ERROR_INKS:  # graphscope's own error inks only
             fg, extra["bold"] = "red", True
         elif triplet in CURRENT_INKS:
             extra["bold"] = True

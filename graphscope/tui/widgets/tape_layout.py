@@ -48,8 +48,10 @@ NUMBERS = ("value", "gradient")
 NUMBERS_MAX = 30
 #: What goes first as the tape narrows, in this order: ("drop", title) or ("narrow", titles, width). The row
 #: number goes last but one: at 80 columns the numbers need its room more (the node's name says which row it is).
+#: The value column narrows before the gradient's, whose means are the longer numbers ('-0.00012/0.079').
 NARROWING = (("drop", "inputs"), ("narrow", NUMBERS, 18), ("drop", "shape"), ("drop", "op"), ("drop", "status"),
-             ("narrow", ("node",), 8), ("narrow", NUMBERS, 14), ("drop", "#"), ("narrow", NUMBERS, 12))
+             ("narrow", ("node",), 9), ("narrow", NUMBERS, 14), ("drop", "#"), ("narrow", ("value",), 12),
+             ("narrow", ("gradient",), 12))
 #: Number columns narrower than this (either of them) are compact: 'mean=-1e-05 std=1e-05', summarize_value's
 #: words at their shortest, needs 21 characters; narrower, a cell would fall back to one statistic ('mean=0.004'
 #: in one row, 'std=0.06' in the next) and rows could not be compared.
@@ -57,7 +59,7 @@ COMPACT_BELOW = 22
 #: How a compact column writes an array, and says so in its header.
 COMPACT = "mean/std"
 SHORT_TITLES = {"gradient": "grad"}
-NARROW_TITLES = {"value": "val"}  # in a column too narrow for 'value mean/std'
+NARROW_TITLES = {"value": "val", "gradient": "grad"}  # in a column too narrow for 'value mean/std'
 
 #: The mark column's one character per row status: the state reads without colour (NO_COLOR, a monochrome
 #: terminal) and with the status column dropped.
@@ -85,9 +87,9 @@ def layout(width, arrays=True):
         else:
             columns = [replace(c, width=change[2]) if c.title in change[1] else c for c in columns]
     spare = width - line_width(columns)
-    for k, title in enumerate(NUMBERS):  # the spare room shared out, the gradient's column getting the odd one
-        i = next(i for i, c in enumerate(columns) if c.title == title)  # (a gradient's mean is the longer number)
-        share = spare // (len(NUMBERS) - k)
+    for k, title in enumerate(NUMBERS):  # the spare room shared out, the first column getting the odd one
+        i = next(i for i, c in enumerate(columns) if c.title == title)
+        share = -(-spare // (len(NUMBERS) - k))
         extra = max(0, min(NUMBERS_MAX - columns[i].width, share))
         columns[i] = replace(columns[i], width=columns[i].width + extra)
         spare -= extra
