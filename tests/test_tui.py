@@ -94,7 +94,7 @@ async def test_backward_step_reads_upstream_times_local_equals_contribution():
         assert "df/dx = -4" in text and "(complete)" in text
         tape = app.screen.query_one(Tape)
         assert tape.nodes[tape.cursor_row].name == "q"  # the tape's highlighted row
-        assert "q" in [r.split()[1] for r in tape_rows(app)[1:]]
+        assert "q" in [r.split()[2] for r in tape_rows(app)[1:]]
 
 
 async def test_go_to_node_searches_names_in_the_palette():
@@ -154,7 +154,7 @@ async def test_editing_a_leaf_recomputes_what_depends_on_it():
         await pilot.press("f")  # f = (x + y) z = (1 + 5)(-4) = -24
         await settle(pilot)
         assert "value  -24" in inspector(app)
-        assert any(r.split()[1] == "f" and "-24" in r for r in tape_rows(app)[1:])
+        assert any(r.split()[2] == "f" and "-24" in r for r in tape_rows(app)[1:])
 
 
 async def test_editing_an_op_node_says_only_leaves_can_be_edited():

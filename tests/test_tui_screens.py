@@ -261,7 +261,7 @@ async def test_the_legend_stands_above_the_curves_and_stopping_is_said_without_a
         assert "stopped after batch" in figures or "stopped after epoch" in figures
         curve = screen.query_one(CurvePlot)
         accuracies = ["train acc", "val acc"] if screen.run.trainer.history.train_acc else []
-        assert [label.split(" (")[0] for label, _ in curve.legend] == ["loss"] + accuracies
+        assert [label.split(" (")[0] for label, *_ in curve.legend] == ["loss"] + accuracies
         legend = screen.query_one("#training-legend")
         assert "loss" in str(legend.render()) and legend.region.bottom <= curve.region.y
 

@@ -56,6 +56,20 @@ def test_a_failing_check_all_at_80x24(snap_compare, monkeypatch):
     assert snap_compare(wrong_matmul_app(), press=["c", "C"], terminal_size=(80, 24))
 
 
+def test_without_colour_at_80x24_the_tape_marks_each_row_and_the_current_edges_are_heavy(snap_compare, monkeypatch):
+    """NO_COLOR (or a monochrome terminal): the tape's mark column (✓ done, ▶ this step, · pending), heavy lines for
+    the current node's edges, the status line in reverse video, no colour anywhere."""
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(named_layer_app(colours="mono"), press=["f", "n", "n"], terminal_size=(80, 24))
+
+
+def test_on_the_linux_console_in_16_colours(snap_compare, monkeypatch):
+    """TERM=linux: the terminal's own colours, and only glyphs the console's font has (double lines for heavy ones,
+    '►' for '▶', '√' for '✓', '.-:' for the dashed border of a pending node)."""
+    monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert snap_compare(named_layer_app(colours="ansi", console=True), press=["n", "n"], terminal_size=(80, 24))
+
+
 def test_a_terminal_too_small_says_so(snap_compare, monkeypatch):
     monkeypatch.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert snap_compare(named_layer_app(), terminal_size=(40, 10))

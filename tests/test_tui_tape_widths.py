@@ -64,7 +64,8 @@ def test_the_full_layout_is_kept_when_it_fits_and_narrower_tapes_keep_node_value
     for width in (38, 40, 60, 72, 90):
         titles = [c.title for c in layout(width)]
         assert {"node", "value", "gradient"} <= set(titles) and line_width(layout(width)) <= width
-    assert [c.title for c in layout(72)] == ["#", "node", "status", "value", "gradient"]
+    assert [c.title for c in layout(72)] == ["mark", "#", "node", "status", "value", "gradient"]
+    assert all(layout(width)[0].title == "mark" for width in (30, 38, 80, 200))  # the row's state at every width
     wide = {c.title: c.width for c in layout(200)}
     assert wide["value"] == wide["gradient"] > 22  # the room left over goes to the numbers, then the inputs
     assert line_width(layout(200)) == 200 and wide["inputs"] > 16

@@ -7,15 +7,15 @@ from graphscope.userfile import load_graph_file
 SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
 
 
-def sample_app(name):
-    """The TUI on samples/NAME, titled with the sample's name (no absolute paths on screen)."""
+def sample_app(name, colours="full", console=False):
+    """The TUI on samples/NAME, titled with its name (no absolute paths), in `colours` (tui.palette), `console`."""
     path = os.path.join(SAMPLES, name)
-    app = GraphscopeApp(load_graph_file(path), f"samples/{name}", path)
+    app = GraphscopeApp(load_graph_file(path), f"samples/{name}", path, colours=colours, console=console)
     app.cursor_blink = False
     return app
 
 
-def named_layer_app():
+def named_layer_app(colours="full", console=False):
     """The TUI on a small tanh layer whose nodes are all named (auto names carry global ids, not stable)."""
     import numpy as np
 
@@ -31,7 +31,7 @@ def named_layer_app():
         h.name = "h"
     loss = gs.sum(h)
     loss.name = "loss"
-    app = GraphscopeApp(Graph(loss), "a tanh layer")
+    app = GraphscopeApp(Graph(loss), "a tanh layer", colours=colours, console=console)
     app.cursor_blink = False
     return app
 

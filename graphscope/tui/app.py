@@ -3,7 +3,9 @@ import sys
 
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import Monochrome, NoColor
 
+from .palette import ANSI, FULL, MODES, MONO, ConsoleGlyphs, LowColour, console_font, terminal_colours
 from .screens.main import MainScreen
 from .screens.too_small import TooSmallScreen, too_small
 from .session import Session
@@ -16,6 +18,11 @@ class GraphscopeApp(App):
     `training` (TrainingOptions) is how the training screen trains `file`'s graph; with ``training.resume`` the
     app goes on with the run saved in that checkpoint (checked here, before any screen: a GraphscopeError says
     what does not fit): the graph shows its trained parameters, and r goes on with it.
+
+    `colours` is how it draws (palette: 'full', 'ansi' for 16 colours, 'mono' for none; None: what this terminal
+    has, as run_app asks) and `console` True draws only glyphs the Linux console's font has (None: when TERM is
+    linux). By default the app draws in full colour with every glyph, whatever the terminal, so that its pictures
+    (snapshots) do not depend on where they are taken.
     """
 
     CSS_PATH = "graphscope.tcss"
@@ -25,9 +32,16 @@ class GraphscopeApp(App):
     #: with a selection still copies it
     BINDINGS = [Binding("ctrl+c", "quit", "quit", show=False)]
 
-    def __init__(self, graph, origin="", file=None, optimizer=None, training=None, notes=(), **kwargs):
+    def __init__(self, graph, origin="", file=None, optimizer=None, training=None, notes=(), colours=FULL,
+                 console=False, **kwargs):
         super().__init__(**kwargs)
         self.notes = list(notes)  # warnings from loading the graph (saved values its ops do not give), shown at once
+        self.colours = terminal_colours(self.console.color_system) if colours is None else colours
+        if self.colours not in MODES:
+            raise ValueError(f"colours must be one of {', '.join(MODES)}, not {self.colours!r}")
+        self.console_font = console_font() if console is None else console
+        self.low_colour_filters = ([LowColour()] if self.colours != FULL else []) \
+            + ([NoColor()] if self.colours == MONO else []) + ([ConsoleGlyphs()] if self.console_font else [])
         self.training_options = training or TrainingOptions()
         resumed = resume_run(graph, file, self.training_options) if self.training_options.resume else None
         self.session = Session(graph, origin, file, resumed.trainer.optimizer if resumed else optimizer)
@@ -35,7 +49,22 @@ class GraphscopeApp(App):
             self.session.continue_run(resumed)
         self.sub_title = origin
         self.started = False  # the main screen has been pushed
-        self.theme = "textual-light"  # the graph view uses the pictures' colours, drawn for white paper
+        # the graph view uses the pictures' colours, drawn for white paper; with 16 colours or none, the terminal's
+        # own foreground and background (an ANSI theme: Textual's widgets in ANSI colours, LowColour for ours)
+        self.theme = "textual-light" if self.colours == FULL else "ansi-dark"
+        if self.colours != FULL:
+            self.add_class("-low-colour")
+
+    @property
+    def low_colour(self):
+        """True with 16 colours or none: state is told by text styles and glyphs (palette)."""
+        return self.colours in (ANSI, MONO)
+
+    def get_line_filters(self):
+        """Textual's filters, then (16 colours or none) LowColour and, without colour, NoColor in place of
+        Textual's Monochrome (NO_COLOR means no colour escapes, not greys); on the Linux console, ConsoleGlyphs."""
+        filters = [f for f in super().get_line_filters() if not (self.colours == MONO and isinstance(f, Monochrome))]
+        return filters + self.low_colour_filters
 
     def on_mount(self):
         self.push_screen(MainScreen(self.session))
@@ -68,9 +97,10 @@ class GraphscopeApp(App):
 
 def run_app(graph, origin="", file=None, optimizer=None, training=None, notes=()):
     """Open the TUI on `graph` in this terminal (with `optimizer`'s update phase, and `training` for the
-    training screen, given them; `notes`: warnings shown as it opens); returns the exit code: 1 when the training
-    screen's last run diverged (as `graphscope train` exits), else 0."""
-    app = GraphscopeApp(graph, origin, file, optimizer, training, notes)
+    training screen, given them; `notes`: warnings shown as it opens) in the colours and glyphs the terminal has
+    (palette); returns the exit code: 1 when the training screen's last run diverged (as `graphscope train`
+    exits), else 0."""
+    app = GraphscopeApp(graph, origin, file, optimizer, training, notes, colours=None, console=None)
     app.run()
     run = app.session.training_run
     if run is None:

@@ -264,6 +264,25 @@ class Session:
         self.forget_checks()
 
     # ---------------------------------------------------------------- export
+    def export_step(self):
+        """Write the current step as a picture where the TUI stands: an SVG (export_svg), or, without Graphviz's
+        `dot`, the same picture as DOT text (export_dot: it needs no program; `dot -Tsvg` draws it later). Returns
+        the path."""
+        from ..viz.render import have_dot
+        return self.export_svg() if have_dot() else self.export_dot()
+
+    def step_file(self, ext):
+        """'graphscope-step7-z.svg': the current step's file name, with extension `ext`."""
+        from ..viz.view import safe_name
+        return f"graphscope-step{self.step}-{safe_name(self.node.name)}.{ext}"
+
+    def export_dot(self, path=None):
+        """Write the current step's picture as DOT text (no Graphviz program needed); returns the path."""
+        from ..viz.export import export
+        path = self.step_file("dot") if path is None else path
+        export(self.stepper, path, step=self.step, collapse=sorted(self.collapsed))
+        return os.path.abspath(path)
+
     def export_svg(self, path=None):
         """Write the current step as an SVG picture; returns the path."""
         from ..viz.export import export
@@ -271,7 +290,7 @@ class Session:
         from ..viz.render import DotCrashed
         from ..viz.view import safe_name
         if path is None:
-            path = f"graphscope-step{self.step}-{safe_name(self.node.name)}.svg"
+            path = self.step_file("svg")
         try:
             export(self.stepper, path, step=self.step, collapse=sorted(self.collapsed))
         except (TooBig, DotCrashed) as exc:

@@ -5,17 +5,20 @@ from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..widgets.tape_layout import MARKS_KEY
+
 INTRO = " ".join("""[b]graphscope[/b]: step through backpropagation node by node (Escape, ? or q closes this help).
 @@
 The [b]graph[/b] (top left) shows every node: grey dashed = not computed yet,
 blue = value computed, orange = this step, teal = gradient passed on,
-light blue = needs no gradient, red = made the first NaN or infinity. The [b]tape[/b] (bottom left) lists the nodes in
-order. The [b]inspector[/b] (right) shows the current node: its value, and in
+light blue = needs no gradient, red = made the first NaN or infinity (in a terminal without colours: dashed = not
+computed yet, heavy = this step and its edges). The [b]tape[/b] (bottom left) lists the nodes in order, each row
+marked: MARKS_KEY. The [b]inspector[/b] (right) shows the current node: its value, and in
 the backward phase, for each input, upstream × local = contribution and the
 input's accumulated gradient. With --optimizer an update phase follows (u):
 per parameter its gradient, the optimizer's state, the step and the
 update/weight ratio.
-""".split()).replace(" @@ ", "\n\n") + "\n"  # paragraphs the screen wraps to its width
+""".split()).replace(" @@ ", "\n\n").replace("MARKS_KEY", MARKS_KEY) + "\n"  # paragraphs the screen wraps
 
 
 def key_name(key):

@@ -130,6 +130,13 @@ class LayerScreen(Screen):
             ratio = f" · upd/weight -: {NO_UPDATE_YET}"
         return f"layer statistics · {len(self.stats)} scopes · {when}{self._examples()}{ratio}"
 
+    def show_status(self):
+        """The status line cut between its parts (' · ') to the screen's width, never a word left alone on a line
+        of its own."""
+        status = self.query_one("#layers-status", Static)
+        width = status.content_region.width or None
+        status.update("\n".join(cut_between(self._status().split(" · "), width, "  ", sep=" · ")))
+
     def _examples(self):
         """' · 64 examples' (the recorded batch), or where a training run measured the activations."""
         counts = {s.examples for s in self.stats} - {None}
@@ -142,6 +149,7 @@ class LayerScreen(Screen):
         return f" · {shown} examples"
 
     def on_mount(self):
+        self.call_after_refresh(self.show_status)
         if not self.stats:
             return
         table = self.query_one(DataTable)
@@ -180,5 +188,6 @@ class LayerScreen(Screen):
         params.update("\n".join(lines))
 
     def on_resize(self):
+        self.call_after_refresh(self.show_status)
         if self.stats:
             self.call_after_refresh(self.show_params)

@@ -33,6 +33,10 @@ CHECK_NOTICE_OPS = 2000
 CHECK_NOTICE_PAINT = 0.1
 #: The tape's rows (its header included) when the graph needs the room: graphscope.tcss's #tape height.
 TAPE_ROWS = 9
+#: What s says when it wrote DOT text because Graphviz's dot is not installed.
+NO_DOT_EXPORT = "no SVG: Graphviz's dot is not installed; `dot -Tsvg` draws this file where it is"
+#: The notice, once, that the graph is laid out without Graphviz.
+PLAIN_LAYOUT = "Graphviz's dot is not installed: the graph is laid out in plain columns (s saves DOT text)"
 #: The footer shows previous/next as one group: '←→ step'.
 STEP_KEYS = Binding.Group("step", compact=True)
 
@@ -79,6 +83,7 @@ class MainScreen(Screen):
         self.session = session
         self.predicting = False
         self.verdict = None  # predict mode: how the last guess compared
+        self.told_plain_layout = False  # said once that the graph is laid out without Graphviz
 
     def compose(self):
         yield Static(id="status")
@@ -99,6 +104,9 @@ class MainScreen(Screen):
     @on(GraphView.LaidOut)
     def on_graph_laid_out(self, message):
         self.call_after_refresh(self.fit_panes)
+        if not self.told_plain_layout and self.query_one(GraphView).plain_layout():
+            self.told_plain_layout = True
+            self.tell(PLAIN_LAYOUT, title="plain layout")
 
     def fit_panes(self):
         """Share the left column's rows out: the tape lists every node when the graph leaves it the room (past its
@@ -275,8 +283,13 @@ class MainScreen(Screen):
                                        self.session.leaf_text(node)), edited)
 
     def action_export_svg(self):
-        path = self.guard(self.session.export_svg)
-        if path is not FAILED:
+        """The step as SVG; without Graphviz's dot, as DOT text, saying so in two lines (no install guide here)."""
+        path = self.guard(self.session.export_step)
+        if path is FAILED:
+            return
+        if path.endswith(".dot"):
+            self.tell(f"{path}\n{NO_DOT_EXPORT}", title="step exported as DOT text", severity="warning")
+        else:
             self.tell(path, title="step exported")
 
     def action_toggle_scope(self):

@@ -241,7 +241,8 @@ class TrainingScreen(Screen):
         h = run.trainer.history
         losses = list(h.loss)
         curve = self.query_one(CurvePlot)
-        curve.show(losses, list(h.train_acc), list(h.val_acc), run.iterations_per_epoch)
+        curve.show(losses, list(h.train_acc), list(h.val_acc), run.iterations_per_epoch,
+                   distinct=getattr(self.app, "low_colour", False))
         self.query_one("#training-legend", Static).update(legend_markup(*curve.legend))
         self.query_one(ProgressBar).update(progress=len(losses))
         lr = h.lr[-1] if h.lr else run.trainer.optimizer.lr

@@ -19,8 +19,8 @@ from textual.strip import Strip
 
 from ...viz import theme
 from ...viz.dot import look_of
-from ...viz.layout import layout
-from ...viz.render import Cancelled, DotJob
+from ...viz.layout import LAYERS, layout
+from ...viz.render import Cancelled, DotJob, have_dot
 from ...viz.origin import BrokenMark
 from ...viz.view import BOX, FOLD, pattern_name
 from ..keys import in_order
@@ -37,6 +37,12 @@ LINES = {0: " ", UP: "│", DOWN: "│", UP | DOWN: "│", LEFT: "─", RIGHT: "
          DOWN | RIGHT: "╭", DOWN | LEFT: "╮", UP | RIGHT: "╰", UP | LEFT: "╯",
          UP | DOWN | RIGHT: "├", UP | DOWN | LEFT: "┤", DOWN | LEFT | RIGHT: "┬", UP | LEFT | RIGHT: "┴",
          UP | DOWN | LEFT | RIGHT: "┼"}
+#: The edges carrying the current step's value or gradient where colour cannot tell them (16 colours or none):
+#: heavy lines, turns and junctions included.
+HEAVY_LINES = {0: " ", UP: "┃", DOWN: "┃", UP | DOWN: "┃", LEFT: "━", RIGHT: "━", LEFT | RIGHT: "━",
+               DOWN | RIGHT: "┏", DOWN | LEFT: "┓", UP | RIGHT: "┗", UP | LEFT: "┛",
+               UP | DOWN | RIGHT: "┣", UP | DOWN | LEFT: "┫", DOWN | LEFT | RIGHT: "┳", UP | LEFT | RIGHT: "┻",
+               UP | DOWN | LEFT | RIGHT: "╋"}
 THIN = "┌┐└┘─│"
 THICK = "┏┓┗┛━┃"
 DASHED = "┌┐└┘╌┆"
@@ -178,6 +184,11 @@ class GraphView(ScrollView, can_focus=True):
             return None
         return self.layout_.height + self.styles.gutter.height
 
+    def plain_layout(self):
+        """True when the view is laid out without Graphviz because its `dot` is not installed (a graph too large
+        for dot is laid out in plain columns too, but there dot is not missing)."""
+        return self.layout_ is not None and self.layout_.engine == LAYERS and not have_dot()
+
     def box_of(self, node):
         item = self.session.view.item_of[node]
         return self.layout_.boxes[item.key]
@@ -255,11 +266,12 @@ class GraphView(ScrollView, can_focus=True):
             edge = self.layout_.routes[n][0]
             is_hot = edge.dst is current or edge.src is current
             _stroke(bits, hot, x1 - x0, y1 - y0, x2 - x0, y2 - y0, w, h, is_hot)
+        hot_lines = HEAVY_LINES if getattr(self.app, "low_colour", False) else LINES
         for r in range(h):
             row_bits, row_chars, row_styles, row_hot = bits[r], chars[r], styles[r], hot[r]
             for c in range(w):
                 if row_bits[c]:
-                    row_chars[c] = LINES[row_bits[c]]
+                    row_chars[c] = (hot_lines if row_hot[c] else LINES)[row_bits[c]]
                     row_styles[c] = EDGE_HOT if row_hot[c] else EDGE_STYLE
         # arrowheads
         for n, x1, y1, x2, y2 in segments:

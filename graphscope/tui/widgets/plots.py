@@ -58,10 +58,17 @@ def count_ticks(top, n=4):
     return ticks, [str(t) for t in ticks]
 
 
+#: Each curve's plotext marker and the legend's sample of it: in colour every curve is a braille line ('━━' in its
+#: colour); with 16 colours or none (palette) the accuracies are marked '+' and 'x', so the curves tell apart.
+CURVE_MARKS = {"loss": ("braille", "⣀⣀"), "train acc": ("+", "++"), "val acc": ("x", "xx")}
+COLOUR_SAMPLE = "━━"
+
+
 def legend_markup(*labels):
     """The curves' legend as Textual markup, for a line above the plot (plotext's own would cover the curves):
-    (label, colour) pairs, '━━ loss  ━━ train acc'."""
-    return "  ".join(f"[{color}]━━[/] {label}" for label, color in labels)
+    (label, colour) or (label, colour, sample) tuples, '━━ loss  ━━ train acc' ('⣀⣀ loss  ++ train acc')."""
+    return "  ".join(f"[{color}]{sample[0] if sample else COLOUR_SAMPLE}[/] {label}"
+                     for label, color, *sample in labels)
 
 
 class CurvePlot(PlotextPlot):
@@ -78,7 +85,8 @@ class CurvePlot(PlotextPlot):
     legend = ()
     log = False  # the loss axis is a log scale
 
-    def show(self, losses, train_acc=(), val_acc=(), iterations_per_epoch=None):
+    def show(self, losses, train_acc=(), val_acc=(), iterations_per_epoch=None, distinct=False):
+        """Draw the curves; `distinct`: each its own marker (CURVE_MARKS), for a terminal without colours."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -93,16 +101,18 @@ class CurvePlot(PlotextPlot):
         # a log axis drawn as log10 of the values on a linear one: plotext's own log scale takes the log of the
         # values again at every redraw (a resize), and a second log of a loss below 10 is a math domain error
         drawn = [math.log10(v) for v in values] if self.log else values
-        plt.plot([i for i, _ in finite], drawn, color="blue", marker="braille")
-        legend = [(f"loss (left{', log scale' if self.log else ''})", "blue")]
+        marks = {k: v if distinct else ("braille", COLOUR_SAMPLE) for k, v in CURVE_MARKS.items()}
+        plt.plot([i for i, _ in finite], drawn, color="blue", marker=marks["loss"][0])
+        legend = [(f"loss (left{', log scale' if self.log else ''})", "blue", marks["loss"][1])]
         per = iterations_per_epoch or 1
         for accs, label, color in ((train_acc, "train acc", "green"), (val_acc, "val acc", "red")):
             points = [((k + 1) * per, a) for k, a in enumerate(accs) if a is not None]
             if points:
-                plt.plot([x for x, _ in points], [y for _, y in points], color=color, yside="right", marker="braille")
-                legend.append((label, color))
+                plt.plot([x for x, _ in points], [y for _, y in points], color=color, yside="right",
+                         marker=marks[label][0])
+                legend.append((label, color, marks[label][1]))
         if len(legend) > 1:
-            legend[-1] = (legend[-1][0] + " (right, per epoch)", legend[-1][1])
+            legend[-1] = (legend[-1][0] + " (right, per epoch)", *legend[-1][1:])
         plt.yticks([math.log10(t) for t in loss_axis] if self.log else loss_axis, [tick_label(t) for t in loss_axis])
         last = finite[-1][0]
         ticks = whole_ticks(last)

@@ -16,7 +16,7 @@ from ...stepper import explain
 from ...viz import theme
 from ..keys import in_order
 from ..messages import NodeChosen
-from .tape_layout import FULL, NUMBERS, cell_value, cut_name, layout, line_width
+from .tape_layout import FULL, MARKS, NUMBERS, cell_value, cut_name, layout, line_width
 
 STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": Style(color=theme.INK),
                 "pending": Style(color=theme.MUTED), "inactive": Style(color="#1c7ed6"),
@@ -33,7 +33,9 @@ def cells(node, k, state, columns=FULL):
     gstatus = state.grad_status(node)
     gtext = ({"none": "-", "not needed": "n/a", "not reached": "not reached"}.get(gstatus)
              or cell_value(state.grad(node), grad_column))
-    return {"#": str(k), "node": node.name, "op": node.op or node.role or "leaf", "status": state.status(node),
+    status = state.status(node)
+    return {"mark": MARKS.get(status, " "), "#": str(k), "node": node.name, "op": node.op or node.role or "leaf",
+            "status": status,
             "value": "-" if value is None else cell_value(value, value_column), "gradient": gtext,
             "shape": explain.shape_text(node), "inputs": ", ".join(i.name for i in node.inputs)}
 

@@ -1,8 +1,8 @@
 """The tape's columns at a given width, and a value written to fit its cell.
 
 At 200 columns the tape shows every column; narrower, it drops the columns
-the inspector repeats (inputs, shape, op, status: the row's colour tells it)
-and narrows the others, so the value and gradient columns stay readable at
+the inspector repeats (inputs, shape, op, status: the mark at the row's start
+tells it, at every width and in any colours) and narrows the others, so the value and gradient columns stay readable at
 80x24. Where the value and gradient columns are too narrow for 'mean=.. std=..'
 they are compact: every array 'mean/std', the header saying so ('grad
 mean/std'), so rows compare down the column. Otherwise a value too long for its
@@ -30,20 +30,28 @@ class Column:
 
     @property
     def heading(self):
-        """The column's header: its title, or for a compact number column 'value mean/std', 'grad mean/std'."""
-        return f"{SHORT_TITLES.get(self.title, self.title)} {COMPACT}" if self.compact else self.title
+        """The column's header: its title, or for a compact number column 'value mean/std' ('val mean/std' when
+        that does not fit), 'grad mean/std'."""
+        if self.title == "mark":
+            return ""
+        if not self.compact:
+            return self.title
+        heading = f"{SHORT_TITLES.get(self.title, self.title)} {COMPACT}"
+        return heading if len(heading) <= self.width else f"{NARROW_TITLES.get(self.title, self.title)} {COMPACT}"
 
 
-#: Every column at its full width, in order.
-FULL = (Column("#", 5), Column("node", 12), Column("op", 9), Column("status", 8), Column("value", 22),
-        Column("gradient", 22), Column("shape", 7), Column("inputs", 16))
+#: Every column at its full width, in order: first a row's mark (MARKS), never dropped.
+FULL = (Column("mark", 1), Column("#", 5), Column("node", 12), Column("op", 9), Column("status", 8),
+        Column("value", 22), Column("gradient", 22), Column("shape", 7), Column("inputs", 16))
 #: The two columns that get what room is left, and at most this wide.
 NUMBERS = ("value", "gradient")
 NUMBERS_MAX = 30
 #: What goes first as the tape narrows, in this order: ("drop", title) or ("narrow", titles, width). The row
 #: number goes last but one: at 80 columns the numbers need its room more (the node's name says which row it is).
+#: The value column narrows before the gradient's, whose means are the longer numbers ('-0.00012/0.079').
 NARROWING = (("drop", "inputs"), ("narrow", NUMBERS, 18), ("drop", "shape"), ("drop", "op"), ("drop", "status"),
-             ("narrow", ("node",), 9), ("narrow", NUMBERS, 14), ("drop", "#"), ("narrow", NUMBERS, 12))
+             ("narrow", ("node",), 9), ("narrow", NUMBERS, 14), ("drop", "#"), ("narrow", ("value",), 12),
+             ("narrow", ("gradient",), 12))
 #: Number columns narrower than this (either of them) are compact: 'mean=-1e-05 std=1e-05', summarize_value's
 #: words at their shortest, needs 21 characters; narrower, a cell would fall back to one statistic ('mean=0.004'
 #: in one row, 'std=0.06' in the next) and rows could not be compared.
@@ -51,6 +59,13 @@ COMPACT_BELOW = 22
 #: How a compact column writes an array, and says so in its header.
 COMPACT = "mean/std"
 SHORT_TITLES = {"gradient": "grad"}
+NARROW_TITLES = {"value": "val", "gradient": "grad"}  # in a column too narrow for 'value mean/std'
+
+#: The mark column's one character per row status: the state reads without colour (NO_COLOR, a monochrome
+#: terminal) and with the status column dropped.
+MARKS = {"current": "▶", "done": "✓", "pending": "·", "inactive": "-", "failed": "✗", "unreached": "?"}
+#: The key to the marks, for the help screen and the README.
+MARKS_KEY = "▶ this step, ✓ done, · pending, - needs no gradient, ✗ its VJP failed, ? not reached"
 
 
 def line_width(columns):
