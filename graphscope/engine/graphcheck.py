@@ -15,6 +15,7 @@ import numpy as np
 from .checksettings import require_settings
 from .errors import BackwardError
 from .gradcheck import check_nodes, gradcheck, native_dtypes
+from .held import gradients_held
 from .gradcheck_report import ALL_ZERO, NO_DIFFERENCES, GradcheckReport, NodeReport, zero_text
 from .nonfinite import find_nonfinite
 from .words import plural
@@ -188,14 +189,10 @@ def _first_nonfinite(graph):
     out = graph.output
     if out.grad is not None or not out.requires_grad or np.size(out._value) != 1:
         return find_nonfinite(graph.nodes)
-    saved = [(n, n.grad) for n in graph.nodes]
-    try:
-        graph.backward()
-        return find_nonfinite(graph.nodes)
-    except BackwardError:  # a VJP that fails: the per-node check and the whole-graph gradcheck say which
-        for n, grad in saved:
-            n.grad = grad
-        return find_nonfinite(graph.nodes)
-    finally:
-        for n, grad in saved:
-            n.grad = grad
+    with gradients_held(graph.nodes):
+        try:
+            graph.backward()
+            return find_nonfinite(graph.nodes)
+        except BackwardError:  # a VJP that fails: the per-node check and the whole-graph gradcheck say which
+            pass
+    return find_nonfinite(graph.nodes)  # with the gradients as they were
