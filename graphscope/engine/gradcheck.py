@@ -10,7 +10,8 @@ Two questions, two functions:
   its own forward on its recorded inputs: d/dx sum(u * op(x)).
 
 Both work in float64 on copies (a float32 graph is checked in float64 and
-left untouched), sample at most ``max_coords`` entries per input with a
+left untouched; each custom op's VJP is run again in the graph's dtype and
+must give float64's gradient within NATIVE_RTOL of its scale), sample at most ``max_coords`` entries per input with a
 seeded generator, and use a step h = eps * max(1, |x|) per entry. An entry
 passes when the relative error |a - n| / max(|a|, |n|) is at most ``rtol``,
 or the absolute error is within the finite difference's own rounding and
