@@ -32,28 +32,39 @@ def test_initializers_are_seeded_and_zeros_and_constants_are_exact():
         init.get("kaimingg")
 
 
-@pytest.mark.parametrize("name", ["zeros", "constant", "normal", "xavier", "glorot", "he"])
-def test_every_initializer_takes_the_seed_second_and_its_own_settings_by_name(name):
-    """f(shape, rng): a seed in second place is the seed (it once became normal's std: all zeros)."""
+@pytest.mark.parametrize("name", ["zeros", "xavier", "glorot", "he"])
+def test_an_initializer_without_numbers_of_its_own_takes_the_seed_second(name):
     f = getattr(init, name)
     by_position, by_name = f((1000, 400), 7), f((1000, 400), rng=7)
     np.testing.assert_array_equal(by_position, by_name)
-    if name not in ("zeros", "constant"):
+    if name != "zeros":
         assert by_position.var() > 1e-5 and not np.array_equal(by_position, f((1000, 400), 8))
-    own = {"normal": {"std": 0.5}, "constant": {"value": 0.25}}.get(name)
-    if own:
-        w = f((1000, 400), 7, **own)
-        assert (w.std() == pytest.approx(0.5, rel=0.01)) if name == "normal" else (w == 0.25).all()
+
+
+def test_normal_and_constant_take_their_numbers_by_name_and_a_generator_second():
+    assert init.normal((1000, 400), std=0.5, rng=7).std() == pytest.approx(0.5, rel=0.01)
+    np.testing.assert_array_equal(init.normal((50, 4), std=0.5, rng=7),
+                                  init.normal((50, 4), np.random.default_rng(7), std=0.5))
+    assert (init.constant((4, 3), value=0.25, rng=3) == 0.25).all()
+    assert (init.constant((4,), np.random.default_rng(0), value=2) == 2).all()
+    assert (init.constant((4,), None) == 0).all()
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: init.normal((3, 2), 0.1), r"gs\.nn\.init\.normal\(shape, rng\): rng, the second argument, is the seed "
-                                       r"\(an int\), a numpy Generator or None, got 0\.1; give the std by name: "
-                                       r"normal\(shape, std=0\.1\)"),
-    (lambda: init.constant((3,), 0.01), r"init\.constant\(shape, rng\).*got 0\.01; give the value by name: "
-                                        r"constant\(shape, value=0\.01\)"),
+    # a number second once became the seed: constant((3,), 1) gave zeros, normal((1000,), 1) a std of 0.01
+    (lambda: init.constant((3,), 1), r"^gs\.nn\.init\.constant\(shape, 1\): constant takes its value and its seed by "
+                                     r"name: constant\(shape, value=1\) or, if 1 is the seed, constant\(shape, rng=1\)$"),
+    (lambda: init.normal((1000,), 1), r"^gs\.nn\.init\.normal\(shape, 1\): .* normal\(shape, std=1\) or, if 1 is the "
+                                      r"seed, normal\(shape, rng=1\)$"),
+    (lambda: init.normal((3, 2), 0.1), r"^gs\.nn\.init\.normal\(shape, 0\.1\): normal takes its std and its seed by "
+                                       r"name: normal\(shape, std=0\.1\)$"),
+    (lambda: init.normal((3, 2), 0.1, 0), r"^gs\.nn\.init\.normal\(shape, 0\.1, 0\): .*: normal\(shape, std=0\.1, rng=0\)$"),
+    (lambda: init.constant((3,), 0.01), r"constant\(shape, value=0\.01\)$"),
+    (lambda: init.normal((3,), np.random.default_rng(0), rng=1), r"the Generator and rng=1 are both the seed"),
+    (lambda: init.normal((3,), rng=0.5), r"^gs\.nn\.init\.normal\(shape, std=\.\.\., rng=\.\.\.\): rng is the seed "
+                                         r"\(an int\), a numpy Generator or None, got 0\.5$"),
     (lambda: init.he((3, 2), "0"), r"init\.he\(shape, rng\).*got str$")])
-def test_a_number_in_the_seeds_place_is_refused_naming_the_keyword(call, message):
+def test_a_number_that_could_be_the_seed_or_the_initializers_own_is_refused_naming_both(call, message):
     with pytest.raises(gs.GraphscopeError, match=message):
         call()
 

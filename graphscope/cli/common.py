@@ -51,10 +51,7 @@ def optimizer_problem(name, label="--optimizer"):
     came from (an option, or a training file's settings()): one wording for every command."""
     if name is None:
         return None
-    try:
-        from ..optim.rules import unknown_name
-    except ImportError:
-        return None  # no gs.optim: building the optimizer says so
+    from ..optim.rules import unknown_name
     problem = unknown_name(name)
     return None if problem is None else f"{label} {name}: {problem}"
 
@@ -69,10 +66,7 @@ class OptionProblems(GraphscopeError):
 
 def optimizer_factory(name):
     """make(params, lr) for gs.optim's optimizer called `name`."""
-    try:
-        from ..optim import make
-    except ImportError:
-        raise GraphscopeError("this graphscope has no optimizers (graphscope.optim is missing)") from None
+    from ..optim import make
 
     def build(params, lr):
         return make(name, params, lr)

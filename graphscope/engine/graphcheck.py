@@ -14,7 +14,8 @@ import numpy as np
 
 from .checksettings import require_settings
 from .errors import BackwardError
-from .gradcheck import check_nodes, gradcheck
+from .gradcheck import check_nodes, gradcheck, native_dtypes
+from .held import gradients_held
 from .gradcheck_report import ALL_ZERO, NO_DIFFERENCES, GradcheckReport, NodeReport, zero_text
 from .nonfinite import find_nonfinite
 from .words import plural
@@ -146,10 +147,11 @@ def value_dtypes(graph):
 
 
 def precision_text(graph):
-    """How the checks treat the graph's dtype, for their headers: 'in float64' or 'in float64, and each VJP again
-    in float32 against float64's result'."""
-    low = [d for d in value_dtypes(graph).split(" and ") if d in ("float16", "float32")]
-    return "in float64" + (f", and each VJP again in {' and '.join(low)} against float64's result" if low else "")
+    """How the checks treat the graph's dtype, for their headers: 'in float64' or 'in float64, and each custom
+    op's VJP again in float32 against float64's result' (a graph with values below float64 and a custom op)."""
+    low = native_dtypes(graph)
+    return "in float64" + (f", and each custom op's VJP again in {' and '.join(map(str, low))} against float64's "
+                           f"result" if low else "")
 
 
 def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
@@ -187,14 +189,10 @@ def _first_nonfinite(graph):
     out = graph.output
     if out.grad is not None or not out.requires_grad or np.size(out._value) != 1:
         return find_nonfinite(graph.nodes)
-    saved = [(n, n.grad) for n in graph.nodes]
-    try:
-        graph.backward()
-        return find_nonfinite(graph.nodes)
-    except BackwardError:  # a VJP that fails: the per-node check and the whole-graph gradcheck say which
-        for n, grad in saved:
-            n.grad = grad
-        return find_nonfinite(graph.nodes)
-    finally:
-        for n, grad in saved:
-            n.grad = grad
+    with gradients_held(graph.nodes):
+        try:
+            graph.backward()
+            return find_nonfinite(graph.nodes)
+        except BackwardError:  # a VJP that fails: the per-node check and the whole-graph gradcheck say which
+            pass
+    return find_nonfinite(graph.nodes)  # with the gradients as they were

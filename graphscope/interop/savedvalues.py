@@ -4,12 +4,12 @@ node's saved inputs?
 A graph file holds every node's value. Loading recomputes each op node from its saved inputs (it must, to check
 that they fit the op) and compares: a value that disagrees means the ops of this session are not the ones that
 wrote the file (a custom op's forward changed, or the file was edited by hand). Saving makes the same comparison
-on the live graph, because a graph may hold values computed before its parameters changed (after an optimizer
-step and before the next ``graph.run()``): those nodes are listed in the file as out of date, so loading does not
-mistake them for a changed op.
+on the live graph, because a graph may hold values computed before its parameters or its mode changed (after an
+optimizer step, or ``net.eval()``, and before the next ``graph.run()``): those nodes are listed in the file as out
+of date, so loading does not mistake them for a changed op.
 
-The tolerance follows the dtype: sqrt(eps) of the value's dtype (1.5e-8 for float64, 3.5e-4 for float32),
-relative to max(1, the largest saved magnitude). A comparison's boolean value must match exactly; NaN matches NaN.
+The tolerance follows the dtype: sqrt(eps) of the value's dtype (1.5e-8 for float64, 3.5e-4 for float32; see
+``engine.precision.rounding_tolerance``), relative to max(1, the largest saved magnitude). A comparison's boolean value must match exactly; NaN matches NaN.
 """
 import warnings
 
@@ -17,21 +17,14 @@ import numpy as np
 
 from ..engine.compute import compute
 from ..engine.formatting import summarize_value
+from ..engine.precision import rounding_tolerance
 from ..engine.source import display_location
 
-_RTOL = {}
-_FLOAT64_RTOL = float(np.sqrt(np.finfo(np.float64).eps))
+_FLOAT64_RTOL = rounding_tolerance(np.float64)
 
 
 class SavedValuesWarning(UserWarning):
     """A graph file's saved values disagree with the ops of this session (see ``savedvalues``)."""
-
-
-def _rtol(dtype):
-    rtol = _RTOL.get(dtype)
-    if rtol is None:
-        rtol = _RTOL[dtype] = float(np.sqrt(np.finfo(dtype).eps)) if dtype.kind == "f" else 0.0
-    return rtol
 
 
 def difference(saved, recomputed):
@@ -57,21 +50,23 @@ def difference(saved, recomputed):
         largest = float(gap.max()) if gap.size else 0.0
         finite = np.abs(a64[np.isfinite(a64)])
         scale = max(1.0, float(finite.max()) if finite.size else 1.0)
-    return None if largest <= _rtol(a.dtype) * scale else largest
+    return None if largest <= rounding_tolerance(a.dtype) * scale else largest
 
 
 def outdated(nodes):
     """The ids of the op nodes whose value is not their op of their inputs' values now (computed before a leaf
-    changed: an optimizer step, an edit, without ``graph.run()`` since).
+    changed, an optimizer step or an edit, or before a stateful node's attributes changed, ``net.eval()`` or
+    ``set_training``, without ``graph.run()`` since).
 
-    Only the nodes that read a leaf are recomputed: a value goes out of date when a leaf changes, and a replay
-    recomputes every node below what it replays, so a node fed by op nodes alone agrees with them.
+    Only the nodes that can go out of date on their own are recomputed: those that read a leaf, and those whose op
+    has a ``refresh`` hook (dropout, batch norm: their mask, mode and running averages are attributes). A replay
+    recomputes every node below what it replays, so any other node agrees with its inputs.
     """
     ids = []
     with np.errstate(all="ignore"):
         for node in nodes:
             op = node.op_def
-            if op is None or all([i.op_def is not None for i in node.inputs]):
+            if op is None or (op.refresh is None and all([i.op_def is not None for i in node.inputs])):
                 continue
             try:
                 again = compute(op, [i._value for i in node.inputs], node.attrs)

@@ -1,9 +1,13 @@
 """Weight initialization, as the lecture compares them.
 
 Every initializer is ``f(shape, rng=None, *, <its own keywords>) -> float64 ndarray``
-for a weight of shape ``(fan_in, fan_out)`` (graphscope's layers compute ``x @ W``);
-the second argument is always the seed, what else an initializer takes is given
-by name (``normal(shape, 0, std=0.1)``):
+for a weight of shape ``(fan_in, fan_out)`` (graphscope's layers compute ``x @ W``).
+``zeros``, ``xavier``, ``glorot`` and ``he`` have no numbers of their own: their second
+argument is the seed (``he(shape, 0)``). ``normal`` and ``constant`` do, so every number
+they take goes by name, the seed too (``normal(shape, std=0.1, rng=0)``,
+``constant(shape, value=0.01)``): a number in second place could mean either, and
+is refused with one message that names both keywords. Second, they take only what
+cannot be mistaken for one of their numbers: a numpy Generator, or None.
 
 - ``zeros``: every unit computes the same thing and gets the same gradient
   (the symmetry problem);
@@ -21,11 +25,11 @@ import numpy as np
 from ..engine import GraphscopeError
 
 
-def as_rng(rng, who=None, keyword=None):
+def as_rng(rng, who=None, usage=None):
     """A numpy Generator from a seed, a Generator, or None (fresh entropy).
 
-    `who` ('normal'): the initializer the `rng` was given to, and `keyword` ('std'): its own setting that a
-    number in the seed's place was probably meant as; both name the mistake in the message.
+    `who` ('he'): the initializer the `rng` was given to, and `usage` how it is called ('he(shape, rng)', the
+    default): both name the mistake in the message.
     """
     if isinstance(rng, np.random.Generator):
         return rng
@@ -34,10 +38,10 @@ def as_rng(rng, who=None, keyword=None):
     got = repr(rng) if isinstance(rng, (bool, float, np.floating)) else type(rng).__name__
     if who is None:
         raise GraphscopeError(f"rng must be a seed (int), a numpy Generator or None, got {got}")
-    meant = (f"; give the {keyword} by name: {who}(shape, {keyword}={rng!r})"
-             if keyword and isinstance(rng, (float, np.floating)) else "")
-    raise GraphscopeError(f"gs.nn.init.{who}(shape, rng): rng, the second argument, is the seed (an int), a numpy "
-                          f"Generator or None, got {got}{meant}")
+    if usage is None:
+        raise GraphscopeError(f"gs.nn.init.{who}(shape, rng): rng, the second argument, is the seed (an int), a "
+                              f"numpy Generator or None, got {got}")
+    raise GraphscopeError(f"gs.nn.init.{usage}: rng is the seed (an int), a numpy Generator or None, got {got}")
 
 
 def _fans(shape):
@@ -48,8 +52,8 @@ def _fans(shape):
     return fan_in, fan_out
 
 
-def _gaussian(shape, std, rng, who, keyword=None):
-    return as_rng(rng, who, keyword).standard_normal(tuple(shape)) * std
+def _gaussian(shape, std, rng, who, usage=None):
+    return as_rng(rng, who, usage).standard_normal(tuple(shape)) * std
 
 
 def zeros(shape, rng=None):
@@ -58,15 +62,37 @@ def zeros(shape, rng=None):
     return np.zeros(tuple(shape))
 
 
-def constant(shape, rng=None, *, value=0.0):
-    """Every entry `value` (biases: 0, or 0.01 for ReLU units): ``constant(shape, value=0.01)``."""
-    as_rng(rng, "constant", "value")
+def _by_name(who, keyword, args, rng):
+    """The `rng` of normal or constant called as ``f(shape, *args, rng=..., <keyword>=...)``: a Generator or None
+    may come second (the ``f(shape, rng)`` every initializer answers to); a number there could be the seed or
+    the initializer's own number, and is refused with the call to write instead."""
+    if not args:
+        return rng
+    if len(args) == 1 and rng is None and (args[0] is None or isinstance(args[0], np.random.Generator)):
+        return args[0]
+    given = ", ".join(type(a).__name__ if isinstance(a, np.random.Generator) else repr(a) for a in args)
+    head = f"gs.nn.init.{who}(shape, {given}): {who} takes its {keyword} and its seed by name"
+    first = args[0]
+    if len(args) == 1 and isinstance(first, np.random.Generator):
+        raise GraphscopeError(f"{head}; the Generator and rng={rng!r} are both the seed: give one")
+    if len(args) >= 2:
+        raise GraphscopeError(f"{head}: {who}(shape, {keyword}={first!r}, rng={args[1]!r})")
+    if isinstance(first, (int, np.integer)) and not isinstance(first, bool):
+        raise GraphscopeError(f"{head}: {who}(shape, {keyword}={first!r}) or, if {first!r} is the seed, "
+                              f"{who}(shape, rng={first!r})")
+    raise GraphscopeError(f"{head}: {who}(shape, {keyword}={first!r})")
+
+
+def constant(shape, *args, value=0.0, rng=None):
+    """Every entry `value` (biases: 0, or 0.01 for ReLU units): ``constant(shape, value=0.01)``. It draws
+    nothing; `rng` is taken (by name, or a Generator second) so that it answers to ``f(shape, rng)``."""
+    as_rng(_by_name("constant", "value", args, rng), "constant", "constant(shape, value=..., rng=...)")
     return np.full(tuple(shape), float(value))
 
 
-def normal(shape, rng=None, *, std=0.01):
-    """N(0, std^2): the lecture's small random numbers (``normal(shape, seed, std=0.1)``)."""
-    return _gaussian(shape, std, rng, "normal", "std")
+def normal(shape, *args, std=0.01, rng=None):
+    """N(0, std^2): the lecture's small random numbers (``normal(shape, std=0.1, rng=0)``)."""
+    return _gaussian(shape, std, _by_name("normal", "std", args, rng), "normal", "normal(shape, std=..., rng=...)")
 
 
 def xavier(shape, rng=None):

@@ -37,6 +37,7 @@ from ..engine.backward import accumulate, backward_steps, seed_gradient
 from ..engine.errors import BackwardError
 from ..engine.replay import recompute
 from ..engine.errors import GraphscopeError
+from ..engine.held import gradients_held
 from .events import BackwardEvent, EdgeGradient, ForwardEvent, UpdateEvent
 
 #: What the stepper uses of an optimizer.
@@ -83,9 +84,7 @@ class Recording:
         self._replay_forward(nodes)
         self.n_forward = len(self.events)
         seed = self._seed(grad)
-        held = [n.grad for n in nodes]  # the graph's own gradients: put back after the walk (unless kept)
-        kept = False
-        try:
+        with gradients_held(nodes) as held:  # the graph's own gradients: put back after the walk (unless kept)
             if seed is not None:
                 self._run_backward(nodes, seed)
             self.n_backward = len(self.events) - self.n_forward
@@ -93,25 +92,17 @@ class Recording:
             if optimizer is not None:
                 self._run_update(optimizer, apply)
             self.n_update = len(self.events) - self.n_forward - self.n_backward
-            kept = keep_gradients or apply
-        finally:
-            if not kept:  # also when recording failed: the graph is left as it was
-                for node, g in zip(nodes, held):
-                    node.grad = g
+            held.keep = keep_gradients or apply  # when recording failed, the graph is left as it was
 
     @contextmanager
     def walked_gradients(self):
         """Inside the block every node of the graph holds the gradient the walk ended with (None where it got
         none), for code that reads ``.grad`` (the non-finite search); outside it, the graph's own."""
         nodes = self.graph.nodes
-        held = [n.grad for n in nodes]
-        for node, values in zip(nodes, self.grad_values):
-            node.grad = values[-1] if values else None
-        try:
+        with gradients_held(nodes):
+            for node, values in zip(nodes, self.grad_values):
+                node.grad = values[-1] if values else None
             yield
-        finally:
-            for node, g in zip(nodes, held):
-                node.grad = g
 
     @cached_property
     def repeated_names(self):

@@ -1,10 +1,15 @@
-"""The state that batch-norm and dropout nodes carry from pass to pass, and the one way it is put back.
+"""The state that batch-norm and dropout nodes carry from pass to pass, and the two ways it is put back.
 
 Ops with a ``refresh`` hook change their node's attributes before each pass: dropout draws a fresh mask (a new
 attribute dict), batch norm folds the batch into its running averages (in place). Those running-average arrays
 have one owner: a gs.nn.BatchNorm1d module and every node it recorded hold the same arrays (the module computes
 with them at test time and its state_dict reads them). So whatever puts state back (a checkpoint, a rewind, the
 search's fresh start for each trial, a batch that failed) writes into those arrays, never replaces them.
+
+Two ways, for two kinds of saved state: ``restore_node_attrs`` puts back attributes copied earlier or read from a
+file (a checkpoint, a rewind, the search's fresh start), whatever shape they have now; ``PassState`` puts back what
+one pass changed when it fails, cheaply enough to hold before every batch (the attribute dict as it was, and a copy
+of the running averages alone).
 """
 import numpy as np
 
