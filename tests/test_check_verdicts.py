@@ -280,3 +280,18 @@ def test_the_user_file_is_named_as_given_everywhere(capsys, tmp_path, monkeypatc
     assert "scratch/syn.py:3:11: def build(:\n" in err and "SyntaxError: invalid syntax" in err
     caret = err.splitlines()[2]
     assert caret.strip() == "^" and caret.index("^") == err.splitlines()[1].index("(:") + 1
+
+
+def test_saturated_ops_whose_derivatives_round_away_pass_and_a_wrong_vjp_there_still_fails(op_table_guard):
+    """tanh at 10 and a softmax whose wrong class leads by far have derivatives (1e-9 .. 1e-13) that no finite difference can
+    resolve: every output rounds back to itself. That is no evidence against the VJP; a large wrong one still fails."""
+    rng = np.random.default_rng(0)
+    x = gs.tensor(10.0 + rng.random((8, 6)), name="x", requires_grad=True)
+    scores = gs.tensor(np.array([[40.0, 0.0, -5.0], [0.0, 35.0, 1.0]]), name="s", requires_grad=True)
+    loss = gs.sum(gs.tanh(x) * rng.standard_normal((8, 6))) + gs.softmax_cross_entropy(scores, np.array([2, 2]))
+    report = gs.check_nodes(loss, max_coords=50)
+    assert report.ok, report
+
+    wrong = gs.custom_op(lambda v: np.tanh(v), name="tanh_wrong")
+    wrong.vjp(lambda g, v, value: (g * 1e-3,))  # far larger than the true 1 - tanh^2 ~ 1e-9
+    assert not gs.check_nodes(gs.sum(wrong(x)), max_coords=50).ok
