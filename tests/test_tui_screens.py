@@ -326,3 +326,13 @@ async def test_an_exploding_loss_keeps_the_curves_labels_short_and_its_iteration
     assert labels and max(map(len, labels)) <= 6 and "1e+12" in labels  # a power of 10, never 3984869818368.0
     axis = next(line for line in text.splitlines() if line.split()[:1] == ["1"])
     assert axis.split() == ["1", "10", "20", "30", "40"]
+
+
+async def test_the_graph_screens_notifications_do_not_follow_onto_the_layer_screen():
+    app = tanh_layers_app("xavier")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")  # predict mode: a notification on the graph screen
+        await pilot.pause()
+        assert app._notifications
+        screen = await open_layers(pilot)
+        assert isinstance(screen, LayerScreen) and not list(app._notifications)

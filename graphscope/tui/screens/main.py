@@ -306,14 +306,20 @@ class MainScreen(Screen):
         self.moved()
 
     def action_layers(self):
-        self.app.push_screen(LayerScreen(self.session))
+        self._open(LayerScreen(self.session))
 
     def action_train(self):
         def trained(changed):
             if changed:
                 self.query_one(Tape).reset()
                 self.moved()
-        self.app.push_screen(TrainingScreen(self.session, self.app.training_options), trained)
+        self._open(TrainingScreen(self.session, self.app.training_options), trained)
+
+    def _open(self, screen, callback=None):
+        """Open another full screen; this screen's notifications (a check's verdict) are about this one and would
+        lie over the other's table, so they go."""
+        self.app.clear_notifications()
+        self.app.push_screen(screen, callback)
 
     def action_help(self):
         self.app.push_screen(HelpScreen(self.BINDINGS))
