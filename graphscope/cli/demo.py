@@ -17,7 +17,7 @@ import argparse
 import os
 
 from .common import add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer
-from .walk import Shown, in_terminal, print_walk
+from .walk import Shown, in_terminal, print_walk, say_why_text
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "chain_rule.py")
@@ -56,6 +56,8 @@ def _demo(args):
     if opens_tui(args):
         from .tui import open_tui
         return open_tui(shown.graph, shown.provenance, shown.file, optimizer)
+    if not args.text and args.save is None:
+        say_why_text("demo")
     return print_walk(shown, optimizer, args.save)
 
 
@@ -70,6 +72,10 @@ def _check_save_path(path):
     if os.path.isdir(full) or not os.path.isdir(folder):
         problem = "is a folder" if os.path.isdir(full) else f"the folder {folder} does not exist"
         raise GraphscopeError(f"--save {path}: {problem}; give a graph file name, e.g. --save lecture.gsgraph")
+    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(full) and not os.access(full, os.W_OK)):
+        what = f"the folder {folder}" if not os.access(folder, os.W_OK | os.X_OK) else "the file"
+        raise GraphscopeError(f"--save {path}: {what} is not writable; save it somewhere else, "
+                              f"e.g. --save {os.path.join('~', os.path.basename(full))}")
 
 
 def add_parser(sub):

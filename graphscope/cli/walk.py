@@ -100,11 +100,33 @@ def next_steps(shown, stepper, saved=None):
         f"  {shown.command('export', '--step', str(k), '-o', f'step{k}.svg')}   (one picture: {what})"])
 
 
+#: Why the TUI does not open when standard input or output is not a terminal.
+NOT_A_TERMINAL = "not a terminal (input or output is piped or redirected)"
+
+
+def no_tui_reason():
+    """Why the terminal UI cannot run here, or None when it can: standard input and output must be a terminal (not
+    piped, redirected or run by CI), one that shows its glyphs and escape codes (UTF-8, TERM not dumb), unless
+    Textual was given a driver that needs none (textual-serve's). Else demo and tui print the walk as text."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        return NOT_A_TERMINAL
+    from ..util.terminal import no_fullscreen_reason
+    return no_fullscreen_reason(sys.stdout)
+
+
 def in_terminal():
-    """True when the terminal UI can run: standard input and output are a terminal (not piped, redirected or
-    run by CI), or Textual was given a driver that needs none (textual-serve's). Else demo and tui print the
-    walk as text."""
-    return (sys.stdout.isatty() and sys.stdin.isatty()) or bool(os.environ.get("TEXTUAL_DRIVER"))
+    """True when the terminal UI can run here (no_tui_reason)."""
+    return no_tui_reason() is None
+
+
+def say_why_text(command):
+    """In a terminal the TUI cannot draw on (TERM=dumb, not UTF-8), one line on standard error saying why and that
+    the walk is shown instead; nothing when the output is simply piped."""
+    reason = no_tui_reason()
+    if reason not in (None, NOT_A_TERMINAL):
+        print(f"graphscope {command}: {reason}; showing the text walk instead", file=sys.stderr, flush=True)
 
 
 def print_walk(shown, optimizer=None, save=None, command="demo"):
