@@ -48,14 +48,14 @@ def system_kind(environ=None, platform=None, os_release="/etc/os-release"):
     return None
 
 
-def install_command(kind=None):
-    """How to install Graphviz here, as one phrase: the command for this system (system_kind), else where to
-    download it."""
-    kind = system_kind() if kind is None else kind
+def install_command(kind="this system"):
+    """How to install Graphviz, as one phrase: the command for `kind` (a system_kind; by default this system's),
+    else where to download it."""
+    kind = system_kind() if kind == "this system" else kind
     return f"`{INSTALL_COMMANDS[kind]}`" if kind in INSTALL_COMMANDS else f"see {DOWNLOAD_URL}"
 
 
-def missing_message(needs="SVG, PNG and PDF pictures", kind=None):
+def missing_message(needs="SVG, PNG and PDF pictures", kind="this system"):
     """Two lines: what needs Graphviz's `dot` and how to install it here; what works without it."""
     return (f"{needs} need Graphviz's `dot` program, which is not on the PATH: install it with "
             f"{install_command(kind)}\n{WITHOUT_DOT}")
