@@ -22,13 +22,27 @@ def environment(**changes):
     """This environment with the worktree first on the path, `changes` set (None: removed)."""
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     for key, value in changes.items():
-        env.pop(key, None) if value is None else env.__setitem__(key, value)
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 
+def started(argv, cwd, **env):
+    """`argv` started with `env` changed, its input empty, its output and errors captured."""
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=cwd,
+                            env=environment(**env))
+
+
+def finished(process):
+    """The process's run, once it ends: a CompletedProcess."""
+    out, err = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
 def graphscope(*args, cwd, **env):
-    return subprocess.run([sys.executable, "-m", "graphscope", *args], capture_output=True, cwd=cwd,
-                          env=environment(**env), timeout=120, stdin=subprocess.DEVNULL)
+    return finished(started([sys.executable, "-m", "graphscope", *args], cwd, **env))
 
 
 def in_a_terminal(argv, **env):
@@ -96,11 +110,14 @@ def ascii_runs(tmp_path_factory):
         "search": ("search", os.path.join(SAMPLES, "train_spiral.py"), "--trials", "2", "--epochs", "1",
                    "--fine-trials", "0"),
     }
-    runs = {name: graphscope(*args, cwd=out, PYTHONIOENCODING="ascii") for name, args in commands.items()}
-    runs["latin-1 demo"] = graphscope("demo", "--text", cwd=out, PYTHONIOENCODING="latin-1")
+    running = {name: started([sys.executable, "-m", "graphscope", *args], out, PYTHONIOENCODING="ascii")
+               for name, args in commands.items()}  # side by side: the machine's cores share the wait
+    running["latin-1 demo"] = started([sys.executable, "-m", "graphscope", "demo", "--text"], out,
+                                      PYTHONIOENCODING="latin-1")
     for name in ("update_rules", "train_spiral"):
-        runs[name] = subprocess.run([sys.executable, os.path.join(SAMPLES, f"{name}.py"), "--fast"], cwd=out,
-                                    capture_output=True, env=environment(PYTHONIOENCODING="ascii"), timeout=120)
+        running[name] = started([sys.executable, os.path.join(SAMPLES, f"{name}.py"), "--fast"], out,
+                                PYTHONIOENCODING="ascii")
+    runs = {name: finished(process) for name, process in running.items()}
     return out, runs
 
 

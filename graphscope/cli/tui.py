@@ -145,20 +145,20 @@ def checkpoint_problems(args):
 
 def _tui(args):
     from ..engine.source import display_path
-    from .walk import NOT_A_TERMINAL, Shown, no_tui_reason, print_walk
+    from .walk import NOT_A_TERMINAL, Shown, in_terminal, no_tui_reason, print_walk
     graph = load_graph(args)  # errors before the screen opens: one message, exit 2 (see run)
     training = training_options(args)
     walk_args = args
     if args.optimizer is None and args.lr is not None and training.settings_file:
         walk_args = argparse.Namespace(**{**vars(args), "lr": None})  # --lr alone: the training's rate, no walk step
     optimizer = make_optimizer(graph, walk_args)
-    why_text = no_tui_reason()
-    if args.resume and (args.serve or why_text):  # the app checks it itself (before any screen)
+    if args.resume and (args.serve or not in_terminal()):  # the app checks it itself (before any screen)
         from ..tui.training import resume_run
         optimizer = resume_run(graph, args.file, training).trainer.optimizer  # refused here, not in a browser
     if args.serve:
         return serve(args, args.port)
-    if why_text:  # with --resume: the trained graph, with the saved optimizer's next step, as the app shows it
+    if not in_terminal():  # with --resume: the trained graph, with the saved optimizer's next step, as the app shows it
+        why_text = no_tui_reason() or NOT_A_TERMINAL
         said = ("not a terminal (input or output is piped or redirected): printing the walk as text, as "
                 "`graphscope demo` does" if why_text == NOT_A_TERMINAL else f"{why_text}; showing the text walk instead")
         print(f"graphscope tui: {said}", file=sys.stderr, flush=True)
