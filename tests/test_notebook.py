@@ -37,8 +37,8 @@ def test_without_graphviz_the_graph_falls_back_to_text_and_the_stepper_says_how_
     f = lecture()
     assert f.graph()._repr_svg_() is None
     html = Stepper(f)._repr_html_()
-    from graphscope.viz.render import install_command
-    assert html_escape(install_command()) in html and "forward: x = -2" in html
+    from graphscope.viz.render import install_advice
+    assert html_escape(install_advice()) in html and "forward: x = -2" in html
 
 
 def test_the_engine_and_stepper_never_import_the_pictures():

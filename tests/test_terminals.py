@@ -105,6 +105,7 @@ def ascii_runs(tmp_path_factory):
     commands = {
         "demo": ("demo", os.path.join(SAMPLES, "two_layer.py"), "--text", "--save", "w.gsgraph"),
         "tui": ("tui", os.path.join(SAMPLES, "two_layer.py")),
+        "check": ("check", os.path.join(SAMPLES, "deep_mlp.py"), "--layers"),
         "train": ("train", os.path.join(SAMPLES, "train_spiral.py"), "--epochs", "3", "--plot", "c.png",
                   "--history", "h.json", "--layers"),
         "search": ("search", os.path.join(SAMPLES, "train_spiral.py"), "--trials", "2", "--epochs", "1",
@@ -121,7 +122,7 @@ def ascii_runs(tmp_path_factory):
     return out, runs
 
 
-@pytest.mark.parametrize("name", ["demo", "tui", "train", "search", "latin-1 demo", "update_rules",
+@pytest.mark.parametrize("name", ["demo", "tui", "check", "train", "search", "latin-1 demo", "update_rules",
                                   "train_spiral"])
 def test_commands_and_samples_run_whole_in_an_ascii_terminal(ascii_runs, name):
     _, runs = ascii_runs
@@ -238,8 +239,8 @@ def test_the_install_command_is_this_systems(tmp_path, release, kind):
     assert render.system_kind({}, "linux", str(tmp_path / "os-release")) == kind
     assert render.system_kind({"CONDA_PREFIX": "/opt/conda"}, "linux", str(tmp_path / "os-release")) == "conda"
     assert render.system_kind({}, "darwin") == "macos"
-    assert render.install_command("debian") == "`sudo apt-get install graphviz`"
-    assert render.install_command(None) == f"see {render.DOWNLOAD_URL}"
+    assert render.install_advice("debian") == "install it with `sudo apt-get install graphviz`"
+    assert render.install_advice(None) == f"install it from {render.DOWNLOAD_URL}"
 
 
 def test_without_dot_the_message_names_what_needs_it_in_one_line_and_what_works_in_another(tmp_path):
@@ -248,7 +249,7 @@ def test_without_dot_the_message_names_what_needs_it_in_one_line_and_what_works_
     run = graphscope("export", os.path.join(SAMPLES, "two_layer.py"), "-o", "a.html", cwd=tmp_path, PATH=str(empty))
     lines = run.stderr.decode().splitlines()
     assert run.returncode == 2 and len(lines) == 2 and not (tmp_path / "a.html").exists()
-    assert "HTML step-player" in lines[0] and render.install_command() in lines[0]
+    assert "HTML step-player" in lines[0] and render.install_advice() in lines[0]
     assert ".dot" in lines[1] and ".onnx" in lines[1] and "--text" in lines[1]
 
 

@@ -72,9 +72,8 @@ def _check_save_path(path):
     if os.path.isdir(full) or not os.path.isdir(folder):
         problem = "is a folder" if os.path.isdir(full) else f"the folder {folder} does not exist"
         raise GraphscopeError(f"--save {path}: {problem}; give a graph file name, e.g. --save lecture.gsgraph")
-    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(full) and not os.access(full, os.W_OK)):
-        what = f"the folder {folder}" if not os.access(folder, os.W_OK | os.X_OK) else "the file"
-        raise GraphscopeError(f"--save {path}: {what} is not writable; save it somewhere else, "
+    if not os.access(folder, os.W_OK | os.X_OK):  # the file is written beside itself, then renamed
+        raise GraphscopeError(f"--save {path}: the folder {folder} is not writable; save it somewhere else, "
                               f"e.g. --save {os.path.join('~', os.path.basename(full))}")
 
 

@@ -49,16 +49,20 @@ def system_kind(environ=None, platform=None, os_release="/etc/os-release"):
 
 
 def install_command(kind="this system"):
-    """How to install Graphviz, as one phrase: the command for `kind` (a system_kind; by default this system's),
-    else where to download it."""
-    kind = system_kind() if kind == "this system" else kind
-    return f"`{INSTALL_COMMANDS[kind]}`" if kind in INSTALL_COMMANDS else f"see {DOWNLOAD_URL}"
+    """The command that installs Graphviz on `kind` (a system_kind; by default this system), or None for a
+    system not recognised."""
+    return INSTALL_COMMANDS.get(system_kind() if kind == "this system" else kind)
+
+
+def install_advice(kind="this system"):
+    """'install it with `COMMAND`' for `kind` (install_command), else 'install it from' the download page."""
+    command = install_command(kind)
+    return f"install it with `{command}`" if command else f"install it from {DOWNLOAD_URL}"
 
 
 def missing_message(needs="SVG, PNG and PDF pictures", kind="this system"):
     """Two lines: what needs Graphviz's `dot` and how to install it here; what works without it."""
-    return (f"{needs} need Graphviz's `dot` program, which is not on the PATH: install it with "
-            f"{install_command(kind)}\n{WITHOUT_DOT}")
+    return f"{needs} need Graphviz's `dot` program, which is not on the PATH: {install_advice(kind)}\n{WITHOUT_DOT}"
 
 
 class GraphvizMissing(GraphscopeError, RuntimeError):
