@@ -11,7 +11,9 @@ Any other graph walks the same way: a sample file defining build(), or a
 graph saved with graph.save(...) (or with --save here).
 
 In a terminal the demo opens the terminal UI (as `graphscope tui` does);
-when its output is piped, or with --text or --save, it prints the walk.
+when its output is piped, or with --text or --save, it prints the walk; so
+it does, saying why, in a terminal the UI cannot draw on (TERM=dumb, an
+encoding other than UTF-8).
 """
 import argparse
 import os
