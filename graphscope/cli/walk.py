@@ -130,15 +130,19 @@ def say_why_text(command):
 
 
 def print_walk(shown, optimizer=None, save=None, command="demo"):
-    """Print the walk as text, the note on NaNs, the saved file (given `save`) and the next commands; exit 0."""
+    """Print the walk as text, the note on NaNs, the saved file (given `save`) and the next commands; exit 0.
+    With `save`, the walked graph is saved before any of the walk is printed."""
     from ..interop import save_graph
-    st = walk(shown.graph, shown.provenance, print, optimizer, command)
+    lines = []
+    st = walk(shown.graph, shown.provenance, print if save is None else lines.append, optimizer, command)
+    if save is not None:
+        save_graph(shown.graph, os.path.expanduser(save))
+        print("\n".join(lines))
     warn_broken_backward(command, st, shown.file, shown.imports)
     note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
     if note:
         print(f"\n{note}")
     if save is not None:
-        save_graph(shown.graph, os.path.expanduser(save))
         print(f"\nsaved the graph to {save}")
     print("\n" + next_steps(shown, st, save))
     return 0
