@@ -235,6 +235,13 @@ def explore(sample_file, doc, build, argv=None):
     return 0
 
 
-if os.path.dirname(os.path.abspath(getattr(sys.modules.get("__main__"), "__file__", None) or "")) == \
-        os.path.dirname(os.path.abspath(__file__)):
-    start_up()  # a sample run as a script; a sample a graphscope command loads leaves the command's streams alone
+def _run_as_a_script():
+    """True in `python samples/NAME.py`; False when a graphscope command or a test loads a sample (their streams
+    are theirs)."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None) or ""
+    return sys.stdout is sys.__stdout__ and \
+        os.path.dirname(os.path.abspath(main_file)) == os.path.dirname(os.path.abspath(__file__))
+
+
+if _run_as_a_script():
+    start_up()
