@@ -160,8 +160,8 @@ def _tui(args):
         return serve(args, args.port)
     if not in_terminal():  # with --resume: the trained graph, with the saved optimizer's next step, as the app shows it
         why_text = no_tui_reason() or NOT_A_TERMINAL
-        said = ("not a terminal (input or output is piped or redirected): printing the walk as text, as "
-                "`graphscope demo` does" if why_text == NOT_A_TERMINAL else f"{why_text}; showing the text walk instead")
+        said = (f"{NOT_A_TERMINAL}: printing the walk as text, as `graphscope demo` does"
+                if why_text == NOT_A_TERMINAL else f"{why_text}; showing the text walk instead")
         print(f"graphscope tui: {said}", file=sys.stderr, flush=True)
         return print_walk(Shown(graph, args.file, args.imports), optimizer, command="tui")
     return open_tui(graph, display_path(args.file), args.file, optimizer, training)  # --resume: the app loads it
