@@ -15,9 +15,10 @@ writing to DIR. With --serve the same app is served to a browser on this
 machine.
 
 The terminal UI needs a terminal: when standard input or output is not one
-(piped, redirected, run by CI), or is one it cannot draw on (TERM=dumb, an
-encoding other than UTF-8), tui prints the walk as text instead, as
-`graphscope demo` does, and says why on standard error.
+(piped, redirected, run by CI), tui prints the walk as text instead, as
+`graphscope demo` does, and says so on standard error; so it does, saying
+why, in a terminal it cannot draw on (TERM=dumb, an encoding other than
+UTF-8).
 """
 import argparse
 import gc
