@@ -26,11 +26,23 @@ import textwrap
 
 import numpy as np
 
+from graphscope.util.closedpipe import reader_may_leave_for_good
+from graphscope.util.mplconfig import matplotlib_folder_problem
+from graphscope.util.terminal import colour_allowed, safe_streams
+
 #: The picture formats a figure may be written as (matplotlib writes each).
 PICTURE_ENDINGS = (".png", ".svg", ".pdf")
 #: The default resolution of a PNG figure, and the range --dpi takes.
 DPI, DPI_RANGE = 200, (50, 1200)
 INSTANT = "accepted like every sample's --fast; this sample is instant either way"
+
+
+def start_up():
+    """What a sample run as a script does first, as the graphscope command does: standard output and error never
+    fail on a glyph their encoding cannot hold (written in ASCII instead), and a reader that leaves (``| head``)
+    changes nothing: the sample runs to its end, with its own exit status."""
+    safe_streams()
+    reader_may_leave_for_good()
 
 
 def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=False, add_options=None,
@@ -106,6 +118,9 @@ def plot_problem(given, figures, prog, sample_file=None):
         return "--plot needs a folder or a file name, e.g. --plot figures/"
     if importlib.util.find_spec("matplotlib") is None:
         return f"{where}: the figures need matplotlib: pip install 'graphscope[plot]'"
+    mpl_problem = matplotlib_folder_problem(near=given)
+    if mpl_problem:
+        return f"{where}: {mpl_problem}"
     if _is_file_name(given):
         if not given.lower().endswith(PICTURE_ENDINGS):
             return f"{where}: give a folder, or a file ending in {', '.join(PICTURE_ENDINGS)}"
@@ -115,14 +130,9 @@ def plot_problem(given, figures, prog, sample_file=None):
     else:
         if os.path.exists(given) and not os.path.isdir(given):
             return f"{where}: is a file; give a folder to write the figures into"
-        problem = _first_missing_folder_problem(given)
-        if problem:
-            return f"{where}: cannot make the folder: {problem}"
-        try:
-            os.makedirs(given, exist_ok=True)
-        except OSError as exc:
-            return f"{where}: cannot make the folder ({exc.strerror})"
-        folder = given
+        folder = _nearest_folder(given)  # made when the first figure is written: a failed run leaves no empty folder
+        if not os.path.isdir(folder):
+            return f"{where}: cannot make the folder ({folder} is a file)"
     problem = folder_problem(folder)
     if problem:
         return f"{where}: the folder {folder} {problem}"
@@ -134,14 +144,12 @@ def plot_problem(given, figures, prog, sample_file=None):
     return None
 
 
-def _first_missing_folder_problem(path):
-    """Why the folder `path` cannot be made: the part of it that exists cannot take a new folder (or None)."""
-    from graphscope.util.atomic import folder_problem
-    where = os.path.abspath(path)
-    while not os.path.exists(where):
-        where = os.path.dirname(where)
-    return None if os.path.isdir(where) and folder_problem(where) is None else \
-        f"{where} {folder_problem(where) or 'is not a folder'}"
+def _nearest_folder(path):
+    """`path` when it exists, else its nearest existing parent (where the missing folders would be made)."""
+    path = os.path.abspath(path)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
 
 
 def _is_file_name(given):
@@ -180,6 +188,10 @@ class Plot:
         from graphscope import GraphscopeError
         path = self.path(figure)
         try:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        except OSError as exc:
+            raise SystemExit(f"{self.prog}: cannot make the folder {os.path.dirname(path)} ({exc.strerror})") from None
+        try:
             draw(path, self.dpi)
         except GraphscopeError as exc:
             raise SystemExit(f"{self.prog}: {exc}") from None
@@ -196,11 +208,11 @@ class Plot:
 def terminal_plot(series, title, xlabel="epoch", ylabel="", logy=False, args=None):
     """Draw ``{label: values}`` as lines in the terminal (graphscope.viz.textplot: a marker per curve, the legend
     under the plot, whole-number x ticks), skipped with --no-terminal-plot; non-finite values are left out,
-    colour codes only on a terminal."""
+    colour codes only on a terminal that shows them (not piped, no NO_COLOR, TERM not dumb)."""
     if args is not None and getattr(args, "no_terminal_plot", False):
         return
     from graphscope.viz.textplot import text_curves
-    print(text_curves(series, title, xlabel=xlabel, ylabel=ylabel, logy=logy, color=sys.stdout.isatty()))
+    print(text_curves(series, title, xlabel=xlabel, ylabel=ylabel, logy=logy, color=colour_allowed(sys.stdout)))
 
 
 def say(text):
@@ -237,3 +249,15 @@ def explore(sample_file, doc, build, argv=None):
                     f"graphscope export {path} -o {name[:-3]}.svg", f"graphscope check {path}"):
         print(f"    {command}")
     return 0
+
+
+def _run_as_a_script():
+    """True in `python samples/NAME.py`; False when a graphscope command or a test loads a sample (their streams
+    are theirs)."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None) or ""
+    return sys.stdout is sys.__stdout__ and \
+        os.path.dirname(os.path.abspath(main_file)) == os.path.dirname(os.path.abspath(__file__))
+
+
+if _run_as_a_script():
+    start_up()

@@ -97,8 +97,10 @@ def test_a_file_name_with_an_unknown_ending_is_refused_where_a_sample_draws_seve
 def test_plot_takes_a_folder_or_one_figures_file(cli, tmp_path):
     one, two = ("a.png",), ("a.png", "b.png")
     folder = cli.parse_args("x.py", "doc", ["--plot", str(tmp_path / "new" / "figs")], figures=two).plot
-    assert os.path.isdir(tmp_path / "new" / "figs")  # made before the run, so a bad path fails at once
-    assert folder.path("b.png") == str(tmp_path / "new" / "figs" / "b.png")
+    assert not os.path.exists(tmp_path / "new")  # checked before the run, made by the first figure: a run that
+    assert folder.path("b.png") == str(tmp_path / "new" / "figs" / "b.png")  # fails leaves no empty folder
+    folder.write("b.png", lambda path, dpi: open(path, "w").close())
+    assert os.path.isfile(tmp_path / "new" / "figs" / "b.png")
     assert cli.parse_args("x.py", "doc", ["--plot", str(tmp_path / "d.svg")], figures=one).plot.path("a.png") \
         == str(tmp_path / "d.svg")
     assert not cli.parse_args("x.py", "doc", [], figures=one).plot

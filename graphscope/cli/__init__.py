@@ -19,7 +19,8 @@ from ..engine.errors import GraphscopeError
 from ..engine.words import did_you_mean
 from ..version import __version__
 from . import check, demo, export, tui
-from .closedpipe import reader_may_leave
+from ..util.closedpipe import reader_may_leave
+from ..util.terminal import safe_streams
 from .common import OptionProblems, report_bad_options
 from .helptext import HelpFormatter
 from . import search as search_command, train as train_command
@@ -91,6 +92,7 @@ def parse(parser, argv):
 
 
 def main(argv=None):
+    safe_streams()  # an output encoding without graphscope's glyphs (ascii, latin-1) gets their ASCII equivalents
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse(parser, argv)

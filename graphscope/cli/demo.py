@@ -11,13 +11,15 @@ Any other graph walks the same way: a sample file defining build(), or a
 graph saved with graph.save(...) (or with --save here).
 
 In a terminal the demo opens the terminal UI (as `graphscope tui` does);
-when its output is piped, or with --text or --save, it prints the walk.
+when its output is piped, or with --text or --save, it prints the walk; so
+it does, saying why, in a terminal the UI cannot draw on (TERM=dumb, an
+encoding other than UTF-8).
 """
 import argparse
 import os
 
 from .common import add_graph_arguments, add_optimizer_arguments, load_graph, make_optimizer
-from .walk import Shown, in_terminal, print_walk
+from .walk import Shown, in_terminal, print_walk, say_why_text
 
 SAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "samples")
 DEFAULT_SAMPLE = os.path.join(SAMPLES_DIR, "chain_rule.py")
@@ -63,6 +65,8 @@ def _demo(args):
         from .tui import open_tui
         notes = getattr(args, "load_warnings", None)  # loading's warnings, shown as it opens
         return open_tui(shown.graph, shown.provenance, shown.file, optimizer, **({"notes": notes} if notes else {}))
+    if not args.text and args.save is None:
+        say_why_text("demo")
     return print_walk(shown, optimizer, args.save, save_options={"gradients": not args.no_gradients,
                                                                  "sources": not args.no_sources})
 

@@ -453,22 +453,27 @@ def completed_epochs(history):
 
 
 def show(history, args, which=""):
-    """Print the table and the terminal curve; write --history and --plot (`which`: what part of the run)."""
+    """Write --history and --plot (`which`: what part of the run), then print the table, the terminal curve and
+    where the files went: the files are written before anything is printed."""
+    from ..util.terminal import colour_allowed
     from ..viz.curves import save_training_plot, terminal_curve
+    which = f" {which}" if which else ""
+    if getattr(args, "origins", None):
+        history.settings["from"] = dict(args.origins)  # where each setting came from (given, settings(), default)
+    written = []
+    if args.history:
+        history.save(args.history)
+        written.append(f"history{which} written to {args.history}")
+    if args.plot and history.loss:
+        save_training_plot(history, args.plot)
+        written.append(f"plot{which} written to {args.plot}")
     if history.epochs:
         print()
         print(history.table(resumed_after=getattr(args, "resumed_after", None),
                             all_rows_hint="--history keeps them all"))
-    curve = terminal_curve(history, color=sys.stdout.isatty())
+    curve = terminal_curve(history, color=colour_allowed(sys.stdout))
     if curve:
         print()
         print(curve)
-    which = f" {which}" if which else ""
-    if getattr(args, "origins", None):
-        history.settings["from"] = dict(args.origins)  # where each setting came from (given, settings(), default)
-    if args.history:
-        history.save(args.history)
-        print(f"history{which} written to {args.history}")
-    if args.plot and history.loss:
-        save_training_plot(history, args.plot)
-        print(f"plot{which} written to {args.plot}")
+    for line in written:
+        print(line)

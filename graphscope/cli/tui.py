@@ -16,7 +16,9 @@ machine.
 
 The terminal UI needs a terminal: when standard input or output is not one
 (piped, redirected, run by CI), tui prints the walk as text instead, as
-`graphscope demo` does, and says so on standard error.
+`graphscope demo` does, and says so on standard error; so it does, saying
+why, in a terminal it cannot draw on (TERM=dumb, an encoding other than
+UTF-8).
 """
 import argparse
 import gc
@@ -145,7 +147,7 @@ def checkpoint_problems(args):
 
 def _tui(args):
     from ..engine.source import display_path
-    from .walk import Shown, in_terminal, print_walk
+    from .walk import NOT_A_TERMINAL, Shown, in_terminal, no_tui_reason, print_walk
     graph = load_graph(args)  # errors before the screen opens: one message, exit 2 (see run)
     training = training_options(args)
     walk_args = args
@@ -158,8 +160,10 @@ def _tui(args):
     if args.serve:
         return serve(args, args.port)
     if not in_terminal():  # with --resume: the trained graph, with the saved optimizer's next step, as the app shows it
-        print("graphscope tui: not a terminal (input or output is piped or redirected): printing the walk as "
-              "text, as `graphscope demo` does", file=sys.stderr, flush=True)
+        why_text = no_tui_reason() or NOT_A_TERMINAL
+        said = (f"{NOT_A_TERMINAL}: printing the walk as text, as `graphscope demo` does"
+                if why_text == NOT_A_TERMINAL else f"{why_text}; showing the text walk instead")
+        print(f"graphscope tui: {said}", file=sys.stderr, flush=True)
         return print_walk(Shown(graph, args.file, args.imports), optimizer, command="tui")
     notes = {"notes": args.load_warnings} if args.load_warnings else {}  # loading's warnings, shown as it opens
     # --resume: the app loads it

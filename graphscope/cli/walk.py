@@ -100,25 +100,51 @@ def next_steps(shown, stepper, saved=None):
         f"  {shown.command('export', '--step', str(k), '-o', f'step{k}.svg')}   (one picture: {what})"])
 
 
+#: Why the TUI does not open when standard input or output is not a terminal.
+NOT_A_TERMINAL = "not a terminal (input or output is piped or redirected)"
+
+
+def no_tui_reason():
+    """Why the terminal UI cannot run here, or None when it can: standard input and output must be a terminal (not
+    piped, redirected or run by CI), one that shows its glyphs and escape codes (UTF-8, TERM not dumb), unless
+    Textual was given a driver that needs none (textual-serve's). Else demo and tui print the walk as text."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        return NOT_A_TERMINAL
+    from ..util.terminal import no_fullscreen_reason
+    return no_fullscreen_reason(sys.stdout)
+
+
 def in_terminal():
-    """True when the terminal UI can run: standard input and output are a terminal (not piped, redirected or
-    run by CI), or Textual was given a driver that needs none (textual-serve's). Else demo and tui print the
-    walk as text."""
-    return (sys.stdout.isatty() and sys.stdin.isatty()) or bool(os.environ.get("TEXTUAL_DRIVER"))
+    """True when the terminal UI can run here (no_tui_reason)."""
+    return no_tui_reason() is None
+
+
+def say_why_text(command):
+    """In a terminal the TUI cannot draw on (TERM=dumb, not UTF-8), one line on standard error saying why and that
+    the walk is shown instead; nothing when the output is simply piped."""
+    reason = no_tui_reason()
+    if reason not in (None, NOT_A_TERMINAL):
+        print(f"graphscope {command}: {reason}; showing the text walk instead", file=sys.stderr, flush=True)
 
 
 def print_walk(shown, optimizer=None, save=None, command="demo", save_options=None):
     """Print the walk as text, the note on NaNs, the saved file (given `save`, written with the walk's gradients;
-    `save_options` go to ``save_graph``: gradients, sources) and the next commands; exit 0."""
+    `save_options` go to ``save_graph``: gradients, sources) and the next commands; exit 0. With `save`, the walked
+    graph is saved before any of the walk is printed."""
     from ..interop import save_graph
-    st = walk(shown.graph, shown.provenance, print, optimizer, command)
+    lines = []
+    st = walk(shown.graph, shown.provenance, print if save is None else lines.append, optimizer, command)
+    options = save_options or {}
+    if save is not None:
+        save_graph(shown.graph, os.path.expanduser(save), **options)
+        print("\n".join(lines))
     warn_broken_backward(command, st, shown.file, shown.imports)
     note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
     if note:
         print(f"\n{note}")
     if save is not None:
-        options = save_options or {}
-        save_graph(shown.graph, os.path.expanduser(save), **options)
         left_out = [what for what in ("gradients", "sources") if not options.get(what, True)]
         print(f"\nsaved the graph to {save}" + (f" (without {' and '.join(left_out)})" if left_out else ""))
     print("\n" + next_steps(shown, st, save))

@@ -6,7 +6,7 @@ import math
 import os
 
 from ..engine.errors import GraphscopeError
-from .figures import DPI, whole_number_axis
+from .figures import DPI, matplotlib_ready, whole_number_axis
 from .textplot import COLORS, legend
 from .ticks import log_ticks, nice_ticks, tick_label, whole_ticks
 
@@ -90,7 +90,12 @@ def plot_formats():
 
 
 def plot_format_problem(path, option="--plot"):
-    """Why save_training_plot cannot write `path` (no matplotlib, an ending it does not write), or None."""
+    """Why save_training_plot cannot write `path` (no matplotlib, no writable folder for its settings, an ending
+    it does not write), or None."""
+    try:
+        matplotlib_ready(path, option)
+    except GraphscopeError as exc:
+        return str(exc)
     formats = plot_formats()
     if not formats:
         return (f"{option} {path}: the plot needs matplotlib: pip install -e '.[plot]' "
@@ -106,6 +111,7 @@ def save_training_plot(history, path, dpi=DPI):
     """Write loss (left) and accuracies (right) as a picture (.png, .svg, .pdf, .jpg, ...: see plot_formats; a
     raster one at `dpi`), atomically; a loss spanning more than LOG_SPAN is drawn on a log axis, both x axes count
     in whole numbers."""
+    matplotlib_ready(path)
     try:
         import matplotlib
         matplotlib.use("Agg")

@@ -53,7 +53,7 @@ def to_dot(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), fo
 
 def _rendered(fmt, obj, step, node, phase, depth, collapse, fold, caption, dpi=None, around=None, title=None,
               fit=None):
-    dot_program()  # fail first, before any work, when Graphviz is missing
+    dot_program(f"{fmt.upper()} pictures")  # fail first, before any work, when Graphviz is missing
     pic = _picture(obj, depth, collapse, fold, caption, around, node, title, fit)
     check_picture(pic.view)  # limits.TooBig before any DOT text is made
     with crash_explained(pic.view):
@@ -106,7 +106,7 @@ def to_html(obj, step=None, node=None, phase=FORWARD, depth=None, collapse=(), f
     lays the pictures out for that shape (the page scales them to its pane itself)."""
     _not_a_path("to_html", "the HTML text", step)
     from .player import player_html
-    dot_program()
+    dot_program("the HTML step-player's pictures")
     pic = _picture(obj, depth, collapse, fold, True, around, node, fit=fit).without_caption()  # the page shows the step's title itself
     check_steps(pic.view, len(pic.ensure_stepper()))  # limits.TooBig before any picture is drawn
     start = pic.state(step, node, phase).step if (step is not None or node is not None) else 0
@@ -165,7 +165,7 @@ def write_frames(obj, folder, depth=None, collapse=(), fold=FOLD_MIN, progress=N
     folder holds exactly this graph's steps. `progress(done, total)` hears how the pictures come along; `fit`
     draws every frame on a canvas of exactly that many CSS pixels.
     """
-    dot_program()
+    dot_program("SVG frames")
     pic = _picture(obj, depth, collapse, fold, fit=fit)
     st = pic.ensure_stepper()
     if os.path.exists(folder) and not os.path.isdir(folder):

@@ -26,9 +26,19 @@ def figure_format(path):
     return fmt
 
 
+def matplotlib_ready(path, what="cannot write"):
+    """Before matplotlib is imported to write `path`: a writable folder for its settings (util.mplconfig), or a
+    GraphscopeError in one line starting with `what` and `path`."""
+    from ..util.mplconfig import matplotlib_folder_problem
+    problem = matplotlib_folder_problem(near=path)
+    if problem:
+        raise GraphscopeError(f"{what} {path}: {problem}")
+
+
 def new_figure(path, figsize):
     """An empty matplotlib Figure (constrained layout) for `path`, refusing an ending it cannot write."""
     figure_format(path)
+    matplotlib_ready(path)
     try:
         import matplotlib
         matplotlib.use("Agg")

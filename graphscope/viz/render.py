@@ -1,8 +1,10 @@
 """Running Graphviz's `dot` program: one clear message when it is missing, fails or crashes; runs that can be stopped."""
+import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 
 
@@ -12,14 +14,55 @@ from .reproducible import steady
 #: Output formats `dot` renders for us (DOT text itself needs no program).
 RENDERED = ("svg", "png", "pdf")
 
-INSTALL_HINT = ("install Graphviz and make sure `dot` is on your PATH:\n"
-                "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
-                "  Fedora:         sudo dnf install graphviz\n"
-                "  macOS:          brew install graphviz\n"
-                "  conda:          conda install -c conda-forge graphviz\n"
-                "  Windows:        winget install graphviz\n"
-                "(.dot output works without it: open it later with any Graphviz viewer)")
-MISSING = f"Graphviz's `dot` program was not found, so SVG, PNG and PDF cannot be drawn; {INSTALL_HINT}"
+#: Graphviz's install command on each kind of system, by how it is recognised (see install_command).
+INSTALL_COMMANDS = {"conda": "conda install -c conda-forge graphviz", "debian": "sudo apt-get install graphviz",
+                    "fedora": "sudo dnf install graphviz", "macos": "brew install graphviz",
+                    "windows": "winget install graphviz"}
+#: Where to find Graphviz on a system not recognised.
+DOWNLOAD_URL = "https://graphviz.org/download/"
+#: What needs no `dot`, said after what does.
+WITHOUT_DOT = "without it, .dot and .onnx files and the walk as text (graphscope demo --text) still work"
+
+
+def system_kind(environ=None, platform=None, os_release="/etc/os-release"):
+    """'conda' (in a conda environment), 'macos', 'windows', 'debian' (Debian, Ubuntu and their kin), 'fedora'
+    (Fedora, RHEL and their kin), or None for a system not recognised."""
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if environ.get("CONDA_PREFIX"):
+        return "conda"
+    if platform == "darwin":
+        return "macos"
+    if platform.startswith("win"):
+        return "windows"
+    try:
+        with open(os_release, encoding="utf-8", errors="replace") as f:
+            fields = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+    except OSError:
+        fields = {}
+    family = " ".join(fields.get(k, "").strip('"').lower() for k in ("ID", "ID_LIKE")).split()
+    if any(name in family for name in ("debian", "ubuntu")):
+        return "debian"
+    if any(name in family for name in ("fedora", "rhel", "centos")):
+        return "fedora"
+    return None
+
+
+def install_command(kind="this system"):
+    """The command that installs Graphviz on `kind` (a system_kind; by default this system), or None for a
+    system not recognised."""
+    return INSTALL_COMMANDS.get(system_kind() if kind == "this system" else kind)
+
+
+def install_advice(kind="this system"):
+    """'install it with `COMMAND`' for `kind` (install_command), else 'install it from' the download page."""
+    command = install_command(kind)
+    return f"install it with `{command}`" if command else f"install it from {DOWNLOAD_URL}"
+
+
+def missing_message(needs="SVG, PNG and PDF pictures", kind="this system"):
+    """Two lines: what needs Graphviz's `dot` and how to install it here; what works without it."""
+    return f"{needs} need Graphviz's `dot` program, which is not on the PATH: {install_advice(kind)}\n{WITHOUT_DOT}"
 
 
 class GraphvizMissing(GraphscopeError, RuntimeError):
@@ -30,11 +73,12 @@ class RenderError(GraphscopeError, RuntimeError):
     """`dot` ran but failed."""
 
 
-def dot_program():
-    """The path of `dot`, or raise GraphvizMissing saying how to install it (to fail before any work)."""
+def dot_program(needs="SVG, PNG and PDF pictures"):
+    """The path of `dot`, or raise GraphvizMissing saying that `needs` (what was asked for) needs it and how to
+    install it (to fail before any work)."""
     path = shutil.which("dot")
     if path is None:
-        raise GraphvizMissing(MISSING)
+        raise GraphvizMissing(missing_message(needs))
     return path
 
 

@@ -1,4 +1,5 @@
-"""Standard output whose reader may go away (``graphscope check FILE | head``) without changing the outcome.
+"""Standard output whose reader may go away (``graphscope check FILE | head``, ``python samples/NAME.py |
+head``) without changing the outcome.
 
 When the reader closes the pipe, the command goes on to the end with its
 output discarded, so its exit status is the one it would have had (a check
@@ -47,6 +48,12 @@ class ReaderGoneStream:
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
+
+
+def reader_may_leave_for_good():
+    """sys.stdout becomes a ReaderGoneStream for the rest of the process (a sample run as a script)."""
+    if not isinstance(sys.stdout, ReaderGoneStream):
+        sys.stdout = ReaderGoneStream(sys.stdout)
 
 
 @contextmanager
