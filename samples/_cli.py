@@ -108,8 +108,7 @@ def _figures_text(figures):
 def plot_problem(given, figures, prog, sample_file=None):
     """What is wrong with --plot `given` for a sample drawing `figures`, in one line; None when it can be written
     (the folder tried for real, each figure's file passed through graphscope's output guard)."""
-    from graphscope.cli.common import output_file_problem
-    from graphscope.cli.outputs import PLOT
+    from graphscope.cli.outputs import PLOT, replace_problem
     from graphscope.util.atomic import folder_problem
     where = f"--plot {given}"
     if not figures:
@@ -137,8 +136,8 @@ def plot_problem(given, figures, prog, sample_file=None):
     if problem:
         return f"{where}: the folder {folder} {problem}"
     plot = Plot(given, figures, prog)
-    for figure in figures:
-        problem = output_file_problem("--plot", plot.path(figure), PLOT, [sample_file] if sample_file else [])
+    for figure in figures:  # the folder is settled above (it may not exist yet): what each file would replace
+        problem = replace_problem("--plot", plot.path(figure), PLOT, [sample_file] if sample_file else [])
         if problem:
             return problem
     return None

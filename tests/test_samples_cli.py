@@ -182,7 +182,7 @@ def test_plot_into_a_folder_that_takes_no_files_dpi_alone_and_an_empty_plot_are_
     (tmp_path / "notes.png").write_text("my notes")
     problems = {
         "/proc/x.png": "the folder /proc cannot be written",
-        "/proc/figs": "cannot make the folder: /proc cannot be written",
+        "/proc/figs": "the folder /proc cannot be written",
         "": "--plot needs a folder or a file name",
         str(tmp_path / "notes.png"): "exists and is not a picture",
     }

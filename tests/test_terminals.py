@@ -258,9 +258,15 @@ def test_without_dot_the_message_names_what_needs_it_in_one_line_and_what_works_
 
 def test_demo_save_into_a_folder_it_cannot_write_is_refused_before_the_walk(tmp_path, monkeypatch, capsys):
     from graphscope.cli import main
-    real_access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: os.path.abspath(path) != str(tmp_path) and
-                        real_access(path, mode))
+    import errno
+    import tempfile
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):  # the folder refuses new files, as a read-only one does (even for root)
+        if dir is not None and os.path.abspath(dir) == str(tmp_path):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
     code = main(["demo", "--save", str(tmp_path / "w.gsgraph")])
     out, err = capsys.readouterr()
-    assert code == 2 and out == "" and f"the folder {tmp_path} is not writable" in err
+    assert code == 2 and out == "" and f"the folder {tmp_path} cannot be written: permission denied" in err
