@@ -85,6 +85,7 @@ def main(argv=None):
     from graphscope.cli import main as graphscope
     options, rest = parse_args(__file__, __doc__, sys.argv[1:] if argv is None else argv,
                                fast="40 epochs instead of 300", figures=("train_spiral.png",), known_only=True,
+                               dpi=False,
                                terminal="runs graphscope train, which always draws its loss curve in the terminal")
     if options.plot:
         rest = ["--plot", options.plot.path("train_spiral.png"), *rest]

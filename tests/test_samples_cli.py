@@ -197,7 +197,8 @@ def test_plot_into_a_folder_that_takes_no_files_dpi_alone_and_an_empty_plot_are_
 def test_a_file_name_in_missing_folders_makes_them_as_a_folder_does(cli, tmp_path):
     plot = cli.parse_args("x.py", "doc", ["--plot", str(tmp_path / "slides" / "talk" / "vg.pdf")],
                           figures=("a.png", "b.png")).plot
-    assert (tmp_path / "slides" / "talk").is_dir() and plot.path("b.png") == str(tmp_path / "slides" / "talk" / "vg_b.pdf")
+    assert (tmp_path / "slides" / "talk").is_dir()
+    assert plot.path("b.png") == str(tmp_path / "slides" / "talk" / "vg_b.pdf")
 
 
 def test_a_refused_plot_leaves_no_folder_it_made(cli, tmp_path):
