@@ -262,3 +262,24 @@ def test_train_spiral_prints_the_command_it_runs_with_each_option_once(tmp_path)
                             "--batch-size 32 --reg 1e-4 --no-progress")
     assert note == "(the learning rate still decays by exp:0.01 an epoch: --schedule none keeps it constant)"
     assert "Adam lr 0.01 (exp:0.01)" in result.stdout and "2 epochs" in result.stdout
+
+
+def test_the_readme_says_which_sample_takes_which_option():
+    readme = open(os.path.join(os.path.dirname(SAMPLES), "README.md"), encoding="utf-8").read()
+    section = readme.split("Which sample takes which option", 1)[1].split("\n\n", 3)
+    rows = dict(re.findall(r"^\| `(--[\w-]+)[^|]*\| ([^|]+) \|$", section[1], re.M))
+    listed = {option: {n.strip() for n in names.split(",")} for option, names in rows.items()}
+    assert listed["--plot"] == {n for n, f in FIGURES.items() if f}
+    assert listed["--no-terminal-plot"] == set(TERMINAL)
+    assert rows["--dpi"] == "the same, but for train_spiral"
+    prose = " ".join(section[2].split())
+    no_figures = re.findall(r"\w+", prose.split("draw no figures (", 1)[1].split(")", 1)[0].replace(
+        "and the samples made to be explored by graphscope's commands", ""))
+    assert set(no_figures) == {n for n, f in FIGURES.items() if not f} | set(EXPLORE)
+
+
+def test_train_spiral_takes_no_dpi_it_could_not_pass_on(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(SAMPLES)
+    with pytest.raises(SystemExit):
+        load("train_spiral").main(["--help"])
+    assert "--dpi" not in capsys.readouterr().out
