@@ -46,6 +46,10 @@ def test_the_library_section_has_as_many_lines_as_its_heading_says():
 def test_extras_are_installed_from_the_checkout_and_quoted():
     assert not re.search(r"pip install (-e )?\.\[", README)              # unquoted: the shell may glob it
     assert "graphscope[" not in README                                    # the index's graphscope is another project
+    root = README_PATH.parent
+    told = [str(f.relative_to(root)) for folder in ("graphscope", "samples") for f in (root / folder).rglob("*.py")
+            if re.search(r"install ['\"]?graphscope\[", f.read_text(encoding="utf-8"))]
+    assert told == []                                                     # nor do the messages of the code
     for extra in re.findall(r"pip install -e '\.\[(\w+)\]'", README):
         assert f"\n{extra} = [" in (README_PATH.parent / "pyproject.toml").read_text(encoding="utf-8")
 
