@@ -1,6 +1,7 @@
-"""Rendering: a 2,000-node graph to SVG, against Graphviz alone on the same graph with plain labels.
+"""Rendering: a 2,265-node graph to SVG, against Graphviz alone on the same graph with plain labels.
 
-The graph is the scalar MLP of ``bench_stepper`` cut at 2,000 nodes, with
+The graph is the scalar MLP of ``bench_stepper`` grown past 2,000 nodes
+(2,265: whole input points are added until it has at least 2,000), with
 no scopes, so nothing collapses or folds: every node is drawn as a card
 (HTML-like table label) and every edge carries its label. Figures:
 

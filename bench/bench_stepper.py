@@ -1,7 +1,7 @@
-"""Stepper: recording and stepping through every step of a 10,000-node scalar graph.
+"""Stepper: recording and stepping through every step of a 10,624-node scalar graph.
 
 The graph is a micrograd-style MLP 2-16-16-1 on Python floats, summed over
-as many input points as it takes to reach 10,000 nodes (about 21,000 steps:
+as many input points as it takes to reach 10,000 nodes (10,624; 21,216 steps:
 one forward step per node, one backward step per node that needs a
 gradient). Figures:
 

@@ -1,6 +1,6 @@
-"""Terminal UI: first paint and one step's redraw on a 10,000-node graph, measured with Pilot.
+"""Terminal UI: first paint and one step's redraw on a 10,624-node graph, measured with Pilot.
 
-The graph is the stepper benchmark's scalar MLP (10,000 nodes, about 21,000
+The graph is the stepper benchmark's scalar MLP (10,624 nodes, 21,216
 steps). Figures (``App.run_test`` at 120x40 cells, headless):
 
 - first paint (wall time): from creating the app (the stepper records the

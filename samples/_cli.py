@@ -7,13 +7,15 @@
   folder PATH (made if missing), each under its own name; given a file name
   ending in .png, .svg or .pdf it writes that format: the one figure to that
   file, or several next to it, each named after it and the figure
-  (``--plot slides/vg.svg``: slides/vg_histograms.svg, slides/vg_stds.svg).
-  A sample that draws nothing says so in ``--help`` and refuses ``--plot``
-  in one line.
+  (``--plot slides/vg.svg``: slides/vg_histograms.svg, slides/vg_stds.svg;
+  the folder is made if missing). A sample that draws nothing says so in
+  ``--help`` and refuses ``--plot`` in one line.
 - ``--dpi N``: the PNGs' resolution (default 200: sharp on a projector).
-- ``--no-terminal-plot``: skip the curves a sample draws in the terminal.
+- ``--no-terminal-plot``: skip the curves a sample draws in the terminal; a
+  sample that draws none says so in ``--help`` and refuses it in one line.
 
-Every bad ``--plot`` or ``--dpi`` is refused before the sample runs (exit status 2).
+Every bad ``--plot``, ``--dpi`` or ``--no-terminal-plot`` is refused in one line
+(``NAME.py: --dpi 5: ...``), before the sample runs, with exit status 2.
 The samples import this module by name (their own folder is on the path when
 Python or graphscope runs them).
 """
@@ -35,6 +37,8 @@ PICTURE_ENDINGS = (".png", ".svg", ".pdf")
 #: The default resolution of a PNG figure, and the range --dpi takes.
 DPI, DPI_RANGE = 200, (50, 1200)
 INSTANT = "accepted like every sample's --fast; this sample is instant either way"
+#: Why a sample that draws no curves in the terminal refuses --no-terminal-plot (a sample may say its own).
+NO_TERMINAL_PLOT = "draws no curves in the terminal (it prints its findings as text)"
 
 
 def start_up():
@@ -51,9 +55,10 @@ def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=F
     `terminal`, ``no_terminal_plot``.
 
     `sample_file` is the sample's ``__file__``, `doc` its docstring (shown by --help), `fast` what --fast does
-    in it, `figures` the file names of the figures it draws, `terminal` whether it draws curves in the terminal,
-    `dpi` whether it takes --dpi (given figures); `add_options(parser)` adds its own options. With `known_only`,
-    returns ``(args, the arguments left over)``.
+    in it, `figures` the file names of the figures it draws, `terminal` whether it draws curves in the terminal
+    (or, as a string, why it takes no --no-terminal-plot), `dpi` whether it takes --dpi (given figures);
+    `add_options(parser)` adds its own options. With `known_only`, returns ``(args, the arguments left over)``.
+    A bad --plot, --dpi or --no-terminal-plot ends the run in one line (no usage), with exit status 2.
     """
     prog = os.path.basename(sample_file)
     parser = argparse.ArgumentParser(prog=prog, description=doc.strip(), epilog=_figures_text(figures),
@@ -66,37 +71,51 @@ def parse_args(sample_file, doc, argv=None, fast=INSTANT, figures=(), terminal=F
                 ".png, .svg or .pdf, in its format (--plot figs/x.svg writes figs/x_NAME.svg for each figure)")
         parser.add_argument("--plot", metavar="PATH", help=what)
         if dpi:
-            parser.add_argument("--dpi", metavar="N", type=_dpi,
-                                help=f"with --plot: the PNG figures' dots per inch (default {DPI}: sharp on a "
-                                     f"projector)")
+            parser.add_argument("--dpi", metavar="N",
+                                help=f"with --plot: the PNG figures' dots per inch, a whole number from "
+                                     f"{DPI_RANGE[0]} to {DPI_RANGE[1]} (default {DPI}: sharp on a projector)")
     else:
         parser.add_argument("--plot", metavar="PATH", help="not taken: this sample draws no figures")
-    if terminal:
-        parser.add_argument("--no-terminal-plot", action="store_true", help="skip the curves drawn in the terminal")
+    no_terminal = None if terminal is True else (terminal or NO_TERMINAL_PLOT)
+    parser.add_argument("--no-terminal-plot", action="store_true",
+                        help=f"not taken: this sample {no_terminal}" if no_terminal else
+                        "skip the curves drawn in the terminal")
     if add_options:
         add_options(parser)
     args, rest = parser.parse_known_args(argv) if known_only else (parser.parse_args(argv), [])
     args.fast = args.fast or os.environ.get("GRAPHSCOPE_FAST") == "1"
-    problem = None if args.plot is None else plot_problem(args.plot, figures, prog, sample_file)
-    if getattr(args, "dpi", None) is not None and args.plot is None:
-        problem = (f"--dpi {args.dpi} goes with --plot PATH (it sets the PNG figures' resolution); add --plot or "
-                   f"leave it out")
+    problem = option_problem(args, figures, prog, sample_file, no_terminal)
     if problem:
-        parser.error(problem)
+        parser.exit(2, f"{prog}: {problem}\n")
     args.plot = Plot(args.plot, figures, prog, getattr(args, "dpi", None) or DPI)
     return (args, rest) if known_only else args
 
 
+def option_problem(args, figures, prog, sample_file=None, no_terminal=None):
+    """What is wrong with the parsed --plot, --dpi and --no-terminal-plot, in one line (None when nothing is);
+    --dpi becomes a number. `no_terminal` is why the sample takes no --no-terminal-plot (None: it takes it)."""
+    if args.no_terminal_plot and no_terminal:
+        return f"--no-terminal-plot: {prog} {no_terminal}; run it without --no-terminal-plot"
+    if getattr(args, "dpi", None) is not None:
+        args.dpi, problem = _dpi(args.dpi)
+        if problem:
+            return problem
+        if args.plot is None:
+            return (f"--dpi {args.dpi} goes with --plot PATH (it sets the PNG figures' resolution); add --plot or "
+                    f"leave it out")
+    return None if args.plot is None else plot_problem(args.plot, figures, prog, sample_file)
+
+
 def _dpi(text):
-    """--dpi's value: a whole number within DPI_RANGE, or argparse's one-line refusal."""
+    """--dpi's value, (a whole number within DPI_RANGE, None) or (None, why not in one line)."""
     low, high = DPI_RANGE
     try:
         value = int(text)
     except ValueError:
         value = None
     if value is None or not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"give a whole number of dots per inch from {low} to {high}, not {text!r}")
-    return value
+        return None, f"--dpi {text}: give a whole number of dots per inch from {low} to {high}"
+    return value, None
 
 
 def _figures_text(figures):
@@ -116,25 +135,27 @@ def plot_problem(given, figures, prog, sample_file=None):
     if not given.strip():
         return "--plot needs a folder or a file name, e.g. --plot figures/"
     if importlib.util.find_spec("matplotlib") is None:
-        return f"{where}: the figures need matplotlib: pip install 'graphscope[plot]'"
+        return f"{where}: the figures need matplotlib: pip install -e '.[plot]' (in graphscope's checkout)"
     mpl_problem = matplotlib_folder_problem(near=given)
     if mpl_problem:
         return f"{where}: {mpl_problem}"
     if _is_file_name(given):
         if not given.lower().endswith(PICTURE_ENDINGS):
             return f"{where}: give a folder, or a file ending in {', '.join(PICTURE_ENDINGS)}"
-        folder = os.path.dirname(given) or "."
-        if not os.path.isdir(folder):
-            return f"{where}: there is no folder {folder}"
+        target = os.path.dirname(given) or "."
     else:
         if os.path.exists(given) and not os.path.isdir(given):
             return f"{where}: is a file; give a folder to write the figures into"
-        folder = _nearest_folder(given)  # made when the first figure is written: a failed run leaves no empty folder
-        if not os.path.isdir(folder):
-            return f"{where}: cannot make the folder ({folder} is a file)"
+        target = given
+    # missing folders are made by the first figure written (Plot.write): a run that fails leaves no empty folder
+    folder = _nearest_folder(target)
+    missing = os.path.abspath(target) != folder
+    if not os.path.isdir(folder):
+        return f"{where}: cannot make the folder {target}: {folder} is a file, not a folder"
     problem = folder_problem(folder)
     if problem:
-        return f"{where}: the folder {folder} {problem}"
+        return f"{where}: " + (f"cannot make the folder {target}: {folder} {problem}" if missing else
+                               f"the folder {folder} {problem}")
     plot = Plot(given, figures, prog)
     for figure in figures:  # the folder is settled above (it may not exist yet): what each file would replace
         problem = replace_problem("--plot", plot.path(figure), PLOT, [sample_file] if sample_file else [])

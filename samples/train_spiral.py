@@ -15,8 +15,11 @@ from 0.5 to 0.025. At a constant 0.5 the last steps are too large to settle:
 Run by Python, it is `graphscope train` with the options above: --fast trains
 40 epochs instead of 300, --plot writes the curves (into a folder as
 train_spiral.png, or to a .png, .svg or .pdf file), and any other option is
-graphscope train's (`graphscope train --help`), a later one replacing an
-earlier one (e.g. --epochs 50, --optimizer adam --lr 0.01).
+graphscope train's (`graphscope train --help`), replacing that option of the
+command above (e.g. --epochs 50, --optimizer adam --lr 0.01). The others stay:
+--optimizer adam --lr 0.01 still decays the rate by exp:0.01 and regularizes
+by 1e-4 (--schedule none keeps the rate constant, --reg 0 drops the term).
+The command printed first is the one run, each option once.
 """
 import os
 import shlex
@@ -75,19 +78,50 @@ def build():
 
 def main(argv=None):
     """`graphscope train` on this file with TRAIN_OPTIONS (FAST_OPTIONS with --fast), --plot's file and the
-    other options of `argv` added (a later option wins): the table, the curve and the final accuracies; returns
-    its exit status."""
+    other options of `argv`, each replacing that option of the ones before: the table, the curve and the final
+    accuracies; returns its exit status."""
     from _cli import parse_args
 
     from graphscope.cli import main as graphscope
     options, rest = parse_args(__file__, __doc__, sys.argv[1:] if argv is None else argv,
-                               fast="40 epochs instead of 300", figures=("train_spiral.png",), known_only=True)
+                               fast="40 epochs instead of 300", figures=("train_spiral.png",), known_only=True,
+                               dpi=False,
+                               terminal="runs graphscope train, which always draws its loss curve in the terminal")
     if options.plot:
         rest = ["--plot", options.plot.path("train_spiral.png"), *rest]
     here = os.path.relpath(__file__) if not os.path.relpath(__file__).startswith("..") else __file__
-    args = ["train", here, *TRAIN_OPTIONS, *(FAST_OPTIONS if options.fast else []), *rest]
+    args = ["train", here, *merged_options(TRAIN_OPTIONS, FAST_OPTIONS if options.fast else [], rest)]
     print(f"$ graphscope {shlex.join(args)}")
+    given = {o.split("=", 1)[0] for o in rest if o.startswith("--")}
+    if given & {"--optimizer", "--lr"} and "--schedule" not in given:
+        print(f"(the learning rate still decays by {dict(pairs(TRAIN_OPTIONS))['--schedule']} an epoch: "
+              f"--schedule none keeps it constant)")
     return graphscope(args)
+
+
+def pairs(options):
+    """[(option, value)] of a list of options that each take one value."""
+    return list(zip(options[::2], options[1::2]))
+
+
+def merged_options(base, *overrides):
+    """`base` (options that each take one value) with each option of `overrides` put in its place, each option
+    once; options the base lacks follow in their order (``--lr=0.1`` replaces ``--lr``'s value too)."""
+    values = dict(pairs(base))
+    extra = []
+    for options in overrides:
+        i = 0
+        while i < len(options):
+            option = options[i]
+            name, eq, value = option.partition("=")
+            if name in values and eq:
+                values[name], i = value, i + 1
+            elif option in values and i + 1 < len(options):
+                values[option], i = options[i + 1], i + 2
+            else:
+                extra.append(option)
+                i += 1
+    return [token for option, value in values.items() for token in (option, value)] + extra
 
 
 if __name__ == "__main__":

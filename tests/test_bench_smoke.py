@@ -211,3 +211,18 @@ def test_tui_quick_prints_first_paint_and_step_redraws(capsys):
     assert results["nodes"] >= 1000 and results["layout"] in ("dot", "layers")
     assert 0 < results["first_paint"] <= results["graph_drawn"]
     assert results["forward_step"] > 0 and results["backward_step"] > 0
+
+
+def test_the_benchmarks_listed_sizes_are_the_graphs_they_build():
+    """--list and the README name the node count each benchmark really draws, steps or opens."""
+    import re
+
+    from bench import bench_render, bench_stepper, bench_tui
+    from bench.bench_stepper import mlp_graph
+    sizes = {nodes: len(mlp_graph(nodes)) for nodes in {bench_render.NODES, bench_stepper.NODES, bench_tui.NODES}}
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read().split("## Benchmarks", 1)[1]
+    for module in (bench_render, bench_stepper, bench_tui):
+        stated = re.search(r"a ([\d,]+)-node", module.__doc__.splitlines()[0]).group(1)
+        assert stated == f"{sizes[module.NODES]:,}", module.__name__
+        name = module.__name__.rsplit("_", 1)[1]
+        assert re.search(rf"- `{name}`: [^\n]*{stated}-node", readme), f"the README's `{name}` line"

@@ -347,7 +347,7 @@ def test_running_the_sample_trains_it_and_prints_the_table():
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == ("$ graphscope train samples/train_spiral.py --optimizer sgd --lr 0.5 --schedule exp:0.01 "
-                        "--epochs 300 --batch-size 32 --reg 1e-4 --epochs 3 --no-progress")
+                        "--epochs 3 --batch-size 32 --reg 1e-4 --no-progress")
     assert epochs_in_table(proc.stdout) == ["1", "2", "3"]
 
 

@@ -119,6 +119,10 @@ def test_initial_softmax_loss_claim(claims):
     c = claims.initial_softmax_loss(classes=10)
     assert c.verdict == "confirmed" and f"{math.log(10):.4f}" in c.measured
     assert claims.initial_softmax_loss(classes=3).claim.endswith("(C = 3)")
+    # the sample it points to measures another model: the claim names both, with the figure that sample prints
+    linear = load_sample("svm_vs_softmax", "claims_svm").initial_losses(classes=10)["softmax"]
+    assert c.evidence == "svm_vs_softmax.py" and c.measured.endswith(f"a linear classifier (W ~ 0.001 N(0, 1), "
+                                                                    f"50 examples) gives {linear:.4f}")
 
 
 def test_backward_vs_forward_claim_measures_both_phases_and_says_how(claims):
@@ -279,7 +283,7 @@ def _readme_block(section):
 
 
 def test_the_readme_library_example_prints_what_its_comments_say(capsys):
-    exec(compile(_readme_block("The library in ten lines"), "README.md", "exec"), {})
+    exec(compile(_readme_block("The library in twelve lines"), "README.md", "exec"), {})
     lines = capsys.readouterr().out.splitlines()
     assert lines[:3] == ["-4.0 3.0", "-4.0", "1x1 scalar: d(a+b)/da = I"]
     assert float(lines[-1]) > 0.9                                     # trained

@@ -107,7 +107,7 @@ def test_plot_takes_a_folder_or_one_figures_file(cli, tmp_path):
     (tmp_path / "taken").write_text("")
     problems = {
         (str(tmp_path / "d.txt"), one): "give a folder, or a file ending in .png, .svg, .pdf",
-        (str(tmp_path / "no" / "d.png"), one): "there is no folder",
+        (str(tmp_path / "taken" / "d.png"), one): f"cannot make the folder {tmp_path / 'taken'}: ",
         (str(tmp_path / "taken"), one): "is a file; give a folder",
         (str(tmp_path), ()): "x.py draws no figures",
     }
@@ -147,7 +147,8 @@ def test_one_figure_goes_into_a_folder_or_to_a_file(tmp_path, capsys):
 def test_train_spiral_takes_fast_and_a_plot_folder(tmp_path):
     result = run_sample("train_spiral", "--fast", "--plot", str(tmp_path), "--no-progress")
     assert result.returncode == 0, result.stderr
-    assert "--epochs 300 --batch-size 32 --reg 1e-4 --epochs 40" in result.stdout.splitlines()[0]
+    assert result.stdout.splitlines()[0].endswith("--schedule exp:0.01 --epochs 40 --batch-size 32 --reg 1e-4 "
+                                                  f"--plot {tmp_path / 'train_spiral.png'} --no-progress")
     assert "40 epochs" in result.stdout and (tmp_path / "train_spiral.png").stat().st_size > 5000
 
 
@@ -182,7 +183,8 @@ def test_plot_into_a_folder_that_takes_no_files_dpi_alone_and_an_empty_plot_are_
     (tmp_path / "notes.png").write_text("my notes")
     problems = {
         "/proc/x.png": "the folder /proc cannot be written",
-        "/proc/figs": "the folder /proc cannot be written",
+        "/proc/figs": "cannot make the folder /proc/figs: /proc cannot be written",
+        "/proc/figs/x.png": "cannot make the folder /proc/figs: /proc cannot be written",
         "": "--plot needs a folder or a file name",
         str(tmp_path / "notes.png"): "exists and is not a picture",
     }
@@ -192,3 +194,96 @@ def test_plot_into_a_folder_that_takes_no_files_dpi_alone_and_an_empty_plot_are_
         cli.parse_args("x.py", "doc", ["--dpi", "300"], figures=one)
     assert stop.value.code == 2 and "--dpi 300 goes with --plot PATH" in capsys.readouterr().err
     assert cli.parse_args("x.py", "doc", ["--plot", str(tmp_path), "--dpi", "300"], figures=one).plot.dpi == 300
+
+
+def test_a_file_name_in_missing_folders_makes_them_as_a_folder_does(cli, tmp_path):
+    plot = cli.parse_args("x.py", "doc", ["--plot", str(tmp_path / "slides" / "talk" / "vg.pdf")],
+                          figures=("a.png", "b.png")).plot
+    assert not (tmp_path / "slides").exists()  # accepted, and made by the first figure written
+    assert plot.path("b.png") == str(tmp_path / "slides" / "talk" / "vg_b.pdf")
+    plot.write("b.png", lambda path, dpi: open(path, "w").close())
+    assert (tmp_path / "slides" / "talk" / "vg_b.pdf").is_file()
+
+
+def test_a_refused_plot_leaves_no_folder_it_made(cli, tmp_path):
+    given = tmp_path / "fresh" / "sub" / "fig.png"
+    assert "is the input file itself" in cli.plot_problem(str(given), ("a.png",), "x.py", str(given))
+    assert not (tmp_path / "fresh").exists()   # refused after making its folders: they go again
+    (tmp_path / "kept").mkdir()
+    assert "is the input file itself" in cli.plot_problem(str(tmp_path / "kept" / "new" / "fig.png"), ("a.png",),
+                                                          "x.py", str(tmp_path / "kept" / "new" / "fig.png"))
+    assert (tmp_path / "kept").is_dir() and not (tmp_path / "kept" / "new").exists()   # what was there stays
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--dpi", "5"], "--dpi 5: give a whole number of dots per inch from 50 to 1200"),
+    (["--plot", "figs/one.txt"], "--plot figs/one.txt: give a folder, or a file ending in .png, .svg, .pdf"),
+    (["--no-terminal-plot"], "--no-terminal-plot: svm_vs_softmax.py draws no curves in the terminal (it prints its "
+                             "findings as text); run it without --no-terminal-plot"),
+])
+def test_a_bad_option_value_is_refused_in_one_line_without_the_usage(argv, message, tmp_path):
+    result = run_sample("svm_vs_softmax", *argv, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"svm_vs_softmax.py: {message}\n"
+
+
+#: The samples that draw curves in the terminal, and so take --no-terminal-plot.
+TERMINAL = ("activations", "batchnorm", "dropout", "fc_net", "learning_rate", "update_rules", "vanishing_gradients",
+            "weight_init_zero")
+
+
+@pytest.mark.parametrize("name", sorted({*FIGURES, *EXPLORE} - set(TERMINAL)))
+def test_a_sample_that_draws_no_terminal_curves_refuses_no_terminal_plot_in_one_line(name, cli, capsys):
+    sample = load(name)
+    main = getattr(sample, "main", None) or (lambda argv: cli.explore(os.path.join(SAMPLES, f"{name}.py"),
+                                                                       sample.__doc__, sample.build, argv))
+    with pytest.raises(SystemExit) as stop:
+        main(["--no-terminal-plot"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and err.startswith(f"{name}.py: --no-terminal-plot: ")
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "--no-terminal-plot  not taken: this sample " in capsys.readouterr().out.replace("\n", " ")
+
+
+@pytest.mark.parametrize("name", TERMINAL)
+def test_a_sample_that_draws_terminal_curves_takes_no_terminal_plot(name, capsys):
+    with pytest.raises(SystemExit):
+        load(name).main(["--help"])
+    assert "skip the curves drawn in the terminal" in capsys.readouterr().out
+
+
+def test_train_spiral_prints_the_command_it_runs_with_each_option_once(tmp_path):
+    sample = load("train_spiral")
+    assert sample.merged_options(["--lr", "0.5", "--epochs", "300"], ["--epochs", "40"],
+                                 ["--optimizer", "adam", "--lr=0.01", "--epochs", "7"]) == \
+        ["--lr", "0.01", "--epochs", "7", "--optimizer", "adam"]
+    result = run_sample("train_spiral", "--fast", "--optimizer", "adam", "--lr", "0.01", "--epochs", "2",
+                        "--no-progress", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    command, note = result.stdout.splitlines()[:2]
+    assert command.endswith("train_spiral.py --optimizer adam --lr 0.01 --schedule exp:0.01 --epochs 2 "
+                            "--batch-size 32 --reg 1e-4 --no-progress")
+    assert note == "(the learning rate still decays by exp:0.01 an epoch: --schedule none keeps it constant)"
+    assert "Adam lr 0.01 (exp:0.01)" in result.stdout and "2 epochs" in result.stdout
+
+
+def test_the_readme_says_which_sample_takes_which_option():
+    readme = open(os.path.join(os.path.dirname(SAMPLES), "README.md"), encoding="utf-8").read()
+    section = readme.split("Which sample takes which option", 1)[1].split("\n\n", 3)
+    rows = dict(re.findall(r"^\| `(--[\w-]+)[^|]*\| ([^|]+) \|$", section[1], re.M))
+    listed = {option: {n.strip() for n in names.split(",")} for option, names in rows.items()}
+    assert listed["--plot"] == {n for n, f in FIGURES.items() if f}
+    assert listed["--no-terminal-plot"] == set(TERMINAL)
+    assert rows["--dpi"] == "the same, but for train_spiral"
+    prose = " ".join(section[2].split())
+    no_figures = re.findall(r"\w+", prose.split("draw no figures (", 1)[1].split(")", 1)[0].replace(
+        "and the samples made to be explored by graphscope's commands", ""))
+    assert set(no_figures) == {n for n, f in FIGURES.items() if not f} | set(EXPLORE)
+
+
+def test_train_spiral_takes_no_dpi_it_could_not_pass_on(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(SAMPLES)
+    with pytest.raises(SystemExit):
+        load("train_spiral").main(["--help"])
+    assert "--dpi" not in capsys.readouterr().out

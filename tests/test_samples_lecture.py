@@ -153,12 +153,14 @@ def test_svm_vs_softmax_plot_mistakes_get_one_line(tmp_path, capsys):
         sample.main(["--fast", "--plot", str(tmp_path / "descent.txt")])
     assert exit_.value.code == 2 and "give a folder, or a file ending in .png, .svg, .pdf" in capsys.readouterr().err
     pytest.importorskip("matplotlib")
-    missing = tmp_path / "no" / "descent.svg"
+    (tmp_path / "taken").write_text("a file where the folder would go")
+    blocked = tmp_path / "taken" / "descent.svg"
     with pytest.raises(SystemExit) as exit_:  # refused before the run, not after it
-        sample.main(["--fast", "--plot", str(missing)])
+        sample.main(["--fast", "--plot", str(blocked)])
     captured = capsys.readouterr()
     assert exit_.value.code == 2 and captured.out == ""
-    assert captured.err.splitlines()[-1].endswith(f"--plot {missing}: there is no folder {missing.parent}")
+    assert captured.err == (f"svm_vs_softmax.py: --plot {blocked}: cannot make the folder {blocked.parent}: "
+                            f"{blocked.parent} is a file, not a folder\n")
 
 
 # ---------------------------------------------------------------- gradient_check.py

@@ -264,7 +264,8 @@ def test_a_long_runs_table_says_which_epochs_it_shows_and_marks_where_a_run_was_
     assert epochs[0] == "1" and epochs[-1] == "47" and {"30", "31"} <= set(epochs)  # the resume point is shown
     (resumed,) = [line for line in table.splitlines() if "\u2190 resumed" in line]
     assert resumed.split()[0] == "31" and resumed.rstrip().endswith("\u2190 resumed")
-    assert table.splitlines()[-1] == (f"({len(epochs)} of 47 epochs shown: one in 3, the first and the last, and "
+    assert len(epochs) == 19  # 17 evenly spaced and the two about the resume point (another 18 would be 21)
+    assert table.splitlines()[-1] == (f"(19 of 47 epochs shown, one every 2 or 3, the first and the last, and "
                                       f"where the run was resumed; table(max_rows=None) shows them all)")
     assert history.table(resumed_after=30) == table   # 20 rows by default, as graphscope train prints it
     whole = history.table(max_rows=None)
@@ -280,10 +281,23 @@ def test_the_librarys_history_table_thins_a_long_run_as_the_cli_does(capsys):
                                settings={"iterations_per_epoch": 1})
     table = history.table()
     rows = table.splitlines()[1:-1]
-    assert len(rows) <= 21 and rows[0].split()[0] == "1" and rows[-1].split()[0] == "200"
-    assert table.splitlines()[-1] == (f"({len(rows)} of 200 epochs shown: one in 10, the first and the last; "
-                                      f"table(max_rows=None) shows them all)")
+    assert len(rows) == 20 and rows[0].split()[0] == "1" and rows[-1].split()[0] == "200"
+    assert table.splitlines()[-1] == ("(20 of 200 epochs shown, one every 10 or 11, the first and the last; "
+                                      "table(max_rows=None) shows them all)")
     assert len(history.table(max_rows=None).splitlines()) == 201
     show(history, Namespace(history=None, plot=None))
     printed = capsys.readouterr().out
-    assert f"({len(rows)} of 200 epochs shown: one in 10, the first and the last; --history keeps them all)" in printed
+    assert "(20 of 200 epochs shown, one every 10 or 11, the first and the last; --history keeps them all)" in printed
+
+
+@pytest.mark.parametrize("epochs", [21, 30, 39, 50, 300, 1001])
+def test_a_thinned_table_shows_twenty_evenly_spaced_epochs_the_first_and_the_last(epochs):
+    history = gs.train.History(loss=[1.0] * epochs, lr=[0.1] * epochs, train_acc=[0.5] * epochs,
+                               val_acc=[None] * epochs, val_loss=[None] * epochs, seconds=[0.01] * epochs,
+                               settings={"iterations_per_epoch": 1})
+    shown = [int(line.split()[0]) for line in history.table().splitlines()[1:-1]]
+    assert len(shown) == 20 and shown[0] == 1 and shown[-1] == epochs
+    gaps = [b - a for a, b in zip(shown, shown[1:])]
+    assert max(gaps) - min(gaps) <= 1 and min(gaps) >= 1  # evenly spaced, as far as whole epochs allow
+    spacing = f"one every {min(gaps)}" + (f" or {max(gaps)}" if max(gaps) > min(gaps) else "")
+    assert history.table().splitlines()[-1].startswith(f"(20 of {epochs} epochs shown, {spacing}, the first")

@@ -82,21 +82,18 @@ class History:
     def table(self, max_rows=TABLE_ROWS, resumed_after=None, all_rows_hint="table(max_rows=None) shows them all"):
         """One row per epoch: mean loss, train and validation accuracy, learning rate, time.
 
-        A run longer than `max_rows` epochs (20 by default, as ``graphscope train`` prints it) shows evenly
-        spaced epochs (always the first and the last) and says so under the table, ending with `all_rows_hint`;
-        ``max_rows=None`` shows every epoch. `resumed_after` (the epoch a resumed run started from) keeps that
-        epoch's row and the next, the next marked '<- resumed'.
+        A run longer than `max_rows` epochs (20 by default, as ``graphscope train`` prints it) shows `max_rows`
+        evenly spaced epochs (always the first and the last) and says so under the table, ending with
+        `all_rows_hint`; ``max_rows=None`` shows every epoch. `resumed_after` (the epoch a resumed run started
+        from) keeps that epoch's row and the next, the next marked '<- resumed', within the `max_rows`.
         """
         losses = self.epoch_loss()
         rows = []
         shown = range(self.epochs)
         thinned = bool(max_rows and self.epochs > max_rows)
         if thinned:
-            step = -(-self.epochs // max_rows)
-            shown = set(range(0, self.epochs, step)) | {self.epochs - 1}
-            if resumed_after:
-                shown |= {e for e in (resumed_after - 1, resumed_after) if 0 <= e < self.epochs}
-            shown = sorted(shown)
+            kept = {e for e in (resumed_after - 1, resumed_after) if 0 <= e < self.epochs} if resumed_after else set()
+            shown, spacing = shown_epochs(self.epochs, max(2, max_rows), kept)
         for e in shown:
             mark = "\u2190 resumed" if resumed_after and e == resumed_after else ""
             rows.append((str(e + 1), _num(losses[e] if e < len(losses) else None), percent_text(_at(self.train_acc, e)),
@@ -105,13 +102,27 @@ class History:
         titles = ("epoch", "loss", "train acc", "val acc", "val loss", "lr", "time") + (("",) if resumed_after else ())
         text = format_table(titles, rows)
         if thinned:
-            text += (f"\n({len(shown)} of {self.epochs} epochs shown: one in {step}, the first and the last"
+            text += (f"\n({len(shown)} of {self.epochs} epochs shown, {spacing}, the first and the last"
                      f"{', and where the run was resumed' if resumed_after else ''}; {all_rows_hint})")
         return text
 
     def __repr__(self):
         last = f", last loss {self.loss[-1]:.4g}" if self.loss else ""
         return f"<History: {self.epochs} epochs, {self.iterations} iterations{last}>"
+
+
+def shown_epochs(epochs, rows, kept=frozenset()):
+    """(the 0-based epochs a table of at most `rows` rows shows of `epochs` > `rows`, how they are spaced in
+    words): as many as fit, evenly spaced from the first to the last, plus the epochs `kept`."""
+    for k in range(rows, 1, -1):
+        # k points from 0 to epochs - 1, rounded half up: spaced at least 1 apart, so all distinct
+        spaced = [(i * (epochs - 1) * 2 + (k - 1)) // (2 * (k - 1)) for i in range(k)]
+        shown = sorted(set(spaced) | set(kept))
+        if len(shown) <= rows:
+            break
+    gaps = sorted({b - a for a, b in zip(spaced, spaced[1:])})
+    spacing = f"one every {gaps[0]}" if len(gaps) == 1 else f"one every {gaps[0]} or {gaps[-1]}"
+    return shown, spacing
 
 
 def _at(values, i):

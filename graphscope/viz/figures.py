@@ -45,7 +45,7 @@ def new_figure(path, figsize):
         from matplotlib.figure import Figure
     except ImportError:
         raise GraphscopeError(f"cannot write {path}: the plot needs matplotlib: "
-                              f"pip install 'graphscope[plot]'") from None
+                              f"pip install -e '.[plot]' (in graphscope's checkout)") from None
     return Figure(figsize=figsize, layout="constrained")
 
 
