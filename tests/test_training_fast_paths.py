@@ -141,21 +141,35 @@ def test_the_fused_sgd_step_is_taken_and_callbacks_see_the_loss_gradients():
 
 
 def test_a_step_after_fused_ones_makes_its_own_buffers():
-    """add_steps keeps the gradients' arrays as the last steps; a later step() must not write into them."""
+    """After fit, the last steps are given as -lr x the loss's gradients (no second copy held); a later step()
+    of the optimizer's own makes and fills its own buffers."""
     trainer, x, y = _sgd_trainer(gs.optim.SGD, 0.0)
     trainer.fit(x, y)
     opt = trainer.optimizer
-    kept = [opt.last_update(p) for p in opt.params]
+    for p in opt.params:
+        np.testing.assert_allclose(opt.last_update(p), -0.3 * p.grad, rtol=1e-12)
     grads = [np.array(p.grad) for p in opt.params]
-    borrowed = list(opt._last)
-    for p, g in zip(opt.params, grads):
-        p.grad = g.copy()
+    values = [np.array(p.value) for p in opt.params]
     opt.step()
-    for array, before in zip(borrowed, kept):
-        np.testing.assert_array_equal(array, before)
-    for p, g in zip(opt.params, grads):
+    for p, g, v in zip(opt.params, grads, values):
         np.testing.assert_allclose(opt.last_update(p), -0.3 * g)
+        np.testing.assert_allclose(p.value, v - 0.3 * g)
+    opt.zero_grad()
+    assert all(opt.last_update(p) is not None for p in opt.params)  # its own buffers outlive zero_grad
 
+
+def test_fused_steps_are_let_go_at_zero_grad():
+    """The step arrays of a fused step are the gradients': zero_grad lets go of them, so a step holds one set."""
+    import weakref
+    trainer, x, y = _sgd_trainer(gs.optim.SGD, 0.0)
+    trainer.epochs = 1
+    trainer.fit(x[:32], y[:32])
+    trainer._step(x[:32], y[:32])  # a fused step, its gradients not yet given back
+    assert trainer._scaled_by is not None
+    steps = [weakref.ref(p.grad) for p in trainer.params]
+    trainer.optimizer.zero_grad()
+    trainer._plan.forget_gradients()
+    assert all(ref() is None for ref in steps)
 
 def _one_step(make_loss, opt):
     rng = np.random.default_rng(0)

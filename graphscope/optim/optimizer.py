@@ -102,6 +102,7 @@ class Optimizer:
         self._scratch = [None] * len(self.params)
         self._stepped = [False] * len(self.params)  # whether the last step() moved it (it had a gradient)
         self._borrowed = False  # whether _last holds gradient arrays add_steps() added (not buffers of ours)
+        self._steps_per_gradient = None  # after keep_steps_as_gradients(c): each last step is c x its gradient
 
     def __getattr__(self, name):
         hyper = self.__dict__.get("hyper", {})
@@ -152,7 +153,7 @@ class Optimizer:
         step() makes its own buffers again).
         """
         self.t += 1
-        self._borrowed = True
+        self._borrowed, self._steps_per_gradient = True, None
         for i, p in enumerate(self.params):
             s = p.grad
             if s is None:
@@ -169,8 +170,8 @@ class Optimizer:
     def step(self):
         """Apply one update to every parameter that has a gradient (in place on array values)."""
         self.t += 1
-        if self._borrowed:  # the last steps were gradients' arrays (add_steps): not ours to write into
-            self._last, self._borrowed = [None] * len(self.params), False
+        if self._borrowed or self._steps_per_gradient is not None:  # the last steps were gradients' arrays
+            self._forget_borrowed()
         last, scratch, stepped = self._last, self._scratch, self._stepped
         for i, p in enumerate(self.params):
             g = p.grad
@@ -196,10 +197,24 @@ class Optimizer:
         """An array for one parameter's step: its shape and dtype (0-d float64 for a Python float)."""
         return np.zeros_like(np.asarray(value))
 
+    def keep_steps_as_gradients(self, scale):
+        """The gradients add_steps() added are about to be replaced by the loss's own, each the step divided by
+        `scale`: let go of the step arrays and give ``last_update`` as `scale` x the gradient from now on."""
+        if self._borrowed:
+            self._last, self._borrowed, self._steps_per_gradient = [None] * len(self.params), False, scale
+
+    def _forget_borrowed(self):
+        n = len(self.params)
+        self._last, self._stepped = [None] * n, [False] * n
+        self._borrowed, self._steps_per_gradient = False, None
+
     def zero_grad(self):
-        """Clear the parameters' gradients (leaf gradients accumulate across backward calls)."""
+        """Clear the parameters' gradients (leaf gradients accumulate across backward calls); steps that were
+        gradients (add_steps) go with them."""
         for p in self.params:
             p.grad = None
+        if self._borrowed or self._steps_per_gradient is not None:
+            self._forget_borrowed()
 
     # ---------------------------------------------------------------- inspecting
     def _position(self, param):
@@ -215,7 +230,12 @@ class Optimizer:
     def last_update(self, param):
         """The step the last ``step()`` added to `param` (a copy, an ndarray), or None when it had no gradient."""
         i = self._position(param)
-        return np.array(self._last[i]) if self._stepped[i] else None
+        if not self._stepped[i]:
+            return None
+        if self._steps_per_gradient is not None:  # a step add_steps() took, now kept as its gradient
+            g = param.grad
+            return None if g is None else np.array(np.multiply(g, self._steps_per_gradient, dtype=np.asarray(g).dtype))
+        return np.array(self._last[i])
 
     # ---------------------------------------------------------------- saving
     def state_dict(self):

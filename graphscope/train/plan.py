@@ -127,21 +127,28 @@ class Plan:
     def unscale(self, scale):
         """Divide by `scale` the gradients a ``backward(scale)`` left, back to the loss's own gradients.
 
-        New arrays, one per array shared between nodes (an add passes its upstream gradient on as it is),
-        so a shared gradient is divided once and an array kept elsewhere (an optimizer's last step) is
-        left as it is.
+        An array shared between nodes (an add passes its upstream gradient on as it is) is divided once. An
+        array of the pass's own (owning its data, writeable, no other gradient a view of it: a parameter's
+        matmul gradient) is divided in place, so no second copy of the parameters' size is made; any other
+        (the read-only seed, a view) gets a new array.
         """
         inverse = 1.0 / scale
+        nodes = self.grad_nodes + self.grad_leaves
+        viewed = {id(n.grad.base) for n in nodes if n.grad.__class__ is np.ndarray and n.grad.base is not None}
         divided = {}
-        for n in self.grad_nodes + self.grad_leaves:
+        for n in nodes:
             g = n.grad
             if g is None:
                 continue
             key = id(g)
             if key not in divided:
-                divided[key] = (g * inverse) if g.__class__ is float else np.multiply(g, inverse, dtype=g.dtype)
+                if g.__class__ is float:
+                    divided[key] = g * inverse
+                elif g.flags.owndata and g.flags.writeable and key not in viewed:
+                    divided[key] = np.multiply(g, inverse, out=g)
+                else:
+                    divided[key] = np.multiply(g, inverse, dtype=g.dtype)
             n.grad = divided[key]
-
 
 def _recompute(node):
     """A function recomputing `node`'s value from its inputs' current values, as graph.run does (refresh first)."""

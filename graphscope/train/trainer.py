@@ -54,6 +54,10 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.checkpoint = checkpoint
 
 
+#: What an optimizer needs for the trainer to have the backward pass compute its steps (plain SGD).
+FUSED_STEP_METHODS = ("step_scale", "add_steps", "keep_steps_as_gradients")
+
+
 class Trainer:
     """Train a recorded loss: ``history = gs.Trainer(loss, optimizer, ...).fit(x_train, y_train, x_val, y_val)``.
 
@@ -126,6 +130,7 @@ class Trainer:
         self.history = History()
         self.watch_layers = bool(watch_layers)
         self._layer_source = None       # a copy of the last fit's sample rows (x, y): what layer_sample gives
+        self._layer_given = None        # the data fit was given, until those rows are copied out of it
         self._stop = False
         self._writing = None            # the epoch whose checkpoint is being written (None: none is)
         self._cast_leaves()
@@ -328,16 +333,16 @@ class Trainer:
     def _step_scale(self):
         """The optimizer's step_scale() (-lr for plain SGD); None for a rule with state, one without the method,
         or a graph with a custom op (its VJP may not be linear in the upstream gradient, e.g. a clipping op)."""
-        step_scale = getattr(self.optimizer, "step_scale", None)
-        add_steps = getattr(self.optimizer, "add_steps", None)
-        if step_scale is None or add_steps is None or not self._plan.linear:
+        opt = self.optimizer
+        if not self._plan.linear or not all(callable(getattr(opt, name, None)) for name in FUSED_STEP_METHODS):
             return None
-        return step_scale()
+        return opt.step_scale()
 
     def _unscale_gradients(self):
         """Give the graph the loss's own gradients again after a step that computed them scaled (plain SGD):
         before anyone else reads them (callbacks, the layer statistics, the end of an epoch or of fit)."""
         if self._scaled_by is not None:
+            self.optimizer.keep_steps_as_gradients(self._scaled_by)  # drops its hold on the scaled arrays first
             self._plan.unscale(self._scaled_by)
             self._scaled_by = None
 
@@ -408,6 +413,7 @@ class Trainer:
             finally:
                 self._stop = False  # acted on (or the fit ended first): it does not stop the next fit
                 self._unscale_gradients()
+                self._keep_layer_sample()
 
     def _interrupted(self):
         """The TrainingInterrupted for Ctrl-C now: one line saying what is kept."""
@@ -445,7 +451,7 @@ class Trainer:
                                   f"(the total); set trainer.epochs to {self.epoch + 1} or more to train further")
         given = (x_train, y_train)
         x_train, y_train, x_val, y_val = self.check_data(x_train, y_train, x_val, y_val)
-        self._layer_source = self._fixed_sample(given)
+        self._layer_source, self._layer_given = None, given  # the sample is copied when first asked, or at the end
         has_val = x_val is not None or y_val is not None
         n = len(x_train)
         batches = -(-n // self.batch_size)
@@ -563,13 +569,23 @@ class Trainer:
     def _fixed_sample(given):
         """A copy of the rows of (x, y) that layer_sample shows: small, and the caller may reuse its arrays."""
         from .monitor import LAYER_SAMPLE, evenly_spaced
-        return tuple(np.array(a) for a in evenly_spaced(*[np.asarray(a) for a in given], LAYER_SAMPLE))
+        data = [np.asarray(a) for a in given]
+        rows = evenly_spaced(*data, LAYER_SAMPLE)
+        # the rows picked out are a new array already; the data itself (as few rows as the sample) is copied
+        return tuple(np.array(r) if np.may_share_memory(r, a) else r for r, a in zip(rows, data))
+
+    def _keep_layer_sample(self):
+        """Copy the layer sample's rows out of the data fit was given (once): fit holds no copy while it trains, and
+        changing the data arrays after fit does not change the sample."""
+        if self._layer_given is not None:
+            self._layer_source, self._layer_given = self._fixed_sample(self._layer_given), None
 
     @property
     def layer_sample(self):
         """(x, y): up to monitor.LAYER_SAMPLE evenly spaced examples of the last fit's training data, those
         layer_stats measures activations on (None before fit has seen data); a copy of just those rows, taken
-        when fit starts, so that changing the data arrays afterwards does not change it."""
+        when first asked or when fit returns, so that changing the data arrays afterwards does not change it."""
+        self._keep_layer_sample()
         if self._layer_source is None:
             return None
         return self._data(*self._layer_source, "the layer statistics' sample")
