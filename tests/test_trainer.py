@@ -374,3 +374,18 @@ def test_the_progress_bar_redraws_a_few_times_however_many_batches_and_ends_full
         progress = bar._progress
     assert progress.tasks[0].completed == 5000
     assert len(updates) < 50 and len(notes) == len(updates) - 1  # the last update only adds the count
+
+
+def test_examples_holding_a_nan_or_an_infinity_are_refused_before_training(data):
+    x, y = data
+    bad = x.copy()
+    bad[100, 0] = np.inf
+    trainer = make(x, y, epochs=1)
+    before = [p.value.copy() for p in trainer.params]
+    with pytest.raises(gs.GraphscopeError, match=r"x_train\[100, 0\] is inf \(1 of \d+ entries are not finite\)"):
+        trainer.fit(bad, y)
+    assert all(np.array_equal(p.value, b) for p, b in zip(trainer.params, before))
+    with pytest.raises(gs.GraphscopeError, match=r"x_val\[3, 1\] is nan"):
+        bad_val = x.copy()
+        bad_val[3, 1] = np.nan
+        trainer.fit(x, y, bad_val, y)

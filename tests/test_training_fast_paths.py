@@ -141,25 +141,31 @@ def test_the_fused_sgd_step_is_taken_and_callbacks_see_the_loss_gradients():
 
 
 def test_a_step_after_fused_ones_makes_its_own_buffers():
-    """After fit, the last steps are given as -lr x the loss's gradients (no second copy held); a later step()
-    of the optimizer's own makes and fills its own buffers."""
+    """After fit, the last steps stay what they were whatever happens to the gradients (another backward adds to
+    them, zero_grad clears them); a later step() of the optimizer's own makes and fills its own buffers."""
     trainer, x, y = _sgd_trainer(gs.optim.SGD, 0.0)
     trainer.fit(x, y)
     opt = trainer.optimizer
-    for p in opt.params:
-        np.testing.assert_allclose(opt.last_update(p), -0.3 * p.grad, rtol=1e-12)
-    grads = [np.array(p.grad) for p in opt.params]
+    steps = [opt.last_update(p) for p in opt.params]
+    for p, step in zip(opt.params, steps):
+        np.testing.assert_allclose(step, -0.3 * p.grad, rtol=1e-12)
+    trainer.graph.backward()  # leaf gradients add up
+    opt.zero_grad()
+    for p, step in zip(opt.params, steps):
+        np.testing.assert_array_equal(opt.last_update(p), step)
+    grads = [np.random.default_rng(0).standard_normal(np.shape(p.value)) for p in opt.params]
     values = [np.array(p.value) for p in opt.params]
+    for p, g in zip(opt.params, grads):
+        p.grad = g.copy()
     opt.step()
-    for p, g, v in zip(opt.params, grads, values):
+    for p, g, v, step in zip(opt.params, grads, values, steps):
         np.testing.assert_allclose(opt.last_update(p), -0.3 * g)
         np.testing.assert_allclose(p.value, v - 0.3 * g)
-    opt.zero_grad()
-    assert all(opt.last_update(p) is not None for p in opt.params)  # its own buffers outlive zero_grad
 
 
-def test_fused_steps_are_let_go_at_zero_grad():
-    """The step arrays of a fused step are the gradients': zero_grad lets go of them, so a step holds one set."""
+def test_a_trainer_step_lets_the_last_fused_steps_go_before_computing_new_ones():
+    """The step arrays of a fused step are the gradients': the next step lets go of them first, so a step holds
+    one set of the parameters' size, not two."""
     import weakref
     trainer, x, y = _sgd_trainer(gs.optim.SGD, 0.0)
     trainer.epochs = 1
@@ -167,9 +173,15 @@ def test_fused_steps_are_let_go_at_zero_grad():
     trainer._step(x[:32], y[:32])  # a fused step, its gradients not yet given back
     assert trainer._scaled_by is not None
     steps = [weakref.ref(p.grad) for p in trainer.params]
-    trainer.optimizer.zero_grad()
-    trainer._plan.forget_gradients()
-    assert all(ref() is None for ref in steps)
+    freed = []
+    original = trainer._plan.backward
+
+    def backward(scale=1.0):
+        freed.append(all(ref() is None for ref in steps))  # by the time the next pass starts
+        return original(scale)
+    trainer._plan.backward = backward
+    trainer._step(x[:32], y[:32])
+    assert freed == [True]
 
 def _one_step(make_loss, opt):
     rng = np.random.default_rng(0)
@@ -216,3 +228,24 @@ def test_a_batch_whose_backward_pass_fails_leaves_the_running_averages_as_they_w
         trainer.fit(x, y)
     np.testing.assert_array_equal(bn.running_mean, before[0])
     np.testing.assert_array_equal(bn.running_var, before[1])
+
+
+def test_an_op_class_registered_outside_graphscope_is_not_trusted_to_be_linear(op_table_guard):
+    from graphscope.engine.optable import Op, register
+
+    @register
+    class GradClip(Op):
+        """identity forward, clipped gradient: not linear in the upstream gradient"""
+        name = function = "grad_clip_test"
+
+        def forward(self, a):
+            return a * 1.0
+
+        def vjp(self, g, a, value):
+            return (np.clip(g, -1e-3, 1e-3),)
+
+    fused = _one_step(lambda s, y: gs.softmax_cross_entropy(gs.grad_clip_test(s), y),
+                      lambda params: gs.optim.SGD(params, lr=0.1))
+    plain = _one_step(lambda s, y: gs.softmax_cross_entropy(gs.grad_clip_test(s), y),
+                      lambda params: _SGDStepByStep(params, lr=0.1))
+    np.testing.assert_allclose(fused, plain, rtol=1e-12)

@@ -114,10 +114,8 @@ def test_quitting_after_a_divergence_says_so_and_exits_1(monkeypatch, capsys):
 def test_a_nan_before_any_update_offers_no_going_back():
     graph = load_graph_file(SPIRAL)
     run = TrainingRun(graph, load_data(SPIRAL), TrainingOptions(lr=0.5, epochs=2, batch_size=32), lambda e: None)
-    x, y, xv, yv = run.data
-    bad = x.copy()
-    bad[:] = np.nan
-    run.data = (bad, y, xv, yv)
+    weights = run.graph.params[0]
+    weights.value = np.full_like(weights.value, np.nan)  # (a NaN in the data is refused before training)
     with pytest.raises(TrainingDiverged):
         run.fit()
     assert run.exploded and not run.can_go_back  # the parameters the fit began with are those that fail

@@ -102,7 +102,6 @@ class Optimizer:
         self._scratch = [None] * len(self.params)
         self._stepped = [False] * len(self.params)  # whether the last step() moved it (it had a gradient)
         self._borrowed = False  # whether _last holds gradient arrays add_steps() added (not buffers of ours)
-        self._steps_per_gradient = None  # after keep_steps_as_gradients(c): each last step is c x its gradient
 
     def __getattr__(self, name):
         hyper = self.__dict__.get("hyper", {})
@@ -153,7 +152,7 @@ class Optimizer:
         step() makes its own buffers again).
         """
         self.t += 1
-        self._borrowed, self._steps_per_gradient = True, None
+        self._borrowed = True
         for i, p in enumerate(self.params):
             s = p.grad
             if s is None:
@@ -170,7 +169,7 @@ class Optimizer:
     def step(self):
         """Apply one update to every parameter that has a gradient (in place on array values)."""
         self.t += 1
-        if self._borrowed or self._steps_per_gradient is not None:  # the last steps were gradients' arrays
+        if self._borrowed:  # the last steps were gradients' arrays (add_steps): not ours to write into
             self._forget_borrowed()
         last, scratch, stepped = self._last, self._scratch, self._stepped
         for i, p in enumerate(self.params):
@@ -197,24 +196,24 @@ class Optimizer:
         """An array for one parameter's step: its shape and dtype (0-d float64 for a Python float)."""
         return np.zeros_like(np.asarray(value))
 
-    def keep_steps_as_gradients(self, scale):
-        """The gradients add_steps() added are about to be replaced by the loss's own, each the step divided by
-        `scale`: let go of the step arrays and give ``last_update`` as `scale` x the gradient from now on."""
+    def release_steps(self):
+        """Let go of the last steps add_steps() took (their arrays were the gradients'): a trainer about to compute
+        new ones calls this, so that a step never holds two sets; ``last_update`` says None until the next step."""
         if self._borrowed:
-            self._last, self._borrowed, self._steps_per_gradient = [None] * len(self.params), False, scale
+            self._forget_borrowed()
+
+    def steps_held(self):
+        """The arrays add_steps() keeps as the last steps (nothing may write into them), or an empty list."""
+        return [a for a in self._last if a is not None] if self._borrowed else []
 
     def _forget_borrowed(self):
         n = len(self.params)
-        self._last, self._stepped = [None] * n, [False] * n
-        self._borrowed, self._steps_per_gradient = False, None
+        self._last, self._stepped, self._borrowed = [None] * n, [False] * n, False
 
     def zero_grad(self):
-        """Clear the parameters' gradients (leaf gradients accumulate across backward calls); steps that were
-        gradients (add_steps) go with them."""
+        """Clear the parameters' gradients (leaf gradients accumulate across backward calls)."""
         for p in self.params:
             p.grad = None
-        if self._borrowed or self._steps_per_gradient is not None:
-            self._forget_borrowed()
 
     # ---------------------------------------------------------------- inspecting
     def _position(self, param):
@@ -232,9 +231,6 @@ class Optimizer:
         i = self._position(param)
         if not self._stepped[i]:
             return None
-        if self._steps_per_gradient is not None:  # a step add_steps() took, now kept as its gradient
-            g = param.grad
-            return None if g is None else np.array(np.multiply(g, self._steps_per_gradient, dtype=np.asarray(g).dtype))
         return np.array(self._last[i])
 
     # ---------------------------------------------------------------- saving

@@ -45,9 +45,10 @@ class Plan:
             targets = tuple((k, i) for k, (i, need) in enumerate(zip(n.inputs, needs)) if need)
             self.backward_steps.append((n, bound_vjp(n, needs), targets, needs))
         self.grad_nodes = [step[0] for step in self.backward_steps]
-        #: whether every VJP of the pass is a built-in op's, linear in its upstream gradient (tested against
-        #: PyTorch), so that ``backward(scale)`` scales every gradient; a custom VJP may not be (a clipping op)
-        self.linear = all(n.op_def.handle is None for n in self.grad_nodes)
+        #: whether every VJP of the pass is one of graphscope's own ops', linear in its upstream gradient (tested
+        #: against PyTorch), so that ``backward(scale)`` scales every gradient; a user's op (gs.custom_op, or a class
+        #: registered from outside graphscope) may not be (a clipping op)
+        self.linear = all(_graphscopes_own(n.op_def) for n in self.grad_nodes)
         seen = {}
         for step in self.backward_steps:
             for _, i in step[2]:
@@ -124,17 +125,18 @@ class Plan:
         for n in self.grad_nodes + self.grad_leaves:
             n.grad = None
 
-    def unscale(self, scale):
+    def unscale(self, scale, keep=()):
         """Divide by `scale` the gradients a ``backward(scale)`` left, back to the loss's own gradients.
 
         An array shared between nodes (an add passes its upstream gradient on as it is) is divided once. An
         array of the pass's own (owning its data, writeable, no other gradient a view of it: a parameter's
         matmul gradient) is divided in place, so no second copy of the parameters' size is made; any other
-        (the read-only seed, a view) gets a new array.
+        (the read-only seed, a view, an array in `keep`: an optimizer's last steps) gets a new array.
         """
         inverse = 1.0 / scale
         nodes = self.grad_nodes + self.grad_leaves
         viewed = {id(n.grad.base) for n in nodes if n.grad.__class__ is np.ndarray and n.grad.base is not None}
+        viewed.update(id(a) for a in keep)
         divided = {}
         for n in nodes:
             g = n.grad
@@ -149,6 +151,11 @@ class Plan:
                 else:
                     divided[key] = np.multiply(g, inverse, dtype=g.dtype)
             n.grad = divided[key]
+
+def _graphscopes_own(op):
+    """Whether `op` is one of graphscope's built-in ops (not gs.custom_op's, nor a class registered elsewhere)."""
+    return op.handle is None and type(op).__module__.startswith("graphscope.")
+
 
 def _recompute(node):
     """A function recomputing `node`'s value from its inputs' current values, as graph.run does (refresh first)."""

@@ -54,8 +54,23 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.checkpoint = checkpoint
 
 
+def _require_finite(x, what, name):
+    """Refuse examples holding a NaN or an infinity, naming the first (a float64 sum tells, in one pass without a
+    mask the size of the data): it would make the gradients of every batch holding it NaN, and the trainer would
+    blame the learning rate once the parameters were."""
+    if x.dtype.kind != "f" or np.isfinite(np.add.reduce(x, axis=None, dtype=np.float64)):
+        return
+    bad = np.argwhere(~np.isfinite(x))
+    if not len(bad):
+        return  # a sum of huge finite values overflowed: nothing is wrong with the data
+    where = tuple(int(i) for i in bad[0])
+    raise GraphscopeError(f"{what}: {name}[{', '.join(map(str, where))}] is {x[where]} ({len(bad)} of {x.size} "
+                          f"entries are not finite): the examples must be finite numbers (a NaN or an infinity in "
+                          f"an example makes the gradient of its batch NaN)")
+
+
 #: What an optimizer needs for the trainer to have the backward pass compute its steps (plain SGD).
-FUSED_STEP_METHODS = ("step_scale", "add_steps", "keep_steps_as_gradients")
+FUSED_STEP_METHODS = ("step_scale", "add_steps", "release_steps", "steps_held")
 
 
 class Trainer:
@@ -241,6 +256,7 @@ class Trainer:
             x = np.ascontiguousarray(x, dtype=self.dtype)
         except (TypeError, ValueError) as exc:
             raise GraphscopeError(f"{what}: the examples must be numbers ({type(x).__name__}: {exc})") from None
+        _require_finite(x, what, names[0])
         y = self._labels(y, what, names[1])
         if len(x) != len(y):
             raise GraphscopeError(f"{what}: {len(x)} examples but {len(y)} labels")
@@ -277,6 +293,9 @@ class Trainer:
             self._plan.forget_gradients()
             self._scaled_by = None
         self.optimizer.zero_grad()
+        release = getattr(self.optimizer, "release_steps", None)
+        if release is not None:  # a fused step's arrays go now, so that a step holds one set (plain SGD)
+            release()
         plan = self._plan
         fast = plan.usable()
         held, state = self.roles.held(), self._pass_state.held()
@@ -342,8 +361,7 @@ class Trainer:
         """Give the graph the loss's own gradients again after a step that computed them scaled (plain SGD):
         before anyone else reads them (callbacks, the layer statistics, the end of an epoch or of fit)."""
         if self._scaled_by is not None:
-            self.optimizer.keep_steps_as_gradients(self._scaled_by)  # drops its hold on the scaled arrays first
-            self._plan.unscale(self._scaled_by)
+            self._plan.unscale(self._scaled_by, keep=self.optimizer.steps_held())  # the steps stay the steps
             self._scaled_by = None
 
     def _diverged(self, loss, epoch, iteration):
