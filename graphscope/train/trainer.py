@@ -58,8 +58,11 @@ def _require_finite(x, what, name):
     """Refuse examples holding a NaN or an infinity, naming the first (their sum tells, in one pass without a mask
     the size of the data; a sum that overflows is looked at entry by entry): it would make the gradients of every
     batch holding it NaN, and the trainer would blame the learning rate once the parameters were."""
-    if x.dtype.kind != "f" or np.isfinite(np.add.reduce(x, axis=None)):
+    if x.dtype.kind != "f":
         return
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(x, axis=None)):
+            return
     bad = np.argwhere(~np.isfinite(x))
     if not len(bad):
         return  # a sum of huge finite values overflowed: nothing is wrong with the data
