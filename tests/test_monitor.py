@@ -246,3 +246,19 @@ def test_the_trainer_s_statistics_have_the_update_weight_ratio_of_its_last_step(
     assert next(line for line in plain.splitlines() if line.startswith("parameter")).split() == \
         ["parameter", "shape", "|w|", "|grad|"]
     assert "no update/weight column: no optimizer step given; use gs.layer_stats(trainer)" in plain
+
+
+def test_parameters_outside_any_scope_still_get_their_table_and_update_ratio():
+    rng = np.random.default_rng(0)
+    x = gs.tensor(rng.standard_normal((16, 2)), name="x")
+    W = gs.param(rng.standard_normal((2, 3)), name="W")
+    b = gs.param(np.zeros(3), name="b")
+    loss = gs.softmax_cross_entropy(x @ W + b, rng.integers(0, 3, 16))
+    opt = gs.optim.SGD(loss.graph().params, lr=0.1)
+    loss.backward()
+    opt.step()
+    text = gs.layer_stats(loss, optimizer=opt).table()
+    assert text.startswith("no module scopes in this graph")
+    row = next(line for line in text.splitlines() if line.startswith("W "))
+    ratio = np.linalg.norm(opt.last_update(W)) / np.linalg.norm(W.value - opt.last_update(W))
+    assert f"{ratio:.2e}" in row

@@ -195,6 +195,8 @@ class LayerStatsList(list):
     #: True when the gradients were there but no step was known (no params_before, no optimizer): the table
     #: then says how to get the update/weight column.
     step_unknown = False
+    #: the ParamStats of parameters outside any module scope (a graph of bare gs.param leaves)
+    loose = ()
     #: which examples the activations and fractions, and the gradients, were measured on (a line each)
     measured_on = ""
     #: {scope: its parameters' 'name shape' texts} for scopes where two layers recorded (two unnamed models
@@ -212,19 +214,21 @@ class LayerStatsList(list):
     def table(self):
         """A plain-text table: one row per scope, then one row per parameter."""
         if not self:
-            return "no module scopes in this graph (record layers inside gs.scope(...) or gs.nn modules)"
-        rows = [("scope", "output", "shape", "act mean", "act std", "dead/sat", "grad mean", "grad std")]
-        for s in self:
-            g = s.gradient
-            output = s.node if s.node.startswith(f"{s.op}_") else f"{s.node} ({s.op})"
-            rows.append((s.scope, output, _shape_text(s.shape), s.activation.mean_text, stat_text(s.activation.std),
-                         _fraction_text(s), g.mean_text if g else "not computed", stat_text(g.std) if g else "-"))
-        text = _render(rows)
+            text = "no module scopes in this graph (record layers inside gs.scope(...) or gs.nn modules)"
+        else:
+            rows = [("scope", "output", "shape", "act mean", "act std", "dead/sat", "grad mean", "grad std")]
+            for s in self:
+                g = s.gradient
+                output = s.node if s.node.startswith(f"{s.op}_") else f"{s.node} ({s.op})"
+                rows.append((s.scope, output, _shape_text(s.shape), s.activation.mean_text,
+                             stat_text(s.activation.std), _fraction_text(s), g.mean_text if g else "not computed",
+                             stat_text(g.std) if g else "-"))
+            text = _render(rows)
         for scope, held in self.merged.items():
             text += (f"\nwarning: scope {scope} mixes the ops of several layers ({', '.join(held)}): two models "
                      f"whose layers share names, or one gs.scope name used twice; give the models different names "
                      f"(gs.nn.MLP(..., name='head')) so that each layer gets a row of its own")
-        params = [p for s in self for p in s.params]
+        params = [p for s in self for p in s.params] + list(self.loose)
         if params:
             updated = any(p.update_norm is not None for p in params)
             prows = [("parameter", "shape", "|w|", "|grad|") + (("|update|", "update/weight") if updated else ())]
@@ -308,6 +312,7 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, 
             params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, [])],
             examples=_examples(value), gradient_examples=None if node.grad is None else _examples(node.grad)))
     out.merged = merged_scopes(params)
+    out.loose = [_param_stats(p, before.get(p.id)) for p in graph.params if p.id not in owner]
     out.step_unknown = not before and any(p.grad is not None for p in graph.params)
     out.measured_on = _measured_on(out, activations)
     return out
