@@ -51,12 +51,26 @@ def test_growing_loss_after_updates_points_at_the_learning_rate():
     assert "overflowed float32" in str(exc)  # the why: of the matmul that overflowed
 
 
-def test_nan_in_the_data_says_to_clean_the_data():
+def test_nan_in_the_data_is_refused_before_training_naming_the_entry():
     bad = X.copy()
     bad[3, 1] = np.nan
-    exc = diverged(hand_written_softmax_loss(scale=0.1), lr=0.1, x=bad)  # a later batch: after updates
-    assert exc.origin.reason == "leaf" and exc.iteration > 1
-    assert "the learning rate is not the cause" in exc.advice[0] and "clean the data" in exc.advice[0]
+    loss = hand_written_softmax_loss(scale=0.1)
+    trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=20, epochs=3,
+                         progress=False, dtype="float64")
+    with pytest.raises(gs.GraphscopeError, match=r"x_train\[3, 1\] is nan \(1 of \d+ entries are not finite\)"):
+        trainer.fit(bad, np.eye(3)[Y])
+    assert trainer.history.loss == []  # nothing was trained on it
+
+
+def test_a_nan_in_a_leaf_the_data_does_not_feed_says_to_clean_it():
+    W = gs.param(np.random.default_rng(1).normal(scale=0.1, size=(2, 3)), name="W")
+    offset = gs.tensor(np.zeros(3), name="offset")  # a constant of the graph, not fed by the batches
+    scores = gs.tensor(X, name="x") @ W + offset
+    scores.name = "scores"
+    loss = gs.softmax_cross_entropy(scores, Y)
+    offset.value = np.array([0.0, np.nan, 0.0])
+    exc = diverged(loss, lr=0.1, y=Y)
+    assert exc.origin.reason == "leaf" and "the learning rate is not the cause" in exc.advice[0]
     assert "np.isfinite" in str(exc) and "smaller learning rate" not in str(exc)
 
 
