@@ -31,6 +31,9 @@ FAILED = object()
 CHECK_NOTICE_OPS = 2000
 #: How long the notice has to appear before the check holds the screen.
 CHECK_NOTICE_PAINT = 0.1
+#: The fewest rows a notification needs (its title, a line of text and its padding): with less room on the far side
+#: of the current node's box, notifications take the whole graph pane's height.
+MIN_TOAST_ROWS = 4
 #: The tape's rows (its header included) when the graph needs the room: graphscope.tcss's #tape height.
 TAPE_ROWS = 9
 #: What s says when it wrote DOT text because Graphviz's dot is not installed.
@@ -132,10 +135,19 @@ class MainScreen(Screen):
         except NoMatches:
             return
         graph = self.query_one(GraphView)
-        room = max(1, graph.region.bottom - self.region.y)
-        rack.styles.max_height = room
-        rack.styles.height = room
-        rack.styles.align_vertical = "bottom" if graph.current_in_top_half() else "top"
+        bottom = max(1, graph.region.bottom - self.region.y)  # the rack's rows from the screen's top
+        start, end = 0, bottom
+        rows = graph.current_rows()
+        below = graph.current_in_top_half()
+        if rows is not None:  # the rows on the box's far side, when a toast fits there: a longer one is cut
+            pane_top = graph.scrollable_content_region.y - self.region.y
+            start, end = (pane_top + rows[1], bottom) if below else (0, pane_top + rows[0])
+            if end - start < MIN_TOAST_ROWS:
+                start, end = 0, bottom
+        rack.styles.offset = (0, start)
+        rack.styles.max_height = end - start
+        rack.styles.height = end - start
+        rack.styles.align_vertical = "bottom" if below else "top"
 
     # ---------------------------------------------------------------- redrawing
     def show_step(self):
