@@ -2,6 +2,7 @@
 mode's verdict leading with a right answer when the op's own VJP is wrong; the layer screen's reason for a ratio it
 cannot give after an optimizer step; an empty or unreadable guess keeping the question open."""
 import os
+import re
 import sys
 
 from textual.widgets._toast import Toast, ToastRack
@@ -53,3 +54,45 @@ async def test_a_long_notification_at_80x24_is_cut_before_the_current_nodes_box(
         assert "gradient check" in "".join(lines) and "line 0 of a long report" in "".join(lines)
         drawn = [lines[y][box.x:box.right] for y in range(box.y, box.bottom)]
         assert drawn == ["┏━━━━┓", "┃ W1 ┃", "┗━━━━┛"], "\n".join(lines)
+
+
+async def test_a_guess_that_is_the_true_derivative_where_the_ops_vjp_is_wrong_is_told_so_first():
+    app = sample_app("wrong_backward.py")
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        await settle(pilot)
+        app.session.goto(40)  # next: backward at swish_21, whose VJP is wrong
+        app.screen.show_step()
+        await pilot.press("t", "n")
+        await settle(pilot)
+        question = app.screen.query_one("#dialog-message").content
+        assert re.search(r"dswish_\d+\[5, 15\]/dadd_\d+\[5, 15\] = \?", str(question)), question
+        await pilot.press(*"0.0884186", "enter")
+        await settle(pilot)
+        (toast,) = list(app.screen.get_child_by_type(ToastRack).query(Toast))
+        said = str(toast._notification.message)
+        assert said.startswith("your 0.0884186 matches the true derivative (finite differences); this op's backward "
+                               "gives 0.279256: its VJP is wrong (c checks it)"), said
+        assert toast._notification.severity == "information"
+        assert app.session.step == 41
+
+
+def test_the_finite_difference_answer_is_the_vjps_at_every_right_op_and_not_at_a_wrong_one():
+    import numpy as np
+
+    from graphscope.tui.predict_numerics import finite_difference_answer
+    from graphscope.tui.session import Session
+    from graphscope.userfile import load_graph_file
+    with np.errstate(all="ignore"):
+        session = Session(load_graph_file(os.path.join(os.path.dirname(__file__), "..", "samples",
+                                                       "wrong_backward.py")))
+    kinds = set()
+    for step in range(len(session.stepper)):
+        question = session.question(step)
+        if question is None:
+            continue
+        measured = finite_difference_answer(question)
+        assert measured is not None, question.asked
+        kinds.add(question.contribution)
+        close = np.isclose(measured, question.truth, rtol=1e-5, atol=1e-8)
+        assert close == (question.edge.node.op != "swish"), (question.asked, measured, question.truth)
+    assert kinds == {True, False}

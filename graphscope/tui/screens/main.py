@@ -219,7 +219,8 @@ class MainScreen(Screen):
             self.verdict = verdict
             self.session.goto(question.step)
             # the whole verdict (how the answer follows) heads the inspector, beside the numbers it refers to
-            self.tell(verdict.headline, title="predict mode", severity="information" if verdict.right else "warning")
+            self.tell(verdict.headline, title="predict mode",
+                      severity="information" if verdict.matches_derivative else "warning")
             self.moved()
 
         room = self.query_one("#left").region.width  # beside the inspector, which stays in sight
