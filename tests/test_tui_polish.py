@@ -96,3 +96,21 @@ def test_the_finite_difference_answer_is_the_vjps_at_every_right_op_and_not_at_a
         close = np.isclose(measured, question.truth, rtol=1e-5, atol=1e-8)
         assert close == (question.edge.node.op != "swish"), (question.asked, measured, question.truth)
     assert kinds == {True, False}
+
+
+async def test_the_layer_screen_after_a_walked_adam_step_gives_the_update_phases_reason_for_a_zero_bias():
+    import graphscope as gs
+    from graphscope.stepper.explain import ratio_verdict
+    from graphscope.tui import GraphscopeApp
+    from graphscope.userfile import load_graph_file
+    path = os.path.join(os.path.dirname(__file__), "..", "samples", "two_layer.py")
+    graph = load_graph_file(path)
+    app = GraphscopeApp(graph, "samples/two_layer.py", path, optimizer=gs.optim.Adam(graph.params, lr=1e-3))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("end", "l")
+        await settle(pilot)
+        lines = [line for line in app.screen.param_lines if line.startswith("b1 ")]
+        assert len(lines) == 1 and "|w| 0," in lines[0], app.screen.param_lines
+        assert lines[0].endswith(f"update/weight - ({ratio_verdict(None)})"), lines[0]
+        assert "no update yet" not in lines[0]
