@@ -114,3 +114,29 @@ async def test_the_layer_screen_after_a_walked_adam_step_gives_the_update_phases
         assert len(lines) == 1 and "|w| 0," in lines[0], app.screen.param_lines
         assert lines[0].endswith(f"update/weight - ({ratio_verdict(None)})"), lines[0]
         assert "no update yet" not in lines[0]
+
+
+async def test_an_empty_or_unreadable_guess_keeps_the_question_open_with_a_hint_under_it():
+    from graphscope.tui.screens.dialogs import AskDialog
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=SMALL) as pilot:
+        app.session.goto(4)  # the end of forward; next: backward at f = q z, asking df/dz (= q = 3)
+        await pilot.press("t", "n")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AskDialog)
+        hint = dialog.query_one("#dialog-hint")
+        assert not hint.display
+        for typed, said in (("", "type a number, like 0.25 or -1.5e-3"),
+                            ("abc", "not a number: 'abc' (type one like 0.25 or -1.5e-3)")):
+            dialog.query_one("#dialog-input").value = typed
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is dialog and hint.display and str(hint.content) == said
+            assert hint.region.y > dialog.query_one("#dialog-input").region.y and hint.region.height == 1
+            assert app.session.step == 4
+        dialog.query_one("#dialog-input").value = "3"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is not dialog and app.session.step == 5
+        assert app.session.verdict.right

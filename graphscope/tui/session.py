@@ -25,6 +25,8 @@ from .widgets.check_texts import error_words
 #: A guess counts as right within this relative (and absolute) tolerance.
 GUESS_RTOL = 1e-3
 GUESS_ATOL = 1e-6
+#: What a guess looks like, as the question's box says when it cannot read one.
+GUESS_EXAMPLES = "0.25 or -1.5e-3"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,25 @@ class Verdict:
 def _close(guess, truth):
     """A guess counts as `truth` (GUESS_RTOL, GUESS_ATOL)."""
     return abs(guess - truth) <= GUESS_ATOL + GUESS_RTOL * abs(truth)
+
+
+def parse_guess(text):
+    """A typed guess as a float; a GraphscopeError saying what to type when it is empty or not a number."""
+    if not text.strip():
+        raise GraphscopeError(f"type a number, like {GUESS_EXAMPLES}")
+    try:
+        return float(ast.literal_eval(text.strip()))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise GraphscopeError(f"not a number: {text.strip()!r} (type one like {GUESS_EXAMPLES})") from None
+
+
+def guess_problem(text):
+    """Why `text` cannot be judged as a guess, '' when it can (the question's box says it under the answer)."""
+    try:
+        parse_guess(text)
+    except GraphscopeError as exc:
+        return str(exc)
+    return ""
 
 
 def _num(x):
@@ -364,10 +385,7 @@ class Session:
     def judge(self, question, text):
         """The Verdict on a typed guess. The truth is the engine's own number (the op's VJP); a guess judged wrong
         is told when that VJP fails its gradient check, as the guess may then be the right one."""
-        try:
-            guess = float(ast.literal_eval(text.strip()))
-        except (ValueError, SyntaxError, TypeError):
-            raise GraphscopeError(f"{text!r} is not a number") from None
+        guess = parse_guess(text)
         verdict = Verdict(guess, question.truth, question.why, step=question.step, worked=question.worked)
         if not verdict.right:
             slip = next((words for number, words in question.slips if _close(guess, number)), "")

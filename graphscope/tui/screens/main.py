@@ -15,6 +15,7 @@ from ...stepper import BACKWARD, FORWARD, UPDATE
 from ..keys import in_order
 from ..messages import NodeChosen, StepChanged
 from ..node_search import node_palette
+from ..session import guess_problem
 from ..widgets.check_texts import check_all_notice, error_words
 from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
@@ -224,7 +225,7 @@ class MainScreen(Screen):
             self.moved()
 
         room = self.query_one("#left").region.width  # beside the inspector, which stays in sight
-        self.app.push_screen(AskDialog(question.title, question.prompt, room=room), answered)
+        self.app.push_screen(AskDialog(question.title, question.prompt, room=room, problem=guess_problem), answered)
 
     def action_prev(self):
         self.guard(self.session.stepper.prev)
