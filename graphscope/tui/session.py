@@ -19,11 +19,14 @@ from ..stepper import BACKWARD, UPDATE, Stepper, StepError
 from ..stepper.questions import question as ask
 from ..viz.step_texts import fold_block_text
 from ..viz.view import BOX, FOLD, FOLD_MIN, View, ViewError
+from .predict_numerics import finite_difference_answer
 from .widgets.check_texts import error_words
 
 #: A guess counts as right within this relative (and absolute) tolerance.
 GUESS_RTOL = 1e-3
 GUESS_ATOL = 1e-6
+#: What a guess looks like, as the question's box says when it cannot read one.
+GUESS_EXAMPLES = "0.25 or -1.5e-3"
 
 
 @dataclass(frozen=True)
@@ -42,27 +45,76 @@ class Verdict:
     guess: float
     truth: float
     why: str = ""
-    doubt: str = ""  # when the truth comes from a VJP that fails its own gradient check
+    doubt: str = ""  # "X's VJP fails its gradient check (...)": the truth comes from a VJP found wrong
+    numerical: float = None  # the true derivative (finite differences), measured when the guess is not the VJP's
     step: int = None  # the step the question was about (the inspector shows the verdict there)
     worked: str = ""  # the formula with the question's numbers put in
     slip: str = ""  # the common mistake the guess matches ('you did not divide by N = 4')
 
     @property
     def right(self):
-        return abs(self.guess - self.truth) <= GUESS_ATOL + GUESS_RTOL * abs(self.truth)
+        return _close(self.guess, self.truth)
 
     @property
     def headline(self):
         """The first line of text(): right, or what the answer is and how far the guess was."""
         return self.text().split("\n", 1)[0]
 
+    @property
+    def vjp_disproved(self):
+        """True when finite differences measured a derivative the op's VJP does not give."""
+        return self.numerical is not None and not _close(self.truth, self.numerical)
+
+    @property
+    def matches_derivative(self):
+        """True when the guess is the derivative: the VJP's number, or the true one where the VJP is found wrong."""
+        return self.right or (self.vjp_disproved and _close(self.guess, self.numerical))
+
     def text(self):
         if self.right:
             return f"right: {_num(self.truth)}" + (f"\n{self.worked}" if self.worked else "")
-        off = self.guess - self.truth
-        lines = [f"not quite: it is {_num(self.truth)}, you said {_num(self.guess)} (off by {_num(off)})"]
-        lines += [text for text in (self.slip and f"({self.slip})", self.why, self.worked, self.doubt) if text]
+        lines = [self._first_line()]
+        lines += [text for text in (self.slip and f"({self.slip})", self.why, self.worked) if text]
         return "\n".join(lines)
+
+    def _first_line(self):
+        """What the guess is against: the true derivative when the op's own backward is found wrong, else the
+        VJP's number."""
+        guess, truth = _num(self.guess), _num(self.truth)
+        backward = f"this op's backward gives {truth}: its VJP is wrong (c checks it)"
+        if self.matches_derivative:
+            return f"your {guess} matches the true derivative (finite differences); {backward}"
+        if self.vjp_disproved:
+            return (f"not quite: the true derivative (finite differences) is {_num(self.numerical)}, you said "
+                    f"{guess}; {backward}")
+        if self.doubt:
+            return (f"your {guess} may be the right one: this op's backward gives {truth}, but {self.doubt} "
+                    f"(c shows the check)")
+        return f"not quite: it is {truth}, you said {guess} (off by {_num(self.guess - self.truth)})"
+
+
+def _close(guess, truth):
+    """A guess counts as `truth` (GUESS_RTOL, GUESS_ATOL)."""
+    return abs(guess - truth) <= GUESS_ATOL + GUESS_RTOL * abs(truth)
+
+
+def parse_guess(text):
+    """A typed guess as a float; a GraphscopeError saying what to type when it is empty or not a number."""
+    if not text.strip():
+        raise GraphscopeError(f"type a number, like {GUESS_EXAMPLES}")
+    try:
+        return float(ast.literal_eval(text.strip()))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise GraphscopeError(f"not a number: {text.strip()!r} (type one like {GUESS_EXAMPLES})") from None
+
+
+def guess_problem(text):
+    """Why `text` cannot be judged as a guess, '' when it can (the question's box says it under the answer)."""
+    try:
+        parse_guess(text)
+    except GraphscopeError as exc:
+        return str(exc)
+    return ""
 
 
 def _num(x):
@@ -333,27 +385,24 @@ class Session:
     def judge(self, question, text):
         """The Verdict on a typed guess. The truth is the engine's own number (the op's VJP); a guess judged wrong
         is told when that VJP fails its gradient check, as the guess may then be the right one."""
-        try:
-            guess = float(ast.literal_eval(text.strip()))
-        except (ValueError, SyntaxError, TypeError):
-            raise GraphscopeError(f"{text!r} is not a number") from None
+        guess = parse_guess(text)
         verdict = Verdict(guess, question.truth, question.why, step=question.step, worked=question.worked)
         if not verdict.right:
-            slip = next((words for number, words in question.slips if Verdict(guess, number).right), "")
-            verdict = replace(verdict, slip=slip, doubt=self._vjp_doubt(self.stepper[question.step].node))
+            slip = next((words for number, words in question.slips if _close(guess, number)), "")
+            verdict = replace(verdict, slip=slip, doubt=self._vjp_doubt(self.stepper[question.step].node),
+                              numerical=finite_difference_answer(question))
         self.verdict = verdict
         return verdict
 
     def _vjp_doubt(self, node):
-        """'but ... fails its gradient check' when `node`'s VJP disagrees with finite differences, else ''."""
+        """"X's VJP fails its gradient check (...)" when `node`'s VJP disagrees with finite differences, else ''."""
         with np.errstate(all="ignore"):
             result = check_node(node, position=self.graph.position(node))
         self.checks[node] = result
         if result.ok:
             return ""
         figure = f" (max relative error {error_words(result)})" if result.error_figure else ""
-        return (f"but {node.name}'s VJP fails its gradient check{figure}: that number is the VJP's, "
-                f"and your answer may be the right one (c shows the check)")
+        return f"{node.name}'s VJP fails its gradient check{figure}"
 
     # ---------------------------------------------------------------- after training
     def record_trained(self, feeds, params_before=None, optimizer=None):

@@ -39,17 +39,20 @@ class AskDialog(Dialog):
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
-    def __init__(self, title, prompt, value="", room=None):
+    def __init__(self, title, prompt, value="", room=None, problem=None):
         """`room`: the columns at the screen's left the box may take (predict mode keeps the inspector beside it in
-        sight: the numbers the question is about); None: centred."""
+        sight: the numbers the question is about); None: centred. `problem(text)`: why a typed answer cannot be
+        taken ('' when it can): the box then stays open, that one line under the answer."""
         super().__init__(classes="beside" if room else "")
         self.title_text, self.prompt, self.value, self.room = title, prompt, value, room
+        self.problem = problem
 
     def compose(self):
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="dialog-title")
             yield Static(self.prompt, id="dialog-message", markup=False)
             yield OrderedInput(self.value, id="dialog-input")
+            yield Static("", id="dialog-hint", classes="-empty", markup=False)
 
     def on_mount(self):
         super().on_mount()  # no notification over the question
@@ -58,6 +61,12 @@ class AskDialog(Dialog):
         self.query_one(OrderedInput).focus()
 
     def on_input_submitted(self, event):
+        said = self.problem(event.value) if self.problem else ""
+        if said:
+            hint = self.query_one("#dialog-hint", Static)
+            hint.update(said)
+            hint.remove_class("-empty")
+            return
         self.dismiss(event.value)
 
     def action_cancel(self):

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Static
 
 from ...engine.formatting import stat_text
 from ...engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, measure_step
+from ...stepper.explain import ratio_verdict
 from ...train.monitor import layer_stats
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
@@ -54,6 +55,8 @@ def _param_line(p):
         text += f", |update| {stat_text(p.update_norm)}, update/weight {p.ratio_text()}"
         if p.unjudged:
             text += f": not judged, {UNJUDGED[p.unjudged]}"
+    elif p.update_norm is not None:  # a step was measured, but on weights that were all 0: the update phase's words
+        text += f", |update| {stat_text(p.update_norm)}, update/weight - ({ratio_verdict(None)})"
     else:
         text += f", update/weight - ({NO_UPDATE_YET})"
     return text

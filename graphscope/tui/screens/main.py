@@ -15,6 +15,7 @@ from ...stepper import BACKWARD, FORWARD, UPDATE
 from ..keys import in_order
 from ..messages import NodeChosen, StepChanged
 from ..node_search import node_palette
+from ..session import guess_problem
 from ..widgets.check_texts import check_all_notice, error_words
 from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
@@ -31,6 +32,9 @@ FAILED = object()
 CHECK_NOTICE_OPS = 2000
 #: How long the notice has to appear before the check holds the screen.
 CHECK_NOTICE_PAINT = 0.1
+#: The fewest rows a notification needs (its title, a line of text and its padding): with less room on the far side
+#: of the current node's box, notifications take the whole graph pane's height.
+MIN_TOAST_ROWS = 4
 #: The tape's rows (its header included) when the graph needs the room: graphscope.tcss's #tape height.
 TAPE_ROWS = 9
 #: What s says when it wrote DOT text because Graphviz's dot is not installed.
@@ -132,10 +136,19 @@ class MainScreen(Screen):
         except NoMatches:
             return
         graph = self.query_one(GraphView)
-        room = max(1, graph.region.bottom - self.region.y)
-        rack.styles.max_height = room
-        rack.styles.height = room
-        rack.styles.align_vertical = "bottom" if graph.current_in_top_half() else "top"
+        bottom = max(1, graph.region.bottom - self.region.y)  # the rack's rows from the screen's top
+        start, end = 0, bottom
+        rows = graph.current_rows()
+        below = graph.current_in_top_half()
+        if rows is not None:  # the rows on the box's far side, when a toast fits there: a longer one is cut
+            pane_top = graph.scrollable_content_region.y - self.region.y
+            start, end = (pane_top + rows[1], bottom) if below else (0, pane_top + rows[0])
+            if end - start < MIN_TOAST_ROWS:
+                start, end = 0, bottom
+        rack.styles.offset = (0, start)
+        rack.styles.max_height = end - start
+        rack.styles.height = end - start
+        rack.styles.align_vertical = "bottom" if below else "top"
 
     # ---------------------------------------------------------------- redrawing
     def show_step(self):
@@ -207,11 +220,12 @@ class MainScreen(Screen):
             self.verdict = verdict
             self.session.goto(question.step)
             # the whole verdict (how the answer follows) heads the inspector, beside the numbers it refers to
-            self.tell(verdict.headline, title="predict mode", severity="information" if verdict.right else "warning")
+            self.tell(verdict.headline, title="predict mode",
+                      severity="information" if verdict.matches_derivative else "warning")
             self.moved()
 
         room = self.query_one("#left").region.width  # beside the inspector, which stays in sight
-        self.app.push_screen(AskDialog(question.title, question.prompt, room=room), answered)
+        self.app.push_screen(AskDialog(question.title, question.prompt, room=room, problem=guess_problem), answered)
 
     def action_prev(self):
         self.guard(self.session.stepper.prev)

@@ -219,14 +219,21 @@ class GraphView(ScrollView, can_focus=True):
         y = best_start([(b.y, b.y + b.h) for b in down], box.y, box.y + box.h, h, self.layout_.height, now.y)
         return x, y
 
+    def current_rows(self):
+        """The pane rows the current node's box takes, (first, past its last), clipped to the pane; None while
+        laying out."""
+        if self.layout_ is None:
+            return None
+        box = self.box_of(self.session.node)
+        top = box.y - self.origin[1]
+        height = self.scrollable_content_region.height
+        return max(0, min(top, height)), max(0, min(top + box.h, height))
+
     def current_in_top_half(self):
         """True when the pane has fewer rows above the current node's box than below it (False while laying out):
         a notification then stands at the bottom."""
-        if self.layout_ is None:
-            return False
-        box = self.box_of(self.session.node)
-        top = box.y - self.origin[1]
-        return top < self.scrollable_content_region.height - (top + box.h)
+        rows = self.current_rows()
+        return rows is not None and rows[0] < self.scrollable_content_region.height - rows[1]
 
     @property
     def origin(self):

@@ -83,7 +83,7 @@ def verdict_text(session, width=None):
     if verdict is None or verdict.step != session.step:
         return text
     headline, *rest = verdict.text().split("\n")
-    ink = RIGHT_INK if verdict.right else theme.ORIGIN_INK
+    ink = RIGHT_INK if verdict.matches_derivative else theme.ORIGIN_INK
     text.append(hanging(f"predict mode: {headline}", width) + "\n", style=f"bold {ink}")
     for line in rest:
         text.append(hanging(f"  {line}", width) + "\n", style=theme.MUTED)
