@@ -128,7 +128,7 @@ def plot_problem(given, figures, prog, sample_file=None):
     """What is wrong with --plot `given` for a sample drawing `figures`, in one line; None when it can be written
     (the folder tried for real, each figure's file passed through graphscope's output guard)."""
     from graphscope.cli.outputs import PLOT, replace_problem
-    from graphscope.util.atomic import folder_problem
+    from graphscope.util.atomic import folder_problem, nearest_existing
     where = f"--plot {given}"
     if not figures:
         return f"{where}: {prog} draws no figures (it prints its findings as text); run it without --plot"
@@ -148,7 +148,7 @@ def plot_problem(given, figures, prog, sample_file=None):
             return f"{where}: is a file; give a folder to write the figures into"
         target = given
     # missing folders are made by the first figure written (Plot.write): a run that fails leaves no empty folder
-    folder = _nearest_folder(target)
+    folder = nearest_existing(target)
     missing = os.path.abspath(target) != folder
     if not os.path.isdir(folder):
         return f"{where}: cannot make the folder {target}: {folder} is a file, not a folder"
@@ -162,14 +162,6 @@ def plot_problem(given, figures, prog, sample_file=None):
         if problem:
             return problem
     return None
-
-
-def _nearest_folder(path):
-    """`path` when it exists, else its nearest existing parent (where the missing folders would be made)."""
-    path = os.path.abspath(path)
-    while not os.path.exists(path) and os.path.dirname(path) != path:
-        path = os.path.dirname(path)
-    return path
 
 
 def _is_file_name(given):

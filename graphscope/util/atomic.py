@@ -39,6 +39,14 @@ def _umask():
     return mask
 
 
+def nearest_existing(path):
+    """`path` made absolute when it exists, else its nearest existing parent (where missing folders would be made)."""
+    path = os.path.abspath(path)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
+
+
 def folder_problem(folder):
     """Why no file can be made in the existing-or-not `folder` ("does not exist", "is a file, not a folder", "cannot
     be written: permission denied", ...), or None. Tried for real (a temporary file is made and removed): a

@@ -13,6 +13,8 @@ import stat
 import sys
 import tempfile
 
+from .atomic import nearest_existing
+
 #: Our private folder's name in the temporary folder (one per user), and the prefix of one beside an output.
 PRIVATE_NAME, BESIDE_PREFIX = "graphscope-matplotlib-{uid}", ".graphscope-matplotlib-"
 
@@ -44,12 +46,7 @@ def _default_folders():
 
 def _can_write(folder):
     """True when `folder` is a writable folder, or can be made (its nearest existing parent is writable)."""
-    folder = os.path.abspath(folder)
-    while not os.path.exists(folder):
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return False
-        folder = parent
+    folder = nearest_existing(folder)
     return os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)
 
 
@@ -69,12 +66,9 @@ def _private_folder():
 def _folder_beside(near):
     """A temporary folder in the nearest existing folder of `near` (a picture's path), removed at exit; None when
     that cannot be made. Never makes `near`'s own folder, so a failing run leaves no empty folder behind."""
-    folder = os.path.abspath(near)
-    while not os.path.isdir(folder):
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
+    folder = nearest_existing(near)
+    if not os.path.isdir(folder):  # a file of that name: its folder
+        folder = os.path.dirname(folder)
     try:
         made = tempfile.mkdtemp(prefix=BESIDE_PREFIX, dir=folder)
     except OSError:
