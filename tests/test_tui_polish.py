@@ -23,12 +23,17 @@ def box_region(app, node):
     return Region(pane.x + box.x - ox, pane.y + box.y - oy, box.w, box.h)
 
 
+async def go_to_w1(pilot):
+    """Wait for the screen, then go to wrong_backward.py's W1 (g W1 Enter)."""
+    await settle(pilot)
+    await pilot.press("g", "W", "1", "enter")
+    await settle(pilot)
+
+
 async def test_the_check_notification_at_80x24_leaves_the_checked_node_in_sight():
     app = sample_app("wrong_backward.py")
     async with app.run_test(size=SMALL, notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("g", "W", "1", "enter")
-        await settle(pilot)
+        await go_to_w1(pilot)
         assert app.session.node.name == "W1"
         await pilot.press("c")
         await settle(pilot)
@@ -43,9 +48,7 @@ async def test_the_check_notification_at_80x24_leaves_the_checked_node_in_sight(
 async def test_a_long_notification_at_80x24_is_cut_before_the_current_nodes_box():
     app = sample_app("wrong_backward.py")
     async with app.run_test(size=SMALL, notifications=True) as pilot:
-        await settle(pilot)
-        await pilot.press("g", "W", "1", "enter")
-        await settle(pilot)
+        await go_to_w1(pilot)
         app.screen.tell("\n".join(f"line {k} of a long report" for k in range(8)), title="gradient check")
         await settle(pilot)
         await pilot.pause(0.2)
