@@ -142,7 +142,7 @@ async def test_training_runs_to_the_end_and_the_graph_shows_the_trained_paramete
 
 async def test_pause_holds_the_run_and_stop_ends_it_keeping_the_checkpoint(tmp_path):
     checkpoint = tmp_path / "ckpt"
-    app = training_app(epochs=500, batch_size=10, lr=0.05, checkpoint=str(checkpoint))
+    app = training_app(epochs=100_000, batch_size=10, lr=0.05, checkpoint=str(checkpoint))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("r")
@@ -165,7 +165,7 @@ async def test_pause_holds_the_run_and_stop_ends_it_keeping_the_checkpoint(tmp_p
         assert not screen.run.paused and len(history.loss) > held  # resumed
         await pilot.press("space", "s")  # a paused run stops too
         await training_finished(pilot)
-        assert history.stopped == "stopped" and screen.run.trainer.epoch < 500
+        assert history.stopped == "stopped" and screen.run.trainer.epoch < 100_000
         figures = screen.figures_text()
         done = screen.run.trainer.epoch
         # paused between two batches, or at an epoch's end (then nothing of the next epoch was trained)
@@ -246,7 +246,7 @@ def test_histogram_axes_start_where_the_values_start_and_count_in_whole_numbers(
 
 
 async def test_the_legend_stands_above_the_curves_and_stopping_is_said_without_a_toast():
-    app = training_app(epochs=500, batch_size=10)
+    app = training_app(epochs=100_000, batch_size=10)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("r")

@@ -131,7 +131,7 @@ async def test_keys_that_cannot_act_are_not_offered_and_escape_while_running_is_
 
 
 async def test_r_s_in_one_burst_stops_before_the_first_batch_and_a_later_stop_names_the_parameters_held():
-    app = training_app(epochs=200, batch_size=10, lr=0.05)
+    app = training_app(epochs=100_000, batch_size=10, lr=0.05)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         before = {p.name: p.value.copy() for p in app.session.graph.params}
