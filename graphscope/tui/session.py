@@ -200,8 +200,13 @@ class Session:
             self.stepper.goto(self.stepper.find(node))
 
     def status_text(self):
-        """'backward · step 7/9 · h · fc1 · two_layer.py:12': phase, step k of 0..N, node, scope (and which block
-        of a folded run it is in: 'fc3 · block 2 of 5'), source line."""
+        """'backward · step 7/9 · h · fc1 · two_layer.py:12': status_parts() joined."""
+        return " · ".join(self.status_parts())
+
+    def status_parts(self):
+        """['backward', 'step 7/9', 'h', 'fc1', 'two_layer.py:12']: phase, step k of 0..N, node, scope (and which
+        block of a folded run it is in: 'fc3 · block 2 of 5'), source line; most needed first (a narrow status line
+        leaves out the parts that do not fit)."""
         node = self.node
         parts = [self.stepper.phase, f"step {self.step}/{len(self.stepper) - 1}", node.name]
         if node.scope:
@@ -214,8 +219,8 @@ class Session:
             parts.append(where)
         if getattr(self.stepper.event, "error", None) is not None:
             parts.append("its VJP failed: the backward pass stopped here")
-        diverged = self.diverged_text()  # first: a narrow terminal cuts the status line's end
-        return " · ".join(([diverged] if diverged else []) + parts)
+        diverged = self.diverged_text()  # first: a narrow terminal leaves out the status line's last parts
+        return ([diverged] if diverged else []) + parts
 
     def diverged_text(self):
         """'training diverged at iteration 26 (! finds the node)' while the graph holds the parameters of a

@@ -1,6 +1,7 @@
 """The main screen: graph view, tape, inspector, status line and footer; every step key."""
 from functools import partial
 
+from rich.text import Text
 from textual import on
 from textual.app import SystemCommand
 from textual.binding import Binding
@@ -21,6 +22,7 @@ from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
 from ..widgets.inspector import Inspector
 from ..widgets.tape import Tape
+from ..widgets.text_fit import fit_parts
 from .dialogs import AskDialog, MessageDialog
 from .help import HelpScreen, full_words
 from .layers import LayerScreen
@@ -104,6 +106,7 @@ class MainScreen(Screen):
 
     def on_resize(self):
         self.call_after_refresh(self.fit_panes)
+        self.call_after_refresh(self.show_status)
 
     @on(GraphView.LaidOut)
     def on_graph_laid_out(self, message):
@@ -153,14 +156,21 @@ class MainScreen(Screen):
     # ---------------------------------------------------------------- redrawing
     def show_step(self):
         """Every part of the screen redraws for the current step."""
-        status = self.session.status_text()
-        if self.predicting:
-            status += " · predict mode"
-        self.query_one("#status", Static).update(status)
+        self.show_status()
         self.query_one(GraphView).show_step()
         self.query_one(Tape).show_step()
         self.query_one(Inspector).show_step()
         self.fit_notifications()  # away from the current node's box
+
+    def show_status(self):
+        """The status line for the current step, its parts that do not fit the line's width left out whole (predict
+        mode is said after the step, before the node's details)."""
+        status = self.query_one("#status", Static)
+        parts = self.session.status_parts()
+        if self.predicting:
+            at = next((k + 1 for k, part in enumerate(parts) if part.startswith("step ")), len(parts))
+            parts.insert(at, "predict mode")
+        status.update(Text(fit_parts(parts, status.content_region.width or None)))
 
     def moved(self):
         self.post_message(StepChanged(self.session.step))

@@ -2,6 +2,11 @@
 lines after the first indented, never back at column 0."""
 import textwrap
 
+from rich.cells import cell_len
+
+#: The separator of a status line's parts ('backward · step 7/9 · h').
+PART_SEP = " · "
+
 
 def fits(columns, width):
     """True when `columns` characters fit on a line of `width` (None: any width)."""
@@ -85,3 +90,19 @@ def wrapped(row, room):
     lines after the first indented past its opening brackets (as numpy wraps a long row)."""
     depth = len(row) - len(row.lstrip("["))
     return cut_between(row.split(", "), room, " " * depth)
+
+
+def fit_parts(parts, width, sep=PART_SEP):
+    """`parts` joined by `sep` on one line of at most `width` columns: a part that does not fit is left out whole (a
+    later, shorter one may still fit), so the line never ends in a separator or half a part; when not even the first
+    fits, it alone, cut with '…'. None: every part."""
+    parts = [p for p in parts if p]
+    if width is None:
+        return sep.join(parts)
+    kept = []
+    for part in parts:
+        if cell_len(sep.join(kept + [part])) <= width:
+            kept.append(part)
+    if kept or not parts:
+        return sep.join(kept)
+    return parts[0][:max(0, width - 1)] + "…" if width > 0 else ""
