@@ -28,3 +28,54 @@ async def test_the_status_line_at_80_columns_keeps_whole_parts_and_says_predict_
         shown = line.split(PART_SEP)
         assert "predict mode" in shown and "step 8/60" in shown, line
         assert all(part in app.session.status_parts() + ["predict mode"] for part in shown), line
+
+
+async def test_a_guess_equal_to_a_wrong_vjps_number_is_told_the_true_derivative_differs():
+    from graphscope.tui.screens.dialogs import AskDialog
+    app = sample_app("wrong_backward.py")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        swish = next(e for e in app.session.stepper.events if e.phase == "backward" and e.node.op == "swish")
+        app.session.goto(swish.step - 1)
+        await pilot.press("t")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, AskDialog)
+        question = app.session.question(swish.step)
+        app.screen.query_one("#dialog-input").value = repr(question.truth)  # the wrong VJP's own number
+        await pilot.press("enter")
+        await settle(pilot)
+        verdict = app.session.verdict
+        assert verdict.right and not verdict.matches_derivative
+        true = f"{verdict.numerical:.6g}"
+        assert abs(verdict.numerical - question.truth) > 1e-3 * abs(question.truth)
+        assert verdict.headline == (f"your {question.truth:.6g} matches this op's backward ({question.truth:.6g}), "
+                                    f"but the true derivative is {true}: its VJP is wrong (c checks it)")
+        [toast] = app._notifications
+        assert toast.severity == "warning" and toast.message == verdict.headline
+        said = " ".join(line.strip() for line in app.screen.query_one("#inspector-body").render().plain.split("\n"))
+        assert f"the true derivative is {true}" in said
+
+
+def test_a_right_guess_at_a_correct_op_or_a_kink_is_still_right():
+    """Finite differences measure no other derivative at a correct op; at a kink (relu at 0) they measure none."""
+    import numpy as np
+
+    import graphscope as gs
+    from graphscope.engine.graph import Graph
+    from graphscope.tui.session import Session
+    x = gs.tensor(np.array([0.0, 1.5, -2.0]), requires_grad=True, name="x")
+    r = gs.relu(x)
+    r.name = "r"
+    loss = gs.sum(r * gs.tensor(np.array([2.0, 3.0, 4.0]), name="c"))
+    session = Session(Graph(loss))
+    steps = [e.step for e in session.stepper.events if e.phase == "backward" and e.edges]
+    asked = [q for q in map(session.question, steps) if q is not None]
+    assert asked
+    for q in asked:
+        verdict = session.judge(q, repr(q.truth))
+        assert verdict.matches_derivative and verdict.headline.startswith("right: "), verdict.text()
+    relu = next(q for q in asked if q.edge.node is r)
+    kink = type(relu)(**{**relu.__dict__, "asked": "dr[0]/dx[0]"})  # x[0] = 0
+    from graphscope.tui.predict_numerics import finite_difference_answer
+    assert finite_difference_answer(kink) is None

@@ -9,13 +9,17 @@ from ..engine.replay import compute_for_node
 
 #: The central difference's step, relative to the entry's size (at least this, absolute).
 STEP = 1e-6
+#: The one-sided differences on either side of the entry must agree this closely (else it sits on a kink).
+KINK_RTOL = 1e-3
+KINK_ATOL = 1e-5
 _INDEX = re.compile(r"\[(\d+(?:, \d+)*)\]$")
 
 
 def finite_difference_answer(question):
     """d node[r] / d input[c] for a local-gradient question, or the contribution's entry sum_r g[r] d node[r]/d
     input[c] (g the node's gradient), by central differences; None when it cannot be measured (an input that is not
-    a float array, a question whose entries are not named, a forward that fails or is not finite)."""
+    a float array, a question whose entries are not named, a forward that fails or is not finite, an entry on a kink
+    where the one-sided differences disagree)."""
     edge = question.edge
     node, slot = edge.node, edge.slot
     head, sep, tail = question.asked.rpartition(f"/d{edge.input.name}")
@@ -41,23 +45,26 @@ def finite_difference_answer(question):
     h = STEP * max(1.0, abs(x0))
     try:
         with np.errstate(all="ignore"):
-            ups = []
-            for step in (h, -h):
+            outs = []
+            for step in (h, 0.0, -h):
                 x[c_index] = x0 + step
-                ups.append(np.asarray(compute_for_node(node.op_def, node, xs, node.attrs), dtype=np.float64))
+                outs.append(np.asarray(compute_for_node(node.op_def, node, xs, node.attrs), dtype=np.float64))
     except (GraphscopeError, IndexError, ValueError, TypeError):
         return None
     finally:
         x[c_index] = x0
-    slope = (ups[0] - ups[1]) / (2 * h)
     if question.contribution:
-        if weights.shape != slope.shape:
+        if weights.shape != outs[0].shape:
             return None
-        value = float(np.sum(weights * slope))
-    elif len(r_index) == slope.ndim:
-        value = float(slope[r_index])
+        picked = [float(np.sum(weights * out)) for out in outs]
+    elif len(r_index) == outs[0].ndim:
+        picked = [float(out[r_index]) for out in outs]
     else:
         return None
+    above, below = (picked[0] - picked[1]) / h, (picked[1] - picked[2]) / h
+    if not abs(above - below) <= KINK_ATOL + KINK_RTOL * max(abs(above), abs(below)):
+        return None  # a kink (relu at 0, a tie of max): the derivative is not one number there
+    value = (picked[0] - picked[2]) / (2 * h)
     return value if np.isfinite(value) else None
 
 

@@ -46,13 +46,14 @@ class Verdict:
     truth: float
     why: str = ""
     doubt: str = ""  # "X's VJP fails its gradient check (...)": the truth comes from a VJP found wrong
-    numerical: float = None  # the true derivative (finite differences), measured when the guess is not the VJP's
+    numerical: float = None  # the true derivative (finite differences of the op's forward); None: not measured
     step: int = None  # the step the question was about (the inspector shows the verdict there)
     worked: str = ""  # the formula with the question's numbers put in
     slip: str = ""  # the common mistake the guess matches ('you did not divide by N = 4')
 
     @property
     def right(self):
+        """True when the guess is the op's backward's (its VJP's) number."""
         return _close(self.guess, self.truth)
 
     @property
@@ -67,11 +68,12 @@ class Verdict:
 
     @property
     def matches_derivative(self):
-        """True when the guess is the derivative: the VJP's number, or the true one where the VJP is found wrong."""
-        return self.right or (self.vjp_disproved and _close(self.guess, self.numerical))
+        """True when the guess is the derivative: the VJP's number, or the true one where the VJP is found wrong (the
+        wrong VJP's number is then not the derivative)."""
+        return _close(self.guess, self.numerical) if self.vjp_disproved else self.right
 
     def text(self):
-        if self.right:
+        if self.right and not self.vjp_disproved:
             return f"right: {_num(self.truth)}" + (f"\n{self.worked}" if self.worked else "")
         lines = [self._first_line()]
         lines += [text for text in (self.slip and f"({self.slip})", self.why, self.worked) if text]
@@ -82,6 +84,9 @@ class Verdict:
         VJP's number."""
         guess, truth = _num(self.guess), _num(self.truth)
         backward = f"this op's backward gives {truth}: its VJP is wrong (c checks it)"
+        if self.right:  # the wrong VJP's own number
+            return (f"your {guess} matches this op's backward ({truth}), but the true derivative is "
+                    f"{_num(self.numerical)}: its VJP is wrong (c checks it)")
         if self.matches_derivative:
             return f"your {guess} matches the true derivative (finite differences); {backward}"
         if self.vjp_disproved:
@@ -388,14 +393,16 @@ class Session:
             return None
 
     def judge(self, question, text):
-        """The Verdict on a typed guess. The truth is the engine's own number (the op's VJP); a guess judged wrong
-        is told when that VJP fails its gradient check, as the guess may then be the right one."""
+        """The Verdict on a typed guess. The truth is the engine's own number (the op's VJP), held against the true
+        derivative (finite differences of the op's forward): a guess equal to a wrong VJP's number is told that the
+        true derivative differs; a guess judged wrong is told when that VJP fails its gradient check, as the guess
+        may then be the right one."""
         guess = parse_guess(text)
-        verdict = Verdict(guess, question.truth, question.why, step=question.step, worked=question.worked)
+        verdict = Verdict(guess, question.truth, question.why, step=question.step, worked=question.worked,
+                          numerical=finite_difference_answer(question))
         if not verdict.right:
             slip = next((words for number, words in question.slips if _close(guess, number)), "")
-            verdict = replace(verdict, slip=slip, doubt=self._vjp_doubt(self.stepper[question.step].node),
-                              numerical=finite_difference_answer(question))
+            verdict = replace(verdict, slip=slip, doubt=self._vjp_doubt(self.stepper[question.step].node))
         self.verdict = verdict
         return verdict
 
