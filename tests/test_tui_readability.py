@@ -79,3 +79,37 @@ def test_a_right_guess_at_a_correct_op_or_a_kink_is_still_right():
     kink = type(relu)(**{**relu.__dict__, "asked": "dr[0]/dx[0]"})  # x[0] = 0
     from graphscope.tui.predict_numerics import finite_difference_answer
     assert finite_difference_answer(kink) is None
+
+
+async def test_predict_modes_notice_names_the_first_question_and_leaves_the_question_box_clear():
+    from graphscope.tui.screens.dialogs import AskDialog
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        session = app.session
+        steps = [e.step for e in session.stepper.events if e.phase == "backward" and e.edges]
+        contribution = next(q for q in map(session.question, steps) if q is not None and q.contribution)
+        session.goto(contribution.step - 1)
+        await pilot.press("t")
+        await settle(pilot)
+        [toast] = app._notifications
+        assert f"at step {contribution.step}: the contribution to {contribution.asked}" in toast.message
+        assert "local gradient" not in toast.message
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, AskDialog)
+        drawn = "\n".join(screen_lines(app))
+        assert "guess one number" not in drawn and "predict mode" not in drawn.split("\n", 1)[1], drawn
+        await pilot.press("escape")
+        await settle(pilot)
+        session.goto(0)
+        await pilot.press("t", "t")  # off and on again, at the start: the first question is the loss's
+        await settle(pilot)
+        first = session.next_question()
+        assert not first.contribution
+        assert app._notifications and f"the local gradient {first.asked}" in list(app._notifications)[-1].message
+        for _ in range(20):  # the main screen shows its toasts again (once the toast is mounted)
+            if any("predict mode" in line for line in screen_lines(app)[1:]):
+                break
+            await pilot.pause(0.05)
+        assert any("predict mode" in line for line in screen_lines(app)[1:])

@@ -392,6 +392,15 @@ class Session:
         except GraphscopeError:  # an op whose Jacobian cannot be described (a custom op's bug): nothing to ask
             return None
 
+    def next_question(self):
+        """The first predict-mode question after the current step (None when no step ahead has one)."""
+        for step in range(self.step + 1, len(self.stepper)):
+            if self.stepper[step].edges:
+                found = self.question(step)
+                if found is not None:
+                    return found
+        return None
+
     def judge(self, question, text):
         """The Verdict on a typed guess. The truth is the engine's own number (the op's VJP), held against the true
         derivative (finite differences of the op's forward): a guess equal to a wrong VJP's number is told that the

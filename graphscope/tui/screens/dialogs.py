@@ -1,18 +1,27 @@
 """Modal dialogs: an error or a message, and a one-line question (edit a value, predict a gradient)."""
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+from textual.widgets._toast import ToastRack
 
 from ..widgets.ordered_input import OrderedInput
 
 
 class Dialog(ModalScreen):
-    """A modal box: the notification shown when it opens is cleared, so no toast lies over the box."""
+    """A modal box: the notification shown when it opens is cleared, so no toast lies over the box (nor, drawn
+    behind it, on the screens under it: their toasts are hidden until they are shown again)."""
 
     def on_mount(self):
         self.app.clear_notifications()
         self.call_after_refresh(self.app.clear_notifications)  # and one a key typed just before posted meanwhile
+        for screen in self.app.screen_stack:
+            if screen is not self:
+                try:  # Textual refreshes only the top screen's toasts: the one under the box kept its old ones
+                    screen.get_child_by_type(ToastRack).display = False
+                except NoMatches:
+                    pass
 
 
 class MessageDialog(Dialog):

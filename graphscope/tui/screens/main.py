@@ -325,7 +325,7 @@ class MainScreen(Screen):
     def action_predict(self):
         self.predicting = not self.predicting
         self.session.verdict = None
-        self.tell("before each backward step, guess its local gradient" if self.predicting else "off",
+        self.tell(predict_mode_notice(self.session.next_question()) if self.predicting else "off",
                   title="predict mode")
         self.moved()
 
@@ -358,3 +358,13 @@ class MainScreen(Screen):
             keys = b.key.replace("exclamation_mark", "!").replace("question_mark", "?")
             yield SystemCommand(full_words(b).capitalize(), f"key: {keys}", partial(self.run_action, b.action))
 
+
+
+def predict_mode_notice(question):
+    """What predict mode asks, named as the first question ahead (`question`, None: none ahead) asks it: a local
+    gradient or a contribution (upstream × local)."""
+    if question is None:
+        return "on, but no step ahead has a number to work out by hand (Home goes back to the start)"
+    what = (f"the contribution to {question.asked} (upstream × local)" if question.contribution
+            else f"the local gradient {question.asked}")
+    return f"before each backward step, guess one number; first, at step {question.step}: {what}"
