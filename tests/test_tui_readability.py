@@ -113,3 +113,47 @@ async def test_predict_modes_notice_names_the_first_question_and_leaves_the_ques
                 break
             await pilot.pause(0.05)
         assert any("predict mode" in line for line in screen_lines(app)[1:])
+
+
+async def test_the_inspector_at_80_columns_lays_out_every_line_itself_with_its_indent():
+    """Each update step (Adam's state of a 5-vector) and backward step of two_layer: no line is left for the pane to
+    wrap (its continuation would start at column 0), and a line cut by the inspector goes on indented."""
+    import graphscope as gs
+    from graphscope.tui import GraphscopeApp
+    from graphscope.userfile import load_graph_file
+    from tui_apps import SAMPLES
+    import os
+    path = os.path.join(SAMPLES, "two_layer.py")
+    graph = load_graph_file(path)
+    app = GraphscopeApp(graph, "samples/two_layer.py", path, optimizer=gs.optim.Adam(graph.params, lr=1e-3))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        inspector = app.screen.query_one("#inspector")
+        steps = [e.step for e in app.session.stepper.events if e.phase in ("update", "backward")]
+        cut = 0
+        for step in steps:
+            app.session.goto(step)
+            app.screen.show_step()
+            await pilot.pause()
+            width = inspector.text_width()
+            lines = app.screen.query_one("#inspector-body").render().plain.split("\n")
+            assert all(len(line) <= width for line in lines), (step, [x for x in lines if len(x) > width])
+            assert not any(line.rstrip().endswith((", (weights", "[5,")) for line in lines), (step, lines)
+            cut += sum(1 for line in lines if line.startswith("        -0.00"))  # m's 5 entries, cut under '['
+        assert cut
+
+
+def test_a_question_is_cut_with_a_hanging_indent_and_never_inside_an_index():
+    from graphscope.tui.screens.dialogs import prompt_lines
+    prompt = ("next: step 41, backward at swish_21 = swish(add_20)\nwhere add_20[5, 15] = -0.0325\n"
+              "      x = [0.0156467, -0.0717417, -0.0148637, 0.25]\nlocal gradient dswish_21[5, 15]/dadd_20[5, 15] = ?")
+    for width in range(34, 60):  # from the width of the index-only word 'dswish_21[5, 15]/dadd_20[5, 15]' on
+        lines = prompt_lines(prompt, width).split("\n")
+        assert all(len(line) <= width for line in lines), (width, lines)
+        assert "dswish_21[5, 15]/dadd_20[5, 15]" in "\n".join(lines), (width, lines)
+        assert any(line.startswith("where add_20[5, 15] =") for line in lines), (width, lines)
+        starts = {line.split()[0] for line in prompt.split("\n")}
+        assert all(line.startswith(" ") or line.split()[0] in starts for line in lines), (width, lines)
+    lines = prompt_lines(prompt, 36).split("\n")
+    assert lines[-3:] == ["local gradient", "  dswish_21[5, 15]/dadd_20[5, 15]", "  = ?"], lines
+    assert any(line.startswith("        -0.0148637") for line in lines), lines  # under the numbers, past 'where'

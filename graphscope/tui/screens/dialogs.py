@@ -7,6 +7,7 @@ from textual.widgets import Button, Label, Static
 from textual.widgets._toast import ToastRack
 
 from ..widgets.ordered_input import OrderedInput
+from ..widgets.text_fit import hanging
 
 
 class Dialog(ModalScreen):
@@ -43,6 +44,31 @@ class MessageDialog(Dialog):
         self.dismiss()
 
 
+class Prompt(Static):
+    """A question's text laid out for its width: each line cut between words, its continuation indented under it
+    (a 'where' line's under its numbers), never inside an index ('W[5, 15]')."""
+
+    def __init__(self, text, **kwargs):
+        super().__init__(text, markup=False, **kwargs)
+        self.text = text
+
+    def on_resize(self, event):
+        self.update(prompt_lines(self.text, self.content_region.width or None))
+
+
+def prompt_lines(text, width):
+    """`text` laid out `width` wide (Prompt)."""
+    lines = []
+    for line in text.split("\n"):
+        lead = len(WHERE) if line.startswith(WHERE) else len(line) - len(line.lstrip())
+        lines.append(hanging(line, width, indent=lead + 2))
+    return "\n".join(lines)
+
+
+#: The word a question's given numbers follow ('where x[1] = 2'): the lines after it stand under its numbers.
+WHERE = "where "
+
+
 class AskDialog(Dialog):
     """A question with one line to type; dismisses with the text (None when cancelled with Escape)."""
 
@@ -59,7 +85,7 @@ class AskDialog(Dialog):
     def compose(self):
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="dialog-title")
-            yield Static(self.prompt, id="dialog-message", markup=False)
+            yield Prompt(self.prompt, id="dialog-message")
             yield OrderedInput(self.value, id="dialog-input")
             yield Static("", id="dialog-hint", classes="-empty", markup=False)
 

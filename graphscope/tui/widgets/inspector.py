@@ -156,10 +156,10 @@ def _backward(text, info, event, width):
     text.append(lead, style=theme.GRAD_INK)
     block(text, "upstream  " + lead, event.upstream, theme.GRAD_INK, width)
     if event.error is not None:  # the step whose VJP failed: the engine's words, the user's line, where it ends
-        text.append(f"\nVJP failed: {info['error']}\n", style=f"bold {theme.ORIGIN_INK}")
+        text.append("\n" + hanging(f"VJP failed: {info['error']}", width) + "\n", style=f"bold {theme.ORIGIN_INK}")
         if "error_at" in info:
-            text.append(f"  {info['error_at']}\n", style=theme.ORIGIN_INK)
-        text.append(f"\n{info['stopped']}\n" + (f"{info['unreached']}\n" if "unreached" in info else ""),
+            text.append(hanging(f"  {info['error_at']}", width, cut_words=True) + "\n", style=theme.ORIGIN_INK)
+        text.append("\n" + "\n".join(hanging(info[k], width) for k in ("stopped", "unreached") if k in info) + "\n",
                     style=theme.MUTED)
         return
     if not event.edges:
@@ -168,7 +168,7 @@ def _backward(text, info, event, width):
         text.append(f"\n▶ to {e['input']}", style="bold")
         text.append(f" (input {e['slot']}, {e['shape']})\n", style=theme.MUTED)
         if "note" in e:
-            text.append(f"  {e['note']}\n", style=theme.MUTED)
+            text.append(hanging(f"  {e['note']}", width) + "\n", style=theme.MUTED)
             continue
         text.append("  upstream × local = contribution\n", style=theme.MUTED)
         local = edge.local_matrix()
@@ -218,7 +218,7 @@ def _update(text, info, event, width):
     _before_after(text, f"  {info['node']}", event.value_before, event.value_after, theme.VALUE_INK, width)
     text.append("\nupdate/weight  ", style="bold")
     text.append(f"{info['ratio']}\n")
-    text.append(f"  {info['ratio_verdict']}\n", style=theme.MUTED)
+    text.append(hanging(f"  {info['ratio_verdict']}", width) + "\n", style=theme.MUTED)
 
 
 def _before_after(text, name, before, after, style, width):
@@ -227,8 +227,12 @@ def _before_after(text, name, before, after, style, width):
     then 'after'."""
     if all(v is None or len(value_lines(v)) == 1 for v in (before, after)):  # summaries: 'mean=.. → mean=..'
         head, tail = f"{name}: {value_lines(before)[0]}", f"→ {value_lines(after)[0]}"
-        gap = " " if fits(len(head) + 1 + len(tail), width) else "\n" + " " * (len(name) + 2)
-        text.append(head + gap + tail + "\n", style=style)
+        if fits(len(head) + 1 + len(tail), width):
+            text.append(f"{head} {tail}\n", style=style)
+            return
+        column = len(name) + 2  # where the values start: a cut list goes on under its entries
+        text.append(hanging(head, width, indent=column + 1) + "\n", style=style)
+        text.append(hanging(" " * column + tail, width, indent=column + 3) + "\n", style=style)
         return
     for word, value in (("before", before), ("after", after)):
         lead = f"{name} {word}: "

@@ -1,6 +1,6 @@
 """Text laid out for a pane's width: cut only where a reader expects a cut (between words, between entries), the
 lines after the first indented, never back at column 0."""
-import textwrap
+import re
 
 from rich.cells import cell_len
 
@@ -13,32 +13,65 @@ def fits(columns, width):
     return width is None or columns <= width
 
 
-def hanging(line, width, cut_words=False):
-    """`line` cut between words to `width` columns, the lines after the first indented under its text. An equation
-    ('d(a+b)/da = I'), a bracketed formula ('diag(1[x > 0])') and a differential ('d relu(x)/dx') move to the next
-    line whole when they fit there (an equation too long for a line is cut between its sides); only a piece longer
-    than a line is cut inside. `cut_words`: a word longer than a line (a file path) is cut too, rather than left
-    for the pane to wrap."""
+def hanging(line, width, cut_words=False, indent=None):
+    """`line` cut between words to `width` columns, the lines after the first indented under its text (`indent`
+    spaces; by default its own indent and 2 more). An equation ('d(a+b)/da = I'), a bracketed formula
+    ('diag(1[x > 0])') and a differential ('d relu(x)/dx') move to the next line whole when they fit there (an
+    equation too long for a line is cut between its sides); only a piece longer than a line is cut inside, between
+    its outermost words ('(Adam; update/weight n/a (weights 0))' before '(weights 0)'), never inside an index
+    ('W[5, 15]'). `cut_words`: a word longer than a line (a file path) is cut too, rather than left for the pane to
+    wrap. A line break in `line` is kept, each line cut on its own."""
+    if "\n" in line:
+        return "\n".join(hanging(part, width, cut_words, indent) for part in line.split("\n"))
     if fits(len(line), width):
         return line
     lead = len(line) - len(line.lstrip())
-    indent = " " * (lead + 2)
+    indent = " " * (lead + 2 if indent is None else indent)
     lines, current = [], line[:lead]
     glued = pieces(line[lead:])
     for piece in [part for p in glued for part in ([p] if len(indent) + len(p) <= width else pieces(p, glue=False))]:
-        if current.strip() and len(current) + 1 + len(piece) > width:
-            lines.append(current)
-            current = indent
-        elif current.strip():
-            current += " "
-        if len(current) + len(piece) > width:  # longer than a whole line: cut inside it, between its words
-            cut = textwrap.wrap(piece, width, initial_indent=current, subsequent_indent=indent,
-                                break_long_words=cut_words, break_on_hyphens=False)
-            lines += cut[:-1]
-            current = cut[-1]
-        else:
-            current += piece
+        words = [piece] if len(indent) + len(piece) <= width else outer_words(piece, width - len(indent))
+        for word in words:
+            if current.strip() and len(current) + 1 + len(word) > width:
+                lines.append(current)
+                current = indent
+            elif current.strip():
+                current += " "
+            while cut_words and len(current) + len(word) > width and width > len(current):
+                room = width - len(current)
+                lines.append(current + word[:room])
+                current, word = indent, word[room:]
+            current += word
     return "\n".join(lines + [current])
+
+
+#: An index ('W[5, 15]', 'scores[0, :]'): a line is never cut inside it.
+INDEX = re.compile(r"(?<=[\w)\]])\[[-\d:,. …]*\]")
+
+
+def outer_words(text, room):
+    """`text` split at the spaces of its outermost bracket level that has any (never inside an index), a word still
+    longer than `room` split again the same way, one level in."""
+    locked = set()
+    for found in INDEX.finditer(text):
+        locked.update(range(found.start(), found.end()))
+    depth, spaces = 0, {}
+    for i, ch in enumerate(text):
+        if ch in OPENING:
+            depth += 1
+        elif ch in CLOSING:
+            depth = max(0, depth - 1)
+        elif ch == " " and i not in locked:
+            spaces.setdefault(depth, []).append(i)
+    if not spaces:
+        return [text]
+    words, start = [], 0
+    for i in spaces[min(spaces)] + [len(text)]:
+        if i > start:
+            word = text[start:i]
+            words += outer_words(word, room) if len(word) > room else [word]
+        start = i + 1
+    return words
 
 
 #: A lone operator between two terms: a line is never cut beside it ('(softmax(s) - onehot(y)) / N' stays whole).
@@ -50,7 +83,7 @@ OPENING, CLOSING = "([{", ")]}"
 def pieces(text, glue=True):
     """`text`'s words, a bracketed group's words kept together ('diag(1[x > 0])'), a lone 'd' with what it
     differentiates ('d relu(x)/dx') and, with `glue`, an equation's two sides with their '=' ('d(a+b)/da = I'); always, the
-    terms on either side of a lone operator ('(p - y) / N')."""
+    terms on either side of a lone operator ('(p - y) / N') and a question's '= ?'."""
     out, depth, start = [], 0, 0
     for i, ch in enumerate(text + " "):
         if ch in OPENING:
@@ -63,7 +96,8 @@ def pieces(text, glue=True):
             start = i + 1
     joined, equation, operator = [], False, False
     for word in out:
-        if joined and (equation or operator or joined[-1] == "d" or (glue and word == "=") or word in OPERATORS):
+        if joined and (equation or operator or joined[-1] == "d" or (glue and word == "=") or word in OPERATORS
+                       or (word == "?" and joined[-1] == "=")):
             joined[-1] += " " + word
         else:
             joined.append(word)
