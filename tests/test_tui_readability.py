@@ -157,3 +157,18 @@ def test_a_question_is_cut_with_a_hanging_indent_and_never_inside_an_index():
     lines = prompt_lines(prompt, 36).split("\n")
     assert lines[-3:] == ["local gradient", "  dswish_21[5, 15]/dadd_20[5, 15]", "  = ?"], lines
     assert any(line.startswith("        -0.0148637") for line in lines), lines  # under the numbers, past 'where'
+
+
+async def test_at_120x40_the_tape_lists_every_node_of_two_layer():
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.pause()
+        tape, graph = app.screen.query_one("#tape"), app.screen.query_one("#graph")
+        rows = [tape.render_line(y).text.split() for y in range(1, tape.scrollable_content_region.height)]
+        assert [r[2] for r in rows if r] == [n.name for n in app.session.graph.nodes]
+        assert graph.size.height >= 2 * tape.size.height  # the graph keeps most of the column
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=(80, 24)) as pilot:  # a short terminal: the graph keeps its rows
+        await settle(pilot)
+        assert app.screen.query_one("#tape").size.height == 9

@@ -39,6 +39,9 @@ CHECK_NOTICE_PAINT = 0.1
 MIN_TOAST_ROWS = 4
 #: The tape's rows (its header included) when the graph needs the room: graphscope.tcss's #tape height.
 TAPE_ROWS = 9
+#: The tape may take this share of the left column's rows even when the graph would fill them (a graph pane that
+#: scrolls anyway loses a few rows; the tape then lists every node of a small graph in a tall terminal).
+TAPE_SHARE = 1 / 3
 #: What s says when it wrote DOT text because Graphviz's dot is not installed.
 NO_DOT_EXPORT = "no SVG: Graphviz's dot is not installed; `dot -Tsvg` draws this file where it is"
 #: The notice, once, that the graph is laid out without Graphviz.
@@ -116,13 +119,16 @@ class MainScreen(Screen):
             self.tell(PLAIN_LAYOUT, title="plain layout")
 
     def fit_panes(self):
-        """Share the left column's rows out: the tape lists every node when the graph leaves it the room (past its
-        TAPE_ROWS), and is never longer than its nodes; then the notifications' room follows the graph pane."""
+        """Share the left column's rows out from what each pane holds: the tape lists every node when the graph
+        leaves it the room, or when its rows are at most TAPE_SHARE of the column, else it keeps TAPE_ROWS or that
+        share; it is never longer than its nodes (the graph takes the rest). Then the notifications' room follows
+        the graph pane."""
         graph, tape = self.query_one(GraphView), self.query_one(Tape)
         wanted = graph.wanted_height()
         if wanted is not None:
             room = self.query_one("#left").size.height
-            rows = min(len(self.session.graph.nodes) + 1, max(TAPE_ROWS, room - wanted))  # + 1: its header
+            share = int(room * TAPE_SHARE)
+            rows = min(len(self.session.graph.nodes) + 1, max(TAPE_ROWS, room - wanted, share))  # + 1: its header
             if tape.styles.height is None or tape.styles.height.value != rows:
                 tape.styles.height = rows
                 self.call_after_refresh(self.fit_notifications)  # the graph pane's new size
