@@ -172,3 +172,62 @@ async def test_at_120x40_the_tape_lists_every_node_of_two_layer():
     async with app.run_test(size=(80, 24)) as pilot:  # a short terminal: the graph keeps its rows
         await settle(pilot)
         assert app.screen.query_one("#tape").size.height == 9
+
+
+async def test_a_long_noisy_run_is_drawn_as_a_mean_per_column_and_the_legend_says_so():
+    import numpy as np
+    from textual.app import App
+
+    from graphscope.tui.widgets.plots import CurvePlot, column_means, legend_markup
+
+    class CurveApp(App):
+        def compose(self):
+            yield CurvePlot()
+
+    rng = np.random.default_rng(0)
+    losses = list(1 / (1 + np.arange(1500) / 100) + rng.uniform(0, 0.5, 1500))  # 300 epochs of 5 noisy batches
+    kept = list(losses)
+    async with CurveApp().run_test(size=(80, 20)) as pilot:
+        curve = pilot.app.query_one(CurvePlot)
+        curve.show(losses, train_acc=[0.5] * 300, iterations_per_epoch=5)
+        await pilot.pause()
+        text = curve.render().plain
+        columns = curve.pixel_columns()
+    assert losses == kept  # the history is drawn, never changed
+    per = -(-1500 // columns)
+    assert curve.legend[0][0] == f"loss (mean of {per} iterations per column; left)"
+    assert text.count("⣿") < 10, text  # a line, not a solid block of braille
+    shown, n = column_means([(i + 1, v) for i, v in enumerate(losses)], columns)
+    assert n == per and len(shown) <= columns
+    assert abs(shown[0][1] - np.mean(losses[:per])) < 1e-12 and shown[0][0] == (1 + per) / 2
+    assert column_means([(1, 2.0), (2, 3.0)], columns) == ([(1, 2.0), (2, 3.0)], 1)  # a short run: every point
+    legend = legend_markup(*curve.legend, width=78).split("\n")  # at 80 columns: each entry whole, on its line
+    assert [line.split("[/] ")[1] for line in legend] == [label for label, *_ in curve.legend]
+    assert legend_markup(*curve.legend) == "  ".join(legend)
+
+
+def test_a_status_on_a_few_lines_leaves_out_whole_parts_and_its_last_line_ends_with_a_part():
+    from graphscope.tui.widgets.text_fit import cut_parts
+    parts = ["training samples/train_spiral.py", "SGD lr 0.05 (exp:0.01), batch 64, reg 0, float32, 300 epochs",
+             "train's defaults, --lr, --schedule, --epochs given", "settings()"]
+    assert cut_parts(parts, 200, 3) == [PART_SEP.join(parts)]
+    assert cut_parts(parts, 70, 3) == ["training samples/train_spiral.py ·", "  " + parts[1] + " ·",
+                                       "  " + parts[2] + " · settings()"]
+    short = cut_parts(parts, 70, 2)
+    assert short == ["training samples/train_spiral.py ·", "  " + parts[1]]
+
+
+async def test_the_training_screens_settings_at_80_columns_are_cut_between_whole_parts():
+    from tui_apps import training_app
+    app = training_app(epochs=300)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        screen = app.screen
+        lines = str(screen.query_one("#training-status").render()).split("\n")
+        parts = screen.status_text(screen.n_train).split(PART_SEP)
+        assert [line.strip().rstrip(" ·") for line in lines] == parts[:len(lines)]
+        await pilot.press("s")
+        from tui_apps import training_finished
+        await training_finished(pilot)

@@ -24,7 +24,7 @@ from ...stepper.explain import ratio_verdict
 from ...train.monitor import layer_stats
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
-from ..widgets.text_fit import cut_between
+from ..widgets.text_fit import cut_between, cut_parts
 
 COLUMNS = ("scope", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
 NO_SCOPES = ("This graph has no module scopes. Record layers inside gs.scope(\"name\") blocks "
@@ -81,6 +81,8 @@ def with_walked_updates(stats, events):
 #: The footer shows Up/Down as one group: '↑↓ pick scope'.
 SCOPE_KEYS = Binding.Group("pick scope", compact=True)
 #: Why a row's upd/weight is '-': no step has been taken yet, and what takes one.
+#: The status line's most lines (graphscope.tcss: #layers-status's max-height).
+STATUS_LINES = 3
 NO_UPDATE_YET = "no update yet: r trains, or --optimizer walks one"
 
 
@@ -138,7 +140,7 @@ class LayerScreen(Screen):
         of its own."""
         status = self.query_one("#layers-status", Static)
         width = status.content_region.width or None
-        status.update("\n".join(cut_between(self._status().split(" · "), width, "  ", sep=" · ")))
+        status.update("\n".join(cut_parts(self._status().split(" · "), width, STATUS_LINES)))
 
     def _examples(self):
         """' · 64 examples' (the recorded batch), or where a training run measured the activations."""

@@ -26,11 +26,14 @@ from ...viz.curves import log_scale
 from ..training import TrainingRun, load_data
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import CurvePlot, legend_markup
+from ..widgets.text_fit import cut_parts
 from .layers import LayerScreen
 
 #: The UI redraws for the trainer's events at most this often (a redraw of the curve takes tens of ms);
 #: the end of the run is always drawn.
 REPORT_SECONDS = 0.25
+#: The settings line's most lines (graphscope.tcss: #training-status's max-height).
+STATUS_LINES = 3
 #: Below this many lines, the lines about the data and the settings make way for a divergence's report, and the
 #: line saying where each setting came from makes way for the curve (the status line says it in short).
 ROOMY_HEIGHT = 30
@@ -97,11 +100,12 @@ class TrainingScreen(Screen):
         self.stopped = ""  # the trainer's words when stop() ended the run
         self.stopping = False  # s was pressed: the run ends after the current batch
         self.untrainable = ""  # why the file cannot be trained (no data()): the screen says only that
+        self.n_train = None  # the training examples, once the data is loaded (the settings line names the batch)
         self.note = ""  # what the last key could not do (said in the figures, never in a toast over the settings)
         self._last_report = 0.0
 
     def compose(self):
-        yield Static(self.status_text(), id="training-status")
+        yield Static(id="training-status")
         yield Static("", id="training-message")
         yield Static("", id="training-legend")
         yield CurvePlot(id="training-curve")
@@ -110,7 +114,14 @@ class TrainingScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self):
+        self.show_status()
         self.start()
+
+    def show_status(self):
+        """The settings line cut between its parts (' · ') to the screen's width, on at most STATUS_LINES lines."""
+        status = self.query_one("#training-status", Static)
+        width = status.content_region.width or None
+        status.update("\n".join(cut_parts(self.status_text(self.n_train).split(" · "), width, STATUS_LINES)))
 
     def status_text(self, n_train=None):
         """The settings line (see _settings_text), or, for a file that cannot be trained, only that."""
@@ -143,7 +154,7 @@ class TrainingScreen(Screen):
                 self.untrainable = str(exc)
                 for part in ("#training-legend", "#training-curve", "#training-figures", "#training-progress"):
                     self.query_one(part).display = False
-                self.query_one("#training-status", Static).update(self.status_text())
+                self.show_status()
                 self.query_one("#training-message", Static).update(
                     f"{exc}\n\nescape goes back to the graph")
                 self.refresh_bindings()
@@ -152,7 +163,8 @@ class TrainingScreen(Screen):
                 self.show()
             return
         n_val = len(data[2]) if data[2] is not None else 0
-        self.query_one("#training-status", Static).update(self.status_text(len(data[0])))
+        self.n_train = len(data[0])
+        self.show_status()
         resumed = f" (went on from its epoch {run.resumed_epoch})" if run.resumed_epoch is not None else ""
         self.query_one("#training-message", Static).update(
             f"{len(data[0])} examples" + (f", {n_val} for validation" if n_val else ", no validation set")
@@ -243,7 +255,8 @@ class TrainingScreen(Screen):
         curve = self.query_one(CurvePlot)
         curve.show(losses, list(h.train_acc), list(h.val_acc), run.iterations_per_epoch,
                    distinct=getattr(self.app, "low_colour", False))
-        self.query_one("#training-legend", Static).update(legend_markup(*curve.legend))
+        legend = self.query_one("#training-legend", Static)
+        legend.update(legend_markup(*curve.legend, width=legend.content_region.width or None))
         self.query_one(ProgressBar).update(progress=len(losses))
         lr = h.lr[-1] if h.lr else run.trainer.optimizer.lr
         if isinstance(event, BatchEnd):
@@ -299,6 +312,7 @@ class TrainingScreen(Screen):
         return f"{more} (optimizer state kept), l shows the layers, escape shows the trained graph"
 
     def on_resize(self, event):
+        self.call_after_refresh(self.show_status)
         if self.run is not None:
             self.show()
 

@@ -6,6 +6,7 @@ history); they compute nothing.
 """
 import math
 
+from rich.cells import cell_len
 from textual_plotext import PlotextPlot
 
 from ...viz.curves import loss_ticks
@@ -64,11 +65,46 @@ CURVE_MARKS = {"loss": ("braille", "⣀⣀"), "train acc": ("+", "++"), "val acc
 COLOUR_SAMPLE = "━━"
 
 
-def legend_markup(*labels):
+#: A braille character is 2 dots wide; the axes' labels and frame take about this many of the plot's columns.
+BRAILLE_COLUMNS = 2
+AXES_COLUMNS = 12
+#: The width assumed before the plot is laid out.
+DEFAULT_WIDTH = 80
+#: More than this many points per dot column are drawn as their means, one per column (else a noisy loss per
+#: iteration fills the plot area solid).
+POINTS_PER_COLUMN = 2
+
+
+def column_means(points, columns):
+    """((x, y) points to draw, how many points each stands for): `points` as they are when there are at most
+    POINTS_PER_COLUMN per one of `columns`, else the means of runs of `per` consecutive points (x the mean of their
+    iterations), about one per column. The points themselves are left as they are."""
+    if len(points) <= POINTS_PER_COLUMN * columns:
+        return list(points), 1
+    per = math.ceil(len(points) / columns)
+    runs = [points[k:k + per] for k in range(0, len(points), per)]
+    return [(sum(x for x, _ in run) / len(run), sum(y for _, y in run) / len(run)) for run in runs], per
+
+
+def legend_markup(*labels, width=None):
     """The curves' legend as Textual markup, for a line above the plot (plotext's own would cover the curves):
-    (label, colour) or (label, colour, sample) tuples, '━━ loss  ━━ train acc' ('⣀⣀ loss  ++ train acc')."""
-    return "  ".join(f"[{color}]{sample[0] if sample else COLOUR_SAMPLE}[/] {label}"
-                     for label, color, *sample in labels)
+    (label, colour) or (label, colour, sample) tuples, '━━ loss  ━━ train acc' ('⣀⣀ loss  ++ train acc'); an entry
+    that does not fit on the line in `width` columns (None: any width) starts the next line, whole."""
+    lines, room = [], None
+    for label, color, *sample in labels:
+        mark = sample[0] if sample else COLOUR_SAMPLE
+        entry, columns = f"[{color}]{mark}[/] {label}", cell_len(f"{mark} {label}")
+        if lines and (width is None or room + LEGEND_GAP + columns <= width):
+            lines[-1] += " " * LEGEND_GAP + entry
+            room += LEGEND_GAP + columns
+        else:
+            lines.append(entry)
+            room = columns
+    return "\n".join(lines)
+
+
+#: The spaces between two entries of the legend.
+LEGEND_GAP = 2
 
 
 class CurvePlot(PlotextPlot):
@@ -77,13 +113,18 @@ class CurvePlot(PlotextPlot):
 
     The curves carry no plotext legend or title (they would cover the first iterations, and take a row from a
     short terminal): ``legend`` lists what is drawn, (label, colour) pairs, for legend_markup, the loss's label
-    saying when its axis is a log scale. The loss axis is chosen as `graphscope train` chooses it
+    saying when its axis is a log scale, and when a long run's losses (many more than the plot has dot columns)
+    are drawn as their means per column (column_means: 'mean of 12 iterations per column'). The loss axis is chosen as `graphscope train` chooses it
     (viz.curves.loss_ticks: a log scale when the loss spans more than a factor of LOG_SPAN); its labels are short
     (3 significant digits: 1e+36, never a 37-digit number), and the iterations are counted in whole numbers.
     """
 
     legend = ()
     log = False  # the loss axis is a log scale
+
+    def pixel_columns(self):
+        """The braille dot columns the plot area has (its width less the axes' labels)."""
+        return BRAILLE_COLUMNS * max(1, (self.size.width or DEFAULT_WIDTH) - AXES_COLUMNS)
 
     def show(self, losses, train_acc=(), val_acc=(), iterations_per_epoch=None, distinct=False):
         """Draw the curves; `distinct`: each its own marker (CURVE_MARKS), for a terminal without colours."""
@@ -98,12 +139,14 @@ class CurvePlot(PlotextPlot):
             return
         values = [v for _, v in finite]
         self.log, loss_axis = loss_ticks(values)
+        shown, per = column_means(finite, self.pixel_columns())
         # a log axis drawn as log10 of the values on a linear one: plotext's own log scale takes the log of the
         # values again at every redraw (a resize), and a second log of a loss below 10 is a math domain error
-        drawn = [math.log10(v) for v in values] if self.log else values
+        drawn = [math.log10(v) for _, v in shown] if self.log else [v for _, v in shown]
         marks = {k: v if distinct else ("braille", COLOUR_SAMPLE) for k, v in CURVE_MARKS.items()}
-        plt.plot([i for i, _ in finite], drawn, color="blue", marker=marks["loss"][0])
-        legend = [(f"loss (left{', log scale' if self.log else ''})", "blue", marks["loss"][1])]
+        plt.plot([i for i, _ in shown], drawn, color="blue", marker=marks["loss"][0])
+        what = f"mean of {per} iterations per column; " if per > 1 else ""
+        legend = [(f"loss ({what}left{', log scale' if self.log else ''})", "blue", marks["loss"][1])]
         per = iterations_per_epoch or 1
         for accs, label, color in ((train_acc, "train acc", "green"), (val_acc, "val acc", "red")):
             points = [((k + 1) * per, a) for k, a in enumerate(accs) if a is not None]

@@ -140,3 +140,14 @@ def fit_parts(parts, width, sep=PART_SEP):
     if kept or not parts:
         return sep.join(kept)
     return parts[0][:max(0, width - 1)] + "…" if width > 0 else ""
+
+
+def cut_parts(parts, width, most, indent="  ", sep=PART_SEP):
+    """`parts` on at most `most` lines of `width` columns, cut between two parts (cut_between: a line that goes on
+    ends with the separator's mark); the parts past the last line are left out whole, and that line then ends with
+    its last part, never a separator."""
+    lines = cut_between(parts, width, indent, sep)
+    if len(lines) <= most:
+        return lines
+    mark = sep.rstrip()
+    return lines[:most - 1] + [lines[most - 1][:-len(mark)].rstrip()]
