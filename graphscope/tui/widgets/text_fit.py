@@ -19,7 +19,7 @@ def hanging(line, width, cut_words=False, indent=None):
     ('diag(1[x > 0])') and a differential ('d relu(x)/dx') move to the next line whole when they fit there (an
     equation too long for a line is cut between its sides); only a piece longer than a line is cut inside, between
     its outermost words ('(Adam; update/weight n/a (weights 0))' before '(weights 0)'), never inside an index
-    ('W[5, 15]'). `cut_words`: a word longer than a line (a file path) is cut too, rather than left for the pane to
+    ('W[5, 15]'): a list goes on from where the line is, an aside in parentheses from the next line's start. `cut_words`: a word longer than a line (a file path) is cut too, rather than left for the pane to
     wrap. A line break in `line` is kept, each line cut on its own."""
     if "\n" in line:
         return "\n".join(hanging(part, width, cut_words, indent) for part in line.split("\n"))
@@ -31,6 +31,9 @@ def hanging(line, width, cut_words=False, indent=None):
     glued = pieces(line[lead:])
     for piece in [part for p in glued for part in ([p] if len(indent) + len(p) <= width else pieces(p, glue=False))]:
         words = [piece] if len(indent) + len(piece) <= width else outer_words(piece, width - len(indent))
+        if len(words) > 1 and piece.startswith("(") and current.strip():  # an aside too long for a line: from its
+            lines.append(current)                                             # own line's start, as one group
+            current = indent
         for word in words:
             if current.strip() and len(current) + 1 + len(word) > width:
                 lines.append(current)
