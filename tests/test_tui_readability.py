@@ -93,13 +93,14 @@ async def test_predict_modes_notice_names_the_first_question_and_leaves_the_ques
         await pilot.press("t")
         await settle(pilot)
         [toast] = app._notifications
-        assert f"at step {contribution.step}: the contribution to {contribution.asked}" in toast.message
+        assert toast.message.startswith(f"step {contribution.step} asks the contribution (upstream × local) to\n"
+                                        f"  {contribution.asked}\n")
         assert "local gradient" not in toast.message
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, AskDialog)
         drawn = "\n".join(screen_lines(app))
-        assert "guess one number" not in drawn and "predict mode" not in drawn.split("\n", 1)[1], drawn
+        assert "asks the contribution" not in drawn and "predict mode" not in drawn.split("\n", 1)[1], drawn
         await pilot.press("escape")
         await settle(pilot)
         session.goto(0)
@@ -107,7 +108,8 @@ async def test_predict_modes_notice_names_the_first_question_and_leaves_the_ques
         await settle(pilot)
         first = session.next_question()
         assert not first.contribution
-        assert app._notifications and f"the local gradient {first.asked}" in list(app._notifications)[-1].message
+        assert app._notifications and list(app._notifications)[-1].message.startswith(
+            f"step {first.step} asks the local gradient\n  {first.asked}\n")
         for _ in range(20):  # the main screen shows its toasts again (once the toast is mounted)
             if any("predict mode" in line for line in screen_lines(app)[1:]):
                 break

@@ -371,6 +371,7 @@ def predict_mode_notice(question):
     gradient or a contribution (upstream × local)."""
     if question is None:
         return "on, but no step ahead has a number to work out by hand (Home goes back to the start)"
-    what = (f"the contribution to {question.asked} (upstream × local)" if question.contribution
-            else f"the local gradient {question.asked}")
-    return f"before each backward step, guess one number; first, at step {question.step}: {what}"
+    what = "the contribution (upstream × local) to" if question.contribution else "the local gradient"
+    # most needed first (a notification cut before the current node's box keeps it); the entry's name on a line
+    # of its own, so that the notification's wrapping never cuts inside its index ('[5, 15]')
+    return f"step {question.step} asks {what}\n  {question.asked}\nthen each backward step asks one number to guess"
