@@ -19,7 +19,8 @@ The archive holds two members:
   ``[k, row]``; version 1 (still read; written by ``save_graph(..., version=1)``) has one member per
   array, ``a<k>.npy``, referenced as ``"a<k>"`` (see ``arraypack``).
 
-Writing is atomic (a temporary file renamed into place). ``gradients=False`` leaves every gradient out and
+Writing is atomic (a temporary file renamed into place), and never replaces a .py file or an existing file that
+is not a graph file (``graphscope.util.replaceable``). ``gradients=False`` leaves every gradient out and
 ``sources=False`` every source location and the files defining custom ops (a file to hand out: no answers, no
 paths of the author's machine); otherwise a source file in or near the graph file's folder is stored relative
 to it. Reading validates everything and reports the first problem in one message (GraphFileError):
@@ -58,6 +59,7 @@ from ..engine.compute import ForwardFailed, compute
 from ..engine.source import display_location
 from ..engine.tensor import new_leaf
 from ..util.atomic import atomic_write, require_path
+from ..util.replaceable import GRAPH, require_replaceable
 from .arraypack import MEMBER as ARRAYS_MEMBER, READERS, WRITERS
 from .attrcodec import AttrError, decode, encode
 from .savedvalues import Disagreements, difference, outdated
@@ -130,6 +132,7 @@ def save_graph(graph, path, version=VERSION, gradients=True, sources=True):
     for name, flag in (("gradients", gradients), ("sources", sources)):
         if not isinstance(flag, bool):
             raise GraphFileError(f"save_graph: {name} must be True or False, got {flag!r}")
+    require_replaceable(require_path(path, "graph file"), GRAPH, 'graph.save("lecture.gsgraph")', GraphFileError)
     store = WRITERS[version]()
     where = _PathsFrom(require_path(path, "graph file")) if sources else None
     head = {"format": FORMAT, "version": version, "outputs": [n.id for n in graph.outputs],
