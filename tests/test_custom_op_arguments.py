@@ -86,3 +86,16 @@ def test_a_tensor_passed_to_a_parameter_with_a_default_stays_an_input():
     x, s = gs.param(np.ones(2), name="x"), gs.param(np.full(2, 3.0), name="s")
     y = scaled(x, s)
     assert y.inputs == (x, s)
+
+
+def test_a_forward_writing_through_a_view_of_its_input_is_refused_too():
+    @gs.custom_op
+    def first_to_one(x):
+        v = x.reshape(-1)
+        v[0] = 1.0
+        return v.reshape(x.shape)
+    x = gs.param(np.zeros((2, 2)), name="x")
+    with pytest.raises(gs.GraphscopeError, match=r"writes into one of the arrays it was given \(its inputs\) or a "
+                                                 r"view of one: work on a copy \(v = v.copy\(\)\)"):
+        first_to_one(x)
+    assert not x.value.any()

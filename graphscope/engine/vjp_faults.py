@@ -60,10 +60,10 @@ def explain(exc, tb, roles, given="VJPs"):
         kind = roles.get(id(frame.f_locals.get(name))) if name else None
         role = None if kind is None else f"its {kind} {name}"
         if role is None:
-            role = "one of the arrays it was given (its upstream gradient, inputs or value)"
-            fix = "work on a copy (y = y.copy()) or build a new array"
-        else:
-            fix = f"work on a copy ({name} = {name}.copy()) or build a new array"
+            given_kinds = "inputs" if set(roles.values()) == {"input"} else "upstream gradient, inputs or value"
+            role = f"one of the arrays it was given (its {given_kinds}) or a view of one"
+        copied = name or "y"
+        fix = f"work on a copy ({copied} = {copied}.copy()) or build a new array"
         return f"writes into {role}", (f"{fix}; graphscope gives {given} read-only arrays so a recorded value "
                                        f"is never changed")
     if isinstance(exc, ValueError):
