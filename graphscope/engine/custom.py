@@ -23,10 +23,15 @@ it is recorded with its scope and source line, replayed, stepped, drawn,
 saved and checked (``gs.check_nodes``) like any other. Positional arguments
 of a call are the op's inputs (tensors, or numbers and arrays that become
 constants); keyword arguments are attributes, passed to forward, vjp,
-jacobian and check alike (and saved with the graph).
+jacobian and check alike (and saved with the graph). A plain number or array
+given positionally where the forward has a parameter with a default
+(``lse(W, 0)`` for ``def lse(x, axis=1)``) is refused: pass options by keyword.
 
 The functions see raw values (numpy arrays, or Python floats for 0-d
-float64 values) and return raw values:
+float64 values) and return raw values. The arrays they are given are
+read-only views of the graph's own (see ``vjp_faults``): a function that
+writes into one raises CustomOpError (a forward) or VJPError (a VJP) naming
+the array and its line, instead of changing a recorded value.
 
 - ``forward(*xs, **attrs) -> value``
 - ``vjp(g, *xs, value, **attrs) -> tuple of gradients``, one per input, each
