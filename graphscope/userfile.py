@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import traceback
+import warnings
 
 from .engine.errors import GraphscopeError
 
@@ -121,17 +122,75 @@ def _check_callable_without_arguments(build, path, name="build"):
 def load_graph_file(path, imports=()):
     """The Graph a command works on: a .py file's build() output, or a graph saved with ``graph.save``.
 
-    `imports` are Python files run first, to define the custom ops a saved graph uses.
+    `imports` are Python files run first, to define the custom ops a saved graph uses. One that rewrites the
+    saved graph when run (the script that built and saved it) does not change what is read: the file is put back
+    as it was, with a RewrittenByImport warning.
     """
     from .engine.graph import Graph
+    kept = _FileKept(path) if imports and not is_python_file(path) else None
     for module in imports:
         load_module(module)
+        if kept is not None:
+            kept.put_back_after(module)
     if is_python_file(path):
         return Graph(build_output(path))
     from .util.readable import MAX_GRAPH_BYTES, require_readable
     require_readable(path, "graph file", MAX_GRAPH_BYTES, UserFileError)
     from .interop.graphfile import load_graph
     return load_graph(path)
+
+
+class RewrittenByImport(UserWarning):
+    """A file given with --import rewrote the graph file being read when it ran; the file was put back."""
+
+
+class _FileKept:
+    """The bytes of a graph file before --import files run, to put back if one of them rewrites it."""
+
+    #: Files larger than this are not kept in memory: a rewrite is then only reported.
+    LIMIT = 512 * 2 ** 20
+
+    def __init__(self, path):
+        self.path = path
+        self.data = self.stat = None
+        try:
+            self.stat = _identity(path)
+            if os.path.getsize(path) <= self.LIMIT:
+                with open(path, "rb") as f:
+                    self.data = f.read()
+        except OSError:  # missing or unreadable: reading it later says why
+            self.stat = None
+
+    def put_back_after(self, module):
+        """After running `module`: when the file changed, write it back as it was and warn."""
+        if self.stat is None:
+            return
+        try:
+            now = _identity(self.path)
+        except OSError:
+            now = None
+        if now == self.stat:
+            return
+        shown = file_text(split_target(module)[0])
+        advice = ("define the custom ops in a module of their own and --import that (--import myops.py), so "
+                  "that importing them runs nothing else")
+        if self.data is None:
+            warnings.warn(RewrittenByImport(f"importing {shown} rewrote {self.path}: what is read is the new file; "
+                                            f"{advice}"), stacklevel=3)
+            self.stat = now
+            return
+        from .util.atomic import atomic_write
+        with atomic_write(self.path, "graph file") as f:
+            f.write(self.data)
+        self.stat = _identity(self.path)
+        warnings.warn(RewrittenByImport(f"importing {shown} rewrote {self.path} (it saves a graph when it runs): "
+                                        f"the file is put back and read as it was before; {advice}"), stacklevel=3)
+
+
+def _identity(path):
+    """What changes when a file is rewritten: its inode (a rename into place), size and modification time."""
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 #: What a training file must define besides build().

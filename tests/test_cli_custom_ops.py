@@ -82,3 +82,36 @@ def test_the_library_message_says_to_import_before_load_graph(saved):
     assert "softsign" in message and "gs.load_graph" in message
     assert "softsign was defined in ops.py (next to the graph file)" in message and str(saved) not in message
     assert "--import" not in message
+
+
+SAVING_SCRIPT = OPS_FILE.replace("def build():", '''def _unused():
+    pass
+
+
+W = gs.param(np.random.default_rng().normal(size=5), name="w")
+gs.sum(softsign(W)).graph().save("model.gsgraph")   # run as a script, it saves a new graph over the old one
+
+
+def build():''')
+
+
+def test_importing_the_script_that_saved_the_graph_leaves_the_graph_file_as_it_was(capsys, saved):
+    (saved / "ops.py").write_text(SAVING_SCRIPT)
+    before = (saved / "model.gsgraph").read_bytes()
+    assert main(["check", "model.gsgraph"]) == 2
+    err = capsys.readouterr().err
+    (suggestion,) = suggested(err)
+    assert suggestion == ["check", "model.gsgraph", "--import", "ops.py"]
+    assert "ops.py also saves a graph when run, and --import runs all of it: put softsign in a module of its own " \
+           "(myops.py) and give --import myops.py" in err
+    code = main(suggestion)
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "importing ops.py rewrote model.gsgraph (it saves a graph when it runs): the file is put back and read " \
+           "as it was before" in err
+    assert (saved / "model.gsgraph").read_bytes() == before   # the file checked is the one given, still on disk
+    unregister("softsign")
+    from graphscope.interop import UnknownOpError
+    with pytest.raises(UnknownOpError, match=r"ops\.py also saves a graph when run, and importing it runs all of it: "
+                                             r"put softsign in a module of its own \(myops\.py\) and import that"):
+        gs.load_graph("model.gsgraph")

@@ -143,7 +143,7 @@ def test_a_custom_op_must_be_defined_before_loading(rng, tmp_path):
         load_graph(tmp_path / "custom.gsgraph")
     # The file is named absolutely, or relative to the graph file when the two share a folder below the root
     # (a checkout under /tmp, beside pytest's temporary folders): either way it is this file.
-    named = re.search(r"swish was defined in (.+?\.py)( \((relative to|in) the graph file's folder\))?\)$",
+    named = re.search(r"swish was defined in (.+?\.py)( \((relative to|in) the graph file's folder\))?\)(;|$)",
                       str(refused.value))
     assert named and os.path.samefile(os.path.join(tmp_path, named.group(1)), __file__), str(refused.value)
     assert bool(named.group(2)) == (not os.path.isabs(named.group(1)))

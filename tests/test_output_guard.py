@@ -51,7 +51,7 @@ def test_an_output_that_would_replace_what_it_must_not_is_refused_and_left_as_it
 @pytest.mark.parametrize("kind, content", [
     (SEARCH, SEARCH_TEXT.encode()), (HISTORY, HISTORY_TEXT.encode()), (PLOT, b"\x89PNG\r\n\x1a\n..."),
     (PLOT, b"%PDF-1.4"), (DRAWING, b'<?xml version="1.0"?><svg/>'), (DRAWING, b"digraph G {}"),
-    (DRAWING, b"<!DOCTYPE html><html>"), (GRAPH, b"PK\x03\x04...."), (HISTORY, b""),
+    (DRAWING, b"<!DOCTYPE html><html>"), (GRAPH, b"PK\x03\x04" + bytes(22) + b"\x0a\x00\x00\x00graph.json"), (HISTORY, b""),
 ])
 def test_a_file_of_the_commands_own_kind_or_an_empty_one_may_be_replaced(tmp_path, kind, content):
     path = tmp_path / "out.any"
@@ -73,3 +73,28 @@ def test_a_graph_file_that_is_not_an_ordinary_file_is_refused_unread(capsys):
     code, _, err = in_process(main, capsys, "check", "/dev/zero")
     assert (code, err) == (2, "graphscope check: /dev/zero: is not an ordinary file (a device, a pipe or a socket), "
                               "so not a graph file\n")
+
+
+def test_the_library_never_saves_a_graph_or_an_onnx_model_over_source_or_another_kind_of_file(tmp_path):
+    import numpy as np
+    import graphscope as gs
+    x = gs.param(np.ones(3), name="x")
+    graph = gs.sum(x * x).graph()
+    (tmp_path / "ops.py").write_text("import graphscope\n")
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    np.savez(tmp_path / "weights.npz", w=np.ones(2))  # a zip archive, but not a graph file
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for save in (graph.save, graph.to_onnx):
+        for name in ("ops.py", "model.py"):
+            with pytest.raises(gs.GraphscopeError, match=r"a \.py file is source you write"):
+                save(str(tmp_path / name))
+        for name in ("notes.txt", "weights.npz"):
+            with pytest.raises(gs.GraphscopeError, match=r"exists and is not an? (graph file|ONNX model); it is left"):
+                save(str(tmp_path / name))
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    graph.save(str(tmp_path / "m.gsgraph"))
+    graph.save(str(tmp_path / "m.gsgraph"))      # its own kind is replaced
+    graph.to_onnx(str(tmp_path / "m.onnx"))
+    graph.to_onnx(str(tmp_path / "m.onnx"))
+    with pytest.raises(gs.GraphscopeError, match="exists and is not an ONNX model"):
+        graph.to_onnx(str(tmp_path / "m.gsgraph"))

@@ -147,9 +147,10 @@ def load_graph(args, report=True):
     'graphscope COMMAND: warning: ...' (unless `report` is False: the caller reports it); ``args.load_warnings``
     keeps the texts (``check`` fails on them)."""
     from ..interop import SavedValuesWarning, UnknownOpError
-    from ..userfile import load_graph_file
+    from ..userfile import RewrittenByImport, load_graph_file
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SavedValuesWarning)
+        warnings.simplefilter("always", RewrittenByImport)
         try:
             graph = load_graph_file(args.file, args.imports)
         except UnknownOpError as exc:
@@ -160,6 +161,8 @@ def load_graph(args, report=True):
             args.load_warnings.append(str(w.message))
             if report:
                 print(f"graphscope {args.command}: warning: {w.message}", file=sys.stderr)
+        elif issubclass(w.category, RewrittenByImport):  # the file read is the one given, not the import's
+            print(f"graphscope {args.command}: warning: {w.message}", file=sys.stderr)
         else:  # any other warning goes on as it came
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return graph
@@ -189,6 +192,9 @@ def missing_ops_text(exc, args):
         where = exc.described.get(name)
         lines.append(f"  ({SOME_OPS_FILE}: the file that defines {name}"
                      + (f"; it was defined in {where}, which is not there)" if where else ")"))
+    if exc.saving:  # the script that saved the graph: --import runs it all (the graph file is put back as it was)
+        advice = exc.own_module_advice("--import", "give --import myops.py")[2:]
+        lines.append(f"  ({advice}; a graph file the import rewrites is put back as it was)")
     return "\n".join(lines)
 
 

@@ -23,10 +23,15 @@ it is recorded with its scope and source line, replayed, stepped, drawn,
 saved and checked (``gs.check_nodes``) like any other. Positional arguments
 of a call are the op's inputs (tensors, or numbers and arrays that become
 constants); keyword arguments are attributes, passed to forward, vjp,
-jacobian and check alike (and saved with the graph).
+jacobian and check alike (and saved with the graph). A plain number or array
+given positionally where the forward has a parameter with a default
+(``lse(W, 0)`` for ``def lse(x, axis=1)``) is refused: pass options by keyword.
 
 The functions see raw values (numpy arrays, or Python floats for 0-d
-float64 values) and return raw values:
+float64 values) and return raw values. The arrays they are given are
+read-only views of the graph's own (see ``vjp_faults``): a function that
+writes into one raises CustomOpError (a forward) or VJPError (a VJP) naming
+the array and its line, instead of changing a recorded value.
 
 - ``forward(*xs, **attrs) -> value``
 - ``vjp(g, *xs, value, **attrs) -> tuple of gradients``, one per input, each
@@ -40,11 +45,18 @@ Defining an op again under the same name replaces the earlier custom op
 (handy when a notebook cell or a file runs twice); a built-in op's name
 cannot be taken.
 """
+import inspect
+import math
 import re
 
-from .errors import BackwardError, GraphscopeError, InputError, NotFoundError
+import numpy as np
+
+from .errors import ArgumentError, BackwardError, GraphscopeError, InputError, NotFoundError, describe_shapes
 from .optable import OPS, STRUCTURES, JacobianInfo, Op, register, unregister as _unregister
 from .record import apply
+from .source import caller_location, display_location, user_code_frames
+from .values import is_tensor
+from .vjp_faults import explain, read_only
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
 
@@ -67,6 +79,7 @@ class CustomOp:
         self._vjp = vjp
         self._jacobian = jacobian
         self._check = check
+        self._input_count = _inputs_before_options(forward)
         self.__doc__ = forward.__doc__
         self.__name__ = name
         self.op = _register(self, differentiable)
@@ -90,7 +103,24 @@ class CustomOp:
     # ---------------------------------------------------------------- use
     def __call__(self, *inputs, **attrs):
         """Apply the op to tensors and record the output node."""
+        if len(inputs) > self._input_count:
+            self._refuse_positional_option(inputs, attrs)
         return apply(self.op, *inputs, **attrs)
+
+    def _refuse_positional_option(self, inputs, attrs):
+        """An ArgumentError when a plain number or array lands on an option of the forward (``lse(W, 0)`` for
+        ``def lse(x, axis=1)``): it would become a constant input, not the option."""
+        params = _positional_parameters(self._forward)
+        first = self._input_count
+        for k in range(first, min(len(inputs), len(params))):
+            if not is_tensor(inputs[k]):
+                shown = [_shown(a) for a in inputs[:first]]
+                shown += [f"{p.name}={_shown(a)}" for p, a in zip(params[first:], inputs[first:])]
+                shown += [f"{key}={_shown(v)}" for key, v in attrs.items()]
+                raise ArgumentError(
+                    f"{self.name}: {_shown(inputs[k])} was passed positionally, and positional arguments are the "
+                    f"op's inputs (it would become a constant input, not the option {params[k].name}): pass "
+                    f"options by keyword, {self.name}({', '.join(shown)})\n  at {caller_location()}")
 
     def __repr__(self):
         return f"<custom op {self.name}>"
@@ -123,6 +153,47 @@ def unregister(name):
     _unregister(name)
 
 
+def _positional_parameters(fn):
+    """The parameters of `fn` a positional argument can fill, or None when it takes *args or has no readable
+    signature (a numpy ufunc)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _inputs_before_options(fn):
+    """How many positional arguments `fn` takes before its first parameter with a default (an option such as
+    axis=1); infinitely many when it takes *args or its signature cannot be read."""
+    params = _positional_parameters(fn)
+    if params is None:
+        return math.inf
+    return next((k for k, p in enumerate(params) if p.default is not p.empty), math.inf)
+
+
+def _shown(v):
+    """A call's argument as the user would write it: a tensor by its name, anything else by its short repr."""
+    if is_tensor(v):
+        return v.name
+    text = repr(v)
+    return text if len(text) <= 30 else f"<{type(v).__name__}>"
+
+
+def _forward_write(name, found, exc, xs):
+    """'cube: the forward writes into its input x: work on a copy ...', with the forward's line and the caller's."""
+    lines = [f"{name}: the forward {found[0]}: {found[1]}"]
+    frames = user_code_frames(exc.__traceback__)
+    if frames:
+        location, detail = frames[-1]
+        lines.append(f"  at {display_location(location)} {detail}")
+    lines.append(f"  inputs: {describe_shapes(xs)}")
+    lines.append(f"  called at {caller_location()}")
+    return "\n".join(lines)
+
+
 def _register(handle, differentiable):
     existing = OPS.get(handle.name)
     if existing is not None:
@@ -143,7 +214,17 @@ class _CustomBase(Op):
     handle = None
 
     def forward(self, *xs, **attrs):
-        return self.handle._forward(*xs, **attrs)
+        views = [read_only(x) for x in xs]  # a forward that wrote into its inputs would change recorded values
+        try:
+            value = self.handle._forward(*views, **attrs)
+        except ValueError as exc:
+            found = explain(exc, exc.__traceback__, {id(v): "input" for v in views}, "custom ops' forwards")
+            if found is None or not found[0]:
+                raise
+            raise CustomOpError(_forward_write(self.name, found, exc, xs)) from None
+        if value.__class__ is np.ndarray and not value.flags.writeable:  # `return x`, `x.T`: a view of an input
+            value = np.array(value)
+        return value
 
     def input_problem(self, *xs, **attrs):
         fn = self.handle._check

@@ -32,6 +32,8 @@ def entry_data(e):
     """One entry: its index, the analytic derivative and what it was compared with, the errors."""
     data = {"index": list(e.index), "analytic": number(e.analytic), "numerical": number(e.numerical),
             "abs_err": number(e.abs_err), "rel_err": number(e.rel_err), "basis": e.basis}
+    if e.between is not None:  # excused at a kink: the one-sided differences it lies between
+        data["between"] = [number(v) for v in e.between]
     if e.dtype:  # the analytic figure is the VJP's in this dtype, the other float64's VJP
         data["dtype"] = e.dtype
         data["float64"] = data.pop("numerical")
@@ -42,8 +44,9 @@ def input_data(i):
     """One input of a node (or one leaf): its status, how many entries were checked of how many, the worst ones."""
     data = {"name": i.name, "shape": list(i.shape), "status": i.status, "checked": i.checked,
             "skipped": i.skipped, "total": i.size, "sampled": i.checked + i.skipped < i.size,
-            "max_rel_err": number(i.max_rel), "max_abs_err": number(i.max_abs), "problem": i.problem or None,
-            "result": i.result_text(), "worst": [entry_data(e) for e in i.worst]}
+            "max_rel_err": number(i.max_rel) if i.measured or not i.ok else None, "max_abs_err": number(i.max_abs),
+            "problem": i.problem or None, "result": i.result_text(), "worst": [entry_data(e) for e in i.worst],
+            "kinks": [entry_data(e) for e in i.excused]}
     if i.slot is not None:
         data = {"slot": i.slot, **data}
     return data

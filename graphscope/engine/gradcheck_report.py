@@ -68,6 +68,8 @@ class Entry:
     zero: bool = False
     #: set when `analytic` is the VJP's result in this dtype ('float32') and `numerical` float64's VJP result
     dtype: str = ""
+    #: at a kink: the two one-sided differences (lower, upper) that `analytic` lies between
+    between: Optional[tuple] = None
 
     @property
     def ok(self):
@@ -77,6 +79,11 @@ class Entry:
         where = "" if self.index == () else f"{list(self.index)} "
         if self.dtype:
             return f"entry {where}{self.dtype} {self.analytic + 0.0:.6g}, float64 {self.numerical + 0.0:.6g}"
+        if self.between is not None:  # excused, not compared: say what was excused
+            low, high = self.between
+            return (f"entry {where}analytic {self.analytic + 0.0:.6g} at a kink: between the one-sided differences "
+                    f"{low + 0.0:.6g} and {high + 0.0:.6g} (the central difference {self.numerical:.6g} is "
+                    f"{self.rel_err:.2g} away, relatively)")
         return (f"entry {where}analytic {self.analytic:.6g}, numerical {self.numerical:.6g}, "
                 f"relative error {self.rel_err:.2g}" + (" (at a kink)" if self.basis == "kink" else ""))
 
@@ -102,6 +109,11 @@ class InputCheck:
     zero_largest: float = 0.0
     max_rel: float = 0.0
     max_abs: float = 0.0
+    #: entries whose relative error was measured (not excused at a kink, not within the difference's own error):
+    #: max_rel is theirs
+    measured: int = 0
+    #: the entries excused at kinks (largest relative distance from the central difference first, at most 3)
+    excused: List[Entry] = field(default_factory=list)
     worst: List[Entry] = field(default_factory=list)
     note: str = ""
     ok: bool = True
@@ -165,17 +177,21 @@ class InputCheck:
         if self.worst and self.worst[0].dtype:  # right in float64, wrong in the graph's dtype: that first
             return (f"{self.note}; in float64 against finite differences: max relative error {self.max_rel:.2g} over "
                     f"{self.checked} of {self.size} entries")
-        text = (f"max relative error {self.max_rel:.2g} over {self.checked} of {self.size} entries"
+        text = (f"max relative error {self.max_rel:.2g} over {self.checked} of {self.size} entries" if self.measured
+                else f"{self.checked} of {self.size} entries checked, none by relative error"
                 + (f", {self.kinks} at kinks" if self.kinks else "")
                 + (f", {self.skipped} skipped (non-finite)" if self.skipped else ""))
         return text + (f"; {self.note}" if self.note else "")
 
     def describe(self, entries=3):
-        """One line, plus up to `entries` of the worst entries when it failed."""
+        """One line, plus up to `entries` of the worst entries when it failed, and of those excused at kinks."""
         text = f"{self.label}: {self.result_text()}"
         if not self.ok and self.worst and entries and (self.checked or not self.note):
             text += "\n      worst " + "\n      ".join(e.describe() for e in self.worst[:entries])
+        if self.excused and entries:
+            text += "\n      excused " + "\n      ".join(e.describe() for e in self.excused[:entries])
         return text
+
 
     __str__ = describe
 
@@ -262,7 +278,7 @@ class NodeCheck:
         if self.status == "FAIL":
             measured = [i for i in self.inputs if not i.ok and i.checked and not (i.worst and i.worst[0].dtype)]
             return f"{max(i.max_rel for i in measured):.1e}" if measured else None
-        if not any(i.checked for i in self.inputs) or self.judged_nothing:
+        if not any(i.measured for i in self.inputs) or self.judged_nothing:
             return None
         return f"{self.max_rel:.1e}"
 
@@ -469,6 +485,8 @@ def _figure(leaf, value):
     """A leaf's error in the table: measured ('1.2e-08', 'inf' for a gradient that is not finite) or '-'."""
     if leaf.status == "FAIL" and (not leaf.checked or (leaf.worst and leaf.worst[0].dtype)):
         return leaf.problem or "-"
+    if leaf.status == "ok" and not leaf.measured:  # every entry excused at a kink, or within noise: no figure
+        return "-"
     return f"{value:.1e}" if leaf.status in ("ok", "FAIL") else "-"
 
 

@@ -1,13 +1,13 @@
-"""What went wrong inside a custom op's VJP, in the user's words rather than numpy's.
+"""What went wrong inside a custom op's VJP (or forward), in the user's words rather than numpy's.
 
-A custom op's VJP gets read-only views of its arrays (``read_only``): the
-upstream gradient, the inputs and the value are the graph's own arrays, and
-a VJP that wrote into them (``x[x > 0] = 1``, ``g *= 2``) would silently
-change the recorded values and gradients. numpy then raises "assignment
-destination is read-only"; ``explain`` turns that into "the VJP writes into
-its input x: work on a copy (x = x.copy())", and numpy's matmul and
-broadcasting errors into the shapes of the operands on the failing line
-("g (5, 5) @ b (3, 5)").
+A custom op's VJP gets read-only views of its arrays (``read_only``), and its
+forward read-only views of its inputs: the upstream gradient, the inputs and
+the value are the graph's own arrays, and a function that wrote into them
+(``x[x > 0] = 1``, ``g *= 2``, ``x -= x.max()``) would silently change the
+recorded values and gradients. numpy then raises "assignment destination is
+read-only"; ``explain`` turns that into "the VJP writes into its input x: work
+on a copy (x = x.copy())", and numpy's matmul and broadcasting errors into the
+shapes of the operands on the failing line ("g (5, 5) @ b (3, 5)").
 """
 import ast
 import linecache
@@ -40,13 +40,14 @@ def _user_entry(tb):
     return found
 
 
-def explain(exc, tb, roles):
+def explain(exc, tb, roles, given="VJPs"):
     """What a VJP did wrong, in its own words, or None when there is nothing to add to numpy's: (what, advice) for a
     write into a read-only array ('writes into its input x', 'work on a copy (x = x.copy()) ...'), (None, text)
     for a shape error ('g (5, 5) @ b (3, 5): ...').
 
     `roles` maps id(array) -> what the array is to the VJP ('upstream gradient', 'input', 'value'), for the
-    read-only views it was given; the name said is the VJP's own (the variable written into).
+    read-only views it was given; the name said is the VJP's own (the variable written into). `given` names who
+    gets read-only arrays in the advice ("custom ops' forwards" for a forward's write).
     """
     at = _user_entry(tb)
     if at is None:
@@ -59,12 +60,12 @@ def explain(exc, tb, roles):
         kind = roles.get(id(frame.f_locals.get(name))) if name else None
         role = None if kind is None else f"its {kind} {name}"
         if role is None:
-            role = "one of the arrays it was given (its upstream gradient, inputs or value)"
-            fix = "work on a copy (y = y.copy()) or build a new array"
-        else:
-            fix = f"work on a copy ({name} = {name}.copy()) or build a new array"
-        return f"writes into {role}", (f"{fix}; graphscope gives VJPs read-only arrays so a recorded value is "
-                                       f"never changed")
+            given_kinds = "inputs" if set(roles.values()) == {"input"} else "upstream gradient, inputs or value"
+            role = f"one of the arrays it was given (its {given_kinds}) or a view of one"
+        copied = name or "y"
+        fix = f"work on a copy ({copied} = {copied}.copy()) or build a new array"
+        return f"writes into {role}", (f"{fix}; graphscope gives {given} read-only arrays so a recorded value "
+                                       f"is never changed")
     if isinstance(exc, ValueError):
         shapes = _operand_shapes(code, frame)
         if shapes:

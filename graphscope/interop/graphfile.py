@@ -19,7 +19,8 @@ The archive holds two members:
   ``[k, row]``; version 1 (still read; written by ``save_graph(..., version=1)``) has one member per
   array, ``a<k>.npy``, referenced as ``"a<k>"`` (see ``arraypack``).
 
-Writing is atomic (a temporary file renamed into place). ``gradients=False`` leaves every gradient out and
+Writing is atomic (a temporary file renamed into place), and never replaces a .py file or an existing file that
+is not a graph file (``graphscope.util.replaceable``). ``gradients=False`` leaves every gradient out and
 ``sources=False`` every source location and the files defining custom ops (a file to hand out: no answers, no
 paths of the author's machine); otherwise a source file in or near the graph file's folder is stored relative
 to it. Reading validates everything and reports the first problem in one message (GraphFileError):
@@ -45,6 +46,7 @@ import inspect
 import io
 import json
 import os
+import re
 import time
 import zipfile
 from contextlib import contextmanager
@@ -55,9 +57,10 @@ from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
 from ..engine.compute import ForwardFailed, compute
-from ..engine.source import display_location
+from ..engine.source import display_location, display_path
 from ..engine.tensor import new_leaf
 from ..util.atomic import atomic_write, require_path
+from ..util.replaceable import GRAPH, require_replaceable
 from .arraypack import MEMBER as ARRAYS_MEMBER, READERS, WRITERS
 from .attrcodec import AttrError, decode, encode
 from .savedvalues import Disagreements, difference, outdated
@@ -88,10 +91,22 @@ class UnknownOpError(GraphFileError):
         self.path, self.ops, self.defined_in = path, list(ops), dict(defined_in)
         #: {name: how the file names where it was defined}: 's1_mm_ok.py (next to the graph file)'
         self.described = {name: (described or {}).get(name, where) for name, where in self.defined_in.items()}
+        #: the files defining the ops that also save a graph when they run (the script that built the graph):
+        #: importing one runs all of it
+        self.saving = sorted({where for where in self.defined_in.values() if saves_when_run(where)})
         super().__init__(f"{path}: {self.uses()}: import the module defining {self.them()} before "
                          f"gs.load_graph (custom ops are defined with gs.custom_op"
                          + "".join(f"; {name} was defined in {where}" for name, where in self.described.items())
-                         + ")")
+                         + ")" + self.own_module_advice())
+
+    def own_module_advice(self, importing="importing it", then="import that"):
+        """'; ops.py also saves a graph when run ...': when importing a defining file would run a whole script."""
+        if not self.saving:
+            return ""
+        files = ", ".join(display_path(f) for f in self.saving)
+        return (f"; {files} also save{'s' if len(self.saving) == 1 else ''} a graph when run, and {importing} "
+                f"runs all of it: put {', '.join(self.ops)} in a module of {'their' if len(self.ops) > 1 else 'its'} "
+                f"own (myops.py) and {then}")
 
     def uses(self):
         """'the graph uses op swish, not defined in this session'."""
@@ -100,6 +115,19 @@ class UnknownOpError(GraphFileError):
 
     def them(self):
         return "them" if len(self.ops) > 1 else "it"
+
+
+#: What a Python file that saves a graph (or exports one) when it runs has in it.
+_SAVING_CALLS = re.compile(r"\.save\(|\bsave_graph\(|\.to_onnx\(")
+
+
+def saves_when_run(file):
+    """True when the Python file `file` calls graph.save, save_graph or to_onnx (read as text, never run)."""
+    try:
+        with open(file, encoding="utf-8", errors="replace") as f:
+            return _SAVING_CALLS.search(f.read(1 << 20)) is not None
+    except OSError:
+        return False
 
 
 class SavedSource:
@@ -130,6 +158,7 @@ def save_graph(graph, path, version=VERSION, gradients=True, sources=True):
     for name, flag in (("gradients", gradients), ("sources", sources)):
         if not isinstance(flag, bool):
             raise GraphFileError(f"save_graph: {name} must be True or False, got {flag!r}")
+    require_replaceable(require_path(path, "graph file"), GRAPH, 'graph.save("lecture.gsgraph")', GraphFileError)
     store = WRITERS[version]()
     where = _PathsFrom(require_path(path, "graph file")) if sources else None
     head = {"format": FORMAT, "version": version, "outputs": [n.id for n in graph.outputs],

@@ -40,6 +40,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
 from ..engine.source import display_location, is_internal
 from ..util.atomic import atomic_write, require_path
+from ..util.replaceable import ONNX_MODEL, require_replaceable
 from .onnxbatch import BATCH_AXIS, batch_carriers
 from .onnxmap import ONNX_OPS, Unsupported
 
@@ -313,6 +314,7 @@ def to_onnx(graph, path, dynamic_batch=False):
     ``dynamic_batch=True`` leaves the batch size free (the inputs' first axis; see ``to_model``).
     """
     path = require_path(path, "ONNX model")
+    require_replaceable(path, ONNX_MODEL, 'graph.to_onnx("model.onnx")', OnnxExportError)
     return write_model(to_model(graph, dynamic_batch=dynamic_batch), path)
 
 
