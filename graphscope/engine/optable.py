@@ -39,6 +39,12 @@ Contract of an op class:
   node's attributes (a fresh dropout mask, updated running averages).
   Stepping forward, the stepper's replay and the gradient checks never call
   it: they recompute exactly what was recorded.
+- ``settle(attrs) -> dict | None`` (optional): called whenever a node of this
+  op is computed again (every replay: ``graph.run``, stepping, the gradient
+  checks; ``refresh`` does it too), before forward; a dict returned replaces
+  the node's attributes. Batch norm and dropout drop there the mode their old
+  value was computed in (``computed_training``, kept by ``set_training`` for
+  their VJP and Jacobian), so a mode switch applies from the next computation.
 - ``differentiable`` (optional tuple of bools): which inputs can get gradients.
 - ``upgrade(inputs, attrs) -> (inputs, attrs)`` (optional): a node of this op
   as files written before its inputs changed hold it, brought to today's form
@@ -91,6 +97,7 @@ class Op:
     operators = ()
     arguments = None
     refresh = None
+    settle = None
     upgrade = None
     boolean = False
     #: a custom op's handle (its user's functions); None for a built-in op

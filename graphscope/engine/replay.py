@@ -59,7 +59,7 @@ def recompute(node, observed=True, refresh=False):
     internal replays, such as a gradient check's nudged evaluations).
     ``refresh=True`` (``graph.run``) first lets an op with a ``refresh`` hook
     replace the node's attributes (a fresh dropout mask); everything else
-    recomputes exactly what was recorded.
+    recomputes exactly what was recorded, in the mode the node is in now (an op's ``settle``).
     """
     op = node.op_def
     if op is None:
@@ -67,6 +67,10 @@ def recompute(node, observed=True, refresh=False):
     vals = [i._value for i in node.inputs]
     if refresh and op.refresh is not None:
         attrs = op.refresh(node.attrs, *vals)
+        if attrs is not None:
+            node.attrs = attrs
+    if op.settle is not None:  # a mode switched since the value was computed applies from now on
+        attrs = op.settle(node.attrs)
         if attrs is not None:
             node.attrs = attrs
     node._value = compute_for_node(op, node, vals, node.attrs)
