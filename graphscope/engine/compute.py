@@ -12,8 +12,16 @@ def compute(op, vals, attrs):
     """The op's value on raw input values: the scalar lane when every input is a float, else numpy."""
     scalar = op.scalar_forward
     if scalar is not None and all([v.__class__ is float for v in vals]):
-        return scalar(*vals, **attrs)
+        try:
+            return scalar(*vals, **attrs)
+        except GraphscopeError:
+            raise
+        except _REFUSALS as exc:
+            raise _failed(op, vals, attrs, exc) from None
     return compute_array(op, vals, attrs)
+
+
+_REFUSALS = (ValueError, TypeError, IndexError, KeyError, AttributeError, ZeroDivisionError, OverflowError)
 
 
 def compute_array(op, vals, attrs):
@@ -23,12 +31,17 @@ def compute_array(op, vals, attrs):
         return normalize(op.forward(*vals, **attrs), op)
     except GraphscopeError:
         raise
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError, ZeroDivisionError, OverflowError) as exc:
-        try:
-            problem = op.input_problem(*vals, **attrs)
-        except Exception:  # an explanation must never hide the failure it explains
-            problem = None
-        raise ForwardFailed(problem or str(exc)) from None
+    except _REFUSALS as exc:
+        raise _failed(op, vals, attrs, exc) from None
+
+
+def _failed(op, vals, attrs, exc):
+    """ForwardFailed for `exc`, with the op's own explanation when it has one."""
+    try:
+        problem = op.input_problem(*vals, **attrs)
+    except Exception:  # an explanation must never hide the failure it explains
+        problem = None
+    return ForwardFailed(problem or str(exc))
 
 
 def compute_or_explain(op, inputs, attrs, compute=compute):

@@ -205,10 +205,9 @@ def safe_pow(a, p):
     """a ** p with numpy's answers (inf, nan) where Python floats raise or go complex."""
     try:
         r = a ** p
-    except ZeroDivisionError:
-        return math.inf
-    except OverflowError:
-        return math.inf
+    except (ZeroDivisionError, OverflowError):  # 0 to a negative power, or too large: an infinity of a's sign
+        odd = math.isfinite(p) and p == int(p) and int(p) % 2 == 1  # when an odd power keeps it
+        return -math.inf if odd and math.copysign(1.0, a) < 0 else math.inf
     if r.__class__ is complex:
         return math.nan
     return r
