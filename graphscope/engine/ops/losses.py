@@ -43,7 +43,7 @@ class Softmax(Op):
 
     def forward(self, x, axis=-1):
         x = np.asarray(x)
-        e = x - _max(x, axis=axis, keepdims=True)
+        e = np.asarray(x - _max(x, axis=axis, keepdims=True))  # (a 0-d input gives a numpy scalar)
         np.exp(e, out=e)  # in place: e is this call's own array
         e /= _sum(e, axis=axis, keepdims=True)
         return e
