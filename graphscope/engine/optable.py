@@ -213,15 +213,29 @@ def safe_pow(a, p):
     return r
 
 
+def reduction_jacobian(x, value, structure, formula):
+    """Jacobian info of an op that reduces x (its general `structure`: reduce, gather, a dense row), named
+    precisely where the sizes make it simpler: scalar from one number to one number, identity when nothing is
+    reduced (the axes reduced have length 1, or there are none)."""
+    if size_of(x) == 1 and size_of(value) == 1:
+        return JacobianInfo("scalar", formula)
+    if size_of(x) == size_of(value):
+        return JacobianInfo("identity", formula + "  (nothing is reduced: each output is its one input, dy/dx = I)")
+    return JacobianInfo(structure, formula)
+
+
 def elementwise_jacobian(x, formula):
     """Jacobian info for an element-wise function of a single input."""
     return JacobianInfo("scalar" if size_of(x) == 1 else "diagonal", formula)
 
 
 def broadcast_jacobian(x, value, formula):
-    """Element-wise binary op, wrt input x: diagonal, or broadcast when x was broadcast."""
+    """Element-wise binary op, wrt input x: diagonal, or broadcast when x was broadcast.
+
+    Sizes decide, not shapes: a (3,) input of a (1, 3) result only gained an axis of length 1, so each output
+    entry still reads its own input entry and the VJP sums nothing."""
     if size_of(value) == 1:
         return JacobianInfo("scalar", formula)
-    if shape_of(x) == shape_of(value):
+    if size_of(x) == size_of(value):
         return JacobianInfo("diagonal", formula)
     return JacobianInfo("broadcast", formula + f"  (x broadcast {shape_of(x)} -> {shape_of(value)}: VJP sums over the broadcast axes)")

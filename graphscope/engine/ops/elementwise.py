@@ -444,7 +444,10 @@ class Clip(Op):
         return (reduce_to(g * inside, x),)
 
     def jacobian(self, i, x, value, lo, hi):
-        return elementwise_jacobian(x, f"d clip(x)/dx = diag(1[{lo} <= x <= {hi}])")
+        bounds = " <= ".join([*([f"{lo:g}"] if lo is not None else []), "x", *([f"{hi:g}"] if hi is not None else [])])
+        if lo is None and hi is None:
+            return elementwise_jacobian(x, "d clip(x)/dx = I  (no bounds: nothing is clipped)")
+        return elementwise_jacobian(x, f"d clip(x)/dx = diag(1[{bounds}])")
 
 
 @register

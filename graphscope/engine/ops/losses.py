@@ -7,7 +7,7 @@ losses do by default.
 import numpy as np
 
 from ..arguments import labels as labels_of, whole
-from ..optable import JacobianInfo, Op, register, shape_of
+from ..optable import JacobianInfo, Op, reduction_jacobian, register, shape_of
 
 
 # ufunc reductions rather than np.max/np.sum: the same result without numpy's Python-level dispatch
@@ -189,4 +189,4 @@ class L2(Op):
         return (2.0 * g * w,)
 
     def jacobian(self, i, w, value):
-        return JacobianInfo("dense", "d||W||^2/dW = 2W  (a 1 x W.size row)")
+        return reduction_jacobian(w, value, "dense", "d||W||^2/dW = 2W  (a 1 x W.size row)")

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..arguments import axis as axis_of
-from ..optable import JacobianInfo, Op, register, shape_of
+from ..optable import Op, reduction_jacobian, register, shape_of
 
 
 def normalize_axis(axis, ndim):
@@ -48,8 +48,10 @@ class _Reduce(Op):
         shape = shape_of(x)
         return int(np.prod([shape[a] for a in normalize_axis(axis, len(shape))], dtype=np.int64))
 
+    structure = "reduce"
+
     def jacobian(self, i, x, value, axis=None, keepdims=False):
-        return JacobianInfo("reduce", self.formula + f"  over axis {axis}")
+        return reduction_jacobian(x, value, self.structure, self.formula + f"  over axis {axis}")
 
 
 @register
@@ -112,8 +114,7 @@ class _Extreme(_Reduce):
         mask /= mask.sum(axis=axes, keepdims=True)
         return (mask * expand_back(g, x, axis, keepdims),)
 
-    def jacobian(self, i, x, value, axis=None, keepdims=False):
-        return JacobianInfo("gather", self.formula + f"  over axis {axis}")
+    structure = "gather"
 
 
 @register
