@@ -1,5 +1,6 @@
 """Computing an op's value on raw values, and explaining why it failed (never numpy's traceback)."""
 from .errors import GraphscopeError, ShapeError, describe_shapes
+from .forward_warnings import unwatch, watch
 from .source import caller_location
 from .values import normalize
 
@@ -27,12 +28,15 @@ _REFUSALS = (ValueError, TypeError, IndexError, KeyError, AttributeError, ZeroDi
 def compute_array(op, vals, attrs):
     """The op's numpy forward. numpy's own exceptions become ForwardFailed with the op's explanation
     (``op.input_problem``) or numpy's message; nothing of numpy's traceback survives."""
+    token = watch()  # numpy's warnings become one NonFiniteWarning at the user's line (forward_warnings)
     try:
         return normalize(op.forward(*vals, **attrs), op)
     except GraphscopeError:
         raise
     except _REFUSALS as exc:
         raise _failed(op, vals, attrs, exc) from None
+    finally:
+        unwatch(token)
 
 
 def _failed(op, vals, attrs, exc):

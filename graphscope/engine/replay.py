@@ -25,6 +25,7 @@ Every recomputed node is shown to the forward observers in
 """
 import numpy as np
 
+from . import forward_warnings as _fw
 from .compute import ForwardFailed, compute
 from .errors import GraphscopeError, ShapeError, describe_shapes
 from .hooks import FORWARD_HOOKS
@@ -73,11 +74,13 @@ def recompute(node, observed=True, refresh=False):
         attrs = op.settle(node.attrs)
         if attrs is not None:
             node.attrs = attrs
-    node._value = compute_for_node(op, node, vals, node.attrs)
+    value = node._value = compute_for_node(op, node, vals, node.attrs)
     if observed and FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(node)
-    return node._value
+    if _fw.raised or (value.__class__ is float and value - value != 0.0):  # at the line that made the node
+        _fw.report(node)
+    return value
 
 
 def replay(nodes, observed=True, refresh=False):

@@ -135,10 +135,9 @@ class BatchNorm(Op):
     def jacobian(self, i, x, gamma, beta, value, training=True, computed_training=None, **attrs):
         if i == 0:
             if computed_mode(training, computed_training):
-                return JacobianInfo("block-diagonal", "one N x N block per feature (entries grouped by feature), "
-                                                      "coupled through the batch mean and variance: each y[m,d] "
-                                                      "depends on every x[n,d] of its feature only; dx = gamma/(N "
-                                                      "sigma) (N g - sum_n g - xhat sum_n g*xhat)")
+                return JacobianInfo("block-diagonal", "one block per feature: y[m,d] depends on every x[n,d] of its "
+                                                      "feature (batch mean, variance); dx = gamma/(N sigma) (N g - "
+                                                      "sum_n g - xhat sum_n g*xhat)")
             return JacobianInfo("diagonal", "test time: dy/dx = diag(gamma / sqrt(running_var + eps))")
         if i == 1:
             return JacobianInfo("broadcast", "dy[n,d]/dgamma[d] = xhat[n,d]  (VJP sums over the batch)")
