@@ -75,7 +75,8 @@ def every_builtin_op(rng):
     t.append(gs.concat([a, p], axis=0)[1:4] + gs.stack([a, p], axis=1)[:, 0])
     scores = a @ gs.reshape(p, (4, 3)) @ gs.reshape(a, (3, 4))
     losses = (gs.softmax_cross_entropy(scores, labels) + gs.svm_loss(scores, labels) + gs.l2(a)
-              + gs.sum(a, axis=1).mean() + gs.max(a, axis=0).sum() + scores[np.arange(3), labels].sum())
+              + gs.sum(a, axis=1).mean() + gs.max(a, axis=0).sum() + gs.min(a, axis=1).sum()
+              + scores[np.arange(3), labels].sum())
     total = losses
     for k, term in enumerate(t):
         total = total + gs.mean(term) * float(k + 1)
@@ -84,7 +85,7 @@ def every_builtin_op(rng):
 
 BUILTIN_OPS = {"add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu",
                "leaky_relu", "clip", "where", "softmax", "log_softmax", "reshape", "transpose", "concat", "stack",
-               "getitem", "matmul", "softmax_cross_entropy", "svm_loss", "l2", "sum", "mean", "max"}
+               "getitem", "matmul", "softmax_cross_entropy", "svm_loss", "l2", "sum", "mean", "max", "min"}
 
 
 # ---------------------------------------------------------------- per-node check

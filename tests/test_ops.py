@@ -412,6 +412,7 @@ SPECS = {
     "sum": Spec(reduce_cases(uniform), _torch_reduction("sum")),
     "mean": Spec(reduce_cases(uniform), _torch_reduction("mean")),
     "max": Spec(reduce_cases(distinct), _torch_reduction("amax")),
+    "min": Spec(reduce_cases(distinct), _torch_reduction("amin")),
     "reshape": Spec(reshape_cases, lambda torch, x, shape: x.reshape(shape)),
     "transpose": Spec(transpose_cases, _torch_transpose),
     "getitem": Spec(getitem_cases, lambda torch, x, index: x[_torch_index(torch, index)]),
@@ -617,9 +618,10 @@ def _is_matmul(M, node, i):
 
 
 def _is_block_diagonal(M, node, i):
-    """Nonzeros only between entries of the same slice along the op's axis (softmax-like ops)."""
+    """Nonzeros only between entries of the same slice along the op's axis (softmax-like ops; batch norm's slices
+    run along the batch axis: one block per feature)."""
     shape = np.shape(node.value)
-    axis = node.attrs.get("axis", -1) % len(shape)
+    axis = node.attrs.get("axis", 0 if node.op == "batch_norm" else -1) % len(shape)
     coords = np.array(list(np.ndindex(shape))) if shape else np.zeros((1, 0), dtype=int)
     others = np.delete(coords, axis, axis=1)
     same_slice = (others[:, None, :] == others[None, :, :]).all(axis=2)
@@ -824,6 +826,8 @@ KINKS = {   # label: (graphscope, PyTorch, input, the documented gradient of sum
                            [-2.0, -1.0, 0.0, 1.0, 2.0], [0.0, 1.0, 1.0, 1.0, 0.0]),
     "max with a tie": (gs.max, lambda torch, x: torch.amax(x, dim=0), [1.0, 3.0, 3.0, 2.0], [0.0, 0.5, 0.5, 0.0]),
     "max with a three-way tie": (gs.max, lambda torch, x: torch.amax(x, dim=0), [2.0, 2.0, 2.0], [1 / 3] * 3),
+    "min with a tie": (gs.min, lambda torch, x: torch.amin(x, dim=0), [1.0, 0.0, 3.0, 0.0], [0.0, 0.5, 0.0, 0.5]),
+    "min with a three-way tie": (gs.min, lambda torch, x: torch.amin(x, dim=0), [2.0, 2.0, 2.0], [1 / 3] * 3),
     "svm margin exactly 0": (lambda s: gs.svm_loss(s, 2),
                              lambda torch, s: torch.nn.functional.multi_margin_loss(s[None], torch.tensor([2])) * 3,
                              [1.0, 0.0, 2.0], [0.0, 0.0, 0.0]),

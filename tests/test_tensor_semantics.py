@@ -140,6 +140,8 @@ AT_NAN = {   # label: (graphscope, PyTorch, input, the documented gradient of su
                    [NAN, 1.0, -1.0], [0.1, 1.0, 0.1]),
     "max": (gs.max, lambda torch, x: torch.max(x), [NAN, 1.0], [1.0, 0.0]),
     "max, a NaN last": (gs.max, lambda torch, x: torch.max(x), [2.0, 1.0, NAN], [0.0, 0.0, 1.0]),
+    "min": (gs.min, lambda torch, x: torch.min(x), [NAN, 1.0], [1.0, 0.0]),
+    "min, a NaN last": (gs.min, lambda torch, x: torch.min(x), [2.0, 1.0, NAN], [0.0, 0.0, 1.0]),
 }
 
 
@@ -162,7 +164,7 @@ def test_nan_propagates_and_gets_torchs_gradient(torch, label):
     np.testing.assert_array_equal(grad, expected)
 
 
-@pytest.mark.parametrize("label", [k for k in sorted(AT_NAN) if not k.startswith("max")])
+@pytest.mark.parametrize("label", [k for k in sorted(AT_NAN) if not k.startswith(("max", "min"))])
 def test_the_scalar_lane_keeps_nan_as_the_array_lane_does(label):
     build, _, x, expected = AT_NAN[label]
     for v, want in zip(x, expected):

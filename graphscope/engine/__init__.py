@@ -8,6 +8,7 @@ from . import ops  # noqa: F401  (registers the built-in ops)
 from . import op_functions as _op_functions
 from .backward import backward, topo_order
 from .custom import CustomOp, custom_op
+from .forward_warnings import NonFiniteWarning
 from .errors import (ArgumentError, BackwardError, GraphscopeError, InputError, NotFoundError, PositionError,
                      ShapeError, StaleBranchError)
 from .gradcheck import GradcheckError, GradcheckReport, NodeReport, check_node, check_nodes, gradcheck
@@ -25,7 +26,7 @@ __all__ = [
     "GraphscopeError", "ShapeError", "InputError", "BackwardError", "ArgumentError", "NotFoundError",
     "PositionError", "StaleBranchError",
     "gradcheck", "check_nodes", "check_node", "GradcheckReport", "NodeReport", "GradcheckError",
-    "detect_anomaly", "AnomalyError", "NonFinite", "custom_op", "CustomOp",
+    "detect_anomaly", "AnomalyError", "NonFinite", "NonFiniteWarning", "custom_op", "CustomOp",
 ]
 
 

@@ -1,5 +1,6 @@
 """Computing an op's value on raw values, and explaining why it failed (never numpy's traceback)."""
 from .errors import GraphscopeError, ShapeError, describe_shapes
+from .forward_warnings import unwatch, watch
 from .source import caller_location
 from .values import normalize
 
@@ -12,23 +13,39 @@ def compute(op, vals, attrs):
     """The op's value on raw input values: the scalar lane when every input is a float, else numpy."""
     scalar = op.scalar_forward
     if scalar is not None and all([v.__class__ is float for v in vals]):
-        return scalar(*vals, **attrs)
+        try:
+            return scalar(*vals, **attrs)
+        except GraphscopeError:
+            raise
+        except _REFUSALS as exc:
+            raise _failed(op, vals, attrs, exc) from None
     return compute_array(op, vals, attrs)
+
+
+_REFUSALS = (ValueError, TypeError, IndexError, KeyError, AttributeError, ZeroDivisionError, OverflowError)
 
 
 def compute_array(op, vals, attrs):
     """The op's numpy forward. numpy's own exceptions become ForwardFailed with the op's explanation
     (``op.input_problem``) or numpy's message; nothing of numpy's traceback survives."""
+    token = watch()  # numpy's warnings become one NonFiniteWarning at the user's line (forward_warnings)
     try:
         return normalize(op.forward(*vals, **attrs), op)
     except GraphscopeError:
         raise
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError, ZeroDivisionError, OverflowError) as exc:
-        try:
-            problem = op.input_problem(*vals, **attrs)
-        except Exception:  # an explanation must never hide the failure it explains
-            problem = None
-        raise ForwardFailed(problem or str(exc)) from None
+    except _REFUSALS as exc:
+        raise _failed(op, vals, attrs, exc) from None
+    finally:
+        unwatch(token)
+
+
+def _failed(op, vals, attrs, exc):
+    """ForwardFailed for `exc`, with the op's own explanation when it has one."""
+    try:
+        problem = op.input_problem(*vals, **attrs)
+    except Exception:  # an explanation must never hide the failure it explains
+        problem = None
+    return ForwardFailed(problem or str(exc))
 
 
 def compute_or_explain(op, inputs, attrs, compute=compute):

@@ -221,13 +221,20 @@ def check_node(node, upstream=None, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0
         return _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position)
 
 
+def _settled_attrs(node):
+    """The attributes `node` is computed with now: a mode switched since its value was computed applies (forward
+    and VJP then agree on one mode)."""
+    settle = node.op_def.settle
+    return (settle(node.attrs) if settle is not None else None) or node.attrs
+
+
 def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
     fn = node.op_def
     if fn is None:
         return NodeCheck(node, position, "skip", note="leaf")
     rng = np.random.default_rng([seed, position])
     xs = [_to64(i._value) for i in node.inputs]
-    attrs = node.attrs
+    attrs = _settled_attrs(node)
     try:
         out0 = compute_for_node(fn, node, xs, attrs)
     except GraphscopeError as exc:
@@ -389,7 +396,7 @@ def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, at
     flat = None if scalar else x.reshape(-1)  # a view of the private float64 copy, nudged in place
     u_abs = np.abs(u)
     out0_abs = np.abs(out0)
-    attrs = node.attrs
+    attrs = _settled_attrs(node)
     entries = []
     for c in _sample(1 if scalar else x.size, max_coords, rng):
         x0 = x if scalar else float(flat[c])
@@ -488,15 +495,16 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     require_upstream("gradcheck", upstream, shape_of(root._value))
     leaves = _resolve_wrt(graph, wrt)
     rng = np.random.default_rng([seed, 1 << 20])
-    saved = [(n, n._value, n.grad, n.requires_grad) for n in graph.nodes]
+    saved = [(n, n._value, n.grad, n.requires_grad, n.attrs) for n in graph.nodes]  # (a replay may settle a mode)
     try:
         with np.errstate(all="ignore"):  # nudged inputs may leave an op's domain: such entries are skipped
             results = _check_leaves(graph, root, leaves, upstream, max_coords, eps, rtol, atol, rng)
     finally:
-        for n, value, grad, rg in saved:
+        for n, value, grad, rg, attrs in saved:
             n._value = value
             n.grad = grad
             n.requires_grad = rg
+            n.attrs = attrs
     report = GradcheckReport(root, results)
     if not is_finite(root._value):
         report.output_not_finite = nonfinite_summary(root._value)[0]

@@ -39,6 +39,12 @@ Contract of an op class:
   node's attributes (a fresh dropout mask, updated running averages).
   Stepping forward, the stepper's replay and the gradient checks never call
   it: they recompute exactly what was recorded.
+- ``settle(attrs) -> dict | None`` (optional): called whenever a node of this
+  op is computed again (every replay: ``graph.run``, stepping, the gradient
+  checks; ``refresh`` does it too), before forward; a dict returned replaces
+  the node's attributes. Batch norm and dropout drop there the mode their old
+  value was computed in (``computed_training``, kept by ``set_training`` for
+  their VJP and Jacobian), so a mode switch applies from the next computation.
 - ``differentiable`` (optional tuple of bools): which inputs can get gradients.
 - ``upgrade(inputs, attrs) -> (inputs, attrs)`` (optional): a node of this op
   as files written before its inputs changed hold it, brought to today's form
@@ -91,6 +97,7 @@ class Op:
     operators = ()
     arguments = None
     refresh = None
+    settle = None
     upgrade = None
     boolean = False
     #: a custom op's handle (its user's functions); None for a built-in op
@@ -198,13 +205,23 @@ def safe_pow(a, p):
     """a ** p with numpy's answers (inf, nan) where Python floats raise or go complex."""
     try:
         r = a ** p
-    except ZeroDivisionError:
-        return math.inf
-    except OverflowError:
-        return math.inf
+    except (ZeroDivisionError, OverflowError):  # 0 to a negative power, or too large: an infinity of a's sign
+        odd = math.isfinite(p) and p == int(p) and int(p) % 2 == 1  # when an odd power keeps it
+        return -math.inf if odd and math.copysign(1.0, a) < 0 else math.inf
     if r.__class__ is complex:
         return math.nan
     return r
+
+
+def reduction_jacobian(x, value, structure, formula):
+    """Jacobian info of an op that reduces x (its general `structure`: reduce, gather, a dense row), named
+    precisely where the sizes make it simpler: scalar from one number to one number, identity when nothing is
+    reduced (the axes reduced have length 1, or there are none)."""
+    if size_of(x) == 1 and size_of(value) == 1:
+        return JacobianInfo("scalar", formula)
+    if size_of(x) == size_of(value):
+        return JacobianInfo("identity", formula + "  (nothing is reduced: each output is its one input, dy/dx = I)")
+    return JacobianInfo(structure, formula)
 
 
 def elementwise_jacobian(x, formula):
@@ -213,9 +230,12 @@ def elementwise_jacobian(x, formula):
 
 
 def broadcast_jacobian(x, value, formula):
-    """Element-wise binary op, wrt input x: diagonal, or broadcast when x was broadcast."""
+    """Element-wise binary op, wrt input x: diagonal, or broadcast when x was broadcast.
+
+    Sizes decide, not shapes: a (3,) input of a (1, 3) result only gained an axis of length 1, so each output
+    entry still reads its own input entry and the VJP sums nothing."""
     if size_of(value) == 1:
         return JacobianInfo("scalar", formula)
-    if shape_of(x) == shape_of(value):
+    if size_of(x) == size_of(value):
         return JacobianInfo("diagonal", formula)
     return JacobianInfo("broadcast", formula + f"  (x broadcast {shape_of(x)} -> {shape_of(value)}: VJP sums over the broadcast axes)")

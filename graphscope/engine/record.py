@@ -7,6 +7,7 @@ leaves that carry the source line of the node they feed.
 """
 import numpy as np
 
+from . import forward_warnings as _fw
 from . import source as _source
 from .compute import compute_array, compute_or_explain
 from .errors import InputError
@@ -138,6 +139,8 @@ def _record(op, value, inputs, attrs, requires_grad, depth):
     if FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(t)
+    if (value - value != 0.0) if value.__class__ is float else _fw.raised:  # numpy noted an error, or inf/NaN
+        _fw.report(t)
     return t
 
 
@@ -176,10 +179,13 @@ def apply_to(op, args, attrs, depth=3):
             break
     if len(inputs) == 1 and op.scalar_forward is None:
         # the common case of an array op with attributes (sum, reshape, softmax, ...): no lists, no scalar test
+        token = _fw.watch()
         try:
             value = op.forward(inputs[0]._value, **attrs)
         except Exception:  # run it again the careful way, to explain the failure
             value = compute_or_explain(op, inputs, attrs)
+        finally:
+            _fw.unwatch(token)
         if value.__class__ is not np.ndarray or value.ndim == 0:
             value = normalize(value, op)
     else:
@@ -196,10 +202,13 @@ def apply_unary(op, x):
     if v.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(v)
     else:
+        token = _fw.watch()
         try:
             value = op.forward(v)
         except Exception:  # run it again the careful way, to explain the failure
             value = compute_or_explain(op, (x,), NO_ATTRS, compute_array)
+        finally:
+            _fw.unwatch(token)
         if value.__class__ is not np.ndarray or value.ndim == 0:
             value = normalize(value, op)
     node = _record(op, value, (x,), NO_ATTRS, x.requires_grad and not op.boolean, 3)
@@ -219,10 +228,13 @@ def apply_binary(op, a, b):
     if va.__class__ is float and vb.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(va, vb)
     else:
+        token = _fw.watch()
         try:
             value = op.forward(va, vb)
         except Exception:  # run it again the careful way, to explain the failure
             value = compute_or_explain(op, (a, b), NO_ATTRS, compute_array)
+        finally:
+            _fw.unwatch(token)
         if value.__class__ is not np.ndarray or value.ndim == 0:
             value = normalize(value, op)
     node = _record(op, value, (a, b), NO_ATTRS, (a.requires_grad or b.requires_grad) and not op.boolean, 3)

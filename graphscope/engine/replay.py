@@ -25,6 +25,7 @@ Every recomputed node is shown to the forward observers in
 """
 import numpy as np
 
+from . import forward_warnings as _fw
 from .compute import ForwardFailed, compute
 from .errors import GraphscopeError, ShapeError, describe_shapes
 from .hooks import FORWARD_HOOKS
@@ -59,7 +60,7 @@ def recompute(node, observed=True, refresh=False):
     internal replays, such as a gradient check's nudged evaluations).
     ``refresh=True`` (``graph.run``) first lets an op with a ``refresh`` hook
     replace the node's attributes (a fresh dropout mask); everything else
-    recomputes exactly what was recorded.
+    recomputes exactly what was recorded, in the mode the node is in now (an op's ``settle``).
     """
     op = node.op_def
     if op is None:
@@ -69,11 +70,17 @@ def recompute(node, observed=True, refresh=False):
         attrs = op.refresh(node.attrs, *vals)
         if attrs is not None:
             node.attrs = attrs
-    node._value = compute_for_node(op, node, vals, node.attrs)
+    if op.settle is not None:  # a mode switched since the value was computed applies from now on
+        attrs = op.settle(node.attrs)
+        if attrs is not None:
+            node.attrs = attrs
+    value = node._value = compute_for_node(op, node, vals, node.attrs)
     if observed and FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(node)
-    return node._value
+    if (value - value != 0.0) if value.__class__ is float else _fw.raised:  # at the line that made the node
+        _fw.report(node)
+    return value
 
 
 def replay(nodes, observed=True, refresh=False):

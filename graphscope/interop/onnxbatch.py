@@ -71,7 +71,7 @@ def _problem(node, carried, carriers):
         return None
     if op in ("softmax", "log_softmax"):
         return "normalizes over the batch axis" if int(attrs.get("axis", -1)) % ndim == 0 else None
-    if op in ("sum", "mean", "max"):
+    if op in ("sum", "mean", "max", "min"):
         return None
     if op in ("softmax_cross_entropy", "svm_loss"):
         return None if len(node.inputs[0].shape) == 2 else "takes a single example's scores"
@@ -88,7 +88,7 @@ def _keeps_batch(node):
     """True when `node`'s first axis is still the batch (reductions over axis 0 and the losses end it)."""
     if node.op in OVER_THE_BATCH or not node.shape:
         return False
-    if node.op in ("sum", "mean", "max"):
+    if node.op in ("sum", "mean", "max", "min"):
         axis = node.attrs.get("axis")
         if axis is None:
             return False

@@ -191,7 +191,7 @@ ONNX_OPS = {
     "abs": _same("Abs"), "tanh": _same("Tanh"), "sigmoid": _same("Sigmoid"), "relu": _same("Relu"),
     "leaky_relu": _leaky_relu, "clip": _clip, "where": _where,
     "matmul": _same("MatMul"),
-    "sum": _reduce("ReduceSum"), "mean": _reduce("ReduceMean"), "max": _reduce("ReduceMax"),
+    "sum": _reduce("ReduceSum"), "mean": _reduce("ReduceMean"), "max": _reduce("ReduceMax"), "min": _reduce("ReduceMin"),
     "softmax": _along_axis("Softmax"), "log_softmax": _along_axis("LogSoftmax"),
     "softmax_cross_entropy": _softmax_cross_entropy, "svm_loss": _svm_loss, "l2": _l2,
     "reshape": _reshape, "transpose": _transpose, "getitem": _getitem, "concat": _concat, "stack": _stack,

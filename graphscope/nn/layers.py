@@ -10,7 +10,7 @@ import collections
 import numpy as np
 
 from ..engine import GraphscopeError, OPS, apply, leaky_relu, relu, sigmoid, tanh
-from ..engine.ops.nn import draw_mask, update_running_stats
+from ..engine.ops.nn import draw_mask, switch_mode, update_running_stats
 from . import init as _init
 from .module import Module
 
@@ -24,7 +24,9 @@ def set_training(graph, flag):
 
     ``graph``: a Graph, an output tensor, or an iterable of nodes. Returns how
     many nodes were switched. What the trainer calls to validate on the same
-    graph in test mode.
+    graph in test mode. Values are not recomputed: a node's gradient stays that
+    of the mode its value was computed in until it is computed again
+    (``graph.run``, stepping), which then uses the new mode.
     """
     if hasattr(graph, "nodes"):
         nodes = graph.nodes
@@ -35,7 +37,7 @@ def set_training(graph, flag):
     count = 0
     for node in nodes:
         if node.op_def is not None and node.op_def.name in _MODAL_OPS:
-            node.attrs = {**node.attrs, "training": bool(flag)}
+            node.attrs = switch_mode(node.attrs, flag)
             count += 1
     return count
 

@@ -284,7 +284,11 @@ class Module:
 
     # ---------------------------------------------------------------- modes
     def train(self, mode=True):
-        """Training mode (batch statistics, dropout on) for this module, its children and the nodes they recorded."""
+        """Training mode (batch statistics, dropout on) for this module, its children and the nodes they recorded.
+
+        A recorded node switches from its next computation (``graph.run``, the trainer, stepping); until then its
+        gradient stays that of the mode its value was computed in (see ``gs.nn.set_training``).
+        """
         for m in self.modules():
             m.training = bool(mode)
             m._set_recorded_mode(bool(mode))

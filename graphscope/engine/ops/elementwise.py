@@ -393,7 +393,21 @@ class LeakyRelu(_Binary):
         return broadcast_jacobian(alpha, value, "d/dalpha = diag(0 if x > 0 else x)")
 
 
+def _crossed_bounds(lo, hi):
+    """Why bounds lo > hi cannot clip (numpy would silently return hi everywhere, a float lo), else None."""
+    if lo is not None and hi is not None and lo > hi:
+        return f"lo = {lo} is greater than hi = {hi}"
+    return None
+
+
+def _refuse_crossed_bounds(lo, hi):
+    problem = _crossed_bounds(lo, hi)
+    if problem:
+        raise ValueError(problem)
+
+
 def _scalar_clip(x, lo, hi):
+    _refuse_crossed_bounds(lo, hi)
     if lo is not None and x < lo:
         return float(lo)
     if hi is not None and x > hi:
@@ -413,16 +427,13 @@ class Clip(Op):
         return (x,), {"lo": number(lo, "lo", "clip"), "hi": number(hi, "hi", "clip")}
 
     def forward(self, x, lo, hi):
-        if lo is not None and hi is not None and lo > hi:
-            raise ValueError(self.input_problem(x, lo, hi))  # numpy would silently return hi everywhere
+        _refuse_crossed_bounds(lo, hi)
         return np.clip(x, lo, hi)
 
     scalar_forward = staticmethod(_scalar_clip)
 
     def input_problem(self, x, lo, hi):
-        if lo is not None and hi is not None and lo > hi:
-            return f"lo = {lo} is greater than hi = {hi}"
-        return None
+        return _crossed_bounds(lo, hi)
 
     def vjp(self, g, x, value, lo, hi):
         inside = np.ones(shape_of(x), dtype=bool)
@@ -433,7 +444,10 @@ class Clip(Op):
         return (reduce_to(g * inside, x),)
 
     def jacobian(self, i, x, value, lo, hi):
-        return elementwise_jacobian(x, f"d clip(x)/dx = diag(1[{lo} <= x <= {hi}])")
+        bounds = " <= ".join([*([f"{lo:g}"] if lo is not None else []), "x", *([f"{hi:g}"] if hi is not None else [])])
+        if lo is None and hi is None:
+            return elementwise_jacobian(x, "d clip(x)/dx = I  (no bounds: nothing is clipped)")
+        return elementwise_jacobian(x, f"d clip(x)/dx = diag(1[{bounds}])")
 
 
 @register

@@ -7,7 +7,7 @@ losses do by default.
 import numpy as np
 
 from ..arguments import labels as labels_of, whole
-from ..optable import JacobianInfo, Op, register, shape_of
+from ..optable import JacobianInfo, Op, reduction_jacobian, register, shape_of
 
 
 # ufunc reductions rather than np.max/np.sum: the same result without numpy's Python-level dispatch
@@ -43,7 +43,7 @@ class Softmax(Op):
 
     def forward(self, x, axis=-1):
         x = np.asarray(x)
-        e = x - _max(x, axis=axis, keepdims=True)
+        e = np.asarray(x - _max(x, axis=axis, keepdims=True))  # (a 0-d input gives a numpy scalar)
         np.exp(e, out=e)  # in place: e is this call's own array
         e /= _sum(e, axis=axis, keepdims=True)
         return e
@@ -189,4 +189,4 @@ class L2(Op):
         return (2.0 * g * w,)
 
     def jacobian(self, i, w, value):
-        return JacobianInfo("dense", "d||W||^2/dW = 2W  (a 1 x W.size row)")
+        return reduction_jacobian(w, value, "dense", "d||W||^2/dW = 2W  (a 1 x W.size row)")

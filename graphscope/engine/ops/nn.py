@@ -8,12 +8,44 @@ averages; dropout's draws a fresh mask. The stepper and the gradient checks
 never call it, so a step is exactly the recorded computation (dropout's mask
 fixed).
 
-``training`` (an attribute) switches the mode: ``gs.nn.set_training`` sets it
-on a recorded graph.
+``training`` (an attribute) switches the mode: ``gs.nn.set_training`` (and a
+module's ``train()`` / ``eval()``) sets it on a recorded graph. A node's value
+is not recomputed then: the new mode applies from the node's next
+computation (``graph.run``, the trainer, stepping). Until then the node keeps
+``computed_training``, the mode its value was computed in, and the VJP and the
+Jacobian read that one, so ``backward()`` differentiates the function that
+made the value (as PyTorch's autograd does). ``settle`` drops it when the node
+is computed again.
 """
 import numpy as np
 
 from ..optable import JacobianInfo, Op, register, shape_of
+
+
+# ---------------------------------------------------------------- the mode of a value
+
+def computed_mode(training, computed_training):
+    """The mode the node's present value was computed in: `computed_training` while a switch waits, else `training`."""
+    return training if computed_training is None else computed_training
+
+
+def settle(attrs):
+    """The attributes for computing the node again in its asked-for mode (no ``computed_training``); None
+    when nothing waits."""
+    if "computed_training" not in attrs:
+        return None
+    return {k: v for k, v in attrs.items() if k != "computed_training"}
+
+
+def switch_mode(attrs, training):
+    """The attributes after asking for mode `training`: the value keeps the mode it was computed in."""
+    computed = computed_mode(attrs.get("training", True), attrs.get("computed_training"))
+    attrs = {**attrs, "training": bool(training)}
+    if computed == attrs["training"]:
+        attrs.pop("computed_training", None)
+    else:
+        attrs["computed_training"] = computed
+    return attrs
 
 
 # ---------------------------------------------------------------- batch norm
@@ -47,7 +79,10 @@ class BatchNorm(Op):
 
     name = "batch_norm"
 
-    def input_problem(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None):
+    settle = staticmethod(settle)
+
+    def input_problem(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None,
+                      computed_training=None):
         xs = shape_of(x)
         if len(xs) != 2:
             return f"batch norm takes a (N, D) batch, got shape {xs}"
@@ -72,7 +107,8 @@ class BatchNorm(Op):
         inv_std = 1.0 / np.sqrt(var + eps)
         return centred * inv_std, inv_std
 
-    def forward(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None):
+    def forward(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None,
+                computed_training=None):
         problem = self.input_problem(x, gamma, beta, training, eps, momentum, running_mean, running_var)
         if problem:
             raise ValueError(problem)
@@ -80,7 +116,8 @@ class BatchNorm(Op):
         return gamma * xhat + beta
 
     def vjp(self, g, x, gamma, beta, value, training=True, eps=1e-5, momentum=0.1, running_mean=None,
-            running_var=None):
+            running_var=None, computed_training=None):
+        training = computed_mode(training, computed_training)
         xhat, inv_std = self._normalized(x, training, eps, running_mean, running_var)
         dgamma = _sum(g * xhat, axis=0)
         dbeta = _sum(g, axis=0)
@@ -95,12 +132,12 @@ class BatchNorm(Op):
         dx *= scale
         return dx, dgamma, dbeta
 
-    def jacobian(self, i, x, gamma, beta, value, training=True, **attrs):
+    def jacobian(self, i, x, gamma, beta, value, training=True, computed_training=None, **attrs):
         if i == 0:
-            if training:
-                return JacobianInfo("dense", "coupled through the batch mean and variance: each y[m,d] depends on "
-                                             "every x[n,d] of its feature; dx = gamma/(N sigma) (N g - sum_n g - "
-                                             "xhat sum_n g*xhat)")
+            if computed_mode(training, computed_training):
+                return JacobianInfo("block-diagonal", "one block per feature: y[m,d] depends on every x[n,d] of its "
+                                                      "feature (batch mean, variance); dx = gamma/(N sigma) (N g - "
+                                                      "sum_n g - xhat sum_n g*xhat)")
             return JacobianInfo("diagonal", "test time: dy/dx = diag(gamma / sqrt(running_var + eps))")
         if i == 1:
             return JacobianInfo("broadcast", "dy[n,d]/dgamma[d] = xhat[n,d]  (VJP sums over the batch)")
@@ -108,12 +145,10 @@ class BatchNorm(Op):
 
     def refresh(self, attrs, x, gamma, beta):
         """Fold this batch into the running averages (in place), in training mode only."""
-        if not attrs.get("training", True):
-            return None
-        if self.input_problem(x, gamma, beta, **attrs):
-            return None  # forward raises the readable error
-        update_running_stats(attrs, x)
-        return None
+        attrs = settle(attrs) or attrs
+        if attrs.get("training", True) and not self.input_problem(x, gamma, beta, **attrs):
+            update_running_stats(attrs, x)  # (a problem: forward raises the readable error)
+        return attrs
 
 
 def update_running_stats(attrs, x):
@@ -146,7 +181,9 @@ class Dropout(Op):
 
     name = "dropout"
 
-    def input_problem(self, x, p=0.5, training=True, mask=None, seed=0, draw=0):
+    settle = staticmethod(settle)
+
+    def input_problem(self, x, p=0.5, training=True, mask=None, seed=0, draw=0, computed_training=None):
         if not 0.0 <= p < 1.0:
             return f"dropout probability p must be in [0, 1), got {p}"
         if training and np.shape(mask) != shape_of(x):
@@ -154,7 +191,7 @@ class Dropout(Op):
                     f"(replay with graph.run draws a mask of the new shape)")
         return None
 
-    def forward(self, x, p=0.5, training=True, mask=None, seed=0, draw=0):
+    def forward(self, x, p=0.5, training=True, mask=None, seed=0, draw=0, computed_training=None):
         if not training:
             return x * 1.0
         problem = self.input_problem(x, p, training, mask, seed, draw)
@@ -162,20 +199,21 @@ class Dropout(Op):
             raise ValueError(problem)
         return x * mask * (1.0 / (1.0 - p))
 
-    def vjp(self, g, x, value, p=0.5, training=True, mask=None, seed=0, draw=0):
-        if not training:
+    def vjp(self, g, x, value, p=0.5, training=True, mask=None, seed=0, draw=0, computed_training=None):
+        if not computed_mode(training, computed_training):
             return (g * 1.0,)
         return (g * mask * (1.0 / (1.0 - p)),)
 
-    def jacobian(self, i, x, value, p=0.5, training=True, **attrs):
-        if not training:
+    def jacobian(self, i, x, value, p=0.5, training=True, computed_training=None, **attrs):
+        if not computed_mode(training, computed_training):
             return JacobianInfo("scalar" if np.size(x) == 1 else "identity", "test time: dropout is off, dy/dx = I")
         return JacobianInfo("scalar" if np.size(x) == 1 else "diagonal",
                             f"dy/dx = diag(mask / (1 - p)), p = {p:g}: 0 where a unit was dropped")
 
     def refresh(self, attrs, x):
         """A fresh mask for the new pass (training mode only)."""
+        attrs = settle(attrs) or attrs
         if not attrs.get("training", True):
-            return None
+            return attrs
         draw = attrs.get("draw", 0) + 1
         return {**attrs, "draw": draw, "mask": draw_mask(shape_of(x), attrs["p"], attrs["seed"], draw)}

@@ -1,8 +1,8 @@
-"""Reductions over axes: sum, mean, max. Their Jacobians are reduce (sum) matrices."""
+"""Reductions over axes: sum, mean, max, min. Their Jacobians are reduce (sum) matrices; max and min gather."""
 import numpy as np
 
 from ..arguments import axis as axis_of
-from ..optable import JacobianInfo, Op, register, shape_of
+from ..optable import Op, reduction_jacobian, register, shape_of
 
 
 def normalize_axis(axis, ndim):
@@ -48,8 +48,10 @@ class _Reduce(Op):
         shape = shape_of(x)
         return int(np.prod([shape[a] for a in normalize_axis(axis, len(shape))], dtype=np.int64))
 
+    structure = "reduce"
+
     def jacobian(self, i, x, value, axis=None, keepdims=False):
-        return JacobianInfo("reduce", self.formula + f"  over axis {axis}")
+        return reduction_jacobian(x, value, self.structure, self.formula + f"  over axis {axis}")
 
 
 @register
@@ -87,20 +89,18 @@ class Mean(_Reduce):
         return (float(out) if x.__class__ is float else out.astype(np.result_type(x), copy=False),)
 
 
-@register
-class Max(_Reduce):
-    """max over axes; where several entries tie for the max the gradient is split evenly.
+class _Extreme(_Reduce):
+    """The largest (max) or smallest (min) entry over axes: the entries that reach it share the gradient evenly
+    (ties split it), as torch.amax / torch.amin do.
 
-    A NaN is the max (as np.max says): its entry gets the gradient (split among the NaNs of a slice)
-    and the others none, as torch.max gives.
+    A NaN is the extreme (as np.max and np.min say): its entry gets the gradient (split among the NaNs of a
+    slice) and the others none.
     """
 
-    name = "max"
-    function = "max"
-    formula = "d max(x)/dx = 1[x = max] / (number of ties)  (a NaN is the max)"
+    ufunc = None  # np.maximum or np.minimum
 
     def forward(self, x, axis=None, keepdims=False):
-        return np.maximum.reduce(np.asarray(x), axis=axis, keepdims=keepdims)
+        return self.ufunc.reduce(np.asarray(x), axis=axis, keepdims=keepdims)
 
     def vjp(self, g, x, value, axis=None, keepdims=False):
         if x.__class__ is float:
@@ -108,11 +108,30 @@ class Max(_Reduce):
         axes = normalize_axis(axis, x.ndim)
         full = expand_back(value, x, axis, keepdims)
         mask = x == full
-        if full.dtype.kind == "f" and np.isnan(full).any():  # NaN == NaN is False: the NaNs are the maxima
+        if full.dtype.kind == "f" and np.isnan(full).any():  # NaN == NaN is False: the NaNs are the extremes
             mask |= np.isnan(x)
         mask = mask.astype(x.dtype)
         mask /= mask.sum(axis=axes, keepdims=True)
         return (mask * expand_back(g, x, axis, keepdims),)
 
-    def jacobian(self, i, x, value, axis=None, keepdims=False):
-        return JacobianInfo("gather", self.formula + f"  over axis {axis}")
+    structure = "gather"
+
+
+@register
+class Max(_Extreme):
+    """max over axes; where several entries tie for the max the gradient is split evenly (a NaN is the max)."""
+
+    name = "max"
+    function = "max"
+    ufunc = np.maximum
+    formula = "d max(x)/dx = 1[x = max] / (number of ties)  (a NaN is the max)"
+
+
+@register
+class Min(_Extreme):
+    """min over axes; where several entries tie for the min the gradient is split evenly (a NaN is the min)."""
+
+    name = "min"
+    function = "min"
+    ufunc = np.minimum
+    formula = "d min(x)/dx = 1[x = min] / (number of ties)  (a NaN is the min)"
