@@ -358,8 +358,12 @@ def run(args):
                                                             where=f"{args.file}'s data()")
     except GraphscopeError as exc:
         return report_bad_options("train", [str(exc)])
+    from ..train.frozen import frozen_notes
+    notes = frozen_notes(trainer)  # weights that will not train, said before anything is trained
     if args.sanity:
         print(f"sanity checks of {args.file} ({type(optimizer).__name__}, lr {args.lr:g}):")
+        for note in notes:
+            print(note)
         report = trainer.sanity_check(x_train, y_train, out=print)
         return 1 if not report.ok else 0 if report.complete else NOT_JUDGED_STATUS  # 3: as check, not all checked
     if args.resume:
@@ -372,6 +376,8 @@ def run(args):
     print(header(args, optimizer, trainer, len(x_train), None if x_val is None else len(x_val)))
     if origins is not None and not args.resume:
         print(origins_line(args, origins, training_file))
+    for note in notes:
+        print(note)
     args.origins = origins
     from ..train import TrainingDiverged, TrainingInterrupted
     try:
