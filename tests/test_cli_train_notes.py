@@ -48,3 +48,36 @@ def test_a_weight_written_as_gs_tensor_gets_a_note_before_training(capsys, tmp_p
     assert out.index(note) < out.index("\nepoch ")   # before the table
     code, out, _ = run(capsys, training_file(tmp_path), "--epochs", "1")
     assert code == 0 and "gs.tensor" not in out
+
+
+def test_a_run_whose_loss_barely_moved_says_so_and_what_to_try(capsys, tmp_path):
+    code, out, _ = run(capsys, training_file(tmp_path), "--epochs", "2", "--lr", "1e-5")
+    line = next(line for line in out.splitlines() if line.startswith("the loss barely moved ("))
+    assert code == 0 and line.endswith("): try a larger learning rate or more epochs")
+    code, out, _ = run(capsys, training_file(tmp_path), "--epochs", "20", "--lr", "0.5")
+    assert code == 0 and "barely moved" not in out and "the loss grew" not in out
+
+
+def test_a_loss_far_above_its_start_is_named_whatever_the_accuracy(capsys, tmp_path):
+    code, out, _ = run(capsys, training_file(tmp_path), "--epochs", "5", "--optimizer", "adam", "--lr", "30")
+    line = next(line for line in out.splitlines() if line.startswith("the loss grew"))
+    assert code == 0 and line.startswith("the loss grew far above its start (")
+    assert "the learning rate is too high (lr 30)" in line and "try a smaller one (e.g. " in line
+
+
+def test_the_verdicts_follow_the_losses():
+    from graphscope.train.loss_trend import run_verdict
+    assert run_verdict([2.3, 2.3], [2.3, 2.29], 0.01) == \
+        "the loss barely moved (2.30 -> 2.29): try a larger learning rate or more epochs"
+    assert "no learning rate can help" in run_verdict([2.3, 2.3], [2.3, 2.3], 0.01, blocked=True)
+    assert run_verdict([2.3, 1.0], [1.5, 0.5], 0.1) == ""
+    grew = run_verdict([2.3, 50.0, 30.0], [40.0, 30.0], 10.0)
+    assert grew.startswith("the loss grew far above its start (2.30 at the first step, up to 50 at iteration 2")
+
+
+def test_every_bad_part_of_a_step_schedule_is_reported(capsys, tmp_path):
+    code, out, err = run(capsys, training_file(tmp_path), "--schedule", "step:2:0")
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert "factor must be at most 1" in err and "every must be a whole number of epochs >= 1, got 0" in err
+    code, _, err = run(capsys, training_file(tmp_path), "--schedule", "exp:0.1", "--lr", "-1")
+    assert code == 2 and err.splitlines() == ["graphscope train: --lr must be a finite number greater than 0, got -1"]

@@ -30,6 +30,7 @@ checkpoint (--checkpoint) is kept.
 """
 import argparse
 import dataclasses
+import math
 import os
 import sys
 
@@ -171,14 +172,38 @@ def _schedule(text, lr, problems, label="--schedule"):
     """The schedule --schedule TEXT makes (None without one, or with 'none'); a bad one is a problem line."""
     if not text or no_schedule(text):
         return None
+    lr_ok = isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0
+    lr = lr if lr_ok else 1.0  # a bad --lr has its own line: the schedule is checked on a stand-in rate
     try:
-        from ..optim.schedules import parse_schedule
-        return parse_schedule(text, lr)
+        from ..optim.schedules import FORMS, parse_schedule
+        schedule = parse_schedule(text, lr)
+        return schedule if lr_ok else None
     except ImportError:
         problems.append("--schedule needs graphscope.optim, which this graphscope does not have")
     except GraphscopeError as exc:
-        problems.append(f"{label} {text}: {exc}")
+        parts = step_problems(text, lr)
+        problems.append(f"{label} {text}: " + (f"{'; '.join(parts)}; accepted forms: {FORMS}" if len(parts) > 1
+                                               else str(exc)))
     return None
+
+
+def step_problems(text, lr):
+    """Each bad part of a 'step:FACTOR:EVERY' schedule, one sentence each, checked one at a time by gs.optim's
+    step_decay (its own words); [] for another form."""
+    from ..optim.schedules import step_decay
+    parts = str(text).strip().split(":")
+    if len(parts) != 3 or parts[0] != "step":
+        return []
+    found = []
+    for factor, every in ((parts[1], None), ("0.5", parts[2])):
+        try:
+            step_decay(lr, float(factor), 1 if every is None else int(every))
+        except ValueError:
+            found.append(f"step_decay: factor must be a number, got {factor!r}" if every is None else
+                         f"step_decay: every must be a whole number of epochs >= 1, got {every!r}")
+        except GraphscopeError as exc:  # the factor's sentence names the stand-in interval: name the form's
+            found.append(str(exc).replace("every 1 epochs", "every EVERY epochs") if every is None else str(exc))
+    return found
 
 
 def no_schedule(text):
@@ -380,6 +405,9 @@ def run(args):
         print(note)
     args.origins = origins
     from ..train import TrainingDiverged, TrainingInterrupted
+    from ..train.blocked import BLOCKING
+    from ..train.health import diagnose
+    from ..train.loss_trend import run_verdict
     try:
         history = trainer.fit(x_train, y_train, x_val, y_val)
     except TrainingDiverged as exc:
@@ -407,17 +435,24 @@ def run(args):
         raise
     show(history, args)
     print()
-    print(layer_health(trainer, args, f"after epoch {trainer.epoch}"))
+    stats = trainer.layer_stats()
+    verdict = run_verdict(history.loss, history.epoch_loss(), float(trainer.optimizer.lr),
+                          blocked=any(f.kind in BLOCKING for f in diagnose(stats)))
+    if verdict:
+        print(verdict)
+    print(layer_health(trainer, args, f"after epoch {trainer.epoch}", stats))
     if args.checkpoint or args.resume:
         print(f"checkpoint: {args.checkpoint or args.resume} (after epoch {trainer.epoch})")
     return 0
 
 
-def layer_health(trainer, args, when):
-    """The layer diagnosis (with --layers, the statistics table above it) of the trained graph."""
+def layer_health(trainer, args, when, stats=None):
+    """The layer diagnosis (with --layers, the statistics table above it) of the trained graph (`stats`: its
+    layer statistics, when measured already)."""
     from .layerhealth import health_text
     command = " ".join(["graphscope"] + list(getattr(args, "argv", None) or ["train", args.file]) + ["--layers"])
-    return health_text(trainer.layer_stats(), when, show_table=args.layers, hint=f"the table: {command}")
+    stats = trainer.layer_stats() if stats is None else stats
+    return health_text(stats, when, show_table=args.layers, hint=f"the table: {command}")
 
 
 def origins_line(args, origins, training_file):
