@@ -20,7 +20,7 @@ import numpy as np
 from ..engine.errors import InputError, NotFoundError, ShapeError
 from ..engine.formatting import mean_text, stat_text
 from ..engine.graph import require_graph
-from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, judge, measure_step
+from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, first_adaptive_step, judge, measure_step
 
 TANH_SATURATED = 0.99
 SIGMOID_SATURATED = (0.01, 0.99)
@@ -122,11 +122,13 @@ class ParamStats:
     #: a weight matrix (2+ axes) whose units (columns: one per output) all hold the same weights, as zero or
     #: constant init leaves them: they compute the same and get the same gradient (None: not a weight matrix)
     symmetric: bool = None
+    #: the step measured was an adaptive rule's first (Adam, RMSProp, AdaGrad): its size by design, ~lr/|w|
+    first_step: bool = False
 
     @property
     def judgement(self):
         """graphscope.engine.update_ratio.judge of this ratio: a verdict, a key of UNJUDGED, or None."""
-        return judge(self.update_ratio, self.shape, self.before_rms, self.update_norm)
+        return judge(self.update_ratio, self.shape, self.before_rms, self.update_norm, self.first_step)
 
     @property
     def unjudged(self):
@@ -299,6 +301,8 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, 
             before.setdefault(p, value)
     groups = layer_groups(graph)
     last = groups.outputs
+    first = optimizer is not None and first_adaptive_step(type(optimizer).__name__,
+                                                           steps_taken=getattr(optimizer, "t", None))
     owner = {}  # param id -> (scope, param)
     for node in graph.nodes:
         if node.id not in groups.member:
@@ -323,10 +327,10 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, 
             activation=Summary.of(value, bins),
             gradient=None if node.grad is None else Summary.of(node.grad, bins),
             fraction=fraction, fraction_kind=kind,
-            params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, [])],
+            params=[_param_stats(p, before.get(p.id), first) for p in params.get(scope, [])],
             examples=_examples(value), gradient_examples=None if node.grad is None else _examples(node.grad)))
     out.merged = merged_scopes(params)
-    out.loose = [_param_stats(p, before.get(p.id)) for p in graph.params if p.id not in owner]
+    out.loose = [_param_stats(p, before.get(p.id), first) for p in graph.params if p.id not in owner]
     out.step_unknown = not before and any(p.grad is not None for p in graph.params)
     out.measured_on = _measured_on(out, activations)
     return out
@@ -477,10 +481,10 @@ def _dead_or_saturated(op, a):
     return None, None
 
 
-def _param_stats(p, before):
+def _param_stats(p, before, first_step=False):
     value = np.asarray(p.value)
     stats = ParamStats(p.name, value.shape, _norm(value), None if p.grad is None else _norm(p.grad),
-                       symmetric=_identical_units(value))
+                       symmetric=_identical_units(value), first_step=bool(first_step and before is not None))
     if before is not None:
         before = np.asarray(before, dtype=np.float64)
         step = measure_step(before, value - before)
