@@ -81,3 +81,24 @@ def test_every_bad_part_of_a_step_schedule_is_reported(capsys, tmp_path):
     assert "factor must be at most 1" in err and "every must be a whole number of epochs >= 1, got 0" in err
     code, _, err = run(capsys, training_file(tmp_path), "--schedule", "exp:0.1", "--lr", "-1")
     assert code == 2 and err.splitlines() == ["graphscope train: --lr must be a finite number greater than 0, got -1"]
+
+
+def test_ctrl_c_while_an_epoch_is_recorded_counts_the_same_epochs_everywhere(capsys, tmp_path, monkeypatch):
+    import json
+    import graphscope.train.health as health
+    summary, calls = health.epoch_summary, []
+
+    def interrupted_in_the_third(stats, epoch=None):  # the history has the third epoch's row, the trainer not yet
+        calls.append(epoch)
+        if epoch == 3:
+            raise KeyboardInterrupt
+        return summary(stats, epoch)
+    monkeypatch.setattr(health, "epoch_summary", interrupted_in_the_third)
+    hist, ck = tmp_path / "h.json", tmp_path / "ck"
+    code, out, err = run(capsys, training_file(tmp_path), "--epochs", "5", "--history", hist, "--checkpoint", ck)
+    assert code == 130 and calls == [1, 2, 3]
+    assert "interrupted: what follows shows the 2 epochs completed" in out
+    assert f"history of the 2 epochs completed written to {hist}" in out and "note: the checkpoint" not in out
+    assert "interrupted during epoch 3" in err and "(after epoch 2)" in err
+    saved = json.loads(hist.read_text())
+    assert len(saved["val_acc"]) == len(saved["lr"]) == 2 and [r["epoch"] for r in saved["layers"]] == [1, 2]

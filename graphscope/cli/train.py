@@ -417,7 +417,7 @@ def run(args):
         print(f"graphscope train: {exc}", file=sys.stderr)
         return 1  # a problem found in the graph, not a command that could not run
     except TrainingInterrupted as exc:
-        completed = completed_epochs(trainer.history)
+        completed = completed_epochs(trainer.history, trainer.epoch)  # the one count the message and checkpoint use
         if completed.epochs:
             print(f"\ninterrupted: what follows shows the {plural(completed.epochs, 'epoch')} completed")
             show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
@@ -428,7 +428,7 @@ def run(args):
             print("\ninterrupted before the first epoch ended: no history or plot written")
         raise  # graphscope's main says which checkpoint is kept and exits 130
     except Exception:  # any other failure keeps the epochs that finished (--history, --plot), then is said
-        completed = completed_epochs(trainer.history)
+        completed = completed_epochs(trainer.history, trainer.epoch)
         if completed.epochs:
             print(f"\nstopped by an error: what follows shows the {plural(completed.epochs, 'epoch')} completed")
             show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
@@ -487,10 +487,18 @@ def header(args, optimizer, trainer, n_train, n_val):
     return line
 
 
-def completed_epochs(history):
-    """The history without the iterations of an unfinished last epoch."""
+def completed_epochs(history, epochs=None):
+    """The history of the `epochs` epochs the trainer counts as finished (trainer.epoch; default: those the history
+    holds): without the iterations of an unfinished last epoch, nor what an epoch interrupted while it was being
+    recorded had added (its accuracies, its layer record), so the table, --history, the checkpoint note and the
+    interruption message all count the same epochs."""
+    from ..train.history import PER_EPOCH
+    epochs = history.epochs if epochs is None else min(epochs, history.epochs)
     per = history.settings.get("iterations_per_epoch") or 0
-    return dataclasses.replace(history, loss=list(history.loss[:history.epochs * per] if per else history.loss))
+    cut = {key: list(getattr(history, key)[:epochs]) for key in PER_EPOCH}
+    return dataclasses.replace(history, loss=list(history.loss[:epochs * per] if per else history.loss),
+                               layers=[r for r in history.layers if r.get("epoch") is None or r["epoch"] <= epochs],
+                               **cut)
 
 
 def show(history, args, which=""):
