@@ -102,3 +102,12 @@ def test_ctrl_c_while_an_epoch_is_recorded_counts_the_same_epochs_everywhere(cap
     assert "interrupted during epoch 3" in err and "(after epoch 2)" in err
     saved = json.loads(hist.read_text())
     assert len(saved["val_acc"]) == len(saved["lr"]) == 2 and [r["epoch"] for r in saved["layers"]] == [1, 2]
+
+
+def test_a_label_that_is_no_whole_number_is_named_not_its_dtype(capsys, tmp_path):
+    code, out, err = run(capsys, training_file(tmp_path, labels=" + 0.5"), "--epochs", "1")
+    assert code == 2 and out == ""
+    assert "class labels must be whole numbers: y_train[0] = 0.5 (90 of 90 labels are not)" in err
+    assert "dtype" not in err
+    code, _, _ = run(capsys, training_file(tmp_path, labels=".astype(float)"), "--epochs", "1")
+    assert code == 0   # whole numbers held as floats are class labels
