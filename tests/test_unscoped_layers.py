@@ -89,3 +89,13 @@ def test_checks_that_had_nothing_to_examine_are_named_as_not_checked():
     assert "not checked: vanishing or exploding gradients (one layer" in said
     assert "dead or saturated units (no layer ends in ReLU, tanh or sigmoid)" in said
     assert str(diagnose(layer_stats(gs.sum(gs.tensor(x, name="x") * 2.0)))) == NOTHING_EXAMINED
+
+
+def test_the_end_of_run_verdict_of_a_dead_net_points_at_its_layers_not_at_the_rate():
+    from graphscope.train.loss_trend import trainer_verdict
+    trainer, x, y = trainer_of(readme_net(bias=-20.0), lr=0.01)
+    trainer.fit(x, y)
+    said = trainer_verdict(trainer)
+    assert said.startswith("the loss barely moved (") and "larger learning rate" not in said
+    assert said.endswith("no learning rate can help, the layer diagnosis finds what stops it: dead units (on 120 "
+                         "examples): layer of W1 100%")

@@ -410,9 +410,7 @@ def run(args):
         print(note)
     args.origins = origins
     from ..train import TrainingDiverged, TrainingInterrupted
-    from ..train.blocked import BLOCKING
-    from ..train.health import diagnose
-    from ..train.loss_trend import run_verdict
+    from ..train.loss_trend import trainer_verdict
     try:
         history = trainer.fit(x_train, y_train, x_val, y_val)
     except TrainingDiverged as exc:
@@ -441,8 +439,7 @@ def run(args):
     show(history, args)
     print()
     stats = trainer.layer_stats()
-    verdict = run_verdict(history.loss, history.epoch_loss(), float(trainer.optimizer.lr),
-                          blocked=any(f.kind in BLOCKING for f in diagnose(stats)))
+    verdict = trainer_verdict(trainer, stats)
     if verdict:
         print(verdict)
     print(layer_health(trainer, args, f"after epoch {trainer.epoch}", stats))

@@ -31,7 +31,7 @@ def run_verdict(losses, epoch_means, lr, blocked=False):
       last epoch): the learning rate is too high (lr 10): try 0.1 ...', however high the accuracy;
     - it barely moved (fell by less than BARELY_MOVED of its first value): 'the loss barely moved (2.30 -> 2.29):
       try a larger learning rate or more epochs', or, when the layer diagnosis found what no rate cures
-      (`blocked`), a pointer to it.
+      (`blocked`: True, or the finding's first words, 'dead units (on 500 examples): layer of W1 99%'), that.
 
     `losses` are the run's losses per iteration, `epoch_means` its mean per epoch, `lr` its (last) learning rate.
     The CLI's `graphscope train` prints it at the end of a run; the TUI's training screen can show the same.
@@ -53,6 +53,21 @@ def run_verdict(losses, epoch_means, lr, blocked=False):
     if start - last < BARELY_MOVED * start:
         moved = f"the loss barely moved ({start:#.3g} -> {last:#.3g})"
         if blocked:
-            return f"{moved}: the layer health below says what stops it (no learning rate can help)"
+            found = f": {blocked}" if isinstance(blocked, str) else ""
+            return f"{moved}: no learning rate can help, the layer diagnosis finds what stops it{found}"
         return f"{moved}: try a larger learning rate or more epochs"
     return ""
+
+
+def trainer_verdict(trainer, stats=None):
+    """run_verdict of a trainer's run, at its current learning rate, blocked when the layer diagnosis of its layer
+    statistics (`stats`, default trainer.layer_stats()) finds what no learning rate cures (graphscope.train.blocked)."""
+    from .blocked import BLOCKING
+    from .health import diagnose
+    history = trainer.history
+    if not history.loss:
+        return ""
+    stats = trainer.layer_stats() if stats is None else stats
+    found = [f for f in diagnose(stats) if f.kind in BLOCKING]
+    blocked = ": ".join(found[0].text.split(": ")[:2]) if found else False
+    return run_verdict(history.loss, history.epoch_loss(), float(trainer.optimizer.lr), blocked=blocked)
