@@ -113,3 +113,11 @@ def test_a_label_that_is_no_whole_number_is_named_not_its_dtype(capsys, tmp_path
     assert "dtype" not in err
     code, _, _ = run(capsys, training_file(tmp_path, labels=".astype(float)"), "--epochs", "1")
     assert code == 0   # whole numbers held as floats are class labels
+
+
+def test_the_table_says_what_its_accuracies_are_measured_on(capsys, tmp_path):
+    code, out, _ = run(capsys, training_file(tmp_path), "--epochs", "2")
+    lines = out.splitlines()
+    last_row = max(i for i, line in enumerate(lines) if line.startswith("2 "))
+    assert code == 0 and lines[last_row + 1] == ("(train acc: over the epoch's batches, in training mode, as the "
+                                                 "weights moved; val acc: after the epoch, in eval mode)")

@@ -521,7 +521,7 @@ def show(history, args, which=""):
     if history.epochs:
         print()
         print(history.table(resumed_after=getattr(args, "resumed_after", None),
-                            all_rows_hint="--history keeps them all"))
+                            all_rows_hint="--history keeps them all", accuracy_note=True))
     curve = terminal_curve(history, color=colour_allowed(sys.stdout))
     if curve:
         print()

@@ -82,9 +82,10 @@ class History:
         with atomic_write(path, "history") as f:
             f.write(self.to_json().encode())
 
-    def table(self, max_rows=TABLE_ROWS, resumed_after=None, all_rows_hint="table(max_rows=None) shows them all"):
-        """One row per epoch: mean loss, train and validation accuracy, learning rate, time; under it what the
-        accuracies are measured on (ACCURACY_NOTE).
+    def table(self, max_rows=TABLE_ROWS, resumed_after=None, all_rows_hint="table(max_rows=None) shows them all",
+              accuracy_note=False):
+        """One row per epoch: mean loss, train and validation accuracy, learning rate, time; with `accuracy_note`
+        (as graphscope train prints it), a last line saying what the accuracies are measured on (ACCURACY_NOTE).
 
         A run longer than `max_rows` epochs (20 by default, as ``graphscope train`` prints it) shows `max_rows`
         evenly spaced epochs (always the first and the last) and says so under the table, ending with
@@ -104,11 +105,11 @@ class History:
                          percent_text(_at(self.val_acc, e)), _num(_at(self.val_loss, e)),
                          f"{self.lr[e]:.3g}", _secs(_at(self.seconds, e))) + ((mark,) if resumed_after else ()))
         titles = ("epoch", "loss", "train acc", "val acc", "val loss", "lr", "time") + (("",) if resumed_after else ())
-        text = format_table(titles, rows) + "\n" + ACCURACY_NOTE
+        text = format_table(titles, rows)
         if thinned:
             text += (f"\n({len(shown)} of {self.epochs} epochs shown, {spacing}, the first and the last"
                      f"{', and where the run was resumed' if resumed_after else ''}; {all_rows_hint})")
-        return text
+        return text + "\n" + ACCURACY_NOTE if accuracy_note else text
 
     def __repr__(self):
         last = f", last loss {self.loss[-1]:.4g}" if self.loss else ""
