@@ -75,7 +75,7 @@ def test_a_folder_of_other_files_is_refused_and_leftovers_of_a_killed_write_are_
 
 def test_train_refuses_to_replace_a_checkpoint_naming_what_it_holds(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert train(SPIRAL, "--epochs", "2", "--optimizer", "adam", "--checkpoint", "ck") == 0
+    assert train(SPIRAL, "--epochs", "2", "--optimizer", "adam", "--lr", "0.01", "--checkpoint", "ck") == 0
     capsys.readouterr()
     assert train(SPIRAL, "--epochs", "1", "--checkpoint", "ck") == 2
     out, err = capsys.readouterr()

@@ -167,13 +167,15 @@ def test_unknown_optimizer_and_bad_schedule_exit_2(capsys, optim):
 def test_sanity_passes_on_the_sample_as_its_docstring_suggests(capsys, optim):
     with open(SPIRAL) as f:
         assert "    graphscope train samples/train_spiral.py --sanity\n" in f.read()
-    code, out, _ = run(capsys, "train", SPIRAL, "--sanity")  # the default lr, 0.01
-    assert code == 0, out
-    lines = [line for line in out.splitlines() if line.startswith("[")]
-    assert len(lines) == 3 and all(line.startswith("[ok  ]") for line in lines)
-    assert "to log(3) = 1.099" in lines[0] and "overfit 20 examples: 100% training accuracy" in lines[2]
-    assert "at lr 0.01: 80% after 1000 steps: too small a learning rate" in lines[2]
-    assert out.splitlines()[-1] == "sanity checks passed"
+    for lr, said in ((None, "lr 0.5, no regularization"),  # settings()'s lr
+                     ("0.01", "at lr 0.01: 80% after 1000 steps: too small a learning rate")):
+        code, out, _ = run(capsys, "train", SPIRAL, "--sanity", *(("--lr", lr) if lr else ()))
+        assert code == 0, out
+        lines = [line for line in out.splitlines() if line.startswith("[")]
+        assert len(lines) == 3 and all(line.startswith("[ok  ]") for line in lines)
+        assert "to log(3) = 1.099" in lines[0] and "overfit 20 examples: 100% training accuracy" in lines[2]
+        assert said in lines[2]
+        assert out.splitlines()[-1] == "sanity checks passed"
 
 
 BATCHNORM_DIGITS = """
@@ -260,8 +262,8 @@ def test_ctrl_c_prints_the_table_and_writes_history_and_plot_of_the_epochs_compl
                                                                                       optim):
     interrupt_after(monkeypatch, 3)
     hist, png = tmp_path / "h.json", tmp_path / "c.png"
-    code, out, err = run(capsys, "train", SPIRAL, "--epochs", "10", "--no-progress", "--history", str(hist),
-                         "--plot", str(png))
+    code, out, err = run(capsys, "train", SPIRAL, "--epochs", "10", "--batch-size", "64", "--no-progress",
+                         "--history", str(hist), "--plot", str(png))
     assert code == 130 and len(err.splitlines()) == 1 and err.startswith("graphscope train: interrupted")
     assert "interrupted: what follows shows the 3 epochs completed" in out
     assert epochs_in_table(out) == ["1", "2", "3"]
@@ -324,7 +326,8 @@ def test_search_suggests_the_command_that_repeats_its_best_trial(capsys, tmp_pat
     lines = out.splitlines()
     best = next(line for line in lines if line.endswith("\u2190 best")).split()[:-2]
     command = shlex.split(lines[-1])
-    assert command[:3] == ["graphscope", "train", SPIRAL] and "--reg" not in command  # reg 0 is train's default
+    assert command[:3] == ["graphscope", "train", SPIRAL]
+    assert float(command[command.index("--reg") + 1]) == 0  # given: settings() regularizes
     for option, value in (("--seed", "3"), ("--dtype", "float64"), ("--batch-size", "50"), ("--epochs", best[4])):
         assert command[command.index(option) + 1] == value
     assert main(command[1:] + ["--history", str(tmp_path / "h.json"), "--no-progress"]) == 0
@@ -337,8 +340,8 @@ def test_search_suggests_the_command_that_repeats_its_best_trial(capsys, tmp_pat
 def test_headers_say_what_a_run_really_does(capsys, optim):
     code, out, _ = run(capsys, "train", SPIRAL, "--batch-size", "100000", "--epochs", "1", "--no-progress")
     assert code == 0
-    assert out.splitlines()[0].endswith("SGD lr 0.01, batch 300 (all of them: --batch-size 100000 is more than "
-                                        "the 300 examples), reg 0, float32, 1 epoch")
+    assert out.splitlines()[0].endswith("SGD lr 0.5 (exp:0.01), batch 300 (all of them: --batch-size 100000 is "
+                                        "more than the 300 examples), reg 0.0001, float32, 1 epoch")
 
 
 def test_running_the_sample_trains_it_and_prints_the_table():

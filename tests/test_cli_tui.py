@@ -93,7 +93,7 @@ def test_demo_piped_prints_the_walk():
     assert "forward pass" in proc.stdout and "backward pass" in proc.stdout
 
 
-def test_training_options_reach_the_training_screen_with_the_trainers_defaults_otherwise(monkeypatch):
+def test_training_options_reach_the_training_screen_with_the_files_settings_otherwise(monkeypatch):
     from graphscope.train import Trainer
     import inspect
     given = []
@@ -107,9 +107,8 @@ def test_training_options_reach_the_training_screen_with_the_trainers_defaults_o
     chosen, default = given
     assert (chosen.optimizer, chosen.lr, chosen.epochs) == ("adam", 0.002, 4)
     defaults = inspect.signature(Trainer.__init__).parameters
-    assert (default.optimizer, default.lr) == ("sgd", 0.01)
-    assert (default.epochs, default.batch_size) == (defaults["epochs"].default, defaults["batch_size"].default)
-    assert chosen.batch_size == defaults["batch_size"].default
+    assert (default.optimizer, default.lr, default.epochs, default.batch_size) == ("sgd", 0.5, 300, 32)  # settings()
+    assert chosen.batch_size == 32 and defaults["batch_size"].default != 32
 
 
 @pytest.mark.parametrize("options, message", [

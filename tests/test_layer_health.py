@@ -210,7 +210,7 @@ def test_large_weights_make_gradients_explode():
 def test_healthy_nets_are_not_flagged(activation, init):
     trainer = trained(activation, init, epochs=1)
     found = diagnose(trainer.layer_stats())
-    assert not found and str(found) == HEALTHY
+    assert not found and str(found) == f"{HEALTHY} in {len(trainer.layer_stats())} scopes"
 
 
 # ---------------------------------------------------------------- per-epoch records

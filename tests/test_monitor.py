@@ -248,7 +248,7 @@ def test_the_trainer_s_statistics_have_the_update_weight_ratio_of_its_last_step(
     assert "no update/weight column: no optimizer step given; use gs.layer_stats(trainer)" in plain
 
 
-def test_parameters_outside_any_scope_still_get_their_table_and_update_ratio():
+def test_parameters_outside_any_scope_get_an_implicit_layer_and_their_update_ratio():
     rng = np.random.default_rng(0)
     x = gs.tensor(rng.standard_normal((16, 2)), name="x")
     W = gs.param(rng.standard_normal((2, 3)), name="W")
@@ -258,7 +258,7 @@ def test_parameters_outside_any_scope_still_get_their_table_and_update_ratio():
     loss.backward()
     opt.step()
     text = gs.layer_stats(loss, optimizer=opt).table()
-    assert text.startswith("no module scopes in this graph")
+    assert text.startswith("layer ") and "no gs.scope in this graph" in text
     row = next(line for line in text.splitlines() if line.startswith("W "))
     ratio = np.linalg.norm(opt.last_update(W)) / np.linalg.norm(W.value - opt.last_update(W))
     assert f"{ratio:.2e}" in row

@@ -1,6 +1,6 @@
 """The samples' one command line (samples/_cli.py): every runnable sample takes --fast and says in --help what
 --plot does in it; --plot takes a folder, or a file where the sample draws one figure, and is refused in one
-line otherwise; every training sample but train_spiral.py suggests its settings, so `graphscope train` trains
+line otherwise; every training sample suggests its settings, so `graphscope train` trains
 it as the sample does."""
 import glob
 import json
@@ -154,15 +154,12 @@ def test_train_spiral_takes_fast_and_a_plot_folder(tmp_path):
 
 # ---------------------------------------------------------------- settings()
 
-def test_every_training_sample_but_train_spiral_suggests_its_settings():
+def test_every_training_sample_suggests_its_settings():
     from graphscope.cli.trainfile import file_settings
     training = [n for n in ALL if hasattr(load(n), "data")]
     assert {"fc_net", "learning_rate", "update_rules", "hyperparameter_search", "train_spiral"} <= set(training)
     for name in training:
         module = load(name)
-        if name == "train_spiral":  # shows the options: `python samples/train_spiral.py` passes them to train
-            assert not hasattr(module, "settings")
-            continue
         assert hasattr(module, "settings"), f"{name}.py defines data() but not settings()"
         assert {"optimizer", "lr", "epochs", "batch_size"} <= set(file_settings(module, name))
 

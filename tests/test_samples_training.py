@@ -174,17 +174,20 @@ def test_a_training_sample_trains_with_graphscope_train(capsys):
 
 @pytest.mark.parametrize("seed", [None, 1, 2])
 def test_train_spirals_own_command_ends_at_98_percent_training_accuracy(capsys, tmp_path, seed):
-    """`python samples/train_spiral.py` runs `graphscope train` with the sample's TRAIN_OPTIONS: its last epoch
-    reaches the lecture's >= 98% training accuracy (it ended at 97.3% at a constant learning rate), also with
-    other shuffles (--seed)."""
+    """`python samples/train_spiral.py` runs `graphscope train` with the sample's TRAIN_OPTIONS, and `graphscope
+    train samples/train_spiral.py` with its settings() (the same): its last epoch reaches the lecture's >= 98%
+    training accuracy (it ended at 97.3% at a constant learning rate), also with other shuffles (--seed)."""
     import json
     from sample_modules import load_sample
-    options = load_sample("train_spiral").TRAIN_OPTIONS
+    sample = load_sample("train_spiral")
+    options = sample.TRAIN_OPTIONS if seed is not None else []  # without options: settings()
     history = tmp_path / "h.json"
     extra = [] if seed is None else ["--seed", str(seed)]
     code = graphscope(["train", os.path.join(SAMPLES, "train_spiral.py"), *options, *extra, "--no-progress",
                        "--history", str(history)])
     assert code == 0, capsys.readouterr().err
     saved = json.loads(history.read_text())
-    assert len(saved["train_acc"]) == int(options[options.index("--epochs") + 1])
+    assert len(saved["train_acc"]) == sample.settings()["epochs"] == int(sample.TRAIN_OPTIONS[
+        sample.TRAIN_OPTIONS.index("--epochs") + 1])
+    assert saved["settings"]["lr"] == 0.5 and saved["settings"]["optimizer"].lower() == "sgd"
     assert saved["train_acc"][-1] >= 0.98 and saved["val_acc"][-1] >= 0.98, saved["train_acc"][-10:]

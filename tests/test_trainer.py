@@ -128,6 +128,8 @@ def test_validation_accuracy_and_loss_per_epoch(data):
     text = history.table()
     assert text.splitlines()[0].split()[:3] == ["epoch", "loss", "train"]
     assert len(text.splitlines()) == 3
+    noted = history.table(accuracy_note=True).splitlines()   # as graphscope train prints it
+    assert noted[:3] == text.splitlines() and noted[3].startswith("(train acc: over the epoch's batches, in training")
 
 
 def test_divergence_stops_and_names_the_node(data):

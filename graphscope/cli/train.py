@@ -30,6 +30,7 @@ checkpoint (--checkpoint) is kept.
 """
 import argparse
 import dataclasses
+import math
 import os
 import sys
 
@@ -171,14 +172,38 @@ def _schedule(text, lr, problems, label="--schedule"):
     """The schedule --schedule TEXT makes (None without one, or with 'none'); a bad one is a problem line."""
     if not text or no_schedule(text):
         return None
+    lr_ok = isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0
+    lr = lr if lr_ok else 1.0  # a bad --lr has its own line: the schedule is checked on a stand-in rate
     try:
-        from ..optim.schedules import parse_schedule
-        return parse_schedule(text, lr)
+        from ..optim.schedules import FORMS, parse_schedule
+        schedule = parse_schedule(text, lr)
+        return schedule if lr_ok else None
     except ImportError:
         problems.append("--schedule needs graphscope.optim, which this graphscope does not have")
     except GraphscopeError as exc:
-        problems.append(f"{label} {text}: {exc}")
+        parts = step_problems(text, lr)
+        problems.append(f"{label} {text}: " + (f"{'; '.join(parts)}; accepted forms: {FORMS}" if len(parts) > 1
+                                               else str(exc)))
     return None
+
+
+def step_problems(text, lr):
+    """Each bad part of a 'step:FACTOR:EVERY' schedule, one sentence each, checked one at a time by gs.optim's
+    step_decay (its own words); [] for another form."""
+    from ..optim.schedules import step_decay
+    parts = str(text).strip().split(":")
+    if len(parts) != 3 or parts[0] != "step":
+        return []
+    found = []
+    for factor, every in ((parts[1], None), ("0.5", parts[2])):
+        try:
+            step_decay(lr, float(factor), 1 if every is None else int(every))
+        except ValueError:
+            found.append(f"step_decay: factor must be a number, got {factor!r}" if every is None else
+                         f"step_decay: every must be a whole number of epochs >= 1, got {every!r}")
+        except GraphscopeError as exc:  # the factor's sentence names the stand-in interval: name the form's
+            found.append(str(exc).replace("every 1 epochs", "every EVERY epochs") if every is None else str(exc))
+    return found
 
 
 def no_schedule(text):
@@ -354,12 +379,21 @@ def run(args):
                       watch_layers=bool(args.history))
     trainer.file = args.file  # as given: what a checkpoint records and --resume compares
     try:  # before anything is said or trained: a bad array is named as data() returns it
+        if trainer.roles.labelled:  # class labels: a label that is no whole number is named, not its dtype
+            from ..train.labels import require_whole_labels
+            for labels, name, part in ((y_train, "y_train", "training"), (y_val, "y_val", "validation")):
+                if labels is not None:
+                    require_whole_labels(labels, f"{args.file}'s data(): {part} data", name)
         x_train, y_train, x_val, y_val = trainer.check_data(x_train, y_train, x_val, y_val,
                                                             where=f"{args.file}'s data()")
     except GraphscopeError as exc:
         return report_bad_options("train", [str(exc)])
+    from ..train.frozen import frozen_notes
+    notes = frozen_notes(trainer)  # weights that will not train, said before anything is trained
     if args.sanity:
         print(f"sanity checks of {args.file} ({type(optimizer).__name__}, lr {args.lr:g}):")
+        for note in notes:
+            print(note)
         report = trainer.sanity_check(x_train, y_train, out=print)
         return 1 if not report.ok else 0 if report.complete else NOT_JUDGED_STATUS  # 3: as check, not all checked
     if args.resume:
@@ -372,8 +406,11 @@ def run(args):
     print(header(args, optimizer, trainer, len(x_train), None if x_val is None else len(x_val)))
     if origins is not None and not args.resume:
         print(origins_line(args, origins, training_file))
+    for note in notes:
+        print(note)
     args.origins = origins
     from ..train import TrainingDiverged, TrainingInterrupted
+    from ..train.loss_trend import trainer_verdict
     try:
         history = trainer.fit(x_train, y_train, x_val, y_val)
     except TrainingDiverged as exc:
@@ -383,7 +420,7 @@ def run(args):
         print(f"graphscope train: {exc}", file=sys.stderr)
         return 1  # a problem found in the graph, not a command that could not run
     except TrainingInterrupted as exc:
-        completed = completed_epochs(trainer.history)
+        completed = completed_epochs(trainer.history, trainer.epoch)  # the one count the message and checkpoint use
         if completed.epochs:
             print(f"\ninterrupted: what follows shows the {plural(completed.epochs, 'epoch')} completed")
             show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
@@ -394,24 +431,30 @@ def run(args):
             print("\ninterrupted before the first epoch ended: no history or plot written")
         raise  # graphscope's main says which checkpoint is kept and exits 130
     except Exception:  # any other failure keeps the epochs that finished (--history, --plot), then is said
-        completed = completed_epochs(trainer.history)
+        completed = completed_epochs(trainer.history, trainer.epoch)
         if completed.epochs:
             print(f"\nstopped by an error: what follows shows the {plural(completed.epochs, 'epoch')} completed")
             show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
         raise
     show(history, args)
     print()
-    print(layer_health(trainer, args, f"after epoch {trainer.epoch}"))
+    stats = trainer.layer_stats()
+    verdict = trainer_verdict(trainer, stats)
+    if verdict:
+        print(verdict)
+    print(layer_health(trainer, args, f"after epoch {trainer.epoch}", stats))
     if args.checkpoint or args.resume:
         print(f"checkpoint: {args.checkpoint or args.resume} (after epoch {trainer.epoch})")
     return 0
 
 
-def layer_health(trainer, args, when):
-    """The layer diagnosis (with --layers, the statistics table above it) of the trained graph."""
+def layer_health(trainer, args, when, stats=None):
+    """The layer diagnosis (with --layers, the statistics table above it) of the trained graph (`stats`: its
+    layer statistics, when measured already)."""
     from .layerhealth import health_text
     command = " ".join(["graphscope"] + list(getattr(args, "argv", None) or ["train", args.file]) + ["--layers"])
-    return health_text(trainer.layer_stats(), when, show_table=args.layers, hint=f"the table: {command}")
+    stats = trainer.layer_stats() if stats is None else stats
+    return health_text(stats, when, show_table=args.layers, hint=f"the table: {command}")
 
 
 def origins_line(args, origins, training_file):
@@ -446,10 +489,18 @@ def header(args, optimizer, trainer, n_train, n_val):
     return line
 
 
-def completed_epochs(history):
-    """The history without the iterations of an unfinished last epoch."""
+def completed_epochs(history, epochs=None):
+    """The history of the `epochs` epochs the trainer counts as finished (trainer.epoch; default: those the history
+    holds): without the iterations of an unfinished last epoch, nor what an epoch interrupted while it was being
+    recorded had added (its accuracies, its layer record), so the table, --history, the checkpoint note and the
+    interruption message all count the same epochs."""
+    from ..train.history import PER_EPOCH
+    epochs = history.epochs if epochs is None else min(epochs, history.epochs)
     per = history.settings.get("iterations_per_epoch") or 0
-    return dataclasses.replace(history, loss=list(history.loss[:history.epochs * per] if per else history.loss))
+    cut = {key: list(getattr(history, key)[:epochs]) for key in PER_EPOCH}
+    return dataclasses.replace(history, loss=list(history.loss[:epochs * per] if per else history.loss),
+                               layers=[r for r in history.layers if r.get("epoch") is None or r["epoch"] <= epochs],
+                               **cut)
 
 
 def show(history, args, which=""):
@@ -470,7 +521,7 @@ def show(history, args, which=""):
     if history.epochs:
         print()
         print(history.table(resumed_after=getattr(args, "resumed_after", None),
-                            all_rows_hint="--history keeps them all"))
+                            all_rows_hint="--history keeps them all", accuracy_note=True))
     curve = terminal_curve(history, color=colour_allowed(sys.stdout))
     if curve:
         print()

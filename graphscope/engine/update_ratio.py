@@ -35,10 +35,40 @@ UNJUDGED = {
 }
 
 
-def judge(ratio, shape=None, before_rms=None, step_norm=None):
+#: The update rules that divide each step by the gradient's running size, and how far their first step moves
+#: every entry whatever the gradient (their state starts at 0): Adam (bias-corrected) and AdaGrad by lr, RMSProp
+#: by lr / sqrt(1 - alpha). Their first ratio is that over the weights' rms, ~lr/|w|: the step's size by design,
+#: not a rate too high, so a 'high' ratio at their first step is not judged ('first step').
+FIRST_STEP_SIZE = {"Adam": "lr", "AdaGrad": "lr", "RMSProp": "lr / sqrt(1 - alpha) (10 lr at alpha 0.99)"}
+UNJUDGED["first step"] = ("Adam's and AdaGrad's first step moves each entry by ~lr, RMSProp's by ~lr/sqrt(1 - "
+                          "alpha), whatever the gradient: the ratio is ~lr/|w|, the step's size by design, not a "
+                          "rate too high")
+
+
+def first_adaptive_step(rule, state_before=None, steps_taken=None):
+    """True for the first step of an adaptive rule (FIRST_STEP_SIZE: 'Adam', 'RMSProp', 'AdaGrad', as the
+    optimizer's class name): known from the optimizer's step count (`steps_taken`, after the step: 1), or else
+    from its state before the step (`state_before`: every array 0, as the rule starts)."""
+    name = {"RMSprop": "RMSProp", "Adagrad": "AdaGrad"}.get(str(rule), str(rule))
+    if name not in FIRST_STEP_SIZE:
+        return False
+    if steps_taken is not None:
+        return steps_taken == 1
+    values = list((state_before or {}).values())
+    return bool(values) and all(not np.any(v) for v in values)
+
+
+def judge(ratio, shape=None, before_rms=None, step_norm=None, first_step=False):
     """'low', 'ok' or 'high' against the rule of thumb; 'nan' or 'inf' for a ratio that is not finite; a key of
     UNJUDGED when the ratio means nothing here; None without a ratio. `shape`, `before_rms` (the root mean square
-    of the entries before the step) and `step_norm` (||update||) say what the parameter is, when known."""
+    of the entries before the step) and `step_norm` (||update||) say what the parameter is, when known;
+    `first_step`: the step is an adaptive rule's first (first_adaptive_step), whose large ratio is its size by
+    design ('first step')."""
+    verdict = _judge(ratio, shape, before_rms, step_norm)
+    return "first step" if first_step and verdict == "high" else verdict
+
+
+def _judge(ratio, shape, before_rms, step_norm):
     if ratio is None:
         return None
     if not math.isfinite(ratio):

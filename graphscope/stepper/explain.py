@@ -8,7 +8,7 @@ import numpy as np
 
 from ..engine.formatting import describe_call, shape_text, summarize_value, summary_line, value_lines
 from ..engine.source import display_location, shared_location
-from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET_TEXT, judge, measure_step
+from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET_TEXT, first_adaptive_step, judge, measure_step
 from .events import BACKWARD, FORWARD, UPDATE
 from .state import ratio_text
 
@@ -166,10 +166,11 @@ def backward_story(event):
     return products_line(event) or jacobian_lines(event)
 
 
-def ratio_verdict(ratio, shape=None, before_rms=None, step_norm=None):
+def ratio_verdict(ratio, shape=None, before_rms=None, step_norm=None, first_step=False):
     """How an update/weight ratio compares with the lecture's rule of thumb (about 1e-3); where the ratio means
-    nothing (a bias, weights ~0, a step of 0: graphscope.engine.update_ratio), why it is not judged."""
-    verdict = judge(ratio, shape, before_rms, step_norm)
+    nothing (a bias, weights ~0, a step of 0, an adaptive rule's first step: graphscope.engine.update_ratio), why
+    it is not judged."""
+    verdict = judge(ratio, shape, before_rms, step_norm, first_step)
     if verdict is None:
         return "the weights are all 0: no ratio"
     if verdict in UNJUDGED:
@@ -187,7 +188,8 @@ def event_verdict(event):
     """ratio_verdict of an update step, knowing its parameter's shape, size and step (engine.update_ratio's
     measure_step): the one verdict the terminal UI, the player, the pictures and `export` give a step."""
     measured = measure_step(event.value_before, event.delta)
-    return ratio_verdict(event.ratio, measured.shape, measured.before_rms, measured.step_norm)
+    return ratio_verdict(event.ratio, measured.shape, measured.before_rms, measured.step_norm,
+                         first_adaptive_step(event.optimizer, event.state_before))
 
 
 def update_details(event, output):

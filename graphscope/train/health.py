@@ -30,6 +30,8 @@ UNHEALTHY_FRACTION = 0.9
 NAMES_SHOWN = 4
 
 HEALTHY = "no vanishing or exploding gradients, dead or saturated layers, or symmetric weights found"
+#: What the diagnosis says of a graph in which it found no layer to examine.
+NOTHING_EXAMINED = "nothing examined: no layers (no op reads a gs.param)"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,10 @@ class Finding:
 
 class Diagnosis(list):
     """The findings of ``diagnose``, in the order above; ``lines()`` their texts, ``str()`` one per line (or the
-    line saying all is well)."""
+    line saying all is well in the layers examined, and what could not be checked)."""
+
+    #: the LayerStatsList diagnosed (what the all-well line says was examined)
+    stats = ()
 
     def lines(self):
         return [f.text for f in self]
@@ -56,12 +61,46 @@ class Diagnosis(list):
         return {f.kind for f in self}
 
     def __str__(self):
-        return "\n".join(self.lines()) if self else HEALTHY
+        return "\n".join(self.lines()) if self else healthy_text(self.stats)
+
+
+def healthy_text(stats):
+    """The line for a diagnosis that found nothing: what was looked for, in how many layers, and what could not
+    be checked there (never 'none found' for a check that had nothing to examine)."""
+    if not stats:
+        return NOTHING_EXAMINED
+    checked, unchecked = [], []
+    grads = [s for s in stats if s.gradient is not None and _finite(s.gradient.std)]
+    if not grads:
+        unchecked.append("vanishing or exploding gradients (no gradient computed yet)")
+    elif len(grads) < 2:
+        unchecked.append("vanishing or exploding gradients (one layer: no other gradient to compare with)")
+    else:
+        checked.append("vanishing or exploding gradients")
+    if any(s.fraction_kind for s in stats):
+        checked.append("dead or saturated layers")
+    else:
+        unchecked.append("dead or saturated units (no layer ends in ReLU, tanh or sigmoid)")
+    if any(p.symmetric is not None for s in stats for p in s.params):
+        checked.append("symmetric weights")
+    else:
+        unchecked.append("symmetric weights (no weight matrix of 2 or more units)")
+    noun = "layer" if getattr(stats, "implicit", False) else "scope"
+    where = f"{len(stats)} {noun}{'s' if len(stats) != 1 else ''}"
+    if not checked:
+        return f"nothing could be checked in {where}: " + "; ".join(unchecked)
+    if len(checked) == 3:
+        text = HEALTHY
+    else:
+        text = "no " + " or ".join(checked) + " found"
+    text += f" in {where}"
+    return text + ("; not checked: " + "; ".join(unchecked) if unchecked else "")
 
 
 def diagnose(stats):
     """The Diagnosis of a ``LayerStatsList`` (gs.layer_stats, trainer.layer_stats())."""
     found = Diagnosis()
+    found.stats = stats
     found += _not_finite(stats)
     found += _symmetric(stats)
     found += _fractions(stats, "dead", "dead units",
@@ -93,7 +132,7 @@ def _not_finite(stats):
     if not bad:
         return []
     return [Finding("not finite", tuple(bad),
-                    f"not finite: {_names(bad)} hold NaN or inf activations or gradients: the run has diverged (or "
+                    f"not finite: {_names(bad)} {'holds' if len(bad) == 1 else 'hold'} NaN or inf activations or gradients: the run has diverged (or "
                     f"is about to): find the node that made it with gs.detect_anomaly (or `graphscope check`), "
                     f"whose why: line says if it is written in an unstable form; the learning rate is to blame only "
                     f"when the loss grew over the updates before it")]

@@ -11,6 +11,9 @@ PER_EPOCH = ("train_acc", "val_acc", "val_loss", "lr", "seconds")
 
 #: How many epochs History.table shows by default (evenly spaced when the run is longer).
 TABLE_ROWS = 20
+#: Under the table: what 'train acc' and 'val acc' are measured on (they are not the same thing).
+ACCURACY_NOTE = ("(train acc: over the epoch's batches, in training mode, as the weights moved; val acc: after the "
+                 "epoch, in eval mode)")
 
 
 @dataclass
@@ -79,8 +82,10 @@ class History:
         with atomic_write(path, "history") as f:
             f.write(self.to_json().encode())
 
-    def table(self, max_rows=TABLE_ROWS, resumed_after=None, all_rows_hint="table(max_rows=None) shows them all"):
-        """One row per epoch: mean loss, train and validation accuracy, learning rate, time.
+    def table(self, max_rows=TABLE_ROWS, resumed_after=None, all_rows_hint="table(max_rows=None) shows them all",
+              accuracy_note=False):
+        """One row per epoch: mean loss, train and validation accuracy, learning rate, time; with `accuracy_note`
+        (as graphscope train prints it), a last line saying what the accuracies are measured on (ACCURACY_NOTE).
 
         A run longer than `max_rows` epochs (20 by default, as ``graphscope train`` prints it) shows `max_rows`
         evenly spaced epochs (always the first and the last) and says so under the table, ending with
@@ -104,7 +109,7 @@ class History:
         if thinned:
             text += (f"\n({len(shown)} of {self.epochs} epochs shown, {spacing}, the first and the last"
                      f"{', and where the run was resumed' if resumed_after else ''}; {all_rows_hint})")
-        return text
+        return text + "\n" + ACCURACY_NOTE if accuracy_note else text
 
     def __repr__(self):
         last = f", last loss {self.loss[-1]:.4g}" if self.loss else ""

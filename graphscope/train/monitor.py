@@ -1,7 +1,8 @@
 """Per-layer statistics of a recorded graph: the lecture's "collect statistics at each layer".
 
 ``layer_stats(graph)`` after forward and backward gives, for each module scope
-(``gs.scope("fc1")`` or a ``gs.nn`` module), the scope's activation and the
+(``gs.scope("fc1")`` or a ``gs.nn`` module; in a graph without scopes, each
+implicit layer: the ops up to a ReLU, tanh or sigmoid, see ``layer_groups``), the scope's activation and the
 gradient that reached it: mean, std, histogram, and the fraction of dead ReLUs
 or saturated tanh / sigmoid units. Given the parameters' values from before an
 optimizer step (``snapshot_params(graph)``), it adds each parameter's
@@ -19,7 +20,7 @@ import numpy as np
 from ..engine.errors import InputError, NotFoundError, ShapeError
 from ..engine.formatting import mean_text, stat_text
 from ..engine.graph import require_graph
-from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, judge, measure_step
+from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, first_adaptive_step, judge, measure_step
 
 TANH_SATURATED = 0.99
 SIGMOID_SATURATED = (0.01, 0.99)
@@ -27,6 +28,11 @@ HISTOGRAM_BINS = 20
 #: Training examples (evenly spaced, fixed for a run) that Trainer.layer_stats measures activations and dead
 #: units on: a batch's few dozen make the dead fraction depend on which batch came last.
 LAYER_SAMPLE = 500
+
+
+#: What the table says of layers found without scopes.
+IMPLICIT_NOTE = ("(no gs.scope in this graph: each layer runs from the ops reading its parameters up to its ReLU, "
+                 "tanh or sigmoid; record layers inside gs.scope(\"fc1\") or gs.nn modules to name them)")
 
 
 @dataclass
@@ -116,11 +122,13 @@ class ParamStats:
     #: a weight matrix (2+ axes) whose units (columns: one per output) all hold the same weights, as zero or
     #: constant init leaves them: they compute the same and get the same gradient (None: not a weight matrix)
     symmetric: bool = None
+    #: the step measured was an adaptive rule's first (Adam, RMSProp, AdaGrad): its size by design, ~lr/|w|
+    first_step: bool = False
 
     @property
     def judgement(self):
         """graphscope.engine.update_ratio.judge of this ratio: a verdict, a key of UNJUDGED, or None."""
-        return judge(self.update_ratio, self.shape, self.before_rms, self.update_norm)
+        return judge(self.update_ratio, self.shape, self.before_rms, self.update_norm, self.first_step)
 
     @property
     def unjudged(self):
@@ -195,8 +203,10 @@ class LayerStatsList(list):
     #: True when the gradients were there but no step was known (no params_before, no optimizer): the table
     #: then says how to get the update/weight column.
     step_unknown = False
-    #: the ParamStats of parameters outside any module scope (a graph of bare gs.param leaves)
+    #: the ParamStats of parameters outside any layer (read by no op of one, e.g. only by the loss)
     loose = ()
+    #: True when the graph has no scopes and its layers were found by layer_groups (each up to its nonlinearity)
+    implicit = False
     #: which examples the activations and fractions, and the gradients, were measured on (a line each)
     measured_on = ""
     #: {scope: its parameters' 'name shape' texts} for scopes where two layers recorded (two unnamed models
@@ -214,9 +224,10 @@ class LayerStatsList(list):
     def table(self):
         """A plain-text table: one row per scope, then one row per parameter."""
         if not self:
-            text = "no module scopes in this graph (record layers inside gs.scope(...) or gs.nn modules)"
+            text = ("no layers in this graph: no op reads a parameter (gs.param); a layer is the ops from those "
+                    "reading its parameters up to a ReLU, tanh or sigmoid, or a gs.scope(...) block")
         else:
-            rows = [("scope", "output", "shape", "act mean", "act std", "dead/sat", "grad mean", "grad std")]
+            rows = [("layer" if self.implicit else "scope", "output", "shape", "act mean", "act std", "dead/sat", "grad mean", "grad std")]
             for s in self:
                 g = s.gradient
                 output = s.node if s.node.startswith(f"{s.op}_") else f"{s.node} ({s.op})"
@@ -224,6 +235,8 @@ class LayerStatsList(list):
                              stat_text(s.activation.std), _fraction_text(s), g.mean_text if g else "not computed",
                              stat_text(g.std) if g else "-"))
             text = _render(rows)
+            if self.implicit:
+                text += "\n" + IMPLICIT_NOTE
         for scope, held in self.merged.items():
             text += (f"\nwarning: scope {scope} mixes the ops of several layers ({', '.join(held)}): two models "
                      f"whose layers share names, or one gs.scope name used twice; give the models different names "
@@ -267,7 +280,8 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, 
 
     A scope's activation is the output of its last op node in topological
     order (for a ``with gs.scope("layer1"): h = gs.tanh(x @ W)`` block, h).
-    Nodes outside any scope (such as the loss) are left out. A scope's
+    Nodes outside any scope (such as the loss) are left out; a graph without any scope gets implicit layers,
+    each up to its ReLU, tanh or sigmoid (``layer_groups``: 'layer of W1'). A scope's
     parameters are the ``gs.param`` leaves fed directly into its ops (a
     shared one goes to the first scope using it), or else made in it.
     ``params_before`` maps parameters (nodes, names or ids) to their values
@@ -285,21 +299,25 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, 
     if optimizer is not None:
         for p, value in last_step_before(graph, optimizer).items():
             before.setdefault(p, value)
-    last = scope_outputs(graph)
+    groups = layer_groups(graph)
+    last = groups.outputs
+    first = optimizer is not None and first_adaptive_step(type(optimizer).__name__,
+                                                           steps_taken=getattr(optimizer, "t", None))
     owner = {}  # param id -> (scope, param)
     for node in graph.nodes:
-        if node.op_def is None or node.scope is None:
+        if node.id not in groups.member:
             continue
         for i in node.inputs:
-            if i.op_def is None and i.role == "param" and i.id not in owner:
-                owner[i.id] = (node.scope, i)
+            if _is_param(i) and i.id not in owner:
+                owner[i.id] = (groups.member[node.id], i)
     for p in graph.params:
-        if p.id not in owner and p.scope in last:
+        if p.id not in owner and p.scope in last and not groups.implicit:
             owner[p.id] = (p.scope, p)
     params = {}
     for scope, p in owner.values():
         params.setdefault(scope, []).append(p)
     out = LayerStatsList()
+    out.implicit = groups.implicit
     measured = activations.values if activations is not None else {}
     for scope, node in last.items():
         value = np.asarray(measured.get(node.id, node.value))
@@ -309,10 +327,10 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, 
             activation=Summary.of(value, bins),
             gradient=None if node.grad is None else Summary.of(node.grad, bins),
             fraction=fraction, fraction_kind=kind,
-            params=[_param_stats(p, before.get(p.id)) for p in params.get(scope, [])],
+            params=[_param_stats(p, before.get(p.id), first) for p in params.get(scope, [])],
             examples=_examples(value), gradient_examples=None if node.grad is None else _examples(node.grad)))
     out.merged = merged_scopes(params)
-    out.loose = [_param_stats(p, before.get(p.id)) for p in graph.params if p.id not in owner]
+    out.loose = [_param_stats(p, before.get(p.id), first) for p in graph.params if p.id not in owner]
     out.step_unknown = not before and any(p.grad is not None for p in graph.params)
     out.measured_on = _measured_on(out, activations)
     return out
@@ -339,12 +357,69 @@ def merged_scopes(params):
 
 
 def scope_outputs(graph):
-    """{scope: its last op node in topological order}: the node whose value is the scope's activation."""
-    last = {}
-    for node in require_graph(graph).nodes:
-        if node.op_def is not None and node.scope is not None:
-            last[node.scope] = node
-    return last
+    """{scope (or implicit layer): its last op node in topological order}: the node whose value is its
+    activation (see layer_groups)."""
+    return layer_groups(graph).outputs
+
+
+#: The ops that end a layer of a graph recorded without any scope: its nonlinearity.
+NONLINEARITIES = ("relu", "leaky_relu", "tanh", "sigmoid")
+
+
+@dataclass
+class LayerGroups:
+    """How a graph's op nodes form layers: ``outputs`` {name: the layer's last op node}, ``member`` {op node id:
+    its layer's name}; ``implicit`` when the graph has no scope and the layers were found by ``layer_groups``."""
+
+    outputs: dict
+    member: dict
+    implicit: bool = False
+
+
+def layer_groups(graph):
+    """The layers of a recorded graph: its module scopes (gs.scope, gs.nn modules) when it has any; otherwise
+    implicit layers, as a graph written like the README's example (``gs.relu(X @ W1 + b1) @ W2 + b2``) has them:
+    each runs up to and including a nonlinearity (NONLINEARITIES), and the last one up to the last op that reads
+    a parameter no earlier layer read (the class scores); the ops after it (the loss) belong to none. An implicit
+    layer is named after the first parameter its ops read, a weight matrix first: 'layer of W1' (else after its
+    output node)."""
+    ops = [n for n in require_graph(graph).nodes if n.op_def is not None]
+    if any(n.scope is not None for n in ops):
+        outputs, member = {}, {}
+        for node in ops:
+            if node.scope is not None:
+                outputs[node.scope] = node
+                member[node.id] = node.scope
+        return LayerGroups(outputs, member)
+    segments, current, read = [], [], set()
+    for node in ops:
+        current.append(node)
+        if node.op in NONLINEARITIES:
+            segments.append(current)
+            read |= {i.id for n in current for i in n.inputs if _is_param(i)}
+            current = []
+    reads_new = [k for k, n in enumerate(current) if any(_is_param(i) and i.id not in read for i in n.inputs)]
+    if reads_new:
+        segments.append(current[:reads_new[-1] + 1])
+    outputs, member = {}, {}
+    for segment in segments:
+        name = _implicit_name(segment, outputs)
+        outputs[name] = segment[-1]
+        member.update((n.id, name) for n in segment)
+    return LayerGroups(outputs, member, implicit=True)
+
+
+def _is_param(node):
+    return node.op_def is None and node.role == "param"
+
+
+def _implicit_name(segment, taken):
+    """'layer of W1': after the segment's first weight matrix (else first parameter) read, else its output node;
+    made unique among `taken` with the output node's name."""
+    params = [i for n in segment for i in n.inputs if _is_param(i)]
+    first = next((p for p in params if np.ndim(p.value) >= 2), params[0] if params else None)
+    name = f"layer of {first.name}" if first is not None else segment[-1].name
+    return name if name not in taken else f"{name} ({segment[-1].name})"
 
 
 def _examples(value):
@@ -406,10 +481,10 @@ def _dead_or_saturated(op, a):
     return None, None
 
 
-def _param_stats(p, before):
+def _param_stats(p, before, first_step=False):
     value = np.asarray(p.value)
     stats = ParamStats(p.name, value.shape, _norm(value), None if p.grad is None else _norm(p.grad),
-                       symmetric=_identical_units(value))
+                       symmetric=_identical_units(value), first_step=bool(first_step and before is not None))
     if before is not None:
         before = np.asarray(before, dtype=np.float64)
         step = measure_step(before, value - before)

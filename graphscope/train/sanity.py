@@ -6,8 +6,10 @@
    of the actual initial scores for labels drawn uniformly, and the spread itself must stay small
    (badly scaled inputs or too large weights spread it far); measured without regularization, in eval mode;
 2. adding regularization raises the loss;
-3. a small random subset (20 examples) can be overfitted to 100% training accuracy, at the trainer's
-   learning rate or, when that is too slow, at 10x and 100x it (1/10 and 1/100 when it blows up or stalls).
+3. a small random subset (20 examples) can be overfitted to 100% training accuracy, without regularization
+   or dropout (reg 0, every dropout node's p 0), at the trainer's learning rate or, when that is too slow, at 10x and 100x it (1/10 and 1/100 when it blows up or stalls).
+   When the trainer's own rate diverges (or raises the loss) and a smaller one fits, a fourth line fails:
+   training at that rate would go the same way.
    Examples of one class prove nothing (a constant answer fits them): the check is not performed on them, and
    a subset of one class drawn from data of several gives way to one taking each class in turn.
 
@@ -119,8 +121,9 @@ def sanity_check(trainer, x=None, y=None, out=None):
             saved.restore()
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a blow-up is in the verdict
                 result = check(trainer, data, saved)
-            checks.append(result)
-            say(result.line())
+            for one in result if isinstance(result, list) else [result]:
+                checks.append(one)
+                say(one.line())
     finally:
         saved.restore()
     report = SanityReport(checks)
@@ -356,8 +359,12 @@ VANISHED = 1e-4
 
 def _overfit_subset(trainer, data, saved):
     x, y = data.x, data.y
-    n = min(SUBSET, len(x))
-    pick = _subset(y, n, trainer.seed)
+    contradicting = _contradicting(x, y)
+    usable = np.flatnonzero(~contradicting)
+    if len(usable) < min(SUBSET, len(x)):
+        usable = np.arange(len(x))  # too few left: the attempt says what it can reach
+    n = min(SUBSET, len(usable))
+    pick = usable[_subset(y[usable], n, trainer.seed)]
     xs, ys = x[pick], y[pick]
     lr0 = trainer.lr0
     name = f"overfit {n} examples"
@@ -366,6 +373,11 @@ def _overfit_subset(trainer, data, saved):
         return _skipped(name, f"not tried: the {n} examples are all class {one} ({data.source} holds no other): "
                               f"overfitting them proves little, a net that always answers {one} fits them; "
                               f"{data.fix}")
+    off = "no regularization, dropout off" if _dropout_nodes(trainer.graph) else "no regularization"
+    left_out = int(contradicting.sum()) if len(usable) < len(x) else 0
+    if left_out:
+        off += (f"; {plural(left_out, 'example')} left out: the same input under different labels, which no model "
+                f"fits")
     attempts = [_overfit_at(trainer, xs, ys, lr0, saved)]
     if attempts[0].at_the_start:
         return _not_finite(name, attempts[0].loss, trainer)
@@ -377,24 +389,77 @@ def _overfit_subset(trainer, data, saved):
     if best.fitted:
         figure = (f"100% training accuracy after {plural(best.steps, 'step')} (loss {best.loss:.3g}, "
                   if best.acc is not None else f"loss {best.loss:.3g} after {plural(best.steps, 'step')} (")
-        figure += f"lr {best.lr:g}, no regularization)"
+        figure += f"lr {best.lr:g}, {off})"
+        too_large = len(attempts) > 1 and not (attempts[0].improved or attempts[0].flat)
         if len(attempts) > 1:
             figure += f"; at lr {lr0:g}: {attempts[0].outcome()}: " + (
-                "too small a learning rate for a quick start" if attempts[0].improved or attempts[0].flat else
-                "too large a learning rate (the loss did not go down)")
-        return Check(name, figure, True)
+                "too large a learning rate (the loss did not go down)" if too_large else
+                "too small a learning rate for a quick start")
+        fitted = Check(name, figure, True)
+        return [fitted, _rate_too_large(attempts[0], best, n)] if too_large else fitted
     tried = "; ".join(f"lr {a.lr:g}: {a.outcome()}" for a in attempts)
-    figure = f"not fitted: {tried} (no regularization)"
+    figure = f"not fitted: {tried} ({off})"
     blocked = _blocked(trainer, x, y, xs, ys, saved)
     if blocked:
         return Check(name, figure, False, blocked)
     if len(attempts) > 1 and all(a.flat for a in attempts):
         saved.restore()
         return Check(name, figure, False, _stalled(trainer, xs, ys, attempts))
-    way = "larger" if attempts[-1].improved else "smaller"
-    return Check(name, figure, False,
-                 f"the model cannot fit even a few examples at these rates: try a {way} learning rate, or check "
-                 f"the model (too small? its gradients, with `graphscope check`)")
+    return Check(name, figure, False, _rate_advice(attempts))
+
+
+def _rate_too_large(own, fitted, n):
+    """The failed check saying the trainer's own learning rate diverges (or raises the loss) where a smaller one
+    fitted: training at it would go the same way."""
+    went = (f"the loss became {own.loss} after {plural(own.steps, 'step')}" if own.diverged else
+            f"the loss rose from {own.first_loss:.4g} to {own.loss:.4g} over {plural(own.steps, 'step')}")
+    return Check(f"learning rate {own.lr:g}", f"too large: on {n} examples {went}; lr {fitted.lr:g} fitted them",
+                 False, f"training at lr {own.lr:g} would go the same way: train at lr {fitted.lr:g} (or lower)")
+
+
+def _score(attempt):
+    """How close an attempt came to fitting: its accuracy, then its (lower) loss."""
+    return (-1.0 if attempt.acc is None else attempt.acc, -attempt.loss)
+
+
+def _rate_advice(attempts):
+    """What to try after no rate fitted the subset, following the trend of the rates tried: a larger rate only
+    when the largest tried did best, a smaller one when the smallest did best and smaller ones were what was
+    tried; when larger rates did worse, the rate is not what is too small."""
+    check_model = "check the model (too small? its gradients, with `graphscope check`)"
+    finite = [a for a in attempts if not a.diverged]
+    by_rate = sorted(attempts, key=lambda a: a.lr)
+    best = max(finite, key=_score, default=None)
+    start = "the model cannot fit even a few examples at these rates"
+    if best is None or (best is by_rate[0] and best.lr < attempts[0].lr):
+        return f"{start}: try a smaller learning rate, or {check_model}"
+    if best is by_rate[-1] and best.improved:
+        return f"{start}: try a larger learning rate, or {check_model}"
+    if best is by_rate[0]:
+        return (f"{start}: larger rates did worse, so the rate is not too small; lr {best.lr:g} came closest "
+                f"({best.outcome()}): it may need more steps, or {check_model}")
+    return (f"{start}: lr {best.lr:g} came closest ({best.outcome()}), rates either side did worse: it may need "
+            f"more steps, or {check_model}")
+
+
+def _contradicting(x, y):
+    """A mask of the examples whose input another example has too, under another label (the spiral's arms all
+    start at (0, 0)): no model fits both, so the overfit attempt leaves them out. All False for labels that are not
+    one per example."""
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != len(x):
+        return np.zeros(len(x), dtype=bool)
+    rows = np.ascontiguousarray(np.asarray(x).reshape(len(x), -1)) + 0  # + 0: -0.0 is 0.0 (one key)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, same_input = np.unique(keys, return_inverse=True)
+    pairs = np.unique(np.stack([same_input.ravel(), np.unique(y, return_inverse=True)[1].ravel()], axis=1), axis=0)
+    labels_per_input = np.bincount(pairs[:, 0], minlength=same_input.max() + 1)
+    return labels_per_input[same_input.ravel()] > 1
+
+
+def _dropout_nodes(graph):
+    """The graph's dropout nodes: the overfit attempt turns them off (p = 0), as it sets reg to 0."""
+    return [n for n in graph.ops if n.op == "dropout"]
 
 
 def _subset(y, n, seed):
@@ -481,6 +546,8 @@ def _overfit_at(trainer, xs, ys, lr, saved):
     """Train on the subset alone at `lr` (from the saved state) until it is fitted or OVERFIT_STEPS are done."""
     saved.restore()
     trainer.reg = 0.0
+    for node in _dropout_nodes(trainer.graph):  # p = 0: nothing regularizes the fit (put back by saved.restore)
+        node.attrs = {**node.attrs, "p": 0.0}
     trainer.optimizer.lr = lr
     first = None
     steps = 0

@@ -21,6 +21,7 @@ from ...engine.formatting import percent_text
 from ...train import TrainingDiverged
 from ...train.divergence import smaller_rate
 from ...train.events import BatchEnd, Stopped
+from ...train.loss_trend import trainer_verdict
 from ...train.search_result import Trial
 from ...viz.curves import log_scale
 from ..training import TrainingRun, load_data
@@ -224,7 +225,7 @@ class TrainingScreen(Screen):
             outcome = (self.stopped or "stopped") + (" (an unfinished epoch is not counted)" if unfinished else "")
             outcome += "\n" + self.held_text()
         if self.run.diverged is None:
-            grew = growth_text(history, self.run.trainer.optimizer.lr)
+            grew = growth_text(history, self.run.trainer.optimizer.lr) or trainer_verdict(self.run.trainer)
             outcome += f"\n{grew}" if grew else ""
         self.outcome = outcome
         try:

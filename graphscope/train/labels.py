@@ -1,0 +1,36 @@
+"""Class labels that are not whole numbers, named by the first one.
+
+Labels of a float dtype are taken as class labels when every one is a whole number (2.0 is class 2); one that is
+not (2.5, nan) is no class at all: the message names it, ``y_train[3] = 2.5``, rather than the dtype that holds it.
+"""
+import numpy as np
+
+from ..engine.errors import GraphscopeError
+
+
+def first_not_whole(y):
+    """(index text, value) of the first label of `y` that is not a whole number, or None when all are (or `y` holds
+    no numbers: the trainer's own checks name that)."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "fc" or not y.size:
+        return None
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(y) | (y != np.round(y))
+    if not bad.any():
+        return None
+    i = np.unravel_index(int(np.argmax(bad)), y.shape)
+    return ", ".join(str(int(k)) for k in i), y[i].item()
+
+
+def require_whole_labels(y, what, name="y"):
+    """Raise a GraphscopeError naming the first class label of `y` that is not a whole number: '`what`: class labels
+    must be whole numbers: y_train[3] = 2.5 (4 of 1437 labels are not)'."""
+    found = first_not_whole(y)
+    if found is None:
+        return
+    at, value = found
+    y = np.asarray(y)
+    with np.errstate(invalid="ignore"):
+        count = int((~np.isfinite(y) | (y != np.round(y))).sum())
+    raise GraphscopeError(f"{what}: class labels must be whole numbers: {name}[{at}] = {value:g} ({count} of {y.size} "
+                          f"labels {'is' if count == 1 else 'are'} not)")
