@@ -267,6 +267,17 @@ def verify(x, y, batch, torch):
             np.testing.assert_allclose(w, r, rtol=1e-3, atol=1e-5, err_msg=f"{name} differs from (a) gs.Trainer")
 
 
+def numpy_blas_threads():
+    """'openblas: 1 thread', as the BLAS library numpy loaded says (threadpoolctl), else the variable pinning it."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
+    pools = [f"{p['internal_api']}: {p['num_threads']} thread{'s' if p['num_threads'] != 1 else ''}"
+             for p in threadpool_info() if p.get("user_api") == "blas"]
+    return ", ".join(pools) or "unknown"
+
+
 def main(quick=False):
     torch = load_torch()
     n = 2_000 if quick else 60_000
@@ -302,9 +313,9 @@ def main(quick=False):
           "code making these products can reach.")
     print("before timing, (a), (b) and (c) were checked to give the same weights after three SGD steps.")
     print("peak mem: the most memory numpy held above the data during 8 steps (tracemalloc).")
-    print("BLAS threads: " + (os.environ.get("OPENBLAS_NUM_THREADS", "default") if _BLAS_PINNED
-                              else "as set by whatever imported numpy first (run in its own process to pin 1)")
-          + (f"; torch threads: {torch.get_num_threads()}" if torch is not None else ""))
+    print("threads: numpy's BLAS " + numpy_blas_threads() + ("" if _BLAS_PINNED else
+                                                               " (numpy was imported first: run in its own process to pin 1)")
+          + (f"; torch {torch.get_num_threads()}" if torch is not None else ""))
     for batch, ab, ac in verdicts:
         print(f"targets at batch {batch}: (a)/(b) {ratio_cell(ab, TARGET_NUMPY)}; (a)/(c) {ratio_cell(ac, TARGET_TORCH)}")
 
