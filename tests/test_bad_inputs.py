@@ -840,7 +840,7 @@ API_CASES = {
     "fit: labels out of range": (lambda t: _fit(y_of=lambda y: y + 5), gs.GraphscopeError,
                                  r"fit: training data: y_train\[0\] is 5, but the scores have 3 classes"),
     "fit: float labels": (lambda t: _fit(y_of=lambda y: y + 0.5), gs.GraphscopeError,
-                          r"fit: training data labels: class labels must be integers, got dtype float64"),
+                          r"fit: training data: class labels must be whole numbers: y_train\[0\] = 0.5 \(24 of 24 labels are not\)"),
     "fit: x and y lengths differ": (lambda t: _fit(y_of=lambda y: y[:-3]), gs.GraphscopeError,
                                     r"fit: training data: 24 examples but 21 labels"),
     "fit: wrong feature count": (lambda t: _fit(x_of=lambda x: np.ones((24, 5))), gs.GraphscopeError,

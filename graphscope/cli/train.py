@@ -379,11 +379,6 @@ def run(args):
                       watch_layers=bool(args.history))
     trainer.file = args.file  # as given: what a checkpoint records and --resume compares
     try:  # before anything is said or trained: a bad array is named as data() returns it
-        if trainer.roles.labelled:  # class labels: a label that is no whole number is named, not its dtype
-            from ..train.labels import require_whole_labels
-            for labels, name, part in ((y_train, "y_train", "training"), (y_val, "y_val", "validation")):
-                if labels is not None:
-                    require_whole_labels(labels, f"{args.file}'s data(): {part} data", name)
         x_train, y_train, x_val, y_val = trainer.check_data(x_train, y_train, x_val, y_val,
                                                             where=f"{args.file}'s data()")
     except GraphscopeError as exc:

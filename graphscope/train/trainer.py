@@ -22,6 +22,7 @@ from .divergence import divergence_advice
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
+from .labels import require_whole_labels
 from .node_state import PassState
 from .optimizer_state import copied_state
 from .plan import Plan
@@ -220,7 +221,8 @@ class Trainer:
     def _labels(self, y, what, name="y"):
         y = np.asarray(y)
         if self.roles.labelled:
-            if y.dtype.kind == "f" and np.all(y == np.round(y)):
+            require_whole_labels(y, what, name)  # names y_train[3] = 2.5, not the dtype holding it
+            if y.dtype.kind == "f":
                 y = y.astype(np.int64)
             if y.dtype.kind not in "iu":
                 raise GraphscopeError(f"{what} labels: class labels must be integers, got dtype {y.dtype}")
