@@ -82,6 +82,25 @@ def note_decision(node, answer, stamp):
     NOTED[0] = True
 
 
+def note_guard(step, sources):
+    """A decision made by graphscope itself (not by bool()): `step` computes a guard from `sources` (its inputs,
+    described as a decision's are). Kept by ``hang`` on the nodes that show it matters, so that a graph holds it
+    when it holds one of them (the constant a number read from a tensor became, the rows of ``for row in x``)."""
+    steps, leaves, _ = _describe(sources)
+    steps.append(step)
+    NOTED[0] = True
+    return tuple(steps), leaves, step.key
+
+
+def hang(decision, key, nodes):
+    """Keep `decision` (from note_guard) under `key` on each of `nodes`."""
+    for n in nodes:
+        held = getattr(n, "_guards", None)
+        if held is None:
+            n._guards = held = {}
+        held[key] = decision
+
+
 def keep(guard_nodes):
     """Note given guard nodes (a loaded graph's) as decisions, made when they were."""
     for g in guard_nodes:
@@ -99,9 +118,8 @@ def _describe(sources):
             continue
         seen.add(n.id)
         hung.append(n)
-        if n.op_def is None:
-            if n.role == "const":
-                leaves[n.id] = _Const(n._value)
+        if n.op_def is None:  # kept by value, for a graph that does not hold it (`x > thr`, thr used nowhere else)
+            leaves[n.id] = _Const(n._value)
             continue
         if len(steps) >= CHAIN_LIMIT:
             continue
