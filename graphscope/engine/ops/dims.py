@@ -136,8 +136,9 @@ def _stale_message(kind, read, recorded, now, at, axis):
                 f"graph again")
     if kind == "size":
         has = f"this feed has {now} rows" if axis == 0 else f"it is now {now}"
-        return (f"{read} was read as {recorded} at {at} and used as a plain number; {has}: use it as it is with "
-                f"tensors (gs.sum(y) / y.shape[0] replays), or gs.mean, or build the graph again")
+        return (f"{read} was read as {recorded} at {at} and used as a plain number; {has}: keep it a size next to "
+                f"tensors (gs.sum(y) / y.shape[0] replays; len() and arithmetic on a size give plain numbers), use "
+                f"gs.mean, or build the graph again")
     if kind == "array":
         return (f"{read} was read as a plain array at {at} and used as constants; on these values it differs: "
                 f"compute it with tensors (gs.where(x > 1, a, b) replays) or build the graph again")
