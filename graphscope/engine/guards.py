@@ -68,7 +68,7 @@ def note_decision(node, answer, stamp):
         guard = _Step(node.id + 0.5, OPS["not_equal"], {"decided": answer}, (node.id, _Const(0.0)),
                       f"bool({node.name})", node.scope, node._code, node._line)
         sources = (node,)
-    steps, leaves, hung = _describe(sources)
+    steps, leaves, hung = _describe(sources, direct=True)
     steps.append(guard)
     decision = (tuple(steps), leaves, stamp)
     for n in hung:
@@ -107,19 +107,25 @@ def keep(guard_nodes):
         note_decision(g, g.attrs["decided"], g.id)
 
 
-def _describe(sources):
+def _describe(sources, direct=False):
     """Steps for the op nodes above `sources` (up to CHAIN_LIMIT, inputs first), constants by value, and the
-    nodes to keep the decision on (every node it describes or reads)."""
+    nodes to keep the decision on (every node it describes or reads).
+
+    ``direct=True`` keeps by value the leaves among `sources` too: the tensor a comparison compares with
+    (``x > thr``, thr made with gs.tensor or gs.param and used nowhere else) is then one the graph may not hold.
+    """
     steps, leaves, hung, seen = {}, {}, [], set()
     todo = list(sources)
+    by_value = {n.id for n in sources if n.op_def is None} if direct else ()
     while todo:
         n = todo.pop()
         if n.id in seen:
             continue
         seen.add(n.id)
         hung.append(n)
-        if n.op_def is None:  # kept by value, for a graph that does not hold it (`x > thr`, thr used nowhere else)
-            leaves[n.id] = _Const(n._value)
+        if n.op_def is None:
+            if n.role == "const" or n.id in by_value:
+                leaves[n.id] = _Const(n._value)
             continue
         if len(steps) >= CHAIN_LIMIT:
             continue
