@@ -42,6 +42,7 @@ def batch_carriers(graph):
         raise DynamicBatchError(f"dynamic batch: the inputs' first axes differ ({listed}); the batch axis is the "
                                 f"first axis of every input")
     carriers = {n.id for n in batched}
+    _refuse_frozen_batch(graph, carriers)  # read from an input's batch axis: said before the nodes it made
     for node in graph.ops:
         carried = [i for i in node.inputs if i.id in carriers]
         if not carried:
@@ -53,12 +54,16 @@ def batch_carriers(graph):
                                     f"size (without dynamic batch), or export a graph without it")
         if _keeps_batch(node):
             carriers.add(node.id)
+    _refuse_frozen_batch(graph, carriers)
+    return carriers
+
+
+def _refuse_frozen_batch(graph, carriers):
     for guard in graph.guards:
         problem = _frozen_batch(guard, carriers)
         if problem:
             raise DynamicBatchError(f"dynamic batch: {problem}; export with the recorded batch size (without "
                                     f"dynamic batch), or export a graph without it")
-    return carriers
 
 
 def _frozen_batch(guard, carriers):

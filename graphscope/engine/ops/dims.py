@@ -64,7 +64,8 @@ class Dim(Op):
         return _size_value(shape[axis], x)
 
     def input_problem(self, x, axis):
-        return f"axis {axis} is out of range for a value of shape {shape_of(x)}"
+        shape = shape_of(x)
+        return None if -len(shape) <= axis < len(shape) else f"axis {axis} is out of range for a value of shape {shape}"
 
     def vjp(self, g, x, value, axis):
         return (lambda: 0.0 if x.__class__ is float else np.zeros_like(x),)
