@@ -273,6 +273,8 @@ class _Read:
 
 
 _PENDING = deque(maxlen=PENDING_KEPT)
+#: The pending plain numbers' values: most operands are none of them, answered by one set lookup.
+_NUMBERS = set()
 
 
 def note_read(node, value, kind, read, frame):
@@ -281,6 +283,8 @@ def note_read(node, value, kind, read, frame):
     if kind == "array":
         value = np.array(value)
     _PENDING.append(_Read(value, node, kind, read, frame))
+    _NUMBERS.clear()
+    _NUMBERS.update(float(r.value) for r in _PENDING if r.kind != "array")
     operands = _tensor.NUMBER_OPERANDS
     for cls in ((np.ndarray,) if kind == "array" else (int, float)):
         operands.setdefault(cls, _from_read)
@@ -289,6 +293,8 @@ def note_read(node, value, kind, read, frame):
 def _from_read(x):
     """A constant for operand `x` with a guard, when it matches a read made earlier in the same call; else None."""
     array = x.__class__ is np.ndarray
+    if not array and x not in _NUMBERS:
+        return None
     candidates = [r for r in _PENDING if (r.kind == "array") == array]
     if not array:
         candidates = [r for r in candidates if float(r.value) == x]
