@@ -334,7 +334,7 @@ def unchanged_cases(draw, rng):
                                   ("float", one, one + 0.5)):
         value = one if kind in ("int", "float") else x
         for r in (recorded, other):
-            out.append(Case(f"{kind} read", [value], {"kind": kind, "recorded": r, "axis": axis}))
+            out.append(Case(f"{kind} read", [value], {"kind": kind, "recorded": r, "axis": 0 if kind == "rows" else axis}))
     return out
 
 
@@ -342,7 +342,7 @@ def unchanged_cases(draw, rng):
 
 def _torch_unchanged(torch, x, kind, recorded, axis=0):
     if kind in ("size", "rows"):
-        same = x.shape[axis if kind == "size" else 0] == recorded
+        same = x.shape[axis] == recorded
     elif kind == "array":
         same = tuple(x.shape) == np.shape(recorded) and bool(torch.equal(x, torch.as_tensor(recorded)))
     else:
