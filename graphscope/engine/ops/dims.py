@@ -161,9 +161,12 @@ class _Remembered:
 
     def _derive(self, result):
         if result.__class__ is int:
-            return FrozenInt(result, self.origin)
-        if result.__class__ is float:
-            return FrozenFloat(result, self.origin)
+            result = FrozenInt(result)
+        elif result.__class__ is float:
+            result = FrozenFloat(result)
+        else:
+            return result
+        result.origin = self.origin
         return result
 
 
@@ -187,12 +190,15 @@ for _name, _fn in (("neg", operator.neg), ("pos", operator.pos), ("abs", operato
 
 class Size(_Remembered, int):
     """An entry of ``t.shape`` read by your code: an int that remembers its tensor and axis, so that a
-    computation with tensors (``gs.sum(y) / y.shape[0]``) records a ``dim`` node that replays."""
+    computation with tensors (``gs.sum(y) / y.shape[0]``) records a ``dim`` node that replays.
 
-    def __new__(cls, value, node, axis, code, line):
-        self = int.__new__(cls, value)
-        self.node, self.axis, self.code, self.line = node, axis, code, line
-        return self
+    Made as ``Size(n)`` with ``_at = (node, axis, code, line)`` set after (cheaper than a ``__new__``: a shape is
+    read often)."""
+
+    node = property(lambda self: self._at[0])
+    axis = property(lambda self: self._at[1])
+    code = property(lambda self: self._at[2])
+    line = property(lambda self: line_at(self._at[2], self._at[3]))
 
     @property
     def origin(self):
@@ -207,12 +213,8 @@ class Size(_Remembered, int):
 
 
 class FrozenInt(_Remembered, int):
-    """An int computed from a Size (``n - 1``): a constant made from it keeps a guard that the size is the same."""
-
-    def __new__(cls, value, origin):
-        self = int.__new__(cls, value)
-        self.origin = origin
-        return self
+    """An int computed from a Size (``n - 1``): a constant made from it keeps a guard that the size is the same.
+    ``origin`` (set after making it) is that Size."""
 
     def __reduce__(self):
         return (int, (int(self),))
@@ -221,19 +223,28 @@ class FrozenInt(_Remembered, int):
 class FrozenFloat(_Remembered, float):
     """A float computed from a Size (``n * 0.5``): as FrozenInt."""
 
-    def __new__(cls, value, origin):
-        self = float.__new__(cls, value)
-        self.origin = origin
-        return self
-
     def __reduce__(self):
         return (float, (float(self),))
 
 
 def sizes(node, shape, frame):
-    """``node.shape`` as read by your code at `frame`: a tuple of Size."""
-    code, line = frame.f_code, frame.f_lineno
-    return tuple([Size(n, node, k, code, line) for k, n in enumerate(shape)])
+    """``node.shape`` as read by your code at `frame`: a tuple of Size (the line is found when it is asked for)."""
+    code, lasti = frame.f_code, frame.f_lasti
+    out = []
+    for k, n in enumerate(shape):
+        size = Size(n)
+        size._at = (node, k, code, lasti)
+        out.append(size)
+    return tuple(out)
+
+
+def line_at(code, lasti):
+    """The line of `code` whose bytecode holds offset `lasti` (what frame.f_lineno computes, asked only when a
+    Size's line is shown)."""
+    for start, end, line in code.co_lines():
+        if start <= lasti < end and line is not None:
+            return line
+    return code.co_firstlineno
 
 
 def _dim_node(size):
