@@ -91,13 +91,29 @@ def test_the_trainers_short_last_batch_divides_by_its_own_size():
 
 # ---------------------------------------------------------------- plain numbers keep guards
 
-def test_arithmetic_on_a_size_is_frozen_and_refused_when_the_batch_changes():
+def variance(y):
+    """The unbiased variance of y's entries per column, averaged, written by hand with sizes."""
+    centred = y - gs.sum(y, axis=0) / y.shape[0]
+    return gs.sum(centred * centred) / (y.shape[0] - 1) / (2 * y.shape[1] ** 1 / 2) + 0 * -abs(+y.shape[0])
+
+
+def test_arithmetic_on_a_size_next_to_a_tensor_replays():
+    rng = np.random.default_rng(0)
+    y = gs.tensor(rng.normal(size=(3, 2)), name="y")
+    g = variance(y).graph()
+    assert g.guards == [] and [n.attrs["axis"] for n in g.nodes if n.op == "dim"] == [0, 0, 1, 0]
+    five = rng.normal(size=(5, 2))
+    assert g.run({"y": five}) == pytest.approx(variance(gs.tensor(five)).value, rel=1e-12)
+    assert g.run({"y": five}) == pytest.approx(np.var(five, axis=0, ddof=1).mean(), rel=1e-12)
+
+
+def test_floor_division_of_a_size_is_frozen_and_refused_when_the_batch_changes():
     y = gs.tensor(ones(3), name="y")
-    m = gs.sum(y) / (y.shape[0] - 1)
+    m = gs.sum(y) / (y.shape[0] // 1)
     line = m.source.split(":")[-1]
     g = m.graph()
     assert [n.op for n in g.guards] == ["unchanged"]
-    assert g.run({"y": np.full((3, 2), 2.0)}) == 6.0                  # same size: replays
+    assert g.run({"y": np.full((3, 2), 2.0)}) == 4.0                  # same size: replays
     with pytest.raises(gs.StaleNumberError, match=rf"y.shape\[0\] was read as 3 at .*test_shape_reads.py:{line} "
                                                   r"and used as a plain number; this feed has 5 rows"):
         g.run({"y": ones(5)})
@@ -195,11 +211,11 @@ def test_sorted_against_a_new_tensor_keeps_its_guard():
 
 def test_a_number_guard_survives_a_graph_file(tmp_path):
     y = gs.tensor(ones(3), name="y")
-    m = gs.sum(y) / (y.shape[0] - 1) + gs.sum(y) / y.shape[0]
+    m = gs.sum(y) / (y.shape[0] // 2) + gs.sum(y) / y.shape[0]
     m.graph().save(tmp_path / "m.gsgraph")
     loaded = gs.load_graph(tmp_path / "m.gsgraph")
     assert [n.op for n in loaded.guards] == ["unchanged"] and any(n.op == "dim" for n in loaded.nodes)
-    assert loaded.run({"y": np.full((3, 2), 2.0)}) == pytest.approx(12 / 2 + 12 / 3)
+    assert loaded.run({"y": np.full((3, 2), 2.0)}) == pytest.approx(12 / 1 + 12 / 3)
     with pytest.raises(gs.StaleNumberError, match=r"y.shape\[0\] was read as 3"):
         loaded.run({"y": ones(5)})
 
@@ -216,7 +232,7 @@ def test_onnx_with_a_free_batch_reads_the_size_from_the_input(tmp_path):
 def test_onnx_with_a_free_batch_refuses_a_constant_the_size_of_the_batch(tmp_path):
     pytest.importorskip("onnx")
     y = gs.tensor(ones(3), name="y")
-    m = gs.sum(y) / (y.shape[0] * 1.0)
+    m = gs.sum(y) / (y.shape[0] // 1)
     with pytest.raises(gs.GraphscopeError, match=r"y.shape\[0\] was read as 3 .*\(a constant the size of the batch\)"):
         m.graph().to_onnx(tmp_path / "m.onnx", dynamic_batch=True)
     assert not (tmp_path / "m.onnx").exists()

@@ -5,14 +5,17 @@ their tensor and axis. A Size that meets a tensor (``gs.sum(y) / y.shape[0]``,
 ``x * n``, ``n * x``, ``gs.div(s, n)``) is recorded as a ``dim`` node (op
 ``dim``, attribute ``axis``, the tensor as input, the size as its value, no
 gradient), so replay, the trainer's short last batch and ONNX (Shape ->
-Gather -> Cast) compute it from the feed.
+Gather -> Cast) compute it from the feed. Arithmetic on a Size (``n - 1``,
+``n / 32``, ``2 * n``) remembers its steps and is recorded as ``dim`` followed
+by them.
 
 Anything else Python reads is a plain number, frozen where it goes. When one
 demonstrably goes into the graph, the graph keeps a guard (an ``unchanged``
 node, see ``graphscope.engine.guards``) that replay checks:
 
-- arithmetic on a Size (``n - 1``, ``n * 0.5``) gives a number that remembers
-  it: made into a constant, it keeps a guard that the size is the same;
+- ``//`` and ``%`` of a Size (no Tensor operator replays them) give a number
+  that remembers it: made into a constant, it keeps a guard that the size is
+  the same;
 - ``for row in x`` (``list(x)``, ``zip(x, ...)``) records one step per row: the
   rows keep a guard that x still has that many;
 - ``len(t)``, ``int(t)``, ``float(t)``, ``t.item()`` and ``np.asarray(t)`` (or
@@ -154,38 +157,53 @@ def _plain(x):
 
 
 class _Remembered:
-    """Arithmetic of a number read from a shape: the result remembers the Size it came from (``n - 1``), so a
-    constant made from it keeps a guard. A tensor operand is left to the tensor (``n * x`` is recorded)."""
+    """Arithmetic of a number read from a shape: the result remembers the Size it came from and the steps
+    (``n - 1`` is Size n, then ``- 1``), so that next to a tensor it is recorded as ``dim`` and those steps, and
+    replays. A tensor operand is left to the tensor (``n * x`` is recorded)."""
 
     __slots__ = ()
+    steps = ()
 
-    def _derive(self, result):
+    def _derive(self, result, step):
         if result.__class__ is int:
             result = FrozenInt(result)
         elif result.__class__ is float:
             result = FrozenFloat(result)
         else:
             return result
-        result.origin = self.origin
+        result.origin, result.steps = self.origin, self.steps + (step,)
         return result
 
 
-def _arithmetic(fn, reflected=False):
+def _arithmetic(name, fn, reflected=False):
     def method(self, *other):
         if other and not isinstance(other[0], (int, float)):  # a tensor, an array: their own operators decide
             return NotImplemented
         args = (_plain(other[0]), _plain(self)) if reflected else (_plain(self),) + tuple(_plain(o) for o in other)
-        return self._derive(fn(*args))
+        return self._derive(fn(*args), (name, other[0] if other else None, reflected))
+    method.__name__ = f"__{'r' if reflected else ''}{name}__"
     return method
 
 
-for _name, _fn in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
-                   ("truediv", operator.truediv), ("floordiv", operator.floordiv), ("mod", operator.mod),
-                   ("pow", operator.pow)):
-    setattr(_Remembered, f"__{_name}__", _arithmetic(_fn))
-    setattr(_Remembered, f"__r{_name}__", _arithmetic(_fn, reflected=True))
-for _name, _fn in (("neg", operator.neg), ("pos", operator.pos), ("abs", operator.abs)):
-    setattr(_Remembered, f"__{_name}__", _arithmetic(_fn))
+#: The arithmetic a size remembers, and the Tensor operator that replays each step (None: none does, so a
+#: constant made from the result keeps a guard instead).
+_STEPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
+          "pow": operator.pow, "floordiv": None, "mod": None}
+for _name in _STEPS:
+    _fn = getattr(operator, _name)
+    setattr(_Remembered, f"__{_name}__", _arithmetic(_name, _fn))
+    setattr(_Remembered, f"__r{_name}__", _arithmetic(_name, _fn, reflected=True))
+_UNARY = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs}
+for _name, _fn in _UNARY.items():
+    setattr(_Remembered, f"__{_name}__", _arithmetic(_name, _fn))
+_STEPS.update(_UNARY, pos=lambda t: t)
+
+
+def _replays(number):
+    """Whether every step of `number` has a Tensor operator (a number ** size does not: the base must be a
+    positive tensor's exponent)."""
+    return all(_STEPS[name] is not None and not (name == "pow" and reflected)
+               for name, _, reflected in number.steps)
 
 
 class Size(_Remembered, int):
@@ -260,6 +278,18 @@ def _guard_step(node, kind, recorded, read, code, line, axis=0, soft=False):
     attrs = {"kind": kind, "recorded": recorded, "axis": axis, "read": read, "at": at, "soft": soft,
              "decided": True}
     return _guards._Step(next(_ids), OPS["unchanged"], attrs, (node.id,), f"unchanged({read})", node.scope, code, line)
+
+
+def _sized(number):
+    """A number computed from a Size next to a tensor: ``dim`` and its steps (``n - 1``: dim, then sub), which
+    replay; or, when a step has no Tensor operator (``n // 2``), a constant that keeps a guard."""
+    if not _replays(number):
+        return _frozen_constant(number)
+    node = _dim_node(number.origin)
+    for name, other, reflected in number.steps:
+        fn = _STEPS[name]
+        node = fn(node) if name in _UNARY else fn(other, node) if reflected else fn(node, other)
+    return node
 
 
 def _frozen_constant(number):
@@ -339,5 +369,5 @@ def rows(x, n, frame):
         yield row
 
 
-_tensor.NUMBER_OPERANDS.update({Size: _dim_node, FrozenInt: _frozen_constant, FrozenFloat: _frozen_constant})
+_tensor.NUMBER_OPERANDS.update({Size: _dim_node, FrozenInt: _sized, FrozenFloat: _sized})
 _tensor.READS.update(sizes=sizes, note=note_read, rows=rows)
