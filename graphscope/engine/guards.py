@@ -12,6 +12,13 @@ plus any intermediate nodes it needs that are not in the graph), and replay
 their inputs: an answer that differs raises a StaleBranchError instead of
 silently reusing the branch recorded for other values.
 
+A comparison with a tensor the graph may not hold (``x > thr``, thr made with
+gs.tensor and used nowhere else) keeps that tensor by value, as it keeps
+constants. Numbers Python read from a tensor (``len(x)``, ``int(t)``, ``for
+row in x``) get guards of their own (``note_guard``, an ``unchanged`` node:
+see ``graphscope.engine.ops.dims``), kept only on the nodes that show the
+number went into the graph (the constant made from it, the rows).
+
 A decision is kept on the nodes it reads (their ``_guards`` slot) and holds no
 tensor, so it forms no reference cycle and is freed with them. Guards are not
 part of the computation: ``graph.nodes`` (the tape, the stepper, pictures,
