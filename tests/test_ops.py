@@ -311,7 +311,44 @@ def dropout_cases(draw, rng):
             Case("test time", [uniform(rng, shape)], attrs(shape, training=False))]
 
 
+def dim_cases(draw, rng):
+    """x.shape[axis] as a value: an array and an axis (negative ones included)."""
+    shape = draw(sh.shapes(min_dims=1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    return [Case(f"axis {axis}", [uniform(rng, shape)], {"axis": axis})]
+
+
+def quarters(rng, shape):
+    """Values that float32 holds exactly (a guard compares what it read with what it reads again)."""
+    return leaf_value(np.round(rng.uniform(-2.0, 2.0, shape) * 4) / 4)
+
+
+def unchanged_cases(draw, rng):
+    """Each kind of read, once with the value read and once with another."""
+    shape = draw(sh.shapes(min_dims=1))
+    axis = draw(st.integers(0, len(shape) - 1))
+    x, one = quarters(rng, shape), quarters(rng, ())
+    out = []
+    for kind, recorded, other in (("size", shape[axis], shape[axis] + 1), ("rows", shape[0], shape[0] + 2),
+                                  ("array", np.array(x), np.array(x) + 1.0), ("int", int(one), int(one) + 1),
+                                  ("float", one, one + 0.5)):
+        value = one if kind in ("int", "float") else x
+        for r in (recorded, other):
+            out.append(Case(f"{kind} read", [value], {"kind": kind, "recorded": r, "axis": 0 if kind == "rows" else axis}))
+    return out
+
+
 # ---------------------------------------------------------------- the same ops in PyTorch
+
+def _torch_unchanged(torch, x, kind, recorded, axis=0):
+    if kind in ("size", "rows"):
+        same = x.shape[axis] == recorded
+    elif kind == "array":
+        same = tuple(x.shape) == np.shape(recorded) and bool(torch.equal(x, torch.as_tensor(recorded)))
+    else:
+        same = (int(torch.trunc(x).item()) if kind == "int" else x.item()) == recorded
+    return torch.tensor(bool(same))
+
 
 def _torch_dims(axis, ndim):
     if axis is None:
@@ -420,6 +457,8 @@ SPECS = {
     "stack": Spec(stack_cases, lambda torch, *xs, axis: torch.stack(xs, dim=axis)),
     "batch_norm": Spec(batch_norm_cases, _torch_batch_norm),
     "dropout": Spec(dropout_cases, _torch_dropout),
+    "dim": Spec(dim_cases, lambda torch, x, axis: x.sum() * 0.0 + x.shape[axis]),
+    "unchanged": Spec(unchanged_cases, _torch_unchanged),
 }
 
 OP_NAMES = sorted(SPECS)

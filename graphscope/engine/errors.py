@@ -14,6 +14,17 @@ class StaleBranchError(GraphscopeError):
     values answer otherwise: the recorded graph is not what the code would compute."""
 
 
+class StaleNumberError(StaleBranchError):
+    """A replay changed a number Python read from a tensor while the graph was recorded (``x.shape[0] - 1``,
+    ``int(t)``, ``len(t)``, ``for row in x``, ``np.asarray(t)``) and that went into the graph as a constant: the
+    constant is stale (see ``graphscope.engine.ops.dims``)."""
+
+
+class StaleNumberWarning(UserWarning):
+    """Like StaleNumberError where graphscope is not sure the number went into the graph (a constant with its
+    value made later in the function that read it): replay goes on with the recorded constant."""
+
+
 class InputError(GraphscopeError, TypeError):
     """A value that is not numeric (or not the expected kind) reached an op."""
 

@@ -12,6 +12,13 @@ plus any intermediate nodes it needs that are not in the graph), and replay
 their inputs: an answer that differs raises a StaleBranchError instead of
 silently reusing the branch recorded for other values.
 
+A comparison with a tensor the graph may not hold (``x > thr``, thr made with
+gs.tensor and used nowhere else) keeps that tensor by value, as it keeps
+constants. Numbers Python read from a tensor (``len(x)``, ``int(t)``, ``for
+row in x``) get guards of their own (``note_guard``, an ``unchanged`` node:
+see ``graphscope.engine.ops.dims``), kept only on the nodes that show the
+number went into the graph (the constant made from it, the rows).
+
 A decision is kept on the nodes it reads (their ``_guards`` slot) and holds no
 tensor, so it forms no reference cycle and is freed with them. Guards are not
 part of the computation: ``graph.nodes`` (the tape, the stepper, pictures,
@@ -68,7 +75,7 @@ def note_decision(node, answer, stamp):
         guard = _Step(node.id + 0.5, OPS["not_equal"], {"decided": answer}, (node.id, _Const(0.0)),
                       f"bool({node.name})", node.scope, node._code, node._line)
         sources = (node,)
-    steps, leaves, hung = _describe(sources)
+    steps, leaves, hung = _describe(sources, direct=True)
     steps.append(guard)
     decision = (tuple(steps), leaves, stamp)
     for n in hung:
@@ -82,17 +89,41 @@ def note_decision(node, answer, stamp):
     NOTED[0] = True
 
 
+def note_guard(step, sources):
+    """A decision made by graphscope itself (not by bool()): `step` computes a guard from `sources` (its inputs,
+    described as a decision's are). Kept by ``hang`` on the nodes that show it matters, so that a graph holds it
+    when it holds one of them (the constant a number read from a tensor became, the rows of ``for row in x``)."""
+    steps, leaves, _ = _describe(sources)
+    steps.append(step)
+    NOTED[0] = True
+    return tuple(steps), leaves, step.key
+
+
+def hang(decision, key, nodes):
+    """Keep `decision` (from note_guard) under `key` on each of `nodes`."""
+    for n in nodes:
+        held = getattr(n, "_guards", None)
+        if held is None:
+            n._guards = held = {}
+        held[key] = decision
+
+
 def keep(guard_nodes):
     """Note given guard nodes (a loaded graph's) as decisions, made when they were."""
     for g in guard_nodes:
         note_decision(g, g.attrs["decided"], g.id)
 
 
-def _describe(sources):
+def _describe(sources, direct=False):
     """Steps for the op nodes above `sources` (up to CHAIN_LIMIT, inputs first), constants by value, and the
-    nodes to keep the decision on (every node it describes or reads)."""
+    nodes to keep the decision on (every node it describes or reads).
+
+    ``direct=True`` keeps by value the leaves among `sources` too: the tensor a comparison compares with
+    (``x > thr``, thr made with gs.tensor or gs.param and used nowhere else) is then one the graph may not hold.
+    """
     steps, leaves, hung, seen = {}, {}, [], set()
     todo = list(sources)
+    by_value = {n.id for n in sources if n.op_def is None} if direct else ()
     while todo:
         n = todo.pop()
         if n.id in seen:
@@ -100,7 +131,7 @@ def _describe(sources):
         seen.add(n.id)
         hung.append(n)
         if n.op_def is None:
-            if n.role == "const":
+            if n.role == "const" or n.id in by_value:
                 leaves[n.id] = _Const(n._value)
             continue
         if len(steps) >= CHAIN_LIMIT:

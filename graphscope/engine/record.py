@@ -12,7 +12,7 @@ from . import source as _source
 from .compute import compute_array, compute_or_explain
 from .errors import InputError
 from .hooks import FORWARD_HOOKS
-from .tensor import NO_ATTRS, Tensor, _ids, new_leaf
+from .tensor import NO_ATTRS, NUMBER_OPERANDS, Tensor, _ids, new_leaf
 from .values import as_value, normalize
 
 _new = Tensor.__new__
@@ -94,8 +94,14 @@ def _holds_tensor(items):
 def _operand(op, x, others):
     """Wrap a non-tensor operand of `op` as a constant leaf; a bad one is named with the op and its partners.
 
-    Its source line is filled in by ``_share_line`` (the line of the node it feeds).
+    Its source line is filled in by ``_share_line`` (the line of the node it feeds). A number read from a tensor
+    (``y.shape[0]``) may become another node (graphscope.engine.ops.dims).
     """
+    read = NUMBER_OPERANDS.get(x.__class__)
+    if read is not None:
+        node = read(x)
+        if node is not None:
+            return node
     try:
         return new_leaf(as_value(x, "operand", copy=True), False, None, "const", None)
     except InputError:

@@ -27,6 +27,25 @@ from .values import as_value, shape_of
 _ids = itertools.count(1)
 NO_ATTRS = {}
 _SCOPES = _source.SCOPES
+#: Operand class -> the node a number of that class becomes next to a tensor, or None for a plain constant
+#: (a Size from ``t.shape`` becomes a ``dim`` node): filled by graphscope.engine.ops.dims, read by the recorder.
+NUMBER_OPERANDS = {}
+#: What reads by your code call (``sizes``, ``note``, ``rows``): graphscope.engine.ops.dims, which imports this module.
+READS = {}
+_PACKAGE_DIR = _source._PACKAGE_DIR
+_by_graphscope = {}
+
+
+def _your_frame(depth):
+    """The frame `depth` up from the caller when it is not graphscope's own code (your code, numpy), else None:
+    numbers graphscope reads for itself are never tracked."""
+    f = _source._getframe(depth + 1)
+    name = f.f_code.co_filename
+    ours = _by_graphscope.get(name)
+    if ours is None:
+        import os
+        ours = _by_graphscope[name] = os.path.abspath(name).startswith(_PACKAGE_DIR)
+    return None if ours else f
 
 
 class Tensor:
@@ -110,8 +129,19 @@ class Tensor:
 
     @property
     def shape(self):
-        """The value's shape, a tuple: () for a scalar."""
-        return shape_of(self._value)
+        """The value's shape, a tuple: () for a scalar.
+
+        Read by your code, its entries are Sizes (ints that remember this tensor and the axis): next to a tensor
+        (``gs.sum(y) / y.shape[0]``) one is recorded as a ``dim`` node, so replay uses the fed size (see
+        ``graphscope.engine.ops.dims``).
+        """
+        v = self._value
+        if v.__class__ is float:
+            return ()
+        if not v.ndim:
+            return v.shape
+        frame = _your_frame(1)
+        return v.shape if frame is None else READS["sizes"](self, v.shape, frame)
 
     @property
     def ndim(self):
@@ -140,17 +170,28 @@ class Tensor:
         return np.array(self._value)
 
     def item(self):
-        """The value as a Python float (one-element tensors only)."""
+        """The value as a Python float (one-element tensors only): a plain number, frozen where it goes (a constant
+        made from it in the same function keeps a guard, see ``graphscope.engine.ops.dims``)."""
         if self.size != 1:
             raise ShapeError(f"item(): {self.name} has shape {self.shape}, not one element")
-        return float(np.asarray(self._value).reshape(()))
+        return self._noted(float(np.asarray(self._value).reshape(())), "float", f"{self.name}.item()")
 
     def __float__(self):
-        return self.item()
+        if self.size != 1:
+            raise ShapeError(f"item(): {self.name} has shape {self.shape}, not one element")
+        return self._noted(float(np.asarray(self._value).reshape(())), "float", f"float({self.name})")
 
     def __int__(self):
         """int() of a one-element tensor truncates toward zero, as int(float) does."""
-        return int(self._one_element(f"int({self.name}) takes a one-element tensor"))
+        number = int(self._one_element(f"int({self.name}) takes a one-element tensor"))
+        return self._noted(number, "int", f"int({self.name})")
+
+    def _noted(self, number, kind, read):
+        """`number`, read from this tensor: remembered when your code read it (two frames up)."""
+        frame = _your_frame(2)
+        if frame is not None:
+            READS["note"](self, number, kind, read, frame)
+        return number
 
     def __bool__(self):
         """The truth of a one-element tensor; for more entries ambiguous (as in numpy and torch): say .any()/.all().
@@ -197,20 +238,35 @@ class Tensor:
         if copy is False and v.__class__ is float:
             raise ValueError(f"np.asarray(..., copy=False): {self.name} holds a Python float, not an array")
         out = np.asarray(v, dtype=dtype)
+        frame = _your_frame(1)
+        if frame is not None:
+            READS["note"](self, out, "array", f"np.asarray({self.name}) (or np.where, np.array)", frame)
         return out.copy() if copy and out is v else out
 
     def __len__(self):
+        """The size of the first axis: a plain int (Python makes it one), frozen where it goes; ``t.shape[0]``
+        replays (see ``graphscope.engine.ops.dims``)."""
         if self._value.__class__ is float:
             raise TypeError("len() of a 0-d tensor")
-        return len(self._value)
+        n = len(self._value)
+        frame = _your_frame(1)
+        if frame is not None:
+            READS["note"](self, n, "len", f"len({self.name})", frame)
+        return n
 
     def __contains__(self, item):
         """`value in t`: whether any entry equals it (as torch; nothing is recorded)."""
         return bool(np.any(self._value == _raw(item)))
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+        """The rows, one recorded x[i] each; from your code they keep a guard that x has as many rows on replay."""
+        if self._value.__class__ is float:
+            raise TypeError("iteration over a 0-d tensor")
+        n = len(self._value)
+        frame = _your_frame(1)
+        if frame is not None:
+            return READS["rows"](self, n, frame)
+        return (self[i] for i in range(n))
 
     def __repr__(self):
         v = self._value

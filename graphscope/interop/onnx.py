@@ -24,8 +24,11 @@
   differ from the model's); the model's doc string says it too.
 - A Python ``if`` (``while``, ``max(x, 0.0)``) decided by a tensor while the
   graph was recorded stays decided: the model computes the recorded branch for
-  every input, where ``graph.run`` would refuse (StaleBranchError). An
-  ``OnnxExportWarning`` and the doc string say so.
+  every input, where ``graph.run`` would refuse (StaleBranchError). So do the
+  plain numbers Python read from tensors (``len(x)``, ``int(t)``; a free batch
+  size refuses those read from the batch axis). An ``OnnxExportWarning`` and
+  the doc string say so. ``x.shape[k]`` used as it is with tensors exports as
+  Shape -> Gather -> Cast.
 
 An op without a mapping (a custom op) stops the export with one message
 naming the op and the node that uses it. Needs the ``onnx`` package
@@ -289,14 +292,23 @@ def _exported_attrs(attrs):
 
 def branch_note(graph):
     """What an exported model cannot do: re-decide the Python `if`s (and `while`s, max(x, 0.0)) that were
-    decided while the graph was recorded; None when there were none."""
+    decided while the graph was recorded, nor recompute the numbers Python read from tensors (``len(x)``,
+    ``int(t)``: the guards of ``graphscope.engine.ops.dims``); None when there were none."""
     decided = [n for n in graph.nodes if "decided" in n.attrs] + list(graph.guards)
-    if not decided:
-        return None
-    where = ", ".join(sorted({display_location(n.source) for n in decided})[:3])
-    return (f"the model keeps the Python branch taken when the graph was recorded ({len(decided)} "
-            f"{'truth' if len(decided) == 1 else 'truths'} of tensors steered Python, at {where}); unlike "
-            f"graph.run, it does not refuse inputs that would take another branch (gs.where replays a choice)")
+    numbers = [n for n in decided if n.op == "unchanged"]
+    truths = [n for n in decided if n.op != "unchanged"]
+    notes = []
+    if truths:
+        where = ", ".join(sorted({display_location(n.source) for n in truths})[:3])
+        notes.append(f"the model keeps the Python branch taken when the graph was recorded ({len(truths)} "
+                     f"{'truth' if len(truths) == 1 else 'truths'} of tensors steered Python, at {where}); unlike "
+                     f"graph.run, it does not refuse inputs that would take another branch (gs.where replays a "
+                     f"choice)")
+    if numbers:
+        reads = ", ".join(f"{n.attrs['read']} at {n.attrs['at']}" for n in numbers[:3])
+        notes.append(f"the model keeps the plain numbers Python read from tensors when the graph was recorded "
+                     f"({reads}); unlike graph.run, it does not refuse inputs that change them")
+    return "; ".join(notes) or None
 
 
 def _user_stacklevel():

@@ -5,8 +5,11 @@ the batch. A node carries the batch on its first axis when an input does and
 its op treats each example on its own (element-wise ops, ``x @ W``, softmax
 over the classes, batch norm, dropout, reductions that keep axis 0); a loss
 or a reduction over axis 0 ends it. An op that fixes the recorded batch size
-(a reshape to (128, 784), an index, a concatenation, a constant the size of
-the batch, ``x.T @ x``) stops the export with one message naming the node.
+(a reshape to (128, 784), an index, a concatenation, ``x.T @ x``) stops the
+export with one message naming the node; so does a constant the size of the
+batch that came from reading it (``y.shape[0] - 1``, ``len(y)``, ``for row in
+x``: the guards of ``graphscope.engine.ops.dims``). ``y.shape[0]`` used as it
+is with tensors is a ``dim`` node, read from the input as the model runs.
 """
 import numpy as np
 
@@ -39,6 +42,7 @@ def batch_carriers(graph):
         raise DynamicBatchError(f"dynamic batch: the inputs' first axes differ ({listed}); the batch axis is the "
                                 f"first axis of every input")
     carriers = {n.id for n in batched}
+    _refuse_frozen_batch(graph, carriers)  # read from an input's batch axis: said before the nodes it made
     for node in graph.ops:
         carried = [i for i in node.inputs if i.id in carriers]
         if not carried:
@@ -50,7 +54,32 @@ def batch_carriers(graph):
                                     f"size (without dynamic batch), or export a graph without it")
         if _keeps_batch(node):
             carriers.add(node.id)
+    _refuse_frozen_batch(graph, carriers)
     return carriers
+
+
+def _refuse_frozen_batch(graph, carriers):
+    for guard in graph.guards:
+        problem = _frozen_batch(guard, carriers)
+        if problem:
+            raise DynamicBatchError(f"dynamic batch: {problem}; export with the recorded batch size (without "
+                                    f"dynamic batch), or export a graph without it")
+
+
+def _frozen_batch(guard, carriers):
+    """Why a guard of a number read from a tensor fixes the batch size (its first axis, as a plain number), or
+    None."""
+    attrs = guard.attrs
+    if guard.op != "unchanged" or attrs.get("kind") not in ("size", "rows") or attrs.get("axis") != 0:
+        return None
+    if not guard.inputs or guard.inputs[0].id not in carriers:
+        return None
+    if attrs["kind"] == "rows":
+        return (f"{attrs['read']} at {attrs['at']} recorded one step per row of the batch "
+                f"({attrs['recorded']} rows)")
+    return (f"{attrs['read']} was read as {attrs['recorded']} at {attrs['at']} and went into the graph as a "
+            f"plain number (a constant the size of the batch); a size used as it is with tensors "
+            f"(gs.sum(y) / y.shape[0]) exports")
 
 
 def _problem(node, carried, carriers):
@@ -71,7 +100,7 @@ def _problem(node, carried, carriers):
         return None
     if op in ("softmax", "log_softmax"):
         return "normalizes over the batch axis" if int(attrs.get("axis", -1)) % ndim == 0 else None
-    if op in ("sum", "mean", "max", "min"):
+    if op in ("sum", "mean", "max", "min", "dim"):  # dim: x.shape[k] read as the model runs
         return None
     if op in ("softmax_cross_entropy", "svm_loss"):
         return None if len(node.inputs[0].shape) == 2 else "takes a single example's scores"

@@ -180,6 +180,13 @@ def _batch_norm(b, node, x, gamma, beta, eps=1e-5, running_mean=None, running_va
     return b.op("BatchNormalization", [x, gamma, beta, mean, var], node, epsilon=float(eps))
 
 
+def _dim(b, node, x, axis):
+    """x.shape[axis] read from the input as the model runs: Shape -> Gather -> Cast (a free batch size too)."""
+    shape = b.op("Shape", [x], node, "shape")
+    size = b.op("Gather", [shape, b.const(node, "axis", np.asarray(int(axis), np.int64))], node, "size", axis=0)
+    return b.op("Cast", [size], node, to=b.element_type(node.dtype))
+
+
 def _first_input(b, node, x, *rest, **attrs):
     return b.op("Identity", [x], node)
 
@@ -201,6 +208,9 @@ ONNX_OPS = {
     "less_equal": _compare("LessOrEqual"), "greater": _compare("Greater"),
     "greater_equal": _compare("GreaterOrEqual"), "isnan": _same("IsNaN"), "isfinite": _isfinite,
     "logical_and": _logical("And"), "logical_or": _logical("Or"), "logical_not": _logical("Not"),
+    "dim": _dim,
+    "unchanged": Unsupported("a guard of a number read from a tensor while the graph was recorded, never a node "
+                             "of the computation"),
     "any": Unsupported("a boolean reduction; export (mask * 1.0).max(axis) > 0 instead"),
     "all": Unsupported("a boolean reduction; export (mask * 1.0).mean(axis) == 1 instead"),
 }

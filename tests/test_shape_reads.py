@@ -1,0 +1,243 @@
+"""Numbers Python reads from a tensor while a graph is recorded: sizes replay (dim nodes), plain numbers keep guards.
+
+Each test compares eager code (the model built again on the new values) with replay, the trainer's short last
+batch or onnxruntime; the old engine froze every one of these numbers silently.
+"""
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import graphscope as gs
+
+
+def ones(rows):
+    return np.ones((rows, 2))
+
+
+def mean_by_hand(y):
+    return gs.sum(y) / y.shape[0]
+
+
+# ---------------------------------------------------------------- sizes that replay
+
+def test_a_size_next_to_a_tensor_is_a_dim_node_that_replays_like_eager_code():
+    y = gs.tensor(ones(3), name="y")
+    m = mean_by_hand(y)
+    g = m.graph()
+    dim = [n for n in g.nodes if n.op == "dim"]
+    assert len(dim) == 1 and dim[0].attrs == {"axis": 0} and dim[0].inputs == (y,)
+    assert dim[0].value == 3.0 and not dim[0].requires_grad
+    five = np.arange(10.0).reshape(5, 2)
+    assert g.run({"y": five}) == mean_by_hand(gs.tensor(five)).value == 9.0
+    assert g.guards == []
+
+
+@pytest.mark.parametrize("build", [lambda x, n: x * n, lambda x, n: n * x, lambda x, n: gs.where(x > 5.0, x, n),
+                                   lambda x, n: x / n + n])
+def test_a_size_works_on_either_side_and_in_functions(build):
+    x = gs.tensor(ones(3), name="x")
+    out = gs.sum(build(x, x.shape[0]))
+    four = np.full((4, 2), 2.0)
+    assert out.graph().run({"x": four}) == pytest.approx(gs.sum(build(gs.tensor(four), 4)).value)
+
+
+def test_the_size_of_another_axis_and_of_an_intermediate_node():
+    x = gs.tensor(ones(3), name="x")
+    h = x * 2.0
+    out = gs.sum(h) / h.shape[1] / x.shape[-1]
+    assert out.graph().run({"x": np.ones((3, 4))}) == pytest.approx(24.0 / 16.0)
+
+
+def test_a_size_stays_an_int_for_python():
+    x = gs.tensor(ones(3), name="x")
+    assert x.shape == (3, 2) and repr(x.shape) == "(3, 2)" and json.dumps(x.shape) == "[3, 2]"
+    assert np.zeros(x.shape).shape == (3, 2) and list(range(x.shape[0])) == [0, 1, 2]
+    assert x.reshape(x.shape[0], -1).shape == (3, 2)
+    assert isinstance(x.shape[0], int) and x.shape[0] + 1 == 4
+
+
+def test_graphscope_reads_plain_ints_for_itself():
+    x = gs.tensor(ones(3), name="x")
+    g = (x * 2.0).graph()
+    assert all(type(d) is int for d in g.recorded_shapes[x.id])
+
+
+def test_the_trainers_short_last_batch_divides_by_its_own_size():
+    x, y = gs.data.spiral(n_per_class=16, classes=3, seed=0)          # 48 examples, batches of 32: the last has 16
+    X = gs.tensor(x[:32], name="x")
+    W = gs.param(np.random.default_rng(0).normal(size=(2, 3)) * 0.1, name="W")
+    scores = X @ W
+    scores.name = "scores"
+    loss = gs.softmax_cross_entropy(scores, y[:32]) + gs.sum(gs.relu(scores)) / X.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.StaleNumberWarning)
+        gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=32, epochs=1, seed=0,
+                   dtype="float64").fit(x, y)
+    g = loss.graph()
+    last = g["x"].value
+    assert last.shape[0] == 16 and [n.value for n in g.nodes if n.op == "dim"] == [16.0]
+    labels = next(n for n in g.nodes if n.op == "softmax_cross_entropy").attrs["labels"]
+    Xe, We = gs.tensor(last), gs.param(g["W"].value)
+    se = Xe @ We
+    eager = gs.softmax_cross_entropy(se, labels) + gs.sum(gs.relu(se)) / 16
+    eager.backward()
+    g.zero_grad()
+    assert g.run() == pytest.approx(eager.value)
+    g.backward()
+    np.testing.assert_allclose(g["W"].grad, We.grad, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- plain numbers keep guards
+
+def variance(y):
+    """The unbiased variance of y's entries per column, averaged, written by hand with sizes."""
+    centred = y - gs.sum(y, axis=0) / y.shape[0]
+    return gs.sum(centred * centred) / (y.shape[0] - 1) / (2 * y.shape[1] ** 1 / 2) + 0 * -abs(+y.shape[0])
+
+
+def test_arithmetic_on_a_size_next_to_a_tensor_replays():
+    rng = np.random.default_rng(0)
+    y = gs.tensor(rng.normal(size=(3, 2)), name="y")
+    g = variance(y).graph()
+    assert g.guards == [] and [n.attrs["axis"] for n in g.nodes if n.op == "dim"] == [0, 0, 1, 0]
+    five = rng.normal(size=(5, 2))
+    assert g.run({"y": five}) == pytest.approx(variance(gs.tensor(five)).value, rel=1e-12)
+    assert g.run({"y": five}) == pytest.approx(np.var(five, axis=0, ddof=1).mean(), rel=1e-12)
+
+
+def test_floor_division_of_a_size_is_frozen_and_refused_when_the_batch_changes():
+    y = gs.tensor(ones(3), name="y")
+    m = gs.sum(y) / (y.shape[0] // 1)
+    line = m.source.split(":")[-1]
+    g = m.graph()
+    assert [n.op for n in g.guards] == ["unchanged"]
+    assert g.run({"y": np.full((3, 2), 2.0)}) == 4.0                  # same size: replays
+    with pytest.raises(gs.StaleNumberError, match=rf"y.shape\[0\] was read as 3 at .*test_shape_reads.py:{line} "
+                                                  r"and used as a plain number; this feed has 5 rows"):
+        g.run({"y": ones(5)})
+    assert g["y"].value.shape == (3, 2)                                  # the graph is put back
+
+
+def test_printing_a_shape_or_iterating_for_display_does_not_stop_training():
+    x, y = gs.data.spiral(n_per_class=16, classes=3, seed=0)
+    X = gs.tensor(x[:32], name="x")
+    print(X.shape, len(X), X.shape[0] - 1)
+    for row in X[:2]:
+        print(row)
+    W = gs.param(np.zeros((2, 3)), name="W")
+    loss = gs.softmax_cross_entropy(X @ W, y[:32])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gs.StaleNumberWarning)
+        gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=32, epochs=2, seed=0).fit(x, y)
+    assert loss.graph().guards == [] and loss.graph()["x"].value.shape == (16, 2)
+
+
+def test_a_python_loop_over_the_rows_is_refused_on_another_number_of_rows():
+    x = gs.tensor(ones(3), name="x")
+    tot = 0.0
+    for row in x:
+        tot = tot + gs.sum(row * row)
+    g = tot.graph()
+    assert g.run({"x": np.full((3, 2), 2.0)}) == 24.0
+    with pytest.raises(gs.StaleNumberError, match="iterating over x .* went through its 3 rows.*this feed has 5 rows"):
+        g.run({"x": ones(5)})
+
+
+def test_len_on_the_line_that_makes_the_constant_is_refused_later_lines_warn():
+    y = gs.tensor(ones(3), name="y")
+    m = gs.sum(y) / len(y)
+    with pytest.raises(gs.StaleNumberError, match=r"len\(y\) was read as 3"):
+        m.graph().run({"y": ones(5)})
+    n = len(y)
+    m = gs.sum(y) / n
+    with pytest.warns(gs.StaleNumberWarning, match=r"len\(y\) was read as 3 .*this feed has 5 rows.*not sure"):
+        assert m.graph().run({"y": ones(5)}) == pytest.approx(10 / 3)   # goes on with the recorded constant
+
+
+def test_int_float_and_item_used_as_numbers_are_refused_when_they_change():
+    def build(x):
+        return x * int(x) + x * x.item() + float(x)
+    x = gs.tensor(2.5, name="x")
+    g = build(x).graph()
+    assert sorted(n.attrs["kind"] for n in g.guards) == ["float", "float", "int"]
+    assert g.run({"x": 2.5}) == build(gs.tensor(2.5)).value
+    with pytest.raises(gs.StaleNumberError, match=r"int\(x\) was read as 2 .*on these values it is 3"):
+        g.run({"x": 3.5})
+
+
+def test_a_number_read_and_used_elsewhere_is_not_guarded():
+    x = gs.tensor(2.5, name="x")
+    k = int(x)
+    other = gs.tensor(1.0, name="o") * 7.0                            # a constant of another value
+    assert k == 2 and other.graph().guards == []
+    assert (x * 3.0).graph().guards == []
+
+
+def test_np_where_on_a_recorded_mask_is_refused_when_the_mask_changes():
+    x = gs.tensor(np.array([0.5, 2.0]), name="x")
+    y = np.where(x > 1, 2.0, 3.0) * x
+    g = y.graph()
+    np.testing.assert_array_equal(g.run({"x": np.array([0.25, 4.0])}), [0.75, 8.0])
+    with pytest.raises(gs.StaleNumberError, match="read as a plain array"):
+        g.run({"x": np.array([2.0, 0.5])})
+    z = gs.where(x > 1, 2.0, 3.0) * x                                  # the replaying way: no guard
+    np.testing.assert_array_equal(z.graph().run({"x": np.array([2.0, 0.5])}), [4.0, 1.5])
+
+
+# ---------------------------------------------------------------- a comparison with a leaf used nowhere else
+
+@pytest.mark.parametrize("make", [gs.tensor, gs.param, gs.constant])
+def test_a_comparison_with_a_leaf_the_graph_does_not_hold_keeps_its_guard(make):
+    x = gs.tensor(0.5, name="x")
+    thr = make(1.0)
+    out = x * 2.0 if x > thr else x * 3.0
+    g = out.graph()
+    assert len(g.guards) == 1
+    assert g.run({"x": 0.25}) == 0.75
+    with pytest.raises(gs.StaleBranchError):
+        g.run({"x": 2.0})
+
+
+def test_sorted_against_a_new_tensor_keeps_its_guard():
+    x = gs.tensor(0.5, name="x")
+    out = sorted([x, gs.tensor(1.0)])[0] * 3
+    with pytest.raises(gs.StaleBranchError):
+        out.graph().run({"x": 2.0})
+
+
+# ---------------------------------------------------------------- graph files and ONNX
+
+def test_a_number_guard_survives_a_graph_file(tmp_path):
+    y = gs.tensor(ones(3), name="y")
+    m = gs.sum(y) / (y.shape[0] // 2) + gs.sum(y) / y.shape[0]
+    m.graph().save(tmp_path / "m.gsgraph")
+    loaded = gs.load_graph(tmp_path / "m.gsgraph")
+    assert [n.op for n in loaded.guards] == ["unchanged"] and any(n.op == "dim" for n in loaded.nodes)
+    assert loaded.run({"y": np.full((3, 2), 2.0)}) == pytest.approx(12 / 1 + 12 / 3)
+    with pytest.raises(gs.StaleNumberError, match=r"y.shape\[0\] was read as 3"):
+        loaded.run({"y": ones(5)})
+
+
+def test_onnx_with_a_free_batch_reads_the_size_from_the_input(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    y = gs.tensor(np.random.default_rng(0).normal(size=(3, 2)), name="y")
+    path = mean_by_hand(y).graph().to_onnx(tmp_path / "m.onnx", dynamic_batch=True)
+    five = np.random.default_rng(1).normal(size=(5, 2))
+    (got,) = ort.InferenceSession(str(path)).run(None, {"y": five})
+    assert got == pytest.approx(mean_by_hand(gs.tensor(five)).value, rel=1e-12)
+
+
+def test_onnx_with_a_free_batch_refuses_a_constant_the_size_of_the_batch(tmp_path):
+    pytest.importorskip("onnx")
+    y = gs.tensor(ones(3), name="y")
+    m = gs.sum(y) / (y.shape[0] // 1)
+    with pytest.raises(gs.GraphscopeError, match=r"y.shape\[0\] was read as 3 .*\(a constant the size of the batch\)"):
+        m.graph().to_onnx(tmp_path / "m.onnx", dynamic_batch=True)
+    assert not (tmp_path / "m.onnx").exists()
+    tot = 0.0
+    for row in y:
+        tot = tot + gs.sum(row)
+    with pytest.raises(gs.GraphscopeError, match="one step per row of the batch"):
+        tot.graph().to_onnx(tmp_path / "t.onnx", dynamic_batch=True)
