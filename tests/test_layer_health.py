@@ -112,16 +112,16 @@ def test_biases_and_near_zero_weights_get_a_ratio_but_no_verdict_and_the_table_s
     bias = stats["fc1"].params[1]
     weight = stats["fc1"].params[0]
     assert bias.name == "fc1.b" and bias.update_ratio > 1e-2          # large: it started at 0
-    assert bias.verdict is None and bias.unjudged == "bias" and bias.ratio_text().endswith("(bias)")
+    assert bias.verdict is None and bias.unjudged == "vector" and bias.ratio_text().endswith("(vector)")
     assert weight.verdict == "low"                                     # the real problem: nothing moves
     zeros = sick["zeros"].layer_stats()
     w3 = zeros["fc3"].params[0]  # zero-initialized, grown to ~1e-14 by the steps themselves
     assert w3.update_ratio > 1 and w3.unjudged == "|w|≈0" and w3.verdict is None and w3.ratio_text().endswith("(|w|≈0)")
     table = stats.table()
-    assert "(bias: not judged: the rule of thumb is for weight matrices" in table
+    assert "(vector: not judged: the rule of thumb is for weight matrices" in table
     assert " high" not in [line[line.rindex(" "):] for line in table.splitlines() if line.startswith("fc1.b")]
     from graphscope.tui.screens.layers import _param_line
-    assert "(bias): not judged" in _param_line(bias) and "(high)" not in _param_line(bias)
+    assert "(vector): not judged" in _param_line(bias) and "(high)" not in _param_line(bias)
 
 
 def test_the_update_walk_judges_ratios_by_the_same_rule():

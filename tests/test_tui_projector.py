@@ -70,7 +70,7 @@ async def test_the_layer_screen_at_80x24_cuts_no_text():
         text = " ".join(" ".join(screen_lines(app)).split())
         assert "~1e-03 is healthy" in text
         for p in app.screen.stats[0].params:  # fc1's weight and bias: every figure, up to the verdict
-            said = p.verdict or "(bias): not judged"  # a bias's ratio is shown with why it is not judged
+            said = p.verdict or "(vector): not judged"  # a bias's ratio is shown with why it is not judged
             assert re.search(rf"{re.escape(p.name)} [\dx]+: .*update/weight {p.update_ratio:.2e} {re.escape(said)}",
                              text), (p.name, text)
 

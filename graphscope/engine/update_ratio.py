@@ -2,8 +2,9 @@
 
 ||update|| / ||weights|| per step should be about 1e-3: far below, the
 learning rate may be too low; far above, too high. The ratio means that only
-for a weight matrix whose size is its own: a bias (one axis) starts at 0 and
-a zero-initialized weight grows from 0 by the very steps it is compared with,
+for a weight matrix whose size is its own: a vector (one axis: a bias, a
+gain) usually starts at 0 or 1, so its ratio says little of the rate, and a
+zero-initialized weight grows from 0 by the very steps it is compared with,
 so its ratio is large whatever the rate; a step of 0 (no gradient reached
 the parameter) says nothing of the rate either. ``judge`` returns the
 verdict ('low', 'ok', 'high', 'nan', 'inf') or why there is none (a key of
@@ -28,8 +29,8 @@ NEAR_ZERO_RMS = 1e-4
 #: Why a ratio gets no verdict: a short mark (shown next to the ratio) and the sentence that explains it.
 UNJUDGED = {
     "no step": "the step was 0 (no gradient reached it), whatever the learning rate",
-    "bias": ("the rule of thumb is for weight matrices; a bias starts at 0, so its ratio is large whatever the "
-             "learning rate"),
+    "vector": ("the rule of thumb is for weight matrices; a vector (a bias, a gain, a weight vector) often starts "
+               "at 0 or 1, so its ratio says little of the learning rate"),
     "|w|≈0": (f"the weights are ~0 (entries' rms below {NEAR_ZERO_RMS:g}: zero init, or grown from 0 by the steps "
               f"themselves), so any step is large next to them"),
 }
@@ -76,7 +77,7 @@ def _judge(ratio, shape, before_rms, step_norm):
     if step_norm == 0:
         return "no step"
     if shape is not None and len(shape) < 2:
-        return "bias"
+        return "vector"
     if before_rms is not None and before_rms < NEAR_ZERO_RMS:
         return "|w|≈0"
     low, high = UPDATE_RATIO_BAND

@@ -132,7 +132,7 @@ class ParamStats:
 
     @property
     def unjudged(self):
-        """Why the ratio gets no verdict (a key of UNJUDGED: 'no step', 'bias', '|w|≈0'), or None when it gets one."""
+        """Why the ratio gets no verdict (a key of UNJUDGED: 'no step', 'vector', '|w|≈0'), or None when it gets one."""
         j = self.judgement
         return j if j in UNJUDGED else None
 
@@ -144,7 +144,7 @@ class ParamStats:
         return None if j in UNJUDGED else j
 
     def ratio_text(self, digits=2):
-        """The ratio with its verdict, as every view writes it: '9.16e-18 low', '4.38e-01 (bias)' (not judged:
+        """The ratio with its verdict, as every view writes it: '9.16e-18 low', '4.38e-01 (vector)' (not judged:
         UNJUDGED says why), 'nan' (never 'nan ok'), '-' without a ratio."""
         r = self.update_ratio
         if r is None:

@@ -41,7 +41,7 @@ def _fraction(s):
 
 def _ratio(s):
     """The update/weight ratio of the scope's weight (else its first parameter) with the monitor's verdict
-    ('2.1e-03 ok', '4.4e-01 (bias)': not judged, 'nan').
+    ('2.1e-03 ok', '4.4e-01 (vector)': not judged, 'nan').
 
     '-' before any update; the line under the histograms lists every parameter's.
     """
