@@ -44,7 +44,8 @@ async def test_layer_screen_lists_every_scope_and_shows_the_large_inits_saturati
     app = tanh_layers_app("large")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_layers(pilot)
-        assert column(screen, "scope") == [f"layer{k}" for k in range(1, 11)]
+        assert column(screen, "layer") == [f"layer{k}" for k in range(1, 11)]
+        assert screen._status().startswith("layer statistics · 10 layers · ")
         saturated = [int(cell.split("%")[0]) for cell in column(screen, "dead/sat")]
         assert all(85 <= s <= 95 for s in saturated) and all(c.endswith("sat") for c in column(screen, "dead/sat"))
         assert len(screen.query(HistogramPlot)) == 2
@@ -224,7 +225,7 @@ async def test_after_training_the_update_walk_steps_the_trained_optimizer_and_ag
                 np.testing.assert_array_equal(event.state_before[name], state[name])  # not a fresh Adam's zeros
         assert trained.t == t  # recording the step put the optimizer's state back
         screen = await open_layers(pilot)
-        ratios = dict(zip(column(screen, "scope"), column(screen, "upd/weight")))
+        ratios = dict(zip(column(screen, "layer"), column(screen, "upd/weight")))
         assert ratios
         for scope, cell in ratios.items():
             assert cell.startswith(f"{events[graph.node(f'{scope}.W')].ratio:.1e} ")

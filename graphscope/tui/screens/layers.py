@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from ...engine.formatting import stat_text
+from ...engine.words import plural
 from ...engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, measure_step
 from ...stepper.explain import ratio_verdict
 from ...train.monitor import layer_stats
@@ -26,7 +27,7 @@ from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
 from ..widgets.text_fit import cut_between, cut_parts
 
-COLUMNS = ("scope", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
+COLUMNS = ("layer", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
 NO_SCOPES = ("This graph has no module scopes. Record layers inside gs.scope(\"name\") blocks "
              "(or gs.nn modules) to see their statistics here.")
 
@@ -78,8 +79,8 @@ def with_walked_updates(stats, events):
     return stats
 
 
-#: The footer shows Up/Down as one group: '↑↓ pick scope'.
-SCOPE_KEYS = Binding.Group("pick scope", compact=True)
+#: The footer shows Up/Down as one group: '↑↓ pick layer'..
+SCOPE_KEYS = Binding.Group("pick layer", compact=True)
 #: Why a row's upd/weight is '-': no step has been taken yet, and what takes one.
 #: The status line's most lines (graphscope.tcss: #layers-status's max-height).
 STATUS_LINES = 3
@@ -90,8 +91,8 @@ class LayerScreen(Screen):
     """Up/down pick a scope; its histograms follow. Escape or l goes back to the graph."""
 
     BINDINGS = [
-        Binding("up", "scope(-1)", "previous scope", group=SCOPE_KEYS, priority=True),
-        Binding("down", "scope(1)", "next scope", group=SCOPE_KEYS, priority=True),
+        Binding("up", "scope(-1)", "previous layer", group=SCOPE_KEYS, priority=True),
+        Binding("down", "scope(1)", "next layer", group=SCOPE_KEYS, priority=True),
         Binding("escape,l", "app.pop_screen", "back", tooltip="back to the graph"),
         Binding("q", "app.quit", "quit"),
     ]
@@ -133,7 +134,7 @@ class LayerScreen(Screen):
             ratio = f" · upd/weight of the last step, ~{UPDATE_RATIO_TARGET:.0e} is healthy"
         elif any(p.update_ratio is None for st in self.stats for p in st.params):
             ratio = f" · upd/weight -: {NO_UPDATE_YET}"
-        return f"layer statistics · {len(self.stats)} scopes · {when}{self._examples()}{ratio}"
+        return f"layer statistics · {plural(len(self.stats), 'layer')} · {when}{self._examples()}{ratio}"
 
     def show_status(self):
         """The status line cut between its parts (' · ') to the screen's width, never a word left alone on a line
