@@ -143,3 +143,22 @@ async def test_an_empty_or_unreadable_guess_keeps_the_question_open_with_a_hint_
         await settle(pilot)
         assert app.screen is not dialog and app.session.step == 5
         assert app.session.verdict.right
+
+
+async def test_the_layer_screen_does_not_call_a_walked_first_adam_step_too_high():
+    import graphscope as gs
+    from graphscope.engine.update_ratio import UNJUDGED
+    from graphscope.tui import GraphscopeApp
+    from graphscope.userfile import load_graph_file
+    path = os.path.join(os.path.dirname(__file__), "..", "samples", "two_layer.py")
+    graph = load_graph_file(path)
+    app = GraphscopeApp(graph, "samples/two_layer.py", path, optimizer=gs.optim.Adam(graph.params, lr=0.1))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("end", "l")
+        await settle(pilot)
+        weights = [p for s in app.screen.stats for p in s.params if len(p.shape) == 2]
+        assert weights and all(p.update_ratio > 1e-2 for p in weights)  # lr 0.1: large next to the weights
+        assert all(p.verdict is None and p.unjudged == "first step" for p in weights)
+        lines = [line for line in app.screen.param_lines if line.startswith("W1 ")]
+        assert lines and UNJUDGED["first step"][:40] in lines[0] and "may be too high" not in lines[0], lines

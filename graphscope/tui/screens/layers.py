@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 
 from ...engine.formatting import stat_text
 from ...engine.words import plural
-from ...engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, measure_step
+from ...engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, first_adaptive_step, measure_step
 from ...stepper.explain import ratio_verdict
 from ...train.monitor import layer_stats
 from ..widgets.footer import KeyFooter
@@ -74,8 +74,9 @@ def with_walked_updates(stats, events):
             found = by_name.get(p.name, ())
             if len(found) == 1:  # a name two parameters share is left as the monitor measured it
                 step = measure_step(found[0].value_before, found[0].delta)
+                first = first_adaptive_step(found[0].optimizer, found[0].state_before)
                 s.params[i] = replace(p, update_norm=step.step_norm, update_ratio=step.ratio,
-                                      before_rms=step.before_rms)
+                                      before_rms=step.before_rms, first_step=first)
     return stats
 
 
