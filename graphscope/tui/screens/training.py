@@ -22,8 +22,6 @@ from ...train import TrainingDiverged
 from ...train.divergence import smaller_rate
 from ...train.events import BatchEnd, Stopped
 from ...train.loss_trend import trainer_verdict
-from ...train.search_result import Trial
-from ...viz.curves import log_scale
 from ..training import TrainingRun, load_data
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import CurvePlot, legend_markup
@@ -59,22 +57,6 @@ def divergence_text(exc):
 def lr_text(lr):
     """A learning rate in LR_DIGITS significant digits, written as its setting is ('1000', '0.0056', '1e+20')."""
     return f"{float(f'{lr:.{LR_DIGITS}g}'):g}"
-
-
-def growth_text(history, lr):
-    """'' when the loss did not grow over the run; else what it did, as a search judges a trial (its last epoch's
-    mean loss above GREW times its first loss: train.search_result.Trial.blew_up), 'exploded' when it spans more
-    than the factor that puts the curve on a log axis, and the learning rate to try (train.divergence's
-    suggestion)."""
-    losses, means = list(history.loss), history.epoch_loss()
-    if not means or not Trial("", lr, 0.0, len(means), loss_per_epoch=means, first_loss=losses[0]).blew_up:
-        return ""
-    peak = max(range(len(losses)), key=losses.__getitem__)
-    rate, why = smaller_rate(losses[:peak + 1], lr)
-    how = (f"exploded: {losses[0]:.4g} at first, up to {losses[peak]:.3g} (iteration {peak + 1}), "
-           f"{means[-1]:.4g} in the last epoch" if log_scale(losses) else
-           f"grew: {losses[0]:.4g} at first, {means[-1]:.4g} in the last epoch")
-    return f"but the loss {how}: the updates overshoot: try a smaller learning rate (e.g. {rate:g}: {why})"
 
 
 class TrainingScreen(Screen):
@@ -225,7 +207,7 @@ class TrainingScreen(Screen):
             outcome = (self.stopped or "stopped") + (" (an unfinished epoch is not counted)" if unfinished else "")
             outcome += "\n" + self.held_text()
         if self.run.diverged is None:
-            grew = growth_text(history, self.run.trainer.optimizer.lr) or trainer_verdict(self.run.trainer)
+            grew = trainer_verdict(self.run.trainer)  # the verdict graphscope train prints
             outcome += f"\n{grew}" if grew else ""
         self.outcome = outcome
         try:
