@@ -136,12 +136,12 @@ def test_words():
 
 
 def test_a_backward_step_of_scalars_writes_its_products_under_the_step_line():
-    """The lecture's step 6: at q = add(x, y) the upstream -4 times each local 1 is each contribution -4."""
+    """The lecture's step 7: at q = add(x, y) the upstream -4 times each local 1 is each contribution -4."""
     from graphscope.userfile import build_output
     pic = Picture(build_output(os.path.join(ROOT, "samples", "chain_rule.py")))
-    svg = pic.svg(pic.state(6))
+    svg = pic.svg(pic.state(7))
     assert "upstream × local = contribution: to x &#45;4 × 1 = &#45;4, to y &#45;4 × 1 = &#45;4" in svg
-    assert "upstream × local" not in pic.svg(pic.state(3))  # a forward step: no products
+    assert "upstream × local" not in pic.svg(pic.state(2))  # a forward step: no products
     arrays = Picture(build_output(os.path.join(ROOT, "samples", "two_layer.py")))
     assert "upstream × local" not in arrays.svg(arrays.state(15))  # matrices: their products are in the player
 

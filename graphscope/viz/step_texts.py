@@ -166,7 +166,7 @@ class Widths:
         updated = rec.update_step[i]
         after = [value_text(rec.events[updated].value_after)] if updated >= 0 else []
         inside = [f"{len(item.nodes)} of {len(item.nodes)} {PROGRESS_WORDS[FORWARD]}"] if item.kind != NODE else []
-        self._fit((item.key, "value"), [NOT_YET, value_text(rec.events[i].value)] + after + inside)
+        self._fit((item.key, "value"), [NOT_YET, value_text(rec.forward_value(node))] + after + inside)
         if updated >= 0:
             for key, texts in update_texts(rec.events[updated]).items():
                 self._fit((item.key, key), [NOT_YET, texts])
