@@ -15,9 +15,9 @@ from bisect import bisect_right
 
 import numpy as np
 
-from ..engine.formatting import describe_call
 from ..engine.graph import scope_path
 from .events import BACKWARD, FORWARD, UPDATE
+from .notation import call_words
 from ..engine.words import plural
 
 # node status
@@ -277,7 +277,7 @@ class StepState(State):
         if ev.phase == UPDATE:
             return f"step {self.step} of 0..{last} · update · {ev.optimizer} {name}: {update_words(ev)}"
         stop = " · its VJP failed: the backward pass stops here" if getattr(ev, "error", None) is not None else ""
-        call = describe_call(node)[len(node.name):]
+        call = call_words(node)[len(node.name):]
         return f"step {self.step} of 0..{last} · {self.phase} · at {name}{call}{stop}"
 
     def __repr__(self):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from html import escape
 
 from ..engine.formatting import shape_text
+from ..stepper.notation import indexing
 from . import theme
 from .step_texts import (NOT_YET, box_value_text, grad_text, item_output, lines_of, progress_text, update_keys,
                          update_texts, value_text)
@@ -129,7 +130,7 @@ def node_label(item, state, widths, look, alert=None):
     node = item.node
     if node.op_def is None and node.role == "const" and node._name is None:
         return constant_label(item, state, widths, look, alert)
-    kind = node.op_def.name if node.op_def is not None else node.role
+    kind = indexing(node) or (node.op_def.name if node.op_def is not None else node.role)
     meta = shape_text(node.shape) + ("" if str(node.dtype) == "float64" else f" {node.dtype}")
     return card(look, node.name, kind, [small(meta)] + value_rows(item.key, node, state, widths, look), alert)
 

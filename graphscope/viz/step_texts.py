@@ -11,9 +11,10 @@ player do not jump.
 import re
 import textwrap
 
-from ..engine.formatting import NOT_COMPUTED, value_lines
+from ..engine.formatting import NOT_COMPUTED
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
 from ..stepper.explain import backward_story, event_verdict
+from ..stepper.notation import drawn, value_lines
 from ..stepper.state import COMPLETE, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text, ratio_text
 from .view import FOLD, NODE, STUB
 
@@ -24,9 +25,9 @@ PROGRESS_WORDS = {FORWARD: "computed", BACKWARD: "backpropagated", UPDATE: "upda
 
 
 def compact(v):
-    """A value's text in a picture: '-4', '[1, 2, 3]', 'all 0' or 'mean=0.12 std=0.5', the words of every view;
-    a listed matrix one row a line (formatting.value_lines)."""
-    return "\n".join(value_lines(v))
+    """A value's text in a picture: '-4', '[1, 2, 3]', 'all 0' or 'mean=0.12 std=0.5', as captions and the
+    player write it (stepper.notation.drawn); a written-out matrix one row a line."""
+    return drawn("\n".join(value_lines(v)))
 
 
 def lines_of(text):
@@ -251,7 +252,7 @@ def caption_text(state, note=""):
     update/weight ratio says of the learning rate (ratio_story)."""
     text = state.caption() + note
     story = step_event(state) and (backward_story(step_event(state)) or ratio_story(state))
-    return f"{text}\n{story}" if story else text
+    return drawn(f"{text}\n{story}" if story else text)
 
 
 def step_event(state):

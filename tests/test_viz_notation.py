@@ -1,0 +1,78 @@
+"""One rule for what a picture writes out and one summary: captions, cards, edges and the player's panel agree."""
+import os
+from html import unescape
+
+import numpy as np
+
+from graphscope.stepper import Stepper, explain
+from graphscope.stepper.notation import call_words, drawn, value_line, value_lines, written_out
+from graphscope.userfile import build_output
+from graphscope.viz import Picture
+from graphscope.viz.player import listed_rows, player_html
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sample(name, builder="build"):
+    return build_output(os.path.join(ROOT, "samples", f"{name}.py") + (f":{builder}" if builder != "build" else ""))
+
+
+def dot_texts(dot):
+    """The words a DOT source shows, spaces as spaces."""
+    return unescape(dot).replace("\xa0", " ")
+
+
+def test_a_backward_caption_on_small_vectors_writes_their_numbers():
+    st = Stepper(sample("neuron"))
+    step = st.find("dot", "backward")
+    story = explain.backward_story(st[step])
+    assert "to w" in story and "2 [-0.197, -0.393]" in story and "2 [0.393, -0.59]" in story
+    assert "mean=" not in story
+    text = dot_texts(Picture(st).dot(st.at(step)))
+    assert "→ 2 [-0.197, -0.393]" in text and "← [-0.197, -0.393]" in text  # caption and edge: the same numbers
+
+
+def test_an_indexing_node_reads_as_its_index():
+    st = Stepper(sample("neuron", "build_gates"))
+    node = next(n for n in st.graph.nodes if n.op == "getitem" and n.inputs[0].name == "x" and n.attrs["index"] == 1)
+    assert call_words(node) == f"{node.name} = x[1]"
+    state = st.at(st.find(node, "backward"))
+    assert f"at {node.name} = x[1]" in state.caption()
+    text = dot_texts(Picture(st).dot(state))
+    assert "<I>x[1]</I>" in text and "2 [0, -0.59]" in text and "mean=" not in text
+
+
+def test_one_rule_writes_a_small_matrix_out_everywhere():
+    grad = np.arange(15.0).reshape(5, 3) / 7                           # W2's 5x3 gradient in two_layer
+    assert written_out(grad) and written_out(np.zeros((1, 12))) and written_out(np.zeros(12))
+    assert written_out(np.zeros((3, 5))) and written_out(np.zeros((4, 4)))
+    assert not written_out(np.zeros((16, 4))) and not written_out(np.zeros(13)) and not written_out(np.zeros((4, 5)))
+    assert not written_out(np.zeros((2, 8))) and not written_out(np.zeros((2, 2, 4)))
+    lines = value_lines(grad)
+    assert len(lines) == 5 and lines[0].startswith("[[0, ") and lines[1].startswith(" [0.429, ")  # a row a line
+    assert value_line(grad).startswith("[[0, 0.143, 0.286], [0.429,")
+    st = Stepper(sample("two_layer"))
+    w2 = next(n for n in st.graph.nodes if n.name == "W2")
+    text = dot_texts(Picture(st).dot(st.final()))
+    assert value_lines(st.final().grad(w2))[0] in text                 # the card lists W2's gradient by rows
+    assert w2.shape == (5, 3)
+
+
+def test_the_same_tensor_is_written_the_same_in_card_edge_and_caption():
+    noise = np.r_[1e-18, np.linspace(-0.1, 0.1, 12)]
+    assert value_line(noise) == "mean\u22480 std=0.0603" and drawn(value_line(noise)) == "mean=0 std=0.0603"
+    st = Stepper(sample("two_layer"))
+    pic = Picture(st)
+    for k in range(st.n_forward, len(st)):
+        text = dot_texts(pic.dot(st.at(k)))
+        assert "\u2248" not in text, k                                   # one notation: never 'mean≈0' beside 'mean=0'
+    html = player_html(pic)
+    assert "\\u2248" not in html and "\u2248" not in html                 # nor in the player's panel
+
+
+def test_the_player_keeps_a_one_row_local_jacobian_on_one_line():
+    st = Stepper(sample("two_layer"))
+    rows = listed_rows(st.events)
+    one_row = [lines for text, lines in rows.items() if text.startswith("[[") and len(lines) == 1]
+    assert one_row, "a 1x12 local Jacobian row is laid out as a row"
+    assert all(line.count(",") >= 1 for lines in one_row for line in lines)
