@@ -76,3 +76,19 @@ def test_the_player_keeps_a_one_row_local_jacobian_on_one_line():
     one_row = [lines for text, lines in rows.items() if text.startswith("[[") and len(lines) == 1]
     assert one_row, "a 1x12 local Jacobian row is laid out as a row"
     assert all(line.count(",") >= 1 for lines in one_row for line in lines)
+
+
+def test_an_optimizer_changes_neither_the_layout_nor_the_forward_and_backward_cards():
+    import graphscope as gs
+    from graphscope.viz.picture import svg_size
+    plain = Picture(Stepper(sample("two_layer")))
+    out = sample("two_layer")
+    params = [n for n in out.graph().nodes if n.requires_grad and n.op_def is None and n.role == "param"]
+    adam = Picture(Stepper(out, optimizer=gs.optim.Adam(params, lr=0.01)))
+    assert (adam.rankdir, adam.rows) == (plain.rankdir, plain.rows)
+    st = adam.stepper
+    for k in (3, st.n_forward + 2, st.n_forward + st.n_backward - 1):
+        assert svg_size(adam.svg(st.at(k))) == svg_size(plain.svg(plain.stepper.at(k))), k
+        assert ">before<" not in adam.svg(st.at(k)) and ">m<" not in adam.svg(st.at(k))  # no update rows yet
+    update = adam.svg(st.at(st.n_forward + st.n_backward))
+    assert ">before<" in update and ">m<" in update and ">v<" in update  # the update phase shows them

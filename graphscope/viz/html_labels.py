@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from html import escape
 
 from ..engine.formatting import shape_text
+from ..stepper.events import UPDATE
 from ..stepper.notation import indexing
 from . import theme
 from .step_texts import (NOT_YET, box_value_text, grad_text, item_output, lines_of, progress_text, update_keys,
@@ -108,10 +109,11 @@ def value_rows(item_key, node, state, widths, look, waiting=NOT_YET):
 
 
 def update_rows(item_key, node, state, widths, look):
-    """A parameter the optimizer updates: the step taken and its state ('m', 'v', 'velocity', ...) once its
-    update has run, their room kept (empty) before."""
+    """A parameter the optimizer updates, in the update phase: the step taken and its state ('m', 'v', 'velocity',
+    ...) once its update has run, their room kept (empty) before. The forward and backward phases show none: their
+    pictures are laid out as without an optimizer."""
     at = state.update_step_of(node)
-    if at < 0:
+    if at < 0 or state.phase != UPDATE:
         return []
     recorded = state.recording.events[at]
     done = state.update_event(node)

@@ -135,11 +135,14 @@ def update_keys(event):
 
 
 class Widths:
-    """The longest text each changing row of a view takes over every step of a recording."""
+    """The longest text each changing row of a view takes over every step of a recording; with `update` False
+    over its forward and backward steps only (their pictures show no update rows: they keep the room they take
+    without an optimizer)."""
 
-    def __init__(self, view, recording):
+    def __init__(self, view, recording, update=True):
         self.chars = {}
         self.rows = {}
+        self.update = update and recording.n_update > 0
         for item in view.items:
             self._item(item, recording)
         for i, edge in enumerate(view.edges):
@@ -164,7 +167,7 @@ class Widths:
             return
         node = item.node if item.kind == NODE else item_output(item)
         i = rec.position[node]
-        updated = rec.update_step[i]
+        updated = rec.update_step[i] if self.update else -1
         after = [value_text(rec.events[updated].value_after)] if updated >= 0 else []
         inside = [f"{len(item.nodes)} of {len(item.nodes)} {PROGRESS_WORDS[FORWARD]}"] if item.kind != NODE else []
         self._fit((item.key, "value"), [NOT_YET, value_text(rec.forward_value(node))] + after + inside)
@@ -207,7 +210,8 @@ class Widths:
         self._fit(("edge", index), texts)
 
     def _caption(self, rec):
-        self._captions = [caption_text(StepState(rec, k)) for k in range(len(rec.events))]
+        steps = len(rec.events) if self.update else rec.n_forward + rec.n_backward
+        self._captions = [caption_text(StepState(rec, k)) for k in range(steps)]
         self._fit("caption", self._captions)
         self._wrapped = {}
 
