@@ -13,7 +13,7 @@ from ..engine.formatting import shape_text
 from ..stepper.events import UPDATE
 from ..stepper.notation import indexing
 from . import theme
-from .step_texts import (NOT_YET, box_value_text, grad_text, item_output, lines_of, progress_text, update_keys,
+from .step_texts import (NOT_YET, block_grads_text, box_value_text, grad_text, item_output, lines_of, progress_text, update_keys,
                          update_texts, value_text)
 from .view import FOLD, pattern_name
 
@@ -176,6 +176,10 @@ def box_label(item, state, widths, look, alert=None):
     if params:
         rows.append((param_key, esc(_params(params))))
     rows += value_rows(item.key, out, state, widths, look, box_value_text(item, state))
+    if item.kind == FOLD and out.requires_grad:  # how the gradient changes from block to block
+        text = block_grads_text(item, state)
+        rows.append(("grad std/block", _changing(text, widths, (item.key, "block grads"),
+                                                    theme.GRAD_INK if text != NOT_YET else theme.MUTED)))
     rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
     return card(look, head, kind, rows, alert)
 
