@@ -110,3 +110,32 @@ def test_the_vanishing_gradients_picture_shows_each_layers_gradient():
         assert (stds[0] < 1e-3 * stds[-1]) if vanishes else (stds[0] > 10 * stds[-1]), (builder, stds)
         text = dot_texts(pic.dot(state))
         assert "grad std/block" in text and f"{stds[0]:.1e}" in text
+
+
+def test_grouping_by_layer_wraps_into_rows_that_fit_a_slide():
+    from graphscope.viz.picture import svg_size
+    for name in ("deep_mlp", "fc_net"):
+        pic = Picture(sample(name), depth=0)
+        width, height = svg_size(pic.svg(pic.state("final")))
+        assert pic.rows > 1 and width / height < 2.5, (name, width, height)
+
+
+def test_a_folded_parameters_update_shows_its_numbers_and_its_name_once():
+    import graphscope as gs
+    from graphscope.stepper import UPDATE
+    from graphscope.viz.view import FOLD
+    out = sample("batchnorm")
+    params = [n for n in out.graph().nodes if n.op_def is None and n.requires_grad and n.role == "param"]
+    st = Stepper(out, optimizer=gs.optim.Adam(params, lr=0.01))
+    pic = Picture(st)
+    w = next(n for n in st.graph.nodes if n.name == "fc3.W")
+    assert pic.view.item_of[w].kind == FOLD
+    state = st.at(st.find(w, UPDATE))
+    ev = st[st.find(w, UPDATE)]
+    text = dot_texts(pic.dot(state))
+    assert "> fc3.W " in text and "fc3/fc3.W" not in text
+    for number in (value_line(ev.value_after), value_line(ev.delta), value_line(ev.state_after["m"])):
+        assert drawn(number) in text, number
+    # elsewhere the box keeps the room (no jump from step to step) but shows none of fc3.W's numbers
+    other = dot_texts(pic.dot(st.at(st.find(next(n for n in st.graph.nodes if n.name == "fc1.W"), UPDATE))))
+    assert drawn(value_line(ev.delta)) not in other

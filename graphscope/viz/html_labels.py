@@ -13,8 +13,8 @@ from ..engine.formatting import shape_text
 from ..stepper.events import UPDATE
 from ..stepper.notation import indexing
 from . import theme
-from .step_texts import (NOT_YET, block_grads_text, box_value_text, grad_text, item_output, lines_of, progress_text, update_keys,
-                         update_texts, value_text)
+from .step_texts import (NOT_YET, block_grads_text, box_value_text, grad_text, inner_rows, item_output, lines_of,
+                         progress_text, update_keys, update_texts, value_text)
 from .view import FOLD, pattern_name
 
 #: The legend words of the origin of a non-finite value.
@@ -181,7 +181,36 @@ def box_label(item, state, widths, look, alert=None):
         rows.append(("grad std/block", _changing(text, widths, (item.key, "block grads"),
                                                     theme.GRAD_INK if text != NOT_YET else theme.MUTED)))
     rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
-    return card(look, head, kind, rows, alert)
+    return card(look, head, kind, rows + current_rows(item, state, widths, look), alert)
+
+
+def current_rows(item, state, widths, look):
+    """Under a box's progress line ('> fc3.W  4/15 updated'), the numbers of the node the walk is at inside it: its
+    value, gradient and, in the update phase, its update (empty, their room kept, while the walk is elsewhere; none
+    in a picture with no current node)."""
+    recording = getattr(state, "recording", None)
+    if state.current is None or recording is None:
+        return []
+    node = state.current if state.current in item.node_set else None
+    rows = []
+    for key in inner_rows(item, recording):
+        if key not in ("value", "grad") and state.phase != UPDATE:
+            continue
+        text, ink = "", look.ink
+        if node is not None and key == "value":
+            v = state.value(node)
+            text, ink = value_text(v), look.ink if v is not None else theme.MUTED
+        elif node is not None and key == "grad" and node.requires_grad:
+            g = state.grad(node)
+            text = grad_text(g, state.grad_status(node), state.stopped_at)
+            ink = theme.GRAD_INK if g is not None else theme.MUTED
+        elif node is not None and key not in ("value", "grad") and state.update_step_of(node) >= 0:
+            done = state.update_event(node)
+            text = update_texts(done)[key] if done is not None else NOT_YET
+            ink = look.ink if done is not None else theme.MUTED
+        label = key if node is not None and text else "\u00a0"  # (an empty FONT is not valid Graphviz HTML)
+        rows.append((label, _changing(text, widths, (item.key, "inner " + key), ink)))
+    return rows
 
 
 @dataclass(frozen=True)

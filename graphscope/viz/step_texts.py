@@ -124,14 +124,28 @@ def fold_block_text(item, node, scopes=True):
 
 
 def inner_name(item, node):
-    """A node's name as seen from inside a box: 'W' in box fc1, 'block3/W' in a fold of blocks."""
+    """A node's name as seen from inside a box: 'W' in box fc1, 'block3/W' in a fold of blocks; a name that
+    already says its scope ('fc3.W' in fc3) is written once."""
     scope = node.scope or ""
     base = item.parent_scope if item.kind == FOLD else item.scopes[0]
     if base and scope.startswith(base + "/"):
         scope = scope[len(base) + 1:]
     elif scope == base:
         scope = ""
+    if scope and node.name.startswith(scope.rsplit("/", 1)[-1] + "."):
+        return node.name
     return f"{scope}/{node.name}" if scope else node.name
+
+
+def inner_rows(item, recording):
+    """The rows a box shows of the node the walk is at inside it: 'value', 'grad' when any node inside needs one
+    and, for a walk with an optimizer's updates, the update rows of its parameters ('before', 'step', ...)."""
+    keys = ["value"] + (["grad"] if any(n.requires_grad for n in item.nodes) else [])
+    for node in item.nodes:
+        at = recording.update_step[recording.position[node]]
+        if at >= 0:
+            return keys + update_keys(recording.events[at])
+    return keys
 
 
 def edge_grad(edge, state):
@@ -223,12 +237,26 @@ class Widths:
             chars, lines = block_grads_room(item)
             self._fit((item.key, "block grads"), [NOT_YET, "\n".join(["x" * chars] * lines)])
         if item.kind != NODE:
+            self._inner(item, rec)
             longest = max((len(inner_name(item, n)) for n in item.nodes), default=0)
             total = len(item.nodes)
             needing = sum(1 for n in item.nodes if n.requires_grad)
             self._fit((item.key, "progress"), [
                 "> " + "x" * longest + "  " + f"{total}/{total} {PROGRESS_WORDS[FORWARD]}",
                 "> " + "x" * longest + "  " + f"{needing}/{needing} {PROGRESS_WORDS[BACKWARD]}"])
+
+    def _inner(self, item, rec):
+        """The room of a box's rows of the node the walk is at inside it (inner_rows): the longest of any."""
+        for node in item.nodes:
+            i = rec.position[node]
+            self._fit((item.key, "inner value"), [value_text(rec.forward_value(node))])
+            if node.requires_grad:
+                self._fit((item.key, "inner grad"), self._grad_texts(rec, i))
+            updated = rec.update_step[i] if self.update else -1
+            if updated >= 0:
+                self._fit((item.key, "inner value"), [value_text(rec.events[updated].value_after)])
+                for key, texts in update_texts(rec.events[updated]).items():
+                    self._fit((item.key, "inner " + key), [NOT_YET, texts])
 
     @staticmethod
     def _grad_texts(rec, i):
