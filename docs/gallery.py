@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GALLERY = os.path.join(ROOT, "docs", "gallery")
 #: The README's opening picture: the lecture's example at step 7 (the add node gets upstream gradient -4).
-HERO = ("chain_rule", 7, os.path.join(ROOT, "docs", "chain-rule-step6.svg"))
+HERO = ("chain_rule", 7, os.path.join(ROOT, "docs", "chain-rule-step7.svg"))
 README = os.path.join(ROOT, "README.md")
 #: The README's line of the pictures' shapes sits between these markers; main() rewrites it from the SVGs.
 RATIOS_BEGIN = "<!-- gallery ratios: written by python -m docs.gallery -->"
