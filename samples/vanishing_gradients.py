@@ -30,7 +30,17 @@ The gradients' sizes also depend on the loss (its gradient at layer 10 is
 changes from layer to layer, not the setups' numbers at one layer.
 
     python samples/vanishing_gradients.py [--fast] [--plot DIR]   # per-layer stds, histograms
-    graphscope export samples/vanishing_gradients.py -o deep.svg --depth 0
+
+Pictures of one net (build: Xavier; build_small: N(0, 0.01^2); build_large:
+N(0, 1)). The 10 layers fold into one box whose 'grad std/block' row gives
+the std of the gradient at each layer's output, layer 1 first, so the
+gradient vanishing (build_small) or growing (build_large) toward the input
+reads off one slide:
+
+    graphscope export samples/vanishing_gradients.py:build_small -o small.svg
+    graphscope export samples/vanishing_gradients.py:build_large -o large.svg
+    graphscope export samples/vanishing_gradients.py:build_small -o small.svg --depth 0 --no-fold
+        # every layer its own box, in rows (for a full-screen slide: --fit 1920x1080)
 """
 import numpy as np
 
@@ -62,6 +72,16 @@ def build(setup="tanh, Xavier", layers=LAYERS, width=WIDTH, batch=16, seed=0):
     loss = gs.mean(h * h)
     loss.name = "loss"
     return loss
+
+
+def build_small(**kwargs):
+    """The net with N(0, 0.01^2) weights: the activations collapse and the gradient vanishes toward the input."""
+    return build("tanh, N(0, 0.01^2)", **kwargs)
+
+
+def build_large(**kwargs):
+    """The net with N(0, 1) weights: the units saturate, yet the gradient grows toward the input."""
+    return build("tanh, N(0, 1)", **kwargs)
 
 
 def measure(setup, fast=False):

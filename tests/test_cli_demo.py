@@ -17,10 +17,10 @@ def flat(text):
 def test_demo_walks_forward_then_backward_with_the_lectures_numbers(capsys):
     assert main(["demo"]) == 0
     out = flat(capsys.readouterr().out)
-    assert out.index("forward pass") < out.index("step 3 forward: q = add(x, y) = 3") \
+    assert out.index("forward pass") < out.index("step 2 forward: q = add(x, y) = 3") \
         < out.index("step 4 forward: f = mul(q, z) = -12") < out.index("backward pass")
     at_f = out.index("step 5 backward: at f = mul(q, z), upstream df/df = 1")
-    at_q = out.index("step 6 backward: at q = add(x, y), upstream df/dq = -4")
+    at_q = out.index("step 7 backward: at q = add(x, y), upstream df/dq = -4")
     assert at_f < at_q
     block_f = out[at_f:at_q]
     assert "df/dq = -4" in block_f and "= 1 x -4 = -4" in block_f and "df/dz = 3" in block_f
@@ -69,8 +69,8 @@ def test_the_closing_hint_names_the_file_just_shown(capsys, tmp_path, monkeypatc
     shown = display_path(demo.DEFAULT_SAMPLE)
     assert f"graphscope demo: {shown}\n" in out and "FILE" not in out
     hints = _hints(out)
-    assert hints == [["export", shown, "-o", "steps.html"], ["export", shown, "--step", "6", "-o", "step6.svg"]]
-    assert main(hints[1]) == 0 and (tmp_path / "step6.svg").exists()
+    assert hints == [["export", shown, "-o", "steps.html"], ["export", shown, "--step", "7", "-o", "step7.svg"]]
+    assert main(hints[1]) == 0 and (tmp_path / "step7.svg").exists()
     assert " backward · at q = add(x, y)" in capsys.readouterr().out
 
 
@@ -84,8 +84,8 @@ def test_the_built_in_example_is_saved_where_the_hint_says_then_exported(capsys,
     for hint in hints:
         assert main(hint) == 0
     out = capsys.readouterr().out
-    assert all(name in out for name in ("lecture.gsgraph", "step6.svg", "steps.html"))
-    assert all((tmp_path / name).exists() for name in ("lecture.gsgraph", "step6.svg", "steps.html"))
+    assert all(name in out for name in ("lecture.gsgraph", "step7.svg", "steps.html"))
+    assert all((tmp_path / name).exists() for name in ("lecture.gsgraph", "step7.svg", "steps.html"))
 
 
 def test_the_built_in_example_goes_to_the_home_folder_when_the_current_one_is_read_only(capsys, tmp_path,
@@ -115,7 +115,7 @@ def test_a_saved_graph_walks_like_its_sample(capsys, tmp_path, monkeypatch):
     assert main(["demo", "chain_rule.gsgraph"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("graphscope demo: chain_rule.gsgraph\n")
-    assert "step 6 backward: at q = add(x, y), upstream df/dq = -4" in flat(out) and "df/dz = 3" in out
+    assert "step 7 backward: at q = add(x, y), upstream df/dq = -4" in flat(out) and "df/dz = 3" in out
     assert _hints(out)[0] == ["export", "chain_rule.gsgraph", "-o", "steps.html"]
 
 

@@ -41,7 +41,7 @@ def test_svg_of_the_final_step_by_default(capsys, tmp_path):
 
 
 def test_step_node_and_phase(capsys, tmp_path):
-    code, out, err = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "s.dot"), "--step", "6")
+    code, out, err = run(capsys, CHAIN_RULE, "-o", str(tmp_path / "s.dot"), "--step", "7")
     assert code == 0, err
     assert named_in_caption(out, "backward", "q")
     by_step = (tmp_path / "s.dot").read_text()

@@ -31,9 +31,9 @@ def test_player_is_one_self_contained_file(player_file):
     data = steps_data(html)
     assert len(data["steps"]) == 10 and data["start"] == 0
     assert all(s["svg"].startswith("<svg") for s in data["steps"])
-    assert "step 3 of" not in data["steps"][3]["svg"]  # the page shows the step; the pictures carry no caption
-    assert data["steps"][6]["details"]["phase"] == "backward"
-    assert data["steps"][6]["details"]["edges"][0]["product"] == "-4 x 1 = -4"
+    assert "step 2 of" not in data["steps"][2]["svg"]  # the page shows the step; the pictures carry no caption
+    assert data["steps"][7]["details"]["phase"] == "backward"
+    assert data["steps"][7]["details"]["edges"][0]["product"] == "-4 x 1 = -4"
     for control in ('id="prev"', 'id="next"', 'id="play"', 'id="slider"', 'id="panel"'):
         assert control in html
 
@@ -60,7 +60,7 @@ def test_player_legend_has_the_pictures_colours(tmp_path):
 def test_player_opens_at_the_step_asked_for(tmp_path):
     path = tmp_path / "p.html"
     viz.export(lecture(), str(path), node="q", phase="backward")
-    assert steps_data(path.read_text())["start"] == 6
+    assert steps_data(path.read_text())["start"] == 7
 
 
 # ---------------------------------------------------------------- in Chromium
@@ -88,10 +88,10 @@ def test_next_prev_keys_and_slider_change_step_and_picture(browser, player_file)
     assert shown(browser)[0] == "2"
     browser.find_element(By.ID, "prev").click()
     assert shown(browser)[0] == "1"
-    browser.execute_script("var s = document.getElementById('slider'); s.value = '6';"
+    browser.execute_script("var s = document.getElementById('slider'); s.value = '7';"
                            "s.dispatchEvent(new Event('input'));")
-    number, _, svg6, panel = shown(browser)
-    assert number == "6" and "upstream df/dq" in panel and "-4 x 1 = -4" in panel and "(complete)" in panel
+    number, _, svg7, panel = shown(browser)
+    assert number == "7" and "upstream df/dq" in panel and "-4 x 1 = -4" in panel and "(complete)" in panel
     assert browser.find_element(By.ID, "phase").text == "backward"
     browser.find_element(By.ID, "last").click()
     assert shown(browser)[0] == "9"
@@ -147,11 +147,11 @@ def test_a_large_graph_opens_at_full_size_on_the_current_node_and_zooms(browser,
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     path = deep_player(tmp_path_factory)
-    browser.get(path.as_uri() + "#step=12")
+    browser.get(path.as_uri() + "#step=11")  # block2's W, fed just before its matmul
     level, transform, help_hidden = zoom_state(browser)
     assert level == "100%" and "scale(1)" in transform and help_hidden   # fitted, its text would be too small
     current = browser.execute_script(
-        "var key = JSON.parse(document.getElementById('steps-data').textContent).steps[12].key;"
+        "var key = JSON.parse(document.getElementById('steps-data').textContent).steps[11].key;"
         "var r = document.querySelector('#picture g#' + key).getBoundingClientRect();"
         "var p = document.getElementById('picture').getBoundingClientRect();"
         "return [r.left >= p.left, r.right <= p.right, r.top >= p.top, r.bottom <= p.bottom];")

@@ -62,10 +62,10 @@ def test_before_backward_every_node_is_computed_and_none_backpropagated():
 
 def test_a_step_state_at_a_forward_step_looks_pending_ahead_and_current_here():
     st = Stepper(lecture())
-    state = st.at(2)
+    state = st.at(1)
     here = state.current
     assert state.look(here) == "current"
-    assert [state.look(n) for n in st.graph.nodes][3:] == ["pending"] * (len(st.graph.nodes) - 3)
+    assert [state.look(n) for n in st.graph.nodes][2:] == ["pending"] * (len(st.graph.nodes) - 2)
     assert state.phases == ("forward", "backward")
 
 

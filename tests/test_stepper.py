@@ -29,7 +29,7 @@ def test_lecture_events_forward_then_backward():
     st = Stepper(lecture())
     assert len(st) == 10 and st.n_forward == 5 and st.n_backward == 5
     assert [ev.phase for ev in st] == [FORWARD] * 5 + [BACKWARD] * 5
-    assert names(ev.node for ev in st) == ["x", "y", "z", "q", "f", "f", "q", "z", "y", "x"]
+    assert names(ev.node for ev in st) == ["x", "y", "q", "z", "f", "f", "z", "q", "y", "x"]
     assert [ev.step for ev in st] == list(range(10))
     assert st.events[5].is_seed and not st.events[6].is_seed
 
@@ -38,7 +38,7 @@ def test_lecture_values_appear_step_by_step_never_before():
     st = Stepper(lecture())
     g = {n.name: n for n in st.graph}
     expected = {"x": -2.0, "y": 5.0, "z": -4.0, "q": 3.0, "f": -12.0}
-    order = ["x", "y", "z", "q", "f"]
+    order = ["x", "y", "q", "z", "f"]  # z is fed just before f, its only consumer
     for k in range(len(st)):
         state = st.at(k)
         for i, name in enumerate(order):
@@ -57,10 +57,11 @@ def test_lecture_gradients_at_every_step():
     expected = {
         **{k: none for k in range(5)},                                # forward: no gradient anywhere
         5: {"f": 1.0, "q": -4.0, "z": 3.0, "x": None, "y": None},       # at f: df/dq = z, df/dz = q
-        6: {"f": 1.0, "q": -4.0, "z": 3.0, "x": -4.0, "y": -4.0},       # at q: upstream -4 times 1
+        6: {"f": 1.0, "q": -4.0, "z": 3.0, "x": None, "y": None},       # at z: its gradient is complete
+        7: {"f": 1.0, "q": -4.0, "z": 3.0, "x": -4.0, "y": -4.0},       # at q: upstream -4 times 1
     }
-    for k in (7, 8, 9):
-        expected[k] = expected[6]
+    for k in (8, 9):
+        expected[k] = expected[7]
     for k, grads in expected.items():
         state = st.at(k)
         for name, want in grads.items():
@@ -80,7 +81,7 @@ def test_lecture_backward_step_carries_upstream_jacobian_contribution_accumulate
     assert "diag(b)" in to_q.jacobian.formula
     assert to_q.local_matrix().tolist() == [[-4.0]]   # d(q z)/dq = z
     assert to_z.local_matrix().tolist() == [[3.0]]    # d(q z)/dz = q
-    at_q = st[6]
+    at_q = st[7]
     assert at_q.upstream == -4.0
     assert [(e.input.name, e.contribution, e.local_matrix().tolist()) for e in at_q.edges] == \
         [("x", -4.0, [[1.0]]), ("y", -4.0, [[1.0]])]
@@ -91,12 +92,12 @@ def test_lecture_backward_step_carries_upstream_jacobian_contribution_accumulate
 def test_lecture_status_current_done_pending():
     st = Stepper(lecture())
     g = {n.name: n for n in st.graph}
-    s3 = st.at(3)
-    assert [s3.status(g[n]) for n in "xyzqf"] == ["done", "done", "done", "current", "pending"]
-    assert s3.current is g["q"] and s3.phase == FORWARD
-    s6 = st.at(6)
-    assert s6.phase == BACKWARD and s6.current is g["q"]
-    assert [s6.status(g[n]) for n in "fqzyx"] == ["done", "current", "pending", "pending", "pending"]
+    s2 = st.at(2)
+    assert [s2.status(g[n]) for n in "xyqzf"] == ["done", "done", "current", "pending", "pending"]
+    assert s2.current is g["q"] and s2.phase == FORWARD
+    s7 = st.at(7)
+    assert s7.phase == BACKWARD and s7.current is g["q"]
+    assert [s7.status(g[n]) for n in "fzqyx"] == ["done", "done", "current", "pending", "pending"]
     final = st.final()
     assert final.current is None and {final.status(n) for n in st.graph} == {"done"}
 
@@ -128,7 +129,7 @@ def test_explain_lines_show_the_local_rule():
     assert "upstream df/df = 1 (the seed)" in text
     assert "local df/dq = -4" in text and "1 x -4 = -4" in text
     assert "1 x 3 = 3" in text and "df/dz = 3   (complete)" in text
-    assert explain.title(st[3], st.graph.output) == "forward: q = add(x, y) = 3"
+    assert explain.title(st[2], st.graph.output) == "forward: q = add(x, y) = 3"
 
 
 # ---------------------------------------------------------------- the 2-layer net against the engine
@@ -164,7 +165,8 @@ def test_two_layer_every_step_matches_the_engine():
     for ev in st.events[:st.n_forward]:
         np.testing.assert_allclose(ev.value, twin_of[ev.node].value, rtol=1e-12, atol=0)
     # backward visits the nodes needing a gradient, outputs first
-    assert [twin_of[ev.node] for ev in st.events[st.n_forward:]] == [n for n in reversed(ref) if n.requires_grad]
+    walk = [twin_of[ev.node] for ev in st.events[:st.n_forward]]
+    assert [twin_of[ev.node] for ev in st.events[st.n_forward:]] == [n for n in reversed(walk) if n.requires_grad]
     # at every backward step, each node's gradient is the sum of the engine's contributions from the
     # consumers visited so far (the seed for the output), and None before the first one
     visited = []
@@ -305,10 +307,10 @@ def test_cursor_moves_and_clamps():
     st.goto(-1)
     assert st.step == 9 and st.at_end
     assert st.next().step == 9
-    st.step = 3
+    st.step = 2
     assert st.state.current.name == "q" and st.phase == FORWARD
-    assert st.find("q", "backward") == 6 and st.find("q") == 3
-    assert st.at(6).current.name == "q" and st.step == 3   # at() does not move the cursor
+    assert st.find("q", "backward") == 7 and st.find("q") == 2 and st.find("z") == 3
+    assert st.at(7).current.name == "q" and st.step == 2   # at() does not move the cursor
 
 
 @pytest.mark.parametrize("bad, message", [(10, "out of range: this graph has 10 steps, 0..9"),
@@ -335,3 +337,31 @@ def test_stepper_backward_is_seen_by_engine_hooks():
     finally:
         BACKWARD_HOOKS.pop()
     assert seen == ["f", "q"]
+
+
+# ---------------------------------------------------------------- the walk order
+
+def test_each_leaf_is_fed_just_before_its_first_consumer_in_a_layered_net():
+    """A gs.nn net makes every parameter before the input: the walk still starts at x, not at fc1.W ... fc7.b."""
+    import graphscope as gs
+    model = gs.nn.MLP([3, 4, 4, 2], activation="relu")
+    x = gs.tensor(np.ones((2, 3)), name="x")
+    out = model(x).sum()
+    st = Stepper(out)
+    walk = [ev.node for ev in st.events[:st.n_forward]]
+    assert walk[0] is x
+    step = {id(n): k for k, n in enumerate(walk)}
+    for k, node in enumerate(walk):
+        consumers = [j for j, c in enumerate(walk) if any(i is node for i in c.inputs)]
+        if node.op_def is None and consumers:
+            first = walk[consumers[0]]
+            # fed just before its first consumer: only other leaves of that consumer stand between
+            assert all(w.op_def is None and any(w is i for i in first.inputs) for w in walk[k:consumers[0]]), node.name
+    # still a topological order, and the backward walk is it reversed
+    assert all(step[id(i)] < k for k, n in enumerate(walk) for i in n.inputs)
+    backward = [ev.node for ev in st.events[st.n_forward:]]
+    assert [id(n) for n in backward] == [id(n) for n in reversed(walk) if n.requires_grad]
+    # the steps the state and find() use agree with the walk
+    for k, node in enumerate(walk):
+        assert st.find(node) == k
+        assert st.at(k).has_value(node) and (k == 0 or not st.at(k - 1).has_value(node))

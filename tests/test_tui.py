@@ -54,8 +54,8 @@ async def test_next_prev_home_end_move_the_step_and_the_screen_follows():
         assert status(app).startswith("forward · step 0/9 · x")
         await pilot.press("n", "right")
         await settle(pilot)
-        assert status(app).startswith("forward · step 2/9 · z")
-        assert "value  -4" in inspector(app)
+        assert status(app).startswith("forward · step 2/9 · q")  # z is fed after q, just before f
+        assert "value  3" in inspector(app)
         await pilot.press("p")
         await settle(pilot)
         assert status(app).startswith("forward · step 1/9 · y")
@@ -85,7 +85,7 @@ async def test_phase_end_keys_jump_to_the_end_of_each_phase():
 async def test_backward_step_reads_upstream_times_local_equals_contribution():
     app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
-        app.session.goto(6)  # backward at q = x + y, upstream df/dq = z = -4
+        app.session.goto(7)  # backward at q = x + y, upstream df/dq = z = -4
         app.screen.moved()
         await settle(pilot)
         text = inspector(app)
@@ -106,7 +106,7 @@ async def test_go_to_node_searches_names_in_the_palette():
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert status(app).startswith("forward · step 3/9 · q")
+        assert status(app).startswith("forward · step 2/9 · q")
 
 
 async def test_first_nonfinite_goes_to_the_node_that_made_it():
@@ -122,7 +122,7 @@ async def test_first_nonfinite_goes_to_the_node_that_made_it():
 async def test_check_this_node_shows_the_gradient_check_in_the_inspector():
     app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
-        app.session.goto(3)
+        app.session.goto(2)  # q
         await pilot.press("c")
         await settle(pilot)
         assert "gradient check: ok" in inspector(app)
@@ -191,7 +191,7 @@ async def test_export_writes_the_current_step_as_svg(tmp_path, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n", "s")
         await settle(pilot)
-    svg = tmp_path / "graphscope-step2-z.svg"
+    svg = tmp_path / "graphscope-step2-q.svg"
     assert svg.exists() and "<svg" in svg.read_text()
 
 
@@ -215,7 +215,7 @@ async def test_collapsing_a_scope_draws_it_as_one_box_and_expanding_brings_it_ba
 async def test_predict_mode_asks_before_a_backward_step_and_judges_the_guess():
     app = sample_app("chain_rule.py")
     async with app.run_test(size=SIZE) as pilot:
-        app.session.goto(5)  # the seed, at f; next: backward at q (local dq/dx = 1)
+        app.session.goto(6)  # z's gradient complete; next: backward at q (local dq/dx = 1)
         await pilot.press("t")
         await settle(pilot)
         assert "predict mode" in status(app)
@@ -223,13 +223,13 @@ async def test_predict_mode_asks_before_a_backward_step_and_judges_the_guess():
         await settle(pilot)
         assert isinstance(app.screen, AskDialog)
         prompt = str(app.screen.query_one("#dialog-message").render())
-        assert prompt.endswith("local gradient dq/dy = ?")  # d(x + y)/dy = 1 reads no number
+        assert prompt.endswith("local gradient dq/dx = ?")  # d(x + y)/dx = 1 reads no number
         assert "x = -2" not in prompt and "y = 5" not in prompt
         app.screen.query_one("#dialog-input").value = "2"
         await pilot.press("enter")
         await settle(pilot)
-        assert app.session.step == 6
-        assert app.screen.verdict.text() == "not quite: it is 1, you said 2 (off by 1)\nd(a+b)/db = I"
+        assert app.session.step == 7
+        assert app.screen.verdict.text() == "not quite: it is 1, you said 2 (off by 1)\nd(a+b)/da = I"
         assert "× 1 = -4" in inspector(app)
 
 
@@ -268,7 +268,7 @@ async def test_choosing_a_tape_row_moves_the_cursor():
         app.screen.query_one(Tape).focus()
         await pilot.press("down", "down", "down", "enter")
         await settle(pilot)
-        assert status(app).startswith("forward · step 3/9 · q")
+        assert status(app).startswith("forward · step 2/9 · q")
 
 
 async def test_q_quits():
@@ -307,7 +307,7 @@ async def test_clicking_a_box_in_the_graph_goes_to_that_node():
         x0, y0 = view.origin  # the layout's coordinates at the pane's corner (a small graph is centred)
         await pilot.click(GraphView, offset=(box.x + 2 - x0, box.mid_y - y0))
         await settle(pilot)
-        assert status(app).startswith("forward · step 2/9 · z")
+        assert status(app).startswith("forward · step 3/9 · z")
 
 
 def test_the_tape_never_shows_a_number_cut_short_at_its_right_edge():

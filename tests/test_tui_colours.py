@@ -258,7 +258,7 @@ async def test_without_dot_s_saves_dot_text_and_says_so_in_two_lines(no_dot):
         await settle(pilot)
         told = [n for n in app._notifications]
         assert not isinstance(app.screen, type(None)) and app.screen.__class__.__name__ == "MainScreen"
-    written = no_dot / "graphscope-step2-z.dot"
+    written = no_dot / "graphscope-step2-q.dot"
     assert written.exists() and "digraph" in written.read_text()
     (note,) = told
     assert str(written) in note.message and len(note.message.splitlines()) == 2

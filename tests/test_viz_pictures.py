@@ -136,12 +136,12 @@ def test_words():
 
 
 def test_a_backward_step_of_scalars_writes_its_products_under_the_step_line():
-    """The lecture's step 6: at q = add(x, y) the upstream -4 times each local 1 is each contribution -4."""
+    """The lecture's step 7: at q = add(x, y) the upstream -4 times each local 1 is each contribution -4."""
     from graphscope.userfile import build_output
     pic = Picture(build_output(os.path.join(ROOT, "samples", "chain_rule.py")))
-    svg = pic.svg(pic.state(6))
+    svg = pic.svg(pic.state(7))
     assert "upstream × local = contribution: to x &#45;4 × 1 = &#45;4, to y &#45;4 × 1 = &#45;4" in svg
-    assert "upstream × local" not in pic.svg(pic.state(3))  # a forward step: no products
+    assert "upstream × local" not in pic.svg(pic.state(2))  # a forward step: no products
     arrays = Picture(build_output(os.path.join(ROOT, "samples", "two_layer.py")))
     assert "upstream × local" not in arrays.svg(arrays.state(15))  # matrices: their products are in the player
 
@@ -197,16 +197,17 @@ def test_a_backward_step_of_arrays_writes_each_inputs_jacobian_under_the_step_li
     h, w2 = nodes["h"], nodes["W2"]
     n, c = nodes["scores"].shape
     k = h.shape[1]
-    from graphscope.engine.formatting import summary_line
+    from graphscope.stepper.notation import drawn, value_line, written_out
     svg = svg.replace("&#45;", "-")
 
-    def sized(v):
-        return f"{'x'.join(map(str, v.shape))} ({summary_line(v)})"
+    def sized(v):  # a matrix small enough to write out (the 4x3 upstream, the 5x3 W2) is listed on the cards
+        shape = "x".join(map(str, v.shape))
+        return f"{shape} (listed on the picture)" if written_out(v) else drawn(f"{shape} ({value_line(v)})")
     assert f"upstream {sized(state.grad(nodes['matmul2']))} · local Jacobian → contribution" in svg
     assert (f"to h   {n * c}x{n * k} matmul: d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T) → {sized(state.grad(h))}"
             in svg)  # h has one consumer: the contribution is its gradient
     assert f"to W2  {n * c}x{w2.size} matmul: d(A@B)/dB = A (x) I   (VJP: dB = A^T @ G) → {sized(state.grad(w2))}" in svg
-    assert "local Jacobian" not in pic.svg(pic.state(3))  # forward
+    assert "local Jacobian" not in pic.svg(pic.state(2))  # forward
     assert "local Jacobian" not in pic.svg(pic.state(node=w2, phase=BACKWARD))  # a leaf passes nothing on
 
 

@@ -158,8 +158,9 @@ def gate_circuit():
 
 
 def test_a_short_flow_is_drawn_straight():
-    """deep_mlp with every module a box: five items in a line, not folded round in a loop."""
-    assert Picture(sample("deep_mlp"), depth=0).rows == 1
+    """The neuron's few small nodes in a line, not folded round in a loop (a flow of wide module boxes, deep_mlp
+    at --depth 0, does fold: tests/test_viz_notation.py)."""
+    assert Picture(sample("neuron")).rows == 1
 
 
 def test_folded_rows_follow_each_other_top_to_bottom():

@@ -80,9 +80,19 @@ def walk_update(st, optimizer, write):
         write("\n".join(explain.lines(ev, st.graph.output)))
 
 
+def first_local_rule(stepper):
+    """The first backward step after the seed's where an op passes gradients on (a leaf's step only marks its
+    gradient complete); the last step when there is none."""
+    seed = stepper.n_forward
+    for ev in stepper.events[seed + 1:seed + stepper.n_backward]:
+        if ev.edges:
+            return ev.step
+    return min(seed + 1, len(stepper) - 1)
+
+
 def next_steps(shown, stepper, saved=None):
     """The closing hint: the export commands for the file just shown (or for where the example can be saved)."""
-    k = min(stepper.n_forward + 1, len(stepper) - 1)  # the first backward step after the seed: the local rule
+    k = first_local_rule(stepper)
     what = f"step {k}"
     broken = stepper.recording.broken
     if broken is not None:  # the step to look at is the one whose VJP failed

@@ -19,8 +19,9 @@ class Stepper:
         st.state.grad(node)           # None = not computed yet at this step
 
     Steps are numbered from 0: first one forward event per node in
-    topological order (leaves are fed, op nodes recomputed), then one backward
-    event per node that gets a gradient, in reverse topological order.
+    topological order, each leaf fed just before its first consumer (x, fc1.W,
+    fc1's matmul, fc1.b, ...; op nodes are recomputed), then one backward
+    event per node that gets a gradient, in that order reversed.
     Recording runs the backward pass once, from zero gradients: what it shows
     are the gradients of the replayed values, never a sum with gradients the
     graph already held (those a graph file saved, or a ``backward()`` the
@@ -167,7 +168,7 @@ class Stepper:
         n = self._node(node)
         i = self.recording.position[n]
         if phase == FORWARD:
-            return i
+            return self.recording.forward_step[i]
         if phase == UPDATE:
             step = self.recording.update_step[i]
             if step < 0:

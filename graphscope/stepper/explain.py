@@ -6,12 +6,15 @@ matrix stands one row a line.
 """
 import numpy as np
 
-from ..engine.formatting import describe_call, shape_text, summarize_value, summary_line, value_lines
+from ..engine.formatting import shape_text
 from ..engine.source import display_location, shared_location
 from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET_TEXT, first_adaptive_step, judge, measure_step
 from .events import BACKWARD, FORWARD, UPDATE
+from .notation import call_words, value_line, value_lines, written_out
 from .state import ratio_text
 
+#: What a picture's caption writes for a matrix of several rows, which the cards and edges list by rows.
+LISTED_ON_PICTURE = "listed on the picture"
 #: How a forward step names a leaf's value: inputs and parameters are fed; a constant is fixed in the graph.
 LEAF_WORDS = {"input": "input, fed", "param": "param, fed", "const": "constant, fixed when recorded"}
 
@@ -20,7 +23,7 @@ def call(node):
     """'q = add(x, y)' for an op node, 'x (input)' for a leaf."""
     if node.op_def is None:
         return f"{node.name} ({node.role})"
-    return describe_call(node)
+    return call_words(node)
 
 
 def d(out, node):
@@ -29,14 +32,14 @@ def d(out, node):
 
 
 def matrix_text(m):
-    """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise: its entries as any view lists an array's."""
-    return summarize_value(np.asarray(m, dtype=np.float64))
+    """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise: its entries as any view writes an array's."""
+    return value_line(np.asarray(m, dtype=np.float64))
 
 
 def title(event, output):
     """One line naming the step."""
     before, value, after = _title_parts(event, output)
-    return before + summarize_value(value) + after
+    return before + value_line(value) + after
 
 
 def heading(event, output):
@@ -104,9 +107,9 @@ def edge_details(edge, upstream, output):
     info["local_name"] = f"d{node.name}/d{inp.name}"
     small = edge.local_matrix()
     info["local"] = matrix_text(small) if small is not None else f"{jac.shape[0]}x{jac.shape[1]} {jac.structure}"
-    info["contribution"] = summarize_value(edge.contribution)
+    info["contribution"] = value_line(edge.contribution)
     info["accumulated_name"] = d(output, inp)
-    info["accumulated"] = summarize_value(edge.accumulated)
+    info["accumulated"] = value_line(edge.accumulated)
     info["complete"] = edge.complete
     if small is not None and small.size == 1:
         info["product"] = product_text(upstream, small, edge.contribution)
@@ -115,7 +118,7 @@ def edge_details(edge, upstream, output):
 
 def product_text(upstream, local, contribution, times="x"):
     """'-4 x 1 = -4': upstream times a one-number local gradient equals the contribution."""
-    return f"{summarize_value(upstream)} {times} {matrix_text(local)} = {summarize_value(contribution)}"
+    return f"{value_line(upstream)} {times} {matrix_text(local)} = {value_line(contribution)}"
 
 
 def products_line(event):
@@ -156,8 +159,15 @@ def jacobian_lines(event):
 
 
 def _sized(v):
-    """'4x3 (mean=0.12 std=0.5)': an array's shape and its one-line summary; a number as it is."""
-    return summarize_value(v) if np.size(v) == 1 else f"{shape_text(v)} ({summary_line(np.asarray(v))})"
+    """'2 [-0.197, -0.393]', '4x3 (listed on the picture)' or '4x5 (mean=0.12 std=0.5)': an array's shape and its
+    entries when they are written out (notation.written_out) in one row; a matrix of several rows is written
+    out on the cards and edges of the picture, where it has a line per row; a number as it is."""
+    if np.size(v) == 1:
+        return value_line(v)
+    lines = value_lines(v)
+    if len(lines) > 1:
+        return f"{shape_text(v)} ({LISTED_ON_PICTURE})"
+    return f"{shape_text(v)} {lines[0]}" if written_out(v) else f"{shape_text(v)} ({lines[0]})"
 
 
 def backward_story(event):
@@ -195,11 +205,11 @@ def event_verdict(event):
 def update_details(event, output):
     """An update step's numbers as text fields: gradient, optimizer state before/after, step, values, ratio."""
     node = event.node
-    return {"optimizer": event.optimizer, "grad_name": d(output, node), "grad": summarize_value(event.grad),
-            "state": [{"name": k, "before": summarize_value(event.state_before[k]),
-                       "after": summarize_value(event.state_after[k])} for k in event.state_after],
-            "step_taken": summarize_value(event.delta), "value_before": summarize_value(event.value_before),
-            "value_after": summarize_value(event.value_after),
+    return {"optimizer": event.optimizer, "grad_name": d(output, node), "grad": value_line(event.grad),
+            "state": [{"name": k, "before": value_line(event.state_before[k]),
+                       "after": value_line(event.state_after[k])} for k in event.state_after],
+            "step_taken": value_line(event.delta), "value_before": value_line(event.value_before),
+            "value_after": value_line(event.value_after),
             "ratio": "n/a" if event.ratio is None else ratio_text(event.ratio),  # the verdict says why
             "ratio_verdict": event_verdict(event)}
 
@@ -222,7 +232,7 @@ def update_lines(event, info, pad=" " * 6):
 def _before_after(name, before, after, indent):
     """'name: before -> after' in one line; listed matrices as 'name before:' and 'name after:' with their rows."""
     if len(value_lines(before)) == 1 and len(value_lines(after)) == 1:
-        return [f"{name}: {summarize_value(before)} -> {summarize_value(after)}"]
+        return [f"{name}: {value_line(before)} -> {value_line(after)}"]
     return written(f"{name} before: ", before, indent=indent) + written(f"{name} after: ", after, indent=indent)
 
 
@@ -233,13 +243,13 @@ def details(event, output):
            "shape": shape_text(node), "title": title(event, output), "source": display_location(node.source),
            "scope": node.scope or ""}
     if event.phase == FORWARD:
-        out["value"] = summarize_value(event.value)
+        out["value"] = value_line(event.value)
         return out
     if event.phase == UPDATE:
         out.update(update_details(event, output))
         return out
     out["upstream_name"] = d(output, node)
-    out["upstream"] = summarize_value(event.upstream)
+    out["upstream"] = value_line(event.upstream)
     out["edges"] = [edge_details(e, event.upstream, output) for e in event.edges]
     if event.error is not None:
         out.update(failure(event, output))

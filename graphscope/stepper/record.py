@@ -47,10 +47,13 @@ OPTIMIZER_INTERFACE = ("params", "step", "state_of", "last_update", "state_dict"
 class Recording:
     """Events of one forward + backward pass over `graph`, and every node's gradient timeline.
 
-    - ``events``: forward events (one per node, topological order), then
-      backward events (reverse topological order, one per node that gets a
+    - ``walk``: the nodes in the order the forward pass visits them (``walk_order``: a topological order in
+      which each leaf is fed just before its first consumer);
+    - ``events``: forward events (one per node, in ``walk`` order), then
+      backward events (``walk`` reversed, one per node that gets a
       gradient);
-    - ``position[node]``: the node's index in ``graph.nodes`` (= its forward step);
+    - ``position[node]``: the node's index in ``graph.nodes`` (what the per-node lists below are indexed by);
+    - ``forward_step[i]``: the step of node i's forward event;
     - ``grad_steps[i]`` / ``grad_values[i]``: steps where node i's gradient
       changed and its value after each change (None when it never changes);
     - ``backward_step[i]``: the step of node i's own backward event, or -1;
@@ -70,6 +73,8 @@ class Recording:
         self.graph = graph
         nodes = graph.nodes
         self.position = {n: i for i, n in enumerate(nodes)}
+        self.walk = walk_order(nodes)
+        self.forward_step = [0] * len(nodes)
         self.events = []
         self.grad_steps = [None] * len(nodes)
         self.grad_values = [None] * len(nodes)
@@ -81,12 +86,12 @@ class Recording:
         self.update_step = [-1] * len(nodes)
         self.update_note = None
         self.optimizer = optimizer
-        self._replay_forward(nodes)
+        self._replay_forward(self.walk)
         self.n_forward = len(self.events)
         seed = self._seed(grad)
         with gradients_held(nodes) as held:  # the graph's own gradients: put back after the walk (unless kept)
             if seed is not None:
-                self._run_backward(nodes, seed)
+                self._run_backward(self.walk, seed)
             self.n_backward = len(self.events) - self.n_forward
             self._mark_complete()
             if optimizer is not None:
@@ -113,13 +118,19 @@ class Recording:
         return repeated
 
     # ---------------------------------------------------------------- forward
-    def _replay_forward(self, nodes):
+    def _replay_forward(self, walk):
         events = self.events
-        for i, node in enumerate(nodes):
+        position, forward_step = self.position, self.forward_step
+        for step, node in enumerate(walk):
             value = recompute(node)
             if node.op_def is None and value.__class__ is np.ndarray:
                 value = value.copy()  # a later in-place edit of the leaf must not rewrite history
-            events.append(ForwardEvent(i, node, value))
+            forward_step[position[node]] = step
+            events.append(ForwardEvent(step, node, value))
+
+    def forward_value(self, node):
+        """The value the forward pass gave `node` (before any update)."""
+        return self.events[self.forward_step[self.position[node]]].value
 
     # ---------------------------------------------------------------- backward
     def _seed(self, grad):
@@ -147,7 +158,10 @@ class Recording:
             steps.append(step)
             self.grad_values[i].append(grad)
 
-    def _run_backward(self, nodes, seed):
+    def _run_backward(self, walk, seed):
+        """The engine's backward walk over `walk` reversed (a reverse topological order: each leaf's gradient
+        is complete right after its first consumer's step, the last one to add to it)."""
+        nodes = walk
         position = self.position
         events = self.events
         root = self.graph.output
@@ -221,7 +235,7 @@ class Recording:
         if not params:
             self.update_note = "no update phase: none of the optimizer's parameters is in this graph"
             return
-        before = {p: (self.events[self.position[p]].value, optimizer.state_of(p)) for p in params}
+        before = {p: (self.forward_value(p), optimizer.state_of(p)) for p in params}
         saved = None if apply else optimizer.state_dict()
         try:
             optimizer.step()
@@ -243,6 +257,27 @@ class Recording:
                 optimizer.load_state_dict(saved)
         if len(self.events) == self.n_forward + self.n_backward:
             self.update_note = "no update phase: no parameter of the optimizer got a gradient"
+
+
+def walk_order(nodes):
+    """`nodes` (a topological order) with each leaf moved to just before its first consumer, so the forward walk
+    feeds x, then fc1.W, then computes fc1's matmul, instead of feeding every parameter first. A leaf nothing
+    consumes keeps its place."""
+    consumed = set()
+    for node in nodes:
+        consumed.update(node.inputs)
+    walk, fed = [], set()
+    for node in nodes:
+        if node.op_def is None:
+            if node not in consumed:
+                walk.append(node)
+            continue
+        for inp in node.inputs:
+            if inp.op_def is None and inp not in fed:
+                fed.add(inp)
+                walk.append(inp)
+        walk.append(node)
+    return walk
 
 
 def stopped_words(node):

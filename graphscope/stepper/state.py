@@ -15,9 +15,9 @@ from bisect import bisect_right
 
 import numpy as np
 
-from ..engine.formatting import describe_call
 from ..engine.graph import scope_path
 from .events import BACKWARD, FORWARD, UPDATE
+from .notation import call_words
 from ..engine.words import plural
 
 # node status
@@ -173,20 +173,21 @@ class StepState(State):
     def value(self, node):
         """The node's value once the forward pass reached it (a parameter's new value once its update ran),
         else None ("not computed yet")."""
-        i = self._pos(node)
-        if i > self.step:
-            return None
         rec = self.recording
-        at = rec.update_step[i]
-        if 0 <= at <= self.step:
-            return rec.events[at].value_after
-        return rec.events[i].value
+        i = self._pos(node)
+        at = rec.forward_step[i]
+        if at > self.step:
+            return None
+        updated = rec.update_step[i]
+        if 0 <= updated <= self.step:
+            return rec.events[updated].value_after
+        return rec.events[at].value
 
     def value_before_update(self, node):
         """A parameter's value before the optimizer's update (its forward value), or None before the forward
         pass reached it."""
-        i = self._pos(node)
-        return self.recording.events[i].value if i <= self.step else None
+        at = self.recording.forward_step[self._pos(node)]
+        return self.recording.events[at].value if at <= self.step else None
 
     def update_step_of(self, node):
         """The step of `node`'s update event, or -1 (not a parameter the optimizer updated)."""
@@ -198,7 +199,7 @@ class StepState(State):
         return self.recording.events[at] if 0 <= at <= self.step else None
 
     def has_value(self, node):
-        return self._pos(node) <= self.step
+        return self.recording.forward_step[self._pos(node)] <= self.step
 
     def grad(self, node):
         """The node's gradient so far (partial or complete), or None ("not computed yet")."""
@@ -234,7 +235,7 @@ class StepState(State):
         rec = self.recording
         k = self.step
         if k < rec.n_forward:
-            at = self._pos(node)
+            at = rec.forward_step[self._pos(node)]
         elif k >= rec.n_forward + rec.n_backward:
             at = rec.update_step[self._pos(node)]
             if at < 0:
@@ -276,7 +277,7 @@ class StepState(State):
         if ev.phase == UPDATE:
             return f"step {self.step} of 0..{last} · update · {ev.optimizer} {name}: {update_words(ev)}"
         stop = " · its VJP failed: the backward pass stops here" if getattr(ev, "error", None) is not None else ""
-        call = describe_call(node)[len(node.name):]
+        call = call_words(node)[len(node.name):]
         return f"step {self.step} of 0..{last} · {self.phase} · at {name}{call}{stop}"
 
     def __repr__(self):

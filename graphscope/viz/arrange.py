@@ -108,6 +108,9 @@ class Rows:
 #: short flow reads better straight), and the fewest of them with ops (a row of inputs alone would only add a bend).
 MIN_LAYERS = 3
 MIN_OPS = 1
+#: A flow of module boxes and folded runs (--depth 0) is short but wide, each box a column of its own: its rows may
+#: hold two layers.
+MIN_BOX_LAYERS = 2
 
 
 def layers(view, pairs):
@@ -165,12 +168,14 @@ def fold(view, pairs, rows):
     if len(cuts) < rows - 1:
         return None
     ops = {layer[item.key] for item in view.items if not _is_leaf(item) and item.kind != STUB}
+    boxes = any(item.kind not in (NODE, STUB) for item in view.items)
+    min_layers = MIN_BOX_LAYERS if boxes else MIN_LAYERS
     starts = [0]
     for k in range(1, rows):
         ideal = count * k / rows
         # every row at least MIN_LAYERS long and holding MIN_OPS layers of ops (not just inputs), and room
         # left for the rows after this one
-        choices = [c for c in cuts if c - starts[-1] >= MIN_LAYERS and count - c >= MIN_LAYERS * (rows - k)
+        choices = [c for c in cuts if c - starts[-1] >= min_layers and count - c >= min_layers * (rows - k)
                    and len([d for d in cuts if d > c]) >= rows - 1 - k
                    and len([o for o in ops if starts[-1] <= o < c]) >= MIN_OPS
                    and len([o for o in ops if o >= c]) >= MIN_OPS * (rows - k)]

@@ -6,9 +6,9 @@ and nests the clusters of scopes as subgraphs.
 """
 import graphviz
 
-from ..engine.formatting import describe_call
 from ..engine.source import shared_location
 from ..stepper.events import BACKWARD
+from ..stepper.notation import call_words
 from ..stepper.state import LOOK_BACKPROPAGATED, LOOK_CURRENT, LOOK_INACTIVE, LOOK_PENDING
 from . import theme
 from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, mark_key,
@@ -88,7 +88,7 @@ def tooltip(item):
         scopes = ", ".join(item.scopes)
         return f"{scopes}: {plural(len(item.nodes), 'node')}"
     n = item.node
-    what = describe_call(n)
+    what = call_words(n)
     where = f"\nmade at {shared_location(n.source)}" if n.source != "<unknown>" else ""
     scope = f"\nscope {n.scope}" if n.scope else ""
     return f"{what}{where}{scope}"

@@ -10,9 +10,11 @@ from dataclasses import dataclass, replace
 from html import escape
 
 from ..engine.formatting import shape_text
+from ..stepper.events import UPDATE
+from ..stepper.notation import indexing
 from . import theme
-from .step_texts import (NOT_YET, box_value_text, grad_text, item_output, lines_of, progress_text, update_keys,
-                         update_texts, value_text)
+from .step_texts import (NOT_YET, block_grads_text, box_value_text, grad_text, inner_rows, item_output, lines_of,
+                         progress_text, update_keys, update_texts, value_text)
 from .view import FOLD, pattern_name
 
 #: The legend words of the origin of a non-finite value.
@@ -107,10 +109,11 @@ def value_rows(item_key, node, state, widths, look, waiting=NOT_YET):
 
 
 def update_rows(item_key, node, state, widths, look):
-    """A parameter the optimizer updates: the step taken and its state ('m', 'v', 'velocity', ...) once its
-    update has run, their room kept (empty) before."""
+    """A parameter the optimizer updates, in the update phase: the step taken and its state ('m', 'v', 'velocity',
+    ...) once its update has run, their room kept (empty) before. The forward and backward phases show none: their
+    pictures are laid out as without an optimizer."""
     at = state.update_step_of(node)
-    if at < 0:
+    if at < 0 or state.phase != UPDATE:
         return []
     recorded = state.recording.events[at]
     done = state.update_event(node)
@@ -129,7 +132,7 @@ def node_label(item, state, widths, look, alert=None):
     node = item.node
     if node.op_def is None and node.role == "const" and node._name is None:
         return constant_label(item, state, widths, look, alert)
-    kind = node.op_def.name if node.op_def is not None else node.role
+    kind = indexing(node) or (node.op_def.name if node.op_def is not None else node.role)
     meta = shape_text(node.shape) + ("" if str(node.dtype) == "float64" else f" {node.dtype}")
     return card(look, node.name, kind, [small(meta)] + value_rows(item.key, node, state, widths, look), alert)
 
@@ -173,8 +176,41 @@ def box_label(item, state, widths, look, alert=None):
     if params:
         rows.append((param_key, esc(_params(params))))
     rows += value_rows(item.key, out, state, widths, look, box_value_text(item, state))
+    if item.kind == FOLD and out.requires_grad:  # how the gradient changes from block to block
+        text = block_grads_text(item, state)
+        rows.append(("grad std/block", _changing(text, widths, (item.key, "block grads"),
+                                                    theme.GRAD_INK if text != NOT_YET else theme.MUTED)))
     rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
-    return card(look, head, kind, rows, alert)
+    return card(look, head, kind, rows + current_rows(item, state, widths, look), alert)
+
+
+def current_rows(item, state, widths, look):
+    """Under a box's progress line ('> fc3.W  4/15 updated'), the numbers of the node the walk is at inside it: its
+    value, gradient and, in the update phase, its update (empty, their room kept, while the walk is elsewhere; none
+    in a picture with no current node)."""
+    recording = getattr(state, "recording", None)
+    if state.current is None or recording is None:
+        return []
+    node = state.current if state.current in item.node_set else None
+    rows = []
+    for key in inner_rows(item, recording):
+        if key not in ("value", "grad") and state.phase != UPDATE:
+            continue
+        text, ink = "", look.ink
+        if node is not None and key == "value":
+            v = state.value(node)
+            text, ink = value_text(v), look.ink if v is not None else theme.MUTED
+        elif node is not None and key == "grad" and node.requires_grad:
+            g = state.grad(node)
+            text = grad_text(g, state.grad_status(node), state.stopped_at)
+            ink = theme.GRAD_INK if g is not None else theme.MUTED
+        elif node is not None and key not in ("value", "grad") and state.update_step_of(node) >= 0:
+            done = state.update_event(node)
+            text = update_texts(done)[key] if done is not None else NOT_YET
+            ink = look.ink if done is not None else theme.MUTED
+        label = key if node is not None and text else "\u00a0"  # (an empty FONT is not valid Graphviz HTML)
+        rows.append((label, _changing(text, widths, (item.key, "inner " + key), ink)))
+    return rows
 
 
 @dataclass(frozen=True)

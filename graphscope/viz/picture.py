@@ -4,7 +4,7 @@ import re
 
 from ..engine.errors import GraphscopeError
 from ..engine.graph import require_graph
-from ..stepper import FORWARD, GraphState, Stepper
+from ..stepper import FORWARD, UPDATE, GraphState, Stepper, StepState
 from . import arrange, theme
 from .canvas import Canvas, fit_attrs, svg_size
 from .dot import CAPTION_MIN_CHARS, dot_graph
@@ -133,6 +133,7 @@ class Picture:
         self.caption = caption
         self.legend = legend
         self._widths = None
+        self._update_widths = None
         if rankdir is not None and rankdir not in RANKDIRS:
             raise GraphscopeError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
         self._rankdir = rankdir
@@ -166,10 +167,32 @@ class Picture:
 
     @property
     def widths(self):
-        """step_texts.Widths: the room each changing text takes at its longest (None before a stepper exists)."""
+        """step_texts.Widths: the room each changing text takes at its longest over the forward and backward steps
+        (None before a stepper exists): the same with an optimizer as without."""
         if self._widths is None and self.stepper is not None:
-            self._widths = Widths(self.view, self.stepper.recording)
+            self._widths = Widths(self.view, self.stepper.recording, update=False)
         return self._widths
+
+    @property
+    def update_widths(self):
+        """The room of each changing text over every step, the update rows included (for the update phase)."""
+        if self.stepper is None or not self.stepper.n_update:
+            return self.widths
+        if self._update_widths is None:
+            self._update_widths = Widths(self.view, self.stepper.recording)
+        return self._update_widths
+
+    def widths_for(self, state):
+        """The Widths a picture of `state` is drawn with: the update phase's rows only in the update phase."""
+        return self.update_widths if state.phase == UPDATE else self.widths
+
+    def _layout_state(self):
+        """The state the layout is chosen at: every value and gradient, as after the backward pass (an optimizer's
+        update rows, shown only in its phase, never change the layout)."""
+        if self.stepper is None:
+            return GraphState(self.graph)
+        rec = self.stepper.recording
+        return StepState(rec, max(rec.n_forward + rec.n_backward - 1, 0), highlight=False)
 
     def state(self, step=None, node=None, phase=FORWARD):
         """The state to draw: a step number, 'final' (everything, nothing highlighted), a node in a phase,
@@ -210,7 +233,7 @@ class Picture:
         asked = self._rankdir
         if len(self.view.items) > PROBE_MAX_ITEMS or not have_dot():
             return asked or "LR", 1
-        state = self.stepper.final() if self.stepper is not None else GraphState(self.graph)
+        state = self._layout_state()
         directions = (asked,) if asked else RANKDIRS
         candidates = [(d, 1) for d in directions]
         sizes = dict(zip(candidates, map(svg_size, render_svgs([self._graph(state, d, 1) for d in directions]))))
@@ -281,7 +304,7 @@ class Picture:
         return self._origin[1]
 
     def _graph(self, state, rankdir, rows=None, aspect=None):
-        return dot_graph(self.view, state, self.widths, caption=self.caption, legend=self.legend, rankdir=rankdir,
+        return dot_graph(self.view, state, self.widths_for(state), caption=self.caption, legend=self.legend, rankdir=rankdir,
                          origin=self.origin(state), title=self.title, rows=self.rows if rows is None else rows,
                          aspect=aspect, caption_chars=self._caption_chars)
 

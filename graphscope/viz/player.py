@@ -10,9 +10,9 @@ from html import escape
 
 import numpy as np
 
-from ..engine.formatting import summarize_value, value_lines
 from ..engine.source import shared_location
 from ..stepper import explain
+from ..stepper.notation import drawn, value_line, value_lines, written_out
 from . import theme
 from .dot import drawn_looks, legend_keys, mark_shown
 from .html_labels import mark_key
@@ -102,15 +102,28 @@ def _shown_values(event):
 
 
 def listed_rows(events):
-    """{a listed matrix's one-line text: its rows, columns lined up (formatting.value_lines)} for every matrix the
-    panels show: the page lays a matrix out by rows as the pictures do."""
+    """{a written-out matrix's one-line text: its rows, columns lined up (notation.value_lines)} for every matrix
+    the panels show, one row ones included: the page lays a matrix out by rows as the pictures do, each row on one
+    line (the panel scrolls sideways rather than break a row)."""
     rows = {}
     for event in events:
         for value in _shown_values(event):
             lines = [] if value is None else value_lines(value)
-            if len(lines) > 1:
-                rows[summarize_value(value)] = lines
+            if len(lines) > 1 or (len(lines) == 1 and np.ndim(value) >= 2 and np.size(value) > 1
+                                  and written_out(value)):  # a one-row matrix ('[[1, 0, ...]]') keeps its row too
+                rows[value_line(value)] = lines
     return rows
+
+
+def drawn_data(obj):
+    """`obj` (the page's JSON data) with every text as the pictures write it (notation.drawn), keys included."""
+    if isinstance(obj, str):
+        return drawn(obj)
+    if isinstance(obj, dict):
+        return {drawn_data(k): drawn_data(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [drawn_data(v) for v in obj]
+    return obj
 
 
 def _repeated_names(graph):
@@ -150,7 +163,7 @@ def player_html(picture, start=0, title=None, progress=None):
     steps = [{"svg": inline_svg(svg), "details": _details(ev, out, picture.view, repeated), "looks": shown,
               "key": item_of[ev.node].key if ev.node in item_of else None}
              for ev, svg, shown in zip(st.events, svgs, looks)]
-    data = {"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS, "rows": listed_rows(st.events)}
+    data = drawn_data({"steps": steps, "start": start, "interval": PLAY_INTERVAL_MS, "rows": listed_rows(st.events)})
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     title = title or f"{out.name}: {walk_words(st)}"
     broken = st.recording.broken

@@ -11,9 +11,12 @@ player do not jump.
 import re
 import textwrap
 
-from ..engine.formatting import NOT_COMPUTED, value_lines
+import numpy as np
+
+from ..engine.formatting import NOT_COMPUTED
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
 from ..stepper.explain import backward_story, event_verdict
+from ..stepper.notation import drawn, value_lines
 from ..stepper.state import COMPLETE, NO_GRAD, NOT_REACHED, PARTIAL, StepState, not_reached_text, ratio_text
 from .view import FOLD, NODE, STUB
 
@@ -24,9 +27,9 @@ PROGRESS_WORDS = {FORWARD: "computed", BACKWARD: "backpropagated", UPDATE: "upda
 
 
 def compact(v):
-    """A value's text in a picture: '-4', '[1, 2, 3]', 'all 0' or 'mean=0.12 std=0.5', the words of every view;
-    a listed matrix one row a line (formatting.value_lines)."""
-    return "\n".join(value_lines(v))
+    """A value's text in a picture: '-4', '[1, 2, 3]', 'all 0' or 'mean=0.12 std=0.5', as captions and the
+    player write it (stepper.notation.drawn); a written-out matrix one row a line."""
+    return drawn("\n".join(value_lines(v)))
 
 
 def lines_of(text):
@@ -65,6 +68,47 @@ def progress_text(item, state):
     return f"{here}{done}/{of} {PROGRESS_WORDS[phase]}"
 
 
+#: A fold's per-block gradient row: this many blocks a line, each block's std in BLOCK_STD_CHARS characters.
+BLOCKS_PER_LINE = 5
+BLOCK_STD_CHARS = 7
+
+
+def block_outputs(item):
+    """The output of each block of a fold (its last op node), block 1 first."""
+    outs = []
+    for index in range(item.blocks):
+        ops = [n for n in item.block_nodes(index) if n.op_def is not None]
+        outs.append(ops[-1] if ops else None)
+    return outs
+
+
+def _std_cell(g):
+    if g is None:
+        return "-".rjust(BLOCK_STD_CHARS)
+    a = np.asarray(g, dtype=np.float64)
+    finite = a[np.isfinite(a)]
+    if not finite.size:
+        return "nan".rjust(BLOCK_STD_CHARS)
+    return f"{float(finite.std()):.1e}".rjust(BLOCK_STD_CHARS)
+
+
+def block_grads_text(item, state):
+    """A fold's gradient, block by block: the std of the gradient of each block's output, BLOCKS_PER_LINE a line
+    (block 1 first; '-' for a block the backward pass has not reached yet), or 'not computed yet' before any:
+    how the gradient grows or shrinks from layer to layer, which one box's single gradient cannot show."""
+    grads = [None if n is None else state.grad(n) for n in block_outputs(item)]
+    if all(g is None for g in grads):
+        return NOT_YET
+    cells = [_std_cell(g) for g in grads]
+    return "\n".join(" ".join(cells[k:k + BLOCKS_PER_LINE]) for k in range(0, len(cells), BLOCKS_PER_LINE))
+
+
+def block_grads_room(item):
+    """(characters, lines) the per-block gradient row of a fold takes at its longest."""
+    per_line = min(item.blocks, BLOCKS_PER_LINE)
+    return per_line * (BLOCK_STD_CHARS + 1) - 1, -(-item.blocks // BLOCKS_PER_LINE)
+
+
 def box_value_text(item, state):
     """The value row of a box or fold before its output is computed: '15 of 40 computed' once the forward pass
     is inside it (as its progress line says), 'not computed yet' before."""
@@ -80,14 +124,28 @@ def fold_block_text(item, node, scopes=True):
 
 
 def inner_name(item, node):
-    """A node's name as seen from inside a box: 'W' in box fc1, 'block3/W' in a fold of blocks."""
+    """A node's name as seen from inside a box: 'W' in box fc1, 'block3/W' in a fold of blocks; a name that
+    already says its scope ('fc3.W' in fc3) is written once."""
     scope = node.scope or ""
     base = item.parent_scope if item.kind == FOLD else item.scopes[0]
     if base and scope.startswith(base + "/"):
         scope = scope[len(base) + 1:]
     elif scope == base:
         scope = ""
+    if scope and node.name.startswith(scope.rsplit("/", 1)[-1] + "."):
+        return node.name
     return f"{scope}/{node.name}" if scope else node.name
+
+
+def inner_rows(item, recording):
+    """The rows a box shows of the node the walk is at inside it: 'value', 'grad' when any node inside needs one
+    and, for a walk with an optimizer's updates, the update rows of its parameters ('before', 'step', ...)."""
+    keys = ["value"] + (["grad"] if any(n.requires_grad for n in item.nodes) else [])
+    for node in item.nodes:
+        at = recording.update_step[recording.position[node]]
+        if at >= 0:
+            return keys + update_keys(recording.events[at])
+    return keys
 
 
 def edge_grad(edge, state):
@@ -134,11 +192,14 @@ def update_keys(event):
 
 
 class Widths:
-    """The longest text each changing row of a view takes over every step of a recording."""
+    """The longest text each changing row of a view takes over every step of a recording; with `update` False
+    over its forward and backward steps only (their pictures show no update rows: they keep the room they take
+    without an optimizer)."""
 
-    def __init__(self, view, recording):
+    def __init__(self, view, recording, update=True):
         self.chars = {}
         self.rows = {}
+        self.update = update and recording.n_update > 0
         for item in view.items:
             self._item(item, recording)
         for i, edge in enumerate(view.edges):
@@ -163,22 +224,39 @@ class Widths:
             return
         node = item.node if item.kind == NODE else item_output(item)
         i = rec.position[node]
-        updated = rec.update_step[i]
+        updated = rec.update_step[i] if self.update else -1
         after = [value_text(rec.events[updated].value_after)] if updated >= 0 else []
         inside = [f"{len(item.nodes)} of {len(item.nodes)} {PROGRESS_WORDS[FORWARD]}"] if item.kind != NODE else []
-        self._fit((item.key, "value"), [NOT_YET, value_text(rec.events[i].value)] + after + inside)
+        self._fit((item.key, "value"), [NOT_YET, value_text(rec.forward_value(node))] + after + inside)
         if updated >= 0:
             for key, texts in update_texts(rec.events[updated]).items():
                 self._fit((item.key, key), [NOT_YET, texts])
         if node.requires_grad:
             self._fit((item.key, "grad"), self._grad_texts(rec, i))
+        if item.kind == FOLD and node.requires_grad:
+            chars, lines = block_grads_room(item)
+            self._fit((item.key, "block grads"), [NOT_YET, "\n".join(["x" * chars] * lines)])
         if item.kind != NODE:
+            self._inner(item, rec)
             longest = max((len(inner_name(item, n)) for n in item.nodes), default=0)
             total = len(item.nodes)
             needing = sum(1 for n in item.nodes if n.requires_grad)
             self._fit((item.key, "progress"), [
                 "> " + "x" * longest + "  " + f"{total}/{total} {PROGRESS_WORDS[FORWARD]}",
                 "> " + "x" * longest + "  " + f"{needing}/{needing} {PROGRESS_WORDS[BACKWARD]}"])
+
+    def _inner(self, item, rec):
+        """The room of a box's rows of the node the walk is at inside it (inner_rows): the longest of any."""
+        for node in item.nodes:
+            i = rec.position[node]
+            self._fit((item.key, "inner value"), [value_text(rec.forward_value(node))])
+            if node.requires_grad:
+                self._fit((item.key, "inner grad"), self._grad_texts(rec, i))
+            updated = rec.update_step[i] if self.update else -1
+            if updated >= 0:
+                self._fit((item.key, "inner value"), [value_text(rec.events[updated].value_after)])
+                for key, texts in update_texts(rec.events[updated]).items():
+                    self._fit((item.key, "inner " + key), [NOT_YET, texts])
 
     @staticmethod
     def _grad_texts(rec, i):
@@ -206,7 +284,8 @@ class Widths:
         self._fit(("edge", index), texts)
 
     def _caption(self, rec):
-        self._captions = [caption_text(StepState(rec, k)) for k in range(len(rec.events))]
+        steps = len(rec.events) if self.update else rec.n_forward + rec.n_backward
+        self._captions = [caption_text(StepState(rec, k)) for k in range(steps)]
         self._fit("caption", self._captions)
         self._wrapped = {}
 
@@ -251,7 +330,7 @@ def caption_text(state, note=""):
     update/weight ratio says of the learning rate (ratio_story)."""
     text = state.caption() + note
     story = step_event(state) and (backward_story(step_event(state)) or ratio_story(state))
-    return f"{text}\n{story}" if story else text
+    return drawn(f"{text}\n{story}" if story else text)
 
 
 def step_event(state):

@@ -71,7 +71,7 @@ CASES = {
     "export_step_out_of_range.txt": lambda: graphscope("export", "samples/chain_rule.py", "-o", "never.dot",
                                                        "--step", "99"),
     "bad_user_files.txt": bad_files,
-    "chain_rule_step3.dot": lambda: drawn("chain_rule.py", "--step", "3"),
+    "chain_rule_step2.dot": lambda: drawn("chain_rule.py", "--step", "2"),
     "chain_rule_backward.dot": lambda: drawn("chain_rule.py", "--step", "8"),
 }
 
