@@ -268,7 +268,8 @@ async def test_choosing_a_tape_row_moves_the_cursor():
         app.screen.query_one(Tape).focus()
         await pilot.press("down", "down", "down", "enter")
         await settle(pilot)
-        assert status(app).startswith("forward · step 2/9 · q")
+        assert status(app).startswith("forward · step 3/9 · z")  # the rows go in the walk's order: row 3 is step 3
+        assert [n.name for n in app.screen.query_one(Tape).nodes] == ["x", "y", "q", "z", "f"]
 
 
 async def test_q_quits():

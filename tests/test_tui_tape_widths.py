@@ -112,7 +112,9 @@ async def test_reset_lays_the_columns_out_again_for_the_graph_it_reads():
         width = tape.size.width - tape.styles.scrollbar_size_vertical
         assert tape.columns == layout(width, False) != layout(width, True)
         session = tape.session
-        tape.session = SimpleNamespace(graph=load_graph_file(os.path.join(SAMPLES, "two_layer.py")))  # arrays
+        from graphscope.stepper import Stepper
+        arrays = load_graph_file(os.path.join(SAMPLES, "two_layer.py"))
+        tape.session = SimpleNamespace(graph=arrays, stepper=Stepper(arrays))  # arrays
         tape.reset()
         assert tape.arrays and tape.columns == layout(width, True)
         tape.session = session

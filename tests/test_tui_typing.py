@@ -181,7 +181,7 @@ async def test_the_tape_keys_and_a_step_key_in_one_burst_act_in_order():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         app.screen.query_one("#tape").focus()
-        chosen = app.session.graph.nodes[3]
+        chosen = app.screen.query_one("#tape").nodes[3]  # the tape's fourth row
         assert await landed(app, pilot, "down", "down", "down", "enter", "p") == app.session.stepper.find(chosen) - 1
         app.screen.query_one("#graph").focus()
         assert await landed(app, pilot, "n", "enter") == 1  # Enter means nothing to the graph view

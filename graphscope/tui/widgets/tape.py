@@ -57,7 +57,9 @@ def window(line, start, width):
 
 
 class Tape(ScrollView, can_focus=True):
-    """Up/Down move the highlight; Enter (bound on the screen) or a click goes to that node's step."""
+    """One row per node, in the order the forward walk visits them (the stepper's walk: each leaf just before its
+    first consumer), so stepping goes down the rows. Up/Down move the highlight; Enter (bound on the screen) or a
+    click goes to that node's step."""
 
     DEFAULT_CSS = """
     Tape { background: white; scrollbar-size: 1 1; }
@@ -81,7 +83,8 @@ class Tape(ScrollView, can_focus=True):
     def reset(self, width=None):
         """Re-read the graph (after a recompute the nodes are the same; their values may differ) and lay the
         columns out again for it at `width` (by default the tape's own, once it has one)."""
-        self.nodes = self.session.graph.nodes
+        self.nodes = self.session.stepper.recording.walk  # the forward walk's order: stepping goes down the rows
+        self.rows = {node: row for row, node in enumerate(self.nodes)}
         self.arrays = any(np.size(n.value) > 1 for n in self.nodes)  # else no column is compact
         width = self.size.width if width is None else width
         if width:
@@ -95,8 +98,7 @@ class Tape(ScrollView, can_focus=True):
 
     def show_step(self):
         """Highlight and scroll to the current node's row."""
-        row = self.session.graph.position(self.session.node)
-        self.cursor_row = row
+        self.cursor_row = self.rows[self.session.node]
         self.refresh()
 
     def watch_cursor_row(self, row):
