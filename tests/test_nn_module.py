@@ -224,4 +224,5 @@ def test_an_autoencoders_blocks_never_share_parameter_names(rng):
     assert sorted(names) == sorted(model.state_dict())
     assert "enc.fc1.W" in names and "dec.fc1.W" in names and "enc.scale" in names
     assert graph["dec.fc2.b"] is model.dec.fc2.b and model.dec.fc2.b.scope == "dec/fc2"
-    assert [row.name for row in gs.layer_stats(loss).params] == names
+    stats = gs.layer_stats(loss)
+    assert sorted(p.name for row in stats for p in row.params) == sorted(names) and "mixes" not in stats.table()
