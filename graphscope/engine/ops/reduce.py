@@ -141,7 +141,12 @@ class _Extreme(_Reduce):
 
 @register
 class Max(_Extreme):
-    """max over axes; where several entries tie for the max the gradient is split evenly (a NaN is the max)."""
+    """max over axes; where several entries tie for the max the gradient is split evenly (a NaN is the max).
+
+    ``x.max(axis=1)`` (numpy's keyword, or ``x.max(1)``) returns the values; ``x.max(dim=1)`` (PyTorch's)
+    returns torch's pair ``values, indices`` (``ValuesIndices``: the values recorded, the indices a numpy int
+    array, not recorded). ``gs.argmax`` gives the indices alone.
+    """
 
     name = "max"
     function = "max"
@@ -152,7 +157,12 @@ class Max(_Extreme):
 
 @register
 class Min(_Extreme):
-    """min over axes; where several entries tie for the min the gradient is split evenly (a NaN is the min)."""
+    """min over axes; where several entries tie for the min the gradient is split evenly (a NaN is the min).
+
+    ``x.min(axis=1)`` (numpy's keyword, or ``x.min(1)``) returns the values; ``x.min(dim=1)`` (PyTorch's)
+    returns torch's pair ``values, indices`` (``ValuesIndices``: the values recorded, the indices a numpy int
+    array, not recorded). ``gs.argmin`` gives the indices alone.
+    """
 
     name = "min"
     function = "min"
