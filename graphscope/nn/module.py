@@ -483,8 +483,8 @@ class ModuleList(_Container):
 
     ``self.blocks = gs.nn.ModuleList([gs.nn.Linear(4, 4) for _ in range(3)])`` registers fc1, fc2, fc3 (named by
     kind and position, as in Sequential); ``forward`` calls them as it likes (``for layer in self.blocks``).
-    Its layers record in their own scopes (fc1, ...) when the parent calls them; state_dict() keys them under
-    the list's name (``blocks.fc1.W``).
+    Its layers record in their own scopes (fc1, ...) when the parent calls them; their parameters are named, and
+    state_dict() keys them, under the list's name (``blocks.fc1.W``).
     """
 
     prefix = "list"
