@@ -262,3 +262,40 @@ def test_parameters_outside_any_scope_get_an_implicit_layer_and_their_update_rat
     row = next(line for line in text.splitlines() if line.startswith("W "))
     ratio = np.linalg.norm(opt.last_update(W)) / np.linalg.norm(W.value - opt.last_update(W))
     assert f"{ratio:.2e}" in row
+
+
+def test_a_functional_activation_after_a_layer_is_that_layers_activation():
+    rng = np.random.default_rng(0)
+    x_values = rng.normal(size=(40, 4))
+
+    class Net(gs.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = gs.nn.Linear(4, 16, rng=0, bias=-1.0)
+            self.fc2 = gs.nn.Linear(16, 2, rng=1)
+
+        def forward(self, x):
+            return self.fc2(gs.relu(self.fc1(x)))
+
+    net = Net()
+    loss = gs.softmax_cross_entropy(net(gs.tensor(x_values, name="x")), rng.integers(0, 2, 40))
+    loss.backward()
+    stats = gs.layer_stats(loss)
+    hidden = np.maximum(x_values @ net.fc1.W.value + net.fc1.b.value, 0)
+    assert [s.scope for s in stats] == ["fc1", "fc2"]
+    assert stats["fc1"].op == "relu" and stats["fc1"].fraction_kind == "dead"
+    assert stats["fc1"].fraction == pytest.approx((hidden == 0).all(axis=0).mean()) and stats["fc1"].fraction > 0
+    np.testing.assert_allclose(stats["fc1"].activation.mean, hidden.mean())
+    assert "dead" in stats.table().splitlines()[2]
+
+
+def test_an_activation_in_the_enclosing_module_belongs_to_the_layer_before_it():
+    with gs.scope("block"):
+        W = gs.param(np.eye(2), name="W")
+        with gs.scope("fc"):
+            h = gs.tensor(np.array([[1.0, -1.0]]), name="x") @ W
+        out = gs.tanh(h)
+        after = gs.tanh(out * 2.0)    # not right after a layer's output: stays in scope block
+    stats = gs.layer_stats(gs.sum(after))
+    assert stats["block/fc"].node == out.name and stats["block/fc"].fraction_kind == "saturated"
+    assert stats["block"].node == after.name

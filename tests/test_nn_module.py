@@ -93,9 +93,10 @@ def test_nested_modules_qualify_state_dict_keys_and_nest_scopes(rng):
     out = outer(batch(rng))
     assert outer.enc.fc1.W.scope == "enc/fc1" and outer.body[0].W.scope == "body/fc1"
     graph = out.graph()
-    with pytest.raises(gs.GraphscopeError, match="say which"):
-        graph["fc1.W"]   # three layers named fc1: the scope path tells them apart
-    assert graph["enc/fc1/fc1.W"] is outer.enc.fc1.W
+    # three layers named fc1: each parameter is named by its whole path, as state_dict keys it
+    assert [p.name for p in graph.params] == list(state_names := outer.state_dict())
+    assert graph["enc.fc1.W"] is outer.enc.fc1.W and graph["blocks.fc1.W"] is outer.blocks[0].W
+    assert len({p.name for p in graph.params}) == len(state_names)
     state = outer.state_dict()
     other = Outer()
     other.load_state_dict(state)
@@ -194,3 +195,34 @@ def test_two_children_with_one_name_are_refused():
 
     with pytest.raises(gs.GraphscopeError, match=r"Clash\.head: it has a layer named 'fc1' already"):
         Clash()
+
+
+def test_an_autoencoders_blocks_never_share_parameter_names(rng):
+    class Block(nn.Module):
+        def __init__(self, seed):
+            super().__init__()
+            self.fc1 = nn.Linear(4, 3, rng=seed)
+            self.fc2 = nn.Linear(3, 4, rng=seed + 1)
+            self.scale = gs.param(1.0)
+
+        def forward(self, x):
+            return self.fc2(gs.tanh(self.fc1(x))) * self.scale
+
+    class AutoEncoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc, self.dec = Block(0), Block(5)
+
+        def forward(self, x):
+            return self.dec(self.enc(x))
+
+    model = AutoEncoder()
+    loss = gs.sum(model(batch(rng)) ** 2)
+    loss.backward()
+    graph = loss.graph()
+    names = [p.name for p in graph.params]
+    assert sorted(names) == sorted(model.state_dict())
+    assert "enc.fc1.W" in names and "dec.fc1.W" in names and "enc.scale" in names
+    assert graph["dec.fc2.b"] is model.dec.fc2.b and model.dec.fc2.b.scope == "dec/fc2"
+    stats = gs.layer_stats(loss)
+    assert sorted(p.name for row in stats for p in row.params) == sorted(names) and "mixes" not in stats.table()

@@ -233,7 +233,7 @@ def m():
     (lambda m: m.sum(dim=0), lambda m: m.sum(axis=0)),
     (lambda m: m.sum(axis=0, keepdim=True), lambda m: m.sum(axis=0, keepdims=True)),
     (lambda m: m.mean(dim=1, keepdim=True), lambda m: gs.mean(m, axis=1, keepdims=True)),
-    (lambda m: gs.max(m, dim=1), lambda m: gs.max(m, axis=1)),
+    (lambda m: gs.max(m, dim=1).values, lambda m: gs.max(m, axis=1)),   # dim=: torch's (values, indices)
     (lambda m: gs.log_softmax(m, dim=0), lambda m: gs.log_softmax(m, axis=0)),
     (lambda m: gs.concat([m, m], dim=1), lambda m: gs.concat([m, m], axis=1)),
     (lambda m: gs.stack([m, m], dim=2), lambda m: gs.stack([m, m], axis=2)),

@@ -15,6 +15,7 @@ from .gradcheck import GradcheckError, GradcheckReport, NodeReport, check_node, 
 from .graph import Graph
 from .jacobian import Jacobian, describe_jacobian
 from .nonfinite import AnomalyError, NonFinite, detect_anomaly
+from .ops.reduce import ValuesIndices, argmax, argmin
 from .optable import OPS, JacobianInfo, Op, get_op, register, unregister
 from .record import apply, constant, param, tensor
 from .source import scope
@@ -27,6 +28,7 @@ __all__ = [
     "PositionError", "StaleBranchError", "StaleNumberError", "StaleNumberWarning",
     "gradcheck", "check_nodes", "check_node", "GradcheckReport", "NodeReport", "GradcheckError",
     "detect_anomaly", "AnomalyError", "NonFinite", "NonFiniteWarning", "custom_op", "CustomOp",
+    "argmax", "argmin", "ValuesIndices",
 ]
 
 

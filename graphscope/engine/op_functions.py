@@ -91,6 +91,8 @@ def make_function(op):
                 inputs, attrs = arguments(*args, **kwargs)
             except TypeError as exc:  # PyTorch's dim=, numpy's out=None, ... or one clear message
                 inputs, attrs = call_respelled(op, arguments, args, kwargs, exc)
+                if op.dim_result is not None and "dim" in kwargs:  # torch's x.max(dim=1): (values, indices)
+                    return op.dim_result(apply_to(op, inputs, attrs))
             return apply_to(op, inputs, attrs)
         fn.__signature__ = inspect.signature(arguments)
     else:

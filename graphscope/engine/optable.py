@@ -53,6 +53,9 @@ Contract of an op class:
   comparisons): it never requires a gradient, and ``bool()`` of a one-element
   result records the answer as its attribute ``decided`` (its forward then
   refuses a replay that answers otherwise).
+- ``dim_result(out) -> result`` (optional): what a call spelt with PyTorch's
+  ``dim=`` returns instead of the recorded node `out`: ``x.max(dim=1)`` gives
+  torch's ``(values, indices)`` pair.
 
 The scalar lanes are written one way: ``scalar_forward = staticmethod(f)`` /
 ``scalar_vjp = staticmethod(f)`` (or ``scalar_vjp = vjp`` when the VJP
@@ -100,6 +103,7 @@ class Op:
     settle = None
     upgrade = None
     boolean = False
+    dim_result = None
     #: a custom op's handle (its user's functions); None for a built-in op
     handle = None
 

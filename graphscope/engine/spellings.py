@@ -87,3 +87,65 @@ def unknown_keyword(name, signature, key, value):
     aliases = [f"{alias}= for {target}=" for alias, target in ALIASES.items() if target in takes]
     read = f" (PyTorch's {' and '.join(aliases)} work too)" if aliases else ""
     return (f"{name}: no keyword {key!r}; {said}{name} takes {name}{signature}{read}\n  at {caller_location()}")
+
+
+#: PyTorch's Tensor methods graphscope spells otherwise -> what to write instead (one name per thing: numpy's).
+TORCH_METHODS = {
+    "view": "x.reshape(a, b) (numpy's name; -1 infers one size, as in view)",
+    "flatten": "x.reshape(-1) (or x.reshape(len(x), -1) to keep the batch axis)",
+    "clamp": "x.clip(lo, hi) (gs.clip; numpy's name, lo=/hi= for min=/max=)",
+    "clamp_min": "x.clip(lo, None)",
+    "clamp_max": "x.clip(None, hi)",
+    "pow": "x ** 2 (a number exponent; base ** x for a tensor exponent)",
+    "t": "x.T (or x.transpose())",
+    "permute": "x.transpose(2, 0, 1) (numpy's transpose takes the new order of the axes)",
+    "unsqueeze": "x[:, None] (None adds an axis where it stands) or x.reshape(...)",
+    "squeeze": "x.reshape(...) with the shape you want (or index the axis: x[:, 0])",
+    "numel": "x.size (numpy's name: the number of entries)",
+    "std": "gs.sqrt(gs.mean((x - x.mean()) ** 2)) (numpy's std, ddof=0; PyTorch's default divides by n - 1)",
+    "var": "gs.mean((x - x.mean(axis=0)) ** 2, axis=0) (numpy's var, ddof=0; PyTorch's default divides by n - 1)",
+    "norm": "gs.sqrt(gs.sum(x * x)) (or gs.l2(x) for the squared norm)",
+    "matmul": "x @ y (or gs.matmul(x, y))",
+    "mm": "x @ y (or gs.matmul(x, y))",
+    "bmm": "x @ y (batches of matrices multiply with @)",
+    "dot": "gs.sum(x * y) (or x @ y for two vectors)",
+    "add": "x + y", "sub": "x - y", "mul": "x * y", "div": "x / y", "neg": "-x",
+    "expand": "not needed: ops broadcast as numpy does (x + gs.tensor(np.zeros(shape)) if you need the copy)",
+    "repeat": "gs.concat([x, x], axis=0) (or broadcasting)",
+    "float": "gs.tensor(x.value.astype(np.float32), ...): a tensor's dtype (float64 or float32) is chosen when it "
+             "is made",
+    "double": "gs.tensor(x.value.astype(np.float64), ...): a tensor's dtype is chosen when it is made",
+    "to": "not needed: graphscope computes with numpy on the CPU, in the dtype a tensor was made with",
+    "cpu": "not needed: graphscope computes with numpy on the CPU",
+    "cuda": "not needed: graphscope computes with numpy on the CPU",
+    "data": "x.value (the numpy value; x.detach() for a constant leaf holding it)",
+    "requires_grad_": "gs.param(value) or gs.tensor(value, requires_grad=True) when you make it",
+    "retain_grad": "not needed: every node keeps its gradient after backward() (x.grad)",
+    "clone": "x * 1.0 (recorded), or x.detach() for a constant copy",
+    "type": "x.dtype",
+    "element_size": "x.dtype.itemsize",
+}
+
+
+def tensor_attribute_error(tensor, name, names):
+    """The AttributeError for ``tensor.name``: what to write instead for a PyTorch spelling, else a did-you-mean
+    among `names` (the Tensor's attributes)."""
+    from .words import no_attribute
+    hint = TORCH_METHODS.get(name)
+    if hint is None:
+        return no_attribute("Tensor", name, names)
+    advice = hint if hint.startswith("not needed") else f"write {hint}"
+    return AttributeError(f"Tensor has no attribute {name!r} (PyTorch's name); {advice}")
+
+
+class EntryCount(int):
+    """``x.size``: numpy's count of entries (an int), which says what to write when called as PyTorch's
+    ``x.size(0)``."""
+
+    __slots__ = ()
+
+    def __call__(self, *args, **kwargs):
+        which = args[0] if args else kwargs.get("dim")
+        shape = "x.shape" if which is None else f"x.shape[{which}]"
+        raise TypeError(f"x.size is numpy's number of entries ({int(self)}), not PyTorch's size(): write {shape} "
+                        f"(x.shape is the tuple of sizes)")

@@ -20,6 +20,7 @@ from . import source as _source
 from .backward import backward as _backward
 from .errors import GraphscopeError, InputError, ShapeError
 from .graph import Graph
+from .spellings import EntryCount as _EntryCount, tensor_attribute_error as _tensor_attribute_error
 from . import guards as _guards
 from .guards import note_decision as _note_decision
 from .values import as_value, shape_of
@@ -150,9 +151,10 @@ class Tensor:
 
     @property
     def size(self):
-        """The number of entries: 1 for a scalar."""
+        """The number of entries (numpy's size, PyTorch's numel()): 1 for a scalar. An int; called as PyTorch's
+        ``x.size(0)`` it says to write ``x.shape[0]``."""
         v = self._value
-        return 1 if v.__class__ is float else v.size
+        return _EntryCount(1 if v.__class__ is float else v.size)
 
     @property
     def dtype(self):
@@ -301,6 +303,13 @@ class Tensor:
             return (self * float(np.log(base))).exp()
         raise InputError(f"pow: {base!r} ** {self.name}: the base of a tensor exponent must be a positive number "
                          f"(for x ** y with tensors write gs.exp(y * gs.log(x)))\n  at {_source.caller_location()}")
+
+    def __getattr__(self, name):
+        """Only reached when no attribute has that name: PyTorch's spellings (x.view, x.clamp, x.permute, ...)
+        get what to write instead (graphscope.engine.spellings.TORCH_METHODS), others a did-you-mean."""
+        if name.startswith("_"):
+            raise AttributeError(f"Tensor has no attribute {name!r}")
+        raise _tensor_attribute_error(self, name, dir(type(self)))
 
     # Comparisons (== != < <= > >=, & | ~) are ops of the op table (graphscope.engine.ops.compare): recorded
     # boolean masks. Hashing stays by identity (as in torch), so tensors still key dicts and sets; graphscope

@@ -3,7 +3,9 @@
 A module called on a tensor records its ops inside ``gs.scope(module.name)``,
 so pictures, the TUI and the layer statistics group them by layer (``fc1``,
 ``bn1``, ...). Parameters are ``gs.param`` leaves named ``<module>.<what>``
-(``fc1.W``, ``fc1.b``, ``bn1.gamma``). A container without a name (the
+(``fc1.W``, ``fc1.b``, ``bn1.gamma``); inside a nested model by the layer's whole
+path, as ``state_dict()`` keys them (``enc.fc1.W`` and ``dec.fc1.W`` for an
+autoencoder's two blocks, recorded in scopes ``enc/fc1`` and ``dec/fc1``). A container without a name (the
 default for Sequential, MLP and a user's own Module subclass) opens no scope of its own,
 unless another unnamed model with layers of the same names is in its graph: then it
 takes a default name ('mlp_2', 'seq_2', 'net_2'; see ``modelnames``).
@@ -126,6 +128,7 @@ class Module:
                                   f"{type(child).__name__} another name (name=...) so their parameters differ")
         if name != child.name:
             child.name = name
+        child._requalify_inner(None, name)   # its layers' parameters carry its path: 'enc.fc1.W', as state_dict
         self._children.append(child)
         self._child_attrs[attr] = child
 
@@ -154,10 +157,8 @@ class Module:
         for what, p in self._params.items():
             if p._name in (None, before[what]):   # a parameter the user named keeps its name
                 p.name = self._qualified(what)
-        for path, m in self.named_modules()[1:]:   # its layers' names qualified by a default name ('mlp_2.fc1.W')
-            for what, p in m._params.items():
-                if old is not None and p._name == f"{old}.{path}.{what}":
-                    p.name = m._qualified(what)
+        if old is not None:   # its layers' names qualified by its old name ('mlp_2.fc1.W') lose it
+            self._requalify_inner(old, None)
 
     def _take_default_name(self):
         """Name this container by its kind, numbered from 2 ('mlp_2'): another unnamed one records as 'fc1', ..."""
@@ -168,10 +169,17 @@ class Module:
         self.name = f"{prefix}_{k}"
         _DEFAULT_NAMES[self._name] = self
         self.__dict__["_auto_named"] = True   # a parent adopting it still names it after its attribute
-        for path, m in self.named_modules()[1:]:   # its layers' parameters: 'mlp_2.fc1.W', unlike the other's
+        self._requalify_inner(None, self._name)   # its layers' parameters: 'mlp_2.fc1.W', unlike the other's
+
+    def _requalify_inner(self, old, new):
+        """Rename the parameters of the layers inside this one from '<old>.<path>.<what>' to '<new>.<path>.<what>'
+        (either prefix may be None: none). A parameter the user named otherwise keeps its name."""
+        def join(prefix, rest):
+            return rest if prefix is None else f"{prefix}.{rest}"
+        for path, m in self.named_modules()[1:]:
             for what, p in m._params.items():
-                if p._name == m._qualified(what):
-                    p.name = f"{self._name}.{path}.{what}"
+                if p._name == join(old, f"{path}.{what}"):
+                    p.name = join(new, f"{path}.{what}")
 
     def _qualified(self, what):
         return what if self._name is None else f"{self._name}.{what}"
@@ -429,6 +437,7 @@ class _Container(Module):
             module.name = f"{module.prefix}{self._counts[module.prefix]}"
         if any(m.name == module.name for m in self._children):
             raise GraphscopeError(f"{kind}: two layers share the name(s) {module.name}")
+        module._requalify_inner(None, module.name)   # a block's layers: 'block1.fc1.W', as state_dict keys them
         self._children.append(module)
         return self
 
@@ -474,8 +483,8 @@ class ModuleList(_Container):
 
     ``self.blocks = gs.nn.ModuleList([gs.nn.Linear(4, 4) for _ in range(3)])`` registers fc1, fc2, fc3 (named by
     kind and position, as in Sequential); ``forward`` calls them as it likes (``for layer in self.blocks``).
-    Its layers record in their own scopes (fc1, ...) when the parent calls them; state_dict() keys them under
-    the list's name (``blocks.fc1.W``).
+    Its layers record in their own scopes (fc1, ...) when the parent calls them; their parameters are named, and
+    state_dict() keys them, under the list's name (``blocks.fc1.W``).
     """
 
     prefix = "list"

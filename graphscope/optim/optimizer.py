@@ -107,6 +107,11 @@ class Optimizer:
         hyper = self.__dict__.get("hyper", {})
         if name in hyper:
             return hyper[name]
+        if name == "param_groups":
+            raise AttributeError(f"{type(self).__name__} has no attribute 'param_groups' (PyTorch's): a graphscope "
+                                 f"optimizer has one group; its parameters are opt.params, its learning rate "
+                                 f"opt.lr (set it to change the rate: opt.lr = 0.01) and its hyperparameters "
+                                 f"attributes ({', '.join(f'opt.{h}' for h in hyper) or 'none besides lr'})")
         raise no_attribute(type(self).__name__, name, set(dir(type(self))) | set(self.__dict__) | set(hyper))
 
     def __setattr__(self, name, value):
@@ -166,8 +171,17 @@ class Optimizer:
             self._last[i] = s
             self._stepped[i] = True
 
-    def step(self):
-        """Apply one update to every parameter that has a gradient (in place on array values)."""
+    def step(self, closure=None):
+        """Apply one update to every parameter that has a gradient (in place on array values).
+
+        ``closure`` (PyTorch's ``step(closure)``): a function that computes the loss and its gradients
+        (zero_grad, forward, backward), called first; step() then returns what it returned (None without one).
+        """
+        loss = None if closure is None else closure()
+        self._step()
+        return loss
+
+    def _step(self):
         self.t += 1
         if self._borrowed:  # the last steps were gradients' arrays (add_steps): not ours to write into
             self._forget_borrowed()
@@ -210,10 +224,11 @@ class Optimizer:
         n = len(self.params)
         self._last, self._stepped, self._borrowed = [None] * n, [False] * n, False
 
-    def zero_grad(self):
-        """Clear the parameters' gradients (leaf gradients accumulate across backward calls)."""
+    def zero_grad(self, set_to_none=True):
+        """Clear the parameters' gradients (leaf gradients accumulate across backward calls): None, "not computed"
+        (PyTorch's default, set_to_none=True), or with ``set_to_none=False`` zeros of each parameter's shape."""
         for p in self.params:
-            p.grad = None
+            p.grad = None if set_to_none else (0.0 if p._value.__class__ is float else np.zeros_like(p._value))
 
     # ---------------------------------------------------------------- inspecting
     def _position(self, param):

@@ -6,7 +6,9 @@ operations in the same order as the formula, so nothing is allocated per
 step and the result is bit for bit the formula's. All equal
 ``torch.optim`` at a constant learning rate (tested over 20 steps in float64):
 ``SGD``, ``SGD(momentum=mu)``, ``SGD(momentum=mu, nesterov=True)``,
-``Adagrad``, ``RMSprop`` and ``Adam``. Where the written form differs from
+``Adagrad``, ``RMSprop`` and ``Adam``; with a schedule the lecture's Momentum
+and Nesterov differ from PyTorch's (its velocity takes a new lr at once), and
+``torch_style=True`` gives PyTorch's. Where the written form differs from
 PyTorch's, the docstring says how.
 """
 import numpy as np
@@ -66,46 +68,77 @@ class SGD(Optimizer):
         return -self.lr
 
 
-class Momentum(Optimizer):
-    """Momentum: v = mu * v - lr * dx; x += v (v = 0 at the start).
+def _flag(value, what, who):
+    if not isinstance(value, (bool, np.bool_)):
+        raise GraphscopeError(f"{who}: {what} must be True or False, got {value!r}")
+    return bool(value)
 
-    PyTorch's SGD(momentum=mu) keeps b = mu * b + dx and steps -lr * b: the same
-    as v = -lr * b while lr is constant; after a change of lr, PyTorch's
-    velocity takes the new rate at once and this v only for the new gradient.
+
+class _VelocityRule(Optimizer):
+    """Momentum and Nesterov: a velocity v (the lecture's), and ``torch_style`` for PyTorch's answer once lr changes.
+
+    PyTorch keeps b = mu b + dx and multiplies by the current lr, so when a schedule changes lr the whole
+    velocity takes the new rate at once; the lecture's v = mu v - lr dx takes it only for the new gradient.
+    While lr is constant both are equal (v = -lr b). ``torch_style=True`` rescales v by lr_new / lr_old when the
+    rate changes, which is exactly PyTorch's rule (for parameters stepped at every step).
     """
 
     slots = ("velocity",)
-    hyper_checks = {"momentum": _fraction}
+    hyper_checks = {"momentum": _fraction, "torch_style": _flag}
     step_follows_gradient = True
 
-    def __init__(self, params, lr, momentum=0.9):
-        super().__init__(params, lr, momentum=momentum)
+    def __init__(self, params, lr, momentum=0.9, torch_style=False):
+        # torch_style is a hyperparameter only when on, so states saved before it existed still load
+        on = {} if torch_style is False else {"torch_style": torch_style}
+        super().__init__(params, lr, momentum=momentum, **on)
+        self._velocity_lr = None   # the rate the velocity was last stepped with
+
+    def _step(self):
+        super()._step()
+        self._velocity_lr = self.lr
+
+    def load_state_dict(self, d):
+        super().load_state_dict(d)
+        self._velocity_lr = self.lr if self.t else None
+
+    def _velocity(self, state):
+        """The velocity, rescaled to this step's lr first when torch_style and the rate changed."""
+        v = state["velocity"]
+        old = self._velocity_lr
+        if old is not None and old != self.lr and self.hyper.get("torch_style"):
+            v *= self.lr / old
+        return v
+
+
+class Momentum(_VelocityRule):
+    """Momentum: v = mu * v - lr * dx; x += v (v = 0 at the start).
+
+    PyTorch's SGD(momentum=mu) keeps b = mu * b + dx and steps -lr * b: the same
+    as v = -lr * b while lr is constant; after a change of lr (a schedule), PyTorch's
+    velocity takes the new rate at once and this v only for the new gradient.
+    ``torch_style=True`` gives PyTorch's answer then too (v rescaled by lr_new / lr_old).
+    """
 
     def delta(self, state, g, out, scratch):
-        v = state["velocity"]
+        v = self._velocity(state)
         v *= self.momentum
         v -= np.multiply(g, self.lr, out=out)  # v = mu v - lr dx
         np.copyto(out, v)
 
 
-class Nesterov(Optimizer):
+class Nesterov(_VelocityRule):
     """Nesterov momentum in cs231n's form: v_prev = v; v = mu v - lr dx; x += -mu v_prev + (1 + mu) v.
 
     That is the lookahead gradient rewritten in the variable x that is
     stored; PyTorch's SGD(momentum=mu, nesterov=True) steps -lr (dx + mu b)
-    with b = mu b + dx, equal while lr is constant.
+    with b = mu b + dx, equal while lr is constant; after a change of lr (a
+    schedule) they differ, unless ``torch_style=True`` (v rescaled by lr_new / lr_old).
     """
 
-    slots = ("velocity",)
     uses_scratch = True
-    hyper_checks = {"momentum": _fraction}
-    step_follows_gradient = True
-
-    def __init__(self, params, lr, momentum=0.9):
-        super().__init__(params, lr, momentum=momentum)
 
     def delta(self, state, g, out, scratch):
-        v = state["velocity"]
+        v = self._velocity(state)
         mu = self.momentum
         np.multiply(v, -mu, out=out)                   # -mu v_prev
         v *= mu

@@ -5,7 +5,13 @@ from typing import Optional
 
 @dataclass(frozen=True)
 class BatchEnd:
-    """One optimizer step done: its loss (with the regularization) and the batch's accuracy."""
+    """One optimizer step done: its loss (with the regularization) and the batch's accuracy.
+
+    Counts: ``epoch`` is 0-based (as in ``EpochEnd``: the first epoch is 0); ``batch`` is 1-based within the
+    epoch (1 .. ``batches``: the last batch of an epoch has ``batch == batches``); ``iteration`` is the 1-based
+    count of steps taken in the run (resumed runs continue counting), so ``BatchEnd(epoch=0, iteration=4,
+    batch=4, batches=4)`` is the fourth and last step of the first epoch. ``lr`` is the rate of that step.
+    """
 
     epoch: int          # 0-based epoch
     iteration: int      # 1-based count of steps taken in the run (resumed runs continue counting)
@@ -18,7 +24,11 @@ class BatchEnd:
 
 @dataclass(frozen=True)
 class EpochEnd:
-    """One epoch done (0-based `epoch` of `epochs`), with the epoch's figures."""
+    """One epoch done, with the epoch's figures.
+
+    Counts: ``epoch`` is 0-based (0 .. ``epochs`` - 1: the last one has ``epoch == epochs - 1``), as in
+    ``BatchEnd``, whose ``batch`` and ``iteration`` count from 1.
+    """
 
     epoch: int
     epochs: int

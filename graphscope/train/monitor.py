@@ -377,7 +377,9 @@ class LayerGroups:
 
 
 def layer_groups(graph):
-    """The layers of a recorded graph: its module scopes (gs.scope, gs.nn modules) when it has any; otherwise
+    """The layers of a recorded graph: its module scopes (gs.scope, gs.nn modules) when it has any (a
+    nonlinearity recorded outside a layer's scope right after its output, ``gs.relu(self.fc1(x))``, is that
+    layer's activation, see ``_activation_of``); otherwise
     implicit layers, as a graph written like the README's example (``gs.relu(X @ W1 + b1) @ W2 + b2``) has them:
     each runs up to and including a nonlinearity (NONLINEARITIES), and the last one up to the last op that reads
     a parameter no earlier layer read (the class scores); the ops after it (the loss) belong to none. An implicit
@@ -387,9 +389,10 @@ def layer_groups(graph):
     if any(n.scope is not None for n in ops):
         outputs, member = {}, {}
         for node in ops:
-            if node.scope is not None:
-                outputs[node.scope] = node
-                member[node.id] = node.scope
+            scope = _activation_of(node, outputs) or node.scope
+            if scope is not None:
+                outputs[scope] = node
+                member[node.id] = scope
         return LayerGroups(outputs, member)
     segments, current, read = [], [], set()
     for node in ops:
@@ -411,6 +414,19 @@ def layer_groups(graph):
 
 def _is_param(node):
     return node.op_def is None and node.role == "param"
+
+
+def _activation_of(node, outputs):
+    """The layer (scope) whose activation `node` is, when it is a nonlinearity recorded outside that layer's scope
+    right after its output, as ``self.fc2(gs.relu(self.fc1(x)))`` records one (outside any scope, or in the
+    module around fc1): fc1's row shows the ReLU and its dead units, as ``gs.nn.ReLU()`` would. Else None."""
+    if node.op not in NONLINEARITIES or not node.inputs:
+        return None
+    for scope, last in outputs.items():
+        if last is node.inputs[0] and scope != node.scope and (
+                node.scope is None or scope.startswith(node.scope + "/")):
+            return scope
+    return None
 
 
 def _implicit_name(segment, taken):

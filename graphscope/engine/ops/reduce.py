@@ -1,8 +1,20 @@
-"""Reductions over axes: sum, mean, max, min. Their Jacobians are reduce (sum) matrices; max and min gather."""
+"""Reductions over axes: sum, mean, max, min. Their Jacobians are reduce (sum) matrices; max and min gather.
+
+Also argmax and argmin (``gs.argmax(x, axis=1)``, ``x.argmax(dim=1)``): where the extreme is, as a numpy
+integer array. They are not ops: an index has no gradient, so nothing is recorded.
+
+``x.max(dim=1)`` (PyTorch's keyword) returns torch's pair ``(values, indices)``; ``x.max(axis=1)`` and
+``x.max(1)`` (numpy's spelling) return the values alone.
+"""
+from collections import namedtuple
+
 import numpy as np
 
 from ..arguments import axis as axis_of
+from ..errors import InputError
 from ..optable import Op, reduction_jacobian, register, shape_of
+from ..source import caller_location
+from ..tensor import READS, Tensor, _your_frame
 
 
 def normalize_axis(axis, ndim):
@@ -115,23 +127,102 @@ class _Extreme(_Reduce):
         return (mask * expand_back(g, x, axis, keepdims),)
 
     structure = "gather"
+    pick = None  # np.argmax or np.argmin
+
+    def dim_result(self, out):
+        """``x.max(dim=1)``: torch's (values, indices): values the recorded node, indices a numpy int array."""
+        axis, keepdims = out.attrs["axis"], out.attrs["keepdims"]
+        if isinstance(axis, tuple):
+            raise InputError(f"{self.name}(dim={axis}): PyTorch's {self.name}(dim=...) takes one dim and returns "
+                             f"(values, indices); for the {self.name} over several axes write axis={axis}"
+                             f"\n  at {caller_location()}")
+        return ValuesIndices(out, _indices(self.pick, out.inputs[0], axis, keepdims, self.name, 3))
 
 
 @register
 class Max(_Extreme):
-    """max over axes; where several entries tie for the max the gradient is split evenly (a NaN is the max)."""
+    """max over axes; where several entries tie for the max the gradient is split evenly (a NaN is the max).
+
+    ``x.max(axis=1)`` (numpy's keyword, or ``x.max(1)``) returns the values; ``x.max(dim=1)`` (PyTorch's)
+    returns torch's pair ``values, indices`` (``ValuesIndices``: the values recorded, the indices a numpy int
+    array, not recorded). ``gs.argmax`` gives the indices alone.
+    """
 
     name = "max"
     function = "max"
     ufunc = np.maximum
+    pick = staticmethod(np.argmax)
     formula = "d max(x)/dx = 1[x = max] / (number of ties)  (a NaN is the max)"
 
 
 @register
 class Min(_Extreme):
-    """min over axes; where several entries tie for the min the gradient is split evenly (a NaN is the min)."""
+    """min over axes; where several entries tie for the min the gradient is split evenly (a NaN is the min).
+
+    ``x.min(axis=1)`` (numpy's keyword, or ``x.min(1)``) returns the values; ``x.min(dim=1)`` (PyTorch's)
+    returns torch's pair ``values, indices`` (``ValuesIndices``: the values recorded, the indices a numpy int
+    array, not recorded). ``gs.argmin`` gives the indices alone.
+    """
 
     name = "min"
     function = "min"
     ufunc = np.minimum
+    pick = staticmethod(np.argmin)
     formula = "d min(x)/dx = 1[x = min] / (number of ties)  (a NaN is the min)"
+
+
+#: What ``x.max(dim=1)`` and ``x.min(dim=1)`` return, as torch.return_types.max: ``values`` (the recorded
+#: node) and ``indices`` (a numpy int array, not recorded); unpacks as ``values, indices = x.max(dim=1)``.
+ValuesIndices = namedtuple("ValuesIndices", "values indices")
+
+
+def _indices(pick, x, axis, keepdims, what, depth):
+    """np.argmax / np.argmin of x's value; a read your code made (`depth` frames up) is remembered, as
+    np.asarray(x) is, so a graph that takes the indices as a constant refuses a replay that would change them."""
+    value = x._value if isinstance(x, Tensor) else np.asarray(x)
+    if np.ndim(value) == 0:
+        if axis not in (None, 0, -1):
+            raise InputError(f"{what}: axis {axis} is out of range for a 0-d input\n  at {caller_location()}")
+        out = np.zeros((), dtype=np.intp) if keepdims or axis is not None else np.intp(0)
+    else:
+        try:
+            out = pick(value, axis=axis, keepdims=keepdims)
+        except (ValueError, TypeError, np.exceptions.AxisError) as exc:
+            name = x.name if isinstance(x, Tensor) else "the input"
+            raise InputError(f"{what}: {exc} ({name} has shape {np.shape(value)})\n  at {caller_location()}") \
+                from None
+    if isinstance(x, Tensor):
+        frame = _your_frame(depth)
+        if frame is not None:
+            READS["note"](x, out, "array", f"{x.name}.{what}()", frame)
+    return out
+
+
+def _arg_extreme(pick, name):
+    def fn(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        if dim is not None:
+            if axis is not None:
+                raise InputError(f"{name}: both axis= and dim= given (dim= is PyTorch's name for axis=)"
+                                 f"\n  at {caller_location()}")
+            axis = dim
+        if keepdim is not None:
+            keepdims = keepdim
+        if axis is not None:
+            axis = axis_of(axis, name)
+            if isinstance(axis, tuple):
+                raise InputError(f"{name}: takes one axis (or None for the index into the flattened values), "
+                                 f"got {axis}\n  at {caller_location()}")
+        return _indices(pick, x, axis, bool(keepdims), name, 2)
+    fn.__name__ = fn.__qualname__ = name
+    extreme = "largest" if pick is np.argmax else "smallest"
+    fn.__doc__ = (f"The index of the {extreme} entry along `axis` (``dim=`` works too), as np.{name}: a numpy "
+                  f"integer array (a numpy integer for axis=None, an index into the flattened values). Not "
+                  f"recorded: an index has no gradient. Ties give the first; a NaN counts as the {extreme}.")
+    fn.__module__ = "graphscope"
+    return fn
+
+
+argmax = _arg_extreme(np.argmax, "argmax")
+argmin = _arg_extreme(np.argmin, "argmin")
+Tensor.argmax = argmax  # x.argmax(dim=1): methods too (not ops, so not made from the op table)
+Tensor.argmin = argmin
