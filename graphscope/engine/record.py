@@ -145,7 +145,7 @@ def _record(op, value, inputs, attrs, requires_grad, depth):
     if FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(t)
-    if (value - value != 0.0) if value.__class__ is float else _fw.raised:  # numpy noted an error, or inf/NaN
+    if (value - value != 0.0) if value.__class__ is float else _fw.NOTED.raised:  # numpy noted an error, or inf/NaN
         _fw.report(t)
     return t
 
