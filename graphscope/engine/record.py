@@ -12,7 +12,7 @@ from . import source as _source
 from .compute import compute_array, compute_or_explain
 from .errors import InputError
 from .hooks import FORWARD_HOOKS
-from .tensor import NO_ATTRS, NUMBER_OPERANDS, Tensor, _ids, new_leaf
+from .tensor import NO_ATTRS, NUMBER_OPERANDS, PENDING_NUMBERS, READS, Tensor, _ids, new_leaf
 from .values import as_value, normalize
 
 _new = Tensor.__new__
@@ -97,11 +97,18 @@ def _operand(op, x, others):
     Its source line is filled in by ``_share_line`` (the line of the node it feeds). A number read from a tensor
     (``y.shape[0]``) may become another node (graphscope.engine.ops.dims).
     """
-    read = NUMBER_OPERANDS.get(x.__class__)
-    if read is not None:
-        node = read(x)
-        if node is not None:
-            return node
+    cls = x.__class__
+    if cls is float or cls is int:
+        if PENDING_NUMBERS and x in PENDING_NUMBERS:  # it may be a number read from a tensor: kept with a guard
+            node = READS["number"](x)
+            if node is not None:
+                return node
+    else:
+        read = NUMBER_OPERANDS.get(cls)
+        if read is not None:
+            node = read(x)
+            if node is not None:
+                return node
     try:
         return new_leaf(as_value(x, "operand", copy=True), False, None, "const", None)
     except InputError:
