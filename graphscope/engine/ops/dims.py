@@ -51,7 +51,8 @@ from ..tensor import Tensor, _ids, new_leaf
 from ..values import as_value
 from .compare import PIECEWISE_CONSTANT
 
-#: How many plain reads (len, int, float, item, np.asarray) are remembered for constants made after them.
+#: How many plain reads (len, int, float, item, np.asarray) are remembered for constants made after them (each
+#: until its function returns).
 PENDING_KEPT = 8
 
 
