@@ -1,6 +1,7 @@
 """A NaN or an infinity made in forward from finite inputs: one NonFiniteWarning at the user's line, naming the op
 and what happened; numpy's own RuntimeWarning (pointing inside graphscope) never shows."""
 import inspect
+import threading
 import warnings
 
 import numpy as np
@@ -98,3 +99,30 @@ def test_a_diverging_trainer_stays_quiet_and_reports_the_divergence_itself():
                          progress=False)
     _, caught = _caught(lambda: pytest.raises(gs.TrainingDiverged, trainer.fit, X, Y))
     assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
+
+
+def test_an_error_noted_in_one_thread_is_not_cleared_by_another_threads_op():
+    """The TUI trains in one thread and draws in another: a clean op recorded in the other thread between numpy's
+    note and the check that reads it must not take the warning away (nor make one of its own)."""
+    from graphscope.engine import hooks
+    elsewhere = []
+
+    def clean_op_in_another_thread(node):
+        if node.op == "log":
+            def run():
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    gs.exp(gs.tensor([1.0, 2.0]))
+                elsewhere.extend(caught)
+            worker = threading.Thread(target=run)
+            worker.start()
+            worker.join()
+
+    x = gs.tensor([0.0, 1.0], name="x")
+    hooks.FORWARD_HOOKS.append(clean_op_in_another_thread)   # runs after numpy's note, before the check
+    try:
+        _, caught = _caught(lambda: gs.log(x))
+    finally:
+        hooks.FORWARD_HOOKS.remove(clean_op_in_another_thread)
+    assert [str(w.message) for w in caught] == ["log: -inf from 0 at x[0]"]
+    assert elsewhere == []

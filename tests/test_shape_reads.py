@@ -3,7 +3,9 @@
 Each test compares eager code (the model built again on the new values) with replay, the trainer's short last
 batch or onnxruntime; the old engine froze every one of these numbers silently.
 """
+import importlib
 import json
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -184,6 +186,69 @@ def test_np_where_on_a_recorded_mask_is_refused_when_the_mask_changes():
         g.run({"x": np.array([2.0, 0.5])})
     z = gs.where(x > 1, 2.0, 3.0) * x                                  # the replaying way: no guard
     np.testing.assert_array_equal(z.graph().run({"x": np.array([2.0, 0.5])}), [4.0, 1.5])
+
+
+def test_a_literal_on_the_line_is_the_codes_own_whatever_a_read_gave():
+    x = gs.tensor(np.ones((2, 3)), name="x")
+    print(len(x))                                    # 2 rows, printed
+    loss = gs.sum((x - 1.0) * 2)                     # a literal 2: no guard, no warning on 3 rows
+    assert loss.graph().guards == []
+    assert gs.sum((x * 2.0 - 1.0) ** 2).graph().guards == []
+
+
+def test_a_read_in_one_call_of_a_function_guards_nothing_in_a_later_call():
+    def f(x, read):
+        if read:
+            len(x)
+        return gs.sum(x * 2)
+    x = gs.tensor(np.ones((2, 3)), name="x")
+    for _ in range(3):                               # a later call may get the same frame address
+        f(x, True)
+        assert f(x, False).graph().guards == []
+
+
+def test_an_array_read_guards_that_array_only_not_another_of_its_shape():
+    x = gs.tensor(np.ones((3, 2)), name="x")
+    xs = np.asarray(x)
+    bias = np.full((3, 2), 0.5)                      # unrelated, the same shape
+    assert gs.sum(x * bias).graph().guards == []
+    kept = gs.sum(x * xs[::-1])                      # the array read (a view of it), used on a later line
+    with pytest.warns(gs.StaleNumberWarning, match="read as a plain array"):
+        kept.graph().run({"x": np.full((3, 2), 2.0)})
+
+
+def test_np_asarray_hands_out_the_value_and_keeps_no_copies():
+    t = gs.tensor(np.ones((500, 500)), name="t")     # 2 MB
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(10):
+            a = np.asarray(t)
+            assert a is t.value
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 500_000
+
+
+def test_a_read_through_numpys_own_functions_is_the_callers():
+    x = gs.tensor(np.array([3.0, 1.0, 2.0]), name="x")
+    y = x * np.sort(x)                               # np.sort reads x in numpy's Python code, for this line
+    with pytest.raises(gs.StaleNumberError, match="read as a plain array"):
+        y.graph().run({"x": np.array([1.0, 3.0, 2.0])})
+
+
+def test_the_recorder_stops_looking_at_operands_when_the_reads_calls_have_returned():
+    tensor = importlib.import_module("graphscope.engine.tensor")  # (graphscope.engine.tensor is also gs.tensor)
+
+    def rows(x):
+        n, a = len(x), np.asarray(x)
+        return n, a.shape
+    x = gs.tensor(np.ones((2, 3)), name="x")
+    rows(x)
+    gs.sum(x * 2.0)                                  # equal to the read: looked at once, the read's call is over
+    assert tensor.PENDING_NUMBERS == set() and np.ndarray not in tensor.NUMBER_OPERANDS
+    assert int not in tensor.NUMBER_OPERANDS and float not in tensor.NUMBER_OPERANDS
 
 
 # ---------------------------------------------------------------- a comparison with a leaf used nowhere else

@@ -14,6 +14,7 @@ or a scalar-lane float is not finite (one subtraction); switching numpy's
 mode costs a context-variable set and reset (numpy's own ``errstate``, made
 once per setting, where numpy exposes it).
 """
+import threading
 import warnings
 
 import numpy as np
@@ -30,8 +31,15 @@ class NonFiniteWarning(RuntimeWarning):
     """An op's forward made a NaN or an infinity from finite inputs (shown at the line that made the node)."""
 
 
-#: set when numpy reported a floating-point error during a watched forward; cleared by ``report``
-raised = False
+class _Noted(threading.local):
+    """Per thread: ``raised`` is set when numpy reported a floating-point error during a watched forward in this
+    thread, and cleared by ``report`` (numpy calls ``_noted`` in the thread that computed, so the TUI's training
+    thread and its UI thread never see, or clear, each other's)."""
+
+    raised = False
+
+
+NOTED = _Noted()
 
 _CATEGORIES = ("divide", "over", "under", "invalid")
 _DERIVED = {}          # numpy's error state in force -> the one forward runs under (the same object: nothing to do)
@@ -39,8 +47,7 @@ _DERIVED_KEPT = 16
 
 
 def _noted(kind, flag):
-    global raised
-    raised = True
+    NOTED.raised = True
 
 
 def _derive(state):
@@ -80,8 +87,7 @@ def unwatch(token):
 def report(node):
     """Warn once if `node`'s value holds a NaN or an infinity made from finite inputs (called when numpy noted an
     error, or a float value is not finite)."""
-    global raised
-    raised = False
+    NOTED.raised = False
     value = node._value
     if value.__class__ is float and not _wanted(value):
         return

@@ -12,7 +12,7 @@ from . import source as _source
 from .compute import compute_array, compute_or_explain
 from .errors import InputError
 from .hooks import FORWARD_HOOKS
-from .tensor import NO_ATTRS, NUMBER_OPERANDS, Tensor, _ids, new_leaf
+from .tensor import NO_ATTRS, NUMBER_OPERANDS, PENDING_NUMBERS, READS, Tensor, _ids, new_leaf
 from .values import as_value, normalize
 
 _new = Tensor.__new__
@@ -20,6 +20,7 @@ _SCOPES = _source.SCOPES
 _getframe = _source._getframe
 _internal = _source._internal_cache
 _is_internal = _source.is_internal
+_noted = _fw.NOTED
 
 
 def leaf(data, requires_grad=False, name=None, role="input", dtype=None):
@@ -97,11 +98,18 @@ def _operand(op, x, others):
     Its source line is filled in by ``_share_line`` (the line of the node it feeds). A number read from a tensor
     (``y.shape[0]``) may become another node (graphscope.engine.ops.dims).
     """
-    read = NUMBER_OPERANDS.get(x.__class__)
-    if read is not None:
-        node = read(x)
-        if node is not None:
-            return node
+    cls = x.__class__
+    if cls is float or cls is int:
+        if PENDING_NUMBERS and x in PENDING_NUMBERS:  # it may be a number read from a tensor: kept with a guard
+            node = READS["number"](x)
+            if node is not None:
+                return node
+    else:
+        read = NUMBER_OPERANDS.get(cls)
+        if read is not None:
+            node = read(x)
+            if node is not None:
+                return node
     try:
         return new_leaf(as_value(x, "operand", copy=True), False, None, "const", None)
     except InputError:
@@ -145,8 +153,6 @@ def _record(op, value, inputs, attrs, requires_grad, depth):
     if FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(t)
-    if (value - value != 0.0) if value.__class__ is float else _fw.raised:  # numpy noted an error, or inf/NaN
-        _fw.report(t)
     return t
 
 
@@ -196,7 +202,10 @@ def apply_to(op, args, attrs, depth=3):
             value = normalize(value, op)
     else:
         value = compute_or_explain(op, inputs, attrs)
-    return _record(op, value, inputs, attrs or NO_ATTRS, rg, depth)
+    node = _record(op, value, inputs, attrs or NO_ATTRS, rg, depth)
+    if (value - value) if value.__class__ is float else _noted.raised:  # inf/NaN (v - v is NaN), or numpy noted one
+        _fw.report(node)
+    return node
 
 
 def apply_unary(op, x):
@@ -207,6 +216,7 @@ def apply_unary(op, x):
     v = x._value
     if v.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(v)
+        bad = value * 0.0  # NaN (true) for an infinity or a NaN, else 0 (a comparison's bool too): the hot path
     else:
         token = _fw.watch()
         try:
@@ -217,7 +227,10 @@ def apply_unary(op, x):
             _fw.unwatch(token)
         if value.__class__ is not np.ndarray or value.ndim == 0:
             value = normalize(value, op)
+        bad = (value - value) if value.__class__ is float else _noted.raised
     node = _record(op, value, (x,), NO_ATTRS, x.requires_grad and not op.boolean, 3)
+    if bad:
+        _fw.report(node)
     return _share_line(node) if wrapped else node
 
 
@@ -233,6 +246,7 @@ def apply_binary(op, a, b):
     vb = b._value
     if va.__class__ is float and vb.__class__ is float and op.scalar_forward is not None:
         value = op.scalar_forward(va, vb)
+        bad = value * 0.0
     else:
         token = _fw.watch()
         try:
@@ -243,5 +257,8 @@ def apply_binary(op, a, b):
             _fw.unwatch(token)
         if value.__class__ is not np.ndarray or value.ndim == 0:
             value = normalize(value, op)
+        bad = (value - value) if value.__class__ is float else _noted.raised
     node = _record(op, value, (a, b), NO_ATTRS, (a.requires_grad or b.requires_grad) and not op.boolean, 3)
+    if bad:
+        _fw.report(node)
     return _share_line(node) if wrapped else node

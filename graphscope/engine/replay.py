@@ -78,7 +78,7 @@ def recompute(node, observed=True, refresh=False):
     if observed and FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(node)
-    if (value - value != 0.0) if value.__class__ is float else _fw.raised:  # at the line that made the node
+    if (value - value != 0.0) if value.__class__ is float else _fw.NOTED.raised:  # at the line that made the node
         _fw.report(node)
     return value
 

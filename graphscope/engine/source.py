@@ -16,18 +16,41 @@ import numpy
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 #: numpy's own files: np.sum(t) calls t.sum from there, and the user's line is the one that called numpy.
 _NUMPY_DIR = os.path.dirname(os.path.abspath(numpy.__file__)) + os.sep
+#: Whose code a file is: anyone's (USER, falsy), numpy's or graphscope's (both "internal"). Cached per file name.
+USER, NUMPY, GRAPHSCOPE = 0, 1, 2
 _internal_cache = {}
 _getframe = sys._getframe
 
 
+def code_owner(filename):
+    """USER, NUMPY or GRAPHSCOPE: whose code the file `filename` is."""
+    owner = _internal_cache.get(filename)
+    if owner is None:
+        path = os.path.abspath(filename)
+        owner = GRAPHSCOPE if path.startswith(_PACKAGE_DIR) else NUMPY if path.startswith(_NUMPY_DIR) else USER
+        _internal_cache[filename] = owner
+    return owner
+
+
 def is_internal(filename):
     """True for files inside the graphscope package or numpy (skipped when finding the user's line)."""
-    hit = _internal_cache.get(filename)
-    if hit is None:
-        path = os.path.abspath(filename)
-        hit = path.startswith(_PACKAGE_DIR) or path.startswith(_NUMPY_DIR)
-        _internal_cache[filename] = hit
-    return hit
+    return code_owner(filename) != USER
+
+
+def reader_frame(depth):
+    """The frame of the code that reads a tensor's values, `depth` frames up from the caller, seen through numpy
+    (``np.mean(t)`` is read by the line that called numpy); None when it is graphscope's own code, whose reads of
+    its own tensors are never tracked."""
+    f = _getframe(depth + 1)
+    cache = _internal_cache
+    while f is not None:
+        owner = cache.get(f.f_code.co_filename)
+        if owner is None:
+            owner = code_owner(f.f_code.co_filename)
+        if owner != NUMPY:
+            return f if owner == USER else None
+        f = f.f_back
+    return None
 
 
 def user_frame(depth=2):

@@ -31,22 +31,12 @@ _SCOPES = _source.SCOPES
 #: Operand class -> the node a number of that class becomes next to a tensor, or None for a plain constant
 #: (a Size from ``t.shape`` becomes a ``dim`` node): filled by graphscope.engine.ops.dims, read by the recorder.
 NUMBER_OPERANDS = {}
-#: What reads by your code call (``sizes``, ``note``, ``rows``): graphscope.engine.ops.dims, which imports this module.
+#: What reads by your code call (``sizes``, ``note``, ``rows``) and the recorder asks (``number``: an int or float
+#: operand equal to a pending read): graphscope.engine.ops.dims, which imports this module.
 READS = {}
-_PACKAGE_DIR = _source._PACKAGE_DIR
-_by_graphscope = {}
-
-
-def _your_frame(depth):
-    """The frame `depth` up from the caller when it is not graphscope's own code (your code, numpy), else None:
-    numbers graphscope reads for itself are never tracked."""
-    f = _source._getframe(depth + 1)
-    name = f.f_code.co_filename
-    ours = _by_graphscope.get(name)
-    if ours is None:
-        import os
-        ours = _by_graphscope[name] = os.path.abspath(name).startswith(_PACKAGE_DIR)
-    return None if ours else f
+#: The values of the plain numbers your code read that a constant may still come from (kept by ops.dims).
+PENDING_NUMBERS = set()
+_your_frame = _source.reader_frame
 
 
 class Tensor:
@@ -240,10 +230,12 @@ class Tensor:
         if copy is False and v.__class__ is float:
             raise ValueError(f"np.asarray(..., copy=False): {self.name} holds a Python float, not an array")
         out = np.asarray(v, dtype=dtype)
+        if copy and out is v:
+            out = out.copy()
         frame = _your_frame(1)
         if frame is not None:
             READS["note"](self, out, "array", f"np.asarray({self.name}) (or np.where, np.array)", frame)
-        return out.copy() if copy and out is v else out
+        return out
 
     def __len__(self):
         """The size of the first axis: a plain int (Python makes it one), frozen where it goes; ``t.shape[0]``

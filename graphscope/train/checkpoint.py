@@ -25,7 +25,7 @@ from ..nn.module import bias_before_batchnorm_hint
 from ..util.atomic import TEMP_SUFFIX, atomic_write, require_path
 from ..util.interrupts import interrupts_held
 from .history import PER_EPOCH, History, _finite_or_null
-from .node_state import OWNED_ARRAYS, array_text, node_label, restore_node_attrs, stateful_nodes
+from .node_state import OWNED_ARRAYS, array_text, merge_node_attrs, node_label, stateful_nodes
 
 FORMAT = "graphscope-checkpoint"
 VERSION = 1
@@ -533,7 +533,7 @@ def load_checkpoint(trainer, folder):
         else:
             p.value = float(a)
     for node, attrs in node_attrs:
-        restore_node_attrs(node, attrs)
+        merge_node_attrs(node, attrs)  # the file holds the attributes it can write: the others stay as they are
     trainer.rng = rng
     trainer.history = history
     trainer.epoch = int(meta["epoch"])
@@ -556,7 +556,8 @@ def _save_node_state(trainer, arrays):
 
 
 def _read_node_state(trainer, saved, arrays, where):
-    """[(node, new attrs)] for the stateful nodes, checked against the graph."""
+    """[(node, saved attrs)] for the stateful nodes, checked against the graph (laid over the live attributes by
+    merge_node_attrs)."""
     nodes = stateful_nodes(trainer.graph)
     if not isinstance(saved, list) or len(saved) != len(nodes):
         raise CheckpointError(f"{where}: holds the state of {len(saved) if isinstance(saved, list) else '?'} "
@@ -566,7 +567,7 @@ def _read_node_state(trainer, saved, arrays, where):
         if not isinstance(s, dict) or s.get("op") != node.op:
             raise CheckpointError(f"{where}: stateful node {i} was op {s.get('op') if isinstance(s, dict) else '?'}, "
                                   f"the graph's is {node.name} (op {node.op})")
-        attrs = {**node.attrs, **(s.get("attrs") or {})}
+        attrs = dict(s.get("attrs") or {})
         for k in s.get("arrays") or []:
             a = arrays.get(f"node/{i}/{k}")
             if a is None:

@@ -6,10 +6,11 @@ have one owner: a gs.nn.BatchNorm1d module and every node it recorded hold the s
 with them at test time and its state_dict reads them). So whatever puts state back (a checkpoint, a rewind, the
 search's fresh start for each trial, a batch that failed) writes into those arrays, never replaces them.
 
-Two ways, for two kinds of saved state: ``restore_node_attrs`` puts back attributes copied earlier or read from a
-file (a checkpoint, a rewind, the search's fresh start), whatever shape they have now; ``PassState`` puts back what
-one pass changed when it fails, cheaply enough to hold before every batch (the attribute dict as it was, and a copy
-of the running averages alone).
+Two ways, for two kinds of saved state: ``restore_node_attrs`` puts back a whole attribute dict copied earlier (a
+rewind, the sanity checks, the search's fresh start), whatever shape the arrays have now, and ``merge_node_attrs``
+lays the attributes a checkpoint file holds over the live ones; ``PassState`` puts back what one pass changed when it
+fails, cheaply enough to hold before every batch (the attribute dict as it was, and a copy of the running averages
+alone).
 """
 import numpy as np
 
@@ -24,8 +25,25 @@ def stateful_nodes(graph):
 
 
 def restore_node_attrs(node, saved):
-    """Give a stateful node the attributes `saved`, its arrays written into the node's own arrays (in place) where
-    their shapes agree, a copy of `saved`'s taking the place of the others (a dropout mask of another batch size).
+    """Give a stateful node exactly the attributes `saved` (a whole dict copied earlier): a key `saved` lacks goes.
+
+    An eval pass since the copy leaves ``computed_training=False`` on a batch-norm or dropout node; kept, it would
+    make backward and the Jacobian use the eval-mode function on the training-mode value put back. Arrays are
+    written into the node's own arrays where their shapes agree (see ``_in_place``).
+    """
+    node.attrs = _in_place(node, saved)
+
+
+def merge_node_attrs(node, saved):
+    """Lay the attributes `saved` over the node's live ones (a key `saved` lacks stays): what a checkpoint file
+    holds, which keeps only the attributes it can write (numbers, strings, arrays). Arrays as ``restore_node_attrs``.
+    """
+    node.attrs = {**node.attrs, **_in_place(node, saved)}
+
+
+def _in_place(node, saved):
+    """`saved` with its arrays written into the node's own arrays (in place) where their shapes agree, and a copy
+    of `saved`'s taking the place of the others (a dropout mask of another batch size).
 
     A new array on the node would leave the BatchNorm1d module that shares it with stale averages.
     """
@@ -37,7 +55,7 @@ def restore_node_attrs(node, saved):
             restored[k] = now
         else:
             restored[k] = v.copy() if isinstance(v, np.ndarray) else v
-    node.attrs = {**node.attrs, **restored}
+    return restored
 
 
 class PassState:

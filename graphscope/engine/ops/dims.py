@@ -19,14 +19,22 @@ node, see ``graphscope.engine.guards``) that replay checks:
 - ``for row in x`` (``list(x)``, ``zip(x, ...)``) records one step per row: the
   rows keep a guard that x still has that many;
 - ``len(t)``, ``int(t)``, ``float(t)``, ``t.item()`` and ``np.asarray(t)`` (or
-  ``np.where(t, ...)``) give plain values Python cannot tag: a constant with
-  that value made later in the same function call keeps a guard, refusing
-  (StaleNumberError) when it is made on the line that read it (``x * int(x)``)
-  and warning (StaleNumberWarning) when it is made on a later line.
+  ``np.where(t, ...)``, ``np.sort(t)``: numpy reads for the line that called
+  it) give plain values Python cannot tag. A constant made from one later in
+  the same function call (the same frame: not a later call of the function)
+  keeps a guard, refusing (StaleNumberError) when it is made on the line that
+  read it (``x * int(x)``, ``np.where(x > 1, 2.0, 3.0) * x``) and warning
+  (StaleNumberWarning) when it is made on a later line. A number is matched by
+  its value, except a literal on the line making the constant (the 2 of
+  ``(x - 1.0) * 2``); an array on a later line only when it is the array read
+  (or a view of it). The last PENDING_KEPT reads are kept, by reference, until
+  their function returns.
 
 Reads by graphscope's own code are not tracked, so nothing it does internally
 adds guards.
 """
+import dis
+import functools
 import operator
 import warnings
 from collections import deque
@@ -43,7 +51,8 @@ from ..tensor import Tensor, _ids, new_leaf
 from ..values import as_value
 from .compare import PIECEWISE_CONSTANT
 
-#: How many plain reads (len, int, float, item, np.asarray) are remembered for constants made after them.
+#: How many plain reads (len, int, float, item, np.asarray) are remembered for constants made after them (each
+#: until its function returns).
 PENDING_KEPT = 8
 
 
@@ -304,58 +313,117 @@ def _frozen_constant(number):
 # ---------------------------------------------------------------- plain reads: len, int, float, item, np.asarray
 
 class _Read:
-    """A plain value Python read from a tensor, remembered for the constants made after it in the same call."""
+    """A plain value your code read from a tensor, kept for the constants made after it in the same function call:
+    a number, or the very array np.asarray returned (no copy: a later operand is matched by identity)."""
 
-    __slots__ = ("value", "node", "kind", "read", "code", "line", "frame")
+    __slots__ = ("value", "node", "kind", "read", "frame", "line")
 
     def __init__(self, value, node, kind, read, frame):
         self.value, self.node, self.kind, self.read = value, node, kind, read
-        self.code, self.line, self.frame = frame.f_code, frame.f_lineno, id(frame)
+        self.frame, self.line = frame, frame.f_lineno  # the frame object: a later call of the function has another
 
 
 _PENDING = deque(maxlen=PENDING_KEPT)
-#: The pending plain numbers' values: most operands are none of them, answered by one set lookup.
-_NUMBERS = set()
+#: The pending plain numbers' values, which the recorder tests each int and float operand against (an empty set
+#: while no number waits: one truthiness test per operand).
+_NUMBERS = _tensor.PENDING_NUMBERS
 
 
 def note_read(node, value, kind, read, frame):
-    """Remember that your code at `frame` read `value` from `node` (len, int, float, item: kind size/int/float;
-    np.asarray: array)."""
-    if kind == "array":
-        value = np.array(value)
+    """Remember that your code at `frame` read `value` from `node` (len, int, float, item: kind len/int/float;
+    np.asarray: array, the array returned)."""
+    _expire(frame)
     _PENDING.append(_Read(value, node, kind, read, frame))
+    _listen()
+
+
+def _expire(frame):
+    """Forget the reads made in frames that have returned: no constant can come from them any more (the frames
+    are held, locals and all, only while they may). `frame` is running, and so is every frame it was called from."""
+    if not _PENDING:
+        return
+    waiting = {id(r.frame) for r in _PENDING}
+    f = frame
+    while f is not None and waiting:
+        waiting.discard(id(f))
+        f = f.f_back
+    if waiting:
+        kept = [r for r in _PENDING if id(r.frame) not in waiting]
+        _PENDING.clear()
+        _PENDING.extend(kept)
+        _listen()
+
+
+def _listen():
+    """Have the recorder look at int, float and array operands only while a read of that kind waits for them."""
     _NUMBERS.clear()
     _NUMBERS.update(float(r.value) for r in _PENDING if r.kind != "array")
-    operands = _tensor.NUMBER_OPERANDS
-    for cls in ((np.ndarray,) if kind == "array" else (int, float)):
-        operands.setdefault(cls, _from_read)
+    if any(r.kind == "array" for r in _PENDING):
+        _tensor.NUMBER_OPERANDS[np.ndarray] = _array_from_read
+    else:
+        _tensor.NUMBER_OPERANDS.pop(np.ndarray, None)
 
 
-def _from_read(x):
-    """A constant for operand `x` with a guard, when it matches a read made earlier in the same call; else None."""
-    array = x.__class__ is np.ndarray
-    if not array and x not in _NUMBERS:
-        return None
-    candidates = [r for r in _PENDING if (r.kind == "array") == array]
-    if not array:
-        candidates = [r for r in candidates if float(r.value) == x]
-    if not candidates:
-        return None
+def _number_from_read(x):
+    """A constant with a guard for int or float operand `x` (the recorder asks when `x` equals a pending number),
+    when a read in the same function call gave that value and the line does not have it as a literal; else None."""
     frame = user_frame(3)
     if frame is None:
         return None
-    for r in reversed(candidates):
-        if r.frame != id(frame) or r.code is not frame.f_code:
+    for r in reversed(_PENDING):
+        if r.frame is not frame or r.kind == "array" or r.value != x:
+            continue
+        if _is_literal(x, frame.f_code, frame.f_lineno):
+            return None
+        return _guarded(x, r.value, r, frame.f_lineno == r.line)
+    _expire(frame)  # none of them waits in this call: drop those whose calls have returned
+    return None
+
+
+def _array_from_read(x):
+    """A constant with a guard for array operand `x`, when a read in the same function call returned it (or a
+    view of it), or made on the same line (``np.where(x > 1, 2.0, 3.0) * x``); else None."""
+    frame = user_frame(3)
+    if frame is None:
+        return None
+    for r in reversed(_PENDING):
+        if r.kind != "array" or r.frame is not frame:
             continue
         same_line = frame.f_lineno == r.line
-        if array and not same_line and r.value.shape != x.shape:
-            continue
-        leaf = new_leaf(as_value(x, "operand", copy=True), False, None, "const", None)
-        axis_kind = "size" if r.kind == "len" else r.kind
-        step = _guard_step(r.node, axis_kind, r.value, r.read, r.code, r.line, soft=not same_line)
-        _guards.hang(_guards.note_guard(step, (r.node,)), step.key, (leaf,))
-        return leaf
+        if same_line or x is r.value or np.may_share_memory(x, r.value):
+            return _guarded(x, np.array(r.value), r, same_line)
+    _expire(frame)
     return None
+
+
+def _is_literal(x, code, line):
+    """Whether number `x` is written as a literal on `line` of `code` (the line making the constant: the 2 of
+    ``gs.sum(x - 1.0) * 2`` is the code's own, whatever len(x) is)."""
+    cls = x.__class__
+    for c in _line_literals(code, line):
+        if c.__class__ is cls and c == x:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _line_literals(code, line):
+    """The numbers `code` loads as literals on `line`."""
+    return tuple(i.argval for i in dis.get_instructions(code) if i.opname in _LITERAL_LOADS
+                 and i.positions is not None and i.positions.lineno == line)
+
+
+_LITERAL_LOADS = ("LOAD_CONST", "RETURN_CONST", "LOAD_SMALL_INT")
+
+
+def _guarded(x, recorded, r, same_line):
+    """A constant leaf for operand `x` keeping a guard that `r`'s read is still `recorded`: refusing a replay that
+    changes it when made on the line that read it, warning when on a later line (graphscope is not sure then)."""
+    leaf = new_leaf(as_value(x, "operand", copy=True), False, None, "const", None)
+    kind = "size" if r.kind == "len" else r.kind
+    step = _guard_step(r.node, kind, recorded, r.read, r.frame.f_code, r.line, soft=not same_line)
+    _guards.hang(_guards.note_guard(step, (r.node,)), step.key, (leaf,))
+    return leaf
 
 
 def rows(x, n, frame):
@@ -370,4 +438,4 @@ def rows(x, n, frame):
 
 
 _tensor.NUMBER_OPERANDS.update({Size: _dim_node, FrozenInt: _sized, FrozenFloat: _sized})
-_tensor.READS.update(sizes=sizes, note=note_read, rows=rows)
+_tensor.READS.update(sizes=sizes, note=note_read, rows=rows, number=_number_from_read)
