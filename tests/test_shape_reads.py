@@ -306,3 +306,53 @@ def test_onnx_with_a_free_batch_refuses_a_constant_the_size_of_the_batch(tmp_pat
         tot = tot + gs.sum(row)
     with pytest.raises(gs.GraphscopeError, match="one step per row of the batch"):
         tot.graph().to_onnx(tmp_path / "t.onnx", dynamic_batch=True)
+
+
+# ---------------------------------------------------------------- the flatten idiom
+
+def flattened(x, w):
+    return x.reshape(x.shape[0], -1) @ w
+
+
+def test_the_flatten_idiom_reshapes_each_batch_to_its_own_size(tmp_path):
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(28, 3))
+    x = gs.tensor(rng.normal(size=(16, 7, 4)), name="x")
+    g = flattened(x, gs.param(w, name="W")).graph()
+    assert [n.attrs.get("kept") for n in g.nodes if n.op == "reshape"] == [((0, 0),)]
+    short = rng.normal(size=(2, 7, 4))  # (2, 28), never the recorded (16, -1) = (16, 3.5 ...) or a refusal
+    np.testing.assert_allclose(g.run({"x": short}), short.reshape(2, -1) @ w)
+    g.save(tmp_path / "flat.gsgraph")
+    again = gs.load_graph(tmp_path / "flat.gsgraph")
+    np.testing.assert_allclose(again.run({"x": rng.normal(size=(5, 7, 4))}).shape, (5, 3))
+
+
+def test_a_flattening_model_trains_its_short_last_batch_like_eager_code():
+    rng = np.random.default_rng(1)
+    xs, ys = rng.normal(size=(20, 7, 4)), rng.integers(0, 3, 20)
+    w0 = rng.normal(size=(28, 3)) * 0.1
+    W = gs.param(w0.copy(), name="W")
+    loss = gs.softmax_cross_entropy(flattened(gs.tensor(xs[:8], name="x"), W), ys[:8])
+    gs.Trainer(loss, gs.optim.SGD([W], lr=0.5), batch_size=8, epochs=1, shuffle=False, dtype="float64",
+               progress=False).fit(xs, ys)
+    w = w0.copy()
+    for start in (0, 8, 16):  # the last batch holds 4 examples
+        xb, yb = xs[start:start + 8].reshape(-1, 28), ys[start:start + 8]
+        p = np.exp(xb @ w - (xb @ w).max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(yb)), yb] -= 1
+        w -= 0.5 * xb.T @ p / len(yb)
+    np.testing.assert_allclose(W.value, w, rtol=1e-10, atol=1e-12)
+
+
+def test_the_flatten_idiom_exports_with_a_free_batch_size(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    rng = np.random.default_rng(2)
+    w = rng.normal(size=(28, 3)).astype(np.float32)
+    x = gs.tensor(rng.normal(size=(16, 7, 4)).astype(np.float32), name="x")
+    path = tmp_path / "flat.onnx"
+    flattened(x, gs.param(w, name="W")).graph().to_onnx(path, dynamic_batch=True)
+    five = rng.normal(size=(5, 7, 4)).astype(np.float32)
+    session = ort.InferenceSession(str(path))
+    out = session.run(None, {session.get_inputs()[0].name: five})[0]
+    np.testing.assert_allclose(out, five.reshape(5, -1) @ w, rtol=1e-5, atol=1e-5)

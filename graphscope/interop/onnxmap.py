@@ -136,8 +136,13 @@ def _l2(b, node, w):
     return b.op("ReduceSumSquare", [w], node, keepdims=0)
 
 
-def _reshape(b, node, x, shape):
-    shape = tuple(node.shape)  # the recorded result: no -1 to infer, and a 0 means an empty axis
+def _reshape(b, node, x, shape, kept=()):
+    shape = list(node.shape)  # the recorded result: no -1 to infer, and a 0 means an empty axis
+    same_place = [position for position, axis in kept if position == axis]
+    if same_place and all(shape):  # an entry read from x's own shape at its own place: ONNX's 0 copies it
+        for position in same_place:
+            shape[position] = 0
+        return b.op("Reshape", [x, b.const(node, "shape", np.asarray(shape, dtype=np.int64))], node, allowzero=0)
     return b.op("Reshape", [x, b.const(node, "shape", np.asarray(shape, dtype=np.int64).reshape(-1))], node,
                 allowzero=1)
 

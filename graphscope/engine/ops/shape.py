@@ -7,6 +7,7 @@ from ..source import caller_location
 from ..optable import JacobianInfo, Op, register, shape_of
 from ..values import is_tensor
 from .compare import PIECEWISE_CONSTANT
+from .dims import Size
 
 #: numpy's limit on the parts of one index (NPY_MAXDIMS): at most that many index tensors follow x.
 MAX_INDEX_PARTS = 64
@@ -14,7 +15,9 @@ MAX_INDEX_PARTS = 64
 
 @register
 class Reshape(Op):
-    """x with a new shape (same entries); one axis may be -1."""
+    """x with a new shape (same entries); one axis may be -1. An entry read from x's own shape
+    (``x.reshape(x.shape[0], -1)``, the flatten idiom) is kept as that axis (attribute ``kept``: (position, axis)
+    pairs), so replay on another batch size reshapes to the new size instead of the recorded one."""
 
     name = "reshape"
     function = "reshape"
@@ -23,16 +26,31 @@ class Reshape(Op):
     def arguments(self, x, *shape):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
             shape = shape[0]
-        return (x,), {"shape": wholes(shape, "shape", "reshape")}
+        attrs = {"shape": wholes(shape, "shape", "reshape")}
+        kept = tuple((i, s.axis) for i, s in enumerate(shape) if isinstance(s, Size) and s.node is x)
+        if kept:
+            attrs["kept"] = kept
+        return (x,), attrs
 
-    def forward(self, x, shape):
-        return np.reshape(x, shape)
+    def forward(self, x, shape, kept=()):
+        return np.reshape(x, _kept_shape(x, shape, kept))
 
-    def vjp(self, g, x, value, shape):
+    def vjp(self, g, x, value, shape, kept=()):
         return (np.reshape(g, shape_of(x)) if x.__class__ is not float else float(np.sum(g)),)
 
-    def jacobian(self, i, x, value, shape):
+    def jacobian(self, i, x, value, shape, kept=()):
         return JacobianInfo("identity", f"reshape {shape_of(x)} -> {shape_of(value)}: J = I (same entries, new indexing)")
+
+
+def _kept_shape(x, shape, kept):
+    """`shape` with the entries read from x's own shape ((position, axis) pairs in `kept`) taken from x as it is."""
+    if not kept:
+        return shape
+    now, shape = shape_of(x), list(shape)
+    for position, axis in kept:
+        if -len(now) <= axis < len(now):
+            shape[position] = now[axis]
+    return tuple(shape)
 
 
 @register
