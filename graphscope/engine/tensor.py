@@ -20,7 +20,8 @@ from . import source as _source
 from .backward import backward as _backward
 from .errors import GraphscopeError, InputError, ShapeError
 from .graph import Graph
-from .spellings import EntryCount as _EntryCount, tensor_attribute_error as _tensor_attribute_error
+from .spellings import TORCH_METHODS as _TORCH_METHODS, EntryCount as _EntryCount, \
+    tensor_attribute_error as _tensor_attribute_error
 from . import guards as _guards
 from .guards import note_decision as _note_decision
 from .values import as_value, shape_of
@@ -296,17 +297,26 @@ class Tensor:
         raise InputError(f"pow: {base!r} ** {self.name}: the base of a tensor exponent must be a positive number "
                          f"(for x ** y with tensors write gs.exp(y * gs.log(x)))\n  at {_source.caller_location()}")
 
-    def __getattr__(self, name):
-        """Only reached when no attribute has that name: PyTorch's spellings (x.view, x.clamp, x.permute, ...)
-        get what to write instead (graphscope.engine.spellings.TORCH_METHODS), others a did-you-mean."""
-        if name.startswith("_"):
-            raise AttributeError(f"Tensor has no attribute {name!r}")
-        raise _tensor_attribute_error(self, name, dir(type(self)))
-
     # Comparisons (== != < <= > >=, & | ~) are ops of the op table (graphscope.engine.ops.compare): recorded
     # boolean masks. Hashing stays by identity (as in torch), so tensors still key dicts and sets; graphscope
     # itself compares nodes with `is` and looks them up by id, never with == or `in` on a list.
     __hash__ = object.__hash__
+
+
+def _pytorch_spelling(name):
+    """A property for PyTorch's `name` (x.view, x.clamp, ...) whose AttributeError says what to write instead.
+
+    Properties, not a ``__getattr__``: a class with ``__getattr__`` loses CPython's fast attribute access on every
+    read of every tensor attribute (a third slower recording). Other misspellings get Python's own
+    "Did you mean" in the traceback."""
+    def refuse(self):
+        raise _tensor_attribute_error(self, name, ())
+    return property(refuse, doc=f"PyTorch's {name}: the error it raises says what graphscope calls it")
+
+
+for _name in _TORCH_METHODS:
+    if _name not in Tensor.__dict__:
+        setattr(Tensor, _name, _pytorch_spelling(_name))
 
 
 def _raw(x):
