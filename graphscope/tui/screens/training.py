@@ -187,7 +187,8 @@ class TrainingScreen(Screen):
         if isinstance(event, Stopped):
             self.stopped = event.message
         now = time.monotonic()
-        if now - self._last_report < REPORT_SECONDS and not isinstance(event, Stopped):
+        thinned = not isinstance(event, Stopped) and not self.run.paused  # where a pause holds is always shown
+        if thinned and now - self._last_report < REPORT_SECONDS:
             return
         self._last_report = now
         self._to_ui(self.show, event)
@@ -203,7 +204,7 @@ class TrainingScreen(Screen):
         self.running, self.note = False, ""
         history = self.run.trainer.history
         if outcome == "done" and history.stopped:
-            unfinished = len(history.loss) % self.run.iterations_per_epoch  # batches of an epoch cut short
+            unfinished = self.run.unfinished_batches  # batches of an epoch cut short
             outcome = (self.stopped or "stopped") + (" (an unfinished epoch is not counted)" if unfinished else "")
             outcome += "\n" + self.held_text()
         if self.run.diverged is None:
@@ -221,10 +222,10 @@ class TrainingScreen(Screen):
     def held_text(self):
         """Which parameters the graph holds after a stop: those after the last batch trained."""
         run = self.run
-        n, per = len(run.trainer.history.loss), run.iterations_per_epoch
+        n = len(run.trainer.history.loss)
         if n == 0:
             return "nothing was trained: the graph holds the parameters it began with"
-        batch = n - run.trainer.epoch * per  # batches of the unfinished epoch (0: the stop came at an epoch's end)
+        batch = run.unfinished_batches  # batches of the unfinished epoch (0: the parameters are an epoch's end's)
         where = (f"batch {batch} of epoch {run.trainer.epoch + 1}; r trains that epoch again, whole, from them"
                  if batch > 0 else f"the end of epoch {run.trainer.epoch}")
         return f"the graph holds the parameters after iteration {n} ({where})"
