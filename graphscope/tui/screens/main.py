@@ -240,7 +240,8 @@ class MainScreen(Screen):
                       severity="information" if verdict.matches_derivative else "warning")
             self.moved()
 
-        room = self.query_one("#left").region.width  # beside the inspector, which stays in sight
+        def room():  # beside the inspector, which stays in sight
+            return self.query_one("#left").region.width
         self.app.push_screen(AskDialog(question.title, question.prompt, room=room, problem=guess_problem), answered)
 
     def action_prev(self):
