@@ -26,3 +26,30 @@ async def test_the_predict_box_shrinks_with_the_terminal_and_leaves_the_inspecto
         left = main.query_one("#left").region.width
         box = app.screen.query_one("#dialog").region
         assert box.right <= left < 80, (box, left)
+
+
+async def test_a_failed_check_is_marked_on_the_tape_and_a_leaf_check_names_a_failure_further_on():
+    from graphscope.tui.widgets.tape import Tape
+    app = sample_app("wrong_backward.py")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        session = app.screen.session
+        w1 = next(n for n in session.graph.nodes if n.name == "W1")
+        swish = next(n for n in session.graph.nodes if n.op == "swish")
+        await pilot.press("g", *"W1", "enter")
+        await settle(pilot)
+        assert session.node is w1
+        await pilot.press("c")
+        await settle(pilot)
+        note = session.checks[w1].note
+        assert session.checks[w1].status == "FAIL" and f"{swish.name} (FAIL)" in note, note
+        await pilot.press("C")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        tape = app.screen.query_one(Tape)
+        for node in (swish, w1):
+            row = next(k for k, n in enumerate(tape.nodes) if n is node)
+            tape.scroll_to(y=max(0, row - 2), animate=False, immediate=True)
+            await settle(pilot)
+            line = tape.render_line(row + 1 - int(tape.scroll_offset.y)).text
+            assert line.startswith("✗") and node.name in line, line
