@@ -53,3 +53,13 @@ async def test_a_failed_check_is_marked_on_the_tape_and_a_leaf_check_names_a_fai
             await settle(pilot)
             line = tape.render_line(row + 1 - int(tape.scroll_offset.y)).text
             assert line.startswith("✗") and node.name in line, line
+
+
+def test_a_derivative_too_long_for_the_predict_box_breaks_before_its_slash_indented():
+    from graphscope.tui.screens.dialogs import prompt_lines
+    question = ("next: step 23, backward at dropout_15 = dropout(relu_14)\nwhere p = 0.5\n      mask[18, 78] = False\n"
+                "local gradient ddropout_15[18, 78]/drelu_14[18, 78] = ?")
+    for width in (24, 30, 36):
+        lines = prompt_lines(question, width).split("\n")
+        assert all(len(line) <= width for line in lines), (width, lines)
+        assert lines[-2].endswith("ddropout_15[18, 78]") and lines[-1] == "  /drelu_14[18, 78] = ?", (width, lines)

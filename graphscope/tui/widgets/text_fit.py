@@ -34,8 +34,9 @@ def hanging(line, width, cut_words=False, indent=None):
         if len(words) > 1 and piece.startswith("(") and current.strip():  # an aside too long for a line: from its
             lines.append(current)                                             # own line's start, as one group
             current = indent
-        for word in words:
-            if current.strip() and len(current) + 1 + len(word) > width:
+        for word, own_line in ((part, k > 0) for w in words
+                               for k, part in enumerate(quotient_parts(w) if len(indent) + len(w) > width else [w])):
+            if own_line or (current.strip() and len(current) + 1 + len(word) > width):
                 lines.append(current)
                 current = indent
             elif current.strip():
@@ -46,6 +47,20 @@ def hanging(line, width, cut_words=False, indent=None):
                 current, word = indent, word[room:]
             current += word
     return "\n".join(lines + [current])
+
+
+def quotient_parts(word):
+    """A derivative too long for a line ('ddropout_15[18, 78]/drelu_14[18, 78]') cut before its outermost '/', the
+    denominator going on a line of its own; any other word as it is."""
+    depth = 0
+    for i, ch in enumerate(word):
+        if ch in OPENING:
+            depth += 1
+        elif ch in CLOSING:
+            depth = max(0, depth - 1)
+        elif ch == "/" and depth == 0 and 0 < i < len(word) - 1:
+            return [word[:i], word[i:]]
+    return [word]
 
 
 #: An index ('W[5, 15]', 'scores[0, :]'): a line is never cut inside it.
