@@ -63,3 +63,19 @@ def test_a_derivative_too_long_for_the_predict_box_breaks_before_its_slash_inden
         lines = prompt_lines(question, width).split("\n")
         assert all(len(line) <= width for line in lines), (width, lines)
         assert lines[-2].endswith("ddropout_15[18, 78]") and lines[-1] == "  /drelu_14[18, 78] = ?", (width, lines)
+
+
+async def test_the_help_names_every_key_and_its_long_words_stay_clear_of_the_keys_column():
+    from graphscope.tui.screens.help import HelpScreen
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one("#help Static")
+        lines = [text.render_line(y).text.rstrip() for y in range(text.size.height)]
+        tab = next(k for k, line in enumerate(lines) if "focus the next pane" in line)
+        assert lines[tab].split()[0] == "tab", lines[tab - 1:tab + 2]
+        keys_start = lines.index(next(line for line in lines if line.startswith("Keys")))
+        for line in lines[keys_start + 1:]:  # a row's key, or its words going on under the words
+            assert not line or line.startswith("  ") and (line[2] != " " or line[:21].isspace()), line
