@@ -79,3 +79,27 @@ async def test_the_help_names_every_key_and_its_long_words_stay_clear_of_the_key
         keys_start = lines.index(next(line for line in lines if line.startswith("Keys")))
         for line in lines[keys_start + 1:]:  # a row's key, or its words going on under the words
             assert not line or line.startswith("  ") and (line[2] != " " or line[:21].isspace()), line
+
+
+async def test_at_80x24_the_training_curve_keeps_ten_rows_its_labels_inside_the_frame():
+    from graphscope.tui import TrainingOptions
+    from graphscope.tui.widgets.plots import CurvePlot
+    from tui_apps import training_app, training_finished
+    app = training_app(epochs=30, batch_size=32, lr=0.5)
+    app.training_options = TrainingOptions(lr=0.5, epochs=30, batch_size=32, schedule="exp:0.01",
+                                           origins={"epochs": "given", "lr": "settings()"},
+                                           origins_text="--epochs given; the rest from settings()")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await training_finished(pilot)
+        await pilot.resize_terminal(*SMALL)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        curve = app.screen.query_one(CurvePlot)
+        lines = [curve.render_line(y).text for y in range(curve.size.height)]
+        top = next(k for k, line in enumerate(lines) if "┌" in line)
+        bottom = next(k for k, line in enumerate(lines) if "└" in line)
+        assert bottom - top - 1 >= 10, lines
+        assert not lines[top].split("┌")[0].strip() and not lines[bottom].split("└")[0].strip(), lines
+        assert "val acc" in "\n".join(screen_lines(app)[:6])  # the legend cut again at the new width, whole

@@ -33,6 +33,8 @@ from .layers import LayerScreen
 REPORT_SECONDS = 0.25
 #: The settings line's most lines (graphscope.tcss: #training-status's max-height).
 STATUS_LINES = 3
+#: ... under ROOMY_HEIGHT lines, where the curve comes first (the parts past them are left out whole).
+SHORT_STATUS_LINES = 2
 #: Below this many lines, the lines about the data and the settings make way for a divergence's report, and the
 #: line saying where each setting came from makes way for the curve (the status line says it in short).
 ROOMY_HEIGHT = 30
@@ -104,7 +106,8 @@ class TrainingScreen(Screen):
         """The settings line cut between its parts (' · ') to the screen's width, on at most STATUS_LINES lines."""
         status = self.query_one("#training-status", Static)
         width = status.content_region.width or None
-        status.update("\n".join(cut_parts(self.status_text(self.n_train).split(" · "), width, STATUS_LINES)))
+        most = STATUS_LINES if self.roomy else SHORT_STATUS_LINES
+        status.update("\n".join(cut_parts(self.status_text(self.n_train).split(" · "), width, most)))
 
     def status_text(self, n_train=None):
         """The settings line (see _settings_text), or, for a file that cannot be trained, only that."""
@@ -152,7 +155,7 @@ class TrainingScreen(Screen):
         self.query_one("#training-message", Static).update(
             f"{len(data[0])} examples" + (f", {n_val} for validation" if n_val else ", no validation set")
             + (f" · checkpoint: {self.options.checkpoint}{resumed}" if self.options.checkpoint else "")
-            + (f"\n{self.options.origins_text}" if self.options.origins_text and self.roomy else ""))
+            + (f"\n{self.options.origins_text}" if self.options.origins_text else ""))  # shown when roomy
         bar = self.query_one(ProgressBar)
         bar.update(total=run.epochs * run.iterations_per_epoch, progress=len(run.trainer.history.loss))
         self.running, self.outcome, self.stopped, self.stopping, self.note = True, "", "", False, ""
@@ -256,9 +259,8 @@ class TrainingScreen(Screen):
             state = f"stopping: {event.message}"
         elif self.running and self.stopping:
             state = "stopping after this batch"
-        # a short terminal gives the settings' lines up to a divergence's report (the status line keeps the settings)
-        self.query_one("#training-message").display = \
-            self.running or run.diverged is None or self.size.height >= ROOMY_HEIGHT
+        # a short terminal gives the data's line to the curve (the status line keeps the settings)
+        self.query_one("#training-message").display = self.roomy
         text = " · ".join(parts) + "\n" + accuracies + "\n" + state
         if not self.running and self.options.checkpoint and run.trainer.saved_epoch:
             text += f"\ncheckpoint kept: {self.options.checkpoint} (after epoch {run.trainer.saved_epoch})"
@@ -299,6 +301,7 @@ class TrainingScreen(Screen):
         self.call_after_refresh(self.show_status)
         if self.run is not None:
             self.show()
+            self.call_after_refresh(self.show)  # the legend cut again at its new width
 
     def figures_text(self):
         """What the figures line says (the tests read it)."""
