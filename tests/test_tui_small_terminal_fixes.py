@@ -103,3 +103,49 @@ async def test_at_80x24_the_training_curve_keeps_ten_rows_its_labels_inside_the_
         assert bottom - top - 1 >= 10, lines
         assert not lines[top].split("┌")[0].strip() and not lines[bottom].split("└")[0].strip(), lines
         assert "val acc" in "\n".join(screen_lines(app)[:6])  # the legend cut again at the new width, whole
+
+
+async def test_at_80x24_the_layer_table_scrolls_so_the_histograms_keep_eight_rows():
+    from textual.widgets import DataTable
+
+    from graphscope.tui.widgets.plots import HistogramPlot
+    app = sample_app("batchnorm.py")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        table = app.screen.query_one(DataTable)
+        layers = len(app.screen.stats)
+        assert layers + 1 > table.size.height  # more layers than rows: the table scrolls
+        assert all(plot.size.height >= 8 for plot in app.screen.query(HistogramPlot))
+        for _ in range(layers - 1):
+            await pilot.press("down")
+        await settle(pilot)
+        assert table.cursor_row == layers - 1
+        last = app.screen.stats[-1].scope
+        assert any(last in table.render_line(y).text for y in range(table.size.height))  # scrolled into sight
+
+
+async def test_a_notification_cut_at_80x24_ends_at_a_sentence_and_says_the_rest_is_in_the_inspector():
+    from textual.widgets._toast import Toast, ToastRack
+
+    from graphscope.tui.widgets.text_fit import MORE
+    app = sample_app("wrong_backward.py")
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("g", "W", "1", "enter")
+        await settle(pilot)
+        long = " ".join(f"Sentence {k} says what the check found at length, in many words." for k in range(12))
+        app.screen.tell(long, title="gradient check")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        rack = app.screen.get_child_by_type(ToastRack)
+        toast = rack.query_one(Toast)
+        said = toast._notification.message
+        assert said.endswith("words. " + MORE), said
+        _, end, _ = app.screen.toast_room()
+        assert toast.region.bottom <= end, (toast.region, end)  # drawn whole, above the node's box
+        app.screen.tell("short and whole", title="x")
+        await settle(pilot)
+        assert app.screen.get_child_by_type(ToastRack).query_one(Toast)._notification.message == "short and whole"

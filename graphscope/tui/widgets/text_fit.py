@@ -169,3 +169,32 @@ def cut_parts(parts, width, most, indent="  ", sep=PART_SEP):
         return lines
     mark = sep.rstrip()
     return lines[:most - 1] + [lines[most - 1][:-len(mark)].rstrip()]
+
+
+#: What a notification cut short ends with: the rest stands in the inspector.
+MORE = "(more in the inspector)"
+#: Where a sentence (or a clause) ends: a cut after one reads as whole.
+SENTENCE_END = re.compile(r"[.;:!?)](?=\s|$)")
+
+
+def wrapped_rows(text, width):
+    """The lines `text` takes wrapped between words to `width` columns (each of its lines on its own)."""
+    import textwrap
+    return sum(max(1, len(textwrap.wrap(line, width, break_long_words=True))) for line in text.split("\n"))
+
+
+def cut_to_rows(text, width, rows, more=MORE):
+    """`text` as a box `width` columns wide and `rows` lines high shows it whole: as it is when it fits, else cut
+    after its last sentence (or clause) end that leaves room for `more` (else after its last whole word that does),
+    `more` said after it, so it never ends mid-sentence without saying where the rest is."""
+    if width is None or rows is None or wrapped_rows(text, width) <= rows:
+        return text
+    ends = [m.end() for m in SENTENCE_END.finditer(text)]
+    words = [m.start() for m in re.finditer(r"\s+", text)]
+    for cuts in (ends, words):
+        for at in reversed(cuts):
+            head = text[:at].rstrip()
+            candidate = f"{head} {more}" if cuts is ends else f"{head}… {more}"
+            if head and wrapped_rows(candidate, width) <= rows:
+                return candidate
+    return more
