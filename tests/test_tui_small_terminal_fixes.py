@@ -149,3 +149,37 @@ async def test_a_notification_cut_at_80x24_ends_at_a_sentence_and_says_the_rest_
         app.screen.tell("short and whole", title="x")
         await settle(pilot)
         assert app.screen.get_child_by_type(ToastRack).query_one(Toast)._notification.message == "short and whole"
+
+
+async def test_with_the_inspector_focused_the_arrows_still_step_and_the_footer_says_so():
+    from graphscope.tui.widgets.footer import KeyFooter
+    from graphscope.tui.widgets.inspector import Inspector
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.screen.query_one(Inspector).focus()
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert app.screen.query_one(KeyFooter)
+        footer = screen_lines(app)[-1]
+        assert footer.split()[:2] == ["←→", "step"], footer
+        step = app.session.stepper.step
+        await pilot.press("right")
+        await settle(pilot)
+        assert app.session.stepper.step == step + 1
+
+
+def test_the_kronecker_product_reads_as_circled_times_and_a_whole_reduction_as_over_all_axes():
+    import numpy as np
+
+    import graphscope as gs
+    from graphscope.engine.jacobian import describe_jacobian
+    from graphscope.util.terminal import ascii_glyph
+    x = gs.param(np.ones((2, 3)), name="x")  # a node named x: 'I (x) B^T' read as that node
+    w = gs.param(np.ones((3, 2)), name="w")
+    product = x @ w
+    assert "d(A@B)/dA = I ⊗ B^T" in describe_jacobian(product, 0).formula
+    assert "d(A@B)/dB = A ⊗ I" in describe_jacobian(product, 1).formula
+    assert ascii_glyph("⊗") == "kron"
+    assert describe_jacobian(gs.sum(product), 0).formula.endswith("over all axes")
+    assert describe_jacobian(gs.sum(product, axis=1), 0).formula.endswith("over axis 1")
