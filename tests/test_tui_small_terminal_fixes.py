@@ -183,3 +183,27 @@ def test_the_kronecker_product_reads_as_circled_times_and_a_whole_reduction_as_o
     assert ascii_glyph("⊗") == "kron"
     assert describe_jacobian(gs.sum(product), 0).formula.endswith("over all axes")
     assert describe_jacobian(gs.sum(product, axis=1), 0).formula.endswith("over axis 1")
+
+
+def test_a_pointwise_local_gradient_is_worked_out_with_the_entrys_numbers():
+    import numpy as np
+
+    import graphscope as gs
+    from graphscope.engine.graph import Graph
+    from graphscope.stepper import Stepper
+    from graphscope.stepper.questions import question
+    from graphscope.tui.session import Verdict
+    a, b = gs.param(np.array(3.0), name="a"), gs.param(np.array(2.0), name="b")
+    product = a * b
+    product.name = "c"
+    out = gs.relu(product - 7.0)
+    total = gs.sum(out)
+    stepper = Stepper(Graph(total))
+    asked = {q.asked: q for q in (question(stepper[k], total) for k in range(len(stepper))) if q is not None}
+    relu = next(q for name, q in asked.items() if name.startswith(f"d{out.name}/"))
+    assert relu.worked == "diag(1[x > 0]) = 1[x > 0] = 1[-1 > 0] = 0", relu.worked
+    mul = next(q for name, q in asked.items() if name.startswith("dc/d"))
+    other, value = ("b", 2) if mul.asked == "dc/da" else ("a", 3)
+    assert mul.worked == f"diag({other}) = {other} = {value}", mul.worked
+    text = Verdict(value + 1.0, mul.truth, mul.why, worked=mul.worked).text()
+    assert f"= diag({other})" in text and f"diag({other}) = {other} = {value}" in text, text
