@@ -164,7 +164,7 @@ async def test_at_160x45_the_graph_uses_the_pane_and_the_tape_lists_every_node()
         names = [r[2] for r in rows if r]  # after the mark and the row number; a long name is cut: 'softma…_11'
         assert len(names) == len(app.session.graph.nodes)
         assert all(n.name.startswith(shown.partition("…")[0]) and n.name.endswith(shown.partition("…")[2])
-                   for shown, n in zip(names, app.session.graph.nodes))
+                   for shown, n in zip(names, tape.nodes))  # the forward walk's order
 
 
 async def test_at_80x24_the_graph_keeps_the_current_node_and_its_neighbour_whole_with_no_stray_glyphs():
