@@ -648,7 +648,7 @@ def _is_permutation(M, node, i):
 
 
 def _is_matmul(M, node, i):
-    """For 2-d A @ B: d/dA = I (x) B^T and d/dB = A (x) I (row-major flattening)."""
+    """For 2-d A @ B: d/dA = I ⊗ B^T and d/dB = A ⊗ I (row-major flattening)."""
     a, b = (np.asarray(x.value) for x in node.inputs)
     if a.ndim != 2 or b.ndim != 2:
         return M.shape == (np.size(node.value), np.size(node.inputs[i].value))

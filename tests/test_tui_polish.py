@@ -68,7 +68,7 @@ async def test_a_guess_that_is_the_true_derivative_where_the_ops_vjp_is_wrong_is
         await pilot.press("t", "n")
         await settle(pilot)
         question = app.screen.query_one("#dialog-message").content
-        assert re.search(r"dswish_\d+\[5, 15\]/dadd_\d+\[5, 15\]\s+= \?", str(question)), question
+        assert re.search(r"dswish_\d+\[5, 15\]\s*/dadd_\d+\[5, 15\]\s+= \?", str(question)), question
         await pilot.press(*"0.0884186", "enter")
         await settle(pilot)
         (toast,) = list(app.screen.get_child_by_type(ToastRack).query(Toast))

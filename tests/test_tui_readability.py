@@ -169,8 +169,8 @@ async def test_at_120x40_the_tape_lists_every_node_of_two_layer():
         tape, graph = app.screen.query_one("#tape"), app.screen.query_one("#graph")
         rows = [tape.render_line(y).text.split() for y in range(1, tape.scrollable_content_region.height)]
         names = [r[2] for r in rows if r]  # a long name (global ids in a long test run) is cut: 'matmul…22602'
-        nodes = app.session.graph.nodes
-        assert len(names) == len(nodes) and all(
+        nodes = tape.nodes  # the forward walk's order
+        assert len(nodes) == len(app.session.graph.nodes) and len(names) == len(nodes) and all(
             n.name.startswith(shown.partition("…")[0]) and n.name.endswith(shown.partition("…")[2])
             for shown, n in zip(names, nodes)), names
         assert graph.size.height >= 2 * tape.size.height  # the graph keeps most of the column

@@ -143,7 +143,7 @@ def jacobian_lines(event):
     shape of the contribution its VJP made (never building the Jacobian):
 
         upstream 4x3 (mean=0.0043 std=0.12) · local Jacobian → contribution
-        to h   12x20 matmul: d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T) → 4x5 (mean=-0.0001 std=0.079)
+        to h   12x20 matmul: d(A@B)/dA = I ⊗ B^T   (VJP: dA = G @ B^T) → 4x5 (mean=-0.0001 std=0.079)
 
     '' at other steps."""
     if event.phase != BACKWARD or not event.edges or getattr(event, "error", None) is not None:

@@ -407,7 +407,37 @@ def _pointwise_entry(event, edge, output, rng, jac):
     c = np.ravel_multi_index(c_index, x_shape) if c_index else 0
     truth = jac.row(r)[c]
     given = _entry_lines(edge, r_index, c_index, jac.formula)
-    return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula)
+    return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula,
+                worked=_pointwise_worked(edge, r_index, c_index, jac.formula, truth))
+
+
+def _pointwise_worked(edge, r_index, c_index, formula, truth):
+    """The local gradient's formula with the entry's numbers put in: 'diag(a) = a = 3', 'diag(1[x > 0]) = 1[x > 0] =
+    1[-0.16 > 0] = 0', 'diag(1 - tanh(x)^2) = 1 - tanh(x)^2 = 1 - 0.537^2 = 0.7116'; '' for a formula that is a
+    constant (I, 1^T) or that cannot be read."""
+    m = FORMULA.match(formula)
+    if m is None:
+        return ""
+    node = edge.node
+    rhs = m.group("rhs").split("  (")[0].strip()
+    inner = rhs[len("diag("):-1] if rhs.startswith("diag(") and rhs.endswith(")") else rhs
+    filled, of = inner, m.group("of").strip()
+    if of and of in filled:
+        filled = filled.replace(of, num(_value(node)[r_index]))
+    names = _input_names(node) or ()
+    for name, x in zip(names, node.inputs):
+        xi = c_index if x is edge.input else source_index(r_index, np.shape(x._value))
+        filled = re.sub(rf"\b{re.escape(name)}\b", num(_value(x)[xi]), filled)
+    for name, v in node.attrs.items():
+        if isinstance(v, (float, np.floating)) and not isinstance(v, bool):
+            filled = re.sub(rf"\b{re.escape(name)}\b", num(v), filled)
+    if filled == inner:  # a constant (I, 1^T, 0): no number to put in
+        return ""
+    parts = []
+    for part in (rhs, inner, filled, num(truth)):
+        if part not in parts:
+            parts.append(part)
+    return " = ".join(parts) if len(parts) > 1 else ""
 
 
 def _matmul_entry(event, edge, output, rng, jac):

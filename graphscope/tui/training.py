@@ -146,6 +146,7 @@ class TrainingRun:
         self.diverged = None  # the TrainingDiverged of the last fit (None: it ended otherwise, or none ran)
         self.good = None  # the trainer's state at the end of the last whole epoch (or the fit's start): go_back()
         self.went_back = False  # go_back() has put self.good back since the divergence
+        self.last_batch = None  # the BatchEnd of the last batch trained (None: none, or gone back since)
 
     def continue_from(self, folder):
         """Go on with the run saved in `folder` (the trainer's load_checkpoint checks the model, the optimizer and
@@ -193,6 +194,7 @@ class TrainingRun:
         the graph shows that state's pass on the recorded batch. Returns the epoch gone back to."""
         self.good.restore()
         self.went_back = True
+        self.last_batch = None
         self.params_before = None
         self._before = snapshot_params(self.graph)
         with np.errstate(all="ignore"):
@@ -209,6 +211,15 @@ class TrainingRun:
         return -(-len(self.data[0]) // self.options.batch_size)
 
     @property
+    def unfinished_batches(self):
+        """The batches trained of the epoch in progress (0: the parameters are those at an epoch's end), counted by
+        the trainer's own batch numbers, never from the iteration count (an earlier stop mid-epoch shifts it)."""
+        last = self.last_batch
+        if last is None or last.epoch != self.trainer.epoch or last.batch >= last.batches:
+            return 0
+        return last.batch
+
+    @property
     def paused(self):
         return not self._go.is_set()
 
@@ -219,12 +230,16 @@ class TrainingRun:
 
     def _event(self, event):
         if isinstance(event, BatchEnd):
+            self.last_batch = event
             self.params_before, self._before = self._before, snapshot_params(self.graph)
         elif isinstance(event, EpochEnd):
             self.good = TrainerState(self.trainer)  # what the epoch's checkpoint holds, kept in memory too
         self.report(event)
+        held = False
         while not self._go.wait(0.05):  # paused: hold the training thread between two batches
-            pass
+            if not held:  # say where it holds (the screen may have thinned `event` out): the figures show this batch
+                held = True
+                self.report(event)
 
     def fit(self):
         """Train (in the worker thread); returns the History, raises TrainingDiverged or GraphscopeError."""

@@ -48,5 +48,5 @@ class MatMul(Op):
 
     def jacobian(self, i, a, b, value):
         if i == 0:
-            return JacobianInfo("matmul", "d(A@B)/dA = I (x) B^T   (VJP: dA = G @ B^T)")
-        return JacobianInfo("matmul", "d(A@B)/dB = A (x) I   (VJP: dB = A^T @ G)")
+            return JacobianInfo("matmul", "d(A@B)/dA = I ⊗ B^T   (VJP: dA = G @ B^T)")
+        return JacobianInfo("matmul", "d(A@B)/dB = A ⊗ I   (VJP: dB = A^T @ G)")

@@ -63,7 +63,8 @@ class _Reduce(Op):
     structure = "reduce"
 
     def jacobian(self, i, x, value, axis=None, keepdims=False):
-        return reduction_jacobian(x, value, self.structure, self.formula + f"  over axis {axis}")
+        over = "all axes" if axis is None else f"axis {axis}" if isinstance(axis, int) else f"axes {tuple(axis)}"
+        return reduction_jacobian(x, value, self.structure, f"{self.formula}  over {over}")
 
 
 @register

@@ -75,8 +75,8 @@ class AskDialog(Dialog):
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
     def __init__(self, title, prompt, value="", room=None, problem=None):
-        """`room`: the columns at the screen's left the box may take (predict mode keeps the inspector beside it in
-        sight: the numbers the question is about); None: centred. `problem(text)`: why a typed answer cannot be
+        """`room()`: the columns at the screen's left the box may take (predict mode keeps the inspector beside it in
+        sight: the numbers the question is about), asked again when the terminal is resized; None: centred. `problem(text)`: why a typed answer cannot be
         taken ('' when it can): the box then stays open, that one line under the answer."""
         super().__init__(classes="beside" if room else "")
         self.title_text, self.prompt, self.value, self.room = title, prompt, value, room
@@ -91,9 +91,16 @@ class AskDialog(Dialog):
 
     def on_mount(self):
         super().on_mount()  # no notification over the question
-        if self.room:
-            self.query_one("#dialog").styles.width = self.room
+        self.fit_room()
         self.query_one(OrderedInput).focus()
+
+    def fit_room(self):
+        """Take the columns room() leaves beside the inspector (again after a resize: the box never covers it)."""
+        if self.room:
+            self.query_one("#dialog").styles.width = self.room()
+
+    def on_resize(self, event):
+        self.call_after_refresh(self.fit_room)  # once the screen under the box has laid out its panes anew
 
     def on_input_submitted(self, event):
         said = self.problem(event.value) if self.problem else ""

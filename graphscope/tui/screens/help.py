@@ -6,6 +6,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..widgets.tape_layout import MARKS_KEY
+from ..widgets.text_fit import hanging
 
 INTRO = " ".join("""[b]graphscope[/b]: step through backpropagation node by node (Escape, ? or q closes this help).
 @@
@@ -22,9 +23,11 @@ update/weight ratio.
 
 
 def key_name(key):
-    """A key as it is typed: '!' for exclamation_mark, 'C' for C, 'home' for home."""
+    """A key as it is typed: '!' for exclamation_mark, 'C' for C, 'home' for home; a key whose character does not
+    show (tab, space) by its name."""
     key = key.strip()
-    return key_to_character(key) or key
+    character = key_to_character(key)
+    return character if character and character.isprintable() and not character.isspace() else key
 
 
 def full_words(binding):
@@ -32,13 +35,34 @@ def full_words(binding):
     return binding.tooltip or binding.description
 
 
-def keys_text(bindings):
-    """One line per binding: its keys and what it does (in full: its tooltip when it has one)."""
+#: The keys' column: what a binding does starts after it (and its lines cut to the width go on under it).
+KEY_COLUMN = 18
+
+
+def keys_text(bindings, width=None):
+    """One line per binding: its keys and what it does (in full: its tooltip when it has one), cut to `width`
+    (None: not cut) with the lines after the first under the words, the keys' column left clear."""
     rows = []
     for b in bindings:
         keys = ", ".join(key_name(k) for k in b.key.split(","))
-        rows.append(f"  [b]{keys:<18}[/b] {full_words(b)}")
+        row = hanging(f"  {keys:<{KEY_COLUMN}} {full_words(b)}", width, indent=KEY_COLUMN + 3)
+        rows.append(f"  [b]{keys}[/b]" + row[2 + len(keys):])
     return "\n".join(rows)
+
+
+class HelpText(Static):
+    """The help's text, its key rows cut to the pane's width."""
+
+    def __init__(self, bindings, **kwargs):
+        super().__init__(self._text(bindings, None), **kwargs)
+        self.bindings = bindings
+
+    @staticmethod
+    def _text(bindings, width):
+        return INTRO + "\n[b]Keys[/b] (each also in the command palette, ctrl+p)\n" + keys_text(bindings, width)
+
+    def on_resize(self, event):
+        self.update(self._text(self.bindings, self.content_region.width or None))
 
 
 class HelpScreen(ModalScreen):
@@ -56,4 +80,4 @@ class HelpScreen(ModalScreen):
     def compose(self):
         with VerticalScroll(id="help") as pane:
             pane.border_title = self.CLOSE_WORDS
-            yield Static(INTRO + "\n[b]Keys[/b] (each also in the command palette, ctrl+p)\n" + keys_text(self.bindings))
+            yield HelpText(self.bindings)

@@ -83,6 +83,21 @@ def with_walked_updates(stats, events):
 #: The footer shows Up/Down as one group: '↑↓ pick layer'..
 SCOPE_KEYS = Binding.Group("pick layer", compact=True)
 #: Why a row's upd/weight is '-': no step has been taken yet, and what takes one.
+#: The rows a histogram keeps however many layers the table lists (the table scrolls instead).
+HISTOGRAM_ROWS = 8
+#: The rows around the table and the histograms at most: the status line (3), the parameters' pane (6), the footer.
+AROUND_ROWS = 3 + 6 + 1
+#: The table's rows at least (its header and 3 layers).
+TABLE_MIN_ROWS = 4
+
+
+def table_height(layers, screen_height):
+    """The layer table's rows (its header included) on a screen `screen_height` lines high: every layer when they
+    fit, else as many as leave the histograms HISTOGRAM_ROWS rows (the table scrolls to the highlighted layer)."""
+    room = screen_height - AROUND_ROWS - HISTOGRAM_ROWS
+    return min(layers + 1, max(TABLE_MIN_ROWS, room))
+
+
 #: The status line's most lines (graphscope.tcss: #layers-status's max-height).
 STATUS_LINES = 3
 NO_UPDATE_YET = "no update yet: r trains, or --optimizer walks one"
@@ -116,8 +131,8 @@ class LayerScreen(Screen):
             yield Static(NO_SCOPES, id="layers-empty")
         else:
             table = DataTable(id="layers-table", cursor_type="row", zebra_stripes=True)
-            table.styles.height = len(self.stats) + 1  # its rows and header from the first frame: the plots
-            yield table  # below are drawn once, at their size
+            table.styles.height = table_height(len(self.stats), self.app.size.height)  # from the first frame:
+            yield table  # the plots below are drawn once, at their size
             with Horizontal(id="layers-plots"):
                 yield HistogramPlot(id="activation-histogram")
                 yield HistogramPlot(id="gradient-histogram")
@@ -197,4 +212,5 @@ class LayerScreen(Screen):
     def on_resize(self):
         self.call_after_refresh(self.show_status)
         if self.stats:
+            self.query_one(DataTable).styles.height = table_height(len(self.stats), self.app.size.height)
             self.call_after_refresh(self.show_params)

@@ -22,7 +22,7 @@ from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
 from ..widgets.inspector import Inspector
 from ..widgets.tape import Tape
-from ..widgets.text_fit import fit_parts
+from ..widgets.text_fit import cut_to_rows, fit_parts
 from .dialogs import AskDialog, MessageDialog
 from .help import HelpScreen, full_words
 from .layers import LayerScreen
@@ -37,6 +37,8 @@ CHECK_NOTICE_PAINT = 0.1
 #: The fewest rows a notification needs (its title, a line of text and its padding): with less room on the far side
 #: of the current node's box, notifications take the whole graph pane's height.
 MIN_TOAST_ROWS = 4
+#: Textual's Toast: its most columns, the columns its border and padding take, the rows its margin and padding take.
+TOAST_WIDTH, TOAST_SIDES, TOAST_ROWS_AROUND = 60, 3, 3
 #: The tape's rows (its header included) when the graph needs the room: graphscope.tcss's #tape height.
 TAPE_ROWS = 9
 #: The tape may take this share of the left column's rows even when the graph would fill them (a graph pane that
@@ -144,6 +146,14 @@ class MainScreen(Screen):
             rack = self.get_child_by_type(ToastRack)
         except NoMatches:
             return
+        start, end, below = self.toast_room()
+        rack.styles.offset = (0, start)
+        rack.styles.max_height = end - start
+        rack.styles.height = end - start
+        rack.styles.align_vertical = "bottom" if below else "top"
+
+    def toast_room(self):
+        """(first row, past the last row, at the bottom) the notifications stand in (fit_notifications)."""
         graph = self.query_one(GraphView)
         bottom = max(1, graph.region.bottom - self.region.y)  # the rack's rows from the screen's top
         start, end = 0, bottom
@@ -154,10 +164,7 @@ class MainScreen(Screen):
             start, end = (pane_top + rows[1], bottom) if below else (0, pane_top + rows[0])
             if end - start < MIN_TOAST_ROWS:
                 start, end = 0, bottom
-        rack.styles.offset = (0, start)
-        rack.styles.max_height = end - start
-        rack.styles.height = end - start
-        rack.styles.align_vertical = "bottom" if below else "top"
+        return start, end, below
 
     # ---------------------------------------------------------------- redrawing
     def show_step(self):
@@ -198,8 +205,19 @@ class MainScreen(Screen):
         self.guard(self.session.goto_node, self.query_one(Tape).highlighted)
 
     def tell(self, message, **kwargs):
-        """A notification (it replaces the one shown: GraphscopeApp.notify), its text as written, never markup."""
-        self.notify(message, markup=False, **kwargs)
+        """A notification (it replaces the one shown: GraphscopeApp.notify), its text as written, never markup, cut
+        to the rows it has beside the current node's box at a sentence's end, saying the rest is in the inspector."""
+        width, rows = self.toast_text_room(titled=bool(kwargs.get("title")))
+        self.notify(cut_to_rows(message, width, rows), markup=False, **kwargs)
+
+    def toast_text_room(self, titled=True):
+        """(columns, lines) a notification's text has now (Textual's Toast: 60 columns at most and half the screen,
+        a margin and padding around it, a title line); (None, None) before the screen is laid out."""
+        if not self.size.width:
+            return None, None
+        start, end, _ = self.toast_room()
+        width = min(TOAST_WIDTH, self.size.width // 2) - TOAST_SIDES
+        return max(10, width), max(1, end - start - TOAST_ROWS_AROUND - (1 if titled else 0))
 
     def guard(self, action, *args):
         """Run an action; a graphscope error (or any failure) shows in a dialog, never a traceback."""
@@ -240,7 +258,8 @@ class MainScreen(Screen):
                       severity="information" if verdict.matches_derivative else "warning")
             self.moved()
 
-        room = self.query_one("#left").region.width  # beside the inspector, which stays in sight
+        def room():  # beside the inspector, which stays in sight
+            return self.query_one("#left").region.width
         self.app.push_screen(AskDialog(question.title, question.prompt, room=room, problem=guess_problem), answered)
 
     def action_prev(self):

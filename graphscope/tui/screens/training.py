@@ -33,6 +33,8 @@ from .layers import LayerScreen
 REPORT_SECONDS = 0.25
 #: The settings line's most lines (graphscope.tcss: #training-status's max-height).
 STATUS_LINES = 3
+#: ... under ROOMY_HEIGHT lines, where the curve comes first (the parts past them are left out whole).
+SHORT_STATUS_LINES = 2
 #: Below this many lines, the lines about the data and the settings make way for a divergence's report, and the
 #: line saying where each setting came from makes way for the curve (the status line says it in short).
 ROOMY_HEIGHT = 30
@@ -104,7 +106,8 @@ class TrainingScreen(Screen):
         """The settings line cut between its parts (' · ') to the screen's width, on at most STATUS_LINES lines."""
         status = self.query_one("#training-status", Static)
         width = status.content_region.width or None
-        status.update("\n".join(cut_parts(self.status_text(self.n_train).split(" · "), width, STATUS_LINES)))
+        most = STATUS_LINES if self.roomy else SHORT_STATUS_LINES
+        status.update("\n".join(cut_parts(self.status_text(self.n_train).split(" · "), width, most)))
 
     def status_text(self, n_train=None):
         """The settings line (see _settings_text), or, for a file that cannot be trained, only that."""
@@ -152,7 +155,7 @@ class TrainingScreen(Screen):
         self.query_one("#training-message", Static).update(
             f"{len(data[0])} examples" + (f", {n_val} for validation" if n_val else ", no validation set")
             + (f" · checkpoint: {self.options.checkpoint}{resumed}" if self.options.checkpoint else "")
-            + (f"\n{self.options.origins_text}" if self.options.origins_text and self.roomy else ""))
+            + (f"\n{self.options.origins_text}" if self.options.origins_text else ""))  # shown when roomy
         bar = self.query_one(ProgressBar)
         bar.update(total=run.epochs * run.iterations_per_epoch, progress=len(run.trainer.history.loss))
         self.running, self.outcome, self.stopped, self.stopping, self.note = True, "", "", False, ""
@@ -187,7 +190,8 @@ class TrainingScreen(Screen):
         if isinstance(event, Stopped):
             self.stopped = event.message
         now = time.monotonic()
-        if now - self._last_report < REPORT_SECONDS and not isinstance(event, Stopped):
+        thinned = not isinstance(event, Stopped) and not self.run.paused  # where a pause holds is always shown
+        if thinned and now - self._last_report < REPORT_SECONDS:
             return
         self._last_report = now
         self._to_ui(self.show, event)
@@ -203,7 +207,7 @@ class TrainingScreen(Screen):
         self.running, self.note = False, ""
         history = self.run.trainer.history
         if outcome == "done" and history.stopped:
-            unfinished = len(history.loss) % self.run.iterations_per_epoch  # batches of an epoch cut short
+            unfinished = self.run.unfinished_batches  # batches of an epoch cut short
             outcome = (self.stopped or "stopped") + (" (an unfinished epoch is not counted)" if unfinished else "")
             outcome += "\n" + self.held_text()
         if self.run.diverged is None:
@@ -221,10 +225,10 @@ class TrainingScreen(Screen):
     def held_text(self):
         """Which parameters the graph holds after a stop: those after the last batch trained."""
         run = self.run
-        n, per = len(run.trainer.history.loss), run.iterations_per_epoch
+        n = len(run.trainer.history.loss)
         if n == 0:
             return "nothing was trained: the graph holds the parameters it began with"
-        batch = n - run.trainer.epoch * per  # batches of the unfinished epoch (0: the stop came at an epoch's end)
+        batch = run.unfinished_batches  # batches of the unfinished epoch (0: the parameters are an epoch's end's)
         where = (f"batch {batch} of epoch {run.trainer.epoch + 1}; r trains that epoch again, whole, from them"
                  if batch > 0 else f"the end of epoch {run.trainer.epoch}")
         return f"the graph holds the parameters after iteration {n} ({where})"
@@ -255,9 +259,8 @@ class TrainingScreen(Screen):
             state = f"stopping: {event.message}"
         elif self.running and self.stopping:
             state = "stopping after this batch"
-        # a short terminal gives the settings' lines up to a divergence's report (the status line keeps the settings)
-        self.query_one("#training-message").display = \
-            self.running or run.diverged is None or self.size.height >= ROOMY_HEIGHT
+        # a short terminal gives the data's line to the curve (the status line keeps the settings)
+        self.query_one("#training-message").display = self.roomy
         text = " · ".join(parts) + "\n" + accuracies + "\n" + state
         if not self.running and self.options.checkpoint and run.trainer.saved_epoch:
             text += f"\ncheckpoint kept: {self.options.checkpoint} (after epoch {run.trainer.saved_epoch})"
@@ -298,6 +301,7 @@ class TrainingScreen(Screen):
         self.call_after_refresh(self.show_status)
         if self.run is not None:
             self.show()
+            self.call_after_refresh(self.show)  # the legend cut again at its new width
 
     def figures_text(self):
         """What the figures line says (the tests read it)."""

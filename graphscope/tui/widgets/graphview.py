@@ -287,7 +287,7 @@ class GraphView(ScrollView, can_focus=True):
         broken = broken_mark(state)
         for key in self._index.boxes_in(x0, y0, w, h):
             item = self.items[key]
-            marked = broken is not None and broken.marks(item)
+            marked = (broken is not None and broken.marks(item)) or self.session.check_failed(item)
             self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state, item is current,
                       x0, y0, w, h, marked)
         base = self.rich_style

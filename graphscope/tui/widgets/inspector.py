@@ -258,8 +258,9 @@ class Inspector(VerticalScroll):
     Inspector { scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
     Inspector > Static { width: 100%; }
     """
-    #: Its scrolling keys as priority bindings, as the screen's (keys.in_order): a burst acts in order.
-    BINDINGS = in_order(VerticalScroll.BINDINGS)
+    #: Its scrolling keys as priority bindings, as the screen's (keys.in_order): a burst acts in order. Left and right
+    #: stay the screen's steps (its text is wrapped to its width: nothing to scroll sideways).
+    BINDINGS = in_order([b for b in VerticalScroll.BINDINGS if b.key not in ("left", "right")])
 
     def __init__(self, session, **kwargs):
         super().__init__(**kwargs)

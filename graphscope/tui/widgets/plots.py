@@ -68,6 +68,8 @@ COLOUR_SAMPLE = "━━"
 #: A braille character is 2 dots wide; the axes' labels and frame take about this many of the plot's columns.
 BRAILLE_COLUMNS = 2
 AXES_COLUMNS = 12
+#: A curve plot this many rows high or fewer leaves out the x axis' title (its ticks count the iterations).
+SHORT_PLOT = 16
 #: The width assumed before the plot is laid out.
 DEFAULT_WIDTH = 80
 #: More than this many points per dot column are drawn as their means, one per column (else a noisy loss per
@@ -156,13 +158,18 @@ class CurvePlot(PlotextPlot):
                 legend.append((label, color, marks[label][1]))
         if len(legend) > 1:
             legend[-1] = (legend[-1][0] + " (right, per epoch)", *legend[-1][1:])
-        plt.yticks([math.log10(t) for t in loss_axis] if self.log else loss_axis, [tick_label(t) for t in loss_axis])
+        at = [math.log10(t) for t in loss_axis] if self.log else list(loss_axis)
+        plt.yticks(at, [tick_label(t) for t in loss_axis])
+        low, high = min(at + drawn), max(at + drawn)
+        if low < high:  # every tick inside the frame, none drawn on its border
+            plt.ylim(low, high)
         last = finite[-1][0]
         ticks = whole_ticks(last)
         plt.xticks(ticks, [str(t) for t in ticks])
         if last == 1:  # one point: the axis around it, never 0.5 .. 1.5
             plt.xlim(0, 2)
-        plt.xlabel("iteration")
+        if (self.size.height or SHORT_PLOT) > SHORT_PLOT:  # a short plot keeps its row for the curve
+            plt.xlabel("iteration")
         self.legend = tuple(legend)
         self.refresh()
 

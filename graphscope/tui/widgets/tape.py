@@ -24,16 +24,16 @@ STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": S
 HEADER_STYLE = Style(bold=True, underline=True)
 
 
-def cells(node, k, state, columns=FULL):
+def cells(node, k, state, columns=FULL, failed=False):
     """The texts of one tape row, by column title; the value and gradient written as `columns` (the layout's
-    columns that hold them) write them."""
+    columns that hold them) write them. `failed`: its gradient check failed (marked as a VJP that failed)."""
     value_column, grad_column = ({c.title: c for c in columns}.get(t) or next(c for c in FULL if c.title == t)
                                  for t in NUMBERS)
     value = state.value(node)
     gstatus = state.grad_status(node)
     gtext = ({"none": "-", "not needed": "n/a", "not reached": "not reached"}.get(gstatus)
              or cell_value(state.grad(node), grad_column))
-    status = state.status(node)
+    status = "failed" if failed else state.status(node)
     return {"mark": MARKS.get(status, " "), "#": str(k), "node": node.name, "op": node.op or node.role or "leaf",
             "status": status,
             "value": "-" if value is None else cell_value(value, value_column), "gradient": gtext,
@@ -135,7 +135,7 @@ class Tape(ScrollView, can_focus=True):
             return Strip.blank(w, self.rich_style)
         state = self.session.state
         node = self.nodes[row]
-        texts = cells(node, row, state, self.columns)
+        texts = cells(node, row, state, self.columns, failed=self.session.check_failed(node))
         style = STATUS_STYLE.get(texts["status"], STATUS_STYLE["done"])
         if row == self.cursor_row:
             style = style + Style(reverse=True)

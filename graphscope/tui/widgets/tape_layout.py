@@ -65,7 +65,8 @@ NARROW_TITLES = {"value": "val", "gradient": "grad"}  # in a column too narrow f
 #: terminal) and with the status column dropped.
 MARKS = {"current": "▶", "done": "✓", "pending": "·", "inactive": "-", "failed": "✗", "unreached": "?"}
 #: The key to the marks, for the help screen and the README.
-MARKS_KEY = "▶ this step, ✓ done, · pending, - needs no gradient, ✗ its VJP failed, ? not reached"
+MARKS_KEY = ("▶ this step, ✓ done, · pending, - needs no gradient, ✗ its VJP failed (or c/C found its gradient "
+             "wrong), ? not reached")
 
 
 def line_width(columns):

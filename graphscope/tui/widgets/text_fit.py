@@ -34,8 +34,9 @@ def hanging(line, width, cut_words=False, indent=None):
         if len(words) > 1 and piece.startswith("(") and current.strip():  # an aside too long for a line: from its
             lines.append(current)                                             # own line's start, as one group
             current = indent
-        for word in words:
-            if current.strip() and len(current) + 1 + len(word) > width:
+        for word, own_line in ((part, k > 0) for w in words
+                               for k, part in enumerate(quotient_parts(w) if len(indent) + len(w) > width else [w])):
+            if own_line or (current.strip() and len(current) + 1 + len(word) > width):
                 lines.append(current)
                 current = indent
             elif current.strip():
@@ -46,6 +47,20 @@ def hanging(line, width, cut_words=False, indent=None):
                 current, word = indent, word[room:]
             current += word
     return "\n".join(lines + [current])
+
+
+def quotient_parts(word):
+    """A derivative too long for a line ('ddropout_15[18, 78]/drelu_14[18, 78]') cut before its outermost '/', the
+    denominator going on a line of its own; any other word as it is."""
+    depth = 0
+    for i, ch in enumerate(word):
+        if ch in OPENING:
+            depth += 1
+        elif ch in CLOSING:
+            depth = max(0, depth - 1)
+        elif ch == "/" and depth == 0 and 0 < i < len(word) - 1:
+            return [word[:i], word[i:]]
+    return [word]
 
 
 #: An index ('W[5, 15]', 'scores[0, :]'): a line is never cut inside it.
@@ -154,3 +169,32 @@ def cut_parts(parts, width, most, indent="  ", sep=PART_SEP):
         return lines
     mark = sep.rstrip()
     return lines[:most - 1] + [lines[most - 1][:-len(mark)].rstrip()]
+
+
+#: What a notification cut short ends with: the rest stands in the inspector.
+MORE = "(more in the inspector)"
+#: Where a sentence (or a clause) ends: a cut after one reads as whole.
+SENTENCE_END = re.compile(r"[.;:!?)](?=\s|$)")
+
+
+def wrapped_rows(text, width):
+    """The lines `text` takes wrapped between words to `width` columns (each of its lines on its own)."""
+    import textwrap
+    return sum(max(1, len(textwrap.wrap(line, width, break_long_words=True))) for line in text.split("\n"))
+
+
+def cut_to_rows(text, width, rows, more=MORE):
+    """`text` as a box `width` columns wide and `rows` lines high shows it whole: as it is when it fits, else cut
+    after its last sentence (or clause) end that leaves room for `more` (else after its last whole word that does),
+    `more` said after it, so it never ends mid-sentence without saying where the rest is."""
+    if width is None or rows is None or wrapped_rows(text, width) <= rows:
+        return text
+    ends = [m.end() for m in SENTENCE_END.finditer(text)]
+    words = [m.start() for m in re.finditer(r"\s+", text)]
+    for cuts in (ends, words):
+        for at in reversed(cuts):
+            head = text[:at].rstrip()
+            candidate = f"{head} {more}" if cuts is ends else f"{head}… {more}"
+            if head and wrapped_rows(candidate, width) <= rows:
+                return candidate
+    return more
