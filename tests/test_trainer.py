@@ -228,7 +228,7 @@ def test_bad_data_gets_one_clear_message(data):
         trainer.fit(np.zeros((10, 5)), np.zeros(10, dtype=int))
     with pytest.raises(gs.GraphscopeError, match="300 examples but 299 labels"):
         trainer.fit(x, y[:-1])
-    with pytest.raises(gs.GraphscopeError, match="class labels must be whole numbers: y_train\[0\] = 0.5"):
+    with pytest.raises(gs.GraphscopeError, match=r"class labels must be whole numbers: y_train\[0\] = 0.5"):
         trainer.fit(x, y + 0.5)
 
 
