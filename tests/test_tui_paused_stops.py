@@ -51,8 +51,18 @@ async def test_a_stop_while_paused_trains_no_batch_beyond_the_one_shown():
         assert f"the graph holds the parameters after iteration {shown} " in screen.figures_text()
 
 
-async def test_after_a_stop_mid_epoch_the_batch_held_is_counted_by_the_trainer_not_by_iterations():
+async def test_after_a_stop_mid_epoch_the_batch_held_is_counted_by_the_trainer_not_by_iterations(monkeypatch):
     from graphscope.train.events import BatchEnd
+    from graphscope.tui.training import TrainingRun
+    made = TrainingRun.__init__
+
+    def stopping_at_batch_5(run, graph, data, options, report):  # s pressed as the first fit's batch 5 ended
+        def report_and_stop(event):   # in place before the training thread starts, however fast it runs
+            if isinstance(event, BatchEnd) and event.iteration == 5:
+                run.stop()
+            report(event)
+        made(run, graph, data, options, report_and_stop)
+    monkeypatch.setattr(TrainingRun, "__init__", stopping_at_batch_5)
     app = training_app(epochs=3, batch_size=10, lr=0.05)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
@@ -60,13 +70,6 @@ async def test_after_a_stop_mid_epoch_the_batch_held_is_counted_by_the_trainer_n
         await settle(pilot)
         screen = app.screen
         run = screen.run
-        shown = run.report
-
-        def stop_at_batch_5(event):  # s pressed as the first fit's batch 5 ended
-            if isinstance(event, BatchEnd) and event.iteration == 5:
-                run.stop()
-            shown(event)
-        run.report = stop_at_batch_5
         await training_finished(pilot)
         assert "stopped after batch 5 of epoch 1" in screen.figures_text()
         await pilot.press("r")  # on to the target: the cut epoch is trained again, whole

@@ -225,7 +225,7 @@ def test_a_status_on_a_few_lines_leaves_out_whole_parts_and_its_last_line_ends_w
 
 async def test_the_training_screens_settings_at_80_columns_are_cut_between_whole_parts():
     from tui_apps import training_app
-    app = training_app(epochs=300)
+    app = training_app(epochs=100_000)  # still running when s comes
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("r")
