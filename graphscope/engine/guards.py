@@ -27,6 +27,7 @@ what replay runs: the nodes with the guards in their place.
 """
 from .compute import compute
 from .optable import OPS
+from .source import saved_source
 
 #: How many intermediate nodes above the decided one a decision describes (for ``if (x * w).sum() > 0:``,
 #: whose sum is in no graph); a guard needing more than that from outside the graph is not made.
@@ -48,6 +49,10 @@ class _Step:
     def __init__(self, key, op, attrs, inputs, name, scope, code, line):
         self.key, self.op, self.attrs, self.inputs = key, op, attrs, inputs
         self.name, self.scope, self.code, self.line = name, scope, code, line
+
+    def __reduce__(self):  # pickled with the tensors that keep it: the code object as file and function names
+        return _Step, (self.key, self.op, self.attrs, self.inputs, self.name, self.scope, saved_source(self.code),
+                       self.line)
 
 
 class _Const:

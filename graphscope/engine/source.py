@@ -71,6 +71,25 @@ def user_frame(depth=2):
     return None
 
 
+class SavedSource:
+    """Where a node was made, kept without its code object (a loaded graph file, a pickled tensor): stands in for
+    the code object a recorded node keeps (its file name and function name)."""
+
+    __slots__ = ("co_filename", "co_name")
+
+    def __init__(self, filename, function):
+        self.co_filename = filename
+        self.co_name = function
+
+    def __reduce__(self):
+        return SavedSource, (self.co_filename, self.co_name)
+
+
+def saved_source(code):
+    """`code` as something pickle can keep: a SavedSource (None stays None)."""
+    return code if code is None or code.__class__ is SavedSource else SavedSource(code.co_filename, code.co_name)
+
+
 def format_location(code, line):
     """'file.py:12' for a captured code object and line ('<unknown>' when absent)."""
     if code is None:

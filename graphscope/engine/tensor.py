@@ -64,6 +64,17 @@ class Tensor:
     }
     __array_ufunc__ = None  # numpy defers to our reflected operators
 
+    def __getstate__(self):
+        """For pickle and copy: the slots, the source line's code object kept as file and function names."""
+        state = {name: getattr(self, name) for name in Tensor.__slots__ if hasattr(self, name)}
+        if "_code" in state:
+            state["_code"] = _source.saved_source(state["_code"])
+        return state
+
+    def __setstate__(self, state):
+        for name, value in state.items():
+            setattr(self, name, value)
+
     # ---------------------------------------------------------------- identity
     @property
     def value(self):

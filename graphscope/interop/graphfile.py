@@ -57,7 +57,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
 from ..engine.compute import ForwardFailed, compute
-from ..engine.source import display_location, display_path
+from ..engine.source import SavedSource, display_location, display_path
 from ..engine.tensor import new_leaf
 from ..util.atomic import atomic_write, require_path
 from ..util.replaceable import GRAPH, require_replaceable
@@ -128,16 +128,6 @@ def saves_when_run(file):
             return _SAVING_CALLS.search(f.read(1 << 20)) is not None
     except OSError:
         return False
-
-
-class SavedSource:
-    """Where a loaded node was made, as saved: stands in for the code object a recorded node keeps."""
-
-    __slots__ = ("co_filename", "co_name")
-
-    def __init__(self, filename, function):
-        self.co_filename = filename
-        self.co_name = function
 
 
 # ---------------------------------------------------------------- writing
