@@ -274,3 +274,8 @@ def test_parse_schedule():
     with pytest.raises(gs.GraphscopeError, match="factor must be at most 1 .* every 3 epochs.*got 2"):
         optim.parse_schedule("step:2:3", 0.1)  # a step 'decay' that doubles the rate is a typo
     assert optim.parse_schedule("step:1:3", 0.1)(9) == 0.1  # a constant rate stays allowed
+    with pytest.raises(gs.GraphscopeError, match=r"every EVERY epochs\), got 2\.0; every must be a whole number "
+                                                 r"of epochs >= 1, got 0"):
+        optim.parse_schedule("step:2:0", 0.1)  # every bad part at once, in gs.optim's own words
+    with pytest.raises(gs.GraphscopeError, match=r"factor must be a positive number, got 'x'; every must"):
+        optim.parse_schedule("step:x:0", 0.1)

@@ -175,35 +175,14 @@ def _schedule(text, lr, problems, label="--schedule"):
     lr_ok = isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0
     lr = lr if lr_ok else 1.0  # a bad --lr has its own line: the schedule is checked on a stand-in rate
     try:
-        from ..optim.schedules import FORMS, parse_schedule
+        from ..optim.schedules import parse_schedule
         schedule = parse_schedule(text, lr)
         return schedule if lr_ok else None
     except ImportError:
         problems.append("--schedule needs graphscope.optim, which this graphscope does not have")
     except GraphscopeError as exc:
-        parts = step_problems(text, lr)
-        problems.append(f"{label} {text}: " + (f"{'; '.join(parts)}; accepted forms: {FORMS}" if len(parts) > 1
-                                               else str(exc)))
+        problems.append(f"{label} {text}: {exc}")
     return None
-
-
-def step_problems(text, lr):
-    """Each bad part of a 'step:FACTOR:EVERY' schedule, one sentence each, checked one at a time by gs.optim's
-    step_decay (its own words); [] for another form."""
-    from ..optim.schedules import step_decay
-    parts = str(text).strip().split(":")
-    if len(parts) != 3 or parts[0] != "step":
-        return []
-    found = []
-    for factor, every in ((parts[1], None), ("0.5", parts[2])):
-        try:
-            step_decay(lr, float(factor), 1 if every is None else int(every))
-        except ValueError:
-            found.append(f"step_decay: factor must be a number, got {factor!r}" if every is None else
-                         f"step_decay: every must be a whole number of epochs >= 1, got {every!r}")
-        except GraphscopeError as exc:  # the factor's sentence names the stand-in interval: name the form's
-            found.append(str(exc).replace("every 1 epochs", "every EVERY epochs") if every is None else str(exc))
-    return found
 
 
 def no_schedule(text):

@@ -62,13 +62,21 @@ class StepDecay(Schedule):
     formula = "lr0 * factor ** (epoch // every)"
 
     def __init__(self, lr0, factor, every):
+        """Every bad argument is named in one error ('factor must be at most 1 ...; every must be ...')."""
         self.lr0 = _number(lr0, "lr0", "step_decay")
-        self.factor = _number(factor, "factor", "step_decay")
-        if self.factor > 1:
-            raise GraphscopeError(f"step_decay: factor must be at most 1 (a decay: the rate is multiplied by it every "
-                                  f"{every} epochs), got {factor!r}")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise GraphscopeError(f"step_decay: every must be a whole number of epochs >= 1, got {every!r}")
+        problems = []
+        whole = not isinstance(every, bool) and isinstance(every, int) and every >= 1
+        try:
+            self.factor = _number(factor, "factor", "step_decay")
+            if self.factor > 1:
+                problems.append(f"factor must be at most 1 (a decay: the rate is multiplied by it every "
+                                f"{every if whole else 'EVERY'} epochs), got {factor!r}")
+        except GraphscopeError as exc:
+            problems.append(str(exc).removeprefix("step_decay: "))
+        if not whole:
+            problems.append(f"every must be a whole number of epochs >= 1, got {every!r}")
+        if problems:
+            raise GraphscopeError("step_decay: " + "; ".join(problems))
         self.every = every
 
     def rate(self, epoch):
@@ -96,6 +104,14 @@ def step_decay(lr0, factor, every):
 FORMS = "'exp:K', 'inv:K' or 'step:FACTOR:EVERY' (e.g. exp:0.1, inv:0.5, step:0.5:10)"
 
 
+def _parsed(kind, text):
+    """`text` as a float or an int (`kind`), or the text itself when it is not one (the schedule then names it)."""
+    try:
+        return kind(text)
+    except ValueError:
+        return text
+
+
 def parse_schedule(text, lr0):
     """A schedule from the command line's text: 'exp:K', 'inv:K', 'step:FACTOR:EVERY'."""
     parts = str(text).strip().split(":")
@@ -104,8 +120,8 @@ def parse_schedule(text, lr0):
             return exponential(lr0, float(parts[1]))
         if parts[0] == "inv" and len(parts) == 2:
             return inverse_time(lr0, float(parts[1]))
-        if parts[0] == "step" and len(parts) == 3:
-            return step_decay(lr0, float(parts[1]), int(parts[2]))
+        if parts[0] == "step" and len(parts) == 3:  # a part that is no number is named by step_decay as given
+            return step_decay(lr0, _parsed(float, parts[1]), _parsed(int, parts[2]))
     except ValueError:
         pass
     except GraphscopeError as exc:
