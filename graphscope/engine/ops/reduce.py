@@ -108,6 +108,10 @@ class _Extreme(_Reduce):
 
     A NaN is the extreme (as np.max and np.min say): its entry gets the gradient (split among the NaNs of a
     slice) and the others none.
+
+    ``x.max(axis=1)`` (numpy's keyword, or ``x.max(1)``) returns the values; ``x.max(dim=1)`` (PyTorch's)
+    returns torch's pair ``values, indices`` (``ValuesIndices``: the values recorded, the indices a numpy int
+    array, not recorded). ``gs.argmax`` / ``gs.argmin`` give the indices alone.
     """
 
     ufunc = None  # np.maximum or np.minimum
@@ -142,12 +146,7 @@ class _Extreme(_Reduce):
 
 @register
 class Max(_Extreme):
-    """max over axes; where several entries tie for the max the gradient is split evenly (a NaN is the max).
-
-    ``x.max(axis=1)`` (numpy's keyword, or ``x.max(1)``) returns the values; ``x.max(dim=1)`` (PyTorch's)
-    returns torch's pair ``values, indices`` (``ValuesIndices``: the values recorded, the indices a numpy int
-    array, not recorded). ``gs.argmax`` gives the indices alone.
-    """
+    """max over axes; ties split the gradient evenly (a NaN is the max); ``dim=`` as in _Extreme."""
 
     name = "max"
     function = "max"
@@ -158,12 +157,7 @@ class Max(_Extreme):
 
 @register
 class Min(_Extreme):
-    """min over axes; where several entries tie for the min the gradient is split evenly (a NaN is the min).
-
-    ``x.min(axis=1)`` (numpy's keyword, or ``x.min(1)``) returns the values; ``x.min(dim=1)`` (PyTorch's)
-    returns torch's pair ``values, indices`` (``ValuesIndices``: the values recorded, the indices a numpy int
-    array, not recorded). ``gs.argmin`` gives the indices alone.
-    """
+    """min over axes; ties split the gradient evenly (a NaN is the min); ``dim=`` as in _Extreme."""
 
     name = "min"
     function = "min"
