@@ -169,7 +169,7 @@ def test_a_nan_names_its_first_entry_and_the_inputs_there():
 
 
 def test_a_leaf_check_names_the_nodes_its_gradient_comes_from(fresh_ops):
-    from graphscope.engine.gradcheck import check_leaf
+    from graphscope.engine.leafcheck import check_leaf
     fresh_ops.append("mm_bad")
     op = gs.custom_op(lambda a, b: a @ b, name="mm_bad")
     op.vjp(lambda g, a, b, value: (g @ b.T, 2 * a.T @ g))  # B's gradient is twice what it should be
@@ -267,3 +267,22 @@ def test_check_json_of_a_file_that_cannot_be_loaded_is_still_one_object(tmp_path
     data = json.loads(ran.out)
     assert data["verdict"] == "error" and data["exit_status"] == 2 and "SyntaxError" in data["error"]
     assert "SyntaxError" in ran.err  # the message on stderr as without --json
+
+
+def test_a_leaf_check_calls_the_leaf_wrong_when_an_op_further_on_fails_and_keeps_its_checks(fresh_ops):
+    from graphscope.engine.leafcheck import check_leaf
+    fresh_ops.append("double_bad")
+    op = gs.custom_op(lambda a: 2 * a, name="double_bad")
+    op.vjp(lambda g, a, value: (3 * g,))  # should be 2 * g
+    W = gs.param(np.array([[1.0, -2.0], [0.5, 3.0]]), name="W")
+    x = gs.tensor(np.array([[0.3, -0.7]]), name="x")
+    h = x @ W
+    bad = op(h)
+    graph = Graph(gs.tanh(bad).sum())
+    known = {}
+    result = check_leaf(W, graph, known=known)
+    assert result.status == "FAIL" and f"further on, its gradient passes through {bad.name} (FAIL)" in result.note
+    assert f"its gradient comes from {h.name} (ok)" in result.note
+    assert bad in known and not known[bad].ok  # the caller's (empty) dict keeps the checks made
+    limited = check_leaf(W, graph, known={}, limit=1)
+    assert limited.status == "ok" and f"3 op nodes further on ({bad.name}, " in limited.note and "not checked yet" in limited.note

@@ -424,38 +424,6 @@ def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, at
     _collect(result, entries)
 
 
-def check_leaf(leaf, graph, known=None, whole=None, seed=0):
-    """What the checks say of a leaf, which has no VJP of its own: a NodeCheck whose note names the op nodes its
-    gradient comes from and their verdict for it ('a leaf has no VJP of its own: its gradient comes from mm_3 (FAIL,
-    input B)'). `known`: {node: NodeCheck} already made (others are checked here); `whole`: the whole-graph
-    gradcheck's report, whose verdict on this leaf is added."""
-    known = known or {}
-    parts, failed = [], False
-    for user in graph.consumers(leaf):
-        if user.op_def is None:
-            continue
-        row = known.get(user) or check_node(user, seed=seed, position=graph.position(user))
-        known[user] = row
-        mine = [i for i in row.inputs if user.inputs[i.slot] is leaf]
-        bad = row.status == "error" or any(not i.ok for i in mine)
-        failed = failed or bad
-        verdict = f"{row.status}: {row.note}" if row.status in ("error", "skip") and row.note else "FAIL" if bad else \
-            ", ".join(i.status for i in mine) or row.status_text
-        slots = ", ".join(f"input {i.name}" for i in mine)
-        parts.append(f"{user.name} ({verdict}{', ' + slots if slots and bad else ''})")
-    if not parts:
-        text, status = "a leaf has no VJP of its own, and no op node uses it: nothing to check", "skip"
-    else:
-        text = "a leaf has no VJP of its own: its gradient comes from " + ", ".join(parts)
-        status = "FAIL" if failed else "ok"
-    mine = [i for i in (whole.leaves if whole is not None else []) if i.name == leaf.name]
-    if mine:
-        text += f"; the whole-graph gradcheck (C) says {mine[0].status}" + \
-            (f" ({mine[0].result_text()})" if not mine[0].ok else "")
-        status = "FAIL" if not mine[0].ok else status
-    return NodeCheck(leaf, graph.position(leaf), status, note=text)
-
-
 def check_nodes(output, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0, seed=0):
     """The per-node check of every op node of a graph (or the graph ending at `output`): a NodeReport.
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..engine import check_node
-from ..engine.gradcheck import check_leaf
+from ..engine.leafcheck import check_leaf
 from ..engine.errors import GraphscopeError
 from ..engine.graphcheck import check_graph
 from ..engine.source import display_location
@@ -25,8 +25,6 @@ from .widgets.check_texts import error_words
 #: A guess counts as right within this relative (and absolute) tolerance.
 GUESS_RTOL = 1e-3
 GUESS_ATOL = 1e-6
-#: A leaf's check (c) checks the op nodes further on its gradient's way too, while fewer than this are checked.
-FURTHER_CHECKS = 200
 #: What a guess looks like, as the question's box says when it cannot read one.
 GUESS_EXAMPLES = "0.25 or -1.5e-3"
 
@@ -270,7 +268,7 @@ class Session:
         """The engine's gradient check of the current node (a NodeCheck)."""
         if self.node.op_def is None:  # a leaf: the checks of the op nodes its gradient comes from
             whole = self.graph_check.whole if self.graph_check is not None else None
-            result = self._further_on(check_leaf(self.node, self.graph, known=self.checks, whole=whole))
+            result = check_leaf(self.node, self.graph, known=self.checks, whole=whole)
         else:
             result = check_node(self.node, position=self.graph.position(self.node))
         self.checks[self.node] = result
@@ -280,44 +278,6 @@ class Session:
         """True when `node` was checked (c, C, or a judged guess) and failed: the tape marks it ✗, the graph's box too."""
         result = self.checks.get(node)
         return result is not None and not result.ok
-
-    def _further_on(self, result):
-        """A leaf's check (`result`) told of the op nodes further on its gradient's way back from the output: the
-        gradient passes through every one of them, so one found wrong makes the leaf's gradient wrong (FAIL), and
-        those left unchecked (a large graph: checks beyond FURTHER_CHECKS wait for C) are named as unknown."""
-        direct = set(self.graph.consumers(result.node))
-        failed, unchecked = [], []
-        for node in self._downstream(result.node):
-            if node in direct or node.op_def is None:
-                continue
-            known = self.checks.get(node)
-            if known is None and len(self.checks) < FURTHER_CHECKS:
-                with np.errstate(all="ignore"):
-                    known = self.checks[node] = check_node(node, position=self.graph.position(node))
-            if known is None:
-                unchecked.append(node)
-            elif not known.ok:
-                failed.append(node)
-        note = result.note
-        if failed:
-            note += ("; further on, its gradient passes through " + ", ".join(n.name for n in failed)
-                     + " (FAIL): so it is wrong too")
-        if unchecked:
-            names = ", ".join(n.name for n in unchecked[:3]) + (", ..." if len(unchecked) > 3 else "")
-            note += (f"; {len(unchecked)} op node{'s' if len(unchecked) != 1 else ''} further on "
-                     f"({names}) not checked yet: C checks them all")
-        status = "FAIL" if failed else result.status
-        return replace(result, status=status, note=note)
-
-    def _downstream(self, node):
-        """The nodes between `node` and the output (its gradient's way back), in the graph's order."""
-        seen, todo = set(), [node]
-        while todo:
-            for user in self.graph.consumers(todo.pop()):
-                if user not in seen:
-                    seen.add(user)
-                    todo.append(user)
-        return sorted(seen, key=self.graph.position)
 
     def check_all(self):
         """The graph checked as ``graphscope check`` checks it (engine.graphcheck: a GraphCheck, same verdict and
