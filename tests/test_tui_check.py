@@ -147,6 +147,8 @@ async def test_c_on_a_leaf_after_check_all_names_the_nodes_using_it_and_the_whol
         await pilot.pause()
         _, message, severity = app.told[-1]
     user = session.graph.consumers(leaf)[0]
+    swish = next(n for n in session.graph.nodes if n.op == "swish")
     assert message.startswith(f"W1: a leaf has no VJP of its own: its gradient comes from {user.name} (ok); "
+                              f"further on, its gradient passes through {swish.name} (FAIL): so it is wrong too; "
                               f"the whole-graph gradcheck (C) says FAIL (max relative error ")
     assert severity == "error"
