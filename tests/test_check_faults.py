@@ -286,3 +286,16 @@ def test_a_leaf_check_calls_the_leaf_wrong_when_an_op_further_on_fails_and_keeps
     assert bad in known and not known[bad].ok  # the caller's (empty) dict keeps the checks made
     limited = check_leaf(W, graph, known={}, limit=1)
     assert limited.status == "ok" and f"3 op nodes further on ({bad.name}, " in limited.note and "not checked yet" in limited.note
+
+
+def test_a_wrong_gradient_for_another_input_further_on_does_not_fail_the_leaf(fresh_ops):
+    from graphscope.engine.leafcheck import check_leaf
+    fresh_ops.append("times_bad_y")
+    times = gs.custom_op(lambda x, y: x * y, name="times_bad_y")
+    times.vjp(lambda g, x, y, value: (g * y, 7.0 * g * x))  # right for x, wrong for y
+    a = gs.param(np.array([1.0, 2.0]), name="a")
+    b = gs.param(np.array([3.0, -1.0]), name="b")
+    t = a * 2.0
+    graph = Graph(gs.sum(times(t, b)))
+    assert check_leaf(a, graph).status == "ok" and gs.gradcheck(graph, wrt=[a]).ok
+    assert check_leaf(b, graph).status == "FAIL"

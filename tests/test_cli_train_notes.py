@@ -21,7 +21,7 @@ def build():
     X = gs.tensor(x, name="x")
     W1 = gs.{w1}(rng.normal(0, 1.0, (2, 30)), name="W1")
     b1 = gs.param(np.zeros(30), name="b1")
-    W2 = gs.param(rng.normal(0, 0.1, (30, 3)), name="W2")
+    W2 = gs.{w2}(rng.normal(0, 0.1, (30, 3)), name="W2")
     b2 = gs.param(np.zeros(3), name="b2")
     scores = gs.relu(X @ W1 + b1) @ W2 + b2
     scores.name = "scores"
@@ -29,9 +29,9 @@ def build():
 '''
 
 
-def training_file(tmp_path, w1="param", labels=""):
+def training_file(tmp_path, w1="param", labels="", w2="param"):
     path = tmp_path / "net.py"
-    path.write_text(NET.format(w1=w1, labels=labels))
+    path.write_text(NET.format(w1=w1, w2=w2, labels=labels))
     return str(path)
 
 
@@ -48,6 +48,12 @@ def test_a_weight_written_as_gs_tensor_gets_a_note_before_training(capsys, tmp_p
     assert out.index(note) < out.index("\nepoch ")   # before the table
     code, out, _ = run(capsys, training_file(tmp_path), "--epochs", "1")
     assert code == 0 and "gs.tensor" not in out
+
+
+def test_two_weights_written_as_gs_tensor_get_a_note_each(capsys, tmp_path):
+    code, out, _ = run(capsys, training_file(tmp_path, w1="tensor", w2="tensor"), "--epochs", "1")
+    notes = [line for line in out.splitlines() if "is a gs.tensor, not a gs.param" in line]
+    assert code == 0 and [n.split()[1] for n in notes] == ["W1", "W2"], out
 
 
 def test_a_run_whose_loss_barely_moved_says_so_and_what_to_try(capsys, tmp_path):
@@ -75,6 +81,10 @@ def test_the_verdicts_follow_the_losses():
     assert run_verdict([2.3, 1.0], [1.5, 0.5], 0.1) == ""
     grew = run_verdict([2.3, 50.0, 30.0], [40.0, 30.0], 10.0)
     assert grew.startswith("the loss grew far above its start (2.30 at the first step, up to 50 at iteration 2")
+    rose = run_verdict([2.3, 2.6, 2.9, 3.2, 3.3], [2.75, 3.25], 0.5)
+    assert rose.startswith("the loss rose (2.30 at the first step, 3.25 in the last epoch) where it should fall: "
+                           "the learning rate may be too high (lr 0.5): try a smaller one (e.g. 0.05")
+    assert run_verdict([2.3, 2.35], [2.33, 2.34], 0.01).startswith("the loss barely moved (2.30 -> 2.34)")
 
 
 def test_every_bad_part_of_a_step_schedule_is_reported(capsys, tmp_path):

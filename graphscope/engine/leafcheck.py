@@ -65,10 +65,15 @@ def _from_consumers(leaf, graph, known, seed):
 
 
 def _further_on(leaf, graph, known, seed, limit):
-    """The op nodes beyond `leaf`'s consumers on its gradient's way back from the output: (failed, unchecked)."""
+    """The op nodes beyond `leaf`'s consumers on its gradient's way back from the output: (failed, unchecked).
+
+    A node fails the leaf when its VJP raised, or when it is wrong for an input on the leaf's way (the leaf's
+    gradient never passes through a wrong gradient for another input)."""
     direct = set(graph.consumers(leaf))
+    on_path = _downstream(leaf, graph)
+    reached = {id(n) for n in on_path} | {id(leaf)}
     failed, unchecked = [], []
-    for node in _downstream(leaf, graph):
+    for node in on_path:
         if node in direct or node.op_def is None:
             continue
         row = known.get(node)
@@ -76,7 +81,7 @@ def _further_on(leaf, graph, known, seed, limit):
             row = known[node] = check_node(node, seed=seed, position=graph.position(node))
         if row is None:
             unchecked.append(node)
-        elif not row.ok:
+        elif row.status == "error" or any(not i.ok and id(node.inputs[i.slot]) in reached for i in row.inputs):
             failed.append(node)
     return failed, unchecked
 

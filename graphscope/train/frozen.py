@@ -10,15 +10,15 @@ def frozen_weights(graph, fed=()):
     """The leaves of `graph` that look like weight matrices but are not parameters: gs.tensor leaves (role
     'input') of 2 axes, read by a matmul, that are none of the `fed` leaves (the input and the labels)."""
     fed_ids = {id(leaf) for leaf in fed if leaf is not None}
-    found = []
+    found = {}  # by id: tensors compare elementwise
     for node in graph.nodes:
         if node.op_def is None or node.op != "matmul":
             continue
         for leaf in node.inputs:
             if (leaf.op_def is None and leaf.role == "input" and id(leaf) not in fed_ids
-                    and len(getattr(leaf.value, "shape", ())) == 2 and leaf not in found):
-                found.append(leaf)
-    return found
+                    and len(getattr(leaf.value, "shape", ())) == 2):
+                found.setdefault(id(leaf), leaf)
+    return list(found.values())
 
 
 def frozen_notes(trainer):

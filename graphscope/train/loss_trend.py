@@ -54,7 +54,7 @@ def _round_down(x):
     return next(float(f"{m * power:.1g}") for m in (5, 2, 1) if m * power <= x * (1 + 1e-9))
 
 
-#: A whole run whose loss fell by less than this share of its first value barely moved (said at its end).
+#: A whole run whose loss changed by less than this share of its first value barely moved (said at its end).
 BARELY_MOVED = 0.05
 #: A run whose last epoch's loss is this many times its first value grew far above its start.
 FAR_ABOVE = 10.0
@@ -66,7 +66,9 @@ def run_verdict(losses, epoch_means, lr, blocked=False):
     - it grew (its last epoch's mean above GREW times its first iteration's loss, the loss at the initial weights):
       'the loss grew far above its start (2.30 at the first step, up to 1.2e+05 at iteration 40, 9.8e+03 in the
       last epoch): the learning rate is too high (lr 10): try 0.1 ...', however high the accuracy;
-    - it barely moved (fell by less than BARELY_MOVED of its first value): 'the loss barely moved (2.30 -> 2.29):
+    - it rose, by less than that: 'the loss rose (2.30 at the first step, 3.25 in the last epoch) where it should
+      fall: the learning rate may be too high (lr 0.5): try a smaller one ...';
+    - it barely moved (changed by less than BARELY_MOVED of its first value): 'the loss barely moved (2.30 -> 2.29):
       try a larger learning rate or more epochs', or, when the layer diagnosis found what no rate cures
       (`blocked`: True, or the finding's first words, 'dead units (on 500 examples): layer of W1 99%'), that.
 
@@ -79,14 +81,17 @@ def run_verdict(losses, epoch_means, lr, blocked=False):
     start, last = losses[0], means[-1]
     if not (math.isfinite(start) and math.isfinite(last)) or start <= 0:
         return ""
-    if last > GREW * start:
+    if last > (1 + BARELY_MOVED) * start:
         peak = max(range(len(losses)), key=losses.__getitem__)
         rate, why = smaller_rate(losses[:peak + 1], lr)
-        far = " far above its start" if last > FAR_ABOVE * start else ""
-        return (f"the loss grew{far} ({start:#.3g} at the first step, up to {losses[peak]:.3g} at iteration "
-                f"{peak + 1}, {last:.3g} in the last epoch): the learning rate is too high (lr {lr:g}), whatever "
-                f"the accuracy says: try a smaller one (e.g. {rate:g}: {why})")
-    if start - last < BARELY_MOVED * start:
+        if last > GREW * start:
+            far = " far above its start" if last > FAR_ABOVE * start else ""
+            return (f"the loss grew{far} ({start:#.3g} at the first step, up to {losses[peak]:.3g} at iteration "
+                    f"{peak + 1}, {last:.3g} in the last epoch): the learning rate is too high (lr {lr:g}), whatever "
+                    f"the accuracy says: try a smaller one (e.g. {rate:g}: {why})")
+        return (f"the loss rose ({start:#.3g} at the first step, {last:#.3g} in the last epoch) where it should fall: "
+                f"the learning rate may be too high (lr {lr:g}): try a smaller one (e.g. {rate:g}: {why})")
+    if abs(start - last) < BARELY_MOVED * start:
         moved = f"the loss barely moved ({start:#.3g} -> {last:#.3g})"
         if blocked:
             found = f": {blocked}" if isinstance(blocked, str) else ""
