@@ -63,3 +63,12 @@ def test_the_engine_and_stepper_never_import_the_pictures():
                     for mod in mods:
                         assert not any(w in mod for w in ("viz", "graphviz", "textual", "tui", "cli")), \
                             f"{path} imports {mod}"
+
+
+def test_a_graph_dot_cannot_draw_falls_back_to_text_without_a_traceback(monkeypatch):
+    from graphscope.viz import picture, render
+    def crash(*args, **kwargs):
+        raise render.DotCrashed("dot crashed: killed by SIGSEGV (segmentation fault)", "SIGSEGV")
+    monkeypatch.setattr(picture, "render", crash)
+    monkeypatch.setattr(picture, "render_svgs", crash)
+    assert lecture().graph()._repr_svg_() is None

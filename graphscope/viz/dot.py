@@ -14,6 +14,7 @@ from . import theme
 from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, mark_key,
                           node_label, stub_label)
 from .step_texts import caption_text, edge_grad_text, inner_name, wrap_caption
+from .layout_cost import costly_layout
 from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
 from ..engine.words import plural
@@ -120,7 +121,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
     `caption_chars` wraps the caption's lines to that many characters (None: CAPTION_CHARS).
     """
     widths = widths or _NO_WIDTHS
-    large = len(view.items) > LARGE
+    large = len(view.items) > LARGE or costly_layout(view)
     attrs = theme.graph_attrs(large, rankdir)
     attrs["outputorder"] = "edgesfirst"  # labels drawn over the edges that run behind them (EdgeLine.behind)
     if not large:  # a label node takes a rank of its own between an edge's ends: half the room on each side of

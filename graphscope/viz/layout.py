@@ -14,6 +14,8 @@ the order of their inputs, without frames.
 import json
 from dataclasses import dataclass, field
 
+from . import theme
+from .layout_cost import costly_layout
 from .render import Cancelled, have_dot, run_dot
 
 #: Terminal cell size in Graphviz inches (a cell is about twice as tall as wide).
@@ -146,6 +148,8 @@ def dot_source(view, widths):
     """DOT text with one fixed-size box per item (sized in cells), inside nested clusters of their scopes."""
     lines = ["digraph G {", "rankdir=LR; nodesep=0.2; ranksep=0.5; splines=false;",
              f"node [shape=box fixedsize=true height={BOX_H * CELL_H:.2f} label=\"\"];"]
+    if costly_layout(view):
+        lines.insert(2, " ".join(f"{k}={v};" for k, v in theme.CHEAP_LAYOUT.items()))
     tree = view.clusters()
     children = {}
     for scope in tree:

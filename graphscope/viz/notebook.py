@@ -16,11 +16,15 @@ MAX_INLINE_NODES = 2000
 
 
 def graph_svg(graph):
-    """The graph as it is (values, and gradients once backward ran) as SVG; None without Graphviz or when huge."""
+    """The graph as it is (values, and gradients once backward ran) as SVG; None without Graphviz, when huge, or
+    when `dot` fails on it (Jupyter then shows the graph's text, not a traceback from its formatter)."""
     if len(graph.nodes) > MAX_INLINE_NODES or not have_dot():
         return None
-    pic = Picture(graph)
-    return inline_svg(pic.svg(pic.state()))
+    try:
+        pic = Picture(graph)
+        return inline_svg(pic.svg(pic.state()))
+    except RenderError:
+        return None
 
 
 def stepper_html(stepper):
