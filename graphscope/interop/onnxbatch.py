@@ -8,7 +8,7 @@ or a reduction over axis 0 ends it. An op that fixes the recorded batch size
 (a reshape to (128, 784), an index, a concatenation, ``x.T @ x``) stops the
 export with one message naming the node; so does a constant the size of the
 batch that came from reading it (``y.shape[0] - 1``, ``len(y)``, ``for row in
-x``: the guards of ``graphscope.engine.ops.dims``). ``y.shape[0]`` used as it
+x``: the guards of ``graphscope.engine.reads``). ``y.shape[0]`` used as it
 is with tensors is a ``dim`` node, read from the input as the model runs.
 """
 import numpy as np

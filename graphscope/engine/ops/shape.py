@@ -3,11 +3,11 @@ import numpy as np
 
 from ..arguments import index as index_of, raw, tensors as tensors_of, whole, wholes
 from ..errors import InputError
-from ..source import caller_location
 from ..optable import JacobianInfo, Op, register, shape_of
+from ..reads import Size, indexed
+from ..source import caller_location, reader_frame
 from ..values import is_tensor
 from .compare import PIECEWISE_CONSTANT
-from .dims import Size
 
 #: numpy's limit on the parts of one index (NPY_MAXDIMS): at most that many index tensors follow x.
 MAX_INDEX_PARTS = 64
@@ -140,6 +140,13 @@ class GetItem(Op):
         template = index_of(tuple(0 if k in slots else p for k, p in enumerate(parts)))
         return (x, *(parts[k] for k in slots)), {"index": template if isinstance(index, tuple) else 0,
                                                  "slots": slots}
+
+    def recorded(self, out):
+        """x[i] with an integer i by your code, in a loop over a size of x it read: a guard (engine.reads)."""
+        if not out.attrs.get("slots"):
+            frame = reader_frame(2)
+            if frame is not None:
+                indexed(out, frame)
 
     def forward(self, x, *parts, index, slots=()):
         if x.__class__ is float:
