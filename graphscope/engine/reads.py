@@ -25,7 +25,7 @@ node, see ``graphscope.engine.guards``) that replay checks:
   the index runs 0, 1, ... on one line (a loop) or is on the line that read the
   size, warning otherwise;
 - ``len(t)``, ``int(t)``, ``float(t)``, ``t.item()``, ``int(n)`` and
-  ``float(n)`` of a size, and ``np.asarray(t)`` (or ``np.where(t, ...)``,
+  ``float(n)`` of a size, ``np.prod(t.shape)``, and ``np.asarray(t)`` (or ``np.where(t, ...)``,
   ``np.sort(t)``: numpy reads for the line that called it) give plain values
   Python cannot tag. A constant made from one later in the same function call,
   or in the call that called the function that read it (``gs.sum(e) /
@@ -188,7 +188,27 @@ def sizes(node, shape, frame):
         size._at = (node, k, code, lasti)
         out.append(size)
     _SHAPE_READS.append([node.id, id(frame), code, lasti, None])
-    return tuple(out)
+    return Shape(out)
+
+
+class Shape(tuple):
+    """``t.shape`` read by your code: a tuple of Sizes. numpy reading it whole (``np.prod(x.shape)``) gets plain
+    numbers: their product is remembered as a read of each size (a constant made from it keeps guards)."""
+
+    __slots__ = ()
+
+    def __array__(self, dtype=None, copy=None):
+        out = np.array([_plain(s) for s in self], dtype=dtype)
+        frame = reader_frame(1)
+        if frame is not None and self:
+            name = self[0].node.name
+            sources = tuple((s.node, "size", _plain(s), s.axis, f"{s.read} (numpy reading {name}.shape, np.prod)")
+                            for s in self)
+            _note(math.prod(_plain(s) for s in self), False, sources, frame)
+        return out
+
+    def __reduce__(self):  # pickles (and deep-copies) as the plain tuple
+        return (tuple, (tuple(_plain(s) for s in self),))
 
 
 def count(node, shape, frame):
@@ -470,7 +490,7 @@ def _loop_bound(x, axis, frame):
         for node, kind, _, source_axis, read in r.sources:
             if node is x and kind == "size" and source_axis == axis:
                 running = running or _running_calls(frame)
-                if r.here in running:
+                if r.here in running or r.up in running:
                     return r, read, r.code, r.line
     places = None
     for shape_read in reversed(_SHAPE_READS):
@@ -516,6 +536,12 @@ def _loops_of(holder):
     return holder[4]
 
 
+def _numpy_number_from_read(x):
+    """As _number_from_read, for a numpy number operand (np.prod(x.shape), np.float64(len(x)))."""
+    return _number_from_read(x) if _NUMBERS and x in _NUMBERS else None
+
+
 _tensor.NUMBER_OPERANDS.update({Size: _dim_node, FrozenInt: _sized, FrozenFloat: _sized, Count: _sized})
+_tensor.NUMBER_OPERANDS.update(dict.fromkeys((np.int64, np.int32, np.float64, np.float32), _numpy_number_from_read))
 _tensor.READS.update(sizes=sizes, count=count, note=note_read, rows=rows, number=_number_from_read,
                      indexed=indexed)
