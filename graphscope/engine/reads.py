@@ -19,11 +19,9 @@ node, see ``graphscope.engine.guards``) that replay checks:
   came from is the same;
 - ``for row in x`` (``list(x)``, ``zip(x, ...)``) records one step per row: the
   rows keep a guard that x still has that many;
-- ``x[i]`` with an integer i, in a call where your code read the size of that
-  axis of x (``for i in range(len(x))``, ``range(x.shape[0])``), keeps a guard
-  that x still has that many rows: refusing a replay on another number when
-  the index runs 0, 1, ... on one line (a loop) or is on the line that read the
-  size, warning otherwise;
+- ``x[i]``, ``x[i + 1]``, ... with integers on one line (a loop), in a call
+  where your code read the size of that axis of x (``for i in range(len(x))``,
+  ``range(x.shape[0])``), keep a guard that x still has that many rows;
 - ``len(t)``, ``int(t)``, ``float(t)``, ``t.item()``, ``int(n)`` and
   ``float(n)`` of a size, ``np.prod(t.shape)``, and ``np.asarray(t)`` (or ``np.where(t, ...)``,
   ``np.sort(t)``: numpy reads for the line that called it) give plain values
@@ -64,6 +62,9 @@ from .values import as_value
 PENDING_KEPT = 8
 #: How many reads of a shape by your code are remembered as a loop's bound (``range(x.shape[0])``).
 SHAPE_READS_KEPT = 8
+#: How many calls up from ``x[i]`` a size read is looked for as its loop's bound (the generator of
+#: ``sum(x[i] for i in range(len(x)))`` is one call below the function that read len(x)).
+LOOP_DEPTH = 4
 
 
 def _plain(x):
@@ -187,7 +188,7 @@ def sizes(node, shape, frame):
         size = Size(n)
         size._at = (node, k, code, lasti)
         out.append(size)
-    _SHAPE_READS.append([node.id, id(frame), code, lasti, None])
+    _SHAPE_READS.append((node.id, id(frame), code, lasti))
     return Shape(out)
 
 
@@ -295,14 +296,13 @@ class _Read:
     it is when the constant is made). ``here`` is the call that read it and ``line`` its line; ``up`` is the call
     that called that function and ``up_line`` the line of the call (a number a helper returned is used there)."""
 
-    __slots__ = ("value", "array", "sources", "here", "line", "code", "up", "up_line", "loops")
+    __slots__ = ("value", "array", "sources", "here", "line", "code", "up", "up_line")
 
     def __init__(self, value, array, sources, frame):
         self.value, self.array, self.sources = value, array, sources
         self.here, self.line, self.code = _call(frame), frame.f_lineno, frame.f_code
         back = frame.f_back
         self.up, self.up_line = (None, 0) if back is None else (_call(back), back.f_lineno)
-        self.loops = None
 
     def line_in(self, call):
         """The line of `call` the read belongs to (its own, or the one that called the reading function), or
@@ -314,7 +314,7 @@ _PENDING = deque(maxlen=PENDING_KEPT)
 #: The pending plain numbers' values, which the recorder tests each int and float operand against (an empty set
 #: while no number waits: one truthiness test per operand).
 _NUMBERS = _tensor.PENDING_NUMBERS
-#: The last shapes read by your code: [node id, frame address, code, offset, the loops they bound or None].
+#: The last shapes read by your code: (node id, frame address, code, offset).
 _SHAPE_READS = deque(maxlen=SHAPE_READS_KEPT)
 
 
@@ -449,91 +449,99 @@ def rows(x, n, frame):
         yield row
 
 
-def indexed(out, frame):
-    """``x[i]`` (`out`) recorded by your code at `frame`, i an integer on an axis whose size your code read in a
-    call still running (``for i in range(len(x))``, ``range(x.shape[0])``): the row keeps a guard that x still has
-    that many, firm when the read is on the same line or the index follows the previous one on this line (a
-    loop), else a warning (the index may not come from the size)."""
-    if not (_PENDING or _SHAPE_READS):
+def indexed(out):
+    """``x[i]`` (`out`) recorded by your code, i an integer: when it follows x[i - 1] on the same line (a loop)
+    and your code read the size of that axis of x in a call still running (``for i in range(len(x))``,
+    ``range(x.shape[0])``), the row keeps a guard that x still has that many (one guard per loop). Called by
+    getitem's ``recorded``, three calls below the code that indexed."""
+    if not (_PENDING or _SHAPE_READS):  # no size read that could bound a loop
         return
-    x = out.inputs[0]
     index = out.attrs["index"]
-    for axis, i in _integer_parts(index if isinstance(index, tuple) else (index,)):
-        bound = _loop_bound(x, axis, frame)
-        if bound is not None:
-            _loop_guard(x, axis, i, out, frame, *bound)
+    if index.__class__ is int:
+        parts = ((0, index),) if index >= 0 else ()
+    else:
+        parts = _integer_parts(index if isinstance(index, tuple) else (index,))
+    if not parts:
+        return
+    x, code, line = out.inputs[0], out._code, out._line
+    for axis, i in parts:
+        key = (x.id, axis)
+        last = _LAST_INDEX.get(key)
+        guard = None
+        if last is not None and last[0] is code and last[1] == line and last[2] == i - 1:
+            guard = last[3]
+            if guard is None:
+                frame = reader_frame(3)  # your code indexed, not graphscope's (for row in x has its own guard)
+                guard = frame is not None and _loop_guard(x, axis, frame) or False
+            if guard:
+                _guards.hang(guard[0], guard[1], (out,))
+        elif len(_LAST_INDEX) >= LAST_INDEX_KEPT:
+            _LAST_INDEX.clear()
+        _LAST_INDEX[key] = (code, line, i, guard)
+
+
+#: The last integer index of each (node id, axis) indexed by your code: (code, line, index, the loop's guard: None
+#: not looked for, False none).
+_LAST_INDEX = {}
+LAST_INDEX_KEPT = 16
 
 
 def _integer_parts(parts):
     """(axis, index) for each non-negative integer of an index, up to its first part of another kind than an
     integer, a slice or None (an Ellipsis or an array: the axes after them are not followed)."""
-    axis = 0
+    found, axis = [], 0
     for p in parts:
         if p is None:
             continue
         if isinstance(p, slice):
             axis += 1
             continue
-        if isinstance(p, (int, np.integer)) and not isinstance(p, bool):
-            if p >= 0:
-                yield axis, int(p)
-            axis += 1
-            continue
-        return
+        if not isinstance(p, (int, np.integer)) or isinstance(p, bool):
+            break
+        if p >= 0:
+            found.append((axis, int(p)))
+        axis += 1
+    return found
+
+
+def _loop_guard(x, axis, frame):
+    """The guard (decision, key) that x keeps its size along `axis`, for a loop indexing it at `frame` bounded by
+    a read of that size; None when no such read is found."""
+    bound = _loop_bound(x, axis, frame)
+    if bound is None:
+        return None
+    read, code, line = bound
+    step = _guard_step(x, "rows", x._value.shape[axis], f"the loop indexing {x.name} over range({read})",
+                       frame.f_code, frame.f_lineno, axis=axis)
+    return _guards.note_guard(step, (x,)), step.key
 
 
 def _loop_bound(x, axis, frame):
-    """The read of x's size along `axis` in a running call (a pending len, or int/float of a size, or a read of
-    x.shape): (what keeps its loops, how it reads, its code, its line), or None."""
-    running = None
+    """The read of x's size along `axis` in a call running at `frame` or up to LOOP_DEPTH calls above it (a
+    pending len, or int/float of a size, or a read of x.shape): (how it reads, its code, its line), or None."""
     for r in reversed(_PENDING):
         for node, kind, _, source_axis, read in r.sources:
             if node is x and kind == "size" and source_axis == axis:
-                running = running or _running_calls(frame)
-                if r.here in running or r.up in running:
-                    return r, read, r.code, r.line
-    places = None
-    for shape_read in reversed(_SHAPE_READS):
-        node_id, frame_id, code, lasti, _ = shape_read
-        if node_id == x.id:
-            places = places or {(id(f), f.f_code) for f in _frames(frame)}
-            if (frame_id, code) in places:
-                return shape_read, f"{x.name}.shape[{axis}]", code, line_at(code, lasti)
+                for f in _frames(frame):
+                    call = _call(f)
+                    if call == r.here or call == r.up:
+                        return read, r.code, r.line
+    places = {(shape_read[1], shape_read[2]): shape_read for shape_read in _SHAPE_READS if shape_read[0] == x.id}
+    if places:
+        for f in _frames(frame):
+            shape_read = places.get((id(f), f.f_code))
+            if shape_read is not None:
+                return f"{x.name}.shape[{axis}]", shape_read[2], line_at(shape_read[2], shape_read[3])
     return None
 
 
 def _frames(frame):
-    while frame is not None:
+    """`frame` and the LOOP_DEPTH - 1 frames it was called from (a loop's generator, the function it is in...)."""
+    for _ in range(LOOP_DEPTH):
+        if frame is None:
+            return
         yield frame
         frame = frame.f_back
-
-
-def _loop_guard(x, axis, i, out, frame, holder, read, code, line):
-    """Hang on `out` (x[..., i, ...]) the guard that x keeps its size along `axis`: one guard per loop, firm
-    from the index that follows the previous one on the same line, or at once when the size was read on it."""
-    loops = _loops_of(holder)
-    here = (frame.f_code.co_filename, frame.f_lineno)
-    last = loops.get((x.id, axis))  # (file and line indexed, index, guard, soft)
-    firm = here == (code.co_filename, line) or (last is not None and last[0] == here and last[1] == i - 1)
-    if last is None or (firm and last[3]):
-        step = _guard_step(x, "rows", x._value.shape[axis], f"the loop indexing {x.name} over range({read})",
-                           frame.f_code, frame.f_lineno, axis=axis, soft=not firm)
-        guard, soft = (_guards.note_guard(step, (x,)), step.key), not firm
-    else:
-        guard, soft = last[2], last[3]
-    loops[(x.id, axis)] = (here, i, guard, soft)
-    _guards.hang(guard[0], guard[1], (out,))
-
-
-def _loops_of(holder):
-    """The loops a size read bounds (kept with the read): {(node id, axis): (where, index, guard, soft)}."""
-    if isinstance(holder, _Read):
-        if holder.loops is None:
-            holder.loops = {}
-        return holder.loops
-    if holder[4] is None:
-        holder[4] = {}
-    return holder[4]
 
 
 def _numpy_number_from_read(x):

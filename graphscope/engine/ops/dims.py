@@ -64,7 +64,9 @@ class Unchanged(Op):
             message = _stale_message(kind, read, recorded, now, at, axis)
             if not soft:
                 raise StaleNumberError(message)
-            warnings.warn(StaleNumberWarning(f"{message} {_NOT_SURE[kind == 'rows']}"), stacklevel=2)
+            warnings.warn(StaleNumberWarning(
+                f"{message} (graphscope is not sure the constant came from that number: it has its value and was "
+                f"made later in the same function; the replay goes on with the recorded constant)"), stacklevel=2)
         return np.array(same)
 
     def vjp(self, g, x, value, **attrs):
@@ -72,15 +74,6 @@ class Unchanged(Op):
 
     def jacobian(self, i, x, value, **attrs):
         return JacobianInfo("zero", f"d unchanged(x)/dx: {PIECEWISE_CONSTANT}")
-
-
-#: Why a guard only warns: a constant with the read's value, made later (False); a row indexed with an integer
-#: in a call that read the size, but not yet seen going through the rows (True).
-_NOT_SURE = {
-    False: "(graphscope is not sure the constant came from that number: it has its value and was made later in the "
-           "same function; the replay goes on with the recorded constant)",
-    True: "(graphscope is not sure the index came from a loop over that size: the index was an integer, in the "
-          "function that read the size; the replay goes on with the recorded rows)"}
 
 
 def _read_again(x, kind, axis):

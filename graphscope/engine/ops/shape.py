@@ -5,7 +5,7 @@ from ..arguments import index as index_of, raw, tensors as tensors_of, whole, wh
 from ..errors import InputError
 from ..optable import JacobianInfo, Op, register, shape_of
 from ..reads import Size, indexed
-from ..source import caller_location, reader_frame
+from ..source import caller_location
 from ..values import is_tensor
 from .compare import PIECEWISE_CONSTANT
 
@@ -173,10 +173,8 @@ class GetItem(Op):
 
     def recorded(self, out):
         """x[i] with an integer i by your code, in a loop over a size of x it read: a guard (engine.reads)."""
-        if not out.attrs.get("slots"):
-            frame = reader_frame(2)
-            if frame is not None:
-                indexed(out, frame)
+        if "slots" not in out.attrs:
+            indexed(out)
 
     def forward(self, x, *parts, index, slots=()):
         if x.__class__ is float:
