@@ -61,8 +61,10 @@ class Reshape(Op):
 
     def jacobian(self, i, x, *sources, value, shape, kept=(), sized=()):
         if i > 0:
-            return JacobianInfo("zero", f"d reshape / d input {i}: that input gives a size only (its values do not matter)")
-        return JacobianInfo("identity", f"reshape {shape_of(x)} -> {shape_of(value)}: J = I (same entries, new indexing)")
+            return JacobianInfo("zero", f"d reshape / d input {i}: that input gives a size only (its values do "
+                                        f"not matter)")
+        return JacobianInfo("identity", f"reshape {shape_of(x)} -> {shape_of(value)}: J = I (same entries, new "
+                                        f"indexing)")
 
 
 def _kept_shape(x, sources, shape, kept, sized):
