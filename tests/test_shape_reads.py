@@ -3,10 +3,12 @@
 Each test compares eager code (the model built again on the new values) with replay, the trainer's short last
 batch or onnxruntime; the old engine froze every one of these numbers silently.
 """
+import gc
 import importlib
 import json
 import tracemalloc
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -244,9 +246,12 @@ def test_the_recorder_stops_looking_at_operands_when_the_reads_calls_have_return
     def rows(x):
         n, a = len(x), np.asarray(x)
         return n, a.shape
+
+    def show(x):
+        print(rows(x))
     x = gs.tensor(np.ones((2, 3)), name="x")
-    rows(x)
-    gs.sum(x * 2.0)                                  # equal to the read: looked at once, the read's call is over
+    show(x)
+    gs.sum(x * 2.0)           # equal to the read: looked at once, the read's call and the one that called it are over
     assert tensor.PENDING_NUMBERS == set() and np.ndarray not in tensor.NUMBER_OPERANDS
     assert int not in tensor.NUMBER_OPERANDS and float not in tensor.NUMBER_OPERANDS
 
@@ -356,3 +361,174 @@ def test_the_flatten_idiom_exports_with_a_free_batch_size(tmp_path):
     session = ort.InferenceSession(str(path))
     out = session.run(None, {session.get_inputs()[0].name: five})[0]
     np.testing.assert_allclose(out, five.reshape(5, -1) @ w, rtol=1e-5, atol=1e-5)
+
+
+# ---------------------------------------------------------------- other ways of reading a size
+
+def mean_of_entries(x):
+    return gs.sum(x) / x.size
+
+
+def test_the_entry_count_is_the_product_of_the_sizes_and_replays():
+    rng = np.random.default_rng(3)
+    x = gs.tensor(rng.normal(size=(4, 3)), name="x")
+    g = mean_of_entries(x).graph()
+    assert sorted(n.attrs["axis"] for n in g.nodes if n.op == "dim") == [0, 1] and g.guards == []
+    other = rng.normal(size=(10, 5))
+    assert g.run({"x": other}) == pytest.approx(mean_of_entries(gs.tensor(other)).value, rel=1e-12)
+    assert g.run({"x": other}) == pytest.approx(other.mean(), rel=1e-12)
+    with pytest.raises(TypeError, match=r"write x.shape\[0\]"):
+        x.size(0)
+
+
+def squared_error(x, y, divide):
+    err = x @ gs.param(np.zeros((3, 1)), name="W") - y
+    return gs.sum(err * err) / divide(y)
+
+
+def test_a_loss_divided_by_the_entry_count_evaluates_other_sizes_like_eager_code():
+    rng = np.random.default_rng(0)
+    loss = squared_error(gs.tensor(rng.normal(size=(8, 3)), name="x"), gs.tensor(rng.normal(size=(8, 1)), name="y"),
+                         lambda y: y.size)
+    X, Y = rng.normal(size=(200, 3)), rng.normal(size=(200, 1))
+    trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.01), batch_size=8, epochs=1, dtype="float64")
+    eager = squared_error(gs.tensor(X), gs.tensor(Y), lambda y: Y.size).value
+    assert trainer.evaluate(X, Y)[1] == pytest.approx(eager, rel=1e-12)
+
+
+@pytest.mark.parametrize("read", [lambda x: float(x.shape[0]), lambda x: int(x.shape[0]),
+                                  lambda x: np.prod(x.shape), lambda x: float(x.shape[0] * x.shape[1]),
+                                  lambda x: int(x.size)], ids=["float", "int", "np.prod", "float-product", "int-size"])
+def test_a_size_made_a_plain_number_keeps_a_guard_in_the_call_that_used_it(read):
+    x = gs.tensor(np.ones((4, 3)), name="x")
+    g = (gs.sum(x) / read(x)).graph()            # read in the lambda, used on this line: refused on another size
+    same = np.full((4, 3), 2.0)
+    assert g.run({"x": same}) == pytest.approx((gs.sum(gs.tensor(same)) / read(gs.tensor(same))).value)
+    with pytest.raises(gs.StaleNumberError, match=r"x.shape\[0\].* was read as 4 .*this feed has 10 rows"):
+        g.run({"x": np.ones((10, 3))})
+
+
+def test_a_size_made_a_plain_number_warns_when_used_on_a_later_line():
+    x = gs.tensor(np.ones((4, 3)), name="x")
+    n = float(x.shape[0])
+    g = (gs.sum(x) / n).graph()
+    with pytest.warns(gs.StaleNumberWarning, match=r"float\(x.shape\[0\]\) was read as 4 .*not sure"):
+        assert g.run({"x": np.ones((10, 3))}) == pytest.approx(30 / 4)
+
+
+# ---------------------------------------------------------------- loops written with an index
+
+def loop_len(x):
+    return sum(gs.sum(x[i]) for i in range(len(x)))
+
+
+def loop_shape(x):
+    return sum(gs.sum(x[i]) for i in range(x.shape[0]))
+
+
+def loop_len_lines(x):
+    total = 0.0
+    for i in range(len(x)):
+        total = total + gs.sum(x[i] * 2.0)
+    return total
+
+
+def loop_shape_lines(x):
+    total = 0.0
+    n = x.shape[0]
+    for i in range(n):
+        total = total + gs.sum(x[i] * 2.0)
+    return total
+
+
+@pytest.mark.parametrize("build", [loop_len, loop_shape, loop_len_lines, loop_shape_lines])
+def test_a_loop_indexing_the_rows_up_to_their_number_is_refused_on_another_number(build):
+    x = gs.tensor(np.ones((4, 3)), name="x")
+    g = build(x).graph()
+    same = np.arange(12.0).reshape(4, 3)
+    assert g.run({"x": same}) == pytest.approx(build(gs.tensor(same)).value)
+    assert len(g.guards) == 1
+    with pytest.raises(gs.StaleNumberError, match=r"the loop indexing x over range\(.*\) .*went through its 4 "
+                                                  r"rows.*this feed has 10 rows"):
+        g.run({"x": np.ones((10, 3))})
+
+
+def test_a_loop_over_the_columns_is_refused_on_another_number_of_columns():
+    x = gs.tensor(np.ones((2, 3)), name="x")
+    total = 0.0
+    for j in range(x.shape[1]):
+        total = total + gs.sum(x[:, j])
+    with pytest.raises(gs.StaleNumberError, match="went through its 3 entries along axis 1, .*; it now has 5"):
+        total.graph().run({"x": np.ones((2, 5))})
+    assert total.graph().run({"x": np.ones((7, 3))}) == 21.0        # the rows may change
+
+
+def test_one_row_picked_after_reading_the_size_or_a_fixed_loop_keeps_no_guard():
+    x = gs.tensor(np.arange(12.0).reshape(4, 3), name="x")
+    n = x.shape[0]
+    first, last = gs.sum(x[0]), gs.sum(x[n - 1])                     # one row each, not a loop
+    assert first.graph().guards == [] and first.graph().run({"x": np.ones((6, 3))}) == 3.0
+    assert last.graph().guards == []
+    y = gs.tensor(np.ones((3, 2)), name="y")
+    fixed = sum(gs.sum(y[i]) for i in range(3))                   # the code's own 3, no size read
+    assert fixed.graph().guards == [] and fixed.graph().run({"y": np.ones((5, 2))}) == 6.0
+
+
+# ---------------------------------------------------------------- reshape to a size read from another tensor
+
+def per_example_sums(x):
+    n = x.shape[0]
+    h = x * 2.0
+    return gs.sum(h.reshape(n, -1), axis=1)
+
+
+def test_reshape_to_a_size_read_from_another_tensor_replays_like_eager_code(tmp_path):
+    rng = np.random.default_rng(4)
+    x = gs.tensor(rng.normal(size=(4, 2, 3)), name="x")
+    g = gs.mean(per_example_sums(x)).graph()
+    reshape = next(n for n in g.nodes if n.op == "reshape")
+    assert reshape.attrs["sized"] == ((0, 1, 0),) and reshape.inputs[1] is x and g.guards == []
+    two = rng.normal(size=(2, 2, 3))
+    assert g.run({"x": two}) == pytest.approx(gs.mean(per_example_sums(gs.tensor(two))).value, rel=1e-12)
+    g.save(tmp_path / "r.gsgraph")
+    assert gs.load_graph(tmp_path / "r.gsgraph").run({"x": two}) == pytest.approx(two.sum() / 2 * 2.0, rel=1e-12)
+
+
+def test_reshape_to_a_size_read_from_another_tensor_has_the_gradient_of_a_reshape(torch):
+    rng = np.random.default_rng(5)
+    w0 = rng.normal(size=(3, 2, 3))
+    w = gs.param(w0, name="w")
+    loss = gs.sum(per_example_sums(w) ** 2)
+    loss.backward()
+    t = torch.tensor(w0, requires_grad=True)
+    ((t * 2.0).reshape(3, -1).sum(dim=1) ** 2).sum().backward()
+    np.testing.assert_allclose(w.grad, t.grad.numpy(), rtol=1e-12)
+
+
+def test_reshape_to_a_size_read_from_another_tensor_exports_with_a_free_batch(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    rng = np.random.default_rng(6)
+    x = gs.tensor(rng.normal(size=(4, 2, 3)), name="x")
+    path = per_example_sums(x).graph().to_onnx(tmp_path / "r.onnx", dynamic_batch=True)
+    five = rng.normal(size=(5, 2, 3))
+    session = ort.InferenceSession(str(path))
+    (got,) = session.run(None, {session.get_inputs()[0].name: five})
+    np.testing.assert_allclose(got, (five * 2.0).reshape(5, -1).sum(axis=1), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- what a read keeps
+
+def test_a_read_keeps_no_local_variable_of_its_function_alive():
+    class Big:
+        pass
+    alive = []
+
+    def build():
+        big = Big()
+        alive.append(weakref.ref(big))
+        x = gs.tensor(np.ones((4, 3)), name="x")
+        len(x)
+        return gs.sum(x) * 2.0
+    build()
+    gc.collect()
+    assert alive[0]() is None

@@ -17,7 +17,7 @@ class StaleBranchError(GraphscopeError):
 class StaleNumberError(StaleBranchError):
     """A replay changed a number Python read from a tensor while the graph was recorded (``x.shape[0] - 1``,
     ``int(t)``, ``len(t)``, ``for row in x``, ``np.asarray(t)``) and that went into the graph as a constant: the
-    constant is stale (see ``graphscope.engine.ops.dims``)."""
+    constant is stale (see ``graphscope.engine.reads``)."""
 
 
 class StaleNumberWarning(UserWarning):

@@ -16,7 +16,7 @@ A comparison with a tensor the graph may not hold (``x > thr``, thr made with
 gs.tensor and used nowhere else) keeps that tensor by value, as it keeps
 constants. Numbers Python read from a tensor (``len(x)``, ``int(t)``, ``for
 row in x``) get guards of their own (``note_guard``, an ``unchanged`` node:
-see ``graphscope.engine.ops.dims``), kept only on the nodes that show the
+see ``graphscope.engine.reads``), kept only on the nodes that show the
 number went into the graph (the constant made from it, the rows).
 
 A decision is kept on the nodes it reads (their ``_guards`` slot) and holds no

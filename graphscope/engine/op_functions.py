@@ -93,7 +93,10 @@ def make_function(op):
                 inputs, attrs = call_respelled(op, arguments, args, kwargs, exc)
                 if op.dim_result is not None and "dim" in kwargs:  # torch's x.max(dim=1): (values, indices)
                     return op.dim_result(apply_to(op, inputs, attrs))
-            return apply_to(op, inputs, attrs)
+            out = apply_to(op, inputs, attrs)
+            if op.recorded is not None:
+                op.recorded(out)
+            return out
         fn.__signature__ = inspect.signature(arguments)
     else:
         def fn(*inputs, **attrs):

@@ -56,6 +56,9 @@ Contract of an op class:
 - ``dim_result(out) -> result`` (optional): what a call spelt with PyTorch's
   ``dim=`` returns instead of the recorded node `out`: ``x.max(dim=1)`` gives
   torch's ``(values, indices)`` pair.
+- ``recorded(out)`` (optional): called with the node a call from the op's function or
+  operator recorded (getitem keeps there the guard of a loop over rows, see
+  ``graphscope.engine.reads``).
 
 The scalar lanes are written one way: ``scalar_forward = staticmethod(f)`` /
 ``scalar_vjp = staticmethod(f)`` (or ``scalar_vjp = vjp`` when the VJP
@@ -104,6 +107,7 @@ class Op:
     upgrade = None
     boolean = False
     dim_result = None
+    recorded = None
     #: a custom op's handle (its user's functions); None for a built-in op
     handle = None
 

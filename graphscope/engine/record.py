@@ -96,7 +96,7 @@ def _operand(op, x, others):
     """Wrap a non-tensor operand of `op` as a constant leaf; a bad one is named with the op and its partners.
 
     Its source line is filled in by ``_share_line`` (the line of the node it feeds). A number read from a tensor
-    (``y.shape[0]``) may become another node (graphscope.engine.ops.dims).
+    (``y.shape[0]``) may become another node (graphscope.engine.reads).
     """
     cls = x.__class__
     if cls is float or cls is int:

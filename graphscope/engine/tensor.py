@@ -30,12 +30,12 @@ _ids = itertools.count(1)
 NO_ATTRS = {}
 _SCOPES = _source.SCOPES
 #: Operand class -> the node a number of that class becomes next to a tensor, or None for a plain constant
-#: (a Size from ``t.shape`` becomes a ``dim`` node): filled by graphscope.engine.ops.dims, read by the recorder.
+#: (a Size from ``t.shape`` becomes a ``dim`` node): filled by graphscope.engine.reads, read by the recorder.
 NUMBER_OPERANDS = {}
 #: What reads by your code call (``sizes``, ``note``, ``rows``) and the recorder asks (``number``: an int or float
-#: operand equal to a pending read): graphscope.engine.ops.dims, which imports this module.
+#: operand equal to a pending read): graphscope.engine.reads, which imports this module.
 READS = {}
-#: The values of the plain numbers your code read that a constant may still come from (kept by ops.dims).
+#: The values of the plain numbers your code read that a constant may still come from (kept by engine.reads).
 PENDING_NUMBERS = set()
 _your_frame = _source.reader_frame
 
@@ -136,7 +136,7 @@ class Tensor:
 
         Read by your code, its entries are Sizes (ints that remember this tensor and the axis): next to a tensor
         (``gs.sum(y) / y.shape[0]``) one is recorded as a ``dim`` node, so replay uses the fed size (see
-        ``graphscope.engine.ops.dims``).
+        ``graphscope.engine.reads``).
         """
         v = self._value
         if v.__class__ is float:
@@ -154,9 +154,13 @@ class Tensor:
     @property
     def size(self):
         """The number of entries (numpy's size, PyTorch's numel()): 1 for a scalar. An int; called as PyTorch's
-        ``x.size(0)`` it says to write ``x.shape[0]``."""
+        ``x.size(0)`` it says to write ``x.shape[0]``. Read by your code, it is the product of the Sizes of
+        ``x.shape``, so ``gs.sum(x) / x.size`` replays (see ``graphscope.engine.reads``)."""
         v = self._value
-        return _EntryCount(1 if v.__class__ is float else v.size)
+        if v.__class__ is float or not v.ndim:
+            return _EntryCount(1)
+        frame = _your_frame(1)
+        return _EntryCount(v.size) if frame is None else READS["count"](self, v.shape, frame)
 
     @property
     def dtype(self):
@@ -175,14 +179,14 @@ class Tensor:
 
     def item(self):
         """The value as a Python float (one-element tensors only): a plain number, frozen where it goes (a constant
-        made from it in the same function keeps a guard, see ``graphscope.engine.ops.dims``)."""
-        if self.size != 1:
-            raise ShapeError(f"item(): {self.name} has shape {self.shape}, not one element")
+        made from it in the same function keeps a guard, see ``graphscope.engine.reads``)."""
+        if np.size(self._value) != 1:
+            raise ShapeError(f"item(): {self.name} has shape {np.shape(self._value)}, not one element")
         return self._noted(float(np.asarray(self._value).reshape(())), "float", f"{self.name}.item()")
 
     def __float__(self):
-        if self.size != 1:
-            raise ShapeError(f"item(): {self.name} has shape {self.shape}, not one element")
+        if np.size(self._value) != 1:
+            raise ShapeError(f"item(): {self.name} has shape {np.shape(self._value)}, not one element")
         return self._noted(float(np.asarray(self._value).reshape(())), "float", f"float({self.name})")
 
     def __int__(self):
@@ -251,7 +255,7 @@ class Tensor:
 
     def __len__(self):
         """The size of the first axis: a plain int (Python makes it one), frozen where it goes; ``t.shape[0]``
-        replays (see ``graphscope.engine.ops.dims``)."""
+        replays (see ``graphscope.engine.reads``)."""
         if self._value.__class__ is float:
             raise TypeError("len() of a 0-d tensor")
         n = len(self._value)

@@ -293,7 +293,7 @@ def _exported_attrs(attrs):
 def branch_note(graph):
     """What an exported model cannot do: re-decide the Python `if`s (and `while`s, max(x, 0.0)) that were
     decided while the graph was recorded, nor recompute the numbers Python read from tensors (``len(x)``,
-    ``int(t)``: the guards of ``graphscope.engine.ops.dims``); None when there were none."""
+    ``int(t)``: the guards of ``graphscope.engine.reads``); None when there were none."""
     decided = [n for n in graph.nodes if "decided" in n.attrs] + list(graph.guards)
     numbers = [n for n in decided if n.op == "unchanged"]
     truths = [n for n in decided if n.op != "unchanged"]

@@ -8,7 +8,7 @@ or a reduction over axis 0 ends it. An op that fixes the recorded batch size
 (a reshape to (128, 784), an index, a concatenation, ``x.T @ x``) stops the
 export with one message naming the node; so does a constant the size of the
 batch that came from reading it (``y.shape[0] - 1``, ``len(y)``, ``for row in
-x``: the guards of ``graphscope.engine.ops.dims``). ``y.shape[0]`` used as it
+x``: the guards of ``graphscope.engine.reads``). ``y.shape[0]`` used as it
 is with tensors is a ``dim`` node, read from the input as the model runs.
 """
 import numpy as np
@@ -106,8 +106,10 @@ def _problem(node, carried, carriers):
         return None if len(node.inputs[0].shape) == 2 else "takes a single example's scores"
     if op == "l2":
         return None
-    if op == "reshape":  # x.reshape(x.shape[0], -1) keeps the batch axis where it was
-        return None if (0, 0) in tuple(map(tuple, attrs.get("kept", ()))) else "fixes the batch size it was recorded with"
+    if op == "reshape":  # x.reshape(x.shape[0], -1), or h.reshape(n, -1) with n = x.shape[0]: the batch axis stays
+        kept = (0, 0) in tuple(map(tuple, attrs.get("kept", ())))
+        sized = any(tuple(s)[0::2] == (0, 0) and node.inputs[s[1]].id in carriers for s in attrs.get("sized", ()))
+        return None if kept or sized else "fixes the batch size it was recorded with"
     if op == "transpose":
         axes = attrs.get("axes")
         first = (ndim - 1) if axes is None else int(axes[0]) % ndim

@@ -136,7 +136,9 @@ def _l2(b, node, w):
     return b.op("ReduceSumSquare", [w], node, keepdims=0)
 
 
-def _reshape(b, node, x, shape, kept=()):
+def _reshape(b, node, x, *sources, shape, kept=(), sized=()):
+    if sized:  # an entry read from another tensor's shape: the new shape is computed as the model runs
+        return _reshape_to_sizes(b, node, (x, *sources), kept, sized)
     shape = list(node.shape)  # the recorded result: no -1 to infer, and a 0 means an empty axis
     same_place = [position for position, axis in kept if position == axis]
     if same_place and all(shape):  # an entry read from x's own shape at its own place: ONNX's 0 copies it
@@ -145,6 +147,24 @@ def _reshape(b, node, x, shape, kept=()):
         return b.op("Reshape", [x, b.const(node, "shape", np.asarray(shape, dtype=np.int64))], node, allowzero=0)
     return b.op("Reshape", [x, b.const(node, "shape", np.asarray(shape, dtype=np.int64).reshape(-1))], node,
                 allowzero=1)
+
+
+def _reshape_to_sizes(b, node, inputs, kept, sized):
+    """Reshape to the recorded result's shape, with the entries read from shapes (x's own, `kept`, and other
+    inputs', `sized`) taken from those inputs as the model runs: Shape -> Gather, joined by Concat."""
+    read = {position: (0, axis) for position, axis in kept}
+    read.update({position: (source, axis) for position, source, axis in sized})
+    parts = []
+    for position, extent in enumerate(node.shape):
+        if position in read:
+            source, axis = read[position]
+            shape = b.op("Shape", [inputs[source]], node, f"shape{position}")
+            parts.append(b.op("Gather", [shape, b.const(node, f"axis{position}", np.array([int(axis)], np.int64))],
+                              node, f"size{position}", axis=0))
+        else:
+            parts.append(b.const(node, f"extent{position}", np.array([int(extent)], np.int64)))
+    shape = b.op("Concat", parts, node, "shape", axis=0)
+    return b.op("Reshape", [inputs[0], shape], node, allowzero=1)
 
 
 def _transpose(b, node, x, axes=None):

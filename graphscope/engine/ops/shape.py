@@ -3,54 +3,86 @@ import numpy as np
 
 from ..arguments import index as index_of, raw, tensors as tensors_of, whole, wholes
 from ..errors import InputError
-from ..source import caller_location
 from ..optable import JacobianInfo, Op, register, shape_of
+from ..reads import Size, indexed
+from ..source import caller_location
 from ..values import is_tensor
 from .compare import PIECEWISE_CONSTANT
-from .dims import Size
 
 #: numpy's limit on the parts of one index (NPY_MAXDIMS): at most that many index tensors follow x.
 MAX_INDEX_PARTS = 64
 
 
+#: How many other tensors a reshape may read sizes from (one per entry of the new shape at most).
+MAX_SIZE_SOURCES = 32
+
+
 @register
 class Reshape(Op):
-    """x with a new shape (same entries); one axis may be -1. An entry read from x's own shape
-    (``x.reshape(x.shape[0], -1)``, the flatten idiom) is kept as that axis (attribute ``kept``: (position, axis)
-    pairs), so replay on another batch size reshapes to the new size instead of the recorded one."""
+    """x with a new shape (same entries); one axis may be -1. An entry read from a shape by your code is kept as
+    that size, so replay on another batch size reshapes to the new size instead of the recorded one: from x's own
+    shape (``x.reshape(x.shape[0], -1)``, the flatten idiom) as attribute ``kept``, (position, axis) pairs; from
+    another tensor's (``n = x.shape[0]; h = f(x); h.reshape(n, -1)``) as attribute ``sized``, (position, input,
+    axis) triples, that tensor an input of the reshape (no gradient flows to it)."""
 
     name = "reshape"
     function = "reshape"
     method = True
+    differentiable = (True,) + (False,) * MAX_SIZE_SOURCES
 
     def arguments(self, x, *shape):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
             shape = shape[0]
         attrs = {"shape": wholes(shape, "shape", "reshape")}
-        kept = tuple((i, s.axis) for i, s in enumerate(shape) if isinstance(s, Size) and s.node is x)
+        kept, sized, sources = [], [], []
+        for i, s in enumerate(shape):
+            if not isinstance(s, Size):
+                continue
+            if s.node is x:
+                kept.append((i, s.axis))
+                continue
+            source = next((k for k, t in enumerate(sources) if t is s.node), None)
+            if source is None:
+                sources.append(s.node)
+                source = len(sources) - 1
+            sized.append((i, source + 1, s.axis))
         if kept:
-            attrs["kept"] = kept
-        return (x,), attrs
+            attrs["kept"] = tuple(kept)
+        if sized:
+            attrs["sized"] = tuple(sized)
+        return (x, *sources), attrs
 
-    def forward(self, x, shape, kept=()):
-        return np.reshape(x, _kept_shape(x, shape, kept))
+    def forward(self, x, *sources, shape, kept=(), sized=()):
+        return np.reshape(x, _kept_shape(x, sources, shape, kept, sized))
 
-    def vjp(self, g, x, value, shape, kept=()):
-        return (np.reshape(g, shape_of(x)) if x.__class__ is not float else float(np.sum(g)),)
+    def vjp(self, g, x, *sources, value, shape, kept=(), sized=()):
+        grad = np.reshape(g, shape_of(x)) if x.__class__ is not float else float(np.sum(g))
+        return (grad,) + (None,) * len(sources)
 
-    def jacobian(self, i, x, value, shape, kept=()):
-        return JacobianInfo("identity", f"reshape {shape_of(x)} -> {shape_of(value)}: J = I (same entries, new indexing)")
+    def jacobian(self, i, x, *sources, value, shape, kept=(), sized=()):
+        if i > 0:
+            return JacobianInfo("zero", f"d reshape / d input {i}: that input gives a size only (its values do "
+                                        f"not matter)")
+        return JacobianInfo("identity", f"reshape {shape_of(x)} -> {shape_of(value)}: J = I (same entries, new "
+                                        f"indexing)")
 
 
-def _kept_shape(x, shape, kept):
-    """`shape` with the entries read from x's own shape ((position, axis) pairs in `kept`) taken from x as it is."""
-    if not kept:
+def _kept_shape(x, sources, shape, kept, sized):
+    """`shape` with the entries read from shapes taken from the tensors as they are: x's own ((position, axis)
+    pairs in `kept`), and the other inputs' ((position, input, axis) triples in `sized`)."""
+    if not kept and not sized:
         return shape
-    now, shape = shape_of(x), list(shape)
+    inputs, shape = (x, *sources), list(shape)
     for position, axis in kept:
-        if -len(now) <= axis < len(now):
-            shape[position] = now[axis]
+        _take(shape, position, shape_of(x), axis)
+    for position, source, axis in sized:
+        _take(shape, position, shape_of(inputs[source]), axis)
     return tuple(shape)
+
+
+def _take(shape, position, now, axis):
+    if -len(now) <= axis < len(now):
+        shape[position] = now[axis]
 
 
 @register
@@ -140,6 +172,11 @@ class GetItem(Op):
         template = index_of(tuple(0 if k in slots else p for k, p in enumerate(parts)))
         return (x, *(parts[k] for k in slots)), {"index": template if isinstance(index, tuple) else 0,
                                                  "slots": slots}
+
+    def recorded(self, out):
+        """x[i] with an integer i by your code, in a loop over a size of x it read: a guard (engine.reads)."""
+        if "slots" not in out.attrs:
+            indexed(out)
 
     def forward(self, x, *parts, index, slots=()):
         if x.__class__ is float:
