@@ -306,6 +306,7 @@ def _block_entry(event, edge, output, rng, jac):
     block = lead[:axis] + (slice(None),) + lead[axis + 1:]
     given = _block_lines(edge, block, jac.formula)
     entry = BLOCK_ENTRIES.get(node.op_def.name)
+    shown = None if entry is None else _shown_block(edge, block)
     pairs = [(j, k) for j in range(shape[axis]) for k in range(shape[axis])]
     rows = {}
     for j, k in (pairs[p] for p in rng.permutation(len(pairs))):
@@ -313,7 +314,7 @@ def _block_entry(event, edge, output, rng, jac):
         if j not in rows:
             rows[j] = jac.row(np.ravel_multi_index(r_index, shape))
         truth = rows[j][np.ravel_multi_index(c_index, shape)]
-        worked, slips = ("", ()) if entry is None else entry(_shown_block(edge, block), j, k, truth)
+        worked, slips = ("", ()) if entry is None else entry(shown, j, k, truth)
         if entry is None or worked:
             return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula,
                         worked=worked, slips=slips)
