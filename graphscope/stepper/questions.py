@@ -94,12 +94,13 @@ def numbers(values):
 
 
 def at(name, index):
-    """'h[1, 2]'; just 'h' for a 0-d value."""
-    return f"{name}[{', '.join(str(int(i)) for i in index)}]" if len(index) else name
+    """'h[1, 2]', 'x[:, 2]' (a slice is ':'); just 'h' for a 0-d value."""
+    return f"{name}[{', '.join(':' if isinstance(i, slice) else str(int(i)) for i in index)}]" if len(index) else name
 
 
 def source_index(out_index, in_shape):
-    """The index of an input of shape `in_shape` that numpy broadcasting reads at output index `out_index`."""
+    """The index of an input of shape `in_shape` that numpy broadcasting reads at output index `out_index` (which
+    may hold slices: what it reads along them)."""
     lead = len(out_index) - len(in_shape)
     return tuple(0 if n == 1 else out_index[lead + k] for k, n in enumerate(in_shape))
 
@@ -354,15 +355,15 @@ def _block_lines(edge, block, formula, entries=None, reads=None):
     names = _input_names(node) or [None] * len(node.inputs)
     lines = []
     if entries is None:
-        lines.append(f"{_block_name(edge.input.name, block)} = {numbers(_value(edge.input)[block])}")
+        lines.append(f"{at(edge.input.name, block)} = {numbers(_value(edge.input)[block])}")
     elif reads == "x":
         lines += _entry_pair(edge.input, block, entries)
     for x, name in dict(zip(node.inputs, names)).items():
         if x is not edge.input and (name is None or re.search(rf"\b{re.escape(name)}\b", formula)):
-            index = _source_block(block, np.shape(x._value))
-            lines.append(f"{_block_name(x.name, index)} = {numbers(_value(x)[index])}")
+            index = source_index(block, np.shape(x._value))
+            lines.append(f"{at(x.name, index)} = {numbers(_value(x)[index])}")
     if entries is None:
-        lines.append(f"{_block_name(node.name, block)} = {numbers(_value(node)[block])}")
+        lines.append(f"{at(node.name, block)} = {numbers(_value(node)[block])}")
     elif reads == "y":
         lines += _entry_pair(node, block, entries)
     lines += [f"{name} = {num(v)}" for name, v in node.attrs.items()
@@ -377,23 +378,12 @@ def _entry_pair(node, block, entries):
             for k in dict.fromkeys(entries)]
 
 
-def _source_block(block, in_shape):
-    """The index of an input of shape `in_shape` that numpy broadcasting reads along `block` (ints and one slice)."""
-    lead = len(block) - len(in_shape)
-    return tuple(0 if n == 1 else block[lead + k] for k, n in enumerate(in_shape))
-
-
-def _block_name(name, index):
-    """'x[:, 2]', 'gamma[2]'; just 'x' for a 0-d value."""
-    return f"{name}[{', '.join(':' if isinstance(i, slice) else str(int(i)) for i in index)}]" if index else name
-
-
 def _shown_block(edge, block):
     """What a block question shows, as the numbers a student reads (rounded to DIGITS): {'x': the input's block,
     'y': the output's block, each other input's name: its numbers there, each setting's name: its number}."""
     node = edge.node
     rounded = np.vectorize(lambda v: float(num(v)), otypes=[float])
-    shown = {name: rounded(_value(x)[_source_block(block, np.shape(x._value))])
+    shown = {name: rounded(_value(x)[source_index(block, np.shape(x._value))])
              for x, name in zip(node.inputs, _input_names(node) or ())}
     shown.update({name: float(num(v)) for name, v in node.attrs.items() if isinstance(v, (float, np.floating))})
     shown.update(x=rounded(_value(edge.input)[block]), y=rounded(_value(node)[block]))
@@ -458,7 +448,7 @@ def _batch_norm_figures(edge, block):
     x = _value(edge.input)[block]
     eps = float(edge.node.attrs.get("eps", 1e-5))
     mean, sigma = np.mean(x), np.sqrt(np.var(x) + eps)
-    column = _block_name(edge.input.name, block)
+    column = at(edge.input.name, block)
     lines = (f"N = {len(x)} examples", f"mean({column}) = {num(mean)}",
              f"sigma({column}) = {num(sigma)}  (sqrt(var + eps), var the column's biased variance)")
     return lines, {"N": len(x), "mean": float(num(mean)), "sigma": float(num(sigma))}
