@@ -56,3 +56,14 @@ def test_clip_formula_names_only_the_bounds_given(lo, hi, shown):
 
 def test_clip_without_bounds_says_nothing_is_clipped():
     assert "nothing is clipped" in gs.describe_jacobian(gs.clip(_leaf(2)), 0).formula
+
+
+def test_a_block_diagonal_jacobian_says_along_which_axis_its_blocks_lie():
+    """Batch norm's blocks are columns (axis 0), softmax's lie along its axis; other structures have none."""
+    x = _leaf(4, 3)
+    assert gs.describe_jacobian(gs.nn.BatchNorm1d(3)(x), 0).block_axis == 0
+    assert gs.describe_jacobian(gs.softmax(x), 0).block_axis == 1
+    assert gs.describe_jacobian(gs.softmax(x, axis=0), 0).block_axis == 0
+    assert gs.describe_jacobian(gs.log_softmax(_leaf(2, 3, 4), axis=-2), 0).block_axis == 1
+    assert gs.describe_jacobian(gs.tanh(x), 0).block_axis is None
+    assert gs.JacobianInfo("block-diagonal", "per column", block_axis=0).block_axis == 0

@@ -278,3 +278,79 @@ def test_a_wrong_answer_at_a_vjp_that_fails_its_check_is_told_the_vjp_may_be_the
         if doubted:  # the true derivative, by finite differences, leads
             assert verdict.headline.startswith("not quite: the true derivative (finite differences) is ")
     assert session.judge(q, repr(q.truth)).doubt == ""  # a right answer is not second-guessed
+
+
+def _pair(prompt):
+    """((i, j), (k, l)) of the last line's 'dy[i, j]/dx[k, l] = ?'."""
+    found = re.findall(r"\[(\d+(?:, \d+)*)\]", prompt.splitlines()[-1])
+    return tuple(tuple(map(int, m.split(", "))) for m in found)
+
+
+def _judged_as_the_tui_does(session, q, answer):
+    """The TUI's verdict on the typed `answer`: right, and the finite-difference derivative it measured agrees."""
+    verdict = session.judge(q, repr(float(answer)))
+    return verdict.right and verdict.numerical is not None and Verdict(answer, verdict.numerical).right
+
+
+@pytest.mark.parametrize("batch", [4, 20])  # the column shown in full; too long, so its mean and sigma are shown
+def test_a_batch_norm_question_asks_within_one_feature_and_is_answered_from_what_it_shows(batch):
+    """dy[m, d]/dx[n, d] = gamma[d] / (N sigma) (N 1[m=n] - 1 - xhat[m] xhat[n]): the same column d, m = n or not."""
+    rng = np.random.default_rng(3)
+    x = gs.param(rng.normal(1.0, 2.0, size=(batch, 3)), name="x")
+    bn = gs.nn.BatchNorm1d(3, name="bn")
+    bn.gamma.value = np.array([0.5, 2.0, -1.5])
+    y = bn(x)
+    y.name = "y"
+    session = Session(gs.sum(y * gs.tensor(rng.normal(size=(batch, 3)), name="c")).graph())
+    event = next(e for e in backward_op_steps(session) if e.node.op == "batch_norm")
+    diagonal = set()
+    for seed in SEEDS:
+        q = question(event, session.output, seed=seed, slot=0)
+        numbers, ((m, d), (n, d2)) = shown(q.prompt), _pair(q.prompt)
+        assert d == d2, q.prompt  # one feature's block
+        diagonal.add(m == n)
+        gamma, eps = numbers[f"bn.gamma[{d}]"], numbers["eps"]
+        if batch <= 12:
+            column = np.array(numbers[f"x[:, {d}]"])
+            size, mean = len(column), column.mean()
+            sigma, xm, xn = np.sqrt(column.var() + eps), column[m], column[n]
+        else:
+            assert f"x[:, {d}]" not in numbers
+            size, mean, sigma = numbers["N"], numbers[f"mean(x[:, {d}])"], numbers[f"sigma(x[:, {d}])"]
+            xm, xn = numbers[f"x[{m}, {d}]"], numbers[f"x[{n}, {d}]"]
+        xhat_m, xhat_n = (xm - mean) / sigma, (xn - mean) / sigma
+        answer = gamma / (size * sigma) * (size * (m == n) - 1 - xhat_m * xhat_n)
+        assert _judged_as_the_tui_does(session, q, answer), q.prompt
+        assert not judged(q, answer + 0.01 * max(1.0, abs(answer))), q.prompt
+        assert judged(q, float(q.worked.rsplit("= ", 1)[1])), q.worked  # the worked-out formula's number
+    assert diagonal == {True, False}
+
+
+@pytest.mark.parametrize("op, shape, axis", [("softmax", (2, 3), -1), ("softmax", (4, 3), 0),
+                                             ("log_softmax", (3, 4), 0), ("log_softmax", (2, 20), -1),
+                                             ("softmax", (20, 2), 0)])
+def test_a_softmax_question_along_either_axis_is_answered_from_its_block(op, shape, axis):
+    """softmax: s[j] (1[j=k] - s[k]); log_softmax: 1[j=k] - exp(y[k]); both entries in one slice along `axis`
+    (a block too long to show shows just the entries it reads)."""
+    rng = np.random.default_rng(1)
+    x = gs.tensor(rng.normal(size=shape), requires_grad=True, name="x")
+    y = getattr(gs, op)(x, axis=axis)
+    y.name = "y"
+    session = Session(gs.sum(y * gs.tensor(rng.normal(size=shape), name="c")).graph())
+    event = next(e for e in backward_op_steps(session) if e.node.op == op)
+    along = axis % len(shape)
+    for seed in SEEDS:
+        q = question(event, session.output, seed=seed)
+        numbers, (r, c) = shown(q.prompt), _pair(q.prompt)
+        assert [a for a in range(len(shape)) if r[a] != c[a]] in ([], [along]), q.prompt
+        j, k = r[along], c[along]
+        block = ", ".join(":" if a == along else str(r[a]) for a in range(len(shape)))
+        if f"y[{block}]" in numbers:
+            out = np.array(numbers[f"y[{block}]"])
+            yj, yk = out[j], out[k]
+        else:
+            assert shape[along] > 12
+            yj, yk = numbers[f"y[{', '.join(map(str, r))}]"], numbers[f"y[{', '.join(map(str, c))}]"]
+        answer = yj * ((j == k) - yk) if op == "softmax" else (j == k) - np.exp(yk)
+        assert _judged_as_the_tui_does(session, q, answer), q.prompt
+        assert not judged(q, answer + 0.01 * max(1.0, abs(answer))), q.prompt

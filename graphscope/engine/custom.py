@@ -52,7 +52,7 @@ import re
 import numpy as np
 
 from .errors import ArgumentError, BackwardError, GraphscopeError, InputError, NotFoundError, describe_shapes
-from .optable import OPS, STRUCTURES, JacobianInfo, Op, register, unregister as _unregister
+from .optable import OPS, STRUCTURES, JacobianInfo, Op, lookup_op, register, unregister as _unregister
 from .record import apply
 from .source import caller_location, display_location, user_code_frames
 from .values import is_tensor
@@ -182,6 +182,15 @@ def _shown(v):
     return text if len(text) <= 30 else f"<{type(v).__name__}>"
 
 
+def _defined_in(fn):
+    """(module, file) defining the function `fn`, each None when unknown."""
+    try:
+        file = inspect.getsourcefile(fn)
+    except TypeError:
+        file = None
+    return getattr(fn, "__module__", None), file
+
+
 def _forward_write(name, found, exc, xs):
     """'cube: the forward writes into its input x: work on a copy ...', with the forward's line and the caller's."""
     lines = [f"{name}: the forward {found[0]}: {found[1]}"]
@@ -212,6 +221,11 @@ class _CustomBase(Op):
     """The op-table entry of a custom op: every method reads the user's functions from its handle."""
 
     handle = None
+
+    def __reduce__(self):
+        """Pickled by name (its class is made at run time), with where its forward is defined: unpickling finds the
+        op registered under that name, or says what to import."""
+        return lookup_op, (self.name, *_defined_in(self.handle._forward))
 
     def forward(self, *xs, **attrs):
         views = [read_only(x) for x in xs]  # a forward that wrote into its inputs would change recorded values

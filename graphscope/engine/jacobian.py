@@ -29,6 +29,8 @@ class Jacobian:
     structure: str
     formula: str
     _node: object = field(repr=False, compare=False, default=None)
+    #: block-diagonal: the axis (of the output's shape, counted from 0) each block lies along; None otherwise
+    block_axis: int = None
 
     @property
     def shape(self):
@@ -77,7 +79,22 @@ def describe_jacobian(node, i):
         where = "".join(f"\n  at {line}" for line in user_code_lines(exc.__traceback__)[-1:])
         raise GraphscopeError(f"{node.op_def.name}: describing the Jacobian wrt input {i} raised "
                               f"{type(exc).__name__}: {exc}{where}\n  node {node.name} made at {display_location(node.source)}") from None
-    return Jacobian(node.op_def.name, i, shape_of(node._value), shape_of(vals[i]), info.structure, info.formula, node)
+    out_shape = shape_of(node._value)
+    return Jacobian(node.op_def.name, i, out_shape, shape_of(vals[i]), info.structure, info.formula, node,
+                    block_axis=_block_axis(info, node.attrs, len(out_shape)))
+
+
+def _block_axis(info, attrs, ndim):
+    """The axis a block-diagonal Jacobian's blocks lie along, counted from 0: the op's word (JacobianInfo.block_axis),
+    else its `axis` attribute, else the last axis; None for any other structure (or a 0-d output)."""
+    if info.structure != "block-diagonal" or ndim == 0:
+        return None
+    axis = info.block_axis
+    if axis is None:
+        axis = attrs.get("axis", -1)
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool) or not -ndim <= axis < ndim:
+        return None
+    return int(axis) % ndim
 
 
 def explicit_jacobian(node, i):

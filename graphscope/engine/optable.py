@@ -26,8 +26,9 @@ Contract of an op class:
   shaped like that input (``None`` where the input gets no gradient), computed
   without ever building the Jacobian.
 - ``jacobian(i, *xs, value, **attrs) -> JacobianInfo``: the structure and a
-  one-line formula of d(out)/d(input i). Shapes and the explicit matrix are
-  derived from forward/vjp (see ``graphscope.engine.jacobian``).
+  one-line formula of d(out)/d(input i) (and, when block-diagonal, the axis
+  its blocks lie along). Shapes and the explicit matrix are derived from
+  forward/vjp (see ``graphscope.engine.jacobian``).
 - ``input_problem(*xs, **attrs) -> str | None`` (optional; ``check`` is its
   older name and still works): a readable reason the inputs do not fit,
   asked for when forward raised (so the common case pays nothing). An op
@@ -85,10 +86,16 @@ STRUCTURES = (
 
 @dataclass(frozen=True)
 class JacobianInfo:
-    """What an op says about one of its Jacobians: structure and formula."""
+    """What an op says about one of its Jacobians: structure and formula.
+
+    `block_axis` (block-diagonal only): the axis each block lies along. Output and input have one shape, and an
+    output entry depends on the input entries that share its index on every other axis: softmax's blocks lie along
+    its `axis` (a row for the last one), batch norm's along axis 0 (a column: one block per feature). None means
+    the op's `axis` attribute, else the last axis."""
 
     structure: str
     formula: str
+    block_axis: int = None
 
 
 class Op:
@@ -128,6 +135,27 @@ class Op:
 
     def __repr__(self):
         return f"<op {self.name}>"
+
+    def __reduce__(self):
+        """Pickled by name: unpickling finds the op registered under it (``node.op_def is OPS[name]`` holds)."""
+        return lookup_op, (self.name,)
+
+
+def lookup_op(name, module=None, file=None):
+    """The op registered under `name`: what unpickling an op gives. When this process has none, a NotFoundError
+    naming it and what to import (a custom op's `module` and `file`, where it was defined when it was pickled)."""
+    op = OPS.get(name)
+    if op is None:
+        if module == "__main__":
+            todo = (f"it was defined in {file or 'the script run as __main__'}, the script that pickled it: put it "
+                    f"in a module of its own (myops.py) and import that before unpickling")
+        elif module:
+            todo = f"import {module}{f' ({file})' if file else ''}, which defines it, before unpickling"
+        else:
+            todo = "import the module that defines it before unpickling"
+        raise NotFoundError(f"cannot unpickle op {name!r}: no op of that name is registered in this process "
+                            f"(custom ops are registered by running their gs.custom_op); {todo}")
+    return op
 
 
 def register(cls):

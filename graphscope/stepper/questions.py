@@ -14,8 +14,9 @@ descriptor):
   long inner dimension, one Jacobian entry and its formula instead;
 - a loss over rows of examples (an op with ``labels``): one entry dL/ds[i, j]
   with the row s[i, :], its label and N;
-- block-diagonal along the last axis (softmax, log-softmax): one entry
-  d y[i, j] / d x[i, k] with the rows x[i, :] and y[i, :];
+- block-diagonal (softmax, log-softmax: blocks along their axis; batch norm:
+  one per feature, a column): one entry d y[e] / d x[e'] of one block, with
+  that block of x and y (batch norm: the column, gamma and eps there);
 - reduce, identity, permutation: one entry, with the input entry it reads;
 - any other small Jacobian: one entry, with every input in full.
 
@@ -93,12 +94,13 @@ def numbers(values):
 
 
 def at(name, index):
-    """'h[1, 2]'; just 'h' for a 0-d value."""
-    return f"{name}[{', '.join(str(int(i)) for i in index)}]" if len(index) else name
+    """'h[1, 2]', 'x[:, 2]' (a slice is ':'); just 'h' for a 0-d value."""
+    return f"{name}[{', '.join(':' if isinstance(i, slice) else str(int(i)) for i in index)}]" if len(index) else name
 
 
 def source_index(out_index, in_shape):
-    """The index of an input of shape `in_shape` that numpy broadcasting reads at output index `out_index`."""
+    """The index of an input of shape `in_shape` that numpy broadcasting reads at output index `out_index` (which
+    may hold slices: what it reads along them)."""
     lead = len(out_index) - len(in_shape)
     return tuple(0 if n == 1 else out_index[lead + k] for k, n in enumerate(in_shape))
 
@@ -123,7 +125,7 @@ def question(event, output, seed=None, slot=None):
 def ask_edge(event, edge, output, rng):
     """A question about one input edge, chosen by its Jacobian's structure; None when none fits."""
     jac = edge.jacobian
-    for maker in (_loss_entry, _row_entry, _matmul_contribution, _broadcast_contribution, _pointwise_entry,
+    for maker in (_loss_entry, _block_entry, _matmul_contribution, _broadcast_contribution, _pointwise_entry,
                   _matmul_entry, _sparse_entry, _small_entry):
         q = maker(event, edge, output, rng, jac)
         if q is not None:
@@ -291,22 +293,188 @@ def _softmax_worked(row, j, label, n, truth):
     return worked, slips
 
 
-def _row_entry(event, edge, output, rng, jac):
-    """A row-wise op (softmax along the last axis): d y[.., j] / d x[.., k] within one row, both rows shown."""
+def _block_entry(event, edge, output, rng, jac):
+    """A block-diagonal Jacobian (softmax's rows, batch norm's columns: the blocks lie along jac.block_axis):
+    d y[e] / d x[e'] for two entries e, e' of one block, with the input's and the output's block, the other inputs'
+    entries there and the settings the formula names. A block too long to show is asked only of an op whose entry
+    is written out here (BLOCK_ENTRIES), with the two entries it reads and the block's figures (batch norm's mean
+    and sigma); for such an op, an entry whose answer worked out from the shown (rounded) numbers would miss the
+    engine's is not asked."""
     node, x = edge.node, edge.input
-    shape = np.shape(node._value)
-    axis = node.attrs.get("axis", -1)
-    if jac.structure != "block-diagonal" or not shape or shape != np.shape(x._value) \
-            or axis not in (-1, len(shape) - 1) or shape[-1] > SHOWN_ENTRIES:
+    shape, axis = np.shape(node._value), jac.block_axis
+    entry = BLOCK_ENTRIES.get(node.op_def.name)
+    if jac.structure != "block-diagonal" or axis is None or shape != np.shape(x._value):
         return None
-    lead = _random_index(shape[:-1], rng)
-    j, k = int(rng.integers(shape[-1])), int(rng.integers(shape[-1]))
-    row_text = ", ".join(map(str, lead)) + ", :" if lead else ":"
-    given = [f"{x.name}[{row_text}] = {numbers(_value(x)[lead])}",
-             f"{node.name}[{row_text}] = {numbers(_value(node)[lead])}"]
-    r_index, c_index = lead + (j,), lead + (k,)
-    truth = jac.row(np.ravel_multi_index(r_index, shape))[np.ravel_multi_index(c_index, shape)]
-    return _ask(event, edge, given, _local_name(edge, r_index, c_index), truth, jac.formula)
+    long = shape[axis] > SHOWN_ENTRIES
+    if long and (entry is None or entry.summary is None):
+        return None
+    lead = _random_index(shape, rng)
+    block = lead[:axis] + (slice(None),) + lead[axis + 1:]
+    shown = None if entry is None else _shown_block(edge, block)
+    summary = entry.summary(edge, block) if long else ((), {})
+    pairs = [(j, k) for j in range(shape[axis]) for k in range(shape[axis])]
+    pairs = [pairs[p] for p in rng.permutation(len(pairs))]
+    if rng.random() < 0.5:  # a diagonal entry half the time (a long block has few)
+        pairs.sort(key=lambda pair: pair[0] != pair[1])
+    rows = {}
+    for j, k in pairs[:MAX_TRIED]:
+        r_index, c_index = _at_axis(lead, axis, j), _at_axis(lead, axis, k)
+        if j not in rows:
+            rows[j] = jac.row(np.ravel_multi_index(r_index, shape))
+        truth = rows[j][np.ravel_multi_index(c_index, shape)]
+        read = shown if not long else {**shown, **summary[1], entry.reads: _only(shown[entry.reads], (j, k))}
+        worked, slips = ("", ()) if entry is None else entry.work(read, j, k, truth)
+        if entry is None or worked:
+            given = _block_lines(edge, block, jac.formula, (j, k) if long else None, entry and entry.reads)
+            return _ask(event, edge, given + list(summary[0]), _local_name(edge, r_index, c_index), truth,
+                        jac.formula, worked=worked, slips=slips)
+    return None
+
+
+#: The most pairs of entries of one block tried for a question whose shown numbers give the engine's answer.
+MAX_TRIED = 64
+
+
+def _at_axis(index, axis, k):
+    return index[:axis] + (k,) + index[axis + 1:]
+
+
+def _only(values, keep):
+    """`values` with every entry but those at `keep` unknown (nan): what a student reads of a long block."""
+    out = np.full(np.shape(values), np.nan)
+    out[list(keep)] = values[list(keep)]
+    return out
+
+
+def _block_lines(edge, block, formula, entries=None, reads=None):
+    """The lines a block question shows: the input and the output along the block ('x[:, 2] = [...]'), each other
+    input the formula reads where the block reads it ('gamma[2] = 1.5'), and the real numbers the formula names
+    ('eps = 1e-05'). With `entries` (a block too long to show), the two entries along the block of the one it
+    `reads` ('x' the input, 'y' the output) instead of the two blocks."""
+    node = edge.node
+    names = _input_names(node) or [None] * len(node.inputs)
+    lines = []
+    if entries is None:
+        lines.append(f"{at(edge.input.name, block)} = {numbers(_value(edge.input)[block])}")
+    elif reads == "x":
+        lines += _entry_pair(edge.input, block, entries)
+    for x, name in dict(zip(node.inputs, names)).items():
+        if x is not edge.input and (name is None or re.search(rf"\b{re.escape(name)}\b", formula)):
+            index = source_index(block, np.shape(x._value))
+            lines.append(f"{at(x.name, index)} = {numbers(_value(x)[index])}")
+    if entries is None:
+        lines.append(f"{at(node.name, block)} = {numbers(_value(node)[block])}")
+    elif reads == "y":
+        lines += _entry_pair(node, block, entries)
+    lines += [f"{name} = {num(v)}" for name, v in node.attrs.items()
+              if isinstance(v, (float, np.floating)) and re.search(rf"\b{re.escape(name)}\b", formula)]
+    return lines
+
+
+def _entry_pair(node, block, entries):
+    """'x[3, 2] = 0.5' for each of the entries (positions along the block) asked about."""
+    axis = next(a for a, b in enumerate(block) if isinstance(b, slice))
+    return [f"{at(node.name, _at_axis(block, axis, k))} = {num(_value(node)[_at_axis(block, axis, k)])}"
+            for k in dict.fromkeys(entries)]
+
+
+def _shown_block(edge, block):
+    """What a block question shows, as the numbers a student reads (rounded to DIGITS): {'x': the input's block,
+    'y': the output's block, each other input's name: its numbers there, each setting's name: its number}."""
+    node = edge.node
+    rounded = np.vectorize(lambda v: float(num(v)), otypes=[float])
+    shown = {name: rounded(_value(x)[source_index(block, np.shape(x._value))])
+             for x, name in zip(node.inputs, _input_names(node) or ())}
+    shown.update({name: float(num(v)) for name, v in node.attrs.items() if isinstance(v, (float, np.floating))})
+    shown.update(x=rounded(_value(edge.input)[block]), y=rounded(_value(node)[block]))
+    return shown
+
+
+def _factor(v):
+    """A number as a factor of a product: '(-0.5)' for a negative one."""
+    return f"({num(v)})" if v < 0 else num(v)
+
+
+def _close_enough(worked_value, truth):
+    """An answer worked out from the shown numbers lands well within predict mode's tolerance of the engine's."""
+    return abs(worked_value - truth) <= 1e-7 + 1e-4 * abs(truth)
+
+
+def _softmax_block(shown, j, k, truth):
+    """d s[j] / d x[k] = s[j] (1[j=k] - s[k]) from the shown output block s."""
+    s, same = shown["y"], int(j == k)
+    value = s[j] * (same - s[k])
+    if not _close_enough(value, truth):
+        return "", ()
+    worked = f"s[{j}] (1[j=k] - s[{k}]) = {num(s[j])} × ({same} - {num(s[k])}) = {num(value)}"
+    slips = ((0.0, "the outputs of one block are coupled: s[j] depends on every x[k] through the sum"),) \
+        if not same else ((float(s[j]), f"that is s[{j}] alone: the - s[{j}]^2 is missing"),)
+    return worked, slips
+
+
+def _log_softmax_block(shown, j, k, truth):
+    """d y[j] / d x[k] = 1[j=k] - softmax(x)[k] = 1[j=k] - exp(y[k]) from the shown output block y."""
+    y, same = shown["y"], int(j == k)
+    value = same - np.exp(y[k])
+    if not _close_enough(value, truth):
+        return "", ()
+    return f"1[j=k] - exp(y[{k}]) = {same} - exp({num(y[k])}) = {num(value)}", \
+        ((float(same), f"that is 1[j=k] alone: the - softmax(x)[{k}] of the normalizer is missing"),)
+
+
+def _batch_norm_block(shown, m, n, truth):
+    """dy[m] / dx[n] within one feature's column: gamma / (N sigma) (N 1[m=n] - 1 - xhat[m] xhat[n]), the column's
+    mean and sigma worked out from it (or read, for a column too long to show)."""
+    x, gamma, eps = shown["x"], float(shown["gamma"]), shown["eps"]
+    size, same = shown.get("N", len(x)), int(m == n)
+    mean = shown.get("mean", np.mean(x))
+    sigma = shown.get("sigma", np.sqrt(np.mean((x - mean) ** 2) + eps))
+    xhat_m, xhat_n = (x[m] - mean) / sigma, (x[n] - mean) / sigma
+    value = gamma / (size * sigma) * (size * same - 1 - xhat_m * xhat_n)
+    if not _close_enough(value, truth):
+        return "", ()
+    stats = "" if "sigma" in shown else f"mean = {num(mean)}, sigma = sqrt(var + eps) = {num(sigma)}, "
+    xhats = f"xhat[{m}] = {num(xhat_m)}" + (f", xhat[{n}] = {num(xhat_n)}" if n != m else "")
+    worked = (f"{stats}{xhats}; gamma / (N sigma) (N 1[m=n] - 1 - "
+              f"xhat[m] xhat[n]) = {num(gamma)} / ({size} × {num(sigma)}) × ({size * same} - 1 - {_factor(xhat_m)} "
+              f"× {_factor(xhat_n)}) = {num(value)}")
+    slips = ((float(gamma / sigma * same), "that is the element-wise gamma / sigma 1[m=n]: the batch mean and "
+                                           "variance depend on every x of the column too"),)
+    return worked, slips
+
+
+def _batch_norm_figures(edge, block):
+    """A column too long to show: its length, mean and sigma = sqrt(var + eps), as lines and as the numbers read."""
+    x = _value(edge.input)[block]
+    eps = float(edge.node.attrs.get("eps", 1e-5))
+    mean, sigma = np.mean(x), np.sqrt(np.var(x) + eps)
+    column = at(edge.input.name, block)
+    lines = (f"N = {len(x)} examples", f"mean({column}) = {num(mean)}",
+             f"sigma({column}) = {num(sigma)}  (sqrt(var + eps), var the column's biased variance)")
+    return lines, {"N": len(x), "mean": float(num(mean)), "sigma": float(num(sigma))}
+
+
+def _no_figures(edge, block):
+    """A long softmax block: the two entries asked about are all its entry reads."""
+    return (), {}
+
+
+@dataclass(frozen=True)
+class BlockEntry:
+    """An op's entry d y[e] / d x[e'] within one block, worked out by hand. `work(shown, j, k, truth) -> (worked,
+    slips)` works it out from the numbers a question shows (('', ()) when they do not give the engine's number);
+    `reads`: which block ('x' the input's, 'y' the output's) gives the entries it needs; `summary(edge, block) ->
+    (lines, numbers)`: the block's figures shown in its place when it is too long to show."""
+
+    work: object
+    reads: str
+    summary: object = None
+
+
+#: The ops whose entry within a block predict mode works out (and checks) from the numbers it shows.
+BLOCK_ENTRIES = {"softmax": BlockEntry(_softmax_block, "y", _no_figures),
+                 "log_softmax": BlockEntry(_log_softmax_block, "y", _no_figures),
+                 "batch_norm": BlockEntry(_batch_norm_block, "x", _batch_norm_figures)}
 
 
 def _matmul_operands(edge, jac):

@@ -135,9 +135,9 @@ class BatchNorm(Op):
     def jacobian(self, i, x, gamma, beta, value, training=True, computed_training=None, **attrs):
         if i == 0:
             if computed_mode(training, computed_training):
-                return JacobianInfo("block-diagonal", "one block per feature: y[m,d] depends on every x[n,d] of its "
-                                                      "feature (batch mean, variance); dx = gamma/(N sigma) (N g - "
-                                                      "sum_n g - xhat sum_n g*xhat)")
+                return JacobianInfo("block-diagonal", "one block per feature (batch mean, variance): dy[m,d]/dx[n,d] = "
+                                                      "gamma[d]/(N sigma[d]) (N 1[m=n] - 1 - xhat[m,d] xhat[n,d]), "
+                                                      "sigma = sqrt(batch var + eps)", block_axis=0)
             return JacobianInfo("diagonal", "test time: dy/dx = diag(gamma / sqrt(running_var + eps))")
         if i == 1:
             return JacobianInfo("broadcast", "dy[n,d]/dgamma[d] = xhat[n,d]  (VJP sums over the batch)")
