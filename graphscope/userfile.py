@@ -52,6 +52,8 @@ def load_module(path):
         spec.loader.exec_module(module)
     except GraphscopeError as exc:
         raise UserFileError(f"{path}: {exc}") from None
+    except SystemExit as exc:  # sys.exit() at import: one line naming it, not the user's choice of exit status
+        raise UserFileError(exit_text(exc, path, LOADING)) from None
     except Exception as exc:  # the user's own code failed: show their traceback, not ours
         raise UserFileError(f"{path} failed while loading:\n{_user_traceback(exc, path)}") from None
     finally:
@@ -79,6 +81,8 @@ def _call_user(fn, path, what):
         return fn()
     except GraphscopeError as exc:
         raise UserFileError(f"{path}: {what} failed: {exc}") from None
+    except SystemExit as exc:
+        raise UserFileError(exit_text(exc, path, f"in {what}")) from None
     except Exception as exc:
         raise UserFileError(f"{path}: {what} failed:\n{_user_traceback(exc, path)}") from None
 
@@ -222,6 +226,36 @@ def training_data(module, path):
     if (data[2] is None) != (data[3] is None):
         raise UserFileError(f"{path}: data() returned only one of x_val and y_val; return both or neither (None)")
     return tuple(data)
+
+
+#: When a file's top level runs (exit_text's `when`).
+LOADING = "while graphscope loads the file"
+
+
+def exit_text(exc, path=None, when="while graphscope runs it"):
+    """'model.py:2: sys.exit(0) exits (SystemExit: 0) while graphscope loads the file; ...': the line of a user's
+    file that called sys.exit (or raised SystemExit), in one line. A file graphscope runs must not take over the
+    command's exit status (an autograder would read sys.exit(0) as a passed check)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    frame = frames[-1] if frames else None
+    where = f"{file_text(frame.filename)}:{frame.lineno}" if frame else file_text(path or "the file")
+    line = f": {frame.line.strip()}" if frame and frame.line else ""
+    code = exc.code if not isinstance(exc.code, str) else repr(exc.code)
+    advice = ("remove the call, or put the script's part under if __name__ == \"__main__\":" if when == LOADING
+              else "return, or raise an exception that says what is wrong")
+    return f"{where}{line} exits (SystemExit: {code}) {when}; a file graphscope runs must not exit: {advice}"
+
+
+def own_exit(exc):
+    """True when a SystemExit comes from graphscope itself or argparse (a usage error), not from a user's file."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return True
+    innermost = os.path.abspath(frames[-1].filename)
+    return innermost.startswith(_PACKAGE) or os.path.basename(innermost) == "argparse.py"
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _user_traceback(exc, path):

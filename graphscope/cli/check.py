@@ -56,18 +56,12 @@ EXAMPLES = """examples:
 
 def _check(args):
     from ..engine.graphcheck import check_graph, precision_text, value_dtypes
-    try:
-        graph = load_graph(args, report=False)
-    except GraphscopeError as exc:
-        if args.json:  # an autograder still gets one object: what could not be checked, and exit status 2
-            _print_json({"file": user_file_text(args.file), "verdict": "error", "passed": False, "exit_status": 2,
-                         "exit_statuses": EXIT_STATUSES, "error": str(exc)})
-        raise
+    if args.json:
+        return _check_json(args)
+    graph = load_graph(args, report=False)
     out = graph.output
     ops = len(graph.ops)
     shown = user_file_text(args.file)
-    if args.json:
-        return _check_json(args, graph, shown)
     print(f"graphscope check {shown}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} "
           f"{out.shape}, {value_dtypes(graph)}")
     for text in args.load_warnings:  # a saved graph whose values its ops do not give: the check fails
@@ -111,12 +105,32 @@ def _check(args):
     return status
 
 
-def _check_json(args, graph, shown):
-    """--json: the same checks, one JSON object on stdout (graphscope.engine.gradcheck_json), the same exit status."""
+def _check_json(args):
+    """--json: the same checks, one JSON object on stdout (graphscope.engine.gradcheck_json), the same exit status.
+
+    stdout holds that object alone: what the user's file prints goes to stderr. A file that could not be checked
+    (or that calls sys.exit) still gives one object, with exit status 2."""
+    import sys
+    from contextlib import redirect_stdout
     from ..engine.graphcheck import check_graph
     from ..engine.gradcheck_json import graph_check_data
-    result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
-                         whole=not args.nodes_only)
+    from ..userfile import UserFileError, exit_text, own_exit
+    shown = user_file_text(args.file)
+    stdout = sys.stdout
+    try:
+        with redirect_stdout(sys.stderr):
+            try:
+                graph = load_graph(args, report=False)
+                result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
+                                     whole=not args.nodes_only)
+            except SystemExit as exc:  # the user's code exited (a custom op's VJP): an error, not its status
+                if own_exit(exc):
+                    raise
+                raise UserFileError(exit_text(exc)) from None
+    except GraphscopeError as exc:  # an autograder still gets one object: what could not be checked, exit status 2
+        _print_json({"file": shown, "verdict": "error", "passed": False, "exit_status": 2,
+                     "exit_statuses": EXIT_STATUSES, "error": str(exc)}, stdout)
+        raise
     status = 1 if result.failed or args.load_warnings else NOT_JUDGED if result.unjudged else 0
     settings = {"coords": "all" if args.coords == EVERY_ENTRY else args.coords, "seed": args.seed, "eps": args.eps,
                 "rtol": args.rtol, "nodes_only": args.nodes_only}
@@ -124,13 +138,13 @@ def _check_json(args, graph, shown):
     data["saved_values"] = list(args.load_warnings)  # a saved graph whose values its ops do not give: a failure
     if args.load_warnings:
         data["passed"], data["verdict"] = False, "FAILED (its saved values disagree with its ops)"
-    _print_json(data)
+    _print_json(data, stdout)
     return status
 
 
-def _print_json(data):
+def _print_json(data, file):
     import json
-    print(json.dumps(data, indent=2, allow_nan=False))
+    print(json.dumps(data, indent=2, allow_nan=False), file=file)
 
 
 def layers_text(graph):
