@@ -216,13 +216,10 @@ def training_data(module, path):
     for name, value in zip(names, data):
         if value is None and name in ("x_val", "y_val"):
             continue
-        try:
-            arr = np.asarray(value)
-        except Exception:
-            arr = None
-        if arr is None or arr.dtype.kind not in "fiub" or arr.ndim == 0:
-            raise UserFileError(f"{path}: data() returned {name} of type {type(value).__name__}; "
-                                f"it must be a numeric numpy array with one row per example")
+        problem = _array_problem(value)
+        if problem:
+            raise UserFileError(f"{path}: data() returned {name} {problem}; it must be a numpy array of real numbers "
+                                f"(float, int or bool) with one row per example")
     if (data[2] is None) != (data[3] is None):
         raise UserFileError(f"{path}: data() returned only one of x_val and y_val; return both or neither (None)")
     return tuple(data)
@@ -230,6 +227,24 @@ def training_data(module, path):
 
 #: When a file's top level runs (exit_text's `when`).
 LOADING = "while graphscope loads the file"
+
+
+def _array_problem(value):
+    """What makes `value` no array of training data ('of dtype complex128', 'of type str'), or None."""
+    import numpy as np
+    try:
+        arr = np.asarray(value)
+    except Exception:  # a ragged list, an object numpy cannot hold
+        return f"of type {type(value).__name__}, which numpy cannot make one array of (rows of different lengths?)"
+    if arr.dtype.kind not in "fiub":
+        kind = {"c": "complex numbers", "U": "strings", "S": "bytes", "O": "Python objects"}.get(arr.dtype.kind)
+        held = f" ({kind})" if kind else ""
+        return (f"of dtype {arr.dtype}{held}" if isinstance(value, np.ndarray)
+                else f"of type {type(value).__name__} ({kind or f'dtype {arr.dtype}'})")
+    if arr.ndim == 0:
+        return f"{arr.item()!r}, a single number" if isinstance(value, (int, float, np.generic, np.ndarray)) \
+            else f"of type {type(value).__name__}"
+    return None
 
 
 def exit_text(exc, path=None, when="while graphscope runs it"):
@@ -279,6 +294,9 @@ def file_text(path):
 
 def _syntax_text(exc, path):
     """'  model.py:3:12: def build(:' with a caret under column 12, then '  SyntaxError: invalid syntax'."""
+    if exc.lineno is None:  # no line to show: null bytes, a binary file
+        return (f"  {file_text(exc.filename or path)}: not Python source text (SyntaxError: {exc.msg}); "
+                f"is it a binary file saved under a .py name?")
     text = (exc.text or "").rstrip("\n")
     where = f"{file_text(exc.filename or path)}:{exc.lineno}" + (f":{exc.offset}" if exc.offset else "")
     lines = [f"  {where}: {text.strip()}"]
