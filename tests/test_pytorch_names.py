@@ -107,5 +107,5 @@ def test_every_bad_setting_is_reported_at_once_with_suggestions():
     assert "3 bad settings" in message
     assert "unknown setting 'learning_rate'; did you mean 'lr'?" in message
     assert "unknown setting 'batchsize'; did you mean 'batch_size'?" in message
-    assert "epochs 0; it must be a whole number of at least 1" in message
+    assert "epochs 0; it must be a whole number from 1 to 100,000" in message
     assert "known settings: optimizer, lr" in message

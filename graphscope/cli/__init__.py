@@ -17,10 +17,12 @@ import sys
 
 from ..engine.errors import GraphscopeError
 from ..engine.words import did_you_mean
+from ..userfile import exit_text, own_exit
 from ..version import __version__
 from . import check, demo, export, tui
 from ..util.closedpipe import reader_may_leave
 from ..util.terminal import safe_streams
+from ..util.visible import visible
 from .common import OptionProblems, report_bad_options
 from .helptext import HelpFormatter
 from . import search as search_command, train as train_command
@@ -109,12 +111,17 @@ def main(argv=None):
         return code
     except OptionProblems as exc:
         return report_bad_options(args.command, exc.problems)
-    except GraphscopeError as exc:
-        print(f"graphscope {args.command}: {exc}", file=sys.stderr)
+    except GraphscopeError as exc:  # a name's control characters written out (\x1b), not obeyed by the terminal
+        print(f"graphscope {args.command}: {visible(str(exc), keep=chr(10))}", file=sys.stderr)
         return ERROR
     except KeyboardInterrupt as exc:  # Ctrl-C: one line (training says which checkpoint is kept), no traceback
         print(f"graphscope {args.command}: {str(exc) or 'interrupted'}", file=sys.stderr)
         return 130
+    except SystemExit as exc:  # sys.exit in a user's code graphscope called (a custom op's VJP): not its status
+        if own_exit(exc):
+            raise
+        print(f"graphscope {args.command}: {exit_text(exc)}", file=sys.stderr)
+        return ERROR
     except BrokenPipeError:  # written past sys.stdout (a stream kept from before): the work stopped half-way
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no complaint from Python at exit
         return ERROR

@@ -35,6 +35,7 @@ or an option is out of range; the same when the output's reader leaves early
 """
 import argparse
 
+from .walk import say
 from .common import add_graph_arguments, export_command, load_graph, user_file_text, whole_number
 from ..engine.checksettings import EPS_RANGE, setting_problem
 from ..engine.errors import GraphscopeError
@@ -56,67 +57,81 @@ EXAMPLES = """examples:
 
 def _check(args):
     from ..engine.graphcheck import check_graph, precision_text, value_dtypes
-    try:
-        graph = load_graph(args, report=False)
-    except GraphscopeError as exc:
-        if args.json:  # an autograder still gets one object: what could not be checked, and exit status 2
-            _print_json({"file": user_file_text(args.file), "verdict": "error", "passed": False, "exit_status": 2,
-                         "exit_statuses": EXIT_STATUSES, "error": str(exc)})
-        raise
+    if args.json:
+        return _check_json(args)
+    graph = load_graph(args, report=False)
     out = graph.output
     ops = len(graph.ops)
     shown = user_file_text(args.file)
-    if args.json:
-        return _check_json(args, graph, shown)
-    print(f"graphscope check {shown}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} "
+    say(f"graphscope check {shown}: {plural(len(graph), 'node')} ({plural(ops, 'op')}), output {out.name} "
           f"{out.shape}, {value_dtypes(graph)}")
     for text in args.load_warnings:  # a saved graph whose values its ops do not give: the check fails
-        print(f"\nFAIL: {text}")
+        say(f"\nFAIL: {text}")
     result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
                          whole=not args.nodes_only)
 
     origin = result.origin
     if origin is not None:
-        print("\n" + result.origin_text())
-        print(f"  to look at it: {export_command(args.file, args.imports, graph, origin.node, origin.phase)}")
+        say("\n" + result.origin_text())
+        say(f"  to look at it: {export_command(args.file, args.imports, graph, origin.node, origin.phase)}")
 
     coords = "every entry" if args.coords == EVERY_ENTRY else f"at most {args.coords} entries"
-    print(f"\nper-node check: each node's VJP against finite differences of its own forward "
+    say(f"\nper-node check: each node's VJP against finite differences of its own forward "
           f"({coords} per input, seed {args.seed}, rtol {args.rtol:g}; {precision_text(graph)})")
     report = result.nodes
     if args.failures_only:
-        print(report.table(failures_only=True) if report.failures else "(no failing nodes)")
+        say(report.table(failures_only=True) if report.failures else "(no failing nodes)")
     else:
-        print(report.table())
-    print(("FAIL: " if not report.ok else "") + result.nodes_summary(named=", named above"))
+        say(report.table())
+    say(("FAIL: " if not report.ok else "") + result.nodes_summary(named=", named above"))
     first = report.first_failure
     if first is not None:
-        print(first_failure_hint(args, graph, first.node))
+        say(first_failure_hint(args, graph, first.node))
 
     if result.whole_leaves == 0:
-        print("\nwhole-graph gradcheck: skipped (no leaf requires a gradient)")
+        say("\nwhole-graph gradcheck: skipped (no leaf requires a gradient)")
     elif result.whole_leaves:
-        print(f"\nwhole-graph gradcheck of {out.name} against its leaves:")
+        say(f"\nwhole-graph gradcheck of {out.name} against its leaves:")
         if result.whole is not None:
-            print(result.whole.table())
-        print(("FAIL: " if result.whole_failed else "") + result.whole_summary())
+            say(result.whole.table())
+        say(("FAIL: " if result.whole_failed else "") + result.whole_summary())
     if args.layers:
-        print("\n" + layers_text(graph))
+        say("\n" + layers_text(graph))
     status = 1 if result.failed or args.load_warnings else NOT_JUDGED if result.unjudged else 0
     verdict = "FAILED (its saved values disagree with its ops, above)" if args.load_warnings and not result.failed \
         else result.verdict
     sampled = result.sampled_text() if status == 0 else ""
     note = f" ({sampled}; --coords all checks every entry)" if sampled else ""
-    print(f"\n{verdict}{note}{f' (exit status {status})' if status == NOT_JUDGED else ''}: {shown}")
+    say(f"\n{verdict}{note}{f' (exit status {status})' if status == NOT_JUDGED else ''}: {shown}")
     return status
 
 
-def _check_json(args, graph, shown):
-    """--json: the same checks, one JSON object on stdout (graphscope.engine.gradcheck_json), the same exit status."""
+def _check_json(args):
+    """--json: the same checks, one JSON object on stdout (graphscope.engine.gradcheck_json), the same exit status.
+
+    stdout holds that object alone: what the user's file prints goes to stderr. A file that could not be checked
+    (or that calls sys.exit) still gives one object, with exit status 2."""
+    import sys
+    from contextlib import redirect_stdout
     from ..engine.graphcheck import check_graph
     from ..engine.gradcheck_json import graph_check_data
-    result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
-                         whole=not args.nodes_only)
+    from ..userfile import UserFileError, exit_text, own_exit
+    shown = user_file_text(args.file)
+    stdout = sys.stdout
+    try:
+        with redirect_stdout(sys.stderr):
+            try:
+                graph = load_graph(args, report=False)
+                result = check_graph(graph, max_coords=args.coords, eps=args.eps, rtol=args.rtol, seed=args.seed,
+                                     whole=not args.nodes_only)
+            except SystemExit as exc:  # the user's code exited (a custom op's VJP): an error, not its status
+                if own_exit(exc):
+                    raise
+                raise UserFileError(exit_text(exc)) from None
+    except GraphscopeError as exc:  # an autograder still gets one object: what could not be checked, exit status 2
+        _print_json({"file": shown, "verdict": "error", "passed": False, "exit_status": 2,
+                     "exit_statuses": EXIT_STATUSES, "error": str(exc)}, stdout)
+        raise
     status = 1 if result.failed or args.load_warnings else NOT_JUDGED if result.unjudged else 0
     settings = {"coords": "all" if args.coords == EVERY_ENTRY else args.coords, "seed": args.seed, "eps": args.eps,
                 "rtol": args.rtol, "nodes_only": args.nodes_only}
@@ -124,13 +139,13 @@ def _check_json(args, graph, shown):
     data["saved_values"] = list(args.load_warnings)  # a saved graph whose values its ops do not give: a failure
     if args.load_warnings:
         data["passed"], data["verdict"] = False, "FAILED (its saved values disagree with its ops)"
-    _print_json(data)
+    _print_json(data, stdout)
     return status
 
 
-def _print_json(data):
+def _print_json(data, file):
     import json
-    print(json.dumps(data, indent=2, allow_nan=False))
+    print(json.dumps(data, indent=2, allow_nan=False), file=file)
 
 
 def layers_text(graph):

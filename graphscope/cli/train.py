@@ -331,6 +331,9 @@ def run(args):
     epochs_given = args.epochs is not None
     given = given_settings(args)
     problems = option_problems(args) + sanity_problems(args)
+    from ..train.search_result import MAX_EPOCHS  # one cap: search's, so a run search suggests is one train takes
+    if args.epochs is not None and args.epochs > MAX_EPOCHS:
+        problems.append(f"--epochs must be a whole number from 1 to {MAX_EPOCHS:,}, got {args.epochs}")
     training_file = TrainingFile(args.file)  # a saved graph or a file without data() is refused here (exit 2)
     done, origins = 0, None
     if args.resume and not args.sanity:

@@ -4,6 +4,8 @@ import math
 import os
 
 from ..engine.words import did_you_mean
+from ..train.labels import label_shape_problem
+from ..train.search_result import MAX_EPOCHS
 from ..userfile import (DATA_WHAT, UserFileError, _call_user, call_build, is_python_file, load_module,
                         split_target, training_data)
 
@@ -22,7 +24,7 @@ SETTINGS = {
     "reg": (lambda v: _number(v) and math.isfinite(v) and v >= 0, "a number >= 0"),
     "seed": (lambda v: _whole(v), "a whole number"),
     "dtype": (lambda v: v in ("float32", "float64"), "'float32' or 'float64'"),
-    "epochs": (lambda v: _whole(v) and v >= 1, "a whole number of at least 1"),
+    "epochs": (lambda v: _whole(v) and 1 <= v <= MAX_EPOCHS, f"a whole number from 1 to {MAX_EPOCHS:,}"),
 }
 
 #: Other names people give the settings (lower case), for the did-you-mean of an unknown one.
@@ -66,7 +68,12 @@ class TrainingFile:
     def load(self):
         """(loss tensor, (x_train, y_train, x_val, y_val)): data() is called, then build()."""
         data = training_data(self.module, self.path)
-        return call_build(self.module, self.path), data
+        loss = call_build(self.module, self.path)
+        for name, y in (("y_train", data[1]), ("y_val", data[3])):
+            problem = None if y is None else label_shape_problem(y, loss.graph(), name)
+            if problem:  # before anything is said or trained, naming data(), not the op that would fail at replay
+                raise UserFileError(f"{self.path}: data() returned {problem}")
+        return loss, data
 
 
 def file_settings(module, path):

@@ -7,6 +7,7 @@ import sys
 
 from .common import file_command, nonfinite_note, warn_broken_backward
 from ..engine.words import plural
+from ..util.visible import visible
 
 #: Where the closing hint suggests saving the built-in example (no file of it exists to export).
 BUILT_IN_SAVE = "lecture.gsgraph"
@@ -145,17 +146,22 @@ def print_walk(shown, optimizer=None, save=None, command="demo", save_options=No
     graph is saved before any of the walk is printed."""
     from ..interop import save_graph
     lines = []
-    st = walk(shown.graph, shown.provenance, print if save is None else lines.append, optimizer, command)
+    st = walk(shown.graph, shown.provenance, say if save is None else lines.append, optimizer, command)
     options = save_options or {}
     if save is not None:
         save_graph(shown.graph, os.path.expanduser(save), **options)
-        print("\n".join(lines))
+        say("\n".join(lines))
     warn_broken_backward(command, st, shown.file, shown.imports)
     note = None if shown.file is None else nonfinite_note(shown.graph, shown.file, shown.imports)
     if note:
-        print(f"\n{note}")
+        say(f"\n{note}")
     if save is not None:
         left_out = [what for what in ("gradients", "sources") if not options.get(what, True)]
-        print(f"\nsaved the graph to {save}" + (f" (without {' and '.join(left_out)})" if left_out else ""))
-    print("\n" + next_steps(shown, st, save))
+        say(f"\nsaved the graph to {save}" + (f" (without {' and '.join(left_out)})" if left_out else ""))
+    say("\n" + next_steps(shown, st, save))
     return 0
+
+
+def say(text=""):
+    """Print `text` with the control characters of names written out (``\\x1b``): shown, not obeyed."""
+    print(visible(text, keep="\n"))

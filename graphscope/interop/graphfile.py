@@ -60,6 +60,7 @@ from ..engine.compute import ForwardFailed, compute
 from ..engine.source import SavedSource, display_location, display_path
 from ..engine.tensor import new_leaf
 from ..util.atomic import atomic_write, require_path
+from ..util.readable import MAX_GRAPH_BYTES, require_readable
 from ..util.replaceable import GRAPH, require_replaceable
 from .arraypack import MEMBER as ARRAYS_MEMBER, READERS, WRITERS
 from .attrcodec import AttrError, decode, encode
@@ -282,6 +283,7 @@ def load_graph(path, gradients=True):
     path = require_path(path, "graph file")
     if not isinstance(gradients, bool):
         raise GraphFileError(f"load_graph: gradients must be True or False, got {gradients!r}")
+    require_readable(path, "graph file", MAX_GRAPH_BYTES, GraphFileError)  # /dev/zero would be read without end
     with _collector_paused():
         doc, npz, npz_size = _open(path)
         with npz:

@@ -144,6 +144,10 @@ def load_mnist(folder, flatten=True):
     for part in ("train", "test"):
         x, y = arrays["x_" + part], arrays["y_" + part]
         xp, yp = (os.path.basename(paths[k + "_" + part]) for k in "xy")
+        if not x.size:
+            raise DataError(f"{paths['x_' + part]}: its header announces {' x '.join(map(str, x.shape))} (images x "
+                            f"rows x columns): {'no images' if not len(x) else 'images without a pixel'}; "
+                            f"an MNIST file holds 28 x 28-pixel images")
         if len(x) != len(y):
             raise DataError(f"MNIST: {xp} holds {len(x)} images but {yp} holds {len(y)} labels")
         _check_labels(y, 10, paths["y_" + part])

@@ -34,3 +34,28 @@ def require_whole_labels(y, what, name="y"):
         count = int((~np.isfinite(y) | (y != np.round(y))).sum())
     raise GraphscopeError(f"{what}: class labels must be whole numbers: {name}[{at}] = {value:g} ({count} of {y.size} "
                           f"labels {'is' if count == 1 else 'are'} not)")
+
+
+def label_shape_problem(y, graph, name="y_train"):
+    """Why labels `y` do not fit the classification loss of `graph` (softmax_cross_entropy, svm_loss): one class
+    index per example, as the labels build() recorded; None when they fit or the graph has no such loss.
+
+    One-hot rows (N, classes) are the usual mistake: the message says to take their argmax."""
+    from .feeds import LABELLED_OPS
+    from ..engine.source import display_location
+    labelled = [n for n in graph.ops if n.op in LABELLED_OPS]
+    if len(labelled) != 1 or "labels" not in labelled[0].attrs:
+        return None
+    node = labelled[0]
+    recorded = np.asarray(node.attrs["labels"])
+    y = np.asarray(y)
+    if y.ndim == 0 or y.shape[1:] == recorded.shape[1:]:
+        return None
+    want = (y.shape[0],) + recorded.shape[1:]
+    where = display_location(node.source)
+    text = (f"{name} of shape {y.shape}, but {node.name} ({node.op}{f', {where}' if where else ''}) takes one "
+            f"class index per example: shape {want} (build() recorded labels of shape {recorded.shape})")
+    scores = node.inputs[0].shape
+    if y.ndim == recorded.ndim + 1 and scores and y.shape[-1] == scores[-1]:
+        text += f"; one-hot rows? return {name}.argmax(1) from data() (the class of each row)"
+    return text

@@ -18,6 +18,7 @@ from .layout_cost import costly_layout
 from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
 from ..engine.words import plural
+from ..util.visible import visible
 
 #: Views with more items than this get the cheaper layout settings.
 LARGE = 400
@@ -77,8 +78,9 @@ def edge_look(edge, state, looks, grad_text):
 
 
 def dot_text(text):
-    """A plain attribute value as DOT reads it: backslashes kept, newlines as line breaks (graphviz quotes)."""
-    return str(text).replace("\\", "\\\\").replace("\n", "\\n")
+    """A plain attribute value as DOT reads it: backslashes kept, newlines as line breaks (graphviz quotes),
+    control characters written out (``\\x1b``)."""
+    return visible(text, keep="\n").replace("\\", "\\\\").replace("\n", "\\n")
 
 
 def tooltip(item):

@@ -12,6 +12,7 @@ from html import escape
 from ..engine.formatting import shape_text
 from ..stepper.events import UPDATE
 from ..stepper.notation import indexing
+from ..util.visible import shortened, visible
 from . import theme
 from .step_texts import (NOT_YET, block_grads_text, box_value_text, grad_text, inner_rows, item_output, lines_of,
                          progress_text, update_keys, update_texts, value_text)
@@ -24,7 +25,8 @@ _BORDER = {True: (3, 1), False: (1, 3)}  # thick -> (border, padding); both add 
 
 
 def esc(text):
-    return escape(str(text), quote=True)
+    """`text` for a Graphviz HTML label (XML): markup escaped, control characters written out (``\\x1b``)."""
+    return escape(visible(text, keep="\n"), quote=True)
 
 
 def mono(text, width=0, color=theme.INK, size=theme.FONT_SIZE - 1, lines=0):
@@ -264,6 +266,10 @@ def edge_label(index, edge, state, widths, grad_text_now, line=None):
     return f'<{table}{"".join(cells)}</TABLE>>'
 
 
+#: The most characters of a picture's title shown (a longer one is cut with …): a heading, not a text.
+TITLE_CHARS = 200
+
+
 def caption_label(text, width, legend=True, keys=None, origin=False, title=None, room=(), lines=0):
     """The picture's `title` (when given), its step line (padded so every step's picture has the same size)
     and a colour legend.
@@ -295,7 +301,7 @@ def caption_label(text, width, legend=True, keys=None, origin=False, title=None,
     rows = [f'<TR><TD ALIGN="LEFT">{mono(text, width, theme.INK, theme.FONT_SIZE, 0 if cells else lines)}</TD></TR>']
     if title:
         rows.insert(0, f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{theme.TITLE_SIZE}" '
-                       f'COLOR="{theme.INK}"><B>{esc(title)}</B></FONT></TD></TR>')
+                       f'COLOR="{theme.INK}"><B>{esc(shortened(title, TITLE_CHARS))}</B></FONT></TD></TR>')
     if cells:
         rows.append(f'<TR><TD ALIGN="LEFT">{_GAP.join(cells)}</TD></TR>')
     if cells and lines > 1:
