@@ -32,6 +32,7 @@ import argparse
 import dataclasses
 import math
 import os
+import shlex
 import sys
 
 from ..engine.errors import GraphscopeError
@@ -251,12 +252,12 @@ def checkpoint_problems(args, command="train"):
         problems.append("--overwrite goes with --checkpoint DIR (the folder whose checkpoint a new run replaces)")
     target = args.checkpoint
     if target and not (args.resume and _same_folder(target, args.resume)):
-        resume = f"--resume {target}" if command == "train" else \
+        resume = option_text("--resume", target) if command == "train" else \
             f"{resume_command(command, args.file, target)} (or {resume_command('train', args.file, target)})"
         if args.resume or not _holds_run_of(target, args.file):
             resume = None  # only a run of this file, not being resumed from elsewhere, may be continued
         problem = new_run_problem(target, replace=args.overwrite, resume=resume, overwrite="--overwrite",
-                                  label=f"--checkpoint {target}", run="a resumed run" if args.resume else "a new run")
+                                  label=option_text("--checkpoint", target), run="a resumed run" if args.resume else "a new run")
         if problem:
             problems.append(problem)
     if args.resume:
@@ -265,10 +266,25 @@ def checkpoint_problems(args, command="train"):
         except CheckpointError as exc:
             return problems + [str(exc)]
         if made_by is not None and not _same_file(made_by, args.file):
-            problems.append(f"--resume {args.resume}: it holds a run of {made_by}, not of {args.file}; resume it with "
+            problems.append(f"{option_text('--resume', args.resume)}: it holds a run of {made_by}, not of {args.file}; "
+                            f"resume it with "
                             f"{resume_command(command, made_by, args.resume)}, or train {args.file} with another "
                             f"--checkpoint folder")
+        elif not args.checkpoint:
+            problems += resume_folder_problems(args.resume)
     return problems
+
+
+def resume_folder_problems(folder):
+    """[why the checkpoints of a run resumed from `folder` cannot be written back into it (a read-only folder, a
+    full disk: tried for real)], or []: said before training, with the way to keep them elsewhere."""
+    from .common import output_folder_problem
+    problem = output_folder_problem("--resume", folder)
+    if problem is None:
+        return []
+    problem = option_text("--resume", folder) + problem[len(f"--resume {folder}"):]
+    return [f"{problem}; a resumed run writes its checkpoints there: give {option_text('--checkpoint', 'OTHER')} "
+            f"to write them into another folder (the run still goes on from {shlex.quote(folder)})"]
 
 
 def _holds_run_of(folder, file):
@@ -283,7 +299,12 @@ def _holds_run_of(folder, file):
 
 def resume_command(command, file, folder):
     """'graphscope train FILE --resume DIR': the command that goes on with the run saved in `folder`."""
-    return f"graphscope {command} {file} --resume {folder}"
+    return "graphscope " + shlex.join([command, file, "--resume", folder])
+
+
+def option_text(option, value):
+    """'--resume 'ck dir'': an option and its value as a shell reads them (quoted when it holds a space, ...)."""
+    return f"{option} {shlex.quote(str(value))}"
 
 
 def _same_folder(a, b):
@@ -397,18 +418,18 @@ def run(args):
         completed = completed_epochs(trainer.history, trainer.epoch)  # the one count the message and checkpoint use
         if completed.epochs:
             print(f"\ninterrupted: what follows shows the {plural(completed.epochs, 'epoch')} completed")
-            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
-            if exc.checkpoint is not None and exc.epoch != completed.epochs:
-                print(f"note: the checkpoint {exc.checkpoint} holds epoch {exc.epoch}, not {completed.epochs}: "
-                      f"resuming it trains epoch {exc.epoch + 1} again")
+            note = exc.checkpoint is not None and held_note(exc.checkpoint, exc.epoch, completed.epochs)
+            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed", note)
         else:
             print("\ninterrupted before the first epoch ended: no history or plot written")
         raise  # graphscope's main says which checkpoint is kept and exits 130
-    except Exception:  # any other failure keeps the epochs that finished (--history, --plot), then is said
+    except Exception as exc:  # any other failure keeps the epochs that finished (--history, --plot), then is said
         completed = completed_epochs(trainer.history, trainer.epoch)
         if completed.epochs:
             print(f"\nstopped by an error: what follows shows the {plural(completed.epochs, 'epoch')} completed")
-            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
+            folder = args.checkpoint or args.resume
+            note = folder and held_note(folder, getattr(exc, "held", trainer.saved_epoch), completed.epochs)
+            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed", note)
         raise
     show(history, args)
     print()
@@ -477,12 +498,26 @@ def completed_epochs(history, epochs=None):
                                **cut)
 
 
-def show(history, args, which=""):
-    """Write --history and --plot (`which`: what part of the run), then print the table, the terminal curve and
-    where the files went: the files are written before anything is printed."""
+def held_note(folder, held, completed):
+    """'the checkpoint ck holds epoch 6, not 7: ...' when the checkpoint in `folder` holds `held` epochs (None: no
+    checkpoint) rather than the `completed` ones the table and --history show; else None."""
+    if held == completed:
+        return None
+    if held is None:
+        return f"no checkpoint was written to {folder}: the {plural(completed, 'epoch')} shown are not saved"
+    return (f"the checkpoint {folder} holds epoch {held}, not {completed}: resuming it trains epoch {held + 1} "
+            f"again")
+
+
+def show(history, args, which="", note=None):
+    """Write --history and --plot (`which`: what part of the run), then print the table, the terminal curve,
+    where the files went and the `note` (also kept in --history's notes): the files are written before anything
+    is printed."""
     from ..util.terminal import colour_allowed
     from ..viz.curves import save_training_plot, terminal_curve
     which = f" {which}" if which else ""
+    if note:
+        history.notes.append(note)
     if getattr(args, "origins", None):
         history.settings["from"] = dict(args.origins)  # where each setting came from (given, settings(), default)
     written = []
@@ -502,3 +537,5 @@ def show(history, args, which=""):
         print(curve)
     for line in written:
         print(line)
+    if note:
+        print(f"note: {note}")

@@ -22,7 +22,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.words import plural
 from ..interop import safeio
 from ..nn.module import bias_before_batchnorm_hint
-from ..util.atomic import TEMP_SUFFIX, atomic_write, require_path
+from ..util.atomic import TEMP_SUFFIX, FileWriteError, atomic_write, require_path
 from ..util.interrupts import interrupts_held
 from .history import PER_EPOCH, History, _finite_or_null
 from .node_state import OWNED_ARRAYS, array_text, merge_node_attrs, node_label, stateful_nodes
@@ -48,8 +48,38 @@ def save_checkpoint(trainer, folder, durable=True):
     names and temporary files a killed write left are removed. `durable`: flush to the disk (fsync), see
     graphscope.util.atomic; the trainer's per-epoch writes do that at most every SYNC_EVERY seconds.
     """
-    with interrupts_held():  # a few milliseconds: cut short, the checkpoint would lag what the run reports
-        return _save(trainer, folder, durable)
+    try:
+        with interrupts_held():  # a few milliseconds: cut short, the checkpoint would lag what the run reports
+            return _save(trainer, folder, durable)
+    except FileWriteError as exc:  # a full disk, a folder gone read-only: say what the folder still holds
+        raise CheckpointWriteError(f"{exc}; {kept_text(folder, trainer.epoch)}", held_epoch(folder)) from None
+
+
+class CheckpointWriteError(CheckpointError):
+    """A checkpoint could not be written; ``held`` is the epoch the folder's checkpoint still holds (None: none)."""
+
+    def __init__(self, message, held):
+        super().__init__(message)
+        self.held = held
+
+
+def held_epoch(folder):
+    """The epoch of the whole checkpoint in `folder`, or None when it holds none that can be read."""
+    try:
+        return read_checkpoint(folder)[0]["epoch"]
+    except (CheckpointError, OSError):
+        return None
+
+
+def kept_text(folder, epoch):
+    """What `folder` holds after the checkpoint of `epoch` failed to be written, and what resuming it does."""
+    held = held_epoch(folder)
+    if held is None:
+        return f"no checkpoint is in {folder}: epoch {epoch} is not saved"
+    if held == epoch:
+        return f"the checkpoint in {folder} holds epoch {epoch}"
+    return (f"the checkpoint in {folder} still holds epoch {held}, not {epoch}: resuming it trains epoch "
+            f"{held + 1} again")
 
 
 def _save(trainer, folder, durable):
