@@ -592,12 +592,13 @@ def _read_node_state(trainer, saved, arrays, where):
     if not isinstance(saved, list) or len(saved) != len(nodes):
         raise CheckpointError(f"{where}: holds the state of {len(saved) if isinstance(saved, list) else '?'} "
                               f"dropout/batch-norm nodes but the graph has {len(nodes)}")
-    out = []
+    out, differ = [], []
     for i, (node, s) in enumerate(zip(nodes, saved)):
         if not isinstance(s, dict) or s.get("op") != node.op:
             raise CheckpointError(f"{where}: stateful node {i} was op {s.get('op') if isinstance(s, dict) else '?'}, "
                                   f"the graph's is {node.name} (op {node.op})")
         attrs = dict(s.get("attrs") or {})
+        differ += _layer_setting_differences(node, attrs)
         for k in s.get("arrays") or []:
             a = arrays.get(f"node/{i}/{k}")
             if a is None:
@@ -609,6 +610,26 @@ def _read_node_state(trainer, saved, arrays, where):
                                       f"is {array_text(now)}")
             attrs[k] = a
         out.append((node, attrs))
+    if differ:
+        raise CheckpointError(f"{where}: it was saved from another model: " + "; ".join(differ) + ". A checkpoint "
+                              f"brings back the state of its layers (running averages, the dropout masks drawn), "
+                              f"never their settings: build the model with the checkpoint's, or start a new run")
+    return out
+
+
+#: The settings of stateful layers a checkpoint records but must not change: a model built with others is another.
+LAYER_SETTINGS = {"dropout": ("p",), "batch_norm": ("eps", "momentum")}
+_LAYER_WORDS = {"dropout": "dropout", "batch_norm": "batch norm"}
+
+
+def _layer_setting_differences(node, saved):
+    """'dropout p 0.2 in the checkpoint, 0.5 here (drop1's dropout_10)' for each setting of `node` that differs
+    from the `saved` attributes (a checkpoint that lacks one says nothing of it)."""
+    out = []
+    for key in LAYER_SETTINGS.get(node.op, ()):
+        if key in saved and key in node.attrs and not same_setting(saved[key], node.attrs[key]):
+            out.append(f"{_LAYER_WORDS[node.op]} {key} {_hyper_text(saved[key])} in the checkpoint, "
+                       f"{_hyper_text(node.attrs[key])} here ({node_label(node)})")
     return out
 
 
