@@ -394,6 +394,8 @@ def run(args):
     if args.resume:
         trainer.load_checkpoint(args.resume)  # the model is checked first: a different one is named as such
         args.resumed_after = trainer.epoch  # the table marks where this run went on
+        if args.history:
+            trainer.history.notes += unrecorded_layers_notes(trainer.history, args.resume)
         stop = nothing_to_train(args, done, epochs_given)
         if stop:
             return report_bad_options("train", [stop])
@@ -498,6 +500,17 @@ def completed_epochs(history, epochs=None):
                                **cut)
 
 
+def unrecorded_layers_notes(history, folder):
+    """[the note saying which epochs of a resumed run have no layer record (the run saved in `folder` ran without
+    --history, so it kept none)], or [] when every saved epoch has one."""
+    recorded = {r.get("epoch") for r in history.layers}
+    missing = [e for e in range(1, history.epochs + 1) if e not in recorded]
+    if not missing or any(note.startswith("layers: ") for note in history.notes):  # said by an earlier resume
+        return []
+    return [f"layers: no records of {plural(len(missing), 'epoch')} ({missing[0]}-{missing[-1]}): the run saved in "
+            f"{folder} did not record them (it ran without --history)"]
+
+
 def held_note(folder, held, completed):
     """'the checkpoint ck holds epoch 6, not 7: ...' when the checkpoint in `folder` holds `held` epochs (None: no
     checkpoint) rather than the `completed` ones the table and --history show; else None."""
@@ -517,7 +530,7 @@ def show(history, args, which="", note=None):
     from ..viz.curves import save_training_plot, terminal_curve
     which = f" {which}" if which else ""
     if note:
-        history.notes.append(note)
+        history.notes = history.notes + [note]  # a copy: the trainer's own history (and checkpoints) stay as they are
     if getattr(args, "origins", None):
         history.settings["from"] = dict(args.origins)  # where each setting came from (given, settings(), default)
     written = []

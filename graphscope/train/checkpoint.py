@@ -182,11 +182,44 @@ HISTORY_SERIES = ("loss",) + PER_EPOCH
 def _save_history(history, arrays):
     """The history's settings and ending as JSON; its number lists go into `arrays` (None as NaN)."""
     out = history.to_dict()
-    out.pop("layers", None)  # per-epoch layer records: --history's, not a checkpoint's (they would grow each write)
+    out.pop("layers", None)  # per-epoch layer records: in the arrays, as JSON text encoded once each
     for key in HISTORY_SERIES:
         arrays[f"history/{key}"] = np.array([math.nan if v is None else v for v in out.pop(key)], dtype=np.float64)
+    if history.layers:
+        arrays[LAYERS] = np.frombuffer(_layers_json(history), dtype=np.uint8)
     out["series"] = "arrays"
     return out
+
+
+#: The arrays entry holding the history's per-epoch layer records (a JSON list as UTF-8 bytes).
+LAYERS = "history/layers"
+
+
+def _layers_json(history):
+    """The history's layer records as one JSON list (bytes). Each record is encoded once and kept on the history
+    (records are only ever appended): a long run's thousands of records are not re-encoded at every epoch's write."""
+    done = history.__dict__.get("_encoded_layers")
+    if done is None or len(done) > len(history.layers) or (done and done[-1][0] is not history.layers[len(done) - 1]):
+        done = history.__dict__["_encoded_layers"] = []
+    for record in history.layers[len(done):]:
+        done.append((record, json.dumps(_finite_or_null(record), separators=(",", ":"))))
+    return ("[" + ",".join(text for _, text in done) + "]").encode()
+
+
+def _read_layers(arrays, where):
+    """The layer records a checkpoint's arrays hold ([] when none were kept)."""
+    a = arrays.get(LAYERS)
+    if a is None:
+        return []
+    if a.ndim != 1 or a.dtype != np.uint8:
+        raise CheckpointError(f"{where}: history layers is not JSON text")
+    try:
+        layers = safeio.parse_json(a.tobytes(), "its history layers", max_int_digits=MAX_INT_DIGITS, kind="checkpoints")
+    except safeio.UnsafeFile as exc:
+        raise CheckpointError(f"{where}: {exc}") from None
+    if not isinstance(layers, list) or not all(isinstance(r, dict) for r in layers):
+        raise CheckpointError(f"{where}: history layers is not a list of objects (one per epoch)")
+    return layers
 
 
 def _read_history(saved, arrays, where):
@@ -198,6 +231,7 @@ def _read_history(saved, arrays, where):
             if a is None or a.ndim != 1 or a.dtype.kind != "f":
                 raise CheckpointError(f"{where}: history {key} is missing from the arrays or is not a list of numbers")
             saved[key] = [None if math.isnan(v) else v for v in a.tolist()]
+        saved["layers"] = _read_layers(arrays, where)
     return History.from_dict(saved, f"{where}: history")
 
 
