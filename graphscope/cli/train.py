@@ -441,8 +441,16 @@ def run(args):
         print(verdict)
     print(layer_health(trainer, args, f"after epoch {trainer.epoch}", stats))
     if args.checkpoint or args.resume:
-        print(f"checkpoint: {args.checkpoint or args.resume} (after epoch {trainer.epoch})")
+        folder = args.checkpoint or args.resume
+        print(f"checkpoint: {folder} (after epoch {trainer.epoch}); the trained model, to ship: "
+              + "graphscope " + shlex.join(["export", args.file, "--checkpoint", folder, "-o", model_name(args.file)]))
     return 0
+
+
+def model_name(file):
+    """'fc_net.onnx': the ONNX file a training file's trained model is suggested to go to."""
+    from ..userfile import split_target
+    return os.path.splitext(os.path.basename(split_target(file)[0]))[0] + ".onnx"
 
 
 def layer_health(trainer, args, when, stats=None):

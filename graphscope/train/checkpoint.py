@@ -536,21 +536,7 @@ def load_checkpoint(trainer, folder):
     """Restore `trainer` from `folder`: parameters, optimizer state, history, epoch, RNG state."""
     meta, arrays = read_checkpoint(folder)
     where = f"checkpoint {os.fspath(folder)}"
-    saved = meta["params"]
-    problem = model_problem(saved, trainer.params, trainer.graph)
-    if problem:
-        raise CheckpointError(f"{where}: {problem}")
-    values = []
-    for i, (p, s) in enumerate(zip(trainer.params, saved)):
-        a = arrays.get(f"param/{i}")
-        if a is None:
-            raise CheckpointError(f"{where}: parameter {i} ({s.get('name')}) is missing from the arrays")
-        if tuple(a.shape) != tuple(np.shape(p.value)):
-            raise CheckpointError(f"{where}: parameter {s.get('name')} has shape {tuple(a.shape)} but {p.name} "
-                                  f"has shape {tuple(np.shape(p.value))}")
-        if a.dtype.kind != "f":
-            raise CheckpointError(f"{where}: parameter {s.get('name')} holds {a.dtype}, not floats")
-        values.append(a)
+    values = _read_params(meta, arrays, trainer.params, trainer.graph, where)
     opt = dict(meta["optimizer"])
     names = opt.pop("state_names", [])
     if opt.get("type") not in (None, type(trainer.optimizer).__name__,
@@ -582,7 +568,7 @@ def load_checkpoint(trainer, folder):
     except (TypeError, ValueError, KeyError) as exc:
         raise CheckpointError(f"{where}: bad RNG state ({exc})") from None
     history = _read_history(meta["history"], arrays, where)
-    node_attrs = _read_node_state(trainer, meta.get("nodes", []), arrays, where)
+    node_attrs = _read_node_state(trainer.graph, meta.get("nodes", []), arrays, where)
     if isinstance(meta.get("settings"), dict):
         differ = settings_differences({**meta["settings"], "schedule": meta.get("schedule", "unknown")}, trainer)
         if differ:
@@ -591,17 +577,68 @@ def load_checkpoint(trainer, folder):
                                   "grow): make the Trainer with those (gs.train.checkpoint.read_settings(folder))")
     # everything checked: now change the trainer
     trainer.optimizer.load_state_dict(opt)
-    for p, a in zip(trainer.params, values):
+    _put_weights(trainer.params, values, node_attrs)
+    trainer.rng = rng
+    trainer.history = history
+    trainer.epoch = int(meta["epoch"])
+    return meta
+
+
+def load_weights(graph, folder):
+    """Put the trained parameters and the state of the batch-norm and dropout nodes (running averages, masks drawn)
+    that the checkpoint in `folder` holds into `graph`, the graph its training file builds; returns the checkpoint's
+    meta ('epoch', 'file', ...). What a trained model is exported from: no optimizer, settings or history is read.
+    The model is checked as load_checkpoint checks it (parameter names and shapes, layer settings)."""
+    meta, arrays = read_checkpoint(folder)
+    where = f"checkpoint {os.fspath(folder)}"
+    values = _read_params(meta, arrays, graph.params, graph, where)
+    node_attrs = _read_node_state(graph, meta.get("nodes", []), arrays, where)
+    dtype = (meta.get("settings") or {}).get("dtype")
+    if dtype in ("float32", "float64"):
+        _cast_leaves(graph, np.dtype(dtype))
+    _put_weights(graph.params, values, node_attrs)
+    return meta
+
+
+def _cast_leaves(graph, dtype):
+    """Bring every array leaf (parameters, inputs, constants) to the `dtype` the model was trained in, as the
+    trainer does before training (batch-norm averages and masks keep theirs, as in training)."""
+    for leaf in graph.leaves:
+        v = leaf.value
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.dtype != dtype:
+            leaf._value = v.astype(dtype)  # a new dtype: the value setter keeps the old one
+            leaf.grad = None
+
+
+def _read_params(meta, arrays, params, graph, where):
+    """The checkpoint's parameter arrays, in the order of `params` (the model's), each checked against its own."""
+    saved = meta["params"]
+    problem = model_problem(saved, params, graph)
+    if problem:
+        raise CheckpointError(f"{where}: {problem}")
+    values = []
+    for i, (p, s) in enumerate(zip(params, saved)):
+        a = arrays.get(f"param/{i}")
+        if a is None:
+            raise CheckpointError(f"{where}: parameter {i} ({s.get('name')}) is missing from the arrays")
+        if tuple(a.shape) != tuple(np.shape(p.value)):
+            raise CheckpointError(f"{where}: parameter {s.get('name')} has shape {tuple(a.shape)} but {p.name} "
+                                  f"has shape {tuple(np.shape(p.value))}")
+        if a.dtype.kind != "f":
+            raise CheckpointError(f"{where}: parameter {s.get('name')} holds {a.dtype}, not floats")
+        values.append(a)
+    return values
+
+
+def _put_weights(params, values, node_attrs):
+    """Write checked parameter `values` into `params` (in place) and lay the saved node attributes over the live."""
+    for p, a in zip(params, values):
         if isinstance(p.value, np.ndarray):
             np.copyto(p.value, a, casting="unsafe")  # in place: whoever holds the array sees the restored one
         else:
             p.value = float(a)
     for node, attrs in node_attrs:
         merge_node_attrs(node, attrs)  # the file holds the attributes it can write: the others stay as they are
-    trainer.rng = rng
-    trainer.history = history
-    trainer.epoch = int(meta["epoch"])
-    return meta
 
 
 def _save_node_state(trainer, arrays):
@@ -619,10 +656,10 @@ def _save_node_state(trainer, arrays):
     return out
 
 
-def _read_node_state(trainer, saved, arrays, where):
+def _read_node_state(graph, saved, arrays, where):
     """[(node, saved attrs)] for the stateful nodes, checked against the graph (laid over the live attributes by
     merge_node_attrs)."""
-    nodes = stateful_nodes(trainer.graph)
+    nodes = stateful_nodes(graph)
     if not isinstance(saved, list) or len(saved) != len(nodes):
         raise CheckpointError(f"{where}: holds the state of {len(saved) if isinstance(saved, list) else '?'} "
                               f"dropout/batch-norm nodes but the graph has {len(nodes)}")
