@@ -118,7 +118,7 @@ def _export(args):
             paths = write_frames(picture, args.frames, progress=shown)
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
-    return 0
+    return _done(args)
 
 
 def check_mark(graph, stepper):
@@ -195,10 +195,10 @@ def model_graph(args):
     ones."""
     graph = load_graph(args)
     if not args.checkpoint:
-        if defines_data(args.file):
-            print(f"note: {user_file_text(args.file)} is a training file: this is its model with the initial "
-                  f"weights build() makes; for the trained one, train it with --checkpoint DIR and export with "
-                  f"--checkpoint DIR", file=sys.stderr)
+        if defines_data(args.file):  # said last, after the notes on what the file holds
+            args.last_note = (f"note: {user_file_text(args.file)} is a training file: this is its model with the "
+                              f"initial weights build() makes; for the trained one, train it with --checkpoint DIR "
+                              f"and export with --checkpoint DIR")
         return graph
     from ..nn import set_training
     from ..train.checkpoint import load_weights
@@ -296,6 +296,13 @@ def _frames_beside(args, graph):
         paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
                                      fit=args.fit), args.frames)
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')}")
+    return _done(args)
+
+
+def _done(args):
+    """Exit status 0, after the note model_graph left to be said last."""
+    if getattr(args, "last_note", None):
+        print(args.last_note, file=sys.stderr)
     return 0
 
 

@@ -55,7 +55,7 @@ def save_checkpoint(trainer, folder, durable=True):
         raise CheckpointWriteError(f"{exc}; {kept_text(folder, trainer.epoch)}", held_epoch(folder)) from None
 
 
-class CheckpointWriteError(CheckpointError):
+class CheckpointWriteError(CheckpointError, FileWriteError):
     """A checkpoint could not be written; ``held`` is the epoch the folder's checkpoint still holds (None: none)."""
 
     def __init__(self, message, held):
