@@ -223,8 +223,8 @@ def predictions(graph):
         scores = None
     if scores is None or scores is graph.output:
         return graph
-    print(f"note: the model ends at {scores.name}, the class scores, as for predictions (the loss "
-          f"{graph.output.name} needs labels: export without --checkpoint to have it)", file=sys.stderr)
+    print(f"note: the model ends at {scores.name}, the class scores, as for predictions; the graph's output "
+          f"{graph.output.name} (the loss) needs labels: -o FILE.gsgraph keeps it", file=sys.stderr)
     return Graph(scores)
 
 
