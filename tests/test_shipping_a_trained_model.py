@@ -195,9 +195,11 @@ def test_export_checkpoint_refuses_a_checkpoint_of_another_model(project, capsys
 
 def test_each_format_refuses_the_other_formats_ending(tmp_path, capsys, monkeypatch):
     graph = gs.sum(gs.param(np.ones(3), name="w") ** 2).graph()
-    with pytest.raises(gs.GraphscopeError, match=r'ending in \.onnx is for an ONNX model.*graph\.to_onnx\("new\.onnx"\)'):
+    with pytest.raises(gs.GraphscopeError,
+                       match=r'ending in \.onnx is for an ONNX model.*graph\.to_onnx\("new\.onnx"\)'):
         graph.save(str(tmp_path / "new.onnx"))
-    with pytest.raises(gs.GraphscopeError, match=r'ending in \.gsgraph is for a graph file.*graph\.save\("n\.gsgraph"\)'):
+    with pytest.raises(gs.GraphscopeError,
+                       match=r'ending in \.gsgraph is for a graph file.*graph\.save\("n\.gsgraph"\)'):
         graph.to_onnx(str(tmp_path / "n.gsgraph"))
     monkeypatch.chdir(tmp_path)
     code, out, err = in_process(main, capsys, "demo", "--save", "d x.onnx")

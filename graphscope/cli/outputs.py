@@ -8,7 +8,8 @@ which ``graph.save`` and ``graph.to_onnx`` ask too); a command's input may be a 
 import os
 import shlex
 
-from ..util.replaceable import DRAWING, GRAPH, HISTORY, ONNX_MODEL, PLOT, SEARCH, Kind  # noqa: F401  (the kinds commands name)
+# the kinds commands name:
+from ..util.replaceable import DRAWING, GRAPH, HISTORY, ONNX_MODEL, PLOT, SEARCH, Kind  # noqa: F401
 from ..util import replaceable
 
 

@@ -257,7 +257,8 @@ def checkpoint_problems(args, command="train"):
         if args.resume or not _holds_run_of(target, args.file):
             resume = None  # only a run of this file, not being resumed from elsewhere, may be continued
         problem = new_run_problem(target, replace=args.overwrite, resume=resume, overwrite="--overwrite",
-                                  label=option_text("--checkpoint", target), run="a resumed run" if args.resume else "a new run")
+                                  label=option_text("--checkpoint", target),
+                                  run="a resumed run" if args.resume else "a new run")
         if problem:
             problems.append(problem)
     if args.resume:
@@ -457,7 +458,7 @@ def layer_health(trainer, args, when, stats=None):
     """The layer diagnosis (with --layers, the statistics table above it) of the trained graph (`stats`: its
     layer statistics, when measured already)."""
     from .layerhealth import health_text
-    command = " ".join(["graphscope"] + list(getattr(args, "argv", None) or ["train", args.file]) + ["--layers"])
+    command = "graphscope " + shlex.join(list(getattr(args, "argv", None) or ["train", args.file]) + ["--layers"])
     stats = trainer.layer_stats() if stats is None else stats
     return health_text(stats, when, show_table=args.layers, hint=f"the table: {command}")
 

@@ -5,7 +5,8 @@ the batch. A node carries the batch on its first axis when an input does and
 its op treats each example on its own (element-wise ops, ``x @ W``, softmax
 over the classes, batch norm, dropout, reductions that keep axis 0); a loss
 or a reduction over axis 0 ends it. An op that fixes the recorded batch size
-(a reshape to (128, 784): ``x.reshape(-1, 784)`` of 784 numbers an example keeps it free; an index, a concatenation, ``x.T @ x``) stops the
+(a reshape to (128, 784), where ``x.reshape(-1, 784)`` of 784 numbers an
+example keeps it free; an index, a concatenation, ``x.T @ x``) stops the
 export with one message naming the node; so does a constant the size of the
 batch that came from reading it (``y.shape[0] - 1``, ``len(y)``, ``for row in
 x``: the guards of ``graphscope.engine.ops.dims``). ``y.shape[0]`` used as it

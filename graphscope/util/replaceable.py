@@ -77,8 +77,8 @@ def named_kind(path, kind):
 
 
 def ending_problem(path, kind, instead):
-    """'a name ending in .onnx is for an ONNX model, and this writes a graph file: INSTEAD' when `path`'s ending names another
-    kind than `kind` (`instead(other kind)`: how to write that one, or name this one), else None."""
+    """'a name ending in .onnx is for an ONNX model, and this writes a graph file: INSTEAD' when `path`'s ending
+    names another kind than `kind` (`instead(other kind)`: how to write that one, or name this one), else None."""
     other = named_kind(path, kind)
     if other is None:
         return None
