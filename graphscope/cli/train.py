@@ -22,7 +22,9 @@ update/weight ratio, the diagnosis).
 checkpoint (--overwrite replaces it) or other files. --resume DIR goes on
 with the run saved in DIR: the same training file and model, with its
 settings (an option that contradicts them is refused; only --epochs, the
-total, may grow). A
+total, may grow). The trained model is shipped from a checkpoint: `graphscope
+export FILE.py --checkpoint DIR -o model.onnx` (or .gsgraph, .svg) holds its
+weights, in eval mode (batch norm's running averages, no dropout). A
 loss that turns NaN or infinite stops the run, names the node that made it
 and exits with status 1; Ctrl-C stops it with status 130. Either way the
 table, --history and --plot show the epochs completed and the last good
@@ -51,6 +53,7 @@ EXAMPLES = """examples:
   graphscope train samples/train_spiral.py --schedule step:0.5:50 --history h.json --plot curves.png
   graphscope train samples/train_spiral.py --checkpoint ck/ --epochs 8
   graphscope train samples/train_spiral.py --resume ck/ --epochs 20   on to 20 epochs in all, with ck/'s settings
+  graphscope export samples/train_spiral.py --checkpoint ck/ -o spiral.onnx   the trained model, to ship
   graphscope train samples/train_spiral.py --sanity    initial loss, regularization, overfit 20 examples
   graphscope train samples/train_spiral.py --layers     the layer statistics table after training
 """
