@@ -95,6 +95,12 @@ def test_a_checkpoint_write_that_fails_says_which_epoch_the_folder_holds(project
     history = json.loads((project / "h.json").read_text())
     assert len(history["lr"]) == 3 and history["notes"] == [held]
     assert ckpt.read_settings(project / "ck dir")["done"] == 2
+    writes.clear()
+    monkeypatch.setattr(ckpt, "atomic_write", lambda path, what="file", durable=True: (_ for _ in ()).throw(
+        atomic.FileWriteError(f"cannot write {what} {path}: No space left on device")))
+    code, out, err = train(capsys, "--resume", "ck dir", "--epochs", "3", "--checkpoint", "elsewhere")
+    assert code == 2 and "note: no checkpoint was written to elsewhere; ck dir still holds epoch 2: resuming it " \
+                         "trains epoch 3 again" in out
 
 
 # ---------------------------------------------------------------- 2. layer settings are the model's, not the file's

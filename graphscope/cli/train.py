@@ -434,7 +434,8 @@ def run(args):
         if completed.epochs:
             print(f"\nstopped by an error: what follows shows the {plural(completed.epochs, 'epoch')} completed")
             folder = args.checkpoint or args.resume
-            note = folder and held_note(folder, getattr(exc, "held", trainer.saved_epoch), completed.epochs)
+            note = folder and held_note(folder, getattr(exc, "held", trainer.saved_epoch), completed.epochs,
+                                        resumed=(args.resume, done) if args.resume else None)
             show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed", note)
         raise
     show(history, args)
@@ -523,11 +524,15 @@ def unrecorded_layers_notes(history, folder):
             f"{folder} did not record them (it ran without --history)"]
 
 
-def held_note(folder, held, completed):
+def held_note(folder, held, completed, resumed=None):
     """'the checkpoint ck holds epoch 6, not 7: ...' when the checkpoint in `folder` holds `held` epochs (None: no
-    checkpoint) rather than the `completed` ones the table and --history show; else None."""
+    checkpoint) rather than the `completed` ones the table and --history show; else None. `resumed`: (the folder
+    the run was resumed from, its epoch), still there when none was written to another `folder`."""
     if held == completed:
         return None
+    if held is None and resumed and resumed[1]:
+        return (f"no checkpoint was written to {folder}; {resumed[0]} still holds epoch {resumed[1]}: resuming it "
+                f"trains epoch {resumed[1] + 1} again")
     if held is None:
         return f"no checkpoint was written to {folder}: the {plural(completed, 'epoch')} shown are not saved"
     return (f"the checkpoint {folder} holds epoch {held}, not {completed}: resuming it trains epoch {held + 1} "
