@@ -148,6 +148,8 @@ def load_graph(args, report=True):
     keeps the texts (``check`` fails on them)."""
     from ..interop import SavedValuesWarning, UnknownOpError
     from ..userfile import RewrittenByImport, load_graph_file
+    if os.path.isdir(args.file) and os.path.isfile(os.path.join(args.file, "checkpoint.json")):
+        raise GraphscopeError(checkpoint_folder_text(args.file))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SavedValuesWarning)
         warnings.simplefilter("always", RewrittenByImport)
@@ -166,6 +168,20 @@ def load_graph(args, report=True):
         else:  # any other warning goes on as it came
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return graph
+
+
+def checkpoint_folder_text(folder):
+    """What to type when a checkpoint folder is given where a graph is read: the export of the trained model."""
+    from ..train.checkpoint import CheckpointError, checkpoint_summary, saved_file
+    try:
+        held, file = checkpoint_summary(folder), saved_file(folder)
+    except CheckpointError:
+        held, file = None, None
+    command = "graphscope " + shlex.join(["export", file or "TRAINING_FILE.py", "--checkpoint", folder, "-o",
+                                          "model.onnx"])
+    return (f"{folder} is a checkpoint folder{f' ({held})' if held else ''}, not a graph file: it holds the trained "
+            f"weights of {'its training file' if file is None else file}'s model; `{command}` writes the trained "
+            f"model (-o model.gsgraph a graph file to check or step through, -o model.svg a picture)")
 
 
 def missing_ops_text(exc, args):

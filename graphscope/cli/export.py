@@ -10,6 +10,12 @@ The output format follows the extension of OUT:
          parameters are its inputs, by name; parameters are initializers; batch norm
          and dropout in test mode (running averages, no dropout); --dynamic-batch
          leaves the batch size free
+  .gsgraph  a graph file (graph.save): for check, tui, demo and export
+
+A training file's build() makes the model with its initial weights; --checkpoint
+DIR exports the trained one instead: the parameters, running averages and dropout
+state of the checkpoint `graphscope train FILE --checkpoint DIR` wrote (no
+optimizer needed), with batch norm and dropout in eval mode, as for predictions.
 
 Without --step or --node the picture shows the end of the walk: every value
 and every gradient. Steps are numbered from 0: first one forward step per
@@ -26,11 +32,11 @@ from contextlib import ExitStack, contextmanager
 
 from ..engine.words import did_you_mean, plural
 from .common import (add_graph_arguments, add_optimizer_arguments, export_command, file_command, load_graph,
-                     make_optimizer, nonfinite_note, output_file_problem, output_folder_problem, warn_broken_backward,
-                     whole_number)
+                     make_optimizer, nonfinite_note, output_file_problem, output_folder_problem, user_file_text,
+                     warn_broken_backward, whole_number)
 
-#: The extension that writes an ONNX model rather than a picture.
-ONNX = ".onnx"
+#: The extensions that write an ONNX model or a graph file rather than a picture.
+ONNX, GSGRAPH = ".onnx", ".gsgraph"
 
 EXAMPLES = """examples:
   graphscope export samples/chain_rule.py -o chain_rule.svg     every value and gradient
@@ -45,6 +51,8 @@ EXAMPLES = """examples:
   graphscope export samples/two_layer.py --optimizer adam --node W2 --phase update -o w2.svg
   graphscope export samples/two_layer.py -o two_layer.onnx        the model, for onnxruntime or Netron
   graphscope export samples/batchnorm.py -o bn.onnx --dynamic-batch   any batch size (labels: an input)
+  graphscope export samples/train_spiral.py --checkpoint ck/ -o spiral.onnx   the trained model, to ship
+  graphscope export samples/train_spiral.py --checkpoint ck/ -o spiral.gsgraph  the trained graph, as a file
   graphscope export samples/wrong_backward.py --check --node swish_21 --phase backward --around 2 -o bad.svg
                                                                   the VJP that fails its check, marked
 """
@@ -57,7 +65,8 @@ def _export(args):
     from ..viz.export import format_of
     from ..viz.step_texts import update_verdict
     if not args.output and not args.frames:
-        raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html) and/or --frames DIR")
+        raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html .onnx .gsgraph) and/or "
+                              "--frames DIR")
     if args.phase and args.node is None:
         raise GraphscopeError("--phase goes with --node NAME (the step where that node is visited)")
     if args.around is not None and args.node is None:
@@ -65,18 +74,20 @@ def _export(args):
     if args.output and os.path.isdir(args.output):
         raise GraphscopeError(f"-o {args.output}: is a folder; give a file name whose extension picks the format, "
                               f"e.g. -o {os.path.join(args.output, 'graph.svg')}")
-    from .outputs import DRAWING
-    problem = (args.output and output_file_problem("-o", args.output, DRAWING, [args.file] + args.imports)) or \
+    from .outputs import DRAWING, GRAPH
+    ending = os.path.splitext(args.output)[1].lower() if args.output else None
+    kind = GRAPH if ending == GSGRAPH else DRAWING
+    problem = (args.output and output_file_problem("-o", args.output, kind, [args.file] + args.imports)) or \
         (args.frames and output_folder_problem("--frames", args.frames))
     if problem:
         raise GraphscopeError(problem)
-    if args.output and os.path.splitext(args.output)[1].lower() == ONNX:
-        return _export_onnx(args)
-    if args.dynamic_batch:
+    if args.dynamic_batch and ending != ONNX:
         raise GraphscopeError(f"--dynamic-batch goes with an ONNX model (-o MODEL.onnx)"
                               f"{'' if not args.output else f', not -o {args.output}'}")
-    fmt = format_of(args.output, extra=(ONNX,)) if args.output else None  # an unknown extension fails before work
-    graph = load_graph(args)
+    if ending in (ONNX, GSGRAPH):
+        return _export_model(args)
+    fmt = format_of(args.output, extra=(ONNX, GSGRAPH)) if args.output else None  # an unknown one fails before work
+    graph = model_graph(args)
     stepper = Stepper(graph, optimizer=make_optimizer(graph, args), keep_gradients=True)  # for the NaN note
     warn_broken_backward("export", stepper, args.file, args.imports)
     if stepper.update_note and stepper.recording.broken is None:  # (the warning above says why there is none)
@@ -107,7 +118,7 @@ def _export(args):
             paths = write_frames(picture, args.frames, progress=shown)
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')} "
               f"({os.path.basename(paths[0])} .. {os.path.basename(paths[-1])})")
-    return 0
+    return _done(args)
 
 
 def check_mark(graph, stepper):
@@ -178,8 +189,63 @@ def progress_bar(description):
         yield progress
 
 
-def _export_onnx(args):
-    """-o MODEL.onnx: the whole model (pictures' step options do not apply), and --frames beside it."""
+def model_graph(args):
+    """The graph of args.file; with --checkpoint DIR, holding the trained weights of DIR's checkpoint and replayed
+    in eval mode (said in a note). A training file's graph without it gets a note: its weights are the initial
+    ones."""
+    graph = load_graph(args)
+    if not args.checkpoint:
+        if defines_data(args.file):  # said last, after the notes on what the file holds
+            args.last_note = (f"note: {user_file_text(args.file)} is a training file: this is its model with the "
+                              f"initial weights build() makes; for the trained one, train it with --checkpoint DIR "
+                              f"and export with --checkpoint DIR")
+        return graph
+    from ..nn import set_training
+    from ..train.checkpoint import load_weights
+    meta = load_weights(graph, args.checkpoint)
+    modal = set_training(graph, False)
+    graph.run()  # every value from the trained weights, in eval mode
+    print(f"note: the weights of {args.checkpoint} (after epoch {meta['epoch']})"
+          + (f"; batch norm and dropout in eval mode, as for predictions (running averages, no dropout: "
+             f"{plural(modal, 'node')})" if modal else ""), file=sys.stderr)
+    return graph
+
+
+def predictions(graph):
+    """The trained model to ship: the graph ending at its class scores (the node the trainer reads: named 'scores',
+    else the loss's input), said in a note; the whole graph when it has none."""
+    from ..engine.errors import GraphscopeError
+    from ..engine.graph import Graph
+    from ..train.feeds import GraphRoles
+    try:
+        scores = GraphRoles(graph).scores
+    except GraphscopeError:
+        scores = None
+    if scores is None or scores is graph.output:
+        return graph
+    print(f"note: the model ends at {scores.name}, the class scores, as for predictions; the graph's output "
+          f"{graph.output.name} (the loss) needs labels: -o FILE.gsgraph keeps it", file=sys.stderr)
+    return Graph(scores)
+
+
+def defines_data(file):
+    """True when the Python file (or FILE.py:NAME target) `file` defines data(): a training file (read as text)."""
+    import re
+
+    from ..userfile import split_target
+    path = split_target(file)[0]
+    if not path.endswith(".py"):
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return re.search(r"^def\s+data\s*\(", f.read(1 << 20), re.MULTILINE) is not None
+    except OSError:
+        return False
+
+
+def _export_model(args):
+    """-o MODEL.onnx or -o GRAPH.gsgraph: the whole model (pictures' step options do not apply), and --frames
+    beside it."""
     from ..engine.errors import GraphscopeError
     from ..interop.onnx import (OnnxExportWarning, export_problem, file_test_mode_note, fixed_batch_note, to_model,
                                 write_model)
@@ -195,7 +261,13 @@ def _export_onnx(args):
                               f"{args.output} writes the model, which is not drawn: leave {them} out"
                               + ("" if args.frames else " (or add --frames DIR, the pictures beside the model)"
                                  if set(drawn) <= set(FRAME_OPTIONS) else ""))
-    graph = load_graph(args)
+    graph = model_graph(args)
+    if os.path.splitext(args.output)[1].lower() == GSGRAPH:
+        graph.save(args.output)
+        print(f"wrote {args.output} (graph file, {plural(len(graph), 'node')}, output {graph.output.name})")
+        return _frames_beside(args, graph)
+    if args.checkpoint:
+        graph = predictions(graph)
     problem = export_problem(graph)
     if problem:
         raise GraphscopeError(f"{args.file}: {problem}")
@@ -214,11 +286,23 @@ def _export_onnx(args):
                                   held=f"the batch {args.file} builds")):
         if note:
             print(f"note: {note}", file=sys.stderr)
+    return _frames_beside(args, graph)
+
+
+def _frames_beside(args, graph):
+    """--frames DIR beside a model or graph file: one SVG per step."""
     if args.frames:
         from ..viz import Picture, write_frames
         paths = write_frames(Picture(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold,
                                      fit=args.fit), args.frames)
         print(f"wrote {plural(len(paths), 'frame')} to {os.path.join(args.frames, '')}")
+    return _done(args)
+
+
+def _done(args):
+    """Exit status 0, after the note model_graph left to be said last."""
+    if getattr(args, "last_note", None):
+        print(args.last_note, file=sys.stderr)
     return 0
 
 
@@ -320,6 +404,10 @@ def add_parser(sub):
                         "(the player fits each picture to its pane)")
     p.add_argument("--frames", metavar="DIR",
                    help="also write one SVG per step into DIR, named in step order (step_000_forward_x.svg, ...)")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="the trained model: load the parameters and the batch-norm and dropout state (running "
+                        "averages) of the checkpoint in DIR (graphscope train FILE --checkpoint DIR) into FILE's "
+                        "graph, and replay it in eval mode; no optimizer is needed")
     add_optimizer_arguments(p)
     p.add_argument("--title", help="a heading above the picture, or the HTML player's title (default: none for "
                                    "pictures; the player's is 'OUTPUT: forward then backward', OUTPUT the graph's "

@@ -5,7 +5,11 @@ existing file that is not its own kind of output (a history does not replace not
 file, or one of its own kind, it replaces. The kinds and the test are the library's (``graphscope.util.replaceable``,
 which ``graph.save`` and ``graph.to_onnx`` ask too); a command's input may be a ``FILE.py:NAME`` target.
 """
-from ..util.replaceable import DRAWING, GRAPH, HISTORY, PLOT, SEARCH, Kind  # noqa: F401  (the kinds commands name)
+import os
+import shlex
+
+# the kinds commands name:
+from ..util.replaceable import DRAWING, GRAPH, HISTORY, ONNX_MODEL, PLOT, SEARCH, Kind  # noqa: F401
 from ..util import replaceable
 
 
@@ -14,5 +18,9 @@ def replace_problem(option, path, kind, inputs=()):
     file, an existing file of another kind), in one line; None when it may."""
     from ..userfile import split_target
     files = [split_target(str(given))[0] for given in inputs if given]
-    problem = replaceable.replace_problem(path, kind, files, example=f"{option} {kind.example}")
+    stem = os.path.splitext(os.path.basename(str(path)))[0] or "model"
+    problem = replaceable.ending_problem(
+        path, kind, lambda other: f"graphscope export writes {other.a} (-o {shlex.quote(str(path))}); or give "
+                                  f"{kind.a} name: {option} {shlex.quote(stem + kind.ending)}") or \
+        replaceable.replace_problem(path, kind, files, example=f"{option} {kind.example}")
     return None if problem is None else f"{option} {path}: {problem}"

@@ -230,8 +230,8 @@ def _output_problems(args):
     if not held.trials:
         return []
     return [f"-o {args.output} holds {plural(len(held.trials), 'finished trial')} of a search of "
-            f"{_shown(held.settings.get('file'))}; a new search would replace it: --resume {args.output} goes on "
-            f"with it, or give another file, or --overwrite to replace it"]
+            f"{_shown(held.settings.get('file'))}; a new search would replace it: --resume "
+            f"{shlex.quote(args.output)} goes on with it, or give another file, or --overwrite to replace it"]
 
 
 # ---------------------------------------------------------------- the result

@@ -22,7 +22,9 @@ update/weight ratio, the diagnosis).
 checkpoint (--overwrite replaces it) or other files. --resume DIR goes on
 with the run saved in DIR: the same training file and model, with its
 settings (an option that contradicts them is refused; only --epochs, the
-total, may grow). A
+total, may grow). The trained model is shipped from a checkpoint: `graphscope
+export FILE.py --checkpoint DIR -o model.onnx` (or .gsgraph, .svg) holds its
+weights, in eval mode (batch norm's running averages, no dropout). A
 loss that turns NaN or infinite stops the run, names the node that made it
 and exits with status 1; Ctrl-C stops it with status 130. Either way the
 table, --history and --plot show the epochs completed and the last good
@@ -32,6 +34,7 @@ import argparse
 import dataclasses
 import math
 import os
+import shlex
 import sys
 
 from ..engine.errors import GraphscopeError
@@ -50,6 +53,7 @@ EXAMPLES = """examples:
   graphscope train samples/train_spiral.py --schedule step:0.5:50 --history h.json --plot curves.png
   graphscope train samples/train_spiral.py --checkpoint ck/ --epochs 8
   graphscope train samples/train_spiral.py --resume ck/ --epochs 20   on to 20 epochs in all, with ck/'s settings
+  graphscope export samples/train_spiral.py --checkpoint ck/ -o spiral.onnx   the trained model, to ship
   graphscope train samples/train_spiral.py --sanity    initial loss, regularization, overfit 20 examples
   graphscope train samples/train_spiral.py --layers     the layer statistics table after training
 """
@@ -251,12 +255,13 @@ def checkpoint_problems(args, command="train"):
         problems.append("--overwrite goes with --checkpoint DIR (the folder whose checkpoint a new run replaces)")
     target = args.checkpoint
     if target and not (args.resume and _same_folder(target, args.resume)):
-        resume = f"--resume {target}" if command == "train" else \
+        resume = option_text("--resume", target) if command == "train" else \
             f"{resume_command(command, args.file, target)} (or {resume_command('train', args.file, target)})"
         if args.resume or not _holds_run_of(target, args.file):
             resume = None  # only a run of this file, not being resumed from elsewhere, may be continued
         problem = new_run_problem(target, replace=args.overwrite, resume=resume, overwrite="--overwrite",
-                                  label=f"--checkpoint {target}", run="a resumed run" if args.resume else "a new run")
+                                  label=option_text("--checkpoint", target),
+                                  run="a resumed run" if args.resume else "a new run")
         if problem:
             problems.append(problem)
     if args.resume:
@@ -265,10 +270,25 @@ def checkpoint_problems(args, command="train"):
         except CheckpointError as exc:
             return problems + [str(exc)]
         if made_by is not None and not _same_file(made_by, args.file):
-            problems.append(f"--resume {args.resume}: it holds a run of {made_by}, not of {args.file}; resume it with "
+            problems.append(f"{option_text('--resume', args.resume)}: it holds a run of {made_by}, not of {args.file}; "
+                            f"resume it with "
                             f"{resume_command(command, made_by, args.resume)}, or train {args.file} with another "
                             f"--checkpoint folder")
+        elif not args.checkpoint:
+            problems += resume_folder_problems(args.resume)
     return problems
+
+
+def resume_folder_problems(folder):
+    """[why the checkpoints of a run resumed from `folder` cannot be written back into it (a read-only folder, a
+    full disk: tried for real)], or []: said before training, with the way to keep them elsewhere."""
+    from .common import output_folder_problem
+    problem = output_folder_problem("--resume", folder)
+    if problem is None:
+        return []
+    problem = option_text("--resume", folder) + problem[len(f"--resume {folder}"):]
+    return [f"{problem}; a resumed run writes its checkpoints there: give {option_text('--checkpoint', 'OTHER')} "
+            f"to write them into another folder (the run still goes on from {shlex.quote(folder)})"]
 
 
 def _holds_run_of(folder, file):
@@ -283,7 +303,12 @@ def _holds_run_of(folder, file):
 
 def resume_command(command, file, folder):
     """'graphscope train FILE --resume DIR': the command that goes on with the run saved in `folder`."""
-    return f"graphscope {command} {file} --resume {folder}"
+    return "graphscope " + shlex.join([command, file, "--resume", folder])
+
+
+def option_text(option, value):
+    """'--resume 'ck dir'': an option and its value as a shell reads them (quoted when it holds a space, ...)."""
+    return f"{option} {shlex.quote(str(value))}"
 
 
 def _same_folder(a, b):
@@ -376,6 +401,8 @@ def run(args):
     if args.resume:
         trainer.load_checkpoint(args.resume)  # the model is checked first: a different one is named as such
         args.resumed_after = trainer.epoch  # the table marks where this run went on
+        if args.history:
+            trainer.history.notes += unrecorded_layers_notes(trainer.history, args.resume)
         stop = nothing_to_train(args, done, epochs_given)
         if stop:
             return report_bad_options("train", [stop])
@@ -400,18 +427,19 @@ def run(args):
         completed = completed_epochs(trainer.history, trainer.epoch)  # the one count the message and checkpoint use
         if completed.epochs:
             print(f"\ninterrupted: what follows shows the {plural(completed.epochs, 'epoch')} completed")
-            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
-            if exc.checkpoint is not None and exc.epoch != completed.epochs:
-                print(f"note: the checkpoint {exc.checkpoint} holds epoch {exc.epoch}, not {completed.epochs}: "
-                      f"resuming it trains epoch {exc.epoch + 1} again")
+            note = exc.checkpoint is not None and held_note(exc.checkpoint, exc.epoch, completed.epochs)
+            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed", note)
         else:
             print("\ninterrupted before the first epoch ended: no history or plot written")
         raise  # graphscope's main says which checkpoint is kept and exits 130
-    except Exception:  # any other failure keeps the epochs that finished (--history, --plot), then is said
+    except Exception as exc:  # any other failure keeps the epochs that finished (--history, --plot), then is said
         completed = completed_epochs(trainer.history, trainer.epoch)
         if completed.epochs:
             print(f"\nstopped by an error: what follows shows the {plural(completed.epochs, 'epoch')} completed")
-            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed")
+            folder = args.checkpoint or args.resume
+            note = folder and held_note(folder, getattr(exc, "held", trainer.saved_epoch), completed.epochs,
+                                        resumed=(args.resume, done) if args.resume else None)
+            show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed", note)
         raise
     show(history, args)
     print()
@@ -421,15 +449,23 @@ def run(args):
         print(verdict)
     print(layer_health(trainer, args, f"after epoch {trainer.epoch}", stats))
     if args.checkpoint or args.resume:
-        print(f"checkpoint: {args.checkpoint or args.resume} (after epoch {trainer.epoch})")
+        folder = args.checkpoint or args.resume
+        print(f"checkpoint: {folder} (after epoch {trainer.epoch}); the trained model, to ship: "
+              + "graphscope " + shlex.join(["export", args.file, "--checkpoint", folder, "-o", model_name(args.file)]))
     return 0
+
+
+def model_name(file):
+    """'fc_net.onnx': the ONNX file a training file's trained model is suggested to go to."""
+    from ..userfile import split_target
+    return os.path.splitext(os.path.basename(split_target(file)[0]))[0] + ".onnx"
 
 
 def layer_health(trainer, args, when, stats=None):
     """The layer diagnosis (with --layers, the statistics table above it) of the trained graph (`stats`: its
     layer statistics, when measured already)."""
     from .layerhealth import health_text
-    command = " ".join(["graphscope"] + list(getattr(args, "argv", None) or ["train", args.file]) + ["--layers"])
+    command = "graphscope " + shlex.join(list(getattr(args, "argv", None) or ["train", args.file]) + ["--layers"])
     stats = trainer.layer_stats() if stats is None else stats
     return health_text(stats, when, show_table=args.layers, hint=f"the table: {command}")
 
@@ -480,12 +516,41 @@ def completed_epochs(history, epochs=None):
                                **cut)
 
 
-def show(history, args, which=""):
-    """Write --history and --plot (`which`: what part of the run), then print the table, the terminal curve and
-    where the files went: the files are written before anything is printed."""
+def unrecorded_layers_notes(history, folder):
+    """[the note saying which epochs of a resumed run have no layer record (the run saved in `folder` ran without
+    --history, so it kept none)], or [] when every saved epoch has one."""
+    recorded = {r.get("epoch") for r in history.layers}
+    missing = [e for e in range(1, history.epochs + 1) if e not in recorded]
+    if not missing or any(note.startswith("layers: ") for note in history.notes):  # said by an earlier resume
+        return []
+    return [f"layers: no records of {plural(len(missing), 'epoch')} ({missing[0]}-{missing[-1]}): the run saved in "
+            f"{folder} did not record them (it ran without --history)"]
+
+
+def held_note(folder, held, completed, resumed=None):
+    """'the checkpoint ck holds epoch 6, not 7: ...' when the checkpoint in `folder` holds `held` epochs (None: no
+    checkpoint) rather than the `completed` ones the table and --history show; else None. `resumed`: (the folder
+    the run was resumed from, its epoch), still there when none was written to another `folder`."""
+    if held == completed:
+        return None
+    if held is None and resumed and resumed[1]:
+        return (f"no checkpoint was written to {folder}; {resumed[0]} still holds epoch {resumed[1]}: resuming it "
+                f"trains epoch {resumed[1] + 1} again")
+    if held is None:
+        return f"no checkpoint was written to {folder}: the {plural(completed, 'epoch')} shown are not saved"
+    return (f"the checkpoint {folder} holds epoch {held}, not {completed}: resuming it trains epoch {held + 1} "
+            f"again")
+
+
+def show(history, args, which="", note=None):
+    """Write --history and --plot (`which`: what part of the run), then print the table, the terminal curve,
+    where the files went and the `note` (also kept in --history's notes): the files are written before anything
+    is printed."""
     from ..util.terminal import colour_allowed
     from ..viz.curves import save_training_plot, terminal_curve
     which = f" {which}" if which else ""
+    if note:
+        history.notes = history.notes + [note]  # a copy: the trainer's own history (and checkpoints) stay as they are
     if getattr(args, "origins", None):
         history.settings["from"] = dict(args.origins)  # where each setting came from (given, settings(), default)
     written = []
@@ -505,3 +570,5 @@ def show(history, args, which=""):
         print(curve)
     for line in written:
         print(line)
+    if note:
+        print(f"note: {note}")

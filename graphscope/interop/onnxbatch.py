@@ -5,7 +5,8 @@ the batch. A node carries the batch on its first axis when an input does and
 its op treats each example on its own (element-wise ops, ``x @ W``, softmax
 over the classes, batch norm, dropout, reductions that keep axis 0); a loss
 or a reduction over axis 0 ends it. An op that fixes the recorded batch size
-(a reshape to (128, 784), an index, a concatenation, ``x.T @ x``) stops the
+(a reshape to (128, 784), where ``x.reshape(-1, 784)`` of 784 numbers an
+example keeps it free; an index, a concatenation, ``x.T @ x``) stops the
 export with one message naming the node; so does a constant the size of the
 batch that came from reading it (``y.shape[0] - 1``, ``len(y)``, ``for row in
 x``: the guards of ``graphscope.engine.reads``). ``y.shape[0]`` used as it
@@ -106,15 +107,35 @@ def _problem(node, carried, carriers):
         return None if len(node.inputs[0].shape) == 2 else "takes a single example's scores"
     if op == "l2":
         return None
+<<<<<<< HEAD
     if op == "reshape":  # x.reshape(x.shape[0], -1), or h.reshape(n, -1) with n = x.shape[0]: the batch axis stays
         kept = (0, 0) in tuple(map(tuple, attrs.get("kept", ())))
         sized = any(tuple(s)[0::2] == (0, 0) and node.inputs[s[1]].id in carriers for s in attrs.get("sized", ()))
         return None if kept or sized else "fixes the batch size it was recorded with"
+=======
+    if op == "reshape":  # x.reshape(x.shape[0], -1) and x.reshape(-1, 18) keep the batch axis where it was
+        if (0, 0) in tuple(map(tuple, attrs.get("kept", ()))) or batch_inferred(node):
+            return None
+        if tuple(attrs.get("shape", ()))[:1] == (-1,):
+            return (f"infers its first axis ({node.shape[0]}) from {carried[0].shape[0]} examples of "
+                    f"{tuple(carried[0].shape[1:])}, not one row an example (x.reshape(-1, "
+                    f"{int(np.prod(carried[0].shape[1:], dtype=np.int64))}) would keep the batch)")
+        return "fixes the batch size it was recorded with"
+>>>>>>> shipfix
     if op == "transpose":
         axes = attrs.get("axes")
         first = (ndim - 1) if axes is None else int(axes[0]) % ndim
         return None if first == 0 else "moves the batch axis"
     return "fixes the batch size it was recorded with"
+
+
+def batch_inferred(node):
+    """True for a reshape whose -1 is the batch axis: ``x.reshape(-1, 18)`` of an x of 18 numbers an example
+    (the other entries fixed, the examples' sizes unchanged), so the first axis is x's, whatever its size."""
+    shape = tuple(node.attrs.get("shape", ()))
+    x = node.inputs[0]
+    return (len(shape) >= 1 and shape[0] == -1 and len(x.shape) >= 1 and all(d > 0 for d in node.shape[1:])
+            and int(np.prod(x.shape[1:], dtype=np.int64)) == int(np.prod(node.shape[1:], dtype=np.int64)))
 
 
 def _keeps_batch(node):

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .onnxbatch import batch_inferred
+
 
 @dataclass(frozen=True)
 class Unsupported:
@@ -139,6 +141,9 @@ def _l2(b, node, w):
 def _reshape(b, node, x, *sources, shape, kept=(), sized=()):
     if sized:  # an entry read from another tensor's shape: the new shape is computed as the model runs
         return _reshape_to_sizes(b, node, (x, *sources), kept, sized)
+    if batch_inferred(node):  # x.reshape(-1, 18): the first axis inferred, as the batch size of the run
+        return b.op("Reshape", [x, b.const(node, "shape", np.asarray([-1, *node.shape[1:]], dtype=np.int64))], node,
+                    allowzero=0)
     shape = list(node.shape)  # the recorded result: no -1 to infer, and a 0 means an empty axis
     same_place = [position for position, axis in kept if position == axis]
     if same_place and all(shape):  # an entry read from x's own shape at its own place: ONNX's 0 copies it

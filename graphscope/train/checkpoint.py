@@ -22,7 +22,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.words import plural
 from ..interop import safeio
 from ..nn.module import bias_before_batchnorm_hint
-from ..util.atomic import TEMP_SUFFIX, atomic_write, require_path
+from ..util.atomic import TEMP_SUFFIX, FileWriteError, atomic_write, require_path
 from ..util.interrupts import interrupts_held
 from .history import PER_EPOCH, History, _finite_or_null
 from .node_state import OWNED_ARRAYS, array_text, merge_node_attrs, node_label, stateful_nodes
@@ -48,8 +48,38 @@ def save_checkpoint(trainer, folder, durable=True):
     names and temporary files a killed write left are removed. `durable`: flush to the disk (fsync), see
     graphscope.util.atomic; the trainer's per-epoch writes do that at most every SYNC_EVERY seconds.
     """
-    with interrupts_held():  # a few milliseconds: cut short, the checkpoint would lag what the run reports
-        return _save(trainer, folder, durable)
+    try:
+        with interrupts_held():  # a few milliseconds: cut short, the checkpoint would lag what the run reports
+            return _save(trainer, folder, durable)
+    except FileWriteError as exc:  # a full disk, a folder gone read-only: say what the folder still holds
+        raise CheckpointWriteError(f"{exc}; {kept_text(folder, trainer.epoch)}", held_epoch(folder)) from None
+
+
+class CheckpointWriteError(CheckpointError, FileWriteError):
+    """A checkpoint could not be written; ``held`` is the epoch the folder's checkpoint still holds (None: none)."""
+
+    def __init__(self, message, held):
+        super().__init__(message)
+        self.held = held
+
+
+def held_epoch(folder):
+    """The epoch of the whole checkpoint in `folder`, or None when it holds none that can be read."""
+    try:
+        return read_checkpoint(folder)[0]["epoch"]
+    except (CheckpointError, OSError):
+        return None
+
+
+def kept_text(folder, epoch):
+    """What `folder` holds after the checkpoint of `epoch` failed to be written, and what resuming it does."""
+    held = held_epoch(folder)
+    if held is None:
+        return f"no checkpoint is in {folder}: epoch {epoch} is not saved"
+    if held == epoch:
+        return f"the checkpoint in {folder} holds epoch {epoch}"
+    return (f"the checkpoint in {folder} still holds epoch {held}, not {epoch}: resuming it trains epoch "
+            f"{held + 1} again")
 
 
 def _save(trainer, folder, durable):
@@ -152,11 +182,44 @@ HISTORY_SERIES = ("loss",) + PER_EPOCH
 def _save_history(history, arrays):
     """The history's settings and ending as JSON; its number lists go into `arrays` (None as NaN)."""
     out = history.to_dict()
-    out.pop("layers", None)  # per-epoch layer records: --history's, not a checkpoint's (they would grow each write)
+    out.pop("layers", None)  # per-epoch layer records: in the arrays, as JSON text encoded once each
     for key in HISTORY_SERIES:
         arrays[f"history/{key}"] = np.array([math.nan if v is None else v for v in out.pop(key)], dtype=np.float64)
+    if history.layers:
+        arrays[LAYERS] = np.frombuffer(_layers_json(history), dtype=np.uint8)
     out["series"] = "arrays"
     return out
+
+
+#: The arrays entry holding the history's per-epoch layer records (a JSON list as UTF-8 bytes).
+LAYERS = "history/layers"
+
+
+def _layers_json(history):
+    """The history's layer records as one JSON list (bytes). Each record is encoded once and kept on the history
+    (records are only ever appended): a long run's thousands of records are not re-encoded at every epoch's write."""
+    done = history.__dict__.get("_encoded_layers")
+    if done is None or len(done) > len(history.layers) or (done and done[-1][0] is not history.layers[len(done) - 1]):
+        done = history.__dict__["_encoded_layers"] = []
+    for record in history.layers[len(done):]:
+        done.append((record, json.dumps(_finite_or_null(record), separators=(",", ":"))))
+    return ("[" + ",".join(text for _, text in done) + "]").encode()
+
+
+def _read_layers(arrays, where):
+    """The layer records a checkpoint's arrays hold ([] when none were kept)."""
+    a = arrays.get(LAYERS)
+    if a is None:
+        return []
+    if a.ndim != 1 or a.dtype != np.uint8:
+        raise CheckpointError(f"{where}: history layers is not JSON text")
+    try:
+        layers = safeio.parse_json(a.tobytes(), "its history layers", max_int_digits=MAX_INT_DIGITS, kind="checkpoints")
+    except safeio.UnsafeFile as exc:
+        raise CheckpointError(f"{where}: {exc}") from None
+    if not isinstance(layers, list) or not all(isinstance(r, dict) for r in layers):
+        raise CheckpointError(f"{where}: history layers is not a list of objects (one per epoch)")
+    return layers
 
 
 def _read_history(saved, arrays, where):
@@ -168,6 +231,7 @@ def _read_history(saved, arrays, where):
             if a is None or a.ndim != 1 or a.dtype.kind != "f":
                 raise CheckpointError(f"{where}: history {key} is missing from the arrays or is not a list of numbers")
             saved[key] = [None if math.isnan(v) else v for v in a.tolist()]
+        saved["layers"] = _read_layers(arrays, where)
     return History.from_dict(saved, f"{where}: history")
 
 
@@ -472,21 +536,7 @@ def load_checkpoint(trainer, folder):
     """Restore `trainer` from `folder`: parameters, optimizer state, history, epoch, RNG state."""
     meta, arrays = read_checkpoint(folder)
     where = f"checkpoint {os.fspath(folder)}"
-    saved = meta["params"]
-    problem = model_problem(saved, trainer.params, trainer.graph)
-    if problem:
-        raise CheckpointError(f"{where}: {problem}")
-    values = []
-    for i, (p, s) in enumerate(zip(trainer.params, saved)):
-        a = arrays.get(f"param/{i}")
-        if a is None:
-            raise CheckpointError(f"{where}: parameter {i} ({s.get('name')}) is missing from the arrays")
-        if tuple(a.shape) != tuple(np.shape(p.value)):
-            raise CheckpointError(f"{where}: parameter {s.get('name')} has shape {tuple(a.shape)} but {p.name} "
-                                  f"has shape {tuple(np.shape(p.value))}")
-        if a.dtype.kind != "f":
-            raise CheckpointError(f"{where}: parameter {s.get('name')} holds {a.dtype}, not floats")
-        values.append(a)
+    values = _read_params(meta, arrays, trainer.params, trainer.graph, where)
     opt = dict(meta["optimizer"])
     names = opt.pop("state_names", [])
     if opt.get("type") not in (None, type(trainer.optimizer).__name__,
@@ -518,7 +568,7 @@ def load_checkpoint(trainer, folder):
     except (TypeError, ValueError, KeyError) as exc:
         raise CheckpointError(f"{where}: bad RNG state ({exc})") from None
     history = _read_history(meta["history"], arrays, where)
-    node_attrs = _read_node_state(trainer, meta.get("nodes", []), arrays, where)
+    node_attrs = _read_node_state(trainer.graph, meta.get("nodes", []), arrays, where)
     if isinstance(meta.get("settings"), dict):
         differ = settings_differences({**meta["settings"], "schedule": meta.get("schedule", "unknown")}, trainer)
         if differ:
@@ -527,17 +577,68 @@ def load_checkpoint(trainer, folder):
                                   "grow): make the Trainer with those (gs.train.checkpoint.read_settings(folder))")
     # everything checked: now change the trainer
     trainer.optimizer.load_state_dict(opt)
-    for p, a in zip(trainer.params, values):
+    _put_weights(trainer.params, values, node_attrs)
+    trainer.rng = rng
+    trainer.history = history
+    trainer.epoch = int(meta["epoch"])
+    return meta
+
+
+def load_weights(graph, folder):
+    """Put the trained parameters and the state of the batch-norm and dropout nodes (running averages, masks drawn)
+    that the checkpoint in `folder` holds into `graph`, the graph its training file builds; returns the checkpoint's
+    meta ('epoch', 'file', ...). What a trained model is exported from: no optimizer, settings or history is read.
+    The model is checked as load_checkpoint checks it (parameter names and shapes, layer settings)."""
+    meta, arrays = read_checkpoint(folder)
+    where = f"checkpoint {os.fspath(folder)}"
+    values = _read_params(meta, arrays, graph.params, graph, where)
+    node_attrs = _read_node_state(graph, meta.get("nodes", []), arrays, where)
+    dtype = (meta.get("settings") or {}).get("dtype")
+    if dtype in ("float32", "float64"):
+        _cast_leaves(graph, np.dtype(dtype))
+    _put_weights(graph.params, values, node_attrs)
+    return meta
+
+
+def _cast_leaves(graph, dtype):
+    """Bring every array leaf (parameters, inputs, constants) to the `dtype` the model was trained in, as the
+    trainer does before training (batch-norm averages and masks keep theirs, as in training)."""
+    for leaf in graph.leaves:
+        v = leaf.value
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.dtype != dtype:
+            leaf._value = v.astype(dtype)  # a new dtype: the value setter keeps the old one
+            leaf.grad = None
+
+
+def _read_params(meta, arrays, params, graph, where):
+    """The checkpoint's parameter arrays, in the order of `params` (the model's), each checked against its own."""
+    saved = meta["params"]
+    problem = model_problem(saved, params, graph)
+    if problem:
+        raise CheckpointError(f"{where}: {problem}")
+    values = []
+    for i, (p, s) in enumerate(zip(params, saved)):
+        a = arrays.get(f"param/{i}")
+        if a is None:
+            raise CheckpointError(f"{where}: parameter {i} ({s.get('name')}) is missing from the arrays")
+        if tuple(a.shape) != tuple(np.shape(p.value)):
+            raise CheckpointError(f"{where}: parameter {s.get('name')} has shape {tuple(a.shape)} but {p.name} "
+                                  f"has shape {tuple(np.shape(p.value))}")
+        if a.dtype.kind != "f":
+            raise CheckpointError(f"{where}: parameter {s.get('name')} holds {a.dtype}, not floats")
+        values.append(a)
+    return values
+
+
+def _put_weights(params, values, node_attrs):
+    """Write checked parameter `values` into `params` (in place) and lay the saved node attributes over the live."""
+    for p, a in zip(params, values):
         if isinstance(p.value, np.ndarray):
             np.copyto(p.value, a, casting="unsafe")  # in place: whoever holds the array sees the restored one
         else:
             p.value = float(a)
     for node, attrs in node_attrs:
         merge_node_attrs(node, attrs)  # the file holds the attributes it can write: the others stay as they are
-    trainer.rng = rng
-    trainer.history = history
-    trainer.epoch = int(meta["epoch"])
-    return meta
 
 
 def _save_node_state(trainer, arrays):
@@ -555,19 +656,20 @@ def _save_node_state(trainer, arrays):
     return out
 
 
-def _read_node_state(trainer, saved, arrays, where):
+def _read_node_state(graph, saved, arrays, where):
     """[(node, saved attrs)] for the stateful nodes, checked against the graph (laid over the live attributes by
     merge_node_attrs)."""
-    nodes = stateful_nodes(trainer.graph)
+    nodes = stateful_nodes(graph)
     if not isinstance(saved, list) or len(saved) != len(nodes):
         raise CheckpointError(f"{where}: holds the state of {len(saved) if isinstance(saved, list) else '?'} "
                               f"dropout/batch-norm nodes but the graph has {len(nodes)}")
-    out = []
+    out, differ = [], []
     for i, (node, s) in enumerate(zip(nodes, saved)):
         if not isinstance(s, dict) or s.get("op") != node.op:
             raise CheckpointError(f"{where}: stateful node {i} was op {s.get('op') if isinstance(s, dict) else '?'}, "
                                   f"the graph's is {node.name} (op {node.op})")
         attrs = dict(s.get("attrs") or {})
+        differ += _layer_setting_differences(node, attrs)
         for k in s.get("arrays") or []:
             a = arrays.get(f"node/{i}/{k}")
             if a is None:
@@ -579,6 +681,26 @@ def _read_node_state(trainer, saved, arrays, where):
                                       f"is {array_text(now)}")
             attrs[k] = a
         out.append((node, attrs))
+    if differ:
+        raise CheckpointError(f"{where}: it was saved from another model: " + "; ".join(differ) + ". A checkpoint "
+                              f"brings back the state of its layers (running averages, the dropout masks drawn), "
+                              f"never their settings: build the model with the checkpoint's, or start a new run")
+    return out
+
+
+#: The settings of stateful layers a checkpoint records but must not change: a model built with others is another.
+LAYER_SETTINGS = {"dropout": ("p",), "batch_norm": ("eps", "momentum")}
+_LAYER_WORDS = {"dropout": "dropout", "batch_norm": "batch norm"}
+
+
+def _layer_setting_differences(node, saved):
+    """'dropout p 0.2 in the checkpoint, 0.5 here (drop1's dropout_10)' for each setting of `node` that differs
+    from the `saved` attributes (a checkpoint that lacks one says nothing of it)."""
+    out = []
+    for key in LAYER_SETTINGS.get(node.op, ()):
+        if key in saved and key in node.attrs and not same_setting(saved[key], node.attrs[key]):
+            out.append(f"{_LAYER_WORDS[node.op]} {key} {_hyper_text(saved[key])} in the checkpoint, "
+                       f"{_hyper_text(node.attrs[key])} here ({node_label(node)})")
     return out
 
 

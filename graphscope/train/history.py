@@ -22,7 +22,8 @@ class History:
     ``train_acc`` (from the batches' own scores), ``val_acc``, ``val_loss``, ``lr``,
     ``seconds``: one entry per epoch (None where not measured); ``settings``: how it was trained;
     ``layers``: with ``Trainer(watch_layers=True)``, one compact record of the layers' health per epoch
-    (graphscope.train.health.epoch_summary; not kept in checkpoints: a resumed run's start at its resumption).
+    (graphscope.train.health.epoch_summary; kept in checkpoints, so a resumed run's are the whole run's);
+    ``notes``: what a reader of the history must know about it (the checkpoint holds fewer epochs, ...).
     """
 
     loss: list = field(default_factory=list)
@@ -34,6 +35,7 @@ class History:
     settings: dict = field(default_factory=dict)
     stopped: str = ""
     layers: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
 
     @property
     def epochs(self):
@@ -55,6 +57,8 @@ class History:
                "settings": dict(self.settings), "stopped": self.stopped}
         if self.layers:
             out["layers"] = list(self.layers)
+        if self.notes:
+            out["notes"] = list(self.notes)
         return out
 
     @classmethod
@@ -71,6 +75,10 @@ class History:
         if not isinstance(layers, list) or not all(isinstance(v, dict) for v in layers):
             raise GraphscopeError(f"{what}: 'layers' must be a list of objects (one per epoch)")
         out.layers = layers
+        notes = d.get("notes", [])
+        if not isinstance(notes, list) or not all(isinstance(v, str) for v in notes):
+            raise GraphscopeError(f"{what}: 'notes' must be a list of strings")
+        out.notes = notes
         return out
 
     def to_json(self):

@@ -18,6 +18,8 @@ class Kind:
     what: str
     example: str
     tests: tuple
+    ending: str = ""   # the file-name ending that says a file is of this kind ('.gsgraph'), if one does
+    call: str = ""     # the library call that writes this kind ('graph.save')
 
     @property
     def a(self):
@@ -62,8 +64,25 @@ SEARCH = Kind("search file", "search.json", (_json_with(b'"graphscope": "search"
 HISTORY = Kind("training history", "history.json", (_json_with(b'"loss":'),))
 PLOT = Kind("picture", "curves.png", PICTURE_TESTS)
 DRAWING = Kind("picture, DOT file, step-player or ONNX model", "graph.svg", PICTURE_TESTS + (DOT, HTML, ONNX))
-GRAPH = Kind("graph file", "lecture.gsgraph", (GRAPH_ZIP,))
-ONNX_MODEL = Kind("ONNX model", "model.onnx", (ONNX,))
+GRAPH = Kind("graph file", "lecture.gsgraph", (GRAPH_ZIP,), ".gsgraph", "graph.save")
+ONNX_MODEL = Kind("ONNX model", "model.onnx", (ONNX,), ".onnx", "graph.to_onnx")
+#: The kinds a file name's ending names: a graph file named .onnx would make onnxruntime fail on it, and the other way.
+BY_ENDING = {k.ending: k for k in (GRAPH, ONNX_MODEL)}
+
+
+def named_kind(path, kind):
+    """The other kind `path`'s ending names ('new.onnx' for a graph file: ONNX_MODEL), or None."""
+    other = BY_ENDING.get(os.path.splitext(os.fspath(path))[1].lower())
+    return other if other is not None and other != kind and kind.ending else None
+
+
+def ending_problem(path, kind, instead):
+    """'a name ending in .onnx is for an ONNX model, and this writes a graph file: INSTEAD' when `path`'s ending
+    names another kind than `kind` (`instead(other kind)`: how to write that one, or name this one), else None."""
+    other = named_kind(path, kind)
+    if other is None:
+        return None
+    return f"a name ending in {other.ending} is for {other.a}, and this writes {kind.a}: {instead(other)}"
 
 
 def replace_problem(path, kind, inputs=(), example=None):
@@ -104,6 +123,10 @@ def same_file(full, given):
 def require_replaceable(path, kind, example, error):
     """Raise `error` ('cannot write graph file notes.txt: exists and is not a graph file; ...') when `path` must
     not be written with a `kind`; what a library writer (``graph.save``, ``graph.to_onnx``) calls first."""
-    problem = replace_problem(path, kind, example=example)
+    name = os.path.basename(os.fspath(path))
+    stem = os.path.splitext(name)[0] or "model"
+    problem = ending_problem(path, kind, lambda other: f'{other.call}("{name}") writes {other.a}; or give {kind.a} '
+                                                       f'name: {kind.call}("{stem}{kind.ending}")') or \
+        replace_problem(path, kind, example=example)
     if problem:
         raise error(f"cannot write {kind.what} {path}: {problem}")
