@@ -107,21 +107,16 @@ def _problem(node, carried, carriers):
         return None if len(node.inputs[0].shape) == 2 else "takes a single example's scores"
     if op == "l2":
         return None
-<<<<<<< HEAD
-    if op == "reshape":  # x.reshape(x.shape[0], -1), or h.reshape(n, -1) with n = x.shape[0]: the batch axis stays
+    if op == "reshape":  # x.reshape(x.shape[0], -1), h.reshape(n, -1) with n = x.shape[0], x.reshape(-1, 18)
         kept = (0, 0) in tuple(map(tuple, attrs.get("kept", ())))
         sized = any(tuple(s)[0::2] == (0, 0) and node.inputs[s[1]].id in carriers for s in attrs.get("sized", ()))
-        return None if kept or sized else "fixes the batch size it was recorded with"
-=======
-    if op == "reshape":  # x.reshape(x.shape[0], -1) and x.reshape(-1, 18) keep the batch axis where it was
-        if (0, 0) in tuple(map(tuple, attrs.get("kept", ()))) or batch_inferred(node):
+        if kept or sized or batch_inferred(node):
             return None
         if tuple(attrs.get("shape", ()))[:1] == (-1,):
             return (f"infers its first axis ({node.shape[0]}) from {carried[0].shape[0]} examples of "
                     f"{tuple(carried[0].shape[1:])}, not one row an example (x.reshape(-1, "
                     f"{int(np.prod(carried[0].shape[1:], dtype=np.int64))}) would keep the batch)")
         return "fixes the batch size it was recorded with"
->>>>>>> shipfix
     if op == "transpose":
         axes = attrs.get("axes")
         first = (ndim - 1) if axes is None else int(axes[0]) % ndim
