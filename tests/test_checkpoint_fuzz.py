@@ -177,3 +177,12 @@ def test_damaged_checkpoint_json(saved, tmp_path, case):
     with pytest.raises(CheckpointError, match=message):
         make_trainer(*xy).load_checkpoint(folder)
     assert outcome(good, xy)["epoch"] == 1  # the good one still loads
+
+
+@pytest.mark.parametrize("key, value, words", [("epoch", "1", "a whole number"), ("epoch", True, "a whole number"),
+                                               ("params", {}, "a list"), ("history", None, "a mapping")])
+def test_a_field_of_the_wrong_kind_is_named_in_words(saved, tmp_path, key, value, words):
+    good, meta, arrays, xy = saved
+    folder = write(tmp_path / "ck", json.dumps(dict(meta, **{key: value})).encode(), arrays, meta["arrays"])
+    with pytest.raises(CheckpointError, match=f"'{key}' is missing or not {words}$"):
+        make_trainer(*xy).load_checkpoint(folder)

@@ -28,17 +28,6 @@ def whole_number(least, name, what="a whole number"):
     return parse
 
 
-def positive_number(text):
-    """An argparse type: a finite number greater than 0 (nan, inf, 0 and negatives are refused)."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(x) or x <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, got {text}")
-    return x
-
-
 def lr_problem(lr):
     """The line that refuses a learning rate (None when it is fine or not given): one wording for every command."""
     if lr is None or (math.isfinite(lr) and lr > 0):

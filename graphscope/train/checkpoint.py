@@ -375,10 +375,12 @@ def _checked_meta(folder):
     if meta.get("version") != VERSION:
         raise CheckpointError(f"checkpoint {path}: format version {meta.get('version')!r}; this graphscope "
                               f"reads version {VERSION}")
-    for key, kind in (("arrays", str), ("sha256", str), ("epoch", int), ("params", list), ("optimizer", dict),
-                      ("rng", dict), ("history", dict)):
+    for key, kind, words in (("arrays", str, "a file name"), ("sha256", str, "a checksum text"),
+                             ("epoch", int, "a whole number"), ("params", list, "a list"),
+                             ("optimizer", dict, "a mapping"), ("rng", dict, "a mapping"),
+                             ("history", dict, "a mapping")):
         if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
-            raise CheckpointError(f"checkpoint {path}: '{key}' is missing or not a {kind.__name__}")
+            raise CheckpointError(f"checkpoint {path}: '{key}' is missing or not {words}")
     if meta["epoch"] < 0:
         raise CheckpointError(f"checkpoint {path}: 'epoch' is {meta['epoch']}; it counts finished epochs (0 or more)")
     for i, p in enumerate(meta["params"]):
