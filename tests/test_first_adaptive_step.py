@@ -50,3 +50,11 @@ def test_the_layer_statistics_after_one_adam_step_do_not_call_it_high():
     opt.step()
     again = gs.layer_stats(loss, optimizer=opt)[0].params[0]
     assert again.verdict == "high"
+
+
+def test_a_subclass_of_an_adaptive_rule_counts_as_that_rule():
+    class MyAdam(gs.optim.Adam):
+        """A user's variant: still Adam's first step."""
+    loss, W = build()
+    assert first_adaptive_step(MyAdam([W], lr=0.05), steps_taken=1)
+    assert not first_adaptive_step(gs.optim.SGD([W], lr=0.05), steps_taken=1)

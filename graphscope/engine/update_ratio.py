@@ -46,11 +46,17 @@ UNJUDGED["first step"] = ("Adam's and AdaGrad's first step moves each entry by ~
                           "rate too high")
 
 
+#: PyTorch's spellings of the adaptive rules' names.
+RULE_SPELLINGS = {"RMSprop": "RMSProp", "Adagrad": "AdaGrad"}
+
+
 def first_adaptive_step(rule, state_before=None, steps_taken=None):
     """True for the first step of an adaptive rule (FIRST_STEP_SIZE: 'Adam', 'RMSProp', 'AdaGrad', as the
-    optimizer's class name): known from the optimizer's step count (`steps_taken`, after the step: 1), or else
-    from its state before the step (`state_before`: every array 0, as the rule starts)."""
-    name = {"RMSprop": "RMSProp", "Adagrad": "AdaGrad"}.get(str(rule), str(rule))
+    optimizer's class name, or the optimizer itself, whose classes are looked through so that a subclass of Adam
+    counts): known from the optimizer's step count (`steps_taken`, after the step: 1), or else from its state before
+    the step (`state_before`: every array 0, as the rule starts)."""
+    names = [str(rule)] if isinstance(rule, str) else [c.__name__ for c in type(rule).__mro__]
+    name = next((n for n in (RULE_SPELLINGS.get(n, n) for n in names) if n in FIRST_STEP_SIZE), None)
     if name not in FIRST_STEP_SIZE:
         return False
     if steps_taken is not None:

@@ -301,8 +301,7 @@ def layer_stats(graph, params_before=None, bins=HISTOGRAM_BINS, optimizer=None, 
             before.setdefault(p, value)
     groups = layer_groups(graph)
     last = groups.outputs
-    first = optimizer is not None and first_adaptive_step(type(optimizer).__name__,
-                                                           steps_taken=getattr(optimizer, "t", None))
+    first = optimizer is not None and first_adaptive_step(optimizer, steps_taken=getattr(optimizer, "t", None))
     owner = {}  # param id -> (scope, param)
     for node in graph.nodes:
         if node.id not in groups.member:
