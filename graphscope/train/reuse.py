@@ -5,8 +5,9 @@ or a gradient into the array it is given, with the numbers it would have made
 in a new one. ``forward_into(node)`` and ``vjp_into(node, needs)`` are the
 plan's steps for such a node: the first pass (and any pass whose inputs'
 shapes or dtypes differ from the last one's: the short last batch) runs as
-usual and notes the result's shape and dtype; from then on the node's value,
-and each contribution its VJP makes, goes into an array kept for it. No fresh
+usual and keeps the arrays it made (not a view, nor the upstream gradient
+passed on); from then on the node's value, and each contribution its VJP
+makes, goes into the array kept for it. No fresh
 arrays of a layer's size per batch (a 784 x 512 weight's gradient is 1.6 MB),
 nothing for the allocator to hand back and take again.
 
@@ -51,10 +52,10 @@ def forward_into(node):
     buf = sig = None  # the array kept, and the inputs' (shapes, dtypes) it was made for
 
     def learn(value, *values):
-        """After a pass without `out`: keep an array like `value` when it is one and the inputs decide it."""
+        """After a pass without `out`: keep `value` to write the next ones into, when it is an array of its own."""
         nonlocal buf, sig
-        if value.__class__ is _ND and value.ndim and all(v.__class__ is _ND for v in values):
-            buf, sig = np.empty(value.shape, value.dtype), _signature(values)
+        if _own(value) and value.ndim and all(v.__class__ is _ND for v in values):
+            buf, sig = value, _signature(values)
         else:
             buf = sig = None
 
@@ -100,7 +101,7 @@ def vjp_into(node, needs):
     def learn(grads, g, *values):
         nonlocal first, second, sig, learned
         if g.__class__ is _ND and all(v.__class__ is _ND for v in values):
-            made = [np.empty(gi.shape, gi.dtype) if gi.__class__ is _ND and gi is not g else None for gi in grads]
+            made = [gi if gi is not g and _own(gi) else None for gi in grads]
             first, second = made + [None] * (2 - len(made))
             sig, learned = _signature((g, *values)), True
         else:
@@ -140,6 +141,12 @@ def vjp_into(node, needs):
     else:
         return None
     return contributions
+
+
+def _own(a):
+    """Whether `a` is an array of its own, to write into once nobody holds it (never a view: writing into one would
+    change the array it views)."""
+    return a.__class__ is _ND and a.base is None and a.flags.writeable
 
 
 def _signature(values):
