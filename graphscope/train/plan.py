@@ -11,10 +11,10 @@ ops stay defined once, in the op table.
 
 The ops that declare ``accepts_out`` (matmul, add, relu; softmax cross-entropy's
 VJP) are handed an array to write into, the same one batch after batch
-(graphscope.train.reuse): their value, and each gradient their VJP makes. A
-node gets one once its inputs are known (from its second pass, and again
-whenever its inputs' shapes or dtypes change: the short last batch), and never
-one that anybody but the graph's slot about to be overwritten still holds.
+(graphscope.train.reuse): their value, and each gradient their VJP makes. The
+arrays are the ones the node's first pass made (made again whenever its
+inputs' shapes or dtypes change: the short last batch), and never one that
+anybody but the graph's slot about to be overwritten still holds.
 
 ``backward(scale)`` starts the pass from `scale` instead of 1; the built-in
 ops' VJPs are linear in the upstream gradient, so every gradient comes out
