@@ -102,6 +102,7 @@ def graphscope_trainer(weights, x, y, batch, shuffle=True):
     def epoch(xs, ys):
         trainer.epochs = trainer.epoch + 1  # one more epoch, with the next shuffle
         trainer.fit(xs, ys)
+    epoch.trainer = trainer  # for the profile (bench_trainer_profile.py)
     return epoch, lambda: [p.value for p in params]
 
 

@@ -164,24 +164,28 @@ def test_a_step_after_fused_ones_makes_its_own_buffers():
 
 
 def test_a_trainer_step_lets_the_last_fused_steps_go_before_computing_new_ones():
-    """The step arrays of a fused step are the gradients': the next step lets go of them first, so a step holds
-    one set of the parameters' size, not two."""
-    import weakref
+    """The step arrays of a fused step are the gradients': the next step lets go of them first (the optimizer and
+    the parameters hold them no more), so the pass writes the new steps into the same arrays: a step holds one set
+    of the parameters' size, not two."""
     trainer, x, y = _sgd_trainer(gs.optim.SGD, 0.0)
     trainer.epochs = 1
     trainer.fit(x[:32], y[:32])
-    trainer._step(x[:32], y[:32])  # a fused step, its gradients not yet given back
+    xb, yb, _, _ = trainer.check_data(x[:32], y[:32])  # in the trainer's dtype, as fit feeds them
+    trainer._step(xb, yb)  # a fused step, its gradients not yet given back
     assert trainer._scaled_by is not None
-    steps = [weakref.ref(p.grad) for p in trainer.params]
-    freed = []
+    steps = [id(p.grad) for p in trainer.params]
+    released = []
     original = trainer._plan.backward
 
     def backward(scale=1.0):
-        freed.append(all(ref() is None for ref in steps))  # by the time the next pass starts
+        # by the time the next pass starts
+        released.append(trainer.optimizer.steps_held() == [] and all(p.grad is None for p in trainer.params))
         return original(scale)
     trainer._plan.backward = backward
-    trainer._step(x[:32], y[:32])
-    assert freed == [True]
+    trainer._step(xb, yb)
+    assert released == [True]
+    assert [id(p.grad) for p in trainer.params] == steps
+
 
 def _one_step(make_loss, opt):
     rng = np.random.default_rng(0)

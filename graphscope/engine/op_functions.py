@@ -64,8 +64,10 @@ def _lane(op):
     except (TypeError, ValueError):
         return None
     # a comparison's `decided` is set on a node after it is recorded (by bool()), never given to its function;
-    # any other keyword (a user op's `forward(self, x, *, k=2.0)`) is an attribute the function must take
-    params = [p for p in params if p.name != RECORDED_AFTER]
+    # nor is ``out=``, the array an op declaring ``accepts_out`` writes its value into (the trainer's plan gives
+    # it); any other keyword (a user op's `forward(self, x, *, k=2.0)`) is an attribute the function must take
+    params = [p for p in params if p.name != RECORDED_AFTER
+              and not (p.name == "out" and p.kind is p.KEYWORD_ONLY and "forward" in op.accepts_out)]
     plain = all(p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in params)
     if plain and len(params) == 1:
         return apply_unary

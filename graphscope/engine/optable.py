@@ -54,6 +54,20 @@ Contract of an op class:
   comparisons): it never requires a gradient, and ``bool()`` of a one-element
   result records the answer as its attribute ``decided`` (its forward then
   refuses a replay that answers otherwise).
+- ``accepts_out`` (optional tuple, empty by default): ``"forward"`` and/or
+  ``"vjp"``, the methods that take a keyword-only ``out=``, an array to write
+  the result into instead of making a new one, passed straight to the numpy
+  call that computes it: ``forward(*xs, out=buf, **attrs)`` with `buf` of the
+  value's shape and dtype; ``vjp(g, *xs, value, out=bufs, **attrs)`` with one
+  entry per input, each of that input's contribution's shape and dtype, or
+  None (a contribution the VJP passes on as it is, such as add's upstream
+  gradient, ignores its entry). Without it (None, the default) they make new
+  arrays, and with it the numbers are the same, bit for bit. Only a caller
+  running the same node again and again gives it (the trainer's plan, with
+  arrays of its own reused batch after batch and never one that anybody else
+  holds), and only once it knows the result's shape and dtype: the inputs'
+  shapes and dtypes must decide them, as they do for the ops that declare it
+  (matmul, add, relu; softmax_cross_entropy's VJP).
 - ``dim_result(out) -> result`` (optional): what a call spelt with PyTorch's
   ``dim=`` returns instead of the recorded node `out`: ``x.max(dim=1)`` gives
   torch's ``(values, indices)`` pair.
@@ -115,6 +129,8 @@ class Op:
     boolean = False
     dim_result = None
     recorded = None
+    #: the methods taking ``out=``, an array to write the result into (see the module doc)
+    accepts_out = ()
     #: a custom op's handle (its user's functions); None for a built-in op
     handle = None
 
@@ -202,8 +218,11 @@ def get_op(name):
 
 # ---------------------------------------------------------------- helpers for op code
 
-def reduce_to(g, x):
-    """Sum a broadcast gradient `g` back to the shape of input value `x`."""
+def reduce_to(g, x, out=None):
+    """Sum a broadcast gradient `g` back to the shape of input value `x`.
+
+    `out` (an array of x's shape and g's dtype, or None): where a sum over leading axes alone (a bias row's
+    gradient) is written; any other case makes its own array."""
     if x.__class__ is float:
         if g.__class__ is float:
             return g
@@ -215,7 +234,10 @@ def reduce_to(g, x):
         return g
     extra = g.ndim - len(shape)
     if extra > 0:
-        g = _sum(g, axis=_LEADING[extra] if extra < len(_LEADING) else tuple(range(extra)))
+        axes = _LEADING[extra] if extra < len(_LEADING) else tuple(range(extra))
+        if out is not None and g.shape[extra:] == shape:
+            return _sum(g, axis=axes, out=out)
+        g = _sum(g, axis=axes)
     if 1 in shape:
         axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
         if axes:

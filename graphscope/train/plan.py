@@ -9,6 +9,13 @@ as matmul's gradient for the input batch). Each step then calls the op
 table's own ``forward`` and, through the engine's ``call_vjp``, its VJP: the
 ops stay defined once, in the op table.
 
+The ops that declare ``accepts_out`` (matmul, add, relu; softmax cross-entropy's
+VJP) are handed an array to write into, the same one batch after batch
+(graphscope.train.reuse): their value, and each gradient their VJP makes. The
+arrays are the ones the node's first pass made (made again whenever its
+inputs' shapes or dtypes change: the short last batch), and never one that
+anybody but the graph's slot about to be overwritten still holds.
+
 ``backward(scale)`` starts the pass from `scale` instead of 1; the built-in
 ops' VJPs are linear in the upstream gradient, so every gradient comes out
 `scale` times the loss's: with plain SGD's -lr the parameters' gradients are
@@ -26,16 +33,19 @@ import numpy as np
 from ..engine.backward import accumulate, bound_vjp, seed_gradient
 from ..engine.hooks import BACKWARD_HOOKS, FORWARD_HOOKS
 from ..engine.values import normalize
+from .reuse import forward_into, vjp_into
 
 
 class Plan:
     """forward(): every op node recomputed in order; backward(): the VJPs that reach a parameter."""
 
-    def __init__(self, graph, fed=()):
-        """`fed`: the leaves the batches go into; they never get a gradient, whatever requires_grad says."""
+    def __init__(self, graph, fed=(), reuse=True):
+        """`fed`: the leaves the batches go into; they never get a gradient, whatever requires_grad says.
+        `reuse`: hand the ops that accept ``out=`` arrays reused batch after batch (False: new arrays each time)."""
         self.graph = graph
         self.loss = graph.output
-        self.forward_steps = [_recompute(n) for n in graph.program if n.op_def is not None]  # guards included
+        self.forward_steps = [(reuse and _writes_into(n.op_def, "forward") and forward_into(n)) or _recompute(n)
+                              for n in graph.program if n.op_def is not None]  # guards included
         self.backward_steps = []
         skip = {id(leaf) for leaf in fed if leaf is not None}
         for n in reversed(graph.ops):
@@ -43,7 +53,8 @@ class Plan:
                 continue
             needs = tuple(bool(i.requires_grad) and id(i) not in skip for i in n.inputs)
             targets = tuple((k, i) for k, (i, need) in enumerate(zip(n.inputs, needs)) if need)
-            self.backward_steps.append((n, bound_vjp(n, needs), targets, needs))
+            into = reuse and _writes_into(n.op_def, "vjp") and n._value.__class__ is np.ndarray and vjp_into(n, needs)
+            self.backward_steps.append((n, into or bound_vjp(n, needs), targets, needs))
         self.grad_nodes = [step[0] for step in self.backward_steps]
         #: whether every VJP of the pass is one of graphscope's own ops', linear in its upstream gradient (tested
         #: against PyTorch), so that ``backward(scale)`` scales every gradient; a user's op (gs.custom_op, or a class
@@ -151,6 +162,12 @@ class Plan:
                 else:
                     divided[key] = np.multiply(g, inverse, dtype=g.dtype)
             n.grad = divided[key]
+
+def _writes_into(op, method):
+    """Whether `op`'s `method` ("forward" or "vjp") takes ``out=`` (a custom op's never does: it gets its own
+    arrays, read-only views of the recorded ones)."""
+    return op.handle is None and method in op.accepts_out
+
 
 def _graphscopes_own(op):
     """Whether `op` is one of graphscope's built-in ops (not gs.custom_op's, nor a class registered elsewhere)."""

@@ -527,6 +527,7 @@ class Trainer:
                     kept = _last_pass(self.graph)
                     val_acc, val_loss = self.evaluate(x_val, y_val)
                     _put_back(kept)  # the graph shows the last training batch again (gs.layer_stats reads it)
+                    del kept  # nothing holds the last pass's arrays now: the next batch writes into them again
                 seconds = time.perf_counter() - t0
                 h.train_acc.append(train_acc)
                 h.val_acc.append(val_acc)

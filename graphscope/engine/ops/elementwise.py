@@ -61,14 +61,16 @@ class _Binary(Op):
 class Add(_Binary):
     name = "add"
     operators = ("__add__", "__radd__")
+    accepts_out = ("forward", "vjp")
 
-    def forward(self, a, b):
-        return a + b
+    def forward(self, a, b, *, out=None):
+        return a + b if out is None else np.add(a, b, out=out)
 
     scalar_forward = staticmethod(lambda a, b: a + b)
 
-    def vjp(self, g, a, b, value):
-        return reduce_to(g, a), reduce_to(g, b)
+    def vjp(self, g, a, b, value, *, out=None):
+        out_a, out_b = (None, None) if out is None else out
+        return reduce_to(g, a, out_a), reduce_to(g, b, out_b)  # the broadcast input's sum goes into its array
 
     scalar_vjp = staticmethod(lambda g, a, b, value: (g, g))
 
@@ -349,14 +351,16 @@ class Relu(Op):
     name = "relu"
     function = "relu"
     method = True
+    accepts_out = ("forward", "vjp")
 
-    def forward(self, x):
-        return np.maximum(x, _zeros_like(x)) if x.__class__ is np.ndarray else np.maximum(x, 0)
+    def forward(self, x, *, out=None):
+        return np.maximum(x, _zeros_like(x), out=out) if x.__class__ is np.ndarray else np.maximum(x, 0)
 
     scalar_forward = staticmethod(lambda x: 0.0 if x <= 0.0 else x)  # NaN <= 0 is False: a NaN stays NaN
 
-    def vjp(self, g, x, value):
-        return (g * (value != 0),)  # value is 0 exactly where x <= 0; NaN != 0, so a NaN's gradient passes
+    def vjp(self, g, x, value, *, out=None):
+        # value is 0 exactly where x <= 0; NaN != 0, so a NaN's gradient passes
+        return (np.multiply(g, value != 0, out=None if out is None else out[0]),)
 
     scalar_vjp = staticmethod(lambda g, x, value: (0.0 if x <= 0.0 else g,))
 

@@ -12,6 +12,7 @@ class MatMul(Op):
     name = "matmul"
     function = "matmul"
     operators = ("__matmul__", "__rmatmul__")
+    accepts_out = ("forward", "vjp")
 
     def input_problem(self, a, b):
         sa, sb = shape_of(a), shape_of(b)
@@ -28,13 +29,14 @@ class MatMul(Op):
             return f"batch dimensions {sa[:-2]} and {sb[:-2]} do not broadcast together"
         return None
 
-    def forward(self, a, b):
-        return np.matmul(a, b)
+    def forward(self, a, b, *, out=None):
+        return np.matmul(a, b, out=out)
 
-    def vjp(self, g, a, b, value):
+    def vjp(self, g, a, b, value, *, out=None):
         # each product is only computed for an input that needs it (see call_vjp)
         if a.ndim == 2 and b.ndim == 2:  # the common case: no promoted axes, no batch axes to sum back
-            return (lambda: g @ b.T), (lambda: a.T @ g)
+            out_a, out_b = (None, None) if out is None else out
+            return (lambda: np.matmul(g, b.T, out=out_a)), (lambda: np.matmul(a.T, g, out=out_b))
         # promote 1-d operands to matrices, as numpy does, and put the dropped axes back in g
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b

@@ -16,9 +16,10 @@ _min = np.minimum.reduce
 _sum = np.add.reduce
 
 
-def _log_softmax(x, axis):
+def _log_softmax(x, axis, out=None):
+    """log(softmax(x)) along `axis`, into `out` (an array of x's shape and dtype) when given."""
     x = np.asarray(x)
-    out = x - _max(x, axis=axis, keepdims=True)  # shifted: this call's own array, updated in place
+    out = np.subtract(x, _max(x, axis=axis, keepdims=True), out=out)  # shifted: updated in place below
     out -= np.log(_sum(np.exp(out), axis=axis, keepdims=True))
     return out
 
@@ -124,6 +125,7 @@ class SoftmaxCrossEntropy(_ClassificationLoss):
     """
     name = "softmax_cross_entropy"
     function = "softmax_cross_entropy"
+    accepts_out = ("vjp",)  # its value is one number: only the VJP writes into an array given
 
     def forward(self, scores, labels):
         s2, y, rows = self._checked_rows(scores, labels)
@@ -131,13 +133,13 @@ class SoftmaxCrossEntropy(_ClassificationLoss):
         log_p = shifted[rows, y] - np.log(_sum(np.exp(shifted), axis=-1))  # log-softmax at the labels only
         return -_mean(log_p)
 
-    def vjp(self, g, scores, value, labels):
+    def vjp(self, g, scores, value, labels, *, out=None):
         s2, y, rows = self._rows(scores, labels)
-        p = _log_softmax(s2, -1)
+        p = _log_softmax(s2, -1, None if out is None or s2 is not scores else out[0])
         np.exp(p, out=p)
         p[rows, y] -= 1.0
         p *= g / s2.shape[0]
-        return (p.reshape(scores.shape),)
+        return (p if s2 is scores else p.reshape(scores.shape),)
 
     def jacobian(self, i, scores, value, labels):
         return JacobianInfo("dense", "dL/ds = (softmax(s) - onehot(y)) / N  (a 1 x N*C row)")
