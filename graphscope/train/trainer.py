@@ -89,9 +89,11 @@ def _real_numbers(data, what, name):
     except (TypeError, ValueError) as exc:  # a ragged list
         raise GraphscopeError(f"{what}: {name} must be an array of numbers ({type(data).__name__}: {exc})") from None
     if array.dtype.kind == "c":
+        features = f", or both parts as features (np.concatenate([{name}.real, {name}.imag], axis=1))" \
+            if name.startswith("x") else ""
         raise GraphscopeError(f"{what}: {name} holds complex numbers ({array.dtype}); graphscope trains on real "
-                              f"numbers and would drop the imaginary part: pass np.real({name}), np.abs({name}), or "
-                              f"both parts as features (np.concatenate([{name}.real, {name}.imag], axis=1))")
+                              f"numbers and would drop the imaginary part: pass np.real({name}) or "
+                              f"np.abs({name}){features}")
     return array
 
 
