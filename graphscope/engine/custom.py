@@ -41,6 +41,12 @@ the array and its line, instead of changing a recorded value.
 - ``check(*xs, **attrs) -> str | None``: why the inputs do not fit, if they do not
   (asked when forward raises: the message a ShapeError shows instead of numpy's)
 
+A forward that raises something else (a ZeroDivisionError, a bug) that no
+check explains is a ForwardError naming the forward's line, never a
+ShapeError. A forward's value is real: integers and booleans become float64,
+and complex values are refused when the node is recorded (CustomOpError),
+before they could reach a loss or a gradient.
+
 Defining an op again under the same name replaces the earlier custom op
 (handy when a notebook cell or a file runs twice); a built-in op's name
 cannot be taken.
