@@ -123,8 +123,8 @@ def test_load_state_dict_of_entries_that_are_no_numbers():
 @pytest.mark.parametrize("make", [lambda: gs.data.moons(n=10, noise="a"), lambda: gs.data.spiral(noise=None),
                                   lambda: gs.data.moons(noise=float("nan"))])
 def test_a_noise_that_is_no_number(make):
-    with pytest.raises(gs.data.DataError, match=r"noise \(the std of the noise added to each point\) must be a "
-                                                r"finite number >= 0"):
+    with pytest.raises(gs.data.DataError, match=r"noise must be >= 0 \(a finite number: the std of the noise "
+                                                r"added to each point\)"):
         make()
 
 

@@ -163,7 +163,7 @@ def _require_noise(noise, who):
     """A DataError unless `noise` (the std of the Gaussian noise added) is a finite number >= 0."""
     if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) \
             or not np.isfinite(noise) or noise < 0:
-        raise DataError(f"{who}: noise (the std of the noise added to each point) must be a finite number >= 0, "
+        raise DataError(f"{who}: noise must be >= 0 (a finite number: the std of the noise added to each point), "
                         f"got {noise!r:.40}")
 
 
