@@ -16,6 +16,7 @@ import difflib
 import inspect
 
 from .errors import GraphscopeError, InputError
+from .optable import OPS
 from .source import caller_location
 
 #: PyTorch's keyword -> graphscope's, accepted where the op takes graphscope's.
@@ -192,7 +193,6 @@ def ufunc_message(ufunc, method, kwargs):
     """Why numpy's `ufunc` cannot take a graphscope tensor, and what to write instead."""
     name = ufunc.__name__
     call = f"np.{name}(x)" if method == "__call__" else f"np.{name}.{method}(x)"
-    from .op_functions import FUNCTIONS
     if "out" in kwargs:
         call = f"np.{name}(..., out=array) (what array += x does)"
         advice = ("it would write a recorded value into a numpy array; make a new tensor instead "
@@ -201,7 +201,7 @@ def ufunc_message(ufunc, method, kwargs):
         advice = f"write gs.{ {'add': 'sum', 'multiply': 'prod', 'maximum': 'max', 'minimum': 'min'}[name]}(x)"
         if name == "multiply":
             advice = "write gs.exp(gs.sum(gs.log(x))) for positive x (graphscope has no prod)"
-    elif method == "__call__" and name in FUNCTIONS:
+    elif method == "__call__" and any(op.function == name for op in OPS.values()):
         advice = f"write gs.{name}(x)"
     elif name in UFUNC_SPELLINGS:
         advice = f"write {UFUNC_SPELLINGS[name]}"
