@@ -123,7 +123,7 @@ def test_numpy_on_the_left_of_an_operator_still_records(a):
     assert isinstance(y, gs.Tensor) and y.op == "add" and y.inputs[0].op == "mul"
     gs.sum(y).backward()
     np.testing.assert_array_equal(a.grad, [1.0, 2.0, 3.0])
-    with pytest.raises(TypeError, match="does not support ufuncs"):  # numpy's functions do not record: use gs.exp
+    with pytest.raises(TypeError, match=r"numpy's functions do not record .*write gs\.exp\(x\)"):
         np.exp(a)
 
 

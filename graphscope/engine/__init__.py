@@ -9,8 +9,9 @@ from . import op_functions as _op_functions
 from .backward import backward, topo_order
 from .custom import CustomOp, custom_op
 from .forward_warnings import NonFiniteWarning
-from .errors import (ArgumentError, BackwardError, GraphscopeError, InputError, NotFoundError, PositionError,
-                     ShapeError, StaleBranchError, StaleNumberError, StaleNumberWarning)
+from .errors import (ArgumentError, BackwardError, ForwardError, GraphscopeError, InputError, NotFoundError,
+                     OutOfMemoryError, PositionError, ShapeError, StaleBranchError, StaleNumberError,
+                     StaleNumberWarning)
 from .gradcheck import GradcheckError, GradcheckReport, NodeReport, check_node, check_nodes, gradcheck
 from .graph import Graph
 from .jacobian import Jacobian, describe_jacobian
@@ -25,7 +26,7 @@ __all__ = [
     "Tensor", "tensor", "param", "constant", "apply", "scope", "Graph", "backward", "topo_order",
     "OPS", "Op", "JacobianInfo", "register", "unregister", "get_op", "Jacobian", "describe_jacobian",
     "GraphscopeError", "ShapeError", "InputError", "BackwardError", "ArgumentError", "NotFoundError",
-    "PositionError", "StaleBranchError", "StaleNumberError", "StaleNumberWarning",
+    "PositionError", "ForwardError", "OutOfMemoryError", "StaleBranchError", "StaleNumberError", "StaleNumberWarning",
     "gradcheck", "check_nodes", "check_node", "GradcheckReport", "NodeReport", "GradcheckError",
     "detect_anomaly", "AnomalyError", "NonFinite", "NonFiniteWarning", "custom_op", "CustomOp",
     "argmax", "argmin", "ValuesIndices",

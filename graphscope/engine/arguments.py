@@ -34,6 +34,24 @@ def number(value, what, op):
     raise InputError(f"{op}: {what} must be a number or None, got {value!r:.40} at {caller_location()}")
 
 
+def flag(value, what, op):
+    """`value` as a bool (True, False, numpy's bool_, or 0/1), or an InputError naming the op and the argument:
+    a string such as "no" would otherwise count as True."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
+        return bool(value)
+    raise InputError(f"{op}: {what} must be True or False, got {value!r:.40} at {caller_location()}")
+
+
+def leaf_name(value, what):
+    """A tensor's name: a string, or None for an automatic one; an InputError otherwise (5 or [1] is no name)."""
+    if value is None or value.__class__ is str:
+        return value
+    if isinstance(value, str):
+        return str(value)
+    raise InputError(f"{what}: name must be a string (or None for an automatic one), got {type(value).__name__} "
+                     f"{value!r:.40}\n  at {caller_location()}")
+
+
 def axis(value, op):
     """None (every axis), an int, or a tuple of ints; an InputError naming the op otherwise."""
     if value is None:
@@ -84,7 +102,16 @@ def index(value, located=True):
 def _index_part(p, located=True):
     p = raw(p)
     if isinstance(p, (list, np.ndarray)) or p.__class__ is float:
-        arr = np.asarray(p)
+        try:
+            arr = np.asarray(p)
+        except (ValueError, TypeError):  # a ragged list: [[0, 1], [0]]
+            where = f" at {caller_location()}" if located else ""
+            raise InputError(f"getitem: index {p!r:.60} is ragged (its rows have different lengths); an index "
+                             f"list must be rectangular, e.g. x[[0, 1]] or x[[0, 1], [2, 0]]{where}") from None
+        if arr.dtype.kind not in "fiub":
+            where = f" at {caller_location()}" if located else ""
+            raise InputError(f"getitem: index {p!r:.60} holds {arr.dtype} values; an index list holds whole "
+                             f"numbers or booleans{where}")
         if arr.dtype.kind == "f":
             if not np.all(arr == np.round(arr)):
                 where = f" at {caller_location()}" if located else ""

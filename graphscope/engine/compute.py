@@ -1,4 +1,6 @@
 """Computing an op's value on raw values, and explaining why it failed (never numpy's traceback)."""
+import inspect
+
 from .errors import GraphscopeError, ShapeError, describe_shapes
 from .forward_warnings import unwatch, watch
 from .source import caller_location
@@ -57,3 +59,23 @@ def compute_or_explain(op, inputs, attrs, compute=compute):
         names = ", ".join(t.name for t in inputs)
         raise ShapeError(f"{op.name}: {exc}\n  inputs: {names}\n  shapes: {describe_shapes(vals)}\n"
                          f"  at {caller_location()}") from None
+
+
+def attribute_problem(op, n_inputs, attrs):
+    """Why `attrs` (read from a file, say) cannot go to `op`'s forward with `n_inputs` inputs: 'sum takes no
+    attribute 'zz' (its attributes: axis, keepdims)'; None when every name is one the forward takes (or it takes
+    any, as a custom op's does)."""
+    try:
+        params = list(inspect.signature(op.forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    filled = positional if any(p.kind is p.VAR_POSITIONAL for p in params) else positional[:n_inputs]
+    taken = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p not in filled]
+    unknown = [name for name in attrs if name not in taken]
+    if not unknown:
+        return None
+    return (f"op {op.name} takes no attribute {', '.join(repr(n) for n in unknown)} (its attributes: "
+            f"{', '.join(taken) or 'none'})")

@@ -41,6 +41,12 @@ the array and its line, instead of changing a recorded value.
 - ``check(*xs, **attrs) -> str | None``: why the inputs do not fit, if they do not
   (asked when forward raises: the message a ShapeError shows instead of numpy's)
 
+A forward that raises something else (a ZeroDivisionError, a bug) that no
+check explains is a ForwardError naming the forward's line, never a
+ShapeError. A forward's value is real: integers and booleans become float64,
+and complex values are refused when the node is recorded (CustomOpError),
+before they could reach a loss or a gradient.
+
 Defining an op again under the same name replaces the earlier custom op
 (handy when a notebook cell or a file runs twice); a built-in op's name
 cannot be taken.
@@ -51,7 +57,8 @@ import re
 
 import numpy as np
 
-from .errors import ArgumentError, BackwardError, GraphscopeError, InputError, NotFoundError, describe_shapes
+from .errors import (ArgumentError, BackwardError, ForwardError, GraphscopeError, InputError, NotFoundError,
+                     describe_shapes)
 from .optable import OPS, STRUCTURES, JacobianInfo, Op, lookup_op, register, unregister as _unregister
 from .record import apply
 from .source import caller_location, display_location, user_code_frames
@@ -203,6 +210,34 @@ def _forward_write(name, found, exc, xs):
     return "\n".join(lines)
 
 
+def _forward_raised(name, exc, xs):
+    """'op: the forward raised ZeroDivisionError: ...', with the forward's line that raised and the caller's."""
+    lines = [f"{name}: the forward raised {type(exc).__name__}: {exc}"]
+    frames = user_code_frames(exc.__traceback__)
+    if frames:
+        location, detail = frames[-1]
+        lines.append(f"  at {display_location(location)} {detail}")
+    lines.append(f"  inputs: {describe_shapes(xs)}")
+    lines.append(f"  called at {caller_location()}")
+    return "\n".join(lines)
+
+
+def _real(name, forward, value):
+    """A forward's result of integers or booleans as float64; a CustomOpError for complex (or other) values,
+    naming the op, its forward's line and the caller's (graphscope's values and gradients are real)."""
+    value = np.asarray(value)
+    if value.dtype.kind in "iub":
+        return value.astype(np.float64)
+    code = getattr(forward, "__code__", None)
+    defined = "" if code is None else \
+        f"\n  forward defined at {display_location(f'{code.co_filename}:{code.co_firstlineno}')}"
+    what = "complex values" if value.dtype.kind == "c" else "values that are not numbers"
+    hint = (": return a real part of them (np.real, np.abs), or two ops for the real and imaginary parts"
+            if value.dtype.kind == "c" else "")
+    raise CustomOpError(f"custom op {name}: its forward returned {what} ({value.dtype}); graphscope's values and "
+                        f"gradients are real numbers{hint}{defined}\n  called at {caller_location()}")
+
+
 def _register(handle, differentiable):
     existing = OPS.get(handle.name)
     if existing is not None:
@@ -236,9 +271,27 @@ class _CustomBase(Op):
             if found is None or not found[0]:
                 raise
             raise CustomOpError(_forward_write(self.name, found, exc, xs)) from None
-        if value.__class__ is np.ndarray and not value.flags.writeable:  # `return x`, `x.T`: a view of an input
-            value = np.array(value)
+        except (GraphscopeError, IndexError):
+            raise
+        except Exception as exc:  # not about shapes (a ZeroDivisionError, a bug): unless check() explains it
+            if self._explained(xs, attrs):
+                raise
+            raise ForwardError(_forward_raised(self.name, exc, xs), exc) from None
+        if value.__class__ is np.ndarray:
+            if not value.flags.writeable:  # `return x`, `x.T`: a view of an input
+                value = np.array(value)
+            if value.dtype.kind not in "f":
+                value = _real(self.name, self.handle._forward, value)
+        elif value.__class__ is complex or isinstance(value, np.complexfloating):
+            value = _real(self.name, self.handle._forward, value)
         return value
+
+    def _explained(self, xs, attrs):
+        """True when the op's check() names a problem with these inputs (then the failure is a ShapeError)."""
+        try:
+            return bool(self.input_problem(*xs, **attrs))
+        except Exception:  # an explanation must never hide the failure it explains
+            return False
 
     def input_problem(self, *xs, **attrs):
         fn = self.handle._check

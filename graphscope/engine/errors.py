@@ -73,6 +73,37 @@ class VJPError(BackwardError):
         self.detail = detail
 
 
+class ForwardError(GraphscopeError, RuntimeError):
+    """A custom op's forward raised something its ``check`` did not explain (a ZeroDivisionError, a bug): not a
+    shape problem; ``cause`` is what it raised."""
+
+    def __init__(self, message, cause=None):
+        super().__init__(message)
+        self.cause = cause
+
+
+class OutOfMemoryError(GraphscopeError, MemoryError):
+    """An array graphscope was asked to make does not fit in memory; the message names the size asked for."""
+
+
+def out_of_memory(what, shape, itemsize=8):
+    """The OutOfMemoryError for `what` ('Linear(1000000, 1000000): weight W'), an array of `shape` whose entries
+    take `itemsize` bytes each."""
+    entries = 1
+    for n in shape:
+        entries *= int(n)
+    return OutOfMemoryError(f"{what}: an array of shape {tuple(int(n) for n in shape)} ({entries:,} entries) needs "
+                            f"{readable_bytes(entries * itemsize)}, more memory than this machine can give")
+
+
+def readable_bytes(n):
+    """'7.3 TiB', '512 B': a byte count for a message."""
+    for unit, size in (("PiB", 2 ** 50), ("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
 def describe_shapes(values):
     """'(3, 4) float64, () float' for a list of raw values."""
     parts = []

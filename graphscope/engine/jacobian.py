@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backward import input_gradients
-from .errors import GraphscopeError, PositionError
+from .errors import GraphscopeError, InputError, PositionError
 from .optable import shape_of, size_of
-from .source import display_location, user_code_lines
+from .source import caller_location, display_location, user_code_lines
+from .values import is_tensor
 
 #: Explicit matrices are built only up to this many entries.
 MAX_EXPLICIT_ENTRIES = 4096
@@ -64,6 +65,9 @@ class Jacobian:
 
 def describe_jacobian(node, i):
     """The Jacobian descriptor of d(node)/d(node.inputs[i])."""
+    if not is_tensor(node):
+        raise InputError(f"describe_jacobian(node, i): node must be a graphscope tensor made by an op, got "
+                         f"{type(node).__name__} {node!r:.40}\n  at {caller_location()}")
     if node.op_def is None:
         raise GraphscopeError(f"{node.name} is a leaf: it has no inputs and no local Jacobian")
     n = len(node.inputs)

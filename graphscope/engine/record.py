@@ -7,6 +7,7 @@ leaves that carry the source line of the node they feed.
 """
 import numpy as np
 
+from . import arguments as _arguments
 from . import forward_warnings as _fw
 from . import source as _source
 from .compute import compute_array, compute_or_explain
@@ -27,10 +28,14 @@ def leaf(data, requires_grad=False, name=None, role="input", dtype=None):
     """Make a leaf node (an input, a parameter or a constant) from numbers or a numpy array, never from tensors."""
     what = {"input": "tensor", "param": "param", "const": "constant"}.get(role, "tensor")
     _refuse_tensors(data, what)
+    if requires_grad.__class__ is not bool:
+        requires_grad = _arguments.flag(requires_grad, "requires_grad", f"gs.{what}")
+    if name is not None and name.__class__ is not str:
+        name = _arguments.leaf_name(name, f"gs.{what}")
     value = as_value(data, what, copy=True)
     if dtype is not None:
         value = _with_dtype(value, dtype, what)
-    return new_leaf(value, bool(requires_grad), None if name is None else str(name), role, _source.user_frame(2))
+    return new_leaf(value, requires_grad, name, role, _source.user_frame(2))
 
 
 def tensor(data, requires_grad=False, name=None, dtype=None):
@@ -112,7 +117,9 @@ def _operand(op, x, others):
                 return node
     try:
         return new_leaf(as_value(x, "operand", copy=True), False, None, "const", None)
-    except InputError:
+    except InputError as exc:
+        if cls is int or isinstance(x, np.ma.MaskedArray):  # too large for a float64, or masked: as_value says so
+            raise InputError(f"{op.name}: {exc}") from None
         partners = ", ".join(f"{o.name} {o.shape}" for o in others if o.__class__ is Tensor)
         raise InputError(f"{op.name}: operand {x!r:.60} is not numeric (expected numbers, a numpy array or a "
                          f"tensor; the other operands: {partners or 'none'})\n  at {_source.caller_location()}") from None

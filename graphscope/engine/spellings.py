@@ -16,6 +16,7 @@ import difflib
 import inspect
 
 from .errors import GraphscopeError, InputError
+from .optable import OPS
 from .source import caller_location
 
 #: PyTorch's keyword -> graphscope's, accepted where the op takes graphscope's.
@@ -149,3 +150,66 @@ class EntryCount(int):
         shape = "x.shape" if which is None else f"x.shape[{which}]"
         raise TypeError(f"x.size is numpy's number of entries ({int(self)}), not PyTorch's size(): write {shape} "
                         f"(x.shape is the tuple of sizes)")
+
+
+#: numpy ufunc -> (the Tensor's operator when the tensor comes first, when it comes second): what numpy's operators
+#: between an array and a tensor (``array + t``, ``array < t``, ``np.float64(2) * t``) call, answered by the tensor's.
+OPERATOR_UFUNCS = {
+    "add": ("__add__", "__radd__"), "subtract": ("__sub__", "__rsub__"), "multiply": ("__mul__", "__rmul__"),
+    "divide": ("__truediv__", "__rtruediv__"), "matmul": ("__matmul__", "__rmatmul__"),
+    "power": ("__pow__", "__rpow__"), "floor_divide": ("__floordiv__", "__rfloordiv__"),
+    "remainder": ("__mod__", "__rmod__"), "bitwise_and": ("__and__", "__rand__"), "bitwise_or": ("__or__", "__ror__"),
+    "less": ("__lt__", "__gt__"), "less_equal": ("__le__", "__ge__"), "greater": ("__gt__", "__lt__"),
+    "greater_equal": ("__ge__", "__le__"), "equal": ("__eq__", "__eq__"), "not_equal": ("__ne__", "__ne__"),
+}
+#: numpy ufuncs graphscope writes otherwise -> what to write (ufuncs named as a graphscope function need no entry).
+UFUNC_SPELLINGS = {
+    "absolute": "gs.abs(x)", "negative": "-x", "square": "x ** 2", "reciprocal": "1 / x",
+    "maximum": "gs.where(x > y, x, y) (gs.relu(x) for np.maximum(x, 0))",
+    "minimum": "gs.where(x < y, x, y) (-gs.relu(-x) for np.minimum(x, 0))",
+    "log2": "gs.log(x) / np.log(2)", "log10": "gs.log(x) / np.log(10)", "exp2": "2 ** x",
+    "true_divide": "x / y", "logaddexp": "gs.log(gs.exp(x) + gs.exp(y))",
+}
+
+
+def array_ufunc(tensor, ufunc, method, inputs, kwargs):
+    """Tensor.__array_ufunc__: numpy's operators between an array and a tensor become the tensor's (recorded);
+    any other ufunc (``np.exp(t)``) is an InputError saying what to write."""
+    pair = OPERATOR_UFUNCS.get(ufunc.__name__)
+    if pair is not None and method == "__call__" and not kwargs and len(inputs) == 2:
+        first, second = inputs
+        if first is tensor:
+            operator = getattr(tensor, pair[0], None)
+            other = second
+        else:
+            operator = getattr(tensor, pair[1], None)
+            other = first
+        if operator is not None:
+            return operator(other)
+    raise InputError(ufunc_message(ufunc, method, kwargs))
+
+
+def ufunc_message(ufunc, method, kwargs):
+    """Why numpy's `ufunc` cannot take a graphscope tensor, and what to write instead."""
+    name = ufunc.__name__
+    call = f"np.{name}(x)" if method == "__call__" else f"np.{name}.{method}(x)"
+    if "out" in kwargs:
+        call = f"np.{name}(..., out=array) (what array += x does)"
+        advice = ("it would write a recorded value into a numpy array; make a new tensor instead "
+                  "(array = array + x)")
+    elif method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
+        advice = f"write gs.{ {'add': 'sum', 'multiply': 'prod', 'maximum': 'max', 'minimum': 'min'}[name]}(x)"
+        if name == "multiply":
+            advice = "write gs.exp(gs.sum(gs.log(x))) for positive x (graphscope has no prod)"
+    elif method == "__call__" and any(op.function == name for op in OPS.values()):
+        advice = f"write gs.{name}(x)"
+    elif name in UFUNC_SPELLINGS:
+        advice = f"write {UFUNC_SPELLINGS[name]}"
+    elif name in OPERATOR_UFUNCS:
+        advice = f"write it with the operator ({'x + y' if name == 'add' else 'x op y'}) or graphscope's functions"
+    else:
+        advice = (f"graphscope has no {name}: build it from graphscope's ops (gs.exp, gs.log, gs.tanh, ...) or "
+                  f"define it with gs.custom_op; np.{name}(x.value) computes it on the plain values, outside "
+                  f"the graph")
+    return (f"{call}: numpy's functions do not record on a graphscope tensor (no gradient would flow through "
+            f"them); {advice}\n  at {caller_location()}")

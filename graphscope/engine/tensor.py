@@ -13,15 +13,17 @@ The operators and the methods that mirror the top-level functions
 ``graphscope.engine.record``.
 """
 import itertools
+import math
 
 import numpy as np
 
 from . import source as _source
 from .backward import backward as _backward
-from .errors import GraphscopeError, InputError, ShapeError
+from .arguments import leaf_name as _leaf_name
+from .errors import ArgumentError, GraphscopeError, InputError, ShapeError
 from .graph import Graph
 from .spellings import TORCH_METHODS as _TORCH_METHODS, EntryCount as _EntryCount, \
-    tensor_attribute_error as _tensor_attribute_error
+    array_ufunc as _array_ufunc, tensor_attribute_error as _tensor_attribute_error
 from . import guards as _guards
 from .guards import note_decision as _note_decision
 from .values import as_value, shape_of
@@ -62,7 +64,10 @@ class Tensor:
         "_guards": "The decisions (bool() of a tensor that steered Python) that read this node, set only when "
                    "there are some (see graphscope.engine.guards).",
     }
-    __array_ufunc__ = None  # numpy defers to our reflected operators
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """numpy's operators with an array (``array + t``) are the tensor's, recorded; ``np.exp(t)`` and other ufuncs
+        are an InputError saying what to write (``gs.exp(t)``): see ``spellings.array_ufunc``."""
+        return _array_ufunc(self, ufunc, method, inputs, kwargs)
 
     def __getstate__(self):
         """For pickle and copy: the slots, the source line's code object kept as file and function names."""
@@ -118,7 +123,7 @@ class Tensor:
 
     @name.setter
     def name(self, name):
-        self._name = None if name is None else str(name)
+        self._name = _leaf_name(name, f"{self.name}.name")
 
     @property
     def source(self):
@@ -191,7 +196,12 @@ class Tensor:
 
     def __int__(self):
         """int() of a one-element tensor truncates toward zero, as int(float) does."""
-        number = int(self._one_element(f"int({self.name}) takes a one-element tensor"))
+        number = self._one_element(f"int({self.name}) takes a one-element tensor")
+        if not math.isfinite(number):
+            raise ArgumentError(f"int({self.name}): {self.name} is {number}, which has no whole-number part (test "
+                                f"it first: gs.isfinite({self.name}), or float({self.name}) keeps it)\n"
+                                f"  at {_source.caller_location()}")
+        number = int(number)
         return self._noted(number, "int", f"int({self.name})")
 
     def _noted(self, number, kind, read):
@@ -230,6 +240,16 @@ class Tensor:
                              f"values, e.g. ({name} > 0).any() or ({name} == 0).all(){hint}\n"
                              f"  at {_source.caller_location()}")
         return v.reshape(-1)[0].item()
+
+    def __setitem__(self, index, value):
+        """Refused with what to write instead: a tensor is a recorded value, never changed in place."""
+        name = self.name
+        at = _source.caller_location()
+        raise InputError(f"{name}[...] = ...: a tensor is a recorded value and cannot be changed in place (its "
+                         f"consumers and its gradient were computed from it). Build a new tensor instead: "
+                         f"gs.where(mask, new, {name}) takes new where mask is True (recorded, gradients flow), "
+                         f"gs.concat / gs.stack join pieces; for a leaf outside recording, assign a whole new "
+                         f"value: v = {name}.value.copy(); v[...] = ...; {name}.value = v\n  at {at}")
 
     def tolist(self):
         """The value as (nested) Python lists, or a Python number for a 0-d tensor (as torch and numpy)."""

@@ -1,7 +1,7 @@
 """Values: what a node holds (a Python float for 0-d float64, else a float ndarray) and how user data becomes one."""
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, out_of_memory
 from .source import caller_location
 
 _FLOAT_KINDS = (np.float64, np.float32)
@@ -34,11 +34,23 @@ def as_value(data, what="value", copy=False):
             return data
     original = data
     if c is not np.ndarray:
+        if isinstance(data, np.ma.MaskedArray):
+            raise InputError(f"{what}: a masked array; a tensor has no mask, and its masked entries would count as "
+                             f"numbers: pass data.filled(value) (the value masked entries take) or "
+                             f"data.compressed() (only the entries not masked) at {caller_location()}")
         try:
             data = np.asarray(data)
         except (ValueError, TypeError) as exc:
             raise InputError(f"{what}: cannot make a tensor from {type(data).__name__} ({exc}) "
                              f"at {caller_location()}") from None
+    try:
+        return _float_value(data, original, what, copy)
+    except MemoryError:
+        raise out_of_memory(what, data.shape, data.dtype.itemsize if data.dtype in _FLOAT_KINDS else 8) from None
+
+
+def _float_value(data, original, what, copy):
+    """as_value() of an array: float64 or float32, 0-d float64 as a Python float, a copy when asked."""
     kind = data.dtype.kind
     if kind == "f":
         if data.dtype not in _FLOAT_KINDS:

@@ -56,7 +56,7 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
-from ..engine.compute import ForwardFailed, compute
+from ..engine.compute import ForwardFailed, attribute_problem, compute
 from ..engine.source import SavedSource, display_location, display_path
 from ..engine.tensor import new_leaf
 from ..util.atomic import atomic_write, require_path
@@ -590,6 +590,9 @@ def _recomputed(op, inputs, attrs, value):
     vector) is refused on load rather than at the first replay. The saved value is kept as it is; the caller
     compares it with the value returned.
     """
+    unknown = attribute_problem(op, len(inputs), attrs)
+    if unknown:
+        raise AttrError(unknown)
     vals = [i._value for i in inputs]
     scalar_lane = op.scalar_forward is not None and all([v.__class__ is float for v in vals])
     if not scalar_lane:  # on Python floats an op is checked as recording checks it: by computing it

@@ -10,6 +10,7 @@ import collections
 import numpy as np
 
 from ..engine import GraphscopeError, OPS, apply, leaky_relu, relu, sigmoid, tanh
+from ..engine.errors import out_of_memory
 from ..engine.ops.nn import draw_mask, switch_mode, update_running_stats
 from . import init as _init
 from .module import Module
@@ -83,8 +84,12 @@ class Linear(Module):
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
                 raise GraphscopeError(f"Linear: {what} must be a positive whole number, got {n!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        weights = np.asarray(_init.get(init)((self.in_features, self.out_features), rng=_init.as_rng(rng)),
-                             dtype=np.float64)
+        try:
+            weights = np.asarray(_init.get(init)((self.in_features, self.out_features), rng=_init.as_rng(rng)),
+                                 dtype=np.float64)
+        except MemoryError:
+            raise out_of_memory(f"Linear({self.in_features}, {self.out_features}): its weight W",
+                                (self.in_features, self.out_features)) from None
         dtype = _float_dtype(dtype, "Linear")
         self.W = self.add_param("W", weights.astype(dtype))
         bias = _bias_value(bias)

@@ -19,6 +19,7 @@ share their parameters' names.
 """
 import weakref
 from collections import namedtuple
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -322,6 +323,9 @@ class Module:
         ``strict=False`` loads the names both hold and leaves the others as they are. Either way it returns
         ``(missing_keys, unexpected_keys)`` as PyTorch does: what the module has that `state` lacks, and the reverse.
         """
+        if not isinstance(state, Mapping):
+            raise GraphscopeError(f"load_state_dict: state must be a dict of names to arrays (what state_dict() "
+                                  f"returns), got {type(state).__name__} {state!r:.40}")
         targets = dict(self.named_parameters())
         targets.update(self.named_buffers())
         missing = sorted(set(targets) - set(state))
@@ -338,7 +342,7 @@ class Module:
                                   + " (load_state_dict(state, strict=False) loads the names both hold)")
         targets = {name: target for name, target in targets.items() if name in state}
         for name, target in targets.items():
-            value = np.asarray(state[name])
+            value = _state_array(state[name], name)
             current = target.value if hasattr(target, "value") else target
             if value.shape != np.shape(current):
                 raise GraphscopeError(f"load_state_dict: {name} has shape {value.shape}, the module's has "
@@ -387,6 +391,18 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
     """What load_state_dict found the module had and the state lacked (missing), and the reverse (unexpected)."""
 
     __slots__ = ()
+
+
+def _state_array(value, name):
+    """A state_dict entry as a real numeric array, or a GraphscopeError naming the entry."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise GraphscopeError(f"load_state_dict: {name} is not an array of numbers ({exc})") from None
+    if array.dtype.kind not in "fiub":
+        raise GraphscopeError(f"load_state_dict: {name} must hold real numbers, got {type(value).__name__} of "
+                              f"dtype {array.dtype}")
+    return array
 
 
 def _holds_modules(value):

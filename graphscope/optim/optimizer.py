@@ -14,7 +14,7 @@ import inspect
 
 import numpy as np
 
-from ..engine import GraphscopeError
+from ..engine import GraphscopeError, InputError, ShapeError
 from ..engine.words import did_you_mean, no_attribute
 
 #: What a PyTorch keyword means here, for the rules that do not take it.
@@ -192,6 +192,10 @@ class Optimizer:
                 stepped[i] = False
                 continue
             value = p._value
+            if not (g.__class__ is float and value.__class__ is float) and not (
+                    g.__class__ is np.ndarray and value.__class__ is not float and g.shape == value.shape
+                    and g.dtype.kind == "f"):
+                g = usable_gradient(p, g, i)
             out = last[i]
             if out is None or (value.__class__ is not float
                                and (out.dtype != value.dtype or out.shape != value.shape)):
@@ -291,3 +295,25 @@ class Optimizer:
     def __repr__(self):
         hyper = "".join(f", {k}={v}" for k, v in self.hyper.items())
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr:g}{hyper}, t={self.t})"
+
+
+def usable_gradient(param, grad, i):
+    """`param`'s gradient as step() can use it: a real number, or an array of real numbers shaped like the
+    parameter (NaN and inf allowed: the update shows them); an error naming the parameter otherwise (a gradient
+    assigned by hand: ``p.grad = ...``)."""
+    name = f"parameter {i} ({param.name})"
+    shape = () if param._value.__class__ is float else param._value.shape
+    try:
+        array = np.asarray(grad)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"step(): the gradient of {name} is not an array of numbers ({exc}); grad must be shaped "
+                         f"like the parameter, {shape}") from None
+    if array.dtype.kind not in "fiub":
+        raise InputError(f"step(): the gradient of {name} is {type(grad).__name__} of dtype {array.dtype}, not real "
+                         f"numbers; grad must be a float array shaped like the parameter, {shape}")
+    if array.shape != shape:
+        raise ShapeError(f"step(): the gradient of {name} has shape {array.shape}, but the parameter has shape "
+                         f"{shape}; grad must be shaped like the parameter")
+    if param._value.__class__ is float:
+        return float(array)
+    return array.astype(param._value.dtype, copy=False) if array.dtype.kind != "f" else array

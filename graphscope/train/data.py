@@ -11,6 +11,7 @@ Features are float32 and labels int64 throughout.
 """
 import numpy as np
 
+from ..engine.errors import out_of_memory
 from ..engine.words import suggesting_getattr
 from .datafiles import CIFAR_CLASSES, DataError, Split, load_cifar10, load_mnist  # noqa: F401
 
@@ -28,32 +29,37 @@ def spiral(n_per_class=100, classes=3, seed=0, noise=0.2):
     """
     _require_count(n_per_class, "n_per_class", 1)
     _require_count(classes, "classes", 2)
-    if noise < 0:
-        raise DataError(f"spiral: noise must be >= 0, got {noise}")
-    rng = np.random.default_rng(seed)
-    r = np.linspace(0.0, 1.0, n_per_class)
-    x = np.empty((n_per_class * classes, 2))
-    for j in range(classes):
-        t = np.linspace(j * 4.0, (j + 1) * 4.0, n_per_class) + rng.standard_normal(n_per_class) * noise
-        x[j * n_per_class:(j + 1) * n_per_class] = np.c_[r * np.sin(t), r * np.cos(t)]
-    return x.astype(np.float32), np.repeat(np.arange(classes, dtype=np.int64), n_per_class)
+    _require_noise(noise, "spiral")
+    try:
+        rng = np.random.default_rng(seed)
+        r = np.linspace(0.0, 1.0, n_per_class)
+        x = np.empty((n_per_class * classes, 2))
+        for j in range(classes):
+            t = np.linspace(j * 4.0, (j + 1) * 4.0, n_per_class) + rng.standard_normal(n_per_class) * noise
+            x[j * n_per_class:(j + 1) * n_per_class] = np.c_[r * np.sin(t), r * np.cos(t)]
+        return x.astype(np.float32), np.repeat(np.arange(classes, dtype=np.int64), n_per_class)
+    except MemoryError:
+        raise out_of_memory(f"spiral(n_per_class={n_per_class}, classes={classes})", (n_per_class * classes, 2),
+                            np.dtype(np.float64).itemsize) from None
 
 
 def moons(n=200, noise=0.1, seed=0):
     """Two interleaving half circles (as scikit-learn's make_moons), shuffled: ``(x (n, 2) float32, y int64)``."""
     _require_count(n, "n", 2)
-    if noise < 0:
-        raise DataError(f"moons: noise must be >= 0, got {noise}")
-    rng = np.random.default_rng(seed)
-    n_outer = n // 2
-    t_outer = np.linspace(0.0, np.pi, n_outer)
-    t_inner = np.linspace(0.0, np.pi, n - n_outer)
-    x = np.concatenate([np.c_[np.cos(t_outer), np.sin(t_outer)],
-                        np.c_[1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)]])
-    y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n - n_outer, np.int64)])
-    x += rng.standard_normal(x.shape) * noise
-    order = rng.permutation(n)
-    return x[order].astype(np.float32), y[order]
+    _require_noise(noise, "moons")
+    try:
+        rng = np.random.default_rng(seed)
+        n_outer = n // 2
+        t_outer = np.linspace(0.0, np.pi, n_outer)
+        t_inner = np.linspace(0.0, np.pi, n - n_outer)
+        x = np.concatenate([np.c_[np.cos(t_outer), np.sin(t_outer)],
+                            np.c_[1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)]])
+        y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n - n_outer, np.int64)])
+        x += rng.standard_normal(x.shape) * noise
+        order = rng.permutation(n)
+        return x[order].astype(np.float32), y[order]
+    except MemoryError:
+        raise out_of_memory(f"moons(n={n})", (n, 2), np.dtype(np.float64).itemsize) from None
 
 
 def digits():
@@ -102,6 +108,8 @@ def _normalize(what, x_train, others, scale, eps=0.0):
         if a.shape[1:] != x_train.shape[1:]:
             raise DataError(f"{what}: argument {i + 2} has examples of shape {a.shape[1:]}, but x_train's are "
                             f"{x_train.shape[1:]}")
+    for i, a in enumerate(arrays):
+        _require_finite(a, what, "x_train" if i == 0 else f"argument {i + 1}")
     mean = x_train.mean(axis=0, dtype=np.float64)
     std = x_train.std(axis=0, dtype=np.float64) if scale else None
     if scale:
@@ -110,9 +118,22 @@ def _normalize(what, x_train, others, scale, eps=0.0):
     return out[0] if len(out) == 1 else out
 
 
+def _require_finite(a, what, name):
+    """A DataError naming the first NaN or infinite entry of `a` (its row and column) and how many there are."""
+    bad = ~np.isfinite(a)
+    if bad.any():
+        at = np.unravel_index(int(np.argmax(bad)), a.shape)
+        kind = "a NaN" if np.isnan(a[at]) else "an infinite"
+        column = f", column {', '.join(str(int(k)) for k in at[1:])}" if len(at) > 1 else ""
+        spread = "its statistics would carry it into every example" if name == "x_train" else \
+            "it would reach training as it is"
+        raise DataError(f"{what}: {name} has {kind} value at row {int(at[0])}{column} ({int(bad.sum())} of "
+                        f"{a.size} entries are not finite); {spread}: drop or fill those examples first")
+
+
 def _features(x, what):
     x = np.asarray(x)
-    if x.ndim < 1 or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+    if x.ndim < 1 or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool) or x.dtype.kind == "c":
         raise DataError(f"{what}: expected an array of examples (a first axis of examples), "
                         f"got {x.dtype} of shape {x.shape}")
     return x
@@ -136,6 +157,14 @@ def train_val_split(x, y, val_fraction=0.2, seed=0):
     order = np.random.default_rng(seed).permutation(n)
     train, val = order[n_val:], order[:n_val]
     return x[train], y[train], x[val], y[val]
+
+
+def _require_noise(noise, who):
+    """A DataError unless `noise` (the std of the Gaussian noise added) is a finite number >= 0."""
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(noise) or noise < 0:
+        raise DataError(f"{who}: noise must be >= 0 (a finite number: the std of the noise added to each point), "
+                        f"got {noise!r:.40}")
 
 
 def _require_count(value, name, minimum):

@@ -77,6 +77,26 @@ def _require_finite(x, what, name):
 FUSED_STEP_METHODS = ("step_scale", "add_steps", "release_steps", "steps_held")
 
 
+def _real_numbers(data, what, name):
+    """`data` as an array when it holds real numbers (or is an array of something else numpy will refuse later,
+    such as strings); a GraphscopeError for complex values (their imaginary part would be dropped) and masked
+    arrays (their mask would be)."""
+    if isinstance(data, np.ma.MaskedArray):
+        raise GraphscopeError(f"{what}: {name} is a masked array, and training would use its masked entries as "
+                              f"numbers: pass {name}.filled(value), or drop the masked examples first")
+    try:
+        array = np.asarray(data) if data.__class__ is not np.ndarray else data
+    except (TypeError, ValueError) as exc:  # a ragged list
+        raise GraphscopeError(f"{what}: {name} must be an array of numbers ({type(data).__name__}: {exc})") from None
+    if array.dtype.kind == "c":
+        features = f", or both parts as features (np.concatenate([{name}.real, {name}.imag], axis=1))" \
+            if name.startswith("x") else ""
+        raise GraphscopeError(f"{what}: {name} holds complex numbers ({array.dtype}); graphscope trains on real "
+                              f"numbers and would drop the imaginary part: pass np.real({name}) or "
+                              f"np.abs({name}){features}")
+    return array
+
+
 class Trainer:
     """Train a recorded loss: ``history = gs.Trainer(loss, optimizer, ...).fit(x_train, y_train, x_val, y_val)``.
 
@@ -258,11 +278,11 @@ class Trainer:
         if x is None or y is None:
             raise GraphscopeError(f"{what}: give both the examples and their labels")
         try:
-            x = np.ascontiguousarray(x, dtype=self.dtype)
+            x = np.ascontiguousarray(_real_numbers(x, what, names[0]), dtype=self.dtype)
         except (TypeError, ValueError) as exc:
             raise GraphscopeError(f"{what}: the examples must be numbers ({type(x).__name__}: {exc})") from None
         _require_finite(x, what, names[0])
-        y = self._labels(y, what, names[1])
+        y = self._labels(_real_numbers(y, what, names[1]), what, names[1])
         if len(x) != len(y):
             raise GraphscopeError(f"{what}: {len(x)} examples but {len(y)} labels")
         if len(x) == 0:

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from ..arguments import flag
 from ..errors import StaleBranchError
 from ..optable import JacobianInfo, Op, register, shape_of
 
@@ -137,7 +138,7 @@ class _Reduction(_Predicate):
 
     def arguments(self, x, axis=None, keepdims=False):
         return (x,), {"axis": axis if axis is None or isinstance(axis, int) else tuple(axis),
-                      "keepdims": bool(keepdims)}
+                      "keepdims": flag(keepdims, "keepdims", self.name)}
 
     def forward(self, x, axis=None, keepdims=False, *, decided=None):
         return _check_decided(self, self.numpy_function(_truth(x), axis=axis, keepdims=keepdims), decided)

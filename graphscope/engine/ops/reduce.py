@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..arguments import axis as axis_of
+from ..arguments import axis as axis_of, flag
 from ..errors import InputError
 from ..optable import Op, reduction_jacobian, register, shape_of
 from ..source import caller_location
@@ -47,7 +47,7 @@ class _Reduce(Op):
     method = True
 
     def arguments(self, x, axis=None, keepdims=False):
-        return (x,), {"axis": axis_of(axis, self.name), "keepdims": bool(keepdims)}
+        return (x,), {"axis": axis_of(axis, self.name), "keepdims": flag(keepdims, "keepdims", self.name)}
 
     def input_problem(self, x, axis=None, keepdims=False):
         try:
@@ -207,7 +207,7 @@ def _arg_extreme(pick, name):
             if isinstance(axis, tuple):
                 raise InputError(f"{name}: takes one axis (or None for the index into the flattened values), "
                                  f"got {axis}\n  at {caller_location()}")
-        return _indices(pick, x, axis, bool(keepdims), name, 2)
+        return _indices(pick, x, axis, flag(keepdims, "keepdims", name), name, 2)
     fn.__name__ = fn.__qualname__ = name
     extreme = "largest" if pick is np.argmax else "smallest"
     fn.__doc__ = (f"The index of the {extreme} entry along `axis` (``dim=`` works too), as np.{name}: a numpy "
