@@ -276,3 +276,14 @@ def test_standardize_names_the_row_and_column_of_a_nan():
         gs.data.standardize(x)
     with pytest.raises(gs.data.DataError, match=r"zero_center: argument 2 has an infinite value at row 0, column 0"):
         gs.data.zero_center(np.ones((3, 2)), np.array([[np.inf, 1.0]]))
+
+
+def test_fit_refuses_one_hot_labels_before_training_and_says_to_take_their_argmax():
+    x, y = gs.data.spiral(n_per_class=10, seed=0)
+    W = gs.param(np.random.default_rng(0).normal(size=(2, 3)), name="W")
+    loss = gs.softmax_cross_entropy(gs.tensor(x, name="x") @ W, y)
+    trainer = gs.Trainer(loss, gs.optim.SGD([W], 0.1), epochs=1, progress=False)
+    before = W.value.copy()
+    with pytest.raises(gs.GraphscopeError, match=r"y_train of shape \(30, 3\).*one-hot rows\? pass y_train.argmax\(1\)"):
+        trainer.fit(x, np.eye(3)[y])
+    assert np.array_equal(W.value, before) and not trainer.history.loss

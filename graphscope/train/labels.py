@@ -36,11 +36,12 @@ def require_whole_labels(y, what, name="y"):
                           f"labels {'is' if count == 1 else 'are'} not)")
 
 
-def label_shape_problem(y, graph, name="y_train"):
+def label_shape_problem(y, graph, name="y_train", source="from data()"):
     """Why labels `y` do not fit the classification loss of `graph` (softmax_cross_entropy, svm_loss): one class
     index per example, as the labels build() recorded; None when they fit or the graph has no such loss.
 
-    One-hot rows (N, classes) are the usual mistake: the message says to take their argmax."""
+    One-hot rows (N, classes) are the usual mistake: the message says to take their argmax (and pass that
+    `source`: 'from data()' for a training file's labels, '' for labels given to fit)."""
     from .feeds import LABELLED_OPS
     from ..engine.source import display_location
     labelled = [n for n in graph.ops if n.op in LABELLED_OPS]
@@ -54,8 +55,9 @@ def label_shape_problem(y, graph, name="y_train"):
     want = (y.shape[0],) + recorded.shape[1:]
     where = display_location(node.source)
     text = (f"{name} of shape {y.shape}, but {node.name} ({node.op}{f', {where}' if where else ''}) takes one "
-            f"class index per example: shape {want} (build() recorded labels of shape {recorded.shape})")
+            f"class index per example: shape {want} (the loss was recorded with labels of shape {recorded.shape})")
     scores = node.inputs[0].shape
     if y.ndim == recorded.ndim + 1 and scores and y.shape[-1] == scores[-1]:
-        text += f"; one-hot rows? return {name}.argmax(1) from data() (the class of each row)"
+        text += f"; one-hot rows? {'return' if source else 'pass'} {name}.argmax(1){' ' + source if source else ''} " \
+                f"(the class of each row)"
     return text

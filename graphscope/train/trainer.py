@@ -22,7 +22,7 @@ from .divergence import divergence_advice
 from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
-from .labels import require_whole_labels
+from .labels import label_shape_problem, require_whole_labels
 from .node_state import PassState
 from .optimizer_state import copied_state
 from .plan import Plan
@@ -241,6 +241,9 @@ class Trainer:
     def _labels(self, y, what, name="y"):
         y = np.asarray(y)
         if self.roles.labelled:
+            problem = label_shape_problem(y, self.graph, name, source="")
+            if problem:
+                raise GraphscopeError(f"{what}: {problem}")
             require_whole_labels(y, what, name)  # names y_train[3] = 2.5, not the dtype holding it
             if y.dtype.kind == "f":
                 y = y.astype(np.int64)
