@@ -473,7 +473,8 @@ class Trainer:
             unsaved = "none had been before"
             self._writing = None
         if self.checkpoint is None:
-            kept = "no checkpoint folder was given, nothing was saved"
+            kept = (f"no checkpoint folder was given, nothing was saved to disk; in memory, the parameters keep what "
+                    f"was trained and trainer.history its {plural(self.epoch, 'finished epoch')}")
         elif self.saved_epoch is None:
             kept = f"no checkpoint was written to {self.checkpoint} ({unsaved})"
         else:
