@@ -53,7 +53,8 @@ class Softmax(Op):
         return (value * (g - _sum(np.asarray(g * value), axis=axis, keepdims=True)),)
 
     def jacobian(self, i, x, value, axis=-1):
-        return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = diag(s) - s s^T, s = softmax(x)")
+        return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = diag(s) - s s^T, s = softmax(x)",
+                            block_axis=axis)
 
 
 @register
@@ -74,7 +75,8 @@ class LogSoftmax(Op):
         return (g - np.exp(value) * _sum(np.asarray(g), axis=axis, keepdims=True),)
 
     def jacobian(self, i, x, value, axis=-1):
-        return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = I - 1 s^T, s = softmax(x)")
+        return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = I - 1 s^T, s = softmax(x)",
+                            block_axis=axis)
 
 
 class _ClassificationLoss(Op):
