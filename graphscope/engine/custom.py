@@ -200,19 +200,17 @@ def _defined_in(fn):
 
 def _forward_write(name, found, exc, xs):
     """'cube: the forward writes into its input x: work on a copy ...', with the forward's line and the caller's."""
-    lines = [f"{name}: the forward {found[0]}: {found[1]}"]
-    frames = user_code_frames(exc.__traceback__)
-    if frames:
-        location, detail = frames[-1]
-        lines.append(f"  at {display_location(location)} {detail}")
-    lines.append(f"  inputs: {describe_shapes(xs)}")
-    lines.append(f"  called at {caller_location()}")
-    return "\n".join(lines)
+    return _forward_failure(f"{name}: the forward {found[0]}: {found[1]}", exc, xs)
 
 
 def _forward_raised(name, exc, xs):
     """'op: the forward raised ZeroDivisionError: ...', with the forward's line that raised and the caller's."""
-    lines = [f"{name}: the forward raised {type(exc).__name__}: {exc}"]
+    return _forward_failure(f"{name}: the forward raised {type(exc).__name__}: {exc}", exc, xs)
+
+
+def _forward_failure(headline, exc, xs):
+    """`headline`, then the forward's line where `exc` was raised, the inputs' shapes and the caller's line."""
+    lines = [headline]
     frames = user_code_frames(exc.__traceback__)
     if frames:
         location, detail = frames[-1]
