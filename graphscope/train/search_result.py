@@ -131,6 +131,11 @@ class SearchResult:
     #: when the search learned nothing: what the layer diagnosis finds at the initial weights that no learning rate
     #: cures (graphscope.train.blocked; health.Finding objects); not kept in the file
     blocked: list = field(default_factory=list)
+    #: the fine round's (lr range, reg range); the edges of the coarse ranges it looked past, as (name, 'top' or
+    #: 'bottom', its range); why it was skipped ('' when it ran): said as the search runs, not kept in the file
+    fine_ranges: Optional[tuple] = None
+    past_edges: list = field(default_factory=list)
+    fine_skipped: str = ""
 
     @property
     def ranked(self):
