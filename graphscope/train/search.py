@@ -20,10 +20,12 @@ from .events import EpochEnd
 from .progress import Bar, wanted
 from .search_result import (FINISHED, INTERRUPTED, MAX_EPOCHS, MAX_TRIALS, RUNNING, STAGES, SearchResult, Trial,
                             load_search)
+from .search_ranges import best_at_edges, coarse_step, edge_of, grid_shape, planned_trials
 from .search_verdict import chance_of, judge
 from .trainer import Trainer, TrainingDiverged
 
-__all__ = ["search", "SearchResult", "SearchInterrupted", "Trial", "load_search"]
+__all__ = ["search", "SearchResult", "SearchInterrupted", "Trial", "load_search", "grid_shape", "planned_trials",
+           "best_at_edges"]
 
 #: Significant digits of the learning rates and regularization strengths tried.
 SHORT = 3
@@ -177,27 +179,6 @@ def _range(r, what, allow_zero=False):
     return lo, hi
 
 
-def grid_shape(trials, lr, reg):
-    """(lr values, reg values) of the full grid `trials` asks for: as near square as fits, rounded up (8 trials:
-    3 x 3; 5: 3 x 2; 10: 4 x 3); a range of one value (reg (0, 0)) is one row, so every trial tries another
-    value of the other."""
-    lr_varies, reg_varies = lr[1] > lr[0], reg[1] > reg[0]
-    if lr_varies and reg_varies:
-        side = math.ceil(math.sqrt(trials))
-        return side, -(-trials // side)
-    if lr_varies or reg_varies:
-        return (trials, 1) if lr_varies else (1, trials)
-    return 1, 1
-
-
-def planned_trials(method, trials, lr, reg):
-    """How many trials a round of `trials` runs: as many with random search, a full grid's with grid search."""
-    if method == "random" or trials == 0:
-        return trials
-    side_lr, side_reg = grid_shape(trials, lr, reg)
-    return side_lr * side_reg
-
-
 def _points(method, lr, reg, n, rng):
     """(lr, reg) pairs: log-uniform random samples, or a full grid spaced evenly in log scale (grid_shape)."""
     if n == 0:
@@ -228,32 +209,12 @@ def _short(v, r):
     return min(max(float(f"{float(v):.{SHORT}g}"), r[0]), r[1])
 
 
-def coarse_step(method, trials, r, other):
-    """The factor between neighbouring values of range `r` in the coarse round (`other`: the other range): a grid's
-    spacing; for random search the spacing of as many values, evenly spread. 1 for a range of one value."""
-    lo, hi = r
-    if hi <= lo:
-        return 1.0
-    side = grid_shape(trials, r, other)[0]
-    parts = side - 1 if method == "grid" else side
-    return (hi / lo) ** (1 / parts) if parts > 0 else hi / lo
-
-
-def edge_of(value, r, step):
-    """'top' or 'bottom' when `value` lies within half a coarse `step` (a factor) of that end of range `r`, else
-    '' (a range of one value has no edge)."""
-    lo, hi = r
-    if hi <= lo or step <= 1 or value <= 0:
-        return ""
-    near = math.sqrt(step) * (1 + 1e-9)
-    return "top" if value * near >= hi else "bottom" if value <= lo * near else ""
-
-
 def _narrow(method, trials, ranked, lr, reg):
     """(fine lr range, fine reg range, [the edges looked past]) around the best coarse trials that did not diverge:
     random search: the span of the best third, widened 2x each way; grid search: half a coarse step either side
     of the best trial, so the fine grid is finer. Kept within the coarse ranges except past an edge the best
-    trial sits at, where the fine range reaches one coarse step further (the lecture's coarse-to-fine advice)."""
+    trial sits at, where it may reach one coarse step further (half a step for a grid: the lecture's
+    coarse-to-fine advice: a best value at an edge says the range was too narrow)."""
     good = [t for t in ranked if not t.diverged]
     if not good:
         return lr, reg, []
@@ -269,8 +230,7 @@ def _narrow(method, trials, ranked, lr, reg):
         if method == "random":
             wide = (min(values) / 2, max(values) * 2)
         else:
-            half = math.sqrt(step)
-            wide = (values[0] / (step if edge == "bottom" else half), values[0] * (step if edge == "top" else half))
+            wide = (values[0] / math.sqrt(step), values[0] * math.sqrt(step))
         fine = (_short(max(lo, wide[0]), (lo, hi)), _short(min(hi, wide[1]), (lo, hi)))
         ranges.append(fine)
         if edge and (fine[0] < r[0] or fine[1] > r[1]):
@@ -322,7 +282,8 @@ def _trial(stage, loss, make_optimizer, lr, reg, epochs, batch_size, seed, dtype
     h = trainer.history
     return Trial(stage, lr, reg, epochs, h.epoch_loss()[:h.epochs], list(h.train_acc), list(h.val_acc),
                  diverged=diverged, seconds=float(sum(s for s in h.seconds if s is not None)),
-                 first_loss=h.loss[0] if h.loss else None)
+                 first_loss=h.loss[0] if h.loss else None,
+                 val_loss_per_epoch=[math.nan if v is None else v for v in h.val_loss if x_val is not None])
 
 
 # ---------------------------------------------------------------- resuming
