@@ -181,8 +181,8 @@ def _rounds_text(args, reg, fine_trials, fine_epochs):
         text = (plural(runs, "trial") if first else str(runs)) + f" of {plural(epochs, 'epoch')}"
         if args.method == "grid":
             side_lr, side_reg = grid_shape(n, lr, reg)
-            text += (f" (a grid of {side_lr} lr x {side_reg} reg values" if reg[1] > reg[0] else
-                     f" (a grid of {side_lr} lr values") + (f"; {option} {n} rounded up)" if runs != n else ")")
+            text += (f" (a grid of {side_lr} lr x {plural(side_reg, 'reg value')}" if reg[1] > reg[0] else
+                     f" (a grid of {plural(side_lr, 'lr value')}") + (f"; {option} {n} rounded up)" if runs != n else ")")
         return text
 
     return round_text(args.trials, "--trials", args.epochs, True) + (

@@ -48,6 +48,9 @@ def edge_of(value, r, step):
     near = math.sqrt(step) * (1 + 1e-9)
     return "top" if value * near >= hi else "bottom" if value <= lo * near else ""
 
+#: The least span (a factor) of a range suggested around a best value at an edge: two decades.
+SUGGESTED_SPAN = 100.0
+
 
 @dataclass
 class AtEdge:
@@ -72,8 +75,8 @@ class AtEdge:
 
 def best_at_edges(result):
     """[AtEdge] for the best trial's learning rate and regularization strength that sit within half a coarse step
-    of an end of the range searched (a search file's settings say the ranges), no trial of its round having tried
-    one further out; [] when the best diverged."""
+    of an end of the range searched (a search file's settings say the ranges), no trial having tried one further
+    out; [] when the best diverged."""
     settings = result.settings
     if not result.trials or result.best.diverged or not {"lr_range", "reg_range", "method", "trials"} <= set(settings):
         return []
@@ -84,9 +87,8 @@ def best_at_edges(result):
         searched = (min(r[0], *values), max(r[1], *values))
         value = getattr(best, name)
         side = edge_of(value, searched, coarse_step(settings["method"], settings["trials"], r, other))
-        its_round = [getattr(t, name) for t in result.trials if t.stage == best.stage]
-        if side and value == (max(its_round) if side == "top" else min(its_round)):  # else a further one was worse
-            half = math.sqrt(searched[1] / searched[0])  # the suggestion spans as many decades, centred on it
+        if side and value == (max(values) if side == "top" else min(values)):  # else one further out did worse
+            half = math.sqrt(max(searched[1] / searched[0], SUGGESTED_SPAN))  # centred on it
             found.append(AtEdge(name, side, value, searched, (_one_digit(value / half), _one_digit(value * half))))
     return found
 
