@@ -492,7 +492,7 @@ def show(history, args, which=""):
         history.save(args.history)
         written.append(f"history{which} written to {args.history}")
     if args.plot and history.loss:
-        save_training_plot(history, args.plot)
+        save_training_plot(history, args.plot, resumed_after=getattr(args, "resumed_after", None))
         written.append(f"plot{which} written to {args.plot}")
     if history.epochs:
         print()
