@@ -1,9 +1,14 @@
 """graphscope search FILE.py: look for a good learning rate and regularization strength.
 
 Coarse then fine, as the lecture advises: a first round of short trials
-(random log-uniform samples, or a grid) over wide ranges, then a second,
-longer round in the ranges of the best trials (--fine-epochs each, by
-default twice --epochs). Every trial starts from the same initial weights
+(random log-uniform samples, or a full grid evenly spaced in log scale,
+--trials rounded up to fill it) over wide ranges, then a second, longer
+round in the ranges of the best trials (--fine-epochs each, by default twice
+--epochs; a grid's is finer, centred on the best trial). When the best
+coarse trial sits at an edge of a range the fine round looks past it; when
+every coarse trial diverged the fine round is skipped. A best value at an
+end of the range searched is named under the command, with a wider range
+to try. Every trial starts from the same initial weights
 and shuffling seed; the optimizer, batch size, seed and dtype come from the
 options, else from the training file's settings(), else from train's
 defaults. The trials are printed as they finish, then as a table ranked
