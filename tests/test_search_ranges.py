@@ -99,15 +99,51 @@ def test_a_best_value_with_a_worse_one_tried_beyond_it_is_no_edge():
                                                                                   (0.03, 3000.0))
 
 
-def test_the_command_names_the_grid_and_the_edge(capsys):
-    code = main(["search", SPIRAL, "--method", "grid", "--trials", "3", "--fine-trials", "2", "--epochs", "3",
-                 "--batch-size", "32", "--lr-range", "0.01", "0.3", "--reg-range", "1e-6", "1e-5",
-                 "--no-progress"])
-    out = capsys.readouterr().out
+#: Two well separated blobs and a linear classifier: the larger the learning rate (of those tried), the further
+#: one epoch gets, so the best sits at the top of a range of small rates.
+BLOBS = """
+import numpy as np
+import graphscope as gs
+
+def data():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(-2, 1, (100, 2)), rng.normal(2, 1, (100, 2))])
+    y = np.repeat([0, 1], 100)
+    return x, y, x, y
+
+def build():
+    x, y, _, _ = data()
+    W = gs.param(np.zeros((2, 2)), name="W")
+    X = gs.tensor(x[:50], name="x")
+    scores = X @ W
+    scores.name = "scores"
+    return gs.softmax_cross_entropy(scores, y[:50])
+"""
+
+
+def test_the_command_names_the_grid_and_the_edge(capsys, tmp_path):
+    path = tmp_path / "blobs.py"
+    path.write_text(BLOBS)
+    code = main(["search", str(path), "--method", "grid", "--trials", "8", "--fine-trials", "2", "--epochs", "1",
+                 "--batch-size", "50", "--lr-range", "1e-5", "1e-3", "--reg-range", "1e-6", "1e-5", "--no-progress"])
+    lines = capsys.readouterr().out.splitlines()
     assert code == 0
-    assert out.splitlines()[0].endswith(": 4 trials of 3 epochs (a grid of 2 lr x 2 reg values; --trials 3 "
-                                        "rounded up), then 2 of 6 epochs (a grid of 2 lr x 1 reg value)")
-    assert "note: the best learning rate (" in out and ") sits at the top of the range searched (0.01 to " in out
+    assert lines[0].endswith(": 9 trials of 1 epoch (a grid of 3 lr x 3 reg values; --trials 8 rounded up), "
+                             "then 2 of 2 epochs (a grid of 2 lr x 1 reg value)")
+    assert next(line for line in lines if line.startswith("fine round:")).startswith(
+        "fine round: lr in [0.000316, 0.00316], ")
+    note = next(line for line in lines if line.startswith("note: the best learning rate ("))
+    assert ") sits at the top of the range searched (1e-05 to 0.00316): a larger one may do better" in note
+    assert lines[-2].startswith("best: lr 0.00316") and lines[-1].startswith("  graphscope train ")
+
+
+def test_one_or_two_values_of_a_setting_have_no_edge():
+    """With one coarse trial every value is at an edge: nothing is said, and the fine round stays in the range."""
+    from graphscope.train import SearchResult, Trial
+    settings = {"method": "random", "trials": 2, "lr_range": [1e-4, 1.0], "reg_range": [1e-6, 1e-1]}
+    trials = [Trial("coarse", 0.9, 1e-6, 1, [1.0], [0.5], [0.5]), Trial("coarse", 0.5, 1e-5, 1, [1.0], [0.4], [0.4])]
+    assert best_at_edges(SearchResult(trials, settings)) == []
+    assert best_at_edges(SearchResult(trials, {**settings, "trials": 9})) != []  # 3 values each: the top is an edge
 
 
 def test_a_reg_range_from_0_is_refused_saying_why_and_what_to_do(capsys):

@@ -281,11 +281,11 @@ def report(result, args):
         return 1
     best = result.best
     acc = "" if verdict.best_acc is None else f", {100 * verdict.best_acc:.1f}% {_accuracy_of(result)}"
-    print(f"\nbest: lr {best.lr:.3g}, reg {best.reg:.3g} ({best.stage} round, {plural(best.epochs, 'epoch')}{acc}); "
-          f"the same run (raise --epochs to train it longer):\n  {shlex.join(best_command(best, args))}")
     from ..train.search_ranges import best_at_edges
-    for at_edge in best_at_edges(result):
-        print(f"note: {at_edge}")
+    notes = [f"note: {at_edge}" for at_edge in best_at_edges(result)]  # above the command, which ends the output
+    print("\n" + "\n".join(notes) if notes else "")
+    print(f"best: lr {best.lr:.3g}, reg {best.reg:.3g} ({best.stage} round, {plural(best.epochs, 'epoch')}{acc}); "
+          f"the same run (raise --epochs to train it longer):\n  {shlex.join(best_command(best, args))}")
     return 0
 
 

@@ -20,7 +20,7 @@ from .events import EpochEnd
 from .progress import Bar, wanted
 from .search_result import (FINISHED, INTERRUPTED, MAX_EPOCHS, MAX_TRIALS, RUNNING, STAGES, SearchResult, Trial,
                             load_search)
-from .search_ranges import best_at_edges, coarse_step, edge_of, grid_shape, planned_trials
+from .search_ranges import best_at_edges, coarse_step, edge_of, grid_shape, has_edges, planned_trials
 from .search_verdict import chance_of, judge
 from .trainer import Trainer, TrainingDiverged
 
@@ -225,7 +225,7 @@ def _narrow(method, trials, ranked, lr, reg):
         if step <= 1:
             ranges.append(r)
             continue
-        edge = edge_of(values[0], r, step)
+        edge = edge_of(values[0], r, step) if has_edges(trials, r, other) else ""
         lo, hi = (r[0] / step if edge == "bottom" else r[0]), (r[1] * step if edge == "top" else r[1])
         if method == "random":
             wide = (min(values) / 2, max(values) * 2)

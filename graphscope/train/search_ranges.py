@@ -28,6 +28,16 @@ def planned_trials(method, trials, lr, reg):
     return side_lr * side_reg
 
 
+#: The fewest values of a setting a coarse round must try for its best to be said to sit at an edge (with one or
+#: two, every value is at one).
+EDGE_SIDE = 3
+
+
+def has_edges(trials, r, other):
+    """True when a coarse round of `trials` tries at least EDGE_SIDE values of range `r` (`other`: the other)."""
+    return grid_shape(trials, r, other)[0] >= EDGE_SIDE
+
+
 def coarse_step(method, trials, r, other):
     """The factor between neighbouring values of range `r` in the coarse round (`other`: the other range): a grid's
     spacing; for random search the spacing of as many values, evenly spread. 1 for a range of one value."""
@@ -76,7 +86,7 @@ class AtEdge:
 def best_at_edges(result):
     """[AtEdge] for the best trial's learning rate and regularization strength that sit within half a coarse step
     of an end of the range searched (a search file's settings say the ranges), no trial having tried one further
-    out; [] when the best diverged."""
+    out; [] when the best diverged, and for a setting the coarse round tried fewer than EDGE_SIDE values of."""
     settings = result.settings
     if not result.trials or result.best.diverged or not {"lr_range", "reg_range", "method", "trials"} <= set(settings):
         return []
@@ -86,7 +96,8 @@ def best_at_edges(result):
         values = [getattr(t, name) for t in result.trials]
         searched = (min(r[0], *values), max(r[1], *values))
         value = getattr(best, name)
-        side = edge_of(value, searched, coarse_step(settings["method"], settings["trials"], r, other))
+        side = has_edges(settings["trials"], r, other) and edge_of(
+            value, searched, coarse_step(settings["method"], settings["trials"], r, other))
         if side and value == (max(values) if side == "top" else min(values)):  # else one further out did worse
             half = math.sqrt(max(searched[1] / searched[0], SUGGESTED_SPAN))  # centred on it
             found.append(AtEdge(name, side, value, searched, (_one_digit(value / half), _one_digit(value * half))))
