@@ -153,3 +153,21 @@ def test_a_reg_range_from_0_is_refused_saying_why_and_what_to_do(capsys):
     assert ("--reg-range 0 0.1: needs 0 < LOW <= HIGH, or 0 0 for no regularization: the values are spread evenly "
             "in log scale, where 0 lies infinitely far down; a LOW of 1e-6 acts as almost none (or compare with a "
             "search of --reg-range 0 0)") in err
+
+
+def test_a_random_search_whose_best_coarse_rate_is_the_largest_tried_looks_past_the_top():
+    """The report's case: accuracy rising with the rate up to the largest coarse one (0.00547, half a decade under
+    the top, 0.01): the fine round goes past 0.01; a best that is not the largest tried does not."""
+    from graphscope.train import Trial
+    from graphscope.train.search import _narrow
+
+    def coarse(lr, acc):
+        return Trial("coarse", lr, 0.0, 3, [2.0], [acc], [acc])
+    rising = [coarse(0.00547, 0.716), coarse(0.00275, 0.646), coarse(0.000814, 0.373), coarse(6.45e-5, 0.134),
+              coarse(1.33e-5, 0.128), coarse(1.12e-5, 0.125)]
+    (lo, hi), reg, past = _narrow("random", 6, rising, (1e-5, 1e-2), (0, 0))
+    assert hi == pytest.approx(0.0109) and lo == pytest.approx(0.00275 / 2, rel=1e-2) and reg == (0, 0)
+    assert past == [("lr", "top", (lo, hi))]
+    worse_above = rising + [coarse(0.009, 0.5)]
+    (lo, hi), _, past = _narrow("random", 7, sorted(worse_above, key=lambda t: -t.val_acc), (1e-5, 1e-2), (0, 0))
+    assert hi == 0.01 and past == []

@@ -48,8 +48,9 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
 
     `method`: "random" (log-uniform samples) or "grid" (a full grid evenly spaced in log scale, as near square
     as fits: `trials` is rounded up to fill it, see grid_shape). The values tried have 3 significant digits.
-    The fine round narrows in on the best coarse trials; when they sit at an edge of a range it looks past that
-    edge by one coarse step (``fine_ranges``, ``past_edges``). When every coarse trial diverged the fine round is
+    The fine round narrows in on the best coarse trials; when the best sits at an edge of a range (nothing further
+    out tried, within a coarse step of it) it may look up to a coarse step past it (``fine_ranges``,
+    ``past_edges``). When every coarse trial diverged the fine round is
     skipped (``fine_skipped`` says why). A reg range (0, 0) searches reg = 0 only. `out`, when given
     (e.g. print), is told each trial as it finishes. `save`: a JSON file rewritten (atomically) as each trial
     finishes, on Ctrl-C and at the end: the settings and every finished trial (see load_search). `resume`: the
@@ -213,7 +214,7 @@ def _narrow(method, trials, ranked, lr, reg):
     """(fine lr range, fine reg range, [the edges looked past]) around the best coarse trials that did not diverge:
     random search: the span of the best third, widened 2x each way; grid search: half a coarse step either side
     of the best trial, so the fine grid is finer. Kept within the coarse ranges except past an edge the best
-    trial sits at, where it may reach one coarse step further (half a step for a grid: the lecture's
+    trial sits at (edge_of), where it may reach one coarse step further (half a step for a grid: the lecture's
     coarse-to-fine advice: a best value at an edge says the range was too narrow)."""
     good = [t for t in ranked if not t.diverged]
     if not good:
@@ -225,7 +226,8 @@ def _narrow(method, trials, ranked, lr, reg):
         if step <= 1:
             ranges.append(r)
             continue
-        edge = edge_of(values[0], r, step) if has_edges(trials, r, other) else ""
+        tried = [getattr(t, name) for t in ranked]
+        edge = edge_of(values[0], r, step, tried) if has_edges(trials, r, other) else ""
         lo, hi = (r[0] / step if edge == "bottom" else r[0]), (r[1] * step if edge == "top" else r[1])
         if method == "random":
             wide = (min(values) / 2, max(values) * 2)

@@ -49,14 +49,17 @@ def coarse_step(method, trials, r, other):
     return (hi / lo) ** (1 / parts) if parts > 0 else hi / lo
 
 
-def edge_of(value, r, step):
-    """'top' or 'bottom' when `value` lies within half a coarse `step` (a factor) of that end of range `r`, else
-    '' (a range of one value has no edge)."""
+def edge_of(value, r, step, tried):
+    """'top' or 'bottom' when `value` is the largest (smallest) of the values `tried` and lies within a coarse
+    `step` (a factor) of that end of range `r`: nothing further out was tried; else '' (a range of one value has
+    no edge). On a grid that is the end value itself."""
     lo, hi = r
     if hi <= lo or step <= 1 or value <= 0:
         return ""
-    near = math.sqrt(step) * (1 + 1e-9)
-    return "top" if value * near >= hi else "bottom" if value <= lo * near else ""
+    near = step * (1 - 1e-9)
+    if value == max(tried) and value * near >= hi:
+        return "top"
+    return "bottom" if value == min(tried) and value <= lo * near else ""
 
 #: The least span (a factor) of a range suggested around a best value at an edge: two decades.
 SUGGESTED_SPAN = 100.0
@@ -84,8 +87,8 @@ class AtEdge:
 
 
 def best_at_edges(result):
-    """[AtEdge] for the best trial's learning rate and regularization strength that sit within half a coarse step
-    of an end of the range searched (a search file's settings say the ranges), no trial having tried one further
+    """[AtEdge] for the best trial's learning rate and regularization strength that sit within a coarse step of an
+    end of the range searched (a search file's settings say the ranges), no trial having tried one further
     out; [] when the best diverged, and for a setting the coarse round tried fewer than EDGE_SIDE values of."""
     settings = result.settings
     if not result.trials or result.best.diverged or not {"lr_range", "reg_range", "method", "trials"} <= set(settings):
@@ -97,8 +100,8 @@ def best_at_edges(result):
         searched = (min(r[0], *values), max(r[1], *values))
         value = getattr(best, name)
         side = has_edges(settings["trials"], r, other) and edge_of(
-            value, searched, coarse_step(settings["method"], settings["trials"], r, other))
-        if side and value == (max(values) if side == "top" else min(values)):  # else one further out did worse
+            value, searched, coarse_step(settings["method"], settings["trials"], r, other), values)
+        if side:
             half = math.sqrt(max(searched[1] / searched[0], SUGGESTED_SPAN))  # centred on it
             found.append(AtEdge(name, side, value, searched, (_one_digit(value / half), _one_digit(value * half))))
     return found
