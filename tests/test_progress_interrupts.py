@@ -10,7 +10,9 @@ from graphscope.train.progress import Bar
 
 
 def redrawing():
-    return [t for t in threading.enumerate() if isinstance(t, _RefreshThread) and t.is_alive()]
+    """rich's redrawing threads still told to go on (a stopped one may live a moment longer, drawing nothing)."""
+    return [t for t in threading.enumerate() if isinstance(t, _RefreshThread) and t.is_alive()
+            and not t.done.is_set()]
 
 
 def ctrl_c_inside(monkeypatch, method):
@@ -26,6 +28,8 @@ def ctrl_c_inside(monkeypatch, method):
 @pytest.fixture(autouse=True)
 def default_ctrl_c():
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    for thread in redrawing():  # a bar another test left behind is not this test's
+        thread.stop()
     yield
     signal.signal(signal.SIGINT, previous)
     for thread in redrawing():  # a test that failed: its bar is not left drawing into the next tests
