@@ -68,8 +68,7 @@ def test_search_epochs_are_each_coarse_trials_and_the_fine_round_says_its_own(ca
     code, out, err = run(capsys, "search", path, "--trials", "1", "--fine-trials", "1", "--epochs", "1",
                          "--fine-epochs", "3", "--no-progress")
     assert code == 0, err
-    epochs = {row.split()[1]: row.split()[4] for row in out.splitlines() if re.match(r"\d+\s+(coarse|fine) ", row)}
-    assert epochs == {"coarse": "1", "fine": "3"}
+    assert "(fine trials train 3 epochs, coarse trials train 1 epoch)" in " ".join(out.split())  # under the table
 
 
 def test_train_refuses_a_saved_graph_saying_what_a_training_file_needs(capsys, tmp_path):

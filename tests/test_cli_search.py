@@ -95,8 +95,11 @@ def test_a_search_that_learned_nothing_says_so_and_what_to_try_instead_of_a_comm
     code, out, err = run(capsys, "search", SPIRAL, *QUICK, "--lr-range", "1e30", "1e31")
     assert code == 1, err
     assert out.rstrip().splitlines()[-3:-1] == ["nothing learned: every trial diverged (lr 1e+30 to 1e+31)",
-                                                "  the learning rates are too large: the loss grew or diverged in 5 "
-                                                "of 5 trials; try --lr-range 1e+27 1e+30"]
+                                                "  the learning rates are too large: the loss grew or diverged in 3 "
+                                                "of 3 trials; try --lr-range 1e+27 1e+30"]
+    assert ("every coarse trial diverged (lr 1e+30 to 1e+31): the fine round is skipped (it would search the same "
+            "rates)") in out.splitlines()
+    assert not [line for line in out.splitlines() if line.startswith("fine ")]  # no fine trial: no budget wasted
     code, out, err = run(capsys, "search", SPIRAL, *QUICK, "--lr-range", "1e10", "1e12")
     assert code == 1, err
     lines = out.rstrip().splitlines()

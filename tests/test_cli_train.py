@@ -290,8 +290,9 @@ def test_ctrl_c_in_search_prints_the_finished_trials_and_the_best_command(capsys
     lines = out.splitlines()
     start = lines.index("interrupted: the trials that finished") + 2
     assert lines[start].startswith("rank") and [r[:1] for r in lines[start + 1:start + 4]] == ["1", "2", "r"]
-    assert " ".join(lines[start + 3:start + 5]) == ("ranked by validation accuracy, then training accuracy, then loss "
-                                                   "(coarse trials train 1 epoch); loss: the last epoch's")
+    assert " ".join(lines[start + 3:start + 6]) == (
+        "ranked by validation accuracy, then training accuracy, then validation loss (coarse trials train 1 epoch); "
+        "loss: the last epoch's, with the reg term (reg * sum ||W||^2); val loss: without it")
     assert lines[-1].startswith(f"  graphscope train {SPIRAL} --lr ")
 
 
@@ -324,17 +325,19 @@ def test_search_suggests_the_command_that_repeats_its_best_trial(capsys, tmp_pat
     assert code == 0, err
     assert "no regularization" in out.splitlines()[0]
     lines = out.splitlines()
-    best = next(line for line in lines if line.endswith("\u2190 best")).split()[:-2]
+    best = next(line for line in lines if line.endswith("\u2190 best")).split()[:-2]  # ..., val acc, val loss
     command = shlex.split(lines[-1])
     assert command[:3] == ["graphscope", "train", SPIRAL]
     assert float(command[command.index("--reg") + 1]) == 0  # given: settings() regularizes
-    for option, value in (("--seed", "3"), ("--dtype", "float64"), ("--batch-size", "50"), ("--epochs", best[4])):
+    epochs = {"coarse": "2", "fine": "4"}[best[1]]
+    for option, value in (("--seed", "3"), ("--dtype", "float64"), ("--batch-size", "50"), ("--epochs", epochs)):
         assert command[command.index(option) + 1] == value
     assert main(command[1:] + ["--history", str(tmp_path / "h.json"), "--no-progress"]) == 0
     again = json.loads((tmp_path / "h.json").read_text())
-    assert f"{100 * again['val_acc'][-1]:.1f}%" == best[-1] and f"{again['lr'][0]:.3g}" == best[2]
+    assert f"{100 * again['val_acc'][-1]:.1f}%" == best[-2] and f"{again['lr'][0]:.3g}" == best[2]
     code, _, err = run(capsys, "search", SPIRAL, "--reg-range", "0", "1e-2")
-    assert code == 2 and err == "graphscope search: --reg-range 0 0.01: needs 0 < LOW <= HIGH (or 0 0)\n"
+    assert code == 2 and err.startswith("graphscope search: --reg-range 0 0.01: needs 0 < LOW <= HIGH, or 0 0 for no "
+                                        "regularization: the values are spread evenly in log scale")
 
 
 def test_headers_say_what_a_run_really_does(capsys, optim):

@@ -90,7 +90,12 @@ def test_the_verdicts_follow_the_losses():
 def test_every_bad_part_of_a_step_schedule_is_reported(capsys, tmp_path):
     code, out, err = run(capsys, training_file(tmp_path), "--schedule", "step:2:0")
     assert code == 2 and out == "" and len(err.splitlines()) == 1
-    assert "factor must be at most 1" in err and "every must be a whole number of epochs >= 1, got 0" in err
+    assert err == ("graphscope train: --schedule step:2:0: step:FACTOR:EVERY (lr = lr0 * FACTOR^(epoch // EVERY)): "
+                   "FACTOR must be at most 1 (a decay: the rate is multiplied by it every EVERY epochs), got 2.0; "
+                   "EVERY must be a whole number of epochs >= 1, got 0\n")  # the text named once
+    code, out, err = run(capsys, training_file(tmp_path), "--schedule", "exp:-0.1")
+    assert err == ("graphscope train: --schedule exp:-0.1: exp:K (lr = lr0 * e^(-K * epoch)): K must be a "
+                   "non-negative number, got -0.1\n")
     code, _, err = run(capsys, training_file(tmp_path), "--schedule", "exp:0.1", "--lr", "-1")
     assert code == 2 and err.splitlines() == ["graphscope train: --lr must be a finite number greater than 0, got -1"]
 

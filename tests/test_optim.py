@@ -266,16 +266,27 @@ def test_parse_schedule():
     assert repr(optim.parse_schedule("exp:0.1", 0.5)) == repr(optim.exponential(0.5, 0.1))
     assert optim.parse_schedule("inv:1", 0.5)(1) == 0.25
     assert optim.parse_schedule("step:0.1:2", 1.0)(5) == pytest.approx(0.01)
-    for bad in ("exp", "cos:1", "step:0.5", "exp:x", "step:0.5:0"):
-        with pytest.raises(gs.GraphscopeError, match="exp:K.*inv:K.*step:FACTOR:EVERY"):
+    for bad in ("exp", "cos:1", "step:0.5", "inv:1:2"):  # no such form: every form, with its formula
+        with pytest.raises(gs.GraphscopeError, match=r"^not one of the schedule forms: exp:K \(lr = lr0 \* "
+                                                     r"e\^\(-K \* epoch\)\), inv:K .*step:FACTOR:EVERY"):
             optim.parse_schedule(bad, 0.1)
     with pytest.raises(gs.GraphscopeError, match="epoch must be a whole number"):
         optim.exponential(0.1, 1)(-1)
-    with pytest.raises(gs.GraphscopeError, match="factor must be at most 1 .* every 3 epochs.*got 2"):
+    # a bad part: the form and its formula, then what is wrong, in the form's own names (the text is not repeated:
+    # the command line names it)
+    with pytest.raises(gs.GraphscopeError, match=r"^exp:K \(lr = lr0 \* e\^\(-K \* epoch\)\): K must be a "
+                                                 r"non-negative number, got -0.1$"):
+        optim.parse_schedule("exp:-0.1", 0.1)
+    with pytest.raises(gs.GraphscopeError, match=r"^inv:K \(lr = lr0 / \(1 \+ K \* epoch\)\): K must be .*got 'x'$"):
+        optim.parse_schedule("inv:x", 0.1)
+    with pytest.raises(gs.GraphscopeError, match="FACTOR must be at most 1 .* every 3 epochs.*got 2"):
         optim.parse_schedule("step:2:3", 0.1)  # a step 'decay' that doubles the rate is a typo
     assert optim.parse_schedule("step:1:3", 0.1)(9) == 0.1  # a constant rate stays allowed
-    with pytest.raises(gs.GraphscopeError, match=r"every EVERY epochs\), got 2\.0; every must be a whole number "
-                                                 r"of epochs >= 1, got 0"):
-        optim.parse_schedule("step:2:0", 0.1)  # every bad part at once, in gs.optim's own words
-    with pytest.raises(gs.GraphscopeError, match=r"factor must be a positive number, got 'x'; every must"):
+    with pytest.raises(gs.GraphscopeError, match=r"^step:FACTOR:EVERY \(lr = lr0 \* FACTOR\^\(epoch // EVERY\)\): "
+                                                 r"FACTOR must be at most 1 .*, got 2\.0; EVERY must be a whole "
+                                                 r"number of epochs >= 1, got 0$"):
+        optim.parse_schedule("step:2:0", 0.1)  # every bad part at once
+    with pytest.raises(gs.GraphscopeError, match=r"FACTOR must be a positive number, got 'x'; EVERY must"):
         optim.parse_schedule("step:x:0", 0.1)
+    with pytest.raises(gs.GraphscopeError, match=r"^step_decay: factor must be at most 1 .*; every must be"):
+        optim.step_decay(0.1, 2, 0)  # the library's own names

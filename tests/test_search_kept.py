@@ -156,14 +156,28 @@ def test_the_table_ranks_within_each_round_and_marks_the_best(data):
     rows = [line.split() for line in lines[1:end]]
     assert [r[:2] for r in rows] == [["1", "fine"], ["2", "fine"], ["1", "coarse"], ["2", "coarse"], ["3", "coarse"]]
     for stage in ("fine", "coarse"):
-        accs = [float(r[7].rstrip("%")) for r in rows if r[1] == stage]
+        accs = [float(r[6].rstrip("%")) for r in rows if r[1] == stage]
         assert accs == sorted(accs, reverse=True)
     marked = [r for r in rows if r[-1] == "best"]
     assert len(marked) == 1 and marked[0][2] == f"{result.best.lr:.3g}"
     note = " ".join(lines[end:])
-    assert note == ("ranked by validation accuracy, then training accuracy, then loss, within each round "
-                    "(fine trials train 2 epochs, coarse trials train 1 epoch); loss: the last epoch's")
+    assert note == ("ranked by validation accuracy, then training accuracy, then validation loss, within each round "
+                    "(fine trials train 2 epochs, coarse trials train 1 epoch); loss: the last epoch's, with the reg "
+                    "term (reg * sum ||W||^2); val loss: without it")
+    assert lines[0].split()[-2:] == ["val", "loss"] and all(len(r) == 8 for r in rows if r[-1] != "best")
     assert max(map(len, lines)) <= 80
+
+
+def test_a_tie_is_broken_by_the_validation_loss_not_the_loss_that_holds_the_reg_term():
+    """Two trials of one accuracy: the one with the larger reg has the larger training loss (its reg term) but the
+    smaller validation loss (the data loss alone); the validation loss decides."""
+    small_reg = gs.train.Trial("coarse", 0.1, 1e-6, 2, [1.0, 0.50], [0.9, 0.9], [0.8, 0.8], val_loss_per_epoch=[0.9, 0.7])
+    large_reg = gs.train.Trial("coarse", 0.1, 1e-2, 2, [1.0, 0.60], [0.9, 0.9], [0.8, 0.8], val_loss_per_epoch=[0.9, 0.6])
+    result = gs.train.SearchResult([small_reg, large_reg])
+    assert result.best is large_reg
+    assert gs.train.Trial.from_dict(large_reg.to_dict(), "t").val_loss == 0.6  # kept in the search file
+    note = " ".join(result.table().splitlines()[3:])
+    assert note.endswith("loss: the last epoch's, with the reg term (reg * sum ||W||^2); val loss: without it")
 
 
 def test_a_tie_goes_to_the_fine_round():

@@ -83,7 +83,9 @@ def test_random_search_is_log_uniform_sorted_and_restores_the_parameters(data):
     told = []
     result = search(loss, SGD, x, y, x, y, trials=4, epochs=1, fine_trials=2, batch_size=100,
                     lr=(1e-3, 1e3), reg=(1e-5, 1e-1), out=told.append)
-    assert len(result.trials) == 6 and len(told) == 6
+    assert len(result.trials) == 6 and len(told) == 7  # each trial, and the fine round's ranges before it
+    assert told[4] == (f"fine round: lr in [{result.fine_ranges[0][0]:.3g}, {result.fine_ranges[0][1]:.3g}], "
+                       f"reg in [{result.fine_ranges[1][0]:.3g}, {result.fine_ranges[1][1]:.3g}]")
     assert [t.stage for t in result.trials] == ["coarse"] * 4 + ["fine"] * 2
     assert all(1e-3 <= t.lr <= 1e3 and 1e-5 <= t.reg <= 1e-1 for t in result.trials)
     assert all(t.epochs == (1 if t.stage == "coarse" else 2) for t in result.trials)

@@ -1,9 +1,14 @@
 """graphscope search FILE.py: look for a good learning rate and regularization strength.
 
 Coarse then fine, as the lecture advises: a first round of short trials
-(random log-uniform samples, or a grid) over wide ranges, then a second,
-longer round in the ranges of the best trials (--fine-epochs each, by
-default twice --epochs). Every trial starts from the same initial weights
+(random log-uniform samples, or a full grid evenly spaced in log scale,
+--trials rounded up to fill it) over wide ranges, then a second, longer
+round in the ranges of the best trials (--fine-epochs each, by default twice
+--epochs; a grid's is finer, centred on the best trial). When the best
+coarse trial sits at an edge of a range the fine round looks past it; when
+every coarse trial diverged the fine round is skipped. A best value at an
+end of the range searched is named under the command, with a wider range
+to try. Every trial starts from the same initial weights
 and shuffling seed; the optimizer, batch size, seed and dtype come from the
 options, else from the training file's settings(), else from train's
 defaults. The trials are printed as they finish, then as a table ranked
@@ -58,16 +63,22 @@ def add_parser(sub):
                        description=DESCRIPTION, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_training_arguments(p, epochs_help="epochs of each coarse trial (default 2); fine trials train "
                                           "--fine-epochs each")
-    p.add_argument("--method", choices=("random", "grid"), help="how to pick (default random)")
-    p.add_argument("--trials", type=int, help="trials in the coarse round (default 8)")
+    p.add_argument("--method", choices=("random", "grid"),
+                   help="how to pick (default random): random samples each setting log-uniformly; grid tries every "
+                        "pair of values evenly spaced in log scale, a grid as near square as fits (--trials rounded "
+                        "up to fill it: 8 gives 3 lr x 3 reg values, 10 gives 4 x 3; with --reg-range 0 0, "
+                        "--trials lr values)")
+    p.add_argument("--trials", type=int, help="trials in the coarse round (default 8; a grid's rounded up)")
     p.add_argument("--fine-trials", type=int, metavar="N",
                    help="trials in the fine round (default: as many as --trials; 0: none)")
     p.add_argument("--fine-epochs", type=int, metavar="N",
                    help="epochs of each fine trial (default: twice --epochs)")
     p.add_argument("--lr-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                   help="learning rates to try (default 1e-4 1)")
+                   help="learning rates to try, spread evenly in log scale, so 0 < LOW <= HIGH (default 1e-4 1); "
+                        "the fine round may look one coarse step past an end the best coarse trial sits at")
     p.add_argument("--reg-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                   help="regularization strengths to try (default 1e-6 0.1; 0 0 for none)")
+                   help="regularization strengths to try, spread evenly in log scale, so 0 < LOW <= HIGH (default "
+                        "1e-6 0.1: a LOW this small acts as almost no regularization); 0 0 for none")
     p.add_argument("-o", "--output", metavar="FILE.json",
                    help="keep the search in this file: its settings and every finished trial (per-epoch loss and "
                         "accuracies), rewritten as each trial ends; a file holding another search is refused "
@@ -85,7 +96,11 @@ def _range_problems(args):
         lo, hi = pair
         ok = math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= hi and (lo > 0 or (zero_ok and hi == 0))
         if not ok:
-            problems.append(f"{option} {lo:g} {hi:g}: needs 0 < LOW <= HIGH" + (" (or 0 0)" if zero_ok else ""))
+            problems.append(f"{option} {lo:g} {hi:g}: needs 0 < LOW <= HIGH" + (
+                ", or 0 0 for no regularization: the values are spread evenly in log scale, where 0 lies infinitely "
+                "far down; a LOW of 1e-6 acts as almost none (or compare with a search of --reg-range 0 0)"
+                if zero_ok and lo == 0 and hi > 0 else " (or 0 0)" if zero_ok else
+                ": the values are spread evenly in log scale" if lo <= 0 < hi else ""))
     from ..train.search_result import MAX_EPOCHS, MAX_TRIALS
     for option, n, least, most in (("--trials", args.trials, 1, MAX_TRIALS),
                                    ("--fine-trials", args.fine_trials, 0, MAX_TRIALS),
@@ -135,8 +150,7 @@ def run(args):
     regs = "no regularization" if reg[1] == 0 else f"reg in [{reg[0]:g}, {reg[1]:g}]"
     fine_trials = args.trials if args.fine_trials is None else args.fine_trials
     fine_epochs = 2 * args.epochs if args.fine_epochs is None else args.fine_epochs
-    rounds = f"{plural(args.trials, 'trial')} of {plural(args.epochs, 'epoch')}" + (
-        f", then {fine_trials} of {plural(fine_epochs, 'epoch')}" if fine_trials else "")
+    rounds = _rounds_text(args, reg, fine_trials, fine_epochs)
     print(f"searching lr in [{args.lr_range[0]:g}, {args.lr_range[1]:g}], {regs} "
           f"({args.method}, {args.optimizer}, batch {args.batch_size}) on {len(x_train)} examples: {rounds}")
     save = args.output or args.resume
@@ -160,6 +174,24 @@ def run(args):
     if save:
         print(f"\nthe search ({plural(len(result.trials), 'trial')}) is kept in {save}")
     return code
+
+
+def _rounds_text(args, reg, fine_trials, fine_epochs):
+    """'8 trials of 2 epochs, then 8 of 4 epochs'; a grid's shape, and --trials rounded up to fill it."""
+    from ..train.search import grid_shape, planned_trials
+    lr = tuple(args.lr_range)
+
+    def round_text(n, option, epochs, first):
+        runs = planned_trials(args.method, n, lr, reg)
+        text = (plural(runs, "trial") if first else str(runs)) + f" of {plural(epochs, 'epoch')}"
+        if args.method == "grid":
+            side_lr, side_reg = grid_shape(n, lr, reg)
+            text += (f" (a grid of {side_lr} lr x {plural(side_reg, 'reg value')}" if reg[1] > reg[0] else
+                     f" (a grid of {plural(side_lr, 'lr value')}") + (f"; {option} {n} rounded up)" if runs != n else ")")
+        return text
+
+    return round_text(args.trials, "--trials", args.epochs, True) + (
+        f", then {round_text(fine_trials, '--fine-trials', fine_epochs, False)}" if fine_trials else "")
 
 
 # ---------------------------------------------------------------- -o and --resume
@@ -249,7 +281,10 @@ def report(result, args):
         return 1
     best = result.best
     acc = "" if verdict.best_acc is None else f", {100 * verdict.best_acc:.1f}% {_accuracy_of(result)}"
-    print(f"\nbest: lr {best.lr:.3g}, reg {best.reg:.3g} ({best.stage} round, {plural(best.epochs, 'epoch')}{acc}); "
+    from ..train.search_ranges import best_at_edges
+    notes = [f"note: {at_edge}" for at_edge in best_at_edges(result)]  # above the command, which ends the output
+    print("\n" + "\n".join(notes) if notes else "")
+    print(f"best: lr {best.lr:.3g}, reg {best.reg:.3g} ({best.stage} round, {plural(best.epochs, 'epoch')}{acc}); "
           f"the same run (raise --epochs to train it longer):\n  {shlex.join(best_command(best, args))}")
     return 0
 

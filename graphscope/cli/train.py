@@ -136,8 +136,10 @@ def add_parser(sub):
                    help="L2 regularization strength: loss + REG * sum ||W||^2 over the weights (default: "
                         "settings()'s, else 0)")
     p.add_argument("--schedule", metavar="SPEC",
-                   help="learning-rate decay per epoch: exp:K, inv:K or step:FACTOR:EVERY; none: no decay, "
-                        "whatever settings() suggests (default: settings()'s, else none)")
+                   help="learning-rate decay per epoch (epoch = 0, 1, ...; lr0 = --lr): exp:K (lr0 * e^(-K * "
+                        "epoch)), inv:K (lr0 / (1 + K * epoch)) or step:FACTOR:EVERY (lr0 * FACTOR^(epoch // "
+                        "EVERY): multiplied by FACTOR every EVERY epochs); none: no decay, whatever settings() "
+                        "suggests (default: settings()'s, else none)")
     p.add_argument("--no-shuffle", action="store_true", help="feed the batches in the same order every epoch")
     p.add_argument("--history", metavar="OUT.json", help="write the history (loss, accuracies, lr, settings)")
     p.add_argument("--checkpoint", metavar="DIR",
@@ -148,8 +150,8 @@ def add_parser(sub):
     p.add_argument("--resume", metavar="DIR",
                    help="go on with the run saved in DIR, with its settings, up to --epochs in all (default: the "
                         "saved run's total); checkpoints then go to DIR unless --checkpoint says otherwise")
-    p.add_argument("--plot", metavar="OUT.png", help="draw loss and accuracy curves (.png, .svg, .pdf, .jpg, ...; "
-                                                     "needs matplotlib)")
+    p.add_argument("--plot", metavar="OUT.png", help="draw loss, accuracy and learning-rate curves (.png, .svg, "
+                                                     ".pdf, .jpg, ...; needs matplotlib)")
     p.add_argument("--layers", action="store_true",
                    help="after training, print the layer statistics table (per scope: activation and gradient "
                         "mean and std, dead/saturated units, update/weight ratio per parameter) above the layer "
@@ -558,12 +560,15 @@ def show(history, args, which="", note=None):
         history.save(args.history)
         written.append(f"history{which} written to {args.history}")
     if args.plot and history.loss:
-        save_training_plot(history, args.plot)
+        save_training_plot(history, args.plot, resumed_after=getattr(args, "resumed_after", None))
         written.append(f"plot{which} written to {args.plot}")
     if history.epochs:
         print()
         print(history.table(resumed_after=getattr(args, "resumed_after", None),
                             all_rows_hint="--history keeps them all", accuracy_note=True))
+        if history.settings.get("reg"):  # the two losses differ by the reg term: said, or they look inconsistent
+            print(f"(loss: the data loss plus the reg term, {history.settings['reg']:g} * sum ||W||^2; val loss: the "
+                  f"data loss alone)")
     curve = terminal_curve(history, color=colour_allowed(sys.stdout))
     if curve:
         print()

@@ -27,12 +27,35 @@ class Schedule:
         return f"{type(self).__name__.lower()}({args}): lr = {self.formula}"
 
 
-def _number(value, what, who, positive=True):
+def _number_problem(value, what, positive=True):
+    """'WHAT must be a positive number, got ...' when `value` is not one (non-negative: `positive` False), else ''."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
             or (value <= 0 if positive else value < 0):
-        raise GraphscopeError(f"{who}: {what} must be a {'positive' if positive else 'non-negative'} number, "
-                              f"got {value!r}")
+        return f"{what} must be a {'positive' if positive else 'non-negative'} number, got {value!r}"
+    return ""
+
+
+def _number(value, what, who, positive=True):
+    problem = _number_problem(value, what, positive)
+    if problem:
+        raise GraphscopeError(f"{who}: {problem}")
     return value
+
+
+def _step_problems(factor, every, names=("factor", "every")):
+    """What is wrong with a step decay's `factor` and `every` (a list, empty when nothing is), naming them by
+    `names`."""
+    problems = []
+    whole = not isinstance(every, bool) and isinstance(every, int) and every >= 1
+    problem = _number_problem(factor, names[0])
+    if problem:
+        problems.append(problem)
+    elif factor > 1:
+        problems.append(f"{names[0]} must be at most 1 (a decay: the rate is multiplied by it every "
+                        f"{every if whole else names[1]} epochs), got {factor!r}")
+    if not whole:
+        problems.append(f"{names[1]} must be a whole number of epochs >= 1, got {every!r}")
+    return problems
 
 
 class Exponential(Schedule):
@@ -64,20 +87,10 @@ class StepDecay(Schedule):
     def __init__(self, lr0, factor, every):
         """Every bad argument is named in one error ('factor must be at most 1 ...; every must be ...')."""
         self.lr0 = _number(lr0, "lr0", "step_decay")
-        problems = []
-        whole = not isinstance(every, bool) and isinstance(every, int) and every >= 1
-        try:
-            self.factor = _number(factor, "factor", "step_decay")
-            if self.factor > 1:
-                problems.append(f"factor must be at most 1 (a decay: the rate is multiplied by it every "
-                                f"{every if whole else 'EVERY'} epochs), got {factor!r}")
-        except GraphscopeError as exc:
-            problems.append(str(exc).removeprefix("step_decay: "))
-        if not whole:
-            problems.append(f"every must be a whole number of epochs >= 1, got {every!r}")
+        problems = _step_problems(factor, every)
         if problems:
             raise GraphscopeError("step_decay: " + "; ".join(problems))
-        self.every = every
+        self.factor, self.every = factor, every
 
     def rate(self, epoch):
         return self.lr0 * self.factor ** (epoch // self.every)
@@ -101,11 +114,18 @@ def step_decay(lr0, factor, every):
     return StepDecay(lr0, factor, every)
 
 
-FORMS = "'exp:K', 'inv:K' or 'step:FACTOR:EVERY' (e.g. exp:0.1, inv:0.5, step:0.5:10)"
+#: The command line's forms: the form, the names of its parts, the formula of the rate at epoch m = 0, 1, ...
+SPECS = {"exp": ("exp:K", ("K",), "lr0 * e^(-K * epoch)"),
+         "inv": ("inv:K", ("K",), "lr0 / (1 + K * epoch)"),
+         "step": ("step:FACTOR:EVERY", ("FACTOR", "EVERY"), "lr0 * FACTOR^(epoch // EVERY)")}
+#: The forms with their formulas, as help and error messages give them (lr0: the --lr given).
+FORMS = ("exp:K (lr = lr0 * e^(-K * epoch)), inv:K (lr = lr0 / (1 + K * epoch)) or step:FACTOR:EVERY "
+         "(lr = lr0 * FACTOR^(epoch // EVERY): multiplied by FACTOR every EVERY epochs), e.g. exp:0.1, inv:0.5, "
+         "step:0.5:10")
 
 
 def _parsed(kind, text):
-    """`text` as a float or an int (`kind`), or the text itself when it is not one (the schedule then names it)."""
+    """`text` as a float or an int (`kind`), or the text itself when it is not one (the problem then names it)."""
     try:
         return kind(text)
     except ValueError:
@@ -113,17 +133,21 @@ def _parsed(kind, text):
 
 
 def parse_schedule(text, lr0):
-    """A schedule from the command line's text: 'exp:K', 'inv:K', 'step:FACTOR:EVERY'."""
+    """A schedule from the command line's text: 'exp:K', 'inv:K', 'step:FACTOR:EVERY' (FORMS). A bad one raises
+    one GraphscopeError naming the form, its formula and every bad part (not the text: the caller names it)."""
     parts = str(text).strip().split(":")
-    try:
-        if parts[0] == "exp" and len(parts) == 2:
-            return exponential(lr0, float(parts[1]))
-        if parts[0] == "inv" and len(parts) == 2:
-            return inverse_time(lr0, float(parts[1]))
-        if parts[0] == "step" and len(parts) == 3:  # a part that is no number is named by step_decay as given
-            return step_decay(lr0, _parsed(float, parts[1]), _parsed(int, parts[2]))
-    except ValueError:
-        pass
-    except GraphscopeError as exc:
-        raise GraphscopeError(f"schedule {text!r}: {exc}; accepted forms: {FORMS}") from None
-    raise GraphscopeError(f"schedule {text!r} is not understood; accepted forms: {FORMS}")
+    spec = SPECS.get(parts[0].lower())
+    if spec is None or len(parts) != len(spec[1]) + 1:
+        raise GraphscopeError(f"not one of the schedule forms: {FORMS}")
+    form, names, formula = spec
+    if form == "step:FACTOR:EVERY":
+        factor, every = _parsed(float, parts[1]), _parsed(int, parts[2])
+        problems = _step_problems(factor, every, names)
+    else:
+        k = _parsed(float, parts[1])
+        problems = [p for p in [_number_problem(k, "K", positive=False)] if p]
+    if problems:
+        raise GraphscopeError(f"{form} (lr = {formula}): " + "; ".join(problems))
+    if form == "step:FACTOR:EVERY":
+        return step_decay(lr0, factor, every)
+    return (exponential if form == "exp:K" else inverse_time)(lr0, k)

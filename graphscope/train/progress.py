@@ -1,6 +1,14 @@
-"""A rich progress bar in a terminal; nothing at all otherwise (a pipe, a log file, progress=False)."""
+"""A rich progress bar in a terminal; nothing at all otherwise (a pipe, a log file, progress=False).
+
+rich redraws the bar from a thread of its own until the bar is stopped. A Ctrl-C that cut the start or the stop
+in two left that thread drawing a stale bar under whatever was printed next (the search's "interrupted ..."
+message), so both run whole (util.interrupts), and a bar started by an __enter__ that is then interrupted is
+stopped before the Ctrl-C goes on.
+"""
 import sys
 import time
+
+from ..util.interrupts import interrupts_held
 
 #: Seconds between two redraws of the bar's count and note: advancing costs nothing in between.
 REDRAW = 0.05
@@ -33,11 +41,17 @@ class Bar:
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                        TimeRemainingColumn)
             count = [MofNCompleteColumn()] + ([TextColumn(self.unit)] if self.unit else [])
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), *count,
-                                      TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[note]}"),
-                                      console=Console(stderr=True), transient=True)
-            self._progress.start()
-            self._task = self._progress.add_task(self.description, total=self.total, note="")
+            try:
+                with interrupts_held():
+                    self._progress = Progress(TextColumn("{task.description}"), BarColumn(), *count,
+                                              TimeElapsedColumn(), TimeRemainingColumn(),
+                                              TextColumn("{task.fields[note]}"), console=Console(stderr=True),
+                                              transient=True)
+                    self._progress.start()
+                    self._task = self._progress.add_task(self.description, total=self.total, note="")
+            except BaseException:  # __exit__ is not called when __enter__ raises: the bar is stopped here
+                self._stop()
+                raise
         return self
 
     def advance(self, note=None, steps=1):
@@ -57,8 +71,18 @@ class Bar:
         self._shown_at = time.monotonic() if now is None else now
 
     def __exit__(self, *exc):
-        if self._progress is not None:
-            if self._pending:
-                self._flush()
-            self._progress.stop()
+        self._stop()
         return False
+
+    def _stop(self):
+        """Take the bar down, whole: its last count, then its redrawing thread stopped and the bar erased."""
+        if self._progress is None:
+            return
+        progress, self._progress = self._progress, None
+        with interrupts_held():
+            try:
+                if self._pending and self._task is not None:
+                    progress.update(self._task, advance=self._pending)
+                    self._pending = 0
+            finally:
+                progress.stop()

@@ -20,10 +20,12 @@ from .events import EpochEnd
 from .progress import Bar, wanted
 from .search_result import (FINISHED, INTERRUPTED, MAX_EPOCHS, MAX_TRIALS, RUNNING, STAGES, SearchResult, Trial,
                             load_search)
+from .search_ranges import best_at_edges, coarse_step, edge_of, grid_shape, has_edges, planned_trials
 from .search_verdict import chance_of, judge
 from .trainer import Trainer, TrainingDiverged
 
-__all__ = ["search", "SearchResult", "SearchInterrupted", "Trial", "load_search"]
+__all__ = ["search", "SearchResult", "SearchInterrupted", "Trial", "load_search", "grid_shape", "planned_trials",
+           "best_at_edges"]
 
 #: Significant digits of the learning rates and regularization strengths tried.
 SHORT = 3
@@ -44,8 +46,12 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
            seed=0, dtype="float32", progress=None, out=None, save=None, resume=None, about=None):
     """Coarse search over `lr` x `reg` ranges, then a fine one around the best coarse trials.
 
-    `method`: "random" (log-uniform samples) or "grid" (a square grid of about `trials` points).
-    The values tried have 3 significant digits. A reg range (0, 0) searches reg = 0 only. `out`, when given
+    `method`: "random" (log-uniform samples) or "grid" (a full grid evenly spaced in log scale, as near square
+    as fits: `trials` is rounded up to fill it, see grid_shape). The values tried have 3 significant digits.
+    The fine round narrows in on the best coarse trials; when the best sits at an edge of a range (nothing further
+    out tried, within a coarse step of it) it may look up to a coarse step past it (``fine_ranges``,
+    ``past_edges``). When every coarse trial diverged the fine round is
+    skipped (``fine_skipped`` says why). A reg range (0, 0) searches reg = 0 only. `out`, when given
     (e.g. print), is told each trial as it finishes. `save`: a JSON file rewritten (atomically) as each trial
     finishes, on Ctrl-C and at the end: the settings and every finished trial (see load_search). `resume`: the
     SearchResult of an earlier run of this very search (``load_search(path)``): its trials are kept, the others
@@ -75,12 +81,23 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     record = SearchResult([], settings, *chance_of(y_val if y_val is not None else y_train), status=RUNNING)
     rng = np.random.default_rng(seed)
     rounds = {"coarse": (_points(method, lr, reg, trials, rng), epochs), "fine": (None, fine_epochs)}
-    kept = _kept_trials(resume, settings, rounds, lambda ranked: _points(method, *_narrow(ranked, lr, reg),
-                                                                          fine_trials, rng))
-    planned = trials + fine_trials
+
+    def fine_points(ranked):
+        """The fine round's points (none when every coarse trial diverged); its ranges are kept in `record`."""
+        if ranked and all(t.diverged for t in ranked):
+            record.fine_skipped = f"every coarse trial diverged (lr {lr[0]:g} to {lr[1]:g})"
+            return []
+        narrowed = _narrow(method, trials, ranked, lr, reg)
+        record.fine_ranges, record.past_edges = narrowed[:2], narrowed[2]
+        return _points(method, *narrowed[:2], fine_trials, rng)
+
+    kept = _kept_trials(resume, settings, rounds, fine_points)
+    n_coarse = len(rounds["coarse"][0])
+    n_fine = planned_trials(method, fine_trials, lr, reg)
+    planned = n_coarse + n_fine
     if resume is not None and out is not None:
         out(_resuming(resume, planned))
-    left = max(0, trials - len(kept["coarse"])) * epochs + max(0, fine_trials - len(kept["fine"])) * fine_epochs
+    left = max(0, n_coarse - len(kept["coarse"])) * epochs + max(0, n_fine - len(kept["fine"])) * fine_epochs
     # the file is written once there is something new in it: a trial run, kept trials copied to another file
     written = {"new": resume is not None and _other_file(resume, save) and bool(resume.trials)}
 
@@ -108,8 +125,10 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
             run_round("coarse", bar)
             if fine_trials:
                 if rounds["fine"][0] is None:  # (made before anything ran when the file held fine trials)
-                    rounds["fine"] = (_points(method, *_narrow(record.ranked, lr, reg), fine_trials, rng),
-                                      fine_epochs)
+                    rounds["fine"] = (fine_points(record.ranked), fine_epochs)
+                if out is not None and (len(kept["fine"]) < len(rounds["fine"][0])
+                                        or (record.fine_skipped and len(kept["coarse"]) < n_coarse)):
+                    out(_fine_line(record, lr, reg))  # (not again when the file held every fine trial)
                 run_round("fine", bar)
     except KeyboardInterrupt:
         record.status = INTERRUPTED
@@ -162,14 +181,13 @@ def _range(r, what, allow_zero=False):
 
 
 def _points(method, lr, reg, n, rng):
-    """(lr, reg) pairs: log-uniform random samples, or a grid spaced evenly in log scale."""
+    """(lr, reg) pairs: log-uniform random samples, or a full grid spaced evenly in log scale (grid_shape)."""
+    if n == 0:
+        return []
     if method == "random":
         return [(_log_uniform(rng, lr), _log_uniform(rng, reg)) for _ in range(n)]
-    side_lr = max(1, int(math.ceil(math.sqrt(n)))) if reg[0] > 0 else n
-    side_reg = max(1, -(-n // side_lr)) if reg[0] > 0 else 1
-    lrs = _log_grid(lr, side_lr)
-    regs = _log_grid(reg, side_reg) if reg[0] > 0 else [0.0]
-    return [(a, b) for a in lrs for b in regs][:n]
+    side_lr, side_reg = grid_shape(n, lr, reg)
+    return [(a, b) for a in _log_grid(lr, side_lr) for b in _log_grid(reg, side_reg)]
 
 
 def _log_uniform(rng, r):
@@ -181,6 +199,8 @@ def _log_uniform(rng, r):
 
 def _log_grid(r, n):
     lo, hi = r
+    if lo == hi:
+        return [lo]
     return [_short(v, r) for v in np.geomspace(lo, hi, n)] if n > 1 else [_short(math.sqrt(lo * hi), r)]
 
 
@@ -190,18 +210,34 @@ def _short(v, r):
     return min(max(float(f"{float(v):.{SHORT}g}"), r[0]), r[1])
 
 
-def _narrow(ranked, lr, reg):
-    """The fine ranges: the span of the best third of the trials that did not diverge, widened by 2x each way."""
+def _narrow(method, trials, ranked, lr, reg):
+    """(fine lr range, fine reg range, [the edges looked past]) around the best coarse trials that did not diverge:
+    random search: the span of the best third, widened 2x each way; grid search: half a coarse step either side
+    of the best trial, so the fine grid is finer. Kept within the coarse ranges except past an edge the best
+    trial sits at (edge_of), where it may reach one coarse step further (half a step for a grid: the lecture's
+    coarse-to-fine advice: a best value at an edge says the range was too narrow)."""
     good = [t for t in ranked if not t.diverged]
-    good = good[:max(1, math.ceil(len(good) / 3))]
     if not good:
-        return lr, reg
-    lrs = [t.lr for t in good]
-    fine_lr = (max(lr[0], min(lrs) / 2), min(lr[1], max(lrs) * 2))
-    if reg[0] == 0:
-        return fine_lr, reg
-    regs = [t.reg for t in good]
-    return fine_lr, (max(reg[0], min(regs) / 2), min(reg[1], max(regs) * 2))
+        return lr, reg, []
+    good = good[:max(1, math.ceil(len(good) / 3))] if method == "random" else good[:1]
+    ranges, past = [], []
+    for name, r, other, values in (("lr", lr, reg, [t.lr for t in good]), ("reg", reg, lr, [t.reg for t in good])):
+        step = coarse_step(method, trials, r, other)
+        if step <= 1:
+            ranges.append(r)
+            continue
+        tried = [getattr(t, name) for t in ranked]
+        edge = edge_of(values[0], r, step, tried) if has_edges(trials, r, other) else ""
+        lo, hi = (r[0] / step if edge == "bottom" else r[0]), (r[1] * step if edge == "top" else r[1])
+        if method == "random":
+            wide = (min(values) / 2, max(values) * 2)
+        else:
+            wide = (values[0] / math.sqrt(step), values[0] * math.sqrt(step))
+        fine = (_short(max(lo, wide[0]), (lo, hi)), _short(min(hi, wide[1]), (lo, hi)))
+        ranges.append(fine)
+        if edge and (fine[0] < r[0] or fine[1] > r[1]):
+            past.append((name, edge, fine))
+    return ranges[0], ranges[1], past
 
 
 # ---------------------------------------------------------------- every trial from the same start
@@ -248,7 +284,8 @@ def _trial(stage, loss, make_optimizer, lr, reg, epochs, batch_size, seed, dtype
     h = trainer.history
     return Trial(stage, lr, reg, epochs, h.epoch_loss()[:h.epochs], list(h.train_acc), list(h.val_acc),
                  diverged=diverged, seconds=float(sum(s for s in h.seconds if s is not None)),
-                 first_loss=h.loss[0] if h.loss else None)
+                 first_loss=h.loss[0] if h.loss else None,
+                 val_loss_per_epoch=[math.nan if v is None else v for v in h.val_loss if x_val is not None])
 
 
 # ---------------------------------------------------------------- resuming
@@ -276,7 +313,9 @@ def _kept_trials(resume, settings, rounds, fine_points):
                               + ": resume it with its own settings, or start a new search")
     for t in resume.trials:
         kept[t.stage].append(t)
-    counts = {"coarse": settings["trials"], "fine": settings["fine_trials"]}
+    counts = {"coarse": len(rounds["coarse"][0]),  # a grid's trials, --trials rounded up
+              "fine": planned_trials(settings["method"], settings["fine_trials"], tuple(settings["lr_range"]),
+                                     tuple(settings["reg_range"]))}
     for stage in STAGES:
         if len(kept[stage]) > counts[stage]:
             raise GraphscopeError(f"search: {where} holds {len(kept[stage])} {stage} trials, where the search has "
@@ -338,6 +377,20 @@ def _tell(out, t):
         result = "diverged" if t.diverged else (f"loss {t.loss:.4g}, train {percent_text(t.train_acc)}, "
                                                 f"val {percent_text(t.val_acc)}")
         out(f"{t.stage:6s} lr {t.lr:.{SHORT}g}  reg {t.reg:.{SHORT}g}: {result}")
+
+
+def _fine_line(record, lr, reg):
+    """What the fine round tries (or why it is skipped), said before it starts."""
+    if record.fine_skipped:
+        return f"{record.fine_skipped}: the fine round is skipped (it would search the same rates)"
+    (flo, fhi), (rlo, rhi) = record.fine_ranges
+    line = f"fine round: lr in [{flo:.{SHORT}g}, {fhi:.{SHORT}g}]" + (
+        f", reg in [{rlo:.{SHORT}g}, {rhi:.{SHORT}g}]" if rhi > 0 else "")
+    for name, edge, fine in record.past_edges:
+        r = lr if name == "lr" else reg
+        end, limit = (fine[1], r[1]) if edge == "top" else (fine[0], r[0])
+        line += f"; {name} past the {edge} of its range ({limit:g}) to {end:.{SHORT}g}: the best coarse trial sits at it"
+    return line
 
 
 def _note(record, planned):

@@ -44,6 +44,7 @@ class Trial:
     diverged: bool = False
     seconds: float = 0.0
     first_loss: Optional[float] = None   # the first iteration's: the loss at the initial weights on one batch
+    val_loss_per_epoch: list = field(default_factory=list)   # the data loss alone (no reg term), in eval mode
 
     @property
     def loss(self):
@@ -59,13 +60,22 @@ class Trial:
         return None if self.diverged else _last(self.val_acc_per_epoch)
 
     @property
+    def val_loss(self):
+        """The last epoch's validation loss: the data loss, without the reg term `loss` holds (None without one)."""
+        v = None if self.diverged else _last(self.val_loss_per_epoch)
+        return v if v is not None and math.isfinite(v) else None
+
+    @property
     def score(self):
-        """What the trials are sorted by: validation accuracy, else training accuracy, else -loss."""
+        """What the trials are sorted by: validation accuracy, else training accuracy, else -validation loss, else
+        -loss."""
         if self.diverged:
             return -math.inf
         for acc in (self.val_acc, self.train_acc):
             if acc is not None:
                 return acc
+        if self.val_loss is not None:
+            return -self.val_loss
         return -self.loss if math.isfinite(self.loss) else -math.inf
 
     @property
@@ -90,7 +100,8 @@ class Trial:
                 "diverged": self.diverged, "loss": _finite_or_none(self.loss), "train_acc": self.train_acc,
                 "val_acc": self.val_acc, "loss_per_epoch": list(self.loss_per_epoch),
                 "train_acc_per_epoch": list(self.train_acc_per_epoch),
-                "val_acc_per_epoch": list(self.val_acc_per_epoch), "first_loss": self.first_loss,
+                "val_acc_per_epoch": list(self.val_acc_per_epoch),
+                "val_loss_per_epoch": list(self.val_loss_per_epoch), "first_loss": self.first_loss,
                 "seconds": self.seconds}
 
     @classmethod
@@ -104,6 +115,7 @@ class Trial:
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
             raise SearchFileError(f"{where}: 'epochs' must be a whole number >= 1, got {epochs!r}")
         lists = {"loss_per_epoch": _numbers(d, "loss_per_epoch", where, null=math.nan),  # a loss that was not finite
+                 "val_loss_per_epoch": _numbers(d, "val_loss_per_epoch", where, null=math.nan),
                  **{key: _numbers(d, key, where) for key in ("train_acc_per_epoch", "val_acc_per_epoch")}}
         diverged = d.get("diverged", False)
         if not isinstance(diverged, bool):
@@ -131,11 +143,18 @@ class SearchResult:
     #: when the search learned nothing: what the layer diagnosis finds at the initial weights that no learning rate
     #: cures (graphscope.train.blocked; health.Finding objects); not kept in the file
     blocked: list = field(default_factory=list)
+    #: the fine round's (lr range, reg range); the edges of the coarse ranges it looked past, as (name, 'top' or
+    #: 'bottom', its range); why it was skipped ('' when it ran): said as the search runs, not kept in the file
+    fine_ranges: Optional[tuple] = None
+    past_edges: list = field(default_factory=list)
+    fine_skipped: str = ""
 
     @property
     def ranked(self):
         """Every trial, best first (across rounds: a coarse trial that beats the longer fine ones is the best).
-        Ties go to the fine round (the search's answer), then to the higher training accuracy, the lower loss."""
+        Ties go to the fine round (the search's answer), then to the higher training accuracy, then to the lower
+        validation loss (the data loss alone: the training loss holds the reg term, which would favour a small
+        reg), else the lower loss."""
         return sorted(self.trials, key=_rank_key, reverse=True)
 
     @property
@@ -151,33 +170,44 @@ class SearchResult:
         """'validation accuracy', 'training accuracy' or 'last epoch loss': what the trials were compared on."""
         if any(t.val_acc is not None for t in self.trials):
             return "validation accuracy"
+        if any(t.val_loss is not None for t in self.trials):
+            return "validation loss"
         if any(t.train_acc is not None for t in self.trials):
             return "training accuracy"
         return "last epoch loss"
 
     def table(self, limit=None):
         """The fine round's trials then the coarse round's, each ranked within its round (a fine trial trains
-        longer, so the two are not compared), at most `limit` of each; a line under it says how they rank."""
+        longer, so the two are not compared), at most `limit` of each; a line under it says how they rank, how
+        many epochs each round's trials train and what the losses hold."""
         rows = []
         rounds = [s for s in reversed(STAGES) if self.stage(s)]
         best = self.best if self.trials and not self.best.diverged else None
+        val_loss = any(t.val_loss is not None for t in self.trials)
         for name in rounds:
             for rank, t in enumerate(self.stage(name)[:limit], 1):
-                rows.append((str(rank), t.stage, f"{t.lr:.3g}", f"{t.reg:.3g}", str(t.epochs),
+                rows.append((str(rank), t.stage, f"{t.lr:.3g}", f"{t.reg:.3g}",
                              "diverged" if t.diverged else f"{t.loss:.4g}", percent_text(t.train_acc),
-                             percent_text(t.val_acc), "\u2190 best" if t is best else ""))
-        text = format_table(("rank", "stage", "lr", "reg", "epochs", "loss", "train acc", "val acc", ""),
-                            rows)
+                             percent_text(t.val_acc))
+                            + (("-" if t.val_loss is None else f"{t.val_loss:.4g}",) if val_loss else ())
+                            + ("\u2190 best" if t is best else "",))
+        text = format_table(("rank", "stage", "lr", "reg", "loss", "train acc", "val acc")  # epochs: in the note
+                            + (("val loss",) if val_loss else ()) + ("",), rows)
         lengths = [f"{name} trials train {plural(self.stage(name)[0].epochs, 'epoch')}" for name in rounds]
-        by = {"validation accuracy": "validation accuracy, then training accuracy, then loss,",
-              "training accuracy": "training accuracy, then loss,"}.get(self.ranked_by, self.ranked_by)
+        by = {"validation accuracy": "validation accuracy, then training accuracy, then "
+                                     + ("validation loss," if val_loss else "loss,"),
+              "training accuracy": "training accuracy, then " + ("validation loss," if val_loss else "loss,"),
+              "validation loss": "validation loss,"}.get(self.ranked_by, self.ranked_by)
         if not rounds:
             return text
         if len(rounds) > 1:
             note = f"ranked by {by} within each round ({lengths[0]}, {lengths[1]})"
         else:
             note = f"ranked by {by.rstrip(',')} ({lengths[0]})"
-        return text + "\n" + textwrap.fill(note + "; loss: the last epoch's", width=80)
+        losses = "; loss: the last epoch's" + (
+            ", with the reg term (reg * sum ||W||^2)" + ("; val loss: without it" if val_loss else "")
+            if any(t.reg > 0 for t in self.trials) else "")
+        return text + "\n" + textwrap.fill(note + losses, width=80)
 
     def to_dict(self):
         best = self.trials.index(self.best) if self.trials and not self.best.diverged else None
@@ -280,8 +310,9 @@ def _rank_key(t):
     """Sorted on, largest first: the score, then the round, then the training accuracy (when the score is the
     validation's), then the loss."""
     train = t.train_acc if t.val_acc is not None and t.train_acc is not None else -math.inf
-    loss = -t.loss if math.isfinite(t.loss) else -math.inf
-    return t.score, STAGES.index(t.stage), train, loss
+    if t.val_loss is not None:  # the data loss: the training loss holds the reg term, which favours a small reg
+        return t.score, STAGES.index(t.stage), train, 1, -t.val_loss
+    return t.score, STAGES.index(t.stage), train, 0, -t.loss if math.isfinite(t.loss) else -math.inf
 
 
 def _last(values):

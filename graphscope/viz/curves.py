@@ -16,6 +16,8 @@ Y_TICKS = 5
 LOG_SPAN = 1e3
 #: What the loss per iteration (braille dots) and its mean per epoch are drawn with, as the legend shows them.
 CURVE_MARKERS = ("⣿", "•")
+#: Up to this many epochs, each accuracy is marked with a dot (more would draw a thick line).
+MARKED_EPOCHS = 60
 #: Formats matplotlib writes that are not pictures to look at (raw pixels) or need LaTeX (pgf).
 NOT_PICTURES = ("pgf", "raw", "rgba")
 
@@ -79,6 +81,29 @@ def loss_ticks(values, most=Y_TICKS):
     return log, log_ticks(lo, hi, most) if log else nice_ticks(lo, hi, most)
 
 
+def _panel(ax, title, xlabel, ylabel):
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(color="0.85")  # opaque colours only: PostScript has no transparency
+    whole_number_axis(ax.xaxis)
+
+
+def _lr_panel(ax, rates):
+    """The learning rate of each epoch, as steps (it holds for the whole epoch); a log axis when it falls by more
+    than 10x; the title says when it never changed."""
+    rates = [float(r) for r in rates]
+    if rates:
+        ax.step(range(1, len(rates) + 1), rates, where="post", color="C2", lw=1.2,
+                marker="o" if len(rates) == 1 else None)
+        positive = [r for r in rates if r > 0 and math.isfinite(r)]
+        if positive and max(positive) / min(positive) > 10:
+            ax.set_yscale("log")
+    constant = bool(rates) and max(rates) == min(rates)
+    _panel(ax, f"learning rate (constant: {rates[0]:.3g})" if constant else "learning rate (its schedule)",
+           "epoch", "learning rate")
+
+
 def plot_formats():
     """The file name endings save_training_plot writes (those matplotlib writes as pictures), or () without
     matplotlib."""
@@ -107,48 +132,53 @@ def plot_format_problem(path, option="--plot"):
     return None
 
 
-def save_training_plot(history, path, dpi=DPI):
-    """Write loss (left) and accuracies (right) as a picture (.png, .svg, .pdf, .jpg, ...: see plot_formats; a
-    raster one at `dpi`), atomically; a loss spanning more than LOG_SPAN is drawn on a log axis, both x axes count
-    in whole numbers."""
+def save_training_plot(history, path, dpi=DPI, resumed_after=None):
+    """Write loss (left), accuracies (middle) and the learning rate of each epoch (right: its schedule) as a
+    picture (.png, .svg, .pdf, .jpg, ...: see plot_formats; a raster one at `dpi`), atomically; a loss spanning
+    more than LOG_SPAN is drawn on a log axis, the x axes count in whole numbers. `resumed_after`: the epoch a
+    resumed run went on from, marked on every panel."""
     matplotlib_ready(path)
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise GraphscopeError(f"cannot write {path}: the plot needs matplotlib: "
-                              f"pip install -e '.[plot]' (in graphscope's checkout)") from None
-    from ..util.atomic import atomic_write
     problem = plot_format_problem(path, "cannot write")
     if problem:
         raise GraphscopeError(problem)
+    from ..util.atomic import atomic_write
     fmt = os.path.splitext(str(path))[1].lower().lstrip(".")
-    fig = Figure(figsize=(10, 4))
-    left, right = fig.subplots(1, 2)
-    left.plot(range(1, len(history.loss) + 1), history.loss, lw=0.8, label="loss per iteration")
-    if log_scale(history.loss):
-        left.set_yscale("log")
-    left.set_xlabel("iteration")
-    left.set_ylabel("loss")
-    left.set_title("loss")
-    left.grid(color="0.85")
-    epochs = range(1, len(history.lr) + 1)
-    for key, label in (("train_acc", "train"), ("val_acc", "validation")):
-        values = getattr(history, key, [])
-        if any(v is not None for v in values):
-            right.plot(epochs, [float("nan") if v is None else v for v in values], marker="o", ms=3, label=label)
-    whole_number_axis(left.xaxis)
-    whole_number_axis(right.xaxis)
-    right.set_xlabel("epoch")
-    right.set_ylabel("accuracy")
-    right.set_title("accuracy")
-    right.grid(color="0.85")  # opaque colours only: PostScript has no transparency
-    if right.has_data():
-        right.legend(framealpha=1)
-    fig.tight_layout()
+    fig = training_figure(history, resumed_after)
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=dpi)
     with atomic_write(path, "plot") as f:
         f.write(buf.getvalue())
     return path
+
+
+def training_figure(history, resumed_after=None):
+    """The matplotlib Figure save_training_plot writes: loss, accuracy and learning-rate panels, in that order."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(13, 4))
+    left, middle, right = fig.subplots(1, 3, gridspec_kw={"width_ratios": (4, 4, 3)})
+    left.plot(range(1, len(history.loss) + 1), history.loss, lw=0.8, label="loss per iteration")
+    if log_scale(history.loss):
+        left.set_yscale("log")
+    _panel(left, "loss", "iteration", "loss")
+    epochs = range(1, len(history.lr) + 1)
+    for key, label in (("train_acc", "train"), ("val_acc", "validation")):
+        values = getattr(history, key, [])
+        if any(v is not None for v in values):
+            middle.plot(epochs, [float("nan") if v is None else v for v in values], label=label,
+                        marker="o" if len(epochs) <= MARKED_EPOCHS else None, ms=3)
+    _panel(middle, "accuracy", "epoch", "accuracy")
+    _lr_panel(right, history.lr)
+    if resumed_after:
+        per = history.settings.get("iterations_per_epoch") if hasattr(history, "settings") else None
+        marks = [(middle, resumed_after + 0.5), (right, resumed_after + 0.5)]
+        if per:
+            marks.append((left, resumed_after * per + 0.5))
+        for ax, x in marks:
+            ax.axvline(x, color="0.35", ls="--", lw=1,
+                       label=f"resumed after epoch {resumed_after}" if ax is middle else None)
+    if middle.get_legend_handles_labels()[0]:
+        middle.legend(framealpha=1, fontsize="small")
+    fig.tight_layout()
+    return fig

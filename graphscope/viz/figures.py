@@ -61,9 +61,20 @@ def write_figure(fig, path, dpi=DPI):
 
 
 def whole_number_axis(axis):
-    """Ticks at whole numbers only (epochs, iterations, layers: never 2.5)."""
-    from matplotlib.ticker import MaxNLocator
-    axis.set_major_locator(MaxNLocator(integer=True))
+    """Ticks at whole numbers only (epochs, iterations, layers: never 2.5), as many as the axis has room for, and
+    from 10,000 on written short ('35k'), so that the labels of a long run never run into each other."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True, min_n_ticks=2))
+    axis.set_major_formatter(FuncFormatter(lambda value, position: count_label(value, axis.get_view_interval()[1])))
+
+
+def count_label(value, largest):
+    """A count as the label of an axis reaching `largest`: '800', '9500'; in thousands ('5k', '35k') on an axis
+    reaching 10,000, in millions ('0.5M') on one reaching 1,000,000."""
+    for size, scale, suffix in ((1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(largest) >= size:
+            return "0" if value == 0 else f"{value / scale:.3g}{suffix}"
+    return f"{value:.0f}"
 
 
 def save_curves(curves, path, title="", xlabel="iteration", ylabel="loss", logy=False, dpi=DPI):
