@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...stepper import BACKWARD, FORWARD
 from ...viz import theme
 from ...viz.dot import look_of
 from ...viz.layout import LAYERS, layout
@@ -174,6 +175,7 @@ class GraphView(ScrollView, can_focus=True):
         self.labels, self.layout_, self.items, self._index = result
         self.virtual_size = Size(self.layout_.width, self.layout_.height)
         self._extent = drawn_extent(self.layout_)
+        self._consumers = consumers(self.session.graph)
         self._window = None
         self.show_step()
         self.post_message(self.LaidOut())
@@ -183,6 +185,14 @@ class GraphView(ScrollView, can_focus=True):
         if self.layout_ is None:
             return None
         return self.layout_.height + self.styles.gutter.height
+
+    def wanted_width(self):
+        """The columns that show the whole drawing, a spare column each side (its border included); None while it
+        is being laid out."""
+        if self.layout_ is None:
+            return None
+        (x1, _), (x2, _) = self._extent
+        return x2 - x1 + 2 + self.styles.gutter.width
 
     def plain_layout(self):
         """True when the view is laid out without Graphviz because its `dot` is not installed (a graph too large
@@ -201,22 +211,47 @@ class GraphView(ScrollView, can_focus=True):
             self.refresh()
             return
         if self.follow:
-            self.scroll_to(*self.window_for(self.box_of(self.session.node)), animate=False, immediate=True)
+            box = self.box_of(self.session.node)
+            self.scroll_to(*self.window_for(box, self.source_boxes()), animate=False, immediate=True)
         self.refresh()
 
-    def window_for(self, box):
-        """The scroll offset that shows `box` whole (its top-left corner when it is larger than the pane) and, of
-        those, the most other boxes whole; the offset shown now when it is one of them (the view stays put as the
-        step moves within it), else the one nearest to `box` in the middle."""
+    def source_boxes(self):
+        """The boxes the current step's numbers come from, nearest first, the current box left out: in forward its
+        inputs' (the values it is computed from); in backward its consumers' (the gradients that add up to its
+        own), then its inputs' that the step passes a gradient on to."""
+        node, phase = self.session.node, self.session.stepper.phase
+        if phase == FORWARD:
+            groups = [node.inputs]
+        elif phase == BACKWARD:
+            edges = getattr(self.session.stepper.event, "edges", None) or ()
+            groups = [self._consumers.get(node, ()), [e.input for e in edges if e.needs_grad]]
+        else:
+            return []
+        item_of, current = self.session.view.item_of, self.session.view.item_of[node]
+        box = self.layout_.boxes[current.key]
+        found = {}
+        for group in groups:
+            keys = dict.fromkeys(item_of[n].key for n in group if n in item_of and item_of[n] is not current)
+            near = sorted((k for k in keys if k in self.layout_.boxes and k not in found),
+                          key=lambda k: abs(self.layout_.boxes[k].x - box.x) + abs(self.layout_.boxes[k].y - box.y))
+            found.update((k, self.layout_.boxes[k]) for k in near)
+        return list(found.values())
+
+    def window_for(self, box, sources=()):
+        """The scroll offset that shows `box` whole (its top-left corner when it is larger than the pane) with as
+        many of `sources` (the boxes its numbers come from, nearest first) as fit beside it, and, of those offsets,
+        the most other boxes whole; the offset shown now when it is one of them (the view stays put as the step
+        moves within it), else the one nearest to the kept boxes in the middle."""
         w, h = self.scrollable_content_region.size
-        near = [self.layout_.boxes[k] for k in self._index.boxes_in(box.x - w, box.y - h, box.w + 2 * w,
-                                                                     box.h + 2 * h)]
+        keep = kept_span(box, sources, w, h)
+        x1, y1, x2, y2 = keep
+        near = [self.layout_.boxes[k] for k in self._index.boxes_in(x1 - w, y1 - h, x2 - x1 + 2 * w, y2 - y1 + 2 * h)]
         now = self.scroll_offset
-        rows = best_start([], box.y, box.y + box.h, h, self.layout_.height, now.y)  # a first guess at the rows
+        rows = best_start([], y1, y2, h, self.layout_.height, now.y)  # a first guess at the rows
         across = [b for b in near if rows <= b.y and b.y + b.h <= rows + h]
-        x = best_start([(b.x, b.right) for b in across], box.x, box.right, w, self.layout_.width, now.x)
+        x = best_start([(b.x, b.right) for b in across], x1, x2, w, self.layout_.width, now.x)
         down = [b for b in near if x <= b.x and b.right <= x + w]  # the rows: count the boxes those columns show
-        y = best_start([(b.y, b.y + b.h) for b in down], box.y, box.y + box.h, h, self.layout_.height, now.y)
+        y = best_start([(b.y, b.y + b.h) for b in down], y1, y2, h, self.layout_.height, now.y)
         return x, y
 
     def current_rows(self):
@@ -328,6 +363,15 @@ class GraphView(ScrollView, can_focus=True):
                 return
 
 
+def consumers(graph):
+    """{node: the nodes that take it as an input}."""
+    users = {}
+    for node in graph.nodes:
+        for inp in dict.fromkeys(node.inputs):
+            users.setdefault(inp, []).append(node)
+    return users
+
+
 def drawn_extent(lay):
     """((left, top), (right, bottom)) of what a layout draws: its boxes and scope frames (not its spare border)."""
     rects = [(b.x, b.y, b.right, b.y + b.h) for b in lay.boxes.values()]
@@ -335,6 +379,16 @@ def drawn_extent(lay):
     if not rects:
         return (0, 0), (0, 0)
     return (min(r[0] for r in rects), min(r[1] for r in rects)), (max(r[2] for r in rects), max(r[3] for r in rects))
+
+
+def kept_span(box, sources, w, h):
+    """(left, top, right, bottom) of `box` and as many of `sources` (nearest first) as fit in a w x h window with it."""
+    span = (box.x, box.y, box.right, box.y + box.h)
+    for b in sources:
+        grown = (min(span[0], b.x), min(span[1], b.y), max(span[2], b.right), max(span[3], b.y + b.h))
+        if grown[2] - grown[0] <= w and grown[3] - grown[1] <= h:
+            span = grown
+    return span
 
 
 def best_start(spans, lo, hi, room, length, now):
