@@ -129,9 +129,21 @@ class MainScreen(Screen):
             self.tell(PLAIN_LAYOUT, title="plain layout")
 
     def fit_panes(self):
-        """Share the body's columns out (fit_columns), then the left column's rows (fit_rows)."""
+        """Boxes with values when the graph so drawn fits the most room the pane can have (fit_detail), then the
+        body's columns shared out (fit_columns), then the left column's rows (fit_rows)."""
+        self.fit_detail()
         self.fit_columns()
         self.fit_rows()
+
+    def fit_detail(self):
+        """The graph's boxes show values and gradients when so drawn it fits the body less the inspector's least
+        columns (all of it with the inspector hidden) and the left column less the tape's least rows."""
+        graph = self.query_one(GraphView)
+        width, rows = self.query_one("#body").size.width, self.query_one("#left").size.height
+        if width and rows:
+            width -= 0 if self.wide else INSPECTOR_MIN
+            rows -= max(TAPE_ROWS, int(rows * TAPE_SHARE)) + graph.styles.gutter.height
+            graph.fit_detail(width - graph.styles.gutter.width, rows)
 
     def fit_columns(self):
         """The inspector's width: INSPECTOR_SHARE of the body between INSPECTOR_MIN and INSPECTOR_MAX columns, less

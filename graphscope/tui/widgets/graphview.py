@@ -20,15 +20,24 @@ from textual.strip import Strip
 from ...stepper import BACKWARD, FORWARD
 from ...viz import theme
 from ...viz.dot import look_of
-from ...viz.layout import LAYERS, layout
+from ...viz.layout import BOX_H, LAYERS, box_width, layout
 from ...viz.render import Cancelled, DotJob, have_dot
 from ...viz.origin import BrokenMark
-from ...viz.view import BOX, FOLD, pattern_name
+from ...viz.view import BOX, FOLD, NODE, pattern_name
 from ..keys import in_order
 from ..messages import NodeChosen
 from .spatial import LayoutIndex
-from .tape_layout import cut_name
+from .tape_layout import cut_name, fitted_value
 
+#: A view of at most this many items is also laid out with taller boxes that show each node's value and gradient
+#: (DETAIL_LINES under its name, DETAIL_TEXT columns wide), drawn so when that drawing fits the room the screen has.
+DETAIL_ITEMS = 60
+DETAIL_LINES = ("value", "grad")
+DETAIL_TEXT = 18
+#: Cells between the layers of the taller boxes: room for an edge's gradient ('← -0.25').
+DETAIL_GAP = 12
+#: A box line's title and the number after it ('value  -4').
+DETAIL_TITLE = 6
 #: Graphs with more nodes than this are laid out (and their view built) in a thread after the screen first paints.
 BACKGROUND_NODES = 2000
 
@@ -55,6 +64,10 @@ FRAME_STYLE = Style(color=theme.CLUSTER_BORDER)
 FRAME_TITLE = Style(color=theme.CLUSTER_INK, bold=True)
 #: The border of the box whose VJP failed, from its error step on (the pictures' "backward stopped here").
 BROKEN_BORDER = Style(color=theme.ORIGIN_BORDER, bold=True)
+DETAIL_TITLE_STYLE = Style(color=theme.MUTED)
+DETAIL_STYLES = {"value": Style(color=theme.VALUE_INK), "grad": Style(color=theme.GRAD_INK)}
+EDGE_LABEL = Style(color=theme.GRAD_INK, bold=True)
+LEGEND_INK = Style(color=theme.INK)
 
 
 def label(item):
@@ -155,7 +168,13 @@ class GraphView(ScrollView, can_focus=True):
         view = self.session.view  # built here, in the thread, when it is a large one
         labels = {item.key: label(item) for item in view.items}
         lay = layout(view, labels, job=job)
-        return labels, lay, {item.key: item for item in view.items}, LayoutIndex(lay)
+        detailed = None
+        if len(view.items) <= DETAIL_ITEMS:
+            widths = {key: max(box_width(text), DETAIL_TEXT + 4) for key, text in labels.items()}
+            wide = layout(view, labels, job=job, box_h=BOX_H + len(DETAIL_LINES), widths=widths,
+                          gap=DETAIL_GAP)
+            detailed = (wide, LayoutIndex(wide))
+        return labels, (lay, LayoutIndex(lay)), {item.key: item for item in view.items}, detailed
 
     def _lay_out_in_background(self, job):
         try:
@@ -172,13 +191,33 @@ class GraphView(ScrollView, can_focus=True):
     def _apply(self, job, result):
         if job is not self._job or job.cancelled:
             return  # a later relayout (or quitting) made this one stale
-        self.labels, self.layout_, self.items, self._index = result
-        self.virtual_size = Size(self.layout_.width, self.layout_.height)
-        self._extent = drawn_extent(self.layout_)
+        self.labels, self._plain, self.items, self._detailed = result
+        self.detailed = False
+        self._use(self._plain)
         self._consumers = consumers(self.session.graph)
-        self._window = None
         self.show_step()
         self.post_message(self.LaidOut())
+
+    def _use(self, laid_out):
+        """Draw with `laid_out` (a layout and its index): the boxes with names only or the taller ones."""
+        self.layout_, self._index = laid_out
+        self.virtual_size = Size(self.layout_.width, self.layout_.height)
+        self._extent = drawn_extent(self.layout_)
+        self._window = None
+
+    def fit_detail(self, width, height):
+        """Boxes show their node's value and gradient when so drawn the graph fits `width` x `height` cells (the
+        most the screen can give the pane), else names only; True when that changed (the screen shares its room
+        out again)."""
+        if self.layout_ is None:
+            return False
+        wanted = self._detailed is not None and fits(self._detailed[0], width, height)
+        if wanted == self.detailed:
+            return False
+        self.detailed = wanted
+        self._use(self._detailed if wanted else self._plain)
+        self.show_step()
+        return True
 
     def wanted_height(self):
         """The rows that show the whole layout (its border included); None while it is being laid out."""
@@ -319,14 +358,39 @@ class GraphView(ScrollView, can_focus=True):
         for n, x1, y1, x2, y2 in segments:
             if (x2, y2) == self.layout_.routes[n][1][-1] and 0 <= x2 - x0 < w and 0 <= y2 - y0 < h:
                 chars[y2 - y0][x2 - x0] = "▶"
+        if self.detailed:
+            self._edge_labels(chars, styles, current, x0, y0, w, h)
         broken = broken_mark(state)
+        looks = set()
         for key in self._index.boxes_in(x0, y0, w, h):
             item = self.items[key]
+            looks.add(look_of(item, state))
             marked = (broken is not None and broken.marks(item)) or self.session.check_failed(item)
             self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state, item is current,
                       x0, y0, w, h, marked)
+        if self.detailed:
+            _legend(chars, styles, self.legend_row(y0, h), w, looks)
         base = self.rich_style
         return [Strip(_segments(chars[r], styles[r], base), w) for r in range(h)]
+
+    def legend_row(self, y0, h):
+        """The pane row a one-line colour legend takes: the top one when the drawing leaves it and the row under it
+        empty, else None."""
+        (_, top), (_, bottom) = self._extent
+        return 0 if top - y0 >= 2 and bottom - y0 <= h else None
+
+    def _edge_labels(self, chars, styles, current, x0, y0, w, h):
+        """At a backward step, each edge that carries a gradient back from the current box is labelled with it
+        ('← -4'), on its longest straight run when the label fits there."""
+        event = self.session.stepper.event
+        if self.session.stepper.phase != BACKWARD or not getattr(event, "edges", None):
+            return
+        item_of = self.session.view.item_of
+        flows = {item_of[e.input].key: e.contribution for e in event.edges
+                 if e.needs_grad and e.input in item_of and item_of[e.input] is not current}
+        for edge, points in self.layout_.routes:
+            if edge.dst is current and edge.src.key in flows:
+                _label_route(chars, styles, points, flows.pop(edge.src.key), x0, y0, w, h)
 
     def _box(self, chars, styles, box, text, item, state, is_current, x0, y0, w, h, marked=False):
         key = look_of(item, state)
@@ -339,17 +403,27 @@ class GraphView(ScrollView, can_focus=True):
         if bw > w:  # wider than the pane: drawn whole within it, its name shortened, never cut mid-border
             bx, bw = max(box.x, x0), min(box.right, x0 + w) - max(box.x, x0)
             text = shortened(text, bw - 4)
-        rows = [tl + hz * (bw - 2) + tr, vt + " " + text.ljust(bw - 4) + " " + vt, bl + hz * (bw - 2) + br]
+        details = detail_lines(item, state, bw - 4) if box.h > BOX_H else []
+        inner = [(text, None)] + details + [("", None)] * (box.h - 3 - len(details))
+        rows = [tl + hz * (bw - 2) + tr] + [vt + " " + t[:bw - 4].ljust(bw - 4) + " " + vt for t, _ in inner] \
+            + [bl + hz * (bw - 2) + br]
         for i, line in enumerate(rows):
             r = box.y + i - y0
             if not 0 <= r < h:
                 continue
+            kind = inner[i - 1][1] if 0 < i <= len(inner) else None
             for j, ch in enumerate(line):
                 c = bx + j - x0
                 if 0 <= c < w:
                     chars[r][c] = ch
-                    inside = i == 1 and 1 < j < bw - 2
-                    styles[r][c] = ink if inside or (i == 1 and j in (1, bw - 2) and is_current) else border
+                    if i == 0 or i == len(rows) - 1 or j in (0, bw - 1):
+                        styles[r][c] = border
+                    elif i == 1:
+                        styles[r][c] = ink if 1 < j < bw - 2 or is_current else border
+                    elif kind is not None:
+                        styles[r][c] = DETAIL_TITLE_STYLE if j < 2 + DETAIL_TITLE else DETAIL_STYLES[kind]
+                    else:
+                        styles[r][c] = None
 
     # ---------------------------------------------------------------- mouse
     def on_click(self, event):
@@ -361,6 +435,68 @@ class GraphView(ScrollView, can_focus=True):
             if box.x <= x < box.right and box.y <= y < box.y + box.h:
                 self.post_message(NodeChosen(self.items[key].nodes[-1]))
                 return
+
+
+def detail_lines(item, state, width):
+    """A node's value and, once it has one, its gradient as its box writes them under its name: [(text, kind)]
+    ('value  -4', 'value'); none for a collapsed scope or a fold, and no value before it is computed."""
+    if item.kind != NODE:
+        return []
+    node, lines = item.node, []
+    room = max(1, width - DETAIL_TITLE)
+    if state.has_value(node):
+        lines.append(("value".ljust(DETAIL_TITLE) + fitted_value(state.value(node), room), "value"))
+    grad = state.grad(node)
+    if grad is not None:
+        lines.append(("grad".ljust(DETAIL_TITLE) + fitted_value(grad, room), "grad"))
+    return lines
+
+
+def fits(lay, width, height):
+    """True when `lay`'s drawing, a spare column each side, fits `width` x `height` cells."""
+    (x1, _), (x2, _) = drawn_extent(lay)
+    return x2 - x1 + 2 <= width and lay.height <= height
+
+
+def _label_route(chars, styles, points, gradient, x0, y0, w, h):
+    """'← ' and `gradient`, written as short as the room asks, over the middle of the longest horizontal run of a
+    route (layout coordinates), a cell of line left each side; nothing when even a short form does not fit."""
+    runs = [(abs(b[0] - a[0]), min(a[0], b[0]), a[1]) for a, b in zip(points, points[1:]) if a[1] == b[1]]
+    if not runs:
+        return
+    length, left, y = max(runs)
+    room = length - 5  # the arrow, its space, a cell of line each side and the arrowhead's
+    text = "← " + fitted_value(gradient, room) if room >= 2 else ""
+    if not room >= 2 or len(text) > length - 3 or text.endswith("…"):
+        return
+    start = left + (length - len(text)) // 2
+    r = y - y0
+    if not 0 <= r < h:
+        return
+    for j, ch in enumerate(text):
+        c = start + j - x0
+        if 0 <= c < w:
+            chars[r][c] = ch
+            styles[r][c] = EDGE_LABEL
+
+
+def _legend(chars, styles, row, w, looks):
+    """One line naming what the colours of the boxes drawn (their `looks`) mean ('■ value computed  ■ this step
+    ...') on pane row `row` (None: no room), the entries that do not fit left out."""
+    if row is None:
+        return
+    c = 1
+    for key, words in theme.LEGEND:
+        if key not in looks:
+            continue
+        entry = "■ " + words
+        if c + len(entry) > w:
+            return
+        swatch = Style(color=theme.LOOKS[key].border)
+        for j, ch in enumerate(entry):
+            chars[row][c + j] = ch
+            styles[row][c + j] = swatch if j == 0 else LEGEND_INK
+        c += len(entry) + 3
 
 
 def consumers(graph):
