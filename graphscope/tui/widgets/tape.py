@@ -93,8 +93,10 @@ class Tape(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self, event):
-        """Lay the columns out for the new width (less the vertical scrollbar's)."""
+        """Lay the columns out for the new width (less the vertical scrollbar's); the highlighted row stays in sight
+        (a shorter tape scrolls to it)."""
         self.reset(event.size.width)
+        self.call_after_refresh(self.scroll_to_cursor)
 
     def show_step(self):
         """Highlight and scroll to the current node's row."""
@@ -102,6 +104,11 @@ class Tape(ScrollView, can_focus=True):
         self.refresh()
 
     def watch_cursor_row(self, row):
+        self.scroll_to_cursor()
+
+    def scroll_to_cursor(self):
+        """Scroll the least that shows the highlighted row under the header."""
+        row = self.cursor_row
         top = self.scroll_offset.y
         h = self.scrollable_content_region.height - 1
         if row < top:
