@@ -25,6 +25,7 @@ from ...stepper.explain import ratio_verdict
 from ...train.monitor import layer_stats
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
+from .. import colours
 from ..widgets.text_fit import cut_between, cut_parts
 
 COLUMNS = ("layer", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
@@ -135,7 +136,7 @@ class LayerScreen(Screen):
             yield table  # the plots below are drawn once, at their size
             with Horizontal(id="layers-plots"):
                 yield HistogramPlot(id="activation-histogram")
-                yield HistogramPlot(id="gradient-histogram")
+                yield HistogramPlot(colours.GRAD, id="gradient-histogram")
             with VerticalScroll(id="layers-params-pane"):
                 yield Static(id="layers-params")
         yield KeyFooter()

@@ -19,6 +19,7 @@ from textual.strip import Strip
 
 from ...stepper import BACKWARD, FORWARD
 from ...viz import theme
+from .. import colours
 from ...viz.dot import look_of
 from ...viz.layout import BOX_H, LAYERS, box_width, layout
 from ...viz.render import Cancelled, DotJob, have_dot
@@ -58,16 +59,16 @@ THICK = "┏┓┗┛━┃"
 DASHED = "┌┐└┘╌┆"
 FRAME = "╭╮╰╯─│"
 
-EDGE_STYLE = Style(color=theme.MUTED)
-EDGE_HOT = Style(color=theme.EDGE_CURRENT, bold=True)
-FRAME_STYLE = Style(color=theme.CLUSTER_BORDER)
-FRAME_TITLE = Style(color=theme.CLUSTER_INK, bold=True)
+EDGE_STYLE = Style(color=colours.EDGE)
+EDGE_HOT = Style(color=colours.CURRENT, bold=True)
+FRAME_STYLE = Style(color=colours.FRAME)
+FRAME_TITLE = Style(color=colours.FRAME_TITLE, bold=True)
 #: The border of the box whose VJP failed, from its error step on (the pictures' "backward stopped here").
 BROKEN_BORDER = Style(color=theme.ORIGIN_BORDER, bold=True)
-DETAIL_TITLE_STYLE = Style(color=theme.MUTED)
-DETAIL_STYLES = {"value": Style(color=theme.VALUE_INK), "grad": Style(color=theme.GRAD_INK)}
-EDGE_LABEL = Style(color=theme.GRAD_INK, bold=True)
-LEGEND_INK = Style(color=theme.INK)
+DETAIL_TITLE_STYLE = Style(color=colours.MUTED)
+DETAIL_STYLES = {"value": Style(color=colours.VALUE), "grad": Style(color=colours.GRAD)}
+EDGE_LABEL = Style(color=colours.GRAD, bold=True)
+LEGEND_INK = Style(color=colours.INK)
 
 
 def label(item):
@@ -93,10 +94,16 @@ def shortened(text, width):
 
 @lru_cache(maxsize=None)
 def look_style(key, current=False):
-    look = theme.LOOKS[key]
+    """(text, border) styles of a box of look `key` (colours.LOOK_COLOURS): a pending box's text as grey as its
+    border, every other box's in ink; the current box's name on the highlight."""
+    colour = colours.LOOK_COLOURS[key]
     if current:
-        return Style(color="#000000", bgcolor=look.head, bold=True), Style(color=look.border, bold=True)
-    return Style(color=look.ink), Style(color=look.border)
+        return Style(color="#000000", bgcolor=colours.CURRENT_FILL, bold=True), Style(color=colour, bold=True)
+    return Style(color=colour if key == "pending" else colours.INK), Style(color=colour)
+
+
+#: The inside of a box whose gradient was passed on: filled (colours.GRAD_FILL).
+GRAD_FILLED = Style(bgcolor=colours.GRAD_FILL)
 
 
 class GraphView(ScrollView, can_focus=True):
@@ -396,6 +403,7 @@ class GraphView(ScrollView, can_focus=True):
         key = look_of(item, state)
         look = theme.LOOKS[key]
         ink, border = look_style(key, is_current)
+        fill = GRAD_FILLED if key == "backpropagated" and not is_current else None
         if marked:
             border = BROKEN_BORDER
         tl, tr, bl, br, hz, vt = THICK if is_current or marked else DASHED if look.dashed else THIN
@@ -417,13 +425,14 @@ class GraphView(ScrollView, can_focus=True):
                 if 0 <= c < w:
                     chars[r][c] = ch
                     if i == 0 or i == len(rows) - 1 or j in (0, bw - 1):
-                        styles[r][c] = border
+                        style = border
                     elif i == 1:
-                        styles[r][c] = ink if 1 < j < bw - 2 or is_current else border
+                        style = ink if 1 < j < bw - 2 or is_current else fill
                     elif kind is not None:
-                        styles[r][c] = DETAIL_TITLE_STYLE if j < 2 + DETAIL_TITLE else DETAIL_STYLES[kind]
+                        style = DETAIL_TITLE_STYLE if j < 2 + DETAIL_TITLE else DETAIL_STYLES[kind]
                     else:
-                        styles[r][c] = None
+                        style = fill
+                    styles[r][c] = style if fill is None or style is fill else fill_style(style)
 
     # ---------------------------------------------------------------- mouse
     def on_click(self, event):
@@ -435,6 +444,12 @@ class GraphView(ScrollView, can_focus=True):
             if box.x <= x < box.right and box.y <= y < box.y + box.h:
                 self.post_message(NodeChosen(self.items[key].nodes[-1]))
                 return
+
+
+@lru_cache(maxsize=None)
+def fill_style(style):
+    """`style` over a filled box's background (colours.GRAD_FILL)."""
+    return style + GRAD_FILLED
 
 
 def detail_lines(item, state, width):
@@ -492,7 +507,7 @@ def _legend(chars, styles, row, w, looks):
         entry = "■ " + words
         if c + len(entry) > w:
             return
-        swatch = Style(color=theme.LOOKS[key].border)
+        swatch = Style(color=colours.LOOK_COLOURS[key])
         for j, ch in enumerate(entry):
             chars[row][c + j] = ch
             styles[row][c + j] = swatch if j == 0 else LEGEND_INK

@@ -9,6 +9,7 @@ import math
 from rich.cells import cell_len
 from textual_plotext import PlotextPlot
 
+from .. import colours
 from ...viz.curves import loss_ticks
 from ...viz.ticks import round_step, tick_label, whole_ticks
 
@@ -17,6 +18,11 @@ class HistogramPlot(PlotextPlot):
     """One histogram (a monitor ``Summary``): bars over its bins, its range on the x axis."""
 
     title = ""  # what the plot shows now
+
+    def __init__(self, colour=colours.VALUE, **kwargs):
+        """`colour`: the bars', a histogram of values in the values' colour, of gradients in the gradients'."""
+        super().__init__(**kwargs)
+        self.colour = colour
 
     def show(self, title, summary):
         plt = self.plt
@@ -32,7 +38,7 @@ class HistogramPlot(PlotextPlot):
             if len(set(centers)) == 1:  # every value equal: one bar
                 centers, counts = [centers[0]], [int(sum(counts))]
             counts = [int(c) for c in counts]
-            plt.bar(centers, counts, width=1.0, reset_ticks=False, color="blue")
+            plt.bar(centers, counts, width=1.0, reset_ticks=False, color=colours.rgb(self.colour))
             if len(centers) > 1:  # the axis runs over the bins' edges: a ReLU's from 0
                 ticks, labels = edge_ticks(edges)
                 plt.xlim(ticks[0], ticks[-1])
@@ -146,14 +152,15 @@ class CurvePlot(PlotextPlot):
         # values again at every redraw (a resize), and a second log of a loss below 10 is a math domain error
         drawn = [math.log10(v) for _, v in shown] if self.log else [v for _, v in shown]
         marks = {k: v if distinct else ("braille", COLOUR_SAMPLE) for k, v in CURVE_MARKS.items()}
-        plt.plot([i for i, _ in shown], drawn, color="blue", marker=marks["loss"][0])
+        plt.plot([i for i, _ in shown], drawn, color=colours.rgb(colours.LOSS_CURVE), marker=marks["loss"][0])
         what = f"mean of {per} iterations per column; " if per > 1 else ""
-        legend = [(f"loss ({what}left{', log scale' if self.log else ''})", "blue", marks["loss"][1])]
+        legend = [(f"loss ({what}left{', log scale' if self.log else ''})", colours.LOSS_CURVE, marks["loss"][1])]
         per = iterations_per_epoch or 1
-        for accs, label, color in ((train_acc, "train acc", "green"), (val_acc, "val acc", "red")):
+        for accs, label, color in ((train_acc, "train acc", colours.TRAIN_ACC_CURVE),
+                                   (val_acc, "val acc", colours.VAL_ACC_CURVE)):
             points = [((k + 1) * per, a) for k, a in enumerate(accs) if a is not None]
             if points:
-                plt.plot([x for x, _ in points], [y for _, y in points], color=color, yside="right",
+                plt.plot([x for x, _ in points], [y for _, y in points], color=colours.rgb(color), yside="right",
                          marker=marks[label][0])
                 legend.append((label, color, marks[label][1]))
         if len(legend) > 1:
