@@ -69,7 +69,7 @@ def step_text(session, width=None):
     if event.phase == BACKWARD:
         _backward(text, info, event, width)
     elif event.phase == UPDATE:
-        _update(text, info, event, width)
+        _update(text, info, event, width, getattr(st.optimizer, "lr", None))
     elif event.phase != FORWARD:
         text.append(f"\n{event.phase} step\n")
     return text
@@ -199,13 +199,15 @@ def shown_on_one_line(*values, width=None):
     return all(v is None or len(room_lines(v, width) or value_lines(v)) == 1 for v in values)
 
 
-def _update(text, info, event, width):
+def _update(text, info, event, width, lr=None):
     """gradient, the optimizer's state before -> after, step, value before -> after, update/weight ratio."""
     text.append("gradient  ", style="bold")
     lead = f"{info['grad_name']} = "
     text.append(lead, style=colours.GRAD)
     block(text, "gradient  " + lead, event.grad, colours.GRAD, width)
     text.append(f"\n{info['optimizer']} state", style="bold")
+    if lr is not None:
+        text.append(f" (lr {lr:g})", style=colours.MUTED)
     if not info["state"]:
         text.append(": none (the step is -lr × gradient)\n", style=colours.MUTED)
     else:

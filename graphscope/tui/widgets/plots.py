@@ -11,7 +11,7 @@ from textual_plotext import PlotextPlot
 
 from .. import colours
 from ...viz.curves import loss_ticks
-from ...viz.ticks import round_step, tick_label, whole_ticks
+from ...viz.ticks import nice_ticks, round_step, tick_label, whole_ticks
 
 
 class HistogramPlot(PlotextPlot):
@@ -48,6 +48,18 @@ class HistogramPlot(PlotextPlot):
             plt.yticks(*count_ticks(max(counts)))
         self.title = title
         self.refresh()
+
+
+def accuracy_ticks(lo, hi, most=5):
+    """Round ticks for an accuracy axis over lo..hi: multiples of a round step (nice_ticks), widened to take in the
+    round numbers just outside when fewer than two fall within (one accuracy: around it)."""
+    if hi - lo < 0.01:
+        lo, hi = max(0.0, lo - 0.05), min(1.0, hi + 0.05)
+    ticks = nice_ticks(lo, hi, most)
+    if ticks == [lo, hi]:  # no round numbers within: the round steps around them
+        step = round_step(hi - lo, most)
+        ticks = [round(math.floor(lo / step) * step, 12), round(math.ceil(hi / step) * step, 12)]
+    return ticks
 
 
 def edge_ticks(edges):
@@ -156,6 +168,11 @@ class CurvePlot(PlotextPlot):
         what = f"mean of {per} iterations per column; " if per > 1 else ""
         legend = [(f"loss ({what}left{', log scale' if self.log else ''})", colours.LOSS_CURVE, marks["loss"][1])]
         per = iterations_per_epoch or 1
+        accuracies = [a for accs in (train_acc, val_acc) for a in accs if a is not None]
+        if accuracies:  # round ticks (0.6, 0.7, ... or 0.55, 0.6, ...) over the accuracies' range
+            ticks = accuracy_ticks(min(accuracies), max(accuracies))
+            plt.yticks(ticks, [tick_label(t) for t in ticks], yside="right")
+            plt.ylim(min(ticks + accuracies), max(ticks + accuracies), yside="right")
         for accs, label, color in ((train_acc, "train acc", colours.TRAIN_ACC_CURVE),
                                    (val_acc, "val acc", colours.VAL_ACC_CURVE)):
             points = [((k + 1) * per, a) for k, a in enumerate(accs) if a is not None]
