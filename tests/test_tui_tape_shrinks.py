@@ -40,3 +40,20 @@ async def test_the_current_row_stays_when_the_graph_takes_rows():
         await pilot.pause(0.1)
         assert tape.size.height < before
         assert 36 in shown_rows(tape), list(shown_rows(tape))
+
+
+def test_a_wide_tape_gives_the_names_room_before_wider_numbers():
+    from graphscope.tui.widgets.tape_layout import layout
+    columns = {c.title: c.width for c in layout(130, True, {"node": 13, "op": 21})}
+    assert columns["node"] >= 13 and columns["op"] >= 21  # 'batch_norm_23', 'softmax_cross_entropy' whole
+    assert columns["value"] >= 22 and columns["gradient"] >= 22  # 'mean=-0.0428 std=0.372' whole
+
+
+def test_a_constant_array_reads_all_1_not_a_division():
+    import numpy as np
+
+    from graphscope.tui.widgets.tape_layout import compact_value
+    assert compact_value(np.ones(5), 14) == "all 1"
+    assert compact_value(np.zeros((3, 4)), 14) == "all 0"
+    assert compact_value(np.full(3, 0.5), 14) == "all 0.5"
+    assert "/" in compact_value(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]), 14)  # others stay mean/std

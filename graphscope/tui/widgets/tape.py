@@ -87,9 +87,11 @@ class Tape(ScrollView, can_focus=True):
         self.nodes = self.session.stepper.recording.walk  # the forward walk's order: stepping goes down the rows
         self.rows = {node: row for row, node in enumerate(self.nodes)}
         self.arrays = any(np.size(n.value) > 1 for n in self.nodes)  # else no column is compact
+        self.wanted = {"node": max((len(n.name) for n in self.nodes), default=0),
+                       "op": max((len(n.op or n.role or "leaf") for n in self.nodes), default=0)}
         width = self.size.width if width is None else width
         if width:
-            self.columns = layout(width - self.styles.scrollbar_size_vertical, self.arrays)
+            self.columns = layout(width - self.styles.scrollbar_size_vertical, self.arrays, self.wanted)
         self.virtual_size = Size(line_width(self.columns), len(self.nodes) + 1)
         self.refresh()
 
