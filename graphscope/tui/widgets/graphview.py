@@ -435,8 +435,47 @@ class GraphView(ScrollView, can_focus=True):
                     styles[r][c] = style if fill is None or style is fill else fill_style(style)
 
     # ---------------------------------------------------------------- mouse
+    def on_mouse_scroll_down(self, event):
+        self._wheel(event, 1)
+
+    def on_mouse_scroll_up(self, event):
+        self._wheel(event, -1)
+
+    def _wheel(self, event, sign):
+        """A plain wheel pans along the axis that overflows: down the rows when they do, else across (a graph
+        wider than the pane but not taller); shift or ctrl, and a graph that overflows both ways, as Textual does."""
+        if event.ctrl or event.shift or self.allow_vertical_scroll or not self.allow_horizontal_scroll:
+            return
+        event.prevent_default()  # Textual's own handler would scroll the rows, which do not move
+        (self.scroll_right if sign > 0 else self.scroll_left)(animate=False, immediate=True)
+        event.stop()
+
+    def on_mouse_down(self, event):
+        """Start a drag: the graph pans with the pointer while the button is down (a press without a move is a
+        click: it goes to the box's node)."""
+        if self.layout_ is not None and event.button == 1:
+            self._drag = (event.screen_x, event.screen_y, *self.scroll_offset, False)
+            self.capture_mouse()
+
+    def on_mouse_move(self, event):
+        drag = getattr(self, "_drag", None)
+        if drag is None or not event.button:
+            return
+        x0, y0, sx, sy, _ = drag
+        dx, dy = event.screen_x - x0, event.screen_y - y0
+        if dx or dy:
+            self._drag = (x0, y0, sx, sy, True)
+            self.scroll_to(sx - dx, sy - dy, animate=False, immediate=True)
+
+    def on_mouse_up(self, event):
+        if getattr(self, "_drag", None) is not None:
+            self.release_mouse()
+            self._dragged = self._drag[4]
+            self._drag = None
+
     def on_click(self, event):
-        if self.layout_ is None:
+        if self.layout_ is None or getattr(self, "_dragged", False):
+            self._dragged = False
             return
         x, y = event.x + self.origin[0], event.y + self.origin[1]
         for key in self._index.boxes_in(x, y, 1, 1):

@@ -18,6 +18,7 @@ from ...engine.formatting import NOT_COMPUTED, listed_lines, number_text, shown_
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
 from .. import colours
 from ..keys import in_order
+from ..messages import NodeChosen
 from .check_texts import graph_check_text, node_check_text
 from .text_fit import fits, hanging, wrapped
 
@@ -37,6 +38,8 @@ TOO_WIDE_NOTE = "  (widen to list)"
 #: A guess judged right (predict mode), in the pictures' palette (open-color green 9); a wrong one is the
 #: pictures' error red.
 RIGHT_INK = "#2b7a3b"
+#: The heading of each input's paragraph at a backward step, before its name: a click on it goes to that node.
+INPUT_HEADING = "▶ to "
 #: How many refreshes to wait for new text to be laid out before scrolling in it.
 LAYOUT_TRIES = 5
 
@@ -165,7 +168,7 @@ def _backward(text, info, event, width):
     if not event.edges:
         text.append("a leaf: its gradient is complete\n" if event.node.op_def is None else "")
     for e, edge in zip(info["edges"], event.edges):
-        text.append(f"\n▶ to {e['input']}", style="bold")
+        text.append(f"\n{INPUT_HEADING}{e['input']}", style="bold")
         text.append(f" (input {e['slot']}, {e['shape']})\n", style=colours.MUTED)
         if "note" in e:
             text.append(hanging(f"  {e['note']}", width) + "\n", style=colours.MUTED)
@@ -275,6 +278,18 @@ class Inspector(VerticalScroll):
 
     def compose(self):
         yield self.body
+
+    def on_click(self, event):
+        """A click on an input's heading ('▶ to matmul_9') goes to that input's node."""
+        offset = event.get_content_offset(self.body)
+        if offset is None:
+            return
+        line = self.body.render_line(offset.y).text.strip()
+        if line.startswith(INPUT_HEADING):
+            name = line[len(INPUT_HEADING):].split(" ", 1)[0]
+            node = next((n for n in self.session.graph.nodes if n.name == name), None)
+            if node is not None:
+                self.post_message(NodeChosen(node))
 
     def text_width(self):
         """The columns the text has (inside the border, padding and scrollbar gutter); None before layout."""
