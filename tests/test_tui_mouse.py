@@ -61,3 +61,17 @@ async def test_a_wide_footer_names_every_main_key():
         footer = app.screen.query_one(KeyFooter)
         shown = {getattr(c, "key", None) for c in footer.children if c.display}
         assert {"u", "t", "e", "s", "o", "exclamation_mark", "w"} <= shown, shown
+
+
+async def test_a_click_on_the_footers_step_word_steps():
+    from types import SimpleNamespace
+
+    from textual.widgets._footer import FooterLabel
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        label = next(c for c in footer.children if isinstance(c, FooterLabel) and "step" in str(c.render()))
+        footer.on_mouse_down(SimpleNamespace(widget=label))  # what a click on the word sends the footer
+        await settle(pilot)
+        assert app.session.step == 1
