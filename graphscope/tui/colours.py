@@ -39,9 +39,9 @@ LOOK_WORDS = dict(theme.LEGEND)
 #: The tape's status column is 8 characters: the words for 'needs no gradient' there.
 SHORT_WORDS = {"inactive": "no grad"}
 
-#: The layer screen's histograms and the training screen's curves, as plotext takes colours (r, g, b).
 def rgb(colour):
-    """'#1864ab' as (24, 100, 171)."""
+    """'#1864ab' as (24, 100, 171): a colour as plotext takes it (the layer screen's histograms, the training
+    screen's curves)."""
     return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
 
 

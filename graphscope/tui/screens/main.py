@@ -434,7 +434,8 @@ class MainScreen(Screen):
 
 def inspector_width(total, graph_wanted):
     """The inspector's columns in a body `total` columns wide whose graph needs `graph_wanted` columns: its share
-    (INSPECTOR_SHARE, INSPECTOR_MIN..INSPECTOR_MAX), less what the graph needs beyond the rest, down to INSPECTOR_MIN."""
+    (INSPECTOR_SHARE, INSPECTOR_MIN..INSPECTOR_MAX), less what the graph needs beyond the rest, down to
+    INSPECTOR_MIN."""
     share = min(INSPECTOR_MAX, max(INSPECTOR_MIN, int(total * INSPECTOR_SHARE)))
     return max(min(INSPECTOR_MIN, total), min(share, total - graph_wanted))
 
