@@ -38,7 +38,7 @@ async def test_colours_read_against_the_panes_backgrounds():
             assert contrast(border.color, graph_bg) >= 3, key
             assert contrast(ink.color, graph_bg) >= 4.5, key
             assert contrast(colour, tape_bg) >= 4.5, key  # a tape row's text
-        for ink in (colours.MUTED, colours.VALUE, colours.GRAD, colours.ERROR):
+        for ink in (colours.MUTED, colours.VALUE, colours.GRAD, colours.ERROR, colours.RIGHT):
             assert contrast(ink, inspector_bg) >= 4.5, ink
         assert contrast("#ffffff", colours.CURRENT) >= 4.5  # the tape's current row, in reverse
 

@@ -21,6 +21,8 @@ CURRENT_FILL = "#ffc078"
 PENDING = "#5f666d"
 #: Needs no gradient (inputs, constants, what depends on them only).
 NO_GRAD = "#6741d9"
+#: Right: a check that passed, a guess that matches (open-color green 9, darkened to read at 4.5:1).
+RIGHT = "#2b7a3b"
 #: Errors: a non-finite value's origin, a VJP that failed or failed its check.
 ERROR = theme.ORIGIN_INK
 #: A box that passed its gradient on is filled with this, so that it reads apart from a box with its value only

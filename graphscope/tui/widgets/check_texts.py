@@ -22,7 +22,7 @@ INDENT = "  "
 #: The gaps between the table's columns, widest first: the narrowest that fits the pane is used.
 GAPS = (2, 1)
 #: How an input's status is written.
-STATUS_STYLE = {"FAIL": f"bold {colours.ERROR}", "ok": "#2b7a3b"}
+STATUS_STYLE = {"FAIL": f"bold {colours.ERROR}", "ok": colours.RIGHT}
 
 
 def node_check_text(check, width=None):

@@ -35,9 +35,8 @@ LISTED_ROWS = 12
 LISTED_ENTRIES = 144
 #: After a matrix summarized because its rows are wider than the pane (when the words fit on its line).
 TOO_WIDE_NOTE = "  (widen to list)"
-#: A guess judged right (predict mode), in the pictures' palette (open-color green 9); a wrong one is the
-#: pictures' error red.
-RIGHT_INK = "#2b7a3b"
+#: A guess judged right (predict mode); a wrong one is the error red.
+RIGHT_INK = colours.RIGHT
 #: The heading of each input's paragraph at a backward step, before its name: a click on it goes to that node.
 INPUT_HEADING = "▶ to "
 #: How many refreshes to wait for new text to be laid out before scrolling in it.
