@@ -207,13 +207,14 @@ def _update(text, info, event, width, lr=None):
     lead = f"{info['grad_name']} = "
     text.append(lead, style=colours.GRAD)
     block(text, "gradient  " + lead, event.grad, colours.GRAD, width)
-    text.append(f"\n{info['optimizer']} state", style="bold")
-    if lr is not None:
-        text.append(f" (lr {lr:g})", style=colours.MUTED)
-    if not info["state"]:
-        text.append(": none (the step is -lr × gradient)\n", style=colours.MUTED)
-    else:
-        text.append("  before → after\n", style=colours.MUTED)
+    head = f"{info['optimizer']} state"
+    rate = f" (lr {lr:g})" if lr is not None else ""
+    text.append(f"\n{head}", style="bold")
+    text.append(rate, style=colours.MUTED)
+    tail = ": none (the step is -lr × gradient)" if not info["state"] else "  before → after"
+    if width and len(head + rate + tail) > width:  # the rest on a line of its own, indented
+        tail = "\n  " + tail.lstrip(": ")
+    text.append(tail + "\n", style=colours.MUTED)
     for s in info["state"]:
         _before_after(text, f"  {s['name']}", event.state_before[s["name"]], event.state_after[s["name"]], None,
                       width)
