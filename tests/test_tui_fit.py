@@ -71,7 +71,7 @@ async def test_no_matrix_row_is_broken_over_two_lines_at_any_backward_step(size)
 
 async def test_the_inspector_lays_its_text_out_again_when_the_terminal_is_resized():
     app = two_layer_app()
-    async with app.run_test(size=(200, 50)) as pilot:
+    async with app.run_test(size=(240, 50)) as pilot:  # the graph's 146 columns leave the inspector its 70
         await pilot.press("f", "n", "n")  # backward at scores, a 4x3 value
         await settle(pilot)
         wide = inspector_lines(app)

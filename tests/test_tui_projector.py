@@ -171,7 +171,8 @@ async def test_at_80x24_the_graph_keeps_the_current_node_and_its_neighbour_whole
     app = sample_app("two_layer.py")
     async with app.run_test(size=SMALL) as pilot:
         nodes = app.session.graph.nodes
-        for step, shown in ((16, (5, 4)), (17, (4,)), (12, (9,))):  # h and the add before it; that add; scores
+        # h and matmul_9, whose gradient it takes (its upstream's source); add_5 and h; scores
+        for step, shown in ((16, (5, 8)), (17, (4, 5)), (12, (9,))):
             await at_step(app, pilot, step)
             assert app.session.node is nodes[shown[0]]
             for k in shown:

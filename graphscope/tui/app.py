@@ -9,7 +9,7 @@ from .palette import ANSI, FULL, MODES, MONO, ConsoleGlyphs, LowColour, console_
 from .screens.main import MainScreen
 from .screens.too_small import TooSmallScreen, too_small
 from .session import Session
-from .training import TrainingOptions, resume_run
+from .training import TrainingOptions, resume_run, walk_optimizer
 
 
 class GraphscopeApp(App):
@@ -44,6 +44,7 @@ class GraphscopeApp(App):
             + ([NoColor()] if self.colours == MONO else []) + ([ConsoleGlyphs()] if self.console_font else [])
         self.training_options = training or TrainingOptions()
         resumed = resume_run(graph, file, self.training_options) if self.training_options.resume else None
+        optimizer = walk_optimizer(graph, optimizer, self.training_options)  # u walks the step r trains with
         self.session = Session(graph, origin, file, resumed.trainer.optimizer if resumed else optimizer)
         if resumed is not None:
             self.session.continue_run(resumed)

@@ -47,6 +47,18 @@ DEFAULT_LR = 0.01
 GIVEN, SUGGESTED, DEFAULT, FROM_CHECKPOINT = "given", "settings()", "default", "checkpoint"
 
 
+def walk_optimizer(graph, optimizer, options):
+    """The update walk's `optimizer` at the rate the training screen trains with: when the training's rate comes
+    from the file's settings() (the walk's came from no --lr, so it is the default), the same rule is made again at
+    that rate, so that u walks the step r takes; else `optimizer` itself (also when resuming: the saved one)."""
+    if optimizer is None or options.resume or options.origins.get("lr") != SUGGESTED:
+        return optimizer
+    rule = RULES.get(str(options.optimizer).lower())
+    if type(optimizer) is not rule or getattr(optimizer, "lr", None) == options.lr:
+        return optimizer
+    return make(options.optimizer, graph.params, options.lr)
+
+
 @dataclass(frozen=True)
 class TrainingOptions:
     """How the training screen trains: `graphscope tui FILE`'s training options, the file's settings() and

@@ -94,26 +94,29 @@ def engine_for(view):
     return DOT if small and have_dot() else LAYERS
 
 
-def layout(view, labels, engine=None, job=None):
-    """Lay out `view` (a viz.View) with box texts `labels`; `engine` forces 'dot' or 'layers'.
+def layout(view, labels, engine=None, job=None, box_h=BOX_H, widths=None, gap=LAYER_GAP):
+    """Lay out `view` (a viz.View) with box texts `labels`; `engine` forces 'dot' or 'layers'. Every box is
+    `box_h` cells tall (its borders and box_h - 2 lines of text) and, given `widths` ({key: cells}), that wide;
+    about `gap` cells stand between layers.
 
     `job` (a render.DotJob) lets another thread stop the work: cancelling it kills a running `dot` and makes
     this raise render.Cancelled soon after.
     """
     if engine is None:
         engine = engine_for(view)
-    widths = {item.key: box_width(labels[item.key]) for item in view.items}
+    if widths is None:
+        widths = {item.key: box_width(labels[item.key]) for item in view.items}
     frames = []
     if engine == DOT:
         try:
-            boxes, frames = _dot_boxes(view, widths, job)
+            boxes, frames = _dot_boxes(view, widths, job, box_h, gap)
         except Cancelled:
             raise
         except Exception:  # noqa: BLE001 - dot missing or crashed: the layers need no program
             engine = LAYERS
-            boxes = _layer_boxes(view, widths, job)
+            boxes = _layer_boxes(view, widths, job, box_h, gap)
     else:
-        boxes = _layer_boxes(view, widths, job)
+        boxes = _layer_boxes(view, widths, job, box_h, gap)
     _check(job)
     lay = Layout(boxes, frames=frames, engine=engine)
     lay.routes = [(e, _route(boxes[e.src.key], boxes[e.dst.key])) for e in view.edges]
@@ -144,10 +147,11 @@ FRAME_MARGIN = "14,12"
 TITLE_POINTS = 13
 
 
-def dot_source(view, widths):
+def dot_source(view, widths, box_h=BOX_H, gap=LAYER_GAP):
     """DOT text with one fixed-size box per item (sized in cells), inside nested clusters of their scopes."""
-    lines = ["digraph G {", "rankdir=LR; nodesep=0.2; ranksep=0.5; splines=false;",
-             f"node [shape=box fixedsize=true height={BOX_H * CELL_H:.2f} label=\"\"];"]
+    ranksep = 0.5 * gap / LAYER_GAP
+    lines = ["digraph G {", f"rankdir=LR; nodesep=0.2; ranksep={ranksep:g}; splines=false;",
+             f"node [shape=box fixedsize=true height={box_h * CELL_H:.2f} label=\"\"];"]
     if costly_layout(view):
         lines.insert(2, " ".join(f"{k}={v};" for k, v in theme.CHEAP_LAYOUT.items()))
     tree = view.clusters()
@@ -177,9 +181,9 @@ def dot_source(view, widths):
     return "\n".join(lines)
 
 
-def _dot_boxes(view, widths, job=None):
-    laid_out = run_dot(dot_source(view, widths), "json", job).decode("utf-8")
-    return parse_json(laid_out, widths)
+def _dot_boxes(view, widths, job=None, box_h=BOX_H, gap=LAYER_GAP):
+    laid_out = run_dot(dot_source(view, widths, box_h, gap), "json", job).decode("utf-8")
+    return parse_json(laid_out, widths, box_h)
 
 
 def _check(job):
@@ -187,7 +191,7 @@ def _check(job):
         raise Cancelled("layout cancelled")
 
 
-def parse_json(text, widths):
+def parse_json(text, widths, box_h=BOX_H):
     """Boxes and frames from Graphviz's `json` output (points, y up), converted to cells (y down)."""
     data = json.loads(text)
     height = _floats(data["bb"])[3] / 72
@@ -197,7 +201,7 @@ def parse_json(text, widths):
             x, y = (v / 72 for v in _floats(obj["pos"]))
             w = widths[obj["name"]]
             cx, cy = x / CELL_W, (height - y) / CELL_H
-            boxes[obj["name"]] = Box(max(0, round(cx - w / 2)), max(0, round(cy - BOX_H / 2)), w)
+            boxes[obj["name"]] = Box(max(0, round(cx - w / 2)), max(0, round(cy - box_h / 2)), w, box_h)
         elif "bb" in obj and str(obj.get("name", "")).startswith("cluster"):
             x1, y1, x2, y2 = (v / 72 for v in _floats(obj["bb"]))
             left, top = round(x1 / CELL_W), round((height - y2) / CELL_H)
@@ -213,7 +217,7 @@ def _floats(text):
 
 # ---------------------------------------------------------------- topological layers
 
-def _layer_boxes(view, widths, job=None):
+def _layer_boxes(view, widths, job=None, box_h=BOX_H, gap=LAYER_GAP):
     """A column per topological layer; in a column, boxes ordered by where their inputs sit.
 
     A node with no inputs (a leaf, a constant) stands in the column just before its first use, not in the
@@ -247,7 +251,7 @@ def _layer_boxes(view, widths, job=None):
         width = max(widths[key] for key in keys)
         for row, key in enumerate(keys):
             row_of[key] = row
-            boxes[key] = Box(x, row * (BOX_H + ROW_GAP), widths[key])
-        x += width + LAYER_GAP
+            boxes[key] = Box(x, row * (box_h + ROW_GAP), widths[key], box_h)
+        x += width + gap
     return boxes
 

@@ -5,15 +5,20 @@ from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from .. import colours
 from ..widgets.tape_layout import MARKS_KEY
 from ..widgets.text_fit import hanging
 
-INTRO = " ".join("""[b]graphscope[/b]: step through backpropagation node by node (Escape, ? or q closes this help).
+INTRO = " ".join(f"""[b]graphscope[/b]: step through backpropagation node by node (Escape, ? or q closes this help).
 @@
-The [b]graph[/b] (top left) shows every node: grey dashed = not computed yet,
-blue = value computed, orange = this step, teal = gradient passed on,
-light blue = needs no gradient, red = made the first NaN or infinity (in a terminal without colours: dashed = not
-computed yet, heavy = this step and its edges). The [b]tape[/b] (bottom left) lists the nodes in order, each row
+The [b]graph[/b] (top left) shows every node, in the same colours as its tape row:
+[{colours.PENDING}]grey dashed = not computed yet[/], [{colours.VALUE}]blue = value computed[/],
+[{colours.CURRENT}]orange = this step[/], [{colours.GRAD}]teal, filled = gradient passed on[/],
+[{colours.NO_GRAD}]violet = needs no gradient (no grad)[/], [{colours.ERROR}]red = made the first NaN or
+infinity[/]; values are blue and gradients teal everywhere (in a terminal without colours: dashed = not computed
+yet, heavy = this step and its edges). With room, a box shows its value and gradient, and the edge the step's
+gradient flows along is labelled with it (w hides the inspector to make room). The [b]tape[/b] (bottom left)
+lists the nodes in order, each row
 marked: MARKS_KEY. The [b]inspector[/b] (right) shows the current node: its value, and in
 the backward phase, for each input, upstream × local = contribution and the
 input's accumulated gradient. With --optimizer an update phase follows (u):

@@ -25,6 +25,7 @@ from ...stepper.explain import ratio_verdict
 from ...train.monitor import layer_stats
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
+from .. import colours
 from ..widgets.text_fit import cut_between, cut_parts
 
 COLUMNS = ("layer", "act mean", "act std", "dead/sat", "grad mean", "grad std", "upd/weight")
@@ -91,6 +92,10 @@ AROUND_ROWS = 3 + 6 + 1
 TABLE_MIN_ROWS = 4
 
 
+#: The most spaces each side of a table cell (a wide screen's table spreads out up to this).
+TABLE_PADDING_MAX = 10
+
+
 def table_height(layers, screen_height):
     """The layer table's rows (its header included) on a screen `screen_height` lines high: every layer when they
     fit, else as many as leave the histograms HISTOGRAM_ROWS rows (the table scrolls to the highlighted layer)."""
@@ -135,7 +140,7 @@ class LayerScreen(Screen):
             yield table  # the plots below are drawn once, at their size
             with Horizontal(id="layers-plots"):
                 yield HistogramPlot(id="activation-histogram")
-                yield HistogramPlot(id="gradient-histogram")
+                yield HistogramPlot(colours.GRAD, id="gradient-histogram")
             with VerticalScroll(id="layers-params-pane"):
                 yield Static(id="layers-params")
         yield KeyFooter()
@@ -182,6 +187,17 @@ class LayerScreen(Screen):
                           g.mean_text if g else "not computed", stat_text(g.std) if g else "-", _ratio(s), key=s.scope)
         table.focus()
         self.show_scope(0)
+        self.call_after_refresh(self.fit_table_width)
+
+    def fit_table_width(self):
+        """Spread the table's columns over the screen's width (wider padding in each cell, up to TABLE_PADDING_MAX),
+        so that a wide terminal's table does not stand in its left third."""
+        table = self.query_one(DataTable)
+        width, columns = table.size.width, list(table.columns.values())
+        if not width or not columns:
+            return
+        natural = sum(c.content_width for c in columns)
+        table.cell_padding = max(1, min(TABLE_PADDING_MAX, (width - natural - 1) // (2 * len(columns))))
 
     def action_scope(self, delta):
         """Move the table's highlight up or down a scope (its histograms and parameters follow)."""
@@ -212,5 +228,6 @@ class LayerScreen(Screen):
     def on_resize(self):
         self.call_after_refresh(self.show_status)
         if self.stats:
+            self.call_after_refresh(self.fit_table_width)
             self.query_one(DataTable).styles.height = table_height(len(self.stats), self.app.size.height)
             self.call_after_refresh(self.show_params)

@@ -7,6 +7,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.css.scalar import Scalar
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.widgets._toast import ToastRack
@@ -44,6 +45,9 @@ TAPE_ROWS = 9
 #: The tape may take this share of the left column's rows even when the graph would fill them (a graph pane that
 #: scrolls anyway loses a few rows; the tape then lists every node of a small graph in a tall terminal).
 TAPE_SHARE = 1 / 3
+#: The inspector's columns: this share of the body's, between these bounds (at 80 columns half the screen: a 4x3
+#: matrix's rows fit), less what a wide graph needs beyond its own share (down to INSPECTOR_MIN).
+INSPECTOR_SHARE, INSPECTOR_MIN, INSPECTOR_MAX = 0.4, 40, 70
 #: What s says when it wrote DOT text because Graphviz's dot is not installed.
 NO_DOT_EXPORT = "no SVG: Graphviz's dot is not installed; `dot -Tsvg` draws this file where it is"
 #: The notice, once, that the graph is laid out without Graphviz.
@@ -68,24 +72,27 @@ class MainScreen(Screen):
         Binding("end", "last", "last step", show=False),
         Binding("f", f"phase_end('{FORWARD}')", "forward end", tooltip="end of forward"),
         Binding("b", f"phase_end('{BACKWARD}')", "backward end", tooltip="end of backward"),
-        Binding("u", f"phase_start('{UPDATE}')", "update", tooltip="start of update", show=False),
         Binding("g", "goto_node", "go to", tooltip="go to node"),
         Binding("c", "check_node", "check", tooltip="check node"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
         Binding("l", "layers", "layers", tooltip="layer statistics"),
         Binding("r", "train", "train"),
-        Binding("exclamation_mark", "nonfinite", "first NaN/inf", show=False),
+        Binding("w", "wide_graph", "wide graph", tooltip="hide or show the inspector (the graph takes its room)"),
+        Binding("u", f"phase_start('{UPDATE}')", "update", tooltip="start of update"),
+        Binding("t", "predict", "predict", tooltip="predict mode"),
+        Binding("exclamation_mark", "nonfinite", "NaN", tooltip="first NaN/inf"),
         Binding("C", "check_all", "check all", show=False),
-        Binding("e", "edit_leaf", "edit leaf", show=False),
-        Binding("s", "export_svg", "export SVG", show=False),
-        Binding("o", "toggle_scope", "collapse/expand scope", show=False),
-        Binding("t", "predict", "predict mode", show=False),
+        Binding("e", "edit_leaf", "edit", tooltip="edit leaf"),
+        Binding("s", "export_svg", "SVG", tooltip="export SVG"),
+        Binding("o", "toggle_scope", "fold", tooltip="collapse/expand scope"),
         Binding("enter", "choose_row", "go to row", tooltip="go to the tape's highlighted row", show=False),
         Binding("tab", "app.focus_next", "next pane", tooltip="focus the next pane (graph, tape, inspector)",
                 show=False),
         Binding("shift+tab", "app.focus_previous", "previous pane", tooltip="focus the previous pane", show=False),
     ])
+    #: A pane maximized (the palette's "Maximize") keeps the status line (phase and step) and the footer.
+    ALLOW_IN_MAXIMIZED_VIEW = "#status, Footer"
     #: Below this many columns the footer drops its spacing (Footer.compact) so the step keys, help and quit fit 80.
     ROOMY_FOOTER = 120
 
@@ -95,6 +102,7 @@ class MainScreen(Screen):
         self.predicting = False
         self.verdict = None  # predict mode: how the last guess compared
         self.told_plain_layout = False  # said once that the graph is laid out without Graphviz
+        self.wide = False  # w: the inspector is hidden, the graph pane takes its columns
 
     def compose(self):
         yield Static(id="status")
@@ -121,6 +129,45 @@ class MainScreen(Screen):
             self.tell(PLAIN_LAYOUT, title="plain layout")
 
     def fit_panes(self):
+        """Boxes with values when the graph so drawn fits the most room the pane can have (fit_detail), then the
+        body's columns shared out (fit_columns), then the left column's rows (fit_rows)."""
+        self.fit_detail()
+        self.fit_columns()
+        self.fit_rows()
+
+    def fit_detail(self):
+        """The graph's boxes show values and gradients when so drawn it fits the body less the inspector's least
+        columns (all of it with the inspector hidden) and the left column less the tape's least rows."""
+        graph = self.query_one(GraphView)
+        width, rows = self.query_one("#body").size.width, self.query_one("#left").size.height
+        if width and rows:
+            width -= 0 if self.wide else INSPECTOR_MIN
+            rows -= max(TAPE_ROWS, int(rows * TAPE_SHARE)) + graph.styles.gutter.height
+            graph.fit_detail(width - graph.styles.gutter.width, rows)
+
+    def fit_columns(self):
+        """The inspector's width: INSPECTOR_SHARE of the body between INSPECTOR_MIN and INSPECTOR_MAX columns, less
+        (down to INSPECTOR_MIN) what the graph needs beyond its pane's share, so that a wide graph is drawn whole
+        when the inspector can give it the room; hidden (w) it gives the graph all of it."""
+        inspector, graph = self.query_one(Inspector), self.query_one(GraphView)
+        inspector.display = not self.wide
+        total = self.query_one("#body").size.width
+        wanted = graph.wanted_width()
+        if not total or wanted is None:
+            return
+        width = inspector_width(total, wanted)
+        if inspector.styles.width != Scalar.from_number(width):  # the stylesheet's is a share (40%), not cells
+            inspector.styles.width = width
+            self.call_after_refresh(graph.show_step)  # follow the node in the pane's new size
+
+    def action_wide_graph(self):
+        """Hide or show the inspector: the graph pane (and the tape) take its columns."""
+        self.wide = not self.wide
+        self.fit_panes()
+        self.call_after_refresh(self.query_one(GraphView).show_step)
+        self.call_after_refresh(self.fit_notifications)
+
+    def fit_rows(self):
         """Share the left column's rows out from what each pane holds: the tape lists every node when the graph
         leaves it the room, or when its rows are at most TAPE_SHARE of the column, else it keeps TAPE_ROWS or that
         share; it is never longer than its nodes (the graph takes the rest). Then the notifications' room follows
@@ -383,6 +430,14 @@ class MainScreen(Screen):
             keys = b.key.replace("exclamation_mark", "!").replace("question_mark", "?")
             yield SystemCommand(full_words(b).capitalize(), f"key: {keys}", partial(self.run_action, b.action))
 
+
+
+def inspector_width(total, graph_wanted):
+    """The inspector's columns in a body `total` columns wide whose graph needs `graph_wanted` columns: its share
+    (INSPECTOR_SHARE, INSPECTOR_MIN..INSPECTOR_MAX), less what the graph needs beyond the rest, down to
+    INSPECTOR_MIN."""
+    share = min(INSPECTOR_MAX, max(INSPECTOR_MIN, int(total * INSPECTOR_SHARE)))
+    return max(min(INSPECTOR_MIN, total), min(share, total - graph_wanted))
 
 
 def predict_mode_notice(question):

@@ -120,7 +120,12 @@ class TrainingScreen(Screen):
         with, in `graphscope train`'s words (the batch it really takes once the `n_train` examples are known)."""
         origin = f" {self.session.origin}" if self.session.origin else ""
         source = self.options.source_text()
-        return f"training{origin} · {self.options.text(n_train)}" + (f" · {source}" if source else "")
+        walked = getattr(self.session.stepper.optimizer, "lr", None)
+        walk = ""
+        if walked is not None:  # the update walk's rate: the training's, or said
+            walk = "u walks the same lr" if walked == self.options.lr else f"u walked lr {walked:g}"
+        return (f"training{origin} · {self.options.text(n_train)}" + (f" · {source}" if source else "")
+                + (f" · {walk}" if walk else ""))
 
     # ---------------------------------------------------------------- the run
     def start(self):

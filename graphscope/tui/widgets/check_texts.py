@@ -10,7 +10,7 @@ column 0.
 from rich.text import Text
 
 from ...engine.formatting import number_text, shape_text
-from ...viz import theme
+from .. import colours
 from .text_fit import cut_between, fits, hanging
 
 #: The worst entries shown per failing input (as `graphscope check` shows them).
@@ -22,7 +22,7 @@ INDENT = "  "
 #: The gaps between the table's columns, widest first: the narrowest that fits the pane is used.
 GAPS = (2, 1)
 #: How an input's status is written.
-STATUS_STYLE = {"FAIL": "bold red", "ok": "green"}
+STATUS_STYLE = {"FAIL": f"bold {colours.ERROR}", "ok": colours.RIGHT}
 
 
 def node_check_text(check, width=None):
@@ -40,7 +40,7 @@ def node_check_text(check, width=None):
         if not inp.ok and inp.worst:
             lines, titled = entry_lines(inp.worst[:WORST_SHOWN], width)
             if titled:
-                text.append(lines.pop(0) + "\n", style=theme.MUTED)
+                text.append(lines.pop(0) + "\n", style=colours.MUTED)
             text.append("\n".join(lines) + "\n")
     return text
 
@@ -55,7 +55,7 @@ def _heading(text, lead, verdict, style, width):
 def _input_head(text, inp, width):
     """'a (input 0, 4x4): FAIL', as the inspector's backward step names an input, its status in its colour."""
     name = inp.name if inp.slot is None else f"{inp.name} (input {inp.slot}, {shape_text(tuple(inp.shape))})"
-    _heading(text, f"{name}: ", inp.status, STATUS_STYLE.get(inp.status, theme.MUTED), width)
+    _heading(text, f"{name}: ", inp.status, STATUS_STYLE.get(inp.status, colours.MUTED), width)
 
 
 def entry_cells(entry):

@@ -1,5 +1,6 @@
 """The key footer: never a key cut at the right edge."""
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey, FooterLabel
 
 #: The class Footer gives the command palette's key, docked at the right.
 PALETTE_KEY = "-command-palette"
@@ -30,6 +31,18 @@ class KeyFooter(Footer):
     def on_unmount(self):
         self.screen.screen_layout_refresh_signal.unsubscribe(self)
         super().on_unmount()
+
+    def on_mouse_down(self, event):
+        """A click on a group's word ('step' of '←→ step') does what its last key does (next step), as a click on
+        the key itself does."""
+        label = event.widget
+        if isinstance(label, FooterLabel) and label.parent is not None:
+            siblings = list(label.parent.children)
+            before = siblings[:siblings.index(label)]
+            group = before[-1] if before else None  # the group's keys stand just before its word
+            keys = [c for c in (group.children if group is not None else ()) if isinstance(c, FooterKey)]
+            if keys:
+                keys[-1].on_mouse_down()
 
     def on_resize(self, event):
         self.compact = event.size.width < self.roomy

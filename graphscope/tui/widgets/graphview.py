@@ -17,17 +17,28 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...stepper import BACKWARD, FORWARD
 from ...viz import theme
+from .. import colours
 from ...viz.dot import look_of
-from ...viz.layout import LAYERS, layout
+from ...viz.layout import BOX_H, LAYERS, box_width, layout
 from ...viz.render import Cancelled, DotJob, have_dot
 from ...viz.origin import BrokenMark
-from ...viz.view import BOX, FOLD, pattern_name
+from ...viz.view import BOX, FOLD, NODE, pattern_name
 from ..keys import in_order
 from ..messages import NodeChosen
 from .spatial import LayoutIndex
-from .tape_layout import cut_name
+from .tape_layout import cut_name, fitted_value
 
+#: A view of at most this many items is also laid out with taller boxes that show each node's value and gradient
+#: (DETAIL_LINES under its name, DETAIL_TEXT columns wide), drawn so when that drawing fits the room the screen has.
+DETAIL_ITEMS = 60
+DETAIL_LINES = ("value", "grad")
+DETAIL_TEXT = 18
+#: Cells between the layers of the taller boxes: room for an edge's gradient ('← -0.25').
+DETAIL_GAP = 12
+#: A box line's title and the number after it ('value  -4').
+DETAIL_TITLE = 6
 #: Graphs with more nodes than this are laid out (and their view built) in a thread after the screen first paints.
 BACKGROUND_NODES = 2000
 
@@ -48,12 +59,16 @@ THICK = "┏┓┗┛━┃"
 DASHED = "┌┐└┘╌┆"
 FRAME = "╭╮╰╯─│"
 
-EDGE_STYLE = Style(color=theme.MUTED)
-EDGE_HOT = Style(color=theme.EDGE_CURRENT, bold=True)
-FRAME_STYLE = Style(color=theme.CLUSTER_BORDER)
-FRAME_TITLE = Style(color=theme.CLUSTER_INK, bold=True)
+EDGE_STYLE = Style(color=colours.EDGE)
+EDGE_HOT = Style(color=colours.CURRENT, bold=True)
+FRAME_STYLE = Style(color=colours.FRAME)
+FRAME_TITLE = Style(color=colours.FRAME_TITLE, bold=True)
 #: The border of the box whose VJP failed, from its error step on (the pictures' "backward stopped here").
 BROKEN_BORDER = Style(color=theme.ORIGIN_BORDER, bold=True)
+DETAIL_TITLE_STYLE = Style(color=colours.MUTED)
+DETAIL_STYLES = {"value": Style(color=colours.VALUE), "grad": Style(color=colours.GRAD)}
+EDGE_LABEL = Style(color=colours.GRAD, bold=True)
+LEGEND_INK = Style(color=colours.INK)
 
 
 def label(item):
@@ -79,10 +94,16 @@ def shortened(text, width):
 
 @lru_cache(maxsize=None)
 def look_style(key, current=False):
-    look = theme.LOOKS[key]
+    """(text, border) styles of a box of look `key` (colours.LOOK_COLOURS): a pending box's text as grey as its
+    border, every other box's in ink; the current box's name on the highlight."""
+    colour = colours.LOOK_COLOURS[key]
     if current:
-        return Style(color="#000000", bgcolor=look.head, bold=True), Style(color=look.border, bold=True)
-    return Style(color=look.ink), Style(color=look.border)
+        return Style(color="#000000", bgcolor=colours.CURRENT_FILL, bold=True), Style(color=colour, bold=True)
+    return Style(color=colour if key == "pending" else colours.INK), Style(color=colour)
+
+
+#: The inside of a box whose gradient was passed on: filled (colours.GRAD_FILL).
+GRAD_FILLED = Style(bgcolor=colours.GRAD_FILL)
 
 
 class GraphView(ScrollView, can_focus=True):
@@ -154,7 +175,13 @@ class GraphView(ScrollView, can_focus=True):
         view = self.session.view  # built here, in the thread, when it is a large one
         labels = {item.key: label(item) for item in view.items}
         lay = layout(view, labels, job=job)
-        return labels, lay, {item.key: item for item in view.items}, LayoutIndex(lay)
+        detailed = None
+        if len(view.items) <= DETAIL_ITEMS:
+            widths = {key: max(box_width(text), DETAIL_TEXT + 4) for key, text in labels.items()}
+            wide = layout(view, labels, job=job, box_h=BOX_H + len(DETAIL_LINES), widths=widths,
+                          gap=DETAIL_GAP)
+            detailed = (wide, LayoutIndex(wide))
+        return labels, (lay, LayoutIndex(lay)), {item.key: item for item in view.items}, detailed
 
     def _lay_out_in_background(self, job):
         try:
@@ -171,18 +198,47 @@ class GraphView(ScrollView, can_focus=True):
     def _apply(self, job, result):
         if job is not self._job or job.cancelled:
             return  # a later relayout (or quitting) made this one stale
-        self.labels, self.layout_, self.items, self._index = result
+        self.labels, self._plain, self.items, self._detailed = result
+        self.detailed = False
+        self._use(self._plain)
+        self._consumers = consumers(self.session.graph)
+        self.show_step()
+        self.post_message(self.LaidOut())
+
+    def _use(self, laid_out):
+        """Draw with `laid_out` (a layout and its index): the boxes with names only or the taller ones."""
+        self.layout_, self._index = laid_out
         self.virtual_size = Size(self.layout_.width, self.layout_.height)
         self._extent = drawn_extent(self.layout_)
         self._window = None
+
+    def fit_detail(self, width, height):
+        """Boxes show their node's value and gradient when so drawn the graph fits `width` x `height` cells (the
+        most the screen can give the pane), else names only; True when that changed (the screen shares its room
+        out again)."""
+        if self.layout_ is None:
+            return False
+        wanted = self._detailed is not None and fits(self._detailed[0], width, height)
+        if wanted == self.detailed:
+            return False
+        self.detailed = wanted
+        self._use(self._detailed if wanted else self._plain)
         self.show_step()
-        self.post_message(self.LaidOut())
+        return True
 
     def wanted_height(self):
         """The rows that show the whole layout (its border included); None while it is being laid out."""
         if self.layout_ is None:
             return None
         return self.layout_.height + self.styles.gutter.height
+
+    def wanted_width(self):
+        """The columns that show the whole drawing, a spare column each side (its border included); None while it
+        is being laid out."""
+        if self.layout_ is None:
+            return None
+        (x1, _), (x2, _) = self._extent
+        return x2 - x1 + 2 + self.styles.gutter.width
 
     def plain_layout(self):
         """True when the view is laid out without Graphviz because its `dot` is not installed (a graph too large
@@ -201,22 +257,47 @@ class GraphView(ScrollView, can_focus=True):
             self.refresh()
             return
         if self.follow:
-            self.scroll_to(*self.window_for(self.box_of(self.session.node)), animate=False, immediate=True)
+            box = self.box_of(self.session.node)
+            self.scroll_to(*self.window_for(box, self.source_boxes()), animate=False, immediate=True)
         self.refresh()
 
-    def window_for(self, box):
-        """The scroll offset that shows `box` whole (its top-left corner when it is larger than the pane) and, of
-        those, the most other boxes whole; the offset shown now when it is one of them (the view stays put as the
-        step moves within it), else the one nearest to `box` in the middle."""
+    def source_boxes(self):
+        """The boxes the current step's numbers come from, nearest first, the current box left out: in forward its
+        inputs' (the values it is computed from); in backward its consumers' (the gradients that add up to its
+        own), then its inputs' that the step passes a gradient on to."""
+        node, phase = self.session.node, self.session.stepper.phase
+        if phase == FORWARD:
+            groups = [node.inputs]
+        elif phase == BACKWARD:
+            edges = getattr(self.session.stepper.event, "edges", None) or ()
+            groups = [self._consumers.get(node, ()), [e.input for e in edges if e.needs_grad]]
+        else:
+            return []
+        item_of, current = self.session.view.item_of, self.session.view.item_of[node]
+        box = self.layout_.boxes[current.key]
+        found = {}
+        for group in groups:
+            keys = dict.fromkeys(item_of[n].key for n in group if n in item_of and item_of[n] is not current)
+            near = sorted((k for k in keys if k in self.layout_.boxes and k not in found),
+                          key=lambda k: abs(self.layout_.boxes[k].x - box.x) + abs(self.layout_.boxes[k].y - box.y))
+            found.update((k, self.layout_.boxes[k]) for k in near)
+        return list(found.values())
+
+    def window_for(self, box, sources=()):
+        """The scroll offset that shows `box` whole (its top-left corner when it is larger than the pane) with as
+        many of `sources` (the boxes its numbers come from, nearest first) as fit beside it, and, of those offsets,
+        the most other boxes whole; the offset shown now when it is one of them (the view stays put as the step
+        moves within it), else the one nearest to the kept boxes in the middle."""
         w, h = self.scrollable_content_region.size
-        near = [self.layout_.boxes[k] for k in self._index.boxes_in(box.x - w, box.y - h, box.w + 2 * w,
-                                                                     box.h + 2 * h)]
+        keep = kept_span(box, sources, w, h)
+        x1, y1, x2, y2 = keep
+        near = [self.layout_.boxes[k] for k in self._index.boxes_in(x1 - w, y1 - h, x2 - x1 + 2 * w, y2 - y1 + 2 * h)]
         now = self.scroll_offset
-        rows = best_start([], box.y, box.y + box.h, h, self.layout_.height, now.y)  # a first guess at the rows
+        rows = best_start([], y1, y2, h, self.layout_.height, now.y)  # a first guess at the rows
         across = [b for b in near if rows <= b.y and b.y + b.h <= rows + h]
-        x = best_start([(b.x, b.right) for b in across], box.x, box.right, w, self.layout_.width, now.x)
+        x = best_start([(b.x, b.right) for b in across], x1, x2, w, self.layout_.width, now.x)
         down = [b for b in near if x <= b.x and b.right <= x + w]  # the rows: count the boxes those columns show
-        y = best_start([(b.y, b.y + b.h) for b in down], box.y, box.y + box.h, h, self.layout_.height, now.y)
+        y = best_start([(b.y, b.y + b.h) for b in down], y1, y2, h, self.layout_.height, now.y)
         return x, y
 
     def current_rows(self):
@@ -284,19 +365,45 @@ class GraphView(ScrollView, can_focus=True):
         for n, x1, y1, x2, y2 in segments:
             if (x2, y2) == self.layout_.routes[n][1][-1] and 0 <= x2 - x0 < w and 0 <= y2 - y0 < h:
                 chars[y2 - y0][x2 - x0] = "▶"
+        if self.detailed:
+            self._edge_labels(chars, styles, current, x0, y0, w, h)
         broken = broken_mark(state)
+        looks = set()
         for key in self._index.boxes_in(x0, y0, w, h):
             item = self.items[key]
+            looks.add(look_of(item, state))
             marked = (broken is not None and broken.marks(item)) or self.session.check_failed(item)
             self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state, item is current,
                       x0, y0, w, h, marked)
+        if self.detailed:
+            _legend(chars, styles, self.legend_row(y0, h), w, looks)
         base = self.rich_style
         return [Strip(_segments(chars[r], styles[r], base), w) for r in range(h)]
+
+    def legend_row(self, y0, h):
+        """The pane row a one-line colour legend takes: the top one when the drawing leaves it and the row under it
+        empty, else None."""
+        (_, top), (_, bottom) = self._extent
+        return 0 if top - y0 >= 2 and bottom - y0 <= h else None
+
+    def _edge_labels(self, chars, styles, current, x0, y0, w, h):
+        """At a backward step, each edge that carries a gradient back from the current box is labelled with it
+        ('← -4'), on its longest straight run when the label fits there."""
+        event = self.session.stepper.event
+        if self.session.stepper.phase != BACKWARD or not getattr(event, "edges", None):
+            return
+        item_of = self.session.view.item_of
+        flows = {item_of[e.input].key: e.contribution for e in event.edges
+                 if e.needs_grad and e.input in item_of and item_of[e.input] is not current}
+        for edge, points in self.layout_.routes:
+            if edge.dst is current and edge.src.key in flows:
+                _label_route(chars, styles, points, flows.pop(edge.src.key), x0, y0, w, h)
 
     def _box(self, chars, styles, box, text, item, state, is_current, x0, y0, w, h, marked=False):
         key = look_of(item, state)
         look = theme.LOOKS[key]
         ink, border = look_style(key, is_current)
+        fill = GRAD_FILLED if key == "backpropagated" and not is_current else None
         if marked:
             border = BROKEN_BORDER
         tl, tr, bl, br, hz, vt = THICK if is_current or marked else DASHED if look.dashed else THIN
@@ -304,21 +411,71 @@ class GraphView(ScrollView, can_focus=True):
         if bw > w:  # wider than the pane: drawn whole within it, its name shortened, never cut mid-border
             bx, bw = max(box.x, x0), min(box.right, x0 + w) - max(box.x, x0)
             text = shortened(text, bw - 4)
-        rows = [tl + hz * (bw - 2) + tr, vt + " " + text.ljust(bw - 4) + " " + vt, bl + hz * (bw - 2) + br]
+        details = detail_lines(item, state, bw - 4) if box.h > BOX_H else []
+        inner = [(text, None)] + details + [("", None)] * (box.h - 3 - len(details))
+        rows = [tl + hz * (bw - 2) + tr] + [vt + " " + t[:bw - 4].ljust(bw - 4) + " " + vt for t, _ in inner] \
+            + [bl + hz * (bw - 2) + br]
         for i, line in enumerate(rows):
             r = box.y + i - y0
             if not 0 <= r < h:
                 continue
+            kind = inner[i - 1][1] if 0 < i <= len(inner) else None
             for j, ch in enumerate(line):
                 c = bx + j - x0
                 if 0 <= c < w:
                     chars[r][c] = ch
-                    inside = i == 1 and 1 < j < bw - 2
-                    styles[r][c] = ink if inside or (i == 1 and j in (1, bw - 2) and is_current) else border
+                    if i == 0 or i == len(rows) - 1 or j in (0, bw - 1):
+                        style = border
+                    elif i == 1:
+                        style = ink if 1 < j < bw - 2 or is_current else fill
+                    elif kind is not None:
+                        style = DETAIL_TITLE_STYLE if j < 2 + DETAIL_TITLE else DETAIL_STYLES[kind]
+                    else:
+                        style = fill
+                    styles[r][c] = style if fill is None or style is fill else fill_style(style)
 
     # ---------------------------------------------------------------- mouse
+    def on_mouse_scroll_down(self, event):
+        self._wheel(event, 1)
+
+    def on_mouse_scroll_up(self, event):
+        self._wheel(event, -1)
+
+    def _wheel(self, event, sign):
+        """A plain wheel pans along the axis that overflows: down the rows when they do, else across (a graph
+        wider than the pane but not taller); shift or ctrl, and a graph that overflows both ways, as Textual does."""
+        if event.ctrl or event.shift or self.allow_vertical_scroll or not self.allow_horizontal_scroll:
+            return
+        event.prevent_default()  # Textual's own handler would scroll the rows, which do not move
+        (self.scroll_right if sign > 0 else self.scroll_left)(animate=False, immediate=True)
+        event.stop()
+
+    def on_mouse_down(self, event):
+        """Start a drag: the graph pans with the pointer while the button is down (a press without a move is a
+        click: it goes to the box's node)."""
+        if self.layout_ is not None and event.button == 1:
+            self._drag = (event.screen_x, event.screen_y, *self.scroll_offset, False)
+            self.capture_mouse()
+
+    def on_mouse_move(self, event):
+        drag = getattr(self, "_drag", None)
+        if drag is None or not event.button:
+            return
+        x0, y0, sx, sy, _ = drag
+        dx, dy = event.screen_x - x0, event.screen_y - y0
+        if dx or dy:
+            self._drag = (x0, y0, sx, sy, True)
+            self.scroll_to(sx - dx, sy - dy, animate=False, immediate=True)
+
+    def on_mouse_up(self, event):
+        if getattr(self, "_drag", None) is not None:
+            self.release_mouse()
+            self._dragged = self._drag[4]
+            self._drag = None
+
     def on_click(self, event):
-        if self.layout_ is None:
+        if self.layout_ is None or getattr(self, "_dragged", False):
+            self._dragged = False
             return
         x, y = event.x + self.origin[0], event.y + self.origin[1]
         for key in self._index.boxes_in(x, y, 1, 1):
@@ -328,6 +485,83 @@ class GraphView(ScrollView, can_focus=True):
                 return
 
 
+@lru_cache(maxsize=None)
+def fill_style(style):
+    """`style` over a filled box's background (colours.GRAD_FILL)."""
+    return style + GRAD_FILLED
+
+
+def detail_lines(item, state, width):
+    """A node's value and, once it has one, its gradient as its box writes them under its name: [(text, kind)]
+    ('value  -4', 'value'); none for a collapsed scope or a fold, and no value before it is computed."""
+    if item.kind != NODE:
+        return []
+    node, lines = item.node, []
+    room = max(1, width - DETAIL_TITLE)
+    if state.has_value(node):
+        lines.append(("value".ljust(DETAIL_TITLE) + fitted_value(state.value(node), room), "value"))
+    grad = state.grad(node)
+    if grad is not None:
+        lines.append(("grad".ljust(DETAIL_TITLE) + fitted_value(grad, room), "grad"))
+    return lines
+
+
+def fits(lay, width, height):
+    """True when `lay`'s drawing, a spare column each side, fits `width` x `height` cells."""
+    (x1, _), (x2, _) = drawn_extent(lay)
+    return x2 - x1 + 2 <= width and lay.height <= height
+
+
+def _label_route(chars, styles, points, gradient, x0, y0, w, h):
+    """'← ' and `gradient`, written as short as the room asks, over the middle of the longest horizontal run of a
+    route (layout coordinates), a cell of line left each side; nothing when even a short form does not fit."""
+    runs = [(abs(b[0] - a[0]), min(a[0], b[0]), a[1]) for a, b in zip(points, points[1:]) if a[1] == b[1]]
+    if not runs:
+        return
+    length, left, y = max(runs)
+    room = length - 5  # the arrow, its space, a cell of line each side and the arrowhead's
+    text = "← " + fitted_value(gradient, room) if room >= 2 else ""
+    if not room >= 2 or len(text) > length - 3 or text.endswith("…"):
+        return
+    start = left + (length - len(text)) // 2
+    r = y - y0
+    if not 0 <= r < h:
+        return
+    for j, ch in enumerate(text):
+        c = start + j - x0
+        if 0 <= c < w:
+            chars[r][c] = ch
+            styles[r][c] = EDGE_LABEL
+
+
+def _legend(chars, styles, row, w, looks):
+    """One line naming what the colours of the boxes drawn (their `looks`) mean ('■ value computed  ■ this step
+    ...') on pane row `row` (None: no room), the entries that do not fit left out."""
+    if row is None:
+        return
+    c = 1
+    for key, words in theme.LEGEND:
+        if key not in looks:
+            continue
+        entry = "■ " + words
+        if c + len(entry) > w:
+            return
+        swatch = Style(color=colours.LOOK_COLOURS[key])
+        for j, ch in enumerate(entry):
+            chars[row][c + j] = ch
+            styles[row][c + j] = swatch if j == 0 else LEGEND_INK
+        c += len(entry) + 3
+
+
+def consumers(graph):
+    """{node: the nodes that take it as an input}."""
+    users = {}
+    for node in graph.nodes:
+        for inp in dict.fromkeys(node.inputs):
+            users.setdefault(inp, []).append(node)
+    return users
+
+
 def drawn_extent(lay):
     """((left, top), (right, bottom)) of what a layout draws: its boxes and scope frames (not its spare border)."""
     rects = [(b.x, b.y, b.right, b.y + b.h) for b in lay.boxes.values()]
@@ -335,6 +569,16 @@ def drawn_extent(lay):
     if not rects:
         return (0, 0), (0, 0)
     return (min(r[0] for r in rects), min(r[1] for r in rects)), (max(r[2] for r in rects), max(r[3] for r in rects))
+
+
+def kept_span(box, sources, w, h):
+    """(left, top, right, bottom) of `box` and as many of `sources` (nearest first) as fit in a w x h window with it."""
+    span = (box.x, box.y, box.right, box.y + box.h)
+    for b in sources:
+        grown = (min(span[0], b.x), min(span[1], b.y), max(span[2], b.right), max(span[3], b.y + b.h))
+        if grown[2] - grown[0] <= w and grown[3] - grown[1] <= h:
+            span = grown
+    return span
 
 
 def best_start(spans, lo, hi, room, length, now):

@@ -16,8 +16,9 @@ from textual.widgets import Static
 
 from ...engine.formatting import NOT_COMPUTED, listed_lines, number_text, shown_in_full, summary_line, value_lines
 from ...stepper import BACKWARD, FORWARD, UPDATE, explain
-from ...viz import theme
+from .. import colours
 from ..keys import in_order
+from ..messages import NodeChosen
 from .check_texts import graph_check_text, node_check_text
 from .text_fit import fits, hanging, wrapped
 
@@ -34,9 +35,10 @@ LISTED_ROWS = 12
 LISTED_ENTRIES = 144
 #: After a matrix summarized because its rows are wider than the pane (when the words fit on its line).
 TOO_WIDE_NOTE = "  (widen to list)"
-#: A guess judged right (predict mode), in the pictures' palette (open-color green 9); a wrong one is the
-#: pictures' error red.
-RIGHT_INK = "#2b8a3e"
+#: A guess judged right (predict mode); a wrong one is the error red.
+RIGHT_INK = colours.RIGHT
+#: The heading of each input's paragraph at a backward step, before its name: a click on it goes to that node.
+INPUT_HEADING = "▶ to "
 #: How many refreshes to wait for new text to be laid out before scrolling in it.
 LAYOUT_TRIES = 5
 
@@ -56,20 +58,20 @@ def step_text(session, width=None):
     text = verdict_text(session, width)
     text.append(f"{node.name}", style="bold")
     text.append(f"  {info['op']} · {info['shape']}" + (f" · {info['scope']}" if info["scope"] else "") + "\n",
-                style=theme.MUTED)
+                style=colours.MUTED)
     if info["source"]:
-        text.append(f"{info['source']}\n", style=theme.MUTED)
+        text.append(f"{info['source']}\n", style=colours.MUTED)
     text.append(hanging(explain.heading(event, out), width) + "\n\n")  # its value stands just under it
     value = session.state.value(node)
     text.append("value  ", style="bold")
-    block(text, "value  ", value, theme.VALUE_INK, width)
+    block(text, "value  ", value, colours.VALUE, width)
     if value is not None and not shown_in_full(value) and room_lines(value, width) is None:
         text.append(f"       min={number_text(np.min(value))} max={number_text(np.max(value))}\n",
-                    style=theme.VALUE_INK)
+                    style=colours.VALUE)
     if event.phase == BACKWARD:
         _backward(text, info, event, width)
     elif event.phase == UPDATE:
-        _update(text, info, event, width)
+        _update(text, info, event, width, getattr(st.optimizer, "lr", None))
     elif event.phase != FORWARD:
         text.append(f"\n{event.phase} step\n")
     return text
@@ -83,10 +85,10 @@ def verdict_text(session, width=None):
     if verdict is None or verdict.step != session.step:
         return text
     headline, *rest = verdict.text().split("\n")
-    ink = RIGHT_INK if verdict.matches_derivative else theme.ORIGIN_INK
+    ink = RIGHT_INK if verdict.matches_derivative else colours.ERROR
     text.append(hanging(f"predict mode: {headline}", width) + "\n", style=f"bold {ink}")
     for line in rest:
-        text.append(hanging(f"  {line}", width) + "\n", style=theme.MUTED)
+        text.append(hanging(f"  {line}", width) + "\n", style=colours.MUTED)
     text.append("\n")
     return text
 
@@ -119,7 +121,7 @@ def block(text, lead, value, style, width=None, end="\n"):
             summary = summary_line(value)
             text.append(summary, style=style)
             note = TOO_WIDE_NOTE if fits(len(lead) + len(summary) + len(TOO_WIDE_NOTE), width) and end == "\n" else ""
-            text.append(note + end, style=theme.MUTED)
+            text.append(note + end, style=colours.MUTED)
             return len(lead) + len(summary) + len(note)
         elif lines[0].startswith("["):  # one long row (a vector): cut between its entries, as numpy does
             if len(lead) > LEAD_CHARS:
@@ -153,24 +155,24 @@ def _next_line(text):
 def _backward(text, info, event, width):
     text.append("upstream  ", style="bold")
     lead = f"{info['upstream_name']} = "
-    text.append(lead, style=theme.GRAD_INK)
-    block(text, "upstream  " + lead, event.upstream, theme.GRAD_INK, width)
+    text.append(lead, style=colours.GRAD)
+    block(text, "upstream  " + lead, event.upstream, colours.GRAD, width)
     if event.error is not None:  # the step whose VJP failed: the engine's words, the user's line, where it ends
-        text.append("\n" + hanging(f"VJP failed: {info['error']}", width) + "\n", style=f"bold {theme.ORIGIN_INK}")
+        text.append("\n" + hanging(f"VJP failed: {info['error']}", width) + "\n", style=f"bold {colours.ERROR}")
         if "error_at" in info:
-            text.append(hanging(f"  {info['error_at']}", width, cut_words=True) + "\n", style=theme.ORIGIN_INK)
+            text.append(hanging(f"  {info['error_at']}", width, cut_words=True) + "\n", style=colours.ERROR)
         text.append("\n" + "\n".join(hanging(info[k], width) for k in ("stopped", "unreached") if k in info) + "\n",
-                    style=theme.MUTED)
+                    style=colours.MUTED)
         return
     if not event.edges:
         text.append("a leaf: its gradient is complete\n" if event.node.op_def is None else "")
     for e, edge in zip(info["edges"], event.edges):
-        text.append(f"\n▶ to {e['input']}", style="bold")
-        text.append(f" (input {e['slot']}, {e['shape']})\n", style=theme.MUTED)
+        text.append(f"\n{INPUT_HEADING}{e['input']}", style="bold")
+        text.append(f" (input {e['slot']}, {e['shape']})\n", style=colours.MUTED)
         if "note" in e:
-            text.append(hanging(f"  {e['note']}", width) + "\n", style=theme.MUTED)
+            text.append(hanging(f"  {e['note']}", width) + "\n", style=colours.MUTED)
             continue
-        text.append("  upstream × local = contribution\n", style=theme.MUTED)
+        text.append("  upstream × local = contribution\n", style=colours.MUTED)
         local = edge.local_matrix()
         product = f"  {info['upstream']} × {e['local']} = "
         in_line = (shown_on_one_line(event.upstream, local, edge.contribution, width=width)
@@ -180,18 +182,18 @@ def _backward(text, info, event, width):
             text.append(product)
         else:  # long lists or matrices: the upstream stands above, the contribution and local matrix get their rows
             text.append("  = ")
-        block(text, "  = ", edge.contribution, f"bold {theme.GRAD_INK}", width)
+        block(text, "  = ", edge.contribution, f"bold {colours.GRAD}", width)
         text.append(hanging(f"  local {e['local_name']}: {e['jacobian']}", width) + "\n")
         if local is not None and not in_line:
             text.append("  ")
             block(text, "  ", local, None, width)
         status = "complete" if e["complete"] else "partial: more consumers to come"
         lead = f"  {e['accumulated_name']} = "
-        text.append(lead, style=theme.GRAD_INK)
-        column = block(text, lead, edge.accumulated, theme.GRAD_INK, width, end="")
+        text.append(lead, style=colours.GRAD)
+        column = block(text, lead, edge.accumulated, colours.GRAD, width, end="")
         words = f"({status})"
         gap = "  " if fits(column + 2 + len(words), width) else "\n" + " " * MATRIX_INDENT  # never cut at column 0
-        text.append(f"{gap}{words}\n", style=theme.MUTED)
+        text.append(f"{gap}{words}\n", style=colours.MUTED)
 
 
 def shown_on_one_line(*values, width=None):
@@ -199,26 +201,29 @@ def shown_on_one_line(*values, width=None):
     return all(v is None or len(room_lines(v, width) or value_lines(v)) == 1 for v in values)
 
 
-def _update(text, info, event, width):
+def _update(text, info, event, width, lr=None):
     """gradient, the optimizer's state before -> after, step, value before -> after, update/weight ratio."""
     text.append("gradient  ", style="bold")
     lead = f"{info['grad_name']} = "
-    text.append(lead, style=theme.GRAD_INK)
-    block(text, "gradient  " + lead, event.grad, theme.GRAD_INK, width)
-    text.append(f"\n{info['optimizer']} state", style="bold")
-    if not info["state"]:
-        text.append(": none (the step is -lr × gradient)\n", style=theme.MUTED)
-    else:
-        text.append("  before → after\n", style=theme.MUTED)
+    text.append(lead, style=colours.GRAD)
+    block(text, "gradient  " + lead, event.grad, colours.GRAD, width)
+    head = f"{info['optimizer']} state"
+    rate = f" (lr {lr:g})" if lr is not None else ""
+    text.append(f"\n{head}", style="bold")
+    text.append(rate, style=colours.MUTED)
+    tail = ": none (the step is -lr × gradient)" if not info["state"] else "  before → after"
+    if width and len(head + rate + tail) > width:  # the rest on a line of its own, indented
+        tail = "\n  " + tail.lstrip(": ")
+    text.append(tail + "\n", style=colours.MUTED)
     for s in info["state"]:
         _before_after(text, f"  {s['name']}", event.state_before[s["name"]], event.state_after[s["name"]], None,
                       width)
     text.append("\nstep  ", style="bold")
-    block(text, "step  ", event.delta, f"bold {theme.GRAD_INK}", width)
-    _before_after(text, f"  {info['node']}", event.value_before, event.value_after, theme.VALUE_INK, width)
+    block(text, "step  ", event.delta, f"bold {colours.GRAD}", width)
+    _before_after(text, f"  {info['node']}", event.value_before, event.value_after, colours.VALUE, width)
     text.append("\nupdate/weight  ", style="bold")
     text.append(f"{info['ratio']}\n")
-    text.append(hanging(f"  {info['ratio_verdict']}", width) + "\n", style=theme.MUTED)
+    text.append(hanging(f"  {info['ratio_verdict']}", width) + "\n", style=colours.MUTED)
 
 
 def _before_after(text, name, before, after, style, width):
@@ -273,6 +278,18 @@ class Inspector(VerticalScroll):
 
     def compose(self):
         yield self.body
+
+    def on_click(self, event):
+        """A click on an input's heading ('▶ to matmul_9') goes to that input's node."""
+        offset = event.get_content_offset(self.body)
+        if offset is None:
+            return
+        line = self.body.render_line(offset.y).text.strip()
+        if line.startswith(INPUT_HEADING):
+            name = line[len(INPUT_HEADING):].split(" ", 1)[0]
+            node = next((n for n in self.session.graph.nodes if n.name == name), None)
+            if node is not None:
+                self.post_message(NodeChosen(node))
 
     def text_width(self):
         """The columns the text has (inside the border, padding and scrollbar gutter); None before layout."""

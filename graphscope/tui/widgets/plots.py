@@ -9,14 +9,20 @@ import math
 from rich.cells import cell_len
 from textual_plotext import PlotextPlot
 
+from .. import colours
 from ...viz.curves import loss_ticks
-from ...viz.ticks import round_step, tick_label, whole_ticks
+from ...viz.ticks import nice_ticks, round_step, tick_label, whole_ticks
 
 
 class HistogramPlot(PlotextPlot):
     """One histogram (a monitor ``Summary``): bars over its bins, its range on the x axis."""
 
     title = ""  # what the plot shows now
+
+    def __init__(self, colour=colours.VALUE, **kwargs):
+        """`colour`: the bars', a histogram of values in the values' colour, of gradients in the gradients'."""
+        super().__init__(**kwargs)
+        self.colour = colour
 
     def show(self, title, summary):
         plt = self.plt
@@ -32,7 +38,7 @@ class HistogramPlot(PlotextPlot):
             if len(set(centers)) == 1:  # every value equal: one bar
                 centers, counts = [centers[0]], [int(sum(counts))]
             counts = [int(c) for c in counts]
-            plt.bar(centers, counts, width=1.0, reset_ticks=False, color="blue")
+            plt.bar(centers, counts, width=1.0, reset_ticks=False, color=colours.rgb(self.colour))
             if len(centers) > 1:  # the axis runs over the bins' edges: a ReLU's from 0
                 ticks, labels = edge_ticks(edges)
                 plt.xlim(ticks[0], ticks[-1])
@@ -42,6 +48,18 @@ class HistogramPlot(PlotextPlot):
             plt.yticks(*count_ticks(max(counts)))
         self.title = title
         self.refresh()
+
+
+def accuracy_ticks(lo, hi, most=5):
+    """Round ticks for an accuracy axis over lo..hi: multiples of a round step (nice_ticks), widened to take in the
+    round numbers just outside when fewer than two fall within (one accuracy: around it)."""
+    if hi - lo < 0.01:
+        lo, hi = max(0.0, lo - 0.05), min(1.0, hi + 0.05)
+    ticks = nice_ticks(lo, hi, most)
+    if ticks == [lo, hi]:  # no round numbers within: the round steps around them
+        step = round_step(hi - lo, most)
+        ticks = [round(math.floor(lo / step) * step, 12), round(math.ceil(hi / step) * step, 12)]
+    return ticks
 
 
 def edge_ticks(edges):
@@ -146,14 +164,20 @@ class CurvePlot(PlotextPlot):
         # values again at every redraw (a resize), and a second log of a loss below 10 is a math domain error
         drawn = [math.log10(v) for _, v in shown] if self.log else [v for _, v in shown]
         marks = {k: v if distinct else ("braille", COLOUR_SAMPLE) for k, v in CURVE_MARKS.items()}
-        plt.plot([i for i, _ in shown], drawn, color="blue", marker=marks["loss"][0])
+        plt.plot([i for i, _ in shown], drawn, color=colours.rgb(colours.LOSS_CURVE), marker=marks["loss"][0])
         what = f"mean of {per} iterations per column; " if per > 1 else ""
-        legend = [(f"loss ({what}left{', log scale' if self.log else ''})", "blue", marks["loss"][1])]
+        legend = [(f"loss ({what}left{', log scale' if self.log else ''})", colours.LOSS_CURVE, marks["loss"][1])]
         per = iterations_per_epoch or 1
-        for accs, label, color in ((train_acc, "train acc", "green"), (val_acc, "val acc", "red")):
+        accuracies = [a for accs in (train_acc, val_acc) for a in accs if a is not None]
+        if accuracies:  # round ticks (0.6, 0.7, ... or 0.55, 0.6, ...) over the accuracies' range
+            ticks = accuracy_ticks(min(accuracies), max(accuracies))
+            plt.yticks(ticks, [tick_label(t) for t in ticks], yside="right")
+            plt.ylim(min(ticks + accuracies), max(ticks + accuracies), yside="right")
+        for accs, label, color in ((train_acc, "train acc", colours.TRAIN_ACC_CURVE),
+                                   (val_acc, "val acc", colours.VAL_ACC_CURVE)):
             points = [((k + 1) * per, a) for k, a in enumerate(accs) if a is not None]
             if points:
-                plt.plot([x for x, _ in points], [y for _, y in points], color=color, yside="right",
+                plt.plot([x for x, _ in points], [y for _, y in points], color=colours.rgb(color), yside="right",
                          marker=marks[label][0])
                 legend.append((label, color, marks[label][1]))
         if len(legend) > 1:

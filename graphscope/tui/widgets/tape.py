@@ -13,14 +13,15 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...stepper import explain
-from ...viz import theme
+from .. import colours
 from ..keys import in_order
 from ..messages import NodeChosen
 from .tape_layout import FULL, MARKS, NUMBERS, cell_value, cut_name, layout, line_width
 
-STATUS_STYLE = {"current": Style(color=theme.EDGE_CURRENT, bold=True), "done": Style(color=theme.INK),
-                "pending": Style(color=theme.MUTED), "inactive": Style(color="#1c7ed6"),
-                "failed": Style(color=theme.ORIGIN_INK, bold=True), "unreached": Style(color=theme.MUTED)}
+#: A row's colour is its node's box's in the graph (colours.LOOK_COLOURS); these statuses have their own.
+STATUS_STYLE = {"current": Style(color=colours.CURRENT, bold=True),
+                "failed": Style(color=colours.ERROR, bold=True), "unreached": Style(color=colours.PENDING)}
+LOOK_STYLE = {key: Style(color=colour) for key, colour in colours.LOOK_COLOURS.items()}
 HEADER_STYLE = Style(bold=True, underline=True)
 
 
@@ -35,7 +36,7 @@ def cells(node, k, state, columns=FULL, failed=False):
              or cell_value(state.grad(node), grad_column))
     status = "failed" if failed else state.status(node)
     return {"mark": MARKS.get(status, " "), "#": str(k), "node": node.name, "op": node.op or node.role or "leaf",
-            "status": status,
+            "status": colours.SHORT_WORDS.get(status, status),
             "value": "-" if value is None else cell_value(value, value_column), "gradient": gtext,
             "shape": explain.shape_text(node), "inputs": ", ".join(i.name for i in node.inputs)}
 
@@ -86,15 +87,19 @@ class Tape(ScrollView, can_focus=True):
         self.nodes = self.session.stepper.recording.walk  # the forward walk's order: stepping goes down the rows
         self.rows = {node: row for row, node in enumerate(self.nodes)}
         self.arrays = any(np.size(n.value) > 1 for n in self.nodes)  # else no column is compact
+        self.wanted = {"node": max((len(n.name) for n in self.nodes), default=0),
+                       "op": max((len(n.op or n.role or "leaf") for n in self.nodes), default=0)}
         width = self.size.width if width is None else width
         if width:
-            self.columns = layout(width - self.styles.scrollbar_size_vertical, self.arrays)
+            self.columns = layout(width - self.styles.scrollbar_size_vertical, self.arrays, self.wanted)
         self.virtual_size = Size(line_width(self.columns), len(self.nodes) + 1)
         self.refresh()
 
     def on_resize(self, event):
-        """Lay the columns out for the new width (less the vertical scrollbar's)."""
+        """Lay the columns out for the new width (less the vertical scrollbar's); the highlighted row stays in sight
+        (a shorter tape scrolls to it)."""
         self.reset(event.size.width)
+        self.call_after_refresh(self.scroll_to_cursor)
 
     def show_step(self):
         """Highlight and scroll to the current node's row."""
@@ -102,6 +107,11 @@ class Tape(ScrollView, can_focus=True):
         self.refresh()
 
     def watch_cursor_row(self, row):
+        self.scroll_to_cursor()
+
+    def scroll_to_cursor(self):
+        """Scroll the least that shows the highlighted row under the header."""
+        row = self.cursor_row
         top = self.scroll_offset.y
         h = self.scrollable_content_region.height - 1
         if row < top:
@@ -136,7 +146,8 @@ class Tape(ScrollView, can_focus=True):
         state = self.session.state
         node = self.nodes[row]
         texts = cells(node, row, state, self.columns, failed=self.session.check_failed(node))
-        style = STATUS_STYLE.get(texts["status"], STATUS_STYLE["done"])
+        status = "failed" if self.session.check_failed(node) else state.status(node)
+        style = STATUS_STYLE.get(status) or LOOK_STYLE.get(state.look(node), LOOK_STYLE["computed"])
         if row == self.cursor_row:
             style = style + Style(reverse=True)
         text = window(fit(texts, self.columns), sx, w)

@@ -46,6 +46,10 @@ FULL = (Column("mark", 1), Column("#", 5), Column("node", 12), Column("op", 9), 
 #: The two columns that get what room is left, and at most this wide.
 NUMBERS = ("value", "gradient")
 NUMBERS_MAX = 30
+#: The width the numbers grow to before the names do: 'mean=-0.0428 std=0.372' whole.
+NUMBERS_ROOMY = 24
+#: The most the node and op columns grow to for their longest names ('softmax_cross_entropy').
+NAMES_MAX = {"node": 24, "op": 22}
 #: What goes first as the tape narrows, in this order: ("drop", title) or ("narrow", titles, width). The row
 #: number goes last but one: at 80 columns the numbers need its room more (the node's name says which row it is).
 #: The value column narrows before the gradient's, whose means are the longer numbers ('-0.00012/0.079').
@@ -74,11 +78,25 @@ def line_width(columns):
     return sum(c.width for c in columns) + len(columns) - 1
 
 
-def layout(width, arrays=True):
+def _grow(columns, titles, most, spare):
+    """Widen the `titles` columns (those present) towards `most` characters from `spare`, shared out evenly (the
+    first getting the odd one); returns what is left of `spare`."""
+    present = [t for t in titles if any(c.title == t for c in columns)]
+    for k, title in enumerate(present):
+        i = next(i for i, c in enumerate(columns) if c.title == title)
+        share = -(-spare // (len(present) - k))
+        extra = max(0, min(most - columns[i].width, share))
+        columns[i] = replace(columns[i], width=columns[i].width + extra)
+        spare -= extra
+    return spare
+
+
+def layout(width, arrays=True, wanted=None):
     """The columns for a tape `width` characters wide: FULL narrowed step by step (NARROWING) until they fit,
-    the room left over given to the value and gradient columns (up to NUMBERS_MAX), then to the inputs. The
-    narrowest layout may still be wider. Without `arrays` (a graph of scalars) no column is compact: every cell
-    is a number."""
+    the room left over given to the value and gradient columns (up to NUMBERS_ROOMY), then to the node and op
+    columns up to `wanted`'s widths ({title: the longest text}, at most NAMES_MAX), then to the numbers again (up
+    to NUMBERS_MAX), then to the inputs. The narrowest layout may still be wider. Without `arrays` (a graph of
+    scalars) no column is compact: every cell is a number."""
     columns = list(FULL)
     for change in NARROWING:
         if line_width(columns) <= width:
@@ -88,12 +106,11 @@ def layout(width, arrays=True):
         else:
             columns = [replace(c, width=change[2]) if c.title in change[1] else c for c in columns]
     spare = width - line_width(columns)
-    for k, title in enumerate(NUMBERS):  # the spare room shared out, the first column getting the odd one
-        i = next(i for i, c in enumerate(columns) if c.title == title)
-        share = -(-spare // (len(NUMBERS) - k))
-        extra = max(0, min(NUMBERS_MAX - columns[i].width, share))
-        columns[i] = replace(columns[i], width=columns[i].width + extra)
-        spare -= extra
+    spare = _grow(columns, NUMBERS, NUMBERS_ROOMY, spare)
+    for title, most in NAMES_MAX.items():  # then the names, as long as the longest (at most NAMES_MAX)
+        if wanted and title in wanted:
+            spare = _grow(columns, (title,), min(most, wanted[title]), spare)
+    spare = _grow(columns, NUMBERS, NUMBERS_MAX, spare)
     if spare > 0 and columns[-1].title == "inputs":  # the rest to the inputs' names
         columns[-1] = replace(columns[-1], width=columns[-1].width + spare)
     if arrays and any(c.width < COMPACT_BELOW for c in columns if c.title in NUMBERS):
@@ -119,6 +136,11 @@ def compact_value(v, width):
     if a.size <= SHOWN_ENTRIES and len(listed) <= width:  # a small array that fits: its entries, not a summary
         return listed
     mean, std = mean_std(a)
+    if np.all(a == a.flat[0]):  # every entry the same: 'all 1', never '1/0', which reads as a division
+        for digits in (3, 2, 1):
+            text = f"all {number_text(a.flat[0], digits)}"
+            if len(text) <= width:
+                return text
     noise = mean != 0 and mean_is_noise(mean, std, a.dtype)  # an exact 0 is written 0
     for digits in (3, 2, 1):
         text = f"{ZERO_MEAN if noise else number_text(mean, digits)}/{number_text(std, digits)}"
