@@ -238,3 +238,16 @@ def format_table(header, rows):
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header) - 1)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in [header] + rows]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def pretty_as_str(obj, printer, cycle):
+    """IPython's display of a report (``_repr_pretty_ = pretty_as_str``): the readable text ``print`` gives."""
+    printer.text(str(obj) if not cycle else f"<{type(obj).__name__} ...>")
+
+
+def array_brief(a):
+    """'(100, 2) float64 mean=0.12 std=0.5' for an array, one line whatever its size (reports' short reprs)."""
+    a = np.asarray(a)
+    if a.size <= SHOWN_ENTRIES:
+        return summarize_value(a) if a.ndim else f"{summarize_value(a)} {a.dtype}"
+    return f"{a.shape} {a.dtype} {summary_line(a)}"

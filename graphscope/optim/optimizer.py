@@ -15,6 +15,7 @@ import inspect
 import numpy as np
 
 from ..engine import GraphscopeError
+from ..engine.formatting import array_brief
 from ..engine.words import did_you_mean, no_attribute
 
 #: What a PyTorch keyword means here, for the rules that do not take it.
@@ -239,7 +240,7 @@ class Optimizer:
 
     def state_of(self, param):
         """The rule's state for `param` ({'velocity': v}, {'m': m, 'v': v}, ...; empty for SGD), as copies."""
-        return {k: np.array(v) for k, v in self._state[self._position(param)].items()}
+        return ParamState({k: np.array(v) for k, v in self._state[self._position(param)].items()})
 
     def last_update(self, param):
         """The step the last ``step()`` added to `param` (a copy, an ndarray), or None when it had no gradient."""
@@ -291,3 +292,14 @@ class Optimizer:
     def __repr__(self):
         hyper = "".join(f", {k}={v}" for k, v in self.hyper.items())
         return f"{type(self).__name__}({len(self.params)} parameters, lr={self.lr:g}{hyper}, t={self.t})"
+
+
+class ParamState(dict):
+    """``state_of(p)``: {name: array copy}, shown one line per entry by shape, dtype and summary, not in full."""
+
+    def __repr__(self):
+        if not self:
+            return "{}"
+        return "{" + ",\n ".join(f"{k!r}: <{array_brief(v)}>" for k, v in self.items()) + "}"
+
+    __str__ = __repr__

@@ -1,0 +1,51 @@
+"""What IPython shows of graphscope's reports as a cell's last value: the readable text print gives, not a dump."""
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope.train.health import diagnose
+
+pretty = pytest.importorskip("IPython.lib.pretty").pretty
+
+
+@pytest.fixture(scope="module")
+def trained():
+    x, y = gs.train.spiral()
+    net = gs.nn.MLP([2, 100, 3], rng=0)
+    loss = gs.softmax_cross_entropy(net(gs.tensor(x[:32], name="x")), y[:32])
+    opt = gs.optim.Adam(loss.graph().params, lr=1e-2)
+    trainer = gs.Trainer(loss, opt, epochs=1)
+    trainer.fit(x, y)
+    return net, loss, opt, trainer
+
+
+def test_layer_stats_show_their_table_and_a_short_repr(trained):
+    _, loss, _, _ = trained
+    stats = gs.layer_stats(loss)
+    assert pretty(stats) == str(stats) and "act mean" in pretty(stats)
+    assert len(repr(stats)) < 120 and "fc1" in repr(stats)
+    one = stats["fc1"]
+    assert pretty(one) == str(one) and "fc1.W" in pretty(one) and "counts=" not in pretty(one)
+    assert len(repr(one)) < 200 and "array(" not in repr(one)
+    act = one.activation
+    assert pretty(act).startswith("mean=") and "std=" in pretty(act) and len(repr(act)) < 120
+    assert "bins over" in repr(act.histogram) and "array(" not in repr(one.params)
+
+
+def test_sanity_report_and_diagnosis_show_what_print_shows(trained):
+    _, loss, _, trainer = trained
+    report = trainer.sanity_check()
+    assert pretty(report) == str(report) and "Check(" not in pretty(report)
+    assert report.summary() in repr(report) and "\n" not in repr(report)
+    assert pretty(report.checks[0]) == report.checks[0].line()
+    found = diagnose(gs.layer_stats(loss))
+    assert not found and pretty(found) == str(found) and pretty(found).startswith("no vanishing")
+    assert "nothing found" in repr(found) and found == []
+
+
+def test_optimizer_state_is_summarized_not_dumped(trained):
+    net, _, opt, _ = trained
+    state = opt.state_of(net["fc1"].W)
+    assert set(state) == {"m", "v"} and isinstance(state["m"], np.ndarray)
+    text = pretty(state)
+    assert text == repr(state) and "(2, 100) float32" in text and "mean=" in text and len(text) < 200
