@@ -49,3 +49,16 @@ def test_optimizer_state_is_summarized_not_dumped(trained):
     assert set(state) == {"m", "v"} and isinstance(state["m"], np.ndarray)
     text = pretty(state)
     assert text == repr(state) and "(2, 100) float32" in text and "mean=" in text and len(text) < 200
+
+
+def test_a_step_prints_and_displays_its_numbers_and_keeps_a_short_repr():
+    x, y, z = (gs.tensor(v, requires_grad=True, name=n) for n, v in (("x", -2.0), ("y", 5.0), ("z", -4.0)))
+    f = (x + y) * z
+    st = gs.Stepper(f)
+    event = st.goto(7) or st.event
+    text = str(event)
+    assert repr(event) == f"<step 7 backward {event.node.name}>"
+    assert f"upstream d{f.name}/d{event.node.name} = -4" in text
+    assert "contribution = upstream x local = -4 x 1 = -4" in text and f"d{f.name}/dx = -4" in text
+    assert pretty(event) == text
+    assert pretty(st.events[1]) == str(st.events[1]) and "y = 5" in str(st.events[1])
