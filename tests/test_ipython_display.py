@@ -62,3 +62,23 @@ def test_a_step_prints_and_displays_its_numbers_and_keeps_a_short_repr():
     assert "contribution = upstream x local = -4 x 1 = -4" in text and f"d{f.name}/dx = -4" in text
     assert pretty(event) == text
     assert pretty(st.events[1]) == str(st.events[1]) and "y = 5" in str(st.events[1])
+
+
+def test_a_large_tensor_shows_shape_dtype_aligned_rows_and_a_summarized_gradient():
+    W = gs.param(np.random.default_rng(0).normal(size=(1000, 1000)).astype(np.float32), name="W")
+    (W * W).sum().backward()
+    text = repr(W)
+    lines = text.splitlines()
+    assert "shape=(1000, 1000)" in text and "dtype=float32" in text and "grad=<mean=" in text
+    assert len(lines) == 7 and all(line.startswith("        [") or line.startswith("        ...") for line in lines[1:])
+
+
+def test_small_empty_and_elided_tensors():
+    x = gs.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), name="x", requires_grad=True)
+    (x * x).sum().backward()
+    assert repr(x) == ("tensor([[1., 2.],\n        [3., 4.]], name='x', input, grad=[[2., 4.],\n"
+                       + " " * 42 + "[6., 8.]])")
+    assert repr(gs.tensor(np.zeros((0, 3)), name="e")) == "tensor([], shape=(0, 3), name='e', input)"
+    assert "shape=(13,)" in repr(gs.tensor(np.arange(13.0), name="v"))
+    assert repr(gs.tensor(125875.80359451691, name="loss")) == "tensor(125875.8036, name='loss', input)"
+    assert repr(gs.tensor(np.ones(3), name="v")) == "tensor([1., 1., 1.], name='v', input)"
