@@ -61,3 +61,18 @@ def test_errors_and_the_tape_name_the_cell_as_ipython_does(shell):
     n = shell.execution_count - 1
     from graphscope.engine.source import display_location
     assert display_location(run(shell, "z.source")) == f"Cell In[{n}], line 1"
+
+
+def test_the_tape_and_nonfinite_warnings_name_the_cell(shell):
+    import warnings
+    run(shell, "neg = gs.tensor(np.array([1.0, -1.0]), name='neg', requires_grad=True)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(shell, "logged = gs.log(neg)\ntotal = logged.sum()")
+    n = shell.execution_count - 1
+    found = [w for w in caught if issubclass(w.category, gs.NonFiniteWarning)]
+    assert found and found[0].filename == f"Cell In[{n}]" and found[0].lineno == 1
+    assert "logged = gs.log(neg)" in warnings.formatwarning(found[0].message, found[0].category, found[0].filename,
+                                                          found[0].lineno)
+    tape = str(run(shell, "total.graph()"))
+    assert f"Cell In[{n}], line 1" in tape and f"Cell In[{n}], line 2" in tape and "ipython-input" not in tape

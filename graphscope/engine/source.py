@@ -4,6 +4,7 @@ The source line is captured cheaply when a node is created (a code object and
 a line number, no strings, no frame references) and formatted only when shown.
 """
 import functools
+import linecache
 import os
 import re
 import sys
@@ -125,6 +126,19 @@ def _cell_text(path, line):
     """'Cell In[11], line 1' (as IPython's own tracebacks say) for a notebook cell's file, else None."""
     n = notebook_cell(path)
     return None if n is None else f"Cell In[{n}], line {line}"
+
+
+def warning_file(filename):
+    """The file name a warning about a line of `filename` is shown with: 'Cell In[11]' for an IPython or Jupyter
+    cell (the warning reads 'Cell In[11]:1: NonFiniteWarning: ...', its line of code below), else `filename`."""
+    n = notebook_cell(filename)
+    if n is None:
+        return filename
+    shown = f"Cell In[{n}]"
+    lines = linecache.getlines(filename)
+    if lines:   # the warning shows the cell's line under it, as for a file
+        linecache.cache[shown] = (sum(map(len, lines)), None, lines, shown)
+    return shown
 
 
 _IPYTHON_INPUT = re.compile(r"^<ipython-input-\d+-")
