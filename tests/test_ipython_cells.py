@@ -76,3 +76,33 @@ def test_the_tape_and_nonfinite_warnings_name_the_cell(shell):
                                                           found[0].lineno)
     tape = str(run(shell, "total.graph()"))
     assert f"Cell In[{n}], line 1" in tape and f"Cell In[{n}], line 2" in tape and "ipython-input" not in tape
+
+
+def _shown_graphscope_frames(exc):
+    """The graphscope frames of `exc`'s traceback that IPython and pytest show (not marked __tracebackhide__)."""
+    tb, shown = exc.__traceback__, []
+    while tb is not None:
+        if "graphscope" in tb.tb_frame.f_code.co_filename and not tb.tb_frame.f_locals.get("__tracebackhide__"):
+            shown.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    return shown
+
+
+def test_errors_show_at_most_the_frame_that_raised():
+    X = gs.tensor(np.ones((2, 3)), name="X")
+    for make in (lambda: X @ X, lambda: gs.tanh(X).reshape(7), lambda: gs.tensor(np.ones(4)) + X):
+        with pytest.raises(gs.GraphscopeError) as caught:
+            make()
+        assert len(_shown_graphscope_frames(caught.value)) <= 1, _shown_graphscope_frames(caught.value)
+    x = gs.tensor(2.0, name="x")
+    g = (max(x, 0.0) * 3.0).graph()
+    with pytest.raises(gs.StaleBranchError) as caught:
+        g.run({"x": -5.0})
+    assert len(_shown_graphscope_frames(caught.value)) <= 1, _shown_graphscope_frames(caught.value)
+
+
+def test_ipython_shows_the_cell_and_the_message_of_a_shape_error(shell, capsys):
+    shell.run_cell("X = gs.tensor(np.ones((2, 3)), name='X')\nX @ X", store_history=True)
+    shown = capsys.readouterr().out
+    assert "ShapeError" in shown and "skipping hidden" in shown and "op_functions.py" not in shown
+    assert "record.py" not in shown
