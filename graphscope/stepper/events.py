@@ -13,13 +13,17 @@ PHASES = (FORWARD, BACKWARD, UPDATE)
 
 class _Step:
     """What every step shows: a one-line repr (``<step 7 backward add_4>``) and, as ``str``, ``print`` and
-    IPython's display, its numbers (upstream x local = contribution), the text ``graphscope demo`` writes."""
+    IPython's display, its numbers (upstream x local = contribution), the text ``graphscope demo`` writes
+    (``explain.lines``, which puts itself here as ``text``: explain reads these classes, so they do not import it)."""
 
     __slots__ = ()
+    #: event -> its lines: set by graphscope.stepper.explain (imported with graphscope.stepper)
+    text = None
 
     def __str__(self):
-        from .explain import lines
-        return "\n".join(lines(self, self.node if self.output is None else self.output))
+        if _Step.text is None:
+            return repr(self)
+        return "\n".join(_Step.text(self, self.node if self.output is None else self.output))
 
     def __repr__(self):
         return f"<step {self.step} {self.phase} {self.node.name}>"
