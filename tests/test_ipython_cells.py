@@ -1,4 +1,6 @@
 """graphscope used from IPython cells: names that do not change when a cell runs again, cells named as IPython does."""
+import gc
+
 import numpy as np
 import pytest
 
@@ -9,10 +11,17 @@ IPython = pytest.importorskip("IPython")
 
 @pytest.fixture(scope="module")
 def shell():
+    """An IPython shell (history kept in memory, not in ~/.ipython), gone again after these tests."""
     from IPython.core.interactiveshell import InteractiveShell
-    sh = InteractiveShell.instance()
+    from traitlets.config import Config
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    sh = InteractiveShell.instance(config=config)
     sh.run_cell("import numpy as np, graphscope as gs\nx = gs.tensor(np.ones((5, 2)), name='x')", store_history=True)
-    return sh
+    yield sh
+    sh.reset(new_session=False)   # the models the cells made (and Out) go: later tests start with none alive
+    InteractiveShell.clear_instance()
+    gc.collect()
 
 
 def run(shell, src):
