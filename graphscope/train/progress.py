@@ -20,11 +20,13 @@ def wanted(progress):
         return sys.stderr.isatty()
     if not progress:
         return False
-    return True if sys.stderr.isatty() or _in_jupyter() else PLAIN
+    return True if bar_drawable() else PLAIN
 
 
-def _in_jupyter():
-    """True in a Jupyter kernel, where rich draws its bar as a notebook widget."""
+def bar_drawable():
+    """True where rich can draw its bar: standard error is a terminal, or a Jupyter kernel (a notebook widget)."""
+    if sys.stderr.isatty():
+        return True
     from rich.console import Console
     return Console().is_jupyter
 
