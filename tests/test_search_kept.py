@@ -190,6 +190,7 @@ def test_the_bar_counts_epochs_and_its_note_has_the_trial_lines_digits(data, mon
     from rich.console import Console
     from rich.progress import Progress
     monkeypatch.setattr(sys.modules["graphscope.train.progress"], "REDRAW", 0.0)
+    monkeypatch.setattr(sys.modules["graphscope.train.progress"], "bar_drawable", lambda: True)   # as in a terminal
     notes, shown = [], []
     real_update, real_stop = Progress.update, Progress.stop
 

@@ -56,6 +56,7 @@ def compute_or_explain(op, inputs, attrs, compute=compute):
     try:
         return compute(op, vals, attrs)
     except ForwardFailed as exc:
+        __tracebackhide__ = True   # IPython and pytest show the user's line and the error, not this frame
         names = ", ".join(t.name for t in inputs)
         raise ShapeError(f"{op.name}: {exc}\n  inputs: {names}\n  shapes: {describe_shapes(vals)}\n"
                          f"  at {caller_location()}") from None

@@ -238,3 +238,54 @@ def format_table(header, rows):
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header) - 1)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in [header] + rows]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def pretty_as_str(obj, printer, cycle):
+    """IPython's display of a report (``_repr_pretty_ = pretty_as_str``): the readable text ``print`` gives."""
+    printer.text(str(obj) if not cycle else f"<{type(obj).__name__} ...>")
+
+
+def array_brief(a):
+    """'(100, 2) float64 mean=0.12 std=0.5' for an array, one line whatever its size (reports' short reprs)."""
+    a = np.asarray(a)
+    if a.size <= SHOWN_ENTRIES:
+        return summarize_value(a) if a.ndim else f"{summarize_value(a)} {a.dtype}"
+    return f"{a.shape} {a.dtype} {summary_line(a)}"
+
+
+#: A tensor's repr lists at most this many entries, and the first and last REPR_EDGE of each axis beyond.
+REPR_THRESHOLD = 8
+REPR_EDGE = 3
+#: The dtypes a tensor's repr does not name (the defaults of floats, integers and masks), as torch leaves its own.
+_DEFAULT_DTYPES = ("float64", "int64", "bool")
+
+
+def _repr_array(v, prefix):
+    """numpy's text of a value in 4 decimals, rows after the first lined up under the first (after `prefix`)."""
+    return np.array2string(np.asarray(v), precision=4, threshold=REPR_THRESHOLD, edgeitems=REPR_EDGE,
+                           separator=", ", prefix=prefix)
+
+
+def tensor_repr(t):
+    """``repr`` of a tensor, in torch's habits: 'tensor([[1., 2.], [3., 4.]], name='x', input)' for a small one;
+    rows lined up under 'tensor(['; the shape when the values are elided or empty, the dtype when it is not the
+    default (float32); a large tensor's gradient by its summary (``grad=<mean=0.12 std=0.5>``), a small one's
+    entries; a scalar in 4 decimals, as its entries."""
+    v = t._value
+    a = np.asarray(v)
+    elided = a.size > REPR_THRESHOLD
+    notes = []
+    if elided or a.size == 0:
+        notes.append(f"shape={a.shape}")
+    if a.dtype.name not in _DEFAULT_DTYPES:
+        notes.append(f"dtype={a.dtype.name}")
+    notes.append(f"name={t.name!r}")
+    notes.append(f"op={t.op_def.name}" if t.op_def is not None else t.role)
+    text = f"tensor({_repr_array(a, 'tensor(')}, {', '.join(notes)}"
+    g = t.grad
+    if g is not None:
+        if elided and np.size(g) > REPR_THRESHOLD:
+            text += f", grad=<{summary_line(g)}>"
+        else:   # its rows lined up under its first, wherever that starts
+            text += ", grad=" + _repr_array(g, " " * (len(text.rsplit("\n", 1)[-1]) + len(", grad=")))
+    return text + ")"

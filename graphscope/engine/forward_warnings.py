@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from .formatting import number_text
+from .source import warning_file
 
 try:  # numpy's error-state context variable: setting it is what np.errstate does, without building one each time
     from numpy._core._ufunc_config import _extobj_contextvar as _STATE, _make_extobj
@@ -99,7 +100,7 @@ def report(node):
     if node._code is None:
         warnings.warn(category(text), stacklevel=4)
         return
-    filename = node._code.co_filename
+    filename = warning_file(node._code.co_filename)   # 'Cell In[11]' for a notebook cell
     warnings.warn_explicit(category(text), category, filename, node._line,
                            registry=_REGISTRIES.setdefault(filename, {}))
 

@@ -210,6 +210,7 @@ class Graph:
         try:
             _replay.replay(nodes, refresh=True)
         except GraphscopeError as exc:
+            __tracebackhide__ = True   # IPython and pytest show the user's call and the error, not this frame
             # put the graph back as it was: old feeds and attributes, values recomputed from them
             _replay.apply_feeds(resolved, undo=True)
             for n, old in attrs:

@@ -81,14 +81,17 @@ def make_function(op):
     lane = _lane(op)
     if lane is apply_unary:
         def fn(x):
+            __tracebackhide__ = True   # IPython and pytest show the user's line and the error, not this frame
             return apply_unary(op, x)
     elif lane is apply_binary:
         def fn(a, b):
+            __tracebackhide__ = True
             return apply_binary(op, a, b)
     elif op.arguments is not None:
         arguments = op.arguments
 
         def fn(*args, **kwargs):
+            __tracebackhide__ = True
             try:
                 inputs, attrs = arguments(*args, **kwargs)
             except TypeError as exc:  # PyTorch's dim=, numpy's out=None, ... or one clear message

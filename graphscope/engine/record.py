@@ -202,6 +202,7 @@ def apply_to(op, args, attrs, depth=3):
         try:
             value = op.forward(inputs[0]._value, **attrs)
         except Exception:  # run it again the careful way, to explain the failure
+            __tracebackhide__ = True   # IPython and pytest show the user's line and the error, not this frame
             value = compute_or_explain(op, inputs, attrs)
         finally:
             _fw.unwatch(token)
@@ -229,6 +230,7 @@ def apply_unary(op, x):
         try:
             value = op.forward(v)
         except Exception:  # run it again the careful way, to explain the failure
+            __tracebackhide__ = True   # IPython and pytest show the user's line and the error, not this frame
             value = compute_or_explain(op, (x,), NO_ATTRS, compute_array)
         finally:
             _fw.unwatch(token)
@@ -259,6 +261,7 @@ def apply_binary(op, a, b):
         try:
             value = op.forward(va, vb)
         except Exception:  # run it again the careful way, to explain the failure
+            __tracebackhide__ = True   # IPython and pytest show the user's line and the error, not this frame
             value = compute_or_explain(op, (a, b), NO_ATTRS, compute_array)
         finally:
             _fw.unwatch(token)

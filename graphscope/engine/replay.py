@@ -38,8 +38,10 @@ def compute_for_node(op, node, vals, attrs):
     try:
         return compute(op, vals, attrs)
     except GraphscopeError as exc:  # an op's own refusal (a stale branch, a bad index tensor): name the node
+        __tracebackhide__ = True   # IPython and pytest show the user's line and the error, not this frame
         raise _with_node(exc, f"node {node.name} made at {display_location(node.source)}") from None
     except ForwardFailed as exc:
+        __tracebackhide__ = True
         names = ", ".join(t.name for t in node.inputs)
         raise ShapeError(f"{op.name}: {exc} while replaying node {node.name}\n  inputs: {names}\n"
                          f"  shapes: {describe_shapes(vals)}\n  node made at {display_location(node.source)}") from None
@@ -62,6 +64,7 @@ def recompute(node, observed=True, refresh=False):
     replace the node's attributes (a fresh dropout mask); everything else
     recomputes exactly what was recorded, in the mode the node is in now (an op's ``settle``).
     """
+    __tracebackhide__ = True   # a replay's refusal shows the user's call and the error, not the replay's frames
     op = node.op_def
     if op is None:
         return node._value
@@ -85,6 +88,7 @@ def recompute(node, observed=True, refresh=False):
 
 def replay(nodes, observed=True, refresh=False):
     """Recompute every op node of `nodes` (given inputs before outputs) from the current leaf values."""
+    __tracebackhide__ = True
     for node in nodes:
         if node.op_def is not None:
             recompute(node, observed, refresh)

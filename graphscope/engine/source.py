@@ -4,7 +4,9 @@ The source line is captured cheaply when a node is created (a code object and
 a line number, no strings, no frame references) and formatted only when shown.
 """
 import functools
+import linecache
 import os
+import re
 import sys
 import traceback
 from contextlib import contextmanager
@@ -97,6 +99,78 @@ def format_location(code, line):
     return f"{code.co_filename}:{line}"
 
 
+def _ipython_shell():
+    """The running IPython shell, or None (IPython is never imported here: only looked up if a user loaded it)."""
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    try:
+        return get() if get is not None else None
+    except Exception:   # a half-initialised IPython: no cells to name
+        return None
+
+
+def notebook_cell(filename):
+    """IPython's number of the cell compiled to `filename`, or None for any other file.
+
+    Terminal IPython compiles cell 11 to '<ipython-input-11-9ae360a2c2c6>', ipykernel (Jupyter) to
+    '/tmp/ipykernel_123/2841612385.py'; both shells keep the map from file name to cell number.
+    """
+    shell = _ipython_shell()
+    if shell is None:
+        return None
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    return cells.get(filename) if isinstance(cells, dict) else None
+
+
+def _cell_text(path, line):
+    """'Cell In[11], line 1' (as IPython's own tracebacks say) for a notebook cell's file, else None."""
+    n = notebook_cell(path)
+    return None if n is None else f"Cell In[{n}], line {line}"
+
+
+def warning_file(filename):
+    """The file name a warning about a line of `filename` is shown with: 'Cell In[11]' for an IPython or Jupyter
+    cell (the warning reads 'Cell In[11]:1: NonFiniteWarning: ...', its line of code below), else `filename`."""
+    n = notebook_cell(filename)
+    if n is None:
+        return filename
+    shown = f"Cell In[{n}]"
+    lines = linecache.getlines(filename)
+    if lines:   # the warning shows the cell's line under it, as for a file
+        linecache.cache[shown] = (sum(map(len, lines)), None, lines, shown)
+    return shown
+
+
+_IPYTHON_INPUT = re.compile(r"^<ipython-input-\d+-")
+
+
+def cell_site(depth=2):
+    """Where the IPython cell being run makes something: ((cell, line), execution count), or None outside IPython.
+
+    The cell is named by its text (terminal IPython's file name without its number; ipykernel's file name is a
+    hash of the text already), so running the same cell again gives the same place and a new execution count.
+    """
+    shell = _ipython_shell()
+    if shell is None:
+        return None
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    if not isinstance(cells, dict):
+        return None
+    try:
+        f = _getframe(depth)
+    except ValueError:
+        return None
+    outer = None
+    while f is not None:   # the outermost frame in a cell: the line of the cell being run
+        if f.f_code.co_filename in cells:
+            outer = f
+        f = f.f_back
+    if outer is None:
+        return None
+    where = (_IPYTHON_INPUT.sub("<ipython-input-", outer.f_code.co_filename), outer.f_lineno)
+    return where, getattr(shell, "execution_count", None)
+
+
 def display_path(path):
     """`path` relative to the current directory when the file is below it; otherwise as it is."""
     if not os.path.isabs(path):
@@ -115,7 +189,8 @@ def _relative_below(path, cwd):
 
 
 def display_location(location):
-    """'samples/x.py:12' for '/home/me/samples/x.py:12' when below the current directory (see display_path).
+    """'samples/x.py:12' for '/home/me/samples/x.py:12' when below the current directory (see display_path);
+    'Cell In[11], line 1' for a line of an IPython or Jupyter cell, as IPython's own tracebacks name it.
 
     What every view (pictures, the step-player, the stepper's words, tables)
     and every message shows of a node's ``source`` or the user's line, so a
@@ -125,7 +200,7 @@ def display_location(location):
     path, sep, line = location.rpartition(":")
     if not sep or not line.isdigit():
         return location
-    return f"{display_path(path)}:{line}"
+    return _cell_text(path, line) or f"{display_path(path)}:{line}"
 
 
 def shared_location(location):
@@ -137,6 +212,9 @@ def shared_location(location):
     path, sep, line = location.rpartition(":")
     if not sep or not line.isdigit():
         return location
+    cell = _cell_text(path, line)
+    if cell:
+        return cell
     shown = display_path(path)
     return f"{os.path.basename(shown) if os.path.isabs(shown) else shown}:{line}"
 

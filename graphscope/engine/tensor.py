@@ -21,6 +21,7 @@ from . import source as _source
 from .backward import backward as _backward
 from .arguments import leaf_name as _leaf_name
 from .errors import ArgumentError, GraphscopeError, InputError, ShapeError
+from .formatting import tensor_repr as _tensor_repr
 from .graph import Graph
 from .spellings import TORCH_METHODS as _TORCH_METHODS, EntryCount as _EntryCount, \
     array_ufunc as _array_ufunc, tensor_attribute_error as _tensor_attribute_error
@@ -299,13 +300,7 @@ class Tensor:
         return (self[i] for i in range(n))
 
     def __repr__(self):
-        v = self._value
-        body = repr(v) if v.__class__ is float else np.array2string(v, precision=4, threshold=8, separator=", ")
-        extra = f", op={self.op_def.name}" if self.op_def is not None else f", {self.role}"
-        if self.grad is not None:
-            g = self.grad
-            extra += ", grad=" + (repr(g) if g.__class__ is float else np.array2string(g, precision=4, threshold=8, separator=", "))
-        return f"tensor({body}, name={self.name!r}{extra})"
+        return _tensor_repr(self)   # shape, dtype and a big gradient summarized: see formatting.tensor_repr
 
     # ---------------------------------------------------------------- gradients
     def backward(self, grad=None):

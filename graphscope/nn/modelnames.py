@@ -41,7 +41,8 @@ def collides(module, inputs):
     if fed_by_another:
         return True
     for other, their_leaves in list(_UNSCOPED_CALLS.items()):
-        if other is not module and other._name is None and their_leaves & leaves and layer_names(other) & mine:
+        if other is not module and other._name is None and their_leaves & leaves and layer_names(other) & mine \
+                and not superseded(other, module):
             return True
     _UNSCOPED_CALLS[module] = frozenset(leaves)
     return False
@@ -50,3 +51,13 @@ def collides(module, inputs):
 def layer_names(module):
     """The names an unnamed module's layers and parameters record under (its children's scopes, its own params)."""
     return {c.name for c in module._children if c.name is not None} | set(module._params)
+
+
+def superseded(old, new):
+    """True when module `new` replaces `old`: the same line of an IPython cell made both, in two runs of the cell.
+
+    Running a cell again makes its models anew while the old ones live on (in ``Out``, ``_``): the new ones take
+    the old ones' names and record as they did, so a cell gives the same names however often it runs.
+    """
+    a, b = old.__dict__.get("_made_at"), new.__dict__.get("_made_at")
+    return a is not None and b is not None and a[0] == b[0] and a[1] != b[1]

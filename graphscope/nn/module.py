@@ -15,7 +15,10 @@ Children are registered as in PyTorch: assigning a module to an attribute
 attribute when it has no name of its own; assigning a ``gs.param`` registers
 a parameter. A layer made without a name gets a default one that no other
 live layer holds (``fc``, ``fc_2``, ...), so two standalone layers never
-share their parameters' names.
+share their parameters' names; a layer an IPython cell made yields its name
+to the one the same cell makes when run again, so a cell run twice gives the
+same names. ``state_dict()`` keys are relative to the module it is called on,
+as in PyTorch: ``W`` and ``b`` for a standalone Linear, whatever its name.
 """
 import weakref
 from collections import namedtuple
@@ -24,8 +27,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..engine import GraphscopeError, NotFoundError, PositionError, param, scope
-from ..engine.source import SCOPES
-from .modelnames import collides
+from ..engine.source import SCOPES, cell_site
+from .modelnames import collides, superseded
 
 #: Default names held by live layers made without a name: 'fc', 'fc_2', ... -> the layer.
 _DEFAULT_NAMES = weakref.WeakValueDictionary()
@@ -33,10 +36,17 @@ _DEFAULT_NAMES = weakref.WeakValueDictionary()
 _STATE = ("_name", "_auto_named", "_params", "_buffers", "_children", "_child_attrs", "training")
 
 
+def _name_held(name, module):
+    """True when a live layer other than `module` holds default name `name` (one that an IPython cell made and
+    that cell, run again, is making `module` in its place holds it no longer: the same cell gives the same names)."""
+    holder = _DEFAULT_NAMES.get(name)
+    return holder is not None and holder is not module and not superseded(holder, module)
+
+
 def _free_default_name(prefix, module):
     """The first of 'fc', 'fc_2', 'fc_3', ... that no live layer made without a name holds; claimed for `module`."""
     k, candidate = 1, prefix
-    while candidate in _DEFAULT_NAMES:
+    while _name_held(candidate, module):
         k += 1
         candidate = f"{prefix}_{k}"
     _DEFAULT_NAMES[candidate] = module
@@ -75,6 +85,7 @@ class Module:
 
     def __init__(self, name=None):
         d = self.__dict__
+        d["_made_at"] = cell_site(2)   # which IPython cell line made it, in which run (None outside IPython)
         d["_auto_named"] = name is None and self.named_by_default
         d["_name"] = _free_default_name(self.prefix, self) if d["_auto_named"] else \
             (name if name is None else str(name))
@@ -165,7 +176,7 @@ class Module:
         """Name this container by its kind, numbered from 2 ('mlp_2'): another unnamed one records as 'fc1', ..."""
         prefix = type(self).__name__.lower() if self.prefix == Module.prefix else self.prefix
         k = 2
-        while f"{prefix}_{k}" in _DEFAULT_NAMES:
+        while _name_held(f"{prefix}_{k}", self):
             k += 1
         self.name = f"{prefix}_{k}"
         _DEFAULT_NAMES[self._name] = self
@@ -260,8 +271,10 @@ class Module:
         return paths[-1] if paths else "fc1"
 
     def _key(self, path, m, what):
-        """The state_dict key of `what` of module `m` at `path`: '<path>.<what>' ('fc1.W', 'block.fc1.W')."""
-        return m._qualified(what) if m is self else f"{path}.{what}" if path else what
+        """The state_dict key of `what` of module `m` at `path`, relative to this module as in PyTorch:
+        '<path>.<what>' ('fc1.W', 'block.fc1.W'), and '<what>' for its own ('W' of a standalone Linear, whatever
+        its name)."""
+        return f"{path}.{what}" if path else what
 
     def named_parameters(self):
         """(name, parameter) pairs of this module and its children, in order, each parameter once.

@@ -15,6 +15,7 @@ import inspect
 import numpy as np
 
 from ..engine import GraphscopeError, InputError, ShapeError
+from ..engine.formatting import array_brief
 from ..engine.words import did_you_mean, no_attribute
 
 #: What a PyTorch keyword means here, for the rules that do not take it.
@@ -243,7 +244,7 @@ class Optimizer:
 
     def state_of(self, param):
         """The rule's state for `param` ({'velocity': v}, {'m': m, 'v': v}, ...; empty for SGD), as copies."""
-        return {k: np.array(v) for k, v in self._state[self._position(param)].items()}
+        return ParamState({k: np.array(v) for k, v in self._state[self._position(param)].items()})
 
     def last_update(self, param):
         """The step the last ``step()`` added to `param` (a copy, an ndarray), or None when it had no gradient."""
@@ -317,3 +318,14 @@ def usable_gradient(param, grad, i):
     if param._value.__class__ is float:
         return float(array)
     return array.astype(param._value.dtype, copy=False) if array.dtype.kind != "f" else array
+
+
+class ParamState(dict):
+    """``state_of(p)``: {name: array copy}, shown one line per entry by shape, dtype and summary, not in full."""
+
+    def __repr__(self):
+        if not self:
+            return "{}"
+        return "{" + ",\n ".join(f"{k!r}: <{array_brief(v)}>" for k, v in self.items()) + "}"
+
+    __str__ = __repr__

@@ -11,26 +11,45 @@ UPDATE = "update"
 PHASES = (FORWARD, BACKWARD, UPDATE)
 
 
-class ForwardEvent:
+class _Step:
+    """What every step shows: a one-line repr (``<step 7 backward add_4>``) and, as ``str``, ``print`` and
+    IPython's display, its numbers (upstream x local = contribution), the text ``graphscope demo`` writes
+    (``explain.lines``, which puts itself here as ``text``: explain reads these classes, so they do not import it)."""
+
+    __slots__ = ()
+    #: event -> its lines: set by graphscope.stepper.explain (imported with graphscope.stepper)
+    text = None
+
+    def __str__(self):
+        if _Step.text is None:
+            return repr(self)
+        return "\n".join(_Step.text(self, self.node if self.output is None else self.output))
+
+    def __repr__(self):
+        return f"<step {self.step} {self.phase} {self.node.name}>"
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(repr(self) if cycle else str(self))
+
+
+class ForwardEvent(_Step):
     """Step `step`: `node`'s value is computed (replayed from its inputs; a leaf's value is fed)."""
 
-    __slots__ = ("step", "node", "value")
+    __slots__ = ("step", "node", "value", "output")
     phase = FORWARD
 
     def __init__(self, step, node, value):
         self.step = step
         self.node = node
         self.value = value
+        self.output = None   # the graph's output, which the step's text names gradients by (set by the recording)
 
     @property
     def edges(self):
         return ()
 
-    def __repr__(self):
-        return f"<step {self.step} forward {self.node.name}>"
 
-
-class BackwardEvent:
+class BackwardEvent(_Step):
     """Step `step`: the local rule at `node`: for each input, contribution = (dnode/dinput)^T upstream.
 
     ``upstream`` is dL/dnode (complete: every consumer has already been
@@ -44,7 +63,7 @@ class BackwardEvent:
     ``unreached`` lists the nodes it never reached (outputs first).
     """
 
-    __slots__ = ("step", "node", "upstream", "edges", "is_seed", "error", "unreached")
+    __slots__ = ("step", "node", "upstream", "edges", "is_seed", "error", "unreached", "output")
     phase = BACKWARD
 
     def __init__(self, step, node, upstream, edges, is_seed=False, error=None, unreached=()):
@@ -55,13 +74,11 @@ class BackwardEvent:
         self.is_seed = is_seed  # the output's event: upstream is the seed (dL/dL = 1), not a sum
         self.error = error
         self.unreached = unreached
+        self.output = None
 
     @property
     def is_leaf(self):
         return self.node.op_def is None
-
-    def __repr__(self):
-        return f"<step {self.step} backward {self.node.name}>"
 
 
 class EdgeGradient:
@@ -107,7 +124,7 @@ class EdgeGradient:
         return f"<edge {self.input.name} -> {self.node.name} (input {self.slot})>"
 
 
-class UpdateEvent:
+class UpdateEvent(_Step):
     """Step `step`: the optimizer's update of parameter `node`: value_after = value_before + delta.
 
     ``grad`` is the gradient the optimizer read; ``state_before`` /
@@ -119,7 +136,7 @@ class UpdateEvent:
     """
 
     __slots__ = ("step", "node", "grad", "value_before", "value_after", "state_before", "state_after", "delta",
-                 "ratio", "optimizer")
+                 "ratio", "optimizer", "output")
     phase = UPDATE
 
     def __init__(self, step, node, grad, value_before, value_after, state_before, state_after, delta, optimizer):
@@ -133,10 +150,8 @@ class UpdateEvent:
         self.delta = delta
         self.optimizer = optimizer  # the optimizer's name, e.g. 'Adam'
         self.ratio = update_ratio(delta, value_before)
+        self.output = None
 
     @property
     def edges(self):
         return ()
-
-    def __repr__(self):
-        return f"<step {self.step} update {self.node.name}>"

@@ -9,7 +9,7 @@ import numpy as np
 from ..engine.formatting import shape_text
 from ..engine.source import display_location, shared_location
 from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET_TEXT, first_adaptive_step, judge, measure_step
-from .events import BACKWARD, FORWARD, UPDATE
+from .events import BACKWARD, FORWARD, UPDATE, _Step
 from .notation import call_words, value_line, value_lines, written_out
 from .state import ratio_text
 
@@ -297,3 +297,6 @@ def lines(event, output):
         status = "complete" if e["complete"] else "partial: more consumers to come"
         rows += written(f"{pad}{e['accumulated_name']} = ", edge.accumulated, f"   ({status})", deeper)
     return rows
+
+
+_Step.text = staticmethod(lines)   # str(event), print(event) and IPython's display of a step: its lines

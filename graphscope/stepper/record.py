@@ -98,6 +98,8 @@ class Recording:
                 self._run_update(optimizer, apply)
             self.n_update = len(self.events) - self.n_forward - self.n_backward
             held.keep = keep_gradients or apply  # when recording failed, the graph is left as it was
+        for event in self.events:   # what a step's text names its gradients by (dL/dq)
+            event.output = self.graph.output
 
     @contextmanager
     def walked_gradients(self):

@@ -19,7 +19,7 @@ weight's update/weight ratio) with the diagnosis's lines.
 import math
 from dataclasses import dataclass
 
-from ..engine.formatting import stat_text
+from ..engine.formatting import pretty_as_str, stat_text
 from .monitor import SIGMOID_SATURATED, TANH_SATURATED
 
 #: A gradient std more than this many orders of magnitude from the last scope's is vanishing (or exploding).
@@ -46,6 +46,11 @@ class Finding:
     def __str__(self):
         return self.text
 
+    def __repr__(self):
+        return f"<Finding {self.kind}: {', '.join(self.names)}>"
+
+    _repr_pretty_ = pretty_as_str
+
 
 class Diagnosis(list):
     """The findings of ``diagnose``, in the order above; ``lines()`` their texts, ``str()`` one per line (or the
@@ -62,6 +67,13 @@ class Diagnosis(list):
 
     def __str__(self):
         return "\n".join(self.lines()) if self else healthy_text(self.stats)
+
+    def __repr__(self):
+        if not self:
+            return "<Diagnosis: nothing found; print it for what was examined>"
+        return f"<Diagnosis: {', '.join(sorted(self.kinds()))}; print it for the advice>"
+
+    _repr_pretty_ = pretty_as_str
 
 
 def healthy_text(stats):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine.errors import InputError, NotFoundError, ShapeError
-from ..engine.formatting import mean_text, stat_text
+from ..engine.formatting import ZERO_MEAN, mean_text, number_text, pretty_as_str, shape_text, stat_text
 from ..engine.graph import require_graph
 from ..engine.update_ratio import UNJUDGED, UPDATE_RATIO_TARGET, first_adaptive_step, judge, measure_step
 
@@ -42,6 +42,10 @@ class Histogram:
     counts: np.ndarray
     edges: np.ndarray
 
+    def __repr__(self):
+        return (f"Histogram({len(self.counts)} bins over [{number_text(self.edges[0])}, "
+                f"{number_text(self.edges[-1])}], {int(np.sum(self.counts))} values)")
+
 
 @dataclass
 class Summary:
@@ -55,6 +59,17 @@ class Summary:
     nonfinite: int = 0
     #: the entries' dtype: how coarse their rounding is (a mean that is rounding noise reads as '≈0')
     dtype: str = "float64"
+
+    def __str__(self):
+        """'mean=0.12 std=0.5 min=-1 max=2 (float64)': the summary in the words the tables use."""
+        m = self.mean_text
+        return (f"mean{m if m.startswith(ZERO_MEAN) else '=' + m} std={stat_text(self.std)} "
+                f"min={stat_text(self.min)} max={stat_text(self.max)} ({self.dtype})")
+
+    def __repr__(self):
+        return f"Summary({self}, {len(self.histogram.counts)}-bin histogram)"
+
+    _repr_pretty_ = pretty_as_str
 
     @property
     def mean_text(self):
@@ -125,6 +140,11 @@ class ParamStats:
     #: the step measured was an adaptive rule's first (Adam, RMSProp, AdaGrad): its size by design, ~lr/|w|
     first_step: bool = False
 
+    def __repr__(self):
+        grad = "" if self.grad_norm is None else f" |grad|={stat_text(self.grad_norm)}"
+        ratio = "" if self.update_ratio is None else f" update/weight={self.ratio_text()}"
+        return f"ParamStats({self.name} {shape_text(tuple(self.shape))}: |w|={stat_text(self.norm)}{grad}{ratio})"
+
     @property
     def judgement(self):
         """graphscope.engine.update_ratio.judge of this ratio: a verdict, a key of UNJUDGED, or None."""
@@ -181,6 +201,18 @@ class LayerStats:
     examples: int = None
     gradient_examples: int = None
 
+    def __str__(self):
+        """The layer's rows of ``gs.layer_stats``' table (its output, then its parameters)."""
+        return LayerStatsList([self]).table()
+
+    def __repr__(self):
+        g = self.gradient
+        grad = "gradient not computed" if g is None else f"gradient {g.mean_text} ± {stat_text(g.std)}"
+        return (f"<LayerStats {self.scope}: {self.node} ({self.op}) {shape_text(tuple(self.shape))}, activation "
+                f"{self.activation.mean_text} ± {stat_text(self.activation.std)}, {grad}; print it for the table>")
+
+    _repr_pretty_ = pretty_as_str
+
     @property
     def weight(self):
         """The scope's first weight matrix (2+ axes), else its first parameter, else None."""
@@ -220,6 +252,12 @@ class LayerStatsList(list):
                     return s
             raise NotFoundError(f"no module scope {key!r}; scopes: {', '.join(s.scope for s in self) or 'none'}")
         return super().__getitem__(key)
+
+    def __repr__(self):
+        scopes = ", ".join(s.scope for s in self[:6]) + (", ..." if len(self) > 6 else "")
+        return f"<LayerStatsList of {len(self)} scope{'' if len(self) == 1 else 's'} ({scopes}); print it for the table>"
+
+    _repr_pretty_ = pretty_as_str
 
     def table(self):
         """A plain-text table: one row per scope, then one row per parameter."""

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..engine.formatting import pretty_as_str
 from ..engine.update_ratio import UPDATE_RATIO_TARGET, UPDATE_RATIO_TARGET_TEXT
 from ..engine.words import plural
 from .blocked import blocked_lines, blocking_findings
@@ -67,6 +68,12 @@ class Check:
         advice = "" if self.ok or not self.advice else "".join(f"\n       {a}" for a in self.advice.split("\n"))
         return f"[{self.status:4s}] {self.name}: {self.figure}{advice}"
 
+    def __repr__(self):
+        return f"<Check [{self.status}] {self.name}: {self.figure}>"
+
+    __str__ = line
+    _repr_pretty_ = pretty_as_str
+
 
 def _skipped(name, figure):
     """A check not performed: `figure` says what was measured and why nothing was compared."""
@@ -100,6 +107,11 @@ class SanityReport:
 
     def __str__(self):
         return "\n".join([c.line() for c in self.checks] + [self.summary()])
+
+    def __repr__(self):
+        return f"<SanityReport: {self.summary()}; print it for each check>"
+
+    _repr_pretty_ = pretty_as_str
 
 
 def sanity_check(trainer, x=None, y=None, out=None):

@@ -1,8 +1,11 @@
-"""Inline pictures in Jupyter: a Graph shows itself as SVG, a Stepper as its current step with the step's numbers.
+"""Inline pictures in Jupyter: a Graph shows itself as SVG, a Stepper as its current step with the step's numbers,
+and ``gs.viz.player(f)`` as the whole step-player.
 
 ``install()`` (called by ``import graphscope``) puts ``_repr_svg_`` on Graph
 and ``_repr_html_`` on Stepper; the engine and the stepper never import viz.
 """
+import itertools
+import os
 from html import escape
 
 from ..engine.graph import Graph
@@ -64,6 +67,55 @@ def _details_table(d):
     body = "".join(f'<tr><th style="text-align:left;padding-right:8px">{escape(k)}</th>'
                    f'<td style="text-align:left;font-family:monospace">{escape(str(v))}</td></tr>' for k, v in rows)
     return f"<p><b>{escape(d['title'])}</b></p><table>{body}</table>"
+
+
+#: Pixels of height an inline player takes in a notebook unless told otherwise.
+PLAYER_HEIGHT = 640
+_player_numbers = itertools.count(1)
+
+
+def player(obj, step=None, height=PLAYER_HEIGHT, **options):
+    """The step-player of `obj` (a tensor, a Graph, a Stepper) to show inside a notebook, opening at `step`.
+
+    The last value of a cell, or ``IPython.display.display(gs.viz.player(f))``, shows it inline. It is the page
+    ``to_html`` writes (the same `options`: node, phase, depth, collapse, fold, title, around, fit) inside an
+    ``<iframe srcdoc>``: its styles, ids and keys stay inside it, so the notebook is not restyled and any number
+    of players live side by side; click one to step it with the arrow keys. ``.html`` is the embeddable
+    element, ``.page`` the whole page, ``.save(path)`` writes the page.
+    """
+    from .export import to_html
+    return InlinePlayer(to_html(obj, step=step, **options), height)
+
+
+class InlinePlayer:
+    """A step-player for a notebook (see ``player``): ``_repr_html_`` is the iframe holding the page."""
+
+    def __init__(self, page, height=PLAYER_HEIGHT):
+        if not isinstance(height, int) or isinstance(height, bool) or height < 100:
+            from ..engine.errors import ArgumentError
+            raise ArgumentError(f"gs.viz.player: height is in pixels, an integer of at least 100, got {height!r}")
+        self.page = page
+        self.height = height
+        self.id = f"graphscope-player-{os.getpid()}-{next(_player_numbers)}"
+
+    @property
+    def html(self):
+        """The player as one element to put in any HTML page: an iframe whose document is the page."""
+        return (f'<iframe id="{self.id}" class="graphscope-player" title="graphscope step-player" '
+                f'srcdoc="{escape(self.page, quote=True)}" style="width:100%;height:{self.height}px;'
+                f'border:1px solid #dee2e6;border-radius:4px" loading="lazy"></iframe>')
+
+    def _repr_html_(self):
+        return self.html
+
+    def save(self, path):
+        """Write the whole page to `path` (atomically); returns the path."""
+        from .export import write_atomic
+        write_atomic(path, self.page, "HTML step-player")
+        return path
+
+    def __repr__(self):
+        return f"<graphscope step-player, {len(self.page) // 1024} KB: shown inline in Jupyter; .save(path) writes it>"
 
 
 def _graph_repr_svg(self):

@@ -199,7 +199,9 @@
     keys.forEach(function (key) { key.hidden = s.looks.indexOf(key.getAttribute("data-look")) < 0; });
     phase.textContent = s.details.phase;
     phase.className = "badge " + s.details.phase;
-    if (history.replaceState) { history.replaceState(null, "", "#step=" + k); }
+    try {  // the address keeps the step (#step=N); a page inside a notebook's iframe has no address to keep it in
+      if (history.replaceState) { history.replaceState(null, "", "#step=" + k); }
+    } catch (e) { /* about:srcdoc: nothing to keep */ }
     if (k === last) { stop(); }
   }
 
