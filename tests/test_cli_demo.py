@@ -130,3 +130,17 @@ def test_save_wants_a_graph_file_name_in_a_folder_that_exists_before_walking(cap
     assert f"the folder {missing.parent} does not exist" in err and out == ""
     assert main(["demo", "--save", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_after_save_the_hints_open_the_saved_file_with_the_sample_defining_its_custom_ops(capsys, tmp_path,
+                                                                                         monkeypatch):
+    sample = os.path.join(os.path.dirname(demo.DEFAULT_SAMPLE), "custom_op.py")
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", sample, "--save", "mine.gsgraph"]) == 0
+    hints = _hints(capsys.readouterr().out)
+    imported = ["--import", display_path(sample)]
+    assert hints[0] == ["tui", "mine.gsgraph", *imported]
+    assert [h[:4] for h in hints[1:]] == [["export", "mine.gsgraph", *imported]] * 2
+    for hint in hints[1:]:
+        assert main(hint) == 0
+    assert (tmp_path / "steps.html").exists()

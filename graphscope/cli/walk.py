@@ -99,12 +99,15 @@ def next_steps(shown, stepper, saved=None):
     if broken is not None:  # the step to look at is the one whose VJP failed
         k, what = stepper.recording.error_step, f"step {stepper.recording.error_step}, where {broken.name}'s VJP failed"
     first = []
-    if shown.file is None:  # the built-in example has no file: export the saved one
-        target = saved
-        if target is None:
-            writable = os.access(os.getcwd(), os.W_OK)
-            target = BUILT_IN_SAVE if writable else os.path.join(os.path.expanduser("~"), BUILT_IN_SAVE)
-            first = [f"  graphscope demo --save {shlex.quote(target)}   (writes this example to {target})"]
+    if saved is not None:  # the file just saved: the commands open it (with the file defining its custom ops)
+        custom = shown.file is not None and shown.file.endswith(".py") and any(
+            n.op_def is not None and n.op_def.handle is not None for n in shown.graph.nodes)
+        shown = Shown(shown.graph, saved, shown.imports + ([shown.file.partition(":")[0]] if custom else []))
+        first = [f"  {shown.command('tui')}   (the saved graph in the terminal UI)"]
+    elif shown.file is None:  # the built-in example has no file: export it once saved
+        writable = os.access(os.getcwd(), os.W_OK)
+        target = BUILT_IN_SAVE if writable else os.path.join(os.path.expanduser("~"), BUILT_IN_SAVE)
+        first = [f"  graphscope demo --save {shlex.quote(target)}   (writes this example to {target})"]
         shown = Shown(shown.graph, target)
     return "\n".join(["next:"] + first + [
         f"  {shown.command('export', '-o', 'steps.html')}   (the step-player)",
