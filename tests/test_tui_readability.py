@@ -237,3 +237,21 @@ async def test_the_training_screens_settings_at_80_columns_are_cut_between_whole
         await pilot.press("s")
         from tui_apps import training_finished
         await training_finished(pilot)
+
+
+async def test_predict_modes_notice_cut_at_80_columns_says_which_step_asks_in_full():
+    """Beside a box low on the screen the notice has few rows: what is cut stands in the question's own box, at the
+    step it names, not in the inspector."""
+    from graphscope.tui.screens.main import MainScreen
+    app = sample_app("two_layer.py")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        screen.toast_text_room = lambda titled=True: (40, 2)  # as little room as beside the loss's box at 80x24
+        await pilot.press("f", "t")
+        await settle(pilot)
+        first = app.session.next_question()
+        [toast] = app._notifications
+        assert "(more in the inspector)" not in toast.message, toast.message
+        assert toast.message.endswith(f"(its step asks it in full: n until step {first.step})"), toast.message

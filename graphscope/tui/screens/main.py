@@ -23,7 +23,7 @@ from ..widgets.footer import KeyFooter
 from ..widgets.graphview import GraphView
 from ..widgets.inspector import Inspector
 from ..widgets.tape import Tape
-from ..widgets.text_fit import cut_to_rows, fit_parts
+from ..widgets.text_fit import MORE, cut_to_rows, fit_parts
 from .dialogs import AskDialog, MessageDialog
 from .help import HelpScreen, full_words
 from .layers import LayerScreen
@@ -251,11 +251,12 @@ class MainScreen(Screen):
         """The step of the tape's highlighted row, at once (as a message it would be overtaken by the keys after)."""
         self.guard(self.session.goto_node, self.query_one(Tape).highlighted)
 
-    def tell(self, message, **kwargs):
+    def tell(self, message, more=MORE, **kwargs):
         """A notification (it replaces the one shown: GraphscopeApp.notify), its text as written, never markup, cut
-        to the rows it has beside the current node's box at a sentence's end, saying the rest is in the inspector."""
+        to the rows it has beside the current node's box at a sentence's end, saying where the rest is (`more`: by
+        default, in the inspector)."""
         width, rows = self.toast_text_room(titled=bool(kwargs.get("title")))
-        self.notify(cut_to_rows(message, width, rows), markup=False, **kwargs)
+        self.notify(cut_to_rows(message, width, rows, more), markup=False, **kwargs)
 
     def toast_text_room(self, titled=True):
         """(columns, lines) a notification's text has now (Textual's Toast: 60 columns at most and half the screen,
@@ -397,8 +398,9 @@ class MainScreen(Screen):
     def action_predict(self):
         self.predicting = not self.predicting
         self.session.verdict = None
-        self.tell(predict_mode_notice(self.session.next_question()) if self.predicting else "off",
-                  title="predict mode")
+        question = self.session.next_question() if self.predicting else None
+        self.tell(predict_mode_notice(question) if self.predicting else "off", title="predict mode",
+                  more=MORE if question is None else f"(its step asks it in full: n until step {question.step})")
         self.moved()
 
     def action_layers(self):
