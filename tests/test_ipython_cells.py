@@ -115,3 +115,12 @@ def test_ipython_shows_the_cell_and_the_message_of_a_shape_error(shell, capsys):
     shown = capsys.readouterr().out
     assert "ShapeError" in shown and "skipping hidden" in shown and "op_functions.py" not in shown
     assert "record.py" not in shown
+
+
+def test_layers_a_cell_made_in_several_runs_and_kept_together_never_share_a_name(shell):
+    run(shell, "kept = []")
+    for _ in range(3):
+        run(shell, "kept.append(gs.nn.Linear(2, 2))")
+    names = run(shell, "h = x\nfor layer in kept:\n    h = gs.tanh(layer(h))\n[p.name for p in gs.sum(h).graph().params]")
+    assert len(set(names)) == len(names) == 6, names
+    assert run(shell, "g = gs.sum(h).graph(); [g[p.name] is p for p in g.params]") == [True] * 6

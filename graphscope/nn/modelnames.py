@@ -57,7 +57,10 @@ def superseded(old, new):
     """True when module `new` replaces `old`: the same line of an IPython cell made both, in two runs of the cell.
 
     Running a cell again makes its models anew while the old ones live on (in ``Out``, ``_``): the new ones take
-    the old ones' names and record as they did, so a cell gives the same names however often it runs.
+    the old ones' names and record as they did, so a cell gives the same names however often it runs. An old one
+    called again after that (kept in a list beside the new one) takes a name of its own first (Module.__call__),
+    so two layers in one graph never share a name.
     """
     a, b = old.__dict__.get("_made_at"), new.__dict__.get("_made_at")
-    return a is not None and b is not None and a[0] == b[0] and a[1] != b[1]
+    return a is not None and b is not None and a[0] == b[0] and a[1] is not None and b[1] is not None \
+        and a[1] < b[1]

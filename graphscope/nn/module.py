@@ -43,10 +43,12 @@ def _name_held(name, module):
     return holder is not None and holder is not module and not superseded(holder, module)
 
 
-def _free_default_name(prefix, module):
-    """The first of 'fc', 'fc_2', 'fc_3', ... that no live layer made without a name holds; claimed for `module`."""
+def _free_default_name(prefix, module, taking_over=True):
+    """The first of 'fc', 'fc_2', 'fc_3', ... that no live layer made without a name holds; claimed for `module`.
+    `taking_over`: a layer the same IPython cell made in an earlier run holds its name no longer (_name_held)."""
     k, candidate = 1, prefix
-    while _name_held(candidate, module):
+    while (_name_held(candidate, module) if taking_over else
+           _DEFAULT_NAMES.get(candidate) not in (None, module)):
         k += 1
         candidate = f"{prefix}_{k}"
     _DEFAULT_NAMES[candidate] = module
@@ -183,6 +185,13 @@ class Module:
         self.__dict__["_auto_named"] = True   # a parent adopting it still names it after its attribute
         self._requalify_inner(None, self._name)   # its layers' parameters: 'mlp_2.fc1.W', unlike the other's
 
+    def _name_anew(self):
+        """A layer whose default name a newer one took (the same IPython cell run again) takes a free one before
+        it records again: the two may meet in one graph ('fc' and 'fc_2', never two 'fc')."""
+        prefix = self._name.rsplit("_", 1)[0] if self._name.rsplit("_", 1)[-1].isdigit() else self._name
+        self.name = _free_default_name(prefix, self, taking_over=False)
+        self.__dict__["_auto_named"] = True
+
     def _requalify_inner(self, old, new):
         """Rename the parameters of the layers inside this one from '<old>.<path>.<what>' to '<new>.<path>.<what>'
         (either prefix may be None: none). A parameter the user named otherwise keeps its name."""
@@ -216,6 +225,8 @@ class Module:
         """
         if self._name is None and SCOPES.current is None and collides(self, inputs):
             self._take_default_name()
+        elif self._auto_named and self._name is not None and _DEFAULT_NAMES.get(self._name) is not self:
+            self._name_anew()
         if self._name is None:
             return self.forward(*inputs, **kwargs)
         with scope(self._name):
