@@ -287,3 +287,16 @@ def test_fit_refuses_one_hot_labels_before_training_and_says_to_take_their_argma
     with pytest.raises(gs.GraphscopeError, match=r"y_train of shape \(30, 3\).*one-hot rows\? pass y_train.argmax\(1\)"):
         trainer.fit(x, np.eye(3)[y])
     assert np.array_equal(W.value, before) and not trainer.history.loss
+
+
+def test_a_refused_gradient_leaves_every_parameter_and_the_step_count_as_they_were():
+    W1 = gs.param(np.ones((2, 2)), name="W1")
+    W2 = gs.param(np.ones(3), name="W2")
+    opt = gs.optim.Adam([W1, W2], lr=0.1)
+    W1.grad, W2.grad = np.ones((2, 2)), np.ones(2)  # W2's has the wrong shape
+    with pytest.raises(gs.ShapeError, match=r"parameter 1 \(W2\) has shape \(2,\)"):
+        opt.step()
+    assert opt.t == 0 and np.array_equal(W1.value, np.ones((2, 2)))
+    W2.grad = np.ones(3)
+    opt.step()
+    assert opt.t == 1 and np.allclose(W1.value, 0.9)  # one step, not two

@@ -183,20 +183,16 @@ class Optimizer:
         return loss
 
     def _step(self):
+        grads = self._usable_gradients()  # every one checked before any parameter moves
         self.t += 1
         if self._borrowed:  # the last steps were gradients' arrays (add_steps): not ours to write into
             self._forget_borrowed()
         last, scratch, stepped = self._last, self._scratch, self._stepped
-        for i, p in enumerate(self.params):
-            g = p.grad
+        for i, (p, g) in enumerate(zip(self.params, grads)):
             if g is None:
                 stepped[i] = False
                 continue
             value = p._value
-            if not (g.__class__ is float and value.__class__ is float) and not (
-                    g.__class__ is np.ndarray and value.__class__ is not float and g.shape == value.shape
-                    and g.dtype.kind == "f"):
-                g = usable_gradient(p, g, i)
             out = last[i]
             if out is None or (value.__class__ is not float
                                and (out.dtype != value.dtype or out.shape != value.shape)):
@@ -209,6 +205,19 @@ class Optimizer:
             else:
                 value += out
             stepped[i] = True
+
+    def _usable_gradients(self):
+        """Each parameter's gradient as the step uses it (None: none); a hand-assigned one that is no array of real
+        numbers shaped like its parameter is refused (usable_gradient) before anything changes."""
+        grads = []
+        for i, p in enumerate(self.params):
+            g, value = p.grad, p._value
+            if g is not None and not (g.__class__ is float and value.__class__ is float) and not (
+                    g.__class__ is np.ndarray and value.__class__ is not float and g.shape == value.shape
+                    and g.dtype.kind == "f"):
+                g = usable_gradient(p, g, i)
+            grads.append(g)
+        return grads
 
     @staticmethod
     def _buffer(value):
