@@ -171,3 +171,17 @@ def test_a_random_search_whose_best_coarse_rate_is_the_largest_tried_looks_past_
     worse_above = rising + [coarse(0.009, 0.5)]
     (lo, hi), _, past = _narrow("random", 7, sorted(worse_above, key=lambda t: -t.val_acc), (1e-5, 1e-2), (0, 0))
     assert hi == 0.01 and past == []
+
+
+@pytest.mark.parametrize("trials", [5, 6, 10, 12])
+def test_each_settings_edges_and_step_follow_the_values_its_own_grid_side_tries(trials):
+    import numpy as np
+    from graphscope.train.search import _points
+    from graphscope.train.search_ranges import EDGE_SIDE, coarse_step, has_edges
+    lr, reg = (1e-3, 1e-1), (1e-5, 1e-1)
+    points = _points("grid", lr, reg, trials, np.random.default_rng(0))
+    for name, r, other, tried in (("lr", lr, reg, sorted({a for a, _ in points})),
+                                  ("reg", reg, lr, sorted({b for _, b in points}))):
+        assert has_edges(name, trials, r, other) == (len(tried) >= EDGE_SIDE), (name, tried)
+        step = coarse_step("grid", name, trials, r, other)
+        assert step == pytest.approx(tried[1] / tried[0], rel=1e-2), (name, tried)  # values kept to 3 digits

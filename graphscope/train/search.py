@@ -222,12 +222,12 @@ def _narrow(method, trials, ranked, lr, reg):
     good = good[:max(1, math.ceil(len(good) / 3))] if method == "random" else good[:1]
     ranges, past = [], []
     for name, r, other, values in (("lr", lr, reg, [t.lr for t in good]), ("reg", reg, lr, [t.reg for t in good])):
-        step = coarse_step(method, trials, r, other)
+        step = coarse_step(method, name, trials, r, other)
         if step <= 1:
             ranges.append(r)
             continue
         tried = [getattr(t, name) for t in ranked]
-        edge = edge_of(values[0], r, step, tried) if has_edges(trials, r, other) else ""
+        edge = edge_of(values[0], r, step, tried) if has_edges(name, trials, r, other) else ""
         lo, hi = (r[0] / step if edge == "bottom" else r[0]), (r[1] * step if edge == "top" else r[1])
         if method == "random":
             wide = (min(values) / 2, max(values) * 2)

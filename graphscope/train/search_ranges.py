@@ -33,18 +33,27 @@ def planned_trials(method, trials, lr, reg):
 EDGE_SIDE = 3
 
 
-def has_edges(trials, r, other):
-    """True when a coarse round of `trials` tries at least EDGE_SIDE values of range `r` (`other`: the other)."""
-    return grid_shape(trials, r, other)[0] >= EDGE_SIDE
+def side_of(name, trials, r, other):
+    """How many values of range `r` (setting `name`, 'lr' or 'reg'; `other`: the other setting's range) a grid of
+    `trials` tries: grid_shape's side for that setting."""
+    lr, reg = (r, other) if name == "lr" else (other, r)
+    return grid_shape(trials, lr, reg)[0 if name == "lr" else 1]
 
 
-def coarse_step(method, trials, r, other):
-    """The factor between neighbouring values of range `r` in the coarse round (`other`: the other range): a grid's
-    spacing; for random search the spacing of as many values, evenly spread. 1 for a range of one value."""
+def has_edges(name, trials, r, other):
+    """True when a coarse round of `trials` tries at least EDGE_SIDE values of range `r` (setting `name`; `other`:
+    the other setting's range)."""
+    return side_of(name, trials, r, other) >= EDGE_SIDE
+
+
+def coarse_step(method, name, trials, r, other):
+    """The factor between neighbouring values of range `r` (setting `name`) in the coarse round (`other`: the other
+    range): a grid's spacing; for random search the spacing of as many values, evenly spread. 1 for a range of one
+    value."""
     lo, hi = r
     if hi <= lo:
         return 1.0
-    side = grid_shape(trials, r, other)[0]
+    side = side_of(name, trials, r, other)
     parts = side - 1 if method == "grid" else side
     return (hi / lo) ** (1 / parts) if parts > 0 else hi / lo
 
@@ -99,8 +108,8 @@ def best_at_edges(result):
         values = [getattr(t, name) for t in result.trials]
         searched = (min(r[0], *values), max(r[1], *values))
         value = getattr(best, name)
-        side = has_edges(settings["trials"], r, other) and edge_of(
-            value, searched, coarse_step(settings["method"], settings["trials"], r, other), values)
+        side = has_edges(name, settings["trials"], r, other) and edge_of(
+            value, searched, coarse_step(settings["method"], name, settings["trials"], r, other), values)
         if side:
             half = math.sqrt(max(searched[1] / searched[0], SUGGESTED_SPAN))  # centred on it
             found.append(AtEdge(name, side, value, searched, (_one_digit(value / half), _one_digit(value * half))))
