@@ -292,7 +292,7 @@ def _judged_as_the_tui_does(session, q, answer):
     return verdict.right and verdict.numerical is not None and Verdict(answer, verdict.numerical).right
 
 
-@pytest.mark.parametrize("batch", [4, 20])  # the column shown in full; too long, so its mean and sigma are shown
+@pytest.mark.parametrize("batch", [4, 20, 40])  # the column in full; too long: its mean and sigma; 40: pairs sampled
 def test_a_batch_norm_question_asks_within_one_feature_and_is_answered_from_what_it_shows(batch):
     """dy[m, d]/dx[n, d] = gamma[d] / (N sigma) (N 1[m=n] - 1 - xhat[m] xhat[n]): the same column d, m = n or not."""
     rng = np.random.default_rng(3)

@@ -312,10 +312,7 @@ def _block_entry(event, edge, output, rng, jac):
     block = lead[:axis] + (slice(None),) + lead[axis + 1:]
     shown = None if entry is None else _shown_block(edge, block)
     summary = entry.summary(edge, block) if long else ((), {})
-    pairs = [(j, k) for j in range(shape[axis]) for k in range(shape[axis])]
-    pairs = [pairs[p] for p in rng.permutation(len(pairs))]
-    if rng.random() < 0.5:  # a diagonal entry half the time (a long block has few)
-        pairs.sort(key=lambda pair: pair[0] != pair[1])
+    pairs = _entry_pairs(shape[axis], rng)
     rows = {}
     for j, k in pairs[:MAX_TRIED]:
         r_index, c_index = _at_axis(lead, axis, j), _at_axis(lead, axis, k)
@@ -333,6 +330,20 @@ def _block_entry(event, edge, output, rng, jac):
 
 #: The most pairs of entries of one block tried for a question whose shown numbers give the engine's answer.
 MAX_TRIED = 64
+
+
+def _entry_pairs(n, rng):
+    """Pairs (j, k) of entries of a block of `n`, in a random order, a diagonal one first half the time (a long
+    block has few). A long block gets a sample of its n² pairs, never the list of them all (a batch of 4,000)."""
+    if n * n <= 4 * MAX_TRIED:
+        pairs = [(j, k) for j in range(n) for k in range(n)]
+        pairs = [pairs[p] for p in rng.permutation(len(pairs))]
+    else:
+        pairs = list(zip(rng.integers(0, n, MAX_TRIED).tolist(), rng.integers(0, n, MAX_TRIED).tolist()))
+        pairs += [(j, j) for j in rng.integers(0, n, MAX_TRIED // 2).tolist()]
+    if rng.random() < 0.5:
+        pairs.sort(key=lambda pair: pair[0] != pair[1])
+    return pairs
 
 
 def _at_axis(index, axis, k):
