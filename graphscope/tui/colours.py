@@ -36,8 +36,6 @@ FRAME_TITLE = "#495057"
 #: The colour of each kind of node (viz.theme.LOOKS's keys), in the graph and the tape alike.
 LOOK_COLOURS = {"pending": PENDING, "computed": VALUE, "backpropagated": GRAD, "current": CURRENT,
                 "inactive": NO_GRAD}
-#: The words for each kind, in the graph's legend, the tape's status column and the help screen.
-LOOK_WORDS = dict(theme.LEGEND)
 #: The tape's status column is 8 characters: the words for 'needs no gradient' there.
 SHORT_WORDS = {"inactive": "no grad"}
 

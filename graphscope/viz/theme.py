@@ -9,10 +9,9 @@ TITLE_SIZE = 16
 
 INK = "#212529"
 MUTED = "#868e96"
-#: Gradients are teal and values blue: neither reads as "error" (red is kept for the non-finite mark), and
+#: Gradients are teal (values blue): neither reads as "error" (red is kept for the non-finite mark), and
 #: the looks stay apart for colour-blind readers (tests/test_viz_palette.py simulates deuteranopia).
 GRAD_INK = "#0b7285"
-VALUE_INK = "#1864ab"
 
 
 @dataclass(frozen=True)
