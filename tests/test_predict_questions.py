@@ -354,3 +354,13 @@ def test_a_softmax_question_along_either_axis_is_answered_from_its_block(op, sha
         answer = yj * ((j == k) - yk) if op == "softmax" else (j == k) - np.exp(yk)
         assert _judged_as_the_tui_does(session, q, answer), q.prompt
         assert not judged(q, answer + 0.01 * max(1.0, abs(answer))), q.prompt
+
+
+def test_a_broadcast_bias_contribution_is_worked_out_as_the_sum_of_the_entries_shown():
+    session = Session(load_graph_file(os.path.join(SAMPLES, "two_layer.py")))
+    q = next(q for q in map(session.question, range(len(session.stepper))) if q is not None and "broadcast" in q.why)
+    shown_entries = [float(v) for v in re.search(r"= \[(.*)\]", q.prompt.splitlines()[1]).group(1).split(", ")]
+    terms = q.worked.rsplit(" = ", 1)[0].replace("(", "").replace(")", "").split(" + ")
+    assert [float(t) for t in terms] == shown_entries, q.worked
+    assert float(q.worked.rsplit("= ", 1)[1]) == pytest.approx(sum(shown_entries), rel=1e-5)
+    assert q.worked.rsplit("= ", 1)[1] in session.judge(q, "0.5").text()

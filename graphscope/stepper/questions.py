@@ -554,10 +554,18 @@ def _broadcast_contribution(event, edge, output, rng, jac):
     given = [f"upstream d{output.name}/d{node.name}[{slice_text}] = {numbers(g)}"]
     truth = np.asarray(edge.contribution, dtype=np.float64)[c_index]
     sign = "" if local[0] > 0 else "minus "
-    why = (f"{x.name} {x_shape} was broadcast to {out_shape}: its gradient is {sign}the upstream summed over "
-           f"[{slice_text}]")
+    why = (f"{x.name} {x_shape} was broadcast to {out_shape}: its gradient is {sign}the sum of the upstream's "
+           f"entries at [{slice_text}], every position that read {at(x.name, c_index)}")
     return _ask(event, edge, given, f"d{output.name}/d{at(x.name, c_index)}", truth, why,
-                contribution=True)
+                contribution=True, worked=_sum_worked(g.ravel(), local[0] < 0, truth))
+
+
+def _sum_worked(terms, negated, truth):
+    """'0.0866 + 0.0831 + (-0.157) = 0.0127' (or '-(...) = ...'): a short sum written out, '' when longer."""
+    if len(terms) > SHOWN_ENTRIES // 2:
+        return ""
+    text = " + ".join(num(t) if t >= 0 else f"({num(t)})" for t in terms)
+    return (f"-({text})" if negated else text) + f" = {num(truth)}"
 
 
 def _random_index(shape, rng):
