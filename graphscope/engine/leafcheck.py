@@ -9,6 +9,7 @@ import numpy as np
 
 from .gradcheck import check_node
 from .gradcheck_report import NodeCheck
+from .replay import downstream
 
 #: The op nodes further on a leaf's gradient's way are checked too while fewer than this many checks are known;
 #: beyond, they are named as not checked yet (a large graph's whole-graph check is its own command).
@@ -70,7 +71,7 @@ def _further_on(leaf, graph, known, seed, limit):
     A node fails the leaf when its VJP raised, or when it is wrong for an input on the leaf's way (the leaf's
     gradient never passes through a wrong gradient for another input)."""
     direct = set(graph.consumers(leaf))
-    on_path = _downstream(leaf, graph)
+    on_path = [n for n in downstream(graph.nodes, [leaf]) if n is not leaf]  # its gradient's way, in order
     reached = {id(n) for n in on_path} | {id(leaf)}
     failed, unchecked = [], []
     for node in on_path:
@@ -84,14 +85,3 @@ def _further_on(leaf, graph, known, seed, limit):
         elif row.status == "error" or any(not i.ok and id(node.inputs[i.slot]) in reached for i in row.inputs):
             failed.append(node)
     return failed, unchecked
-
-
-def _downstream(node, graph):
-    """The nodes between `node` and the output (its gradient's way back), in the graph's order."""
-    seen, todo = set(), [node]
-    while todo:
-        for user in graph.consumers(todo.pop()):
-            if user not in seen:
-                seen.add(user)
-                todo.append(user)
-    return sorted(seen, key=graph.position)
