@@ -207,6 +207,63 @@ def test_an_error_naming_a_control_character_writes_it_out(capsys, tmp_path):
     assert code == 2 and "\x1b" not in err and "x\\x1b" in err
 
 
+def test_check_tables_line_up_when_a_name_holds_a_control_character(capsys, tmp_path):
+    path = write(tmp_path, "control.py", CONTROL)
+    code, out, err = in_process(main, capsys, "check", path)
+    assert code == 0, err
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("leaf "))
+    rows = lines[header:header + 3]  # the header and the two leaves' rows
+    assert {row.index("shape" if i == 0 else "(2,)") for i, row in enumerate(rows)} == {rows[0].index("shape")}
+
+
+@pytest.mark.parametrize("suffix", ["svg", "gsgraph", "onnx"])
+def test_what_export_wrote_writes_out_control_characters(capsys, tmp_path, suffix):
+    path = write(tmp_path, "control.py", CONTROL.replace("return c.sum()", 's = c.sum()\n    s.name = "esc\\x1bout"\n    return s'))
+    step = ["--step", "2"] if suffix == "svg" else []  # the svg's line names the step's node, the others the output
+    code, out, err = in_process(main, capsys, "export", path, *step, "-o", tmp_path / f"o.{suffix}")
+    assert code == 0, err
+    assert out.startswith("wrote") and "\x1b" not in out and "esc\\x1b" in out
+
+
+LONG_NAMES = {  # the code giving a name that is too long, the words of the message
+    "gs.tensor": ("gs.tensor([1.0], name='n' * 20000)", "gs.tensor: a name of 20,000 characters"),
+    "setter": ("t = gs.tensor([1.0]); t.name = 'n' * 501", ".name: a name of 501 characters"),
+    "scope": ("gs.scope('s' * 600)", "gs.scope: a name of 600 characters"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LONG_NAMES))
+def test_a_name_too_long_for_a_picture_is_refused_where_it_is_given(kind):
+    code, words = LONG_NAMES[kind]
+    with pytest.raises(gs.GraphscopeError) as info:
+        exec(code, {"gs": gs})
+    assert words in str(info.value) and "at most 500 characters" in str(info.value)
+
+
+def test_a_name_of_the_longest_length_is_drawn(tmp_path):
+    x = gs.tensor([1.0, 2.0], requires_grad=True, name="n" * 500)
+    loss = (x * x).sum()
+    gs.viz.export(loss, tmp_path / "long.svg", step="final")
+    assert "n" * 500 in (tmp_path / "long.svg").read_text()
+
+
+def test_a_graph_file_with_a_name_too_long_is_refused_naming_the_file(tmp_path):
+    x = gs.tensor([1.0, 2.0], requires_grad=True, name="x")
+    (x * 2).sum().graph().save(tmp_path / "g.gsgraph")
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "g.gsgraph") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    graph_member = next(n for n in members if n.endswith(".json") and b'"name": "x"' in members[n])
+    members[graph_member] = members[graph_member].replace(b'"name": "x"', b'"name": "' + b"x" * 600 + b'"')
+    with zipfile.ZipFile(tmp_path / "bad.gsgraph", "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    with pytest.raises(gs.GraphscopeError) as info:
+        gs.load_graph(tmp_path / "bad.gsgraph")
+    assert "bad.gsgraph" in str(info.value) and "a name of 600 characters" in str(info.value)
+
+
 # ---------------------------------------------------------------- bad files and data
 
 def test_a_binary_py_file_is_named_as_not_python(capsys, tmp_path):

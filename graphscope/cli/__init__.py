@@ -22,7 +22,7 @@ from ..version import __version__
 from . import check, demo, export, tui
 from ..util.closedpipe import reader_may_leave
 from ..util.terminal import safe_streams
-from ..util.visible import visible
+from ..engine.visible import visible
 from .common import OptionProblems, report_bad_options
 from .helptext import HelpFormatter
 from . import search as search_command, train as train_command

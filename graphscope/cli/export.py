@@ -31,6 +31,7 @@ import warnings
 from contextlib import ExitStack, contextmanager
 
 from ..engine.words import did_you_mean, plural
+from ..engine.visible import visible
 from .common import (add_graph_arguments, add_optimizer_arguments, export_command, file_command, load_graph,
                      make_optimizer, nonfinite_note, output_file_problem, output_folder_problem, user_file_text,
                      warn_broken_backward, whole_number)
@@ -112,7 +113,7 @@ def _export(args):
             state = picture.state(step, node, args.phase or "forward")
             verdict = update_verdict(state)
             what = state.caption() + (f" ({verdict})" if verdict else "")
-        print(f"wrote {args.output} ({what})")
+        print(visible(f"wrote {args.output} ({what})"))
     if args.frames:
         with too_big_explained(args, graph, f"--frames {args.frames}"), progress_bar("drawing frames") as shown:
             paths = write_frames(picture, args.frames, progress=shown)
@@ -264,7 +265,7 @@ def _export_model(args):
     graph = model_graph(args)
     if os.path.splitext(args.output)[1].lower() == GSGRAPH:
         graph.save(args.output)
-        print(f"wrote {args.output} (graph file, {plural(len(graph), 'node')}, output {graph.output.name})")
+        print(visible(f"wrote {args.output} (graph file, {plural(len(graph), 'node')}, output {graph.output.name})"))
         return _frames_beside(args, graph)
     if args.checkpoint:
         graph = predictions(graph)
@@ -279,8 +280,8 @@ def _export_model(args):
             raise GraphscopeError(f"{args.file}: {exc}") from None
     write_model(model, args.output)
     inputs = [f"{i.name} {_shape_text(i)}" for i in model.graph.input]
-    print(f"wrote {args.output} (ONNX, {plural(len(graph.ops), 'op')}; inputs: {', '.join(inputs) or 'none'}; "
-          f"outputs: {', '.join(o.name for o in graph.outputs)})")
+    print(visible(f"wrote {args.output} (ONNX, {plural(len(graph.ops), 'op')}; inputs: {', '.join(inputs) or 'none'}; "
+                  f"outputs: {', '.join(o.name for o in graph.outputs)})"))
     for note in (file_test_mode_note(graph, args.output, args.file),
                  fixed_batch_note(graph, args.dynamic_batch, option="--dynamic-batch",
                                   held=f"the batch {args.file} builds")):

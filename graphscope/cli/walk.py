@@ -7,7 +7,7 @@ import sys
 
 from .common import file_command, nonfinite_note, warn_broken_backward
 from ..engine.words import plural
-from ..util.visible import visible
+from ..engine.visible import visible
 
 #: Where the closing hint suggests saving the built-in example (no file of it exists to export).
 BUILT_IN_SAVE = "lecture.gsgraph"

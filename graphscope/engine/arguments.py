@@ -6,7 +6,7 @@ op, the argument and the user's line.
 import numpy as np
 
 from .errors import InputError
-from .source import caller_location
+from .source import caller_location, name_problem
 from .values import is_tensor
 
 
@@ -44,9 +44,12 @@ def flag(value, what, op):
 
 def leaf_name(value, what):
     """A tensor's name: a string, or None for an automatic one; an InputError otherwise (5 or [1] is no name)."""
-    if value is None or value.__class__ is str:
+    if value is None:
         return value
     if isinstance(value, str):
+        problem = name_problem(value)
+        if problem:
+            raise InputError(f"{what}: {problem}\n  at {caller_location()}")
         return str(value)
     raise InputError(f"{what}: name must be a string (or None for an automatic one), got {type(value).__name__} "
                      f"{value!r:.40}\n  at {caller_location()}")

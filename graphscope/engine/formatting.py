@@ -10,6 +10,8 @@ import re
 
 import numpy as np
 
+from .visible import visible
+
 
 #: Arrays with at most this many entries are shown entry by entry in every view; larger ones by their summary.
 SHOWN_ENTRIES = 12
@@ -234,7 +236,9 @@ def describe_call(node):
 
 
 def format_table(header, rows):
-    """Left-aligned columns separated by two spaces, the last column unpadded."""
+    """Left-aligned columns separated by two spaces, the last column unpadded; control characters in a cell (a
+    name holding ESC) written out (``\\x1b``), so the columns line up as printed."""
+    header, rows = [visible(c) for c in header], [[visible(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header) - 1)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in [header] + rows]
     return "\n".join(line.rstrip() for line in lines)

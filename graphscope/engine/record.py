@@ -30,7 +30,7 @@ def leaf(data, requires_grad=False, name=None, role="input", dtype=None):
     _refuse_tensors(data, what)
     if requires_grad.__class__ is not bool:
         requires_grad = _arguments.flag(requires_grad, "requires_grad", f"gs.{what}")
-    if name is not None and name.__class__ is not str:
+    if name is not None and (name.__class__ is not str or len(name) > _source.NAME_CHARS):  # checked when odd
         name = _arguments.leaf_name(name, f"gs.{what}")
     value = as_value(data, what, copy=True)
     if dtype is not None:

@@ -252,13 +252,28 @@ class _ScopeStack:
 SCOPES = _ScopeStack()
 
 
+#: The longest name a node or scope may have: a name is a label in a box (Graphviz refuses a label over 16 KB).
+NAME_CHARS = 500
+
+
+def name_problem(value):
+    """What is wrong with `value` (a string) as a node's or scope's name, or None."""
+    if len(value) > NAME_CHARS:
+        return (f"a name of {len(value):,} characters ({value[:20]!r}...) is too long; a name is a label in a box, "
+                f"at most {NAME_CHARS} characters")
+    return None
+
+
 def scope(name):
     """Record every node made inside the block under module scope `name` (nests as 'a/b').
 
     The name is checked here, when ``gs.scope(...)`` is called, not when the block is entered.
     """
     if not isinstance(name, str) or not name or "/" in name:
-        raise ArgumentError(f"gs.scope: a scope name must be a non-empty string without '/', got {name!r}")
+        raise ArgumentError(f"gs.scope: a scope name must be a non-empty string without '/', got {name!r:.60}")
+    problem = name_problem(name)
+    if problem:
+        raise ArgumentError(f"gs.scope: {problem}")
     return _entered(name)
 
 

@@ -57,7 +57,7 @@ from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.optable import OPS
 from ..engine.compute import ForwardFailed, attribute_problem, compute
-from ..engine.source import SavedSource, display_location, display_path
+from ..engine.source import SavedSource, display_location, display_path, name_problem
 from ..engine.tensor import new_leaf
 from ..util.atomic import atomic_write, require_path
 from ..util.readable import MAX_GRAPH_BYTES, require_readable
@@ -491,7 +491,9 @@ class _Reader:
         if nid in self.by_id:
             raise AttrError(f"id {nid} is used twice")
         if not isinstance(name, str):
-            raise AttrError(f"name must be a string, got {name!r}")
+            raise AttrError(f"name must be a string, got {name!r:.60}")
+        if name_problem(name):
+            raise AttrError(name_problem(name))
         inputs = self._inputs(entry["inputs"], op)
         value = self._value(entry)
         grad = self._grad(entry, value) if self.gradients else None

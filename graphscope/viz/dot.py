@@ -18,7 +18,7 @@ from .layout_cost import costly_layout
 from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
 from ..engine.words import plural
-from ..util.visible import visible
+from ..engine.visible import visible
 
 #: Views with more items than this get the cheaper layout settings.
 LARGE = 400

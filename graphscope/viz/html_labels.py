@@ -12,7 +12,7 @@ from html import escape
 from ..engine.formatting import shape_text
 from ..stepper.events import UPDATE
 from ..stepper.notation import indexing
-from ..util.visible import shortened, visible
+from ..engine.visible import shortened, visible
 from . import theme
 from .step_texts import (NOT_YET, block_grads_text, box_value_text, grad_text, inner_rows, item_output, lines_of,
                          progress_text, update_keys, update_texts, value_text)
