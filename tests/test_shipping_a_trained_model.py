@@ -197,6 +197,15 @@ def test_export_checkpoint_refuses_a_checkpoint_of_another_model(project, capsys
     assert code == 2 and "dropout p 0.2 in the checkpoint, 0.5 here" in err and not (project / "m.onnx").exists()
 
 
+def test_export_checkpoint_of_another_files_run_says_whose_weights_it_put_in(project, capsys):
+    train(capsys, "--checkpoint", "ck")
+    (project / "copy.py").write_text((project / "tiny.py").read_text())
+    code, _, err = in_process(main, capsys, "export", "copy.py", "--checkpoint", "ck", "-o", "m.onnx")
+    assert code == 0 and "note: ck holds a run of tiny.py, not of copy.py; its weights fit copy.py's model" in err
+    code, _, err = in_process(main, capsys, "export", "tiny.py", "--checkpoint", "ck", "-o", "m2.onnx")
+    assert code == 0 and "holds a run of" not in err
+
+
 # ---------------------------------------------------------------- 5. the right format under the right name
 
 def test_each_format_refuses_the_other_formats_ending(tmp_path, capsys, monkeypatch):

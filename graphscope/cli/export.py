@@ -203,12 +203,18 @@ def model_graph(args):
         return graph
     from ..nn import set_training
     from ..train.checkpoint import load_weights
+    from .train import same_file
     meta = load_weights(graph, args.checkpoint)
     modal = set_training(graph, False)
     graph.run()  # every value from the trained weights, in eval mode
     print(f"note: the weights of {args.checkpoint} (after epoch {meta['epoch']})"
           + (f"; batch norm and dropout in eval mode, as for predictions (running averages, no dropout: "
              f"{plural(modal, 'node')})" if modal else ""), file=sys.stderr)
+    trained = meta.get("file")
+    if isinstance(trained, str) and not same_file(trained, args.file):
+        print(visible(f"note: {args.checkpoint} holds a run of {trained}, not of {args.file}; its weights fit "
+                      f"{args.file}'s model (the same parameter names and shapes), so they were put into it"),
+              file=sys.stderr)
     return graph
 
 

@@ -271,7 +271,7 @@ def checkpoint_problems(args, command="train"):
             made_by = saved_file(args.resume)
         except CheckpointError as exc:
             return problems + [str(exc)]
-        if made_by is not None and not _same_file(made_by, args.file):
+        if made_by is not None and not same_file(made_by, args.file):
             problems.append(f"{option_text('--resume', args.resume)}: it holds a run of {made_by}, not of {args.file}; "
                             f"resume it with "
                             f"{resume_command(command, made_by, args.resume)}, or train {args.file} with another "
@@ -300,7 +300,7 @@ def _holds_run_of(folder, file):
         made_by = saved_file(folder)
     except (CheckpointError, OSError):
         return False
-    return made_by is None or _same_file(made_by, file)
+    return made_by is None or same_file(made_by, file)
 
 
 def resume_command(command, file, folder):
@@ -317,7 +317,7 @@ def _same_folder(a, b):
     return os.path.abspath(a) == os.path.abspath(b)
 
 
-def _same_file(saved, given):
+def same_file(saved, given):
     """True when the file a checkpoint names (as given then) is `given` now: the same path, the same file, or,
     when the saved path leads nowhere from here (another working folder), the same file name."""
     if os.path.normpath(saved) == os.path.normpath(given):
