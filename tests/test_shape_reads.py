@@ -277,6 +277,40 @@ def test_sorted_against_a_new_tensor_keeps_its_guard():
         out.graph().run({"x": 2.0})
 
 
+SIZED_INDEXES = {
+    "x[:n // 2]": lambda y: y[: y.shape[0] // 2],
+    "x[:n - 1]": lambda y: y[: y.shape[0] - 1],
+    "x[n - 1]": lambda y: y[y.shape[0] - 1],
+    "x[1:n:2, :]": lambda y: y[1:y.shape[0]:2, :],
+    "x[:n]": lambda y: y[: y.shape[0]],
+}
+
+
+@pytest.mark.parametrize("index", sorted(SIZED_INDEXES))
+def test_an_index_computed_from_a_size_is_refused_when_the_size_changes(index, tmp_path):
+    y = gs.tensor(np.arange(8.0).reshape(4, 2), name="y")
+    s = gs.sum(SIZED_INDEXES[index](y) * 2.0)
+    g = s.graph()
+    assert [n.op for n in g.guards] == ["unchanged"]
+    other = np.arange(8.0).reshape(4, 2) + 1
+    assert g.run({"y": other}) == pytest.approx(2 * np.sum(SIZED_INDEXES[index](other)))  # same size: replays
+    with pytest.raises(gs.StaleNumberError, match=r"y.shape\[0\] was read as 4 at .*test_shape_reads.py:\d+ "
+                                                  r"and used as a plain number; this feed has 6 rows"):
+        g.run({"y": ones(6)})
+    index_attr = g.ops[0].attrs["index"]
+    assert all(type(n) in (int, type(None)) for part in (index_attr if isinstance(index_attr, tuple) else
+                                                          (index_attr,))
+               for n in ((part.start, part.stop, part.step) if isinstance(part, slice) else (part,)))
+    g.save(tmp_path / "g.gsgraph")
+    with pytest.raises(gs.StaleNumberError):
+        gs.load_graph(tmp_path / "g.gsgraph").run({"y": ones(6)})
+
+
+def test_an_index_of_plain_numbers_keeps_no_guard():
+    y = gs.tensor(np.arange(8.0).reshape(4, 2), name="y")
+    assert gs.sum(y[:2] * 2.0).graph().guards == []
+
+
 # ---------------------------------------------------------------- graph files and ONNX
 
 def test_a_number_guard_survives_a_graph_file(tmp_path):
@@ -463,12 +497,12 @@ def test_a_loop_over_the_columns_is_refused_on_another_number_of_columns():
     assert total.graph().run({"x": np.ones((7, 3))}) == 21.0        # the rows may change
 
 
-def test_one_row_picked_after_reading_the_size_or_a_fixed_loop_keeps_no_guard():
+def test_one_row_picked_after_reading_the_size_or_a_fixed_loop_keeps_no_loop_guard():
     x = gs.tensor(np.arange(12.0).reshape(4, 3), name="x")
     n = x.shape[0]
     first, last = gs.sum(x[0]), gs.sum(x[n - 1])                     # one row each, not a loop
     assert first.graph().guards == [] and first.graph().run({"x": np.ones((6, 3))}) == 3.0
-    assert last.graph().guards == []
+    assert [g.attrs["kind"] for g in last.graph().guards] == ["size"]  # x[n - 1] is the last row only for 4 rows
     y = gs.tensor(np.ones((3, 2)), name="y")
     fixed = sum(gs.sum(y[i]) for i in range(3))                   # the code's own 3, no size read
     assert fixed.graph().guards == [] and fixed.graph().run({"y": np.ones((5, 2))}) == 6.0

@@ -17,6 +17,9 @@ node, see ``graphscope.engine.guards``) that replay checks:
 - ``//`` and ``%`` of a Size (no Tensor operator replays them) give a number
   that remembers it: made into a constant, it keeps a guard that each size it
   came from is the same;
+- a Size, or a number computed from one, in an index (``x[:n]``, ``x[n - 1]``,
+  ``x[: x.shape[0] // 2]``) stays the number it was: the node keeps a guard
+  that each size it came from is the same;
 - ``for row in x`` (``list(x)``, ``zip(x, ...)``) records one step per row: the
   rows keep a guard that x still has that many;
 - ``x[i]``, ``x[i + 1]``, ... with integers on one line (a loop), in a call
@@ -478,6 +481,26 @@ def indexed(out):
         elif len(_LAST_INDEX) >= LAST_INDEX_KEPT:
             _LAST_INDEX.clear()
         _LAST_INDEX[key] = (code, line, i, guard)
+
+
+def sized_index(out):
+    """``x[:n]``, ``x[n - 1]``, ``x[: x.shape[0] // 2]`` (`out`, getitem) with a number computed from Sizes in its
+    index: the index stays the number it was (a slice cannot replay a ``dim`` node), so `out` keeps a guard that
+    each size it came from is the same, and replay with another size says so instead of slicing as recorded.
+    The attribute keeps plain ints (not the Sizes, which hold their tensor)."""
+    index = out.attrs["index"]
+    parts = index if isinstance(index, tuple) else (index,)
+    numbers = [n for p in parts for n in ((p.start, p.stop, p.step) if isinstance(p, slice) else (p,))
+               if isinstance(n, _Remembered)]
+    if not numbers:
+        return
+    for number in numbers:
+        for size in number.sizes():
+            step = _guard_step(size.node, "size", _plain(size), size.read, size.code, size.line, size.axis)
+            _hang_guard(step, size.node, (out,))
+    plain = tuple(slice(*(_plain(n) if isinstance(n, _Remembered) else n for n in (p.start, p.stop, p.step)))
+                  if isinstance(p, slice) else _plain(p) if isinstance(p, _Remembered) else p for p in parts)
+    out.attrs["index"] = plain if isinstance(index, tuple) else plain[0]
 
 
 #: The last integer index of each (node id, axis) indexed by your code: (code, line, index, the loop's guard: None

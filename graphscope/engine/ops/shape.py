@@ -4,7 +4,7 @@ import numpy as np
 from ..arguments import index as index_of, raw, tensors as tensors_of, whole, wholes
 from ..errors import InputError
 from ..optable import JacobianInfo, Op, register, shape_of
-from ..reads import Size, indexed
+from ..reads import Size, indexed, sized_index
 from ..source import caller_location
 from ..values import is_tensor
 from .compare import PIECEWISE_CONSTANT
@@ -174,7 +174,9 @@ class GetItem(Op):
                                                  "slots": slots}
 
     def recorded(self, out):
-        """x[i] with an integer i by your code, in a loop over a size of x it read: a guard (engine.reads)."""
+        """x[i] with an integer i by your code, in a loop over a size of x it read, or x[:n] with n computed from a
+        size: a guard (engine.reads)."""
+        sized_index(out)
         if "slots" not in out.attrs:
             indexed(out)
 
