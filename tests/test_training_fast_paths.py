@@ -149,6 +149,7 @@ def test_a_step_after_fused_ones_makes_its_own_buffers():
     steps = [opt.last_update(p) for p in opt.params]
     for p, step in zip(opt.params, steps):
         np.testing.assert_allclose(step, -0.3 * p.grad, rtol=1e-12)
+    trainer.graph.run()  # the values of the parameters the last step made
     trainer.graph.backward()  # leaf gradients add up
     opt.zero_grad()
     for p, step in zip(opt.params, steps):

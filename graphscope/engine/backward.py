@@ -25,6 +25,7 @@ from .hooks import BACKWARD_HOOKS
 from .optable import shape_of
 from .vjp_faults import describe_roles, explain, read_only
 from . import source as _source
+from .staleness import CLOCK as _CLOCK, refuse_stale
 
 
 def topo_order(roots):
@@ -106,6 +107,8 @@ def backward(root, grad=None, order=None):
     else:
         clear_gradients(order)
         order = order[::-1]
+    if _CLOCK[0]:  # a leaf changed in place since the process started: no value may predate its change
+        refuse_stale(order, root)
     accumulate(root, seed)
     with np.errstate(all="ignore"):  # a NaN or inf is named by find_nonfinite()/detect_anomaly(), not by numpy
         _drain(backward_steps(order))

@@ -31,6 +31,7 @@ from .errors import GraphscopeError, ShapeError, describe_shapes
 from .hooks import FORWARD_HOOKS
 from .values import as_value, is_tensor, shape_of
 from .source import display_location
+from .staleness import CLOCK as _CLOCK
 
 
 def compute_for_node(op, node, vals, attrs):
@@ -78,6 +79,7 @@ def recompute(node, observed=True, refresh=False):
         if attrs is not None:
             node.attrs = attrs
     value = node._value = compute_for_node(op, node, vals, node.attrs)
+    node._computed = _CLOCK[0]
     if observed and FORWARD_HOOKS:
         for hook in FORWARD_HOOKS:
             hook(node)

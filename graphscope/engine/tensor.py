@@ -26,6 +26,7 @@ from .graph import Graph
 from .spellings import TORCH_METHODS as _TORCH_METHODS, EntryCount as _EntryCount, \
     array_ufunc as _array_ufunc, tensor_attribute_error as _tensor_attribute_error
 from . import guards as _guards
+from . import staleness as _staleness
 from .guards import note_decision as _note_decision
 from .values import as_value, shape_of
 
@@ -64,6 +65,10 @@ class Tensor:
         "role": "What a leaf is: 'input', 'param' or 'const' (None for an op output).",
         "_guards": "The decisions (bool() of a tensor that steered Python) that read this node, set only when "
                    "there are some (see graphscope.engine.guards).",
+        "_changed": "A leaf's last change in place (an optimizer step, a new .value), set only when there was one "
+                    "(see graphscope.engine.staleness).",
+        "_computed": "An op node's last recomputation (replay), set only when there was one (see "
+                     "graphscope.engine.staleness).",
     }
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """numpy's operators with an array (``array + t``) are the tensor's, recorded; ``np.exp(t)`` and other ufuncs
@@ -108,6 +113,7 @@ class Tensor:
         if old.__class__ is not float and new.dtype != old.dtype:
             new = new.astype(old.dtype)
         self._value = new
+        _staleness.changed((self,), next_id())
 
     @property
     def op(self):
@@ -376,6 +382,11 @@ def new_leaf(value, requires_grad, name, role, frame):
     t.requires_grad = requires_grad
     t.role = role
     return t
+
+
+def next_id():
+    """The id the next node made will get (without taking it)."""
+    return int(repr(_ids)[6:-1])  # 'count(42)'
 
 
 _guards.NEW_LEAF[0] = new_leaf

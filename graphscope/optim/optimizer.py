@@ -17,6 +17,8 @@ import numpy as np
 from ..engine import GraphscopeError, InputError, ShapeError
 from ..engine.formatting import array_brief
 from ..engine.words import did_you_mean, no_attribute
+from ..engine.staleness import changed
+from ..engine.tensor import next_id
 
 #: What a PyTorch keyword means here, for the rules that do not take it.
 PYTORCH_KEYWORDS = {
@@ -171,6 +173,7 @@ class Optimizer:
                 value += s
             self._last[i] = s
             self._stepped[i] = True
+        _moved(self.params, self._stepped)
 
     def step(self, closure=None):
         """Apply one update to every parameter that has a gradient (in place on array values).
@@ -205,6 +208,7 @@ class Optimizer:
             else:
                 value += out
             stepped[i] = True
+        _moved(self.params, stepped)
 
     def _usable_gradients(self):
         """Each parameter's gradient as the step uses it (None: none); a hand-assigned one that is no array of real
@@ -338,3 +342,9 @@ class ParamState(dict):
         return "{" + ",\n ".join(f"{k!r}: <{array_brief(v)}>" for k, v in self.items()) + "}"
 
     __str__ = __repr__
+
+
+def _moved(params, stepped):
+    """Note the parameters a step moved: the values computed from their old values are stale (a backward pass
+    through them is refused until the forward pass runs again; graphscope.engine.staleness)."""
+    changed([p for p, moved in zip(params, stepped) if moved], next_id())

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..engine.backward import accumulate, bound_vjp, seed_gradient
 from ..engine.hooks import BACKWARD_HOOKS, FORWARD_HOOKS
+from ..engine.staleness import CLOCK
 from ..engine.values import normalize
 from .reuse import forward_into, vjp_into
 
@@ -46,6 +47,8 @@ class Plan:
         self.loss = graph.output
         self.forward_steps = [(reuse and _writes_into(n.op_def, "forward") and forward_into(n)) or _recompute(n)
                               for n in graph.program if n.op_def is not None]  # guards included
+        #: the op nodes forward() recomputes
+        self.computed = [n for n in graph.program if n.op_def is not None]
         self.backward_steps = []
         skip = {id(leaf) for leaf in fed if leaf is not None}
         for n in reversed(graph.ops):
@@ -81,6 +84,9 @@ class Plan:
                 recompute()
         except Exception:
             return False
+        clock = CLOCK[0]  # every value is as current as the parameters (graphscope.engine.staleness)
+        for node in self.computed:
+            node._computed = clock
         return True
 
     def backward(self, scale=1.0):
