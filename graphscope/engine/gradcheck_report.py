@@ -3,7 +3,8 @@
 ``check_nodes`` returns a NodeReport (one NodeCheck per op node, in
 topological order; ``first_failure`` is the node to look at); ``gradcheck``
 returns a GradcheckReport (one InputCheck per leaf). Both print as readable
-tables and are true when everything passed.
+tables and are true when everything passed with a verdict (``ok``: nothing
+failed; ``conclusive``: nothing was left unjudged; ``bool()``: both).
 
 Where the analytic and the numerical derivative are both 0 at every entry
 checked, a right VJP and a wrong one look the same (2x^2 for 3x^2 at x = 0
@@ -325,10 +326,13 @@ class NodeReport:
 
     @property
     def ok(self):
+        """True when no node failed (some may not have been judged: see ``conclusive``)."""
         return all(r.ok for r in self.rows)
 
     def __bool__(self):
-        return self.ok
+        """True when every node passed with a verdict: none failed, none was left unjudged (``ok and
+        conclusive``), so ``assert gs.check_nodes(loss)`` holds only when every VJP was checked."""
+        return self.ok and self.conclusive
 
     @property
     def failures(self):
@@ -341,13 +345,20 @@ class NodeReport:
         return bad[0] if bad else None
 
     @property
+    def not_finite(self):
+        """The nodes never checked because their values are not finite (a NaN or an infinity made upstream)."""
+        return [r for r in self.rows if r.status == "skip" and r.note == VALUE_NOT_FINITE]
+
+    @property
     def unjudged(self):
-        """The nodes with an input that passed without a verdict (all 0, or no entry compared)."""
-        return [r for r in self.rows if r.unjudged]
+        """The nodes the check could not judge: an input that passed without a verdict (all 0, or no entry
+        compared), or a value that is not finite (the node was never checked)."""
+        return [r for r in self.rows if r.unjudged or (r.status == "skip" and r.note == VALUE_NOT_FINITE)]
 
     @property
     def conclusive(self):
-        """False when some node passed without a verdict (its gradients 0 where checked, or nothing compared)."""
+        """False when some node passed without a verdict (its gradients 0 where checked, nothing compared, or its
+        value not finite)."""
         return not self.unjudged
 
     def table(self, failures_only=False):
@@ -369,17 +380,19 @@ class NodeReport:
         n_ops = len(self.rows)
         not_finite = sum(r.status == "skip" and r.note == VALUE_NOT_FINITE for r in self.rows)
         nothing = sum(r.status == "skip" and r.note != VALUE_NOT_FINITE for r in self.rows)
-        unjudged = [(r.node.name, r.unjudged_reason) for r in self.unjudged]
-        causes = {r.node.name: r.cause for r in self.unjudged}
+        zero = [r for r in self.rows if r.unjudged]  # judged nothing by their inputs (those not finite are counted apart)
+        unjudged = [(r.node.name, r.unjudged_reason) for r in zero]
+        causes = {r.node.name: r.cause for r in zero}
         warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, causes=causes))
-        counted = unjudged_count([(r.node.name, r.reason_label) for r in self.unjudged])
+        counted = unjudged_count([(r.node.name, r.reason_label) for r in zero])
         bad = self.failures
         if not bad:
             passed = n_ops - not_finite - nothing - len(unjudged)
             text = f"all {n_ops} op nodes passed" if passed == n_ops else f"{passed} of {n_ops} op nodes passed"
             if not_finite:
                 hint = nonfinite_hint or "graph.find_nonfinite() names the node that made the first"
-                text += f", {not_finite} skipped (their values are not finite: {hint})"
+                text += (f", {not_finite} skipped (their values are not finite: {hint}), so {NOT_JUDGED}: "
+                         f"a wrong VJP among them would pass as well")
             if nothing:
                 text += f", {nothing} skipped ({NOTHING_TO_CHECK})"
             return text + counted + warning
@@ -399,6 +412,10 @@ class NodeReport:
     def __repr__(self):
         bad = len(self.failures)
         verdict = f"{bad} failed" if bad else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
+        skipped = len(self.not_finite)
+        if not bad and skipped:
+            verdict += " (values not finite)" if skipped == len(self.unjudged) else \
+                f" ({skipped} of them with values that are not finite)"
         return f"<NodeReport of {plural(len(self.rows), 'op node')}: {verdict}>"
 
 
@@ -417,10 +434,12 @@ class GradcheckReport:
 
     @property
     def ok(self):
+        """True when no leaf's gradient is wrong (some may not have been judged: see ``conclusive``)."""
         return all(leaf.ok for leaf in self.leaves)
 
     def __bool__(self):
-        return self.ok
+        """True when every leaf passed with a verdict (``ok and conclusive``)."""
+        return self.ok and self.conclusive
 
     @property
     def max_rel(self):

@@ -108,7 +108,7 @@ class GraphCheck:
         largest = max((i.zero_largest for i in checks if i.unjudged_reason == ALL_ZERO), default=0.0)
         return [text for reason, text in ((ALL_ZERO, f"{zero_text(largest)} wherever checked"),
                                           (NO_DIFFERENCES, "no finite difference could be taken"))
-                if reason in reasons]
+                if reason in reasons] + (["values not finite"] if self.nodes.not_finite else [])
 
     def __repr__(self):
         return f"<GraphCheck: {self.verdict}>"
