@@ -31,7 +31,7 @@ import numpy as np
 
 from .backward import backward as _backward, call_vjp
 from .checksettings import require_settings, require_upstream, setting_problem
-from .errors import ArgumentError, GraphscopeError, VJPError
+from .errors import ArgumentError, BackwardError, GraphscopeError, VJPError
 from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, Entry, GradcheckError, GradcheckReport,
                                InputCheck, NodeCheck, NodeReport)
 from .graph import require_graph
@@ -454,8 +454,11 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     (values, gradients). With ``locate`` (default) a failure also runs
     ``check_nodes`` to name the node whose VJP is wrong. Returns a
     GradcheckReport (true when every leaf passed; ``print(report)`` shows
-    the table and the summary); ``raise_on_failure`` raises GradcheckError
-    with the report's summary instead. Every setting is validated first.
+    the table and the summary), also when the backward pass cannot run (a
+    VJP that raises or returns a gradient of the wrong shape): then every
+    leaf fails and ``report.backward_error`` names the node and the shapes.
+    ``raise_on_failure`` raises GradcheckError with the report's summary
+    instead. Every setting is validated first (an ArgumentError).
     """
     require_settings("gradcheck", eps=eps, rtol=rtol, atol=atol, max_coords=max_coords, seed=seed)
     graph = require_graph(output)
@@ -464,16 +467,20 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     leaves = _resolve_wrt(graph, wrt)
     rng = np.random.default_rng([seed, 1 << 20])
     saved = [(n, n._value, n.grad, n.requires_grad, n.attrs) for n in graph.nodes]  # (a replay may settle a mode)
+    broken = ""
     try:
         with np.errstate(all="ignore"):  # nudged inputs may leave an op's domain: such entries are skipped
             results = _check_leaves(graph, root, leaves, upstream, max_coords, eps, rtol, atol, rng)
+    except BackwardError as exc:  # a VJP that raises or returns no gradient: every leaf fails, the node is named
+        broken = str(exc)
+        results = [_no_gradient(leaf, exc) for leaf in leaves]
     finally:
         for n, value, grad, rg, attrs in saved:
             n._value = value
             n.grad = grad
             n.requires_grad = rg
             n.attrs = attrs
-    report = GradcheckReport(root, results)
+    report = GradcheckReport(root, results, backward_error=broken)
     if not is_finite(root._value):
         report.output_not_finite = nonfinite_summary(root._value)[0]
     if not report.ok and locate:
@@ -481,6 +488,13 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     if not report.ok and raise_on_failure:
         raise GradcheckError(report.summary())
     return report
+
+
+def _no_gradient(leaf, exc):
+    """The InputCheck of a leaf whose gradient could not be computed: the backward pass stopped at exc.node."""
+    at = f" at {exc.node.name}" if exc.node is not None else ""
+    return InputCheck(leaf.name, leaf.shape, ok=False, problem="backward failed",
+                      note=f"no gradient: the backward pass stopped{at} ({exc.summary})")
 
 
 def _check_leaves(graph, root, leaves, upstream, max_coords, eps, rtol, atol, rng):

@@ -431,6 +431,9 @@ class GradcheckReport:
     nodes: Optional[NodeReport] = None
     #: 'nan' when the output's own value is not finite: no finite difference can be taken, whatever eps
     output_not_finite: str = ""
+    #: why the backward pass could not run (a VJP that raised or returned a gradient of the wrong shape: the
+    #: engine's message, naming the node and the shapes), '' when it ran; then every leaf fails
+    backward_error: str = ""
 
     @property
     def ok(self):
@@ -479,14 +482,18 @@ class GradcheckReport:
             if skipped:
                 text += f", {skipped} skipped (nothing to check)"
             return text + unjudged_count([(leaf.name, leaf.reason_label) for leaf in self.unjudged]) + warning
-        lines = [f"gradcheck of {self.output.name}: the gradient of "
-                 f"{', '.join(leaf.name for leaf in self.leaves if not leaf.ok)} is wrong"]
-        lines += [f"  {leaf.describe(entries=1)}" for leaf in self.leaves if not leaf.ok]
+        if self.backward_error:
+            lines = [f"gradcheck of {self.output.name}: backward could not run, so no leaf got a gradient: "
+                     + self.backward_error.replace("\n", "\n  ")]
+        else:
+            lines = [f"gradcheck of {self.output.name}: the gradient of "
+                     f"{', '.join(leaf.name for leaf in self.leaves if not leaf.ok)} is wrong"]
+            lines += [f"  {leaf.describe(entries=1)}" for leaf in self.leaves if not leaf.ok]
         if self.nodes is not None:
             first = self.nodes.first_failure
             if first is not None:
                 lines.append("  the per-node check blames: " + first.describe().replace("\n", "\n  "))
-            else:
+            elif not self.backward_error:
                 lines.append("  every node's own VJP passed the per-node check: look at how the graph was built "
                              "(e.g. a value used after an in-place change)")
         return "\n".join(lines) + warning
@@ -496,7 +503,7 @@ class GradcheckReport:
 
     def __repr__(self):
         bad = sum(not leaf.ok for leaf in self.leaves)
-        verdict = f"{bad} wrong" if bad else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
+        verdict = "backward failed" if self.backward_error else f"{bad} wrong" if bad else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
         return f"<GradcheckReport of {self.output.name} over {_count(self.leaves, 'leaf', 'leaves')}: {verdict}>"
 
 

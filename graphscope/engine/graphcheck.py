@@ -167,10 +167,9 @@ def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
     if whole:
         result.whole_leaves = sum(1 for n in graph.leaves if n.requires_grad)
         if result.whole_leaves:
-            try:
-                result.whole = gradcheck(graph, eps=eps, rtol=rtol, max_coords=max_coords, seed=seed, locate=False)
-            except BackwardError as exc:  # e.g. a VJP that raises: the per-node check names the node
-                result.whole_error = str(exc)
+            result.whole = gradcheck(graph, eps=eps, rtol=rtol, max_coords=max_coords, seed=seed, locate=False)
+            if result.whole.backward_error:  # e.g. a VJP that raises: the per-node check names the node
+                result.whole, result.whole_error = None, result.whole.backward_error
     return result
 
 
