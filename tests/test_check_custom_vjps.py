@@ -38,3 +38,42 @@ def test_gradcheck_returns_a_failing_report_when_a_vjp_returns_the_wrong_shape(r
     with pytest.raises(gs.GradcheckError, match=r"softplus: the VJP returned a gradient of shape \(\)"):
         gs.gradcheck(loss, raise_on_failure=True)
     assert W.grad is None                              # the graph is left as it was
+
+
+def wrong_cube():
+    """x ** 3 whose VJP says 2 x^2."""
+    @gs.custom_op
+    def badcube(x):
+        return x ** 3
+
+    @badcube.vjp
+    def badcube_vjp(g, x, value):
+        return (2 * x ** 2 * g,)
+    return badcube
+
+
+def test_gradcheck_fails_a_custom_vjp_that_is_wrong_though_the_leaves_error_stays_under_rtol(rng):
+    badcube = wrong_cube()
+    W = gs.param(rng.normal(size=(4, 3)), name="W")
+    h = gs.tensor(rng.normal(size=(5, 4)), name="x") @ W
+    cubed = badcube(h * 1e-3)                          # little of the gradient flows through it
+    loss = gs.sum(h * h) + gs.sum(cubed)
+    report = gs.gradcheck(loss)
+    assert all(leaf.ok for leaf in report.leaves) and report.max_rel < 1e-5   # the leaves alone would pass
+    assert not report and not report.ok
+    assert [r.node for r in report.custom.failures] == [cubed]
+    assert repr(report).endswith("custom op badcube's VJP failed its own check>")
+    summary = report.summary()
+    assert summary.startswith(f"gradcheck of {loss.name}: the VJP of custom op badcube fails its own check")
+    assert f"the per-node check blames: {cubed.name} (op badcube)" in summary and "badcube_vjp at " in summary
+    with pytest.raises(gs.GradcheckError, match="custom op badcube fails its own check"):
+        gs.gradcheck(loss, raise_on_failure=True)
+    assert gs.gradcheck(loss, locate=False).ok         # locate=False: the leaves only
+
+
+def test_gradcheck_of_a_graph_with_right_custom_vjps_passes(rng):
+    softplus = gs.custom_op(lambda x: np.log1p(np.exp(x)), name="softplus_ok")
+    softplus.vjp(lambda g, x, value: (g / (1.0 + np.exp(-x)),))
+    loss = gs.sum(softplus(gs.param(rng.normal(size=(3, 4)), name="W")) ** 2)
+    report = gs.gradcheck(loss)
+    assert report and len(report.custom.rows) == 1 and report.custom.ok

@@ -452,7 +452,11 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     names or ids); default every leaf that requires a gradient. The graph is
     replayed in float64 for every nudged entry and left exactly as it was
     (values, gradients). With ``locate`` (default) a failure also runs
-    ``check_nodes`` to name the node whose VJP is wrong. Returns a
+    ``check_nodes`` to name the node whose VJP is wrong, and every node of a
+    custom op (a VJP of the user's) gets the per-node check whatever the
+    leaves say: a wrong VJP through which little of the gradient flows can
+    leave the leaves' error under ``rtol``, so one that fails its own check
+    fails the report (``report.custom``). Returns a
     GradcheckReport (true when every leaf passed; ``print(report)`` shows
     the table and the summary), also when the backward pass cannot run (a
     VJP that raises or returns a gradient of the wrong shape): then every
@@ -483,11 +487,29 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     report = GradcheckReport(root, results, backward_error=broken)
     if not is_finite(root._value):
         report.output_not_finite = nonfinite_summary(root._value)[0]
+    if locate:
+        report.custom = _check_custom_nodes(graph, leaves, max_coords, eps, rtol, atol, seed)
     if not report.ok and locate:
         report.nodes = check_nodes(graph, max_coords, eps, rtol, atol, seed)
     if not report.ok and raise_on_failure:
         raise GradcheckError(report.summary())
     return report
+
+
+def _check_custom_nodes(graph, leaves, max_coords, eps, rtol, atol, seed):
+    """The per-node check (as check_nodes makes it) of the custom-op nodes the leaves' gradients pass through, or
+    None when there is none. A node wrong only for an input no checked leaf's gradient passes through is left out:
+    it is not these leaves' business."""
+    reached = {id(n) for n in downstream(graph.nodes, leaves)} | {id(leaf) for leaf in leaves}
+    rows = []
+    with np.errstate(all="ignore"):
+        for k, n in enumerate(graph.nodes):
+            if id(n) not in reached or not compared_natively(n.op_def):
+                continue
+            row = _check_node(n, None, max_coords, eps, rtol, atol, seed, k)
+            if row.status != "FAIL" or any(not i.ok and id(n.inputs[i.slot]) in reached for i in row.inputs):
+                rows.append(row)
+    return NodeReport(rows) if rows else None
 
 
 def _no_gradient(leaf, exc):

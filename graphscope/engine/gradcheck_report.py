@@ -434,11 +434,15 @@ class GradcheckReport:
     #: why the backward pass could not run (a VJP that raised or returned a gradient of the wrong shape: the
     #: engine's message, naming the node and the shapes), '' when it ran; then every leaf fails
     backward_error: str = ""
+    #: the per-node check of the graph's custom-op nodes (their VJPs are the user's), None when there are none or
+    #: it did not run; one that fails fails the report, whatever the leaves say
+    custom: Optional[NodeReport] = None
 
     @property
     def ok(self):
-        """True when no leaf's gradient is wrong (some may not have been judged: see ``conclusive``)."""
-        return all(leaf.ok for leaf in self.leaves)
+        """True when no leaf's gradient is wrong and no custom op's VJP failed its own check (some may not have
+        been judged: see ``conclusive``)."""
+        return all(leaf.ok for leaf in self.leaves) and (self.custom is None or self.custom.ok)
 
     def __bool__(self):
         """True when every leaf passed with a verdict (``ok and conclusive``)."""
@@ -475,6 +479,8 @@ class GradcheckReport:
                 f"difference can be taken whatever eps is ({NOT_JUDGED}); find the node that makes the first "
                 f"non-finite value (graph.find_nonfinite(), or graphscope check) and fix it first"]
         warning = "".join(f"\n{line}" for line in warnings)
+        if self.custom is not None and self.custom.failures and all(leaf.ok for leaf in self.leaves):
+            return self._custom_failure() + warning
         if self.ok:
             checked = [leaf for leaf in self.leaves if leaf.status == "ok"]
             skipped = sum(leaf.status == "skip" for leaf in self.leaves)
@@ -498,12 +504,28 @@ class GradcheckReport:
                              "(e.g. a value used after an in-place change)")
         return "\n".join(lines) + warning
 
+    def _custom_failure(self):
+        """The summary when the leaves passed but a custom op's VJP failed its own check."""
+        bad = self.custom.failures
+        ops = sorted({r.node.op for r in bad})
+        lines = [f"gradcheck of {self.output.name}: the VJP of custom op {', '.join(ops)} fails its own check (at "
+                 f"{len(bad)} of the graph's {plural(len(self.custom.rows), 'custom-op node')}), though the leaves' "
+                 f"gradients pass (max relative error {self.max_rel:.2g}): too little of the gradient flows through "
+                 f"it to show in the leaves",
+                 "  the per-node check blames: " + bad[0].describe().replace("\n", "\n  ")]
+        if len(bad) > 1:
+            lines.append(f"  and {plural(len(bad) - 1, 'more failing custom-op node')}: "
+                         + ", ".join(r.node.name for r in bad[1:NAMES_SHOWN]) + (", ..." if len(bad) > NAMES_SHOWN else ""))
+        return "\n".join(lines)
+
     def __str__(self):
         return self.table() + "\n\n" + self.summary()
 
     def __repr__(self):
         bad = sum(not leaf.ok for leaf in self.leaves)
-        verdict = "backward failed" if self.backward_error else f"{bad} wrong" if bad else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
+        custom = [] if self.custom is None else self.custom.failures
+        verdict = "backward failed" if self.backward_error else f"{bad} wrong" if bad else \
+            f"custom op {custom[0].node.op}'s VJP failed its own check" if custom else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
         return f"<GradcheckReport of {self.output.name} over {_count(self.leaves, 'leaf', 'leaves')}: {verdict}>"
 
 
