@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import graphscope as gs
+from graphscope.engine.custom import CustomOpError
 from optable_guard import op_table_guard  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("op_table_guard")
@@ -77,3 +78,40 @@ def test_gradcheck_of_a_graph_with_right_custom_vjps_passes(rng):
     loss = gs.sum(softplus(gs.param(rng.normal(size=(3, 4)), name="W")) ** 2)
     report = gs.gradcheck(loss)
     assert report and len(report.custom.rows) == 1 and report.custom.ok
+
+
+def test_a_vjp_whose_signature_cannot_take_the_ops_inputs_is_refused_when_registered():
+    @gs.custom_op
+    def two(x, w):
+        return x @ w
+
+    with pytest.raises(CustomOpError) as caught:
+        @two.vjp
+        def _(g, x, value):
+            return (g @ x.T,)
+    message = str(caught.value)
+    assert message.startswith("custom op two: its VJP _(g, x, value) cannot take what a VJP is given")
+    assert "one argument per input of two(x, w)" in message and "write def _(g, x, w, value):" in message
+    assert "test_check_custom_vjps.py:" in message       # where the VJP is defined
+    with pytest.raises(CustomOpError, match=r"write def total_vjp\(g, x, value, axis=1\)"):
+        gs.custom_op(lambda x, axis=1: x.sum(axis=axis), name="total", vjp=lambda g, x: (g,))
+    two.vjp(lambda g, x, w, value: (g @ w.T, x.T @ g))   # the right signature (and *args, **attrs) are taken
+    two.vjp(lambda g, *xs, **attrs: (None, None))
+
+
+def test_a_vjp_returning_too_few_gradients_is_said_so_not_as_a_raise(rng):
+    @gs.custom_op
+    def two(x, w):
+        return x @ w
+
+    @two.vjp
+    def _(g, x, w, value):
+        return (g @ w.T,)
+
+    a, w = gs.param(rng.normal(size=(4, 3)), name="a"), gs.param(rng.normal(size=(3, 2)), name="w")
+    out = gs.sum(two(a, w) ** 2)
+    with pytest.raises(gs.BackwardError, match="custom op two: the VJP returned 1 gradient for 2 inputs"):
+        out.backward()
+    row = gs.check_nodes(out).first_failure
+    assert row.status_text == "error (VJP returned 1 gradient for 2 inputs)"
+    assert "raised" not in str(row)

@@ -39,6 +39,7 @@ from .nonfinite import is_finite, nonfinite_summary
 from .optable import shape_of
 from .precision import low_precision, rounding_tolerance
 from .replay import compute_for_node, downstream, replay
+from .words import plural
 
 _EPS64 = np.finfo(np.float64).eps
 #: Noise allowance: this many float64 roundings of the values that were differenced.
@@ -254,10 +255,13 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
     except VJPError as exc:  # the op's own VJP raised: that is the finding
         return NodeCheck(node, position, "error", note=exc.short or f"VJP raised {type(exc.cause).__name__}",
                          detail=str(exc))
+    except BackwardError as exc:  # it returned what is no gradient (too few of them): said, not "raised"
+        return NodeCheck(node, position, "error", note=getattr(exc, "short", "") or exc.summary, detail=str(exc))
     except Exception as exc:
         return NodeCheck(node, position, "error", note=f"VJP raised {type(exc).__name__}", detail=str(exc))
     if len(grads) != len(xs):
-        return NodeCheck(node, position, "error", note=f"VJP returned {len(grads)} gradients for {len(xs)} inputs")
+        return NodeCheck(node, position, "error",
+                         note=f"VJP returned {plural(len(grads), 'gradient')} for {plural(len(xs), 'input')}")
     diff = fn.differentiable
     row = NodeCheck(node, position, "ok")
     for i, (x, inp) in enumerate(zip(xs, node.inputs)):
