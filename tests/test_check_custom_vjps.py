@@ -115,3 +115,27 @@ def test_a_vjp_returning_too_few_gradients_is_said_so_not_as_a_raise(rng):
     row = gs.check_nodes(out).first_failure
     assert row.status_text == "error (VJP returned 1 gradient for 2 inputs)"
     assert "raised" not in str(row)
+
+
+@pytest.mark.parametrize("low", [np.float32, np.float16])
+def test_a_vjp_returning_less_precision_than_its_input_fails_as_a_wrong_dtype(rng, low):
+    op = gs.custom_op(lambda x: x * 2.0, name=f"double_{np.dtype(low).name}")
+    op.vjp(lambda g, x, value: ((2.0 * g).astype(low),))
+    a = gs.param(rng.normal(size=(4, 3)), name="a")
+    node = op(a)
+    loss = gs.sum(node ** 2)
+    row = gs.check_nodes(loss).first_failure
+    assert row is not None and row.node is node and row.failure == "wrong dtype" and row.error_figure is None
+    text = row.inputs[0].result_text()
+    assert text.startswith(f"the VJP returned {np.dtype(low).name} for a float64 input, so every gradient through it "
+                           f"is rounded to {np.dtype(low).name}")
+    # float32's values are right to 1e-5: no entry is named; float16's rounding fails entries too: they are named
+    assert ("worst entry" in str(row)) == (low is np.float16)
+    assert not gs.gradcheck(loss)                      # the custom op's own check fails the whole-graph one too
+
+
+def test_a_vjp_in_the_graphs_own_lower_dtype_is_no_wrong_dtype(rng):
+    op = gs.custom_op(lambda x: x * 2.0, name="double32")
+    op.vjp(lambda g, x, value: ((2.0 * g).astype(np.float32),))
+    loss = gs.sum(op(gs.param(rng.normal(size=(4, 3)).astype(np.float32), name="a")) ** 2)
+    assert gs.check_nodes(loss).ok

@@ -32,7 +32,7 @@ import numpy as np
 from .backward import backward as _backward, call_vjp
 from .checksettings import require_settings, require_upstream, setting_problem
 from .errors import ArgumentError, BackwardError, GraphscopeError, VJPError
-from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, Entry, GradcheckError, GradcheckReport,
+from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, WRONG_DTYPE, Entry, GradcheckError, GradcheckReport,
                                InputCheck, NodeCheck, NodeReport)
 from .graph import require_graph
 from .nonfinite import is_finite, nonfinite_summary
@@ -388,6 +388,7 @@ def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, at
     if ga is None:
         ga = np.zeros(shape)
         result.note = "the VJP gave no gradient (None): compared as zero"
+    narrower = _narrower_dtype(ga, node.inputs[i]._value)
     ga = np.asarray(ga, dtype=np.float64)
     if ga.shape != shape and not (ga.size == 1 and shape == ()):
         result.ok = False
@@ -426,6 +427,31 @@ def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, at
         entry.index = _flat_index(shape, c)
         entries.append(entry)
     _collect(result, entries)
+    if narrower is not None:
+        given = _dtype_of(node.inputs[i]._value)
+        result.ok, result.problem = False, WRONG_DTYPE
+        result.note = (f"the VJP returned {narrower} for a {given} input, so every gradient through it is rounded "
+                       f"to {narrower}: return the input's dtype (e.g. .astype(x.dtype))"
+                       + (f"; {result.note}" if result.note else ""))
+
+
+def _dtype_of(value):
+    """A recorded value's dtype (float64 for the scalar path's Python floats)."""
+    return np.dtype(np.float64) if value.__class__ is float else np.asarray(value).dtype
+
+
+def _narrower_dtype(gradient, value):
+    """The dtype of a VJP's `gradient` when it holds less than the recorded input `value` (float32 or float16 for a
+    float64 input, integers for a float one), else None. Python numbers take the input's dtype."""
+    dtype = getattr(gradient, "dtype", None)
+    if dtype is None or not isinstance(gradient, (np.ndarray, np.generic)):
+        return None
+    given = _dtype_of(value)
+    if given.kind != "f":
+        return None
+    if dtype.kind in "iub" or (dtype.kind == "f" and dtype.itemsize < given.itemsize):
+        return dtype
+    return None
 
 
 def check_nodes(output, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0, seed=0):

@@ -40,6 +40,8 @@ NO_DIFFERENCES = "no finite differences"
 VALUE_NOT_FINITE = "its value is not finite"
 #: The note of a node none of whose inputs can be checked (integer or declared non-differentiable inputs).
 NOTHING_TO_CHECK = "no input it can be differentiated in"
+#: The problem of an input whose VJP returns a gradient in less precision than the input (float32 for float64).
+WRONG_DTYPE = "wrong dtype"
 #: How many failing nodes a NodeReport summary describes in full.
 FAILURES_DETAILED = 5
 #: How many names an unjudged_text lists before '... and N more'.
@@ -175,6 +177,9 @@ class InputCheck:
             both = f"~0 (at most {self.zero_largest:.2g})" if self.zero_largest else "0"
             return (f"{NOT_JUDGED}: analytic and numerical derivatives are both {both} at all {self.checked} entries "
                     f"checked")
+        if self.problem == WRONG_DTYPE and self.checked:  # the dtype first: the values may well be right
+            return (f"{self.note}; against finite differences: max relative error {self.max_rel:.2g} over "
+                    f"{self.checked} of {self.size} entries")
         if self.worst and self.worst[0].dtype:  # right in float64, wrong in the graph's dtype: that first
             return (f"{self.note}; in float64 against finite differences: max relative error {self.max_rel:.2g} over "
                     f"{self.checked} of {self.size} entries")
@@ -187,7 +192,8 @@ class InputCheck:
     def describe(self, entries=3):
         """One line, plus up to `entries` of the worst entries when it failed, and of those excused at kinks."""
         text = f"{self.label}: {self.result_text()}"
-        if not self.ok and self.worst and entries and (self.checked or not self.note):
+        wrong = self.problem != WRONG_DTYPE or not all(e.ok for e in self.worst)  # a dtype alone: no entry is wrong
+        if not self.ok and self.worst and entries and (self.checked or not self.note) and wrong:
             text += "\n      worst " + "\n      ".join(e.describe() for e in self.worst[:entries])
         if self.excused and entries:
             text += "\n      excused " + "\n      ".join(e.describe() for e in self.excused[:entries])
@@ -277,7 +283,8 @@ class NodeCheck:
         both ways (not judged). A failed node's figure is that of its failing inputs (None when what failed is not
         a measured error, such as a gradient of the wrong shape: ``failure`` says it)."""
         if self.status == "FAIL":
-            measured = [i for i in self.inputs if not i.ok and i.checked and not (i.worst and i.worst[0].dtype)]
+            measured = [i for i in self.inputs if not i.ok and i.checked and not (i.worst and i.worst[0].dtype)
+                        and i.problem != WRONG_DTYPE]
             return f"{max(i.max_rel for i in measured):.1e}" if measured else None
         if not any(i.measured for i in self.inputs) or self.judged_nothing:
             return None
@@ -285,7 +292,7 @@ class NodeCheck:
 
     @property
     def failure(self):
-        """What failed when it is not a measured error ('wrong shape'), else ''."""
+        """What failed when it is not a measured error ('wrong shape', 'wrong dtype'), else ''."""
         return next((i.problem for i in self.inputs if not i.ok and i.problem), "")
 
     @property
