@@ -103,7 +103,8 @@ class GraphCheck:
 
     def _why(self):
         """Why some node or leaf could not be judged, each reason once, in words."""
-        checks = [i for r in self.nodes.unjudged for i in r.unjudged] + (self.whole.unjudged if self.whole else [])
+        checks = [i for r in self.nodes.unjudged for i in r.unjudged]
+        checks += self.whole.unjudged if self.whole is not None else []  # (a report is false when not conclusive)
         reasons = {i.unjudged_reason for i in checks}
         largest = max((i.zero_largest for i in checks if i.unjudged_reason == ALL_ZERO), default=0.0)
         return [text for reason, text in ((ALL_ZERO, f"{zero_text(largest)} wherever checked"),
