@@ -129,7 +129,12 @@ def test_nodes_never_checked_because_their_values_are_not_finite_leave_the_repor
     assert gs.check_nodes(fine) and gs.check_nodes(fine).conclusive
 
 
-def test_a_report_with_an_unjudged_node_or_leaf_is_false_though_nothing_failed():
+def test_a_report_where_nothing_could_be_compared_is_false_and_one_with_gradients_zero_both_ways_true(rng):
     loss, _ = cube_loss(np.full((4, 3), 0.5))
     nodes, leaves = gs.check_nodes(loss), gs.gradcheck(loss)
-    assert nodes.ok and leaves.ok and not nodes and not leaves
+    assert nodes and leaves and not nodes.conclusive and not leaves.conclusive   # compared: 0 both ways
+    x = gs.param(rng.normal(size=3), name="x")
+    with pytest.warns(gs.NonFiniteWarning):
+        nan = gs.sum(x * 2.0) + gs.log(gs.tensor(-1.0, name="c"))  # x's gradient is 2, the output NaN
+    report = gs.gradcheck(nan)                               # the output is NaN: no difference can be taken
+    assert report.ok and not report and [leaf.name for leaf in report.unjudged] == ["x"]

@@ -32,8 +32,8 @@ import numpy as np
 from .backward import backward as _backward, call_vjp
 from .checksettings import require_settings, require_upstream, setting_problem
 from .errors import ArgumentError, BackwardError, GraphscopeError, VJPError
-from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, WRONG_DTYPE, Entry, GradcheckError, GradcheckReport,
-                               InputCheck, NodeCheck, NodeReport)
+from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, WRONG_DTYPE, Entry, GradcheckError,
+                               GradcheckReport, InputCheck, NodeCheck, NodeReport)
 from .graph import require_graph
 from .nonfinite import is_finite, nonfinite_summary
 from .optable import shape_of

@@ -3,8 +3,9 @@
 ``check_nodes`` returns a NodeReport (one NodeCheck per op node, in
 topological order; ``first_failure`` is the node to look at); ``gradcheck``
 returns a GradcheckReport (one InputCheck per leaf). Both print as readable
-tables and are true when everything passed with a verdict (``ok``: nothing
-failed; ``conclusive``: nothing was left unjudged; ``bool()``: both).
+tables; ``ok`` says nothing failed, ``conclusive`` that nothing was left
+unjudged, and a report is true when nothing failed and everything was
+compared (false when a node's value or the output is not finite).
 
 Where the analytic and the numerical derivative are both 0 at every entry
 checked, a right VJP and a wrong one look the same (2x^2 for 3x^2 at x = 0
@@ -337,9 +338,11 @@ class NodeReport:
         return all(r.ok for r in self.rows)
 
     def __bool__(self):
-        """True when every node passed with a verdict: none failed, none was left unjudged (``ok and
-        conclusive``), so ``assert gs.check_nodes(loss)`` holds only when every VJP was checked."""
-        return self.ok and self.conclusive
+        """True when no node failed and every node was compared: false when one was never checked (its value is
+        not finite) or none of an input's entries could be compared, so ``assert gs.check_nodes(loss)`` does not
+        hold on a NaN graph. Nodes whose gradients are 0 both ways were compared (see ``conclusive``)."""
+        return self.ok and not any(r in self.not_finite or any(i.unjudged_reason == NO_DIFFERENCES for i in r.unjudged)
+                                   for r in self.unjudged)
 
     @property
     def failures(self):
@@ -387,7 +390,7 @@ class NodeReport:
         n_ops = len(self.rows)
         not_finite = sum(r.status == "skip" and r.note == VALUE_NOT_FINITE for r in self.rows)
         nothing = sum(r.status == "skip" and r.note != VALUE_NOT_FINITE for r in self.rows)
-        zero = [r for r in self.rows if r.unjudged]  # judged nothing by their inputs (those not finite are counted apart)
+        zero = [r for r in self.rows if r.unjudged]  # not judged by their inputs (those not finite: counted apart)
         unjudged = [(r.node.name, r.unjudged_reason) for r in zero]
         causes = {r.node.name: r.cause for r in zero}
         warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, causes=causes))
@@ -452,8 +455,9 @@ class GradcheckReport:
         return all(leaf.ok for leaf in self.leaves) and (self.custom is None or self.custom.ok)
 
     def __bool__(self):
-        """True when every leaf passed with a verdict (``ok and conclusive``)."""
-        return self.ok and self.conclusive
+        """True when no leaf's gradient is wrong and every leaf was compared: false when no entry of a leaf could
+        be compared (a NaN output). Leaves whose gradients are 0 both ways were compared (see ``conclusive``)."""
+        return self.ok and not any(leaf.unjudged_reason == NO_DIFFERENCES for leaf in self.leaves)
 
     @property
     def max_rel(self):
@@ -522,7 +526,7 @@ class GradcheckReport:
                  "  the per-node check blames: " + bad[0].describe().replace("\n", "\n  ")]
         if len(bad) > 1:
             lines.append(f"  and {plural(len(bad) - 1, 'more failing custom-op node')}: "
-                         + ", ".join(r.node.name for r in bad[1:NAMES_SHOWN]) + (", ..." if len(bad) > NAMES_SHOWN else ""))
+                         + _listed([r.node.name for r in bad[1:]], ", ..."))
         return "\n".join(lines)
 
     def __str__(self):
@@ -532,7 +536,8 @@ class GradcheckReport:
         bad = sum(not leaf.ok for leaf in self.leaves)
         custom = [] if self.custom is None else self.custom.failures
         verdict = "backward failed" if self.backward_error else f"{bad} wrong" if bad else \
-            f"custom op {custom[0].node.op}'s VJP failed its own check" if custom else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
+            f"custom op {custom[0].node.op}'s VJP failed its own check" if custom else \
+            "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
         return f"<GradcheckReport of {self.output.name} over {_count(self.leaves, 'leaf', 'leaves')}: {verdict}>"
 
 
