@@ -3,6 +3,8 @@
 ``FILE.py:NAME`` names another function of the file to build the graph with
 (``samples/neuron.py:build_gates``): one file may hold several graphs.
 """
+import ast
+import functools
 import importlib.util
 import inspect
 import os
@@ -10,6 +12,7 @@ import re
 import sys
 import traceback
 import warnings
+from contextlib import contextmanager
 
 from .engine.errors import GraphscopeError
 
@@ -100,7 +103,8 @@ def call_build(module, path):
                             f"{', '.join(functions) or 'none'}{did_you_mean(name, functions)}")
     build = require(module, file, name, f"a function {name}() that returns the output tensor (usually the loss)")
     _check_callable_without_arguments(build, file, name)
-    out = _call_user(build, file, f"{name}()")
+    with _watching_data(module, file):
+        out = _call_user(build, file, f"{name}()")
     if not hasattr(out, "_value"):
         raise UserFileError(f"{file}: {name}() returned {type(out).__name__}; it must return a graphscope tensor "
                             f"(the output whose graph is explored)")
@@ -223,6 +227,97 @@ def training_data(module, path):
     if (data[2] is None) != (data[3] is None):
         raise UserFileError(f"{path}: data() returned only one of x_val and y_val; return both or neither (None)")
     return tuple(data)
+
+
+#: What data() returned when build() called it with no arguments: {absolute path: True when it gave training
+#: data (four values, x_train and y_train not None), else False}. Read by training_file, so that telling a training
+#: file from a file with a data() helper never runs an expensive data() a second time.
+_DATA_SEEN = {}
+
+
+@contextmanager
+def _watching_data(module, path):
+    """While build() runs: note what the module's data() returns when build() calls it with no arguments."""
+    data = getattr(module, "data", None)
+    if not inspect.isfunction(data) or data.__module__ != module.__name__:
+        yield
+        return
+    key = os.path.abspath(path)
+    _DATA_SEEN.pop(key, None)
+
+    @functools.wraps(data)
+    def watched(*args, **kwargs):
+        result = data(*args, **kwargs)
+        if not args and not kwargs:
+            _DATA_SEEN[key] = _gives_training_data(result)
+        return result
+    module.data = watched
+    try:
+        yield
+    finally:
+        if module.data is watched:
+            module.data = data
+
+
+def _gives_training_data(result):
+    """True for what a training file's data() returns: (x_train, y_train, x_val, y_val), the first two given."""
+    return isinstance(result, (tuple, list)) and len(result) == 4 and result[0] is not None and result[1] is not None
+
+
+def training_file(path):
+    """Whether the Python file (or ``FILE.py:NAME`` target) at `path` is a training file, one whose data() takes no
+    argument and returns (x_train, y_train, x_val, y_val): True, False (no data(), a data() that needs arguments
+    or returns another number of values), or None when only running data() would tell.
+
+    Read from the file's text and from what data() returned when build() called it (a loaded file's build() is
+    watched): data() is never run for the answer."""
+    file = split_target(path)[0]
+    if not file.endswith(".py"):
+        return False
+    try:
+        with open(file, encoding="utf-8", errors="replace") as f:
+            tree = ast.parse(f.read(1 << 20))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    defs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "data"]
+    if not defs:
+        return False
+    fn = defs[-1]
+    args = fn.args
+    positional = args.posonlyargs + args.args
+    required = len(positional) - len(args.defaults) + sum(d is None for d in args.kw_defaults)
+    if required:
+        return False
+    seen = _DATA_SEEN.get(os.path.abspath(file))
+    if seen is not None:
+        return seen
+    sizes = {_literal_size(r.value) for r in _returns(fn)}
+    if sizes and None not in sizes:
+        return 4 in sizes
+    return None
+
+
+def _returns(fn):
+    """The return statements of function `fn`'s own body (not of functions defined inside it)."""
+    todo, found = list(fn.body), []
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Return):
+            found.append(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return found or [ast.Return(value=None)]
+
+
+def _literal_size(value):
+    """How many values a returned expression holds when the text says (a tuple or list of them: its length; a
+    dict, a constant, nothing: 1), else None (a call, a name: only running it would tell)."""
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return None if any(isinstance(e, ast.Starred) for e in value.elts) else len(value.elts)
+    if value is None or isinstance(value, (ast.Constant, ast.Dict, ast.Set, ast.JoinedStr)):
+        return 1
+    return None
 
 
 #: When a file's top level runs (exit_text's `when`).

@@ -110,3 +110,31 @@ def test_check_help_documents_exit_status_3(capsys):
         main(["check", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "3 when nothing failed but some node or leaf could not be judged" in text
+
+
+def test_nodes_never_checked_because_their_values_are_not_finite_leave_the_report_inconclusive(rng):
+    x = gs.param(rng.normal(size=(3, 3)), name="x")
+    with pytest.warns(gs.NonFiniteWarning):
+        bad = gs.log(x @ x.T - 100.0)                   # NaN from here on: these nodes are skipped
+    loss = gs.sum(bad) + gs.sum(gs.tanh(x))
+    report = gs.check_nodes(loss)
+    skipped = [r.node.name for r in report.rows if r.status == "skip"]
+    assert bad.name in skipped and loss.name in skipped
+    assert report.ok and not report.conclusive and not report          # nothing failed, but not all was checked
+    assert [r.node.name for r in report.unjudged] == skipped == [r.node.name for r in report.not_finite]
+    assert repr(report) == f"<NodeReport of {len(report.rows)} op nodes: {len(skipped)} not judged (values not finite)>"
+    assert f"{len(skipped)} skipped (their values are not finite" in report.summary()
+    assert "so not judged" in report.summary()
+    fine = gs.sum(gs.tanh(x))
+    assert gs.check_nodes(fine) and gs.check_nodes(fine).conclusive
+
+
+def test_a_report_where_nothing_could_be_compared_is_false_and_one_with_gradients_zero_both_ways_true(rng):
+    loss, _ = cube_loss(np.full((4, 3), 0.5))
+    nodes, leaves = gs.check_nodes(loss), gs.gradcheck(loss)
+    assert nodes and leaves and not nodes.conclusive and not leaves.conclusive   # compared: 0 both ways
+    x = gs.param(rng.normal(size=3), name="x")
+    with pytest.warns(gs.NonFiniteWarning):
+        nan = gs.sum(x * 2.0) + gs.log(gs.tensor(-1.0, name="c"))  # x's gradient is 2, the output NaN
+    report = gs.gradcheck(nan)                               # the output is NaN: no difference can be taken
+    assert report.ok and not report and [leaf.name for leaf in report.unjudged] == ["x"]

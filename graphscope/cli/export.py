@@ -196,10 +196,15 @@ def model_graph(args):
     ones."""
     graph = load_graph(args)
     if not args.checkpoint:
-        if defines_data(args.file):  # said last, after the notes on what the file holds
-            args.last_note = (f"note: {user_file_text(args.file)} is a training file: this is its model with the "
-                              f"initial weights build() makes; for the trained one, train it with --checkpoint DIR "
-                              f"and export with --checkpoint DIR")
+        from ..userfile import training_file
+        training = training_file(args.file)  # said last, after the notes on what the file holds
+        if training is not False:
+            shown = user_file_text(args.file)
+            args.last_note = ((f"note: {shown} is a training file: this is its model" if training else
+                               f"note: {shown} defines data(); if it is a training file (`graphscope train {shown}` "
+                               f"trains it), this is its model")
+                              + " with the initial weights build() makes; for the trained one, train it with "
+                                "--checkpoint DIR and export with --checkpoint DIR")
         return graph
     from ..nn import set_training
     from ..train.checkpoint import load_weights
@@ -233,21 +238,6 @@ def predictions(graph):
     print(f"note: the model ends at {scores.name}, the class scores, as for predictions; the graph's output "
           f"{graph.output.name} (the loss) needs labels: -o FILE.gsgraph keeps it", file=sys.stderr)
     return Graph(scores)
-
-
-def defines_data(file):
-    """True when the Python file (or FILE.py:NAME target) `file` defines data(): a training file (read as text)."""
-    import re
-
-    from ..userfile import split_target
-    path = split_target(file)[0]
-    if not path.endswith(".py"):
-        return False
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return re.search(r"^def\s+data\s*\(", f.read(1 << 20), re.MULTILINE) is not None
-    except OSError:
-        return False
 
 
 def _export_model(args):

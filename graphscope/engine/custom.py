@@ -64,6 +64,7 @@ from .record import apply
 from .source import caller_location, display_location, user_code_frames
 from .values import is_tensor
 from .vjp_faults import explain, read_only
+from .words import plural
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
 
@@ -87,13 +88,18 @@ class CustomOp:
         self._jacobian = jacobian
         self._check = check
         self._input_count = _inputs_before_options(forward)
+        if vjp is not None:
+            _require_vjp_signature(self, vjp)
         self.__doc__ = forward.__doc__
         self.__name__ = name
         self.op = _register(self, differentiable)
 
     # ---------------------------------------------------------------- decorators
     def vjp(self, fn):
-        """Decorator: set the vector-Jacobian product ``fn(g, *xs, value, **attrs)``."""
+        """Decorator: set the vector-Jacobian product ``fn(g, *xs, value, **attrs)``; a function that cannot be
+        called that way (``def _(g, x, value)`` for an op of two inputs) is refused at once, with the signature
+        it needs."""
+        _require_vjp_signature(self, fn)
         self._vjp = fn
         return fn
 
@@ -179,6 +185,38 @@ def _inputs_before_options(fn):
     if params is None:
         return math.inf
     return next((k for k, p in enumerate(params) if p.default is not p.empty), math.inf)
+
+
+def _require_vjp_signature(op, fn):
+    """A CustomOpError when `fn` cannot be called as ``fn(g, *inputs, value=value)`` with the op's inputs (its
+    forward's parameters without a default), naming the signature it needs: found when the VJP is registered,
+    not at the first backward pass."""
+    if not callable(fn):
+        raise CustomOpError(f"custom op {op.name}: the VJP must be a function, got {type(fn).__name__}")
+    params = _positional_parameters(op._forward)
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # a builtin without a readable signature: called as it is
+        return
+    inputs = None if params is None else [p.name for p in params if p.default is p.empty]
+    try:
+        signature.bind(None, *([None] * len(inputs or [])), value=None)
+    except TypeError as exc:
+        if inputs is None and "value" not in str(exc):  # a forward of *args: any number of inputs
+            return
+        options = [p for p in (params or []) if p.default is not p.empty]
+        names = ", ".join(inputs) if inputs else "*xs"
+        name = getattr(fn, "__name__", "")
+        wanted = f"def {name if name.isidentifier() else op.name + '_vjp'}(g, {names}, value" + \
+            "".join(f", {p.name}={p.default!r}" for p in options) + ")"
+        defined = getattr(fn, "__code__", None)
+        where = "" if defined is None else \
+            f"\n  VJP defined at {display_location(f'{defined.co_filename}:{defined.co_firstlineno}')}"
+        raise CustomOpError(
+            f"custom op {op.name}: its VJP {getattr(fn, '__name__', 'vjp')}{signature} cannot take what a VJP is "
+            f"given ({exc}): it is called with the upstream gradient g, then one argument per input of "
+            f"{op.name}({', '.join(inputs) if inputs else '*xs'}), then value= (the op's output) and any options "
+            f"by keyword; write {wanted}:{where}") from None
 
 
 def _shown(v):
@@ -307,8 +345,11 @@ class _CustomBase(Op):
                                     f"(one per input), got a single {type(grads).__name__}")
             grads = (grads,)
         if len(grads) != len(xs):
-            raise BackwardError(f"custom op {self.name}: the VJP returned {len(grads)} gradients for "
-                                f"{len(xs)} inputs (return one per input, None where there is none)")
+            short = f"VJP returned {plural(len(grads), 'gradient')} for {plural(len(xs), 'input')}"
+            error = BackwardError(f"custom op {self.name}: the {short} (return one per input, None where "
+                                  f"there is none)")
+            error.short = short
+            raise error
         return tuple(grads)
 
     def jacobian(self, i, *xs, value, **attrs):

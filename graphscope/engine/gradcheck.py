@@ -31,14 +31,15 @@ import numpy as np
 
 from .backward import backward as _backward, call_vjp
 from .checksettings import require_settings, require_upstream, setting_problem
-from .errors import ArgumentError, GraphscopeError, VJPError
-from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, Entry, GradcheckError, GradcheckReport,
-                               InputCheck, NodeCheck, NodeReport)
+from .errors import ArgumentError, BackwardError, GraphscopeError, VJPError
+from .gradcheck_report import (ALL_ZERO, NOTHING_TO_CHECK, VALUE_NOT_FINITE, WRONG_DTYPE, Entry, GradcheckError,
+                               GradcheckReport, InputCheck, NodeCheck, NodeReport)
 from .graph import require_graph
 from .nonfinite import is_finite, nonfinite_summary
 from .optable import shape_of
 from .precision import low_precision, rounding_tolerance
 from .replay import compute_for_node, downstream, replay
+from .words import plural
 
 _EPS64 = np.finfo(np.float64).eps
 #: Noise allowance: this many float64 roundings of the values that were differenced.
@@ -254,10 +255,13 @@ def _check_node(node, upstream, max_coords, eps, rtol, atol, seed, position):
     except VJPError as exc:  # the op's own VJP raised: that is the finding
         return NodeCheck(node, position, "error", note=exc.short or f"VJP raised {type(exc.cause).__name__}",
                          detail=str(exc))
+    except BackwardError as exc:  # it returned what is no gradient (too few of them): said, not "raised"
+        return NodeCheck(node, position, "error", note=getattr(exc, "short", "") or exc.summary, detail=str(exc))
     except Exception as exc:
         return NodeCheck(node, position, "error", note=f"VJP raised {type(exc).__name__}", detail=str(exc))
     if len(grads) != len(xs):
-        return NodeCheck(node, position, "error", note=f"VJP returned {len(grads)} gradients for {len(xs)} inputs")
+        return NodeCheck(node, position, "error",
+                         note=f"VJP returned {plural(len(grads), 'gradient')} for {plural(len(xs), 'input')}")
     diff = fn.differentiable
     row = NodeCheck(node, position, "ok")
     for i, (x, inp) in enumerate(zip(xs, node.inputs)):
@@ -384,6 +388,7 @@ def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, at
     if ga is None:
         ga = np.zeros(shape)
         result.note = "the VJP gave no gradient (None): compared as zero"
+    narrower = _narrower_dtype(ga, node.inputs[i]._value)
     ga = np.asarray(ga, dtype=np.float64)
     if ga.shape != shape and not (ga.size == 1 and shape == ()):
         result.ok = False
@@ -422,6 +427,31 @@ def _check_input(fn, node, xs, i, ga, u, out0, result, max_coords, eps, rtol, at
         entry.index = _flat_index(shape, c)
         entries.append(entry)
     _collect(result, entries)
+    if narrower is not None:
+        given = _dtype_of(node.inputs[i]._value)
+        result.ok, result.problem = False, WRONG_DTYPE
+        result.note = (f"the VJP returned {narrower} for a {given} input, so every gradient through it is rounded "
+                       f"to {narrower}: return the input's dtype (e.g. .astype(x.dtype))"
+                       + (f"; {result.note}" if result.note else ""))
+
+
+def _dtype_of(value):
+    """A recorded value's dtype (float64 for the scalar path's Python floats)."""
+    return np.dtype(np.float64) if value.__class__ is float else np.asarray(value).dtype
+
+
+def _narrower_dtype(gradient, value):
+    """The dtype of a VJP's `gradient` when it holds less than the recorded input `value` (float32 or float16 for a
+    float64 input, integers for a float one), else None. Python numbers take the input's dtype."""
+    dtype = getattr(gradient, "dtype", None)
+    if dtype is None or not isinstance(gradient, (np.ndarray, np.generic)):
+        return None
+    given = _dtype_of(value)
+    if given.kind != "f":
+        return None
+    if dtype.kind in "iub" or (dtype.kind == "f" and dtype.itemsize < given.itemsize):
+        return dtype
+    return None
 
 
 def check_nodes(output, max_coords=20, eps=1e-6, rtol=1e-5, atol=0.0, seed=0):
@@ -452,10 +482,17 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     names or ids); default every leaf that requires a gradient. The graph is
     replayed in float64 for every nudged entry and left exactly as it was
     (values, gradients). With ``locate`` (default) a failure also runs
-    ``check_nodes`` to name the node whose VJP is wrong. Returns a
+    ``check_nodes`` to name the node whose VJP is wrong, and every node of a
+    custom op (a VJP of the user's) gets the per-node check whatever the
+    leaves say: a wrong VJP through which little of the gradient flows can
+    leave the leaves' error under ``rtol``, so one that fails its own check
+    fails the report (``report.custom``). Returns a
     GradcheckReport (true when every leaf passed; ``print(report)`` shows
-    the table and the summary); ``raise_on_failure`` raises GradcheckError
-    with the report's summary instead. Every setting is validated first.
+    the table and the summary), also when the backward pass cannot run (a
+    VJP that raises or returns a gradient of the wrong shape): then every
+    leaf fails and ``report.backward_error`` names the node and the shapes.
+    ``raise_on_failure`` raises GradcheckError with the report's summary
+    instead. Every setting is validated first (an ArgumentError).
     """
     require_settings("gradcheck", eps=eps, rtol=rtol, atol=atol, max_coords=max_coords, seed=seed)
     graph = require_graph(output)
@@ -464,23 +501,52 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     leaves = _resolve_wrt(graph, wrt)
     rng = np.random.default_rng([seed, 1 << 20])
     saved = [(n, n._value, n.grad, n.requires_grad, n.attrs) for n in graph.nodes]  # (a replay may settle a mode)
+    broken = ""
     try:
         with np.errstate(all="ignore"):  # nudged inputs may leave an op's domain: such entries are skipped
             results = _check_leaves(graph, root, leaves, upstream, max_coords, eps, rtol, atol, rng)
+    except BackwardError as exc:  # a VJP that raises or returns no gradient: every leaf fails, the node is named
+        broken = str(exc)
+        results = [_no_gradient(leaf, exc) for leaf in leaves]
     finally:
         for n, value, grad, rg, attrs in saved:
             n._value = value
             n.grad = grad
             n.requires_grad = rg
             n.attrs = attrs
-    report = GradcheckReport(root, results)
+    report = GradcheckReport(root, results, backward_error=broken)
     if not is_finite(root._value):
         report.output_not_finite = nonfinite_summary(root._value)[0]
+    if locate:
+        report.custom = _check_custom_nodes(graph, leaves, max_coords, eps, rtol, atol, seed)
     if not report.ok and locate:
         report.nodes = check_nodes(graph, max_coords, eps, rtol, atol, seed)
     if not report.ok and raise_on_failure:
         raise GradcheckError(report.summary())
     return report
+
+
+def _check_custom_nodes(graph, leaves, max_coords, eps, rtol, atol, seed):
+    """The per-node check (as check_nodes makes it) of the custom-op nodes the leaves' gradients pass through, or
+    None when there is none. A node wrong only for an input no checked leaf's gradient passes through is left out:
+    it is not these leaves' business."""
+    reached = {id(n) for n in downstream(graph.nodes, leaves)} | {id(leaf) for leaf in leaves}
+    rows = []
+    with np.errstate(all="ignore"):
+        for k, n in enumerate(graph.nodes):
+            if id(n) not in reached or not compared_natively(n.op_def):
+                continue
+            row = _check_node(n, None, max_coords, eps, rtol, atol, seed, k)
+            if row.status != "FAIL" or any(not i.ok and id(n.inputs[i.slot]) in reached for i in row.inputs):
+                rows.append(row)
+    return NodeReport(rows) if rows else None
+
+
+def _no_gradient(leaf, exc):
+    """The InputCheck of a leaf whose gradient could not be computed: the backward pass stopped at exc.node."""
+    at = f" at {exc.node.name}" if exc.node is not None else ""
+    return InputCheck(leaf.name, leaf.shape, ok=False, problem="backward failed",
+                      note=f"no gradient: the backward pass stopped{at} ({exc.summary})")
 
 
 def _check_leaves(graph, root, leaves, upstream, max_coords, eps, rtol, atol, rng):

@@ -3,7 +3,9 @@
 ``check_nodes`` returns a NodeReport (one NodeCheck per op node, in
 topological order; ``first_failure`` is the node to look at); ``gradcheck``
 returns a GradcheckReport (one InputCheck per leaf). Both print as readable
-tables and are true when everything passed.
+tables; ``ok`` says nothing failed, ``conclusive`` that nothing was left
+unjudged, and a report is true when nothing failed and everything was
+compared (false when a node's value or the output is not finite).
 
 Where the analytic and the numerical derivative are both 0 at every entry
 checked, a right VJP and a wrong one look the same (2x^2 for 3x^2 at x = 0
@@ -39,6 +41,8 @@ NO_DIFFERENCES = "no finite differences"
 VALUE_NOT_FINITE = "its value is not finite"
 #: The note of a node none of whose inputs can be checked (integer or declared non-differentiable inputs).
 NOTHING_TO_CHECK = "no input it can be differentiated in"
+#: The problem of an input whose VJP returns a gradient in less precision than the input (float32 for float64).
+WRONG_DTYPE = "wrong dtype"
 #: How many failing nodes a NodeReport summary describes in full.
 FAILURES_DETAILED = 5
 #: How many names an unjudged_text lists before '... and N more'.
@@ -174,6 +178,9 @@ class InputCheck:
             both = f"~0 (at most {self.zero_largest:.2g})" if self.zero_largest else "0"
             return (f"{NOT_JUDGED}: analytic and numerical derivatives are both {both} at all {self.checked} entries "
                     f"checked")
+        if self.problem == WRONG_DTYPE and self.checked:  # the dtype first: the values may well be right
+            return (f"{self.note}; against finite differences: max relative error {self.max_rel:.2g} over "
+                    f"{self.checked} of {self.size} entries")
         if self.worst and self.worst[0].dtype:  # right in float64, wrong in the graph's dtype: that first
             return (f"{self.note}; in float64 against finite differences: max relative error {self.max_rel:.2g} over "
                     f"{self.checked} of {self.size} entries")
@@ -186,7 +193,8 @@ class InputCheck:
     def describe(self, entries=3):
         """One line, plus up to `entries` of the worst entries when it failed, and of those excused at kinks."""
         text = f"{self.label}: {self.result_text()}"
-        if not self.ok and self.worst and entries and (self.checked or not self.note):
+        wrong = self.problem != WRONG_DTYPE or not all(e.ok for e in self.worst)  # a dtype alone: no entry is wrong
+        if not self.ok and self.worst and entries and (self.checked or not self.note) and wrong:
             text += "\n      worst " + "\n      ".join(e.describe() for e in self.worst[:entries])
         if self.excused and entries:
             text += "\n      excused " + "\n      ".join(e.describe() for e in self.excused[:entries])
@@ -276,7 +284,8 @@ class NodeCheck:
         both ways (not judged). A failed node's figure is that of its failing inputs (None when what failed is not
         a measured error, such as a gradient of the wrong shape: ``failure`` says it)."""
         if self.status == "FAIL":
-            measured = [i for i in self.inputs if not i.ok and i.checked and not (i.worst and i.worst[0].dtype)]
+            measured = [i for i in self.inputs if not i.ok and i.checked and not (i.worst and i.worst[0].dtype)
+                        and i.problem != WRONG_DTYPE]
             return f"{max(i.max_rel for i in measured):.1e}" if measured else None
         if not any(i.measured for i in self.inputs) or self.judged_nothing:
             return None
@@ -284,7 +293,7 @@ class NodeCheck:
 
     @property
     def failure(self):
-        """What failed when it is not a measured error ('wrong shape'), else ''."""
+        """What failed when it is not a measured error ('wrong shape', 'wrong dtype'), else ''."""
         return next((i.problem for i in self.inputs if not i.ok and i.problem), "")
 
     @property
@@ -325,10 +334,15 @@ class NodeReport:
 
     @property
     def ok(self):
+        """True when no node failed (some may not have been judged: see ``conclusive``)."""
         return all(r.ok for r in self.rows)
 
     def __bool__(self):
-        return self.ok
+        """True when no node failed and every node was compared: false when one was never checked (its value is
+        not finite) or none of an input's entries could be compared, so ``assert gs.check_nodes(loss)`` does not
+        hold on a NaN graph. Nodes whose gradients are 0 both ways were compared (see ``conclusive``)."""
+        return self.ok and not any(r in self.not_finite or any(i.unjudged_reason == NO_DIFFERENCES for i in r.unjudged)
+                                   for r in self.unjudged)
 
     @property
     def failures(self):
@@ -341,13 +355,20 @@ class NodeReport:
         return bad[0] if bad else None
 
     @property
+    def not_finite(self):
+        """The nodes never checked because their values are not finite (a NaN or an infinity made upstream)."""
+        return [r for r in self.rows if r.status == "skip" and r.note == VALUE_NOT_FINITE]
+
+    @property
     def unjudged(self):
-        """The nodes with an input that passed without a verdict (all 0, or no entry compared)."""
-        return [r for r in self.rows if r.unjudged]
+        """The nodes the check could not judge: an input that passed without a verdict (all 0, or no entry
+        compared), or a value that is not finite (the node was never checked)."""
+        return [r for r in self.rows if r.unjudged or (r.status == "skip" and r.note == VALUE_NOT_FINITE)]
 
     @property
     def conclusive(self):
-        """False when some node passed without a verdict (its gradients 0 where checked, or nothing compared)."""
+        """False when some node passed without a verdict (its gradients 0 where checked, nothing compared, or its
+        value not finite)."""
         return not self.unjudged
 
     def table(self, failures_only=False):
@@ -369,17 +390,19 @@ class NodeReport:
         n_ops = len(self.rows)
         not_finite = sum(r.status == "skip" and r.note == VALUE_NOT_FINITE for r in self.rows)
         nothing = sum(r.status == "skip" and r.note != VALUE_NOT_FINITE for r in self.rows)
-        unjudged = [(r.node.name, r.unjudged_reason) for r in self.unjudged]
-        causes = {r.node.name: r.cause for r in self.unjudged}
+        zero = [r for r in self.rows if r.unjudged]  # not judged by their inputs (those not finite: counted apart)
+        unjudged = [(r.node.name, r.unjudged_reason) for r in zero]
+        causes = {r.node.name: r.cause for r in zero}
         warning = "".join(f"\n{line}" for line in unjudged_warnings(unjudged, causes=causes))
-        counted = unjudged_count([(r.node.name, r.reason_label) for r in self.unjudged])
+        counted = unjudged_count([(r.node.name, r.reason_label) for r in zero])
         bad = self.failures
         if not bad:
             passed = n_ops - not_finite - nothing - len(unjudged)
             text = f"all {n_ops} op nodes passed" if passed == n_ops else f"{passed} of {n_ops} op nodes passed"
             if not_finite:
                 hint = nonfinite_hint or "graph.find_nonfinite() names the node that made the first"
-                text += f", {not_finite} skipped (their values are not finite: {hint})"
+                text += (f", {not_finite} skipped (their values are not finite: {hint}), so {NOT_JUDGED}: "
+                         f"a wrong VJP among them would pass as well")
             if nothing:
                 text += f", {nothing} skipped ({NOTHING_TO_CHECK})"
             return text + counted + warning
@@ -399,6 +422,10 @@ class NodeReport:
     def __repr__(self):
         bad = len(self.failures)
         verdict = f"{bad} failed" if bad else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
+        skipped = len(self.not_finite)
+        if not bad and skipped:
+            verdict += " (values not finite)" if skipped == len(self.unjudged) else \
+                f" ({skipped} of them with values that are not finite)"
         return f"<NodeReport of {plural(len(self.rows), 'op node')}: {verdict}>"
 
 
@@ -414,13 +441,23 @@ class GradcheckReport:
     nodes: Optional[NodeReport] = None
     #: 'nan' when the output's own value is not finite: no finite difference can be taken, whatever eps
     output_not_finite: str = ""
+    #: why the backward pass could not run (a VJP that raised or returned a gradient of the wrong shape: the
+    #: engine's message, naming the node and the shapes), '' when it ran; then every leaf fails
+    backward_error: str = ""
+    #: the per-node check of the graph's custom-op nodes (their VJPs are the user's), None when there are none or
+    #: it did not run; one that fails fails the report, whatever the leaves say
+    custom: Optional[NodeReport] = None
 
     @property
     def ok(self):
-        return all(leaf.ok for leaf in self.leaves)
+        """True when no leaf's gradient is wrong and no custom op's VJP failed its own check (some may not have
+        been judged: see ``conclusive``)."""
+        return all(leaf.ok for leaf in self.leaves) and (self.custom is None or self.custom.ok)
 
     def __bool__(self):
-        return self.ok
+        """True when no leaf's gradient is wrong and every leaf was compared: false when no entry of a leaf could
+        be compared (a NaN output). Leaves whose gradients are 0 both ways were compared (see ``conclusive``)."""
+        return self.ok and not any(leaf.unjudged_reason == NO_DIFFERENCES for leaf in self.leaves)
 
     @property
     def max_rel(self):
@@ -453,6 +490,8 @@ class GradcheckReport:
                 f"difference can be taken whatever eps is ({NOT_JUDGED}); find the node that makes the first "
                 f"non-finite value (graph.find_nonfinite(), or graphscope check) and fix it first"]
         warning = "".join(f"\n{line}" for line in warnings)
+        if self.custom is not None and self.custom.failures and all(leaf.ok for leaf in self.leaves):
+            return self._custom_failure() + warning
         if self.ok:
             checked = [leaf for leaf in self.leaves if leaf.status == "ok"]
             skipped = sum(leaf.status == "skip" for leaf in self.leaves)
@@ -460,24 +499,45 @@ class GradcheckReport:
             if skipped:
                 text += f", {skipped} skipped (nothing to check)"
             return text + unjudged_count([(leaf.name, leaf.reason_label) for leaf in self.unjudged]) + warning
-        lines = [f"gradcheck of {self.output.name}: the gradient of "
-                 f"{', '.join(leaf.name for leaf in self.leaves if not leaf.ok)} is wrong"]
-        lines += [f"  {leaf.describe(entries=1)}" for leaf in self.leaves if not leaf.ok]
+        if self.backward_error:
+            lines = [f"gradcheck of {self.output.name}: backward could not run, so no leaf got a gradient: "
+                     + self.backward_error.replace("\n", "\n  ")]
+        else:
+            lines = [f"gradcheck of {self.output.name}: the gradient of "
+                     f"{', '.join(leaf.name for leaf in self.leaves if not leaf.ok)} is wrong"]
+            lines += [f"  {leaf.describe(entries=1)}" for leaf in self.leaves if not leaf.ok]
         if self.nodes is not None:
             first = self.nodes.first_failure
             if first is not None:
                 lines.append("  the per-node check blames: " + first.describe().replace("\n", "\n  "))
-            else:
+            elif not self.backward_error:
                 lines.append("  every node's own VJP passed the per-node check: look at how the graph was built "
                              "(e.g. a value used after an in-place change)")
         return "\n".join(lines) + warning
+
+    def _custom_failure(self):
+        """The summary when the leaves passed but a custom op's VJP failed its own check."""
+        bad = self.custom.failures
+        ops = sorted({r.node.op for r in bad})
+        lines = [f"gradcheck of {self.output.name}: the VJP of custom op {', '.join(ops)} fails its own check (at "
+                 f"{len(bad)} of the graph's {plural(len(self.custom.rows), 'custom-op node')}), though the leaves' "
+                 f"gradients pass (max relative error {self.max_rel:.2g}): too little of the gradient flows through "
+                 f"it to show in the leaves",
+                 "  the per-node check blames: " + bad[0].describe().replace("\n", "\n  ")]
+        if len(bad) > 1:
+            lines.append(f"  and {plural(len(bad) - 1, 'more failing custom-op node')}: "
+                         + _listed([r.node.name for r in bad[1:]], ", ..."))
+        return "\n".join(lines)
 
     def __str__(self):
         return self.table() + "\n\n" + self.summary()
 
     def __repr__(self):
         bad = sum(not leaf.ok for leaf in self.leaves)
-        verdict = f"{bad} wrong" if bad else "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
+        custom = [] if self.custom is None else self.custom.failures
+        verdict = "backward failed" if self.backward_error else f"{bad} wrong" if bad else \
+            f"custom op {custom[0].node.op}'s VJP failed its own check" if custom else \
+            "all passed" if self.conclusive else f"{len(self.unjudged)} not judged"
         return f"<GradcheckReport of {self.output.name} over {_count(self.leaves, 'leaf', 'leaves')}: {verdict}>"
 
 

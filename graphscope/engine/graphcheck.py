@@ -103,12 +103,13 @@ class GraphCheck:
 
     def _why(self):
         """Why some node or leaf could not be judged, each reason once, in words."""
-        checks = [i for r in self.nodes.unjudged for i in r.unjudged] + (self.whole.unjudged if self.whole else [])
+        checks = [i for r in self.nodes.unjudged for i in r.unjudged]
+        checks += self.whole.unjudged if self.whole is not None else []  # (a report is false when not conclusive)
         reasons = {i.unjudged_reason for i in checks}
         largest = max((i.zero_largest for i in checks if i.unjudged_reason == ALL_ZERO), default=0.0)
         return [text for reason, text in ((ALL_ZERO, f"{zero_text(largest)} wherever checked"),
                                           (NO_DIFFERENCES, "no finite difference could be taken"))
-                if reason in reasons]
+                if reason in reasons] + (["values not finite"] if self.nodes.not_finite else [])
 
     def __repr__(self):
         return f"<GraphCheck: {self.verdict}>"
@@ -167,10 +168,9 @@ def check_graph(graph, max_coords=20, eps=1e-6, rtol=1e-5, seed=0, whole=True):
     if whole:
         result.whole_leaves = sum(1 for n in graph.leaves if n.requires_grad)
         if result.whole_leaves:
-            try:
-                result.whole = gradcheck(graph, eps=eps, rtol=rtol, max_coords=max_coords, seed=seed, locate=False)
-            except BackwardError as exc:  # e.g. a VJP that raises: the per-node check names the node
-                result.whole_error = str(exc)
+            result.whole = gradcheck(graph, eps=eps, rtol=rtol, max_coords=max_coords, seed=seed, locate=False)
+            if result.whole.backward_error:  # e.g. a VJP that raises: the per-node check names the node
+                result.whole, result.whole_error = None, result.whole.backward_error
     return result
 
 
