@@ -35,3 +35,41 @@ def test_fractional_labels_are_still_refused_as_not_integers():
     with pytest.raises(gs.ShapeError, match="labels must be integers") as caught:
         gs.softmax_cross_entropy(_scores(), LABELS + 0.5)
     assert "looks like labels" not in str(caught.value)
+
+
+@pytest.mark.parametrize("owner, name, words", [
+    (gs, "no_grad", "p.value -= lr * p.grad"),
+    (gs, "cat", "gs.concat([x, y], axis=0)"),
+    (gs, "from_numpy", "gs.tensor(array)"),
+    (gs.nn, "CrossEntropyLoss", "gs.softmax_cross_entropy(scores, labels)"),
+    (gs.nn, "functional", "gs.softmax_cross_entropy"),
+    (gs.nn, "Parameter", "gs.param(value)"),
+    (gs.nn.init, "kaiming_normal_", "W.value[...] = gs.nn.init.he(W.shape, rng=0)"),
+    (gs.nn.init, "xavier_normal_", "gs.nn.init.glorot(W.shape, rng=0)"),
+])
+def test_a_pytorch_name_of_a_namespace_says_what_to_write(owner, name, words):
+    with pytest.raises(AttributeError) as caught:
+        getattr(owner, name)
+    message = str(caught.value)
+    assert f"has no attribute {name!r} (PyTorch's name); " in message and words in message and "\n" not in message
+
+
+def test_the_hints_name_what_works():
+    """What the hints tell a PyTorch user to write does what they meant."""
+    fc = gs.nn.Linear(3, 2, rng=0)
+    W = fc.W
+    W.value[...] = gs.nn.init.he(W.shape, rng=0)
+    np.testing.assert_array_equal(fc.W.value, gs.nn.init.he((3, 2), 0))
+    loss = gs.sum(fc(gs.concat([gs.tensor(np.ones((2, 3))), gs.tensor(np.ones((1, 3)))], dim=0)))
+    loss.backward()
+    before = W.value.copy()
+    W.value -= 0.1 * W.grad
+    np.testing.assert_allclose(W.value, before - 0.1 * 3.0)
+
+
+def test_init_answers_to_synonyms_and_misspellings_with_a_suggestion():
+    with pytest.raises(AttributeError, match="has no attribute 'kaiming'; did you mean 'he'"):
+        gs.nn.init.kaiming
+    with pytest.raises(AttributeError, match="has no attribute 'glorrot'; did you mean 'glorot'"):
+        gs.nn.init.glorrot
+    assert not hasattr(gs.nn.init, "__path__")
