@@ -73,3 +73,55 @@ def test_init_answers_to_synonyms_and_misspellings_with_a_suggestion():
     with pytest.raises(AttributeError, match="has no attribute 'glorrot'; did you mean 'glorot'"):
         gs.nn.init.glorrot
     assert not hasattr(gs.nn.init, "__path__")
+
+
+@pytest.mark.parametrize("make, name, words", [
+    (lambda: gs.nn.Linear(64, 128, rng=0), "weight",
+     "graphscope's is W, of shape (in_features, out_features) = (64, 128): PyTorch's weight is its transpose, "
+     "(out, in) = (128, 64)"),
+    (lambda: gs.nn.Linear(64, 128, rng=0), "bias", "graphscope's is b, of shape (out_features,) = (128,)"),
+    (lambda: gs.nn.Linear(4, 2, bias=False), "bias", "graphscope's is b, None here"),
+    (lambda: gs.nn.BatchNorm1d(8), "weight", "graphscope's is gamma"),
+    (lambda: gs.nn.BatchNorm1d(8), "bias", "graphscope's is beta"),
+    (lambda: gs.nn.LeakyReLU(), "negative_slope", "graphscope's is alpha"),
+    (lambda: gs.nn.MLP([2, 4, 3]), "cuda", "not needed: graphscope computes with numpy on the CPU"),
+])
+def test_a_pytorch_attribute_of_a_layer_names_graphscopes(make, name, words):
+    layer = make()
+    with pytest.raises(AttributeError) as caught:
+        getattr(layer, name)
+    message = str(caught.value)
+    assert f"object has no attribute {name!r} (PyTorch's name); " in message and words in message
+
+
+def test_the_linear_hint_describes_w_as_it_is():
+    fc = gs.nn.Linear(64, 128, rng=0)
+    assert fc.W.shape == (64, 128) and fc.b.shape == (128,)
+    assert not hasattr(fc, "weight") and not hasattr(fc, "bias")   # hints, not aliases with another shape
+
+
+def test_a_containers_layer_as_an_attribute_says_how_to_reach_it():
+    net = gs.nn.MLP([2, 4, 3])
+    with pytest.raises(AttributeError) as caught:
+        net.fc2
+    message = str(caught.value)
+    assert "MLP keeps its layers by name, not as attributes: write mlp['fc2'] or, by position, mlp[2]" in message
+    assert "(its layers: fc1, relu1, fc2)" in message
+    assert net["fc2"] is net[2]
+
+
+def test_a_layer_inside_a_child_is_named_by_its_path():
+    class Net(gs.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = gs.nn.MLP([2, 4, 3])
+
+        def forward(self, x):
+            return self.enc(x)
+
+    net = Net()
+    with pytest.raises(AttributeError, match=r"'fc1' is a layer inside it: write net\['enc.fc1'\]"):
+        net.fc1
+    with pytest.raises(AttributeError, match="has no attribute 'encc'; did you mean 'enc'"):
+        net.encc
+    assert getattr(net, "role", None) is None and not hasattr(net, "_private")

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..engine import GraphscopeError, NotFoundError, PositionError, param, scope
 from ..engine.source import SCOPES, cell_site
+from .attribute_hints import missing_attribute
 from .modelnames import collides, superseded
 
 #: Default names held by live layers made without a name: 'fc', 'fc_2', ... -> the layer.
@@ -124,11 +125,27 @@ class Module:
             self._forget_attribute(attr, None)
         object.__delattr__(self, attr)
 
+    #: PyTorch's attribute names this kind of module spells otherwise -> what to write instead (a string, or a
+    #: function of the module giving one): ``fc.weight`` says ``W`` and its shape (``attribute_hints``).
+    torch_names = {
+        "to": "not needed: graphscope computes with numpy on the CPU, in the dtype a layer was made with",
+        "cuda": "not needed: graphscope computes with numpy on the CPU",
+        "cpu": "not needed: graphscope computes with numpy on the CPU",
+        "double": "a layer's dtype is chosen when it is made (dtype='float64', the default)",
+        "float": "a layer's dtype is chosen when it is made: gs.nn.Linear(..., dtype='float32')",
+        "register_parameter": "assign it: self.name = gs.param(value) (or self.add_param('name', value))",
+        "add_module": "assign it: self.name = layer (a child named after the attribute)",
+        "register_module": "assign it: self.name = layer (a child named after the attribute)",
+    }
+
     def __getattr__(self, attr):
-        """Only called when normal lookup fails: a subclass that skipped super().__init__() is told so."""
+        """Only called when normal lookup fails: a subclass that skipped super().__init__() is told so; a PyTorch
+        name says what to write instead, a layer of a container how to reach it, a misspelt name the nearest."""
         if attr in _STATE and "_children" not in self.__dict__:
             raise GraphscopeError(_no_init_message(self, f"using {type(self).__name__}"))
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+        if attr.startswith("_") or "_children" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+        raise missing_attribute(self, attr)
 
     def _adopt(self, attr, child):
         """Register `child` under attribute `attr` (named after it when it has no name of its own)."""
