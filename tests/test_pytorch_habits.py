@@ -125,3 +125,45 @@ def test_a_layer_inside_a_child_is_named_by_its_path():
     with pytest.raises(AttributeError, match="has no attribute 'encc'; did you mean 'enc'"):
         net.encc
     assert getattr(net, "role", None) is None and not hasattr(net, "_private")
+
+
+@pytest.mark.parametrize("method", ["step", "get_last_lr"])
+def test_a_schedules_pytorch_method_says_it_is_a_function_of_the_epoch(method):
+    schedule = gs.optim.exponential(0.1, 0.5)
+    with pytest.raises(AttributeError, match=f"'Exponential' schedule has no attribute '{method}' \\(PyTorch's name\\); "
+                                             "(a schedule is the rate as a function of the epoch: set opt.lr = "
+                                             "schedule\\(epoch\\)|schedule\\(epoch\\) is the rate at that epoch)"):
+        getattr(schedule, method)()
+    with pytest.raises(AttributeError, match="did you mean 'formula'"):
+        schedule.formla
+
+
+def test_exponential_with_pytorchs_gamma_names_k():
+    with pytest.raises(TypeError) as caught:
+        gs.optim.exponential(0.1, gamma=0.9)
+    message = str(caught.value)
+    assert isinstance(caught.value, gs.GraphscopeError) and "\n" not in message
+    assert "exponential() takes no keyword 'gamma' (PyTorch's)" in message and "k = -ln(gamma) = 0.1054" in message
+    k = float(message.rsplit("= ", 1)[1])
+    assert gs.optim.exponential(0.1, k)(7) == pytest.approx(0.1 * 0.9 ** 7, rel=1e-3)   # the k it names is gamma's
+
+
+def test_step_decay_with_pytorchs_keywords_names_its_own():
+    with pytest.raises(TypeError, match=r"PyTorch's StepLR\(step_size, gamma\) is step_decay\(lr0, factor=0.5, "
+                                        r"every=10\)"):
+        gs.optim.step_decay(0.1, gamma=0.5, step_size=10)
+    with pytest.raises(TypeError, match=r"takes no keyword 'lr'; did you mean 'lr0'\? \(inverse_time\(lr0, k\)"):
+        gs.optim.inverse_time(lr=0.1, k=0.5)
+    with pytest.raises(TypeError, match=r"exponential\(lr0, k\): lr = lr0 \* exp\(-k \* epoch\); missing"):
+        gs.optim.exponential(0.1)
+    assert gs.optim.step_decay(0.1, factor=0.5, every=10)(10) == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("name, words", [("ExponentialLR", "gs.optim.exponential(lr0, k) with k = -ln(gamma)"),
+                                         ("StepLR", "gs.optim.step_decay(lr0, factor=gamma, every=step_size)"),
+                                         ("lr_scheduler", "gs.optim.exponential(lr0, k), inverse_time")])
+def test_pytorchs_schedulers_name_graphscopes(name, words):
+    with pytest.raises(AttributeError, match=f"'graphscope.optim' has no attribute '{name}' \\(PyTorch's name\\)") \
+            as caught:
+        getattr(gs.optim, name)
+    assert words in str(caught.value)
