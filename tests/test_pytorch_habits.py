@@ -167,3 +167,18 @@ def test_pytorchs_schedulers_name_graphscopes(name, words):
             as caught:
         getattr(gs.optim, name)
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("params, words", [
+    (lambda net: net.parameters, r"the optimizer's params: call it, mlp.parameters\(\) \(got the method "
+                                 r"MLP.parameters itself\)"),
+    (lambda net: net.named_parameters(), r"\('fc1.W', ...\) is a \(name, parameter\) pair, as named_parameters\(\) "
+                                         r"gives: pass net.parameters\(\)"),
+    (lambda net: [{"params": net.parameters(), "lr": 0.1}], r"PyTorch's parameter group; a graphscope optimizer has "
+                                                            r"one group"),
+])
+def test_an_optimizer_given_pytorchs_forms_of_params_says_what_to_pass(params, words):
+    net = gs.nn.MLP([2, 4, 3], rng=0)
+    with pytest.raises(gs.GraphscopeError, match=words):
+        gs.optim.Adam(params(net), lr=1e-3)
+    assert gs.optim.Adam(net.parameters(), lr=1e-3).params == net.parameters()
