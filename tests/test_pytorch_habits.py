@@ -1,4 +1,6 @@
 """A PyTorch habit that does not fit graphscope gets one line naming graphscope's spelling (a hint, not an alias)."""
+import re
+
 import numpy as np
 import pytest
 
@@ -182,3 +184,57 @@ def test_an_optimizer_given_pytorchs_forms_of_params_says_what_to_pass(params, w
     with pytest.raises(gs.GraphscopeError, match=words):
         gs.optim.Adam(params(net), lr=1e-3)
     assert gs.optim.Adam(net.parameters(), lr=1e-3).params == net.parameters()
+
+
+def _suggested_state(message, state):
+    """The dict the message says to load, evaluated with `state` as the message names it."""
+    literal = re.search(r"load_state_dict\((\{.*?\})\)", message).group(1)
+    return eval(literal, {"state": state})
+
+
+def test_a_pytorch_state_dict_is_told_which_keys_are_which_parameters(torch):
+    torch.manual_seed(0)
+    tnet = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(),
+                               torch.nn.Linear(4, 3)).double()
+    tnet.train()
+    tnet(torch.randn(16, 2, dtype=torch.float64))   # running averages move off their start
+    tnet.eval()
+    state = {k: v.numpy() for k, v in tnet.state_dict().items()}
+    net = gs.nn.MLP([2, 4, 3], batchnorm=True)   # fc1 has no bias: batch norm's beta is the bias
+    with pytest.raises(gs.GraphscopeError) as caught:
+        net.load_state_dict(state)
+    message = str(caught.value)
+    assert "The state has PyTorch's names (a Linear's W is (in, out), PyTorch's weight (out, in) transposed)" in message
+    assert "'fc1.W': state['0.weight'].T" in message and "'bn1.gamma': state['1.weight']" in message
+    assert "'bn1.running_mean': state['1.running_mean'] - state['0.bias']" in message
+    assert "1.num_batches_tracked left out" in message
+    net.load_state_dict(_suggested_state(message, state))
+    net.eval()
+    x = np.random.default_rng(1).standard_normal((5, 2))
+    np.testing.assert_allclose(net(gs.tensor(x)).value, tnet(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
+
+
+def test_pytorch_names_in_a_modules_state_are_mapped_by_attribute():
+    net = gs.nn.MLP([2, 4, 3], rng=0)
+    state = {k.replace(".W", ".weight").replace(".b", ".bias"): (v.T if v.ndim == 2 else v)
+             for k, v in net.state_dict().items()}
+    fresh = gs.nn.MLP([2, 4, 3], rng=1)
+    with pytest.raises(gs.GraphscopeError, match=r"'fc1.W': state\['fc1.weight'\].T, 'fc1.b': state\['fc1.bias'\]") \
+            as caught:
+        fresh.load_state_dict(state)
+    fresh.load_state_dict(_suggested_state(str(caught.value), state))
+    for (name, a), (_, b) in zip(net.state_dict().items(), fresh.state_dict().items()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_a_transposed_w_says_to_load_its_transpose():
+    net = gs.nn.MLP([64, 128, 10], rng=0)
+    state = net.state_dict()
+    state["fc1.W"] = state["fc1.W"].T.copy()
+    with pytest.raises(gs.GraphscopeError, match=r"fc1.W has shape \(128, 64\), the module's has \(64, 128\): it is "
+                                                 r"the transpose .*; load state\['fc1.W'\].T"):
+        net.load_state_dict(state)
+    state["fc2.b"] = np.zeros(11)
+    state["fc1.W"] = state["fc1.W"].T
+    with pytest.raises(gs.GraphscopeError, match=r"fc2.b has shape \(11,\), the module's has \(10,\)$"):
+        net.load_state_dict(state)

@@ -77,6 +77,7 @@ class Linear(Module):
 
     prefix = "fc"
     named_by_default = True
+    torch_state_names = {"weight": "W.T", "bias": "b"}   # PyTorch's state_dict keys (torch_state)
     torch_names = {
         "weight": lambda fc: (f"graphscope's is W, of shape (in_features, out_features) = {fc.W.shape}: PyTorch's "
                               f"weight is its transpose, (out, in) = {fc.W.shape[::-1]} (W.value.T)"),
@@ -192,6 +193,8 @@ class BatchNorm1d(_Modal):
 
     prefix = "bn"
     op_name = "batch_norm"
+    torch_state_names = {"weight": "gamma", "bias": "beta", "running_mean": "running_mean",
+                         "running_var": "running_var"}
     torch_names = {"weight": "graphscope's is gamma (the learned scale), of shape (num_features,)",
                    "bias": "graphscope's is beta (the learned shift), of shape (num_features,)"}
 
