@@ -142,8 +142,8 @@ def _gamma_as_k(kwargs):
 
 def _step_lr(kwargs):
     """PyTorch's StepLR(step_size, gamma) is step_decay(lr0, factor=gamma, every=step_size)."""
-    factor, every = kwargs.get("gamma", kwargs.get("factor", "gamma")), kwargs.get("step_size", kwargs.get("every",
-                                                                                                         "step_size"))
+    factor = kwargs.get("gamma", kwargs.get("factor", "gamma"))
+    every = kwargs.get("step_size", kwargs.get("every", "step_size"))
     return f"PyTorch's StepLR(step_size, gamma) is step_decay(lr0, factor={factor}, every={every})"
 
 
@@ -156,24 +156,27 @@ TORCH_KEYWORDS = {
 _ALIASES = {"lr": "lr0", "initial_lr": "lr0", "base_lr": "lr0"}
 
 
-def _explained(schedule):
-    """`schedule` (a function) with a call that does not fit its signature refused in one line saying what to
-    write: PyTorch's keywords (TORCH_KEYWORDS), a did-you-mean for a misspelt one, Python's complaint otherwise."""
-    signature = inspect.signature(schedule)
-    name = schedule.__name__
+def _explained(kind):
+    """A schedule function (making a `kind` Schedule) whose call, when it does not fit the signature, is refused
+    in one line saying what to write: PyTorch's keywords (TORCH_KEYWORDS), a did-you-mean for a misspelt one,
+    Python's complaint otherwise."""
+    def wrap(schedule):
+        signature = inspect.signature(schedule)
+        usage = f"{schedule.__name__}{signature}: lr = {kind.formula}"
 
-    @functools.wraps(schedule)
-    def call(*args, **kwargs):
-        try:
-            signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            raise ScheduleArgumentError(_call_problem(name, signature, kwargs, exc)) from None
-        return schedule(*args, **kwargs)
-    return call
+        @functools.wraps(schedule)
+        def call(*args, **kwargs):
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise ScheduleArgumentError(_call_problem(schedule.__name__, signature, usage, kwargs, exc)) \
+                    from None
+            return schedule(*args, **kwargs)
+        return call
+    return wrap
 
 
-def _call_problem(name, signature, kwargs, exc):
-    usage = f"{name}{signature}: lr = {_FORMULAS[name]}"
+def _call_problem(name, signature, usage, kwargs, exc):
     for key in kwargs:
         if key in signature.parameters:
             continue
@@ -185,26 +188,22 @@ def _call_problem(name, signature, kwargs, exc):
     return f"{usage}; {exc}"
 
 
-@_explained
+@_explained(Exponential)
 def exponential(lr0, k):
     """lr0 * exp(-k m): the lecture's exponential decay."""
     return Exponential(lr0, k)
 
 
-@_explained
+@_explained(InverseTime)
 def inverse_time(lr0, k):
     """lr0 / (1 + k m): the lecture's polynomial (1/t) decay."""
     return InverseTime(lr0, k)
 
 
-@_explained
+@_explained(StepDecay)
 def step_decay(lr0, factor, every):
     """lr0 * factor^(m // every): multiply by `factor` every `every` epochs."""
     return StepDecay(lr0, factor, every)
-
-
-_FORMULAS = {"exponential": Exponential.formula, "inverse_time": InverseTime.formula,
-             "step_decay": StepDecay.formula}
 
 
 #: The command line's forms: the form, the names of its parts, the formula of the rate at epoch m = 0, 1, ...
