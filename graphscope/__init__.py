@@ -23,7 +23,8 @@ __all__ += ["train", "data", "layer_stats", "LayerStats", "snapshot_params"]
 
 _op_functions.export_to(globals(), __all__)  # gs.tanh, ... and any op registered later
 
-__getattr__ = _words.suggesting_getattr(globals(), __name__)  # gs.layerstats: did you mean 'layer_stats'?
+# gs.layerstats: did you mean 'layer_stats'? gs.no_grad: what graphscope does instead
+__getattr__ = _words.suggesting_getattr(globals(), __name__, torch_names=nn.torch_names.GS)
 
 interop.install()       # Graph.save writes a graph file
 viz.notebook.install()  # Graph and Stepper show themselves inline in Jupyter

@@ -37,15 +37,23 @@ def did_you_mean(word, names, aliases=None):
     return f"; did you mean {words}?"
 
 
-def no_attribute(owner, name, names, aliases=None):
-    """The AttributeError for `owner`.`name`, suggesting the nearest of `names` (public ones only)."""
+def no_attribute(owner, name, names, aliases=None, torch_names=None):
+    """The AttributeError for `owner`.`name`, suggesting the nearest of `names` (public ones only).
+
+    `torch_names` maps PyTorch's names that graphscope spells otherwise to what to write instead (a hint, not an
+    alias: 'no_grad' -> 'graphscope records every op; ...'); such a name gets that line rather than a guess.
+    """
+    hint = (torch_names or {}).get(name)
+    if hint is not None:
+        return AttributeError(f"{owner} has no attribute {name!r} (PyTorch's name); {hint}")
     public = [n for n in names if not n.startswith("_")]
     return AttributeError(f"{owner} has no attribute {name!r}{did_you_mean(name, public, aliases)}")
 
 
-def suggesting_getattr(namespace, module_name, aliases=None):
+def suggesting_getattr(namespace, module_name, aliases=None, torch_names=None):
     """A module-level ``__getattr__`` for the module whose globals are `namespace`: a misspelled name gets a
-    did-you-mean among the module's public names (read when asked, so names added later count too).
+    did-you-mean among the module's public names (read when asked, so names added later count too), a PyTorch
+    name in `torch_names` what to write instead (``no_attribute``).
 
     Names starting with '_' (dunders, private probes such as hasattr(module, '__path__')) get the plain error.
     """
@@ -53,7 +61,7 @@ def suggesting_getattr(namespace, module_name, aliases=None):
         if name.startswith("_"):
             raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
         names = [n for n, v in list(namespace.items()) if not _helper(v)]
-        raise no_attribute(f"module {module_name!r}", name, names, aliases)
+        raise no_attribute(f"module {module_name!r}", name, names, aliases, torch_names)
     return __getattr__
 
 

@@ -10,6 +10,7 @@ attributes (children named after them: fc1.W, ...), ``gs.param`` attributes, ``g
 """
 from ..engine.words import suggesting_getattr
 from . import init
+from .torch_names import NN as _TORCH_NAMES
 from .layers import BatchNorm1d, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, set_training
 from .mlp import MLP
 from .module import Module, ModuleList, Sequential
@@ -17,4 +18,5 @@ from .module import Module, ModuleList, Sequential
 __all__ = ["Module", "ModuleList", "Sequential", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "BatchNorm1d",
            "Dropout", "MLP", "init", "set_training"]
 
-__getattr__ = suggesting_getattr(globals(), __name__)  # gs.nn.Dropot: did you mean 'Dropout'?
+# gs.nn.Dropot: did you mean 'Dropout'? gs.nn.CrossEntropyLoss: write gs.softmax_cross_entropy(scores, labels)
+__getattr__ = suggesting_getattr(globals(), __name__, torch_names=_TORCH_NAMES)

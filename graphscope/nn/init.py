@@ -23,6 +23,8 @@ import functools
 import numpy as np
 
 from ..engine import GraphscopeError
+from ..engine.words import suggesting_getattr as _suggesting_getattr
+from .torch_names import INIT as _TORCH_NAMES
 
 
 def as_rng(rng, who=None, usage=None):
@@ -153,3 +155,7 @@ def get(spec):
     raise GraphscopeError(f"unknown initializer {spec!r}: use one of {', '.join(INITIALIZERS)} (any case, or "
                           f"PyTorch's and Keras's names: kaiming, lecun, glorot_normal, ...), 'normal(std=0.1)', "
                           f"or a function f(shape, rng) -> array{suggestion}")
+
+
+# gs.nn.init.kaiming: did you mean 'he'? gs.nn.init.kaiming_normal_: what to write instead of filling in place
+__getattr__ = _suggesting_getattr(globals(), __name__, SYNONYMS, _TORCH_NAMES)

@@ -77,6 +77,13 @@ class Linear(Module):
 
     prefix = "fc"
     named_by_default = True
+    torch_state_names = {"weight": "W.T", "bias": "b"}   # PyTorch's state_dict keys (torch_state)
+    torch_names = {
+        "weight": lambda fc: (f"graphscope's is W, of shape (in_features, out_features) = {fc.W.shape}: PyTorch's "
+                              f"weight is its transpose, (out, in) = {fc.W.shape[::-1]} (W.value.T)"),
+        "bias": lambda fc: ("graphscope's is b, None here (made with bias=False)" if fc.b is None else
+                            f"graphscope's is b, of shape (out_features,) = {fc.b.shape}"),
+    }
 
     def __init__(self, in_features, out_features, init="xavier", bias=0.0, rng=None, dtype="float64", name=None):
         super().__init__(name or None)
@@ -140,6 +147,7 @@ class LeakyReLU(Module):
 
     prefix = "lrelu"
     named_by_default = True
+    torch_names = {"negative_slope": "graphscope's is alpha (the slope for x < 0)"}
 
     def __init__(self, alpha=0.01, learnable=False, name=None):
         super().__init__(name or None)
@@ -185,6 +193,10 @@ class BatchNorm1d(_Modal):
 
     prefix = "bn"
     op_name = "batch_norm"
+    torch_state_names = {"weight": "gamma", "bias": "beta", "running_mean": "running_mean",
+                         "running_var": "running_var"}
+    torch_names = {"weight": "graphscope's is gamma (the learned scale), of shape (num_features,)",
+                   "bias": "graphscope's is beta (the learned shift), of shape (num_features,)"}
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype="float64", name=None):
         super().__init__(name or None)

@@ -28,7 +28,9 @@ import numpy as np
 
 from ..engine import GraphscopeError, NotFoundError, PositionError, param, scope
 from ..engine.source import SCOPES, cell_site
+from .attribute_hints import missing_attribute
 from .modelnames import collides, superseded
+from .torch_state import torch_keys_hint, transposed_hint
 
 #: Default names held by live layers made without a name: 'fc', 'fc_2', ... -> the layer.
 _DEFAULT_NAMES = weakref.WeakValueDictionary()
@@ -124,11 +126,27 @@ class Module:
             self._forget_attribute(attr, None)
         object.__delattr__(self, attr)
 
+    #: PyTorch's attribute names this kind of module spells otherwise -> what to write instead (a string, or a
+    #: function of the module giving one): ``fc.weight`` says ``W`` and its shape (``attribute_hints``).
+    torch_names = {
+        "to": "not needed: graphscope computes with numpy on the CPU, in the dtype a layer was made with",
+        "cuda": "not needed: graphscope computes with numpy on the CPU",
+        "cpu": "not needed: graphscope computes with numpy on the CPU",
+        "double": "a layer's dtype is chosen when it is made (dtype='float64', the default)",
+        "float": "a layer's dtype is chosen when it is made: gs.nn.Linear(..., dtype='float32')",
+        "register_parameter": "assign it: self.name = gs.param(value) (or self.add_param('name', value))",
+        "add_module": "assign it: self.name = layer (a child named after the attribute)",
+        "register_module": "assign it: self.name = layer (a child named after the attribute)",
+    }
+
     def __getattr__(self, attr):
-        """Only called when normal lookup fails: a subclass that skipped super().__init__() is told so."""
+        """Only called when normal lookup fails: a subclass that skipped super().__init__() is told so; a PyTorch
+        name says what to write instead, a layer of a container how to reach it, a misspelt name the nearest."""
         if attr in _STATE and "_children" not in self.__dict__:
             raise GraphscopeError(_no_init_message(self, f"using {type(self).__name__}"))
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+        if attr.startswith("_") or "_children" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+        raise missing_attribute(self, attr)
 
     def _adopt(self, attr, child):
         """Register `child` under attribute `attr` (named after it when it has no name of its own)."""
@@ -361,6 +379,7 @@ class Module:
                          "batch norm after it (" + "; ".join(self._bias_fix(name) for name in unexpected
                                                            if name.endswith(".b") and name[:-2] + ".W" in targets)
                          + "): the outputs stay the same in training and test mode.")
+            hint = " ".join(h for h in (hint, torch_keys_hint(self, targets, unexpected)) if h)
             raise GraphscopeError(f"load_state_dict: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}"
                                   + (f". {hint}" if hint else "")
                                   + " (load_state_dict(state, strict=False) loads the names both hold)")
@@ -370,7 +389,7 @@ class Module:
             current = target.value if hasattr(target, "value") else target
             if value.shape != np.shape(current):
                 raise GraphscopeError(f"load_state_dict: {name} has shape {value.shape}, the module's has "
-                                      f"{np.shape(current)}")
+                                      f"{np.shape(current)}{transposed_hint(name, value.shape, np.shape(current))}")
         for name, target in targets.items():
             value = np.asarray(state[name])
             if hasattr(target, "value"):
@@ -384,7 +403,14 @@ class Module:
 
     def _bias_fix(self, bias_name):
         """"state['bn1.running_mean'] -= state.pop('fc1.b')" for the bias of the Linear before batch norm bn1."""
-        layer = bias_name[:-2]
+        after = self._running_mean_after(bias_name)
+        if after is None:
+            return f"state.pop('{bias_name}')"
+        return f"state['{after}'] -= state.pop('{bias_name}')"
+
+    def _running_mean_after(self, bias_name):
+        """The state_dict key of the running mean of the batch norm right after the layer whose bias would be
+        `bias_name` ('bn1.running_mean' for 'fc1.b'), or None."""
         after = None
         paths = {id(m): path for path, m in self.named_modules()}
         for m in self.modules():
@@ -392,9 +418,7 @@ class Module:
             for a, b in zip(kids, kids[1:]):
                 if self._key(paths[id(a)], a, "b") == bias_name and "running_mean" in b._buffers:
                     after = self._key(paths[id(b)], b, "running_mean")
-        if after is None:
-            return f"state.pop('{bias_name}')"
-        return f"state['{after}'] -= state.pop('{bias_name}')"
+        return after
 
     # ---------------------------------------------------------------- display
     def extra_repr(self):

@@ -16,4 +16,5 @@ from .schedules import exponential, inverse_time, parse_schedule, step_decay
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "Adagrad", "RMSprop", "make",
            "RULES", "schedules", "exponential", "inverse_time", "step_decay", "parse_schedule"]
 
-__getattr__ = suggesting_getattr(globals(), __name__)  # gs.optim.Adamm: did you mean 'Adam'?
+# gs.optim.Adamm: did you mean 'Adam'? gs.optim.ExponentialLR: write gs.optim.exponential(lr0, k) with k = -ln(gamma)
+__getattr__ = suggesting_getattr(globals(), __name__, torch_names=schedules.TORCH_NAMES)

@@ -11,6 +11,7 @@ need one, a scratch array for intermediate products are made once, in the
 parameter's dtype (a float32 model keeps float32 state), and reused.
 """
 import inspect
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -35,6 +36,10 @@ class OptimizerArgumentError(GraphscopeError, TypeError):
 
 def _as_params(params):
     """A list of leaf tensors requiring gradients, from a list, a gs.nn Module or a Graph."""
+    if inspect.ismethod(params) and params.__name__ in ("parameters", "named_parameters"):
+        owner = type(params.__self__).__name__
+        raise GraphscopeError(f"the optimizer's params: call it, {owner.lower()}.parameters() (got the method "
+                              f"{owner}.{params.__name__} itself)")
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
     elif hasattr(params, "params") and hasattr(params, "nodes"):
@@ -48,14 +53,26 @@ def _as_params(params):
         raise GraphscopeError("the optimizer got no parameters (pass gs.param leaves, a module or a graph)")
     for p in params:
         if not hasattr(p, "_value") or p.op_def is not None or not p.requires_grad:
-            what = getattr(p, "name", type(p).__name__)
-            raise GraphscopeError(f"optimizer: {what} is not a leaf that requires a gradient (use gs.param)")
+            raise GraphscopeError(_not_a_param(p))
     seen = set()
     for p in params:
         if id(p) in seen:
             raise GraphscopeError(f"optimizer: parameter {p.name} is listed twice (it would be updated twice a step)")
         seen.add(id(p))
     return params
+
+
+def _not_a_param(p):
+    """Why `p`, listed as a parameter, is not one: PyTorch's (name, parameter) pairs and parameter groups say what
+    to pass instead."""
+    if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str):
+        return (f"optimizer: ({p[0]!r}, ...) is a (name, parameter) pair, as named_parameters() gives: pass "
+                f"net.parameters()")
+    if isinstance(p, Mapping) and "params" in p:
+        return ("optimizer: a dict of 'params' is PyTorch's parameter group; a graphscope optimizer has one group: "
+                "pass the parameters themselves (Adam(net.parameters(), lr=...))")
+    what = getattr(p, "name", type(p).__name__)
+    return f"optimizer: {what} is not a leaf that requires a gradient (use gs.param)"
 
 
 def _check_lr(lr, who):

@@ -4,15 +4,48 @@ Each is a callable ``schedule(epoch) -> lr`` with a readable repr; the
 trainer sets ``optimizer.lr = schedule(epoch)`` at the start of each epoch
 (epoch 0 gets lr0).
 """
+import functools
+import inspect
 import math
 
 from ..engine import GraphscopeError
+from ..engine.words import did_you_mean, no_attribute
+
+#: PyTorch's LR scheduler methods -> what a graphscope schedule, a function of the epoch, does instead.
+TORCH_METHODS = {
+    "step": "a schedule is the rate as a function of the epoch: set opt.lr = schedule(epoch) at the start of each "
+            "epoch (gs.Trainer(..., schedule=schedule) does it for you)",
+    "get_last_lr": "schedule(epoch) is the rate at that epoch; opt.lr is the optimizer's rate now",
+    "get_lr": "schedule(epoch) is the rate at that epoch; opt.lr is the optimizer's rate now",
+}
+
+_SCHEDULES = ("gs.optim.exponential(lr0, k), inverse_time(lr0, k) and step_decay(lr0, factor, every): functions of "
+              "the epoch, opt.lr = schedule(epoch) (gs.Trainer(..., schedule=...) sets it)")
+#: PyTorch's names of gs.optim for schedules -> what to write instead.
+TORCH_NAMES = {
+    "lr_scheduler": f"graphscope's schedules are {_SCHEDULES}",
+    "ExponentialLR": "write gs.optim.exponential(lr0, k) with k = -ln(gamma) (lr0 * exp(-k * epoch) = lr0 * gamma "
+                     "** epoch), a function of the epoch: opt.lr = schedule(epoch)",
+    "StepLR": "write gs.optim.step_decay(lr0, factor=gamma, every=step_size), a function of the epoch: "
+              "opt.lr = schedule(epoch)",
+}
+
+
+class ScheduleArgumentError(GraphscopeError, TypeError):
+    """A schedule was called with arguments it does not take (a TypeError, as Python's own would be)."""
 
 
 class Schedule:
     """Base: a named formula of the epoch."""
 
     formula = ""
+
+    def __getattr__(self, name):
+        """Only called when normal lookup fails: PyTorch's ``scheduler.step()`` says what to write instead."""
+        if name.startswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        raise no_attribute(f"{type(self).__name__!r} schedule", name, set(dir(type(self))) | set(vars(self)),
+                           torch_names=TORCH_METHODS)
 
     def __call__(self, epoch):
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
@@ -99,16 +132,75 @@ class StepDecay(Schedule):
         return super().__repr__().replace("stepdecay", "step_decay")
 
 
+def _gamma_as_k(kwargs):
+    """PyTorch's ExponentialLR(gamma) in the lecture's form: lr0 * gamma^m = lr0 * exp(-k m), k = -ln(gamma)."""
+    gamma = kwargs["gamma"]
+    worked = f" = {-math.log(gamma):.4g}" if isinstance(gamma, (int, float)) and 0 < gamma <= 1 else ""
+    return (f"PyTorch's ExponentialLR multiplies the rate by gamma every epoch (lr0 * gamma ** epoch), which is "
+            f"exponential(lr0, k) with k = -ln(gamma){worked}")
+
+
+def _step_lr(kwargs):
+    """PyTorch's StepLR(step_size, gamma) is step_decay(lr0, factor=gamma, every=step_size)."""
+    factor = kwargs.get("gamma", kwargs.get("factor", "gamma"))
+    every = kwargs.get("step_size", kwargs.get("every", "step_size"))
+    return f"PyTorch's StepLR(step_size, gamma) is step_decay(lr0, factor={factor}, every={every})"
+
+
+#: Each schedule function's PyTorch keywords -> what to write instead (a function of the keywords given).
+TORCH_KEYWORDS = {
+    "exponential": {"gamma": _gamma_as_k},
+    "step_decay": {"gamma": _step_lr, "step_size": _step_lr},
+}
+#: Other spellings of the schedules' own keywords.
+_ALIASES = {"lr": "lr0", "initial_lr": "lr0", "base_lr": "lr0"}
+
+
+def _explained(kind):
+    """A schedule function (making a `kind` Schedule) whose call, when it does not fit the signature, is refused
+    in one line saying what to write: PyTorch's keywords (TORCH_KEYWORDS), a did-you-mean for a misspelt one,
+    Python's complaint otherwise."""
+    def wrap(schedule):
+        signature = inspect.signature(schedule)
+        usage = f"{schedule.__name__}{signature}: lr = {kind.formula}"
+
+        @functools.wraps(schedule)
+        def call(*args, **kwargs):
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise ScheduleArgumentError(_call_problem(schedule.__name__, signature, usage, kwargs, exc)) \
+                    from None
+            return schedule(*args, **kwargs)
+        return call
+    return wrap
+
+
+def _call_problem(name, signature, usage, kwargs, exc):
+    for key in kwargs:
+        if key in signature.parameters:
+            continue
+        hint = TORCH_KEYWORDS.get(name, {}).get(key)
+        if hint is not None:
+            return f"{name}() takes no keyword {key!r} (PyTorch's); {hint(kwargs)}"
+        return (f"{name}() takes no keyword {key!r}{did_you_mean(key, list(signature.parameters), _ALIASES)} "
+                f"({usage})")
+    return f"{usage}; {exc}"
+
+
+@_explained(Exponential)
 def exponential(lr0, k):
     """lr0 * exp(-k m): the lecture's exponential decay."""
     return Exponential(lr0, k)
 
 
+@_explained(InverseTime)
 def inverse_time(lr0, k):
     """lr0 / (1 + k m): the lecture's polynomial (1/t) decay."""
     return InverseTime(lr0, k)
 
 
+@_explained(StepDecay)
 def step_decay(lr0, factor, every):
     """lr0 * factor^(m // every): multiply by `factor` every `every` epochs."""
     return StepDecay(lr0, factor, every)

@@ -89,17 +89,39 @@ class _ClassificationLoss(Op):
         shape = shape_of(scores)
         labels = np.asarray(labels)
         if len(shape) not in (1, 2):
-            return f"scores must be (N, C) or (C,), got shape {shape}"
+            return self._swapped(scores, labels) or f"scores must be (N, C) or (C,), got shape {shape}"
         if labels.dtype.kind not in "iu":
-            return f"labels must be integers (class indices), got dtype {labels.dtype}"
+            return self._swapped(scores, labels) or self._one_hot(shape, labels) or \
+                f"labels must be integers (class indices), got dtype {labels.dtype}"
         if 0 in shape:
             return f"scores of shape {shape} hold no scores: the loss of an empty batch is undefined"
         expected = shape[:-1]
         if labels.shape != expected:
-            return f"labels have shape {labels.shape} but scores {shape} need labels of shape {expected}"
+            return self._swapped(scores, labels) or self._one_hot(shape, labels) or \
+                f"labels have shape {labels.shape} but scores {shape} need labels of shape {expected}"
         if labels.size and (_min(labels, axis=None) < 0 or _max(labels, axis=None) >= shape[-1]):
             return f"labels must lie in [0, {shape[-1] - 1}] for {shape[-1]} classes, got {labels.min()}..{labels.max()}"
         return None
+
+    def _swapped(self, scores, labels):
+        """Why the arguments look swapped, or None: the scores are whole numbers >= 0 with one axis fewer than the
+        labels, as class indices and scores would be (right way round, labels have one axis fewer)."""
+        scores = np.asarray(scores)
+        if scores.ndim > 1 or labels.ndim != scores.ndim + 1 or scores.size == 0:
+            return None
+        if not (np.all(np.isfinite(scores)) and np.all(scores == np.round(scores)) and np.all(scores >= 0)):
+            return None
+        return (f"the first argument looks like labels (shape {scores.shape}, whole numbers) and the second like "
+                f"scores (shape {labels.shape}): write {self.name}(scores, labels)")
+
+    @staticmethod
+    def _one_hot(shape, labels):
+        """Why labels shaped like (N, C) scores are refused (one-hot rows, or class probabilities, which PyTorch's
+        cross_entropy also takes), or None."""
+        if labels.ndim != 2 or labels.shape != tuple(shape):
+            return None
+        return (f"labels must be class indices of shape {tuple(shape[:-1])}, got labels of the scores' shape "
+                f"{tuple(shape)} (one-hot rows or class probabilities?): pass the class indices, labels.argmax(axis=1)")
 
     def _checked_rows(self, scores, labels):
         """_rows after validating: numpy indexing would silently wrap negative labels around."""
