@@ -160,3 +160,11 @@ def test_the_saves_go_once_the_backward_pass_used_them(rng):
     plan = Plan(graph, fed=[graph.node("x")])
     assert plan.forward() and plan.backward()
     assert all(s.saved is None for s in plan.saves.values())  # their arrays are not kept between batches
+
+
+def test_saved_and_out_are_no_attributes_a_graph_file_may_give():
+    from graphscope.engine.compute import attribute_problem
+    problem = attribute_problem(get_op("softmax_cross_entropy"), 1, {"labels": [0], "saved": {}})
+    assert problem and "'saved'" in problem and "(its attributes: labels)" in problem
+    assert "'out'" in attribute_problem(get_op("matmul"), 2, {"out": 0})
+    assert "'saved'" in attribute_problem(get_op("batch_norm"), 3, {"training": True, "saved": {}})

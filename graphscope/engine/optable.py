@@ -173,6 +173,12 @@ class Op:
         return lookup_op, (self.name,)
 
 
+def caller_keywords(op):
+    """The keywords of `op`'s forward that a caller passes and no node holds as an attribute: ``out`` (ops
+    declaring ``accepts_out`` for their forward) and ``saved`` (ops declaring ``saves``)."""
+    return (("out",) if "forward" in op.accepts_out else ()) + (("saved",) if op.saves else ())
+
+
 def lookup_op(name, module=None, file=None):
     """The op registered under `name`: what unpickling an op gives. When this process has none, a NotFoundError
     naming it and what to import (a custom op's `module` and `file`, where it was defined when it was pickled)."""

@@ -16,6 +16,12 @@ arrays are the ones the node's first pass made (made again whenever its
 inputs' shapes or dtypes change: the short last batch), and never one that
 anybody but the graph's slot about to be overwritten still holds.
 
+The ops that declare ``saves`` (softmax cross-entropy, batch norm) are handed a
+dict their forward leaves work in for the VJP of the same pass (the loss's
+log-probabilities: its VJP is then one exp; graphscope.train.saves), dropped
+when a pass begins, fails or ends, and used only while the node holds the value
+that forward made.
+
 ``backward(scale)`` starts the pass from `scale` instead of 1; the built-in
 ops' VJPs are linear in the upstream gradient, so every gradient comes out
 `scale` times the loss's: with plain SGD's -lr the parameters' gradients are
