@@ -252,16 +252,17 @@ def call_vjp(op, g, vals, value, attrs, node=None, needs=None):
         raise error from None
 
 
-def bound_vjp(node, needs):
+def bound_vjp(node, needs, vjp=None):
     """``g -> contributions``: what ``call_vjp(op, g, <inputs' values now>, <node's value now>, <node's attrs
     now>, node, needs)`` returns, with what call_vjp settles at every call settled once, for callers that run
     the same node's VJP thousands of times (the trainer's plan). An error is raised as it comes: such a
-    caller falls back to the general walk, whose call_vjp words the message."""
+    caller falls back to the general walk, whose call_vjp words the message. `vjp` (a built-in op's only):
+    what to call instead of ``op.vjp``, with its arguments (the plan's, handing the op what its forward saved)."""
     op, inputs = node.op_def, node.inputs
     if op.handle is not None or (op.scalar_vjp is not None and node._value.__class__ is float):
         # a custom op's VJP always runs through call_vjp, which gives it read-only arrays
         return lambda g: call_vjp(op, g, [i._value for i in inputs], node._value, node.attrs, node, needs)
-    vjp = op.vjp
+    vjp = vjp or op.vjp
     if len(inputs) == 1:
         (a,) = inputs
 

@@ -3,6 +3,7 @@ import inspect
 
 from .errors import GraphscopeError, ShapeError, describe_shapes
 from .forward_warnings import unwatch, watch
+from .optable import caller_keywords
 from .source import caller_location
 from .values import normalize
 
@@ -74,7 +75,9 @@ def attribute_problem(op, n_inputs, attrs):
         return None
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     filled = positional if any(p.kind is p.VAR_POSITIONAL for p in params) else positional[:n_inputs]
-    taken = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p not in filled]
+    given = caller_keywords(op)  # out=, saved=: the trainer's plan passes them, no node holds them
+    taken = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p not in filled
+             and not (p.kind is p.KEYWORD_ONLY and p.name in given)]
     unknown = [name for name in attrs if name not in taken]
     if not unknown:
         return None

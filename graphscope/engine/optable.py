@@ -68,6 +68,20 @@ Contract of an op class:
   holds), and only once it knows the result's shape and dtype: the inputs'
   shapes and dtypes must decide them, as they do for the ops that declare it
   (matmul, add, relu; softmax_cross_entropy's VJP).
+- ``saves`` (optional, False by default): True for an op whose forward can
+  leave work for its VJP, as PyTorch's ``ctx.save_for_backward`` does
+  (softmax cross-entropy's log-probabilities, batch norm's xhat and 1/sigma).
+  ``forward(*xs, saved=d, **attrs)``, given a dict `d`, puts there what its
+  VJP would otherwise compute again, and ``vjp(g, *xs, value, saved=d,
+  **attrs)`` reads it; without it (None, the default) each computes
+  everything from its inputs, and with it the numbers are the same, bit for
+  bit. A caller hands the VJP only the dict filled by the forward that made
+  `value` from these very inputs, in the same pass: the trainer's plan, which
+  runs each node's forward and VJP as a pair (it drops every save when a pass
+  begins and uses one only while the node still holds the value that forward
+  made). Recording, ``graph.run``, ``graph.backward``, the stepper and the
+  gradient checks never pass one, so a replayed node, a perturbed input or a
+  graph read back from a file never meets a save of an earlier computation.
 - ``dim_result(out) -> result`` (optional): what a call spelt with PyTorch's
   ``dim=`` returns instead of the recorded node `out`: ``x.max(dim=1)`` gives
   torch's ``(values, indices)`` pair.
@@ -131,6 +145,8 @@ class Op:
     recorded = None
     #: the methods taking ``out=``, an array to write the result into (see the module doc)
     accepts_out = ()
+    #: whether forward and vjp take ``saved=``, a dict the forward leaves work in for the VJP (see the module doc)
+    saves = False
     #: a custom op's handle (its user's functions); None for a built-in op
     handle = None
 
@@ -155,6 +171,12 @@ class Op:
     def __reduce__(self):
         """Pickled by name: unpickling finds the op registered under it (``node.op_def is OPS[name]`` holds)."""
         return lookup_op, (self.name,)
+
+
+def caller_keywords(op):
+    """The keywords of `op`'s forward that a caller passes and no node holds as an attribute: ``out`` (ops
+    declaring ``accepts_out`` for their forward) and ``saved`` (ops declaring ``saves``)."""
+    return (("out",) if "forward" in op.accepts_out else ()) + (("saved",) if op.saves else ())
 
 
 def lookup_op(name, module=None, file=None):

@@ -16,6 +16,12 @@ arrays are the ones the node's first pass made (made again whenever its
 inputs' shapes or dtypes change: the short last batch), and never one that
 anybody but the graph's slot about to be overwritten still holds.
 
+The ops that declare ``saves`` (softmax cross-entropy, batch norm) are handed a
+dict their forward leaves work in for the VJP of the same pass (the loss's
+log-probabilities: its VJP is then one exp; graphscope.train.saves), dropped
+when a pass begins, fails or ends, and used only while the node holds the value
+that forward made.
+
 ``backward(scale)`` starts the pass from `scale` instead of 1; the built-in
 ops' VJPs are linear in the upstream gradient, so every gradient comes out
 `scale` times the loss's: with plain SGD's -lr the parameters' gradients are
@@ -35,6 +41,7 @@ from ..engine.hooks import BACKWARD_HOOKS, FORWARD_HOOKS
 from ..engine.staleness import CLOCK
 from ..engine.values import normalize
 from .reuse import forward_into, vjp_into
+from .saves import Saves, saving_step
 
 
 class Plan:
@@ -45,10 +52,12 @@ class Plan:
         `reuse`: hand the ops that accept ``out=`` arrays reused batch after batch (False: new arrays each time)."""
         self.graph = graph
         self.loss = graph.output
-        self.forward_steps = [(reuse and _writes_into(n.op_def, "forward") and forward_into(n)) or _recompute(n)
-                              for n in graph.program if n.op_def is not None]  # guards included
+        ops = [n for n in graph.program if n.op_def is not None]
         #: the op nodes forward() recomputes
-        self.computed = [n for n in graph.program if n.op_def is not None]
+        self.computed = ops
+        #: each saving node's Saves (ops that declare ``saves``: the forward leaves work for the VJP), by node id
+        self.saves = {id(n): Saves(n) for n in ops if n.op_def.saves and n.op_def.handle is None} if reuse else {}
+        self.forward_steps = [self._forward_step(n, reuse) for n in ops]  # guards included
         self.backward_steps = []
         skip = {id(leaf) for leaf in fed if leaf is not None}
         for n in reversed(graph.ops):
@@ -56,8 +65,11 @@ class Plan:
                 continue
             needs = tuple(bool(i.requires_grad) and id(i) not in skip for i in n.inputs)
             targets = tuple((k, i) for k, (i, need) in enumerate(zip(n.inputs, needs)) if need)
-            into = reuse and _writes_into(n.op_def, "vjp") and n._value.__class__ is np.ndarray and vjp_into(n, needs)
-            self.backward_steps.append((n, into or bound_vjp(n, needs), targets, needs))
+            saves = self.saves.get(id(n))
+            vjp = None if saves is None else saves.vjp
+            into = (reuse and _writes_into(n.op_def, "vjp")  # (call_vjp's scalar lane answers a float's VJP)
+                    and (n._value.__class__ is np.ndarray or n.op_def.scalar_vjp is None) and vjp_into(n, needs, vjp))
+            self.backward_steps.append((n, into or bound_vjp(n, needs, vjp), targets, needs))
         self.grad_nodes = [step[0] for step in self.backward_steps]
         #: whether every VJP of the pass is one of graphscope's own ops', linear in its upstream gradient (tested
         #: against PyTorch), so that ``backward(scale)`` scales every gradient; a user's op (gs.custom_op, or a class
@@ -72,6 +84,20 @@ class Plan:
         self._seed = None  # the loss's upstream gradient, made once per scale (read-only: nothing may change it)
         self._seed_scale = None
 
+    def _forward_step(self, node, reuse):
+        """The function recomputing `node` in a pass: into an array of its own when its op takes ``out=``, handing
+        its op a dict to save work in for the VJP when it declares ``saves``."""
+        saves = self.saves.get(id(node))
+        forward = None if saves is None else saves.forward
+        step = (reuse and _writes_into(node.op_def, "forward") and forward_into(node, forward)) or \
+            _recompute(node, forward)
+        return step if saves is None else saving_step(step, saves)
+
+    def forget_saves(self):
+        """Drop what the last pass's forwards saved for their VJPs (their arrays go with them)."""
+        for saves in self.saves.values():
+            saves.forget()
+
     @staticmethod
     def usable():
         """False while observers are installed: they must see every node through the general path."""
@@ -83,6 +109,7 @@ class Plan:
             for recompute in self.forward_steps:
                 recompute()
         except Exception:
+            self.forget_saves()  # the general path computes the batch again, its VJPs from their inputs
             return False
         clock = CLOCK[0]  # every value is as current as the parameters (graphscope.engine.staleness)
         for node in self.computed:
@@ -121,6 +148,8 @@ class Plan:
             for leaf, grad in zip(leaves, before):  # the general path then adds each contribution once
                 leaf.grad = grad
             return False
+        finally:
+            self.forget_saves()  # used once: the next pass saves its own
         return True
 
     def _seed_for(self, v, scale):
@@ -180,10 +209,11 @@ def _graphscopes_own(op):
     return op.handle is None and type(op).__module__.startswith("graphscope.")
 
 
-def _recompute(node):
-    """A function recomputing `node`'s value from its inputs' current values, as graph.run does (refresh first)."""
+def _recompute(node, forward=None):
+    """A function recomputing `node`'s value from its inputs' current values, as graph.run does (refresh first);
+    `forward`: what to call instead of the op's (the same function with a save)."""
     op, inputs = node.op_def, node.inputs
-    forward, refresh = op.forward, op.refresh
+    forward, refresh = forward or op.forward, op.refresh
     if refresh is not None:  # a fresh dropout mask, batch norm's running averages
         def run():
             values = [i._value for i in inputs]

@@ -44,11 +44,12 @@ def _references_of_a_kept_array():
 _ALONE = _references_of_a_kept_array()
 
 
-def forward_into(node):
+def forward_into(node, forward=None):
     """A function recomputing `node`'s value into an array kept for it (`node`: one or two inputs, an op whose
-    forward accepts ``out=``); None for any other number of inputs."""
+    forward accepts ``out=``); None for any other number of inputs. `forward`: what to call instead of the op's
+    (the same function with a save: graphscope.train.saves)."""
     op, inputs = node.op_def, node.inputs
-    forward = op.forward
+    forward = forward or op.forward
     buf = sig = None  # the array kept, and the inputs' (shapes, dtypes) it was made for
 
     def learn(value, *values):
@@ -89,12 +90,13 @@ def forward_into(node):
     return run
 
 
-def vjp_into(node, needs):
+def vjp_into(node, needs, vjp=None):
     """``g -> contributions``, as ``bound_vjp(node, needs)`` gives them, each written into an array kept for its
     input (`node`: one or two inputs, an op whose VJP accepts ``out=``); a contribution the VJP passes on as it
-    is (add's upstream gradient) is left so. None for any other number of inputs."""
+    is (add's upstream gradient) is left so. None for any other number of inputs. `vjp`: what to call instead
+    of the op's (the same function with a save)."""
     op, inputs = node.op_def, node.inputs
-    vjp = op.vjp
+    vjp = vjp or op.vjp
     first = second = sig = None  # the arrays kept per input (None: none), and the (shapes, dtypes) they fit
     learned = False
 

@@ -175,6 +175,7 @@ class Trainer:
         self._cast_leaves()
         self._plan = Plan(self.graph, fed=(self.roles.input, self.roles.label_leaf))
         self._scaled_by = None  # the factor of the graph's gradients after the last step (plain SGD), if not 1
+        self._fused = None  # (optimizer, whether its steps can be computed by the backward pass): see _step_scale
         self._pass_state = PassState(self.graph)  # what a batch that fails must not leave behind
 
     # ---------------------------------------------------------------- settings that may change between fits
@@ -381,9 +382,11 @@ class Trainer:
         """The optimizer's step_scale() (-lr for plain SGD); None for a rule with state, one without the method,
         or a graph with a custom op (its VJP may not be linear in the upstream gradient, e.g. a clipping op)."""
         opt = self.optimizer
-        if not self._plan.linear or not all(callable(getattr(opt, name, None)) for name in FUSED_STEP_METHODS):
-            return None
-        return opt.step_scale()
+        fused = self._fused
+        if fused is None or fused[0] is not opt:  # asked once per optimizer, not at every batch
+            fused = self._fused = (opt, self._plan.linear and all(callable(getattr(opt, name, None))
+                                                                   for name in FUSED_STEP_METHODS))
+        return opt.step_scale() if fused[1] else None
 
     def _unscale_gradients(self):
         """Give the graph the loss's own gradients again after a step that computed them scaled (plain SGD):

@@ -150,20 +150,30 @@ class SoftmaxCrossEntropy(_ClassificationLoss):
     name = "softmax_cross_entropy"
     function = "softmax_cross_entropy"
     accepts_out = ("vjp",)  # its value is one number: only the VJP writes into an array given
+    saves = True  # the forward's log-softmax of every class: the VJP's softmax is its exp
 
-    def forward(self, scores, labels):
+    def forward(self, scores, labels, *, saved=None):
         s2, y, rows = self._checked_rows(scores, labels)
+        if saved is not None:  # the whole log-softmax, kept: its entries are those below, bit for bit
+            log_p = saved["log_p"] = _log_softmax(s2, -1)
+            saved["rows"] = rows
+            return -_mean(log_p[rows, y])
         shifted = s2 - _max(s2, axis=-1, keepdims=True)
         log_p = shifted[rows, y] - np.log(_sum(np.exp(shifted), axis=-1))  # log-softmax at the labels only
         return -_mean(log_p)
 
-    def vjp(self, g, scores, value, labels, *, out=None):
-        s2, y, rows = self._rows(scores, labels)
-        p = _log_softmax(s2, -1, None if out is None or s2 is not scores else out[0])
-        np.exp(p, out=p)
+    def vjp(self, g, scores, value, labels, *, out=None, saved=None):
+        buf = None if out is None or scores.ndim != 2 else out[0]
+        if saved is not None:
+            p = np.exp(saved["log_p"], out=buf)
+            y, rows = labels, saved["rows"]
+        else:
+            s2, y, rows = self._rows(scores, labels)
+            p = _log_softmax(s2, -1, buf)
+            np.exp(p, out=p)
         p[rows, y] -= 1.0
-        p *= g / s2.shape[0]
-        return (p if s2 is scores else p.reshape(scores.shape),)
+        p *= g / p.shape[0]
+        return (p if p.ndim == scores.ndim else p.reshape(scores.shape),)
 
     def jacobian(self, i, scores, value, labels):
         return JacobianInfo("dense", "dL/ds = (softmax(s) - onehot(y)) / N  (a 1 x N*C row)")

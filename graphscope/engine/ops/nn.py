@@ -107,18 +107,25 @@ class BatchNorm(Op):
         inv_std = 1.0 / np.sqrt(var + eps)
         return centred * inv_std, inv_std
 
+    saves = True  # xhat and 1/sigma, which the VJP would compute again
+
     def forward(self, x, gamma, beta, training=True, eps=1e-5, momentum=0.1, running_mean=None, running_var=None,
-                computed_training=None):
+                computed_training=None, *, saved=None):
         problem = self.input_problem(x, gamma, beta, training, eps, momentum, running_mean, running_var)
         if problem:
             raise ValueError(problem)
-        xhat, _ = self._normalized(x, training, eps, running_mean, running_var)
+        xhat, inv_std = self._normalized(x, training, eps, running_mean, running_var)
+        if saved is not None:
+            saved.update(xhat=xhat, inv_std=inv_std, training=bool(training))
         return gamma * xhat + beta
 
     def vjp(self, g, x, gamma, beta, value, training=True, eps=1e-5, momentum=0.1, running_mean=None,
-            running_var=None, computed_training=None):
+            running_var=None, computed_training=None, *, saved=None):
         training = computed_mode(training, computed_training)
-        xhat, inv_std = self._normalized(x, training, eps, running_mean, running_var)
+        if saved is not None and saved["training"] == bool(training):  # the mode the VJP differentiates
+            xhat, inv_std = saved["xhat"], saved["inv_std"]
+        else:
+            xhat, inv_std = self._normalized(x, training, eps, running_mean, running_var)
         dgamma = _sum(g * xhat, axis=0)
         dbeta = _sum(g, axis=0)
         scale = gamma * inv_std
