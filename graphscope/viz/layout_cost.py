@@ -17,9 +17,12 @@ def costly_layout(view):
 
 def rank_span(view):
     """How many ranks the view's edges cross in all, as dot would rank it: each item one rank after its latest
-    input, and an item with no inputs just before its first consumer (dot keeps edges short)."""
+    input, and an item with no inputs just before its first consumer (dot keeps edges short); an edge running back to an
+    earlier item (cards of a rolled loop: calls.roll) is left out."""
     into, out = {}, {}
-    for edge in view.edges:
+    order = {item.key: k for k, item in enumerate(view.items)}
+    edges = [e for e in view.edges if order[e.src.key] < order[e.dst.key]]  # a rolled loop's cards feed back
+    for edge in edges:
         into.setdefault(edge.dst.key, set()).add(edge.src.key)
         out.setdefault(edge.src.key, set()).add(edge.dst.key)
     rank = {}
@@ -28,4 +31,4 @@ def rank_span(view):
     for key, consumers in out.items():
         if key not in into:
             rank[key] = min(rank[k] for k in consumers) - 1
-    return sum(rank[e.dst.key] - rank[e.src.key] for e in view.edges)
+    return sum(rank[e.dst.key] - rank[e.src.key] for e in edges)
