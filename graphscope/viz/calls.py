@@ -94,29 +94,46 @@ def calls_view(graph, depth=None, collapse=(), fold=FOLD_MIN, focus=None, around
 
 def roll(view, least):
     """`view` (a viz.View) with every scope called at least `least` times, and the loop around it, drawn as cards of
-    repeated calls (CallsItem); True when anything was rolled. A neighbourhood view, a view folding or boxing part
-    of a repeated scope into something else, or a graph with no repeated scope, stays as it is."""
+    repeated calls (CallsItem), and the inputs made one per block of a folded run as one card; True when anything
+    was rolled. A neighbourhood view, and a repeated scope the view folds into something else, stay as they are."""
     if view.neighbourhood is not None or least < 2:
         return False
     repeated = repeated_scopes(view.graph, least)
-    if not repeated:
-        return False
     inside = {node: scope for scope, runs in repeated.items() for run in runs for node in run}
     if any(view.item_of[node].kind == FOLD for node in inside):
+        repeated, inside = {}, {}
+    if repeated:
+        _regroup(view, _loop_groups(view.graph, repeated, inside, least), repeated)
+    inputs = _fold_inputs(view, least)
+    if inputs:
+        _regroup(view, inputs, repeated)
+    if not (repeated or inputs):
         return False
-    groups = _loop_groups(view.graph, repeated, inside, least)
+    rolled = [i for i in view.items if is_calls(i) and i.what == "scope"]
+    if rolled:
+        names = ", ".join(f"{i.title} ({len(i.calls)} calls)" for i in rolled)
+        view.note = (f"{len(view.graph.nodes):,} nodes: {names} and the loop around "
+                     f"{'it' if len(rolled) == 1 else 'them'} drawn once, each card showing its last call "
+                     f"(--no-fold draws every call)")
+    view.depth = None
+    return True
+
+
+def _regroup(view, groups, repeated):
+    """Rebuild `view`'s items and edges with the nodes of `groups` ({node: key}) in one CallsItem per key."""
     items, item_of, made = [], {}, {}
     for node in view.graph.nodes:
         key = groups.get(node)
         if key is None:
             item = view.item_of[node]
-            if item.kind != NODE:
+            if item.kind != NODE and not is_calls(item):
                 if item.key not in made:  # a box keeps only what is not rolled
                     made[item.key] = _trimmed(item)
                     items.append(made[item.key])
                 item = made[item.key]
                 item.nodes.append(node)
-            else:
+            elif item.key not in made:
+                made[item.key] = item
                 items.append(item)
         else:
             item = made.get(key)
@@ -126,22 +143,38 @@ def roll(view, least):
             item.nodes.append(node)
         item_of[node] = item
     items = [item for item in items if item.nodes]
+    for item in items:
+        item.inputs, item.outputs = [], []
     view.items, view.item_of = items, item_of
     view.edges = _merged(view_module._edges(view.graph, items, item_of))
     view._ports(items)
     for item in items:
         if is_calls(item):
-            made = {id(n) for n in item.shown}
+            made_ids = {id(n) for n in item.shown}
             used = {id(i) for n in item.shown for i in n.inputs}
-            item.outputs.sort(key=lambda t: id(t) not in made)
+            item.outputs.sort(key=lambda t: id(t) not in made_ids)
             item.inputs.sort(key=lambda t: id(t) not in used)
-    rolled = [i for i in items if is_calls(i) and i.what == "scope"]
-    names = ", ".join(f"{i.title} ({len(i.calls)} calls)" for i in rolled)
-    view.note = (f"{len(view.graph.nodes):,} nodes: {names} and the loop around "
-                 f"{'it' if len(rolled) == 1 else 'them'} drawn once, each card showing its last call "
-                 f"(--no-fold draws every call)")
-    view.depth = None
-    return True
+
+
+def _fold_inputs(view, least):
+    """{leaf: key} for the inputs and constants (no gradient) made one for each block of a folded run: at least
+    `least` of one role, shape and scope, each read by that fold alone."""
+    readers = {}
+    for node in view.graph.nodes:
+        for inp in node.inputs:
+            readers.setdefault(inp, set()).add(view.item_of[node].key)
+    kinds = {item.key: item.kind for item in view.items}
+    found = {}
+    for item in view.items:
+        node = item.node
+        if item.kind != NODE or node.op_def is not None or node.inputs or node.requires_grad:
+            continue
+        read_by = readers.get(node, set())
+        if len(read_by) != 1 or kinds[next(iter(read_by))] != FOLD:
+            continue
+        key = ("leaf", node.role, node.shape, str(node.dtype), node.scope or "", next(iter(read_by)))
+        found.setdefault(key, []).append(node)
+    return {n: key for key, nodes in found.items() if len(nodes) >= least for n in nodes}
 
 
 def _trimmed(item):

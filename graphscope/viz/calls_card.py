@@ -31,7 +31,8 @@ def calls_label(item, state, widths, look, alert=None):
             rows.append(("params", esc(_params(params))))
     else:
         rows.append(("names", esc(f"{item.calls[0][0].name} \u2026 {item.calls[-1][0].name}")))
-    rows.append(("shown", esc(f"call {n} of {n} ({out.name})")))
+    leaves = item.what != "scope" and item.calls[0][0].op_def is None
+    rows.append(("shown", esc(f"{out.name}, the last" if leaves else f"call {n} of {n} ({out.name})")))
     rows += value_rows(item.key, out, state, widths, look, box_value_text(item, state))
     outs = [call_output(call) for call in item.calls]
     scalar = all(summaries.is_scalar(o) for o in outs)
@@ -41,7 +42,7 @@ def calls_label(item, state, widths, look, alert=None):
         rows.append(spread_row("grad/call" if scalar else "grad rms/call",
                                [summaries.entry(state.grad(o), scalar, "rms") for o in outs]))
     rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
-    head = f"{item.title} \u00d7 {n} calls"
+    head = f"{item.title} \u00d7 {n}" + ("" if leaves else " calls")
     return card(look, head, item.what, rows + current_rows(item, state, widths, look), alert)
 
 
