@@ -95,8 +95,10 @@ class CheckMark(NodeMark):
         self.node = check.node
         lines = ["\u26a0 VJP check failed here:"]
         for inp in check.inputs:
-            if not inp.ok:
-                lines += textwrap.wrap(f"{inp.name}: {inp.result_text()}", ALERT_CHARS)
+            if not inp.ok:  # the node's own VJP is wrong, not its input: say whose gradient it got wrong
+                whose = inp.name if inp.slot is None else f"{inp.name} (input\u00a0{inp.slot})"  # kept on one line
+                lines += textwrap.wrap(f"its gradient for {whose}:", ALERT_CHARS)
+                lines += textwrap.wrap(inp.result_text(), ALERT_CHARS)
         self.text = "\n".join(lines)
 
     def shown(self, state):
