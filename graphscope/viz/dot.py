@@ -105,7 +105,10 @@ def alert_of(item, state, origin):
     """The warning row of an item when it is (or holds) the origin of a non-finite value (origin.OriginMark)."""
     if origin is None or item.kind == STUB or not origin.marks(item):
         return None
-    text = origin.text if item.kind == NODE else f"{origin.text}: {inner_name(item, origin.node)}"
+    first, _, rest = origin.text.partition("\n")  # a box names the node inside it on the warning's first line
+    if item.kind == NODE:
+        return Alert(origin.text, origin.shown(state))
+    text = f"{first}: {inner_name(item, origin.node)}" + ("\n" + rest if rest else "")
     return Alert(text, origin.shown(state))
 
 
