@@ -40,7 +40,7 @@ def calls_label(item, state, widths, look, alert=None):
                            [summaries.entry(state.value(o), scalar, "mean") for o in outs], look.ink))
     if out.requires_grad:  # the gradient's size (a uniform gradient's std would read 0)
         rows.append(spread_row("grad/call" if scalar else "grad rms/call",
-                               [summaries.entry(state.grad(o), scalar, "rms") for o in outs]))
+                               [summaries.entry(state.grad(o), scalar, "rms") for o in outs], signed=scalar))
     rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
     head = f"{item.title} \u00d7 {n}" + ("" if leaves else " calls")
     return card(look, head, item.what, rows + current_rows(item, state, widths, look), alert)

@@ -191,13 +191,14 @@ def per_block_row(item, state):
     outs = block_outputs(item)
     scalar = all(summaries.is_scalar(n) for n in outs)
     return spread_row("grad/block" if scalar else "grad std/block",
-                      [None if n is None else summaries.entry(state.grad(n), scalar) for n in outs])
+                      [None if n is None else summaries.entry(state.grad(n), scalar) for n in outs], signed=scalar)
 
 
-def spread_row(key, numbers, color=theme.GRAD_INK):
-    """A (key, html) row of one number per block or call, in the room its count takes at its longest."""
-    text = summaries.spread_text(numbers)
-    chars, lines = summaries.spread_room(len(numbers))
+def spread_row(key, numbers, color=theme.GRAD_INK, signed=True):
+    """A (key, html) row of one number per block or call, in the room its count takes at its longest (`signed`
+    False: numbers never negative)."""
+    text = summaries.spread_text(numbers, signed)
+    chars, lines = summaries.spread_room(len(numbers), signed)
     return key, mono(text, chars, color if text != NOT_YET else theme.MUTED, lines=lines)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..engine.formatting import NOT_COMPUTED
 
-#: Entries listed in full (two lines of FIRST), and the width of one.
+#: Entries listed in full (two lines of PER_LINE), and the width of one that may be negative (a std: one less).
 LIST_MAX = 10
 PER_LINE = 5
 CELL = 8
@@ -37,16 +37,16 @@ def entry(array, scalar, stat="std"):
     return float(STATS[stat](finite)) if finite.size else float("nan")
 
 
-def _cell(x):
-    return ("-" if x is None else "nan" if x != x else f"{x:.1e}").rjust(CELL)
+def _cell(x, width=CELL):
+    return ("-" if x is None else "nan" if x != x else f"{x:.1e}").rjust(width)
 
 
-def spread_text(numbers):
+def spread_text(numbers, signed=True):
     """The entries' text ('not computed yet' while none exists): listed, or the first and last few and min /
-    median / max."""
+    median / max; `signed` False: none is negative (a std), each takes a character less."""
     if all(x is None for x in numbers):
         return NOT_COMPUTED
-    cells = [_cell(x) for x in numbers]
+    cells = [_cell(x, CELL if signed else CELL - 1) for x in numbers]
     if len(numbers) <= LIST_MAX:
         return "\n".join(" ".join(cells[k:k + PER_LINE]) for k in range(0, len(cells), PER_LINE))
     head = " ".join(cells[:FIRST_FEW]) + " \u2026 " + " ".join(cells[-LAST_FEW:])
@@ -58,11 +58,12 @@ def spread_text(numbers):
     return f"{head}\nmin {low}  median {mid}  max {high}"
 
 
-def spread_room(count):
+def spread_room(count, signed=True):
     """(characters, lines) spread_text of `count` entries takes at its longest: the same at every step."""
+    width = CELL if signed else CELL - 1
     if count <= LIST_MAX:
         per_line = min(count, PER_LINE)
-        return max(len(NOT_COMPUTED), per_line * (CELL + 1) - 1), -(-count // PER_LINE)
-    head = (FIRST_FEW + LAST_FEW) * (CELL + 1) + 1
+        return max(len(NOT_COMPUTED), per_line * (width + 1) - 1), -(-count // PER_LINE)
+    head = (FIRST_FEW + LAST_FEW) * (width + 1) + 1
     cell = "x" * CELL
     return max(len(NOT_COMPUTED), head, len(f"min {cell}  median {cell}  max {cell}")), 2
