@@ -62,3 +62,11 @@ def test_the_refusal_suggests_only_options_that_draw_fewer_boxes(monkeypatch, ca
     assert re.search(r"--fold 3: \d+ boxes:\n\s+graphscope export \S*loop.py --fold 3 -o \S*all.svg", err)
     code, _, err = in_process(main, capsys, "export", loop_file(tmp_path), "-o", tmp_path / "rolled.svg")
     assert code == 0, err                                   # the default draws the loop once: well under 30 boxes
+
+
+def test_a_refused_step_player_suggests_the_finished_graph_in_one_picture(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(limits, "PLAYER_MAX_STEPS", 20)
+    code, _, err = in_process(main, capsys, "export", loop_file(tmp_path), "-o", tmp_path / "steps.html")
+    assert code == 2 and "the step-player draws the whole picture once per step" in err
+    assert re.search(r"the finished graph in one picture, every value and gradient \(\d+ boxes\):\n\s+graphscope "
+                     r"export \S*loop.py -o \S*steps.svg", err)

@@ -177,28 +177,39 @@ class Lighter:
         return self.found
 
 
-def _drawn_boxes(args, graph):
-    """How many boxes the picture the options ask for draws."""
-    from ..viz.calls import calls_view
-    return len(calls_view(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold).items)
-
-
 def smaller_drawings(args, graph):
-    """What to type instead of drawing everything: a node's neighbourhood, modules as boxes (when the graph has
-    modules), the terminal UI, the DOT text."""
+    """What to type instead of drawing everything: a node's neighbourhood, the options that draw fewer boxes (the
+    default folding, modules as boxes), for a step-player or frames the finished graph in one picture, the terminal
+    UI, the DOT text."""
     from ..engine.source import display_path
-    from ..viz.limits import lighter_drawings
+    from ..viz.calls import calls_view
+    from ..viz.limits import lighter_drawings, picture_problem
     out = graph.output
     lines = [(f"one step: {out.name} and its neighbours within 2 edges (any --node NAME --around K)",
               export_command(args.file, args.imports, graph, out, "backward" if out.requires_grad else "forward"))]
-    for options, boxes in lighter_drawings(graph, args.depth, args.collapse or (), args.fold, _drawn_boxes(args, graph)):
+    view = calls_view(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold)
+    for options, boxes in lighter_drawings(graph, args.depth, args.collapse or (), args.fold, len(view.items)):
         lines.append((f"{' '.join(options)}: {plural(boxes, 'box', 'boxes')}",
                       file_command("export", args.file, args.imports, *options, "-o", args.output or "graph.svg")))
+    steps = args.frames or (args.output or "").lower().endswith(".html")
+    if steps and not picture_problem(view):
+        svg = os.path.splitext(display_path(args.output or "graph"))[0] + ".svg"
+        boxes = plural(len(view.items), 'box', 'boxes')
+        lines.append((f"the finished graph in one picture, every value and gradient ({boxes})",
+                      file_command("export", args.file, args.imports, *_view_options(args), "-o", svg)))
     lines.append(("every step, in the terminal", file_command("tui", args.file, args.imports)))
     dot = os.path.splitext(display_path(args.output or "graph"))[0] + ".dot"
     lines.append(("the whole graph as DOT text, which needs no Graphviz",
                   file_command("export", args.file, args.imports, "-o", dot)))
     return "draw less instead:" + "".join(f"\n  {what}:\n    {command}" for what, command in lines)
+
+
+def _view_options(args):
+    """The options given that choose what a picture draws (--depth, --collapse, --fold), to pass on."""
+    options = [] if args.depth is None else ["--depth", str(args.depth)]
+    for scope in args.collapse or ():
+        options += ["--collapse", scope]
+    return options + ([] if args.fold == 3 else ["--no-fold"] if not args.fold else ["--fold", str(args.fold)])
 
 
 @contextmanager

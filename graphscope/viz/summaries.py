@@ -1,9 +1,9 @@
 """One number per block of a folded run, or per call of a repeated scope, written in a few short lines.
 
 Each entry is the block's (call's) output itself when it is a scalar, else a statistic of it (a fold's gradient:
-its standard deviation, how it grows or shrinks from layer to layer); the std of a scalar, always 0, would only look like a
-vanished gradient. Up to LIST_MAX entries are listed, FIRST a line; more are cut to the first and last few with
-… and a min / median / max line, so a box of 221 blocks stays a few lines tall.
+its standard deviation, how it grows or shrinks from layer to layer); the std of a scalar, always 0, would only
+look like a vanished gradient. Up to LIST_MAX entries are listed, PER_LINE a line; more are cut to the first and
+last few with … and a min / median / max line, so a box of 221 blocks stays a few lines tall.
 """
 import numpy as np
 
