@@ -101,3 +101,12 @@ def test_the_rolled_picture_renders_small(tmp_path):
     viz.export(loop_loss(100), str(path))
     width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', path.read_text()).groups())
     assert width < 3000 and height < 2000
+
+
+def test_every_step_of_a_rolled_loop_has_the_same_size():
+    """The cards keep the room of their longest texts (the per-call rows too), so frames do not jump."""
+    pic = Picture(loop_loss(6))
+    st = pic.ensure_stepper()
+    sizes = {re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg).groups()
+             for svg in pic.step_svgs([0, 9, len(st) // 2, len(st) - 1])}
+    assert len(sizes) == 1, sizes
