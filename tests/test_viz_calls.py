@@ -110,3 +110,24 @@ def test_every_step_of_a_rolled_loop_has_the_same_size():
     sizes = {re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg).groups()
              for svg in pic.step_svgs([0, 9, len(st) // 2, len(st) - 1])}
     assert len(sizes) == 1, sizes
+
+
+def test_a_loop_carrying_its_state_through_cards_that_feed_each_other_is_drawn():
+    """h = tanh(cell(h, x)) with tanh outside the scope: the cards 'cell' and 'tanh' feed each other (a cycle)."""
+    from graphscope.viz.layout_cost import rank_span
+    rng = np.random.default_rng(1)
+    W = gs.param(rng.normal(size=(3, 3)), name="W")
+    h = gs.tensor(np.zeros((1, 3)), name="h0")
+    for i in range(5):
+        x = gs.tensor(rng.normal(size=(1, 3)), name=f"x{i}")
+        with gs.scope("cell"):
+            z = h @ W + x
+        h = gs.tanh(z)
+    loss = gs.sum(h * h)
+    pic = Picture(loss)
+    cards = calls_items(pic.view)
+    assert {"cell", "tanh"} <= set(cards)
+    pairs = {(e.src.key, e.dst.key) for e in pic.view.edges}
+    assert (cards["cell"].key, cards["tanh"].key) in pairs and (cards["tanh"].key, cards["cell"].key) in pairs
+    assert rank_span(pic.view) >= 0
+    assert "cell \u00d7 5 calls" in pic.svg(pic.state("final"))

@@ -17,11 +17,18 @@ def costly_layout(view):
 
 def rank_span(view):
     """How many ranks the view's edges cross in all, as dot would rank it: each item one rank after its latest
-    input, and an item with no inputs just before its first consumer (dot keeps edges short); an edge running back to an
-    earlier item (cards of a rolled loop: calls.roll) is left out."""
+    input, and an item with no inputs just before its first consumer (dot keeps edges short). In a view whose
+    items feed each other in a cycle (the cards of a rolled loop: calls.roll), the edges running back to an earlier
+    item are left out."""
+    try:
+        return _span(view, view.edges)
+    except graphlib.CycleError:
+        order = {item.key: k for k, item in enumerate(view.items)}
+        return _span(view, [e for e in view.edges if order[e.src.key] < order[e.dst.key]])
+
+
+def _span(view, edges):
     into, out = {}, {}
-    order = {item.key: k for k, item in enumerate(view.items)}
-    edges = [e for e in view.edges if order[e.src.key] < order[e.dst.key]]  # a rolled loop's cards feed back
     for edge in edges:
         into.setdefault(edge.dst.key, set()).add(edge.src.key)
         out.setdefault(edge.src.key, set()).add(edge.dst.key)
