@@ -158,3 +158,17 @@ def test_the_player_legend_names_the_mark_only_when_there_is_an_origin(tmp_path)
     assert theme.ORIGIN_LEGEND in footer(nan_origin(), "nan.html")
     x = gs.param(np.array([1.0, 2.0]), name="x")
     assert theme.ORIGIN_LEGEND not in footer(gs.sum(x * x), "ok.html")
+
+
+def test_the_origin_card_writes_the_numbers_that_explain_the_nan_in_enough_digits():
+    """log(g - 100) of small g: its input lies near -100 but is not -100; the origin's card says why (the engine's
+    cause) and writes its input's range in digits that tell its ends apart, every entry below 0."""
+    from graphscope.viz.origin import _told_apart
+    g = gs.tensor(np.array([[0.0472, -0.0426], [0.0307, 0.02]]), name="g")
+    shifted = g - 100.0
+    loss = gs.sum(gs.log(shifted))
+    text = re.sub(r"(&#160;|\xa0|<BR/>|\s)+", " ", viz.to_dot(loss)).replace("&#45;", "-")
+    assert "log of a negative number is nan" in text
+    assert f"{shifted.name}: -100.043 to -99.9528, 4 of 4 &lt; 0" in text
+    assert _told_apart(-3.1e-9, -1.2e-9) == ("-3.1e-09", "-1.2e-09")
+    assert _told_apart(-1.0000001, 2.0) == ("-1", "2")

@@ -64,6 +64,7 @@ def _export(args):
     from ..stepper import Stepper
     from ..viz import FINAL, Picture, export, write_frames
     from ..viz.export import format_of
+    from ..viz.limits import drawn_pixels, picture_problem, screens_note, slow_note
     from ..viz.step_texts import update_verdict
     if not args.output and not args.frames:
         raise GraphscopeError("nothing to write: give -o OUT (.dot .svg .png .pdf .html .onnx .gsgraph) and/or "
@@ -102,6 +103,9 @@ def _export(args):
     nan_note = nonfinite_note(graph, args.file, args.imports)
     if nan_note:
         print(nan_note, file=sys.stderr)
+    lighter = Lighter(args, graph, picture.view)
+    if args.output and fmt in ("svg", "png", "pdf") and slow_note(picture.view) and not picture_problem(picture.view):
+        print(f"note: {slow_note(picture.view, lighter())}", file=sys.stderr)
     if args.output:
         step = args.step if (args.step is not None or node is not None or fmt == "html") else FINAL
         with too_big_explained(args, graph, f"-o {args.output}"), progress_bar(f"drawing {args.output}") as shown:
@@ -114,6 +118,11 @@ def _export(args):
             verdict = update_verdict(state)
             what = state.caption() + (f" ({verdict})" if verdict else "")
         print(visible(f"wrote {args.output} ({what})"))
+        if fmt in ("svg", "png") and args.fit is None:
+            with open(args.output, "rb") as f:
+                big = screens_note(drawn_pixels(f.read(1 << 16), fmt), lighter)
+            if big:
+                print(visible(f"note: {args.output}: {big}"), file=sys.stderr)
     if args.frames:
         with too_big_explained(args, graph, f"--frames {args.frames}"), progress_bar("drawing frames") as shown:
             paths = write_frames(picture, args.frames, progress=shown)
@@ -154,20 +163,53 @@ def too_big_explained(args, graph, option):
         raise GraphscopeError(f"{option}: {headline}.\n{smaller_drawings(args, graph)}") from None
 
 
+class Lighter:
+    """The options that draw the picture in fewer boxes (viz.limits.lighter_drawings), found when first asked."""
+
+    def __init__(self, args, graph, view):
+        self.args, self.graph, self.view, self.found = args, graph, view, None
+
+    def __call__(self):
+        if self.found is None:
+            from ..viz.limits import lighter_drawings
+            a = self.args
+            self.found = lighter_drawings(self.graph, a.depth, a.collapse or (), a.fold, len(self.view.items))
+        return self.found
+
+
 def smaller_drawings(args, graph):
-    """What to type instead of drawing everything: a node's neighbourhood, modules as boxes (when the graph has
-    modules), the terminal UI, the DOT text."""
+    """What to type instead of drawing everything: a node's neighbourhood, the options that draw fewer boxes (the
+    default folding, modules as boxes), for a step-player or frames the finished graph in one picture, the terminal
+    UI, the DOT text."""
     from ..engine.source import display_path
+    from ..viz.calls import calls_view
+    from ..viz.limits import lighter_drawings, picture_problem
     out = graph.output
     lines = [(f"one step: {out.name} and its neighbours within 2 edges (any --node NAME --around K)",
               export_command(args.file, args.imports, graph, out, "backward" if out.requires_grad else "forward"))]
-    if any(n.scope for n in graph.nodes):
-        lines.append(("modules drawn as single boxes", "--depth N, or --collapse SCOPE"))
+    view = calls_view(graph, depth=args.depth, collapse=args.collapse or (), fold=args.fold)
+    for options, boxes in lighter_drawings(graph, args.depth, args.collapse or (), args.fold, len(view.items)):
+        lines.append((f"{' '.join(options)}: {plural(boxes, 'box', 'boxes')}",
+                      file_command("export", args.file, args.imports, *options, "-o", args.output or "graph.svg")))
+    steps = args.frames or (args.output or "").lower().endswith(".html")
+    if steps and not picture_problem(view):
+        svg = os.path.splitext(display_path(args.output or "graph"))[0] + ".svg"
+        boxes = plural(len(view.items), 'box', 'boxes')
+        lines.append((f"the finished graph in one picture, every value and gradient ({boxes})",
+                      file_command("export", args.file, args.imports, *_view_options(args), "-o", svg)))
     lines.append(("every step, in the terminal", file_command("tui", args.file, args.imports)))
     dot = os.path.splitext(display_path(args.output or "graph"))[0] + ".dot"
     lines.append(("the whole graph as DOT text, which needs no Graphviz",
                   file_command("export", args.file, args.imports, "-o", dot)))
     return "draw less instead:" + "".join(f"\n  {what}:\n    {command}" for what, command in lines)
+
+
+def _view_options(args):
+    """The options given that choose what a picture draws (--depth, --collapse, --fold), to pass on."""
+    options = [] if args.depth is None else ["--depth", str(args.depth)]
+    for scope in args.collapse or ():
+        options += ["--collapse", scope]
+    return options + ([] if args.fold == 3 else ["--no-fold"] if not args.fold else ["--fold", str(args.fold)])
 
 
 @contextmanager

@@ -12,9 +12,11 @@ from ..stepper.notation import call_words
 from ..stepper.state import LOOK_BACKPROPAGATED, LOOK_CURRENT, LOOK_INACTIVE, LOOK_PENDING
 from . import theme
 from .html_labels import (LINE_PORT, Alert, EdgeLine, box_label, caption_label, edge_label, esc, mark_key,
-                          node_label, stub_label)
+                          node_label, small, stub_label)
 from .step_texts import caption_text, edge_grad_text, inner_name, wrap_caption
 from .layout_cost import costly_layout
+from .calls import call_count, is_calls
+from .calls_card import calls_label
 from .arrange import beside, fold, label_scope, late_leaves
 from .view import NODE, STUB, safe_name
 from ..engine.words import plural
@@ -87,6 +89,8 @@ def tooltip(item):
     """The hover text of an item: what computes the node, where it was made, its scope."""
     if item.kind == STUB:
         return f"{item.node.name}: outside this neighbourhood (draw it with --node {item.node.name})"
+    if is_calls(item):
+        return f"{item.title}: {plural(len(item.calls), 'call')}, {plural(len(item.nodes), 'node')} in all"
     if item.kind != NODE:
         scopes = ", ".join(item.scopes)
         return f"{scopes}: {plural(len(item.nodes), 'node')}"
@@ -101,7 +105,10 @@ def alert_of(item, state, origin):
     """The warning row of an item when it is (or holds) the origin of a non-finite value (origin.OriginMark)."""
     if origin is None or item.kind == STUB or not origin.marks(item):
         return None
-    text = origin.text if item.kind == NODE else f"{origin.text}: {inner_name(item, origin.node)}"
+    first, _, rest = origin.text.partition("\n")  # a box names the node inside it on the warning's first line
+    if item.kind == NODE:
+        return Alert(origin.text, origin.shown(state))
+    text = f"{first}: {inner_name(item, origin.node)}" + ("\n" + rest if rest else "")
     return Alert(text, origin.shown(state))
 
 
@@ -154,7 +161,7 @@ def dot_graph(view, state, widths=None, caption=True, legend=True, rankdir="LR",
             target.node(item.key, label=stub_label(item), tooltip=dot_text(tooltip(item)), id=item.key)
             return
         look = theme.LOOKS[looks[item.key]]
-        draw = node_label if item.kind == NODE else box_label
+        draw = node_label if item.kind == NODE else calls_label if is_calls(item) else box_label
         label = draw(item, state, widths, look, alert_of(item, state, origin))
         target.node(item.key, label=label, tooltip=dot_text(tooltip(item)), id=item.key)
 
@@ -339,7 +346,7 @@ def _edge_drawing(index, edge, state, widths, look, grad_now, inline=True, cours
     rankdir, way = course
     line = EdgeLine(color, attrs.get("style") == "dashed", vertical=(way == TURN) == (rankdir == "LR"),
                     behind=way == ACROSS, background=theme.CLUSTER_FILL if label_scope(edge) else "white")
-    label = edge_label(index, edge, state, widths, grad_now, line if inline else None)
+    label = counted(edge_label(index, edge, state, widths, grad_now, line if inline else None), call_count(edge))
     head = dict(attrs, id=edge_id)
     if dst.kind == STUB:
         head["arrowhead"] = "none"
@@ -364,7 +371,20 @@ _EDGE_STYLE = {LOOK_CURRENT: {"penwidth": "2"}, LOOK_BACKPROPAGATED: {"penwidth"
                LOOK_PENDING: {"style": "dashed"}}
 
 
+def counted(label, count):
+    """An edge's label with, for parallel edges merged into one (calls.CallsEdge), their count on top: '× 222'."""
+    if count < 2:
+        return label
+    words = small(f"\u00d7 {count:,}", theme.INK)
+    if label is None:
+        return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR><TD>{words}</TD></TR></TABLE>>'
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR><TD ALIGN="LEFT">{words}</TD></TR>'
+            f'<TR><TD ALIGN="LEFT">{label[1:-1]}</TD></TR></TABLE>>')
+
+
 def _item_name(item):
+    if is_calls(item):
+        return f"{item.title} \u00d7 {len(item.calls)} calls"
     return item.node.name if item.kind in (NODE, STUB) else ", ".join(item.scopes)
 
 

@@ -14,7 +14,8 @@ from ..stepper.events import UPDATE
 from ..stepper.notation import indexing
 from ..engine.visible import shortened, visible
 from . import theme
-from .step_texts import (NOT_YET, block_grads_text, box_value_text, grad_text, inner_rows, item_output, lines_of,
+from . import summaries
+from .step_texts import (NOT_YET, block_outputs, box_value_text, grad_text, inner_rows, item_output, lines_of,
                          progress_text, update_keys, update_texts, value_text)
 from .view import FOLD, pattern_name
 
@@ -179,11 +180,26 @@ def box_label(item, state, widths, look, alert=None):
         rows.append((param_key, esc(_params(params))))
     rows += value_rows(item.key, out, state, widths, look, box_value_text(item, state))
     if item.kind == FOLD and out.requires_grad:  # how the gradient changes from block to block
-        text = block_grads_text(item, state)
-        rows.append(("grad std/block", _changing(text, widths, (item.key, "block grads"),
-                                                    theme.GRAD_INK if text != NOT_YET else theme.MUTED)))
+        rows.append(per_block_row(item, state))
     rows.append(mono(progress_text(item, state), widths.get((item.key, "progress")), theme.MUTED, theme.SMALL))
     return card(look, head, kind, rows + current_rows(item, state, widths, look), alert)
+
+
+def per_block_row(item, state):
+    """A fold's gradient, block by block (summaries.spread_text): each block output's gradient, its value for a
+    scalar ('grad/block'), else its std ('grad std/block'); the room kept the same at every step."""
+    outs = block_outputs(item)
+    scalar = all(summaries.is_scalar(n) for n in outs)
+    return spread_row("grad/block" if scalar else "grad std/block",
+                      [None if n is None else summaries.entry(state.grad(n), scalar) for n in outs], signed=scalar)
+
+
+def spread_row(key, numbers, color=theme.GRAD_INK, signed=True):
+    """A (key, html) row of one number per block or call, in the room its count takes at its longest (`signed`
+    False: numbers never negative)."""
+    text = summaries.spread_text(numbers, signed)
+    chars, lines = summaries.spread_room(len(numbers), signed)
+    return key, mono(text, chars, color if text != NOT_YET else theme.MUTED, lines=lines)
 
 
 def current_rows(item, state, widths, look):

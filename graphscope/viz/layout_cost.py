@@ -17,9 +17,19 @@ def costly_layout(view):
 
 def rank_span(view):
     """How many ranks the view's edges cross in all, as dot would rank it: each item one rank after its latest
-    input, and an item with no inputs just before its first consumer (dot keeps edges short)."""
+    input, and an item with no inputs just before its first consumer (dot keeps edges short). In a view whose
+    items feed each other in a cycle (the cards of a rolled loop: calls.roll), the edges running back to an earlier
+    item are left out."""
+    try:
+        return _span(view, view.edges)
+    except graphlib.CycleError:
+        order = {item.key: k for k, item in enumerate(view.items)}
+        return _span(view, [e for e in view.edges if order[e.src.key] < order[e.dst.key]])
+
+
+def _span(view, edges):
     into, out = {}, {}
-    for edge in view.edges:
+    for edge in edges:
         into.setdefault(edge.dst.key, set()).add(edge.src.key)
         out.setdefault(edge.src.key, set()).add(edge.dst.key)
     rank = {}
@@ -28,4 +38,4 @@ def rank_span(view):
     for key, consumers in out.items():
         if key not in into:
             rank[key] = min(rank[k] for k in consumers) - 1
-    return sum(rank[e.dst.key] - rank[e.src.key] for e in view.edges)
+    return sum(rank[e.dst.key] - rank[e.src.key] for e in edges)

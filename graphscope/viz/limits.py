@@ -79,3 +79,68 @@ def check_steps(view, steps, what="the step-player"):
     problem = picture_problem(view) or player_problem(view, steps, what)
     if problem:
         raise TooBig(problem)
+
+
+#: A picture of more boxes than this gets a note before Graphviz lays it out: 2,003 boxes of a loop drawn call by
+#: call (graphscope export --no-fold) took dot 53 s and came out 148,472 points wide.
+SLOW_ITEMS = 600
+#: A drawing wider or taller than this many screens (SCREEN pixels, at 100%) gets a note saying how to fit it.
+SCREEN = (1920, 1080)
+SCREENS_MAX = 3
+
+
+def lighter_drawings(graph, depth=None, collapse=(), fold=3, boxes=None):
+    """[(options, boxes)]: the drawing options that draw `graph` in fewer than `boxes` boxes, fewest first: the
+    default folding (repeated blocks and calls drawn once), modules as single boxes."""
+    from .calls import calls_view
+    from .view import FOLD_MIN
+    candidates = []
+    if fold != FOLD_MIN:
+        candidates.append((("--fold", str(FOLD_MIN)), dict(depth=depth, collapse=collapse, fold=FOLD_MIN)))
+    if depth != 0 and any(n.scope for n in graph.nodes):
+        candidates.append((("--depth", "0") + (() if fold else ("--fold", str(FOLD_MIN))),
+                           dict(depth=0, fold=fold or FOLD_MIN)))
+    out = {}
+    for options, kwargs in candidates:  # of two that draw as many boxes, the first (fewer options)
+        count = len(calls_view(graph, **kwargs).items)
+        if (boxes is None or count < boxes) and count not in out:
+            out[count] = options
+    return sorted(((options, count) for count, options in out.items()), key=lambda oc: oc[1])
+
+
+def slow_note(view, lighter=()):
+    """What to say before laying out a picture of `view` so large that Graphviz may take minutes (None when it is
+    not): its size, and the options that draw less (`lighter`: lighter_drawings)."""
+    if len(view.items) <= SLOW_ITEMS:
+        return None
+    instead = "; ".join(f"{' '.join(options)} draws {_count(boxes, 'box', 'boxes')}" for options, boxes in lighter)
+    return (f"the picture has {size_text(view)}: Graphviz may take a minute or more to lay it out"
+            + (f" ({instead})" if instead else ""))
+
+
+def drawn_pixels(data, fmt):
+    """(width, height) in pixels at 100% of a rendered SVG (96 pixels an inch) or PNG, else None."""
+    import re
+    import struct
+    if fmt == "png" and data[:8] == b"\x89PNG\r\n\x1a\n":
+        return struct.unpack(">II", data[16:24])
+    if fmt == "svg":
+        m = re.search(rb'<svg[^>]*?width="([\d.]+)(pt|px)?"[^>]*?height="([\d.]+)(pt|px)?"', data[:4096])
+        if m:
+            scale = 96 / 72 if m.group(2) in (b"pt", None) else 1.0
+            return round(float(m.group(1)) * scale), round(float(m.group(3)) * scale)
+    return None
+
+
+def screens_note(size, lighter=()):
+    """What to say of a drawing of `size` pixels more than SCREENS_MAX screens wide or tall (None otherwise): how
+    many screens it takes, and how to see it on one (`lighter`: lighter_drawings, or a function giving them)."""
+    if size is None:
+        return None
+    across, down = size[0] / SCREEN[0], size[1] / SCREEN[1]
+    if max(across, down) <= SCREENS_MAX:
+        return None
+    lighter = lighter() if callable(lighter) else lighter
+    instead = "".join(f", or {' '.join(options)} ({_count(boxes, 'box', 'boxes')})" for options, boxes in lighter)
+    return (f"it is {size[0]:,} x {size[1]:,} pixels at 100%, {across:.0f} x {down:.0f} screens of "
+            f"{SCREEN[0]}x{SCREEN[1]}: --fit {SCREEN[0]}x{SCREEN[1]} scales it onto one (its text smaller){instead}")

@@ -13,6 +13,8 @@ import textwrap
 import numpy as np
 
 from ..engine.nonfinite import find_nonfinite, is_finite
+from ..engine.formatting import number_text
+from ..engine.nonfinite_causes import cause_of
 from ..stepper.events import BACKWARD, FORWARD
 from . import theme
 from .view import NODE
@@ -48,6 +50,7 @@ class OriginMark(NodeMark):
         self.text = WARNINGS[(origin.phase, origin.reason)]
         if origin.phase == BACKWARD and origin.reason == "op":
             self.text += f" (for {self.node.inputs[origin.input_index].name})"
+        self.text += "".join("\n" + line for line in cause_lines(origin) + input_lines(origin))
 
     def shown(self, state):
         """True when the non-finite value or gradient exists at `state`."""
@@ -63,6 +66,54 @@ class OriginMark(NodeMark):
 
 #: The longest line of a failed VJP's reason in its node's card.
 ALERT_CHARS = 36
+#: The most lines of the cause of a non-finite value (the rest cut with …).
+CAUSE_LINES = 4
+
+
+def cause_lines(origin):
+    """Why the origin made its non-finite value, in the engine's words with the numbers that explain it ('log of
+    a negative number is nan (its input sub_1011 reaches -99.98)': 4 significant digits, so an input just below 0
+    reads negative), in short lines, at most CAUSE_LINES."""
+    with np.errstate(all="ignore"):
+        lines = textwrap.wrap(cause_of(origin), ALERT_CHARS)
+    if len(lines) > CAUSE_LINES:
+        lines = lines[:CAUSE_LINES - 1] + [lines[CAUSE_LINES - 1][:ALERT_CHARS - 1] + "\u2026"]
+    return lines
+
+
+#: The most inputs of the origin whose values its card writes out.
+INPUTS_SHOWN = 2
+
+
+def input_lines(origin):
+    """For an op that made a non-finite value: each input's range, in as many significant digits as it takes to
+    tell its ends apart (_told_apart), and how many entries are below 0 or 0, the numbers that explain a log, a sqrt
+    or a division ('sub_1011: -100.043 to -99.9528, 9 of 9 < 0'); none for a gradient or a leaf."""
+    if origin.phase != FORWARD or origin.reason != "op":
+        return []
+    lines = []
+    for inp in origin.node.inputs[:INPUTS_SHOWN]:
+        a = np.asarray(inp.value, dtype=np.float64).reshape(-1)
+        finite = a[np.isfinite(a)]
+        if not finite.size:
+            continue
+        low, high = float(finite.min()), float(finite.max())
+        text = number_text(low) if low == high else "{} to {}".format(*_told_apart(low, high))
+        counts = [f"{int(k)}\u00a0of\u00a0{a.size}\u00a0{what}"  # kept on one line
+                  for k, what in (((a < 0).sum(), "<\u00a00"), ((a == 0).sum(), "=\u00a00")) if k]
+        lines += textwrap.wrap(f"{inp.name}: {', '.join([text] + counts)}", ALERT_CHARS)
+    return lines
+
+
+def _told_apart(low, high):
+    """`low` and `high` (low < high) in the fewest significant digits (4 to 12) that round neither by more than a
+    hundredth of the distance between them: -100.0426 and -99.9528 read '-100.043' and '-99.9528', not '-100'."""
+    close = (high - low) / 100
+    for digits in range(4, 13):
+        texts = number_text(low, digits), number_text(high, digits)
+        if all(abs(float(t) - x) <= close for t, x in zip(texts, (low, high))):
+            return texts
+    return texts
 
 
 class BrokenMark(NodeMark):
@@ -95,8 +146,10 @@ class CheckMark(NodeMark):
         self.node = check.node
         lines = ["\u26a0 VJP check failed here:"]
         for inp in check.inputs:
-            if not inp.ok:
-                lines += textwrap.wrap(f"{inp.name}: {inp.result_text()}", ALERT_CHARS)
+            if not inp.ok:  # the node's own VJP is wrong, not its input: say whose gradient it got wrong
+                whose = inp.name if inp.slot is None else f"{inp.name} (input\u00a0{inp.slot})"  # kept on one line
+                lines += textwrap.wrap(f"its gradient for {whose}:", ALERT_CHARS)
+                lines += textwrap.wrap(inp.result_text(), ALERT_CHARS)
         self.text = "\n".join(lines)
 
     def shown(self, state):

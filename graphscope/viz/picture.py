@@ -12,7 +12,8 @@ from .html_labels import MONO_ADVANCE
 from .origin import mark_of
 from .render import have_dot, render, render_svgs
 from .step_texts import Widths
-from .view import FOLD_MIN, View
+from .calls import calls_view
+from .view import FOLD_MIN
 
 FINAL = "final"
 RANKDIRS = ("LR", "TB")
@@ -128,7 +129,7 @@ class Picture:
             self.stepper, self.graph = None, require_graph(obj)
         if isinstance(collapse, str):
             collapse = (collapse,)
-        self.view = View(self.graph, depth=depth, collapse=collapse, fold=fold, focus=focus, around=around)
+        self.view = calls_view(self.graph, depth=depth, collapse=collapse, fold=fold, focus=focus, around=around)
         self.title = title
         self.caption = caption
         self.legend = legend
