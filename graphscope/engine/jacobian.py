@@ -17,6 +17,9 @@ from .values import is_tensor
 
 #: Explicit matrices are built only up to this many entries.
 MAX_EXPLICIT_ENTRIES = 4096
+#: Structures whose every output entry reads one input entry (the one numpy broadcasting pairs it with): the
+#: other entries of a row are zero by structure, whatever NaN a VJP's 0 x inf puts there.
+_ONE_ENTRY_A_ROW = ("scalar", "identity", "diagonal", "broadcast")
 
 
 @dataclass
@@ -52,11 +55,36 @@ class Jacobian:
             raise GraphscopeError(f"the Jacobian of {self.op} wrt input {self.input_index} is {self.shape[0]} x "
                                   f"{self.shape[1]} = {self.entries} entries, more than the {limit} shown "
                                   f"explicitly; its structure is {self.structure}: {self.formula}")
-        return explicit_jacobian(self._node, self.input_index)
+        J = explicit_jacobian(self._node, self.input_index)
+        read = self._read_entries()
+        if read is not None:  # 0 where the structure says so: a VJP's 0 x inf = nan there is arithmetic
+            off = np.ones(J.shape, dtype=bool)
+            off[np.arange(J.shape[0]), read] = False
+            J[off & ~np.isfinite(J)] = 0.0
+        return J
 
     def row(self, r):
         """Row `r` of the Jacobian (d out.flat[r] / d input, flattened) from one VJP: any size, never the matrix."""
-        return jacobian_row(self._node, self.input_index, r)
+        row = jacobian_row(self._node, self.input_index, r)
+        read = self._read_entries()
+        if read is not None:
+            off = ~np.isfinite(row)
+            off[read[r]] = False
+            row[off] = 0.0
+        return row
+
+    def _read_entries(self):
+        """For a structure whose output entry r reads one input entry: that entry's flat index for every r (numpy
+        broadcasting's pairing); None for any other structure or when the shapes do not broadcast so."""
+        if self.structure not in _ONE_ENTRY_A_ROW:
+            return None
+        n_in = self.shape[1]
+        if self.in_shape == self.out_shape or n_in == self.shape[0]:
+            return np.arange(n_in)
+        try:
+            return np.broadcast_to(np.arange(n_in).reshape(self.in_shape), self.out_shape).ravel()
+        except ValueError:
+            return None
 
     def describe(self):
         """One line: shape, structure and formula."""
