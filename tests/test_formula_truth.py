@@ -17,6 +17,98 @@ def _formulas(node):
     return [gs.describe_jacobian(node, i).formula for i in range(len(node.inputs))]
 
 
+# ---------------------------------------------------------------- 1. the graph's own names
+
+def test_a_division_with_swapped_names_reads_in_the_nodes_names():
+    """gs.sum(b / a): the formula names b the numerator and a the denominator, as the graph does, so 1/a is the
+    local matrix's column [1, 0.5] (the old text, d(a/b)/da = diag(1/b), read 1/b = 0.5 everywhere)."""
+    a, b = _leaf([1.0, 2.0], "a"), _leaf(2.0, "b")
+    q = b / a
+    to_b, to_a = gs.describe_jacobian(q, 0), gs.describe_jacobian(q, 1)
+    assert to_b.formula.startswith("d(b/a)/db = diag(1/a)")
+    assert to_a.formula == "d(b/a)/da = diag(-b/a^2)"
+    np.testing.assert_allclose(to_b.matrix()[:, 0], 1 / a.value)
+    np.testing.assert_allclose(np.diag(to_a.matrix()), -b.value / a.value ** 2)
+
+
+@pytest.mark.parametrize("build, expected", [
+    (lambda a, b: a + b, ["d(a+b)/da = I", "d(a+b)/db = I"]),
+    (lambda a, b: a - b, ["d(a-b)/da = I", "d(a-b)/db = -I"]),
+    (lambda a, b: a * b, ["d(a*b)/da = diag(b)", "d(a*b)/db = diag(a)"]),
+    (lambda a, b: gs.where(a > b, a, b), [None, "d where(gt_3, a, b)/da = diag(gt_3)",
+                                          "d where(gt_3, a, b)/db = diag(not gt_3)"]),
+    (lambda a, b: gs.leaky_relu(a, b), ["d leaky_relu(a, b)/da = diag(1 if a > 0 else b)",
+                                        "d leaky_relu(a, b)/db = diag(0 if a > 0 else a)"]),
+])
+def test_binary_formulas_use_the_input_names(build, expected):
+    a, b = _leaf([1.0, -2.0], "a"), _leaf([0.5, 3.0], "b")
+    node = build(a, b)
+    if node.op == "where":
+        node.inputs[0].name = "gt_3"
+    got = _formulas(node)
+    for want, formula in zip(expected, got):
+        if want is not None:
+            assert formula.split("  (")[0] == want
+
+
+def test_the_neuron_samples_add_names_its_own_inputs():
+    """samples/neuron.py names a node 'a' = add(add_10, b): its formula is d(add_10+b)/db, never d(a+b)/db."""
+    x, b = _leaf(1.0, "add_10"), _leaf(2.0, "b")
+    node = x + b
+    node.name = "a"
+    assert gs.describe_jacobian(node, 1).formula == "d(add_10+b)/db = 1"
+
+
+def test_a_node_named_like_a_formula_letter_is_never_confused():
+    x = _leaf([1.0, 2.0], "s")
+    y = gs.sigmoid(x)
+    assert gs.describe_jacobian(y, 0).formula == "d sigmoid(s)/ds = diag(sigmoid(s) (1 - sigmoid(s)))"
+    sm = gs.softmax(_leaf([[1.0, 2.0]], "x"))
+    sm.name = "p"
+    assert "diag(p) - p p^T" in gs.describe_jacobian(sm, 0).formula
+
+
+def test_losses_name_their_scores_and_output_not_dL_ds():
+    scores = _leaf([[1.0, 2.0, 0.5], [0.0, 1.0, 2.0]], "scores")
+    loss = gs.softmax_cross_entropy(scores, [2, 0])
+    loss.name = "loss"
+    formula = gs.describe_jacobian(loss, 0).formula
+    assert formula.startswith("dloss/dscores = (softmax(scores) - onehot(labels)) / N, N = 2")
+    assert "dL/ds" not in formula
+    svm = gs.svm_loss(scores, [2, 0])
+    assert gs.describe_jacobian(svm, 0).formula.startswith(f"d{svm.name}/dscores[n,j] = 1[scores[n,j] - scores[n,y]")
+
+
+def test_a_custom_formula_may_use_the_placeholders():
+    @gs.custom_op
+    def cube3(x):
+        return x ** 3
+
+    @cube3.vjp
+    def _(g, x, value):
+        return (3 * x ** 2 * g,)
+
+    @cube3.jacobian
+    def _(i, x, value):
+        return gs.JacobianInfo("diagonal", "d {0}^3/d{0} = diag(3 {0}^2), {out} its value; {9} stays")
+
+    y = cube3(_leaf([1.0, 2.0], "w"))
+    assert gs.describe_jacobian(y, 0).formula == f"d w^3/dw = diag(3 w^2), {y.name} its value; {{9}} stays"
+
+
+# ---------------------------------------------------------------- 8. a 1x1 Jacobian is a number, not diag()
+
+@pytest.mark.parametrize("build, expected", [
+    (gs.tanh, "d tanh(x)/dx = 1 - tanh(x)^2"),
+    (lambda x: -x, "d(-x)/dx = -1"),
+    (lambda x: x ** 3, "d(x^p)/dx = p x^(p-1), p = 3"),
+    (gs.relu, "d relu(x)/dx = 1[x > 0]"),
+])
+def test_a_scalar_jacobian_is_written_without_diag(build, expected):
+    jac = gs.describe_jacobian(build(_leaf(0.3, "x")), 0)
+    assert jac.structure == "scalar" and jac.formula == expected
+
+
 # ---------------------------------------------------------------- 2. structural zeros are 0, never NaN
 
 @pytest.mark.parametrize("op", [gs.sqrt, gs.log])

@@ -37,7 +37,9 @@ the array and its line, instead of changing a recorded value.
 - ``vjp(g, *xs, value, **attrs) -> tuple of gradients``, one per input, each
   shaped like its input (``None`` for an input that gets no gradient; a
   single-input op may return the gradient itself)
-- ``jacobian(i, *xs, value, **attrs) -> JacobianInfo`` or ``(structure, formula)``
+- ``jacobian(i, *xs, value, **attrs) -> JacobianInfo`` or ``(structure, formula)``; the
+  formula may write ``{0}``, ``{1}`` for the inputs' names and ``{out}`` for the node's
+  (``"d {0}^3/d{0} = diag(3 {0}^2)"``)
 - ``check(*xs, **attrs) -> str | None``: why the inputs do not fit, if they do not
   (asked when forward raises: the message a ShapeError shows instead of numpy's)
 

@@ -4,7 +4,13 @@ The structure and formula come from the op table; the shapes from the
 values; the explicit matrix (small Jacobians only) is assembled from the
 op's own VJP applied to the output's basis vectors, so it is right for any
 op, custom ones included, and never needs a second definition.
+
+A formula is written in the node's own names: the op's ``{0}``, ``{1}`` stand
+for its inputs' names and ``{out}`` for the node's (``d({1}/{0})/d{1}`` of
+``gs.sum(b / a)``'s div reads ``d(b/a)/db``), so no letter of a formula can be
+read as another node of the graph.
 """
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +23,8 @@ from .values import is_tensor
 
 #: Explicit matrices are built only up to this many entries.
 MAX_EXPLICIT_ENTRIES = 4096
+#: A formula's placeholder: ``{0}`` an input's name, ``{out}`` the node's.
+_PLACEHOLDER = re.compile(r"\{(\d+|out)\}")
 #: Structures whose every output entry reads one input entry (the one numpy broadcasting pairs it with): the
 #: other entries of a row are zero by structure, whatever NaN a VJP's 0 x inf puts there.
 _ONE_ENTRY_A_ROW = ("scalar", "identity", "diagonal", "broadcast")
@@ -112,8 +120,20 @@ def describe_jacobian(node, i):
         raise GraphscopeError(f"{node.op_def.name}: describing the Jacobian wrt input {i} raised "
                               f"{type(exc).__name__}: {exc}{where}\n  node {node.name} made at {display_location(node.source)}") from None
     out_shape = shape_of(node._value)
-    return Jacobian(node.op_def.name, i, out_shape, shape_of(vals[i]), info.structure, info.formula, node,
-                    block_axis=_block_axis(info, node.attrs, len(out_shape)))
+    return Jacobian(node.op_def.name, i, out_shape, shape_of(vals[i]), info.structure, named(info.formula, node),
+                    node, block_axis=_block_axis(info, node.attrs, len(out_shape)))
+
+
+def named(formula, node):
+    """`formula` with its placeholders filled: ``{0}``, ``{1}`` the names of the node's inputs, ``{out}`` its own
+    name; a placeholder of no input stays as written."""
+    def name(m):
+        key = m.group(1)
+        if key == "out":
+            return node.name
+        k = int(key)
+        return node.inputs[k].name if k < len(node.inputs) else m.group(0)
+    return _PLACEHOLDER.sub(name, formula)
 
 
 def _block_axis(info, attrs, ndim):
