@@ -152,3 +152,20 @@ def test_a_wrong_diagonal_claim_is_still_visible_in_the_matrix():
     np.testing.assert_array_equal(M, np.ones((2, 2)))
 
 
+# ---------------------------------------------------------------- 5. a custom op without a description
+
+def test_a_custom_op_without_a_description_is_not_called_dense():
+    @gs.custom_op
+    def swish2(x):
+        return x / (1.0 + np.exp(-x))
+
+    @swish2.vjp
+    def _(g, x, value):
+        s = 1.0 / (1.0 + np.exp(-x))
+        return (g * (s + x * s * (1.0 - s)),)
+
+    jac = gs.describe_jacobian(swish2(_leaf([-1.0, 0.0, 2.0], "a")), 0)
+    assert jac.structure == "not described" and "dense" not in jac.describe()
+    assert jac.describe().startswith("3x3 not described: d swish2/da: swish2 gives no description")
+
+

@@ -97,8 +97,10 @@ LISTENERS = []
 #: Structures a Jacobian can have, from cheapest to most general.
 STRUCTURES = (
     "scalar", "identity", "diagonal", "broadcast", "reduce", "permutation",
-    "gather", "scatter", "matmul", "block-diagonal", "dense", "zero",
+    "gather", "scatter", "matmul", "block-diagonal", "dense", "zero", "not described",
 )
+#: The structure of a Jacobian its op does not describe (a custom op without a description): unknown.
+NOT_DESCRIBED = "not described"
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ class Op:
         raise NotImplementedError
 
     def jacobian(self, i, *xs, value, **attrs):
-        return JacobianInfo("dense", f"d {self.name} / d input {i}")
+        return not_described(self.name, i)
 
     def input_problem(self, *xs, **attrs):
         return self.check(*xs, **attrs)
@@ -273,6 +275,12 @@ def safe_pow(a, p):
     if r.__class__ is complex:
         return math.nan
     return r
+
+
+def not_described(op, i):
+    """The JacobianInfo of an op that does not describe its Jacobian: structure unknown, never called dense."""
+    return JacobianInfo(NOT_DESCRIBED, f"d {op}/d{{{i}}}: {op} gives no description, so its structure is unknown "
+                                       f"(the matrix shown is built from its VJP)")
 
 
 def scalar_form(formula):
