@@ -169,3 +169,46 @@ def test_a_custom_op_without_a_description_is_not_called_dense():
     assert jac.describe().startswith("3x3 not described: d swish2/da: swish2 gives no description")
 
 
+# ---------------------------------------------------------------- 6. matmul: row-major, batches
+
+def test_a_two_d_matmul_says_its_flattening_and_matches_its_kronecker_form():
+    A, B = _leaf(np.arange(6.0).reshape(2, 3), "A"), _leaf(np.arange(12.0).reshape(3, 4), "B")
+    C = A @ B
+    to_a, to_b = gs.describe_jacobian(C, 0), gs.describe_jacobian(C, 1)
+    assert to_a.formula.startswith("d(A@B)/dA = I ⊗ B^T   (entries row-major")
+    assert to_b.formula.startswith("d(A@B)/dB = A ⊗ I   (entries row-major")
+    np.testing.assert_allclose(to_a.matrix(), np.kron(np.eye(2), B.value.T))
+    np.testing.assert_allclose(to_b.matrix(), np.kron(A.value, np.eye(4)))
+
+
+def test_a_vector_times_matrix_has_its_own_form():
+    v, M = _leaf([1.0, 2.0], "v"), _leaf(np.arange(6.0).reshape(2, 3), "M")
+    to_v, to_m = gs.describe_jacobian(v @ M, 0), gs.describe_jacobian(v @ M, 1)
+    assert to_v.formula.startswith("d(v@M)/dv = M^T ") and to_m.formula.startswith("d(v@M)/dM = v^T ⊗ I ")
+    np.testing.assert_allclose(to_v.matrix(), M.value.T)
+    np.testing.assert_allclose(to_m.matrix(), np.kron(v.value[None, :], np.eye(3)))
+
+
+def test_a_batched_matmul_is_block_diagonal_over_the_batch_and_says_so():
+    A = _leaf(np.arange(12.0).reshape(2, 2, 3), "A")
+    B = _leaf(np.random.default_rng(0).standard_normal((2, 3, 2)), "B")
+    C = A @ B
+    to_a, to_b = gs.describe_jacobian(C, 0), gs.describe_jacobian(C, 1)
+    assert "per batch entry k: d(A@B)[k]/dA[k] = I ⊗ B[k]^T, block-diagonal over the batch" in to_a.formula
+    assert "^T swaps the last two axes" in to_a.formula
+    assert "d(A@B)[k]/dB[k] = A[k] ⊗ I" in to_b.formula
+    expected_a = np.zeros((8, 12))
+    expected_b = np.zeros((8, 12))
+    for k in range(2):
+        expected_a[4 * k:4 * k + 4, 6 * k:6 * k + 6] = np.kron(np.eye(2), B.value[k].T)
+        expected_b[4 * k:4 * k + 4, 6 * k:6 * k + 6] = np.kron(A.value[k], np.eye(2))
+    np.testing.assert_allclose(to_a.matrix(), expected_a)
+    np.testing.assert_allclose(to_b.matrix(), expected_b)
+
+
+def test_a_matrix_shared_by_a_batch_stacks_its_blocks():
+    A = _leaf(np.arange(12.0).reshape(2, 2, 3), "A")
+    W = _leaf(np.arange(6.0).reshape(3, 2), "W")
+    to_w = gs.describe_jacobian(A @ W, 1)
+    assert "d(A@W)[k]/dW = A[k] ⊗ I, the blocks of every batch entry stacked" in to_w.formula
+    np.testing.assert_allclose(to_w.matrix(), np.vstack([np.kron(A.value[k], np.eye(2)) for k in range(2)]))

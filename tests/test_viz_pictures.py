@@ -204,9 +204,10 @@ def test_a_backward_step_of_arrays_writes_each_inputs_jacobian_under_the_step_li
         shape = "x".join(map(str, v.shape))
         return f"{shape} (listed on the picture)" if written_out(v) else drawn(f"{shape} ({value_line(v)})")
     assert f"upstream {sized(state.grad(nodes['matmul2']))} · local Jacobian → contribution" in svg
-    assert (f"to h   {n * c}x{n * k} matmul: d(A@B)/dA = I ⊗ B^T   (VJP: dA = G @ B^T) → {sized(state.grad(h))}"
-            in svg)  # h has one consumer: the contribution is its gradient
-    assert f"to W2  {n * c}x{w2.size} matmul: d(A@B)/dB = A ⊗ I   (VJP: dB = A^T @ G) → {sized(state.grad(w2))}" in svg
+    assert (f"to h   {n * c}x{n * k} matmul: d(h@W2)/dh = I ⊗ W2^T   (entries row-major; VJP: dh = upstream @ "
+            f"W2^T) → {sized(state.grad(h))}") in svg  # h has one consumer: the contribution is its gradient
+    assert (f"to W2  {n * c}x{w2.size} matmul: d(h@W2)/dW2 = h ⊗ I   (entries row-major; VJP: dW2 = h^T @ "
+            f"upstream) → {sized(state.grad(w2))}") in svg
     assert "local Jacobian" not in pic.svg(pic.state(2))  # forward
     assert "local Jacobian" not in pic.svg(pic.state(node=w2, phase=BACKWARD))  # a leaf passes nothing on
 

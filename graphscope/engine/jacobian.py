@@ -3,7 +3,9 @@
 The structure and formula come from the op table; the shapes from the
 values; the explicit matrix (small Jacobians only) is assembled from the
 op's own VJP applied to the output's basis vectors, so it is right for any
-op, custom ones included, and never needs a second definition.
+op, custom ones included, and never needs a second definition. Rows and
+columns list the output's and the input's entries in row-major order (numpy's
+``ravel``), the order every formula's Kronecker products assume.
 
 A formula is written in the node's own names: the op's ``{0}``, ``{1}`` stand
 for its inputs' names and ``{out}`` for the node's (``d({1}/{0})/d{1}`` of
