@@ -152,6 +152,24 @@ def test_a_wrong_diagonal_claim_is_still_visible_in_the_matrix():
     np.testing.assert_array_equal(M, np.ones((2, 2)))
 
 
+# ---------------------------------------------------------------- 3. blocks in the order the matrix lists them
+
+def test_batch_norm_says_its_blocks_interleave_in_the_listed_order():
+    x = _leaf(np.arange(6.0).reshape(3, 2) ** 1.5, "x")
+    jac = gs.describe_jacobian(gs.nn.BatchNorm1d(2)(x), 0)
+    text = jac.describe()
+    assert text.startswith("6x6 block-diagonal (blocks = columns; listed row-major they interleave): ")
+    M = jac.matrix()
+    assert M[0, 1] == 0 and M[0, 2] != 0  # row 0 (x[0,0]) reads x[1,0], listed two entries on
+
+
+@pytest.mark.parametrize("op", [gs.softmax, gs.log_softmax])
+def test_softmax_along_axis_0_says_its_blocks_interleave_and_along_the_last_axis_does_not(op):
+    m = _leaf([[1.0, 2.0], [0.5, -1.0], [3.0, 0.0]], "m")
+    assert "listed row-major they interleave" in gs.describe_jacobian(op(m, axis=0), 0).describe()
+    assert "interleave" not in gs.describe_jacobian(op(m, axis=1), 0).describe()
+
+
 # ---------------------------------------------------------------- 5. a custom op without a description
 
 def test_a_custom_op_without_a_description_is_not_called_dense():

@@ -97,8 +97,19 @@ class Jacobian:
             return None
 
     def describe(self):
-        """One line: shape, structure and formula."""
-        return f"{self.shape[0]}x{self.shape[1]} {self.structure}: {self.formula}"
+        """One line: shape, structure and formula; a block-diagonal one whose blocks interleave in the row-major
+        order the matrix lists its entries says how to group them."""
+        return f"{self.shape[0]}x{self.shape[1]} {self.structure}{self._grouping()}: {self.formula}"
+
+    def _grouping(self):
+        """' (blocks = columns; listed row-major they interleave)' for a block-diagonal Jacobian whose blocks do not
+        lie along the last axis (their entries are not next to each other in the matrix); '' otherwise."""
+        axis, shape = self.block_axis, self.out_shape
+        if self.structure != "block-diagonal" or axis is None or axis == len(shape) - 1 \
+                or all(n == 1 for k, n in enumerate(shape) if k > axis):
+            return ""
+        along = "columns" if len(shape) == 2 else f"slices along axis {axis}"
+        return f" (blocks = {along}; listed row-major they interleave)"
 
 
 def describe_jacobian(node, i):
