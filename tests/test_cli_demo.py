@@ -40,7 +40,7 @@ def test_demo_of_another_file(capsys):
     two = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "two_layer.py")
     assert main(["demo", two]) == 0
     out = capsys.readouterr().out
-    assert "backward: at loss = softmax_cross_entropy(scores)" in out and "dloss/dW1" in out
+    assert "backward: at loss = softmax_cross_entropy(scores, labels=[" in out and "dloss/dW1" in out
 
 
 def test_demo_piped_into_head_stops_quietly():
