@@ -1,10 +1,10 @@
 """A node's call text shows the settings that change its maths (axis, exponent, clip bounds, a loss's labels), so
-a forward value can be checked by hand from what every view prints."""
+a forward value can be checked by hand from what every view prints; a (1,) or (1, 1) value keeps its brackets."""
 import numpy as np
 import pytest
 
 import graphscope as gs
-from graphscope.engine.formatting import call_text
+from graphscope.engine.formatting import call_text, summarize_value
 from graphscope.stepper import Stepper
 from graphscope.stepper.explain import lines
 
@@ -61,3 +61,23 @@ def test_the_walk_and_the_graph_table_show_the_settings():
     walk = _walk(out)
     assert "= sum(a, axis=0) = [5, 7, 9]" in walk
     assert "softmax_cross_entropy(a, labels=[2, 0]) = " in walk
+
+
+# ---------------------------------------------------------------- 7. one-entry arrays keep their brackets
+
+def test_a_one_entry_array_keeps_its_brackets_and_a_0d_value_does_not():
+    assert summarize_value(np.array([3.0])) == "[3]"
+    assert summarize_value(np.array([[3.0]])) == "[[3]]"
+    assert summarize_value(np.array(3.0)) == "3" and summarize_value(3.0) == "3"
+
+
+def test_a_one_entry_tensor_and_its_gradient_print_as_arrays():
+    b = gs.tensor([3.0], requires_grad=True, name="b")
+    c = gs.tensor([[2.0]], requires_grad=True, name="c")
+    out = gs.sum(b * b) + gs.sum(c)
+    out.backward()
+    table = str(out.graph())
+    assert "(1,)    [3]" in table and "[6]" in table and "(1, 1)  [[2]]" in table
+    walk = _walk(out)
+    assert "forward: b = [3] (input, fed)" in walk
+    assert f"d{out.name}/db = [6]" in walk

@@ -83,8 +83,9 @@ def stat_text(x):
 def summarize_value(v):
     """A value in one line, the same words in every view.
 
-    '0.5' for a scalar; the entries of an array of at most SHOWN_ENTRIES
-    ('[0.1, 0.2, 0.3]', a matrix '[[1, 2], [3, 4]]', in ENTRY_DIGITS digits);
+    '0.5' for a scalar (0-d); the entries of an array of at most SHOWN_ENTRIES
+    ('[0.1, 0.2, 0.3]', a matrix '[[1, 2], [3, 4]]', a (1,) array '[3]', in
+    ENTRY_DIGITS digits, one entry in SCALAR_DIGITS);
     'all 0' when every entry of a larger one is the same, else
     'mean=0.12 std=0.5' of its finite entries (summary_text), with
     '(2 non-finite)' when there are any. Negative zeros show as 0. A mask
@@ -96,8 +97,8 @@ def summarize_value(v):
     if v.__class__ is float:
         return number_text(v)
     a = np.asarray(v)
-    if a.size == 1:
-        return _scalar_text(a.reshape(())[()], a.dtype)
+    if a.size == 1:  # a (1,) or (1, 1) array keeps its brackets, as numpy prints it: [3], [[3]]
+        return "[" * a.ndim + _scalar_text(a.reshape(())[()], a.dtype) + "]" * a.ndim
     if a.size <= SHOWN_ENTRIES:
         return " ".join(line.strip() for line in _listed_lines(a, align=False))
     return summary_line(a)

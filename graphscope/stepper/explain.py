@@ -32,8 +32,10 @@ def d(out, node):
 
 
 def matrix_text(m):
-    """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise: its entries as any view writes an array's."""
-    return value_line(np.asarray(m, dtype=np.float64))
+    """'-4' for a 1x1 matrix (a local gradient that is one number), '[[1, 0], [0, 1]]' otherwise: its entries as
+    any view writes an array's."""
+    m = np.asarray(m, dtype=np.float64)
+    return value_line(m.reshape(()) if m.size == 1 else m)
 
 
 def title(event, output):
@@ -286,6 +288,8 @@ def lines(event, output):
             rows.append(f"{to} {e['note']}")
             continue
         local = edge.local_matrix()
+        if local is not None and local.size == 1:  # a 1x1 Jacobian: the one-number local gradient, as matrix_text
+            local = local.reshape(())
         if local is None:  # described, not listed
             rows.append(f"{to} local {e['local_name']} = {e['local']}   [{e['jacobian']}]")
         else:
