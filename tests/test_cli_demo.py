@@ -23,8 +23,8 @@ def test_demo_walks_forward_then_backward_with_the_lectures_numbers(capsys):
     at_q = out.index("step 7 backward: at q = add(x, y), upstream df/dq = -4")
     assert at_f < at_q
     block_f = out[at_f:at_q]
-    assert "df/dq = -4" in block_f and "= 1 x -4 = -4" in block_f and "df/dz = 3" in block_f
-    assert "= -4 x 1 = -4" in out[at_q:]
+    assert "df/dq = -4" in block_f and "= 1 × -4 = -4" in block_f and "df/dz = 3" in block_f
+    assert "= -4 × 1 = -4" in out[at_q:]
     assert "df/dx = -4" in out and "df/dy = -4" in out
 
 

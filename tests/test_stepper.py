@@ -127,8 +127,8 @@ def test_explain_lines_show_the_local_rule():
     st = Stepper(lecture())
     text = "\n".join(explain.lines(st[5], st.graph.output))
     assert "upstream df/df = 1 (the seed)" in text
-    assert "local df/dq = -4" in text and "1 x -4 = -4" in text
-    assert "1 x 3 = 3" in text and "df/dz = 3   (complete)" in text
+    assert "local df/dq = -4" in text and "1 × -4 = -4" in text
+    assert "1 × 3 = 3" in text and "df/dz = 3   (complete)" in text
     assert explain.title(st[2], st.graph.output) == "forward: q = add(x, y) = 3"
 
 
