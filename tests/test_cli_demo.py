@@ -23,8 +23,8 @@ def test_demo_walks_forward_then_backward_with_the_lectures_numbers(capsys):
     at_q = out.index("step 7 backward: at q = add(x, y), upstream df/dq = -4")
     assert at_f < at_q
     block_f = out[at_f:at_q]
-    assert "df/dq = -4" in block_f and "= 1 x -4 = -4" in block_f and "df/dz = 3" in block_f
-    assert "= -4 x 1 = -4" in out[at_q:]
+    assert "df/dq = -4" in block_f and "= 1 × -4 = -4" in block_f and "df/dz = 3" in block_f
+    assert "= -4 × 1 = -4" in out[at_q:]
     assert "df/dx = -4" in out and "df/dy = -4" in out
 
 
@@ -40,7 +40,7 @@ def test_demo_of_another_file(capsys):
     two = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples", "two_layer.py")
     assert main(["demo", two]) == 0
     out = capsys.readouterr().out
-    assert "backward: at loss = softmax_cross_entropy(scores)" in out and "dloss/dW1" in out
+    assert "backward: at loss = softmax_cross_entropy(scores, labels=[" in out and "dloss/dW1" in out
 
 
 def test_demo_piped_into_head_stops_quietly():

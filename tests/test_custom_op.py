@@ -89,7 +89,9 @@ def test_jacobian_tuple_form_default_and_bad_structure(rng):
 
     y = double(gs.param(np.ones(2)))
     default = gs.describe_jacobian(y, 0)
-    assert default.structure == "dense" and "no description" in default.formula
+    assert default.structure == "not described" and "no description" in default.formula
+    assert "dense" not in default.describe() and "structure is unknown" in default.formula
+    assert f"d double/d{y.inputs[0].name}" in default.formula  # the input by its name, never 'input 0'
 
     double.jacobian(lambda i, x, value: ("diagonal", "2 I"))
     assert gs.describe_jacobian(y, 0).structure == "diagonal"

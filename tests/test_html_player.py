@@ -33,7 +33,7 @@ def test_player_is_one_self_contained_file(player_file):
     assert all(s["svg"].startswith("<svg") for s in data["steps"])
     assert "step 2 of" not in data["steps"][2]["svg"]  # the page shows the step; the pictures carry no caption
     assert data["steps"][7]["details"]["phase"] == "backward"
-    assert data["steps"][7]["details"]["edges"][0]["product"] == "-4 x 1 = -4"
+    assert data["steps"][7]["details"]["edges"][0]["product"] == "-4 × 1 = -4"
     for control in ('id="prev"', 'id="next"', 'id="play"', 'id="slider"', 'id="panel"'):
         assert control in html
 
@@ -91,7 +91,7 @@ def test_next_prev_keys_and_slider_change_step_and_picture(browser, player_file)
     browser.execute_script("var s = document.getElementById('slider'); s.value = '7';"
                            "s.dispatchEvent(new Event('input'));")
     number, _, svg7, panel = shown(browser)
-    assert number == "7" and "upstream df/dq" in panel and "-4 x 1 = -4" in panel and "(complete)" in panel
+    assert number == "7" and "upstream df/dq" in panel and "-4 × 1 = -4" in panel and "(complete)" in panel
     assert browser.find_element(By.ID, "phase").text == "backward"
     browser.find_element(By.ID, "last").click()
     assert shown(browser)[0] == "9"

@@ -59,7 +59,7 @@ def test_a_step_prints_and_displays_its_numbers_and_keeps_a_short_repr():
     text = str(event)
     assert repr(event) == f"<step 7 backward {event.node.name}>"
     assert f"upstream d{f.name}/d{event.node.name} = -4" in text
-    assert "contribution = upstream x local = -4 x 1 = -4" in text and f"d{f.name}/dx = -4" in text
+    assert "contribution = upstream × local = -4 × 1 = -4" in text and f"d{f.name}/dx = -4" in text
     assert pretty(event) == text
     assert pretty(st.events[1]) == str(st.events[1]) and "y = 5" in str(st.events[1])
 

@@ -14,7 +14,7 @@ def test_a_mask_says_how_many_entries_are_true():
     assert summarize_value(np.zeros(40, dtype=bool)) == "all false"
 
 
-def test_a_one_entry_mask_is_true_or_false():
+def test_a_one_entry_mask_is_true_or_false_and_keeps_its_shape():
     assert summarize_value(np.array(True)) == "True" and value_lines(np.array(False)) == ["False"]
-    assert compact_value(np.array([True]), 10) == "True"
+    assert compact_value(np.array([True]), 10) == "[True]"  # a (1,) mask keeps its brackets, as numpy prints it
     assert summarize_value(np.array([True, False])) == "[1, 0]"   # a small mask lists its entries

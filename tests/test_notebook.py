@@ -28,7 +28,7 @@ def test_stepper_repr_html_follows_the_cursor():
     assert "<svg" in html3 and "step 2 of 0..9" in html3 and "forward: q = add(x, y) = 3" in html3
     st.goto(5)
     html5 = st._repr_html_()
-    assert "upstream df/df" in html5 and "1 x -4 = -4" in html5 and "1 x 3 = 3" in html5
+    assert "upstream df/df" in html5 and "1 × -4 = -4" in html5 and "1 × 3 = 3" in html5
     assert html5 != html3
 
 

@@ -193,7 +193,7 @@ async def test_the_tui_asks_the_loss_question_and_judges_the_answer_worked_from_
         assert isinstance(app.screen, AskDialog)
         prompt = str(app.screen.query_one("#dialog-message").render())
         q = app.screen_stack[-2].session.question(11)
-        assert prompt == q.prompt
+        assert prompt.split() == q.prompt.split()  # the question's words (the dialog wraps a long heading)
         app.screen.query_one("#dialog-input").value = repr(float(worked_out(q, app.session.output)))
         await pilot.press("enter")
         await pilot.pause()

@@ -285,7 +285,7 @@ def _readme_block(section):
 def test_the_readme_library_example_prints_what_its_comments_say(capsys):
     exec(compile(_readme_block("The library in twelve lines"), "README.md", "exec"), {})
     lines = capsys.readouterr().out.splitlines()
-    assert lines[:3] == ["-4.0 3.0", "-4.0", "1x1 scalar: d(a+b)/da = I"]
+    assert lines[:3] == ["-4.0 3.0", "-4.0", "1x1 scalar: d(x+y)/dx = 1"]
     assert float(lines[-1]) > 0.9                                     # trained
 
 

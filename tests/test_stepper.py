@@ -78,7 +78,7 @@ def test_lecture_backward_step_carries_upstream_jacobian_contribution_accumulate
     assert (to_q.input.name, to_q.slot, to_q.contribution, to_q.accumulated) == ("q", 0, -4.0, -4.0)
     assert (to_z.input.name, to_z.slot, to_z.contribution, to_z.accumulated) == ("z", 1, 3.0, 3.0)
     assert to_q.jacobian.structure == "scalar" and to_q.jacobian.shape == (1, 1)
-    assert "diag(b)" in to_q.jacobian.formula
+    assert to_q.jacobian.formula == "d(q*z)/dq = z"  # in the graph's names; a 1x1 local is a number, no diag()
     assert to_q.local_matrix().tolist() == [[-4.0]]   # d(q z)/dq = z
     assert to_z.local_matrix().tolist() == [[3.0]]    # d(q z)/dz = q
     at_q = st[7]
@@ -127,8 +127,8 @@ def test_explain_lines_show_the_local_rule():
     st = Stepper(lecture())
     text = "\n".join(explain.lines(st[5], st.graph.output))
     assert "upstream df/df = 1 (the seed)" in text
-    assert "local df/dq = -4" in text and "1 x -4 = -4" in text
-    assert "1 x 3 = 3" in text and "df/dz = 3   (complete)" in text
+    assert "local df/dq = -4" in text and "1 × -4 = -4" in text
+    assert "1 × 3 = 3" in text and "df/dz = 3   (complete)" in text
     assert explain.title(st[2], st.graph.output) == "forward: q = add(x, y) = 3"
 
 

@@ -229,7 +229,7 @@ async def test_predict_mode_asks_before_a_backward_step_and_judges_the_guess():
         await pilot.press("enter")
         await settle(pilot)
         assert app.session.step == 7
-        assert app.screen.verdict.text() == "not quite: it is 1, you said 2 (off by 1)\nd(a+b)/da = I"
+        assert app.screen.verdict.text() == "not quite: it is 1, you said 2 (off by 1)\nd(x+y)/dx = 1"
         assert "× 1 = -4" in inspector(app)
 
 

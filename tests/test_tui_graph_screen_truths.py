@@ -112,7 +112,7 @@ def test_the_loss_verdict_substitutes_the_numbers_and_names_the_missing_division
     assert f"did not divide by N = {n}" in verdict.text()
     assert q.worked in verdict.text()
     assert s.judge(q, repr(-q.truth)).slip == "the sign is the other way round"
-    p = float(re.search(r"softmax\(s\)\[\d+\] = (\S+);", q.worked).group(1))
+    p = float(re.search(r"softmax\(scores\[\d+, :\]\)\[\d+\] = (\S+);", q.worked).group(1))
     onehot = int(re.search(r"\(\S+ - (\d)\)", q.worked).group(1))
     assert abs((p - onehot) / n - q.truth) <= 1e-5
 

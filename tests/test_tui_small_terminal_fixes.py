@@ -180,11 +180,11 @@ def test_the_kronecker_product_reads_as_circled_times_and_a_whole_reduction_as_o
     x = gs.param(np.ones((2, 3)), name="x")  # a node named x: 'I (x) B^T' read as that node
     w = gs.param(np.ones((3, 2)), name="w")
     product = x @ w
-    assert "d(A@B)/dA = I ⊗ B^T" in describe_jacobian(product, 0).formula
-    assert "d(A@B)/dB = A ⊗ I" in describe_jacobian(product, 1).formula
+    assert "d(x@w)/dx = I ⊗ w^T" in describe_jacobian(product, 0).formula  # the node's own names
+    assert "d(x@w)/dw = x ⊗ I" in describe_jacobian(product, 1).formula
     assert ascii_glyph("⊗") == "kron"
-    assert describe_jacobian(gs.sum(product), 0).formula.endswith("over all axes")
-    assert describe_jacobian(gs.sum(product, axis=1), 0).formula.endswith("over axis 1")
+    assert "= 1^T over all axes" in describe_jacobian(gs.sum(product), 0).formula
+    assert "= 1^T over axis 1" in describe_jacobian(gs.sum(product, axis=1), 0).formula
 
 
 def test_a_pointwise_local_gradient_is_worked_out_with_the_entrys_numbers():
@@ -203,9 +203,10 @@ def test_a_pointwise_local_gradient_is_worked_out_with_the_entrys_numbers():
     stepper = Stepper(Graph(total))
     asked = {q.asked: q for q in (question(stepper[k], total) for k in range(len(stepper))) if q is not None}
     relu = next(q for name, q in asked.items() if name.startswith(f"d{out.name}/"))
-    assert relu.worked == "diag(1[x > 0]) = 1[x > 0] = 1[-1 > 0] = 0", relu.worked
+    relu_input = out.inputs[0].name  # a 1x1 local gradient: a number, no diag()
+    assert relu.worked == f"1[{relu_input} > 0] = 1[-1 > 0] = 0", relu.worked
     mul = next(q for name, q in asked.items() if name.startswith("dc/d"))
     other, value = ("b", 2) if mul.asked == "dc/da" else ("a", 3)
-    assert mul.worked == f"diag({other}) = {other} = {value}", mul.worked
+    assert mul.worked == f"{other} = {value}", mul.worked
     text = Verdict(value + 1.0, mul.truth, mul.why, worked=mul.worked).text()
-    assert f"= diag({other})" in text and f"diag({other}) = {other} = {value}" in text, text
+    assert f"d(a*b)/d{mul.asked[-1]} = {other}" in text and f"{other} = {value}" in text, text

@@ -140,7 +140,7 @@ def test_a_backward_step_of_scalars_writes_its_products_under_the_step_line():
     from graphscope.userfile import build_output
     pic = Picture(build_output(os.path.join(ROOT, "samples", "chain_rule.py")))
     svg = pic.svg(pic.state(7))
-    assert "upstream × local = contribution: to x &#45;4 × 1 = &#45;4, to y &#45;4 × 1 = &#45;4" in svg
+    assert "contribution = upstream × local: to x &#45;4 × 1 = &#45;4, to y &#45;4 × 1 = &#45;4" in svg
     assert "upstream × local" not in pic.svg(pic.state(2))  # a forward step: no products
     arrays = Picture(build_output(os.path.join(ROOT, "samples", "two_layer.py")))
     assert "upstream × local" not in arrays.svg(arrays.state(15))  # matrices: their products are in the player
@@ -172,12 +172,12 @@ def test_an_edge_names_a_listed_gradient_its_card_shows_and_writes_out_a_part_of
     pic = Picture(loss)
     state = pic.state(-1)
     svg = pic.svg(state)
-    assert "\u2190 \u2202L/\u2202a" in svg  # a goes into tanh only: its card's grad row is the edge's gradient
-    assert "\u2202L/\u2202h" not in svg     # h has three uses, three edges: each writes its own contribution
+    assert "\u2190 dL/da" in svg  # a goes into tanh only: its card's grad row is the edge's gradient
+    assert "dL/dh" not in svg     # h has three uses, three edges: each writes its own contribution
     texts = [(e.tensor.name, e.dst.node.op, edge_grad_text(e, state)) for e in View(graph).edges]
-    assert ("a", "tanh", GRAD_ARROW + "\u2202L/\u2202a") in texts
+    assert ("a", "tanh", GRAD_ARROW + "dL/da") in texts
     from_h = [text for tensor, _, text in texts if tensor == "h"]  # mul's two slots, exp
-    assert len(from_h) == 3 and all("\n" in text and "\u2202" not in text for text in from_h)
+    assert len(from_h) == 3 and all("\n" in text and "dL/dh" not in text for text in from_h)
     exp_node = next(n for n in graph.nodes if n.op == "exp")
     assert ("h", "exp", arrow_text(exp_node.value)) in texts  # upstream 1 x exp(h): the numbers
     view = View(graph, focus="h", around=0)
@@ -203,12 +203,15 @@ def test_a_backward_step_of_arrays_writes_each_inputs_jacobian_under_the_step_li
     def sized(v):  # a matrix small enough to write out (the 4x3 upstream, the 5x3 W2) is listed on the cards
         shape = "x".join(map(str, v.shape))
         return f"{shape} (listed on the picture)" if written_out(v) else drawn(f"{shape} ({value_line(v)})")
-    assert f"upstream {sized(state.grad(nodes['matmul2']))} · local Jacobian → contribution" in svg
-    assert (f"to h   {n * c}x{n * k} matmul: d(A@B)/dA = I ⊗ B^T   (VJP: dA = G @ B^T) → {sized(state.grad(h))}"
-            in svg)  # h has one consumer: the contribution is its gradient
-    assert f"to W2  {n * c}x{w2.size} matmul: d(A@B)/dB = A ⊗ I   (VJP: dB = A^T @ G) → {sized(state.grad(w2))}" in svg
-    assert "local Jacobian" not in pic.svg(pic.state(2))  # forward
-    assert "local Jacobian" not in pic.svg(pic.state(node=w2, phase=BACKWARD))  # a leaf passes nothing on
+    upstream = state.grad(nodes["matmul2"])
+    assert (f"contribution = local^T · upstream, upstream {sized(upstream)} as a column of {upstream.size}, "
+            f"row-major") in svg
+    assert (f"to h   {n * c}x{n * k} matmul: d(h@W2)/dh = I ⊗ W2^T   (entries row-major; VJP: dh = upstream @ "
+            f"W2^T) → {sized(state.grad(h))}") in svg  # h has one consumer: the contribution is its gradient
+    assert (f"to W2  {n * c}x{w2.size} matmul: d(h@W2)/dW2 = h ⊗ I   (entries row-major; VJP: dW2 = h^T @ "
+            f"upstream) → {sized(state.grad(w2))}") in svg
+    assert "local^T" not in pic.svg(pic.state(2))  # forward
+    assert "local^T" not in pic.svg(pic.state(node=w2, phase=BACKWARD))  # a leaf passes nothing on
 
 
 def test_a_step_that_writes_nothing_under_its_line_has_its_legend_right_under_it():

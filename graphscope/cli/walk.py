@@ -49,8 +49,9 @@ def walk(graph, provenance, write, optimizer=None, command="demo"):
     if st.backward_note:
         write(f"\n{st.backward_note}")
         return st
-    write(f"\nbackward pass: outputs before inputs; at each node, for each input,\n"
-          f"  contribution = upstream x local  (upstream = d{out.name}/d(node), local = d(node)/d(input))\n"
+    rule = "\n".join(f"  {line}" for line in explain.RULE_LINES)
+    write(f"\nbackward pass: outputs before inputs; at each node, for each input (upstream = d{out.name}/d(node)),\n"
+          f"{rule}\n"
           f"  and the input's gradient is the sum of the contributions it receives")
     for ev in st.events[st.n_forward:st.n_forward + st.n_backward]:
         write("")

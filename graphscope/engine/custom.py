@@ -37,7 +37,9 @@ the array and its line, instead of changing a recorded value.
 - ``vjp(g, *xs, value, **attrs) -> tuple of gradients``, one per input, each
   shaped like its input (``None`` for an input that gets no gradient; a
   single-input op may return the gradient itself)
-- ``jacobian(i, *xs, value, **attrs) -> JacobianInfo`` or ``(structure, formula)``
+- ``jacobian(i, *xs, value, **attrs) -> JacobianInfo`` or ``(structure, formula)``; the
+  formula may write ``{0}``, ``{1}`` for the inputs' names and ``{out}`` for the node's
+  (``"d {0}^3/d{0} = diag(3 {0}^2)"``). Without one the structure is "not described".
 - ``check(*xs, **attrs) -> str | None``: why the inputs do not fit, if they do not
   (asked when forward raises: the message a ShapeError shows instead of numpy's)
 
@@ -59,7 +61,8 @@ import numpy as np
 
 from .errors import (ArgumentError, BackwardError, ForwardError, GraphscopeError, InputError, NotFoundError,
                      describe_shapes)
-from .optable import OPS, STRUCTURES, JacobianInfo, Op, lookup_op, register, unregister as _unregister
+from .optable import (OPS, STRUCTURES, JacobianInfo, Op, lookup_op, not_described, register,
+                      unregister as _unregister)
 from .record import apply
 from .source import caller_location, display_location, user_code_frames
 from .values import is_tensor
@@ -355,7 +358,7 @@ class _CustomBase(Op):
     def jacobian(self, i, *xs, value, **attrs):
         fn = self.handle._jacobian
         if fn is None:
-            return JacobianInfo("dense", f"d {self.name} / d input {i} (custom op: no description given)")
+            return not_described(self.name, i)
         info = fn(i, *xs, value=value, **attrs)
         if isinstance(info, str):
             info = JacobianInfo("dense", info)

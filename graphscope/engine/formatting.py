@@ -83,8 +83,9 @@ def stat_text(x):
 def summarize_value(v):
     """A value in one line, the same words in every view.
 
-    '0.5' for a scalar; the entries of an array of at most SHOWN_ENTRIES
-    ('[0.1, 0.2, 0.3]', a matrix '[[1, 2], [3, 4]]', in ENTRY_DIGITS digits);
+    '0.5' for a scalar (0-d); the entries of an array of at most SHOWN_ENTRIES
+    ('[0.1, 0.2, 0.3]', a matrix '[[1, 2], [3, 4]]', a (1,) array '[3]', in
+    ENTRY_DIGITS digits, one entry in SCALAR_DIGITS);
     'all 0' when every entry of a larger one is the same, else
     'mean=0.12 std=0.5' of its finite entries (summary_text), with
     '(2 non-finite)' when there are any. Negative zeros show as 0. A mask
@@ -96,8 +97,8 @@ def summarize_value(v):
     if v.__class__ is float:
         return number_text(v)
     a = np.asarray(v)
-    if a.size == 1:
-        return _scalar_text(a.reshape(())[()], a.dtype)
+    if a.size == 1:  # a (1,) or (1, 1) array keeps its brackets, as numpy prints it: [3], [[3]]
+        return "[" * a.ndim + _scalar_text(a.reshape(())[()], a.dtype) + "]" * a.ndim
     if a.size <= SHOWN_ENTRIES:
         return " ".join(line.strip() for line in _listed_lines(a, align=False))
     return summary_line(a)
@@ -225,9 +226,78 @@ def shape_text(shape):
     return "scalar" if shape == () else "x".join(str(s) for s in shape)
 
 
+#: The settings (attributes) a call's text shows, per op: (name, default, keyword), in the order the call takes
+#: them. A setting equal to its default (a reduction over all axes, softmax along the last axis) is left out; one
+#: without a default (`_ALWAYS`) is always shown; `keyword` False writes the value alone ('pow(a, 3)').
+_ALWAYS = object()
+_REDUCTION = (("axis", None, True), ("keepdims", False, True))
+_CALL_SETTINGS = {
+    "sum": _REDUCTION, "mean": _REDUCTION, "max": _REDUCTION, "min": _REDUCTION, "any": _REDUCTION,
+    "all": _REDUCTION,
+    "pow": (("exponent", _ALWAYS, False),),
+    "clip": (("lo", None, False), ("hi", None, False)),
+    "softmax": (("axis", -1, True),), "log_softmax": (("axis", -1, True),),
+    "softmax_cross_entropy": (("labels", _ALWAYS, True),), "svm_loss": (("labels", _ALWAYS, True),),
+    "reshape": (("shape", _ALWAYS, False),), "transpose": (("axes", None, True),),
+    "concat": (("axis", 0, True),), "stack": (("axis", 0, True),),
+    "dropout": (("p", _ALWAYS, True), ("training", True, True)),
+    "batch_norm": (("training", True, True), ("eps", 1e-5, True)),
+}
+#: A setting's array (a loss's labels) lists at most this many entries, then how many there are.
+SETTING_ENTRIES = 6
+
+
+def setting_text(v):
+    """A setting's value in a call: '3' (a number), '(0, 1)', '[2, 0, 1]', '[2, 0, 1, 5, 3, 1, ... 128 in all]'."""
+    if isinstance(v, (bool, np.bool_)) or v is None or isinstance(v, str):
+        return repr(v) if isinstance(v, str) else str(v)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return number_text(v)
+    if isinstance(v, tuple) and all(isinstance(k, (int, np.integer)) for k in v):
+        return f"({', '.join(str(int(k)) for k in v)}{',' if len(v) == 1 else ''})"
+    a = np.asarray(v)
+    if a.dtype.kind not in "biuf":
+        return f"<{type(v).__name__}>"
+    texts = [str(int(x)) if a.dtype.kind in "biu" else number_text(x) for x in a.ravel()[:SETTING_ENTRIES + 1]]
+    if a.size > SETTING_ENTRIES:
+        return f"[{', '.join(texts[:SETTING_ENTRIES])}, ... {a.size} in all]"
+    return f"[{', '.join(texts)}]" if a.ndim else texts[0]
+
+
+def call_settings(node):
+    """The settings a call's text shows ('axis=0', '3', 'labels=[2, 0, 1]'): those that change the maths, as the
+    call was written (_CALL_SETTINGS); a custom op's keyword arguments all."""
+    attrs = node.attrs
+    if node.op_def.handle is not None:
+        return [f"{k}={setting_text(v)}" for k, v in attrs.items()]
+    shown, skipped = [], False
+    for name, default, keyword in _CALL_SETTINGS.get(node.op_def.name, ()):
+        v = attrs.get(name, default)
+        if name == "training" and attrs.get("computed_training") is not None:
+            v = attrs["computed_training"]  # the mode the value was computed in (a switch waits: ops.nn)
+        if default is not _ALWAYS and _same_setting(v, default):
+            skipped = True
+            continue
+        shown.append(f"{name}={setting_text(v)}" if keyword or skipped else setting_text(v))
+    return shown
+
+
+def _same_setting(v, default):
+    """True when setting `v` is its default (a flag only when it is the same flag: 1 is not True)."""
+    if isinstance(v, np.ndarray):
+        return False
+    if isinstance(default, bool) or isinstance(v, (bool, np.bool_)):
+        return isinstance(v, (bool, np.bool_)) and bool(v) == default
+    return v == default
+
+
 def call_text(node):
-    """'add(x, y)': the node's op applied to its inputs' names."""
-    return f"{node.op_def.name}({', '.join(i.name for i in node.inputs)})"
+    """'add(x, y)': the node's op applied to its inputs' names, then the settings that change its maths
+    ('sum(a, axis=0)', 'pow(a, 3)', 'clip(x, 0, 1)', 'softmax_cross_entropy(scores, labels=[2, 0, 1])')."""
+    args = [i.name for i in node.inputs] + call_settings(node)
+    return f"{node.op_def.name}({', '.join(args)})"
 
 
 def describe_call(node):

@@ -3,8 +3,16 @@
 The structure and formula come from the op table; the shapes from the
 values; the explicit matrix (small Jacobians only) is assembled from the
 op's own VJP applied to the output's basis vectors, so it is right for any
-op, custom ones included, and never needs a second definition.
+op, custom ones included, and never needs a second definition. Rows and
+columns list the output's and the input's entries in row-major order (numpy's
+``ravel``), the order every formula's Kronecker products assume.
+
+A formula is written in the node's own names: the op's ``{0}``, ``{1}`` stand
+for its inputs' names and ``{out}`` for the node's (``d({1}/{0})/d{1}`` of
+``gs.sum(b / a)``'s div reads ``d(b/a)/db``), so no letter of a formula can be
+read as another node of the graph.
 """
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +25,11 @@ from .values import is_tensor
 
 #: Explicit matrices are built only up to this many entries.
 MAX_EXPLICIT_ENTRIES = 4096
+#: A formula's placeholder: ``{0}`` an input's name, ``{out}`` the node's.
+_PLACEHOLDER = re.compile(r"\{(\d+|out)\}")
+#: Structures whose every output entry reads one input entry (the one numpy broadcasting pairs it with): the
+#: other entries of a row are zero by structure, whatever NaN a VJP's 0 x inf puts there.
+_ONE_ENTRY_A_ROW = ("scalar", "identity", "diagonal", "broadcast")
 
 
 @dataclass
@@ -52,15 +65,51 @@ class Jacobian:
             raise GraphscopeError(f"the Jacobian of {self.op} wrt input {self.input_index} is {self.shape[0]} x "
                                   f"{self.shape[1]} = {self.entries} entries, more than the {limit} shown "
                                   f"explicitly; its structure is {self.structure}: {self.formula}")
-        return explicit_jacobian(self._node, self.input_index)
+        J = explicit_jacobian(self._node, self.input_index)
+        read = self._read_entries()
+        if read is not None:  # 0 where the structure says so: a VJP's 0 x inf = nan there is arithmetic
+            off = np.ones(J.shape, dtype=bool)
+            off[np.arange(J.shape[0]), read] = False
+            J[off & ~np.isfinite(J)] = 0.0
+        return J
 
     def row(self, r):
         """Row `r` of the Jacobian (d out.flat[r] / d input, flattened) from one VJP: any size, never the matrix."""
-        return jacobian_row(self._node, self.input_index, r)
+        row = jacobian_row(self._node, self.input_index, r)
+        read = self._read_entries()
+        if read is not None:
+            off = ~np.isfinite(row)
+            off[read[r]] = False
+            row[off] = 0.0
+        return row
+
+    def _read_entries(self):
+        """For a structure whose output entry r reads one input entry: that entry's flat index for every r (numpy
+        broadcasting's pairing); None for any other structure or when the shapes do not broadcast so."""
+        if self.structure not in _ONE_ENTRY_A_ROW:
+            return None
+        n_in = self.shape[1]
+        if self.in_shape == self.out_shape or n_in == self.shape[0]:
+            return np.arange(n_in)
+        try:
+            return np.broadcast_to(np.arange(n_in).reshape(self.in_shape), self.out_shape).ravel()
+        except ValueError:
+            return None
 
     def describe(self):
-        """One line: shape, structure and formula."""
-        return f"{self.shape[0]}x{self.shape[1]} {self.structure}: {self.formula}"
+        """One line: shape, structure and formula; a block-diagonal one whose blocks interleave in the row-major
+        order the matrix lists its entries says how to group them."""
+        return f"{self.shape[0]}x{self.shape[1]} {self.structure}{self._grouping()}: {self.formula}"
+
+    def _grouping(self):
+        """' (blocks = columns; listed row-major they interleave)' for a block-diagonal Jacobian whose blocks do not
+        lie along the last axis (their entries are not next to each other in the matrix); '' otherwise."""
+        axis, shape = self.block_axis, self.out_shape
+        if self.structure != "block-diagonal" or axis is None or axis == len(shape) - 1 \
+                or all(n == 1 for k, n in enumerate(shape) if k > axis):
+            return ""
+        along = "columns" if len(shape) == 2 else f"slices along axis {axis}"
+        return f" (blocks = {along}; listed row-major they interleave)"
 
 
 def describe_jacobian(node, i):
@@ -84,8 +133,20 @@ def describe_jacobian(node, i):
         raise GraphscopeError(f"{node.op_def.name}: describing the Jacobian wrt input {i} raised "
                               f"{type(exc).__name__}: {exc}{where}\n  node {node.name} made at {display_location(node.source)}") from None
     out_shape = shape_of(node._value)
-    return Jacobian(node.op_def.name, i, out_shape, shape_of(vals[i]), info.structure, info.formula, node,
-                    block_axis=_block_axis(info, node.attrs, len(out_shape)))
+    return Jacobian(node.op_def.name, i, out_shape, shape_of(vals[i]), info.structure, named(info.formula, node),
+                    node, block_axis=_block_axis(info, node.attrs, len(out_shape)))
+
+
+def named(formula, node):
+    """`formula` with its placeholders filled: ``{0}``, ``{1}`` the names of the node's inputs, ``{out}`` its own
+    name; a placeholder of no input stays as written."""
+    def name(m):
+        key = m.group(1)
+        if key == "out":
+            return node.name
+        k = int(key)
+        return node.inputs[k].name if k < len(node.inputs) else m.group(0)
+    return _PLACEHOLDER.sub(name, formula)
 
 
 def _block_axis(info, attrs, ndim):

@@ -27,7 +27,9 @@ Contract of an op class:
   without ever building the Jacobian.
 - ``jacobian(i, *xs, value, **attrs) -> JacobianInfo``: the structure and a
   one-line formula of d(out)/d(input i) (and, when block-diagonal, the axis
-  its blocks lie along). Shapes and the explicit matrix are derived from
+  its blocks lie along), written with ``{0}``, ``{1}`` for the inputs' names
+  and ``{out}`` for the node's (``"d({0}*{1})/d{0} = diag({1})"``), so it reads
+  in the graph's own names. Shapes and the explicit matrix are derived from
   forward/vjp (see ``graphscope.engine.jacobian``).
 - ``input_problem(*xs, **attrs) -> str | None`` (optional; ``check`` is its
   older name and still works): a readable reason the inputs do not fit,
@@ -94,6 +96,7 @@ The scalar lanes are written one way: ``scalar_forward = staticmethod(f)`` /
 works on floats as it is).
 """
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,13 +111,16 @@ LISTENERS = []
 #: Structures a Jacobian can have, from cheapest to most general.
 STRUCTURES = (
     "scalar", "identity", "diagonal", "broadcast", "reduce", "permutation",
-    "gather", "scatter", "matmul", "block-diagonal", "dense", "zero",
+    "gather", "scatter", "matmul", "block-diagonal", "dense", "zero", "not described",
 )
+#: The structure of a Jacobian its op does not describe (a custom op without a description): unknown.
+NOT_DESCRIBED = "not described"
 
 
 @dataclass(frozen=True)
 class JacobianInfo:
-    """What an op says about one of its Jacobians: structure and formula.
+    """What an op says about one of its Jacobians: structure and formula (``{0}``, ``{1}``: the inputs' names,
+    ``{out}``: the node's; see the module doc).
 
     `block_axis` (block-diagonal only): the axis each block lies along. Output and input have one shape, and an
     output entry depends on the input entries that share its index on every other axis: softmax's blocks lie along
@@ -157,7 +163,7 @@ class Op:
         raise NotImplementedError
 
     def jacobian(self, i, *xs, value, **attrs):
-        return JacobianInfo("dense", f"d {self.name} / d input {i}")
+        return not_described(self.name, i)
 
     def input_problem(self, *xs, **attrs):
         return self.check(*xs, **attrs)
@@ -293,6 +299,35 @@ def safe_pow(a, p):
     return r
 
 
+def not_described(op, i):
+    """The JacobianInfo of an op that does not describe its Jacobian: structure unknown, never called dense."""
+    return JacobianInfo(NOT_DESCRIBED, f"d {op}/d{{{i}}}: {op} gives no description, so its structure is unknown "
+                                       f"(the matrix shown is built from its VJP)")
+
+
+def scalar_form(formula):
+    """`formula` as a 1x1 Jacobian reads: 'diag(e)' is e, the identity I is 1 ('d tanh(x)/dx = 1 - tanh(x)^2')."""
+    out, k = [], 0
+    while True:
+        start = formula.find("diag(", k)
+        if start < 0 or (start and (formula[start - 1].isalnum() or formula[start - 1] == "_")):
+            if start < 0:
+                break
+            out.append(formula[k:start + 5])
+            k = start + 5
+            continue
+        depth, end = 0, start + 4
+        for end in range(start + 4, len(formula)):
+            depth += {"(": 1, ")": -1}.get(formula[end], 0)
+            if depth == 0:
+                break
+        out.append(formula[k:start])
+        out.append(formula[start + 5:end])
+        k = end + 1
+    out.append(formula[k:])
+    return re.sub(r"(= -?)I\b", r"\g<1>1", "".join(out))
+
+
 def reduction_jacobian(x, value, structure, formula):
     """Jacobian info of an op that reduces x (its general `structure`: reduce, gather, a dense row), named
     precisely where the sizes make it simpler: scalar from one number to one number, identity when nothing is
@@ -300,22 +335,26 @@ def reduction_jacobian(x, value, structure, formula):
     if size_of(x) == 1 and size_of(value) == 1:
         return JacobianInfo("scalar", formula)
     if size_of(x) == size_of(value):
-        return JacobianInfo("identity", formula + "  (nothing is reduced: each output is its one input, dy/dx = I)")
+        return JacobianInfo("identity", formula + "  (nothing is reduced: each output entry is its one input "
+                                                  "entry, J = I)")
     return JacobianInfo(structure, formula)
 
 
 def elementwise_jacobian(x, formula):
-    """Jacobian info for an element-wise function of a single input."""
-    return JacobianInfo("scalar" if size_of(x) == 1 else "diagonal", formula)
+    """Jacobian info for an element-wise function of a single input (a 1x1 one written as a number: scalar_form)."""
+    if size_of(x) == 1:
+        return JacobianInfo("scalar", scalar_form(formula))
+    return JacobianInfo("diagonal", formula)
 
 
-def broadcast_jacobian(x, value, formula):
-    """Element-wise binary op, wrt input x: diagonal, or broadcast when x was broadcast.
+def broadcast_jacobian(x, value, formula, i=0):
+    """Element-wise op, wrt its input `i` of value x: diagonal, or broadcast when x was broadcast.
 
     Sizes decide, not shapes: a (3,) input of a (1, 3) result only gained an axis of length 1, so each output
     entry still reads its own input entry and the VJP sums nothing."""
     if size_of(value) == 1:
-        return JacobianInfo("scalar", formula)
+        return JacobianInfo("scalar", scalar_form(formula))
     if size_of(x) == size_of(value):
         return JacobianInfo("diagonal", formula)
-    return JacobianInfo("broadcast", formula + f"  (x broadcast {shape_of(x)} -> {shape_of(value)}: VJP sums over the broadcast axes)")
+    return JacobianInfo("broadcast", formula + f"  ({{{i}}} broadcast {shape_of(x)} -> {shape_of(value)}: each "
+                                               f"row reads one entry of {{{i}}}; VJP sums over the broadcast axes)")

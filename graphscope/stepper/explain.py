@@ -15,6 +15,16 @@ from .state import ratio_text
 
 #: What a picture's caption writes for a matrix of several rows, which the cards and edges list by rows.
 LISTED_ON_PICTURE = "listed on the picture"
+#: The local rule, one notation in every view: for one-number gradients the lecture's product, for arrays the
+#: vector-Jacobian product, its shapes said (the local Jacobian's rows are the node's entries and its columns the
+#: input's, each listed row-major, numpy's order).
+SCALAR_RULE = "contribution = upstream × local"
+ARRAY_RULE = "contribution = local^T · upstream"
+FLATTENED = "upstream's entries as a column, row-major; the result in the input's shape"
+#: The rule as the walk's header states it.
+RULE_LINES = (f"{ARRAY_RULE}   (for single numbers: {SCALAR_RULE})",
+              "local = d(node)/d(input): a row per entry of the node, a column per entry of the input (row-major);",
+              f"{FLATTENED}")
 #: How a forward step names a leaf's value: inputs and parameters are fed; a constant is fixed in the graph.
 LEAF_WORDS = {"input": "input, fed", "param": "param, fed", "const": "constant, fixed when recorded"}
 
@@ -32,8 +42,10 @@ def d(out, node):
 
 
 def matrix_text(m):
-    """'-4' for a 1x1 matrix, '[[1, 0], [0, 1]]' otherwise: its entries as any view writes an array's."""
-    return value_line(np.asarray(m, dtype=np.float64))
+    """'-4' for a 1x1 matrix (a local gradient that is one number), '[[1, 0], [0, 1]]' otherwise: its entries as
+    any view writes an array's."""
+    m = np.asarray(m, dtype=np.float64)
+    return value_line(m.reshape(()) if m.size == 1 else m)
 
 
 def title(event, output):
@@ -116,13 +128,23 @@ def edge_details(edge, upstream, output):
     return info
 
 
-def product_text(upstream, local, contribution, times="x"):
-    """'-4 x 1 = -4': upstream times a one-number local gradient equals the contribution."""
-    return f"{value_line(upstream)} {times} {matrix_text(local)} = {value_line(contribution)}"
+def rule_text(event):
+    """The local rule in the notation of a backward step: the product of numbers where every gradient is one
+    number, else the vector-Jacobian product with its flattening said."""
+    sizes = [np.size(event.node._value)] + [np.size(e.input._value) for e in event.edges]
+    if max(sizes, default=1) == 1:
+        return SCALAR_RULE
+    return (f"{ARRAY_RULE}  ({FLATTENED}; local: a row per entry of {event.node.name}, a column per entry of "
+            f"the input, both row-major)")
+
+
+def product_text(upstream, local, contribution):
+    """'-4 × 1 = -4': upstream times a one-number local gradient equals the contribution."""
+    return f"{value_line(upstream)} × {matrix_text(local)} = {value_line(contribution)}"
 
 
 def products_line(event):
-    """'upstream × local = contribution: to x -4 × 1 = -4, to y -4 × 1 = -4': a backward step's products, when
+    """'contribution = upstream × local: to x -4 × 1 = -4, to y -4 × 1 = -4': a backward step's products, when
     every local gradient it passes on is a single number (the lecture's circuits of scalars); else ''."""
     if event.phase != BACKWARD or not event.edges or getattr(event, "error", None) is not None \
             or np.size(event.node._value) != 1:
@@ -134,16 +156,16 @@ def products_line(event):
         local = edge.local_matrix(max_entries=1) if np.size(edge.input._value) == 1 else None
         if local is None:
             return ""
-        parts.append(f"to {edge.input.name} {product_text(event.upstream, local, edge.contribution, '×')}")
-    return "upstream × local = contribution: " + ", ".join(parts) if parts else ""
+        parts.append(f"to {edge.input.name} {product_text(event.upstream, local, edge.contribution)}")
+    return f"{SCALAR_RULE}: " + ", ".join(parts) if parts else ""
 
 
 def jacobian_lines(event):
     """A backward step of arrays, input by input: the local Jacobian's full shape, structure and formula, and the
     shape of the contribution its VJP made (never building the Jacobian):
 
-        upstream 4x3 (mean=0.0043 std=0.12) · local Jacobian → contribution
-        to h   12x20 matmul: d(A@B)/dA = I ⊗ B^T   (VJP: dA = G @ B^T) → 4x5 (mean=-0.0001 std=0.079)
+        contribution = local^T · upstream, upstream 4x3 (mean=0.0043 std=0.12) as a column of 12, row-major
+        to h   12x20 matmul: d(h@W)/dh = I ⊗ W^T   (...) → 4x5 (mean=-0.0001 std=0.079)
 
     '' at other steps."""
     if event.phase != BACKWARD or not event.edges or getattr(event, "error", None) is not None:
@@ -153,7 +175,8 @@ def jacobian_lines(event):
     if not rows:
         return ""
     width = max(len(name) for name, _, _ in rows)
-    lines = [f"upstream {_sized(event.upstream)} · local Jacobian \u2192 contribution"]
+    column = f" as a column of {np.size(event.upstream)}, row-major" if np.ndim(event.upstream) > 1 else ""
+    lines = [f"{ARRAY_RULE}, upstream {_sized(event.upstream)}{column}"]
     lines += [f"to {name:<{width}}  {jacobian} \u2192 {sized}" for name, jacobian, sized in rows]
     return "\n".join(lines)
 
@@ -250,6 +273,7 @@ def details(event, output):
         return out
     out["upstream_name"] = d(output, node)
     out["upstream"] = value_line(event.upstream)
+    out["rule"] = rule_text(event)
     out["edges"] = [edge_details(e, event.upstream, output) for e in event.edges]
     if event.error is not None:
         out.update(failure(event, output))
@@ -286,14 +310,16 @@ def lines(event, output):
             rows.append(f"{to} {e['note']}")
             continue
         local = edge.local_matrix()
+        if local is not None and local.size == 1:  # a 1x1 Jacobian: the one-number local gradient, as matrix_text
+            local = local.reshape(())
         if local is None:  # described, not listed
             rows.append(f"{to} local {e['local_name']} = {e['local']}   [{e['jacobian']}]")
         else:
             rows += written(f"{to} local {e['local_name']} = ", local, f"   [{e['jacobian']}]", deeper)
         if "product" in e:
-            rows.append(f"{pad}contribution = upstream x local = {e['product']}")
+            rows.append(f"{pad}{SCALAR_RULE} = {e['product']}")
         else:
-            rows += written(f"{pad}contribution = (local)^T upstream = ", edge.contribution, indent=deeper)
+            rows += written(f"{pad}{ARRAY_RULE} = ", edge.contribution, indent=deeper)
         status = "complete" if e["complete"] else "partial: more consumers to come"
         rows += written(f"{pad}{e['accumulated_name']} = ", edge.accumulated, f"   ({status})", deeper)
     return rows

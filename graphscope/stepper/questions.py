@@ -179,36 +179,51 @@ def _entry_lines(edge, r_index, c_index, formula):
 
 
 def _read_by(edge, formula):
-    """(the inputs, whether the output) the local gradient `formula` reads: 'd(a*b)/db = diag(a)' reads a alone,
-    'd tanh(x)/dx = diag(1 - tanh(x)^2)' the output, 'd(a+b)/da = I' nothing. The formula names the inputs as the
-    op's forward does (a, b; x); a formula written otherwise, or an op whose forward cannot be read, reads every
-    input and the output (all are shown)."""
+    """(the inputs, whether the output) the local gradient `formula` reads: 'd(q*z)/dz = diag(q)' reads q alone,
+    'd tanh(x)/dx = diag(1 - tanh(x)^2)' the output, 'd(x+y)/dx = I' nothing. Formulas are written in the node's
+    input names (engine.jacobian); one written otherwise reads every input and the output (all are shown)."""
     node = edge.node
     everything = list(node.inputs), True
     m = FORMULA.match(formula)
     names = _input_names(node)
-    if m is None or names is None or len(names) != len(node.inputs) or names[edge.slot] != m.group("wrt"):
+    if m is None or names[edge.slot] != m.group("wrt"):
         return everything
     rhs = m.group("rhs").split("  (")[0]  # '  (x broadcast ...)' explains; it is not the formula
     of = m.group("of").strip()
     output = bool(of) and of in rhs
     if output:  # tanh(x) in the result is the output's entry: x itself is not needed
         rhs = rhs.replace(of, " ")
-    return [x for x, name in zip(node.inputs, names) if re.search(rf"\b{re.escape(name)}\b", rhs)], output
+    return [x for x, name in zip(node.inputs, names) if _names(name, rhs)], output
 
 
 #: 'd tanh(x)/dx = diag(...)', 'd(a*b)/db = ...', 'dy/dx = ...': what is differentiated, by what, and the result.
-FORMULA = re.compile(r"^d(?P<of>.*?)/d(?P<wrt>\w+) = (?P<rhs>.*)$")
+FORMULA = re.compile(r"^d(?P<of>.*?)/d(?P<wrt>[\w.]+) = (?P<rhs>.*)$")
 
 
 def _input_names(node):
-    """The names the op's forward gives its inputs ('a', 'b'; 'x'), None when they cannot be read."""
+    """The names a node's formulas give its inputs: their own (engine.jacobian writes formulas in them)."""
+    return [x.name for x in node.inputs]
+
+
+def _forward_names(node):
+    """The names the op's forward gives its inputs ('x', 'gamma', 'beta'), None when they cannot be read: how a
+    block's worked answer (BlockEntry.work) reads the numbers shown."""
     try:
         params = list(inspect.signature(node.op_def.forward).parameters.values())
     except (TypeError, ValueError, AttributeError):
         return None
     positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     return positional[:len(node.inputs)] if len(positional) >= len(node.inputs) else None
+
+
+def _name_pattern(name):
+    """A regex matching `name` as a whole name (not inside a longer one: q in q2, x in x.T)."""
+    return rf"(?<![\w.]){re.escape(name)}(?![\w.])"
+
+
+def _names(name, text):
+    """True when `text` names `name` as a whole name."""
+    return re.search(_name_pattern(name), text) is not None
 
 
 def _attr_lines(node, r_index, out_shape, formula):
@@ -271,15 +286,16 @@ def _loss_entry(event, edge, output, rng, jac):
     given = [f"{row_name} = {numbers(s2[i])}",
              f"{at('labels', row_index) if s.ndim == 2 else 'label'} = {int(labels[i])} (classes 0..{s2.shape[1] - 1})",
              f"N = {n} example{'s' if n != 1 else ''}"]
-    worked, slips = _softmax_worked(s2[i], j, int(labels[i]), n, truth)
+    worked, slips = _softmax_worked(s2[i], j, int(labels[i]), n, truth, row_name)
     if n > 1:
         slips += ((truth * n, f"you did not divide by N = {n}"), (truth / n, f"you divided by N = {n} twice"))
     return _ask(event, edge, given, f"d{node.name}/d{at(x.name, c_index)}", truth, jac.formula,
                 worked=worked, slips=slips)
 
 
-def _softmax_worked(row, j, label, n, truth):
-    """Softmax cross-entropy's entry worked out from the shown row: ('(softmax(s)[j] - onehot) / N = ...' with the
+def _softmax_worked(row, j, label, n, truth, row_name="s"):
+    """Softmax cross-entropy's entry worked out from the shown row `row_name` ('scores[1, :]'): ('softmax(scores[1,
+    :])[j] = ...; (... - onehot) / N = ...' with the
     numbers, its slips: the softmax alone, the onehot forgotten); ('', ()) when the engine's number is not that (another
     loss over rows)."""
     z = np.exp(row - np.max(row))
@@ -287,8 +303,8 @@ def _softmax_worked(row, j, label, n, truth):
     onehot = 1 if j == label else 0
     if not np.isclose((p[j] - onehot) / n, truth, rtol=1e-6, atol=1e-12):
         return "", ()
-    worked = f"softmax(s)[{j}] = {num(p[j])}; ({num(p[j])} - {onehot}) / {n} = {num(truth)}"
-    slips = ((p[j] / n, f"that is softmax(s)[{j}] / N: the label's onehot(y)[{j}] = 1 is not subtracted"),) \
+    worked = f"softmax({row_name})[{j}] = {num(p[j])}; ({num(p[j])} - {onehot}) / {n} = {num(truth)}"
+    slips = ((p[j] / n, f"that is softmax({row_name})[{j}] / N: the label's onehot[{j}] = 1 is not subtracted"),) \
         if onehot else ()
     return worked, slips
 
@@ -363,14 +379,14 @@ def _block_lines(edge, block, formula, entries=None, reads=None):
     ('eps = 1e-05'). With `entries` (a block too long to show), the two entries along the block of the one it
     `reads` ('x' the input, 'y' the output) instead of the two blocks."""
     node = edge.node
-    names = _input_names(node) or [None] * len(node.inputs)
+    names = _input_names(node)
     lines = []
     if entries is None:
         lines.append(f"{at(edge.input.name, block)} = {numbers(_value(edge.input)[block])}")
     elif reads == "x":
         lines += _entry_pair(edge.input, block, entries)
     for x, name in dict(zip(node.inputs, names)).items():
-        if x is not edge.input and (name is None or re.search(rf"\b{re.escape(name)}\b", formula)):
+        if x is not edge.input and _names(name, formula):
             index = source_index(block, np.shape(x._value))
             lines.append(f"{at(x.name, index)} = {numbers(_value(x)[index])}")
     if entries is None:
@@ -395,7 +411,7 @@ def _shown_block(edge, block):
     node = edge.node
     rounded = np.vectorize(lambda v: float(num(v)), otypes=[float])
     shown = {name: rounded(_value(x)[source_index(block, np.shape(x._value))])
-             for x, name in zip(node.inputs, _input_names(node) or ())}
+             for x, name in zip(node.inputs, _forward_names(node) or ())}
     shown.update({name: float(num(v)) for name, v in node.attrs.items() if isinstance(v, (float, np.floating))})
     shown.update(x=rounded(_value(edge.input)[block]), y=rounded(_value(node)[block]))
     return shown
@@ -611,10 +627,9 @@ def _pointwise_worked(edge, r_index, c_index, formula, truth):
     filled, of = inner, m.group("of").strip()
     if of and of in filled:
         filled = filled.replace(of, num(_value(node)[r_index]))
-    names = _input_names(node) or ()
-    for name, x in zip(names, node.inputs):
+    for name, x in zip(_input_names(node), node.inputs):
         xi = c_index if x is edge.input else source_index(r_index, np.shape(x._value))
-        filled = re.sub(rf"\b{re.escape(name)}\b", num(_value(x)[xi]), filled)
+        filled = re.sub(_name_pattern(name), num(_value(x)[xi]), filled)
     for name, v in node.attrs.items():
         if isinstance(v, (float, np.floating)) and not isinstance(v, bool):
             filled = re.sub(rf"\b{re.escape(name)}\b", num(v), filled)

@@ -108,7 +108,7 @@
       return html + '<p class="note">' + esc(d.stopped) + (d.unreached ? "<br>" + esc(d.unreached) : "") + "</p>";
     }
     if (d.edges.length) {
-      html += '<p class="rule">local rule: contribution = (local Jacobian)<sup>T</sup> \u00b7 upstream</p>';
+      html += '<p class="rule">local rule: ' + esc(d.rule) + "</p>";
       html += d.edges.map(edgeHtml).join("");
     } else {
       html += '<p class="note">a leaf: its gradient is complete</p>';

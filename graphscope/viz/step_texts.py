@@ -166,7 +166,7 @@ def edge_grad_text(edge, state):
 
 def edge_text(edge, g):
     """The text of gradient `g` on `edge`: arrow_text, or for a listed matrix the card beside shows already,
-    its name ('<- ∂loss/∂scores', edge.gradient_name)."""
+    its name ('<- dloss/dscores', edge.gradient_name)."""
     text = arrow_text(g)
     if edge.gradient_name and "\n" in text:
         return GRAD_ARROW + edge.gradient_name

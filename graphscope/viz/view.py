@@ -91,7 +91,7 @@ class Edge:
     dst: Item
     tensor: object
     uses: list  # [(consumer node, input slot)]
-    #: '∂loss/∂scores' when the gradient along the edge is all of its tensor's gradient (the edge carries every use
+    #: 'dloss/dscores' when the gradient along the edge is all of its tensor's gradient (the edge carries every use
     #: of it) and the card it leaves shows that gradient: a listed matrix is then named on the edge, not written
     #: out a second time; '' otherwise.
     gradient_name: str = ""
@@ -313,7 +313,7 @@ def _edges(graph, items, item_of):
         src, tensor = edge.src, edge.tensor
         card = src.kind == NODE or (src.kind != STUB and src.outputs and src.outputs[0] is tensor)
         if card and len(edge.uses) == uses[id(tensor)]:
-            edge.gradient_name = f"\u2202{graph.output.name}/\u2202{tensor.name}"
+            edge.gradient_name = f"d{graph.output.name}/d{tensor.name}"  # the walk's notation, dL/dx
     return edges
 
 

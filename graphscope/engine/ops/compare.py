@@ -51,7 +51,8 @@ class _Predicate(Op):
         return (None,) * len(xs)
 
     def jacobian(self, i, *xs, value, **attrs):
-        return JacobianInfo("zero", f"d({self.symbol})/d{'ab'[i] if len(xs) == 2 else 'x'}: {PIECEWISE_CONSTANT}")
+        expression = f"{{0}} {self.symbol} {{1}}" if len(xs) == 2 else f"{self.name}({{0}})"
+        return JacobianInfo("zero", f"d({expression})/d{{{i}}}: {PIECEWISE_CONSTANT}")
 
     def input_problem(self, *xs, **attrs):
         try:

@@ -40,7 +40,7 @@ class Dim(Op):
         return (lambda: 0.0 if x.__class__ is float else np.zeros_like(x),)
 
     def jacobian(self, i, x, value, axis):
-        return JacobianInfo("zero", f"d x.shape[{axis}] / dx = 0 (a size depends on the shape, not the values)")
+        return JacobianInfo("zero", f"d {{0}}.shape[{axis}]/d{{0}} = 0 (a size depends on the shape, not the values)")
 
 
 @register
@@ -73,7 +73,7 @@ class Unchanged(Op):
         return (None,)
 
     def jacobian(self, i, x, value, **attrs):
-        return JacobianInfo("zero", f"d unchanged(x)/dx: {PIECEWISE_CONSTANT}")
+        return JacobianInfo("zero", f"d unchanged({{0}})/d{{0}}: {PIECEWISE_CONSTANT}")
 
 
 def _read_again(x, kind, axis):

@@ -75,7 +75,7 @@ class Add(_Binary):
     scalar_vjp = staticmethod(lambda g, a, b, value: (g, g))
 
     def jacobian(self, i, a, b, value):
-        return broadcast_jacobian((a, b)[i], value, "d(a+b)/d%s = I" % "ab"[i])
+        return broadcast_jacobian((a, b)[i], value, "d({0}+{1})/d{%d} = I" % i, i)
 
 
 @register
@@ -94,7 +94,7 @@ class Sub(_Binary):
     scalar_vjp = staticmethod(lambda g, a, b, value: (g, -g))
 
     def jacobian(self, i, a, b, value):
-        return broadcast_jacobian((a, b)[i], value, ("d(a-b)/da = I", "d(a-b)/db = -I")[i])
+        return broadcast_jacobian((a, b)[i], value, ("d({0}-{1})/d{0} = I", "d({0}-{1})/d{1} = -I")[i], i)
 
 
 @register
@@ -113,7 +113,8 @@ class Mul(_Binary):
     scalar_vjp = staticmethod(lambda g, a, b, value: (g * b, g * a))
 
     def jacobian(self, i, a, b, value):
-        return broadcast_jacobian((a, b)[i], value, ("d(a*b)/da = diag(b)", "d(a*b)/db = diag(a)")[i])
+        return broadcast_jacobian((a, b)[i], value, ("d({0}*{1})/d{0} = diag({1})", "d({0}*{1})/d{1} = diag({0})")[i],
+                                  i)
 
 
 @register
@@ -131,7 +132,8 @@ class Div(_Binary):
         return reduce_to(ga, a), reduce_to(-ga * value, b)
 
     def jacobian(self, i, a, b, value):
-        return broadcast_jacobian((a, b)[i], value, ("d(a/b)/da = diag(1/b)", "d(a/b)/db = diag(-a/b^2)")[i])
+        return broadcast_jacobian((a, b)[i], value,
+                                  ("d({0}/{1})/d{0} = diag(1/{1})", "d({0}/{1})/d{1} = diag(-{0}/{1}^2)")[i], i)
 
 
 @register
@@ -158,7 +160,7 @@ class Pow(Op):
         return (g * exponent * safe_pow(x, exponent - 1),)
 
     def jacobian(self, i, x, value, exponent):
-        return elementwise_jacobian(x, f"d(x^p)/dx = diag(p x^(p-1)), p = {exponent:g}")
+        return elementwise_jacobian(x, f"d({{0}}^p)/d{{0}} = diag(p {{0}}^(p-1)), p = {exponent:g}")
 
 
 @register
@@ -177,7 +179,7 @@ class Neg(Op):
     scalar_vjp = vjp
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d(-x)/dx = -I")
+        return elementwise_jacobian(x, "d(-{0})/d{0} = -I")
 
 
 def _scalar_exp(x):
@@ -225,7 +227,7 @@ class Exp(Op):
     scalar_vjp = vjp
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d exp(x)/dx = diag(exp(x))")
+        return elementwise_jacobian(x, "d exp({0})/d{0} = diag(exp({0}))")
 
 
 @register
@@ -245,7 +247,7 @@ class Log(Op):
         return (safe_div(g, x),)
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d log(x)/dx = diag(1/x)")
+        return elementwise_jacobian(x, "d log({0})/d{0} = diag(1/{0})")
 
 
 @register
@@ -265,7 +267,7 @@ class Sqrt(Op):
         return (safe_div(g, 2.0 * value),)
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d sqrt(x)/dx = diag(1/(2 sqrt(x)))")
+        return elementwise_jacobian(x, "d sqrt({0})/d{0} = diag(1/(2 sqrt({0})))")
 
 
 def _sign(x):
@@ -295,7 +297,7 @@ class Abs(Op):
     scalar_vjp = staticmethod(lambda g, x, value: (g * ((x > 0) - (x < 0)),))
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d|x|/dx = diag(sign(x))")
+        return elementwise_jacobian(x, "d|{0}|/d{0} = diag(sign({0}))")
 
 
 @register
@@ -317,7 +319,7 @@ class Tanh(Op):
     scalar_vjp = vjp
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d tanh(x)/dx = diag(1 - tanh(x)^2)")
+        return elementwise_jacobian(x, "d tanh({0})/d{0} = diag(1 - tanh({0})^2)")
 
 
 @register
@@ -341,7 +343,7 @@ class Sigmoid(Op):
     scalar_vjp = vjp
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d sigmoid(x)/dx = diag(s (1 - s)), s = sigmoid(x)")
+        return elementwise_jacobian(x, "d sigmoid({0})/d{0} = diag(sigmoid({0}) (1 - sigmoid({0})))")
 
 
 @register
@@ -365,7 +367,7 @@ class Relu(Op):
     scalar_vjp = staticmethod(lambda g, x, value: (0.0 if x <= 0.0 else g,))
 
     def jacobian(self, i, x, value):
-        return elementwise_jacobian(x, "d relu(x)/dx = diag(1[x > 0])")
+        return elementwise_jacobian(x, "d relu({0})/d{0} = diag(1[{0} > 0])")
 
 
 @register
@@ -393,8 +395,8 @@ class LeakyRelu(_Binary):
 
     def jacobian(self, i, x, alpha, value):
         if i == 0:
-            return broadcast_jacobian(x, value, "d/dx = diag(1 if x > 0 else alpha)")
-        return broadcast_jacobian(alpha, value, "d/dalpha = diag(0 if x > 0 else x)")
+            return broadcast_jacobian(x, value, "d leaky_relu({0}, {1})/d{0} = diag(1 if {0} > 0 else {1})", 0)
+        return broadcast_jacobian(alpha, value, "d leaky_relu({0}, {1})/d{1} = diag(0 if {0} > 0 else {0})", 1)
 
 
 def _crossed_bounds(lo, hi):
@@ -448,10 +450,13 @@ class Clip(Op):
         return (reduce_to(g * inside, x),)
 
     def jacobian(self, i, x, value, lo, hi):
-        bounds = " <= ".join([*([f"{lo:g}"] if lo is not None else []), "x", *([f"{hi:g}"] if hi is not None else [])])
+        bounds = " <= ".join([*([f"{lo:g}"] if lo is not None else []), "{0}",
+                              *([f"{hi:g}"] if hi is not None else [])])
+        given = ([f"{lo:g}"] if lo is not None else []) + ([f"{'' if lo is not None else 'hi='}{hi:g}"] if hi is not None else [])
+        call = f"clip({', '.join(['{0}'] + given)})"
         if lo is None and hi is None:
-            return elementwise_jacobian(x, "d clip(x)/dx = I  (no bounds: nothing is clipped)")
-        return elementwise_jacobian(x, f"d clip(x)/dx = diag(1[{bounds}])")
+            return elementwise_jacobian(x, f"d {call}/d{{0}} = I  (no bounds: nothing is clipped)")
+        return elementwise_jacobian(x, f"d {call}/d{{0}} = diag(1[{bounds}])")
 
 
 @register
@@ -502,6 +507,8 @@ class Where(Op):
         return None, reduce_to(np.where(cond, g, 0.0), a), reduce_to(np.where(cond, 0.0, g), b)
 
     def jacobian(self, i, cond, a, b, value):
+        call = "where({0}, {1}, {2})"
         if i == 0:
-            return JacobianInfo("zero", f"d/dcond: {PIECEWISE_CONSTANT}")
-        return broadcast_jacobian((a, b)[i - 1], value, ("d/da = diag(cond)", "d/db = diag(not cond)")[i - 1])
+            return JacobianInfo("zero", f"d {call}/d{{0}}: {PIECEWISE_CONSTANT}")
+        return broadcast_jacobian((a, b)[i - 1], value,
+                                  (f"d {call}/d{{1}} = diag({{0}})", f"d {call}/d{{2}} = diag(not {{0}})")[i - 1], i)

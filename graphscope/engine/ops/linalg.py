@@ -49,6 +49,21 @@ class MatMul(Op):
                 lambda: reduce_to(np.swapaxes(a2, -1, -2) @ g2, b2).reshape(b.shape))
 
     def jacobian(self, i, a, b, value):
+        """Kronecker forms for row-major flattening; a 1-d operand is numpy's promoted row (a) or column (b)."""
+        na, nb = np.ndim(a), np.ndim(b)
+        k = "[k]" if max(na, nb) > 2 else ""   # a batch: one matrix product per batch entry k
+        other = ("{1}" + (k if nb > 2 else ""), "{0}" + (k if na > 2 else ""))[i]
         if i == 0:
-            return JacobianInfo("matmul", "d(A@B)/dA = I ⊗ B^T   (VJP: dA = G @ B^T)")
-        return JacobianInfo("matmul", "d(A@B)/dB = A ⊗ I   (VJP: dB = A^T @ G)")
+            block = f"{other}^T" if na == 1 else f"I ⊗ {other}^T"
+            vjp = "d{0} = upstream @ {1}^T"
+        else:
+            block = other if nb == 1 else f"{other}^T ⊗ I" if na == 1 else f"{other} ⊗ I"
+            vjp = "d{1} = {0}^T @ upstream"
+        if not k:
+            return JacobianInfo("matmul", f"d({{0}}@{{1}})/d{{{i}}} = {block}   (entries row-major; VJP: {vjp})")
+        own = (a, b)[i]
+        whole = np.ndim(own) > 2 and shape_of(own)[:-2] == shape_of(value)[:-2 if min(na, nb) > 1 else -1]
+        laid = ("block-diagonal over the batch: 0 between batch entries" if whole else
+                "the blocks of every batch entry stacked: the VJP sums them over the batch")
+        return JacobianInfo("matmul", f"per batch entry k: d({{0}}@{{1}})[k]/d{{{i}}}{k if whole else ''} = {block}, "
+                                      f"{laid}; ^T swaps the last two axes   (entries row-major; VJP: {vjp})")

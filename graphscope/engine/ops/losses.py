@@ -53,8 +53,8 @@ class Softmax(Op):
         return (value * (g - _sum(np.asarray(g * value), axis=axis, keepdims=True)),)
 
     def jacobian(self, i, x, value, axis=-1):
-        return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = diag(s) - s s^T, s = softmax(x)",
-                            block_axis=axis)
+        return JacobianInfo("block-diagonal", f"one block per slice along axis {axis}: d{{out}}/d{{0}} = "
+                                              f"diag({{out}}) - {{out}} {{out}}^T (the slice's entries)", block_axis=axis)
 
 
 @register
@@ -75,7 +75,8 @@ class LogSoftmax(Op):
         return (g - np.exp(value) * _sum(np.asarray(g), axis=axis, keepdims=True),)
 
     def jacobian(self, i, x, value, axis=-1):
-        return JacobianInfo("block-diagonal", f"per slice along axis {axis}: J = I - 1 s^T, s = softmax(x)",
+        return JacobianInfo("block-diagonal", f"one block per slice along axis {axis}: d{{out}}/d{{0}} = "
+                                              f"I - 1 exp({{out}})^T (exp({{out}}): the slice's softmax)",
                             block_axis=axis)
 
 
@@ -176,7 +177,9 @@ class SoftmaxCrossEntropy(_ClassificationLoss):
         return (p if p.ndim == scores.ndim else p.reshape(scores.shape),)
 
     def jacobian(self, i, scores, value, labels):
-        return JacobianInfo("dense", "dL/ds = (softmax(s) - onehot(y)) / N  (a 1 x N*C row)")
+        n = 1 if np.ndim(scores) == 1 else shape_of(scores)[0]
+        return JacobianInfo("dense", f"d{{out}}/d{{0}} = (softmax({{0}}) - onehot(labels)) / N, N = {n}, softmax "
+                                     f"along each row  (a 1 x {np.size(scores)} row)")
 
 
 @register
@@ -207,7 +210,9 @@ class SvmLoss(_ClassificationLoss):
         return ((active * (g / s2.shape[0])).reshape(scores.shape),)
 
     def jacobian(self, i, scores, value, labels):
-        return JacobianInfo("dense", "dL/ds_j = 1[s_j - s_y + 1 > 0] / N, dL/ds_y = -(number of active margins) / N")
+        n = 1 if np.ndim(scores) == 1 else shape_of(scores)[0]
+        return JacobianInfo("dense", f"d{{out}}/d{{0}}[n,j] = 1[{{0}}[n,j] - {{0}}[n,y] + 1 > 0] / N for j != y, "
+                                     f"d{{out}}/d{{0}}[n,y] = -(its row's active margins) / N; y = labels[n], N = {n}")
 
 
 @register
@@ -225,4 +230,4 @@ class L2(Op):
         return (2.0 * g * w,)
 
     def jacobian(self, i, w, value):
-        return reduction_jacobian(w, value, "dense", "d||W||^2/dW = 2W  (a 1 x W.size row)")
+        return reduction_jacobian(w, value, "dense", f"d||{{0}}||^2/d{{0}} = 2 {{0}}  (a 1 x {np.size(w)} row)")

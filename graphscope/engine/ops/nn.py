@@ -19,7 +19,7 @@ is computed again.
 """
 import numpy as np
 
-from ..optable import JacobianInfo, Op, register, shape_of
+from ..optable import JacobianInfo, Op, register, scalar_form, shape_of
 
 
 # ---------------------------------------------------------------- the mode of a value
@@ -142,13 +142,14 @@ class BatchNorm(Op):
     def jacobian(self, i, x, gamma, beta, value, training=True, computed_training=None, **attrs):
         if i == 0:
             if computed_mode(training, computed_training):
-                return JacobianInfo("block-diagonal", "one block per feature (batch mean, variance): dy[m,d]/dx[n,d] = "
-                                                      "gamma[d]/(N sigma[d]) (N 1[m=n] - 1 - xhat[m,d] xhat[n,d]), "
-                                                      "sigma = sqrt(batch var + eps)", block_axis=0)
-            return JacobianInfo("diagonal", "test time: dy/dx = diag(gamma / sqrt(running_var + eps))")
+                return JacobianInfo("block-diagonal", f"one block per feature d: d{{out}}[m,d]/d{{0}}[n,d] = "
+                                    f"{{1}}[d]/(N sigma[d]) (N 1[m=n] - 1 - xhat[m,d] xhat[n,d]), N = {shape_of(x)[0]}; "
+                                    f"sigma = sqrt(batch var + eps), xhat = normalized {{0}}", block_axis=0)
+            return JacobianInfo("diagonal", "test time: d{out}/d{0} = diag({1} / sqrt(running_var + eps))")
         if i == 1:
-            return JacobianInfo("broadcast", "dy[n,d]/dgamma[d] = xhat[n,d]  (VJP sums over the batch)")
-        return JacobianInfo("broadcast", "dy[n,d]/dbeta[d] = 1  (VJP sums over the batch)")
+            return JacobianInfo("broadcast", "d{out}[n,d]/d{1}[d] = xhat[n,d]  (xhat: normalized {0}; VJP sums over "
+                                             "the batch)")
+        return JacobianInfo("broadcast", "d{out}[n,d]/d{2}[d] = 1  (VJP sums over the batch)")
 
     def refresh(self, attrs, x, gamma, beta):
         """Fold this batch into the running averages (in place), in training mode only."""
@@ -213,9 +214,11 @@ class Dropout(Op):
 
     def jacobian(self, i, x, value, p=0.5, training=True, computed_training=None, **attrs):
         if not computed_mode(training, computed_training):
-            return JacobianInfo("scalar" if np.size(x) == 1 else "identity", "test time: dropout is off, dy/dx = I")
-        return JacobianInfo("scalar" if np.size(x) == 1 else "diagonal",
-                            f"dy/dx = diag(mask / (1 - p)), p = {p:g}: 0 where a unit was dropped")
+            if np.size(x) == 1:
+                return JacobianInfo("scalar", "test time: dropout is off, d{out}/d{0} = 1")
+            return JacobianInfo("identity", "test time: dropout is off, d{out}/d{0} = I")
+        formula = f"d{{out}}/d{{0}} = diag(mask / (1 - p)), p = {p:g}: 0 where a unit was dropped"
+        return JacobianInfo("scalar", scalar_form(formula)) if np.size(x) == 1 else JacobianInfo("diagonal", formula)
 
     def refresh(self, attrs, x):
         """A fresh mask for the new pass (training mode only)."""

@@ -64,7 +64,7 @@ class _Reduce(Op):
 
     def jacobian(self, i, x, value, axis=None, keepdims=False):
         over = "all axes" if axis is None else f"axis {axis}" if isinstance(axis, int) else f"axes {tuple(axis)}"
-        return reduction_jacobian(x, value, self.structure, f"{self.formula}  over {over}")
+        return reduction_jacobian(x, value, self.structure, self.formula.format(f"{self.name}({{0}})", over))
 
 
 @register
@@ -73,7 +73,7 @@ class Sum(_Reduce):
 
     name = "sum"
     function = "sum"
-    formula = "d sum(x)/dx = 1^T (each output sums its inputs: a row of ones)"
+    formula = "d {0}/d{{0}} = 1^T over {1}  (each output entry sums its inputs: a row of ones)"
 
     def forward(self, x, axis=None, keepdims=False):
         return np.add.reduce(np.asarray(x), axis=axis, keepdims=keepdims)
@@ -89,7 +89,7 @@ class Mean(_Reduce):
 
     name = "mean"
     function = "mean"
-    formula = "d mean(x)/dx = 1^T / n"
+    formula = "d {0}/d{{0}} = 1^T / n over {1}  (n: the entries each output entry averages)"
 
     def forward(self, x, axis=None, keepdims=False):
         if x.__class__ is not float and self._count(x, axis) == 0:  # numpy would warn and return NaN
@@ -152,7 +152,7 @@ class Max(_Extreme):
     function = "max"
     ufunc = np.maximum
     pick = staticmethod(np.argmax)
-    formula = "d max(x)/dx = 1[x = max] / (number of ties)  (a NaN is the max)"
+    formula = "d {0}/d{{0}} = 1[{{0}} = max] / (number of ties) over {1}  (a NaN is the max)"
 
 
 @register
@@ -163,7 +163,7 @@ class Min(_Extreme):
     function = "min"
     ufunc = np.minimum
     pick = staticmethod(np.argmin)
-    formula = "d min(x)/dx = 1[x = min] / (number of ties)  (a NaN is the min)"
+    formula = "d {0}/d{{0}} = 1[{{0}} = min] / (number of ties) over {1}  (a NaN is the min)"
 
 
 #: What ``x.max(dim=1)`` and ``x.min(dim=1)`` return, as torch.return_types.max: ``values`` (the recorded

@@ -61,10 +61,10 @@ class Reshape(Op):
 
     def jacobian(self, i, x, *sources, value, shape, kept=(), sized=()):
         if i > 0:
-            return JacobianInfo("zero", f"d reshape / d input {i}: that input gives a size only (its values do "
+            return JacobianInfo("zero", f"d reshape/d{{{i}}}: that input gives a size only (its values do "
                                         f"not matter)")
-        return JacobianInfo("identity", f"reshape {shape_of(x)} -> {shape_of(value)}: J = I (same entries, new "
-                                        f"indexing)")
+        return JacobianInfo("identity", f"reshape {shape_of(x)} -> {shape_of(value)}: J = I (same entries in the "
+                                        f"same row-major order, new indexing)")
 
 
 def _kept_shape(x, sources, shape, kept, sized):
@@ -127,7 +127,7 @@ class Transpose(Op):
         return (np.transpose(g, inverse),)
 
     def jacobian(self, i, x, value, axes=None):
-        return JacobianInfo("permutation", f"transpose axes {axes or 'reversed'}: J is a permutation matrix")
+        return JacobianInfo("permutation", f"transpose({{0}}) axes {axes or 'reversed'}: J is a permutation matrix")
 
 
 def _swapped(x, a, b):
@@ -192,9 +192,9 @@ class GetItem(Op):
 
     def jacobian(self, i, x, *parts, value, index, slots=()):
         if i > 0:
-            return JacobianInfo("zero", f"d x[index]/d index: {PIECEWISE_CONSTANT}")
+            return JacobianInfo("zero", f"d {{0}}[index]/d{{{i}}}: {PIECEWISE_CONSTANT}")
         kind = "gather" if parts or _has_array(index) else "selection"
-        return JacobianInfo("gather", f"x[...] ({kind}): each output row of J has a single 1; "
+        return JacobianInfo("gather", f"{{0}}[...] ({kind}): each output row of J has a single 1; "
                                       f"VJP scatters (adds) g back into zeros of shape {shape_of(x)}")
 
 
@@ -230,8 +230,8 @@ class _Join(Op):
         return tuple(tensors_of(tensors, self.name)), {"axis": whole(axis, "axis", self.name)}
 
     def jacobian(self, i, *xs, value, axis=0):
-        return JacobianInfo("gather", f"{self.name} along axis {axis}: input {i} is a block of the output "
-                                      f"(J is a selection matrix)")
+        return JacobianInfo("gather", f"{self.name} along axis {axis}: {{{i}}} (input {i}) is a block of the "
+                                      f"output (J is a selection matrix)")
 
 
 @register
