@@ -318,7 +318,8 @@ def read_settings(folder):
 
 #: The settings a resumed run must share with the run it continues, and how to read each off a trainer.
 RESUMED_SETTINGS = {"batch_size": lambda t: t.batch_size, "reg": lambda t: t.reg, "seed": lambda t: t.seed,
-                    "shuffle": lambda t: t.shuffle, "dtype": lambda t: t.dtype.name, "lr": lambda t: t.lr0}
+                    "shuffle": lambda t: t.shuffle, "dtype": lambda t: t.dtype.name, "lr": lambda t: t.lr0,
+                    "drop_last": lambda t: t.drop_last}
 
 
 def same_setting(saved, given):

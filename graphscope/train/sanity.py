@@ -31,6 +31,7 @@ from ..engine.formatting import pretty_as_str
 from ..engine.update_ratio import UPDATE_RATIO_TARGET, UPDATE_RATIO_TARGET_TEXT
 from ..engine.words import plural
 from .blocked import blocked_lines, blocking_findings
+from .lastbatch import last_batch_problem
 from .loss_trend import FLAT_ON_A_FEW
 from .rewind import TrainerState
 from .settings import VAL_CHUNK
@@ -128,6 +129,10 @@ def sanity_check(trainer, x=None, y=None, out=None):
     saved = TrainerState(trainer)
     checks = []
     say = out or (lambda *_: None)
+    batches = _last_batch(trainer, len(x))
+    if batches:
+        checks.append(batches)
+        say(batches.line())
     try:
         for check in (_initial_loss, _regularization, _overfit_subset):
             saved.restore()
@@ -141,6 +146,17 @@ def sanity_check(trainer, x=None, y=None, out=None):
     report = SanityReport(checks)
     say(report.summary())
     return report
+
+
+def _last_batch(trainer, n):
+    """A failed check when training on `n` examples would leave batch norm a last batch of 1 (the run would stop
+    there), else None: the other checks run on other batches and would not see it."""
+    problem = last_batch_problem(trainer.graph, n, trainer.batch_size, trainer.drop_last,
+                                 drop_option="drop_last=True (graphscope train: --drop-last)")
+    if not problem:
+        return None
+    figure, advice = problem.split("; ", 1)
+    return Check("batches", figure, False, advice)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
 from .labels import label_shape_problem, require_whole_labels
+from .lastbatch import batch_count, last_batch_problem
 from .node_state import PassState
 from .optimizer_state import copied_state
 from .plan import Plan
@@ -116,11 +117,13 @@ class Trainer:
     `watch_layers`: after every epoch, keep a compact record of each layer's health in ``history.layers``
     (gradient std, dead or saturated fraction, update/weight ratio per scope, and graphscope.train.health's
     diagnosis), measured as ``layer_stats()`` measures it.
+    `drop_last`: leave out each epoch's last batch when it is smaller than `batch_size` (as PyTorch's DataLoader):
+    batch norm in training mode needs 2 examples a batch, so a last batch of 1 is refused before training starts.
     """
 
     def __init__(self, loss, optimizer, batch_size=64, epochs=10, schedule=None, reg=0.0, seed=0, shuffle=True,
                  dtype="float32", progress=None, callbacks=(), *, x=None, y=None, scores=None, checkpoint=None,
-                 overwrite_checkpoint=False, watch_layers=False):
+                 overwrite_checkpoint=False, watch_layers=False, drop_last=False):
         if not hasattr(loss, "_value"):
             raise GraphscopeError(f"Trainer(loss, ...): loss must be the recorded loss tensor, got {type(loss).__name__}")
         if loss.size != 1:
@@ -143,6 +146,7 @@ class Trainer:
         self.schedule = schedule
         self.seed = seed
         self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
         self.dtype = np.dtype(DTYPES[str(dtype)])
         self.progress = progress
         self.callbacks = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
@@ -218,8 +222,8 @@ class Trainer:
                 "epochs": self.epochs, "reg": self.reg, "seed": self.seed, "shuffle": self.shuffle,
                 "dtype": self.dtype.name, "schedule": None if self.schedule is None else repr(self.schedule),
                 "n_train": n_train, "iterations_per_epoch": None if n_train is None else
-                -(-n_train // self.batch_size), "classes": self.roles.classes,
-                "params": [p.name for p in self.params]}
+                batch_count(n_train, self.batch_size, self.drop_last), "classes": self.roles.classes,
+                "params": [p.name for p in self.params], "drop_last": self.drop_last}
 
     def stop(self):
         """Ask a running fit to stop before its next batch (safe to call from another thread).
@@ -501,7 +505,11 @@ class Trainer:
         self._layer_source, self._layer_given = None, given  # the sample is copied when first asked, or at the end
         has_val = x_val is not None or y_val is not None
         n = len(x_train)
-        batches = -(-n // self.batch_size)
+        batches = batch_count(n, self.batch_size, self.drop_last)
+        problem = last_batch_problem(self.graph, n, self.batch_size, self.drop_last)
+        if problem:
+            raise GraphscopeError(f"fit: {problem}")
+        trained_rows = min(n, batches * self.batch_size)  # each epoch's examples (drop_last leaves a few out)
         h = self.history
         h.settings = self.settings(n)
         h.stopped = ""
@@ -545,7 +553,7 @@ class Trainer:
                                             None if c is None else c / len(yb), lr))
                     bar.advance(lambda: f"epoch {epoch + 1}/{self.epochs}  loss {loss:.4g}")
                 self._unscale_gradients()
-                train_acc = None if correct is None else correct / n
+                train_acc = None if correct is None else correct / trained_rows
                 val_acc = val_loss = None
                 if has_val:
                     kept = _last_pass(self.graph)

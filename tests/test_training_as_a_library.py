@@ -1,0 +1,83 @@
+"""What a practitioner training with graphscope as a library meets: a last batch of 1 for batch norm, a schedule
+beside the optimizer's rate, the sanity check of a batch-norm net on raw inputs, predictions after training."""
+import warnings
+
+import numpy as np
+import pytest
+
+import graphscope as gs
+from graphscope.cli import main
+from graphscope.engine.errors import GraphscopeError
+
+from train_helpers import spiral
+
+
+def bn_net(x, y, batch=32, dropout=0.0, scale=1.0):
+    """A batch-norm MLP on (x, y)'s first `batch` rows (inputs times `scale`: raw, badly scaled features)."""
+    net = gs.nn.MLP([x.shape[1], 32, 3], batchnorm=True, dropout=dropout, init="he", rng=0)
+    scores = net(gs.tensor(x[:batch] * scale, name="x"))
+    scores.name = "scores"
+    return gs.softmax_cross_entropy(scores, y[:batch]), net
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ---------------------------------------------------------------- a last batch of 1 example
+
+def test_a_last_batch_of_one_for_batch_norm_is_refused_before_training_with_the_fix():
+    x, y = spiral(n_per_class=33)  # 99 = 2 * 49 + 1
+    loss, _ = bn_net(x, y)
+    before = [p.value.copy() for p in loss.graph().params]
+    trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=49, epochs=1, progress=False)
+    with pytest.raises(GraphscopeError) as err:
+        trainer.fit(x, y)
+    text = str(err.value)
+    assert "batch_size 49" in text and "99 training examples" in text and "last batch of 1 example" in text
+    assert "drop_last=True" in text and "another batch_size (e.g. 50)" in text
+    assert trainer.history.loss == [] and all(np.allclose(a, p.value) for a, p in zip(before, loss.graph().params))
+
+
+def test_drop_last_trains_whole_batches_only():
+    x, y = spiral(n_per_class=33)
+    loss, _ = bn_net(x, y)
+    trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=49, epochs=2, progress=False,
+                         drop_last=True)
+    h = trainer.fit(x, y)
+    assert len(h.loss) == 4 and h.settings["iterations_per_epoch"] == 2 and h.settings["drop_last"] is True
+    assert 0.0 <= h.train_acc[-1] <= 1.0
+
+
+def test_train_and_search_refuse_a_last_batch_of_one_up_front_and_take_drop_last(capsys, tmp_path):
+    path = tmp_path / "bn_spiral.py"
+    path.write_text(BN_SPIRAL)
+    code, out, err = run(capsys, "train", str(path), "--batch-size", "49", "--epochs", "1", "--no-progress")
+    assert code == 2 and out == "" and "--batch-size 49" in err and "--drop-last" in err, err
+    assert "last batch of 1 example" in err and "bn1" in err
+    code, out, err = run(capsys, "search", str(path), "--batch-size", "49", "--trials", "1", "--no-progress")
+    assert code == 2 and "--drop-last" in err, err
+    code, out, err = run(capsys, "train", str(path), "--batch-size", "49", "--epochs", "1", "--no-progress",
+                         "--drop-last")
+    assert code == 0 and "a smaller last batch left out" in out, err
+    code, out, err = run(capsys, "train", str(path), "--batch-size", "49", "--sanity")
+    assert code == 1 and "[FAIL] batches: batch_size 49" in out
+
+
+BN_SPIRAL = """
+import numpy as np
+import graphscope as gs
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(99, 2)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0)
+    return x, y, x[:20], y[:20]
+
+def build():
+    x, y, _, _ = data()
+    net = gs.nn.MLP([2, 16, 3], batchnorm=True, rng=0)
+    return gs.softmax_cross_entropy(net(gs.tensor(x[:32], name="x")), y[:32])
+"""
