@@ -81,3 +81,30 @@ def build():
     net = gs.nn.MLP([2, 16, 3], batchnorm=True, rng=0)
     return gs.softmax_cross_entropy(net(gs.tensor(x[:32], name="x")), y[:32])
 """
+
+
+# ---------------------------------------------------------------- the initial loss of a batch-norm net
+
+def test_the_initial_loss_check_measures_what_training_sees_for_batch_norm_on_raw_inputs():
+    x, y = spiral(n_per_class=40)
+    x = x * 40.0 + 60.0  # raw, badly scaled features: batch norm's batch statistics standardize them in training
+    loss, _ = bn_net(x, y, batch=32, dropout=0.2)
+    trainer = gs.Trainer(loss, gs.optim.Adam(loss.graph().params, lr=0.01), batch_size=32, progress=False)
+    report = trainer.sanity_check(x, y)
+    initial = report.checks[0]
+    assert initial.name == "initial loss" and initial.ok, initial.line()
+    first = float(initial.figure.split(",")[0])
+    assert abs(first - np.log(3)) < 0.5  # near chance, as the first training batches see it (eval mode: far off)
+    first_batch = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=1e-12), batch_size=32, epochs=1,
+                             progress=False).fit(x, y).loss[0]
+    assert abs(first - first_batch) < 0.5
+
+
+def test_the_initial_loss_check_still_fails_raw_inputs_without_batch_norm():
+    x, y = spiral(n_per_class=40)
+    net = gs.nn.MLP([2, 32, 3], init="he", rng=0)
+    scores = net(gs.tensor(x[:32] * 40.0 + 60.0, name="x"))
+    loss = gs.softmax_cross_entropy(scores, y[:32])
+    trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.01), batch_size=32, progress=False)
+    initial = trainer.sanity_check(x * 40.0 + 60.0, y).checks[0]
+    assert not initial.ok and "Standardize the inputs" in initial.line()
