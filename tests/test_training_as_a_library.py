@@ -108,3 +108,26 @@ def test_the_initial_loss_check_still_fails_raw_inputs_without_batch_norm():
     trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.01), batch_size=32, progress=False)
     initial = trainer.sanity_check(x * 40.0 + 60.0, y).checks[0]
     assert not initial.ok and "Standardize the inputs" in initial.line()
+
+
+# ---------------------------------------------------------------- a schedule beside the optimizer's rate
+
+def test_a_schedule_that_replaces_the_optimizers_rate_is_said_once_naming_both():
+    x, y = spiral(n_per_class=20)
+    loss, _ = bn_net(x, y)
+    opt = gs.optim.Adam(loss.graph().params, lr=1e-3)
+    trainer = gs.Trainer(loss, opt, schedule=gs.optim.exponential(0.5, k=0.1), epochs=1, batch_size=20,
+                         progress=False)
+    with pytest.warns(gs.train.ScheduleRateWarning) as said:
+        trainer.fit(x, y)
+    assert len(said) == 1 and said[0].filename == __file__
+    text = str(said[0].message)
+    assert "lr0 0.5" in text and "Adam was made with lr 0.001" in text and "uses the schedule's rate" in text
+    assert trainer.history.lr == [0.5]
+    trainer.epochs = 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trainer.fit(x, y)  # said once
+        same = gs.Trainer(loss, gs.optim.Adam(loss.graph().params, lr=0.5), epochs=1, batch_size=20, progress=False,
+                          schedule=gs.optim.exponential(0.5, k=0.1))
+        same.fit(x, y)  # the same rate: nothing to say

@@ -28,6 +28,7 @@ from .node_state import PassState
 from .optimizer_state import copied_state
 from .plan import Plan
 from .progress import Bar, wanted
+from .schedule_rate import warn_schedule_rate
 from .settings import DTYPES, VAL_CHUNK, setting_problems
 
 
@@ -167,6 +168,7 @@ class Trainer:
         self.params = list(optimizer.params)
         self.weights = [p for p in self.graph.params if p.ndim >= 2]
         self.lr0 = float(optimizer.lr)
+        self._rate_said = None          # the schedule whose rate fit() said replaces the optimizer's (once)
         self.rng = np.random.default_rng(seed)
         self.epoch = 0                  # epochs completed
         self.saved_epoch = None         # the epoch count of the last checkpoint written (None: none yet)
@@ -502,6 +504,9 @@ class Trainer:
                                   f"(the total); set trainer.epochs to {self.epoch + 1} or more to train further")
         given = (x_train, y_train)
         x_train, y_train, x_val, y_val = self.check_data(x_train, y_train, x_val, y_val)
+        if self.schedule is not None and self._rate_said is not self.schedule:
+            if warn_schedule_rate(self.schedule, self.lr0, f"the optimizer {_optimizer_name(self.optimizer)}"):
+                self._rate_said = self.schedule
         self._layer_source, self._layer_given = None, given  # the sample is copied when first asked, or at the end
         has_val = x_val is not None or y_val is not None
         n = len(x_train)
