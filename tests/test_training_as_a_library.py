@@ -131,3 +131,45 @@ def test_a_schedule_that_replaces_the_optimizers_rate_is_said_once_naming_both()
         same = gs.Trainer(loss, gs.optim.Adam(loss.graph().params, lr=0.5), epochs=1, batch_size=20, progress=False,
                           schedule=gs.optim.exponential(0.5, k=0.1))
         same.fit(x, y)  # the same rate: nothing to say
+
+
+# ---------------------------------------------------------------- predictions on new data
+
+def test_trainer_predict_gives_eval_mode_scores_and_leaves_the_training_graph_as_it_was(tmp_path):
+    x, y = spiral(n_per_class=40)
+    loss, net = bn_net(x, y, batch=32, dropout=0.2)
+    trainer = gs.Trainer(loss, gs.optim.Adam(loss.graph().params, lr=0.01), batch_size=25, epochs=3,
+                         progress=False, checkpoint=tmp_path / "ck")
+    trainer.fit(x, y)
+    graph = trainer.graph
+    held = [(n, n._value, n.grad, n.attrs) for n in graph.nodes]
+    averages = [np.array(n.attrs["running_mean"]) for n in graph.ops if n.op == "batch_norm"]
+    scores = trainer.predict(x[:7], batch_size=3)
+    assert scores.shape == (7, 3)
+    assert all(n._value is v and n.grad is g and n.attrs is a for n, v, g, a in held)
+    assert [np.array_equal(a, n.attrs["running_mean"]) for n, a in
+            zip([n for n in graph.ops if n.op == "batch_norm"], averages)] == [True]
+    accuracy, _ = trainer.evaluate(x, y)
+    assert np.mean(trainer.predict(x).argmax(axis=1) == y) == pytest.approx(accuracy)
+    net.eval()
+    expected = net(gs.tensor(x[:7].astype(np.float32))).value
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
+
+    # from the checkpoint: a fresh graph, its weights loaded, the same scores; load_weights says what it did briefly
+    fresh, _ = bn_net(x, y, batch=32, dropout=0.2)
+    from graphscope.train.checkpoint import load_weights
+    loaded = load_weights(fresh, tmp_path / "ck")
+    shown = repr(loaded)
+    assert "\n" not in shown and len(shown) < 300 and "after epoch 3" in shown and "gs.train.predict" in shown
+    assert loaded["epoch"] == 3
+    np.testing.assert_allclose(gs.train.predict(fresh, x[:7]), scores, rtol=1e-5, atol=1e-6)
+    assert fresh.graph()["x"].shape == (32, 2)  # the loss graph still holds its batch
+    with pytest.raises(GraphscopeError, match=r"x has shape \(7, 5\), but the input x takes rows of shape \(2,\)"):
+        gs.train.predict(fresh, np.zeros((7, 5)))
+
+
+def test_exporting_a_model_object_says_to_export_what_it_computes(tmp_path):
+    pytest.importorskip("onnx")
+    net = gs.nn.MLP([4, 3], rng=0)
+    with pytest.raises(GraphscopeError, match=r"got the MLP object itself.*net\(gs.tensor\(x_batch"):
+        gs.interop.to_onnx(net, tmp_path / "m.onnx")

@@ -231,7 +231,7 @@ def to_model(graph, dynamic_batch=False):
     a loss's labels are a model input. Batch norm and dropout export in test mode; a graph with either in
     training mode gets an ``OnnxExportWarning``.
     """
-    graph = require_graph(graph)
+    graph = require_graph(_not_a_module(graph))
     problem = export_problem(graph)
     if problem:
         raise OnnxExportError(problem)
@@ -283,6 +283,17 @@ def to_model(graph, dynamic_batch=False):
         if note:
             warnings.warn(OnnxExportWarning(f"ONNX export: {note}"), stacklevel=_user_stacklevel())
     return model
+
+
+def _not_a_module(obj):
+    """`obj`, unless it is a layer or model object (gs.nn.MLP, ...), which holds no graph: then an OnnxExportError
+    saying to export what it computes."""
+    if callable(obj) and (hasattr(obj, "parameters") or hasattr(obj, "params")) and not hasattr(obj, "nodes"):
+        name = type(obj).__name__
+        raise OnnxExportError(f"to_onnx takes a graphscope Graph or tensor, got the {name} object itself, which holds "
+                              f"no graph: export what it computes, e.g. scores = net(gs.tensor(x_batch, name='x')); "
+                              f"gs.interop.to_onnx(scores, 'model.onnx', dynamic_batch=True)")
+    return obj
 
 
 def _exported_attrs(attrs):

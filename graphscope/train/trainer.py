@@ -436,6 +436,17 @@ class Trainer:
             correct = None if c is None or correct is None else correct + c
         return (None if correct is None else correct / len(x)), total_loss / len(x)
 
+    def predict(self, x, batch_size=VAL_CHUNK):
+        """The class scores (N, C) of the examples `x`, in eval mode (batch norm's running averages, no dropout),
+        `batch_size` rows a pass; the graph keeps what it held (the last training batch, its mode), so training
+        goes on as before. ``scores.argmax(axis=1)`` are the predicted classes."""
+        from .prediction import predict
+        if self.roles.scores is None:
+            raise GraphscopeError(f"predict: the graph of {self.loss.name} has no class scores (one row per "
+                                  f"example); name the node scores.name = 'scores' or pass Trainer(..., scores=...)")
+        x = _real_numbers(x, "predict", "x")
+        return predict(self.graph, x, batch_size, scores=self.roles.scores, x_node=self.roles.input)
+
     def _eval_passes(self, x, y):
         """Run the graph in eval mode on (x, y), VAL_CHUNK rows at a time, yielding each chunk after its pass."""
         self._set_training(False)
