@@ -173,3 +173,27 @@ def test_exporting_a_model_object_says_to_export_what_it_computes(tmp_path):
     net = gs.nn.MLP([4, 3], rng=0)
     with pytest.raises(GraphscopeError, match=r"got the MLP object itself.*net\(gs.tensor\(x_batch"):
         gs.interop.to_onnx(net, tmp_path / "m.onnx")
+
+
+# ---------------------------------------------------------------- ONNX export defaults
+
+def test_exporting_the_trained_loss_warns_once_with_the_call_that_ships_the_scores(tmp_path):
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    x, y = spiral(n_per_class=20)  # 60 examples in batches of 25: the last batch holds 10
+    loss, _ = bn_net(x, y)
+    gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=25, epochs=1, progress=False).fit(x, y)
+    graph = loss.graph()
+    gs.nn.set_training(graph, False)  # the batch-norm mode warning is another matter
+    with pytest.warns(gs.interop.OnnxExportWarning) as said:
+        graph.to_onnx(tmp_path / "loss.onnx")
+    lines = [str(w.message) for w in said]
+    assert len(lines) == 1 and "\n" not in lines[0], lines
+    assert "takes batches of exactly 10 examples (x: 10x2" in lines[0] and "its 10 labels built in" in lines[0]
+    call = lines[0].split("to ship the class scores for any batch size: ", 1)[1]
+    assert call == f"gs.interop.to_onnx(graph['scores'], {str(tmp_path / 'loss.onnx')!r}, dynamic_batch=True)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # what the warning says to do exports without a word
+        gs.interop.to_onnx(graph["scores"], tmp_path / "scores.onnx", dynamic_batch=True)
+    got = ort.InferenceSession(str(tmp_path / "scores.onnx")).run(None, {"x": x[:37]})[0]
+    assert got.shape == (37, 3)

@@ -462,9 +462,22 @@ def run(args):
     print(layer_health(trainer, args, f"after epoch {trainer.epoch}", stats))
     if args.checkpoint or args.resume:
         folder = args.checkpoint or args.resume
+        words = ["export", args.file, "--checkpoint", folder, "-o", model_name(args.file)]
         print(f"checkpoint: {folder} (after epoch {trainer.epoch}); the trained model, to ship: "
-              + "graphscope " + shlex.join(["export", args.file, "--checkpoint", folder, "-o", model_name(args.file)]))
+              + "graphscope " + shlex.join(words + (["--dynamic-batch"] if any_batch_size(trainer) else [])))
     return 0
+
+
+def any_batch_size(trainer):
+    """True when the trained model export ships (the graph ending at the class scores) can take any batch size."""
+    from ..engine.graph import Graph
+    from ..interop.onnxbatch import batch_carriers
+    scores = trainer.roles.scores
+    try:
+        batch_carriers(Graph(scores if scores is not None else trainer.graph.output))
+    except GraphscopeError:
+        return False
+    return True
 
 
 def cli_last_batch_problem(graph, n_train, args):

@@ -40,7 +40,7 @@ import warnings
 import numpy as np
 
 from ..engine.errors import GraphscopeError
-from ..engine.graph import require_graph
+from ..engine.graph import Graph, require_graph
 from ..engine.source import display_location, is_internal
 from ..util.atomic import atomic_write, require_path
 from ..util.replaceable import ONNX_MODEL, require_replaceable
@@ -224,7 +224,51 @@ def fixed_batch_note(graph, dynamic_batch, option="dynamic_batch=True",
             f"{held}; export with {option} to take any batch size")
 
 
-def to_model(graph, dynamic_batch=False):
+def shipping_note(graph, dynamic_batch, path="model.onnx"):
+    """What makes the model unfit to ship, in one sentence with the call that ships the class scores for any
+    batch size: its input batch fixed at the size the graph holds (after Trainer.fit: the last batch's) and/or
+    its output the loss with the recorded labels built in; None when neither (or nothing better can be exported)."""
+    out = graph.output
+    labels = None if dynamic_batch or out.op_def is None else out.attrs.get("labels")
+    loss = isinstance(labels, np.ndarray) and len(out.inputs) > 0
+    scores = next((n for n in graph.nodes if n.name == "scores" and n is not out), None)
+    if scores is None:
+        scores = out.inputs[0] if loss else out
+    try:
+        batch_carriers(Graph(scores))
+        free = True
+    except GraphscopeError:
+        free = False
+    fixed = fixed_batch_note(graph, dynamic_batch) if free else None
+    if not (loss or fixed):
+        return None
+    parts = []
+    if fixed:
+        inputs = [n for n in graph.leaves if n.role == "input"]
+        parts.append(f"takes batches of exactly {inputs[0].shape[0]} examples ("
+                     + ", ".join(f"{n.name}: {'x'.join(map(str, n.shape))}" for n in inputs)
+                     + ", the batch the graph holds now: after Trainer.fit, its last batch)")
+    if loss:
+        parts.append(f"outputs the loss {out.name}, its {labels.size} label{'s' if labels.size != 1 else ''} built "
+                     f"in, not the class scores")
+    if scores is out:
+        return f"the model {parts[0]}; export with dynamic_batch=True to take any batch size"
+    free_text = ", dynamic_batch=True" if free else ""
+    return (f"the model {' and '.join(parts)}; to ship the class scores{' for any batch size' if free else ''}: "
+            f"gs.interop.to_onnx({_node_text(graph, scores)}, {str(path)!r}{free_text})")
+
+
+def _node_text(graph, node):
+    """How the user reaches `node`: graph['name'] when the name finds it, else a description."""
+    try:
+        if graph.node(node.name) is node:
+            return f"graph[{node.name!r}]"
+    except GraphscopeError:
+        pass
+    return f"<the scores tensor, {node.name}>"
+
+
+def to_model(graph, dynamic_batch=False, path="model.onnx"):
     """The graph (or the graph ending at a tensor) as an ``onnx.ModelProto``, checked by onnx's checker.
 
     ``dynamic_batch=True``: the inputs' first axis (and the outputs' that carry it) is the symbolic 'batch', and
@@ -279,7 +323,7 @@ def to_model(graph, dynamic_batch=False):
     except Exception as exc:  # onnx's ValidationError / InferenceError: a mapping row emitted something wrong
         raise OnnxExportError(f"the exported model fails onnx's checker (a bug in graphscope's ONNX mapping; "
                               f"please report it): {' '.join(str(exc).split())[:300]}") from None
-    for note in (test_mode_note(graph), branches):
+    for note in (test_mode_note(graph), branches, shipping_note(graph, dynamic_batch, path)):
         if note:
             warnings.warn(OnnxExportWarning(f"ONNX export: {note}"), stacklevel=_user_stacklevel())
     return model
@@ -338,7 +382,7 @@ def to_onnx(graph, path, dynamic_batch=False):
     """
     path = require_path(path, "ONNX model")
     require_replaceable(path, ONNX_MODEL, 'graph.to_onnx("model.onnx")', OnnxExportError)
-    return write_model(to_model(graph, dynamic_batch=dynamic_batch), path)
+    return write_model(to_model(graph, dynamic_batch=dynamic_batch, path=path), path)
 
 
 def write_model(model, path):
