@@ -197,3 +197,34 @@ def test_exporting_the_trained_loss_warns_once_with_the_call_that_ships_the_scor
         gs.interop.to_onnx(graph["scores"], tmp_path / "scores.onnx", dynamic_batch=True)
     got = ort.InferenceSession(str(tmp_path / "scores.onnx")).run(None, {"x": x[:37]})[0]
     assert got.shape == (37, 3)
+
+
+# ---------------------------------------------------------------- BLAS threads
+
+def test_a_wide_swing_of_epoch_times_suggests_one_blas_thread_only_when_it_matters():
+    from graphscope.train.threads import thread_note
+    swung = [0.9, 0.15, 0.7, 0.013, 0.05]
+    note = thread_note(swung, environ={}, cpus=2)
+    assert note.startswith("epoch times swung from 13 ms to 700 ms") and "OPENBLAS_NUM_THREADS=1" in note
+    assert thread_note(swung, environ={"OPENBLAS_NUM_THREADS": "1"}, cpus=2) is None  # the user chose
+    assert thread_note(swung, environ={}, cpus=1) is None
+    assert thread_note([0.9, 0.013, 0.02, 0.018], environ={}, cpus=2) is None  # steady after the first epoch
+    assert thread_note([0.01, 0.001, 0.008], environ={}, cpus=2) is None  # too short to matter
+
+
+def test_train_prints_the_thread_note_when_its_epochs_swung(capsys, tmp_path, monkeypatch):
+    path = tmp_path / "bn_spiral.py"
+    path.write_text(BN_SPIRAL)
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    fit = gs.Trainer.fit
+
+    def swinging_fit(self, *data):  # the epochs as a busy 2-core machine times them
+        history = fit(self, *data)
+        history.seconds[:] = [0.9, 0.05, 0.013, 0.7]
+        return history
+
+    monkeypatch.setattr(gs.Trainer, "fit", swinging_fit)
+    code, out, err = run(capsys, "train", str(path), "--epochs", "4", "--batch-size", "33", "--no-progress")
+    assert code == 0 and "note: epoch times swung from 13 ms to 700 ms" in out, out

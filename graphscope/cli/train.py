@@ -454,6 +454,10 @@ def run(args):
             show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed", note)
         raise
     show(history, args)
+    from ..train.threads import thread_note
+    threads = thread_note(history.seconds)
+    if threads:
+        print(f"note: {threads}")
     print()
     stats = trainer.layer_stats()
     verdict = trainer_verdict(trainer, stats)
