@@ -225,37 +225,28 @@ def fixed_batch_note(graph, dynamic_batch, option="dynamic_batch=True",
 
 
 def shipping_note(graph, dynamic_batch, path="model.onnx"):
-    """What makes the model unfit to ship, in one sentence with the call that ships the class scores for any
-    batch size: its input batch fixed at the size the graph holds (after Trainer.fit: the last batch's) and/or
-    its output the loss with the recorded labels built in; None when neither (or nothing better can be exported)."""
+    """What makes a model whose output is a loss with the recorded labels built in unfit to ship (and its input
+    batch fixed at the size the graph holds, after Trainer.fit the last batch's, when it is), in one sentence with
+    the call that ships the class scores for any batch size; None for any other model."""
     out = graph.output
-    labels = None if dynamic_batch or out.op_def is None else out.attrs.get("labels")
-    loss = isinstance(labels, np.ndarray) and len(out.inputs) > 0
-    scores = next((n for n in graph.nodes if n.name == "scores" and n is not out), None)
-    if scores is None:
-        scores = out.inputs[0] if loss else out
+    labels = None if dynamic_batch or out.op_def is None or not out.inputs else out.attrs.get("labels")
+    if not isinstance(labels, np.ndarray):
+        return None  # a model of its scores: the doc string says when its batch is fixed
+    scores = next((n for n in graph.nodes if n.name == "scores" and n is not out), out.inputs[0])
     try:
         batch_carriers(Graph(scores))
         free = True
     except GraphscopeError:
         free = False
-    fixed = fixed_batch_note(graph, dynamic_batch) if free else None
-    if not (loss or fixed):
-        return None
-    parts = []
-    if fixed:
+    parts = [f"outputs the loss {out.name}, its {labels.size} label{'s' if labels.size != 1 else ''} built in, not "
+             f"the class scores"]
+    if free and fixed_batch_note(graph, dynamic_batch):
         inputs = [n for n in graph.leaves if n.role == "input"]
-        parts.append(f"takes batches of exactly {inputs[0].shape[0]} examples ("
-                     + ", ".join(f"{n.name}: {'x'.join(map(str, n.shape))}" for n in inputs)
-                     + ", the batch the graph holds now: after Trainer.fit, its last batch)")
-    if loss:
-        parts.append(f"outputs the loss {out.name}, its {labels.size} label{'s' if labels.size != 1 else ''} built "
-                     f"in, not the class scores")
-    if scores is out:
-        return f"the model {parts[0]}; export with dynamic_batch=True to take any batch size"
-    free_text = ", dynamic_batch=True" if free else ""
+        parts.insert(0, f"takes batches of exactly {inputs[0].shape[0]} examples ("
+                        + ", ".join(f"{n.name}: {'x'.join(map(str, n.shape))}" for n in inputs)
+                        + ", the batch the graph holds now: after Trainer.fit, its last batch)")
     return (f"the model {' and '.join(parts)}; to ship the class scores{' for any batch size' if free else ''}: "
-            f"gs.interop.to_onnx({_node_text(graph, scores)}, {str(path)!r}{free_text})")
+            f"gs.interop.to_onnx({_node_text(graph, scores)}, {str(path)!r}{', dynamic_batch=True' if free else ''})")
 
 
 def _node_text(graph, node):
