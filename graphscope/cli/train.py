@@ -221,7 +221,7 @@ def resume_settings(args, problems):
         problems.append(f"--no-shuffle: {where} a fresh shuffle every epoch")
     if saved.get("drop_last"):
         args.drop_last = True
-    elif args.drop_last:
+    elif getattr(args, "drop_last", False):  # tui's options have none
         problems.append(f"--drop-last: {where} every example in every epoch (a last batch smaller than the others)")
     state = saved.get("schedule")
     if state is not None and "repr" in state:
