@@ -42,6 +42,7 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph, require_graph
 from ..engine.source import display_location, is_internal
+from ..engine.words import plural
 from ..util.atomic import atomic_write, require_path
 from ..util.replaceable import ONNX_MODEL, require_replaceable
 from .onnxbatch import BATCH_AXIS, batch_carriers
@@ -242,7 +243,7 @@ def shipping_note(graph, dynamic_batch, path="model.onnx"):
              f"the class scores"]
     if free and fixed_batch_note(graph, dynamic_batch):
         inputs = [n for n in graph.leaves if n.role == "input"]
-        parts.insert(0, f"takes batches of exactly {inputs[0].shape[0]} examples ("
+        parts.insert(0, f"takes batches of exactly {plural(inputs[0].shape[0], 'example')} ("
                         + ", ".join(f"{n.name}: {'x'.join(map(str, n.shape))}" for n in inputs)
                         + ", the batch the graph holds now: after Trainer.fit, its last batch)")
     return (f"the model {' and '.join(parts)}; to ship the class scores{' for any batch size' if free else ''}: "
