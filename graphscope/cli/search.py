@@ -35,7 +35,8 @@ import shlex
 from ..engine.words import plural
 from .common import (TRAIN_DEFAULTS, file_command, optimizer_factory, option_problems, output_file_problem,
                      report_bad_options, user_file_text)
-from .train import add_training_arguments, fill_defaults, setting_name, settings_optimizer_problems
+from .train import (add_training_arguments, cli_last_batch_problem, fill_defaults, setting_name,
+                    settings_optimizer_problems)
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 
@@ -145,6 +146,9 @@ def run(args):
             x_train, y_train, x_val, y_val, where=f"{args.file}'s data()")
     except GraphscopeError as exc:
         return report_bad_options("search", [str(exc)])
+    batch_problem = cli_last_batch_problem(loss.graph(), len(x_train), args)
+    if batch_problem:
+        return report_bad_options("search", [batch_problem])
     from ..train.search import SearchInterrupted, search
     reg = (0.0, 0.0) if args.reg_range[1] == 0 else tuple(args.reg_range)
     regs = "no regularization" if reg[1] == 0 else f"reg in [{reg[0]:g}, {reg[1]:g}]"
@@ -159,7 +163,7 @@ def run(args):
                         lr=tuple(args.lr_range), reg=reg, epochs=args.epochs, fine_trials=fine_trials,
                         fine_epochs=fine_epochs, batch_size=args.batch_size, seed=args.seed, dtype=args.dtype,
                         progress=False if args.no_progress else None, out=print, save=save, resume=resumed,
-                        about={"file": _file_key(args.file), "optimizer": args.optimizer})
+                        about={"file": _file_key(args.file), "optimizer": args.optimizer}, drop_last=args.drop_last)
     except GraphscopeError as exc:  # --resume's file is of other data or weights: said without the library's prefix
         raise GraphscopeError(str(exc).removeprefix("search: ")) from None
     except SearchInterrupted as exc:
@@ -217,6 +221,7 @@ def _resumed(args):
         return None, [f"--resume {args.resume}: it holds a search of {_shown(settings.get('file'))}, not of "
                       f"{user_file_text(args.file)}"]
     problems = []
+    args.drop_last = args.drop_last or bool(settings.get("drop_last"))  # a search file keeps it only when set
     for key, option in RESUMED.items():
         if key not in settings:
             problems.append(f"--resume {args.resume}: its settings lack {key}")
@@ -342,4 +347,6 @@ def best_command(trial, args):
             words += ["--" + key.replace("_", "-"), repr(value) if isinstance(value, float) else str(value)]
     if defaults.get("schedule"):
         words += ["--schedule", "none"]
+    if getattr(args, "drop_last", False):
+        words.append("--drop-last")
     return words

@@ -89,6 +89,9 @@ def add_training_arguments(p, epochs_help=None):
     p.add_argument("--seed", type=int, help=f"seed of the shuffling (default: settings()'s, else {d['seed']})")
     p.add_argument("--dtype", choices=("float32", "float64"),
                    help=f"what the graph computes in (default: settings()'s, else {d['dtype']})")
+    p.add_argument("--drop-last", action="store_true",
+                   help="leave out each epoch's last batch when it is smaller than --batch-size (batch norm cannot "
+                        "train on a last batch of 1 example)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar, even in a terminal")
 
 
@@ -216,6 +219,10 @@ def resume_settings(args, problems):
         args.no_shuffle = True
     elif args.no_shuffle:
         problems.append(f"--no-shuffle: {where} a fresh shuffle every epoch")
+    if saved.get("drop_last"):
+        args.drop_last = True
+    elif getattr(args, "drop_last", False):  # tui's options have none
+        problems.append(f"--drop-last: {where} every example in every epoch (a last batch smaller than the others)")
     state = saved.get("schedule")
     if state is not None and "repr" in state:
         problems.append(f"--resume {args.resume}: its run decays the learning rate by a schedule the command line "
@@ -385,13 +392,16 @@ def run(args):
                       reg=args.reg, seed=args.seed, shuffle=not args.no_shuffle, dtype=args.dtype,
                       progress=False if args.no_progress else None,
                       checkpoint=args.checkpoint or args.resume, overwrite_checkpoint=args.overwrite,
-                      watch_layers=bool(args.history))
+                      watch_layers=bool(args.history), drop_last=args.drop_last)
     trainer.file = args.file  # as given: what a checkpoint records and --resume compares
     try:  # before anything is said or trained: a bad array is named as data() returns it
         x_train, y_train, x_val, y_val = trainer.check_data(x_train, y_train, x_val, y_val,
                                                             where=f"{args.file}'s data()")
     except GraphscopeError as exc:
         return report_bad_options("train", [str(exc)])
+    batch_problem = cli_last_batch_problem(trainer.graph, len(x_train), args)
+    if batch_problem and not args.sanity:  # --sanity says it as a failed check
+        return report_bad_options("train", [batch_problem])
     from ..train.frozen import frozen_notes
     notes = frozen_notes(trainer)  # weights that will not train, said before anything is trained
     if args.sanity:
@@ -444,6 +454,10 @@ def run(args):
             show(completed, args, f"of the {plural(completed.epochs, 'epoch')} completed", note)
         raise
     show(history, args)
+    from ..train.threads import thread_note
+    threads = thread_note(history.seconds)
+    if threads:
+        print(f"note: {threads}")
     print()
     stats = trainer.layer_stats()
     verdict = trainer_verdict(trainer, stats)
@@ -452,9 +466,30 @@ def run(args):
     print(layer_health(trainer, args, f"after epoch {trainer.epoch}", stats))
     if args.checkpoint or args.resume:
         folder = args.checkpoint or args.resume
+        words = ["export", args.file, "--checkpoint", folder, "-o", model_name(args.file)]
         print(f"checkpoint: {folder} (after epoch {trainer.epoch}); the trained model, to ship: "
-              + "graphscope " + shlex.join(["export", args.file, "--checkpoint", folder, "-o", model_name(args.file)]))
+              + "graphscope " + shlex.join(words + (["--dynamic-batch"] if any_batch_size(trainer) else [])))
     return 0
+
+
+def any_batch_size(trainer):
+    """True when the trained model export ships (the graph ending at the class scores) can take any batch size."""
+    from ..engine.graph import Graph
+    from ..interop.onnxbatch import batch_carriers
+    scores = trainer.roles.scores
+    try:
+        batch_carriers(Graph(scores if scores is not None else trainer.graph.output))
+    except GraphscopeError:
+        return False
+    return True
+
+
+def cli_last_batch_problem(graph, n_train, args):
+    """Why the batches of `n_train` examples leave batch norm a last batch of 1, in the command line's words, or
+    None."""
+    from ..train.lastbatch import last_batch_problem
+    return last_batch_problem(graph, n_train, args.batch_size, args.drop_last, drop_option="--drop-last",
+                              size_option="--batch-size")
 
 
 def model_name(file):
@@ -497,7 +532,8 @@ def header(args, optimizer, trainer, n_train, n_val):
     line = (f"training {args.file}: {n_train} examples" + (f", {n_val} for validation" if n_val else "")
             + f"; {type(optimizer).__name__} lr {args.lr:g}"
             + (f" ({args.schedule})" if args.schedule and not no_schedule(args.schedule) else "")
-            + f", {batch}, reg {args.reg:g}, {args.dtype}" + (", no shuffling" if args.no_shuffle else "")
+            + f", {batch}" + (" (a smaller last batch left out)" if args.drop_last else "")
+            + f", reg {args.reg:g}, {args.dtype}" + (", no shuffling" if args.no_shuffle else "")
             + f", {plural(args.epochs, 'epoch')}")
     if args.resume:
         line += f"; resuming after epoch {trainer.epoch} of {args.epochs} (from {args.resume})"

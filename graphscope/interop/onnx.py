@@ -40,8 +40,9 @@ import warnings
 import numpy as np
 
 from ..engine.errors import GraphscopeError
-from ..engine.graph import require_graph
+from ..engine.graph import Graph, require_graph
 from ..engine.source import display_location, is_internal
+from ..engine.words import plural
 from ..util.atomic import atomic_write, require_path
 from ..util.replaceable import ONNX_MODEL, require_replaceable
 from .onnxbatch import BATCH_AXIS, batch_carriers
@@ -224,14 +225,49 @@ def fixed_batch_note(graph, dynamic_batch, option="dynamic_batch=True",
             f"{held}; export with {option} to take any batch size")
 
 
-def to_model(graph, dynamic_batch=False):
+def shipping_note(graph, dynamic_batch, path="model.onnx"):
+    """What makes a model whose output is a loss with the recorded labels built in unfit to ship (and its input
+    batch fixed at the size the graph holds, after Trainer.fit the last batch's, when it is), in one sentence with
+    the call that ships the class scores for any batch size; None for any other model."""
+    out = graph.output
+    labels = None if dynamic_batch or out.op_def is None or not out.inputs else out.attrs.get("labels")
+    if not isinstance(labels, np.ndarray):
+        return None  # a model of its scores: the doc string says when its batch is fixed
+    scores = next((n for n in graph.nodes if n.name == "scores" and n is not out), out.inputs[0])
+    try:
+        batch_carriers(Graph(scores))
+        free = True
+    except GraphscopeError:
+        free = False
+    parts = [f"outputs the loss {out.name}, its {labels.size} label{'s' if labels.size != 1 else ''} built in, not "
+             f"the class scores"]
+    if free and fixed_batch_note(graph, dynamic_batch):
+        inputs = [n for n in graph.leaves if n.role == "input"]
+        parts.insert(0, f"takes batches of exactly {plural(inputs[0].shape[0], 'example')} ("
+                        + ", ".join(f"{n.name}: {'x'.join(map(str, n.shape))}" for n in inputs)
+                        + ", the batch the graph holds now: after Trainer.fit, its last batch)")
+    return (f"the model {' and '.join(parts)}; to ship the class scores{' for any batch size' if free else ''}: "
+            f"gs.interop.to_onnx({_node_text(graph, scores)}, {str(path)!r}{', dynamic_batch=True' if free else ''})")
+
+
+def _node_text(graph, node):
+    """How the user reaches `node`: graph['name'] when the name finds it, else a description."""
+    try:
+        if graph.node(node.name) is node:
+            return f"graph[{node.name!r}]"
+    except GraphscopeError:
+        pass
+    return f"<the scores tensor, {node.name}>"
+
+
+def to_model(graph, dynamic_batch=False, path="model.onnx"):
     """The graph (or the graph ending at a tensor) as an ``onnx.ModelProto``, checked by onnx's checker.
 
     ``dynamic_batch=True``: the inputs' first axis (and the outputs' that carry it) is the symbolic 'batch', and
     a loss's labels are a model input. Batch norm and dropout export in test mode; a graph with either in
     training mode gets an ``OnnxExportWarning``.
     """
-    graph = require_graph(graph)
+    graph = require_graph(_not_a_module(graph))
     problem = export_problem(graph)
     if problem:
         raise OnnxExportError(problem)
@@ -279,10 +315,21 @@ def to_model(graph, dynamic_batch=False):
     except Exception as exc:  # onnx's ValidationError / InferenceError: a mapping row emitted something wrong
         raise OnnxExportError(f"the exported model fails onnx's checker (a bug in graphscope's ONNX mapping; "
                               f"please report it): {' '.join(str(exc).split())[:300]}") from None
-    for note in (test_mode_note(graph), branches):
+    for note in (test_mode_note(graph), branches, shipping_note(graph, dynamic_batch, path)):
         if note:
             warnings.warn(OnnxExportWarning(f"ONNX export: {note}"), stacklevel=_user_stacklevel())
     return model
+
+
+def _not_a_module(obj):
+    """`obj`, unless it is a layer or model object (gs.nn.MLP, ...), which holds no graph: then an OnnxExportError
+    saying to export what it computes."""
+    if callable(obj) and (hasattr(obj, "parameters") or hasattr(obj, "params")) and not hasattr(obj, "nodes"):
+        name = type(obj).__name__
+        raise OnnxExportError(f"to_onnx takes a graphscope Graph or tensor, got the {name} object itself, which holds "
+                              f"no graph: export what it computes, e.g. scores = net(gs.tensor(x_batch, name='x')); "
+                              f"gs.interop.to_onnx(scores, 'model.onnx', dynamic_batch=True)")
+    return obj
 
 
 def _exported_attrs(attrs):
@@ -327,7 +374,7 @@ def to_onnx(graph, path, dynamic_batch=False):
     """
     path = require_path(path, "ONNX model")
     require_replaceable(path, ONNX_MODEL, 'graph.to_onnx("model.onnx")', OnnxExportError)
-    return write_model(to_model(graph, dynamic_batch=dynamic_batch), path)
+    return write_model(to_model(graph, dynamic_batch=dynamic_batch, path=path), path)
 
 
 def write_model(model, path):

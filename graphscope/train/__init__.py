@@ -7,7 +7,9 @@ from .datafiles import DataError
 from .events import BatchEnd, EpochEnd, Stopped
 from .history import History
 from .monitor import LayerStats, layer_stats, snapshot_params
+from .prediction import predict
 from .sanity import SanityReport, sanity_check
+from .schedule_rate import ScheduleRateWarning
 from .search import SearchInterrupted, SearchResult, Trial, load_search, search
 from .search_result import SearchFileError
 from .search_verdict import SearchVerdict, judge as judge_search

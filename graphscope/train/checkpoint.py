@@ -19,6 +19,8 @@ import zipfile
 import numpy as np
 
 from ..engine.errors import GraphscopeError
+from ..engine.formatting import pretty_as_str
+from ..engine.graph import require_graph
 from ..engine.words import plural
 from ..interop import safeio
 from ..nn.module import bias_before_batchnorm_hint
@@ -318,7 +320,8 @@ def read_settings(folder):
 
 #: The settings a resumed run must share with the run it continues, and how to read each off a trainer.
 RESUMED_SETTINGS = {"batch_size": lambda t: t.batch_size, "reg": lambda t: t.reg, "seed": lambda t: t.seed,
-                    "shuffle": lambda t: t.shuffle, "dtype": lambda t: t.dtype.name, "lr": lambda t: t.lr0}
+                    "shuffle": lambda t: t.shuffle, "dtype": lambda t: t.dtype.name, "lr": lambda t: t.lr0,
+                    "drop_last": lambda t: t.drop_last}
 
 
 def same_setting(saved, given):
@@ -586,11 +589,34 @@ def load_checkpoint(trainer, folder):
     return meta
 
 
+class LoadedWeights(dict):
+    """What load_weights put into a graph: the checkpoint's meta ('epoch', 'file', 'settings', 'params', ...) as
+    a dict, shown in one line (``<weights of ck/ after epoch 6 (digits.py): 8 parameters ...>``)."""
+
+    def __init__(self, meta, folder, params, nodes):
+        super().__init__(meta)
+        self.folder, self.params, self.nodes = os.fspath(folder), params, nodes
+
+    def __repr__(self):
+        of = f" ({self['file']})" if isinstance(self.get("file"), str) else ""
+        names = ", ".join(self.params[:4]) + (", ..." if len(self.params) > 4 else "")
+        state = f" and the state of {plural(self.nodes, 'batch-norm or dropout node')}" if self.nodes else ""
+        return (f"<weights of {self.folder} after epoch {self.get('epoch')}{of}: {plural(len(self.params), 'parameter')}"
+                f" ({names}){state} loaded; predictions: gs.train.predict(loss, x)>")
+
+    __str__ = __repr__
+    _repr_pretty_ = pretty_as_str
+
+
 def load_weights(graph, folder):
     """Put the trained parameters and the state of the batch-norm and dropout nodes (running averages, masks drawn)
-    that the checkpoint in `folder` holds into `graph`, the graph its training file builds; returns the checkpoint's
-    meta ('epoch', 'file', ...). What a trained model is exported from: no optimizer, settings or history is read.
-    The model is checked as load_checkpoint checks it (parameter names and shapes, layer settings)."""
+    that the checkpoint in `folder` holds into `graph` (or the graph of the loss tensor), the graph its training
+    file builds; returns a LoadedWeights: the checkpoint's meta ('epoch', 'file', ...) as a dict, shown in one line.
+    What a trained model is exported from: no optimizer, settings or history is read. The model is checked as
+    load_checkpoint checks it (parameter names and shapes, layer settings); the arrays are matched to the graph's
+    parameters in order (the checkpoint keys them param/0, param/1, ... and lists their names in meta['params']).
+    Then ``gs.train.predict(graph, x)`` gives the class scores of new examples."""
+    graph = require_graph(graph)
     meta, arrays = read_checkpoint(folder)
     where = f"checkpoint {os.fspath(folder)}"
     values = _read_params(meta, arrays, graph.params, graph, where)
@@ -599,7 +625,7 @@ def load_weights(graph, folder):
     if dtype in ("float32", "float64"):
         _cast_leaves(graph, np.dtype(dtype))
     _put_weights(graph.params, values, node_attrs)
-    return meta
+    return LoadedWeights(meta, folder, [p.name for p in graph.params], len(node_attrs))
 
 
 def _cast_leaves(graph, dtype):

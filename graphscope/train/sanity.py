@@ -4,7 +4,9 @@
    loss (C classes) when the weights are small. With He/Xavier init the scores spread (std s across
    classes) and chance gives more (log(C) + s^2/2 for small s): the loss is compared with the mean loss
    of the actual initial scores for labels drawn uniformly, and the spread itself must stay small
-   (badly scaled inputs or too large weights spread it far); measured without regularization, in eval mode;
+   (badly scaled inputs or too large weights spread it far); measured as the first batches of training see it:
+   without regularization, in training mode (batch norm normalizes by the batch's statistics, as training does
+   before its running averages mean anything), dropout off, on batches of the trainer's batch size;
 2. adding regularization raises the loss;
 3. a small random subset (20 examples) can be overfitted to 100% training accuracy, without regularization
    or dropout (reg 0, every dropout node's p 0), at the trainer's learning rate or, when that is too slow, at 10x and 100x it (1/10 and 1/100 when it blows up or stalls).
@@ -31,6 +33,7 @@ from ..engine.formatting import pretty_as_str
 from ..engine.update_ratio import UPDATE_RATIO_TARGET, UPDATE_RATIO_TARGET_TEXT
 from ..engine.words import plural
 from .blocked import blocked_lines, blocking_findings
+from .lastbatch import last_batch_problem
 from .loss_trend import FLAT_ON_A_FEW
 from .rewind import TrainerState
 from .settings import VAL_CHUNK
@@ -128,6 +131,10 @@ def sanity_check(trainer, x=None, y=None, out=None):
     saved = TrainerState(trainer)
     checks = []
     say = out or (lambda *_: None)
+    batches = _last_batch(trainer, len(x))
+    if batches:
+        checks.append(batches)
+        say(batches.line())
     try:
         for check in (_initial_loss, _regularization, _overfit_subset):
             saved.restore()
@@ -141,6 +148,17 @@ def sanity_check(trainer, x=None, y=None, out=None):
     report = SanityReport(checks)
     say(report.summary())
     return report
+
+
+def _last_batch(trainer, n):
+    """A failed check when training on `n` examples would leave batch norm a last batch of 1 (the run would stop
+    there), else None: the other checks run on other batches and would not see it."""
+    problem = last_batch_problem(trainer.graph, n, trainer.batch_size, trainer.drop_last,
+                                 drop_option="drop_last=True (graphscope train: --drop-last)")
+    if not problem:
+        return None
+    figure, advice = problem.split("; ", 1)
+    return Check("batches", figure, False, advice)
 
 
 @dataclass
@@ -179,8 +197,9 @@ def single_class(y):
 
 
 def _data_loss(trainer, x, y):
+    """The data loss (no regularization) as the first batches of training see it (see _loss_and_scores)."""
     trainer.reg = 0.0
-    return trainer.evaluate(x, y)[1]
+    return _loss_and_scores(trainer, None, x, y)[0]
 
 
 def _initial_loss(trainer, data, saved=None):
@@ -194,7 +213,7 @@ def _initial_loss_of(trainer, x, y):
     if loss_node is None:
         return _hand_written_initial_loss(trainer, x, y)
     trainer.reg = 0.0
-    loss, scores = _loss_and_scores(trainer, loss_node.inputs[0], x, y)
+    loss, scores, _ = _loss_and_scores(trainer, loss_node.inputs[0], x, y)
     svm = loss_node.op == "svm_loss"
     classes = scores.shape[1]
     at_zero, formula = (classes - 1.0, f"C - 1 = {classes - 1}") if svm else \
@@ -231,11 +250,10 @@ def _hand_written_initial_loss(trainer, x, y):
             return _not_finite("initial loss", loss, trainer)
         return _skipped("initial loss", f"{loss:.4g}; not compared: no class scores and no softmax or SVM loss, so "
                                         f"nothing to compare it with")
-    loss, scores = _loss_and_scores(trainer, scores_node, x, y)
+    loss, scores, rows = _loss_and_scores(trainer, scores_node, x, y)  # a sum is over one batch's rows
     if not math.isfinite(loss):
         return _not_finite("initial loss", loss, trainer)
     expected = expected_untrained_loss(scores)
-    rows = min(len(x), VAL_CHUNK)  # a sum is over one pass's rows
     figure = (f"{loss:.4g}, a loss written by hand on {scores_node.name}: a softmax loss of these "
               f"{scores.shape[1]}-class scores gives about {expected:.4g} per example "
               f"({rows * expected:.4g} summed over {plural(rows, 'example')})")
@@ -286,13 +304,25 @@ def score_spread(scores):
 
 
 def _loss_and_scores(trainer, scores_node, x, y):
-    """The loss of (x, y) in eval mode (the graph's output, as trainer.evaluate gives it) and the values of
-    `scores_node` (the class scores) on them."""
+    """The loss of (x, y) as training sees it before the first update (the graph's output in training mode: batch
+    norm normalizes by each batch's statistics; dropout off), on batches of the trainer's batch size drawn as its
+    first epoch draws them (up to VAL_CHUNK examples, whole batches only), and the values of `scores_node` (the
+    class scores; None without) on them; returns (mean loss, scores, rows per batch). The caller puts the graph's state back."""
+    for node in _dropout_nodes(trainer.graph):  # dropout's random masks would blur the figure (p put back by restore)
+        node.attrs = {**node.attrs, "p": 0.0}
+    trainer._set_training(True)
+    n = len(x)
+    size = min(trainer.batch_size, n)
+    order = np.random.default_rng(trainer.seed).permutation(n) if trainer.shuffle else np.arange(n)
+    batches = max(1, min(n, VAL_CHUNK) // size)
     total, rows = 0.0, []
-    for xb, _ in trainer._eval_passes(x, y):
-        total += float(trainer.loss.value) * len(xb)
-        rows.append(np.array(scores_node.value, dtype=np.float64, ndmin=2))
-    return total / len(x), np.concatenate(rows)
+    for b in range(batches):
+        pick = order[b * size:(b + 1) * size]
+        trainer.graph.run(trainer.roles.feeds(x[pick], y[pick]))
+        total += float(trainer.loss.value) * len(pick)
+        if scores_node is not None:
+            rows.append(np.array(scores_node.value, dtype=np.float64, ndmin=2))
+    return total / (batches * size), (np.concatenate(rows) if rows else None), size
 
 
 def _regularization(trainer, data, saved=None):

@@ -17,6 +17,7 @@ from ..engine.formatting import percent_text
 from ..engine.words import plural
 from .node_state import restore_node_attrs, stateful_nodes
 from .events import EpochEnd
+from .lastbatch import last_batch_problem
 from .progress import Bar, wanted
 from .search_result import (FINISHED, INTERRUPTED, MAX_EPOCHS, MAX_TRIALS, RUNNING, STAGES, SearchResult, Trial,
                             load_search)
@@ -43,7 +44,7 @@ class SearchInterrupted(KeyboardInterrupt):
 
 def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, method="random", trials=8,
            lr=(1e-4, 1e0), reg=(1e-6, 1e-1), epochs=2, fine_trials=None, fine_epochs=None, batch_size=64,
-           seed=0, dtype="float32", progress=None, out=None, save=None, resume=None, about=None):
+           seed=0, dtype="float32", progress=None, out=None, save=None, resume=None, about=None, drop_last=False):
     """Coarse search over `lr` x `reg` ranges, then a fine one around the best coarse trials.
 
     `method`: "random" (log-uniform samples) or "grid" (a full grid evenly spaced in log scale, as near square
@@ -56,7 +57,8 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     finishes, on Ctrl-C and at the end: the settings and every finished trial (see load_search). `resume`: the
     SearchResult of an earlier run of this very search (``load_search(path)``): its trials are kept, the others
     run; one run with other settings, data or initial weights is refused. `about`: more settings to record and
-    check on resume (the command line's training file and optimizer name).
+    check on resume (the command line's training file and optimizer name). `drop_last`: as the Trainer's (each
+    epoch's last batch left out when smaller than `batch_size`).
     Returns a SearchResult (``.table()``, ``.best``); Ctrl-C raises SearchInterrupted holding the finished trials.
     """
     if method not in ("random", "grid"):
@@ -72,12 +74,16 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
     graph = loss.graph()
     x_train, y_train, x_val, y_val = Trainer(loss, make_optimizer(graph.params, lr[0]), progress=False).check_data(
         x_train, y_train, x_val, y_val, where="search")  # a bad array is named before any trial runs
+    problem = last_batch_problem(graph, len(x_train), batch_size, drop_last)
+    if problem:
+        raise GraphscopeError(f"search: {problem}")
     initial = [np.array(p.value, copy=True) for p in graph.params]
     node_state = [(n, _copied(n.attrs)) for n in stateful_nodes(graph)]
     settings = {"method": method, "trials": trials, "fine_trials": fine_trials, "epochs": epochs,
                 "fine_epochs": fine_epochs, "lr_range": list(lr), "reg_range": list(reg), "batch_size": batch_size,
                 "seed": seed, "dtype": str(dtype), "examples": len(x_train),
-                "data": _fingerprint(x_train, y_train, x_val, y_val, *initial), **(about or {})}
+                "data": _fingerprint(x_train, y_train, x_val, y_val, *initial), **(about or {}),
+                **({"drop_last": True} if drop_last else {})}
     record = SearchResult([], settings, *chance_of(y_val if y_val is not None else y_train), status=RUNNING)
     rng = np.random.default_rng(seed)
     rounds = {"coarse": (_points(method, lr, reg, trials, rng), epochs), "fine": (None, fine_epochs)}
@@ -114,7 +120,7 @@ def search(loss, make_optimizer, x_train, y_train, x_val=None, y_val=None, *, me
                 continue
             _reset(graph, initial, node_state)
             record.trials.append(_trial(stage, loss, make_optimizer, lr_i, reg_i, n_epochs, batch_size, seed,
-                                        dtype, x_train, y_train, x_val, y_val, epoch_done))
+                                        dtype, x_train, y_train, x_val, y_val, epoch_done, drop_last))
             written["new"] = True
             _tell(out, record.trials[-1])
             if save is not None:
@@ -272,10 +278,10 @@ def _fingerprint(*arrays):
 
 
 def _trial(stage, loss, make_optimizer, lr, reg, epochs, batch_size, seed, dtype, x_train, y_train, x_val, y_val,
-           epoch_done):
+           epoch_done, drop_last=False):
     graph = loss.graph()
     trainer = Trainer(loss, make_optimizer(graph.params, lr), batch_size=batch_size, epochs=epochs, reg=reg,
-                      seed=seed, dtype=dtype, progress=False, callbacks=[epoch_done])
+                      seed=seed, dtype=dtype, progress=False, callbacks=[epoch_done], drop_last=drop_last)
     diverged = False
     try:
         trainer.fit(x_train, y_train, x_val, y_val)

@@ -23,10 +23,12 @@ from .events import BatchEnd, EpochEnd, Stopped
 from .feeds import GraphRoles
 from .history import History
 from .labels import label_shape_problem, require_whole_labels
+from .lastbatch import batch_count, last_batch_problem
 from .node_state import PassState
 from .optimizer_state import copied_state
 from .plan import Plan
 from .progress import Bar, wanted
+from .schedule_rate import warn_schedule_rate
 from .settings import DTYPES, VAL_CHUNK, setting_problems
 
 
@@ -116,11 +118,13 @@ class Trainer:
     `watch_layers`: after every epoch, keep a compact record of each layer's health in ``history.layers``
     (gradient std, dead or saturated fraction, update/weight ratio per scope, and graphscope.train.health's
     diagnosis), measured as ``layer_stats()`` measures it.
+    `drop_last`: leave out each epoch's last batch when it is smaller than `batch_size` (as PyTorch's DataLoader):
+    batch norm in training mode needs 2 examples a batch, so a last batch of 1 is refused before training starts.
     """
 
     def __init__(self, loss, optimizer, batch_size=64, epochs=10, schedule=None, reg=0.0, seed=0, shuffle=True,
                  dtype="float32", progress=None, callbacks=(), *, x=None, y=None, scores=None, checkpoint=None,
-                 overwrite_checkpoint=False, watch_layers=False):
+                 overwrite_checkpoint=False, watch_layers=False, drop_last=False):
         if not hasattr(loss, "_value"):
             raise GraphscopeError(f"Trainer(loss, ...): loss must be the recorded loss tensor, got {type(loss).__name__}")
         if loss.size != 1:
@@ -143,6 +147,7 @@ class Trainer:
         self.schedule = schedule
         self.seed = seed
         self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
         self.dtype = np.dtype(DTYPES[str(dtype)])
         self.progress = progress
         self.callbacks = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
@@ -163,6 +168,7 @@ class Trainer:
         self.params = list(optimizer.params)
         self.weights = [p for p in self.graph.params if p.ndim >= 2]
         self.lr0 = float(optimizer.lr)
+        self._rate_said = None          # the schedule whose rate fit() said replaces the optimizer's (once)
         self.rng = np.random.default_rng(seed)
         self.epoch = 0                  # epochs completed
         self.saved_epoch = None         # the epoch count of the last checkpoint written (None: none yet)
@@ -219,8 +225,8 @@ class Trainer:
                 "epochs": self.epochs, "reg": self.reg, "seed": self.seed, "shuffle": self.shuffle,
                 "dtype": self.dtype.name, "schedule": None if self.schedule is None else repr(self.schedule),
                 "n_train": n_train, "iterations_per_epoch": None if n_train is None else
-                -(-n_train // self.batch_size), "classes": self.roles.classes,
-                "params": [p.name for p in self.params]}
+                batch_count(n_train, self.batch_size, self.drop_last), "classes": self.roles.classes,
+                "params": [p.name for p in self.params], "drop_last": self.drop_last}
 
     def stop(self):
         """Ask a running fit to stop before its next batch (safe to call from another thread).
@@ -433,6 +439,17 @@ class Trainer:
             correct = None if c is None or correct is None else correct + c
         return (None if correct is None else correct / len(x)), total_loss / len(x)
 
+    def predict(self, x, batch_size=VAL_CHUNK):
+        """The class scores (N, C) of the examples `x`, in eval mode (batch norm's running averages, no dropout),
+        `batch_size` rows a pass; the graph keeps what it held (the last training batch, its mode), so training
+        goes on as before. ``scores.argmax(axis=1)`` are the predicted classes."""
+        from .prediction import predict
+        if self.roles.scores is None:
+            raise GraphscopeError(f"predict: the graph of {self.loss.name} has no class scores (one row per "
+                                  f"example); name the node scores.name = 'scores' or pass Trainer(..., scores=...)")
+        x = _real_numbers(x, "predict", "x")
+        return predict(self.graph, x, batch_size, scores=self.roles.scores, x_node=self.roles.input)
+
     def _eval_passes(self, x, y):
         """Run the graph in eval mode on (x, y), VAL_CHUNK rows at a time, yielding each chunk after its pass."""
         self._set_training(False)
@@ -501,10 +518,17 @@ class Trainer:
                                   f"(the total); set trainer.epochs to {self.epoch + 1} or more to train further")
         given = (x_train, y_train)
         x_train, y_train, x_val, y_val = self.check_data(x_train, y_train, x_val, y_val)
+        if self.schedule is not None and self._rate_said is not self.schedule:
+            if warn_schedule_rate(self.schedule, self.lr0, f"the optimizer {_optimizer_name(self.optimizer)}"):
+                self._rate_said = self.schedule
         self._layer_source, self._layer_given = None, given  # the sample is copied when first asked, or at the end
         has_val = x_val is not None or y_val is not None
         n = len(x_train)
-        batches = -(-n // self.batch_size)
+        batches = batch_count(n, self.batch_size, self.drop_last)
+        problem = last_batch_problem(self.graph, n, self.batch_size, self.drop_last)
+        if problem:
+            raise GraphscopeError(f"fit: {problem}")
+        trained_rows = min(n, batches * self.batch_size)  # each epoch's examples (drop_last leaves a few out)
         h = self.history
         h.settings = self.settings(n)
         h.stopped = ""
@@ -548,7 +572,7 @@ class Trainer:
                                             None if c is None else c / len(yb), lr))
                     bar.advance(lambda: f"epoch {epoch + 1}/{self.epochs}  loss {loss:.4g}")
                 self._unscale_gradients()
-                train_acc = None if correct is None else correct / n
+                train_acc = None if correct is None else correct / trained_rows
                 val_acc = val_loss = None
                 if has_val:
                     kept = _last_pass(self.graph)
