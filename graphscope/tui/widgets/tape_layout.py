@@ -106,7 +106,7 @@ def layout(width, arrays=True, wanted=None):
         else:
             columns = [replace(c, width=change[2]) if c.title in change[1] else c for c in columns]
     spare = width - line_width(columns)
-    spare = _grow(columns, NUMBERS, NUMBERS_ROOMY, spare)
+    spare = _grow(columns, NUMBERS[::-1], NUMBERS_ROOMY, spare)  # an odd column to the gradient's longer means
     for title, most in NAMES_MAX.items():  # then the names, as long as the longest (at most NAMES_MAX)
         if wanted and title in wanted:
             spare = _grow(columns, (title,), min(most, wanted[title]), spare)
