@@ -83,3 +83,25 @@ async def test_a_step_lays_out_neither_the_status_line_nor_a_short_inspector_tex
         assert layouts == []
         assert (status.render_line(0).text, body.render_line(0).text) != before  # both say the new step
         assert "step 3/9" in status.render_line(0).text
+
+
+async def test_the_footer_composes_its_keys_again_only_when_what_they_show_changes(monkeypatch):
+    from textual.widgets import Footer
+
+    from graphscope.tui.widgets.footer import KeyFooter
+    composed = []
+    compose = Footer.recompose
+
+    async def counted(self):
+        composed.append(self.size.width)
+        await compose(self)
+    monkeypatch.setattr(Footer, "recompose", counted)
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(KeyFooter)
+        assert len(composed) == 1 and "step" in str(footer.query_one("FooterLabel").render())
+        await pilot.resize_terminal(80, 24)  # a new width: the keys are composed again, compact
+        await pilot.pause()
+        await pilot.pause()
+        assert len(composed) == 2 and composed[-1] == 80 and footer.compact
