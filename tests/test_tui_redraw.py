@@ -105,3 +105,16 @@ async def test_the_footer_composes_its_keys_again_only_when_what_they_show_chang
         await pilot.pause()
         await pilot.pause()
         assert len(composed) == 2 and composed[-1] == 80 and footer.compact
+
+
+def test_the_tiles_kept_are_bounded_and_a_dropped_tile_is_drawn_again_alike(monkeypatch):
+    from graphscope.tui.widgets import edge_tiles
+    monkeypatch.setattr(edge_tiles, "MAX_TILES", 2)
+    routes = [(None, [(0, 1), (5 * TILE_W, 1)])]  # one long edge across five tiles
+    tiles = EdgeTiles(Layout({}, routes=routes, width=5 * TILE_W + 1, height=3))
+    first, _, _ = tiles.window(0, 0, TILE_W, 3)
+    for k in range(1, 5):
+        tiles.window(k * TILE_W, 0, TILE_W, 3)
+    assert len(tiles._tiles) == 2
+    again, _, _ = tiles.window(0, 0, TILE_W, 3)
+    assert again == first and "".join(again[1]) == "─" * TILE_W

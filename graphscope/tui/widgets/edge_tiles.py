@@ -12,6 +12,8 @@ from .. import colours
 
 #: Layout cells per tile.
 TILE_W, TILE_H = 64, 16
+#: Tiles kept (the oldest drawn is dropped first): about 6 MB, many windows' worth, whatever the layout's size.
+MAX_TILES = 256
 
 # line directions, as bits: a cell's edge character joins the directions it has
 UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
@@ -103,6 +105,8 @@ class EdgeTiles:
     def _tile(self, ty, tx):
         tile = self._tiles.get((ty, tx))
         if tile is None:
+            if len(self._tiles) >= MAX_TILES:
+                del self._tiles[next(iter(self._tiles))]
             tile = self._tiles[ty, tx] = self._draw_tile(tx * TILE_W, ty * TILE_H, TILE_W, TILE_H)
         return tile
 
