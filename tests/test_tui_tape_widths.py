@@ -138,3 +138,11 @@ async def test_a_column_of_space_stands_between_the_rows_and_the_scrollbar_at_80
             longest = max(longest, *(len(row.rstrip()) for row in rows))
             await pilot.press("p")
         assert longest == w - 1  # the text runs up to that one space
+
+
+def test_a_narrow_compact_cell_keeps_two_digits_of_a_small_mean_in_e_notation():
+    g = np.random.default_rng(1).normal(-0.000117, 0.0794, size=(4, 5))
+    g += -0.000117 - g.mean()  # exactly that mean
+    text = compact_value(g, 13)
+    assert text == f"-1.2e-4/{g.std():.2g}" and len(text) <= 13
+    assert compact_value(g, 14) == f"-0.00012/{g.std():.2g}"  # fixed notation while it fits
