@@ -95,11 +95,35 @@ def test_lecture_status_current_done_pending():
     s2 = st.at(2)
     assert [s2.status(g[n]) for n in "xyqzf"] == ["done", "done", "current", "pending", "pending"]
     assert s2.current is g["q"] and s2.phase == FORWARD
+    s5 = st.at(5)
+    assert s5.phase == BACKWARD and s5.current is g["f"]
+    # the leaf z has its whole gradient from f's step (its own step, 6, only says so): done; q passes its own on
+    # at step 7, and x and y wait for it
+    assert [s5.status(g[n]) for n in "fzqyx"] == ["current", "done", "pending", "pending", "pending"]
+    assert st.at(6).current is g["z"] and st.at(6).status(g["z"]) == "current"
     s7 = st.at(7)
     assert s7.phase == BACKWARD and s7.current is g["q"]
-    assert [s7.status(g[n]) for n in "fzqyx"] == ["done", "done", "current", "pending", "pending"]
+    assert [s7.status(g[n]) for n in "fzqyx"] == ["done", "done", "current", "done", "done"]
     final = st.final()
     assert final.current is None and {final.status(n) for n in st.graph} == {"done"}
+
+
+def test_a_leaf_used_twice_is_pending_until_its_last_contribution_then_done_before_its_own_step():
+    x = gs.tensor(2.0, requires_grad=True, name="x")
+    y = gs.tensor(3.0, requires_grad=True, name="y")
+    a = x * y
+    a.name = "a"
+    out = a + x
+    out.name = "out"
+    st = Stepper(out)
+    walk = [(ev.node.name, ev.step) for ev in st.events[st.n_forward:]]
+    step = {name: k for name, k in walk}
+    first = st.at(step["out"])   # x has out's contribution, not yet a's
+    assert first.grad_status(x) == "partial" and first.status(x) == "pending"
+    second = st.at(step["a"])    # a's contribution was the last: x's gradient is complete
+    assert second.grad_status(x) == "complete" and second.status(x) == "done" and second.status(y) == "done"
+    assert step["x"] > step["a"] and st.at(step["x"]).status(x) == "current"
+    assert second.look(x) == second.look(y) == "backpropagated"
 
 
 def test_recording_leaves_the_graphs_gradients_as_they_were():

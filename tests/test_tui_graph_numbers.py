@@ -33,8 +33,10 @@ async def test_at_200x55_the_boxes_show_values_gradients_and_the_edge_carries_it
         assert box_lines(lines, "f") == ["f mul", "value -12", "grad  1"]
         assert box_lines(lines, "z") == ["z", "value -4", "grad  3"]
         assert sum(line.count("← -4") for line in lines) == 2  # to x and to y
+        assert box_lines(lines, "x") == ["x", "value -2", "grad  -4"]  # a leaf: complete, so done already
         legend = next(line for line in lines if "■" in line)
-        assert "this step" in legend and "gradient passed on" in legend and "value computed" in legend
+        assert "this step" in legend and "gradient passed on" in legend
+        assert "value computed" not in legend  # no box waits for its gradient any more
 
 
 async def test_forward_boxes_show_values_only_and_pending_ones_nothing():

@@ -1,6 +1,7 @@
 """The layer screen (l) and the training screen (r), driven with Pilot: what they show, and their keys."""
 import os
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -235,15 +236,36 @@ async def test_after_training_the_update_walk_steps_the_trained_optimizer_and_ag
 
 def test_histogram_axes_start_where_the_values_start_and_count_in_whole_numbers():
     from graphscope.train.monitor import Summary
-    from graphscope.tui.widgets.plots import count_ticks, edge_ticks
+    from graphscope.tui.widgets.plots import count_ticks, value_ticks
     relu = np.maximum(np.random.default_rng(0).normal(size=2000), 0)
     edges = Summary.of(relu).histogram.edges
-    ticks, labels = edge_ticks(edges)
-    assert labels[0] == "0" and ticks[-1] == pytest.approx(relu.max())
+    ticks, labels = value_ticks(edges)
+    assert labels[0] == "0" and 3 <= len(ticks) <= 5 and edges[0] <= ticks[0] and ticks[-1] <= edges[-1]
+    step = ticks[1] - ticks[0]
+    mantissa = step / 10 ** np.floor(np.log10(step))
+    assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-9  # a round step: 1, 2 or 5 times a power of ten
+    assert all(abs(t / step - round(t / step)) < 1e-9 for t in ticks)  # multiples of it
+    assert labels == [f"{t:g}" for t in ticks]
     for top in (1, 7, 1977, 2002):
         ticks, labels = count_ticks(top)
         assert ticks[0] == 0 and ticks[-1] <= top < ticks[-1] + (ticks[1] - ticks[0]) and len(ticks) <= 5
         assert labels == [str(t) for t in ticks] and all(isinstance(t, int) for t in ticks)
+
+
+def test_histogram_bars_are_solid_down_to_the_axis_beside_empty_bins():
+    import plotext
+    from graphscope.tui.widgets.plots import HistogramPlot
+    histogram = SimpleNamespace(edges=np.linspace(0, 1, 11), counts=np.array([5, 0, 3, 3, 0, 0, 7, 1, 0, 2]))
+    plot = HistogramPlot()
+    plot.show("values", SimpleNamespace(histogram=histogram))
+    plot.plt.plotsize(50, 14)
+    rows = plotext.uncolorize(plot.plt.build()).splitlines()
+    bottom = next(k for k, row in enumerate(rows) if "└" in row) - 1
+    left, right = rows[bottom].index("┤") + 1, rows[bottom + 1].index("┘")
+    area = [row[left:right] for row in rows[2:bottom + 1]]
+    filled = {c for row in area for c, ch in enumerate(row) if ch == "█"}
+    assert filled and filled == {c for c, ch in enumerate(area[-1]) if ch == "█"}  # no notch at any bar's foot
+    assert len(filled) < right - left  # the empty bins stay empty
 
 
 async def test_the_legend_stands_above_the_curves_and_stopping_is_said_without_a_toast():

@@ -109,7 +109,7 @@ async def test_reset_lays_the_columns_out_again_for_the_graph_it_reads():
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         tape = app.screen.query_one(Tape)
-        width = tape.size.width - tape.styles.scrollbar_size_vertical
+        width = tape.text_width(tape.size.width)
         assert tape.columns == layout(width, False) != layout(width, True)
         session = tape.session
         from graphscope.stepper import Stepper
@@ -120,3 +120,29 @@ async def test_reset_lays_the_columns_out_again_for_the_graph_it_reads():
         tape.session = session
         tape.reset()
         assert tape.columns == layout(width, False)
+
+
+async def test_a_column_of_space_stands_between_the_rows_and_the_scrollbar_at_80_columns():
+    app = two_layer_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tape = app.screen.query_one(Tape)
+        assert tape.show_vertical_scrollbar  # the tape scrolls: its scrollbar stands at its right edge
+        w = tape.scrollable_content_region.width
+        await pilot.press("end")
+        longest = 0
+        for _ in range(tape.session.stepper.n_backward):  # every backward step: gradients in the rightmost column
+            await pilot.pause()
+            rows = [tape.render_line(y).text for y in range(tape.scrollable_content_region.height)]
+            assert all(len(row) == w and row[-1] == " " for row in rows), rows
+            longest = max(longest, *(len(row.rstrip()) for row in rows))
+            await pilot.press("p")
+        assert longest == w - 1  # the text runs up to that one space
+
+
+def test_a_narrow_compact_cell_keeps_two_digits_of_a_small_mean_in_e_notation():
+    g = np.random.default_rng(1).normal(-0.000117, 0.0794, size=(4, 5))
+    g += -0.000117 - g.mean()  # exactly that mean
+    text = compact_value(g, 13)
+    assert text == f"-1.2e-4/{g.std():.2g}" and len(text) <= 13
+    assert compact_value(g, 14) == f"-0.00012/{g.std():.2g}"  # fixed notation while it fits

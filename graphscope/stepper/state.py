@@ -227,13 +227,16 @@ class StepState(State):
     def status(self, node):
         """'current', 'done', 'pending', or in the backward phase 'inactive' (needs no gradient).
 
-        In the update phase a parameter is pending until its update, the
+        In the backward phase a leaf is done as soon as its gradient is
+        complete (its own step, later, passes nothing on). In the update
+        phase a parameter is pending until its update, the
         other nodes are done (their backward step ran) or inactive. A backward
         pass that stopped at a failed VJP leaves that node 'failed' after its
         step, and the nodes it never reached 'unreached' from that step on.
         """
         rec = self.recording
         k = self.step
+        backward = False
         if k < rec.n_forward:
             at = rec.forward_step[self._pos(node)]
         elif k >= rec.n_forward + rec.n_backward:
@@ -241,6 +244,7 @@ class StepState(State):
             if at < 0:
                 return DONE if rec.backward_step[self._pos(node)] >= 0 else INACTIVE
         else:
+            backward = True
             at = rec.backward_step[self._pos(node)]
             if at < 0:
                 if rec.unreached(self._pos(node)):
@@ -248,7 +252,11 @@ class StepState(State):
                 return INACTIVE
         if at == k:
             return CURRENT if self.highlight else FAILED if node is rec.broken else DONE
-        return DONE if at < k else PENDING
+        if at < k:
+            return DONE
+        # a leaf passes nothing on: it is done once every contribution to its gradient has arrived (its own later
+        # step only says so)
+        return DONE if backward and node.op_def is None and self.grad_status(node) == COMPLETE else PENDING
 
     def edge_gradient(self, consumer, slot):
         """What flowed from `consumer` back to its input `slot` (None before that backward step ran)."""

@@ -230,7 +230,7 @@ class MainScreen(Screen):
         if self.predicting:
             at = next((k + 1 for k, part in enumerate(parts) if part.startswith("step ")), len(parts))
             parts.insert(at, "predict mode")
-        status.update(Text(fit_parts(parts, status.content_region.width or None)))
+        status.update(Text(fit_parts(parts, status.content_region.width or None)), layout=False)  # one row, always
 
     def moved(self):
         self.post_message(StepChanged(self.session.step))

@@ -49,9 +49,24 @@ class KeyFooter(Footer):
         self.call_after_refresh(self.recompose)  # hidden keys come back when there is room for them
 
     async def recompose(self):
+        """Compose the keys again when what they show has changed since they were last composed (the bindings, the
+        compact look, the width): the screen's bindings are announced as changed many times while it mounts, and
+        each recompose mounts every key again."""
+        composed = self.composed_from()
+        if composed == getattr(self, "_composed", None) and self.children:
+            return
         await super().recompose()
+        self._composed = composed
         self.measuring = True
         self.call_after_refresh(self.laid_out)
+
+    def composed_from(self):
+        """What the composed keys depend on: whether the bindings are known, the compact look, the width, and each
+        shown binding (key, action, words, group, enabled, tooltip)."""
+        bindings = tuple((b.key, b.action, b.description, b.group, enabled, tooltip)
+                         for _, b, enabled, tooltip in self.screen.active_bindings.values() if b.show) \
+            if self._bindings_ready else ()
+        return self._bindings_ready, self.compact, self.show_command_palette, self.size.width, bindings
 
     def laid_out(self, screen=None):
         """The screen was laid out (or refreshed): hide the cut keys if the keys composed last are laid out now."""

@@ -27,6 +27,7 @@ from ...viz.origin import BrokenMark
 from ...viz.view import BOX, FOLD, NODE, pattern_name
 from ..keys import in_order
 from ..messages import NodeChosen
+from .edge_tiles import EDGE_STYLE, EdgeTiles
 from .spatial import LayoutIndex
 from .tape_layout import cut_name, fitted_value
 
@@ -42,27 +43,10 @@ DETAIL_TITLE = 6
 #: Graphs with more nodes than this are laid out (and their view built) in a thread after the screen first paints.
 BACKGROUND_NODES = 2000
 
-# line directions, as bits: a cell's edge character joins the directions it has
-UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
-LINES = {0: " ", UP: "│", DOWN: "│", UP | DOWN: "│", LEFT: "─", RIGHT: "─", LEFT | RIGHT: "─",
-         DOWN | RIGHT: "╭", DOWN | LEFT: "╮", UP | RIGHT: "╰", UP | LEFT: "╯",
-         UP | DOWN | RIGHT: "├", UP | DOWN | LEFT: "┤", DOWN | LEFT | RIGHT: "┬", UP | LEFT | RIGHT: "┴",
-         UP | DOWN | LEFT | RIGHT: "┼"}
-#: The edges carrying the current step's value or gradient where colour cannot tell them (16 colours or none):
-#: heavy lines, turns and junctions included.
-HEAVY_LINES = {0: " ", UP: "┃", DOWN: "┃", UP | DOWN: "┃", LEFT: "━", RIGHT: "━", LEFT | RIGHT: "━",
-               DOWN | RIGHT: "┏", DOWN | LEFT: "┓", UP | RIGHT: "┗", UP | LEFT: "┛",
-               UP | DOWN | RIGHT: "┣", UP | DOWN | LEFT: "┫", DOWN | LEFT | RIGHT: "┳", UP | LEFT | RIGHT: "┻",
-               UP | DOWN | LEFT | RIGHT: "╋"}
 THIN = "┌┐└┘─│"
 THICK = "┏┓┗┛━┃"
 DASHED = "┌┐└┘╌┆"
-FRAME = "╭╮╰╯─│"
 
-EDGE_STYLE = Style(color=colours.EDGE)
-EDGE_HOT = Style(color=colours.CURRENT, bold=True)
-FRAME_STYLE = Style(color=colours.FRAME)
-FRAME_TITLE = Style(color=colours.FRAME_TITLE, bold=True)
 #: The border of the box whose VJP failed, from its error step on (the pictures' "backward stopped here").
 BROKEN_BORDER = Style(color=theme.ORIGIN_BORDER, bold=True)
 DETAIL_TITLE_STYLE = Style(color=colours.MUTED)
@@ -175,13 +159,15 @@ class GraphView(ScrollView, can_focus=True):
         view = self.session.view  # built here, in the thread, when it is a large one
         labels = {item.key: label(item) for item in view.items}
         lay = layout(view, labels, job=job)
+        index = LayoutIndex(lay)
         detailed = None
         if len(view.items) <= DETAIL_ITEMS:
             widths = {key: max(box_width(text), DETAIL_TEXT + 4) for key, text in labels.items()}
             wide = layout(view, labels, job=job, box_h=BOX_H + len(DETAIL_LINES), widths=widths,
                           gap=DETAIL_GAP)
-            detailed = (wide, LayoutIndex(wide))
-        return labels, (lay, LayoutIndex(lay)), {item.key: item for item in view.items}, detailed
+            wide_index = LayoutIndex(wide)
+            detailed = (wide, wide_index, EdgeTiles(wide))
+        return labels, (lay, index, EdgeTiles(lay)), {item.key: item for item in view.items}, detailed
 
     def _lay_out_in_background(self, job):
         try:
@@ -206,8 +192,9 @@ class GraphView(ScrollView, can_focus=True):
         self.post_message(self.LaidOut())
 
     def _use(self, laid_out):
-        """Draw with `laid_out` (a layout and its index): the boxes with names only or the taller ones."""
-        self.layout_, self._index = laid_out
+        """Draw with `laid_out` (a layout, its index and its still layer): the boxes with names only or the taller
+        ones."""
+        self.layout_, self._index, self._tiles = laid_out
         self.virtual_size = Size(self.layout_.width, self.layout_.height)
         self._extent = drawn_extent(self.layout_)
         self._window = None
@@ -340,45 +327,47 @@ class GraphView(ScrollView, can_focus=True):
         return strips[y] if 0 <= y < len(strips) else Strip.blank(w)
 
     def _draw(self, x0, y0, w, h):
-        """The visible window as strips: edges first (joined by direction bits), then boxes over them."""
+        """The visible window as strips: the still layer (frames, edges, arrowheads: edge_tiles) with the current
+        box's edges restyled, then the boxes over it."""
         state = self.session.state
         current = self.session.view.item_of[self.session.node]
-        chars = [[" "] * w for _ in range(h)]
-        styles = [[None] * w for _ in range(h)]
-        bits = [[0] * w for _ in range(h)]
-        hot = [[False] * w for _ in range(h)]
-        for frame in self.layout_.frames:
-            _frame(chars, styles, frame, x0, y0, w, h)
-        segments = list(self._index.segments_in(x0, y0, w, h))
-        for n, x1, y1, x2, y2 in segments:
-            edge = self.layout_.routes[n][0]
-            is_hot = edge.dst is current or edge.src is current
-            _stroke(bits, hot, x1 - x0, y1 - y0, x2 - x0, y2 - y0, w, h, is_hot)
-        hot_lines = HEAVY_LINES if getattr(self.app, "low_colour", False) else LINES
-        for r in range(h):
-            row_bits, row_chars, row_styles, row_hot = bits[r], chars[r], styles[r], hot[r]
-            for c in range(w):
-                if row_bits[c]:
-                    row_chars[c] = (hot_lines if row_hot[c] else LINES)[row_bits[c]]
-                    row_styles[c] = EDGE_HOT if row_hot[c] else EDGE_STYLE
-        # arrowheads
-        for n, x1, y1, x2, y2 in segments:
-            if (x2, y2) == self.layout_.routes[n][1][-1] and 0 <= x2 - x0 < w and 0 <= y2 - y0 < h:
-                chars[y2 - y0][x2 - x0] = "▶"
+        chars, styles, bits = self._tiles.window(x0, y0, w, h)
+        self._tiles.heat(chars, styles, bits, current, x0, y0, heavy=getattr(self.app, "low_colour", False))
         if self.detailed:
             self._edge_labels(chars, styles, current, x0, y0, w, h)
         broken = broken_mark(state)
         looks = set()
         for key in self._index.boxes_in(x0, y0, w, h):
             item = self.items[key]
-            looks.add(look_of(item, state))
+            look = look_of(item, state)
+            looks.add(look)
             marked = (broken is not None and broken.marks(item)) or self.session.check_failed(item)
-            self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, state, item is current,
+            self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, look, state, item is current,
                       x0, y0, w, h, marked)
         if self.detailed:
             _legend(chars, styles, self.legend_row(y0, h), w, looks)
+        return self._strips(chars, styles, w)
+
+    def _strips(self, chars, styles, w):
+        """Each row as a Strip over the widget's own style (its background), reusing the last drawing's strip of a
+        row that reads and looks the same (most of them, from one step to the next)."""
         base = self.rich_style
-        return [Strip(_segments(chars[r], styles[r], base), w) for r in range(h)]
+        last = getattr(self, "_last_rows", None)
+        if last is None or last[0] != base:
+            last = (base, {}, {})
+        _, old_rows, styled = last
+        rows, strips = {}, []
+        for row_chars, row_styles in zip(chars, styles):
+            text = "".join(row_chars)
+            known = old_rows.get(text) or rows.get(text)
+            if known is not None and known[0] == row_styles:
+                strip = known[1]
+            else:
+                strip = Strip(_segments(text, row_styles, base, styled), w)
+            rows[text] = (row_styles, strip)
+            strips.append(strip)
+        self._last_rows = (base, rows, styled)
+        return strips
 
     def legend_row(self, y0, h):
         """The pane row a one-line colour legend takes: the top one when the drawing leaves it and the row under it
@@ -399,40 +388,28 @@ class GraphView(ScrollView, can_focus=True):
             if edge.dst is current and edge.src.key in flows:
                 _label_route(chars, styles, points, flows.pop(edge.src.key), x0, y0, w, h)
 
-    def _box(self, chars, styles, box, text, item, state, is_current, x0, y0, w, h, marked=False):
-        key = look_of(item, state)
-        look = theme.LOOKS[key]
-        ink, border = look_style(key, is_current)
-        fill = GRAD_FILLED if key == "backpropagated" and not is_current else None
-        if marked:
-            border = BROKEN_BORDER
-        tl, tr, bl, br, hz, vt = THICK if is_current or marked else DASHED if look.dashed else THIN
+    def _box(self, chars, styles, box, text, item, key, state, is_current, x0, y0, w, h, marked=False):
+        """Draw `item`'s box (look `key`) over the window's rows, as box_picture draws it."""
         bx, bw = box.x, box.w
         if bw > w:  # wider than the pane: drawn whole within it, its name shortened, never cut mid-border
             bx, bw = max(box.x, x0), min(box.right, x0 + w) - max(box.x, x0)
             text = shortened(text, bw - 4)
-        details = detail_lines(item, state, bw - 4) if box.h > BOX_H else []
-        inner = [(text, None)] + details + [("", None)] * (box.h - 3 - len(details))
-        rows = [tl + hz * (bw - 2) + tr] + [vt + " " + t[:bw - 4].ljust(bw - 4) + " " + vt for t, _ in inner] \
-            + [bl + hz * (bw - 2) + br]
-        for i, line in enumerate(rows):
+        details = tuple(detail_lines(item, state, bw - 4)) if box.h > BOX_H else ()
+        picture = box_picture(text, key, is_current, marked, bw, box.h, details)
+        lo, hi = max(bx, x0), min(bx + bw, x0 + w)
+        if lo >= hi:  # the spatial index's bucket holds it, but it is beside the window
+            return
+        for i, (row_chars, row_styles) in enumerate(picture):
             r = box.y + i - y0
             if not 0 <= r < h:
                 continue
-            kind = inner[i - 1][1] if 0 < i <= len(inner) else None
-            for j, ch in enumerate(line):
-                c = bx + j - x0
-                if 0 <= c < w:
-                    chars[r][c] = ch
-                    if i == 0 or i == len(rows) - 1 or j in (0, bw - 1):
-                        style = border
-                    elif i == 1:
-                        style = ink if 1 < j < bw - 2 or is_current else fill
-                    elif kind is not None:
-                        style = DETAIL_TITLE_STYLE if j < 2 + DETAIL_TITLE else DETAIL_STYLES[kind]
-                    else:
-                        style = fill
-                    styles[r][c] = style if fill is None or style is fill else fill_style(style)
+            if len(row_chars) == bw:
+                chars[r][lo - x0:hi - x0] = row_chars[lo - bx:hi - bx]
+                styles[r][lo - x0:hi - x0] = row_styles[lo - bx:hi - bx]
+                continue
+            for j, ch in enumerate(row_chars):  # a sliver too narrow for its border: cell by cell, clipped
+                if 0 <= bx + j - x0 < w:
+                    chars[r][bx + j - x0], styles[r][bx + j - x0] = ch, row_styles[j]
 
     # ---------------------------------------------------------------- mouse
     def on_mouse_scroll_down(self, event):
@@ -483,6 +460,37 @@ class GraphView(ScrollView, can_focus=True):
             if box.x <= x < box.right and box.y <= y < box.y + box.h:
                 self.post_message(NodeChosen(self.items[key].nodes[-1]))
                 return
+
+
+@lru_cache(maxsize=4096)
+def box_picture(text, key, is_current, marked, bw, bh, details):
+    """A box `bw` x `bh` cells of look `key` with `text` on its first line and its `details` (detail_lines) under
+    it, as ((chars, styles) for each row): the box is drawn from it at every step that shows it alike."""
+    look = theme.LOOKS[key]
+    ink, border = look_style(key, is_current)
+    fill = GRAD_FILLED if key == "backpropagated" and not is_current else None
+    if marked:
+        border = BROKEN_BORDER
+    tl, tr, bl, br, hz, vt = THICK if is_current or marked else DASHED if look.dashed else THIN
+    inner = [(text, None)] + list(details) + [("", None)] * (bh - 3 - len(details))
+    rows = [tl + hz * (bw - 2) + tr] + [vt + " " + t[:bw - 4].ljust(bw - 4) + " " + vt for t, _ in inner] \
+        + [bl + hz * (bw - 2) + br]
+    picture = []
+    for i, line in enumerate(rows):
+        kind = inner[i - 1][1] if 0 < i <= len(inner) else None
+        row_styles = []
+        for j in range(len(line)):
+            if i == 0 or i == len(rows) - 1 or j in (0, bw - 1):
+                style = border
+            elif i == 1:
+                style = ink if 1 < j < bw - 2 or is_current else fill
+            elif kind is not None:
+                style = DETAIL_TITLE_STYLE if j < 2 + DETAIL_TITLE else DETAIL_STYLES[kind]
+            else:
+                style = fill
+            row_styles.append(style if fill is None or style is fill else fill_style(style))
+        picture.append((line, tuple(row_styles)))
+    return tuple(picture)
 
 
 @lru_cache(maxsize=None)
@@ -608,56 +616,16 @@ def broken_mark(state):
     return mark if mark.shown(state) else None
 
 
-def _frame(chars, styles, frame, x0, y0, w, h):
-    """A scope's rounded frame with its title on the top border, clipped to the window."""
-    if frame.x >= x0 + w or frame.x + frame.w <= x0 or frame.y >= y0 + h or frame.y + frame.h <= y0:
-        return
-    tl, tr, bl, br, hz, vt = FRAME
-    title = f" {frame.title} "[:max(0, frame.w - 4)]
-    top = tl + hz + title + hz * (frame.w - 3 - len(title)) + tr
-    cells = [(frame.y, frame.x + j, ch, FRAME_TITLE if 2 <= j < 2 + len(title) and ch != " " else FRAME_STYLE)
-             for j, ch in enumerate(top)]
-    cells += [(frame.y + frame.h - 1, frame.x + j, ch, FRAME_STYLE)
-              for j, ch in enumerate(bl + hz * (frame.w - 2) + br)]
-    for y in range(frame.y + 1, frame.y + frame.h - 1):
-        cells += [(y, frame.x, vt, FRAME_STYLE), (y, frame.x + frame.w - 1, vt, FRAME_STYLE)]
-    for y, x, ch, style in cells:
-        if 0 <= y - y0 < h and 0 <= x - x0 < w:
-            chars[y - y0][x - x0] = ch
-            styles[y - y0][x - x0] = style
-
-
-def _stroke(bits, hot, x1, y1, x2, y2, w, h, is_hot):
-    """Mark a horizontal or vertical segment's cells with the directions the line runs through them."""
-    if y1 == y2:
-        if not 0 <= y1 < h:
-            return
-        lo, hi = min(x1, x2), max(x1, x2)
-        row, hrow = bits[y1], hot[y1]
-        for x in range(max(lo, 0), min(hi, w - 1) + 1):
-            if x > lo:
-                row[x] |= LEFT
-            if x < hi:
-                row[x] |= RIGHT
-            hrow[x] = hrow[x] or is_hot
-        return
-    if not 0 <= x1 < w:
-        return
-    lo, hi = min(y1, y2), max(y1, y2)
-    for y in range(max(lo, 0), min(hi, h - 1) + 1):
-        if y > lo:
-            bits[y][x1] |= UP
-        if y < hi:
-            bits[y][x1] |= DOWN
-        hot[y][x1] = hot[y][x1] or is_hot
-
-
-def _segments(chars, styles, base):
-    """Runs of equally styled characters as rich Segments, over the widget's own style (its background)."""
-    out, start = [], 0
-    for i in range(1, len(chars) + 1):
-        if i == len(chars) or styles[i] is not styles[start]:
-            style = base if styles[start] is None else base + styles[start]
-            out.append(Segment("".join(chars[start:i]), style))
+def _segments(text, styles, base, styled):
+    """Runs of equally styled characters of a row as rich Segments, over the widget's own style (its background);
+    `styled` keeps each style over `base` once made."""
+    out, start, n = [], 0, len(text)
+    for i in range(1, n + 1):
+        if i == n or styles[i] is not styles[start]:
+            style = styles[start]
+            over = styled.get(style)
+            if over is None:
+                over = styled[style] = base if style is None else base + style
+            out.append(Segment(text[start:i], over))
             start = i
     return out

@@ -261,7 +261,7 @@ class Inspector(VerticalScroll):
 
     DEFAULT_CSS = """
     Inspector { scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
-    Inspector > Static { width: 100%; }
+    Inspector > Static { width: 100%; min-height: 100%; }  /* a short text changes no height: no layout */
     """
     #: Its scrolling keys as priority bindings, as the screen's (keys.in_order): a burst acts in order. Left and right
     #: stay the screen's steps (its text is wrapped to its width: nothing to scroll sideways).
@@ -302,10 +302,21 @@ class Inspector(VerticalScroll):
         whole = text + checks
         self.lines = _line_count(whole, self.app.console, width)
         self.checks_line = _first_line(whole, checks, self.app.console, width) if checks.plain else None
-        self.body.update(whole)
+        self._set_text(whole)
         if self.revealing:
             self.revealing = False
             self.call_after_refresh(self.scroll_to_checks)
+
+    def _set_text(self, text):
+        """The body's `text`, laid out again only when that changes its height (it is at least the pane's, so a
+        short text never does): a layout redraws the whole screen, where a repaint redraws the inspector alone."""
+        body = self.body
+        width, pane = body.content_region.width, self.scrollable_content_region.height
+        body.update(text, layout=False)
+        before, self._body_height = getattr(self, "_body_height", None), \
+            body.get_content_height(self.size, self.size, width) if width else None
+        if before is None or self._body_height is None or max(before, pane) != max(self._body_height, pane):
+            body.refresh(layout=True)
 
     def reveal_checks(self):
         """Scroll to the checks' paragraphs when the text is next drawn (after a check has run)."""

@@ -24,7 +24,10 @@ class HistogramPlot(PlotextPlot):
         super().__init__(**kwargs)
         self.colour = colour
 
+    shown = None  # (title, summary) drawn, drawn again when a new width has room for more or fewer ticks
+
     def show(self, title, summary):
+        self.shown, self.ticks_for = (title, summary), self.most_ticks()
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -38,16 +41,35 @@ class HistogramPlot(PlotextPlot):
             if len(set(centers)) == 1:  # every value equal: one bar
                 centers, counts = [centers[0]], [int(sum(counts))]
             counts = [int(c) for c in counts]
-            plt.bar(centers, counts, width=1.0, reset_ticks=False, color=colours.rgb(self.colour))
+            colour = colours.rgb(self.colour)
+            if len(centers) == 1:
+                plt.bar(centers, counts, width=1.0, reset_ticks=False, color=colour)
+            for lo, hi, count in zip(edges[:-1], edges[1:], counts) if len(centers) > 1 else ():
+                if count:  # each bar a solid rectangle over its bin (plotext's bar draws an empty bin as a bar of
+                    # blanks whose bottom row notches its neighbours' bottom corners)
+                    plt.rectangle([float(lo), float(hi)], [0, count], marker="sd", color=colour, fill=True)
             if len(centers) > 1:  # the axis runs over the bins' edges: a ReLU's from 0
-                ticks, labels = edge_ticks(edges)
-                plt.xlim(ticks[0], ticks[-1])
+                ticks, labels = value_ticks(edges, self.most_ticks())
+                plt.xlim(float(edges[0]), float(edges[-1]))
                 plt.xticks(ticks, labels)
             else:
                 plt.xticks(centers, [f"{centers[0]:.2g}"])
             plt.yticks(*count_ticks(max(counts)))
         self.title = title
         self.refresh()
+
+    def on_resize(self):
+        if self.shown is not None and self.most_ticks() != self.ticks_for:
+            self.show(*self.shown)
+
+    def most_ticks(self):
+        """How many value ticks the plot's width has room for: one per TICK_ROOM columns, 3 to MOST_TICKS."""
+        return max(3, min(MOST_TICKS, (self.size.width or DEFAULT_WIDTH) // TICK_ROOM))
+
+
+#: A histogram's value axis: at most this many ticks, one per this many columns of the plot.
+MOST_TICKS = 6
+TICK_ROOM = 10
 
 
 def accuracy_ticks(lo, hi, most=5):
@@ -62,11 +84,12 @@ def accuracy_ticks(lo, hi, most=5):
     return ticks
 
 
-def edge_ticks(edges):
-    """(ticks, labels) of a histogram's value axis: its first, middle and last bin edge (where the values start,
-    e.g. 0 for a ReLU's, not the first bin's middle)."""
-    ticks = [float(edges[0]), float(edges[len(edges) // 2]), float(edges[-1])]
-    return ticks, [f"{t + 0.0:.2g}" for t in ticks]
+def value_ticks(edges, most=5):
+    """(ticks, labels) of a histogram's value axis over its bins' edges: round numbers (1, 2 or 5 times a power of
+    ten, as a plotting library picks them: nice_ticks) within that range, at most `most` of them, e.g. 0 where a
+    ReLU's values start; the range's ends when it holds fewer than two round numbers."""
+    ticks = nice_ticks(float(edges[0]), float(edges[-1]), most)
+    return ticks, [tick_label(t) for t in ticks]
 
 
 def count_ticks(top, n=4):

@@ -23,6 +23,8 @@ STATUS_STYLE = {"current": Style(color=colours.CURRENT, bold=True),
                 "failed": Style(color=colours.ERROR, bold=True), "unreached": Style(color=colours.PENDING)}
 LOOK_STYLE = {key: Style(color=colour) for key, colour in colours.LOOK_COLOURS.items()}
 HEADER_STYLE = Style(bold=True, underline=True)
+#: Columns of space between the rows' text and the vertical scrollbar.
+SCROLLBAR_GAP = 1
 
 
 def cells(node, k, state, columns=FULL, failed=False):
@@ -91,9 +93,14 @@ class Tape(ScrollView, can_focus=True):
                        "op": max((len(n.op or n.role or "leaf") for n in self.nodes), default=0)}
         width = self.size.width if width is None else width
         if width:
-            self.columns = layout(width - self.styles.scrollbar_size_vertical, self.arrays, self.wanted)
+            self.columns = layout(self.text_width(width), self.arrays, self.wanted)
         self.virtual_size = Size(line_width(self.columns), len(self.nodes) + 1)
         self.refresh()
+
+    def text_width(self, width):
+        """The columns a tape `width` wide gives its rows: less its vertical scrollbar and a column of space before
+        it (SCROLLBAR_GAP), so that the scrollbar's marks never touch a number."""
+        return width - self.styles.scrollbar_size_vertical - SCROLLBAR_GAP
 
     def on_resize(self, event):
         """Lay the columns out for the new width (less the vertical scrollbar's); the highlighted row stays in sight

@@ -106,7 +106,7 @@ def layout(width, arrays=True, wanted=None):
         else:
             columns = [replace(c, width=change[2]) if c.title in change[1] else c for c in columns]
     spare = width - line_width(columns)
-    spare = _grow(columns, NUMBERS, NUMBERS_ROOMY, spare)
+    spare = _grow(columns, NUMBERS[::-1], NUMBERS_ROOMY, spare)  # an odd column to the gradient's longer means
     for title, most in NAMES_MAX.items():  # then the names, as long as the longest (at most NAMES_MAX)
         if wanted and title in wanted:
             spare = _grow(columns, (title,), min(most, wanted[title]), spare)
@@ -142,11 +142,22 @@ def compact_value(v, width):
             if len(text) <= width:
                 return text
     noise = mean != 0 and mean_is_noise(mean, std, a.dtype)  # an exact 0 is written 0
-    for digits in (3, 2, 1):
-        text = f"{ZERO_MEAN if noise else number_text(mean, digits)}/{number_text(std, digits)}"
+    # two digits in e-notation ('-1.2e-4/0.079') before one digit ('-0.0001/0.08', 15% off)
+    for digits, number in ((3, number_text), (2, number_text), (2, short_number), (1, number_text),
+                           (1, short_number)):
+        text = f"{ZERO_MEAN if noise else number(mean, digits)}/{number(std, digits)}"
         if len(text) <= width:
             return text
     return cut(text, width)
+
+
+def short_number(x, digits):
+    """number_text, or the same digits in e-notation without the exponent's padding when that is shorter:
+    '-1.2e-4' for -0.00012."""
+    fixed = number_text(x, digits)
+    mantissa, _, exponent = f"{float(x) + 0.0:.{digits - 1}e}".partition("e")
+    short = f"{mantissa}e{int(exponent)}"
+    return short if len(short) < len(fixed) else fixed
 
 
 def fitted_value(v, width):
