@@ -5,6 +5,8 @@ import pytest
 
 import graphscope as gs
 
+from sample_modules import load_sample
+
 
 def model():
     rng = np.random.default_rng(0)
@@ -70,3 +72,52 @@ def test_after_fit_the_graph_must_run_before_a_backward_of_the_users_own():
     loss.graph().run()
     loss.backward()
     assert all(p.grad is not None for p in trainer.params)
+
+
+def test_a_stepper_previewing_the_update_puts_the_dates_back_with_the_values():
+    W = gs.param(np.ones((3, 2)), name="W")
+    loss = gs.sum(gs.tanh(gs.tensor(np.ones((4, 3)), name="x") @ W))
+    opt = gs.optim.SGD([W], lr=0.1)
+    loss.backward()
+    gs.Stepper(loss, optimizer=opt)  # its update phase steps and puts W back
+    np.testing.assert_array_equal(W.value, np.ones((3, 2)))
+    loss.backward()  # W is as it was when loss was computed
+
+
+def test_checks_that_recompute_and_put_back_keep_stale_values_stale():
+    W = gs.param(np.ones((3, 2)), name="W")
+    loss = gs.sum(gs.tanh(gs.tensor(np.ones((4, 3)), name="x") @ W))
+    W.value = W.value * 3
+    assert gs.gradcheck(loss)  # the check computes on W as it is now...
+    with pytest.raises(gs.BackwardError, match="W changed"):
+        loss.backward()  # ...and leaves the old values, still stale
+
+
+def test_predict_leaves_stale_values_stale():
+    x, net, loss = model()
+    trainer = gs.Trainer(loss, gs.optim.SGD(loss.graph().params, lr=0.1), batch_size=4, epochs=1, progress=False)
+    trainer.fit(np.random.default_rng(1).normal(size=(12, 4)), np.arange(12) % 3)
+    trainer.predict(np.ones((3, 4)))
+    with pytest.raises(gs.BackwardError, match="changed"):
+        loss.backward()
+
+
+def test_parameters_loaded_in_place_make_the_values_computed_from_them_stale():
+    x, net, loss = model()
+    other = gs.nn.MLP([4, 5, 3], rng=1)
+    net.load_state_dict(other.state_dict())
+    with pytest.raises(gs.BackwardError, match="changed"):
+        loss.backward()
+    loss.graph().run()
+    loss.backward()
+
+
+def test_gradcheck_of_a_float32_graph_after_a_parameter_changed_passes():
+    swish = load_sample("custom_op", "stale_custom_op").swish
+    rng = np.random.default_rng(0)
+    X = gs.tensor(rng.normal(size=(16, 4)).astype(np.float32), name="X")
+    W1 = gs.param((rng.normal(size=(4, 3)) * 0.5).astype(np.float32), name="W1")
+    loss = gs.softmax_cross_entropy(swish(X @ W1), rng.integers(0, 3, size=16))
+    W1.value = W1.value * 1.01
+    report = gs.gradcheck(loss)
+    assert report and not report.backward_error

@@ -97,7 +97,8 @@ def test_an_optimizer_changes_neither_the_layout_nor_the_forward_and_backward_ca
 def test_the_vanishing_gradients_picture_shows_each_layers_gradient():
     """build_small's 10 tanh layers fold into one box; its 'grad std/block' row gives each layer's gradient std,
     and it vanishes toward the input (layer 1's is far below layer 10's); build_large's grows instead."""
-    from graphscope.viz.step_texts import block_grads_text
+    from graphscope.viz.step_texts import block_outputs
+    from graphscope.viz.summaries import entry
     from graphscope.viz.view import FOLD
     for builder, vanishes in (("build_small", True), ("build_large", False)):
         out = build_output(os.path.join(ROOT, "samples", "vanishing_gradients.py") + f":{builder}")
@@ -105,7 +106,7 @@ def test_the_vanishing_gradients_picture_shows_each_layers_gradient():
         state = pic.state("final")
         fold = next(item for item in pic.view.items if item.kind == FOLD)
         assert fold.blocks == 10
-        stds = [float(x) for x in block_grads_text(fold, state).split()]
+        stds = [entry(state.grad(n), scalar=False) for n in block_outputs(fold)]
         assert len(stds) == 10
         assert (stds[0] < 1e-3 * stds[-1]) if vanishes else (stds[0] > 10 * stds[-1]), (builder, stds)
         text = dot_texts(pic.dot(state))

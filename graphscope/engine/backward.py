@@ -25,7 +25,7 @@ from .hooks import BACKWARD_HOOKS
 from .optable import shape_of
 from .vjp_faults import describe_roles, explain, read_only
 from . import source as _source
-from .staleness import CLOCK as _CLOCK, refuse_stale
+from .staleness import CLOCK as _CLOCK, LATEST, leaf_uses, refuse_stale
 
 
 def topo_order(roots):
@@ -63,6 +63,32 @@ def _gradient_order(root):
     return [seen[i] for i in sorted(seen, reverse=True)]
 
 
+def _gradient_order_and_first_leaf_use(root):
+    """_gradient_order(root), and the lowest id of an op node on the way that uses a leaf requiring a gradient
+    (None: none does), found in the same walk: when that node was recorded after the last change of any leaf,
+    no value can be stale (staleness.refuse_stale is not needed). A second function rather than a flag, so the
+    common walk (no leaf ever changed) pays nothing."""
+    if root.op_def is not None:
+        root.grad = None
+    seen = {root.id: root}
+    stack = [root]
+    push = stack.append
+    low = None
+    while stack:
+        node = stack.pop()
+        for inp in node.inputs:
+            if inp.requires_grad:
+                if inp.op_def is None and (low is None or node.id < low):
+                    low = node.id
+                i = inp.id
+                if i not in seen:
+                    seen[i] = inp
+                    push(inp)
+                    if inp.op_def is not None:
+                        inp.grad = None
+    return [seen[i] for i in sorted(seen, reverse=True)], low
+
+
 def seed_gradient(root, grad):
     """The upstream gradient to start from: 1 for a one-element output, else the user's."""
     v = root._value
@@ -92,7 +118,7 @@ def seed_gradient(root, grad):
     return g
 
 
-def backward(root, grad=None, order=None):
+def backward(root, grad=None, order=None, uses=None):
     """Fill ``.grad`` of every node `root` depends on that needs one. See the module doc.
 
     numpy warns of nothing on the way: a gradient that is not finite is named, with the node that made it, by
@@ -103,12 +129,17 @@ def backward(root, grad=None, order=None):
                             f"\n  at {_source.caller_location()}")
     seed = seed_gradient(root, grad)
     if order is None:
-        order = _gradient_order(root)
+        if _CLOCK[0]:  # a leaf changed since the process started: no value may predate its change
+            order, low = _gradient_order_and_first_leaf_use(root)
+            if low is not None and low < LATEST[0]:  # a leaf's user recorded before the last change
+                refuse_stale(leaf_uses(order), root)
+        else:
+            order = _gradient_order(root)
     else:
+        if _CLOCK[0]:
+            refuse_stale(leaf_uses(order) if uses is None else uses, root)
         clear_gradients(order)
         order = order[::-1]
-    if _CLOCK[0]:  # a leaf changed in place since the process started: no value may predate its change
-        refuse_stale(order, root)
     accumulate(root, seed)
     with np.errstate(all="ignore"):  # a NaN or inf is named by find_nonfinite()/detect_anomaly(), not by numpy
         _drain(backward_steps(order))

@@ -40,6 +40,7 @@ from .optable import shape_of
 from .precision import low_precision, rounding_tolerance
 from .replay import compute_for_node, downstream, replay
 from .words import plural
+from .staleness import put_back, stamps
 
 _EPS64 = np.finfo(np.float64).eps
 #: Noise allowance: this many float64 roundings of the values that were differenced.
@@ -501,6 +502,7 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
     leaves = _resolve_wrt(graph, wrt)
     rng = np.random.default_rng([seed, 1 << 20])
     saved = [(n, n._value, n.grad, n.requires_grad, n.attrs) for n in graph.nodes]  # (a replay may settle a mode)
+    dates = stamps(graph.nodes)  # and the replays date the values they compute (engine.staleness)
     broken = ""
     try:
         with np.errstate(all="ignore"):  # nudged inputs may leave an op's domain: such entries are skipped
@@ -514,6 +516,7 @@ def gradcheck(output, wrt=None, eps=1e-6, rtol=1e-5, atol=0.0, max_coords=20, se
             n.grad = grad
             n.requires_grad = rg
             n.attrs = attrs
+        put_back(dates)
     report = GradcheckReport(root, results, backward_error=broken)
     if not is_finite(root._value):
         report.output_not_finite = nonfinite_summary(root._value)[0]
@@ -587,6 +590,7 @@ def _native_gradients(graph, root, leaves, u):
     low = native_dtypes(graph)
     if not low:
         return {}
+    replay(graph.nodes, observed=False)  # the values of the leaves as they are (a parameter may have changed)
     for n in graph.nodes:
         n.grad = None
     seed = None if u is None else np.asarray(u, dtype=getattr(root._value, "dtype", np.float64))

@@ -17,6 +17,7 @@ from .backward import backward as _backward, clear_gradients, topo_order
 from .errors import GraphscopeError, InputError, NotFoundError, PositionError, ShapeError
 from .formatting import call_text, format_table, summarize_value
 from .source import display_location
+from .staleness import CLOCK as _STALENESS_CLOCK, leaf_uses
 from .values import is_tensor
 
 
@@ -58,6 +59,7 @@ class Graph:
         self.recorded_shapes.update({(n.id, k): v.shape for n in self.nodes if n.op_def is not None
                                      for k, v in n.attrs.items() if isinstance(v, np.ndarray)})
         self._consumers = None
+        self._leaf_uses = None  # (op node, leaf) pairs, found at the first backward after a leaf changed
         self._by_id = None
         self._positions = None
         self._program_positions = None
@@ -272,7 +274,12 @@ class Graph:
     # ---------------------------------------------------------------- gradients
     def backward(self, grad=None):
         """Backpropagate from the (first) output; see graphscope.engine.backward."""
-        _backward(self.output, grad, order=self.nodes)
+        uses = None
+        if _STALENESS_CLOCK[0]:
+            if self._leaf_uses is None:
+                self._leaf_uses = leaf_uses(self.nodes)
+            uses = self._leaf_uses
+        _backward(self.output, grad, order=self.nodes, uses=uses)
 
     def zero_grad(self):
         """Clear every node's gradient (parameters included)."""

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..engine import GraphscopeError, NotFoundError, PositionError, param, scope
 from ..engine.source import SCOPES, cell_site
+from ..engine.staleness import changed
 from .attribute_hints import missing_attribute
 from .modelnames import collides, superseded
 from .torch_state import torch_keys_hint, transposed_hint
@@ -395,6 +396,7 @@ class Module:
             if hasattr(target, "value"):
                 if isinstance(target.value, np.ndarray):
                     np.copyto(target.value, value)
+                    changed((target,))  # values computed from the old one are stale (engine.staleness)
                 else:
                     target.value = float(value)
             else:

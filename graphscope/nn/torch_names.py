@@ -51,7 +51,7 @@ _FILLS = "graphscope's initializers return a new array rather than fill one in p
 
 
 def _init_hint(call, init, note=""):
-    return f"{_FILLS}: W.value[...] = gs.nn.init.{call}{note}, or gs.nn.Linear(..., init={init!r})"
+    return f"{_FILLS}: W.value = gs.nn.init.{call}{note}, or gs.nn.Linear(..., init={init!r})"
 
 
 #: gs.nn.init.<name>: PyTorch's in-place initializers (weights of shape (out, in); graphscope's are (in, out), so
@@ -66,6 +66,6 @@ INIT = {
                                                                       "no uniform ones)"),
     "normal_": _init_hint("normal(W.shape, std=0.01, rng=0)", "normal(std=0.01)"),
     "zeros_": _init_hint("zeros(W.shape)", "zeros"),
-    "constant_": f"{_FILLS}: b.value[...] = gs.nn.init.constant(b.shape, value=0.01) (a Linear's biases: "
+    "constant_": f"{_FILLS}: b.value = gs.nn.init.constant(b.shape, value=0.01) (a Linear's biases: "
                  f"gs.nn.Linear(..., bias=0.01))",
 }

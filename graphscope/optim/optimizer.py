@@ -19,7 +19,6 @@ from ..engine import GraphscopeError, InputError, ShapeError
 from ..engine.formatting import array_brief
 from ..engine.words import did_you_mean, no_attribute
 from ..engine.staleness import changed
-from ..engine.tensor import next_id
 
 #: What a PyTorch keyword means here, for the rules that do not take it.
 PYTORCH_KEYWORDS = {
@@ -364,4 +363,4 @@ class ParamState(dict):
 def _moved(params, stepped):
     """Note the parameters a step moved: the values computed from their old values are stale (a backward pass
     through them is refused until the forward pass runs again; graphscope.engine.staleness)."""
-    changed([p for p, moved in zip(params, stepped) if moved], next_id())
+    changed([p for p, moved in zip(params, stepped) if moved])

@@ -38,6 +38,7 @@ from ..engine.errors import BackwardError
 from ..engine.replay import recompute
 from ..engine.errors import GraphscopeError
 from ..engine.held import gradients_held
+from ..engine.staleness import put_back, stamps
 from .events import BackwardEvent, EdgeGradient, ForwardEvent, UpdateEvent
 
 #: What the stepper uses of an optimizer.
@@ -239,6 +240,7 @@ class Recording:
             return
         before = {p: (self.forward_value(p), optimizer.state_of(p)) for p in params}
         saved = None if apply else optimizer.state_dict()
+        dates = stamps(params)  # a preview puts the values back, and with them their dates (engine.staleness)
         try:
             optimizer.step()
             name = type(optimizer).__name__
@@ -256,6 +258,7 @@ class Recording:
             if saved is not None:
                 for p in params:
                     _put_back(p, before[p][0])
+                put_back(dates)
                 optimizer.load_state_dict(saved)
         if len(self.events) == self.n_forward + self.n_backward:
             self.update_note = "no update phase: no parameter of the optimizer got a gradient"

@@ -28,6 +28,7 @@ from ..util.atomic import TEMP_SUFFIX, FileWriteError, atomic_write, require_pat
 from ..util.interrupts import interrupts_held
 from .history import PER_EPOCH, History, _finite_or_null
 from .node_state import OWNED_ARRAYS, array_text, merge_node_attrs, node_label, stateful_nodes
+from ..engine.staleness import changed
 
 FORMAT = "graphscope-checkpoint"
 VERSION = 1
@@ -663,6 +664,7 @@ def _put_weights(params, values, node_attrs):
     for p, a in zip(params, values):
         if isinstance(p.value, np.ndarray):
             np.copyto(p.value, a, casting="unsafe")  # in place: whoever holds the array sees the restored one
+            changed((p,))  # values computed from the old one are stale (engine.staleness)
         else:
             p.value = float(a)
     for node, attrs in node_attrs:

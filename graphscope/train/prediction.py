@@ -14,6 +14,7 @@ import numpy as np
 from ..engine.errors import GraphscopeError
 from ..engine.graph import Graph
 from ..engine.values import is_tensor
+from ..engine.staleness import put_back, stamps
 from .feeds import LABELLED_OPS, _find_input, _lookup, _named_leaf
 from .settings import VAL_CHUNK
 
@@ -33,6 +34,7 @@ def predict(model, x, batch_size=VAL_CHUNK, *, scores=None, x_node=None):
         raise GraphscopeError(f"predict: the scores {scores_node.name} do not depend on the input {input_leaf.name}; "
                               f"pass x_node=<the input leaf> or scores=<the node of the class scores>")
     kept = [(n, n._value, n.grad, n.attrs) for n in graph.nodes]  # a pass replaces them, it never writes into them
+    dates = stamps(graph.nodes)  # the values put back are as current as they were (engine.staleness)
     try:
         _set_eval_mode(part)
         rows = []
@@ -43,6 +45,7 @@ def predict(model, x, batch_size=VAL_CHUNK, *, scores=None, x_node=None):
     finally:
         for n, value, grad, attrs in kept:
             n._value, n.grad, n.attrs = value, grad, attrs
+        put_back(dates)
 
 
 def _graph_of(model):

@@ -11,6 +11,7 @@ the history to what it was (in place: whoever holds the History sees it), its pe
 import numpy as np
 
 from .node_state import restore_node_attrs, stateful_nodes
+from ..engine.staleness import changed
 from .history import PER_EPOCH
 from .optimizer_state import copied_state
 
@@ -51,6 +52,7 @@ class TrainerState:
         for p, v, g in zip(t.params, self.values, self.grads):
             if isinstance(p.value, np.ndarray):
                 np.copyto(p.value, v)
+                changed((p,))  # values computed from the old one are stale (engine.staleness)
             else:
                 p.value = float(v)
             p.grad = None if g is None else g.copy()

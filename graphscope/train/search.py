@@ -24,6 +24,7 @@ from .search_result import (FINISHED, INTERRUPTED, MAX_EPOCHS, MAX_TRIALS, RUNNI
 from .search_ranges import best_at_edges, coarse_step, edge_of, grid_shape, has_edges, planned_trials
 from .search_verdict import chance_of, judge
 from .trainer import Trainer, TrainingDiverged
+from ..engine.staleness import changed
 
 __all__ = ["search", "SearchResult", "SearchInterrupted", "Trial", "load_search", "grid_shape", "planned_trials",
            "best_at_edges"]
@@ -257,6 +258,7 @@ def _reset(graph, initial, node_state):
     for p, v in zip(graph.params, initial):
         if isinstance(p.value, np.ndarray):
             np.copyto(p.value, v, casting="unsafe")
+            changed((p,))  # values computed from the old one are stale (engine.staleness)
         else:
             p.value = float(v)
         p.grad = None

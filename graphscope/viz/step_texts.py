@@ -11,7 +11,6 @@ player do not jump.
 import re
 import textwrap
 
-import numpy as np
 
 from ..engine.formatting import NOT_COMPUTED
 from ..stepper.events import BACKWARD, FORWARD, UPDATE
@@ -68,11 +67,6 @@ def progress_text(item, state):
     return f"{here}{done}/{of} {PROGRESS_WORDS[phase]}"
 
 
-#: A fold's per-block gradient row: this many blocks a line, each block's std in BLOCK_STD_CHARS characters.
-BLOCKS_PER_LINE = 5
-BLOCK_STD_CHARS = 7
-
-
 def block_outputs(item):
     """The output of each block of a fold (its last op node), block 1 first."""
     outs = []
@@ -80,33 +74,6 @@ def block_outputs(item):
         ops = [n for n in item.block_nodes(index) if n.op_def is not None]
         outs.append(ops[-1] if ops else None)
     return outs
-
-
-def _std_cell(g):
-    if g is None:
-        return "-".rjust(BLOCK_STD_CHARS)
-    a = np.asarray(g, dtype=np.float64)
-    finite = a[np.isfinite(a)]
-    if not finite.size:
-        return "nan".rjust(BLOCK_STD_CHARS)
-    return f"{float(finite.std()):.1e}".rjust(BLOCK_STD_CHARS)
-
-
-def block_grads_text(item, state):
-    """A fold's gradient, block by block: the std of the gradient of each block's output, BLOCKS_PER_LINE a line
-    (block 1 first; '-' for a block the backward pass has not reached yet), or 'not computed yet' before any:
-    how the gradient grows or shrinks from layer to layer, which one box's single gradient cannot show."""
-    grads = [None if n is None else state.grad(n) for n in block_outputs(item)]
-    if all(g is None for g in grads):
-        return NOT_YET
-    cells = [_std_cell(g) for g in grads]
-    return "\n".join(" ".join(cells[k:k + BLOCKS_PER_LINE]) for k in range(0, len(cells), BLOCKS_PER_LINE))
-
-
-def block_grads_room(item):
-    """(characters, lines) the per-block gradient row of a fold takes at its longest."""
-    per_line = min(item.blocks, BLOCKS_PER_LINE)
-    return per_line * (BLOCK_STD_CHARS + 1) - 1, -(-item.blocks // BLOCKS_PER_LINE)
 
 
 def box_value_text(item, state):
@@ -233,9 +200,6 @@ class Widths:
                 self._fit((item.key, key), [NOT_YET, texts])
         if node.requires_grad:
             self._fit((item.key, "grad"), self._grad_texts(rec, i))
-        if item.kind == FOLD and node.requires_grad:
-            chars, lines = block_grads_room(item)
-            self._fit((item.key, "block grads"), [NOT_YET, "\n".join(["x" * chars] * lines)])
         if item.kind != NODE:
             self._inner(item, rec)
             longest = max((len(inner_name(item, n)) for n in item.nodes), default=0)
