@@ -5,7 +5,8 @@ from textual.app import App
 from textual.binding import Binding
 from textual.filter import Monochrome, NoColor
 
-from .palette import ANSI, FULL, MODES, MONO, ConsoleGlyphs, LowColour, console_font, terminal_colours
+from .palette import (ANSI, FULL, MODES, MONO, ConsoleGlyphs, LowColour, MarkHighlights, console_font,
+                      terminal_colours)
 from .screens.main import MainScreen
 from .screens.too_small import TooSmallScreen, too_small
 from .session import Session
@@ -41,7 +42,7 @@ class GraphscopeApp(App):
             raise ValueError(f"colours must be one of {', '.join(MODES)}, not {self.colours!r}")
         self.console_font = console_font() if console is None else console
         self.low_colour_filters = ([LowColour()] if self.colours != FULL else []) \
-            + ([NoColor()] if self.colours == MONO else []) + ([ConsoleGlyphs()] if self.console_font else [])
+            + ([MarkHighlights(), NoColor()] if self.colours == MONO else []) + ([ConsoleGlyphs()] if self.console_font else [])
         self.training_options = training or TrainingOptions()
         resumed = resume_run(graph, file, self.training_options) if self.training_options.resume else None
         optimizer = walk_optimizer(graph, optimizer, self.training_options)  # u walks the step r trains with

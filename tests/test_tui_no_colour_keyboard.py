@@ -1,0 +1,46 @@
+"""The TUI without colour and by keyboard alone: a list's highlighted entry, the focused pane, every key in help."""
+import pytest
+from textual.command import CommandList
+
+from tui_apps import sample_app, settle
+
+
+def filtered_lines(widget):
+    """`widget`'s lines through the app's line filters (what the terminal is sent)."""
+    filters = widget.app.get_line_filters()
+    lines = []
+    for y in range(widget.size.height):
+        strip = widget.render_line(y)
+        for f in filters:
+            strip = strip.apply_filter(f, widget.background_colors[1])
+        lines.append(strip)
+    return lines
+
+
+def reversed_rows(widget):
+    """The rows of `widget` drawn in reverse video (through the app's filters)."""
+    return [strip.text.strip() for strip in filtered_lines(widget)
+            if any(seg.style and seg.style.reverse for seg in strip if seg.text.strip())]
+
+
+@pytest.mark.parametrize("key", ["g", "ctrl+p"])
+async def test_without_colour_the_highlighted_list_entry_is_in_reverse_video(key):
+    app = sample_app("chain_rule.py", colours="mono")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await pilot.pause(0.3)
+        if key == "ctrl+p":
+            await pilot.press(*"step")
+            await pilot.pause(0.3)
+        await pilot.press("down")
+        await settle(pilot)
+        options = app.screen.query_one(CommandList)
+        for strip in filtered_lines(options):  # no colour escape is left
+            assert all(seg.style is None or seg.style.bgcolor is None or seg.style.bgcolor.is_default for seg in strip)
+        shown = reversed_rows(options)
+        highlighted = options.get_option_at_index(options.highlighted).prompt
+        assert shown and shown[0] == str(highlighted).splitlines()[0].strip()  # the highlighted entry alone
+        await pilot.press("down")
+        await settle(pilot)
+        assert reversed_rows(options) != shown  # Down moves what the screen shows
