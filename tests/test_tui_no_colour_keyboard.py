@@ -44,3 +44,22 @@ async def test_without_colour_the_highlighted_list_entry_is_in_reverse_video(key
         await pilot.press("down")
         await settle(pilot)
         assert reversed_rows(options) != shown  # Down moves what the screen shows
+
+
+def palette_commands(app):
+    """The names of the commands ctrl+p lists on the current screen."""
+    return [c.title for c in app.get_system_commands(app.screen)]
+
+
+async def test_the_palette_lists_quit_once_and_the_console_gets_no_emoji():
+    from textual.command import SearchIcon
+
+    app = sample_app("chain_rule.py", colours="mono", console=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert palette_commands(app).count("Quit") == 1
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        assert app.screen.query(SearchIcon)
+        drawn = "\n".join(strip.text for strip in filtered_lines(app.screen.query_one(SearchIcon)))
+        assert "🔎" not in drawn and ">" in drawn

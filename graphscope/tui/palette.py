@@ -125,6 +125,7 @@ CONSOLE_GLYPHS = {
     "▶": "►", "◀": "◄", "▸": "►", "…": "~", "✓": "√", "✗": "x", "×": "x", "⌃": "^",
     "▁": "▄", "▂": "▄", "▃": "▄", "▅": "▄", "▆": "█", "▇": "█", "▉": "█", "▊": "▌", "▋": "▌", "▍": "▌", "▎": "▌",
     "▏": "▌", "▔": "▀", "▕": "▐",
+    "🔎": "> ",  # the palette's search icon, two cells wide
 }
 
 
@@ -140,7 +141,7 @@ CONSOLE_TABLE = str.maketrans({**CONSOLE_GLYPHS, **{chr(c): _braille(c) for c in
 
 class ConsoleGlyphs(LineFilter):
     """The Linux console's glyphs for those its font lacks (CONSOLE_GLYPHS; braille as '.', ':' or "'"); every
-    replacement is one cell wide, as the glyph it replaces."""
+    replacement is as many cells wide as the glyph it replaces."""
 
     def apply(self, segments, background):
         return [Segment(text.translate(CONSOLE_TABLE), style, control) for text, style, control in segments]

@@ -427,8 +427,10 @@ class MainScreen(Screen):
 
     # ---------------------------------------------------------------- command palette
     def commands(self):
-        """A palette command for every binding."""
+        """A palette command for every binding but quit (Textual's own "Quit" is there)."""
         for b in self.BINDINGS:
+            if b.action == "quit":
+                continue
             keys = b.key.replace("exclamation_mark", "!").replace("question_mark", "?")
             yield SystemCommand(full_words(b).capitalize(), f"key: {keys}", partial(self.run_action, b.action))
 
