@@ -63,3 +63,32 @@ async def test_the_palette_lists_quit_once_and_the_console_gets_no_emoji():
         assert app.screen.query(SearchIcon)
         drawn = "\n".join(strip.text for strip in filtered_lines(app.screen.query_one(SearchIcon)))
         assert "🔎" not in drawn and ">" in drawn
+
+
+def drawn_screen(app):
+    """The screen as the terminal gets it (the app's line filters applied): each row's (text, reverse) runs."""
+    filters = app.get_line_filters()
+    rows = []
+    for strip in app.screen._compositor.render_strips():
+        for f in filters:
+            strip = strip.apply_filter(f, app.screen.background_colors[1])
+        rows.append(tuple((seg.text, bool(seg.style and seg.style.reverse)) for seg in strip))
+    return rows
+
+
+@pytest.mark.parametrize("colours", ["mono", "ansi"])
+async def test_without_colour_each_focused_pane_looks_different_and_can_be_maximized(colours):
+    app = sample_app("chain_rule.py", colours=colours)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n")
+        await settle(pilot)
+        screens, focused = [], []
+        for _ in range(3):
+            await pilot.press("tab")
+            await settle(pilot)
+            focused.append(app.screen.focused.id)
+            screens.append(tuple(drawn_screen(app)[:-1]))  # the footer row left out: the panes alone tell it
+            assert "Maximize" in palette_commands(app), app.screen.focused
+        assert sorted(focused) == ["graph", "inspector", "tape"]
+        assert len(set(screens)) == 3
+

@@ -139,7 +139,8 @@ class Tape(ScrollView, can_focus=True):
         w = self.scrollable_content_region.width
         if y == 0:  # the header stays put
             text = fit({c.title: c.heading for c in self.columns}, self.columns)
-            return Strip([Segment(window(text, sx, w), self.rich_style + HEADER_STYLE)], w)
+            focused = Style(reverse=self.has_focus and self.app.low_colour)  # no tint tells the focus: reverse
+            return Strip([Segment(window(text, sx, w), self.rich_style + HEADER_STYLE + focused)], w)
         row = y - 1 + self.scroll_offset.y
         if row >= len(self.nodes):
             return Strip.blank(w, self.rich_style)
