@@ -92,3 +92,55 @@ async def test_without_colour_each_focused_pane_looks_different_and_can_be_maxim
         assert sorted(focused) == ["graph", "inspector", "tape"]
         assert len(set(screens)) == 3
 
+
+def help_rows(app):
+    """The help screen's key rows as drawn (the lines after 'Keys')."""
+    from graphscope.tui.screens.help import HelpText
+    text = app.screen.query_one(HelpText)
+    lines = [text.render_line(y).text.rstrip() for y in range(text.size.height)]
+    return lines[next(k for k, line in enumerate(lines) if line.startswith("Keys")) + 1:]
+
+
+async def test_the_main_screens_help_lists_every_key_in_one_column():
+    from graphscope.tui.screens.help import KEY_COLUMN
+    app = sample_app("chain_rule.py", colours="mono")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        rows = help_rows(app)
+        keys = [row.split("  ")[1].strip() for row in rows if row.startswith("  ") and not row.startswith("   ")]
+        for wanted in ("up, down", "shift+left, shift+right", "escape", "ctrl+c", "w", "tab"):
+            assert wanted in keys, (wanted, keys)
+        words_at = KEY_COLUMN + 3
+        for row in rows:  # every row's words start in one column (a key too long for it stands on its own line)
+            if row.strip() and row.strip() not in keys:
+                assert row[:words_at].strip() in ("", *keys) and row[words_at] != " ", row
+        w_row = next(row for row in rows if row.startswith("  w "))
+        assert w_row[words_at:].startswith("hide or show the inspector"), w_row
+
+
+@pytest.mark.parametrize("screen_key, shown", [("l", ["up", "down", "escape, l", "ctrl+c"]),
+                                               ("r", ["space", "x", "escape", "ctrl+c"])])
+async def test_help_on_the_layer_and_training_screens_lists_their_keys(screen_key, shown):
+    from graphscope.tui.screens.help import HelpScreen
+    from graphscope.tui.screens.training import TrainingScreen
+    from tui_apps import training_app
+    app = training_app(epochs=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l" if screen_key == "l" else "r")
+        await pilot.pause(0.3)
+        if isinstance(app.screen, TrainingScreen):
+            await pilot.press("x", "space")  # stopped (nothing keeps running under the help)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        keys = [row[2:].split("  ")[0] for row in help_rows(app) if row.startswith("  ") and row[2] != " "]
+        for key in shown:
+            assert key in keys, (key, keys)
+        assert "s" not in keys  # s exports an SVG on the main screen; here nothing
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, HelpScreen)
+

@@ -25,7 +25,7 @@ from ..widgets.inspector import Inspector
 from ..widgets.tape import Tape
 from ..widgets.text_fit import MORE, cut_to_rows, fit_parts
 from .dialogs import AskDialog, MessageDialog
-from .help import HelpScreen, full_words
+from .help import PANE_KEYS, HelpScreen, full_words
 from .layers import LayerScreen
 from .training import TrainingScreen
 
@@ -420,7 +420,7 @@ class MainScreen(Screen):
         self.app.push_screen(screen, callback)
 
     def action_help(self):
-        self.app.push_screen(HelpScreen(self.BINDINGS))
+        self.app.push_screen(HelpScreen(self.BINDINGS + PANE_KEYS))
 
     def action_quit(self):
         self.app.exit()
