@@ -144,3 +144,26 @@ async def test_help_on_the_layer_and_training_screens_lists_their_keys(screen_ke
         await settle(pilot)
         assert not isinstance(app.screen, HelpScreen)
 
+
+# ---------------------------------------------------------------- predict mode's box and notice
+@pytest.mark.parametrize("width, rows", [(11, 7), (12, 6), (16, 4)])
+def test_a_notice_cut_to_its_rows_never_cuts_inside_an_index(width, rows):
+    from graphscope.tui.widgets.text_fit import cut_to_rows
+    text = "step 42 asks the local gradient dswish_21[5, 15] then each backward step asks one number to guess"
+    cut = cut_to_rows(text, width, rows, "(n until step 42)")
+    assert "[5," not in cut or "[5, 15]" in cut, cut
+
+
+async def test_the_predict_box_wraps_why_an_answer_is_refused_and_says_escape_skips():
+    from tui_apps import screen_lines
+    app = sample_app("wrong_backward.py", colours="mono", console=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t", "f", "n")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await pilot.press(*"abc", "enter")
+        await settle(pilot)
+        box = " ".join(" ".join(line.split("│")[0].strip("█ ") for line in screen_lines(app)).split())
+        assert "(type one like 0.25 or -1.5e-3)" in box, box
+        assert "Escape skips the question" in box, box
+

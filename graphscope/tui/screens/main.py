@@ -52,6 +52,8 @@ INSPECTOR_SHARE, INSPECTOR_MIN, INSPECTOR_MAX = 0.4, 40, 70
 NO_DOT_EXPORT = "no SVG: Graphviz's dot is not installed; `dot -Tsvg` draws this file where it is"
 #: The notice, once, that the graph is laid out without Graphviz.
 PLAIN_LAYOUT = "Graphviz's dot is not installed: the graph is laid out in plain columns (s saves DOT text)"
+#: What predict mode's question box says its keys do.
+SKIP_KEYS = "Enter checks your number · Escape skips the question"
 #: The footer shows previous/next as one group: '←→ step'.
 STEP_KEYS = Binding.Group("step", compact=True)
 
@@ -308,7 +310,8 @@ class MainScreen(Screen):
 
         def room():  # beside the inspector, which stays in sight
             return self.query_one("#left").region.width
-        self.app.push_screen(AskDialog(question.title, question.prompt, room=room, problem=guess_problem), answered)
+        self.app.push_screen(AskDialog(question.title, question.prompt, room=room, problem=guess_problem,
+                                       keys=SKIP_KEYS), answered)
 
     def action_prev(self):
         self.guard(self.session.stepper.prev)
