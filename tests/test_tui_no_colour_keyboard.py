@@ -167,3 +167,40 @@ async def test_the_predict_box_wraps_why_an_answer_is_refused_and_says_escape_sk
         assert "(type one like 0.25 or -1.5e-3)" in box, box
         assert "Escape skips the question" in box, box
 
+
+# ---------------------------------------------------------------- where s and Screenshot write
+async def test_s_and_screenshot_write_into_graphscope_out_and_say_where(tmp_path, monkeypatch):
+    out = tmp_path / "pictures"
+    out.mkdir()
+    monkeypatch.setenv("GRAPHSCOPE_OUT", str(out))
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("n", "n", "s")
+        await settle(pilot)
+        (note,) = app._notifications
+        assert note.message == str(out / "graphscope-step2-q.svg") and (out / "graphscope-step2-q.svg").exists()
+        (shot,) = [c for c in app.get_system_commands(app.screen) if c.title == "Screenshot"]
+        shot.callback()
+        await settle(pilot)
+        (note,) = app._notifications
+        (saved,) = out.glob("graphscope-screen-*.svg")
+        assert note.title == "screenshot saved" and note.message == str(saved) and "<svg" in saved.read_text()
+
+
+async def test_a_folder_that_takes_no_files_falls_back_to_the_temporary_one_and_says_why(tmp_path, monkeypatch):
+    import tempfile
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    fallback = tmp_path / "tmp"
+    fallback.mkdir()
+    monkeypatch.setenv("GRAPHSCOPE_OUT", str(blocked))
+    monkeypatch.setattr(tempfile, "tempdir", str(fallback))
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("n", "n", "s")
+        await settle(pilot)
+        (note,) = app._notifications
+    assert (fallback / "graphscope-step2-q.svg").exists()
+    assert str(fallback / "graphscope-step2-q.svg") in note.message
+    assert str(blocked) in note.message and "GRAPHSCOPE_OUT" in note.message
+

@@ -17,6 +17,7 @@ from ...stepper import BACKWARD, FORWARD, UPDATE
 from ..keys import in_order
 from ..messages import NodeChosen, StepChanged
 from ..node_search import node_palette
+from ..out_folder import OUT_VARIABLE
 from ..session import guess_problem
 from ..widgets.check_texts import check_all_notice, error_words
 from ..widgets.footer import KeyFooter
@@ -52,6 +53,7 @@ INSPECTOR_SHARE, INSPECTOR_MIN, INSPECTOR_MAX = 0.4, 40, 70
 NO_DOT_EXPORT = "no SVG: Graphviz's dot is not installed; `dot -Tsvg` draws this file where it is"
 #: The notice, once, that the graph is laid out without Graphviz.
 PLAIN_LAYOUT = "Graphviz's dot is not installed: the graph is laid out in plain columns (s saves DOT text)"
+
 #: What predict mode's question box says its keys do.
 SKIP_KEYS = "Enter checks your number · Escape skips the question"
 #: The footer shows previous/next as one group: '←→ step'.
@@ -383,12 +385,18 @@ class MainScreen(Screen):
                                        self.session.leaf_text(node)), edited)
 
     def action_export_svg(self):
-        """The step as SVG; without Graphviz's dot, as DOT text, saying so in two lines (no install guide here)."""
-        path = self.guard(self.session.export_step)
-        if path is FAILED:
+        """The step as SVG in the TUI's folder (out_folder); without Graphviz's dot, as DOT text, saying so and how to
+        install it; a folder that takes no files, in the temporary one, saying why."""
+        written = self.guard(self.session.export_step)
+        if written is FAILED:
             return
+        path, note = written
         if path.endswith(".dot"):
-            self.tell(f"{path}\n{NO_DOT_EXPORT}", title="step exported as DOT text", severity="warning")
+            self.tell(f"{path}\n{NO_DOT_EXPORT}" + (f"\n{note}" if note else ""), title="step exported as DOT text",
+                      severity="warning")
+        elif note:
+            self.tell(f"{path}\n{note}", title="step exported", severity="warning", more=f"({OUT_VARIABLE}=FOLDER "
+                      "picks the folder)")
         else:
             self.tell(path, title="step exported")
 
