@@ -204,3 +204,19 @@ async def test_a_folder_that_takes_no_files_falls_back_to_the_temporary_one_and_
     assert str(fallback / "graphscope-step2-q.svg") in note.message
     assert str(blocked) in note.message and "GRAPHSCOPE_OUT" in note.message
 
+
+async def test_without_dot_the_tui_says_how_to_install_it(tmp_path, monkeypatch):
+    from graphscope.viz.render import install_advice
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.chdir(tmp_path)
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        (layout,) = app._notifications
+        await pilot.press("n", "n", "s")
+        await settle(pilot)
+        (export,) = app._notifications
+    assert install_advice() in layout.message and "plain columns" in layout.message
+    assert install_advice() in export.message and (tmp_path / "graphscope-step2-q.dot").exists()

@@ -14,6 +14,7 @@ from textual.widgets._toast import ToastRack
 
 from ...engine.errors import GraphscopeError
 from ...stepper import BACKWARD, FORWARD, UPDATE
+from ...viz.render import install_advice
 from ..keys import in_order
 from ..messages import NodeChosen, StepChanged
 from ..node_search import node_palette
@@ -49,11 +50,6 @@ TAPE_SHARE = 1 / 3
 #: The inspector's columns: this share of the body's, between these bounds (at 80 columns half the screen: a 4x3
 #: matrix's rows fit), less what a wide graph needs beyond its own share (down to INSPECTOR_MIN).
 INSPECTOR_SHARE, INSPECTOR_MIN, INSPECTOR_MAX = 0.4, 40, 70
-#: What s says when it wrote DOT text because Graphviz's dot is not installed.
-NO_DOT_EXPORT = "no SVG: Graphviz's dot is not installed; `dot -Tsvg` draws this file where it is"
-#: The notice, once, that the graph is laid out without Graphviz.
-PLAIN_LAYOUT = "Graphviz's dot is not installed: the graph is laid out in plain columns (s saves DOT text)"
-
 #: What predict mode's question box says its keys do.
 SKIP_KEYS = "Enter checks your number · Escape skips the question"
 #: The footer shows previous/next as one group: '←→ step'.
@@ -130,7 +126,7 @@ class MainScreen(Screen):
         self.call_after_refresh(self.fit_panes)
         if not self.told_plain_layout and self.query_one(GraphView).plain_layout():
             self.told_plain_layout = True
-            self.tell(PLAIN_LAYOUT, title="plain layout")
+            self.tell(plain_layout(), title="plain layout")
 
     def fit_panes(self):
         """Boxes with values when the graph so drawn fits the most room the pane can have (fit_detail), then the
@@ -392,7 +388,7 @@ class MainScreen(Screen):
             return
         path, note = written
         if path.endswith(".dot"):
-            self.tell(f"{path}\n{NO_DOT_EXPORT}" + (f"\n{note}" if note else ""), title="step exported as DOT text",
+            self.tell(f"{path}\n{no_dot_export()}" + (f"\n{note}" if note else ""), title="step exported as DOT text",
                       severity="warning")
         elif note:
             self.tell(f"{path}\n{note}", title="step exported", severity="warning", more=f"({OUT_VARIABLE}=FOLDER "
@@ -464,3 +460,14 @@ def predict_mode_notice(question):
     # most needed first (a notification cut before the current node's box keeps it); the entry's name on a line
     # of its own, so that the notification's wrapping never cuts inside its index ('[5, 15]')
     return f"step {question.step} asks {what}\n  {question.asked}\nthen each backward step asks one number to guess"
+
+
+def no_dot_export():
+    """What s says when it wrote DOT text because Graphviz's dot is not installed (and how to install it)."""
+    return f"no SVG: Graphviz's dot is not installed ({install_advice()}); `dot -Tsvg` draws this file"
+
+
+def plain_layout():
+    """The notice, once, that the graph is laid out without Graphviz (and how to install it)."""
+    return (f"Graphviz's dot is not installed: the graph is laid out in plain columns (s saves DOT text); "
+            f"{install_advice()}")
