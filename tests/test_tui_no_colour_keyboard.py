@@ -220,3 +220,28 @@ async def test_without_dot_the_tui_says_how_to_install_it(tmp_path, monkeypatch)
         (export,) = app._notifications
     assert install_advice() in layout.message and "plain columns" in layout.message
     assert install_advice() in export.message and (tmp_path / "graphscope-step2-q.dot").exists()
+
+
+# ---------------------------------------------------------------- the tape's mark for a NaN's origin
+async def test_the_tape_marks_the_node_that_made_the_first_nan_with_a_bang():
+    from graphscope.tui.widgets.tape import Tape
+    from graphscope.tui.widgets.tape_layout import MARKS_KEY
+    app = sample_app("nan_origin.py", colours="mono")
+    async with app.run_test(size=(80, 24)) as pilot:
+        tape = app.screen.query_one(Tape)
+        await settle(pilot)
+        await pilot.pause(0.2)
+
+        def rows():  # op -> its row's mark, as drawn (auto names carry global ids: found by op)
+            lines = [strip.text for strip in filtered_lines(tape)[1:]]
+            return {node.op: lines[k][0] for k, node in enumerate(tape.nodes) if node.op in ("log", "getitem")}
+
+        assert rows()["log"] == "·"  # not computed yet: nothing made
+        await pilot.press("f")
+        await settle(pilot)
+        marks = rows()
+        assert marks["log"] == "!" and marks["getitem"] == "✓"  # the origin, not what inherited its NaN
+        await pilot.press("n", "n", "n")
+        await settle(pilot)
+        assert rows()["log"] == "!"  # backward too: its value is still the NaN it made
+    assert "! made the first NaN or infinity" in MARKS_KEY
