@@ -66,7 +66,7 @@ PANE_KEYS = [
             "up and down"),
     Binding("shift+left,shift+right", "", "graph focused: pan the graph left and right"),
     Binding("pageup,pagedown", "", "a page at a time (the tape's rows, the graph)"),
-    Binding("escape", "", "close a box (this help, go to, the palette, a message) or skip predict mode's question"),
+    Binding("escape", "", "close this help, the go-to box, the palette or a message; skip predict mode's question"),
     Binding("ctrl+p", "", "the command palette: every command by name"),
     Binding("ctrl+c", "", "quit"),
 ]
