@@ -245,3 +245,14 @@ async def test_the_tape_marks_the_node_that_made_the_first_nan_with_a_bang():
         await settle(pilot)
         assert rows()["log"] == "!"  # backward too: its value is still the NaN it made
     assert "! made the first NaN or infinity" in MARKS_KEY
+
+
+async def test_the_plain_layout_notice_stays_long_enough_to_be_read(tmp_path, monkeypatch):
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    app = sample_app("chain_rule.py")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        (layout,) = app._notifications
+    assert "plain columns" in layout.message and layout.timeout >= 20

@@ -50,6 +50,8 @@ TAPE_SHARE = 1 / 3
 #: The inspector's columns: this share of the body's, between these bounds (at 80 columns half the screen: a 4x3
 #: matrix's rows fit), less what a wide graph needs beyond its own share (down to INSPECTOR_MIN).
 INSPECTOR_SHARE, INSPECTOR_MIN, INSPECTOR_MAX = 0.4, 40, 70
+#: The plain layout's notice stays this long (Textual's default, 5 s, is over before a user looks at it).
+PLAIN_LAYOUT_SECONDS = 30
 #: What predict mode's question box says its keys do.
 SKIP_KEYS = "Enter checks your number · Escape skips the question"
 #: The footer shows previous/next as one group: '←→ step'.
@@ -126,7 +128,7 @@ class MainScreen(Screen):
         self.call_after_refresh(self.fit_panes)
         if not self.told_plain_layout and self.query_one(GraphView).plain_layout():
             self.told_plain_layout = True
-            self.tell(plain_layout(), title="plain layout")
+            self.tell(plain_layout(), title="plain layout", timeout=PLAIN_LAYOUT_SECONDS)
 
     def fit_panes(self):
         """Boxes with values when the graph so drawn fits the most room the pane can have (fit_detail), then the
