@@ -223,6 +223,7 @@ async def test_without_dot_the_tui_says_how_to_install_it(tmp_path, monkeypatch)
 
 
 # ---------------------------------------------------------------- the tape's mark for a NaN's origin
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the sample's log(0) is warned about where it is made
 async def test_the_tape_marks_the_node_that_made_the_first_nan_with_a_bang():
     from graphscope.tui.widgets.tape import Tape
     from graphscope.tui.widgets.tape_layout import MARKS_KEY
