@@ -35,9 +35,10 @@ def test_stepper_repr_html_follows_the_cursor():
 def test_without_graphviz_the_graph_falls_back_to_text_and_the_stepper_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere
     f = lecture()
-    assert f.graph()._repr_svg_() is None
-    html = Stepper(f)._repr_html_()
     from graphscope.viz.render import install_advice
+    svg = f.graph()._repr_svg_()  # not the graph's bare text: what is missing and how to install it
+    assert svg.startswith("<svg") and "dot" in svg and html_escape(install_advice()) in svg
+    html = Stepper(f)._repr_html_()
     assert html_escape(install_advice()) in html and "forward: x = -2" in html
 
 

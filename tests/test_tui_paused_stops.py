@@ -45,7 +45,7 @@ async def test_a_stop_while_paused_trains_no_batch_beyond_the_one_shown():
         await pilot.press("space")
         await pilot.pause(0.4)
         shown = shown_iteration(screen)
-        await pilot.press("s")
+        await pilot.press("x")
         await training_finished(pilot)
         assert len(screen.run.trainer.history.loss) == shown
         assert f"the graph holds the parameters after iteration {shown} " in screen.figures_text()
@@ -76,7 +76,7 @@ async def test_after_a_stop_mid_epoch_the_batch_held_is_counted_by_the_trainer_n
         await training_finished(pilot)
         n, per = len(run.trainer.history.loss), run.iterations_per_epoch
         assert n == 3 * per + 5 and run.trainer.epoch == 3
-        await pilot.press("r", "s")  # stopped before the first batch of the next fit
+        await pilot.press("r", "x")  # stopped before the first batch of the next fit
         await training_finished(pilot)
         figures = screen.figures_text()
         assert "stopped before the first batch" in figures

@@ -136,7 +136,9 @@ async def test_an_empty_or_unreadable_guess_keeps_the_question_open_with_a_hint_
             await pilot.press("enter")
             await settle(pilot)
             assert app.screen is dialog and hint.display and str(hint.content) == said
-            assert hint.region.y > dialog.query_one("#dialog-input").region.y and hint.region.height == 1
+            assert hint.region.y > dialog.query_one("#dialog-input").region.y
+            shown = " ".join(hint.render_line(y).text.strip() for y in range(hint.region.height))
+            assert shown.strip() == said  # wrapped whole, never cut
             assert app.session.step == 4
         dialog.query_one("#dialog-input").value = "3"
         await pilot.press("enter")

@@ -234,7 +234,7 @@ async def test_the_training_screens_settings_at_80_columns_are_cut_between_whole
         lines = str(screen.query_one("#training-status").render()).split("\n")
         parts = screen.status_text(screen.n_train).split(PART_SEP)
         assert [line.strip().rstrip(" ·") for line in lines] == parts[:len(lines)]
-        await pilot.press("s")
+        await pilot.press("x")
         from tui_apps import training_finished
         await training_finished(pilot)
 

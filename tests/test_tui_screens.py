@@ -165,7 +165,7 @@ async def test_pause_holds_the_run_and_stop_ends_it_keeping_the_checkpoint(tmp_p
         await pilot.press("space")
         await pilot.pause(0.2)
         assert not screen.run.paused and len(history.loss) > held  # resumed
-        await pilot.press("space", "s")  # a paused run stops too
+        await pilot.press("space", "x")  # a paused run stops too
         await training_finished(pilot)
         assert history.stopped == "stopped" and screen.run.trainer.epoch < 100_000
         figures = screen.figures_text()
@@ -276,7 +276,7 @@ async def test_the_legend_stands_above_the_curves_and_stopping_is_said_without_a
         screen = app.screen
         while len(screen.run.trainer.history.loss) < 3:
             await pilot.pause(0.05)
-        await pilot.press("s")
+        await pilot.press("x")
         await pilot.pause()
         assert not list(app._notifications)  # no toast covers the figures: they say it
         await training_finished(pilot)

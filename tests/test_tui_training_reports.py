@@ -1,6 +1,6 @@
 """What the training screen says and offers: the loss axis as `graphscope train` draws it (a log scale for a loss that
 blew up, short labels, whole iterations), a taller curve at 80x24, the end saying when the loss grew; a file that
-cannot be trained says only that; keys offered only when they act, no toast over the settings; r s in one burst
+cannot be trained says only that; keys offered only when they act, no toast over the settings; r x in one burst
 stops before the first batch; after a divergence, a rate worth trying, the graph screen saying so, and quitting
 saying that resuming diverges again."""
 import os
@@ -103,7 +103,7 @@ async def test_a_file_that_cannot_be_trained_says_only_that_with_no_settings_or_
         offered = {b.binding.action for b in screen.active_bindings.values() if b.enabled}
         assert offered.isdisjoint({"pause", "stop", "again", "go_back", "layers"})
         assert not any(screen.query_one(part).display for part in ("#training-curve", "#training-figures"))
-        await pilot.press("space", "r", "s")  # nothing to act on: no run, and no toast over the lines
+        await pilot.press("space", "r", "x")  # nothing to act on: no run, and no toast over the lines
         await settle(pilot)
         assert screen.run is None and not list(app._notifications)
         await pilot.press("escape")
@@ -123,8 +123,8 @@ async def test_keys_that_cannot_act_are_not_offered_and_escape_while_running_is_
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen and not list(app._notifications)
-        assert "escape: training is running: s stops it" in screen.figures_text()
-        await pilot.press("s")
+        assert "escape: training is running: x stops it" in screen.figures_text()
+        await pilot.press("x")
         await training_finished(pilot)
         assert not screen.check_action("pause", ()) and not screen.check_action("stop", ())
         await pilot.press("space")
@@ -132,12 +132,12 @@ async def test_keys_that_cannot_act_are_not_offered_and_escape_while_running_is_
         assert not list(app._notifications) and "escape: training" not in screen.figures_text()
 
 
-async def test_r_s_in_one_burst_stops_before_the_first_batch_and_a_later_stop_names_the_parameters_held():
+async def test_r_x_in_one_burst_stops_before_the_first_batch_and_a_later_stop_names_the_parameters_held():
     app = training_app(epochs=100_000, batch_size=10, lr=0.05)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         before = {p.name: p.value.copy() for p in app.session.graph.params}
-        await pilot.press("r", "s")
+        await pilot.press("r", "x")
         await training_finished(pilot)
         screen = app.screen
         history = screen.run.trainer.history
@@ -150,7 +150,7 @@ async def test_r_s_in_one_burst_stops_before_the_first_batch_and_a_later_stop_na
         await pilot.press("r")
         while len(history.loss) < 5:
             await pilot.pause(0.02)
-        await pilot.press("s")
+        await pilot.press("x")
         await training_finished(pilot)
         n, per = len(history.loss), screen.run.iterations_per_epoch
         figures = screen.figures_text()

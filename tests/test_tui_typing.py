@@ -153,22 +153,22 @@ async def test_every_key_of_the_main_screen_acts_where_the_app_reads_it():
 
 
 
-async def test_r_then_s_in_one_burst_stops_the_run_even_before_its_thread_trains(monkeypatch):
+async def test_r_then_x_in_one_burst_stops_the_run_even_before_its_thread_trains(monkeypatch):
     import sys
     import threading
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from tui_apps import training_app, training_finished
     from graphscope.tui.screens.training import TrainingScreen
     from graphscope.tui.training import TrainingRun
-    started = threading.Event()  # the training thread waits for it: s is read before the trainer's fit begins
+    started = threading.Event()  # the training thread waits for it: x is read before the trainer's fit begins
     fit = TrainingRun.fit
     monkeypatch.setattr(TrainingRun, "fit", lambda run: started.wait(10) and fit(run))
     app = training_app(epochs=200, batch_size=10)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        burst(app, "r", "s")
+        burst(app, "r", "x")
         await settled(pilot, lambda: isinstance(app.screen, TrainingScreen) and app.screen.run is not None)
-        await settled(pilot, lambda: app.screen.stopping)  # s has been read
+        await settled(pilot, lambda: app.screen.stopping)  # x has been read
         started.set()
         await training_finished(pilot)
         run = app.screen.run

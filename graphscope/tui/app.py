@@ -1,11 +1,17 @@
 """The graphscope Textual app: opens the main screen on a graph; every command also in the palette."""
+import os
 import sys
+import time
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import Monochrome, NoColor
 
-from .palette import ANSI, FULL, MODES, MONO, ConsoleGlyphs, LowColour, console_font, terminal_colours
+from ..engine.errors import GraphscopeError
+from ..util.atomic import atomic_write
+from .out_folder import OUT_VARIABLE, out_folder
+from .palette import (ANSI, FULL, MODES, MONO, ConsoleGlyphs, LowColour, MarkHighlights, console_font,
+                      terminal_colours)
 from .screens.main import MainScreen
 from .screens.too_small import TooSmallScreen, too_small
 from .session import Session
@@ -41,7 +47,7 @@ class GraphscopeApp(App):
             raise ValueError(f"colours must be one of {', '.join(MODES)}, not {self.colours!r}")
         self.console_font = console_font() if console is None else console
         self.low_colour_filters = ([LowColour()] if self.colours != FULL else []) \
-            + ([NoColor()] if self.colours == MONO else []) + ([ConsoleGlyphs()] if self.console_font else [])
+            + ([MarkHighlights(), NoColor()] if self.colours == MONO else []) + ([ConsoleGlyphs()] if self.console_font else [])
         self.training_options = training or TrainingOptions()
         resumed = resume_run(graph, file, self.training_options) if self.training_options.resume else None
         optimizer = walk_optimizer(graph, optimizer, self.training_options)  # u walks the step r trains with
@@ -91,9 +97,26 @@ class GraphscopeApp(App):
         super().notify(message, **kwargs)
 
     def get_system_commands(self, screen):
-        yield from super().get_system_commands(screen)
+        """Textual's commands (its Screenshot replaced by save_screen), then the main screen's."""
+        for command in super().get_system_commands(screen):
+            yield SystemCommand("Screenshot", f"Save an SVG picture of the screen ({OUT_VARIABLE}'s folder, else the "
+                                "current one)", self.save_screen) if command.title == "Screenshot" else command
         if isinstance(screen, MainScreen):
             yield from screen.commands()
+
+
+    def save_screen(self):
+        """Save the screen as SVG in the TUI's folder (out_folder) and say where, or why it could not."""
+        folder, note = out_folder()
+        path = os.path.join(folder, time.strftime("graphscope-screen-%Y%m%d-%H%M%S.svg"))
+        try:
+            with atomic_write(path, "screenshot", durable=False) as f:
+                f.write(self.export_screenshot().encode("utf-8"))
+        except (GraphscopeError, OSError) as exc:
+            self.notify(str(exc), title="screenshot not saved", severity="error", markup=False)
+            return
+        self.notify(path + (f"\n{note}" if note else ""), title="screenshot saved", markup=False,
+                    severity="warning" if note else "information")
 
 
 def run_app(graph, origin="", file=None, optimizer=None, training=None, notes=()):

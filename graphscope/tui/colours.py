@@ -37,7 +37,7 @@ FRAME_TITLE = "#495057"
 LOOK_COLOURS = {"pending": PENDING, "computed": VALUE, "backpropagated": GRAD, "current": CURRENT,
                 "inactive": NO_GRAD}
 #: The tape's status column is 8 characters: the words for 'needs no gradient' there.
-SHORT_WORDS = {"inactive": "no grad"}
+SHORT_WORDS = {"inactive": "no grad", "origin": "made NaN"}
 
 def rgb(colour):
     """'#1864ab' as (24, 100, 171): a colour as plotext takes it (the layer screen's histograms, the training

@@ -89,6 +89,25 @@ def low_colour_style(style):
     return style + Style(color=fg or "default", bgcolor="default", **extra)
 
 
+@lru_cache(maxsize=1024)
+def mark_highlight(style):
+    """`style`, in reverse video when it has a background an ANSI theme chose (a list's highlighted entry: see
+    MarkHighlights)."""
+    if style is None or style.bgcolor is None or style.bgcolor.is_default \
+            or style.bgcolor.type not in (ColorType.STANDARD, ColorType.WINDOWS):
+        return style
+    return style + Style(reverse=not style.reverse, bold=True)
+
+
+class MarkHighlights(LineFilter):
+    """Without colour, before NoColor takes the colours away: a background the ANSI theme chose (the highlighted
+    entry of g's go-to box, of ctrl+p's palette, of a table) becomes reverse video, which needs no colour. Textual
+    drops a text-style 'reverse' given to a list's entries in CSS, so it is done here."""
+
+    def apply(self, segments, background):
+        return [Segment(text, mark_highlight(style), control) for text, style, control in segments]
+
+
 class LowColour(LineFilter):
     """Every segment in the terminal's own colours (16 colours or none): a pane's background goes, a highlight
     background becomes reverse video (bold), a foreground becomes the terminal's own (an error's stays red, bold;
@@ -106,6 +125,7 @@ CONSOLE_GLYPHS = {
     "▶": "►", "◀": "◄", "▸": "►", "…": "~", "✓": "√", "✗": "x", "×": "x", "⌃": "^",
     "▁": "▄", "▂": "▄", "▃": "▄", "▅": "▄", "▆": "█", "▇": "█", "▉": "█", "▊": "▌", "▋": "▌", "▍": "▌", "▎": "▌",
     "▏": "▌", "▔": "▀", "▕": "▐",
+    "🔎": "> ",  # the palette's search icon, two cells wide
 }
 
 
@@ -121,7 +141,7 @@ CONSOLE_TABLE = str.maketrans({**CONSOLE_GLYPHS, **{chr(c): _braille(c) for c in
 
 class ConsoleGlyphs(LineFilter):
     """The Linux console's glyphs for those its font lacks (CONSOLE_GLYPHS; braille as '.', ':' or "'"); every
-    replacement is one cell wide, as the glyph it replaces."""
+    replacement is as many cells wide as the glyph it replaces."""
 
     def apply(self, segments, background):
         return [Segment(text.translate(CONSOLE_TABLE), style, control) for text, style, control in segments]

@@ -19,6 +19,7 @@ from ..stepper import BACKWARD, UPDATE, Stepper, StepError
 from ..stepper.questions import question as ask
 from ..viz.step_texts import fold_block_text
 from ..viz.view import BOX, FOLD, FOLD_MIN, View, ViewError
+from .out_folder import out_folder
 from .predict_numerics import finite_difference_answer
 from .widgets.check_texts import error_words
 
@@ -332,11 +333,15 @@ class Session:
 
     # ---------------------------------------------------------------- export
     def export_step(self):
-        """Write the current step as a picture where the TUI stands: an SVG (export_svg), or, without Graphviz's
-        `dot`, the same picture as DOT text (export_dot: it needs no program; `dot -Tsvg` draws it later). Returns
-        the path."""
+        """Write the current step as a picture in the TUI's folder (out_folder: GRAPHSCOPE_OUT, else the current
+        one, else the temporary one): an SVG (export_svg), or, without Graphviz's `dot`, the same picture as DOT text
+        (export_dot: it needs no program; `dot -Tsvg` draws it later). Returns (path, note): note says why the
+        file is not where it was asked for (None when it is)."""
         from ..viz.render import have_dot
-        return self.export_svg() if have_dot() else self.export_dot()
+        folder, note = out_folder()
+        ext = "svg" if have_dot() else "dot"
+        path = os.path.join(folder, self.step_file(ext))
+        return (self.export_svg(path) if ext == "svg" else self.export_dot(path)), note
 
     def step_file(self, ext):
         """'graphscope-step7-z.svg': the current step's file name, with extension `ext`."""

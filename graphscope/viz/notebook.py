@@ -12,22 +12,34 @@ from ..engine.graph import Graph
 from ..stepper import Stepper, explain
 from .picture import Picture
 from .player import inline_svg
-from .render import GraphvizMissing, RenderError, have_dot
+from .render import GraphvizMissing, RenderError, have_dot, missing_message
 
 #: Graphs larger than this are not drawn inline (Jupyter shows their text instead).
 MAX_INLINE_NODES = 2000
 
 
 def graph_svg(graph):
-    """The graph as it is (values, and gradients once backward ran) as SVG; None without Graphviz, when huge, or
-    when `dot` fails on it (Jupyter then shows the graph's text, not a traceback from its formatter)."""
-    if len(graph.nodes) > MAX_INLINE_NODES or not have_dot():
+    """The graph as it is (values, and gradients once backward ran) as SVG; without Graphviz, a line saying how to
+    install it (no_dot_svg); None when huge or when `dot` fails on it (Jupyter then shows the graph's text, not a
+    traceback from its formatter)."""
+    if len(graph.nodes) > MAX_INLINE_NODES:
         return None
+    if not have_dot():
+        return no_dot_svg()
     try:
         pic = Picture(graph)
         return inline_svg(pic.svg(pic.state()))
     except RenderError:
         return None
+
+
+def no_dot_svg():
+    """A one-line SVG that says the graph is not drawn because Graphviz's dot is missing, and how to install it."""
+    lines = missing_message("Inline pictures").split("\n")
+    width = 7 * max(len(line) for line in lines) + 16
+    texts = "".join(f'<text x="8" y="{18 + 18 * k}">{escape(line)}</text>' for k, line in enumerate(lines))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{18 * len(lines) + 10}" '
+            f'font-family="sans-serif" font-size="12">{texts}</svg>')
 
 
 def stepper_html(stepper):

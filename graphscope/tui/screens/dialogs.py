@@ -69,18 +69,23 @@ def prompt_lines(text, width):
 WHERE = "where "
 
 
+#: What a question's box says its keys do, by default.
+CANCEL_KEYS = "Enter takes it · Escape cancels"
+
+
 class AskDialog(Dialog):
     """A question with one line to type; dismisses with the text (None when cancelled with Escape)."""
 
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
-    def __init__(self, title, prompt, value="", room=None, problem=None):
+    def __init__(self, title, prompt, value="", room=None, problem=None, keys=CANCEL_KEYS):
         """`room()`: the columns at the screen's left the box may take (predict mode keeps the inspector beside it in
         sight: the numbers the question is about), asked again when the terminal is resized; None: centred. `problem(text)`: why a typed answer cannot be
-        taken ('' when it can): the box then stays open, that one line under the answer."""
+        taken ('' when it can): the box then stays open, that line under the answer (wrapped, never cut). `keys`:
+        what Enter and Escape do, said under the answer."""
         super().__init__(classes="beside" if room else "")
         self.title_text, self.prompt, self.value, self.room = title, prompt, value, room
-        self.problem = problem
+        self.problem, self.keys = problem, keys
 
     def compose(self):
         with Vertical(id="dialog"):
@@ -88,6 +93,7 @@ class AskDialog(Dialog):
             yield Prompt(self.prompt, id="dialog-message")
             yield OrderedInput(self.value, id="dialog-input")
             yield Static("", id="dialog-hint", classes="-empty", markup=False)
+            yield Static(self.keys, id="dialog-keys", markup=False)
 
     def on_mount(self):
         super().on_mount()  # no notification over the question

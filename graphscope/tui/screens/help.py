@@ -46,38 +46,57 @@ KEY_COLUMN = 18
 
 def keys_text(bindings, width=None):
     """One line per binding: its keys and what it does (in full: its tooltip when it has one), cut to `width`
-    (None: not cut) with the lines after the first under the words, the keys' column left clear."""
+    (None: not cut) with the lines after the first under the words, the keys' column left clear (keys too long for
+    it stand on a line of their own, the words under the column)."""
+    words_at = KEY_COLUMN + 3
     rows = []
     for b in bindings:
         keys = ", ".join(key_name(k) for k in b.key.split(","))
-        row = hanging(f"  {keys:<{KEY_COLUMN}} {full_words(b)}", width, indent=KEY_COLUMN + 3)
-        rows.append(f"  [b]{keys}[/b]" + row[2 + len(keys):])
+        words = hanging(" " * words_at + full_words(b), width, indent=words_at)  # wrapped under the words' column
+        if len(keys) > KEY_COLUMN:
+            rows += [f"  [b]{keys}[/b]", words]
+        else:
+            rows.append(f"  [b]{keys}[/b]" + " " * (words_at - 2 - len(keys)) + words[words_at:])
     return "\n".join(rows)
 
 
+#: Keys the main screen's help lists beside its bindings: the focused pane's own, the boxes', Textual's.
+PANE_KEYS = [
+    Binding("up,down", "", "tape focused: move its highlighted row (enter goes to it); graph focused: pan the graph "
+            "up and down"),
+    Binding("shift+left,shift+right", "", "graph focused: pan the graph left and right"),
+    Binding("pageup,pagedown", "", "a page at a time (the tape's rows, the graph)"),
+    Binding("escape", "", "close this help, the go-to box, the palette or a message; skip predict mode's question"),
+    Binding("ctrl+p", "", "the command palette: every command by name"),
+    Binding("ctrl+c", "", "quit"),
+]
+#: The keys every other screen's help adds to its own bindings.
+SCREEN_KEYS = [Binding("ctrl+p", "", "the command palette: every command by name"), Binding("ctrl+c", "", "quit")]
+
+
 class HelpText(Static):
-    """The help's text, its key rows cut to the pane's width."""
+    """The help's text (`intro`, then the keys), its key rows cut to the pane's width."""
 
-    def __init__(self, bindings, **kwargs):
-        super().__init__(self._text(bindings, None), **kwargs)
-        self.bindings = bindings
+    def __init__(self, bindings, intro=INTRO, **kwargs):
+        self.bindings, self.intro = bindings, intro
+        super().__init__(self._text(None), **kwargs)
 
-    @staticmethod
-    def _text(bindings, width):
-        return INTRO + "\n[b]Keys[/b] (each also in the command palette, ctrl+p)\n" + keys_text(bindings, width)
+    def _text(self, width):
+        return self.intro + "\n[b]Keys[/b] (each also in the command palette, ctrl+p)\n" + keys_text(self.bindings, width)
 
     def on_resize(self, event):
-        self.update(self._text(self.bindings, self.content_region.width or None))
+        self.update(self._text(self.content_region.width or None))
 
 
 class HelpScreen(ModalScreen):
-    """Escape, ? or q closes it."""
+    """Escape, ? or q closes it. `bindings`: the keys of the screen it is opened on; `intro`: what that screen
+    shows (by default the main screen's)."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "close")]
 
-    def __init__(self, bindings):
+    def __init__(self, bindings, intro=INTRO):
         super().__init__()
-        self.bindings = bindings
+        self.bindings, self.intro = bindings, intro
 
     #: Said on the window's top border, always in sight however far the text is scrolled.
     CLOSE_WORDS = "Escape, ? or q closes this help"
@@ -85,4 +104,4 @@ class HelpScreen(ModalScreen):
     def compose(self):
         with VerticalScroll(id="help") as pane:
             pane.border_title = self.CLOSE_WORDS
-            yield HelpText(self.bindings)
+            yield HelpText(self.bindings, self.intro)

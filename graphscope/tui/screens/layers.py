@@ -25,6 +25,7 @@ from ...stepper.explain import ratio_verdict
 from ...train.monitor import layer_stats
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import HistogramPlot
+from .help import SCREEN_KEYS, HelpScreen
 from .. import colours
 from ..widgets.text_fit import cut_between, cut_parts
 
@@ -116,7 +117,15 @@ class LayerScreen(Screen):
         Binding("down", "scope(1)", "next layer", group=SCOPE_KEYS, priority=True),
         Binding("escape,l", "app.pop_screen", "back", tooltip="back to the graph"),
         Binding("q", "app.quit", "quit"),
+        Binding("question_mark", "help", "help"),
     ]
+    #: The help's words above the keys (?).
+    HELP = ("[b]Layer statistics[/b]: one row per scope (a layer) with its activations' and gradients' spread and "
+            "its parameters' update/weight ratio; the histograms below are the highlighted layer's (Escape, ? or q "
+            "closes this help).\n")
+
+    def action_help(self):
+        self.app.push_screen(HelpScreen(self.BINDINGS + SCREEN_KEYS, self.HELP))
 
     def __init__(self, session):
         super().__init__()

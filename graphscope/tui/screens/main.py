@@ -14,9 +14,11 @@ from textual.widgets._toast import ToastRack
 
 from ...engine.errors import GraphscopeError
 from ...stepper import BACKWARD, FORWARD, UPDATE
+from ...viz.render import install_advice
 from ..keys import in_order
 from ..messages import NodeChosen, StepChanged
 from ..node_search import node_palette
+from ..out_folder import OUT_VARIABLE
 from ..session import guess_problem
 from ..widgets.check_texts import check_all_notice, error_words
 from ..widgets.footer import KeyFooter
@@ -25,7 +27,7 @@ from ..widgets.inspector import Inspector
 from ..widgets.tape import Tape
 from ..widgets.text_fit import MORE, cut_to_rows, fit_parts
 from .dialogs import AskDialog, MessageDialog
-from .help import HelpScreen, full_words
+from .help import PANE_KEYS, HelpScreen, full_words
 from .layers import LayerScreen
 from .training import TrainingScreen
 
@@ -48,10 +50,10 @@ TAPE_SHARE = 1 / 3
 #: The inspector's columns: this share of the body's, between these bounds (at 80 columns half the screen: a 4x3
 #: matrix's rows fit), less what a wide graph needs beyond its own share (down to INSPECTOR_MIN).
 INSPECTOR_SHARE, INSPECTOR_MIN, INSPECTOR_MAX = 0.4, 40, 70
-#: What s says when it wrote DOT text because Graphviz's dot is not installed.
-NO_DOT_EXPORT = "no SVG: Graphviz's dot is not installed; `dot -Tsvg` draws this file where it is"
-#: The notice, once, that the graph is laid out without Graphviz.
-PLAIN_LAYOUT = "Graphviz's dot is not installed: the graph is laid out in plain columns (s saves DOT text)"
+#: The plain layout's notice stays this long (Textual's default, 5 s, is over before a user looks at it).
+PLAIN_LAYOUT_SECONDS = 30
+#: What predict mode's question box says its keys do.
+SKIP_KEYS = "Enter checks your number · Escape skips the question"
 #: The footer shows previous/next as one group: '←→ step'.
 STEP_KEYS = Binding.Group("step", compact=True)
 
@@ -126,7 +128,7 @@ class MainScreen(Screen):
         self.call_after_refresh(self.fit_panes)
         if not self.told_plain_layout and self.query_one(GraphView).plain_layout():
             self.told_plain_layout = True
-            self.tell(PLAIN_LAYOUT, title="plain layout")
+            self.tell(plain_layout(), title="plain layout", timeout=PLAIN_LAYOUT_SECONDS)
 
     def fit_panes(self):
         """Boxes with values when the graph so drawn fits the most room the pane can have (fit_detail), then the
@@ -308,7 +310,8 @@ class MainScreen(Screen):
 
         def room():  # beside the inspector, which stays in sight
             return self.query_one("#left").region.width
-        self.app.push_screen(AskDialog(question.title, question.prompt, room=room, problem=guess_problem), answered)
+        self.app.push_screen(AskDialog(question.title, question.prompt, room=room, problem=guess_problem,
+                                       keys=SKIP_KEYS), answered)
 
     def action_prev(self):
         self.guard(self.session.stepper.prev)
@@ -380,12 +383,18 @@ class MainScreen(Screen):
                                        self.session.leaf_text(node)), edited)
 
     def action_export_svg(self):
-        """The step as SVG; without Graphviz's dot, as DOT text, saying so in two lines (no install guide here)."""
-        path = self.guard(self.session.export_step)
-        if path is FAILED:
+        """The step as SVG in the TUI's folder (out_folder); without Graphviz's dot, as DOT text, saying so and how to
+        install it; a folder that takes no files, in the temporary one, saying why."""
+        written = self.guard(self.session.export_step)
+        if written is FAILED:
             return
+        path, note = written
         if path.endswith(".dot"):
-            self.tell(f"{path}\n{NO_DOT_EXPORT}", title="step exported as DOT text", severity="warning")
+            self.tell(f"{path}\n{no_dot_export()}" + (f"\n{note}" if note else ""), title="step exported as DOT text",
+                      severity="warning")
+        elif note:
+            self.tell(f"{path}\n{note}", title="step exported", severity="warning", more=f"({OUT_VARIABLE}=FOLDER "
+                      "picks the folder)")
         else:
             self.tell(path, title="step exported")
 
@@ -420,15 +429,17 @@ class MainScreen(Screen):
         self.app.push_screen(screen, callback)
 
     def action_help(self):
-        self.app.push_screen(HelpScreen(self.BINDINGS))
+        self.app.push_screen(HelpScreen(self.BINDINGS + PANE_KEYS))
 
     def action_quit(self):
         self.app.exit()
 
     # ---------------------------------------------------------------- command palette
     def commands(self):
-        """A palette command for every binding."""
+        """A palette command for every binding but quit (Textual's own "Quit" is there)."""
         for b in self.BINDINGS:
+            if b.action == "quit":
+                continue
             keys = b.key.replace("exclamation_mark", "!").replace("question_mark", "?")
             yield SystemCommand(full_words(b).capitalize(), f"key: {keys}", partial(self.run_action, b.action))
 
@@ -451,3 +462,14 @@ def predict_mode_notice(question):
     # most needed first (a notification cut before the current node's box keeps it); the entry's name on a line
     # of its own, so that the notification's wrapping never cuts inside its index ('[5, 15]')
     return f"step {question.step} asks {what}\n  {question.asked}\nthen each backward step asks one number to guess"
+
+
+def no_dot_export():
+    """What s says when it wrote DOT text because Graphviz's dot is not installed (and how to install it)."""
+    return f"no SVG: Graphviz's dot is not installed ({install_advice()}); `dot -Tsvg` draws this file"
+
+
+def plain_layout():
+    """The notice, once, that the graph is laid out without Graphviz (and how to install it)."""
+    return (f"Graphviz's dot is not installed: the graph is laid out in plain columns (s saves DOT text); "
+            f"{install_advice()}")

@@ -26,6 +26,7 @@ from ..training import TrainingRun, load_data
 from ..widgets.footer import KeyFooter
 from ..widgets.plots import CurvePlot, legend_markup
 from ..widgets.text_fit import cut_parts
+from .help import SCREEN_KEYS, HelpScreen
 from .layers import LayerScreen
 
 #: The UI redraws for the trainer's events at most this often (a redraw of the curve takes tens of ms);
@@ -62,18 +63,25 @@ def lr_text(lr):
 
 
 class TrainingScreen(Screen):
-    """Space pauses and resumes, s stops, r trains more epochs, b goes back to the last good state after a
+    """Space pauses and resumes, x stops, r trains more epochs, b goes back to the last good state after a
     divergence, l shows the layers; escape goes back when idle."""
 
     BINDINGS = [
         Binding("space", "pause", "pause/resume"),
-        Binding("s", "stop", "stop"),
+        Binding("x", "stop", "stop"),  # not s: on the main screen s exports an SVG
         Binding("r", "again", "more", tooltip="train more epochs, from where the run is"),
         Binding("b", "go_back", "last good", tooltip="after a divergence: back to the end of the last whole epoch"),
         Binding("l", "layers", "layers"),
         Binding("escape", "back", "back", tooltip="back to the graph"),
         Binding("q", "quit", "quit"),
+        Binding("question_mark", "help", "help"),
     ]
+    #: The help's words above the keys (?).
+    HELP = ("[b]Training[/b]: the loss (and accuracies) per epoch as the run goes, its settings on the status line "
+            "and what it reached below the curve (Escape, ? or q closes this help).\n")
+
+    def action_help(self):
+        self.app.push_screen(HelpScreen(self.BINDINGS + SCREEN_KEYS, self.HELP))
 
     def __init__(self, session, options):
         super().__init__()
@@ -379,7 +387,7 @@ class TrainingScreen(Screen):
 
     def action_back(self):
         if self.running:
-            self.say("escape: training is running: s stops it, then escape goes back")
+            self.say("escape: training is running: x stops it, then escape goes back")
             return
         self.dismiss(self.session.trained)
 

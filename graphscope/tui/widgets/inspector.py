@@ -259,6 +259,8 @@ def _first_line(whole, tail, console, width):
 class Inspector(VerticalScroll):
     """Scrolls when the node has many inputs or a long check report; after a check it scrolls to the checks."""
 
+    ALLOW_MAXIMIZE = True  # the palette's Maximize, as for the graph and the tape (VerticalScroll's is False)
+
     DEFAULT_CSS = """
     Inspector { scrollbar-gutter: stable; scrollbar-size-vertical: 1; }
     Inspector > Static { width: 100%; min-height: 100%; }  /* a short text changes no height: no layout */

@@ -12,35 +12,48 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...stepper import explain
+from ...stepper import BACKWARD, FORWARD, explain
 from .. import colours
 from ..keys import in_order
 from ..messages import NodeChosen
 from .tape_layout import FULL, MARKS, NUMBERS, cell_value, cut_name, layout, line_width
 
 #: A row's colour is its node's box's in the graph (colours.LOOK_COLOURS); these statuses have their own.
-STATUS_STYLE = {"current": Style(color=colours.CURRENT, bold=True),
-                "failed": Style(color=colours.ERROR, bold=True), "unreached": Style(color=colours.PENDING)}
+STATUS_STYLE = {"current": Style(color=colours.CURRENT, bold=True), "failed": Style(color=colours.ERROR, bold=True),
+                "origin": Style(color=colours.ERROR, bold=True), "unreached": Style(color=colours.PENDING)}
 LOOK_STYLE = {key: Style(color=colour) for key, colour in colours.LOOK_COLOURS.items()}
 HEADER_STYLE = Style(bold=True, underline=True)
 #: Columns of space between the rows' text and the vertical scrollbar.
 SCROLLBAR_GAP = 1
 
 
-def cells(node, k, state, columns=FULL, failed=False):
+def cells(node, k, state, columns=FULL, failed=False, status=None):
     """The texts of one tape row, by column title; the value and gradient written as `columns` (the layout's
-    columns that hold them) write them. `failed`: its gradient check failed (marked as a VJP that failed)."""
+    columns that hold them) write them. `failed`: its gradient check failed (marked as a VJP that failed).
+    `status`: the row's status when it is not the state's (row_status)."""
     value_column, grad_column = ({c.title: c for c in columns}.get(t) or next(c for c in FULL if c.title == t)
                                  for t in NUMBERS)
     value = state.value(node)
     gstatus = state.grad_status(node)
     gtext = ({"none": "-", "not needed": "n/a", "not reached": "not reached"}.get(gstatus)
              or cell_value(state.grad(node), grad_column))
-    status = "failed" if failed else state.status(node)
+    status = status or ("failed" if failed else state.status(node))
     return {"mark": MARKS.get(status, " "), "#": str(k), "node": node.name, "op": node.op or node.role or "leaf",
             "status": colours.SHORT_WORDS.get(status, status),
             "value": "-" if value is None else cell_value(value, value_column), "gradient": gtext,
             "shape": explain.shape_text(node), "inputs": ", ".join(i.name for i in node.inputs)}
+
+
+def row_status(node, state, failed, origin):
+    """The row's status: 'failed' when its check failed, 'origin' once it holds the first NaN or infinity, which it
+    made (`origin`: the graph's NonFinite record, or None), else the state's ('current' at its step)."""
+    status = state.status(node)
+    if failed:
+        return "failed"
+    if origin is None or origin.node is not node or status == "current":
+        return status
+    made = status == "done" and state.phase != FORWARD if origin.phase == BACKWARD else state.value(node) is not None
+    return "origin" if made else status
 
 
 def fit(texts, columns):
@@ -87,6 +100,8 @@ class Tape(ScrollView, can_focus=True):
         """Re-read the graph (after a recompute the nodes are the same; their values may differ) and lay the
         columns out again for it at `width` (by default the tape's own, once it has one)."""
         self.nodes = self.session.stepper.recording.walk  # the forward walk's order: stepping goes down the rows
+        if width is None:  # the graph re-read (not a resize): where its first NaN or infinity was made, if any
+            self.origin = self.session.graph.find_nonfinite()
         self.rows = {node: row for row, node in enumerate(self.nodes)}
         self.arrays = any(np.size(n.value) > 1 for n in self.nodes)  # else no column is compact
         self.wanted = {"node": max((len(n.name) for n in self.nodes), default=0),
@@ -146,14 +161,15 @@ class Tape(ScrollView, can_focus=True):
         w = self.scrollable_content_region.width
         if y == 0:  # the header stays put
             text = fit({c.title: c.heading for c in self.columns}, self.columns)
-            return Strip([Segment(window(text, sx, w), self.rich_style + HEADER_STYLE)], w)
+            focused = Style(reverse=self.has_focus and self.app.low_colour)  # no tint tells the focus: reverse
+            return Strip([Segment(window(text, sx, w), self.rich_style + HEADER_STYLE + focused)], w)
         row = y - 1 + self.scroll_offset.y
         if row >= len(self.nodes):
             return Strip.blank(w, self.rich_style)
         state = self.session.state
         node = self.nodes[row]
-        texts = cells(node, row, state, self.columns, failed=self.session.check_failed(node))
-        status = "failed" if self.session.check_failed(node) else state.status(node)
+        status = row_status(node, state, self.session.check_failed(node), self.origin)
+        texts = cells(node, row, state, self.columns, status=status)
         style = STATUS_STYLE.get(status) or LOOK_STYLE.get(state.look(node), LOOK_STYLE["computed"])
         if row == self.cursor_row:
             style = style + Style(reverse=True)

@@ -67,10 +67,11 @@ NARROW_TITLES = {"value": "val", "gradient": "grad"}  # in a column too narrow f
 
 #: The mark column's one character per row status: the state reads without colour (NO_COLOR, a monochrome
 #: terminal) and with the status column dropped.
-MARKS = {"current": "▶", "done": "✓", "pending": "·", "inactive": "-", "failed": "✗", "unreached": "?"}
+MARKS = {"current": "▶", "done": "✓", "pending": "·", "inactive": "-", "failed": "✗", "unreached": "?",
+         "origin": "!"}
 #: The key to the marks, for the help screen and the README.
 MARKS_KEY = ("▶ this step, ✓ done, · pending, - needs no gradient, ✗ its VJP failed (or c/C found its gradient "
-             "wrong), ? not reached")
+             "wrong), ! made the first NaN or infinity, ? not reached")
 
 
 def line_width(columns):

@@ -183,6 +183,14 @@ def wrapped_rows(text, width):
     return sum(max(1, len(textwrap.wrap(line, width, break_long_words=True))) for line in text.split("\n"))
 
 
+def inside_brackets(text, at):
+    """True when position `at` of `text` is inside an index or a list ('W[5, 15]'): no cut there."""
+    depth = 0
+    for ch in text[:at]:
+        depth += 1 if ch == "[" else -1 if ch == "]" and depth else 0
+    return depth > 0
+
+
 def cut_to_rows(text, width, rows, more=MORE):
     """`text` as a box `width` columns wide and `rows` lines high shows it whole: as it is when it fits, else cut
     after its last sentence (or clause) end that leaves room for `more` (else after its last whole word that does),
@@ -190,7 +198,7 @@ def cut_to_rows(text, width, rows, more=MORE):
     if width is None or rows is None or wrapped_rows(text, width) <= rows:
         return text
     ends = [m.end() for m in SENTENCE_END.finditer(text)]
-    words = [m.start() for m in re.finditer(r"\s+", text)]
+    words = [m.start() for m in re.finditer(r"\s+", text) if not inside_brackets(text, m.start())]
     for cuts in (ends, words):
         for at in reversed(cuts):
             head = text[:at].rstrip()
