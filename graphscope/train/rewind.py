@@ -11,7 +11,7 @@ the history to what it was (in place: whoever holds the History sees it), its pe
 import numpy as np
 
 from .node_state import restore_node_attrs, stateful_nodes
-from ..engine.staleness import changed
+from ..engine.staleness import put_back, stamps
 from .history import PER_EPOCH
 from .optimizer_state import copied_state
 
@@ -33,6 +33,7 @@ class TrainerState:
         stateful = {id(n) for n, _ in self.nodes}
         self.graph = [(n, n._value, n.grad, None if id(n) in stateful else n.attrs)
                       for n in trainer.graph.nodes if id(n) not in params]
+        self.dates = stamps(trainer.graph.nodes)  # the values put back are as current as they were (engine.staleness)
         self.scaled_by = getattr(trainer, "_scaled_by", None)  # the factor of the gradients held (plain SGD)
         self.opt = copied_state(trainer.optimizer)
         self.rng = trainer.rng.bit_generator.state
@@ -52,7 +53,6 @@ class TrainerState:
         for p, v, g in zip(t.params, self.values, self.grads):
             if isinstance(p.value, np.ndarray):
                 np.copyto(p.value, v)
-                changed((p,))  # values computed from the old one are stale (engine.staleness)
             else:
                 p.value = float(v)
             p.grad = None if g is None else g.copy()
@@ -62,6 +62,7 @@ class TrainerState:
                 node.attrs = attrs
         for node, attrs in self.nodes:
             restore_node_attrs(node, attrs)  # in place: a BatchNorm1d module holds the same running-average arrays
+        put_back(self.dates)
         if hasattr(t, "_scaled_by"):
             t._scaled_by = self.scaled_by  # the gradients put back are scaled as they were then
         t.optimizer.load_state_dict(copied_state(self.opt))
