@@ -23,7 +23,7 @@ from .. import colours
 from ...viz.dot import look_of
 from ...viz.layout import BOX_H, LAYERS, box_width, layout
 from ...viz.render import Cancelled, DotJob, have_dot
-from ...viz.origin import BrokenMark
+from ...viz.origin import BrokenMark, origin_mark
 from ...viz.view import BOX, FOLD, NODE, pattern_name
 from ..keys import in_order
 from ..messages import NodeChosen
@@ -46,9 +46,12 @@ BACKGROUND_NODES = 2000
 THIN = "┌┐└┘─│"
 THICK = "┏┓┗┛━┃"
 DASHED = "┌┐└┘╌┆"
+#: The border of a box marked as failed (its VJP failed or failed its check, or it made the first NaN or
+#: infinity): a shape of its own, so that it reads without colour too.
+DOUBLE = "╔╗╚╝═║"
 
-#: The border of the box whose VJP failed, from its error step on (the pictures' "backward stopped here").
-BROKEN_BORDER = Style(color=theme.ORIGIN_BORDER, bold=True)
+#: The border of a failed box (DOUBLE): a VJP that failed or failed its check, or the first non-finite value's origin.
+BROKEN_BORDER = Style(color=colours.ERROR, bold=True)
 DETAIL_TITLE_STYLE = Style(color=colours.MUTED)
 DETAIL_STYLES = {"value": Style(color=colours.VALUE), "grad": Style(color=colours.GRAD)}
 EDGE_LABEL = Style(color=colours.GRAD, bold=True)
@@ -335,18 +338,28 @@ class GraphView(ScrollView, can_focus=True):
         self._tiles.heat(chars, styles, bits, current, x0, y0, heavy=getattr(self.app, "low_colour", False))
         if self.detailed:
             self._edge_labels(chars, styles, current, x0, y0, w, h)
-        broken = broken_mark(state)
+        marks = [m for m in (broken_mark(state), self._origin_mark(state)) if m is not None]
         looks = set()
         for key in self._index.boxes_in(x0, y0, w, h):
             item = self.items[key]
             look = look_of(item, state)
             looks.add(look)
-            marked = (broken is not None and broken.marks(item)) or self.session.check_failed(item)
+            marked = any(m.marks(item) for m in marks) or any(self.session.check_failed(n) for n in item.nodes)
             self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, look, state, item is current,
                       x0, y0, w, h, marked)
         if self.detailed:
             _legend(chars, styles, self.legend_row(y0, h), w, looks)
         return self._strips(chars, styles, w)
+
+    def _origin_mark(self, state):
+        """The mark of the node that made the graph's first NaN or infinity in the walk shown (None when all is
+        finite), looked for once per recording (an edit or a training run records anew) and shown at every step."""
+        recording = state.recording
+        known = getattr(self, "_origin", None)
+        if known is None or known[0] is not recording:
+            with recording.walked_gradients():  # the walk's gradients, not those the graph holds
+                known = self._origin = (recording, origin_mark(self.session.graph))
+        return known[1]
 
     def _strips(self, chars, styles, w):
         """Each row as a Strip over the widget's own style (its background), reusing the last drawing's strip of a
@@ -395,7 +408,8 @@ class GraphView(ScrollView, can_focus=True):
             bx, bw = max(box.x, x0), min(box.right, x0 + w) - max(box.x, x0)
             text = shortened(text, bw - 4)
         details = tuple(detail_lines(item, state, bw - 4)) if box.h > BOX_H else ()
-        picture = box_picture(text, key, is_current, marked, bw, box.h, details)
+        dashed = theme.LOOKS[key].dashed or (key == "computed" and state.phase != FORWARD) if key else False
+        picture = box_picture(text, key, is_current, marked, bw, box.h, details, dashed)
         lo, hi = max(bx, x0), min(bx + bw, x0 + w)
         if lo >= hi:  # the spatial index's bucket holds it, but it is beside the window
             return
@@ -463,15 +477,16 @@ class GraphView(ScrollView, can_focus=True):
 
 
 @lru_cache(maxsize=4096)
-def box_picture(text, key, is_current, marked, bw, bh, details):
+def box_picture(text, key, is_current, marked, bw, bh, details, dashed=False):
     """A box `bw` x `bh` cells of look `key` with `text` on its first line and its `details` (detail_lines) under
-    it, as ((chars, styles) for each row): the box is drawn from it at every step that shows it alike."""
-    look = theme.LOOKS[key]
+    it, as ((chars, styles) for each row): the box is drawn from it at every step that shows it alike. Its border:
+    DOUBLE in the error colour when `marked` (failed), else heavy for the current box, dashed when `dashed` (its
+    value, or in the backward pass its gradient, not computed yet), thin otherwise."""
     ink, border = look_style(key, is_current)
-    fill = GRAD_FILLED if key == "backpropagated" and not is_current else None
+    fill = GRAD_FILLED if key == "backpropagated" and not is_current and not marked else None
     if marked:
         border = BROKEN_BORDER
-    tl, tr, bl, br, hz, vt = THICK if is_current or marked else DASHED if look.dashed else THIN
+    tl, tr, bl, br, hz, vt = DOUBLE if marked else THICK if is_current else DASHED if dashed else THIN
     inner = [(text, None)] + list(details) + [("", None)] * (bh - 3 - len(details))
     rows = [tl + hz * (bw - 2) + tr] + [vt + " " + t[:bw - 4].ljust(bw - 4) + " " + vt for t, _ in inner] \
         + [bl + hz * (bw - 2) + br]
