@@ -4,6 +4,8 @@ yet is dashed in the backward pass as its value is in the forward one; the numbe
 import numpy as np
 
 import graphscope as gs
+from graphscope.engine.graph import Graph
+from graphscope.engine.formatting import summarize_value
 from graphscope.tui import GraphscopeApp
 from graphscope.tui import colours
 from graphscope.tui.widgets.graphview import DASHED, DOUBLE, THICK, THIN, GraphView
@@ -87,3 +89,32 @@ async def test_without_colour_backward_pending_boxes_are_dashed_and_done_ones_so
         assert kinds["computed"] == {DASHED[4]}  # gradient not computed yet
         assert kinds["backpropagated"] == {THIN[4]}
         assert border(app, current.name)[1] == THICK[4]
+
+
+def six_entries_app():
+    """The TUI on mean((a * w) ** 2) with a = [[1 .. 6]]: a's value reads [[1, 2, 3, 4, 5, 6]] (mean 3.5, std 1.71)."""
+    a = gs.param(np.arange(1.0, 7.0).reshape(1, 6), name="a")
+    w = gs.param(np.full((1, 6), 0.5), name="w")
+    p = a * w
+    p.name = "p"
+    loss = gs.mean(p * p)
+    loss.name = "loss"
+    app = GraphscopeApp(Graph(loss), "six entries")
+    app.cursor_blink = False
+    return app
+
+
+async def test_boxes_write_their_numbers_as_the_tape_does_when_they_have_the_room():
+    app = six_entries_app()
+    async with app.run_test(size=(200, 55)) as pilot:
+        await pilot.press("end", "w")  # wide mode: the graph takes the inspector's columns
+        await settle(pilot)
+        view = app.screen.query_one(GraphView)
+        assert view.detailed
+        rows = {name: [" ".join(text.strip("│┃┆║ ").split()) for text, _ in box_rows(app, name)]
+                for name in ("a", "p", "loss")}
+        assert "value [[1, 2, 3, 4, 5, 6]]" in rows["a"]  # was 'value mean=4 std=2'
+        assert "grad mean=0.292 std=0.142" in rows["a"]  # too long listed: the tape's mean/std, 3 digits
+        loss = app.session.graph.node("loss")
+        assert "value " + summarize_value(loss.value) in rows["loss"]
+        assert "value [[0.5, 1, 1.5, 2, 2.5, 3]]" in rows["p"]

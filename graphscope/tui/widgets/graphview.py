@@ -18,6 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...stepper import BACKWARD, FORWARD
+from ...engine.formatting import summarize_value
 from ...viz import theme
 from .. import colours
 from ...viz.dot import look_of
@@ -36,6 +37,9 @@ from .tape_layout import cut_name, fitted_value
 DETAIL_ITEMS = 60
 DETAIL_LINES = ("value", "grad")
 DETAIL_TEXT = 18
+#: The widest a box's detail lines grow to hold its numbers whole (summarize_value's text: `value  mean=3.5 std=1.71`);
+#: a longer text is written shorter (fitted_value).
+DETAIL_TEXT_MAX = 32
 #: Cells between the layers of the taller boxes: room for an edge's gradient ('← -0.25').
 DETAIL_GAP = 12
 #: A box line's title and the number after it ('value  -4').
@@ -163,13 +167,15 @@ class GraphView(ScrollView, can_focus=True):
         labels = {item.key: label(item) for item in view.items}
         lay = layout(view, labels, job=job)
         index = LayoutIndex(lay)
-        detailed = None
+        detailed = []  # the taller boxes: wide enough for their numbers whole, else as narrow as they read
         if len(view.items) <= DETAIL_ITEMS:
-            widths = {key: max(box_width(text), DETAIL_TEXT + 4) for key, text in labels.items()}
-            wide = layout(view, labels, job=job, box_h=BOX_H + len(DETAIL_LINES), widths=widths,
-                          gap=DETAIL_GAP)
-            wide_index = LayoutIndex(wide)
-            detailed = (wide, wide_index, EdgeTiles(wide))
+            whole = detail_text_widths(view, self.session.state.recording)
+            narrow = {} if any(w > DETAIL_TEXT for w in whole.values()) else None
+            for texts in (t for t in (whole, narrow) if t is not None):
+                widths = {key: max(box_width(text), texts.get(key, DETAIL_TEXT) + 4) for key, text in labels.items()}
+                wide = layout(view, labels, job=job, box_h=BOX_H + len(DETAIL_LINES), widths=widths,
+                              gap=DETAIL_GAP)
+                detailed.append((wide, LayoutIndex(wide), EdgeTiles(wide)))
         return labels, (lay, index, EdgeTiles(lay)), {item.key: item for item in view.items}, detailed
 
     def _lay_out_in_background(self, job):
@@ -189,6 +195,7 @@ class GraphView(ScrollView, can_focus=True):
             return  # a later relayout (or quitting) made this one stale
         self.labels, self._plain, self.items, self._detailed = result
         self.detailed = False
+        self._detail_used = None
         self._use(self._plain)
         self._consumers = consumers(self.session.graph)
         self.show_step()
@@ -204,15 +211,16 @@ class GraphView(ScrollView, can_focus=True):
 
     def fit_detail(self, width, height):
         """Boxes show their node's value and gradient when so drawn the graph fits `width` x `height` cells (the
-        most the screen can give the pane), else names only; True when that changed (the screen shares its room
+        most the screen can give the pane): wide enough to write them whole when that fits, else cut to the
+        narrower boxes; else names only; True when that changed (the screen shares its room
         out again)."""
         if self.layout_ is None:
             return False
-        wanted = self._detailed is not None and fits(self._detailed[0], width, height)
-        if wanted == self.detailed:
+        wanted = next((d for d in self._detailed if fits(d[0], width, height)), None)
+        if wanted is self._detail_used:
             return False
-        self.detailed = wanted
-        self._use(self._detailed if wanted else self._plain)
+        self.detailed, self._detail_used = wanted is not None, wanted
+        self._use(wanted or self._plain)
         self.show_step()
         return True
 
@@ -527,6 +535,21 @@ def detail_lines(item, state, width):
     if grad is not None:
         lines.append(("grad".ljust(DETAIL_TITLE) + fitted_value(grad, room), "grad"))
     return lines
+
+
+def detail_text_widths(view, recording):
+    """{item key: the columns its detail lines take to write the node's value and every gradient the walk gives it
+    whole (DETAIL_TEXT to DETAIL_TEXT_MAX)} for each node drawn as itself."""
+    grads = dict(zip(recording.graph.nodes, recording.grad_values))
+    widths = {}
+    with np.errstate(all="ignore"):
+        for item in view.items:
+            if item.kind != NODE:
+                continue
+            numbers = [item.node.value] + list(grads.get(item.node) or ())
+            longest = max(len(summarize_value(v)) for v in numbers if v is not None)
+            widths[item.key] = min(DETAIL_TEXT_MAX, max(DETAIL_TEXT, DETAIL_TITLE + longest))
+    return widths
 
 
 def fits(lay, width, height):
