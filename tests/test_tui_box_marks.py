@@ -8,6 +8,7 @@ from graphscope.engine.graph import Graph
 from graphscope.engine.formatting import summarize_value
 from graphscope.tui import GraphscopeApp
 from graphscope.tui import colours
+from graphscope.viz import theme
 from graphscope.tui.widgets.graphview import DASHED, DOUBLE, THICK, THIN, GraphView
 from tui_apps import sample_app, settle
 
@@ -56,7 +57,7 @@ async def test_a_node_that_failed_its_check_gets_the_double_red_border_at_every_
         await settle(pilot)
         rows = box_rows(coloured, named(coloured, "swish"))
         assert rows[0][0][0] == DOUBLE[0]
-        assert rows[0][1][0].color.name == colours.ERROR
+        assert rows[0][1][0].color.name == theme.ORIGIN_BORDER
         assert all(s.bgcolor is None or s.bgcolor.name != colours.GRAD_FILL for s in rows[1][1])
 
 

@@ -55,7 +55,7 @@ DASHED = "┌┐└┘╌┆"
 DOUBLE = "╔╗╚╝═║"
 
 #: The border of a failed box (DOUBLE): a VJP that failed or failed its check, or the first non-finite value's origin.
-BROKEN_BORDER = Style(color=colours.ERROR, bold=True)
+BROKEN_BORDER = Style(color=theme.ORIGIN_BORDER, bold=True)
 DETAIL_TITLE_STYLE = Style(color=colours.MUTED)
 DETAIL_STYLES = {"value": Style(color=colours.VALUE), "grad": Style(color=colours.GRAD)}
 EDGE_LABEL = Style(color=colours.GRAD, bold=True)
