@@ -256,7 +256,7 @@ async def test_the_tui_graph_draws_the_broken_box_in_the_error_colour_from_its_s
             strip = view.render_line(y)
             if re.search(r"(?<!good_)sq_raises_\d", strip.text):
                 return {seg.style.color.name for seg in strip if seg.style and seg.style.color
-                        and seg.text.strip() and set(seg.text.strip()) <= set("│┃┆")}
+                        and seg.text.strip() and set(seg.text.strip()) <= set("│┃┆║")}
         raise AssertionError("the broken node's box is not on screen")
 
     red = theme.ORIGIN_BORDER.lower()

@@ -18,12 +18,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...stepper import BACKWARD, FORWARD
+from ...engine.formatting import summarize_value
 from ...viz import theme
 from .. import colours
 from ...viz.dot import look_of
 from ...viz.layout import BOX_H, LAYERS, box_width, layout
 from ...viz.render import Cancelled, DotJob, have_dot
-from ...viz.origin import BrokenMark
+from ...viz.origin import BrokenMark, origin_mark
 from ...viz.view import BOX, FOLD, NODE, pattern_name
 from ..keys import in_order
 from ..messages import NodeChosen
@@ -36,6 +37,9 @@ from .tape_layout import cut_name, fitted_value
 DETAIL_ITEMS = 60
 DETAIL_LINES = ("value", "grad")
 DETAIL_TEXT = 18
+#: The widest a box's detail lines grow to hold its numbers whole (summarize_value's text: `value  mean=3.5 std=1.71`);
+#: a longer text is written shorter (fitted_value).
+DETAIL_TEXT_MAX = 32
 #: Cells between the layers of the taller boxes: room for an edge's gradient ('← -0.25').
 DETAIL_GAP = 12
 #: A box line's title and the number after it ('value  -4').
@@ -46,8 +50,11 @@ BACKGROUND_NODES = 2000
 THIN = "┌┐└┘─│"
 THICK = "┏┓┗┛━┃"
 DASHED = "┌┐└┘╌┆"
+#: The border of a box marked as failed (its VJP failed or failed its check, or it made the first NaN or
+#: infinity): a shape of its own, so that it reads without colour too.
+DOUBLE = "╔╗╚╝═║"
 
-#: The border of the box whose VJP failed, from its error step on (the pictures' "backward stopped here").
+#: The border of a failed box (DOUBLE): a VJP that failed or failed its check, or the first non-finite value's origin.
 BROKEN_BORDER = Style(color=theme.ORIGIN_BORDER, bold=True)
 DETAIL_TITLE_STYLE = Style(color=colours.MUTED)
 DETAIL_STYLES = {"value": Style(color=colours.VALUE), "grad": Style(color=colours.GRAD)}
@@ -160,13 +167,15 @@ class GraphView(ScrollView, can_focus=True):
         labels = {item.key: label(item) for item in view.items}
         lay = layout(view, labels, job=job)
         index = LayoutIndex(lay)
-        detailed = None
+        detailed = []  # the taller boxes: wide enough for their numbers whole, else as narrow as they read
         if len(view.items) <= DETAIL_ITEMS:
-            widths = {key: max(box_width(text), DETAIL_TEXT + 4) for key, text in labels.items()}
-            wide = layout(view, labels, job=job, box_h=BOX_H + len(DETAIL_LINES), widths=widths,
-                          gap=DETAIL_GAP)
-            wide_index = LayoutIndex(wide)
-            detailed = (wide, wide_index, EdgeTiles(wide))
+            whole = detail_text_widths(view, self.session.state.recording)
+            narrow = {} if any(w > DETAIL_TEXT for w in whole.values()) else None
+            for texts in (t for t in (whole, narrow) if t is not None):
+                widths = {key: max(box_width(text), texts.get(key, DETAIL_TEXT) + 4) for key, text in labels.items()}
+                wide = layout(view, labels, job=job, box_h=BOX_H + len(DETAIL_LINES), widths=widths,
+                              gap=DETAIL_GAP)
+                detailed.append((wide, LayoutIndex(wide), EdgeTiles(wide)))
         return labels, (lay, index, EdgeTiles(lay)), {item.key: item for item in view.items}, detailed
 
     def _lay_out_in_background(self, job):
@@ -186,6 +195,7 @@ class GraphView(ScrollView, can_focus=True):
             return  # a later relayout (or quitting) made this one stale
         self.labels, self._plain, self.items, self._detailed = result
         self.detailed = False
+        self._detail_used = None
         self._use(self._plain)
         self._consumers = consumers(self.session.graph)
         self.show_step()
@@ -201,15 +211,16 @@ class GraphView(ScrollView, can_focus=True):
 
     def fit_detail(self, width, height):
         """Boxes show their node's value and gradient when so drawn the graph fits `width` x `height` cells (the
-        most the screen can give the pane), else names only; True when that changed (the screen shares its room
+        most the screen can give the pane): wide enough to write them whole when that fits, else cut to the
+        narrower boxes; else names only; True when that changed (the screen shares its room
         out again)."""
         if self.layout_ is None:
             return False
-        wanted = self._detailed is not None and fits(self._detailed[0], width, height)
-        if wanted == self.detailed:
+        wanted = next((d for d in self._detailed if fits(d[0], width, height)), None)
+        if wanted is self._detail_used:
             return False
-        self.detailed = wanted
-        self._use(self._detailed if wanted else self._plain)
+        self.detailed, self._detail_used = wanted is not None, wanted
+        self._use(wanted or self._plain)
         self.show_step()
         return True
 
@@ -335,18 +346,28 @@ class GraphView(ScrollView, can_focus=True):
         self._tiles.heat(chars, styles, bits, current, x0, y0, heavy=getattr(self.app, "low_colour", False))
         if self.detailed:
             self._edge_labels(chars, styles, current, x0, y0, w, h)
-        broken = broken_mark(state)
+        marks = [m for m in (broken_mark(state), self._origin_mark(state)) if m is not None]
         looks = set()
         for key in self._index.boxes_in(x0, y0, w, h):
             item = self.items[key]
             look = look_of(item, state)
             looks.add(look)
-            marked = (broken is not None and broken.marks(item)) or self.session.check_failed(item)
+            marked = any(m.marks(item) for m in marks) or any(self.session.check_failed(n) for n in item.nodes)
             self._box(chars, styles, self.layout_.boxes[key], self.labels[key], item, look, state, item is current,
                       x0, y0, w, h, marked)
         if self.detailed:
             _legend(chars, styles, self.legend_row(y0, h), w, looks)
         return self._strips(chars, styles, w)
+
+    def _origin_mark(self, state):
+        """The mark of the node that made the graph's first NaN or infinity in the walk shown (None when all is
+        finite), looked for once per recording (an edit or a training run records anew) and shown at every step."""
+        recording = state.recording
+        known = getattr(self, "_origin", None)
+        if known is None or known[0] is not recording:
+            with recording.walked_gradients():  # the walk's gradients, not those the graph holds
+                known = self._origin = (recording, origin_mark(self.session.graph))
+        return known[1]
 
     def _strips(self, chars, styles, w):
         """Each row as a Strip over the widget's own style (its background), reusing the last drawing's strip of a
@@ -395,7 +416,8 @@ class GraphView(ScrollView, can_focus=True):
             bx, bw = max(box.x, x0), min(box.right, x0 + w) - max(box.x, x0)
             text = shortened(text, bw - 4)
         details = tuple(detail_lines(item, state, bw - 4)) if box.h > BOX_H else ()
-        picture = box_picture(text, key, is_current, marked, bw, box.h, details)
+        dashed = theme.LOOKS[key].dashed or (key == "computed" and state.phase != FORWARD) if key else False
+        picture = box_picture(text, key, is_current, marked, bw, box.h, details, dashed)
         lo, hi = max(bx, x0), min(bx + bw, x0 + w)
         if lo >= hi:  # the spatial index's bucket holds it, but it is beside the window
             return
@@ -463,15 +485,16 @@ class GraphView(ScrollView, can_focus=True):
 
 
 @lru_cache(maxsize=4096)
-def box_picture(text, key, is_current, marked, bw, bh, details):
+def box_picture(text, key, is_current, marked, bw, bh, details, dashed=False):
     """A box `bw` x `bh` cells of look `key` with `text` on its first line and its `details` (detail_lines) under
-    it, as ((chars, styles) for each row): the box is drawn from it at every step that shows it alike."""
-    look = theme.LOOKS[key]
+    it, as ((chars, styles) for each row): the box is drawn from it at every step that shows it alike. Its border:
+    DOUBLE in the error colour when `marked` (failed), else heavy for the current box, dashed when `dashed` (its
+    value, or in the backward pass its gradient, not computed yet), thin otherwise."""
     ink, border = look_style(key, is_current)
-    fill = GRAD_FILLED if key == "backpropagated" and not is_current else None
+    fill = GRAD_FILLED if key == "backpropagated" and not is_current and not marked else None
     if marked:
         border = BROKEN_BORDER
-    tl, tr, bl, br, hz, vt = THICK if is_current or marked else DASHED if look.dashed else THIN
+    tl, tr, bl, br, hz, vt = DOUBLE if marked else THICK if is_current else DASHED if dashed else THIN
     inner = [(text, None)] + list(details) + [("", None)] * (bh - 3 - len(details))
     rows = [tl + hz * (bw - 2) + tr] + [vt + " " + t[:bw - 4].ljust(bw - 4) + " " + vt for t, _ in inner] \
         + [bl + hz * (bw - 2) + br]
@@ -512,6 +535,21 @@ def detail_lines(item, state, width):
     if grad is not None:
         lines.append(("grad".ljust(DETAIL_TITLE) + fitted_value(grad, room), "grad"))
     return lines
+
+
+def detail_text_widths(view, recording):
+    """{item key: the columns its detail lines take to write the node's value and every gradient the walk gives it
+    whole (DETAIL_TEXT to DETAIL_TEXT_MAX)} for each node drawn as itself."""
+    grads = dict(zip(recording.graph.nodes, recording.grad_values))
+    widths = {}
+    with np.errstate(all="ignore"):
+        for item in view.items:
+            if item.kind != NODE:
+                continue
+            numbers = [item.node.value] + list(grads.get(item.node) or ())
+            longest = max(len(summarize_value(v)) for v in numbers if v is not None)
+            widths[item.key] = min(DETAIL_TEXT_MAX, max(DETAIL_TEXT, DETAIL_TITLE + longest))
+    return widths
 
 
 def fits(lay, width, height):
