@@ -90,10 +90,10 @@ class AskDialog(Dialog):
     def compose(self):
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="dialog-title")
+            yield Static(self.keys, id="dialog-keys", markup=False)  # under the title: a long question never hides it
             yield Prompt(self.prompt, id="dialog-message")
             yield OrderedInput(self.value, id="dialog-input")
             yield Static("", id="dialog-hint", classes="-empty", markup=False)
-            yield Static(self.keys, id="dialog-keys", markup=False)
 
     def on_mount(self):
         super().on_mount()  # no notification over the question
